@@ -1,0 +1,97 @@
+"""Settings: the firm's policy file and environment, read only by ``bootstrap``.
+
+The settings file is TOML (``lexdial.toml`` in the working directory, or the path in
+``LEXDIAL_SETTINGS``). Every key is optional; the defaults are the protective ones:
+
+    [policy]
+    default_region = "US"                 # numbers written without a country code
+    all_calls_window = ["08:00", "21:00"] # every purpose; [] or false to switch off
+    dialer_rules_all_purposes = true      # 15 s ring, 3 % abandonment for every campaign
+    require_reassigned_check = false      # deny consented robocalls without an RND check
+    require_ai_disclosure = true          # artificial voices say so at the start
+
+    [rules]
+    pack_dir = "path/to/pack"             # a reviewed pack instead of the bundled one
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lexdial.errors import ConfigError
+from lexdial.rules.context import Policy
+
+_POLICY_KEYS = {
+    "default_region", "all_calls_window", "dialer_rules_all_purposes",
+    "require_reassigned_check", "require_ai_disclosure",
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    policy: Policy
+    pack_dir: Path | None = None
+    source: Path | None = None
+
+
+def load_settings(path: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
+    """Read settings from ``path``, ``$LEXDIAL_SETTINGS`` or ./lexdial.toml (if present)."""
+    env = os.environ if environ is None else environ
+    if path is None:
+        named = env.get("LEXDIAL_SETTINGS")
+        if named:
+            path = Path(named)
+            if not path.is_file():
+                raise ConfigError(f"LEXDIAL_SETTINGS names {path}, which is not a file")
+        elif Path("lexdial.toml").is_file():
+            path = Path("lexdial.toml")
+    if path is None:
+        return Settings(policy=Policy())
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read settings ({exc})") from None
+    return Settings(
+        policy=_policy(data.get("policy") or {}, path),
+        pack_dir=_pack_dir(data.get("rules") or {}, path),
+        source=path,
+    )
+
+
+def _policy(raw: dict[str, Any], path: Path) -> Policy:
+    unknown = set(raw) - _POLICY_KEYS
+    if unknown:
+        raise ConfigError(f"{path}: [policy] has unknown keys {sorted(unknown)}")
+    base = Policy()
+    window = raw.get("all_calls_window", base.all_calls_window)
+    if window in (False, [], None):
+        window = None
+    elif not (isinstance(window, list | tuple) and len(window) == 2
+              and all(isinstance(x, str) and len(x) == 5 and x[2] == ":" for x in window)):
+        raise ConfigError(f"{path}: policy.all_calls_window must be [\"HH:MM\", \"HH:MM\"]")
+    else:
+        window = (window[0], window[1])
+    flags = {}
+    for key in ("dialer_rules_all_purposes", "require_reassigned_check", "require_ai_disclosure"):
+        value = raw.get(key, getattr(base, key))
+        if not isinstance(value, bool):
+            raise ConfigError(f"{path}: policy.{key} must be true or false")
+        flags[key] = value
+    region = raw.get("default_region", base.default_region)
+    if not (isinstance(region, str) and len(region) == 2 and region.isalpha()):
+        raise ConfigError(f"{path}: policy.default_region must be a two-letter country code")
+    return Policy(default_region=region.upper(), all_calls_window=window, **flags)
+
+
+def _pack_dir(raw: dict[str, Any], path: Path) -> Path | None:
+    value = raw.get("pack_dir")
+    if value is None:
+        return None
+    pack = (path.parent / str(value)).resolve()
+    if not (pack / "pack.yaml").is_file():
+        raise ConfigError(f"{path}: rules.pack_dir {pack} has no pack.yaml")
+    return pack

@@ -1,0 +1,116 @@
+"""Telephone numbers: parse to E.164 and classify, wrapping ``phonenumbers``.
+
+Rule 1: a string that cannot be read as a number at all is bad input (``RequestError``);
+a number that reads but is not dialable is a fact the engine refuses (INVALID_NUMBER).
+Rule 2: for NANP numbers validity, region and zones depend only on NPA-NXX (checked by a
+test over random prefixes), so results are cached per 6-digit prefix: parsing is the
+costliest step of a decision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import phonenumbers
+from phonenumbers import geocoder
+from phonenumbers import timezone as pn_timezone
+
+from lexdial.errors import RequestError
+
+_SEPARATORS = str.maketrans("", "", " -().\u00a0/")
+NANP_REGIONS_US = frozenset({"US", "PR", "VI", "GU", "AS", "MP"})
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneNumber:
+    """A parsed number. ``region`` is ISO 3166 (``None`` when not dialable)."""
+
+    e164: str
+    valid: bool
+    region: str | None
+    country_code: int
+    #: zones phonenumbers assigns to the number's prefix (may be incomplete)
+    zones: tuple[str, ...]
+    #: NANP area code (NPA), else ``None``
+    area_code: str | None
+    #: the geocoder's English description of the prefix ("Ohio", "Columbus, OH", ...)
+    place: str
+
+
+def parse_number(raw: str, default_region: str = "US") -> PhoneNumber:
+    """Parse ``raw`` as written by a person; without ``+`` the default region applies."""
+    compact = raw.strip().translate(_SEPARATORS)
+    nanp = _nanp_digits(compact, default_region)
+    if nanp is not None:
+        return _nanp(nanp[:6], nanp)
+    return _generic(compact, default_region)
+
+
+def _nanp_digits(compact: str, default_region: str) -> str | None:
+    if compact.startswith("+1") and len(compact) == 12 and compact[1:].isdigit():
+        return compact[2:]
+    if default_region in ("US", "CA") and compact.isdigit():
+        if len(compact) == 10:
+            return compact
+        if len(compact) == 11 and compact[0] == "1":
+            return compact[1:]
+    return None
+
+
+_PrefixFacts = tuple[bool, str | None, tuple[str, ...], str]
+_NANP_CACHE: dict[str, _PrefixFacts] = {}
+
+
+def _nanp_prefix(prefix: str, sample: str) -> _PrefixFacts:
+    """Facts of the NPA-NXX ``prefix``, computed once from the first number seen."""
+    facts = _NANP_CACHE.get(prefix)
+    if facts is None:
+        facts = _NANP_CACHE[prefix] = _nanp_facts(sample)
+    return facts
+
+
+def _nanp_facts(sample: str) -> _PrefixFacts:
+    parsed = phonenumbers.parse("+1" + sample)
+    valid = phonenumbers.is_valid_number(parsed)
+    region = phonenumbers.region_code_for_number(parsed) if valid else None
+    zones = tuple(z for z in pn_timezone.time_zones_for_number(parsed) if z != "Etc/Unknown")
+    place = geocoder.description_for_number(parsed, "en") if valid else ""
+    return valid, region, zones, place
+
+
+def _nanp(prefix: str, national: str) -> PhoneNumber:
+    valid, region, zones, place = _nanp_prefix(prefix, national)
+    return PhoneNumber(
+        e164="+1" + national,
+        valid=valid,
+        region=region,
+        country_code=1,
+        zones=zones,
+        area_code=national[:3],
+        place=place,
+    )
+
+
+@lru_cache(maxsize=100_000)
+def _generic(compact: str, default_region: str) -> PhoneNumber:
+    try:
+        parsed = phonenumbers.parse(compact, default_region)
+    except phonenumbers.NumberParseException:
+        raise RequestError(
+            "number", "cannot be read as a telephone number (use E.164, e.g. '+14105550146')"
+        ) from None
+    valid = phonenumbers.is_valid_number(parsed)
+    region = phonenumbers.region_code_for_number(parsed) if valid else None
+    zones = tuple(z for z in pn_timezone.time_zones_for_number(parsed) if z != "Etc/Unknown")
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    national = str(parsed.national_number)
+    return PhoneNumber(
+        e164=e164,
+        valid=valid,
+        region=region,
+        country_code=int(parsed.country_code or 0),
+        zones=zones,
+        area_code=national[:3] if parsed.country_code == 1 else None,
+        place=geocoder.description_for_number(parsed, "en") if valid else "",
+    )

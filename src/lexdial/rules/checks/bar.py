@@ -1,0 +1,88 @@
+"""Lawyer-specific rules: solicitation bans, waiting periods after accidents, and the
+state technology bans and Regulation F representation rule that sit beside them.
+
+Rule 1: a solicitation is a marketing call to someone with no current or prior
+professional relationship; an ``inquiry`` is a request for information, not a target
+(ABA Model Rule 7.3 cmt [1]). Where a rule only reaches calls about a particular matter
+(``requires_matter``), a call with neither ``matter`` nor ``incident`` is not one.
+Rule 2: waiting periods count calendar days at the called person's location; the call
+may be placed once that day has begun in every candidate zone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from lexdial.rules.checks.consent import consent_covers
+from lexdial.rules.checks.dnc import ebr_status
+from lexdial.rules.context import Ctx, Fail, local_midnight
+from lexdial.rules.model import Rule
+
+_RELATED = frozenset({"current_client", "former_client", "inquiry"})
+
+
+def prepare_bar(params: dict[str, Any], _subdiv: str | None) -> dict[str, Any]:
+    return {
+        "requires_matter": bool(params.get("requires_matter", False)),
+        "exempt": frozenset(params.get("exempt_relationships", sorted(_RELATED))),
+        "days": int(params.get("days", 0)),
+        "incident_kinds": frozenset(params.get("incident_kinds", ())),
+        "exempt_if": tuple(params.get("exempt_if", ())),
+    }
+
+
+def check_solicitation(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
+    p = rule.prepared
+    rel = ctx.req.relationship.type if ctx.req.relationship else "none"
+    if rel in p["exempt"]:
+        return None
+    if p["requires_matter"] and ctx.req.matter_type is None and ctx.req.incident is None:
+        return None
+    who = "a prospective client" if rel == "prospect" else "a person"
+    return Fail((rule.code,), f"{rule.summary}: this call would solicit {who} with no "
+                "family or prior professional relationship with the firm.")
+
+
+def check_waiting_period(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
+    p = rule.prepared
+    inc = ctx.req.incident
+    if inc is None or inc.kind not in p["incident_kinds"]:
+        return None
+    free = inc.occurred_on + timedelta(days=p["days"])
+    late = [(tz, lt) for tz, lt in zip(ctx.tzs, ctx.locals(t), strict=True) if lt.date() < free]
+    if not late:
+        return None
+    return Fail(
+        (rule.code,),
+        f"{rule.summary}: the {inc.kind.replace('_', ' ')} was on {inc.occurred_on}; "
+        f"no solicitation before {free}.",
+        max(local_midnight(free, tz) for tz, _ in late),
+    )
+
+
+def check_technology_ban(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
+    """A state bans this technology for this purpose unless an exemption applies."""
+    p = rule.prepared
+    for way in p["exempt_if"]:
+        if way == "consent" and consent_covers(ctx, t, "pec"):
+            return None
+        if way == "current_relationship" and ctx.req.relationship is not None and (
+            ctx.req.relationship.type == "current_client"
+        ):
+            return None
+        if way == "ebr" and ebr_status(ctx, t)[0]:
+            return None
+    return Fail((rule.code,), f"{rule.summary}.")
+
+
+def check_represented(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
+    """Regulation F: no contact once the consumer is known to have an attorney."""
+    debt = ctx.req.debt
+    if debt is None:
+        return None
+    since = debt.represented_since
+    if debt.represented_by_attorney or (since is not None and since <= t):
+        return Fail((rule.code,), "The consumer is represented by an attorney about this "
+                    "debt; communicate with the attorney instead.")
+    return None

@@ -1,0 +1,146 @@
+"""Consent: does a record on file cover this call, and if not, why not?
+
+Rule 1: a consent covers a call only if it was given before the call, is not revoked at
+the call, its scope names the call's purpose, its technologies (absent = all) include the
+call's, it is written when the law needs written consent, and it names this firm when the
+firm is known (catalogue T1, T2, T8, T9, R1). No scope recorded = covers no purpose: the
+firm must be able to prove what the person agreed to.
+Rule 2: when nothing covers the call, the reasons reported are those of the consent(s)
+that came closest (fewest defects): "the consent that would cover the call was revoked".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from lexdial.domain.decision import Consent
+from lexdial.rules.context import Ctx, Fail
+from lexdial.rules.model import Rule
+
+_NAME_JUNK = re.compile(r"[^a-z0-9 ]+")
+
+
+def normalise_name(name: str) -> str:
+    """Firm names compare without case, punctuation or '&'/'and' differences."""
+    text = name.casefold().replace("&", " and ")
+    return " ".join(_NAME_JUNK.sub(" ", text).split())
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentVerdict:
+    ok: bool
+    codes: tuple[str, ...]
+    message: str
+
+
+def _defects(c: Consent, ctx: Ctx, t: datetime, level: str, purpose: str) -> list[str]:
+    out: list[str] = []
+    if c.revoked_at is not None and c.revoked_at <= t:
+        out.append("CONSENT_REVOKED")
+    if c.scope is None or purpose not in c.scope:
+        out.append("CONSENT_SCOPE")
+    elif c.technologies is not None and ctx.req.technology not in c.technologies:
+        out.append("CONSENT_SCOPE")
+    if level == "pewc" and c.kind != "express_written":
+        out.append("WRITTEN_CONSENT_REQUIRED")
+    firm = ctx.req.firm_name
+    if firm:
+        if c.sellers is None:
+            if level == "pewc":
+                out.append("SELLER_NOT_NAMED")
+        elif normalise_name(firm) not in {normalise_name(s) for s in c.sellers}:
+            out.append("SELLER_NOT_NAMED")
+    return out
+
+
+_WORDS = {
+    "CONSENT_REVOKED": "was revoked",
+    "CONSENT_SCOPE": "does not cover this purpose/technology",
+    "WRITTEN_CONSENT_REQUIRED": "is not prior express written consent",
+    "SELLER_NOT_NAMED": "does not name this firm as the seller",
+}
+
+
+def consent_verdict(
+    ctx: Ctx, t: datetime, level: str, purpose: str | None = None
+) -> ConsentVerdict:
+    """Judge the consents on file for the call at ``t`` (memoised per decision)."""
+    want = purpose or ctx.req.purpose
+
+    def make() -> ConsentVerdict:
+        best: list[tuple[Consent, list[str]]] = []
+        for c in ctx.req.consents:
+            if c.given_at > t:
+                continue  # not *prior* consent
+            defects = _defects(c, ctx, t, level, want)
+            if not defects:
+                label = c.id or "on file"
+                return ConsentVerdict(True, (), f"consent {label} covers the call")
+            if not best or len(defects) < len(best[0][1]):
+                best = [(c, defects)]
+            elif len(defects) == len(best[0][1]):
+                best.append((c, defects))
+        if not best:
+            return ConsentVerdict(False, ("NO_CONSENT",), "no consent is on record")
+        codes: list[str] = []
+        parts: list[str] = []
+        for c, defects in best:
+            codes.extend(x for x in defects if x not in codes)
+            label = f"consent {c.id}" if c.id else "the consent on file"
+            parts.append(f"{label} " + " and ".join(_WORDS[x] for x in defects))
+        return ConsentVerdict(False, tuple(codes), "; ".join(parts))
+
+    result: ConsentVerdict = ctx.memo(("consent", level, want, t), make)
+    return result
+
+
+def consent_covers(ctx: Ctx, t: datetime, level: str, purpose: str | None = None) -> bool:
+    return consent_verdict(ctx, t, level, purpose).ok
+
+
+def prepare_consent(params: dict[str, Any], _subdiv: str | None) -> dict[str, Any]:
+    return {
+        "level": params.get("level", "pec"),
+        "exempt_relationships": frozenset(params.get("exempt_relationships", ())),
+        "ebr_exempt": bool(params.get("ebr_exempt", False)),
+        "on_fail_code": params.get("on_fail_code"),
+    }
+
+
+def check_consent_required(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
+    """The call needs consent of ``level`` (pec / pewc) covering its purpose."""
+    p = rule.prepared
+    rel = ctx.req.relationship
+    if rel is not None and rel.type in p["exempt_relationships"]:
+        return None
+    if p["ebr_exempt"]:
+        from lexdial.rules.checks.dnc import ebr_status
+
+        if ebr_status(ctx, t)[0]:
+            return None
+    verdict = consent_verdict(ctx, t, p["level"])
+    if verdict.ok:
+        return None
+    codes = (p["on_fail_code"],) if p["on_fail_code"] else verdict.codes
+    need = "prior express written consent" if p["level"] == "pewc" else "prior express consent"
+    return Fail(codes, f"{rule.summary}: needs {need}; {verdict.message}.")
+
+
+def check_reassigned(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
+    """Reassigned Numbers Database: 'yes' or 'no data' means no safe harbor (N1)."""
+    r = ctx.req.reassigned
+    if r is None:
+        if ctx.policy.require_reassigned_check and ctx.req.consents:
+            return Fail((rule.code,), "Firm policy requires a Reassigned Numbers Database "
+                        "check before an automated call that relies on consent; none is on record.")
+        return None
+    if r.result == "yes":
+        return Fail((rule.code,), "The Reassigned Numbers Database reports the number was "
+                    "permanently disconnected after consent was given: do not call.")
+    if r.result == "no_data":
+        return Fail((rule.code,), "The Reassigned Numbers Database has no data for this "
+                    "number, so the reassigned-number safe harbor is not available.")
+    return None

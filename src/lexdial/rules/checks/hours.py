@@ -1,0 +1,230 @@
+"""Time-of-day and day-of-week rules: calling windows, day bans, inconvenient times.
+
+Rule 1: windows are start-inclusive, end-exclusive, in local wall-clock time, and must
+hold in every candidate zone (catalogue 7). A failing rule returns the first instant at
+which *each* failing zone opens again; the latest of those is a safe lower bound.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from lexdial.domain.zones import zone
+from lexdial.rules.calendar import is_holiday
+from lexdial.rules.checks.consent import consent_covers
+from lexdial.rules.context import Ctx, Fail, local_midnight
+from lexdial.rules.model import Rule
+
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_SEARCH_DAYS = 14
+Ranges = tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class WeekWindows:
+    """Allowed minute ranges per weekday (None = this rule sets no limit that day)."""
+
+    days: tuple[Ranges | None, ...]
+    holiday: Ranges | None
+    holiday_country: str
+    holiday_subdiv: str | None
+    extra: tuple[str, ...]
+    fixed_zone: str | None
+
+    def ranges_on(self, day: date) -> Ranges | None:
+        if self.holiday is not None and is_holiday(
+            self.holiday_country, self.holiday_subdiv, day, self.extra
+        ):
+            return self.holiday
+        return self.days[day.weekday()]
+
+
+def parse_clock(text: str) -> int:
+    """'HH:MM' -> minutes after midnight; '24:00' is the end of the day."""
+    hh, mm = text.split(":")
+    value = int(hh) * 60 + int(mm)
+    if not 0 <= value <= 1440 or not 0 <= int(mm) < 60:
+        raise ValueError(f"bad clock time {text!r}")
+    return value
+
+
+def expand_days(spec: str) -> list[int]:
+    """'daily', 'mon-fri', 'sat', 'sun,holiday' style day specs -> weekday indexes."""
+    out: list[int] = []
+    for part in spec.split(","):
+        part = part.strip()
+        if part == "daily":
+            out.extend(range(7))
+        elif "-" in part:
+            a, b = part.split("-")
+            out.extend(range(DAY_NAMES.index(a), DAY_NAMES.index(b) + 1))
+        elif part != "holiday":
+            out.append(DAY_NAMES.index(part))
+    return out
+
+
+def prepare_windows(params: dict[str, Any], rule_subdiv: str | None) -> WeekWindows:
+    days: list[Ranges | None] = [None] * 7
+    holiday: Ranges | None = None
+    for spec, ranges in params["windows"].items():
+        parsed = tuple((parse_clock(a), parse_clock(b)) for a, b in ranges)
+        for i in expand_days(spec):
+            days[i] = parsed
+        if "holiday" in spec.split(","):
+            holiday = parsed
+    cal = params.get("holidays") or {}
+    return WeekWindows(
+        days=tuple(days),
+        holiday=holiday,
+        holiday_country=cal.get("country", "US"),
+        holiday_subdiv=cal.get("subdiv", rule_subdiv),
+        extra=tuple(cal.get("extra", ())),
+        fixed_zone=params.get("fixed_zone"),
+    )
+
+
+def _fmt(ranges: Ranges) -> str:
+    return ", ".join(f"{a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}" for a, b in ranges)
+
+
+def _next_open(w: WeekWindows, t: datetime, tz: ZoneInfo) -> datetime | None:
+    local = t.astimezone(tz)
+    for offset in range(_SEARCH_DAYS + 1):
+        day = local.date() + timedelta(days=offset)
+        ranges = w.ranges_on(day)
+        if ranges is None:
+            start = local_midnight(day, tz)
+            if start > t:
+                return start
+            continue
+        for a, _b in ranges:
+            start = datetime(day.year, day.month, day.day, a // 60, a % 60, tzinfo=tz)
+            start_utc = start.astimezone(UTC)
+            if start_utc > t:
+                return start_utc
+    return None
+
+
+def check_window(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
+    """Calling-hours window in every candidate zone (and a fixed zone if the law says so)."""
+    w: WeekWindows = rule.prepared
+    pairs = list(zip(ctx.tzs, ctx.locals(t), strict=True))
+    if w.fixed_zone:
+        fz = zone(w.fixed_zone)
+        pairs.append((fz, t.astimezone(fz)))
+    bad: list[str] = []
+    nexts: list[datetime] = []
+    for tz, lt in pairs:
+        ranges = w.ranges_on(lt.date())
+        if ranges is None:
+            continue
+        minute = lt.hour * 60 + lt.minute
+        if any(a <= minute < b for a, b in ranges):
+            continue
+        bad.append(f"it is {lt:%a %H:%M} in {tz.key} (allowed {_fmt(ranges)})")
+        nxt = _next_open(w, t, tz)
+        if nxt is None:
+            return Fail((rule.code,), f"{rule.summary}; {bad[-1]}.")
+        nexts.append(nxt)
+    if not bad:
+        return None
+    return Fail((rule.code,), f"{rule.summary}; " + "; ".join(bad) + ".", max(nexts))
+
+
+@dataclass(frozen=True, slots=True)
+class DayBan:
+    weekdays: frozenset[int]
+    holidays: bool
+    country: str
+    subdiv: str | None
+    extra: tuple[str, ...]
+    unless_consent: bool
+
+
+def prepare_day_ban(params: dict[str, Any], rule_subdiv: str | None) -> DayBan:
+    cal = params.get("holidays") or {}
+    return DayBan(
+        weekdays=frozenset(DAY_NAMES.index(d) for d in params.get("weekdays", [])),
+        holidays=bool(cal),
+        country=cal.get("country", "US") if cal else "US",
+        subdiv=cal.get("subdiv", rule_subdiv) if cal else None,
+        extra=tuple(cal.get("extra", ())) if cal else (),
+        unless_consent=bool(params.get("unless_consent", False)),
+    )
+
+
+def _banned(b: DayBan, day: date) -> str | None:
+    if day.weekday() in b.weekdays:
+        return DAY_NAMES[day.weekday()].capitalize()
+    if b.holidays and is_holiday(b.country, b.subdiv, day, b.extra):
+        return "a holiday"
+    return None
+
+
+def check_day_ban(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
+    """No calls on listed weekdays or holidays, in any candidate zone."""
+    b: DayBan = rule.prepared
+    if b.unless_consent and consent_covers(ctx, t, "pec"):
+        return None
+    bad: list[str] = []
+    nexts: list[datetime] = []
+    for tz, lt in zip(ctx.tzs, ctx.locals(t), strict=True):
+        why = _banned(b, lt.date())
+        if why is None:
+            continue
+        bad.append(f"{lt:%Y-%m-%d} is {why} in {tz.key}")
+        day = lt.date() + timedelta(days=1)
+        for _ in range(30):
+            if _banned(b, day) is None:
+                break
+            day += timedelta(days=1)
+        nexts.append(local_midnight(day, tz))
+    if not bad:
+        return None
+    return Fail((rule.code,), f"{rule.summary}; " + "; ".join(bad) + ".", max(nexts))
+
+
+def check_inconvenient(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
+    """Times the consumer said are inconvenient (Reg F 1006.6(b)(1)), in every zone."""
+    debt = ctx.req.debt
+    if debt is None or not debt.inconvenient_times:
+        return None
+    ranges = [
+        (r.start.hour * 60 + r.start.minute, r.end.hour * 60 + r.end.minute)
+        for r in debt.inconvenient_times
+    ]
+    bad: list[str] = []
+    nexts: list[datetime] = []
+    for tz, lt in zip(ctx.tzs, ctx.locals(t), strict=True):
+        minute = lt.hour * 60 + lt.minute
+        hit = [(a, b) for a, b in ranges if _inside(minute, a, b)]
+        if not hit:
+            continue
+        bad.append(f"{lt:%H:%M} in {tz.key} falls in {_fmt(tuple(hit))}")
+        nexts.append(_leave(ranges, lt, tz))
+    if not bad:
+        return None
+    return Fail((rule.code,), f"{rule.summary}: " + "; ".join(bad) + ".", max(nexts))
+
+
+def _inside(minute: int, a: int, b: int) -> bool:
+    return a <= minute < b if a < b else (minute >= a or minute < b)
+
+
+def _leave(ranges: list[tuple[int, int]], lt: datetime, tz: ZoneInfo) -> datetime:
+    """First instant after ``lt`` that lies outside every range (ranges may chain)."""
+    probe = lt
+    for _ in range(8):
+        minute = probe.hour * 60 + probe.minute
+        ends = [b for a, b in ranges if _inside(minute, a, b)]
+        if not ends:
+            break
+        end = max(ends, key=lambda b: (b - minute) % 1440 or 1440)
+        day = probe.date() if end > minute else probe.date() + timedelta(days=1)
+        if end >= 1440:
+            day, end = day + timedelta(days=1), 0
+        probe = datetime(day.year, day.month, day.day, end // 60, end % 60, tzinfo=tz)
+    return probe.astimezone(UTC)

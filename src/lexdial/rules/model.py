@@ -1,0 +1,88 @@
+"""The rule pack as values: rules with ids, parameters, effective dates and citations.
+
+Rule 1: a rule is data. Its ``kind`` names one small evaluator in ``rules.checks``; its
+``params`` are that evaluator's knobs (windows, caps, periods). A decision at instant
+``at`` uses only the rules in force on ``at``'s date (``effective_from`` inclusive,
+``effective_to`` inclusive: the last day the rule is in force).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One rule of the pack, with its applicability filters and its evaluator's params."""
+
+    id: str
+    kind: str
+    code: str
+    jurisdiction: str
+    summary: str
+    citation: str
+    effective_from: date
+    effective_to: date | None = None
+    purposes: frozenset[str] | None = None
+    technologies: frozenset[str] | None = None
+    line_types: frozenset[str] | None = None
+    subscribers: frozenset[str] | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+    #: ``params`` after the evaluator's ``prepare`` step (parsed windows, sets, ...)
+    prepared: Any = None
+    note: str = ""
+    tag: str = ""
+    source_file: str = ""
+
+    def in_force(self, day: date) -> bool:
+        """True when the rule is in force on ``day``."""
+        if day < self.effective_from:
+            return False
+        return self.effective_to is None or day <= self.effective_to
+
+    def applies(self, purpose: str, technology: str, line_type: str, subscriber: str) -> bool:
+        """True when the call's classification falls inside the rule's filters."""
+        return (
+            (self.purposes is None or purpose in self.purposes)
+            and (self.technologies is None or technology in self.technologies)
+            and (self.line_types is None or line_type in self.line_types)
+            and (self.subscribers is None or subscriber in self.subscribers)
+        )
+
+    def comparable(self) -> dict[str, Any]:
+        """The fields a pack diff compares (everything a reviewer would care about)."""
+        return {
+            "kind": self.kind,
+            "code": self.code,
+            "jurisdiction": self.jurisdiction,
+            "summary": self.summary,
+            "citation": self.citation,
+            "effective_from": self.effective_from.isoformat(),
+            "effective_to": self.effective_to.isoformat() if self.effective_to else None,
+            "purposes": sorted(self.purposes) if self.purposes is not None else None,
+            "technologies": sorted(self.technologies) if self.technologies is not None else None,
+            "line_types": sorted(self.line_types) if self.line_types is not None else None,
+            "subscribers": sorted(self.subscribers) if self.subscribers is not None else None,
+            "params": dict(self.params),
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RulePack:
+    """A versioned set of rules; ``version`` is recorded in every decision."""
+
+    version: str
+    rules: tuple[Rule, ...]
+    released_on: date | None = None
+
+    def by_id(self) -> dict[str, Rule]:
+        return {r.id: r for r in self.rules}
+
+    def for_jurisdictions(self, jurisdictions: tuple[str, ...]) -> tuple[Rule, ...]:
+        """Rules of any of ``jurisdictions``, in pack order."""
+        wanted = set(jurisdictions)
+        return tuple(r for r in self.rules if r.jurisdiction in wanted)
