@@ -70,9 +70,12 @@ def _policy(raw: dict[str, Any], path: Path) -> Policy:
     window = raw.get("all_calls_window", base.all_calls_window)
     if window in (False, [], None):
         window = None
-    elif not (isinstance(window, list | tuple) and len(window) == 2
-              and all(isinstance(x, str) and len(x) == 5 and x[2] == ":" for x in window)):
-        raise ConfigError(f"{path}: policy.all_calls_window must be [\"HH:MM\", \"HH:MM\"]")
+    elif not (
+        isinstance(window, list | tuple)
+        and len(window) == 2
+        and all(isinstance(x, str) and len(x) == 5 and x[2] == ":" for x in window)
+    ):
+        raise ConfigError(f'{path}: policy.all_calls_window must be ["HH:MM", "HH:MM"]')
     else:
         window = (window[0], window[1])
     flags = {}

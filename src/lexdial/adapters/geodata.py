@@ -13,6 +13,7 @@ from __future__ import annotations
 import collections
 from functools import cache
 from importlib import resources
+from typing import Any
 
 import zipcodes
 
@@ -43,7 +44,8 @@ def load_geography() -> Geography:
         collections.Counter
     )
     zips: dict[str, tuple[str, str]] = {}
-    for rec in zipcodes.list_all():
+    records: list[dict[str, Any]] = zipcodes.list_all()  # type: ignore[no-untyped-call]
+    for rec in records:
         state = rec.get("state") or ""
         zone = rec.get("timezone") or ""
         if not is_zone(zone):

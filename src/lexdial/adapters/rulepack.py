@@ -59,6 +59,15 @@ def load_pack(directory: Path | Traversable | None = None) -> RulePack:
     version = str(meta.get("version") or "")
     if not version:
         raise RulePackError("pack.yaml: 'version' is required")
+    order = [str(x) for x in meta.get("order") or []]
+
+    def rank(name: str) -> tuple[int, str]:
+        for i, prefix in enumerate(order):
+            if name == prefix or (prefix.endswith("/") and name.startswith(prefix)):
+                return i, name
+        return len(order), name
+
+    files = files[:1] + sorted(files[1:], key=lambda f: rank(f[0]))
     rules: list[Rule] = []
     seen: set[str] = set()
     for name, node in files[1:]:

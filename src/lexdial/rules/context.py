@@ -70,7 +70,7 @@ class Ctx:
         hit = self.cache.get(key)
         if hit is None:
             hit = self.cache[key] = tuple(t.astimezone(z) for z in self.tzs)
-        return hit  # type: ignore[no-any-return]
+        return hit
 
     def call_date(self, t: datetime) -> date:
         """The latest calendar date of ``t`` among the candidate zones and UTC.

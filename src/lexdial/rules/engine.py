@@ -61,8 +61,14 @@ class Engine:
         loc = locate(number, req.address, self.geo)
         line = req.line_type if req.line_type in ("landline",) else "wireless"
         subscriber = req.subscriber or "consumer"
-        ctx = Ctx(req=req, number=number, loc=loc, policy=self.policy, line_type=line,
-                  subscriber=subscriber)
+        ctx = Ctx(
+            req=req,
+            number=number,
+            loc=loc,
+            policy=self.policy,
+            line_type=line,
+            subscriber=subscriber,
+        )
         rules = self._rules(loc, req.purpose, req.technology, line, subscriber)
         first, checks = self._evaluate(rules, ctx, req.at, record=True)
         notes = list(loc.notes) + _notes(req)
@@ -107,9 +113,13 @@ class Engine:
                 failures.append((rule, fail))
             if record:
                 checks.append(
-                    RuleCheck(rule.id, fail is None, rule.code if fail is None else
-                              ",".join(fail.codes), rule.citation,
-                              fail.message if fail else "")
+                    RuleCheck(
+                        rule.id,
+                        fail is None,
+                        rule.code if fail is None else ",".join(fail.codes),
+                        rule.citation,
+                        fail.message if fail else "",
+                    )
                 )
         return failures, checks
 
@@ -129,10 +139,21 @@ class Engine:
             permanent = [(r, f) for r, f in failures if f.next_at is None]
             if permanent:
                 stamp = f"{t:%Y-%m-%d %H:%M} UTC"
-                return "deny", None, [
-                    (r, Fail(f.codes, f"By {stamp}, when the time rules would allow the call: "
-                             f"{f.message}")) for r, f in permanent
-                ]
+                return (
+                    "deny",
+                    None,
+                    [
+                        (
+                            r,
+                            Fail(
+                                f.codes,
+                                f"By {stamp}, when the time rules would allow the call: "
+                                f"{f.message}",
+                            ),
+                        )
+                        for r, f in permanent
+                    ],
+                )
         return "deny", None, None
 
     def _invalid(self, req: DecisionRequest, digest: str) -> Decision:

@@ -40,8 +40,11 @@ def check_solicitation(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     if p["requires_matter"] and ctx.req.matter_type is None and ctx.req.incident is None:
         return None
     who = "a prospective client" if rel == "prospect" else "a person"
-    return Fail((rule.code,), f"{rule.summary}: this call would solicit {who} with no "
-                "family or prior professional relationship with the firm.")
+    return Fail(
+        (rule.code,),
+        f"{rule.summary}: this call would solicit {who} with no "
+        "family or prior professional relationship with the firm.",
+    )
 
 
 def check_waiting_period(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
@@ -67,8 +70,10 @@ def check_technology_ban(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     for way in p["exempt_if"]:
         if way == "consent" and consent_covers(ctx, t, "pec"):
             return None
-        if way == "current_relationship" and ctx.req.relationship is not None and (
-            ctx.req.relationship.type == "current_client"
+        if (
+            way == "current_relationship"
+            and ctx.req.relationship is not None
+            and (ctx.req.relationship.type == "current_client")
         ):
             return None
         if way == "ebr" and ebr_status(ctx, t)[0]:
@@ -83,6 +88,9 @@ def check_represented(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
         return None
     since = debt.represented_since
     if debt.represented_by_attorney or (since is not None and since <= t):
-        return Fail((rule.code,), "The consumer is represented by an attorney about this "
-                    "debt; communicate with the attorney instead.")
+        return Fail(
+            (rule.code,),
+            "The consumer is represented by an attorney about this "
+            "debt; communicate with the attorney instead.",
+        )
     return None

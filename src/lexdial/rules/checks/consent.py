@@ -40,9 +40,11 @@ def _defects(c: Consent, ctx: Ctx, t: datetime, level: str, purpose: str) -> lis
     out: list[str] = []
     if c.revoked_at is not None and c.revoked_at <= t:
         out.append("CONSENT_REVOKED")
-    if c.scope is None or purpose not in c.scope:
-        out.append("CONSENT_SCOPE")
-    elif c.technologies is not None and ctx.req.technology not in c.technologies:
+    if (
+        c.scope is None
+        or purpose not in c.scope
+        or (c.technologies is not None and ctx.req.technology not in c.technologies)
+    ):
         out.append("CONSENT_SCOPE")
     if level == "pewc" and c.kind != "express_written":
         out.append("WRITTEN_CONSENT_REQUIRED")
@@ -107,12 +109,19 @@ def prepare_consent(params: dict[str, Any], _subdiv: str | None) -> dict[str, An
         "exempt_relationships": frozenset(params.get("exempt_relationships", ())),
         "ebr_exempt": bool(params.get("ebr_exempt", False)),
         "on_fail_code": params.get("on_fail_code"),
+        "only_matters": frozenset(params.get("only_matters", ())),
     }
 
 
 def check_consent_required(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     """The call needs consent of ``level`` (pec / pewc) covering its purpose."""
     p = rule.prepared
+    if (
+        p["only_matters"]
+        and ctx.req.matter_type not in p["only_matters"]
+        and (ctx.req.incident is None)
+    ):
+        return None
     rel = ctx.req.relationship
     if rel is not None and rel.type in p["exempt_relationships"]:
         return None
@@ -134,13 +143,22 @@ def check_reassigned(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     r = ctx.req.reassigned
     if r is None:
         if ctx.policy.require_reassigned_check and ctx.req.consents:
-            return Fail((rule.code,), "Firm policy requires a Reassigned Numbers Database "
-                        "check before an automated call that relies on consent; none is on record.")
+            return Fail(
+                (rule.code,),
+                "Firm policy requires a Reassigned Numbers Database "
+                "check before an automated call that relies on consent; none is on record.",
+            )
         return None
     if r.result == "yes":
-        return Fail((rule.code,), "The Reassigned Numbers Database reports the number was "
-                    "permanently disconnected after consent was given: do not call.")
+        return Fail(
+            (rule.code,),
+            "The Reassigned Numbers Database reports the number was "
+            "permanently disconnected after consent was given: do not call.",
+        )
     if r.result == "no_data":
-        return Fail((rule.code,), "The Reassigned Numbers Database has no data for this "
-                    "number, so the reassigned-number safe harbor is not available.")
+        return Fail(
+            (rule.code,),
+            "The Reassigned Numbers Database has no data for this "
+            "number, so the reassigned-number safe harbor is not available.",
+        )
     return None

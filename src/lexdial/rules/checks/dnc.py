@@ -18,7 +18,9 @@ from lexdial.rules.context import Ctx, Fail, minus_months
 from lexdial.rules.model import Rule
 
 
-def ebr_status(ctx: Ctx, t: datetime, months: int = 18, inquiry_months: int = 3) -> tuple[bool, str]:
+def ebr_status(
+    ctx: Ctx, t: datetime, months: int = 18, inquiry_months: int = 3
+) -> tuple[bool, str]:
     """(valid, explanation) of the established business relationship at ``t``."""
     rel = ctx.req.relationship
     if rel is None or rel.type in ("none", "prospect"):
@@ -69,8 +71,10 @@ def check_national_dnc(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     ok, why = _exempt(rule, ctx, t)
     if ok:
         return None
-    status = "is on the National Do Not Call Registry" if listed else (
-        "is not known to be clear of the National Do Not Call Registry"
+    status = (
+        "is on the National Do Not Call Registry"
+        if listed
+        else ("is not known to be clear of the National Do Not Call Registry")
     )
     return Fail((rule.code,), f"The number {status} and there is no exemption ({why}).")
 
@@ -83,8 +87,10 @@ def check_state_dnc(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     ok, why = _exempt(rule, ctx, t)
     if ok:
         return None
-    return Fail((rule.code,), f"The number is on a state do-not-call list and there is no "
-                f"exemption ({why}).")
+    return Fail(
+        (rule.code,),
+        f"The number is on a state do-not-call list and there is no exemption ({why}).",
+    )
 
 
 def check_internal_dnc(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
@@ -104,8 +110,10 @@ def check_registry_fresh(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
         return Fail((rule.code,), f"{rule.summary}: the date of the registry copy is unknown.")
     age = (ctx.call_date(t) - synced).days
     if age > limit:
-        return Fail((rule.code,), f"{rule.summary}: the registry copy from {synced} is {age} days "
-                    f"old (limit {limit}).")
+        return Fail(
+            (rule.code,),
+            f"{rule.summary}: the registry copy from {synced} is {age} days old (limit {limit}).",
+        )
     return None
 
 
@@ -120,5 +128,8 @@ def check_tps(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
         return None
     if consent_verdict(ctx, t, "pec", "marketing").ok:
         return None  # reg. 21(4): the subscriber told this caller they do not object
-    return Fail((rule.code,), f"The number has been on the Telephone Preference Service for "
-                f"{days} days and this caller holds no consent to marketing calls.")
+    return Fail(
+        (rule.code,),
+        f"The number has been on the Telephone Preference Service for "
+        f"{days} days and this caller holds no consent to marketing calls.",
+    )

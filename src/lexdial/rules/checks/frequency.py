@@ -44,8 +44,10 @@ def _same_subject(a: str | None, b: str | None) -> bool:
 def _counted(p: dict[str, Any], ctx: Ctx, h: HistoryEntry) -> bool:
     if p["purposes"] is not None and h.purpose is not None and h.purpose not in p["purposes"]:
         return False
-    if p["technologies"] is not None and h.technology is not None and (
-        h.technology not in p["technologies"]
+    if (
+        p["technologies"] is not None
+        and h.technology is not None
+        and (h.technology not in p["technologies"])
     ):
         return False
     return not p["same_subject"] or _same_subject(ctx.req.subject, h.subject)

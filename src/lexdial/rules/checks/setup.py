@@ -22,8 +22,10 @@ def check_ring_timeout(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     floor = float(rule.params.get("min_seconds", 15))
     if c is None or c.ring_timeout_s is None or c.ring_timeout_s >= floor:
         return None
-    return Fail((rule.code,), f"{rule.summary}: ring timeout is {c.ring_timeout_s:g} s "
-                f"(minimum {floor:g} s).")
+    return Fail(
+        (rule.code,),
+        f"{rule.summary}: ring timeout is {c.ring_timeout_s:g} s (minimum {floor:g} s).",
+    )
 
 
 def check_abandonment(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
@@ -31,8 +33,11 @@ def check_abandonment(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     ceiling = float(rule.params.get("max_rate", 0.03))
     if c is None or c.abandonment_rate_30d is None or c.abandonment_rate_30d <= ceiling:
         return None
-    return Fail((rule.code,), f"{rule.summary}: the campaign's 30-day abandonment rate is "
-                f"{c.abandonment_rate_30d:.1%} (limit {ceiling:.0%}).")
+    return Fail(
+        (rule.code,),
+        f"{rule.summary}: the campaign's 30-day abandonment rate is "
+        f"{c.abandonment_rate_30d:.1%} (limit {ceiling:.0%}).",
+    )
 
 
 def check_safe_harbor(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
@@ -40,8 +45,11 @@ def check_safe_harbor(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     modes = rule.params.get("modes", ["predictive", "progressive"])
     if c is None or c.mode not in modes or c.safe_harbor_message is not False:
         return None
-    return Fail((rule.code,), f"{rule.summary}: this {c.mode} campaign has no safe-harbor "
-                "message for calls no agent can take within 2 seconds.")
+    return Fail(
+        (rule.code,),
+        f"{rule.summary}: this {c.mode} campaign has no safe-harbor "
+        "message for calls no agent can take within 2 seconds.",
+    )
 
 
 def check_caller_id(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
@@ -110,11 +118,13 @@ def check_voicemail(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
         return None
     p = rule.prepared
     prefs = ctx.req.preferences
-    if p["client_may_waive"] and prefs is not None and prefs.voicemail_details_ok:
-        if not prefs.shared_line:
-            return None
+    waived = prefs is not None and prefs.voicemail_details_ok and not prefs.shared_line
+    if p["client_may_waive"] and waived:
+        return None
     found = sorted({m.group(0).lower() for m in p["pattern"].finditer(s.voicemail_text)})
     if not found:
         return None
-    return Fail((rule.code,), f"{rule.summary}: the voicemail text mentions "
-                + ", ".join(repr(w) for w in found) + ".")
+    return Fail(
+        (rule.code,),
+        f"{rule.summary}: the voicemail text mentions " + ", ".join(repr(w) for w in found) + ".",
+    )

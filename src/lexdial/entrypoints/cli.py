@@ -1,0 +1,200 @@
+"""The ``lexdial`` command line. Thin: it reads input, calls the same services the API
+does, and maps the error tree to exit statuses in exactly one place (``main``).
+
+Exit statuses: 0 ok; 2 bad input or usage (one line on stderr naming the field);
+3 bad settings or rule pack; 1 anything unexpected.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+
+from lexdial.entrypoints import render
+from lexdial.entrypoints.input import read_requests
+from lexdial.entrypoints.progress import progress
+from lexdial.errors import LexdialError, RequestError
+from lexdial.rules.engine import Engine
+
+EPILOG = """examples:
+  lexdial decide attempt.json            one JSON object -> one JSON decision
+  cat batch.jsonl | lexdial decide -     JSON array or JSON Lines -> one decision each
+  lexdial explain attempt.json           the same decision, for a person
+  lexdial rules -j US-FL                 the rule pack, one jurisdiction
+  lexdial rules --diff old-pack bundled  what changed between two packs
+  lexdial demo                           the gate over bundled sample attempts
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise RequestError("", f"{message} (see 'lexdial --help')")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="lexdial",
+        description="Compliance-first auto dialer for law firms: every call is judged by "
+        "the gate before it is placed.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--settings",
+        type=Path,
+        help="policy settings file (TOML); default $LEXDIAL_SETTINGS or ./lexdial.toml",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser(
+        "decide",
+        help="decide call attempts (JSON in, JSON out)",
+        description="Decide call attempts. A JSON object gives one decision; "
+        "a JSON array or JSON Lines give one decision per request, in order.",
+        epilog="example: lexdial decide attempt.json",
+    )
+    p.add_argument("source", help="JSON file, or '-' for standard input")
+    p.add_argument("--compact", action="store_true", help="one line per decision")
+
+    p = sub.add_parser(
+        "explain",
+        help="explain decisions for a person",
+        description="Every rule checked, passed or failed, in which time zone, with its citation.",
+        epilog="example: lexdial explain attempt.json",
+    )
+    p.add_argument("source", help="JSON file, or '-' for standard input")
+
+    p = sub.add_parser(
+        "rules",
+        help="list the rule pack or diff two packs",
+        description="List the rule pack (id, jurisdiction, summary, citation, "
+        "effective dates), or show what changed between two packs.",
+        epilog="examples: lexdial rules -j US-FL | lexdial rules --diff old/ bundled",
+    )
+    p.add_argument(
+        "--diff",
+        nargs=2,
+        metavar=("OLD", "NEW"),
+        help="two pack directories; 'bundled' is the shipped pack",
+    )
+    p.add_argument("-j", "--jurisdiction", help="only this jurisdiction, e.g. US-FL")
+    p.add_argument("--pack", type=Path, help="pack directory (default: bundled)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = sub.add_parser(
+        "demo",
+        help="run the gate over bundled sample attempts",
+        description="Judge the bundled sample attempts and print a table.",
+        epilog="example: lexdial demo",
+    )
+    return parser
+
+
+def _engine(settings: Path | None) -> Engine:
+    from lexdial.bootstrap import default_engine
+
+    return default_engine(settings)
+
+
+def cmd_decide(args: argparse.Namespace) -> None:
+    from lexdial.api import request_digest
+
+    shape, raws, requests = read_requests(args.source)
+    engine = _engine(args.settings)
+    out = [
+        engine.decide(req, digest=request_digest(raw)).to_json()
+        for raw, req in zip(raws, requests, strict=True)
+    ]
+    indent = None if args.compact else 2
+    separators = (",", ":") if args.compact else None
+    if shape == "object":
+        print(json.dumps(out[0], indent=indent, separators=separators))
+    elif shape == "array":
+        print(json.dumps(out, indent=indent, separators=separators))
+    else:
+        for item in out:
+            print(json.dumps(item, separators=(",", ":")))
+
+
+def cmd_explain(args: argparse.Namespace) -> None:
+    from lexdial.api import request_digest
+
+    _shape, raws, requests = read_requests(args.source)
+    engine = _engine(args.settings)
+    texts = [
+        render.explain(engine, req, engine.decide(req, digest=request_digest(raw)))
+        for raw, req in zip(raws, requests, strict=True)
+    ]
+    print(("\n" + "=" * 78 + "\n").join(texts))
+
+
+def cmd_rules(args: argparse.Namespace) -> None:
+    from lexdial.adapters.rulepack import load_pack
+    from lexdial.rules.diff import diff_packs
+
+    if args.diff:
+        old, new = (load_pack(_pack_path(p)) for p in args.diff)
+        changes = diff_packs(old, new)
+        print(
+            json.dumps(changes, indent=2, default=str) if args.json else render.diff_text(changes)
+        )
+        return
+    pack = load_pack(args.pack)
+    chosen = [r for r in pack.rules if args.jurisdiction in (None, r.jurisdiction)]
+    if args.jurisdiction and not chosen:
+        raise RequestError(
+            "--jurisdiction",
+            f"no rules for {args.jurisdiction!r} (jurisdictions look like US, US-FL, GB, EU, FR)",
+        )
+    if args.json:
+        rows = [{"id": r.id, **r.comparable()} for r in chosen]
+        print(json.dumps({"version": pack.version, "rules": rows}, indent=2, default=str))
+    else:
+        print(render.rules_text(pack.version, chosen))
+
+
+def _pack_path(text: str) -> Path | None:
+    if text == "bundled":
+        return None
+    path = Path(text)
+    if not (path / "pack.yaml").is_file():
+        raise RequestError("--diff", f"{text} is not a rule pack directory (no pack.yaml)")
+    return path
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    from lexdial.domain.request_parse import parse_request
+
+    text = resources.files("lexdial").joinpath("samples", "attempts.json").read_text("utf-8")
+    samples = json.loads(text)
+    engine = _engine(args.settings)
+    rows = [
+        (s["title"], engine.decide(parse_request(s["request"])))
+        for s in progress(samples, len(samples), "Judging sample attempts")
+    ]
+    print(render.demo_table(rows, engine.pack.version))
+
+
+COMMANDS = {"decide": cmd_decide, "explain": cmd_explain, "rules": cmd_rules, "demo": cmd_demo}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; lexdial's errors become one stderr line and an exit status."""
+    try:
+        args = build_parser().parse_args(argv)
+        COMMANDS[args.command](args)
+    except LexdialError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except BrokenPipeError:  # e.g. `lexdial rules | head`
+        return 0
+    return 0
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""A small progress bar on standard error for long work (no dependency, no colours).
+
+On a terminal it redraws one line; otherwise (CI, pipes) it prints a start and an end
+line so logs stay readable.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from typing import TextIO, TypeVar
+
+T = TypeVar("T")
+
+
+def progress(
+    items: Iterable[T], total: int, label: str, stream: TextIO | None = None
+) -> Iterator[T]:
+    """Yield ``items`` while showing ``label`` and how far along the work is."""
+    out = stream or sys.stderr
+    tty = out.isatty()
+    start = time.monotonic()
+    if not tty:
+        out.write(f"{label}: {total} items...\n")
+    done = 0
+    for item in items:
+        yield item
+        done += 1
+        if tty and (done == total or done % max(1, total // 100) == 0):
+            width = 30
+            filled = width * done // max(total, 1)
+            out.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+            out.flush()
+    elapsed = time.monotonic() - start
+    out.write(("\n" if tty else "") + f"{label}: {done} done in {elapsed:.1f} s\n")
+    out.flush()
