@@ -55,19 +55,27 @@ def build(**facts: Any) -> dict[str, Any]:
 
 def pewc(**over: Any) -> dict[str, Any]:
     """A prior express written consent to marketing by any technology, naming the firm."""
-    c: dict[str, Any] = {"id": "c-pewc", "kind": "express_written",
-                         "given_at": "2026-06-01T12:00:00Z", "scope": ["marketing"],
-                         "seller": FIRM}
+    c: dict[str, Any] = {
+        "id": "c-pewc",
+        "kind": "express_written",
+        "given_at": "2026-06-01T12:00:00Z",
+        "scope": ["marketing"],
+        "seller": FIRM,
+    }
     c.update(over)
     return c
 
 
 def pec(scope: list[str] | None = None, **over: Any) -> dict[str, Any]:
     """A prior express (oral) consent for informational purposes, naming the firm."""
-    c: dict[str, Any] = {"id": "c-pec", "kind": "express", "given_at": "2026-06-01T12:00:00Z",
-                         "scope": scope or ["reminder", "notification", "informational",
-                                            "debt_collection", "callback"],
-                         "seller": FIRM}
+    c: dict[str, Any] = {
+        "id": "c-pec",
+        "kind": "express",
+        "given_at": "2026-06-01T12:00:00Z",
+        "scope": scope
+        or ["reminder", "notification", "informational", "debt_collection", "callback"],
+        "seller": FIRM,
+    }
     c.update(over)
     return c
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, NamedTuple
 
 PURPOSES = frozenset(
     {"reminder", "notification", "informational", "marketing", "debt_collection", "callback"}
@@ -221,8 +221,7 @@ class Reason:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class RuleCheck:
+class RuleCheck(NamedTuple):
     """One rule the engine evaluated for this decision, for evidence and ``explain``."""
 
     rule: str
@@ -245,8 +244,23 @@ class Decision:
     rulepack: str
     at: datetime
     notes: tuple[str, ...] = ()
-    checks: tuple[RuleCheck, ...] = field(default=(), compare=False)
     input_digest: str = ""
+    #: (rule id, code, citation) of every rule evaluated, in evaluation order
+    checked: tuple[tuple[str, str, str], ...] = field(default=(), compare=False, repr=False)
+    #: rule id -> (codes, message) of the rules that failed at ``at``
+    failed: dict[str, tuple[str, str]] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def checks(self) -> tuple[RuleCheck, ...]:
+        """Every rule evaluated at ``at``, passed or failed, for evidence and ``explain``."""
+        out = []
+        for rid, code, citation in self.checked:
+            hit = self.failed.get(rid)
+            if hit is None:
+                out.append(RuleCheck(rid, True, code, citation, ""))
+            else:
+                out.append(RuleCheck(rid, False, hit[0], citation, hit[1]))
+        return tuple(out)
 
     @property
     def codes(self) -> tuple[str, ...]:

@@ -10,7 +10,7 @@ pass before it — which is what makes the earliest-allowed search exact.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -48,29 +48,50 @@ class Policy:
     require_ai_disclosure: bool = True
 
 
-@dataclass(slots=True)
+ZoneTime = tuple[ZoneInfo, datetime, int]
+
+
 class Ctx:
     """Facts of one decision, with derived classifications and small caches."""
 
-    req: DecisionRequest
-    number: PhoneNumber
-    loc: Location
-    policy: Policy
-    line_type: str
-    subscriber: str
-    tzs: tuple[ZoneInfo, ...] = ()
-    cache: dict[Any, Any] = field(default_factory=dict)
+    __slots__ = (
+        "cache", "line_type", "loc", "number", "policy", "quiet", "req", "subscriber", "tzs",
+    )  # fmt: skip
 
-    def __post_init__(self) -> None:
-        self.tzs = tuple(zone(z) for z in self.loc.zones)
+    def __init__(
+        self,
+        req: DecisionRequest,
+        number: PhoneNumber,
+        loc: Location,
+        policy: Policy,
+        line_type: str,
+        subscriber: str,
+    ) -> None:
+        self.req = req
+        self.number = number
+        self.loc = loc
+        self.policy = policy
+        self.line_type = line_type
+        self.subscriber = subscriber
+        self.tzs: tuple[ZoneInfo, ...] = loc.tzinfos or tuple(zone(z) for z in loc.zones)
+        self.cache: dict[Any, Any] = {}
+        #: set during the earliest-allowed search, where time-rule messages are not shown
+        self.quiet = False
+
+    def zone_times(self, t: datetime) -> tuple[ZoneTime, ...]:
+        """(zone, local time, minute of the local day) of ``t`` in every candidate zone."""
+        hit = self.cache.get(t)
+        if hit is None:
+            out = []
+            for tz in self.tzs:
+                lt = t.astimezone(tz)
+                out.append((tz, lt, lt.hour * 60 + lt.minute))
+            hit = self.cache[t] = tuple(out)
+        return hit
 
     def locals(self, t: datetime) -> tuple[datetime, ...]:
         """``t`` as local wall-clock time in every candidate zone."""
-        key = ("locals", t)
-        hit = self.cache.get(key)
-        if hit is None:
-            hit = self.cache[key] = tuple(t.astimezone(z) for z in self.tzs)
-        return hit
+        return tuple(lt for _, lt, _ in self.zone_times(t))
 
     def call_date(self, t: datetime) -> date:
         """The latest calendar date of ``t`` among the candidate zones and UTC.
@@ -78,7 +99,11 @@ class Ctx:
         Age limits (EBR months, registry days) are measured to this date: the later the
         date, the older the fact, so this is the protective reading.
         """
-        return max([t.astimezone(UTC).date(), *(lt.date() for lt in self.locals(t))])
+        day = t.astimezone(UTC).date()
+        for _, lt, _ in self.zone_times(t):
+            if lt.date() > day:
+                day = lt.date()
+        return day
 
     def memo(self, key: Any, make: Callable[[], Any]) -> Any:
         """Compute ``make()`` once per decision under ``key``."""

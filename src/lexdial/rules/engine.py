@@ -11,15 +11,15 @@ re-evaluating *every* rule there, until all pass (defer) or a permanent failure 
 
 from __future__ import annotations
 
-import base64
 import hashlib
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from lexdial.domain.decision import Decision, DecisionRequest, Reason, RuleCheck
+from lexdial.domain.decision import Decision, DecisionRequest, Reason
 from lexdial.domain.numbers import parse_number
 from lexdial.rules.checks import KINDS
-from lexdial.rules.context import MINUTE, Ctx, Fail, Policy
+from lexdial.rules.context import MINUTE, Check, Ctx, Fail, Policy
 from lexdial.rules.model import Rule, RulePack
 from lexdial.rules.policy import policy_rules
 from lexdial.rules.timezones import Geography, Location, locate
@@ -40,6 +40,37 @@ VALID_NUMBER = Rule(
 Failure = tuple[Rule, Fail]
 
 
+Pair = tuple[Rule, Check]
+
+
+class _Selection:
+    """The rules that apply to one call classification, split by effective-date segment.
+
+    Between two effective-date boundaries the set of rules in force cannot change, so
+    each segment's list is computed once and reused for every decision that falls in it.
+    """
+
+    __slots__ = ("cuts", "pairs", "segments")
+    Segment = tuple[tuple[Pair, ...], tuple[tuple[str, str, str], ...]]
+
+    def __init__(self, rules: tuple[Rule, ...]) -> None:
+        self.pairs: tuple[Pair, ...] = tuple((r, KINDS[r.kind][0]) for r in rules)
+        cuts = {r.effective_from for r in rules}
+        cuts.update(r.effective_to + timedelta(days=1) for r in rules if r.effective_to)
+        self.cuts = sorted(cuts)
+        self.segments: dict[int, _Selection.Segment] = {}
+
+    def on(self, day: date) -> _Selection.Segment:
+        """(rule, evaluator) pairs in force on ``day``, and their (id, code, citation)."""
+        i = bisect_right(self.cuts, day)
+        hit = self.segments.get(i)
+        if hit is None:
+            pairs = tuple(p for p in self.pairs if p[0].in_force(day))
+            meta = tuple((r.id, r.code, r.citation) for r, _ in pairs)
+            hit = self.segments[i] = (pairs, meta)
+        return hit
+
+
 @dataclass(slots=True)
 class Engine:
     """A rule pack, reference geography and firm policy, ready to decide."""
@@ -47,7 +78,8 @@ class Engine:
     pack: RulePack
     geo: Geography
     policy: Policy = field(default_factory=Policy)
-    _select: dict[tuple[object, ...], tuple[Rule, ...]] = field(default_factory=dict)
+    _select: dict[tuple[object, ...], _Selection] = field(default_factory=dict)
+    _places: dict[tuple[object, ...], Location] = field(default_factory=dict)
     _extra: tuple[Rule, ...] = ()
 
     def __post_init__(self) -> None:
@@ -58,7 +90,10 @@ class Engine:
         number = parse_number(req.number, self.policy.default_region)
         if not number.valid:
             return self._invalid(req, digest)
-        loc = locate(number, req.address, self.geo)
+        place = (number.region, number.area_code, number.zones, number.place, req.address)
+        loc = self._places.get(place)
+        if loc is None:
+            loc = self._places[place] = locate(number, req.address, self.geo)
         line = req.line_type if req.line_type in ("landline",) else "wireless"
         subscriber = req.subscriber or "consumer"
         ctx = Ctx(
@@ -70,7 +105,8 @@ class Engine:
             subscriber=subscriber,
         )
         rules = self._rules(loc, req.purpose, req.technology, line, subscriber)
-        first, checks = self._evaluate(rules, ctx, req.at, record=True)
+        first = self._evaluate(rules, ctx, req.at)
+        checks = rules.on(req.at.date())[1]
         notes = list(loc.notes) + _notes(req)
         if not first:
             return self._decision(req, digest, "allow", None, [], loc, notes, checks)
@@ -80,7 +116,7 @@ class Engine:
         if verdict == "deny":
             if later is None:
                 notes.append("No instant within 400 days satisfies every time-based rule.")
-            failures = first + (later or [])
+            failures = first + [(r, f) for r, f in later or [] if r not in {x for x, _ in first}]
             return self._decision(req, digest, "deny", None, failures, loc, notes, checks)
         return self._decision(req, digest, "defer", when, first, loc, notes, checks)
 
@@ -88,52 +124,37 @@ class Engine:
 
     def _rules(
         self, loc: Location, purpose: str, technology: str, line: str, subscriber: str
-    ) -> tuple[Rule, ...]:
+    ) -> _Selection:
         key = (loc.jurisdictions, purpose, technology, line, subscriber)
         hit = self._select.get(key)
         if hit is None:
             pool = self.pack.for_jurisdictions(loc.jurisdictions) + self._extra
-            hit = tuple(r for r in pool if r.applies(purpose, technology, line, subscriber))
-            self._select[key] = hit
+            chosen = tuple(r for r in pool if r.applies(purpose, technology, line, subscriber))
+            hit = self._select[key] = _Selection(chosen)
         return hit
 
-    def _evaluate(
-        self, rules: tuple[Rule, ...], ctx: Ctx, t: datetime, record: bool = False
-    ) -> tuple[list[Failure], list[RuleCheck]]:
+    def _evaluate(self, rules: _Selection, ctx: Ctx, t: datetime) -> list[Failure]:
         failures: list[Failure] = []
-        checks: list[RuleCheck] = []
-        day = t.date()
-        for rule in rules:
-            if not rule.in_force(day):
-                continue
-            fail = KINDS[rule.kind][0](rule, ctx, t)
+        for rule, check in rules.on(t.date())[0]:
+            fail = check(rule, ctx, t)
             if fail is not None:
                 if fail.next_at is not None and fail.next_at <= t:  # guard the search
                     fail = Fail(fail.codes, fail.message, t + MINUTE)
                 failures.append((rule, fail))
-            if record:
-                checks.append(
-                    RuleCheck(
-                        rule.id,
-                        fail is None,
-                        rule.code if fail is None else ",".join(fail.codes),
-                        rule.citation,
-                        fail.message if fail else "",
-                    )
-                )
-        return failures, checks
+        return failures
 
     def _search(
-        self, rules: tuple[Rule, ...], ctx: Ctx, at: datetime, first: list[Failure]
+        self, rules: _Selection, ctx: Ctx, at: datetime, first: list[Failure]
     ) -> tuple[str, datetime | None, list[Failure] | None]:
         """Earliest instant at which every rule passes, or why there is none."""
         horizon = at + HORIZON
         failures = first
+        ctx.quiet = True  # intermediate failures' messages are never shown
         for _ in range(_MAX_STEPS):
             t = max(f.next_at for _, f in failures if f.next_at is not None)
             if t > horizon:
                 return "deny", None, None
-            failures, _ = self._evaluate(rules, ctx, t)
+            failures = self._evaluate(rules, ctx, t)
             if not failures:
                 return "defer", t, None
             permanent = [(r, f) for r, f in failures if f.next_at is None]
@@ -159,9 +180,9 @@ class Engine:
     def _invalid(self, req: DecisionRequest, digest: str) -> Decision:
         rule = VALID_NUMBER
         fail = Fail((rule.code,), "The number is not a valid, dialable telephone number.")
-        check = RuleCheck(rule.id, False, rule.code, rule.citation, fail.message)
+        checks = ((rule.id, rule.code, rule.citation),)
         loc = Location(zones=(), states=frozenset(), country=None, jurisdictions=())
-        return self._decision(req, digest, "deny", None, [(rule, fail)], loc, [], [check])
+        return self._decision(req, digest, "deny", None, [(rule, fail)], loc, [], checks)
 
     def _decision(
         self,
@@ -172,8 +193,9 @@ class Engine:
         failures: list[Failure],
         loc: Location,
         notes: list[str],
-        checks: list[RuleCheck],
+        checks: tuple[tuple[str, str, str], ...],
     ) -> Decision:
+        at_ids = {c[0] for c in checks}
         return Decision(
             decision_id=decision_id(digest, self.pack.version, verdict, when),
             verdict=verdict,
@@ -184,13 +206,16 @@ class Engine:
             rulepack=self.pack.version,
             at=req.at,
             notes=tuple(notes),
-            checks=tuple(checks),
             input_digest=digest,
+            checked=checks,
+            failed={r.id: (",".join(f.codes), f.message) for r, f in failures if r.id in at_ids},
         )
 
 
 def merge_reasons(failures: list[Failure]) -> tuple[Reason, ...]:
     """One reason per code, in order of first failure; every rule and citation kept."""
+    if not failures:
+        return ()
     grouped: dict[str, list[tuple[Rule, Fail]]] = {}
     for rule, fail in failures:
         for code in fail.codes:
@@ -205,10 +230,9 @@ def merge_reasons(failures: list[Failure]) -> tuple[Reason, ...]:
 
 
 def decision_id(digest: str, version: str, verdict: str, when: datetime | None) -> str:
-    """A ULID-shaped id derived from the facts: replaying a decision gives the same id."""
-    raw = hashlib.sha256(f"{digest}|{version}|{verdict}|{when}".encode()).digest()
-    text = base64.b32encode(raw).decode().rstrip("=")
-    return text[:26].translate(str.maketrans("ILOU", "1105"))
+    """A 26-character id derived from the facts: replaying a decision gives the same id."""
+    raw = hashlib.blake2b(f"{digest}|{version}|{verdict}|{when}".encode(), digest_size=13)
+    return raw.hexdigest().upper()
 
 
 def _notes(req: DecisionRequest) -> list[str]:

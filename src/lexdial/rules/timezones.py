@@ -9,10 +9,11 @@ Rule 2: pure. ``Geography`` is data handed in (built by ``adapters.geodata``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from lexdial.domain.decision import Address
 from lexdial.domain.numbers import NANP_REGIONS_US, PhoneNumber
-from lexdial.domain.zones import is_zone
+from lexdial.domain.zones import is_zone, zone
 
 #: EU and EEA member states, where the GDPR (and the ePrivacy Directive) apply.
 EU_EEA = frozenset(
@@ -76,6 +77,7 @@ class Location:
     country: str | None
     jurisdictions: tuple[str, ...]
     notes: tuple[str, ...] = ()
+    tzinfos: tuple[ZoneInfo, ...] = ()
 
 
 def locate(number: PhoneNumber, address: Address | None, geo: Geography) -> Location:
@@ -123,12 +125,14 @@ def locate(number: PhoneNumber, address: Address | None, geo: Geography) -> Loca
         jurisdictions.extend(f"US-{s}" for s in sorted(states) if s)
     if any(c in EU_EEA for c in jurisdictions):
         jurisdictions.append("EU")
+    names = tuple(sorted(zones))
     return Location(
-        zones=tuple(sorted(zones)),
+        zones=names,
         states=frozenset(s for s in states if s),
         country=country,
         jurisdictions=tuple(jurisdictions),
         notes=tuple(notes),
+        tzinfos=tuple(zone(z) for z in names),
     )
 
 

@@ -53,7 +53,7 @@ def check_waiting_period(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     if inc is None or inc.kind not in p["incident_kinds"]:
         return None
     free = inc.occurred_on + timedelta(days=p["days"])
-    late = [(tz, lt) for tz, lt in zip(ctx.tzs, ctx.locals(t), strict=True) if lt.date() < free]
+    late = [(tz, lt) for tz, lt, _m in ctx.zone_times(t) if lt.date() < free]
     if not late:
         return None
     return Fail(

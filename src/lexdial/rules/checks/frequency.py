@@ -110,7 +110,7 @@ def check_regf_7in7(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     limit = rule.prepared["max"]
     calls = [h for h in _debt_calls(ctx, t) if h.outcome not in _NOT_CONNECTED]
     worst: tuple[int, str, datetime] | None = None
-    for tz, lt in zip(ctx.tzs, ctx.locals(t), strict=True):
+    for tz, lt, _m in ctx.zone_times(t):
         today = lt.date()
         days = sorted(h.at.astimezone(tz).date() for h in calls)
         n = sum(1 for d in days if (today - d).days < 7)
@@ -138,7 +138,7 @@ def check_regf_conversation(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     if not talks:
         return None
     worst: tuple[date, str, datetime] | None = None
-    for tz, lt in zip(ctx.tzs, ctx.locals(t), strict=True):
+    for tz, lt, _m in ctx.zone_times(t):
         last = max(h.at.astimezone(tz).date() for h in talks)
         free = last + timedelta(days=7)  # the conversation day is day 1
         if lt.date() >= free:

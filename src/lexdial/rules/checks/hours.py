@@ -111,27 +111,42 @@ def _next_open(w: WeekWindows, t: datetime, tz: ZoneInfo) -> datetime | None:
 def check_window(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     """Calling-hours window in every candidate zone (and a fixed zone if the law says so)."""
     w: WeekWindows = rule.prepared
-    pairs = list(zip(ctx.tzs, ctx.locals(t), strict=True))
-    if w.fixed_zone:
-        fz = zone(w.fixed_zone)
-        pairs.append((fz, t.astimezone(fz)))
-    bad: list[str] = []
-    nexts: list[datetime] = []
-    for tz, lt in pairs:
-        ranges = w.ranges_on(lt.date())
+    calendar = w.holiday is not None
+    bad: list[tuple[ZoneInfo, datetime, Ranges]] | None = None
+    for tz, lt, minute in ctx.zone_times(t):
+        ranges = w.ranges_on(lt.date()) if calendar else w.days[lt.weekday()]
         if ranges is None:
             continue
+        for a, b in ranges:
+            if a <= minute < b:
+                break
+        else:
+            if bad is None:
+                bad = []
+            bad.append((tz, lt, ranges))
+    if w.fixed_zone:
+        fz = zone(w.fixed_zone)
+        lt = t.astimezone(fz)
+        ranges = w.ranges_on(lt.date())
         minute = lt.hour * 60 + lt.minute
-        if any(a <= minute < b for a, b in ranges):
-            continue
-        bad.append(f"it is {lt:%a %H:%M} in {tz.key} (allowed {_fmt(ranges)})")
+        if ranges is not None and not any(a <= minute < b for a, b in ranges):
+            bad = [*(bad or []), (fz, lt, ranges)]
+    if bad is None:
+        return None
+    nexts: list[datetime] = []
+    for tz, _lt, _ranges in bad:
         nxt = _next_open(w, t, tz)
         if nxt is None:
-            return Fail((rule.code,), f"{rule.summary}; {bad[-1]}.")
+            return Fail((rule.code,), f"{rule.summary}; {_why(bad)}.")
         nexts.append(nxt)
-    if not bad:
-        return None
-    return Fail((rule.code,), f"{rule.summary}; " + "; ".join(bad) + ".", max(nexts))
+    message = rule.summary if ctx.quiet else f"{rule.summary}; {_why(bad)}."
+    return Fail((rule.code,), message, max(nexts))
+
+
+def _why(bad: list[tuple[ZoneInfo, datetime, Ranges]]) -> str:
+    return "; ".join(
+        f"it is {lt:%a %H:%M} in {tz.key} (allowed {_fmt(ranges)})" for tz, lt, ranges in bad
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +186,7 @@ def check_day_ban(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
         return None
     bad: list[str] = []
     nexts: list[datetime] = []
-    for tz, lt in zip(ctx.tzs, ctx.locals(t), strict=True):
+    for tz, lt, _m in ctx.zone_times(t):
         why = _banned(b, lt.date())
         if why is None:
             continue
@@ -198,7 +213,7 @@ def check_inconvenient(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     ]
     bad: list[str] = []
     nexts: list[datetime] = []
-    for tz, lt in zip(ctx.tzs, ctx.locals(t), strict=True):
+    for tz, lt, _m in ctx.zone_times(t):
         minute = lt.hour * 60 + lt.minute
         hit = [(a, b) for a, b in ranges if _inside(minute, a, b)]
         if not hit:

@@ -1,0 +1,67 @@
+"""Settings: protective defaults, a firm's policy file, and clear errors for bad files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lexdial.config import load_settings
+from lexdial.errors import ConfigError
+from lexdial.rules.context import Policy
+
+
+def test_without_a_settings_file_the_protective_defaults_apply(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(environ={})
+    assert settings.policy == Policy()
+    assert settings.policy.all_calls_window == ("08:00", "21:00")
+    assert settings.policy.dialer_rules_all_purposes is True
+
+
+def test_a_policy_file_changes_only_what_it_names(tmp_path: Path) -> None:
+    path = tmp_path / "lexdial.toml"
+    path.write_text(
+        '[policy]\nall_calls_window = ["09:00", "20:00"]\nrequire_reassigned_check = true\n'
+    )
+    policy = load_settings(path).policy
+    assert policy.all_calls_window == ("09:00", "20:00")
+    assert policy.require_reassigned_check is True
+    assert policy.require_ai_disclosure is True
+
+
+def test_the_settings_path_can_come_from_the_environment(tmp_path: Path) -> None:
+    path = tmp_path / "firm.toml"
+    path.write_text('[policy]\ndefault_region = "gb"\n')
+    assert load_settings(environ={"LEXDIAL_SETTINGS": str(path)}).policy.default_region == "GB"
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        pytest.param("[policy]\ncolour = 1\n", "unknown keys", id="an-unknown-key"),
+        pytest.param(
+            '[policy]\nall_calls_window = ["9", "20"]\n', "all_calls_window", id="a-bad-window"
+        ),
+        pytest.param(
+            '[policy]\nrequire_ai_disclosure = "yes"\n', "require_ai_disclosure", id="a-bad-flag"
+        ),
+        pytest.param('[policy]\ndefault_region = "USA"\n', "default_region", id="a-bad-region"),
+        pytest.param("[policy\n", "cannot read", id="broken-toml"),
+        pytest.param('[rules]\npack_dir = "nowhere"\n', "pack_dir", id="a-missing-pack"),
+    ],
+)
+def test_a_bad_settings_file_is_an_error_naming_the_setting(
+    tmp_path: Path, text: str, field: str
+) -> None:
+    path = tmp_path / "lexdial.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=field):
+        load_settings(path)
+
+
+def test_a_settings_path_in_the_environment_that_does_not_exist_is_an_error() -> None:
+    with pytest.raises(ConfigError, match="not a file"):
+        load_settings(environ={"LEXDIAL_SETTINGS": "/nonexistent/lexdial.toml"})

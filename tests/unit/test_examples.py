@@ -1,0 +1,58 @@
+"""The worked examples in ../shared/compliance/examples, one case per file.
+
+Each file is ``{title, request, expected}``; the engine must give the expected verdict,
+exactly the expected set of reason codes and the expected earliest allowed instant.
+The folder is part of the shared checkout: if it is missing the suite fails, it does not
+skip, so a broken checkout cannot pass silently.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lexdial.domain.decision import Decision
+
+EXAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "compliance" / "examples"
+
+
+def _example_files() -> list[Any]:
+    files = sorted(EXAMPLES.glob("*.json")) if EXAMPLES.is_dir() else []
+    if not files:
+        # A parameter that fails (rather than an empty, skipped parametrization).
+        return [pytest.param(None, id="examples-folder-missing")]
+    return [pytest.param(f, id=f.stem) for f in files]
+
+
+@pytest.mark.parametrize("path", _example_files())
+def test_each_worked_example_gets_its_expected_verdict_codes_and_earliest_time(
+    path: Path | None, decide: Callable[[dict[str, Any]], Decision]
+) -> None:
+    assert path is not None, f"worked examples folder missing or empty: {EXAMPLES}"
+    example = json.loads(path.read_text("utf-8"))
+    expected = example["expected"]
+
+    decision = decide(example["request"])
+    wire = decision.to_json()
+
+    assert (wire["verdict"], sorted(decision.codes), wire["earliest_allowed_at"]) == (
+        expected["verdict"],
+        sorted(expected["codes"]),
+        expected["earliest_allowed_at"],
+    ), example["title"]
+
+
+def test_the_worked_examples_folder_exists_and_holds_examples() -> None:
+    assert EXAMPLES.is_dir(), f"missing worked examples folder {EXAMPLES}"
+    assert len(list(EXAMPLES.glob("*.json"))) >= 1
+
+
+def test_every_worked_example_file_is_a_title_request_expected_envelope() -> None:
+    for path in sorted(EXAMPLES.glob("*.json")):
+        example = json.loads(path.read_text("utf-8"))
+        assert {"title", "request", "expected"} <= set(example), path.name
+        assert {"verdict", "earliest_allowed_at", "codes"} <= set(example["expected"]), path.name
