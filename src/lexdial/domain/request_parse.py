@@ -7,6 +7,7 @@ Rule 2: nothing here reads the clock; a naive date-time is an error, not "local 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -21,6 +22,11 @@ _TOP = frozenset(
         "incident", "campaign", "script", "firm", "subscriber", "matter", "preferences",
     }
 )  # fmt: skip
+#: US states, DC and territories (USPS codes)
+US_STATES = frozenset(
+    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV "
+    "NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR VI GU AS MP".split()  # noqa: SIM905
+)
 #: keys of the worked-example envelope ``{"title", "request", "expected"}``
 ENVELOPE_KEYS = frozenset({"title", "request", "expected", "note", "id"})
 
@@ -101,6 +107,8 @@ def _address(obj: Mapping[str, Any]) -> d.Address | None:
         state = state.strip().upper()
         if len(state) != 2 or not state.isalpha():
             raise RequestError(f"{p}.state", "must be a two-letter state code, e.g. 'MD'")
+        if country in (None, "US") and state not in US_STATES:
+            raise RequestError(f"{p}.state", "is not a US state or territory code")
     zip_code = _opt_str(a, "zip", p)
     if zip_code is not None:
         zip_code = zip_code.strip()
@@ -306,13 +314,19 @@ def _incident(obj: Mapping[str, Any]) -> d.Incident | None:
     return d.Incident(kind=_enum(x["kind"], d.INCIDENT_KINDS, f"{p}.kind"), occurred_on=occurred)
 
 
+_CAMPAIGN_KEYS = frozenset(
+    {"mode", "abandonment_rate_30d", "ring_timeout_s", "caller_id", "safe_harbor_message"}
+)
+#: a dialable caller ID: digits with the usual separators, at least 7 digits
+_CALLER_ID = re.compile(r"\s*\+?(?:[\s().-]*\d){7,}[\s().-]*")
+
+
 def _campaign(obj: Mapping[str, Any]) -> d.Campaign | None:
     c = _opt_obj(obj, "campaign", "")
     if c is None:
         return None
     p = "campaign"
-    keys = {"mode", "abandonment_rate_30d", "ring_timeout_s", "caller_id", "safe_harbor_message"}
-    _known(c, keys, p)
+    _known(c, _CAMPAIGN_KEYS, p)
     rate = _opt_number(c, "abandonment_rate_30d", p)
     if rate is not None and not 0.0 <= rate <= 1.0:
         raise RequestError(
@@ -322,18 +336,28 @@ def _campaign(obj: Mapping[str, Any]) -> d.Campaign | None:
     if ring is not None and ring < 0:
         raise RequestError(f"{p}.ring_timeout_s", "must be a number of seconds >= 0")
     caller_id = _opt_str(c, "caller_id", p)
-    if caller_id is not None and caller_id.strip().lower() != "withheld":
-        digits = sum(ch.isdigit() for ch in caller_id)
-        if digits < 7 or any(ch.isalpha() for ch in caller_id):
-            raise RequestError(f"{p}.caller_id", "must be a telephone number or 'withheld'")
+    if (
+        caller_id is not None
+        and caller_id.strip().lower() != "withheld"
+        and _CALLER_ID.fullmatch(caller_id) is None
+    ):
+        raise RequestError(f"{p}.caller_id", "must be a telephone number or 'withheld'")
     return d.Campaign(
-        given=frozenset(k for k in keys if c.get(k) is not None),
+        given=frozenset(k for k, v in c.items() if v is not None),
         mode=_opt_enum(c, "mode", d.CAMPAIGN_MODES, p),
         abandonment_rate_30d=rate,
         ring_timeout_s=ring,
         caller_id=caller_id,
         safe_harbor_message=_opt_bool(c, "safe_harbor_message", p),
     )
+
+
+_SCRIPT_KEYS = frozenset(
+    {
+        "identifies_firm_at_start", "states_callback_number", "offers_opt_out",
+        "opt_out_within_2s", "offers_dnc_list", "discloses_ai", "voicemail_text",
+    }
+)  # fmt: skip
 
 
 def _script(obj: Mapping[str, Any]) -> d.Script | None:
@@ -345,10 +369,10 @@ def _script(obj: Mapping[str, Any]) -> d.Script | None:
         "identifies_firm_at_start", "states_callback_number", "offers_opt_out",
         "opt_out_within_2s", "offers_dnc_list", "discloses_ai",
     )  # fmt: skip
-    _known(s, {*flags, "voicemail_text"}, p)
+    _known(s, _SCRIPT_KEYS, p)
     values = {k: _opt_bool(s, k, p) for k in flags}
     return d.Script(
-        given=frozenset(k for k in (*flags, "voicemail_text") if s.get(k) is not None),
+        given=frozenset(k for k, v in s.items() if v is not None),
         voicemail_text=_opt_str(s, "voicemail_text", p),
         **values,
     )

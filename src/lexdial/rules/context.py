@@ -94,13 +94,17 @@ class Ctx:
         return tuple(lt for _, lt, _ in self.zone_times(t))
 
     def call_date(self, t: datetime) -> date:
-        """The latest calendar date of ``t`` among the candidate zones and UTC.
+        """The latest calendar date of ``t`` among the candidate zones.
 
-        Age limits (EBR months, registry days) are measured to this date: the later the
-        date, the older the fact, so this is the protective reading.
+        "The date of the call" is the called party's date; age limits (EBR months,
+        registry days) are measured to the latest candidate date: the later the date,
+        the older the fact, so this is the protective reading.
         """
-        day = t.astimezone(UTC).date()
-        for _, lt, _ in self.zone_times(t):
+        times = self.zone_times(t)
+        if not times:
+            return t.astimezone(UTC).date()
+        day = times[0][1].date()
+        for _, lt, _ in times:
             if lt.date() > day:
                 day = lt.date()
         return day

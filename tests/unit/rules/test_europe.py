@@ -359,6 +359,16 @@ def fr_client(at: str, **facts: Any) -> dict[str, Any]:
                      "2026-11-12T09:00:00Z", id="armistice-day-11-nov-defers-to-thu-1000"),
         pytest.param("2026-12-25T10:00:00Z", "defer", {"DAY_RESTRICTED"},
                      "2026-12-28T09:00:00Z", id="christmas-friday-defers-to-monday-1000"),
+        pytest.param("2026-04-06T09:00:00Z", "defer", {"DAY_RESTRICTED"},
+                     "2026-04-07T08:00:00Z", id="easter-monday-defers-to-tuesday-1000"),
+        pytest.param("2026-05-08T09:00:00Z", "defer", {"DAY_RESTRICTED"},
+                     "2026-05-11T08:00:00Z", id="victory-day-friday-defers-to-monday-1000"),
+        pytest.param("2026-05-14T09:00:00Z", "defer", {"DAY_RESTRICTED"},
+                     "2026-05-15T08:00:00Z", id="ascension-thursday-defers-to-friday-1000"),
+        pytest.param("2026-05-25T09:00:00Z", "defer", {"DAY_RESTRICTED"},
+                     "2026-05-26T08:00:00Z", id="whit-monday-defers-to-tuesday-1000"),
+        pytest.param("2026-07-14T09:00:00Z", "defer", {"DAY_RESTRICTED"},
+                     "2026-07-15T08:00:00Z", id="bastille-day-defers-to-wednesday-1000"),
         pytest.param("2026-11-10T19:30:00Z", "defer", {"CALLING_HOURS"},
                      "2026-11-12T09:00:00Z", id="tue-2030-before-a-holiday-defers-past-it"),
         pytest.param("2026-12-24T19:00:00Z", "defer", {"CALLING_HOURS"},
@@ -396,6 +406,12 @@ def fr_call(at: str, outcome: str = "no_answer", purpose: str = "marketing") -> 
 # Sunday 6 Dec (to the minute or to the day), so the next call is Monday 7 Dec at 10:00.
 FOUR = [fr_call(f"2026-11-{d:02d}T15:00:00Z") for d in (6, 13, 20, 27)]
 
+# Tue 3 Nov 15:30 Paris, then 10, 17 and 24 Nov; the call judged is Thu 3 Dec 10:00 Paris
+# (the only row at that instant). 3 Nov .. 3 Dec spans 31 calendar days, so no period of
+# 30 calendar days holds both the 3 Nov call and this one: 4 Nov .. 3 Dec holds 3 calls.
+CALENDAR_DAY_HISTORY = [fr_call(f"2026-11-{d:02d}T14:30:00Z") for d in (3, 10, 17, 24)]
+CALENDAR_DAY_AT = "2026-12-03T09:00:00Z"
+
 
 @pytest.mark.parametrize(
     ("history", "verdict", "want", "when"),
@@ -421,13 +437,18 @@ FOUR = [fr_call(f"2026-11-{d:02d}T15:00:00Z") for d in (6, 13, 20, 27)]
         ),
         pytest.param([fr_call("2026-09-30T10:00:00Z", "refused")], "allow", set(), None,
                      id="refusal-63-days-ago-allows"),
+        pytest.param(
+            CALENDAR_DAY_HISTORY, "allow", set(), None,
+            id="the-30-day-period-is-counted-in-calendar-days",
+        ),
     ],
 )
 def test_french_prospecting_frequency_limits(
     decide: Decide, history: list[dict[str, Any]], verdict: str, want: set[str],
     when: str | None,
 ) -> None:
-    check(decide, fr_client("2026-12-02T10:00:00Z", history=history), verdict, want, when)
+    at = CALENDAR_DAY_AT if history is CALENDAR_DAY_HISTORY else "2026-12-02T10:00:00Z"
+    check(decide, fr_client(at, history=history), verdict, want, when)
 
 
 # --- France Loi 2025-594 art. 13: opt-in from 2026-08-11 ---------------------------------
@@ -496,3 +517,49 @@ def test_canadian_telemarketing_hours(
     decide: Decide, facts: dict[str, Any], verdict: str, want: set[str], when: str | None
 ) -> None:
     check(decide, ca(**facts), verdict, want, when)
+
+
+# --- a person who asked this firm not to call (PECR reg. 21(1)(a); catalogue 8 step 2) ----
+
+NO_CALLS = {"internal_dnc": True, "national_dnc": False, "registry_synced_on": "2026-11-25"}
+
+
+@pytest.mark.parametrize(
+    ("request_", "verdict", "want"),
+    [
+        pytest.param(gb(suppression=NO_CALLS), "deny", {"INTERNAL_DNC"},
+                     id="uk-subscriber-told-the-firm-not-to-call"),
+        pytest.param(ie(suppression=NO_CALLS), "deny", {"INTERNAL_DNC"},
+                     id="ireland-person-told-the-firm-not-to-call"),
+        pytest.param(de(subscriber="business", suppression=NO_CALLS), "deny", {"INTERNAL_DNC"},
+                     id="germany-business-told-the-firm-not-to-call"),
+        pytest.param(fr(relationship=CLIENT, suppression=NO_CALLS), "deny", {"INTERNAL_DNC"},
+                     id="france-client-told-the-firm-not-to-call"),
+        pytest.param(ca(suppression=NO_CALLS), "deny", {"INTERNAL_DNC"},
+                     id="canada-person-told-the-firm-not-to-call"),
+    ],
+)
+def test_a_marketing_call_to_someone_who_asked_this_firm_not_to_call_is_denied_everywhere(
+    decide: Decide, request_: dict[str, Any], verdict: str, want: set[str]
+) -> None:
+    check(decide, request_, verdict, want, None)
+
+
+@pytest.mark.parametrize(
+    ("request_", "verdict", "want"),
+    [
+        pytest.param(
+            ca(suppression={"national_dnc": True, "registry_synced_on": "2026-11-25"}),
+            "deny", {"NATIONAL_DNC"}, id="canada-number-on-the-national-dncl",
+        ),
+        pytest.param(
+            ca(suppression={"national_dnc": True, "registry_synced_on": "2026-11-25"},
+               purpose="reminder", relationship=CLIENT),
+            "allow", set(), id="canada-dncl-does-not-reach-a-reminder",
+        ),
+    ],
+)
+def test_canadian_telemarketing_respects_the_national_dncl(
+    decide: Decide, request_: dict[str, Any], verdict: str, want: set[str]
+) -> None:
+    check(decide, request_, verdict, want, None)

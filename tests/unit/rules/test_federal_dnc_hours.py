@@ -86,7 +86,7 @@ NATIONAL_DNC = [
     pytest.param({"type": "prospect"}, [], sup(national_dnc=True), "deny", {"NATIONAL_DNC"},
                  id="a-prospect-on-the-registry-has-no-exemption"),
     pytest.param(CLIENT, [], sup(national_dnc=True), "allow", set(),
-                 id="a-current-client-on-the-registry-has-an-established-relationship"),
+                 id="a-current-client-on-the-registry-has-an-ebr"),
     pytest.param(former("2025-06-02"), [], sup(national_dnc=True), "allow", set(),
                  id="a-former-client-whose-last-transaction-was-exactly-18-months-ago"),
     pytest.param(former("2025-06-03"), [], sup(national_dnc=True), "allow", set(),
@@ -130,7 +130,7 @@ NATIONAL_DNC = [
                  id="a-number-known-to-be-clear-needs-no-exemption"),
     pytest.param(former("2025-12-01"), [], sup(national_dnc=True, internal_dnc=True), "deny",
                  {"INTERNAL_DNC", "NATIONAL_DNC"},
-                 id="a-firm-specific-do-not-call-request-ends-the-established-relationship"),
+                 id="a-firm-specific-do-not-call-request-ends-the-ebr"),
 ]  # fmt: skip
 
 
@@ -186,7 +186,7 @@ INTERNAL_DNC = [
     pytest.param("notification", "manual", "landline", [], id="a-manual-notification"),
     pytest.param("informational", "manual", "landline", [], id="a-manual-case-update"),
     pytest.param("marketing", "manual", "landline", [pewc()],
-                 id="a-sales-call-even-with-written-consent"),
+                 id="a-sales-call-even-with-pewc"),
     pytest.param("debt_collection", "manual", "landline", [], id="a-collection-call"),
     pytest.param("callback", "manual", "landline", [], id="a-callback"),
     pytest.param("reminder", "autodialed", "wireless", [pec()],
@@ -263,7 +263,7 @@ FRESHNESS = [
                  id="an-unknown-sync-date-does-not-matter-for-an-informational-call"),
     pytest.param("marketing", "2026-10-31", "2026-12-03T02:00:00Z", "deny",
                  {"REGISTRY_STALE", "CALLING_HOURS"}, None,
-                 id="a-stale-copy-after-9-pm-is-denied-and-lists-the-hours-too"),
+                 id="a-stale-copy-after-9-pm-denied-and-lists-the-hours-too"),
 ]  # fmt: skip
 
 
@@ -293,9 +293,9 @@ FEDERAL_HOURS = [
                  id="0759-defers-to-0800"),
     pytest.param("2026-12-02T12:59:30Z", "defer", {"CALLING_HOURS"}, "2026-12-02T13:00:00Z",
                  id="075930-defers-to-0800"),
-    pytest.param("2026-12-02T13:00:00Z", "allow", set(), None, id="0800-is-allowed"),
-    pytest.param("2026-12-03T01:59:00Z", "allow", set(), None, id="2059-is-allowed"),
-    pytest.param("2026-12-03T01:59:59Z", "allow", set(), None, id="205959-is-allowed"),
+    pytest.param("2026-12-02T13:00:00Z", "allow", set(), None, id="0800-allowed"),
+    pytest.param("2026-12-03T01:59:00Z", "allow", set(), None, id="2059-allowed"),
+    pytest.param("2026-12-03T01:59:59Z", "allow", set(), None, id="205959-allowed"),
     pytest.param("2026-12-03T02:00:00Z", "defer", {"CALLING_HOURS"}, "2026-12-03T13:00:00Z",
                  id="2100-defers-to-0800-the-next-day"),
     pytest.param("2026-12-03T04:30:00Z", "defer", {"CALLING_HOURS"}, "2026-12-03T13:00:00Z",
@@ -312,11 +312,11 @@ FEDERAL_HOURS = [
     pytest.param("2026-03-08T11:59:00Z", "defer", {"CALLING_HOURS"}, "2026-03-08T12:00:00Z",
                  id="spring-forward-0759-edt-defers-to-0800-edt"),
     pytest.param("2026-03-08T12:00:00Z", "allow", set(), None,
-                 id="spring-forward-0800-edt-is-allowed"),
+                 id="spring-forward-0800-edt-allowed"),
     pytest.param("2026-03-08T12:30:00Z", "allow", set(), None,
-                 id="spring-forward-0830-edt-is-allowed-though-it-would-be-0730-est"),
+                 id="spring-forward-0830-edt-allowed-though-it-would-be-0730-est"),
     pytest.param("2026-03-09T00:59:00Z", "allow", set(), None,
-                 id="spring-forward-2059-edt-is-allowed"),
+                 id="spring-forward-2059-edt-allowed"),
     pytest.param("2026-03-09T01:00:00Z", "defer", {"CALLING_HOURS"}, "2026-03-09T12:00:00Z",
                  id="spring-forward-2100-edt-defers-to-0800-edt-the-next-day"),
     # 2026-11-01: clocks go from 02:00 EDT back to 01:00 EST; 08:00 EST = 13:00 UTC
@@ -331,9 +331,9 @@ FEDERAL_HOURS = [
     pytest.param("2026-11-01T12:59:00Z", "defer", {"CALLING_HOURS"}, "2026-11-01T13:00:00Z",
                  id="fall-back-0759-est-defers-to-0800-est"),
     pytest.param("2026-11-01T13:00:00Z", "allow", set(), None,
-                 id="fall-back-0800-est-is-allowed"),
+                 id="fall-back-0800-est-allowed"),
     pytest.param("2026-11-02T01:59:00Z", "allow", set(), None,
-                 id="fall-back-2059-est-is-allowed"),
+                 id="fall-back-2059-est-allowed"),
     pytest.param("2026-11-02T02:00:00Z", "defer", {"CALLING_HOURS"}, "2026-11-02T13:00:00Z",
                  id="fall-back-2100-est-defers-to-0800-est-the-next-day"),
 ]  # fmt: skip
@@ -352,17 +352,17 @@ ARIZONA_HOURS = [
     pytest.param("2026-03-08T14:59:00Z", "defer", {"CALLING_HOURS"}, "2026-03-08T15:00:00Z",
                  id="0759-mst-on-the-eastern-dst-day-defers-to-0800-mst"),
     pytest.param("2026-03-08T15:00:00Z", "allow", set(), None,
-                 id="0800-mst-on-the-eastern-dst-day-is-allowed"),
+                 id="0800-mst-on-the-eastern-dst-day-allowed"),
     pytest.param("2026-07-15T14:00:00Z", "defer", {"CALLING_HOURS"}, "2026-07-15T15:00:00Z",
                  id="0700-mst-in-summer-defers-though-denver-says-0800"),
     pytest.param("2026-07-15T14:59:00Z", "defer", {"CALLING_HOURS"}, "2026-07-15T15:00:00Z",
                  id="0759-mst-in-summer-defers-to-0800-mst"),
     pytest.param("2026-07-15T15:00:00Z", "allow", set(), None,
-                 id="0800-mst-in-summer-is-allowed"),
+                 id="0800-mst-in-summer-allowed"),
     pytest.param("2026-07-16T03:00:00Z", "allow", set(), None,
-                 id="2000-mst-in-summer-is-allowed-though-denver-says-2100"),
+                 id="2000-mst-in-summer-allowed-though-denver-says-2100"),
     pytest.param("2026-07-16T03:59:00Z", "allow", set(), None,
-                 id="2059-mst-in-summer-is-allowed"),
+                 id="2059-mst-in-summer-allowed"),
     pytest.param("2026-07-16T04:00:00Z", "defer", {"CALLING_HOURS"}, "2026-07-16T15:00:00Z",
                  id="2100-mst-in-summer-defers-to-0800-mst-the-next-day"),
     pytest.param("2026-11-01T14:59:00Z", "defer", {"CALLING_HOURS"}, "2026-11-01T15:00:00Z",
@@ -386,9 +386,9 @@ CANDIDATE_ZONES = [
     pytest.param("2026-12-02T15:30:00Z", "defer", {"CALLING_HOURS"}, "2026-12-02T16:00:00Z",
                  id="1030-in-ohio-is-0730-in-los-angeles-so-wait-for-0800-there"),
     pytest.param("2026-12-02T16:00:00Z", "allow", set(), None,
-                 id="0800-in-los-angeles-and-1100-in-ohio-is-allowed"),
+                 id="0800-in-los-angeles-and-1100-in-ohio-allowed"),
     pytest.param("2026-12-03T01:59:00Z", "allow", set(), None,
-                 id="2059-in-ohio-and-1759-in-los-angeles-is-allowed"),
+                 id="2059-in-ohio-and-1759-in-los-angeles-allowed"),
     pytest.param("2026-12-03T02:00:00Z", "defer", {"CALLING_HOURS"}, "2026-12-03T16:00:00Z",
                  id="2100-in-ohio-waits-for-0800-the-next-day-in-los-angeles"),
 ]  # fmt: skip
@@ -424,9 +424,9 @@ PURPOSE_HOURS = [
                  {"firm.calling-hours"},
                  id="a-callback-at-2100-waits-for-0800-under-firm-policy"),
     pytest.param("informational", "2026-12-02T13:00:00Z", "allow", None, set(),
-                 id="an-informational-call-at-0800-is-allowed"),
+                 id="an-informational-call-at-0800-allowed"),
     pytest.param("informational", "2026-12-03T01:59:00Z", "allow", None, set(),
-                 id="an-informational-call-at-2059-is-allowed"),
+                 id="an-informational-call-at-2059-allowed"),
 ]  # fmt: skip
 
 
@@ -443,12 +443,12 @@ def test_informational_calls_follow_the_firm_window_and_sales_calls_the_federal_
 DENY_BEATS_DEFER = [
     pytest.param({"technology": "autodialed", "line_type": "wireless"},
                  {"NO_CONSENT", "CALLING_HOURS"},
-                 id="an-unconsented-robocall-at-0759-is-denied-with-both-reasons"),
+                 id="an-unconsented-robocall-at-0759-denied-with-both-reasons"),
     pytest.param({"relationship": NONE, "suppression": sup(national_dnc=True)},
                  {"NATIONAL_DNC", "CALLING_HOURS"},
-                 id="a-registered-number-at-0759-is-denied-with-both-reasons"),
+                 id="a-registered-number-at-0759-denied-with-both-reasons"),
     pytest.param({"suppression": sup(internal_dnc=True)}, {"INTERNAL_DNC", "CALLING_HOURS"},
-                 id="an-internal-do-not-call-entry-at-0759-is-denied-with-both-reasons"),
+                 id="an-internal-do-not-call-entry-at-0759-denied-with-both-reasons"),
 ]  # fmt: skip
 
 

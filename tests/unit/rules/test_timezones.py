@@ -128,7 +128,6 @@ NONE: set[str] = set()
         pytest.param("574", {-5, -6}, id="574-northern-indiana-eastern-and-central"),
         pytest.param("906", {-5, -6}, id="906-upper-peninsula-eastern-and-central"),
         pytest.param("907", {-9, -10}, id="907-alaska-and-the-aleutians"),
-        pytest.param("928", {-7}, id="928-northern-arizona-mountain"),
     ],
 )
 def test_a_number_without_an_address_is_judged_in_every_zone_of_its_area_code(

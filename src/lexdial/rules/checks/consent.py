@@ -16,16 +16,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from lexdial.domain.decision import Consent
+from lexdial.domain.decision import AUTOMATED, RECORDED_VOICE, Consent
 from lexdial.rules.context import Ctx, Fail
 from lexdial.rules.model import Rule
 
+_NAME_DROP = re.compile(r"[.,'’]+")
 _NAME_JUNK = re.compile(r"[^a-z0-9 ]+")
 
 
 def normalise_name(name: str) -> str:
-    """Firm names compare without case, punctuation or '&'/'and' differences."""
-    text = name.casefold().replace("&", " and ")
+    """Firm names compare without case, punctuation or '&'/'and' differences
+    ("Hartwell & Ruiz, L.L.P." names "Hartwell and Ruiz LLP")."""
+    text = _NAME_DROP.sub("", name.casefold().replace("&", " and "))
     return " ".join(_NAME_JUNK.sub(" ", text).split())
 
 
@@ -138,8 +140,19 @@ def check_consent_required(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     return Fail(codes, f"{rule.summary}: needs {need}; {verdict.message}.")
 
 
+def _needs_tcpa_consent(ctx: Ctx) -> bool:
+    """Robocalls to a wireless line, and recorded voices to a residential line, rely on
+    consent under the TCPA; only those calls can lose the reassigned-number safe harbor."""
+    tech = ctx.req.technology
+    if ctx.line_type == "wireless":
+        return tech in AUTOMATED
+    return tech in RECORDED_VOICE and ctx.subscriber == "consumer"
+
+
 def check_reassigned(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     """Reassigned Numbers Database: 'yes' or 'no data' means no safe harbor (N1)."""
+    if not _needs_tcpa_consent(ctx):
+        return None
     r = ctx.req.reassigned
     if r is None:
         if ctx.policy.require_reassigned_check and ctx.req.consents:

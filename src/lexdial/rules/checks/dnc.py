@@ -25,6 +25,8 @@ def ebr_status(
     rel = ctx.req.relationship
     if rel is None or rel.type in ("none", "prospect"):
         return False, "no established business relationship"
+    if ctx.req.suppression is not None and ctx.req.suppression.internal_dnc:
+        return False, "the relationship was ended by a do-not-call request to this firm"
     if rel.type == "current_client":
         return True, "current client"
     day = ctx.call_date(t)
@@ -109,6 +111,12 @@ def check_registry_fresh(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     if synced is None:
         return Fail((rule.code,), f"{rule.summary}: the date of the registry copy is unknown.")
     age = (ctx.call_date(t) - synced).days
+    if age < -1:  # a day's slack: the sync date may be written in another zone than the call's
+        return Fail(
+            (rule.code,),
+            f"{rule.summary}: the registry copy is dated {synced}, after "
+            "the call, so it cannot have been the copy used for it.",
+        )
     if age > limit:
         return Fail(
             (rule.code,),
