@@ -25,7 +25,7 @@ _TOP = frozenset(
 #: US states, DC and territories (USPS codes)
 US_STATES = frozenset(
     "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV "
-    "NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR VI GU AS MP".split()  # noqa: SIM905
+    "NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR VI GU AS MP".split()
 )
 #: keys of the worked-example envelope ``{"title", "request", "expected"}``
 ENVELOPE_KEYS = frozenset({"title", "request", "expected", "note", "id"})
