@@ -395,6 +395,25 @@ def test_french_days_and_hours_do_not_reach_client_service_calls(
     check(decide, fr_client(purpose="reminder", **facts), verdict, set(), None)
 
 
+@pytest.mark.parametrize(
+    ("facts", "verdict"),
+    [
+        pytest.param({"at": "2026-12-05T10:00:00Z"}, "allow", id="saturday-call-to-a-business"),
+        pytest.param({"at": "2026-12-02T12:30:00Z"}, "allow", id="lunchtime-call-to-a-business"),
+        pytest.param({"at": "2026-11-11T10:00:00Z"}, "allow", id="holiday-call-to-a-business"),
+        pytest.param(
+            {"history": [{"at": f"2026-11-{d:02d}T15:00:00Z", "purpose": "marketing",
+                          "outcome": "no_answer"} for d in (6, 13, 20, 27)]},
+            "allow", id="fifth-call-in-30-days-to-a-business",
+        ),
+    ],
+)
+def test_french_days_hours_and_frequency_protect_consumers_not_businesses(
+    decide: Decide, facts: dict[str, Any], verdict: str
+) -> None:
+    check(decide, fr(subscriber="business", **facts), verdict, set(), None)
+
+
 # --- France D. 223-9: 4 calls or attempts per 30 days, 60 days after a refusal -----------
 
 
@@ -406,48 +425,49 @@ def fr_call(at: str, outcome: str = "no_answer", purpose: str = "marketing") -> 
 # Sunday 6 Dec (to the minute or to the day), so the next call is Monday 7 Dec at 10:00.
 FOUR = [fr_call(f"2026-11-{d:02d}T15:00:00Z") for d in (6, 13, 20, 27)]
 
-# Tue 3 Nov 15:30 Paris, then 10, 17 and 24 Nov; the call judged is Thu 3 Dec 10:00 Paris
-# (the only row at that instant). 3 Nov .. 3 Dec spans 31 calendar days, so no period of
-# 30 calendar days holds both the 3 Nov call and this one: 4 Nov .. 3 Dec holds 3 calls.
-CALENDAR_DAY_HISTORY = [fr_call(f"2026-11-{d:02d}T14:30:00Z") for d in (3, 10, 17, 24)]
-CALENDAR_DAY_AT = "2026-12-03T09:00:00Z"
+NOW = "2026-12-02T10:00:00Z"  # Wed 11:00 Paris
 
 
 @pytest.mark.parametrize(
-    ("history", "verdict", "want", "when"),
+    ("at", "history", "verdict", "want", "when"),
     [
-        pytest.param(FOUR, "defer", {"FREQUENCY_CAP"}, "2026-12-07T09:00:00Z",
+        pytest.param(NOW, FOUR, "defer", {"FREQUENCY_CAP"}, "2026-12-07T09:00:00Z",
                      id="fifth-call-in-30-days-defers-until-the-oldest-drops-out"),
-        pytest.param(FOUR[1:], "allow", set(), None, id="fourth-call-in-30-days-allowed"),
+        pytest.param(NOW, FOUR[1:], "allow", set(), None, id="fourth-call-in-30-days-allowed"),
         pytest.param(
+            NOW,
             [fr_call(c["at"], outcome) for c, outcome in
              zip(FOUR, ["busy", "failed", "no_answer", "voicemail"], strict=True)],
             "defer", {"FREQUENCY_CAP"}, "2026-12-07T09:00:00Z",
             id="unanswered-attempts-count",
         ),
-        pytest.param([*FOUR[1:], fr_call("2026-11-06T15:00:00Z", purpose="reminder")],
+        pytest.param(NOW, [*FOUR[1:], fr_call("2026-11-06T15:00:00Z", purpose="reminder")],
                      "allow", set(), None, id="a-service-call-is-not-prospecting"),
-        pytest.param([fr_call("2026-10-30T15:00:00Z"), *FOUR[1:]], "allow", set(), None,
+        pytest.param(NOW, [fr_call("2026-10-30T15:00:00Z"), *FOUR[1:]], "allow", set(), None,
                      id="a-call-more-than-30-days-ago-does-not-count"),
         pytest.param(
             # Refused on Mon 2 Nov: 60 days end on 1 Jan 2027 (a holiday), then the weekend.
-            [fr_call("2026-11-02T10:00:00Z", "refused")],
+            NOW, [fr_call("2026-11-02T10:00:00Z", "refused")],
             "defer", {"FREQUENCY_CAP"}, "2027-01-04T09:00:00Z",
             id="refusal-30-days-ago-defers-60-days-then-past-holiday-and-weekend",
         ),
-        pytest.param([fr_call("2026-09-30T10:00:00Z", "refused")], "allow", set(), None,
+        pytest.param(NOW, [fr_call("2026-09-30T10:00:00Z", "refused")], "allow", set(), None,
                      id="refusal-63-days-ago-allows"),
         pytest.param(
-            CALENDAR_DAY_HISTORY, "allow", set(), None,
+            # Tue 3 Nov 15:30 Paris, then 10, 17 and 24 Nov; the call is Thu 3 Dec 10:00
+            # Paris. 3 Nov .. 3 Dec spans 31 calendar days, so no period of 30 calendar days
+            # holds both the 3 Nov call and this one: 4 Nov .. 3 Dec holds only 3 calls.
+            "2026-12-03T09:00:00Z",
+            [fr_call(f"2026-11-{d:02d}T14:30:00Z") for d in (3, 10, 17, 24)],
+            "allow", set(), None,
             id="the-30-day-period-is-counted-in-calendar-days",
         ),
     ],
 )
 def test_french_prospecting_frequency_limits(
-    decide: Decide, history: list[dict[str, Any]], verdict: str, want: set[str],
+    decide: Decide, at: str, history: list[dict[str, Any]], verdict: str, want: set[str],
     when: str | None,
 ) -> None:
-    at = CALENDAR_DAY_AT if history is CALENDAR_DAY_HISTORY else "2026-12-02T10:00:00Z"
     check(decide, fr_client(at, history=history), verdict, want, when)
 
 

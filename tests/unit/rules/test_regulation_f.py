@@ -145,6 +145,11 @@ AT_8TH = "2026-12-02T20:00:00Z"
             id="calls-without-a-debt-id-count-toward-this-debt",
         ),
         pytest.param(
+            {"history": SEVEN, "debt": debt(represented_by_attorney=True)},
+            "deny", {"ATTORNEY_REPRESENTED", "REG_F_7_IN_7"}, None,
+            id="deny-wins-over-defer-and-every-failing-rule-is-listed",
+        ),
+        pytest.param(
             # Seven calls at 06:00Z = 01:00 EST on 26 Nov .. 2 Dec, but 22:00 PST on
             # 25 Nov .. 1 Dec. The address is in Los Angeles. Eastern days fail today;
             # Pacific days pass. Next: midnight EST on 3 Dec, then 08:00 in both zones.
@@ -440,6 +445,11 @@ def test_a_consumer_represented_by_an_attorney_is_not_called(
             "allow", set(), id="lcm-with-the-optional-salutation-date-and-reply-times",
         ),
         pytest.param(
+            "Hi, this is Jane Smith from Hartwell & Ruiz LLP. Please call me back at "
+            "614-555-0199; in case I am out, any representative can help you.",
+            "allow", set(), id="lcm-saying-in-case-i-am-out-reveals-nothing",
+        ),
+        pytest.param(
             "This is Jane Smith from Hartwell & Ruiz LLP about your overdue balance of $1,250. "
             "Call 614-555-0199.",
             "deny", {"VOICEMAIL_DISCLOSURE"}, id="naming-the-balance-is-not-an-lcm",
@@ -457,6 +467,11 @@ def test_a_consumer_represented_by_an_attorney_is_not_called(
             "This is Jane Smith from the Hartwell & Ruiz collections department. Call "
             "614-555-0199.",
             "deny", {"VOICEMAIL_DISCLOSURE"}, id="a-business-name-that-shows-debt-collection",
+        ),
+        pytest.param(
+            "Jane Smith from Hartwell & Ruiz LLP. Please call 614-555-0199 about the money "
+            "you still need to pay our client.",
+            "deny", {"VOICEMAIL_DISCLOSURE"}, id="describing-the-debt-in-other-words",
         ),
     ],
 )

@@ -34,6 +34,7 @@ def prepare_cap(params: dict[str, Any], _subdiv: str | None) -> dict[str, Any]:
         else None,
         "unless_consent": bool(params.get("unless_consent", False)),
         "days": int(params.get("days", 0)),
+        "calendar_days": int(params.get("calendar_days", 0)),
     }
 
 
@@ -58,6 +59,8 @@ def check_cap(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     p = rule.prepared
     if p["unless_consent"] and consent_covers(ctx, t, "pec"):
         return None
+    if p["calendar_days"]:
+        return _calendar_cap(rule, ctx, t)
     start = t - p["window"]
     times = sorted(h.at for h in ctx.req.history if start <= h.at <= t and _counted(p, ctx, h))
     if len(times) < p["max"]:
@@ -69,6 +72,34 @@ def check_cap(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
         (rule.code,),
         f"{rule.summary}: {len(times)} calls in the last {span} (limit {p['max']}).",
         ceil_minute_after(roll + p["window"]),
+    )
+
+
+def _calendar_cap(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
+    """The cap counted in local calendar days: today and the ``calendar_days - 1`` before."""
+    p = rule.prepared
+    span, limit = p["calendar_days"], p["max"]
+    calls = [h.at for h in ctx.req.history if h.at <= t and _counted(p, ctx, h)]
+    worst: tuple[int, str, datetime] | None = None
+    for tz, lt, _m in ctx.zone_times(t):
+        days = [c.astimezone(tz).date() for c in calls]
+        today = lt.date()
+        n = sum(1 for d in days if 0 <= (today - d).days < span)
+        if n < limit:
+            continue
+        nxt = today + timedelta(days=1)
+        while sum(1 for d in days if 0 <= (nxt - d).days < span) >= limit:
+            nxt += timedelta(days=1)
+        when = local_midnight(nxt, tz)
+        if worst is None or when > worst[2]:
+            worst = (n, tz.key, when)
+    if worst is None:
+        return None
+    return Fail(
+        (rule.code,),
+        f"{rule.summary}: {worst[0]} calls in the {span} calendar days ending today in "
+        f"{worst[1]} (limit {limit}).",
+        worst[2],
     )
 
 
