@@ -22,7 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from lexdial.api import decide as api_decide
@@ -42,9 +42,7 @@ SETTINGS = settings(
 )
 
 #: area codes whose candidate zones are one or several (see module docstring)
-AREA_CODES = (
-    "850", "208", "602", "808", "907", "813", "214", "915", "212", "312", "614", "317",
-)  # fmt: skip
+AREA_CODES = tuple("850 208 602 808 907 813 214 915 212 312 614 317".split())
 FOREIGN_NUMBERS = ("+44 20 7946 0018", "+353 85 000 0164", "+33 1 44 55 66 77")
 ADDRESSES: tuple[dict[str, Any] | None, ...] = (
     None,
@@ -171,9 +169,14 @@ def requests(draw: st.DrawFn, clean: bool = False) -> dict[str, Any]:
         req["firm"] = {"name": FIRM}
         req["relationship"] = {"type": "current_client"}
         req["consents"] = [
-            {"id": "c-all", "kind": "express_written", "given_at": days_before(at, 200),
-             "scope": PURPOSE_LIST, "seller": FIRM}
-        ]  # fmt: skip
+            {
+                "id": "c-all",
+                "kind": "express_written",
+                "given_at": days_before(at, 200),
+                "scope": PURPOSE_LIST,
+                "seller": FIRM,
+            }
+        ]
         req["suppression"] = {
             "national_dnc": draw(st.booleans()),
             "state_dnc": False,
@@ -245,6 +248,30 @@ def requests(draw: st.DrawFn, clean: bool = False) -> dict[str, Any]:
 
 any_request = st.one_of(requests(), requests(clean=True))
 
+#: A consented robocall at 03:00 in Ohio whose consent is revoked at 05:00: the calling
+#: window defers it, and by the time the window opens the consent is gone, so the search
+#: must end in a deny (pinned so every run exercises that path, not only lucky draws).
+REVOKED_BEFORE_WINDOW_OPENS: dict[str, Any] = {
+    "at": "2026-12-02T08:00:00Z",
+    "number": "+1 614 555 0101",
+    "line_type": "wireless",
+    "address": {"country": "US", "state": "OH", "time_zone": "America/New_York"},
+    "purpose": "reminder",
+    "technology": "prerecorded",
+    "relationship": {"type": "current_client"},
+    "consents": [
+        {
+            "id": "c-1",
+            "kind": "express",
+            "given_at": "2026-06-01T12:00:00Z",
+            "scope": ["reminder"],
+            "seller": FIRM,
+            "revoked_at": "2026-12-02T10:00:00Z",
+        }
+    ],
+    "firm": {"name": FIRM},
+}
+
 
 # --- helpers ------------------------------------------------------------------------
 
@@ -308,8 +335,12 @@ def test_the_window_check_used_by_the_property_catches_a_call_outside_the_window
 ) -> None:
     # 850 (Pensacola) at 20:30 Eastern / 19:30 Central on a Wednesday: outside Florida's
     # 20:00 cut-off in New York time; the helper must say so for a claimed allow.
-    request = {"at": "2026-12-03T01:30:00Z", "number": "+1 850 555 0142",
-               "purpose": "marketing", "technology": "manual"}  # fmt: skip
+    request = {
+        "at": "2026-12-03T01:30:00Z",
+        "number": "+1 850 555 0142",
+        "purpose": "marketing",
+        "technology": "manual",
+    }
     decision = run(request)
     assert set(decision.time_zones) == {"America/Chicago", "America/New_York"}
     assert any("Florida" in v for v in window_violations(request, decision, at_of(request)))
@@ -320,6 +351,7 @@ def test_the_window_check_used_by_the_property_catches_a_call_outside_the_window
 
 @SETTINGS
 @given(request=any_request)
+@example(request=REVOKED_BEFORE_WINDOW_OPENS)
 def test_a_defer_is_allowed_at_its_earliest_minute_and_not_one_minute_before(
     run: Callable[[dict[str, Any]], Decision], request: dict[str, Any]
 ) -> None:
@@ -340,6 +372,16 @@ def test_a_defer_is_allowed_at_its_earliest_minute_and_not_one_minute_before(
     if before >= at_of(request):
         just_before = run(with_at(request, before))
         assert just_before.verdict != "allow", (request, decision.to_json())
+
+
+def test_a_call_whose_consent_is_revoked_before_its_window_opens_is_denied_not_deferred(
+    run: Callable[[dict[str, Any]], Decision],
+) -> None:
+    decision = run(REVOKED_BEFORE_WINDOW_OPENS)
+    assert decision.verdict == "deny"
+    assert decision.earliest_allowed_at is None
+    assert {"CALLING_HOURS", "CONSENT_REVOKED"} <= set(decision.codes)
+    assert len(decision.codes) == len(set(decision.codes))
 
 
 # --- (c) monotonicity ----------------------------------------------------------------
@@ -379,6 +421,7 @@ MORE_PROTECTIVE = [
 @pytest.mark.parametrize("tighten", MORE_PROTECTIVE)
 @SETTINGS
 @given(request=any_request)
+@example(request=REVOKED_BEFORE_WINDOW_OPENS)
 def test_adding_a_protective_fact_never_makes_the_verdict_more_permissive(
     run: Callable[[dict[str, Any]], Decision],
     tighten: Callable[[dict[str, Any]], dict[str, Any]],
@@ -415,10 +458,12 @@ def test_deciding_is_pure_whatever_was_decided_before_and_in_any_order(
     pristine = copy.deepcopy(batch)
     first = [api_decide(r, engine=engine).to_json() for r in batch]
     again = [api_decide(r, engine=engine).to_json() for r in batch]
+    backwards = [api_decide(r, engine=engine).to_json() for r in reversed(batch)][::-1]
     fresh = Engine(pack=engine.pack, geo=engine.geo, policy=Policy())
-    backwards = [api_decide(r, engine=fresh).to_json() for r in reversed(batch)][::-1]
+    fresh_backwards = [api_decide(r, engine=fresh).to_json() for r in reversed(batch)][::-1]
     assert again == first
     assert backwards == first
+    assert fresh_backwards == first
     assert batch == pristine, "decide must not modify the request it is given"
 
 
@@ -427,6 +472,7 @@ def test_deciding_is_pure_whatever_was_decided_before_and_in_any_order(
 
 @SETTINGS
 @given(request=any_request)
+@example(request=REVOKED_BEFORE_WINDOW_OPENS)
 def test_every_decision_is_shaped_as_the_contract_says(
     run: Callable[[dict[str, Any]], Decision], request: dict[str, Any]
 ) -> None:

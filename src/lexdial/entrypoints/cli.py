@@ -13,7 +13,9 @@ import sys
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
+from lexdial.domain.decision import Decision, DecisionRequest
 from lexdial.entrypoints import render
 from lexdial.entrypoints.input import read_requests
 from lexdial.entrypoints.progress import progress
@@ -100,15 +102,29 @@ def _engine(settings: Path | None) -> Engine:
     return default_engine(settings)
 
 
-def cmd_decide(args: argparse.Namespace) -> None:
+def _decide_all(
+    engine: Engine, shape: str, raws: list[Any], requests: list[DecisionRequest]
+) -> list[Decision]:
+    """Decide every request before anything is printed; an error names the item."""
     from lexdial.api import request_digest
 
+    out = []
+    for i, (raw, req) in enumerate(zip(raws, requests, strict=True)):
+        try:
+            out.append(engine.decide(req, digest=request_digest(raw)))
+        except RequestError as exc:
+            if shape == "object":
+                raise
+            where = f"line {i + 1}" if shape == "lines" else f"[{i}]"
+            field = f"{where}.{exc.field}" if exc.field else where
+            raise RequestError(field, exc.message) from None
+    return out
+
+
+def cmd_decide(args: argparse.Namespace) -> None:
     shape, raws, requests = read_requests(args.source)
     engine = _engine(args.settings)
-    out = [
-        engine.decide(req, digest=request_digest(raw)).to_json()
-        for raw, req in zip(raws, requests, strict=True)
-    ]
+    out = [d.to_json() for d in _decide_all(engine, shape, raws, requests)]
     indent = None if args.compact else 2
     separators = (",", ":") if args.compact else None
     if shape == "object":
@@ -121,14 +137,10 @@ def cmd_decide(args: argparse.Namespace) -> None:
 
 
 def cmd_explain(args: argparse.Namespace) -> None:
-    from lexdial.api import request_digest
-
-    _shape, raws, requests = read_requests(args.source)
+    shape, raws, requests = read_requests(args.source)
     engine = _engine(args.settings)
-    texts = [
-        render.explain(engine, req, engine.decide(req, digest=request_digest(raw)))
-        for raw, req in zip(raws, requests, strict=True)
-    ]
+    decisions = _decide_all(engine, shape, raws, requests)
+    texts = [render.explain(engine, r, d) for r, d in zip(requests, decisions, strict=True)]
     print(("\n" + "=" * 78 + "\n").join(texts))
 
 

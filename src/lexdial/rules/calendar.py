@@ -10,8 +10,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import lru_cache
 
-import holidays
-
 EXTRA_HOLIDAYS = ("good_friday", "flag_day", "election_day")
 
 
@@ -20,6 +18,8 @@ def holiday_dates(
     country: str, subdiv: str | None, year: int, extra: tuple[str, ...] = ()
 ) -> frozenset[date]:
     """Every holiday of ``country``/``subdiv`` in ``year``, plus the named extras."""
+    import holidays  # heavy (imports every country's calendar); only when a rule needs it
+
     days = set(holidays.country_holidays(country, subdiv=subdiv, years=year).keys())
     for name in extra:
         days.add(_extra(name, year))

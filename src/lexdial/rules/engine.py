@@ -116,7 +116,8 @@ class Engine:
         if verdict == "deny":
             if later is None:
                 notes.append("No instant within 400 days satisfies every time-based rule.")
-            failures = first + [(r, f) for r, f in later or [] if r not in {x for x, _ in first}]
+            seen = {r.id for r, _ in first}
+            failures = first + [(r, f) for r, f in later or [] if r.id not in seen]
             return self._decision(req, digest, "deny", None, failures, loc, notes, checks)
         return self._decision(req, digest, "defer", when, first, loc, notes, checks)
 

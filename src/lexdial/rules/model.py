@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Rule:
     """One rule of the pack, with its applicability filters and its evaluator's params."""
 
