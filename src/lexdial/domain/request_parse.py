@@ -404,6 +404,8 @@ def _obj(value: Any, path: str) -> dict[str, Any]:
 
 
 def _known(obj: Mapping[str, Any], allowed: frozenset[str] | set[str], prefix: str) -> None:
+    if obj.keys() <= allowed:
+        return
     for key in obj:
         if key not in allowed:
             raise RequestError(_path(prefix, str(key)), "unknown field (check the spelling)")
@@ -411,7 +413,9 @@ def _known(obj: Mapping[str, Any], allowed: frozenset[str] | set[str], prefix: s
 
 def _opt_obj(obj: Mapping[str, Any], key: str, prefix: str) -> dict[str, Any] | None:
     value = obj.get(key)
-    return None if value is None else _obj(value, _path(prefix, key))
+    if value is None or value.__class__ is dict:
+        return value
+    return _obj(value, _path(prefix, key))
 
 
 def _opt_list(obj: Mapping[str, Any], key: str, prefix: str) -> list[Any]:
@@ -449,14 +453,16 @@ def _opt_number(obj: Mapping[str, Any], key: str, prefix: str) -> float | None:
 
 
 def _enum(value: Any, allowed: frozenset[str], path: str) -> str:
-    if not isinstance(value, str) or value not in allowed:
+    if value.__class__ is not str or value not in allowed:
         raise RequestError(path, "must be one of " + ", ".join(sorted(allowed)))
     return value
 
 
 def _opt_enum(obj: Mapping[str, Any], key: str, allowed: frozenset[str], prefix: str) -> str | None:
     value = obj.get(key)
-    return None if value is None else _enum(value, allowed, _path(prefix, key))
+    if value is None or (value.__class__ is str and value in allowed):
+        return value
+    return _enum(value, allowed, _path(prefix, key))
 
 
 def _opt_enum_set(
@@ -465,47 +471,68 @@ def _opt_enum_set(
     value = obj.get(key)
     if value is None:
         return None
+    if value.__class__ is list:
+        try:
+            items = frozenset(value)
+        except TypeError:
+            items = None
+        if items is not None and items <= allowed:
+            return items
     path = _path(prefix, key)
     if not isinstance(value, list):
         raise RequestError(path, "must be a JSON array")
     return frozenset(_enum(v, allowed, f"{path}[{i}]") for i, v in enumerate(value))
 
 
-def _datetime(value: Any, path: str) -> datetime:
-    if not isinstance(value, str):
-        raise RequestError(path, "must be an ISO 8601 date-time string with an offset")
+Where = str | tuple[str, str]  # a field path, or (prefix, key) to build it only on error
+
+
+def _where(where: Where) -> str:
+    return where if isinstance(where, str) else _path(*where)
+
+
+def _datetime(value: Any, where: Where) -> datetime:
+    if value.__class__ is not str:
+        raise RequestError(_where(where), "must be an ISO 8601 date-time string with an offset")
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise RequestError(path, "is not an ISO 8601 date-time") from None
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
-        raise RequestError(path, "needs an offset ('Z' or '+hh:mm'); a naive time is ambiguous")
+        raise RequestError(_where(where), "is not an ISO 8601 date-time") from None
+    if parsed.tzinfo is None:
+        raise RequestError(
+            _where(where), "needs an offset ('Z' or '+hh:mm'); a naive time is ambiguous"
+        )
     if len(value) <= 10:
-        raise RequestError(path, "must be a date-time, not a date")
-    return parsed.astimezone(UTC)
+        raise RequestError(_where(where), "must be a date-time, not a date")
+    return parsed if parsed.tzinfo is UTC else parsed.astimezone(UTC)
 
 
-def _datetime_or_date(value: Any, path: str) -> datetime:
+def _datetime_or_date(value: Any, where: Where) -> datetime:
     """A date-time with offset, or a date meaning the start of that day UTC."""
-    if isinstance(value, str) and len(value) == 10:
+    if value.__class__ is str and len(value) == 10:
         try:
             day = date.fromisoformat(value)
         except ValueError:
-            raise RequestError(path, "is not an ISO 8601 date (YYYY-MM-DD)") from None
+            raise RequestError(_where(where), "is not an ISO 8601 date (YYYY-MM-DD)") from None
         return datetime(day.year, day.month, day.day, tzinfo=UTC)
-    return _datetime(value, path)
+    return _datetime(value, where)
 
 
 def _opt_datetime_or_date(obj: Mapping[str, Any], key: str, prefix: str) -> datetime | None:
     value = obj.get(key)
-    return None if value is None else _datetime_or_date(value, _path(prefix, key))
+    return None if value is None else _datetime_or_date(value, (prefix, key))
 
 
 def _opt_date(obj: Mapping[str, Any], key: str, prefix: str) -> date | None:
     value = obj.get(key)
     if value is None:
         return None
-    return _datetime_or_date(value, _path(prefix, key)).date()
+    if value.__class__ is str and len(value) == 10:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    return _datetime_or_date(value, (prefix, key)).date()
 
 
 def _clock(value: Any, path: str) -> time:

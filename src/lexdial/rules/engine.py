@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 
 from lexdial.domain.decision import Decision, DecisionRequest, Reason
 from lexdial.domain.numbers import parse_number
-from lexdial.rules.checks import KINDS
+from lexdial.rules.checks import KINDS, NEEDS, TIMELESS
 from lexdial.rules.context import MINUTE, Check, Ctx, Fail, Policy
 from lexdial.rules.model import Rule, RulePack
 from lexdial.rules.policy import policy_rules
@@ -51,7 +51,10 @@ class _Selection:
     """
 
     __slots__ = ("cuts", "pairs", "segments")
-    Segment = tuple[tuple[Pair, ...], tuple[tuple[str, str, str], ...]]
+    #: (rules in force, their (id, code, citation), their ids, the time-dependent ones)
+    Segment = tuple[
+        tuple[Pair, ...], tuple[tuple[str, str, str], ...], frozenset[str], tuple[Pair, ...]
+    ]
 
     def __init__(self, rules: tuple[Rule, ...]) -> None:
         self.pairs: tuple[Pair, ...] = tuple((r, KINDS[r.kind][0]) for r in rules)
@@ -67,7 +70,8 @@ class _Selection:
         if hit is None:
             pairs = tuple(p for p in self.pairs if p[0].in_force(day))
             meta = tuple((r.id, r.code, r.citation) for r, _ in pairs)
-            hit = self.segments[i] = (pairs, meta)
+            timed = tuple(p for p in pairs if p[0].kind not in TIMELESS)
+            hit = self.segments[i] = (pairs, meta, frozenset(r.id for r, _ in pairs), timed)
         return hit
 
 
@@ -104,39 +108,67 @@ class Engine:
             line_type=line,
             subscriber=subscriber,
         )
-        rules = self._rules(loc, req.purpose, req.technology, line, subscriber)
+        rules = self._rules(
+            loc, req.purpose, req.technology, line, subscriber, _present(req, self.policy)
+        )
         first = self._evaluate(rules, ctx, req.at)
-        checks = rules.on(req.at.date())[1]
+        segment = rules.on(req.at.date())
         notes = list(loc.notes) + _notes(req)
         if not first:
-            return self._decision(req, digest, "allow", None, [], loc, notes, checks)
+            return self._decision(req, digest, "allow", None, [], loc, notes, segment)
         if any(f.next_at is None for _, f in first):
-            return self._decision(req, digest, "deny", None, first, loc, notes, checks)
-        verdict, when, later = self._search(rules, ctx, req.at, first)
+            return self._decision(req, digest, "deny", None, first, loc, notes, segment)
+        verdict, when, later = self._search(rules, ctx, req.at, first, segment)
         if verdict == "deny":
             if later is None:
                 notes.append("No instant within 400 days satisfies every time-based rule.")
             seen = {r.id for r, _ in first}
             failures = first + [(r, f) for r, f in later or [] if r.id not in seen]
-            return self._decision(req, digest, "deny", None, failures, loc, notes, checks)
-        return self._decision(req, digest, "defer", when, first, loc, notes, checks)
+            return self._decision(req, digest, "deny", None, failures, loc, notes, segment)
+        return self._decision(req, digest, "defer", when, first, loc, notes, segment)
 
     # --- internals ---------------------------------------------------------------------
 
     def _rules(
-        self, loc: Location, purpose: str, technology: str, line: str, subscriber: str
+        self,
+        loc: Location,
+        purpose: str,
+        technology: str,
+        line: str,
+        subscriber: str,
+        present: int,
     ) -> _Selection:
-        key = (loc.jurisdictions, purpose, technology, line, subscriber)
+        key = (loc.jurisdictions, purpose, technology, line, subscriber, present)
         hit = self._select.get(key)
         if hit is None:
             pool = self.pack.for_jurisdictions(loc.jurisdictions) + self._extra
-            chosen = tuple(r for r in pool if r.applies(purpose, technology, line, subscriber))
+            chosen = tuple(
+                r
+                for r in pool
+                if r.applies(purpose, technology, line, subscriber)
+                and (r.kind not in NEEDS or present & _FACT_BITS[NEEDS[r.kind]])
+            )
             hit = self._select[key] = _Selection(chosen)
         return hit
 
-    def _evaluate(self, rules: _Selection, ctx: Ctx, t: datetime) -> list[Failure]:
+    def _evaluate(
+        self,
+        rules: _Selection,
+        ctx: Ctx,
+        t: datetime,
+        passed: _Selection.Segment | None = None,
+    ) -> list[Failure]:
+        """Failures of the rules in force at ``t``. With ``passed`` (the segment already
+        judged at ``at``), rules whose answer cannot change with time are not re-run."""
         failures: list[Failure] = []
-        for rule, check in rules.on(t.date())[0]:
+        segment = rules.on(t.date())
+        todo = segment[0]
+        if passed is not None:
+            todo = segment[3]
+            if segment is not passed:
+                fresh = tuple(p for p in segment[0] if p[0].id not in passed[2])
+                todo = todo + tuple(p for p in fresh if p[0].kind in TIMELESS)
+        for rule, check in todo:
             fail = check(rule, ctx, t)
             if fail is not None:
                 if fail.next_at is not None and fail.next_at <= t:  # guard the search
@@ -145,7 +177,12 @@ class Engine:
         return failures
 
     def _search(
-        self, rules: _Selection, ctx: Ctx, at: datetime, first: list[Failure]
+        self,
+        rules: _Selection,
+        ctx: Ctx,
+        at: datetime,
+        first: list[Failure],
+        at_segment: _Selection.Segment,
     ) -> tuple[str, datetime | None, list[Failure] | None]:
         """Earliest instant at which every rule passes, or why there is none."""
         horizon = at + HORIZON
@@ -155,7 +192,7 @@ class Engine:
             t = max(f.next_at for _, f in failures if f.next_at is not None)
             if t > horizon:
                 return "deny", None, None
-            failures = self._evaluate(rules, ctx, t)
+            failures = self._evaluate(rules, ctx, t, at_segment)
             if not failures:
                 return "defer", t, None
             permanent = [(r, f) for r, f in failures if f.next_at is None]
@@ -181,9 +218,9 @@ class Engine:
     def _invalid(self, req: DecisionRequest, digest: str) -> Decision:
         rule = VALID_NUMBER
         fail = Fail((rule.code,), "The number is not a valid, dialable telephone number.")
-        checks = ((rule.id, rule.code, rule.citation),)
+        segment = ((), ((rule.id, rule.code, rule.citation),), frozenset({rule.id}), ())
         loc = Location(zones=(), states=frozenset(), country=None, jurisdictions=())
-        return self._decision(req, digest, "deny", None, [(rule, fail)], loc, [], checks)
+        return self._decision(req, digest, "deny", None, [(rule, fail)], loc, [], segment)
 
     def _decision(
         self,
@@ -194,9 +231,9 @@ class Engine:
         failures: list[Failure],
         loc: Location,
         notes: list[str],
-        checks: tuple[tuple[str, str, str], ...],
+        segment: _Selection.Segment,
     ) -> Decision:
-        at_ids = {c[0] for c in checks}
+        checks, at_ids = segment[1], segment[2]
         return Decision(
             decision_id=decision_id(digest, self.pack.version, verdict, when),
             verdict=verdict,
@@ -209,14 +246,49 @@ class Engine:
             notes=tuple(notes),
             input_digest=digest,
             checked=checks,
-            failed={r.id: (",".join(f.codes), f.message) for r, f in failures if r.id in at_ids},
+            failed={r.id: (",".join(f.codes), f.message) for r, f in failures if r.id in at_ids}
+            if failures
+            else {},
         )
+
+
+_FACT_BITS = {
+    name: 1 << i
+    for i, name in enumerate(
+        ("campaign", "script", "suppression", "gdpr", "incident", "debt", "history", "reassigned")
+    )
+}
+
+
+def _present(req: DecisionRequest, policy: Policy) -> int:
+    """Bitmask of the optional facts the request carries (rules needing others are moot)."""
+    bits = 0
+    if req.campaign is not None:
+        bits |= 1
+    if req.script is not None:
+        bits |= 2
+    if req.suppression is not None:
+        bits |= 4
+    if req.gdpr is not None:
+        bits |= 8
+    if req.incident is not None:
+        bits |= 16
+    if req.debt is not None:
+        bits |= 32
+    if req.history:
+        bits |= 64
+    if req.reassigned is not None or policy.require_reassigned_check:
+        bits |= 128
+    return bits
 
 
 def merge_reasons(failures: list[Failure]) -> tuple[Reason, ...]:
     """One reason per code, in order of first failure; every rule and citation kept."""
     if not failures:
         return ()
+    if len(failures) == 1 and len(failures[0][1].codes) == 1:
+        rule, fail = failures[0]
+        return (Reason(fail.codes[0], rule.id, fail.message, rule.citation, (rule.id,)),)
     grouped: dict[str, list[tuple[Rule, Fail]]] = {}
     for rule, fail in failures:
         for code in fail.codes:

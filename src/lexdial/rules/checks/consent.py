@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from lexdial.domain.decision import AUTOMATED, RECORDED_VOICE, Consent
@@ -24,6 +25,7 @@ _NAME_DROP = re.compile(r"[.,'’]+")
 _NAME_JUNK = re.compile(r"[^a-z0-9 ]+")
 
 
+@lru_cache(maxsize=4096)
 def normalise_name(name: str) -> str:
     """Firm names compare without case, punctuation or '&'/'and' differences
     ("Hartwell & Ruiz, L.L.P." names "Hartwell and Ruiz LLP")."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -86,6 +87,7 @@ def prepare_windows(params: dict[str, Any], rule_subdiv: str | None) -> WeekWind
     )
 
 
+@lru_cache(maxsize=256)
 def _fmt(ranges: Ranges) -> str:
     return ", ".join(f"{a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}" for a, b in ranges)
 

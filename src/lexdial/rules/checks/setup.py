@@ -108,7 +108,11 @@ def _matches(only: dict[str, Any], ctx: Ctx) -> bool:
 def prepare_voicemail(params: dict[str, Any], _subdiv: str | None) -> dict[str, Any]:
     words = [re.escape(w) for w in params["terms"]]
     pattern = re.compile(r"(?<![a-z0-9])(?:" + "|".join(words) + r")(?![a-z0-9])", re.I)
-    return {"pattern": pattern, "client_may_waive": bool(params.get("client_may_waive"))}
+    return {
+        "pattern": pattern,
+        "client_may_waive": bool(params.get("client_may_waive")),
+        "seen": {},  # text -> words found: campaigns reuse a handful of templates
+    }
 
 
 def check_voicemail(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
@@ -121,7 +125,13 @@ def check_voicemail(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     waived = prefs is not None and prefs.voicemail_details_ok and not prefs.shared_line
     if p["client_may_waive"] and waived:
         return None
-    found = sorted({m.group(0).lower() for m in p["pattern"].finditer(s.voicemail_text)})
+    seen: dict[str, list[str]] = p["seen"]
+    found = seen.get(s.voicemail_text)
+    if found is None:
+        if len(seen) > 4096:
+            seen.clear()
+        words = {m.group(0).lower() for m in p["pattern"].finditer(s.voicemail_text)}
+        found = seen[s.voicemail_text] = sorted(words)
     if not found:
         return None
     return Fail(
