@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Mapping
+from datetime import date, datetime, time
 from typing import Any
+
+import orjson
 
 from lexdial.domain.decision import Decision, DecisionRequest
 from lexdial.domain.request_parse import parse_request
@@ -13,9 +17,29 @@ from lexdial.rules.engine import Engine
 
 
 def request_digest(raw: Mapping[str, Any]) -> str:
-    """SHA-256 of the request's canonical JSON: what the decision was made from."""
-    text = json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """SHA-256 of the request's canonical JSON (keys sorted, no spaces, UTF-8): what the
+    decision was made from. orjson because this runs once per decision."""
+    try:
+        text = orjson.dumps(raw, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    except TypeError:  # e.g. a number too large for orjson: fall back, still canonical
+        text = json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return hashlib.sha256(text).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    """A built request as JSON-ready data with sets sorted, so its digest is stable
+    across processes (``repr`` of a frozenset is not: string hashing is randomised)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, frozenset | set):
+        return sorted(_plain(v) for v in value)
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return value
 
 
 def decide(request: Mapping[str, Any] | DecisionRequest, engine: Engine | None = None) -> Decision:
@@ -30,5 +54,5 @@ def decide(request: Mapping[str, Any] | DecisionRequest, engine: Engine | None =
 
         engine = default_engine()
     if isinstance(request, DecisionRequest):
-        return engine.decide(request, digest=hashlib.sha256(repr(request).encode()).hexdigest())
+        return engine.decide(request, digest=request_digest(_plain(request)))
     return engine.decide(parse_request(request), digest=request_digest(request))

@@ -280,3 +280,29 @@ def test_the_purity_scanner_flags_each_kind_of_io_it_looks_for(
     snippet: str, expected: list[str]
 ) -> None:
     assert io_uses(snippet) == expected
+
+
+def test_a_built_request_gets_the_same_decision_id_in_every_process() -> None:
+    """Set iteration order depends on the process's hash seed; the id must not."""
+    import subprocess
+    import sys
+
+    code = (
+        "import json, lexdial\n"
+        "from lexdial import parse_request\n"
+        "r = {'at': '2026-12-03T17:00:00Z', 'number': '+1 312 555 0116', 'purpose': 'marketing',"
+        " 'technology': 'prerecorded', 'consents': [{'kind': 'express', 'given_at': '2026-04-01',"
+        " 'scope': ['reminder', 'notification', 'informational'], 'seller': 'X LLP'}]}\n"
+        "print(lexdial.decide(parse_request(r)).decision_id)\n"
+    )
+    ids = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for seed in ("1", "2", "3")
+    }
+    assert len(ids) == 1, ids
