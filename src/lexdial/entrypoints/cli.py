@@ -17,7 +17,7 @@ from typing import Any
 
 from lexdial.domain.decision import Decision, DecisionRequest
 from lexdial.entrypoints import render
-from lexdial.entrypoints.input import read_requests
+from lexdial.entrypoints.input import in_batch, read_requests
 from lexdial.entrypoints.progress import progress
 from lexdial.errors import LexdialError, RequestError
 from lexdial.rules.engine import Engine
@@ -113,11 +113,7 @@ def _decide_all(
         try:
             out.append(engine.decide(req, digest=request_digest(raw)))
         except RequestError as exc:
-            if shape == "object":
-                raise
-            where = f"line {i + 1}" if shape == "lines" else f"[{i}]"
-            field = f"{where}.{exc.field}" if exc.field else where
-            raise RequestError(field, exc.message) from None
+            raise in_batch(exc, shape, i) from None
     return out
 
 

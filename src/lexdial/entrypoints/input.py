@@ -68,9 +68,13 @@ def read_requests(source: str) -> tuple[str, list[Any], list[DecisionRequest]]:
         try:
             requests.append(parse_request(raw))
         except RequestError as exc:
-            if shape == "object":
-                raise
-            where = f"line {i + 1}" if shape == "lines" else f"[{i}]"
-            field = f"{where}.{exc.field}" if exc.field else where
-            raise RequestError(field, exc.message) from None
+            raise in_batch(exc, shape, i) from None
     return shape, raws, requests
+
+
+def in_batch(exc: RequestError, shape: str, index: int) -> RequestError:
+    """The same error with the item's position in front of its field (batches only)."""
+    if shape == "object":
+        return exc
+    where = f"line {index + 1}" if shape == "lines" else f"[{index}]"
+    return RequestError(f"{where}.{exc.field}" if exc.field else where, exc.message)

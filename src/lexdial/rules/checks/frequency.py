@@ -75,11 +75,12 @@ def check_cap(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     )
 
 
-def _calendar_cap(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
-    """The cap counted in local calendar days: today and the ``calendar_days - 1`` before."""
-    p = rule.prepared
-    span, limit = p["calendar_days"], p["max"]
-    calls = [h.at for h in ctx.req.history if h.at <= t and _counted(p, ctx, h)]
+def _busiest_zone(
+    ctx: Ctx, t: datetime, calls: list[datetime], span: int, limit: int
+) -> tuple[int, str, datetime] | None:
+    """Calls counted in local calendar days (today and the ``span - 1`` days before):
+    where a zone holds ``limit`` or more, (count, zone, local midnight of the first day
+    with fewer); the latest such midnight over the candidate zones, or None."""
     worst: tuple[int, str, datetime] | None = None
     for tz, lt, _m in ctx.zone_times(t):
         days = [c.astimezone(tz).date() for c in calls]
@@ -93,6 +94,15 @@ def _calendar_cap(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
         when = local_midnight(nxt, tz)
         if worst is None or when > worst[2]:
             worst = (n, tz.key, when)
+    return worst
+
+
+def _calendar_cap(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
+    """The cap counted in local calendar days: today and the ``calendar_days - 1`` before."""
+    p = rule.prepared
+    span, limit = p["calendar_days"], p["max"]
+    calls = [h.at for h in ctx.req.history if h.at <= t and _counted(p, ctx, h)]
+    worst = _busiest_zone(ctx, t, calls, span, limit)
     if worst is None:
         return None
     return Fail(
@@ -139,20 +149,8 @@ def _debt_calls(ctx: Ctx, t: datetime) -> list[HistoryEntry]:
 def check_regf_7in7(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     """No more than 7 calls within 7 consecutive days per debt (1006.14(b)(2)(i)(A))."""
     limit = rule.prepared["max"]
-    calls = [h for h in _debt_calls(ctx, t) if h.outcome not in _NOT_CONNECTED]
-    worst: tuple[int, str, datetime] | None = None
-    for tz, lt, _m in ctx.zone_times(t):
-        today = lt.date()
-        days = sorted(h.at.astimezone(tz).date() for h in calls)
-        n = sum(1 for d in days if (today - d).days < 7)
-        if n < limit:
-            continue
-        nxt = today + timedelta(days=1)
-        while sum(1 for d in days if (nxt - d).days < 7 and d <= nxt) >= limit:
-            nxt += timedelta(days=1)
-        when = local_midnight(nxt, tz)
-        if worst is None or when > worst[2]:
-            worst = (n, tz.key, when)
+    calls = [h.at for h in _debt_calls(ctx, t) if h.outcome not in _NOT_CONNECTED]
+    worst = _busiest_zone(ctx, t, calls, 7, limit)
     if worst is None:
         return None
     return Fail(
