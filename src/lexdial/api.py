@@ -29,6 +29,8 @@ def request_digest(raw: Mapping[str, Any]) -> str:
 def _plain(value: Any) -> Any:
     """A built request as JSON-ready data with sets sorted, so its digest is stable
     across processes (``repr`` of a frozenset is not: string hashing is randomised)."""
+    if hasattr(value, "_asdict"):  # the request's NamedTuple parts
+        return {k: _plain(v) for k, v in value._asdict().items()}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, frozenset | set):

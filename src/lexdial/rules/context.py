@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from lexdial.domain.decision import DecisionRequest
@@ -24,8 +24,7 @@ from lexdial.rules.timezones import Location
 MINUTE = timedelta(minutes=1)
 
 
-@dataclass(frozen=True, slots=True)
-class Fail:
+class Fail(NamedTuple):
     """A failed rule: one or more reason codes, a message, and when it may pass."""
 
     codes: tuple[str, ...]
