@@ -10,8 +10,9 @@ or clocks; ``domain.request_parse`` builds a request from JSON-shaped data and
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from datetime import date, datetime, time
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 PURPOSES = frozenset(
@@ -185,8 +186,10 @@ class DecisionRequest(NamedTuple):
     preferences: Preferences | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Reason:
+_NO_FAILURES: Mapping[str, tuple[str, str]] = MappingProxyType({})
+
+
+class Reason(NamedTuple):
     """Why a call may not be placed now: one stable code, the rule(s) and citation(s).
 
     Rules that fail with the same code are merged into one reason so that a code appears
@@ -219,8 +222,7 @@ class RuleCheck(NamedTuple):
     message: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(NamedTuple):
     """The engine's answer for one attempt (contract v1), plus evidence fields."""
 
     decision_id: str
@@ -234,9 +236,9 @@ class Decision:
     notes: tuple[str, ...] = ()
     input_digest: str = ""
     #: (rule id, code, citation) of every rule evaluated, in evaluation order
-    checked: tuple[tuple[str, str, str], ...] = field(default=(), compare=False, repr=False)
-    #: rule id -> (codes, message) of the rules that failed at ``at``
-    failed: dict[str, tuple[str, str]] = field(default_factory=dict, compare=False, repr=False)
+    checked: tuple[tuple[str, str, str], ...] = ()
+    #: rule id -> (codes, message) of the rules that failed at ``at`` (never mutated)
+    failed: Mapping[str, tuple[str, str]] = _NO_FAILURES
 
     @property
     def checks(self) -> tuple[RuleCheck, ...]:
