@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+bash scripts/services.sh
 .venv/bin/ruff check src tests bench
 .venv/bin/ruff format --check src
 .venv/bin/mypy

@@ -1,0 +1,292 @@
+"""The audit trail's core: hash-chained entries, canonical JSON, recording and verifying.
+
+Rule 1: ``hash = sha256(prev_hash + canonical JSON of the entry without its hash)``; the
+first entry's prev_hash is 64 zeros. Editing any field of any entry, deleting entries or
+reordering them breaks a link, and ``verify`` names the first broken seq and why.
+Rule 2: the chain proves integrity and order, not that nothing is missing at the end, and
+it holds no secret. Dropping the newest entries, or recomputing every hash after an edit,
+leaves a chain that verifies. Only a head exported earlier (an ``Anchor``, ``seq:hash``,
+printed into a report, emailed, kept outside the database) exposes that: pass it to
+``verify`` and the log must still contain that entry with that hash.
+Rule 3: no clock reads (``at`` comes from the caller) and no personal data: subjects are
+ids (``contact:42``), and the paths named as personal are masked (``masking``), the entry
+listing what it masked.
+Rule 4: storage-independent. ``AuditStore`` is the port; ``AuditLog.record`` reads
+``last()`` and calls ``append()`` on a store bound to the caller's transaction, so the
+entry commits or rolls back with the fact it records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from typing import Any, Literal, Protocol
+
+from lexdial.adapters.audit.masking import MaskKind, mask
+from lexdial.errors import LexdialError
+
+GENESIS = "0" * 64
+_ACTION = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
+_SUBJECT = re.compile(r"[a-z][a-z0-9_]*:[A-Za-z0-9._-]+")
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+#: column widths of ``adapters.db.tables.audit_log``
+_MAX = {"actor": 100, "action": 60, "subject": 100}
+
+Problem = Literal["edited", "relinked", "deleted", "reordered", "truncated", "rewritten"]
+
+
+class AuditConflictError(LexdialError):
+    """An appended entry does not extend the log's head (another append came first)."""
+
+
+def canonical_json(value: Any) -> bytes:
+    """Sorted keys, no whitespace, UTF-8, no NaN: one byte string per JSON value."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def iso_z(at: datetime) -> str:
+    """An aware instant as ISO 8601 in UTC with ``Z`` (microseconds only when present)."""
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError("audit times must be timezone-aware")
+    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def plain_json(value: Any, path: str = "data") -> Any:
+    """``value`` as plain JSON (dicts with string keys, lists, str, int, float, bool,
+    None); datetimes become ``iso_z`` strings and dates ISO dates. Entries hold this
+    form, so what a store returns hashes exactly as what was recorded."""
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    if isinstance(value, datetime):
+        return iso_z(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        if not all(isinstance(k, str) for k in value):
+            raise ValueError(f"{path}: audit data keys must be strings")
+        return {k: plain_json(v, f"{path}.{k}") for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain_json(v, f"{path}.{i}") for i, v in enumerate(value)]
+    raise ValueError(f"{path}: {type(value).__name__} is not JSON")
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One link of the chain. ``data`` is plain JSON; ``masked`` the paths masked in it."""
+
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    data: dict[str, Any]
+    masked: tuple[str, ...]
+    prev_hash: str
+    hash: str
+
+    def body(self) -> dict[str, Any]:
+        """Every field but ``hash``, as the JSON that is hashed."""
+        return {
+            "seq": self.seq,
+            "at": iso_z(self.at),
+            "actor": self.actor,
+            "action": self.action,
+            "subject": self.subject,
+            "data": self.data,
+            "masked": list(self.masked),
+            "prev_hash": self.prev_hash,
+        }
+
+    def computed_hash(self) -> str:
+        return hashlib.sha256(self.prev_hash.encode("ascii") + canonical_json(self.body())).hexdigest()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The entry as JSON (export, JSON Lines, a store's row)."""
+        return {**self.body(), "hash": self.hash}
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> AuditEntry:
+        """The inverse of ``to_dict``; a store rebuilds entries with it."""
+        at = raw["at"]
+        return cls(
+            seq=int(raw["seq"]),
+            at=at if isinstance(at, datetime) else datetime.fromisoformat(at),
+            actor=raw["actor"],
+            action=raw["action"],
+            subject=raw["subject"],
+            data=dict(raw["data"]),
+            masked=tuple(raw["masked"]),
+            prev_hash=raw["prev_hash"],
+            hash=raw["hash"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """A head exported for later: ``verify`` then proves nothing up to it was lost."""
+
+    seq: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.hash}"
+
+    @classmethod
+    def parse(cls, text: str) -> Anchor:
+        seq, _, digest = text.strip().partition(":")
+        if not (seq.isdigit() and _HEX64.fullmatch(digest)):
+            raise ValueError("an audit anchor is written <seq>:<64 hex digits>")
+        return cls(int(seq), digest)
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyResult:
+    """What ``verify`` found: the intact head, or the first bad seq and why."""
+
+    count: int  #: entries read that chain correctly (all of them when intact)
+    head: Anchor  #: the last entry that chains correctly (seq 0, GENESIS if none)
+    bad_seq: int | None = None
+    problem: Problem | None = None
+    detail: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+class AuditStore(Protocol):
+    """Where entries live. ``last`` and ``append`` run in the caller's transaction; a
+    store refuses (``AuditConflictError``) an entry whose seq and prev_hash do not extend
+    its head, so two concurrent appends cannot fork the chain (a SQL store: the primary
+    key on seq, or a lock taken in ``last``)."""
+
+    def append(self, entry: AuditEntry) -> None: ...
+
+    def iter_entries(self) -> Iterator[AuditEntry]:
+        """Every entry in storage order (by seq)."""
+        ...
+
+    def last(self) -> AuditEntry | None: ...
+
+
+class MemoryAuditStore:
+    """The in-memory store: the fake tests use, complete down to the conflict check.
+    ``entries`` is public so tests can tamper with it as an intruder would with a table."""
+
+    def __init__(self, entries: Iterable[AuditEntry] = ()) -> None:
+        self.entries: list[AuditEntry] = list(entries)
+        self._lock = threading.Lock()
+
+    def append(self, entry: AuditEntry) -> None:
+        with self._lock:
+            head = self.last()
+            seq, prev = (1, GENESIS) if head is None else (head.seq + 1, head.hash)
+            if (entry.seq, entry.prev_hash) != (seq, prev):
+                raise AuditConflictError(
+                    f"audit entry {entry.seq} does not extend the log, whose next seq is {seq}"
+                )
+            self.entries.append(entry)
+
+    def iter_entries(self) -> Iterator[AuditEntry]:
+        return iter(list(self.entries))
+
+    def last(self) -> AuditEntry | None:
+        return self.entries[-1] if self.entries else None
+
+
+class AuditLog:
+    """Records entries into one store (for SQL: one per transaction) and verifies it."""
+
+    __slots__ = ("store",)
+
+    def __init__(self, store: AuditStore) -> None:
+        self.store = store
+
+    def record(
+        self,
+        *,
+        at: datetime,
+        actor: str,
+        action: str,
+        subject: str,
+        data: Mapping[str, Any] | None = None,
+        personal: Mapping[str, MaskKind] | Iterable[str] = (),
+    ) -> AuditEntry:
+        """Append one entry after the store's last; the paths in ``personal`` are masked
+        (see ``masking``) and listed in the entry's ``masked``."""
+        _check_fields(actor, action, subject)
+        masked_data, masked = mask(plain_json(dict(data or {})), personal)
+        head = self.store.last()
+        seq, prev = (1, GENESIS) if head is None else (head.seq + 1, head.hash)
+        draft = AuditEntry(
+            seq, at.astimezone(UTC), actor, action, subject, masked_data, masked, prev, ""
+        )
+        iso_z(at)  # refuses a naive time before anything is stored
+        entry = replace(draft, hash=draft.computed_hash())
+        self.store.append(entry)
+        return entry
+
+    def head(self) -> Anchor:
+        """The anchor to export now (seq 0 and GENESIS for an empty log)."""
+        last = self.store.last()
+        return Anchor(0, GENESIS) if last is None else Anchor(last.seq, last.hash)
+
+    def verify(self, *, anchor: Anchor | None = None) -> VerifyResult:
+        return verify(self.store, anchor=anchor)
+
+
+def verify(store: AuditStore, *, anchor: Anchor | None = None) -> VerifyResult:
+    """Walk the chain in storage order; the first entry out of place, edited or not
+    linked to its predecessor is reported. With ``anchor``, the log must still hold that
+    entry with that hash (detects truncation and wholesale rewriting)."""
+    entries = store.iter_entries()
+    expected, prev = 1, GENESIS
+    for entry in entries:
+        good = Anchor(expected - 1, prev)
+        if entry.seq != expected:
+            return _out_of_place(entry.seq, expected, good, entries)
+        if entry.computed_hash() != entry.hash:
+            detail = f"entry {expected}'s content does not match its hash"
+            return VerifyResult(expected - 1, good, expected, "edited", detail)
+        if entry.prev_hash != prev:
+            detail = f"entry {expected}'s prev_hash is not the hash of entry {expected - 1}"
+            return VerifyResult(expected - 1, good, expected, "relinked", detail)
+        if anchor is not None and entry.seq == anchor.seq and entry.hash != anchor.hash:
+            detail = f"entry {expected} is intact but not the entry anchored as {anchor}"
+            return VerifyResult(expected - 1, good, expected, "rewritten", detail)
+        expected, prev = expected + 1, entry.hash
+    head = Anchor(expected - 1, prev)
+    if anchor is not None and anchor.seq > head.seq:
+        detail = f"the log ends at entry {head.seq}, but entry {anchor.seq} was anchored"
+        return VerifyResult(head.seq, head, head.seq + 1, "truncated", detail)
+    return VerifyResult(head.seq, head)
+
+
+def _out_of_place(
+    seq: int, expected: int, good: Anchor, rest: Iterator[AuditEntry]
+) -> VerifyResult:
+    """Entry ``seq`` stands where ``expected`` belongs: moved if ``expected`` comes later
+    (only seq numbers are kept while looking, so memory stays constant), else deleted."""
+    if seq > expected and all(e.seq != expected for e in rest):
+        detail = f"entry {expected} is missing: entry {expected - 1} is followed by {seq}"
+        return VerifyResult(expected - 1, good, expected, "deleted", detail)
+    detail = f"entry {seq} stands where entry {expected} belongs"
+    return VerifyResult(expected - 1, good, expected, "reordered", detail)
+
+
+def _check_fields(actor: str, action: str, subject: str) -> None:
+    for name, value in (("actor", actor), ("action", action), ("subject", subject)):
+        if not value or len(value) > _MAX[name]:
+            raise ValueError(f"audit {name} must be 1-{_MAX[name]} characters")
+    if not _ACTION.fullmatch(action):
+        raise ValueError(f"audit action {action!r} is not dotted lowercase (consent.recorded)")
+    if not _SUBJECT.fullmatch(subject):
+        # an id, never a number or a name: "contact:42", not "contact:+14105550146"
+        raise ValueError("audit subject must be <kind>:<id> (contact:42)")

@@ -1,0 +1,269 @@
+"""The evidence store's tables (SQLAlchemy Core), one schema for SQLite and PostgreSQL.
+
+Rule 1: personal data (names, numbers, addresses, free text, IP addresses) is stored only
+as AES-GCM tokens (``*_enc`` columns); numbers are found through the keyed blind index
+(``*_bidx``), never by their digits.
+Rule 2: the ledger is append-only: consents, revocations, do-not-call entries, attempts,
+outcomes and audit entries are inserted, never updated (an attempt's status is the one
+exception: queued -> dialled / cancelled, and every change is audited).
+Rule 3: the Alembic migrations are the source of truth for the database; this module is
+what the code queries with, and a test checks the two agree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    CursorResult,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _ts(name: str, nullable: bool = False) -> Column[object]:
+    return Column(name, DateTime(timezone=True), nullable=nullable)
+
+
+firms = Table(
+    "firms",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("default_region", String(2), nullable=False, server_default="US"),
+    _ts("created_at"),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("firm_id", ForeignKey("firms.id"), nullable=False),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("name_enc", Text, nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("active", Boolean, nullable=False, server_default="1"),
+    _ts("created_at"),
+)
+
+training_attestations = Table(
+    "training_attestations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", ForeignKey("users.id"), nullable=False, index=True),
+    Column("course", String(100), nullable=False),
+    Column("attested_on", Date, nullable=False),
+    Column("expires_on", Date, nullable=False),
+    _ts("created_at"),
+)
+
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("firm_id", ForeignKey("firms.id"), nullable=False, index=True),
+    Column("name_enc", Text, nullable=True),
+    #: the address as an encrypted JSON object {country, state, zip, time_zone}
+    Column("address_enc", Text, nullable=True),
+    Column("relationship", String(20), nullable=False, server_default="none"),
+    Column("last_transaction_on", Date, nullable=True),
+    Column("inquiry_on", Date, nullable=True),
+    Column("subscriber", String(10), nullable=True),
+    Column("matter_type", String(30), nullable=True),
+    Column("matter_ref_enc", Text, nullable=True),
+    Column("preferences", JSON, nullable=True),
+    #: GDPR: purpose -> basis, or one basis; objection to direct marketing
+    Column("lawful_basis", JSON, nullable=True),
+    _ts("objected_at", nullable=True),
+    _ts("erased_at", nullable=True),
+    _ts("created_at"),
+)
+
+contact_numbers = Table(
+    "contact_numbers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("contact_id", ForeignKey("contacts.id"), nullable=False, index=True),
+    Column("firm_id", ForeignKey("firms.id"), nullable=False),
+    Column("number_enc", Text, nullable=False),
+    Column("number_bidx", String(64), nullable=False),
+    Column("line_type", String(10), nullable=True),
+    Column("is_primary", Boolean, nullable=False, server_default="1"),
+    _ts("created_at"),
+    UniqueConstraint("firm_id", "number_bidx", name="uq_contact_numbers_firm_number"),
+)
+
+consents = Table(
+    "consents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("contact_id", ForeignKey("contacts.id"), nullable=False, index=True),
+    Column("number_bidx", String(64), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("scope", JSON, nullable=False),
+    Column("technologies", JSON, nullable=True),
+    Column("sellers", JSON, nullable=False),
+    _ts("given_at"),
+    Column("method", String(100), nullable=False),
+    Column("disclosure_text", Text, nullable=False),
+    Column("disclosure_version", String(50), nullable=False),
+    Column("disclosure_sha256", String(64), nullable=False),
+    Column("captured_by", String(200), nullable=False),
+    Column("source_ip_enc", Text, nullable=True),
+    Column("user_agent", Text, nullable=True),
+    Column("document_ref", String(200), nullable=True),
+    #: the same evidence recorded twice is one consent (idempotent imports)
+    Column("evidence_sha256", String(64), nullable=False, unique=True),
+    _ts("created_at"),
+)
+
+revocations = Table(
+    "revocations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("consent_id", ForeignKey("consents.id"), nullable=False, unique=True),
+    _ts("at"),
+    Column("channel", String(30), nullable=False),
+    Column("evidence_enc", Text, nullable=True),
+    _ts("created_at"),
+)
+
+dnc_entries = Table(
+    "dnc_entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("firm_id", ForeignKey("firms.id"), nullable=False),
+    Column("number_bidx", String(64), nullable=False),
+    _ts("at"),
+    Column("channel", String(30), nullable=False),
+    Column("evidence_enc", Text, nullable=True),
+    _ts("created_at"),
+    Index("ix_dnc_entries_firm_number", "firm_id", "number_bidx"),
+)
+
+registry_snapshots = Table(
+    "registry_snapshots",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("list_name", String(40), nullable=False),
+    Column("snapshot_on", Date, nullable=False),
+    Column("count", BigInteger, nullable=False),
+    Column("manifest_sha256", String(64), nullable=False),
+    _ts("loaded_at"),
+)
+
+reassigned_checks = Table(
+    "reassigned_checks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number_bidx", String(64), nullable=False, index=True),
+    Column("result", String(10), nullable=False),
+    Column("checked_on", Date, nullable=False),
+    _ts("created_at"),
+)
+
+erasure_tombstones = Table(
+    "erasure_tombstones",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("firm_id", ForeignKey("firms.id"), nullable=False),
+    Column("number_bidx", String(64), nullable=False),
+    _ts("erased_at"),
+    UniqueConstraint("firm_id", "number_bidx", name="uq_erasure_tombstones_firm_number"),
+)
+
+campaigns = Table(
+    "campaigns",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("firm_id", ForeignKey("firms.id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("purpose", String(20), nullable=False),
+    Column("technology", String(20), nullable=False),
+    Column("mode", String(20), nullable=False),
+    Column("subject", String(200), nullable=True),
+    Column("ring_timeout_s", Float, nullable=False, server_default="20"),
+    Column("caller_id", String(20), nullable=True),
+    Column("safe_harbor_message", Boolean, nullable=False, server_default="0"),
+    Column("script", JSON, nullable=True),
+    Column("status", String(20), nullable=False, server_default="draft"),
+    _ts("created_at"),
+)
+
+call_attempts = Table(
+    "call_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("firm_id", ForeignKey("firms.id"), nullable=False),
+    Column("contact_id", ForeignKey("contacts.id"), nullable=False, index=True),
+    Column("campaign_id", ForeignKey("campaigns.id"), nullable=True, index=True),
+    Column("number_bidx", String(64), nullable=False, index=True),
+    _ts("at"),
+    Column("purpose", String(20), nullable=False),
+    Column("technology", String(20), nullable=False),
+    Column("subject", String(200), nullable=True),
+    Column("debt_ref", String(100), nullable=True),
+    Column("status", String(20), nullable=False),
+    Column("decision_id", String(32), nullable=True),
+    Column("verdict", String(10), nullable=True),
+    _ts("earliest_allowed_at", nullable=True),
+    Column("rulepack", String(20), nullable=True),
+    Column("decision", JSON, nullable=True),
+    _ts("created_at"),
+)
+
+call_outcomes = Table(
+    "call_outcomes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("attempt_id", ForeignKey("call_attempts.id"), nullable=False, index=True),
+    Column("outcome", String(20), nullable=False),
+    _ts("at"),
+    Column("ring_s", Float, nullable=True),
+    Column("talk_s", Float, nullable=True),
+    _ts("created_at"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    _ts("at"),
+    Column("actor", String(100), nullable=False),
+    Column("action", String(60), nullable=False),
+    Column("subject", String(100), nullable=False),
+    Column("data", Text, nullable=False),
+    Column("masked", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False, unique=True),
+)
+
+
+def new_id(result: CursorResult[Any]) -> int:
+    """The primary key an INSERT just created."""
+    key = result.inserted_primary_key
+    if key is None or key[0] is None:  # pragma: no cover - every table has an int key
+        raise RuntimeError("INSERT returned no primary key")
+    return int(key[0])

@@ -1,0 +1,127 @@
+"""Contacts: a person, their numbers and address, stored encrypted and found by blind index.
+
+Rule 1: a number enters the store only as E.164, encrypted, with its blind index; every
+lookup by number goes through the blind index.
+Rule 2: a number whose erasure tombstone exists is refused: an erased person must not be
+re-imported and called (GDPR Art. 17 practice, catalogue G5).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from lexdial.adapters.db import tables as t
+from lexdial.domain.decision import LINE_TYPES, RELATIONSHIPS
+from lexdial.domain.numbers import parse_number
+from lexdial.errors import RequestError
+from lexdial.service.ports import Cipher
+
+NUMBER_CTX = "contact_numbers.number"
+
+
+def normalise(number: str, region: str = "US", field: str = "number") -> str:
+    """E.164 of a number as a person writes it; a clear error naming ``field`` if not."""
+    parsed = parse_number(number, region)
+    if not parsed.valid:
+        raise RequestError(field, "is not a valid, dialable telephone number")
+    return parsed.e164
+
+
+def number_index(cipher: Cipher, e164: str) -> str:
+    return cipher.blind_index(e164, kind="number")
+
+
+@dataclass(frozen=True, slots=True)
+class NewContact:
+    """What an import or a staff member gives us about a person."""
+
+    numbers: tuple[tuple[str, str | None], ...]  # (number, line type)
+    name: str | None = None
+    address: dict[str, str] | None = None
+    relationship: str = "none"
+    last_transaction_on: date | None = None
+    inquiry_on: date | None = None
+    subscriber: str | None = None
+    matter_type: str | None = None
+    lawful_basis: Any = None
+
+
+def add_contact(
+    conn: Connection, cipher: Cipher, firm_id: int, new: NewContact, at: datetime
+) -> int:
+    """Insert a contact and its numbers; refuses erased or already-known numbers."""
+    if not new.numbers:
+        raise RequestError("numbers", "at least one telephone number is required")
+    if new.relationship not in RELATIONSHIPS:
+        raise RequestError("relationship", "must be one of " + ", ".join(sorted(RELATIONSHIPS)))
+    rows = []
+    for i, (raw, line_type) in enumerate(new.numbers):
+        e164 = normalise(raw, field=f"numbers[{i}]")
+        if line_type is not None and line_type not in LINE_TYPES:
+            raise RequestError(
+                f"numbers[{i}].line_type", "must be one of " + ", ".join(sorted(LINE_TYPES))
+            )
+        bidx = number_index(cipher, e164)
+        if _erased(conn, firm_id, bidx):
+            raise RequestError(
+                f"numbers[{i}]",
+                "belongs to a person whose data was erased; it may not be imported again",
+            )
+        if find_contact_id(conn, firm_id, bidx) is not None:
+            raise RequestError(f"numbers[{i}]", "is already on file for another contact")
+        rows.append((e164, bidx, line_type))
+    contact_id = t.new_id(
+        conn.execute(
+            insert(t.contacts).values(
+                firm_id=firm_id,
+                name_enc=cipher.encrypt(new.name, context="contacts.name") if new.name else None,
+                address_enc=cipher.encrypt(json.dumps(new.address), context="contacts.address")
+                if new.address
+                else None,
+                relationship=new.relationship,
+                last_transaction_on=new.last_transaction_on,
+                inquiry_on=new.inquiry_on,
+                subscriber=new.subscriber,
+                matter_type=new.matter_type,
+                lawful_basis=new.lawful_basis,
+                created_at=at,
+            )
+        )
+    )
+    for i, (e164, bidx, line_type) in enumerate(rows):
+        conn.execute(
+            insert(t.contact_numbers).values(
+                contact_id=contact_id,
+                firm_id=firm_id,
+                number_enc=cipher.encrypt(e164, context=NUMBER_CTX),
+                number_bidx=bidx,
+                line_type=line_type,
+                is_primary=i == 0,
+                created_at=at,
+            )
+        )
+    return int(contact_id)
+
+
+def find_contact_id(conn: Connection, firm_id: int, bidx: str) -> int | None:
+    row = conn.execute(
+        select(t.contact_numbers.c.contact_id).where(
+            t.contact_numbers.c.firm_id == firm_id, t.contact_numbers.c.number_bidx == bidx
+        )
+    ).first()
+    return None if row is None else int(row[0])
+
+
+def _erased(conn: Connection, firm_id: int, bidx: str) -> bool:
+    hit = conn.execute(
+        select(t.erasure_tombstones.c.id).where(
+            t.erasure_tombstones.c.firm_id == firm_id,
+            t.erasure_tombstones.c.number_bidx == bidx,
+        )
+    ).first()
+    return hit is not None
