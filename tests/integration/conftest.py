@@ -21,7 +21,9 @@ from sqlalchemy import Engine, create_engine, insert, text
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.database import make_engine, migrate
 
-PG_ADMIN = os.environ.get("LEXDIAL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_ADMIN = os.environ.get(
+    "LEXDIAL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 NOW = datetime(2026, 12, 2, 16, 0, tzinfo=UTC)
 
 

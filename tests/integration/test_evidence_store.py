@@ -49,18 +49,28 @@ def rules() -> RulesEngine:
 def _contact(store: Engine, cipher: Reversible, number: str = NUMBER) -> int:
     with store.begin() as conn:
         return add_contact(
-            conn, cipher, 1,
-            NewContact(numbers=((number, "wireless"),), name="Dana Client",
-                       address={"country": "US", "state": "OH", "time_zone": "America/New_York"},
-                       relationship="current_client"),
+            conn,
+            cipher,
+            1,
+            NewContact(
+                numbers=((number, "wireless"),),
+                name="Dana Client",
+                address={"country": "US", "state": "OH", "time_zone": "America/New_York"},
+                relationship="current_client",
+            ),
             NOW,
         )
 
 
 def _consent(store: Engine, cipher: Reversible, audit: ListAudit, **over: object) -> int:
-    fields: dict[str, object] = dict(number=NUMBER, kind="express", scope=["reminder"],
-                                     sellers=[FIRM], given_at=NOW - timedelta(days=30),
-                                     evidence=EVIDENCE)
+    fields: dict[str, object] = {
+        "number": NUMBER,
+        "kind": "express",
+        "scope": ["reminder"],
+        "sellers": [FIRM],
+        "given_at": NOW - timedelta(days=30),
+        "evidence": EVIDENCE,
+    }
     fields.update(over)
     with store.begin() as conn:
         return record_consent(conn, cipher, audit, 1, NewConsent(**fields), "staff:1", NOW)  # type: ignore[arg-type]
@@ -99,9 +109,19 @@ def test_a_consent_is_recorded_with_its_evidence_and_shown_back(store: Engine) -
         pytest.param({"sellers": []}, "sellers", id="no-seller"),
         pytest.param({"number": "+1 614 555 0199"}, "number", id="an-unknown-contact"),
         pytest.param({"number": "12"}, "number", id="not-a-number"),
-        pytest.param({"kind": "express_written", "evidence": ConsentEvidence(
-            method="web form", disclosure_text="x", disclosure_version="v1",
-            captured_by="web")}, "evidence", id="written-without-signature-evidence"),
+        pytest.param(
+            {
+                "kind": "express_written",
+                "evidence": ConsentEvidence(
+                    method="web form",
+                    disclosure_text="x",
+                    disclosure_version="v1",
+                    captured_by="web",
+                ),
+            },
+            "evidence",
+            id="written-without-signature-evidence",
+        ),
     ],
 )
 def test_a_bad_consent_is_refused_naming_the_field_and_writes_nothing(
@@ -154,9 +174,17 @@ def test_the_gate_allows_a_consented_reminder_and_records_the_decision(
     contact = _contact(store, cipher)
     _consent(store, cipher, audit)
     with store.begin() as conn:
-        result = gate(conn, rules, cipher, audit, MemoryRegistry(), firm_id=1,
-                      contact_id=contact, at=NOW,
-                      plan=CallPlan(purpose="reminder", technology="prerecorded"))
+        result = gate(
+            conn,
+            rules,
+            cipher,
+            audit,
+            MemoryRegistry(),
+            firm_id=1,
+            contact_id=contact,
+            at=NOW,
+            plan=CallPlan(purpose="reminder", technology="prerecorded"),
+        )
     assert result.decision.verdict == "allow", result.decision.reasons
     with store.connect() as conn:
         row = conn.execute(select(t.call_attempts)).mappings().one()
@@ -173,18 +201,33 @@ def test_after_an_opt_out_the_gate_denies_and_queued_attempts_are_cancelled(
     contact = _contact(store, cipher)
     _consent(store, cipher, audit)
     with store.begin() as conn:
-        conn.execute(insert(t.call_attempts).values(
-            firm_id=1, contact_id=contact, number_bidx=cipher.blind_index("+16145550101",
-                                                                            kind="number"),
-            at=NOW + timedelta(hours=2), purpose="reminder", technology="prerecorded",
-            status="queued", created_at=NOW))
+        conn.execute(
+            insert(t.call_attempts).values(
+                firm_id=1,
+                contact_id=contact,
+                number_bidx=cipher.blind_index("+16145550101", kind="number"),
+                at=NOW + timedelta(hours=2),
+                purpose="reminder",
+                technology="prerecorded",
+                status="queued",
+                created_at=NOW,
+            )
+        )
     with store.begin() as conn:
         done = opt_out(conn, cipher, audit, 1, NUMBER, "key_press", "pressed 9", "ivr", NOW)
     assert (done.consents_revoked, done.attempts_cancelled, done.contact_id) == (1, 1, contact)
     with store.begin() as conn:
-        result = gate(conn, rules, cipher, audit, MemoryRegistry(), firm_id=1,
-                      contact_id=contact, at=NOW + timedelta(minutes=1),
-                      plan=CallPlan(purpose="reminder", technology="prerecorded"))
+        result = gate(
+            conn,
+            rules,
+            cipher,
+            audit,
+            MemoryRegistry(),
+            firm_id=1,
+            contact_id=contact,
+            at=NOW + timedelta(minutes=1),
+            plan=CallPlan(purpose="reminder", technology="prerecorded"),
+        )
     assert result.decision.verdict == "deny"
     assert {"INTERNAL_DNC", "CONSENT_REVOKED"} <= set(result.decision.codes)
     with store.connect() as conn:
@@ -197,33 +240,57 @@ def test_the_gate_reads_the_registry_and_its_snapshot_date(
 ) -> None:
     cipher, audit = Reversible(), ListAudit()
     contact = _contact(store, cipher)
-    registry = MemoryRegistry({"us-national": {"+16145550101"}}, {"us-national": date(2026, 11, 30)})
+    registry = MemoryRegistry(
+        {"us-national": {"+16145550101"}}, {"us-national": date(2026, 11, 30)}
+    )
     with store.begin() as conn:
-        result = gate(conn, rules, cipher, audit, registry, firm_id=1, contact_id=contact,
-                      at=NOW, plan=CallPlan(purpose="marketing", technology="manual"))
+        result = gate(
+            conn,
+            rules,
+            cipher,
+            audit,
+            registry,
+            firm_id=1,
+            contact_id=contact,
+            at=NOW,
+            plan=CallPlan(purpose="marketing", technology="manual"),
+        )
     # a current client: the established business relationship exempts the registry listing
     assert "NATIONAL_DNC" not in result.decision.codes
     with store.begin() as conn:
         conn.execute(t.contacts.update().values(relationship="prospect"))
     with store.begin() as conn:
-        result = gate(conn, rules, cipher, audit, registry, firm_id=1, contact_id=contact,
-                      at=NOW, plan=CallPlan(purpose="marketing", technology="manual"))
+        result = gate(
+            conn,
+            rules,
+            cipher,
+            audit,
+            registry,
+            firm_id=1,
+            contact_id=contact,
+            at=NOW,
+            plan=CallPlan(purpose="marketing", technology="manual"),
+        )
     assert "NATIONAL_DNC" in result.decision.codes
 
 
 def test_an_erased_number_cannot_be_imported_again(store: Engine) -> None:
     cipher = Reversible()
     with store.begin() as conn:
-        conn.execute(insert(t.erasure_tombstones).values(
-            firm_id=1, number_bidx=cipher.blind_index("+16145550101", kind="number"),
-            erased_at=NOW))
+        conn.execute(
+            insert(t.erasure_tombstones).values(
+                firm_id=1,
+                number_bidx=cipher.blind_index("+16145550101", kind="number"),
+                erased_at=NOW,
+            )
+        )
     with pytest.raises(RequestError, match="erased"):
         _contact(store, cipher)
     assert _count(store, t.contacts) == 0
 
 
 def test_personal_data_is_not_stored_in_clear(store: Engine, rules: RulesEngine) -> None:
-    cipher, audit = Reversible(), ListAudit()
+    cipher, _audit = Reversible(), ListAudit()
     _contact(store, cipher)
     with store.connect() as conn:
         row = conn.execute(select(t.contact_numbers)).mappings().one()

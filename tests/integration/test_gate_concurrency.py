@@ -38,14 +38,37 @@ def _seed(engine: Engine, cipher: Reversible, n: int) -> list[int]:
         conn.execute(insert(t.firms).values(id=1, name="Hartwell & Ruiz LLP", created_at=NOW))
         for i in range(n):
             number = f"+1 614 555 {i:04d}"
-            ids.append(add_contact(conn, cipher, 1, NewContact(
-                numbers=((number, "wireless"),), relationship="current_client",
-                address={"country": "US", "state": "OH"}), NOW))
-            record_consent(conn, cipher, ListAudit(), 1, NewConsent(
-                number=number, kind="express", scope=["reminder"],
-                sellers=["Hartwell & Ruiz LLP"], given_at=NOW - timedelta(days=9),
-                evidence=ConsentEvidence("engagement letter", "I agree...", "v1", "staff",
-                                         document_ref=f"DMS-{i}")), "staff", NOW)
+            ids.append(
+                add_contact(
+                    conn,
+                    cipher,
+                    1,
+                    NewContact(
+                        numbers=((number, "wireless"),),
+                        relationship="current_client",
+                        address={"country": "US", "state": "OH"},
+                    ),
+                    NOW,
+                )
+            )
+            record_consent(
+                conn,
+                cipher,
+                ListAudit(),
+                1,
+                NewConsent(
+                    number=number,
+                    kind="express",
+                    scope=["reminder"],
+                    sellers=["Hartwell & Ruiz LLP"],
+                    given_at=NOW - timedelta(days=9),
+                    evidence=ConsentEvidence(
+                        "engagement letter", "I agree...", "v1", "staff", document_ref=f"DMS-{i}"
+                    ),
+                ),
+                "staff",
+                NOW,
+            )
     return ids
 
 
@@ -64,9 +87,17 @@ def test_no_call_is_allowed_after_an_opt_out_for_that_number_committed(pg_url: s
             for _ in range(40):
                 seen_before = opted.is_set()
                 with engine.begin() as conn:
-                    verdict = gate(conn, rules, cipher, ListAudit(), MemoryRegistry(),
-                                   firm_id=1, contact_id=contact, at=NOW, plan=PLAN
-                                   ).decision.verdict
+                    verdict = gate(
+                        conn,
+                        rules,
+                        cipher,
+                        ListAudit(),
+                        MemoryRegistry(),
+                        firm_id=1,
+                        contact_id=contact,
+                        at=NOW,
+                        plan=PLAN,
+                    ).decision.verdict
                 if seen_before and verdict == "allow":
                     violations.append(f"contact {contact}: allowed after the opt-out")
                 key = "allow_before" if verdict == "allow" else "deny_after"
@@ -78,7 +109,9 @@ def test_no_call_is_allowed_after_an_opt_out_for_that_number_committed(pg_url: s
                 opt_out(conn, cipher, ListAudit(), 1, number, "key_press", None, "ivr", NOW)
             opted.set()  # set only once the opt-out's transaction has committed
 
-        threads = [threading.Thread(target=dialer) for _ in range(3)] + [threading.Thread(target=opt)]
+        threads = [threading.Thread(target=dialer) for _ in range(3)] + [
+            threading.Thread(target=opt)
+        ]
         for th in threads:
             th.start()
         for th in threads:

@@ -105,7 +105,9 @@ class AuditEntry:
         }
 
     def computed_hash(self) -> str:
-        return hashlib.sha256(self.prev_hash.encode("ascii") + canonical_json(self.body())).hexdigest()
+        return hashlib.sha256(
+            self.prev_hash.encode("ascii") + canonical_json(self.body())
+        ).hexdigest()
 
     def to_dict(self) -> dict[str, Any]:
         """The entry as JSON (export, JSON Lines, a store's row)."""
@@ -221,6 +223,7 @@ class AuditLog:
     ) -> AuditEntry:
         """Append one entry after the store's last; the paths in ``personal`` are masked
         (see ``masking``) and listed in the entry's ``masked``."""
+        iso_z(at)  # refuses a naive time (astimezone would read it as local time)
         _check_fields(actor, action, subject)
         masked_data, masked = mask(plain_json(dict(data or {})), personal)
         head = self.store.last()
@@ -228,7 +231,6 @@ class AuditLog:
         draft = AuditEntry(
             seq, at.astimezone(UTC), actor, action, subject, masked_data, masked, prev, ""
         )
-        iso_z(at)  # refuses a naive time before anything is stored
         entry = replace(draft, hash=draft.computed_hash())
         self.store.append(entry)
         return entry
