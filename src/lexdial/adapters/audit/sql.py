@@ -1,0 +1,103 @@
+"""The audit trail in the evidence store's ``audit_log`` table.
+
+Rule 1: an entry is appended inside the caller's transaction, so it commits or rolls back
+with the fact it records. Concurrent writers are serialised before ``last()`` is read
+(PostgreSQL: a transaction-scoped advisory lock; SQLite: the write transaction already
+holds the database lock), so two entries can never claim the same seq.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, text
+
+from lexdial.adapters.audit.chain import AuditEntry, AuditLog, canonical_json
+from lexdial.adapters.db import tables as t
+
+#: arbitrary key of the advisory lock that serialises audit appends on PostgreSQL
+_LOCK_KEY = 7_340_221
+
+
+class SqlAuditStore:
+    """``AuditStore`` over ``audit_log``, bound to one connection/transaction."""
+
+    __slots__ = ("_locked", "conn")
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self._locked = False
+
+    def _lock(self) -> None:
+        if not self._locked and self.conn.dialect.name == "postgresql":
+            self.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+        self._locked = True
+
+    def append(self, entry: AuditEntry) -> None:
+        self._lock()
+        self.conn.execute(
+            insert(t.audit_log).values(
+                seq=entry.seq,
+                at=entry.at,
+                actor=entry.actor,
+                action=entry.action,
+                subject=entry.subject,
+                data=canonical_json(entry.data).decode("utf-8"),
+                masked=json.dumps(list(entry.masked)),
+                prev_hash=entry.prev_hash,
+                hash=entry.hash,
+            )
+        )
+
+    def iter_entries(self) -> Iterator[AuditEntry]:
+        rows = self.conn.execute(select(t.audit_log).order_by(t.audit_log.c.seq)).mappings()
+        for row in rows:
+            yield _entry(row)
+
+    def last(self) -> AuditEntry | None:
+        self._lock()
+        row = (
+            self.conn.execute(select(t.audit_log).order_by(t.audit_log.c.seq.desc()).limit(1))
+            .mappings()
+            .first()
+        )
+        return None if row is None else _entry(row)
+
+
+def _entry(row: Any) -> AuditEntry:
+    at: datetime = row["at"]
+    if at.tzinfo is None:  # SQLite hands back naive datetimes; they were stored as UTC
+        at = at.replace(tzinfo=UTC)
+    return AuditEntry(
+        seq=int(row["seq"]),
+        at=at,
+        actor=row["actor"],
+        action=row["action"],
+        subject=row["subject"],
+        data=json.loads(row["data"]),
+        masked=tuple(json.loads(row["masked"])),
+        prev_hash=row["prev_hash"],
+        hash=row["hash"],
+    )
+
+
+class SqlAudit:
+    """The services' ``Audit`` port: one chained entry per call, in the caller's transaction."""
+
+    def record(
+        self,
+        conn: Connection,
+        *,
+        at: datetime,
+        actor: str,
+        action: str,
+        subject: str,
+        data: dict[str, Any],
+        personal: Sequence[str] = (),
+    ) -> None:
+        AuditLog(SqlAuditStore(conn)).record(
+            at=at, actor=actor, action=action, subject=subject, data=data, personal=personal
+        )
