@@ -6,13 +6,25 @@ use (reading the bundled pack and the ZIP dataset takes about a second).
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
+from sqlalchemy import Engine as SAEngine
+from sqlalchemy import insert, select
+
+from lexdial.adapters.audit.sql import SqlAudit
+from lexdial.adapters.crypto import Keyring, default_key_path, load_keyring
+from lexdial.adapters.db import tables
+from lexdial.adapters.db.database import database_url, make_engine, migrate
 from lexdial.adapters.geodata import load_geography
 from lexdial.adapters.rulepack import load_pack
 from lexdial.config import Settings, load_settings
 from lexdial.rules.engine import Engine
+from lexdial.service.ports import Registry
 
 
 def build_engine(settings: Settings) -> Engine:
@@ -24,3 +36,66 @@ def build_engine(settings: Settings) -> Engine:
 def default_engine(settings_path: Path | None = None) -> Engine:
     """The engine for this process's settings (cached)."""
     return build_engine(load_settings(settings_path))
+
+
+@dataclass(slots=True)
+class Store:
+    """Everything the evidence-store services need, wired once."""
+
+    db: SAEngine
+    cipher: Keyring
+    audit: SqlAudit
+    registry: Registry
+    rules: Engine
+    firm_id: int
+    data_dir: Path
+    settings: Settings
+
+
+def data_dir(settings: Settings, environ: Mapping[str, str] | None = None) -> Path:
+    """$LEXDIAL_DATA_DIR, else the settings' [store] data_dir, else ./data."""
+    env = os.environ if environ is None else environ
+    named = env.get("LEXDIAL_DATA_DIR")
+    if named:
+        return Path(named)
+    return settings.data_dir or Path("data")
+
+
+def open_store(
+    settings: Settings, environ: Mapping[str, str] | None = None, now: datetime | None = None
+) -> Store:
+    """Connect (and migrate) the store, load keys and registers, make sure the firm exists."""
+    env = dict(os.environ if environ is None else environ)
+    root = data_dir(settings, env)
+    root.mkdir(parents=True, exist_ok=True)
+    db = make_engine(database_url(root, env))
+    migrate(db)
+    cipher = load_keyring(default_key_path(root), env)
+    created = now or datetime.now(UTC)
+    with db.begin() as conn:
+        firm_id = conn.execute(
+            select(tables.firms.c.id).where(tables.firms.c.name == settings.firm_name)
+        ).scalar()
+        if firm_id is None:
+            firm_id = tables.new_id(
+                conn.execute(
+                    insert(tables.firms).values(name=settings.firm_name, created_at=created)
+                )
+            )
+    return Store(
+        db=db,
+        cipher=cipher,
+        audit=SqlAudit(),
+        registry=open_registry(root / "registry"),
+        rules=build_engine(settings),
+        firm_id=int(firm_id),
+        data_dir=root,
+        settings=settings,
+    )
+
+
+def open_registry(directory: Path) -> Registry:
+    """The do-not-call registers loaded under ``directory`` (none: every lookup unknown)."""
+    from lexdial.adapters.registry_port import IndexRegistry
+
+    return IndexRegistry(directory)

@@ -12,6 +12,16 @@ The settings file is TOML (``lexdial.toml`` in the working directory, or the pat
 
     [rules]
     pack_dir = "path/to/pack"             # a reviewed pack instead of the bundled one
+
+    [firm]
+    name = "Hartwell & Ruiz LLP"          # the seller every consent must name
+
+    [store]
+    data_dir = "data"                     # SQLite file, key file, registry indexes
+                                          # ($LEXDIAL_DATA_DIR wins; PostgreSQL through
+                                          #  $LEXDIAL_DATABASE_URL)
+    [retention]                           # days, per data category (privacy purge)
+    call_records = 1830
 """
 
 from __future__ import annotations
@@ -31,11 +41,17 @@ _POLICY_KEYS = {
 }  # fmt: skip
 
 
+DEFAULT_FIRM = "Example Law Firm LLP"
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     policy: Policy
     pack_dir: Path | None = None
     source: Path | None = None
+    firm_name: str = DEFAULT_FIRM
+    data_dir: Path | None = None
+    retention: dict[str, int] | None = None
 
 
 def load_settings(path: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
@@ -55,10 +71,22 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
         data = tomllib.loads(path.read_text("utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read settings ({exc})") from None
+    firm = data.get("firm") or {}
+    name = firm.get("name", DEFAULT_FIRM)
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError(f"{path}: firm.name must be the firm's name")
+    store = data.get("store") or {}
+    data_dir = store.get("data_dir")
+    retention = data.get("retention") or {}
+    if not all(isinstance(v, int) and v > 0 for v in retention.values()):
+        raise ConfigError(f"{path}: [retention] values must be whole numbers of days")
     return Settings(
         policy=_policy(data.get("policy") or {}, path),
         pack_dir=_pack_dir(data.get("rules") or {}, path),
         source=path,
+        firm_name=name.strip(),
+        data_dir=(path.parent / str(data_dir)).resolve() if data_dir else None,
+        retention=dict(retention) or None,
     )
 
 

@@ -7,7 +7,8 @@ CLI exit status / HTTP status in exactly one place (``entrypoints``).
     LexdialError                  base; never raised itself
     ├── RequestError              a decision request is malformed (exit 2 / HTTP 422)
     ├── RulePackError             the rule pack data is inconsistent (exit 3)
-    └── ConfigError               settings file or environment is wrong (exit 3)
+    ├── ConfigError               settings file or environment is wrong (exit 3)
+    └── PermissionDeniedError          the caller's role may not do this (exit 4 / HTTP 403)
 """
 
 from __future__ import annotations
@@ -48,4 +49,11 @@ class ConfigError(LexdialError):
     exit_code = 3
 
 
-__all__ = ["ConfigError", "LexdialError", "RequestError", "RulePackError"]
+class PermissionDeniedError(LexdialError):
+    """The acting user's role (or missing training) does not allow the action."""
+
+    exit_code = 4
+    http_status = 403
+
+
+__all__ = ["ConfigError", "LexdialError", "PermissionDeniedError", "RequestError", "RulePackError"]

@@ -207,9 +207,7 @@ def test_the_current_key_cannot_be_dropped(keyring: Keyring) -> None:
 def test_every_way_of_writing_a_number_has_the_same_blind_index(
     keyring: Keyring, written: str
 ) -> None:
-    assert keyring.blind_index(written, kind="number") == keyring.blind_index(
-        NUMBER, kind="number"
-    )
+    assert keyring.blind_index(written, kind="number") == keyring.blind_index(NUMBER, kind="number")
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,9 @@ from lexdial.rules.engine import Engine
 
 EPILOG = """examples:
   lexdial decide attempt.json            one JSON object -> one JSON decision
+  lexdial consent show '+1 614 555 0101' consents on file, with their evidence
+  lexdial optout '+1 614 555 0101' --channel staff   honour a do-not-call request now
+  lexdial audit verify                   prove the audit trail is intact
   cat batch.jsonl | lexdial decide -     JSON array or JSON Lines -> one decision each
   lexdial explain attempt.json           the same decision, for a person
   lexdial rules -j US-FL                 the rule pack, one jurisdiction
@@ -93,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Judge the bundled sample attempts and print a table.",
         epilog="example: lexdial demo",
     )
+    from lexdial.entrypoints import cli_store
+
+    cli_store.add_commands(sub)
     return parser
 
 
@@ -194,7 +200,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; lexdial's errors become one stderr line and an exit status."""
     try:
         args = build_parser().parse_args(argv)
-        COMMANDS[args.command](args)
+        handler = getattr(args, "func", None) or COMMANDS[args.command]
+        handler(args)
     except LexdialError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -115,11 +115,12 @@ class AuditEntry:
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> AuditEntry:
-        """The inverse of ``to_dict``; a store rebuilds entries with it."""
-        at = raw["at"]
+        """The inverse of ``to_dict``; a store rebuilds entries with it. A naive ``at`` is
+        read as UTC: entries are written in UTC and some stores (SQLite) drop the zone."""
+        at = raw["at"] if isinstance(raw["at"], datetime) else datetime.fromisoformat(raw["at"])
         return cls(
             seq=int(raw["seq"]),
-            at=at if isinstance(at, datetime) else datetime.fromisoformat(at),
+            at=at if at.tzinfo is not None else at.replace(tzinfo=UTC),
             actor=raw["actor"],
             action=raw["action"],
             subject=raw["subject"],

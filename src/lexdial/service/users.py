@@ -1,0 +1,121 @@
+"""Users, roles and training: who may do what, and who may speak to the public.
+
+Rule 1: every service that changes the store is called on behalf of a user whose role is
+checked here; an auditor reads only (47 CFR 64.1200(c)(2)(i)(B) and (d)(2): personnel are
+trained; TSR 310.4(b)(3)(ii)).
+Rule 2: an agent without a current training attestation cannot be assigned to a campaign
+where a live person speaks (preview, progressive, predictive, manual).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Connection, insert, select
+
+from lexdial.adapters.db import tables as t
+from lexdial.errors import PermissionDeniedError, RequestError
+from lexdial.service.ports import Cipher
+
+ROLES = ("admin", "compliance", "manager", "agent", "auditor")
+#: what each action needs; an action not listed needs admin
+ALLOWED: dict[str, frozenset[str]] = {
+    "read": frozenset(ROLES),
+    "consent.write": frozenset({"admin", "compliance", "manager", "agent"}),
+    "optout.write": frozenset({"admin", "compliance", "manager", "agent"}),
+    "campaign.write": frozenset({"admin", "compliance", "manager"}),
+    "privacy.write": frozenset({"admin", "compliance"}),
+    "registry.write": frozenset({"admin", "compliance"}),
+    "users.write": frozenset({"admin"}),
+    "keys.rotate": frozenset({"admin"}),
+}
+LIVE_MODES = frozenset({"manual", "preview", "progressive", "predictive"})
+
+
+def add_user(
+    conn: Connection,
+    cipher: Cipher,
+    firm_id: int,
+    email: str,
+    name: str,
+    role: str,
+    at: datetime,
+) -> int:
+    if role not in ROLES:
+        raise RequestError("role", "must be one of " + ", ".join(ROLES))
+    if "@" not in email or len(email) > 320:
+        raise RequestError("email", "is not an e-mail address")
+    known = conn.execute(select(t.users.c.id).where(t.users.c.email == email.lower())).first()
+    if known is not None:
+        raise RequestError("email", "a user with this e-mail already exists")
+    return t.new_id(
+        conn.execute(
+            insert(t.users).values(
+                firm_id=firm_id,
+                email=email.lower(),
+                name_enc=cipher.encrypt(name, context="users.name"),
+                role=role,
+                created_at=at,
+            )
+        )
+    )
+
+
+def attest_training(
+    conn: Connection, user_id: int, course: str, on: date, valid_days: int, at: datetime
+) -> int:
+    """Record that the user completed ``course`` on ``on``, valid for ``valid_days``."""
+    if valid_days <= 0:
+        raise RequestError("valid_days", "must be a positive number of days")
+    if not course.strip():
+        raise RequestError("course", "is required")
+    _user(conn, user_id)
+    return t.new_id(
+        conn.execute(
+            insert(t.training_attestations).values(
+                user_id=user_id,
+                course=course,
+                attested_on=on,
+                expires_on=on + timedelta(days=valid_days),
+                created_at=at,
+            )
+        )
+    )
+
+
+def require(conn: Connection, user_id: int, action: str) -> str:
+    """The user's role if it allows ``action``; PermissionDeniedError otherwise."""
+    role = _user(conn, user_id)
+    if role not in ALLOWED.get(action, frozenset({"admin"})):
+        raise PermissionDeniedError(f"a user with role '{role}' may not do '{action}'")
+    return role
+
+
+def trained_on(conn: Connection, user_id: int, day: date) -> bool:
+    """True when an attestation covers ``day``."""
+    hit = conn.execute(
+        select(t.training_attestations.c.id).where(
+            t.training_attestations.c.user_id == user_id,
+            t.training_attestations.c.attested_on <= day,
+            t.training_attestations.c.expires_on >= day,
+        )
+    ).first()
+    return hit is not None
+
+
+def check_agent(conn: Connection, user_id: int, mode: str, day: date) -> None:
+    """Refuse an agent for a live-agent campaign without current training."""
+    _user(conn, user_id)
+    if mode in LIVE_MODES and not trained_on(conn, user_id, day):
+        raise PermissionDeniedError(
+            f"user #{user_id} has no current training attestation and may not take live calls"
+        )
+
+
+def _user(conn: Connection, user_id: int) -> str:
+    row = conn.execute(
+        select(t.users.c.role, t.users.c.active).where(t.users.c.id == user_id)
+    ).first()
+    if row is None or not row[1]:
+        raise PermissionDeniedError(f"no active user #{user_id}")
+    return str(row[0])

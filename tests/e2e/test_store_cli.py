@@ -1,0 +1,263 @@
+"""The evidence store from the command line, end to end on the default SQLite store with
+real encryption: a contact, a consent, the gate, an opt-out, the audit trail, evidence,
+privacy rights and key rotation — and no number or name in clear on disk or in output."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from lexdial.entrypoints.cli import main
+
+NUMBER = "+1 614 555 0101"
+DIGITS = "6145550101"
+NAME = "Dana Quillfeather"
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LEXDIAL_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("LEXDIAL_DATABASE_URL", raising=False)
+    monkeypatch.delenv("LEXDIAL_MASTER_KEY", raising=False)
+    (tmp_path / "lexdial.toml").write_text('[firm]\nname = "Hartwell & Ruiz LLP"\n')
+    return tmp_path
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def _setup(capsys: pytest.CaptureFixture[str]) -> list[str]:
+    outputs = []
+    for argv in (
+        (
+            "contact",
+            "add",
+            "--number",
+            NUMBER,
+            "--name",
+            NAME,
+            "--line-type",
+            "wireless",
+            "--country",
+            "US",
+            "--state",
+            "OH",
+            "--relationship",
+            "current_client",
+        ),
+        (
+            "consent",
+            "add",
+            NUMBER,
+            "--kind",
+            "express",
+            "--scope",
+            "reminder,notification",
+            "--seller",
+            "Hartwell & Ruiz LLP",
+            "--given-at",
+            "2026-06-01T12:00:00Z",
+            "--method",
+            "engagement letter",
+            "--disclosure",
+            "You agree we may call you...",
+            "--disclosure-version",
+            "v3",
+            "--captured-by",
+            "intake:jdoe",
+            "--document-ref",
+            "DMS-1",
+            "--at",
+            "2026-11-01T12:00:00Z",
+        ),
+    ):
+        code, out, err = run(capsys, *argv)
+        assert code == 0, err
+        outputs.append(out + err)
+    return outputs
+
+
+def test_a_consented_reminder_passes_the_gate_and_an_opt_out_stops_the_next_call(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    printed = _setup(capsys)
+    code, out, err = run(
+        capsys,
+        "gate",
+        "1",
+        "--purpose",
+        "reminder",
+        "--technology",
+        "prerecorded",
+        "--at",
+        "2026-12-02T16:00:00Z",
+    )
+    assert code == 0 and "ALLOW" in out, out + err
+    printed.append(out)
+    code, out, _ = run(
+        capsys, "optout", NUMBER, "--channel", "staff", "--at", "2026-12-02T16:05:00Z"
+    )
+    assert code == 0 and "1 consent(s) revoked" in out
+    printed.append(out)
+    code, out, _ = run(
+        capsys,
+        "gate",
+        "1",
+        "--purpose",
+        "reminder",
+        "--technology",
+        "prerecorded",
+        "--at",
+        "2026-12-02T16:06:00Z",
+        "--json",
+    )
+    decision = json.loads(out)
+    assert decision["verdict"] == "deny"
+    assert {"INTERNAL_DNC", "CONSENT_REVOKED"} <= {r["code"] for r in decision["reasons"]}
+    code, out, _ = run(capsys, "audit", "verify")
+    assert code == 0 and "intact" in out
+    printed.append(out)
+    code, out, _ = run(capsys, "consent", "show", NUMBER)
+    assert "REVOKED" in out
+    printed.append(out)
+    assert not any(DIGITS in text or NAME in text for text in printed)
+
+
+def test_the_evidence_bundle_holds_consents_decisions_opt_outs_and_chain_proofs(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _setup(capsys)
+    run(
+        capsys,
+        "gate",
+        "1",
+        "--purpose",
+        "reminder",
+        "--technology",
+        "prerecorded",
+        "--at",
+        "2026-12-02T16:00:00Z",
+    )
+    run(capsys, "optout", NUMBER, "--channel", "sms", "--evidence", "STOP")
+    code, _out, err = run(capsys, "evidence", NUMBER, "--out", str(home / "bundle.json"))
+    assert code == 0, err
+    bundle = json.loads((home / "bundle.json").read_text())
+    assert bundle["consents"][0]["disclosure_text"] == "You agree we may call you..."
+    assert bundle["decisions"][0]["decision"]["rulepack"]
+    assert bundle["opt_outs"][0]["channel"] == "sms"
+    assert bundle["chain"]["intact"] is True
+    assert all(len(e["hash"]) == 64 for e in bundle["audit_entries"])
+
+
+def test_nothing_personal_is_stored_in_clear_even_after_a_key_rotation(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _setup(capsys)
+    run(
+        capsys,
+        "gate",
+        "1",
+        "--purpose",
+        "reminder",
+        "--technology",
+        "prerecorded",
+        "--at",
+        "2026-12-02T16:00:00Z",
+    )
+    code, out, err = run(capsys, "keys", "rotate")
+    assert code == 0 and "re-encrypted" in out, err
+    code, out, _ = run(capsys, "consent", "show", NUMBER)  # still readable after rotation
+    assert code == 0 and "#1" in out
+    data_dir = home / "data"
+    raw = b"".join(p.read_bytes() for p in data_dir.glob("lexdial.sqlite3*"))
+    for needle in (DIGITS, NAME, "Quillfeather", "614 555"):
+        assert needle.encode() not in raw, needle
+    key_file = data_dir / "keys.json"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+
+
+def test_privacy_export_gives_everything_and_erase_leaves_only_a_tombstone(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _setup(capsys)
+    code, _, err = run(capsys, "privacy", "export", NUMBER, "--out", str(home / "dsar"))
+    assert code == 0, err
+    export = json.loads((home / "dsar" / "export.json").read_text())
+    assert export["contact"]["name"] == NAME
+    assert export["numbers"][0]["number"] == "+16145550101"
+    assert "consents" in (home / "dsar" / "export.csv").read_text()
+    code, _, err = run(capsys, "privacy", "erase", NUMBER)
+    assert code == 0, err
+    code, _, err = run(capsys, "contact", "add", "--number", NUMBER)
+    assert code == 2 and "erased" in err
+    con = sqlite3.connect(home / "data" / "lexdial.sqlite3")
+    assert con.execute("select name_enc, address_enc from contacts").fetchall() == [(None, None)]
+    assert con.execute("select count(*) from erasure_tombstones").fetchone() == (1,)
+
+
+@pytest.mark.parametrize(
+    ("argv", "field"),
+    [
+        pytest.param(
+            ("consent", "revoke", "99", "--channel", "sms"),
+            "consent_id",
+            id="revoking-an-unknown-consent",
+        ),
+        pytest.param(("consent", "show", "+1 614 555 0199"), "number", id="an-unknown-number"),
+        pytest.param(("optout", "12", "--channel", "staff"), "number", id="not-a-number"),
+        pytest.param(("optout", NUMBER, "--channel", "pigeon"), "channel", id="a-bad-channel"),
+        pytest.param(
+            ("gate", "42", "--purpose", "reminder", "--technology", "manual"),
+            "contact_id",
+            id="an-unknown-contact",
+        ),
+    ],
+)
+def test_bad_input_is_one_clear_error_line_with_status_2(
+    home: Path, capsys: pytest.CaptureFixture[str], argv: tuple[str, ...], field: str
+) -> None:
+    _setup(capsys)
+    code, _out, err = run(capsys, *argv)
+    assert code == 2
+    assert err.count("\n") == 1 and field in err
+    assert DIGITS not in err
+
+
+def test_a_duplicate_consent_is_refused_and_nothing_is_half_written(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _setup(capsys)
+    code, _, err = run(
+        capsys,
+        "consent",
+        "add",
+        NUMBER,
+        "--kind",
+        "express",
+        "--scope",
+        "reminder,notification",
+        "--seller",
+        "Hartwell & Ruiz LLP",
+        "--given-at",
+        "2026-06-01T12:00:00Z",
+        "--method",
+        "engagement letter",
+        "--disclosure",
+        "You agree we may call you...",
+        "--disclosure-version",
+        "v3",
+        "--captured-by",
+        "intake:jdoe",
+        "--document-ref",
+        "DMS-1",
+    )
+    assert code == 2 and "duplicate" in err
+    con = sqlite3.connect(home / "data" / "lexdial.sqlite3")
+    assert con.execute("select count(*) from consents").fetchone() == (1,)
