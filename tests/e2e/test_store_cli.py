@@ -261,3 +261,16 @@ def test_a_duplicate_consent_is_refused_and_nothing_is_half_written(
     assert code == 2 and "duplicate" in err
     con = sqlite3.connect(home / "data" / "lexdial.sqlite3")
     assert con.execute("select count(*) from consents").fetchone() == (1,)
+
+
+def test_acting_as_an_auditor_a_write_is_refused_with_status_4(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _setup(capsys)
+    code, _out, err = run(capsys, "users", "add", "aud@firm.example", "--name", "Al Auditor",
+                         "--role", "auditor")
+    assert code == 0, err
+    code, _, err = run(capsys, "--user", "1", "optout", NUMBER, "--channel", "staff")
+    assert code == 4 and "auditor" in err
+    code, _out, _ = run(capsys, "--user", "1", "consent", "show", NUMBER)
+    assert code == 0

@@ -13,6 +13,7 @@ from lexdial.adapters.audit.sql import SqlAudit, SqlAuditStore
 from lexdial.adapters.db import tables as t
 from lexdial.errors import RequestError
 from lexdial.service.consent import revoke_consent
+from lexdial.service.users import OPERATOR as STAFF
 
 pytestmark = pytest.mark.integration
 
@@ -23,9 +24,15 @@ def _fill(store: Engine, n: int = 5) -> None:
     audit = SqlAudit()
     for i in range(n):
         with store.begin() as conn:
-            audit.record(conn, at=NOW + timedelta(minutes=i), actor="staff:1",
-                         action="user.action", subject=f"contact:{i}",
-                         data={"i": i, "number": "+14105550146"}, personal=["number"])
+            audit.record(
+                conn,
+                at=NOW + timedelta(minutes=i),
+                actor="staff:1",
+                action="user.action",
+                subject=f"contact:{i}",
+                data={"i": i, "number": "+14105550146"},
+                personal=["number"],
+            )
 
 
 def _verify(store: Engine) -> tuple[bool, int | None]:
@@ -44,7 +51,7 @@ def test_an_intact_stored_chain_verifies_and_holds_no_number_in_clear(store: Eng
 
 def test_an_entry_rolls_back_with_the_fact_it_records(store: Engine) -> None:
     with store.begin() as conn, pytest.raises(RequestError):
-        revoke_consent(conn, _cipher(), SqlAudit(), 42, "sms", NOW, None, "api", NOW)
+        revoke_consent(conn, _cipher(), SqlAudit(), 42, "sms", NOW, None, STAFF, NOW)
     with store.connect() as conn:
         assert conn.execute(select(t.audit_log)).first() is None
 
@@ -58,12 +65,25 @@ def _cipher():  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize(
     ("tamper", "bad_seq"),
     [
-        pytest.param(lambda c: c.execute(update(t.audit_log).where(t.audit_log.c.seq == 3)
-                                         .values(data='{"i":99}')), 3, id="an-edited-entry"),
-        pytest.param(lambda c: c.execute(update(t.audit_log).where(t.audit_log.c.seq == 2)
-                                         .values(actor="someone-else")), 2, id="an-edited-actor"),
-        pytest.param(lambda c: c.execute(delete(t.audit_log).where(t.audit_log.c.seq == 3)), 3,
-                     id="a-deleted-entry"),
+        pytest.param(
+            lambda c: c.execute(
+                update(t.audit_log).where(t.audit_log.c.seq == 3).values(data='{"i":99}')
+            ),
+            3,
+            id="an-edited-entry",
+        ),
+        pytest.param(
+            lambda c: c.execute(
+                update(t.audit_log).where(t.audit_log.c.seq == 2).values(actor="someone-else")
+            ),
+            2,
+            id="an-edited-actor",
+        ),
+        pytest.param(
+            lambda c: c.execute(delete(t.audit_log).where(t.audit_log.c.seq == 3)),
+            3,
+            id="a-deleted-entry",
+        ),
     ],
 )
 def test_tampering_with_a_stored_entry_is_detected(store: Engine, tamper, bad_seq: int) -> None:  # type: ignore[no-untyped-def]

@@ -26,6 +26,8 @@ from lexdial.service.contacts import NewContact, add_contact
 from lexdial.service.fakes import ListAudit, MemoryRegistry, Reversible
 from lexdial.service.gate import CallPlan, gate
 from lexdial.service.optout import classify_reply, opt_out
+from lexdial.service.users import OPERATOR as STAFF
+from lexdial.service.users import SYSTEM
 
 pytestmark = pytest.mark.integration
 
@@ -73,7 +75,7 @@ def _consent(store: Engine, cipher: Reversible, audit: ListAudit, **over: object
     }
     fields.update(over)
     with store.begin() as conn:
-        return record_consent(conn, cipher, audit, 1, NewConsent(**fields), "staff:1", NOW)  # type: ignore[arg-type]
+        return record_consent(conn, cipher, audit, 1, NewConsent(**fields), STAFF, NOW)  # type: ignore[arg-type]
 
 
 def _count(store: Engine, table: object) -> int:
@@ -148,7 +150,7 @@ def test_the_same_consent_twice_is_refused_as_a_duplicate(store: Engine) -> None
 def test_a_revocation_for_an_unknown_consent_is_refused(store: Engine) -> None:
     cipher, audit = Reversible(), ListAudit()
     with store.begin() as conn, pytest.raises(RequestError) as err:
-        revoke_consent(conn, cipher, audit, 999, "sms", NOW, "STOP", "api", NOW)
+        revoke_consent(conn, cipher, audit, 999, "sms", NOW, "STOP", STAFF, NOW)
     assert err.value.field == "consent_id"
     assert _count(store, t.revocations) == 0
 
@@ -158,9 +160,9 @@ def test_a_consent_is_revoked_once_and_the_record_itself_is_never_edited(store: 
     _contact(store, cipher)
     cid = _consent(store, cipher, audit)
     with store.begin() as conn:
-        revoke_consent(conn, cipher, audit, cid, "email", NOW, "please stop", "staff:1", NOW)
+        revoke_consent(conn, cipher, audit, cid, "email", NOW, "please stop", STAFF, NOW)
     with store.begin() as conn, pytest.raises(RequestError, match="already revoked"):
-        revoke_consent(conn, cipher, audit, cid, "sms", NOW, "STOP", "api", NOW)
+        revoke_consent(conn, cipher, audit, cid, "sms", NOW, "STOP", STAFF, NOW)
     with store.connect() as conn:
         shown = consents_for(conn, cipher, 1, NUMBER)
     assert shown[0]["revoked_via"] == "email"
@@ -214,7 +216,7 @@ def test_after_an_opt_out_the_gate_denies_and_queued_attempts_are_cancelled(
             )
         )
     with store.begin() as conn:
-        done = opt_out(conn, cipher, audit, 1, NUMBER, "key_press", "pressed 9", "ivr", NOW)
+        done = opt_out(conn, cipher, audit, 1, NUMBER, "key_press", "pressed 9", SYSTEM, NOW)
     assert (done.consents_revoked, done.attempts_cancelled, done.contact_id) == (1, 1, contact)
     with store.begin() as conn:
         result = gate(

@@ -22,6 +22,8 @@ from lexdial.service.contacts import NewContact, add_contact
 from lexdial.service.fakes import ListAudit, MemoryRegistry, Reversible
 from lexdial.service.gate import CallPlan, gate
 from lexdial.service.optout import opt_out
+from lexdial.service.users import OPERATOR as STAFF
+from lexdial.service.users import SYSTEM
 
 pytestmark = pytest.mark.integration
 
@@ -66,7 +68,7 @@ def _seed(engine: Engine, cipher: Reversible, n: int) -> list[int]:
                         "engagement letter", "I agree...", "v1", "staff", document_ref=f"DMS-{i}"
                     ),
                 ),
-                "staff",
+                STAFF,
                 NOW,
             )
     return ids
@@ -74,49 +76,51 @@ def _seed(engine: Engine, cipher: Reversible, n: int) -> list[int]:
 
 def test_no_call_is_allowed_after_an_opt_out_for_that_number_committed(pg_url: str) -> None:
     engine = make_engine(pg_url)
-    cipher, rules = Reversible(), RulesEngine(load_pack(), load_geography(), Policy())
-    contacts = _seed(engine, cipher, 6)
-    rng = random.Random(11)
-    violations: list[str] = []
-    counts = {"allow_before": 0, "deny_after": 0}
-    for round_no, contact in enumerate(contacts):
-        opted = threading.Event()
-        number = f"+1 614 555 {round_no:04d}"
+    try:
+        cipher, rules = Reversible(), RulesEngine(load_pack(), load_geography(), Policy())
+        contacts = _seed(engine, cipher, 6)
+        rng = random.Random(11)
+        violations: list[str] = []
+        counts = {"allow_before": 0, "deny_after": 0}
+        for round_no, contact in enumerate(contacts):
+            opted = threading.Event()
+            number = f"+1 614 555 {round_no:04d}"
 
-        def dialer(contact: int = contact, opted: threading.Event = opted) -> None:
-            for _ in range(40):
-                seen_before = opted.is_set()
+            def dialer(contact: int = contact, opted: threading.Event = opted) -> None:
+                for _ in range(40):
+                    seen_before = opted.is_set()
+                    with engine.begin() as conn:
+                        verdict = gate(
+                            conn,
+                            rules,
+                            cipher,
+                            ListAudit(),
+                            MemoryRegistry(),
+                            firm_id=1,
+                            contact_id=contact,
+                            at=NOW,
+                            plan=PLAN,
+                        ).decision.verdict
+                    if seen_before and verdict == "allow":
+                        violations.append(f"contact {contact}: allowed after the opt-out")
+                    key = "allow_before" if verdict == "allow" else "deny_after"
+                    counts[key] += 1
+
+            def opt(number: str = number, opted: threading.Event = opted) -> None:
+                time.sleep(rng.uniform(0.0, 0.05))
                 with engine.begin() as conn:
-                    verdict = gate(
-                        conn,
-                        rules,
-                        cipher,
-                        ListAudit(),
-                        MemoryRegistry(),
-                        firm_id=1,
-                        contact_id=contact,
-                        at=NOW,
-                        plan=PLAN,
-                    ).decision.verdict
-                if seen_before and verdict == "allow":
-                    violations.append(f"contact {contact}: allowed after the opt-out")
-                key = "allow_before" if verdict == "allow" else "deny_after"
-                counts[key] += 1
+                    opt_out(conn, cipher, ListAudit(), 1, number, "key_press", None, SYSTEM, NOW)
+                opted.set()  # set only once the opt-out's transaction has committed
 
-        def opt(number: str = number, opted: threading.Event = opted) -> None:
-            time.sleep(rng.uniform(0.0, 0.05))
-            with engine.begin() as conn:
-                opt_out(conn, cipher, ListAudit(), 1, number, "key_press", None, "ivr", NOW)
-            opted.set()  # set only once the opt-out's transaction has committed
-
-        threads = [threading.Thread(target=dialer) for _ in range(3)] + [
-            threading.Thread(target=opt)
-        ]
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join(timeout=60)
-    engine.dispose()
+            threads = [threading.Thread(target=dialer) for _ in range(3)] + [
+                threading.Thread(target=opt)
+            ]
+            for th in threads:
+                th.start()
+            for th in threads:
+                th.join(timeout=60)
+    finally:
+        engine.dispose()
     assert violations == []
     # the race really ran both ways: calls allowed before, denied after
     assert counts["allow_before"] > 0 and counts["deny_after"] > 0, counts

@@ -53,6 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help="policy settings file (TOML); default $LEXDIAL_SETTINGS or ./lexdial.toml",
     )
+    parser.add_argument(
+        "--user",
+        type=int,
+        help="act as this user id (its role is checked); default: the local operator, as admin",
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser(

@@ -26,8 +26,14 @@ from lexdial.service.contacts import NewContact, add_contact
 from lexdial.service.gate import CallPlan, gate
 from lexdial.service.keys import rotate_keys
 from lexdial.service.optout import opt_out
+from lexdial.service.users import OPERATOR, Caller
 
-ACTOR = "cli"
+
+def _caller(args: argparse.Namespace) -> Caller:
+    """``--user ID`` acts as that user (its role is checked); otherwise the local operator,
+    who holds the key file, acts as admin."""
+    user_id = getattr(args, "user", None)
+    return Caller.user(user_id) if user_id is not None else OPERATOR
 
 
 def _store(args: argparse.Namespace) -> Store:
@@ -113,7 +119,7 @@ def cmd_consent_add(args: argparse.Namespace) -> None:
     )
     with store.db.begin() as conn:
         cid = consent_svc.record_consent(
-            conn, store.cipher, store.audit, store.firm_id, new, ACTOR, _now(args)
+            conn, store.cipher, store.audit, store.firm_id, new, _caller(args), _now(args)
         )
     _print(args, {"consent_id": cid}, f"consent #{cid} recorded for {mask_number(args.number)}")
 
@@ -130,7 +136,7 @@ def cmd_consent_revoke(args: argparse.Namespace) -> None:
             args.channel,
             at,
             args.evidence,
-            ACTOR,
+            _caller(args),
             at,
         )
     _print(args, {"revocation_id": rid}, f"consent #{args.consent_id} revoked ({args.channel})")
@@ -164,7 +170,7 @@ def cmd_optout(args: argparse.Namespace) -> None:
             args.number,
             args.channel,
             args.evidence,
-            ACTOR,
+            _caller(args),
             _now(args),
         )
     _print(
@@ -258,7 +264,7 @@ def cmd_privacy_erase(args: argparse.Namespace) -> None:
     store = _store(args)
     with store.db.begin() as conn:
         cid = privacy.erase_person(
-            conn, store.cipher, store.audit, store.firm_id, args.number, ACTOR, _now(args)
+            conn, store.cipher, store.audit, store.firm_id, args.number, _caller(args), _now(args)
         )
     print(f"contact #{cid}: personal data erased; the number stays suppressed by a tombstone")
 
@@ -271,7 +277,7 @@ def cmd_privacy_purge(args: argparse.Namespace) -> None:
             store.audit,
             _now(args),
             store.settings.retention or {},
-            ACTOR,
+            _caller(args),
             dry_run=args.dry_run,
         )
     data = {
@@ -291,7 +297,7 @@ def cmd_privacy_purge(args: argparse.Namespace) -> None:
 
 def cmd_keys_rotate(args: argparse.Namespace) -> None:
     store = _store(args)
-    count = rotate_keys(store, _now(args))
+    count = rotate_keys(store, _now(args), _caller(args))
     print(f"keys rotated: {count} encrypted values re-encrypted with the new key")
 
 

@@ -23,6 +23,7 @@ from lexdial.domain.decision import CONSENT_KINDS, PURPOSES, TECHNOLOGIES
 from lexdial.errors import RequestError
 from lexdial.service.contacts import find_contact_id, normalise, number_index
 from lexdial.service.ports import Audit, Cipher
+from lexdial.service.users import Caller, authorize
 
 CHANNELS = frozenset({"key_press", "sms", "web", "email", "staff", "api", "voice", "mail"})
 
@@ -58,10 +59,11 @@ def record_consent(
     audit: Audit,
     firm_id: int,
     new: NewConsent,
-    actor: str,
+    caller: Caller,
     at: datetime,
 ) -> int:
     """Add a consent to the ledger for a known contact number; returns its id."""
+    actor = authorize(conn, caller, "consent.write")
     _check(new)
     e164 = normalise(new.number)
     bidx = number_index(cipher, e164)
@@ -144,10 +146,11 @@ def revoke_consent(
     channel: str,
     revoked_at: datetime,
     evidence: str | None,
-    actor: str,
+    caller: Caller,
     at: datetime,
 ) -> int:
     """Record that consent ``consent_id`` was revoked; returns the revocation id."""
+    actor = authorize(conn, caller, "consent.write")
     if channel not in CHANNELS:
         raise RequestError("channel", "must be one of " + ", ".join(sorted(CHANNELS)))
     row = conn.execute(select(t.consents.c.id).where(t.consents.c.id == consent_id)).first()

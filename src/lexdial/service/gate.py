@@ -27,6 +27,7 @@ from lexdial.rules.engine import Engine
 from lexdial.service.contacts import NUMBER_CTX
 from lexdial.service.optout import lock_contact
 from lexdial.service.ports import Audit, Cipher, Registry
+from lexdial.service.users import SYSTEM, Caller, authorize
 
 #: how far back the call history the rules need reaches (France: 60 days after a refusal)
 HISTORY_DAYS = 61
@@ -61,9 +62,10 @@ def gate(
     at: datetime,
     campaign_id: int | None = None,
     plan: CallPlan | None = None,
-    actor: str = "dialer",
+    caller: Caller = SYSTEM,
 ) -> GateResult:
     """Decide and record one attempt for ``contact_id`` at ``at`` (see module rules)."""
+    actor = authorize(conn, caller, "decision.write")
     lock_contact(conn, contact_id)
     raw, bidx, plan = build_request(
         conn,

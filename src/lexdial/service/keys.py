@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from lexdial.adapters.crypto import ENV_VAR, default_key_path
 from lexdial.adapters.db import tables as t
 from lexdial.errors import ConfigError
+from lexdial.service.users import Caller, authorize
 
 if TYPE_CHECKING:
     from lexdial.bootstrap import Store
@@ -34,7 +35,7 @@ ENCRYPTED = (
 )
 
 
-def rotate_keys(store: Store, at: datetime) -> int:
+def rotate_keys(store: Store, at: datetime, caller: Caller) -> int:
     """Rotate the data key and re-encrypt everything; returns how many values changed."""
     import os
 
@@ -43,6 +44,8 @@ def rotate_keys(store: Store, at: datetime) -> int:
             f"keys come from ${ENV_VAR}; rotate by replacing its value with "
             "a keyring that holds the old and the new key"
         )
+    with store.db.begin() as conn:
+        actor = authorize(conn, caller, "keys.rotate")
     new = store.cipher.rotated()
     new.save(default_key_path(store.data_dir))
     changed = 0
@@ -58,7 +61,7 @@ def rotate_keys(store: Store, at: datetime) -> int:
         store.audit.record(
             conn,
             at=at,
-            actor="cli",
+            actor=actor,
             action="keys.rotated",
             subject=f"key:{new.current}",
             data={"values": changed},

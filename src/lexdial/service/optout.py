@@ -23,6 +23,7 @@ from lexdial.errors import RequestError
 from lexdial.service.consent import CHANNELS, _insert_revocation
 from lexdial.service.contacts import find_contact_id, normalise, number_index
 from lexdial.service.ports import Audit, Cipher
+from lexdial.service.users import Caller, authorize
 
 #: 47 CFR 64.1200(a)(10) as amended by FCC 24-24: per-se revocations by text reply
 STOP_WORDS = ("stop", "quit", "end", "revoke", "opt out", "cancel", "unsubscribe")
@@ -70,10 +71,11 @@ def opt_out(
     number: str,
     channel: str,
     evidence: str | None,
-    actor: str,
+    caller: Caller,
     at: datetime,
 ) -> OptOutResult:
     """Honour a do-not-call request for ``number`` now, on every channel and campaign."""
+    actor = authorize(conn, caller, "optout.write")
     if channel not in CHANNELS:
         raise RequestError("channel", "must be one of " + ", ".join(sorted(CHANNELS)))
     e164 = normalise(number)

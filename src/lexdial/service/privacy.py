@@ -24,6 +24,7 @@ from lexdial.adapters.db import tables as t
 from lexdial.errors import RequestError
 from lexdial.service.contacts import NUMBER_CTX, find_contact_id, normalise, number_index
 from lexdial.service.ports import Audit, Cipher
+from lexdial.service.users import Caller, authorize
 
 #: default retention in days: TSR 310.5 (5 years) for call records and consents; the
 #: firm's own do-not-call list 10 years (Va. Code 59.1-514, the longest in the catalogue)
@@ -127,10 +128,11 @@ def erase_person(
     audit: Audit,
     firm_id: int,
     number: str,
-    actor: str,
+    caller: Caller,
     at: datetime,
 ) -> int:
     """Remove the person's personal data, keep tombstones; returns the contact id."""
+    actor = authorize(conn, caller, "privacy.write")
     contact_id, _ = _contact(conn, cipher, firm_id, number)
     bidxs = (
         conn.execute(
@@ -200,10 +202,11 @@ def purge(
     audit: Audit,
     at: datetime,
     retention: dict[str, int],
-    actor: str,
+    caller: Caller,
     dry_run: bool = False,
 ) -> PurgeReport:
     """Delete what is older than its retention period (see ``RETENTION_DAYS``)."""
+    actor = authorize(conn, caller, "privacy.write")
     days = {**RETENTION_DAYS, **retention}
     for key, value in days.items():
         if key not in RETENTION_DAYS:

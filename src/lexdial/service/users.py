@@ -9,6 +9,7 @@ where a live person speaks (preview, progressive, predictive, manual).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Connection, insert, select
@@ -18,11 +19,13 @@ from lexdial.errors import PermissionDeniedError, RequestError
 from lexdial.service.ports import Cipher
 
 ROLES = ("admin", "compliance", "manager", "agent", "auditor")
-#: what each action needs; an action not listed needs admin
+#: what each action needs; an action not listed needs admin. "system" is lexdial itself
+#: (the dialer, the IVR, webhooks), never a person.
 ALLOWED: dict[str, frozenset[str]] = {
-    "read": frozenset(ROLES),
+    "read": frozenset({*ROLES, "system"}),
+    "decision.write": frozenset({"admin", "compliance", "manager", "agent", "system"}),
     "consent.write": frozenset({"admin", "compliance", "manager", "agent"}),
-    "optout.write": frozenset({"admin", "compliance", "manager", "agent"}),
+    "optout.write": frozenset({"admin", "compliance", "manager", "agent", "system"}),
     "campaign.write": frozenset({"admin", "compliance", "manager"}),
     "privacy.write": frozenset({"admin", "compliance"}),
     "registry.write": frozenset({"admin", "compliance"}),
@@ -30,6 +33,32 @@ ALLOWED: dict[str, frozenset[str]] = {
     "keys.rotate": frozenset({"admin"}),
 }
 LIVE_MODES = frozenset({"manual", "preview", "progressive", "predictive"})
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who is acting: a user (role read from the store), lexdial itself, or the local
+    operator of the command line (who holds the key file, so acts as admin)."""
+
+    label: str
+    role: str
+    user_id: int | None = None
+
+    @classmethod
+    def user(cls, user_id: int) -> Caller:
+        return cls(f"user:{user_id}", "", user_id)
+
+
+SYSTEM = Caller("system:lexdial", "system")
+OPERATOR = Caller("cli:operator", "admin")
+
+
+def authorize(conn: Connection, caller: Caller, action: str) -> str:
+    """The caller's audit label if its role allows ``action``; PermissionDeniedError if not."""
+    role = _user(conn, caller.user_id) if caller.user_id is not None else caller.role
+    if role not in ALLOWED.get(action, frozenset({"admin"})):
+        raise PermissionDeniedError(f"a caller with role '{role}' may not do '{action}'")
+    return caller.label
 
 
 def add_user(
@@ -62,9 +91,16 @@ def add_user(
 
 
 def attest_training(
-    conn: Connection, user_id: int, course: str, on: date, valid_days: int, at: datetime
+    conn: Connection,
+    user_id: int,
+    course: str,
+    on: date,
+    valid_days: int,
+    at: datetime,
+    caller: Caller = OPERATOR,
 ) -> int:
     """Record that the user completed ``course`` on ``on``, valid for ``valid_days``."""
+    authorize(conn, caller, "users.write")
     if valid_days <= 0:
         raise RequestError("valid_days", "must be a positive number of days")
     if not course.strip():
@@ -81,14 +117,6 @@ def attest_training(
             )
         )
     )
-
-
-def require(conn: Connection, user_id: int, action: str) -> str:
-    """The user's role if it allows ``action``; PermissionDeniedError otherwise."""
-    role = _user(conn, user_id)
-    if role not in ALLOWED.get(action, frozenset({"admin"})):
-        raise PermissionDeniedError(f"a user with role '{role}' may not do '{action}'")
-    return role
 
 
 def trained_on(conn: Connection, user_id: int, day: date) -> bool:
