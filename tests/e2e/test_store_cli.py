@@ -274,3 +274,20 @@ def test_acting_as_an_auditor_a_write_is_refused_with_status_4(
     assert code == 4 and "auditor" in err
     code, _out, _ = run(capsys, "--user", "1", "consent", "show", NUMBER)
     assert code == 0
+
+
+def test_an_rnd_answer_reaches_the_gate_and_an_objection_is_on_record(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _setup(capsys)
+    code, _, err = run(capsys, "reassigned", "record", NUMBER, "--result", "yes",
+                       "--checked-on", "2026-11-30")
+    assert code == 0, err
+    code, out, _ = run(capsys, "gate", "1", "--purpose", "reminder", "--technology",
+                       "prerecorded", "--at", "2026-12-02T16:00:00Z", "--json")
+    assert "REASSIGNED_NUMBER" in {r["code"] for r in json.loads(out)["reasons"]}
+    code, _, err = run(capsys, "privacy", "object", NUMBER, "--at", "2026-12-01T00:00:00Z")
+    assert code == 0, err
+    run(capsys, "privacy", "export", NUMBER, "--out", str(home / "dsar"))
+    export = json.loads((home / "dsar" / "export.json").read_text())
+    assert export["contact"]["objected_at"].startswith("2026-12-01")

@@ -295,6 +295,31 @@ def cmd_privacy_purge(args: argparse.Namespace) -> None:
     )
 
 
+def cmd_privacy_object(args: argparse.Namespace) -> None:
+    store = _store(args)
+    with store.db.begin() as conn:
+        cid = privacy.record_objection(
+            conn, store.cipher, store.audit, store.firm_id, args.number, _caller(args), _now(args)
+        )
+    print(f"contact #{cid}: objection to direct marketing recorded; no marketing calls from now")
+
+
+def cmd_reassigned_record(args: argparse.Namespace) -> None:
+    store = _store(args)
+    with store.db.begin() as conn:
+        rid = privacy.record_reassigned_check(
+            conn,
+            store.cipher,
+            store.audit,
+            args.number,
+            args.result,
+            _day(args.checked_on, "--checked-on"),
+            _caller(args),
+            _now(args),
+        )
+    print(f"Reassigned Numbers Database answer #{rid} recorded for {mask_number(args.number)}")
+
+
 def cmd_keys_rotate(args: argparse.Namespace) -> None:
     store = _store(args)
     count = rotate_keys(store, _now(args), _caller(args))
@@ -463,6 +488,29 @@ def add_commands(sub: Any) -> None:
     a.add_argument("--at")
     a.add_argument("--json", action="store_true")
     a.set_defaults(func=cmd_privacy_purge)
+
+    a = s.add_parser(
+        "object",
+        help="record an objection to direct marketing (GDPR Art. 21)",
+        epilog="example: lexdial privacy object '+353 85 000 0164'",
+    )
+    a.add_argument("number")
+    a.add_argument("--at")
+    a.set_defaults(func=cmd_privacy_object)
+
+    p = sub.add_parser("reassigned", help="Reassigned Numbers Database answers")
+    s = p.add_subparsers(dest="reassigned_cmd", required=True)
+    a = s.add_parser(
+        "record",
+        help="record an RND answer for a number",
+        epilog="example: lexdial reassigned record '+1 614 555 0101' --result no "
+        "--checked-on 2026-11-30",
+    )
+    a.add_argument("number")
+    a.add_argument("--result", required=True, choices=["no", "yes", "no_data"])
+    a.add_argument("--checked-on", required=True)
+    a.add_argument("--at")
+    a.set_defaults(func=cmd_reassigned_record)
 
     p = sub.add_parser("keys", help="encryption keys")
     s = p.add_subparsers(dest="keys_cmd", required=True)

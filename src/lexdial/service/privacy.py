@@ -15,7 +15,7 @@ import csv
 import io
 import json
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
@@ -264,3 +264,60 @@ def purge(
 
 def _rows(conn: Connection, query: Any, drop: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     return [{k: v for k, v in r.items() if k not in drop} for r in conn.execute(query).mappings()]
+
+
+def record_objection(
+    conn: Connection,
+    cipher: Cipher,
+    audit: Audit,
+    firm_id: int,
+    number: str,
+    caller: Caller,
+    at: datetime,
+) -> int:
+    """The person objected to direct marketing (GDPR Art. 21(2)); absolute from ``at``."""
+    actor = authorize(conn, caller, "consent.write")
+    contact_id, _ = _contact(conn, cipher, firm_id, number)
+    conn.execute(update(t.contacts).where(t.contacts.c.id == contact_id).values(objected_at=at))
+    audit.record(
+        conn,
+        at=at,
+        actor=actor,
+        action="privacy.objected",
+        subject=f"contact:{contact_id}",
+        data={"objected_at": at.isoformat()},
+    )
+    return contact_id
+
+
+def record_reassigned_check(
+    conn: Connection,
+    cipher: Cipher,
+    audit: Audit,
+    number: str,
+    result: str,
+    checked_on: date,
+    caller: Caller,
+    at: datetime,
+) -> int:
+    """A Reassigned Numbers Database answer for ``number`` (47 CFR 64.1200(m))."""
+    actor = authorize(conn, caller, "consent.write")
+    if result not in ("no", "yes", "no_data"):
+        raise RequestError("result", "must be 'no', 'yes' or 'no_data'")
+    bidx = number_index(cipher, normalise(number))
+    rid = t.new_id(
+        conn.execute(
+            insert(t.reassigned_checks).values(
+                number_bidx=bidx, result=result, checked_on=checked_on, created_at=at
+            )
+        )
+    )
+    audit.record(
+        conn,
+        at=at,
+        actor=actor,
+        action="reassigned.checked",
+        subject=f"rnd:{rid}",
+        data={"result": result, "checked_on": str(checked_on)},
+    )
+    return rid
