@@ -32,6 +32,8 @@ from lexdial.service.users import SYSTEM, Caller, authorize
 #: how far back the call history the rules need reaches (France: 60 days after a refusal)
 HISTORY_DAYS = 61
 _STATUS = {"allow": "allowed", "deny": "denied", "defer": "deferred"}
+#: attempt statuses that are calls placed (or about to be): they count toward the caps
+COUNTED_STATUSES = ("allowed", "dialled", "completed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,7 +295,7 @@ def _history(conn: Connection, contact_id: int, at: datetime) -> list[dict[str, 
             t.call_outcomes.c.outcome,
         )
         .select_from(
-            t.call_attempts.join(
+            t.call_attempts.outerjoin(
                 t.call_outcomes, t.call_outcomes.c.attempt_id == t.call_attempts.c.id
             )
         )
@@ -301,17 +303,17 @@ def _history(conn: Connection, contact_id: int, at: datetime) -> list[dict[str, 
             t.call_attempts.c.contact_id == contact_id,
             t.call_attempts.c.at >= since,
             t.call_attempts.c.at <= at,
+            # an allowed attempt counts even before its outcome is known (protective: the
+            # caps must not undercount a call that is ringing or whose result was lost)
+            t.call_attempts.c.status.in_(COUNTED_STATUSES),
         )
         .order_by(t.call_attempts.c.at)
     ).mappings()
     out = []
     for r in rows:
-        item = {
-            "at": _iso(r["at"]),
-            "purpose": r["purpose"],
-            "technology": r["technology"],
-            "outcome": r["outcome"],
-        }
+        item = {"at": _iso(r["at"]), "purpose": r["purpose"], "technology": r["technology"]}
+        if r["outcome"]:
+            item["outcome"] = r["outcome"]
         if r["subject"]:
             item["subject"] = r["subject"]
         if r["debt_ref"]:
