@@ -291,3 +291,28 @@ def test_an_rnd_answer_reaches_the_gate_and_an_objection_is_on_record(
     run(capsys, "privacy", "export", NUMBER, "--out", str(home / "dsar"))
     export = json.loads((home / "dsar" / "export.json").read_text())
     assert export["contact"]["objected_at"].startswith("2026-12-01")
+
+
+def test_an_irish_contact_with_a_gdpr_objection_gets_no_marketing_call(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "contact", "add", "--number", "+353 85 000 0164",
+                       "--relationship", "former_client", "--lawful-basis",
+                       "marketing=legitimate_interests,reminder=contract")
+    assert code == 0, err
+    code, out, _ = run(capsys, "gate", "1", "--purpose", "marketing", "--technology", "manual",
+                       "--at", "2026-12-02T11:00:00Z", "--json")
+    assert json.loads(out)["verdict"] == "allow", out
+    run(capsys, "privacy", "object", "+353 85 000 0164", "--at", "2026-12-02T10:00:00Z")
+    code, out, _ = run(capsys, "gate", "1", "--purpose", "marketing", "--technology", "manual",
+                       "--at", "2026-12-02T11:00:00Z", "--json")
+    reasons = {r["code"] for r in json.loads(out)["reasons"]}
+    assert reasons == {"GDPR_OBJECTION"}
+
+
+def test_a_bad_lawful_basis_is_refused_naming_the_field(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "contact", "add", "--number", "+353 85 000 0164",
+                       "--lawful-basis", "marketing=whim")
+    assert code == 2 and "lawful_basis" in err

@@ -64,6 +64,18 @@ def _print(args: argparse.Namespace, data: Any, text: str) -> None:
     print(json.dumps(data, indent=2, default=str) if getattr(args, "json", False) else text)
 
 
+def _basis(text: str | None) -> Any:
+    """'consent' (one basis) or 'marketing=consent,reminder=contract' (per purpose)."""
+    if not text:
+        return None
+    if "=" not in text:
+        return text
+    pairs = [part.split("=", 1) for part in text.split(",")]
+    if any(len(p) != 2 for p in pairs):
+        raise RequestError("--lawful-basis", "write it as purpose=basis,purpose=basis")
+    return {k.strip(): v.strip() for k, v in pairs}
+
+
 def cmd_contact_add(args: argparse.Namespace) -> None:
     store = _store(args)
     address = {
@@ -84,6 +96,10 @@ def cmd_contact_add(args: argparse.Namespace) -> None:
         last_transaction_on=_day(args.last_transaction_on, "--last-transaction-on")
         if args.last_transaction_on
         else None,
+        inquiry_on=_day(args.inquiry_on, "--inquiry-on") if args.inquiry_on else None,
+        subscriber=args.subscriber,
+        matter_type=args.matter_type,
+        lawful_basis=_basis(args.lawful_basis),
     )
     with store.db.begin() as conn:
         cid = add_contact(conn, store.cipher, store.firm_id, new, _now(args))
@@ -363,6 +379,12 @@ def add_commands(sub: Any) -> None:
     a.add_argument("--time-zone")
     a.add_argument("--relationship", default="none")
     a.add_argument("--last-transaction-on")
+    a.add_argument("--inquiry-on")
+    a.add_argument("--subscriber", choices=["consumer", "business"])
+    a.add_argument("--matter-type")
+    a.add_argument(
+        "--lawful-basis", help="GDPR basis: 'consent', or 'marketing=consent,reminder=contract'"
+    )
     a.add_argument("--json", action="store_true")
     a.set_defaults(func=cmd_contact_add)
 

@@ -16,7 +16,14 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from lexdial.adapters.db import tables as t
-from lexdial.domain.decision import LINE_TYPES, RELATIONSHIPS
+from lexdial.domain.decision import (
+    LAWFUL_BASES,
+    LINE_TYPES,
+    MATTER_TYPES,
+    PURPOSES,
+    RELATIONSHIPS,
+    SUBSCRIBERS,
+)
 from lexdial.domain.numbers import parse_number
 from lexdial.errors import RequestError
 from lexdial.service.ports import Cipher
@@ -59,6 +66,11 @@ def add_contact(
         raise RequestError("numbers", "at least one telephone number is required")
     if new.relationship not in RELATIONSHIPS:
         raise RequestError("relationship", "must be one of " + ", ".join(sorted(RELATIONSHIPS)))
+    if new.subscriber is not None and new.subscriber not in SUBSCRIBERS:
+        raise RequestError("subscriber", "must be 'consumer' or 'business'")
+    if new.matter_type is not None and new.matter_type not in MATTER_TYPES:
+        raise RequestError("matter_type", "must be one of " + ", ".join(sorted(MATTER_TYPES)))
+    _check_basis(new.lawful_basis)
     rows = []
     for i, (raw, line_type) in enumerate(new.numbers):
         e164 = normalise(raw, field=f"numbers[{i}]")
@@ -106,6 +118,17 @@ def add_contact(
             )
         )
     return int(contact_id)
+
+
+def _check_basis(basis: Any) -> None:
+    if basis is None:
+        return
+    items = basis.items() if isinstance(basis, dict) else [("", basis)]
+    for purpose, value in items:
+        if purpose and purpose not in PURPOSES:
+            raise RequestError("lawful_basis", f"'{purpose}' is not a purpose")
+        if value not in LAWFUL_BASES:
+            raise RequestError("lawful_basis", "must be one of " + ", ".join(sorted(LAWFUL_BASES)))
 
 
 def find_contact_id(conn: Connection, firm_id: int, bidx: str) -> int | None:
