@@ -316,3 +316,28 @@ def test_a_bad_lawful_basis_is_refused_naming_the_field(
     code, _, err = run(capsys, "contact", "add", "--number", "+353 85 000 0164",
                        "--lawful-basis", "marketing=whim")
     assert code == 2 and "lawful_basis" in err
+
+
+def test_the_gate_reads_the_loaded_national_registry_and_its_snapshot_date(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "contact", "add", "--number", NUMBER, "--relationship", "prospect",
+                       "--country", "US", "--state", "OH")
+    assert code == 0, err
+    ftc = home / "614.txt"
+    ftc.write_text("6145550100\n6145550101\n6145550102\n")
+    code, _, err = run(capsys, "registry", "load", str(ftc), "--list", "us-national",
+                       "--snapshot-date", "2026-11-28")
+    assert code == 0, err
+    code, out, _ = run(capsys, "gate", "1", "--purpose", "marketing", "--technology", "manual",
+                       "--at", "2026-12-02T16:00:00Z", "--json")
+    decision = json.loads(out)
+    assert {r["code"] for r in decision["reasons"]} == {"NATIONAL_DNC"}
+    code, out, _ = run(capsys, "gate", "1", "--purpose", "marketing", "--technology", "manual",
+                       "--at", "2027-01-05T16:00:00Z", "--json")
+    assert "REGISTRY_STALE" in {r["code"] for r in json.loads(out)["reasons"]}
+    con = sqlite3.connect(home / "data" / "lexdial.sqlite3")
+    rows = con.execute("select list_name, snapshot_on, count from registry_snapshots").fetchall()
+    assert rows == [("us-national", "2026-11-28", 3)]
+    actions = [r[0] for r in con.execute("select action from audit_log order by seq")]
+    assert "registry.loaded" in actions

@@ -101,9 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Judge the bundled sample attempts and print a table.",
         epilog="example: lexdial demo",
     )
-    from lexdial.entrypoints import cli_store
+    from lexdial.entrypoints import cli_registry, cli_store
 
     cli_store.add_commands(sub)
+    cli_registry.add_commands(sub)
     return parser
 
 
