@@ -195,6 +195,8 @@ def test_a_list_never_loaded_is_a_request_error_naming_the_list(tmp_path: Path) 
         lambda raw: {k: v for k, v in raw.items() if k != "count"},
         lambda raw: {**raw, "snapshot_on": "30/11/2026"},
         lambda raw: {**raw, "count": raw["count"] + 1},
+        lambda raw: {**raw, "file": "../../elsewhere.npy"},
+        lambda raw: {**raw, "file": "numbers-0a1b.npy"},  # no such file
     ],
 )
 def test_a_damaged_manifest_is_a_configuration_error(tmp_path: Path, damage: object) -> None:

@@ -110,6 +110,12 @@ def test_a_missing_number_column_lists_the_columns_there_are() -> None:
     assert "c.csv" in err.value.message and "id, name, email" in err.value.message
 
 
+def test_a_file_without_a_header_row_does_not_echo_its_first_number() -> None:
+    with pytest.raises(RequestError) as err:
+        pick_column(["1", "Ann", "(410) 555-0146"], None, "c.csv")
+    assert "555" not in str(err.value) and "Ann" in str(err.value)
+
+
 def test_the_verdict_file_has_one_masked_row_per_contact(tmp_path: Path) -> None:
     index = registry(tmp_path)
     contacts = tmp_path / "contacts.csv"

@@ -309,16 +309,16 @@ def _read(
 
     Hashing runs on a second thread (``hashlib`` releases the GIL), beside the parsing.
     """
-    sources: list[SourceFile] = []
+    done = []
     with ThreadPoolExecutor(1) as hasher:
         for item in inputs:
             tally, before = _Tally(hasher), sink.seen
             for part in _parse_file(item, fmt, tally, meter):
                 if len(part):
                     sink.add(part)
-            digest = hasher.submit(tally.sha.hexdigest).result()  # after every update
-            sources.append(SourceFile(item.name, role, digest, tally.bytes, sink.seen - before))
-    return sources
+            digest = hasher.submit(tally.sha.hexdigest)  # runs after the file's updates
+            done.append((item.name, digest, tally.bytes, sink.seen - before))
+    return [SourceFile(name, role, d.result(), size, n) for name, d, size, n in done]
 
 
 class _Sink:

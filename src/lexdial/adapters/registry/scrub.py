@@ -204,8 +204,11 @@ def pick_column(header: Sequence[str], wanted: str | None, where: str) -> int:
         if candidate in names:
             return names.index(candidate)
     looked = repr(wanted) if wanted else "phone, number, telephone, ..."
+    # a file without a header has data in its first row: never echo what may be a number
+    shown = [h if sum(c.isdigit() for c in h) < 4 else "<a value, not a name>" for h in header]
     raise RequestError(
-        "--column", f"{where}: no column {looked} in the header (columns: {', '.join(header)})"
+        "--column",
+        f"{where}: no column {looked} in the header row (columns: {', '.join(shown)})",
     )
 
 
