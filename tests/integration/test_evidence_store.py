@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -336,3 +336,17 @@ def test_allowed_attempts_count_toward_the_frequency_caps_even_without_an_outcom
                                  plan=CallPlan("marketing", "manual", "estate plan")
                                  ).decision.verdict)
     assert verdicts == ["allow", "allow", "allow", "defer"]
+
+
+def test_instants_given_with_an_offset_are_stored_as_the_same_instant(store: Engine) -> None:
+    """SQLite keeps no offset: a consent given at 09:00-05:00 must read back as 14:00 UTC."""
+    cipher, audit = Reversible(), ListAudit()
+    _contact(store, cipher)
+    local = datetime(2026, 6, 1, 9, 0, tzinfo=timezone(timedelta(hours=-5)))
+    _consent(store, cipher, audit, given_at=local)
+    with store.connect() as conn:
+        shown = consents_for(conn, cipher, 1, NUMBER)
+    given = shown[0]["given_at"]
+    if given.tzinfo is None:
+        given = given.replace(tzinfo=UTC)
+    assert given == local

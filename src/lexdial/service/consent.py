@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
@@ -104,7 +104,7 @@ def record_consent(
                 scope=sorted(new.scope),
                 technologies=sorted(new.technologies) if new.technologies is not None else None,
                 sellers=list(new.sellers),
-                given_at=new.given_at,
+                given_at=new.given_at.astimezone(UTC),  # SQLite keeps no offset: store UTC
                 method=ev.method,
                 disclosure_text=ev.disclosure_text,
                 disclosure_version=ev.disclosure_version,
@@ -186,7 +186,7 @@ def _insert_revocation(
         conn.execute(
             insert(t.revocations).values(
                 consent_id=consent_id,
-                at=revoked_at,
+                at=revoked_at.astimezone(UTC),
                 channel=channel,
                 evidence_enc=cipher.encrypt(evidence, context="revocations.evidence")
                 if evidence

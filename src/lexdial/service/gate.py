@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
@@ -68,6 +68,7 @@ def gate(
 ) -> GateResult:
     """Decide and record one attempt for ``contact_id`` at ``at`` (see module rules)."""
     actor = authorize(conn, caller, "decision.write")
+    at = at.astimezone(UTC)  # SQLite keeps no offset: every stored instant is UTC
     lock_contact(conn, contact_id)
     raw, bidx, plan = build_request(
         conn,

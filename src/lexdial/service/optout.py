@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection, insert, select, update
 
@@ -76,6 +76,7 @@ def opt_out(
 ) -> OptOutResult:
     """Honour a do-not-call request for ``number`` now, on every channel and campaign."""
     actor = authorize(conn, caller, "optout.write")
+    at = at.astimezone(UTC)  # SQLite keeps no offset: every stored instant is UTC
     if channel not in CHANNELS:
         raise RequestError("channel", "must be one of " + ", ".join(sorted(CHANNELS)))
     e164 = normalise(number)
