@@ -15,6 +15,30 @@ from lexdial.entrypoints.cli import main
 NUMBER = "+1 614 555 0101"
 DIGITS = "6145550101"
 NAME = "Dana Quillfeather"
+#: one consent with its evidence, as the command line records it
+CONSENT = (
+    "consent",
+    "add",
+    NUMBER,
+    "--kind",
+    "express",
+    "--scope",
+    "reminder,notification",
+    "--seller",
+    "Hartwell & Ruiz LLP",
+    "--given-at",
+    "2026-06-01T12:00:00Z",
+    "--method",
+    "engagement letter",
+    "--disclosure",
+    "You agree we may call you...",
+    "--disclosure-version",
+    "v3",
+    "--captured-by",
+    "intake:jdoe",
+    "--document-ref",
+    "DMS-1",
+)
 
 
 @pytest.fixture
@@ -52,31 +76,7 @@ def _setup(capsys: pytest.CaptureFixture[str]) -> list[str]:
             "--relationship",
             "current_client",
         ),
-        (
-            "consent",
-            "add",
-            NUMBER,
-            "--kind",
-            "express",
-            "--scope",
-            "reminder,notification",
-            "--seller",
-            "Hartwell & Ruiz LLP",
-            "--given-at",
-            "2026-06-01T12:00:00Z",
-            "--method",
-            "engagement letter",
-            "--disclosure",
-            "You agree we may call you...",
-            "--disclosure-version",
-            "v3",
-            "--captured-by",
-            "intake:jdoe",
-            "--document-ref",
-            "DMS-1",
-            "--at",
-            "2026-11-01T12:00:00Z",
-        ),
+        (*CONSENT, "--at", "2026-11-01T12:00:00Z"),
     ):
         code, out, err = run(capsys, *argv)
         assert code == 0, err
@@ -234,30 +234,7 @@ def test_a_duplicate_consent_is_refused_and_nothing_is_half_written(
     home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _setup(capsys)
-    code, _, err = run(
-        capsys,
-        "consent",
-        "add",
-        NUMBER,
-        "--kind",
-        "express",
-        "--scope",
-        "reminder,notification",
-        "--seller",
-        "Hartwell & Ruiz LLP",
-        "--given-at",
-        "2026-06-01T12:00:00Z",
-        "--method",
-        "engagement letter",
-        "--disclosure",
-        "You agree we may call you...",
-        "--disclosure-version",
-        "v3",
-        "--captured-by",
-        "intake:jdoe",
-        "--document-ref",
-        "DMS-1",
-    )
+    code, _, err = run(capsys, *CONSENT)
     assert code == 2 and "duplicate" in err
     con = sqlite3.connect(home / "data" / "lexdial.sqlite3")
     assert con.execute("select count(*) from consents").fetchone() == (1,)
@@ -267,8 +244,9 @@ def test_acting_as_an_auditor_a_write_is_refused_with_status_4(
     home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _setup(capsys)
-    code, _out, err = run(capsys, "users", "add", "aud@firm.example", "--name", "Al Auditor",
-                         "--role", "auditor")
+    code, _out, err = run(
+        capsys, "users", "add", "aud@firm.example", "--name", "Al Auditor", "--role", "auditor"
+    )
     assert code == 0, err
     code, _, err = run(capsys, "--user", "1", "optout", NUMBER, "--channel", "staff")
     assert code == 4 and "auditor" in err
@@ -280,11 +258,22 @@ def test_an_rnd_answer_reaches_the_gate_and_an_objection_is_on_record(
     home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _setup(capsys)
-    code, _, err = run(capsys, "reassigned", "record", NUMBER, "--result", "yes",
-                       "--checked-on", "2026-11-30")
+    code, _, err = run(
+        capsys, "reassigned", "record", NUMBER, "--result", "yes", "--checked-on", "2026-11-30"
+    )
     assert code == 0, err
-    code, out, _ = run(capsys, "gate", "1", "--purpose", "reminder", "--technology",
-                       "prerecorded", "--at", "2026-12-02T16:00:00Z", "--json")
+    code, out, _ = run(
+        capsys,
+        "gate",
+        "1",
+        "--purpose",
+        "reminder",
+        "--technology",
+        "prerecorded",
+        "--at",
+        "2026-12-02T16:00:00Z",
+        "--json",
+    )
     assert "REASSIGNED_NUMBER" in {r["code"] for r in json.loads(out)["reasons"]}
     code, _, err = run(capsys, "privacy", "object", NUMBER, "--at", "2026-12-01T00:00:00Z")
     assert code == 0, err
@@ -296,16 +285,44 @@ def test_an_rnd_answer_reaches_the_gate_and_an_objection_is_on_record(
 def test_an_irish_contact_with_a_gdpr_objection_gets_no_marketing_call(
     home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = run(capsys, "contact", "add", "--number", "+353 85 000 0164",
-                       "--relationship", "former_client", "--lawful-basis",
-                       "marketing=legitimate_interests,reminder=contract")
+    code, _, err = run(
+        capsys,
+        "contact",
+        "add",
+        "--number",
+        "+353 85 000 0164",
+        "--relationship",
+        "former_client",
+        "--lawful-basis",
+        "marketing=legitimate_interests,reminder=contract",
+    )
     assert code == 0, err
-    code, out, _ = run(capsys, "gate", "1", "--purpose", "marketing", "--technology", "manual",
-                       "--at", "2026-12-02T11:00:00Z", "--json")
+    code, out, _ = run(
+        capsys,
+        "gate",
+        "1",
+        "--purpose",
+        "marketing",
+        "--technology",
+        "manual",
+        "--at",
+        "2026-12-02T11:00:00Z",
+        "--json",
+    )
     assert json.loads(out)["verdict"] == "allow", out
     run(capsys, "privacy", "object", "+353 85 000 0164", "--at", "2026-12-02T10:00:00Z")
-    code, out, _ = run(capsys, "gate", "1", "--purpose", "marketing", "--technology", "manual",
-                       "--at", "2026-12-02T11:00:00Z", "--json")
+    code, out, _ = run(
+        capsys,
+        "gate",
+        "1",
+        "--purpose",
+        "marketing",
+        "--technology",
+        "manual",
+        "--at",
+        "2026-12-02T11:00:00Z",
+        "--json",
+    )
     reasons = {r["code"] for r in json.loads(out)["reasons"]}
     assert reasons == {"GDPR_OBJECTION"}
 
@@ -313,28 +330,68 @@ def test_an_irish_contact_with_a_gdpr_objection_gets_no_marketing_call(
 def test_a_bad_lawful_basis_is_refused_naming_the_field(
     home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = run(capsys, "contact", "add", "--number", "+353 85 000 0164",
-                       "--lawful-basis", "marketing=whim")
+    code, _, err = run(
+        capsys, "contact", "add", "--number", "+353 85 000 0164", "--lawful-basis", "marketing=whim"
+    )
     assert code == 2 and "lawful_basis" in err
 
 
 def test_the_gate_reads_the_loaded_national_registry_and_its_snapshot_date(
     home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = run(capsys, "contact", "add", "--number", NUMBER, "--relationship", "prospect",
-                       "--country", "US", "--state", "OH")
+    code, _, err = run(
+        capsys,
+        "contact",
+        "add",
+        "--number",
+        NUMBER,
+        "--relationship",
+        "prospect",
+        "--country",
+        "US",
+        "--state",
+        "OH",
+    )
     assert code == 0, err
     ftc = home / "614.txt"
     ftc.write_text("6145550100\n6145550101\n6145550102\n")
-    code, _, err = run(capsys, "registry", "load", str(ftc), "--list", "us-national",
-                       "--snapshot-date", "2026-11-28")
+    code, _, err = run(
+        capsys,
+        "registry",
+        "load",
+        str(ftc),
+        "--list",
+        "us-national",
+        "--snapshot-date",
+        "2026-11-28",
+    )
     assert code == 0, err
-    code, out, _ = run(capsys, "gate", "1", "--purpose", "marketing", "--technology", "manual",
-                       "--at", "2026-12-02T16:00:00Z", "--json")
+    code, out, _ = run(
+        capsys,
+        "gate",
+        "1",
+        "--purpose",
+        "marketing",
+        "--technology",
+        "manual",
+        "--at",
+        "2026-12-02T16:00:00Z",
+        "--json",
+    )
     decision = json.loads(out)
     assert {r["code"] for r in decision["reasons"]} == {"NATIONAL_DNC"}
-    code, out, _ = run(capsys, "gate", "1", "--purpose", "marketing", "--technology", "manual",
-                       "--at", "2027-01-05T16:00:00Z", "--json")
+    code, out, _ = run(
+        capsys,
+        "gate",
+        "1",
+        "--purpose",
+        "marketing",
+        "--technology",
+        "manual",
+        "--at",
+        "2027-01-05T16:00:00Z",
+        "--json",
+    )
     assert "REGISTRY_STALE" in {r["code"] for r in json.loads(out)["reasons"]}
     con = sqlite3.connect(home / "data" / "lexdial.sqlite3")
     rows = con.execute("select list_name, snapshot_on, count from registry_snapshots").fetchall()

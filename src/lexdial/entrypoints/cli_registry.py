@@ -143,7 +143,7 @@ def _record_snapshot(args: argparse.Namespace, manifest: Any, at: datetime) -> N
     from lexdial.adapters.db import tables
     from lexdial.bootstrap import open_store
     from lexdial.config import load_settings
-    from lexdial.service.users import OPERATOR, authorize
+    from lexdial.service.users import OPERATOR, Caller, authorize
 
     if getattr(args, "data_dir", None):  # a registry kept apart from the store
         return
@@ -153,8 +153,6 @@ def _record_snapshot(args: argparse.Namespace, manifest: Any, at: datetime) -> N
     ).hexdigest()
     user = getattr(args, "user", None)
     with store.db.begin() as conn:
-        from lexdial.service.users import Caller
-
         actor = authorize(conn, Caller.user(user) if user else OPERATOR, "registry.write")
         sid = tables.new_id(
             conn.execute(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import asdict
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -191,13 +192,7 @@ def cmd_optout(args: argparse.Namespace) -> None:
         )
     _print(
         args,
-        done.__dict__
-        if hasattr(done, "__dict__")
-        else {
-            "dnc_entry_id": done.dnc_entry_id,
-            "consents_revoked": done.consents_revoked,
-            "attempts_cancelled": done.attempts_cancelled,
-        },
+        asdict(done),
         f"opt-out honoured for {mask_number(args.number)}: {done.consents_revoked} consent(s) "
         f"revoked, {done.attempts_cancelled} queued call(s) cancelled",
     )

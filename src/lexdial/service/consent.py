@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -50,7 +50,6 @@ class NewConsent:
     given_at: datetime
     evidence: ConsentEvidence
     technologies: Sequence[str] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def record_consent(

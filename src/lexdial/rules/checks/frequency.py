@@ -18,14 +18,11 @@ from lexdial.rules.checks.consent import consent_covers
 from lexdial.rules.context import Ctx, Fail, ceil_minute_after, local_midnight
 from lexdial.rules.model import Rule
 
-#: calls that never reached the dialled number are not "placed" for Reg F
-#: (1006.14(b)(3)(iii) and its commentary: a busy signal or a number not in service)
-_NOT_CONNECTED = frozenset({"failed", "busy"})
-
 
 def prepare_cap(params: dict[str, Any], _subdiv: str | None) -> dict[str, Any]:
     return {
         "max": int(params["max"]),
+        "exclude_outcomes": frozenset(params.get("exclude_outcomes", ())),
         "window": timedelta(hours=float(params["window_hours"])),
         "same_subject": bool(params.get("same_subject", False)),
         "purposes": frozenset(params["count_purposes"]) if params.get("count_purposes") else None,
@@ -149,7 +146,8 @@ def _debt_calls(ctx: Ctx, t: datetime) -> list[HistoryEntry]:
 def check_regf_7in7(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     """No more than 7 calls within 7 consecutive days per debt (1006.14(b)(2)(i)(A))."""
     limit = rule.prepared["max"]
-    calls = [h.at for h in _debt_calls(ctx, t) if h.outcome not in _NOT_CONNECTED]
+    excluded = rule.prepared["exclude_outcomes"]
+    calls = [h.at for h in _debt_calls(ctx, t) if h.outcome not in excluded]
     worst = _busiest_zone(ctx, t, calls, 7, limit)
     if worst is None:
         return None
