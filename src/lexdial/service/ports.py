@@ -6,11 +6,13 @@ Every port has a real implementation in ``adapters`` and a fake that tests use
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Connection
+
+from lexdial.domain.telephony import CallEvent, Dial
 
 
 class Cipher(Protocol):
@@ -51,3 +53,39 @@ class Audit(Protocol):
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
+
+
+class Telephony(Protocol):
+    """A carrier: places calls, acts on them, and reports what happens as events.
+
+    Implementations: ``adapters.telephony.simulated`` (the embedded default), ``sip``
+    (baresip over its control socket) and ``twilio``. Every method returns once the
+    carrier has accepted the command; what then happens arrives on ``events()``.
+    """
+
+    #: simultaneous calls the account or trunk allows
+    channels: int
+    #: calls per second the carrier accepts (Twilio's default is 1 per account)
+    cps: float
+    #: wall seconds per carrier second (1.0 real time; the simulation runs faster)
+    timescale: float
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def dial(self, dial: Dial) -> None: ...
+
+    async def play(self, call_id: str, prompt: str) -> None:
+        """Play one of the dial's prompts, listening for key presses meanwhile."""
+        ...
+
+    async def bridge(self, call_id: str, agent: str) -> None:
+        """Connect the call to an agent's line."""
+        ...
+
+    async def hangup(self, call_id: str) -> None: ...
+
+    def events(self) -> AsyncIterator[CallEvent]:
+        """Every event of every call this adapter placed, in the order seen."""
+        ...

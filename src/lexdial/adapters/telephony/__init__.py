@@ -1,0 +1,1 @@
+"""Telephony adapters: simulated carrier, SIP (baresip), Twilio — one Protocol."""

@@ -1,0 +1,302 @@
+"""One call's life as an explicit transition table (sans-IO, in the style of h11).
+
+Rule 1: ``CallFlow.handle(event)`` looks up (state, event kind) in ``_TABLE``; a pair
+that is not there raises ``CallStateError`` and changes nothing — a carrier that
+reports nonsense is a bug to see, not a state to guess.
+Rule 2: the flow performs no I/O. It returns ``Command`` values (play, hang up, find an
+agent, start a timer, opt the number out) that the dialer carries out, and it keeps
+the facts the outcome record needs (when answered, by whom, what was pressed).
+Rule 3 (47 CFR 64.1200(a)(7), 16 CFR 310.4(b)(4)(iii)): a person answering a live-agent
+call must reach an agent within 2 seconds of their completed greeting; otherwise the
+safe-harbor message plays and the call counts as abandoned, whatever happens next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import NamedTuple
+
+from lexdial.domain import telephony as tel
+from lexdial.errors import CallStateError
+
+#: seconds from the end of the greeting within which an agent must be on the line
+AGENT_DEADLINE_S = 2.0
+#: how long a machine's greeting may take before we drop the voicemail without a beep
+BEEP_WAIT_S = 30.0
+
+
+class State(StrEnum):
+    DIALING = "dialing"
+    RINGING = "ringing"
+    ANSWERED = "answered"  # picked up; waiting for human / machine detection
+    PLAYING = "playing"  # message to a person, listening for the opt-out key
+    CONFIRMING = "confirming"  # opt-out recorded; playing the confirmation
+    AWAITING_BEEP = "awaiting_beep"
+    VOICEMAIL = "voicemail"
+    CONNECTING = "connecting"  # live-agent mode: waiting up to 2 s for an agent
+    BRIDGED = "bridged"
+    SAFE_HARBOR = "safe_harbor"
+    HANGING_UP = "hanging_up"  # we hung up; waiting for the carrier to confirm
+    ENDED = "ended"
+
+
+class Outcome(StrEnum):
+    """What a call came to; one per attempt, stored with it (``call_outcomes``)."""
+
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    FAILED = "failed"
+    HUMAN = "human"  # a person heard the message (or hung up during it)
+    MACHINE = "machine"  # voicemail left (or the machine hung up first)
+    OPTED_OUT = "opted_out"
+    ABANDONED = "abandoned"
+    BRIDGED = "bridged"
+
+
+class Command(NamedTuple):
+    """Something the dialer must do for this call: ``action`` plus its argument."""
+
+    action: str  # play | hangup | find_agent | bridge | timer | opt_out
+    arg: str | None = None
+    seconds: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FlowConfig:
+    """How this campaign's calls behave (from the campaign's settings)."""
+
+    live_agents: bool = False  # preview/progressive/predictive: connect an agent
+    opt_out_key: str = "9"
+    leave_voicemail: bool = True
+
+
+@dataclass(slots=True)
+class CallFlow:
+    """The state of one call and the facts its outcome record needs."""
+
+    call_id: str
+    config: FlowConfig
+    state: State = State.DIALING
+    outcome: Outcome | None = None
+    answered_at: float | None = None
+    human_at: float | None = None
+    ended_at: float | None = None
+    live_answered: bool = False  # the FCC/FTC denominator of the abandonment rate
+    abandoned: bool = False
+    opted_out: bool = False
+    agent: str | None = None
+    detail: str | None = None
+
+    def handle(self, event: tel.CallEvent) -> list[Command]:
+        """Apply one event; return what to do. Raises ``CallStateError`` on an illegal one."""
+        if event.call_id != self.call_id:
+            raise CallStateError(self.call_id, self.state, event.kind, "event for another call")
+        step = _TABLE.get((self.state, event.kind))
+        if step is None:
+            raise CallStateError(self.call_id, self.state, event.kind, "not allowed here")
+        return step(self, event)
+
+    @property
+    def done(self) -> bool:
+        return self.state is State.ENDED
+
+    @property
+    def ring_s(self) -> float | None:
+        """Seconds from the dial to the answer (or to the end, if never answered)."""
+        return self.answered_at if self.answered_at is not None else self.ended_at
+
+    @property
+    def talk_s(self) -> float | None:
+        if self.answered_at is None or self.ended_at is None:
+            return None
+        return max(0.0, self.ended_at - self.answered_at)
+
+    def _end(self, outcome: Outcome, t: float) -> list[Command]:
+        self.state, self.outcome, self.ended_at = State.ENDED, outcome, t
+        return []
+
+    def _hang_up(self, outcome: Outcome) -> list[Command]:
+        self.state, self.outcome = State.HANGING_UP, outcome
+        return [Command("hangup")]
+
+
+Step = Callable[[CallFlow, tel.CallEvent], list[Command]]
+
+
+def _stay(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
+    """Events that change nothing here (a duplicate ringing, a stray digit, a late timer)."""
+    return []
+
+
+def _ringing(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
+    flow.state = State.RINGING
+    return []
+
+
+def _answered(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
+    flow.state, flow.answered_at = State.ANSWERED, event.t
+    return []
+
+
+def _unanswered(outcome: Outcome) -> Step:
+    def step(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
+        flow.detail = event.detail
+        return flow._end(outcome, event.t)
+
+    return step
+
+
+def _human(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
+    flow.human_at, flow.live_answered = event.t, True
+    if flow.config.live_agents:
+        flow.state = State.CONNECTING
+        return [Command("find_agent"), Command("timer", "agent", AGENT_DEADLINE_S)]
+    flow.state = State.PLAYING
+    return [Command("play", tel.MESSAGE)]
+
+
+def _machine(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
+    if not flow.config.leave_voicemail:
+        return flow._hang_up(Outcome.MACHINE)
+    flow.state = State.AWAITING_BEEP
+    return [Command("timer", "beep", BEEP_WAIT_S)]
+
+
+def _drop_voicemail(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
+    if event.kind == tel.TIMEOUT and event.prompt != "beep":
+        return []
+    flow.state = State.VOICEMAIL
+    return [Command("play", tel.VOICEMAIL)]
+
+
+def _played(expected: str, outcome: Outcome) -> Step:
+    def step(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
+        if event.prompt != expected:  # a late report of an earlier prompt
+            return []
+        return flow._hang_up(outcome)
+
+    return step
+
+
+def _digit(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
+    if event.digit != flow.config.opt_out_key:
+        return []
+    flow.opted_out, flow.state = True, State.CONFIRMING
+    return [Command("opt_out", event.digit), Command("play", tel.OPTOUT_CONFIRM)]
+
+
+def _agent(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
+    flow.state, flow.agent = State.BRIDGED, event.detail
+    return [Command("bridge", event.detail)]
+
+
+def _agent_late(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
+    """An agent freed up after the deadline: give them back; the call is already lost."""
+    return [Command("release_agent", event.detail)]
+
+
+def _agent_timeout(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
+    if event.prompt != "agent":
+        return []
+    flow.abandoned, flow.state = True, State.SAFE_HARBOR
+    return [Command("cancel_agent"), Command("play", tel.SAFE_HARBOR)]
+
+
+def _far_hangup(outcome: Outcome | None) -> Step:
+    """The far end hung up: the outcome is what the call had reached."""
+
+    def step(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
+        if outcome is not None:
+            return flow._end(outcome, event.t)
+        cmds = [Command("cancel_agent")] if flow.state is State.CONNECTING else []
+        # hanging up while waiting for an agent is an abandoned call by the rule's terms
+        if flow.state is State.CONNECTING:
+            flow.abandoned = True
+        flow._end(_reached(flow), event.t)
+        return cmds
+
+    return step
+
+
+def _reached(flow: CallFlow) -> Outcome:
+    if flow.opted_out:
+        return Outcome.OPTED_OUT
+    if flow.abandoned:
+        return Outcome.ABANDONED
+    if flow.agent is not None:
+        return Outcome.BRIDGED
+    if flow.live_answered:
+        return Outcome.HUMAN
+    if flow.state in (State.AWAITING_BEEP, State.VOICEMAIL):
+        return Outcome.MACHINE
+    return Outcome.HUMAN  # answered, hung up before detection finished
+
+
+def _hung_up(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
+    assert flow.outcome is not None  # set when we asked for the hangup
+    return flow._end(flow.outcome, event.t)
+
+
+def _safe_harbor_played(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
+    if event.prompt != tel.SAFE_HARBOR:
+        return []
+    return flow._hang_up(Outcome.OPTED_OUT if flow.opted_out else Outcome.ABANDONED)
+
+
+S = State
+_UNANSWERED = {
+    tel.BUSY: _unanswered(Outcome.BUSY),
+    tel.NO_ANSWER: _unanswered(Outcome.NO_ANSWER),
+    tel.FAILED: _unanswered(Outcome.FAILED),
+}
+_TABLE: dict[tuple[State, str], Step] = {
+    **{(S.DIALING, kind): step for kind, step in _UNANSWERED.items()},
+    **{(S.RINGING, kind): step for kind, step in _UNANSWERED.items()},
+    (S.DIALING, tel.RINGING): _ringing,
+    (S.RINGING, tel.RINGING): _stay,
+    (S.DIALING, tel.ANSWERED): _answered,
+    (S.RINGING, tel.ANSWERED): _answered,
+    (S.DIALING, tel.HANGUP): _unanswered(Outcome.NO_ANSWER),
+    (S.RINGING, tel.HANGUP): _unanswered(Outcome.NO_ANSWER),
+    (S.ANSWERED, tel.HUMAN): _human,
+    (S.ANSWERED, tel.MACHINE): _machine,
+    (S.ANSWERED, tel.DIGIT): _stay,
+    (S.ANSWERED, tel.HANGUP): _far_hangup(None),
+    (S.PLAYING, tel.DIGIT): _digit,
+    (S.PLAYING, tel.PLAYED): _played(tel.MESSAGE, Outcome.HUMAN),
+    (S.PLAYING, tel.HANGUP): _far_hangup(Outcome.HUMAN),
+    (S.CONFIRMING, tel.DIGIT): _stay,
+    (S.CONFIRMING, tel.PLAYED): _played(tel.OPTOUT_CONFIRM, Outcome.OPTED_OUT),
+    (S.CONFIRMING, tel.HANGUP): _far_hangup(Outcome.OPTED_OUT),
+    (S.AWAITING_BEEP, tel.BEEP): _drop_voicemail,
+    (S.AWAITING_BEEP, tel.TIMEOUT): _drop_voicemail,
+    (S.AWAITING_BEEP, tel.MACHINE): _stay,
+    (S.AWAITING_BEEP, tel.DIGIT): _stay,
+    (S.AWAITING_BEEP, tel.HANGUP): _far_hangup(Outcome.MACHINE),
+    (S.VOICEMAIL, tel.PLAYED): _played(tel.VOICEMAIL, Outcome.MACHINE),
+    (S.VOICEMAIL, tel.BEEP): _stay,
+    (S.VOICEMAIL, tel.DIGIT): _stay,
+    (S.VOICEMAIL, tel.TIMEOUT): _stay,
+    (S.VOICEMAIL, tel.HANGUP): _far_hangup(Outcome.MACHINE),
+    (S.CONNECTING, tel.AGENT): _agent,
+    (S.CONNECTING, tel.TIMEOUT): _agent_timeout,
+    (S.CONNECTING, tel.DIGIT): _stay,
+    (S.CONNECTING, tel.HANGUP): _far_hangup(None),
+    (S.BRIDGED, tel.TIMEOUT): _stay,
+    (S.BRIDGED, tel.DIGIT): _stay,  # the agent hears it and acts as staff
+    (S.BRIDGED, tel.HANGUP): _far_hangup(Outcome.BRIDGED),
+    # the safe-harbor message offers the opt-out key: honoured; the call stays abandoned
+    (S.SAFE_HARBOR, tel.DIGIT): _digit,
+    (S.SAFE_HARBOR, tel.AGENT): _agent_late,
+    (S.SAFE_HARBOR, tel.PLAYED): _safe_harbor_played,
+    (S.SAFE_HARBOR, tel.HANGUP): _far_hangup(None),
+    (S.HANGING_UP, tel.HANGUP): _hung_up,
+    **{
+        (S.HANGING_UP, kind): _stay
+        for kind in (tel.DIGIT, tel.PLAYED, tel.BEEP, tel.TIMEOUT, tel.MACHINE)
+    },
+    (S.HANGING_UP, tel.AGENT): _agent_late,
+    (S.CONFIRMING, tel.AGENT): _agent_late,
+}
