@@ -1,0 +1,333 @@
+"""Answering-machine detection (AMD) and beep detection on received call audio.
+
+Cadence heuristic in the style of Asterisk's ``app_amd``: a person answers with a short
+greeting ("Hello?") and then waits; a machine talks on. Voice activity is frame energy
+above an adaptive noise floor. A separate beep finder looks for one steady tone so a
+voicemail drop can start after it ends. Pure numpy, streaming: feed 20 ms frames from
+live RTP (any chunk length is buffered) and read the verdict when it appears.
+
+Deliberate difference from Asterisk: when the analysis cannot tell (nothing said for the
+initial-silence limit, or no rule fired within the total analysis time), Asterisk answers
+``NOTSURE``/``MACHINE``; here the verdict is ``AmdConfig.fallback`` (``"human"``). Dropping
+a prerecorded message on a live person is the costly mistake for a law firm (prerecorded
+voice rules, third-party disclosure of a debt or a matter); a machine treated as a person
+only costs an agent a few seconds. ``AmdResult.reason`` still says it was a guess.
+"""
+
+from __future__ import annotations
+
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+Verdict = Literal["human", "machine"]
+Samples = npt.NDArray[np.int16]
+
+_EPS = 1e-12  # keeps log10 finite on digital silence
+
+
+@dataclass(frozen=True)
+class AmdConfig:
+    """Every tunable of the detector; defaults fit 8 kHz G.711 calls."""
+
+    sample_rate: int = 8000
+    """G.711 (PCMU/PCMA) is 8 kHz; the RTP leg decodes to this rate."""
+    frame_ms: int = 20
+    """One RTP packet of G.711 is 20 ms, so a frame never waits for a second packet."""
+    initial_silence_s: float = 2.5
+    """Nothing said this long (Asterisk's default): stop and use ``fallback``."""
+    greeting_s: float = 1.8
+    """Total voiced time above which a greeting is a machine's (Asterisk ``greeting``,
+    1.5 s there). "Hello?" (~0.5 s) or "Smith residence, this is Anna." (~1.4 s) stay
+    under it; 1.8 s leans towards "human", the cheap mistake (see the module doc)."""
+    after_greeting_silence_s: float = 0.8
+    """A person stops after the greeting and waits for the caller (Asterisk default)."""
+    between_words_silence_s: float = 0.1
+    """Pause that ends a word; Asterisk's 50 ms would split words at every plosive."""
+    min_word_s: float = 0.1
+    """Voiced runs shorter than this are clicks or line noise, not words."""
+    max_words: int = 4
+    """Words that make a machine: people say 1-3 ("Yeah, hello?"), recordings run on."""
+    total_analysis_s: float = 5.0
+    """Hard limit: a verdict (possibly the fallback) always exists after 5 s of audio."""
+    fallback: Verdict = "human"
+    """Verdict when unsure; "human" so that no recorded message reaches a live person."""
+    voice_margin_db: float = 12.0
+    """Voice is this far above the noise floor: speech is 30-50 dB up, noise wanders ~5."""
+    min_voice_dbfs: float = -50.0
+    """Absolute voice threshold, so quantisation noise over digital silence is not voice."""
+    noise_floor_cap_dbfs: float = -55.0
+    """The floor starts at the first frame but not above this: a call may open mid-word."""
+    noise_rise_db_per_s: float = 3.0
+    """The floor drops at once to a quieter frame and creeps up slowly; over 5 s speech
+    can lift it at most 15 dB, and a noisier line is learned within a few seconds."""
+    beep_min_hz: float = 400.0
+    """Voicemail beeps sit between about 400 and 2000 Hz (commonly 440, 850-1400 Hz)."""
+    beep_max_hz: float = 2000.0
+    """Upper edge of the beep search band (see ``beep_min_hz``)."""
+    beep_min_s: float = 0.3
+    """Real beeps last 0.3-1 s; shorter steady partials occur in sung or held vowels."""
+    beep_max_s: float = 3.0
+    """A longer tone is a modem, fax answer tone or test tone, not a record prompt."""
+    beep_window_ms: int = 40
+    """FFT window: a ~50 Hz main lobe separates voice harmonics (100-250 Hz apart)."""
+    beep_purity: float = 0.8
+    """Share of 200-3800 Hz energy within ``beep_bandwidth_hz`` of the peak. A tone
+    gives >0.95 even through u-law; speech spreads energy over several harmonics."""
+    beep_bandwidth_hz: float = 60.0
+    """Half width around the peak counted as "the tone": the Hann main lobe (~50 Hz)."""
+    beep_drift_hz: float = 20.0
+    """Max peak movement between windows; a beep is steady, a voice harmonic glides."""
+    beep_min_dbfs: float = -45.0
+    """Quietest beep taken: well above line noise, below any real record prompt."""
+
+    @property
+    def frame_len(self) -> int:
+        """Samples per analysis frame."""
+        return self.sample_rate * self.frame_ms // 1000
+
+    @property
+    def frame_s(self) -> float:
+        """Seconds per analysis frame."""
+        return self.frame_len / self.sample_rate
+
+
+@dataclass(frozen=True)
+class AmdResult:
+    """What the detector decided, when, why, and the metrics behind it."""
+
+    verdict: Verdict | None
+    """None only while a stream is still undecided (before ``finish``)."""
+    reason: str
+    """Rule that decided: ``long_greeting``, ``max_words``, ``beep``, ``after_greeting_silence``;
+    the fallbacks ``initial_silence`` and ``notsure``; or ``pending`` while undecided."""
+    decided_at_s: float | None
+    beep_end_s: float | None
+    """Where the first beep ends, seconds from the start of the audio: start the drop here."""
+    beep_hz: float | None
+    words: int
+    voice_s: float
+    noise_floor_dbfs: float
+
+
+def read_wav(path: Path | str) -> tuple[Samples, int]:
+    """Read a mono 16-bit PCM wav file; returns the samples and the sample rate."""
+    with wave.open(str(path), "rb") as wav:
+        if wav.getnchannels() != 1 or wav.getsampwidth() != 2:
+            raise ValueError(f"{path}: need mono 16-bit PCM")
+        data = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
+        return data.astype(np.int16), wav.getframerate()
+
+
+def _level_dbfs(frame: Samples) -> float:
+    x = frame.astype(np.float64) / 32768.0
+    return float(10.0 * np.log10(np.mean(x * x) + _EPS))
+
+
+class _Framer:
+    """Cuts arbitrary chunks into whole frames; the remainder waits for the next chunk."""
+
+    def __init__(self, frame_len: int) -> None:
+        self._len = frame_len
+        self._pending: Samples = np.zeros(0, dtype=np.int16)
+
+    def frames(self, samples: Samples) -> list[Samples]:
+        chunk = np.asarray(samples)
+        if chunk.ndim != 1 or chunk.dtype != np.int16:
+            raise TypeError("expected a 1-D numpy int16 array of mono samples")
+        data = np.concatenate([self._pending, chunk])
+        whole = len(data) // self._len * self._len
+        self._pending = data[whole:]
+        return [data[i : i + self._len] for i in range(0, whole, self._len)]
+
+
+class BeepDetector:
+    """Finds the first steady single tone (a record-prompt beep) and where it ends."""
+
+    def __init__(self, config: AmdConfig | None = None) -> None:
+        """Start a detector for one call leg."""
+        self.config = cfg = config or AmdConfig()
+        self._framer = _Framer(cfg.frame_len)
+        self._win_len = cfg.sample_rate * cfg.beep_window_ms // 1000
+        self._window: Samples = np.zeros(0, dtype=np.int16)
+        self._fft_len = 1 << max(9, (self._win_len - 1).bit_length())  # zero-pad: finer peak
+        self._freqs = np.fft.rfftfreq(self._fft_len, 1.0 / cfg.sample_rate)
+        self._band = (self._freqs >= 200.0) & (self._freqs <= 3800.0)  # no hum, no aliasing
+        self._taper = np.hanning(self._win_len)
+        self._frames = 0
+        self._run_start: float | None = None
+        self._run_end = 0.0
+        self._run_hz: list[float] = []
+        self.end_s: float | None = None
+        """End of the first beep found, in seconds of audio; None until one has ended."""
+        self.hz: float | None = None
+        """Median frequency of that beep."""
+
+    @property
+    def tone_heard(self) -> bool:
+        """A beep has ended, or a tone has lasted ``beep_min_s`` and is still going."""
+        if self.end_s is not None:
+            return True
+        start = self._run_start
+        return start is not None and self._run_end - start >= self.config.beep_min_s
+
+    def feed(self, samples: Samples) -> float | None:
+        """Analyse a chunk; returns the first beep's end time once it is known."""
+        for frame in self._framer.frames(samples):
+            self.process_frame(frame)
+        return self.end_s
+
+    def finish(self) -> float | None:
+        """End of stream: a tone still sounding counts as ending here."""
+        self._close_run()
+        return self.end_s
+
+    def process_frame(self, frame: Samples) -> None:
+        """Analyse one whole frame (``config.frame_len`` samples)."""
+        cfg = self.config
+        self._frames += 1
+        self._window = np.concatenate([self._window, frame])[-self._win_len :]
+        if self.end_s is not None or len(self._window) < self._win_len:
+            return
+        hz = self._tone_hz(self._window)
+        # Times are window midpoints: the window that straddles a tone edge is still pure.
+        mid = self._frames * cfg.frame_s - self._win_len / cfg.sample_rate / 2
+        drift = cfg.beep_drift_hz
+        if hz is None or (self._run_start is not None and abs(hz - self._run_hz[-1]) > drift):
+            self._close_run()
+        if hz is not None:
+            if self._run_start is None:
+                self._run_start, self._run_hz = mid, []
+            self._run_end = mid
+            self._run_hz.append(hz)
+
+    def _close_run(self) -> None:
+        if self._run_start is not None and self.end_s is None:
+            length = self._run_end - self._run_start
+            if self.config.beep_min_s <= length <= self.config.beep_max_s:
+                self.end_s = round(self._run_end, 3)
+                self.hz = round(float(np.median(self._run_hz)), 1)
+        self._run_start = None
+
+    def _tone_hz(self, window: Samples) -> float | None:
+        cfg = self.config
+        if _level_dbfs(window) < cfg.beep_min_dbfs:
+            return None
+        x = window.astype(np.float64) / 32768.0
+        power = np.abs(np.fft.rfft(x * self._taper, self._fft_len)) ** 2
+        power[~self._band] = 0.0
+        peak = int(np.argmax(power))
+        if not 0 < peak < len(power) - 1:
+            return None
+        # Parabolic interpolation on log power refines the peak between bins.
+        a, b, c = np.log(power[peak - 1 : peak + 2] + _EPS)
+        denom = a - 2 * b + c
+        step = 0.5 * (a - c) / denom if denom != 0 else 0.0
+        hz = float(self._freqs[peak] + step * (self._freqs[1] - self._freqs[0]))
+        if not cfg.beep_min_hz <= hz <= cfg.beep_max_hz:
+            return None
+        near = np.abs(self._freqs - hz) <= cfg.beep_bandwidth_hz
+        purity = float(power[near].sum() / (power.sum() + _EPS))
+        return hz if purity >= cfg.beep_purity else None
+
+
+class AmdDetector:
+    """Streaming human/machine decision for one answered call, plus its beep finder."""
+
+    def __init__(self, config: AmdConfig | None = None) -> None:
+        """Start a detector for one call leg."""
+        self.config = cfg = config or AmdConfig()
+        self.beep = BeepDetector(cfg)
+        self._framer = _Framer(cfg.frame_len)
+        self._frames = 0
+        self._t = 0.0
+        self._floor: float | None = None
+        self._voice_run = self._voice_total = self._silence_run = 0.0
+        self._words = 0
+        self._in_word = self._in_greeting = False
+        self._verdict: Verdict | None = None
+        self._reason = "pending"
+        self._decided_at: float | None = None
+
+    def feed(self, samples: Samples) -> Verdict | None:
+        """Analyse a chunk of any length; returns the verdict once decided (it never changes)."""
+        for frame in self._framer.frames(samples):
+            self.beep.process_frame(frame)
+            self._frames += 1
+            self._t = self._frames * self.config.frame_s  # no drift from summing floats
+            if self._verdict is None:
+                self._cadence(frame)
+        return self._verdict
+
+    def finish(self) -> AmdResult:
+        """End of stream: close a tone still sounding and apply the fallback if undecided."""
+        self.beep.finish()
+        if self._verdict is None:
+            self._decide(self.config.fallback, "notsure")
+        return self.result()
+
+    def result(self) -> AmdResult:
+        """The verdict so far with its metrics (``verdict`` None while undecided)."""
+        return AmdResult(
+            verdict=self._verdict,
+            reason=self._reason,
+            decided_at_s=self._decided_at,
+            beep_end_s=self.beep.end_s,
+            beep_hz=self.beep.hz,
+            words=self._words,
+            voice_s=round(self._voice_total, 3),
+            noise_floor_dbfs=round(self._floor if self._floor is not None else -120.0, 1),
+        )
+
+    def _decide(self, verdict: Verdict, reason: str) -> None:
+        self._verdict, self._reason, self._decided_at = verdict, reason, round(self._t, 3)
+
+    def _is_voice(self, frame: Samples) -> bool:
+        cfg = self.config
+        level = _level_dbfs(frame)
+        floor = min(level, cfg.noise_floor_cap_dbfs) if self._floor is None else self._floor
+        voiced = level >= max(floor + cfg.voice_margin_db, cfg.min_voice_dbfs)
+        # Fall at once to a quieter frame, rise slowly: the floor follows pauses, not words.
+        self._floor = min(level, floor + cfg.noise_rise_db_per_s * cfg.frame_s)
+        return voiced
+
+    def _cadence(self, frame: Samples) -> None:
+        cfg, step = self.config, self.config.frame_s
+        if self.beep.tone_heard:
+            self._decide("machine", "beep")  # a record prompt, even with no greeting
+        elif self._is_voice(frame):
+            self._silence_run = 0.0
+            self._voice_run += step
+            self._voice_total += step
+            if self._voice_run >= cfg.min_word_s and not self._in_word:
+                self._words += 1
+                self._in_word = True
+                self._in_greeting = True
+            if self._words >= cfg.max_words:
+                self._decide("machine", "max_words")
+            elif self._in_greeting and self._voice_total >= cfg.greeting_s:
+                self._decide("machine", "long_greeting")
+        else:
+            self._silence_run += step
+            if self._silence_run >= cfg.between_words_silence_s:
+                self._in_word, self._voice_run = False, 0.0
+            if self._in_greeting and self._silence_run >= cfg.after_greeting_silence_s:
+                self._decide("human", "after_greeting_silence")
+            elif not self._in_greeting and self._silence_run >= cfg.initial_silence_s:
+                self._decide(cfg.fallback, "initial_silence")
+        if self._verdict is None and self._t >= cfg.total_analysis_s - 1e-9:
+            self._decide(cfg.fallback, "notsure")
+
+
+def classify(samples: Samples, rate: int = 8000, config: AmdConfig | None = None) -> AmdResult:
+    """Run the streaming detector over a whole clip (verdict, timing, beep end, metrics)."""
+    cfg = config or AmdConfig(sample_rate=rate)
+    if cfg.sample_rate != rate:
+        raise ValueError(f"config is for {cfg.sample_rate} Hz, audio is {rate} Hz")
+    detector = AmdDetector(cfg)
+    detector.feed(samples)
+    return detector.finish()
