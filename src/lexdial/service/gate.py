@@ -24,6 +24,7 @@ from lexdial.domain.decision import Decision
 from lexdial.domain.request_parse import parse_request
 from lexdial.errors import RequestError
 from lexdial.rules.engine import Engine
+from lexdial.service.campaigns import abandonment_30d
 from lexdial.service.contacts import NUMBER_CTX
 from lexdial.service.optout import lock_contact
 from lexdial.service.ports import Audit, Cipher, Registry
@@ -34,6 +35,15 @@ HISTORY_DAYS = 61
 _STATUS = {"allow": "allowed", "deny": "denied", "defer": "deferred"}
 #: attempt statuses that are calls placed (or about to be): they count toward the caps
 COUNTED_STATUSES = ("allowed", "dialled", "completed")
+#: call-flow outcomes in the contract's history vocabulary. A recorded message heard by a
+#: person is not a "conversation" (Reg F 1006.14(b)(2)(i)(B) means person to person): it
+#: stays without an outcome and still counts toward every cap.
+HISTORY_OUTCOME: dict[str, str | None] = {
+    "human": None,
+    "machine": "voicemail",
+    "opted_out": "refused",
+    "bridged": "conversation",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +180,10 @@ def build_request(
             "caller_id": campaign["caller_id"],
             "safe_harbor_message": bool(campaign["safe_harbor_message"]),
         }
+        if campaign["mode"] in ("progressive", "predictive"):
+            abandoned, live = abandonment_30d(conn, int(campaign_id), at)
+            # no live answers yet: no rate to judge (0/0 is not a breach)
+            raw["campaign"]["abandonment_rate_30d"] = abandoned / live if live else None
         if campaign["script"]:
             raw["script"] = dict(campaign["script"])
     if plan is None:
@@ -313,8 +327,9 @@ def _history(conn: Connection, contact_id: int, at: datetime) -> list[dict[str, 
     out = []
     for r in rows:
         item = {"at": _iso(r["at"]), "purpose": r["purpose"], "technology": r["technology"]}
-        if r["outcome"]:
-            item["outcome"] = r["outcome"]
+        outcome = HISTORY_OUTCOME.get(r["outcome"], r["outcome"])
+        if outcome:
+            item["outcome"] = outcome
         if r["subject"]:
             item["subject"] = r["subject"]
         if r["debt_ref"]:

@@ -210,6 +210,27 @@ campaigns = Table(
     Column("script", JSON, nullable=True),
     Column("status", String(20), nullable=False, server_default="draft"),
     _ts("created_at"),
+    #: the whole campaign spec (message, schedule, retries, pacing): see service.campaigns
+    Column("settings", JSON, nullable=True),
+    _ts("updated_at", nullable=True),
+)
+
+#: a campaign's contact list and where each contact stands (the scheduler's queue)
+campaign_contacts = Table(
+    "campaign_contacts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("campaign_id", ForeignKey("campaigns.id"), nullable=False),
+    Column("contact_id", ForeignKey("contacts.id"), nullable=False),
+    #: pending | deferred | dialing | retry | done | blocked | cancelled
+    Column("status", String(20), nullable=False, server_default="pending"),
+    _ts("next_at", nullable=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_attempt_id", ForeignKey("call_attempts.id"), nullable=True),
+    Column("last_outcome", String(20), nullable=True),
+    Column("codes", JSON, nullable=True),
+    UniqueConstraint("campaign_id", "contact_id"),
+    Index("ix_campaign_contacts_due", "campaign_id", "status", "next_at"),
 )
 
 call_attempts = Table(
@@ -244,6 +265,12 @@ call_outcomes = Table(
     Column("ring_s", Float, nullable=True),
     Column("talk_s", Float, nullable=True),
     _ts("created_at"),
+    #: answered by a person: the denominator of the FCC/FTC abandonment rate
+    Column("live_answered", Boolean, nullable=False, server_default="0"),
+    Column("abandoned", Boolean, nullable=False, server_default="0"),
+    Column("opted_out", Boolean, nullable=False, server_default="0"),
+    Column("agent_id", ForeignKey("users.id"), nullable=True),
+    Column("detail", String(200), nullable=True),
 )
 
 audit_log = Table(

@@ -1,0 +1,122 @@
+"""The campaign lint: everything that would make every call of a campaign unlawful.
+
+Rule 1: the set-up rules are the engine's own (ring timeout, caller ID, safe harbor,
+script identification/callback/opt-out, voicemail disclosure), run on the very request
+each contact's dial would send — so a state's extra script rule is found for the
+campaign's contacts in that state, and the lint and the gate cannot disagree.
+Rule 2: what the engine cannot see is checked here: a message to judge, a caller ID that
+is a real number, a safe-harbor message that itself identifies the firm, gives a number
+and offers the opt-out (47 CFR 64.1200(a)(7)(i)(B)), and trained agents for live modes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, select
+
+from lexdial.adapters.db import tables as t
+from lexdial.domain.numbers import parse_number
+from lexdial.domain.request_parse import parse_request
+from lexdial.domain.script import script_facts
+from lexdial.errors import RequestError
+from lexdial.rules.engine import Engine
+from lexdial.service.campaign_spec import LIVE
+from lexdial.service.campaigns import load_campaign
+from lexdial.service.gate import build_request
+from lexdial.service.ports import Cipher, Registry
+from lexdial.service.users import trained_on
+
+#: reason codes about the campaign's set-up rather than about the person called
+SETUP_CODES = frozenset(
+    {
+        "ABANDONMENT_LIMIT",
+        "RING_TIMEOUT",
+        "CALLER_ID_MISSING",
+        "SAFE_HARBOR_MISSING",
+        "SCRIPT_NONCOMPLIANT",
+        "VOICEMAIL_DISCLOSURE",
+    }
+)
+
+
+def lint_campaign(
+    conn: Connection,
+    engine: Engine,
+    cipher: Cipher,
+    registry: Registry,
+    *,
+    firm_id: int,
+    campaign_id: int,
+    at: datetime,
+) -> list[str]:
+    """Every problem that must be fixed before the campaign may start (empty = none)."""
+    camp = load_campaign(conn, firm_id, campaign_id)
+    spec = camp.spec
+    firm = conn.execute(select(t.firms.c.name).where(t.firms.c.id == firm_id)).scalar_one()
+    problems: list[str] = []
+    if not spec.message.text:
+        problems.append(
+            "message.text: give the words of the recording so the script can be checked"
+        )
+    if spec.caller_id and spec.caller_id.lower() != "withheld":
+        try:
+            valid = parse_number(spec.caller_id, "US").valid
+        except RequestError:
+            valid = False
+        if not valid:
+            # 47 CFR 64.1601(e): a number the called party can call back during business hours
+            problems.append("caller_id: is not a valid telephone number to call back")
+    if spec.mode in LIVE:
+        problems += _live_checks(conn, spec.message.safe_harbor_text, firm, spec.opt_out_key, at)
+    contacts = (
+        conn.execute(
+            select(t.campaign_contacts.c.contact_id).where(
+                t.campaign_contacts.c.campaign_id == campaign_id
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if not contacts:
+        problems.append("contacts: the campaign has no contacts")
+    seen: set[str] = set()
+    for contact_id in contacts:
+        raw, _, _ = build_request(
+            conn,
+            cipher,
+            registry,
+            firm_id=firm_id,
+            contact_id=int(contact_id),
+            at=at,
+            campaign_id=campaign_id,
+            plan=None,
+        )
+        decision = engine.decide(parse_request(raw))
+        for reason in decision.reasons:
+            if reason.code in SETUP_CODES:
+                line = f"{reason.code}: {reason.message} ({reason.citation})"
+                if line not in seen:
+                    seen.add(line)
+                    problems.append(line)
+    return problems
+
+
+def _live_checks(
+    conn: Connection, safe_harbor: str | None, firm: str, key: str, at: datetime
+) -> list[str]:
+    out: list[str] = []
+    if safe_harbor:
+        facts = script_facts(safe_harbor, firm, key)
+        if not facts.identifies_firm_at_start:
+            out.append("message.safe_harbor_text: must name the firm at the start")
+        if not facts.states_callback_number:
+            out.append("message.safe_harbor_text: must give a telephone number to call back")
+        if not facts.offers_opt_out:
+            out.append(f"message.safe_harbor_text: must offer the opt-out key ({key})")
+    agents = conn.execute(
+        select(t.users.c.id).where(t.users.c.role == "agent", t.users.c.active.is_(True))
+    ).scalars()
+    if not any(trained_on(conn, int(a), at.date()) for a in agents):
+        out.append("agents: no active agent has a current training attestation")
+    return out
