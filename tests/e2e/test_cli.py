@@ -466,7 +466,7 @@ def test_demo_prints_a_table_with_every_sample_and_exits_0(console: Run, engine:
     samples = json.loads(text)
     assert samples
 
-    result = console("demo")
+    result = console("demo", "--attempts")
     assert result.code == 0, result.err
     rows = [line for line in result.out.splitlines() if re.match(r"^\s*\d+  ", line)]
     assert len(rows) == len(samples)

@@ -31,7 +31,9 @@ EPILOG = """examples:
   lexdial explain attempt.json           the same decision, for a person
   lexdial rules -j US-FL                 the rule pack, one jurisdiction
   lexdial rules --diff old-pack bundled  what changed between two packs
-  lexdial demo                           the gate over bundled sample attempts
+  lexdial demo                           a whole reminder campaign, simulated carrier
+  lexdial demo --attempts                the gate over bundled sample attempts
+  lexdial campaign run 1                 dial a started campaign (simulated carrier)
 """
 
 
@@ -97,14 +99,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "demo",
-        help="run the gate over bundled sample attempts",
-        description="Judge the bundled sample attempts and print a table.",
-        epilog="example: lexdial demo",
+        help="the main job: a whole sample campaign on the embedded default",
+        description="Build a sample store (SQLite, own key) in --dir, run a reminder "
+        "campaign over the simulated carrier on a simulated clock, and print the report: "
+        "dialled, blocked by reason, deferred, outcomes, opt-outs, abandonment, audit chain.",
+        epilog="examples:\n  lexdial demo\n  lexdial demo --attempts",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    from lexdial.entrypoints import cli_registry, cli_store
+    p.add_argument(
+        "--dir",
+        type=Path,
+        default=Path("lexdial-demo"),
+        help="where the demo's store is built (emptied first; default ./lexdial-demo)",
+    )
+    p.add_argument("--json", action="store_true", help="the report as JSON")
+    p.add_argument(
+        "--attempts",
+        action="store_true",
+        help="instead: judge the bundled sample attempts and print a table",
+    )
+    from lexdial.entrypoints import cli_campaign, cli_registry, cli_store
 
     cli_store.add_commands(sub)
     cli_registry.add_commands(sub)
+    cli_campaign.add_commands(sub)
     return parser
 
 
@@ -188,6 +206,14 @@ def _pack_path(text: str) -> Path | None:
 
 def cmd_demo(args: argparse.Namespace) -> None:
     from lexdial.domain.request_parse import parse_request
+
+    if not args.attempts:
+        from lexdial.config import load_settings
+        from lexdial.entrypoints.demo_campaign import run_demo
+
+        report = run_demo(args.dir, load_settings(args.settings))
+        print(json.dumps(report, indent=2) if args.json else render.campaign_report(report))
+        return
 
     text = resources.files("lexdial").joinpath("samples", "attempts.json").read_text("utf-8")
     samples = json.loads(text)

@@ -35,3 +35,34 @@ def progress(
     elapsed = time.monotonic() - start
     out.write(("\n" if tty else "") + f"{label}: {done} done in {elapsed:.1f} s\n")
     out.flush()
+
+
+class Bar:
+    """A progress bar for work reported by callbacks (a campaign run) rather than a loop."""
+
+    def __init__(self, label: str, total: int, stream: TextIO | None = None) -> None:
+        self.label, self.total = label, max(total, 1)
+        self.out = stream or sys.stderr
+        self.tty = self.out.isatty()
+        self.start = time.monotonic()
+        self._last = -1
+        if not self.tty:
+            self.out.write(f"{label}: {total} items...\n")
+
+    def update(self, done: int, note: str = "") -> None:
+        """Redraw (on a terminal) when the count changed; silent otherwise."""
+        if not self.tty or done == self._last:
+            return
+        self._last = done
+        width = 30
+        filled = width * min(done, self.total) // self.total
+        bar = "#" * filled + "." * (width - filled)
+        self.out.write(f"\r{self.label} [{bar}] {done}/{self.total} {note}\x1b[K")
+        self.out.flush()
+
+    def close(self, done: int) -> None:
+        elapsed = time.monotonic() - self.start
+        self.out.write(
+            ("\n" if self.tty else "") + f"{self.label}: {done} done in {elapsed:.1f} s\n"
+        )
+        self.out.flush()

@@ -132,3 +132,45 @@ def demo_table(rows: Sequence[tuple[str, Decision]], version: str) -> str:
         + "   (times in UTC; run 'lexdial explain' on an attempt for the full reasoning)"
     )
     return "\n".join(out)
+
+
+def campaign_report(r: dict[str, Any]) -> str:
+    """A campaign's report for a person: what was dialled, blocked, and proven."""
+    lines = [f"Campaign #{r['campaign']} report" + (f" — {r['firm']}" if r.get("firm") else "")]
+    if r.get("simulated_start"):
+        lines.append(
+            f"  simulated clock from {r['simulated_start']} for {r['simulated_hours']} h "
+            f"(simulated carrier; store in {r['data_dir']})"
+        )
+    lines += [
+        "",
+        f"  contacts on the list        {r.get('contacts', sum(r['queue'].values()))}",
+        f"  gate decisions recorded     {r['decisions']}",
+        f"  calls dialled               {r['dialled']}",
+        f"  denied by the gate          {r['denied']}",
+        f"  deferred by the gate        {r['deferred_decisions']} (dialled later, at the "
+        "earliest allowed instant)",
+        f"  outside campaign schedule   {r['rescheduled']} (waited for the schedule)",
+        f"  still waiting               {r['still_deferred']}"
+        + (f" (next due {r['next_due']})" if r["next_due"] else ""),
+        "",
+        "  blocked contacts, by reason code:",
+    ]
+    lines += [f"    {code:<26} {n}" for code, n in r["blocked_by_reason"].items()] or ["    none"]
+    for who, why in (r.get("why_blocked") or {}).items():
+        lines.append(f"      {who}: {why}")
+    lines += ["", "  call outcomes:"]
+    lines += [f"    {name:<26} {n}" for name, n in r["outcomes"].items()] or ["    none"]
+    rate = r["abandonment_rate_30d"]
+    ok = "intact" if r["audit_chain_ok"] else "BROKEN"
+    lines += [
+        "",
+        f"  opt-outs pressed            {r['opt_outs']}, honoured {r['opt_outs_honoured']} "
+        "(do-not-call entry at once, no later call)",
+        f"  abandonment (30 days)       {r['abandoned_30d']} of {r['live_answered_30d']} "
+        f"live answers = {rate:.1%} (limit 3%)",
+        f"  audit chain                 {ok}, {r['audit_entries']} entries verified",
+        "  queue now                   "
+        + ", ".join(f"{k} {v}" for k, v in sorted(r["queue"].items())),
+    ]
+    return "\n".join(lines)

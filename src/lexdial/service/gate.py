@@ -60,6 +60,8 @@ class CallPlan:
 class GateResult:
     attempt_id: int
     decision: Decision
+    #: the E.164 number judged (personal data: for the dialer's use, never logged)
+    number: str = ""
 
 
 def gate(
@@ -129,7 +131,7 @@ def gate(
             "input_digest": decision.input_digest,
         },
     )
-    return GateResult(int(attempt_id), decision)
+    return GateResult(int(attempt_id), decision, str(raw["number"]))
 
 
 def build_request(

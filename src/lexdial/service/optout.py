@@ -120,6 +120,15 @@ def opt_out(
         )
         .values(status="cancelled")
     ).rowcount
+    if contact_id is not None:  # and the contact's place in every campaign's queue
+        cancelled += conn.execute(
+            update(t.campaign_contacts)
+            .where(
+                t.campaign_contacts.c.contact_id == contact_id,
+                t.campaign_contacts.c.status.in_(("pending", "deferred", "retry")),
+            )
+            .values(status="cancelled", codes=["INTERNAL_DNC"])
+        ).rowcount
     audit.record(
         conn,
         at=at,

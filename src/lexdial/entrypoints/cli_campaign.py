@@ -1,0 +1,200 @@
+"""``lexdial campaign ...``: create, fill, lint, start/pause/resume/stop, run, report."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import tomllib
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from lexdial.adapters.db import tables as t
+from lexdial.adapters.telephony.simulated import SimProfile, SimulatedCarrier
+from lexdial.entrypoints.cli_store import _caller, _now, _print, _store
+from lexdial.entrypoints.input import read_text
+from lexdial.entrypoints.progress import Bar
+from lexdial.entrypoints.render import campaign_report as render_report
+from lexdial.errors import CampaignError, RequestError
+from lexdial.service.campaign_lint import lint_campaign
+from lexdial.service.campaign_report import campaign_report
+from lexdial.service.campaigns import add_contacts, create_campaign, queue_counts, set_status
+from lexdial.service.dialer import Dialer, RunStats
+
+EXAMPLE = """\
+example campaign file (JSON; TOML works too):
+  {"name": "Court-date reminders", "purpose": "reminder", "mode": "broadcast",
+   "caller_id": "+16145550199",
+   "message": {"text": "Hello, this is Example Law Firm with a reminder of your court date.
+               Call us at 614-555-0199. To stop these calls, press 9."},
+   "schedule": {"days": ["mon","tue","wed","thu","fri"], "start": "09:00", "end": "17:00"},
+   "retry": {"max_attempts": 3, "delay_minutes": 120}}
+"""
+
+
+def _load_spec(source: str) -> Any:
+    text = read_text(source)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        pass
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RequestError("campaign file", f"is neither JSON nor TOML ({exc})") from None
+
+
+def cmd_create(args: argparse.Namespace) -> None:
+    store = _store(args)
+    with store.db.begin() as conn:
+        cid = create_campaign(
+            conn, store.audit, store.firm_id, _load_spec(args.file), _caller(args), _now(args)
+        )
+    _print(args, {"campaign": cid, "status": "draft"}, f"campaign #{cid} created (draft)")
+
+
+def _ids(text: str) -> list[int]:
+    out: list[int] = []
+    for part in text.split(","):
+        lo, _, hi = part.strip().partition("-")
+        if not lo.isdigit() or (hi and not hi.isdigit()):
+            raise RequestError("--contacts", "write contact ids as 1,2,5-9")
+        out += list(range(int(lo), int(hi or lo) + 1))
+    return out
+
+
+def cmd_add(args: argparse.Namespace) -> None:
+    store = _store(args)
+    with store.db.begin() as conn:
+        if args.all:
+            ids = [
+                int(i)
+                for i in conn.execute(
+                    select(t.contacts.c.id).where(
+                        t.contacts.c.firm_id == store.firm_id, t.contacts.c.erased_at.is_(None)
+                    )
+                ).scalars()
+            ]
+        elif args.contacts:
+            ids = _ids(args.contacts)
+        else:
+            raise RequestError("--contacts", "give contact ids, or --all")
+        n = add_contacts(conn, store.audit, store.firm_id, args.id, ids, _caller(args), _now(args))
+    _print(args, {"added": n}, f"{n} contact(s) added to campaign #{args.id}")
+
+
+def _lint(args: argparse.Namespace) -> list[str]:
+    store = _store(args)
+    with store.db.connect() as conn:
+        return lint_campaign(
+            conn,
+            store.rules,
+            store.cipher,
+            store.registry,
+            firm_id=store.firm_id,
+            campaign_id=args.id,
+            at=_now(args),
+        )
+
+
+def cmd_lint(args: argparse.Namespace) -> None:
+    problems = _lint(args)
+    _print(args, {"problems": problems}, "\n".join(problems) or "no problems found")
+    if problems:
+        raise CampaignError(f"campaign #{args.id} fails the lint", tuple(problems))
+
+
+def cmd_status(args: argparse.Namespace) -> None:
+    problems = _lint(args) if args.action in ("start", "resume") else []
+    store = _store(args)
+    with store.db.begin() as conn:
+        new = set_status(
+            conn,
+            store.audit,
+            store.firm_id,
+            args.id,
+            args.action,
+            _caller(args),
+            _now(args),
+            problems,
+        )
+    _print(args, {"campaign": args.id, "status": new}, f"campaign #{args.id} is {new}")
+
+
+def cmd_run(args: argparse.Namespace) -> None:
+    store = _store(args)
+    with store.db.connect() as conn:
+        total = sum(queue_counts(conn, args.id).values())
+    carrier = SimulatedCarrier(SimProfile(), seed=args.seed, timescale=args.timescale)
+    bar = Bar(f"Dialling campaign #{args.id}", total)
+
+    def progress(stats: RunStats, in_flight: int) -> None:
+        bar.update(stats.finished, f"{in_flight} on the line")
+
+    dialer = Dialer(
+        db=store.db,
+        engine=store.rules,
+        cipher=store.cipher,
+        audit=store.audit,
+        registry=store.registry,
+        firm_id=store.firm_id,
+        telephony=carrier,
+        clock=lambda: datetime.now(UTC),
+        on_progress=progress,
+    )
+    until = datetime.now(UTC) + timedelta(minutes=args.minutes)
+    stats = asyncio.run(dialer.run(args.id, until=until))
+    bar.close(stats.finished)
+    with store.db.connect() as conn:
+        report = campaign_report(conn, args.id, datetime.now(UTC))
+    _print(args, report, render_report(report))
+
+
+def cmd_report(args: argparse.Namespace) -> None:
+    store = _store(args)
+    with store.db.connect() as conn:
+        report = campaign_report(conn, args.id, _now(args))
+    _print(args, report, render_report(report))
+
+
+def add_commands(sub: Any) -> None:
+    """Register ``campaign`` and its subcommands."""
+    p = sub.add_parser(
+        "campaign",
+        help="create, lint, start, pause, resume, stop, run and report campaigns",
+        epilog=EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    s = p.add_subparsers(dest="campaign_cmd", required=True)
+    a = s.add_parser("create", help="create a campaign (draft) from a JSON or TOML file")
+    a.add_argument("file", help="campaign file, or - for standard input")
+    a.set_defaults(func=cmd_create)
+    a = s.add_parser("add", help="put contacts on a campaign's list")
+    a.add_argument("id", type=int)
+    a.add_argument("--contacts", help="contact ids: 1,2,5-9")
+    a.add_argument("--all", action="store_true", help="every contact of the firm not erased")
+    a.set_defaults(func=cmd_add)
+    a = s.add_parser("lint", help="check the script and settings; exit 5 with the problems")
+    a.add_argument("id", type=int)
+    a.set_defaults(func=cmd_lint)
+    for action in ("start", "pause", "resume", "stop"):
+        extra = " (runs the lint first)" if action in ("start", "resume") else ""
+        a = s.add_parser(action, help=f"{action} the campaign{extra}")
+        a.add_argument("id", type=int)
+        a.set_defaults(func=cmd_status, action=action)
+    a = s.add_parser("run", help="dial a running campaign over the simulated carrier")
+    a.add_argument("id", type=int)
+    a.add_argument("--minutes", type=float, default=60.0, help="stop when nothing is due "
+                   "within this many minutes (default 60)")  # fmt: skip
+    a.add_argument("--seed", type=int, default=0, help="the simulated public's seed")
+    a.add_argument("--timescale", type=float, default=0.01, help="wall seconds per call second")
+    a.set_defaults(func=cmd_run)
+    a = s.add_parser("report", help="what the campaign did, from the store")
+    a.add_argument("id", type=int)
+    a.set_defaults(func=cmd_report)
+    for name in ("create", "add", "lint", "start", "pause", "resume", "stop", "run", "report"):
+        sp = s.choices[name]
+        sp.add_argument("--json", action="store_true", help="machine-readable output")
+        sp.add_argument("--at", help="act as of this ISO date-time (default: now)")

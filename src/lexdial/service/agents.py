@@ -1,0 +1,50 @@
+"""The agents taking a live-agent campaign's calls: who is free, who waits for whom.
+
+Rule: only users with a current training attestation are seated (the dialer checks with
+``users.check_agent`` when it builds the pool); a call waiting for an agent is served
+first come, first served, and gives up its place when its 2-second deadline passes.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable
+
+
+class AgentPool:
+    """Free agents and waiting calls; ``on_assign(call_id, agent)`` reports a match."""
+
+    def __init__(self, agents: Iterable[str], on_assign: Callable[[str, str], None]) -> None:
+        self.agents = tuple(agents)
+        self._free: deque[str] = deque(self.agents)
+        self._waiting: OrderedDict[str, None] = OrderedDict()
+        self._on_assign = on_assign
+        self.busy: dict[str, str] = {}  # agent -> call
+
+    @property
+    def free(self) -> int:
+        return len(self._free)
+
+    def request(self, call_id: str) -> None:
+        """A live person is on ``call_id``: give them an agent now, or queue them."""
+        if self._free:
+            self._assign(call_id, self._free.popleft())
+        else:
+            self._waiting[call_id] = None
+
+    def cancel(self, call_id: str) -> None:
+        """The call no longer wants an agent (its deadline passed, or it hung up)."""
+        self._waiting.pop(call_id, None)
+
+    def release(self, agent: str) -> None:
+        """The agent is free again (call and wrap-up over, or assigned too late)."""
+        self.busy.pop(agent, None)
+        if self._waiting:
+            call_id, _ = self._waiting.popitem(last=False)
+            self._assign(call_id, agent)
+        else:
+            self._free.append(agent)
+
+    def _assign(self, call_id: str, agent: str) -> None:
+        self.busy[agent] = call_id
+        self._on_assign(call_id, agent)
