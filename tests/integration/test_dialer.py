@@ -346,3 +346,49 @@ def test_an_opt_out_cancels_the_contact_in_every_queued_campaign(
     with store.begin() as conn:
         opt_out(conn, cipher, SqlAudit(), 1, "+16145551000", "sms", "STOP", SYSTEM, START)
         assert queue_counts(conn, cid) == {"cancelled": 1}
+
+
+def test_a_predictive_campaign_bridges_people_to_agents_and_keeps_abandonment_within_3_percent(
+    store: Engine, rules: RulesEngine
+) -> None:
+    cipher = Reversible()
+    ids = _people(store, cipher, 150)
+    spec = {
+        **SPEC,
+        "mode": "predictive",
+        "message": {
+            "text": TEXT,
+            "safe_harbor_text": "This is Hartwell and Ruiz, 614-555-0199. Press 9 to stop calls.",
+        },
+    }
+    cid = _campaign(store, ids, spec)
+    with store.begin() as conn:  # agents' training is the lint's business, tested above
+        set_status(conn, SqlAudit(), 1, cid, "start", OPERATOR, START)
+    carrier = SimulatedCarrier(
+        SimProfile(agent_talk_s=(20, 60)), seed=4, channels=100, timescale=0.001
+    )
+
+    async def go() -> RunStats:
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        dialer = Dialer(
+            db=store,
+            engine=rules,
+            cipher=cipher,
+            audit=SqlAudit(),
+            registry=MemoryRegistry(),
+            firm_id=1,
+            telephony=carrier,
+            clock=lambda: START + timedelta(seconds=(loop.time() - t0) / carrier.timescale),
+            agents=tuple(f"agent-{i}" for i in range(5)),
+            wrap_up_s=5.0,
+        )
+        return await dialer.run(cid, until=START + timedelta(hours=3))
+
+    stats = asyncio.run(go())
+    with store.connect() as conn:
+        report = campaign_report(conn, cid, START + timedelta(hours=3))
+    assert report["outcomes"].get("bridged", 0) > 20
+    assert report["live_answered_30d"] > 0
+    assert report["abandonment_rate_30d"] <= 0.03
+    assert stats.carrier_errors == 0

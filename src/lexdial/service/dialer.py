@@ -22,13 +22,13 @@ from datetime import datetime
 from sqlalchemy import Engine as SAEngine
 
 from lexdial.domain import telephony as tel
-from lexdial.domain.call import CallFlow, Command, FlowConfig, Outcome
-from lexdial.domain.pacing import CpsLimiter
+from lexdial.domain.call import CallFlow, Command, FlowConfig, Outcome, State
+from lexdial.domain.pacing import CpsLimiter, Pacer, PacingState, PredictivePacer
 from lexdial.errors import CallStateError, TelephonyError
 from lexdial.rules.engine import Engine
 from lexdial.service.agents import AgentPool
 from lexdial.service.campaign_spec import LIVE, CampaignSpec
-from lexdial.service.campaigns import load_campaign
+from lexdial.service.campaigns import abandonment_30d, load_campaign
 from lexdial.service.dialer_queue import QueueItem, admit, due_contacts, recover
 from lexdial.service.optout import opt_out
 from lexdial.service.outcomes import record_outcome
@@ -37,6 +37,8 @@ from lexdial.service.prompts import build_prompts
 from lexdial.service.users import SYSTEM
 
 log = logging.getLogger(__name__)
+#: call states in which the call may still need an agent (the pacer's "lines in flight")
+_UNRESOLVED = frozenset({State.DIALING, State.RINGING, State.ANSWERED, State.CONNECTING})
 
 
 @dataclass(slots=True)
@@ -55,6 +57,8 @@ class RunStats:
     recovered: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
     peak_in_flight: int = 0
+    #: how often the predictive pacer chose each mode (progressive = it held back)
+    pacing_modes: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -86,11 +90,22 @@ class Dialer:
     _pool: AgentPool | None = None
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _pending: list[tuple[_Live, list[Command]]] = field(default_factory=list)
+    pacer: Pacer = field(default_factory=PredictivePacer)
+    #: the pacer's measurements: this run's dials and answers, the campaign's 30-day counts
+    _resolved: int = 0
+    _live_answers: int = 0
+    _run_abandoned: int = 0
+    _abandoned0: int = 0
+    _live0: int = 0
+    _talk_s: float = 0.0
+    _bridged: int = 0
+    _busy_since: dict[str, float] = field(default_factory=dict)
     _inbox: asyncio.Queue[tel.CallEvent | None] = field(default_factory=asyncio.Queue)
 
     async def run(self, campaign_id: int, until: datetime) -> RunStats:
         with self.db.begin() as conn:
             self.stats.recovered = recover(conn, self.audit, campaign_id, self.clock())
+            self._abandoned0, self._live0 = abandonment_30d(conn, campaign_id, self.clock())
             camp = load_campaign(conn, self.firm_id, campaign_id)
         spec = camp.spec
         prompts = build_prompts(spec)
@@ -128,14 +143,33 @@ class Dialer:
         return self.stats
 
     def _room(self, spec: CampaignSpec) -> int:
-        free = min(spec.channels, self.telephony.channels) - len(self._calls)
-        if self._pool is not None:  # progressive: one line per free agent, no overdial
-            free = min(free, self._pool.free - self._waiting_for_agent())
-        return max(0, free)
-
-    def _waiting_for_agent(self) -> int:
-        """Calls up that may still need an agent (not yet bridged, not yet judged a machine)."""
-        return sum(1 for c in self._calls.values() if c.agent is None and not c.flow.abandoned)
+        free = max(0, min(spec.channels, self.telephony.channels) - len(self._calls))
+        if self._pool is None:  # broadcast: channels (and, in _attempt, the CPS limit)
+            return free
+        in_flight = sum(1 for c in self._calls.values() if c.flow.state in _UNRESOLVED)
+        if spec.mode != "predictive":  # preview/progressive: one line per free agent
+            return max(0, min(free, self._pool.free - in_flight))
+        loop = asyncio.get_running_loop()
+        talk = self._talk_s / self._bridged if self._bridged else 120.0
+        now = loop.time()
+        busy = tuple(
+            max(self.wrap_up_s, talk + self.wrap_up_s - (now - t) / self.telephony.timescale)
+            for t in self._busy_since.values()
+        )
+        state = PacingState(
+            now_s=now / self.telephony.timescale,
+            agents_free=self._pool.free,
+            max_lines=free,
+            busy_free_in_s=busy,
+            lines_in_flight=in_flight,
+            dials=self._resolved,
+            live_answers=self._live_answers,
+            abandoned=self._abandoned0 + self._run_abandoned,
+            live_answered=self._live0 + self._live_answers,
+        )
+        decision = self.pacer.lines_to_dial(state)
+        self.stats.pacing_modes[decision.mode] = self.stats.pacing_modes.get(decision.mode, 0) + 1
+        return decision.lines
 
     async def _attempt(
         self,
@@ -234,6 +268,7 @@ class Dialer:
                 await self.telephony.hangup(call_id)
             elif cmd.action == "bridge":
                 live.agent = cmd.arg
+                self._busy_since[str(cmd.arg)] = asyncio.get_running_loop().time()
                 await self.telephony.bridge(call_id, str(cmd.arg))
             elif cmd.action == "opt_out":
                 self._opt_out(live, str(cmd.arg))
@@ -284,6 +319,7 @@ class Dialer:
         self._inbox.put_nowait(tel.CallEvent(call_id, tel.AGENT, t, detail=agent))
 
     def _pool_release(self, agent: str) -> None:
+        self._busy_since.pop(agent, None)
         if self._pool is not None:
             self._pool.release(agent)
 
@@ -303,12 +339,21 @@ class Dialer:
                 at=self.clock(),
             )
         key = flow.outcome.value
+        self._resolved += 1
+        self._live_answers += flow.live_answered
+        self._run_abandoned += flow.abandoned
+        if flow.outcome is Outcome.BRIDGED and flow.talk_s is not None:
+            self._talk_s += flow.talk_s
+            self._bridged += 1
         self.stats.finished += status == "done"
         self.stats.outcomes[key] = self.stats.outcomes.get(key, 0) + 1
         if flow.outcome is Outcome.BRIDGED and live.agent is not None and self._pool:
             agent = live.agent
             delay = self.wrap_up_s * self.telephony.timescale
             asyncio.get_running_loop().call_later(delay, self._pool_release, agent)
+            self._busy_since[agent] = asyncio.get_running_loop().time() - (
+                self._talk_s / max(self._bridged, 1) * self.telephony.timescale
+            )
         self._wake.set()
 
     def _report(self) -> None:

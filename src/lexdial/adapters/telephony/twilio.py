@@ -1,0 +1,228 @@
+"""Twilio: calls placed with the twilio SDK, reported through signed webhooks.
+
+Rule 1 (from ``domain.telephony``): the call flow alone decides what plays when. So the
+call is created holding silently in a one-digit Gather (the *hold*, see
+``twilio_twiml``), and each command redirects the live call with Twilio's "modify a
+call in progress" API (``calls(sid).update(twiml=...)``):
+
+=====================  ========================================================
+``dial``               ``calls.create``: hold TwiML, AMD ``DetectMessageEnd`` (async),
+                       status callbacks initiated/ringing/answered/completed
+``play`` message,      the prompt's ``<Play>`` (``<Say>`` without an audio URL) inside
+safe_harbor            ``<Gather numDigits="1">``; a key → DIGIT, the end → PLAYED
+``play`` voicemail,    ``<Play>`` then ``<Redirect>`` to ``played``: PLAYED at the end
+optout_confirm
+``bridge``             ``<Dial>`` to the agent's number, ``client:`` or ``sip:``
+``hangup``             ``update(status="completed")``
+=====================  ========================================================
+
+Rule 2: every method returns once Twilio accepted the request; what then happens arrives
+on ``events()`` from ``webhooks.handle`` (mounted by the HTTP server). Twilio refusing a
+dial for this number (a 4xx other than 401/403/429) is the call's FAILED event; a carrier
+that is unreachable, rejects our credentials or throttles us raises ``TelephonyError``.
+Rule 3: no phone number or credential is logged or put in an error message: Twilio's
+error text may quote the number, so only its HTTP status and error code are kept.
+
+The SDK is synchronous (``requests``); each REST call runs in a worker thread. Its
+asyncio client is not used: with the installed aiohttp it raises a DeprecationWarning
+(``BasicAuth``) on every request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any, Final
+
+from twilio.base.exceptions import TwilioRestException  # type: ignore[import-untyped]
+from twilio.http.http_client import TwilioHttpClient  # type: ignore[import-untyped]
+from twilio.rest import Client  # type: ignore[import-untyped]
+
+from lexdial.adapters.telephony import twilio_twiml as twiml
+from lexdial.adapters.telephony.twilio_webhooks import CallBook, CallState, TwilioWebhooks
+from lexdial.domain.telephony import FAILED, CallEvent, Dial
+from lexdial.errors import TelephonyError
+
+log = logging.getLogger(__name__)
+
+#: status callbacks we ask for (each arrives at the ``status`` webhook)
+STATUS_EVENTS: Final = ("initiated", "ringing", "answered", "completed")
+#: HTTP statuses that mean Twilio itself is unusable for us, not this one number
+_CARRIER_DOWN: Final = frozenset({401, 403, 429})
+#: Twilio error 21220: "call is not in-progress": it ended while we sent a command
+_NOT_IN_PROGRESS: Final = 21220
+#: Twilio accepts a ring timeout of 5 to 600 seconds
+_RING_LIMITS: Final = (5, 600)
+
+
+class TwilioTelephony:
+    """A ``Telephony`` on Twilio's Programmable Voice.
+
+    ``webhook_base_url`` is where Twilio reaches ``webhooks`` (public, e.g.
+    ``https://dialer.example.com/twilio``); ``base_url`` replaces
+    ``https://api.twilio.com`` (contract tests point it at a local server).
+    ``from_number`` is the caller ID when a ``Dial`` carries none. ``clock`` gives event
+    times (seconds; only differences are used). ``hold_s``: how long a call waits
+    silently for the flow's next command before Twilio hangs it up.
+    """
+
+    timescale: float = 1.0  # Twilio runs in real time
+
+    def __init__(
+        self,
+        *,
+        account_sid: str,
+        auth_token: str,
+        webhook_base_url: str,
+        from_number: str | None = None,
+        base_url: str | None = None,
+        channels: int = 100,
+        cps: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        hold_s: int = 60,
+        http_timeout_s: float = 10.0,
+    ) -> None:
+        if cps <= 0 or channels <= 0 or hold_s <= 0:
+            raise ValueError("channels, cps and hold_s must be positive")
+        self.channels = channels  # Twilio has no concurrent-call cap: the firm's own
+        self.cps = cps
+        self._from = from_number
+        self._base = webhook_base_url.rstrip("/")
+        self._hold_s = hold_s
+        self._http = TwilioHttpClient(timeout=http_timeout_s)
+        self._client: Any = Client(account_sid, auth_token, http_client=self._http)
+        if base_url is not None:
+            self._client.api.base_url = base_url.rstrip("/")
+            # TWILIO_EDGE / TWILIO_REGION from the environment would rewrite the host
+            self._client.edge = self._client.region = None
+        self.book = CallBook(clock)
+        #: the webhook handler the HTTP server mounts at ``webhook_base_url``
+        self.webhooks = TwilioWebhooks(self.book, auth_token, self._base, hold_s)
+        self._pace_lock = asyncio.Lock()
+        self._next_dial_at = 0.0
+
+    async def start(self) -> None:
+        """Bind the event stream to the running loop."""
+        self.book.bind(asyncio.get_running_loop())
+
+    async def close(self) -> None:
+        """End ``events()`` and release the HTTP connections (calls are not hung up)."""
+        self.book.close()
+        session = self._http.session
+        if session is not None:
+            session.close()
+
+    def events(self) -> AsyncIterator[CallEvent]:
+        """Every event of every call this adapter placed, in the order reported."""
+        return self.book.events()
+
+    async def dial(self, dial: Dial) -> None:
+        """Place the call; Twilio's refusal of this number is reported as FAILED.
+
+        When Twilio as a whole fails (unreachable, credentials, throttling, 5xx) this
+        raises ``TelephonyError`` and reports no event: the dialer ends the call's flow
+        itself and can back off.
+        """
+        caller_id = dial.caller_id or self._from
+        if not caller_id:
+            raise TelephonyError(f"call {dial.call_id}: no caller ID (Dial or from_number)")
+        await self._pace()
+        state = self.book.add(dial)  # t = 0 now: the request goes out next
+        low, high = _RING_LIMITS
+        fields: dict[str, object] = {
+            "to": dial.to,
+            "from_": caller_id,
+            "twiml": twiml.hold_twiml(self._base, dial.call_id, self._hold_s),
+            "timeout": min(high, max(low, round(dial.ring_timeout_s))),
+            "status_callback": self._url(twiml.STATUS, dial.call_id),
+            "status_callback_event": list(STATUS_EVENTS),
+            "status_callback_method": "POST",
+        }
+        if dial.detect_machine:
+            fields |= {
+                "machine_detection": "DetectMessageEnd",  # wait for the beep: drop after it
+                "async_amd": "true",  # a string: the SDK sends it as is
+                "async_amd_status_callback": self._url(twiml.AMD, dial.call_id),
+                "async_amd_status_callback_method": "POST",
+            }
+        try:
+            sid = await asyncio.to_thread(self._create, fields)
+        except TwilioRestException as exc:
+            status, code = int(exc.status), exc.code
+            if status in _CARRIER_DOWN or status >= 500:
+                self.book.forget(dial.call_id)
+                raise TelephonyError(f"Twilio dial failed: HTTP {status}, error {code}") from None
+            log.info("twilio refused call %s: HTTP %s, error %s", dial.call_id, status, code)
+            self.book.emit(state, FAILED, detail=f"twilio {status} error {code}", ends=True)
+            return
+        except OSError as exc:  # requests' errors are OSErrors: no connection, timeout
+            self.book.forget(dial.call_id)
+            raise TelephonyError(f"Twilio unreachable: {type(exc).__name__}") from None
+        with self.book.lock:
+            if state.sid is None:
+                state.sid = sid
+        log.debug("call %s placed as %s", dial.call_id, sid)
+
+    async def play(self, call_id: str, prompt: str) -> None:
+        """Redirect the call to play ``prompt`` (listening for a key if it offers one)."""
+        state = self._state(call_id)
+        if prompt not in state.dial.prompts:
+            raise TelephonyError(f"call {call_id}: no prompt {prompt!r} was given with the dial")
+        body = twiml.prompt_twiml(self._base, call_id, prompt, state.dial.prompts[prompt])
+        await self._update(state, "play", twiml=body)
+
+    async def bridge(self, call_id: str, agent: str) -> None:
+        """Redirect the call to ``<Dial>`` the agent (a number, ``client:ID`` or ``sip:``)."""
+        state = self._state(call_id)
+        caller_id = state.dial.caller_id or self._from or ""
+        await self._update(state, "bridge", twiml=twiml.bridge_twiml(agent, caller_id))
+
+    async def hangup(self, call_id: str) -> None:
+        """Hang up (also a call still ringing); HANGUP follows from Twilio's callback."""
+        state = self.book.get(call_id)
+        if state is None:
+            return
+        with self.book.lock:
+            state.hangup_requested = True
+        await self._update(state, "hangup", status="completed")
+
+    # --- internals --------------------------------------------------------------------
+
+    def _url(self, route: str, call_id: str) -> str:
+        return twiml.webhook_url(self._base, route, call_id)
+
+    def _state(self, call_id: str) -> CallState:
+        state = self.book.get(call_id)
+        if state is None:
+            raise TelephonyError(f"call {call_id} was not placed by this adapter")
+        return state
+
+    async def _pace(self) -> None:
+        # A safety net under the dialer's own pacing: Twilio queues calls above the
+        # account's CPS, which would put seconds between "dial sent" (t = 0) and ringing.
+        loop = asyncio.get_running_loop()
+        async with self._pace_lock:
+            wait = self._next_dial_at - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._next_dial_at = loop.time() + 1.0 / self.cps
+
+    def _create(self, fields: dict[str, object]) -> str:
+        return str(self._client.calls.create(**fields).sid)
+
+    async def _update(self, state: CallState, what: str, **fields: object) -> None:
+        with self.book.lock:
+            sid, over = state.sid, state.stage == 3
+        if over or sid is None:
+            return  # ended (or never placed): nothing to act on, and no error in that
+        try:
+            await asyncio.to_thread(lambda: self._client.calls(sid).update(**fields))
+        except TwilioRestException as exc:
+            if exc.code == _NOT_IN_PROGRESS:
+                return  # the far end hung up meanwhile: its callback reports the end
+            status, code = int(exc.status), exc.code
+            raise TelephonyError(f"Twilio refused {what}: HTTP {status}, error {code}") from None
+        except OSError as exc:
+            raise TelephonyError(f"Twilio unreachable: {type(exc).__name__}") from None

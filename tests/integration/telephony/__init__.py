@@ -1,0 +1,1 @@
+"""Telephony adapters against local stand-ins for carriers (SIPp, a Twilio impersonation)."""
