@@ -263,12 +263,12 @@ class PredictivePacer:
     Live answers X among the ``n`` new lines (each live with ``p``, the upper confidence bound
     of the measured rate) and those in flight are taken as Binomial with their mean rate
     (Hoeffding: the expected overflow errs high). Agents able to take them: those free now
-    plus Y ~ Poisson(sum q_i), q_i the chance busy agent i is free within the answer delay
-    plus 2 s (Erlang(``free_shape``) time with the dialer's expected value; the Poisson count
-    also errs high). Abandons of the wave: (X - free - Y)^+. The largest ``n`` is kept whose
-    expected abandons stay under ``line`` times the expected live answers and whose chance of
-    taking the 30-day rate over ``line`` is at most ``risk``. Progressive (1:1) during
-    warm-up and whenever one more abandon would cross the line: never after crossing it.
+    plus Y, the busy agents free within the answer delay plus 2 s (agent i with chance q_i,
+    an Erlang(``free_shape``) time with the dialer's expected value). Abandons of the wave:
+    (X - free - Y)^+. The largest ``n`` is kept whose expected abandons stay under ``line``
+    times the expected live answers and whose chance of taking the 30-day rate over ``line``
+    is at most ``risk``. Progressive (1:1) during warm-up and whenever one more abandon would
+    cross the line: never after crossing it.
     """
 
     min_live_answers: int = 30
@@ -283,7 +283,7 @@ class PredictivePacer:
         if state.live_answers < self.min_live_answers:
             why = f"warm-up: {state.live_answers} of {self.min_live_answers} live answers"
             return PacingDecision(base, "progressive", why)
-        if ab + 1 > line * (live + 1):
+        if ab + 1 > line * (live + 1) + 1e-9:  # 1e-9: 0.03 - 0.005 is not 0.025 in floats
             why = f"one more abandon: {(ab + 1) / (live + 1):.2%} > line {line:.2%}"
             return PacingDecision(base, "progressive", why)
         agents = free + len(state.busy_free_in_s)
@@ -292,15 +292,21 @@ class PredictivePacer:
             return PacingDecision(base, "predictive", "at the lines cap")
         p = answer_rate_upper(state.live_answers, state.dials, self.z)
         horizon = state.answer_delay_s + ABANDON_AFTER_S
-        lam = sum(_free_within(horizon, r, self.free_shape) for r in state.busy_free_in_s)
+        dist, soon = [1.0], 0.0  # Y, busy agents free in time: Poisson-binomial over the q_i
+        for r in state.busy_free_in_s:
+            q = _free_within(horizon, r, self.free_shape)
+            if q < 1e-3:  # left out: as if still busy, which errs towards fewer lines
+                continue
+            soon += q
+            dist = [a * (1 - q) + b * q for a, b in zip([*dist, 0.0], [0.0, *dist], strict=True)]
+            while len(dist) > 1 and dist[-1] < 1e-12:  # fold the far tail onto fewer agents
+                dist[-2] += dist.pop()
         top = flight + cap  # most live answers to consider
-        # cdf[j] = P(Y <= j); over[j] = E[(j - Y)^+], Y ~ Poisson(lam) agents freed in time
-        cdf, over, term, acc = [], [0.0], math.exp(-lam), 0.0
+        cdf, over, acc = [], [0.0], 0.0  # cdf[j] = P(Y <= j); over[j] = E[(j - Y)^+]
         for j in range(top + 1):
-            acc = min(1.0, acc + term)
+            acc = min(1.0, acc + dist[j]) if j < len(dist) else 1.0
             cdf.append(acc)
             over.append(over[-1] + acc)
-            term *= lam / (j + 1)
         n = base
         # lines that have rung a while are less likely live: the dialer's estimate, if any
         pending = flight * p if state.in_flight_live is None else min(state.in_flight_live, flight)
@@ -316,4 +322,4 @@ class PredictivePacer:
             if expected > line * m * pm or tail > self.risk:
                 break
             n = m - flight
-        return PacingDecision(n, "predictive", f"{free} free + {lam:.1f} soon, p<={p:.2f}")
+        return PacingDecision(n, "predictive", f"{free} free + {soon:.1f} soon, p<={p:.2f}")

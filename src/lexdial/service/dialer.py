@@ -152,8 +152,10 @@ class Dialer:
         loop = asyncio.get_running_loop()
         talk = self._talk_s / self._bridged if self._bridged else 120.0
         now = loop.time()
+        # a call already longer than the mean is not "about to end": talk times have a long
+        # tail, so never expect less than half a mean call plus the wrap-up
         busy = tuple(
-            max(self.wrap_up_s, talk + self.wrap_up_s - (now - t) / self.telephony.timescale)
+            max(talk / 2, talk - (now - t) / self.telephony.timescale) + self.wrap_up_s
             for t in self._busy_since.values()
         )
         state = PacingState(
