@@ -1,0 +1,378 @@
+"""baresip 1.0.0 from asyncio: a process, its ``ctrl_tcp`` socket, the audio it records.
+
+Rule 1: baresip's control socket speaks netstrings (``<len>:<bytes>,``) carrying JSON:
+we send ``{"command", "params", "token"}``; it answers ``{"response": true, "ok",
+"data", "token"}`` and pushes ``{"event": true, "type", "id", "param", ...}`` on its own.
+Responses are matched to commands by token, events go to one callback.
+Rule 2: the socket has no authentication, so it listens on 127.0.0.1 only; the process
+gets a generated config directory of its own (``write_config``) and SIP on a port the
+kernel picks (``sip_listen 127.0.0.1:0``), so processes never clash.
+Rule 3: event ``peeruri`` fields hold the dialled number (personal data): nothing here
+logs an event or a response body; callers log call ids only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import logging
+import shutil
+import socket
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from lexdial.adapters.telephony.amd import AmdConfig, AmdDetector
+from lexdial.domain.telephony import BEEP, HUMAN, MACHINE
+from lexdial.errors import TelephonyError
+
+log = logging.getLogger(__name__)
+
+Event = dict[str, Any]
+_MAX_LOG = 1 << 20
+_MAX_FRAME = 1 << 20  # a "listcalls" answer for 300 calls is ~30 kB; 1 MB means garbage
+
+
+def free_port(kind: int = socket.SOCK_STREAM, host: str = "127.0.0.1") -> int:
+    """A port the kernel just handed out on ``host`` (free now; a tiny race remains)."""
+    with socket.socket(socket.AF_INET, kind) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def netstring(payload: bytes) -> bytes:
+    """Frame ``payload`` as a netstring."""
+    return b"%d:%s," % (len(payload), payload)
+
+
+async def read_netstring(reader: asyncio.StreamReader) -> bytes:
+    """Read one netstring; ``IncompleteReadError`` at EOF, ``ValueError`` on bad framing."""
+    head = await reader.readuntil(b":")
+    size = int(head[:-1])
+    if not 0 <= size <= _MAX_FRAME:
+        raise ValueError(f"netstring length {size} out of range")
+    body = await reader.readexactly(size + 1)
+    if body[-1:] != b",":
+        raise ValueError("netstring without its trailing comma")
+    return body[:-1]
+
+
+def write_config(
+    directory: Path,
+    *,
+    ctrl_port: int,
+    silence_wav: Path,
+    local_ip: str = "127.0.0.1",
+    rtp_ports: tuple[int, int] = (20000, 59999),
+    record: bool = False,
+) -> None:
+    """Write ``config`` and ``accounts`` for one headless, trunk-style baresip.
+
+    No audio player module is loaded (nothing plays locally); ``record`` loads the
+    ``sndfile`` filter, which writes the call's decoded received audio to
+    ``directory/rec/dump-*-dec.wav`` as it arrives (for answering-machine detection).
+    """
+    rec = directory / "rec"
+    rec.mkdir(parents=True, exist_ok=True)
+    modules = ["g711.so", "aufile.so"] + (["sndfile.so"] if record else [])
+    lines = [
+        "poll_method epoll",
+        f"sip_listen {local_ip}:0",
+        "sip_trans_def udp",
+        "call_local_timeout 120",
+        "call_max_calls 4",
+        f"audio_source aufile,{silence_wav}",
+        "audio_level no",
+        "ausrc_srate 8000",
+        "auplay_srate 8000",
+        "ausrc_channels 1",
+        "auplay_channels 1",
+        "audio_buffer 20-160",
+        f"rtp_ports {rtp_ports[0]}-{rtp_ports[1]}",
+        "rtp_stats no",
+        "jitter_buffer_delay 5-10",
+        f"net_interface {local_ip}",
+        "dns_server 127.0.0.1:53",  # trunks are addressed by IP: no resolv.conf lookups
+        "module_path /usr/lib/baresip/modules",
+        *(f"module {m}" for m in modules),
+        "module_tmp account.so",
+        "module_app menu.so",
+        "module_app ctrl_tcp.so",
+        f"ctrl_tcp_listen 127.0.0.1:{ctrl_port}",
+        f"snd_path {rec}",
+    ]
+    (directory / "config").write_text("\n".join(lines) + "\n", encoding="ascii")
+    # The account only anchors the process; each dial picks a UA for its caller ID.
+    (directory / "accounts").write_text(
+        f"<sip:lexdial@{local_ip}>;regint=0;audio_codecs=PCMU\n", encoding="ascii"
+    )
+
+
+class BaresipProcess:
+    """A baresip child process and its control connection.
+
+    ``on_event`` gets every event dict; ``on_lost`` is called once if the connection
+    drops (the process died or was stopped).
+    """
+
+    #: control ports of the processes this Python process runs (see ``launch``)
+    _ctrl_ports: ClassVar[set[int]] = set()
+
+    def __init__(
+        self,
+        directory: Path,
+        on_event: Callable[[Event], None],
+        on_lost: Callable[[], None],
+        *,
+        binary: str = "baresip",
+    ) -> None:
+        self.directory = directory
+        self._on_event = on_event
+        self._on_lost = on_lost
+        self._binary = binary
+        self._proc: asyncio.subprocess.Process | None = None
+        self._writer: asyncio.StreamWriter | None = None
+        self._reader_task: asyncio.Task[None] | None = None
+        self._pending: dict[str, asyncio.Future[str]] = {}
+        self._tokens = itertools.count(1)
+        self._stopping = False
+        self._ctrl_port = 0
+        self.source = ""  # the audio source file every call of this process plays
+        self.caller = "lexdial"  # the user part of the UA that dials go out from
+        self._users = {"lexdial"}
+
+    @property
+    def pid(self) -> int | None:
+        """The child's process id (None before ``start``)."""
+        return self._proc.pid if self._proc is not None else None
+
+    async def start(self, ctrl_port: int, *, timeout: float = 5.0) -> None:
+        """Launch baresip on ``directory`` and connect to its control socket."""
+        binary = shutil.which(self._binary)
+        if binary is None:
+            raise TelephonyError(f"{self._binary} not found (Debian package baresip-core)")
+        with (self.directory / "baresip.log").open("ab") as out:
+            self._proc = await asyncio.create_subprocess_exec(
+                binary,
+                "-f",
+                str(self.directory),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=out,  # a file, not a pipe: a full pipe would stall baresip
+                stderr=asyncio.subprocess.STDOUT,
+            )
+        try:
+            await self._connect(ctrl_port, timeout)
+            # A UA whose SIP transport failed still serves the socket: check it is up.
+            users = await self.command("reginfo")
+            if "User Agents (0)" in users or "lexdial@" not in users:
+                raise TelephonyError("baresip started without a SIP user agent")
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _connect(self, ctrl_port: int, timeout: float) -> None:
+        assert self._proc is not None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            if self._proc.returncode is not None:
+                raise TelephonyError(f"baresip exited at start ({self._proc.returncode})")
+            try:
+                reader, self._writer = await asyncio.open_connection("127.0.0.1", ctrl_port)
+                break
+            except OSError:
+                if loop.time() > deadline:
+                    raise TelephonyError("baresip control socket did not open") from None
+                await asyncio.sleep(0.02)
+        self._reader_task = asyncio.create_task(self._read(reader))
+
+    async def command(self, name: str, params: str = "", *, timeout: float = 5.0) -> str:
+        """Run one command; returns its output text, ``TelephonyError`` if it failed."""
+        if self._writer is None or self._writer.is_closing():
+            raise TelephonyError("baresip is not connected")
+        token = f"t{next(self._tokens)}"
+        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._pending[token] = future
+        body = json.dumps({"command": name, "params": params, "token": token})
+        self._writer.write(netstring(body.encode()))
+        try:
+            await self._writer.drain()
+            return await asyncio.wait_for(future, timeout)
+        except (TimeoutError, ConnectionError) as exc:
+            raise TelephonyError(f"baresip {name}: {type(exc).__name__}") from None
+        finally:
+            self._pending.pop(token, None)
+
+    @classmethod
+    async def launch(
+        cls,
+        directory: Path,
+        on_event: Callable[[Event], None],
+        on_lost: Callable[[], None],
+        **config: Any,
+    ) -> BaresipProcess:
+        """Write a config (``write_config`` keywords) in ``directory`` and start baresip."""
+        for attempt in (1, 2):  # a second try: another process may take our free port
+            port = free_port()
+            while port in cls._ctrl_ports:  # released ports come back: not one of ours
+                port = free_port()
+            cls._ctrl_ports.add(port)
+            write_config(directory, ctrl_port=port, **config)
+            proc = cls(directory, on_event, on_lost)
+            proc._ctrl_port = port
+            try:
+                await proc.start(port)
+            except TelephonyError:
+                if attempt == 2:
+                    raise
+                continue
+            proc.source = str(config["silence_wav"])
+            return proc
+        raise AssertionError("unreachable")
+
+    async def set_source(self, path: Path | str) -> None:
+        """Play ``path`` (8 kHz 16-bit mono WAV) from its start on this process's calls."""
+        await self.command("ausrc", f"aufile,{path}")
+        self.source = str(path)
+
+    async def use_caller(self, user: str, host: str) -> None:
+        """Make ``sip:user@host`` the From of the next dial (a UA per caller ID)."""
+        if user == self.caller:
+            return
+        aor = f"sip:{user}@{host}"
+        if user not in self._users:
+            await self.command("uanew", f"<{aor}>;regint=0;audio_codecs=PCMU")
+            self._users.add(user)
+        await self.command("uafind", aor)
+        self.caller = user
+
+    def scrub(self) -> None:
+        """Delete the call recordings ``sndfile`` wrote (the callee's voice); trim the log."""
+        for dump in (self.directory / "rec").glob("dump-*.wav"):
+            dump.unlink(missing_ok=True)
+        # baresip prints a status line ten times a second during a call (its command to
+        # stop that exists only in a call); the child appends, so truncating is safe.
+        out = self.directory / "baresip.log"
+        if out.exists() and out.stat().st_size > _MAX_LOG:
+            out.write_bytes(b"")
+
+    async def stop(self, *, timeout: float = 3.0) -> None:
+        """Ask baresip to quit (ending its calls with BYE), then make sure it is gone."""
+        self._stopping = True
+        self._ctrl_ports.discard(self._ctrl_port)
+        if self._writer is not None and not self._writer.is_closing():
+            with contextlib.suppress(TelephonyError):
+                await self.command("quit", timeout=1.0)
+            self._writer.close()
+        proc = self._proc
+        if proc is not None:  # "quit" first (calls end with BYE), then SIGTERM, SIGKILL
+            for escalate in (proc.terminate, proc.kill, None):
+                try:
+                    await asyncio.wait_for(proc.wait(), timeout)
+                    break
+                except TimeoutError:
+                    if escalate is not None:
+                        with contextlib.suppress(ProcessLookupError):
+                            escalate()
+        if self._reader_task is not None:
+            self._reader_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader_task
+
+    async def _read(self, reader: asyncio.StreamReader) -> None:
+        try:
+            while True:
+                message = json.loads(await read_netstring(reader))
+                if message.get("response"):
+                    future = self._pending.get(str(message.get("token")))
+                    if future is not None and not future.done():
+                        if message.get("ok"):
+                            future.set_result(str(message.get("data", "")))
+                        else:  # the text may quote a URI: keep it out of the error
+                            future.set_exception(TelephonyError("baresip refused the command"))
+                elif message.get("event"):
+                    self._on_event(message)
+        except (asyncio.IncompleteReadError, ConnectionError, ValueError) as exc:
+            if not self._stopping:
+                log.warning("baresip pid %s: control connection lost (%s)", self.pid, exc)
+        finally:
+            for future in self._pending.values():
+                if not future.done():
+                    future.set_exception(TelephonyError("baresip connection lost"))
+            if not self._stopping:
+                self._on_lost()
+
+
+class DumpTail:
+    """Follows the received-audio file baresip's ``sndfile`` filter writes for a call.
+
+    The file is a 16-bit mono WAV whose 44-byte header is rewritten only at the end, so
+    the samples are read straight from offset 44 as they are appended.
+    """
+
+    HEADER = 44
+
+    def __init__(self, rec_dir: Path) -> None:
+        self._dir = rec_dir
+        self._path: Path | None = None
+        self._offset = self.HEADER
+        self._carry = b""
+
+    def read(self) -> bytes:
+        """New 16-bit little-endian samples since the last call (b"" if none yet)."""
+        if self._path is None:
+            found = sorted(self._dir.glob("dump-*-dec.wav"))
+            if not found:
+                return b""
+            self._path = found[-1]
+        try:
+            with self._path.open("rb") as f:
+                f.seek(self._offset)
+                data = self._carry + f.read()
+        except FileNotFoundError:
+            return b""
+        self._offset += len(data) - len(self._carry)
+        whole = len(data) // 2 * 2  # a write may end mid-sample
+        self._carry = data[whole:]
+        return data[:whole]
+
+
+async def detect(
+    rec_dir: Path,
+    config: AmdConfig | None,
+    report: Callable[[str, str], None],
+    over: Callable[[], bool],
+    *,
+    poll_s: float = 0.1,
+) -> None:
+    """Run answering-machine detection on a call's received audio as baresip records it.
+
+    ``report(kind, detail)`` gets HUMAN or MACHINE once, then BEEP when a machine's beep
+    has ended. Audio that never comes (the far end sends no RTP) gives the detector's
+    fallback verdict once its analysis time has passed; ``over()`` ends the watch.
+    """
+    tail, detector = DumpTail(rec_dir), AmdDetector(config)
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + detector.config.total_analysis_s + 1.0
+    verdict: str | None = None
+    while not over():
+        await asyncio.sleep(poll_s)
+        data = tail.read()
+        if data:
+            now = detector.feed(np.frombuffer(data, dtype="<i2").astype(np.int16))
+        else:
+            now = detector.finish().verdict if loop.time() > give_up else None
+        if verdict is None and now is not None:
+            verdict = now
+            report(HUMAN if verdict == "human" else MACHINE, detector.result().reason)
+            if verdict == "human":
+                return
+        if verdict == "machine" and detector.beep.end_s is not None:
+            report(BEEP, f"{detector.beep.hz} Hz")
+            return
+        if verdict == "machine" and loop.time() > give_up + 60.0:
+            return  # no beep: the call flow's own timer drops the voicemail
