@@ -23,8 +23,9 @@ from lexdial.adapters.db.database import database_url, make_engine, migrate
 from lexdial.adapters.geodata import load_geography
 from lexdial.adapters.rulepack import load_pack
 from lexdial.config import Settings, load_settings
+from lexdial.errors import ConfigError
 from lexdial.rules.engine import Engine
-from lexdial.service.ports import Registry
+from lexdial.service.ports import Registry, Telephony
 
 
 def build_engine(settings: Settings) -> Engine:
@@ -92,6 +93,48 @@ def open_store(
         data_dir=root,
         settings=settings,
     )
+
+
+def open_telephony(
+    settings: Settings,
+    environ: Mapping[str, str] | None = None,
+    *,
+    carrier: str | None = None,
+    seed: int = 0,
+    timescale: float = 1.0,
+) -> Telephony:
+    """The carrier the settings name (``carrier`` overrides); built here, never at import.
+
+    The simulated carrier runs on the wall clock unless ``timescale`` says otherwise; SIP
+    starts baresip on first use; Twilio reads its credentials from the environment only.
+    """
+    env = os.environ if environ is None else environ
+    t = settings.telephony
+    name = carrier or t.carrier
+    if name == "simulated":
+        from lexdial.adapters.telephony.simulated import SimulatedCarrier
+
+        return SimulatedCarrier(seed=seed, channels=max(t.channels, 1000), cps=max(t.cps, 100),
+                                timescale=timescale)  # fmt: skip
+    if name == "sip":
+        from lexdial.adapters.telephony.sip import SipTelephony
+
+        if not t.trunk:
+            raise ConfigError('the sip carrier needs [telephony] trunk = "host:port"')
+        return SipTelephony(trunk=t.trunk, channels=t.channels, cps=t.cps)
+    if name == "twilio":
+        from lexdial.adapters.telephony.twilio import TwilioTelephony
+
+        sid, token = env.get("LEXDIAL_TWILIO_ACCOUNT_SID"), env.get("LEXDIAL_TWILIO_AUTH_TOKEN")
+        if not sid or not token or not t.webhook_base_url:
+            raise ConfigError(
+                "the twilio carrier needs $LEXDIAL_TWILIO_ACCOUNT_SID, "
+                "$LEXDIAL_TWILIO_AUTH_TOKEN and [telephony] webhook_base_url"
+            )
+        return TwilioTelephony(account_sid=sid, auth_token=token,
+                               webhook_base_url=t.webhook_base_url, channels=t.channels,
+                               cps=t.cps)  # fmt: skip
+    raise ConfigError(f"unknown carrier {name!r}: simulated, sip or twilio")
 
 
 def open_registry(directory: Path) -> Registry:

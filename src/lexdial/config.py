@@ -22,6 +22,15 @@ The settings file is TOML (``lexdial.toml`` in the working directory, or the pat
                                           #  $LEXDIAL_DATABASE_URL)
     [retention]                           # days, per data category (privacy purge)
     call_records = 1830
+
+    [telephony]
+    carrier = "simulated"                 # simulated | sip | twilio
+    trunk = "127.0.0.1:5070"              # sip: the trunk's host:port
+    channels = 100                        # simultaneous calls the trunk/account allows
+    cps = 10                              # calls per second the carrier accepts
+    webhook_base_url = "https://..."      # twilio: where Twilio reaches lexdial's webhooks
+                                          # (credentials only from the environment:
+                                          #  $LEXDIAL_TWILIO_ACCOUNT_SID, _AUTH_TOKEN)
 """
 
 from __future__ import annotations
@@ -42,6 +51,18 @@ _POLICY_KEYS = {
 
 
 DEFAULT_FIRM = "Example Law Firm LLP"
+CARRIERS = ("simulated", "sip", "twilio")
+
+
+@dataclass(frozen=True, slots=True)
+class TelephonySettings:
+    """Which carrier dials, and its limits (secrets come from the environment only)."""
+
+    carrier: str = "simulated"
+    trunk: str | None = None
+    channels: int = 100
+    cps: float = 10.0
+    webhook_base_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +73,7 @@ class Settings:
     firm_name: str = DEFAULT_FIRM
     data_dir: Path | None = None
     retention: dict[str, int] | None = None
+    telephony: TelephonySettings = TelephonySettings()
 
 
 def load_settings(path: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
@@ -87,7 +109,29 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
         firm_name=name.strip(),
         data_dir=(path.parent / str(data_dir)).resolve() if data_dir else None,
         retention=dict(retention) or None,
+        telephony=_telephony(data.get("telephony") or {}, path),
     )
+
+
+def _telephony(raw: dict[str, Any], path: Path) -> TelephonySettings:
+    known = {"carrier", "trunk", "channels", "cps", "webhook_base_url"}
+    unknown = set(raw) - known
+    if unknown:
+        raise ConfigError(f"{path}: [telephony] has unknown keys {sorted(unknown)}")
+    carrier = raw.get("carrier", "simulated")
+    if carrier not in CARRIERS:
+        raise ConfigError(f"{path}: telephony.carrier must be one of {', '.join(CARRIERS)}")
+    channels, cps = raw.get("channels", 100), raw.get("cps", 10)
+    if not isinstance(channels, int) or isinstance(channels, bool) or channels < 1:
+        raise ConfigError(f"{path}: telephony.channels must be a whole number >= 1")
+    if not isinstance(cps, int | float) or isinstance(cps, bool) or cps < 1:
+        raise ConfigError(f"{path}: telephony.cps must be a number >= 1")
+    trunk, base = raw.get("trunk"), raw.get("webhook_base_url")
+    if carrier == "sip" and not (isinstance(trunk, str) and ":" in trunk):
+        raise ConfigError(f"{path}: telephony.trunk must be host:port for the sip carrier")
+    if carrier == "twilio" and not (isinstance(base, str) and base.startswith("https://")):
+        raise ConfigError(f"{path}: telephony.webhook_base_url must be an https:// URL")
+    return TelephonySettings(carrier, trunk, channels, float(cps), base)
 
 
 def _policy(raw: dict[str, Any], path: Path) -> Policy:

@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import select
 
 from lexdial.adapters.db import tables as t
-from lexdial.adapters.telephony.simulated import SimProfile, SimulatedCarrier
+from lexdial.bootstrap import open_telephony
+from lexdial.config import load_settings
 from lexdial.entrypoints.cli_store import _caller, _now, _print, _store
 from lexdial.entrypoints.input import read_text
 from lexdial.entrypoints.progress import Bar
@@ -20,8 +21,16 @@ from lexdial.entrypoints.render import campaign_report as render_report
 from lexdial.errors import CampaignError, RequestError
 from lexdial.service.campaign_lint import lint_campaign
 from lexdial.service.campaign_report import campaign_report
-from lexdial.service.campaigns import add_contacts, create_campaign, queue_counts, set_status
+from lexdial.service.campaign_spec import LIVE
+from lexdial.service.campaigns import (
+    add_contacts,
+    create_campaign,
+    load_campaign,
+    queue_counts,
+    set_status,
+)
 from lexdial.service.dialer import Dialer, RunStats
+from lexdial.service.users import trained_agents
 
 EXAMPLE = """\
 example campaign file (JSON; TOML works too):
@@ -124,31 +133,57 @@ def cmd_status(args: argparse.Namespace) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> None:
+    settings = load_settings(args.settings)
     store = _store(args)
     with store.db.connect() as conn:
         total = sum(queue_counts(conn, args.id).values())
-    carrier = SimulatedCarrier(SimProfile(), seed=args.seed, timescale=args.timescale)
+        spec = load_campaign(conn, store.firm_id, args.id).spec
+        agents = (
+            tuple(f"user:{i}" for i in trained_agents(conn, datetime.now(UTC).date()))
+            if spec.mode in LIVE
+            else ()
+        )
+    if spec.mode in LIVE and not agents:
+        raise CampaignError("no active agent has a current training attestation")
+    carrier = open_telephony(
+        settings, carrier=args.carrier, seed=args.seed, timescale=args.timescale
+    )
     bar = Bar(f"Dialling campaign #{args.id}", total)
 
     def progress(stats: RunStats, in_flight: int) -> None:
         bar.update(stats.finished, f"{in_flight} on the line")
 
-    dialer = Dialer(
-        db=store.db,
-        engine=store.rules,
-        cipher=store.cipher,
-        audit=store.audit,
-        registry=store.registry,
-        firm_id=store.firm_id,
-        telephony=carrier,
-        clock=lambda: datetime.now(UTC),
-        on_progress=progress,
-    )
-    until = datetime.now(UTC) + timedelta(minutes=args.minutes)
-    stats = asyncio.run(dialer.run(args.id, until=until))
+    start = _now(args) if args.at else None
+    if start is not None and (args.carrier or settings.telephony.carrier) != "simulated":
+        raise RequestError("--at", "a run as of another time is a rehearsal: simulated carrier")
+
+    async def go() -> RunStats:
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+
+        def clock() -> datetime:
+            if start is None:
+                return datetime.now(UTC)
+            return start + timedelta(seconds=(loop.time() - t0) / carrier.timescale)
+
+        dialer = Dialer(
+            db=store.db,
+            engine=store.rules,
+            cipher=store.cipher,
+            audit=store.audit,
+            registry=store.registry,
+            firm_id=store.firm_id,
+            telephony=carrier,
+            clock=clock,
+            agents=agents,
+            on_progress=progress,
+        )
+        return await dialer.run(args.id, until=clock() + timedelta(minutes=args.minutes))
+
+    stats = asyncio.run(go())
     bar.close(stats.finished)
     with store.db.connect() as conn:
-        report = campaign_report(conn, args.id, datetime.now(UTC))
+        report = campaign_report(conn, args.id, start or datetime.now(UTC))
     _print(args, report, render_report(report))
 
 
@@ -188,8 +223,18 @@ def add_commands(sub: Any) -> None:
     a.add_argument("id", type=int)
     a.add_argument("--minutes", type=float, default=60.0, help="stop when nothing is due "
                    "within this many minutes (default 60)")  # fmt: skip
-    a.add_argument("--seed", type=int, default=0, help="the simulated public's seed")
-    a.add_argument("--timescale", type=float, default=0.01, help="wall seconds per call second")
+    a.add_argument(
+        "--carrier",
+        choices=["simulated", "sip", "twilio"],
+        help="override [telephony] carrier in the settings (default: simulated)",
+    )
+    a.add_argument("--seed", type=int, default=0, help="simulated carrier: the public's seed")
+    a.add_argument(
+        "--timescale",
+        type=float,
+        default=1.0,
+        help="simulated carrier: wall seconds per call second (0.01 = 100x faster)",
+    )
     a.set_defaults(func=cmd_run)
     a = s.add_parser("report", help="what the campaign did, from the store")
     a.add_argument("id", type=int)
@@ -197,4 +242,8 @@ def add_commands(sub: Any) -> None:
     for name in ("create", "add", "lint", "start", "pause", "resume", "stop", "run", "report"):
         sp = s.choices[name]
         sp.add_argument("--json", action="store_true", help="machine-readable output")
-        sp.add_argument("--at", help="act as of this ISO date-time (default: now)")
+        sp.add_argument(
+            "--at",
+            help="act as of this ISO date-time (default: now); for run: a rehearsal on the "
+            "simulated carrier with a simulated clock starting then",
+        )

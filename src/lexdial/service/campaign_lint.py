@@ -25,7 +25,7 @@ from lexdial.service.campaign_spec import LIVE
 from lexdial.service.campaigns import load_campaign
 from lexdial.service.gate import build_request
 from lexdial.service.ports import Cipher, Registry
-from lexdial.service.users import trained_on
+from lexdial.service.users import trained_agents
 
 #: reason codes about the campaign's set-up rather than about the person called
 SETUP_CODES = frozenset(
@@ -114,9 +114,6 @@ def _live_checks(
             out.append("message.safe_harbor_text: must give a telephone number to call back")
         if not facts.offers_opt_out:
             out.append(f"message.safe_harbor_text: must offer the opt-out key ({key})")
-    agents = conn.execute(
-        select(t.users.c.id).where(t.users.c.role == "agent", t.users.c.active.is_(True))
-    ).scalars()
-    if not any(trained_on(conn, int(a), at.date()) for a in agents):
+    if not trained_agents(conn, at.date()):
         out.append("agents: no active agent has a current training attestation")
     return out

@@ -339,6 +339,7 @@ class Dialer:
                 flow=flow,
                 retry=live.item.retry,
                 at=self.clock(),
+                agent_id=_user_id(live.agent),
             )
         key = flow.outcome.value
         self._resolved += 1
@@ -361,3 +362,10 @@ class Dialer:
     def _report(self) -> None:
         if self.on_progress is not None:
             self.on_progress(self.stats, len(self._calls))
+
+
+def _user_id(agent: str | None) -> int | None:
+    """Agents seated from the store are labelled ``user:ID``; simulated ones have no id."""
+    if agent and agent.startswith("user:") and agent[5:].isdigit():
+        return int(agent[5:])
+    return None

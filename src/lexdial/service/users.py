@@ -131,6 +131,14 @@ def trained_on(conn: Connection, user_id: int, day: date) -> bool:
     return hit is not None
 
 
+def trained_agents(conn: Connection, day: date) -> list[int]:
+    """Active agents with a training attestation covering ``day``: who may take live calls."""
+    ids = conn.execute(
+        select(t.users.c.id).where(t.users.c.role == "agent", t.users.c.active.is_(True))
+    ).scalars()
+    return [int(i) for i in ids if trained_on(conn, int(i), day)]
+
+
 def check_agent(conn: Connection, user_id: int, mode: str, day: date) -> None:
     """Refuse an agent for a live-agent campaign without current training."""
     _user(conn, user_id)
