@@ -51,6 +51,15 @@ def test_the_settings_path_can_come_from_the_environment(tmp_path: Path) -> None
         pytest.param('[policy]\ndefault_region = "USA"\n', "default_region", id="a-bad-region"),
         pytest.param("[policy\n", "cannot read", id="broken-toml"),
         pytest.param('[rules]\npack_dir = "nowhere"\n', "pack_dir", id="a-missing-pack"),
+        pytest.param('[telephony]\ncarrier = "pstn"\n', "telephony.carrier", id="a-bad-carrier"),
+        pytest.param('[telephony]\ncarrier = "sip"\n', "telephony.trunk", id="sip-no-trunk"),
+        pytest.param(
+            '[telephony]\ncarrier = "twilio"\nwebhook_base_url = "http://x"\n',
+            "webhook_base_url",
+            id="twilio-plain-http-webhooks",
+        ),
+        pytest.param("[telephony]\nchannels = 0\n", "telephony.channels", id="no-channels"),
+        pytest.param("[telephony]\ntoken = 1\n", "unknown keys", id="a-secret-in-the-file"),
     ],
 )
 def test_a_bad_settings_file_is_an_error_naming_the_setting(
@@ -65,3 +74,25 @@ def test_a_bad_settings_file_is_an_error_naming_the_setting(
 def test_a_settings_path_in_the_environment_that_does_not_exist_is_an_error() -> None:
     with pytest.raises(ConfigError, match="not a file"):
         load_settings(environ={"LEXDIAL_SETTINGS": "/nonexistent/lexdial.toml"})
+
+
+def test_the_carrier_settings_are_read_and_the_simulated_carrier_is_the_default(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "lexdial.toml"
+    path.write_text('[telephony]\ncarrier = "sip"\ntrunk = "127.0.0.1:5070"\ncps = 2\n')
+    t = load_settings(path).telephony
+    assert (t.carrier, t.trunk, t.cps, t.channels) == ("sip", "127.0.0.1:5070", 2.0, 100)
+    path.write_text("")
+    assert load_settings(path).telephony.carrier == "simulated"
+
+
+def test_the_twilio_carrier_refuses_to_start_without_credentials_in_the_environment(
+    tmp_path: Path,
+) -> None:
+    from lexdial.bootstrap import open_telephony
+
+    path = tmp_path / "lexdial.toml"
+    path.write_text('[telephony]\ncarrier = "twilio"\nwebhook_base_url = "https://x.test/tw"\n')
+    with pytest.raises(ConfigError, match="LEXDIAL_TWILIO_ACCOUNT_SID"):
+        open_telephony(load_settings(path), {})
