@@ -31,6 +31,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "registry.write": frozenset({"admin", "compliance"}),
     "users.write": frozenset({"admin"}),
     "keys.rotate": frozenset({"admin"}),
+    #: the audit trail, evidence bundles and the user list: not for agents' eyes
+    "audit.read": frozenset({"admin", "compliance", "auditor"}),
 }
 LIVE_MODES = frozenset({"manual", "preview", "progressive", "predictive"})
 

@@ -66,6 +66,80 @@ users = Table(
     Column("role", String(20), nullable=False),
     Column("active", Boolean, nullable=False, server_default="1"),
     _ts("created_at"),
+    #: scrypt hash for the web log-in (None: API tokens only)
+    Column("password_hash", String(200), nullable=True),
+)
+
+#: personal API tokens: only a SHA-256 of the token is kept; the prefix identifies it to people
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", ForeignKey("users.id"), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("prefix", String(16), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    _ts("created_at"),
+    _ts("last_used_at", nullable=True),
+    _ts("revoked_at", nullable=True),
+)
+
+#: web log-in sessions (cookie holds the token; only its hash is stored)
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user_id", ForeignKey("users.id"), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    _ts("created_at"),
+    _ts("expires_at"),
+)
+
+#: messages that may be revocations but are not a stop word: a person decides, in time
+review_items = Table(
+    "review_items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("firm_id", ForeignKey("firms.id"), nullable=False),
+    Column("contact_id", ForeignKey("contacts.id"), nullable=True),
+    Column("number_bidx", String(64), nullable=True, index=True),
+    Column("channel", String(30), nullable=False),
+    Column("text_enc", Text, nullable=False),
+    _ts("received_at"),
+    _ts("due_at"),
+    Column("status", String(20), nullable=False, server_default="open"),
+    Column("decided_by", String(100), nullable=True),
+    _ts("decided_at", nullable=True),
+)
+
+#: events to deliver to the firm's webhook URL (signed, retried with backoff)
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event", String(40), nullable=False),
+    Column("payload", JSON, nullable=False),
+    _ts("created_at"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    _ts("next_attempt_at"),
+    _ts("delivered_at", nullable=True),
+    Column("last_error", String(200), nullable=True),
+    Index("ix_outbox_due", "delivered_at", "next_attempt_at"),
+)
+
+#: one-time codes sent to a number to confirm a public opt-out or a double opt-in consent
+public_codes = Table(
+    "public_codes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("purpose", String(20), nullable=False),
+    Column("number_bidx", String(64), nullable=False, index=True),
+    Column("code_hash", String(64), nullable=False),
+    _ts("created_at"),
+    _ts("expires_at"),
+    _ts("used_at", nullable=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
 )
 
 training_attestations = Table(

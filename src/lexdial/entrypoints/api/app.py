@@ -1,0 +1,76 @@
+"""The FastAPI application factory: built by ``create_app`` in the bootstrap, never at import.
+
+Routers live one per area (``routes_*.py``); each route names the action it needs
+(``deps.require``), so a test can walk the OpenAPI routes and prove none is open by mistake.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from fastapi import FastAPI
+
+from lexdial.bootstrap import Store
+from lexdial.entrypoints.api import errors
+from lexdial.entrypoints.api.runner import CampaignRunner
+from lexdial.service.ports import Telephony
+
+#: router modules, in the order their routes are matched
+ROUTERS = (
+    "routes_core",
+    "routes_campaigns",
+    "routes_people",
+    "routes_admin",
+    "routes_imports",
+    "routes_reports",
+    "routes_webhooks",
+    "routes_public",
+    "routes_web",
+)
+#: routes any caller may use without logging in (the route audit test checks this list)
+OPEN_PATHS = frozenset({"/health"})
+#: prefixes of routes that authenticate another way (signatures, codes) or serve log-in
+SELF_AUTHENTICATED = ("/webhooks/", "/public/", "/login", "/static/")
+
+
+def create_app(
+    store: Store,
+    clock: Callable[[], datetime] | None = None,
+    *,
+    dial: bool = True,
+    carrier: Callable[[], Telephony] | None = None,
+) -> FastAPI:
+    """The web application over ``store``; ``clock`` defaults to the wall clock (UTC).
+
+    With ``dial`` the app runs started campaigns in its own event loop (embedded mode),
+    over ``carrier()`` (default: the carrier the settings name).
+    """
+    now = clock or (lambda: datetime.now(UTC))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if dial:
+            app.state.runner = CampaignRunner(store, now, carrier)
+        yield
+        if dial:
+            await app.state.runner.close()
+
+    app = FastAPI(
+        lifespan=lifespan,
+        title="lexdial",
+        summary="Compliance-first auto dialer for law firms",
+        description="Every call is judged by the gate before it is placed. Authenticate "
+        "with `Authorization: Bearer ldk_...` (a personal API token) or a web session.",
+        version="1",
+    )
+    app.state.store = store
+    app.state.clock = now
+    app.state.runner = None
+    errors.install(app)
+    for name in ROUTERS:
+        module = importlib.import_module(f"lexdial.entrypoints.api.{name}")
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,137 @@
+"""Campaigns over HTTP: create, fill, lint, start/pause/resume/stop, progress, attempts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body, Request
+from sqlalchemy import select
+
+from lexdial.adapters.db import tables as t
+from lexdial.entrypoints.api.deps import CampaignWriter, Reader, now, store
+from lexdial.errors import RequestError
+from lexdial.service.campaign_lint import lint_campaign
+from lexdial.service.campaign_report import campaign_report
+from lexdial.service.campaigns import add_contacts, create_campaign, load_campaign, set_status
+
+router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"])
+ACTIONS = ("start", "pause", "resume", "stop")
+
+
+@router.post("", status_code=201)
+def create(
+    request: Request, caller: CampaignWriter, body: dict[str, Any] = Body()
+) -> dict[str, Any]:
+    """Create a campaign (draft) from its settings; errors name the bad field."""
+    s = store(request)
+    with s.db.begin() as conn:
+        cid = create_campaign(conn, s.audit, s.firm_id, body, caller, now(request))
+    return {"campaign": cid, "status": "draft"}
+
+
+@router.get("")
+def list_campaigns(request: Request, caller: Reader) -> list[dict[str, Any]]:
+    """Every campaign of the firm, newest first."""
+    s = store(request)
+    with s.db.connect() as conn:
+        rows = conn.execute(
+            select(t.campaigns.c.id, t.campaigns.c.name, t.campaigns.c.purpose,
+                   t.campaigns.c.mode, t.campaigns.c.status)
+            .where(t.campaigns.c.firm_id == s.firm_id)
+            .order_by(t.campaigns.c.id.desc())
+        ).mappings().all()  # fmt: skip
+    return [dict(r) for r in rows]
+
+
+@router.get("/{campaign_id}")
+def progress(request: Request, campaign_id: int, caller: Reader) -> dict[str, Any]:
+    """Status, settings and progress (the campaign report, read from the store)."""
+    s = store(request)
+    with s.db.connect() as conn:
+        camp = load_campaign(conn, s.firm_id, campaign_id)
+        report = campaign_report(conn, campaign_id, now(request))
+    runner = getattr(request.app.state, "runner", None)
+    return {
+        "campaign": campaign_id,
+        "status": camp.status,
+        "dialling": bool(runner and runner.running(campaign_id)),
+        "settings": camp.spec.to_json(),
+        "progress": report,
+    }
+
+
+@router.post("/{campaign_id}/contacts")
+def add(
+    request: Request, campaign_id: int, caller: CampaignWriter, body: dict[str, Any] = Body()
+) -> dict[str, int]:
+    """Put contacts (``{"contacts": [ids]}``) on the campaign's list."""
+    ids = body.get("contacts")
+    if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
+        raise RequestError("contacts", "give a list of contact ids")
+    s = store(request)
+    with s.db.begin() as conn:
+        n = add_contacts(conn, s.audit, s.firm_id, campaign_id, ids, caller, now(request))
+    return {"added": n}
+
+
+@router.get("/{campaign_id}/lint")
+def lint(request: Request, campaign_id: int, caller: Reader) -> dict[str, Any]:
+    """Every problem that blocks the start (empty list = may start)."""
+    s = store(request)
+    with s.db.connect() as conn:
+        problems = lint_campaign(conn, s.rules, s.cipher, s.registry, firm_id=s.firm_id,
+                                 campaign_id=campaign_id, at=now(request))  # fmt: skip
+    return {"campaign": campaign_id, "problems": problems}
+
+
+@router.post("/{campaign_id}/{action}")
+def change(
+    request: Request, campaign_id: int, action: str, caller: CampaignWriter
+) -> dict[str, Any]:
+    """start (after the lint) | pause | resume | stop; a running campaign begins dialling."""
+    if action not in ACTIONS:
+        raise RequestError("action", "must be one of " + ", ".join(ACTIONS))
+    s = store(request)
+    at = now(request)
+    problems: list[str] = []
+    if action in ("start", "resume"):
+        with s.db.connect() as conn:
+            problems = lint_campaign(conn, s.rules, s.cipher, s.registry, firm_id=s.firm_id,
+                                     campaign_id=campaign_id, at=at)  # fmt: skip
+    with s.db.begin() as conn:
+        status = set_status(conn, s.audit, s.firm_id, campaign_id, action, caller, at, problems)
+    runner = getattr(request.app.state, "runner", None)
+    if status == "running" and runner is not None:
+        runner.start(campaign_id)
+    return {"campaign": campaign_id, "status": status}
+
+
+@router.get("/{campaign_id}/attempts")
+def attempts(
+    request: Request, campaign_id: int, caller: Reader, limit: int = 100, offset: int = 0
+) -> list[dict[str, Any]]:
+    """The campaign's gate decisions and call outcomes, oldest first (paged)."""
+    s = store(request)
+    a, o = t.call_attempts.c, t.call_outcomes.c
+    with s.db.connect() as conn:
+        load_campaign(conn, s.firm_id, campaign_id)
+        rows = conn.execute(
+            select(a.id, a.contact_id, a.at, a.status, a.verdict, a.decision_id,
+                   a.earliest_allowed_at, a.decision, o.outcome, o.ring_s, o.talk_s)
+            .select_from(t.call_attempts.outerjoin(t.call_outcomes, o.attempt_id == a.id))
+            .where(a.campaign_id == campaign_id)
+            .order_by(a.id)
+            .limit(min(max(limit, 1), 1000))
+            .offset(max(offset, 0))
+        ).mappings().all()  # fmt: skip
+    out = []
+    for r in rows:
+        reasons = (r["decision"] or {}).get("reasons", [])
+        out.append({
+            "attempt": r["id"], "contact": r["contact_id"], "at": str(r["at"]),
+            "status": r["status"], "verdict": r["verdict"], "decision_id": r["decision_id"],
+            "earliest_allowed_at": str(r["earliest_allowed_at"] or "") or None,
+            "reasons": [{"code": x["code"], "message": x["message"]} for x in reasons],
+            "outcome": r["outcome"], "ring_s": r["ring_s"], "talk_s": r["talk_s"],
+        })  # fmt: skip
+    return out

@@ -1,0 +1,101 @@
+"""Health, who-am-I, the decision contract over HTTP, and the rule pack."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Request
+from sqlalchemy import select
+
+from lexdial.adapters.db import tables as t
+from lexdial.api import decide
+from lexdial.entrypoints.api.deps import DecisionWriter, Reader, store
+from lexdial.errors import RequestError
+
+router = APIRouter()
+
+#: an example request for /docs (contract v1; only at, number, purpose, technology required)
+EXAMPLE = {
+    "at": "2026-12-01T15:15:00Z",
+    "number": "+1 614 555 0101",
+    "purpose": "reminder",
+    "technology": "prerecorded",
+    "line_type": "wireless",
+    "consents": [{"kind": "express", "given_at": "2026-06-02", "scope": ["reminder"],
+                  "seller": "Example Law Firm LLP"}],
+}  # fmt: skip
+
+
+@router.get("/health", tags=["service"])
+def health() -> dict[str, str]:
+    """Liveness for load balancers: no data, no login."""
+    return {"status": "ok"}
+
+
+@router.get("/v1/me", tags=["service"])
+def me(request: Request, caller: Reader) -> dict[str, Any]:
+    """The calling user: id, e-mail and role."""
+    with store(request).db.connect() as conn:
+        row = conn.execute(
+            select(t.users.c.id, t.users.c.email, t.users.c.role).where(
+                t.users.c.id == caller.user_id
+            )
+        ).first()
+    assert row is not None  # require() has just read this user
+    return {"id": row[0], "email": row[1], "role": row[2]}
+
+
+@router.post("/v1/decisions", tags=["decisions"])
+def post_decision(
+    request: Request,
+    body: Annotated[dict[str, Any], Body(examples=[EXAMPLE])],
+    caller: DecisionWriter,
+) -> dict[str, Any]:
+    """Judge one attempt (decision contract v1): allow, deny or defer, with every reason.
+
+    A what-if: nothing is dialled or stored. The dial-time gate records its decisions.
+    """
+    return decide(body, engine=store(request).rules).to_json()
+
+
+@router.get("/v1/decisions/{decision_id}", tags=["decisions"])
+def get_decision(request: Request, decision_id: str, caller: Reader) -> dict[str, Any]:
+    """A decision the gate recorded before a dial, with its reasons and the attempt."""
+    with store(request).db.connect() as conn:
+        row = (
+            conn.execute(
+                select(t.call_attempts).where(t.call_attempts.c.decision_id == decision_id)
+            )
+            .mappings()
+            .first()
+        )
+    if row is None:
+        raise RequestError("decision_id", "no recorded decision has this id")
+    return {
+        "attempt": row["id"],
+        "contact": row["contact_id"],
+        "campaign": row["campaign_id"],
+        "status": row["status"],
+        "decision": row["decision"],
+    }
+
+
+@router.get("/v1/rules", tags=["rules"])
+def rules(request: Request, caller: Reader, jurisdiction: str | None = None) -> dict[str, Any]:
+    """The rule pack in force: every rule with its citation and effective dates."""
+    pack = store(request).rules.pack
+    chosen = [r for r in pack.rules if jurisdiction in (None, r.jurisdiction)]
+    return {
+        "version": pack.version,
+        "rules": [{"id": r.id, **_plain(r.comparable())} for r in chosen],
+    }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)

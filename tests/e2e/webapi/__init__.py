@@ -1,0 +1,1 @@
+"""HTTP API and web tests (a package so their conftest stays theirs)."""
