@@ -33,6 +33,10 @@ ALLOWED: dict[str, frozenset[str]] = {
     "keys.rotate": frozenset({"admin"}),
     #: the audit trail, evidence bundles and the user list: not for agents' eyes
     "audit.read": frozenset({"admin", "compliance", "auditor"}),
+    "import.write": frozenset({"admin", "compliance", "manager"}),
+    #: deciding whether a free-text message was a revocation is a compliance judgement
+    "review.write": frozenset({"admin", "compliance"}),
+    "users.read": frozenset({"admin", "compliance", "auditor"}),
 }
 LIVE_MODES = frozenset({"manual", "preview", "progressive", "predictive"})
 
