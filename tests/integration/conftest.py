@@ -20,6 +20,10 @@ from sqlalchemy import Engine, create_engine, insert, text
 
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.database import make_engine, migrate
+from lexdial.adapters.geodata import load_geography
+from lexdial.adapters.rulepack import load_pack
+from lexdial.rules.context import Policy
+from lexdial.rules.engine import Engine as RulesEngine
 
 PG_ADMIN = os.environ.get(
     "LEXDIAL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -57,6 +61,12 @@ def pg_url() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def rules() -> RulesEngine:
+    """The bundled rule pack with the default policy (built once: it reads the ZIP data)."""
+    return RulesEngine(pack=load_pack(), geo=load_geography(), policy=Policy())
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -12,11 +12,8 @@ from sqlalchemy import Engine, func, select, update
 from lexdial.adapters.audit.chain import verify
 from lexdial.adapters.audit.sql import SqlAudit, SqlAuditStore
 from lexdial.adapters.db import tables as t
-from lexdial.adapters.geodata import load_geography
-from lexdial.adapters.rulepack import load_pack
 from lexdial.adapters.telephony.simulated import SimProfile, SimulatedCarrier
 from lexdial.errors import CampaignError, RequestError
-from lexdial.rules.context import Policy
 from lexdial.rules.engine import Engine as RulesEngine
 from lexdial.service.campaign_lint import lint_campaign
 from lexdial.service.campaign_report import campaign_report
@@ -52,11 +49,6 @@ EVIDENCE = ConsentEvidence(
     captured_by="intake",
     document_ref="DMS-1",
 )
-
-
-@pytest.fixture(scope="module")
-def rules() -> RulesEngine:
-    return RulesEngine(pack=load_pack(), geo=load_geography(), policy=Policy())
 
 
 def _people(store: Engine, cipher: Reversible, n: int, *, consent: bool = True) -> list[int]:

@@ -23,6 +23,11 @@ from lexdial.errors import CallStateError
 
 #: seconds from the end of the greeting within which an agent must be on the line
 AGENT_DEADLINE_S = 2.0
+#: how long the flow waits for an agent after answering-machine detection says "person".
+#: The greeting was complete when the person stopped talking, and detection needs 0.8 s of
+#: silence to be sure (``amd.AmdConfig.after_greeting_silence_s``): 2.0 - 0.8 leaves 1.2 s,
+#: less 0.2 s for the safe-harbor message to start playing.
+AGENT_WAIT_S = 1.0
 #: how long a machine's greeting may take before we drop the voicemail without a beep
 BEEP_WAIT_S = 30.0
 
@@ -114,8 +119,19 @@ class CallFlow:
         return max(0.0, self.ended_at - self.answered_at)
 
     def _end(self, outcome: Outcome, t: float) -> list[Command]:
+        # an opt-out pressed at any moment is what the call came to
+        if self.opted_out and outcome in (Outcome.HUMAN, Outcome.MACHINE, Outcome.BRIDGED):
+            outcome = Outcome.OPTED_OUT
         self.state, self.outcome, self.ended_at = State.ENDED, outcome, t
         return []
+
+    def abort(self, t: float, why: str) -> None:
+        """End a call the carrier lost track of (no event will come): what it had reached."""
+        if self.state is State.ENDED:
+            return
+        self.detail = why
+        answered = self.answered_at is not None
+        self._end(_reached(self) if answered else Outcome.FAILED, t)
 
     def _hang_up(self, outcome: Outcome) -> list[Command]:
         self.state, self.outcome = State.HANGING_UP, outcome
@@ -152,7 +168,7 @@ def _human(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
     flow.human_at, flow.live_answered = event.t, True
     if flow.config.live_agents:
         flow.state = State.CONNECTING
-        return [Command("find_agent"), Command("timer", "agent", AGENT_DEADLINE_S)]
+        return [Command("find_agent"), Command("timer", "agent", AGENT_WAIT_S)]
     flow.state = State.PLAYING
     return [Command("play", tel.MESSAGE)]
 
@@ -185,6 +201,20 @@ def _digit(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
         return []
     flow.opted_out, flow.state = True, State.CONFIRMING
     return [Command("opt_out", event.digit), Command("play", tel.OPTOUT_CONFIRM)]
+
+
+def _digit_anywhere(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
+    """The opt-out key pressed while no prompt listens for it is still a revocation by a
+    reasonable means (47 CFR 64.1200(a)(10), FCC 24-24): honoured, and the call goes on
+    to its end (a person waiting for an agent hears the confirmation instead)."""
+    if event.digit != flow.config.opt_out_key or flow.opted_out:
+        return []
+    flow.opted_out = True
+    if flow.state in (State.ANSWERED, State.CONNECTING):
+        cancel = [Command("cancel_agent")] if flow.state is State.CONNECTING else []
+        flow.state = State.CONFIRMING
+        return [*cancel, Command("opt_out", event.digit), Command("play", tel.OPTOUT_CONFIRM)]
+    return [Command("opt_out", event.digit)]
 
 
 def _agent(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
@@ -235,8 +265,8 @@ def _reached(flow: CallFlow) -> Outcome:
 
 
 def _hung_up(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
-    assert flow.outcome is not None  # set when we asked for the hangup
-    return flow._end(flow.outcome, event.t)
+    # the outcome was set when we asked for the hangup
+    return flow._end(flow.outcome or _reached(flow), event.t)
 
 
 def _safe_harbor_played(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
@@ -246,6 +276,10 @@ def _safe_harbor_played(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
 
 
 S = State
+_ANSWERED_STATES = (
+    S.ANSWERED, S.PLAYING, S.CONFIRMING, S.AWAITING_BEEP, S.VOICEMAIL, S.CONNECTING,
+    S.BRIDGED, S.SAFE_HARBOR,
+)  # fmt: skip
 _UNANSWERED = {
     tel.BUSY: _unanswered(Outcome.BUSY),
     tel.NO_ANSWER: _unanswered(Outcome.NO_ANSWER),
@@ -262,41 +296,42 @@ _TABLE: dict[tuple[State, str], Step] = {
     (S.RINGING, tel.HANGUP): _unanswered(Outcome.NO_ANSWER),
     (S.ANSWERED, tel.HUMAN): _human,
     (S.ANSWERED, tel.MACHINE): _machine,
-    (S.ANSWERED, tel.DIGIT): _stay,
+    (S.ANSWERED, tel.DIGIT): _digit_anywhere,
     (S.ANSWERED, tel.HANGUP): _far_hangup(None),
     (S.PLAYING, tel.DIGIT): _digit,
     (S.PLAYING, tel.PLAYED): _played(tel.MESSAGE, Outcome.HUMAN),
     (S.PLAYING, tel.HANGUP): _far_hangup(Outcome.HUMAN),
     (S.CONFIRMING, tel.DIGIT): _stay,
+    (S.CONFIRMING, tel.TIMEOUT): _stay,  # an agent timer from before the key press
     (S.CONFIRMING, tel.PLAYED): _played(tel.OPTOUT_CONFIRM, Outcome.OPTED_OUT),
     (S.CONFIRMING, tel.HANGUP): _far_hangup(Outcome.OPTED_OUT),
     (S.AWAITING_BEEP, tel.BEEP): _drop_voicemail,
     (S.AWAITING_BEEP, tel.TIMEOUT): _drop_voicemail,
     (S.AWAITING_BEEP, tel.MACHINE): _stay,
-    (S.AWAITING_BEEP, tel.DIGIT): _stay,
+    (S.AWAITING_BEEP, tel.DIGIT): _digit_anywhere,
     (S.AWAITING_BEEP, tel.HANGUP): _far_hangup(Outcome.MACHINE),
     (S.VOICEMAIL, tel.PLAYED): _played(tel.VOICEMAIL, Outcome.MACHINE),
     (S.VOICEMAIL, tel.BEEP): _stay,
-    (S.VOICEMAIL, tel.DIGIT): _stay,
+    (S.VOICEMAIL, tel.DIGIT): _digit_anywhere,
     (S.VOICEMAIL, tel.TIMEOUT): _stay,
     (S.VOICEMAIL, tel.HANGUP): _far_hangup(Outcome.MACHINE),
     (S.CONNECTING, tel.AGENT): _agent,
     (S.CONNECTING, tel.TIMEOUT): _agent_timeout,
-    (S.CONNECTING, tel.DIGIT): _stay,
+    (S.CONNECTING, tel.DIGIT): _digit_anywhere,
     (S.CONNECTING, tel.HANGUP): _far_hangup(None),
     (S.BRIDGED, tel.TIMEOUT): _stay,
-    (S.BRIDGED, tel.DIGIT): _stay,  # the agent hears it and acts as staff
-    (S.BRIDGED, tel.HANGUP): _far_hangup(Outcome.BRIDGED),
+    (S.BRIDGED, tel.DIGIT): _digit_anywhere,
+    (S.BRIDGED, tel.HANGUP): _far_hangup(None),
     # the safe-harbor message offers the opt-out key: honoured; the call stays abandoned
     (S.SAFE_HARBOR, tel.DIGIT): _digit,
     (S.SAFE_HARBOR, tel.AGENT): _agent_late,
     (S.SAFE_HARBOR, tel.PLAYED): _safe_harbor_played,
     (S.SAFE_HARBOR, tel.HANGUP): _far_hangup(None),
     (S.HANGING_UP, tel.HANGUP): _hung_up,
-    **{
-        (S.HANGING_UP, kind): _stay
-        for kind in (tel.DIGIT, tel.PLAYED, tel.BEEP, tel.TIMEOUT, tel.MACHINE)
-    },
+    **{(S.HANGING_UP, kind): _stay for kind in (tel.PLAYED, tel.BEEP, tel.TIMEOUT, tel.MACHINE)},
+    (S.HANGING_UP, tel.DIGIT): _digit_anywhere,
+    # a carrier that drops an answered call reports it as failed: the call ends there
+    **{(state, tel.FAILED): _far_hangup(None) for state in _ANSWERED_STATES},
     (S.HANGING_UP, tel.AGENT): _agent_late,
     (S.CONFIRMING, tel.AGENT): _agent_late,
 }

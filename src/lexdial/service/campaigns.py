@@ -234,3 +234,30 @@ def abandonment_30d(conn: Connection, campaign_id: int, at: datetime) -> tuple[i
         .where(t.call_attempts.c.campaign_id == campaign_id, t.call_outcomes.c.at > since)
     ).one()
     return int(row[0]), int(row[1])
+
+
+def take_lease(
+    conn: Connection, campaign_id: int, owner: str, wall: datetime, seconds: float
+) -> bool:
+    """Hold the campaign for ``owner`` until ``wall + seconds`` (wall clock); False when
+    another live dialler holds it — two diallers on one campaign would ring people twice."""
+    wall = wall.astimezone(UTC)
+    c = t.campaigns.c
+    taken = conn.execute(
+        update(t.campaigns)
+        .where(
+            c.id == campaign_id,
+            (c.lease_owner.is_(None)) | (c.lease_owner == owner) | (c.lease_until < wall),
+        )
+        .values(lease_owner=owner, lease_until=wall + timedelta(seconds=seconds))
+    ).rowcount
+    return bool(taken)
+
+
+def drop_lease(conn: Connection, campaign_id: int, owner: str) -> None:
+    c = t.campaigns.c
+    conn.execute(
+        update(t.campaigns)
+        .where(c.id == campaign_id, c.lease_owner == owner)
+        .values(lease_owner=None, lease_until=None)
+    )

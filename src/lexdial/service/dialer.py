@@ -2,12 +2,16 @@
 
 Rule 1: a number is dialled only after the gate allowed it and that decision committed;
 the dial happens at the contact's earliest allowed instant, never earlier, and inside the
-campaign's own schedule in every candidate zone of the recipient.
+campaign's own schedule in every candidate zone of the recipient. One dialler holds a
+campaign at a time (a lease in the store), and each contact is claimed in the gate's
+transaction, so no one is rung twice at once.
 Rule 2: a key press that asks for the opt-out is honoured by ``optout.opt_out`` (same lock
-as the gate, every channel) before the confirmation plays.
-Rule 3: a crash loses nothing acknowledged: queue state is in the database, and a contact
-left "dialing" by a dead process is closed as failed (interrupted) on the next run, and
-counted toward the caps — it may have rung.
+as the gate, every channel) before the confirmation plays; if the store cannot take it,
+dialling stops rather than go on calling people whose opt-out is not on record.
+Rule 3: a crash loses nothing acknowledged: queue state is in the database, a contact left
+"dialing" by a dead process is closed as failed (interrupted) on the next run — counted
+toward the caps and never retried automatically — and every call has a watchdog, so a
+carrier that goes silent cannot keep a call (or the run) open forever.
 """
 
 from __future__ import annotations
@@ -15,23 +19,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine as SAEngine
 
 from lexdial.domain import telephony as tel
 from lexdial.domain.call import CallFlow, Command, FlowConfig, Outcome, State
-from lexdial.domain.pacing import CpsLimiter, Pacer, PacingState, PredictivePacer
-from lexdial.errors import CallStateError, TelephonyError
+from lexdial.domain.pacing import CpsLimiter, Pacer, PredictivePacer
+from lexdial.errors import CallStateError, CampaignError, TelephonyError
 from lexdial.rules.engine import Engine
 from lexdial.service.agents import AgentPool
 from lexdial.service.campaign_spec import LIVE, CampaignSpec
-from lexdial.service.campaigns import abandonment_30d, load_campaign
+from lexdial.service.campaigns import abandonment_30d, drop_lease, load_campaign, take_lease
 from lexdial.service.dialer_queue import QueueItem, admit, due_contacts, recover
 from lexdial.service.optout import opt_out
 from lexdial.service.outcomes import record_outcome
+from lexdial.service.pacing_feed import PacingFeed
 from lexdial.service.ports import Audit, Cipher, Registry, Telephony
 from lexdial.service.prompts import build_prompts
 from lexdial.service.users import SYSTEM
@@ -39,6 +45,14 @@ from lexdial.service.users import SYSTEM
 log = logging.getLogger(__name__)
 #: call states in which the call may still need an agent (the pacer's "lines in flight")
 _UNRESOLVED = frozenset({State.DIALING, State.RINGING, State.ANSWERED, State.CONNECTING})
+#: wall seconds a lease lasts; renewed every turn of the loop
+LEASE_S = 60.0
+#: carrier seconds a bridged call may last before the watchdog assumes the carrier lost it
+TALK_CAP_S = 4 * 3600.0
+#: wall seconds the watchdog waits beyond a call's longest plausible life
+WATCHDOG_GRACE_S = 10.0
+#: store writes are retried this often (SQLite may be briefly locked by another writer)
+WRITE_TRIES = 5
 
 
 @dataclass(slots=True)
@@ -55,19 +69,26 @@ class RunStats:
     opt_outs: int = 0
     carrier_errors: int = 0
     recovered: int = 0
+    aborted: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
     peak_in_flight: int = 0
     #: how often the predictive pacer chose each mode (progressive = it held back)
     pacing_modes: dict[str, int] = field(default_factory=dict)
+    #: why dialling stopped early, if it did
+    halted: str | None = None
 
 
 @dataclass(slots=True)
 class _Live:
+    """A call in progress: its flow, its queue entry, and what the dialer must remember."""
+
     flow: CallFlow
     item: QueueItem
     attempt_id: int
-    number: str
+    number: str  # E.164; personal data: never logged
+    started: float  # loop time of the dial
     agent: str | None = None
+    watchdog: asyncio.TimerHandle | None = None
 
 
 @dataclass(slots=True)
@@ -85,29 +106,26 @@ class Dialer:
     agents: tuple[str, ...] = ()
     wrap_up_s: float = 30.0
     on_progress: Callable[[RunStats, int], None] | None = None
+    pacer: Pacer = field(default_factory=PredictivePacer)
+    wall: Callable[[], datetime] = lambda: datetime.now(UTC)
     stats: RunStats = field(default_factory=RunStats)
     _calls: dict[str, _Live] = field(default_factory=dict)
     _pool: AgentPool | None = None
+    _feed: PacingFeed = field(default_factory=PacingFeed)
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
-    _pending: list[tuple[_Live, list[Command]]] = field(default_factory=list)
-    pacer: Pacer = field(default_factory=PredictivePacer)
-    #: the pacer's measurements: this run's dials and answers, the campaign's 30-day counts
-    _resolved: int = 0
-    _live_answers: int = 0
-    _run_abandoned: int = 0
-    _abandoned0: int = 0
-    _live0: int = 0
-    _talk_s: float = 0.0
-    _bridged: int = 0
-    _busy_since: dict[str, float] = field(default_factory=dict)
     _inbox: asyncio.Queue[tel.CallEvent | None] = field(default_factory=asyncio.Queue)
+    _owner: str = field(default_factory=lambda: f"dialer-{uuid.uuid4().hex[:12]}")
+    _spec: CampaignSpec | None = None
 
     async def run(self, campaign_id: int, until: datetime) -> RunStats:
+        """Dial the campaign; returns when nothing more is due before ``until``."""
         with self.db.begin() as conn:
+            if not take_lease(conn, campaign_id, self._owner, self.wall(), LEASE_S):
+                raise CampaignError(f"campaign #{campaign_id} is being dialled by another process")
             self.stats.recovered = recover(conn, self.audit, campaign_id, self.clock())
-            self._abandoned0, self._live0 = abandonment_30d(conn, campaign_id, self.clock())
-            camp = load_campaign(conn, self.firm_id, campaign_id)
-        spec = camp.spec
+            ab0, live0 = abandonment_30d(conn, campaign_id, self.clock())
+            spec = self._spec = load_campaign(conn, self.firm_id, campaign_id).spec
+        self._feed = PacingFeed(abandoned0=ab0, live0=live0, wrap_up_s=self.wrap_up_s)
         prompts = build_prompts(spec)
         if spec.mode in LIVE:
             self._pool = AgentPool(self.agents, self._assigned)
@@ -117,18 +135,21 @@ class Dialer:
         pump = asyncio.create_task(self._pump())
         try:
             while True:
-                with self.db.connect() as conn:
+                if forward.done() or pump.done():  # a dead task would leave calls unheard
+                    raise TelephonyError("the carrier's event stream stopped")
+                with self.db.begin() as conn:
+                    if not take_lease(conn, campaign_id, self._owner, self.wall(), LEASE_S):
+                        raise CampaignError(f"campaign #{campaign_id}: lease lost")
                     status = load_campaign(conn, self.firm_id, campaign_id).status
-                now = self.clock()
-                if status != "running":
+                if status != "running" or self.stats.halted:
                     if not self._calls:
                         break
                 else:
-                    room = self._room(spec)
                     with self.db.begin() as conn:
-                        due, nxt = due_contacts(conn, campaign_id, now, room)
+                        due, nxt = due_contacts(conn, campaign_id, self.clock(), self._room(spec))
                     for item in due:
-                        await self._attempt(campaign_id, spec, prompts, item, limiter)
+                        if not await self._attempt(campaign_id, spec, prompts, item, limiter):
+                            break
                     if not due and not self._calls and (nxt is None or nxt > until):
                         break
                 self._report()
@@ -136,10 +157,14 @@ class Dialer:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), 0.05)
         finally:
+            for live in list(self._calls.values()):  # shutdown mid-call: keep what is known
+                self._abort(live, "dialer stopped")
             await self.telephony.close()
             await forward
             self._inbox.put_nowait(None)
             await pump
+            with self.db.begin() as conn:
+                drop_lease(conn, campaign_id, self._owner)
         return self.stats
 
     def _room(self, spec: CampaignSpec) -> int:
@@ -149,25 +174,9 @@ class Dialer:
         in_flight = sum(1 for c in self._calls.values() if c.flow.state in _UNRESOLVED)
         if spec.mode != "predictive":  # preview/progressive: one line per free agent
             return max(0, min(free, self._pool.free - in_flight))
-        loop = asyncio.get_running_loop()
-        talk = self._talk_s / self._bridged if self._bridged else 120.0
-        now = loop.time()
-        # a call already longer than the mean is not "about to end": talk times have a long
-        # tail, so never expect less than half a mean call plus the wrap-up
-        busy = tuple(
-            max(talk / 2, talk - (now - t) / self.telephony.timescale) + self.wrap_up_s
-            for t in self._busy_since.values()
-        )
-        state = PacingState(
-            now_s=now / self.telephony.timescale,
-            agents_free=self._pool.free,
-            max_lines=free,
-            busy_free_in_s=busy,
-            lines_in_flight=in_flight,
-            dials=self._resolved,
-            live_answers=self._live_answers,
-            abandoned=self._abandoned0 + self._run_abandoned,
-            live_answered=self._live0 + self._live_answers,
+        now_s = asyncio.get_running_loop().time() / self.telephony.timescale
+        state = self._feed.state(
+            now_s=now_s, agents_free=self._pool.free, max_lines=free, lines_in_flight=in_flight
         )
         decision = self.pacer.lines_to_dial(state)
         self.stats.pacing_modes[decision.mode] = self.stats.pacing_modes.get(decision.mode, 0) + 1
@@ -180,56 +189,48 @@ class Dialer:
         prompts: dict[str, tel.Prompt],
         item: QueueItem,
         limiter: CpsLimiter,
-    ) -> None:
+    ) -> bool:
+        """Gate and (if allowed) dial one contact; False when the batch must stop."""
         loop = asyncio.get_running_loop()
         while not limiter.take(loop.time() / self.telephony.timescale):
             wait = limiter.next_slot(loop.time() / self.telephony.timescale)
             await asyncio.sleep(max(0.001, wait * self.telephony.timescale - loop.time()))
-        now = self.clock()
         with self.db.begin() as conn:
-            admitted = admit(
-                conn,
-                self.engine,
-                self.cipher,
-                self.audit,
-                self.registry,
-                firm_id=self.firm_id,
-                campaign_id=campaign_id,
-                spec=spec,
-                item=item,
-                at=now,
-            )
+            admitted = admit(conn, self.engine, self.cipher, self.audit, self.registry,
+                             firm_id=self.firm_id, campaign_id=campaign_id, spec=spec,
+                             item=item, at=self.clock())  # fmt: skip
+        if admitted.verdict == "halt":
+            return False
+        if admitted.verdict == "gone":
+            return True
         self.stats.gated += 1
-        if admitted.verdict != "allow":
-            counter = {"deny": "denied", "defer": "deferred", "skip": "rescheduled"}
-            name = counter[admitted.verdict]
+        if admitted.verdict != "allow" or admitted.attempt_id is None or not admitted.number:
+            name = {"deny": "denied", "defer": "deferred", "skip": "rescheduled"}[admitted.verdict]
             setattr(self.stats, name, getattr(self.stats, name) + 1)
             self.stats.finished += admitted.closed
-            return
-        assert admitted.attempt_id is not None and admitted.number is not None
+            return True
         call_id = f"a{admitted.attempt_id}"
-        config = FlowConfig(
-            live_agents=spec.mode in LIVE,
-            opt_out_key=spec.opt_out_key,
-            leave_voicemail=spec.leave_voicemail,
-        )
-        live = _Live(CallFlow(call_id, config), item, admitted.attempt_id, admitted.number)
+        config = FlowConfig(live_agents=spec.mode in LIVE, opt_out_key=spec.opt_out_key,
+                            leave_voicemail=spec.leave_voicemail)  # fmt: skip
+        live = _Live(CallFlow(call_id, config), item, admitted.attempt_id, admitted.number,
+                     loop.time())  # fmt: skip
         self._calls[call_id] = live
         self.stats.dialled += 1
         self.stats.peak_in_flight = max(self.stats.peak_in_flight, len(self._calls))
-        dial = tel.Dial(
-            call_id=call_id,
-            to=admitted.number,
-            caller_id=spec.caller_id or "",
-            ring_timeout_s=spec.ring_timeout_s,
-            prompts=prompts,
-            opt_out_key=spec.opt_out_key,
-        )
+        longest = max((p.seconds for p in prompts.values()), default=0.0)
+        cap = spec.ring_timeout_s + 60 + 3 * longest + (TALK_CAP_S if spec.mode in LIVE else 0)
+        # plus wall-clock grace: a loop busy with the store must not look like a lost carrier
+        delay = cap * self.telephony.timescale + WATCHDOG_GRACE_S
+        live.watchdog = loop.call_later(delay, self._lost, call_id)
+        dial = tel.Dial(call_id=call_id, to=admitted.number, caller_id=spec.caller_id or "",
+                        ring_timeout_s=spec.ring_timeout_s, prompts=prompts,
+                        opt_out_key=spec.opt_out_key)  # fmt: skip
         try:
             await self.telephony.dial(dial)
-        except TelephonyError as exc:
-            log.warning("call %s: the carrier refused the dial: %s", call_id, exc)
+        except Exception as exc:  # any adapter failure is a failed call, never a lost one
+            log.warning("call %s: the carrier refused the dial (%s)", call_id, type(exc).__name__)
             self._inbox.put_nowait(tel.CallEvent(call_id, tel.FAILED, 0.0, detail="refused"))
+        return True
 
     async def _forward(self) -> None:
         async for event in self.telephony.events():
@@ -238,28 +239,31 @@ class Dialer:
     async def _pump(self) -> None:
         """One consumer for carrier events and the dialer's own (timers, agents): in order."""
         while (event := await self._inbox.get()) is not None:
-            self._handle(event)
-            await self._flush()
+            try:
+                await self._handle(event)
+            except Exception:  # one bad call must not silence every other call
+                log.exception("call %s: event %s could not be handled", event.call_id, event.kind)
 
-    def _handle(self, event: tel.CallEvent) -> None:
+    def _t(self, live: _Live) -> float:
+        """Now on this call's carrier timeline (seconds since its dial)."""
+        return (asyncio.get_running_loop().time() - live.started) / self.telephony.timescale
+
+    async def _handle(self, event: tel.CallEvent) -> None:
         live = self._calls.get(event.call_id)
         if live is None:
-            return  # a late event for a call already closed (e.g. a timer): nothing to do
+            if event.kind == tel.AGENT and event.detail and self._pool is not None:
+                self._pool.release(event.detail)  # assigned to a call that has just ended
+            return  # a late event for a closed call (a timer, a duplicate): nothing to do
         try:
             commands = live.flow.handle(event)
         except CallStateError as exc:
             self.stats.carrier_errors += 1
             log.error("%s", exc)
             return
-        self._pending.append((live, commands))
+        for cmd in commands:
+            await self._do(live, cmd)
         if live.flow.done:
             self._finish(live)
-
-    async def _flush(self) -> None:
-        while self._pending:
-            live, commands = self._pending.pop(0)
-            for cmd in commands:
-                await self._do(live, cmd)
 
     async def _do(self, live: _Live, cmd: Command) -> None:
         call_id = live.flow.call_id
@@ -270,93 +274,112 @@ class Dialer:
                 await self.telephony.hangup(call_id)
             elif cmd.action == "bridge":
                 live.agent = cmd.arg
-                self._busy_since[str(cmd.arg)] = asyncio.get_running_loop().time()
+                self._feed.on_bridge(str(cmd.arg), self._t(live))
                 await self.telephony.bridge(call_id, str(cmd.arg))
             elif cmd.action == "opt_out":
                 self._opt_out(live, str(cmd.arg))
             elif cmd.action == "timer":
-                self._timer(call_id, str(cmd.arg), float(cmd.seconds or 0))
-            elif cmd.action == "find_agent" and self._pool is not None:
-                self._pool.request(call_id)
-            elif cmd.action == "cancel_agent" and self._pool is not None:
-                self._pool.cancel(call_id)
-            elif cmd.action == "release_agent" and self._pool is not None:
-                self._pool.release(str(cmd.arg))
+                self._timer(live, str(cmd.arg), float(cmd.seconds or 0))
+            elif cmd.action in ("find_agent", "cancel_agent", "release_agent"):
+                self._agents(cmd, call_id)
+            else:
+                raise CallStateError(call_id, live.flow.state, cmd.action, "unknown command")
         except TelephonyError as exc:
-            # the call went away under us: its HANGUP event (or none) closes the flow
-            log.warning("call %s: %s failed: %s", call_id, cmd.action, exc)
+            log.warning("call %s: %s failed (%s)", call_id, cmd.action, type(exc).__name__)
+            if cmd.action == "bridge":  # no agent reached the person: abandoned, say so
+                live.flow.abandoned, live.flow.agent = True, None
+            if cmd.action in ("hangup", "bridge"):  # the call is gone or going: close it
+                self._inbox.put_nowait(
+                    tel.CallEvent(call_id, tel.HANGUP, self._t(live), detail=f"{cmd.action} failed")
+                )
+
+    def _agents(self, cmd: Command, call_id: str) -> None:
+        if self._pool is None:
+            return
+        if cmd.action == "find_agent":
+            self._pool.request(call_id)
+        elif cmd.action == "cancel_agent":
+            self._pool.cancel(call_id)
+        else:
+            self._release(str(cmd.arg))
 
     def _opt_out(self, live: _Live, digit: str) -> None:
-        with self.db.begin() as conn:
-            opt_out(
-                conn,
-                self.cipher,
-                self.audit,
-                self.firm_id,
-                live.number,
-                "key_press",
-                f"key {digit} pressed during attempt {live.attempt_id}",
-                SYSTEM,
-                self.clock(),
-            )
-        self.stats.opt_outs += 1
+        why = f"key {digit} pressed during attempt {live.attempt_id}"
+        error: Exception | None = None
+        for _ in range(WRITE_TRIES):
+            try:
+                with self.db.begin() as conn:
+                    opt_out(conn, self.cipher, self.audit, self.firm_id, live.number,
+                            "key_press", why, SYSTEM, self.clock())  # fmt: skip
+                self.stats.opt_outs += 1
+                return
+            except Exception as exc:  # retried: SQLite may be locked by another writer
+                error = exc
+        # the opt-out is not on record: calling anyone else now would risk calling people
+        # whose opt-out is equally lost; stop dialling and say why
+        self.stats.halted = f"an opt-out could not be recorded ({type(error).__name__})"
+        log.critical("call %s: %s; dialling halted", live.flow.call_id, self.stats.halted)
 
-    def _timer(self, call_id: str, name: str, seconds: float) -> None:
-        loop = asyncio.get_running_loop()
-        live = self._calls[call_id]
-        base = loop.time()
+    def _timer(self, live: _Live, name: str, seconds: float) -> None:
+        loop, call_id = asyncio.get_running_loop(), live.flow.call_id
 
         def fire() -> None:
-            t = (live.flow.human_at or 0.0) + (loop.time() - base) / self.telephony.timescale
-            self._inbox.put_nowait(tel.CallEvent(call_id, tel.TIMEOUT, round(t, 3), prompt=name))
+            self._inbox.put_nowait(tel.CallEvent(call_id, tel.TIMEOUT, self._t(live), prompt=name))
 
         loop.call_later(seconds * self.telephony.timescale, fire)
 
+    def _lost(self, call_id: str) -> None:
+        """The watchdog: the carrier said nothing to end this call in time."""
+        live = self._calls.get(call_id)
+        if live is not None:
+            self.stats.aborted += 1
+            self._abort(live, "watchdog: no end reported by the carrier")
+
+    def _abort(self, live: _Live, why: str) -> None:
+        live.flow.abort(self._t(live), why)
+        self._finish(live)
+
     def _assigned(self, call_id: str, agent: str) -> None:
         live = self._calls.get(call_id)
-        if live is None:  # the call ended while queued: the agent goes straight back
-            asyncio.get_running_loop().call_soon(self._pool_release, agent)
-            return
-        t = live.flow.human_at or 0.0
+        t = self._t(live) if live is not None else 0.0
         self._inbox.put_nowait(tel.CallEvent(call_id, tel.AGENT, t, detail=agent))
 
-    def _pool_release(self, agent: str) -> None:
-        self._busy_since.pop(agent, None)
+    def _release(self, agent: str) -> None:
+        self._feed.on_free(agent)
         if self._pool is not None:
             self._pool.release(agent)
 
     def _finish(self, live: _Live) -> None:
         flow = live.flow
-        assert flow.outcome is not None
+        if live.watchdog is not None:
+            live.watchdog.cancel()
+        retry = live.item.retry
+        status, error = "done", None
+        for _ in range(WRITE_TRIES):
+            try:
+                with self.db.begin() as conn:
+                    status = record_outcome(conn, self.audit, attempt_id=live.attempt_id,
+                                            queue_id=live.item.queue_id,
+                                            attempts=live.item.attempts + 1, flow=flow,
+                                            retry=retry, at=self.clock(),
+                                            agent_id=_user_id(live.agent))  # fmt: skip
+                error = None
+                break
+            except Exception as exc:  # retried: SQLite may be locked by another writer
+                error = exc
         self._calls.pop(flow.call_id, None)
-        with self.db.begin() as conn:
-            status = record_outcome(
-                conn,
-                self.audit,
-                attempt_id=live.attempt_id,
-                queue_id=live.item.queue_id,
-                attempts=live.item.attempts + 1,
-                flow=flow,
-                retry=live.item.retry,
-                at=self.clock(),
-                agent_id=_user_id(live.agent),
-            )
-        key = flow.outcome.value
-        self._resolved += 1
-        self._live_answers += flow.live_answered
-        self._run_abandoned += flow.abandoned
-        if flow.outcome is Outcome.BRIDGED and flow.talk_s is not None:
-            self._talk_s += flow.talk_s
-            self._bridged += 1
+        if error is not None:
+            # the row stays "dialing": the next run closes it as interrupted (never retried)
+            log.critical("call %s: outcome not recorded (%s)", flow.call_id, type(error).__name__)
+            self.stats.halted = "an outcome could not be recorded"
+        outcome = flow.outcome or Outcome.FAILED
+        self._feed.on_outcome(flow)
         self.stats.finished += status == "done"
-        self.stats.outcomes[key] = self.stats.outcomes.get(key, 0) + 1
-        if flow.outcome is Outcome.BRIDGED and live.agent is not None and self._pool:
-            agent = live.agent
-            delay = self.wrap_up_s * self.telephony.timescale
-            asyncio.get_running_loop().call_later(delay, self._pool_release, agent)
-            self._busy_since[agent] = asyncio.get_running_loop().time() - (
-                self._talk_s / max(self._bridged, 1) * self.telephony.timescale
-            )
+        self.stats.outcomes[outcome.value] = self.stats.outcomes.get(outcome.value, 0) + 1
+        if live.agent is not None and self._pool is not None:
+            agent, loop = live.agent, asyncio.get_running_loop()
+            self._feed.on_wrap_up(agent, self._t(live))
+            loop.call_later(self.wrap_up_s * self.telephony.timescale, self._release, agent)
         self._wake.set()
 
     def _report(self) -> None:

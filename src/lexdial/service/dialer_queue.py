@@ -10,7 +10,7 @@ waits for the first minute inside the schedule in every candidate zone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, func, select, update
@@ -39,7 +39,9 @@ class QueueItem:
 
 @dataclass(frozen=True, slots=True)
 class Admitted:
-    verdict: str  # allow | deny | defer | skip (outside the campaign schedule)
+    #: allow | deny | defer | skip (outside the campaign schedule) | halt (the campaign is
+    #: no longer running) | gone (the contact left the queue meanwhile)
+    verdict: str
     attempt_id: int | None
     number: str | None = None  # E.164, only when allowed: personal data, never logged
     closed: bool = False  # the contact's queue entry is closed (blocked)
@@ -48,7 +50,8 @@ class Admitted:
 def due_contacts(
     conn: Connection, campaign_id: int, now: datetime, limit: int
 ) -> tuple[list[QueueItem], datetime | None]:
-    """Up to ``limit`` contacts due at ``now``, and when the next one not yet due is."""
+    """Up to ``limit`` contacts due at ``now``, and when the next one is due: ``now`` itself
+    when more are due than ``limit`` allowed (no free line or agent yet)."""
     camp = conn.execute(
         select(t.campaigns.c.firm_id).where(t.campaigns.c.id == campaign_id)
     ).scalar_one()
@@ -66,11 +69,16 @@ def due_contacts(
         if limit > 0
         else []
     )
+    waiting = conn.execute(
+        select(func.count()).where(q.campaign_id == campaign_id, q.status.in_(OPEN), due)
+    ).scalar_one()
     nxt = conn.execute(
         select(func.min(q.next_at)).where(
             q.campaign_id == campaign_id, q.status.in_(OPEN), q.next_at > now
         )
     ).scalar()
+    if waiting > len(rows):
+        nxt = now
     if nxt is not None and nxt.tzinfo is None:  # SQLite: stored as UTC without offset
         nxt = nxt.replace(tzinfo=UTC)
     items = [QueueItem(int(r[0]), int(r[1]), int(r[2]), retry) for r in rows]
@@ -91,6 +99,18 @@ def admit(
     at: datetime,
 ) -> Admitted:
     """Gate one queued contact and move its queue row accordingly (see Rule 1, 2)."""
+    running = conn.execute(
+        select(t.campaigns.c.status).where(t.campaigns.c.id == campaign_id)
+    ).scalar_one()
+    if running != "running":  # paused or stopped since the batch was fetched
+        return Admitted("halt", None)
+    claimed = conn.execute(
+        update(t.campaign_contacts)
+        .where(t.campaign_contacts.c.id == item.queue_id, t.campaign_contacts.c.status.in_(OPEN))
+        .values(status="dialing")
+    ).rowcount
+    if not claimed:  # an opt-out or a stop took it since the batch was fetched
+        return Admitted("gone", None)
     result = gate(
         conn,
         engine,
@@ -121,8 +141,9 @@ def admit(
         return Admitted("defer", result.attempt_id)
     s = spec.schedule
     zones = d.time_zones
-    if zones and not inside(zones, at, s.days, s.start, s.end):
-        nxt = next_inside(zones, at, s.days, s.start, s.end)
+    if not zones or not inside(zones, at, s.days, s.start, s.end):
+        # no zone to judge the schedule by: fail closed (blocked), never dial blind
+        nxt = next_inside(zones, at, s.days, s.start, s.end) if zones else None
         conn.execute(
             update(t.call_attempts)
             .where(t.call_attempts.c.id == result.attempt_id)
@@ -158,15 +179,22 @@ def recover(conn: Connection, audit: Audit, campaign_id: int, at: datetime) -> i
     q = t.campaign_contacts.c
     rows = conn.execute(
         select(q.id, q.attempts, q.last_attempt_id).where(
-            q.campaign_id == campaign_id, q.status == "dialing"
+            q.campaign_id == campaign_id, q.status == "dialing", q.last_attempt_id.is_not(None)
         )
     ).all()
+    # a row claimed but never gated (a crash in between) simply goes back to the queue
+    conn.execute(
+        update(t.campaign_contacts)
+        .where(q.campaign_id == campaign_id, q.status == "dialing", q.last_attempt_id.is_(None))
+        .values(status="pending")
+    )
     if not rows:
         return 0
     firm = conn.execute(
         select(t.campaigns.c.firm_id).where(t.campaigns.c.id == campaign_id)
     ).scalar_one()
-    retry = load_campaign(conn, int(firm), campaign_id).spec.retry
+    # an interrupted call may have been answered, even opted out: never retried automatically
+    retry = replace(load_campaign(conn, int(firm), campaign_id).spec.retry, on=())
     for queue_id, attempts, attempt_id in rows:
         flow = CallFlow(f"a{attempt_id}", FlowConfig())
         flow.outcome = Outcome.FAILED

@@ -182,7 +182,7 @@ def build_request(
             "caller_id": campaign["caller_id"],
             "safe_harbor_message": bool(campaign["safe_harbor_message"]),
         }
-        if campaign["mode"] in ("progressive", "predictive"):
+        if campaign["mode"] in ("preview", "progressive", "predictive"):
             abandoned, live = abandonment_30d(conn, int(campaign_id), at)
             # no live answers yet: no rate to judge (0/0 is not a breach)
             raw["campaign"]["abandonment_rate_30d"] = abandoned / live if live else None

@@ -62,9 +62,12 @@ def _missing_tools() -> list[str]:
     if "sipp" not in missing and not STOCK_DTMF_9.exists():
         missing.append(str(STOCK_DTMF_9))
     sipp = shutil.which("sipp")
+    getcap = shutil.which("getcap") or "/usr/sbin/getcap"
     if sipp and os.geteuid() != 0:  # play_pcap_audio sends from a raw socket
-        caps = subprocess.run(["getcap", sipp], capture_output=True, text=True, check=False)
-        if "cap_net_raw" not in caps.stdout:
+        caps = ""
+        with contextlib.suppress(OSError):
+            caps = subprocess.run([getcap, sipp], capture_output=True, text=True).stdout
+        if "cap_net_raw" not in caps:
             missing.append("CAP_NET_RAW for sipp")
     return missing
 
@@ -198,18 +201,21 @@ MACHINE_GREETING = np.concatenate(
 
 
 class RtpSink(asyncio.DatagramProtocol):
-    """The callee's media address: keeps every RTP packet, by SSRC."""
+    """The callee's media address: keeps every PCMU RTP payload, by SSRC and sequence."""
 
     def __init__(self) -> None:
-        self.streams: dict[int, list[tuple[int, bytes]]] = defaultdict(list)
+        self.streams: dict[int, dict[int, bytes]] = defaultdict(dict)
 
     def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
-        if len(data) >= 12:
-            ssrc = struct.unpack(">I", data[8:12])[0]
-            self.streams[ssrc].append((data[1] & 0x7F, data[12:]))
+        if len(data) > 12 and data[1] & 0x7F == 0:
+            seq, _, ssrc = struct.unpack(">HII", data[2:12])
+            self.streams[ssrc][seq] = data[12:]
 
     def pcm(self, ssrc: int) -> np.ndarray:
-        body = b"".join(p for pt, p in self.streams[ssrc] if pt == 0)
+        """The stream decoded in sequence order (a lost packet: 20 ms of silence)."""
+        packets = self.streams[ssrc]
+        first, last = min(packets), max(packets)  # short calls: no 16-bit wrap to handle
+        body = b"".join(packets.get(q, b"\xff" * 160) for q in range(first, last + 1))
         return ULAW_DECODE[np.frombuffer(body, dtype=np.uint8)]
 
 
@@ -412,6 +418,8 @@ class World:
         transport, _ = await loop.create_datagram_endpoint(
             lambda: self.sink, local_addr=("127.0.0.1", 0)
         )
+        # a busy loop must not lose packets in the kernel: that would read as an RTP fault
+        transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
         sipp = Sipp(path, self.tmp, calls, transport.get_extra_info("sockname")[1])
         carrier = SipTelephony(trunk=sipp.trunk, work_dir=self.tmp / "sip", **adapter)
         try:

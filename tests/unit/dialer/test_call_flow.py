@@ -114,7 +114,7 @@ PATHS = [
         Outcome.BRIDGED,
         [
             Command("find_agent"),
-            Command("timer", "agent", 2.0),
+            Command("timer", "agent", 1.0),
             Command("bridge", "agent-1"),
         ],
         id="live-agent-within-2s",
@@ -132,7 +132,7 @@ PATHS = [
         Outcome.ABANDONED,
         [
             Command("find_agent"),
-            Command("timer", "agent", 2.0),
+            Command("timer", "agent", 1.0),
             Command("cancel_agent"),
             Command("play", tel.SAFE_HARBOR),
             Command("release_agent", "agent-1"),
@@ -153,7 +153,7 @@ PATHS = [
         Outcome.OPTED_OUT,
         [
             Command("find_agent"),
-            Command("timer", "agent", 2.0),
+            Command("timer", "agent", 1.0),
             Command("cancel_agent"),
             Command("play", tel.SAFE_HARBOR),
             Command("opt_out", "9"),
@@ -166,8 +166,80 @@ PATHS = [
         LIVE,
         [ev(tel.ANSWERED, 6), ev(tel.HUMAN, 8), ev(tel.HANGUP, 9)],
         Outcome.ABANDONED,
-        [Command("find_agent"), Command("timer", "agent", 2.0), Command("cancel_agent")],
+        [Command("find_agent"), Command("timer", "agent", 1.0), Command("cancel_agent")],
         id="person-hangs-up-while-waiting-for-agent",
+    ),
+    pytest.param(
+        BROADCAST,
+        [
+            ev(tel.ANSWERED, 6),
+            ev(tel.DIGIT, 7, digit="9"),
+            ev(tel.PLAYED, 9, prompt=tel.OPTOUT_CONFIRM),
+            ev(tel.HANGUP, 9.1),
+        ],
+        Outcome.OPTED_OUT,
+        [Command("opt_out", "9"), Command("play", tel.OPTOUT_CONFIRM), Command("hangup")],
+        id="9-pressed-before-detection-finished",
+    ),
+    pytest.param(
+        BROADCAST,
+        [
+            ev(tel.ANSWERED, 6),
+            ev(tel.HUMAN, 8),
+            ev(tel.PLAYED, 30, prompt=tel.MESSAGE),
+            ev(tel.DIGIT, 30.1, digit="9"),
+            ev(tel.HANGUP, 30.2),
+        ],
+        Outcome.OPTED_OUT,
+        [Command("play", tel.MESSAGE), Command("hangup"), Command("opt_out", "9")],
+        id="9-pressed-as-the-message-ends",
+    ),
+    pytest.param(
+        BROADCAST,
+        [
+            ev(tel.ANSWERED, 6),
+            ev(tel.MACHINE, 9),
+            ev(tel.BEEP, 20),
+            ev(tel.DIGIT, 22, digit="9"),
+            ev(tel.PLAYED, 40, prompt=tel.VOICEMAIL),
+            ev(tel.HANGUP, 40.1),
+        ],
+        Outcome.OPTED_OUT,
+        [
+            Command("timer", "beep", 30.0),
+            Command("play", tel.VOICEMAIL),
+            Command("opt_out", "9"),
+            Command("hangup"),
+        ],
+        id="9-pressed-during-the-voicemail-by-a-person-who-picked-up",
+    ),
+    pytest.param(
+        LIVE,
+        [
+            ev(tel.ANSWERED, 6),
+            ev(tel.HUMAN, 8),
+            ev(tel.DIGIT, 8.5, digit="9"),
+            ev(tel.TIMEOUT, 9, prompt="agent"),
+            ev(tel.PLAYED, 11, prompt=tel.OPTOUT_CONFIRM),
+            ev(tel.HANGUP, 11.1),
+        ],
+        Outcome.OPTED_OUT,
+        [
+            Command("find_agent"),
+            Command("timer", "agent", 1.0),
+            Command("cancel_agent"),
+            Command("opt_out", "9"),
+            Command("play", tel.OPTOUT_CONFIRM),
+            Command("hangup"),
+        ],
+        id="9-pressed-while-waiting-for-an-agent",
+    ),
+    pytest.param(
+        BROADCAST,
+        [ev(tel.ANSWERED, 6), ev(tel.HUMAN, 8), ev(tel.FAILED, 12)],
+        Outcome.HUMAN,
+        [Command("play", tel.MESSAGE)],
+        id="carrier-drops-an-answered-call",
     ),
 ]
 
@@ -234,6 +306,7 @@ ILLEGAL = [
     pytest.param([], tel.PLAYED, id="played-before-answer"),
     pytest.param([ev(tel.ANSWERED, 1)], tel.ANSWERED, id="answered-twice"),
     pytest.param([ev(tel.ANSWERED, 1), ev(tel.HUMAN, 2)], tel.BUSY, id="busy-after-answer"),
+    pytest.param([ev(tel.ANSWERED, 1), ev(tel.HUMAN, 2)], tel.RINGING, id="ringing-after-answer"),
     pytest.param([ev(tel.BUSY, 1)], tel.ANSWERED, id="anything-after-the-end"),
     pytest.param([ev(tel.ANSWERED, 1), ev(tel.HUMAN, 2)], tel.AGENT, id="agent-on-broadcast"),
 ]
@@ -255,3 +328,12 @@ def test_an_event_for_another_call_is_refused() -> None:
     with pytest.raises(CallStateError, match="another call"):
         flow.handle(tel.CallEvent("c2", tel.RINGING, 1.0))
     assert flow.state is State.DIALING
+
+
+def test_a_call_the_carrier_lost_is_aborted_with_what_it_had_reached() -> None:
+    flow, _ = run(BROADCAST, ev(tel.ANSWERED, 5), ev(tel.HUMAN, 7))
+    flow.abort(60.0, "watchdog")
+    assert flow.done and flow.outcome is Outcome.HUMAN and flow.detail == "watchdog"
+    never, _ = run(BROADCAST, ev(tel.RINGING, 1))
+    never.abort(60.0, "watchdog")
+    assert never.outcome is Outcome.FAILED

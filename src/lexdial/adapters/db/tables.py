@@ -287,6 +287,9 @@ campaigns = Table(
     #: the whole campaign spec (message, schedule, retries, pacing): see service.campaigns
     Column("settings", JSON, nullable=True),
     _ts("updated_at", nullable=True),
+    #: which dialler process holds the campaign, until when (wall clock): one at a time
+    Column("lease_owner", String(40), nullable=True),
+    _ts("lease_until", nullable=True),
 )
 
 #: a campaign's contact list and where each contact stands (the scheduler's queue)
@@ -333,7 +336,8 @@ call_outcomes = Table(
     "call_outcomes",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("attempt_id", ForeignKey("call_attempts.id"), nullable=False, index=True),
+    #: one outcome per attempt, ever: a second write is a bug, refused by the database
+    Column("attempt_id", ForeignKey("call_attempts.id"), nullable=False, unique=True),
     Column("outcome", String(20), nullable=False),
     _ts("at"),
     Column("ring_s", Float, nullable=True),

@@ -20,7 +20,7 @@ import json
 import logging
 import shutil
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -192,20 +192,44 @@ class BaresipProcess:
 
     async def command(self, name: str, params: str = "", *, timeout: float = 5.0) -> str:
         """Run one command; returns its output text, ``TelephonyError`` if it failed."""
+        (reply,) = await self.batch([(name, params)], timeout=timeout)
+        if isinstance(reply, TelephonyError):
+            raise reply
+        return reply
+
+    async def batch(
+        self, steps: Sequence[tuple[str, str]], *, timeout: float = 5.0
+    ) -> list[str | TelephonyError]:
+        """Send commands in one write (baresip runs them in order); one reply each.
+
+        A refusal is returned in place of its reply; a lost connection or a reply that
+        does not come within ``timeout`` raises ``TelephonyError``.
+        """
         if self._writer is None or self._writer.is_closing():
             raise TelephonyError("baresip is not connected")
-        token = f"t{next(self._tokens)}"
-        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-        self._pending[token] = future
-        body = json.dumps({"command": name, "params": params, "token": token})
-        self._writer.write(netstring(body.encode()))
+        loop = asyncio.get_running_loop()
+        waiting: list[tuple[str, asyncio.Future[str]]] = []
+        for name, params in steps:
+            token = f"t{next(self._tokens)}"
+            waiting.append((token, loop.create_future()))
+            self._pending[token] = waiting[-1][1]
+            body = json.dumps({"command": name, "params": params, "token": token})
+            self._writer.write(netstring(body.encode()))
+        replies: list[str | TelephonyError] = []
         try:
             await self._writer.drain()
-            return await asyncio.wait_for(future, timeout)
+            for _, future in waiting:
+                try:
+                    replies.append(await asyncio.wait_for(future, timeout))
+                except TelephonyError as exc:
+                    replies.append(exc)
         except (TimeoutError, ConnectionError) as exc:
+            name = steps[len(replies)][0]
             raise TelephonyError(f"baresip {name}: {type(exc).__name__}") from None
         finally:
-            self._pending.pop(token, None)
+            for token, _ in waiting:
+                self._pending.pop(token, None)
+        return replies
 
     @classmethod
     async def launch(
@@ -239,16 +263,29 @@ class BaresipProcess:
         await self.command("ausrc", f"aufile,{path}")
         self.source = str(path)
 
-    async def use_caller(self, user: str, host: str) -> None:
-        """Make ``sip:user@host`` the From of the next dial (a UA per caller ID)."""
-        if user == self.caller:
-            return
+    async def dial(self, uri: str, *, source: Path, user: str, host: str) -> list[str]:
+        """Dial ``uri`` from ``sip:user@host`` (a UA per caller ID), ``source`` playing.
+
+        The commands go out in one write, so a dial costs one round trip. Returns the
+        names of the commands baresip refused: with "dial" among them no call exists;
+        without it the call went out, but not as asked.
+        """
+        steps = [] if self.source == str(source) else [("ausrc", f"aufile,{source}")]
         aor = f"sip:{user}@{host}"
-        if user not in self._users:
-            await self.command("uanew", f"<{aor}>;regint=0;audio_codecs=PCMU")
+        if user != self.caller:
+            if user not in self._users:
+                steps.append(("uanew", f"<{aor}>;regint=0;audio_codecs=PCMU"))
+            steps.append(("uafind", aor))
+        steps.append(("dial", uri))
+        replies = await self.batch(steps)
+        failed = [n for (n, _), r in zip(steps, replies, strict=True) if isinstance(r, Exception)]
+        if "ausrc" not in failed:
+            self.source = str(source)
+        if "uanew" not in failed:
             self._users.add(user)
-        await self.command("uafind", aor)
-        self.caller = user
+        if "uafind" not in failed and "uanew" not in failed:
+            self.caller = user
+        return failed
 
     def scrub(self) -> None:
         """Delete the call recordings ``sndfile`` wrote (the callee's voice); trim the log."""

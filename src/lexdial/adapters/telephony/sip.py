@@ -17,7 +17,8 @@ Rule 4: answering-machine detection (``amd=True``) reads the received audio bare
 ``sndfile`` filter writes per call and runs ``amd.AmdDetector`` on it; the files hold
 the callee's voice and are deleted when the call ends. Without detection (or for a
 ``Dial`` with ``detect_machine=False``) HUMAN follows ANSWERED at once.
-Rule 5: numbers are personal data: logs name call ids only.
+Rule 5: the number is dialled as ``sip:<its digits>@<trunk>`` and the caller ID is the
+From user (one baresip UA per caller ID); numbers are personal data: logs name call ids.
 
 Limits: baresip 1.0.0 binds its RTP sockets to all interfaces (hard-coded; SDP and SIP
 use ``local_ip``), so on a real host the ``rtp_ports`` range belongs behind a firewall.
@@ -46,6 +47,8 @@ from lexdial.errors import TelephonyError
 
 log = logging.getLogger(__name__)
 
+#: final SIP statuses before an answer: busy everywhere, and a declined call (603), which
+#: carriers report as busy too; timeouts and "temporarily unavailable" are no answer
 _BUSY = frozenset({486, 600, 603})
 _UNANSWERED = frozenset({408, 480, 487})
 
@@ -72,6 +75,7 @@ class _Call:
     ended: bool = False
     hangup_requested: bool = False
     ring_timed_out: bool = False
+    setup_failed: bool = False
     prompt: str | None = None
     timers: dict[str, asyncio.TimerHandle] = field(default_factory=dict)
     amd: asyncio.Task[None] | None = None
@@ -109,7 +113,7 @@ class SipTelephony:
         self._idle: list[_Line] = []
         self._calls: dict[str, _Call] = {}
         self._queue: asyncio.Queue[tel.CallEvent | None] = asyncio.Queue()
-        self._prompts = tts.PromptCache(Path())
+        self._prompts: tts.PromptCache | None = None  # made in start()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._next_dial_at = 0.0
         self._pace_lock = asyncio.Lock()
@@ -162,6 +166,7 @@ class SipTelephony:
         call = _Call(dial, {})
         self._calls[dial.call_id] = call  # holds the channel while we prepare
         try:
+            assert self._prompts is not None
             for name, spec in dial.prompts.items():
                 call.files[name] = await self._prompts.get(spec)
             await self._pace()
@@ -169,10 +174,6 @@ class SipTelephony:
             line.call = call
             assert line.proc is not None
             line.proc.scrub()
-            if line.proc.source != str(self._silence):
-                await line.proc.set_source(self._silence)
-            user = re.sub(r"[^0-9+]", "", dial.caller_id) or "lexdial"
-            await line.proc.use_caller(user, self.local_ip)
         except BaseException:
             self._calls.pop(dial.call_id, None)
             if call.line is not None:
@@ -180,17 +181,22 @@ class SipTelephony:
             raise
         loop = asyncio.get_running_loop()
         call.started = loop.time()
-        digits = re.sub(r"\D", "", dial.to)
+        user = re.sub(r"[^0-9+]", "", dial.caller_id) or "lexdial"
+        uri = f"sip:{re.sub(r'[^0-9]', '', dial.to)}@{self.trunk}"
         try:
-            await line.proc.command("dial", f"sip:{digits}@{self.trunk}")
+            failed = await line.proc.dial(uri, source=self._silence, user=user, host=self.local_ip)
         except TelephonyError:
+            failed = ["dial"]  # no answer from baresip: treat as not placed
+        if "dial" in failed:
             log.warning("call %s: baresip refused the dial (line %d)", dial.call_id, line.n)
             self._end(call, "dial refused")
-            return
-        if call.ended:
-            return  # refused at once (e.g. 486) while the dial command's answer came back
-        log.info("call %s: dialled on line %d", dial.call_id, line.n)
-        call.timers["ring"] = loop.call_later(dial.ring_timeout_s, self._ring_timeout, call)
+        elif failed:  # placed, but with the wrong caller ID or audio: end it at once
+            log.warning("call %s: baresip refused %s; hanging up", dial.call_id, failed)
+            call.setup_failed = True
+            await self.hangup(dial.call_id)
+        elif not call.ended:  # (a fast 486 may already have ended it)
+            log.info("call %s: dialled on line %d", dial.call_id, line.n)
+            call.timers["ring"] = loop.call_later(dial.ring_timeout_s, self._ring_timeout, call)
 
     async def play(self, call_id: str, prompt: str) -> None:
         """Switch the call's audio to ``prompt``; PLAYED follows after its duration."""
@@ -259,7 +265,9 @@ class SipTelephony:
         if call.ended:
             return
         code = int(reason[:3]) if re.match(r"\d{3}\b", reason) else None
-        if call.ring_timed_out:
+        if call.setup_failed:
+            kind, detail = tel.FAILED, "dial setup failed"
+        elif call.ring_timed_out:
             kind, detail = tel.NO_ANSWER, "ring timeout" + ("" if call.rang else ", no ringing")
         elif call.answered or call.hangup_requested:
             kind, detail = tel.HANGUP, self._why(call, reason)

@@ -43,12 +43,14 @@ def _is_telephone_wav(path: Path) -> bool:
         return False  # not PCM WAV (e.g. u-law or float): sox converts it
 
 
-def _run(args: list[str]) -> None:
+def _run(args: list[str], stdin: bytes | None = None) -> None:
     tool = shutil.which(args[0])
     if tool is None:
         raise TelephonyError(f"{args[0]} not found (Debian packages espeak-ng and sox)")
-    done = subprocess.run([tool, *args[1:]], capture_output=True, timeout=_TIMEOUT_S, check=False)
-    if done.returncode != 0:  # the prompt text is not personal data, but keep logs short
+    done = subprocess.run(
+        [tool, *args[1:]], input=stdin, capture_output=True, timeout=_TIMEOUT_S, check=False
+    )
+    if done.returncode != 0:  # its stderr may quote the input: only the status goes on
         raise TelephonyError(f"{args[0]} failed ({done.returncode})")
 
 
@@ -89,7 +91,8 @@ def render_prompt(
     """
     with tempfile.TemporaryDirectory() as tmp:
         spoken = Path(tmp) / "spoken.wav"
-        _run(["espeak-ng", "-v", voice, "-w", str(spoken), text])
+        # on stdin, so a text starting with "-" is never taken for an option
+        _run(["espeak-ng", "-v", voice, "-w", str(spoken), "--stdin"], stdin=text.encode())
         return prepare_wav(spoken, path, pad_s=pad_s)
 
 
