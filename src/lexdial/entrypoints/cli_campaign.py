@@ -145,6 +145,9 @@ def cmd_run(args: argparse.Namespace) -> None:
         )
     if spec.mode in LIVE and not agents:
         raise CampaignError("no active agent has a current training attestation")
+    if spec.mode in LIVE and (args.carrier or settings.telephony.carrier) != "simulated":
+        # agents have no telephone endpoints in the store yet: a bridge could reach no one
+        raise CampaignError("live-agent campaigns run on the simulated carrier only, for now")
     carrier = open_telephony(
         settings, carrier=args.carrier, seed=args.seed, timescale=args.timescale
     )

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from lexdial.bootstrap import Store, open_telephony
+from lexdial.errors import CampaignError
 from lexdial.service.campaign_spec import LIVE
 from lexdial.service.campaigns import load_campaign
 from lexdial.service.dialer import Dialer, RunStats
@@ -53,6 +54,9 @@ class CampaignRunner:
                 if spec.mode in LIVE
                 else ()
             )
+        if spec.mode in LIVE and self.store.settings.telephony.carrier != "simulated":
+            # agents have no telephone endpoints in the store yet: a bridge could reach no one
+            raise CampaignError("live-agent campaigns run on the simulated carrier only, for now")
         dialer = Dialer(
             db=self.store.db,
             engine=self.store.rules,
