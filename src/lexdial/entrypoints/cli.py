@@ -118,11 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="instead: judge the bundled sample attempts and print a table",
     )
-    from lexdial.entrypoints import cli_campaign, cli_registry, cli_store
+    from lexdial.entrypoints import cli_campaign, cli_registry, cli_serve, cli_store
 
     cli_store.add_commands(sub)
     cli_registry.add_commands(sub)
     cli_campaign.add_commands(sub)
+    cli_serve.add_commands(sub)
     return parser
 
 

@@ -1,0 +1,92 @@
+"""``lexdial serve`` (the web app and API) and the log-in commands: tokens and passwords."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from typing import Any
+
+from lexdial.entrypoints.cli_store import _caller, _now, _print, _store
+from lexdial.errors import RequestError
+from lexdial.service.auth import issue_token, revoke_token, set_password
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from lexdial.entrypoints.api.app import create_app
+
+    if args.host not in ("127.0.0.1", "localhost", "::1") and not args.public:
+        raise RequestError("--host", "serve on loopback, or say --public (put TLS in front)")
+    store = _store(args)
+    app = create_app(store)
+    print(f"lexdial: serving on http://{args.host}:{args.port}/ (API docs at /docs)", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+
+
+def cmd_token(args: argparse.Namespace) -> None:
+    store = _store(args)
+    with store.db.begin() as conn:
+        new = issue_token(conn, store.audit, args.user_id, args.name, _caller(args), _now(args))
+    _print(
+        args,
+        {"token_id": new.id, "token": new.token},
+        f"token #{new.id} for user #{args.user_id} (shown once, keep it secret):\n{new.token}",
+    )
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> None:
+    store = _store(args)
+    with store.db.begin() as conn:
+        revoke_token(conn, store.audit, args.token_id, _caller(args), _now(args))
+    _print(args, {"revoked": args.token_id}, f"token #{args.token_id} revoked")
+
+
+def cmd_password(args: argparse.Namespace) -> None:
+    password = os.environ.get("LEXDIAL_PASSWORD")
+    if password is None:
+        if not sys.stdin.isatty():
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            password = getpass.getpass("new password: ")
+    store = _store(args)
+    with store.db.begin() as conn:
+        set_password(conn, store.audit, args.user_id, password, _caller(args), _now(args))
+    _print(args, {"user": args.user_id}, f"password set for user #{args.user_id}")
+
+
+def add_commands(sub: Any) -> None:
+    """Register ``serve`` and the log-in subcommands of ``users``."""
+    p = sub.add_parser(
+        "serve",
+        help="serve the web dashboard and the REST API",
+        epilog="example: lexdial serve --port 8000   (then open http://127.0.0.1:8000/)",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback)")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--public", action="store_true", help="allow a non-loopback --host")
+    p.set_defaults(func=cmd_serve)
+    users = sub.choices["users"]
+    s = next(a for a in users._actions if isinstance(a, argparse._SubParsersAction))
+    a = s.add_parser(
+        "token",
+        help="issue a personal API token (shown once)",
+        epilog="example: lexdial users token 3 --name 'CRM sync'",
+    )
+    a.add_argument("user_id", type=int)
+    a.add_argument("--name", required=True, help="what the token is for")
+    a.add_argument("--json", action="store_true")
+    a.set_defaults(func=cmd_token)
+    a = s.add_parser("revoke-token", help="revoke an API token",
+                     epilog="example: lexdial users revoke-token 7")  # fmt: skip
+    a.add_argument("token_id", type=int)
+    a.set_defaults(func=cmd_token_revoke)
+    a = s.add_parser(
+        "password",
+        help="set a user's web log-in password (from $LEXDIAL_PASSWORD, stdin or a prompt)",
+        epilog="example: lexdial users password 3",
+    )
+    a.add_argument("user_id", type=int)
+    a.set_defaults(func=cmd_password)
