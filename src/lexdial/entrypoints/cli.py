@@ -34,6 +34,8 @@ EPILOG = """examples:
   lexdial demo                           a whole reminder campaign, simulated carrier
   lexdial demo --attempts                the gate over bundled sample attempts
   lexdial campaign run 1                 dial a started campaign (simulated carrier)
+  lexdial import clients.csv --preview   check a CSV/XLSX of contacts and consents
+  lexdial serve                          the web dashboard and REST API on 127.0.0.1
 """
 
 
@@ -118,12 +120,19 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="instead: judge the bundled sample attempts and print a table",
     )
-    from lexdial.entrypoints import cli_campaign, cli_registry, cli_serve, cli_store
+    from lexdial.entrypoints import (
+        cli_campaign,
+        cli_import,
+        cli_registry,
+        cli_serve,
+        cli_store,
+    )
 
     cli_store.add_commands(sub)
     cli_registry.add_commands(sub)
     cli_campaign.add_commands(sub)
     cli_serve.add_commands(sub)
+    cli_import.add_commands(sub)
     return parser
 
 

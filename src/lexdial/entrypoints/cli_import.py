@@ -1,0 +1,152 @@
+"""``lexdial import FILE``: contacts with their consents from a CSV or XLSX file.
+
+The file is read and every row checked before the store is touched; one bad row and
+nothing is imported, and every bad row is listed (row, field, why) with exit status 2.
+Numbers are shown masked; no cell's value appears in an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from lexdial.entrypoints.cli_store import _caller, _now, _print, _store
+from lexdial.entrypoints.progress import Bar
+from lexdial.errors import RequestError
+from lexdial.service import imports
+from lexdial.service.imports import RowError
+
+EPILOG = (
+    "The first row names the columns; each later row is one person (a number may repeat,\n"
+    "once per consent). Columns are matched to fields by name (e.g. 'Phone', 'Mobile',\n"
+    "'Zip Code', 'Consent Date'); --map field=Header overrides a guess, --map field=\n"
+    "drops one. Fields:\n"
+    + "\n".join(f"  {f:<19} {why}" for f, why in imports.FIELDS.items())
+    + "\nA row with any consent cell needs all consent cells but document_ref. The import\n"
+    "is all or nothing, and importing the same file again adds nothing.\n\n"
+    "examples:\n"
+    "  lexdial import clients.xlsx --preview\n"
+    "  lexdial import clients.csv --map number='Cell #' --map seller=Firm\n\n"
+    "example file (CSV):\n"
+    "  number,name,state,line_type,consent_kind,consent_scope,consent_given_at,"
+    "consent_method,\n  disclosure_text,disclosure_version,captured_by,document_ref,seller\n"
+    '  +1 614 555 0101,Dana Q,OH,wireless,express,"reminder,notification",'
+    "2026-06-01T12:00:00Z,\n  engagement letter,You agree we may call you...,v3,intake:jdoe,"
+    "DMS-4471,Hartwell & Ruiz LLP"
+)
+
+
+def _mapping(pairs: list[str] | None) -> dict[str, str]:
+    out = {}
+    for pair in pairs or ():
+        field, sep, header = pair.partition("=")
+        if not sep or not field.strip():
+            raise RequestError("--map", "write it as field=Header (e.g. number=Phone)")
+        out[field.strip()] = header.strip()
+    return out
+
+
+def _refused(errors: list[RowError] | tuple[RowError, ...], verb: str) -> RequestError:
+    """One error listing every bad row, so the user fixes the file in one pass."""
+    lines = "\n".join(f"  {e}" for e in errors)
+    return RequestError("file", f"{len(errors)} problem(s); nothing was {verb}:\n{lines}")
+
+
+def cmd_import(args: argparse.Namespace) -> None:
+    path = Path(args.file)
+    if not path.is_file():
+        raise RequestError("FILE", f"{args.file}: no such file")
+    table = imports.read_table(path.read_bytes(), path.name)
+    mapping = imports.resolve_mapping(table.headers, _mapping(args.map))
+    store = _store(args)
+    if args.preview:
+        with store.db.connect() as conn:
+            errors = imports.check(conn, store.cipher, store.firm_id, table, mapping)
+        _show_preview(args, table, mapping, errors)
+        if errors:
+            raise _refused(errors, "imported (preview)")
+        return
+    bars: list[Bar] = []
+
+    def tick(done: int, total: int) -> None:
+        if not bars:  # drawn only once writing starts: a refused file shows no bar
+            bars.append(Bar(f"Importing {path.name}", total))
+        bars[0].update(done)
+
+    with store.db.begin() as conn:
+        report = imports.import_rows(
+            conn, store.cipher, store.audit, store.firm_id, table, mapping,
+            _caller(args), _now(args), on_progress=tick,
+        )  # fmt: skip
+    if bars:
+        bars[0].close(report.created + report.existing)
+    if report.errors:
+        if args.json:
+            print(json.dumps(report.to_json(), indent=2))
+        raise _refused(report.errors, "imported")
+    _print(
+        args,
+        report.to_json(),
+        f"{path.name}: {report.created} contact(s) created, {report.existing} already on file; "
+        f"{report.consents_added} consent(s) added, {report.consents_existing} already on file",
+    )
+
+
+def _show_preview(
+    args: argparse.Namespace,
+    table: imports.Table,
+    mapping: dict[str, str],
+    errors: list[RowError],
+) -> None:
+    rows = imports.preview(table, mapping, limit=args.limit)
+    data: dict[str, Any] = {
+        "headers": list(table.headers),
+        "mapping": mapping,
+        "unmapped": [h for h in table.headers if h and h not in mapping.values()],
+        "rows_in_file": len(table.rows),
+        "rows": rows,
+        "errors": [{"row": e.row, "field": e.field, "why": e.why} for e in errors],
+    }
+    lines = [f"{len(table.rows)} row(s); columns -> fields:"]
+    lines += [f"  {h!r:<28} -> {f}" for f, h in mapping.items()]
+    lines += [f"  {h!r:<28} (not imported)" for h in data["unmapped"]]
+    lines.append(f"first {len(rows)} row(s):")
+    for r in rows:
+        cells = ", ".join(f"{k}={v}" for k, v in r.items() if k != "row" and v)
+        lines.append(f"  row {r['row']}: {cells}")
+    lines.append("no problems found" if not errors else f"{len(errors)} problem(s), see below")
+    _print(args, data, "\n".join(lines))
+
+
+def add_commands(sub: Any) -> None:
+    """Register ``import`` on the main parser's subparsers."""
+    a = sub.add_parser(
+        "import",
+        help="import contacts and consents from CSV or XLSX (all or nothing)",
+        description="Import contacts with their consents from a CSV (UTF-8; comma, semicolon,\n"
+        "tab or | separated) or XLSX file (first sheet). Every row is checked first: if any\n"
+        "row is bad nothing is imported, each problem is listed by row (the header is row 1),\n"
+        "field and why, and the exit status is 2.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    a.add_argument("file", metavar="FILE", help="a .csv or .xlsx file")
+    a.add_argument(
+        "--map",
+        action="append",
+        metavar="FIELD=HEADER",
+        help="read FIELD from column HEADER (repeatable); FIELD= ignores a guessed column",
+    )
+    a.add_argument(
+        "--preview",
+        action="store_true",
+        help="show the column mapping, the first rows (numbers and names masked) and every "
+        "problem; "
+        "write nothing",
+    )
+    a.add_argument("--limit", type=int, default=20, help="rows shown by --preview (default 20)")
+    a.add_argument("--at", help="when the import happens (ISO 8601 with offset; default now)")
+    a.add_argument("--json", action="store_true", help="machine-readable output")
+    a.set_defaults(func=cmd_import)

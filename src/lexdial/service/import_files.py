@@ -1,0 +1,219 @@
+"""Reading a contact file: CSV or XLSX into rows, columns mapped to fields, a preview.
+
+Rule: nothing here touches the store; ``imports`` checks and writes. A preview masks
+numbers and names, because previews get pasted into tickets and e-mails.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from openpyxl import load_workbook  # type: ignore[import-untyped]
+
+from lexdial.errors import RequestError
+
+#: every field a column may map to, with what it holds (the CLI help prints this)
+FIELDS: dict[str, str] = {
+    "number": "telephone number (required): +country code, or national for the country",
+    "name": "the person's name",
+    "state": "state or province code, e.g. OH (two letters for +1 numbers)",
+    "zip": "ZIP or postal code",
+    "country": "ISO country code, e.g. US; numbers without + are read as this country's",
+    "line_type": "wireless | landline | voip | unknown",
+    "relationship": "current_client | former_client | inquiry | prospect | none (default)",
+    "consent_kind": "express | express_written",
+    "consent_scope": "purposes agreed to, comma-separated, e.g. reminder,notification",
+    "consent_given_at": "ISO 8601 date-time with offset, e.g. 2026-06-01T12:00:00Z",
+    "consent_method": "how it was captured, e.g. engagement letter",
+    "disclosure_text": "the exact disclosure wording the person saw",
+    "disclosure_version": "the disclosure's version label, e.g. v3",
+    "captured_by": "who captured it, e.g. intake:jdoe",
+    "document_ref": "signed document reference (required for express_written)",
+    "seller": "seller(s) the person agreed to hear from; several separated by ';'",
+}
+#: a row with any of these cells filled carries a consent, and needs them all
+CONSENT_FIELDS = (
+    "consent_kind", "consent_scope", "consent_given_at", "consent_method",
+    "disclosure_text", "disclosure_version", "captured_by", "seller",
+)  # fmt: skip
+MAX_ROWS = 100_000
+#: guesses for headers not named like a field, most specific first (whole words)
+_GUESSES = tuple((f, re.compile(rf"\b(?:{p})\b")) for f, p in (
+    ("disclosure_version", r"disclosure version|consent version|version"),
+    ("disclosure_text", r"disclosure|consent text|wording"),
+    ("consent_given_at", r"given|consent(?:ed)? (?:date|time|timestamp|on|at)|consented"),
+    ("consent_kind", r"consent (?:kind|type)"),
+    ("consent_scope", r"scope|purposes?"),
+    ("consent_method", r"method"),
+    ("captured_by", r"captured|collected|recorded by"),
+    ("document_ref", r"document|doc(?: ref| id)?"),
+    ("line_type", r"(?:line|phone|number) type|linetype"),
+    ("number", r"phone|mobile|cell|telephone|tel|number"),
+    ("zip", r"zip|zipcode|postal|post ?code"),
+    ("seller", r"sellers?"),
+    ("name", r"name"),
+    ("state", r"state|province"),
+    ("country", r"country"),
+    ("relationship", r"relationship|relation"),
+))  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A file's header and its non-blank rows, each with its row number in the file."""
+
+    headers: tuple[str, ...]
+    rows: tuple[tuple[int, tuple[str, ...]], ...]
+
+
+def read_table(data: bytes, name: str = "") -> Table:
+    """CSV or XLSX, told apart by content (an .xlsx is a zip), whatever the file is called."""
+    if data[:4] == b"PK\x03\x04":
+        return read_xlsx(data)
+    if data[:4] == b"\xd0\xcf\x11\xe0" or name.lower().endswith(".xls"):
+        raise RequestError("file", "is an old Excel (.xls) workbook; save it as .xlsx or CSV")
+    if name.lower().endswith((".xlsx", ".xlsm")):
+        raise RequestError("file", "is not a readable .xlsx workbook")
+    return read_csv(data)
+
+
+def read_csv(data: bytes) -> Table:
+    """UTF-8 (with or without BOM); the delimiter (, ; tab |) is sniffed, comma if unsure."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise RequestError("file", "is not UTF-8 text; save it as 'CSV UTF-8'") from None
+    try:
+        delimiter = csv.Sniffer().sniff(text[:16384], delimiters=",;\t|").delimiter
+    except csv.Error:
+        delimiter = ","
+    try:
+        return _table(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise RequestError("file", f"is not valid CSV ({exc.__class__.__name__})") from None
+
+
+def read_xlsx(data: bytes) -> Table:
+    """The first sheet of a workbook, cells as text (values, not formulas)."""
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            sheet = book.worksheets[0]
+            return _table([_text(v) for v in r] for r in sheet.iter_rows(values_only=True))
+        finally:
+            book.close()
+    except RequestError:
+        raise
+    except Exception:  # openpyxl raises zip, XML and key errors for damaged files
+        raise RequestError("file", "is not a readable .xlsx workbook") from None
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a number typed into a cell: 6145550101.0
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return str(value)
+
+
+def _table(lines: Iterable[list[str]]) -> Table:
+    it = iter(lines)
+    head = [c.strip() for c in next(it, [])]
+    if not any(head):
+        raise RequestError("file", "is empty; the first row must name the columns")
+    for h in head:
+        if h and head.count(h) > 1:
+            raise RequestError("file", f"column {h!r} appears twice in the header row")
+    rows = []
+    for n, cells in enumerate(it, start=2):
+        if any(c.strip() for c in cells):
+            rows.append((n, tuple(c.strip() for c in cells)))
+        if len(rows) > MAX_ROWS:
+            raise RequestError("file", f"has more than {MAX_ROWS} rows; split it")
+    return Table(tuple(head), tuple(rows))
+
+
+def _norm(header: str) -> str:
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", header.lower()).split())
+
+
+def guess_mapping(headers: Iterable[str]) -> dict[str, str]:
+    """{field: header} from header names: a field's own name first, then telling words."""
+    heads = [h for h in headers if h]
+    out = {f: h for h in reversed(heads) for f in FIELDS if _norm(h) == f.replace("_", " ")}
+    for f, pattern in _GUESSES:
+        if f not in out:
+            free = (h for h in heads if h not in out.values() and pattern.search(_norm(h)))
+            out[f] = next(free, "")
+    return {f: out[f] for f in FIELDS if out.get(f)}
+
+
+def resolve_mapping(
+    headers: Iterable[str], given: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The guessed mapping with the user's choices on top (an empty header unmaps a field)."""
+    heads = [h for h in headers if h]
+    mapping = guess_mapping(heads)
+    chosen: dict[str, str] = {}
+    for f, header in (given or {}).items():
+        if f not in FIELDS:
+            raise RequestError(f"mapping.{f}", "is not a field; fields: " + ", ".join(FIELDS))
+        if not header:
+            mapping.pop(f, None)
+            continue
+        alike = [h for h in heads if _norm(h) == _norm(header)]
+        if header not in heads and not alike:
+            raise RequestError(f"mapping.{f}", f"the file has no column {header!r}")
+        chosen[f] = header if header in heads else alike[0]
+        if list(chosen.values()).count(chosen[f]) > 1:
+            raise RequestError(f"mapping.{f}", f"column {chosen[f]!r} is mapped twice")
+    mapping = {f: h for f, h in mapping.items() if h not in chosen.values()} | chosen
+    if "number" not in mapping:
+        raise RequestError("mapping.number", "no column holds the telephone number; map one")
+    missing = [f for f in CONSENT_FIELDS if f not in mapping]
+    if missing and len(missing) < len(CONSENT_FIELDS):
+        raise RequestError(
+            "mapping", "consent columns are incomplete; map " + ", ".join(missing)
+            + " (or unmap the others with field=)"
+        )  # fmt: skip
+    return {f: mapping[f] for f in FIELDS if f in mapping}
+
+
+def preview(rows: Table, mapping: Mapping[str, str], limit: int = 20) -> list[dict[str, Any]]:
+    """The first rows as the import reads them, to check the mapping by eye: numbers and
+    names masked (a preview is pasted into tickets), long texts cut short."""
+    out = []
+    for n, cells in rows.rows[:limit]:
+        item: dict[str, Any] = {"row": n}
+        for f, v in row_values(rows.headers, mapping, cells).items():
+            if f == "name":
+                v = " ".join(w[:1] + "•••" for w in v.split())
+            item[f] = _mask(v) if f == "number" else v if len(v) <= 60 else v[:57] + "..."
+        out.append(item)
+    return out
+
+
+def _mask(raw: str) -> str:
+    """As ``render.mask_number``: enough to tell rows apart, not to dial."""
+    digits = "".join(ch for ch in raw if ch.isdigit())
+    plus = "+" if raw.startswith("+") else ""
+    keep = 4 if plus else 3
+    if len(digits) <= keep + 2:
+        return "•" * len(digits)
+    return plus + digits[:keep] + "•" * (len(digits) - keep - 2) + digits[-2:]
+
+
+def row_values(
+    headers: tuple[str, ...], mapping: Mapping[str, str], cells: tuple[str, ...]
+) -> dict[str, str]:
+    """The mapped fields of one row (a short row reads as blanks)."""  # fmt: skip
+    idx = {f: headers.index(h) for f, h in mapping.items()}
+    return {f: cells[i] if i < len(cells) else "" for f, i in idx.items()}

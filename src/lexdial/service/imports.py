@@ -1,0 +1,260 @@
+"""Importing contacts and their consents from a CSV or XLSX file.
+
+Rule 1: all or nothing. Every row is checked (its cells, the file against itself, the
+store's erasure tombstones) before anything is written; one bad row and nothing is
+imported, and the report names every bad row as the user sees it (the header is row 1),
+the field and why. A half-imported list is worse than none: nobody knows which half.
+Rule 2: re-importing the same file changes nothing. A number already on file is an
+existing contact (left as it is); a consent the ledger already holds (the evidence
+fingerprint ``record_consent`` refuses as a duplicate) is counted as existing.
+Rule 3: an error never repeats a cell's value: it may be a number or a name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from lexdial.adapters.db import tables as t
+from lexdial.domain.decision import CONSENT_KINDS, LINE_TYPES, PURPOSES, RELATIONSHIPS
+from lexdial.errors import RequestError
+from lexdial.service import contacts
+from lexdial.service.consent import ConsentEvidence, NewConsent, record_consent
+from lexdial.service.import_files import CONSENT_FIELDS, row_values
+
+# the file-reading half lives in import_files; callers may keep using this module for both
+from lexdial.service.import_files import FIELDS as FIELDS
+from lexdial.service.import_files import MAX_ROWS as MAX_ROWS
+from lexdial.service.import_files import Table as Table
+from lexdial.service.import_files import guess_mapping as guess_mapping
+from lexdial.service.import_files import preview as preview
+from lexdial.service.import_files import read_csv as read_csv
+from lexdial.service.import_files import read_table as read_table
+from lexdial.service.import_files import read_xlsx as read_xlsx
+from lexdial.service.import_files import resolve_mapping as resolve_mapping
+from lexdial.service.ports import Audit, Cipher
+from lexdial.service.users import Caller, authorize
+
+_SYNONYMS = {"mobile": "wireless", "cell": "wireless", "cellular": "wireless", "fixed": "landline"}
+_ERASED = "belongs to a person whose data was erased; it may not be imported again"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class RowError:
+    """One reason a row is refused; ``why`` never quotes the cell."""
+
+    row: int
+    field: str
+    why: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, {self.field}: {self.why}"
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    created: int = 0
+    existing: int = 0
+    consents_added: int = 0
+    consents_existing: int = 0
+    errors: tuple[RowError, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "errors": [asdict(e) for e in self.errors]}
+
+
+def validate(rows: Table, mapping: Mapping[str, str]) -> list[RowError]:
+    """Every row error the file has on its own (no store needed), in file order."""
+    return sorted(_plan(rows, mapping)[1])
+
+
+def check(
+    conn: Connection, cipher: Cipher, firm_id: int, rows: Table, mapping: Mapping[str, str]
+) -> list[RowError]:
+    """``validate`` plus what the store refuses (erased people's numbers); writes nothing."""
+    people, errors = _plan(rows, mapping)
+    return sorted(errors + _erased(conn, cipher, firm_id, people))
+
+
+def import_rows(
+    conn: Connection,
+    cipher: Cipher,
+    audit: Audit,
+    firm_id: int,
+    rows: Table,
+    mapping: Mapping[str, str],
+    caller: Caller,
+    at: datetime,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """Import every row in the caller's transaction, or write nothing if any row is bad."""
+    actor = authorize(conn, caller, "import.write")
+    people, errors = _plan(rows, mapping)
+    errors += _erased(conn, cipher, firm_id, people)
+    if errors:
+        return ImportReport(errors=tuple(sorted(errors)))
+    n = dict.fromkeys(("created", "existing", "consents_added", "consents_existing"), 0)
+    for done, p in enumerate(people.values(), start=1):
+        row = p.row
+        try:
+            bidx = contacts.number_index(cipher, p.e164)
+            if contacts.find_contact_id(conn, firm_id, bidx) is not None:
+                n["existing"] += 1
+            else:
+                contacts.add_contact(conn, cipher, firm_id, p.contact(), at)
+                n["created"] += 1
+            for item in p.consents:
+                row = item[0]  # kept for the error below
+                n[_record(conn, cipher, audit, firm_id, item[1], caller, at)] += 1
+        except RequestError as exc:  # everything was checked; a guard against races
+            raise RequestError(f"row {row}.{exc.field}", exc.message) from None
+        if on_progress is not None:
+            on_progress(done, len(people))
+    audit.record(conn, at=at, actor=actor, action="contacts.imported", subject="store:import",
+                 data={"rows": len(rows.rows), **n})  # fmt: skip
+    return ImportReport(n["created"], n["existing"], n["consents_added"], n["consents_existing"])
+
+
+def _record(conn: Connection, cipher: Cipher, audit: Audit, firm_id: int, consent: NewConsent,
+            caller: Caller, at: datetime) -> str:  # fmt: skip
+    """Record one consent; the ledger's duplicate refusal means it is already on file."""
+    try:
+        record_consent(conn, cipher, audit, firm_id, consent, caller, at)
+    except RequestError as exc:
+        if exc.field == "consent" and exc.message.startswith("duplicate"):
+            return "consents_existing"
+        raise
+    return "consents_added"
+
+
+def _erased(conn: Connection, cipher: Cipher, firm_id: int,
+            people: dict[str, _Person]) -> list[RowError]:  # fmt: skip
+    tomb = t.erasure_tombstones.c
+    out = []
+    for p in people.values():
+        bidx = contacts.number_index(cipher, p.e164)
+        query = select(tomb.id).where(tomb.firm_id == firm_id, tomb.number_bidx == bidx)
+        if conn.execute(query).first() is not None:
+            out.append(RowError(p.row, "number", _ERASED))
+    return out
+
+
+@dataclass(slots=True)
+class _Person:
+    """One number's contact, gathered from every row that names it."""
+
+    row: int  # the first row naming the number
+    e164: str
+    details: dict[str, str]
+    consents: list[tuple[int, NewConsent]] = field(default_factory=list)
+
+    def contact(self) -> contacts.NewContact:
+        d = self.details
+        address: dict[str, str] = {k: d[k] for k in ("country", "state", "zip") if k in d}
+        return contacts.NewContact(
+            numbers=((self.e164, d.get("line_type")),), name=d.get("name"),
+            address=address or None, relationship=d.get("relationship", "none"),
+        )  # fmt: skip
+
+
+class _Row:
+    """One row's mapped cells and the errors found in them."""
+
+    def __init__(self, n: int, values: dict[str, str]) -> None:
+        self.n, self.v = n, values
+        self.errors: list[RowError] = []
+
+    def get(self, f: str) -> str:
+        return self.v.get(f, "")
+
+    def bad(self, f: str, why: str) -> None:
+        self.errors.append(RowError(self.n, f, why))
+
+    def choice(self, f: str, allowed: frozenset[str]) -> str:
+        value = re.sub(r"[\s-]+", "_", self.get(f).lower())
+        value = _SYNONYMS.get(value, value) if f == "line_type" else value
+        if value and value not in allowed:
+            self.bad(f, "must be one of " + ", ".join(sorted(allowed)))
+        return value
+
+
+def _plan(rows: Table, mapping: Mapping[str, str]) -> tuple[dict[str, _Person], list[RowError]]:
+    """People by E.164 (in file order) and every row error, from the file alone."""
+    people: dict[str, _Person] = {}
+    errors: list[RowError] = []
+    width = len(rows.headers)
+    for n, cells in rows.rows:
+        row = _Row(n, row_values(rows.headers, mapping, cells))
+        if any(cells[width:]):
+            row.bad("row", f"has more cells than the header's {width}; quote values that "
+                           "contain the delimiter")  # fmt: skip
+        e164, details = _contact(row)
+        consent = _consent(row, e164) if any(map(row.get, CONSENT_FIELDS)) else None
+        if e164:  # one number, one person: later rows may add details, never contradict
+            p = people.setdefault(e164, _Person(n, e164, {}))
+            for f, value in details.items():
+                if p.details.setdefault(f, value) != value:
+                    row.bad(f, f"differs from row {p.row}, which has the same number")
+            if consent is not None and not row.errors:
+                p.consents.append((n, consent))
+        errors += row.errors
+    return people, errors
+
+
+def _contact(row: _Row) -> tuple[str, dict[str, str]]:
+    country, state, e164 = row.get("country").upper(), row.get("state").upper(), ""
+    if country and not (len(country) == 2 and country.isalpha()):
+        row.bad("country", "must be a two-letter ISO code, e.g. US")
+    if not row.get("number"):
+        row.bad("number", "is empty; every row needs a telephone number")
+    else:
+        try:
+            region = country if len(country) == 2 and country.isalpha() else "US"
+            e164 = contacts.normalise(row.get("number"), region=region)
+        except RequestError:
+            row.bad("number", "is not a valid, dialable telephone number")
+    if state and e164.startswith("+1") and not (len(state) == 2 and state.isalpha()):
+        row.bad("state", "must be a two-letter code for a +1 number, e.g. OH")
+    for f, most in (("name", 200), ("state", 60), ("zip", 20)):
+        if len(row.get(f)) > most:
+            row.bad(f, f"is longer than {most} characters")
+    details = {"name": row.get("name"), "state": state, "zip": row.get("zip"),
+               "country": country, "line_type": row.choice("line_type", LINE_TYPES),
+               "relationship": row.choice("relationship", RELATIONSHIPS)}  # fmt: skip
+    return e164, {f: value for f, value in details.items() if value}
+
+
+def _consent(row: _Row, e164: str) -> NewConsent | None:
+    """The row's consent, with every check ``record_consent`` would fail the import on."""
+    before = len(row.errors)
+    for f in CONSENT_FIELDS:
+        if not row.get(f):
+            row.bad(f, "is empty; a consent needs it (or leave all consent cells empty)")
+    kind = row.choice("consent_kind", CONSENT_KINDS)
+    scope = [p.strip().lower() for p in row.get("consent_scope").split(",") if p.strip()]
+    if any(p not in PURPOSES for p in scope):
+        row.bad("consent_scope", "lists a purpose not among " + ", ".join(sorted(PURPOSES)))
+    given = None
+    try:
+        given = datetime.fromisoformat(row.get("consent_given_at"))
+        if given.tzinfo is None:
+            row.bad("consent_given_at", "needs an offset ('Z' or '+hh:mm')")
+    except ValueError:
+        if row.get("consent_given_at"):
+            row.bad("consent_given_at", "is not an ISO 8601 date-time (2026-06-01T12:00:00Z)")
+    if kind == "express_written" and not row.get("document_ref"):
+        row.bad("document_ref", "is required for express_written consent")
+    if len(row.errors) > before or given is None or not e164:
+        return None
+    evidence = ConsentEvidence(
+        method=row.get("consent_method"), disclosure_text=row.get("disclosure_text"),
+        disclosure_version=row.get("disclosure_version"), captured_by=row.get("captured_by"),
+        document_ref=row.get("document_ref") or None,
+    )  # fmt: skip
+    sellers = [s.strip() for s in row.get("seller").split(";") if s.strip()]
+    return NewConsent(e164, kind, scope, sellers, given, evidence)
