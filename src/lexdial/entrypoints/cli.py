@@ -36,6 +36,7 @@ EPILOG = """examples:
   lexdial campaign run 1                 dial a started campaign (simulated carrier)
   lexdial import clients.csv --preview   check a CSV/XLSX of contacts and consents
   lexdial serve                          the web dashboard and REST API on 127.0.0.1
+  lexdial report campaign 1              the campaign's evidence PDF for an auditor
 """
 
 
@@ -124,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
         cli_campaign,
         cli_import,
         cli_registry,
+        cli_report,
         cli_serve,
         cli_store,
     )
@@ -133,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_campaign.add_commands(sub)
     cli_serve.add_commands(sub)
     cli_import.add_commands(sub)
+    cli_report.add_commands(sub)
     return parser
 
 

@@ -1,0 +1,139 @@
+"""``lexdial report ...``: the PDFs a lawyer hands an auditor.
+
+Each command checks the caller's role (the same actions the API routes need), gathers the
+data in one read-only connection, writes the PDF (default: a fixed name in the current
+directory, never one that contains a telephone number) and prints the path written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from lexdial.adapters.db import tables as t
+from lexdial.entrypoints.cli_store import _caller, _now, _store
+from lexdial.service import evidence
+from lexdial.service.report_data import campaign_data, dnc_policy_data, roster_data
+from lexdial.service.report_pdf import campaign_pdf, dnc_policy_pdf, evidence_pdf, roster_pdf
+from lexdial.service.report_policy import iso
+from lexdial.service.users import authorize
+
+EPILOG = """examples:
+  lexdial report campaign 3                  campaign-3-report.pdf in this directory
+  lexdial report campaign 3 -o audit/c3.pdf  ... or where you say
+  lexdial report policy                      dnc-policy.pdf: the written do-not-call policy
+  lexdial report roster                      training-roster.pdf: staff and attestations
+  lexdial report evidence '+1 614 555 0101' --json
+                                             evidence-contact-ID.pdf (+ .json): one person
+"""
+
+
+def _write(args: argparse.Namespace, default: str, pdf: bytes) -> Path:
+    path = Path(args.output) if args.output else Path(default)
+    if path.parent != Path():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pdf)
+    print(path.resolve())
+    return path
+
+
+def cmd_campaign(args: argparse.Namespace) -> None:
+    store, at = _store(args), _now(args)
+    with store.db.connect() as conn:
+        authorize(conn, _caller(args), "audit.read")
+    data = campaign_data(store, args.campaign_id, at)
+    _write(args, f"campaign-{args.campaign_id}-report.pdf", campaign_pdf(data))
+
+
+def cmd_policy(args: argparse.Namespace) -> None:
+    store, at = _store(args), _now(args)
+    with store.db.connect() as conn:
+        authorize(conn, _caller(args), "read")
+    _write(args, "dnc-policy.pdf", dnc_policy_pdf(dnc_policy_data(store, at)))
+
+
+def cmd_roster(args: argparse.Namespace) -> None:
+    store, at = _store(args), _now(args)
+    with store.db.connect() as conn:
+        authorize(conn, _caller(args), "users.read")
+        data = roster_data(conn, store.cipher, firm_id=store.firm_id, at=at)
+    _write(args, "training-roster.pdf", roster_pdf(data))
+
+
+def cmd_evidence(args: argparse.Namespace) -> None:
+    store, at = _store(args), _now(args)
+    with store.db.connect() as conn:
+        authorize(conn, _caller(args), "audit.read")
+        bundle = evidence.bundle(conn, store.cipher, store.firm_id, args.number)
+        firm = conn.execute(select(t.firms.c.name).where(t.firms.c.id == store.firm_id))
+        firm_name = str(firm.scalar_one())
+    pdf = evidence_pdf(bundle, firm=firm_name, generated_at=str(iso(at)))
+    path = _write(args, f"evidence-contact-{bundle['contact_id']}.pdf", pdf)
+    if args.json:
+        side = path.with_suffix(".json")
+        side.write_text(json.dumps(bundle, indent=2, default=str), "utf-8")
+        print(side.resolve())
+
+
+def add_commands(sub: Any) -> None:
+    """Register ``report`` and its subcommands on the main parser's subparsers."""
+    p = sub.add_parser(
+        "report",
+        help="evidence PDFs: campaign report, do-not-call policy, training roster, evidence",
+        description="Write a PDF an auditor can read: the evidence report of a campaign, the "
+        "firm's written do-not-call policy (47 CFR 64.1200(d)(1)), the staff training roster, "
+        "or the evidence bundle of one number. Prints the path written.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    s = p.add_subparsers(dest="report_cmd", required=True)
+
+    def common(a: argparse.ArgumentParser, default: str) -> None:
+        a.add_argument("-o", "--output", metavar="FILE", help=f"where to write (default {default})")
+        a.add_argument("--at", help="the report's instant, ISO 8601 with offset (default now)")
+
+    a = s.add_parser(
+        "campaign",
+        help="a campaign's evidence report (audit readers)",
+        description="Settings and script lint, rule-pack versions, counts by outcome and by "
+        "block reason, calling hours re-checked (calls outside any window must be 0), "
+        "abandonment per 30-day period, opt-outs and time to honour each, register "
+        "snapshots and the audit chain's head hash, with charts.",
+        epilog="example: lexdial report campaign 3 -o audit/campaign-3.pdf",
+    )
+    a.add_argument("campaign_id", type=int)
+    common(a, "campaign-ID-report.pdf")
+    a.set_defaults(func=cmd_campaign)
+    a = s.add_parser(
+        "policy",
+        help="the firm's written do-not-call policy, from its settings",
+        description="The written do-not-call policy 47 CFR 64.1200(d)(1) requires on demand, "
+        "generated from the settings and the dialer's behaviour: opt-out channels, honouring "
+        "time, retention, registers and training.",
+        epilog="example: lexdial report policy -o dnc-policy.pdf",
+    )
+    common(a, "dnc-policy.pdf")
+    a.set_defaults(func=cmd_policy)
+    a = s.add_parser(
+        "roster",
+        help="the staff training roster with attestation dates (user readers)",
+        epilog="example: lexdial report roster",
+    )
+    common(a, "training-roster.pdf")
+    a.set_defaults(func=cmd_roster)
+    a = s.add_parser(
+        "evidence",
+        help="one number's evidence bundle as PDF (and JSON with --json)",
+        description="Consents with their disclosure text, every decision and its reasons, "
+        "calls, opt-outs and audit entries with the chain proof. The PDF shows the number: "
+        "it is the person's own evidence.",
+        epilog="example: lexdial report evidence '+1 614 555 0101' --json",
+    )
+    a.add_argument("number")
+    a.add_argument("--json", action="store_true", help="also write the bundle as JSON beside it")
+    common(a, "evidence-contact-ID.pdf")
+    a.set_defaults(func=cmd_evidence)

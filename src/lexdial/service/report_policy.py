@@ -1,0 +1,192 @@
+"""The facts of the firm's written do-not-call policy and of its training roster.
+
+Why generated: 47 CFR 64.1200(d)(1) requires a written do-not-call policy available on
+demand. A policy typed once drifts from what the system does; this one is read from the
+settings, the rule pack the gate runs and the code's own constants (the opt-out channels
+``consent.CHANNELS``, the stop words ``optout.STOP_WORDS``, the retention periods), so the
+document states what actually happens.
+
+Rule: no clock reads and no personal data of the people called; staff appear by name on
+the roster because an attestation must say who was trained (47 CFR 64.1200(d)(2)).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, func, select
+
+from lexdial.adapters.db import tables as t
+from lexdial.service.campaign_spec import parse_spec
+from lexdial.service.consent import CHANNELS
+from lexdial.service.optout import STOP_WORDS
+from lexdial.service.ports import Cipher
+from lexdial.service.privacy import RETENTION_DAYS
+from lexdial.service.users import LIVE_MODES
+
+if TYPE_CHECKING:
+    from lexdial.bootstrap import Store
+
+#: how a person uses each opt-out channel the code accepts (``consent.CHANNELS``)
+CHANNEL_TEXT = {
+    "key_press": "pressing the opt-out key offered in every automated message",
+    "sms": "a text message reply",
+    "web": "a web form",
+    "email": "an e-mail to the firm",
+    "staff": "telling any member of staff, by any means; staff record it at once",
+    "api": "the firm's own systems, through the lexdial API",
+    "voice": "saying so during a call",
+    "mail": "a letter to the firm",
+}
+#: what each retention category holds (``privacy.RETENTION_DAYS``)
+RETENTION_TEXT = {
+    "call_records": "call attempts, gate decisions and call outcomes",
+    "revoked_consents": "consents after their revocation",
+    "dnc_entries": "the firm's own do-not-call list",
+}
+
+
+#: a minimal campaign: its parsed opt-out key is the default every new campaign gets
+_SAMPLE = {"name": "-", "purpose": "reminder", "mode": "broadcast", "message": {"text": "-"}}
+
+
+def utc(value: datetime) -> datetime:
+    """An aware UTC instant; SQLite hands stored UTC instants back without their zone."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def iso(value: datetime | None) -> str | None:
+    """An instant as ``YYYY-MM-DDTHH:MM:SSZ`` (None stays None)."""
+    return None if value is None else utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _utc_iso(value: datetime) -> str:
+    """``iso`` for a value that is never None (keeps the dicts' types exact)."""
+    return utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def snapshots(conn: Connection, since: datetime, until: datetime) -> list[dict[str, Any]]:
+    """Register snapshots in force at ``since`` (latest per list) and loaded up to ``until``."""
+    r = t.registry_snapshots.c
+    rows = conn.execute(
+        select(r.list_name, r.snapshot_on, r.loaded_at, r.count, r.manifest_sha256)
+        .where(r.loaded_at <= utc(until))  # SQLite compares the stored UTC text
+        .order_by(r.list_name, r.loaded_at.desc(), r.id.desc())
+    ).all()
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for name, on, loaded, count, sha in rows:
+        later = utc(loaded) > utc(since)
+        if name in seen and not later:
+            continue
+        if not later:
+            seen.add(name)
+        out.append({"list": name, "snapshot_on": on.isoformat(), "loaded_at": _utc_iso(loaded),
+                    "count": int(count), "manifest_sha256": sha})  # fmt: skip
+    return out
+
+
+def roster_data(conn: Connection, cipher: Cipher, *, firm_id: int, at: datetime) -> dict[str, Any]:
+    """Every user, their role and training attestations, with their status on ``at``."""
+    u, a = t.users.c, t.training_attestations.c
+    firm = conn.execute(select(t.firms.c.name).where(t.firms.c.id == firm_id)).scalar_one()
+    day = utc(at).date()
+    staff = []
+    for user in conn.execute(
+        select(u.id, u.email, u.name_enc, u.role, u.active)
+        .where(u.firm_id == firm_id)
+        .order_by(u.id)
+    ):
+        rows = conn.execute(
+            select(a.course, a.attested_on, a.expires_on)
+            .where(a.user_id == user.id)
+            .order_by(a.attested_on, a.id)
+        ).all()
+        attestations = [
+            {"course": course, "attested_on": on.isoformat(), "expires_on": end.isoformat(),
+             "status": _status(on, end, day)}
+            for course, on, end in rows
+        ]  # fmt: skip
+        staff.append({
+            "id": int(user.id), "name": cipher.decrypt(user.name_enc, context="users.name"),
+            "email": user.email, "role": user.role, "active": bool(user.active),
+            "attestations": attestations,
+            "current": any(x["status"] == "current" for x in attestations),
+        })  # fmt: skip
+    agents = [s for s in staff if s["role"] == "agent" and s["active"]]
+    return {
+        "firm": str(firm),
+        "generated_at": _utc_iso(at),
+        "as_of": day.isoformat(),
+        "staff": staff,
+        "summary": {
+            "users": len(staff),
+            "active_agents": len(agents),
+            "agents_trained": sum(1 for s in agents if s["current"]),
+            "attestations": sum(len(s["attestations"]) for s in staff),
+        },
+        "live_modes": sorted(LIVE_MODES),
+    }
+
+
+def _status(on: date, end: date, day: date) -> str:
+    if day < on:
+        return "not yet valid"
+    return "current" if day <= end else "expired"
+
+
+def dnc_policy_data(store: Store, at: datetime) -> dict[str, Any]:
+    """The facts the written do-not-call policy states, as of ``at`` (module docstring)."""
+    settings, at = store.settings, utc(at)
+    d = t.dnc_entries.c
+    with store.db.connect() as conn:
+        roster = roster_data(conn, store.cipher, firm_id=store.firm_id, at=at)
+        registers = snapshots(conn, at, at)
+        count, oldest = conn.execute(
+            select(func.count(), func.min(d.at)).where(d.firm_id == store.firm_id)
+        ).one()
+        keys = {
+            parse_spec(raw).opt_out_key
+            for raw in conn.execute(
+                select(t.campaigns.c.settings).where(t.campaigns.c.firm_id == store.firm_id)
+            ).scalars()
+            if raw
+        }
+    retention = [
+        {"category": k, "days": v, "holds": RETENTION_TEXT.get(k, k),
+         "source": "settings" if k in (settings.retention or {}) else "default"}
+        for k, v in sorted({**RETENTION_DAYS, **(settings.retention or {})}.items())
+    ]  # fmt: skip
+    pack = store.rules.pack
+    internal = [
+        {"rule": r.id, "jurisdiction": r.jurisdiction, "citation": r.citation,
+         "every_purpose": r.purposes is None, "every_technology": r.technologies is None}
+        for r in pack.rules
+        if r.kind == "internal_dnc"
+    ]  # fmt: skip
+    policy = settings.policy
+    return {
+        "firm": roster["firm"],
+        "generated_at": _utc_iso(at),
+        "citation": "47 CFR 64.1200(d)(1)",
+        "channels": [{"channel": c, "how": CHANNEL_TEXT.get(c, c)} for c in sorted(CHANNELS)],
+        "stop_words": list(STOP_WORDS),
+        "opt_out_keys": sorted(keys) or [parse_spec(_SAMPLE).opt_out_key],
+        "honouring": {
+            "delay_s": 0,
+            "same_transaction": True,
+            "revokes_consents": True,
+            "cancels_queued_calls": True,
+            "gate_checks_every_call": True,
+        },
+        "internal_dnc_rules": internal,
+        "rulepack": pack.version,
+        "calling_window": list(policy.all_calls_window) if policy.all_calls_window else None,
+        "dialer_rules_all_purposes": policy.dialer_rules_all_purposes,
+        "retention": retention,
+        "dnc_list": {"entries": int(count), "oldest": _utc_iso(oldest) if oldest else None},
+        "registry_snapshots": registers,
+        "training": {**roster["summary"], "live_modes": roster["live_modes"]},
+        "settings_file": str(settings.source) if settings.source else None,
+    }
