@@ -24,7 +24,8 @@ ROLES = ("admin", "compliance", "manager", "agent", "auditor")
 ALLOWED: dict[str, frozenset[str]] = {
     "read": frozenset({*ROLES, "system"}),
     "decision.write": frozenset({"admin", "compliance", "manager", "agent", "system"}),
-    "consent.write": frozenset({"admin", "compliance", "manager", "agent"}),
+    #: "public" is the firm's consent page, recording what a person gave there themself
+    "consent.write": frozenset({"admin", "compliance", "manager", "agent", "public"}),
     "optout.write": frozenset({"admin", "compliance", "manager", "agent", "system"}),
     "campaign.write": frozenset({"admin", "compliance", "manager"}),
     "privacy.write": frozenset({"admin", "compliance"}),

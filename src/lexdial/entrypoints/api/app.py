@@ -15,6 +15,7 @@ from fastapi import FastAPI
 
 from lexdial.bootstrap import Store
 from lexdial.entrypoints.api import errors
+from lexdial.entrypoints.api.routes_webhooks import InterfaceSettings
 from lexdial.entrypoints.api.runner import CampaignRunner
 from lexdial.service.ports import Telephony
 
@@ -28,6 +29,7 @@ ROUTERS = (
     "routes_reports",
     "routes_webhooks",
     "routes_public",
+    "routes_review",
     "routes_web",
 )
 #: routes any caller may use without logging in (the route audit test checks this list)
@@ -69,6 +71,7 @@ def create_app(
     app.state.store = store
     app.state.clock = now
     app.state.runner = None
+    app.state.interfaces = InterfaceSettings.from_env()
     errors.install(app)
     for name in ROUTERS:
         module = importlib.import_module(f"lexdial.entrypoints.api.{name}")

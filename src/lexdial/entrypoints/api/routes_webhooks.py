@@ -1,7 +1,296 @@
-"""(webhooks: routes are added here.)"""
+"""Webhooks in: the carrier's call progress, inbound SMS replies, and the CRM's contacts.
+
+Rule 1: no login here; each request proves its sender by a signature or a shared secret,
+checked before anything is read or written (a bad one: 401/403 and no change). Secrets are
+compared in constant time.
+Rule 2: an SMS that is a stop word is an opt-out at once (channel "sms"); one that may be a
+revocation goes to the review queue; anything else is ignored but still answered 200, so
+the provider does not retry it.
+Rule 3: nothing personal is logged or echoed: errors name fields, not numbers.
+
+Settings, read from the environment once per app (``interface_settings``, kept on
+``app.state.interfaces``; a test may set that attribute itself):
+
+    LEXDIAL_WEBHOOK_URL            where outgoing events are POSTed (https://; unset: none)
+    LEXDIAL_WEBHOOK_SECRET         HMAC key of their X-Lexdial-Signature
+    LEXDIAL_CRM_SECRET             HMAC key of the CRM's X-Hook-Signature (unset: 503)
+    LEXDIAL_SMS_TOKEN              X-Lexdial-Token of the SMS provider's requests
+    LEXDIAL_TWILIO_AUTH_TOKEN      also accepts SMS signed by Twilio (X-Twilio-Signature)
+    LEXDIAL_CONSENT_DOUBLE_OPT_IN  "1": public consent is confirmed by a code sent by SMS
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import hashlib
+import hmac
+import json
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+from urllib.parse import urlsplit
 
-router = APIRouter()
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy import Connection, select, update
+from starlette.concurrency import run_in_threadpool
+
+from lexdial.adapters.db import tables as t
+from lexdial.bootstrap import Store
+from lexdial.entrypoints.api.deps import now, store
+from lexdial.errors import ConfigError, RequestError
+from lexdial.service import review
+from lexdial.service.contacts import NewContact, add_contact, find_contact_id, normalise
+from lexdial.service.contacts import number_index as index
+from lexdial.service.optout import classify_reply, opt_out
+from lexdial.service.users import SYSTEM
+
+router = APIRouter(tags=["webhooks"])
+TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+_LOCAL = ("http://127.0.0.1", "http://localhost", "http://[::1]")
+
+
+@dataclass(frozen=True, slots=True)
+class InterfaceSettings:
+    """The webhook and public-page settings (environment only: they are secrets)."""
+
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    crm_secret: str | None = None
+    sms_token: str | None = None
+    twilio_auth_token: str | None = None
+    consent_double_opt_in: bool = False
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> InterfaceSettings:
+        env = os.environ if environ is None else environ
+        url = env.get("LEXDIAL_WEBHOOK_URL") or None
+        secret = env.get("LEXDIAL_WEBHOOK_SECRET") or None
+        if url and not url.startswith(("https://", *_LOCAL)):
+            raise ConfigError("$LEXDIAL_WEBHOOK_URL must be an https:// URL")
+        if url and not secret:
+            raise ConfigError("$LEXDIAL_WEBHOOK_URL needs $LEXDIAL_WEBHOOK_SECRET to sign events")
+        return cls(
+            webhook_url=url,
+            webhook_secret=secret,
+            crm_secret=env.get("LEXDIAL_CRM_SECRET") or None,
+            sms_token=env.get("LEXDIAL_SMS_TOKEN") or None,
+            twilio_auth_token=env.get("LEXDIAL_TWILIO_AUTH_TOKEN") or None,
+            consent_double_opt_in=env.get("LEXDIAL_CONSENT_DOUBLE_OPT_IN", "") == "1",
+        )
+
+
+def interface_settings(request: Request) -> InterfaceSettings:
+    """The app's settings, read from the environment on first use and kept on app.state."""
+    found = getattr(request.app.state, "interfaces", None)
+    if not isinstance(found, InterfaceSettings):
+        found = InterfaceSettings.from_env()
+        request.app.state.interfaces = found
+    return found
+
+
+class _TwilioHandler(Protocol):
+    def handle(
+        self, path: str, url: str, params: Mapping[str, str], signature: str | None
+    ) -> Any: ...
+
+
+def public_url(request: Request, s: Store) -> str:
+    """The URL the sender signed: the configured public origin (Twilio's webhook base) with
+    this request's path and query; without one, the URL as this server saw it."""
+    base = s.settings.telephony.webhook_base_url
+    if not base:
+        return str(request.url)
+    origin = urlsplit(base)
+    query = f"?{request.url.query}" if request.url.query else ""
+    return f"{origin.scheme}://{origin.netloc}{request.url.path}{query}"
+
+
+async def _form(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+@router.post("/webhooks/twilio/{kind}")
+async def twilio_call(request: Request, kind: str) -> Response:
+    """Twilio's call progress, AMD and gather callbacks, handed to the Twilio adapter (which
+    checks X-Twilio-Signature); 404 when the carrier in use is not Twilio."""
+    handler = getattr(getattr(request.app.state, "telephony", None), "webhooks", None)
+    if handler is None or not callable(getattr(handler, "handle", None)):
+        return JSONResponse({"error": {"type": "NotFound", "message": "no Twilio carrier"}}, 404)
+    s = store(request)
+    base = s.settings.telephony.webhook_base_url
+    query = f"?{request.url.query}" if request.url.query else ""
+    url = f"{base.rstrip('/')}/{kind}{query}" if base else str(request.url)
+    params = await _form(request)
+    signature = request.headers.get("x-twilio-signature")
+    tw: _TwilioHandler = handler
+    answer = await run_in_threadpool(tw.handle, request.url.path, url, params, signature)
+    return Response(answer.body, answer.status, media_type=answer.content_type)
+
+
+def _twilio_signed(auth_token: str, url: str, params: Mapping[str, str], sig: str) -> bool:
+    from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
+
+    return bool(RequestValidator(auth_token).validate(url, dict(params), sig))
+
+
+@router.post("/webhooks/sms")
+async def inbound_sms(request: Request) -> Response:
+    """An SMS reply (``from``, ``body``; form or JSON). Authenticated by X-Lexdial-Token, or
+    by X-Twilio-Signature when Twilio delivers it (then answered with empty TwiML)."""
+    cfg, s, at = interface_settings(request), store(request), now(request)
+    token, signature = (
+        request.headers.get("x-lexdial-token"),
+        request.headers.get("x-twilio-signature"),
+    )
+    json_body = request.headers.get("content-type", "").startswith("application/json")
+    params = await _json(request) if json_body else await _form(request)
+    if token is not None:
+        expected = (cfg.sms_token or "").encode()
+        ok = bool(expected) and hmac.compare_digest(token.encode(), expected)
+    elif signature is not None and cfg.twilio_auth_token and not json_body:
+        ok = _twilio_signed(cfg.twilio_auth_token, public_url(request, s), params, signature)
+    else:
+        ok = False
+    if not ok:
+        return _refused(401, "missing or wrong SMS provider credentials")
+    sender = params.get("from") or params.get("From") or ""
+    text = params.get("body") if "body" in params else params.get("Body", "")
+    if not sender:
+        raise RequestError("from", "is required")
+    kind = classify_reply(text or "")
+
+    def act() -> None:
+        with s.db.begin() as conn:
+            if kind == "revocation":
+                evidence = f"SMS reply: {(text or '')[:160]}"
+                opt_out(conn, s.cipher, s.audit, s.firm_id, sender, "sms", evidence, SYSTEM, at)
+            elif kind == "review":
+                review.add_item(conn, s.cipher, s.audit, s.firm_id, channel="sms",
+                                text=text or "", number=sender, contact_id=None,
+                                received_at=at, caller=SYSTEM, at=at)  # fmt: skip
+
+    if kind != "none":
+        await run_in_threadpool(act)
+    action = {"revocation": "optout", "review": "review", "none": "ignored"}[kind]
+    if token is None:
+        return Response(TWIML_EMPTY, 200, media_type="application/xml; charset=utf-8")
+    return JSONResponse({"action": action})
+
+
+async def _json(request: Request) -> dict[str, str]:
+    try:
+        data = json.loads(await request.body())
+    except ValueError:
+        raise RequestError("body", "is not JSON") from None
+    if not isinstance(data, dict):
+        raise RequestError("body", "must be a JSON object")
+    return {k: v for k, v in data.items() if isinstance(v, str)}
+
+
+def _refused(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"type": "Unauthorized", "message": message}}, status)
+
+
+@router.post("/webhooks/crm/contacts")
+async def crm_contact(request: Request) -> Response:
+    """A CRM contact (Clio's shape: ``{"data": {id, name, phone_numbers, primary_address}}``)
+    created, or updated when one of its numbers is on file. Authenticated by
+    ``X-Hook-Signature``: hex HMAC-SHA256 of the raw body with $LEXDIAL_CRM_SECRET."""
+    cfg, s, at = interface_settings(request), store(request), now(request)
+    if not cfg.crm_secret:
+        return _refused(503, "the CRM webhook is not configured")
+    raw = await request.body()
+    expected = hmac.new(cfg.crm_secret.encode(), raw, hashlib.sha256).hexdigest()
+    given = request.headers.get("x-hook-signature", "").strip().lower()
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        return _refused(401, "missing or wrong X-Hook-Signature")
+    try:
+        data = json.loads(raw)["data"]
+    except (ValueError, KeyError, TypeError):
+        raise RequestError("data", 'give the contact as {"data": {...}}') from None
+    if not isinstance(data, dict):
+        raise RequestError("data", "must be an object")
+    result = await run_in_threadpool(_upsert, s, data, at)
+    return JSONResponse(result, 200 if not result["created"] else 201)
+
+
+def _upsert(s: Store, data: dict[str, Any], at: datetime) -> dict[str, Any]:
+    """Create the contact, or update the one its numbers already belong to (idempotent:
+    the same payload twice changes nothing the second time)."""
+    phones = data.get("phone_numbers") or []
+    if not isinstance(phones, list):
+        raise RequestError("data.phone_numbers", "must be a list")
+    numbers: list[str] = []
+    for p in phones:
+        raw = p.get("number") if isinstance(p, dict) else None
+        try:
+            numbers.append(normalise(str(raw)))
+        except RequestError:
+            continue  # a CRM keeps fax and extension junk; only dialable numbers come in
+    numbers = list(dict.fromkeys(numbers))
+    if not numbers:
+        raise RequestError("data.phone_numbers", "has no valid, dialable telephone number")
+    name = data.get("name") if isinstance(data.get("name"), str) else None
+    address = _address(data.get("primary_address"))
+    with s.db.begin() as conn:
+        ids = (find_contact_id(conn, s.firm_id, index(s.cipher, n)) for n in numbers)
+        found = {i for i in ids if i is not None}
+        if len(found) > 1:
+            raise RequestError("data.phone_numbers", "belong to different contacts here")
+        if not found:
+            person = NewContact(tuple((n, None) for n in numbers), name, address)
+            cid, changed, created = add_contact(conn, s.cipher, s.firm_id, person, at), True, True
+        else:
+            cid, created = next(iter(found)), False
+            changed = _update(s, conn, cid, name, address)
+        if changed:
+            facts = {"created": created, "crm_id": str(data.get("id", ""))[:64]}
+            s.audit.record(conn, at=at, actor="crm:webhook", action="contact.synced",
+                           subject=f"contact:{cid}", data=facts)  # fmt: skip
+    return {"contact": cid, "created": created, "changed": changed}
+
+
+def _update(
+    s: Store, conn: Connection, cid: int, name: str | None, address: dict[str, str] | None
+) -> bool:
+    c = t.contacts.c
+    row = conn.execute(select(c.name_enc, c.address_enc).where(c.id == cid)).one()
+    old_name = s.cipher.decrypt(row[0], context="contacts.name") if row[0] else None
+    old_addr = json.loads(s.cipher.decrypt(row[1], context="contacts.address")) if row[1] else None
+    values: dict[str, Any] = {}
+    if name and name != old_name:
+        values["name_enc"] = s.cipher.encrypt(name, context="contacts.name")
+    if address and address != old_addr:
+        values["address_enc"] = s.cipher.encrypt(json.dumps(address), context="contacts.address")
+    if values:
+        conn.execute(update(t.contacts).where(c.id == cid).values(**values))
+    return bool(values)
+
+
+_COUNTRIES = {"us": "US", "usa": "US", "united states": "US", "united states of america": "US",
+              "ca": "CA", "canada": "CA"}  # fmt: skip
+
+
+def _address(raw: object) -> dict[str, str] | None:
+    """Clio's address (street, city, province, postal_code, country) as the gate reads it
+    (country, state, zip); street and city are not needed to judge a call, so not kept."""
+    if not isinstance(raw, dict):
+        return None
+    out: dict[str, str] = {}
+    country = str(raw.get("country") or "").strip()
+    code = _COUNTRIES.get(country.lower()) or (
+        country.upper() if re.fullmatch(r"[A-Za-z]{2}", country) else None
+    )
+    if code:
+        out["country"] = code
+    state = str(raw.get("province") or raw.get("state") or "").strip()
+    if re.fullmatch(r"[A-Za-z]{2}", state):
+        out["state"] = state.upper()
+    postal = str(raw.get("postal_code") or "").strip()
+    if code == "US" and re.fullmatch(r"\d{5}(-\d{4})?", postal):
+        out["zip"] = postal[:5]
+    return out or None

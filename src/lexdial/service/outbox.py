@@ -1,0 +1,230 @@
+"""Webhooks out: events the firm's systems must hear of, delivered at least once, signed.
+
+Rule 1: an event is written to ``outbox`` in the same transaction as the fact it reports
+(``enqueue``), so an opt-out that commits is never lost to a crashed HTTP call, and one that
+rolls back is never announced.
+Rule 2: ``deliver_due`` POSTs each due event as JSON signed like Stripe's webhooks:
+``X-Lexdial-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>``; the receiver
+checks it (``verify``) and rejects old timestamps, so a captured request cannot be replayed
+later. ``Idempotency-Key`` is the outbox id: a receiver that saw it already ignores it,
+because delivery is at-least-once (a timeout after the receiver committed is re-sent).
+Rule 3: a failed delivery is retried on a fixed schedule (1 min, 5 min, 30 min, 2 h, 12 h);
+after ``max_attempts`` the event stays undelivered with its ``last_error`` for a person.
+Each attempt is claimed first (``attempts`` + 1 and the next retry time, committed) so two
+workers never post the same attempt and a crash mid-POST just waits for the retry.
+Rule 4: payloads are ids and codes, never numbers, names or message text: the outbox
+table is not encrypted (``tables`` Rule 1). ``enqueue`` refuses keys that would hold them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from lexdial.adapters.db import tables as t
+
+log = logging.getLogger(__name__)
+
+EVENTS = frozenset({"optout.honoured", "call.outcome"})
+#: payload keys that would carry personal data into an unencrypted table and a third party
+PERSONAL_KEYS = frozenset({"number", "phone", "name", "email", "address", "text", "body"})
+#: wait after the n-th failed attempt (index n - 1)
+BACKOFF = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=12),
+)
+MAX_ATTEMPTS = len(BACKOFF) + 1
+SIGNATURE_HEADER = "X-Lexdial-Signature"
+#: a signature older (or newer) than this is refused by ``verify``
+TOLERANCE_S = 300
+
+#: posts ``body`` with ``headers`` to the configured URL; returns the HTTP status, or
+#: raises on a network failure
+Send = Callable[[bytes, Mapping[str, str]], int]
+
+
+def enqueue(conn: Connection, event: str, payload: Mapping[str, Any], at: datetime) -> int:
+    """Queue ``event`` for delivery, in the caller's transaction; due at once."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown outbox event {event!r}; one of {sorted(EVENTS)}")
+    bad = PERSONAL_KEYS & {k.lower() for k in payload}
+    if bad:
+        raise ValueError(f"outbox payloads carry ids, not personal data: {sorted(bad)}")
+    json.dumps(payload)  # refuse what the JSON column could not store, here and not later
+    at = at.astimezone(UTC)
+    return t.new_id(
+        conn.execute(
+            insert(t.outbox).values(
+                event=event, payload=dict(payload), created_at=at, next_attempt_at=at
+            )
+        )
+    )
+
+
+def sign(secret: str, body: bytes, at: datetime) -> str:
+    """The signature header's value for ``body`` sent at ``at``."""
+    ts = int(at.timestamp())
+    mac = hmac.new(secret.encode(), f"{ts}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={ts},v1={mac}"
+
+
+def verify(
+    secret: str, header: str, body: bytes, now: datetime, tolerance_s: int = TOLERANCE_S
+) -> bool:
+    """What a receiver does: the signature matches and its time is within the tolerance."""
+    parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
+    try:
+        ts = int(parts.get("t", ""))
+    except ValueError:
+        return False
+    if abs(now.timestamp() - ts) > tolerance_s:
+        return False
+    expected = hmac.new(secret.encode(), f"{ts}.".encode() + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, parts.get("v1", ""))
+
+
+def backoff(failed_attempts: int) -> timedelta:
+    """How long to wait after the ``failed_attempts``-th failure (the last step repeats)."""
+    return BACKOFF[min(max(failed_attempts, 1), len(BACKOFF)) - 1]
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    delivered: int = 0
+    failed: int = 0
+    given_up: int = 0
+
+
+def deliver_due(
+    conn: Connection,
+    send: Send,
+    now: datetime,
+    secret: str,
+    *,
+    limit: int = 100,
+    max_attempts: int = MAX_ATTEMPTS,
+) -> Delivery:
+    """Post every due event once. ``conn`` must come from ``engine.connect()`` outside a
+    transaction: each claim and each result is committed on its own, so no database lock is
+    held while a POST waits on the network."""
+    if conn.in_transaction():
+        raise ValueError("deliver_due commits as it goes: pass a connection outside a transaction")
+    now = now.astimezone(UTC)
+    o = t.outbox.c
+    rows = conn.execute(
+        select(o.id, o.event, o.payload, o.created_at, o.attempts)
+        .where(o.delivered_at.is_(None), o.next_attempt_at <= now, o.attempts < max_attempts)
+        .order_by(o.next_attempt_at, o.id)
+        .limit(limit)
+    ).all()
+    conn.commit()
+    delivered = failed = given_up = 0
+    for oid, event, payload, created, attempts in rows:
+        attempt = attempts + 1
+        claimed = conn.execute(
+            update(t.outbox)
+            .where(o.id == oid, o.attempts == attempts, o.delivered_at.is_(None))
+            .values(attempts=attempt, next_attempt_at=now + backoff(attempt))
+        ).rowcount
+        conn.commit()
+        if claimed != 1:
+            continue  # another worker took this attempt
+        body = json.dumps(
+            {
+                "id": oid,
+                "event": event,
+                "created_at": _utc(created).isoformat(),
+                "attempt": attempt,
+                "data": payload,
+            },
+            sort_keys=True,
+            separators=(",", ":"),
+        ).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "lexdial-webhooks/1",
+            "Idempotency-Key": str(oid),
+            "X-Lexdial-Event": event,
+            SIGNATURE_HEADER: sign(secret, body, now),
+        }
+        error = _post(send, body, headers)
+        if error is None:
+            conn.execute(
+                update(t.outbox).where(o.id == oid).values(delivered_at=now, last_error=None)
+            )
+            delivered += 1
+        else:
+            conn.execute(update(t.outbox).where(o.id == oid).values(last_error=error[:200]))
+            failed += 1
+            if attempt >= max_attempts:
+                given_up += 1
+                log.warning("outbox event %s (%s) given up after %d attempts", oid, event, attempt)
+        conn.commit()
+    return Delivery(delivered, failed, given_up)
+
+
+def _post(send: Send, body: bytes, headers: Mapping[str, str]) -> str | None:
+    """None when the receiver took it (2xx), else a short error without personal data."""
+    try:
+        status = send(body, headers)
+    except Exception as exc:  # any failure to deliver is a retry, never a crash of the worker
+        return f"{type(exc).__name__}: {exc}"
+    return None if 200 <= status < 300 else f"HTTP {status}"
+
+
+def http_sender(url: str, timeout_s: float = 10.0) -> Send:
+    """The real ``send``: urllib POST with a timeout; an HTTP error is a status, not a raise."""
+    if not url.startswith(("https://", "http://127.0.0.1", "http://localhost", "http://[::1]")):
+        raise ValueError("the webhook URL must be https:// (plain http only to this machine)")
+
+    def send(body: bytes, headers: Mapping[str, str]) -> int:
+        request = urllib.request.Request(url, data=body, headers=dict(headers), method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=timeout_s) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as exc:
+            exc.close()
+            return int(exc.code)
+
+    return send
+
+
+async def deliver_forever(
+    db: Engine,
+    send: Send,
+    clock: Callable[[], datetime],
+    secret: str,
+    *,
+    every_s: float = 15.0,
+) -> None:
+    """A background loop for the web process's lifespan: deliver, sleep, repeat (cancel to
+    stop). The blocking work runs in a thread so the event loop keeps serving."""
+
+    def once() -> Delivery:
+        with db.connect() as conn:
+            return deliver_due(conn, send, clock(), secret)
+
+    while True:
+        try:
+            await asyncio.to_thread(once)
+        except Exception:  # a database hiccup must not end deliveries for good
+            log.exception("outbox delivery round failed")
+        await asyncio.sleep(every_s)
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -1,0 +1,167 @@
+"""One-time codes that prove a person holds a number, for the public pages.
+
+Rule 1: the public opt-out page and double opt-in consent act on a number typed by anyone;
+the code sent to that number is what shows the person holds it. Only a SHA-256 of the code
+(salted with the number's keyed blind index and the purpose) is stored; it expires after 10
+minutes, allows 5 guesses, and works once. Only the newest code for a number counts.
+Rule 2: a number gets at most ``MAX_PER_HOUR`` codes an hour (checked in the store, so it
+holds across processes): the page must not become a way to flood someone with texts.
+Rule 3: codes leave through a ``CodeSender``. ``MemorySender`` keeps them in memory (tests
+and demos); a real SMS sender is an adapter still to write. Nothing here logs a number.
+``RateLimiter`` is the in-memory token bucket the pages use per client IP and per number
+(one process's memory: with several workers each has its own buckets).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from lexdial.adapters.db import tables as t
+from lexdial.service.contacts import number_index
+from lexdial.service.ports import Cipher
+
+PURPOSES = frozenset({"optout", "consent"})
+TTL = timedelta(minutes=10)
+MAX_ATTEMPTS = 5
+MAX_PER_HOUR = 5
+DIGITS = 6
+
+
+class CodeSender(Protocol):
+    """Delivers a short text to a number (an SMS gateway in production)."""
+
+    def send(self, e164: str, text: str) -> None: ...
+
+
+@dataclass
+class MemorySender:
+    """CodeSender fake: keeps what it was asked to send, newest last."""
+
+    sent: list[tuple[str, str]] = field(default_factory=list)
+
+    def send(self, e164: str, text: str) -> None:
+        self.sent.append((e164, text))
+
+    def last_code(self, e164: str) -> str | None:
+        """The code in the newest text to ``e164`` (what a test or demo user types)."""
+        for number, text in reversed(self.sent):
+            if number == e164:
+                found = re.search(rf"\b\d{{{DIGITS}}}\b", text)
+                return found.group(0) if found else None
+        return None
+
+
+def _hash(bidx: str, purpose: str, code: str) -> str:
+    return hashlib.sha256(f"lexdial code v1\0{purpose}\0{bidx}\0{code}".encode()).hexdigest()
+
+
+def issue_code(
+    conn: Connection,
+    cipher: Cipher,
+    purpose: str,
+    e164: str,
+    at: datetime,
+    *,
+    draw: Callable[[int], int] = secrets.randbelow,
+) -> str | None:
+    """A new code for ``e164`` (the caller sends it), or None when the number had its
+    ``MAX_PER_HOUR`` codes already (the caller shows the same neutral page either way)."""
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown code purpose {purpose!r}")
+    at = at.astimezone(UTC)
+    bidx = number_index(cipher, e164)
+    c = t.public_codes.c
+    recent = conn.execute(
+        select(func.count()).where(c.number_bidx == bidx, c.created_at > at - timedelta(hours=1))
+    ).scalar_one()
+    if recent >= MAX_PER_HOUR:
+        return None
+    code = f"{draw(10**DIGITS):0{DIGITS}d}"
+    conn.execute(
+        insert(t.public_codes).values(
+            purpose=purpose,
+            number_bidx=bidx,
+            code_hash=_hash(bidx, purpose, code),
+            created_at=at,
+            expires_at=at + TTL,
+        )
+    )
+    return code
+
+
+def check_code(
+    conn: Connection, cipher: Cipher, purpose: str, e164: str, code: str, at: datetime
+) -> bool:
+    """Whether ``code`` is the number's newest, unexpired, unused code; every guess counts
+    against the limit (commit the transaction even when this returns False)."""
+    at = at.astimezone(UTC)
+    bidx = number_index(cipher, e164)
+    c = t.public_codes.c
+    row = conn.execute(
+        select(c.id, c.code_hash, c.expires_at, c.used_at, c.attempts)
+        .where(c.number_bidx == bidx, c.purpose == purpose)
+        .order_by(c.created_at.desc(), c.id.desc())
+        .limit(1)
+    ).first()
+    given = "".join(ch for ch in code if ch.isdigit())
+    expected = row.code_hash if row is not None else _hash(bidx, purpose, "x")
+    match = hmac.compare_digest(_hash(bidx, purpose, given), expected)  # constant time
+    if row is None or row.used_at is not None or row.attempts >= MAX_ATTEMPTS:
+        return False
+    if _utc(row.expires_at) <= at:
+        return False
+    bumped = conn.execute(
+        update(t.public_codes)
+        .where(c.id == row.id, c.attempts == row.attempts, c.used_at.is_(None))
+        .values(attempts=c.attempts + 1, used_at=at if match else None)
+    ).rowcount
+    return bool(match and bumped == 1 and len(given) == DIGITS)
+
+
+class RateLimiter:
+    """Token buckets by key: ``capacity`` requests at once, one more every ``refill_s``.
+
+    Bounded memory: the least recently seen keys are forgotten beyond ``max_keys``.
+    """
+
+    def __init__(self, capacity: int, refill_s: float, max_keys: int = 10_000) -> None:
+        self.capacity, self.refill_s, self.max_keys = capacity, refill_s, max_keys
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        self._lock = threading.Lock()  # routes run on a thread pool
+
+    def allow(self, key: str, now: float) -> bool:
+        """Take a token for ``key`` at ``now`` (seconds); False when the bucket is empty."""
+        with self._lock:
+            tokens, seen = self._buckets.pop(key, (float(self.capacity), now))
+            tokens = min(self.capacity, tokens + max(now - seen, 0.0) / self.refill_s)
+            ok = tokens >= 1.0
+            self._buckets[key] = (tokens - 1.0 if ok else tokens, now)
+            while len(self._buckets) > self.max_keys:
+                self._buckets.popitem(last=False)
+            return ok
+
+
+@dataclass
+class PageLimits:
+    """The public pages' buckets: code requests per IP and per number, code checks and
+    consent posts per IP (capacity, then one every so many seconds)."""
+
+    code_ip: RateLimiter = field(default_factory=lambda: RateLimiter(5, 120))
+    code_number: RateLimiter = field(default_factory=lambda: RateLimiter(3, 600))
+    check_ip: RateLimiter = field(default_factory=lambda: RateLimiter(10, 60))
+    consent_ip: RateLimiter = field(default_factory=lambda: RateLimiter(10, 60))
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

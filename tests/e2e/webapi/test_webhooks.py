@@ -1,0 +1,203 @@
+"""Webhooks in: SMS replies (token or Twilio signature), the CRM's signed contacts, and the
+Twilio call callbacks forwarded to the adapter. A bad credential changes nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
+
+from lexdial.adapters.db import tables as t
+from lexdial.adapters.telephony.twilio_webhooks import CallBook, TwilioWebhooks
+from lexdial.entrypoints.api.routes_webhooks import InterfaceSettings
+from lexdial.service.contacts import NewContact, add_contact, find_contact_id, number_index
+
+from .conftest import NOW, Api
+
+SMS_TOKEN = "sms-token-0123456789"
+CRM_SECRET = "crm-secret-0123456789"
+TWILIO_TOKEN = "twilio-auth-token"
+NUMBER = "+16145550101"
+
+
+@pytest.fixture(autouse=True)
+def settings(api: Api) -> InterfaceSettings:
+    cfg = InterfaceSettings(sms_token=SMS_TOKEN, crm_secret=CRM_SECRET,
+                            twilio_auth_token=TWILIO_TOKEN)  # fmt: skip
+    api.client.app.state.interfaces = cfg  # type: ignore[attr-defined]
+    return cfg
+
+
+def _count(api: Api, table: Any) -> int:
+    with api.store.db.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def _dnc_channels(api: Api, number: str) -> list[str]:
+    bidx = number_index(api.store.cipher, number)
+    with api.store.db.connect() as conn:
+        rows = conn.execute(
+            select(t.dnc_entries.c.channel).where(t.dnc_entries.c.number_bidx == bidx)
+        ).scalars()
+        return list(rows)
+
+
+def _sms(api: Api, body: str, token: str | None = SMS_TOKEN, sender: str = NUMBER) -> Any:
+    headers = {} if token is None else {"X-Lexdial-Token": token}
+    return api.client.post("/webhooks/sms", json={"from": sender, "body": body}, headers=headers)
+
+
+# --- SMS -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("word", ["STOP", "stop.", "Opt-Out", "unsubscribe", " Quit "])
+def test_a_stop_word_is_an_opt_out_at_once(api: Api, word: str) -> None:
+    res = _sms(api, word)
+    assert res.status_code == 200 and res.json() == {"action": "optout"}
+    assert _dnc_channels(api, NUMBER) == ["sms"]
+
+
+def test_free_text_that_may_be_a_revocation_goes_to_review(api: Api) -> None:
+    res = _sms(api, "please don't call me again, I have a lawyer")
+    assert res.json() == {"action": "review"}
+    assert _count(api, t.review_items) == 1 and _dnc_channels(api, NUMBER) == []
+    with api.store.db.connect() as conn:
+        row = conn.execute(select(t.review_items)).mappings().one()
+    assert row["channel"] == "sms" and row["status"] == "open"
+    assert "lawyer" not in row["text_enc"]  # stored encrypted
+
+
+def test_other_replies_are_answered_but_ignored(api: Api) -> None:
+    res = _sms(api, "See you on Friday at 10")
+    assert res.status_code == 200 and res.json() == {"action": "ignored"}
+    assert _count(api, t.review_items) == 0 and _count(api, t.dnc_entries) == 0
+
+
+@pytest.mark.parametrize("token", [None, "", "wrong-token"])
+def test_an_unauthenticated_sms_changes_nothing(api: Api, token: str | None) -> None:
+    res = _sms(api, "STOP", token=token)
+    assert res.status_code == 401 and "555" not in res.text
+    assert _count(api, t.dnc_entries) == 0
+
+
+def test_an_sms_signed_by_twilio_is_accepted_and_answered_with_twiml(api: Api) -> None:
+    url = "http://testserver/webhooks/sms"
+    params = {"From": NUMBER, "Body": "STOP", "MessageSid": "SM123"}
+    sig = RequestValidator(TWILIO_TOKEN).compute_signature(url, params)
+    res = api.client.post("/webhooks/sms", data=params, headers={"X-Twilio-Signature": sig})
+    assert res.status_code == 200 and res.text.endswith("<Response/>")
+    assert res.headers["content-type"].startswith("application/xml")
+    assert _dnc_channels(api, NUMBER) == ["sms"]
+    bad = api.client.post("/webhooks/sms", data={**params, "From": "+16145550102"},
+                          headers={"X-Twilio-Signature": sig})  # fmt: skip
+    assert bad.status_code == 401 and _dnc_channels(api, "+16145550102") == []
+
+
+# --- CRM -----------------------------------------------------------------------------------
+
+CLIO = {
+    "data": {
+        "id": 1188376,
+        "name": "Maria Ruiz",
+        "phone_numbers": [{"number": "(614) 555-0123", "name": "Mobile"},
+                          {"number": "ext. 12", "name": "Work"}],
+        "primary_address": {"street": "1 Main St", "city": "Columbus", "province": "OH",
+                            "postal_code": "43215", "country": "United States"},
+    }
+}  # fmt: skip
+
+
+def _crm(api: Api, payload: dict[str, Any], secret: str | None = CRM_SECRET) -> Any:
+    raw = json.dumps(payload).encode()
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers["X-Hook-Signature"] = hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+    return api.client.post("/webhooks/crm/contacts", content=raw, headers=headers)
+
+
+def _contact(api: Api, number: str) -> int | None:
+    with api.store.db.connect() as conn:
+        return find_contact_id(conn, api.store.firm_id, number_index(api.store.cipher, number))
+
+
+def test_a_signed_crm_contact_is_created_then_updated_idempotently(api: Api) -> None:
+    res = _crm(api, CLIO)
+    assert res.status_code == 201, res.text
+    cid = res.json()["contact"]
+    assert _contact(api, "+16145550123") == cid
+    again = _crm(api, CLIO)
+    assert again.status_code == 200 and again.json() == {"contact": cid, "created": False,
+                                                         "changed": False}  # fmt: skip
+    renamed = {"data": {**CLIO["data"], "name": "Maria Ruiz-Ortega"}}
+    assert _crm(api, renamed).json()["changed"] is True
+    assert _count(api, t.contacts) == 1
+    with api.store.db.connect() as conn:
+        row = conn.execute(select(t.contacts).where(t.contacts.c.id == cid)).mappings().one()
+    name = api.store.cipher.decrypt(row["name_enc"], context="contacts.name")
+    address = json.loads(api.store.cipher.decrypt(row["address_enc"], context="contacts.address"))
+    assert name == "Maria Ruiz-Ortega"
+    assert address == {"country": "US", "state": "OH", "zip": "43215"}
+
+
+@pytest.mark.parametrize("secret", [None, "another-secret"])
+def test_an_unsigned_or_mis_signed_crm_request_writes_nothing(api: Api, secret: str | None) -> None:
+    res = _crm(api, CLIO, secret=secret)
+    assert res.status_code == 401
+    assert _count(api, t.contacts) == 0
+
+
+def test_a_tampered_body_fails_the_signature(api: Api) -> None:
+    raw = json.dumps(CLIO).encode()
+    sig = hmac.new(CRM_SECRET.encode(), raw, hashlib.sha256).hexdigest()
+    tampered = raw.replace(b"Maria", b"Mario")
+    res = api.client.post("/webhooks/crm/contacts", content=tampered,
+                          headers={"X-Hook-Signature": sig})  # fmt: skip
+    assert res.status_code == 401 and _count(api, t.contacts) == 0
+
+
+def test_the_crm_webhook_is_closed_until_a_secret_is_configured(api: Api) -> None:
+    api.client.app.state.interfaces = InterfaceSettings()  # type: ignore[attr-defined]
+    assert _crm(api, CLIO).status_code == 503
+    assert _count(api, t.contacts) == 0
+
+
+def test_a_crm_contact_without_a_dialable_number_is_refused_by_field(api: Api) -> None:
+    res = _crm(api, {"data": {"id": 1, "name": "X", "phone_numbers": [{"number": "n/a"}]}})
+    assert res.status_code == 422 and res.json()["error"]["field"] == "data.phone_numbers"
+
+
+def test_a_crm_update_finds_the_contact_by_any_of_its_numbers(api: Api) -> None:
+    with api.store.db.begin() as conn:
+        cid = add_contact(conn, api.store.cipher, api.store.firm_id,
+                          NewContact((("+16145550123", "wireless"),), "M. Ruiz"), NOW)  # fmt: skip
+    res = _crm(api, CLIO)
+    assert res.status_code == 200 and res.json()["contact"] == cid
+
+
+# --- Twilio call callbacks -----------------------------------------------------------------
+
+
+def test_twilio_call_callbacks_are_404_when_the_carrier_is_not_twilio(api: Api) -> None:
+    assert api.client.post("/webhooks/twilio/status", data={}).status_code == 404
+
+
+def test_twilio_call_callbacks_reach_the_adapter_which_checks_the_signature(api: Api) -> None:
+    hooks = TwilioWebhooks(
+        CallBook(lambda: 0.0), TWILIO_TOKEN, "http://testserver/webhooks/twilio", 5
+    )
+    api.client.app.state.telephony = SimpleNamespace(webhooks=hooks)  # type: ignore[attr-defined]
+    url = "http://testserver/webhooks/twilio/status?call=c-1"
+    params = {"CallSid": "CA1", "CallStatus": "ringing"}
+    sig = RequestValidator(TWILIO_TOKEN).compute_signature(url, params)
+    ok = api.client.post("/webhooks/twilio/status?call=c-1", data=params,
+                         headers={"X-Twilio-Signature": sig})  # fmt: skip
+    assert ok.status_code == 204  # signed; the call is not this process's: nothing to do
+    forged = api.client.post("/webhooks/twilio/status?call=c-1", data=params,
+                             headers={"X-Twilio-Signature": "forged"})  # fmt: skip
+    assert forged.status_code == 403
