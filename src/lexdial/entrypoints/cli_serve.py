@@ -23,7 +23,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
     store = _store(args)
     app = create_app(store)
     print(f"lexdial: serving on http://{args.host}:{args.port}/ (API docs at /docs)", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    # no access log: lookups by number carry it in the query string (personal data)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
 
 
 def cmd_token(args: argparse.Namespace) -> None:

@@ -1,7 +1,182 @@
-"""(admin: routes are added here.)"""
+"""Administration over HTTP: users, training, API tokens, the audit chain, the registries.
+
+Rule 1: each route calls the same service as the CLI (``cli_store``, ``cli_registry``).
+Rule 2: a new API token is in the response that issues it and nowhere else (only its hash
+is stored); the response is marked not to be cached.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import date
+from typing import Any
 
-router = APIRouter()
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Connection, func, select
+
+from lexdial.adapters.audit.chain import Anchor, verify
+from lexdial.adapters.audit.sql import SqlAuditStore
+from lexdial.adapters.db import tables as t
+from lexdial.adapters.registry.index import freshness, list_names, open_index
+from lexdial.entrypoints.api.deps import AuditReader, Reader, UsersReader, UsersWriter, now, store
+from lexdial.entrypoints.api.routes_people import utc
+from lexdial.errors import RequestError
+from lexdial.service.auth import issue_token, revoke_token
+from lexdial.service.users import add_user, attest_training, trained_on
+
+router = APIRouter(prefix="/v1")
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class UserIn(_Body):
+    email: str
+    name: str = Field(min_length=1)
+    role: str
+
+
+class AttestationIn(_Body):
+    course: str
+    on: date
+    valid_days: int = 365
+
+
+class TokenIn(_Body):
+    name: str
+
+
+@router.get("/users", tags=["users"])
+def list_users(request: Request, caller: UsersReader) -> list[dict[str, Any]]:
+    """Every user of the firm: role, active or not, training status and API tokens."""
+    s, today = store(request), now(request).date()
+    u, a, k = t.users.c, t.training_attestations.c, t.api_tokens.c
+    with s.db.connect() as conn:
+        rows = conn.execute(
+            select(u.id, u.email, u.name_enc, u.role, u.active, u.created_at)
+            .where(u.firm_id == s.firm_id)
+            .order_by(u.id)
+        ).mappings().all()  # fmt: skip
+        out = []
+        for r in rows:
+            expires = conn.execute(select(func.max(a.expires_on)).where(a.user_id == r["id"]))
+            tokens = conn.execute(
+                select(k.id, k.name, k.prefix, k.created_at, k.last_used_at, k.revoked_at)
+                .where(k.user_id == r["id"])
+                .order_by(k.id)
+            ).mappings()  # fmt: skip
+            out.append({
+                "id": r["id"], "email": r["email"], "role": r["role"], "active": r["active"],
+                "name": s.cipher.decrypt(r["name_enc"], context="users.name"),
+                "created_at": utc(r["created_at"]),
+                "training": {"current": trained_on(conn, r["id"], today),
+                             "expires_on": expires.scalar()},
+                "tokens": [utc(dict(tok)) for tok in tokens],
+            })  # fmt: skip
+    return out
+
+
+@router.post("/users", status_code=201, tags=["users"])
+def create_user(request: Request, body: UserIn, caller: UsersWriter) -> dict[str, Any]:
+    """Add a user with a role (admin, compliance, manager, agent, auditor)."""
+    s = store(request)
+    with s.db.begin() as conn:
+        uid = add_user(conn, s.cipher, s.firm_id, body.email, body.name, body.role, now(request))
+    return {"user": uid, "role": body.role}
+
+
+@router.post("/users/{user_id}/attestations", status_code=201, tags=["users"])
+def attest(
+    request: Request, user_id: int, body: AttestationIn, caller: UsersWriter
+) -> dict[str, Any]:
+    """Record completed training (an agent needs a current one to take live calls)."""
+    s = store(request)
+    with s.db.begin() as conn:
+        _known_user(conn, user_id, s.firm_id)
+        aid = attest_training(conn, user_id, body.course, body.on, body.valid_days,
+                              now(request), caller)  # fmt: skip
+        expires = conn.execute(
+            select(t.training_attestations.c.expires_on).where(t.training_attestations.c.id == aid)
+        ).scalar()
+    return {"attestation": aid, "user": user_id, "expires_on": expires}
+
+
+@router.post("/users/{user_id}/tokens", status_code=201, tags=["users"])
+def create_token(
+    request: Request, response: Response, user_id: int, body: TokenIn, caller: UsersWriter
+) -> dict[str, Any]:
+    """Issue a personal API token for a user. The token is shown in this response only."""
+    s = store(request)
+    with s.db.begin() as conn:
+        _known_user(conn, user_id, s.firm_id)
+        new = issue_token(conn, s.audit, user_id, body.name, caller, now(request))
+    response.headers["Cache-Control"] = "no-store"
+    return {"token_id": new.id, "user": user_id, "token": new.token}
+
+
+@router.delete("/tokens/{token_id}", tags=["users"])
+def delete_token(request: Request, token_id: int, caller: UsersWriter) -> dict[str, Any]:
+    """Revoke an API token at once; revoking it again changes nothing."""
+    s, k = store(request), t.api_tokens.c
+    with s.db.begin() as conn:
+        row = conn.execute(
+            select(k.revoked_at)
+            .join(t.users, t.users.c.id == k.user_id)
+            .where(k.id == token_id, t.users.c.firm_id == s.firm_id)
+        ).first()  # fmt: skip
+        if row is None:
+            raise RequestError("token_id", f"no token #{token_id}")
+        if row[0] is None:
+            revoke_token(conn, s.audit, token_id, caller, now(request))
+        revoked_at = conn.execute(select(k.revoked_at).where(k.id == token_id)).scalar()
+    return {"token_id": token_id, "revoked_at": utc(revoked_at)}
+
+
+def _known_user(conn: Connection, user_id: int, firm_id: int) -> None:
+    row = conn.execute(
+        select(t.users.c.id).where(t.users.c.id == user_id, t.users.c.firm_id == firm_id)
+    ).first()
+    if row is None:
+        raise RequestError("user_id", f"no user #{user_id}")
+
+
+@router.get("/audit/verify", tags=["audit"])
+def audit_verify(
+    request: Request, caller: AuditReader, anchor: str | None = None
+) -> dict[str, Any]:
+    """Walk the hash-chained audit trail: intact (and its head, to export as an anchor), or
+    the first bad seq and what is wrong. With ``anchor`` (SEQ:HASH exported earlier) the
+    trail must still hold that entry: this detects truncation and rewriting."""
+    try:
+        pinned = Anchor.parse(anchor) if anchor else None
+    except ValueError as exc:
+        raise RequestError("anchor", str(exc)) from None
+    with store(request).db.connect() as conn:
+        result = verify(SqlAuditStore(conn), anchor=pinned)
+    return {
+        "ok": result.ok,
+        "count": result.count,
+        "head": {"seq": result.head.seq, "hash": result.head.hash},
+        "bad_seq": result.bad_seq,
+        "problem": result.problem,
+        "detail": result.detail,
+    }
+
+
+@router.get("/registry", tags=["registry"])
+def registry_status(request: Request, caller: Reader) -> dict[str, Any]:
+    """Each loaded do-not-call list: numbers, snapshot date, age in days and whether it is
+    stale (older than 31 days for US lists, 28 for the UK TPS; see REGISTRY_STALE)."""
+    root = store(request).data_dir / "registry"
+    today = now(request).date()
+    lists = []
+    for name in list_names(root):
+        m = open_index(root / name).manifest
+        fresh = freshness(name, m.snapshot_on, today)
+        lists.append({
+            "list": name, "count": m.count, "snapshot_on": m.snapshot_on,
+            "age_days": fresh.age_days, "max_age_days": fresh.max_age_days,
+            "stale": fresh.stale, "loaded_at": m.loaded_at, "kind": m.kind,
+        })  # fmt: skip
+    return {"today": today, "lists": lists}

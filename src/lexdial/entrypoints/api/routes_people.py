@@ -1,7 +1,330 @@
-"""(people: routes are added here.)"""
+"""People over HTTP: contacts, the consent ledger, opt-outs, evidence bundles, privacy rights.
+
+Rule 1: each route calls the same service as the CLI (``cli_store``), in one transaction,
+so the API and the command line refuse the same things with the same field names.
+Rule 2: an agent sees numbers masked (``render.mask_number``) and no consent source IPs;
+the other roles see them in full. No number or name is put in an error message.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from dataclasses import asdict
+from datetime import UTC, date, datetime
+from typing import Any, Literal
 
-router = APIRouter()
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import Connection, select
+
+from lexdial.adapters.db import tables as t
+from lexdial.bootstrap import Store
+from lexdial.entrypoints.api.deps import (
+    AuditReader,
+    ConsentWriter,
+    OptOutWriter,
+    PrivacyWriter,
+    Reader,
+    now,
+    store,
+)
+from lexdial.entrypoints.render import mask_number
+from lexdial.errors import RequestError
+from lexdial.service import consent as consent_svc
+from lexdial.service import contacts, evidence, privacy
+from lexdial.service.optout import opt_out
+from lexdial.service.users import Caller
+
+router = APIRouter(prefix="/v1")
+#: roles that see telephone numbers and consent source IPs in full (anyone else: masked)
+FULL_VIEW = frozenset({"admin", "compliance", "manager", "auditor"})
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NumberIn(_Body):
+    number: str
+    line_type: str | None = None
+
+
+class AddressIn(_Body):
+    country: str | None = None
+    state: str | None = None
+    zip: str | None = None
+    time_zone: str | None = None
+
+
+class ContactIn(_Body):
+    """A person and their numbers (``service.contacts.NewContact``)."""
+
+    numbers: list[NumberIn]
+    name: str | None = None
+    address: AddressIn | None = None
+    relationship: str = "none"
+    last_transaction_on: date | None = None
+    inquiry_on: date | None = None
+    subscriber: str | None = None
+    matter_type: str | None = None
+    lawful_basis: str | dict[str, str] | None = None
+
+
+class EvidenceIn(_Body):
+    method: str
+    disclosure_text: str
+    disclosure_version: str
+    captured_by: str
+    source_ip: str | None = None
+    user_agent: str | None = None
+    document_ref: str | None = None
+
+
+class ConsentIn(_Body):
+    """A consent with its evidence (``service.consent.NewConsent``)."""
+
+    number: str
+    kind: str
+    scope: list[str]
+    sellers: list[str]
+    given_at: datetime
+    evidence: EvidenceIn
+    technologies: list[str] | None = None
+
+
+class RevokeIn(_Body):
+    channel: str
+    revoked_at: datetime | None = None
+    evidence: str | None = None
+
+
+class OptOutIn(_Body):
+    number: str
+    channel: str
+    evidence: str | None = None
+
+
+class PersonIn(_Body):
+    number: str
+
+
+class ExportIn(PersonIn):
+    format: Literal["json", "csv"] = "json"
+
+
+def full_view(conn: Connection, caller: Caller) -> bool:
+    """True when the caller's role (read now, from the store) sees numbers in full."""
+    role: str | None = caller.role
+    if caller.user_id is not None:
+        role = conn.execute(select(t.users.c.role).where(t.users.c.id == caller.user_id)).scalar()
+    return role in FULL_VIEW
+
+
+def utc(value: Any) -> Any:
+    """``value`` with each naive datetime marked UTC (stored as UTC; SQLite drops the zone)."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, dict):
+        return {k: utc(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [utc(v) for v in value]
+    return value
+
+
+def _consent(item: dict[str, Any], full: bool) -> dict[str, Any]:
+    shown = dict(item)
+    if not full:
+        shown.pop("source_ip", None)
+    return shown
+
+
+@router.post("/contacts", status_code=201, tags=["contacts"])
+def create_contact(request: Request, body: ContactIn, caller: ConsentWriter) -> dict[str, int]:
+    """Add a person with their numbers; an erased or already-known number is refused."""
+    s = store(request)
+    new = contacts.NewContact(
+        **body.model_dump(exclude={"numbers", "address"}),
+        numbers=tuple((n.number, n.line_type) for n in body.numbers),
+        address=(body.address.model_dump(exclude_none=True) or None) if body.address else None,
+    )
+    with s.db.begin() as conn:
+        cid = contacts.add_contact(conn, s.cipher, s.firm_id, new, now(request))
+    return {"contact": cid}
+
+
+@router.get("/contacts", tags=["contacts"])
+def find_contacts(request: Request, number: str, caller: Reader) -> list[dict[str, int]]:
+    """The contact holding ``number`` (found by its blind index): a list of 0 or 1."""
+    s = store(request)
+    bidx = contacts.number_index(s.cipher, contacts.normalise(number))
+    with s.db.connect() as conn:
+        cid = contacts.find_contact_id(conn, s.firm_id, bidx)
+    return [] if cid is None else [{"contact": cid}]
+
+
+@router.get("/contacts/{contact_id}", tags=["contacts"])
+def contact_page(request: Request, contact_id: int, caller: Reader) -> dict[str, Any]:
+    """A contact: name, numbers (masked for agents), every consent with its evidence and
+    revocation, every opt-out, and every gate decision with its reasons and outcome."""
+    s = store(request)
+    with s.db.connect() as conn:
+        page: dict[str, Any] = utc(_page(conn, s, contact_id, full_view(conn, caller)))
+    return page
+
+
+def _page(conn: Connection, s: Store, contact_id: int, full: bool) -> dict[str, Any]:
+    c = t.contacts.c
+    row = (
+        conn.execute(select(t.contacts).where(c.id == contact_id, c.firm_id == s.firm_id))
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise RequestError("contact_id", f"no contact #{contact_id}")
+    n = t.contact_numbers.c
+    held = conn.execute(
+        select(n.number_enc, n.number_bidx, n.line_type, n.is_primary)
+        .where(n.contact_id == contact_id)
+        .order_by(n.id)
+    ).all()  # fmt: skip
+    numbers: list[dict[str, Any]] = []
+    consents: list[dict[str, Any]] = []
+    for enc, _, line_type, primary in held:
+        e164 = s.cipher.decrypt(enc, context=contacts.NUMBER_CTX)
+        shown = e164 if full else mask_number(e164)
+        numbers.append({"number": shown, "line_type": line_type, "primary": primary})
+        for item in consent_svc.consents_for(conn, s.cipher, s.firm_id, e164):
+            consents.append({"number": shown, **_consent(item, full)})
+    d = t.dnc_entries.c
+    opt_outs = conn.execute(
+        select(d.id, d.at, d.channel)
+        .where(d.firm_id == s.firm_id, d.number_bidx.in_([h[1] for h in held]))
+        .order_by(d.at)
+    ).mappings().all()  # fmt: skip
+    return {
+        "contact": contact_id,
+        "name": s.cipher.decrypt(row["name_enc"], context="contacts.name")
+        if row["name_enc"]
+        else None,
+        "relationship": row["relationship"],
+        "subscriber": row["subscriber"],
+        "matter_type": row["matter_type"],
+        "lawful_basis": row["lawful_basis"],
+        "objected_at": row["objected_at"],
+        "erased_at": row["erased_at"],
+        "created_at": row["created_at"],
+        "numbers": numbers,
+        "consents": consents,
+        "opt_outs": [dict(o) for o in opt_outs],
+        "decisions": _decisions(conn, contact_id),
+    }
+
+
+def _decisions(conn: Connection, contact_id: int) -> list[dict[str, Any]]:
+    a, o = t.call_attempts.c, t.call_outcomes.c
+    rows = conn.execute(
+        select(a.id, a.at, a.campaign_id, a.purpose, a.technology, a.status, a.verdict,
+               a.decision_id, a.earliest_allowed_at, a.rulepack, a.decision, o.outcome)
+        .select_from(t.call_attempts.outerjoin(t.call_outcomes, o.attempt_id == a.id))
+        .where(a.contact_id == contact_id)
+        .order_by(a.at, a.id)
+    ).mappings().all()  # fmt: skip
+    out = []
+    for r in rows:
+        reasons = (r["decision"] or {}).get("reasons", [])
+        out.append({
+            "attempt": r["id"], "at": r["at"], "campaign": r["campaign_id"],
+            "purpose": r["purpose"], "technology": r["technology"], "status": r["status"],
+            "verdict": r["verdict"], "decision_id": r["decision_id"],
+            "earliest_allowed_at": r["earliest_allowed_at"], "rulepack": r["rulepack"],
+            "reasons": [{"code": x["code"], "message": x["message"]} for x in reasons],
+            "outcome": r["outcome"],
+        })  # fmt: skip
+    return out
+
+
+@router.post("/consents", status_code=201, tags=["consents"])
+def create_consent(request: Request, body: ConsentIn, caller: ConsentWriter) -> dict[str, int]:
+    """Record a consent with its evidence for a known number; a duplicate is refused."""
+    s = store(request)
+    new = consent_svc.NewConsent(
+        **body.model_dump(exclude={"evidence"}),
+        evidence=consent_svc.ConsentEvidence(**body.evidence.model_dump()),
+    )
+    with s.db.begin() as conn:
+        cid = consent_svc.record_consent(conn, s.cipher, s.audit, s.firm_id, new, caller,
+                                         now(request))  # fmt: skip
+    return {"consent": cid}
+
+
+@router.post("/consents/{consent_id}/revoke", status_code=201, tags=["consents"])
+def revoke(
+    request: Request, consent_id: int, body: RevokeIn, caller: ConsentWriter
+) -> dict[str, int]:
+    """Record that a consent was revoked (when, on which channel, the evidence); once only."""
+    s, at = store(request), now(request)
+    revoked_at = body.revoked_at or at
+    if revoked_at.tzinfo is None:
+        raise RequestError("revoked_at", "needs an offset; a naive time is ambiguous")
+    if revoked_at > at:
+        raise RequestError("revoked_at", "may not be in the future")
+    with s.db.begin() as conn:
+        rid = consent_svc.revoke_consent(conn, s.cipher, s.audit, consent_id, body.channel,
+                                         revoked_at, body.evidence, caller, at)  # fmt: skip
+    return {"revocation": rid, "consent": consent_id}
+
+
+@router.get("/consents", tags=["consents"])
+def list_consents(request: Request, number: str, caller: Reader) -> list[dict[str, Any]]:
+    """Every consent on file for ``number``, with its evidence and revocation."""
+    s = store(request)
+    with s.db.connect() as conn:
+        full = full_view(conn, caller)
+        rows = consent_svc.consents_for(conn, s.cipher, s.firm_id, number)
+    return [utc(_consent(c, full)) for c in rows]
+
+
+@router.post("/optouts", status_code=201, tags=["consents"])
+def create_optout(request: Request, body: OptOutIn, caller: OptOutWriter) -> dict[str, Any]:
+    """Honour a do-not-call request at once: the firm's do-not-call entry, every consent
+    revoked, every queued call cancelled. Says what was revoked and cancelled."""
+    s = store(request)
+    with s.db.begin() as conn:
+        done = opt_out(conn, s.cipher, s.audit, s.firm_id, body.number, body.channel,
+                       body.evidence, caller, now(request))  # fmt: skip
+    return asdict(done)
+
+
+@router.get("/evidence", tags=["evidence"])
+def evidence_bundle(request: Request, number: str, caller: AuditReader) -> dict[str, Any]:
+    """The evidence bundle for ``number``: consents, decisions, calls, opt-outs and the
+    audit entries about them with the chain proof. The export itself is audited."""
+    s, at = store(request), now(request)
+    with s.db.begin() as conn:
+        found: dict[str, Any] = utc(evidence.bundle(conn, s.cipher, s.firm_id, number))
+        s.audit.record(conn, at=at, actor=caller.label, action="evidence.exported",
+                       subject=f"contact:{found['contact_id']}", data={"via": "api"})  # fmt: skip
+    return found
+
+
+@router.post("/privacy/export", tags=["privacy"], response_model=None)
+def privacy_export(
+    request: Request, body: ExportIn, caller: PrivacyWriter
+) -> dict[str, Any] | Response:
+    """Everything held about the person with ``number`` (GDPR Art. 15/20), as JSON or CSV."""
+    s = store(request)
+    with s.db.connect() as conn:
+        data = privacy.export_person(conn, s.cipher, s.firm_id, body.number)
+    if body.format == "csv":
+        return PlainTextResponse(privacy.export_csv(data), media_type="text/csv")
+    return data
+
+
+@router.post("/privacy/erase", tags=["privacy"])
+def privacy_erase(request: Request, body: PersonIn, caller: PrivacyWriter) -> dict[str, Any]:
+    """Erase the person's data (GDPR Art. 17); a tombstone keeps the number suppressed."""
+    s = store(request)
+    with s.db.begin() as conn:
+        cid = privacy.erase_person(conn, s.cipher, s.audit, s.firm_id, body.number, caller,
+                                   now(request))  # fmt: skip
+    return {"contact": cid, "erased": True}
