@@ -25,7 +25,8 @@ from lexdial.adapters.rulepack import load_pack
 from lexdial.config import Settings, load_settings
 from lexdial.errors import ConfigError
 from lexdial.rules.engine import Engine
-from lexdial.service.ports import Registry, Telephony
+from lexdial.service.notify import NotifyingAudit
+from lexdial.service.ports import Audit, Registry, Telephony
 
 
 def build_engine(settings: Settings) -> Engine:
@@ -45,7 +46,7 @@ class Store:
 
     db: SAEngine
     cipher: Keyring
-    audit: SqlAudit
+    audit: Audit
     registry: Registry
     rules: Engine
     firm_id: int
@@ -86,7 +87,8 @@ def open_store(
     return Store(
         db=db,
         cipher=cipher,
-        audit=SqlAudit(),
+        # with a webhook configured, the published audit actions also go to the outbox
+        audit=NotifyingAudit(SqlAudit()) if env.get("LEXDIAL_WEBHOOK_URL") else SqlAudit(),
         registry=open_registry(root / "registry"),
         rules=build_engine(settings),
         firm_id=int(firm_id),

@@ -6,6 +6,8 @@ Routers live one per area (``routes_*.py``); each route names the action it need
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -17,6 +19,7 @@ from lexdial.bootstrap import Store
 from lexdial.entrypoints.api import errors
 from lexdial.entrypoints.api.routes_webhooks import InterfaceSettings
 from lexdial.entrypoints.api.runner import CampaignRunner
+from lexdial.service import outbox
 from lexdial.service.ports import Telephony
 
 #: router modules, in the order their routes are matched
@@ -56,7 +59,18 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if dial:
             app.state.runner = CampaignRunner(store, now, carrier)
+        hooks: InterfaceSettings = app.state.interfaces
+        delivery = None
+        if hooks.webhook_url and hooks.webhook_secret:  # events out: signed, retried
+            send = outbox.http_sender(hooks.webhook_url)
+            delivery = asyncio.create_task(
+                outbox.deliver_forever(store.db, send, now, hooks.webhook_secret)
+            )
         yield
+        if delivery is not None:
+            delivery.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await delivery
         if dial:
             await app.state.runner.close()
 
