@@ -1,4 +1,5 @@
-"""The Python face of the decision contract: ``lexdial.decide(request)``."""
+"""The Python face of the decision contract: ``lexdial.decide(request)``, and
+``decide_json(text)`` for a request still in its JSON text (the same decision, faster)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 import orjson
 
 from lexdial.domain.decision import Decision, DecisionRequest
+from lexdial.domain.request_fast import read_request
 from lexdial.domain.request_parse import parse_request
 from lexdial.rules.engine import Engine
 
@@ -58,3 +60,19 @@ def decide(request: Mapping[str, Any] | DecisionRequest, engine: Engine | None =
     if isinstance(request, DecisionRequest):
         return engine.decide(request, digest=request_digest(_plain(request)))
     return engine.decide(parse_request(request), digest=request_digest(request))
+
+
+def decide_json(text: str | bytes, engine: Engine | None = None) -> Decision:
+    """Decide one call attempt given as JSON text: ``decide(json.loads(text))``, with the
+    same decision (and id) or the same error, read several times faster
+    (``domain.request_fast``). Invalid JSON raises ``json.JSONDecodeError`` as before."""
+    if engine is None:
+        from lexdial.bootstrap import default_engine
+
+        engine = default_engine()
+    raw, req = read_request(text)
+    try:  # a JSON document's keys are strings: no OPT_NON_STR_KEYS, same bytes, faster
+        canonical = orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # an integer beyond 64 bits: the general path
+        return engine.decide(req, digest=request_digest(raw))
+    return engine.decide(req, digest=hashlib.sha256(canonical).hexdigest())

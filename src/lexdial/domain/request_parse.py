@@ -525,14 +525,17 @@ def _opt_datetime_or_date(obj: Mapping[str, Any], key: str, prefix: str) -> date
 
 def _opt_date(obj: Mapping[str, Any], key: str, prefix: str) -> date | None:
     value = obj.get(key)
-    if value is None:
-        return None
+    return None if value is None else _date_value(value, (prefix, key))
+
+
+def _date_value(value: Any, where: Where) -> date:
+    """A date, or a date-time with offset taken as its UTC date."""
     if value.__class__ is str and len(value) == 10:
         try:
             return date.fromisoformat(value)
         except ValueError:
             pass
-    return _datetime_or_date(value, (prefix, key)).date()
+    return _datetime_or_date(value, where).date()
 
 
 def _clock(value: Any, path: str) -> time:

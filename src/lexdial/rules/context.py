@@ -99,13 +99,12 @@ class Ctx:
         registry days) are measured to the latest candidate date: the later the date,
         the older the fact, so this is the protective reading.
         """
-        times = self.zone_times(t)
-        if not times:
-            return t.astimezone(UTC).date()
-        day = times[0][1].date()
-        for _, lt, _ in times:
-            if lt.date() > day:
-                day = lt.date()
+        key = ("call_date", t)  # several rules ask, at the same instant
+        day: date | None = self.cache.get(key)
+        if day is None:
+            times = self.zone_times(t)
+            day = max(lt.date() for _, lt, _ in times) if times else t.astimezone(UTC).date()
+            self.cache[key] = day
         return day
 
     def memo(self, key: Any, make: Callable[[], Any]) -> Any:

@@ -91,29 +91,24 @@ class Engine:
 
     def decide(self, req: DecisionRequest, digest: str = "") -> Decision:
         """Judge one call attempt."""
-        number = parse_number(req.number, self.policy.default_region)
+        policy = self.policy
+        number = parse_number(req.number, policy.default_region)
         if not number.valid:
             return self._invalid(req, digest)
         place = (number.region, number.area_code, number.zones, number.place, req.address)
         loc = self._places.get(place)
         if loc is None:
             loc = self._places[place] = locate(number, req.address, self.geo)
-        line = req.line_type if req.line_type in ("landline",) else "wireless"
+        line = "landline" if req.line_type == "landline" else "wireless"
         subscriber = req.subscriber or "consumer"
-        ctx = Ctx(
-            req=req,
-            number=number,
-            loc=loc,
-            policy=self.policy,
-            line_type=line,
-            subscriber=subscriber,
-        )
+        ctx = Ctx(req, number, loc, policy, line, subscriber)
         rules = self._rules(
-            loc, req.purpose, req.technology, line, subscriber, _present(req, self.policy)
+            loc, req.purpose, req.technology, line, subscriber, _present(req, policy)
         )
-        first = self._evaluate(rules, ctx, req.at)
-        segment = rules.on(req.at.date())
-        notes = list(loc.notes) + _notes(req)
+        at = req.at
+        segment = rules.on(at.date())
+        first = _run(segment[0], ctx, at)
+        notes = list(loc.notes) + _notes(req) if loc.notes else _notes(req)
         if not first:
             return self._decision(req, digest, "allow", None, [], loc, notes, segment)
         if any(f.next_at is None for _, f in first):
@@ -160,7 +155,6 @@ class Engine:
     ) -> list[Failure]:
         """Failures of the rules in force at ``t``. With ``passed`` (the segment already
         judged at ``at``), rules whose answer cannot change with time are not re-run."""
-        failures: list[Failure] = []
         segment = rules.on(t.date())
         todo = segment[0]
         if passed is not None:
@@ -168,13 +162,7 @@ class Engine:
             if segment is not passed:
                 fresh = tuple(p for p in segment[0] if p[0].id not in passed[2])
                 todo = todo + tuple(p for p in fresh if p[0].kind in TIMELESS)
-        for rule, check in todo:
-            fail = check(rule, ctx, t)
-            if fail is not None:
-                if fail.next_at is not None and fail.next_at <= t:  # guard the search
-                    fail = Fail(fail.codes, fail.message, t + MINUTE)
-                failures.append((rule, fail))
-        return failures
+        return _run(todo, ctx, t)
 
     def _search(
         self,
@@ -233,23 +221,37 @@ class Engine:
         notes: list[str],
         segment: _Selection.Segment,
     ) -> Decision:
-        checks, at_ids = segment[1], segment[2]
+        at_ids = segment[2]
+        version = self.pack.version
+        # positional: a NamedTuple built by keyword costs twice as much, once per decision
         return Decision(
-            decision_id=decision_id(digest, self.pack.version, verdict, when),
-            verdict=verdict,
-            earliest_allowed_at=when,
-            reasons=merge_reasons(failures),
-            time_zones=loc.zones,
-            jurisdictions=loc.jurisdictions,
-            rulepack=self.pack.version,
-            at=req.at,
-            notes=tuple(notes),
-            input_digest=digest,
-            checked=checks,
-            failed={r.id: (",".join(f.codes), f.message) for r, f in failures if r.id in at_ids}
+            decision_id(digest, version, verdict, when),
+            verdict,
+            when,
+            merge_reasons(failures),
+            loc.zones,
+            loc.jurisdictions,
+            version,
+            req.at,
+            tuple(notes),
+            digest,
+            segment[1],
+            {r.id: (",".join(f.codes), f.message) for r, f in failures if r.id in at_ids}
             if failures
             else {},
         )
+
+
+def _run(todo: tuple[Pair, ...], ctx: Ctx, t: datetime) -> list[Failure]:
+    """Evaluate ``todo`` at ``t``: the failures, in rule order."""
+    failures: list[Failure] = []
+    for rule, check in todo:
+        fail = check(rule, ctx, t)
+        if fail is not None:
+            if fail.next_at is not None and fail.next_at <= t:  # guard the search
+                fail = Fail(fail.codes, fail.message, t + MINUTE)
+            failures.append((rule, fail))
+    return failures
 
 
 _FACT_BITS = {
@@ -292,9 +294,17 @@ def merge_reasons(failures: list[Failure]) -> tuple[Reason, ...]:
     grouped: dict[str, list[tuple[Rule, Fail]]] = {}
     for rule, fail in failures:
         for code in fail.codes:
-            grouped.setdefault(code, []).append((rule, fail))
+            group = grouped.get(code)
+            if group is None:
+                grouped[code] = [(rule, fail)]
+            else:
+                group.append((rule, fail))
     out: list[Reason] = []
     for code, items in grouped.items():
+        if len(items) == 1:  # the usual case: what the general merge gives, without it
+            rule, fail = items[0]
+            out.append(Reason(code, rule.id, fail.message, rule.citation, (rule.id,)))
+            continue
         rules = tuple(dict.fromkeys(r.id for r, _ in items))
         citations = list(dict.fromkeys(r.citation for r, _ in items))
         messages = list(dict.fromkeys(f.message for _, f in items))

@@ -57,7 +57,7 @@ def _defects(c: Consent, ctx: Ctx, t: datetime, level: str, purpose: str) -> lis
         if c.sellers is None:
             if level == "pewc":
                 out.append("SELLER_NOT_NAMED")
-        elif normalise_name(firm) not in {normalise_name(s) for s in c.sellers}:
+        elif normalise_name(firm) not in map(normalise_name, c.sellers):
             out.append("SELLER_NOT_NAMED")
     return out
 
@@ -70,37 +70,43 @@ _WORDS = {
 }
 
 
+_NONE_ON_RECORD = ConsentVerdict(False, ("NO_CONSENT",), "no consent is on record")
+
+
 def consent_verdict(
     ctx: Ctx, t: datetime, level: str, purpose: str | None = None
 ) -> ConsentVerdict:
     """Judge the consents on file for the call at ``t`` (memoised per decision)."""
     want = purpose or ctx.req.purpose
+    key = ("consent", level, want, t)
+    hit: ConsentVerdict | None = ctx.cache.get(key)
+    if hit is None:
+        hit = ctx.cache[key] = _verdict(ctx, t, level, want)
+    return hit
 
-    def make() -> ConsentVerdict:
-        best: list[tuple[Consent, list[str]]] = []
-        for c in ctx.req.consents:
-            if c.given_at > t:
-                continue  # not *prior* consent
-            defects = _defects(c, ctx, t, level, want)
-            if not defects:
-                label = c.id or "on file"
-                return ConsentVerdict(True, (), f"consent {label} covers the call")
-            if not best or len(defects) < len(best[0][1]):
-                best = [(c, defects)]
-            elif len(defects) == len(best[0][1]):
-                best.append((c, defects))
-        if not best:
-            return ConsentVerdict(False, ("NO_CONSENT",), "no consent is on record")
-        codes: list[str] = []
-        parts: list[str] = []
-        for c, defects in best:
-            codes.extend(x for x in defects if x not in codes)
-            label = f"consent {c.id}" if c.id else "the consent on file"
-            parts.append(f"{label} " + " and ".join(_WORDS[x] for x in defects))
-        return ConsentVerdict(False, tuple(codes), "; ".join(parts))
 
-    result: ConsentVerdict = ctx.memo(("consent", level, want, t), make)
-    return result
+def _verdict(ctx: Ctx, t: datetime, level: str, want: str) -> ConsentVerdict:
+    best: list[tuple[Consent, list[str]]] = []
+    for c in ctx.req.consents:
+        if c.given_at > t:
+            continue  # not *prior* consent
+        defects = _defects(c, ctx, t, level, want)
+        if not defects:
+            label = c.id or "on file"
+            return ConsentVerdict(True, (), f"consent {label} covers the call")
+        if not best or len(defects) < len(best[0][1]):
+            best = [(c, defects)]
+        elif len(defects) == len(best[0][1]):
+            best.append((c, defects))
+    if not best:
+        return _NONE_ON_RECORD
+    codes: list[str] = []
+    parts: list[str] = []
+    for c, defects in best:
+        codes.extend(x for x in defects if x not in codes)
+        label = f"consent {c.id}" if c.id else "the consent on file"
+        parts.append(f"{label} " + " and ".join(_WORDS[x] for x in defects))
+    return ConsentVerdict(False, tuple(codes), "; ".join(parts))
 
 
 def consent_covers(ctx: Ctx, t: datetime, level: str, purpose: str | None = None) -> bool:

@@ -78,17 +78,19 @@ def _busiest_zone(
     """Calls counted in local calendar days (today and the ``span - 1`` days before):
     where a zone holds ``limit`` or more, (count, zone, local midnight of the first day
     with fewer); the latest such midnight over the candidate zones, or None."""
+    if len(calls) < limit:  # no zone can hold ``limit`` calls: skip the conversions
+        return None
     worst: tuple[int, str, datetime] | None = None
     for tz, lt, _m in ctx.zone_times(t):
-        days = [c.astimezone(tz).date() for c in calls]
-        today = lt.date()
-        n = sum(1 for d in days if 0 <= (today - d).days < span)
+        days = [c.astimezone(tz).toordinal() for c in calls]  # day numbers: int arithmetic
+        today = lt.toordinal()
+        n = sum(1 for d in days if 0 <= today - d < span)
         if n < limit:
             continue
-        nxt = today + timedelta(days=1)
-        while sum(1 for d in days if 0 <= (nxt - d).days < span) >= limit:
-            nxt += timedelta(days=1)
-        when = local_midnight(nxt, tz)
+        nxt = today + 1
+        while sum(1 for d in days if 0 <= nxt - d < span) >= limit:
+            nxt += 1
+        when = local_midnight(date.fromordinal(nxt), tz)
         if worst is None or when > worst[2]:
             worst = (n, tz.key, when)
     return worst
@@ -133,14 +135,20 @@ def check_exempt_cap(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
 
 
 def _debt_calls(ctx: Ctx, t: datetime) -> list[HistoryEntry]:
-    debt_id = ctx.req.debt.id if ctx.req.debt else None
-    return [
-        h
-        for h in ctx.req.history
-        if h.at <= t
-        and h.purpose in (None, "debt_collection")
-        and (debt_id is None or h.debt_id is None or h.debt_id == debt_id)
-    ]
+    """The calls of the history about this debt, up to ``t`` (memoised per decision: both
+    Regulation F rules read them). Callers must not mutate the list."""
+    key = ("debt_calls", t)
+    hit: list[HistoryEntry] | None = ctx.cache.get(key)
+    if hit is None:
+        debt_id = ctx.req.debt.id if ctx.req.debt else None
+        hit = ctx.cache[key] = [
+            h
+            for h in ctx.req.history
+            if h.at <= t
+            and h.purpose in (None, "debt_collection")
+            and (debt_id is None or h.debt_id is None or h.debt_id == debt_id)
+        ]
+    return hit
 
 
 def check_regf_7in7(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:

@@ -20,6 +20,8 @@ from lexdial.rules.context import Ctx, Fail, local_midnight
 from lexdial.rules.model import Rule
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+#: what ``%a`` writes (the C locale's names): spelled out, as strftime is slow in messages
+_DAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _SEARCH_DAYS = 14
 Ranges = tuple[tuple[int, int], ...]
 
@@ -92,10 +94,12 @@ def _fmt(ranges: Ranges) -> str:
     return ", ".join(f"{a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}" for a, b in ranges)
 
 
-def _next_open(w: WeekWindows, t: datetime, tz: ZoneInfo) -> datetime | None:
-    local = t.astimezone(tz)
+def _next_open(w: WeekWindows, t: datetime, tz: ZoneInfo, local: datetime) -> datetime | None:
+    """The first window start (or unlimited day's midnight) after ``t``; ``local`` is ``t``
+    in ``tz``, which the caller already has."""
+    today = local.date()
     for offset in range(_SEARCH_DAYS + 1):
-        day = local.date() + timedelta(days=offset)
+        day = today + timedelta(days=offset) if offset else today
         ranges = w.ranges_on(day)
         if ranges is None:
             start = local_midnight(day, tz)
@@ -104,9 +108,9 @@ def _next_open(w: WeekWindows, t: datetime, tz: ZoneInfo) -> datetime | None:
             continue
         for a, _b in ranges:
             start = datetime(day.year, day.month, day.day, a // 60, a % 60, tzinfo=tz)
-            start_utc = start.astimezone(UTC)
-            if start_utc > t:
-                return start_utc
+            start = start.astimezone(UTC)
+            if start > t:
+                return start
     return None
 
 
@@ -136,8 +140,8 @@ def check_window(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     if bad is None:
         return None
     nexts: list[datetime] = []
-    for tz, _lt, _ranges in bad:
-        nxt = _next_open(w, t, tz)
+    for tz, lt, _ranges in bad:
+        nxt = _next_open(w, t, tz, lt)
         if nxt is None:
             return Fail((rule.code,), f"{rule.summary}; {_why(bad)}.")
         nexts.append(nxt)
@@ -147,7 +151,9 @@ def check_window(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
 
 def _why(bad: list[tuple[ZoneInfo, datetime, Ranges]]) -> str:
     return "; ".join(
-        f"it is {lt:%a %H:%M} in {tz.key} (allowed {_fmt(ranges)})" for tz, lt, ranges in bad
+        f"it is {_DAY_ABBR[lt.weekday()]} {lt.hour:02d}:{lt.minute:02d} in {tz.key} "
+        f"(allowed {_fmt(ranges)})"
+        for tz, lt, ranges in bad
     )
 
 
