@@ -129,3 +129,11 @@ def test_a_campaign_is_created_linted_and_refused_to_start_with_its_problems(api
     assert api.client.get(f"/v1/campaigns/{cid}", headers=h).json()["status"] == "draft"
     bad = api.client.post("/v1/campaigns", json={**spec, "mode": "x"}, headers=h)
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "mode"
+
+
+def test_a_body_that_is_not_json_is_a_clear_422(api: Api) -> None:
+    res = api.client.post(
+        "/v1/decisions", content=b"{not json", headers={**api.headers("agent"),
+                                                        "content-type": "application/json"},
+    )  # fmt: skip
+    assert res.status_code == 422 and "not JSON" in res.json()["error"]["message"]

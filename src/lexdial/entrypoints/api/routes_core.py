@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Request
 from sqlalchemy import select
 
 from lexdial.adapters.db import tables as t
-from lexdial.api import decide
+from lexdial.api import decide_json
 from lexdial.entrypoints.api.deps import DecisionWriter, Reader, store
 from lexdial.errors import RequestError
 
@@ -45,17 +45,28 @@ def me(request: Request, caller: Reader) -> dict[str, Any]:
     return {"id": row[0], "email": row[1], "role": row[2]}
 
 
-@router.post("/v1/decisions", tags=["decisions"])
-def post_decision(
-    request: Request,
-    body: Annotated[dict[str, Any], Body(examples=[EXAMPLE])],
-    caller: DecisionWriter,
-) -> dict[str, Any]:
+@router.post(
+    "/v1/decisions",
+    tags=["decisions"],
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"type": "object"}, "example": EXAMPLE}},
+        }
+    },
+)
+async def post_decision(request: Request, caller: DecisionWriter) -> dict[str, Any]:
     """Judge one attempt (decision contract v1): allow, deny or defer, with every reason.
 
     A what-if: nothing is dialled or stored. The dial-time gate records its decisions.
+    The body is read as JSON text straight into the contract's types (the fast reader).
     """
-    return decide(body, engine=store(request).rules).to_json()
+    body = await request.body()
+    try:
+        decision = decide_json(body, engine=store(request).rules)
+    except ValueError as exc:  # not JSON text at all (JSONDecodeError, UnicodeDecodeError)
+        raise RequestError("", f"the body is not JSON ({type(exc).__name__})") from None
+    return decision.to_json()
 
 
 @router.get("/v1/decisions/{decision_id}", tags=["decisions"])
