@@ -116,8 +116,9 @@ def open_telephony(
     if name == "simulated":
         from lexdial.adapters.telephony.simulated import SimulatedCarrier
 
-        return SimulatedCarrier(seed=seed, channels=max(t.channels, 1000), cps=max(t.cps, 100),
-                                timescale=timescale)  # fmt: skip
+        return SimulatedCarrier(
+            seed=seed, channels=max(t.channels, 1000), cps=max(t.cps, 100), timescale=timescale
+        )
     if name == "sip":
         from lexdial.adapters.telephony.sip import SipTelephony
 
@@ -133,9 +134,13 @@ def open_telephony(
                 "the twilio carrier needs $LEXDIAL_TWILIO_ACCOUNT_SID, "
                 "$LEXDIAL_TWILIO_AUTH_TOKEN and [telephony] webhook_base_url"
             )
-        return TwilioTelephony(account_sid=sid, auth_token=token,
-                               webhook_base_url=t.webhook_base_url, channels=t.channels,
-                               cps=t.cps)  # fmt: skip
+        return TwilioTelephony(
+            account_sid=sid,
+            auth_token=token,
+            webhook_base_url=t.webhook_base_url,
+            channels=t.channels,
+            cps=t.cps,
+        )
     raise ConfigError(f"unknown carrier {name!r}: simulated, sip or twilio")
 
 

@@ -45,9 +45,12 @@ from lexdial.errors import ConfigError
 from lexdial.rules.context import Policy
 
 _POLICY_KEYS = {
-    "default_region", "all_calls_window", "dialer_rules_all_purposes",
-    "require_reassigned_check", "require_ai_disclosure",
-}  # fmt: skip
+    "default_region",
+    "all_calls_window",
+    "dialer_rules_all_purposes",
+    "require_reassigned_check",
+    "require_ai_disclosure",
+}
 
 
 DEFAULT_FIRM = "Example Law Firm LLP"

@@ -123,6 +123,12 @@ def test_a_bad_campaign_file_names_the_field_and_exits_2(
     assert code == 2 and "message" in err
 
 
+def test_the_demo_refuses_to_empty_a_folder_that_is_not_its_own(tmp_path: Path) -> None:
+    (tmp_path / "precious.txt").write_text("do not delete")
+    code = main(["demo", "--dir", str(tmp_path), "--no-serve"])
+    assert code == 2 and (tmp_path / "precious.txt").exists()
+
+
 def test_the_main_job_runs_a_whole_campaign_and_prints_its_report(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "lexdial", "demo", "--dir", str(tmp_path / "d")],
@@ -135,6 +141,7 @@ def test_the_main_job_runs_a_whole_campaign_and_prints_its_report(tmp_path: Path
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Dialling campaign" in result.stderr  # the progress bar
+    assert re.search(r"dashboard: http://127\.0\.0\.1:\d+/ +\(log in as ", result.stderr)
     for line in ("calls dialled", "blocked contacts, by reason code", "call outcomes",
                  "opt-outs pressed", "abandonment (30 days)", "audit chain"):  # fmt: skip
         assert line in out

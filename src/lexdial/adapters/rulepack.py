@@ -24,11 +24,23 @@ from lexdial.rules.model import Rule, RulePack
 
 _RULE_KEYS = frozenset(
     {
-        "id", "kind", "code", "jurisdiction", "summary", "citation", "effective_from",
-        "effective_to", "purposes", "technologies", "line_types", "subscribers", "params",
-        "note", "tag",
+        "id",
+        "kind",
+        "code",
+        "jurisdiction",
+        "summary",
+        "citation",
+        "effective_from",
+        "effective_to",
+        "purposes",
+        "technologies",
+        "line_types",
+        "subscribers",
+        "params",
+        "note",
+        "tag",
     }
-)  # fmt: skip
+)
 _SETS = {
     "purposes": PURPOSES,
     "technologies": TECHNOLOGIES,

@@ -277,9 +277,15 @@ def _safe_harbor_played(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
 
 S = State
 _ANSWERED_STATES = (
-    S.ANSWERED, S.PLAYING, S.CONFIRMING, S.AWAITING_BEEP, S.VOICEMAIL, S.CONNECTING,
-    S.BRIDGED, S.SAFE_HARBOR,
-)  # fmt: skip
+    S.ANSWERED,
+    S.PLAYING,
+    S.CONFIRMING,
+    S.AWAITING_BEEP,
+    S.VOICEMAIL,
+    S.CONNECTING,
+    S.BRIDGED,
+    S.SAFE_HARBOR,
+)
 _UNANSWERED = {
     tel.BUSY: _unanswered(Outcome.BUSY),
     tel.NO_ANSWER: _unanswered(Outcome.NO_ANSWER),

@@ -168,8 +168,15 @@ class PacingState:
     margin: float = 0.005
 
     def __post_init__(self) -> None:
-        counts = (self.agents_free, self.max_lines, self.lines_in_flight, self.dials,
-                  self.abandoned, self.answer_delay_s, self.in_flight_live or 0)  # fmt: skip
+        counts = (
+            self.agents_free,
+            self.max_lines,
+            self.lines_in_flight,
+            self.dials,
+            self.abandoned,
+            self.answer_delay_s,
+            self.in_flight_live or 0,
+        )
         if min(counts) < 0 or self.live_answers > self.dials or self.live_answers < 0:
             raise ValueError("PacingState: negative count or time, or live_answers > dials")
         if self.abandoned > self.live_answered or not 0 < self.target - self.margin < 1:

@@ -17,11 +17,29 @@ from lexdial.errors import RequestError
 
 _TOP = frozenset(
     {
-        "at", "number", "line_type", "address", "purpose", "technology", "subject",
-        "relationship", "consents", "suppression", "reassigned", "history", "debt", "gdpr",
-        "incident", "campaign", "script", "firm", "subscriber", "matter", "preferences",
+        "at",
+        "number",
+        "line_type",
+        "address",
+        "purpose",
+        "technology",
+        "subject",
+        "relationship",
+        "consents",
+        "suppression",
+        "reassigned",
+        "history",
+        "debt",
+        "gdpr",
+        "incident",
+        "campaign",
+        "script",
+        "firm",
+        "subscriber",
+        "matter",
+        "preferences",
     }
-)  # fmt: skip
+)
 #: US states, DC and territories (USPS codes)
 US_STATES = frozenset(
     "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV "
@@ -191,11 +209,15 @@ def _suppression(obj: Mapping[str, Any]) -> d.Suppression | None:
     _known(
         s,
         {
-            "national_dnc", "national_dnc_registered_on", "state_dnc", "internal_dnc",
-            "tps_registered_on", "registry_synced_on",
+            "national_dnc",
+            "national_dnc_registered_on",
+            "state_dnc",
+            "internal_dnc",
+            "tps_registered_on",
+            "registry_synced_on",
         },
         p,
-    )  # fmt: skip
+    )
     return d.Suppression(
         national_dnc=_opt_bool(s, "national_dnc", p),
         national_dnc_registered_on=_opt_date(s, "national_dnc_registered_on", p),
@@ -354,10 +376,15 @@ def _campaign(obj: Mapping[str, Any]) -> d.Campaign | None:
 
 _SCRIPT_KEYS = frozenset(
     {
-        "identifies_firm_at_start", "states_callback_number", "offers_opt_out",
-        "opt_out_within_2s", "offers_dnc_list", "discloses_ai", "voicemail_text",
+        "identifies_firm_at_start",
+        "states_callback_number",
+        "offers_opt_out",
+        "opt_out_within_2s",
+        "offers_dnc_list",
+        "discloses_ai",
+        "voicemail_text",
     }
-)  # fmt: skip
+)
 
 
 def _script(obj: Mapping[str, Any]) -> d.Script | None:
@@ -366,9 +393,13 @@ def _script(obj: Mapping[str, Any]) -> d.Script | None:
         return None
     p = "script"
     flags = (
-        "identifies_firm_at_start", "states_callback_number", "offers_opt_out",
-        "opt_out_within_2s", "offers_dnc_list", "discloses_ai",
-    )  # fmt: skip
+        "identifies_firm_at_start",
+        "states_callback_number",
+        "offers_opt_out",
+        "opt_out_within_2s",
+        "offers_dnc_list",
+        "discloses_ai",
+    )
     _known(s, _SCRIPT_KEYS, p)
     values = {k: _opt_bool(s, k, p) for k in flags}
     return d.Script(

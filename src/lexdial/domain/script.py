@@ -27,9 +27,20 @@ _PHONE = re.compile(
 _WORD = re.compile(r"\d|[A-Za-z][A-Za-z']*|&")
 _LEGAL_SUFFIX = {"llp", "llc", "pc", "pllc", "pa", "ltd", "inc", "the", "of", "and", "&"}
 _KEY_WORDS = {
-    "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
-    "seven": "7", "eight": "8", "nine": "9", "star": "*", "pound": "#", "hash": "#",
-}  # fmt: skip
+    "zero": "0",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "star": "*",
+    "pound": "#",
+    "hash": "#",
+}
 _PRESS = re.compile(
     r"\b(?:press|pressing|push|dial)\s+(?:the\s+)?(?:(?P<key>[0-9](?![0-9])|\*|#)|"
     r"(?P<word>zero|one|two|three|four|five|six|seven|eight|nine|star|pound|hash)\b)",

@@ -8,6 +8,7 @@ Exit statuses: 0 ok; 2 bad input or usage (one line on stderr naming the field);
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -116,6 +117,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="where the demo's store is built (emptied first; default ./lexdial-demo)",
     )
     p.add_argument("--json", action="store_true", help="the report as JSON")
+    p.add_argument("--port", type=int, default=8000, help="dashboard port on 127.0.0.1")
+    p.add_argument("--no-serve", action="store_true", help="run without the dashboard")
+    p.add_argument(
+        "--linger",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="keep serving after the report (default: when run in a terminal)",
+    )
     p.add_argument(
         "--attempts",
         action="store_true",
@@ -222,10 +231,20 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
     if not args.attempts:
         from lexdial.config import load_settings
-        from lexdial.entrypoints.demo_campaign import run_demo
+        from lexdial.entrypoints.demo_campaign import Serve, run_demo
 
-        report = run_demo(args.dir, load_settings(args.settings))
-        print(json.dumps(report, indent=2) if args.json else render.campaign_report(report))
+        def show(report: dict[str, Any]) -> None:
+            print(json.dumps(report, indent=2) if args.json else render.campaign_report(report))
+            sys.stdout.flush()
+
+        def announce(line: str) -> None:
+            print(f"lexdial: {line}", file=sys.stderr, flush=True)
+
+        # in a terminal the dashboard stays up after the report; piped, the demo just ends
+        linger = sys.stdout.isatty() if args.linger is None else args.linger
+        serve = None if args.no_serve else Serve(args.port, linger, announce)
+        with contextlib.suppress(KeyboardInterrupt):
+            run_demo(args.dir, load_settings(args.settings), serve, show)
         return
 
     text = resources.files("lexdial").joinpath("samples", "attempts.json").read_text("utf-8")

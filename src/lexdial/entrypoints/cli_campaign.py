@@ -224,8 +224,12 @@ def add_commands(sub: Any) -> None:
         a.set_defaults(func=cmd_status, action=action)
     a = s.add_parser("run", help="dial a running campaign over the simulated carrier")
     a.add_argument("id", type=int)
-    a.add_argument("--minutes", type=float, default=60.0, help="stop when nothing is due "
-                   "within this many minutes (default 60)")  # fmt: skip
+    a.add_argument(
+        "--minutes",
+        type=float,
+        default=60.0,
+        help="stop when nothing is due within this many minutes (default 60)",
+    )
     a.add_argument(
         "--carrier",
         choices=["simulated", "sip", "twilio"],

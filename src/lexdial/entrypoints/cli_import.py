@@ -77,9 +77,16 @@ def cmd_import(args: argparse.Namespace) -> None:
 
     with store.db.begin() as conn:
         report = imports.import_rows(
-            conn, store.cipher, store.audit, store.firm_id, table, mapping,
-            _caller(args), _now(args), on_progress=tick,
-        )  # fmt: skip
+            conn,
+            store.cipher,
+            store.audit,
+            store.firm_id,
+            table,
+            mapping,
+            _caller(args),
+            _now(args),
+            on_progress=tick,
+        )
     if bars:
         bars[0].close(report.created + report.existing)
     if report.errors:

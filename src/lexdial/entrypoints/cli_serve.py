@@ -80,8 +80,9 @@ def add_commands(sub: Any) -> None:
     a.add_argument("--name", required=True, help="what the token is for")
     a.add_argument("--json", action="store_true")
     a.set_defaults(func=cmd_token)
-    a = s.add_parser("revoke-token", help="revoke an API token",
-                     epilog="example: lexdial users revoke-token 7")  # fmt: skip
+    a = s.add_parser(
+        "revoke-token", help="revoke an API token", epilog="example: lexdial users revoke-token 7"
+    )
     a.add_argument("token_id", type=int)
     a.set_defaults(func=cmd_token_revoke)
     a = s.add_parser(

@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -19,7 +21,9 @@ from typing import Any
 from lexdial.adapters.telephony.simulated import SimProfile, SimulatedCarrier
 from lexdial.bootstrap import Store, open_store
 from lexdial.config import Settings
+from lexdial.entrypoints.demo_server import serve_dashboard
 from lexdial.entrypoints.progress import Bar
+from lexdial.errors import RequestError
 from lexdial.service.campaign_lint import lint_campaign
 from lexdial.service.campaign_report import campaign_report
 from lexdial.service.campaigns import add_contacts, create_campaign, queue_counts, set_status
@@ -29,14 +33,30 @@ from lexdial.service.dialer import Dialer, RunStats
 from lexdial.service.optout import opt_out
 from lexdial.service.users import OPERATOR
 
+#: a file that marks a directory as the demo's own, so ``--dir`` never empties anything else
+MARKER = ".lexdial-demo"
 
-def run_demo(directory: Path, settings: Settings) -> dict[str, Any]:
+
+@dataclass(frozen=True, slots=True)
+class Serve:
+    """Serve the web app over the demo store while it runs (and after, with ``linger``)."""
+
+    port: int = 8000
+    linger: bool = False
+    announce: Callable[[str], None] = print
+
+
+def run_demo(
+    directory: Path,
+    settings: Settings,
+    serve: Serve | None = None,
+    on_report: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
     """Build the sample store in ``directory`` (emptied first), run the campaign, report."""
     sample = json.loads(
         resources.files("lexdial").joinpath("samples", "campaign_demo.json").read_text("utf-8")
     )
-    if directory.exists():
-        shutil.rmtree(directory)
+    _fresh(directory)
     start = datetime.fromisoformat(sample["start"])
     store = open_store(settings, {"LEXDIAL_DATA_DIR": str(directory)}, now=start)
     campaign_id, blocked_why = _populate(store, sample, start - timedelta(days=30))
@@ -50,33 +70,66 @@ def run_demo(directory: Path, settings: Settings) -> dict[str, Any]:
             campaign_id=campaign_id,
             at=start,
         )
-        set_status(conn, store.audit, store.firm_id, campaign_id, "start", OPERATOR, start,
-                   problems)  # fmt: skip
+        set_status(
+            conn, store.audit, store.firm_id, campaign_id, "start", OPERATOR, start, problems
+        )
         total = sum(queue_counts(conn, campaign_id).values())
     carrier = SimulatedCarrier(
         SimProfile(opt_out=0.15), seed=int(sample["seed"]), channels=200, cps=5, timescale=0.0005
     )
-    stats = asyncio.run(_dial(store, carrier, campaign_id, start, sample["hours"], total))
     end = start + timedelta(hours=sample["hours"])
-    with store.db.connect() as conn:
-        report = campaign_report(conn, campaign_id, end)
-    report.update(
-        firm=settings.firm_name,
-        simulated_start=start.isoformat(),
-        simulated_hours=sample["hours"],
-        contacts=total,
-        why_blocked=blocked_why,
-        carrier_peak_concurrent=carrier.peak_concurrent,
-        carrier_errors=stats.carrier_errors,
-        data_dir=str(directory),
-    )
-    return report
+
+    def report_now() -> dict[str, Any]:
+        with store.db.connect() as conn:
+            report = campaign_report(conn, campaign_id, end)
+        report.update(
+            firm=settings.firm_name,
+            simulated_start=start.isoformat(),
+            simulated_hours=sample["hours"],
+            contacts=total,
+            why_blocked=blocked_why,
+            carrier_peak_concurrent=carrier.peak_concurrent,
+            data_dir=str(directory),
+        )
+        return report
+
+    async def main() -> dict[str, Any]:
+        server = await serve_dashboard(store, serve, carrier, start) if serve else None
+        try:
+            stats = await _dial(store, carrier, campaign_id, start, sample["hours"], total)
+            report = report_now()
+            report["carrier_errors"] = stats.carrier_errors
+            if on_report is not None:
+                on_report(report)
+            if server is not None and serve is not None and serve.linger:
+                serve.announce("still serving the dashboard; press Ctrl-C to stop")
+                await server.wait()
+            return report
+        finally:
+            if server is not None:
+                await server.stop()
+
+    return asyncio.run(main())
+
+
+def _fresh(directory: Path) -> None:
+    """Empty ``directory`` for a new demo, but only if it is the demo's own (or empty)."""
+    if directory.exists():
+        if any(directory.iterdir()) and not (directory / MARKER).exists():
+            raise RequestError("--dir", f"{directory} is not empty and not a lexdial demo folder")
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True)
+    (directory / MARKER).write_text("made by 'lexdial demo'; emptied on its next run\n")
 
 
 async def _dial(
-    store: Store, carrier: SimulatedCarrier, campaign_id: int, start: datetime, hours: float,
+    store: Store,
+    carrier: SimulatedCarrier,
+    campaign_id: int,
+    start: datetime,
+    hours: float,
     total: int,
-) -> RunStats:  # fmt: skip
+) -> RunStats:
     loop = asyncio.get_running_loop()
     t0 = loop.time()
 
@@ -123,16 +176,22 @@ def _populate(store: Store, sample: dict[str, Any], at: datetime) -> tuple[int, 
                 _consent(store, conn, number, group, firm, sample["consent_text"], at)
                 if group.get("why"):
                     why[f"{group['state']} ({group['area']})"] = group["why"]
-        campaign_id = create_campaign(conn, store.audit, store.firm_id, sample["campaign"],
-                                      OPERATOR, at)  # fmt: skip
+        campaign_id = create_campaign(
+            conn, store.audit, store.firm_id, sample["campaign"], OPERATOR, at
+        )
         add_contacts(conn, store.audit, store.firm_id, campaign_id, ids, OPERATOR, at)
     return campaign_id, why
 
 
 def _consent(
-    store: Store, conn: Any, number: str, group: dict[str, Any], firm: str, text: str,
+    store: Store,
+    conn: Any,
+    number: str,
+    group: dict[str, Any],
+    firm: str,
+    text: str,
     at: datetime,
-) -> None:  # fmt: skip
+) -> None:
     if group["consent"]:
         evidence = ConsentEvidence(
             method="signed engagement letter",
@@ -149,5 +208,14 @@ def _consent(
                 conn, store.cipher, store.audit, cid, "sms", when, "STOP", OPERATOR, when
             )
     if group.get("dnc"):
-        opt_out(conn, store.cipher, store.audit, store.firm_id, number, "staff",
-                "asked by telephone", OPERATOR, at + timedelta(days=3))  # fmt: skip
+        opt_out(
+            conn,
+            store.cipher,
+            store.audit,
+            store.firm_id,
+            number,
+            "staff",
+            "asked by telephone",
+            OPERATOR,
+            at + timedelta(days=3),
+        )

@@ -54,8 +54,16 @@ class Ctx:
     """Facts of one decision, with derived classifications and small caches."""
 
     __slots__ = (
-        "cache", "line_type", "loc", "number", "policy", "quiet", "req", "subscriber", "tzs",
-    )  # fmt: skip
+        "cache",
+        "line_type",
+        "loc",
+        "number",
+        "policy",
+        "quiet",
+        "req",
+        "subscriber",
+        "tzs",
+    )
 
     def __init__(
         self,

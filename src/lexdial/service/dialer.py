@@ -196,9 +196,18 @@ class Dialer:
             wait = limiter.next_slot(loop.time() / self.telephony.timescale)
             await asyncio.sleep(max(0.001, wait * self.telephony.timescale - loop.time()))
         with self.db.begin() as conn:
-            admitted = admit(conn, self.engine, self.cipher, self.audit, self.registry,
-                             firm_id=self.firm_id, campaign_id=campaign_id, spec=spec,
-                             item=item, at=self.clock())  # fmt: skip
+            admitted = admit(
+                conn,
+                self.engine,
+                self.cipher,
+                self.audit,
+                self.registry,
+                firm_id=self.firm_id,
+                campaign_id=campaign_id,
+                spec=spec,
+                item=item,
+                at=self.clock(),
+            )
         if admitted.verdict == "halt":
             return False
         if admitted.verdict == "gone":
@@ -210,10 +219,14 @@ class Dialer:
             self.stats.finished += admitted.closed
             return True
         call_id = f"a{admitted.attempt_id}"
-        config = FlowConfig(live_agents=spec.mode in LIVE, opt_out_key=spec.opt_out_key,
-                            leave_voicemail=spec.leave_voicemail)  # fmt: skip
-        live = _Live(CallFlow(call_id, config), item, admitted.attempt_id, admitted.number,
-                     loop.time())  # fmt: skip
+        config = FlowConfig(
+            live_agents=spec.mode in LIVE,
+            opt_out_key=spec.opt_out_key,
+            leave_voicemail=spec.leave_voicemail,
+        )
+        live = _Live(
+            CallFlow(call_id, config), item, admitted.attempt_id, admitted.number, loop.time()
+        )
         self._calls[call_id] = live
         self.stats.dialled += 1
         self.stats.peak_in_flight = max(self.stats.peak_in_flight, len(self._calls))
@@ -222,9 +235,14 @@ class Dialer:
         # plus wall-clock grace: a loop busy with the store must not look like a lost carrier
         delay = cap * self.telephony.timescale + WATCHDOG_GRACE_S
         live.watchdog = loop.call_later(delay, self._lost, call_id)
-        dial = tel.Dial(call_id=call_id, to=admitted.number, caller_id=spec.caller_id or "",
-                        ring_timeout_s=spec.ring_timeout_s, prompts=prompts,
-                        opt_out_key=spec.opt_out_key)  # fmt: skip
+        dial = tel.Dial(
+            call_id=call_id,
+            to=admitted.number,
+            caller_id=spec.caller_id or "",
+            ring_timeout_s=spec.ring_timeout_s,
+            prompts=prompts,
+            opt_out_key=spec.opt_out_key,
+        )
         try:
             await self.telephony.dial(dial)
         except Exception as exc:  # any adapter failure is a failed call, never a lost one
@@ -309,8 +327,17 @@ class Dialer:
         for _ in range(WRITE_TRIES):
             try:
                 with self.db.begin() as conn:
-                    opt_out(conn, self.cipher, self.audit, self.firm_id, live.number,
-                            "key_press", why, SYSTEM, self.clock())  # fmt: skip
+                    opt_out(
+                        conn,
+                        self.cipher,
+                        self.audit,
+                        self.firm_id,
+                        live.number,
+                        "key_press",
+                        why,
+                        SYSTEM,
+                        self.clock(),
+                    )
                 self.stats.opt_outs += 1
                 return
             except Exception as exc:  # retried: SQLite may be locked by another writer
@@ -358,11 +385,17 @@ class Dialer:
         for _ in range(WRITE_TRIES):
             try:
                 with self.db.begin() as conn:
-                    status = record_outcome(conn, self.audit, attempt_id=live.attempt_id,
-                                            queue_id=live.item.queue_id,
-                                            attempts=live.item.attempts + 1, flow=flow,
-                                            retry=retry, at=self.clock(),
-                                            agent_id=_user_id(live.agent))  # fmt: skip
+                    status = record_outcome(
+                        conn,
+                        self.audit,
+                        attempt_id=live.attempt_id,
+                        queue_id=live.item.queue_id,
+                        attempts=live.item.attempts + 1,
+                        flow=flow,
+                        retry=retry,
+                        at=self.clock(),
+                        agent_id=_user_id(live.agent),
+                    )
                 error = None
                 break
             except Exception as exc:  # retried: SQLite may be locked by another writer

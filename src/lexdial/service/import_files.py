@@ -39,29 +39,38 @@ FIELDS: dict[str, str] = {
 }
 #: a row with any of these cells filled carries a consent, and needs them all
 CONSENT_FIELDS = (
-    "consent_kind", "consent_scope", "consent_given_at", "consent_method",
-    "disclosure_text", "disclosure_version", "captured_by", "seller",
-)  # fmt: skip
+    "consent_kind",
+    "consent_scope",
+    "consent_given_at",
+    "consent_method",
+    "disclosure_text",
+    "disclosure_version",
+    "captured_by",
+    "seller",
+)
 MAX_ROWS = 100_000
 #: guesses for headers not named like a field, most specific first (whole words)
-_GUESSES = tuple((f, re.compile(rf"\b(?:{p})\b")) for f, p in (
-    ("disclosure_version", r"disclosure version|consent version|version"),
-    ("disclosure_text", r"disclosure|consent text|wording"),
-    ("consent_given_at", r"given|consent(?:ed)? (?:date|time|timestamp|on|at)|consented"),
-    ("consent_kind", r"consent (?:kind|type)"),
-    ("consent_scope", r"scope|purposes?"),
-    ("consent_method", r"method"),
-    ("captured_by", r"captured|collected|recorded by"),
-    ("document_ref", r"document|doc(?: ref| id)?"),
-    ("line_type", r"(?:line|phone|number) type|linetype"),
-    ("number", r"phone|mobile|cell|telephone|tel|number"),
-    ("zip", r"zip|zipcode|postal|post ?code"),
-    ("seller", r"sellers?"),
-    ("name", r"name"),
-    ("state", r"state|province"),
-    ("country", r"country"),
-    ("relationship", r"relationship|relation"),
-))  # fmt: skip
+_GUESSES = tuple(
+    (f, re.compile(rf"\b(?:{p})\b"))
+    for f, p in (
+        ("disclosure_version", r"disclosure version|consent version|version"),
+        ("disclosure_text", r"disclosure|consent text|wording"),
+        ("consent_given_at", r"given|consent(?:ed)? (?:date|time|timestamp|on|at)|consented"),
+        ("consent_kind", r"consent (?:kind|type)"),
+        ("consent_scope", r"scope|purposes?"),
+        ("consent_method", r"method"),
+        ("captured_by", r"captured|collected|recorded by"),
+        ("document_ref", r"document|doc(?: ref| id)?"),
+        ("line_type", r"(?:line|phone|number) type|linetype"),
+        ("number", r"phone|mobile|cell|telephone|tel|number"),
+        ("zip", r"zip|zipcode|postal|post ?code"),
+        ("seller", r"sellers?"),
+        ("name", r"name"),
+        ("state", r"state|province"),
+        ("country", r"country"),
+        ("relationship", r"relationship|relation"),
+    )
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,9 +190,11 @@ def resolve_mapping(
     missing = [f for f in CONSENT_FIELDS if f not in mapping]
     if missing and len(missing) < len(CONSENT_FIELDS):
         raise RequestError(
-            "mapping", "consent columns are incomplete; map " + ", ".join(missing)
-            + " (or unmap the others with field=)"
-        )  # fmt: skip
+            "mapping",
+            "consent columns are incomplete; map "
+            + ", ".join(missing)
+            + " (or unmap the others with field=)",
+        )
     return {f: mapping[f] for f in FIELDS if f in mapping}
 
 
@@ -214,6 +225,6 @@ def _mask(raw: str) -> str:
 def row_values(
     headers: tuple[str, ...], mapping: Mapping[str, str], cells: tuple[str, ...]
 ) -> dict[str, str]:
-    """The mapped fields of one row (a short row reads as blanks)."""  # fmt: skip
+    """The mapped fields of one row (a short row reads as blanks)."""
     idx = {f: headers.index(h) for f, h in mapping.items()}
     return {f: cells[i] if i < len(cells) else "" for f, i in idx.items()}

@@ -115,13 +115,26 @@ def import_rows(
             raise RequestError(f"row {row}.{exc.field}", exc.message) from None
         if on_progress is not None:
             on_progress(done, len(people))
-    audit.record(conn, at=at, actor=actor, action="contacts.imported", subject="store:import",
-                 data={"rows": len(rows.rows), **n})  # fmt: skip
+    audit.record(
+        conn,
+        at=at,
+        actor=actor,
+        action="contacts.imported",
+        subject="store:import",
+        data={"rows": len(rows.rows), **n},
+    )
     return ImportReport(n["created"], n["existing"], n["consents_added"], n["consents_existing"])
 
 
-def _record(conn: Connection, cipher: Cipher, audit: Audit, firm_id: int, consent: NewConsent,
-            caller: Caller, at: datetime) -> str:  # fmt: skip
+def _record(
+    conn: Connection,
+    cipher: Cipher,
+    audit: Audit,
+    firm_id: int,
+    consent: NewConsent,
+    caller: Caller,
+    at: datetime,
+) -> str:
     """Record one consent; the ledger's duplicate refusal means it is already on file."""
     try:
         record_consent(conn, cipher, audit, firm_id, consent, caller, at)
@@ -132,8 +145,9 @@ def _record(conn: Connection, cipher: Cipher, audit: Audit, firm_id: int, consen
     return "consents_added"
 
 
-def _erased(conn: Connection, cipher: Cipher, firm_id: int,
-            people: dict[str, _Person]) -> list[RowError]:  # fmt: skip
+def _erased(
+    conn: Connection, cipher: Cipher, firm_id: int, people: dict[str, _Person]
+) -> list[RowError]:
     tomb = t.erasure_tombstones.c
     out = []
     for p in people.values():
@@ -157,9 +171,11 @@ class _Person:
         d = self.details
         address: dict[str, str] = {k: d[k] for k in ("country", "state", "zip") if k in d}
         return contacts.NewContact(
-            numbers=((self.e164, d.get("line_type")),), name=d.get("name"),
-            address=address or None, relationship=d.get("relationship", "none"),
-        )  # fmt: skip
+            numbers=((self.e164, d.get("line_type")),),
+            name=d.get("name"),
+            address=address or None,
+            relationship=d.get("relationship", "none"),
+        )
 
 
 class _Row:
@@ -191,8 +207,11 @@ def _plan(rows: Table, mapping: Mapping[str, str]) -> tuple[dict[str, _Person], 
     for n, cells in rows.rows:
         row = _Row(n, row_values(rows.headers, mapping, cells))
         if any(cells[width:]):
-            row.bad("row", f"has more cells than the header's {width}; quote values that "
-                           "contain the delimiter")  # fmt: skip
+            row.bad(
+                "row",
+                f"has more cells than the header's {width}; quote values that "
+                "contain the delimiter",
+            )
         e164, details = _contact(row)
         consent = _consent(row, e164) if any(map(row.get, CONSENT_FIELDS)) else None
         if e164:  # one number, one person: later rows may add details, never contradict
@@ -223,9 +242,14 @@ def _contact(row: _Row) -> tuple[str, dict[str, str]]:
     for f, most in (("name", 200), ("state", 60), ("zip", 20)):
         if len(row.get(f)) > most:
             row.bad(f, f"is longer than {most} characters")
-    details = {"name": row.get("name"), "state": state, "zip": row.get("zip"),
-               "country": country, "line_type": row.choice("line_type", LINE_TYPES),
-               "relationship": row.choice("relationship", RELATIONSHIPS)}  # fmt: skip
+    details = {
+        "name": row.get("name"),
+        "state": state,
+        "zip": row.get("zip"),
+        "country": country,
+        "line_type": row.choice("line_type", LINE_TYPES),
+        "relationship": row.choice("relationship", RELATIONSHIPS),
+    }
     return e164, {f: value for f, value in details.items() if value}
 
 
@@ -252,9 +276,11 @@ def _consent(row: _Row, e164: str) -> NewConsent | None:
     if len(row.errors) > before or given is None or not e164:
         return None
     evidence = ConsentEvidence(
-        method=row.get("consent_method"), disclosure_text=row.get("disclosure_text"),
-        disclosure_version=row.get("disclosure_version"), captured_by=row.get("captured_by"),
+        method=row.get("consent_method"),
+        disclosure_text=row.get("disclosure_text"),
+        disclosure_version=row.get("disclosure_version"),
+        captured_by=row.get("captured_by"),
         document_ref=row.get("document_ref") or None,
-    )  # fmt: skip
+    )
     sellers = [s.strip() for s in row.get("seller").split(";") if s.strip()]
     return NewConsent(e164, kind, scope, sellers, given, evidence)

@@ -27,8 +27,9 @@ from lexdial.service.users import Caller, authorize
 
 #: 47 CFR 64.1200(a)(10) as amended by FCC 24-24: per-se revocations by text reply
 STOP_WORDS = ("stop", "quit", "end", "revoke", "opt out", "cancel", "unsubscribe")
-_STOP = re.compile(r"^\W*(?:" + "|".join(w.replace(" ", r"[\s-]*") for w in STOP_WORDS)
-                   + r")\W*$", re.IGNORECASE)  # fmt: skip
+_STOP = re.compile(
+    r"^\W*(?:" + "|".join(w.replace(" ", r"[\s-]*") for w in STOP_WORDS) + r")\W*$", re.IGNORECASE
+)
 #: phrases that may be a revocation in free text (R1: "any reasonable method") -> review
 _MAYBE = re.compile(
     r"\b(?:stop|don'?t|do not|no more|never)\b.*\b(?:call|calling|text|texting|contact|message)"

@@ -55,13 +55,21 @@ def campaign_data(store: Store, campaign_id: int, at: datetime) -> dict[str, Any
     with store.db.connect() as conn:
         camp = load_campaign(conn, store.firm_id, campaign_id)
         row = conn.execute(
-            select(c.name, c.status, c.purpose, c.technology, c.mode, c.created_at,
-                   c.updated_at).where(c.id == campaign_id)
-        ).one()  # fmt: skip
+            select(
+                c.name, c.status, c.purpose, c.technology, c.mode, c.created_at, c.updated_at
+            ).where(c.id == campaign_id)
+        ).one()
         firm = conn.execute(select(t.firms.c.name).where(t.firms.c.id == store.firm_id))
         try:
-            lint = lint_campaign(conn, store.rules, store.cipher, store.registry,
-                                 firm_id=store.firm_id, campaign_id=campaign_id, at=at)  # fmt: skip
+            lint = lint_campaign(
+                conn,
+                store.rules,
+                store.cipher,
+                store.registry,
+                firm_id=store.firm_id,
+                campaign_id=campaign_id,
+                at=at,
+            )
         except RequestError as exc:  # e.g. a contact erased since: say so, do not fail
             lint = [f"the lint could not run: {exc}"]
         summary = campaign_report(conn, campaign_id, at)
@@ -167,8 +175,14 @@ def _outside(calls: list[_Call]) -> dict[str, Any]:
                 unverifiable.append({"attempt": attempt_id, "at": iso(at), "why": name})
                 continue
             if not start <= local.time().replace(tzinfo=None) < end:
-                hits.append({"attempt": attempt_id, "at": iso(at), "zone": name,
-                             "local": local.strftime("%Y-%m-%d %H:%M")})  # fmt: skip
+                hits.append(
+                    {
+                        "attempt": attempt_id,
+                        "at": iso(at),
+                        "zone": name,
+                        "local": local.strftime("%Y-%m-%d %H:%M"),
+                    }
+                )
     return {
         "window": [start.strftime("%H:%M"), end.strftime("%H:%M")],
         "checked": len(calls),
@@ -204,9 +218,17 @@ def _abandonment(
             inside = [r for r in rows if start <= r[0] < end]
             live, ab = sum(r[1] for r in inside), sum(r[2] for r in inside)
             rate = _rate(ab, live)
-            periods.append({"start": iso(start), "end": iso(end), "live": live, "abandoned": ab,
-                            "rate": rate, "complete": end <= at,
-                            "over_limit": rate is not None and rate > ABANDON_LIMIT})  # fmt: skip
+            periods.append(
+                {
+                    "start": iso(start),
+                    "end": iso(end),
+                    "live": live,
+                    "abandoned": ab,
+                    "rate": rate,
+                    "complete": end <= at,
+                    "over_limit": rate is not None and rate > ABANDON_LIMIT,
+                }
+            )
             start = end
     recent = [r for r in rows if r[0] > at - PERIOD]
     live, ab = sum(r[1] for r in recent), sum(r[2] for r in recent)
@@ -264,16 +286,19 @@ def _opt_outs(conn: Connection, firm_id: int, campaign_id: int) -> list[dict[str
             status = "honoured"
         else:
             status = "no later attempt"
-        out.append({
-            "entry": int(entry_id),
-            "contact": int(owner) if owner is not None else None,
-            "channel": channel,
-            "received_at": iso(received),
-            "in_force_after_s": max((utc(created) - received).total_seconds(), 0.0),
-            "next_denial": None if denial is None else {
-                "attempt": int(denial.id), "at": iso(denial.at)},
-            "time_to_honour_s": honour_s,
-            "placed_after": placed,
-            "status": status,
-        })  # fmt: skip
+        out.append(
+            {
+                "entry": int(entry_id),
+                "contact": int(owner) if owner is not None else None,
+                "channel": channel,
+                "received_at": iso(received),
+                "in_force_after_s": max((utc(created) - received).total_seconds(), 0.0),
+                "next_denial": None
+                if denial is None
+                else {"attempt": int(denial.id), "at": iso(denial.at)},
+                "time_to_honour_s": honour_s,
+                "placed_after": placed,
+                "status": status,
+            }
+        )
     return out

@@ -19,11 +19,25 @@ from datetime import UTC, datetime
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-_TRANSLIT = str.maketrans({
-    "\u2014": "-", "\u2013": "-", "\u2212": "-", "\u2018": "'", "\u2019": "'", "\u201c": '"',
-    "\u201d": '"', "\u2022": "*", "\u2026": "...", "\u2264": "<=", "\u2265": ">=",
-    "\u2192": "->", "\u00a0": " ", "\u2009": " ", "\u202f": " ",
-})  # fmt: skip
+_TRANSLIT = str.maketrans(
+    {
+        "\u2014": "-",
+        "\u2013": "-",
+        "\u2212": "-",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2022": "*",
+        "\u2026": "...",
+        "\u2264": "<=",
+        "\u2265": ">=",
+        "\u2192": "->",
+        "\u00a0": " ",
+        "\u2009": " ",
+        "\u202f": " ",
+    }
+)
 INK = (32, 64, 120)
 ALERT = (190, 30, 30)
 MUTED = (120, 120, 120)
@@ -142,8 +156,12 @@ class ReportDoc(FPDF):
 
     def kv(self, pairs: Sequence[tuple[str, object]], key_width: float = 62) -> None:
         """Two columns, label and value."""
-        self.grid(("", ""), [(k, _text(v)) for k, v in pairs], (key_width, self.epw - key_width),
-                  heading=False)  # fmt: skip
+        self.grid(
+            ("", ""),
+            [(k, _text(v)) for k, v in pairs],
+            (key_width, self.epw - key_width),
+            heading=False,
+        )
 
     def grid(
         self,

@@ -46,21 +46,25 @@ def campaign_pdf(data: dict[str, Any]) -> bytes:
     )
     doc.h1("1. Key figures")
     window = "-".join(out["window"])
-    doc.kv([
-        ("Status", f"{c['status']} ({c['purpose']}, {c['mode']}, {c['technology']})"),
-        ("Created / first call / last call",
-         f"{when(c['created_at'])} / {when(c['first_call_at'])} / {when(c['last_call_at'])}"),
-        ("Gate decisions", summ["decisions"]),
-        ("Calls placed", summ["dialled"]),
-        ("Denied by the gate", summ["denied"]),
-        ("Deferred by the gate", summ["deferred_decisions"]),
-        ("Allowed, moved into the campaign schedule", summ["rescheduled"]),
-        ("Contacts still waiting", summ["still_deferred"]),
-        (f"Calls outside {window} local (must be 0)", out["count"]),
-        ("Opt-outs received / honoured", f"{summ['opt_outs']} / {summ['opt_outs_honoured']}"),
-        ("Abandonment, rolling 30 days", pct(ab["rolling"]["rate"])),
-        ("Audit chain", f"{'intact' if audit['ok'] else 'BROKEN'}, {audit['entries']} entries"),
-    ])  # fmt: skip
+    doc.kv(
+        [
+            ("Status", f"{c['status']} ({c['purpose']}, {c['mode']}, {c['technology']})"),
+            (
+                "Created / first call / last call",
+                f"{when(c['created_at'])} / {when(c['first_call_at'])} / {when(c['last_call_at'])}",
+            ),
+            ("Gate decisions", summ["decisions"]),
+            ("Calls placed", summ["dialled"]),
+            ("Denied by the gate", summ["denied"]),
+            ("Deferred by the gate", summ["deferred_decisions"]),
+            ("Allowed, moved into the campaign schedule", summ["rescheduled"]),
+            ("Contacts still waiting", summ["still_deferred"]),
+            (f"Calls outside {window} local (must be 0)", out["count"]),
+            ("Opt-outs received / honoured", f"{summ['opt_outs']} / {summ['opt_outs_honoured']}"),
+            ("Abandonment, rolling 30 days", pct(ab["rolling"]["rate"])),
+            ("Audit chain", f"{'intact' if audit['ok'] else 'BROKEN'}, {audit['entries']} entries"),
+        ]
+    )
     doc.alert(
         f"Calls outside any window: {out['count']} of {out['checked']} placed calls.",
         bad=bool(out["count"] or out["unverifiable"]),
@@ -68,22 +72,32 @@ def campaign_pdf(data: dict[str, Any]) -> bytes:
     doc.h1("2. Campaign settings")
     sched = s["schedule"]
     retry = s["retry"]
-    doc.kv([
-        ("Caller ID transmitted", s["caller_id"] or "-"),
-        ("Ring timeout", f"{s['ring_timeout_s']:g} s"),
-        ("Schedule (recipient's local time)",
-         f"{', '.join(sched['days'])} {sched['start']}-{sched['end']}"),
-        ("Retries", f"at most {retry['max_attempts']} attempts, {retry['delay_minutes']} min "
-                    f"apart, on {', '.join(retry['on'])}"),
-        ("Opt-out key", s["opt_out_key"]),
-        ("Leave voicemail", s["leave_voicemail"]),
-        ("Simultaneous channels", s["channels"]),
-        ("Subject", s["subject"]),
-    ])  # fmt: skip
+    doc.kv(
+        [
+            ("Caller ID transmitted", s["caller_id"] or "-"),
+            ("Ring timeout", f"{s['ring_timeout_s']:g} s"),
+            (
+                "Schedule (recipient's local time)",
+                f"{', '.join(sched['days'])} {sched['start']}-{sched['end']}",
+            ),
+            (
+                "Retries",
+                f"at most {retry['max_attempts']} attempts, {retry['delay_minutes']} min "
+                f"apart, on {', '.join(retry['on'])}",
+            ),
+            ("Opt-out key", s["opt_out_key"]),
+            ("Leave voicemail", s["leave_voicemail"]),
+            ("Simultaneous channels", s["channels"]),
+            ("Subject", s["subject"]),
+        ]
+    )
     msg = s["message"]
-    for label, key in (("Message", "text"), ("Voicemail message", "voicemail_text"),
-                       ("Safe-harbor message", "safe_harbor_text"),
-                       ("Opt-out confirmation", "optout_confirm_text")):  # fmt: skip
+    for label, key in (
+        ("Message", "text"),
+        ("Voicemail message", "voicemail_text"),
+        ("Safe-harbor message", "safe_harbor_text"),
+        ("Opt-out confirmation", "optout_confirm_text"),
+    ):
         if msg.get(key):
             doc.para(f'{label}: "{msg[key]}"', 9)
     doc.h1("3. Script and set-up lint (run now)")
@@ -104,8 +118,11 @@ def campaign_pdf(data: dict[str, Any]) -> bytes:
         doc.bar_chart("Calls by outcome", list(outcomes), list(outcomes.values()))
     blocked = summ["blocked_by_reason"]
     if blocked:
-        doc.grid(("Block reason", "Contacts", "Meaning"),
-                 [(k, v, CODES.get(k, "")) for k, v in blocked.items()], (45, 20, 115))  # fmt: skip
+        doc.grid(
+            ("Block reason", "Contacts", "Meaning"),
+            [(k, v, CODES.get(k, "")) for k, v in blocked.items()],
+            (45, 20, 115),
+        )
     else:
         doc.para("No contact was blocked.")
     doc.h1("6. Calling hours")
@@ -126,17 +143,29 @@ def campaign_pdf(data: dict[str, Any]) -> bytes:
         ("Attempt", "Placed at", "Time zone", "Local time"),
         [(h["attempt"], when(h["at"]), h["zone"], h["local"]) for h in out["calls"]],
     )
-    doc.grid(("Attempt", "Placed at", "Not verifiable because"),
-             [(u["attempt"], when(u["at"]), u["why"]) for u in out["unverifiable"]])  # fmt: skip
+    doc.grid(
+        ("Attempt", "Placed at", "Not verifiable because"),
+        [(u["attempt"], when(u["at"]), u["why"]) for u in out["unverifiable"]],
+    )
     _abandonment(doc, ab)
     _opt_outs(doc, data["opt_outs"])
     doc.h1("9. Do-not-call register snapshots")
     snaps = data["registry_snapshots"]
     if snaps:
-        doc.grid(("Register", "Snapshot of", "Loaded", "Numbers", "Manifest SHA-256"),
-                 [(r["list"], r["snapshot_on"], when(r["loaded_at"]), r["count"],
-                   r["manifest_sha256"][:16] + "...") for r in snaps],
-                 (30, 24, 42, 22, 62))  # fmt: skip
+        doc.grid(
+            ("Register", "Snapshot of", "Loaded", "Numbers", "Manifest SHA-256"),
+            [
+                (
+                    r["list"],
+                    r["snapshot_on"],
+                    when(r["loaded_at"]),
+                    r["count"],
+                    r["manifest_sha256"][:16] + "...",
+                )
+                for r in snaps
+            ],
+            (30, 24, 42, 22, 62),
+        )
     else:
         doc.para("No register snapshot was loaded into the store before this report.")
     _audit(doc, audit)
@@ -152,18 +181,37 @@ def _abandonment(doc: ReportDoc, ab: dict[str, Any]) -> None:
         f"period from the first call, and over the 30 days before this report. Limit: "
         f"{limit:g} %."
     )
-    doc.grid(("Period", "Live answered", "Abandoned", "Rate", "Within limit"),
-             [(f"{when(p['start'])[:10]} to {when(p['end'])[:10]}"
-               + ("" if p["complete"] else " (running)"), p["live"], p["abandoned"],
-               pct(p["rate"]), "NO" if p["over_limit"] else "yes") for p in periods],
-             (60, 28, 25, 35, 30))  # fmt: skip
+    doc.grid(
+        ("Period", "Live answered", "Abandoned", "Rate", "Within limit"),
+        [
+            (
+                f"{when(p['start'])[:10]} to {when(p['end'])[:10]}"
+                + ("" if p["complete"] else " (running)"),
+                p["live"],
+                p["abandoned"],
+                pct(p["rate"]),
+                "NO" if p["over_limit"] else "yes",
+            )
+            for p in periods
+        ],
+        (60, 28, 25, 35, 30),
+    )
     r, worst = ab["rolling"], ab["worst_rolling"]
-    doc.kv([
-        ("Rolling 30 days to the report", f"{pct(r['rate'])} ({r['abandoned']} of {r['live']})"),
-        ("Worst rolling 30-day window", "-" if worst is None else
-         f"{pct(worst['rate'])} ({worst['abandoned']} of {worst['live']}), "
-         f"ending {when(worst['end'])}"),
-    ])  # fmt: skip
+    doc.kv(
+        [
+            (
+                "Rolling 30 days to the report",
+                f"{pct(r['rate'])} ({r['abandoned']} of {r['live']})",
+            ),
+            (
+                "Worst rolling 30-day window",
+                "-"
+                if worst is None
+                else f"{pct(worst['rate'])} ({worst['abandoned']} of {worst['live']}), "
+                f"ending {when(worst['end'])}",
+            ),
+        ]
+    )
     labels = [f"P{i + 1}" for i in range(len(periods))] + ["30d"]
     rates = [(p["rate"] or 0.0) * 100 for p in periods] + [(r["rate"] or 0.0) * 100]
     doc.bar_chart(
@@ -192,16 +240,34 @@ def _opt_outs(doc: ReportDoc, opt_outs: list[dict[str, Any]]) -> None:
         doc.para("No opt-out was received for a number on this campaign's list.")
         return
     doc.grid(
-        ("Entry", "Contact", "Channel", "Received", "In force after", "Next decision (denied)",
-         "Time to honour", "Result"),
-        [(o["entry"], o["contact"], o["channel"], when(o["received_at"]),
-          duration(o["in_force_after_s"]),
-          "no later attempt" if o["next_denial"] is None else
-          f"#{o['next_denial']['attempt']} at {when(o['next_denial']['at'])}",
-          duration(o["time_to_honour_s"]), o["status"]) for o in opt_outs],
+        (
+            "Entry",
+            "Contact",
+            "Channel",
+            "Received",
+            "In force after",
+            "Next decision (denied)",
+            "Time to honour",
+            "Result",
+        ),
+        [
+            (
+                o["entry"],
+                o["contact"],
+                o["channel"],
+                when(o["received_at"]),
+                duration(o["in_force_after_s"]),
+                "no later attempt"
+                if o["next_denial"] is None
+                else f"#{o['next_denial']['attempt']} at {when(o['next_denial']['at'])}",
+                duration(o["time_to_honour_s"]),
+                o["status"],
+            )
+            for o in opt_outs
+        ],
         (11, 13, 17, 28, 15, 34, 20, 42),
         size=7,
-    )  # fmt: skip
+    )
 
 
 def _audit(doc: ReportDoc, audit: dict[str, Any]) -> None:

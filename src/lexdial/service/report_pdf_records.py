@@ -39,20 +39,35 @@ def evidence_pdf(bundle: dict[str, Any], *, firm: str, generated_at: str) -> byt
     doc.para(f"How to check: {chain['how_to_check']}.", 8.5)
     doc.h1(f"2. Consents ({len(bundle['consents'])})")
     for c in bundle["consents"]:
-        doc.kv([
-            ("Consent", f"#{c['id']} {c['kind']}"),
-            ("Purposes / technologies", f"{_join(c['scope'])} / "
-                                        f"{_join(c['technologies']) or 'all'}"),
-            ("Sellers named", _join(c["sellers"])),
-            ("Given", c["given_at"]),
-            ("Method / captured by", f"{c['method']} / {c['captured_by']}"),
-            ("Document, source IP, user agent",
-             f"{c['document_ref'] or '-'}, {c.get('source_ip') or '-'}, {c['user_agent'] or '-'}"),
-            ("Disclosure version / SHA-256", f"{c['disclosure_version']} / "
-                                             f"{c['disclosure_sha256']}"),
-            ("Revoked", "no" if not c["revoked_at"] else
-             f"{_plain(c['revoked_at'])} via {c['revoked_via']}"),
-        ])  # fmt: skip
+        doc.kv(
+            [
+                ("Consent", f"#{c['id']} {c['kind']}"),
+                (
+                    "Purposes / technologies",
+                    f"{_join(c['scope'])} / {_join(c['technologies']) or 'all'}",
+                ),
+                ("Sellers named", _join(c["sellers"])),
+                ("Given", c["given_at"]),
+                ("Method / captured by", f"{c['method']} / {c['captured_by']}"),
+                (
+                    "Document, source IP, user agent",
+                    ", ".join(
+                        str(v or "-")
+                        for v in (c["document_ref"], c.get("source_ip"), c["user_agent"])
+                    ),
+                ),
+                (
+                    "Disclosure version / SHA-256",
+                    f"{c['disclosure_version']} / {c['disclosure_sha256']}",
+                ),
+                (
+                    "Revoked",
+                    "no"
+                    if not c["revoked_at"]
+                    else f"{_plain(c['revoked_at'])} via {c['revoked_via']}",
+                ),
+            ]
+        )
         doc.para(f'Disclosure shown, verbatim: "{c["disclosure_text"]}"', 8.5)
     if not bundle["consents"]:
         doc.para("No consent on file.")
@@ -69,18 +84,42 @@ def evidence_pdf(bundle: dict[str, Any], *, firm: str, generated_at: str) -> byt
             8.5,
             "B",
         )
-        doc.grid(("Reason", "Why", "Citation"),
-                 [(r["code"], r["message"], r["citation"]) for r in reasons],
-                 (35, 90, 55), size=7.5)  # fmt: skip
+        doc.grid(
+            ("Reason", "Why", "Citation"),
+            [(r["code"], r["message"], r["citation"]) for r in reasons],
+            (35, 90, 55),
+            size=7.5,
+        )
     doc.h1(f"4. Calls ({len(bundle['calls'])})")
     doc.grid(
-        ("Attempt", "Outcome", "Ended", "Ring s", "Talk s", "Live", "Abandoned", "Opt-out",
-         "Detail"),
-        [(o["attempt_id"], o["outcome"], o["at"], o["ring_s"], o["talk_s"], o["live_answered"],
-          o["abandoned"], o["opted_out"], o["detail"]) for o in bundle["calls"]],
+        (
+            "Attempt",
+            "Outcome",
+            "Ended",
+            "Ring s",
+            "Talk s",
+            "Live",
+            "Abandoned",
+            "Opt-out",
+            "Detail",
+        ),
+        [
+            (
+                o["attempt_id"],
+                o["outcome"],
+                o["at"],
+                o["ring_s"],
+                o["talk_s"],
+                o["live_answered"],
+                o["abandoned"],
+                o["opted_out"],
+                o["detail"],
+            )
+            for o in bundle["calls"]
+        ],
         (14, 18, 30, 12, 12, 10, 16, 13, 55),
         size=7,
-    )  # fmt: skip
+    )
     doc.h1(f"5. Do-not-call entries ({len(bundle['opt_outs'])})")
     doc.grid(
         ("Entry", "Received", "Channel"),
@@ -124,24 +163,43 @@ def dnc_policy_pdf(data: dict[str, Any]) -> bytes:
         + "."
     )
     doc.h1("3. Recording and honouring a request (47 CFR 64.1200(d)(3), (d)(6))")
-    doc.bullets([
-        "The request is recorded on the firm's own do-not-call list at the time it is made, "
-        "with its channel and time."
-        + (" It is in force immediately: in the same database transaction that receives it, "
-           "not within the ten business days the rule allows." if h["same_transaction"] else ""),
-        "Every consent on file for the number is revoked in that transaction."
-        if h["revokes_consents"] else "Consents are reviewed by compliance staff.",
-        "Every queued call to the number, in every campaign, is cancelled in that transaction."
-        if h["cancels_queued_calls"] else "Queued calls are cancelled by staff.",
-        "Before every call, the dial-time gate checks the list under the same lock as the "
-        "opt-out, so no decision made after a request can miss it.",
-        f"The request is kept {_years(data)}.",
-    ])  # fmt: skip
-    doc.grid(("Rule the gate applies", "Jurisdiction", "Citation", "Applies to"),
-             [(r["rule"], r["jurisdiction"], r["citation"],
-               "every purpose and technology" if r["every_purpose"] and r["every_technology"]
-               else "some purposes") for r in data["internal_dnc_rules"]],
-             (30, 20, 85, 45), size=7.5)  # fmt: skip
+    doc.bullets(
+        [
+            "The request is recorded on the firm's own do-not-call list at the time it is made, "
+            "with its channel and time."
+            + (
+                " It is in force immediately: in the same database transaction that receives it, "
+                "not within the ten business days the rule allows."
+                if h["same_transaction"]
+                else ""
+            ),
+            "Every consent on file for the number is revoked in that transaction."
+            if h["revokes_consents"]
+            else "Consents are reviewed by compliance staff.",
+            "Every queued call to the number, in every campaign, is cancelled in that transaction."
+            if h["cancels_queued_calls"]
+            else "Queued calls are cancelled by staff.",
+            "Before every call, the dial-time gate checks the list under the same lock as the "
+            "opt-out, so no decision made after a request can miss it.",
+            f"The request is kept {_years(data)}.",
+        ]
+    )
+    doc.grid(
+        ("Rule the gate applies", "Jurisdiction", "Citation", "Applies to"),
+        [
+            (
+                r["rule"],
+                r["jurisdiction"],
+                r["citation"],
+                "every purpose and technology"
+                if r["every_purpose"] and r["every_technology"]
+                else "some purposes",
+            )
+            for r in data["internal_dnc_rules"]
+        ],
+        (30, 20, 85, 45),
+        size=7.5,
+    )
     doc.para(f"Rule pack in force: {data['rulepack']}.", 8.5)
     doc.h1("4. Identification and calling hours (47 CFR 64.1200(d)(4), (c)(1))")
     window = data["calling_window"]
@@ -149,26 +207,34 @@ def dnc_policy_pdf(data: dict[str, Any]) -> bytes:
         "Every automated message names the firm at its start, gives a telephone number to "
         "call back and offers the opt-out key; a campaign whose script does not is refused "
         "before it starts. "
-        + (f"Calls are placed only between {window[0]} and {window[1]} in the called "
-           "person's local time, in every time zone they may be in." if window else
-           "Calls respect the federal and state calling hours in the called person's "
-           "local time.")
-    )  # fmt: skip
+        + (
+            f"Calls are placed only between {window[0]} and {window[1]} in the called "
+            "person's local time, in every time zone they may be in."
+            if window
+            else "Calls respect the federal and state calling hours in the called person's "
+            "local time."
+        )
+    )
     doc.h1("5. National and state do-not-call registers (47 CFR 64.1200(c)(2))")
     snaps = data["registry_snapshots"]
     if snaps:
-        doc.grid(("Register", "Snapshot of", "Loaded", "Numbers"),
-                 [(s["list"], s["snapshot_on"], when(s["loaded_at"]), s["count"])
-                  for s in snaps])  # fmt: skip
+        doc.grid(
+            ("Register", "Snapshot of", "Loaded", "Numbers"),
+            [(s["list"], s["snapshot_on"], when(s["loaded_at"]), s["count"]) for s in snaps],
+        )
     else:
         doc.para("No register snapshot is recorded in the store yet.")
     doc.h1("6. Retention")
-    doc.grid(("Records", "Kept for", "Set by"),
-             [(r["holds"], f"{r['days']} days", r["source"]) for r in data["retention"]],
-             (95, 40, 45))  # fmt: skip
+    doc.grid(
+        ("Records", "Kept for", "Set by"),
+        [(r["holds"], f"{r['days']} days", r["source"]) for r in data["retention"]],
+        (95, 40, 45),
+    )
     dnc = data["dnc_list"]
-    doc.para(f"The firm's do-not-call list holds {dnc['entries']} request(s)"
-             + (f", the oldest from {when(dnc['oldest'])}." if dnc["oldest"] else "."))  # fmt: skip
+    doc.para(
+        f"The firm's do-not-call list holds {dnc['entries']} request(s)"
+        + (f", the oldest from {when(dnc['oldest'])}." if dnc["oldest"] else ".")
+    )
     doc.h1("7. Training (47 CFR 64.1200(d)(2))")
     tr = data["training"]
     doc.para(
@@ -199,12 +265,16 @@ def roster_pdf(data: dict[str, Any]) -> bytes:
         "(47 CFR 64.1200(d)(2); 16 CFR 310.4(b)(3)(ii)). Only agents with a current "
         f"attestation may take live calls ({', '.join(data['live_modes'])}).",
     )
-    doc.kv([
-        ("Users", s["users"]),
-        ("Active agents with a current attestation", f"{s['agents_trained']} of "
-                                                     f"{s['active_agents']}"),
-        ("Attestations on file", s["attestations"]),
-    ])  # fmt: skip
+    doc.kv(
+        [
+            ("Users", s["users"]),
+            (
+                "Active agents with a current attestation",
+                f"{s['agents_trained']} of {s['active_agents']}",
+            ),
+            ("Attestations on file", s["attestations"]),
+        ]
+    )
     rows: list[tuple[object, ...]] = []
     for u in data["staff"]:
         who = (u["id"], u["name"], u["email"], u["role"] + ("" if u["active"] else " (inactive)"))
@@ -212,8 +282,12 @@ def roster_pdf(data: dict[str, Any]) -> bytes:
             rows.append((*who, "none on file", "-", "-", "-"))
         for a in u["attestations"]:
             rows.append((*who, a["course"], a["attested_on"], a["expires_on"], a["status"]))
-    doc.grid(("User", "Name", "E-mail", "Role", "Course", "Attested on", "Expires on", "Status"),
-             rows, (10, 28, 38, 20, 30, 19, 19, 16), size=7.5)  # fmt: skip
+    doc.grid(
+        ("User", "Name", "E-mail", "Role", "Course", "Attested on", "Expires on", "Status"),
+        rows,
+        (10, 28, 38, 20, 30, 19, 19, 16),
+        size=7.5,
+    )
     return doc.pdf_bytes()
 
 

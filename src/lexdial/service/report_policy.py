@@ -82,8 +82,15 @@ def snapshots(conn: Connection, since: datetime, until: datetime) -> list[dict[s
             continue
         if not later:
             seen.add(name)
-        out.append({"list": name, "snapshot_on": on.isoformat(), "loaded_at": _utc_iso(loaded),
-                    "count": int(count), "manifest_sha256": sha})  # fmt: skip
+        out.append(
+            {
+                "list": name,
+                "snapshot_on": on.isoformat(),
+                "loaded_at": _utc_iso(loaded),
+                "count": int(count),
+                "manifest_sha256": sha,
+            }
+        )
     return out
 
 
@@ -104,16 +111,25 @@ def roster_data(conn: Connection, cipher: Cipher, *, firm_id: int, at: datetime)
             .order_by(a.attested_on, a.id)
         ).all()
         attestations = [
-            {"course": course, "attested_on": on.isoformat(), "expires_on": end.isoformat(),
-             "status": _status(on, end, day)}
+            {
+                "course": course,
+                "attested_on": on.isoformat(),
+                "expires_on": end.isoformat(),
+                "status": _status(on, end, day),
+            }
             for course, on, end in rows
-        ]  # fmt: skip
-        staff.append({
-            "id": int(user.id), "name": cipher.decrypt(user.name_enc, context="users.name"),
-            "email": user.email, "role": user.role, "active": bool(user.active),
-            "attestations": attestations,
-            "current": any(x["status"] == "current" for x in attestations),
-        })  # fmt: skip
+        ]
+        staff.append(
+            {
+                "id": int(user.id),
+                "name": cipher.decrypt(user.name_enc, context="users.name"),
+                "email": user.email,
+                "role": user.role,
+                "active": bool(user.active),
+                "attestations": attestations,
+                "current": any(x["status"] == "current" for x in attestations),
+            }
+        )
     agents = [s for s in staff if s["role"] == "agent" and s["active"]]
     return {
         "firm": str(firm),
@@ -154,17 +170,26 @@ def dnc_policy_data(store: Store, at: datetime) -> dict[str, Any]:
             if raw
         }
     retention = [
-        {"category": k, "days": v, "holds": RETENTION_TEXT.get(k, k),
-         "source": "settings" if k in (settings.retention or {}) else "default"}
+        {
+            "category": k,
+            "days": v,
+            "holds": RETENTION_TEXT.get(k, k),
+            "source": "settings" if k in (settings.retention or {}) else "default",
+        }
         for k, v in sorted({**RETENTION_DAYS, **(settings.retention or {})}.items())
-    ]  # fmt: skip
+    ]
     pack = store.rules.pack
     internal = [
-        {"rule": r.id, "jurisdiction": r.jurisdiction, "citation": r.citation,
-         "every_purpose": r.purposes is None, "every_technology": r.technologies is None}
+        {
+            "rule": r.id,
+            "jurisdiction": r.jurisdiction,
+            "citation": r.citation,
+            "every_purpose": r.purposes is None,
+            "every_technology": r.technologies is None,
+        }
         for r in pack.rules
         if r.kind == "internal_dnc"
-    ]  # fmt: skip
+    ]
     policy = settings.policy
     return {
         "firm": roster["firm"],

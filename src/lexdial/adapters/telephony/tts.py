@@ -77,8 +77,21 @@ def prepare_wav(src: Path | str, dst: Path | str, *, pad_s: float = PAD_S) -> fl
         return _pad(src, dst, pad_s)
     with tempfile.TemporaryDirectory() as tmp:
         converted = Path(tmp) / "converted.wav"
-        _run(["sox", str(src), "-r", str(RATE), "-b", "16", "-c", "1", "-e", "signed-integer",
-              str(converted)])  # fmt: skip
+        _run(
+            [
+                "sox",
+                str(src),
+                "-r",
+                str(RATE),
+                "-b",
+                "16",
+                "-c",
+                "1",
+                "-e",
+                "signed-integer",
+                str(converted),
+            ]
+        )
         return _pad(converted, dst, pad_s)
 
 

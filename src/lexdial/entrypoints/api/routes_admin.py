@@ -53,11 +53,15 @@ def list_users(request: Request, caller: UsersReader) -> list[dict[str, Any]]:
     s, today = store(request), now(request).date()
     u, a, k = t.users.c, t.training_attestations.c, t.api_tokens.c
     with s.db.connect() as conn:
-        rows = conn.execute(
-            select(u.id, u.email, u.name_enc, u.role, u.active, u.created_at)
-            .where(u.firm_id == s.firm_id)
-            .order_by(u.id)
-        ).mappings().all()  # fmt: skip
+        rows = (
+            conn.execute(
+                select(u.id, u.email, u.name_enc, u.role, u.active, u.created_at)
+                .where(u.firm_id == s.firm_id)
+                .order_by(u.id)
+            )
+            .mappings()
+            .all()
+        )
         out = []
         for r in rows:
             expires = conn.execute(select(func.max(a.expires_on)).where(a.user_id == r["id"]))
@@ -65,15 +69,22 @@ def list_users(request: Request, caller: UsersReader) -> list[dict[str, Any]]:
                 select(k.id, k.name, k.prefix, k.created_at, k.last_used_at, k.revoked_at)
                 .where(k.user_id == r["id"])
                 .order_by(k.id)
-            ).mappings()  # fmt: skip
-            out.append({
-                "id": r["id"], "email": r["email"], "role": r["role"], "active": r["active"],
-                "name": s.cipher.decrypt(r["name_enc"], context="users.name"),
-                "created_at": utc(r["created_at"]),
-                "training": {"current": trained_on(conn, r["id"], today),
-                             "expires_on": expires.scalar()},
-                "tokens": [utc(dict(tok)) for tok in tokens],
-            })  # fmt: skip
+            ).mappings()
+            out.append(
+                {
+                    "id": r["id"],
+                    "email": r["email"],
+                    "role": r["role"],
+                    "active": r["active"],
+                    "name": s.cipher.decrypt(r["name_enc"], context="users.name"),
+                    "created_at": utc(r["created_at"]),
+                    "training": {
+                        "current": trained_on(conn, r["id"], today),
+                        "expires_on": expires.scalar(),
+                    },
+                    "tokens": [utc(dict(tok)) for tok in tokens],
+                }
+            )
     return out
 
 
@@ -94,8 +105,9 @@ def attest(
     s = store(request)
     with s.db.begin() as conn:
         _known_user(conn, user_id, s.firm_id)
-        aid = attest_training(conn, user_id, body.course, body.on, body.valid_days,
-                              now(request), caller)  # fmt: skip
+        aid = attest_training(
+            conn, user_id, body.course, body.on, body.valid_days, now(request), caller
+        )
         expires = conn.execute(
             select(t.training_attestations.c.expires_on).where(t.training_attestations.c.id == aid)
         ).scalar()
@@ -124,7 +136,7 @@ def delete_token(request: Request, token_id: int, caller: UsersWriter) -> dict[s
             select(k.revoked_at)
             .join(t.users, t.users.c.id == k.user_id)
             .where(k.id == token_id, t.users.c.firm_id == s.firm_id)
-        ).first()  # fmt: skip
+        ).first()
         if row is None:
             raise RequestError("token_id", f"no token #{token_id}")
         if row[0] is None:
@@ -174,9 +186,16 @@ def registry_status(request: Request, caller: Reader) -> dict[str, Any]:
     for name in list_names(root):
         m = open_index(root / name).manifest
         fresh = freshness(name, m.snapshot_on, today)
-        lists.append({
-            "list": name, "count": m.count, "snapshot_on": m.snapshot_on,
-            "age_days": fresh.age_days, "max_age_days": fresh.max_age_days,
-            "stale": fresh.stale, "loaded_at": m.loaded_at, "kind": m.kind,
-        })  # fmt: skip
+        lists.append(
+            {
+                "list": name,
+                "count": m.count,
+                "snapshot_on": m.snapshot_on,
+                "age_days": fresh.age_days,
+                "max_age_days": fresh.max_age_days,
+                "stale": fresh.stale,
+                "loaded_at": m.loaded_at,
+                "kind": m.kind,
+            }
+        )
     return {"today": today, "lists": lists}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Body, Request
@@ -34,12 +35,21 @@ def list_campaigns(request: Request, caller: Reader) -> list[dict[str, Any]]:
     """Every campaign of the firm, newest first."""
     s = store(request)
     with s.db.connect() as conn:
-        rows = conn.execute(
-            select(t.campaigns.c.id, t.campaigns.c.name, t.campaigns.c.purpose,
-                   t.campaigns.c.mode, t.campaigns.c.status)
-            .where(t.campaigns.c.firm_id == s.firm_id)
-            .order_by(t.campaigns.c.id.desc())
-        ).mappings().all()  # fmt: skip
+        rows = (
+            conn.execute(
+                select(
+                    t.campaigns.c.id,
+                    t.campaigns.c.name,
+                    t.campaigns.c.purpose,
+                    t.campaigns.c.mode,
+                    t.campaigns.c.status,
+                )
+                .where(t.campaigns.c.firm_id == s.firm_id)
+                .order_by(t.campaigns.c.id.desc())
+            )
+            .mappings()
+            .all()
+        )
     return [dict(r) for r in rows]
 
 
@@ -79,13 +89,20 @@ def lint(request: Request, campaign_id: int, caller: Reader) -> dict[str, Any]:
     """Every problem that blocks the start (empty list = may start)."""
     s = store(request)
     with s.db.connect() as conn:
-        problems = lint_campaign(conn, s.rules, s.cipher, s.registry, firm_id=s.firm_id,
-                                 campaign_id=campaign_id, at=now(request))  # fmt: skip
+        problems = lint_campaign(
+            conn,
+            s.rules,
+            s.cipher,
+            s.registry,
+            firm_id=s.firm_id,
+            campaign_id=campaign_id,
+            at=now(request),
+        )
     return {"campaign": campaign_id, "problems": problems}
 
 
 @router.post("/{campaign_id}/{action}")
-def change(
+async def change(
     request: Request, campaign_id: int, action: str, caller: CampaignWriter
 ) -> dict[str, Any]:
     """start (after the lint) | pause | resume | stop; a running campaign begins dialling."""
@@ -93,13 +110,24 @@ def change(
         raise RequestError("action", "must be one of " + ", ".join(ACTIONS))
     s = store(request)
     at = now(request)
-    problems: list[str] = []
-    if action in ("start", "resume"):
-        with s.db.connect() as conn:
-            problems = lint_campaign(conn, s.rules, s.cipher, s.registry, firm_id=s.firm_id,
-                                     campaign_id=campaign_id, at=at)  # fmt: skip
-    with s.db.begin() as conn:
-        status = set_status(conn, s.audit, s.firm_id, campaign_id, action, caller, at, problems)
+
+    def work() -> str:  # the store in a worker thread, the dialler on the event loop
+        problems: list[str] = []
+        if action in ("start", "resume"):
+            with s.db.connect() as conn:
+                problems = lint_campaign(
+                    conn,
+                    s.rules,
+                    s.cipher,
+                    s.registry,
+                    firm_id=s.firm_id,
+                    campaign_id=campaign_id,
+                    at=at,
+                )
+        with s.db.begin() as conn:
+            return set_status(conn, s.audit, s.firm_id, campaign_id, action, caller, at, problems)
+
+    status = await asyncio.to_thread(work)
     runner = getattr(request.app.state, "runner", None)
     if status == "running" and runner is not None:
         runner.start(campaign_id)
@@ -115,23 +143,46 @@ def attempts(
     a, o = t.call_attempts.c, t.call_outcomes.c
     with s.db.connect() as conn:
         load_campaign(conn, s.firm_id, campaign_id)
-        rows = conn.execute(
-            select(a.id, a.contact_id, a.at, a.status, a.verdict, a.decision_id,
-                   a.earliest_allowed_at, a.decision, o.outcome, o.ring_s, o.talk_s)
-            .select_from(t.call_attempts.outerjoin(t.call_outcomes, o.attempt_id == a.id))
-            .where(a.campaign_id == campaign_id)
-            .order_by(a.id)
-            .limit(min(max(limit, 1), 1000))
-            .offset(max(offset, 0))
-        ).mappings().all()  # fmt: skip
+        rows = (
+            conn.execute(
+                select(
+                    a.id,
+                    a.contact_id,
+                    a.at,
+                    a.status,
+                    a.verdict,
+                    a.decision_id,
+                    a.earliest_allowed_at,
+                    a.decision,
+                    o.outcome,
+                    o.ring_s,
+                    o.talk_s,
+                )
+                .select_from(t.call_attempts.outerjoin(t.call_outcomes, o.attempt_id == a.id))
+                .where(a.campaign_id == campaign_id)
+                .order_by(a.id)
+                .limit(min(max(limit, 1), 1000))
+                .offset(max(offset, 0))
+            )
+            .mappings()
+            .all()
+        )
     out = []
     for r in rows:
         reasons = (r["decision"] or {}).get("reasons", [])
-        out.append({
-            "attempt": r["id"], "contact": r["contact_id"], "at": str(r["at"]),
-            "status": r["status"], "verdict": r["verdict"], "decision_id": r["decision_id"],
-            "earliest_allowed_at": str(r["earliest_allowed_at"] or "") or None,
-            "reasons": [{"code": x["code"], "message": x["message"]} for x in reasons],
-            "outcome": r["outcome"], "ring_s": r["ring_s"], "talk_s": r["talk_s"],
-        })  # fmt: skip
+        out.append(
+            {
+                "attempt": r["id"],
+                "contact": r["contact_id"],
+                "at": str(r["at"]),
+                "status": r["status"],
+                "verdict": r["verdict"],
+                "decision_id": r["decision_id"],
+                "earliest_allowed_at": str(r["earliest_allowed_at"] or "") or None,
+                "reasons": [{"code": x["code"], "message": x["message"]} for x in reasons],
+                "outcome": r["outcome"],
+                "ring_s": r["ring_s"],
+                "talk_s": r["talk_s"],
+            }
+        )
     return out

@@ -21,9 +21,15 @@ EXAMPLE = {
     "purpose": "reminder",
     "technology": "prerecorded",
     "line_type": "wireless",
-    "consents": [{"kind": "express", "given_at": "2026-06-02", "scope": ["reminder"],
-                  "seller": "Example Law Firm LLP"}],
-}  # fmt: skip
+    "consents": [
+        {
+            "kind": "express",
+            "given_at": "2026-06-02",
+            "scope": ["reminder"],
+            "seller": "Example Law Firm LLP",
+        }
+    ],
+}
 
 
 @router.get("/health", tags=["service"])

@@ -94,8 +94,9 @@ def run_import(
     chosen = _mapping(mapping, table)
     s = store(request)
     with s.db.begin() as conn:
-        report = imports.import_rows(conn, s.cipher, s.audit, s.firm_id, table, chosen,
-                                     caller, now(request))  # fmt: skip
+        report = imports.import_rows(
+            conn, s.cipher, s.audit, s.firm_id, table, chosen, caller, now(request)
+        )
     if report.errors:
         body = {
             "type": "RequestError",

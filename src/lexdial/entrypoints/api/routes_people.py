@@ -186,7 +186,7 @@ def _page(conn: Connection, s: Store, contact_id: int, full: bool) -> dict[str, 
         select(n.number_enc, n.number_bidx, n.line_type, n.is_primary)
         .where(n.contact_id == contact_id)
         .order_by(n.id)
-    ).all()  # fmt: skip
+    ).all()
     numbers: list[dict[str, Any]] = []
     consents: list[dict[str, Any]] = []
     for enc, _, line_type, primary in held:
@@ -196,11 +196,15 @@ def _page(conn: Connection, s: Store, contact_id: int, full: bool) -> dict[str, 
         for item in consent_svc.consents_for(conn, s.cipher, s.firm_id, e164):
             consents.append({"number": shown, **_consent(item, full)})
     d = t.dnc_entries.c
-    opt_outs = conn.execute(
-        select(d.id, d.at, d.channel)
-        .where(d.firm_id == s.firm_id, d.number_bidx.in_([h[1] for h in held]))
-        .order_by(d.at)
-    ).mappings().all()  # fmt: skip
+    opt_outs = (
+        conn.execute(
+            select(d.id, d.at, d.channel)
+            .where(d.firm_id == s.firm_id, d.number_bidx.in_([h[1] for h in held]))
+            .order_by(d.at)
+        )
+        .mappings()
+        .all()
+    )
     return {
         "contact": contact_id,
         "name": s.cipher.decrypt(row["name_enc"], context="contacts.name")
@@ -222,24 +226,48 @@ def _page(conn: Connection, s: Store, contact_id: int, full: bool) -> dict[str, 
 
 def _decisions(conn: Connection, contact_id: int) -> list[dict[str, Any]]:
     a, o = t.call_attempts.c, t.call_outcomes.c
-    rows = conn.execute(
-        select(a.id, a.at, a.campaign_id, a.purpose, a.technology, a.status, a.verdict,
-               a.decision_id, a.earliest_allowed_at, a.rulepack, a.decision, o.outcome)
-        .select_from(t.call_attempts.outerjoin(t.call_outcomes, o.attempt_id == a.id))
-        .where(a.contact_id == contact_id)
-        .order_by(a.at, a.id)
-    ).mappings().all()  # fmt: skip
+    rows = (
+        conn.execute(
+            select(
+                a.id,
+                a.at,
+                a.campaign_id,
+                a.purpose,
+                a.technology,
+                a.status,
+                a.verdict,
+                a.decision_id,
+                a.earliest_allowed_at,
+                a.rulepack,
+                a.decision,
+                o.outcome,
+            )
+            .select_from(t.call_attempts.outerjoin(t.call_outcomes, o.attempt_id == a.id))
+            .where(a.contact_id == contact_id)
+            .order_by(a.at, a.id)
+        )
+        .mappings()
+        .all()
+    )
     out = []
     for r in rows:
         reasons = (r["decision"] or {}).get("reasons", [])
-        out.append({
-            "attempt": r["id"], "at": r["at"], "campaign": r["campaign_id"],
-            "purpose": r["purpose"], "technology": r["technology"], "status": r["status"],
-            "verdict": r["verdict"], "decision_id": r["decision_id"],
-            "earliest_allowed_at": r["earliest_allowed_at"], "rulepack": r["rulepack"],
-            "reasons": [{"code": x["code"], "message": x["message"]} for x in reasons],
-            "outcome": r["outcome"],
-        })  # fmt: skip
+        out.append(
+            {
+                "attempt": r["id"],
+                "at": r["at"],
+                "campaign": r["campaign_id"],
+                "purpose": r["purpose"],
+                "technology": r["technology"],
+                "status": r["status"],
+                "verdict": r["verdict"],
+                "decision_id": r["decision_id"],
+                "earliest_allowed_at": r["earliest_allowed_at"],
+                "rulepack": r["rulepack"],
+                "reasons": [{"code": x["code"], "message": x["message"]} for x in reasons],
+                "outcome": r["outcome"],
+            }
+        )
     return out
 
 
@@ -252,8 +280,9 @@ def create_consent(request: Request, body: ConsentIn, caller: ConsentWriter) -> 
         evidence=consent_svc.ConsentEvidence(**body.evidence.model_dump()),
     )
     with s.db.begin() as conn:
-        cid = consent_svc.record_consent(conn, s.cipher, s.audit, s.firm_id, new, caller,
-                                         now(request))  # fmt: skip
+        cid = consent_svc.record_consent(
+            conn, s.cipher, s.audit, s.firm_id, new, caller, now(request)
+        )
     return {"consent": cid}
 
 
@@ -269,8 +298,9 @@ def revoke(
     if revoked_at > at:
         raise RequestError("revoked_at", "may not be in the future")
     with s.db.begin() as conn:
-        rid = consent_svc.revoke_consent(conn, s.cipher, s.audit, consent_id, body.channel,
-                                         revoked_at, body.evidence, caller, at)  # fmt: skip
+        rid = consent_svc.revoke_consent(
+            conn, s.cipher, s.audit, consent_id, body.channel, revoked_at, body.evidence, caller, at
+        )
     return {"revocation": rid, "consent": consent_id}
 
 
@@ -290,8 +320,17 @@ def create_optout(request: Request, body: OptOutIn, caller: OptOutWriter) -> dic
     revoked, every queued call cancelled. Says what was revoked and cancelled."""
     s = store(request)
     with s.db.begin() as conn:
-        done = opt_out(conn, s.cipher, s.audit, s.firm_id, body.number, body.channel,
-                       body.evidence, caller, now(request))  # fmt: skip
+        done = opt_out(
+            conn,
+            s.cipher,
+            s.audit,
+            s.firm_id,
+            body.number,
+            body.channel,
+            body.evidence,
+            caller,
+            now(request),
+        )
     return asdict(done)
 
 
@@ -302,8 +341,14 @@ def evidence_bundle(request: Request, number: str, caller: AuditReader) -> dict[
     s, at = store(request), now(request)
     with s.db.begin() as conn:
         found: dict[str, Any] = utc(evidence.bundle(conn, s.cipher, s.firm_id, number))
-        s.audit.record(conn, at=at, actor=caller.label, action="evidence.exported",
-                       subject=f"contact:{found['contact_id']}", data={"via": "api"})  # fmt: skip
+        s.audit.record(
+            conn,
+            at=at,
+            actor=caller.label,
+            action="evidence.exported",
+            subject=f"contact:{found['contact_id']}",
+            data={"via": "api"},
+        )
     return found
 
 
@@ -325,6 +370,7 @@ def privacy_erase(request: Request, body: PersonIn, caller: PrivacyWriter) -> di
     """Erase the person's data (GDPR Art. 17); a tombstone keeps the number suppressed."""
     s = store(request)
     with s.db.begin() as conn:
-        cid = privacy.erase_person(conn, s.cipher, s.audit, s.firm_id, body.number, caller,
-                                   now(request))  # fmt: skip
+        cid = privacy.erase_person(
+            conn, s.cipher, s.audit, s.firm_id, body.number, caller, now(request)
+        )
     return {"contact": cid, "erased": True}

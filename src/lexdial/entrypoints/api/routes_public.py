@@ -129,8 +129,14 @@ def _page(
     html = _ENV.get_template(template).render(firm=s.settings.firm_name, **ctx)
     response = HTMLResponse(html, status, headers=HEADERS)
     if form is not None and CSRF_COOKIE not in request.cookies:
-        response.set_cookie(CSRF_COOKIE, nonce, max_age=CSRF_MAX_AGE_S, httponly=True,
-                            samesite="lax", secure=request.url.scheme == "https")  # fmt: skip
+        response.set_cookie(
+            CSRF_COOKIE,
+            nonce,
+            max_age=CSRF_MAX_AGE_S,
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+        )
     return response
 
 
@@ -191,8 +197,14 @@ def optout_page(request: Request) -> HTMLResponse:
 
 
 @router.post("/public/optout", response_class=HTMLResponse)
-def optout_post(request: Request, csrf: Field = "", step: Field = "", number: Field = "",
-                state: Field = "", code: Field = "") -> HTMLResponse:  # fmt: skip
+def optout_post(
+    request: Request,
+    csrf: Field = "",
+    step: Field = "",
+    number: Field = "",
+    state: Field = "",
+    code: Field = "",
+) -> HTMLResponse:
     """Step 2 (``step=start``): a code goes to the number; step 3 (``step=code``): the code
     comes back and the opt-out is honoured at once, on every channel (channel "web")."""
     if not _csrf_ok(request, "optout", csrf):
@@ -210,8 +222,7 @@ def optout_post(request: Request, csrf: Field = "", step: Field = "", number: Fi
             if ok:
                 opt_out(conn, s.cipher, s.audit, s.firm_id, e164, "web", why, SYSTEM, at)
         if not ok:
-            return _optout(request, 400, step="code", state=state, hint=e164[-2:],
-                           error=WRONG_CODE)  # fmt: skip
+            return _optout(request, 400, step="code", state=state, hint=e164[-2:], error=WRONG_CODE)
         return _optout(request, step="done")
     try:
         e164 = normalise(number)
@@ -251,9 +262,19 @@ def consent_page(request: Request, disclosure_version: str) -> HTMLResponse:
 
 
 @router.post("/public/consent/{disclosure_version}", response_class=HTMLResponse)
-def consent_post(request: Request, disclosure_version: str, csrf: Field = "", step: Field = "",
-                 name: Field = "", number: Field = "", agree: Field = "", signature: Field = "",
-                 sha: Field = "", state: Field = "", code: Field = "") -> HTMLResponse:  # fmt: skip
+def consent_post(
+    request: Request,
+    disclosure_version: str,
+    csrf: Field = "",
+    step: Field = "",
+    name: Field = "",
+    number: Field = "",
+    agree: Field = "",
+    signature: Field = "",
+    sha: Field = "",
+    state: Field = "",
+    code: Field = "",
+) -> HTMLResponse:
     """Record the consent (``step=form``), or first confirm the number by a code
     (``step=code``) when double opt-in is on."""
     version = disclosure_version
@@ -272,22 +293,42 @@ def consent_post(request: Request, disclosure_version: str, csrf: Field = "", st
         with s.db.begin() as conn:
             ok = codes.check_code(conn, s.cipher, "consent", pending["n"], code, at)
         if not ok:
-            return _consent(request, version, 400, step="code", state=state,
-                            hint=pending["n"][-2:], error=WRONG_CODE)  # fmt: skip
+            return _consent(
+                request,
+                version,
+                400,
+                step="code",
+                state=state,
+                hint=pending["n"][-2:],
+                error=WRONG_CODE,
+            )
         return _record(request, s, version, text, pending, at)
     values = {"name": name, "number": number, "signature": signature}
     pending, errors = _check_form(values, agree, sha == sha256(text.encode()).hexdigest())
     if errors:
-        return _consent(request, version, 422, step="form", disclosure=text, values=values,
-                        sha=sha256(text.encode()).hexdigest(), errors=errors)  # fmt: skip
+        return _consent(
+            request,
+            version,
+            422,
+            step="form",
+            disclosure=text,
+            values=values,
+            sha=sha256(text.encode()).hexdigest(),
+            errors=errors,
+        )
     pending.update(v=version, ip=ip, ua=(request.headers.get("user-agent") or "")[:500])
     if not interface_settings(request).consent_double_opt_in:
         return _record(request, s, version, text, pending, at)
     if not limits(request).code_number.allow(f"n:{index(s.cipher, pending['n'])}", at.timestamp()):
         return _busy(request)
     _send_code(request, s, "consent", pending["n"], at, "your code to confirm your consent")
-    return _consent(request, version, step="code", state=_seal(s, "public.consent", pending),
-                    hint=pending["n"][-2:])  # fmt: skip
+    return _consent(
+        request,
+        version,
+        step="code",
+        state=_seal(s, "public.consent", pending),
+        hint=pending["n"][-2:],
+    )
 
 
 def _check_form(
@@ -318,12 +359,21 @@ def _record(
     d, double = DISCLOSURES[version], interface_settings(request).consent_double_opt_in
     evidence = ConsentEvidence(
         method="web_form_typed_signature" + ("_double_opt_in" if double else ""),
-        disclosure_text=text, disclosure_version=version, captured_by=PUBLIC_FORM.label,
-        source_ip=pending["ip"], user_agent=pending["ua"] or None,
-    )  # fmt: skip
-    new = NewConsent(number=pending["n"], kind="express_written", scope=d.scope,
-                     sellers=[s.settings.firm_name], given_at=at, evidence=evidence,
-                     technologies=d.technologies)  # fmt: skip
+        disclosure_text=text,
+        disclosure_version=version,
+        captured_by=PUBLIC_FORM.label,
+        source_ip=pending["ip"],
+        user_agent=pending["ua"] or None,
+    )
+    new = NewConsent(
+        number=pending["n"],
+        kind="express_written",
+        scope=d.scope,
+        sellers=[s.settings.firm_name],
+        given_at=at,
+        evidence=evidence,
+        technologies=d.technologies,
+    )
     person = NewContact(((pending["n"], None),), pending["name"])
     try:
         with s.db.begin() as conn:
@@ -333,5 +383,11 @@ def _record(
     except RequestError:  # e.g. an erased person's number: not said to an anonymous page
         msg = f"Please contact {s.settings.firm_name} directly."
         return _notice(request, 422, "We could not record this online", msg)
-    return _consent(request, version, step="done", sha=sha256(text.encode()).hexdigest(),
-                    reference=consent_id, at=at.isoformat(timespec="seconds"))  # fmt: skip
+    return _consent(
+        request,
+        version,
+        step="done",
+        sha=sha256(text.encode()).hexdigest(),
+        reference=consent_id,
+        at=at.isoformat(timespec="seconds"),
+    )

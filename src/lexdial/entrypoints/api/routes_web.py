@@ -1,7 +1,120 @@
-"""(web: routes are added here.)"""
+"""The web dashboard: log-in, log-out, the stylesheet, and every page's routes in one router.
+
+Rule 1: the session cookie is HttpOnly and SameSite=Strict (Secure over HTTPS); only its
+SHA-256 is stored (``service.auth``). A form that changes anything carries the session's
+CSRF token in the hidden field ``csrf``, which ``deps`` checks before the route runs.
+Rule 2: the log-in form has its own double-submit token (a cookie and a field that must
+match), so another site cannot log a browser into an account of its choosing; a wrong
+e-mail and a wrong password get the same message, so the form does not reveal who has one.
+Rule 3: the pages' routes live in ``routes_web_*`` modules and are copied onto this router
+(``include_router`` would hide them from the route audit, which walks ``router.routes``),
+so ``ROUTERS`` names only this module.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import secrets
+from typing import Annotated
 
-router = APIRouter()
+from fastapi import Form, Request, Response
+from fastapi.responses import FileResponse, RedirectResponse
+
+from lexdial.entrypoints.api import (
+    routes_web_campaigns,
+    routes_web_compliance,
+    routes_web_imports,
+    routes_web_people,
+)
+from lexdial.entrypoints.api.deps import SESSION_COOKIE, Reader, now, store
+from lexdial.entrypoints.api.web_common import STATIC, page, safe_next, web_router
+from lexdial.errors import PermissionDeniedError
+from lexdial.service.auth import log_in, log_out
+
+router = web_router()
+LOGIN_COOKIE = "lexdial_login"
+
+
+def _cookie(response: Response, request: Request, name: str, value: str, path: str) -> None:
+    response.set_cookie(
+        name,
+        value,
+        path=path,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+
+
+def _login_form(request: Request, next_url: str, error: str | None, status: int) -> Response:
+    token = secrets.token_urlsafe(24)
+    response = page(
+        request,
+        "login.html",
+        status=status,
+        login_csrf=token,
+        next_url=safe_next(next_url),
+        error=error,
+    )
+    _cookie(response, request, LOGIN_COOKIE, token, "/login")
+    return response
+
+
+@router.get("/login")
+def login_page(request: Request, next: str = "/campaigns") -> Response:
+    """The log-in form (open: it is how a person gets a session)."""
+    return _login_form(request, next, None, 200)
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    email: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    login_csrf: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/campaigns",
+) -> Response:
+    """Check the e-mail and password; on success set the session cookie and go on."""
+    expected = request.cookies.get(LOGIN_COOKIE, "")
+    if not expected or not secrets.compare_digest(expected, login_csrf):
+        return _login_form(request, next, "The form had expired: please log in again.", 403)
+    s = store(request)
+    try:
+        with s.db.begin() as conn:
+            session = log_in(conn, s.audit, email, password, now(request))
+    except PermissionDeniedError:
+        return _login_form(request, next, "Wrong e-mail or password.", 401)
+    response = RedirectResponse(safe_next(next), status_code=303)
+    _cookie(response, request, SESSION_COOKIE, session.token, "/")
+    response.delete_cookie(LOGIN_COOKIE, path="/login")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, caller: Reader) -> Response:
+    """End the session (a POST with the CSRF token: a link elsewhere cannot log you out)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        with store(request).db.begin() as conn:
+            log_out(conn, token)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+    return response
+
+
+@router.get("/")
+def home(caller: Reader) -> Response:
+    return RedirectResponse("/campaigns", status_code=303)
+
+
+@router.get("/static/app.css")
+def stylesheet() -> Response:
+    """The dashboard's one stylesheet, served by us (no CDN: pages work offline)."""
+    response = FileResponse(STATIC / "app.css", media_type="text/css")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+for _module in (routes_web_campaigns, routes_web_people, routes_web_compliance, routes_web_imports):
+    router.routes.extend(_module.router.routes)
+
+__all__ = ["router"]

@@ -169,9 +169,19 @@ async def inbound_sms(request: Request) -> Response:
                 evidence = f"SMS reply: {(text or '')[:160]}"
                 opt_out(conn, s.cipher, s.audit, s.firm_id, sender, "sms", evidence, SYSTEM, at)
             elif kind == "review":
-                review.add_item(conn, s.cipher, s.audit, s.firm_id, channel="sms",
-                                text=text or "", number=sender, contact_id=None,
-                                received_at=at, caller=SYSTEM, at=at)  # fmt: skip
+                review.add_item(
+                    conn,
+                    s.cipher,
+                    s.audit,
+                    s.firm_id,
+                    channel="sms",
+                    text=text or "",
+                    number=sender,
+                    contact_id=None,
+                    received_at=at,
+                    caller=SYSTEM,
+                    at=at,
+                )
 
     if kind != "none":
         await run_in_threadpool(act)
@@ -249,8 +259,14 @@ def _upsert(s: Store, data: dict[str, Any], at: datetime) -> dict[str, Any]:
             changed = _update(s, conn, cid, name, address)
         if changed:
             facts = {"created": created, "crm_id": str(data.get("id", ""))[:64]}
-            s.audit.record(conn, at=at, actor="crm:webhook", action="contact.synced",
-                           subject=f"contact:{cid}", data=facts)  # fmt: skip
+            s.audit.record(
+                conn,
+                at=at,
+                actor="crm:webhook",
+                action="contact.synced",
+                subject=f"contact:{cid}",
+                data=facts,
+            )
     return {"contact": cid, "created": created, "changed": changed}
 
 
@@ -271,8 +287,14 @@ def _update(
     return bool(values)
 
 
-_COUNTRIES = {"us": "US", "usa": "US", "united states": "US", "united states of america": "US",
-              "ca": "CA", "canada": "CA"}  # fmt: skip
+_COUNTRIES = {
+    "us": "US",
+    "usa": "US",
+    "united states": "US",
+    "united states of america": "US",
+    "ca": "CA",
+    "canada": "CA",
+}
 
 
 def _address(raw: object) -> dict[str, str] | None:

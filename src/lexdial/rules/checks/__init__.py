@@ -23,24 +23,44 @@ def _none(_params: dict[str, Any], _subdiv: str | None) -> None:
 #: earliest-allowed search need not re-evaluate them, they passed at ``at`` already
 TIMELESS = frozenset(
     {
-        "ring_timeout", "abandonment", "safe_harbor", "caller_id", "script",
-        "voicemail_content", "internal_dnc", "gdpr_erased", "solicitation",
+        "ring_timeout",
+        "abandonment",
+        "safe_harbor",
+        "caller_id",
+        "script",
+        "voicemail_content",
+        "internal_dnc",
+        "gdpr_erased",
+        "solicitation",
         "reassigned_number",
     }
-)  # fmt: skip
+)
 
 #: kind -> the request fact it reads; when that fact is absent the rule has nothing to
 #: judge and is not applicable (kinds not listed always apply: absent facts are protective)
 NEEDS = {
-    "ring_timeout": "campaign", "abandonment": "campaign", "safe_harbor": "campaign",
-    "caller_id": "campaign", "script": "script", "voicemail_content": "script",
-    "internal_dnc": "suppression", "state_dnc": "suppression", "tps": "suppression",
-    "gdpr_erased": "gdpr", "gdpr_objection": "gdpr", "lawful_basis": "gdpr",
-    "waiting_period": "incident", "attorney_represented": "debt",
-    "inconvenient_times": "debt", "regf_7in7": "history", "regf_conversation": "history",
-    "frequency_cap": "history", "exempt_call_cap": "history", "refusal_wait": "history",
+    "ring_timeout": "campaign",
+    "abandonment": "campaign",
+    "safe_harbor": "campaign",
+    "caller_id": "campaign",
+    "script": "script",
+    "voicemail_content": "script",
+    "internal_dnc": "suppression",
+    "state_dnc": "suppression",
+    "tps": "suppression",
+    "gdpr_erased": "gdpr",
+    "gdpr_objection": "gdpr",
+    "lawful_basis": "gdpr",
+    "waiting_period": "incident",
+    "attorney_represented": "debt",
+    "inconvenient_times": "debt",
+    "regf_7in7": "history",
+    "regf_conversation": "history",
+    "frequency_cap": "history",
+    "exempt_call_cap": "history",
+    "refusal_wait": "history",
     "reassigned_number": "reassigned",
-}  # fmt: skip
+}
 
 #: kind -> (evaluator, params preparer)
 KINDS: dict[str, tuple[Check, Prepare]] = {

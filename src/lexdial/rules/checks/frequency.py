@@ -196,9 +196,10 @@ def check_refusal_wait(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     p = rule.prepared
     wait = timedelta(days=p["days"])
     refusals = [
-        h.at for h in ctx.req.history
+        h.at
+        for h in ctx.req.history
         if h.outcome == "refused" and h.at <= t and h.purpose in (None, "marketing")
-    ]  # fmt: skip
+    ]
     if not refusals:
         return None
     last = max(refusals)

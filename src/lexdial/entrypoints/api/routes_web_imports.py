@@ -1,0 +1,210 @@
+"""The imports page: upload a CSV or XLSX, check the column mapping on a masked preview,
+then import every row or none (``service.imports``), optionally onto a campaign's list.
+
+Rule 1: a browser cannot send a file twice without a script, so the upload is kept in the
+web process's memory (never on disk: it is personal data) under a random key bound to the
+user who sent it, for ``KEEP_S`` seconds or until it is imported. A restart forgets it;
+the user uploads again.
+Rule 2: the mapping is the service's (guessed from the headers, then the user's choices
+in the form); errors name row, field and why, never a cell's value.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import File, HTTPException, Request, Response, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse
+from sqlalchemy import select
+
+from lexdial.adapters.db import tables as t
+from lexdial.entrypoints.api.deps import ImportWriter, now, store
+from lexdial.entrypoints.api.routes_imports import MAX_UPLOAD
+from lexdial.entrypoints.api.web_common import page, web_router
+from lexdial.errors import RequestError
+from lexdial.service import contacts, imports
+from lexdial.service.campaigns import add_contacts
+from lexdial.service.users import Caller
+
+router = web_router()
+KEEP_S = 30 * 60
+MAX_KEPT = 20  # uploads waiting at once, per process (the oldest is dropped)
+#: campaigns an import may fill (a stopped or completed campaign takes no contacts)
+FILLABLE = ("draft", "running", "paused")
+
+
+@dataclass(frozen=True, slots=True)
+class _Upload:
+    data: bytes
+    name: str
+    user: str
+    expires: float
+
+
+def _kept(request: Request) -> dict[str, _Upload]:
+    state = request.app.state
+    if not hasattr(state, "web_uploads"):
+        state.web_uploads = {}
+    kept: dict[str, _Upload] = state.web_uploads
+    clock = time.monotonic()
+    for key in [k for k, u in kept.items() if u.expires < clock]:
+        kept.pop(key, None)
+    return kept
+
+
+def _upload(request: Request, key: str, caller: Caller) -> _Upload:
+    found = _kept(request).get(key)
+    if found is None or found.user != caller.label:
+        raise HTTPException(404, "This upload has expired or is not yours: upload the file again.")
+    return found
+
+
+def _campaigns(request: Request) -> list[Any]:
+    s = store(request)
+    c = t.campaigns.c
+    with s.db.connect() as conn:
+        return list(
+            conn.execute(
+                select(c.id, c.name, c.status)
+                .where(c.firm_id == s.firm_id, c.status.in_(FILLABLE))
+                .order_by(c.id.desc())
+            ).all()
+        )
+
+
+@router.get("/imports")
+def imports_page(request: Request, caller: ImportWriter) -> Response:
+    """The upload form."""
+    return page(request, "imports.html", caller, fields=imports.FIELDS, limit_mb=MAX_UPLOAD >> 20)
+
+
+@router.post("/imports")
+async def upload(
+    request: Request, caller: ImportWriter, file: Annotated[UploadFile, File()]
+) -> Response:
+    """Keep the file (checked readable first), then show its preview."""
+    data = await file.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        raise RequestError("file", f"is larger than {MAX_UPLOAD >> 20} MB; split it into parts")
+    if not data:
+        raise RequestError("file", "is empty; choose a CSV or XLSX file")
+    name = file.filename or "upload"
+    await run_in_threadpool(imports.read_table, data, name)  # refuse unreadable files now
+    kept = _kept(request)
+    while len(kept) >= MAX_KEPT:
+        kept.pop(min(kept, key=lambda k: kept[k].expires))
+    key = secrets.token_urlsafe(18)
+    kept[key] = _Upload(data, name, caller.label, time.monotonic() + KEEP_S)
+    return RedirectResponse(f"/imports/{key}", status_code=303)
+
+
+def _resolve(table: imports.Table, given: dict[str, str]) -> tuple[dict[str, str], str | None]:
+    """The mapping to use, and the problem with the user's choice if it cannot be used."""
+    try:
+        return imports.resolve_mapping(table.headers, given), None
+    except RequestError as exc:
+        try:
+            return imports.resolve_mapping(table.headers, {}), f"{exc.field}: {exc.message}"
+        except RequestError:
+            return {}, f"{exc.field}: {exc.message}"
+
+
+@router.get("/imports/{key}")
+def preview(request: Request, key: str, caller: ImportWriter) -> Response:
+    """The mapping (guessed, or as chosen in the form), every row problem, the first rows
+    masked, and the button that imports."""
+    kept = _upload(request, key, caller)
+    given = {f: v for f, v in request.query_params.items() if f in imports.FIELDS}
+    return _preview(request, key, kept, given, caller, 200)
+
+
+def _preview(
+    request: Request, key: str, kept: _Upload, given: dict[str, str], caller: Caller, status: int
+) -> Response:
+    table = imports.read_table(kept.data, kept.name)
+    mapping, problem = _resolve(table, given)
+    errors: list[imports.RowError] = []
+    rows: list[dict[str, Any]] = []
+    if problem is None:
+        s = store(request)
+        with s.db.connect() as conn:
+            errors = imports.check(conn, s.cipher, s.firm_id, table, mapping)
+        rows = imports.preview(table, mapping, 20)
+    return page(
+        request,
+        "import_preview.html",
+        caller,
+        status=status,
+        key=key,
+        name=kept.name,
+        table=table,
+        mapping=mapping,
+        problem=problem,
+        errors=errors[:200],
+        error_count=len(errors),
+        rows=rows,
+        fields=imports.FIELDS,
+        campaigns=_campaigns(request),
+    )
+
+
+@router.post("/imports/{key}")
+async def commit(request: Request, key: str, caller: ImportWriter) -> Response:
+    """Import every row or none; then, if a campaign was chosen, put the rows on its list."""
+    kept = _upload(request, key, caller)
+    form = await request.form()
+    given = {f: str(form.get(f) or "") for f in imports.FIELDS if f in form}
+    chosen = str(form.get("campaign") or "")
+    campaign = int(chosen) if chosen.isdigit() else None
+    report, added = await run_in_threadpool(_import, request, kept, given, caller, campaign)
+    if report.errors:  # the file changed nothing: show the problems where they are fixed
+        return await run_in_threadpool(_preview, request, key, kept, given, caller, 422)
+    _kept(request).pop(key, None)
+    return page(
+        request,
+        "import_done.html",
+        caller,
+        report=report,
+        added=added,
+        campaign=campaign,
+        name=kept.name,
+    )
+
+
+def _import(
+    request: Request, kept: _Upload, given: dict[str, str], caller: Caller, campaign: int | None
+) -> tuple[imports.ImportReport, int]:
+    s = store(request)
+    at = now(request)
+    table = imports.read_table(kept.data, kept.name)
+    mapping = imports.resolve_mapping(table.headers, given)
+    with s.db.begin() as conn:
+        report = imports.import_rows(conn, s.cipher, s.audit, s.firm_id, table, mapping, caller, at)
+        if report.errors or campaign is None:
+            return report, 0
+        ids = []
+        for number in _numbers(table, mapping):
+            found = contacts.find_contact_id(
+                conn, s.firm_id, contacts.number_index(s.cipher, number)
+            )
+            if found is not None:
+                ids.append(found)
+        added = add_contacts(conn, s.audit, s.firm_id, campaign, ids, caller, at)
+    return report, added
+
+
+def _numbers(table: imports.Table, mapping: dict[str, str]) -> list[str]:
+    """The E.164 of every row's number, read as the import reads it (country, else US)."""
+    number = table.headers.index(mapping["number"])
+    country = table.headers.index(mapping["country"]) if "country" in mapping else None
+    out = []
+    for _, cells in table.rows:
+        region = (
+            cells[country].upper() if country is not None and country < len(cells) else ""
+        ) or "US"
+        out.append(contacts.normalise(cells[number], region=region))
+    return list(dict.fromkeys(out))

@@ -1,0 +1,242 @@
+"""The contact page (numbers, consents, every decision and why, the opt-out button), the
+evidence bundle download, and the audit page (is the chain intact?).
+
+Rule 1: a number is shown whole only to roles that work with it (``FULL_NUMBER_ROLES``);
+agents and auditors see it masked. The evidence bundle, which must hold the number, is for
+the roles that may read the audit trail, and every download is itself audited.
+Rule 2: the opt-out button is ``service.optout.opt_out`` for each of the person's numbers,
+in one transaction: in force before the page reloads (47 CFR 64.1200(a)(10), (d)(3)).
+Rule 3: decisions are shown in the words the engine gave, with the code's meaning and the
+citation, so a person can say why a call was or was not made without reading JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC
+from typing import Annotated, Any
+
+from fastapi import Form, HTTPException, Request, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import RedirectResponse
+from sqlalchemy import Connection, select
+
+from lexdial.adapters.audit.chain import verify
+from lexdial.adapters.audit.sql import SqlAuditStore
+from lexdial.adapters.db import tables as t
+from lexdial.bootstrap import Store
+from lexdial.entrypoints.api.deps import AuditReader, OptOutWriter, Reader, now, store
+from lexdial.entrypoints.api.web_common import page, viewer, web_router
+from lexdial.entrypoints.render import mask_number
+from lexdial.errors import RequestError
+from lexdial.service.consent import CHANNELS, consents_for
+from lexdial.service.contacts import NUMBER_CTX
+from lexdial.service.evidence import bundle
+from lexdial.service.optout import opt_out
+
+router = web_router()
+#: how a person may ask the firm, on the contact page, not to be called again
+OPT_OUT_CHANNELS = ("staff", "voice", "email", "mail", "sms", "web")
+assert set(OPT_OUT_CHANNELS) <= CHANNELS
+
+
+def _numbers(conn: Connection, s: Store, contact_id: int) -> list[dict[str, Any]]:
+    n = t.contact_numbers.c
+    rows = conn.execute(
+        select(n.number_enc, n.number_bidx, n.line_type, n.is_primary)
+        .where(n.contact_id == contact_id, n.firm_id == s.firm_id)
+        .order_by(n.is_primary.desc(), n.id)
+    ).all()
+    return [
+        {
+            "e164": s.cipher.decrypt(r[0], context=NUMBER_CTX),
+            "bidx": r[1],
+            "line_type": r[2],
+            "primary": bool(r[3]),
+        }
+        for r in rows
+    ]
+
+
+def _contact(conn: Connection, s: Store, contact_id: int) -> dict[str, Any]:
+    c = t.contacts.c
+    row = conn.execute(
+        select(c.id, c.name_enc, c.relationship, c.erased_at).where(
+            c.id == contact_id, c.firm_id == s.firm_id
+        )
+    ).first()
+    if row is None:
+        raise HTTPException(404, f"No contact #{contact_id} in this firm.")
+    name = s.cipher.decrypt(row[1], context="contacts.name") if row[1] else None
+    return {"id": row[0], "name": name, "relationship": row[2], "erased_at": row[3]}
+
+
+def _decisions(conn: Connection, contact_id: int) -> list[dict[str, Any]]:
+    a, o = t.call_attempts.c, t.call_outcomes.c
+    rows = (
+        conn.execute(
+            select(
+                a.id,
+                a.at,
+                a.campaign_id,
+                a.status,
+                a.verdict,
+                a.earliest_allowed_at,
+                a.rulepack,
+                a.decision_id,
+                a.decision,
+                o.outcome,
+            )
+            .select_from(t.call_attempts.outerjoin(t.call_outcomes, o.attempt_id == a.id))
+            .where(a.contact_id == contact_id)
+            .order_by(a.at.desc(), a.id.desc())
+        )
+        .mappings()
+        .all()
+    )
+    return [{**r, "reasons": (r["decision"] or {}).get("reasons", [])} for r in rows]
+
+
+@router.get("/contacts/{contact_id}")
+def contact(request: Request, contact_id: int, caller: Reader, done: str = "") -> Response:
+    """One person: numbers, do-not-call entries, consents with evidence, campaigns, and
+    every decision with its reasons."""
+    s = store(request)
+    me = viewer(request, caller)
+    with s.db.connect() as conn:
+        person = _contact(conn, s, contact_id)
+        numbers = _numbers(conn, s, contact_id)
+        consents = [c for n in numbers for c in consents_for(conn, s.cipher, s.firm_id, n["e164"])]
+        d = t.dnc_entries.c
+        dnc = (
+            conn.execute(
+                select(d.id, d.at, d.created_at, d.channel)
+                .where(d.firm_id == s.firm_id, d.number_bidx.in_([n["bidx"] for n in numbers]))
+                .order_by(d.at)
+            )
+            .mappings()
+            .all()
+        )
+        q, c = t.campaign_contacts.c, t.campaigns.c
+        queues = (
+            conn.execute(
+                select(
+                    q.campaign_id, c.name, q.status, q.next_at, q.codes, q.attempts, q.last_outcome
+                )
+                .join(t.campaigns, c.id == q.campaign_id)
+                .where(q.contact_id == contact_id)
+                .order_by(q.campaign_id)
+            )
+            .mappings()
+            .all()
+        )
+        decisions = _decisions(conn, contact_id)
+    notice = None
+    parts = done.split("-")
+    if len(parts) == 3 and parts[0] == "optout" and parts[1].isdigit() and parts[2].isdigit():
+        notice = (
+            f"Opt-out recorded and in force: {parts[1]} consent(s) revoked, "
+            f"{parts[2]} queued call(s) cancelled."
+        )
+    for n in numbers:
+        n["shown"] = n["e164"] if me.sees_numbers else mask_number(n["e164"])
+    return page(
+        request,
+        "contact.html",
+        caller,
+        person=person,
+        numbers=numbers,
+        consents=consents,
+        dnc=dnc,
+        queues=queues,
+        decisions=decisions,
+        notice=notice,
+        channels=OPT_OUT_CHANNELS,
+        masked=not me.sees_numbers,
+    )
+
+
+@router.post("/contacts/{contact_id}/optout")
+def contact_opt_out(
+    request: Request,
+    contact_id: int,
+    caller: OptOutWriter,
+    channel: Annotated[str, Form()] = "staff",
+    note: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """The person asked not to be called: every number, every campaign, at once."""
+    if channel not in OPT_OUT_CHANNELS:
+        raise RequestError("channel", "must be one of " + ", ".join(OPT_OUT_CHANNELS))
+    s = store(request)
+    at = now(request)
+    evidence = note.strip() or f"recorded on the web dashboard by {caller.label}"
+    revoked = cancelled = 0
+    with s.db.begin() as conn:
+        _contact(conn, s, contact_id)
+        for n in _numbers(conn, s, contact_id):
+            done = opt_out(
+                conn, s.cipher, s.audit, s.firm_id, n["e164"], channel, evidence, caller, at
+            )
+            revoked += done.consents_revoked
+            cancelled += done.attempts_cancelled
+    return RedirectResponse(
+        f"/contacts/{contact_id}?done=optout-{revoked}-{cancelled}", status_code=303
+    )
+
+
+@router.get("/contacts/{contact_id}/evidence.json")
+def evidence(request: Request, contact_id: int, caller: AuditReader) -> Response:
+    """The evidence bundle of each of the person's numbers, as a file to keep."""
+    s = store(request)
+    at = now(request)
+    with s.db.begin() as conn:  # who exported what is recorded first, in its own commit
+        _contact(conn, s, contact_id)
+        s.audit.record(
+            conn,
+            at=at,
+            actor=caller.label,
+            action="evidence.exported",
+            subject=f"contact:{contact_id}",
+            data={"via": "web"},
+        )
+    with s.db.connect() as conn:  # the bundle verifies the whole chain: no write lock held
+        numbers = _numbers(conn, s, contact_id)
+        bundles = [bundle(conn, s.cipher, s.firm_id, n["e164"]) for n in numbers]
+    body = {
+        "contact_id": contact_id,
+        "generated_at": at.astimezone(UTC),
+        "generated_by": caller.label,
+        "bundles": bundles,
+    }
+    return Response(
+        json.dumps(jsonable_encoder(body), indent=2, ensure_ascii=False),
+        media_type="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="evidence-contact-{contact_id}.json"'
+        },
+    )
+
+
+@router.get("/audit")
+def audit(request: Request, caller: AuditReader) -> Response:
+    """Is the audit chain intact (and its head, to export), and the latest entries."""
+    s = store(request)
+    a = t.audit_log.c
+    with s.db.connect() as conn:
+        result = verify(SqlAuditStore(conn))
+        latest = (
+            conn.execute(
+                select(a.seq, a.at, a.actor, a.action, a.subject).order_by(a.seq.desc()).limit(25)
+            )
+            .mappings()
+            .all()
+        )
+    return page(request, "audit.html", caller, result=result, latest=latest)
+
+
+@router.get("/audit/evidence")
+def audit_evidence(request: Request, caller: AuditReader, contact: int | None = None) -> Response:
+    """The audit page's download form: go to that contact's evidence bundle."""
+    if contact is None:
+        raise RequestError("contact", "give the id of the contact to export")
+    return RedirectResponse(f"/contacts/{contact}/evidence.json", status_code=303)

@@ -1,0 +1,1 @@
+"""End-to-end tests of the web dashboard in a real browser (Chromium via Selenium)."""
