@@ -483,3 +483,17 @@ def test_an_unknown_contact_is_a_404_page(api: Api) -> None:
     login(api.client, "admin")
     res = api.client.get("/contacts/999")
     assert res.status_code == 404 and "No contact #999" in res.text
+
+
+def test_the_pages_link_the_pdf_reports_and_the_contact_evidence_pdf_downloads(api: Api) -> None:
+    h = api.headers("compliance")
+    assert 'href="/v1/reports/dnc-policy.pdf"' in api.client.get("/compliance", headers=h).text
+    with api.store.db.begin() as conn:
+        cid = add_contact(conn, api.store.cipher, api.store.firm_id,
+                          NewContact(numbers=(("+16145550177", "wireless"),)), NOW)  # fmt: skip
+    res = api.client.get(f"/contacts/{cid}/evidence.pdf", headers=h)
+    assert res.status_code == 200 and res.content.startswith(b"%PDF")
+    assert (
+        api.client.get(f"/contacts/{cid}/evidence.pdf", headers=api.headers("agent")).status_code
+        == 403
+    )

@@ -33,6 +33,8 @@ from lexdial.service.consent import CHANNELS, consents_for
 from lexdial.service.contacts import NUMBER_CTX
 from lexdial.service.evidence import bundle
 from lexdial.service.optout import opt_out
+from lexdial.service.report_pdf import evidence_pdf
+from lexdial.service.report_policy import iso
 
 router = web_router()
 #: how a person may ask the firm, on the contact page, not to be called again
@@ -181,6 +183,36 @@ def contact_opt_out(
             cancelled += done.attempts_cancelled
     return RedirectResponse(
         f"/contacts/{contact_id}?done=optout-{revoked}-{cancelled}", status_code=303
+    )
+
+
+@router.get("/contacts/{contact_id}/evidence.pdf")
+def evidence_pdf_download(request: Request, contact_id: int, caller: AuditReader) -> Response:
+    """The first number's evidence bundle as a PDF a lawyer can hand over (audited)."""
+    s = store(request)
+    at = now(request)
+    with s.db.begin() as conn:
+        _contact(conn, s, contact_id)
+        s.audit.record(
+            conn,
+            at=at,
+            actor=caller.label,
+            action="evidence.exported",
+            subject=f"contact:{contact_id}",
+            data={"via": "web", "format": "pdf"},
+        )
+    with s.db.connect() as conn:
+        numbers = _numbers(conn, s, contact_id)
+        if not numbers:
+            raise RequestError("contact", "this contact has no number left (erased?)")
+        found = bundle(conn, s.cipher, s.firm_id, numbers[0]["e164"])
+    pdf = evidence_pdf(found, firm=s.settings.firm_name, generated_at=str(iso(at)))
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="evidence-contact-{contact_id}.pdf"'
+        },
     )
 
 
