@@ -176,3 +176,22 @@ def test_the_registry_lists_each_loaded_list_with_its_age_and_stale_flag(
     assert (lists["us-national"]["age_days"], lists["us-national"]["stale"]) == (31, False)
     assert (lists["us-state-TX"]["max_age_days"], lists["us-state-TX"]["stale"]) == (31, True)
     assert (lists["uk-tps"]["max_age_days"], lists["uk-tps"]["stale"]) == (28, True)
+
+
+def test_the_suppression_list_shows_entries_by_contact_never_by_number(api: Api) -> None:
+    h = api.headers("compliance")
+    made = api.client.post(
+        "/v1/contacts", json={"numbers": [{"number": "+16145550188"}]}, headers=h
+    )
+    assert made.status_code == 201
+    api.client.post(
+        "/v1/optouts", json={"number": "+16145550188", "channel": "staff"}, headers=h
+    )
+    rows = api.client.get("/v1/suppression", headers=h).json()
+    assert rows[0]["channel"] == "staff" and rows[0]["contact"] == made.json()["contact"]
+    assert "5550188" not in str(rows)
+
+
+def test_the_rules_diff_against_the_bundled_pack_is_empty_without_a_firm_pack(api: Api) -> None:
+    body = api.client.get("/v1/rules/diff", headers=api.headers("auditor")).json()
+    assert not any(body.get(k) for k in ("added", "removed", "changed"))

@@ -199,3 +199,27 @@ def registry_status(request: Request, caller: Reader) -> dict[str, Any]:
             }
         )
     return {"today": today, "lists": lists}
+
+
+@router.get("/suppression", tags=["suppression"])
+def suppression(request: Request, caller: Reader, limit: int = 200) -> list[dict[str, Any]]:
+    """The firm's internal do-not-call list, newest first: when, by which channel, whose.
+
+    Only a keyed index of each number is stored with the entry, so the list names the
+    contact (if any), never the number.
+    """
+    s = store(request)
+    d, n = t.dnc_entries.c, t.contact_numbers.c
+    with s.db.connect() as conn:
+        rows = conn.execute(
+            select(d.id, d.at, d.channel, n.contact_id)
+            .select_from(
+                t.dnc_entries.outerjoin(
+                    t.contact_numbers, (n.number_bidx == d.number_bidx) & (n.firm_id == d.firm_id)
+                )
+            )
+            .where(d.firm_id == s.firm_id)
+            .order_by(d.id.desc())
+            .limit(min(max(limit, 1), 1000))
+        ).all()
+    return [{"entry": r[0], "at": utc(r[1]), "channel": r[2], "contact": r[3]} for r in rows]
