@@ -201,3 +201,20 @@ def test_twilio_call_callbacks_reach_the_adapter_which_checks_the_signature(api:
     forged = api.client.post("/webhooks/twilio/status?call=c-1", data=params,
                              headers={"X-Twilio-Signature": "forged"})  # fmt: skip
     assert forged.status_code == 403
+
+
+def test_twilio_callbacks_reach_the_carrier_of_the_campaign_that_placed_the_call() -> None:
+    from types import SimpleNamespace
+
+    from lexdial.entrypoints.api.routes_webhooks import _twilio_handler
+
+    def carrier(calls: set[str]) -> SimpleNamespace:
+        book = SimpleNamespace(get=lambda call_id: "state" if call_id in calls else None)
+        return SimpleNamespace(book=book, webhooks=f"hooks-for-{sorted(calls)}")
+
+    first, second = carrier({"a1"}), carrier({"a2"})
+    state = SimpleNamespace(runner=SimpleNamespace(carriers={1: first, 2: second}))
+    request = SimpleNamespace(app=SimpleNamespace(state=state), query_params={"call": "a2"})
+    assert _twilio_handler(request) == second.webhooks  # type: ignore[arg-type]
+    request.query_params = {"call": "a9"}
+    assert _twilio_handler(request) is None  # type: ignore[arg-type]

@@ -117,7 +117,7 @@ async def _form(request: Request) -> dict[str, str]:
 async def twilio_call(request: Request, kind: str) -> Response:
     """Twilio's call progress, AMD and gather callbacks, handed to the Twilio adapter (which
     checks X-Twilio-Signature); 404 when the carrier in use is not Twilio."""
-    handler = getattr(getattr(request.app.state, "telephony", None), "webhooks", None)
+    handler = _twilio_handler(request)
     if handler is None or not callable(getattr(handler, "handle", None)):
         return JSONResponse({"error": {"type": "NotFound", "message": "no Twilio carrier"}}, 404)
     s = store(request)
@@ -129,6 +129,22 @@ async def twilio_call(request: Request, kind: str) -> Response:
     tw: _TwilioHandler = handler
     answer = await run_in_threadpool(tw.handle, request.url.path, url, params, signature)
     return Response(answer.body, answer.status, media_type=answer.content_type)
+
+
+def _twilio_handler(request: Request) -> Any:
+    """The webhook handler of the Twilio carrier that placed this call (``?call=ID``): the
+    embedded runner's carriers first, then one set on ``app.state.telephony``."""
+    call = request.query_params.get("call")
+    runner = getattr(request.app.state, "runner", None)
+    carriers = list(getattr(runner, "carriers", {}).values())
+    fixed = getattr(request.app.state, "telephony", None)
+    if fixed is not None:
+        carriers.append(fixed)
+    for carrier in carriers:
+        book = getattr(carrier, "book", None)
+        if book is not None and call and book.get(call) is not None:
+            return getattr(carrier, "webhooks", None)
+    return getattr(fixed, "webhooks", None)
 
 
 def _twilio_signed(auth_token: str, url: str, params: Mapping[str, str], sig: str) -> bool:

@@ -37,6 +37,8 @@ class CampaignRunner:
         self.store, self.clock, self.horizon = store, clock, horizon
         self.carrier = carrier or (lambda: open_telephony(store.settings))
         self.tasks: dict[int, asyncio.Task[RunStats]] = {}
+        #: the carrier of each dialling campaign (provider webhooks are routed to them)
+        self.carriers: dict[int, Telephony] = {}
         self.stats: dict[int, RunStats] = {}
 
     def running(self, campaign_id: int) -> bool:
@@ -57,6 +59,8 @@ class CampaignRunner:
         if spec.mode in LIVE and self.store.settings.telephony.carrier != "simulated":
             # agents have no telephone endpoints in the store yet: a bridge could reach no one
             raise CampaignError("live-agent campaigns run on the simulated carrier only, for now")
+        telephony = self.carrier()
+        self.carriers[campaign_id] = telephony
         dialer = Dialer(
             db=self.store.db,
             engine=self.store.rules,
@@ -64,7 +68,7 @@ class CampaignRunner:
             audit=self.store.audit,
             registry=self.store.registry,
             firm_id=self.store.firm_id,
-            telephony=self.carrier(),
+            telephony=telephony,
             clock=self.clock,
             agents=agents,
         )
@@ -76,6 +80,7 @@ class CampaignRunner:
         self.tasks[campaign_id] = task
 
     def _done(self, campaign_id: int, task: asyncio.Task[RunStats]) -> None:
+        self.carriers.pop(campaign_id, None)
         if not task.cancelled() and task.exception() is not None:
             log.error("campaign %s: the dialler stopped: %r", campaign_id, task.exception())
 
