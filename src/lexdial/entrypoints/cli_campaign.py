@@ -19,6 +19,7 @@ from lexdial.entrypoints.input import read_text
 from lexdial.entrypoints.progress import Bar
 from lexdial.entrypoints.render import campaign_report as render_report
 from lexdial.errors import CampaignError, RequestError
+from lexdial.service.campaign_control import apply_action
 from lexdial.service.campaign_lint import lint_campaign
 from lexdial.service.campaign_report import campaign_report
 from lexdial.service.campaign_spec import LIVE
@@ -27,7 +28,6 @@ from lexdial.service.campaigns import (
     create_campaign,
     load_campaign,
     queue_counts,
-    set_status,
 )
 from lexdial.service.dialer import Dialer, RunStats
 from lexdial.service.users import trained_agents
@@ -116,19 +116,19 @@ def cmd_lint(args: argparse.Namespace) -> None:
 
 
 def cmd_status(args: argparse.Namespace) -> None:
-    problems = _lint(args) if args.action in ("start", "resume") else []
     store = _store(args)
-    with store.db.begin() as conn:
-        new = set_status(
-            conn,
-            store.audit,
-            store.firm_id,
-            args.id,
-            args.action,
-            _caller(args),
-            _now(args),
-            problems,
-        )
+    new = apply_action(
+        store.db,
+        store.rules,
+        store.cipher,
+        store.registry,
+        store.audit,
+        firm_id=store.firm_id,
+        campaign_id=args.id,
+        action=args.action,
+        caller=_caller(args),
+        at=_now(args),
+    )
     _print(args, {"campaign": args.id, "status": new}, f"campaign #{args.id} is {new}")
 
 

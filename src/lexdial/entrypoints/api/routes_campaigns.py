@@ -11,9 +11,10 @@ from sqlalchemy import select
 from lexdial.adapters.db import tables as t
 from lexdial.entrypoints.api.deps import CampaignWriter, Reader, now, store
 from lexdial.errors import RequestError
+from lexdial.service.campaign_control import apply_action
 from lexdial.service.campaign_lint import lint_campaign
 from lexdial.service.campaign_report import campaign_report
-from lexdial.service.campaigns import add_contacts, create_campaign, load_campaign, set_status
+from lexdial.service.campaigns import add_contacts, create_campaign, load_campaign
 
 router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"])
 ACTIONS = ("start", "pause", "resume", "stop")
@@ -112,20 +113,18 @@ async def change(
     at = now(request)
 
     def work() -> str:  # the store in a worker thread, the dialler on the event loop
-        problems: list[str] = []
-        if action in ("start", "resume"):
-            with s.db.connect() as conn:
-                problems = lint_campaign(
-                    conn,
-                    s.rules,
-                    s.cipher,
-                    s.registry,
-                    firm_id=s.firm_id,
-                    campaign_id=campaign_id,
-                    at=at,
-                )
-        with s.db.begin() as conn:
-            return set_status(conn, s.audit, s.firm_id, campaign_id, action, caller, at, problems)
+        return apply_action(
+            s.db,
+            s.rules,
+            s.cipher,
+            s.registry,
+            s.audit,
+            firm_id=s.firm_id,
+            campaign_id=campaign_id,
+            action=action,
+            caller=caller,
+            at=at,
+        )
 
     status = await asyncio.to_thread(work)
     runner = getattr(request.app.state, "runner", None)

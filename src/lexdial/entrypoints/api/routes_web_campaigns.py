@@ -24,9 +24,10 @@ from lexdial.entrypoints.api.deps import CampaignWriter, Reader, now, store
 from lexdial.entrypoints.api.web_charts import bars, columns, gauge
 from lexdial.entrypoints.api.web_common import page, utc, web_router
 from lexdial.errors import RequestError
+from lexdial.service.campaign_control import apply_action
 from lexdial.service.campaign_lint import lint_campaign
 from lexdial.service.campaign_report import campaign_report
-from lexdial.service.campaigns import OPEN, TRANSITIONS, load_campaign, set_status
+from lexdial.service.campaigns import OPEN, TRANSITIONS, load_campaign
 from lexdial.service.users import Caller
 
 router = web_router()
@@ -174,21 +175,18 @@ async def change(
 
 def _apply(request: Request, campaign_id: int, action: str, caller: Caller) -> str:
     s = store(request)
-    at = now(request)
-    problems: list[str] = []
-    if action in ("start", "resume"):
-        with s.db.connect() as conn:
-            problems = lint_campaign(
-                conn,
-                s.rules,
-                s.cipher,
-                s.registry,
-                firm_id=s.firm_id,
-                campaign_id=campaign_id,
-                at=at,
-            )
-    with s.db.begin() as conn:
-        return set_status(conn, s.audit, s.firm_id, campaign_id, action, caller, at, problems)
+    return apply_action(
+        s.db,
+        s.rules,
+        s.cipher,
+        s.registry,
+        s.audit,
+        firm_id=s.firm_id,
+        campaign_id=campaign_id,
+        action=action,
+        caller=caller,
+        at=now(request),
+    )
 
 
 def _calls_per_hour(conn: Connection, campaign_id: int) -> list[tuple[str, int]]:
