@@ -85,7 +85,16 @@ def create_app(
     app.state.store = store
     app.state.clock = now
     app.state.runner = None
-    app.state.interfaces = InterfaceSettings.from_env()
+    hooks = app.state.interfaces = InterfaceSettings.from_env()
+    if hooks.twilio_account_sid and hooks.twilio_auth_token and hooks.sms_from:
+        from lexdial.adapters.sms_twilio import TwilioSmsSender
+
+        # the public pages' confirmation codes go out by SMS (else: an in-memory sender)
+        app.state.code_sender = TwilioSmsSender(
+            account_sid=hooks.twilio_account_sid,
+            auth_token=hooks.twilio_auth_token,
+            from_number=hooks.sms_from,
+        )
     errors.install(app)
     for name in ROUTERS:
         module = importlib.import_module(f"lexdial.entrypoints.api.{name}")

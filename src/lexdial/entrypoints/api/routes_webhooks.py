@@ -17,6 +17,8 @@ Settings, read from the environment once per app (``interface_settings``, kept o
     LEXDIAL_SMS_TOKEN              X-Lexdial-Token of the SMS provider's requests
     LEXDIAL_TWILIO_AUTH_TOKEN      also accepts SMS signed by Twilio (X-Twilio-Signature)
     LEXDIAL_CONSENT_DOUBLE_OPT_IN  "1": public consent is confirmed by a code sent by SMS
+    LEXDIAL_TWILIO_ACCOUNT_SID,    with LEXDIAL_TWILIO_AUTH_TOKEN: the public pages' codes go
+    LEXDIAL_SMS_FROM               out by Twilio SMS from this number (else nobody gets them)
 """
 
 from __future__ import annotations
@@ -62,6 +64,9 @@ class InterfaceSettings:
     sms_token: str | None = None
     twilio_auth_token: str | None = None
     consent_double_opt_in: bool = False
+    #: Twilio account and sending number for the public pages' codes (LEXDIAL_SMS_FROM)
+    twilio_account_sid: str | None = None
+    sms_from: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> InterfaceSettings:
@@ -78,6 +83,8 @@ class InterfaceSettings:
             crm_secret=env.get("LEXDIAL_CRM_SECRET") or None,
             sms_token=env.get("LEXDIAL_SMS_TOKEN") or None,
             twilio_auth_token=env.get("LEXDIAL_TWILIO_AUTH_TOKEN") or None,
+            twilio_account_sid=env.get("LEXDIAL_TWILIO_ACCOUNT_SID") or None,
+            sms_from=env.get("LEXDIAL_SMS_FROM") or None,
             consent_double_opt_in=env.get("LEXDIAL_CONSENT_DOUBLE_OPT_IN", "") == "1",
         )
 
