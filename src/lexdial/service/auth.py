@@ -13,6 +13,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from sqlalchemy import Connection, insert, select, update
 
@@ -159,7 +160,9 @@ def log_in(conn: Connection, audit: Audit, email: str, password: str, at: dateti
             t.users.c.email == email.strip().lower()
         )
     ).first()
-    ok = row is not None and bool(row[2]) and check_password(password, row[1])
+    # an unknown or inactive e-mail costs the same scrypt work: timing must not tell which
+    stored = row[1] if row is not None and row[2] else _dummy_hash()
+    ok = check_password(password, stored) and row is not None and bool(row[2])
     if not ok:
         raise PermissionDeniedError("wrong e-mail or password")
     assert row is not None
@@ -203,6 +206,25 @@ def session_caller(conn: Connection, token: str, at: datetime) -> tuple[Caller, 
     if expires <= at:
         return None
     return Caller.user(int(row[0])), str(row[1])
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash no password matches, checked when the e-mail is unknown (equal timing)."""
+    return hash_password(secrets.token_urlsafe(16))
+
+
+def record_failed_login(conn: Connection, audit: Audit, email: str, at: datetime) -> None:
+    """Audit a refused log-in (the e-mail is masked in the trail: it is personal data)."""
+    audit.record(
+        conn,
+        at=at,
+        actor="anonymous",
+        action="user.login_failed",
+        subject="login:0",  # no user: the e-mail may not even belong to one
+        data={"email": email.strip().lower()[:320]},
+        personal=("email",),
+    )
 
 
 def log_out(conn: Connection, token: str) -> None:

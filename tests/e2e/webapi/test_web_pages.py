@@ -497,3 +497,52 @@ def test_the_pages_link_the_pdf_reports_and_the_contact_evidence_pdf_downloads(a
         api.client.get(f"/contacts/{cid}/evidence.pdf", headers=api.headers("agent")).status_code
         == 403
     )
+
+
+def _try_login(client: TestClient, email: str, password: str) -> int:
+    form = client.get("/login")
+    res = client.post(
+        "/login",
+        data={"email": email, "password": password,
+              "login_csrf": _field(form.text, "login_csrf"), "next": "/campaigns"},
+        follow_redirects=False,
+    )  # fmt: skip
+    return res.status_code
+
+
+def test_failed_log_ins_are_audited_with_the_email_masked_and_then_throttled(api: Api) -> None:
+    api.client.cookies.clear()
+    for _ in range(10):
+        assert _try_login(api.client, "admin@firm.test", "wrong password!") == 401
+    # the eleventh try is refused even with the right password: guessing is slowed down
+    assert _try_login(api.client, "admin@firm.test", PASSWORD) == 429
+    with api.store.db.connect() as conn:
+        rows = conn.execute(
+            select(t.audit_log.c.data, t.audit_log.c.masked).where(
+                t.audit_log.c.action == "user.login_failed"
+            )
+        ).all()
+    assert len(rows) == 10 and "admin@firm.test" not in rows[0][0] and "email" in rows[0][1]
+
+
+def test_an_unknown_email_is_refused_like_a_wrong_password(api: Api) -> None:
+    api.client.cookies.clear()
+    assert _try_login(api.client, "nobody@firm.test", PASSWORD) == 401
+
+
+def test_two_open_log_in_forms_both_still_work(api: Api) -> None:
+    api.client.cookies.clear()
+    first = _field(api.client.get("/login").text, "login_csrf")
+    api.client.get("/login")  # a second tab
+    res = api.client.post(
+        "/login",
+        data={"email": "admin@firm.test", "password": PASSWORD, "login_csrf": first},
+        follow_redirects=False,
+    )
+    assert res.status_code == 303
+
+
+def test_an_oversized_anonymous_body_is_refused_before_it_is_read(api: Api) -> None:
+    big = b"x" * (200 * 1024)
+    res = api.client.post("/webhooks/sms", content=big, headers={"content-type": "text/plain"})
+    assert res.status_code == 413

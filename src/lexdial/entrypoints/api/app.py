@@ -35,6 +35,8 @@ ROUTERS = (
     "routes_review",
     "routes_web",
 )
+#: the largest request body accepted (an import file of 20 MB plus the form around it)
+MAX_BODY = 21 * 1024 * 1024
 #: routes any caller may use without logging in (the route audit test checks this list)
 OPEN_PATHS = frozenset({"/health"})
 #: prefixes of routes that authenticate another way (signatures, codes) or serve log-in
@@ -76,6 +78,8 @@ def create_app(
 
     app = FastAPI(
         lifespan=lifespan,
+        # bodies are read before the caller is checked: cap them (imports are the largest)
+        max_body_size=MAX_BODY,
         title="lexdial",
         summary="Compliance-first auto dialer for law firms",
         description="Every call is judged by the gate before it is placed. Authenticate "

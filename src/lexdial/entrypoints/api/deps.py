@@ -9,6 +9,7 @@ JSON API, a form field for the web pages): a cookie alone proves nothing about i
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
@@ -20,6 +21,8 @@ from lexdial.service.auth import caller_for_token, session_caller
 from lexdial.service.users import Caller, authorize
 
 SESSION_COOKIE = "lexdial_session"
+#: what an anonymous caller may send in one request (forms, webhooks): read before any check
+SMALL_BODY = 64 * 1024
 CSRF_HEADER = "x-csrf-token"
 _SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -62,7 +65,7 @@ async def current_caller(request: Request) -> Caller:
             caller, csrf = found
             if request.method not in _SAFE:
                 given = request.headers.get(CSRF_HEADER) or await _csrf_from_form(request)
-                if given != csrf:
+                if given is None or not secrets.compare_digest(given, csrf):
                     raise HTTPException(403, "missing or wrong CSRF token")
             request.state.csrf = csrf
             return caller

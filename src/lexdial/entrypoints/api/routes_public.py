@@ -33,7 +33,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from lexdial.bootstrap import Store
-from lexdial.entrypoints.api.deps import now, store
+from lexdial.entrypoints.api.deps import SMALL_BODY, now, store
 from lexdial.entrypoints.api.routes_webhooks import interface_settings
 from lexdial.errors import RequestError
 from lexdial.service import public_codes as codes
@@ -196,7 +196,7 @@ def optout_page(request: Request) -> HTMLResponse:
     return _optout(request, step="start")
 
 
-@router.post("/public/optout", response_class=HTMLResponse)
+@router.post("/public/optout", response_class=HTMLResponse, max_body_size=SMALL_BODY)
 def optout_post(
     request: Request,
     csrf: Field = "",
@@ -261,7 +261,9 @@ def consent_page(request: Request, disclosure_version: str) -> HTMLResponse:
     return _consent(request, disclosure_version, step="form", disclosure=text, sha=sha, values={})
 
 
-@router.post("/public/consent/{disclosure_version}", response_class=HTMLResponse)
+@router.post(
+    "/public/consent/{disclosure_version}", response_class=HTMLResponse, max_body_size=SMALL_BODY
+)
 def consent_post(
     request: Request,
     disclosure_version: str,

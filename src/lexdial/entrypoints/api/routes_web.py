@@ -14,6 +14,9 @@ so ``ROUTERS`` names only this module.
 from __future__ import annotations
 
 import secrets
+import threading
+import time
+from collections import deque
 from typing import Annotated
 
 from fastapi import Form, Request, Response
@@ -25,10 +28,10 @@ from lexdial.entrypoints.api import (
     routes_web_imports,
     routes_web_people,
 )
-from lexdial.entrypoints.api.deps import SESSION_COOKIE, Reader, now, store
+from lexdial.entrypoints.api.deps import SESSION_COOKIE, SMALL_BODY, Reader, now, store
 from lexdial.entrypoints.api.web_common import STATIC, page, safe_next, web_router
 from lexdial.errors import PermissionDeniedError
-from lexdial.service.auth import log_in, log_out
+from lexdial.service.auth import log_in, log_out, record_failed_login
 
 router = web_router()
 LOGIN_COOKIE = "lexdial_login"
@@ -46,7 +49,8 @@ def _cookie(response: Response, request: Request, name: str, value: str, path: s
 
 
 def _login_form(request: Request, next_url: str, error: str | None, status: int) -> Response:
-    token = secrets.token_urlsafe(24)
+    # a second tab (or a reload) keeps the same token, so the first form still works
+    token = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(24)
     response = page(
         request,
         "login.html",
@@ -65,7 +69,7 @@ def login_page(request: Request, next: str = "/campaigns") -> Response:
     return _login_form(request, next, None, 200)
 
 
-@router.post("/login")
+@router.post("/login", max_body_size=SMALL_BODY)
 def login(
     request: Request,
     email: Annotated[str, Form()] = "",
@@ -78,15 +82,59 @@ def login(
     if not expected or not secrets.compare_digest(expected, login_csrf):
         return _login_form(request, next, "The form had expired: please log in again.", 403)
     s = store(request)
+    keys = (f"ip:{request.client.host if request.client else '-'}", f"email:{email.lower()}")
+    throttle = _throttle(request)
+    if not all(throttle.allowed(k) for k in keys):
+        return _login_form(request, next, "Too many failed log-ins: wait 15 minutes.", 429)
     try:
         with s.db.begin() as conn:
             session = log_in(conn, s.audit, email, password, now(request))
     except PermissionDeniedError:
+        for k in keys:
+            throttle.failed(k)
+        with s.db.begin() as conn:
+            record_failed_login(conn, s.audit, email, now(request))
         return _login_form(request, next, "Wrong e-mail or password.", 401)
     response = RedirectResponse(safe_next(next), status_code=303)
     _cookie(response, request, SESSION_COOKIE, session.token, "/")
     response.delete_cookie(LOGIN_COOKIE, path="/login")
     return response
+
+
+class LoginThrottle:
+    """At most ``limit`` failed log-ins per key (client address, e-mail) in ``window_s``.
+
+    In memory, per process: it slows guessing; the audit trail keeps every failure.
+    """
+
+    def __init__(self, limit: int = 10, window_s: float = 900.0) -> None:
+        self.limit, self.window_s = limit, window_s
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str) -> deque[float]:
+        seen = self._failures.setdefault(key, deque())
+        while seen and seen[0] < time.monotonic() - self.window_s:
+            seen.popleft()
+        return seen
+
+    def allowed(self, key: str) -> bool:
+        with self._lock:
+            return len(self._recent(key)) < self.limit
+
+    def failed(self, key: str) -> None:
+        with self._lock:
+            self._recent(key).append(time.monotonic())
+            if len(self._failures) > 10_000:  # bounded: forget the oldest keys
+                for old in list(self._failures)[:1000]:
+                    del self._failures[old]
+
+
+def _throttle(request: Request) -> LoginThrottle:
+    found: LoginThrottle | None = getattr(request.app.state, "login_throttle", None)
+    if found is None:
+        found = request.app.state.login_throttle = LoginThrottle()
+    return found
 
 
 @router.post("/logout")

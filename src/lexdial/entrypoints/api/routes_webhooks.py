@@ -41,7 +41,7 @@ from starlette.concurrency import run_in_threadpool
 
 from lexdial.adapters.db import tables as t
 from lexdial.bootstrap import Store
-from lexdial.entrypoints.api.deps import now, store
+from lexdial.entrypoints.api.deps import SMALL_BODY, now, store
 from lexdial.errors import ConfigError, RequestError
 from lexdial.service import review
 from lexdial.service.contacts import NewContact, add_contact, find_contact_id, normalise
@@ -120,7 +120,7 @@ async def _form(request: Request) -> dict[str, str]:
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
-@router.post("/webhooks/twilio/{kind}")
+@router.post("/webhooks/twilio/{kind}", max_body_size=SMALL_BODY)
 async def twilio_call(request: Request, kind: str) -> Response:
     """Twilio's call progress, AMD and gather callbacks, handed to the Twilio adapter (which
     checks X-Twilio-Signature); 404 when the carrier in use is not Twilio."""
@@ -160,7 +160,7 @@ def _twilio_signed(auth_token: str, url: str, params: Mapping[str, str], sig: st
     return bool(RequestValidator(auth_token).validate(url, dict(params), sig))
 
 
-@router.post("/webhooks/sms")
+@router.post("/webhooks/sms", max_body_size=SMALL_BODY)
 async def inbound_sms(request: Request) -> Response:
     """An SMS reply (``from``, ``body``; form or JSON). Authenticated by X-Lexdial-Token, or
     by X-Twilio-Signature when Twilio delivers it (then answered with empty TwiML)."""
@@ -228,7 +228,7 @@ def _refused(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": {"type": "Unauthorized", "message": message}}, status)
 
 
-@router.post("/webhooks/crm/contacts")
+@router.post("/webhooks/crm/contacts", max_body_size=SMALL_BODY)
 async def crm_contact(request: Request) -> Response:
     """A CRM contact (Clio's shape: ``{"data": {id, name, phone_numbers, primary_address}}``)
     created, or updated when one of its numbers is on file. Authenticated by
