@@ -158,6 +158,8 @@ def test_the_consent_page_shows_the_exact_disclosure(api: Api, sms: MemorySender
 
 
 def test_consent_is_recorded_with_its_evidence(api: Api, sms: MemorySender) -> None:
+    # a firm that switched the code off (LEXDIAL_CONSENT_DOUBLE_OPT_IN=0)
+    api.client.app.state.interfaces = InterfaceSettings(consent_double_opt_in=False)  # type: ignore[attr-defined]
     page = api.client.get("/public/consent/v1").text
     res = _post(api, "/public/consent/v1", page, sha=_hidden(page, "sha"), **FORM)
     assert res.status_code == 200 and "consent is recorded" in res.text
@@ -190,7 +192,8 @@ def test_an_incomplete_consent_records_nothing(
 
 
 def test_double_opt_in_records_only_after_the_code(api: Api, sms: MemorySender) -> None:
-    api.client.app.state.interfaces = InterfaceSettings(consent_double_opt_in=True)  # type: ignore[attr-defined]
+    # the default: nobody can consent for a number they cannot receive a code on
+    assert InterfaceSettings.from_env({}).consent_double_opt_in
     page = api.client.get("/public/consent/v1").text
     asked = _post(api, "/public/consent/v1", page, sha=_hidden(page, "sha"), **FORM)
     assert asked.status_code == 200 and "6-digit code" in asked.text
@@ -223,3 +226,17 @@ def test_a_code_expires_after_ten_minutes_and_works_once(api: Api) -> None:
         assert not check_code(conn, s.cipher, "optout", KNOWN, fresh, NOW + timedelta(minutes=12))
         hashes = list(conn.execute(select(t.public_codes.c.code_hash)).scalars())
     assert code not in hashes and fresh not in hashes and all(len(h) == 64 for h in hashes)
+
+
+def test_a_code_the_sms_provider_refuses_leaves_the_page_neutral(api: Api) -> None:
+    from lexdial.errors import TelephonyError
+
+    class Refusing:
+        def send(self, e164: str, text: str) -> None:
+            raise TelephonyError("Twilio refused the message (HTTP 400, error 21614)")
+
+    api.client.app.state.code_sender = Refusing()  # type: ignore[attr-defined]
+    page = api.client.get("/public/optout").text
+    res = _post(api, "/public/optout", page, step="number", number="(614) 555-0101")
+    assert res.status_code == 200 and "code" in res.text.lower()
+    assert "21614" not in res.text

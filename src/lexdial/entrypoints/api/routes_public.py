@@ -35,7 +35,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from lexdial.bootstrap import Store
 from lexdial.entrypoints.api.deps import SMALL_BODY, now, store
 from lexdial.entrypoints.api.routes_webhooks import interface_settings
-from lexdial.errors import RequestError
+from lexdial.errors import RequestError, TelephonyError
 from lexdial.service import public_codes as codes
 from lexdial.service.consent import ConsentEvidence, NewConsent, record_consent
 from lexdial.service.contacts import NewContact, add_contact, find_contact_id, normalise
@@ -176,7 +176,10 @@ def _send_code(
         code = codes.issue_code(conn, s.cipher, purpose, e164, at)
     if code is not None:
         text = f"{s.settings.firm_name}: {what} is {code}. It expires in 10 minutes."
-        sender(request).send(e164, text)
+        try:
+            sender(request).send(e164, text)
+        except TelephonyError as exc:  # e.g. a landline: the page stays neutral, the log says why
+            log.warning("a confirmation code could not be sent (%s)", exc)
 
 
 WRONG_CODE = "That code is not right or has expired."

@@ -16,7 +16,7 @@ Settings, read from the environment once per app (``interface_settings``, kept o
     LEXDIAL_CRM_SECRET             HMAC key of the CRM's X-Hook-Signature (unset: 503)
     LEXDIAL_SMS_TOKEN              X-Lexdial-Token of the SMS provider's requests
     LEXDIAL_TWILIO_AUTH_TOKEN      also accepts SMS signed by Twilio (X-Twilio-Signature)
-    LEXDIAL_CONSENT_DOUBLE_OPT_IN  "1": public consent is confirmed by a code sent by SMS
+    LEXDIAL_CONSENT_DOUBLE_OPT_IN  "0" switches off the code that confirms a public consent
     LEXDIAL_TWILIO_ACCOUNT_SID,    with LEXDIAL_TWILIO_AUTH_TOKEN: the public pages' codes go
     LEXDIAL_SMS_FROM               out by Twilio SMS from this number (else nobody gets them)
 """
@@ -63,7 +63,7 @@ class InterfaceSettings:
     crm_secret: str | None = None
     sms_token: str | None = None
     twilio_auth_token: str | None = None
-    consent_double_opt_in: bool = False
+    consent_double_opt_in: bool = True
     #: Twilio account and sending number for the public pages' codes (LEXDIAL_SMS_FROM)
     twilio_account_sid: str | None = None
     sms_from: str | None = None
@@ -85,7 +85,8 @@ class InterfaceSettings:
             twilio_auth_token=env.get("LEXDIAL_TWILIO_AUTH_TOKEN") or None,
             twilio_account_sid=env.get("LEXDIAL_TWILIO_ACCOUNT_SID") or None,
             sms_from=env.get("LEXDIAL_SMS_FROM") or None,
-            consent_double_opt_in=env.get("LEXDIAL_CONSENT_DOUBLE_OPT_IN", "") == "1",
+            # on unless switched off: without a code anyone could consent for any number
+            consent_double_opt_in=env.get("LEXDIAL_CONSENT_DOUBLE_OPT_IN", "1") != "0",
         )
 
 
