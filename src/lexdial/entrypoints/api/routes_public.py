@@ -31,7 +31,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import select
 
+from lexdial.adapters.db import tables as t
 from lexdial.bootstrap import Store
 from lexdial.entrypoints.api.deps import SMALL_BODY, now, store
 from lexdial.entrypoints.api.routes_webhooks import interface_settings
@@ -385,6 +387,11 @@ def _record(
             if find_contact_id(conn, s.firm_id, index(s.cipher, pending["n"])) is None:
                 add_contact(conn, s.cipher, s.firm_id, person, at)
             consent_id = record_consent(conn, s.cipher, s.audit, s.firm_id, new, PUBLIC_FORM, at)
+            # the person's reference: the start of the evidence fingerprint, not a sequential
+            # id (which would tell anyone how many consents the firm records)
+            reference = conn.execute(
+                select(t.consents.c.evidence_sha256).where(t.consents.c.id == consent_id)
+            ).scalar_one()[:12]
     except RequestError:  # e.g. an erased person's number: not said to an anonymous page
         msg = f"Please contact {s.settings.firm_name} directly."
         return _notice(request, 422, "We could not record this online", msg)
@@ -393,6 +400,6 @@ def _record(
         version,
         step="done",
         sha=sha256(text.encode()).hexdigest(),
-        reference=consent_id,
+        reference=reference.upper(),
         at=at.isoformat(timespec="seconds"),
     )
