@@ -246,8 +246,20 @@ def add_commands(sub: Any) -> None:
     a = s.add_parser("report", help="what the campaign did, from the store")
     a.add_argument("id", type=int)
     a.set_defaults(func=cmd_report)
-    for name in ("create", "add", "lint", "start", "pause", "resume", "stop", "run", "report"):
+    examples = {
+        "create": "lexdial campaign create reminders.json   (see 'lexdial campaign --help')",
+        "add": "lexdial campaign add 1 --contacts 1,2,5-9   or   lexdial campaign add 1 --all",
+        "lint": "lexdial campaign lint 1",
+        "start": "lexdial campaign start 1",
+        "pause": "lexdial campaign pause 1",
+        "resume": "lexdial campaign resume 1",
+        "stop": "lexdial campaign stop 1",
+        "run": "lexdial campaign run 1 --minutes 120   (rehearsal: --at 2026-12-02T15:00:00Z)",
+        "report": "lexdial campaign report 1 --json",
+    }
+    for name, example in examples.items():
         sp = s.choices[name]
+        sp.epilog = f"example: {example}"
         sp.add_argument("--json", action="store_true", help="machine-readable output")
         sp.add_argument(
             "--at",
