@@ -70,6 +70,8 @@ def set_password(
     conn.execute(
         update(t.users).where(t.users.c.id == user_id).values(password_hash=hash_password(password))
     )
+    # a new password ends every open session: whoever knew the old one is logged out
+    conn.execute(t.web_sessions.delete().where(t.web_sessions.c.user_id == user_id))
     audit.record(
         conn,
         at=at,

@@ -546,3 +546,14 @@ def test_an_oversized_anonymous_body_is_refused_before_it_is_read(api: Api) -> N
     big = b"x" * (200 * 1024)
     res = api.client.post("/webhooks/sms", content=big, headers={"content-type": "text/plain"})
     assert res.status_code == 413
+
+
+def test_a_new_password_ends_the_users_open_sessions(api: Api) -> None:
+    from lexdial.service.auth import set_password
+
+    login(api.client, "manager")
+    assert api.client.get("/campaigns").status_code == 200
+    with api.store.db.begin() as conn:
+        set_password(conn, api.store.audit, api.users["manager"], "a brand new passphrase",
+                     OPERATOR, NOW)  # fmt: skip
+    assert api.client.get("/campaigns").status_code == 401
