@@ -12,6 +12,7 @@ in the form); errors name row, field and why, never a cell's value.
 from __future__ import annotations
 
 import secrets
+import threading
 import time
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -32,7 +33,9 @@ from lexdial.service.users import Caller
 
 router = web_router()
 KEEP_S = 30 * 60
-MAX_KEPT = 20  # uploads waiting at once, per process (the oldest is dropped)
+MAX_KEPT = 5  # uploads waiting at once per user, per process (their oldest is dropped)
+#: the kept uploads are touched from the event loop and from worker threads
+_LOCK = threading.Lock()
 #: campaigns an import may fill (a stopped or completed campaign takes no contacts)
 FILLABLE = ("draft", "running", "paused")
 
@@ -46,6 +49,7 @@ class _Upload:
 
 
 def _kept(request: Request) -> dict[str, _Upload]:
+    """The uploads still waiting (expired ones dropped); use under ``_LOCK``."""
     state = request.app.state
     if not hasattr(state, "web_uploads"):
         state.web_uploads = {}
@@ -57,7 +61,8 @@ def _kept(request: Request) -> dict[str, _Upload]:
 
 
 def _upload(request: Request, key: str, caller: Caller) -> _Upload:
-    found = _kept(request).get(key)
+    with _LOCK:
+        found = _kept(request).get(key)
     if found is None or found.user != caller.label:
         raise HTTPException(404, "This upload has expired or is not yours: upload the file again.")
     return found
@@ -94,11 +99,13 @@ async def upload(
         raise RequestError("file", "is empty; choose a CSV or XLSX file")
     name = file.filename or "upload"
     await run_in_threadpool(imports.read_table, data, name)  # refuse unreadable files now
-    kept = _kept(request)
-    while len(kept) >= MAX_KEPT:
-        kept.pop(min(kept, key=lambda k: kept[k].expires))
     key = secrets.token_urlsafe(18)
-    kept[key] = _Upload(data, name, caller.label, time.monotonic() + KEEP_S)
+    with _LOCK:
+        kept = _kept(request)
+        mine = [k for k, u in kept.items() if u.user == caller.label]
+        for old in sorted(mine, key=lambda k: kept[k].expires)[: max(0, len(mine) - MAX_KEPT + 1)]:
+            kept.pop(old, None)  # one user's uploads never push out another's
+        kept[key] = _Upload(data, name, caller.label, time.monotonic() + KEEP_S)
     return RedirectResponse(f"/imports/{key}", status_code=303)
 
 
@@ -163,7 +170,8 @@ async def commit(request: Request, key: str, caller: ImportWriter) -> Response:
     report, added = await run_in_threadpool(_import, request, kept, given, caller, campaign)
     if report.errors:  # the file changed nothing: show the problems where they are fixed
         return await run_in_threadpool(_preview, request, key, kept, given, caller, 422)
-    _kept(request).pop(key, None)
+    with _LOCK:
+        _kept(request).pop(key, None)
     return page(
         request,
         "import_done.html",
