@@ -218,3 +218,16 @@ def test_twilio_callbacks_reach_the_carrier_of_the_campaign_that_placed_the_call
     assert _twilio_handler(request) == second.webhooks  # type: ignore[arg-type]
     request.query_params = {"call": "a9"}
     assert _twilio_handler(request) is None  # type: ignore[arg-type]
+
+
+def test_behind_a_proxy_signed_sms_are_checked_against_the_public_url() -> None:
+    from types import SimpleNamespace
+
+    from lexdial.entrypoints.api.routes_webhooks import InterfaceSettings, public_url
+
+    hooks = InterfaceSettings(public_url="https://firm.example/lexdial/")
+    url = SimpleNamespace(path="/webhooks/sms", query="a=1")
+    request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(interfaces=hooks)),
+                              url=url)  # fmt: skip
+    got = public_url(request, None)  # type: ignore[arg-type]
+    assert got == "https://firm.example/lexdial/webhooks/sms?a=1"

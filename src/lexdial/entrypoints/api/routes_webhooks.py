@@ -17,6 +17,8 @@ Settings, read from the environment once per app (``interface_settings``, kept o
     LEXDIAL_SMS_TOKEN              X-Lexdial-Token of the SMS provider's requests
     LEXDIAL_TWILIO_AUTH_TOKEN      also accepts SMS signed by Twilio (X-Twilio-Signature)
     LEXDIAL_CONSENT_DOUBLE_OPT_IN  "0" switches off the code that confirms a public consent
+    LEXDIAL_PUBLIC_URL             https://... how the world reaches this app (behind a proxy):
+                                   signed SMS requests are checked against it
     LEXDIAL_TWILIO_ACCOUNT_SID,    with LEXDIAL_TWILIO_AUTH_TOKEN: the public pages' codes go
     LEXDIAL_SMS_FROM               out by Twilio SMS from this number (else nobody gets them)
 """
@@ -64,6 +66,8 @@ class InterfaceSettings:
     sms_token: str | None = None
     twilio_auth_token: str | None = None
     consent_double_opt_in: bool = True
+    #: how the world reaches this app (LEXDIAL_PUBLIC_URL), for checking signed requests
+    public_url: str | None = None
     #: Twilio account and sending number for the public pages' codes (LEXDIAL_SMS_FROM)
     twilio_account_sid: str | None = None
     sms_from: str | None = None
@@ -85,6 +89,7 @@ class InterfaceSettings:
             twilio_auth_token=env.get("LEXDIAL_TWILIO_AUTH_TOKEN") or None,
             twilio_account_sid=env.get("LEXDIAL_TWILIO_ACCOUNT_SID") or None,
             sms_from=env.get("LEXDIAL_SMS_FROM") or None,
+            public_url=env.get("LEXDIAL_PUBLIC_URL") or None,
             # on unless switched off: without a code anyone could consent for any number
             consent_double_opt_in=env.get("LEXDIAL_CONSENT_DOUBLE_OPT_IN", "1") != "0",
         )
@@ -106,8 +111,14 @@ class _TwilioHandler(Protocol):
 
 
 def public_url(request: Request, s: Store) -> str:
-    """The URL the sender signed: the configured public origin (Twilio's webhook base) with
-    this request's path and query; without one, the URL as this server saw it."""
+    """The URL the sender signed. ``LEXDIAL_PUBLIC_URL`` (what the world calls this app,
+    path prefix included: behind a TLS proxy the app sees http:// and maybe no prefix) plus
+    this request's path and query; else the origin of Twilio's webhook base; else the URL as
+    this server saw it."""
+    mine = interface_settings(request).public_url
+    if mine:
+        query = f"?{request.url.query}" if request.url.query else ""
+        return f"{mine.rstrip('/')}{request.url.path}{query}"
     base = s.settings.telephony.webhook_base_url
     if not base:
         return str(request.url)
