@@ -154,7 +154,7 @@ def campaign_report(r: dict[str, Any]) -> str:
         f"  still waiting               {r['still_deferred']}"
         + (f" (next due {r['next_due']})" if r["next_due"] else ""),
         "",
-        "  blocked contacts, by reason code:",
+        "  blocked contacts, by reason code (a contact may have several):",
     ]
     lines += [f"    {code:<26} {n}" for code, n in r["blocked_by_reason"].items()] or ["    none"]
     for who, why in (r.get("why_blocked") or {}).items():
