@@ -40,6 +40,10 @@ ALLOWED: dict[str, frozenset[str]] = {
     "users.read": frozenset({"admin", "compliance", "auditor"}),
 }
 LIVE_MODES = frozenset({"manual", "preview", "progressive", "predictive"})
+#: roles that see a person's telephone number whole (API and dashboard alike); an agent sees it
+#: masked: the dialler dials for them, and a screen or screenshot then cannot leak it. The
+#: auditor checks consent evidence against the number, so sees it.
+FULL_NUMBER_ROLES = frozenset({"admin", "compliance", "manager", "auditor"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,11 +33,9 @@ from lexdial.errors import RequestError
 from lexdial.service import consent as consent_svc
 from lexdial.service import contacts, evidence, privacy
 from lexdial.service.optout import opt_out
-from lexdial.service.users import Caller
+from lexdial.service.users import FULL_NUMBER_ROLES, Caller
 
 router = APIRouter(prefix="/v1")
-#: roles that see telephone numbers and consent source IPs in full (anyone else: masked)
-FULL_VIEW = frozenset({"admin", "compliance", "manager", "auditor"})
 
 
 class _Body(BaseModel):
@@ -117,7 +115,7 @@ def full_view(conn: Connection, caller: Caller) -> bool:
     role: str | None = caller.role
     if caller.user_id is not None:
         role = conn.execute(select(t.users.c.role).where(t.users.c.id == caller.user_id)).scalar()
-    return role in FULL_VIEW
+    return role in FULL_NUMBER_ROLES
 
 
 def utc(value: Any) -> Any:

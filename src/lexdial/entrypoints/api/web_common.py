@@ -30,13 +30,10 @@ from lexdial.adapters.db import tables as t
 from lexdial.entrypoints.api.deps import store
 from lexdial.errors import CampaignError, LexdialError, RequestError
 from lexdial.rules.codes import CODES
-from lexdial.service.users import ALLOWED, Caller
+from lexdial.service.users import ALLOWED, FULL_NUMBER_ROLES, Caller
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
-#: roles that may read a contact's whole number; the others see it masked (they can work
-#: without the digits, and a screen or a screenshot then cannot leak them)
-FULL_NUMBER_ROLES = frozenset({"admin", "compliance", "manager"})
 #: queue codes that are not rule codes
 EXTRA_CODES = {"CAMPAIGN_SCHEDULE": "outside the campaign's own calling schedule"}
 HEADERS = {
