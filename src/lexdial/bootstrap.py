@@ -7,9 +7,9 @@ use (reading the bundled pack and the ZIP dataset takes about a second).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 
@@ -23,10 +23,14 @@ from lexdial.adapters.db.database import database_url, make_engine, migrate
 from lexdial.adapters.geodata import load_geography
 from lexdial.adapters.rulepack import load_pack
 from lexdial.config import Settings, load_settings
-from lexdial.errors import ConfigError
+from lexdial.errors import CampaignError, ConfigError
 from lexdial.rules.engine import Engine
+from lexdial.service.campaign_spec import LIVE
+from lexdial.service.campaigns import load_campaign
+from lexdial.service.dialer import Dialer, RunStats
 from lexdial.service.notify import NotifyingAudit
 from lexdial.service.ports import Audit, Registry, Telephony
+from lexdial.service.users import trained_agents
 
 
 def build_engine(settings: Settings) -> Engine:
@@ -142,6 +146,44 @@ def open_telephony(
             cps=t.cps,
         )
     raise ConfigError(f"unknown carrier {name!r}: simulated, sip or twilio")
+
+
+def seat_agents(store: Store, campaign_id: int, day: date, carrier: str) -> tuple[str, ...]:
+    """The agents a live-agent campaign may seat (users with current training), or ()."""
+    with store.db.connect() as conn:
+        spec = load_campaign(conn, store.firm_id, campaign_id).spec
+        if spec.mode not in LIVE:
+            return ()
+        agents = tuple(f"user:{i}" for i in trained_agents(conn, day))
+    if not agents:
+        raise CampaignError("no active agent has a current training attestation")
+    if carrier != "simulated":
+        # agents have no telephone endpoints in the store yet: a bridge could reach no one
+        raise CampaignError("live-agent campaigns run on the simulated carrier only, for now")
+    return agents
+
+
+def make_dialer(
+    store: Store,
+    telephony: Telephony,
+    clock: Callable[[], datetime],
+    *,
+    agents: tuple[str, ...] = (),
+    on_progress: Callable[[RunStats, int], None] | None = None,
+) -> Dialer:
+    """A dialler over ``store``'s database, engine, keys, audit trail and registers."""
+    return Dialer(
+        db=store.db,
+        engine=store.rules,
+        cipher=store.cipher,
+        audit=store.audit,
+        registry=store.registry,
+        firm_id=store.firm_id,
+        telephony=telephony,
+        clock=clock,
+        agents=agents,
+        on_progress=on_progress,
+    )
 
 
 def open_registry(directory: Path) -> Registry:

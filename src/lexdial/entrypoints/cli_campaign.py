@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from lexdial.adapters.db import tables as t
-from lexdial.bootstrap import open_telephony
+from lexdial.bootstrap import make_dialer, open_telephony, seat_agents
 from lexdial.config import load_settings
 from lexdial.entrypoints.cli_store import _caller, _now, _print, _store
 from lexdial.entrypoints.input import read_text
@@ -22,15 +22,12 @@ from lexdial.errors import CampaignError, RequestError
 from lexdial.service.campaign_control import apply_action
 from lexdial.service.campaign_lint import lint_campaign
 from lexdial.service.campaign_report import campaign_report
-from lexdial.service.campaign_spec import LIVE
 from lexdial.service.campaigns import (
     add_contacts,
     create_campaign,
-    load_campaign,
     queue_counts,
 )
-from lexdial.service.dialer import Dialer, RunStats
-from lexdial.service.users import trained_agents
+from lexdial.service.dialer import RunStats
 
 EXAMPLE = """\
 example campaign file (JSON; TOML works too):
@@ -137,17 +134,8 @@ def cmd_run(args: argparse.Namespace) -> None:
     store = _store(args)
     with store.db.connect() as conn:
         total = sum(queue_counts(conn, args.id).values())
-        spec = load_campaign(conn, store.firm_id, args.id).spec
-        agents = (
-            tuple(f"user:{i}" for i in trained_agents(conn, datetime.now(UTC).date()))
-            if spec.mode in LIVE
-            else ()
-        )
-    if spec.mode in LIVE and not agents:
-        raise CampaignError("no active agent has a current training attestation")
-    if spec.mode in LIVE and (args.carrier or settings.telephony.carrier) != "simulated":
-        # agents have no telephone endpoints in the store yet: a bridge could reach no one
-        raise CampaignError("live-agent campaigns run on the simulated carrier only, for now")
+    carrier_name = args.carrier or settings.telephony.carrier
+    agents = seat_agents(store, args.id, datetime.now(UTC).date(), carrier_name)
     carrier = open_telephony(
         settings, carrier=args.carrier, seed=args.seed, timescale=args.timescale
     )
@@ -169,18 +157,7 @@ def cmd_run(args: argparse.Namespace) -> None:
                 return datetime.now(UTC)
             return start + timedelta(seconds=(loop.time() - t0) / carrier.timescale)
 
-        dialer = Dialer(
-            db=store.db,
-            engine=store.rules,
-            cipher=store.cipher,
-            audit=store.audit,
-            registry=store.registry,
-            firm_id=store.firm_id,
-            telephony=carrier,
-            clock=clock,
-            agents=agents,
-            on_progress=progress,
-        )
+        dialer = make_dialer(store, carrier, clock, agents=agents, on_progress=progress)
         return await dialer.run(args.id, until=clock() + timedelta(minutes=args.minutes))
 
     stats = asyncio.run(go())

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from lexdial.adapters.telephony.simulated import SimProfile, SimulatedCarrier
-from lexdial.bootstrap import Store, open_store
+from lexdial.bootstrap import Store, make_dialer, open_store
 from lexdial.config import Settings
 from lexdial.entrypoints.demo_server import serve_dashboard
 from lexdial.entrypoints.progress import Bar
@@ -29,7 +29,7 @@ from lexdial.service.campaign_report import campaign_report
 from lexdial.service.campaigns import add_contacts, create_campaign, queue_counts, set_status
 from lexdial.service.consent import ConsentEvidence, NewConsent, record_consent, revoke_consent
 from lexdial.service.contacts import NewContact, add_contact
-from lexdial.service.dialer import Dialer, RunStats
+from lexdial.service.dialer import RunStats
 from lexdial.service.optout import opt_out
 from lexdial.service.users import OPERATOR
 
@@ -141,17 +141,7 @@ async def _dial(
     def progress(stats: RunStats, in_flight: int) -> None:
         bar.update(stats.finished, f"{in_flight} on the line, {clock():%H:%M} UTC (simulated)")
 
-    dialer = Dialer(
-        db=store.db,
-        engine=store.rules,
-        cipher=store.cipher,
-        audit=store.audit,
-        registry=store.registry,
-        firm_id=store.firm_id,
-        telephony=carrier,
-        clock=clock,
-        on_progress=progress,
-    )
+    dialer = make_dialer(store, carrier, clock, on_progress=progress)
     stats = await dialer.run(campaign_id, until=start + timedelta(hours=hours))
     bar.close(stats.finished)
     return stats

@@ -110,6 +110,15 @@ def load_campaign(conn: Connection, firm_id: int, campaign_id: int) -> Campaign:
     return Campaign(campaign_id, firm_id, str(row["status"]), parse_spec(row["settings"]))
 
 
+def campaign_status(conn: Connection, campaign_id: int) -> str:
+    """Just the status (the dialler asks on every turn; the settings need no re-reading)."""
+    return str(
+        conn.execute(
+            select(t.campaigns.c.status).where(t.campaigns.c.id == campaign_id)
+        ).scalar_one()
+    )
+
+
 def add_contacts(
     conn: Connection,
     audit: Audit,

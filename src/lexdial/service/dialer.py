@@ -33,11 +33,17 @@ from lexdial.errors import CallStateError, CampaignError, TelephonyError
 from lexdial.rules.engine import Engine
 from lexdial.service.agents import AgentPool
 from lexdial.service.campaign_spec import LIVE, CampaignSpec
-from lexdial.service.campaigns import abandonment_30d, drop_lease, load_campaign, take_lease
+from lexdial.service.campaigns import (
+    abandonment_30d,
+    campaign_status,
+    drop_lease,
+    load_campaign,
+    take_lease,
+)
 from lexdial.service.dialer_queue import QueueItem, admit, due_contacts, recover
 from lexdial.service.optout import opt_out
 from lexdial.service.outcomes import record_outcome
-from lexdial.service.pacing_feed import PacingFeed
+from lexdial.service.pacing_feed import PacingFeed, abandonment_limit
 from lexdial.service.ports import Audit, Cipher, Registry, Telephony
 from lexdial.service.prompts import build_prompts
 from lexdial.service.users import SYSTEM
@@ -125,7 +131,12 @@ class Dialer:
             self.stats.recovered = recover(conn, self.audit, campaign_id, self.clock())
             ab0, live0 = abandonment_30d(conn, campaign_id, self.clock())
             spec = self._spec = load_campaign(conn, self.firm_id, campaign_id).spec
-        self._feed = PacingFeed(abandoned0=ab0, live0=live0, wrap_up_s=self.wrap_up_s)
+        self._feed = PacingFeed(
+            target=abandonment_limit(self.engine),
+            abandoned0=ab0,
+            live0=live0,
+            wrap_up_s=self.wrap_up_s,
+        )
         prompts = build_prompts(spec)
         if spec.mode in LIVE:
             self._pool = AgentPool(self.agents, self._assigned)
@@ -140,13 +151,15 @@ class Dialer:
                 with self.db.begin() as conn:
                     if not take_lease(conn, campaign_id, self._owner, self.wall(), LEASE_S):
                         raise CampaignError(f"campaign #{campaign_id}: lease lost")
-                    status = load_campaign(conn, self.firm_id, campaign_id).status
+                    status = campaign_status(conn, campaign_id)
                 if status != "running" or self.stats.halted:
                     if not self._calls:
                         break
                 else:
                     with self.db.begin() as conn:
-                        due, nxt = due_contacts(conn, campaign_id, self.clock(), self._room(spec))
+                        due, nxt = due_contacts(
+                            conn, campaign_id, self.clock(), self._room(spec), spec.retry
+                        )
                     for item in due:
                         if not await self._attempt(campaign_id, spec, prompts, item, limiter):
                             break

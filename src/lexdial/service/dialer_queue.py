@@ -20,7 +20,7 @@ from lexdial.domain.call import CallFlow, FlowConfig, Outcome
 from lexdial.domain.schedule import inside, next_inside
 from lexdial.rules.engine import Engine
 from lexdial.service.campaign_spec import CampaignSpec, Retry
-from lexdial.service.campaigns import OPEN, load_campaign
+from lexdial.service.campaigns import OPEN, campaign_status, load_campaign
 from lexdial.service.gate import gate
 from lexdial.service.outcomes import record_outcome
 from lexdial.service.ports import Audit, Cipher, Registry
@@ -48,14 +48,10 @@ class Admitted:
 
 
 def due_contacts(
-    conn: Connection, campaign_id: int, now: datetime, limit: int
+    conn: Connection, campaign_id: int, now: datetime, limit: int, retry: Retry
 ) -> tuple[list[QueueItem], datetime | None]:
     """Up to ``limit`` contacts due at ``now``, and when the next one is due: ``now`` itself
     when more are due than ``limit`` allowed (no free line or agent yet)."""
-    camp = conn.execute(
-        select(t.campaigns.c.firm_id).where(t.campaigns.c.id == campaign_id)
-    ).scalar_one()
-    retry = load_campaign(conn, int(camp), campaign_id).spec.retry
     now = now.astimezone(UTC)
     q = t.campaign_contacts.c
     due = q.next_at.is_(None) | (q.next_at <= now)
@@ -99,10 +95,9 @@ def admit(
     at: datetime,
 ) -> Admitted:
     """Gate one queued contact and move its queue row accordingly (see Rule 1, 2)."""
-    running = conn.execute(
-        select(t.campaigns.c.status).where(t.campaigns.c.id == campaign_id)
-    ).scalar_one()
-    if running != "running":  # paused or stopped since the batch was fetched
+    if (
+        campaign_status(conn, campaign_id) != "running"
+    ):  # paused or stopped since the batch was fetched
         return Admitted("halt", None)
     claimed = conn.execute(
         update(t.campaign_contacts)

@@ -11,14 +11,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lexdial.domain.call import CallFlow, Outcome
-from lexdial.domain.pacing import PacingState
+from lexdial.domain.pacing import TARGET, PacingState
+from lexdial.rules.engine import Engine
 
 #: assumed mean talk time until the campaign has bridged calls of its own to measure
 DEFAULT_TALK_S = 120.0
 
 
+def abandonment_limit(engine: Engine) -> float:
+    """The abandonment ceiling the pacer must stay under: the rule pack's (the lowest, if
+    several rules set one), so a pack update moves the pacer with the gate."""
+    rates = [float(r.params["max_rate"]) for r in engine.pack.rules if r.kind == "abandonment"]
+    return min(rates, default=TARGET)
+
+
 @dataclass(slots=True)
 class PacingFeed:
+    #: the 30-day abandonment ceiling (from the rule pack: ``abandonment_limit``)
+    target: float = TARGET
     abandoned0: int = 0
     live0: int = 0
     wrap_up_s: float = 30.0
@@ -70,4 +80,5 @@ class PacingFeed:
             live_answers=self.live_answers,
             abandoned=self.abandoned0 + self.abandoned,
             live_answered=self.live0 + self.live_answers,
+            target=self.target,
         )

@@ -13,13 +13,9 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from lexdial.bootstrap import Store, open_telephony
-from lexdial.errors import CampaignError
-from lexdial.service.campaign_spec import LIVE
-from lexdial.service.campaigns import load_campaign
-from lexdial.service.dialer import Dialer, RunStats
+from lexdial.bootstrap import Store, make_dialer, open_telephony, seat_agents
+from lexdial.service.dialer import RunStats
 from lexdial.service.ports import Telephony
-from lexdial.service.users import trained_agents
 
 log = logging.getLogger(__name__)
 
@@ -49,29 +45,11 @@ class CampaignRunner:
         """Dial ``campaign_id`` in the background (no-op if it is already dialling)."""
         if self.running(campaign_id):
             return
-        with self.store.db.connect() as conn:
-            spec = load_campaign(conn, self.store.firm_id, campaign_id).spec
-            agents = (
-                tuple(f"user:{i}" for i in trained_agents(conn, self.clock().date()))
-                if spec.mode in LIVE
-                else ()
-            )
-        if spec.mode in LIVE and self.store.settings.telephony.carrier != "simulated":
-            # agents have no telephone endpoints in the store yet: a bridge could reach no one
-            raise CampaignError("live-agent campaigns run on the simulated carrier only, for now")
+        carrier_name = self.store.settings.telephony.carrier
+        agents = seat_agents(self.store, campaign_id, self.clock().date(), carrier_name)
         telephony = self.carrier()
         self.carriers[campaign_id] = telephony
-        dialer = Dialer(
-            db=self.store.db,
-            engine=self.store.rules,
-            cipher=self.store.cipher,
-            audit=self.store.audit,
-            registry=self.store.registry,
-            firm_id=self.store.firm_id,
-            telephony=telephony,
-            clock=self.clock,
-            agents=agents,
-        )
+        dialer = make_dialer(self.store, telephony, self.clock, agents=agents)
         self.stats[campaign_id] = dialer.stats
         task = asyncio.get_running_loop().create_task(
             dialer.run(campaign_id, until=self.clock() + self.horizon)
