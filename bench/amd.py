@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from asterisk_amd import AsteriskAmdConfig, asterisk_amd  # noqa: E402
+from asterisk_amd import AsteriskAmdConfig, asterisk_amd
 
-from lexdial.adapters.telephony.amd import classify, read_wav  # noqa: E402
+from lexdial.adapters.telephony.amd import classify, read_wav
 
 CLIPS = Path(__file__).resolve().parent.parent / "tests" / "data" / "amd"
 LABELS = ("human", "machine", "nobody")
@@ -49,7 +49,7 @@ def _times(rows: list[Row]) -> str:
     t = sorted(r.seconds for r in rows)
     if not t:
         return "-"
-    p90 = t[min(len(t) - 1, int(round(0.9 * (len(t) - 1))))]
+    p90 = t[min(len(t) - 1, round(0.9 * (len(t) - 1)))]
     return f"median {statistics.median(t):.2f} s, p90 {p90:.2f} s"
 
 
@@ -63,13 +63,17 @@ def report(title: str, rows: list[Row], columns: tuple[str, ...]) -> None:
             print("    " + label.ljust(12) + counts)
     people = [r for r in rows if r.label == "human"]
     machines = [r for r in rows if r.label == "machine"]
-    print(f"    people judged people:     {_pct(sum(r.verdict == 'human' for r in people), len(people))}")
-    print(f"    machines judged machines: {_pct(sum(r.verdict == 'machine' for r in machines), len(machines))}")
+    right_people = sum(r.verdict == "human" for r in people)
+    right_machines = sum(r.verdict == "machine" for r in machines)
+    print(f"    people judged people:     {_pct(right_people, len(people))}")
+    print(f"    machines judged machines: {_pct(right_machines, len(machines))}")
     rescued = sum(r.rescued for r in machines)
     if rescued:
         print(f"    machines judged people, beep found after: {rescued}")
-    print(f"    decision time: all {_times(rows)}; people {_times(people)}; "
-          f"machines {_times(machines)}")
+    print(
+        f"    decision time: all {_times(rows)}; people {_times(people)}; "
+        f"machines {_times(machines)}"
+    )
 
 
 def main() -> None:
@@ -87,23 +91,45 @@ def main() -> None:
         res = classify(samples, rate)
         assert res.verdict is not None and res.decided_at_s is not None
         rescued = res.verdict == "human" and res.beep_end_s is not None
-        ours.append(Row(row["name"], row["label"], row["split"], res.verdict,
-                        res.decided_at_s, rescued, res.reason))
+        ours.append(
+            Row(
+                row["name"],
+                row["label"],
+                row["split"],
+                res.verdict,
+                res.decided_at_s,
+                rescued,
+                res.reason,
+            )
+        )
         a = asterisk_amd(samples, ast_cfg, rate)
-        theirs.append(Row(row["name"], row["label"], row["split"], a.status.lower(),
-                          a.decided_at_ms / 1000.0, why=a.cause))
+        theirs.append(
+            Row(
+                row["name"],
+                row["label"],
+                row["split"],
+                a.status.lower(),
+                a.decided_at_ms / 1000.0,
+                why=a.cause,
+            )
+        )
     for name, rows, cols in (
         ("lexdial amd.py", ours, ("human", "machine")),
-        (f"Asterisk AMD() defaults, maximum_number_of_words={args.asterisk_words}", theirs,
-         ("human", "machine", "notsure", "hangup")),
+        (
+            f"Asterisk AMD() defaults, maximum_number_of_words={args.asterisk_words}",
+            theirs,
+            ("human", "machine", "notsure", "hangup"),
+        ),
     ):
         print(f"== {name}")
         for split in ("tune", "holdout"):
             report(split, [r for r in rows if r.split == split], cols)
         report("all", rows, cols)
         wrong = [r for r in rows if r.label != "nobody" and r.verdict != r.label]
-        print("    misjudged: " + (", ".join(f"{r.name} ({r.verdict}, {r.why})" for r in wrong)
-                                   or "none"))
+        print(
+            "    misjudged: "
+            + (", ".join(f"{r.name} ({r.verdict}, {r.why})" for r in wrong) or "none")
+        )
         print()
     print("'nobody' = silence or noise alone: no one spoke. lexdial answers its fallback")
     print("(human); Asterisk says MACHINE (initial silence) or NOTSURE.")

@@ -183,7 +183,8 @@ def _noise(kind: str, n: int, nrng: np.random.Generator, babble: np.ndarray) -> 
         f = np.fft.rfftfreq(n + 1, 1 / RATE)
         f[0] = f[1]
         shape = {"white": 1.0, "pink": 1 / np.sqrt(f), "brown": 1 / f}[kind]
-        out = np.fft.irfft(spec * shape, n + 1)[:n]
+        band = (f >= 300.0) & (f <= 3400.0)  # through the handset and the codec, as speech
+        out = np.fft.irfft(spec * shape * band, n + 1)[:n]
     return out / (np.sqrt(np.mean(out**2)) + 1e-12)
 
 

@@ -40,29 +40,53 @@ class AmdConfig:
     """One RTP packet of G.711 is 20 ms, so a frame never waits for a second packet."""
     initial_silence_s: float = 2.5
     """Nothing said this long (Asterisk's default): stop and use ``fallback``."""
-    greeting_s: float = 1.8
-    """Total voiced time above which a greeting is a machine's (Asterisk ``greeting``,
-    1.5 s there). "Hello?" (~0.5 s) or "Smith residence, this is Anna." (~1.4 s) stay
-    under it; 1.8 s leans towards "human", the cheap mistake (see the module doc)."""
+    greeting_s: float = 4.5
+    """A greeting that goes on this long, counted from its first word and through pauses
+    shorter than ``after_greeting_silence_s``, is a machine's. Asterisk counts 1.5 s of
+    voice, and calls a talkative person ("Hi, yes, this is Mark, sorry, I'm driving, what's
+    up?" runs 3-5 s) a machine, the costly mistake: here only a greeting longer than people
+    talk before they let the caller speak counts. Shorter recordings are caught by their
+    beep; one judged a person gets the voicemail version after its beep (``domain.call``)."""
     after_greeting_silence_s: float = 0.8
-    """A person stops after the greeting and waits for the caller (Asterisk default)."""
+    """A person stops after the greeting and waits for the caller (Asterisk default). Longer
+    would catch more greetings with pauses but delay every person and eat into the 2 s an
+    agent has to take the call (``domain.call.AGENT_WAIT_S``)."""
     between_words_silence_s: float = 0.1
     """Pause that ends a word; Asterisk's 50 ms would split words at every plosive."""
     min_word_s: float = 0.1
     """Voiced runs shorter than this are clicks or line noise, not words."""
-    max_words: int = 4
-    """Words that make a machine: people say 1-3 ("Yeah, hello?"), recordings run on."""
     total_analysis_s: float = 5.0
     """Hard limit: a verdict (possibly the fallback) always exists after 5 s of audio."""
     fallback: Verdict = "human"
     """Verdict when unsure; "human" so that no recorded message reaches a live person."""
-    voice_margin_db: float = 12.0
-    """Voice is this far above the noise floor: speech is 30-50 dB up, noise wanders ~5."""
+    voice_margin_db: float = 9.0
+    """Voice is this far above the noise floor (or the background talk level): speech on a
+    quiet line is 30-50 dB up, and a person in noise still 8-20 dB; noise wanders ~5."""
     min_voice_dbfs: float = -50.0
     """Absolute voice threshold, so quantisation noise over digital silence is not voice."""
     noise_floor_cap_dbfs: float = -55.0
     """The floor starts at the first frame but not above this: a call may open mid-word."""
     noise_rise_db_per_s: float = 3.0
+    steady_noise_s: float = 0.2
+    """Frames whose level holds this long (within ``steady_noise_db``) near the quietest
+    level heard are background noise: the floor is set there at once, and voice they were
+    taken for is taken back. Without it a call answered into a hiss or street noise counts
+    the noise as voice until the slow rise catches up (about 10 s) and calls it a machine."""
+    steady_noise_db: float = 4.0
+    """Level spread of steady noise over ``steady_noise_s``: white or pink noise varies by
+    1-3 dB from one 20 ms frame to the next; speech by 5-20 dB from syllable to pause."""
+    steady_near_min_db: float = 6.0
+    """Steady frames must be this close to the quietest level heard: a held vowel is steady
+    too, but far louder than the pauses around it."""
+    babble_frames: int = 100
+    """Background talk (a restaurant, a street) is speech too, only quieter than the person
+    on the line: voice must also clear the ``babble_percentile`` level of the last
+    ``babble_frames`` frames (2 s) by ``babble_margin_db``."""
+    babble_percentile: float = 10.0
+    babble_margin_db: float = 6.0
+    """How far voice must clear the background-talk level; less than ``voice_margin_db``
+    because that level is a percentile of the recent past, speech's own pauses included."""
+    """Low enough that a machine talking on with few pauses is not taken for background."""
     """The floor drops at once to a quieter frame and creeps up slowly; over 5 s speech
     can lift it at most 15 dB, and a noisier line is learned within a few seconds."""
     beep_min_hz: float = 400.0
@@ -103,7 +127,7 @@ class AmdResult:
     verdict: Verdict | None
     """None only while a stream is still undecided (before ``finish``)."""
     reason: str
-    """Rule that decided: ``long_greeting``, ``max_words``, ``beep``, ``after_greeting_silence``;
+    """Rule that decided: ``long_greeting``, ``beep``, ``after_greeting_silence``;
     the fallbacks ``initial_silence`` and ``notsure``; or ``pending`` while undecided."""
     decided_at_s: float | None
     beep_end_s: float | None
@@ -271,6 +295,54 @@ class BeepDetector:
         return hz if purity >= cfg.beep_purity else None
 
 
+@dataclass
+class _Cadence:
+    """The talk/pause rules over voiced/unvoiced frames. A plain value, so the detector can
+    replay it from the frame flags when it learns that frames it took for voice were noise."""
+
+    t: float = 0.0
+    voice_run: float = 0.0
+    voice_total: float = 0.0
+    silence_run: float = 0.0
+    words: int = 0
+    in_word: bool = False
+    in_greeting: bool = False
+    greeting_from: float = 0.0
+    verdict: Verdict | None = None
+    reason: str = "pending"
+    decided_at: float | None = None
+
+    def decide(self, verdict: Verdict, reason: str) -> None:
+        self.verdict, self.reason, self.decided_at = verdict, reason, round(self.t, 3)
+
+    def step(self, voiced: bool, cfg: AmdConfig) -> None:
+        step = cfg.frame_s
+        if voiced:
+            self.voice_run += step
+            self.voice_total += step
+            # A blip shorter than a word (a click, a voice in the background) does not
+            # break the silence a person leaves after the greeting; a word does.
+            if self.voice_run >= cfg.min_word_s:
+                self.silence_run = 0.0
+            else:
+                self.silence_run += step
+            if self.voice_run >= cfg.min_word_s and not self.in_word:
+                self.words += 1
+                self.in_word = True
+                if not self.in_greeting:
+                    self.in_greeting, self.greeting_from = True, self.t - self.voice_run
+            if self.in_greeting and self.t - self.greeting_from >= cfg.greeting_s:
+                self.decide("machine", "long_greeting")
+        else:
+            self.silence_run += step
+            if self.silence_run >= cfg.between_words_silence_s:
+                self.in_word, self.voice_run = False, 0.0
+            if self.in_greeting and self.silence_run >= cfg.after_greeting_silence_s:
+                self.decide("human", "after_greeting_silence")
+            elif not self.in_greeting and self.silence_run >= cfg.initial_silence_s:
+                self.decide(cfg.fallback, "initial_silence")
+
+
 class AmdDetector:
     """Streaming human/machine decision for one answered call, plus its beep finder."""
 
@@ -282,12 +354,11 @@ class AmdDetector:
         self._frames = 0
         self._t = 0.0
         self._floor: float | None = None
-        self._voice_run = self._voice_total = self._silence_run = 0.0
-        self._words = 0
-        self._in_word = self._in_greeting = False
-        self._verdict: Verdict | None = None
-        self._reason = "pending"
-        self._decided_at: float | None = None
+        self._levels: list[float] = []
+        self._voiced: list[bool] = []
+        self._steady_n = max(2, round(cfg.steady_noise_s / cfg.frame_s))
+        self._cadence = _Cadence()
+        self._quietest = 0.0
 
     def feed(self, samples: Samples) -> Verdict | None:
         """Analyse a chunk of any length; returns the verdict once decided (it never changes)."""
@@ -295,68 +366,85 @@ class AmdDetector:
             self.beep.process_frame(frame)
             self._frames += 1
             self._t = self._frames * self.config.frame_s  # no drift from summing floats
-            if self._verdict is None:
-                self._cadence(frame)
-        return self._verdict
+            if self._cadence.verdict is None:
+                self._analyse(frame)
+        return self._cadence.verdict
 
     def finish(self) -> AmdResult:
         """End of stream: close a tone still sounding and apply the fallback if undecided."""
         self.beep.finish()
-        if self._verdict is None:
-            self._decide(self.config.fallback, "notsure")
+        if self._cadence.verdict is None:
+            self._cadence.t = self._t
+            self._cadence.decide(self.config.fallback, "notsure")
         return self.result()
 
     def result(self) -> AmdResult:
         """The verdict so far with its metrics (``verdict`` None while undecided)."""
+        c = self._cadence
         return AmdResult(
-            verdict=self._verdict,
-            reason=self._reason,
-            decided_at_s=self._decided_at,
+            verdict=c.verdict,
+            reason=c.reason,
+            decided_at_s=c.decided_at,
             beep_end_s=self.beep.end_s,
             beep_hz=self.beep.hz,
-            words=self._words,
-            voice_s=round(self._voice_total, 3),
+            words=c.words,
+            voice_s=round(c.voice_total, 3),
             noise_floor_dbfs=round(self._floor if self._floor is not None else -120.0, 1),
         )
 
-    def _decide(self, verdict: Verdict, reason: str) -> None:
-        self._verdict, self._reason, self._decided_at = verdict, reason, round(self._t, 3)
-
-    def _is_voice(self, frame: Samples) -> bool:
+    def _is_voice(self, level: float) -> bool:
         cfg = self.config
-        level = _level_dbfs(frame)
         floor = min(level, cfg.noise_floor_cap_dbfs) if self._floor is None else self._floor
-        voiced = level >= max(floor + cfg.voice_margin_db, cfg.min_voice_dbfs)
+        # Background talk (babble) is speech too, but quieter than the person on the line:
+        # the typical level of the last seconds' quieter half is its level.
+        recent = self._levels[-cfg.babble_frames :]
+        babble = float(np.percentile(recent, cfg.babble_percentile)) if recent else floor
+        voiced = level >= max(
+            floor + cfg.voice_margin_db, babble + cfg.babble_margin_db, cfg.min_voice_dbfs
+        )
         # Fall at once to a quieter frame, rise slowly: the floor follows pauses, not words.
         self._floor = min(level, floor + cfg.noise_rise_db_per_s * cfg.frame_s)
         return voiced
 
-    def _cadence(self, frame: Samples) -> None:
-        cfg, step = self.config, self.config.frame_s
+    def _relearn_steady_noise(self) -> bool:
+        """Frames whose level has held within ``steady_noise_db`` for ``steady_noise_s`` are
+        background (a hiss, a fan, traffic), not a voice: speech rises and falls with every
+        syllable. Make their level the floor and take back the voice they were counted as.
+        Returns True when earlier frames changed from voice to noise."""
+        cfg, n = self.config, self._steady_n
+        recent = self._levels[-n:]
+        if len(recent) < n or max(recent) - min(recent) > cfg.steady_noise_db:
+            return False
+        if max(recent) > self._quietest + cfg.steady_near_min_db:
+            return False  # a held vowel is steady too, but louder than the pauses around it
+        self._floor = min(recent)
+        if not any(self._voiced[-n:]):
+            return False
+        self._voiced[-n:] = [False] * n
+        return True
+
+    def _analyse(self, frame: Samples) -> None:
+        cfg = self.config
         if self.beep.tone_heard:
-            self._decide("machine", "beep")  # a record prompt, even with no greeting
-        elif self._is_voice(frame):
-            self._silence_run = 0.0
-            self._voice_run += step
-            self._voice_total += step
-            if self._voice_run >= cfg.min_word_s and not self._in_word:
-                self._words += 1
-                self._in_word = True
-                self._in_greeting = True
-            if self._words >= cfg.max_words:
-                self._decide("machine", "max_words")
-            elif self._in_greeting and self._voice_total >= cfg.greeting_s:
-                self._decide("machine", "long_greeting")
+            self._cadence.t = self._t
+            self._cadence.decide("machine", "beep")  # a record prompt, even with no greeting
+            return
+        level = _level_dbfs(frame)
+        self._levels.append(level)
+        self._quietest = min(self._quietest, level)
+        self._voiced.append(self._is_voice(level))
+        if self._relearn_steady_noise():
+            self._cadence = _Cadence()  # replay every frame with the corrected flags
+            for i, voiced in enumerate(self._voiced):
+                self._cadence.t = (i + 1) * cfg.frame_s
+                self._cadence.step(voiced, cfg)
+                if self._cadence.verdict is not None:  # cannot be: it was undecided
+                    break
         else:
-            self._silence_run += step
-            if self._silence_run >= cfg.between_words_silence_s:
-                self._in_word, self._voice_run = False, 0.0
-            if self._in_greeting and self._silence_run >= cfg.after_greeting_silence_s:
-                self._decide("human", "after_greeting_silence")
-            elif not self._in_greeting and self._silence_run >= cfg.initial_silence_s:
-                self._decide(cfg.fallback, "initial_silence")
-        if self._verdict is None and self._t >= cfg.total_analysis_s - 1e-9:
-            self._decide(cfg.fallback, "notsure")
+            self._cadence.t = self._t
+            self._cadence.step(self._voiced[-1], cfg)
+        if self._cadence.verdict is None and self._t >= cfg.total_analysis_s - 1e-9:
+            self._cadence.decide(cfg.fallback, "notsure")
 
 
 def classify(samples: Samples, rate: int = 8000, config: AmdConfig | None = None) -> AmdResult:
