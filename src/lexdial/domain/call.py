@@ -187,6 +187,22 @@ def _drop_voicemail(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
     return [Command("play", tel.VOICEMAIL)]
 
 
+def _beep_after_person(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
+    """A record-prompt beep after detection said "person": it was a machine whose greeting
+    paused like a person (or was too short to judge), and the message has been playing
+    into its greeting. The beep has just ended, so the voicemail version starts now, from
+    its beginning, and is recorded whole. It was no live answer (47 CFR 64.1200(a)(7)
+    counts calls answered by a person), so it leaves the abandonment denominator; a
+    wait for an agent is called off."""
+    cmds = [Command("cancel_agent")] if flow.state is State.CONNECTING else []
+    flow.live_answered = False
+    flow.detail = "beep after a person verdict"
+    if not flow.config.leave_voicemail:
+        return [*cmds, *flow._hang_up(Outcome.MACHINE)]
+    flow.state = State.VOICEMAIL
+    return [*cmds, Command("play", tel.VOICEMAIL)]
+
+
 def _played(expected: str, outcome: Outcome) -> Step:
     def step(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
         if event.prompt != expected:  # a late report of an earlier prompt
@@ -307,6 +323,13 @@ _TABLE: dict[tuple[State, str], Step] = {
     (S.PLAYING, tel.DIGIT): _digit,
     (S.PLAYING, tel.PLAYED): _played(tel.MESSAGE, Outcome.HUMAN),
     (S.PLAYING, tel.HANGUP): _far_hangup(Outcome.HUMAN),
+    (S.PLAYING, tel.BEEP): _beep_after_person,
+    (S.CONNECTING, tel.BEEP): _beep_after_person,
+    # an agent on the line hears the beep; the safe-harbor and opt-out prompts play on
+    (S.BRIDGED, tel.BEEP): _stay,
+    (S.SAFE_HARBOR, tel.BEEP): _stay,
+    (S.CONFIRMING, tel.BEEP): _stay,
+    (S.VOICEMAIL, tel.AGENT): _agent_late,  # reserved before the beep called the wait off
     (S.CONFIRMING, tel.DIGIT): _stay,
     (S.CONFIRMING, tel.TIMEOUT): _stay,  # an agent timer from before the key press
     (S.CONFIRMING, tel.PLAYED): _played(tel.OPTOUT_CONFIRM, Outcome.OPTED_OUT),

@@ -234,6 +234,67 @@ PATHS = [
         ],
         id="9-pressed-while-waiting-for-an-agent",
     ),
+    # a beep after a "person" verdict: it was a machine; the voicemail version starts after it
+    pytest.param(
+        BROADCAST,
+        [
+            ev(tel.ANSWERED, 6),
+            ev(tel.HUMAN, 8),
+            ev(tel.BEEP, 11),
+            ev(tel.PLAYED, 12, prompt=tel.MESSAGE),  # the cut-off message: a late report
+            ev(tel.PLAYED, 31, prompt=tel.VOICEMAIL),
+            ev(tel.HANGUP, 31.1),
+        ],
+        Outcome.MACHINE,
+        [Command("play", tel.MESSAGE), Command("play", tel.VOICEMAIL), Command("hangup")],
+        id="beep-after-person-verdict-restarts-as-voicemail",
+    ),
+    pytest.param(
+        FlowConfig(leave_voicemail=False),
+        [ev(tel.ANSWERED, 6), ev(tel.HUMAN, 8), ev(tel.BEEP, 11), ev(tel.HANGUP, 11.1)],
+        Outcome.MACHINE,
+        [Command("play", tel.MESSAGE), Command("hangup")],
+        id="beep-after-person-verdict-no-voicemail-hangs-up",
+    ),
+    pytest.param(
+        LIVE,
+        [
+            ev(tel.ANSWERED, 6),
+            ev(tel.HUMAN, 8),
+            ev(tel.BEEP, 8.6),
+            ev(tel.AGENT, 8.8, detail="a1"),
+            ev(tel.TIMEOUT, 9, prompt="agent"),
+            ev(tel.PLAYED, 28, prompt=tel.VOICEMAIL),
+            ev(tel.HANGUP, 28.1),
+        ],
+        Outcome.MACHINE,
+        [
+            Command("find_agent"),
+            Command("timer", "agent", 1.0),
+            Command("cancel_agent"),
+            Command("play", tel.VOICEMAIL),
+            Command("release_agent", "a1"),
+            Command("hangup"),
+        ],
+        id="beep-while-waiting-for-an-agent-calls-the-wait-off-and-leaves-voicemail",
+    ),
+    pytest.param(
+        LIVE,
+        [
+            ev(tel.ANSWERED, 6),
+            ev(tel.HUMAN, 8),
+            ev(tel.AGENT, 8.5, detail="a1"),
+            ev(tel.BEEP, 12),
+            ev(tel.HANGUP, 20),
+        ],
+        Outcome.BRIDGED,
+        [
+            Command("find_agent"),
+            Command("timer", "agent", 1.0),
+            Command("bridge", "a1"),
+        ],
+        id="beep-heard-by-a-bridged-agent-changes-nothing",
+    ),
     pytest.param(
         BROADCAST,
         [ev(tel.ANSWERED, 6), ev(tel.HUMAN, 8), ev(tel.FAILED, 12)],
@@ -258,6 +319,14 @@ def test_a_call_answered_by_a_person_counts_as_live_answered_and_a_machine_does_
     person, _ = run(BROADCAST, ev(tel.ANSWERED, 5), ev(tel.HUMAN, 7), ev(tel.HANGUP, 9))
     machine, _ = run(BROADCAST, ev(tel.ANSWERED, 5), ev(tel.MACHINE, 7), ev(tel.HANGUP, 9))
     assert person.live_answered and not machine.live_answered
+
+
+def test_a_machine_first_judged_a_person_leaves_the_abandonment_denominator_at_its_beep() -> None:
+    flow, _ = run(BROADCAST, ev(tel.ANSWERED, 5), ev(tel.HUMAN, 7))
+    assert flow.live_answered
+    flow.handle(tel.CallEvent("c1", tel.BEEP, 10))
+    assert (flow.state, flow.live_answered) == (State.VOICEMAIL, False)
+    assert flow.detail == "beep after a person verdict"
 
 
 def test_an_abandoned_call_stays_abandoned_even_when_the_person_opts_out() -> None:
