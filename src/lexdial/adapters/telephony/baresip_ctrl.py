@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from lexdial.adapters.telephony.amd import AmdConfig, AmdDetector
+from lexdial.domain.call import BEEP_WAIT_S
 from lexdial.domain.telephony import BEEP, HUMAN, MACHINE
 from lexdial.errors import TelephonyError
 
@@ -385,17 +386,22 @@ async def detect(
     over: Callable[[], bool],
     *,
     poll_s: float = 0.1,
+    beep_watch_s: float = BEEP_WAIT_S,
 ) -> None:
     """Run answering-machine detection on a call's received audio as baresip records it.
 
-    ``report(kind, detail)`` gets HUMAN or MACHINE once, then BEEP when a machine's beep
-    has ended. Audio that never comes (the far end sends no RTP) gives the detector's
-    fallback verdict once its analysis time has passed; ``over()`` ends the watch.
+    ``report(kind, detail)`` gets HUMAN or MACHINE once, then BEEP when a beep has ended —
+    after a machine verdict, and also after a person verdict, for up to ``beep_watch_s``:
+    a greeting that paused like a person ends in a record-prompt beep, and the call flow
+    then restarts the voicemail version after it. Audio that never comes (the far end
+    sends no RTP) gives the detector's fallback verdict once its analysis time has passed;
+    ``over()`` ends the watch.
     """
     tail, detector = DumpTail(rec_dir), AmdDetector(config)
     loop = asyncio.get_running_loop()
     give_up = loop.time() + detector.config.total_analysis_s + 1.0
     verdict: str | None = None
+    watch_until = 0.0
     while not over():
         await asyncio.sleep(poll_s)
         data = tail.read()
@@ -406,10 +412,11 @@ async def detect(
         if verdict is None and now is not None:
             verdict = now
             report(HUMAN if verdict == "human" else MACHINE, detector.result().reason)
-            if verdict == "human":
-                return
-        if verdict == "machine" and detector.beep.end_s is not None:
+            watch_until = loop.time() + beep_watch_s
+        if verdict is not None and detector.beep.end_s is not None:
             report(BEEP, f"{detector.beep.hz} Hz")
             return
+        if verdict == "human" and loop.time() > watch_until:
+            return  # no beep while the message played: a person
         if verdict == "machine" and loop.time() > give_up + 60.0:
             return  # no beep: the call flow's own timer drops the voicemail
