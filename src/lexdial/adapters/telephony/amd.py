@@ -40,7 +40,7 @@ class AmdConfig:
     """One RTP packet of G.711 is 20 ms, so a frame never waits for a second packet."""
     initial_silence_s: float = 2.5
     """Nothing said this long (Asterisk's default): stop and use ``fallback``."""
-    greeting_s: float = 4.5
+    greeting_s: float = 5.0
     """A greeting that goes on this long, counted from its first word and through pauses
     shorter than ``after_greeting_silence_s``, is a machine's. Asterisk counts 1.5 s of
     voice, and calls a talkative person ("Hi, yes, this is Mark, sorry, I'm driving, what's
@@ -55,7 +55,7 @@ class AmdConfig:
     """Pause that ends a word; Asterisk's 50 ms would split words at every plosive."""
     min_word_s: float = 0.1
     """Voiced runs shorter than this are clicks or line noise, not words."""
-    total_analysis_s: float = 5.0
+    total_analysis_s: float = 6.0
     """Hard limit: a verdict (possibly the fallback) always exists after 5 s of audio."""
     fallback: Verdict = "human"
     """Verdict when unsure; "human" so that no recorded message reaches a live person."""
@@ -82,7 +82,7 @@ class AmdConfig:
     """Background talk (a restaurant, a street) is speech too, only quieter than the person
     on the line: voice must also clear the ``babble_percentile`` level of the last
     ``babble_frames`` frames (2 s) by ``babble_margin_db``."""
-    babble_percentile: float = 10.0
+    babble_percentile: float = 20.0
     babble_margin_db: float = 6.0
     """How far voice must clear the background-talk level; less than ``voice_margin_db``
     because that level is a percentile of the recent past, speech's own pauses included."""
