@@ -56,7 +56,10 @@ class AmdConfig:
     min_word_s: float = 0.1
     """Voiced runs shorter than this are clicks or line noise, not words."""
     total_analysis_s: float = 6.0
-    """Hard limit: a verdict (possibly the fallback) always exists after 5 s of audio."""
+    """Hard limit: a verdict (possibly the fallback) always exists after 6 s of audio.
+    Asterisk stops at 5 s; one second more lets a greeting that starts up to a second
+    after the answer reach ``greeting_s``. Only machines wait this long: a person is
+    judged at the pause after the greeting."""
     fallback: Verdict = "human"
     """Verdict when unsure; "human" so that no recorded message reaches a live person."""
     voice_margin_db: float = 9.0
