@@ -16,6 +16,7 @@ only costs an agent a few seconds. ``AmdResult.reason`` still says it was a gues
 
 from __future__ import annotations
 
+import itertools
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,6 +112,9 @@ class AmdConfig:
     """Max peak movement between windows; a beep is steady, a voice harmonic glides."""
     beep_min_dbfs: float = -45.0
     """Quietest beep taken: well above line noise, below any real record prompt."""
+    tone_gap_s: float = 0.08
+    """A tone is a beep only if no other tone starts within this after it ends; SIT tones
+    follow each other with no gap (one or two straddling windows read as no tone)."""
 
     @property
     def frame_len(self) -> int:
@@ -130,8 +134,9 @@ class AmdResult:
     verdict: Verdict | None
     """None only while a stream is still undecided (before ``finish``)."""
     reason: str
-    """Rule that decided: ``long_greeting``, ``beep``, ``after_greeting_silence``;
-    the fallbacks ``initial_silence`` and ``notsure``; or ``pending`` while undecided."""
+    """Rule that decided: ``long_greeting``, ``beep``, ``intercept`` (SIT tones),
+    ``after_greeting_silence``; the fallbacks ``initial_silence`` and ``notsure``; or
+    ``pending`` while undecided."""
     decided_at_s: float | None
     beep_end_s: float | None
     """Where the first beep ends, seconds from the start of the audio: start the drop here."""
@@ -209,7 +214,14 @@ class _Framer:
 
 
 class BeepDetector:
-    """Finds the first steady single tone (a record-prompt beep) and where it ends."""
+    """Finds the first steady single tone (a record-prompt beep) and where it ends, and
+    tells a carrier intercept's special information tones (SIT) from a beep.
+
+    A beep stands alone; SIT is three tones back to back, rising (ITU-T E.180: about
+    914/985, 1371/1429 and 1777 Hz, 274 or 380 ms each) before "The number you have
+    dialed is not in service". So a tone only counts as a beep once ``tone_gap_s`` has
+    passed after it with no other tone starting; tones that follow each other are a
+    sequence, and a rising sequence in the SIT band is an intercept."""
 
     def __init__(self, config: AmdConfig | None = None) -> None:
         """Start a detector for one call leg."""
@@ -222,13 +234,18 @@ class BeepDetector:
         self._band = (self._freqs >= 200.0) & (self._freqs <= 3800.0)  # no hum, no aliasing
         self._taper = np.hanning(self._win_len)
         self._frames = 0
+        self._mid = 0.0
         self._run_start: float | None = None
         self._run_end = 0.0
         self._run_hz: list[float] = []
+        self._pending: tuple[float, float, float] | None = None  # (end, hz, length)
+        self._sequence: list[tuple[float, float]] = []  # (hz, length) of adjacent tones
         self.end_s: float | None = None
         """End of the first beep found, in seconds of audio; None until one has ended."""
         self.hz: float | None = None
         """Median frequency of that beep."""
+        self.intercept_s: float | None = None
+        """End of the first SIT sequence heard (a carrier intercept), None if none."""
 
     @property
     def tone_heard(self) -> bool:
@@ -247,6 +264,7 @@ class BeepDetector:
     def finish(self) -> float | None:
         """End of stream: a tone still sounding counts as ending here."""
         self._close_run()
+        self._settle(force=True)
         return self.end_s
 
     def process_frame(self, frame: Samples) -> None:
@@ -258,23 +276,44 @@ class BeepDetector:
             return
         hz = self._tone_hz(self._window)
         # Times are window midpoints: the window that straddles a tone edge is still pure.
-        mid = self._frames * cfg.frame_s - self._win_len / cfg.sample_rate / 2
+        mid = self._mid = self._frames * cfg.frame_s - self._win_len / cfg.sample_rate / 2
         drift = cfg.beep_drift_hz
         if hz is None or (self._run_start is not None and abs(hz - self._run_hz[-1]) > drift):
             self._close_run()
         if hz is not None:
             if self._run_start is None:
                 self._run_start, self._run_hz = mid, []
+                if self._pending is not None:  # another tone right after: a sequence
+                    self._sequence.append(self._pending[1:])
+                    self._pending = None
             self._run_end = mid
             self._run_hz.append(hz)
+        self._settle()
 
     def _close_run(self) -> None:
         if self._run_start is not None and self.end_s is None:
             length = self._run_end - self._run_start
-            if self.config.beep_min_s <= length <= self.config.beep_max_s:
-                self.end_s = round(self._run_end, 3)
-                self.hz = round(float(np.median(self._run_hz)), 1)
+            hz = float(np.median(self._run_hz))
+            self._pending = (self._run_end, hz, length)
         self._run_start = None
+
+    def _settle(self, force: bool = False) -> None:
+        """Judge the last tone once no other tone has followed it within ``tone_gap_s``."""
+        if self._pending is None or self._run_start is not None:
+            return
+        end, hz, length = self._pending
+        if not force and self._mid - end <= self.config.tone_gap_s:
+            return
+        self._pending = None
+        cfg = self.config
+        if self._sequence:
+            tones = [*self._sequence, (hz, length)]
+            self._sequence = []
+            if self.intercept_s is None and _is_sit(tones):
+                self.intercept_s = round(end, 3)
+        elif cfg.beep_min_s <= length <= cfg.beep_max_s:
+            self.end_s = round(end, 3)
+            self.hz = round(hz, 1)
 
     def _tone_hz(self, window: Samples) -> float | None:
         cfg = self.config
@@ -296,6 +335,23 @@ class BeepDetector:
         near = np.abs(self._freqs - hz) <= cfg.beep_bandwidth_hz
         purity = float(power[near].sum() / (power.sum() + _EPS))
         return hz if purity >= cfg.beep_purity else None
+
+
+#: SIT segment frequencies (ITU-T E.180 / Telcordia SR-2275), Hz, with room for drift
+_SIT_BAND = (880.0, 1820.0)
+_SIT_SEGMENT_S = (0.2, 0.45)
+
+
+def _is_sit(tones: list[tuple[float, float]]) -> bool:
+    """Two or more adjacent tones, each 0.2-0.45 s, in the SIT band, each higher than the
+    last: the special information tones that open a carrier's intercept message."""
+    if len(tones) < 2:
+        return False
+    lo, hi = _SIT_BAND
+    shortest, longest = _SIT_SEGMENT_S
+    if not all(lo <= hz <= hi and shortest <= s <= longest for hz, s in tones):
+        return False
+    return all(b[0] > a[0] + 100.0 for a, b in itertools.pairwise(tones))
 
 
 @dataclass
@@ -428,9 +484,11 @@ class AmdDetector:
 
     def _analyse(self, frame: Samples) -> None:
         cfg = self.config
-        if self.beep.tone_heard:
+        if self.beep.intercept_s is not None or self.beep.end_s is not None:
+            # a carrier intercept, or a record prompt (even with no greeting before it)
             self._cadence.t = self._t
-            self._cadence.decide("machine", "beep")  # a record prompt, even with no greeting
+            intercept = self.beep.intercept_s is not None
+            self._cadence.decide("machine", "intercept" if intercept else "beep")
             return
         level = _level_dbfs(frame)
         self._levels.append(level)
