@@ -1,0 +1,164 @@
+"""Answering-machine detection measured on the labelled clip set in tests/data/amd.
+
+The clips are made by scripts/make_amd_clips.py (espeak-ng voices, speeds and pitches,
+sox telephone band, noise, G.711 u-law; seeded) and labelled there, not from what the
+detector says. Each kind is split in halves: "tune" was used to choose the detector's
+settings, "holdout" was not. The targets of issue 11 are asserted per split and over
+all clips; the ones the detector does not reach yet are strict xfails that say why, so
+the figures stay visible and a change that reaches them shows up.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import statistics
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lexdial.adapters.telephony.amd import (
+    AmdConfig,
+    AmdDetector,
+    AmdResult,
+    classify,
+    read_wav,
+)
+
+ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())
+DATA = ROOT / "tests" / "data" / "amd"
+RATE = 8000
+
+with (DATA / "labels.csv").open() as f:
+    LABELS = {row["name"]: row for row in csv.DictReader(f)}
+
+PEOPLE = [n for n, r in LABELS.items() if r["label"] == "human"]
+MACHINES = [n for n, r in LABELS.items() if r["label"] == "machine"]
+NOBODY = [n for n, r in LABELS.items() if r["label"] == "nobody"]
+BEEPS = [n for n, r in LABELS.items() if r["beep_end_s"]]
+SPLITS = ["tune", "holdout", "all"]
+KINDS = {  # what issue 11 asks the set to hold
+    "person_brief",
+    "person_talkative",
+    "person_in_noise",
+    "person_named",
+    "machine_short",
+    "machine_long",
+    "machine_paused",
+    "machine_carrier",
+    "machine_intercept",
+    "machine_in_noise",
+    "noise_alone",
+    "silence",
+}
+
+
+@functools.cache
+def samples(name: str) -> np.ndarray:
+    audio, rate = read_wav(DATA / f"{name}.wav")
+    assert rate == RATE
+    return audio
+
+
+@functools.cache
+def judged(name: str) -> AmdResult:
+    return classify(samples(name), RATE)
+
+
+def of(names: list[str], split: str) -> list[str]:
+    return [n for n in names if split in ("all", LABELS[n]["split"])]
+
+
+def share(names: list[str], verdict: str) -> float:
+    return sum(judged(n).verdict == verdict for n in names) / len(names)
+
+
+def test_the_set_holds_at_least_forty_labelled_clips_of_every_kind_the_issue_names() -> None:
+    assert len(LABELS) >= 40
+    assert {r["kind"] for r in LABELS.values()} == KINDS
+    assert sorted(p.stem for p in DATA.glob("*.wav")) == sorted(LABELS)
+    for split in ("tune", "holdout"):  # each half holds every kind
+        assert {r["kind"] for r in LABELS.values() if r["split"] == split} == KINDS
+
+
+def test_the_clips_are_small_8_khz_mono_files() -> None:
+    total = sum(p.stat().st_size for p in DATA.glob("*.wav"))
+    assert total < 5_000_000
+
+
+@pytest.mark.parametrize("name", sorted(LABELS))
+def test_every_clip_is_long_enough_to_be_judged_within_the_analysis_time(name: str) -> None:
+    # a clip must not end before the detector could decide: the verdict comes from a
+    # rule or from the analysis limit, never from the audio running out
+    result, limit = judged(name), AmdConfig().total_analysis_s
+    assert result.decided_at_s is not None and result.decided_at_s <= limit + 1e-9
+    assert result.decided_at_s < len(samples(name)) / RATE
+    assert result.reason != "notsure" or result.decided_at_s == pytest.approx(limit)
+
+
+@pytest.mark.parametrize("split", SPLITS)
+def test_at_least_97_percent_of_people_are_judged_people(split: str) -> None:
+    assert share(of(PEOPLE, split), "human") >= 0.97
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="greetings that pause for 0.8 s after a first phrase are judged people (about "
+    "a fifth of the machines here); waiting longer would delay every person and eat "
+    "into the 2 s an agent has. Their beep restarts the voicemail version instead.",
+)
+@pytest.mark.parametrize("split", SPLITS)
+def test_at_least_90_percent_of_machines_are_judged_machines(split: str) -> None:
+    assert share(of(MACHINES, split), "machine") >= 0.90
+
+
+@pytest.mark.parametrize("split", SPLITS)
+def test_at_least_three_quarters_of_machines_are_judged_machines_as_reached(split: str) -> None:
+    assert share(of(MACHINES, split), "machine") >= 0.75
+
+
+@pytest.mark.parametrize("split", SPLITS)
+def test_the_median_person_is_judged_within_three_seconds(split: str) -> None:
+    times = [judged(n).decided_at_s or 99.0 for n in of(PEOPLE, split)]
+    assert statistics.median(times) <= 3.0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a person is judged 0.8 s after the greeting ends, and the clips' greetings "
+    "start 0.2-1.2 s after the answer: the median lands just above 2.5 s",
+)
+def test_the_median_decision_over_all_clips_is_at_most_2_5_seconds() -> None:
+    assert statistics.median(judged(n).decided_at_s or 99.0 for n in LABELS) <= 2.5
+
+
+@pytest.mark.parametrize("name", NOBODY)
+def test_when_no_one_speaks_the_verdict_is_the_protective_fallback(name: str) -> None:
+    result = judged(name)
+    assert (result.verdict, result.reason) == ("human", "initial_silence")
+
+
+@pytest.mark.parametrize("name", BEEPS)
+def test_every_labelled_beep_is_found_where_it_ends_whatever_the_verdict(name: str) -> None:
+    # a machine judged a person needs its beep found too: the voicemail restarts after it
+    truth = float(LABELS[name]["beep_end_s"])
+    assert judged(name).beep_end_s == pytest.approx(truth, abs=0.05)
+
+
+@pytest.mark.parametrize("name", [n for n in LABELS if n not in BEEPS])
+def test_no_beep_is_found_where_there_is_none(name: str) -> None:
+    assert judged(name).beep_end_s is None
+
+
+@pytest.mark.parametrize("name", [n for n in MACHINES if LABELS[n]["kind"] == "machine_intercept"])
+def test_a_carrier_intercept_is_told_by_its_special_information_tones(name: str) -> None:
+    assert (judged(name).verdict, judged(name).reason) == ("machine", "intercept")
+
+
+@pytest.mark.parametrize("name", sorted(LABELS)[::5])
+def test_fed_in_rtp_packets_a_clip_gets_the_whole_clip_result(name: str) -> None:
+    audio, detector = samples(name), AmdDetector()
+    for i in range(0, len(audio), 160):
+        detector.feed(audio[i : i + 160])
+    assert detector.finish() == judged(name)
