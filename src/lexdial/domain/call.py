@@ -173,7 +173,16 @@ def _human(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
     return [Command("play", tel.MESSAGE)]
 
 
+#: AMD detail for a carrier intercept (special information tones, ``amd.BeepDetector``)
+INTERCEPT = "intercept"
+
+
 def _machine(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
+    if event.detail == INTERCEPT:
+        # "not in service", "all circuits are busy": no one to leave a message with; the
+        # call failed in the network, and the retry policy treats it as such
+        flow.detail = "carrier intercept (special information tones)"
+        return flow._hang_up(Outcome.FAILED)
     if not flow.config.leave_voicemail:
         return flow._hang_up(Outcome.MACHINE)
     flow.state = State.AWAITING_BEEP

@@ -297,6 +297,13 @@ PATHS = [
     ),
     pytest.param(
         BROADCAST,
+        [ev(tel.ANSWERED, 2), ev(tel.MACHINE, 3.2, detail="intercept"), ev(tel.HANGUP, 3.3)],
+        Outcome.FAILED,
+        [Command("hangup")],
+        id="carrier-intercept-tones-end-the-call-as-failed-with-no-voicemail",
+    ),
+    pytest.param(
+        BROADCAST,
         [ev(tel.ANSWERED, 6), ev(tel.HUMAN, 8), ev(tel.FAILED, 12)],
         Outcome.HUMAN,
         [Command("play", tel.MESSAGE)],

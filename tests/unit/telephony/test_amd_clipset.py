@@ -25,6 +25,7 @@ from lexdial.adapters.telephony.amd import (
     classify,
     read_wav,
 )
+from lexdial.domain.call import INTERCEPT
 
 ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())
 DATA = ROOT / "tests" / "data" / "amd"
@@ -153,7 +154,8 @@ def test_no_beep_is_found_where_there_is_none(name: str) -> None:
 
 @pytest.mark.parametrize("name", [n for n in MACHINES if LABELS[n]["kind"] == "machine_intercept"])
 def test_a_carrier_intercept_is_told_by_its_special_information_tones(name: str) -> None:
-    assert (judged(name).verdict, judged(name).reason) == ("machine", "intercept")
+    # the reason is the detail the call flow ends an intercepted call on
+    assert (judged(name).verdict, judged(name).reason) == ("machine", INTERCEPT)
 
 
 @pytest.mark.parametrize("name", sorted(LABELS)[::5])
