@@ -286,3 +286,13 @@ def test_falling_tones_back_to_back_are_neither_a_beep_nor_an_intercept() -> Non
     beep = BeepDetector()
     beep.feed(np.concatenate([audio, line_noise(0.5)]))
     assert (beep.finish(), beep.intercept_s) == (None, None)
+
+
+def test_a_hello_at_the_very_start_of_the_call_is_voice_not_background() -> None:
+    # with no audio before it, the word itself must not be taken as the background level
+    t = np.arange(int(0.6 * RATE)) / RATE
+    phase = 2 * np.pi * np.cumsum(130 + 25 * np.sin(2 * np.pi * 3 * t)) / RATE
+    harmonics = np.sum([np.sin(h * phase) / h**0.5 for h in range(1, 13)], axis=0)
+    hello = (harmonics * np.sin(np.pi * t / 0.6) ** 0.5 * 2500).astype(np.int16)
+    result = classify(np.concatenate([hello, line_noise(2.0)]))
+    assert (result.verdict, result.reason) == ("human", "after_greeting_silence"), result

@@ -87,6 +87,9 @@ class AmdConfig:
     on the line: voice must also clear the ``babble_percentile`` level of the last
     ``babble_frames`` frames (2 s) by ``babble_margin_db``."""
     babble_percentile: float = 20.0
+    babble_min_frames: int = 25
+    """The background-talk level is read only from 0.5 s of audio on: from fewer frames it
+    would be the level of the first word itself."""
     babble_margin_db: float = 6.0
     """How far voice must clear the background-talk level; less than ``voice_margin_db``
     because that level is a percentile of the recent past, speech's own pauses included."""
@@ -457,7 +460,9 @@ class AmdDetector:
         # Background talk (babble) is speech too, but quieter than the person on the line:
         # the typical level of the last seconds' quieter half is its level.
         recent = self._levels[-cfg.babble_frames :]
-        babble = float(np.percentile(recent, cfg.babble_percentile)) if recent else floor
+        # too little heard yet to tell a background from the greeting itself
+        enough = len(recent) >= cfg.babble_min_frames
+        babble = float(np.percentile(recent, cfg.babble_percentile)) if enough else floor
         voiced = level >= max(
             floor + cfg.voice_margin_db, babble + cfg.babble_margin_db, cfg.min_voice_dbfs
         )
