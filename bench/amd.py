@@ -9,6 +9,8 @@ then restarts the voicemail version after the beep), and every misjudged clip.
 
     python bench/amd.py
     python bench/amd.py --clips tests/data/amd --asterisk-words 3   # pre-13 Asterisk
+    python scripts/make_amd_clips.py --seed 3 --out /tmp/amd3   # a fresh set, then
+    python bench/amd.py --clips /tmp/amd3
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 # Install what the SIP adapter and its SIPp tests need, where it is missing (idempotent):
 #   baresip-core  the SIP user agent the adapter drives (baresip)
 #   sip-tester    SIPp, the callee in the tests (sipp)
-#   espeak-ng, sox  render text-only prompts to 8 kHz WAV
+#   espeak-ng, sox  render text-only prompts to 8 kHz WAV, and the AMD clip set
+#                   (scripts/make_amd_clips.py)
 # Debian/Ubuntu only (apt-get); as root or through sudo. SIPp plays RTP captures from a
 # raw socket: a non-root test run needs CAP_NET_RAW on it, given here with setcap.
 set -euo pipefail

@@ -2,11 +2,15 @@
 
 Cadence heuristic in the style of Asterisk's ``app_amd``: a person answers with a short
 greeting ("Hello?") and then waits; a machine talks on. Voice activity is frame energy
-above an adaptive noise floor. A separate beep finder looks for one steady tone so a
-voicemail drop can start after it ends. Pure numpy, streaming: feed 20 ms frames from
-live RTP (any chunk length is buffered) and read the verdict when it appears.
+above an adaptive noise floor, above steady background noise and above background talk.
+A separate beep finder looks for one steady tone so a voicemail drop can start after it
+ends, and tells a carrier intercept's special information tones from it. Pure numpy,
+streaming: feed 20 ms frames from live RTP (any chunk length is buffered) and read the
+verdict when it appears. Measured on tests/data/amd with ``bench/amd.py`` (README).
 
-Deliberate difference from Asterisk: when the analysis cannot tell (nothing said for the
+Deliberate differences from Asterisk: a greeting is long by how long it runs, not by how
+many words or voiced milliseconds it has (people who talk on, or say their name, say many
+words); and when the analysis cannot tell (nothing said for the
 initial-silence limit, or no rule fired within the total analysis time), Asterisk answers
 ``NOTSURE``/``MACHINE``; here the verdict is ``AmdConfig.fallback`` (``"human"``). Dropping
 a prerecorded message on a live person is the costly mistake for a law firm (prerecorded
