@@ -75,6 +75,8 @@ class AmdConfig:
     noise_floor_cap_dbfs: float = -55.0
     """The floor starts at the first frame but not above this: a call may open mid-word."""
     noise_rise_db_per_s: float = 3.0
+    """The floor drops at once to a quieter frame and creeps up slowly; over 5 s speech
+    can lift it at most 15 dB, and a noisier line is learned within a few seconds."""
     steady_noise_s: float = 0.2
     """Frames whose level holds this long (within ``steady_noise_db``) near the quietest
     level heard are background noise: the floor is set there at once, and voice they were
@@ -91,15 +93,13 @@ class AmdConfig:
     on the line: voice must also clear the ``babble_percentile`` level of the last
     ``babble_frames`` frames (2 s) by ``babble_margin_db``."""
     babble_percentile: float = 20.0
+    """Low enough that a machine talking on with few pauses is not taken for background."""
     babble_min_frames: int = 25
     """The background-talk level is read only from 0.5 s of audio on: from fewer frames it
     would be the level of the first word itself."""
     babble_margin_db: float = 6.0
     """How far voice must clear the background-talk level; less than ``voice_margin_db``
     because that level is a percentile of the recent past, speech's own pauses included."""
-    """Low enough that a machine talking on with few pauses is not taken for background."""
-    """The floor drops at once to a quieter frame and creeps up slowly; over 5 s speech
-    can lift it at most 15 dB, and a noisier line is learned within a few seconds."""
     beep_min_hz: float = 400.0
     """Voicemail beeps sit between about 400 and 2000 Hz (commonly 440, 850-1400 Hz)."""
     beep_max_hz: float = 2000.0
@@ -462,7 +462,7 @@ class AmdDetector:
         cfg = self.config
         floor = min(level, cfg.noise_floor_cap_dbfs) if self._floor is None else self._floor
         # Background talk (babble) is speech too, but quieter than the person on the line:
-        # the typical level of the last seconds' quieter half is its level.
+        # its level is one the last 2 s stay above most of the time (a low percentile).
         recent = self._levels[-cfg.babble_frames :]
         # too little heard yet to tell a background from the greeting itself
         enough = len(recent) >= cfg.babble_min_frames
