@@ -38,11 +38,29 @@ VOICES = [
 ]
 VARIANTS = ["", "+f1", "+f2", "+f3", "+f4", "+m1", "+m2", "+m3", "+m4", "+m5", "+klatt"]
 
-BRIEF = ["Hello?", "Hi.", "Yeah?", "Hello, who is this?", "Yes, hello?", "Hello.", "Yep?",
-         "Hi there.", "Hello, yes?", "Who's calling?"]
-NAMED = ["This is Maria.", "Smith residence, this is Anna.", "Hello, Dan speaking.",
-         "Good morning, Peter Jones.", "Hi, it's Karen.", "Hello, this is Robert Chen.",
-         "Lopez here.", "Jenny speaking.", "Hello, Mike Harris."]
+BRIEF = [
+    "Hello?",
+    "Hi.",
+    "Yeah?",
+    "Hello, who is this?",
+    "Yes, hello?",
+    "Hello.",
+    "Yep?",
+    "Hi there.",
+    "Hello, yes?",
+    "Who's calling?",
+]
+NAMED = [
+    "This is Maria.",
+    "Smith residence, this is Anna.",
+    "Hello, Dan speaking.",
+    "Good morning, Peter Jones.",
+    "Hi, it's Karen.",
+    "Hello, this is Robert Chen.",
+    "Lopez here.",
+    "Jenny speaking.",
+    "Hello, Mike Harris.",
+]
 TALKATIVE = [
     "Hello? Oh hi, yes, I was just waiting for your call, go ahead.",
     "Yeah hi, this is Mark, sorry, I'm driving right now, what's up?",
@@ -53,9 +71,14 @@ TALKATIVE = [
     "Hey, this is Carlos, I can't talk long, I'm at work, what is it about?",
     "Hello? Hello, yes, sorry, I had to find my phone, who's calling please?",
 ]
-SHORT_MACHINE = ["Leave a message.", "Hi, leave a message.", "Sorry we missed you. Leave a message.",
-                 "You've reached Tom. Leave a message.", "Not here, leave a message.",
-                 "It's Jill, leave a message."]
+SHORT_MACHINE = [
+    "Leave a message.",
+    "Hi, leave a message.",
+    "Sorry we missed you. Leave a message.",
+    "You've reached Tom. Leave a message.",
+    "Not here, leave a message.",
+    "It's Jill, leave a message.",
+]
 LONG_MACHINE = [
     "Hi, you have reached the voicemail of John Smith. I am not available to take your call "
     "right now. Please leave your name, number and a brief message after the tone.",
@@ -95,8 +118,7 @@ INTERCEPT = [
     "We're sorry, the number you have dialed is not in service. Please check the number and "
     "dial again.",
     "The number you have reached has been disconnected or is no longer in service.",
-    "We're sorry, your call cannot be completed as dialed. Please check the number and try "
-    "again.",
+    "We're sorry, your call cannot be completed as dialed. Please check the number and try again.",
     "The number you have dialed has been changed. The new number is unpublished.",
     "All circuits are busy now. Please try your call again later.",
 ]
@@ -133,12 +155,39 @@ class Synth:
     def say(self, text: str, voice: str, speed: int, pitch: int) -> np.ndarray:
         self.n += 1
         raw, tel = self.tmp / f"r{self.n}.wav", self.tmp / f"t{self.n}.wav"
-        subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch),
-                        "-w", str(raw), text], check=True)
+        subprocess.run(
+            ["espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch), "-w", str(raw), text],
+            check=True,
+        )
         # the telephone band, then the recording's own lead/trail trimmed to 10 ms
-        subprocess.run(["sox", "-G", "-D", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(tel),
-                        "sinc", "300-3400", "silence", "1", "0.01", "0.5%",
-                        "reverse", "silence", "1", "0.01", "0.5%", "reverse"], check=True)
+        subprocess.run(
+            [
+                "sox",
+                "-G",
+                "-D",
+                str(raw),
+                "-r",
+                str(RATE),
+                "-c",
+                "1",
+                "-b",
+                "16",
+                str(tel),
+                "sinc",
+                "300-3400",
+                "silence",
+                "1",
+                "0.01",
+                "0.5%",
+                "reverse",
+                "silence",
+                "1",
+                "0.01",
+                "0.5%",
+                "reverse",
+            ],
+            check=True,
+        )
         return _read(tel)
 
 
@@ -154,11 +203,11 @@ def _rms(x: np.ndarray) -> float:
 
 
 def _silence(seconds: float) -> np.ndarray:
-    return np.zeros(int(round(seconds * RATE)))
+    return np.zeros(round(seconds * RATE))
 
 
 def _tone(hz: float, seconds: float, level: float) -> np.ndarray:
-    t = np.arange(int(round(seconds * RATE))) / RATE
+    t = np.arange(round(seconds * RATE)) / RATE
     ramp = np.minimum(1.0, np.minimum(t, t[::-1]) / 0.005)  # 5 ms edges: no click
     return level * np.sin(2 * np.pi * hz * t) * ramp
 
@@ -230,21 +279,48 @@ def build(rng: random.Random, s: Synth, babble: np.ndarray) -> list[Clip]:
     for text in rng.sample(BRIEF + NAMED, 7):
         speech, v, sp = person(text)
         kind = rng.choice(["white", "pink", "brown", "babble"])
-        add("human", "person_in_noise", answer(speech, rng.random() < 0.3), voice=v, speed=sp,
-            noise=kind, snr_db=round(rng.uniform(8.0, 18.0), 1))
+        add(
+            "human",
+            "person_in_noise",
+            answer(speech, rng.random() < 0.3),
+            voice=v,
+            speed=sp,
+            noise=kind,
+            snr_db=round(rng.uniform(8.0, 18.0), 1),
+        )
 
-    def machine(kind: str, segments: list[np.ndarray], beep: bool, voice: str, speed: int,
-                noise: str = "line", snr: float = 45.0) -> None:
+    def machine(
+        kind: str,
+        segments: list[np.ndarray],
+        beep: bool,
+        voice: str,
+        speed: int,
+        noise: str = "line",
+        snr: float = 45.0,
+    ) -> None:
         parts = [_silence(rng.uniform(0.1, 0.6)), *segments]
         beep_end = None
         if beep:
             parts.append(_silence(rng.uniform(0.2, 0.6)))
-            parts.append(_tone(rng.choice([440.0, 850.0, 1000.0, 1400.0]),
-                               rng.uniform(0.3, 0.8), rng.uniform(0.2, 0.5)))
+            parts.append(
+                _tone(
+                    rng.choice([440.0, 850.0, 1000.0, 1400.0]),
+                    rng.uniform(0.3, 0.8),
+                    rng.uniform(0.2, 0.5),
+                )
+            )
             beep_end = sum(len(p) for p in parts) / RATE
         parts.append(_silence(1.0))
-        add("machine", kind, np.concatenate(parts), beep_end_s=beep_end, voice=voice,
-            speed=speed, noise=noise, snr_db=snr)
+        add(
+            "machine",
+            kind,
+            np.concatenate(parts),
+            beep_end_s=beep_end,
+            voice=voice,
+            speed=speed,
+            noise=noise,
+            snr_db=snr,
+        )
 
     def recorded(text: str) -> tuple[np.ndarray, str, int]:
         v, sp = s.voice(), rng.randint(140, 190)
@@ -279,8 +355,13 @@ def build(rng: random.Random, s: Synth, babble: np.ndarray) -> list[Clip]:
     for i in range(3):
         add("nobody", "silence", _silence(5.5 + i * 0.5))
     for kind in ("white", "pink", "brown"):
-        add("nobody", "noise_alone", _silence(6.0), noise=kind,
-            snr_db=round(rng.uniform(-45.0, -30.0), 1))  # for noise alone: its level, dBFS
+        add(
+            "nobody",
+            "noise_alone",
+            _silence(6.0),
+            noise=kind,
+            snr_db=round(rng.uniform(-45.0, -30.0), 1),
+        )  # for noise alone: its level, dBFS
     return clips
 
 
@@ -331,12 +412,20 @@ def main() -> None:
         for c in clips:
             finish(c, rng, nrng, babble)
             _ulaw_file(c.audio, args.out / f"{c.name}.wav", tmp)
-            rows.append({
-                "name": c.name, "label": c.label, "kind": c.kind, "split": split_of[c.name],
-                "beep_end_s": "" if c.beep_end_s is None else f"{c.beep_end_s:.3f}",
-                "seconds": f"{len(c.audio) / RATE:.2f}", "voice": c.voice, "speed": c.speed,
-                "noise": c.noise, "snr_db": c.snr_db,
-            })
+            rows.append(
+                {
+                    "name": c.name,
+                    "label": c.label,
+                    "kind": c.kind,
+                    "split": split_of[c.name],
+                    "beep_end_s": "" if c.beep_end_s is None else f"{c.beep_end_s:.3f}",
+                    "seconds": f"{len(c.audio) / RATE:.2f}",
+                    "voice": c.voice,
+                    "speed": c.speed,
+                    "noise": c.noise,
+                    "snr_db": c.snr_db,
+                }
+            )
     with (args.out / "labels.csv").open("w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]))
         w.writeheader()
