@@ -1,7 +1,7 @@
 """The one place where lexdial is wired: settings -> pack + geography + policy -> engine.
 
 Nothing is built at import time; ``default_engine`` builds once per process on first
-use (reading the bundled pack and the ZIP dataset takes about a second).
+use (reading the bundled pack and the geography file: a few tens of milliseconds).
 """
 
 from __future__ import annotations
@@ -12,25 +12,22 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine as SAEngine
-from sqlalchemy import insert, select
-
-from lexdial.adapters.audit.sql import SqlAudit
-from lexdial.adapters.crypto import Keyring, default_key_path, load_keyring
-from lexdial.adapters.db import tables
-from lexdial.adapters.db.database import database_url, make_engine, migrate
 from lexdial.adapters.geodata import load_geography
 from lexdial.adapters.rulepack import load_pack
 from lexdial.config import Settings, load_settings
 from lexdial.errors import CampaignError, ConfigError
 from lexdial.rules.engine import Engine
-from lexdial.service.campaign_spec import LIVE
-from lexdial.service.campaigns import load_campaign
-from lexdial.service.dialer import Dialer, RunStats
-from lexdial.service.notify import NotifyingAudit
-from lexdial.service.ports import Audit, Registry, Telephony
-from lexdial.service.users import trained_agents
+
+# the store's modules (SQLAlchemy, Alembic, cryptography, the dialler) are imported by the
+# functions that build them: `lexdial decide` needs only the engine, and starts faster
+if TYPE_CHECKING:
+    from sqlalchemy import Engine as SAEngine
+
+    from lexdial.adapters.crypto import Keyring
+    from lexdial.service.dialer import Dialer, RunStats
+    from lexdial.service.ports import Audit, Registry, Telephony
 
 
 def build_engine(settings: Settings) -> Engine:
@@ -71,6 +68,14 @@ def open_store(
     settings: Settings, environ: Mapping[str, str] | None = None, now: datetime | None = None
 ) -> Store:
     """Connect (and migrate) the store, load keys and registers, make sure the firm exists."""
+    from sqlalchemy import insert, select
+
+    from lexdial.adapters.audit.sql import SqlAudit
+    from lexdial.adapters.crypto import default_key_path, load_keyring
+    from lexdial.adapters.db import tables
+    from lexdial.adapters.db.database import database_url, make_engine, migrate
+    from lexdial.service.notify import NotifyingAudit
+
     env = dict(os.environ if environ is None else environ)
     root = data_dir(settings, env)
     root.mkdir(parents=True, exist_ok=True)
@@ -150,6 +155,10 @@ def open_telephony(
 
 def seat_agents(store: Store, campaign_id: int, day: date, carrier: str) -> tuple[str, ...]:
     """The agents a live-agent campaign may seat (users with current training), or ()."""
+    from lexdial.service.campaign_spec import LIVE
+    from lexdial.service.campaigns import load_campaign
+    from lexdial.service.users import trained_agents
+
     with store.db.connect() as conn:
         spec = load_campaign(conn, store.firm_id, campaign_id).spec
         if spec.mode not in LIVE:
@@ -172,6 +181,8 @@ def make_dialer(
     on_progress: Callable[[RunStats, int], None] | None = None,
 ) -> Dialer:
     """A dialler over ``store``'s database, engine, keys, audit trail and registers."""
+    from lexdial.service.dialer import Dialer
+
     return Dialer(
         db=store.db,
         engine=store.rules,

@@ -80,6 +80,16 @@ class Location:
     tzinfos: tuple[ZoneInfo, ...] = ()
 
 
+def needs_place(number: PhoneNumber, geo: Geography) -> bool:
+    """Whether ``locate`` reads the geocoder's place: only for a US area code the geography
+    does not know (reading it costs the geocoder's 40 MB of data once per process)."""
+    return (
+        number.region in NANP_REGIONS_US
+        and number.area_code is not None
+        and not geo.area_states.get(number.area_code)
+    )
+
+
 def locate(number: PhoneNumber, address: Address | None, geo: Geography) -> Location:
     """Build the candidate location set of a (valid) number and an optional address."""
     zones: set[str] = set()
