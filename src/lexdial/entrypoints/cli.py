@@ -14,14 +14,16 @@ import sys
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lexdial.domain.decision import Decision, DecisionRequest
-from lexdial.entrypoints import render
-from lexdial.entrypoints.input import in_batch, read_requests
-from lexdial.entrypoints.progress import progress
 from lexdial.errors import LexdialError, RequestError
-from lexdial.rules.engine import Engine
+
+# Only the parser is built before a command runs: each command imports what it needs (the
+# engine, the store, the web app...), so `lexdial --help` starts in a tenth of a second
+# and `lexdial decide` never loads the database layer (tests/unit/test_cli_startup.py).
+if TYPE_CHECKING:
+    from lexdial.domain.decision import Decision, DecisionRequest
+    from lexdial.rules.engine import Engine
 
 EPILOG = """examples:
   lexdial decide attempt.json            one JSON object -> one JSON decision
@@ -159,6 +161,7 @@ def _decide_all(
 ) -> list[Decision]:
     """Decide every request before anything is printed; an error names the item."""
     from lexdial.api import request_digest
+    from lexdial.entrypoints.input import in_batch
 
     out = []
     for i, (raw, req) in enumerate(zip(raws, requests, strict=True)):
@@ -170,6 +173,8 @@ def _decide_all(
 
 
 def cmd_decide(args: argparse.Namespace) -> None:
+    from lexdial.entrypoints.input import read_requests
+
     shape, raws, requests = read_requests(args.source)
     engine = _engine(args.settings)
     out = [d.to_json() for d in _decide_all(engine, shape, raws, requests)]
@@ -185,6 +190,9 @@ def cmd_decide(args: argparse.Namespace) -> None:
 
 
 def cmd_explain(args: argparse.Namespace) -> None:
+    from lexdial.entrypoints import render
+    from lexdial.entrypoints.input import read_requests
+
     shape, raws, requests = read_requests(args.source)
     engine = _engine(args.settings)
     decisions = _decide_all(engine, shape, raws, requests)
@@ -194,6 +202,7 @@ def cmd_explain(args: argparse.Namespace) -> None:
 
 def cmd_rules(args: argparse.Namespace) -> None:
     from lexdial.adapters.rulepack import load_pack
+    from lexdial.entrypoints import render
     from lexdial.rules.diff import diff_packs
 
     if args.diff:
@@ -228,6 +237,8 @@ def _pack_path(text: str) -> Path | None:
 
 def cmd_demo(args: argparse.Namespace) -> None:
     from lexdial.domain.request_parse import parse_request
+    from lexdial.entrypoints import render
+    from lexdial.entrypoints.progress import progress
 
     if not args.attempts:
         from lexdial.config import load_settings
