@@ -12,7 +12,6 @@ import contextlib
 import json
 import sys
 from collections.abc import Sequence
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,7 +47,14 @@ class _Parser(argparse.ArgumentParser):
         raise RequestError("", f"{message} (see 'lexdial --help')")
 
 
-def build_parser() -> argparse.ArgumentParser:
+#: the commands defined in this module (``COMMANDS``); when one of them is run, the other
+#: modules' commands are left out of the parser (and their modules unimported)
+CORE = frozenset({"decide", "explain", "rules", "demo"})
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole command tree; only the ``CORE`` commands when ``command`` is one of them
+    (the same parser for that command: the others are never reached)."""
     parser = _Parser(
         prog="lexdial",
         description="Compliance-first auto dialer for law firms: every call is judged by "
@@ -132,6 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="instead: judge the bundled sample attempts and print a table",
     )
+    if command in CORE:
+        return parser
     from lexdial.entrypoints import (
         cli_campaign,
         cli_import,
@@ -236,6 +244,8 @@ def _pack_path(text: str) -> Path | None:
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
+    from importlib import resources
+
     from lexdial.domain.request_parse import parse_request
     from lexdial.entrypoints import render
     from lexdial.entrypoints.progress import progress
@@ -271,10 +281,24 @@ def cmd_demo(args: argparse.Namespace) -> None:
 COMMANDS = {"decide": cmd_decide, "explain": cmd_explain, "rules": cmd_rules, "demo": cmd_demo}
 
 
+def _command_word(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` names; None when anything else comes first (``--help``, an
+    unknown option...): the whole tree is then built, for the help or the error."""
+    skip = False
+    for word in argv:
+        if skip:
+            skip = False
+        elif word in ("--settings", "--user"):
+            skip = True
+        elif not word.startswith(("--settings=", "--user=")):
+            return None if word.startswith("-") else word
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; lexdial's errors become one stderr line and an exit status."""
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser(_command_word(sys.argv[1:] if argv is None else argv)).parse_args(argv)
         handler = getattr(args, "func", None) or COMMANDS[args.command]
         handler(args)
     except LexdialError as exc:

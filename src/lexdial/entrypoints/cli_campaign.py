@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import tomllib
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +28,8 @@ example campaign file (JSON; TOML works too):
 
 
 def _load_spec(source: str) -> Any:
+    import tomllib
+
     from lexdial.entrypoints.input import read_text
 
     text = read_text(source)
