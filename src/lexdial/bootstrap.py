@@ -49,10 +49,18 @@ class Store:
     cipher: Keyring
     audit: Audit
     registry: Registry
-    rules: Engine
     firm_id: int
     data_dir: Path
     settings: Settings
+    _rules: Engine | None = None
+
+    @property
+    def rules(self) -> Engine:
+        """The rule engine for the store's settings, built on first use: most store
+        commands (audit verify, consent show, an opt-out...) decide nothing."""
+        if self._rules is None:
+            self._rules = build_engine(self.settings)
+        return self._rules
 
 
 def data_dir(settings: Settings, environ: Mapping[str, str] | None = None) -> Path:
@@ -99,7 +107,6 @@ def open_store(
         # with a webhook configured, the published audit actions also go to the outbox
         audit=NotifyingAudit(SqlAudit()) if env.get("LEXDIAL_WEBHOOK_URL") else SqlAudit(),
         registry=open_registry(root / "registry"),
-        rules=build_engine(settings),
         firm_id=int(firm_id),
         data_dir=root,
         settings=settings,
