@@ -64,13 +64,21 @@ def run_once(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, st
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=15, help="rounds (default 15)")
+    parser.add_argument(
+        "--source",
+        type=Path,
+        help="run `python -m lexdial` from this src/ directory instead of the installed "
+        "command (to compare with another checkout, e.g. one made with git archive)",
+    )
     args = parser.parse_args()
 
-    lexdial = lexdial_command()
+    lexdial = lexdial_command() if args.source is None else [sys.executable, "-m", "lexdial"]
     with tempfile.TemporaryDirectory(prefix="lexdial-startup-") as tmp:
         root = Path(tmp)
         (root / "attempt.json").write_text(json.dumps(REQUEST), "utf-8")
         env = {k: v for k, v in os.environ.items() if not k.startswith("LEXDIAL_")}
+        if args.source is not None:
+            env["PYTHONPATH"] = str(args.source.resolve())
         store_env = {**env, "LEXDIAL_DATA_DIR": str(root / "data")}
         cases: list[tuple[str, list[str], dict[str, str], str]] = [
             ("python -c pass", [sys.executable, "-c", "pass"], env, ""),

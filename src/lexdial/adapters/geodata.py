@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import collections
 import json
+from bisect import bisect_right
+from collections.abc import Iterator, Mapping
 from functools import cache
 from importlib import resources
-from itertools import repeat
+from itertools import accumulate
 
 from lexdial.domain.zones import is_zone
 from lexdial.errors import ConfigError
@@ -89,15 +91,6 @@ def load_geography() -> Geography:
     # a zone the installed tz database does not know is left out, as the build does: with an
     # older tzdata than the build's, the file then answers as the dataset would have
     places = [(state, zone) if is_zone(zone) else None for state, zone in doc["places"]]
-    codes: str = doc["zips"]
-    zips: dict[str, tuple[str, str]] = {}
-    at = 0
-    for i, count in doc["runs"]:
-        place = places[i]
-        end = at + 5 * count
-        if place is not None:
-            zips.update(zip((codes[k : k + 5] for k in range(at, end, 5)), repeat(place)))
-        at = end
     area_states: dict[str, str] = {}
     area_zones: dict[str, tuple[str, ...]] = {}
     for code, (state, zones) in doc["area_codes"].items():
@@ -106,10 +99,62 @@ def load_geography() -> Geography:
     return Geography(
         area_zones=area_zones,
         area_states=area_states,
-        zips=zips,
+        zips=ZipTable(doc["zips"], doc["runs"], places),
         country_zones=country_zones(),
         state_codes=dict(US_STATE_NAMES),
     )
+
+
+class ZipTable(Mapping[str, tuple[str, str]]):
+    """ZIP -> (state, zone), read in place from the file's sorted ZIP string and runs.
+
+    Nothing is built per ZIP: a look-up is a binary search over the fixed-width codes
+    (a few microseconds, once per address the engine has not located before), so a start
+    does not spend tens of milliseconds filling a 42 000-entry dict most commands never
+    read. The test of the geography file compares it with the dataset for every ZIP.
+    """
+
+    __slots__ = ("_codes", "_count", "_ends", "_places", "_runs")
+
+    def __init__(
+        self, codes: str, runs: list[list[int]], places: list[tuple[str, str] | None]
+    ) -> None:
+        self._codes = codes
+        self._runs = [places[i] for i, _n in runs]
+        #: index one past each run's last ZIP
+        self._ends = list(accumulate(n for _i, n in runs))
+        self._count = sum(n for (_i, n), p in zip(runs, self._runs, strict=True) if p)
+        if self._ends and self._ends[-1] * 5 != len(codes):
+            raise ConfigError(f"{GEOGRAPHY_FILE}: the runs do not cover the ZIP codes")
+
+    def _index(self, key: str) -> int:
+        codes, lo, hi = self._codes, 0, len(self._codes) // 5
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if codes[5 * mid : 5 * mid + 5] < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo if codes[5 * lo : 5 * lo + 5] == key else -1
+
+    def __getitem__(self, key: str) -> tuple[str, str]:
+        if not isinstance(key, str) or len(key) != 5:
+            raise KeyError(key)
+        at = self._index(key)
+        place = self._runs[bisect_right(self._ends, at)] if at >= 0 else None
+        if place is None:
+            raise KeyError(key)
+        return place
+
+    def __iter__(self) -> Iterator[str]:
+        start = 0
+        for end, place in zip(self._ends, self._runs, strict=True):
+            if place is not None:
+                yield from (self._codes[5 * k : 5 * k + 5] for k in range(start, end))
+            start = end
+
+    def __len__(self) -> int:
+        return self._count
 
 
 def country_zones() -> dict[str, tuple[str, ...]]:

@@ -8,6 +8,7 @@ Rule 2: pure. ``Geography`` is data handed in (built by ``adapters.geodata``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -61,7 +62,7 @@ class Geography:
     #: US area code -> home state (two-letter)
     area_states: dict[str, str]
     #: ZIP -> (state, IANA zone)
-    zips: dict[str, tuple[str, str]]
+    zips: Mapping[str, tuple[str, str]]
     #: ISO country -> IANA zones (tzdata zone.tab)
     country_zones: dict[str, tuple[str, ...]]
     #: US state or territory name -> code, to read the phonenumbers geocoder's place names

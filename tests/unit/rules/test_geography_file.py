@@ -96,3 +96,21 @@ def test_a_file_of_another_format_is_refused_not_misread(
             load_geography()
     finally:
         load_geography.cache_clear()
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["", "0", "3360", "336021", "00000", "00500", "99999", "ZZZZZ", "33602-1234", 33602],
+)
+def test_a_zip_look_up_finds_nothing_for_a_code_not_in_the_file(key: object) -> None:
+    zips = load_geography().zips
+    assert zips.get(key) is None  # type: ignore[call-overload]
+    assert key not in zips
+
+
+def test_the_first_and_last_zip_of_the_file_are_found_like_any_other() -> None:
+    dataset = from_dataset().zips
+    first, last = min(dataset), max(dataset)
+    assert load_geography().zips[first] == dataset[first]
+    assert load_geography().zips[last] == dataset[last]
+    assert list(load_geography().zips) == sorted(dataset)
