@@ -59,8 +59,8 @@ GROUPS = {
 
 #: libyaml's scanner and parser when PyYAML was built with it (the constructor, which turns
 #: scalars into dates and numbers, is the same Python code): the bundled pack reads in about
-#: 20 ms instead of 200 ms, on every start. tests/unit/test_rule_pack.py checks both loaders
-#: read the bundled pack identically.
+#: 20 ms instead of 200 ms, on every start. A test checks that both loaders
+#: read the bundled pack identically (tests/unit/test_rule_pack_yaml.py).
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
