@@ -1,7 +1,7 @@
 """The one place where lexdial is wired: settings -> pack + geography + policy -> engine.
 
 Nothing is built at import time; ``default_engine`` builds once per process on first
-use (reading the bundled pack and the ZIP dataset takes about a second).
+use (reading the bundled pack and the geography file: a few tens of milliseconds).
 """
 
 from __future__ import annotations
@@ -12,25 +12,22 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine as SAEngine
-from sqlalchemy import insert, select
-
-from lexdial.adapters.audit.sql import SqlAudit
-from lexdial.adapters.crypto import Keyring, default_key_path, load_keyring
-from lexdial.adapters.db import tables
-from lexdial.adapters.db.database import database_url, make_engine, migrate
 from lexdial.adapters.geodata import load_geography
 from lexdial.adapters.rulepack import load_pack
 from lexdial.config import Settings, load_settings
 from lexdial.errors import CampaignError, ConfigError
 from lexdial.rules.engine import Engine
-from lexdial.service.campaign_spec import LIVE
-from lexdial.service.campaigns import load_campaign
-from lexdial.service.dialer import Dialer, RunStats
-from lexdial.service.notify import NotifyingAudit
-from lexdial.service.ports import Audit, Registry, Telephony
-from lexdial.service.users import trained_agents
+
+# the store's modules (SQLAlchemy, Alembic, cryptography, the dialler) are imported by the
+# functions that build them: `lexdial decide` needs only the engine, and starts faster
+if TYPE_CHECKING:
+    from sqlalchemy import Engine as SAEngine
+
+    from lexdial.adapters.crypto import Keyring
+    from lexdial.service.dialer import Dialer, RunStats
+    from lexdial.service.ports import Audit, Registry, Telephony
 
 
 def build_engine(settings: Settings) -> Engine:
@@ -52,10 +49,18 @@ class Store:
     cipher: Keyring
     audit: Audit
     registry: Registry
-    rules: Engine
     firm_id: int
     data_dir: Path
     settings: Settings
+    _rules: Engine | None = None
+
+    @property
+    def rules(self) -> Engine:
+        """The rule engine for the store's settings, built on first use: most store
+        commands (audit verify, consent show, an opt-out...) decide nothing."""
+        if self._rules is None:
+            self._rules = build_engine(self.settings)
+        return self._rules
 
 
 def data_dir(settings: Settings, environ: Mapping[str, str] | None = None) -> Path:
@@ -71,6 +76,14 @@ def open_store(
     settings: Settings, environ: Mapping[str, str] | None = None, now: datetime | None = None
 ) -> Store:
     """Connect (and migrate) the store, load keys and registers, make sure the firm exists."""
+    from sqlalchemy import insert, select
+
+    from lexdial.adapters.audit.sql import SqlAudit
+    from lexdial.adapters.crypto import default_key_path, load_keyring
+    from lexdial.adapters.db import tables
+    from lexdial.adapters.db.database import database_url, make_engine, migrate
+    from lexdial.service.notify import NotifyingAudit
+
     env = dict(os.environ if environ is None else environ)
     root = data_dir(settings, env)
     root.mkdir(parents=True, exist_ok=True)
@@ -94,7 +107,6 @@ def open_store(
         # with a webhook configured, the published audit actions also go to the outbox
         audit=NotifyingAudit(SqlAudit()) if env.get("LEXDIAL_WEBHOOK_URL") else SqlAudit(),
         registry=open_registry(root / "registry"),
-        rules=build_engine(settings),
         firm_id=int(firm_id),
         data_dir=root,
         settings=settings,
@@ -150,6 +162,10 @@ def open_telephony(
 
 def seat_agents(store: Store, campaign_id: int, day: date, carrier: str) -> tuple[str, ...]:
     """The agents a live-agent campaign may seat (users with current training), or ()."""
+    from lexdial.service.campaign_spec import LIVE
+    from lexdial.service.campaigns import load_campaign
+    from lexdial.service.users import trained_agents
+
     with store.db.connect() as conn:
         spec = load_campaign(conn, store.firm_id, campaign_id).spec
         if spec.mode not in LIVE:
@@ -172,6 +188,8 @@ def make_dialer(
     on_progress: Callable[[RunStats, int], None] | None = None,
 ) -> Dialer:
     """A dialler over ``store``'s database, engine, keys, audit trail and registers."""
+    from lexdial.service.dialer import Dialer
+
     return Dialer(
         db=store.db,
         engine=store.rules,

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import phonenumbers
-from phonenumbers import geocoder
 from phonenumbers import timezone as pn_timezone
 
 from lexdial.errors import RequestError
@@ -33,8 +32,16 @@ class PhoneNumber:
     zones: tuple[str, ...]
     #: NANP area code (NPA), else ``None``
     area_code: str | None
-    #: the geocoder's English description of the prefix ("Ohio", "Columbus, OH", ...)
-    place: str
+
+    @property
+    def place(self) -> str:
+        """The geocoder's English description of the prefix ("Ohio", "Columbus, OH", ...).
+
+        Read on first use, not when parsing: the geocoder's data is 40 MB of Python modules
+        (about half a second to import) and a decision needs the place only for a US area
+        code the geography file does not know (``rules.timezones.needs_place``).
+        """
+        return _describe(self.e164) if self.valid else ""
 
 
 def parse_number(raw: str, default_region: str = "US") -> PhoneNumber:
@@ -46,7 +53,7 @@ def parse_number(raw: str, default_region: str = "US") -> PhoneNumber:
         facts = _NANP_CACHE.get(nanp[:6])
         if facts is None:
             facts = _nanp_prefix(nanp[:6], nanp)
-        return PhoneNumber("+1" + nanp, facts[0], facts[1], 1, facts[2], nanp[:3], facts[3])
+        return PhoneNumber("+1" + nanp, facts[0], facts[1], 1, facts[2], nanp[:3])
     return _generic(compact, default_region)
 
 
@@ -75,7 +82,7 @@ def _nanp_digits(compact: str, default_region: str) -> str | None:
     return None
 
 
-_PrefixFacts = tuple[bool, str | None, tuple[str, ...], str]
+_PrefixFacts = tuple[bool, str | None, tuple[str, ...]]
 _NANP_CACHE: dict[str, _PrefixFacts] = {}
 
 
@@ -92,8 +99,7 @@ def _nanp_facts(sample: str) -> _PrefixFacts:
     valid = phonenumbers.is_valid_number(parsed)
     region = phonenumbers.region_code_for_number(parsed) if valid else None
     zones = tuple(z for z in pn_timezone.time_zones_for_number(parsed) if z != "Etc/Unknown")
-    place = geocoder.description_for_number(parsed, "en") if valid else ""
-    return valid, region, zones, place
+    return valid, region, zones
 
 
 @lru_cache(maxsize=100_000)
@@ -116,5 +122,14 @@ def _generic(compact: str, default_region: str) -> PhoneNumber:
         country_code=int(parsed.country_code or 0),
         zones=zones,
         area_code=national[:3] if parsed.country_code == 1 else None,
-        place=geocoder.description_for_number(parsed, "en") if valid else "",
     )
+
+
+@lru_cache(maxsize=100_000)
+def _describe(e164: str) -> str:
+    """The geocoder's description of a valid number, from its E.164 form (which keeps the
+    country code, national number and leading zeros the geocoder reads). NANP descriptions
+    are keyed by at most NPA-NXX, so this equals what the prefix's first number gave."""
+    from phonenumbers import geocoder
+
+    return str(geocoder.description_for_number(phonenumbers.parse(e164), "en"))

@@ -12,16 +12,17 @@ import contextlib
 import json
 import sys
 from collections.abc import Sequence
-from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lexdial.domain.decision import Decision, DecisionRequest
-from lexdial.entrypoints import render
-from lexdial.entrypoints.input import in_batch, read_requests
-from lexdial.entrypoints.progress import progress
 from lexdial.errors import LexdialError, RequestError
-from lexdial.rules.engine import Engine
+
+# Only the parser is built before a command runs: each command imports what it needs (the
+# engine, the store, the web app...), so `lexdial --help` starts in a tenth of a second
+# and `lexdial decide` never loads the database layer (tests/unit/test_cli_startup.py).
+if TYPE_CHECKING:
+    from lexdial.domain.decision import Decision, DecisionRequest
+    from lexdial.rules.engine import Engine
 
 EPILOG = """examples:
   lexdial decide attempt.json            one JSON object -> one JSON decision
@@ -46,7 +47,14 @@ class _Parser(argparse.ArgumentParser):
         raise RequestError("", f"{message} (see 'lexdial --help')")
 
 
-def build_parser() -> argparse.ArgumentParser:
+#: the commands defined in this module (``COMMANDS``); when one of them is run, the other
+#: modules' commands are left out of the parser (and their modules unimported)
+CORE = frozenset({"decide", "explain", "rules", "demo"})
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole command tree; only the ``CORE`` commands when ``command`` is one of them
+    (the same parser for that command: the others are never reached)."""
     parser = _Parser(
         prog="lexdial",
         description="Compliance-first auto dialer for law firms: every call is judged by "
@@ -130,6 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="instead: judge the bundled sample attempts and print a table",
     )
+    if command in CORE:
+        return parser
     from lexdial.entrypoints import (
         cli_campaign,
         cli_import,
@@ -159,6 +169,7 @@ def _decide_all(
 ) -> list[Decision]:
     """Decide every request before anything is printed; an error names the item."""
     from lexdial.api import request_digest
+    from lexdial.entrypoints.input import in_batch
 
     out = []
     for i, (raw, req) in enumerate(zip(raws, requests, strict=True)):
@@ -170,6 +181,8 @@ def _decide_all(
 
 
 def cmd_decide(args: argparse.Namespace) -> None:
+    from lexdial.entrypoints.input import read_requests
+
     shape, raws, requests = read_requests(args.source)
     engine = _engine(args.settings)
     out = [d.to_json() for d in _decide_all(engine, shape, raws, requests)]
@@ -185,6 +198,9 @@ def cmd_decide(args: argparse.Namespace) -> None:
 
 
 def cmd_explain(args: argparse.Namespace) -> None:
+    from lexdial.entrypoints import render
+    from lexdial.entrypoints.input import read_requests
+
     shape, raws, requests = read_requests(args.source)
     engine = _engine(args.settings)
     decisions = _decide_all(engine, shape, raws, requests)
@@ -194,6 +210,7 @@ def cmd_explain(args: argparse.Namespace) -> None:
 
 def cmd_rules(args: argparse.Namespace) -> None:
     from lexdial.adapters.rulepack import load_pack
+    from lexdial.entrypoints import render
     from lexdial.rules.diff import diff_packs
 
     if args.diff:
@@ -227,7 +244,11 @@ def _pack_path(text: str) -> Path | None:
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
+    from importlib import resources
+
     from lexdial.domain.request_parse import parse_request
+    from lexdial.entrypoints import render
+    from lexdial.entrypoints.progress import progress
 
     if not args.attempts:
         from lexdial.config import load_settings
@@ -260,10 +281,24 @@ def cmd_demo(args: argparse.Namespace) -> None:
 COMMANDS = {"decide": cmd_decide, "explain": cmd_explain, "rules": cmd_rules, "demo": cmd_demo}
 
 
+def _command_word(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` names; None when anything else comes first (``--help``, an
+    unknown option...): the whole tree is then built, for the help or the error."""
+    skip = False
+    for word in argv:
+        if skip:
+            skip = False
+        elif word in ("--settings", "--user"):
+            skip = True
+        elif not word.startswith(("--settings=", "--user=")):
+            return None if word.startswith("-") else word
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; lexdial's errors become one stderr line and an exit status."""
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser(_command_word(sys.argv[1:] if argv is None else argv)).parse_args(argv)
         handler = getattr(args, "func", None) or COMMANDS[args.command]
         handler(args)
     except LexdialError as exc:

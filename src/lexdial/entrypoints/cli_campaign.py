@@ -3,31 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import tomllib
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
-from lexdial.adapters.db import tables as t
-from lexdial.bootstrap import make_dialer, open_telephony, seat_agents
-from lexdial.config import load_settings
 from lexdial.entrypoints.cli_store import _caller, _now, _print, _store
-from lexdial.entrypoints.input import read_text
 from lexdial.entrypoints.progress import Bar
-from lexdial.entrypoints.render import campaign_report as render_report
 from lexdial.errors import CampaignError, RequestError
-from lexdial.service.campaign_control import apply_action
-from lexdial.service.campaign_lint import lint_campaign
-from lexdial.service.campaign_report import campaign_report
-from lexdial.service.campaigns import (
-    add_contacts,
-    create_campaign,
-    queue_counts,
-)
-from lexdial.service.dialer import RunStats
+
+# each command imports what it runs: building the parser (``lexdial --help``) must not load
+# the database layer, numpy or the PDF library (tests/unit/test_cli_startup.py)
+if TYPE_CHECKING:
+    from lexdial.service.dialer import RunStats
 
 EXAMPLE = """\
 example campaign file (JSON; TOML works too):
@@ -41,6 +28,10 @@ example campaign file (JSON; TOML works too):
 
 
 def _load_spec(source: str) -> Any:
+    import tomllib
+
+    from lexdial.entrypoints.input import read_text
+
     text = read_text(source)
     try:
         return json.loads(text)
@@ -53,6 +44,8 @@ def _load_spec(source: str) -> Any:
 
 
 def cmd_create(args: argparse.Namespace) -> None:
+    from lexdial.service.campaigns import create_campaign
+
     store = _store(args)
     with store.db.begin() as conn:
         cid = create_campaign(
@@ -72,6 +65,11 @@ def _ids(text: str) -> list[int]:
 
 
 def cmd_add(args: argparse.Namespace) -> None:
+    from sqlalchemy import select
+
+    from lexdial.adapters.db import tables as t
+    from lexdial.service.campaigns import add_contacts
+
     store = _store(args)
     with store.db.begin() as conn:
         if args.all:
@@ -92,6 +90,8 @@ def cmd_add(args: argparse.Namespace) -> None:
 
 
 def _lint(args: argparse.Namespace) -> list[str]:
+    from lexdial.service.campaign_lint import lint_campaign
+
     store = _store(args)
     with store.db.connect() as conn:
         return lint_campaign(
@@ -113,6 +113,8 @@ def cmd_lint(args: argparse.Namespace) -> None:
 
 
 def cmd_status(args: argparse.Namespace) -> None:
+    from lexdial.service.campaign_control import apply_action
+
     store = _store(args)
     new = apply_action(
         store.db,
@@ -130,6 +132,14 @@ def cmd_status(args: argparse.Namespace) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> None:
+    import asyncio
+
+    from lexdial.bootstrap import make_dialer, open_telephony, seat_agents
+    from lexdial.config import load_settings
+    from lexdial.entrypoints.render import campaign_report as render_report
+    from lexdial.service.campaign_report import campaign_report
+    from lexdial.service.campaigns import queue_counts
+
     settings = load_settings(args.settings)
     store = _store(args)
     with store.db.connect() as conn:
@@ -168,6 +178,9 @@ def cmd_run(args: argparse.Namespace) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> None:
+    from lexdial.entrypoints.render import campaign_report as render_report
+    from lexdial.service.campaign_report import campaign_report
+
     store = _store(args)
     with store.db.connect() as conn:
         report = campaign_report(conn, args.id, _now(args))

@@ -10,20 +10,25 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lexdial.entrypoints.cli_store import _caller, _now, _print, _store
 from lexdial.entrypoints.progress import Bar
 from lexdial.errors import RequestError
-from lexdial.service import imports
-from lexdial.service.imports import RowError
+from lexdial.service.import_files import FIELDS
+
+# each command imports what it runs: building the parser (``lexdial --help``) must not load
+# the database layer, numpy or the PDF library (tests/unit/test_cli_startup.py)
+if TYPE_CHECKING:
+    from lexdial.service import imports
+    from lexdial.service.imports import RowError
 
 EPILOG = (
     "The first row names the columns; each later row is one person (a number may repeat,\n"
     "once per consent). Columns are matched to fields by name (e.g. 'Phone', 'Mobile',\n"
     "'Zip Code', 'Consent Date'); --map field=Header overrides a guess, --map field=\n"
     "drops one. Fields:\n"
-    + "\n".join(f"  {f:<19} {why}" for f, why in imports.FIELDS.items())
+    + "\n".join(f"  {f:<19} {why}" for f, why in FIELDS.items())
     + "\nA row with any consent cell needs all consent cells but document_ref. The import\n"
     "is all or nothing, and importing the same file again adds nothing.\n\n"
     "examples:\n"
@@ -55,6 +60,8 @@ def _refused(errors: list[RowError] | tuple[RowError, ...], verb: str) -> Reques
 
 
 def cmd_import(args: argparse.Namespace) -> None:
+    from lexdial.service import imports
+
     path = Path(args.file)
     if not path.is_file():
         raise RequestError("FILE", f"{args.file}: no such file")
@@ -107,6 +114,8 @@ def _show_preview(
     mapping: dict[str, str],
     errors: list[RowError],
 ) -> None:
+    from lexdial.service import imports
+
     rows = imports.preview(table, mapping, limit=args.limit)
     data: dict[str, Any] = {
         "headers": list(table.headers),

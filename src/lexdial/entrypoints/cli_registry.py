@@ -22,9 +22,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TextIO
 
-from lexdial.adapters.registry.index import check_list_name, freshness, list_names, open_index
-from lexdial.adapters.registry.loader import apply_changes, load_full
-from lexdial.adapters.registry.scrub import scrub_csv
+# each command imports what it runs: building the parser (``lexdial --help``) must not load
+# the database layer, numpy or the PDF library (tests/unit/test_cli_startup.py)
 from lexdial.errors import RequestError
 
 LOAD_EPILOG = """examples:
@@ -101,6 +100,9 @@ class _Bar:
 
 
 def cmd_registry_load(args: argparse.Namespace) -> None:
+    from lexdial.adapters.registry.index import check_list_name
+    from lexdial.adapters.registry.loader import apply_changes, load_full
+
     name = check_list_name(args.list_name)
     today = datetime.now(UTC)
     snapshot = _day(args.snapshot_date, "--snapshot-date")
@@ -199,6 +201,8 @@ def _split_changes(paths: list[str]) -> tuple[list[Path], list[Path]]:
 
 
 def cmd_registry_status(args: argparse.Namespace) -> None:
+    from lexdial.adapters.registry.index import freshness, list_names, open_index
+
     root = data_dir(args) / "registry"
     today = _day(args.today, "--today")
     rows = []
@@ -233,6 +237,9 @@ def cmd_registry_status(args: argparse.Namespace) -> None:
 
 
 def cmd_scrub(args: argparse.Namespace) -> None:
+    from lexdial.adapters.registry.index import check_list_name, open_index
+    from lexdial.adapters.registry.scrub import scrub_csv
+
     contacts: Path = args.contacts
     out: Path = args.out or contacts.with_name(f"{contacts.stem}.verdicts.csv")
     if out.resolve() == contacts.resolve():

@@ -12,15 +12,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
-from lexdial.adapters.db import tables as t
 from lexdial.entrypoints.cli_store import _caller, _now, _store
-from lexdial.service import evidence
-from lexdial.service.report_data import campaign_data, dnc_policy_data, roster_data
-from lexdial.service.report_pdf import campaign_pdf, dnc_policy_pdf, evidence_pdf, roster_pdf
-from lexdial.service.report_policy import iso
-from lexdial.service.users import authorize
+
+# each command imports what it runs: building the parser (``lexdial --help``) must not load
+# the database layer, numpy or the PDF library (tests/unit/test_cli_startup.py)
 
 EPILOG = """examples:
   lexdial report campaign 3                  campaign-3-report.pdf in this directory
@@ -42,6 +37,10 @@ def _write(args: argparse.Namespace, default: str, pdf: bytes) -> Path:
 
 
 def cmd_campaign(args: argparse.Namespace) -> None:
+    from lexdial.service.report_data import campaign_data
+    from lexdial.service.report_pdf import campaign_pdf
+    from lexdial.service.users import authorize
+
     store, at = _store(args), _now(args)
     with store.db.connect() as conn:
         authorize(conn, _caller(args), "audit.read")
@@ -50,6 +49,10 @@ def cmd_campaign(args: argparse.Namespace) -> None:
 
 
 def cmd_policy(args: argparse.Namespace) -> None:
+    from lexdial.service.report_data import dnc_policy_data
+    from lexdial.service.report_pdf import dnc_policy_pdf
+    from lexdial.service.users import authorize
+
     store, at = _store(args), _now(args)
     with store.db.connect() as conn:
         authorize(conn, _caller(args), "read")
@@ -57,6 +60,10 @@ def cmd_policy(args: argparse.Namespace) -> None:
 
 
 def cmd_roster(args: argparse.Namespace) -> None:
+    from lexdial.service.report_data import roster_data
+    from lexdial.service.report_pdf import roster_pdf
+    from lexdial.service.users import authorize
+
     store, at = _store(args), _now(args)
     with store.db.connect() as conn:
         authorize(conn, _caller(args), "users.read")
@@ -65,6 +72,14 @@ def cmd_roster(args: argparse.Namespace) -> None:
 
 
 def cmd_evidence(args: argparse.Namespace) -> None:
+    from sqlalchemy import select
+
+    from lexdial.adapters.db import tables as t
+    from lexdial.service import evidence
+    from lexdial.service.report_pdf import evidence_pdf
+    from lexdial.service.report_policy import iso
+    from lexdial.service.users import authorize
+
     store, at = _store(args), _now(args)
     with store.db.connect() as conn:
         authorize(conn, _caller(args), "audit.read")

@@ -10,7 +10,6 @@ from typing import Any
 
 from lexdial.entrypoints.cli_store import _caller, _now, _print, _store
 from lexdial.errors import RequestError
-from lexdial.service.auth import issue_token, revoke_token, set_password
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -28,6 +27,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_token(args: argparse.Namespace) -> None:
+    from lexdial.service.auth import issue_token
+
     store = _store(args)
     with store.db.begin() as conn:
         new = issue_token(conn, store.audit, args.user_id, args.name, _caller(args), _now(args))
@@ -39,6 +40,8 @@ def cmd_token(args: argparse.Namespace) -> None:
 
 
 def cmd_token_revoke(args: argparse.Namespace) -> None:
+    from lexdial.service.auth import revoke_token
+
     store = _store(args)
     with store.db.begin() as conn:
         revoke_token(conn, store.audit, args.token_id, _caller(args), _now(args))
@@ -46,6 +49,8 @@ def cmd_token_revoke(args: argparse.Namespace) -> None:
 
 
 def cmd_password(args: argparse.Namespace) -> None:
+    from lexdial.service.auth import set_password
+
     password = os.environ.get("LEXDIAL_PASSWORD")
     if password is None:
         if not sys.stdin.isatty():

@@ -13,31 +13,31 @@ import sys
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lexdial.adapters.audit.chain import Anchor, verify
-from lexdial.adapters.audit.sql import SqlAuditStore
-from lexdial.bootstrap import Store, open_store
-from lexdial.config import load_settings
-from lexdial.entrypoints.render import mask_number
+from lexdial.domain.roles import ROLES
 from lexdial.errors import RequestError
-from lexdial.service import consent as consent_svc
-from lexdial.service import evidence, privacy, users
-from lexdial.service.contacts import NewContact, add_contact
-from lexdial.service.gate import CallPlan, gate
-from lexdial.service.keys import rotate_keys
-from lexdial.service.optout import opt_out
-from lexdial.service.users import OPERATOR, Caller
+
+# each command imports the services it runs: building the parser (``lexdial --help``,
+# ``lexdial decide``) must not load the database layer (tests/unit/test_cli_startup.py)
+if TYPE_CHECKING:
+    from lexdial.bootstrap import Store
+    from lexdial.service.users import Caller
 
 
 def _caller(args: argparse.Namespace) -> Caller:
     """``--user ID`` acts as that user (its role is checked); otherwise the local operator,
     who holds the key file, acts as admin."""
+    from lexdial.service.users import OPERATOR, Caller
+
     user_id = getattr(args, "user", None)
     return Caller.user(user_id) if user_id is not None else OPERATOR
 
 
 def _store(args: argparse.Namespace) -> Store:
+    from lexdial.bootstrap import open_store
+    from lexdial.config import load_settings
+
     return open_store(load_settings(args.settings))
 
 
@@ -78,6 +78,8 @@ def _basis(text: str | None) -> Any:
 
 
 def cmd_contact_add(args: argparse.Namespace) -> None:
+    from lexdial.service.contacts import NewContact, add_contact
+
     store = _store(args)
     address = {
         k: v
@@ -108,6 +110,9 @@ def cmd_contact_add(args: argparse.Namespace) -> None:
 
 
 def cmd_consent_add(args: argparse.Namespace) -> None:
+    from lexdial.entrypoints.render import mask_number
+    from lexdial.service import consent as consent_svc
+
     store = _store(args)
     text = (
         Path(args.disclosure_file).read_text("utf-8") if args.disclosure_file else args.disclosure
@@ -142,6 +147,8 @@ def cmd_consent_add(args: argparse.Namespace) -> None:
 
 
 def cmd_consent_revoke(args: argparse.Namespace) -> None:
+    from lexdial.service import consent as consent_svc
+
     store = _store(args)
     at = _now(args)
     with store.db.begin() as conn:
@@ -160,6 +167,9 @@ def cmd_consent_revoke(args: argparse.Namespace) -> None:
 
 
 def cmd_consent_show(args: argparse.Namespace) -> None:
+    from lexdial.entrypoints.render import mask_number
+    from lexdial.service import consent as consent_svc
+
     store = _store(args)
     with store.db.connect() as conn:
         rows = consent_svc.consents_for(conn, store.cipher, store.firm_id, args.number)
@@ -177,6 +187,9 @@ def cmd_consent_show(args: argparse.Namespace) -> None:
 
 
 def cmd_optout(args: argparse.Namespace) -> None:
+    from lexdial.entrypoints.render import mask_number
+    from lexdial.service.optout import opt_out
+
     store = _store(args)
     with store.db.begin() as conn:
         done = opt_out(
@@ -199,6 +212,8 @@ def cmd_optout(args: argparse.Namespace) -> None:
 
 
 def cmd_gate(args: argparse.Namespace) -> None:
+    from lexdial.service.gate import CallPlan, gate
+
     store = _store(args)
     with store.db.begin() as conn:
         result = gate(
@@ -222,6 +237,9 @@ def cmd_gate(args: argparse.Namespace) -> None:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> None:
+    from lexdial.adapters.audit.chain import Anchor, verify
+    from lexdial.adapters.audit.sql import SqlAuditStore
+
     store = _store(args)
     anchor = Anchor.parse(args.anchor) if args.anchor else None
     with store.db.connect() as conn:
@@ -245,6 +263,9 @@ def cmd_audit_verify(args: argparse.Namespace) -> None:
 
 
 def cmd_evidence(args: argparse.Namespace) -> None:
+    from lexdial.entrypoints.render import mask_number
+    from lexdial.service import evidence
+
     store = _store(args)
     with store.db.connect() as conn:
         bundle = evidence.bundle(conn, store.cipher, store.firm_id, args.number)
@@ -261,6 +282,9 @@ def cmd_evidence(args: argparse.Namespace) -> None:
 
 
 def cmd_privacy_export(args: argparse.Namespace) -> None:
+    from lexdial.entrypoints.render import mask_number
+    from lexdial.service import privacy
+
     store = _store(args)
     with store.db.connect() as conn:
         data = privacy.export_person(conn, store.cipher, store.firm_id, args.number)
@@ -272,6 +296,8 @@ def cmd_privacy_export(args: argparse.Namespace) -> None:
 
 
 def cmd_privacy_erase(args: argparse.Namespace) -> None:
+    from lexdial.service import privacy
+
     store = _store(args)
     with store.db.begin() as conn:
         cid = privacy.erase_person(
@@ -281,6 +307,8 @@ def cmd_privacy_erase(args: argparse.Namespace) -> None:
 
 
 def cmd_privacy_purge(args: argparse.Namespace) -> None:
+    from lexdial.service import privacy
+
     store = _store(args)
     with store.db.begin() as conn:
         report = privacy.purge(
@@ -307,6 +335,8 @@ def cmd_privacy_purge(args: argparse.Namespace) -> None:
 
 
 def cmd_privacy_object(args: argparse.Namespace) -> None:
+    from lexdial.service import privacy
+
     store = _store(args)
     with store.db.begin() as conn:
         cid = privacy.record_objection(
@@ -316,6 +346,9 @@ def cmd_privacy_object(args: argparse.Namespace) -> None:
 
 
 def cmd_reassigned_record(args: argparse.Namespace) -> None:
+    from lexdial.entrypoints.render import mask_number
+    from lexdial.service import privacy
+
     store = _store(args)
     with store.db.begin() as conn:
         rid = privacy.record_reassigned_check(
@@ -332,12 +365,16 @@ def cmd_reassigned_record(args: argparse.Namespace) -> None:
 
 
 def cmd_keys_rotate(args: argparse.Namespace) -> None:
+    from lexdial.service.keys import rotate_keys
+
     store = _store(args)
     count = rotate_keys(store, _now(args), _caller(args))
     print(f"keys rotated: {count} encrypted values re-encrypted with the new key")
 
 
 def cmd_users_add(args: argparse.Namespace) -> None:
+    from lexdial.service import users
+
     store = _store(args)
     with store.db.begin() as conn:
         uid = users.add_user(
@@ -347,6 +384,8 @@ def cmd_users_add(args: argparse.Namespace) -> None:
 
 
 def cmd_users_attest(args: argparse.Namespace) -> None:
+    from lexdial.service import users
+
     store = _store(args)
     with store.db.begin() as conn:
         aid = users.attest_training(
@@ -548,7 +587,7 @@ def add_commands(sub: Any) -> None:
     )
     a.add_argument("email")
     a.add_argument("--name", required=True)
-    a.add_argument("--role", required=True, choices=list(users.ROLES))
+    a.add_argument("--role", required=True, choices=list(ROLES))
     a.set_defaults(func=cmd_users_add)
     a = s.add_parser(
         "attest",

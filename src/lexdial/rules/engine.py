@@ -22,7 +22,7 @@ from lexdial.rules.checks import KINDS, NEEDS, TIMELESS
 from lexdial.rules.context import MINUTE, Check, Ctx, Fail, Policy
 from lexdial.rules.model import Rule, RulePack
 from lexdial.rules.policy import policy_rules
-from lexdial.rules.timezones import Geography, Location, locate
+from lexdial.rules.timezones import Geography, Location, locate, needs_place
 
 HORIZON = timedelta(days=400)
 _MAX_STEPS = 5000
@@ -95,7 +95,9 @@ class Engine:
         number = parse_number(req.number, policy.default_region)
         if not number.valid:
             return self._invalid(req, digest)
-        place = (number.region, number.area_code, number.zones, number.place, req.address)
+        # locates are cached; the geocoder's place is part of the key only where it is read
+        spot = number.place if needs_place(number, self.geo) else ""
+        place = (number.region, number.area_code, number.zones, spot, req.address)
         loc = self._places.get(place)
         if loc is None:
             loc = self._places[place] = locate(number, req.address, self.geo)

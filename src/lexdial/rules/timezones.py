@@ -8,6 +8,7 @@ Rule 2: pure. ``Geography`` is data handed in (built by ``adapters.geodata``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -61,7 +62,7 @@ class Geography:
     #: US area code -> home state (two-letter)
     area_states: dict[str, str]
     #: ZIP -> (state, IANA zone)
-    zips: dict[str, tuple[str, str]]
+    zips: Mapping[str, tuple[str, str]]
     #: ISO country -> IANA zones (tzdata zone.tab)
     country_zones: dict[str, tuple[str, ...]]
     #: US state or territory name -> code, to read the phonenumbers geocoder's place names
@@ -78,6 +79,16 @@ class Location:
     jurisdictions: tuple[str, ...]
     notes: tuple[str, ...] = ()
     tzinfos: tuple[ZoneInfo, ...] = ()
+
+
+def needs_place(number: PhoneNumber, geo: Geography) -> bool:
+    """Whether ``locate`` reads the geocoder's place: only for a US area code the geography
+    does not know (reading it costs the geocoder's 40 MB of data once per process)."""
+    return (
+        number.region in NANP_REGIONS_US
+        and number.area_code is not None
+        and not geo.area_states.get(number.area_code)
+    )
 
 
 def locate(number: PhoneNumber, address: Address | None, geo: Geography) -> Location:

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from openpyxl import load_workbook  # type: ignore[import-untyped]
-
 from lexdial.errors import RequestError
 
 #: every field a column may map to, with what it holds (the CLI help prints this)
@@ -111,6 +109,10 @@ def read_csv(data: bytes) -> Table:
 def read_xlsx(data: bytes) -> Table:
     """The first sheet of a workbook, cells as text (values, not formulas)."""
     try:
+        # imported here: openpyxl takes a third of a second to import, and the command line
+        # reads this module's FIELDS for its help
+        from openpyxl import load_workbook  # type: ignore[import-untyped]
+
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
             sheet = book.worksheets[0]

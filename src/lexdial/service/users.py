@@ -15,10 +15,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Connection, insert, select
 
 from lexdial.adapters.db import tables as t
+from lexdial.domain.roles import ROLES as ROLES
 from lexdial.errors import PermissionDeniedError, RequestError
 from lexdial.service.ports import Cipher
 
-ROLES = ("admin", "compliance", "manager", "agent", "auditor")
 #: what each action needs; an action not listed needs admin. "system" is lexdial itself
 #: (the dialer, the IVR, webhooks), never a person.
 ALLOWED: dict[str, frozenset[str]] = {

@@ -10,13 +10,17 @@ opt-out serialise on the database write lock instead (the same guarantee, coarse
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
+
+# Alembic is imported only when a migration runs: a store already at the newest revision is
+# recognised with one query (importing Alembic is half a second of every command's start)
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 DEFAULT_FILE = "lexdial.sqlite3"
 
@@ -57,6 +61,8 @@ def _sqlite_begin(conn: Any) -> None:
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     location = resources.files("lexdial.adapters.db").joinpath("migrations")
     cfg.set_main_option("script_location", str(location))
@@ -64,8 +70,57 @@ def alembic_config() -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """Upgrade the schema to the newest migration (idempotent)."""
+    """Upgrade the schema to the newest migration (idempotent).
+
+    When the store is already at the one head revision of the migrations, Alembic has
+    nothing to do and is not loaded; anything else (a new store, an older schema, a
+    migration file this reader does not understand) goes through Alembic as always.
+    """
+    head = head_revision()
+    if head is not None and current_revisions(engine) == {head}:
+        return
+    from alembic import command
+
     cfg = alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+_REVISION = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*(None|\"[^\"]*\"|'[^']*')\s*$")
+
+
+def head_revision() -> str | None:
+    """The newest revision of the bundled migrations, read from their files' ``revision``
+    and ``down_revision`` lines; None unless that gives exactly one head (then Alembic
+    decides)."""
+    versions = resources.files("lexdial.adapters.db").joinpath("migrations", "versions")
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for node in versions.iterdir():
+        if not node.name.endswith(".py") or node.name.startswith("__"):
+            continue
+        found: dict[str, str | None] = {}
+        for line in node.read_text("utf-8").splitlines():
+            match = _REVISION.match(line)
+            if match:
+                value = match.group(2)
+                found[match.group(1)] = None if value == "None" else value[1:-1]
+        revision = found.get("revision")
+        if revision is None or "down_revision" not in found:
+            return None
+        revisions.add(revision)
+        if found["down_revision"] is not None:
+            parents.add(found["down_revision"])
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def current_revisions(engine: Engine) -> set[str]:
+    """The revisions the store records (Alembic's table); empty for a new store."""
+    try:
+        with engine.connect() as conn:
+            rows = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars()
+            return {str(r) for r in rows}
+    except exc.DBAPIError:  # no such table yet: a new store
+        return set()
