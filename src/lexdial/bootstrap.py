@@ -27,6 +27,7 @@ from lexdial.errors import CampaignError, ConfigError
 from lexdial.rules.engine import Engine
 from lexdial.service.campaign_spec import LIVE
 from lexdial.service.campaigns import load_campaign
+from lexdial.service.consent import encrypt_plain_evidence
 from lexdial.service.dialer import Dialer, RunStats
 from lexdial.service.notify import NotifyingAudit
 from lexdial.service.ports import Audit, Registry, Telephony
@@ -79,6 +80,8 @@ def open_store(
     cipher = load_keyring(default_key_path(root), env)
     created = now or datetime.now(UTC)
     with db.begin() as conn:
+        # consent text stored in plain before migration 0004 is encrypted now (needs the key)
+        encrypt_plain_evidence(conn, cipher)
         firm_id = conn.execute(
             select(tables.firms.c.id).where(tables.firms.c.name == settings.firm_name)
         ).scalar()

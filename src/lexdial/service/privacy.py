@@ -22,6 +22,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from lexdial.adapters.db import tables as t
 from lexdial.errors import RequestError
+from lexdial.service.consent import consent_free_text
 from lexdial.service.contacts import NUMBER_CTX, find_contact_id, normalise, number_index
 from lexdial.service.ports import Audit, Cipher
 from lexdial.service.users import Caller, authorize
@@ -29,6 +30,20 @@ from lexdial.service.users import Caller, authorize
 #: default retention in days: TSR 310.5 (5 years) for call records and consents; the
 #: firm's own do-not-call list 10 years (Va. Code 59.1-514, the longest in the catalogue)
 RETENTION_DAYS = {"call_records": 5 * 366, "revoked_consents": 5 * 366, "dnc_entries": 10 * 366}
+
+
+#: consent columns the export leaves out: tokens (decrypted instead), keys, fingerprints
+_CONSENT_HIDDEN = frozenset(
+    {
+        "source_ip_enc",
+        "number_bidx",
+        "evidence_sha256",
+        "disclosure_text",
+        "disclosure_text_enc",
+        "user_agent",
+        "user_agent_enc",
+    }
+)
 
 
 def _contact(conn: Connection, cipher: Cipher, firm_id: int, number: str) -> tuple[int, str]:
@@ -73,11 +88,15 @@ def export_person(conn: Connection, cipher: Cipher, firm_id: int, number: str) -
             }
             for n in numbers
         ],
-        "consents": _rows(
-            conn,
-            select(t.consents).where(t.consents.c.contact_id == contact_id),
-            drop=("source_ip_enc", "number_bidx", "evidence_sha256"),
-        ),
+        "consents": [
+            {
+                **{k: v for k, v in r.items() if k not in _CONSENT_HIDDEN},
+                **consent_free_text(cipher, r),
+            }
+            for r in conn.execute(
+                select(t.consents).where(t.consents.c.contact_id == contact_id)
+            ).mappings()
+        ],
         "revocations": _rows(
             conn,
             select(t.revocations)
@@ -166,7 +185,13 @@ def erase_person(
     conn.execute(
         update(t.consents)
         .where(t.consents.c.contact_id == contact_id)
-        .values(source_ip_enc=None, user_agent=None)
+        .values(
+            source_ip_enc=None,
+            user_agent=None,
+            user_agent_enc=None,
+            disclosure_text=None,
+            disclosure_text_enc=None,
+        )
     )
     conn.execute(
         update(t.revocations)

@@ -68,7 +68,10 @@ def evidence_pdf(bundle: dict[str, Any], *, firm: str, generated_at: str) -> byt
                 ),
             ]
         )
-        doc.para(f'Disclosure shown, verbatim: "{c["disclosure_text"]}"', 8.5)
+        if c["disclosure_text"] is None:
+            doc.para("Disclosure text erased on the person's request (its SHA-256 is kept)", 8.5)
+        else:
+            doc.para(f'Disclosure shown, verbatim: "{c["disclosure_text"]}"', 8.5)
     if not bundle["consents"]:
         doc.para("No consent on file.")
     doc.h1(f"3. Call decisions ({len(bundle['decisions'])})")
