@@ -5,8 +5,10 @@ and keeps a keyed-hash tombstone of each number so a re-import is refused and th
 stays suppressed (ICO practice, catalogue G5). Non-personal evidence the firm may need to
 defend a claim (consent disclosures and hashes, decisions and their reasons) is kept
 (Art. 17(3)(e)); every erasure and purge is audited.
-Rule 2: retention is per data category, in days, from the settings; purge deletes what is
-older than its period and says what it deleted.
+Rule 2: retention is per data category, in days, from the settings (never below the legal
+minimum: ``config`` refuses it); purge deletes what is older than its period and says what
+it deleted. A purged do-not-call entry leaves its keyed hash in ``dnc_tombstones``, which
+the gate reads like the entry itself: purging records never makes a number callable.
 """
 
 from __future__ import annotations
@@ -263,11 +265,15 @@ def purge(
         .all()
     )
     dnc_before = at - timedelta(days=days["dnc_entries"])
-    dnc_ids = (
-        conn.execute(select(t.dnc_entries.c.id).where(t.dnc_entries.c.at < dnc_before))
-        .scalars()
-        .all()
-    )
+    dnc_rows = conn.execute(
+        select(
+            t.dnc_entries.c.id,
+            t.dnc_entries.c.firm_id,
+            t.dnc_entries.c.number_bidx,
+            t.dnc_entries.c.at,
+        ).where(t.dnc_entries.c.at < dnc_before)
+    ).all()
+    dnc_ids = [r[0] for r in dnc_rows]
     report = PurgeReport(len(attempt_ids), len(outcome_ids), len(consent_ids), len(dnc_ids))
     if dry_run:
         return report
@@ -275,6 +281,8 @@ def purge(
     conn.execute(delete(t.call_attempts).where(t.call_attempts.c.id.in_(attempt_ids)))
     conn.execute(delete(t.revocations).where(t.revocations.c.consent_id.in_(consent_ids)))
     conn.execute(delete(t.consents).where(t.consents.c.id.in_(consent_ids)))
+    for _, firm_id, bidx, first_at in dnc_rows:
+        _tombstone(conn, firm_id, bidx, first_at, at)
     conn.execute(delete(t.dnc_entries).where(t.dnc_entries.c.id.in_(dnc_ids)))
     audit.record(
         conn,
@@ -285,6 +293,18 @@ def purge(
         data={"deleted": asdict(report), "retention_days": days},
     )
     return report
+
+
+def _tombstone(conn: Connection, firm_id: int, bidx: str, first_at: datetime, at: datetime) -> None:
+    """Keep a purged do-not-call entry's keyed hash: the number stays suppressed."""
+    d = t.dnc_tombstones.c
+    known = conn.execute(select(d.id).where(d.firm_id == firm_id, d.number_bidx == bidx)).first()
+    if known is None:
+        conn.execute(
+            insert(t.dnc_tombstones).values(
+                firm_id=firm_id, number_bidx=bidx, first_at=first_at, purged_at=at
+            )
+        )
 
 
 def _rows(conn: Connection, query: Any, drop: tuple[str, ...] = ()) -> list[dict[str, Any]]:
