@@ -43,6 +43,8 @@ def _setup(store: Engine, cipher: Keyring) -> int:
                 relationship="current_client",
             ),
             NOW,
+            audit=ListAudit(),
+            caller=OPERATOR,
         )
         return record_consent(
             conn,

@@ -61,6 +61,8 @@ def _contact(store: Engine, cipher: Reversible, number: str = NUMBER) -> int:
                 relationship="current_client",
             ),
             NOW,
+            audit=ListAudit(),
+            caller=STAFF,
         )
 
 
@@ -334,6 +336,8 @@ def test_allowed_attempts_count_toward_the_frequency_caps_even_without_an_outcom
                 address={"country": "US", "state": "FL"},
             ),
             NOW,
+            audit=ListAudit(),
+            caller=STAFF,
         )
     registry = MemoryRegistry({"us-national": set()}, {"us-national": date(2026, 11, 30)})
     verdicts = []

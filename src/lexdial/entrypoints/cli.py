@@ -62,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--user",
         type=int,
-        help="act as this user id (its role is checked); default: the local operator, as admin",
+        help="act as this user id (its role is checked); default: the local operator, as "
+        "admin, audited as cli:operator:LOGIN (the operating system's login name)",
     )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 

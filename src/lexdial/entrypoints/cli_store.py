@@ -8,6 +8,7 @@ transaction and prints a short, number-masked result (``--json`` for scripts).
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from dataclasses import asdict
@@ -32,9 +33,19 @@ from lexdial.service.users import OPERATOR, Caller
 
 def _caller(args: argparse.Namespace) -> Caller:
     """``--user ID`` acts as that user (its role is checked); otherwise the local operator,
-    who holds the key file, acts as admin."""
+    who holds the key file, acts as admin and is named on the audit trail by the operating
+    system's login name (``cli:operator:jdoe``), so two people at one store are told apart."""
     user_id = getattr(args, "user", None)
-    return Caller.user(user_id) if user_id is not None else OPERATOR
+    if user_id is not None:
+        return Caller.user(user_id)
+    return Caller(f"{OPERATOR.label}:{_login()}"[:100], OPERATOR.role)
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser() or "unknown"
+    except (OSError, KeyError):  # no login name (e.g. a container's numeric uid)
+        return "unknown"
 
 
 def _store(args: argparse.Namespace) -> Store:
@@ -103,7 +114,15 @@ def cmd_contact_add(args: argparse.Namespace) -> None:
         lawful_basis=_basis(args.lawful_basis),
     )
     with store.db.begin() as conn:
-        cid = add_contact(conn, store.cipher, store.firm_id, new, _now(args))
+        cid = add_contact(
+            conn,
+            store.cipher,
+            store.firm_id,
+            new,
+            _now(args),
+            audit=store.audit,
+            caller=_caller(args),
+        )
     _print(args, {"contact_id": cid}, f"contact #{cid} added")
 
 
@@ -341,8 +360,9 @@ def cmd_users_add(args: argparse.Namespace) -> None:
     store = _store(args)
     with store.db.begin() as conn:
         uid = users.add_user(
-            conn, store.cipher, store.firm_id, args.email, args.name, args.role, _now(args)
-        )
+            conn, store.cipher, store.firm_id, args.email, args.name, args.role, _now(args),
+            audit=store.audit, caller=_caller(args),
+        )  # fmt: skip
     print(f"user #{uid} added with role {args.role}")
 
 
@@ -350,8 +370,9 @@ def cmd_users_attest(args: argparse.Namespace) -> None:
     store = _store(args)
     with store.db.begin() as conn:
         aid = users.attest_training(
-            conn, args.user_id, args.course, _day(args.on, "--on"), args.valid_days, _now(args)
-        )
+            conn, args.user_id, args.course, _day(args.on, "--on"), args.valid_days, _now(args),
+            _caller(args), audit=store.audit,
+        )  # fmt: skip
     print(f"training attestation #{aid} recorded for user #{args.user_id}")
 
 

@@ -162,7 +162,17 @@ def _populate(store: Store, sample: dict[str, Any], at: datetime) -> tuple[int, 
                     relationship="current_client",
                     subscriber="consumer",
                 )
-                ids.append(add_contact(conn, store.cipher, store.firm_id, contact, at))
+                ids.append(
+                    add_contact(
+                        conn,
+                        store.cipher,
+                        store.firm_id,
+                        contact,
+                        at,
+                        audit=store.audit,
+                        caller=OPERATOR,
+                    )
+                )
                 _consent(store, conn, number, group, firm, sample["consent_text"], at)
                 if group.get("why"):
                     why[f"{group['state']} ({group['area']})"] = group["why"]

@@ -93,7 +93,10 @@ def create_user(request: Request, body: UserIn, caller: UsersWriter) -> dict[str
     """Add a user with a role (admin, compliance, manager, agent, auditor)."""
     s = store(request)
     with s.db.begin() as conn:
-        uid = add_user(conn, s.cipher, s.firm_id, body.email, body.name, body.role, now(request))
+        uid = add_user(
+            conn, s.cipher, s.firm_id, body.email, body.name, body.role, now(request),
+            audit=s.audit, caller=caller,
+        )  # fmt: skip
     return {"user": uid, "role": body.role}
 
 
@@ -106,8 +109,9 @@ def attest(
     with s.db.begin() as conn:
         _known_user(conn, user_id, s.firm_id)
         aid = attest_training(
-            conn, user_id, body.course, body.on, body.valid_days, now(request), caller
-        )
+            conn, user_id, body.course, body.on, body.valid_days, now(request), caller,
+            audit=s.audit,
+        )  # fmt: skip
         expires = conn.execute(
             select(t.training_attestations.c.expires_on).where(t.training_attestations.c.id == aid)
         ).scalar()
