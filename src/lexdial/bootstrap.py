@@ -7,7 +7,9 @@ use (reading the bundled pack and the ZIP dataset takes about a second).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
@@ -20,6 +22,7 @@ from lexdial.adapters.audit.sql import SqlAudit
 from lexdial.adapters.crypto import Keyring, default_key_path, load_keyring
 from lexdial.adapters.db import tables
 from lexdial.adapters.db.database import database_url, make_engine, migrate
+from lexdial.adapters.db.snapshot import copy_rows
 from lexdial.adapters.geodata import load_geography
 from lexdial.adapters.rulepack import load_pack
 from lexdial.config import Settings, load_settings
@@ -194,3 +197,73 @@ def open_registry(directory: Path) -> Registry:
     from lexdial.adapters.registry_port import IndexRegistry
 
     return IndexRegistry(directory)
+
+
+# --- rehearsals: the simulated carrier never writes into a live store ---------------------
+
+#: a data directory holding this file is a sandbox (demo, training, tests): everything in
+#: its SQLite store may be simulated, so the simulated carrier may dial against it
+SANDBOX_MARK = "SANDBOX"
+
+
+def is_sandbox(store: Store) -> bool:
+    """True for a sandbox: the SQLite store inside a data directory marked ``SANDBOX``.
+
+    A PostgreSQL store is never a sandbox: the mark lives beside the key file, and a
+    database elsewhere cannot be tied to it.
+    """
+    url = store.db.url
+    own_file = url.get_backend_name() == "sqlite" and url.database is not None
+    return (
+        own_file
+        and Path(str(url.database)).resolve().parent == store.data_dir.resolve()
+        and (store.data_dir / SANDBOX_MARK).is_file()
+    )
+
+
+def mark_sandbox(store: Store) -> None:
+    """Make a new, empty store a sandbox; a store that holds any evidence is refused."""
+    with store.db.connect() as conn:
+        entries = conn.execute(select(tables.audit_log.c.seq).limit(1)).first()
+    if entries is not None:
+        raise ConfigError(f"{store.data_dir} holds evidence: only a new store can be a sandbox")
+    (store.data_dir / SANDBOX_MARK).write_text(
+        "made by lexdial: every record in this store may be simulated (demo, training, "
+        "tests); never use it for real calls\n",
+        "utf-8",
+    )
+
+
+def is_simulated(telephony: Telephony) -> bool:
+    """True for the simulated carrier (its calls and their outcomes never happened)."""
+    from lexdial.adapters.telephony.simulated import SimulatedCarrier
+
+    return isinstance(telephony, SimulatedCarrier)
+
+
+@contextmanager
+def rehearsal_store(store: Store) -> Iterator[Store]:
+    """A throw-away copy of ``store`` (SQLite in a private temporary directory), deleted on
+    exit: a rehearsal dials it, reads its report, and the live store is only read.
+
+    The copy has no webhook (nothing simulated is announced), the same keys (in memory
+    only, never written beside the copy) and the live registers (read-only).
+    """
+    with tempfile.TemporaryDirectory(prefix="lexdial-rehearsal-") as tmp:
+        root = Path(tmp)
+        db = make_engine(f"sqlite:///{root / 'rehearsal.sqlite3'}")
+        try:
+            migrate(db)
+            copy_rows(store.db, db)
+            yield Store(
+                db=db,
+                cipher=store.cipher,
+                audit=SqlAudit(),
+                registry=store.registry,
+                rules=store.rules,
+                firm_id=store.firm_id,
+                data_dir=root,
+                settings=store.settings,
+            )
+        finally:
+            db.dispose()
