@@ -272,6 +272,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except BrokenPipeError:  # e.g. `lexdial rules | head`
         return 0
+    finally:
+        # give back the store's connections (cli_store is imported lazily, so look it up)
+        opened = sys.modules.get("lexdial.entrypoints.cli_store")
+        if opened is not None:
+            opened.close_stores()
     return 0
 
 

@@ -48,8 +48,20 @@ def _login() -> str:
         return "unknown"
 
 
+#: stores a command opened, closed by ``close_stores`` when the command ends
+_OPENED: list[Store] = []
+
+
 def _store(args: argparse.Namespace) -> Store:
-    return open_store(load_settings(args.settings))
+    store = open_store(load_settings(args.settings))
+    _OPENED.append(store)
+    return store
+
+
+def close_stores() -> None:
+    """Return the connections of every store this process's commands opened."""
+    while _OPENED:
+        _OPENED.pop().db.dispose()
 
 
 def _now(args: argparse.Namespace) -> datetime:
