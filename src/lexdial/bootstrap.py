@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy import Engine as SAEngine
 from sqlalchemy import insert, select
 
+from lexdial.adapters.audit.checkpoint import Checkpoint, CheckpointSigner
 from lexdial.adapters.audit.sql import SqlAudit
 from lexdial.adapters.crypto import Keyring, default_key_path, load_keyring
 from lexdial.adapters.db import tables
@@ -30,6 +31,7 @@ from lexdial.errors import CampaignError, ConfigError
 from lexdial.rules.engine import Engine
 from lexdial.service.campaign_spec import LIVE
 from lexdial.service.campaigns import load_campaign
+from lexdial.service.checkpoints import publish_checkpoint as publish
 from lexdial.service.consent import encrypt_plain_evidence
 from lexdial.service.dialer import Dialer, RunStats
 from lexdial.service.notify import NotifyingAudit
@@ -60,6 +62,8 @@ class Store:
     firm_id: int
     data_dir: Path
     settings: Settings
+    #: signs and keeps the audit chain's checkpoints (None: a throw-away copy publishes none)
+    checkpoints: CheckpointSigner | None = None
 
 
 def data_dir(settings: Settings, environ: Mapping[str, str] | None = None) -> Path:
@@ -104,6 +108,7 @@ def open_store(
         firm_id=int(firm_id),
         data_dir=root,
         settings=settings,
+        checkpoints=CheckpointSigner.open(root),
     )
 
 
@@ -267,3 +272,18 @@ def rehearsal_store(store: Store) -> Iterator[Store]:
             )
         finally:
             db.dispose()
+
+
+# --- signed checkpoints of the audit chain ------------------------------------------------
+
+
+def publish_checkpoint(store: Store, at: datetime | None = None) -> Checkpoint | None:
+    """Sign and publish the store's audit head if it moved (file; webhook when configured)."""
+    if store.checkpoints is None:
+        return None
+    return publish(
+        store.db,
+        store.checkpoints,
+        at or datetime.now(UTC),
+        notify=isinstance(store.audit, NotifyingAudit),
+    )

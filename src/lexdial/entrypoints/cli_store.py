@@ -18,10 +18,10 @@ from typing import Any
 
 from lexdial.adapters.audit.chain import Anchor, verify
 from lexdial.adapters.audit.sql import SqlAuditStore
-from lexdial.bootstrap import Store, open_store
+from lexdial.bootstrap import Store, open_store, publish_checkpoint
 from lexdial.config import load_settings
 from lexdial.entrypoints.render import mask_number
-from lexdial.errors import RequestError
+from lexdial.errors import LexdialError, RequestError
 from lexdial.service import consent as consent_svc
 from lexdial.service import evidence, privacy, users
 from lexdial.service.contacts import NewContact, add_contact
@@ -59,9 +59,16 @@ def _store(args: argparse.Namespace) -> Store:
 
 
 def close_stores() -> None:
-    """Return the connections of every store this process's commands opened."""
+    """Publish a signed checkpoint of each store's audit head if the command moved it, then
+    return the connections of every store this process's commands opened."""
     while _OPENED:
-        _OPENED.pop().db.dispose()
+        store = _OPENED.pop()
+        try:
+            publish_checkpoint(store)
+        except (LexdialError, OSError) as exc:  # the command's own result stands; say why
+            print(f"lexdial: warning: no audit checkpoint published: {exc}", file=sys.stderr)
+        finally:
+            store.db.dispose()
 
 
 def _now(args: argparse.Namespace) -> datetime:
@@ -255,23 +262,30 @@ def cmd_gate(args: argparse.Namespace) -> None:
 def cmd_audit_verify(args: argparse.Namespace) -> None:
     store = _store(args)
     anchor = Anchor.parse(args.anchor) if args.anchor else None
+    # every signed checkpoint published so far pins its entry: a truncated or rewritten
+    # chain fails without anyone having exported an anchor; a tampered line fails itself
+    checkpoints, bad_lines = store.checkpoints.checkpoints() if store.checkpoints else ([], [])
     with store.db.connect() as conn:
-        result = verify(SqlAuditStore(conn), anchor=anchor)
+        result = verify(SqlAuditStore(conn), anchor=anchor, anchors=[c.anchor for c in checkpoints])
     data = {
-        "ok": result.ok,
+        "ok": result.ok and not bad_lines,
         "count": result.count,
         "head": str(result.head),
         "bad_seq": result.bad_seq,
         "problem": result.problem,
         "detail": result.detail,
+        "checkpoints": len(checkpoints),
+        "checkpoint_problems": bad_lines,
     }
-    text = (
-        f"audit trail intact: {result.count} entries, head {result.head}"
+    latest = f"; {len(checkpoints)} signed checkpoint(s) hold" if checkpoints else ""
+    lines = [
+        f"audit trail intact: {result.count} entries, head {result.head}{latest}"
         if result.ok
         else f"AUDIT TRAIL BROKEN at seq {result.bad_seq}: {result.problem} ({result.detail})"
-    )
-    _print(args, data, text)
-    if not result.ok:
+    ]
+    lines += [f"CHECKPOINT FILE TAMPERED: {problem}" for problem in bad_lines]
+    _print(args, data, "\n".join(lines))
+    if not data["ok"]:
         sys.exit(5)
 
 
