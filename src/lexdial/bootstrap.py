@@ -9,16 +9,22 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine as SAEngine
 from sqlalchemy import insert, select
 
-from lexdial.adapters.audit.checkpoint import Checkpoint, CheckpointSigner
+from lexdial.adapters.audit.checkpoint import (
+    PUBLIC_KEY_FILE,
+    Checkpoint,
+    CheckpointMismatchError,
+    CheckpointSigner,
+)
 from lexdial.adapters.audit.sql import SqlAudit
 from lexdial.adapters.crypto import Keyring, default_key_path, load_keyring
 from lexdial.adapters.db import tables
@@ -287,3 +293,15 @@ def publish_checkpoint(store: Store, at: datetime | None = None) -> Checkpoint |
         at or datetime.now(UTC),
         notify=isinstance(store.audit, NotifyingAudit),
     )
+
+
+def checkpoint_for_report(store: Store) -> dict[str, Any] | None:
+    """Publish the head if it moved, then the latest signed checkpoint, for a PDF to print
+    (None before the first one). A chain that contradicts the last checkpoint is not signed:
+    the PDF then prints the last good checkpoint, and its own verification says BROKEN."""
+    if store.checkpoints is None:
+        return None
+    with suppress(CheckpointMismatchError):
+        publish_checkpoint(store)
+    last = store.checkpoints.last()
+    return None if last is None else {**last.to_dict(), "public_key_file": PUBLIC_KEY_FILE}

@@ -3,6 +3,7 @@ is caught by ``lexdial audit verify`` with no anchor anyone had to export."""
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
 import stat
@@ -10,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from tests.e2e.test_store_cli import NUMBER, _setup, home, run
 
 from lexdial.adapters.audit.chain import GENESIS, AuditEntry
@@ -105,3 +107,34 @@ def test_a_tampered_checkpoint_file_fails_its_signature(
     code, text = _verify(capsys)
     assert code == 5
     assert "CHECKPOINT FILE TAMPERED" in text and "line 2" in text and "signature" in text
+
+
+def test_the_evidence_pdf_prints_the_latest_signed_checkpoint(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _busy_store(home, capsys)
+    code, out, err = run(capsys, "report", "evidence", NUMBER, "--at", "2026-12-02T17:00:00Z")
+    assert code == 0, err
+    body = "".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(Path(out.strip()).read_bytes())).pages
+    ).replace("\n", "")
+    last = json.loads((home / "data" / "audit-checkpoints.jsonl").read_text().splitlines()[-1])
+    assert "Latest signed checkpoint" in body and last["key"] in body
+    assert last["head"] in body and last["sig"] in body
+
+
+def test_with_a_webhook_each_checkpoint_is_queued_for_it(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LEXDIAL_WEBHOOK_URL", "https://firm.example/hooks")
+    monkeypatch.setenv("LEXDIAL_WEBHOOK_SECRET", "s" * 32)
+    _busy_store(home, capsys)
+    with _db(home) as db:
+        queued = [
+            json.loads(p)
+            for (p,) in db.execute("SELECT payload FROM outbox WHERE event = 'audit.checkpoint'")
+        ]
+    published = [
+        json.loads(x) for x in (home / "data" / "audit-checkpoints.jsonl").read_text().splitlines()
+    ]
+    assert queued == published and len(queued) == 3
