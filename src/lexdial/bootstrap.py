@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine as SAEngine
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from lexdial.adapters.audit.checkpoint import (
     PUBLIC_KEY_FILE,
@@ -266,6 +266,8 @@ def rehearsal_store(store: Store) -> Iterator[Store]:
         try:
             migrate(db)
             copy_rows(store.db, db)
+            with db.begin() as conn:  # a live dialler's lease must not hold up the rehearsal
+                conn.execute(update(tables.campaigns).values(lease_owner=None, lease_until=None))
             yield Store(
                 db=db,
                 cipher=store.cipher,

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 from tests.e2e.test_campaign_cli import CAMPAIGN, NUMBER, _contact_with_consent, run
 
 from lexdial.adapters.db import tables as t
@@ -82,16 +82,22 @@ def test_a_rehearsal_dials_a_throw_away_copy_and_the_live_store_is_unchanged(
 ) -> None:
     _started_campaign(home, capsys)
     before, dump_before = _rows(), _sqlite_dump(home)
+    evidence_before = run(capsys, "evidence", NUMBER)[1]
     code, out, err = run(capsys, "campaign", "run", "1", "--json", "--at", START)
     assert code == 0, err
     report = json.loads(out)
-    assert report["dialled"] >= 1 and sum(report["outcomes"].values()) == report["dialled"]
+    assert (
+        report["rehearsal"] is True
+        and report["dialled"] >= 1
+        and sum(report["outcomes"].values()) == report["dialled"]
+    )
     assert "rehearsal on the simulated carrier" in err and "throw-away copy" in err
     assert "--timescale 0.001, default" in err and "rehearsal over" in err
     after = _rows()
     assert after == before  # row for row: no attempt, outcome, opt-out or audit entry
     assert after["call_attempts"] == [] and after["call_outcomes"] == []
     assert _sqlite_dump(home) == dump_before  # on SQLite the whole dump, byte for byte
+    assert run(capsys, "evidence", NUMBER)[1] == evidence_before  # what a court would see
     code, out, _ = run(capsys, "campaign", "report", "1", "--json", "--at", START)
     assert code == 0 and json.loads(out)["dialled"] == 0
     code, out, _ = run(capsys, "consent", "show", NUMBER)
@@ -137,6 +143,3 @@ def test_a_store_holding_evidence_cannot_be_made_a_sandbox(
     _contact_with_consent(capsys)
     with pytest.raises(Exception, match="holds evidence"):
         mark_sandbox(open_store(load_settings()))
-
-
-_ = create_engine

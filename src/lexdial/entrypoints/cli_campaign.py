@@ -169,7 +169,7 @@ def cmd_run(args: argparse.Namespace) -> None:
         begin = _now(args) if args.at else datetime.now(UTC)
         default = "" if args.timescale is not None else f" (--timescale {timescale:g}, default)"
         _say(args, f"simulated clock from {begin:%Y-%m-%d %H:%M} UTC, {1 / timescale:g}x{default}")
-        _run(args, copy, settings, carrier_name, timescale)
+        _run(args, copy, settings, carrier_name, timescale, rehearsal=True)
         _say(args, "rehearsal over: its copy of the store is deleted")
 
 
@@ -184,13 +184,16 @@ def _run(
     settings: Settings,
     carrier_name: str,
     timescale: float,
+    *,
+    rehearsal: bool = False,
 ) -> None:
     with store.db.connect() as conn:
         total = sum(queue_counts(conn, args.id).values())
-    agents = seat_agents(store, args.id, datetime.now(UTC).date(), carrier_name)
+    start = _now(args) if carrier_name == "simulated" else None
+    # training must be current on the (simulated) day of the calls
+    agents = seat_agents(store, args.id, (start or datetime.now(UTC)).date(), carrier_name)
     carrier = open_telephony(settings, carrier=carrier_name, seed=args.seed, timescale=timescale)
     bar = Bar(f"Dialling campaign #{args.id}", total)
-    start = _now(args) if carrier_name == "simulated" else None
 
     async def go() -> RunStats:
         loop = asyncio.get_running_loop()
@@ -211,6 +214,8 @@ def _run(
     bar.close(stats.finished)
     with store.db.connect() as conn:
         report = campaign_report(conn, args.id, start or datetime.now(UTC))
+    if rehearsal:  # a machine reading --json must not take it for what happened either
+        report["rehearsal"] = True
     _print(args, report, render_report(report))
 
 
