@@ -107,11 +107,13 @@ class CheckpointSigner:
         signer = cls(private, data_dir / CHECKPOINT_FILE)
         public_path = data_dir / PUBLIC_KEY_FILE
         if not public_path.exists():  # for anyone who checks the published checkpoints
-            public_path.write_bytes(
-                signer.public.public_bytes(
-                    serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-                )
+            pem = signer.public.public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
             )
+            try:
+                public_path.write_bytes(pem)
+            except OSError as exc:
+                raise ConfigError(f"{public_path}: cannot write ({exc.strerror})") from None
         return signer
 
     def sign(self, anchor: Anchor, at: datetime) -> Checkpoint:
