@@ -20,6 +20,7 @@ from lexdial.adapters.telephony.simulated import SimulatedCarrier
 from lexdial.bootstrap import mark_sandbox, open_store
 from lexdial.config import load_settings
 from lexdial.entrypoints.api.runner import CampaignRunner
+from lexdial.errors import ConfigError
 
 pytestmark = pytest.mark.integration
 START = "2026-12-02T15:00:00Z"
@@ -129,7 +130,9 @@ def test_a_sandbox_store_is_dialled_in_place(
 ) -> None:
     if "LEXDIAL_DATABASE_URL" in __import__("os").environ:
         pytest.skip("a PostgreSQL store is never a sandbox")
-    mark_sandbox(open_store(load_settings()))
+    store = open_store(load_settings())
+    mark_sandbox(store)
+    store.db.dispose()
     _started_campaign(home, capsys)
     code, out, err = run(capsys, "campaign", "run", "1", "--json", "--at", START)
     assert code == 0 and "sandbox store" in err, err
@@ -141,5 +144,7 @@ def test_a_store_holding_evidence_cannot_be_made_a_sandbox(
     home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _contact_with_consent(capsys)
-    with pytest.raises(Exception, match="holds evidence"):
-        mark_sandbox(open_store(load_settings()))
+    store = open_store(load_settings())
+    with pytest.raises(ConfigError, match="holds evidence"):
+        mark_sandbox(store)
+    store.db.dispose()
