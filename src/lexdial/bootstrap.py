@@ -7,12 +7,14 @@ use (reading the bundled pack and the geography file: a few tens of milliseconds
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lexdial.adapters.geodata import load_geography
 from lexdial.adapters.rulepack import load_pack
@@ -25,6 +27,7 @@ from lexdial.rules.engine import Engine
 if TYPE_CHECKING:
     from sqlalchemy import Engine as SAEngine
 
+    from lexdial.adapters.audit.checkpoint import Checkpoint, CheckpointSigner
     from lexdial.adapters.crypto import Keyring
     from lexdial.service.dialer import Dialer, RunStats
     from lexdial.service.ports import Audit, Registry, Telephony
@@ -53,6 +56,8 @@ class Store:
     data_dir: Path
     settings: Settings
     _rules: Engine | None = None
+    #: signs and keeps the audit chain's checkpoints (None: a throw-away copy publishes none)
+    checkpoints: CheckpointSigner | None = None
 
     @property
     def rules(self) -> Engine:
@@ -78,10 +83,12 @@ def open_store(
     """Connect (and migrate) the store, load keys and registers, make sure the firm exists."""
     from sqlalchemy import insert, select
 
+    from lexdial.adapters.audit.checkpoint import CheckpointSigner
     from lexdial.adapters.audit.sql import SqlAudit
     from lexdial.adapters.crypto import default_key_path, load_keyring
     from lexdial.adapters.db import tables
     from lexdial.adapters.db.database import database_url, make_engine, migrate
+    from lexdial.service.consent import encrypt_plain_evidence
     from lexdial.service.notify import NotifyingAudit
 
     env = dict(os.environ if environ is None else environ)
@@ -92,6 +99,8 @@ def open_store(
     cipher = load_keyring(default_key_path(root), env)
     created = now or datetime.now(UTC)
     with db.begin() as conn:
+        # consent text stored in plain before migration 0004 is encrypted now (needs the key)
+        encrypt_plain_evidence(conn, cipher)
         firm_id = conn.execute(
             select(tables.firms.c.id).where(tables.firms.c.name == settings.firm_name)
         ).scalar()
@@ -110,6 +119,7 @@ def open_store(
         firm_id=int(firm_id),
         data_dir=root,
         settings=settings,
+        checkpoints=CheckpointSigner.open(root),
     )
 
 
@@ -209,3 +219,118 @@ def open_registry(directory: Path) -> Registry:
     from lexdial.adapters.registry_port import IndexRegistry
 
     return IndexRegistry(directory)
+
+
+# --- rehearsals: the simulated carrier never writes into a live store ---------------------
+
+#: a data directory holding this file is a sandbox (demo, training, tests): everything in
+#: its SQLite store may be simulated, so the simulated carrier may dial against it
+SANDBOX_MARK = "SANDBOX"
+
+
+def is_sandbox(store: Store) -> bool:
+    """True for a sandbox: the SQLite store inside a data directory marked ``SANDBOX``.
+
+    A PostgreSQL store is never a sandbox: the mark lives beside the key file, and a
+    database elsewhere cannot be tied to it.
+    """
+    url = store.db.url
+    own_file = url.get_backend_name() == "sqlite" and url.database is not None
+    return (
+        own_file
+        and Path(str(url.database)).resolve().parent == store.data_dir.resolve()
+        and (store.data_dir / SANDBOX_MARK).is_file()
+    )
+
+
+def mark_sandbox(store: Store) -> None:
+    """Make a new, empty store a sandbox; a store that holds any evidence is refused."""
+    from sqlalchemy import select
+
+    from lexdial.adapters.db import tables
+
+    with store.db.connect() as conn:
+        entries = conn.execute(select(tables.audit_log.c.seq).limit(1)).first()
+    if entries is not None:
+        raise ConfigError(f"{store.data_dir} holds evidence: only a new store can be a sandbox")
+    (store.data_dir / SANDBOX_MARK).write_text(
+        "made by lexdial: every record in this store may be simulated (demo, training, "
+        "tests); never use it for real calls\n",
+        "utf-8",
+    )
+
+
+def is_simulated(telephony: Telephony) -> bool:
+    """True for the simulated carrier (its calls and their outcomes never happened)."""
+    from lexdial.adapters.telephony.simulated import SimulatedCarrier
+
+    return isinstance(telephony, SimulatedCarrier)
+
+
+@contextmanager
+def rehearsal_store(store: Store) -> Iterator[Store]:
+    """A throw-away copy of ``store`` (SQLite in a private temporary directory), deleted on
+    exit: a rehearsal dials it, reads its report, and the live store is only read.
+
+    The copy has no webhook (nothing simulated is announced), the same keys (in memory
+    only, never written beside the copy) and the live registers (read-only).
+    """
+    from sqlalchemy import update
+
+    from lexdial.adapters.audit.sql import SqlAudit
+    from lexdial.adapters.db import tables
+    from lexdial.adapters.db.database import make_engine, migrate
+    from lexdial.adapters.db.snapshot import copy_rows
+
+    with tempfile.TemporaryDirectory(prefix="lexdial-rehearsal-") as tmp:
+        root = Path(tmp)
+        db = make_engine(f"sqlite:///{root / 'rehearsal.sqlite3'}")
+        try:
+            migrate(db)
+            copy_rows(store.db, db)
+            with db.begin() as conn:  # a live dialler's lease must not hold up the rehearsal
+                conn.execute(update(tables.campaigns).values(lease_owner=None, lease_until=None))
+            yield Store(
+                db=db,
+                cipher=store.cipher,
+                audit=SqlAudit(),
+                registry=store.registry,
+                _rules=store.rules,
+                firm_id=store.firm_id,
+                data_dir=root,
+                settings=store.settings,
+            )
+        finally:
+            db.dispose()
+
+
+# --- signed checkpoints of the audit chain ------------------------------------------------
+
+
+def publish_checkpoint(store: Store, at: datetime | None = None) -> Checkpoint | None:
+    """Sign and publish the store's audit head if it moved (file; webhook when configured)."""
+    from lexdial.service.checkpoints import publish_checkpoint as publish
+    from lexdial.service.notify import NotifyingAudit
+
+    if store.checkpoints is None:
+        return None
+    return publish(
+        store.db,
+        store.checkpoints,
+        at or datetime.now(UTC),
+        notify=isinstance(store.audit, NotifyingAudit),
+    )
+
+
+def checkpoint_for_report(store: Store) -> dict[str, Any] | None:
+    """Publish the head if it moved, then the latest signed checkpoint, for a PDF to print
+    (None before the first one). A chain that contradicts the last checkpoint is not signed:
+    the PDF then prints the last good checkpoint, and its own verification says BROKEN."""
+    from lexdial.adapters.audit.checkpoint import PUBLIC_KEY_FILE, CheckpointMismatchError
+
+    if store.checkpoints is None:
+        return None
+    with suppress(CheckpointMismatchError, OSError):  # the PDF still prints the last good one
+        publish_checkpoint(store)
+    last = store.checkpoints.last()
+    return None if last is None else {**last.to_dict(), "public_key_file": PUBLIC_KEY_FILE}

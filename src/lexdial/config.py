@@ -20,8 +20,10 @@ The settings file is TOML (``lexdial.toml`` in the working directory, or the pat
     data_dir = "data"                     # SQLite file, key file, registry indexes
                                           # ($LEXDIAL_DATA_DIR wins; PostgreSQL through
                                           #  $LEXDIAL_DATABASE_URL)
-    [retention]                           # days, per data category (privacy purge)
-    call_records = 1830
+    [retention]                           # days, per data category (privacy purge);
+    call_records = 1830                   # call_records, revoked_consents, dnc_entries;
+                                          # below the legal minimum (pack.yaml
+                                          # retention_minimums, 5 years) is refused
 
     [telephony]
     carrier = "simulated"                 # simulated | sip | twilio
@@ -41,6 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lexdial.adapters.rulepack import load_retention_minimums
 from lexdial.errors import ConfigError
 from lexdial.rules.context import Policy
 
@@ -102,18 +105,46 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
         raise ConfigError(f"{path}: firm.name must be the firm's name")
     store = data.get("store") or {}
     data_dir = store.get("data_dir")
-    retention = data.get("retention") or {}
-    if not all(isinstance(v, int) and v > 0 for v in retention.values()):
-        raise ConfigError(f"{path}: [retention] values must be whole numbers of days")
+    pack_dir = _pack_dir(data.get("rules") or {}, path)
+    retention = _retention(data.get("retention") or {}, path, pack_dir)
     return Settings(
         policy=_policy(data.get("policy") or {}, path),
-        pack_dir=_pack_dir(data.get("rules") or {}, path),
+        pack_dir=pack_dir,
         source=path,
         firm_name=name.strip(),
         data_dir=(path.parent / str(data_dir)).resolve() if data_dir else None,
         retention=dict(retention) or None,
         telephony=_telephony(data.get("telephony") or {}, path),
     )
+
+
+#: the data categories of ``[retention]`` (``service.privacy.RETENTION_DAYS`` has defaults)
+RETENTION_CATEGORIES = ("call_records", "dnc_entries", "revoked_consents")
+
+
+def _retention(raw: dict[str, Any], path: Path, pack_dir: Path | None) -> dict[str, int]:
+    """Days per category; below the legal minimum of the rule pack is refused, naming it."""
+    # a reviewed pack without the table still gets the bundled floors
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: [retention] must be a table of days per data category")
+    minimums = load_retention_minimums()
+    if pack_dir is not None:
+        minimums.update(load_retention_minimums(pack_dir))
+    for key, value in raw.items():
+        if key not in RETENTION_CATEGORIES:
+            raise ConfigError(
+                f"{path}: retention.{key} is not a data category: "
+                + ", ".join(RETENTION_CATEGORIES)
+            )
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            raise ConfigError(f"{path}: retention.{key} must be a whole number of days")
+        floor = minimums.get(key)
+        if floor is not None and value < floor.days:
+            raise ConfigError(
+                f"{path}: retention.{key} = {value} days is below the legal minimum of "
+                f"{floor.days} days ({floor.citation})"
+            )
+    return dict(raw)
 
 
 def _telephony(raw: dict[str, Any], path: Path) -> TelephonySettings:

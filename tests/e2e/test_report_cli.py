@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from lexdial.bootstrap import mark_sandbox, open_store
+from lexdial.config import load_settings
 from lexdial.entrypoints.cli import main
 
 NUMBER = "+1 614 555 0101"
@@ -53,7 +55,9 @@ def text(path: Path) -> str:
 
 @pytest.fixture
 def campaign(home: Path, capsys: pytest.CaptureFixture[str]) -> Path:
-    """One contact with consent, one trained agent, campaign #1 run on the simulated carrier."""
+    """One contact with consent, one trained agent, campaign #1 run on the simulated carrier
+    into a sandbox store (a live store would only be rehearsed on a throw-away copy)."""
+    mark_sandbox(open_store(load_settings(home / "lexdial.toml")))
     for argv in (
         ("contact", "add", "--number", NUMBER, "--line-type", "wireless", "--state", "OH",
          "--relationship", "current_client"),

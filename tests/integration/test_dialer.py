@@ -21,7 +21,7 @@ from lexdial.service.campaigns import add_contacts, create_campaign, queue_count
 from lexdial.service.consent import ConsentEvidence, NewConsent, record_consent
 from lexdial.service.contacts import NewContact, add_contact
 from lexdial.service.dialer import Dialer, RunStats
-from lexdial.service.fakes import MemoryRegistry, Reversible
+from lexdial.service.fakes import ListAudit, MemoryRegistry, Reversible
 from lexdial.service.gate import gate
 from lexdial.service.optout import opt_out
 from lexdial.service.users import OPERATOR, SYSTEM
@@ -68,6 +68,8 @@ def _people(store: Engine, cipher: Reversible, n: int, *, consent: bool = True) 
                         relationship="current_client",
                     ),
                     START - timedelta(days=40),
+                    audit=ListAudit(),
+                    caller=OPERATOR,
                 )
             )
             if consent:

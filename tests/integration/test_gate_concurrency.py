@@ -51,6 +51,8 @@ def _seed(engine: Engine, cipher: Reversible, n: int) -> list[int]:
                         address={"country": "US", "state": "OH"},
                     ),
                     NOW,
+                    audit=ListAudit(),
+                    caller=STAFF,
                 )
             )
             record_consent(

@@ -11,10 +11,10 @@ from sqlalchemy import Engine, select
 from lexdial.adapters.audit.sql import SqlAudit
 from lexdial.adapters.db import tables as t
 from lexdial.service.contacts import NewContact, add_contact
-from lexdial.service.fakes import Reversible
+from lexdial.service.fakes import ListAudit, Reversible
 from lexdial.service.notify import NotifyingAudit
 from lexdial.service.optout import opt_out
-from lexdial.service.users import SYSTEM
+from lexdial.service.users import OPERATOR, SYSTEM
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 12, 2, 16, 0, tzinfo=UTC)
@@ -23,7 +23,15 @@ NOW = datetime(2026, 12, 2, 16, 0, tzinfo=UTC)
 def test_an_opt_out_is_queued_for_the_webhook_with_ids_only(store: Engine) -> None:
     cipher, audit = Reversible(), NotifyingAudit(SqlAudit())
     with store.begin() as conn:
-        cid = add_contact(conn, cipher, 1, NewContact(numbers=(("+16145550101", None),)), NOW)
+        cid = add_contact(
+            conn,
+            cipher,
+            1,
+            NewContact(numbers=(("+16145550101", None),)),
+            NOW,
+            audit=ListAudit(),
+            caller=OPERATOR,
+        )
         opt_out(conn, cipher, audit, 1, "+16145550101", "sms", "STOP", SYSTEM, NOW)
     with store.connect() as conn:
         rows = conn.execute(select(t.outbox.c.event, t.outbox.c.payload)).all()
@@ -36,7 +44,15 @@ def test_an_opt_out_is_queued_for_the_webhook_with_ids_only(store: Engine) -> No
 def test_nothing_is_queued_when_the_transaction_rolls_back(store: Engine) -> None:
     cipher, audit = Reversible(), NotifyingAudit(SqlAudit())
     with store.begin() as conn:
-        add_contact(conn, cipher, 1, NewContact(numbers=(("+16145550102", None),)), NOW)
+        add_contact(
+            conn,
+            cipher,
+            1,
+            NewContact(numbers=(("+16145550102", None),)),
+            NOW,
+            audit=ListAudit(),
+            caller=OPERATOR,
+        )
     with pytest.raises(RuntimeError), store.begin() as conn:
         opt_out(conn, cipher, audit, 1, "+16145550102", "sms", "STOP", SYSTEM, NOW)
         raise RuntimeError("the caller failed after the opt-out")

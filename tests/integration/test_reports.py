@@ -29,7 +29,7 @@ from lexdial.service.campaigns import add_contacts, create_campaign, set_status
 from lexdial.service.consent import ConsentEvidence, NewConsent, record_consent
 from lexdial.service.contacts import NewContact, add_contact
 from lexdial.service.dialer import Dialer, RunStats
-from lexdial.service.fakes import MemoryRegistry
+from lexdial.service.fakes import ListAudit, MemoryRegistry
 from lexdial.service.report_data import campaign_data, dnc_policy_data, roster_data
 from lexdial.service.report_pdf import campaign_pdf, dnc_policy_pdf, evidence_pdf, roster_pdf
 from lexdial.service.users import OPERATOR, add_user, attest_training
@@ -85,7 +85,17 @@ def _people(store: Store, n: int) -> list[int]:
         for i in range(n):
             new = NewContact(numbers=((_number(i), "wireless"),), relationship="current_client",
                              address={"country": "US", "state": "OH"})  # fmt: skip
-            ids.append(add_contact(conn, store.cipher, store.firm_id, new, given))
+            ids.append(
+                add_contact(
+                    conn,
+                    store.cipher,
+                    store.firm_id,
+                    new,
+                    given,
+                    audit=ListAudit(),
+                    caller=OPERATOR,
+                )
+            )
             consent = NewConsent(_number(i), "express", ["reminder"], [FIRM], given, EVIDENCE)
             record_consent(conn, store.cipher, audit, store.firm_id, consent, OPERATOR, given)
     return ids
@@ -246,8 +256,9 @@ def test_the_pdfs_parse_and_state_the_key_figures(ran: tuple[Store, int, list[in
 
     with store.db.begin() as conn:
         uid = add_user(conn, store.cipher, store.firm_id, "ana@firm.test", "Ana Díaz", "agent",
-                       START)  # fmt: skip
-        attest_training(conn, uid, "TCPA/DNC 2026", date(2026, 1, 15), 365, START)
+                       START, audit=store.audit, caller=OPERATOR)  # fmt: skip
+        attest_training(conn, uid, "TCPA/DNC 2026", date(2026, 1, 15), 365, START, OPERATOR,
+                        audit=store.audit)  # fmt: skip
     with store.db.connect() as conn:
         roster = roster_data(conn, store.cipher, firm_id=store.firm_id, at=END)
     assert roster["summary"]["agents_trained"] == 1

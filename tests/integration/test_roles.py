@@ -13,6 +13,7 @@ from lexdial.service.fakes import ListAudit, Reversible
 from lexdial.service.optout import opt_out
 from lexdial.service.privacy import purge
 from lexdial.service.users import (
+    OPERATOR,
     Caller,
     add_user,
     attest_training,
@@ -27,8 +28,9 @@ NOW = datetime(2026, 12, 2, 16, 0, tzinfo=UTC)
 def _user(store: Engine, role: str, email: str | None = None) -> Caller:
     with store.begin() as conn:
         uid = add_user(
-            conn, Reversible(), 1, email or f"{role}@firm.example", "A Person", role, NOW
-        )
+            conn, Reversible(), 1, email or f"{role}@firm.example", "A Person", role, NOW,
+            audit=ListAudit(), caller=OPERATOR,
+        )  # fmt: skip
     return Caller.user(uid)
 
 
@@ -74,7 +76,8 @@ def test_an_agent_without_current_training_may_not_take_live_calls(store: Engine
         check_agent(conn, agent.user_id, "predictive", date(2026, 12, 2))
     with store.begin() as conn:
         check_agent(conn, agent.user_id, "broadcast", date(2026, 12, 2))  # no live person
-        attest_training(conn, agent.user_id, "TCPA and DNC 2026", date(2026, 1, 10), 365, NOW)
+        attest_training(conn, agent.user_id, "TCPA and DNC 2026", date(2026, 1, 10), 365, NOW,
+                        OPERATOR, audit=ListAudit())  # fmt: skip
     with store.begin() as conn:
         check_agent(conn, agent.user_id, "predictive", date(2026, 12, 2))
     with store.begin() as conn, pytest.raises(PermissionDeniedError, match="training"):
@@ -84,3 +87,30 @@ def test_an_agent_without_current_training_may_not_take_live_calls(store: Engine
 def test_an_unknown_caller_is_refused(store: Engine) -> None:
     with store.begin() as conn, pytest.raises(PermissionDeniedError, match="no active user"):
         authorize(conn, Caller.user(999), "read")
+
+
+@pytest.mark.parametrize("role", ["compliance", "manager", "agent", "auditor"])
+def test_the_user_service_lets_only_an_admin_create_a_user(store: Engine, role: str) -> None:
+    acting = _user(store, role)
+    audit = ListAudit()
+    with store.begin() as conn, pytest.raises(PermissionDeniedError, match=r"users\.write"):
+        add_user(conn, Reversible(), 1, "boss@firm.example", "B", "admin", NOW,
+                 audit=audit, caller=acting)  # fmt: skip
+    with store.begin() as conn, pytest.raises(PermissionDeniedError, match=r"users\.write"):
+        attest_training(conn, acting.user_id or 0, "TCPA", date(2026, 1, 10), 365, NOW, acting,
+                        audit=audit)  # fmt: skip
+    assert audit.entries == []
+
+
+def test_a_new_user_and_a_training_attestation_leave_audit_entries(store: Engine) -> None:
+    audit = ListAudit()
+    with store.begin() as conn:
+        uid = add_user(conn, Reversible(), 1, "first.admin@firm.example", "Ada Admin", "admin",
+                       NOW, audit=audit, caller=OPERATOR)  # fmt: skip
+        attest_training(conn, uid, "TCPA and DNC 2026", date(2026, 1, 10), 365, NOW, OPERATOR,
+                        audit=audit)  # fmt: skip
+    assert [(e["actor"], e["action"], e["subject"]) for e in audit.entries] == [
+        ("cli:operator", "user.created", f"user:{uid}"),
+        ("cli:operator", "training.attested", f"user:{uid}"),
+    ]
+    assert "Ada" not in str(audit.entries) and "first.admin" not in str(audit.entries)

@@ -96,3 +96,28 @@ def test_the_twilio_carrier_refuses_to_start_without_credentials_in_the_environm
     path.write_text('[telephony]\ncarrier = "twilio"\nwebhook_base_url = "https://x.test/tw"\n')
     with pytest.raises(ConfigError, match="LEXDIAL_TWILIO_ACCOUNT_SID"):
         open_telephony(load_settings(path), {})
+
+
+@pytest.mark.parametrize("category", ["dnc_entries", "call_records", "revoked_consents"])
+def test_a_retention_below_its_legal_minimum_is_refused_naming_it_and_the_minimum(
+    tmp_path: Path, category: str
+) -> None:
+    path = tmp_path / "lexdial.toml"
+    path.write_text(f"[retention]\n{category} = 1\n")
+    with pytest.raises(ConfigError, match=rf"retention\.{category} = 1 days .* 1827 days \("):
+        load_settings(path)
+
+
+def test_an_unknown_retention_category_is_refused_when_the_settings_are_read(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "lexdial.toml"
+    path.write_text("[retention]\ndnc = 4000\n")
+    with pytest.raises(ConfigError, match=r"retention\.dnc is not a data category"):
+        load_settings(path)
+
+
+def test_a_retention_at_or_above_the_minimum_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "lexdial.toml"
+    path.write_text("[retention]\ndnc_entries = 1827\ncall_records = 4000\n")
+    assert load_settings(path).retention == {"dnc_entries": 1827, "call_records": 4000}

@@ -294,6 +294,41 @@ def read_key_file(path: Path) -> Keyring:
         raise ConfigError(f"{path}: unusable key file: {exc}") from None
 
 
+def read_private_file(path: Path, what: str) -> bytes:
+    """The bytes of a secret file, refusing one other users could read or replace."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot open {what} ({exc.strerror})") from None
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(f"{path}: {what} is not a regular file")
+        if os.name == "posix" and info.st_mode & 0o077:
+            raise ConfigError(
+                f"{path}: {what} has mode {stat.S_IMODE(info.st_mode):04o}; other users "
+                f"could read it. Restrict it with: chmod 600 {path}"
+            )
+        return fh.read()
+
+
+def create_private_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to a new file at ``path`` (0600, directory 0700) unless one exists;
+    a racing writer's file wins and is never overwritten."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise ConfigError(f"{path.parent}: cannot create directory ({exc.strerror})") from None
+    tmp = _write_private_temp(path, data)
+    try:
+        path.hardlink_to(tmp)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+    _fsync_dir(path.parent)
+
+
 # --- internals ---------------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ file and rule id, so a broken pack never reaches the engine.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 from importlib.abc import Traversable
@@ -104,6 +105,30 @@ def load_pack(directory: Path | Traversable | None = None) -> RulePack:
         rules=tuple(rules),
         released_on=released if isinstance(released, date) else None,
     )
+
+
+def load_retention_minimums(directory: Path | Traversable | None = None) -> dict[str, Minimum]:
+    """``retention_minimums`` of the pack's ``pack.yaml``: category -> (days, citation)."""
+    root = directory if directory is not None else bundled_pack_dir()
+    meta = _load(root.joinpath("pack.yaml"), "pack.yaml")
+    out: dict[str, Minimum] = {}
+    for category, raw in (meta.get("retention_minimums") or {}).items():
+        days = raw.get("days") if isinstance(raw, dict) else None
+        citation = raw.get("citation") if isinstance(raw, dict) else None
+        if not isinstance(days, int) or isinstance(days, bool) or days < 1:
+            raise RulePackError(f"pack.yaml: retention_minimums.{category}.days must be >= 1")
+        if not isinstance(citation, str) or not citation.strip():
+            raise RulePackError(f"pack.yaml: retention_minimums.{category} needs a citation")
+        out[str(category)] = Minimum(days, citation)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Minimum:
+    """A legal floor on how long a category of records is kept."""
+
+    days: int
+    citation: str
 
 
 def _yaml_files(root: Path | Traversable, prefix: str = "") -> list[tuple[str, Traversable]]:

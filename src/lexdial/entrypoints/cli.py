@@ -70,7 +70,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument(
         "--user",
         type=int,
-        help="act as this user id (its role is checked); default: the local operator, as admin",
+        help="act as this user id (its role is checked); default: the local operator, as "
+        "admin, audited as cli:operator:LOGIN (the operating system's login name)",
     )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -306,6 +307,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except BrokenPipeError:  # e.g. `lexdial rules | head`
         return 0
+    finally:
+        # give back the store's connections (cli_store is imported lazily, so look it up)
+        opened = sys.modules.get("lexdial.entrypoints.cli_store")
+        if opened is not None:
+            opened.close_stores()
     return 0
 
 

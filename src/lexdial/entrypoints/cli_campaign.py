@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,8 @@ from lexdial.errors import CampaignError, RequestError
 # each command imports what it runs: building the parser (``lexdial --help``) must not load
 # the database layer, numpy or the PDF library (tests/unit/test_cli_startup.py)
 if TYPE_CHECKING:
+    from lexdial.bootstrap import Store
+    from lexdial.config import Settings
     from lexdial.service.dialer import RunStats
 
 EXAMPLE = """\
@@ -131,32 +134,73 @@ def cmd_status(args: argparse.Namespace) -> None:
     _print(args, {"campaign": args.id, "status": new}, f"campaign #{args.id} is {new}")
 
 
+#: a rehearsal's simulated clock, unless --timescale says otherwise: an hour in 3.6 s
+REHEARSAL_TIMESCALE = 0.001
+
+
 def cmd_run(args: argparse.Namespace) -> None:
+    """Dial a running campaign. On the simulated carrier the calls never happen, so the run
+    is a rehearsal on a throw-away copy of the store (unless the store is a sandbox)."""
+    from lexdial.bootstrap import is_sandbox, rehearsal_store
+    from lexdial.config import load_settings
+
+    settings = load_settings(args.settings)
+    carrier_name = args.carrier or settings.telephony.carrier
+    simulated = carrier_name == "simulated"
+    if args.at and not simulated:
+        raise RequestError("--at", "a run as of another time is a rehearsal: simulated carrier")
+    if args.timescale is not None and not simulated:
+        raise RequestError("--timescale", "only the simulated carrier's clock can be scaled")
+    timescale = args.timescale if args.timescale is not None else REHEARSAL_TIMESCALE
+    if timescale <= 0:
+        raise RequestError("--timescale", "must be a positive number (0.01 = 100x faster)")
+    live = _store(args)
+    if not simulated or is_sandbox(live):
+        if simulated:
+            _say(args, f"sandbox store {live.data_dir}: simulated calls are recorded in it")
+        _run(args, live, settings, carrier_name, timescale if simulated else 1.0)
+        return
+    with rehearsal_store(live) as copy:
+        _say(
+            args,
+            "rehearsal on the simulated carrier: dialling a throw-away copy of the store; "
+            f"nothing is written to the live store in {live.data_dir}",
+        )
+        begin = _now(args) if args.at else datetime.now(UTC)
+        default = "" if args.timescale is not None else f" (--timescale {timescale:g}, default)"
+        _say(args, f"simulated clock from {begin:%Y-%m-%d %H:%M} UTC, {1 / timescale:g}x{default}")
+        _run(args, copy, settings, carrier_name, timescale, rehearsal=True)
+        _say(args, "rehearsal over: its copy of the store is deleted")
+
+
+def _say(args: argparse.Namespace, line: str) -> None:
+    """What kind of run this is, on standard error (standard output keeps the report)."""
+    print(f"lexdial: {line}", file=sys.stderr, flush=True)
+
+
+def _run(
+    args: argparse.Namespace,
+    store: Store,
+    settings: Settings,
+    carrier_name: str,
+    timescale: float,
+    *,
+    rehearsal: bool = False,
+) -> None:
     import asyncio
 
     from lexdial.bootstrap import make_dialer, open_telephony, seat_agents
-    from lexdial.config import load_settings
     from lexdial.entrypoints.render import campaign_report as render_report
     from lexdial.service.campaign_report import campaign_report
     from lexdial.service.campaigns import queue_counts
 
-    settings = load_settings(args.settings)
-    store = _store(args)
     with store.db.connect() as conn:
         total = sum(queue_counts(conn, args.id).values())
-    carrier_name = args.carrier or settings.telephony.carrier
-    agents = seat_agents(store, args.id, datetime.now(UTC).date(), carrier_name)
-    carrier = open_telephony(
-        settings, carrier=args.carrier, seed=args.seed, timescale=args.timescale
-    )
+    start = _now(args) if carrier_name == "simulated" else None
+    # training must be current on the (simulated) day of the calls
+    agents = seat_agents(store, args.id, (start or datetime.now(UTC)).date(), carrier_name)
+    carrier = open_telephony(settings, carrier=carrier_name, seed=args.seed, timescale=timescale)
     bar = Bar(f"Dialling campaign #{args.id}", total)
-
-    def progress(stats: RunStats, in_flight: int) -> None:
-        bar.update(stats.finished, f"{in_flight} on the line")
-
-    start = _now(args) if args.at else None
-    if start is not None and (args.carrier or settings.telephony.carrier) != "simulated":
-        raise RequestError("--at", "a run as of another time is a rehearsal: simulated carrier")
 
     async def go() -> RunStats:
         loop = asyncio.get_running_loop()
@@ -165,7 +209,10 @@ def cmd_run(args: argparse.Namespace) -> None:
         def clock() -> datetime:
             if start is None:
                 return datetime.now(UTC)
-            return start + timedelta(seconds=(loop.time() - t0) / carrier.timescale)
+            return start + timedelta(seconds=(loop.time() - t0) / timescale)
+
+        def progress(stats: RunStats, in_flight: int) -> None:
+            bar.update(stats.finished, f"{in_flight} on the line, {clock():%H:%M} UTC")
 
         dialer = make_dialer(store, carrier, clock, agents=agents, on_progress=progress)
         return await dialer.run(args.id, until=clock() + timedelta(minutes=args.minutes))
@@ -174,6 +221,8 @@ def cmd_run(args: argparse.Namespace) -> None:
     bar.close(stats.finished)
     with store.db.connect() as conn:
         report = campaign_report(conn, args.id, start or datetime.now(UTC))
+    if rehearsal:  # a machine reading --json must not take it for what happened either
+        report["rehearsal"] = True
     _print(args, report, render_report(report))
 
 
@@ -212,7 +261,11 @@ def add_commands(sub: Any) -> None:
         a = s.add_parser(action, help=f"{action} the campaign{extra}")
         a.add_argument("id", type=int)
         a.set_defaults(func=cmd_status, action=action)
-    a = s.add_parser("run", help="dial a running campaign over the simulated carrier")
+    a = s.add_parser(
+        "run",
+        help="dial a running campaign; on the simulated carrier: a rehearsal on a throw-away "
+        "copy of the store",
+    )
     a.add_argument("id", type=int)
     a.add_argument(
         "--minutes",
@@ -229,8 +282,9 @@ def add_commands(sub: Any) -> None:
     a.add_argument(
         "--timescale",
         type=float,
-        default=1.0,
-        help="simulated carrier: wall seconds per call second (0.01 = 100x faster)",
+        default=None,
+        help="simulated carrier: wall seconds per simulated second (default 0.001: an hour "
+        "of calls in 3.6 s; 1 = real time)",
     )
     a.set_defaults(func=cmd_run)
     a = s.add_parser("report", help="what the campaign did, from the store")
@@ -244,7 +298,8 @@ def add_commands(sub: Any) -> None:
         "pause": "lexdial campaign pause 1",
         "resume": "lexdial campaign resume 1",
         "stop": "lexdial campaign stop 1",
-        "run": "lexdial campaign run 1 --minutes 120   (rehearsal: --at 2026-12-02T15:00:00Z)",
+        "run": "lexdial campaign run 1 --at 2026-12-02T15:00:00Z   (a rehearsal on the "
+        "simulated carrier: dials a throw-away copy of the store; the live store is unchanged)",
         "report": "lexdial campaign report 1 --json",
     }
     for name, example in examples.items():

@@ -37,6 +37,7 @@ def _write(args: argparse.Namespace, default: str, pdf: bytes) -> Path:
 
 
 def cmd_campaign(args: argparse.Namespace) -> None:
+    from lexdial.bootstrap import checkpoint_for_report
     from lexdial.service.report_data import campaign_data
     from lexdial.service.report_pdf import campaign_pdf
     from lexdial.service.users import authorize
@@ -45,6 +46,7 @@ def cmd_campaign(args: argparse.Namespace) -> None:
     with store.db.connect() as conn:
         authorize(conn, _caller(args), "audit.read")
     data = campaign_data(store, args.campaign_id, at)
+    data["audit"]["checkpoint"] = checkpoint_for_report(store)
     _write(args, f"campaign-{args.campaign_id}-report.pdf", campaign_pdf(data))
 
 
@@ -75,6 +77,7 @@ def cmd_evidence(args: argparse.Namespace) -> None:
     from sqlalchemy import select
 
     from lexdial.adapters.db import tables as t
+    from lexdial.bootstrap import checkpoint_for_report
     from lexdial.service import evidence
     from lexdial.service.report_pdf import evidence_pdf
     from lexdial.service.report_policy import iso
@@ -86,6 +89,7 @@ def cmd_evidence(args: argparse.Namespace) -> None:
         bundle = evidence.bundle(conn, store.cipher, store.firm_id, args.number)
         firm = conn.execute(select(t.firms.c.name).where(t.firms.c.id == store.firm_id))
         firm_name = str(firm.scalar_one())
+    bundle["chain"]["checkpoint"] = checkpoint_for_report(store)
     pdf = evidence_pdf(bundle, firm=firm_name, generated_at=str(iso(at)))
     path = _write(args, f"evidence-contact-{bundle['contact_id']}.pdf", pdf)
     if args.json:

@@ -8,6 +8,7 @@ import os
 import sys
 from typing import Any
 
+from lexdial.bootstrap import is_sandbox
 from lexdial.entrypoints.cli_store import _caller, _now, _print, _store
 from lexdial.errors import RequestError
 
@@ -22,6 +23,12 @@ def cmd_serve(args: argparse.Namespace) -> None:
     store = _store(args)
     app = create_app(store)
     print(f"lexdial: serving on http://{args.host}:{args.port}/ (API docs at /docs)", flush=True)
+    if store.settings.telephony.carrier == "simulated" and not is_sandbox(store):
+        print(
+            "lexdial: the carrier is the simulated one and this store is live: started "
+            "campaigns are not dialled here (rehearse with 'lexdial campaign run ID')",
+            flush=True,
+        )
     # no access log: lookups by number carry it in the query string (personal data)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
 

@@ -8,6 +8,7 @@ transaction and prints a short, number-masked result (``--json`` for scripts).
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from dataclasses import asdict
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lexdial.domain.roles import ROLES
-from lexdial.errors import RequestError
+from lexdial.errors import LexdialError, RequestError
 
 # each command imports the services it runs: building the parser (``lexdial --help``,
 # ``lexdial decide``) must not load the database layer (tests/unit/test_cli_startup.py)
@@ -27,18 +28,51 @@ if TYPE_CHECKING:
 
 def _caller(args: argparse.Namespace) -> Caller:
     """``--user ID`` acts as that user (its role is checked); otherwise the local operator,
-    who holds the key file, acts as admin."""
+    who holds the key file, acts as admin and is named on the audit trail by the operating
+    system's login name (``cli:operator:jdoe``), so two people at one store are told apart."""
     from lexdial.service.users import OPERATOR, Caller
 
     user_id = getattr(args, "user", None)
-    return Caller.user(user_id) if user_id is not None else OPERATOR
+    if user_id is not None:
+        return Caller.user(user_id)
+    return Caller(f"{OPERATOR.label}:{_login()}"[:100], OPERATOR.role)
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser() or "unknown"
+    except (OSError, KeyError):  # no login name (e.g. a container's numeric uid)
+        return "unknown"
+
+
+#: stores a command opened, closed by ``close_stores`` when the command ends
+_OPENED: list[Store] = []
 
 
 def _store(args: argparse.Namespace) -> Store:
     from lexdial.bootstrap import open_store
     from lexdial.config import load_settings
 
-    return open_store(load_settings(args.settings))
+    store = open_store(load_settings(args.settings))
+    _OPENED.append(store)
+    return store
+
+
+def close_stores() -> None:
+    """Publish a signed checkpoint of each store's audit head if the command moved it, then
+    return the connections of every store this process's commands opened."""
+    if not _OPENED:
+        return
+    from lexdial.bootstrap import publish_checkpoint
+
+    while _OPENED:
+        store = _OPENED.pop()
+        try:
+            publish_checkpoint(store)
+        except (LexdialError, OSError) as exc:  # the command's own result stands; say why
+            print(f"lexdial: warning: no audit checkpoint published: {exc}", file=sys.stderr)
+        finally:
+            store.db.dispose()
 
 
 def _now(args: argparse.Namespace) -> datetime:
@@ -105,7 +139,15 @@ def cmd_contact_add(args: argparse.Namespace) -> None:
         lawful_basis=_basis(args.lawful_basis),
     )
     with store.db.begin() as conn:
-        cid = add_contact(conn, store.cipher, store.firm_id, new, _now(args))
+        cid = add_contact(
+            conn,
+            store.cipher,
+            store.firm_id,
+            new,
+            _now(args),
+            audit=store.audit,
+            caller=_caller(args),
+        )
     _print(args, {"contact_id": cid}, f"contact #{cid} added")
 
 
@@ -242,23 +284,30 @@ def cmd_audit_verify(args: argparse.Namespace) -> None:
 
     store = _store(args)
     anchor = Anchor.parse(args.anchor) if args.anchor else None
+    # every signed checkpoint published so far pins its entry: a truncated or rewritten
+    # chain fails without anyone having exported an anchor; a tampered line fails itself
+    checkpoints, bad_lines = store.checkpoints.checkpoints() if store.checkpoints else ([], [])
     with store.db.connect() as conn:
-        result = verify(SqlAuditStore(conn), anchor=anchor)
+        result = verify(SqlAuditStore(conn), anchor=anchor, anchors=[c.anchor for c in checkpoints])
     data = {
-        "ok": result.ok,
+        "ok": result.ok and not bad_lines,
         "count": result.count,
         "head": str(result.head),
         "bad_seq": result.bad_seq,
         "problem": result.problem,
         "detail": result.detail,
+        "checkpoints": len(checkpoints),
+        "checkpoint_problems": bad_lines,
     }
-    text = (
-        f"audit trail intact: {result.count} entries, head {result.head}"
+    latest = f"; {len(checkpoints)} signed checkpoint(s) hold" if checkpoints else ""
+    lines = [
+        f"audit trail intact: {result.count} entries, head {result.head}{latest}"
         if result.ok
         else f"AUDIT TRAIL BROKEN at seq {result.bad_seq}: {result.problem} ({result.detail})"
-    )
-    _print(args, data, text)
-    if not result.ok:
+    ]
+    lines += [f"CHECKPOINT FILE TAMPERED: {problem}" for problem in bad_lines]
+    _print(args, data, "\n".join(lines))
+    if not data["ok"]:
         sys.exit(5)
 
 
@@ -378,8 +427,9 @@ def cmd_users_add(args: argparse.Namespace) -> None:
     store = _store(args)
     with store.db.begin() as conn:
         uid = users.add_user(
-            conn, store.cipher, store.firm_id, args.email, args.name, args.role, _now(args)
-        )
+            conn, store.cipher, store.firm_id, args.email, args.name, args.role, _now(args),
+            audit=store.audit, caller=_caller(args),
+        )  # fmt: skip
     print(f"user #{uid} added with role {args.role}")
 
 
@@ -389,8 +439,9 @@ def cmd_users_attest(args: argparse.Namespace) -> None:
     store = _store(args)
     with store.db.begin() as conn:
         aid = users.attest_training(
-            conn, args.user_id, args.course, _day(args.on, "--on"), args.valid_days, _now(args)
-        )
+            conn, args.user_id, args.course, _day(args.on, "--on"), args.valid_days, _now(args),
+            _caller(args), audit=store.audit,
+        )  # fmt: skip
     print(f"training attestation #{aid} recorded for user #{args.user_id}")
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from lexdial.adapters.telephony.simulated import SimProfile, SimulatedCarrier
-from lexdial.bootstrap import Store, make_dialer, open_store
+from lexdial.bootstrap import Store, make_dialer, mark_sandbox, open_store
 from lexdial.config import Settings
 from lexdial.entrypoints.demo_server import serve_dashboard
 from lexdial.entrypoints.progress import Bar
@@ -59,6 +59,7 @@ def run_demo(
     _fresh(directory)
     start = datetime.fromisoformat(sample["start"])
     store = open_store(settings, {"LEXDIAL_DATA_DIR": str(directory)}, now=start)
+    mark_sandbox(store)  # the demo owns a throw-away store: every record in it is simulated
     campaign_id, blocked_why = _populate(store, sample, start - timedelta(days=30))
     with store.db.begin() as conn:
         problems = lint_campaign(
@@ -162,7 +163,17 @@ def _populate(store: Store, sample: dict[str, Any], at: datetime) -> tuple[int, 
                     relationship="current_client",
                     subscriber="consumer",
                 )
-                ids.append(add_contact(conn, store.cipher, store.firm_id, contact, at))
+                ids.append(
+                    add_contact(
+                        conn,
+                        store.cipher,
+                        store.firm_id,
+                        contact,
+                        at,
+                        audit=store.audit,
+                        caller=OPERATOR,
+                    )
+                )
                 _consent(store, conn, number, group, firm, sample["consent_text"], at)
                 if group.get("why"):
                     why[f"{group['state']} ({group['area']})"] = group["why"]

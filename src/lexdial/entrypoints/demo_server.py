@@ -63,7 +63,10 @@ async def serve_dashboard(
     password = secrets.token_urlsafe(12)
     email = "demo-admin@lexdial.local"
     with store.db.begin() as conn:
-        uid = add_user(conn, store.cipher, store.firm_id, email, "Demo Admin", "admin", start)
+        uid = add_user(
+            conn, store.cipher, store.firm_id, email, "Demo Admin", "admin", start,
+            audit=store.audit, caller=OPERATOR,
+        )  # fmt: skip
         set_password(conn, store.audit, uid, password, OPERATOR, start)
     port = _port(serve.port)
     app = create_app(store, clock=clock, dial=False)

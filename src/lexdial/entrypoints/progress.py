@@ -1,7 +1,8 @@
 """A small progress bar on standard error for long work (no dependency, no colours).
 
-On a terminal it redraws one line; otherwise (CI, pipes) it prints a start and an end
-line so logs stay readable.
+On a terminal it redraws one line; otherwise (CI, pipes, logs) it prints a start line,
+a plain progress line every few seconds and an end line, so logs stay readable and a
+long run never looks frozen.
 """
 
 from __future__ import annotations
@@ -40,18 +41,31 @@ def progress(
 class Bar:
     """A progress bar for work reported by callbacks (a campaign run) rather than a loop."""
 
-    def __init__(self, label: str, total: int, stream: TextIO | None = None) -> None:
+    def __init__(
+        self, label: str, total: int, stream: TextIO | None = None, interval: float = 5.0
+    ) -> None:
         self.label, self.total = label, max(total, 1)
         self.out = stream or sys.stderr
         self.tty = self.out.isatty()
         self.start = time.monotonic()
+        self.interval = interval
         self._last = -1
+        self._line_at = self.start
         if not self.tty:
             self.out.write(f"{label}: {total} items...\n")
+            self.out.flush()
 
     def update(self, done: int, note: str = "") -> None:
-        """Redraw (on a terminal) when the count changed; silent otherwise."""
-        if not self.tty or done == self._last:
+        """Redraw on a terminal when the count changed; elsewhere (a log, a pipe) a plain
+        line at most every ``interval`` seconds, so a long run never looks frozen."""
+        if done == self._last:
+            return
+        if not self.tty:
+            now = time.monotonic()
+            if now - self._line_at >= self.interval:
+                self._last, self._line_at = done, now
+                self.out.write(f"{self.label}: {done}/{self.total} {note}".rstrip() + "\n")
+                self.out.flush()
             return
         self._last = done
         width = 30

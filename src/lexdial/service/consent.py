@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, or_, select, update
 
 from lexdial.adapters.db import tables as t
 from lexdial.domain.decision import CONSENT_KINDS, PURPOSES, TECHNOLOGIES
@@ -25,6 +25,9 @@ from lexdial.service.contacts import find_contact_id, normalise, number_index
 from lexdial.service.ports import Audit, Cipher
 from lexdial.service.users import Caller, authorize
 
+#: encryption contexts of the consent's free text (a token decrypts only in its column)
+DISCLOSURE_CTX = "consents.disclosure_text"
+USER_AGENT_CTX = "consents.user_agent"
 CHANNELS = frozenset({"key_press", "sms", "web", "email", "staff", "api", "voice", "mail"})
 
 
@@ -105,14 +108,16 @@ def record_consent(
                 sellers=list(new.sellers),
                 given_at=new.given_at.astimezone(UTC),  # SQLite keeps no offset: store UTC
                 method=ev.method,
-                disclosure_text=ev.disclosure_text,
+                disclosure_text_enc=cipher.encrypt(ev.disclosure_text, context=DISCLOSURE_CTX),
                 disclosure_version=ev.disclosure_version,
                 disclosure_sha256=disclosure_sha,
                 captured_by=ev.captured_by,
                 source_ip_enc=cipher.encrypt(ev.source_ip, context="consents.source_ip")
                 if ev.source_ip
                 else None,
-                user_agent=ev.user_agent,
+                user_agent_enc=cipher.encrypt(ev.user_agent, context=USER_AGENT_CTX)
+                if ev.user_agent
+                else None,
                 document_ref=ev.document_ref,
                 evidence_sha256=fingerprint,
                 created_at=at,
@@ -229,16 +234,15 @@ def consents_for(
                 "sellers",
                 "given_at",
                 "method",
-                "disclosure_text",
                 "disclosure_version",
                 "disclosure_sha256",
                 "captured_by",
-                "user_agent",
                 "document_ref",
                 "revoked_at",
                 "revoked_via",
             )
         }
+        item.update(consent_free_text(cipher, r))
         item["source_ip"] = (
             cipher.decrypt(r["source_ip_enc"], context="consents.source_ip")
             if r["source_ip_enc"]
@@ -246,6 +250,37 @@ def consents_for(
         )
         out.append(item)
     return out
+
+
+def consent_free_text(cipher: Cipher, row: Any) -> dict[str, str | None]:
+    """A consent row's disclosure text and user agent, decrypted (None once erased)."""
+    text, agent = row["disclosure_text_enc"], row["user_agent_enc"]
+    return {
+        "disclosure_text": cipher.decrypt(text, context=DISCLOSURE_CTX) if text else None,
+        "user_agent": cipher.decrypt(agent, context=USER_AGENT_CTX) if agent else None,
+    }
+
+
+def encrypt_plain_evidence(conn: Connection, cipher: Cipher) -> int:
+    """Encrypt consent text stored in plain before migration 0004; returns rows changed.
+
+    Runs on every open of the store (the migration cannot: it holds no key); a no-op once
+    every row is done.
+    """
+    c = t.consents.c
+    rows = conn.execute(
+        select(c.id, c.disclosure_text, c.user_agent).where(
+            or_(c.disclosure_text.is_not(None), c.user_agent.is_not(None))
+        )
+    ).all()
+    for row_id, text, agent in rows:
+        values: dict[str, Any] = {"disclosure_text": None, "user_agent": None}
+        if text is not None:
+            values["disclosure_text_enc"] = cipher.encrypt(text, context=DISCLOSURE_CTX)
+        if agent:
+            values["user_agent_enc"] = cipher.encrypt(agent, context=USER_AGENT_CTX)
+        conn.execute(update(t.consents).where(c.id == row_id).values(values))
+    return len(rows)
 
 
 def _check(new: NewConsent) -> None:

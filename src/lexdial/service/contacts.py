@@ -26,7 +26,8 @@ from lexdial.domain.decision import (
 )
 from lexdial.domain.numbers import parse_number
 from lexdial.errors import RequestError
-from lexdial.service.ports import Cipher
+from lexdial.service.ports import Audit, Cipher
+from lexdial.service.users import Caller, authorize
 
 NUMBER_CTX = "contact_numbers.number"
 
@@ -59,9 +60,21 @@ class NewContact:
 
 
 def add_contact(
-    conn: Connection, cipher: Cipher, firm_id: int, new: NewContact, at: datetime
+    conn: Connection,
+    cipher: Cipher,
+    firm_id: int,
+    new: NewContact,
+    at: datetime,
+    *,
+    audit: Audit,
+    caller: Caller,
 ) -> int:
-    """Insert a contact and its numbers; refuses erased or already-known numbers."""
+    """Insert a contact and its numbers; refuses erased or already-known numbers.
+
+    The contact service audits the creation itself, whoever calls it (command line, API,
+    import, CRM webhook, public form), so no face can create a person off the record.
+    """
+    actor = authorize(conn, caller, "contact.write")
     if not new.numbers:
         raise RequestError("numbers", "at least one telephone number is required")
     if new.relationship not in RELATIONSHIPS:
@@ -117,6 +130,14 @@ def add_contact(
                 created_at=at,
             )
         )
+    audit.record(
+        conn,
+        at=at,
+        actor=actor,
+        action="contact.created",
+        subject=f"contact:{contact_id}",
+        data={"numbers": len(rows), "relationship": new.relationship},
+    )
     return int(contact_id)
 
 

@@ -276,11 +276,18 @@ def _consents(conn: Connection, bidx: str) -> list[dict[str, Any]]:
 def _suppression(
     conn: Connection, registry: Registry, firm_id: int, bidx: str, e164: str, raw: dict[str, Any]
 ) -> dict[str, Any]:
-    internal = conn.execute(
-        select(func.count())
-        .select_from(t.dnc_entries)
-        .where(t.dnc_entries.c.firm_id == firm_id, t.dnc_entries.c.number_bidx == bidx)
-    ).scalar_one()
+    internal = (
+        conn.execute(
+            select(func.count())
+            .select_from(t.dnc_entries)
+            .where(t.dnc_entries.c.firm_id == firm_id, t.dnc_entries.c.number_bidx == bidx)
+        ).scalar_one()
+        or conn.execute(  # an entry purged after its retention still suppresses
+            select(func.count())
+            .select_from(t.dnc_tombstones)
+            .where(t.dnc_tombstones.c.firm_id == firm_id, t.dnc_tombstones.c.number_bidx == bidx)
+        ).scalar_one()
+    )
     out: dict[str, Any] = {"internal_dnc": bool(internal)}
     if e164.startswith("+1"):
         out["national_dnc"] = registry.listed(e164, "us-national")

@@ -106,7 +106,9 @@ def import_rows(
             if contacts.find_contact_id(conn, firm_id, bidx) is not None:
                 n["existing"] += 1
             else:
-                contacts.add_contact(conn, cipher, firm_id, p.contact(), at)
+                contacts.add_contact(
+                    conn, cipher, firm_id, p.contact(), at, audit=audit, caller=caller
+                )
                 n["created"] += 1
             for item in p.consents:
                 row = item[0]  # kept for the error below

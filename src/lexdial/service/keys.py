@@ -29,6 +29,8 @@ ENCRYPTED = (
     (t.contacts, "matter_ref_enc", "contacts.matter_ref"),
     (t.contact_numbers, "number_enc", "contact_numbers.number"),
     (t.consents, "source_ip_enc", "consents.source_ip"),
+    (t.consents, "disclosure_text_enc", "consents.disclosure_text"),
+    (t.consents, "user_agent_enc", "consents.user_agent"),
     (t.revocations, "evidence_enc", "revocations.evidence"),
     (t.dnc_entries, "evidence_enc", "dnc_entries.evidence"),
     (t.users, "name_enc", "users.name"),

@@ -36,7 +36,7 @@ from lexdial.adapters.db import tables as t
 
 log = logging.getLogger(__name__)
 
-EVENTS = frozenset({"optout.honoured", "call.outcome"})
+EVENTS = frozenset({"optout.honoured", "call.outcome", "audit.checkpoint"})
 #: payload keys that would carry personal data into an unencrypted table and a third party
 PERSONAL_KEYS = frozenset({"number", "phone", "name", "email", "address", "text", "body"})
 #: wait after the n-th failed attempt (index n - 1)

@@ -5,8 +5,10 @@ and keeps a keyed-hash tombstone of each number so a re-import is refused and th
 stays suppressed (ICO practice, catalogue G5). Non-personal evidence the firm may need to
 defend a claim (consent disclosures and hashes, decisions and their reasons) is kept
 (Art. 17(3)(e)); every erasure and purge is audited.
-Rule 2: retention is per data category, in days, from the settings; purge deletes what is
-older than its period and says what it deleted.
+Rule 2: retention is per data category, in days, from the settings (never below the legal
+minimum: ``config`` refuses it); purge deletes what is older than its period and says what
+it deleted. A purged do-not-call entry leaves its keyed hash in ``dnc_tombstones``, which
+the gate reads like the entry itself: purging records never makes a number callable.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from lexdial.adapters.db import tables as t
 from lexdial.errors import RequestError
+from lexdial.service.consent import consent_free_text
 from lexdial.service.contacts import NUMBER_CTX, find_contact_id, normalise, number_index
 from lexdial.service.ports import Audit, Cipher
 from lexdial.service.users import Caller, authorize
@@ -29,6 +32,20 @@ from lexdial.service.users import Caller, authorize
 #: default retention in days: TSR 310.5 (5 years) for call records and consents; the
 #: firm's own do-not-call list 10 years (Va. Code 59.1-514, the longest in the catalogue)
 RETENTION_DAYS = {"call_records": 5 * 366, "revoked_consents": 5 * 366, "dnc_entries": 10 * 366}
+
+
+#: consent columns the export leaves out: tokens (decrypted instead), keys, fingerprints
+_CONSENT_HIDDEN = frozenset(
+    {
+        "source_ip_enc",
+        "number_bidx",
+        "evidence_sha256",
+        "disclosure_text",
+        "disclosure_text_enc",
+        "user_agent",
+        "user_agent_enc",
+    }
+)
 
 
 def _contact(conn: Connection, cipher: Cipher, firm_id: int, number: str) -> tuple[int, str]:
@@ -73,11 +90,15 @@ def export_person(conn: Connection, cipher: Cipher, firm_id: int, number: str) -
             }
             for n in numbers
         ],
-        "consents": _rows(
-            conn,
-            select(t.consents).where(t.consents.c.contact_id == contact_id),
-            drop=("source_ip_enc", "number_bidx", "evidence_sha256"),
-        ),
+        "consents": [
+            {
+                **{k: v for k, v in r.items() if k not in _CONSENT_HIDDEN},
+                **consent_free_text(cipher, r),
+            }
+            for r in conn.execute(
+                select(t.consents).where(t.consents.c.contact_id == contact_id)
+            ).mappings()
+        ],
         "revocations": _rows(
             conn,
             select(t.revocations)
@@ -166,7 +187,13 @@ def erase_person(
     conn.execute(
         update(t.consents)
         .where(t.consents.c.contact_id == contact_id)
-        .values(source_ip_enc=None, user_agent=None)
+        .values(
+            source_ip_enc=None,
+            user_agent=None,
+            user_agent_enc=None,
+            disclosure_text=None,
+            disclosure_text_enc=None,
+        )
     )
     conn.execute(
         update(t.revocations)
@@ -238,11 +265,15 @@ def purge(
         .all()
     )
     dnc_before = at - timedelta(days=days["dnc_entries"])
-    dnc_ids = (
-        conn.execute(select(t.dnc_entries.c.id).where(t.dnc_entries.c.at < dnc_before))
-        .scalars()
-        .all()
-    )
+    dnc_rows = conn.execute(
+        select(
+            t.dnc_entries.c.id,
+            t.dnc_entries.c.firm_id,
+            t.dnc_entries.c.number_bidx,
+            t.dnc_entries.c.at,
+        ).where(t.dnc_entries.c.at < dnc_before)
+    ).all()
+    dnc_ids = [r[0] for r in dnc_rows]
     report = PurgeReport(len(attempt_ids), len(outcome_ids), len(consent_ids), len(dnc_ids))
     if dry_run:
         return report
@@ -250,6 +281,8 @@ def purge(
     conn.execute(delete(t.call_attempts).where(t.call_attempts.c.id.in_(attempt_ids)))
     conn.execute(delete(t.revocations).where(t.revocations.c.consent_id.in_(consent_ids)))
     conn.execute(delete(t.consents).where(t.consents.c.id.in_(consent_ids)))
+    for _, firm_id, bidx, first_at in dnc_rows:
+        _tombstone(conn, firm_id, bidx, first_at, at)
     conn.execute(delete(t.dnc_entries).where(t.dnc_entries.c.id.in_(dnc_ids)))
     audit.record(
         conn,
@@ -260,6 +293,18 @@ def purge(
         data={"deleted": asdict(report), "retention_days": days},
     )
     return report
+
+
+def _tombstone(conn: Connection, firm_id: int, bidx: str, first_at: datetime, at: datetime) -> None:
+    """Keep a purged do-not-call entry's keyed hash: the number stays suppressed."""
+    d = t.dnc_tombstones.c
+    known = conn.execute(select(d.id).where(d.firm_id == firm_id, d.number_bidx == bidx)).first()
+    if known is None:
+        conn.execute(
+            insert(t.dnc_tombstones).values(
+                firm_id=firm_id, number_bidx=bidx, first_at=first_at, purged_at=at
+            )
+        )
 
 
 def _rows(conn: Connection, query: Any, drop: tuple[str, ...] = ()) -> list[dict[str, Any]]:

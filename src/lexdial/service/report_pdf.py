@@ -13,7 +13,12 @@ from typing import Any
 
 from lexdial.rules.codes import CODES
 from lexdial.service.report_layout import ReportDoc, pct, when
-from lexdial.service.report_pdf_records import dnc_policy_pdf, evidence_pdf, roster_pdf
+from lexdial.service.report_pdf_records import (
+    dnc_policy_pdf,
+    evidence_pdf,
+    roster_pdf,
+    signed_checkpoint,
+)
 
 __all__ = ["campaign_pdf", "dnc_policy_pdf", "evidence_pdf", "roster_pdf"]
 
@@ -284,3 +289,4 @@ def _audit(doc: ReportDoc, audit: dict[str, Any]) -> None:
         "below proves no entry up to it was edited, removed or rewritten:"
     )
     doc.mono(audit["anchor"], 7.5)
+    signed_checkpoint(doc, audit.get("checkpoint"))

@@ -37,6 +37,7 @@ def evidence_pdf(bundle: dict[str, Any], *, firm: str, generated_at: str) -> byt
     doc.para("Head of the verified chain (seq:SHA-256):")
     doc.mono(str(chain["head"]), 7.5)
     doc.para(f"How to check: {chain['how_to_check']}.", 8.5)
+    signed_checkpoint(doc, chain.get("checkpoint"))
     doc.h1(f"2. Consents ({len(bundle['consents'])})")
     for c in bundle["consents"]:
         doc.kv(
@@ -68,7 +69,10 @@ def evidence_pdf(bundle: dict[str, Any], *, firm: str, generated_at: str) -> byt
                 ),
             ]
         )
-        doc.para(f'Disclosure shown, verbatim: "{c["disclosure_text"]}"', 8.5)
+        if c["disclosure_text"] is None:
+            doc.para("Disclosure text erased on the person's request (its SHA-256 is kept)", 8.5)
+        else:
+            doc.para(f'Disclosure shown, verbatim: "{c["disclosure_text"]}"', 8.5)
     if not bundle["consents"]:
         doc.para("No consent on file.")
     doc.h1(f"3. Call decisions ({len(bundle['decisions'])})")
@@ -317,3 +321,19 @@ def _years(data: dict[str, Any]) -> str:
         else "SHORTER than the five years 47 CFR 64.1200(d)(6) requires: fix the settings"
     )
     return f"for {days} days ({days / 365.25:.1f} years), {verdict}"
+
+
+def signed_checkpoint(doc: ReportDoc, checkpoint: dict[str, Any] | None) -> None:
+    """The latest Ed25519-signed checkpoint of the chain, printed so a copy outlives the
+    machine: 'lexdial audit verify' checks the chain against every published one."""
+    if not checkpoint:
+        doc.para("No signed checkpoint of the chain has been published yet.", 8.5)
+        return
+    doc.para(
+        f"Latest signed checkpoint: entry {checkpoint['seq']} at {checkpoint['at']}, "
+        f"Ed25519 key {checkpoint['key']} (public key in {checkpoint['public_key_file']}). "
+        "Head and signature:",
+        8.5,
+    )
+    doc.mono(checkpoint["head"], 7.5)
+    doc.mono(checkpoint["sig"], 7.5)

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, insert, select
 from lexdial.adapters.db import tables as t
 from lexdial.domain.roles import ROLES as ROLES
 from lexdial.errors import PermissionDeniedError, RequestError
-from lexdial.service.ports import Cipher
+from lexdial.service.ports import Audit, Cipher
 
 #: what each action needs; an action not listed needs admin. "system" is lexdial itself
 #: (the dialer, the IVR, webhooks), never a person.
@@ -26,6 +26,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "decision.write": frozenset({"admin", "compliance", "manager", "agent", "system"}),
     #: "public" is the firm's consent page, recording what a person gave there themself
     "consent.write": frozenset({"admin", "compliance", "manager", "agent", "public"}),
+    #: creating a person: staff, lexdial's own webhooks (CRM) and the public consent page
+    "contact.write": frozenset({"admin", "compliance", "manager", "agent", "system", "public"}),
     "optout.write": frozenset({"admin", "compliance", "manager", "agent", "system"}),
     "campaign.write": frozenset({"admin", "compliance", "manager"}),
     "privacy.write": frozenset({"admin", "compliance"}),
@@ -80,7 +82,12 @@ def add_user(
     name: str,
     role: str,
     at: datetime,
+    *,
+    audit: Audit,
+    caller: Caller,
 ) -> int:
+    """A new user of the firm; only an admin may create one (admins included), audited."""
+    actor = authorize(conn, caller, "users.write")
     if role not in ROLES:
         raise RequestError("role", "must be one of " + ", ".join(ROLES))
     if "@" not in email or len(email) > 320:
@@ -88,7 +95,7 @@ def add_user(
     known = conn.execute(select(t.users.c.id).where(t.users.c.email == email.lower())).first()
     if known is not None:
         raise RequestError("email", "a user with this e-mail already exists")
-    return t.new_id(
+    user_id = t.new_id(
         conn.execute(
             insert(t.users).values(
                 firm_id=firm_id,
@@ -99,6 +106,12 @@ def add_user(
             )
         )
     )
+    # the e-mail and name are personal data: the entry names the user by id and role
+    audit.record(
+        conn, at=at, actor=actor, action="user.created", subject=f"user:{user_id}",
+        data={"role": role},
+    )  # fmt: skip
+    return user_id
 
 
 def attest_training(
@@ -108,26 +121,39 @@ def attest_training(
     on: date,
     valid_days: int,
     at: datetime,
-    caller: Caller = OPERATOR,
+    caller: Caller,
+    *,
+    audit: Audit,
 ) -> int:
     """Record that the user completed ``course`` on ``on``, valid for ``valid_days``."""
-    authorize(conn, caller, "users.write")
+    actor = authorize(conn, caller, "users.write")
     if valid_days <= 0:
         raise RequestError("valid_days", "must be a positive number of days")
     if not course.strip():
         raise RequestError("course", "is required")
     _user(conn, user_id)
-    return t.new_id(
+    expires = on + timedelta(days=valid_days)
+    attestation_id = t.new_id(
         conn.execute(
             insert(t.training_attestations).values(
                 user_id=user_id,
                 course=course,
                 attested_on=on,
-                expires_on=on + timedelta(days=valid_days),
+                expires_on=expires,
                 created_at=at,
             )
         )
     )
+    audit.record(
+        conn,
+        at=at,
+        actor=actor,
+        action="training.attested",
+        subject=f"user:{user_id}",
+        data={"attestation": attestation_id, "course": course, "on": str(on),
+              "expires_on": str(expires)},
+    )  # fmt: skip
+    return attestation_id
 
 
 def trained_on(conn: Connection, user_id: int, day: date) -> bool:

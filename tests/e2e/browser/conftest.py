@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from lexdial.adapters.telephony.simulated import SimulatedCarrier
-from lexdial.bootstrap import Store, open_store
+from lexdial.bootstrap import Store, mark_sandbox, open_store
 from lexdial.config import Settings
 from lexdial.entrypoints.api.app import create_app
 from lexdial.rules.context import Policy
@@ -34,6 +34,7 @@ from lexdial.service.auth import set_password
 from lexdial.service.campaigns import add_contacts, create_campaign
 from lexdial.service.consent import ConsentEvidence, NewConsent, record_consent
 from lexdial.service.contacts import NewContact, add_contact
+from lexdial.service.fakes import ListAudit
 from lexdial.service.optout import opt_out
 from lexdial.service.users import OPERATOR, add_user
 
@@ -97,8 +98,9 @@ def _populate(store: Store, at: datetime) -> int:
     firm not to call (the import adds the rest)."""
     with store.db.begin() as conn:
         uid = add_user(
-            conn, store.cipher, store.firm_id, USER, "Casey Compliance", "compliance", at
-        )
+            conn, store.cipher, store.firm_id, USER, "Casey Compliance", "compliance", at,
+            audit=store.audit, caller=OPERATOR,
+        )  # fmt: skip
         set_password(conn, store.audit, uid, PASSWORD, OPERATOR, at)
         number = "+17135550190"
         contact = NewContact(
@@ -108,7 +110,9 @@ def _populate(store: Store, at: datetime) -> int:
             relationship="current_client",
             subscriber="consumer",
         )
-        contact_id = add_contact(conn, store.cipher, store.firm_id, contact, at)
+        contact_id = add_contact(
+            conn, store.cipher, store.firm_id, contact, at, audit=ListAudit(), caller=OPERATOR
+        )
         evidence = ConsentEvidence(
             "signed engagement letter",
             "You may call me.",
@@ -143,6 +147,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     settings = Settings(policy=Policy(), firm_name=FIRM)
     data = tmp_path_factory.mktemp("store")
     store = open_store(settings, {"LEXDIAL_DATA_DIR": str(data)}, now=START)
+    mark_sandbox(store)  # the browser test dials the simulated carrier into this store
     campaign = _populate(store, START - timedelta(days=30))
     clock = SimClock(START, TIMESCALE)
     app = create_app(

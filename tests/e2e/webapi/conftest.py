@@ -41,9 +41,11 @@ def api(tmp_path: Path) -> Iterator[Api]:
     with store.db.begin() as conn:
         for role in ROLES:
             uid = add_user(conn, store.cipher, store.firm_id, f"{role}@firm.test",
-                           f"{role.title()} User", role, NOW)  # fmt: skip
+                           f"{role.title()} User", role, NOW, audit=store.audit,
+                           caller=OPERATOR)  # fmt: skip
             if role == "agent":
-                attest_training(conn, uid, "TCPA basics", NOW.date(), 365, NOW)
+                attest_training(conn, uid, "TCPA basics", NOW.date(), 365, NOW, OPERATOR,
+                                audit=store.audit)  # fmt: skip
             set_password(conn, store.audit, uid, PASSWORD, OPERATOR, NOW)
             tokens[role] = issue_token(conn, store.audit, uid, "tests", OPERATOR, NOW).token
             users[role] = uid

@@ -15,7 +15,7 @@ from lexdial.adapters.telephony.simulated import SimulatedCarrier
 from lexdial.service.consent import ConsentEvidence, NewConsent, record_consent
 from lexdial.service.contacts import NewContact, add_contact
 from lexdial.service.dialer import Dialer
-from lexdial.service.fakes import MemoryRegistry
+from lexdial.service.fakes import ListAudit, MemoryRegistry
 from lexdial.service.users import OPERATOR
 
 from .conftest import FIRM, NOW, Api
@@ -43,7 +43,7 @@ def _dialled_campaign(api: Api) -> int:
     with s.db.begin() as conn:
         contact = add_contact(conn, s.cipher, s.firm_id, NewContact(
             numbers=((NUMBER, "wireless"),), address={"country": "US", "state": "OH"},
-            relationship="current_client"), given)  # fmt: skip
+            relationship="current_client"), given, audit=ListAudit(), caller=OPERATOR)  # fmt: skip
         evidence = ConsentEvidence("engagement letter", "You agree we may call you.", "v1",
                                    "intake", document_ref="DMS-1")  # fmt: skip
         record_consent(conn, s.cipher, s.audit, s.firm_id, NewConsent(

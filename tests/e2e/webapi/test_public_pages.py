@@ -16,6 +16,7 @@ from lexdial.entrypoints.api.routes_public import disclosure_text
 from lexdial.entrypoints.api.routes_webhooks import InterfaceSettings
 from lexdial.service.consent import consents_for
 from lexdial.service.contacts import NewContact, add_contact, number_index
+from lexdial.service.fakes import ListAudit
 from lexdial.service.public_codes import (
     MemorySender,
     PageLimits,
@@ -23,6 +24,7 @@ from lexdial.service.public_codes import (
     check_code,
     issue_code,
 )
+from lexdial.service.users import OPERATOR
 
 from .conftest import FIRM, NOW, Api
 
@@ -38,7 +40,8 @@ def sms(api: Api) -> MemorySender:
     api.client.app.state.interfaces = InterfaceSettings()  # type: ignore[attr-defined]
     with api.store.db.begin() as conn:
         add_contact(conn, api.store.cipher, api.store.firm_id,
-                    NewContact(((KNOWN, "wireless"),), "Maria Ruiz"), NOW)  # fmt: skip
+                    NewContact(((KNOWN, "wireless"),), "Maria Ruiz"), NOW,
+                        audit=ListAudit(), caller=OPERATOR)  # fmt: skip
     return sender
 
 

@@ -15,6 +15,8 @@ from lexdial.adapters.db import tables as t
 from lexdial.entrypoints.api import routes_review
 from lexdial.entrypoints.api.routes_webhooks import InterfaceSettings
 from lexdial.service.contacts import NewContact, add_contact, number_index
+from lexdial.service.fakes import ListAudit
+from lexdial.service.users import OPERATOR
 
 from .conftest import NOW, Api
 
@@ -118,7 +120,7 @@ def test_an_agents_note_on_a_contact_opts_out_every_number_when_confirmed(api: A
     with api.store.db.begin() as conn:
         cid = add_contact(conn, api.store.cipher, api.store.firm_id,
                           NewContact(((NUMBER, "wireless"), (OTHER, "landline")), "M. R."),
-                          NOW)  # fmt: skip
+                          NOW, audit=ListAudit(), caller=OPERATOR)  # fmt: skip
     note = {"channel": "voice", "text": "Caller said: take me off your list", "contact": cid}
     res = api.client.post("/v1/review", json=note, headers=api.headers("agent"))
     assert res.status_code == 201

@@ -21,6 +21,7 @@ from lexdial.service.campaigns import add_contacts, create_campaign, set_status
 from lexdial.service.consent import ConsentEvidence, NewConsent, record_consent
 from lexdial.service.contacts import NewContact, add_contact
 from lexdial.service.dialer import Dialer
+from lexdial.service.fakes import ListAudit
 from lexdial.service.optout import opt_out
 from lexdial.service.review import add_item, confirm
 from lexdial.service.users import ALLOWED, OPERATOR, ROLES
@@ -71,7 +72,9 @@ def _sample(api: Api) -> Sample:
                 relationship="current_client",
                 subscriber="consumer",
             )
-            ids[number] = add_contact(conn, s.cipher, s.firm_id, new, at)
+            ids[number] = add_contact(
+                conn, s.cipher, s.firm_id, new, at, audit=ListAudit(), caller=OPERATOR
+            )
             if number != NO_CONSENT_NUMBER:
                 evidence = ConsentEvidence(
                     "signed engagement letter",
@@ -490,7 +493,8 @@ def test_the_pages_link_the_pdf_reports_and_the_contact_evidence_pdf_downloads(a
     assert 'href="/v1/reports/dnc-policy.pdf"' in api.client.get("/compliance", headers=h).text
     with api.store.db.begin() as conn:
         cid = add_contact(conn, api.store.cipher, api.store.firm_id,
-                          NewContact(numbers=(("+16145550177", "wireless"),)), NOW)  # fmt: skip
+                          NewContact(numbers=(("+16145550177", "wireless"),)), NOW,
+                              audit=ListAudit(), caller=OPERATOR)  # fmt: skip
     res = api.client.get(f"/contacts/{cid}/evidence.pdf", headers=h)
     assert res.status_code == 200 and res.content.startswith(b"%PDF")
     assert (

@@ -17,6 +17,8 @@ from lexdial.adapters.db import tables as t
 from lexdial.adapters.telephony.twilio_webhooks import CallBook, TwilioWebhooks
 from lexdial.entrypoints.api.routes_webhooks import InterfaceSettings
 from lexdial.service.contacts import NewContact, add_contact, find_contact_id, number_index
+from lexdial.service.fakes import ListAudit
+from lexdial.service.users import OPERATOR
 
 from .conftest import NOW, Api
 
@@ -175,7 +177,8 @@ def test_a_crm_contact_without_a_dialable_number_is_refused_by_field(api: Api) -
 def test_a_crm_update_finds_the_contact_by_any_of_its_numbers(api: Api) -> None:
     with api.store.db.begin() as conn:
         cid = add_contact(conn, api.store.cipher, api.store.firm_id,
-                          NewContact((("+16145550123", "wireless"),), "M. Ruiz"), NOW)  # fmt: skip
+                          NewContact((("+16145550123", "wireless"),), "M. Ruiz"), NOW,
+                              audit=ListAudit(), caller=OPERATOR)  # fmt: skip
     res = _crm(api, CLIO)
     assert res.status_code == 200 and res.json()["contact"] == cid
 

@@ -5,9 +5,10 @@ first entry's prev_hash is 64 zeros. Editing any field of any entry, deleting en
 reordering them breaks a link, and ``verify`` names the first broken seq and why.
 Rule 2: the chain proves integrity and order, not that nothing is missing at the end, and
 it holds no secret. Dropping the newest entries, or recomputing every hash after an edit,
-leaves a chain that verifies. Only a head exported earlier (an ``Anchor``, ``seq:hash``,
-printed into a report, emailed, kept outside the database) exposes that: pass it to
-``verify`` and the log must still contain that entry with that hash.
+leaves a chain that verifies. Only a head kept outside the database exposes that: an
+``Anchor`` (``seq:hash``) exported by a person, or the signed checkpoints lexdial
+publishes itself (``checkpoint``); pass them to ``verify`` and the log must still contain
+each such entry with that hash.
 Rule 3: no clock reads (``at`` comes from the caller) and no personal data: subjects are
 ids (``contact:42``), and the paths named as personal are masked (``masking``), the entry
 listing what it masked.
@@ -245,10 +246,16 @@ class AuditLog:
         return verify(self.store, anchor=anchor)
 
 
-def verify(store: AuditStore, *, anchor: Anchor | None = None) -> VerifyResult:
+def verify(
+    store: AuditStore, *, anchor: Anchor | None = None, anchors: Iterable[Anchor] = ()
+) -> VerifyResult:
     """Walk the chain in storage order; the first entry out of place, edited or not
-    linked to its predecessor is reported. With ``anchor``, the log must still hold that
-    entry with that hash (detects truncation and wholesale rewriting)."""
+    linked to its predecessor is reported. With ``anchor`` (and every one of ``anchors``,
+    e.g. signed checkpoints), the log must still hold that entry with that hash (detects
+    truncation and wholesale rewriting)."""
+    pins: dict[int, list[Anchor]] = {}
+    for pin in (*anchors, *([anchor] if anchor is not None else [])):
+        pins.setdefault(pin.seq, []).append(pin)
     entries = store.iter_entries()
     expected, prev = 1, GENESIS
     for entry in entries:
@@ -261,13 +268,15 @@ def verify(store: AuditStore, *, anchor: Anchor | None = None) -> VerifyResult:
         if entry.prev_hash != prev:
             detail = f"entry {expected}'s prev_hash is not the hash of entry {expected - 1}"
             return VerifyResult(expected - 1, good, expected, "relinked", detail)
-        if anchor is not None and entry.seq == anchor.seq and entry.hash != anchor.hash:
-            detail = f"entry {expected} is intact but not the entry anchored as {anchor}"
-            return VerifyResult(expected - 1, good, expected, "rewritten", detail)
+        for pin in pins.get(entry.seq, ()):
+            if entry.hash != pin.hash:
+                detail = f"entry {expected} is intact but not the entry anchored as {pin}"
+                return VerifyResult(expected - 1, good, expected, "rewritten", detail)
         expected, prev = expected + 1, entry.hash
     head = Anchor(expected - 1, prev)
-    if anchor is not None and anchor.seq > head.seq:
-        detail = f"the log ends at entry {head.seq}, but entry {anchor.seq} was anchored"
+    furthest = max(pins, default=0)
+    if furthest > head.seq:
+        detail = f"the log ends at entry {head.seq}, but entry {furthest} was anchored"
         return VerifyResult(head.seq, head, head.seq + 1, "truncated", detail)
     return VerifyResult(head.seq, head)
 

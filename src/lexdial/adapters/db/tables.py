@@ -201,7 +201,8 @@ consents = Table(
     Column("sellers", JSON, nullable=False),
     _ts("given_at"),
     Column("method", String(100), nullable=False),
-    Column("disclosure_text", Text, nullable=False),
+    #: plaintext before 0004 (emptied on open); the text lives in disclosure_text_enc
+    Column("disclosure_text", Text, nullable=True),
     Column("disclosure_version", String(50), nullable=False),
     Column("disclosure_sha256", String(64), nullable=False),
     Column("captured_by", String(200), nullable=False),
@@ -211,6 +212,9 @@ consents = Table(
     #: the same evidence recorded twice is one consent (idempotent imports)
     Column("evidence_sha256", String(64), nullable=False, unique=True),
     _ts("created_at"),
+    #: the exact disclosure and the browser's user agent, encrypted like other free text
+    Column("disclosure_text_enc", Text, nullable=True),
+    Column("user_agent_enc", Text, nullable=True),
 )
 
 revocations = Table(
@@ -235,6 +239,19 @@ dnc_entries = Table(
     Column("evidence_enc", Text, nullable=True),
     _ts("created_at"),
     Index("ix_dnc_entries_firm_number", "firm_id", "number_bidx"),
+)
+
+#: a do-not-call entry purged after its retention period leaves its keyed hash here, so the
+#: number stays suppressed (the request is honoured at least 5 years, 47 CFR 64.1200(d)(6))
+dnc_tombstones = Table(
+    "dnc_tombstones",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("firm_id", ForeignKey("firms.id"), nullable=False),
+    Column("number_bidx", String(64), nullable=False),
+    _ts("first_at"),
+    _ts("purged_at"),
+    UniqueConstraint("firm_id", "number_bidx", name="uq_dnc_tombstones_firm_number"),
 )
 
 registry_snapshots = Table(

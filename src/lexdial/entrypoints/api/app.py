@@ -9,16 +9,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
-from lexdial.bootstrap import Store
+from lexdial.bootstrap import Store, publish_checkpoint
 from lexdial.entrypoints.api import errors
 from lexdial.entrypoints.api.routes_webhooks import InterfaceSettings
 from lexdial.entrypoints.api.runner import CampaignRunner
+from lexdial.errors import LexdialError
 from lexdial.service import outbox
 from lexdial.service.ports import Telephony
 
@@ -68,7 +70,13 @@ def create_app(
             delivery = asyncio.create_task(
                 outbox.deliver_forever(store.db, send, now, hooks.webhook_secret)
             )
+        # the audit head, signed and published every minute it moved (and once at shutdown)
+        signing = asyncio.create_task(_checkpoint_forever(store))
         yield
+        signing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await signing
+        await asyncio.to_thread(_checkpoint, store)
         if delivery is not None:
             delivery.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -104,3 +112,21 @@ def create_app(
         module = importlib.import_module(f"lexdial.entrypoints.api.{name}")
         app.include_router(module.router)
     return app
+
+
+#: how often the web app signs and publishes the audit head when it moved
+CHECKPOINT_EVERY_S = 60.0
+log = logging.getLogger(__name__)
+
+
+def _checkpoint(store: Store) -> None:
+    try:
+        publish_checkpoint(store)
+    except (LexdialError, OSError) as exc:  # logged, never fatal to the web app
+        log.error("no audit checkpoint published: %s", exc)
+
+
+async def _checkpoint_forever(store: Store) -> None:
+    while True:
+        await asyncio.sleep(CHECKPOINT_EVERY_S)
+        await asyncio.to_thread(_checkpoint, store)

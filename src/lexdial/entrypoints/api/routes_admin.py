@@ -93,7 +93,10 @@ def create_user(request: Request, body: UserIn, caller: UsersWriter) -> dict[str
     """Add a user with a role (admin, compliance, manager, agent, auditor)."""
     s = store(request)
     with s.db.begin() as conn:
-        uid = add_user(conn, s.cipher, s.firm_id, body.email, body.name, body.role, now(request))
+        uid = add_user(
+            conn, s.cipher, s.firm_id, body.email, body.name, body.role, now(request),
+            audit=s.audit, caller=caller,
+        )  # fmt: skip
     return {"user": uid, "role": body.role}
 
 
@@ -106,8 +109,9 @@ def attest(
     with s.db.begin() as conn:
         _known_user(conn, user_id, s.firm_id)
         aid = attest_training(
-            conn, user_id, body.course, body.on, body.valid_days, now(request), caller
-        )
+            conn, user_id, body.course, body.on, body.valid_days, now(request), caller,
+            audit=s.audit,
+        )  # fmt: skip
         expires = conn.execute(
             select(t.training_attestations.c.expires_on).where(t.training_attestations.c.id == aid)
         ).scalar()
@@ -159,15 +163,21 @@ def audit_verify(
 ) -> dict[str, Any]:
     """Walk the hash-chained audit trail: intact (and its head, to export as an anchor), or
     the first bad seq and what is wrong. With ``anchor`` (SEQ:HASH exported earlier) the
-    trail must still hold that entry: this detects truncation and rewriting."""
+    trail must still hold that entry: this detects truncation and rewriting. Every signed
+    checkpoint lexdial published pins its entry the same way, without an anchor; a
+    checkpoint line whose signature fails is listed in ``checkpoint_problems``."""
     try:
         pinned = Anchor.parse(anchor) if anchor else None
     except ValueError as exc:
         raise RequestError("anchor", str(exc)) from None
-    with store(request).db.connect() as conn:
-        result = verify(SqlAuditStore(conn), anchor=pinned)
+    s = store(request)
+    good, bad_lines = s.checkpoints.checkpoints() if s.checkpoints else ([], [])
+    with s.db.connect() as conn:
+        result = verify(SqlAuditStore(conn), anchor=pinned, anchors=[c.anchor for c in good])
     return {
-        "ok": result.ok,
+        "ok": result.ok and not bad_lines,
+        "checkpoints": len(good),
+        "checkpoint_problems": bad_lines,
         "count": result.count,
         "head": {"seq": result.head.seq, "hash": result.head.hash},
         "bad_seq": result.bad_seq,

@@ -130,6 +130,15 @@ async def change(
     runner = getattr(request.app.state, "runner", None)
     if status == "running" and runner is not None:
         runner.start(campaign_id)
+        if campaign_id in runner.refused:
+            return {
+                "campaign": campaign_id,
+                "status": status,
+                "dialling": False,
+                "note": "not dialled: the simulated carrier never writes into a live store; "
+                "set a real [telephony] carrier, or rehearse with 'lexdial campaign run "
+                f"{campaign_id}' (a throw-away copy)",
+            }
     return {"campaign": campaign_id, "status": status}
 
 

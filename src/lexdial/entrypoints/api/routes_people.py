@@ -146,7 +146,9 @@ def create_contact(request: Request, body: ContactIn, caller: ConsentWriter) -> 
         address=(body.address.model_dump(exclude_none=True) or None) if body.address else None,
     )
     with s.db.begin() as conn:
-        cid = contacts.add_contact(conn, s.cipher, s.firm_id, new, now(request))
+        cid = contacts.add_contact(
+            conn, s.cipher, s.firm_id, new, now(request), audit=s.audit, caller=caller
+        )
     return {"contact": cid}
 
 

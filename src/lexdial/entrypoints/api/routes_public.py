@@ -385,7 +385,9 @@ def _record(
     try:
         with s.db.begin() as conn:
             if find_contact_id(conn, s.firm_id, index(s.cipher, pending["n"])) is None:
-                add_contact(conn, s.cipher, s.firm_id, person, at)
+                add_contact(
+                    conn, s.cipher, s.firm_id, person, at, audit=s.audit, caller=PUBLIC_FORM
+                )
             consent_id = record_consent(conn, s.cipher, s.audit, s.firm_id, new, PUBLIC_FORM, at)
             # the person's reference: the start of the evidence fingerprint, not a sequential
             # id (which would tell anyone how many consents the firm records)

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import select
 
 from lexdial.adapters.db import tables as t
+from lexdial.bootstrap import checkpoint_for_report
 from lexdial.entrypoints.api.deps import AuditReader, Reader, UsersReader, now, store
 from lexdial.service import evidence
 from lexdial.service.report_data import campaign_data, dnc_policy_data, roster_data
@@ -39,6 +40,7 @@ def campaign_report_pdf(request: Request, campaign_id: int, caller: AuditReader)
     """The campaign's evidence report (settings, lint, counts, hours, abandonment, opt-outs,
     registers, audit head), with charts."""
     data = campaign_data(store(request), campaign_id, now(request))
+    data["audit"]["checkpoint"] = checkpoint_for_report(store(request))
     return _pdf(campaign_pdf(data), f"campaign-{campaign_id}-report.pdf")
 
 
@@ -68,5 +70,6 @@ def evidence_bundle_pdf(
         firm = str(
             conn.execute(select(t.firms.c.name).where(t.firms.c.id == s.firm_id)).scalar_one()
         )
+    bundle["chain"]["checkpoint"] = checkpoint_for_report(s)
     pdf = evidence_pdf(bundle, firm=firm, generated_at=str(iso(now(request))))
     return _pdf(pdf, f"evidence-contact-{bundle['contact_id']}.pdf")

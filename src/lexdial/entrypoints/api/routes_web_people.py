@@ -24,7 +24,7 @@ from sqlalchemy import Connection, select
 from lexdial.adapters.audit.chain import verify
 from lexdial.adapters.audit.sql import SqlAuditStore
 from lexdial.adapters.db import tables as t
-from lexdial.bootstrap import Store
+from lexdial.bootstrap import Store, checkpoint_for_report
 from lexdial.entrypoints.api.deps import AuditReader, OptOutWriter, Reader, now, store
 from lexdial.entrypoints.api.web_common import page, viewer, web_router
 from lexdial.entrypoints.render import mask_number
@@ -206,6 +206,7 @@ def evidence_pdf_download(request: Request, contact_id: int, caller: AuditReader
         if not numbers:
             raise RequestError("contact", "this contact has no number left (erased?)")
         found = bundle(conn, s.cipher, s.firm_id, numbers[0]["e164"])
+    found["chain"]["checkpoint"] = checkpoint_for_report(s)
     pdf = evidence_pdf(found, firm=s.settings.firm_name, generated_at=str(iso(at)))
     return Response(
         pdf,

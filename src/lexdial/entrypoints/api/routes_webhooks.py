@@ -49,7 +49,10 @@ from lexdial.service import review
 from lexdial.service.contacts import NewContact, add_contact, find_contact_id, normalise
 from lexdial.service.contacts import number_index as index
 from lexdial.service.optout import classify_reply, opt_out
-from lexdial.service.users import SYSTEM
+from lexdial.service.users import SYSTEM, Caller
+
+#: the firm's CRM, through its signed webhook: lexdial itself acting on the CRM's word
+CRM_WEBHOOK = Caller("crm:webhook", "system")
 
 router = APIRouter(tags=["webhooks"])
 TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
@@ -288,7 +291,10 @@ def _upsert(s: Store, data: dict[str, Any], at: datetime) -> dict[str, Any]:
             raise RequestError("data.phone_numbers", "belong to different contacts here")
         if not found:
             person = NewContact(tuple((n, None) for n in numbers), name, address)
-            cid, changed, created = add_contact(conn, s.cipher, s.firm_id, person, at), True, True
+            cid = add_contact(
+                conn, s.cipher, s.firm_id, person, at, audit=s.audit, caller=CRM_WEBHOOK
+            )
+            changed, created = True, True
         else:
             cid, created = next(iter(found)), False
             changed = _update(s, conn, cid, name, address)

@@ -4,6 +4,9 @@ Rule: starting a campaign from the web or the API commits its status first, then
 dials it with the carrier from the settings; the task ends when nothing is due within the
 horizon, and a paused or stopped campaign stops dialling at its next turn (the status is
 read from the store on every turn, so a restart loses nothing).
+Rule 2: the simulated carrier's calls never happen, so it dials only a sandbox store (the
+demo's, a training store); over a live store a started campaign waits for a real carrier
+and the log says how to rehearse it (``lexdial campaign run ID``, on a throw-away copy).
 """
 
 from __future__ import annotations
@@ -13,7 +16,14 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from lexdial.bootstrap import Store, make_dialer, open_telephony, seat_agents
+from lexdial.bootstrap import (
+    Store,
+    is_sandbox,
+    is_simulated,
+    make_dialer,
+    open_telephony,
+    seat_agents,
+)
 from lexdial.service.dialer import RunStats
 from lexdial.service.ports import Telephony
 
@@ -36,6 +46,8 @@ class CampaignRunner:
         #: the carrier of each dialling campaign (provider webhooks are routed to them)
         self.carriers: dict[int, Telephony] = {}
         self.stats: dict[int, RunStats] = {}
+        #: campaigns not dialled because the carrier is simulated and the store is live
+        self.refused: set[int] = set()
 
     def running(self, campaign_id: int) -> bool:
         task = self.tasks.get(campaign_id)
@@ -48,6 +60,16 @@ class CampaignRunner:
         carrier_name = self.store.settings.telephony.carrier
         agents = seat_agents(self.store, campaign_id, self.clock().date(), carrier_name)
         telephony = self.carrier()
+        if is_simulated(telephony) and not is_sandbox(self.store):
+            log.warning(
+                "campaign %s: not dialled: the simulated carrier never writes into a live "
+                "store; set a real [telephony] carrier, or rehearse with 'lexdial campaign "
+                "run %s' (a throw-away copy)",
+                campaign_id,
+                campaign_id,
+            )
+            self.refused.add(campaign_id)
+            return
         self.carriers[campaign_id] = telephony
         dialer = make_dialer(self.store, telephony, self.clock, agents=agents)
         self.stats[campaign_id] = dialer.stats
