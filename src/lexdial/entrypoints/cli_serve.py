@@ -8,7 +8,6 @@ import os
 import sys
 from typing import Any
 
-from lexdial.bootstrap import is_sandbox
 from lexdial.entrypoints.cli_store import _caller, _now, _print, _store
 from lexdial.errors import RequestError
 
@@ -16,6 +15,7 @@ from lexdial.errors import RequestError
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    from lexdial.bootstrap import is_sandbox
     from lexdial.entrypoints.api.app import create_app
 
     if args.host not in ("127.0.0.1", "localhost", "::1") and not args.public:
