@@ -150,7 +150,7 @@ def test_the_same_consent_twice_is_refused_as_a_duplicate(store: Engine) -> None
 def test_a_revocation_for_an_unknown_consent_is_refused(store: Engine) -> None:
     cipher, audit = Reversible(), ListAudit()
     with store.begin() as conn, pytest.raises(RequestError) as err:
-        revoke_consent(conn, cipher, audit, 999, "sms", NOW, "STOP", STAFF, NOW)
+        revoke_consent(conn, cipher, audit, 1, 999, "sms", NOW, "STOP", STAFF, NOW)
     assert err.value.field == "consent_id"
     assert _count(store, t.revocations) == 0
 
@@ -160,9 +160,9 @@ def test_a_consent_is_revoked_once_and_the_record_itself_is_never_edited(store: 
     _contact(store, cipher)
     cid = _consent(store, cipher, audit)
     with store.begin() as conn:
-        revoke_consent(conn, cipher, audit, cid, "email", NOW, "please stop", STAFF, NOW)
+        revoke_consent(conn, cipher, audit, 1, cid, "email", NOW, "please stop", STAFF, NOW)
     with store.begin() as conn, pytest.raises(RequestError, match="already revoked"):
-        revoke_consent(conn, cipher, audit, cid, "sms", NOW, "STOP", STAFF, NOW)
+        revoke_consent(conn, cipher, audit, 1, cid, "sms", NOW, "STOP", STAFF, NOW)
     with store.connect() as conn:
         shown = consents_for(conn, cipher, 1, NUMBER)
     assert shown[0]["revoked_via"] == "email"
@@ -324,17 +324,34 @@ def test_allowed_attempts_count_toward_the_frequency_caps_even_without_an_outcom
     """Florida: 3 solicitation calls per 24 h; the gate's own allowed attempts count."""
     cipher, audit = Reversible(), ListAudit()
     with store.begin() as conn:
-        contact = add_contact(conn, cipher, 1, NewContact(
-            numbers=(("+1 813 555 0143", "landline"),), relationship="current_client",
-            address={"country": "US", "state": "FL"}), NOW)
+        contact = add_contact(
+            conn,
+            cipher,
+            1,
+            NewContact(
+                numbers=(("+1 813 555 0143", "landline"),),
+                relationship="current_client",
+                address={"country": "US", "state": "FL"},
+            ),
+            NOW,
+        )
     registry = MemoryRegistry({"us-national": set()}, {"us-national": date(2026, 11, 30)})
     verdicts = []
     for minutes in (0, 60, 120, 180):
         with store.begin() as conn:
-            verdicts.append(gate(conn, rules, cipher, audit, registry, firm_id=1,
-                                 contact_id=contact, at=NOW + timedelta(minutes=minutes),
-                                 plan=CallPlan("marketing", "manual", "estate plan")
-                                 ).decision.verdict)
+            verdicts.append(
+                gate(
+                    conn,
+                    rules,
+                    cipher,
+                    audit,
+                    registry,
+                    firm_id=1,
+                    contact_id=contact,
+                    at=NOW + timedelta(minutes=minutes),
+                    plan=CallPlan("marketing", "manual", "estate plan"),
+                ).decision.verdict
+            )
     assert verdicts == ["allow", "allow", "allow", "defer"]
 
 

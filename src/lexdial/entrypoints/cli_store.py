@@ -149,6 +149,7 @@ def cmd_consent_revoke(args: argparse.Namespace) -> None:
             conn,
             store.cipher,
             store.audit,
+            store.firm_id,
             args.consent_id,
             args.channel,
             at,

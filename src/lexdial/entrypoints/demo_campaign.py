@@ -195,7 +195,16 @@ def _consent(
         if group.get("revoked"):
             when = at + timedelta(days=2)
             revoke_consent(
-                conn, store.cipher, store.audit, cid, "sms", when, "STOP", OPERATOR, when
+                conn,
+                store.cipher,
+                store.audit,
+                store.firm_id,
+                cid,
+                "sms",
+                when,
+                "STOP",
+                OPERATOR,
+                when,
             )
     if group.get("dnc"):
         opt_out(

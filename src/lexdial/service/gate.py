@@ -198,7 +198,7 @@ def build_request(
     if number["line_type"]:
         raw["line_type"] = number["line_type"]
     _person(raw, contact, cipher)
-    raw["consents"] = _consents(conn, bidx)
+    raw["consents"] = _consents(conn, firm_id, bidx)
     raw["suppression"] = _suppression(conn, registry, firm_id, bidx, e164, raw)
     check = (
         conn.execute(
@@ -247,13 +247,14 @@ def _person(raw: dict[str, Any], contact: Any, cipher: Cipher) -> None:
         raw["gdpr"] = gdpr
 
 
-def _consents(conn: Connection, bidx: str) -> list[dict[str, Any]]:
+def _consents(conn: Connection, firm_id: int, bidx: str) -> list[dict[str, Any]]:
+    # a consent binds the firm it was given to: another firm's record proves nothing here
     rows = conn.execute(
         select(t.consents, t.revocations.c.at.label("revoked_at"))
         .select_from(
             t.consents.outerjoin(t.revocations, t.revocations.c.consent_id == t.consents.c.id)
         )
-        .where(t.consents.c.number_bidx == bidx)
+        .where(t.consents.c.firm_id == firm_id, t.consents.c.number_bidx == bidx)
         .order_by(t.consents.c.id)
     ).mappings()
     out = []

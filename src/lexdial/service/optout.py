@@ -105,7 +105,11 @@ def opt_out(
             .select_from(
                 t.consents.outerjoin(t.revocations, t.revocations.c.consent_id == t.consents.c.id)
             )
-            .where(t.consents.c.number_bidx == bidx, t.revocations.c.id.is_(None))
+            .where(
+                t.consents.c.firm_id == firm_id,
+                t.consents.c.number_bidx == bidx,
+                t.revocations.c.id.is_(None),
+            )
         )
         .scalars()
         .all()

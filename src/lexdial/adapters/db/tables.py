@@ -208,9 +208,13 @@ consents = Table(
     Column("source_ip_enc", Text, nullable=True),
     Column("user_agent", Text, nullable=True),
     Column("document_ref", String(200), nullable=True),
-    #: the same evidence recorded twice is one consent (idempotent imports)
-    Column("evidence_sha256", String(64), nullable=False, unique=True),
+    #: the same evidence recorded twice is one consent (idempotent imports), within a firm
+    Column("evidence_sha256", String(64), nullable=False),
     _ts("created_at"),
+    #: a consent binds the firm whose contact gave it, never another firm in the store
+    Column("firm_id", ForeignKey("firms.id"), nullable=False),
+    UniqueConstraint("firm_id", "evidence_sha256", name="uq_consents_firm_evidence"),
+    Index("ix_consents_firm_number", "firm_id", "number_bidx"),
 )
 
 revocations = Table(
