@@ -14,11 +14,9 @@ from functools import cache
 from pathlib import Path
 
 from sqlalchemy import Engine as SAEngine
-from sqlalchemy import insert, select
 
 from lexdial.adapters.audit.sql import SqlAudit
 from lexdial.adapters.crypto import Keyring, default_key_path, load_keyring
-from lexdial.adapters.db import tables
 from lexdial.adapters.db.database import database_url, make_engine, migrate
 from lexdial.adapters.geodata import load_geography
 from lexdial.adapters.rulepack import load_pack
@@ -28,6 +26,7 @@ from lexdial.rules.engine import Engine
 from lexdial.service.campaign_spec import LIVE
 from lexdial.service.campaigns import load_campaign
 from lexdial.service.dialer import Dialer, RunStats
+from lexdial.service.firms import resolve_firm
 from lexdial.service.notify import NotifyingAudit
 from lexdial.service.ports import Audit, Registry, Telephony
 from lexdial.service.users import trained_agents
@@ -78,21 +77,21 @@ def open_store(
     migrate(db)
     cipher = load_keyring(default_key_path(root), env)
     created = now or datetime.now(UTC)
+    # with a webhook configured, the published audit actions also go to the outbox
+    audit = NotifyingAudit(SqlAudit()) if env.get("LEXDIAL_WEBHOOK_URL") else SqlAudit()
     with db.begin() as conn:
-        firm_id = conn.execute(
-            select(tables.firms.c.id).where(tables.firms.c.name == settings.firm_name)
-        ).scalar()
-        if firm_id is None:
-            firm_id = tables.new_id(
-                conn.execute(
-                    insert(tables.firms).values(name=settings.firm_name, created_at=created)
-                )
-            )
+        firm_id = resolve_firm(
+            conn,
+            audit,
+            name=settings.firm_name,
+            firm_id=settings.firm_id,
+            at=created,
+            actor=f"settings:{settings.source or 'defaults'}",
+        )
     return Store(
         db=db,
         cipher=cipher,
-        # with a webhook configured, the published audit actions also go to the outbox
-        audit=NotifyingAudit(SqlAudit()) if env.get("LEXDIAL_WEBHOOK_URL") else SqlAudit(),
+        audit=audit,
         registry=open_registry(root / "registry"),
         rules=build_engine(settings),
         firm_id=int(firm_id),
