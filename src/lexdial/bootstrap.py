@@ -153,7 +153,7 @@ def seat_agents(store: Store, campaign_id: int, day: date, carrier: str) -> tupl
         spec = load_campaign(conn, store.firm_id, campaign_id).spec
         if spec.mode not in LIVE:
             return ()
-        agents = tuple(f"user:{i}" for i in trained_agents(conn, day))
+        agents = tuple(f"user:{i}" for i in trained_agents(conn, store.firm_id, day))
     if not agents:
         raise CampaignError("no active agent has a current training attestation")
     if carrier != "simulated":

@@ -163,14 +163,14 @@ def cmd_run(args: argparse.Namespace) -> None:
     stats = asyncio.run(go())
     bar.close(stats.finished)
     with store.db.connect() as conn:
-        report = campaign_report(conn, args.id, start or datetime.now(UTC))
+        report = campaign_report(conn, store.firm_id, args.id, start or datetime.now(UTC))
     _print(args, report, render_report(report))
 
 
 def cmd_report(args: argparse.Namespace) -> None:
     store = _store(args)
     with store.db.connect() as conn:
-        report = campaign_report(conn, args.id, _now(args))
+        report = campaign_report(conn, store.firm_id, args.id, _now(args))
     _print(args, report, render_report(report))
 
 

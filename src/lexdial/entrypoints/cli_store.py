@@ -351,7 +351,13 @@ def cmd_users_attest(args: argparse.Namespace) -> None:
     store = _store(args)
     with store.db.begin() as conn:
         aid = users.attest_training(
-            conn, args.user_id, args.course, _day(args.on, "--on"), args.valid_days, _now(args)
+            conn,
+            args.user_id,
+            args.course,
+            _day(args.on, "--on"),
+            args.valid_days,
+            _now(args),
+            firm_id=store.firm_id,
         )
     print(f"training attestation #{aid} recorded for user #{args.user_id}")
 

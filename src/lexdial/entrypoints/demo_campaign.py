@@ -81,7 +81,7 @@ def run_demo(
 
     def report_now() -> dict[str, Any]:
         with store.db.connect() as conn:
-            report = campaign_report(conn, campaign_id, end)
+            report = campaign_report(conn, store.firm_id, campaign_id, end)
         report.update(
             firm=settings.firm_name,
             simulated_start=start.isoformat(),

@@ -62,7 +62,7 @@ def record_consent(
     at: datetime,
 ) -> int:
     """Add a consent to the ledger for a known contact number; returns its id."""
-    actor = authorize(conn, caller, "consent.write")
+    actor = authorize(conn, caller, "consent.write", firm_id)
     _check(new)
     e164 = normalise(new.number)
     bidx = number_index(cipher, e164)
@@ -154,7 +154,7 @@ def revoke_consent(
 ) -> int:
     """Record that consent ``consent_id`` of this firm was revoked; returns the revocation id.
     Another firm's consent is answered exactly like one that does not exist."""
-    actor = authorize(conn, caller, "consent.write")
+    actor = authorize(conn, caller, "consent.write", firm_id)
     if channel not in CHANNELS:
         raise RequestError("channel", "must be one of " + ", ".join(sorted(CHANNELS)))
     row = conn.execute(

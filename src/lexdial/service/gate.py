@@ -79,7 +79,7 @@ def gate(
     caller: Caller = SYSTEM,
 ) -> GateResult:
     """Decide and record one attempt for ``contact_id`` at ``at`` (see module rules)."""
-    actor = authorize(conn, caller, "decision.write")
+    actor = authorize(conn, caller, "decision.write", firm_id)
     at = at.astimezone(UTC)  # SQLite keeps no offset: every stored instant is UTC
     lock_contact(conn, contact_id)
     raw, bidx, plan = build_request(

@@ -76,7 +76,7 @@ def opt_out(
     at: datetime,
 ) -> OptOutResult:
     """Honour a do-not-call request for ``number`` now, on every channel and campaign."""
-    actor = authorize(conn, caller, "optout.write")
+    actor = authorize(conn, caller, "optout.write", firm_id)
     at = at.astimezone(UTC)  # SQLite keeps no offset: every stored instant is UTC
     if channel not in CHANNELS:
         raise RequestError("channel", "must be one of " + ", ".join(sorted(CHANNELS)))

@@ -132,7 +132,7 @@ def erase_person(
     at: datetime,
 ) -> int:
     """Remove the person's personal data, keep tombstones; returns the contact id."""
-    actor = authorize(conn, caller, "privacy.write")
+    actor = authorize(conn, caller, "privacy.write", firm_id)
     contact_id, _ = _contact(conn, cipher, firm_id, number)
     bidxs = (
         conn.execute(
@@ -276,7 +276,7 @@ def record_objection(
     at: datetime,
 ) -> int:
     """The person objected to direct marketing (GDPR Art. 21(2)); absolute from ``at``."""
-    actor = authorize(conn, caller, "consent.write")
+    actor = authorize(conn, caller, "consent.write", firm_id)
     contact_id, _ = _contact(conn, cipher, firm_id, number)
     conn.execute(update(t.contacts).where(t.contacts.c.id == contact_id).values(objected_at=at))
     audit.record(
