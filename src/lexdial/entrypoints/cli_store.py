@@ -38,7 +38,13 @@ def _caller(args: argparse.Namespace) -> Caller:
 
 
 def _store(args: argparse.Namespace) -> Store:
-    return open_store(load_settings(args.settings))
+    """The store, acting for the firm its settings name; ``--user`` must be of that firm."""
+    store = open_store(load_settings(args.settings))
+    user_id = getattr(args, "user", None)
+    if user_id is not None:
+        with store.db.connect() as conn:
+            users.check_same_firm(conn, Caller.user(user_id), store.firm_id)
+    return store
 
 
 def _now(args: argparse.Namespace) -> datetime:
