@@ -11,21 +11,37 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, insert
+from sqlalchemy import Connection, Engine, insert, select
 
 from lexdial.adapters.db import tables as t
+from lexdial.errors import PermissionDeniedError, RequestError
 from lexdial.rules.engine import Engine as RulesEngine
+from lexdial.service.audit_reads import firm_entries
+from lexdial.service.auth import issue_token, revoke_token, set_password
+from lexdial.service.campaign_report import campaign_report
+from lexdial.service.campaigns import add_contacts, create_campaign, set_status
 from lexdial.service.consent import (
     ConsentEvidence,
     NewConsent,
     consents_for,
     record_consent,
+    revoke_consent,
 )
 from lexdial.service.contacts import NewContact, add_contact
+from lexdial.service.evidence import bundle
 from lexdial.service.fakes import ListAudit, MemoryRegistry, Reversible
 from lexdial.service.gate import CallPlan, gate
 from lexdial.service.optout import opt_out
-from lexdial.service.users import Caller, add_user
+from lexdial.service.privacy import erase_person, export_person, record_objection
+from lexdial.service.review import add_item, confirm, dismiss, open_items
+from lexdial.service.users import (
+    OPERATOR,
+    SYSTEM,
+    Caller,
+    add_user,
+    attest_training,
+    trained_agents,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -131,3 +147,96 @@ def test_firm_2s_opt_out_does_not_revoke_firm_1s_consents(
     with store.connect() as conn:
         assert consents_for(conn, CIPHER, 1, NUMBER)[0]["revoked_at"] is None
     assert _gate(store, rules, 1, contact1, user1) == "allow"
+
+
+CAMPAIGN = {
+    "name": "One",
+    "purpose": "reminder",
+    "mode": "broadcast",
+    "caller_id": "+16145550199",
+    "message": {"text": "Hartwell & Ruiz LLP: Friday."},
+}
+
+
+def _firm1_state(conn: Connection) -> list[object]:
+    """Firm 1's consents, revocations, opt-outs, campaigns and their lists, review items,
+    users, tokens and training: what firm 2 must never change."""
+    mine = select(t.consents.c.id).where(t.consents.c.firm_id == 1)
+    queries = [
+        select(t.consents).where(t.consents.c.firm_id == 1),
+        select(t.revocations).where(t.revocations.c.consent_id.in_(mine)),
+        select(t.dnc_entries).where(t.dnc_entries.c.firm_id == 1),
+        select(t.campaigns).where(t.campaigns.c.firm_id == 1),
+        select(t.campaign_contacts),
+        select(t.review_items).where(t.review_items.c.firm_id == 1),
+        select(t.users).where(t.users.c.firm_id == 1),
+        select(t.api_tokens.c.id, t.api_tokens.c.revoked_at),
+        select(t.training_attestations),
+        select(t.contacts).where(t.contacts.c.firm_id == 1),
+    ]
+    return [sorted(map(repr, conn.execute(q))) for q in queries]
+
+
+def test_every_service_as_another_firms_user_reaches_nothing_of_firm_1(
+    two_firms: Firms, rules: RulesEngine
+) -> None:
+    store, firm2, user1, _, contact1, _ = two_firms
+    admin2 = _user(store, firm2, "admin")
+    audit = ListAudit()
+    with store.begin() as conn:
+        campaign1 = create_campaign(conn, audit, 1, CAMPAIGN, user1, NOW)
+        campaign2 = create_campaign(conn, audit, firm2, CAMPAIGN, admin2, NOW)
+        item1 = add_item(conn, CIPHER, audit, 1, channel="email", text="stop calling me",
+                         number=NUMBER, contact_id=None, received_at=NOW, caller=SYSTEM,
+                         at=NOW)  # fmt: skip
+        agent1 = add_user(conn, CIPHER, 1, "agent1@firm.example", "A", "agent", NOW)
+        attest_training(conn, agent1, "TCPA", NOW.date(), 365, NOW)
+        token1 = issue_token(conn, audit, agent1, "t", OPERATOR, NOW).id
+    assert user1.user_id is not None
+    consent1 = 1
+    with store.connect() as conn:
+        before = _firm1_state(conn)
+    # firm 2's user naming firm 1 as the firm: refused before anything is read
+    as_firm1 = [
+        lambda c: opt_out(c, CIPHER, audit, 1, NUMBER, "staff", None, admin2, NOW),
+        lambda c: revoke_consent(c, CIPHER, audit, 1, consent1, "sms", NOW, None, admin2, NOW),
+        lambda c: gate(c, rules, CIPHER, audit, MemoryRegistry(), firm_id=1, contact_id=contact1,
+                       at=NOW, plan=REMINDER, caller=admin2),
+        lambda c: add_contacts(c, audit, 1, campaign1, [contact1], admin2, NOW),
+        lambda c: set_status(c, audit, 1, campaign1, "start", admin2, NOW),
+        lambda c: confirm(c, CIPHER, audit, 1, item1, admin2, NOW),
+        lambda c: dismiss(c, audit, 1, item1, "no", admin2, NOW),
+        lambda c: open_items(c, CIPHER, 1, admin2, NOW),
+        lambda c: erase_person(c, CIPHER, audit, 1, NUMBER, admin2, NOW),
+        lambda c: record_objection(c, CIPHER, audit, 1, NUMBER, admin2, NOW),
+    ]  # fmt: skip
+    # firm 2 acting for itself, naming firm 1's records by id: not found, like a missing one
+    by_id = [
+        lambda c: revoke_consent(c, CIPHER, audit, firm2, consent1, "sms", NOW, None, admin2, NOW),
+        lambda c: gate(c, rules, CIPHER, audit, MemoryRegistry(), firm_id=firm2,
+                       contact_id=contact1, at=NOW, plan=REMINDER, caller=admin2),
+        lambda c: add_contacts(c, audit, firm2, campaign2, [contact1], admin2, NOW),
+        lambda c: add_contacts(c, audit, firm2, campaign1, [], admin2, NOW),
+        lambda c: set_status(c, audit, firm2, campaign1, "start", admin2, NOW),
+        lambda c: campaign_report(c, firm2, campaign1, NOW),
+        lambda c: confirm(c, CIPHER, audit, firm2, item1, admin2, NOW),
+        lambda c: dismiss(c, audit, firm2, item1, "no", admin2, NOW),
+        lambda c: set_password(c, audit, agent1, "a long new password", admin2, NOW),
+        lambda c: issue_token(c, audit, agent1, "stolen", admin2, NOW),
+        lambda c: revoke_token(c, audit, token1, admin2, NOW),
+        lambda c: attest_training(c, agent1, "TCPA", NOW.date(), 365, NOW, admin2),
+        lambda c: attest_training(c, agent1, "TCPA", NOW.date(), 365, NOW, OPERATOR, firm2),
+    ]  # fmt: skip
+    for call in as_firm1 + by_id:
+        with store.begin() as conn, pytest.raises((RequestError, PermissionDeniedError)):
+            call(conn)
+    with store.connect() as conn:
+        assert _firm1_state(conn) == before
+        assert trained_agents(conn, firm2, NOW.date()) == []
+        assert trained_agents(conn, 1, NOW.date()) == [agent1]
+        assert open_items(conn, CIPHER, firm2, admin2, NOW) == []
+        assert bundle(conn, CIPHER, firm2, NUMBER)["consents"] == []
+        assert export_person(conn, CIPHER, firm2, NUMBER)["consents"] == []
+        seen2 = {e["subject"] for e in firm_entries(conn, firm2, limit=1000)}
+    assert not seen2 & {f"consent:{consent1}", f"contact:{contact1}", f"review:{item1}",
+                        f"campaign:{campaign1}", f"user:{agent1}", f"token:{token1}"}  # fmt: skip
