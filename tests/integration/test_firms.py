@@ -9,6 +9,7 @@ consents. Firm 1 is the fixture's firm; firm 2 is added here with a contact on t
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import Connection, Engine, insert, select
@@ -30,9 +31,14 @@ from lexdial.service.consent import (
 from lexdial.service.contacts import NewContact, add_contact
 from lexdial.service.evidence import bundle
 from lexdial.service.fakes import ListAudit, MemoryRegistry, Reversible
-from lexdial.service.gate import CallPlan, gate
+from lexdial.service.gate import CallPlan, build_request, gate
 from lexdial.service.optout import opt_out
-from lexdial.service.privacy import erase_person, export_person, record_objection
+from lexdial.service.privacy import (
+    erase_person,
+    export_person,
+    record_objection,
+    record_reassigned_check,
+)
 from lexdial.service.review import add_item, confirm, dismiss, open_items
 from lexdial.service.users import (
     OPERATOR,
@@ -240,3 +246,19 @@ def test_every_service_as_another_firms_user_reaches_nothing_of_firm_1(
         seen2 = {e["subject"] for e in firm_entries(conn, firm2, limit=1000)}
     assert not seen2 & {f"consent:{consent1}", f"contact:{contact1}", f"review:{item1}",
                         f"campaign:{campaign1}", f"user:{agent1}", f"token:{token1}"}  # fmt: skip
+
+
+def test_a_reassigned_number_check_is_the_firm_that_asked_its(two_firms: Firms) -> None:
+    store, firm2, user1, _, contact1, contact2 = two_firms
+    with store.begin() as conn:
+        record_reassigned_check(conn, CIPHER, ListAudit(), 1, NUMBER, "no", NOW.date(), user1, NOW)
+    with store.connect() as conn:
+        mine, *_ = _request(conn, 1, contact1)
+        theirs, *_ = _request(conn, firm2, contact2)
+    assert mine["reassigned"]["result"] == "no"
+    assert "reassigned" not in theirs  # firm 2 never asked: no safe harbor of firm 1's
+
+
+def _request(conn: Connection, firm_id: int, contact: int) -> tuple[dict[str, Any], str, CallPlan]:
+    return build_request(conn, CIPHER, MemoryRegistry(), firm_id=firm_id, contact_id=contact,
+                         at=NOW, campaign_id=None, plan=REMINDER)  # fmt: skip

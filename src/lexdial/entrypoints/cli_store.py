@@ -329,6 +329,7 @@ def cmd_reassigned_record(args: argparse.Namespace) -> None:
             conn,
             store.cipher,
             store.audit,
+            store.firm_id,
             args.number,
             args.result,
             _day(args.checked_on, "--checked-on"),

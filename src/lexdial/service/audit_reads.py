@@ -25,6 +25,7 @@ _OWNED: dict[str, tuple[Column[Any], Column[Any]]] = {
     "dnc": (t.dnc_entries.c.id, t.dnc_entries.c.firm_id),
     "firm": (t.firms.c.id, t.firms.c.id),
     "review": (t.review_items.c.id, t.review_items.c.firm_id),
+    "rnd": (t.reassigned_checks.c.id, t.reassigned_checks.c.firm_id),
     "user": (t.users.c.id, t.users.c.firm_id),
 }
 #: facts every firm of the store shares (a registry list is national, not a firm's)

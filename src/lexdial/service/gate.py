@@ -203,7 +203,10 @@ def build_request(
     check = (
         conn.execute(
             select(t.reassigned_checks)
-            .where(t.reassigned_checks.c.number_bidx == bidx)
+            .where(
+                t.reassigned_checks.c.firm_id == firm_id,
+                t.reassigned_checks.c.number_bidx == bidx,
+            )
             .order_by(t.reassigned_checks.c.checked_on.desc())
             .limit(1)
         )

@@ -260,6 +260,8 @@ reassigned_checks = Table(
     Column("result", String(10), nullable=False),
     Column("checked_on", Date, nullable=False),
     _ts("created_at"),
+    #: the firm that queried the database: 64.1200(m)'s safe harbor is the querying caller's
+    Column("firm_id", ForeignKey("firms.id"), nullable=False),
 )
 
 erasure_tombstones = Table(
