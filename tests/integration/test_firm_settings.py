@@ -6,9 +6,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from alembic import command
+from sqlalchemy import select, text
 
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.database import alembic_config, make_engine, migrate
 from lexdial.bootstrap import Store, open_store
 from lexdial.config import Settings, load_settings
 from lexdial.errors import ConfigError
@@ -76,3 +78,29 @@ def test_the_settings_file_names_the_firm_by_id(tmp_path: Path) -> None:
     path.write_text('[firm]\nname = "Other Firm PLLC"\nid = "two"\n', "utf-8")
     with pytest.raises(ConfigError, match=r"firm\.id"):
         load_settings(path)
+
+
+def test_consents_and_rnd_answers_on_file_keep_their_firm_through_the_migration(
+    tmp_path: Path,
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0003")
+        conn.execute(text("insert into firms (id, name, created_at) values (1, 'F', '2026-01-01')"))
+        conn.execute(text("insert into contacts (id, firm_id, relationship, created_at) "
+                          "values (7, 1, 'none', '2026-01-01')"))  # fmt: skip
+        conn.execute(text(
+            "insert into consents (contact_id, number_bidx, kind, scope, sellers, given_at, "
+            "method, disclosure_text, disclosure_version, disclosure_sha256, captured_by, "
+            "evidence_sha256, created_at) values (7, 'b', 'express', '[]', '[]', '2026-01-01', "
+            "'m', 'd', 'v', 's', 'c', 'e', '2026-01-01')"))  # fmt: skip
+        rnd = ("insert into reassigned_checks (number_bidx, result, checked_on, created_at) "
+               "values ('b', 'no', '2026-01-01', '2026-01-02')")  # fmt: skip
+        conn.execute(text(rnd))
+    migrate(engine)
+    with engine.connect() as conn:
+        assert conn.execute(select(t.consents.c.firm_id)).scalars().all() == [1]
+        assert conn.execute(select(t.reassigned_checks.c.firm_id)).scalars().all() == [1]
+    engine.dispose()
