@@ -81,14 +81,12 @@ def open_store(
     settings: Settings, environ: Mapping[str, str] | None = None, now: datetime | None = None
 ) -> Store:
     """Connect (and migrate) the store, load keys and registers, make sure the firm exists."""
-    from sqlalchemy import insert, select
-
     from lexdial.adapters.audit.checkpoint import CheckpointSigner
     from lexdial.adapters.audit.sql import SqlAudit
     from lexdial.adapters.crypto import default_key_path, load_keyring
-    from lexdial.adapters.db import tables
     from lexdial.adapters.db.database import database_url, make_engine, migrate
     from lexdial.service.consent import encrypt_plain_evidence
+    from lexdial.service.firms import resolve_firm
     from lexdial.service.notify import NotifyingAudit
 
     env = dict(os.environ if environ is None else environ)
@@ -98,23 +96,23 @@ def open_store(
     migrate(db)
     cipher = load_keyring(default_key_path(root), env)
     created = now or datetime.now(UTC)
+    # with a webhook configured, the published audit actions also go to the outbox
+    audit = NotifyingAudit(SqlAudit()) if env.get("LEXDIAL_WEBHOOK_URL") else SqlAudit()
     with db.begin() as conn:
         # consent text stored in plain before migration 0004 is encrypted now (needs the key)
         encrypt_plain_evidence(conn, cipher)
-        firm_id = conn.execute(
-            select(tables.firms.c.id).where(tables.firms.c.name == settings.firm_name)
-        ).scalar()
-        if firm_id is None:
-            firm_id = tables.new_id(
-                conn.execute(
-                    insert(tables.firms).values(name=settings.firm_name, created_at=created)
-                )
-            )
+        firm_id = resolve_firm(
+            conn,
+            audit,
+            name=settings.firm_name,
+            firm_id=settings.firm_id,
+            at=created,
+            actor=f"settings:{settings.source or 'defaults'}",
+        )
     return Store(
         db=db,
         cipher=cipher,
-        # with a webhook configured, the published audit actions also go to the outbox
-        audit=NotifyingAudit(SqlAudit()) if env.get("LEXDIAL_WEBHOOK_URL") else SqlAudit(),
+        audit=audit,
         registry=open_registry(root / "registry"),
         firm_id=int(firm_id),
         data_dir=root,
@@ -180,7 +178,7 @@ def seat_agents(store: Store, campaign_id: int, day: date, carrier: str) -> tupl
         spec = load_campaign(conn, store.firm_id, campaign_id).spec
         if spec.mode not in LIVE:
             return ()
-        agents = tuple(f"user:{i}" for i in trained_agents(conn, day))
+        agents = tuple(f"user:{i}" for i in trained_agents(conn, store.firm_id, day))
     if not agents:
         raise CampaignError("no active agent has a current training attestation")
     if carrier != "simulated":

@@ -14,7 +14,9 @@ The settings file is TOML (``lexdial.toml`` in the working directory, or the pat
     pack_dir = "path/to/pack"             # a reviewed pack instead of the bundled one
 
     [firm]
-    name = "Hartwell & Ruiz LLP"          # the seller every consent must name
+    name = "Hartwell & Ruiz LLP"          # the seller every consent must name; changing it
+                                          # renames the store's firm (audited)
+    id = 2                                # only for a store holding several firms: which one
 
     [store]
     data_dir = "data"                     # SQLite file, key file, registry indexes
@@ -77,6 +79,8 @@ class Settings:
     pack_dir: Path | None = None
     source: Path | None = None
     firm_name: str = DEFAULT_FIRM
+    #: which firm of a store holding several (None: the store's only firm)
+    firm_id: int | None = None
     data_dir: Path | None = None
     retention: dict[str, int] | None = None
     telephony: TelephonySettings = TelephonySettings()
@@ -103,6 +107,9 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
     name = firm.get("name", DEFAULT_FIRM)
     if not isinstance(name, str) or not name.strip():
         raise ConfigError(f"{path}: firm.name must be the firm's name")
+    firm_id = firm.get("id")
+    if firm_id is not None and (type(firm_id) is not int or firm_id < 1):
+        raise ConfigError(f"{path}: firm.id must be a firm's number (a whole number from 1)")
     store = data.get("store") or {}
     data_dir = store.get("data_dir")
     pack_dir = _pack_dir(data.get("rules") or {}, path)
@@ -112,6 +119,7 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
         pack_dir=pack_dir,
         source=path,
         firm_name=name.strip(),
+        firm_id=firm_id,
         data_dir=(path.parent / str(data_dir)).resolve() if data_dir else None,
         retention=dict(retention) or None,
         telephony=_telephony(data.get("telephony") or {}, path),

@@ -143,7 +143,7 @@ def test_a_campaign_is_dialled_and_every_call_has_an_audited_outcome(
     carrier = SimulatedCarrier(SimProfile(opt_out=0.3), seed=3, timescale=0.0005)
     stats = _run(store, rules, cipher, cid, carrier)
     with store.connect() as conn:
-        report = campaign_report(conn, cid, START + timedelta(hours=3))
+        report = campaign_report(conn, 1, cid, START + timedelta(hours=3))
         dialled = conn.execute(
             select(func.count()).where(
                 t.call_attempts.c.campaign_id == cid, t.call_attempts.c.status == "completed"
@@ -187,7 +187,7 @@ def test_contacts_without_consent_are_blocked_with_their_reason_and_never_dialle
     _start(store, rules, cipher, cid)
     stats = _run(store, rules, cipher, cid, SimulatedCarrier(seed=1, timescale=0.0005))
     with store.connect() as conn:
-        report = campaign_report(conn, cid, START)
+        report = campaign_report(conn, 1, cid, START)
     assert stats.dialled == 0
     assert report["blocked_by_reason"] == {"NO_CONSENT": 2}
 
@@ -381,7 +381,7 @@ def test_a_predictive_campaign_bridges_people_to_agents_and_keeps_abandonment_wi
 
     stats = asyncio.run(go())
     with store.connect() as conn:
-        report = campaign_report(conn, cid, START + timedelta(hours=3))
+        report = campaign_report(conn, 1, cid, START + timedelta(hours=3))
     assert report["outcomes"].get("bridged", 0) > 20
     assert report["live_answered_30d"] > 0
     assert report["abandonment_rate_30d"] <= 0.03

@@ -152,7 +152,7 @@ def test_the_same_consent_twice_is_refused_as_a_duplicate(store: Engine) -> None
 def test_a_revocation_for_an_unknown_consent_is_refused(store: Engine) -> None:
     cipher, audit = Reversible(), ListAudit()
     with store.begin() as conn, pytest.raises(RequestError) as err:
-        revoke_consent(conn, cipher, audit, 999, "sms", NOW, "STOP", STAFF, NOW)
+        revoke_consent(conn, cipher, audit, 1, 999, "sms", NOW, "STOP", STAFF, NOW)
     assert err.value.field == "consent_id"
     assert _count(store, t.revocations) == 0
 
@@ -162,9 +162,9 @@ def test_a_consent_is_revoked_once_and_the_record_itself_is_never_edited(store: 
     _contact(store, cipher)
     cid = _consent(store, cipher, audit)
     with store.begin() as conn:
-        revoke_consent(conn, cipher, audit, cid, "email", NOW, "please stop", STAFF, NOW)
+        revoke_consent(conn, cipher, audit, 1, cid, "email", NOW, "please stop", STAFF, NOW)
     with store.begin() as conn, pytest.raises(RequestError, match="already revoked"):
-        revoke_consent(conn, cipher, audit, cid, "sms", NOW, "STOP", STAFF, NOW)
+        revoke_consent(conn, cipher, audit, 1, cid, "sms", NOW, "STOP", STAFF, NOW)
     with store.connect() as conn:
         shown = consents_for(conn, cipher, 1, NUMBER)
     assert shown[0]["revoked_via"] == "email"

@@ -220,7 +220,7 @@ def _run(
     stats = asyncio.run(go())
     bar.close(stats.finished)
     with store.db.connect() as conn:
-        report = campaign_report(conn, args.id, start or datetime.now(UTC))
+        report = campaign_report(conn, store.firm_id, args.id, start or datetime.now(UTC))
     if rehearsal:  # a machine reading --json must not take it for what happened either
         report["rehearsal"] = True
     _print(args, report, render_report(report))
@@ -232,7 +232,7 @@ def cmd_report(args: argparse.Namespace) -> None:
 
     store = _store(args)
     with store.db.connect() as conn:
-        report = campaign_report(conn, args.id, _now(args))
+        report = campaign_report(conn, store.firm_id, args.id, _now(args))
     _print(args, report, render_report(report))
 
 

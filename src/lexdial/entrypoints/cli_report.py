@@ -44,7 +44,7 @@ def cmd_campaign(args: argparse.Namespace) -> None:
 
     store, at = _store(args), _now(args)
     with store.db.connect() as conn:
-        authorize(conn, _caller(args), "audit.read")
+        authorize(conn, _caller(args), "audit.read", store.firm_id)
     data = campaign_data(store, args.campaign_id, at)
     data["audit"]["checkpoint"] = checkpoint_for_report(store)
     _write(args, f"campaign-{args.campaign_id}-report.pdf", campaign_pdf(data))
@@ -57,7 +57,7 @@ def cmd_policy(args: argparse.Namespace) -> None:
 
     store, at = _store(args), _now(args)
     with store.db.connect() as conn:
-        authorize(conn, _caller(args), "read")
+        authorize(conn, _caller(args), "read", store.firm_id)
     _write(args, "dnc-policy.pdf", dnc_policy_pdf(dnc_policy_data(store, at)))
 
 
@@ -68,7 +68,7 @@ def cmd_roster(args: argparse.Namespace) -> None:
 
     store, at = _store(args), _now(args)
     with store.db.connect() as conn:
-        authorize(conn, _caller(args), "users.read")
+        authorize(conn, _caller(args), "users.read", store.firm_id)
         data = roster_data(conn, store.cipher, firm_id=store.firm_id, at=at)
     _write(args, "training-roster.pdf", roster_pdf(data))
 
@@ -85,7 +85,7 @@ def cmd_evidence(args: argparse.Namespace) -> None:
 
     store, at = _store(args), _now(args)
     with store.db.connect() as conn:
-        authorize(conn, _caller(args), "audit.read")
+        authorize(conn, _caller(args), "audit.read", store.firm_id)
         bundle = evidence.bundle(conn, store.cipher, store.firm_id, args.number)
         firm = conn.execute(select(t.firms.c.name).where(t.firms.c.id == store.firm_id))
         firm_name = str(firm.scalar_one())

@@ -38,7 +38,9 @@ def cmd_token(args: argparse.Namespace) -> None:
 
     store = _store(args)
     with store.db.begin() as conn:
-        new = issue_token(conn, store.audit, args.user_id, args.name, _caller(args), _now(args))
+        new = issue_token(
+            conn, store.audit, args.user_id, args.name, _caller(args), _now(args), store.firm_id
+        )
     _print(
         args,
         {"token_id": new.id, "token": new.token},
@@ -51,7 +53,7 @@ def cmd_token_revoke(args: argparse.Namespace) -> None:
 
     store = _store(args)
     with store.db.begin() as conn:
-        revoke_token(conn, store.audit, args.token_id, _caller(args), _now(args))
+        revoke_token(conn, store.audit, args.token_id, _caller(args), _now(args), store.firm_id)
     _print(args, {"revoked": args.token_id}, f"token #{args.token_id} revoked")
 
 
@@ -66,7 +68,9 @@ def cmd_password(args: argparse.Namespace) -> None:
             password = getpass.getpass("new password: ")
     store = _store(args)
     with store.db.begin() as conn:
-        set_password(conn, store.audit, args.user_id, password, _caller(args), _now(args))
+        set_password(
+            conn, store.audit, args.user_id, password, _caller(args), _now(args), store.firm_id
+        )
     _print(args, {"user": args.user_id}, f"password set for user #{args.user_id}")
 
 

@@ -50,11 +50,18 @@ _OPENED: list[Store] = []
 
 
 def _store(args: argparse.Namespace) -> Store:
+    """The store, acting for the firm its settings name; ``--user`` must be of that firm."""
     from lexdial.bootstrap import open_store
     from lexdial.config import load_settings
+    from lexdial.service import users
+    from lexdial.service.users import Caller
 
     store = open_store(load_settings(args.settings))
     _OPENED.append(store)
+    user_id = getattr(args, "user", None)
+    if user_id is not None:
+        with store.db.connect() as conn:
+            users.check_same_firm(conn, Caller.user(user_id), store.firm_id)
     return store
 
 
@@ -198,6 +205,7 @@ def cmd_consent_revoke(args: argparse.Namespace) -> None:
             conn,
             store.cipher,
             store.audit,
+            store.firm_id,
             args.consent_id,
             args.channel,
             at,
@@ -404,6 +412,7 @@ def cmd_reassigned_record(args: argparse.Namespace) -> None:
             conn,
             store.cipher,
             store.audit,
+            store.firm_id,
             args.number,
             args.result,
             _day(args.checked_on, "--checked-on"),
@@ -440,7 +449,7 @@ def cmd_users_attest(args: argparse.Namespace) -> None:
     with store.db.begin() as conn:
         aid = users.attest_training(
             conn, args.user_id, args.course, _day(args.on, "--on"), args.valid_days, _now(args),
-            _caller(args), audit=store.audit,
+            _caller(args), audit=store.audit, firm_id=store.firm_id,
         )  # fmt: skip
     print(f"training attestation #{aid} recorded for user #{args.user_id}")
 

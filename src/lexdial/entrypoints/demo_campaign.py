@@ -82,7 +82,7 @@ def run_demo(
 
     def report_now() -> dict[str, Any]:
         with store.db.connect() as conn:
-            report = campaign_report(conn, campaign_id, end)
+            report = campaign_report(conn, store.firm_id, campaign_id, end)
         report.update(
             firm=settings.firm_name,
             simulated_start=start.isoformat(),
@@ -206,7 +206,16 @@ def _consent(
         if group.get("revoked"):
             when = at + timedelta(days=2)
             revoke_consent(
-                conn, store.cipher, store.audit, cid, "sms", when, "STOP", OPERATOR, when
+                conn,
+                store.cipher,
+                store.audit,
+                store.firm_id,
+                cid,
+                "sms",
+                when,
+                "STOP",
+                OPERATOR,
+                when,
             )
     if group.get("dnc"):
         opt_out(

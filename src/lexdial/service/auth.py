@@ -20,7 +20,7 @@ from sqlalchemy import Connection, insert, select, update
 from lexdial.adapters.db import tables as t
 from lexdial.errors import PermissionDeniedError, RequestError
 from lexdial.service.ports import Audit
-from lexdial.service.users import Caller, authorize
+from lexdial.service.users import Caller, authorize, user_in_firm
 
 TOKEN_PREFIX = "ldk_"
 SESSION_HOURS = 12
@@ -60,11 +60,18 @@ def check_password(password: str, stored: str | None) -> bool:
 
 
 def set_password(
-    conn: Connection, audit: Audit, user_id: int, password: str, caller: Caller, at: datetime
+    conn: Connection,
+    audit: Audit,
+    user_id: int,
+    password: str,
+    caller: Caller,
+    at: datetime,
+    firm_id: int | None = None,
 ) -> None:
-    """Set a user's web log-in password (admins, or the user themself)."""
+    """Set a user's web log-in password (the firm's admins, or the user themself)."""
+    target = user_in_firm(conn, user_id, firm_id)
     if caller.user_id != user_id:
-        authorize(conn, caller, "users.write")
+        authorize(conn, caller, "users.write", target)
     if len(password) < 12:
         raise RequestError("password", "must be at least 12 characters")
     conn.execute(
@@ -83,11 +90,18 @@ def set_password(
 
 
 def issue_token(
-    conn: Connection, audit: Audit, user_id: int, name: str, caller: Caller, at: datetime
+    conn: Connection,
+    audit: Audit,
+    user_id: int,
+    name: str,
+    caller: Caller,
+    at: datetime,
+    firm_id: int | None = None,
 ) -> NewToken:
-    """A new personal API token for ``user_id`` (admins, or the user themself)."""
+    """A new personal API token for ``user_id`` (the firm's admins, or the user themself)."""
+    target = user_in_firm(conn, user_id, firm_id)
     if caller.user_id != user_id:
-        authorize(conn, caller, "users.write")
+        authorize(conn, caller, "users.write", target)
     if not name.strip() or len(name) > 100:
         raise RequestError("name", "give the token a name (at most 100 characters)")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -114,13 +128,22 @@ def issue_token(
 
 
 def revoke_token(
-    conn: Connection, audit: Audit, token_id: int, caller: Caller, at: datetime
+    conn: Connection,
+    audit: Audit,
+    token_id: int,
+    caller: Caller,
+    at: datetime,
+    firm_id: int | None = None,
 ) -> None:
-    row = conn.execute(select(t.api_tokens.c.user_id).where(t.api_tokens.c.id == token_id)).first()
-    if row is None:
+    row = conn.execute(
+        select(t.api_tokens.c.user_id, t.users.c.firm_id)
+        .join(t.users, t.users.c.id == t.api_tokens.c.user_id)
+        .where(t.api_tokens.c.id == token_id)
+    ).first()
+    if row is None or (firm_id is not None and row[1] != firm_id):
         raise RequestError("token", f"no token #{token_id}")
     if caller.user_id != row[0]:
-        authorize(conn, caller, "users.write")
+        authorize(conn, caller, "users.write", int(row[1]))
     conn.execute(
         update(t.api_tokens)
         .where(t.api_tokens.c.id == token_id)

@@ -68,7 +68,9 @@ def lint_campaign(
             # 47 CFR 64.1601(e): a number the called party can call back during business hours
             problems.append("caller_id: is not a valid telephone number to call back")
     if spec.mode in LIVE:
-        problems += _live_checks(conn, spec.message.safe_harbor_text, firm, spec.opt_out_key, at)
+        problems += _live_checks(
+            conn, firm_id, spec.message.safe_harbor_text, firm, spec.opt_out_key, at
+        )
     contacts = (
         conn.execute(
             select(t.campaign_contacts.c.contact_id).where(
@@ -103,7 +105,7 @@ def lint_campaign(
 
 
 def _live_checks(
-    conn: Connection, safe_harbor: str | None, firm: str, key: str, at: datetime
+    conn: Connection, firm_id: int, safe_harbor: str | None, firm: str, key: str, at: datetime
 ) -> list[str]:
     out: list[str] = []
     if safe_harbor:
@@ -114,6 +116,6 @@ def _live_checks(
             out.append("message.safe_harbor_text: must give a telephone number to call back")
         if not facts.offers_opt_out:
             out.append(f"message.safe_harbor_text: must offer the opt-out key ({key})")
-    if not trained_agents(conn, at.date()):
+    if not trained_agents(conn, firm_id, at.date()):
         out.append("agents: no active agent has a current training attestation")
     return out

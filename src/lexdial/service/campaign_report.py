@@ -15,19 +15,21 @@ from sqlalchemy import Connection, func, select
 from lexdial.adapters.audit.chain import verify
 from lexdial.adapters.audit.sql import SqlAuditStore
 from lexdial.adapters.db import tables as t
-from lexdial.service.campaigns import abandonment_30d, queue_counts
+from lexdial.service.campaigns import abandonment_30d, load_campaign, queue_counts
 
 _PLACED = ("dialled", "completed")
 
 
 def campaign_report(
-    conn: Connection, campaign_id: int, at: datetime, *, verify_chain: bool = True
+    conn: Connection, firm_id: int, campaign_id: int, at: datetime, *, verify_chain: bool = True
 ) -> dict[str, Any]:
-    """Dialled, blocked by reason, deferred, outcomes, opt-outs, abandonment, audit.
+    """Dialled, blocked by reason, deferred, outcomes, opt-outs, abandonment, audit, of one of
+    the firm's campaigns (another firm's or an unknown campaign is a RequestError).
 
     ``verify_chain=False`` skips re-reading the whole audit trail: a progress page that
     refreshes every few seconds shows counts, and the audit page proves the chain.
     """
+    load_campaign(conn, firm_id, campaign_id)
     a, q, o = t.call_attempts.c, t.campaign_contacts.c, t.call_outcomes.c
     verdicts: dict[str, int] = {
         str(k): int(v)
@@ -59,7 +61,7 @@ def campaign_report(
         .select_from(t.call_outcomes.join(t.call_attempts, a.id == o.attempt_id))
         .where(a.campaign_id == campaign_id, o.opted_out.is_(True))
     ).all()
-    honoured = sum(1 for bidx, when in opted if _honoured(conn, bidx, when))
+    honoured = sum(1 for bidx, when in opted if _honoured(conn, firm_id, bidx, when))
     abandoned, live = abandonment_30d(conn, campaign_id, at)
     audit = verify(SqlAuditStore(conn)) if verify_chain else None
     return {
@@ -84,12 +86,15 @@ def campaign_report(
     }
 
 
-def _honoured(conn: Connection, bidx: str, when: datetime) -> bool:
+def _honoured(conn: Connection, firm_id: int, bidx: str, when: datetime) -> bool:
+    # the firm's own list and calls: an opt-out binds the firm it was given to
+    d = t.dnc_entries.c
     dnc = conn.execute(
-        select(func.count()).where(t.dnc_entries.c.number_bidx == bidx, t.dnc_entries.c.at <= when)
+        select(func.count()).where(d.firm_id == firm_id, d.number_bidx == bidx, d.at <= when)
     ).scalar_one()
     later = conn.execute(
         select(func.count()).where(
+            t.call_attempts.c.firm_id == firm_id,
             t.call_attempts.c.number_bidx == bidx,
             t.call_attempts.c.at > when,
             t.call_attempts.c.status.in_(_PLACED),

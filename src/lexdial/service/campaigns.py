@@ -50,7 +50,7 @@ def create_campaign(
     conn: Connection, audit: Audit, firm_id: int, data: Any, caller: Caller, at: datetime
 ) -> int:
     """Validate and store a new campaign (status draft); returns its id."""
-    actor = authorize(conn, caller, "campaign.write")
+    actor = authorize(conn, caller, "campaign.write", firm_id)
     spec = parse_spec(data)
     at = at.astimezone(UTC)
     firm = conn.execute(select(t.firms.c.name).where(t.firms.c.id == firm_id)).scalar_one()
@@ -129,7 +129,7 @@ def add_contacts(
     at: datetime,
 ) -> int:
     """Put contacts on the campaign's list (once each); returns how many were new."""
-    actor = authorize(conn, caller, "campaign.write")
+    actor = authorize(conn, caller, "campaign.write", firm_id)
     camp = load_campaign(conn, firm_id, campaign_id)
     if camp.status in ("stopped", "completed"):
         raise CampaignError(f"campaign #{campaign_id} is {camp.status}: no contacts can be added")
@@ -179,7 +179,7 @@ def set_status(
     problems: Iterable[str] = (),
 ) -> str:
     """Apply a life-cycle action; ``problems`` (from the lint) block a start."""
-    actor = authorize(conn, caller, "campaign.write")
+    actor = authorize(conn, caller, "campaign.write", firm_id)
     camp = load_campaign(conn, firm_id, campaign_id)
     new = TRANSITIONS.get((camp.status, action))
     if new is None:

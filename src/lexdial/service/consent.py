@@ -65,7 +65,7 @@ def record_consent(
     at: datetime,
 ) -> int:
     """Add a consent to the ledger for a known contact number; returns its id."""
-    actor = authorize(conn, caller, "consent.write")
+    actor = authorize(conn, caller, "consent.write", firm_id)
     _check(new)
     e164 = normalise(new.number)
     bidx = number_index(cipher, e164)
@@ -91,7 +91,9 @@ def record_consent(
         ).encode()
     ).hexdigest()
     dup = conn.execute(
-        select(t.consents.c.id).where(t.consents.c.evidence_sha256 == fingerprint)
+        select(t.consents.c.id).where(
+            t.consents.c.firm_id == firm_id, t.consents.c.evidence_sha256 == fingerprint
+        )
     ).first()
     if dup is not None:
         raise RequestError(
@@ -100,6 +102,7 @@ def record_consent(
     consent_id = t.new_id(
         conn.execute(
             insert(t.consents).values(
+                firm_id=firm_id,
                 contact_id=contact_id,
                 number_bidx=bidx,
                 kind=new.kind,
@@ -146,6 +149,7 @@ def revoke_consent(
     conn: Connection,
     cipher: Cipher,
     audit: Audit,
+    firm_id: int,
     consent_id: int,
     channel: str,
     revoked_at: datetime,
@@ -153,11 +157,16 @@ def revoke_consent(
     caller: Caller,
     at: datetime,
 ) -> int:
-    """Record that consent ``consent_id`` was revoked; returns the revocation id."""
-    actor = authorize(conn, caller, "consent.write")
+    """Record that consent ``consent_id`` of this firm was revoked; returns the revocation id.
+    Another firm's consent is answered exactly like one that does not exist."""
+    actor = authorize(conn, caller, "consent.write", firm_id)
     if channel not in CHANNELS:
         raise RequestError("channel", "must be one of " + ", ".join(sorted(CHANNELS)))
-    row = conn.execute(select(t.consents.c.id).where(t.consents.c.id == consent_id)).first()
+    row = conn.execute(
+        select(t.consents.c.id).where(
+            t.consents.c.id == consent_id, t.consents.c.firm_id == firm_id
+        )
+    ).first()
     if row is None:
         raise RequestError("consent_id", f"no consent #{consent_id} is on record")
     done = conn.execute(
@@ -219,7 +228,7 @@ def consents_for(
         .select_from(
             t.consents.outerjoin(t.revocations, t.revocations.c.consent_id == t.consents.c.id)
         )
-        .where(t.consents.c.number_bidx == bidx)
+        .where(t.consents.c.firm_id == firm_id, t.consents.c.number_bidx == bidx)
         .order_by(t.consents.c.given_at)
     ).mappings()
     out = []

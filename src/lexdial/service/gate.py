@@ -79,7 +79,7 @@ def gate(
     caller: Caller = SYSTEM,
 ) -> GateResult:
     """Decide and record one attempt for ``contact_id`` at ``at`` (see module rules)."""
-    actor = authorize(conn, caller, "decision.write")
+    actor = authorize(conn, caller, "decision.write", firm_id)
     at = at.astimezone(UTC)  # SQLite keeps no offset: every stored instant is UTC
     lock_contact(conn, contact_id)
     raw, bidx, plan = build_request(
@@ -198,12 +198,15 @@ def build_request(
     if number["line_type"]:
         raw["line_type"] = number["line_type"]
     _person(raw, contact, cipher)
-    raw["consents"] = _consents(conn, bidx)
+    raw["consents"] = _consents(conn, firm_id, bidx)
     raw["suppression"] = _suppression(conn, registry, firm_id, bidx, e164, raw)
     check = (
         conn.execute(
             select(t.reassigned_checks)
-            .where(t.reassigned_checks.c.number_bidx == bidx)
+            .where(
+                t.reassigned_checks.c.firm_id == firm_id,
+                t.reassigned_checks.c.number_bidx == bidx,
+            )
             .order_by(t.reassigned_checks.c.checked_on.desc())
             .limit(1)
         )
@@ -247,13 +250,14 @@ def _person(raw: dict[str, Any], contact: Any, cipher: Cipher) -> None:
         raw["gdpr"] = gdpr
 
 
-def _consents(conn: Connection, bidx: str) -> list[dict[str, Any]]:
+def _consents(conn: Connection, firm_id: int, bidx: str) -> list[dict[str, Any]]:
+    # a consent binds the firm it was given to: another firm's record proves nothing here
     rows = conn.execute(
         select(t.consents, t.revocations.c.at.label("revoked_at"))
         .select_from(
             t.consents.outerjoin(t.revocations, t.revocations.c.consent_id == t.consents.c.id)
         )
-        .where(t.consents.c.number_bidx == bidx)
+        .where(t.consents.c.firm_id == firm_id, t.consents.c.number_bidx == bidx)
         .order_by(t.consents.c.id)
     ).mappings()
     out = []

@@ -93,7 +93,7 @@ def import_rows(
     on_progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
     """Import every row in the caller's transaction, or write nothing if any row is bad."""
-    actor = authorize(conn, caller, "import.write")
+    actor = authorize(conn, caller, "import.write", firm_id)
     people, errors = _plan(rows, mapping)
     errors += _erased(conn, cipher, firm_id, people)
     if errors:

@@ -76,7 +76,7 @@ def opt_out(
     at: datetime,
 ) -> OptOutResult:
     """Honour a do-not-call request for ``number`` now, on every channel and campaign."""
-    actor = authorize(conn, caller, "optout.write")
+    actor = authorize(conn, caller, "optout.write", firm_id)
     at = at.astimezone(UTC)  # SQLite keeps no offset: every stored instant is UTC
     if channel not in CHANNELS:
         raise RequestError("channel", "must be one of " + ", ".join(sorted(CHANNELS)))
@@ -105,7 +105,11 @@ def opt_out(
             .select_from(
                 t.consents.outerjoin(t.revocations, t.revocations.c.consent_id == t.consents.c.id)
             )
-            .where(t.consents.c.number_bidx == bidx, t.revocations.c.id.is_(None))
+            .where(
+                t.consents.c.firm_id == firm_id,
+                t.consents.c.number_bidx == bidx,
+                t.revocations.c.id.is_(None),
+            )
         )
         .scalars()
         .all()

@@ -153,7 +153,7 @@ def erase_person(
     at: datetime,
 ) -> int:
     """Remove the person's personal data, keep tombstones; returns the contact id."""
-    actor = authorize(conn, caller, "privacy.write")
+    actor = authorize(conn, caller, "privacy.write", firm_id)
     contact_id, _ = _contact(conn, cipher, firm_id, number)
     bidxs = (
         conn.execute(
@@ -321,7 +321,7 @@ def record_objection(
     at: datetime,
 ) -> int:
     """The person objected to direct marketing (GDPR Art. 21(2)); absolute from ``at``."""
-    actor = authorize(conn, caller, "consent.write")
+    actor = authorize(conn, caller, "consent.write", firm_id)
     contact_id, _ = _contact(conn, cipher, firm_id, number)
     conn.execute(update(t.contacts).where(t.contacts.c.id == contact_id).values(objected_at=at))
     audit.record(
@@ -339,21 +339,27 @@ def record_reassigned_check(
     conn: Connection,
     cipher: Cipher,
     audit: Audit,
+    firm_id: int,
     number: str,
     result: str,
     checked_on: date,
     caller: Caller,
     at: datetime,
 ) -> int:
-    """A Reassigned Numbers Database answer for ``number`` (47 CFR 64.1200(m))."""
-    actor = authorize(conn, caller, "consent.write")
+    """A Reassigned Numbers Database answer the firm obtained for ``number`` (47 CFR
+    64.1200(m)): the safe harbor is the firm's that checked, so the answer is the firm's."""
+    actor = authorize(conn, caller, "consent.write", firm_id)
     if result not in ("no", "yes", "no_data"):
         raise RequestError("result", "must be 'no', 'yes' or 'no_data'")
     bidx = number_index(cipher, normalise(number))
     rid = t.new_id(
         conn.execute(
             insert(t.reassigned_checks).values(
-                number_bidx=bidx, result=result, checked_on=checked_on, created_at=at
+                firm_id=firm_id,
+                number_bidx=bidx,
+                result=result,
+                checked_on=checked_on,
+                created_at=at,
             )
         )
     )

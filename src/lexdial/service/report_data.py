@@ -72,7 +72,7 @@ def campaign_data(store: Store, campaign_id: int, at: datetime) -> dict[str, Any
             )
         except RequestError as exc:  # e.g. a contact erased since: say so, do not fail
             lint = [f"the lint could not run: {exc}"]
-        summary = campaign_report(conn, campaign_id, at)
+        summary = campaign_report(conn, store.firm_id, campaign_id, at)
         for key in ("audit_chain_ok", "audit_entries"):  # stated once, under "audit"
             summary.pop(key, None)
         calls = _placed_calls(conn, campaign_id)

@@ -102,7 +102,7 @@ def add_item(
     tz: str = DEFAULT_TZ,
 ) -> int:
     """Queue a message for review; whoever may record an opt-out may flag a possible one."""
-    actor = authorize(conn, caller, "optout.write")
+    actor = authorize(conn, caller, "optout.write", firm_id)
     if channel not in CHANNELS:
         raise RequestError("channel", "must be one of " + ", ".join(sorted(CHANNELS)))
     if not text.strip():
@@ -149,7 +149,7 @@ def open_items(
     conn: Connection, cipher: Cipher, firm_id: int, caller: Caller, at: datetime
 ) -> list[dict[str, Any]]:
     """Open items, the most urgent first, each with the time left before its limit."""
-    authorize(conn, caller, "read")
+    authorize(conn, caller, "read", firm_id)
     r = t.review_items.c
     rows = conn.execute(
         select(r.id, r.contact_id, r.channel, r.text_enc, r.received_at, r.due_at)
@@ -191,7 +191,7 @@ def confirm(
     at: datetime,
 ) -> Confirmed:
     """It was a revocation: opt out the sender's number and every number of the contact."""
-    actor = authorize(conn, caller, "review.write")
+    actor = authorize(conn, caller, "review.write", firm_id)
     row = _claim(conn, firm_id, item_id, "confirmed", actor, at)
     body = json.loads(cipher.decrypt(row["text_enc"], context=TEXT_CTX))
     numbers: list[str] = [body["number"]] if body.get("number") else []
@@ -235,7 +235,7 @@ def dismiss(
 ) -> None:
     """It was not a revocation; the reason is kept in the audit trail (write a reason, not
     a quote of the message: the trail cannot be erased)."""
-    actor = authorize(conn, caller, "review.write")
+    actor = authorize(conn, caller, "review.write", firm_id)
     reason = " ".join(reason.split())
     if not reason:
         raise RequestError("reason", "say why this message is not a revocation")

@@ -66,11 +66,15 @@ SYSTEM = Caller("system:lexdial", "system")
 OPERATOR = Caller("cli:operator", "admin")
 
 
-def authorize(conn: Connection, caller: Caller, action: str) -> str:
-    """The caller's audit label if its role allows ``action``; PermissionDeniedError if not."""
+def authorize(conn: Connection, caller: Caller, action: str, firm_id: int | None = None) -> str:
+    """The caller's audit label if its role allows ``action`` (and, given ``firm_id``, if a
+    user caller belongs to that firm: a user acts for their own firm only); else
+    PermissionDeniedError."""
     role = _user(conn, caller.user_id) if caller.user_id is not None else caller.role
     if role not in ALLOWED.get(action, frozenset({"admin"})):
         raise PermissionDeniedError(f"a caller with role '{role}' may not do '{action}'")
+    if firm_id is not None:
+        check_same_firm(conn, caller, firm_id)
     return caller.label
 
 
@@ -87,7 +91,7 @@ def add_user(
     caller: Caller,
 ) -> int:
     """A new user of the firm; only an admin may create one (admins included), audited."""
-    actor = authorize(conn, caller, "users.write")
+    actor = authorize(conn, caller, "users.write", firm_id)
     if role not in ROLES:
         raise RequestError("role", "must be one of " + ", ".join(ROLES))
     if "@" not in email or len(email) > 320:
@@ -124,9 +128,12 @@ def attest_training(
     caller: Caller,
     *,
     audit: Audit,
+    firm_id: int | None = None,
 ) -> int:
-    """Record that the user completed ``course`` on ``on``, valid for ``valid_days``."""
-    actor = authorize(conn, caller, "users.write")
+    """Record that the user completed ``course`` on ``on``, valid for ``valid_days``
+    (a user of ``firm_id`` when given; a user caller's own firm always)."""
+    target = user_in_firm(conn, user_id, firm_id)
+    actor = authorize(conn, caller, "users.write", target)
     if valid_days <= 0:
         raise RequestError("valid_days", "must be a positive number of days")
     if not course.strip():
@@ -168,10 +175,12 @@ def trained_on(conn: Connection, user_id: int, day: date) -> bool:
     return hit is not None
 
 
-def trained_agents(conn: Connection, day: date) -> list[int]:
-    """Active agents with a training attestation covering ``day``: who may take live calls."""
+def trained_agents(conn: Connection, firm_id: int, day: date) -> list[int]:
+    """The firm's active agents with a training attestation covering ``day``: who may take
+    its live calls (another firm's agents never take this firm's calls)."""
+    u = t.users.c
     ids = conn.execute(
-        select(t.users.c.id).where(t.users.c.role == "agent", t.users.c.active.is_(True))
+        select(u.id).where(u.firm_id == firm_id, u.role == "agent", u.active.is_(True))
     ).scalars()
     return [int(i) for i in ids if trained_on(conn, int(i), day)]
 
@@ -192,3 +201,27 @@ def _user(conn: Connection, user_id: int) -> str:
     if row is None or not row[1]:
         raise PermissionDeniedError(f"no active user #{user_id}")
     return str(row[0])
+
+
+def user_in_firm(conn: Connection, user_id: int, firm_id: int | None) -> int:
+    """The firm of user ``user_id``; a RequestError naming it when it is not ``firm_id``'s
+    (another firm's user is answered like an unknown one)."""
+    firm = conn.execute(select(t.users.c.firm_id).where(t.users.c.id == user_id)).scalar()
+    if firm is None or (firm_id is not None and firm != firm_id):
+        raise RequestError("user_id", f"no user #{user_id} in this firm")
+    return int(firm)
+
+
+def firm_of(conn: Connection, user_id: int) -> int:
+    """The one firm a user belongs to (PermissionDeniedError for an unknown user)."""
+    firm = conn.execute(select(t.users.c.firm_id).where(t.users.c.id == user_id)).scalar()
+    if firm is None:
+        raise PermissionDeniedError(f"no active user #{user_id}")
+    return int(firm)
+
+
+def check_same_firm(conn: Connection, caller: Caller, firm_id: int) -> None:
+    """Refuse a user acting on a firm that is not theirs (as if the record did not exist,
+    for the caller: another firm's user ids and records are not confirmed)."""
+    if caller.user_id is not None and firm_of(conn, caller.user_id) != firm_id:
+        raise PermissionDeniedError(f"user #{caller.user_id} does not belong to this firm")

@@ -209,12 +209,16 @@ consents = Table(
     Column("source_ip_enc", Text, nullable=True),
     Column("user_agent", Text, nullable=True),
     Column("document_ref", String(200), nullable=True),
-    #: the same evidence recorded twice is one consent (idempotent imports)
-    Column("evidence_sha256", String(64), nullable=False, unique=True),
+    #: the same evidence recorded twice is one consent (idempotent imports), within a firm
+    Column("evidence_sha256", String(64), nullable=False),
     _ts("created_at"),
     #: the exact disclosure and the browser's user agent, encrypted like other free text
     Column("disclosure_text_enc", Text, nullable=True),
     Column("user_agent_enc", Text, nullable=True),
+    #: a consent binds the firm whose contact gave it, never another firm in the store
+    Column("firm_id", ForeignKey("firms.id"), nullable=False),
+    UniqueConstraint("firm_id", "evidence_sha256", name="uq_consents_firm_evidence"),
+    Index("ix_consents_firm_number", "firm_id", "number_bidx"),
 )
 
 revocations = Table(
@@ -273,6 +277,8 @@ reassigned_checks = Table(
     Column("result", String(10), nullable=False),
     Column("checked_on", Date, nullable=False),
     _ts("created_at"),
+    #: the firm that queried the database: 64.1200(m)'s safe harbor is the querying caller's
+    Column("firm_id", ForeignKey("firms.id"), nullable=False),
 )
 
 erasure_tombstones = Table(

@@ -3,12 +3,15 @@
 Rule 1: every route but health, the signed provider webhooks and the public pages depends
 on ``require(action)``: no caller -> 401, a role that may not do ``action`` -> 403 (the
 same ``users.authorize`` table the CLI uses). The role is read on every request.
-Rule 2: a browser session may change things only with its CSRF token (a header for the
+Rule 2: a request acts for the firm of the user behind its token or session (``store``),
+never for a firm named in the request.
+Rule 3: a browser session may change things only with its CSRF token (a header for the
 JSON API, a form field for the web pages): a cookie alone proves nothing about intent.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from collections.abc import Callable
 from datetime import datetime
@@ -18,7 +21,7 @@ from fastapi import Depends, HTTPException, Request
 
 from lexdial.bootstrap import Store
 from lexdial.service.auth import caller_for_token, session_caller
-from lexdial.service.users import Caller, authorize
+from lexdial.service.users import Caller, authorize, firm_of
 
 SESSION_COOKIE = "lexdial_session"
 #: what an anonymous caller may send in one request (forms, webhooks): read before any check
@@ -28,8 +31,22 @@ _SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def store(request: Request) -> Store:
+    """The store, acting for the caller's firm once the caller is known (see ``current_caller``);
+    before that (public pages, signed webhooks) for the firm the settings name."""
     value: Store = request.app.state.store
+    firm_id = getattr(request.state, "firm_id", None)
+    if firm_id is not None and firm_id != value.firm_id:
+        return dataclasses.replace(value, firm_id=firm_id)
     return value
+
+
+def _act_for_callers_firm(request: Request, caller: Caller) -> Caller:
+    # the firm comes from the user row behind the token or session, never from the request
+    # itself: a user of firm 2 reads and changes firm 2's records only (issue 9)
+    if caller.user_id is not None:
+        with request.app.state.store.db.connect() as conn:
+            request.state.firm_id = firm_of(conn, caller.user_id)
+    return caller
 
 
 def now(request: Request) -> datetime:
@@ -56,7 +73,7 @@ async def current_caller(request: Request) -> Caller:
             caller = caller_for_token(conn, auth[7:].strip(), at)
         if caller is None:
             raise HTTPException(401, "invalid or revoked token", {"WWW-Authenticate": "Bearer"})
-        return caller
+        return _act_for_callers_firm(request, caller)
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         with s.db.connect() as conn:
@@ -68,7 +85,7 @@ async def current_caller(request: Request) -> Caller:
                 if given is None or not secrets.compare_digest(given, csrf):
                     raise HTTPException(403, "missing or wrong CSRF token")
             request.state.csrf = csrf
-            return caller
+            return _act_for_callers_firm(request, caller)
     raise HTTPException(401, "log in or send a bearer token", {"WWW-Authenticate": "Bearer"})
 
 

@@ -110,7 +110,7 @@ def attest(
         _known_user(conn, user_id, s.firm_id)
         aid = attest_training(
             conn, user_id, body.course, body.on, body.valid_days, now(request), caller,
-            audit=s.audit,
+            audit=s.audit, firm_id=s.firm_id,
         )  # fmt: skip
         expires = conn.execute(
             select(t.training_attestations.c.expires_on).where(t.training_attestations.c.id == aid)
@@ -126,7 +126,7 @@ def create_token(
     s = store(request)
     with s.db.begin() as conn:
         _known_user(conn, user_id, s.firm_id)
-        new = issue_token(conn, s.audit, user_id, body.name, caller, now(request))
+        new = issue_token(conn, s.audit, user_id, body.name, caller, now(request), s.firm_id)
     response.headers["Cache-Control"] = "no-store"
     return {"token_id": new.id, "user": user_id, "token": new.token}
 
@@ -144,7 +144,7 @@ def delete_token(request: Request, token_id: int, caller: UsersWriter) -> dict[s
         if row is None:
             raise RequestError("token_id", f"no token #{token_id}")
         if row[0] is None:
-            revoke_token(conn, s.audit, token_id, caller, now(request))
+            revoke_token(conn, s.audit, token_id, caller, now(request), s.firm_id)
         revoked_at = conn.execute(select(k.revoked_at).where(k.id == token_id)).scalar()
     return {"token_id": token_id, "revoked_at": utc(revoked_at)}
 

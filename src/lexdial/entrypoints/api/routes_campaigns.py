@@ -60,7 +60,7 @@ def progress(request: Request, campaign_id: int, caller: Reader) -> dict[str, An
     s = store(request)
     with s.db.connect() as conn:
         camp = load_campaign(conn, s.firm_id, campaign_id)
-        report = campaign_report(conn, campaign_id, now(request), verify_chain=False)
+        report = campaign_report(conn, s.firm_id, campaign_id, now(request), verify_chain=False)
     runner = getattr(request.app.state, "runner", None)
     return {
         "campaign": campaign_id,

@@ -78,10 +78,14 @@ async def post_decision(request: Request, caller: DecisionWriter) -> dict[str, A
 @router.get("/v1/decisions/{decision_id}", tags=["decisions"])
 def get_decision(request: Request, decision_id: str, caller: Reader) -> dict[str, Any]:
     """A decision the gate recorded before a dial, with its reasons and the attempt."""
-    with store(request).db.connect() as conn:
+    s = store(request)
+    with s.db.connect() as conn:
         row = (
-            conn.execute(
-                select(t.call_attempts).where(t.call_attempts.c.decision_id == decision_id)
+            conn.execute(  # another firm's decision is answered like an unknown one
+                select(t.call_attempts).where(
+                    t.call_attempts.c.decision_id == decision_id,
+                    t.call_attempts.c.firm_id == s.firm_id,
+                )
             )
             .mappings()
             .first()

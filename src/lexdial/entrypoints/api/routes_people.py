@@ -299,7 +299,16 @@ def revoke(
         raise RequestError("revoked_at", "may not be in the future")
     with s.db.begin() as conn:
         rid = consent_svc.revoke_consent(
-            conn, s.cipher, s.audit, consent_id, body.channel, revoked_at, body.evidence, caller, at
+            conn,
+            s.cipher,
+            s.audit,
+            s.firm_id,
+            consent_id,
+            body.channel,
+            revoked_at,
+            body.evidence,
+            caller,
+            at,
         )
     return {"revocation": rid, "consent": consent_id}
 

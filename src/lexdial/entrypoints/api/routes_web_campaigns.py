@@ -96,7 +96,7 @@ def campaign(request: Request, campaign_id: int, caller: Reader) -> Response:
     at = now(request)
     with s.db.connect() as conn:
         camp = load_campaign(conn, s.firm_id, campaign_id)
-        report = campaign_report(conn, campaign_id, at, verify_chain=False)
+        report = campaign_report(conn, s.firm_id, campaign_id, at, verify_chain=False)
         hours = _calls_per_hour(conn, campaign_id)
         blocked, waiting = _contacts(conn, campaign_id)
         problems = (

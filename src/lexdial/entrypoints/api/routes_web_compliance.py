@@ -99,7 +99,7 @@ def _coverage(conn: Connection, s: Store) -> list[dict[str, Any]]:
     for contact_id, scope, techs in conn.execute(
         select(k.contact_id, k.scope, k.technologies)
         .select_from(t.consents.outerjoin(t.revocations, r.consent_id == k.id))
-        .where(r.id.is_(None))
+        .where(k.firm_id == s.firm_id, r.id.is_(None))
     ):
         consents[int(contact_id)].append((list(scope or []), techs))
     out = []

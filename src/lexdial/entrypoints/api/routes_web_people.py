@@ -29,6 +29,7 @@ from lexdial.entrypoints.api.deps import AuditReader, OptOutWriter, Reader, now,
 from lexdial.entrypoints.api.web_common import page, viewer, web_router
 from lexdial.entrypoints.render import mask_number
 from lexdial.errors import RequestError
+from lexdial.service.audit_reads import firm_entries
 from lexdial.service.consent import CHANNELS, consents_for
 from lexdial.service.contacts import NUMBER_CTX
 from lexdial.service.evidence import bundle
@@ -252,18 +253,12 @@ def evidence(request: Request, contact_id: int, caller: AuditReader) -> Response
 
 @router.get("/audit")
 def audit(request: Request, caller: AuditReader) -> Response:
-    """Is the audit chain intact (and its head, to export), and the latest entries."""
+    """Is the store's audit chain intact (and its head, to export), and the latest entries
+    about this firm's own records (another firm's are not shown)."""
     s = store(request)
-    a = t.audit_log.c
     with s.db.connect() as conn:
         result = verify(SqlAuditStore(conn))
-        latest = (
-            conn.execute(
-                select(a.seq, a.at, a.actor, a.action, a.subject).order_by(a.seq.desc()).limit(25)
-            )
-            .mappings()
-            .all()
-        )
+        latest = firm_entries(conn, s.firm_id)
     return page(request, "audit.html", caller, result=result, latest=latest)
 
 
