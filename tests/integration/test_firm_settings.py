@@ -17,6 +17,7 @@ from lexdial.errors import ConfigError
 from lexdial.rules.context import Policy
 from lexdial.service.contacts import NewContact, add_contact, find_contact_id, number_index
 from lexdial.service.firms import add_firm
+from lexdial.service.users import OPERATOR
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 12, 2, 16, 0, tzinfo=UTC)
@@ -36,7 +37,8 @@ def _firms(store: Store) -> list[tuple[int, str]]:
 def test_changing_the_firm_name_renames_the_firm_and_keeps_its_contacts(tmp_path: Path) -> None:
     old = _open(tmp_path, "Hartwell & Ruiz LLP")
     with old.db.begin() as conn:
-        add_contact(conn, old.cipher, old.firm_id, NewContact(numbers=((NUMBER, None),)), NOW)
+        add_contact(conn, old.cipher, old.firm_id, NewContact(numbers=((NUMBER, None),)), NOW,
+                    audit=old.audit, caller=OPERATOR)  # fmt: skip
     old.db.dispose()
     new = _open(tmp_path, "Hartwell, Ruiz & Diaz LLP")
     assert new.firm_id == old.firm_id

@@ -84,12 +84,15 @@ def _contact(store: Engine, firm_id: int) -> int:
                 relationship="current_client",
             ),
             NOW,
+            audit=ListAudit(),
+            caller=OPERATOR,
         )
 
 
 def _user(store: Engine, firm_id: int, role: str = "compliance") -> Caller:
     with store.begin() as conn:
-        uid = add_user(conn, CIPHER, firm_id, f"{role}{firm_id}@firm.example", "P", role, NOW)
+        uid = add_user(conn, CIPHER, firm_id, f"{role}{firm_id}@firm.example", "P", role, NOW,
+                       audit=ListAudit(), caller=OPERATOR)  # fmt: skip
     return Caller.user(uid)
 
 
@@ -195,8 +198,9 @@ def test_every_service_as_another_firms_user_reaches_nothing_of_firm_1(
         item1 = add_item(conn, CIPHER, audit, 1, channel="email", text="stop calling me",
                          number=NUMBER, contact_id=None, received_at=NOW, caller=SYSTEM,
                          at=NOW)  # fmt: skip
-        agent1 = add_user(conn, CIPHER, 1, "agent1@firm.example", "A", "agent", NOW)
-        attest_training(conn, agent1, "TCPA", NOW.date(), 365, NOW)
+        agent1 = add_user(conn, CIPHER, 1, "agent1@firm.example", "A", "agent", NOW,
+                          audit=audit, caller=OPERATOR)
+        attest_training(conn, agent1, "TCPA", NOW.date(), 365, NOW, OPERATOR, audit=audit)
         token1 = issue_token(conn, audit, agent1, "t", OPERATOR, NOW).id
     assert user1.user_id is not None
     consent1 = 1
@@ -230,8 +234,9 @@ def test_every_service_as_another_firms_user_reaches_nothing_of_firm_1(
         lambda c: set_password(c, audit, agent1, "a long new password", admin2, NOW),
         lambda c: issue_token(c, audit, agent1, "stolen", admin2, NOW),
         lambda c: revoke_token(c, audit, token1, admin2, NOW),
-        lambda c: attest_training(c, agent1, "TCPA", NOW.date(), 365, NOW, admin2),
-        lambda c: attest_training(c, agent1, "TCPA", NOW.date(), 365, NOW, OPERATOR, firm2),
+        lambda c: attest_training(c, agent1, "TCPA", NOW.date(), 365, NOW, admin2, audit=audit),
+        lambda c: attest_training(c, agent1, "TCPA", NOW.date(), 365, NOW, OPERATOR,
+                                  audit=audit, firm_id=firm2),
     ]  # fmt: skip
     for call in as_firm1 + by_id:
         with store.begin() as conn, pytest.raises((RequestError, PermissionDeniedError)):

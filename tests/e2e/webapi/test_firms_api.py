@@ -55,7 +55,8 @@ class World:
             self.firm2 = add_firm(conn, s.audit, "Other Firm PLLC", NOW, "test")
             self.tokens2: dict[str, str] = {}
             for role in ROLES:
-                uid = add_user(conn, s.cipher, self.firm2, f"{role}@other.test", "O", role, NOW)
+                uid = add_user(conn, s.cipher, self.firm2, f"{role}@other.test", "O", role, NOW,
+                               audit=s.audit, caller=OPERATOR)  # fmt: skip
                 self.tokens2[role] = issue_token(conn, s.audit, uid, "t", OPERATOR, NOW).token
             self.token1 = conn.execute(select(t.api_tokens.c.id)).scalars().first()
         assert self.decision.verdict == "allow"
