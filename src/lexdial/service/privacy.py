@@ -11,7 +11,6 @@ older than its period and says what it deleted.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from dataclasses import asdict, dataclass
@@ -21,6 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 
 from lexdial.adapters.db import tables as t
+from lexdial.domain.csv_cells import SafeWriter
 from lexdial.errors import RequestError
 from lexdial.service.contacts import NUMBER_CTX, find_contact_id, normalise, number_index
 from lexdial.service.ports import Audit, Cipher
@@ -109,9 +109,10 @@ def export_person(conn: Connection, cipher: Cipher, firm_id: int, number: str) -
 
 
 def export_csv(export: dict[str, Any]) -> str:
-    """The export flattened to CSV rows: section, item, field, value."""
+    """The export flattened to CSV rows: section, item, field, value (cells that a
+    spreadsheet would run as a formula are quoted: ``domain.csv_cells``)."""
     buf = io.StringIO()
-    writer = csv.writer(buf)
+    writer = SafeWriter(buf)
     writer.writerow(["section", "item", "field", "value"])
     for section, value in export.items():
         items = value if isinstance(value, list) else [value]

@@ -15,6 +15,7 @@ from lexdial.adapters.db import tables as t
 from lexdial.entrypoints.api import routes_review
 from lexdial.entrypoints.api.routes_webhooks import InterfaceSettings
 from lexdial.service.contacts import NewContact, add_contact, number_index
+from lexdial.service.webhook_guard import signature
 
 from .conftest import NOW, Api
 
@@ -32,8 +33,10 @@ def mounted(api: Api) -> None:
 
 
 def _sms(api: Api, text: str, sender: str = NUMBER) -> None:
-    res = api.client.post("/webhooks/sms", json={"from": sender, "body": text},
-                          headers={"X-Lexdial-Token": "tok-0123456789"})  # fmt: skip
+    raw = json.dumps({"from": sender, "body": text}).encode()
+    headers = {"Content-Type": "application/json",
+               "X-Lexdial-Signature": signature("tok-0123456789", raw, NOW)}  # fmt: skip
+    res = api.client.post("/webhooks/sms", content=raw, headers=headers)
     assert res.json() == {"action": "review"}
 
 
