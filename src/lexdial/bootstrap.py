@@ -21,6 +21,7 @@ from lexdial.adapters.crypto import Keyring, default_key_path, load_keyring
 from lexdial.adapters.db import tables
 from lexdial.adapters.db.database import database_url, make_engine, migrate
 from lexdial.adapters.geodata import load_geography
+from lexdial.adapters.private_files import open_data_dir
 from lexdial.adapters.rulepack import load_pack
 from lexdial.config import Settings, load_settings
 from lexdial.errors import CampaignError, ConfigError
@@ -72,8 +73,7 @@ def open_store(
 ) -> Store:
     """Connect (and migrate) the store, load keys and registers, make sure the firm exists."""
     env = dict(os.environ if environ is None else environ)
-    root = data_dir(settings, env)
-    root.mkdir(parents=True, exist_ok=True)
+    root = open_data_dir(data_dir(settings, env))  # 0700; a world-writable one is refused
     db = make_engine(database_url(root, env))
     migrate(db)
     cipher = load_keyring(default_key_path(root), env)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.private_files import write_private
 from lexdial.entrypoints.cli_store import _caller, _now, _store
 from lexdial.service import evidence
 from lexdial.service.report_data import campaign_data, dnc_policy_data, roster_data
@@ -34,9 +35,7 @@ EPILOG = """examples:
 
 def _write(args: argparse.Namespace, default: str, pdf: bytes) -> Path:
     path = Path(args.output) if args.output else Path(default)
-    if path.parent != Path():
-        path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(pdf)
+    write_private(path, pdf, "--output")
     print(path.resolve())
     return path
 
@@ -75,7 +74,7 @@ def cmd_evidence(args: argparse.Namespace) -> None:
     path = _write(args, f"evidence-contact-{bundle['contact_id']}.pdf", pdf)
     if args.json:
         side = path.with_suffix(".json")
-        side.write_text(json.dumps(bundle, indent=2, default=str), "utf-8")
+        write_private(side, json.dumps(bundle, indent=2, default=str), "--output")
         print(side.resolve())
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from lexdial.adapters.audit.chain import Anchor, verify
 from lexdial.adapters.audit.sql import SqlAuditStore
+from lexdial.adapters.private_files import private_dir, read_text, write_private
 from lexdial.bootstrap import Store, open_store
 from lexdial.config import load_settings
 from lexdial.entrypoints.render import mask_number
@@ -110,7 +111,9 @@ def cmd_contact_add(args: argparse.Namespace) -> None:
 def cmd_consent_add(args: argparse.Namespace) -> None:
     store = _store(args)
     text = (
-        Path(args.disclosure_file).read_text("utf-8") if args.disclosure_file else args.disclosure
+        read_text(Path(args.disclosure_file), "--disclosure-file")
+        if args.disclosure_file
+        else args.disclosure
     )
     if not text:
         raise RequestError("--disclosure", "give the exact disclosure text shown (or a file)")
@@ -251,7 +254,7 @@ def cmd_evidence(args: argparse.Namespace) -> None:
     out = Path(args.out) if args.out else None
     text = json.dumps(bundle, indent=2, default=str)
     if out:
-        out.write_text(text, "utf-8")
+        write_private(out, text)
         print(
             f"evidence bundle for {mask_number(args.number)} written to {out} "
             f"({len(bundle['decisions'])} decisions, {len(bundle['consents'])} consents)"
@@ -265,9 +268,9 @@ def cmd_privacy_export(args: argparse.Namespace) -> None:
     with store.db.connect() as conn:
         data = privacy.export_person(conn, store.cipher, store.firm_id, args.number)
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "export.json").write_text(json.dumps(data, indent=2), "utf-8")
-    (out / "export.csv").write_text(privacy.export_csv(data), "utf-8")
+    private_dir(out)
+    write_private(out / "export.json", json.dumps(data, indent=2))
+    write_private(out / "export.csv", privacy.export_csv(data))
     print(f"export for {mask_number(args.number)} written to {out}/export.json and export.csv")
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, func, select
 from lexdial.adapters.audit.chain import verify
 from lexdial.adapters.audit.sql import SqlAuditStore
 from lexdial.adapters.db import tables as t
+from lexdial.errors import RequestError
 from lexdial.service.campaigns import abandonment_30d, queue_counts
 
 _PLACED = ("dialled", "completed")
@@ -28,6 +29,9 @@ def campaign_report(
     ``verify_chain=False`` skips re-reading the whole audit trail: a progress page that
     refreshes every few seconds shows counts, and the audit page proves the chain.
     """
+    found = conn.execute(select(t.campaigns.c.id).where(t.campaigns.c.id == campaign_id))
+    if found.first() is None:  # an all-zero report of nothing would read as "all is well"
+        raise RequestError("campaign_id", f"no campaign #{campaign_id}")
     a, q, o = t.call_attempts.c, t.campaign_contacts.c, t.call_outcomes.c
     verdicts: dict[str, int] = {
         str(k): int(v)
