@@ -84,3 +84,21 @@ def test_one_agents_guessing_does_not_limit_another_user(api: Api, known: int) -
         api.client.get("/v1/contacts", params={"number": g}, headers=api.headers("agent"))
     res = api.client.get("/v1/contacts", params={"number": NUMBER}, headers=api.headers("admin"))
     assert res.status_code == 200 and res.json() == [{"contact": known}]
+
+
+def test_an_agent_reads_consent_evidence_as_the_dashboard_shows_it(api: Api, known: int) -> None:
+    consent = {
+        "number": NUMBER, "kind": "express", "scope": ["reminder"], "sellers": ["Firm"],
+        "given_at": "2026-06-01T12:00:00Z",
+        "evidence": {"method": "web form", "disclosure_text": "You agree.",
+                     "disclosure_version": "v1", "captured_by": "web",
+                     "source_ip": "203.0.113.7"},
+    }  # fmt: skip
+    assert api.client.post("/v1/consents", json=consent, headers=api.headers("admin")).is_success
+    for path in ("/v1/consents", f"/v1/contacts/{known}"):
+        params = {"number": NUMBER} if path == "/v1/consents" else None
+        agent = api.client.get(path, params=params, headers=api.headers("agent")).json()
+        full = api.client.get(path, params=params, headers=api.headers("compliance")).json()
+        seen = agent if isinstance(agent, list) else agent["consents"]
+        whole = full if isinstance(full, list) else full["consents"]
+        assert "source_ip" not in seen[0] and whole[0]["source_ip"] == "203.0.113.7"
