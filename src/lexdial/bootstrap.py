@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lexdial.adapters.geodata import load_geography
+from lexdial.adapters.private_files import open_data_dir
 from lexdial.adapters.rulepack import load_pack
 from lexdial.config import Settings, load_settings
 from lexdial.errors import CampaignError, ConfigError
@@ -90,8 +91,7 @@ def open_store(
     from lexdial.service.notify import NotifyingAudit
 
     env = dict(os.environ if environ is None else environ)
-    root = data_dir(settings, env)
-    root.mkdir(parents=True, exist_ok=True)
+    root = open_data_dir(data_dir(settings, env))  # 0700; a world-writable one is refused
     db = make_engine(database_url(root, env))
     migrate(db)
     cipher = load_keyring(default_key_path(root), env)

@@ -41,6 +41,7 @@ from lexdial.domain.request_parse import (
     parse_request,
 )
 from lexdial.domain.zones import is_zone
+from lexdial.errors import RequestError
 
 
 class _FallbackError(Exception):
@@ -55,7 +56,10 @@ def read_request(text: str | bytes) -> tuple[Any, d.DecisionRequest]:
         try:
             raw = msgspec.json.decode(text)
         except Exception:  # whatever msgspec refuses, json.loads judges (Rule 1)
-            raw = json.loads(text)
+            try:
+                raw = json.loads(text)
+            except RecursionError:  # thousands of nested brackets: refused, not a crash
+                raise RequestError("", "the document nests too deeply") from None
             return raw, parse_request(raw)
         if raw.__class__ is dict:
             try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -298,6 +299,9 @@ def _command_word(argv: Sequence[str]) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; lexdial's errors become one stderr line and an exit status."""
+    # what lexdial writes (store, WAL, registry copies, exports) holds personal data: the
+    # owner's alone (private_files sets 0600 itself; this covers SQLite and the loaders)
+    os.umask(0o077)
     try:
         args = build_parser(_command_word(sys.argv[1:] if argv is None else argv)).parse_args(argv)
         handler = getattr(args, "func", None) or COMMANDS[args.command]

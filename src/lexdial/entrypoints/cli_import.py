@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -82,6 +83,8 @@ def cmd_import(args: argparse.Namespace) -> None:
             bars.append(Bar(f"Importing {path.name}", total))
         bars[0].update(done)
 
+    # the bar counts people written; checking every row comes first and is said so
+    print(f"Checking {len(table.rows):,} row(s) of {path.name}...", file=sys.stderr, flush=True)
     with store.db.begin() as conn:
         report = imports.import_rows(
             conn,

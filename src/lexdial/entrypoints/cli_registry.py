@@ -248,7 +248,12 @@ def cmd_scrub(args: argparse.Namespace) -> None:
     index = open_index(data_dir(args) / "registry" / name)
     today = _day(args.today, "--today")
     with _Bar(f"Scrubbing {contacts.name} against {name}") as bar:
-        summary = scrub_csv(contacts, out, index, today=today, column=args.column, on_progress=bar)
+        try:
+            summary = scrub_csv(
+                contacts, out, index, today=today, column=args.column, on_progress=bar
+            )
+        except OSError as exc:  # the verdict file's folder is missing or not writable
+            raise RequestError("--out", f"{out}: cannot be written ({exc.strerror})") from None
     s = summary
     age = f"{s.age_days} days old" + (f", STALE (limit {s.max_age_days})" if s.stale else "")
     text = "\n".join(

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from lexdial.adapters.private_files import write_private
 from lexdial.entrypoints.cli_store import _caller, _now, _store
 
 # each command imports what it runs: building the parser (``lexdial --help``) must not load
@@ -29,9 +30,7 @@ EPILOG = """examples:
 
 def _write(args: argparse.Namespace, default: str, pdf: bytes) -> Path:
     path = Path(args.output) if args.output else Path(default)
-    if path.parent != Path():
-        path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(pdf)
+    write_private(path, pdf, "--output")
     print(path.resolve())
     return path
 
@@ -94,7 +93,7 @@ def cmd_evidence(args: argparse.Namespace) -> None:
     path = _write(args, f"evidence-contact-{bundle['contact_id']}.pdf", pdf)
     if args.json:
         side = path.with_suffix(".json")
-        side.write_text(json.dumps(bundle, indent=2, default=str), "utf-8")
+        write_private(side, json.dumps(bundle, indent=2, default=str), "--output")
         print(side.resolve())
 
 

@@ -17,9 +17,11 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     from lexdial.bootstrap import is_sandbox
     from lexdial.entrypoints.api.app import create_app
+    from lexdial.entrypoints.api.proxies import server_options
 
     if args.host not in ("127.0.0.1", "localhost", "::1") and not args.public:
         raise RequestError("--host", "serve on loopback, or say --public (put TLS in front)")
+    proxy = server_options()  # X-Forwarded-For only from $LEXDIAL_TRUSTED_PROXIES
     store = _store(args)
     app = create_app(store)
     print(f"lexdial: serving on http://{args.host}:{args.port}/ (API docs at /docs)", flush=True)
@@ -30,7 +32,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
             flush=True,
         )
     # no access log: lookups by number carry it in the query string (personal data)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False, **proxy)
 
 
 def cmd_token(args: argparse.Namespace) -> None:

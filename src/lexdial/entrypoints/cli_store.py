@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lexdial.adapters.private_files import private_dir, read_text, write_private
 from lexdial.domain.roles import ROLES
 from lexdial.errors import LexdialError, RequestError
 
@@ -164,7 +165,9 @@ def cmd_consent_add(args: argparse.Namespace) -> None:
 
     store = _store(args)
     text = (
-        Path(args.disclosure_file).read_text("utf-8") if args.disclosure_file else args.disclosure
+        read_text(Path(args.disclosure_file), "--disclosure-file")
+        if args.disclosure_file
+        else args.disclosure
     )
     if not text:
         raise RequestError("--disclosure", "give the exact disclosure text shown (or a file)")
@@ -329,7 +332,7 @@ def cmd_evidence(args: argparse.Namespace) -> None:
     out = Path(args.out) if args.out else None
     text = json.dumps(bundle, indent=2, default=str)
     if out:
-        out.write_text(text, "utf-8")
+        write_private(out, text)
         print(
             f"evidence bundle for {mask_number(args.number)} written to {out} "
             f"({len(bundle['decisions'])} decisions, {len(bundle['consents'])} consents)"
@@ -346,9 +349,9 @@ def cmd_privacy_export(args: argparse.Namespace) -> None:
     with store.db.connect() as conn:
         data = privacy.export_person(conn, store.cipher, store.firm_id, args.number)
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "export.json").write_text(json.dumps(data, indent=2), "utf-8")
-    (out / "export.csv").write_text(privacy.export_csv(data), "utf-8")
+    private_dir(out)
+    write_private(out / "export.json", json.dumps(data, indent=2))
+    write_private(out / "export.csv", privacy.export_csv(data))
     print(f"export for {mask_number(args.number)} written to {out}/export.json and export.csv")
 
 

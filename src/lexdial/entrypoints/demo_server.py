@@ -17,6 +17,7 @@ import uvicorn
 
 from lexdial.bootstrap import Store
 from lexdial.entrypoints.api.app import create_app
+from lexdial.entrypoints.api.proxies import server_options
 from lexdial.service.auth import set_password
 from lexdial.service.users import OPERATOR, add_user
 
@@ -71,7 +72,13 @@ async def serve_dashboard(
     port = _port(serve.port)
     app = create_app(store, clock=clock, dial=False)
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="on"
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        **server_options(),  # X-Forwarded-For only from $LEXDIAL_TRUSTED_PROXIES
     )
     server = uvicorn.Server(config)
     task = loop.create_task(server.serve())

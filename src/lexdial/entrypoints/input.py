@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from lexdial.domain import json_guard
 from lexdial.domain.decision import DecisionRequest
 from lexdial.domain.request_parse import parse_request, unwrap_envelope
 from lexdial.errors import RequestError
@@ -33,7 +34,7 @@ def parse_documents(text: str) -> tuple[str, list[Any]]:
     if not stripped:
         raise RequestError("", "input is empty; expected a JSON object, array or JSON Lines")
     try:
-        doc = json.loads(stripped)
+        doc = json_guard.loads(stripped)
     except json.JSONDecodeError as exc:
         if exc.msg != "Extra data":
             raise RequestError(
@@ -53,7 +54,7 @@ def _lines(text: str) -> list[Any]:
         if not line.strip():
             continue
         try:
-            items.append(json.loads(line))
+            items.append(json_guard.loads(line, f"line {no}"))
         except json.JSONDecodeError as exc:
             raise RequestError("", f"line {no} is not valid JSON ({exc.msg})") from None
     return items

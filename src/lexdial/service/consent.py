@@ -72,9 +72,39 @@ def record_consent(
     contact_id = find_contact_id(conn, firm_id, bidx)
     if contact_id is None:
         raise RequestError("number", "no contact has this number; add the contact first")
+    disclosure_sha = disclosure_hash(new)
+    fingerprint = evidence_fingerprint(bidx, new, disclosure_sha)
+    dup = conn.execute(
+        select(t.consents.c.id).where(
+            t.consents.c.firm_id == firm_id, t.consents.c.evidence_sha256 == fingerprint
+        )
+    ).first()
+    if dup is not None:
+        raise RequestError(
+            "consent", f"duplicate: the same consent is already recorded as #{dup[0]}"
+        )
+    row = consent_row(cipher, firm_id, contact_id, bidx, new, disclosure_sha, fingerprint, at)
+    consent_id = t.new_id(conn.execute(insert(t.consents).values(**row)))
+    audit.record(
+        conn,
+        at=at,
+        actor=actor,
+        action="consent.recorded",
+        subject=f"consent:{consent_id}",
+        data=consent_audit_data(contact_id, new, disclosure_sha),
+    )
+    return int(consent_id)
+
+
+def disclosure_hash(new: NewConsent) -> str:
+    """SHA-256 of the exact disclosure text the person was shown."""
+    return hashlib.sha256(new.evidence.disclosure_text.encode("utf-8")).hexdigest()
+
+
+def evidence_fingerprint(bidx: str, new: NewConsent, disclosure_sha: str) -> str:
+    """What makes two consents the same evidence (a duplicate is refused)."""
     ev = new.evidence
-    disclosure_sha = hashlib.sha256(ev.disclosure_text.encode("utf-8")).hexdigest()
-    fingerprint = hashlib.sha256(
+    return hashlib.sha256(
         json.dumps(
             [
                 bidx,
@@ -90,59 +120,57 @@ def record_consent(
             separators=(",", ":"),
         ).encode()
     ).hexdigest()
-    dup = conn.execute(
-        select(t.consents.c.id).where(
-            t.consents.c.firm_id == firm_id, t.consents.c.evidence_sha256 == fingerprint
-        )
-    ).first()
-    if dup is not None:
-        raise RequestError(
-            "consent", f"duplicate: the same consent is already recorded as #{dup[0]}"
-        )
-    consent_id = t.new_id(
-        conn.execute(
-            insert(t.consents).values(
-                firm_id=firm_id,
-                contact_id=contact_id,
-                number_bidx=bidx,
-                kind=new.kind,
-                scope=sorted(new.scope),
-                technologies=sorted(new.technologies) if new.technologies is not None else None,
-                sellers=list(new.sellers),
-                given_at=new.given_at.astimezone(UTC),  # SQLite keeps no offset: store UTC
-                method=ev.method,
-                disclosure_text_enc=cipher.encrypt(ev.disclosure_text, context=DISCLOSURE_CTX),
-                disclosure_version=ev.disclosure_version,
-                disclosure_sha256=disclosure_sha,
-                captured_by=ev.captured_by,
-                source_ip_enc=cipher.encrypt(ev.source_ip, context="consents.source_ip")
-                if ev.source_ip
-                else None,
-                user_agent_enc=cipher.encrypt(ev.user_agent, context=USER_AGENT_CTX)
-                if ev.user_agent
-                else None,
-                document_ref=ev.document_ref,
-                evidence_sha256=fingerprint,
-                created_at=at,
-            )
-        )
-    )
-    audit.record(
-        conn,
-        at=at,
-        actor=actor,
-        action="consent.recorded",
-        subject=f"consent:{consent_id}",
-        data={
-            "contact": contact_id,
-            "kind": new.kind,
-            "scope": sorted(new.scope),
-            "given_at": new.given_at.isoformat(),
-            "disclosure_sha256": disclosure_sha,
-            "method": ev.method,
-        },
-    )
-    return int(consent_id)
+
+
+def consent_row(
+    cipher: Cipher,
+    firm_id: int,
+    contact_id: int,
+    bidx: str,
+    new: NewConsent,
+    disclosure_sha: str,
+    fingerprint: str,
+    at: datetime,
+) -> dict[str, Any]:
+    """The ``consents`` row of ``new``: the one place a consent row is built (the ledger
+    and the bulk import both write it), so what is encrypted is decided once."""
+    ev = new.evidence
+    return {
+        "firm_id": firm_id,
+        "contact_id": contact_id,
+        "number_bidx": bidx,
+        "kind": new.kind,
+        "scope": sorted(new.scope),
+        "technologies": sorted(new.technologies) if new.technologies is not None else None,
+        "sellers": list(new.sellers),
+        "given_at": new.given_at.astimezone(UTC),  # SQLite keeps no offset: store UTC
+        "method": ev.method,
+        "disclosure_text_enc": cipher.encrypt(ev.disclosure_text, context=DISCLOSURE_CTX),
+        "disclosure_version": ev.disclosure_version,
+        "disclosure_sha256": disclosure_sha,
+        "captured_by": ev.captured_by,
+        "source_ip_enc": cipher.encrypt(ev.source_ip, context="consents.source_ip")
+        if ev.source_ip
+        else None,
+        "user_agent_enc": cipher.encrypt(ev.user_agent, context=USER_AGENT_CTX)
+        if ev.user_agent
+        else None,
+        "document_ref": ev.document_ref,
+        "evidence_sha256": fingerprint,
+        "created_at": at,
+    }
+
+
+def consent_audit_data(contact_id: int, new: NewConsent, disclosure_sha: str) -> dict[str, Any]:
+    """The ``consent.recorded`` audit entry's data."""
+    return {
+        "contact": contact_id,
+        "kind": new.kind,
+        "scope": sorted(new.scope),
+        "given_at": new.given_at.isoformat(),
+        "disclosure_sha256": disclosure_sha,
+        "method": new.evidence.method,
+    }
 
 
 def revoke_consent(

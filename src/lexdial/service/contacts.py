@@ -101,33 +101,12 @@ def add_contact(
             raise RequestError(f"numbers[{i}]", "is already on file for another contact")
         rows.append((e164, bidx, line_type))
     contact_id = t.new_id(
-        conn.execute(
-            insert(t.contacts).values(
-                firm_id=firm_id,
-                name_enc=cipher.encrypt(new.name, context="contacts.name") if new.name else None,
-                address_enc=cipher.encrypt(json.dumps(new.address), context="contacts.address")
-                if new.address
-                else None,
-                relationship=new.relationship,
-                last_transaction_on=new.last_transaction_on,
-                inquiry_on=new.inquiry_on,
-                subscriber=new.subscriber,
-                matter_type=new.matter_type,
-                lawful_basis=new.lawful_basis,
-                created_at=at,
-            )
-        )
+        conn.execute(insert(t.contacts).values(**contact_row(cipher, firm_id, new, at)))
     )
     for i, (e164, bidx, line_type) in enumerate(rows):
         conn.execute(
             insert(t.contact_numbers).values(
-                contact_id=contact_id,
-                firm_id=firm_id,
-                number_enc=cipher.encrypt(e164, context=NUMBER_CTX),
-                number_bidx=bidx,
-                line_type=line_type,
-                is_primary=i == 0,
-                created_at=at,
+                **number_row(cipher, firm_id, contact_id, e164, bidx, line_type, i == 0, at)
             )
         )
     audit.record(
@@ -139,6 +118,47 @@ def add_contact(
         data={"numbers": len(rows), "relationship": new.relationship},
     )
     return int(contact_id)
+
+
+def contact_row(cipher: Cipher, firm_id: int, new: NewContact, at: datetime) -> dict[str, Any]:
+    """The ``contacts`` row of ``new`` (name and address encrypted): built in one place for
+    ``add_contact`` and the bulk import."""
+    return {
+        "firm_id": firm_id,
+        "name_enc": cipher.encrypt(new.name, context="contacts.name") if new.name else None,
+        "address_enc": cipher.encrypt(json.dumps(new.address), context="contacts.address")
+        if new.address
+        else None,
+        "relationship": new.relationship,
+        "last_transaction_on": new.last_transaction_on,
+        "inquiry_on": new.inquiry_on,
+        "subscriber": new.subscriber,
+        "matter_type": new.matter_type,
+        "lawful_basis": new.lawful_basis,
+        "created_at": at,
+    }
+
+
+def number_row(
+    cipher: Cipher,
+    firm_id: int,
+    contact_id: int,
+    e164: str,
+    bidx: str,
+    line_type: str | None,
+    primary: bool,
+    at: datetime,
+) -> dict[str, Any]:
+    """The ``contact_numbers`` row of one number (encrypted, with its blind index)."""
+    return {
+        "contact_id": contact_id,
+        "firm_id": firm_id,
+        "number_enc": cipher.encrypt(e164, context=NUMBER_CTX),
+        "number_bidx": bidx,
+        "line_type": line_type,
+        "is_primary": primary,
+        "created_at": at,
+    }
 
 
 def _check_basis(basis: Any) -> None:

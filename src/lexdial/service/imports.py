@@ -18,13 +18,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from lexdial.adapters.db import tables as t
 from lexdial.domain.decision import CONSENT_KINDS, LINE_TYPES, PURPOSES, RELATIONSHIPS
 from lexdial.errors import RequestError
-from lexdial.service import contacts
-from lexdial.service.consent import ConsentEvidence, NewConsent, record_consent
+from lexdial.service import contacts, import_write
+from lexdial.service.consent import ConsentEvidence, NewConsent
 from lexdial.service.import_files import CONSENT_FIELDS, row_values
 
 # the file-reading half lives in import_files; callers may keep using this module for both
@@ -98,25 +98,14 @@ def import_rows(
     errors += _erased(conn, cipher, firm_id, people)
     if errors:
         return ImportReport(errors=tuple(sorted(errors)))
-    n = dict.fromkeys(("created", "existing", "consents_added", "consents_existing"), 0)
-    for done, p in enumerate(people.values(), start=1):
-        row = p.row
-        try:
-            bidx = contacts.number_index(cipher, p.e164)
-            if contacts.find_contact_id(conn, firm_id, bidx) is not None:
-                n["existing"] += 1
-            else:
-                contacts.add_contact(
-                    conn, cipher, firm_id, p.contact(), at, audit=audit, caller=caller
-                )
-                n["created"] += 1
-            for item in p.consents:
-                row = item[0]  # kept for the error below
-                n[_record(conn, cipher, audit, firm_id, item[1], caller, at)] += 1
-        except RequestError as exc:  # everything was checked; a guard against races
-            raise RequestError(f"row {row}.{exc.field}", exc.message) from None
-        if on_progress is not None:
-            on_progress(done, len(people))
+    batch = [
+        import_write.Person(p.e164, p.contact(), [c for _, c in p.consents])
+        for p in people.values()
+    ]
+    written = import_write.write(
+        conn, cipher, audit, firm_id, batch, actor, at, on_progress=on_progress
+    )
+    n = asdict(written)
     audit.record(
         conn,
         at=at,
@@ -125,39 +114,17 @@ def import_rows(
         subject="store:import",
         data={"rows": len(rows.rows), **n},
     )
-    return ImportReport(n["created"], n["existing"], n["consents_added"], n["consents_existing"])
-
-
-def _record(
-    conn: Connection,
-    cipher: Cipher,
-    audit: Audit,
-    firm_id: int,
-    consent: NewConsent,
-    caller: Caller,
-    at: datetime,
-) -> str:
-    """Record one consent; the ledger's duplicate refusal means it is already on file."""
-    try:
-        record_consent(conn, cipher, audit, firm_id, consent, caller, at)
-    except RequestError as exc:
-        if exc.field == "consent" and exc.message.startswith("duplicate"):
-            return "consents_existing"
-        raise
-    return "consents_added"
+    return ImportReport(**n)
 
 
 def _erased(
     conn: Connection, cipher: Cipher, firm_id: int, people: dict[str, _Person]
 ) -> list[RowError]:
+    """Rows whose number has an erasure tombstone (one query per chunk of numbers)."""
     tomb = t.erasure_tombstones.c
-    out = []
-    for p in people.values():
-        bidx = contacts.number_index(cipher, p.e164)
-        query = select(tomb.id).where(tomb.firm_id == firm_id, tomb.number_bidx == bidx)
-        if conn.execute(query).first() is not None:
-            out.append(RowError(p.row, "number", _ERASED))
-    return out
+    bidx = {contacts.number_index(cipher, e164): p for e164, p in people.items()}
+    hits = import_write.known(conn, tomb.number_bidx, bidx, tomb.firm_id == firm_id)
+    return [RowError(bidx[b].row, "number", _ERASED) for b in hits]
 
 
 @dataclass(slots=True)

@@ -14,8 +14,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from lexdial.adapters.audit.chain import AuditItem
 from lexdial.service import outbox
-from lexdial.service.ports import Audit
+from lexdial.service.ports import Audit, record_all
 
 #: audit action -> outgoing event (the payload is the entry's data plus its subject id)
 PUBLISHED = {"optout.honoured": "optout.honoured", "call.outcome": "call.outcome"}
@@ -41,6 +42,22 @@ class NotifyingAudit:
         self.inner.record(
             conn, at=at, actor=actor, action=action, subject=subject, data=data, personal=personal
         )
+        self._publish(conn, at, action, subject, data, personal)
+
+    def record_many(self, conn: Connection, items: Sequence[AuditItem]) -> None:
+        record_all(self.inner, conn, items)
+        for it in items:
+            self._publish(conn, it.at, it.action, it.subject, dict(it.data), it.personal)
+
+    def _publish(
+        self,
+        conn: Connection,
+        at: datetime,
+        action: str,
+        subject: str,
+        data: dict[str, Any],
+        personal: Sequence[str],
+    ) -> None:
         event = PUBLISHED.get(action)
         if event is not None:
             kind, _, ident = subject.partition(":")

@@ -85,17 +85,29 @@ def opt_out(
     contact_id = find_contact_id(conn, firm_id, bidx)
     if contact_id is not None:
         lock_contact(conn, contact_id)
-    entry_id = t.new_id(
-        conn.execute(
-            insert(t.dnc_entries).values(
-                firm_id=firm_id,
-                number_bidx=bidx,
-                at=at,
-                channel=channel,
-                evidence_enc=cipher.encrypt(evidence, context="dnc_entries.evidence")
-                if evidence
-                else None,
-                created_at=at,
+    # a repeated request (a second STOP) is idempotent: the number's first entry stands,
+    # and what follows (revoking consents given since, cancelling calls) is done again
+    listed = conn.execute(
+        select(t.dnc_entries.c.id)
+        .where(t.dnc_entries.c.firm_id == firm_id, t.dnc_entries.c.number_bidx == bidx)
+        .order_by(t.dnc_entries.c.id)
+        .limit(1)
+    ).scalar()
+    entry_id = (
+        listed
+        if listed is not None
+        else t.new_id(
+            conn.execute(
+                insert(t.dnc_entries).values(
+                    firm_id=firm_id,
+                    number_bidx=bidx,
+                    at=at,
+                    channel=channel,
+                    evidence_enc=cipher.encrypt(evidence, context="dnc_entries.evidence")
+                    if evidence
+                    else None,
+                    created_at=at,
+                )
             )
         )
     )
@@ -143,6 +155,7 @@ def opt_out(
         data={
             "contact": contact_id,
             "channel": channel,
+            "already_listed": listed is not None,
             "consents_revoked": len(open_consents),
             "attempts_cancelled": cancelled,
         },

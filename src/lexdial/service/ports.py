@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import Connection
 
+from lexdial.adapters.audit.chain import AuditItem
 from lexdial.domain.telephony import CallEvent, Dial
 
 
@@ -49,6 +50,25 @@ class Audit(Protocol):
         data: dict[str, Any],
         personal: Sequence[str] = (),
     ) -> None: ...
+
+
+@runtime_checkable
+class BatchAudit(Protocol):
+    """An ``Audit`` that can also record many entries in one write (bulk imports)."""
+
+    def record_many(self, conn: Connection, items: Sequence[AuditItem]) -> None: ...
+
+
+def record_all(audit: Audit, conn: Connection, items: Sequence[AuditItem]) -> None:
+    """Record ``items`` in order: in one write when ``audit`` can, else one by one."""
+    if isinstance(audit, BatchAudit):
+        audit.record_many(conn, items)
+        return
+    for it in items:
+        audit.record(
+            conn, at=it.at, actor=it.actor, action=it.action, subject=it.subject,
+            data=dict(it.data), personal=it.personal,
+        )  # fmt: skip
 
 
 class Clock(Protocol):

@@ -13,7 +13,6 @@ the gate reads like the entry itself: purging records never makes a number calla
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from dataclasses import asdict, dataclass
@@ -23,6 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 
 from lexdial.adapters.db import tables as t
+from lexdial.domain.csv_cells import SafeWriter
 from lexdial.errors import RequestError
 from lexdial.service.consent import consent_free_text
 from lexdial.service.contacts import NUMBER_CTX, find_contact_id, normalise, number_index
@@ -130,9 +130,10 @@ def export_person(conn: Connection, cipher: Cipher, firm_id: int, number: str) -
 
 
 def export_csv(export: dict[str, Any]) -> str:
-    """The export flattened to CSV rows: section, item, field, value."""
+    """The export flattened to CSV rows: section, item, field, value (cells that a
+    spreadsheet would run as a formula are quoted: ``domain.csv_cells``)."""
     buf = io.StringIO()
-    writer = csv.writer(buf)
+    writer = SafeWriter(buf)
     writer.writerow(["section", "item", "field", "value"])
     for section, value in export.items():
         items = value if isinstance(value, list) else [value]

@@ -17,6 +17,7 @@ from lexdial.entrypoints.api.routes_webhooks import InterfaceSettings
 from lexdial.service.contacts import NewContact, add_contact, number_index
 from lexdial.service.fakes import ListAudit
 from lexdial.service.users import OPERATOR
+from lexdial.service.webhook_guard import signature
 
 from .conftest import NOW, Api
 
@@ -34,8 +35,10 @@ def mounted(api: Api) -> None:
 
 
 def _sms(api: Api, text: str, sender: str = NUMBER) -> None:
-    res = api.client.post("/webhooks/sms", json={"from": sender, "body": text},
-                          headers={"X-Lexdial-Token": "tok-0123456789"})  # fmt: skip
+    raw = json.dumps({"from": sender, "body": text}).encode()
+    headers = {"Content-Type": "application/json",
+               "X-Lexdial-Signature": signature("tok-0123456789", raw, NOW)}  # fmt: skip
+    res = api.client.post("/webhooks/sms", content=raw, headers=headers)
     assert res.json() == {"action": "review"}
 
 

@@ -3,9 +3,9 @@ Twilio call callbacks forwarded to the adapter. A bad credential changes nothing
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import itertools
 import json
+from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -19,6 +19,7 @@ from lexdial.entrypoints.api.routes_webhooks import InterfaceSettings
 from lexdial.service.contacts import NewContact, add_contact, find_contact_id, number_index
 from lexdial.service.fakes import ListAudit
 from lexdial.service.users import OPERATOR
+from lexdial.service.webhook_guard import signature
 
 from .conftest import NOW, Api
 
@@ -50,9 +51,19 @@ def _dnc_channels(api: Api, number: str) -> list[str]:
         return list(rows)
 
 
+#: each request is signed a second apart, as a sender signs each request anew
+_SECONDS = itertools.count()
+
+
+def _signed(secret: str, raw: bytes) -> dict[str, str]:
+    at = NOW - timedelta(seconds=next(_SECONDS) % 200)
+    return {"Content-Type": "application/json", "X-Lexdial-Signature": signature(secret, raw, at)}
+
+
 def _sms(api: Api, body: str, token: str | None = SMS_TOKEN, sender: str = NUMBER) -> Any:
-    headers = {} if token is None else {"X-Lexdial-Token": token}
-    return api.client.post("/webhooks/sms", json={"from": sender, "body": body}, headers=headers)
+    raw = json.dumps({"from": sender, "body": body}).encode()
+    headers = {"Content-Type": "application/json"} if token is None else _signed(token, raw)
+    return api.client.post("/webhooks/sms", content=raw, headers=headers)
 
 
 # --- SMS -----------------------------------------------------------------------------------
@@ -119,7 +130,7 @@ def _crm(api: Api, payload: dict[str, Any], secret: str | None = CRM_SECRET) -> 
     raw = json.dumps(payload).encode()
     headers = {"Content-Type": "application/json"}
     if secret is not None:
-        headers["X-Hook-Signature"] = hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+        headers = _signed(secret, raw)
     return api.client.post("/webhooks/crm/contacts", content=raw, headers=headers)
 
 
@@ -156,10 +167,9 @@ def test_an_unsigned_or_mis_signed_crm_request_writes_nothing(api: Api, secret: 
 
 def test_a_tampered_body_fails_the_signature(api: Api) -> None:
     raw = json.dumps(CLIO).encode()
-    sig = hmac.new(CRM_SECRET.encode(), raw, hashlib.sha256).hexdigest()
     tampered = raw.replace(b"Maria", b"Mario")
     res = api.client.post("/webhooks/crm/contacts", content=tampered,
-                          headers={"X-Hook-Signature": sig})  # fmt: skip
+                          headers=_signed(CRM_SECRET, raw))  # fmt: skip
     assert res.status_code == 401 and _count(api, t.contacts) == 0
 
 

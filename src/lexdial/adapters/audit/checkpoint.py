@@ -110,10 +110,9 @@ class CheckpointSigner:
             pem = signer.public.public_bytes(
                 serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
             )
-            try:
-                public_path.write_bytes(pem)
-            except OSError as exc:
-                raise ConfigError(f"{public_path}: cannot write ({exc.strerror})") from None
+            # 0600 like every file of the store (its folder is 0700); a copy for an auditor
+            # is made on purpose, with `cp`
+            create_private_file(public_path, pem)
         return signer
 
     def sign(self, anchor: Anchor, at: datetime) -> Checkpoint:

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, text
 
-from lexdial.adapters.audit.chain import AuditEntry, AuditLog, canonical_json
+from lexdial.adapters.audit.chain import AuditEntry, AuditItem, AuditLog, canonical_json
 from lexdial.adapters.db import tables as t
 
 #: arbitrary key of the advisory lock that serialises audit appends on PostgreSQL
@@ -52,6 +52,10 @@ class SqlAuditStore:
             )
         )
 
+    def append_many(self, entries: Sequence[AuditEntry]) -> None:
+        self._lock()
+        self.conn.execute(insert(t.audit_log), [_row(e) for e in entries])
+
     def iter_entries(self) -> Iterator[AuditEntry]:
         rows = self.conn.execute(select(t.audit_log).order_by(t.audit_log.c.seq)).mappings()
         for row in rows:
@@ -65,6 +69,20 @@ class SqlAuditStore:
             .first()
         )
         return None if row is None else _entry(row)
+
+
+def _row(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "seq": entry.seq,
+        "at": entry.at,
+        "actor": entry.actor,
+        "action": entry.action,
+        "subject": entry.subject,
+        "data": canonical_json(entry.data).decode("utf-8"),
+        "masked": json.dumps(list(entry.masked)),
+        "prev_hash": entry.prev_hash,
+        "hash": entry.hash,
+    }
 
 
 def _entry(row: Any) -> AuditEntry:
@@ -101,3 +119,7 @@ class SqlAudit:
         AuditLog(SqlAuditStore(conn)).record(
             at=at, actor=actor, action=action, subject=subject, data=data, personal=personal
         )
+
+    def record_many(self, conn: Connection, items: Sequence[AuditItem]) -> None:
+        """Record each item in order, in one write (``AuditLog.record_many``)."""
+        AuditLog(SqlAuditStore(conn)).record_many(items)

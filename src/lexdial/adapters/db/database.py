@@ -22,6 +22,8 @@ from sqlalchemy import Engine, create_engine, event, exc
 if TYPE_CHECKING:
     from alembic.config import Config
 
+from lexdial.adapters.private_files import private_file
+
 DEFAULT_FILE = "lexdial.sqlite3"
 
 
@@ -40,7 +42,8 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.removeprefix("sqlite:///")
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            Path(path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            private_file(Path(path))  # 0600 before SQLite opens it; -wal/-shm copy its mode
         engine = create_engine(url, connect_args={"timeout": 30, "isolation_level": None})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)

@@ -142,6 +142,17 @@ public_codes = Table(
     Column("attempts", Integer, nullable=False, server_default="0"),
 )
 
+#: signed webhook requests already acted on (key: SHA-256 of the signature or the provider's
+#: message id), kept for the replay window: a request seen twice is refused the second time
+webhook_receipts = Table(
+    "webhook_receipts",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("source", String(20), nullable=False),
+    _ts("seen_at"),
+    Index("ix_webhook_receipts_seen_at", "seen_at"),
+)
+
 training_attestations = Table(
     "training_attestations",
     metadata,

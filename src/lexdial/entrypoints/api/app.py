@@ -14,10 +14,11 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from lexdial.bootstrap import Store, publish_checkpoint
 from lexdial.entrypoints.api import errors
+from lexdial.entrypoints.api.id_range import ids_in_range
 from lexdial.entrypoints.api.routes_webhooks import InterfaceSettings
 from lexdial.entrypoints.api.runner import CampaignRunner
 from lexdial.errors import LexdialError
@@ -86,6 +87,8 @@ def create_app(
 
     app = FastAPI(
         lifespan=lifespan,
+        # an id no table can hold is a 422 naming the parameter, not a database error
+        dependencies=[Depends(ids_in_range)],
         # bodies are read before the caller is checked: cap them (imports are the largest)
         max_body_size=MAX_BODY,
         title="lexdial",

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, select
 
 from lexdial.adapters.db import tables as t
 from lexdial.bootstrap import Store
+from lexdial.entrypoints.api import number_lookups
 from lexdial.entrypoints.api.deps import (
     AuditReader,
     ConsentWriter,
@@ -156,9 +157,14 @@ def create_contact(request: Request, body: ContactIn, caller: ConsentWriter) -> 
 def find_contacts(request: Request, number: str, caller: Reader) -> list[dict[str, int]]:
     """The contact holding ``number`` (found by its blind index): a list of 0 or 1."""
     s = store(request)
-    bidx = contacts.number_index(s.cipher, contacts.normalise(number))
-    with s.db.connect() as conn:
-        cid = contacts.find_contact_id(conn, s.firm_id, bidx)
+    with s.db.begin() as conn:
+        masked = not full_view(conn, caller)
+        if masked:  # a guessing oracle otherwise (number_lookups)
+            number_lookups.take(request, caller)
+        e164 = contacts.normalise(number)
+        cid = contacts.find_contact_id(conn, s.firm_id, contacts.number_index(s.cipher, e164))
+        if masked:
+            number_lookups.record(s, conn, request, caller, e164, cid, "contacts")
     return [] if cid is None else [{"contact": cid}]
 
 
@@ -317,8 +323,14 @@ def revoke(
 def list_consents(request: Request, number: str, caller: Reader) -> list[dict[str, Any]]:
     """Every consent on file for ``number``, with its evidence and revocation."""
     s = store(request)
-    with s.db.connect() as conn:
+    with s.db.begin() as conn:
         full = full_view(conn, caller)
+        if not full:  # "no contact has this number" is an answer too (number_lookups)
+            number_lookups.take(request, caller)
+            e164 = contacts.normalise(number)
+            cid = contacts.find_contact_id(conn, s.firm_id, contacts.number_index(s.cipher, e164))
+            number_lookups.record(s, conn, request, caller, e164, cid, "consents")
+    with s.db.connect() as conn:  # the lookup's audit entry stands even if none is found
         rows = consent_svc.consents_for(conn, s.cipher, s.firm_id, number)
     return [utc(_consent(c, full)) for c in rows]
 

@@ -13,15 +13,14 @@ so ``ROUTERS`` names only this module.
 
 from __future__ import annotations
 
+import json
 import secrets
-import threading
-import time
-from collections import deque
 from typing import Annotated
 
 from fastapi import Form, Request, Response
 from fastapi.responses import FileResponse, RedirectResponse
 
+from lexdial.bootstrap import Store
 from lexdial.entrypoints.api import (
     routes_web_campaigns,
     routes_web_compliance,
@@ -29,12 +28,17 @@ from lexdial.entrypoints.api import (
     routes_web_people,
 )
 from lexdial.entrypoints.api.deps import SESSION_COOKIE, SMALL_BODY, Reader, now, store
+from lexdial.entrypoints.api.login_throttle import LoginThrottle
 from lexdial.entrypoints.api.web_common import STATIC, page, safe_next, web_router
 from lexdial.errors import PermissionDeniedError
 from lexdial.service.auth import log_in, log_out, record_failed_login
 
 router = web_router()
 LOGIN_COOKIE = "lexdial_login"
+#: a browser that logged into an account before (login_throttle, rule 3)
+DEVICE_COOKIE = "lexdial_device"
+DEVICE_CONTEXT = "web.login_device"
+DEVICE_MAX_AGE_S = 180 * 86400
 
 
 def _cookie(response: Response, request: Request, name: str, value: str, path: str) -> None:
@@ -77,57 +81,56 @@ def login(
     login_csrf: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/campaigns",
 ) -> Response:
-    """Check the e-mail and password; on success set the session cookie and go on."""
+    """Check the e-mail and password; on success set the session cookie and go on.
+    Guessing is slowed per source, never by locking the account (``login_throttle``)."""
     expected = request.cookies.get(LOGIN_COOKIE, "")
     if not expected or not secrets.compare_digest(expected, login_csrf):
         return _login_form(request, next, "The form had expired: please log in again.", 403)
     s = store(request)
-    keys = (f"ip:{request.client.host if request.client else '-'}", f"email:{email.lower()}")
+    ip = request.client.host if request.client else "-"
+    device = _known_device(s, request, email)
     throttle = _throttle(request)
-    if not all(throttle.allowed(k) for k in keys):
-        return _login_form(request, next, "Too many failed log-ins: wait 15 minutes.", 429)
+    refused = throttle.refusal(ip, email, device)
+    if refused is not None:
+        return _login_form(request, next, refused, 429)
     try:
         with s.db.begin() as conn:
             session = log_in(conn, s.audit, email, password, now(request))
     except PermissionDeniedError:
-        for k in keys:
-            throttle.failed(k)
+        throttle.failed(ip, email, device)
         with s.db.begin() as conn:
             record_failed_login(conn, s.audit, email, now(request))
         return _login_form(request, next, "Wrong e-mail or password.", 401)
     response = RedirectResponse(safe_next(next), status_code=303)
     _cookie(response, request, SESSION_COOKIE, session.token, "/")
     response.delete_cookie(LOGIN_COOKIE, path="/login")
+    # this browser is now a known source for this account (login_throttle, rule 3)
+    seal = {"account": email.strip().lower(), "device": device or secrets.token_hex(16)}
+    sealed = s.cipher.encrypt(json.dumps(seal), context=DEVICE_CONTEXT)
+    response.set_cookie(
+        DEVICE_COOKIE,
+        sealed,
+        max_age=DEVICE_MAX_AGE_S,
+        path="/login",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
     return response
 
 
-class LoginThrottle:
-    """At most ``limit`` failed log-ins per key (client address, e-mail) in ``window_s``.
-
-    In memory, per process: it slows guessing; the audit trail keeps every failure.
-    """
-
-    def __init__(self, limit: int = 10, window_s: float = 900.0) -> None:
-        self.limit, self.window_s = limit, window_s
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str) -> deque[float]:
-        seen = self._failures.setdefault(key, deque())
-        while seen and seen[0] < time.monotonic() - self.window_s:
-            seen.popleft()
-        return seen
-
-    def allowed(self, key: str) -> bool:
-        with self._lock:
-            return len(self._recent(key)) < self.limit
-
-    def failed(self, key: str) -> None:
-        with self._lock:
-            self._recent(key).append(time.monotonic())
-            if len(self._failures) > 10_000:  # bounded: forget the oldest keys
-                for old in list(self._failures)[:1000]:
-                    del self._failures[old]
+def _known_device(s: Store, request: Request, email: str) -> str | None:
+    """The device id of this browser's cookie if it was issued for this account, else None."""
+    try:
+        data = json.loads(
+            s.cipher.decrypt(request.cookies.get(DEVICE_COOKIE, ""), context=DEVICE_CONTEXT)
+        )
+    except Exception:  # absent, tampered, another key: simply not a known browser
+        return None
+    if not isinstance(data, dict) or data.get("account") != email.strip().lower():
+        return None
+    device = data.get("device")
+    return device if isinstance(device, str) else None
 
 
 def _throttle(request: Request) -> LoginThrottle:

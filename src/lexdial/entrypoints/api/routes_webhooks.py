@@ -13,8 +13,8 @@ Settings, read from the environment once per app (``interface_settings``, kept o
 
     LEXDIAL_WEBHOOK_URL            where outgoing events are POSTed (https://; unset: none)
     LEXDIAL_WEBHOOK_SECRET         HMAC key of their X-Lexdial-Signature
-    LEXDIAL_CRM_SECRET             HMAC key of the CRM's X-Hook-Signature (unset: 503)
-    LEXDIAL_SMS_TOKEN              X-Lexdial-Token of the SMS provider's requests
+    LEXDIAL_CRM_SECRET             HMAC key of the CRM's X-Lexdial-Signature (unset: 503)
+    LEXDIAL_SMS_TOKEN              HMAC key of the SMS provider's X-Lexdial-Signature
     LEXDIAL_TWILIO_AUTH_TOKEN      also accepts SMS signed by Twilio (X-Twilio-Signature)
     LEXDIAL_CONSENT_DOUBLE_OPT_IN  "0" switches off the code that confirms a public consent
     LEXDIAL_PUBLIC_URL             https://... how the world reaches this app (behind a proxy):
@@ -25,8 +25,6 @@ Settings, read from the environment once per app (``interface_settings``, kept o
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import os
 import re
@@ -39,13 +37,15 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import Connection, select, update
+from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from lexdial.adapters.db import tables as t
 from lexdial.bootstrap import Store
+from lexdial.domain import json_guard
 from lexdial.entrypoints.api.deps import SMALL_BODY, now, store
 from lexdial.errors import ConfigError, RequestError
-from lexdial.service import review
+from lexdial.service import review, webhook_guard
 from lexdial.service.contacts import NewContact, add_contact, find_contact_id, normalise
 from lexdial.service.contacts import number_index as index
 from lexdial.service.optout import classify_reply, opt_out
@@ -177,66 +177,89 @@ def _twilio_signed(auth_token: str, url: str, params: Mapping[str, str], sig: st
 
 @router.post("/webhooks/sms", max_body_size=SMALL_BODY)
 async def inbound_sms(request: Request) -> Response:
-    """An SMS reply (``from``, ``body``; form or JSON). Authenticated by X-Lexdial-Token, or
-    by X-Twilio-Signature when Twilio delivers it (then answered with empty TwiML)."""
+    """An SMS reply (``from``, ``body``; form or JSON). Authenticated by X-Lexdial-Signature
+    (a signed timestamp, ``service.webhook_guard``), or by X-Twilio-Signature when Twilio
+    delivers it (then answered with empty TwiML). The credential is checked before the body
+    is parsed; a replayed request changes nothing."""
     cfg, s, at = interface_settings(request), store(request), now(request)
-    token, signature = (
-        request.headers.get("x-lexdial-token"),
+    signed, twilio_sig = (
+        request.headers.get("x-lexdial-signature"),
         request.headers.get("x-twilio-signature"),
     )
     json_body = request.headers.get("content-type", "").startswith("application/json")
-    params = await _json(request) if json_body else await _form(request)
-    if token is not None:
-        expected = (cfg.sms_token or "").encode()
-        ok = bool(expected) and hmac.compare_digest(token.encode(), expected)
-    elif signature is not None and cfg.twilio_auth_token and not json_body:
-        ok = _twilio_signed(cfg.twilio_auth_token, public_url(request, s), params, signature)
+    by_twilio = signed is None and twilio_sig is not None
+    if signed is None and twilio_sig is not None:
+        if not cfg.twilio_auth_token or json_body:
+            return _refused(401, "missing or wrong SMS provider credentials")
+        params = await _form(request)
+        if not _twilio_signed(cfg.twilio_auth_token, public_url(request, s), params, twilio_sig):
+            return _refused(401, "missing or wrong SMS provider credentials")
+        # Twilio signs no timestamp: its message id (else the signature) marks a replay
+        source, identity = "twilio-sms", params.get("MessageSid") or twilio_sig or ""
+        keep = webhook_guard.PROVIDER_KEEP
     else:
-        ok = False
-    if not ok:
-        return _refused(401, "missing or wrong SMS provider credentials")
+        if not cfg.sms_token:
+            return _refused(401, "missing or wrong SMS provider credentials")
+        raw = await request.body()
+        why = webhook_guard.problem(cfg.sms_token, signed, raw, at)
+        if why is not None:
+            return _refused(401, why)
+        params = _json(raw) if json_body else await _form(request)
+        source, identity, keep = "sms", signed or "", webhook_guard.timed_keep()
     sender = params.get("from") or params.get("From") or ""
     text = params.get("body") if "body" in params else params.get("Body", "")
     if not sender:
         raise RequestError("from", "is required")
     kind = classify_reply(text or "")
 
-    def act() -> None:
-        with s.db.begin() as conn:
-            if kind == "revocation":
-                evidence = f"SMS reply: {(text or '')[:160]}"
-                opt_out(conn, s.cipher, s.audit, s.firm_id, sender, "sms", evidence, SYSTEM, at)
-            elif kind == "review":
-                review.add_item(
-                    conn,
-                    s.cipher,
-                    s.audit,
-                    s.firm_id,
-                    channel="sms",
-                    text=text or "",
-                    number=sender,
-                    contact_id=None,
-                    received_at=at,
-                    caller=SYSTEM,
-                    at=at,
-                )
+    def act() -> bool:
+        try:
+            with s.db.begin() as conn:
+                if not webhook_guard.first_time(conn, source, identity, at, keep):
+                    return False
+                if kind == "revocation":
+                    evidence = f"SMS reply: {(text or '')[:160]}"
+                    opt_out(conn, s.cipher, s.audit, s.firm_id, sender, "sms", evidence, SYSTEM, at)
+                elif kind == "review":
+                    review.add_item(
+                        conn,
+                        s.cipher,
+                        s.audit,
+                        s.firm_id,
+                        channel="sms",
+                        text=text or "",
+                        number=sender,
+                        contact_id=None,
+                        received_at=at,
+                        caller=SYSTEM,
+                        at=at,
+                    )
+        except IntegrityError:  # a concurrent twin of this request committed first
+            return False
+        return True
 
-    if kind != "none":
-        await run_in_threadpool(act)
-    action = {"revocation": "optout", "review": "review", "none": "ignored"}[kind]
-    if token is None:
+    fresh = await run_in_threadpool(act)
+    if by_twilio:  # a Twilio retry of the same message is answered alike, and ignored
         return Response(TWIML_EMPTY, 200, media_type="application/xml; charset=utf-8")
+    if not fresh:
+        return _replayed()
+    action = {"revocation": "optout", "review": "review", "none": "ignored"}[kind]
     return JSONResponse({"action": action})
 
 
-async def _json(request: Request) -> dict[str, str]:
+def _json(raw: bytes) -> dict[str, str]:
     try:
-        data = json.loads(await request.body())
+        data = json_guard.loads(raw, "body")
     except ValueError:
         raise RequestError("body", "is not JSON") from None
     if not isinstance(data, dict):
         raise RequestError("body", "must be a JSON object")
     return {k: v for k, v in data.items() if isinstance(v, str)}
+
+
+def _replayed() -> JSONResponse:
+    message = "this signed request was already received; nothing was changed"
+    return JSONResponse({"error": {"type": "Replay", "message": message}}, 409)
 
 
 def _refused(status: int, message: str) -> JSONResponse:
@@ -247,28 +270,34 @@ def _refused(status: int, message: str) -> JSONResponse:
 async def crm_contact(request: Request) -> Response:
     """A CRM contact (Clio's shape: ``{"data": {id, name, phone_numbers, primary_address}}``)
     created, or updated when one of its numbers is on file. Authenticated by
-    ``X-Hook-Signature``: hex HMAC-SHA256 of the raw body with $LEXDIAL_CRM_SECRET."""
+    ``X-Lexdial-Signature: t=<unix s>,v1=<hex HMAC-SHA256 of "<t>." + raw body>`` with
+    $LEXDIAL_CRM_SECRET, within 5 minutes of this server's clock; a replay changes nothing."""
     cfg, s, at = interface_settings(request), store(request), now(request)
     if not cfg.crm_secret:
         return _refused(503, "the CRM webhook is not configured")
     raw = await request.body()
-    expected = hmac.new(cfg.crm_secret.encode(), raw, hashlib.sha256).hexdigest()
-    given = request.headers.get("x-hook-signature", "").strip().lower()
-    if not hmac.compare_digest(given.encode(), expected.encode()):
-        return _refused(401, "missing or wrong X-Hook-Signature")
+    signed = request.headers.get("x-lexdial-signature")
+    why = webhook_guard.problem(cfg.crm_secret, signed, raw, at)
+    if why is not None:
+        return _refused(401, why)
     try:
-        data = json.loads(raw)["data"]
+        data = json_guard.loads(raw, "data")["data"]
     except (ValueError, KeyError, TypeError):
         raise RequestError("data", 'give the contact as {"data": {...}}') from None
     if not isinstance(data, dict):
         raise RequestError("data", "must be an object")
-    result = await run_in_threadpool(_upsert, s, data, at)
+    try:
+        result = await run_in_threadpool(_upsert, s, data, at, signed or "")
+    except IntegrityError:  # a concurrent twin of this request committed first
+        result = None
+    if result is None:
+        return _replayed()
     return JSONResponse(result, 200 if not result["created"] else 201)
 
 
-def _upsert(s: Store, data: dict[str, Any], at: datetime) -> dict[str, Any]:
+def _upsert(s: Store, data: dict[str, Any], at: datetime, signed: str) -> dict[str, Any] | None:
     """Create the contact, or update the one its numbers already belong to (idempotent:
-    the same payload twice changes nothing the second time)."""
+    the same payload twice changes nothing the second time); None for a replayed request."""
     phones = data.get("phone_numbers") or []
     if not isinstance(phones, list):
         raise RequestError("data.phone_numbers", "must be a list")
@@ -285,6 +314,9 @@ def _upsert(s: Store, data: dict[str, Any], at: datetime) -> dict[str, Any]:
     name = data.get("name") if isinstance(data.get("name"), str) else None
     address = _address(data.get("primary_address"))
     with s.db.begin() as conn:
+        keep = webhook_guard.timed_keep()
+        if not webhook_guard.first_time(conn, "crm", signed, at, keep):
+            return None
         ids = (find_contact_id(conn, s.firm_id, index(s.cipher, n)) for n in numbers)
         found = {i for i in ids if i is not None}
         if len(found) > 1:

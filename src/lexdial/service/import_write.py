@@ -1,0 +1,200 @@
+"""Writing a checked import in bulk: a few statements per thousand rows, not ten per row.
+
+Rule 1: the rows are the ones ``import_rows`` checked; everything lands in the caller's
+one transaction, so a failure anywhere leaves nothing (all or nothing, as before).
+Rule 2: each row is built by the same function the one-at-a-time path uses
+(``contacts.contact_row``/``number_row``, ``consent.consent_row``): what is encrypted, and
+how, is decided in one place. Existing numbers, erasure tombstones and duplicate consents
+are found with one query per ``CHUNK`` numbers instead of one per row.
+Rule 3: every contact created and every consent recorded gets its own audit entry, as
+when added one by one, chained in one write per chunk (``ports.record_all``).
+Rule 4: progress is reported after each chunk is written (people written / people), so
+a bar shows what has been done, not what has been read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Table, func, insert, select, text
+
+from lexdial.adapters.audit.chain import AuditItem
+from lexdial.adapters.db import tables as t
+from lexdial.service import consent as ledger
+from lexdial.service import contacts
+from lexdial.service.ports import Audit, Cipher, record_all
+
+#: numbers per IN (...) query and people per written chunk
+CHUNK = 2_000
+T = TypeVar("T")
+
+
+@dataclass(slots=True)
+class Person:
+    """One number's contact and the consents of the rows that name it (already checked)."""
+
+    e164: str
+    contact: contacts.NewContact
+    consents: list[ledger.NewConsent] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Counts:
+    created: int = 0
+    existing: int = 0
+    consents_added: int = 0
+    consents_existing: int = 0
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def known(conn: Connection, column: Any, values: Iterable[str], *where: Any) -> set[str]:
+    """The ``values`` found in ``column`` (one query per chunk), rows limited by ``where``."""
+    found: set[str] = set()
+    for part in chunks(list(values)):
+        found.update(conn.execute(select(column).where(*where, column.in_(part))).scalars())
+    return found
+
+
+def write(
+    conn: Connection,
+    cipher: Cipher,
+    audit: Audit,
+    firm_id: int,
+    people: Sequence[Person],
+    actor: str,
+    at: datetime,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> Counts:
+    """Write ``people`` (see the module's rules); returns what was created and found."""
+    n = Counts()
+    bidx = {p.e164: contacts.number_index(cipher, p.e164) for p in people}
+    seen_consents: set[str] = set()
+    done = 0
+    for part in chunks(people):
+        owner = _owners(conn, firm_id, [bidx[p.e164] for p in part])
+        n.existing += len(owner)
+        audit_items = _add_contacts(conn, cipher, firm_id, part, bidx, owner, actor, at)
+        n.created += len(audit_items)
+        added, existing, more = _add_consents(
+            conn, cipher, firm_id, part, bidx, owner, seen_consents, actor, at
+        )
+        n.consents_added += added
+        n.consents_existing += existing
+        record_all(audit, conn, audit_items + more)
+        done += len(part)
+        if on_progress is not None:
+            on_progress(done, len(people))
+    return n
+
+
+def new_ids(conn: Connection, table: Table, n: int) -> list[int]:
+    """``n`` fresh primary keys of ``table``, so rows can be inserted with one executemany
+    and referred to at once (RETURNING with a guaranteed order is row-at-a-time on SQLite).
+    PostgreSQL: taken from the column's sequence. SQLite: after the largest id, which is
+    safe because the import's transaction holds the database's write lock (BEGIN
+    IMMEDIATE) until it commits."""
+    if n == 0:
+        return []
+    if conn.dialect.name == "postgresql":
+        query = text(
+            "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"
+        )
+        return [int(i) for i in conn.execute(query, {"table": table.name, "n": n}).scalars()]
+    top = int(conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one())
+    return list(range(top + 1, top + n + 1))
+
+
+def _owners(conn: Connection, firm_id: int, bidxs: Sequence[str]) -> dict[str, int]:
+    """Contact id by blind index, for the numbers already on file."""
+    c = t.contact_numbers.c
+    rows = conn.execute(
+        select(c.number_bidx, c.contact_id).where(c.firm_id == firm_id, c.number_bidx.in_(bidxs))
+    ).all()
+    return {str(b): int(cid) for b, cid in rows}
+
+
+def _add_contacts(
+    conn: Connection,
+    cipher: Cipher,
+    firm_id: int,
+    part: Sequence[Person],
+    bidx: dict[str, str],
+    owner: dict[str, int],
+    actor: str,
+    at: datetime,
+) -> list[AuditItem]:
+    """Insert the people whose number is not on file; ``owner`` learns their ids."""
+    new = [p for p in part if bidx[p.e164] not in owner]
+    if not new:
+        return []
+    ids = new_ids(conn, t.contacts, len(new))
+    rows = [
+        {"id": cid, **contacts.contact_row(cipher, firm_id, p.contact, at)}
+        for p, cid in zip(new, ids, strict=True)
+    ]
+    conn.execute(insert(t.contacts), rows)
+    numbers, items = [], []
+    for p, cid in zip(new, ids, strict=True):
+        owner[bidx[p.e164]] = int(cid)
+        line_type = p.contact.numbers[0][1]
+        numbers.append(
+            contacts.number_row(cipher, firm_id, cid, p.e164, bidx[p.e164], line_type, True, at)
+        )
+        items.append(
+            AuditItem(at, actor, "contact.created", f"contact:{cid}",
+                      {"numbers": 1, "relationship": p.contact.relationship, "via": "import"})
+        )  # fmt: skip
+    conn.execute(insert(t.contact_numbers), numbers)
+    return items
+
+
+def _add_consents(
+    conn: Connection,
+    cipher: Cipher,
+    firm_id: int,
+    part: Sequence[Person],
+    bidx: dict[str, str],
+    owner: dict[str, int],
+    seen: set[str],
+    actor: str,
+    at: datetime,
+) -> tuple[int, int, list[AuditItem]]:
+    """Insert the consents the ledger does not hold yet (the same evidence twice, in the
+    store or earlier in the file, counts as existing, as ``record_consent`` refuses it)."""
+    planned = []
+    for p in part:
+        b = bidx[p.e164]
+        for new in p.consents:
+            sha = ledger.disclosure_hash(new)
+            planned.append((owner[b], b, new, sha, ledger.evidence_fingerprint(b, new, sha)))
+    # the same evidence is a duplicate within the firm only (another firm's consent binds
+    # that firm alone)
+    on_file = known(
+        conn, t.consents.c.evidence_sha256, [x[4] for x in planned], t.consents.c.firm_id == firm_id
+    )
+    fresh = []
+    for x in planned:
+        if x[4] not in on_file and x[4] not in seen:
+            seen.add(x[4])
+            fresh.append(x)
+    ids = new_ids(conn, t.consents, len(fresh))
+    rows = [
+        {"id": consent_id, **ledger.consent_row(cipher, firm_id, cid, b, new, sha, fingerprint, at)}
+        for (cid, b, new, sha, fingerprint), consent_id in zip(fresh, ids, strict=True)
+    ]
+    items = []
+    if rows:
+        conn.execute(insert(t.consents), rows)
+        for (cid, _, new, sha, _), consent_id in zip(fresh, ids, strict=True):
+            items.append(
+                AuditItem(at, actor, "consent.recorded", f"consent:{consent_id}",
+                          ledger.consent_audit_data(cid, new, sha))
+            )  # fmt: skip
+    return len(rows), len(planned) - len(rows), items
