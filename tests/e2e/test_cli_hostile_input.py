@@ -106,4 +106,4 @@ def test_a_report_on_a_campaign_that_does_not_exist_is_not_found(
 ) -> None:
     code, out, err = _run(capsys, "campaign", "report", "99")
     assert code == 2 and out == ""
-    assert err.strip() == "error: campaign_id: no campaign #99"
+    assert err.strip() == "error: campaign: no campaign #99 in this firm"
