@@ -20,6 +20,8 @@ The settings file is TOML (``lexdial.toml`` in the working directory, or the pat
     data_dir = "data"                     # SQLite file, key file, registry indexes
                                           # ($LEXDIAL_DATA_DIR wins; PostgreSQL through
                                           #  $LEXDIAL_DATABASE_URL)
+    key_file = "keys/lexdial-keys.json"   # default <data_dir>/keys.json; keep it apart
+                                          # from the database's backups
     [retention]                           # days, per data category (privacy purge)
     call_records = 1830
 
@@ -77,6 +79,7 @@ class Settings:
     data_dir: Path | None = None
     retention: dict[str, int] | None = None
     telephony: TelephonySettings = TelephonySettings()
+    key_file: Path | None = None
 
 
 def load_settings(path: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
@@ -102,6 +105,7 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
         raise ConfigError(f"{path}: firm.name must be the firm's name")
     store = data.get("store") or {}
     data_dir = store.get("data_dir")
+    key_file = store.get("key_file")
     retention = data.get("retention") or {}
     if not all(isinstance(v, int) and v > 0 for v in retention.values()):
         raise ConfigError(f"{path}: [retention] values must be whole numbers of days")
@@ -113,6 +117,7 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
         data_dir=(path.parent / str(data_dir)).resolve() if data_dir else None,
         retention=dict(retention) or None,
         telephony=_telephony(data.get("telephony") or {}, path),
+        key_file=(path.parent / str(key_file)).resolve() if key_file else None,
     )
 
 

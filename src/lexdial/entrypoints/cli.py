@@ -133,12 +133,14 @@ def build_parser() -> argparse.ArgumentParser:
     from lexdial.entrypoints import (
         cli_campaign,
         cli_import,
+        cli_init,
         cli_registry,
         cli_report,
         cli_serve,
         cli_store,
     )
 
+    cli_init.add_commands(sub)
     cli_store.add_commands(sub)
     cli_registry.add_commands(sub)
     cli_campaign.add_commands(sub)

@@ -17,7 +17,7 @@ from typing import Any
 
 from lexdial.adapters.audit.chain import Anchor, verify
 from lexdial.adapters.audit.sql import SqlAuditStore
-from lexdial.bootstrap import Store, open_store
+from lexdial.bootstrap import Store, open_store, store_place
 from lexdial.config import load_settings
 from lexdial.entrypoints.render import mask_number
 from lexdial.errors import RequestError
@@ -38,7 +38,11 @@ def _caller(args: argparse.Namespace) -> Caller:
 
 
 def _store(args: argparse.Namespace) -> Store:
-    return open_store(load_settings(args.settings))
+    """The configured store, named on stderr so nobody works on the wrong one unawares."""
+    settings = load_settings(args.settings)
+    store = open_store(settings)
+    print(f"lexdial: {store_place(settings).describe(settings.firm_name)}", file=sys.stderr)
+    return store
 
 
 def _now(args: argparse.Namespace) -> datetime:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from lexdial.adapters.telephony.simulated import SimProfile, SimulatedCarrier
-from lexdial.bootstrap import Store, make_dialer, open_store
+from lexdial.bootstrap import Store, init_store, make_dialer
 from lexdial.config import Settings
 from lexdial.entrypoints.demo_server import serve_dashboard
 from lexdial.entrypoints.progress import Bar
@@ -58,7 +58,7 @@ def run_demo(
     )
     _fresh(directory)
     start = datetime.fromisoformat(sample["start"])
-    store = open_store(settings, {"LEXDIAL_DATA_DIR": str(directory)}, now=start)
+    store = init_store(settings, {"LEXDIAL_DATA_DIR": str(directory)}, now=start)
     campaign_id, blocked_why = _populate(store, sample, start - timedelta(days=30))
     with store.db.begin() as conn:
         problems = lint_campaign(
