@@ -138,7 +138,7 @@ def test_an_erased_persons_number_is_a_row_error(
     home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert run(capsys, "contact", "add", "--number", "+1 614 555 0102")[0] == 0
-    assert run(capsys, "privacy", "erase", "+1 614 555 0102")[0] == 0
+    assert run(capsys, "privacy", "erase", "+1 614 555 0102", "--yes")[0] == 0
     (home / "clients.csv").write_text(GOOD)
     code, _, err = run(capsys, "import", "clients.csv")
     assert code == 2

@@ -19,6 +19,7 @@ from lexdial.adapters.audit.chain import Anchor, verify
 from lexdial.adapters.audit.sql import SqlAuditStore
 from lexdial.bootstrap import Store, open_store, store_place
 from lexdial.config import load_settings
+from lexdial.domain.decision import PURPOSES, RELATIONSHIPS, TECHNOLOGIES
 from lexdial.entrypoints.render import mask_number
 from lexdial.errors import RequestError
 from lexdial.service import consent as consent_svc
@@ -56,6 +57,34 @@ def _now(args: argparse.Namespace) -> datetime:
     if value.tzinfo is None:
         raise RequestError("--at", "needs an offset ('Z' or '+hh:mm')")
     return value.astimezone(UTC)
+
+
+def _given_at(text: str) -> datetime:
+    """When consent was given: a date-time with its offset, since a consent's instant
+    decides whether a call was lawful and a bare local time could be any of 38 zones."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise RequestError(
+            "--given-at", "is not an ISO 8601 date-time (e.g. 2026-06-01T12:00:00Z)"
+        ) from None
+    if value.tzinfo is None:
+        raise RequestError(
+            "--given-at", f"{text} has no offset: add 'Z' for UTC or '-05:00' and the like"
+        )
+    return value
+
+
+def when(value: Any) -> str:
+    """A stored instant for people, always with its zone (the store keeps UTC)."""
+    if value is None:
+        return "-"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if isinstance(value, datetime):
+        value = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return f"{value.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    return str(value)
 
 
 def _day(text: str, field: str) -> date:
@@ -118,9 +147,7 @@ def cmd_consent_add(args: argparse.Namespace) -> None:
     )
     if not text:
         raise RequestError("--disclosure", "give the exact disclosure text shown (or a file)")
-    given = datetime.fromisoformat(args.given_at) if args.given_at else None
-    if given is None or given.tzinfo is None:
-        raise RequestError("--given-at", "is required, as an ISO 8601 date-time with offset")
+    given = _given_at(args.given_at)
     new = consent_svc.NewConsent(
         number=args.number,
         kind=args.kind,
@@ -170,10 +197,12 @@ def cmd_consent_show(args: argparse.Namespace) -> None:
     lines = [f"Consents for {mask_number(args.number)}: {len(rows)}"]
     for r in rows:
         state = (
-            f"REVOKED {r['revoked_at']} via {r['revoked_via']}" if r["revoked_at"] else "in force"
+            f"REVOKED {when(r['revoked_at'])} via {r['revoked_via']}"
+            if r["revoked_at"]
+            else "in force"
         )
         lines.append(
-            f"  #{r['id']} {r['kind']} scope={','.join(r['scope'])} given {r['given_at']}"
+            f"  #{r['id']} {r['kind']} scope={','.join(r['scope'])} given {when(r['given_at'])}"
             f" by {r['method']} ({r['disclosure_version']}, sha256 "
             f"{r['disclosure_sha256'][:12]}...) {state}"
         )
@@ -255,13 +284,21 @@ def cmd_evidence(args: argparse.Namespace) -> None:
     out = Path(args.out) if args.out else None
     text = json.dumps(bundle, indent=2, default=str)
     if out:
+        _refuse_overwrite(out, args.force, "--out")
         out.write_text(text, "utf-8")
-        print(
+        summary = {
+            "out": str(out),
+            "decisions": len(bundle["decisions"]),
+            "consents": len(bundle["consents"]),
+        }
+        _print(
+            args,
+            summary,
             f"evidence bundle for {mask_number(args.number)} written to {out} "
-            f"({len(bundle['decisions'])} decisions, {len(bundle['consents'])} consents)"
+            f"({summary['decisions']} decisions, {summary['consents']} consents)",
         )
     else:
-        print(text)
+        print(text)  # the bundle is JSON already, with or without --json
 
 
 def cmd_privacy_export(args: argparse.Namespace) -> None:
@@ -269,19 +306,51 @@ def cmd_privacy_export(args: argparse.Namespace) -> None:
     with store.db.connect() as conn:
         data = privacy.export_person(conn, store.cipher, store.firm_id, args.number)
     out = Path(args.out)
+    files = (out / "export.json", out / "export.csv")
+    for path in files:  # one person's export must never silently replace another's
+        _refuse_overwrite(path, args.force, "--out")
     out.mkdir(parents=True, exist_ok=True)
-    (out / "export.json").write_text(json.dumps(data, indent=2), "utf-8")
-    (out / "export.csv").write_text(privacy.export_csv(data), "utf-8")
-    print(f"export for {mask_number(args.number)} written to {out}/export.json and export.csv")
+    files[0].write_text(json.dumps(data, indent=2), "utf-8")
+    files[1].write_text(privacy.export_csv(data), "utf-8")
+    _print(
+        args,
+        {"files": [str(p) for p in files]},
+        f"export for {mask_number(args.number)} written to {files[0]} and {files[1]}",
+    )
+
+
+def _refuse_overwrite(path: Path, force: bool, field: str) -> None:
+    if path.exists() and not force:
+        raise RequestError(field, f"{path} already exists; choose another place or add --force")
+
+
+def _confirmed(args: argparse.Namespace, question: str) -> None:
+    """Irreversible commands ask first; ``--yes`` answers for scripts (no terminal: refuse)."""
+    if args.yes:
+        return
+    if not sys.stdin.isatty():
+        raise RequestError("--yes", "this cannot be undone; add --yes to confirm it in a script")
+    print(f"{question} [y/N] ", end="", file=sys.stderr, flush=True)
+    if sys.stdin.readline().strip().lower() not in ("y", "yes"):
+        raise RequestError("--yes", "not confirmed; nothing was erased")
 
 
 def cmd_privacy_erase(args: argparse.Namespace) -> None:
+    _confirmed(
+        args,
+        f"Erase every personal detail held for {mask_number(args.number)}? "
+        "This cannot be undone (the number stays suppressed).",
+    )
     store = _store(args)
     with store.db.begin() as conn:
         cid = privacy.erase_person(
             conn, store.cipher, store.audit, store.firm_id, args.number, _caller(args), _now(args)
         )
-    print(f"contact #{cid}: personal data erased; the number stays suppressed by a tombstone")
+    _print(
+        args,
+        {"contact_id": cid, "erased": True},
+        f"contact #{cid}: personal data erased; the number stays suppressed by a tombstone",
+    )
 
 
 def cmd_privacy_purge(args: argparse.Namespace) -> None:
@@ -347,7 +416,7 @@ def cmd_users_add(args: argparse.Namespace) -> None:
         uid = users.add_user(
             conn, store.cipher, store.firm_id, args.email, args.name, args.role, _now(args)
         )
-    print(f"user #{uid} added with role {args.role}")
+    _print(args, {"user_id": uid, "role": args.role}, f"user #{uid} added with role {args.role}")
 
 
 def cmd_users_attest(args: argparse.Namespace) -> None:
@@ -376,7 +445,12 @@ def add_commands(sub: Any) -> None:
     a.add_argument("--state")
     a.add_argument("--zip")
     a.add_argument("--time-zone")
-    a.add_argument("--relationship", default="none")
+    a.add_argument(
+        "--relationship",
+        default="none",
+        choices=sorted(RELATIONSHIPS),
+        help="the firm's relationship with the person (default none: the strictest rules)",
+    )
     a.add_argument("--last-transaction-on")
     a.add_argument("--inquiry-on")
     a.add_argument("--subscriber", choices=["consumer", "business"])
@@ -455,8 +529,16 @@ def add_commands(sub: Any) -> None:
     )
     a.add_argument("contact_id", type=int)
     a.add_argument("--campaign", type=int)
-    a.add_argument("--purpose")
-    a.add_argument("--technology")
+    a.add_argument(
+        "--purpose",
+        choices=sorted(PURPOSES),
+        help="why the call is made (default: the campaign's, with --campaign)",
+    )
+    a.add_argument(
+        "--technology",
+        choices=sorted(TECHNOLOGIES),
+        help="how it would be placed (default: the campaign's, with --campaign)",
+    )
     a.add_argument("--subject")
     a.add_argument("--at")
     a.add_argument("--json", action="store_true")
@@ -479,7 +561,9 @@ def add_commands(sub: Any) -> None:
         epilog="example: lexdial evidence '+1 614 555 0101' --out bundle.json",
     )
     a.add_argument("number")
-    a.add_argument("--out")
+    a.add_argument("--out", help="write the bundle to this file (default: print it)")
+    a.add_argument("--force", action="store_true", help="replace an existing --out file")
+    a.add_argument("--json", action="store_true", help="with --out: the summary as JSON")
     a.set_defaults(func=cmd_evidence)
 
     p = sub.add_parser("privacy", help="data-subject rights and retention")
@@ -490,14 +574,18 @@ def add_commands(sub: Any) -> None:
         epilog="example: lexdial privacy export '+44 20 7946 0000' --out dsar/",
     )
     a.add_argument("number")
-    a.add_argument("--out", required=True)
+    a.add_argument("--out", required=True, help="folder for export.json and export.csv")
+    a.add_argument("--force", action="store_true", help="replace an export already there")
+    a.add_argument("--json", action="store_true", help="machine-readable output")
     a.set_defaults(func=cmd_privacy_export)
     a = s.add_parser(
         "erase",
         help="erase a person's data, keep a suppression tombstone",
-        epilog="example: lexdial privacy erase '+44 20 7946 0000'",
+        epilog="example: lexdial privacy erase '+44 20 7946 0000' --yes",
     )
     a.add_argument("number")
+    a.add_argument("--yes", action="store_true", help="do not ask for confirmation (scripts)")
+    a.add_argument("--json", action="store_true", help="machine-readable output")
     a.add_argument("--at")
     a.set_defaults(func=cmd_privacy_erase)
     a = s.add_parser(
@@ -553,6 +641,7 @@ def add_commands(sub: Any) -> None:
     a.add_argument("email")
     a.add_argument("--name", required=True)
     a.add_argument("--role", required=True, choices=list(users.ROLES))
+    a.add_argument("--json", action="store_true", help="machine-readable output")
     a.set_defaults(func=cmd_users_add)
     a = s.add_parser(
         "attest",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from lexdial.domain.decision import Decision, DecisionRequest
@@ -134,6 +134,17 @@ def demo_table(rows: Sequence[tuple[str, Decision]], version: str) -> str:
     return "\n".join(out)
 
 
+def _utc_text(value: Any) -> str:
+    """An instant from a report for people, with its zone (reports keep UTC)."""
+    text = str(value)
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    at = at if at.tzinfo else at.replace(tzinfo=UTC)
+    return f"{at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+
 def campaign_report(r: dict[str, Any]) -> str:
     """A campaign's report for a person: what was dialled, blocked, and proven."""
     lines = [f"Campaign #{r['campaign']} report" + (f" — {r['firm']}" if r.get("firm") else "")]
@@ -152,7 +163,7 @@ def campaign_report(r: dict[str, Any]) -> str:
         "earliest allowed instant)",
         f"  outside campaign schedule   {r['rescheduled']} (waited for the schedule)",
         f"  still waiting               {r['still_deferred']}"
-        + (f" (next due {r['next_due']})" if r["next_due"] else ""),
+        + (f" (next due {_utc_text(r['next_due'])})" if r["next_due"] else ""),
         "",
         "  blocked contacts, by reason code (a contact may have several):",
     ]
