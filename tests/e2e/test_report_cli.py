@@ -135,4 +135,4 @@ def test_the_help_shows_examples(capsys: pytest.CaptureFixture[str]) -> None:
         main(["report", "--help"])
     assert done.value.code == 0
     out = capsys.readouterr().out
-    assert "lexdial report campaign 3" in out and "lexdial report policy" in out
+    assert "lexdial report campaign 1" in out and "lexdial report policy" in out

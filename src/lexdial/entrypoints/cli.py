@@ -25,13 +25,13 @@ from lexdial.rules.engine import Engine
 
 EPILOG = """examples:
   lexdial decide attempt.json            one JSON object -> one JSON decision
-  lexdial consent show '+1 614 555 0101' consents on file, with their evidence
+  lexdial consent show '+1 614 555 0101'   consents on file, with their evidence
   lexdial optout '+1 614 555 0101' --channel staff   honour a do-not-call request now
   lexdial audit verify                   prove the audit trail is intact
   cat batch.jsonl | lexdial decide -     JSON array or JSON Lines -> one decision each
   lexdial explain attempt.json           the same decision, for a person
   lexdial rules -j US-FL                 the rule pack, one jurisdiction
-  lexdial rules --diff old-pack bundled  what changed between two packs
+  lexdial rules --diff reviewed-pack bundled   what changed between two packs
   lexdial demo                           a whole reminder campaign, simulated carrier
   lexdial demo --attempts                the gate over bundled sample attempts
   lexdial campaign run 1                 dial a started campaign (simulated carrier)
@@ -89,7 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="list the rule pack or diff two packs",
         description="List the rule pack (id, jurisdiction, summary, citation, "
         "effective dates), or show what changed between two packs.",
-        epilog="examples: lexdial rules -j US-FL | lexdial rules --diff old/ bundled",
+        epilog="examples:\n  lexdial rules -j US-FL\n  lexdial rules --diff reviewed-pack bundled",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
         "--diff",

@@ -269,13 +269,13 @@ def add_commands(sub: Any) -> None:
     examples = {
         "create": "lexdial campaign create reminders.toml   (see 'lexdial campaign --help')",
         "edit": "lexdial campaign edit 1 reminders.toml   (a draft only)",
-        "add": "lexdial campaign add 1 --contacts 1,2,5-9   or   lexdial campaign add 1 --all",
+        "add": "lexdial campaign add 1 --all   (or --contacts 1,2,5-9)",
         "lint": "lexdial campaign lint 1",
         "start": "lexdial campaign start 1",
         "pause": "lexdial campaign pause 1",
         "resume": "lexdial campaign resume 1",
         "stop": "lexdial campaign stop 1",
-        "run": "lexdial campaign run 1 --minutes 120   (rehearsal: --at 2026-12-02T15:00:00Z)",
+        "run": "lexdial campaign run 1 --timescale 0.01   (calls 100 times shorter)",
         "report": "lexdial campaign report 1 --json",
     }
     for name, example in examples.items():

@@ -493,7 +493,7 @@ def add_commands(sub: Any) -> None:
     a = s.add_parser(
         "revoke",
         help="record a revocation",
-        epilog="example: lexdial consent revoke 12 --channel sms --evidence STOP",
+        epilog="example: lexdial consent revoke 1 --channel sms --evidence STOP",
     )
     a.add_argument("consent_id", type=int)
     a.add_argument("--channel", required=True)
@@ -525,7 +525,7 @@ def add_commands(sub: Any) -> None:
     a = sub.add_parser(
         "gate",
         help="decide and record one call attempt from the store",
-        epilog="example: lexdial gate 7 --purpose reminder --technology prerecorded",
+        epilog="example: lexdial gate 1 --purpose reminder --technology prerecorded",
     )
     a.add_argument("contact_id", type=int)
     a.add_argument("--campaign", type=int)
@@ -549,9 +549,12 @@ def add_commands(sub: Any) -> None:
     a = s.add_parser(
         "verify",
         help="detect edited, deleted or reordered entries",
-        epilog="example: lexdial audit verify --anchor 1042:3f9a...",
+        epilog="example: lexdial audit verify   (the head it prints is a later --anchor)",
     )
-    a.add_argument("--anchor", help="SEQ:HASH of a head exported earlier")
+    a.add_argument(
+        "--anchor",
+        help="SEQ:HASH, the head printed by an earlier 'audit verify' (catches truncation)",
+    )
     a.add_argument("--json", action="store_true")
     a.set_defaults(func=cmd_audit_verify)
 
@@ -571,7 +574,7 @@ def add_commands(sub: Any) -> None:
     a = s.add_parser(
         "export",
         help="everything held about a person (JSON + CSV)",
-        epilog="example: lexdial privacy export '+44 20 7946 0000' --out dsar/",
+        epilog="example: lexdial privacy export '+1 614 555 0101' --out dsar/",
     )
     a.add_argument("number")
     a.add_argument("--out", required=True, help="folder for export.json and export.csv")
@@ -581,7 +584,7 @@ def add_commands(sub: Any) -> None:
     a = s.add_parser(
         "erase",
         help="erase a person's data, keep a suppression tombstone",
-        epilog="example: lexdial privacy erase '+44 20 7946 0000' --yes",
+        epilog="example: lexdial privacy erase '+1 614 555 0101' --yes",
     )
     a.add_argument("number")
     a.add_argument("--yes", action="store_true", help="do not ask for confirmation (scripts)")
@@ -601,7 +604,7 @@ def add_commands(sub: Any) -> None:
     a = s.add_parser(
         "object",
         help="record an objection to direct marketing (GDPR Art. 21)",
-        epilog="example: lexdial privacy object '+353 85 000 0164'",
+        epilog="example: lexdial privacy object '+1 614 555 0101'",
     )
     a.add_argument("number")
     a.add_argument("--at")
@@ -646,7 +649,7 @@ def add_commands(sub: Any) -> None:
     a = s.add_parser(
         "attest",
         help="record completed training",
-        epilog="example: lexdial users attest 3 --course 'TCPA/DNC 2026' --on 2026-11-20",
+        epilog="example: lexdial users attest 1 --course 'TCPA/DNC 2026' --on 2026-11-20",
     )
     a.add_argument("user_id", type=int)
     a.add_argument("--course", required=True)
