@@ -213,3 +213,60 @@ def test_a_run_refused_by_a_live_lease_says_when_it_expires_and_how_to_take_over
     assert code == 5
     assert f"until {until:%Y-%m-%d %H:%M}" in err and " s from now" in err
     assert "run this again after" in err and "lexdial campaign pause 1" in err
+
+
+def test_demo_attempts_cuts_no_word_and_gives_its_times_with_their_zone(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(capsys, "demo", "--attempts")
+    assert code == 0
+    rows = [line for line in out.splitlines() if re.match(r"^\s*\d+  ", line)]
+    titles = [row[4:51].strip().removesuffix("...") for row in rows]
+    samples = json.loads(
+        (Path(__file__).parents[2] / "src/lexdial/samples/attempts.json").read_text()
+    )
+    for title, sample in zip(titles, samples, strict=True):
+        assert sample["title"].startswith(title)
+        rest = sample["title"][len(title) :]
+        assert rest == "" or rest[0] == " ", (title, sample["title"])  # cut between words
+    deferred = [row for row in rows if " defer " in row]
+    assert deferred and all(re.search(r"\d\d:\d\d UTC ", row) for row in deferred)
+
+
+def test_explain_describes_the_firms_own_rules_instead_of_repeating_their_id(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    examples = Path(__file__).parents[2] / "examples"
+    code, out, _ = run(capsys, "explain", str(examples / "attempt.json"))
+    assert code == 0
+    lines = out.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.strip() == "pass  firm.calling-hours")
+    assert lines[at + 1].strip().startswith("Firm policy: every call only 08:00-21:00")
+    for i, line in enumerate(lines[:-1]):  # no rule is described by its own id
+        if line.strip().startswith(("pass  ", "FAIL  ")):
+            assert lines[i + 1].strip() != line.strip().split()[1]
+
+
+def test_a_campaign_report_gives_the_next_due_time_with_its_zone(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _contact(capsys)
+    consent = run(
+        capsys,
+        *("consent", "add", NUMBER, "--kind", "express", "--scope", "reminder"),
+        *("--seller", FIRM, "--given-at", "2026-06-01T12:00:00Z", "--method", "letter"),
+        *("--disclosure", "We may call you.", "--disclosure-version", "v1"),
+        *("--captured-by", "intake:jdoe", "--at", "2026-06-01T12:00:00Z"),
+    )
+    assert consent[0] == 0
+    (home / "reminders.toml").write_text(_help_example())
+    run(capsys, "campaign", "create", "reminders.toml")
+    run(capsys, "campaign", "add", "1", "--all")
+    run(capsys, "campaign", "start", "1")
+    # 23:00 in Ohio: the gate defers the reminder to 08:00 there (13:00 UTC)
+    at = ("--at", "2027-01-06T04:00:00Z")
+    code, out, err = run(capsys, "campaign", "run", "1", *at, "--timescale", "0.001")
+    assert code == 0, err
+    assert "next due 2027-01-06 13:00 UTC" in out
+    report = json.loads(run(capsys, "campaign", "report", "1", "--json", *at)[1])
+    assert report["next_due"] == "2027-01-06T13:00:00+00:00"

@@ -15,6 +15,7 @@ from lexdial.domain.decision import Decision, DecisionRequest
 from lexdial.domain.zones import zone
 from lexdial.rules.engine import Engine
 from lexdial.rules.model import Rule
+from lexdial.rules.policy import policy_rules
 
 _WIDTH = 78
 
@@ -43,7 +44,8 @@ def _wrap(text: str, indent: str) -> str:
 
 def explain(engine: Engine, req: DecisionRequest, decision: Decision) -> str:
     """The decision as a person reads it: verdict, where, and every rule checked."""
-    rules = {r.id: r for r in engine.pack.rules}
+    # the firm's policy rules are judged like pack rules, so they are described like them
+    rules = {r.id: r for r in (*engine.pack.rules, *policy_rules(engine.policy))}
     lines = [
         f"Call to {mask_number(req.number)} at {_utc(req.at)} "
         f"(rule pack {decision.rulepack}, decision {decision.decision_id})",
@@ -118,14 +120,15 @@ def diff_text(changes: dict[str, Any]) -> str:
 
 
 def demo_table(rows: Sequence[tuple[str, Decision]], version: str) -> str:
-    head = f"{'#':>2}  {'attempt':<46} {'verdict':<7} {'earliest allowed':<17} reasons"
+    head = f"{'#':>2}  {'attempt':<46} {'verdict':<7} {'earliest allowed':<21} reasons"
     out = [f"lexdial gate, rule pack {version}", head, "-" * len(head)]
     counts: dict[str, int] = {}
     for i, (title, d) in enumerate(rows, start=1):
         counts[d.verdict] = counts.get(d.verdict, 0) + 1
-        when = f"{d.earliest_allowed_at:%Y-%m-%d %H:%M}" if d.earliest_allowed_at else "-"
+        when = f"{d.earliest_allowed_at:%Y-%m-%d %H:%M} UTC" if d.earliest_allowed_at else "-"
         codes = ", ".join(d.codes) or "-"
-        out.append(f"{i:>2}  {title[:46]:<46} {d.verdict:<7} {when:<17} {codes}")
+        short = textwrap.shorten(title, 46, placeholder="...")  # whole words only
+        out.append(f"{i:>2}  {short:<46} {d.verdict:<7} {when:<21} {codes}")
     out.append("-" * len(head))
     out.append(
         "  ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
