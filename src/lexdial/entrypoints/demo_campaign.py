@@ -59,7 +59,7 @@ def run_demo(
     _fresh(directory)
     start = datetime.fromisoformat(sample["start"])
     store = init_store(settings, {"LEXDIAL_DATA_DIR": str(directory)}, now=start)
-    campaign_id, blocked_why = _populate(store, sample, start - timedelta(days=30))
+    campaign_id, blocked_why, deferred_why = _populate(store, sample, start - timedelta(days=30))
     with store.db.begin() as conn:
         problems = lint_campaign(
             conn,
@@ -88,6 +88,7 @@ def run_demo(
             simulated_hours=sample["hours"],
             contacts=total,
             why_blocked=blocked_why,
+            why_deferred=deferred_why,
             carrier_peak_concurrent=carrier.peak_concurrent,
             data_dir=str(directory),
         )
@@ -147,10 +148,15 @@ async def _dial(
     return stats
 
 
-def _populate(store: Store, sample: dict[str, Any], at: datetime) -> tuple[int, dict[str, str]]:
+def _populate(
+    store: Store, sample: dict[str, Any], at: datetime
+) -> tuple[int, dict[str, str], dict[str, str]]:
+    """The sample contacts and campaign; why some are blocked, and why others wait (a
+    deferred contact is dialled later, so it must not be listed among the blocked)."""
     firm = store.settings.firm_name
     ids: list[int] = []
     why: dict[str, str] = {}
+    wait: dict[str, str] = {}
     with store.db.begin() as conn:
         for group in sample["contacts"]:
             for _ in range(group["n"]):
@@ -165,12 +171,13 @@ def _populate(store: Store, sample: dict[str, Any], at: datetime) -> tuple[int, 
                 ids.append(add_contact(conn, store.cipher, store.firm_id, contact, at))
                 _consent(store, conn, number, group, firm, sample["consent_text"], at)
                 if group.get("why"):
-                    why[f"{group['state']} ({group['area']})"] = group["why"]
+                    kind = wait if group.get("deferred") else why
+                    kind[f"{group['state']} ({group['area']})"] = group["why"]
         campaign_id = create_campaign(
             conn, store.audit, store.firm_id, sample["campaign"], OPERATOR, at
         )
         add_contacts(conn, store.audit, store.firm_id, campaign_id, ids, OPERATOR, at)
-    return campaign_id, why
+    return campaign_id, why, wait
 
 
 def _consent(

@@ -164,6 +164,7 @@ def campaign_report(r: dict[str, Any]) -> str:
         f"  denied by the gate          {r['denied']}",
         f"  deferred by the gate        {r['deferred_decisions']} (dialled later, at the "
         "earliest allowed instant)",
+        *(f"      {who}: {why}" for who, why in (r.get("why_deferred") or {}).items()),
         f"  outside campaign schedule   {r['rescheduled']} (waited for the schedule)",
         f"  still waiting               {r['still_deferred']}"
         + (f" (next due {_utc_text(r['next_due'])})" if r["next_due"] else ""),
