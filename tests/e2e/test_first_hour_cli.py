@@ -270,3 +270,33 @@ def test_a_campaign_report_gives_the_next_due_time_with_its_zone(
     assert "next due 2027-01-06 13:00 UTC" in out
     report = json.loads(run(capsys, "campaign", "report", "1", "--json", *at)[1])
     assert report["next_due"] == "2027-01-06T13:00:00+00:00"
+
+
+def test_the_gate_says_an_explanation_shared_by_several_codes_once(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _contact(capsys)
+    run(
+        capsys,
+        *("consent", "add", NUMBER, "--kind", "express", "--scope", "reminder"),
+        *("--seller", FIRM, "--given-at", "2026-06-01T12:00:00Z", "--method", "letter"),
+        *("--disclosure", "We may call you.", "--disclosure-version", "v1"),
+        *("--captured-by", "intake:jdoe"),
+    )
+    code, out, _ = run(
+        capsys,
+        *("gate", "1", "--purpose", "marketing", "--technology", "prerecorded"),
+        *("--at", "2027-01-06T16:00:00Z"),
+    )
+    assert code == 0 and out.startswith("attempt #1: DENY")
+    reasons = out.splitlines()[1:]
+    assert len(reasons) == len({line.split(": ", 1)[1] for line in reasons})  # no repeats
+    assert any(line.startswith("  CONSENT_SCOPE, WRITTEN_CONSENT_REQUIRED: ") for line in reasons)
+    code, out, _ = run(
+        capsys,
+        *("gate", "1", "--purpose", "marketing", "--technology", "prerecorded"),
+        *("--at", "2027-01-06T16:00:00Z", "--json"),
+    )
+    assert {"CONSENT_SCOPE", "WRITTEN_CONSENT_REQUIRED"} <= {
+        r["code"] for r in json.loads(out)["reasons"]
+    }  # the record keeps every code

@@ -249,8 +249,12 @@ def cmd_gate(args: argparse.Namespace) -> None:
     d = result.decision
     when = f" until {d.earliest_allowed_at:%Y-%m-%d %H:%M} UTC" if d.earliest_allowed_at else ""
     text = f"attempt #{result.attempt_id}: {d.verdict.upper()}{when}"
+    # rules failing under several codes give one explanation: say it once, with every code
+    said: dict[tuple[str, str], list[str]] = {}
     for r in d.reasons:
-        text += f"\n  {r.code}: {r.message} [{r.citation}]"
+        said.setdefault((r.message, r.citation), []).append(r.code)
+    for (message, citation), codes in said.items():
+        text += f"\n  {', '.join(codes)}: {message} [{citation}]"
     _print(args, {"attempt_id": result.attempt_id, **d.to_json()}, text)
 
 
