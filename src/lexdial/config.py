@@ -22,6 +22,8 @@ The settings file is TOML (``lexdial.toml`` in the working directory, or the pat
     data_dir = "data"                     # SQLite file, key file, registry indexes
                                           # ($LEXDIAL_DATA_DIR wins; PostgreSQL through
                                           #  $LEXDIAL_DATABASE_URL)
+    key_file = "keys/lexdial-keys.json"   # default <data_dir>/keys.json; keep it apart
+                                          # from the database's backups
     [retention]                           # days, per data category (privacy purge);
     call_records = 1830                   # call_records, revoked_consents, dnc_entries;
                                           # below the legal minimum (pack.yaml
@@ -84,6 +86,7 @@ class Settings:
     data_dir: Path | None = None
     retention: dict[str, int] | None = None
     telephony: TelephonySettings = TelephonySettings()
+    key_file: Path | None = None
 
 
 def load_settings(path: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
@@ -112,6 +115,7 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
         raise ConfigError(f"{path}: firm.id must be a firm's number (a whole number from 1)")
     store = data.get("store") or {}
     data_dir = store.get("data_dir")
+    key_file = store.get("key_file")
     pack_dir = _pack_dir(data.get("rules") or {}, path)
     retention = _retention(data.get("retention") or {}, path, pack_dir)
     return Settings(
@@ -123,6 +127,7 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
         data_dir=(path.parent / str(data_dir)).resolve() if data_dir else None,
         retention=dict(retention) or None,
         telephony=_telephony(data.get("telephony") or {}, path),
+        key_file=(path.parent / str(key_file)).resolve() if key_file else None,
     )
 
 

@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -473,7 +474,7 @@ def test_demo_prints_a_table_with_every_sample_and_exits_0(console: Run, engine:
     for i, (row, sample) in enumerate(zip(rows, samples, strict=True), start=1):
         verdict = api_decide(sample["request"], engine=engine).verdict
         assert row.split()[0] == str(i)
-        assert sample["title"][:46] in row
+        assert textwrap.shorten(sample["title"], 46, placeholder="...") in row
         assert f" {verdict} " in row, (sample["title"], row)
     counts = dict(re.findall(r"(allow|defer|deny): (\d+)", result.out))
     assert sum(int(v) for v in counts.values()) == len(samples)

@@ -35,6 +35,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("LEXDIAL_DATABASE_URL", raising=False)
     monkeypatch.delenv("LEXDIAL_MASTER_KEY", raising=False)
     (tmp_path / "lexdial.toml").write_text('[firm]\nname = "Hartwell & Ruiz LLP"\n')
+    assert cli.main(["init"]) == 0  # the store is made explicitly, never by a command
     return tmp_path
 
 
@@ -137,7 +138,7 @@ def test_an_erased_persons_number_is_a_row_error(
     home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert run(capsys, "contact", "add", "--number", "+1 614 555 0102")[0] == 0
-    assert run(capsys, "privacy", "erase", "+1 614 555 0102")[0] == 0
+    assert run(capsys, "privacy", "erase", "+1 614 555 0102", "--yes")[0] == 0
     (home / "clients.csv").write_text(GOOD)
     code, _, err = run(capsys, "import", "clients.csv")
     assert code == 2

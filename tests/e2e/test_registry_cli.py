@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from lexdial.entrypoints.cli import main
 from lexdial.entrypoints.cli_registry import add_commands
 from lexdial.errors import LexdialError
 
@@ -65,6 +66,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         f"id,name,Phone\n1,Ann,{LISTED[0]}\n2,Bo,({LISTED[1][:3]}) {LISTED[1][3:]}\n"
         f"3,Cy,+1{CLEAR}\n4,Di,n/a\n"
     )
+    assert main(["init", "--firm", "Hartwell & Ruiz LLP"]) == 0
     return tmp_path
 
 
@@ -253,8 +255,9 @@ def test_the_data_dir_comes_from_the_environment_when_not_given(
     run: object, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("LEXDIAL_DATA_DIR", str(tmp_path / "elsewhere"))
+    assert main(["init"]) == 0
     run("registry", "load", "ftc", "--list", "uk-tps", "--snapshot-date", "2026-11-01")
-    assert not Path("data").exists()
+    assert not Path("data/registry").exists()
     Path("tps.txt").write_text("02079460000\n")
     r = run("registry", "load", "tps.txt", "--list", "uk-tps", "--snapshot-date", "2026-11-01")
     assert r.code == 0

@@ -20,19 +20,22 @@ def _free_port() -> int:
 
 
 def _cli(env: dict[str, str], *argv: str) -> str:
+    home = Path(env["LEXDIAL_DATA_DIR"]).parent  # where 'lexdial init' wrote lexdial.toml
     done = subprocess.run([sys.executable, "-m", "lexdial", *argv], env=env, capture_output=True,
-                          text=True, timeout=120, check=True)  # fmt: skip
+                          text=True, timeout=120, check=True, cwd=home)  # fmt: skip
     return done.stdout
 
 
 def test_the_server_answers_health_and_a_token_from_the_cli_authenticates(tmp_path: Path) -> None:
     env = {**os.environ, "LEXDIAL_DATA_DIR": str(tmp_path / "data")}
     env.pop("LEXDIAL_DATABASE_URL", None)
+    _cli(env, "init", "--firm", "Hartwell & Ruiz LLP")
     _cli(env, "users", "add", "ana@firm.test", "--name", "Ana", "--role", "compliance")
     token = json.loads(_cli(env, "users", "token", "1", "--name", "test", "--json"))["token"]
     port = _free_port()
     server = subprocess.Popen([sys.executable, "-m", "lexdial", "serve", "--port", str(port)],
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+                              env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE)  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

@@ -48,6 +48,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("LEXDIAL_DATABASE_URL", raising=False)
     monkeypatch.delenv("LEXDIAL_MASTER_KEY", raising=False)
     (tmp_path / "lexdial.toml").write_text('[firm]\nname = "Hartwell & Ruiz LLP"\n')
+    assert main(["init"]) == 0  # the store is made explicitly, never by a command
     return tmp_path
 
 
@@ -193,7 +194,7 @@ def test_privacy_export_gives_everything_and_erase_leaves_only_a_tombstone(
     assert export["contact"]["name"] == NAME
     assert export["numbers"][0]["number"] == "+16145550101"
     assert "consents" in (home / "dsar" / "export.csv").read_text()
-    code, _, err = run(capsys, "privacy", "erase", NUMBER)
+    code, _, err = run(capsys, "privacy", "erase", NUMBER, "--yes")
     assert code == 0, err
     code, _, err = run(capsys, "contact", "add", "--number", NUMBER)
     assert code == 2 and "erased" in err
@@ -226,7 +227,8 @@ def test_bad_input_is_one_clear_error_line_with_status_2(
     _setup(capsys)
     code, _out, err = run(capsys, *argv)
     assert code == 2
-    assert err.count("\n") == 1 and field in err
+    notice, error = err.splitlines()  # which store was used, then the one error line
+    assert notice.startswith("lexdial: store ") and error.startswith("error:") and field in error
     assert DIGITS not in err
 
 

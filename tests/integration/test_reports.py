@@ -21,7 +21,7 @@ from lexdial.adapters.audit.sql import SqlAudit, SqlAuditStore
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.database import make_engine
 from lexdial.adapters.telephony.simulated import SimProfile, SimulatedCarrier
-from lexdial.bootstrap import Store, open_store
+from lexdial.bootstrap import Store, init_store
 from lexdial.config import Settings
 from lexdial.rules.context import Policy
 from lexdial.service import evidence
@@ -70,7 +70,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         with engine.begin() as conn:  # each test starts from an empty schema
             conn.execute(sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         engine.dispose()
-    s = open_store(Settings(policy=Policy(), firm_name=FIRM), env, now=START - timedelta(days=41))
+    s = init_store(Settings(policy=Policy(), firm_name=FIRM), env, now=START - timedelta(days=41))
     yield s
     s.db.dispose()
 

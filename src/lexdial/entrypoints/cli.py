@@ -27,13 +27,13 @@ if TYPE_CHECKING:
 
 EPILOG = """examples:
   lexdial decide attempt.json            one JSON object -> one JSON decision
-  lexdial consent show '+1 614 555 0101' consents on file, with their evidence
+  lexdial consent show '+1 614 555 0101'   consents on file, with their evidence
   lexdial optout '+1 614 555 0101' --channel staff   honour a do-not-call request now
   lexdial audit verify                   prove the audit trail is intact
   cat batch.jsonl | lexdial decide -     JSON array or JSON Lines -> one decision each
   lexdial explain attempt.json           the same decision, for a person
   lexdial rules -j US-FL                 the rule pack, one jurisdiction
-  lexdial rules --diff old-pack bundled  what changed between two packs
+  lexdial rules --diff reviewed-pack bundled   what changed between two packs
   lexdial demo                           a whole reminder campaign, simulated carrier
   lexdial demo --attempts                the gate over bundled sample attempts
   lexdial campaign run 1                 dial a started campaign (simulated carrier)
@@ -99,7 +99,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         help="list the rule pack or diff two packs",
         description="List the rule pack (id, jurisdiction, summary, citation, "
         "effective dates), or show what changed between two packs.",
-        epilog="examples: lexdial rules -j US-FL | lexdial rules --diff old/ bundled",
+        epilog="examples:\n  lexdial rules -j US-FL\n  lexdial rules --diff reviewed-pack bundled",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
         "--diff",
@@ -145,12 +146,14 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     from lexdial.entrypoints import (
         cli_campaign,
         cli_import,
+        cli_init,
         cli_registry,
         cli_report,
         cli_serve,
         cli_store,
     )
 
+    cli_init.add_commands(sub)
     cli_store.add_commands(sub)
     cli_registry.add_commands(sub)
     cli_campaign.add_commands(sub)

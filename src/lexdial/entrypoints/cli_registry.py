@@ -38,11 +38,11 @@ LOAD_EPILOG = """examples:
 """
 STATUS_EPILOG = """examples:
   lexdial registry status
-  lexdial registry status --json --data-dir /srv/lexdial/data
+  lexdial registry status --json --data-dir data
 """
 SCRUB_EPILOG = """examples:
   lexdial scrub contacts.csv                      -> contacts.verdicts.csv + a summary
-  lexdial scrub leads.csv --column mobile --list us-state-TX --out leads-tx.csv
+  lexdial scrub leads.csv --column mobile --list us-national --out leads-checked.csv
   lexdial scrub uk-leads.csv --list uk-tps --json
 """
 

@@ -19,8 +19,8 @@ from lexdial.entrypoints.cli_store import _caller, _now, _store
 # the database layer, numpy or the PDF library (tests/unit/test_cli_startup.py)
 
 EPILOG = """examples:
-  lexdial report campaign 3                  campaign-3-report.pdf in this directory
-  lexdial report campaign 3 -o audit/c3.pdf  ... or where you say
+  lexdial report campaign 1                  campaign-1-report.pdf in this directory
+  lexdial report campaign 1 -o audit/c1.pdf  ... or where you say
   lexdial report policy                      dnc-policy.pdf: the written do-not-call policy
   lexdial report roster                      training-roster.pdf: staff and attestations
   lexdial report evidence '+1 614 555 0101' --json
@@ -121,7 +121,7 @@ def add_commands(sub: Any) -> None:
         "block reason, calling hours re-checked (calls outside any window must be 0), "
         "abandonment per 30-day period, opt-outs and time to honour each, register "
         "snapshots and the audit chain's head hash, with charts.",
-        epilog="example: lexdial report campaign 3 -o audit/campaign-3.pdf",
+        epilog="example: lexdial report campaign 1 -o audit/campaign-1.pdf",
     )
     a.add_argument("campaign_id", type=int)
     common(a, "campaign-ID-report.pdf")

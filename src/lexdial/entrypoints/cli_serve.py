@@ -92,21 +92,21 @@ def add_commands(sub: Any) -> None:
     a = s.add_parser(
         "token",
         help="issue a personal API token (shown once)",
-        epilog="example: lexdial users token 3 --name 'CRM sync'",
+        epilog="example: lexdial users token 1 --name 'CRM sync'",
     )
     a.add_argument("user_id", type=int)
     a.add_argument("--name", required=True, help="what the token is for")
     a.add_argument("--json", action="store_true")
     a.set_defaults(func=cmd_token)
     a = s.add_parser(
-        "revoke-token", help="revoke an API token", epilog="example: lexdial users revoke-token 7"
+        "revoke-token", help="revoke an API token", epilog="example: lexdial users revoke-token 1"
     )
     a.add_argument("token_id", type=int)
     a.set_defaults(func=cmd_token_revoke)
     a = s.add_parser(
         "password",
         help="set a user's web log-in password (from $LEXDIAL_PASSWORD, stdin or a prompt)",
-        epilog="example: lexdial users password 3",
+        epilog="example: lexdial users password 1   (reads $LEXDIAL_PASSWORD, stdin or a prompt)",
     )
     a.add_argument("user_id", type=int)
     a.set_defaults(func=cmd_password)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lexdial.adapters.private_files import private_dir, read_text, write_private
+from lexdial.domain.decision import PURPOSES, RELATIONSHIPS, TECHNOLOGIES
 from lexdial.domain.roles import ROLES
 from lexdial.errors import LexdialError, RequestError
 
@@ -51,14 +52,17 @@ _OPENED: list[Store] = []
 
 
 def _store(args: argparse.Namespace) -> Store:
-    """The store, acting for the firm its settings name; ``--user`` must be of that firm."""
-    from lexdial.bootstrap import open_store
+    """The configured store, named on stderr so nobody works on the wrong one unawares;
+    it acts for the firm its settings name, and ``--user`` must be of that firm."""
+    from lexdial.bootstrap import open_store, store_place
     from lexdial.config import load_settings
     from lexdial.service import users
     from lexdial.service.users import Caller
 
-    store = open_store(load_settings(args.settings))
+    settings = load_settings(args.settings)
+    store = open_store(settings)
     _OPENED.append(store)
+    print(f"lexdial: {store_place(settings).describe(settings.firm_name)}", file=sys.stderr)
     user_id = getattr(args, "user", None)
     if user_id is not None:
         with store.db.connect() as conn:
@@ -94,6 +98,34 @@ def _now(args: argparse.Namespace) -> datetime:
     if value.tzinfo is None:
         raise RequestError("--at", "needs an offset ('Z' or '+hh:mm')")
     return value.astimezone(UTC)
+
+
+def _given_at(text: str) -> datetime:
+    """When consent was given: a date-time with its offset, since a consent's instant
+    decides whether a call was lawful and a bare local time could be any of 38 zones."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise RequestError(
+            "--given-at", "is not an ISO 8601 date-time (e.g. 2026-06-01T12:00:00Z)"
+        ) from None
+    if value.tzinfo is None:
+        raise RequestError(
+            "--given-at", f"{text} has no offset: add 'Z' for UTC or '-05:00' and the like"
+        )
+    return value
+
+
+def when(value: Any) -> str:
+    """A stored instant for people, always with its zone (the store keeps UTC)."""
+    if value is None:
+        return "-"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if isinstance(value, datetime):
+        value = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return f"{value.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    return str(value)
 
 
 def _day(text: str, field: str) -> date:
@@ -171,9 +203,7 @@ def cmd_consent_add(args: argparse.Namespace) -> None:
     )
     if not text:
         raise RequestError("--disclosure", "give the exact disclosure text shown (or a file)")
-    given = datetime.fromisoformat(args.given_at) if args.given_at else None
-    if given is None or given.tzinfo is None:
-        raise RequestError("--given-at", "is required, as an ISO 8601 date-time with offset")
+    given = _given_at(args.given_at)
     new = consent_svc.NewConsent(
         number=args.number,
         kind=args.kind,
@@ -229,10 +259,12 @@ def cmd_consent_show(args: argparse.Namespace) -> None:
     lines = [f"Consents for {mask_number(args.number)}: {len(rows)}"]
     for r in rows:
         state = (
-            f"REVOKED {r['revoked_at']} via {r['revoked_via']}" if r["revoked_at"] else "in force"
+            f"REVOKED {when(r['revoked_at'])} via {r['revoked_via']}"
+            if r["revoked_at"]
+            else "in force"
         )
         lines.append(
-            f"  #{r['id']} {r['kind']} scope={','.join(r['scope'])} given {r['given_at']}"
+            f"  #{r['id']} {r['kind']} scope={','.join(r['scope'])} given {when(r['given_at'])}"
             f" by {r['method']} ({r['disclosure_version']}, sha256 "
             f"{r['disclosure_sha256'][:12]}...) {state}"
         )
@@ -284,8 +316,12 @@ def cmd_gate(args: argparse.Namespace) -> None:
     d = result.decision
     when = f" until {d.earliest_allowed_at:%Y-%m-%d %H:%M} UTC" if d.earliest_allowed_at else ""
     text = f"attempt #{result.attempt_id}: {d.verdict.upper()}{when}"
+    # rules failing under several codes give one explanation: say it once, with every code
+    said: dict[tuple[str, str], list[str]] = {}
     for r in d.reasons:
-        text += f"\n  {r.code}: {r.message} [{r.citation}]"
+        said.setdefault((r.message, r.citation), []).append(r.code)
+    for (message, citation), codes in said.items():
+        text += f"\n  {', '.join(codes)}: {message} [{citation}]"
     _print(args, {"attempt_id": result.attempt_id, **d.to_json()}, text)
 
 
@@ -332,13 +368,21 @@ def cmd_evidence(args: argparse.Namespace) -> None:
     out = Path(args.out) if args.out else None
     text = json.dumps(bundle, indent=2, default=str)
     if out:
+        _refuse_overwrite(out, args.force, "--out")
         write_private(out, text)
-        print(
+        summary = {
+            "out": str(out),
+            "decisions": len(bundle["decisions"]),
+            "consents": len(bundle["consents"]),
+        }
+        _print(
+            args,
+            summary,
             f"evidence bundle for {mask_number(args.number)} written to {out} "
-            f"({len(bundle['decisions'])} decisions, {len(bundle['consents'])} consents)"
+            f"({summary['decisions']} decisions, {summary['consents']} consents)",
         )
     else:
-        print(text)
+        print(text)  # the bundle is JSON already, with or without --json
 
 
 def cmd_privacy_export(args: argparse.Namespace) -> None:
@@ -349,21 +393,54 @@ def cmd_privacy_export(args: argparse.Namespace) -> None:
     with store.db.connect() as conn:
         data = privacy.export_person(conn, store.cipher, store.firm_id, args.number)
     out = Path(args.out)
+    files = (out / "export.json", out / "export.csv")
+    for path in files:  # one person's export must never silently replace another's
+        _refuse_overwrite(path, args.force, "--out")
     private_dir(out)
-    write_private(out / "export.json", json.dumps(data, indent=2))
-    write_private(out / "export.csv", privacy.export_csv(data))
-    print(f"export for {mask_number(args.number)} written to {out}/export.json and export.csv")
+    write_private(files[0], json.dumps(data, indent=2))
+    write_private(files[1], privacy.export_csv(data))
+    _print(
+        args,
+        {"files": [str(p) for p in files]},
+        f"export for {mask_number(args.number)} written to {files[0]} and {files[1]}",
+    )
+
+
+def _refuse_overwrite(path: Path, force: bool, field: str) -> None:
+    if path.exists() and not force:
+        raise RequestError(field, f"{path} already exists; choose another place or add --force")
+
+
+def _confirmed(args: argparse.Namespace, question: str) -> None:
+    """Irreversible commands ask first; ``--yes`` answers for scripts (no terminal: refuse)."""
+    if args.yes:
+        return
+    if not sys.stdin.isatty():
+        raise RequestError("--yes", "this cannot be undone; add --yes to confirm it in a script")
+    print(f"{question} [y/N] ", end="", file=sys.stderr, flush=True)
+    if sys.stdin.readline().strip().lower() not in ("y", "yes"):
+        raise RequestError("--yes", "not confirmed; nothing was erased")
 
 
 def cmd_privacy_erase(args: argparse.Namespace) -> None:
+    from lexdial.entrypoints.render import mask_number
     from lexdial.service import privacy
 
+    _confirmed(
+        args,
+        f"Erase every personal detail held for {mask_number(args.number)}? "
+        "This cannot be undone (the number stays suppressed).",
+    )
     store = _store(args)
     with store.db.begin() as conn:
         cid = privacy.erase_person(
             conn, store.cipher, store.audit, store.firm_id, args.number, _caller(args), _now(args)
         )
-    print(f"contact #{cid}: personal data erased; the number stays suppressed by a tombstone")
+    _print(
+        args,
+        {"contact_id": cid, "erased": True},
+        f"contact #{cid}: personal data erased; the number stays suppressed by a tombstone",
+    )
 
 
 def cmd_privacy_purge(args: argparse.Namespace) -> None:
@@ -442,7 +519,7 @@ def cmd_users_add(args: argparse.Namespace) -> None:
             conn, store.cipher, store.firm_id, args.email, args.name, args.role, _now(args),
             audit=store.audit, caller=_caller(args),
         )  # fmt: skip
-    print(f"user #{uid} added with role {args.role}")
+    _print(args, {"user_id": uid, "role": args.role}, f"user #{uid} added with role {args.role}")
 
 
 def cmd_users_attest(args: argparse.Namespace) -> None:
@@ -474,7 +551,12 @@ def add_commands(sub: Any) -> None:
     a.add_argument("--state")
     a.add_argument("--zip")
     a.add_argument("--time-zone")
-    a.add_argument("--relationship", default="none")
+    a.add_argument(
+        "--relationship",
+        default="none",
+        choices=sorted(RELATIONSHIPS),
+        help="the firm's relationship with the person (default none: the strictest rules)",
+    )
     a.add_argument("--last-transaction-on")
     a.add_argument("--inquiry-on")
     a.add_argument("--subscriber", choices=["consumer", "business"])
@@ -517,7 +599,7 @@ def add_commands(sub: Any) -> None:
     a = s.add_parser(
         "revoke",
         help="record a revocation",
-        epilog="example: lexdial consent revoke 12 --channel sms --evidence STOP",
+        epilog="example: lexdial consent revoke 1 --channel sms --evidence STOP",
     )
     a.add_argument("consent_id", type=int)
     a.add_argument("--channel", required=True)
@@ -549,12 +631,20 @@ def add_commands(sub: Any) -> None:
     a = sub.add_parser(
         "gate",
         help="decide and record one call attempt from the store",
-        epilog="example: lexdial gate 7 --purpose reminder --technology prerecorded",
+        epilog="example: lexdial gate 1 --purpose reminder --technology prerecorded",
     )
     a.add_argument("contact_id", type=int)
     a.add_argument("--campaign", type=int)
-    a.add_argument("--purpose")
-    a.add_argument("--technology")
+    a.add_argument(
+        "--purpose",
+        choices=sorted(PURPOSES),
+        help="why the call is made (default: the campaign's, with --campaign)",
+    )
+    a.add_argument(
+        "--technology",
+        choices=sorted(TECHNOLOGIES),
+        help="how it would be placed (default: the campaign's, with --campaign)",
+    )
     a.add_argument("--subject")
     a.add_argument("--at")
     a.add_argument("--json", action="store_true")
@@ -565,9 +655,12 @@ def add_commands(sub: Any) -> None:
     a = s.add_parser(
         "verify",
         help="detect edited, deleted or reordered entries",
-        epilog="example: lexdial audit verify --anchor 1042:3f9a...",
+        epilog="example: lexdial audit verify   (the head it prints is a later --anchor)",
     )
-    a.add_argument("--anchor", help="SEQ:HASH of a head exported earlier")
+    a.add_argument(
+        "--anchor",
+        help="SEQ:HASH, the head printed by an earlier 'audit verify' (catches truncation)",
+    )
     a.add_argument("--json", action="store_true")
     a.set_defaults(func=cmd_audit_verify)
 
@@ -577,7 +670,9 @@ def add_commands(sub: Any) -> None:
         epilog="example: lexdial evidence '+1 614 555 0101' --out bundle.json",
     )
     a.add_argument("number")
-    a.add_argument("--out")
+    a.add_argument("--out", help="write the bundle to this file (default: print it)")
+    a.add_argument("--force", action="store_true", help="replace an existing --out file")
+    a.add_argument("--json", action="store_true", help="with --out: the summary as JSON")
     a.set_defaults(func=cmd_evidence)
 
     p = sub.add_parser("privacy", help="data-subject rights and retention")
@@ -585,17 +680,21 @@ def add_commands(sub: Any) -> None:
     a = s.add_parser(
         "export",
         help="everything held about a person (JSON + CSV)",
-        epilog="example: lexdial privacy export '+44 20 7946 0000' --out dsar/",
+        epilog="example: lexdial privacy export '+1 614 555 0101' --out dsar/",
     )
     a.add_argument("number")
-    a.add_argument("--out", required=True)
+    a.add_argument("--out", required=True, help="folder for export.json and export.csv")
+    a.add_argument("--force", action="store_true", help="replace an export already there")
+    a.add_argument("--json", action="store_true", help="machine-readable output")
     a.set_defaults(func=cmd_privacy_export)
     a = s.add_parser(
         "erase",
         help="erase a person's data, keep a suppression tombstone",
-        epilog="example: lexdial privacy erase '+44 20 7946 0000'",
+        epilog="example: lexdial privacy erase '+1 614 555 0101' --yes",
     )
     a.add_argument("number")
+    a.add_argument("--yes", action="store_true", help="do not ask for confirmation (scripts)")
+    a.add_argument("--json", action="store_true", help="machine-readable output")
     a.add_argument("--at")
     a.set_defaults(func=cmd_privacy_erase)
     a = s.add_parser(
@@ -611,7 +710,7 @@ def add_commands(sub: Any) -> None:
     a = s.add_parser(
         "object",
         help="record an objection to direct marketing (GDPR Art. 21)",
-        epilog="example: lexdial privacy object '+353 85 000 0164'",
+        epilog="example: lexdial privacy object '+1 614 555 0101'",
     )
     a.add_argument("number")
     a.add_argument("--at")
@@ -651,11 +750,12 @@ def add_commands(sub: Any) -> None:
     a.add_argument("email")
     a.add_argument("--name", required=True)
     a.add_argument("--role", required=True, choices=list(ROLES))
+    a.add_argument("--json", action="store_true", help="machine-readable output")
     a.set_defaults(func=cmd_users_add)
     a = s.add_parser(
         "attest",
         help="record completed training",
-        epilog="example: lexdial users attest 3 --course 'TCPA/DNC 2026' --on 2026-11-20",
+        epilog="example: lexdial users attest 1 --course 'TCPA/DNC 2026' --on 2026-11-20",
     )
     a.add_argument("user_id", type=int)
     a.add_argument("--course", required=True)

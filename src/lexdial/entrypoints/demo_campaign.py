@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from lexdial.adapters.telephony.simulated import SimProfile, SimulatedCarrier
-from lexdial.bootstrap import Store, make_dialer, mark_sandbox, open_store
+from lexdial.bootstrap import Store, init_store, make_dialer, mark_sandbox
 from lexdial.config import Settings
 from lexdial.entrypoints.demo_server import serve_dashboard
 from lexdial.entrypoints.progress import Bar
@@ -58,9 +58,9 @@ def run_demo(
     )
     _fresh(directory)
     start = datetime.fromisoformat(sample["start"])
-    store = open_store(settings, {"LEXDIAL_DATA_DIR": str(directory)}, now=start)
+    store = init_store(settings, {"LEXDIAL_DATA_DIR": str(directory)}, now=start)
     mark_sandbox(store)  # the demo owns a throw-away store: every record in it is simulated
-    campaign_id, blocked_why = _populate(store, sample, start - timedelta(days=30))
+    campaign_id, blocked_why, deferred_why = _populate(store, sample, start - timedelta(days=30))
     with store.db.begin() as conn:
         problems = lint_campaign(
             conn,
@@ -89,6 +89,7 @@ def run_demo(
             simulated_hours=sample["hours"],
             contacts=total,
             why_blocked=blocked_why,
+            why_deferred=deferred_why,
             carrier_peak_concurrent=carrier.peak_concurrent,
             data_dir=str(directory),
         )
@@ -148,10 +149,15 @@ async def _dial(
     return stats
 
 
-def _populate(store: Store, sample: dict[str, Any], at: datetime) -> tuple[int, dict[str, str]]:
+def _populate(
+    store: Store, sample: dict[str, Any], at: datetime
+) -> tuple[int, dict[str, str], dict[str, str]]:
+    """The sample contacts and campaign; why some are blocked, and why others wait (a
+    deferred contact is dialled later, so it must not be listed among the blocked)."""
     firm = store.settings.firm_name
     ids: list[int] = []
     why: dict[str, str] = {}
+    wait: dict[str, str] = {}
     with store.db.begin() as conn:
         for group in sample["contacts"]:
             for _ in range(group["n"]):
@@ -176,12 +182,13 @@ def _populate(store: Store, sample: dict[str, Any], at: datetime) -> tuple[int, 
                 )
                 _consent(store, conn, number, group, firm, sample["consent_text"], at)
                 if group.get("why"):
-                    why[f"{group['state']} ({group['area']})"] = group["why"]
+                    kind = wait if group.get("deferred") else why
+                    kind[f"{group['state']} ({group['area']})"] = group["why"]
         campaign_id = create_campaign(
             conn, store.audit, store.firm_id, sample["campaign"], OPERATOR, at
         )
         add_contacts(conn, store.audit, store.firm_id, campaign_id, ids, OPERATOR, at)
-    return campaign_id, why
+    return campaign_id, why, wait
 
 
 def _consent(

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from lexdial.domain.decision import Decision, DecisionRequest
 from lexdial.domain.zones import zone
 from lexdial.rules.engine import Engine
 from lexdial.rules.model import Rule
+from lexdial.rules.policy import policy_rules
 
 _WIDTH = 78
 
@@ -43,7 +44,8 @@ def _wrap(text: str, indent: str) -> str:
 
 def explain(engine: Engine, req: DecisionRequest, decision: Decision) -> str:
     """The decision as a person reads it: verdict, where, and every rule checked."""
-    rules = {r.id: r for r in engine.pack.rules}
+    # the firm's policy rules are judged like pack rules, so they are described like them
+    rules = {r.id: r for r in (*engine.pack.rules, *policy_rules(engine.policy))}
     lines = [
         f"Call to {mask_number(req.number)} at {_utc(req.at)} "
         f"(rule pack {decision.rulepack}, decision {decision.decision_id})",
@@ -118,20 +120,32 @@ def diff_text(changes: dict[str, Any]) -> str:
 
 
 def demo_table(rows: Sequence[tuple[str, Decision]], version: str) -> str:
-    head = f"{'#':>2}  {'attempt':<46} {'verdict':<7} {'earliest allowed':<17} reasons"
+    head = f"{'#':>2}  {'attempt':<46} {'verdict':<7} {'earliest allowed':<21} reasons"
     out = [f"lexdial gate, rule pack {version}", head, "-" * len(head)]
     counts: dict[str, int] = {}
     for i, (title, d) in enumerate(rows, start=1):
         counts[d.verdict] = counts.get(d.verdict, 0) + 1
-        when = f"{d.earliest_allowed_at:%Y-%m-%d %H:%M}" if d.earliest_allowed_at else "-"
+        when = f"{d.earliest_allowed_at:%Y-%m-%d %H:%M} UTC" if d.earliest_allowed_at else "-"
         codes = ", ".join(d.codes) or "-"
-        out.append(f"{i:>2}  {title[:46]:<46} {d.verdict:<7} {when:<17} {codes}")
+        short = textwrap.shorten(title, 46, placeholder="...")  # whole words only
+        out.append(f"{i:>2}  {short:<46} {d.verdict:<7} {when:<21} {codes}")
     out.append("-" * len(head))
     out.append(
         "  ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
         + "   (times in UTC; run 'lexdial explain' on an attempt for the full reasoning)"
     )
     return "\n".join(out)
+
+
+def _utc_text(value: Any) -> str:
+    """An instant from a report for people, with its zone (reports keep UTC)."""
+    text = str(value)
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    at = at if at.tzinfo else at.replace(tzinfo=UTC)
+    return f"{at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
 def campaign_report(r: dict[str, Any]) -> str:
@@ -150,9 +164,10 @@ def campaign_report(r: dict[str, Any]) -> str:
         f"  denied by the gate          {r['denied']}",
         f"  deferred by the gate        {r['deferred_decisions']} (dialled later, at the "
         "earliest allowed instant)",
+        *(f"      {who}: {why}" for who, why in (r.get("why_deferred") or {}).items()),
         f"  outside campaign schedule   {r['rescheduled']} (waited for the schedule)",
         f"  still waiting               {r['still_deferred']}"
-        + (f" (next due {r['next_due']})" if r["next_due"] else ""),
+        + (f" (next due {_utc_text(r['next_due'])})" if r["next_due"] else ""),
         "",
         "  blocked contacts, by reason code (a contact may have several):",
     ]

@@ -7,7 +7,7 @@ number has a do-not-call entry from that moment and no call to it was placed aft
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, select
@@ -74,7 +74,8 @@ def campaign_report(
         "rescheduled": verdicts.get("rescheduled", 0),
         "blocked_by_reason": dict(sorted(blocked.items())),
         "still_deferred": int(deferred[0]),
-        "next_due": deferred[1].isoformat() if deferred[1] else None,
+        # stored as UTC (SQLite drops the offset): say so, a time without a zone misleads
+        "next_due": deferred[1].replace(tzinfo=UTC).isoformat() if deferred[1] else None,
         "outcomes": dict(sorted(outcomes.items())),
         "opt_outs": len(opted),
         "opt_outs_honoured": honoured,

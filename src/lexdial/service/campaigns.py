@@ -85,6 +85,54 @@ def create_campaign(
     return campaign_id
 
 
+def edit_campaign(
+    conn: Connection,
+    audit: Audit,
+    firm_id: int,
+    campaign_id: int,
+    data: Any,
+    caller: Caller,
+    at: datetime,
+) -> None:
+    """Replace a draft campaign's settings; once started, its settings are evidence of
+    what was dialled and stay as they were (stop it and create a new one instead)."""
+    actor = authorize(conn, caller, "campaign.write")
+    spec = parse_spec(data)
+    current = load_campaign(conn, firm_id, campaign_id)
+    if current.status != "draft":
+        raise CampaignError(
+            f"campaign #{campaign_id} is {current.status}; only a draft can be edited "
+            "(its settings are the record of what was dialled): create a new campaign"
+        )
+    at = at.astimezone(UTC)
+    firm = conn.execute(select(t.firms.c.name).where(t.firms.c.id == firm_id)).scalar_one()
+    conn.execute(
+        update(t.campaigns)
+        .where(t.campaigns.c.id == campaign_id, t.campaigns.c.status == "draft")
+        .values(
+            name=spec.name,
+            purpose=spec.purpose,
+            technology=spec.technology,
+            mode=spec.mode,
+            subject=spec.subject,
+            ring_timeout_s=spec.ring_timeout_s,
+            caller_id=spec.caller_id,
+            safe_harbor_message=bool(spec.message.safe_harbor_text),
+            script=script_json(spec, firm),
+            settings=spec.to_json(),
+            updated_at=at,
+        )
+    )
+    audit.record(
+        conn,
+        at=at,
+        actor=actor,
+        action="campaign.edited",
+        subject=f"campaign:{campaign_id}",
+        data={"name": spec.name, "purpose": spec.purpose, "mode": spec.mode},
+    )
+
+
 def script_json(spec: CampaignSpec, firm_name: str) -> dict[str, Any]:
     """The contract's ``script`` facts for this campaign, derived from its words."""
     out: dict[str, Any] = {}
@@ -261,6 +309,16 @@ def take_lease(
         .values(lease_owner=owner, lease_until=wall + timedelta(seconds=seconds))
     ).rowcount
     return bool(taken)
+
+
+def lease_until(conn: Connection, campaign_id: int) -> datetime | None:
+    """When the current dialler's hold on the campaign runs out (None: nobody holds it)."""
+    value = conn.execute(
+        select(t.campaigns.c.lease_until).where(t.campaigns.c.id == campaign_id)
+    ).scalar()
+    if not isinstance(value, datetime):
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)  # SQLite keeps no offset
 
 
 def drop_lease(conn: Connection, campaign_id: int, owner: str) -> None:

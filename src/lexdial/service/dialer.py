@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from sqlalchemy import Connection
 from sqlalchemy import Engine as SAEngine
 
 from lexdial.domain import telephony as tel
@@ -37,6 +38,7 @@ from lexdial.service.campaigns import (
     abandonment_30d,
     campaign_status,
     drop_lease,
+    lease_until,
     load_campaign,
     take_lease,
 )
@@ -97,6 +99,21 @@ class _Live:
     watchdog: asyncio.TimerHandle | None = None
 
 
+def lease_held_message(conn: Connection, campaign_id: int, wall: datetime) -> str:
+    """Why a run is refused, when it may go ahead, and how to take over without double
+    dials (a second dialler while the first lives would ring people twice)."""
+    until = lease_until(conn, campaign_id)
+    left = max(0, int((until - wall).total_seconds()) + 1) if until else 0
+    when = f"{until.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC" if until else "soon"
+    return (
+        f"campaign #{campaign_id} is being dialled by another process: its lease runs until "
+        f"{when} ({left} s from now) and is renewed every few seconds while that process "
+        f"lives. If that process was stopped or killed, run this again after {when}: the "
+        "interrupted calls are then closed as failed and nobody is dialled twice. If it is "
+        f"still running, pause it instead (lexdial campaign pause {campaign_id})."
+    )
+
+
 @dataclass(slots=True)
 class Dialer:
     """Runs one campaign until nothing is due before ``until`` and no call is up."""
@@ -127,7 +144,7 @@ class Dialer:
         """Dial the campaign; returns when nothing more is due before ``until``."""
         with self.db.begin() as conn:
             if not take_lease(conn, campaign_id, self._owner, self.wall(), LEASE_S):
-                raise CampaignError(f"campaign #{campaign_id} is being dialled by another process")
+                raise CampaignError(lease_held_message(conn, campaign_id, self.wall()))
             self.stats.recovered = recover(conn, self.audit, campaign_id, self.clock())
             ab0, live0 = abandonment_30d(conn, campaign_id, self.clock())
             spec = self._spec = load_campaign(conn, self.firm_id, campaign_id).spec

@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from lexdial.adapters.telephony.simulated import SimulatedCarrier
-from lexdial.bootstrap import Store, mark_sandbox, open_store
+from lexdial.bootstrap import Store, init_store, mark_sandbox
 from lexdial.config import Settings
 from lexdial.entrypoints.api.app import create_app
 from lexdial.rules.context import Policy
@@ -146,7 +146,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
     settings = Settings(policy=Policy(), firm_name=FIRM)
     data = tmp_path_factory.mktemp("store")
-    store = open_store(settings, {"LEXDIAL_DATA_DIR": str(data)}, now=START)
+    store = init_store(settings, {"LEXDIAL_DATA_DIR": str(data)}, now=START)
     mark_sandbox(store)  # the browser test dials the simulated carrier into this store
     campaign = _populate(store, START - timedelta(days=30))
     clock = SimClock(START, TIMESCALE)

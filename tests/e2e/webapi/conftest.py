@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from lexdial.bootstrap import Store, open_store
+from lexdial.bootstrap import Store, init_store
 from lexdial.config import Settings
 from lexdial.entrypoints.api.app import create_app
 from lexdial.rules.context import Policy
@@ -36,7 +36,7 @@ class Api:
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[Api]:
     settings = Settings(policy=Policy(), firm_name=FIRM)
-    store = open_store(settings, {"LEXDIAL_DATA_DIR": str(tmp_path / "data")}, now=NOW)
+    store = init_store(settings, {"LEXDIAL_DATA_DIR": str(tmp_path / "data")}, now=NOW)
     tokens, users = {}, {}
     with store.db.begin() as conn:
         for role in ROLES:

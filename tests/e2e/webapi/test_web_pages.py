@@ -561,3 +561,15 @@ def test_a_new_password_ends_the_users_open_sessions(api: Api) -> None:
         set_password(conn, api.store.audit, api.users["manager"], "a brand new passphrase",
                      OPERATOR, NOW)  # fmt: skip
     assert api.client.get("/campaigns").status_code == 401
+
+
+def test_an_empty_draft_shows_no_abandonment_rate_in_green_but_says_none_is_known(
+    api: Api,
+) -> None:
+    with api.store.db.begin() as conn:
+        cid = create_campaign(conn, api.store.audit, api.store.firm_id, CAMPAIGN, OPERATOR, NOW)
+    login(api.client, "compliance")
+    page = api.client.get(f"/campaigns/{cid}").text
+    para = page.split('id="abandonment"')[1].split("</p>")[0]
+    assert "0.0 %" not in para and 'class="good"' not in para
+    assert "No call has been answered by a person yet" in para

@@ -65,10 +65,16 @@ def columns(
     return _frame(width, height, title, desc, body)
 
 
+#: width of a label character in the charts' font (12 px sans-serif), rounded up
+LABEL_PX = 7
+
+
 def bars(title: str, items: Sequence[tuple[str, int]], width: int = 560) -> Markup:
     """A horizontal bar chart (outcomes): one labelled bar per item, the count at its end."""
     desc = "; ".join(f"{label}: {n}" for label, n in items) or "no data yet"
-    row, label_w = 26, 150
+    # the label column fits the longest label (about 7 px a character at the chart's size)
+    row = 26
+    label_w = max(150, max((len(label) for label, _ in items), default=0) * LABEL_PX + 16)
     height = max(row * len(items) + 8, 40)
     if not items:
         body = [
