@@ -180,6 +180,8 @@ def open_store(
     env = dict(os.environ if environ is None else environ)
     place = store_place(settings, env)
     if not create:
+        if place.data_dir.exists():  # a world-writable folder is refused before all else
+            open_data_dir(place.data_dir)
         _refuse_missing(place)
     root = open_data_dir(place.data_dir)  # 0700; a world-writable one is refused
     db = make_engine(place.url)
@@ -330,6 +332,8 @@ def open_registry(directory: Path) -> Registry:
 #: a data directory holding this file is a sandbox (demo, training, tests): everything in
 #: its SQLite store may be simulated, so the simulated carrier may dial against it
 SANDBOX_MARK = "SANDBOX"
+#: audit actions written by setting a store up, before it holds any evidence
+STORE_SETUP_ACTIONS = ("firm.created",)
 
 
 def is_sandbox(store: Store) -> bool:
@@ -353,8 +357,12 @@ def mark_sandbox(store: Store) -> None:
 
     from lexdial.adapters.db import tables
 
+    log = tables.audit_log.c
     with store.db.connect() as conn:
-        entries = conn.execute(select(tables.audit_log.c.seq).limit(1)).first()
+        # setting the store up (its firm) is not evidence; anything after it is
+        entries = conn.execute(
+            select(log.seq).where(log.action.not_in(STORE_SETUP_ACTIONS)).limit(1)
+        ).first()
     if entries is not None:
         raise ConfigError(f"{store.data_dir} holds evidence: only a new store can be a sandbox")
     (store.data_dir / SANDBOX_MARK).write_text(

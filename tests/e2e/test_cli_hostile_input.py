@@ -55,13 +55,18 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("LEXDIAL_DATABASE_URL", raising=False)
     monkeypatch.delenv("LEXDIAL_MASTER_KEY", raising=False)
     (tmp_path / "lexdial.toml").write_text('[firm]\nname = "Hartwell & Ruiz LLP"\n')
+    assert main(["init"]) == 0  # the store is made explicitly, never by a command
     return tmp_path
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """The command's exit status, output and errors (without the line naming the store)."""
     code = main(list(argv))
     out = capsys.readouterr()
-    return code, out.out, out.err
+    err = "".join(
+        line for line in out.err.splitlines(True) if not line.startswith("lexdial: store")
+    )
+    return code, out.out, err
 
 
 def _contact(capsys: pytest.CaptureFixture[str]) -> None:

@@ -35,6 +35,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("LEXDIAL_DATABASE_URL", raising=False)
     monkeypatch.delenv("LEXDIAL_MASTER_KEY", raising=False)
     (tmp_path / "lexdial.toml").write_text(FIRM1)
+    assert main(["init"]) == 0  # the store is made explicitly, never by a command
     return tmp_path
 
 

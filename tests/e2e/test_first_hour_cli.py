@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from lexdial.bootstrap import mark_sandbox, open_store
+from lexdial.config import load_settings
 from lexdial.entrypoints.cli import build_parser, main
 
 NUMBER = "+1 614 555 0101"
@@ -25,6 +27,14 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("LEXDIAL_SETTINGS", raising=False)
     assert main(["init", "--firm", FIRM]) == 0
     return tmp_path
+
+
+def _sandbox() -> None:
+    """Mark the new store a sandbox, so that a simulated run dials it in place (on a live
+    store it would be a rehearsal on a throw-away copy, which no lease or report sees)."""
+    store = open_store(load_settings())
+    mark_sandbox(store)
+    store.db.dispose()
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -198,6 +208,7 @@ def test_privacy_erase_asks_first_and_without_yes_in_a_script_erases_nothing(
 def test_a_run_refused_by_a_live_lease_says_when_it_expires_and_how_to_take_over(
     home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    _sandbox()
     _contact(capsys)
     (home / "reminders.toml").write_text(_help_example())
     run(capsys, "campaign", "create", "reminders.toml")
@@ -250,6 +261,7 @@ def test_explain_describes_the_firms_own_rules_instead_of_repeating_their_id(
 def test_a_campaign_report_gives_the_next_due_time_with_its_zone(
     home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    _sandbox()
     _contact(capsys)
     consent = run(
         capsys,

@@ -30,7 +30,9 @@ def loose_umask() -> object:
 
 def test_a_new_store_is_a_0700_folder_of_0600_files(tmp_path: Path, loose_umask: object) -> None:
     root = tmp_path / "data"
-    store = open_store(Settings(policy=Policy(), firm_name="F"), {"LEXDIAL_DATA_DIR": str(root)})
+    store = open_store(
+        Settings(policy=Policy(), firm_name="F"), {"LEXDIAL_DATA_DIR": str(root)}, create=True
+    )
     store.db.dispose()
     assert _mode(root) == 0o700
     files = [p for p in root.iterdir() if p.is_file()]
@@ -44,7 +46,9 @@ def test_an_existing_store_file_others_can_read_is_tightened(
     root = tmp_path / "data"
     root.mkdir(mode=0o700)
     (root / "lexdial.sqlite3").touch(mode=0o644)
-    open_store(Settings(policy=Policy(), firm_name="F"), {"LEXDIAL_DATA_DIR": str(root)})
+    open_store(
+        Settings(policy=Policy(), firm_name="F"), {"LEXDIAL_DATA_DIR": str(root)}, create=True
+    )
     assert _mode(root / "lexdial.sqlite3") == 0o600
 
 
@@ -53,7 +57,9 @@ def test_a_world_writable_data_directory_is_refused_with_the_fix(tmp_path: Path)
     root.mkdir()
     root.chmod(0o777)
     with pytest.raises(ConfigError) as caught:
-        open_store(Settings(policy=Policy(), firm_name="F"), {"LEXDIAL_DATA_DIR": str(root)})
+        open_store(
+            Settings(policy=Policy(), firm_name="F"), {"LEXDIAL_DATA_DIR": str(root)}, create=True
+        )
     assert "writable by every user" in str(caught.value)
     assert f"chmod 700 {root}" in str(caught.value)
     assert list(root.iterdir()) == []  # nothing was created in it
@@ -70,6 +76,7 @@ def test_exports_and_reports_are_written_0600(
     monkeypatch.delenv("LEXDIAL_DATABASE_URL", raising=False)
     monkeypatch.delenv("LEXDIAL_MASTER_KEY", raising=False)
     number = "+1 614 555 0101"
+    assert main(["init", "--firm", "Hartwell & Ruiz LLP"]) == 0
     assert main(["contact", "add", "--number", number, "--name", "Dana Client"]) == 0
     assert main(["evidence", number, "--out", "out/bundle.json"]) == 0
     assert main(["privacy", "export", number, "--out", "out/export"]) == 0

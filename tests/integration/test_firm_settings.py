@@ -26,7 +26,7 @@ NUMBER = "+16145550101"
 
 def _open(tmp_path: Path, name: str, firm_id: int | None = None) -> Store:
     settings = Settings(policy=Policy(), firm_name=name, firm_id=firm_id)
-    return open_store(settings, {"LEXDIAL_DATA_DIR": str(tmp_path / "data")}, now=NOW)
+    return open_store(settings, {"LEXDIAL_DATA_DIR": str(tmp_path / "data")}, now=NOW, create=True)
 
 
 def _firms(store: Store) -> list[tuple[int, str]]:

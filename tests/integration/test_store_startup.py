@@ -105,7 +105,9 @@ def test_a_store_command_that_decides_nothing_builds_no_rule_engine(tmp_path: Pa
 
 
 def test_the_stores_engine_is_built_on_first_use_once(tmp_path: Path) -> None:
-    store = open_store(Settings(policy=Policy()), environ={"LEXDIAL_DATA_DIR": str(tmp_path)})
+    store = open_store(
+        Settings(policy=Policy()), environ={"LEXDIAL_DATA_DIR": str(tmp_path)}, create=True
+    )
     first = store.rules
     assert first is store.rules
     assert first.pack.rules
