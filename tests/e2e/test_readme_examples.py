@@ -78,8 +78,12 @@ PROMISES: dict[str, Callable[[Ran], bool]] = {
     "runs the lint; refuses with the list": lambda r: r.out == "campaign #1 is running\n",
     "paused: nothing is dialled": lambda r: r.out == "campaign #1 is paused\n",
     "running again (the lint runs again)": lambda r: r.out == "campaign #1 is running\n",
-    "dial (simulated carrier), report": lambda r: "Campaign #1 report" in r.out,
-    "what it did, from the store": lambda r: json.loads(r.out)["campaign"] == 1,
+    "simulated carrier: a rehearsal, report": lambda r: (
+        "Campaign #1 report" in r.out and "rehearsal on the simulated carrier" in r.err
+    ),
+    "the live store's record: a rehearsal adds nothing": lambda r: (
+        json.loads(r.out)["campaign"] == 1 and json.loads(r.out)["dialled"] == 0
+    ),
     "every channel, at once": lambda r: "opt-out honoured" in r.out,
 }
 #: lines not run here, and why

@@ -88,11 +88,11 @@ def test_an_older_store_is_still_upgraded_by_alembic(tmp_path: Path) -> None:
     assert current_revisions(engine) == {head_revision()}
 
 
-def test_a_store_command_on_a_new_store_migrates_it_and_on_an_existing_one_loads_no_alembic(
+def test_init_migrates_a_new_store_and_a_store_command_on_an_existing_one_loads_no_alembic(
     tmp_path: Path,
 ) -> None:
     data = tmp_path / "data"
-    first = run_cli(["audit", "verify"], data)
+    first = run_cli(["init", "--firm", "Hartwell & Ruiz LLP"], data)
     assert (first["status"], first["alembic"]) == (0, True)
     again = run_cli(["audit", "verify"], data)
     assert (again["status"], again["alembic"]) == (0, False)
@@ -100,6 +100,7 @@ def test_a_store_command_on_a_new_store_migrates_it_and_on_an_existing_one_loads
 
 def test_a_store_command_that_decides_nothing_builds_no_rule_engine(tmp_path: Path) -> None:
     data = tmp_path / "data"
+    assert run_cli(["init", "--firm", "Hartwell & Ruiz LLP"], data)["status"] == 0
     result = run_cli(["audit", "verify"], data)
     assert (result["status"], result["geographies"]) == (0, 0)
 
