@@ -96,24 +96,34 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
         data = tomllib.loads(path.read_text("utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read settings ({exc})") from None
-    firm = data.get("firm") or {}
+    firm = _table(data, "firm", path)
     name = firm.get("name", DEFAULT_FIRM)
     if not isinstance(name, str) or not name.strip():
         raise ConfigError(f"{path}: firm.name must be the firm's name")
-    store = data.get("store") or {}
+    store = _table(data, "store", path)
     data_dir = store.get("data_dir")
-    retention = data.get("retention") or {}
+    retention = _table(data, "retention", path)
     if not all(isinstance(v, int) and v > 0 for v in retention.values()):
         raise ConfigError(f"{path}: [retention] values must be whole numbers of days")
     return Settings(
-        policy=_policy(data.get("policy") or {}, path),
-        pack_dir=_pack_dir(data.get("rules") or {}, path),
+        policy=_policy(_table(data, "policy", path), path),
+        pack_dir=_pack_dir(_table(data, "rules", path), path),
         source=path,
         firm_name=name.strip(),
         data_dir=(path.parent / str(data_dir)).resolve() if data_dir else None,
         retention=dict(retention) or None,
-        telephony=_telephony(data.get("telephony") or {}, path),
+        telephony=_telephony(_table(data, "telephony", path), path),
     )
+
+
+def _table(data: dict[str, Any], name: str, path: Path) -> dict[str, Any]:
+    """Section ``[name]`` (empty when absent); ``name = 5`` is refused, naming it."""
+    value = data.get(name)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: {name} must be a [{name}] table")
+    return value
 
 
 def _telephony(raw: dict[str, Any], path: Path) -> TelephonySettings:
