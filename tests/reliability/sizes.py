@@ -17,7 +17,7 @@ KILLS = 25 if LONG else 3
 #: hypothesis examples per CLI reader that needs no store (decide, settings)
 CLI_CASES = 1500 if LONG else 60
 #: hypothesis examples per command that opens the store (import, campaign, arguments)
-STORE_CASES = 500 if LONG else 25
+STORE_CASES = 500 if LONG else 12
 #: schemathesis examples per API operation and role
 API_CASES = 60 if LONG else 3
 #: contacts in the killed campaign / rows in the killed import

@@ -8,6 +8,7 @@ import pytest
 
 from lexdial.config import load_settings
 from lexdial.domain.request_parse import parse_request
+from lexdial.entrypoints.cli import main
 from lexdial.errors import ConfigError, RequestError
 from lexdial.service.campaign_spec import parse_spec
 
@@ -39,3 +40,15 @@ def test_an_unknown_campaign_setting_with_an_empty_or_odd_name_is_still_named(
         parse_spec({"name": "R", "purpose": "reminder", "mode": "broadcast",
                     "message": {"text": "Hello."}, key: 1})  # fmt: skip
     assert caught.value.field == field
+
+
+@pytest.mark.parametrize("anchor", [" ", "12", "x:y", "1:" + "g" * 64])
+def test_a_malformed_audit_anchor_is_refused_naming_the_option(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], anchor: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LEXDIAL_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("LEXDIAL_DATABASE_URL", raising=False)
+    monkeypatch.delenv("LEXDIAL_MASTER_KEY", raising=False)
+    assert main(["audit", "verify", "--anchor", anchor]) == 2
+    assert capsys.readouterr().err.startswith("error: --anchor: an audit anchor is written")

@@ -223,7 +223,10 @@ def cmd_gate(args: argparse.Namespace) -> None:
 
 def cmd_audit_verify(args: argparse.Namespace) -> None:
     store = _store(args)
-    anchor = Anchor.parse(args.anchor) if args.anchor else None
+    try:
+        anchor = Anchor.parse(args.anchor) if args.anchor else None
+    except ValueError as exc:  # the parser says how an anchor is written
+        raise RequestError("--anchor", str(exc)) from None
     with store.db.connect() as conn:
         result = verify(SqlAuditStore(conn), anchor=anchor)
     data = {
