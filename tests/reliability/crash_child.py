@@ -1,7 +1,7 @@
 """The processes the crash harness kills (run as a script, never imported by pytest).
 
-    python crash_child.py setup N            N contacts with consent, one started campaign
-    python crash_child.py campaign LEDGER BASE GEN   dial it; every placed call -> LEDGER
+    python crash_child.py setup N [FIRST]    N contacts with consent, one started campaign
+    python crash_child.py campaign ID LEDGER BASE GEN   dial it; every placed call -> LEDGER
     python crash_child.py optouts N          opt N numbers out, one "ACK n" line per commit
 
 The store comes from the environment exactly as for ``lexdial`` (LEXDIAL_DATA_DIR,
@@ -35,8 +35,9 @@ from lexdial.service.users import OPERATOR
 
 #: the campaign's simulated day starts Wed 2 Dec 2026 10:00 in New York
 START = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
-#: wall seconds per simulated second: a 30-minute retry delay passes in 3.6 s
-TIMESCALE = 0.002
+#: wall seconds per simulated second: a call lasts a few tenths of a second, a retry
+#: delay of two minutes 1.2 s, so a run lasts a few seconds and a kill can fall anywhere
+TIMESCALE = 0.01
 MAX_ATTEMPTS = 2
 FIRM = "Hartwell & Ruiz LLP"
 TEXT = (
@@ -53,14 +54,14 @@ def _store() -> Store:
     return open_store(load_settings(None))
 
 
-def setup(n: int) -> None:
+def setup(n: int, first: int) -> None:
     store = _store()
     evidence = ConsentEvidence("signed engagement letter", "You agree we may call you.", "v1",
                                "intake", document_ref="DMS-1")  # fmt: skip
     given = START - timedelta(days=40)
     with store.db.begin() as conn:
         ids = []
-        for i in range(n):
+        for i in range(first, first + n):
             new = NewContact(numbers=((number(i), "wireless"),),
                              address={"country": "US", "state": "OH"},
                              relationship="current_client")  # fmt: skip
@@ -70,8 +71,8 @@ def setup(n: int) -> None:
                            given)  # fmt: skip
         spec = {
             "name": "Reminders", "purpose": "reminder", "mode": "broadcast",
-            "caller_id": "+16145550199", "message": {"text": TEXT},
-            "retry": {"max_attempts": MAX_ATTEMPTS, "delay_minutes": 30},
+            "caller_id": "+16145550199", "message": {"text": TEXT}, "channels": 4,
+            "retry": {"max_attempts": MAX_ATTEMPTS, "delay_minutes": 2},
         }  # fmt: skip
         cid = create_campaign(conn, store.audit, store.firm_id, spec, OPERATOR, START)
         add_contacts(conn, store.audit, store.firm_id, cid, ids, OPERATOR, START)
@@ -97,7 +98,7 @@ class LedgerCarrier(SimulatedCarrier):
         await super().dial(dial)
 
 
-def campaign(ledger: Path, base_wall: float, generation: int) -> None:
+def campaign(cid: int, ledger: Path, base_wall: float, generation: int) -> None:
     store = _store()
     # more people hang up on busy/no answer than in real life: more retries to get wrong
     profile = SimProfile(human=0.4, machine=0.2, busy=0.2, failed=0.05, opt_out=0.2)
@@ -112,7 +113,7 @@ def campaign(ledger: Path, base_wall: float, generation: int) -> None:
     # lease, that much later (as if the operator had waited it out)
     dialer.wall = lambda: datetime.now(UTC) + timedelta(seconds=61 * generation)
     print("ready", flush=True)
-    stats = asyncio.run(dialer.run(1, until=START + timedelta(hours=6)))
+    stats = asyncio.run(dialer.run(cid, until=START + timedelta(hours=6)))
     print(f"done dialled={stats.dialled} recovered={stats.recovered}", flush=True)
 
 
@@ -130,9 +131,9 @@ def optouts(n: int, offset: int) -> None:
 def main(argv: list[str]) -> None:
     what = argv[0]
     if what == "setup":
-        setup(int(argv[1]))
+        setup(int(argv[1]), int(argv[2]) if len(argv) > 2 else 0)
     elif what == "campaign":
-        campaign(Path(argv[1]), float(argv[2]), int(argv[3]))
+        campaign(int(argv[1]), Path(argv[2]), float(argv[3]), int(argv[4]))
     elif what == "optouts":
         optouts(int(argv[1]), int(argv[2]))
     else:

@@ -22,9 +22,9 @@ STORE_CASES = 500 if LONG else 12
 API_CASES = 60 if LONG else 3
 #: contacts in the killed campaign / rows in the killed import
 CAMPAIGN_CONTACTS = 60 if LONG else 16
-IMPORT_ROWS = 3000 if LONG else 400
+IMPORT_ROWS = 3000 if LONG else 150
 #: numbers in the registry file loaded while being killed
-REGISTRY_NUMBERS = 2_000_000 if LONG else 200_000
+REGISTRY_NUMBERS = 2_000_000 if LONG else 100_000
 
 #: what the harnesses did in this run: name -> count
 FIGURES: Counter[str] = Counter()
