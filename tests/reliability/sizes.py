@@ -19,7 +19,7 @@ CLI_CASES = 1500 if LONG else 60
 #: hypothesis examples per command that opens the store (import, campaign, arguments)
 STORE_CASES = 500 if LONG else 12
 #: schemathesis examples per API operation and role
-API_CASES = 60 if LONG else 3
+API_CASES = 60 if LONG else 5
 #: contacts in the killed campaign / rows in the killed import
 CAMPAIGN_CONTACTS = 60 if LONG else 16
 IMPORT_ROWS = 3000 if LONG else 150

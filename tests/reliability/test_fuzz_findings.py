@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
-from lexdial.config import load_settings
+from lexdial.bootstrap import open_store
+from lexdial.config import Settings, load_settings
 from lexdial.domain.request_parse import parse_request
+from lexdial.entrypoints.api.app import create_app
 from lexdial.entrypoints.cli import main
 from lexdial.errors import ConfigError, RequestError
+from lexdial.rules.context import Policy
+from lexdial.service.auth import issue_token
 from lexdial.service.campaign_spec import parse_spec
+from lexdial.service.users import OPERATOR, add_user
+
+NOW = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(("key", "field"), [("", '""'), (" x", '" x"'), ("\ud800", '"\\ud800"')])
@@ -52,3 +62,33 @@ def test_a_malformed_audit_anchor_is_refused_naming_the_option(
     monkeypatch.delenv("LEXDIAL_MASTER_KEY", raising=False)
     assert main(["audit", "verify", "--anchor", anchor]) == 2
     assert capsys.readouterr().err.startswith("error: --anchor: an audit anchor is written")
+
+
+@pytest.fixture
+def api(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    store = open_store(Settings(policy=Policy(), firm_name="Hartwell & Ruiz LLP"),
+                       {"LEXDIAL_DATA_DIR": str(tmp_path / "data")}, now=NOW)  # fmt: skip
+    with store.db.begin() as conn:
+        uid = add_user(conn, store.cipher, store.firm_id, "a@firm.test", "A", "admin", NOW)
+        token = issue_token(conn, store.audit, uid, "t", OPERATOR, NOW).token
+    with TestClient(create_app(store, clock=lambda: NOW, dial=False)) as client:
+        yield client, {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    store.db.dispose()
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status"),
+    [
+        ("/v1/contacts", b"{", 422),  # broken JSON
+        ("/v1/contacts", b"\xff{}", 400),  # not UTF-8: FastAPI's "error parsing the body"
+        ("/v1/campaigns", b"[]", 422),  # JSON, but not an object
+        ("/v1/decisions", b"not json", 422),  # lexdial's reader: whole-body problem
+    ],
+)
+def test_a_body_that_cannot_be_read_is_refused_naming_the_body(
+    api: tuple[TestClient, dict[str, str]], path: str, body: bytes, status: int
+) -> None:
+    client, headers = api
+    res = client.post(path, content=body, headers=headers)
+    assert res.status_code == status
+    assert res.json()["error"]["field"] == "body"
