@@ -101,6 +101,8 @@ FUZZ = settings(
     deadline=None,
     suppress_health_check=list(HealthCheck),
     database=None,
+    # CI runs the same cases every time; the long run explores new ones
+    derandomize=not sizes.LONG,
 )
 
 

@@ -90,6 +90,8 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                            HealthCheck.data_too_large],
     database=None,
+    # CI runs the same cases every time; the long run explores new ones
+    derandomize=not sizes.LONG,
 )  # fmt: skip
 STORE_FUZZ = settings(FUZZ, max_examples=sizes.STORE_CASES)
 _names = itertools.count()
