@@ -80,6 +80,7 @@ NAMED = re.compile(
     r"^error: (?:"
     r"(?:row \d+|line \d+|\[\d+\])[.:\w]*|"  # a row, a line or an item of a batch
     r"\S+: |"  # a field path, an option (--at), FILE or the file's path
+    r'[\w.\[\]]*"(?:[^"\\]|\\.)*"[\w.\[\]]*: |'  # a field with an odd name, quoted
     r"\S*lexdial\.toml: |\S*\.toml: |LEXDIAL_\w+ |"  # a settings file and its key
     r"(?:not valid JSON|input is empty|expected a JSON|campaign file)"
     r")"
@@ -258,3 +259,4 @@ def test_a_strict_terminal_is_what_the_fuzzers_write_to(home: Path) -> None:
         stream.flush()
     assert not NAMED.match("error: something went wrong")
     assert NAMED.match("error: row 3.number: is not a telephone number")
+    assert NAMED.match('error: message."a b\\"c": is not a campaign setting')
