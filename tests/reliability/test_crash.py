@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -73,13 +73,23 @@ class Killer:
         self.name, self.rng, self.longest = name, rng, longest
         self.kills = 0
 
-    def run(self, proc: subprocess.Popen[str], after_ready: bool = False) -> bool:
-        """True if the child was killed; False if it finished first (it must succeed)."""
+    def run(
+        self,
+        proc: subprocess.Popen[str],
+        after_ready: bool = False,
+        armed: Callable[[], bool] | None = None,
+    ) -> bool:
+        """True if the child was killed; False if it finished first (it must succeed).
+        ``armed``: the clock starts only once it is true (or the child has ended)."""
         t0 = time.monotonic()
         if after_ready:  # the child says when its store is open; kill after that
             assert proc.stdout is not None
             line = proc.stdout.readline()
             assert line.strip() == "ready", (line, proc.stderr.read() if proc.stderr else "")
+        while armed is not None and proc.poll() is None and not armed():
+            if time.monotonic() - t0 > HANG_S:
+                raise AssertionError(f"{self.name}: nothing happened in {HANG_S} s")
+            time.sleep(0.005)
         delay = self.rng.uniform(0.05, self.longest)
         try:
             proc.wait(timeout=delay)
@@ -143,7 +153,8 @@ def test_a_campaign_killed_at_random_places_no_call_twice_and_loses_no_decision(
     n = sizes.CAMPAIGN_CONTACTS
     ledger = tmp_path / "carrier-ledger.txt"
     base = time.time()
-    killer = Killer("campaign", rng, longest=1.5)
+    # aimed at the dialling itself: each kill falls within 0.6 s after the run's first call
+    killer = Killer("campaign", rng, longest=0.6)
     generation = 0
     # a campaign that finishes before enough kills fell is followed by a new one
     for first in range(0, n * sizes.KILLS * 2, n):
@@ -155,7 +166,12 @@ def test_a_campaign_killed_at_random_places_no_call_twice_and_loses_no_decision(
             argv = [sys.executable, str(CHILD), "campaign", cid, str(ledger), str(base),
                     str(generation)]  # fmt: skip
             proc = _spawn(argv, backend)
-            if killer.kills < sizes.KILLS and killer.run(proc, after_ready=True):
+            placed = len(_ledger(ledger))
+
+            def dialling(placed: int = placed) -> bool:
+                return len(_ledger(ledger)) > placed
+
+            if killer.kills < sizes.KILLS and killer.run(proc, True, dialling):
                 continue
             code, _out, err = _finish(proc)
             assert code == 0 and "Traceback" not in err, err
