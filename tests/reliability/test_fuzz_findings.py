@@ -105,3 +105,13 @@ def test_an_id_outside_64_bits_is_refused_not_a_500(
     method = "POST" if path.endswith("confirm") else "GET"
     res = client.request(method, path, headers=headers, json={})
     assert res.status_code in (404, 422)
+
+
+@pytest.mark.xfail(strict=False, reason="fixed on branch t9-attack")
+def test_a_deeply_nested_request_file_is_refused_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    assert main(["decide", str(path)]) == 2
+    assert capsys.readouterr().err.startswith("error: ")
