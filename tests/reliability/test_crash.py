@@ -338,7 +338,11 @@ def test_a_registry_load_killed_at_random_leaves_the_old_copy_or_the_new_one_who
         if killer.kills >= sizes.KILLS:
             break
         other = "2026-11-28" if current == "2026-11-01" else "2026-11-01"
-        killed = killer.run(load(other))
+        proc = load(other)
+        killed = killer.run(proc)
+        if not killed:
+            code, _, err = _finish(proc)
+            assert code == 0 and "Traceback" not in err, err
         registry = IndexRegistry(Path(backend["LEXDIAL_DATA_DIR"]) / "registry")
         day = str(registry.snapshot_on("us-national"))
         assert day in (current, other)
