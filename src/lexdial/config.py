@@ -106,29 +106,39 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
         data = tomllib.loads(path.read_text("utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read settings ({exc})") from None
-    firm = data.get("firm") or {}
+    firm = _table(data, "firm", path)
     name = firm.get("name", DEFAULT_FIRM)
     if not isinstance(name, str) or not name.strip():
         raise ConfigError(f"{path}: firm.name must be the firm's name")
     firm_id = firm.get("id")
     if firm_id is not None and (type(firm_id) is not int or firm_id < 1):
         raise ConfigError(f"{path}: firm.id must be a firm's number (a whole number from 1)")
-    store = data.get("store") or {}
+    store = _table(data, "store", path)
     data_dir = store.get("data_dir")
     key_file = store.get("key_file")
-    pack_dir = _pack_dir(data.get("rules") or {}, path)
-    retention = _retention(data.get("retention") or {}, path, pack_dir)
+    pack_dir = _pack_dir(_table(data, "rules", path), path)
+    retention = _retention(_table(data, "retention", path), path, pack_dir)
     return Settings(
-        policy=_policy(data.get("policy") or {}, path),
+        policy=_policy(_table(data, "policy", path), path),
         pack_dir=pack_dir,
         source=path,
         firm_name=name.strip(),
         firm_id=firm_id,
         data_dir=(path.parent / str(data_dir)).resolve() if data_dir else None,
         retention=dict(retention) or None,
-        telephony=_telephony(data.get("telephony") or {}, path),
+        telephony=_telephony(_table(data, "telephony", path), path),
         key_file=(path.parent / str(key_file)).resolve() if key_file else None,
     )
+
+
+def _table(data: dict[str, Any], name: str, path: Path) -> dict[str, Any]:
+    """Section ``[name]`` (empty when absent); ``name = 5`` is refused, naming it."""
+    value = data.get(name)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: {name} must be a [{name}] table")
+    return value
 
 
 #: the data categories of ``[retention]`` (``service.privacy.RETENTION_DAYS`` has defaults)
@@ -138,8 +148,6 @@ RETENTION_CATEGORIES = ("call_records", "dnc_entries", "revoked_consents")
 def _retention(raw: dict[str, Any], path: Path, pack_dir: Path | None) -> dict[str, int]:
     """Days per category; below the legal minimum of the rule pack is refused, naming it."""
     # a reviewed pack without the table still gets the bundled floors
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: [retention] must be a table of days per data category")
     minimums = load_retention_minimums()
     if pack_dir is not None:
         minimums.update(load_retention_minimums(pack_dir))

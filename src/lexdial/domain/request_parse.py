@@ -7,6 +7,7 @@ Rule 2: nothing here reads the clock; a naive date-time is an error, not "local 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
@@ -439,7 +440,10 @@ def _known(obj: Mapping[str, Any], allowed: frozenset[str] | set[str], prefix: s
         return
     for key in obj:
         if key not in allowed:
-            raise RequestError(_path(prefix, str(key)), "unknown field (check the spelling)")
+            # an empty or odd key (spaces, control characters) is shown quoted, so the
+            # message still names it
+            name = str(key) if str(key).isidentifier() else json.dumps(str(key))
+            raise RequestError(_path(prefix, name), "unknown field (check the spelling)")
 
 
 def _opt_obj(obj: Mapping[str, Any], key: str, prefix: str) -> dict[str, Any] | None:

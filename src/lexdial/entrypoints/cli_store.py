@@ -330,7 +330,10 @@ def cmd_audit_verify(args: argparse.Namespace) -> None:
     from lexdial.adapters.audit.sql import SqlAuditStore
 
     store = _store(args)
-    anchor = Anchor.parse(args.anchor) if args.anchor else None
+    try:
+        anchor = Anchor.parse(args.anchor) if args.anchor else None
+    except ValueError as exc:  # the parser says how an anchor is written
+        raise RequestError("--anchor", str(exc)) from None
     # every signed checkpoint published so far pins its entry: a truncated or rewritten
     # chain fails without anyone having exported an anchor; a tampered line fails itself
     checkpoints, bad_lines = store.checkpoints.checkpoints() if store.checkpoints else ([], [])

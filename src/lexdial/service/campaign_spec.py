@@ -8,6 +8,7 @@ attempts two hours apart, opt-out key 9, weekdays 09:00-17:00 in the recipient's
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import time
@@ -153,7 +154,9 @@ def _obj(v: Any, where: str, required: tuple[str, ...] = ()) -> dict[str, Any]:
 def _unknown(d: dict[str, Any], known: set[str], prefix: str) -> None:
     for key in d:
         if key not in known:
-            raise RequestError(f"{prefix}{key}", "is not a campaign setting")
+            # an empty or odd key is shown quoted, so the message still names it
+            name = str(key) if str(key).isidentifier() else json.dumps(str(key))
+            raise RequestError(f"{prefix}{name}", "is not a campaign setting")
 
 
 def _str(v: Any, where: str, max_len: int) -> str:
