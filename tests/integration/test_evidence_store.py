@@ -324,17 +324,34 @@ def test_allowed_attempts_count_toward_the_frequency_caps_even_without_an_outcom
     """Florida: 3 solicitation calls per 24 h; the gate's own allowed attempts count."""
     cipher, audit = Reversible(), ListAudit()
     with store.begin() as conn:
-        contact = add_contact(conn, cipher, 1, NewContact(
-            numbers=(("+1 813 555 0143", "landline"),), relationship="current_client",
-            address={"country": "US", "state": "FL"}), NOW)
+        contact = add_contact(
+            conn,
+            cipher,
+            1,
+            NewContact(
+                numbers=(("+1 813 555 0143", "landline"),),
+                relationship="current_client",
+                address={"country": "US", "state": "FL"},
+            ),
+            NOW,
+        )
     registry = MemoryRegistry({"us-national": set()}, {"us-national": date(2026, 11, 30)})
     verdicts = []
     for minutes in (0, 60, 120, 180):
         with store.begin() as conn:
-            verdicts.append(gate(conn, rules, cipher, audit, registry, firm_id=1,
-                                 contact_id=contact, at=NOW + timedelta(minutes=minutes),
-                                 plan=CallPlan("marketing", "manual", "estate plan")
-                                 ).decision.verdict)
+            verdicts.append(
+                gate(
+                    conn,
+                    rules,
+                    cipher,
+                    audit,
+                    registry,
+                    firm_id=1,
+                    contact_id=contact,
+                    at=NOW + timedelta(minutes=minutes),
+                    plan=CallPlan("marketing", "manual", "estate plan"),
+                ).decision.verdict
+            )
     assert verdicts == ["allow", "allow", "allow", "defer"]
 
 

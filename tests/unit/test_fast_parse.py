@@ -109,8 +109,7 @@ def assert_same_reading(text: str | bytes) -> None:
         ),
         (
             d.Preferences,
-            "shared_line voicemail_details_ok inconvenient_times workplace_number "
-            "no_calls_at_work",
+            "shared_line voicemail_details_ok inconvenient_times workplace_number no_calls_at_work",
         ),
         (d.StatedTime, "days start end"),
     ],
@@ -368,11 +367,14 @@ class Shapes:
                     )
                 ),
                 "script": o(
-                    obj({}, {
+                    obj(
+                        {},
+                        {
                             **{k: o(st.booleans()) for k in flags},
                             "voicemail_text": o(text),
                             "threatens_suit": o(st.booleans()),
-                        },)
+                        },
+                    )
                 ),
                 "firm": o(obj({}, {"name": o(text)})),
                 "subscriber": o(vocab(d.SUBSCRIBERS)),

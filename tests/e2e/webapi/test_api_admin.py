@@ -184,9 +184,7 @@ def test_the_suppression_list_shows_entries_by_contact_never_by_number(api: Api)
         "/v1/contacts", json={"numbers": [{"number": "+16145550188"}]}, headers=h
     )
     assert made.status_code == 201
-    api.client.post(
-        "/v1/optouts", json={"number": "+16145550188", "channel": "staff"}, headers=h
-    )
+    api.client.post("/v1/optouts", json={"number": "+16145550188", "channel": "staff"}, headers=h)
     rows = api.client.get("/v1/suppression", headers=h).json()
     assert rows[0]["channel"] == "staff" and rows[0]["contact"] == made.json()["contact"]
     assert "5550188" not in str(rows)

@@ -22,8 +22,9 @@ from lexdial.domain.decision import Decision
 Decide = Callable[[dict[str, Any]], Decision]
 
 
-def check(decide: Decide, request: dict[str, Any], verdict: str, want: set[str],
-          when: str | None) -> None:
+def check(
+    decide: Decide, request: dict[str, Any], verdict: str, want: set[str], when: str | None
+) -> None:
     d = decide(request)
     assert d.verdict == verdict, d.to_json()["reasons"]
     assert codes(d) == want, d.to_json()["reasons"]
@@ -78,18 +79,39 @@ MARKETING_CONSENT = pec(scope=["marketing"])
 @pytest.mark.parametrize(
     ("request_", "verdict", "want"),
     [
-        pytest.param(ie(gdpr={"erased": True}), "deny", {"GDPR_ERASED"},
-                     id="erased-person-no-marketing-call"),
-        pytest.param(ie(purpose="reminder", relationship=CLIENT, gdpr={"erased": True}),
-                     "deny", {"GDPR_ERASED"}, id="erased-person-no-reminder-either"),
-        pytest.param(de(purpose="notification", relationship=CLIENT, gdpr={"erased": True}),
-                     "deny", {"GDPR_ERASED"}, id="erased-person-in-germany-no-notification"),
-        pytest.param(fr(purpose="reminder", relationship=CLIENT, gdpr={"erased": True}),
-                     "deny", {"GDPR_ERASED"}, id="erased-person-in-france-no-reminder"),
-        pytest.param(gb(purpose="reminder", relationship=CLIENT, gdpr={"erased": True}),
-                     "deny", {"GDPR_ERASED"}, id="uk-gdpr-erased-person-no-reminder"),
-        pytest.param(ie(purpose="reminder", relationship=CLIENT, gdpr={"erased": False}),
-                     "allow", set(), id="not-erased-reminder-allowed"),
+        pytest.param(
+            ie(gdpr={"erased": True}), "deny", {"GDPR_ERASED"}, id="erased-person-no-marketing-call"
+        ),
+        pytest.param(
+            ie(purpose="reminder", relationship=CLIENT, gdpr={"erased": True}),
+            "deny",
+            {"GDPR_ERASED"},
+            id="erased-person-no-reminder-either",
+        ),
+        pytest.param(
+            de(purpose="notification", relationship=CLIENT, gdpr={"erased": True}),
+            "deny",
+            {"GDPR_ERASED"},
+            id="erased-person-in-germany-no-notification",
+        ),
+        pytest.param(
+            fr(purpose="reminder", relationship=CLIENT, gdpr={"erased": True}),
+            "deny",
+            {"GDPR_ERASED"},
+            id="erased-person-in-france-no-reminder",
+        ),
+        pytest.param(
+            gb(purpose="reminder", relationship=CLIENT, gdpr={"erased": True}),
+            "deny",
+            {"GDPR_ERASED"},
+            id="uk-gdpr-erased-person-no-reminder",
+        ),
+        pytest.param(
+            ie(purpose="reminder", relationship=CLIENT, gdpr={"erased": False}),
+            "allow",
+            set(),
+            id="not-erased-reminder-allowed",
+        ),
     ],
 )
 def test_a_person_whose_data_was_erased_is_never_called(
@@ -104,22 +126,48 @@ def test_a_person_whose_data_was_erased_is_never_called(
 @pytest.mark.parametrize(
     ("request_", "verdict", "want"),
     [
-        pytest.param(ie(gdpr=OBJECTED), "deny", {"GDPR_OBJECTION"},
-                     id="objection-blocks-marketing"),
-        pytest.param(ie(gdpr=OBJECTED, consents=[MARKETING_CONSENT]), "deny",
-                     {"GDPR_OBJECTION"}, id="objection-beats-an-older-marketing-consent"),
-        pytest.param(ie(purpose="reminder", relationship=CLIENT, gdpr=OBJECTED), "allow", set(),
-                     id="objection-does-not-block-a-reminder"),
-        pytest.param(ie(purpose="notification", relationship=CLIENT, gdpr=OBJECTED), "allow",
-                     set(), id="objection-does-not-block-a-notification"),
-        pytest.param(ie(gdpr={"objected_at": "2026-12-03T09:00:00Z"}), "allow", set(),
-                     id="objection-made-after-the-call-does-not-count"),
-        pytest.param(ie(gdpr={"objected_at": "2026-12-02"}), "deny", {"GDPR_OBJECTION"},
-                     id="objection-dated-earlier-the-same-day-counts"),
-        pytest.param(gb(gdpr=OBJECTED), "deny", {"GDPR_OBJECTION"},
-                     id="uk-objection-blocks-marketing"),
-        pytest.param(de(subscriber="business", gdpr=OBJECTED), "deny", {"GDPR_OBJECTION"},
-                     id="germany-objection-blocks-marketing-to-a-business-line"),
+        pytest.param(
+            ie(gdpr=OBJECTED), "deny", {"GDPR_OBJECTION"}, id="objection-blocks-marketing"
+        ),
+        pytest.param(
+            ie(gdpr=OBJECTED, consents=[MARKETING_CONSENT]),
+            "deny",
+            {"GDPR_OBJECTION"},
+            id="objection-beats-an-older-marketing-consent",
+        ),
+        pytest.param(
+            ie(purpose="reminder", relationship=CLIENT, gdpr=OBJECTED),
+            "allow",
+            set(),
+            id="objection-does-not-block-a-reminder",
+        ),
+        pytest.param(
+            ie(purpose="notification", relationship=CLIENT, gdpr=OBJECTED),
+            "allow",
+            set(),
+            id="objection-does-not-block-a-notification",
+        ),
+        pytest.param(
+            ie(gdpr={"objected_at": "2026-12-03T09:00:00Z"}),
+            "allow",
+            set(),
+            id="objection-made-after-the-call-does-not-count",
+        ),
+        pytest.param(
+            ie(gdpr={"objected_at": "2026-12-02"}),
+            "deny",
+            {"GDPR_OBJECTION"},
+            id="objection-dated-earlier-the-same-day-counts",
+        ),
+        pytest.param(
+            gb(gdpr=OBJECTED), "deny", {"GDPR_OBJECTION"}, id="uk-objection-blocks-marketing"
+        ),
+        pytest.param(
+            de(subscriber="business", gdpr=OBJECTED),
+            "deny",
+            {"GDPR_OBJECTION"},
+            id="germany-objection-blocks-marketing-to-a-business-line",
+        ),
     ],
 )
 def test_an_objection_to_direct_marketing_blocks_marketing_only(
@@ -134,35 +182,77 @@ def test_an_objection_to_direct_marketing_blocks_marketing_only(
 @pytest.mark.parametrize(
     ("request_", "verdict", "want"),
     [
-        pytest.param(ie(purpose="reminder", relationship=CLIENT, gdpr={"lawful_basis": "none"}),
-                     "deny", {"NO_LAWFUL_BASIS"}, id="basis-none-denies"),
         pytest.param(
-            ie(purpose="reminder", relationship=CLIENT,
-               gdpr={"lawful_basis": {"marketing": "consent"}}),
-            "deny", {"NO_LAWFUL_BASIS"}, id="per-purpose-map-without-this-purpose-denies",
+            ie(purpose="reminder", relationship=CLIENT, gdpr={"lawful_basis": "none"}),
+            "deny",
+            {"NO_LAWFUL_BASIS"},
+            id="basis-none-denies",
         ),
         pytest.param(
-            ie(purpose="reminder", relationship=CLIENT,
-               gdpr={"lawful_basis": {"reminder": "contract", "marketing": "consent"}}),
-            "allow", set(), id="per-purpose-map-with-this-purpose-allows",
+            ie(
+                purpose="reminder",
+                relationship=CLIENT,
+                gdpr={"lawful_basis": {"marketing": "consent"}},
+            ),
+            "deny",
+            {"NO_LAWFUL_BASIS"},
+            id="per-purpose-map-without-this-purpose-denies",
         ),
-        pytest.param(ie(gdpr={"lawful_basis": "contract"}), "deny", {"NO_LAWFUL_BASIS"},
-                     id="contract-is-no-basis-for-marketing"),
-        pytest.param(ie(purpose="reminder", relationship=CLIENT,
-                        gdpr={"lawful_basis": "contract"}),
-                     "allow", set(), id="contract-is-a-basis-for-client-service-calls"),
-        pytest.param(ie(gdpr={"lawful_basis": "consent"}), "deny", {"NO_LAWFUL_BASIS"},
-                     id="consent-basis-without-a-consent-record-denies"),
-        pytest.param(ie(gdpr={"lawful_basis": "consent"}, consents=[pec()]), "deny",
-                     {"NO_LAWFUL_BASIS"}, id="consent-basis-with-consent-to-other-purposes-denies"),
-        pytest.param(ie(gdpr={"lawful_basis": "consent"}, consents=[MARKETING_CONSENT]),
-                     "allow", set(), id="consent-basis-with-a-marketing-consent-allows"),
-        pytest.param(ie(gdpr={"lawful_basis": "legitimate_interests"}), "allow", set(),
-                     id="legitimate-interests-may-support-marketing"),
-        pytest.param(ie(gdpr={"erased": False}), "allow", set(),
-                     id="basis-not-stated-is-not-judged"),
-        pytest.param(gb(gdpr={"lawful_basis": "none"}), "deny", {"NO_LAWFUL_BASIS"},
-                     id="uk-gdpr-basis-none-denies"),
+        pytest.param(
+            ie(
+                purpose="reminder",
+                relationship=CLIENT,
+                gdpr={"lawful_basis": {"reminder": "contract", "marketing": "consent"}},
+            ),
+            "allow",
+            set(),
+            id="per-purpose-map-with-this-purpose-allows",
+        ),
+        pytest.param(
+            ie(gdpr={"lawful_basis": "contract"}),
+            "deny",
+            {"NO_LAWFUL_BASIS"},
+            id="contract-is-no-basis-for-marketing",
+        ),
+        pytest.param(
+            ie(purpose="reminder", relationship=CLIENT, gdpr={"lawful_basis": "contract"}),
+            "allow",
+            set(),
+            id="contract-is-a-basis-for-client-service-calls",
+        ),
+        pytest.param(
+            ie(gdpr={"lawful_basis": "consent"}),
+            "deny",
+            {"NO_LAWFUL_BASIS"},
+            id="consent-basis-without-a-consent-record-denies",
+        ),
+        pytest.param(
+            ie(gdpr={"lawful_basis": "consent"}, consents=[pec()]),
+            "deny",
+            {"NO_LAWFUL_BASIS"},
+            id="consent-basis-with-consent-to-other-purposes-denies",
+        ),
+        pytest.param(
+            ie(gdpr={"lawful_basis": "consent"}, consents=[MARKETING_CONSENT]),
+            "allow",
+            set(),
+            id="consent-basis-with-a-marketing-consent-allows",
+        ),
+        pytest.param(
+            ie(gdpr={"lawful_basis": "legitimate_interests"}),
+            "allow",
+            set(),
+            id="legitimate-interests-may-support-marketing",
+        ),
+        pytest.param(
+            ie(gdpr={"erased": False}), "allow", set(), id="basis-not-stated-is-not-judged"
+        ),
+        pytest.param(
+            gb(gdpr={"lawful_basis": "none"}),
+            "deny",
+            {"NO_LAWFUL_BASIS"},
+            id="uk-gdpr-basis-none-denies",
+        ),
     ],
 )
 def test_every_call_needs_a_lawful_basis_when_one_is_stated(
@@ -177,31 +267,72 @@ def test_every_call_needs_a_lawful_basis_when_one_is_stated(
 @pytest.mark.parametrize(
     ("request_", "verdict", "want"),
     [
-        pytest.param(ie(technology="prerecorded"), "deny", {"NO_CONSENT"},
-                     id="ireland-prerecorded-marketing-without-consent"),
-        pytest.param(ie(technology="artificial_voice"), "deny", {"NO_CONSENT"},
-                     id="ireland-artificial-voice-marketing-without-consent"),
-        pytest.param(ie(technology="interactive_voice"), "deny", {"NO_CONSENT"},
-                     id="ireland-ai-agent-marketing-without-consent"),
-        pytest.param(ie(technology="prerecorded", consents=[pewc()]), "allow", set(),
-                     id="ireland-prerecorded-marketing-with-consent"),
         pytest.param(
-            ie(technology="prerecorded", consents=[pec(scope=["marketing"],
-                                                       technologies=["manual"])]),
-            "deny", {"CONSENT_SCOPE"}, id="consent-to-live-calls-does-not-cover-automated",
+            ie(technology="prerecorded"),
+            "deny",
+            {"NO_CONSENT"},
+            id="ireland-prerecorded-marketing-without-consent",
         ),
-        pytest.param(ie(technology="prerecorded", consents=[pewc(revoked_at="2026-11-01")]),
-                     "deny", {"CONSENT_REVOKED"}, id="revoked-consent-does-not-cover"),
-        pytest.param(ie(technology="manual"), "allow", set(),
-                     id="ireland-live-marketing-is-not-automated"),
-        pytest.param(ie(technology="prerecorded", purpose="reminder", relationship=CLIENT),
-                     "allow", set(), id="ireland-prerecorded-reminder-is-not-marketing"),
-        pytest.param(de(technology="prerecorded"), "deny", {"NO_CONSENT"},
-                     id="germany-prerecorded-marketing-to-a-consumer-without-consent"),
-        pytest.param(de(technology="prerecorded", subscriber="business"), "deny",
-                     {"NO_CONSENT"}, id="germany-prerecorded-marketing-to-a-business-too"),
-        pytest.param(de(technology="prerecorded", consents=[pewc()]), "allow", set(),
-                     id="germany-prerecorded-marketing-with-consent"),
+        pytest.param(
+            ie(technology="artificial_voice"),
+            "deny",
+            {"NO_CONSENT"},
+            id="ireland-artificial-voice-marketing-without-consent",
+        ),
+        pytest.param(
+            ie(technology="interactive_voice"),
+            "deny",
+            {"NO_CONSENT"},
+            id="ireland-ai-agent-marketing-without-consent",
+        ),
+        pytest.param(
+            ie(technology="prerecorded", consents=[pewc()]),
+            "allow",
+            set(),
+            id="ireland-prerecorded-marketing-with-consent",
+        ),
+        pytest.param(
+            ie(
+                technology="prerecorded",
+                consents=[pec(scope=["marketing"], technologies=["manual"])],
+            ),
+            "deny",
+            {"CONSENT_SCOPE"},
+            id="consent-to-live-calls-does-not-cover-automated",
+        ),
+        pytest.param(
+            ie(technology="prerecorded", consents=[pewc(revoked_at="2026-11-01")]),
+            "deny",
+            {"CONSENT_REVOKED"},
+            id="revoked-consent-does-not-cover",
+        ),
+        pytest.param(
+            ie(technology="manual"), "allow", set(), id="ireland-live-marketing-is-not-automated"
+        ),
+        pytest.param(
+            ie(technology="prerecorded", purpose="reminder", relationship=CLIENT),
+            "allow",
+            set(),
+            id="ireland-prerecorded-reminder-is-not-marketing",
+        ),
+        pytest.param(
+            de(technology="prerecorded"),
+            "deny",
+            {"NO_CONSENT"},
+            id="germany-prerecorded-marketing-to-a-consumer-without-consent",
+        ),
+        pytest.param(
+            de(technology="prerecorded", subscriber="business"),
+            "deny",
+            {"NO_CONSENT"},
+            id="germany-prerecorded-marketing-to-a-business-too",
+        ),
+        pytest.param(
+            de(technology="prerecorded", consents=[pewc()]),
+            "allow",
+            set(),
+            id="germany-prerecorded-marketing-with-consent",
+        ),
     ],
 )
 def test_automated_marketing_calls_in_the_eu_need_prior_consent(
@@ -225,27 +356,57 @@ def tps(registered: str | None, synced: str | None = "2026-11-25") -> dict[str, 
 @pytest.mark.parametrize(
     ("request_", "verdict", "want"),
     [
-        pytest.param(gb(suppression=tps(None)), "allow", set(),
-                     id="live-marketing-to-an-unlisted-number"),
-        pytest.param(gb(suppression=tps("2026-11-04")), "deny", {"TPS"},
-                     id="tps-listed-exactly-28-days-ago-denies"),
-        pytest.param(gb(suppression=tps("2026-11-05")), "allow", set(),
-                     id="tps-listed-27-days-ago-allows"),
-        pytest.param(gb(suppression=tps("2019-03-01")), "deny", {"TPS"},
-                     id="tps-listed-years-ago-denies"),
-        pytest.param(gb(suppression=tps("2019-03-01"), consents=[MARKETING_CONSENT]), "allow",
-                     set(), id="tps-listed-but-told-this-firm-it-does-not-object"),
-        pytest.param(gb(suppression=tps("2019-03-01"), purpose="reminder", relationship=CLIENT),
-                     "allow", set(), id="tps-does-not-block-a-reminder"),
-        pytest.param(gb(suppression=tps(None, synced="2026-11-04")), "allow", set(),
-                     id="tps-screen-28-days-old-is-fresh"),
-        pytest.param(gb(suppression=tps(None, synced="2026-11-03")), "deny",
-                     {"REGISTRY_STALE"}, id="tps-screen-29-days-old-is-stale"),
-        pytest.param(gb(suppression=tps(None, synced=None)), "deny", {"REGISTRY_STALE"},
-                     id="tps-screen-date-unknown-is-stale"),
-        pytest.param(gb(suppression=tps(None, synced="2026-10-01"), purpose="reminder",
-                        relationship=CLIENT),
-                     "allow", set(), id="stale-tps-screen-does-not-block-a-reminder"),
+        pytest.param(
+            gb(suppression=tps(None)), "allow", set(), id="live-marketing-to-an-unlisted-number"
+        ),
+        pytest.param(
+            gb(suppression=tps("2026-11-04")),
+            "deny",
+            {"TPS"},
+            id="tps-listed-exactly-28-days-ago-denies",
+        ),
+        pytest.param(
+            gb(suppression=tps("2026-11-05")), "allow", set(), id="tps-listed-27-days-ago-allows"
+        ),
+        pytest.param(
+            gb(suppression=tps("2019-03-01")), "deny", {"TPS"}, id="tps-listed-years-ago-denies"
+        ),
+        pytest.param(
+            gb(suppression=tps("2019-03-01"), consents=[MARKETING_CONSENT]),
+            "allow",
+            set(),
+            id="tps-listed-but-told-this-firm-it-does-not-object",
+        ),
+        pytest.param(
+            gb(suppression=tps("2019-03-01"), purpose="reminder", relationship=CLIENT),
+            "allow",
+            set(),
+            id="tps-does-not-block-a-reminder",
+        ),
+        pytest.param(
+            gb(suppression=tps(None, synced="2026-11-04")),
+            "allow",
+            set(),
+            id="tps-screen-28-days-old-is-fresh",
+        ),
+        pytest.param(
+            gb(suppression=tps(None, synced="2026-11-03")),
+            "deny",
+            {"REGISTRY_STALE"},
+            id="tps-screen-29-days-old-is-stale",
+        ),
+        pytest.param(
+            gb(suppression=tps(None, synced=None)),
+            "deny",
+            {"REGISTRY_STALE"},
+            id="tps-screen-date-unknown-is-stale",
+        ),
+        pytest.param(
+            gb(suppression=tps(None, synced="2026-10-01"), purpose="reminder", relationship=CLIENT),
+            "allow",
+            set(),
+            id="stale-tps-screen-does-not-block-a-reminder",
+        ),
     ],
 )
 def test_uk_live_marketing_respects_the_telephone_preference_service(
@@ -257,36 +418,87 @@ def test_uk_live_marketing_respects_the_telephone_preference_service(
 @pytest.mark.parametrize(
     ("request_", "verdict", "want"),
     [
-        pytest.param(gb(technology="prerecorded"), "deny", {"NO_CONSENT"},
-                     id="reg-19-automated-marketing-without-consent"),
-        pytest.param(gb(technology="artificial_voice"), "deny", {"NO_CONSENT"},
-                     id="reg-19-artificial-voice-marketing-without-consent"),
-        pytest.param(gb(technology="prerecorded", consents=[pewc()]), "allow", set(),
-                     id="reg-19-automated-marketing-with-consent"),
         pytest.param(
-            gb(technology="prerecorded",
-               consents=[pec(scope=["marketing"], technologies=["manual"])]),
-            "deny", {"CONSENT_SCOPE"}, id="reg-19-general-marketing-consent-is-not-enough",
+            gb(technology="prerecorded"),
+            "deny",
+            {"NO_CONSENT"},
+            id="reg-19-automated-marketing-without-consent",
         ),
-        pytest.param(gb(technology="prerecorded", consents=[pewc(seller="Other Firm LLP")]),
-                     "deny", {"SELLER_NOT_NAMED"}, id="reg-19-consent-to-another-caller"),
-        pytest.param(gb(matter={"type": "personal_injury"}), "deny", {"NO_CONSENT"},
-                     id="reg-21b-live-personal-injury-call-without-consent"),
-        pytest.param(gb(matter={"type": "claims_management"}), "deny", {"NO_CONSENT"},
-                     id="reg-21b-live-claims-management-call-without-consent"),
-        pytest.param(gb(incident={"kind": "accident", "occurred_on": "2026-11-20"}), "deny",
-                     {"NO_CONSENT"}, id="reg-21b-live-call-after-an-accident-without-consent"),
-        pytest.param(gb(matter={"type": "personal_injury"}, consents=[MARKETING_CONSENT]),
-                     "allow", set(), id="reg-21b-live-personal-injury-call-with-consent"),
-        pytest.param(gb(matter={"type": "estate"}), "allow", set(),
-                     id="reg-21b-does-not-reach-an-estate-planning-call"),
-        pytest.param(gb(matter={"type": "personal_injury"}, purpose="notification",
-                        relationship=CLIENT),
-                     "allow", set(), id="reg-21b-does-not-reach-a-client-notification"),
-        pytest.param(gb(campaign={"caller_id": "withheld"}), "deny", {"CALLER_ID_MISSING"},
-                     id="marketing-call-with-withheld-caller-id"),
-        pytest.param(gb(campaign={"caller_id": "+44 20 7946 0000"}), "allow", set(),
-                     id="marketing-call-with-caller-id"),
+        pytest.param(
+            gb(technology="artificial_voice"),
+            "deny",
+            {"NO_CONSENT"},
+            id="reg-19-artificial-voice-marketing-without-consent",
+        ),
+        pytest.param(
+            gb(technology="prerecorded", consents=[pewc()]),
+            "allow",
+            set(),
+            id="reg-19-automated-marketing-with-consent",
+        ),
+        pytest.param(
+            gb(
+                technology="prerecorded",
+                consents=[pec(scope=["marketing"], technologies=["manual"])],
+            ),
+            "deny",
+            {"CONSENT_SCOPE"},
+            id="reg-19-general-marketing-consent-is-not-enough",
+        ),
+        pytest.param(
+            gb(technology="prerecorded", consents=[pewc(seller="Other Firm LLP")]),
+            "deny",
+            {"SELLER_NOT_NAMED"},
+            id="reg-19-consent-to-another-caller",
+        ),
+        pytest.param(
+            gb(matter={"type": "personal_injury"}),
+            "deny",
+            {"NO_CONSENT"},
+            id="reg-21b-live-personal-injury-call-without-consent",
+        ),
+        pytest.param(
+            gb(matter={"type": "claims_management"}),
+            "deny",
+            {"NO_CONSENT"},
+            id="reg-21b-live-claims-management-call-without-consent",
+        ),
+        pytest.param(
+            gb(incident={"kind": "accident", "occurred_on": "2026-11-20"}),
+            "deny",
+            {"NO_CONSENT"},
+            id="reg-21b-live-call-after-an-accident-without-consent",
+        ),
+        pytest.param(
+            gb(matter={"type": "personal_injury"}, consents=[MARKETING_CONSENT]),
+            "allow",
+            set(),
+            id="reg-21b-live-personal-injury-call-with-consent",
+        ),
+        pytest.param(
+            gb(matter={"type": "estate"}),
+            "allow",
+            set(),
+            id="reg-21b-does-not-reach-an-estate-planning-call",
+        ),
+        pytest.param(
+            gb(matter={"type": "personal_injury"}, purpose="notification", relationship=CLIENT),
+            "allow",
+            set(),
+            id="reg-21b-does-not-reach-a-client-notification",
+        ),
+        pytest.param(
+            gb(campaign={"caller_id": "withheld"}),
+            "deny",
+            {"CALLER_ID_MISSING"},
+            id="marketing-call-with-withheld-caller-id",
+        ),
+        pytest.param(
+            gb(campaign={"caller_id": "+44 20 7946 0000"}),
+            "allow",
+            set(),
+            id="marketing-call-with-caller-id",
+        ),
     ],
 )
 def test_uk_pecr_consent_and_caller_id_rules(
@@ -301,18 +513,39 @@ def test_uk_pecr_consent_and_caller_id_rules(
 @pytest.mark.parametrize(
     ("request_", "verdict", "want"),
     [
-        pytest.param(de(subscriber="consumer"), "deny", {"NO_CONSENT"},
-                     id="live-marketing-call-to-a-consumer-without-consent"),
-        pytest.param(de(), "deny", {"NO_CONSENT"},
-                     id="unknown-subscriber-is-treated-as-a-consumer"),
-        pytest.param(de(subscriber="consumer", consents=[MARKETING_CONSENT]), "allow", set(),
-                     id="live-marketing-call-to-a-consumer-with-consent"),
-        pytest.param(de(subscriber="consumer", consents=[pec()]), "deny", {"CONSENT_SCOPE"},
-                     id="consent-to-service-calls-does-not-cover-advertising"),
-        pytest.param(de(subscriber="business"), "allow", set(),
-                     id="live-marketing-call-to-a-business-needs-no-express-consent"),
-        pytest.param(de(subscriber="consumer", purpose="reminder", relationship=CLIENT),
-                     "allow", set(), id="a-reminder-is-not-advertising"),
+        pytest.param(
+            de(subscriber="consumer"),
+            "deny",
+            {"NO_CONSENT"},
+            id="live-marketing-call-to-a-consumer-without-consent",
+        ),
+        pytest.param(
+            de(), "deny", {"NO_CONSENT"}, id="unknown-subscriber-is-treated-as-a-consumer"
+        ),
+        pytest.param(
+            de(subscriber="consumer", consents=[MARKETING_CONSENT]),
+            "allow",
+            set(),
+            id="live-marketing-call-to-a-consumer-with-consent",
+        ),
+        pytest.param(
+            de(subscriber="consumer", consents=[pec()]),
+            "deny",
+            {"CONSENT_SCOPE"},
+            id="consent-to-service-calls-does-not-cover-advertising",
+        ),
+        pytest.param(
+            de(subscriber="business"),
+            "allow",
+            set(),
+            id="live-marketing-call-to-a-business-needs-no-express-consent",
+        ),
+        pytest.param(
+            de(subscriber="consumer", purpose="reminder", relationship=CLIENT),
+            "allow",
+            set(),
+            id="a-reminder-is-not-advertising",
+        ),
     ],
 )
 def test_german_telephone_advertising_to_consumers_needs_express_consent(
@@ -336,43 +569,128 @@ def fr_client(at: str, **facts: Any) -> dict[str, Any]:
     [
         pytest.param("2026-12-02T10:00:00Z", "allow", set(), None, id="wed-1100-allowed"),
         pytest.param("2026-12-02T09:00:00Z", "allow", set(), None, id="wed-1000-allowed"),
-        pytest.param("2026-12-02T08:59:00Z", "defer", {"CALLING_HOURS"},
-                     "2026-12-02T09:00:00Z", id="wed-0959-defers-to-1000"),
+        pytest.param(
+            "2026-12-02T08:59:00Z",
+            "defer",
+            {"CALLING_HOURS"},
+            "2026-12-02T09:00:00Z",
+            id="wed-0959-defers-to-1000",
+        ),
         pytest.param("2026-12-02T11:59:00Z", "allow", set(), None, id="wed-1259-allowed"),
-        pytest.param("2026-12-02T12:00:00Z", "defer", {"CALLING_HOURS"},
-                     "2026-12-02T13:00:00Z", id="wed-1300-defers-to-1400"),
-        pytest.param("2026-12-02T12:59:00Z", "defer", {"CALLING_HOURS"},
-                     "2026-12-02T13:00:00Z", id="wed-1359-defers-to-1400"),
+        pytest.param(
+            "2026-12-02T12:00:00Z",
+            "defer",
+            {"CALLING_HOURS"},
+            "2026-12-02T13:00:00Z",
+            id="wed-1300-defers-to-1400",
+        ),
+        pytest.param(
+            "2026-12-02T12:59:00Z",
+            "defer",
+            {"CALLING_HOURS"},
+            "2026-12-02T13:00:00Z",
+            id="wed-1359-defers-to-1400",
+        ),
         pytest.param("2026-12-02T13:00:00Z", "allow", set(), None, id="wed-1400-allowed"),
         pytest.param("2026-12-02T18:59:00Z", "allow", set(), None, id="wed-1959-allowed"),
-        pytest.param("2026-12-02T19:00:00Z", "defer", {"CALLING_HOURS"},
-                     "2026-12-03T09:00:00Z", id="wed-2000-defers-to-thu-1000"),
-        pytest.param("2026-12-04T19:00:00Z", "defer", {"CALLING_HOURS"},
-                     "2026-12-07T09:00:00Z", id="fri-2000-defers-to-mon-1000"),
-        pytest.param("2026-09-16T11:00:00Z", "defer", {"CALLING_HOURS"},
-                     "2026-09-16T12:00:00Z", id="summer-time-1300-cest-defers-to-1400"),
-        pytest.param("2026-12-05T10:00:00Z", "defer", {"DAY_RESTRICTED"},
-                     "2026-12-07T09:00:00Z", id="saturday-defers-to-monday-1000"),
-        pytest.param("2026-12-06T14:00:00Z", "defer", {"DAY_RESTRICTED"},
-                     "2026-12-07T09:00:00Z", id="sunday-defers-to-monday-1000"),
-        pytest.param("2026-11-11T10:00:00Z", "defer", {"DAY_RESTRICTED"},
-                     "2026-11-12T09:00:00Z", id="armistice-day-11-nov-defers-to-thu-1000"),
-        pytest.param("2026-12-25T10:00:00Z", "defer", {"DAY_RESTRICTED"},
-                     "2026-12-28T09:00:00Z", id="christmas-friday-defers-to-monday-1000"),
-        pytest.param("2026-04-06T09:00:00Z", "defer", {"DAY_RESTRICTED"},
-                     "2026-04-07T08:00:00Z", id="easter-monday-defers-to-tuesday-1000"),
-        pytest.param("2026-05-08T09:00:00Z", "defer", {"DAY_RESTRICTED"},
-                     "2026-05-11T08:00:00Z", id="victory-day-friday-defers-to-monday-1000"),
-        pytest.param("2026-05-14T09:00:00Z", "defer", {"DAY_RESTRICTED"},
-                     "2026-05-15T08:00:00Z", id="ascension-thursday-defers-to-friday-1000"),
-        pytest.param("2026-05-25T09:00:00Z", "defer", {"DAY_RESTRICTED"},
-                     "2026-05-26T08:00:00Z", id="whit-monday-defers-to-tuesday-1000"),
-        pytest.param("2026-07-14T09:00:00Z", "defer", {"DAY_RESTRICTED"},
-                     "2026-07-15T08:00:00Z", id="bastille-day-defers-to-wednesday-1000"),
-        pytest.param("2026-11-10T19:30:00Z", "defer", {"CALLING_HOURS"},
-                     "2026-11-12T09:00:00Z", id="tue-2030-before-a-holiday-defers-past-it"),
-        pytest.param("2026-12-24T19:00:00Z", "defer", {"CALLING_HOURS"},
-                     "2026-12-28T09:00:00Z", id="christmas-eve-2000-defers-past-the-weekend"),
+        pytest.param(
+            "2026-12-02T19:00:00Z",
+            "defer",
+            {"CALLING_HOURS"},
+            "2026-12-03T09:00:00Z",
+            id="wed-2000-defers-to-thu-1000",
+        ),
+        pytest.param(
+            "2026-12-04T19:00:00Z",
+            "defer",
+            {"CALLING_HOURS"},
+            "2026-12-07T09:00:00Z",
+            id="fri-2000-defers-to-mon-1000",
+        ),
+        pytest.param(
+            "2026-09-16T11:00:00Z",
+            "defer",
+            {"CALLING_HOURS"},
+            "2026-09-16T12:00:00Z",
+            id="summer-time-1300-cest-defers-to-1400",
+        ),
+        pytest.param(
+            "2026-12-05T10:00:00Z",
+            "defer",
+            {"DAY_RESTRICTED"},
+            "2026-12-07T09:00:00Z",
+            id="saturday-defers-to-monday-1000",
+        ),
+        pytest.param(
+            "2026-12-06T14:00:00Z",
+            "defer",
+            {"DAY_RESTRICTED"},
+            "2026-12-07T09:00:00Z",
+            id="sunday-defers-to-monday-1000",
+        ),
+        pytest.param(
+            "2026-11-11T10:00:00Z",
+            "defer",
+            {"DAY_RESTRICTED"},
+            "2026-11-12T09:00:00Z",
+            id="armistice-day-11-nov-defers-to-thu-1000",
+        ),
+        pytest.param(
+            "2026-12-25T10:00:00Z",
+            "defer",
+            {"DAY_RESTRICTED"},
+            "2026-12-28T09:00:00Z",
+            id="christmas-friday-defers-to-monday-1000",
+        ),
+        pytest.param(
+            "2026-04-06T09:00:00Z",
+            "defer",
+            {"DAY_RESTRICTED"},
+            "2026-04-07T08:00:00Z",
+            id="easter-monday-defers-to-tuesday-1000",
+        ),
+        pytest.param(
+            "2026-05-08T09:00:00Z",
+            "defer",
+            {"DAY_RESTRICTED"},
+            "2026-05-11T08:00:00Z",
+            id="victory-day-friday-defers-to-monday-1000",
+        ),
+        pytest.param(
+            "2026-05-14T09:00:00Z",
+            "defer",
+            {"DAY_RESTRICTED"},
+            "2026-05-15T08:00:00Z",
+            id="ascension-thursday-defers-to-friday-1000",
+        ),
+        pytest.param(
+            "2026-05-25T09:00:00Z",
+            "defer",
+            {"DAY_RESTRICTED"},
+            "2026-05-26T08:00:00Z",
+            id="whit-monday-defers-to-tuesday-1000",
+        ),
+        pytest.param(
+            "2026-07-14T09:00:00Z",
+            "defer",
+            {"DAY_RESTRICTED"},
+            "2026-07-15T08:00:00Z",
+            id="bastille-day-defers-to-wednesday-1000",
+        ),
+        pytest.param(
+            "2026-11-10T19:30:00Z",
+            "defer",
+            {"CALLING_HOURS"},
+            "2026-11-12T09:00:00Z",
+            id="tue-2030-before-a-holiday-defers-past-it",
+        ),
+        pytest.param(
+            "2026-12-24T19:00:00Z",
+            "defer",
+            {"CALLING_HOURS"},
+            "2026-12-28T09:00:00Z",
+            id="christmas-eve-2000-defers-past-the-weekend",
+        ),
     ],
 )
 def test_french_prospecting_calls_only_on_weekdays_1000_1300_and_1400_2000(
@@ -402,9 +720,18 @@ def test_french_days_and_hours_do_not_reach_client_service_calls(
         pytest.param({"at": "2026-12-02T12:30:00Z"}, "allow", id="lunchtime-call-to-a-business"),
         pytest.param({"at": "2026-11-11T10:00:00Z"}, "allow", id="holiday-call-to-a-business"),
         pytest.param(
-            {"history": [{"at": f"2026-11-{d:02d}T15:00:00Z", "purpose": "marketing",
-                          "outcome": "no_answer"} for d in (6, 13, 20, 27)]},
-            "allow", id="fifth-call-in-30-days-to-a-business",
+            {
+                "history": [
+                    {
+                        "at": f"2026-11-{d:02d}T15:00:00Z",
+                        "purpose": "marketing",
+                        "outcome": "no_answer",
+                    }
+                    for d in (6, 13, 20, 27)
+                ]
+            },
+            "allow",
+            id="fifth-call-in-30-days-to-a-business",
         ),
     ],
 )
@@ -431,41 +758,80 @@ NOW = "2026-12-02T10:00:00Z"  # Wed 11:00 Paris
 @pytest.mark.parametrize(
     ("at", "history", "verdict", "want", "when"),
     [
-        pytest.param(NOW, FOUR, "defer", {"FREQUENCY_CAP"}, "2026-12-07T09:00:00Z",
-                     id="fifth-call-in-30-days-defers-until-the-oldest-drops-out"),
+        pytest.param(
+            NOW,
+            FOUR,
+            "defer",
+            {"FREQUENCY_CAP"},
+            "2026-12-07T09:00:00Z",
+            id="fifth-call-in-30-days-defers-until-the-oldest-drops-out",
+        ),
         pytest.param(NOW, FOUR[1:], "allow", set(), None, id="fourth-call-in-30-days-allowed"),
         pytest.param(
             NOW,
-            [fr_call(c["at"], outcome) for c, outcome in
-             zip(FOUR, ["busy", "failed", "no_answer", "voicemail"], strict=True)],
-            "defer", {"FREQUENCY_CAP"}, "2026-12-07T09:00:00Z",
+            [
+                fr_call(c["at"], outcome)
+                for c, outcome in zip(
+                    FOUR, ["busy", "failed", "no_answer", "voicemail"], strict=True
+                )
+            ],
+            "defer",
+            {"FREQUENCY_CAP"},
+            "2026-12-07T09:00:00Z",
             id="unanswered-attempts-count",
         ),
-        pytest.param(NOW, [*FOUR[1:], fr_call("2026-11-06T15:00:00Z", purpose="reminder")],
-                     "allow", set(), None, id="a-service-call-is-not-prospecting"),
-        pytest.param(NOW, [fr_call("2026-10-30T15:00:00Z"), *FOUR[1:]], "allow", set(), None,
-                     id="a-call-more-than-30-days-ago-does-not-count"),
+        pytest.param(
+            NOW,
+            [*FOUR[1:], fr_call("2026-11-06T15:00:00Z", purpose="reminder")],
+            "allow",
+            set(),
+            None,
+            id="a-service-call-is-not-prospecting",
+        ),
+        pytest.param(
+            NOW,
+            [fr_call("2026-10-30T15:00:00Z"), *FOUR[1:]],
+            "allow",
+            set(),
+            None,
+            id="a-call-more-than-30-days-ago-does-not-count",
+        ),
         pytest.param(
             # Refused on Mon 2 Nov: 60 days end on 1 Jan 2027 (a holiday), then the weekend.
-            NOW, [fr_call("2026-11-02T10:00:00Z", "refused")],
-            "defer", {"FREQUENCY_CAP"}, "2027-01-04T09:00:00Z",
+            NOW,
+            [fr_call("2026-11-02T10:00:00Z", "refused")],
+            "defer",
+            {"FREQUENCY_CAP"},
+            "2027-01-04T09:00:00Z",
             id="refusal-30-days-ago-defers-60-days-then-past-holiday-and-weekend",
         ),
-        pytest.param(NOW, [fr_call("2026-09-30T10:00:00Z", "refused")], "allow", set(), None,
-                     id="refusal-63-days-ago-allows"),
+        pytest.param(
+            NOW,
+            [fr_call("2026-09-30T10:00:00Z", "refused")],
+            "allow",
+            set(),
+            None,
+            id="refusal-63-days-ago-allows",
+        ),
         pytest.param(
             # Tue 3 Nov 15:30 Paris, then 10, 17 and 24 Nov; the call is Thu 3 Dec 10:00
             # Paris. 3 Nov .. 3 Dec spans 31 calendar days, so no period of 30 calendar days
             # holds both the 3 Nov call and this one: 4 Nov .. 3 Dec holds only 3 calls.
             "2026-12-03T09:00:00Z",
             [fr_call(f"2026-11-{d:02d}T14:30:00Z") for d in (3, 10, 17, 24)],
-            "allow", set(), None,
+            "allow",
+            set(),
+            None,
             id="the-30-day-period-is-counted-in-calendar-days",
         ),
     ],
 )
 def test_french_prospecting_frequency_limits(
-    decide: Decide, at: str, history: list[dict[str, Any]], verdict: str, want: set[str],
+    decide: Decide,
+    at: str,
+    history: list[dict[str, Any]],
+    verdict: str,
+    want: set[str],
     when: str | None,
 ) -> None:
     check(decide, fr_client(at, history=history), verdict, want, when)
@@ -478,23 +844,49 @@ def test_french_prospecting_frequency_limits(
     ("facts", "verdict", "want"),
     [
         pytest.param({}, "deny", {"NO_CONSENT"}, id="after-opt-in-no-consent-denies"),
-        pytest.param({"at": "2026-08-11T09:00:00Z"}, "deny", {"NO_CONSENT"},
-                     id="on-the-first-day-of-opt-in-no-consent-denies"),
-        pytest.param({"at": "2026-08-10T09:00:00Z"}, "allow", set(),
-                     id="the-day-before-opt-in-no-consent-allowed"),
-        pytest.param({"consents": [MARKETING_CONSENT]}, "allow", set(),
-                     id="prior-consent-to-prospecting-allows"),
-        pytest.param({"consents": [pec()]}, "deny", {"CONSENT_SCOPE"},
-                     id="consent-to-service-calls-is-not-consent-to-prospecting"),
-        pytest.param({"consents": [pec(scope=["marketing"], revoked_at="2026-11-30")]}, "deny",
-                     {"CONSENT_REVOKED"}, id="revoked-consent-denies"),
-        pytest.param({"relationship": CLIENT}, "allow", set(),
-                     id="current-client-contract-in-progress-exempt"),
-        pytest.param({"relationship": {"type": "former_client",
-                                       "last_transaction_on": "2026-06-01"}},
-                     "deny", {"NO_CONSENT"}, id="former-client-has-no-contract-in-progress"),
-        pytest.param({"subscriber": "business"}, "allow", set(),
-                     id="a-business-is-not-a-consumer"),
+        pytest.param(
+            {"at": "2026-08-11T09:00:00Z"},
+            "deny",
+            {"NO_CONSENT"},
+            id="on-the-first-day-of-opt-in-no-consent-denies",
+        ),
+        pytest.param(
+            {"at": "2026-08-10T09:00:00Z"},
+            "allow",
+            set(),
+            id="the-day-before-opt-in-no-consent-allowed",
+        ),
+        pytest.param(
+            {"consents": [MARKETING_CONSENT]},
+            "allow",
+            set(),
+            id="prior-consent-to-prospecting-allows",
+        ),
+        pytest.param(
+            {"consents": [pec()]},
+            "deny",
+            {"CONSENT_SCOPE"},
+            id="consent-to-service-calls-is-not-consent-to-prospecting",
+        ),
+        pytest.param(
+            {"consents": [pec(scope=["marketing"], revoked_at="2026-11-30")]},
+            "deny",
+            {"CONSENT_REVOKED"},
+            id="revoked-consent-denies",
+        ),
+        pytest.param(
+            {"relationship": CLIENT},
+            "allow",
+            set(),
+            id="current-client-contract-in-progress-exempt",
+        ),
+        pytest.param(
+            {"relationship": {"type": "former_client", "last_transaction_on": "2026-06-01"}},
+            "deny",
+            {"NO_CONSENT"},
+            id="former-client-has-no-contract-in-progress",
+        ),
+        pytest.param({"subscriber": "business"}, "allow", set(), id="a-business-is-not-a-consumer"),
         pytest.param({"purpose": "reminder"}, "allow", set(), id="not-prospecting"),
     ],
 )
@@ -510,27 +902,60 @@ def test_french_prospecting_needs_prior_consent_from_11_august_2026(
 @pytest.mark.parametrize(
     ("facts", "verdict", "want", "when"),
     [
-        pytest.param({"at": "2026-12-02T13:59:00Z"}, "defer", {"CALLING_HOURS"},
-                     "2026-12-02T14:00:00Z", id="weekday-0859-defers-to-0900"),
-        pytest.param({"at": "2026-12-02T14:00:00Z"}, "allow", set(), None,
-                     id="weekday-0900-allowed"),
-        pytest.param({"at": "2026-12-03T01:59:00Z"}, "allow", set(), None,
-                     id="weekday-2059-allowed"),
-        pytest.param({"at": "2026-12-05T14:30:00Z"}, "defer", {"CALLING_HOURS"},
-                     "2026-12-05T15:00:00Z", id="saturday-0930-defers-to-1000"),
-        pytest.param({"at": "2026-12-05T15:00:00Z"}, "allow", set(), None,
-                     id="saturday-1000-allowed"),
-        pytest.param({"at": "2026-12-05T22:59:00Z"}, "allow", set(), None,
-                     id="saturday-1759-allowed"),
-        pytest.param({"at": "2026-12-05T23:00:00Z"}, "defer", {"CALLING_HOURS"},
-                     "2026-12-06T15:00:00Z", id="saturday-1800-defers-to-sunday-1000"),
-        pytest.param({"at": "2026-12-06T23:00:00Z"}, "defer", {"CALLING_HOURS"},
-                     "2026-12-07T14:00:00Z", id="sunday-1800-defers-to-monday-0900"),
-        pytest.param({"at": "2026-12-05T14:30:00Z", "purpose": "reminder",
-                      "relationship": CLIENT},
-                     "allow", set(), None, id="crtc-hours-do-not-reach-a-reminder"),
-        pytest.param({"technology": "prerecorded"}, "deny", {"NO_CONSENT"}, None,
-                     id="adad-solicitation-without-express-consent"),
+        pytest.param(
+            {"at": "2026-12-02T13:59:00Z"},
+            "defer",
+            {"CALLING_HOURS"},
+            "2026-12-02T14:00:00Z",
+            id="weekday-0859-defers-to-0900",
+        ),
+        pytest.param(
+            {"at": "2026-12-02T14:00:00Z"}, "allow", set(), None, id="weekday-0900-allowed"
+        ),
+        pytest.param(
+            {"at": "2026-12-03T01:59:00Z"}, "allow", set(), None, id="weekday-2059-allowed"
+        ),
+        pytest.param(
+            {"at": "2026-12-05T14:30:00Z"},
+            "defer",
+            {"CALLING_HOURS"},
+            "2026-12-05T15:00:00Z",
+            id="saturday-0930-defers-to-1000",
+        ),
+        pytest.param(
+            {"at": "2026-12-05T15:00:00Z"}, "allow", set(), None, id="saturday-1000-allowed"
+        ),
+        pytest.param(
+            {"at": "2026-12-05T22:59:00Z"}, "allow", set(), None, id="saturday-1759-allowed"
+        ),
+        pytest.param(
+            {"at": "2026-12-05T23:00:00Z"},
+            "defer",
+            {"CALLING_HOURS"},
+            "2026-12-06T15:00:00Z",
+            id="saturday-1800-defers-to-sunday-1000",
+        ),
+        pytest.param(
+            {"at": "2026-12-06T23:00:00Z"},
+            "defer",
+            {"CALLING_HOURS"},
+            "2026-12-07T14:00:00Z",
+            id="sunday-1800-defers-to-monday-0900",
+        ),
+        pytest.param(
+            {"at": "2026-12-05T14:30:00Z", "purpose": "reminder", "relationship": CLIENT},
+            "allow",
+            set(),
+            None,
+            id="crtc-hours-do-not-reach-a-reminder",
+        ),
+        pytest.param(
+            {"technology": "prerecorded"},
+            "deny",
+            {"NO_CONSENT"},
+            None,
+            id="adad-solicitation-without-express-consent",
+        ),
     ],
 )
 def test_canadian_telemarketing_hours(
@@ -547,16 +972,36 @@ NO_CALLS = {"internal_dnc": True, "national_dnc": False, "registry_synced_on": "
 @pytest.mark.parametrize(
     ("request_", "verdict", "want"),
     [
-        pytest.param(gb(suppression=NO_CALLS), "deny", {"INTERNAL_DNC"},
-                     id="uk-subscriber-told-the-firm-not-to-call"),
-        pytest.param(ie(suppression=NO_CALLS), "deny", {"INTERNAL_DNC"},
-                     id="ireland-person-told-the-firm-not-to-call"),
-        pytest.param(de(subscriber="business", suppression=NO_CALLS), "deny", {"INTERNAL_DNC"},
-                     id="germany-business-told-the-firm-not-to-call"),
-        pytest.param(fr(relationship=CLIENT, suppression=NO_CALLS), "deny", {"INTERNAL_DNC"},
-                     id="france-client-told-the-firm-not-to-call"),
-        pytest.param(ca(suppression=NO_CALLS), "deny", {"INTERNAL_DNC"},
-                     id="canada-person-told-the-firm-not-to-call"),
+        pytest.param(
+            gb(suppression=NO_CALLS),
+            "deny",
+            {"INTERNAL_DNC"},
+            id="uk-subscriber-told-the-firm-not-to-call",
+        ),
+        pytest.param(
+            ie(suppression=NO_CALLS),
+            "deny",
+            {"INTERNAL_DNC"},
+            id="ireland-person-told-the-firm-not-to-call",
+        ),
+        pytest.param(
+            de(subscriber="business", suppression=NO_CALLS),
+            "deny",
+            {"INTERNAL_DNC"},
+            id="germany-business-told-the-firm-not-to-call",
+        ),
+        pytest.param(
+            fr(relationship=CLIENT, suppression=NO_CALLS),
+            "deny",
+            {"INTERNAL_DNC"},
+            id="france-client-told-the-firm-not-to-call",
+        ),
+        pytest.param(
+            ca(suppression=NO_CALLS),
+            "deny",
+            {"INTERNAL_DNC"},
+            id="canada-person-told-the-firm-not-to-call",
+        ),
     ],
 )
 def test_a_marketing_call_to_someone_who_asked_this_firm_not_to_call_is_denied_everywhere(
@@ -570,12 +1015,19 @@ def test_a_marketing_call_to_someone_who_asked_this_firm_not_to_call_is_denied_e
     [
         pytest.param(
             ca(suppression={"national_dnc": True, "registry_synced_on": "2026-11-25"}),
-            "deny", {"NATIONAL_DNC"}, id="canada-number-on-the-national-dncl",
+            "deny",
+            {"NATIONAL_DNC"},
+            id="canada-number-on-the-national-dncl",
         ),
         pytest.param(
-            ca(suppression={"national_dnc": True, "registry_synced_on": "2026-11-25"},
-               purpose="reminder", relationship=CLIENT),
-            "allow", set(), id="canada-dncl-does-not-reach-a-reminder",
+            ca(
+                suppression={"national_dnc": True, "registry_synced_on": "2026-11-25"},
+                purpose="reminder",
+                relationship=CLIENT,
+            ),
+            "allow",
+            set(),
+            id="canada-dncl-does-not-reach-a-reminder",
         ),
     ],
 )

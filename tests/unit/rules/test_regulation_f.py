@@ -48,8 +48,9 @@ def debt(**over: Any) -> dict[str, Any]:
     return d
 
 
-def call(at: str, outcome: str = "no_answer", debt_id: Any = DEBT,
-         purpose: str = "debt_collection") -> dict[str, Any]:
+def call(
+    at: str, outcome: str = "no_answer", debt_id: Any = DEBT, purpose: str = "debt_collection"
+) -> dict[str, Any]:
     """One history entry (debt_id=None records a call with no debt id)."""
     return {"at": at, "purpose": purpose, "debt_id": debt_id, "outcome": outcome}
 
@@ -70,8 +71,9 @@ def with_outcomes(calls: list[dict[str, Any]], **changes: dict[str, Any]) -> lis
     return out
 
 
-def check(decide: Decide, request: dict[str, Any], verdict: str, want: set[str],
-          when: str | None) -> None:
+def check(
+    decide: Decide, request: dict[str, Any], verdict: str, want: set[str], when: str | None
+) -> None:
     d = decide(request)
     assert d.verdict == verdict, d.to_json()["reasons"]
     assert codes(d) == want, d.to_json()["reasons"]
@@ -90,23 +92,33 @@ AT_8TH = "2026-12-02T20:00:00Z"
     ("facts", "verdict", "want", "when"),
     [
         pytest.param(
-            {"history": SEVEN}, "defer", {"REG_F_7_IN_7"}, "2026-12-03T13:00:00Z",
+            {"history": SEVEN},
+            "defer",
+            {"REG_F_7_IN_7"},
+            "2026-12-03T13:00:00Z",
             id="seven-calls-in-seven-days-defer-the-eighth-to-next-morning-0800",
         ),
         pytest.param(
-            {"history": SEVEN[1:]}, "allow", set(), None,
+            {"history": SEVEN[1:]},
+            "allow",
+            set(),
+            None,
             id="six-calls-in-seven-days-allow-the-seventh",
         ),
         pytest.param(
             {"history": daily("2026-11-25T14:00:00Z", 7), "at": "2026-12-02T16:00:00Z"},
-            "allow", set(), None,
+            "allow",
+            set(),
+            None,
             id="seven-calls-whose-oldest-is-eight-local-days-ago-allow",
         ),
         pytest.param(
             # Fri 27 Nov twice, then one a day 28 Nov .. 2 Dec: on 3 Dec the window
             # 27 Nov .. 3 Dec still holds 7; the two 27 Nov calls drop out on 4 Dec.
             {"history": [call("2026-11-27T15:00:00Z"), *daily("2026-11-27T14:00:00Z", 6)]},
-            "defer", {"REG_F_7_IN_7"}, "2026-12-04T13:00:00Z",
+            "defer",
+            {"REG_F_7_IN_7"},
+            "2026-12-04T13:00:00Z",
             id="oldest-calls-drop-out-two-days-later-defer-to-that-day-0800",
         ),
         pytest.param(
@@ -114,39 +126,58 @@ AT_8TH = "2026-12-02T20:00:00Z"
                 "history": [call(f"2026-12-01T{h}:00:00Z") for h in range(14, 21)],
                 "at": "2026-12-02T16:00:00Z",
             },
-            "defer", {"REG_F_7_IN_7"}, "2026-12-08T13:00:00Z",
+            "defer",
+            {"REG_F_7_IN_7"},
+            "2026-12-08T13:00:00Z",
             id="seven-calls-on-one-day-defer-until-that-day-leaves-the-window",
         ),
         pytest.param(
             {"history": [dict(c, outcome="voicemail") for c in SEVEN]},
-            "defer", {"REG_F_7_IN_7"}, "2026-12-03T13:00:00Z",
+            "defer",
+            {"REG_F_7_IN_7"},
+            "2026-12-03T13:00:00Z",
             id="voicemails-count-as-placed-calls",
         ),
         pytest.param(
             {"history": with_outcomes(SEVEN, i3={"outcome": "abandoned"})},
-            "defer", {"REG_F_7_IN_7"}, "2026-12-03T13:00:00Z",
+            "defer",
+            {"REG_F_7_IN_7"},
+            "2026-12-03T13:00:00Z",
             id="an-abandoned-call-counts",
         ),
         pytest.param(
-            {"history": with_outcomes(SEVEN, i2={"outcome": "busy"})}, "allow", set(), None,
+            {"history": with_outcomes(SEVEN, i2={"outcome": "busy"})},
+            "allow",
+            set(),
+            None,
             id="a-busy-signal-does-not-count",
         ),
         pytest.param(
-            {"history": with_outcomes(SEVEN, i4={"outcome": "failed"})}, "allow", set(), None,
+            {"history": with_outcomes(SEVEN, i4={"outcome": "failed"})},
+            "allow",
+            set(),
+            None,
             id="a-failed-call-does-not-count",
         ),
         pytest.param(
-            {"history": with_outcomes(SEVEN, i0={"debt_id": "OTHER-9"})}, "allow", set(), None,
+            {"history": with_outcomes(SEVEN, i0={"debt_id": "OTHER-9"})},
+            "allow",
+            set(),
+            None,
             id="a-call-about-another-debt-does-not-count",
         ),
         pytest.param(
             {"history": with_outcomes(SEVEN, i0={"debt_id": None}, i5={"debt_id": None})},
-            "defer", {"REG_F_7_IN_7"}, "2026-12-03T13:00:00Z",
+            "defer",
+            {"REG_F_7_IN_7"},
+            "2026-12-03T13:00:00Z",
             id="calls-without-a-debt-id-count-toward-this-debt",
         ),
         pytest.param(
             {"history": SEVEN, "debt": debt(represented_by_attorney=True)},
-            "deny", {"ATTORNEY_REPRESENTED", "REG_F_7_IN_7"}, None,
+            "deny",
+            {"ATTORNEY_REPRESENTED", "REG_F_7_IN_7"},
+            None,
             id="deny-wins-over-defer-and-every-failing-rule-is-listed",
         ),
         pytest.param(
@@ -157,7 +188,9 @@ AT_8TH = "2026-12-02T20:00:00Z"
                 "history": daily("2026-11-26T06:00:00Z", 7),
                 "address": {"country": "US", "state": "CA", "time_zone": "America/Los_Angeles"},
             },
-            "defer", {"REG_F_7_IN_7"}, "2026-12-03T16:00:00Z",
+            "defer",
+            {"REG_F_7_IN_7"},
+            "2026-12-03T16:00:00Z",
             id="days-are-counted-in-every-candidate-zone",
         ),
     ],
@@ -177,60 +210,88 @@ def test_an_eighth_call_within_seven_consecutive_local_days_is_deferred(
     [
         pytest.param(
             {"history": [call("2026-12-01T14:00:00Z", "conversation")]},
-            "defer", {"REG_F_CONVERSATION"}, "2026-12-08T13:00:00Z",
+            "defer",
+            {"REG_F_CONVERSATION"},
+            "2026-12-08T13:00:00Z",
             id="conversation-yesterday-defers-to-day-eight-at-0800",
         ),
         pytest.param(
             {"history": [call("2026-12-02T14:00:00Z", "conversation")]},
-            "defer", {"REG_F_CONVERSATION"}, "2026-12-09T13:00:00Z",
+            "defer",
+            {"REG_F_CONVERSATION"},
+            "2026-12-09T13:00:00Z",
             id="conversation-earlier-today-defers-to-day-eight",
         ),
         pytest.param(
-            {"history": [call("2026-11-25T14:00:00Z", "conversation")],
-             "at": "2026-12-01T23:00:00Z"},
-            "defer", {"REG_F_CONVERSATION"}, "2026-12-02T13:00:00Z",
+            {
+                "history": [call("2026-11-25T14:00:00Z", "conversation")],
+                "at": "2026-12-01T23:00:00Z",
+            },
+            "defer",
+            {"REG_F_CONVERSATION"},
+            "2026-12-02T13:00:00Z",
             id="day-seven-is-still-inside-the-period",
         ),
         pytest.param(
-            {"history": [call("2026-11-25T14:00:00Z", "conversation")],
-             "at": "2026-12-02T13:00:00Z"},
-            "allow", set(), None,
+            {
+                "history": [call("2026-11-25T14:00:00Z", "conversation")],
+                "at": "2026-12-02T13:00:00Z",
+            },
+            "allow",
+            set(),
+            None,
             id="day-eight-at-0800-is-allowed",
         ),
         pytest.param(
             # 20:30 EST on 25 Nov is 01:30Z on 26 Nov: day 1 is the consumer's local date.
-            {"history": [call("2026-11-26T01:30:00Z", "conversation")],
-             "at": "2026-12-02T13:00:00Z"},
-            "allow", set(), None,
+            {
+                "history": [call("2026-11-26T01:30:00Z", "conversation")],
+                "at": "2026-12-02T13:00:00Z",
+            },
+            "allow",
+            set(),
+            None,
             id="the-conversation-day-is-the-local-date-not-the-utc-date",
         ),
         pytest.param(
             {"history": [call("2026-12-01T14:00:00Z", "conversation", debt_id="OTHER-9")]},
-            "allow", set(), None,
+            "allow",
+            set(),
+            None,
             id="a-conversation-about-another-debt-does-not-count",
         ),
         pytest.param(
             {"history": [call("2026-12-01T14:00:00Z", "conversation", debt_id=None)]},
-            "defer", {"REG_F_CONVERSATION"}, "2026-12-08T13:00:00Z",
+            "defer",
+            {"REG_F_CONVERSATION"},
+            "2026-12-08T13:00:00Z",
             id="a-conversation-without-a-debt-id-counts",
         ),
         pytest.param(
-            {"history": [call("2026-12-01T14:00:00Z", "conversation", debt_id=None,
-                              purpose="reminder")]},
-            "allow", set(), None,
+            {
+                "history": [
+                    call("2026-12-01T14:00:00Z", "conversation", debt_id=None, purpose="reminder")
+                ]
+            },
+            "allow",
+            set(),
+            None,
             id="a-conversation-on-a-reminder-call-is-not-about-the-debt",
         ),
         pytest.param(
             {"history": [call("2026-12-01T14:00:00Z", "voicemail")]},
-            "allow", set(), None,
+            "allow",
+            set(),
+            None,
             id="a-voicemail-is-not-a-conversation",
         ),
         pytest.param(
             # SEVEN ends with a conversation at 09:00 EST today: 7-in-7 frees 3 Dec,
             # the conversation period frees 9 Dec; both reasons are listed.
-            {"history": with_outcomes(SEVEN, i6={"outcome": "conversation"}),
-             "at": AT_8TH},
-            "defer", {"REG_F_7_IN_7", "REG_F_CONVERSATION"}, "2026-12-09T13:00:00Z",
+            {"history": with_outcomes(SEVEN, i6={"outcome": "conversation"}), "at": AT_8TH},
+            "defer",
+            {"REG_F_7_IN_7", "REG_F_CONVERSATION"},
+            "2026-12-09T13:00:00Z",
             id="both-presumptions-fail-and-the-later-one-decides",
         ),
     ],
@@ -253,51 +314,75 @@ PHOENIX = {"country": "US", "state": "AZ", "time_zone": "America/Phoenix"}
     ("facts", "verdict", "want", "when"),
     [
         pytest.param(
-            {"at": "2026-12-02T12:59:00Z"}, "defer", {"CALLING_HOURS"}, "2026-12-02T13:00:00Z",
+            {"at": "2026-12-02T12:59:00Z"},
+            "defer",
+            {"CALLING_HOURS"},
+            "2026-12-02T13:00:00Z",
             id="0759-local-defers-to-0800",
         ),
-        pytest.param({"at": "2026-12-02T13:00:00Z"}, "allow", set(), None,
-                     id="0800-local-is-allowed"),
-        pytest.param({"at": "2026-12-03T01:59:00Z"}, "allow", set(), None,
-                     id="2059-local-is-allowed"),
         pytest.param(
-            {"at": "2026-12-03T02:00:00Z"}, "defer", {"CALLING_HOURS"}, "2026-12-03T13:00:00Z",
+            {"at": "2026-12-02T13:00:00Z"}, "allow", set(), None, id="0800-local-is-allowed"
+        ),
+        pytest.param(
+            {"at": "2026-12-03T01:59:00Z"}, "allow", set(), None, id="2059-local-is-allowed"
+        ),
+        pytest.param(
+            {"at": "2026-12-03T02:00:00Z"},
+            "defer",
+            {"CALLING_HOURS"},
+            "2026-12-03T13:00:00Z",
             id="2100-local-defers-to-next-morning-0800",
         ),
         pytest.param(
-            {"at": "2026-07-15T11:59:00Z"}, "defer", {"CALLING_HOURS"}, "2026-07-15T12:00:00Z",
+            {"at": "2026-07-15T11:59:00Z"},
+            "defer",
+            {"CALLING_HOURS"},
+            "2026-07-15T12:00:00Z",
             id="summer-time-0759-edt-defers-to-0800-edt",
         ),
         pytest.param(
             {"at": "2026-07-15T14:59:00Z", "number": "+1 602 555 0100", "address": PHOENIX},
-            "defer", {"CALLING_HOURS"}, "2026-07-15T15:00:00Z",
+            "defer",
+            {"CALLING_HOURS"},
+            "2026-07-15T15:00:00Z",
             id="arizona-keeps-standard-time-in-summer",
         ),
         pytest.param(
             # 10:30 EST in Ohio by area code, 07:30 PST at the Los Angeles address.
             {"at": "2026-12-02T15:30:00Z", "address": LOS_ANGELES},
-            "defer", {"CALLING_HOURS"}, "2026-12-02T16:00:00Z",
+            "defer",
+            {"CALLING_HOURS"},
+            "2026-12-02T16:00:00Z",
             id="area-code-and-address-zones-both-must-be-0800",
         ),
         pytest.param(
-            {"at": "2026-12-02T16:00:00Z", "address": LOS_ANGELES}, "allow", set(), None,
+            {"at": "2026-12-02T16:00:00Z", "address": LOS_ANGELES},
+            "allow",
+            set(),
+            None,
             id="0800-at-the-later-zone-is-allowed",
         ),
         pytest.param(
             # 21:00 EST, 18:00 PST: the earlier zone closes; both open at 08:00 PST.
             {"at": "2026-12-03T02:00:00Z", "address": LOS_ANGELES},
-            "defer", {"CALLING_HOURS"}, "2026-12-03T16:00:00Z",
+            "defer",
+            {"CALLING_HOURS"},
+            "2026-12-03T16:00:00Z",
             id="2100-in-the-earlier-zone-defers-to-0800-in-the-later-zone",
         ),
         pytest.param(
             # 850 spans Eastern and Central: 08:30 EST is 07:30 CST.
             {"at": "2026-12-02T13:30:00Z", "number": "+1 850 555 0100", "address": TALLAHASSEE},
-            "defer", {"CALLING_HOURS"}, "2026-12-02T14:00:00Z",
+            "defer",
+            {"CALLING_HOURS"},
+            "2026-12-02T14:00:00Z",
             id="split-area-code-waits-for-0800-central",
         ),
         pytest.param(
             {"at": "2026-12-03T02:00:00Z", "number": "+1 850 555 0100", "address": TALLAHASSEE},
-            "defer", {"CALLING_HOURS"}, "2026-12-03T14:00:00Z",
+            "defer",
+            {"CALLING_HOURS"},
+            "2026-12-03T14:00:00Z",
             id="split-area-code-closes-at-2100-eastern",
         ),
     ],
@@ -320,79 +405,110 @@ def times(*ranges: tuple[str, str]) -> dict[str, Any]:
     [
         pytest.param(
             {"at": "2026-12-02T14:00:00Z", "debt": times(("08:00", "10:00"))},
-            "defer", {"INCONVENIENT_TIME"}, "2026-12-02T15:00:00Z",
+            "defer",
+            {"INCONVENIENT_TIME"},
+            "2026-12-02T15:00:00Z",
             id="inside-a-designated-range-defers-to-its-end",
         ),
         pytest.param(
             {"at": "2026-12-02T15:00:00Z", "debt": times(("08:00", "10:00"))},
-            "allow", set(), None,
+            "allow",
+            set(),
+            None,
             id="the-end-of-the-range-is-exclusive",
         ),
         pytest.param(
             {"at": "2026-12-02T12:59:00Z", "debt": times(("13:00", "14:00"))},
-            "defer", {"CALLING_HOURS"}, "2026-12-02T13:00:00Z",
+            "defer",
+            {"CALLING_HOURS"},
+            "2026-12-02T13:00:00Z",
             id="a-range-elsewhere-in-the-day-does-not-apply",
         ),
         pytest.param(
             # 20:30 EST on Wed, range 20:00-09:00 wraps midnight: free at 09:00 Thu.
             {"at": "2026-12-03T01:30:00Z", "debt": times(("20:00", "09:00"))},
-            "defer", {"INCONVENIENT_TIME"}, "2026-12-03T14:00:00Z",
+            "defer",
+            {"INCONVENIENT_TIME"},
+            "2026-12-03T14:00:00Z",
             id="range-wrapping-midnight-evening-part-defers-to-next-morning",
         ),
         pytest.param(
             {"at": "2026-12-02T13:30:00Z", "debt": times(("20:00", "09:00"))},
-            "defer", {"INCONVENIENT_TIME"}, "2026-12-02T14:00:00Z",
+            "defer",
+            {"INCONVENIENT_TIME"},
+            "2026-12-02T14:00:00Z",
             id="range-wrapping-midnight-morning-part-defers-to-its-end",
         ),
         pytest.param(
             {"at": "2026-12-02T14:00:00Z", "debt": times(("20:00", "09:00"))},
-            "allow", set(), None,
+            "allow",
+            set(),
+            None,
             id="range-wrapping-midnight-allows-after-its-end",
         ),
         pytest.param(
             {"at": "2026-12-02T14:00:00Z", "debt": times(("08:00", "12:00"), ("12:00", "14:00"))},
-            "defer", {"INCONVENIENT_TIME"}, "2026-12-02T19:00:00Z",
+            "defer",
+            {"INCONVENIENT_TIME"},
+            "2026-12-02T19:00:00Z",
             id="chained-ranges-defer-to-the-end-of-the-chain",
         ),
         pytest.param(
             {"at": "2026-12-02T14:00:00Z", "debt": times(("12:00", "14:00"), ("08:00", "12:00"))},
-            "defer", {"INCONVENIENT_TIME"}, "2026-12-02T19:00:00Z",
+            "defer",
+            {"INCONVENIENT_TIME"},
+            "2026-12-02T19:00:00Z",
             id="chained-ranges-listed-out-of-order",
         ),
         pytest.param(
             {"at": "2026-12-02T14:30:00Z", "debt": times(("09:00", "11:00"), ("10:30", "13:00"))},
-            "defer", {"INCONVENIENT_TIME"}, "2026-12-02T18:00:00Z",
+            "defer",
+            {"INCONVENIENT_TIME"},
+            "2026-12-02T18:00:00Z",
             id="overlapping-ranges-defer-to-the-later-end",
         ),
         pytest.param(
             # 19:30 EST Wed; 19:00-23:00 chains into 22:00-09:00: free 09:00 Thu.
             {"at": "2026-12-03T00:30:00Z", "debt": times(("19:00", "23:00"), ("22:00", "09:00"))},
-            "defer", {"INCONVENIENT_TIME"}, "2026-12-03T14:00:00Z",
+            "defer",
+            {"INCONVENIENT_TIME"},
+            "2026-12-03T14:00:00Z",
             id="chain-continuing-past-midnight",
         ),
         pytest.param(
             # 07:30 EST is before 08:00 and inside 07:00-09:00: both fail, free at 09:00.
             {"at": "2026-12-02T12:30:00Z", "debt": times(("07:00", "09:00"))},
-            "defer", {"CALLING_HOURS", "INCONVENIENT_TIME"}, "2026-12-02T14:00:00Z",
+            "defer",
+            {"CALLING_HOURS", "INCONVENIENT_TIME"},
+            "2026-12-02T14:00:00Z",
             id="inconvenient-range-overlapping-the-0800-start",
         ),
         pytest.param(
             # 18:30 EST, range 18:00-23:00 ends after 21:00: next lawful time 08:00 Thu.
             {"at": "2026-12-02T23:30:00Z", "debt": times(("18:00", "23:00"))},
-            "defer", {"INCONVENIENT_TIME"}, "2026-12-03T13:00:00Z",
+            "defer",
+            {"INCONVENIENT_TIME"},
+            "2026-12-03T13:00:00Z",
             id="range-ending-after-2100-defers-to-next-morning",
         ),
         pytest.param(
             # 12:00 EST but 09:00 PST at the address: the consumer's range is local.
-            {"at": "2026-12-02T17:00:00Z", "address": LOS_ANGELES,
-             "debt": times(("08:00", "10:00"))},
-            "defer", {"INCONVENIENT_TIME"}, "2026-12-02T18:00:00Z",
+            {
+                "at": "2026-12-02T17:00:00Z",
+                "address": LOS_ANGELES,
+                "debt": times(("08:00", "10:00")),
+            },
+            "defer",
+            {"INCONVENIENT_TIME"},
+            "2026-12-02T18:00:00Z",
             id="inconvenient-time-judged-in-every-candidate-zone",
         ),
         pytest.param(
             # The two ranges cover the whole day: no time is ever convenient.
             {"at": "2026-12-02T16:00:00Z", "debt": times(("00:00", "12:00"), ("12:00", "00:00"))},
-            "deny", {"INCONVENIENT_TIME"}, None,
+            "deny",
+            {"INCONVENIENT_TIME"},
+            None,
             id="a-consumer-who-finds-every-hour-inconvenient-cannot-be-called",
         ),
     ],
@@ -409,16 +525,33 @@ def test_times_the_consumer_said_are_inconvenient_are_honoured(
 @pytest.mark.parametrize(
     ("debt_facts", "verdict", "want"),
     [
-        pytest.param({"represented_by_attorney": True}, "deny", {"ATTORNEY_REPRESENTED"},
-                     id="represented-flag-denies"),
-        pytest.param({"represented_since": "2026-11-20T15:00:00Z"}, "deny",
-                     {"ATTORNEY_REPRESENTED"}, id="represented-since-before-the-call-denies"),
-        pytest.param({"represented_since": "2026-12-02"}, "deny", {"ATTORNEY_REPRESENTED"},
-                     id="represented-since-a-date-that-began-before-the-call-denies"),
-        pytest.param({"represented_since": "2026-12-03T09:00:00Z"}, "allow", set(),
-                     id="represented-since-after-the-call-allows"),
-        pytest.param({"represented_by_attorney": False}, "allow", set(),
-                     id="not-represented-allows"),
+        pytest.param(
+            {"represented_by_attorney": True},
+            "deny",
+            {"ATTORNEY_REPRESENTED"},
+            id="represented-flag-denies",
+        ),
+        pytest.param(
+            {"represented_since": "2026-11-20T15:00:00Z"},
+            "deny",
+            {"ATTORNEY_REPRESENTED"},
+            id="represented-since-before-the-call-denies",
+        ),
+        pytest.param(
+            {"represented_since": "2026-12-02"},
+            "deny",
+            {"ATTORNEY_REPRESENTED"},
+            id="represented-since-a-date-that-began-before-the-call-denies",
+        ),
+        pytest.param(
+            {"represented_since": "2026-12-03T09:00:00Z"},
+            "allow",
+            set(),
+            id="represented-since-after-the-call-allows",
+        ),
+        pytest.param(
+            {"represented_by_attorney": False}, "allow", set(), id="not-represented-allows"
+        ),
     ],
 )
 def test_a_consumer_represented_by_an_attorney_is_not_called(
@@ -434,44 +567,58 @@ def test_a_consumer_represented_by_an_attorney_is_not_called(
     ("text", "verdict", "want"),
     [
         pytest.param(
-            "Hi, this is Jane Smith from Hartwell & Ruiz LLP. Please call me back at "
-            "614-555-0199.",
-            "allow", set(), id="business-name-person-and-callback-number-is-an-lcm",
+            "Hi, this is Jane Smith from Hartwell & Ruiz LLP. Please call me back at 614-555-0199.",
+            "allow",
+            set(),
+            id="business-name-person-and-callback-number-is-an-lcm",
         ),
         pytest.param(
             "Hello, this message is for John Doe. This is Jane Smith with Hartwell & Ruiz LLP, "
             "calling on Wednesday morning. Please call me or any representative at "
             "614-555-0199, weekdays between 9 and 5.",
-            "allow", set(), id="lcm-with-the-optional-salutation-date-and-reply-times",
+            "allow",
+            set(),
+            id="lcm-with-the-optional-salutation-date-and-reply-times",
         ),
         pytest.param(
             "Hi, this is Jane Smith from Hartwell & Ruiz LLP. Please call me back at "
             "614-555-0199; in case I am out, any representative can help you.",
-            "allow", set(), id="lcm-saying-in-case-i-am-out-reveals-nothing",
+            "allow",
+            set(),
+            id="lcm-saying-in-case-i-am-out-reveals-nothing",
         ),
         pytest.param(
             "This is Jane Smith from Hartwell & Ruiz LLP about your overdue balance of $1,250. "
             "Call 614-555-0199.",
-            "deny", {"VOICEMAIL_DISCLOSURE"}, id="naming-the-balance-is-not-an-lcm",
+            "deny",
+            {"VOICEMAIL_DISCLOSURE"},
+            id="naming-the-balance-is-not-an-lcm",
         ),
         pytest.param(
             "Jane Smith from Hartwell & Ruiz LLP calling about a debt. Call 614-555-0199.",
-            "deny", {"VOICEMAIL_DISCLOSURE"}, id="naming-the-debt-is-not-an-lcm",
+            "deny",
+            {"VOICEMAIL_DISCLOSURE"},
+            id="naming-the-debt-is-not-an-lcm",
         ),
         pytest.param(
-            "Jane Smith from Hartwell & Ruiz LLP. Please call 614-555-0199 to arrange a "
-            "payment.",
-            "deny", {"VOICEMAIL_DISCLOSURE"}, id="asking-for-a-payment-is-not-an-lcm",
+            "Jane Smith from Hartwell & Ruiz LLP. Please call 614-555-0199 to arrange a payment.",
+            "deny",
+            {"VOICEMAIL_DISCLOSURE"},
+            id="asking-for-a-payment-is-not-an-lcm",
         ),
         pytest.param(
             "This is Jane Smith from the Hartwell & Ruiz collections department. Call "
             "614-555-0199.",
-            "deny", {"VOICEMAIL_DISCLOSURE"}, id="a-business-name-that-shows-debt-collection",
+            "deny",
+            {"VOICEMAIL_DISCLOSURE"},
+            id="a-business-name-that-shows-debt-collection",
         ),
         pytest.param(
             "Jane Smith from Hartwell & Ruiz LLP. Please call 614-555-0199 about the money "
             "you still need to pay our client.",
-            "deny", {"VOICEMAIL_DISCLOSURE"}, id="describing-the-debt-in-other-words",
+            "deny",
+            {"VOICEMAIL_DISCLOSURE"},
+            id="describing-the-debt-in-other-words",
         ),
     ],
 )
