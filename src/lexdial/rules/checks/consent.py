@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from lexdial.domain.decision import AUTOMATED, RECORDED_VOICE, Consent
+from lexdial.rules.checks.exempt import exempt, prepare_exempt
 from lexdial.rules.context import Ctx, Fail
 from lexdial.rules.model import Rule
 
@@ -130,8 +131,15 @@ def prepare_consent(params: dict[str, Any], _subdiv: str | None) -> dict[str, An
         "level": params.get("level", "pec"),
         "exempt_relationships": frozenset(params.get("exempt_relationships", ())),
         "ebr_exempt": bool(params.get("ebr_exempt", False)),
+        "ebr_months": int(params.get("ebr_months", 18)),
+        "inquiry_months": int(params.get("inquiry_months", 3)),
+        "exempt": prepare_exempt(params),
         "on_fail_code": params.get("on_fail_code"),
         "only_matters": frozenset(params.get("only_matters", ())),
+        # an accident or disaster points to an injury claim, not to every matter type
+        "incident_matters": bool(
+            set(params.get("only_matters", ())) & {"claims_management", "personal_injury"}
+        ),
     }
 
 
@@ -141,7 +149,7 @@ def check_consent_required(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     if (
         p["only_matters"]
         and ctx.req.matter_type not in p["only_matters"]
-        and (ctx.req.incident is None)
+        and (ctx.req.incident is None or not p["incident_matters"])
     ):
         return None
     rel = ctx.req.relationship
@@ -150,8 +158,10 @@ def check_consent_required(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     if p["ebr_exempt"]:
         from lexdial.rules.checks.dnc import ebr_status
 
-        if ebr_status(ctx, t)[0]:
+        if ebr_status(ctx, t, p["ebr_months"], p["inquiry_months"])[0]:
             return None
+    if p["exempt"] is not None and exempt(p["exempt"], ctx, t):
+        return None  # outside the statute's definition of the regulated call
     verdict = consent_verdict(ctx, t, p["level"])
     if verdict.ok:
         return None

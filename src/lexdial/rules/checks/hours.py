@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from lexdial.domain.zones import zone
-from lexdial.rules.calendar import is_holiday
+from lexdial.rules.calendar import STATUTE, STATUTE_NAMES, is_holiday
 from lexdial.rules.checks.consent import consent_covers
 from lexdial.rules.checks.exempt import Exemptions, exempt, prepare_exempt
 from lexdial.rules.context import Ctx, Fail, local_midnight
@@ -81,7 +81,7 @@ def prepare_windows(params: dict[str, Any], rule_subdiv: str | None) -> WeekWind
             days[i] = parsed
         if "holiday" in spec.split(","):
             holiday = parsed
-    cal = params.get("holidays") or {}
+    cal = _calendar(params)
     return WeekWindows(
         days=tuple(days),
         holiday=holiday,
@@ -174,8 +174,20 @@ class DayBan:
     exempt: Exemptions | None = None
 
 
+def _calendar(params: dict[str, Any]) -> dict[str, Any]:
+    """A rule's holiday calendar; ``{list: [...]}`` is the statute's own list of days."""
+    cal = dict(params.get("holidays") or {})
+    if "list" in cal:
+        names = tuple(cal.pop("list"))
+        unknown = sorted(set(names) - STATUTE_NAMES)
+        if unknown or cal:
+            raise ValueError(f"holiday list: unknown names {unknown} or extra keys {sorted(cal)}")
+        return {"country": STATUTE, "subdiv": None, "extra": names}
+    return cal
+
+
 def prepare_day_ban(params: dict[str, Any], rule_subdiv: str | None) -> DayBan:
-    cal = params.get("holidays") or {}
+    cal = _calendar(params)
     return DayBan(
         weekdays=frozenset(DAY_NAMES.index(d) for d in params.get("weekdays", [])),
         holidays=bool(cal),
