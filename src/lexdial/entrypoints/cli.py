@@ -136,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
         cli_registry,
         cli_report,
         cli_serve,
+        cli_stated,
         cli_store,
     )
 
@@ -145,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_serve.add_commands(sub)
     cli_import.add_commands(sub)
     cli_report.add_commands(sub)
+    cli_stated.add_commands(sub)
     return parser
 
 

@@ -221,5 +221,5 @@ def check_revoke_all(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     return Fail(
         (rule.code,),
         f"{rule.summary}: the person revoked a consent on {last:%Y-%m-%d}, which revokes "
-        f"every automated call and text from this firm ({rule.citation}).",
+        f"every automated call and text from this firm.",
     )

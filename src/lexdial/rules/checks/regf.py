@@ -23,7 +23,7 @@ def check_workplace(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     return Fail(
         (rule.code,),
         f"{rule.summary}: this number reaches the person at work and they (or their "
-        f"employer) do not allow such calls there ({rule.citation}).",
+        f"employer) do not allow such calls there.",
     )
 
 
@@ -36,7 +36,7 @@ def check_cease(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     return Fail(
         (rule.code,),
         f"{rule.summary}: the consumer asked on {since:%Y-%m-%d} that the collector stop "
-        f"communicating about this debt ({rule.citation}).",
+        f"communicating about this debt.",
     )
 
 
@@ -55,5 +55,5 @@ def check_time_barred(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     )
     return Fail(
         (rule.code,),
-        f"{rule.summary}: the debt is time-barred and {why} ({rule.citation}).",
+        f"{rule.summary}: the debt is time-barred and {why}.",
     )
