@@ -76,7 +76,7 @@ def test_bad_stated_facts_are_one_line_naming_the_field(
     home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     run(capsys, "contact", "add", "--number", NUMBER, "--state", "OH")
-    code, out, err = run(capsys, "contact", "prefs", "--number", NUMBER,
+    code, _, err = run(capsys, "contact", "prefs", "--number", NUMBER,
                          "--inconvenient", "mon-fri 25:00-17:00")  # fmt: skip
     assert code == 2
     assert err.strip().count("\n") == 0 and "preferences.inconvenient_times[0].from" in err
