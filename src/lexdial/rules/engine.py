@@ -267,13 +267,18 @@ def _run(todo: tuple[Pair, ...], ctx: Ctx, t: datetime) -> list[Failure]:
     return failures
 
 
+_SAME_MEASURE = frozenset({"calling_window", "ring_timeout", "abandonment"})
+
+
 def _stricter_only(failures: list[Failure]) -> list[Failure]:
     """Drop a firm-policy failure that a law rule of the same kind already explains at
     least as strictly (contract v1.1: FIRM_POLICY reports a setting *stricter* than the
     law). The search is unchanged: the law's bound is at least the firm's."""
     law: dict[str, list[datetime | None]] = {}
     for rule, fail in failures:
-        if rule.jurisdiction != "FIRM":
+        # only kinds where the firm's setting and the law's rule measure the same thing
+        # (a window, a ring time, a rate); a firm script rule asks for something else
+        if rule.jurisdiction != "FIRM" and rule.kind in _SAME_MEASURE:
             law.setdefault(rule.kind, []).append(fail.next_at)
     if not law:
         return failures

@@ -330,3 +330,12 @@ def test_a_postcode_outside_the_us_is_accepted_and_a_bad_one_names_the_field(
     with pytest.raises(RequestError) as err:
         decide(bad)
     assert err.value.field == "address.postcode"
+
+
+def test_a_firm_script_rule_is_reported_beside_a_failing_law_script_rule(decide: Decide) -> None:
+    # 47 CFR 64.1200(b)(1) (identify the firm) fails, and the firm's AI-disclosure setting
+    # asks for something else: both are reported, the firm's as FIRM_POLICY
+    req = build(technology="artificial_voice", line_type="wireless", consents=[pec()],
+                script={"identifies_firm_at_start": False, "discloses_ai": False})  # fmt: skip
+    d = decide(req)
+    assert {"SCRIPT_NONCOMPLIANT", "FIRM_POLICY"} <= set(d.codes)
