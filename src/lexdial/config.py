@@ -9,6 +9,11 @@ The settings file is TOML (``lexdial.toml`` in the working directory, or the pat
     dialer_rules_all_purposes = true      # 15 s ring, 3 % abandonment for every campaign
     require_reassigned_check = false      # deny consented robocalls without an RND check
     require_ai_disclosure = true          # artificial voices say so at the start
+    # which calls the settings above reach (contract v1.1): a call whose technology OR
+    # purpose is listed, except a person's own manual call to the listed relationships
+    scope_technologies = ["autodialed", "prerecorded", "artificial_voice", "interactive_voice"]
+    scope_purposes = ["marketing", "debt_collection"]
+    spare_manual_calls_to = ["current_client"]
 
     [rules]
     pack_dir = "path/to/pack"             # a reviewed pack instead of the bundled one
@@ -48,6 +53,7 @@ from pathlib import Path
 from typing import Any
 
 from lexdial.adapters.rulepack import load_retention_minimums
+from lexdial.domain.decision import PURPOSES, RELATIONSHIPS, TECHNOLOGIES
 from lexdial.errors import ConfigError
 from lexdial.rules.context import Policy
 
@@ -57,6 +63,9 @@ _POLICY_KEYS = {
     "dialer_rules_all_purposes",
     "require_reassigned_check",
     "require_ai_disclosure",
+    "scope_technologies",
+    "scope_purposes",
+    "spare_manual_calls_to",
 }
 
 
@@ -205,6 +214,7 @@ def _policy(raw: dict[str, Any], path: Path) -> Policy:
         raise ConfigError(f'{path}: policy.all_calls_window must be ["HH:MM", "HH:MM"]')
     else:
         window = (window[0], window[1])
+    scope = _policy_scope(raw, path, base)
     flags = {}
     for key in ("dialer_rules_all_purposes", "require_reassigned_check", "require_ai_disclosure"):
         value = raw.get(key, getattr(base, key))
@@ -214,7 +224,41 @@ def _policy(raw: dict[str, Any], path: Path) -> Policy:
     region = raw.get("default_region", base.default_region)
     if not (isinstance(region, str) and len(region) == 2 and region.isalpha()):
         raise ConfigError(f"{path}: policy.default_region must be a two-letter country code")
-    return Policy(default_region=region.upper(), all_calls_window=window, **flags)
+    return Policy(
+        default_region=region.upper(),
+        all_calls_window=window,
+        dialer_rules_all_purposes=flags["dialer_rules_all_purposes"],
+        require_reassigned_check=flags["require_reassigned_check"],
+        require_ai_disclosure=flags["require_ai_disclosure"],
+        **scope,
+    )
+
+
+#: settings-file key -> (Policy field, allowed values)
+_SCOPE_KEYS = {
+    "scope_technologies": ("policy_technologies", TECHNOLOGIES),
+    "scope_purposes": ("policy_purposes", PURPOSES),
+    "spare_manual_calls_to": ("policy_spares_manual_to", RELATIONSHIPS),
+}
+
+
+def _policy_scope(raw: dict[str, Any], path: Path, base: Policy) -> dict[str, frozenset[str]]:
+    """The scope of the firm's settings (contract v1.1), each a list of vocabulary words."""
+    out: dict[str, frozenset[str]] = {}
+    for key, (field, allowed) in _SCOPE_KEYS.items():
+        value = raw.get(key)
+        if value is None:
+            out[field] = getattr(base, field)
+            continue
+        if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+            raise ConfigError(f"{path}: policy.{key} must be a list such as {sorted(allowed)}")
+        bad = sorted(set(value) - allowed)
+        if bad:
+            raise ConfigError(
+                f"{path}: policy.{key} has unknown values {bad} (allowed: {sorted(allowed)})"
+            )
+        out[field] = frozenset(value)
+    return out
 
 
 def _pack_dir(raw: dict[str, Any], path: Path) -> Path | None:

@@ -116,7 +116,9 @@ def expected(engine: Engine) -> Callable[[dict[str, Any]], dict[str, Any]]:
 
 NUMBER = "+1 614 555 0173"
 ALLOW = build(number=NUMBER)
-DEFER = build(number=NUMBER, at="2026-12-03T02:30:00Z")  # 21:30 in Ohio
+# 21:30 in Ohio: an automated reminder waits for the firm's 08:00 (a person's own call to a
+# current client is outside the firm window's default scope, contract v1.1)
+DEFER = build(number=NUMBER, at="2026-12-03T02:30:00Z", technology="autodialed")
 DENY = build(number=NUMBER, technology="prerecorded", line_type="wireless")  # no consent
 BATCH = [DEFER, ALLOW, DENY, build(number=NUMBER, consents=[pec()], technology="prerecorded")]
 

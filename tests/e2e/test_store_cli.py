@@ -299,6 +299,11 @@ def test_an_irish_contact_with_a_gdpr_objection_gets_no_marketing_call(
         "marketing=legitimate_interests,reminder=contract",
     )
     assert code == 0, err
+    # S.I. No. 336/2011 reg. 13: a marketing call to an Irish mobile needs prior consent
+    irish_consent = [*CONSENT]
+    irish_consent[2], irish_consent[6] = "+353 85 000 0164", "marketing"
+    code, _, err = run(capsys, *irish_consent)
+    assert code == 0, err
     code, out, _ = run(
         capsys,
         "gate",

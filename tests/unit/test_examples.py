@@ -28,6 +28,15 @@ def _example_files() -> list[Any]:
     return [pytest.param(f, id=f.stem) for f in files]
 
 
+#: reasons a later, primary-source rule adds to a shared example written before it (the
+#: shared folder is not edited from here; each entry names the law that adds the code)
+SUPERSEDED: dict[str, set[str]] = {
+    # an Irish mobile number: S.I. No. 336/2011 reg. 13 needs prior consent for a marketing
+    # call to a mobile (rule ie.mobile-consent, pack 2026.12.0, issue 14)
+    "10-gdpr-marketing-objection": {"NO_CONSENT"},
+}
+
+
 @pytest.mark.parametrize("path", _example_files())
 def test_each_worked_example_gets_its_expected_verdict_codes_and_earliest_time(
     path: Path | None, decide: Callable[[dict[str, Any]], Decision]
@@ -41,7 +50,7 @@ def test_each_worked_example_gets_its_expected_verdict_codes_and_earliest_time(
 
     assert (wire["verdict"], sorted(decision.codes), wire["earliest_allowed_at"]) == (
         expected["verdict"],
-        sorted(expected["codes"]),
+        sorted(set(expected["codes"]) | SUPERSEDED.get(path.stem, set())),
         expected["earliest_allowed_at"],
     ), example["title"]
 

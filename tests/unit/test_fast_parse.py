@@ -46,7 +46,7 @@ def same(a: Any, b: Any) -> bool:
     if isinstance(a, dict):
         return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
     if isinstance(a, frozenset):
-        return a == b and all(type(x) is str for x in a | b)
+        return a == b and all(type(x) is str or type(x) is int for x in a | b)
     if isinstance(a, datetime | date | time):
         return repr(a) == repr(b)  # tzinfo included
     return bool(a == b) or (a != a and b != b)  # NaN
@@ -80,8 +80,8 @@ def assert_same_reading(text: str | bytes) -> None:
             "suppression reassigned history debt gdpr incident campaign script firm_name "
             "subscriber matter_type preferences",
         ),
-        (d.Address, "country state zip time_zone"),
-        (d.Relationship, "type last_transaction_on inquiry_on"),
+        (d.Address, "country state zip time_zone postcode"),
+        (d.Relationship, "type last_transaction_on inquiry_on routinely_uses_services"),
         (d.Consent, "id kind given_at scope technologies sellers method revoked_at"),
         (
             d.Suppression,
@@ -91,7 +91,11 @@ def assert_same_reading(text: str | bytes) -> None:
         (d.Reassigned, "result checked_on"),
         (d.HistoryEntry, "at purpose subject debt_id outcome technology"),
         (d.TimeRange, "start end"),
-        (d.Debt, "id type represented_by_attorney represented_since inconvenient_times"),
+        (
+            d.Debt,
+            "id type represented_by_attorney represented_since inconvenient_times "
+            "cease_requested_at time_barred",
+        ),
         (d.Gdpr, "objected_at erased lawful_basis"),
         (d.Incident, "kind occurred_on"),
         (
@@ -101,9 +105,13 @@ def assert_same_reading(text: str | bytes) -> None:
         (
             d.Script,
             "given identifies_firm_at_start states_callback_number offers_opt_out "
-            "opt_out_within_2s offers_dnc_list discloses_ai voicemail_text",
+            "opt_out_within_2s offers_dnc_list discloses_ai voicemail_text threatens_suit",
         ),
-        (d.Preferences, "shared_line voicemail_details_ok"),
+        (
+            d.Preferences,
+            "shared_line voicemail_details_ok inconvenient_times workplace_number no_calls_at_work",
+        ),
+        (d.StatedTime, "days start end"),
     ],
 )
 def test_the_fast_reader_builds_each_part_in_its_declared_field_order(
@@ -242,11 +250,13 @@ class Shapes:
                 "state": o(pick(("NY", "ny", "FL ", "OH"), ("XX", "N1", "Ohio"))),
                 "zip": o(pick(("10001", "32501-1234", " 33602 "), ("1000", "10001-12"))),
                 "time_zone": o(pick(("America/Chicago", "UTC", "Europe/Paris"), ("Eastern",))),
+                "postcode": o(pick(("SW1A 1AA", "1012 ab", " D02 X285 "), ("", "12#4", "x" * 13))),
             },
         )
         consent = obj(
-            {"kind": f(vocab(d.CONSENT_KINDS)), "given_at": f(stamps)},
+            {"kind": f(vocab(d.CONSENT_KINDS))},
             {
+                "given_at": o(stamps),
                 "id": o(ident),
                 "scope": o(st.lists(purposes, max_size=4)),
                 "technologies": o(st.lists(techs, max_size=3)),
@@ -284,6 +294,7 @@ class Shapes:
                             "type": o(vocab(d.RELATIONSHIPS)),
                             "last_transaction_on": o(days),
                             "inquiry_on": o(days),
+                            "routinely_uses_services": o(st.booleans()),
                         },
                     )
                 ),
@@ -316,6 +327,8 @@ class Shapes:
                             "inconvenient_times": self.listed(
                                 obj({"start": f(clocks), "end": f(clocks)}, {})
                             ),
+                            "cease_requested_at": o(stamps),
+                            "time_barred": o(st.booleans()),
                         },
                     )
                 ),
@@ -354,7 +367,14 @@ class Shapes:
                     )
                 ),
                 "script": o(
-                    obj({}, {**{k: o(st.booleans()) for k in flags}, "voicemail_text": o(text)})
+                    obj(
+                        {},
+                        {
+                            **{k: o(st.booleans()) for k in flags},
+                            "voicemail_text": o(text),
+                            "threatens_suit": o(st.booleans()),
+                        },
+                    )
                 ),
                 "firm": o(obj({}, {"name": o(text)})),
                 "subscriber": o(vocab(d.SUBSCRIBERS)),
@@ -362,7 +382,25 @@ class Shapes:
                 "preferences": o(
                     obj(
                         {},
-                        {"shared_line": o(st.booleans()), "voicemail_details_ok": o(st.booleans())},
+                        {
+                            "shared_line": o(st.booleans()),
+                            "voicemail_details_ok": o(st.booleans()),
+                            "inconvenient_times": self.listed(
+                                obj(
+                                    {"from": f(clocks), "to": f(clocks)},
+                                    {
+                                        "days": o(
+                                            pick(
+                                                (["mon"], ["sat", "sun"]),
+                                                ([], ["monday"], "mon"),
+                                            )
+                                        )
+                                    },
+                                )
+                            ),
+                            "workplace_number": o(st.booleans()),
+                            "no_calls_at_work": o(st.booleans()),
+                        },
                     )
                 ),
             },

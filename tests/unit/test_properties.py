@@ -295,10 +295,16 @@ def window_violations(request: dict[str, Any], decision: Decision, t: datetime) 
     """Why an ``allow`` at ``t`` breaks the firm / Florida / Texas windows (empty = fine)."""
     bad = []
     marketing = request["purpose"] == "marketing"
+    # the firm window's default scope (contract v1.1): automated calls and marketing and
+    # collection calls, not a person's own call to a current client
+    tech, rel = request["technology"], (request.get("relationship") or {}).get("type")
+    firm = (tech != "manual" or request["purpose"] in ("marketing", "debt_collection")) and not (
+        tech == "manual" and rel == "current_client"
+    )
     for z in decision.time_zones:
         minute, weekday = minute_of_day(t, z)
         local = f"{t.astimezone(ZoneInfo(z)):%a %H:%M} in {z}"
-        if not 8 * 60 <= minute < 21 * 60:
+        if firm and not 8 * 60 <= minute < 21 * 60:
             bad.append(f"firm window 08:00-21:00: {local}")
         if marketing and "US-FL" in decision.jurisdictions and not 8 * 60 <= minute < 20 * 60:
             bad.append(f"Florida window 08:00-20:00: {local}")
@@ -380,7 +386,8 @@ def test_a_call_whose_consent_is_revoked_before_its_window_opens_is_denied_not_d
     decision = run(REVOKED_BEFORE_WINDOW_OPENS)
     assert decision.verdict == "deny"
     assert decision.earliest_allowed_at is None
-    assert {"CALLING_HOURS", "CONSENT_REVOKED"} <= set(decision.codes)
+    # a prerecorded reminder: the window that fails is the firm's (FIRM_POLICY, v1.1)
+    assert {"FIRM_POLICY", "CONSENT_REVOKED"} <= set(decision.codes)
     assert len(decision.codes) == len(set(decision.codes))
 
 

@@ -313,13 +313,23 @@ def test_an_absent_national_dnc_flag_on_a_telemarketing_call_is_treated_as_liste
 @pytest.mark.parametrize(
     ("facts", "stale"),
     [
+        # a person with no relationship: the register decides, so the copy's age matters
         pytest.param(
-            {"purpose": "marketing", "suppression": NO_SYNC_DATE},
+            {"purpose": "marketing", "suppression": NO_SYNC_DATE, "relationship": None},
             True,
             id="marketing-without-sync-date",
         ),
         pytest.param(
-            {"purpose": "marketing", "suppression": None}, True, id="marketing-without-suppression"
+            {"purpose": "marketing", "suppression": None, "relationship": None},
+            True,
+            id="marketing-without-suppression",
+        ),
+        # contract v1.1: a current client's relationship overrides the register, so an
+        # unknown copy date does not stop the call
+        pytest.param(
+            {"purpose": "marketing", "suppression": NO_SYNC_DATE},
+            False,
+            id="marketing-to-a-current-client-without-sync-date-v1-1",
         ),
         pytest.param({"purpose": "marketing"}, False, id="marketing-with-recent-sync-control"),
         pytest.param({"suppression": NO_SYNC_DATE}, False, id="reminder-without-sync-date"),
@@ -341,7 +351,8 @@ CONSENTED_ROBOCALL = {"technology": "prerecorded", "line_type": "wireless", "con
     [
         pytest.param(None, "allow", id="absent-not-denied"),
         pytest.param({"result": "no", "checked_on": "2026-12-01"}, "allow", id="checked-no"),
-        pytest.param({"result": "no_data"}, "deny", id="no-data-denied"),
+        # contract v1.1: no data = the safe harbor is not claimed, not a denial
+        pytest.param({"result": "no_data"}, "allow", id="no-data-not-denied-v1-1"),
         pytest.param({"result": "yes"}, "deny", id="reassigned-denied"),
     ],
 )
@@ -359,12 +370,12 @@ def test_an_absent_reassigned_check_does_not_deny_the_call(
         pytest.param({}, set(), id="no-campaign-no-script"),
         pytest.param(
             {"campaign": {"ring_timeout_s": 5, "caller_id": "+13125550000"}},
-            {"RING_TIMEOUT"},
+            {"FIRM_POLICY"},  # a reminder: the 15 s ring is the firm's policy, not law
             id="campaign-short-ring",
         ),
         pytest.param(
             {"campaign": {"abandonment_rate_30d": 0.05, "caller_id": "+13125550000"}},
-            {"ABANDONMENT_LIMIT"},
+            {"FIRM_POLICY"},  # a reminder: the 3 % ceiling is the firm policy
             id="campaign-over-abandonment",
         ),
         pytest.param(
@@ -412,7 +423,9 @@ UTC_MINUTE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:00Z$")
 
 SHAPES = [
     pytest.param(build(), "allow", id="allow"),
-    pytest.param(build(at="2026-12-03T02:30:00Z"), "defer", id="defer-after-hours"),
+    pytest.param(
+        build(at="2026-12-03T02:30:00Z", technology="autodialed"), "defer", id="defer-after-hours"
+    ),
     pytest.param(
         build(suppression={**BASE["suppression"], "internal_dnc": True}),
         "deny",
@@ -486,9 +499,9 @@ def test_rules_failing_with_the_same_code_are_merged_into_one_reason_keeping_eve
     decide: Decide,
 ) -> None:
     d = decide(EVERYTHING_WRONG)
-    hours = [r for r in d.reasons if r.code == "CALLING_HOURS"]
-    assert len(hours) == 1
-    wire = hours[0].to_json()
-    assert {"us.tcpa.calling-hours", "firm.calling-hours"} <= set(wire["rules"])
-    assert "47 CFR 64.1200(c)(1)" in wire["citation"]
-    assert "Firm policy" in wire["citation"]
+    consent = [r for r in d.reasons if r.code == "NO_CONSENT"]
+    assert len(consent) == 1
+    wire = consent[0].to_json()
+    assert {"us.tcpa.wireless-pewc", "us.tsr.prerecorded-agreement"} <= set(wire["rules"])
+    assert "47 CFR 64.1200(a)(2)" in wire["citation"]
+    assert "16 CFR 310.4(b)(1)(v)(A)" in wire["citation"]

@@ -61,18 +61,23 @@ class Address(NamedTuple):
     state: str | None = None
     zip: str | None = None
     time_zone: str | None = None
+    #: a postal code outside the US, any country's format (v1.1); ``zip`` is US only
+    postcode: str | None = None
 
 
 class Relationship(NamedTuple):
     type: str = "none"
     last_transaction_on: date | None = None
     inquiry_on: date | None = None
+    #: routinely uses, for business, the kind of legal services offered (v1.1; ABA 7.3(b)(3))
+    routinely_uses_services: bool | None = None
 
 
 class Consent(NamedTuple):
     id: str | None
     kind: str
-    given_at: datetime
+    #: None (v1.1): the consent's date is unknown, so it cannot prove *prior* consent
+    given_at: datetime | None
     scope: frozenset[str] | None
     technologies: frozenset[str] | None
     sellers: tuple[str, ...] | None
@@ -116,6 +121,10 @@ class Debt(NamedTuple):
     represented_by_attorney: bool | None = None
     represented_since: datetime | None = None
     inconvenient_times: tuple[TimeRange, ...] = ()
+    #: the consumer asked the collector in writing to stop communicating (v1.1)
+    cease_requested_at: datetime | None = None
+    #: the statute of limitations has run (v1.1; 12 CFR 1006.26)
+    time_barred: bool | None = None
 
 
 class Gdpr(NamedTuple):
@@ -152,11 +161,28 @@ class Script(NamedTuple):
     offers_dnc_list: bool | None = None
     discloses_ai: bool | None = None
     voicemail_text: str | None = None
+    #: the call or message threatens suit (v1.1; judged on time-barred debts)
+    threatens_suit: bool | None = None
+
+
+class StatedTime(NamedTuple):
+    """A time the person said is inconvenient (v1.1): local wall-clock ``start`` inclusive
+    to ``end`` exclusive (may wrap midnight), on ``days`` (weekday numbers, Monday = 0;
+    None = every day). A wrapping range belongs to the day it starts on."""
+
+    days: frozenset[int] | None
+    start: time
+    end: time
 
 
 class Preferences(NamedTuple):
     shared_line: bool | None = None
     voicemail_details_ok: bool | None = None
+    inconvenient_times: tuple[StatedTime, ...] = ()
+    #: this number reaches the person at work (v1.1)
+    workplace_number: bool | None = None
+    #: the person said, or the employer forbids, calls at work (v1.1)
+    no_calls_at_work: bool | None = None
 
 
 class DecisionRequest(NamedTuple):

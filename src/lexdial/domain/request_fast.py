@@ -32,11 +32,13 @@ from lexdial.domain import decision as d
 from lexdial.domain import request_schema as schema
 from lexdial.domain.request_parse import (
     _CALLER_ID,
+    DAY_NAMES,
     US_STATES,
     _clock,
     _date_value,
     _datetime,
     _datetime_or_date,
+    _postcode,
     _zip_tail_ok,
     parse_request,
 )
@@ -87,7 +89,12 @@ def _build(r: schema.RequestDoc, raw: dict[str, Any]) -> d.DecisionRequest:
         if x is None
         else _new(
             d.Relationship,
-            (x.type or "none", _opt_day(x.last_transaction_on), _opt_day(x.inquiry_on)),
+            (
+                x.type or "none",
+                _opt_day(x.last_transaction_on),
+                _opt_day(x.inquiry_on),
+                x.routinely_uses_services,
+            ),
         )
     )
     a, p = r.address, r.preferences
@@ -99,7 +106,7 @@ def _build(r: schema.RequestDoc, raw: dict[str, Any]) -> d.DecisionRequest:
             r.purpose,
             r.technology,
             r.line_type,
-            None if a is None else _address(a.country, a.state, a.zip, a.time_zone),
+            None if a is None else _address(a.country, a.state, a.zip, a.time_zone, a.postcode),
             r.subject,
             rel,
             tuple([_consent(c) for c in r.consents]) if r.consents else (),
@@ -114,7 +121,7 @@ def _build(r: schema.RequestDoc, raw: dict[str, Any]) -> d.DecisionRequest:
             None if r.firm is None else r.firm.name,
             r.subscriber,
             None if r.matter is None else r.matter.type,
-            None if p is None else _new(d.Preferences, (p.shared_line, p.voicemail_details_ok)),
+            None if p is None else _preferences(p),
         ),
     )
 
@@ -124,7 +131,11 @@ def _build(r: schema.RequestDoc, raw: dict[str, Any]) -> d.DecisionRequest:
 
 @lru_cache(maxsize=4096)  # a pure function of four short strings that repeat (see below)
 def _address(
-    country: str | None, state: str | None, zip_code: str | None, time_zone: str | None
+    country: str | None,
+    state: str | None,
+    zip_code: str | None,
+    time_zone: str | None,
+    postcode: str | None,
 ) -> d.Address:
     if country is not None:
         country = country.strip().upper()
@@ -144,7 +155,7 @@ def _address(
         zip_code = five
     if time_zone is not None and not is_zone(time_zone):
         raise _FallbackError
-    return _new(d.Address, (country, state, zip_code, time_zone))
+    return _new(d.Address, (country, state, zip_code, time_zone, _postcode(postcode, "")))
 
 
 def _consent(c: schema.ConsentDoc) -> d.Consent:
@@ -154,7 +165,7 @@ def _consent(c: schema.ConsentDoc) -> d.Consent:
         (
             None if c.id is None else str(c.id),
             c.kind,
-            _when(c.given_at),
+            None if c.given_at is None else _when(c.given_at),
             None if c.scope is None else frozenset(c.scope),
             None if c.technologies is None else frozenset(c.technologies),
             None if seller is None else (seller,) if isinstance(seller, str) else tuple(seller),
@@ -213,6 +224,28 @@ def _debt(x: schema.DebtDoc) -> d.Debt:
             x.represented_by_attorney,
             None if since is None else _when(since),
             tuple(ranges),
+            None if x.cease_requested_at is None else _when(x.cease_requested_at),
+            x.time_barred,
+        ),
+    )
+
+
+def _preferences(p: schema.PreferencesDoc) -> d.Preferences:
+    times = []
+    for r in p.inconvenient_times or ():
+        start, end = _clock(r.start, ""), _clock(r.end, "")
+        if start == end or (r.days is not None and not r.days):
+            raise _FallbackError
+        days = None if r.days is None else frozenset(DAY_NAMES.index(x) for x in r.days)
+        times.append(_new(d.StatedTime, (days, start, end)))
+    return _new(
+        d.Preferences,
+        (
+            p.shared_line,
+            p.voicemail_details_ok,
+            tuple(times),
+            p.workplace_number,
+            p.no_calls_at_work,
         ),
     )
 
@@ -260,6 +293,7 @@ def _script(s: schema.ScriptDoc, raw: dict[str, Any]) -> d.Script:
             s.offers_dnc_list,
             s.discloses_ai,
             s.voicemail_text,
+            s.threatens_suit,
         ),
     )
 

@@ -115,7 +115,7 @@ def _address(obj: Mapping[str, Any]) -> d.Address | None:
     if a is None:
         return None
     p = "address"
-    _known(a, {"country", "state", "zip", "time_zone"}, p)
+    _known(a, {"country", "state", "zip", "time_zone", "postcode"}, p)
     country = _opt_str(a, "country", p)
     if country is not None:
         country = country.strip().upper()
@@ -138,7 +138,23 @@ def _address(obj: Mapping[str, Any]) -> d.Address | None:
     tz = _opt_str(a, "time_zone", p)
     if tz is not None and not _is_iana_zone(tz):
         raise RequestError(f"{p}.time_zone", "must be an IANA time zone such as 'America/Chicago'")
-    return d.Address(country=country, state=state, zip=zip_code, time_zone=tz)
+    return d.Address(
+        country=country,
+        state=state,
+        zip=zip_code,
+        time_zone=tz,
+        postcode=_postcode(_opt_str(a, "postcode", p), f"{p}.postcode"),
+    )
+
+
+def _postcode(value: str | None, path: str) -> str | None:
+    """A postal code of any country (v1.1): letters, digits, spaces and hyphens."""
+    if value is None:
+        return None
+    code = " ".join(value.split()).upper()
+    if not code or len(code) > 12 or not all(ch.isalnum() or ch in " -" for ch in code):
+        raise RequestError(path, "must be a postal code such as 'SW1A 1AA' or '1012 AB'")
+    return code
 
 
 def _zip_tail_ok(tail: str) -> bool:
@@ -150,11 +166,12 @@ def _relationship(obj: Mapping[str, Any]) -> d.Relationship | None:
     if r is None:
         return None
     p = "relationship"
-    _known(r, {"type", "last_transaction_on", "inquiry_on"}, p)
+    _known(r, {"type", "last_transaction_on", "inquiry_on", "routinely_uses_services"}, p)
     return d.Relationship(
         type=_opt_enum(r, "type", d.RELATIONSHIPS, p) or "none",
         last_transaction_on=_opt_date(r, "last_transaction_on", p),
         inquiry_on=_opt_date(r, "inquiry_on", p),
+        routinely_uses_services=_opt_bool(r, "routinely_uses_services", p),
     )
 
 
@@ -172,8 +189,6 @@ def _consents(obj: Mapping[str, Any]) -> tuple[d.Consent, ...]:
         _known(c, _CONSENT_KEYS, p)
         if c.get("kind") is None:
             raise RequestError(f"{p}.kind", "is required ('express' or 'express_written')")
-        if c.get("given_at") is None:
-            raise RequestError(f"{p}.given_at", "is required")
         seller = c.get("seller")
         sellers: tuple[str, ...] | None
         if seller is None:
@@ -191,7 +206,8 @@ def _consents(obj: Mapping[str, Any]) -> tuple[d.Consent, ...]:
             d.Consent(
                 id=None if cid is None else str(cid),
                 kind=_enum(c["kind"], d.CONSENT_KINDS, f"{p}.kind"),
-                given_at=_datetime_or_date(c["given_at"], f"{p}.given_at"),
+                # absent or null (v1.1): no date, so it cannot prove prior consent
+                given_at=_opt_datetime_or_date(c, "given_at", p),
                 scope=_opt_enum_set(c, "scope", d.PURPOSES, p),
                 technologies=_opt_enum_set(c, "technologies", d.TECHNOLOGIES, p),
                 sellers=sellers,
@@ -272,9 +288,7 @@ def _debt(obj: Mapping[str, Any]) -> d.Debt | None:
     if x is None:
         return None
     p = "debt"
-    _known(
-        x, {"id", "type", "represented_by_attorney", "represented_since", "inconvenient_times"}, p
-    )
+    _known(x, _DEBT_KEYS, p)
     ranges = []
     for i, raw in enumerate(_opt_list(x, "inconvenient_times", p)):
         q = f"{p}.inconvenient_times[{i}]"
@@ -294,7 +308,22 @@ def _debt(obj: Mapping[str, Any]) -> d.Debt | None:
         represented_by_attorney=_opt_bool(x, "represented_by_attorney", p),
         represented_since=_opt_datetime_or_date(x, "represented_since", p),
         inconvenient_times=tuple(ranges),
+        cease_requested_at=_opt_datetime_or_date(x, "cease_requested_at", p),
+        time_barred=_opt_bool(x, "time_barred", p),
     )
+
+
+_DEBT_KEYS = frozenset(
+    {
+        "id",
+        "type",
+        "represented_by_attorney",
+        "represented_since",
+        "inconvenient_times",
+        "cease_requested_at",
+        "time_barred",
+    }
+)
 
 
 def _gdpr(obj: Mapping[str, Any]) -> d.Gdpr | None:
@@ -384,6 +413,7 @@ _SCRIPT_KEYS = frozenset(
         "offers_dnc_list",
         "discloses_ai",
         "voicemail_text",
+        "threatens_suit",
     }
 )
 
@@ -402,10 +432,12 @@ def _script(obj: Mapping[str, Any]) -> d.Script | None:
         "discloses_ai",
     )
     _known(s, _SCRIPT_KEYS, p)
+    threatens = _opt_bool(s, "threatens_suit", p)
     values = {k: _opt_bool(s, k, p) for k in flags}
     return d.Script(
         given=frozenset(k for k, v in s.items() if v is not None),
         voicemail_text=_opt_str(s, "voicemail_text", p),
+        threatens_suit=threatens,
         **values,
     )
 
@@ -415,11 +447,50 @@ def _preferences(obj: Mapping[str, Any]) -> d.Preferences | None:
     if x is None:
         return None
     p = "preferences"
-    _known(x, {"shared_line", "voicemail_details_ok"}, p)
+    _known(x, _PREFERENCE_KEYS, p)
+    times = []
+    for i, raw in enumerate(_opt_list(x, "inconvenient_times", p)):
+        q = f"{p}.inconvenient_times[{i}]"
+        r = _obj(raw, q)
+        _known(r, {"days", "from", "to"}, q)
+        start = _clock(r.get("from"), f"{q}.from")
+        end = _clock(r.get("to"), f"{q}.to")
+        if start == end:
+            raise RequestError(q, "'from' and 'to' are equal; give a non-empty range")
+        times.append(d.StatedTime(_weekdays(r.get("days"), f"{q}.days"), start, end))
     return d.Preferences(
         shared_line=_opt_bool(x, "shared_line", p),
         voicemail_details_ok=_opt_bool(x, "voicemail_details_ok", p),
+        inconvenient_times=tuple(times),
+        workplace_number=_opt_bool(x, "workplace_number", p),
+        no_calls_at_work=_opt_bool(x, "no_calls_at_work", p),
     )
+
+
+_PREFERENCE_KEYS = frozenset(
+    {
+        "shared_line",
+        "voicemail_details_ok",
+        "inconvenient_times",
+        "workplace_number",
+        "no_calls_at_work",
+    }
+)
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _weekdays(value: Any, path: str) -> frozenset[int] | None:
+    """['mon', 'tue'] -> {0, 1}; absent or null = every day."""
+    if value is None:
+        return None
+    if not isinstance(value, list) or not value:
+        raise RequestError(path, "must be a non-empty array of days such as ['mon', 'fri']")
+    out = set()
+    for i, day in enumerate(value):
+        if day.__class__ is not str or day not in DAY_NAMES:
+            raise RequestError(f"{path}[{i}]", "must be one of " + ", ".join(DAY_NAMES))
+        out.add(DAY_NAMES.index(day))
+    return frozenset(out)
 
 
 # --- scalar helpers ---------------------------------------------------------------------

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     Basis: TypeAlias = str
     Subscriber: TypeAlias = str
     MatterType: TypeAlias = str
+    Day: TypeAlias = str
 else:
 
     def _vocabulary(values: frozenset[str]) -> object:
@@ -49,6 +50,7 @@ else:
     Basis = _vocabulary(d.LAWFUL_BASES)
     Subscriber = _vocabulary(d.SUBSCRIBERS)
     MatterType = _vocabulary(d.MATTER_TYPES)
+    Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 # gc=False: these structs hold only strings, numbers and other such structs (no cycles),
 # and live for one request; keeping them out of the collector is measurably faster.
@@ -63,17 +65,19 @@ class AddressDoc(_Obj):
     state: str | None = None
     zip: str | None = None
     time_zone: str | None = None
+    postcode: str | None = None
 
 
 class RelationshipDoc(_Obj):
     type: Relation | None = None
     last_transaction_on: str | None = None
     inquiry_on: str | None = None
+    routinely_uses_services: bool | None = None
 
 
 class ConsentDoc(_Obj):
     kind: ConsentKind
-    given_at: str
+    given_at: str | None = None
     id: str | int | None = None
     scope: list[Purpose] | None = None
     technologies: list[Technology] | None = None
@@ -116,6 +120,8 @@ class DebtDoc(_Obj):
     represented_by_attorney: bool | None = None
     represented_since: str | None = None
     inconvenient_times: list[RangeDoc] | None = None
+    cease_requested_at: str | None = None
+    time_barred: bool | None = None
 
 
 class GdprDoc(_Obj):
@@ -145,6 +151,7 @@ class ScriptDoc(_Obj):
     offers_dnc_list: bool | None = None
     discloses_ai: bool | None = None
     voicemail_text: str | None = None
+    threatens_suit: bool | None = None
 
 
 class FirmDoc(_Obj):
@@ -155,9 +162,18 @@ class MatterDoc(_Obj):
     type: MatterType | None = None
 
 
+class StatedTimeDoc(_Obj, rename={"start": "from", "end": "to"}):
+    start: str
+    end: str
+    days: list[Day] | None = None
+
+
 class PreferencesDoc(_Obj):
     shared_line: bool | None = None
     voicemail_details_ok: bool | None = None
+    inconvenient_times: list[StatedTimeDoc] | None = None
+    workplace_number: bool | None = None
+    no_calls_at_work: bool | None = None
 
 
 class RequestDoc(_Obj):

@@ -150,6 +150,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         cli_registry,
         cli_report,
         cli_serve,
+        cli_stated,
         cli_store,
     )
 
@@ -160,6 +161,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     cli_serve.add_commands(sub)
     cli_import.add_commands(sub)
     cli_report.add_commands(sub)
+    cli_stated.add_commands(sub)
     return parser
 
 

@@ -311,7 +311,9 @@ def cmd_gate(args: argparse.Namespace) -> None:
             contact_id=args.contact_id,
             at=_now(args),
             campaign_id=args.campaign,
-            plan=CallPlan(args.purpose, args.technology, args.subject) if args.purpose else None,
+            plan=CallPlan(args.purpose, args.technology, args.subject, args.debt)
+            if args.purpose
+            else None,
         )
     d = result.decision
     when = f" until {d.earliest_allowed_at:%Y-%m-%d %H:%M} UTC" if d.earliest_allowed_at else ""
@@ -569,6 +571,9 @@ def add_commands(sub: Any) -> None:
     )
     a.add_argument("--json", action="store_true")
     a.set_defaults(func=cmd_contact_add)
+    from lexdial.entrypoints import cli_stated
+
+    cli_stated.add_contact_prefs(s)
 
     p = sub.add_parser("consent", help="record, revoke and show consents")
     s = p.add_subparsers(dest="consent_cmd", required=True)
@@ -649,6 +654,7 @@ def add_commands(sub: Any) -> None:
         help="how it would be placed (default: the campaign's, with --campaign)",
     )
     a.add_argument("--subject")
+    a.add_argument("--debt", help="the debt's reference, for a debt-collection call")
     a.add_argument("--at")
     a.add_argument("--json", action="store_true")
     a.set_defaults(func=cmd_gate)

@@ -18,6 +18,10 @@ def holiday_dates(
     country: str, subdiv: str | None, year: int, extra: tuple[str, ...] = ()
 ) -> frozenset[date]:
     """Every holiday of ``country``/``subdiv`` in ``year``, plus the named extras."""
+    if country == STATUTE:  # the statute's own list, and nothing else
+        listed = {_statute_day(name, year) for name in extra}
+        moved = {_sunday_moved(d) for d in listed}
+        return frozenset(listed | {d for d in moved if d is not None})
     import holidays  # heavy (imports every country's calendar); only when a rule needs it
 
     days = set(holidays.country_holidays(country, subdiv=subdiv, years=year).keys())
@@ -28,6 +32,53 @@ def holiday_dates(
 
 def is_holiday(country: str, subdiv: str | None, day: date, extra: tuple[str, ...] = ()) -> bool:
     return day in holiday_dates(country, subdiv, day.year, extra)
+
+
+#: the "country" of a holiday list that a statute names itself (``holidays: {list: [...]}``)
+STATUTE = "STATUTE"
+
+
+def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
+    """The ``n``-th ``weekday`` (Monday = 0) of the month; n = -1 is the last."""
+    if n > 0:
+        first = date(year, month, 1)
+        return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
+    last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+    return last - timedelta(days=(last.weekday() - weekday) % 7)
+
+
+_FIXED = {
+    "new_year": (1, 1),
+    "flag_day": (6, 14),
+    "juneteenth": (6, 19),
+    "independence_day": (7, 4),
+    "veterans_day": (11, 11),
+    "christmas": (12, 25),
+}
+_FLOATING = {
+    "mlk_day": (1, 0, 3),
+    "presidents_day": (2, 0, 3),
+    "memorial_day": (5, 0, -1),
+    "labor_day": (9, 0, 1),
+    "columbus_day": (10, 0, 2),
+    "thanksgiving": (11, 3, 4),
+}
+STATUTE_NAMES = frozenset(_FIXED) | frozenset(_FLOATING) | frozenset(EXTRA_HOLIDAYS)
+
+
+def _statute_day(name: str, year: int) -> date:
+    if name in _FIXED:
+        return date(year, *_FIXED[name])
+    if name in _FLOATING:
+        month, weekday, n = _FLOATING[name]
+        return _nth_weekday(year, month, weekday, n)
+    return _extra(name, year)
+
+
+def _sunday_moved(day: date) -> date | None:
+    """A fixed-date holiday on a Sunday is also kept the Monday after (protective: the
+    observed day of most state holiday statutes)."""
+    return day + timedelta(days=1) if day.weekday() == 6 else None
 
 
 def _extra(name: str, year: int) -> date:

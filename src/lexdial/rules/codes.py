@@ -9,7 +9,7 @@ CODES: dict[str, str] = {
     "CONSENT_SCOPE": "consent does not cover this purpose or technology",
     "CONSENT_REVOKED": "the consent that would cover the call was revoked",
     "SELLER_NOT_NAMED": "the consent does not name this firm",
-    "REASSIGNED_NUMBER": "the number was reassigned after consent, or the check has no data",
+    "REASSIGNED_NUMBER": "the number was reassigned after consent",
     "NATIONAL_DNC": "on the national do-not-call register with no exemption",
     "STATE_DNC": "on a state do-not-call register with no exemption",
     "INTERNAL_DNC": "on the firm's own do-not-call list",
@@ -36,4 +36,8 @@ CODES: dict[str, str] = {
     "NO_LAWFUL_BASIS": "no lawful basis for processing for this purpose",
     "BAR_SOLICITATION": "lawyer solicitation rules forbid this contact",
     "BAR_WAITING_PERIOD": "a waiting period after an accident or disaster has not passed",
+    # contract v1.1
+    "WORKPLACE_CALLS_BARRED": "debt collection at a workplace the person or employer ruled out",
+    "CEASE_COMMUNICATION": "the person asked a debt collector to stop communicating",
+    "FIRM_POLICY": "a firm setting stricter than the law (policy, not law; names the setting)",
 }

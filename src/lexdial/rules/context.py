@@ -45,6 +45,14 @@ class Policy:
     require_reassigned_check: bool = False
     #: an artificial or AI voice must say it is one at the start (catalogue C4)
     require_ai_disclosure: bool = True
+    #: which calls the settings above reach (contract v1.1): a call is in scope when its
+    #: technology or its purpose is listed ...
+    policy_technologies: frozenset[str] = frozenset(
+        {"autodialed", "prerecorded", "artificial_voice", "interactive_voice"}
+    )
+    policy_purposes: frozenset[str] = frozenset({"marketing", "debt_collection"})
+    #: ... except a person's own (manual) call to one of these relationships
+    policy_spares_manual_to: frozenset[str] = frozenset({"current_client"})
 
 
 ZoneTime = tuple[ZoneInfo, datetime, int]

@@ -21,7 +21,7 @@ from lexdial.domain.numbers import parse_number
 from lexdial.rules.checks import KINDS, NEEDS, TIMELESS
 from lexdial.rules.context import MINUTE, Check, Ctx, Fail, Policy
 from lexdial.rules.model import Rule, RulePack
-from lexdial.rules.policy import policy_rules
+from lexdial.rules.policy import firm_check, policy_rules
 from lexdial.rules.timezones import Geography, Location, locate, needs_place
 
 HORIZON = timedelta(days=400)
@@ -57,7 +57,9 @@ class _Selection:
     ]
 
     def __init__(self, rules: tuple[Rule, ...]) -> None:
-        self.pairs: tuple[Pair, ...] = tuple((r, KINDS[r.kind][0]) for r in rules)
+        self.pairs: tuple[Pair, ...] = tuple(
+            (r, firm_check(r) if r.jurisdiction == "FIRM" else KINDS[r.kind][0]) for r in rules
+        )
         cuts = {r.effective_from for r in rules}
         cuts.update(r.effective_to + timedelta(days=1) for r in rules if r.effective_to)
         self.cuts = sorted(cuts)
@@ -97,10 +99,19 @@ class Engine:
             return self._invalid(req, digest)
         # locates are cached; the geocoder's place is part of the key only where it is read
         spot = number.place if needs_place(number, self.geo) else ""
-        place = (number.region, number.area_code, number.zones, spot, req.address)
+        place = (
+            number.region,
+            number.area_code,
+            number.zones,
+            spot,
+            req.address,
+            req.line_type == "landline",
+        )
         loc = self._places.get(place)
         if loc is None:
-            loc = self._places[place] = locate(number, req.address, self.geo)
+            loc = self._places[place] = locate(
+                number, req.address, self.geo, landline=req.line_type == "landline"
+            )
         line = "landline" if req.line_type == "landline" else "wireless"
         subscriber = req.subscriber or "consumer"
         ctx = Ctx(req, number, loc, policy, line, subscriber)
@@ -110,6 +121,8 @@ class Engine:
         at = req.at
         segment = rules.on(at.date())
         first = _run(segment[0], ctx, at)
+        if self._extra and len(first) > 1:
+            first = _stricter_only(first)
         notes = list(loc.notes) + _notes(req) if loc.notes else _notes(req)
         if not first:
             return self._decision(req, digest, "allow", None, [], loc, notes, segment)
@@ -256,6 +269,32 @@ def _run(todo: tuple[Pair, ...], ctx: Ctx, t: datetime) -> list[Failure]:
     return failures
 
 
+_SAME_MEASURE = frozenset({"calling_window", "ring_timeout", "abandonment"})
+
+
+def _stricter_only(failures: list[Failure]) -> list[Failure]:
+    """Drop a firm-policy failure that a law rule of the same kind already explains at
+    least as strictly (contract v1.1: FIRM_POLICY reports a setting *stricter* than the
+    law). The search is unchanged: the law's bound is at least the firm's."""
+    law: dict[str, list[datetime | None]] = {}
+    for rule, fail in failures:
+        # only kinds where the firm's setting and the law's rule measure the same thing
+        # (a window, a ring time, a rate); a firm script rule asks for something else
+        if rule.jurisdiction != "FIRM" and rule.kind in _SAME_MEASURE:
+            law.setdefault(rule.kind, []).append(fail.next_at)
+    if not law:
+        return failures
+    kept: list[Failure] = []
+    for rule, fail in failures:
+        if rule.jurisdiction == "FIRM":
+            bounds = law.get(rule.kind, ())
+            mine = fail.next_at
+            if any(b is None or (mine is not None and b >= mine) for b in bounds):
+                continue
+        kept.append((rule, fail))
+    return kept
+
+
 _FACT_BITS = {
     name: 1 << i
     for i, name in enumerate(
@@ -322,8 +361,22 @@ def decision_id(digest: str, version: str, verdict: str, when: datetime | None) 
 
 def _notes(req: DecisionRequest) -> list[str]:
     notes: list[str] = []
-    if req.reassigned is None and req.technology != "manual" and req.consents:
-        notes.append("No Reassigned Numbers Database check given: the safe harbor is not claimed.")
+    if req.technology != "manual" and req.consents:
+        if req.reassigned is None:
+            notes.append(
+                "No Reassigned Numbers Database check given: the safe harbor is not claimed."
+            )
+        elif req.reassigned.result == "no_data":
+            notes.append(
+                "The Reassigned Numbers Database has no data for this number: the safe "
+                "harbor of 47 CFR 64.1200(m) is not claimed (not a reason to deny)."
+            )
+    undated = [c for c in req.consents if c.given_at is None]
+    if undated:
+        notes.append(
+            f"{len(undated)} consent(s) without given_at: a consent with no date cannot "
+            "prove prior consent and was counted as none."
+        )
     if req.firm_name is None and req.consents:
         notes.append("firm.name not given: consents were not checked for naming the seller.")
     if req.gdpr is not None and req.gdpr.lawful_basis is None:

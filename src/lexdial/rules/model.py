@@ -83,6 +83,7 @@ class RulePack:
         return {r.id: r for r in self.rules}
 
     def for_jurisdictions(self, jurisdictions: tuple[str, ...]) -> tuple[Rule, ...]:
-        """Rules of any of ``jurisdictions``, in pack order."""
-        wanted = set(jurisdictions)
+        """Rules of any of ``jurisdictions``, and the rules of every place ("*"), in pack
+        order."""
+        wanted = {*jurisdictions, "*"}
         return tuple(r for r in self.rules if r.jurisdiction in wanted)

@@ -3,6 +3,11 @@
 Rule 1: the candidate set is the union of every zone of the number's area code, the
 ZIP's zone and the stated address zone; calling windows must hold in every one of them
 and the rules of every candidate state apply. Uncertainty widens the set, never narrows it.
+Rule 1a (contract v1.1): a landline stays in its rate center, so a landline with a known
+address (state and ZIP) in the area code's own state is where the address is: the area
+code's other zones are not added. Wireless, VoIP and unknown lines, a missing address or
+one that does not match the number's region (ZIP in another state or in a zone the area
+code does not have, or a stated zone that contradicts the ZIP) keep the wide set.
 Rule 2: pure. ``Geography`` is data handed in (built by ``adapters.geodata``).
 """
 
@@ -91,8 +96,14 @@ def needs_place(number: PhoneNumber, geo: Geography) -> bool:
     )
 
 
-def locate(number: PhoneNumber, address: Address | None, geo: Geography) -> Location:
+def locate(
+    number: PhoneNumber, address: Address | None, geo: Geography, landline: bool = False
+) -> Location:
     """Build the candidate location set of a (valid) number and an optional address."""
+    if landline and address is not None:
+        fixed = _landline_at_address(number, address, geo)
+        if fixed is not None:
+            return fixed
     zones: set[str] = set()
     states: set[str] = set()
     notes: list[str] = []
@@ -143,6 +154,36 @@ def locate(number: PhoneNumber, address: Address | None, geo: Geography) -> Loca
         country=country,
         jurisdictions=tuple(jurisdictions),
         notes=tuple(notes),
+        tzinfos=tuple(zone(z) for z in names),
+    )
+
+
+def _landline_at_address(number: PhoneNumber, address: Address, geo: Geography) -> Location | None:
+    """The location of a US landline whose known address matches its number's region
+    (Rule 1a), or None when the wide set must be used."""
+    if number.region != "US" or number.area_code is None:
+        return None
+    if address.country not in (None, "US") or not address.zip or not address.state:
+        return None
+    hit = geo.zips.get(address.zip)
+    home = geo.area_states.get(number.area_code) or _state_from_place(number.place, geo)
+    if hit is None or hit[0] != address.state or home != address.state:
+        return None
+    # the address must fit the number: its ZIP's zone one of the area code's, and a
+    # stated zone (if any) the ZIP's; otherwise the data conflict and the wide set stays
+    area = set(geo.area_zones.get(number.area_code, ())) | set(number.zones)
+    if hit[1] not in area or address.time_zone not in (None, hit[1]) or not is_zone(hit[1]):
+        return None
+    names = (hit[1],)
+    return Location(
+        zones=names,
+        states=frozenset({address.state}),
+        country="US",
+        jurisdictions=("US", f"US-{address.state}"),
+        notes=(
+            "Landline with a known address in its area code's state: the address's zone "
+            "only (contract v1.1).",
+        ),
         tzinfos=tuple(zone(z) for z in names),
     )
 

@@ -38,6 +38,8 @@ SETUP_CODES = frozenset(
         "VOICEMAIL_DISCLOSURE",
     }
 )
+#: firm-policy rules about the set-up (contract v1.1: they fail as FIRM_POLICY)
+FIRM_SETUP_RULES = frozenset({"firm.ring-timeout", "firm.abandonment", "firm.ai-disclosure"})
 
 
 def lint_campaign(
@@ -96,7 +98,9 @@ def lint_campaign(
         )
         decision = engine.decide(parse_request(raw))
         for reason in decision.reasons:
-            if reason.code in SETUP_CODES:
+            if reason.code in SETUP_CODES or (
+                reason.code == "FIRM_POLICY" and set(reason.rules) & FIRM_SETUP_RULES
+            ):
                 line = f"{reason.code}: {reason.message} ({reason.citation})"
                 if line not in seen:
                     seen.add(line)

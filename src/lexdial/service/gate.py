@@ -28,6 +28,7 @@ from lexdial.service.campaigns import abandonment_30d
 from lexdial.service.contacts import NUMBER_CTX
 from lexdial.service.optout import lock_contact
 from lexdial.service.ports import Audit, Cipher, Registry
+from lexdial.service.stated_facts import debt_facts
 from lexdial.service.users import SYSTEM, Caller, authorize
 
 #: how far back the call history the rules need reaches (France: 60 days after a refusal)
@@ -194,7 +195,8 @@ def build_request(
     if plan.subject:
         raw["subject"] = plan.subject
     if plan.debt_id:
-        raw["debt"] = {"id": plan.debt_id}
+        # contract v1.1: a cease request and a time-barred flag recorded on the debt
+        raw["debt"] = {"id": plan.debt_id, **(debt_facts(conn, firm_id, plan.debt_id) or {})}
     if number["line_type"]:
         raw["line_type"] = number["line_type"]
     _person(raw, contact, cipher)

@@ -54,7 +54,10 @@ def de(**facts: Any) -> dict[str, Any]:
 
 
 def gb(**facts: Any) -> dict[str, Any]:
-    """United Kingdom, Wed 2 Dec 2026 11:00 in London, TPS screen 7 days old."""
+    """United Kingdom, Wed 2 Dec 2026 11:00 in London, TPS screen 7 days old. A former
+    client unless a row says otherwise: SRA Code para. 8.9 forbids a solicitor's marketing
+    approach to any other member of the public, which would mask the PECR rule under test."""
+    facts.setdefault("relationship", FORMER)
     return country("+44 20 7946 0018", "GB", "Europe/London", "2026-12-02T11:00:00Z", facts)
 
 
@@ -69,6 +72,7 @@ def ca(**facts: Any) -> dict[str, Any]:
 
 
 CLIENT = {"type": "current_client"}
+FORMER = {"type": "former_client", "last_transaction_on": "2023-01-10"}
 OBJECTED = {"objected_at": "2026-10-02T12:00:00Z"}
 MARKETING_CONSENT = pec(scope=["marketing"])
 
@@ -455,37 +459,37 @@ def test_uk_live_marketing_respects_the_telephone_preference_service(
             gb(matter={"type": "personal_injury"}),
             "deny",
             {"NO_CONSENT"},
-            id="reg-21b-live-personal-injury-call-without-consent",
+            id="reg-21a-live-personal-injury-call-without-consent",
         ),
         pytest.param(
             gb(matter={"type": "claims_management"}),
             "deny",
             {"NO_CONSENT"},
-            id="reg-21b-live-claims-management-call-without-consent",
+            id="reg-21a-live-claims-management-call-without-consent",
         ),
         pytest.param(
             gb(incident={"kind": "accident", "occurred_on": "2026-11-20"}),
             "deny",
             {"NO_CONSENT"},
-            id="reg-21b-live-call-after-an-accident-without-consent",
+            id="reg-21a-live-call-after-an-accident-without-consent",
         ),
         pytest.param(
             gb(matter={"type": "personal_injury"}, consents=[MARKETING_CONSENT]),
             "allow",
             set(),
-            id="reg-21b-live-personal-injury-call-with-consent",
+            id="reg-21a-live-personal-injury-call-with-consent",
         ),
         pytest.param(
             gb(matter={"type": "estate"}),
             "allow",
             set(),
-            id="reg-21b-does-not-reach-an-estate-planning-call",
+            id="reg-21a-does-not-reach-an-estate-planning-call",
         ),
         pytest.param(
             gb(matter={"type": "personal_injury"}, purpose="notification", relationship=CLIENT),
             "allow",
             set(),
-            id="reg-21b-does-not-reach-a-client-notification",
+            id="reg-21a-does-not-reach-a-client-notification",
         ),
         pytest.param(
             gb(campaign={"caller_id": "withheld"}),
@@ -1035,3 +1039,28 @@ def test_canadian_telemarketing_respects_the_national_dncl(
     decide: Decide, request_: dict[str, Any], verdict: str, want: set[str]
 ) -> None:
     check(decide, request_, verdict, want, None)
+
+
+# --- SRA Code of Conduct for Solicitors para. 8.9 (in force 2019-11-25) --------------------
+
+SRA_ROWS = [
+    pytest.param({"relationship": {"type": "none"}}, "deny", {"BAR_SOLICITATION"},
+                 id="sra-8-9-a-marketing-call-to-a-member-of-the-public-is-denied"),
+    pytest.param({"relationship": {"type": "prospect"}}, "deny", {"BAR_SOLICITATION"},
+                 id="sra-8-9-a-prospect-is-a-member-of-the-public"),
+    pytest.param({"relationship": CLIENT}, "allow", set(),
+                 id="sra-8-9-a-current-client-may-be-approached"),
+    pytest.param({"relationship": FORMER}, "allow", set(),
+                 id="sra-8-9-a-former-client-may-be-approached-however-long-ago"),
+    pytest.param({"relationship": {"type": "none"}, "subscriber": "business"}, "allow", set(),
+                 id="sra-8-9-a-business-is-not-a-member-of-the-public"),
+    pytest.param({"relationship": {"type": "none"}, "purpose": "callback"}, "allow", set(),
+                 id="sra-8-9-a-callback-the-person-asked-for-is-not-unsolicited"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("facts", "verdict", "want"), SRA_ROWS)
+def test_solicitors_make_no_unsolicited_marketing_approach_to_the_public(
+    decide: Decide, facts: dict[str, Any], verdict: str, want: set[str]
+) -> None:
+    check(decide, gb(**facts), verdict, want, None)

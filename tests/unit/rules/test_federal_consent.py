@@ -219,8 +219,10 @@ EXEMPT_CAP = [
     pytest.param(THREE, [pec(["notification"])], None, "defer", {"FREQUENCY_CAP"},
                  "2026-12-10T15:01:00Z",
                  id="consent-to-another-purpose-does-not-lift-the-cap"),
-    pytest.param(THREE, [pec(["reminder"], revoked_at="2026-11-30T00:00:00Z")], None, "defer",
-                 {"FREQUENCY_CAP"}, "2026-12-10T15:01:00Z",
+    # a revoked consent lifts nothing, and since 2025-04-11 the revocation reaches every
+    # robocall of this caller (64.1200(a)(10), revoke-all applied now): deny
+    pytest.param(THREE, [pec(["reminder"], revoked_at="2026-11-30T00:00:00Z")], None, "deny",
+                 {"FREQUENCY_CAP", "CONSENT_REVOKED"}, None,
                  id="revoked-consent-does-not-lift-the-cap"),
     pytest.param([hist(h["at"], "manual") for h in THREE], [], None, "allow", set(), None,
                  id="manual-calls-do-not-count-toward-the-prerecorded-cap"),
@@ -397,10 +399,18 @@ REVOCATION = [
                  [pec(revoked_at="2026-10-01T00:00:00Z"),
                   pec(id="c-new", given_at="2026-11-01T00:00:00Z")],
                  "allow", set(), id="consent-given-again-after-a-revocation-covers-the-call"),
+    # 47 CFR 64.1200(a)(10) (FCC 24-24): revoking consent to one kind of robocall revokes
+    # consent to all of the caller's robocalls, unrelated matters too. The waiver of this
+    # clause is not confirmed from a primary source, so it is applied now (protective).
     pytest.param("reminder",
                  [pewc(revoked_at="2026-11-30T12:00:00Z"), pec(id="c-rem", scope=["reminder"])],
+                 "deny", {"CONSENT_REVOKED"},
+                 id="a-marketing-opt-out-ends-reminder-robocall-consent-too-revoke-all"),
+    pytest.param("reminder",
+                 [pewc(revoked_at="2026-11-30T12:00:00Z"),
+                  pec(id="c-rem", scope=["reminder"], given_at="2026-12-01T09:00:00Z")],
                  "allow", set(),
-                 id="a-marketing-opt-out-does-not-end-reminder-consent-while-revoke-all-is-waived"),
+                 id="consent-given-again-after-the-revocation-lifts-revoke-all"),
     pytest.param("reminder", [pec(given_at="2026-12-02T16:05:00Z")], "deny", {"NO_CONSENT"},
                  id="consent-given-after-the-call-is-not-prior-consent"),
     pytest.param("reminder", [pec(given_at="2026-12-03")], "deny", {"NO_CONSENT"},
@@ -434,7 +444,8 @@ RND = [
                  "deny", {"REASSIGNED_NUMBER"}, id="an-rnd-yes-means-the-number-was-reassigned"),
     pytest.param("wireless", "reminder", "autodialed", [pec()],
                  {"result": "no_data", "checked_on": "2026-12-01"},
-                 "deny", {"REASSIGNED_NUMBER"}, id="an-rnd-no-data-answer-gives-no-safe-harbor"),
+                 "allow", set(),
+                 id="an-rnd-no-data-answer-claims-no-safe-harbor-but-does-not-deny-v1-1"),
     pytest.param("wireless", "reminder", "autodialed", [pec()], None, "allow", set(),
                  id="no-rnd-check-on-record-claims-no-safe-harbor-but-does-not-deny"),
     pytest.param("wireless", "marketing", "prerecorded", [pewc()], {"result": "yes"}, "deny",

@@ -266,6 +266,29 @@ FRESHNESS = [
                  id="a-stale-copy-after-9-pm-denied-and-lists-the-hours-too"),
 ]  # fmt: skip
 
+# Contract v1.1: the copy's age matters only where the register could stop the call; an
+# exemption that overrides the register (64.1200(c)(2)(ii) written agreement; (f)(5) EBR)
+# makes it moot.
+FRESHNESS_MOOT = [
+    pytest.param({"type": "current_client"}, [], id="a-current-client-ebr-makes-the-age-moot"),
+    pytest.param({"type": "former_client", "last_transaction_on": "2026-01-10"}, [],
+                 id="a-former-client-within-18-months-makes-the-age-moot"),
+    pytest.param(NONE, [pewc()], id="a-signed-written-agreement-makes-the-age-moot"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("relationship", "consents"), FRESHNESS_MOOT)
+def test_a_stale_or_unknown_registry_copy_does_not_stop_a_call_the_register_cannot_stop(
+    decide: Decide, relationship: dict[str, Any], consents: list[dict[str, Any]]
+) -> None:
+    for synced in ("2026-10-01", None):
+        req = sales_call(
+            relationship=relationship,
+            consents=consents,
+            suppression=sup(registry_synced_on=synced),
+        )
+        check(decide(req), "allow", set())
+
 
 @pytest.mark.parametrize(("purpose", "synced", "at", "verdict", "want", "when"), FRESHNESS)
 def test_telemarketing_needs_a_registry_copy_no_more_than_31_days_old(
@@ -277,12 +300,15 @@ def test_telemarketing_needs_a_registry_copy_no_more_than_31_days_old(
     want: set[str],
     when: str | None,
 ) -> None:
-    req = sales_call(purpose=purpose, at=at, suppression=sup(registry_synced_on=synced))
+    # a person with no relationship: the register decides, so its copy's age matters
+    req = sales_call(
+        purpose=purpose, at=at, relationship=NONE, suppression=sup(registry_synced_on=synced)
+    )
     check(decide(req), verdict, want, when)
 
 
-def test_a_stale_registry_copy_blocks_even_a_client_with_written_consent(decide: Decide) -> None:
-    req = sales_call(consents=[pewc()], suppression=sup(registry_synced_on="2026-10-01"))
+def test_a_stale_registry_copy_blocks_a_person_the_register_protects(decide: Decide) -> None:
+    req = sales_call(relationship=NONE, suppression=sup(registry_synced_on="2026-10-01"))
     check(decide(req), "deny", {"REGISTRY_STALE"})
 
 
@@ -404,40 +430,58 @@ def test_calling_hours_must_hold_in_every_candidate_time_zone(
 
 # --- 6. which window applies to which purpose ------------------------------------------------
 
+# Contract v1.1: the firm window is reported (FIRM_POLICY) only where it is stricter than
+# the law for the call, and by default reaches automated calls and marketing/collection
+# calls, not a person's own call to a current client. BASE is a current client.
 PURPOSE_HOURS = [
-    pytest.param("marketing", "2026-12-02T12:59:00Z", "defer", "2026-12-02T13:00:00Z",
-                 {"us.tcpa.calling-hours", "firm.calling-hours"},
-                 id="a-sales-call-at-0759-fails-the-federal-and-the-firm-window"),
-    pytest.param("debt_collection", "2026-12-02T12:59:00Z", "defer", "2026-12-02T13:00:00Z",
-                 {"us.regf.calling-hours", "firm.calling-hours"},
-                 id="a-collection-call-at-0759-fails-regulation-f-and-the-firm-window"),
-    pytest.param("informational", "2026-12-02T12:59:00Z", "defer", "2026-12-02T13:00:00Z",
-                 {"firm.calling-hours"},
-                 id="an-informational-call-at-0759-fails-only-the-firm-window"),
-    pytest.param("informational", "2026-12-03T02:00:00Z", "defer", "2026-12-03T13:00:00Z",
-                 {"firm.calling-hours"},
-                 id="an-informational-call-at-2100-waits-for-0800-under-firm-policy"),
-    pytest.param("reminder", "2026-12-02T05:30:00Z", "defer", "2026-12-02T13:00:00Z",
-                 {"firm.calling-hours"},
-                 id="a-reminder-at-0030-waits-for-0800-under-firm-policy"),
-    pytest.param("callback", "2026-12-03T02:00:00Z", "defer", "2026-12-03T13:00:00Z",
-                 {"firm.calling-hours"},
-                 id="a-callback-at-2100-waits-for-0800-under-firm-policy"),
-    pytest.param("informational", "2026-12-02T13:00:00Z", "allow", None, set(),
-                 id="an-informational-call-at-0800-allowed"),
-    pytest.param("informational", "2026-12-03T01:59:00Z", "allow", None, set(),
-                 id="an-informational-call-at-2059-allowed"),
+    pytest.param("marketing", "manual", "2026-12-02T12:59:00Z", "defer",
+                 "2026-12-02T13:00:00Z", {"CALLING_HOURS"}, {"us.tcpa.calling-hours"},
+                 id="a-sales-call-at-0759-fails-the-federal-window-the-firm-adds-nothing"),
+    pytest.param("debt_collection", "manual", "2026-12-02T12:59:00Z", "defer",
+                 "2026-12-02T13:00:00Z", {"CALLING_HOURS"}, {"us.regf.calling-hours"},
+                 id="a-collection-call-at-0759-fails-regulation-f-the-firm-adds-nothing"),
+    pytest.param("informational", "autodialed", "2026-12-02T12:59:00Z", "defer",
+                 "2026-12-02T13:00:00Z", {"FIRM_POLICY"}, {"firm.calling-hours"},
+                 id="an-automated-informational-call-at-0759-fails-only-the-firm-window"),
+    pytest.param("informational", "autodialed", "2026-12-03T02:00:00Z", "defer",
+                 "2026-12-03T13:00:00Z", {"FIRM_POLICY"}, {"firm.calling-hours"},
+                 id="an-automated-informational-call-at-2100-waits-for-0800-under-firm-policy"),
+    pytest.param("reminder", "prerecorded", "2026-12-02T05:30:00Z", "defer",
+                 "2026-12-02T13:00:00Z", {"FIRM_POLICY"}, {"firm.calling-hours"},
+                 id="a-prerecorded-reminder-at-0030-waits-for-0800-under-firm-policy"),
+    pytest.param("callback", "autodialed", "2026-12-03T02:00:00Z", "defer",
+                 "2026-12-03T13:00:00Z", {"FIRM_POLICY"}, {"firm.calling-hours"},
+                 id="an-automated-callback-at-2100-waits-for-0800-under-firm-policy"),
+    pytest.param("informational", "manual", "2026-12-02T12:59:00Z", "allow", None, set(), set(),
+                 id="a-persons-own-informational-call-to-a-current-client-is-outside-firm-scope"),
+    pytest.param("informational", "autodialed", "2026-12-02T13:00:00Z", "allow", None, set(),
+                 set(), id="an-informational-call-at-0800-allowed"),
+    pytest.param("informational", "autodialed", "2026-12-03T01:59:00Z", "allow", None, set(),
+                 set(), id="an-informational-call-at-2059-allowed"),
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("purpose", "at", "verdict", "when", "rules"), PURPOSE_HOURS)
+@pytest.mark.parametrize(
+    ("purpose", "technology", "at", "verdict", "when", "want", "rules"), PURPOSE_HOURS
+)
 def test_informational_calls_follow_the_firm_window_and_sales_calls_the_federal_one(
-    decide: Decide, purpose: str, at: str, verdict: str, when: str | None, rules: set[str]
+    decide: Decide,
+    purpose: str,
+    technology: str,
+    at: str,
+    verdict: str,
+    when: str | None,
+    want: set[str],
+    rules: set[str],
 ) -> None:
-    d = decide(build(purpose=purpose, at=at))
-    check(d, verdict, {"CALLING_HOURS"} if rules else set(), when)
+    d = decide(build(purpose=purpose, technology=technology, at=at))
+    check(d, verdict, want, when)
     cited = {rid for r in d.reasons for rid in (r.rules or (r.rule,))}
     assert cited == rules
+    for r in d.reasons:
+        if r.code == "FIRM_POLICY":  # names the setting and says it is not law
+            assert "policy.all_calls_window = 08:00-21:00" in r.message
+            assert "not law" in r.message
 
 
 DENY_BEATS_DEFER = [
@@ -573,7 +617,7 @@ SCRIPTS = [
                  "allow", set(), id="the-prerecorded-message-rules-do-not-reach-a-live-call"),
     pytest.param(AI_REMINDER, script(discloses_ai=True), "allow", set(),
                  id="an-artificial-voice-that-says-it-is-one"),
-    pytest.param(AI_REMINDER, script(discloses_ai=False), "deny", {"SCRIPT_NONCOMPLIANT"},
+    pytest.param(AI_REMINDER, script(discloses_ai=False), "deny", {"FIRM_POLICY"},
                  id="an-artificial-voice-that-hides-it-breaks-firm-policy"),
     pytest.param(AI_REMINDER, script(identifies_firm_at_start=False, discloses_ai=True), "deny",
                  {"SCRIPT_NONCOMPLIANT"}, id="an-artificial-voice-must-also-name-the-firm"),

@@ -129,6 +129,13 @@ def calls(*whens: str, subject: str = SUBJECT, purpose: str = "marketing") -> li
 
 
 HOURS = {"CALLING_HOURS", "STATE_CALLING_HOURS"}
+COLD = {"type": "none"}
+#: a recorded sales call to a stranger who gave the written consent federal law needs
+LA_ROBO: dict[str, Any] = {
+    "technology": "prerecorded",
+    "relationship": {"type": "none"},
+    "consents": [pewc()],
+}
 STATE_HOURS = {"STATE_CALLING_HOURS"}
 DAY = {"DAY_RESTRICTED"}
 CAP = {"FREQUENCY_CAP"}
@@ -528,63 +535,95 @@ ROWS = [
         None,
         id="tx-sunday-morning-reminder-is-no-solicitation",
     ),
-    # --- Louisiana: 08:00-20:00 Monday-Saturday; no Sundays or state holidays; consent
-    # needed for live or automated sales calls (45:812).
+    # --- Louisiana (La. R.S. 45:810-817): 08:00-20:00 Monday-Saturday (45:811(2)); no
+    # Sundays or state holidays (45:811(3)); consent (45:811(1), 45:812). 45:816 takes out
+    # of the chapter calls a live operator introduces (ending them if the person is not
+    # interested) and calls to persons with a pre-existing business relationship, so these
+    # rows are recorded calls to a stranger, with the written consent federal law needs.
     row(
-        call("LA", "2026-12-12 07:59 CST", consents=[ORAL]),
+        call("LA", "2026-12-12 07:59 CST", **LA_ROBO),
         "defer",
         HOURS,
         "2026-12-12 08:00 CST",
         id="la-saturday-07-59-defers-to-08-00",
     ),
     row(
-        call("LA", "2026-12-12 19:59 CST", consents=[ORAL]),
+        call("LA", "2026-12-12 19:59 CST", **LA_ROBO),
         "allow",
         NONE,
         None,
         id="la-saturday-19-59-is-allowed",
     ),
     row(
-        call("LA", "2026-12-12 20:00 CST", consents=[ORAL]),
+        call("LA", "2026-12-12 20:00 CST", **LA_ROBO),
         "defer",
         STATE_HOURS,
         "2026-12-14 08:00 CST",
         id="la-saturday-20-00-skips-sunday-to-monday-08-00",
     ),
     row(
-        call("LA", "2026-12-13 10:00 CST", consents=[ORAL]),
+        call("LA", "2026-12-13 10:00 CST", **LA_ROBO),
         "defer",
         DAY,
         "2026-12-14 08:00 CST",
         id="la-sunday-defers-to-monday-08-00",
     ),
     row(
-        call("LA", "2026-12-25 10:00 CST", consents=[ORAL]),
+        call("LA", "2026-12-25 10:00 CST", **LA_ROBO),
         "defer",
         DAY,
         "2026-12-26 08:00 CST",
         id="la-christmas-defers-to-saturday-08-00",
     ),
     row(
-        call("LA", "2027-03-26 10:00 CDT", consents=[ORAL]),
+        call("LA", "2027-03-26 10:00 CDT", **LA_ROBO),
         "defer",
         DAY,
         "2027-03-27 08:00 CDT",
         id="la-good-friday-is-a-state-holiday",
     ),
+    # 45:816(4): a live operator's call is outside the chapter (no consent, no day ban)
     row(
-        call("LA", "2026-12-09 10:00 CST"),
-        "deny",
-        {"NO_CONSENT"},
+        call("LA", "2026-12-09 10:00 CST", relationship=COLD),
+        "allow",
+        NONE,
         None,
-        id="la-live-sales-call-without-consent-denied",
+        id="la-45-816-a-live-call-to-a-stranger-needs-no-consent",
     ),
     row(
-        call("LA", "2026-12-13 10:00 CST"),
-        "deny",
-        {"NO_CONSENT", "DAY_RESTRICTED"},
+        call("LA", "2026-12-13 10:00 CST", relationship=COLD),
+        "allow",
+        NONE,
         None,
-        id="la-sunday-call-without-consent-denied-listing-both",
+        id="la-45-816-a-live-call-on-sunday-is-outside-the-chapter",
+    ),
+    # an AI voice is no live operator (protective): the chapter applies
+    row(
+        call(
+            "LA",
+            "2026-12-13 10:00 CST",
+            technology="interactive_voice",
+            relationship=COLD,
+            consents=[pewc()],
+        ),
+        "defer",
+        DAY,
+        "2026-12-14 08:00 CST",
+        id="la-an-ai-voice-is-no-live-operator-sunday-banned",
+    ),
+    # 45:816(6): a pre-existing business relationship takes even a recorded call out
+    row(
+        call(
+            "LA",
+            "2026-12-13 10:00 CST",
+            technology="prerecorded",
+            consents=[pewc()],
+            relationship={"type": "former_client", "last_transaction_on": "2019-02-01"},
+        ),
+        "allow",
+        NONE,
+        None,
+        id="la-45-816-a-former-client-recorded-call-on-sunday-is-outside-the-chapter",
     ),
     row(
         call("LA", "2026-12-13 10:00 CST", purpose="reminder"),
@@ -839,62 +878,78 @@ ROWS = [
         "2026-12-10 08:00 EST",
         id="in-21-00-defers-to-next-08-00-federal-only",
     ),
-    # --- Connecticut: 09:00-20:00; PEWC for every telephonic sales call.
+    # --- Connecticut (42-288a as amended by P.A. 23-98, in force 2023-10-01): 09:00-20:00.
+    # Prior express written consent and an existing customer take a call out of the
+    # regulated "telephonic sales call"; neither is required of every call. Rows are calls
+    # to a stranger unless they say otherwise.
     row(
-        call("CT", "2026-12-09 07:59 EST", consents=[pewc()]),
+        call("CT", "2026-12-09 07:59 EST", relationship=COLD),
         "defer",
         HOURS,
         "2026-12-09 09:00 EST",
         id="ct-07-59-defers-to-09-00",
     ),
     row(
-        call("CT", "2026-12-09 08:59 EST", consents=[pewc()]),
+        call("CT", "2026-12-09 08:59 EST", relationship=COLD),
         "defer",
         STATE_HOURS,
         "2026-12-09 09:00 EST",
         id="ct-08-59-defers-to-09-00",
     ),
     row(
-        call("CT", "2026-12-09 09:00 EST", consents=[pewc()]),
+        call("CT", "2026-12-09 09:00 EST", relationship=COLD),
         "allow",
         NONE,
         None,
         id="ct-09-00-is-allowed",
     ),
     row(
-        call("CT", "2026-12-09 19:59 EST", consents=[pewc()]),
+        call("CT", "2026-12-09 19:59 EST", relationship=COLD),
         "allow",
         NONE,
         None,
         id="ct-19-59-is-allowed",
     ),
     row(
-        call("CT", "2026-12-09 20:00 EST", consents=[pewc()]),
+        call("CT", "2026-12-09 20:00 EST", relationship=COLD),
         "defer",
         STATE_HOURS,
         "2026-12-10 09:00 EST",
         id="ct-20-00-defers-to-next-09-00",
     ),
     row(
-        call("CT", "2026-12-09 12:00 EST"),
-        "deny",
-        {"NO_CONSENT"},
+        call("CT", "2026-12-09 12:00 EST", relationship=COLD),
+        "allow",
+        NONE,
         None,
-        id="ct-manual-sales-call-without-consent-denied",
+        id="ct-a-live-sales-call-needs-no-written-consent",
     ),
     row(
-        call("CT", "2026-12-09 12:00 EST", consents=[ORAL]),
-        "deny",
-        {"WRITTEN_CONSENT_REQUIRED"},
+        call("CT", "2026-12-09 08:59 EST", relationship=COLD, consents=[pewc()]),
+        "allow",
+        NONE,
         None,
-        id="ct-manual-sales-call-with-oral-consent-denied",
+        id="ct-a-call-with-written-consent-is-no-telephonic-sales-call-so-08-59-is-allowed",
     ),
     row(
         call("CT", "2026-12-09 08:59 EST"),
-        "deny",
-        {"NO_CONSENT", "STATE_CALLING_HOURS"},
+        "allow",
+        NONE,
         None,
-        id="ct-early-call-without-consent-denied-listing-both",
+        id="ct-a-call-to-an-existing-customer-is-no-telephonic-sales-call",
+    ),
+    row(
+        call(
+            "CT",
+            "2026-12-09 12:00 EST",
+            technology="autodialed",
+            relationship=COLD,
+            consents=[ORAL],
+        ),
+        "deny",
+        {"WRITTEN_CONSENT_REQUIRED"},
+        None,
+        id="ct-an-autodialed-sales-call-with-oral-consent-denied",
     ),
     row(
         call("CT", "2026-12-09 12:00 EST", purpose="reminder"),
@@ -923,74 +978,116 @@ ROWS = [
     # (New Year's, MLK, Presidents', Good Friday, Memorial, Flag Day, Independence, Labor,
     # Columbus, Election Day, Veterans, Thanksgiving, Christmas); state DNC with a 12-month
     # EBR; robocalls give an opt-out at the beginning.
-    row(call("PA", "2026-12-09 20:59 EST"), "allow", NONE, None, id="pa-20-59-is-allowed"),
     row(
-        call("PA", "2026-12-09 21:00 EST"),
+        call("PA", "2026-12-09 20:59 EST", relationship=COLD),
+        "allow",
+        NONE,
+        None,
+        id="pa-20-59-is-allowed",
+    ),
+    row(
+        call("PA", "2026-12-09 21:00 EST", relationship=COLD),
         "defer",
         HOURS,
         "2026-12-10 08:00 EST",
         id="pa-21-00-defers-to-next-08-00",
     ),
     row(
-        call("PA", "2026-04-03 10:00 EDT"),
+        call("PA", "2026-04-03 10:00 EDT", relationship=COLD),
         "defer",
         DAY,
         "2026-04-04 08:00 EDT",
         id="pa-good-friday-defers-to-saturday-08-00",
     ),
     row(
-        call("PA", "2027-06-14 10:00 EDT"),
+        call("PA", "2027-06-14 10:00 EDT", relationship=COLD),
         "defer",
         DAY,
         "2027-06-15 08:00 EDT",
         id="pa-flag-day-defers-to-next-08-00",
     ),
     row(
-        call("PA", "2026-11-03 10:00 EST"),
+        call("PA", "2026-11-03 10:00 EST", relationship=COLD),
         "defer",
         DAY,
         "2026-11-04 08:00 EST",
         id="pa-election-day-defers-to-next-08-00",
     ),
-    # The statute's list is secondary-sourced; the rule bans the union of that list and the
-    # holidays package's Pennsylvania calendar (protective), so the day after Thanksgiving
-    # and Juneteenth are banned too.
+    # The list is Pennsylvania's legal holidays (44 P.S. 11), not a calendar package's: the
+    # day after Thanksgiving is no legal holiday (issue 14). Juneteenth is kept (protective).
     row(
-        call("PA", "2026-11-26 10:00 EST"),
+        call("PA", "2026-11-26 10:00 EST", relationship=COLD),
         "defer",
         DAY,
-        "2026-11-28 08:00 EST",
-        id="pa-thanksgiving-and-the-day-after-defer-to-saturday-08-00",
+        "2026-11-27 08:00 EST",
+        id="pa-thanksgiving-defers-to-friday-08-00",
     ),
     row(
-        call("PA", "2026-12-25 10:00 EST"),
+        call("PA", "2026-12-25 10:00 EST", relationship=COLD),
         "defer",
         DAY,
         "2026-12-26 08:00 EST",
         id="pa-christmas-defers-to-saturday-08-00",
     ),
     row(
-        call("PA", "2026-11-27 10:00 EST"),
-        "defer",
-        DAY,
-        "2026-11-28 08:00 EST",
-        id="pa-day-after-thanksgiving-is-banned-by-the-package-calendar",
+        call("PA", "2026-11-27 10:00 EST", relationship=COLD),
+        "allow",
+        NONE,
+        None,
+        id="pa-the-day-after-thanksgiving-is-no-legal-holiday",
+    ),
+    # 73 P.S. 2242: a call to a person with a business relationship in the past 12 months,
+    # or made with the person's permission, is no telephone solicitation call
+    row(
+        call(
+            "PA",
+            "2026-11-26 10:00 EST",
+            relationship={"type": "former_client", "last_transaction_on": "2026-01-15"},
+        ),
+        "allow",
+        NONE,
+        None,
+        id="pa-2242-a-client-of-the-last-12-months-may-be-called-on-thanksgiving",
     ),
     row(
-        call("PA", "2026-06-19 10:00 EDT"),
+        call(
+            "PA",
+            "2026-11-26 10:00 EST",
+            relationship={"type": "former_client", "last_transaction_on": "2025-10-15"},
+        ),
+        "defer",
+        DAY,
+        "2026-11-27 08:00 EST",
+        id="pa-2242-a-client-of-13-months-ago-is-solicited-so-the-holiday-ban-applies",
+    ),
+    row(
+        call("PA", "2026-11-26 10:00 EST", relationship=COLD, consents=[ORAL]),
+        "allow",
+        NONE,
+        None,
+        id="pa-2242-a-call-the-person-permitted-may-be-placed-on-thanksgiving",
+    ),
+    row(
+        call("PA", "2026-06-19 10:00 EDT", relationship=COLD),
         "defer",
         DAY,
         "2026-06-20 08:00 EDT",
-        id="pa-juneteenth-is-banned-by-the-package-calendar",
+        id="pa-juneteenth-is-kept-protectively",
     ),
     row(
-        call("PA", "2026-11-30 10:00 EST"),
+        call("PA", "2026-11-30 10:00 EST", relationship=COLD),
         "allow",
         NONE,
         None,
         id="pa-an-ordinary-monday-is-allowed",
     ),
-    row(call("PA", "2026-12-13 10:00 EST"), "allow", NONE, None, id="pa-sunday-is-not-banned"),
+    row(
+        call("PA", "2026-12-13 10:00 EST", relationship=COLD),
+        "allow",
+        NONE,
+        None,
+        id="pa-sunday-is-not-banned",
+    ),
     row(
         call(
             "PA",

@@ -197,12 +197,33 @@ WINDOW_ROWS = [
         "2026-12-09 08:00 CST",
         id="850-without-address-defers-to-08-00-ct",
     ),
+    # contract v1.1: a landline stays in its rate center; with a matching address it is
+    # judged where the address is (a Tallahassee landline at 08:30 Eastern is not Central)
     pytest.param(
         call("2026-12-09 07:30 CST", PANHANDLE, us("FL", "America/New_York", "32301")),
+        "allow",
+        NONE,
+        None,
+        id="850-tallahassee-landline-is-judged-where-its-address-is",
+    ),
+    pytest.param(
+        call(
+            "2026-12-09 07:30 CST",
+            PANHANDLE,
+            us("FL", "America/New_York", "32301"),
+            line_type="wireless",
+        ),
         "defer",
         CT_ET,
         "2026-12-09 08:00 CST",
-        id="850-tallahassee-address-still-judged-in-central",
+        id="850-tallahassee-wireless-may-be-in-central-so-waits",
+    ),
+    pytest.param(
+        call("2026-12-09 07:30 CST", PANHANDLE, us("FL", "America/Chicago", "32301")),
+        "defer",
+        CT_ET,
+        "2026-12-09 08:00 CST",
+        id="850-landline-whose-stated-zone-contradicts-its-zip-keeps-every-zone",
     ),
     pytest.param(
         call("2026-12-09 18:59 CST", PANHANDLE, us("FL", zip_code="32501")),
@@ -213,10 +234,17 @@ WINDOW_ROWS = [
     ),
     pytest.param(
         call("2026-12-09 19:00 CST", PANHANDLE, us("FL", zip_code="32501")),
+        "allow",
+        NONE,
+        None,
+        id="850-pensacola-landline-19-00-ct-is-judged-in-central-only",
+    ),
+    pytest.param(
+        call("2026-12-09 19:00 CST", PANHANDLE, us("FL", zip_code="32501"), line_type="voip"),
         "defer",
         {"STATE_CALLING_HOURS"},
         "2026-12-10 08:00 CST",
-        id="850-pensacola-19-00-ct-is-20-00-et-defers-to-next-08-00-ct",
+        id="850-pensacola-voip-19-00-ct-is-20-00-et-defers-to-next-08-00-ct",
     ),
     pytest.param(
         call("2026-12-09 08:30 EST", TAMPA, us("FL", zip_code="32501")),
@@ -249,12 +277,15 @@ WINDOW_ROWS = [
     ),
     pytest.param(
         call(
-            "2026-12-09 08:30 EST", MANHATTAN, us("CA", "America/Los_Angeles"), purpose="reminder"
+            "2026-12-09 08:30 EST",
+            MANHATTAN,
+            us("CA", "America/Los_Angeles"),
+            purpose="debt_collection",
         ),
         "defer",
         FED,
         "2026-12-09 08:00 PST",
-        id="212-with-california-zone-reminder-held-to-firm-window-in-both",
+        id="212-with-california-zone-collection-call-held-to-regf-window-in-both",
     ),
     pytest.param(
         call("2026-12-09 08:30 CST", CHICAGO, us("IL", "America/Denver")),

@@ -292,6 +292,21 @@ reassigned_checks = Table(
     Column("firm_id", ForeignKey("firms.id"), nullable=False),
 )
 
+#: what the firm knows about one debt it collects (contract v1.1, issue 14): the consumer's
+#: written request to cease communication (12 CFR 1006.6(c)) and whether the debt is
+#: time-barred (1006.26); one row per firm and debt reference, read at dial time
+debt_facts = Table(
+    "debt_facts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("firm_id", ForeignKey("firms.id"), nullable=False),
+    Column("debt_ref", String(100), nullable=False),
+    _ts("cease_requested_at", nullable=True),
+    Column("time_barred", Boolean, nullable=True),
+    _ts("updated_at"),
+    UniqueConstraint("firm_id", "debt_ref", name="uq_debt_facts_firm_id"),
+)
+
 erasure_tombstones = Table(
     "erasure_tombstones",
     metadata,

@@ -30,6 +30,7 @@ ROUTERS = (
     "routes_core",
     "routes_campaigns",
     "routes_people",
+    "routes_stated",
     "routes_admin",
     "routes_imports",
     "routes_reports",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from lexdial.rules.checks import bar, consent, dnc, frequency, hours, privacy, setup
+from lexdial.rules.checks import bar, consent, dnc, frequency, hours, privacy, regf, setup
 from lexdial.rules.context import Check
 
 Prepare = Callable[[dict[str, Any], str | None], Any]
@@ -33,6 +33,8 @@ TIMELESS = frozenset(
         "gdpr_erased",
         "solicitation",
         "reassigned_number",
+        "workplace_calls",
+        "time_barred_threat",
     }
 )
 
@@ -53,13 +55,14 @@ NEEDS = {
     "lawful_basis": "gdpr",
     "waiting_period": "incident",
     "attorney_represented": "debt",
-    "inconvenient_times": "debt",
     "regf_7in7": "history",
     "regf_conversation": "history",
     "frequency_cap": "history",
     "exempt_call_cap": "history",
     "refusal_wait": "history",
     "reassigned_number": "reassigned",
+    "cease_communication": "debt",
+    "time_barred_threat": "script",
 }
 
 #: kind -> (evaluator, params preparer)
@@ -92,4 +95,8 @@ KINDS: dict[str, tuple[Check, Prepare]] = {
     "waiting_period": (bar.check_waiting_period, bar.prepare_bar),
     "technology_ban": (bar.check_technology_ban, bar.prepare_bar),
     "attorney_represented": (bar.check_represented, _none),
+    "revoke_all": (consent.check_revoke_all, _none),
+    "workplace_calls": (regf.check_workplace, _none),
+    "cease_communication": (regf.check_cease, _none),
+    "time_barred_threat": (regf.check_time_barred, _none),
 }

@@ -29,6 +29,9 @@ def prepare_bar(params: dict[str, Any], _subdiv: str | None) -> dict[str, Any]:
         "days": int(params.get("days", 0)),
         "incident_kinds": frozenset(params.get("incident_kinds", ())),
         "exempt_if": tuple(params.get("exempt_if", ())),
+        # ABA Model Rule 7.3(b)(3): a person who routinely uses, for business, the kind of
+        # legal services offered is no target of the solicitation ban
+        "routine_users_exempt": bool(params.get("routine_users_exempt", False)),
     }
 
 
@@ -36,6 +39,12 @@ def check_solicitation(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     p = rule.prepared
     rel = ctx.req.relationship.type if ctx.req.relationship else "none"
     if rel in p["exempt"]:
+        return None
+    if (
+        p["routine_users_exempt"]
+        and ctx.req.relationship is not None
+        and ctx.req.relationship.routinely_uses_services
+    ):
         return None
     if p["requires_matter"] and ctx.req.matter_type is None and ctx.req.incident is None:
         return None

@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from lexdial.domain.decision import AUTOMATED, RECORDED_VOICE, Consent
+from lexdial.rules.checks.exempt import exempt, prepare_exempt
 from lexdial.rules.context import Ctx, Fail
 from lexdial.rules.model import Rule
 
@@ -87,7 +88,11 @@ def consent_verdict(
 
 def _verdict(ctx: Ctx, t: datetime, level: str, want: str) -> ConsentVerdict:
     best: list[tuple[Consent, list[str]]] = []
+    undated: list[Consent] = []
     for c in ctx.req.consents:
+        if c.given_at is None:  # contract v1.1: cannot prove *prior* consent
+            undated.append(c)
+            continue
         if c.given_at > t:
             continue  # not *prior* consent
         defects = _defects(c, ctx, t, level, want)
@@ -99,6 +104,14 @@ def _verdict(ctx: Ctx, t: datetime, level: str, want: str) -> ConsentVerdict:
         elif len(defects) == len(best[0][1]):
             best.append((c, defects))
     if not best:
+        if undated:
+            labels = ", ".join(f"consent {c.id}" if c.id else "a consent" for c in undated)
+            return ConsentVerdict(
+                False,
+                ("NO_CONSENT",),
+                f"no consent is on record that can prove prior consent ({labels} has no "
+                "date it was given)",
+            )
         return _NONE_ON_RECORD
     codes: list[str] = []
     parts: list[str] = []
@@ -118,8 +131,15 @@ def prepare_consent(params: dict[str, Any], _subdiv: str | None) -> dict[str, An
         "level": params.get("level", "pec"),
         "exempt_relationships": frozenset(params.get("exempt_relationships", ())),
         "ebr_exempt": bool(params.get("ebr_exempt", False)),
+        "ebr_months": int(params.get("ebr_months", 18)),
+        "inquiry_months": int(params.get("inquiry_months", 3)),
+        "exempt": prepare_exempt(params),
         "on_fail_code": params.get("on_fail_code"),
         "only_matters": frozenset(params.get("only_matters", ())),
+        # an accident or disaster points to an injury claim, not to every matter type
+        "incident_matters": bool(
+            set(params.get("only_matters", ())) & {"claims_management", "personal_injury"}
+        ),
     }
 
 
@@ -129,7 +149,7 @@ def check_consent_required(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     if (
         p["only_matters"]
         and ctx.req.matter_type not in p["only_matters"]
-        and (ctx.req.incident is None)
+        and (ctx.req.incident is None or not p["incident_matters"])
     ):
         return None
     rel = ctx.req.relationship
@@ -138,8 +158,10 @@ def check_consent_required(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     if p["ebr_exempt"]:
         from lexdial.rules.checks.dnc import ebr_status
 
-        if ebr_status(ctx, t)[0]:
+        if ebr_status(ctx, t, p["ebr_months"], p["inquiry_months"])[0]:
             return None
+    if p["exempt"] is not None and exempt(p["exempt"], ctx, t):
+        return None  # outside the statute's definition of the regulated call
     verdict = consent_verdict(ctx, t, p["level"])
     if verdict.ok:
         return None
@@ -162,24 +184,42 @@ def check_reassigned(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     if not _needs_tcpa_consent(ctx):
         return None
     r = ctx.req.reassigned
-    if r is None:
-        if ctx.policy.require_reassigned_check and ctx.req.consents:
-            return Fail(
-                (rule.code,),
-                "Firm policy requires a Reassigned Numbers Database "
-                "check before an automated call that relies on consent; none is on record.",
-            )
-        return None
-    if r.result == "yes":
+    if r is not None and r.result == "yes":
         return Fail(
             (rule.code,),
             "The Reassigned Numbers Database reports the number was "
             "permanently disconnected after consent was given: do not call.",
         )
-    if r.result == "no_data":
+    # contract v1.1: no check, or a check with no data, only means the safe harbor of
+    # 64.1200(m) cannot be claimed; a firm may still demand a definite answer
+    if ctx.policy.require_reassigned_check and ctx.req.consents:
+        got = "none is on record" if r is None else "the check on record has no data"
         return Fail(
-            (rule.code,),
-            "The Reassigned Numbers Database has no data for this "
-            "number, so the reassigned-number safe harbor is not available.",
+            ("FIRM_POLICY",),
+            "Firm policy (setting policy.require_reassigned_check), not law: a definite "
+            "Reassigned Numbers Database answer is required before an automated call that "
+            f"relies on consent; {got}.",
         )
     return None
+
+
+def check_revoke_all(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
+    """A revocation of consent to one kind of robocall revokes consent to all of this
+    caller's robocalls and robotexts, for unrelated matters too (47 CFR 64.1200(a)(10)-(12)),
+    until the person gives consent again after it."""
+    revoked = [c.revoked_at for c in ctx.req.consents if c.revoked_at is not None]
+    last = max((x for x in revoked if x <= t), default=None)
+    if last is None:
+        return None
+    if any(
+        c.given_at is not None
+        and last < c.given_at <= t
+        and (c.revoked_at is None or c.revoked_at > t)
+        for c in ctx.req.consents
+    ):
+        return None  # consent given again after the revocation (judged by the consent rules)
+    return Fail(
+        (rule.code,),
+        f"{rule.summary}: the person revoked a consent on {last:%Y-%m-%d}, which revokes "
+        f"every automated call and text from this firm.",
+    )

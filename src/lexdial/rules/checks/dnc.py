@@ -54,14 +54,33 @@ def prepare_dnc(params: dict[str, Any], _subdiv: str | None) -> dict[str, Any]:
         "inquiry_months": int(params.get("inquiry_months", 3)),
         "max_age_days": int(params.get("max_age_days", 31)),
         "listed_grace_days": int(params.get("listed_grace_days", 0)),
+        # what lifts the register for a call: a signed written agreement ("pewc"), an
+        # established business relationship ("ebr"), any prior consent ("pec", e.g. PECR
+        # reg. 21(4)), a current client's ongoing contract ("current_client")
+        "overridden_by": frozenset(params.get("overridden_by", ("pewc", "ebr"))),
+        # states whose own list rule (with that state's exemptions) replaces this one
+        "states_with_own_rule": frozenset(params.get("states_with_own_rule", ())),
     }
 
 
 def _exempt(rule: Rule, ctx: Ctx, t: datetime) -> tuple[bool, str]:
     p = rule.prepared
-    if consent_verdict(ctx, t, "pewc", "marketing").ok:
+    ways = p["overridden_by"]
+    if "pewc" in ways and consent_verdict(ctx, t, "pewc", "marketing").ok:
         return True, "signed written agreement on file"
-    return ebr_status(ctx, t, p["ebr_months"], p["inquiry_months"])
+    if "pec" in ways and consent_verdict(ctx, t, "pec", "marketing").ok:
+        return True, "the person's consent to marketing calls from this firm is on file"
+    rel = ctx.req.relationship
+    if (
+        "current_client" in ways
+        and rel is not None
+        and rel.type == "current_client"
+        and (ctx.req.suppression is None or not ctx.req.suppression.internal_dnc)
+    ):
+        return True, "current client (an existing contract not yet performed)"
+    if "ebr" in ways:
+        return ebr_status(ctx, t, p["ebr_months"], p["inquiry_months"])
+    return False, "none of this list's exemptions applies (" + ", ".join(sorted(ways)) + ")"
 
 
 def check_national_dnc(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
@@ -86,6 +105,9 @@ def check_state_dnc(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     sup = ctx.req.suppression
     if sup is None or not sup.state_dnc:
         return None
+    own = rule.prepared["states_with_own_rule"]
+    if own and ctx.loc.states and ctx.loc.states <= own:
+        return None  # each candidate state's own rule applies its own exemptions
     ok, why = _exempt(rule, ctx, t)
     if ok:
         return None
@@ -104,25 +126,29 @@ def check_internal_dnc(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
 
 
 def check_registry_fresh(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
-    """The registry copy used must be no older than ``max_age_days`` (H3(D), G10)."""
+    """The registry copy used must be no older than ``max_age_days`` (H3(D), G10), when
+    the register matters to the call: a consent or exemption that overrides the register
+    makes the copy's age moot (contract v1.1; 64.1200(c)(2)(ii))."""
     sup = ctx.req.suppression
     synced = None if sup is None else sup.registry_synced_on
     limit = rule.prepared["max_age_days"]
-    if synced is None:
+    age = None if synced is None else (ctx.call_date(t) - synced).days
+    if age is not None and -1 <= age <= limit:
+        return None
+    if _exempt(rule, ctx, t)[0]:
+        return None
+    if synced is None or age is None:
         return Fail((rule.code,), f"{rule.summary}: the date of the registry copy is unknown.")
-    age = (ctx.call_date(t) - synced).days
     if age < -1:  # a day's slack: the sync date may be written in another zone than the call's
         return Fail(
             (rule.code,),
             f"{rule.summary}: the registry copy is dated {synced}, after "
             "the call, so it cannot have been the copy used for it.",
         )
-    if age > limit:
-        return Fail(
-            (rule.code,),
-            f"{rule.summary}: the registry copy from {synced} is {age} days old (limit {limit}).",
-        )
-    return None
+    return Fail(
+        (rule.code,),
+        f"{rule.summary}: the registry copy from {synced} is {age} days old (limit {limit}).",
+    )
 
 
 def check_tps(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:

@@ -151,11 +151,40 @@ def _debt_calls(ctx: Ctx, t: datetime) -> list[HistoryEntry]:
     return hit
 
 
+_WEEK = timedelta(days=7)
+
+
+def _direct_consent_times(ctx: Ctx) -> list[tuple[datetime, datetime | None]]:
+    """(given, revoked) of the consents to debt-collection calls the consumer gave: the
+    request's consents are the consumer's own (given directly to the firm)."""
+    return [
+        (c.given_at, c.revoked_at)
+        for c in ctx.req.consents
+        if c.given_at is not None and c.scope is not None and "debt_collection" in c.scope
+    ]
+
+
+def _with_direct_consent(consents: list[tuple[datetime, datetime | None]], at: datetime) -> bool:
+    """A call at ``at`` made with consent given within the 7 days before it, not revoked
+    by then: excluded from the 7-in-7 count (12 CFR 1006.14(b)(3)(i))."""
+    return any(
+        given <= at and at - given <= _WEEK and (revoked is None or revoked > at)
+        for given, revoked in consents
+    )
+
+
 def check_regf_7in7(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     """No more than 7 calls within 7 consecutive days per debt (1006.14(b)(2)(i)(A))."""
     limit = rule.prepared["max"]
     excluded = rule.prepared["exclude_outcomes"]
-    calls = [h.at for h in _debt_calls(ctx, t) if h.outcome not in excluded]
+    direct = _direct_consent_times(ctx)
+    if direct and _with_direct_consent(direct, t):
+        return None  # this call is not counted, so it cannot be the one over the limit
+    calls = [
+        h.at
+        for h in _debt_calls(ctx, t)
+        if h.outcome not in excluded and not (direct and _with_direct_consent(direct, h.at))
+    ]
     worst = _busiest_zone(ctx, t, calls, 7, limit)
     if worst is None:
         return None

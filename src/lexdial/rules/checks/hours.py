@@ -14,8 +14,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from lexdial.domain.zones import zone
-from lexdial.rules.calendar import is_holiday
+from lexdial.rules.calendar import STATUTE, STATUTE_NAMES, is_holiday
 from lexdial.rules.checks.consent import consent_covers
+from lexdial.rules.checks.exempt import Exemptions, exempt, prepare_exempt
 from lexdial.rules.context import Ctx, Fail, local_midnight
 from lexdial.rules.model import Rule
 
@@ -36,6 +37,8 @@ class WeekWindows:
     holiday_subdiv: str | None
     extra: tuple[str, ...]
     fixed_zone: str | None
+    #: the statute's exclusions (calls outside its definition), None = none modelled
+    exempt: Exemptions | None = None
 
     def ranges_on(self, day: date) -> Ranges | None:
         if self.holiday is not None and is_holiday(
@@ -78,7 +81,7 @@ def prepare_windows(params: dict[str, Any], rule_subdiv: str | None) -> WeekWind
             days[i] = parsed
         if "holiday" in spec.split(","):
             holiday = parsed
-    cal = params.get("holidays") or {}
+    cal = _calendar(params)
     return WeekWindows(
         days=tuple(days),
         holiday=holiday,
@@ -86,6 +89,7 @@ def prepare_windows(params: dict[str, Any], rule_subdiv: str | None) -> WeekWind
         holiday_subdiv=cal.get("subdiv", rule_subdiv),
         extra=tuple(cal.get("extra", ())),
         fixed_zone=params.get("fixed_zone"),
+        exempt=prepare_exempt(params),
     )
 
 
@@ -117,6 +121,8 @@ def _next_open(w: WeekWindows, t: datetime, tz: ZoneInfo, local: datetime) -> da
 def check_window(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     """Calling-hours window in every candidate zone (and a fixed zone if the law says so)."""
     w: WeekWindows = rule.prepared
+    if w.exempt is not None and exempt(w.exempt, ctx, t):
+        return None
     calendar = w.holiday is not None
     bad: list[tuple[ZoneInfo, datetime, Ranges]] | None = None
     for tz, lt, minute in ctx.zone_times(t):
@@ -165,10 +171,23 @@ class DayBan:
     subdiv: str | None
     extra: tuple[str, ...]
     unless_consent: bool
+    exempt: Exemptions | None = None
+
+
+def _calendar(params: dict[str, Any]) -> dict[str, Any]:
+    """A rule's holiday calendar; ``{list: [...]}`` is the statute's own list of days."""
+    cal = dict(params.get("holidays") or {})
+    if "list" in cal:
+        names = tuple(cal.pop("list"))
+        unknown = sorted(set(names) - STATUTE_NAMES)
+        if unknown or cal:
+            raise ValueError(f"holiday list: unknown names {unknown} or extra keys {sorted(cal)}")
+        return {"country": STATUTE, "subdiv": None, "extra": names}
+    return cal
 
 
 def prepare_day_ban(params: dict[str, Any], rule_subdiv: str | None) -> DayBan:
-    cal = params.get("holidays") or {}
+    cal = _calendar(params)
     return DayBan(
         weekdays=frozenset(DAY_NAMES.index(d) for d in params.get("weekdays", [])),
         holidays=bool(cal),
@@ -176,6 +195,7 @@ def prepare_day_ban(params: dict[str, Any], rule_subdiv: str | None) -> DayBan:
         subdiv=cal.get("subdiv", rule_subdiv) if cal else None,
         extra=tuple(cal.get("extra", ())) if cal else (),
         unless_consent=bool(params.get("unless_consent", False)),
+        exempt=prepare_exempt(params),
     )
 
 
@@ -191,6 +211,8 @@ def check_day_ban(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     """No calls on listed weekdays or holidays, in any candidate zone."""
     b: DayBan = rule.prepared
     if b.unless_consent and consent_covers(ctx, t, "pec"):
+        return None
+    if b.exempt is not None and exempt(b.exempt, ctx, t):
         return None
     bad: list[str] = []
     nexts: list[datetime] = []
@@ -210,23 +232,52 @@ def check_day_ban(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     return Fail((rule.code,), f"{rule.summary}; " + "; ".join(bad) + ".", max(nexts))
 
 
+#: (weekdays or None = every day, start minute, end minute)
+Stated = tuple[frozenset[int] | None, int, int]
+
+
+def _stated(ctx: Ctx) -> list[Stated]:
+    """Every inconvenient time on record: the debt's (v1, every day) and the person's
+    stated preferences (v1.1, optionally by weekday)."""
+    out: list[Stated] = []
+    debt, pref = ctx.req.debt, ctx.req.preferences
+    if debt is not None:
+        out.extend(
+            (None, r.start.hour * 60 + r.start.minute, r.end.hour * 60 + r.end.minute)
+            for r in debt.inconvenient_times
+        )
+    if pref is not None:
+        out.extend(
+            (r.days, r.start.hour * 60 + r.start.minute, r.end.hour * 60 + r.end.minute)
+            for r in pref.inconvenient_times
+        )
+    return out
+
+
 def check_inconvenient(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
-    """Times the consumer said are inconvenient (Reg F 1006.6(b)(1)), in every zone."""
-    debt = ctx.req.debt
-    if debt is None or not debt.inconvenient_times:
+    """Times the person said are inconvenient, in every candidate zone (12 CFR
+    1006.6(b)(1)(i) for debt collection; honoured for every purpose, contract v1.1)."""
+    debt, pref = ctx.req.debt, ctx.req.preferences
+    if (debt is None or not debt.inconvenient_times) and (
+        pref is None or not pref.inconvenient_times
+    ):
         return None
-    ranges = [
-        (r.start.hour * 60 + r.start.minute, r.end.hour * 60 + r.end.minute)
-        for r in debt.inconvenient_times
-    ]
+    skip = rule.params.get("except_purposes_in")
+    if (
+        skip
+        and ctx.req.purpose in skip.get("purposes", ())
+        and any(j in ctx.loc.jurisdictions for j in skip.get("jurisdictions", ()))
+    ):
+        return None  # the law's own rule for this purpose reports it
+    ranges = _stated(ctx)
     bad: list[str] = []
     nexts: list[datetime] = []
     for tz, lt, _m in ctx.zone_times(t):
         minute = lt.hour * 60 + lt.minute
-        hit = [(a, b) for a, b in ranges if _inside(minute, a, b)]
+        hit = [(a, b) for days, a, b in ranges if _inside_on(lt, minute, days, a, b)]
         if not hit:
             continue
-        bad.append(f"{lt:%H:%M} in {tz.key} falls in {_fmt(tuple(hit))}")
+        bad.append(f"{_DAY_ABBR[lt.weekday()]} {lt:%H:%M} in {tz.key} falls in {_fmt(tuple(hit))}")
         nexts.append(_leave(ranges, lt, tz))
     if not bad:
         return None
@@ -237,12 +288,25 @@ def _inside(minute: int, a: int, b: int) -> bool:
     return a <= minute < b if a < b else (minute >= a or minute < b)
 
 
-def _leave(ranges: list[tuple[int, int]], lt: datetime, tz: ZoneInfo) -> datetime:
+def _inside_on(lt: datetime, minute: int, days: frozenset[int] | None, a: int, b: int) -> bool:
+    """Inside a stated range; a range on given weekdays that wraps midnight belongs to
+    the day it starts on (Friday 22:00-02:00 covers early Saturday)."""
+    if not _inside(minute, a, b):
+        return False
+    if days is None:
+        return True
+    day = lt.weekday()
+    if a > b and minute < b:  # the small hours after a wrapping range's start day
+        day = (day - 1) % 7
+    return day in days
+
+
+def _leave(ranges: list[Stated], lt: datetime, tz: ZoneInfo) -> datetime:
     """First instant after ``lt`` that lies outside every range (ranges may chain)."""
     probe = lt
-    for _ in range(8):
+    for _ in range(16):
         minute = probe.hour * 60 + probe.minute
-        ends = [b for a, b in ranges if _inside(minute, a, b)]
+        ends = [b for days, a, b in ranges if _inside_on(probe, minute, days, a, b)]
         if not ends:
             break
         end = max(ends, key=lambda b: (b - minute) % 1440 or 1440)

@@ -1,0 +1,144 @@
+"""What a person told the firm, kept for the gate (contract v1.1): the times they said are
+inconvenient, that a number reaches them at work and that calls at work are barred, and
+for a debt the firm collects, a written request to cease communication and whether the
+debt is time-barred.
+
+Rule 1: each fact is validated by the contract's own reader (``request_parse``), so the
+store can never hold a value the gate would refuse; an error names the field.
+Rule 2: facts are merged, never dropped: setting one preference keeps the others; a fact
+is removed only by giving it as null. Every change is in the audit trail.
+Rule 3: these facts are structure, not free text (days, clock times, flags, dates), so
+they are stored as plain JSON and columns; a debt reference is stored as the dialer
+already stores it on call attempts.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from lexdial.adapters.db import tables as t
+from lexdial.domain.request_parse import _debt, _preferences
+from lexdial.errors import RequestError
+from lexdial.service.contacts import find_contact_id, normalise, number_index
+from lexdial.service.ports import Audit, Cipher
+from lexdial.service.users import Caller, authorize
+
+#: the preference keys this service sets (v1 keys are kept as they are)
+PREFERENCE_KEYS = frozenset({"inconvenient_times", "workplace_number", "no_calls_at_work"})
+
+
+def set_preferences(
+    conn: Connection,
+    cipher: Cipher,
+    audit: Audit,
+    firm_id: int,
+    number: str,
+    changes: dict[str, Any],
+    caller: Caller,
+    at: datetime,
+) -> dict[str, Any]:
+    """Merge ``changes`` into the stated preferences of the person with ``number``; the
+    preferences as stored afterwards."""
+    actor = authorize(conn, caller, "consent.write")
+    unknown = set(changes) - PREFERENCE_KEYS
+    if unknown:
+        raise RequestError(f"preferences.{sorted(unknown)[0]}", "unknown field")
+    contact_id = find_contact_id(conn, firm_id, number_index(cipher, normalise(number)))
+    if contact_id is None:
+        raise RequestError("number", "no contact has this number")
+    row = conn.execute(
+        select(t.contacts.c.preferences, t.contacts.c.erased_at).where(
+            t.contacts.c.id == contact_id
+        )
+    ).one()
+    if row.erased_at is not None:
+        raise RequestError("number", "this person's data was erased; nothing can be recorded")
+    merged = {**(row.preferences or {}), **changes}
+    merged = {k: v for k, v in merged.items() if v is not None and v != []}
+    _preferences({"preferences": merged})  # the contract's reader: raises naming the field
+    conn.execute(
+        update(t.contacts).where(t.contacts.c.id == contact_id).values(preferences=merged or None)
+    )
+    audit.record(
+        conn,
+        at=at,
+        actor=actor,
+        action="contact.preferences",
+        subject=f"contact:{contact_id}",
+        data={"set": {k: changes[k] for k in sorted(changes)}},
+    )
+    return merged
+
+
+def record_debt_facts(
+    conn: Connection,
+    audit: Audit,
+    firm_id: int,
+    debt_ref: str,
+    changes: dict[str, Any],
+    caller: Caller,
+    at: datetime,
+) -> dict[str, Any]:
+    """Record a debt's cease request (12 CFR 1006.6(c)) and/or its time-barred flag
+    (1006.26); the debt's facts as stored afterwards."""
+    actor = authorize(conn, caller, "consent.write")
+    ref = (debt_ref or "").strip()
+    if not ref or len(ref) > 100:
+        raise RequestError("debt_ref", "must be the debt's reference, 1-100 characters")
+    allowed = {"cease_requested_at", "time_barred"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise RequestError(f"debt.{sorted(unknown)[0]}", "unknown field")
+    parsed = _debt({"debt": {"id": ref, **changes}})  # validates, naming the field
+    assert parsed is not None
+    values: dict[str, Any] = {}
+    if "cease_requested_at" in changes:
+        values["cease_requested_at"] = parsed.cease_requested_at
+    if "time_barred" in changes:
+        values["time_barred"] = parsed.time_barred
+    if not values:
+        raise RequestError("debt", "give cease_requested_at and/or time_barred")
+    table = t.debt_facts
+    existing = conn.execute(
+        select(table.c.id).where(table.c.firm_id == firm_id, table.c.debt_ref == ref)
+    ).scalar_one_or_none()
+    if existing is None:
+        conn.execute(insert(table).values(firm_id=firm_id, debt_ref=ref, updated_at=at, **values))
+    else:
+        conn.execute(update(table).where(table.c.id == existing).values(updated_at=at, **values))
+    audit.record(
+        conn,
+        at=at,
+        actor=actor,
+        action="debt.facts",
+        subject=f"debt:{ref}",
+        data={k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in values.items()},
+    )
+    return debt_facts(conn, firm_id, ref) or {}
+
+
+def debt_facts(conn: Connection, firm_id: int, debt_ref: str) -> dict[str, Any] | None:
+    """The stored facts of one debt in the contract's shape (``debt`` object fields)."""
+    row = (
+        conn.execute(
+            select(t.debt_facts).where(
+                t.debt_facts.c.firm_id == firm_id, t.debt_facts.c.debt_ref == debt_ref
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        return None
+    out: dict[str, Any] = {}
+    if row["cease_requested_at"] is not None:
+        when = row["cease_requested_at"]
+        if when.tzinfo is None:  # SQLite keeps no offset: stored as UTC
+            when = when.replace(tzinfo=UTC)
+        out["cease_requested_at"] = when.isoformat()
+    if row["time_barred"] is not None:
+        out["time_barred"] = bool(row["time_barred"])
+    return out
