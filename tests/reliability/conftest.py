@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,6 +54,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str
     env["RELIABILITY_HOME"] = str(home)
     kind = getattr(request, "param", "sqlite")
     if kind == "sqlite":
+        _init(env)
         yield env
         return
     problem = _pg_problem()
@@ -66,6 +69,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     env["LEXDIAL_DATABASE_URL"] = f"{PG_ADMIN.rsplit('/', 1)[0]}/{name}"
     try:
+        _init(env)
         yield env
     finally:
         with admin.connect() as conn:
@@ -82,3 +86,16 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     out = os.environ.get("LEXDIAL_RELIABILITY_FIGURES")
     if out:
         Path(out).write_text(json.dumps(dict(sorted(FIGURES.items())), indent=2) + "\n")
+
+
+def _init(env: dict[str, str]) -> None:
+    """Create the store as a firm would, with ``lexdial init`` (no command makes one)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "lexdial", "init"],
+        env=env,
+        cwd=env["RELIABILITY_HOME"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr

@@ -65,7 +65,8 @@ def setup(n: int, first: int) -> None:
             new = NewContact(numbers=((number(i), "wireless"),),
                              address={"country": "US", "state": "OH"},
                              relationship="current_client")  # fmt: skip
-            ids.append(add_contact(conn, store.cipher, store.firm_id, new, given))
+            ids.append(add_contact(conn, store.cipher, store.firm_id, new, given,
+                                   audit=store.audit, caller=OPERATOR))  # fmt: skip
             consent = NewConsent(number(i), "express", ["reminder"], [FIRM], given, evidence)
             record_consent(conn, store.cipher, store.audit, store.firm_id, consent, OPERATOR,
                            given)  # fmt: skip

@@ -48,7 +48,9 @@ class Harness:
     def __init__(self, root: Path) -> None:
         self.root = root
         env = {"LEXDIAL_DATA_DIR": str(root / "data")}
-        self.store: Store = open_store(Settings(policy=Policy(), firm_name=FIRM), env, now=NOW)
+        self.store: Store = open_store(
+            Settings(policy=Policy(), firm_name=FIRM), env, now=NOW, create=True
+        )
         self.tokens: dict[str, str] = {}
         self._n = count()
         for role in ("admin", "agent"):
@@ -60,9 +62,10 @@ class Harness:
         with self.store.db.begin() as conn:
             uid = add_user(conn, self.store.cipher, self.store.firm_id,
                            f"{role}{next(self._n)}@firm.test", f"{role.title()} User", role,
-                           NOW)  # fmt: skip
+                           NOW, audit=self.store.audit, caller=OPERATOR)  # fmt: skip
             if role == "agent":
-                attest_training(conn, uid, "TCPA basics", NOW.date(), 365, NOW)
+                attest_training(conn, uid, "TCPA basics", NOW.date(), 365, NOW, OPERATOR,
+                                audit=self.store.audit)  # fmt: skip
             token = issue_token(conn, self.store.audit, uid, "fuzz", OPERATOR, NOW).token
         self.tokens[role] = token
 

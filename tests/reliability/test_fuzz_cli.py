@@ -109,6 +109,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         for name in ("LEXDIAL_DATABASE_URL", "LEXDIAL_MASTER_KEY", "LEXDIAL_SETTINGS",
                      "LEXDIAL_WEBHOOK_URL"):  # fmt: skip
             mp.delenv(name, raising=False)
+        assert cli("init")[0] == 0
         assert cli("contact", "add", "--number", "+1 614 555 0101", "--state", "OH")[0] == 0
         yield root
 

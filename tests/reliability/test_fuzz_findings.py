@@ -60,16 +60,20 @@ def test_a_malformed_audit_anchor_is_refused_naming_the_option(
     monkeypatch.setenv("LEXDIAL_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("LEXDIAL_DATABASE_URL", raising=False)
     monkeypatch.delenv("LEXDIAL_MASTER_KEY", raising=False)
+    assert main(["init", "--firm", "Hartwell & Ruiz LLP"]) == 0
+    capsys.readouterr()
     assert main(["audit", "verify", "--anchor", anchor]) == 2
     assert capsys.readouterr().err.startswith("error: --anchor: an audit anchor is written")
 
 
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    store = open_store(Settings(policy=Policy(), firm_name="Hartwell & Ruiz LLP"),
-                       {"LEXDIAL_DATA_DIR": str(tmp_path / "data")}, now=NOW)  # fmt: skip
+    env = {"LEXDIAL_DATA_DIR": str(tmp_path / "data")}
+    firm = Settings(policy=Policy(), firm_name="Hartwell & Ruiz LLP")
+    store = open_store(firm, env, now=NOW, create=True)
     with store.db.begin() as conn:
-        uid = add_user(conn, store.cipher, store.firm_id, "a@firm.test", "A", "admin", NOW)
+        uid = add_user(conn, store.cipher, store.firm_id, "a@firm.test", "A", "admin", NOW,
+                       audit=store.audit, caller=OPERATOR)  # fmt: skip
         token = issue_token(conn, store.audit, uid, "t", OPERATOR, NOW).token
     with TestClient(create_app(store, clock=lambda: NOW, dial=False)) as client:
         yield client, {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}

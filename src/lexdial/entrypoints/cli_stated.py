@@ -12,10 +12,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from lexdial.domain.request_parse import DAY_NAMES
-from lexdial.entrypoints.render import mask_number
 from lexdial.errors import RequestError
-from lexdial.service.stated_facts import record_debt_facts, set_preferences
+
+# each command imports what it runs: building the parser (``lexdial --help``) must not load
+# the request reader, the database layer or the phone-number library (test_cli_startup.py)
 
 _YES_NO = {"yes": True, "no": False, "unknown": None}
 
@@ -23,6 +23,8 @@ _YES_NO = {"yes": True, "no": False, "unknown": None}
 def parse_range(text: str, field: str = "--inconvenient") -> dict[str, Any]:
     """'mon-fri 09:00-17:00', 'sat,sun 10:00-12:00' or '21:00-08:00' (every day) -> the
     contract's {"days", "from", "to"}."""
+    from lexdial.domain.request_parse import DAY_NAMES
+
     parts = text.split()
     if len(parts) not in (1, 2) or parts[-1].count("-") != 1:
         raise RequestError(field, "write it as 'mon-fri 09:00-17:00' or '21:00-08:00'")
@@ -47,6 +49,8 @@ def parse_range(text: str, field: str = "--inconvenient") -> dict[str, Any]:
 
 def cmd_contact_prefs(args: argparse.Namespace) -> None:
     from lexdial.entrypoints.cli_store import _caller, _now, _print, _store
+    from lexdial.entrypoints.render import mask_number
+    from lexdial.service.stated_facts import set_preferences
 
     changes: dict[str, Any] = {}
     if args.clear_inconvenient:
@@ -82,6 +86,7 @@ def cmd_contact_prefs(args: argparse.Namespace) -> None:
 
 def cmd_debt_facts(args: argparse.Namespace) -> None:
     from lexdial.entrypoints.cli_store import _caller, _now, _print, _store
+    from lexdial.service.stated_facts import record_debt_facts
 
     changes: dict[str, Any] = {}
     if args.cease_requested_at is not None:
