@@ -348,13 +348,20 @@ def is_sandbox(store: Store) -> bool:
 
 
 def mark_sandbox(store: Store) -> None:
-    """Make a new, empty store a sandbox; a store that holds any evidence is refused."""
+    """Make a new, empty store a sandbox; a store that holds any evidence is refused.
+
+    Evidence is anything audited beyond the store's own creation (its firm): a new store
+    records ``firm.created`` when it is made, and that alone does not make it real.
+    """
     from sqlalchemy import select
 
     from lexdial.adapters.db import tables
 
+    log = tables.audit_log.c
     with store.db.connect() as conn:
-        entries = conn.execute(select(tables.audit_log.c.seq).limit(1)).first()
+        entries = conn.execute(
+            select(log.seq).where(log.action.not_in(("firm.created",))).limit(1)
+        ).first()
     if entries is not None:
         raise ConfigError(f"{store.data_dir} holds evidence: only a new store can be a sandbox")
     (store.data_dir / SANDBOX_MARK).write_text(
