@@ -78,7 +78,7 @@ PROMISES: dict[str, Callable[[Ran], bool]] = {
     "runs the lint; refuses with the list": lambda r: r.out == "campaign #1 is running\n",
     "paused: nothing is dialled": lambda r: r.out == "campaign #1 is paused\n",
     "running again (the lint runs again)": lambda r: r.out == "campaign #1 is running\n",
-    "dial (simulated carrier), report": lambda r: "Campaign #1 report" in r.out,
+    "simulated carrier: a rehearsal, report": lambda r: "Campaign #1 report" in r.out,
     "what it did, from the store": lambda r: json.loads(r.out)["campaign"] == 1,
     "every channel, at once": lambda r: "opt-out honoured" in r.out,
 }
