@@ -17,7 +17,7 @@ from tests.e2e.test_campaign_cli import CAMPAIGN, NUMBER, _contact_with_consent,
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.database import make_engine
 from lexdial.adapters.telephony.simulated import SimulatedCarrier
-from lexdial.bootstrap import mark_sandbox, open_store
+from lexdial.bootstrap import init_store, mark_sandbox, open_store
 from lexdial.config import load_settings
 from lexdial.entrypoints.api.runner import CampaignRunner
 from lexdial.errors import ConfigError
@@ -42,6 +42,7 @@ def home(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.Mon
         engine.dispose()
         monkeypatch.setenv("LEXDIAL_DATABASE_URL", url)
     (tmp_path / "lexdial.toml").write_text('[firm]\nname = "Hartwell & Ruiz LLP"\n')
+    init_store(load_settings()).db.dispose()  # stores are created explicitly (lexdial init)
     return tmp_path
 
 
