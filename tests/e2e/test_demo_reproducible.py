@@ -82,7 +82,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _log_in(base: str, email: str, password: str) -> None:
+def _log_in(base: str, email: str, password: str) -> urllib.request.OpenerDirector:
     opener = urllib.request.build_opener(
         urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
     )
@@ -93,16 +93,22 @@ def _log_in(base: str, email: str, password: str) -> None:
     form = {"email": email, "password": password, "login_csrf": csrf.group(1)}
     with opener.open(f"{base}/login", urllib.parse.urlencode(form).encode(), timeout=10) as res:
         assert res.status == 200
+    return opener
 
 
-def test_the_dashboards_clock_stops_when_the_demos_campaign_ends(tmp_path: Path) -> None:
+def test_the_dashboards_clock_stops_when_the_demos_campaign_ends_and_shows_it_finished(
+    tmp_path: Path,
+) -> None:
     lines: list[str] = []
+    pages: list[str] = []
 
     def log_in_twice(report: dict[str, Any]) -> None:  # the dashboard is still up here
         found = re.search(r"(http://\S+)/ +\(log in as (\S+) / (\S+),", "\n".join(lines))
         assert found is not None, lines
         for _ in range(2):
-            _log_in(found.group(1), found.group(2), found.group(3))
+            opener = _log_in(found.group(1), found.group(2), found.group(3))
+        with opener.open(f"{found.group(1)}/campaigns/1", timeout=10) as res:
+            pages.append(res.read().decode())
 
     serve = Serve(port=_free_port(), linger=False, announce=lines.append)
     report = _demo(tmp_path / "d", serve=serve, on_report=log_in_twice)
@@ -114,3 +120,6 @@ def test_the_dashboards_clock_stops_when_the_demos_campaign_ends(tmp_path: Path)
     engine.dispose()
     ended = datetime.fromisoformat(report["ended"]["at"]).replace(tzinfo=None)
     assert [at.replace(tzinfo=None) for (at,) in stamps] == [ended, ended]
+    # and the dashboard shows the campaign finished, not "running ... Pause and resume"
+    assert "Finished: every contact on the list has been dealt with." in pages[0]
+    assert "Pause and resume" not in pages[0]
