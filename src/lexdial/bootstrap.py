@@ -352,7 +352,11 @@ def is_sandbox(store: Store) -> bool:
 
 
 def mark_sandbox(store: Store) -> None:
-    """Make a new, empty store a sandbox; a store that holds any evidence is refused."""
+    """Make a new, empty store a sandbox; a store that holds any evidence is refused.
+
+    Evidence is anything audited beyond the store's own creation (its firm): a new store
+    records ``firm.created`` when it is made, and that alone does not make it real.
+    """
     from sqlalchemy import select
 
     from lexdial.adapters.db import tables

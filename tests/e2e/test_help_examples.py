@@ -60,6 +60,10 @@ ORDER: list[tuple[str, Check]] = [
     ("lexdial rules --diff reviewed-pack bundled", lambda o, h: "No rule changed." in o),
     ("lexdial demo --attempts", lambda o, h: "deny:" in o and "allow:" in o),
     (
+        "lexdial demo --seed 3 --no-serve --dir demo-3",
+        lambda o, h: "campaign stopped at 2026-12-01 21:00 UTC" in o and (h / "demo-3").is_dir(),
+    ),
+    (
         "lexdial contact add --number '+1 614 555 0101' --line-type wireless --state OH",
         lambda o, h: o == "contact #1 added\n",
     ),

@@ -90,10 +90,17 @@ def test_load_status_and_scrub_in_a_row(run: object) -> None:
         "  listed              2",
         "  clear               1",
         "  invalid             1",
-        "Verdicts: contacts.verdicts.csv",
+        "Verdicts: contacts.verdicts.csv (every column kept; masked: Phone)",
     ]
     rows = Path("contacts.verdicts.csv").read_text("utf-8").splitlines()
-    assert [row.split(",")[2] for row in rows[1:]] == ["listed", "listed", "clear", "invalid"]
+    assert rows[0] == "row,id,name,Phone,verdict,list,snapshot_on,reason"
+    assert [row.split(",")[1:3] for row in rows[1:]] == [
+        ["1", "Ann"],
+        ["2", "Bo"],
+        ["3", "Cy"],
+        ["4", "Di"],
+    ]
+    assert [row.split(",")[4] for row in rows[1:]] == ["listed", "listed", "clear", "invalid"]
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from lexdial.config import load_settings
 from lexdial.errors import RequestError
 
 EPILOG = """examples:
@@ -36,6 +35,8 @@ def cmd_init(args: argparse.Namespace) -> None:
                 "--firm", "name the firm every consent must name, e.g. --firm 'Hartwell & Ruiz LLP'"
             )
         path.write_text(_settings_text(path, firm, args.data_dir, args.key_file), "utf-8")
+        from lexdial.config import load_settings  # lazy: it loads yaml and phonenumbers
+
         settings = load_settings(path)
     else:
         settings = _existing(path, args)
@@ -74,6 +75,8 @@ def cmd_init(args: argparse.Namespace) -> None:
 
 def _existing(path: Path, args: argparse.Namespace) -> Any:
     """Settings from a file already there; options may repeat it but not contradict it."""
+    from lexdial.config import load_settings
+
     settings = load_settings(path)
     if args.firm and args.firm.strip() != settings.firm_name:
         raise RequestError(

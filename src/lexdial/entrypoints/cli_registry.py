@@ -40,6 +40,24 @@ STATUS_EPILOG = """examples:
   lexdial registry status
   lexdial registry status --json --data-dir data
 """
+SCRUB_DESCRIPTION = """\
+Check every row of a contacts CSV against a loaded list. Writes the file back with a
+verdict per row -- its row number first, then every column of the contacts file in its
+order, then verdict (listed/clear/invalid), list, snapshot date and reason -- and prints
+a summary.
+
+Which columns are masked, and why: phone numbers are personal data and a verdict file
+travels (e-mail, shared drives), so the number column and every other phone column --
+named like one (phone, mobile, cell, tel, fax; not 'case number') or mostly holding
+phone numbers -- show only country, area code and last two digits (+1410•••••46); a cell
+of such a column that is no number of the list's country is left empty. Names,
+e-mails, case ids and notes are kept as the firm gave them: the file is the firm's own
+list coming back to it, and they are what it needs to act on a row.
+
+Every cell is written so that a spreadsheet shows it as text and never runs it as a
+formula: a cell starting with =, +, -, @, tab or CR gets a leading ' (so masked numbers
+read '+1410•••••46).
+"""
 SCRUB_EPILOG = """examples:
   lexdial scrub contacts.csv                      -> contacts.verdicts.csv + a summary
   lexdial scrub leads.csv --column mobile --list us-national --out leads-checked.csv
@@ -263,7 +281,7 @@ def cmd_scrub(args: argparse.Namespace) -> None:
             f"  listed   {s.listed:>12,}",
             f"  clear    {s.clear:>12,}",
             f"  invalid  {s.invalid:>12,}",
-            f"Verdicts: {out}",
+            f"Verdicts: {out} (every column kept; masked: {', '.join(s.masked)})",
         ]
     )
     _print(args, s.to_json(), text)
@@ -324,9 +342,7 @@ def add_commands(sub: Any) -> None:
     p = sub.add_parser(
         "scrub",
         help="check a contacts CSV against a do-not-call list",
-        description="Check every row of a contacts CSV against a loaded list. Writes one "
-        "verdict per row (row, masked number, listed/clear/invalid, list, snapshot date) "
-        "and prints a summary.",
+        description=SCRUB_DESCRIPTION,
         epilog=SCRUB_EPILOG,
         formatter_class=raw,
     )

@@ -2,8 +2,10 @@
 
 A fresh store (SQLite, own key) under ``--dir``; sample contacts with consent records and
 a few that must be blocked; a broadcast reminder campaign linted and started; the dialer
-over the simulated carrier on a simulated clock (hours pass in seconds), people pressing
-9 during calls; then the report, read back from the store, and the audit chain verified.
+over the simulated carrier on a virtual clock (a discrete-event simulation: the same seed
+gives the same run), people pressing 9 during calls; at the demo's end the clock stops and
+the campaign is left finished (completed, or stopped with its waiting contacts cancelled,
+and why); then the report, read back from the store, and the audit chain verified.
 """
 
 from __future__ import annotations
@@ -12,27 +14,37 @@ import asyncio
 import json
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from lexdial.adapters.telephony.simulated import SimProfile, SimulatedCarrier
+from lexdial.adapters.virtual_time import SimulatedClock, VirtualTimeLoop
 from lexdial.bootstrap import Store, init_store, make_dialer, mark_sandbox
-from lexdial.config import Settings
+from lexdial.config import DEFAULT_FIRM, Settings
 from lexdial.entrypoints.demo_server import serve_dashboard
 from lexdial.entrypoints.progress import Bar
 from lexdial.errors import RequestError
 from lexdial.service.campaign_lint import lint_campaign
 from lexdial.service.campaign_report import campaign_report
-from lexdial.service.campaigns import add_contacts, create_campaign, queue_counts, set_status
+from lexdial.service.campaigns import (
+    OPEN,
+    add_contacts,
+    create_campaign,
+    queue_counts,
+    set_status,
+)
 from lexdial.service.consent import ConsentEvidence, NewConsent, record_consent, revoke_consent
 from lexdial.service.contacts import NewContact, add_contact
 from lexdial.service.dialer import RunStats
 from lexdial.service.optout import opt_out
 from lexdial.service.users import OPERATOR
 
+#: loop seconds per simulated second: the dialler polls its queue every 0.05 loop seconds,
+#: so every 100 simulated seconds (at ``pace`` 1.0, six simulated hours take ~11 s)
+TIMESCALE = 0.0005
 #: a file that marks a directory as the demo's own, so ``--dir`` never empties anything else
 MARKER = ".lexdial-demo"
 
@@ -51,12 +63,28 @@ def run_demo(
     settings: Settings,
     serve: Serve | None = None,
     on_report: Callable[[dict[str, Any]], None] | None = None,
+    pace: float = 0.0,
+    seed: int | None = None,
 ) -> dict[str, Any]:
-    """Build the sample store in ``directory`` (emptied first), run the campaign, report."""
+    """Build the sample store in ``directory`` (emptied first), run the campaign, report.
+
+    The campaign runs on a virtual clock (``VirtualTimeLoop``): the same sample and seed
+    give the same report, however fast the machine. ``pace`` > 0 only slows it down to
+    about ``pace`` wall seconds per ``1 / TIMESCALE`` simulated seconds (to be watched).
+    ``seed`` replaces the sample's seed of the simulated carrier.
+    """
     sample = json.loads(
         resources.files("lexdial").joinpath("samples", "campaign_demo.json").read_text("utf-8")
     )
+    if seed is not None:
+        sample["seed"] = seed
     _fresh(directory)
+    # the demo's store is its own: the sample firm (its message names it) in ``directory``
+    # with its own key, whatever firm, store or key file the settings name; the firm's
+    # policy and rule pack still apply
+    settings = replace(
+        settings, firm_name=DEFAULT_FIRM, firm_id=None, data_dir=directory, key_file=None
+    )
     start = datetime.fromisoformat(sample["start"])
     store = init_store(settings, {"LEXDIAL_DATA_DIR": str(directory)}, now=start)
     mark_sandbox(store)  # the demo owns a throw-away store: every record in it is simulated
@@ -76,42 +104,81 @@ def run_demo(
         )
         total = sum(queue_counts(conn, campaign_id).values())
     carrier = SimulatedCarrier(
-        SimProfile(opt_out=0.15), seed=int(sample["seed"]), channels=200, cps=5, timescale=0.0005
+        SimProfile(opt_out=0.15),
+        seed=int(sample["seed"]),
+        channels=200,
+        cps=5,
+        timescale=TIMESCALE,
     )
     end = start + timedelta(hours=sample["hours"])
-
-    def report_now() -> dict[str, Any]:
+    clock = SimulatedClock(start, TIMESCALE)
+    server = serve_dashboard(store, serve, clock, start) if serve else None
+    try:
+        with asyncio.Runner(loop_factory=lambda: VirtualTimeLoop(pace)) as runner:
+            stats = runner.run(_dial(store, carrier, clock, campaign_id, end, total))
+        ended = _end_campaign(store, campaign_id, clock, end)
         with store.db.connect() as conn:
-            report = campaign_report(conn, store.firm_id, campaign_id, end)
+            report = campaign_report(conn, store.firm_id, campaign_id, clock())
         report.update(
             firm=settings.firm_name,
+            seed=int(sample["seed"]),
             simulated_start=start.isoformat(),
             simulated_hours=sample["hours"],
+            simulated_end=clock().isoformat(),
+            ended=ended,
             contacts=total,
             why_blocked=blocked_why,
             why_deferred=deferred_why,
             carrier_peak_concurrent=carrier.peak_concurrent,
+            carrier_errors=stats.carrier_errors,
             data_dir=str(directory),
         )
+        if on_report is not None:
+            on_report(report)
+        if server is not None and serve is not None and serve.linger:
+            serve.announce(
+                "still serving the dashboard (its clock stopped with the campaign); "
+                "press Ctrl-C to stop"
+            )
+            server.wait()
         return report
+    finally:
+        if server is not None:
+            server.stop()
 
-    async def main() -> dict[str, Any]:
-        server = await serve_dashboard(store, serve, carrier, start) if serve else None
-        try:
-            stats = await _dial(store, carrier, campaign_id, start, sample["hours"], total)
-            report = report_now()
-            report["carrier_errors"] = stats.carrier_errors
-            if on_report is not None:
-                on_report(report)
-            if server is not None and serve is not None and serve.linger:
-                serve.announce("still serving the dashboard; press Ctrl-C to stop")
-                await server.wait()
-            return report
-        finally:
-            if server is not None:
-                await server.stop()
 
-    return asyncio.run(main())
+def _end_campaign(
+    store: Store, campaign_id: int, clock: SimulatedClock, end: datetime
+) -> dict[str, Any]:
+    """Stop the clock at the demo's end (or the last call's, if later) and leave the
+    campaign finished: completed when nobody is left to dial, else stopped — its contacts
+    still waiting (a retry or a window after the demo's end) are cancelled — and say why."""
+    at = max(clock(), end)
+    clock.stop(at)
+    with store.db.begin() as conn:
+        now = campaign_report(conn, store.firm_id, campaign_id, at, verify_chain=False)
+        waiting = {k: n for k, n in now["queue"].items() if k in OPEN and n}
+        nxt = datetime.fromisoformat(now["next_due"]) if now["next_due"] else None
+        if not waiting:
+            set_status(conn, store.audit, store.firm_id, campaign_id, "complete", OPERATOR, at)
+            return {
+                "status": "completed",
+                "at": at.isoformat(),
+                "why": "every contact on the list was dialled or blocked",
+            }
+        set_status(conn, store.audit, store.firm_id, campaign_id, "stop", OPERATOR, at)
+    n = sum(waiting.values())
+    due = f", the first due {nxt:%Y-%m-%d %H:%M} UTC" if nxt else ""
+    return {
+        "status": "stopped",
+        "at": at.isoformat(),
+        "why": (
+            f"the demo ends at {at:%Y-%m-%d %H:%M} UTC; {n} contact(s) were still waiting "
+            f"({', '.join(f'{k} {v}' for k, v in sorted(waiting.items()))}{due}), so the demo "
+            "stopped the campaign and they were cancelled, not dialled"
+        ),
+        "cancelled": n,
+    }
 
 
 def _fresh(directory: Path) -> None:
@@ -127,24 +194,19 @@ def _fresh(directory: Path) -> None:
 async def _dial(
     store: Store,
     carrier: SimulatedCarrier,
+    clock: SimulatedClock,
     campaign_id: int,
-    start: datetime,
-    hours: float,
+    until: datetime,
     total: int,
 ) -> RunStats:
-    loop = asyncio.get_running_loop()
-    t0 = loop.time()
-
-    def clock() -> datetime:
-        return start + timedelta(seconds=(loop.time() - t0) / carrier.timescale)
-
+    clock.attach(asyncio.get_running_loop())  # a VirtualTimeLoop: its time 0 is the start
     bar = Bar("Dialling campaign", total)
 
     def progress(stats: RunStats, in_flight: int) -> None:
         bar.update(stats.finished, f"{in_flight} on the line, {clock():%H:%M} UTC (simulated)")
 
     dialer = make_dialer(store, carrier, clock, on_progress=progress)
-    stats = await dialer.run(campaign_id, until=start + timedelta(hours=hours))
+    stats = await dialer.run(campaign_id, until=until)
     bar.close(stats.finished)
     return stats
 

@@ -1,17 +1,22 @@
 """The demo's web server: the dashboard over the demo store, with a one-time log-in.
 
-Rule: it listens on 127.0.0.1 only; the log-in is a fresh admin user with a random password
+Rule 1: it listens on 127.0.0.1 only; the log-in is a fresh admin user with a random password
 printed once (the demo store is the user's own, on their machine).
+Rule 2: it runs in a thread of its own, with its own (wall-clock) event loop, so the
+campaign's virtual-time loop stays deterministic; its "now" is the demo's simulated clock,
+which stops when the campaign ends (log-ins and pages after that all read the same instant).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import secrets
 import socket
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
 import uvicorn
 
@@ -21,24 +26,21 @@ from lexdial.entrypoints.api.proxies import server_options
 from lexdial.service.auth import set_password
 from lexdial.service.users import OPERATOR, add_user
 
-if TYPE_CHECKING:
-    from lexdial.adapters.telephony.simulated import SimulatedCarrier
-
 
 class DemoServer:
-    """uvicorn serving the app inside the demo's own event loop."""
+    """uvicorn serving the app in its own thread and event loop."""
 
-    def __init__(self, server: uvicorn.Server, task: asyncio.Task[None]) -> None:
-        self.server, self.task = server, task
+    def __init__(self, server: uvicorn.Server, thread: threading.Thread) -> None:
+        self.server, self.thread = server, thread
 
-    async def wait(self) -> None:
-        with contextlib.suppress(asyncio.CancelledError):
-            await self.task
+    def wait(self) -> None:
+        """Until the server ends (Ctrl-C in the main thread interrupts the wait)."""
+        while self.thread.is_alive():
+            self.thread.join(0.5)
 
-    async def stop(self) -> None:
+    def stop(self) -> None:
         self.server.should_exit = True
-        with contextlib.suppress(asyncio.CancelledError):
-            await self.task
+        self.thread.join()
 
 
 def _port(wanted: int) -> int:
@@ -51,16 +53,11 @@ def _port(wanted: int) -> int:
         return int(s.getsockname()[1])
 
 
-async def serve_dashboard(
-    store: Store, serve: Any, carrier: SimulatedCarrier, start: datetime
+def serve_dashboard(
+    store: Store, serve: Any, clock: Callable[[], datetime], start: datetime
 ) -> DemoServer:
-    """Start the dashboard on 127.0.0.1 and announce its address and a one-time log-in."""
-    loop = asyncio.get_running_loop()
-    t0 = loop.time()
-
-    def clock() -> datetime:  # the demo's simulated time, as the dialler sees it
-        return start + timedelta(seconds=(loop.time() - t0) / carrier.timescale)
-
+    """Start the dashboard on 127.0.0.1 and announce its address and a one-time log-in;
+    ``clock`` is the demo's simulated time, as the dialler sees it."""
     password = secrets.token_urlsafe(12)
     email = "demo-admin@lexdial.local"
     with store.db.begin() as conn:
@@ -81,14 +78,17 @@ async def serve_dashboard(
         **server_options(),  # X-Forwarded-For only from $LEXDIAL_TRUSTED_PROXIES
     )
     server = uvicorn.Server(config)
-    task = loop.create_task(server.serve())
-    while not server.started and not task.done():
-        await asyncio.sleep(0.02)
-    if task.done():  # it could not start: say so, the demo goes on without it
+    thread = threading.Thread(
+        target=lambda: asyncio.run(server.serve()), name="lexdial-demo-dashboard", daemon=True
+    )
+    thread.start()
+    while not server.started and thread.is_alive():
+        time.sleep(0.02)
+    if not thread.is_alive():  # it could not start: say so, the demo goes on without it
         serve.announce("the dashboard could not start; the campaign runs without it")
     else:
         serve.announce(
             f"dashboard: http://127.0.0.1:{port}/  (log in as {email} / {password}, "
             "a one-time password for this demo store)"
         )
-    return DemoServer(server, task)
+    return DemoServer(server, thread)

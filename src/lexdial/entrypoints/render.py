@@ -154,7 +154,13 @@ def campaign_report(r: dict[str, Any]) -> str:
     if r.get("simulated_start"):
         lines.append(
             f"  simulated clock from {r['simulated_start']} for {r['simulated_hours']} h "
-            f"(simulated carrier; store in {r['data_dir']})"
+            f"(simulated carrier, seed {r.get('seed')}; store in {r['data_dir']})"
+        )
+    if r.get("ended"):
+        end = r["ended"]
+        lines.append(
+            f"  campaign {end['status']} at {_utc_text(end['at'])}, when the clock stopped: "
+            f"{end['why']}"
         )
     lines += [
         "",

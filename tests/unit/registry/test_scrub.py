@@ -4,6 +4,7 @@ row per contact, numbers masked) and the summary with the snapshot's age.
 
 from __future__ import annotations
 
+import csv
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from lexdial.adapters.registry.index import RegistryIndex, open_index
 from lexdial.adapters.registry.loader import load_full
 from lexdial.adapters.registry.scrub import REASONS, pick_column, scrub_csv, to_e164
+from lexdial.domain.csv_cells import FORMULA_STARTS, safe_cell
 from lexdial.errors import RequestError
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -130,13 +132,13 @@ def test_the_verdict_file_has_one_masked_row_per_contact(tmp_path: Path) -> None
     )
     summary = scrub_csv(contacts, tmp_path / "out.csv", index, today=date(2026, 12, 2))
     assert (tmp_path / "out.csv").read_text("utf-8").splitlines() == [
-        "row,number,verdict,list,snapshot_on,reason",
-        "2,+1410•••••46,listed,us-national,2026-11-01,",
-        "3,+1212•••••99,listed,us-national,2026-11-01,",
-        "4,+1312•••••00,clear,us-national,2026-11-01,",
-        "5,,invalid,us-national,2026-11-01,unreadable",
-        "6,,invalid,us-national,2026-11-01,not a US number",
-        "7,,invalid,us-national,2026-11-01,unreadable",
+        "row,id,name,phone,verdict,list,snapshot_on,reason",
+        "2,1,Ann,'+1410•••••46,listed,us-national,2026-11-01,",
+        '3,2,"Bo, Jr.",\'+1212•••••99,listed,us-national,2026-11-01,',
+        "4,3,Cy,'+1312•••••00,clear,us-national,2026-11-01,",
+        "5,4,Di,,invalid,us-national,2026-11-01,unreadable",
+        "6,5,Ed,,invalid,us-national,2026-11-01,not a US number",
+        "7,6,Flo,,invalid,us-national,2026-11-01,unreadable",
     ]
     assert summary._replace(out="") == (
         "us-national",
@@ -150,6 +152,7 @@ def test_the_verdict_file_has_one_masked_row_per_contact(tmp_path: Path) -> None
         1,
         3,
         "",
+        ("phone",),
     )
 
 
@@ -182,7 +185,7 @@ def test_no_whole_number_reaches_the_verdict_file(tmp_path: Path) -> None:
     text = (tmp_path / "out.csv").read_text("utf-8")
     assert not re.search(r"\d{7}", text)
     shown = [line.split(",")[1] for line in text.splitlines()[1:]]
-    assert all(re.fullmatch(r"\+\d{4}•{5}\d{2}", s) for s in shown if s)
+    assert all(re.fullmatch(r"'\+\d{4}•{5}\d{2}", s) for s in shown if s)
     assert len(shown) == 501
 
 
@@ -228,3 +231,71 @@ def test_progress_reaches_the_size_of_the_contacts_file(tmp_path: Path) -> None:
     )
     size = contacts.stat().st_size
     assert seen and seen[-1] == (size, size)
+
+
+def _read_back(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.reader(f))
+
+
+def test_the_verdict_file_keeps_every_column_and_masks_every_phone_column(
+    tmp_path: Path,
+) -> None:
+    index = registry(tmp_path)
+    (tmp_path / "c.csv").write_text(
+        "case number,client,email,phone,Home Phone,other,fee\n"
+        "C-1,Ann,ann@example.com,4105550146,(212) 555-0199,+1 312 555 0100,120.50\n"
+        "C-2,Bo,bo@example.com,3125550100,,+44 20 7946 0000,80\n"
+        "C-3,Cy,cy@example.com,2125550199,n/a,617-555-0123,99\n"
+    )
+    summary = scrub_csv(tmp_path / "c.csv", tmp_path / "o.csv", index, today=NOW.date())
+    rows = _read_back(tmp_path / "o.csv")
+    assert rows[0] == [
+        "row", "case number", "client", "email", "phone", "Home Phone", "other", "fee",
+        "verdict", "list", "snapshot_on", "reason",
+    ]  # fmt: skip
+    assert rows[1] == [
+        "2", "C-1", "Ann", "ann@example.com", "'+1410•••••46", "'+1212•••••99",
+        "'+1312•••••00", "120.50", "listed", "us-national", "2026-11-01", "",
+    ]  # fmt: skip
+    assert [r[5:7] for r in rows[2:]] == [["", ""], ["", "'+1617•••••23"]]
+    assert summary.masked == ("phone", "Home Phone", "other")
+    assert not re.search(r"\d{7}", (tmp_path / "o.csv").read_text("utf-8"))
+
+
+def test_every_cell_written_is_escaped_as_safe_cell_escapes_it(tmp_path: Path) -> None:
+    index = registry(tmp_path)
+    hostile = ['=HYPERLINK("http://x")', "+1+2", "-2+3", "@SUM(A1)", "\tx", "plain, text"]
+    lines = ["name,note,phone"] + [
+        f'"{v.replace(chr(34), chr(34) * 2)}",ok,4105550146' for v in hostile
+    ]
+    (tmp_path / "c.csv").write_text("\n".join(lines) + "\n")
+    scrub_csv(tmp_path / "c.csv", tmp_path / "o.csv", index, today=NOW.date())
+    rows = _read_back(tmp_path / "o.csv")
+    assert [r[1] for r in rows[1:]] == [safe_cell(v) for v in hostile]
+    assert all(not c.startswith(FORMULA_STARTS) for r in rows for c in r)
+
+
+def test_the_columns_the_scrub_adds_never_take_a_name_the_file_already_has(
+    tmp_path: Path,
+) -> None:
+    index = registry(tmp_path)
+    (tmp_path / "c.csv").write_text("phone,reason,row\n4105550146,court date,7\n")
+    scrub_csv(tmp_path / "c.csv", tmp_path / "o.csv", index, today=NOW.date())
+    rows = _read_back(tmp_path / "o.csv")
+    assert rows[0] == [
+        "scrub_row", "phone", "reason", "row", "verdict", "list", "snapshot_on", "scrub_reason",
+    ]  # fmt: skip
+    assert rows[1][:4] == ["2", "'+1410•••••46", "court date", "7"]
+
+
+def test_rows_shorter_or_longer_than_the_header_keep_their_cells(tmp_path: Path) -> None:
+    index = registry(tmp_path)
+    (tmp_path / "c.csv").write_text("name,phone\nAnn\nBo,4105550146,extra\n")
+    scrub_csv(tmp_path / "c.csv", tmp_path / "o.csv", index, today=NOW.date())
+    rows = _read_back(tmp_path / "o.csv")
+    assert rows[0][:4] == ["row", "name", "phone", ""]
+    assert [r[:4] for r in rows[1:]] == [
+        ["2", "Ann", "", ""],
+        ["3", "Bo", "'+1410•••••46", "extra"],
+    ]

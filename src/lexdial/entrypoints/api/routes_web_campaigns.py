@@ -129,7 +129,7 @@ def campaign(request: Request, campaign_id: int, caller: Reader) -> Response:
     }
     if dialling:
         state = "dialling"
-    elif camp.status == "running" and open_now == 0:
+    elif camp.status in ("running", "completed") and open_now == 0:
         state = "finished"
     else:
         state = "idle"
