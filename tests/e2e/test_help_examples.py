@@ -160,6 +160,20 @@ ORDER: list[tuple[str, Check]] = [
     ("lexdial privacy object '+1 614 555 0101'", lambda o, h: "objection" in o),
     ("lexdial privacy purge --dry-run", lambda o, h: o.startswith("purge would delete")),
     ("lexdial keys rotate", lambda o, h: o.startswith("keys rotated")),
+    (
+        "lexdial contact prefs --number '+1 614 555 0101' --inconvenient 'mon-fri 09:00-17:00'",
+        lambda o, h: "1 inconvenient time range(s)" in o,
+    ),
+    (
+        "lexdial contact prefs --number '+1 614 555 0101' --workplace-number yes "
+        "--no-calls-at-work yes",
+        lambda o, h: "workplace number: True; no calls at work: True" in o,
+    ),
+    (
+        "lexdial debt facts ACME-4471 --cease-requested-at 2026-11-30T10:00:00Z",
+        lambda o, h: "cease requested at 2026-11-30" in o,
+    ),
+    ("lexdial debt facts ACME-4471 --time-barred yes", lambda o, h: "time-barred: True" in o),
     ("lexdial privacy erase '+1 614 555 0101' --yes", lambda o, h: "erased" in o),
 ]
 #: examples that a test cannot run in sequence here, and where they are tested instead

@@ -23,13 +23,16 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("LEXDIAL_DATABASE_URL", raising=False)
     monkeypatch.delenv("LEXDIAL_MASTER_KEY", raising=False)
     (tmp_path / "lexdial.toml").write_text('[firm]\nname = "Hartwell & Ruiz LLP"\n')
+    assert main(["init"]) == 0  # the store is made explicitly, never by a command
     return tmp_path
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """Exit status, output and errors, without the line naming the store."""
     code = main(list(argv))
     out = capsys.readouterr()
-    return code, out.out, out.err
+    lines = out.err.splitlines(True)
+    return code, out.out, "".join(x for x in lines if not x.startswith("lexdial: store"))
 
 
 @pytest.mark.parametrize(

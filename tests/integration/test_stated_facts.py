@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine, func, select
 
+from lexdial.adapters.audit.sql import SqlAudit
 from lexdial.adapters.db import tables as t
 from lexdial.domain.decision import Decision
 from lexdial.errors import RequestError
@@ -38,6 +39,8 @@ def _contact(store: Engine, cipher: Reversible) -> int:
                 relationship="none",
             ),
             NOW,
+            audit=ListAudit(),
+            caller=STAFF,
         )
 
 
@@ -126,3 +129,17 @@ def test_a_cease_request_and_a_time_barred_debt_are_stored_and_gated(
             record_debt_facts(conn, audit, 1, "ACME-4471", {"time_barred": "yes"}, STAFF, NOW)
         assert err.value.field == "debt.time_barred"
         assert debt_facts(conn, 1, "NOPE") is None
+
+
+def test_a_debt_reference_with_any_characters_is_recorded_on_the_hash_chained_trail(
+    store: Engine,
+) -> None:
+    # found by the API fuzzer: the reference went into the audit subject, which allows
+    # only <kind>:<id>, so a reference with a space or a slash was a 500
+    with store.begin() as conn:
+        record_debt_facts(conn, SqlAudit(), 1, "ACME 4471/b", {"time_barred": True}, STAFF, NOW)
+        entry = conn.execute(
+            select(t.audit_log.c.subject).where(t.audit_log.c.action == "debt.facts")
+        ).scalar_one()
+        assert debt_facts(conn, 1, "ACME 4471/b") == {"time_barred": True}
+    assert entry == "debt:1"

@@ -39,9 +39,6 @@ FIRM = "Hartwell & Ruiz LLP"
 #: refusals may leave these: the audit trail records refused attempts (log-ins, access)
 #: and the rate limiter counts them; everything else must be exactly as before
 MAY_GROW_ON_REFUSAL = frozenset({"audit_log", "login_attempts", "rate_limits", "outbox"})
-#: the other developer's branch t9-attack fixes these; marked, not fixed here
-KNOWN = "fixed on branch t9-attack"
-INT64 = 2**63 - 1
 
 
 class Harness:
@@ -109,35 +106,13 @@ FUZZ = settings(
 )
 
 
-def _huge_int(case: Any) -> bool:
-    """An integer outside 64 bits anywhere in the path or query (an id the store cannot
-    hold): the 500 it gives is a known finding, fixed on branch t9-attack."""
-    values = [*(case.path_parameters or {}).values(), *(case.query or {}).values()]
-    for v in values:
-        try:
-            if abs(int(v)) > INT64:
-                return True
-        except (TypeError, ValueError):
-            continue
-    return False
-
-
 def check(harness: Harness, case: Any, role: str) -> None:
     headers = harness.headers(role)
     before = harness.counts()
     sizes.add(f"API fuzz cases ({role})")
-    try:
-        response = case.call(headers=headers)
-    except Exception:  # an exception out of the app is a 500 with a traceback
-        if _huge_int(case):
-            sizes.add(f"API fuzz cases: known 500 on a huge integer id ({KNOWN})")
-            return
-        raise
+    response = case.call(headers=headers)  # an exception out of the app fails the case
     status, body = response.status_code, response.content
     where = f"{case.method} {case.formatted_path}: {status} {body[:300]!r}"
-    if status == 500 and _huge_int(case):
-        sizes.add(f"API fuzz cases: known 500 on a huge integer id ({KNOWN})")
-        return
     # 502/503 are deliberate answers (a carrier down, a webhook not configured), in
     # lexdial's error shape; 500 is never one
     assert status < 500 or (status in (502, 503) and b'"error"' in body), where

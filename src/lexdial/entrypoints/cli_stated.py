@@ -110,9 +110,10 @@ def add_contact_prefs(contact_sub: Any) -> None:
     a = contact_sub.add_parser(
         "prefs",
         help="record what the person said: inconvenient times, calls at work",
-        epilog="examples: lexdial contact prefs --number '+1 614 555 0101' "
-        "--inconvenient 'mon-fri 09:00-17:00' --inconvenient '21:00-08:00' | "
-        "lexdial contact prefs --number '+1 614 555 0101' --workplace-number yes "
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+        "  lexdial contact prefs --number '+1 614 555 0101' --inconvenient 'mon-fri 09:00-17:00'"
+        "\n  lexdial contact prefs --number '+1 614 555 0101' --workplace-number yes "
         "--no-calls-at-work yes",
     )
     a.add_argument("--number", required=True)
@@ -138,8 +139,10 @@ def add_commands(sub: Any) -> None:
     a = s.add_parser(
         "facts",
         help="record a cease request or the time-barred flag on a debt",
-        epilog="examples: lexdial debt facts ACME-4471 --cease-requested-at "
-        "2026-11-30T10:00:00Z | lexdial debt facts ACME-4471 --time-barred yes",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+        "  lexdial debt facts ACME-4471 --cease-requested-at 2026-11-30T10:00:00Z\n"
+        "  lexdial debt facts ACME-4471 --time-barred yes",
     )
     a.add_argument("debt_ref", help="the debt's reference, as campaigns and calls give it")
     a.add_argument(

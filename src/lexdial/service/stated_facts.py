@@ -106,16 +106,21 @@ def record_debt_facts(
         select(table.c.id).where(table.c.firm_id == firm_id, table.c.debt_ref == ref)
     ).scalar_one_or_none()
     if existing is None:
-        conn.execute(insert(table).values(firm_id=firm_id, debt_ref=ref, updated_at=at, **values))
+        row = insert(table).values(firm_id=firm_id, debt_ref=ref, updated_at=at, **values)
+        debt_id = t.new_id(conn.execute(row))
     else:
+        debt_id = int(existing)
         conn.execute(update(table).where(table.c.id == existing).values(updated_at=at, **values))
+    # the subject names the row: a firm's reference may hold any character, an audit
+    # subject may not; the reference itself is kept in the entry's data
+    data = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in values.items()}
     audit.record(
         conn,
         at=at,
         actor=actor,
         action="debt.facts",
-        subject=f"debt:{ref}",
-        data={k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in values.items()},
+        subject=f"debt:{debt_id}",
+        data={"debt_ref": ref, **data},
     )
     return debt_facts(conn, firm_id, ref) or {}
 
