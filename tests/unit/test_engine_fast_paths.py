@@ -20,7 +20,7 @@ from lexdial.adapters.rulepack import load_pack
 from lexdial.domain.numbers import _compact
 from lexdial.rules.checks import frequency, hours
 from lexdial.rules.context import Ctx, Fail, Policy, local_midnight
-from lexdial.rules.engine import merge_reasons
+from lexdial.rules.engine import _one_message, merge_reasons
 from lexdial.rules.model import Rule
 from lexdial.rules.timezones import Location
 
@@ -156,12 +156,30 @@ def merge_reference(failures: list[tuple[Rule, Fail]]) -> tuple[tuple[object, ..
         for code in fail.codes:
             grouped.setdefault(code, []).append((rule, fail))
     out = []
+    seen: list[tuple[str, tuple[str, ...], str]] = []
     for code, items in grouped.items():
         rules = tuple(dict.fromkeys(r.id for r, _ in items))
         citations = list(dict.fromkeys(r.citation for r, _ in items))
-        messages = list(dict.fromkeys(f.message for _, f in items))
-        out.append((code, rules[0], " ".join(messages), "; ".join(citations), rules))
+        message = _one_message(list(dict.fromkeys(f.message for _, f in items)))
+        earlier = [c for m, r, c in seen if (m, r) == (message, rules)]
+        seen.append((message, rules, code))
+        if earlier:
+            message = f"The same failure as {earlier[0]} ({', '.join(rules)}): see {earlier[0]}."
+        out.append((code, rules[0], message, "; ".join(citations), rules))
     return tuple(out)
+
+
+def test_rules_failing_for_one_reason_say_it_once_and_a_second_code_points_to_the_first() -> None:
+    tcpa, tsr = a_rule(0), a_rule(1)
+    detail = "needs prior express written consent; consent c1 is not one."
+    failures = [
+        (tcpa, Fail(("CONSENT_SCOPE", "WRITTEN_CONSENT_REQUIRED"), f"TCPA title: {detail}")),
+        (tsr, Fail(("CONSENT_SCOPE", "WRITTEN_CONSENT_REQUIRED"), f"TSR title: {detail}")),
+    ]
+    first, second = merge_reasons(failures)
+    assert first.message == f"TCPA title; TSR title: {detail}"
+    assert second.code == "WRITTEN_CONSENT_REQUIRED"
+    assert second.message == "The same failure as CONSENT_SCOPE (r0, r1): see CONSENT_SCOPE."
 
 
 def a_rule(i: int) -> Rule:

@@ -341,16 +341,31 @@ def merge_reasons(failures: list[Failure]) -> tuple[Reason, ...]:
             else:
                 group.append((rule, fail))
     out: list[Reason] = []
+    said: dict[tuple[str, tuple[str, ...]], str] = {}  # (message, rules) -> first code
     for code, items in grouped.items():
-        if len(items) == 1:  # the usual case: what the general merge gives, without it
-            rule, fail = items[0]
-            out.append(Reason(code, rule.id, fail.message, rule.citation, (rule.id,)))
-            continue
         rules = tuple(dict.fromkeys(r.id for r, _ in items))
-        citations = list(dict.fromkeys(r.citation for r, _ in items))
-        messages = list(dict.fromkeys(f.message for _, f in items))
-        out.append(Reason(code, rules[0], " ".join(messages), "; ".join(citations), rules))
+        citations = "; ".join(dict.fromkeys(r.citation for r, _ in items))
+        message = _one_message([f.message for _, f in items])
+        first = said.setdefault((message, rules), code)
+        if first != code:  # the same rules failing under several codes: say it once
+            message = f"The same failure as {first} ({', '.join(rules)}): see {first}."
+        out.append(Reason(code, rules[0], message, citations, rules))
     return tuple(out)
+
+
+def _one_message(messages: list[str]) -> str:
+    """Several rules' messages as one text, each detail said once: "Title A; Title B:
+    detail." where the rules fail for the same reason (TCPA and TSR on one consent)."""
+    by_detail: dict[str, list[str]] = {}
+    for message in dict.fromkeys(messages):
+        title, sep, detail = message.partition(": ")
+        key = detail if sep else message
+        by_detail.setdefault(key, []).append(title if sep else "")
+    parts = []
+    for detail, titles in by_detail.items():
+        named = "; ".join(t for t in titles if t)
+        parts.append(f"{named}: {detail}" if named else detail)
+    return " ".join(parts)
 
 
 def decision_id(digest: str, version: str, verdict: str, when: datetime | None) -> str:
