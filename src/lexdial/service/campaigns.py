@@ -58,19 +58,9 @@ def create_campaign(
         conn.execute(
             insert(t.campaigns).values(
                 firm_id=firm_id,
-                name=spec.name,
-                purpose=spec.purpose,
-                technology=spec.technology,
-                mode=spec.mode,
-                subject=spec.subject,
-                ring_timeout_s=spec.ring_timeout_s,
-                caller_id=spec.caller_id,
-                safe_harbor_message=bool(spec.message.safe_harbor_text),
-                script=script_json(spec, firm),
                 status="draft",
                 created_at=at,
-                settings=spec.to_json(),
-                updated_at=at,
+                **_spec_columns(spec, firm, at),
             )
         )
     )
@@ -109,19 +99,7 @@ def edit_campaign(
     conn.execute(
         update(t.campaigns)
         .where(t.campaigns.c.id == campaign_id, t.campaigns.c.status == "draft")
-        .values(
-            name=spec.name,
-            purpose=spec.purpose,
-            technology=spec.technology,
-            mode=spec.mode,
-            subject=spec.subject,
-            ring_timeout_s=spec.ring_timeout_s,
-            caller_id=spec.caller_id,
-            safe_harbor_message=bool(spec.message.safe_harbor_text),
-            script=script_json(spec, firm),
-            settings=spec.to_json(),
-            updated_at=at,
-        )
+        .values(**_spec_columns(spec, firm, at))
     )
     audit.record(
         conn,
@@ -131,6 +109,23 @@ def edit_campaign(
         subject=f"campaign:{campaign_id}",
         data={"name": spec.name, "purpose": spec.purpose, "mode": spec.mode},
     )
+
+
+def _spec_columns(spec: CampaignSpec, firm: str, at: datetime) -> dict[str, Any]:
+    """The ``campaigns`` columns a campaign's settings decide: one place for create and edit."""
+    return {
+        "name": spec.name,
+        "purpose": spec.purpose,
+        "technology": spec.technology,
+        "mode": spec.mode,
+        "subject": spec.subject,
+        "ring_timeout_s": spec.ring_timeout_s,
+        "caller_id": spec.caller_id,
+        "safe_harbor_message": bool(spec.message.safe_harbor_text),
+        "script": script_json(spec, firm),
+        "settings": spec.to_json(),
+        "updated_at": at,
+    }
 
 
 def script_json(spec: CampaignSpec, firm_name: str) -> dict[str, Any]:
