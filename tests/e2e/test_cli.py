@@ -380,7 +380,7 @@ def edited_pack(tmp_path: Path) -> Iterator[Path]:
     """The bundled pack with one rule's params changed, one deleted, one added, version bumped."""
     pack = copy_bundled_pack(tmp_path / "edited-pack")
     meta = yaml.safe_load((pack / "pack.yaml").read_text("utf-8"))
-    meta["version"] = "2026.12.0"
+    meta["version"] = "9999.12.0"
     (pack / "pack.yaml").write_text(yaml.safe_dump(meta, sort_keys=False), "utf-8")
 
     florida = pack / "us-states" / "fl.yaml"
@@ -414,7 +414,7 @@ def test_rules_diff_shows_the_changed_removed_and_added_rule_and_the_new_version
     result = in_process("rules", "--diff", "bundled", str(edited_pack))
     assert (result.code, result.err) == (0, "")
     out = result.out
-    assert f"Rule pack {load_pack().version} -> 2026.12.0" in out
+    assert f"Rule pack {load_pack().version} -> 9999.12.0" in out
     assert re.search(rf"^\+ added\s+{re.escape(ADDED)}\s+\[US-FL\] from 2027-01-01", out, re.M)
     assert re.search(rf"^- removed\s+{re.escape(REMOVED)}\s+\[US-FL\]", out, re.M)
     assert re.search(rf"^~ changed\s+{re.escape(CHANGED)}\s*$", out, re.M)
@@ -428,7 +428,7 @@ def test_rules_diff_as_json_reports_exactly_the_three_edits(
     result = in_process("rules", "--diff", "bundled", str(edited_pack), "--json")
     assert result.code == 0, result.err
     diff = json.loads(result.out)
-    assert (diff["old_version"], diff["new_version"]) == (load_pack().version, "2026.12.0")
+    assert (diff["old_version"], diff["new_version"]) == (load_pack().version, "9999.12.0")
     assert [r["id"] for r in diff["added"]] == [ADDED]
     assert [r["id"] for r in diff["removed"]] == [REMOVED]
     assert [r["id"] for r in diff["changed"]] == [CHANGED]

@@ -489,51 +489,178 @@ ROWS = [
         None,
         id="wa-prerecorded-reminder-is-no-solicitation",
     ),
-    # --- Texas: 09:00-21:00 Monday-Saturday, 12:00-21:00 Sunday.
+    # --- Texas: 09:00-21:00 Monday-Saturday, 12:00-21:00 Sunday (Tex. Bus. & Com. Code
+    # 301.051(b)(2)), for a client whose matter closed in 2025 and who made no request:
+    # 301.051(a) excludes calls at the person's express request and within an existing
+    # relationship. (A stranger
+    # is not used: Tex. Disciplinary R. 7.03 bars telephone solicitation of non-clients.)
     row(
-        call("TX", "2026-12-14 07:59 CST"),
+        call("TX", "2026-12-14 07:59 CST", relationship=LAPSED),
         "defer",
         HOURS,
         "2026-12-14 09:00 CST",
         id="tx-monday-07-59-defers-to-09-00",
     ),
     row(
-        call("TX", "2026-12-12 08:59 CST"),
+        call("TX", "2026-12-12 08:59 CST", relationship=LAPSED),
         "defer",
         STATE_HOURS,
         "2026-12-12 09:00 CST",
         id="tx-saturday-08-59-defers-to-09-00",
     ),
-    row(call("TX", "2026-12-12 09:00 CST"), "allow", NONE, None, id="tx-saturday-09-00-is-allowed"),
     row(
-        call("TX", "2026-12-12 21:00 CST"),
+        call("TX", "2026-12-12 09:00 CST", relationship=LAPSED),
+        "allow",
+        NONE,
+        None,
+        id="tx-saturday-09-00-is-allowed",
+    ),
+    row(
+        call("TX", "2026-12-12 21:00 CST", relationship=LAPSED),
         "defer",
         HOURS,
         "2026-12-13 12:00 CST",
         id="tx-saturday-21-00-defers-to-sunday-noon",
     ),
     row(
-        call("TX", "2026-12-13 11:59 CST"),
+        call("TX", "2026-12-13 11:59 CST", relationship=LAPSED),
         "defer",
         STATE_HOURS,
         "2026-12-13 12:00 CST",
         id="tx-sunday-11-59-defers-to-12-00",
     ),
-    row(call("TX", "2026-12-13 12:00 CST"), "allow", NONE, None, id="tx-sunday-12-00-is-allowed"),
-    row(call("TX", "2026-12-14 20:59 CST"), "allow", NONE, None, id="tx-monday-20-59-is-allowed"),
     row(
-        call("TX", "2026-12-14 21:00 CST"),
+        call("TX", "2026-12-13 12:00 CST", relationship=LAPSED),
+        "allow",
+        NONE,
+        None,
+        id="tx-sunday-12-00-is-allowed",
+    ),
+    row(
+        call("TX", "2026-12-14 20:59 CST", relationship=LAPSED),
+        "allow",
+        NONE,
+        None,
+        id="tx-monday-20-59-is-allowed",
+    ),
+    row(
+        call("TX", "2026-12-14 21:00 CST", relationship=LAPSED),
         "defer",
         HOURS,
         "2026-12-15 09:00 CST",
         id="tx-monday-21-00-defers-to-tuesday-09-00",
     ),
     row(
-        call("TX", "2026-12-13 10:00 CST", purpose="reminder"),
+        call("TX", "2026-12-13 10:00 CST", purpose="reminder", relationship=LAPSED),
         "allow",
         NONE,
         None,
         id="tx-sunday-morning-reminder-is-no-solicitation",
+    ),
+    # Texas chapter 301's own exclusions (301.051(a)) on the hours and Sunday rule.
+    row(
+        call("TX", "2026-12-13 10:00 CST", relationship=LAPSED),
+        "defer",
+        STATE_HOURS,
+        "2026-12-13 12:00 CST",
+        id="tx-301.051(b)(2)-sunday-10-00-stranger-defers-to-noon",
+    ),
+    row(
+        call("TX", "2026-12-13 10:00 CST", relationship=CLIENT),
+        "allow",
+        NONE,
+        None,
+        id="tx-301.051(a)-sunday-10-00-current-client-is-excluded",
+    ),
+    row(
+        call("TX", "2026-12-13 10:00 CST", relationship=LAPSED, consents=[ORAL]),
+        "allow",
+        NONE,
+        None,
+        id="tx-301.051(a)-sunday-10-00-at-the-persons-request-is-excluded",
+    ),
+    row(
+        call("TX", "2026-12-12 08:30 CST", relationship=CLIENT),
+        "allow",
+        NONE,
+        None,
+        id="tx-301.051(a)-saturday-08-30-current-client-is-excluded",
+    ),
+    # 304.004(2)(B)'s year after a terminated relationship is chapter 304's, not 301's.
+    row(
+        call("TX", "2026-12-13 10:00 CST", relationship=FORMER),
+        "defer",
+        STATE_HOURS,
+        "2026-12-13 12:00 CST",
+        id="tx-301-does-not-borrow-304.004(2)(B)-former-client-sunday-defers",
+    ),
+    # Texas chapter 304 (the Texas no-call list, 304.052) and its own exemptions (304.004);
+    # the state-licensee exemption (304.004(5)) is not applied, so the firm's manual call to
+    # a client gone for more than a year is denied.
+    row(
+        call("TX", "2026-12-09 12:00 CST", state_dnc=True, relationship=LAPSED),
+        "deny",
+        {"STATE_DNC"},
+        None,
+        id="tx-304.052-list-relationship-ended-over-a-year-ago-is-denied",
+    ),
+    row(
+        call("TX", "2026-12-09 12:00 CST", state_dnc=True, relationship=CLIENT),
+        "allow",
+        NONE,
+        None,
+        id="tx-304.004(2)(A)-list-current-client-is-exempt",
+    ),
+    row(
+        call("TX", "2026-12-09 12:00 CST", state_dnc=True, relationship=FORMER),
+        "allow",
+        NONE,
+        None,
+        id="tx-304.004(2)(B)-list-relationship-ended-within-a-year-is-exempt",
+    ),
+    row(
+        call(
+            "TX",
+            "2026-12-09 12:00 CST",
+            state_dnc=True,
+            relationship={"type": "former_client", "last_transaction_on": "2025-09-01"},
+        ),
+        "deny",
+        {"STATE_DNC"},
+        None,
+        id="tx-304.004(2)(B)-list-is-one-year-not-the-federal-18-months",
+    ),
+    row(
+        call("TX", "2026-12-09 12:00 CST", state_dnc=True, relationship=LAPSED, consents=[ORAL]),
+        "allow",
+        NONE,
+        None,
+        id="tx-304.002(9)-list-invited-call-is-not-unsolicited",
+    ),
+    row(
+        call(
+            "TX", "2026-12-09 12:00 CST", state_dnc=True, relationship=LAPSED, subscriber="business"
+        ),
+        "allow",
+        NONE,
+        None,
+        id="tx-304.004(3)-list-business-line-is-exempt",
+    ),
+    # Each chapter judged by its own exclusions: a former client of 9 months on the list is
+    # exempt from 304 (304.004(2)(B)) but not from 301's Sunday morning (301.051(a)).
+    row(
+        call("TX", "2026-12-13 10:00 CST", state_dnc=True, relationship=FORMER),
+        "defer",
+        STATE_HOURS,
+        "2026-12-13 12:00 CST",
+        id="tx-301-and-304-each-own-exclusions-former-client-sunday-10-00",
+    ),
+    row(
+        call("TX", "2026-12-13 12:00 CST", state_dnc=True, relationship=FORMER),
+        "allow",
+        NONE,
+        None,
+        id="tx-301-and-304-each-own-exclusions-former-client-sunday-noon",
     ),
     # --- Louisiana (La. R.S. 45:810-817): 08:00-20:00 Monday-Saturday (45:811(2)); no
     # Sundays or state holidays (45:811(3)); consent (45:811(1), 45:812). 45:816 takes out
