@@ -265,6 +265,7 @@ def test_the_campaign_page_shows_progress_charts_the_gauge_and_reasons(
     login(api.client, "manager")
     page = api.client.get(f"/campaigns/{sample.campaign}").text
     assert page.count('<svg class="chart"') == 3 and "3 % limit" in page
+    assert "Calls per hour (UTC)</h2>" in page  # the hours on the axis are UTC: say so
     assert 'id="fig-dialled">3<' in page and 'id="fig-blocked">2<' in page
     assert "consent required for this technology/line/purpose" in page  # NO_CONSENT in words
     assert "on the firm&#39;s own do-not-call list" in page
