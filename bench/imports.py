@@ -49,7 +49,7 @@ def make_csv(n: int) -> bytes:
 
 def lexdial_import(data: bytes, where: Path) -> tuple[float, float]:
     store = open_store(Settings(policy=Policy(), firm_name="Bench"),
-                       {"LEXDIAL_DATA_DIR": str(where)}, now=NOW)  # fmt: skip
+                       {"LEXDIAL_DATA_DIR": str(where)}, now=NOW, create=True)  # fmt: skip
     table = imports.read_table(data, "bench.csv")
     mapping = imports.resolve_mapping(table.headers, {})
     start, cpu = time.perf_counter(), time.process_time()
