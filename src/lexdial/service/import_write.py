@@ -39,6 +39,8 @@ class Person:
     e164: str
     contact: contacts.NewContact
     consents: list[ledger.NewConsent] = field(default_factory=list)
+    #: the number's blind index when the caller already made it (else made here)
+    bidx: str = ""
 
 
 @dataclass(slots=True)
@@ -74,7 +76,7 @@ def write(
 ) -> Counts:
     """Write ``people`` (see the module's rules); returns what was created and found."""
     n = Counts()
-    bidx = {p.e164: contacts.number_index(cipher, p.e164) for p in people}
+    bidx = {p.e164: p.bidx or contacts.number_index(cipher, p.e164) for p in people}
     seen_consents: set[str] = set()
     done = 0
     for part in chunks(people):

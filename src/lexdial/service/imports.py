@@ -78,7 +78,7 @@ def check(
 ) -> list[RowError]:
     """``validate`` plus what the store refuses (erased people's numbers); writes nothing."""
     people, errors = _plan(rows, mapping)
-    return sorted(errors + _erased(conn, cipher, firm_id, people))
+    return sorted(errors + _erased(conn, firm_id, people, _indexes(cipher, people)))
 
 
 def import_rows(
@@ -95,11 +95,12 @@ def import_rows(
     """Import every row in the caller's transaction, or write nothing if any row is bad."""
     actor = authorize(conn, caller, "import.write", firm_id)
     people, errors = _plan(rows, mapping)
-    errors += _erased(conn, cipher, firm_id, people)
+    bidx = _indexes(cipher, people)
+    errors += _erased(conn, firm_id, people, bidx)
     if errors:
         return ImportReport(errors=tuple(sorted(errors)))
     batch = [
-        import_write.Person(p.e164, p.contact(), [c for _, c in p.consents])
+        import_write.Person(p.e164, p.contact(), [c for _, c in p.consents], bidx[p.e164])
         for p in people.values()
     ]
     written = import_write.write(
@@ -117,14 +118,19 @@ def import_rows(
     return ImportReport(**n)
 
 
+def _indexes(cipher: Cipher, people: Mapping[str, _Person]) -> dict[str, str]:
+    """The blind index of every number, made once for the tombstone check and the write."""
+    return {e164: contacts.number_index(cipher, e164) for e164 in people}
+
+
 def _erased(
-    conn: Connection, cipher: Cipher, firm_id: int, people: dict[str, _Person]
+    conn: Connection, firm_id: int, people: Mapping[str, _Person], bidx: Mapping[str, str]
 ) -> list[RowError]:
     """Rows whose number has an erasure tombstone (one query per chunk of numbers)."""
     tomb = t.erasure_tombstones.c
-    bidx = {contacts.number_index(cipher, e164): p for e164, p in people.items()}
-    hits = import_write.known(conn, tomb.number_bidx, bidx, tomb.firm_id == firm_id)
-    return [RowError(bidx[b].row, "number", _ERASED) for b in hits]
+    person = {bidx[e164]: p for e164, p in people.items()}
+    hits = import_write.known(conn, tomb.number_bidx, person, tomb.firm_id == firm_id)
+    return [RowError(person[b].row, "number", _ERASED) for b in hits]
 
 
 @dataclass(slots=True)

@@ -15,7 +15,13 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, text
 
-from lexdial.adapters.audit.chain import AuditEntry, AuditItem, AuditLog, canonical_json
+from lexdial.adapters.audit.chain import (
+    AuditEntry,
+    AuditItem,
+    AuditLog,
+    canonical_json,
+    canonical_text,
+)
 from lexdial.adapters.db import tables as t
 
 #: arbitrary key of the advisory lock that serialises audit appends on PostgreSQL
@@ -52,9 +58,14 @@ class SqlAuditStore:
             )
         )
 
-    def append_many(self, entries: Sequence[AuditEntry]) -> None:
+    def append_many(
+        self, entries: Sequence[AuditEntry], data_json: Sequence[str] | None = None
+    ) -> None:
         self._lock()
-        self.conn.execute(insert(t.audit_log), [_row(e) for e in entries])
+        texts = data_json if data_json is not None else [canonical_text(e.data) for e in entries]
+        self.conn.execute(
+            insert(t.audit_log), [_row(e, text) for e, text in zip(entries, texts, strict=True)]
+        )
 
     def iter_entries(self) -> Iterator[AuditEntry]:
         rows = self.conn.execute(select(t.audit_log).order_by(t.audit_log.c.seq)).mappings()
@@ -71,15 +82,15 @@ class SqlAuditStore:
         return None if row is None else _entry(row)
 
 
-def _row(entry: AuditEntry) -> dict[str, Any]:
+def _row(entry: AuditEntry, data_json: str) -> dict[str, Any]:
     return {
         "seq": entry.seq,
         "at": entry.at,
         "actor": entry.actor,
         "action": entry.action,
         "subject": entry.subject,
-        "data": canonical_json(entry.data).decode("utf-8"),
-        "masked": json.dumps(list(entry.masked)),
+        "data": data_json,
+        "masked": json.dumps(list(entry.masked)) if entry.masked else "[]",
         "prev_hash": entry.prev_hash,
         "hash": entry.hash,
     }
