@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Table, func, insert, select, text
+from sqlalchemy import Connection, Table, func, select, text
 
 from lexdial.adapters.audit.chain import AuditItem
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.bulk import insert_many
 from lexdial.service import consent as ledger
 from lexdial.service import contacts
 from lexdial.service.ports import Audit, Cipher, record_all
@@ -141,7 +142,7 @@ def _add_contacts(
         {"id": cid, **contacts.contact_row(cipher, firm_id, p.contact, at)}
         for p, cid in zip(new, ids, strict=True)
     ]
-    conn.execute(insert(t.contacts), rows)
+    insert_many(conn, t.contacts, rows)
     numbers, items = [], []
     for p, cid in zip(new, ids, strict=True):
         owner[bidx[p.e164]] = int(cid)
@@ -153,7 +154,7 @@ def _add_contacts(
             AuditItem(at, actor, "contact.created", f"contact:{cid}",
                       {"numbers": 1, "relationship": p.contact.relationship, "via": "import"})
         )  # fmt: skip
-    conn.execute(insert(t.contact_numbers), numbers)
+    insert_many(conn, t.contact_numbers, numbers)
     return items
 
 
@@ -193,7 +194,7 @@ def _add_consents(
     ]
     items = []
     if rows:
-        conn.execute(insert(t.consents), rows)
+        insert_many(conn, t.consents, rows)
         for (cid, _, new, sha, _), consent_id in zip(fresh, ids, strict=True):
             items.append(
                 AuditItem(at, actor, "consent.recorded", f"consent:{consent_id}",

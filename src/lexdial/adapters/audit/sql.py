@@ -23,6 +23,7 @@ from lexdial.adapters.audit.chain import (
     canonical_text,
 )
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.bulk import insert_many
 
 #: arbitrary key of the advisory lock that serialises audit appends on PostgreSQL
 _LOCK_KEY = 7_340_221
@@ -63,8 +64,8 @@ class SqlAuditStore:
     ) -> None:
         self._lock()
         texts = data_json if data_json is not None else [canonical_text(e.data) for e in entries]
-        self.conn.execute(
-            insert(t.audit_log), [_row(e, text) for e, text in zip(entries, texts, strict=True)]
+        insert_many(
+            self.conn, t.audit_log, [_row(e, text) for e, text in zip(entries, texts, strict=True)]
         )
 
     def iter_entries(self) -> Iterator[AuditEntry]:
