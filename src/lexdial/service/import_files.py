@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -228,5 +228,17 @@ def row_values(
     headers: tuple[str, ...], mapping: Mapping[str, str], cells: tuple[str, ...]
 ) -> dict[str, str]:
     """The mapped fields of one row (a short row reads as blanks)."""
-    idx = {f: headers.index(h) for f, h in mapping.items()}
-    return {f: cells[i] if i < len(cells) else "" for f, i in idx.items()}
+    return row_reader(headers, mapping)(cells)
+
+
+def row_reader(
+    headers: tuple[str, ...], mapping: Mapping[str, str]
+) -> Callable[[tuple[str, ...]], dict[str, str]]:
+    """``row_values`` for many rows of one file: the columns are looked up once."""
+    idx = [(f, headers.index(h)) for f, h in mapping.items()]
+
+    def read(cells: tuple[str, ...]) -> dict[str, str]:
+        n = len(cells)
+        return {f: cells[i] if i < n else "" for f, i in idx}
+
+    return read

@@ -25,7 +25,7 @@ from lexdial.domain.decision import CONSENT_KINDS, LINE_TYPES, PURPOSES, RELATIO
 from lexdial.errors import RequestError
 from lexdial.service import contacts, import_write
 from lexdial.service.consent import ConsentEvidence, NewConsent
-from lexdial.service.import_files import CONSENT_FIELDS, row_values
+from lexdial.service.import_files import CONSENT_FIELDS, row_reader
 
 # the file-reading half lives in import_files; callers may keep using this module for both
 from lexdial.service.import_files import FIELDS as FIELDS
@@ -179,8 +179,9 @@ def _plan(rows: Table, mapping: Mapping[str, str]) -> tuple[dict[str, _Person], 
     people: dict[str, _Person] = {}
     errors: list[RowError] = []
     width = len(rows.headers)
+    read = row_reader(rows.headers, mapping)
     for n, cells in rows.rows:
-        row = _Row(n, row_values(rows.headers, mapping, cells))
+        row = _Row(n, read(cells))
         if any(cells[width:]):
             row.bad(
                 "row",

@@ -35,6 +35,7 @@ GENESIS = "0" * 64
 _ACTION = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
 _SUBJECT = re.compile(r"[a-z][a-z0-9_]*:[A-Za-z0-9._-]+")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+_ISO_Z = re.compile(r"[0-9T:.+-]+Z")
 #: column widths of ``adapters.db.tables.audit_log``
 _MAX = {"actor": 100, "action": 60, "subject": 100}
 
@@ -127,16 +128,23 @@ class AuditEntry:
             self.prev_hash.encode("ascii") + canonical_json(self.body())
         ).hexdigest()
 
-    def hash_with(self, data_json: str, at_z: str) -> str:
-        """``computed_hash`` given ``canonical_text(self.data)`` and ``iso_z(self.at)``,
-        already made: the body's canonical JSON is put together around them (its keys in
-        sorted order), so a batch serialises each entry's data once, for the hash and the
-        row alike. The bytes are exactly ``canonical_json(self.body())`` (tested)."""
+    def hash_with(self, data_json: str, at_z: str, actor_json: str | None = None) -> str:
+        """``computed_hash`` given ``canonical_text(self.data)``, ``iso_z(self.at)`` and
+        (optionally) ``canonical_text(self.actor)``, already made: the body's canonical
+        JSON is put together around them (its keys in sorted order), so a batch serialises
+        each entry's data once, for the hash and the row alike. The bytes are exactly
+        ``canonical_json(self.body())`` (tested); fields that could need escaping and are
+        not known safe go through the encoder."""
         e = _ENCODE
+        action = f'"{self.action}"' if _ACTION.fullmatch(self.action) else e(self.action)
+        subject = f'"{self.subject}"' if _SUBJECT.fullmatch(self.subject) else e(self.subject)
+        prev = f'"{self.prev_hash}"' if _HEX64.fullmatch(self.prev_hash) else e(self.prev_hash)
+        at = f'"{at_z}"' if _ISO_Z.fullmatch(at_z) else e(at_z)
+        masked = e(list(self.masked)) if self.masked else "[]"
         body = (
-            f'{{"action":{e(self.action)},"actor":{e(self.actor)},"at":{e(at_z)},'
-            f'"data":{data_json},"masked":{e(list(self.masked))},'
-            f'"prev_hash":{e(self.prev_hash)},"seq":{e(self.seq)},"subject":{e(self.subject)}}}'
+            f'{{"action":{action},"actor":{actor_json or e(self.actor)},"at":{at},'
+            f'"data":{data_json},"masked":{masked},"prev_hash":{prev},'
+            f'"seq":{int(self.seq)!r},"subject":{subject}}}'
         )
         return hashlib.sha256((self.prev_hash + body).encode("utf-8")).hexdigest()
 
@@ -298,19 +306,22 @@ class AuditLog:
         head = self.store.last()
         seq, prev = (1, GENESIS) if head is None else (head.seq + 1, head.hash)
         entries, texts = [], []
-        times: dict[datetime, tuple[datetime, str]] = {}  # an import stamps every entry alike
+        # an import stamps every entry with one instant and one actor: convert them once
+        times: dict[datetime, tuple[datetime, str]] = {}
+        actors: dict[str, str] = {}
         for it in items:
             at = times.get(it.at)
             if at is None:
                 at = times[it.at] = (it.at.astimezone(UTC), iso_z(it.at))
+            actor = actors.get(it.actor)
+            if actor is None:
+                actor = actors[it.actor] = _ENCODE(it.actor)
             _check_fields(it.actor, it.action, it.subject)
             plain = plain_json(dict(it.data))  # a fresh copy: no mask, no deep copy needed
             masked_data, masked = mask(plain, it.personal) if it.personal else (plain, ())
-            draft = AuditEntry(
-                seq, at[0], it.actor, it.action, it.subject, masked_data, masked, prev, ""
-            )
+            fields = (seq, at[0], it.actor, it.action, it.subject, masked_data, masked, prev)
             text = _ENCODE(masked_data)
-            entry = replace(draft, hash=draft.hash_with(text, at[1]))
+            entry = AuditEntry(*fields, AuditEntry(*fields, "").hash_with(text, at[1], actor))
             entries.append(entry)
             texts.append(text)
             seq, prev = seq + 1, entry.hash
