@@ -153,11 +153,52 @@ class _Person:
         )
 
 
+class _Memo:
+    """What one file's rows repeat, worked out once per distinct cell: a client list
+    repeats its line types, consent kinds, dates and scopes on every row, and a number
+    written twice (in any format) is parsed once per way of writing it. Only the result of
+    a pure function of the cell is kept; each row still records its own errors."""
+
+    __slots__ = ("choices", "numbers", "scopes", "times")
+
+    def __init__(self) -> None:
+        self.choices: dict[tuple[str, str], str] = {}
+        #: (cell, region) -> E.164, or "" when it is not a valid, dialable number
+        self.numbers: dict[tuple[str, str], str] = {}
+        #: cell -> its instant, or None when it is not ISO 8601
+        self.times: dict[str, datetime | None] = {}
+        self.scopes: dict[str, tuple[str, ...]] = {}
+
+    def number(self, raw: str, region: str) -> str:
+        e164 = self.numbers.get((raw, region))
+        if e164 is None:
+            try:
+                e164 = contacts.normalise(raw, region=region)
+            except RequestError:
+                e164 = ""
+            self.numbers[(raw, region)] = e164
+        return e164
+
+    def time(self, raw: str) -> datetime | None:
+        if raw not in self.times:
+            try:
+                self.times[raw] = datetime.fromisoformat(raw)
+            except ValueError:
+                self.times[raw] = None
+        return self.times[raw]
+
+    def scope(self, raw: str) -> tuple[str, ...]:
+        parts = self.scopes.get(raw)
+        if parts is None:
+            parts = self.scopes[raw] = tuple(p.strip().lower() for p in raw.split(",") if p.strip())
+        return parts
+
+
 class _Row:
     """One row's mapped cells and the errors found in them."""
 
-    def __init__(self, n: int, values: dict[str, str]) -> None:
-        self.n, self.v = n, values
+    def __init__(self, n: int, values: dict[str, str], memo: _Memo) -> None:
+        self.n, self.v, self.memo = n, values, memo
         self.errors: list[RowError] = []
 
     def get(self, f: str) -> str:
@@ -167,8 +208,12 @@ class _Row:
         self.errors.append(RowError(self.n, f, why))
 
     def choice(self, f: str, allowed: frozenset[str]) -> str:
-        value = re.sub(r"[\s-]+", "_", self.get(f).lower())
-        value = _SYNONYMS.get(value, value) if f == "line_type" else value
+        raw = self.get(f)
+        value = self.memo.choices.get((f, raw))
+        if value is None:
+            value = re.sub(r"[\s-]+", "_", raw.lower())
+            value = _SYNONYMS.get(value, value) if f == "line_type" else value
+            self.memo.choices[(f, raw)] = value
         if value and value not in allowed:
             self.bad(f, "must be one of " + ", ".join(sorted(allowed)))
         return value
@@ -180,8 +225,9 @@ def _plan(rows: Table, mapping: Mapping[str, str]) -> tuple[dict[str, _Person], 
     errors: list[RowError] = []
     width = len(rows.headers)
     read = row_reader(rows.headers, mapping)
+    memo = _Memo()
     for n, cells in rows.rows:
-        row = _Row(n, read(cells))
+        row = _Row(n, read(cells), memo)
         if any(cells[width:]):
             row.bad(
                 "row",
@@ -208,10 +254,9 @@ def _contact(row: _Row) -> tuple[str, dict[str, str]]:
     if not row.get("number"):
         row.bad("number", "is empty; every row needs a telephone number")
     else:
-        try:
-            region = country if len(country) == 2 and country.isalpha() else "US"
-            e164 = contacts.normalise(row.get("number"), region=region)
-        except RequestError:
+        region = country if len(country) == 2 and country.isalpha() else "US"
+        e164 = row.memo.number(row.get("number"), region)
+        if not e164:
             row.bad("number", "is not a valid, dialable telephone number")
     if state and e164.startswith("+1") and not (len(state) == 2 and state.isalpha()):
         row.bad("state", "must be a two-letter code for a +1 number, e.g. OH")
@@ -236,17 +281,15 @@ def _consent(row: _Row, e164: str) -> NewConsent | None:
         if not row.get(f):
             row.bad(f, "is empty; a consent needs it (or leave all consent cells empty)")
     kind = row.choice("consent_kind", CONSENT_KINDS)
-    scope = [p.strip().lower() for p in row.get("consent_scope").split(",") if p.strip()]
+    scope = list(row.memo.scope(row.get("consent_scope")))
     if any(p not in PURPOSES for p in scope):
         row.bad("consent_scope", "lists a purpose not among " + ", ".join(sorted(PURPOSES)))
-    given = None
-    try:
-        given = datetime.fromisoformat(row.get("consent_given_at"))
-        if given.tzinfo is None:
-            row.bad("consent_given_at", "needs an offset ('Z' or '+hh:mm')")
-    except ValueError:
+    given = row.memo.time(row.get("consent_given_at"))
+    if given is None:
         if row.get("consent_given_at"):
             row.bad("consent_given_at", "is not an ISO 8601 date-time (2026-06-01T12:00:00Z)")
+    elif given.tzinfo is None:
+        row.bad("consent_given_at", "needs an offset ('Z' or '+hh:mm')")
     if kind == "express_written" and not row.get("document_ref"):
         row.bad("document_ref", "is required for express_written consent")
     if len(row.errors) > before or given is None or not e164:

@@ -77,13 +77,17 @@ def plain_json(value: Any, path: str = "data") -> Any:
     """``value`` as plain JSON (dicts with string keys, lists, str, int, float, bool,
     None); datetimes become ``iso_z`` strings and dates ISO dates. Entries hold this
     form, so what a store returns hashes exactly as what was recorded."""
-    if type(value) in _SCALARS or isinstance(value, str | bool | int | float):
+    kind = type(value)
+    if kind in _SCALARS:
         return value
-    if isinstance(value, datetime):
-        return iso_z(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Mapping):
+    if kind is not dict:
+        if isinstance(value, str | bool | int | float):
+            return value
+        if isinstance(value, datetime):
+            return iso_z(value)
+        if isinstance(value, date):
+            return value.isoformat()
+    if kind is dict or isinstance(value, Mapping):
         if not all(isinstance(k, str) for k in value):
             raise ValueError(f"{path}: audit data keys must be strings")
         return {
@@ -130,23 +134,20 @@ class AuditEntry:
 
     def hash_with(self, data_json: str, at_z: str, actor_json: str | None = None) -> str:
         """``computed_hash`` given ``canonical_text(self.data)``, ``iso_z(self.at)`` and
-        (optionally) ``canonical_text(self.actor)``, already made: the body's canonical
-        JSON is put together around them (its keys in sorted order), so a batch serialises
-        each entry's data once, for the hash and the row alike. The bytes are exactly
-        ``canonical_json(self.body())`` (tested); fields that could need escaping and are
-        not known safe go through the encoder."""
+        (optionally) ``canonical_text(self.actor)``, already made, so a batch serialises
+        each entry's data once, for the hash and the row alike (``body_hash``)."""
         e = _ENCODE
-        action = f'"{self.action}"' if _ACTION.fullmatch(self.action) else e(self.action)
-        subject = f'"{self.subject}"' if _SUBJECT.fullmatch(self.subject) else e(self.subject)
-        prev = f'"{self.prev_hash}"' if _HEX64.fullmatch(self.prev_hash) else e(self.prev_hash)
-        at = f'"{at_z}"' if _ISO_Z.fullmatch(at_z) else e(at_z)
-        masked = e(list(self.masked)) if self.masked else "[]"
-        body = (
-            f'{{"action":{action},"actor":{actor_json or e(self.actor)},"at":{at},'
-            f'"data":{data_json},"masked":{masked},"prev_hash":{prev},'
-            f'"seq":{int(self.seq)!r},"subject":{subject}}}'
+        return body_hash(
+            self.prev_hash if _HEX64.fullmatch(self.prev_hash) else None,
+            f'"{self.action}"' if _ACTION.fullmatch(self.action) else e(self.action),
+            actor_json or e(self.actor),
+            f'"{at_z}"' if _ISO_Z.fullmatch(at_z) else e(at_z),
+            data_json,
+            e(list(self.masked)) if self.masked else "[]",
+            self.seq,
+            f'"{self.subject}"' if _SUBJECT.fullmatch(self.subject) else e(self.subject),
+            self.prev_hash,
         )
-        return hashlib.sha256((self.prev_hash + body).encode("utf-8")).hexdigest()
 
     def to_dict(self) -> dict[str, Any]:
         """The entry as JSON (export, JSON Lines, a store's row)."""
@@ -168,6 +169,30 @@ class AuditEntry:
             prev_hash=raw["prev_hash"],
             hash=raw["hash"],
         )
+
+
+def body_hash(
+    hex_prev: str | None,
+    action_json: str,
+    actor_json: str,
+    at_json: str,
+    data_json: str,
+    masked_json: str,
+    seq: int,
+    subject_json: str,
+    prev_hash: str,
+) -> str:
+    """``AuditEntry.computed_hash`` from its fields' canonical JSON texts: the body's
+    canonical JSON is put together around them, its keys in sorted order. The bytes hashed
+    are exactly ``prev_hash + canonical_json(body())`` (tested against it).
+    ``hex_prev`` is ``prev_hash`` when known to be 64 hex digits (nothing to escape)."""
+    prev = f'"{hex_prev}"' if hex_prev is not None else _ENCODE(prev_hash)
+    body = (
+        f'{prev_hash}{{"action":{action_json},"actor":{actor_json},"at":{at_json},'
+        f'"data":{data_json},"masked":{masked_json},"prev_hash":{prev},'
+        f'"seq":{int(seq)!r},"subject":{subject_json}}}'
+    )
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,25 +331,35 @@ class AuditLog:
         head = self.store.last()
         seq, prev = (1, GENESIS) if head is None else (head.seq + 1, head.hash)
         entries, texts = [], []
-        # an import stamps every entry with one instant and one actor: convert them once
+        # an import stamps every entry with one instant, one actor and a few actions:
+        # their conversions and checks are made once
         times: dict[datetime, tuple[datetime, str]] = {}
-        actors: dict[str, str] = {}
+        actors: dict[tuple[str, str], tuple[str, str]] = {}
+        hex_prev = prev if _HEX64.fullmatch(prev) else None
         for it in items:
             at = times.get(it.at)
             if at is None:
-                at = times[it.at] = (it.at.astimezone(UTC), iso_z(it.at))
-            actor = actors.get(it.actor)
-            if actor is None:
-                actor = actors[it.actor] = _ENCODE(it.actor)
-            _check_fields(it.actor, it.action, it.subject)
-            plain = plain_json(dict(it.data))  # a fresh copy: no mask, no deep copy needed
+                at = times[it.at] = (it.at.astimezone(UTC), f'"{iso_z(it.at)}"')
+            who = actors.get((it.actor, it.action))
+            if who is None:
+                _check_fields(it.actor, it.action, "a:1")
+                who = actors[(it.actor, it.action)] = (_ENCODE(it.actor), f'"{it.action}"')
+            if not (0 < len(it.subject) <= _MAX["subject"] and _SUBJECT.fullmatch(it.subject)):
+                _check_fields(it.actor, it.action, it.subject)  # raises, naming the problem
+            plain = plain_json(it.data)  # a fresh copy: no mask, no deep copy needed
             masked_data, masked = mask(plain, it.personal) if it.personal else (plain, ())
-            fields = (seq, at[0], it.actor, it.action, it.subject, masked_data, masked, prev)
             text = _ENCODE(masked_data)
-            entry = AuditEntry(*fields, AuditEntry(*fields, "").hash_with(text, at[1], actor))
-            entries.append(entry)
+            digest = body_hash(
+                hex_prev, who[1], who[0], at[1], text,
+                _ENCODE(list(masked)) if masked else "[]", seq, f'"{it.subject}"', prev,
+            )  # fmt: skip
+            entries.append(
+                AuditEntry(seq, at[0], it.actor, it.action, it.subject, masked_data, masked,
+                           prev, digest)
+            )  # fmt: skip
             texts.append(text)
-            seq, prev = seq + 1, entry.hash
+            seq, prev = seq + 1, digest
+            hex_prev = digest
         if entries:
             self.store.append_many(entries, texts)
         return entries

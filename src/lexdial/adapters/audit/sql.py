@@ -23,7 +23,7 @@ from lexdial.adapters.audit.chain import (
     canonical_text,
 )
 from lexdial.adapters.db import tables as t
-from lexdial.adapters.db.bulk import insert_many
+from lexdial.adapters.db.bulk import insert_tuples
 
 #: arbitrary key of the advisory lock that serialises audit appends on PostgreSQL
 _LOCK_KEY = 7_340_221
@@ -64,9 +64,12 @@ class SqlAuditStore:
     ) -> None:
         self._lock()
         texts = data_json if data_json is not None else [canonical_text(e.data) for e in entries]
-        insert_many(
-            self.conn, t.audit_log, [_row(e, text) for e, text in zip(entries, texts, strict=True)]
-        )
+        rows = [
+            (e.seq, e.at, e.actor, e.action, e.subject, text,
+             json.dumps(list(e.masked)) if e.masked else "[]", e.prev_hash, e.hash)
+            for e, text in zip(entries, texts, strict=True)
+        ]  # fmt: skip
+        insert_tuples(self.conn, t.audit_log, _COLUMNS, rows)
 
     def iter_entries(self) -> Iterator[AuditEntry]:
         rows = self.conn.execute(select(t.audit_log).order_by(t.audit_log.c.seq)).mappings()
@@ -83,18 +86,8 @@ class SqlAuditStore:
         return None if row is None else _entry(row)
 
 
-def _row(entry: AuditEntry, data_json: str) -> dict[str, Any]:
-    return {
-        "seq": entry.seq,
-        "at": entry.at,
-        "actor": entry.actor,
-        "action": entry.action,
-        "subject": entry.subject,
-        "data": data_json,
-        "masked": json.dumps(list(entry.masked)) if entry.masked else "[]",
-        "prev_hash": entry.prev_hash,
-        "hash": entry.hash,
-    }
+#: the ``audit_log`` columns an entry fills, in ``append_many``'s order
+_COLUMNS = ("seq", "at", "actor", "action", "subject", "data", "masked", "prev_hash", "hash")
 
 
 def _entry(row: Any) -> AuditEntry:

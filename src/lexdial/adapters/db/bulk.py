@@ -20,6 +20,7 @@ from sqlalchemy.engine.interfaces import Dialect
 
 _Processor = Callable[[Any], Any]
 _Plan = tuple[str, tuple[str, ...], tuple[tuple[int, _Processor], ...]]
+_NOTHING = object()
 _PLANS: dict[tuple[str, str, tuple[str, ...]], _Plan] = {}
 
 
@@ -31,25 +32,49 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
         conn.execute(insert(table), list(rows))
         return
     keys = tuple(rows[0])
-    sql, order, processors = _plan(conn.dialect, table, keys)
     wanted = set(keys)
     for n, row in enumerate(rows):
         if row.keys() != wanted:
             raise ValueError(f"{table.name}: row {n} has other columns than the first row")
-    get = itemgetter(*order)
-    params: list[Any]
-    if len(order) == 1:
-        params = [(get(row),) for row in rows]
-    elif not processors:
-        params = [get(row) for row in rows]
-    else:
-        params = []
-        for row in rows:
-            values = list(get(row))
-            for i, process in processors:
-                values[i] = process(values[i])
-            params.append(tuple(values))
-    conn.exec_driver_sql(sql, params)
+    get = itemgetter(*keys)
+    insert_tuples(conn, table, keys, [get(row) for row in rows] if len(keys) > 1 else
+                  [(get(row),) for row in rows])  # fmt: skip
+
+
+def insert_tuples(
+    conn: Connection, table: Table, keys: tuple[str, ...], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """``insert_many`` of rows given as tuples of the ``keys`` columns' values, in order."""
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        conn.execute(insert(table), [dict(zip(keys, row, strict=True)) for row in rows])
+        return
+    sql, order, processors = _plan(conn.dialect, table, keys)
+    if order != keys:
+        rows = [tuple(row[keys.index(k)] for k in order) for row in rows]
+    if processors:
+        rows = _processed(rows, processors)
+    conn.exec_driver_sql(sql, list(rows))
+
+
+def _processed(
+    rows: Sequence[tuple[Any, ...]], processors: tuple[tuple[int, _Processor], ...]
+) -> list[tuple[Any, ...]]:
+    """The rows with each processed column converted; a value that is the very object the
+    row before had (an import's one timestamp, None) is converted once."""
+    last_in: list[Any] = [_NOTHING] * len(processors)
+    last_out: list[Any] = [None] * len(processors)
+    out = []
+    for row in rows:
+        values = list(row)
+        for j, (i, process) in enumerate(processors):
+            value = values[i]
+            if value is not last_in[j]:
+                last_in[j], last_out[j] = value, process(value)
+            values[i] = last_out[j]
+        out.append(tuple(values))
+    return out
 
 
 def _plan(dialect: Dialect, table: Table, keys: tuple[str, ...]) -> _Plan:
