@@ -36,8 +36,9 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     for n, row in enumerate(rows):
         if row.keys() != wanted:
             raise ValueError(f"{table.name}: row {n} has other columns than the first row")
-    get = itemgetter(*keys)
-    insert_tuples(conn, table, keys, [get(row) for row in rows] if len(keys) > 1 else
+    order = _plan(conn.dialect, table, keys)[1]  # the statement's order, taken straight
+    get = itemgetter(*order)
+    insert_tuples(conn, table, order, [get(row) for row in rows] if len(order) > 1 else
                   [(get(row),) for row in rows])  # fmt: skip
 
 
@@ -52,7 +53,8 @@ def insert_tuples(
         return
     sql, order, processors = _plan(conn.dialect, table, keys)
     if order != keys:
-        rows = [tuple(row[keys.index(k)] for k in order) for row in rows]
+        where = [keys.index(k) for k in order]
+        rows = [tuple([row[i] for i in where]) for row in rows]
     if processors:
         rows = _processed(rows, processors)
     conn.exec_driver_sql(sql, list(rows))
