@@ -200,9 +200,8 @@ class _Row:
     def __init__(self, n: int, values: dict[str, str], memo: _Memo) -> None:
         self.n, self.v, self.memo = n, values, memo
         self.errors: list[RowError] = []
-
-    def get(self, f: str) -> str:
-        return self.v.get(f, "")
+        #: a field's cell ("" when empty or unmapped): ``values`` holds every field
+        self.get: Callable[[str], str] = values.__getitem__
 
     def bad(self, f: str, why: str) -> None:
         self.errors.append(RowError(self.n, f, why))
@@ -224,7 +223,7 @@ def _plan(rows: Table, mapping: Mapping[str, str]) -> tuple[dict[str, _Person], 
     people: dict[str, _Person] = {}
     errors: list[RowError] = []
     width = len(rows.headers)
-    read = row_reader(rows.headers, mapping)
+    read = row_reader(rows.headers, mapping, every_field=True)
     memo = _Memo()
     for n, cells in rows.rows:
         row = _Row(n, read(cells), memo)
@@ -277,9 +276,10 @@ def _contact(row: _Row) -> tuple[str, dict[str, str]]:
 def _consent(row: _Row, e164: str) -> NewConsent | None:
     """The row's consent, with every check ``record_consent`` would fail the import on."""
     before = len(row.errors)
-    for f in CONSENT_FIELDS:
-        if not row.get(f):
-            row.bad(f, "is empty; a consent needs it (or leave all consent cells empty)")
+    if not all(map(row.get, CONSENT_FIELDS)):
+        for f in CONSENT_FIELDS:
+            if not row.get(f):
+                row.bad(f, "is empty; a consent needs it (or leave all consent cells empty)")
     kind = row.choice("consent_kind", CONSENT_KINDS)
     scope = list(row.memo.scope(row.get("consent_scope")))
     if any(p not in PURPOSES for p in scope):

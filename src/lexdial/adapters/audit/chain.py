@@ -88,7 +88,7 @@ def plain_json(value: Any, path: str = "data") -> Any:
         if isinstance(value, date):
             return value.isoformat()
     if kind is dict or isinstance(value, Mapping):
-        if not all(isinstance(k, str) for k in value):
+        if {*map(type, value)} - {str} and not all(isinstance(k, str) for k in value):
             raise ValueError(f"{path}: audit data keys must be strings")
         return {
             k: v if type(v) in _SCALARS else plain_json(v, f"{path}.{k}") for k, v in value.items()
