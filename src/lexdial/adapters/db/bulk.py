@@ -63,20 +63,40 @@ def insert_tuples(
 def _processed(
     rows: Sequence[tuple[Any, ...]], processors: tuple[tuple[int, _Processor], ...]
 ) -> list[tuple[Any, ...]]:
-    """The rows with each processed column converted; a value that is the very object the
-    row before had (an import's one timestamp, None) is converted once."""
+    """The rows with each processed column converted. A conversion is a pure function of
+    the value, so a value seen before is converted once: the very object the row before
+    had (an import's one timestamp), or an equal plain value (a consent's scope list)."""
     last_in: list[Any] = [_NOTHING] * len(processors)
     last_out: list[Any] = [None] * len(processors)
+    seen: list[dict[Any, Any]] = [{} for _ in processors]
     out = []
     for row in rows:
         values = list(row)
         for j, (i, process) in enumerate(processors):
             value = values[i]
             if value is not last_in[j]:
-                last_in[j], last_out[j] = value, process(value)
+                key = _key(value)
+                if key is None:
+                    converted = process(value)
+                else:
+                    converted = seen[j].get(key, _NOTHING)
+                    if converted is _NOTHING:
+                        converted = seen[j][key] = process(value)
+                last_in[j], last_out[j] = value, converted
             values[i] = last_out[j]
         out.append(tuple(values))
     return out
+
+
+def _key(value: Any) -> Any:
+    """A key under which equal values convert alike (type included: True == 1 but they
+    are stored differently), or None when the value is not one of the plain kinds."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return (kind, value)
+    if kind is list and all(type(x) is str for x in value):
+        return (list, *value)
+    return None
 
 
 def _plan(dialect: Dialect, table: Table, keys: tuple[str, ...]) -> _Plan:
