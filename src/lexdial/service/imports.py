@@ -91,10 +91,13 @@ def import_rows(
     caller: Caller,
     at: datetime,
     on_progress: Callable[[int, int], None] | None = None,
+    on_checked: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
-    """Import every row in the caller's transaction, or write nothing if any row is bad."""
+    """Import every row in the caller's transaction, or write nothing if any row is bad.
+    ``on_checked(rows checked, rows)`` reports the checking of the file, every
+    ``import_write.CHUNK`` rows; ``on_progress(people written, people)`` the writing."""
     actor = authorize(conn, caller, "import.write", firm_id)
-    people, errors = _plan(rows, mapping)
+    people, errors = _plan(rows, mapping, on_checked)
     bidx = _indexes(cipher, people)
     errors += _erased(conn, firm_id, people, bidx)
     if errors:
@@ -218,14 +221,21 @@ class _Row:
         return value
 
 
-def _plan(rows: Table, mapping: Mapping[str, str]) -> tuple[dict[str, _Person], list[RowError]]:
+def _plan(
+    rows: Table,
+    mapping: Mapping[str, str],
+    on_checked: Callable[[int, int], None] | None = None,
+) -> tuple[dict[str, _Person], list[RowError]]:
     """People by E.164 (in file order) and every row error, from the file alone."""
     people: dict[str, _Person] = {}
     errors: list[RowError] = []
     width = len(rows.headers)
     read = row_reader(rows.headers, mapping, every_field=True)
     memo = _Memo()
-    for n, cells in rows.rows:
+    total = len(rows.rows)
+    for done, (n, cells) in enumerate(rows.rows):
+        if on_checked is not None and done % import_write.CHUNK == 0:
+            on_checked(done, total)
         row = _Row(n, read(cells), memo)
         if any(cells[width:]):
             row.bad(
@@ -243,6 +253,8 @@ def _plan(rows: Table, mapping: Mapping[str, str]) -> tuple[dict[str, _Person], 
             if consent is not None and not row.errors:
                 p.consents.append((n, consent))
         errors += row.errors
+    if on_checked is not None:
+        on_checked(total, total)
     return people, errors
 
 
