@@ -113,3 +113,26 @@ def test_a_batch_masks_what_it_is_told_to_and_hashes_the_masked_form() -> None:
     [entry] = AuditLog(MemoryAuditStore()).record_many([item])
     assert entry.masked == ("number",) and "0146" not in str(entry.data)
     assert entry.hash == entry.computed_hash()
+
+
+def test_the_collector_paused_for_an_import_comes_back_as_it_was() -> None:
+    import gc
+
+    from lexdial.service.import_write import gc_paused
+
+    assert gc.isenabled()
+    with gc_paused():
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer pause still runs
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # it was off: it stays off
+    finally:
+        gc.enable()
+    with pytest.raises(RuntimeError), gc_paused():
+        raise RuntimeError("an import that fails")
+    assert gc.isenabled()

@@ -97,6 +97,23 @@ def import_rows(
     ``on_checked(rows checked, rows)`` reports the checking of the file, every
     ``import_write.CHUNK`` rows; ``on_progress(people written, people)`` the writing."""
     actor = authorize(conn, caller, "import.write", firm_id)
+    with import_write.gc_paused():
+        return _import(conn, cipher, audit, firm_id, rows, mapping, actor, at, on_progress,
+                       on_checked)  # fmt: skip
+
+
+def _import(
+    conn: Connection,
+    cipher: Cipher,
+    audit: Audit,
+    firm_id: int,
+    rows: Table,
+    mapping: Mapping[str, str],
+    actor: str,
+    at: datetime,
+    on_progress: Callable[[int, int], None] | None,
+    on_checked: Callable[[int, int], None] | None,
+) -> ImportReport:
     people, errors = _plan(rows, mapping, on_checked)
     bidx = _indexes(cipher, people)
     errors += _erased(conn, firm_id, people, bidx)
