@@ -169,3 +169,20 @@ def test_checking_reports_rows_checked_before_any_person_is_written(store: Engin
     checked = [s for s in seen if s[0] == "checked"]
     assert checked == [("checked", d, 4500) for d in (0, 2000, 4000, 4500)]
     assert seen.index(checked[-1]) < seen.index(("written", 2000, 4500))
+
+
+def test_an_import_leaves_the_connection_s_sqlite_cache_as_it_found_it(store: Engine) -> None:
+    from lexdial.adapters.db.bulk import BULK_CACHE_KIB, large_cache
+
+    with store.begin() as conn:
+        if store.dialect.name != "sqlite":
+            with large_cache(conn):  # nothing to do elsewhere
+                return
+        before = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+        with large_cache(conn):
+            assert conn.exec_driver_sql("PRAGMA cache_size").scalar_one() == -BULK_CACHE_KIB
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar_one() == before
+        mapping = imports.resolve_mapping(_table(3).headers, {})
+        imports.import_rows(conn, Keyring.generate(), SqlAudit(), 1, _table(3), mapping,
+                            OPERATOR, NOW)  # fmt: skip
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar_one() == before

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.bulk import large_cache
 from lexdial.domain.decision import CONSENT_KINDS, LINE_TYPES, PURPOSES, RELATIONSHIPS
 from lexdial.errors import RequestError
 from lexdial.service import contacts, import_write
@@ -97,7 +98,7 @@ def import_rows(
     ``on_checked(rows checked, rows)`` reports the checking of the file, every
     ``import_write.CHUNK`` rows; ``on_progress(people written, people)`` the writing."""
     actor = authorize(conn, caller, "import.write", firm_id)
-    with import_write.gc_paused():
+    with import_write.gc_paused(), large_cache(conn):
         return _import(conn, cipher, audit, firm_id, rows, mapping, actor, at, on_progress,
                        on_checked)  # fmt: skip
 

@@ -11,7 +11,8 @@ column defaults (a default would be skipped; ``_plan`` refuses such a table).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from operator import itemgetter
 from typing import Any
 
@@ -22,6 +23,27 @@ _Processor = Callable[[Any], Any]
 _Plan = tuple[str, tuple[str, ...], tuple[tuple[int, _Processor], ...]]
 _NOTHING = object()
 _PLANS: dict[tuple[str, str, tuple[str, ...]], _Plan] = {}
+
+
+#: SQLite page cache for the length of a bulk write, KiB: a 100 000-row import's random
+#: blind-index and hash keys touch index pages all over; with the default 2 MB the same
+#: pages go back and forth to the OS (a fifth of the import's CPU, mostly system time)
+BULK_CACHE_KIB = 65_536
+
+
+@contextmanager
+def large_cache(conn: Connection) -> Iterator[None]:
+    """On SQLite, a ``BULK_CACHE_KIB`` page cache for this connection while the block runs
+    (the connection's own size is restored after); elsewhere nothing."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    before = int(conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
+    conn.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size={before}")
 
 
 def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
