@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -77,14 +76,19 @@ def cmd_import(args: argparse.Namespace) -> None:
             raise _refused(errors, "imported (preview)")
         return
     bars: list[Bar] = []
+    checking = Bar(f"Checking {path.name}", len(table.rows))
+
+    def checked(done: int, total: int) -> None:
+        checking.update(done)
+        if done == total:
+            checking.close(done)
 
     def tick(done: int, total: int) -> None:
         if not bars:  # drawn only once writing starts: a refused file shows no bar
             bars.append(Bar(f"Importing {path.name}", total))
         bars[0].update(done)
 
-    # the bar counts people written; checking every row comes first and is said so
-    print(f"Checking {len(table.rows):,} row(s) of {path.name}...", file=sys.stderr, flush=True)
+    # two bars: rows checked (every row comes first), then people written, after each chunk
     with store.db.begin() as conn:
         report = imports.import_rows(
             conn,
@@ -96,6 +100,7 @@ def cmd_import(args: argparse.Namespace) -> None:
             _caller(args),
             _now(args),
             on_progress=tick,
+            on_checked=checked,
         )
     if bars:
         bars[0].close(report.created + report.existing)

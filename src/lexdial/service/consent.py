@@ -96,6 +96,10 @@ def record_consent(
     return int(consent_id)
 
 
+#: ``json.dumps(value, separators=(",", ":"))``, without making an encoder per call
+_FINGERPRINT_JSON = json.JSONEncoder(separators=(",", ":")).encode
+
+
 def disclosure_hash(new: NewConsent) -> str:
     """SHA-256 of the exact disclosure text the person was shown."""
     return hashlib.sha256(new.evidence.disclosure_text.encode("utf-8")).hexdigest()
@@ -105,7 +109,7 @@ def evidence_fingerprint(bidx: str, new: NewConsent, disclosure_sha: str) -> str
     """What makes two consents the same evidence (a duplicate is refused)."""
     ev = new.evidence
     return hashlib.sha256(
-        json.dumps(
+        _FINGERPRINT_JSON(
             [
                 bidx,
                 new.kind,
@@ -116,8 +120,7 @@ def evidence_fingerprint(bidx: str, new: NewConsent, disclosure_sha: str) -> str
                 disclosure_sha,
                 ev.disclosure_version,
                 ev.document_ref,
-            ],
-            separators=(",", ":"),
+            ]
         ).encode()
     ).hexdigest()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
@@ -126,7 +127,7 @@ def contact_row(cipher: Cipher, firm_id: int, new: NewContact, at: datetime) -> 
     return {
         "firm_id": firm_id,
         "name_enc": cipher.encrypt(new.name, context="contacts.name") if new.name else None,
-        "address_enc": cipher.encrypt(json.dumps(new.address), context="contacts.address")
+        "address_enc": cipher.encrypt(_address_json(new.address), context="contacts.address")
         if new.address
         else None,
         "relationship": new.relationship,
@@ -137,6 +138,19 @@ def contact_row(cipher: Cipher, firm_id: int, new: NewContact, at: datetime) -> 
         "lawful_basis": new.lawful_basis,
         "created_at": at,
     }
+
+
+def _address_json(address: dict[str, str]) -> str:
+    """``json.dumps(address)``; an import's addresses repeat (a state, a country), so
+    addresses of plain strings are serialised once each."""
+    if all(type(k) is str and type(v) is str for k, v in address.items()):
+        return _plain_address_json(tuple(address.items()))
+    return json.dumps(address)
+
+
+@lru_cache(maxsize=4096)
+def _plain_address_json(items: tuple[tuple[str, str], ...]) -> str:
+    return json.dumps(dict(items))
 
 
 def number_row(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -145,8 +145,9 @@ def _table(lines: Iterable[list[str]]) -> Table:
             raise RequestError("file", f"column {h!r} appears twice in the header row")
     rows = []
     for n, cells in enumerate(it, start=2):
-        if any(c.strip() for c in cells):
-            rows.append((n, tuple(c.strip() for c in cells)))
+        stripped = tuple([c.strip() for c in cells])
+        if any(stripped):
+            rows.append((n, stripped))
         if len(rows) > MAX_ROWS:
             raise RequestError("file", f"has more than {MAX_ROWS} rows; split it")
     return Table(tuple(head), tuple(rows))
@@ -228,5 +229,26 @@ def row_values(
     headers: tuple[str, ...], mapping: Mapping[str, str], cells: tuple[str, ...]
 ) -> dict[str, str]:
     """The mapped fields of one row (a short row reads as blanks)."""
-    idx = {f: headers.index(h) for f, h in mapping.items()}
-    return {f: cells[i] if i < len(cells) else "" for f, i in idx.items()}
+    return row_reader(headers, mapping)(cells)
+
+
+def row_reader(
+    headers: tuple[str, ...], mapping: Mapping[str, str], *, every_field: bool = False
+) -> Callable[[tuple[str, ...]], dict[str, str]]:
+    """``row_values`` for many rows of one file: the columns are looked up once. With
+    ``every_field`` the dict also holds each unmapped field, as ""."""
+    idx = [(f, headers.index(h)) for f, h in mapping.items()]
+    blank = {f: "" for f in FIELDS if f not in mapping} if every_field else {}
+    width = max((i for _, i in idx), default=-1) + 1
+
+    def read(cells: tuple[str, ...]) -> dict[str, str]:
+        if len(cells) >= width:
+            out = {f: cells[i] for f, i in idx}
+        else:
+            n = len(cells)
+            out = {f: cells[i] if i < n else "" for f, i in idx}
+        if blank:
+            out.update(blank)
+        return out
+
+    return read

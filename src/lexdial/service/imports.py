@@ -21,11 +21,12 @@ from typing import Any
 from sqlalchemy import Connection
 
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.bulk import large_cache
 from lexdial.domain.decision import CONSENT_KINDS, LINE_TYPES, PURPOSES, RELATIONSHIPS
 from lexdial.errors import RequestError
 from lexdial.service import contacts, import_write
 from lexdial.service.consent import ConsentEvidence, NewConsent
-from lexdial.service.import_files import CONSENT_FIELDS, row_values
+from lexdial.service.import_files import CONSENT_FIELDS, row_reader
 
 # the file-reading half lives in import_files; callers may keep using this module for both
 from lexdial.service.import_files import FIELDS as FIELDS
@@ -78,7 +79,7 @@ def check(
 ) -> list[RowError]:
     """``validate`` plus what the store refuses (erased people's numbers); writes nothing."""
     people, errors = _plan(rows, mapping)
-    return sorted(errors + _erased(conn, cipher, firm_id, people))
+    return sorted(errors + _erased(conn, firm_id, people, _indexes(cipher, people)))
 
 
 def import_rows(
@@ -91,15 +92,36 @@ def import_rows(
     caller: Caller,
     at: datetime,
     on_progress: Callable[[int, int], None] | None = None,
+    on_checked: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
-    """Import every row in the caller's transaction, or write nothing if any row is bad."""
+    """Import every row in the caller's transaction, or write nothing if any row is bad.
+    ``on_checked(rows checked, rows)`` reports the checking of the file, every
+    ``import_write.CHUNK`` rows; ``on_progress(people written, people)`` the writing."""
     actor = authorize(conn, caller, "import.write", firm_id)
-    people, errors = _plan(rows, mapping)
-    errors += _erased(conn, cipher, firm_id, people)
+    with import_write.gc_paused(), large_cache(conn):
+        return _import(conn, cipher, audit, firm_id, rows, mapping, actor, at, on_progress,
+                       on_checked)  # fmt: skip
+
+
+def _import(
+    conn: Connection,
+    cipher: Cipher,
+    audit: Audit,
+    firm_id: int,
+    rows: Table,
+    mapping: Mapping[str, str],
+    actor: str,
+    at: datetime,
+    on_progress: Callable[[int, int], None] | None,
+    on_checked: Callable[[int, int], None] | None,
+) -> ImportReport:
+    people, errors = _plan(rows, mapping, on_checked)
+    bidx = _indexes(cipher, people)
+    errors += _erased(conn, firm_id, people, bidx)
     if errors:
         return ImportReport(errors=tuple(sorted(errors)))
     batch = [
-        import_write.Person(p.e164, p.contact(), [c for _, c in p.consents])
+        import_write.Person(p.e164, p.contact(), [c for _, c in p.consents], bidx[p.e164])
         for p in people.values()
     ]
     written = import_write.write(
@@ -117,14 +139,19 @@ def import_rows(
     return ImportReport(**n)
 
 
+def _indexes(cipher: Cipher, people: Mapping[str, _Person]) -> dict[str, str]:
+    """The blind index of every number, made once for the tombstone check and the write."""
+    return {e164: contacts.number_index(cipher, e164) for e164 in people}
+
+
 def _erased(
-    conn: Connection, cipher: Cipher, firm_id: int, people: dict[str, _Person]
+    conn: Connection, firm_id: int, people: Mapping[str, _Person], bidx: Mapping[str, str]
 ) -> list[RowError]:
     """Rows whose number has an erasure tombstone (one query per chunk of numbers)."""
     tomb = t.erasure_tombstones.c
-    bidx = {contacts.number_index(cipher, e164): p for e164, p in people.items()}
-    hits = import_write.known(conn, tomb.number_bidx, bidx, tomb.firm_id == firm_id)
-    return [RowError(bidx[b].row, "number", _ERASED) for b in hits]
+    person = {bidx[e164]: p for e164, p in people.items()}
+    hits = import_write.known(conn, tomb.number_bidx, person, tomb.firm_id == firm_id)
+    return [RowError(person[b].row, "number", _ERASED) for b in hits]
 
 
 @dataclass(slots=True)
@@ -147,34 +174,87 @@ class _Person:
         )
 
 
+class _Memo:
+    """What one file's rows repeat, worked out once per distinct cell: a client list
+    repeats its line types, consent kinds, dates and scopes on every row, and a number
+    written twice (in any format) is parsed once per way of writing it. Only the result of
+    a pure function of the cell is kept; each row still records its own errors."""
+
+    __slots__ = ("choices", "numbers", "scopes", "times")
+
+    def __init__(self) -> None:
+        self.choices: dict[tuple[str, str], str] = {}
+        #: (cell, region) -> E.164, or "" when it is not a valid, dialable number
+        self.numbers: dict[tuple[str, str], str] = {}
+        #: cell -> its instant, or None when it is not ISO 8601
+        self.times: dict[str, datetime | None] = {}
+        self.scopes: dict[str, tuple[str, ...]] = {}
+
+    def number(self, raw: str, region: str) -> str:
+        e164 = self.numbers.get((raw, region))
+        if e164 is None:
+            try:
+                e164 = contacts.normalise(raw, region=region)
+            except RequestError:
+                e164 = ""
+            self.numbers[(raw, region)] = e164
+        return e164
+
+    def time(self, raw: str) -> datetime | None:
+        if raw not in self.times:
+            try:
+                self.times[raw] = datetime.fromisoformat(raw)
+            except ValueError:
+                self.times[raw] = None
+        return self.times[raw]
+
+    def scope(self, raw: str) -> tuple[str, ...]:
+        parts = self.scopes.get(raw)
+        if parts is None:
+            parts = self.scopes[raw] = tuple(p.strip().lower() for p in raw.split(",") if p.strip())
+        return parts
+
+
 class _Row:
     """One row's mapped cells and the errors found in them."""
 
-    def __init__(self, n: int, values: dict[str, str]) -> None:
-        self.n, self.v = n, values
+    def __init__(self, n: int, values: dict[str, str], memo: _Memo) -> None:
+        self.n, self.v, self.memo = n, values, memo
         self.errors: list[RowError] = []
-
-    def get(self, f: str) -> str:
-        return self.v.get(f, "")
+        #: a field's cell ("" when empty or unmapped): ``values`` holds every field
+        self.get: Callable[[str], str] = values.__getitem__
 
     def bad(self, f: str, why: str) -> None:
         self.errors.append(RowError(self.n, f, why))
 
     def choice(self, f: str, allowed: frozenset[str]) -> str:
-        value = re.sub(r"[\s-]+", "_", self.get(f).lower())
-        value = _SYNONYMS.get(value, value) if f == "line_type" else value
+        raw = self.get(f)
+        value = self.memo.choices.get((f, raw))
+        if value is None:
+            value = re.sub(r"[\s-]+", "_", raw.lower())
+            value = _SYNONYMS.get(value, value) if f == "line_type" else value
+            self.memo.choices[(f, raw)] = value
         if value and value not in allowed:
             self.bad(f, "must be one of " + ", ".join(sorted(allowed)))
         return value
 
 
-def _plan(rows: Table, mapping: Mapping[str, str]) -> tuple[dict[str, _Person], list[RowError]]:
+def _plan(
+    rows: Table,
+    mapping: Mapping[str, str],
+    on_checked: Callable[[int, int], None] | None = None,
+) -> tuple[dict[str, _Person], list[RowError]]:
     """People by E.164 (in file order) and every row error, from the file alone."""
     people: dict[str, _Person] = {}
     errors: list[RowError] = []
     width = len(rows.headers)
-    for n, cells in rows.rows:
-        row = _Row(n, row_values(rows.headers, mapping, cells))
+    read = row_reader(rows.headers, mapping, every_field=True)
+    memo = _Memo()
+    total = len(rows.rows)
+    for done, (n, cells) in enumerate(rows.rows):
+        if on_checked is not None and done % import_write.CHUNK == 0:
+            on_checked(done, total)
+        row = _Row(n, read(cells), memo)
         if any(cells[width:]):
             row.bad(
                 "row",
@@ -191,6 +271,8 @@ def _plan(rows: Table, mapping: Mapping[str, str]) -> tuple[dict[str, _Person], 
             if consent is not None and not row.errors:
                 p.consents.append((n, consent))
         errors += row.errors
+    if on_checked is not None:
+        on_checked(total, total)
     return people, errors
 
 
@@ -201,10 +283,9 @@ def _contact(row: _Row) -> tuple[str, dict[str, str]]:
     if not row.get("number"):
         row.bad("number", "is empty; every row needs a telephone number")
     else:
-        try:
-            region = country if len(country) == 2 and country.isalpha() else "US"
-            e164 = contacts.normalise(row.get("number"), region=region)
-        except RequestError:
+        region = country if len(country) == 2 and country.isalpha() else "US"
+        e164 = row.memo.number(row.get("number"), region)
+        if not e164:
             row.bad("number", "is not a valid, dialable telephone number")
     if state and e164.startswith("+1") and not (len(state) == 2 and state.isalpha()):
         row.bad("state", "must be a two-letter code for a +1 number, e.g. OH")
@@ -225,21 +306,20 @@ def _contact(row: _Row) -> tuple[str, dict[str, str]]:
 def _consent(row: _Row, e164: str) -> NewConsent | None:
     """The row's consent, with every check ``record_consent`` would fail the import on."""
     before = len(row.errors)
-    for f in CONSENT_FIELDS:
-        if not row.get(f):
-            row.bad(f, "is empty; a consent needs it (or leave all consent cells empty)")
+    if not all(map(row.get, CONSENT_FIELDS)):
+        for f in CONSENT_FIELDS:
+            if not row.get(f):
+                row.bad(f, "is empty; a consent needs it (or leave all consent cells empty)")
     kind = row.choice("consent_kind", CONSENT_KINDS)
-    scope = [p.strip().lower() for p in row.get("consent_scope").split(",") if p.strip()]
+    scope = list(row.memo.scope(row.get("consent_scope")))
     if any(p not in PURPOSES for p in scope):
         row.bad("consent_scope", "lists a purpose not among " + ", ".join(sorted(PURPOSES)))
-    given = None
-    try:
-        given = datetime.fromisoformat(row.get("consent_given_at"))
-        if given.tzinfo is None:
-            row.bad("consent_given_at", "needs an offset ('Z' or '+hh:mm')")
-    except ValueError:
+    given = row.memo.time(row.get("consent_given_at"))
+    if given is None:
         if row.get("consent_given_at"):
             row.bad("consent_given_at", "is not an ISO 8601 date-time (2026-06-01T12:00:00Z)")
+    elif given.tzinfo is None:
+        row.bad("consent_given_at", "needs an offset ('Z' or '+hh:mm')")
     if kind == "express_written" and not row.get("document_ref"):
         row.bad("document_ref", "is required for express_written consent")
     if len(row.errors) > before or given is None or not e164:

@@ -35,6 +35,7 @@ GENESIS = "0" * 64
 _ACTION = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
 _SUBJECT = re.compile(r"[a-z][a-z0-9_]*:[A-Za-z0-9._-]+")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+_ISO_Z = re.compile(r"[0-9T:.+-]+Z")
 #: column widths of ``adapters.db.tables.audit_log``
 _MAX = {"actor": 100, "action": 60, "subject": 100}
 
@@ -45,11 +46,20 @@ class AuditConflictError(LexdialError):
     """An appended entry does not extend the log's head (another append came first)."""
 
 
+#: ``json.dumps(value, sort_keys=True, ...)`` builds this encoder anew on every call
+_ENCODE = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+).encode
+
+
 def canonical_json(value: Any) -> bytes:
     """Sorted keys, no whitespace, UTF-8, no NaN: one byte string per JSON value."""
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
+    return _ENCODE(value).encode("utf-8")
+
+
+def canonical_text(value: Any) -> str:
+    """``canonical_json`` as text (what a store keeps in a text column)."""
+    return _ENCODE(value)
 
 
 def iso_z(at: datetime) -> str:
@@ -59,22 +69,34 @@ def iso_z(at: datetime) -> str:
     return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+#: exact types ``plain_json`` passes through as they are (subclasses take the long way)
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def plain_json(value: Any, path: str = "data") -> Any:
     """``value`` as plain JSON (dicts with string keys, lists, str, int, float, bool,
     None); datetimes become ``iso_z`` strings and dates ISO dates. Entries hold this
     form, so what a store returns hashes exactly as what was recorded."""
-    if value is None or isinstance(value, str | bool | int | float):
+    kind = type(value)
+    if kind in _SCALARS:
         return value
-    if isinstance(value, datetime):
-        return iso_z(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        if not all(isinstance(k, str) for k in value):
+    if kind is not dict:
+        if isinstance(value, str | bool | int | float):
+            return value
+        if isinstance(value, datetime):
+            return iso_z(value)
+        if isinstance(value, date):
+            return value.isoformat()
+    if kind is dict or isinstance(value, Mapping):
+        if {*map(type, value)} - {str} and not all(isinstance(k, str) for k in value):
             raise ValueError(f"{path}: audit data keys must be strings")
-        return {k: plain_json(v, f"{path}.{k}") for k, v in value.items()}
+        return {
+            k: v if type(v) in _SCALARS else plain_json(v, f"{path}.{k}") for k, v in value.items()
+        }
     if isinstance(value, list | tuple):
-        return [plain_json(v, f"{path}.{i}") for i, v in enumerate(value)]
+        return [
+            v if type(v) in _SCALARS else plain_json(v, f"{path}.{i}") for i, v in enumerate(value)
+        ]
     raise ValueError(f"{path}: {type(value).__name__} is not JSON")
 
 
@@ -110,6 +132,23 @@ class AuditEntry:
             self.prev_hash.encode("ascii") + canonical_json(self.body())
         ).hexdigest()
 
+    def hash_with(self, data_json: str, at_z: str, actor_json: str | None = None) -> str:
+        """``computed_hash`` given ``canonical_text(self.data)``, ``iso_z(self.at)`` and
+        (optionally) ``canonical_text(self.actor)``, already made, so a batch serialises
+        each entry's data once, for the hash and the row alike (``body_hash``)."""
+        e = _ENCODE
+        return body_hash(
+            self.prev_hash if _HEX64.fullmatch(self.prev_hash) else None,
+            f'"{self.action}"' if _ACTION.fullmatch(self.action) else e(self.action),
+            actor_json or e(self.actor),
+            f'"{at_z}"' if _ISO_Z.fullmatch(at_z) else e(at_z),
+            data_json,
+            e(list(self.masked)) if self.masked else "[]",
+            self.seq,
+            f'"{self.subject}"' if _SUBJECT.fullmatch(self.subject) else e(self.subject),
+            self.prev_hash,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """The entry as JSON (export, JSON Lines, a store's row)."""
         return {**self.body(), "hash": self.hash}
@@ -130,6 +169,30 @@ class AuditEntry:
             prev_hash=raw["prev_hash"],
             hash=raw["hash"],
         )
+
+
+def body_hash(
+    hex_prev: str | None,
+    action_json: str,
+    actor_json: str,
+    at_json: str,
+    data_json: str,
+    masked_json: str,
+    seq: int,
+    subject_json: str,
+    prev_hash: str,
+) -> str:
+    """``AuditEntry.computed_hash`` from its fields' canonical JSON texts: the body's
+    canonical JSON is put together around them, its keys in sorted order. The bytes hashed
+    are exactly ``prev_hash + canonical_json(body())`` (tested against it).
+    ``hex_prev`` is ``prev_hash`` when known to be 64 hex digits (nothing to escape)."""
+    prev = f'"{hex_prev}"' if hex_prev is not None else _ENCODE(prev_hash)
+    body = (
+        f'{prev_hash}{{"action":{action_json},"actor":{actor_json},"at":{at_json},'
+        f'"data":{data_json},"masked":{masked_json},"prev_hash":{prev},'
+        f'"seq":{int(seq)!r},"subject":{subject_json}}}'
+    )
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,8 +248,11 @@ class AuditStore(Protocol):
 
     def append(self, entry: AuditEntry) -> None: ...
 
-    def append_many(self, entries: Sequence[AuditEntry]) -> None:
-        """``append`` each of ``entries`` (consecutive, in order) in one go."""
+    def append_many(
+        self, entries: Sequence[AuditEntry], data_json: Sequence[str] | None = None
+    ) -> None:
+        """``append`` each of ``entries`` (consecutive, in order) in one go; ``data_json``,
+        when given, is ``canonical_text`` of each entry's data, already made."""
         ...
 
     def iter_entries(self) -> Iterator[AuditEntry]:
@@ -214,7 +280,9 @@ class MemoryAuditStore:
                 )
             self.entries.append(entry)
 
-    def append_many(self, entries: Sequence[AuditEntry]) -> None:
+    def append_many(
+        self, entries: Sequence[AuditEntry], data_json: Sequence[str] | None = None
+    ) -> None:
         for entry in entries:
             self.append(entry)
 
@@ -262,19 +330,38 @@ class AuditLog:
         (a 100 000-row import audits every consent without 100 000 round trips)."""
         head = self.store.last()
         seq, prev = (1, GENESIS) if head is None else (head.seq + 1, head.hash)
-        entries = []
+        entries, texts = [], []
+        # an import stamps every entry with one instant, one actor and a few actions:
+        # their conversions and checks are made once
+        times: dict[datetime, tuple[datetime, str]] = {}
+        actors: dict[tuple[str, str], tuple[str, str]] = {}
+        hex_prev = prev if _HEX64.fullmatch(prev) else None
         for it in items:
-            iso_z(it.at)
-            _check_fields(it.actor, it.action, it.subject)
-            plain = plain_json(dict(it.data))  # a fresh copy: no mask, no deep copy needed
+            at = times.get(it.at)
+            if at is None:
+                at = times[it.at] = (it.at.astimezone(UTC), f'"{iso_z(it.at)}"')
+            who = actors.get((it.actor, it.action))
+            if who is None:
+                _check_fields(it.actor, it.action, "a:1")
+                who = actors[(it.actor, it.action)] = (_ENCODE(it.actor), f'"{it.action}"')
+            if not (0 < len(it.subject) <= _MAX["subject"] and _SUBJECT.fullmatch(it.subject)):
+                _check_fields(it.actor, it.action, it.subject)  # raises, naming the problem
+            plain = plain_json(it.data)  # a fresh copy: no mask, no deep copy needed
             masked_data, masked = mask(plain, it.personal) if it.personal else (plain, ())
-            fields = (seq, it.at.astimezone(UTC), it.actor, it.action, it.subject, masked_data,
-                      masked, prev)  # fmt: skip
-            entry = AuditEntry(*fields, AuditEntry(*fields, "").computed_hash())
-            entries.append(entry)
-            seq, prev = seq + 1, entry.hash
+            text = _ENCODE(masked_data)
+            digest = body_hash(
+                hex_prev, who[1], who[0], at[1], text,
+                _ENCODE(list(masked)) if masked else "[]", seq, f'"{it.subject}"', prev,
+            )  # fmt: skip
+            entries.append(
+                AuditEntry(seq, at[0], it.actor, it.action, it.subject, masked_data, masked,
+                           prev, digest)
+            )  # fmt: skip
+            texts.append(text)
+            seq, prev = seq + 1, digest
+            hex_prev = digest
         if entries:
-            self.store.append_many(entries)
+            self.store.append_many(entries, texts)
         return entries
 
     def head(self) -> Anchor:

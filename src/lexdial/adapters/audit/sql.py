@@ -15,8 +15,15 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, text
 
-from lexdial.adapters.audit.chain import AuditEntry, AuditItem, AuditLog, canonical_json
+from lexdial.adapters.audit.chain import (
+    AuditEntry,
+    AuditItem,
+    AuditLog,
+    canonical_json,
+    canonical_text,
+)
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.bulk import insert_tuples
 
 #: arbitrary key of the advisory lock that serialises audit appends on PostgreSQL
 _LOCK_KEY = 7_340_221
@@ -52,9 +59,17 @@ class SqlAuditStore:
             )
         )
 
-    def append_many(self, entries: Sequence[AuditEntry]) -> None:
+    def append_many(
+        self, entries: Sequence[AuditEntry], data_json: Sequence[str] | None = None
+    ) -> None:
         self._lock()
-        self.conn.execute(insert(t.audit_log), [_row(e) for e in entries])
+        texts = data_json if data_json is not None else [canonical_text(e.data) for e in entries]
+        rows = [
+            (e.seq, e.at, e.actor, e.action, e.subject, text,
+             json.dumps(list(e.masked)) if e.masked else "[]", e.prev_hash, e.hash)
+            for e, text in zip(entries, texts, strict=True)
+        ]  # fmt: skip
+        insert_tuples(self.conn, t.audit_log, _COLUMNS, rows)
 
     def iter_entries(self) -> Iterator[AuditEntry]:
         rows = self.conn.execute(select(t.audit_log).order_by(t.audit_log.c.seq)).mappings()
@@ -71,18 +86,8 @@ class SqlAuditStore:
         return None if row is None else _entry(row)
 
 
-def _row(entry: AuditEntry) -> dict[str, Any]:
-    return {
-        "seq": entry.seq,
-        "at": entry.at,
-        "actor": entry.actor,
-        "action": entry.action,
-        "subject": entry.subject,
-        "data": canonical_json(entry.data).decode("utf-8"),
-        "masked": json.dumps(list(entry.masked)),
-        "prev_hash": entry.prev_hash,
-        "hash": entry.hash,
-    }
+#: the ``audit_log`` columns an entry fills, in ``append_many``'s order
+_COLUMNS = ("seq", "at", "actor", "action", "subject", "data", "masked", "prev_hash", "hash")
 
 
 def _entry(row: Any) -> AuditEntry:
