@@ -102,3 +102,26 @@ def test_an_agent_reads_consent_evidence_as_the_dashboard_shows_it(api: Api, kno
         seen = agent if isinstance(agent, list) else agent["consents"]
         whole = full if isinstance(full, list) else full["consents"]
         assert "source_ip" not in seen[0] and whole[0]["source_ip"] == "203.0.113.7"
+
+
+def test_writes_that_answer_whether_a_number_is_on_file_share_the_agents_lookup_limit(
+    api: Api, known: int
+) -> None:
+    # "no contact has this number" (a consent) or "already on file" (a contact) answers a
+    # guess as well as a lookup does: an agent's writes by number spend the same bucket
+    h = api.headers("agent")
+    consent = {
+        "kind": "express", "scope": ["reminder"], "sellers": ["Hartwell & Ruiz LLP"],
+        "given_at": "2026-06-01T12:00:00Z",
+        "evidence": {"method": "letter", "disclosure_text": "We may call you.",
+                     "disclosure_version": "v1", "captured_by": "intake:jdoe"},
+    }  # fmt: skip
+    codes = [
+        api.client.post("/v1/consents", json={**consent, "number": g}, headers=h).status_code
+        for g in _guesses(LOOKUPS_AT_ONCE)
+    ]
+    assert codes == [422] * LOOKUPS_AT_ONCE  # no contact has these numbers
+    contact = {"numbers": [{"number": NUMBER}], "name": "Guess"}
+    assert api.client.post("/v1/contacts", json=contact, headers=h).status_code == 429
+    admin = api.client.post("/v1/contacts", json=contact, headers=api.headers("admin"))
+    assert admin.status_code == 422  # a role that sees whole numbers is not limited

@@ -141,6 +141,7 @@ def _consent(item: dict[str, Any], full: bool) -> dict[str, Any]:
 def create_contact(request: Request, body: ContactIn, caller: ConsentWriter) -> dict[str, int]:
     """Add a person with their numbers; an erased or already-known number is refused."""
     s = store(request)
+    _limit_if_masked(request, s, caller)  # "already on file" answers a guess too
     new = contacts.NewContact(
         **body.model_dump(exclude={"numbers", "address"}),
         numbers=tuple((n.number, n.line_type) for n in body.numbers),
@@ -151,6 +152,15 @@ def create_contact(request: Request, body: ContactIn, caller: ConsentWriter) -> 
             conn, s.cipher, s.firm_id, new, now(request), audit=s.audit, caller=caller
         )
     return {"contact": cid}
+
+
+def _limit_if_masked(request: Request, s: Store, caller: Caller) -> None:
+    """A write that names a number answers "is it on file?": for a role that sees numbers
+    masked it counts against the same per-user bucket as an exact-number lookup."""
+    with s.db.connect() as conn:
+        masked = not full_view(conn, caller)
+    if masked:
+        number_lookups.take(request, caller)
 
 
 @router.get("/contacts", tags=["contacts"])
@@ -281,6 +291,7 @@ def _decisions(conn: Connection, contact_id: int) -> list[dict[str, Any]]:
 def create_consent(request: Request, body: ConsentIn, caller: ConsentWriter) -> dict[str, int]:
     """Record a consent with its evidence for a known number; a duplicate is refused."""
     s = store(request)
+    _limit_if_masked(request, s, caller)  # "no contact has this number" answers a guess
     new = consent_svc.NewConsent(
         **body.model_dump(exclude={"evidence"}),
         evidence=consent_svc.ConsentEvidence(**body.evidence.model_dump()),
@@ -340,6 +351,7 @@ def create_optout(request: Request, body: OptOutIn, caller: OptOutWriter) -> dic
     """Honour a do-not-call request at once: the firm's do-not-call entry, every consent
     revoked, every queued call cancelled. Says what was revoked and cancelled."""
     s = store(request)
+    _limit_if_masked(request, s, caller)  # the answer names the contact, if there is one
     with s.db.begin() as conn:
         done = opt_out(
             conn,
