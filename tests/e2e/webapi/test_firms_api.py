@@ -47,6 +47,11 @@ class World:
              headers=h)  # fmt: skip
         item = {"channel": "email", "text": "please do not call me", "number": NUMBER}
         self.review = post("/v1/review", json=item, headers=h).json()["item"]
+        # what firm 1's client said: stated preferences and a debt's cease request
+        put = api.client.put
+        put("/v1/contacts/preferences", json={"number": NUMBER, "no_calls_at_work": True},
+            headers=h).raise_for_status()  # fmt: skip
+        put(f"/v1/debts/{DEBT}", json={"time_barred": True}, headers=h).raise_for_status()
         s = api.store
         with s.db.begin() as conn:
             self.decision = gate(conn, s.rules, s.cipher, s.audit, s.registry,
@@ -69,14 +74,18 @@ class World:
                "campaign_id": self.campaign, "item_id": self.review,
                "user_id": self.api.users["agent"], "token_id": self.token1,
                "decision_id": self.decision.decision_id, "action": action,
-               "key": "not-firm-2s-upload"}  # fmt: skip
+               "key": "not-firm-2s-upload", "debt_ref": DEBT}  # fmt: skip
         path = route.path
         for name in route.param_convertors:
             path = path.replace("{" + name + "}", str(ids[name]))
         return path
 
 
+#: a debt reference of firm 1's: firm 2 may keep facts under the same reference, its own
+DEBT = "ACME-4471"
 BODIES: dict[str, dict[str, Any]] = {
+    "/v1/contacts/preferences": {"number": NUMBER, "workplace_number": True},
+    "/v1/debts/{debt_ref}": {"cease_requested_at": "2026-11-30T10:00:00Z"},
     "/v1/optouts": {"number": NUMBER, "channel": "staff"},
     "/v1/consents": CONSENT,
     "/v1/consents/{consent_id}/revoke": {"channel": "staff"},
@@ -168,7 +177,9 @@ def test_every_route_as_another_firms_user_sees_and_changes_nothing_of_firm_1(
             assert res.status_code < 500, (path, res.status_code, res.text[:300])
             for secret in SECRETS:
                 assert secret not in res.text, (method, path, secret, res.text[:300])
-            if route.param_convertors and "{key}" not in route.path:
+            if route.param_convertors and not {"{key}", "{debt_ref}"} & {
+                "{" + p + "}" for p in route.param_convertors
+            }:  # a free key (an upload's, a debt's reference) names nothing of firm 1's
                 assert res.status_code >= 400 or res.status_code == 303, (method, path)
     with api.store.db.connect() as conn:
         after = _firm1_rows(conn)
