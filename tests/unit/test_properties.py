@@ -301,6 +301,10 @@ def window_violations(request: dict[str, Any], decision: Decision, t: datetime) 
     firm = (tech != "manual" or request["purpose"] in ("marketing", "debt_collection")) and not (
         tech == "manual" and rel == "current_client"
     )
+    # Tex. Bus. & Com. Code 301.051(a): the hours rule does not reach a current client or a
+    # call the person asked for (a consent on file); any consent at all is left out here,
+    # the engine decides whether it covers the call (tests/unit/rules/test_states.py)
+    tx_exempt = rel == "current_client" or bool(request.get("consents"))
     for z in decision.time_zones:
         minute, weekday = minute_of_day(t, z)
         local = f"{t.astimezone(ZoneInfo(z)):%a %H:%M} in {z}"
@@ -308,7 +312,7 @@ def window_violations(request: dict[str, Any], decision: Decision, t: datetime) 
             bad.append(f"firm window 08:00-21:00: {local}")
         if marketing and "US-FL" in decision.jurisdictions and not 8 * 60 <= minute < 20 * 60:
             bad.append(f"Florida window 08:00-20:00: {local}")
-        if marketing and "US-TX" in decision.jurisdictions:
+        if marketing and "US-TX" in decision.jurisdictions and not tx_exempt:
             opens = 12 * 60 if weekday == 6 else 9 * 60
             if not opens <= minute < 21 * 60:
                 bad.append(f"Texas window: {local}")
