@@ -40,6 +40,7 @@ from lexdial.service.privacy import (
     record_reassigned_check,
 )
 from lexdial.service.review import add_item, confirm, dismiss, open_items
+from lexdial.service.stated_facts import record_debt_facts, set_preferences
 from lexdial.service.users import (
     OPERATOR,
     SYSTEM,
@@ -219,6 +220,10 @@ def test_every_service_as_another_firms_user_reaches_nothing_of_firm_1(
         lambda c: open_items(c, CIPHER, 1, admin2, NOW),
         lambda c: erase_person(c, CIPHER, audit, 1, NUMBER, admin2, NOW),
         lambda c: record_objection(c, CIPHER, audit, 1, NUMBER, admin2, NOW),
+        lambda c: set_preferences(c, CIPHER, audit, 1, NUMBER, {"workplace_number": True},
+                                  admin2, NOW),
+        lambda c: record_debt_facts(c, audit, 1, "ACME-4471", {"time_barred": True}, admin2,
+                                    NOW),
     ]  # fmt: skip
     # firm 2 acting for itself, naming firm 1's records by id: not found, like a missing one
     by_id = [

@@ -42,7 +42,7 @@ def set_preferences(
 ) -> dict[str, Any]:
     """Merge ``changes`` into the stated preferences of the person with ``number``; the
     preferences as stored afterwards."""
-    actor = authorize(conn, caller, "consent.write")
+    actor = authorize(conn, caller, "consent.write", firm_id)
     unknown = set(changes) - PREFERENCE_KEYS
     if unknown:
         raise RequestError(f"preferences.{sorted(unknown)[0]}", "unknown field")
@@ -84,7 +84,7 @@ def record_debt_facts(
 ) -> dict[str, Any]:
     """Record a debt's cease request (12 CFR 1006.6(c)) and/or its time-barred flag
     (1006.26); the debt's facts as stored afterwards."""
-    actor = authorize(conn, caller, "consent.write")
+    actor = authorize(conn, caller, "consent.write", firm_id)
     ref = (debt_ref or "").strip()
     if not ref or len(ref) > 100:
         raise RequestError("debt_ref", "must be the debt's reference, 1-100 characters")
