@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from lexdial.adapters.crypto import Keyring
     from lexdial.service.dialer import Dialer, RunStats
     from lexdial.service.ports import Audit, Registry, Telephony
+    from lexdial.service.storage import UnitOfWork
 
 
 def build_engine(settings: Settings) -> Engine:
@@ -59,6 +60,22 @@ class Store:
     _rules: Engine | None = None
     #: signs and keeps the audit chain's checkpoints (None: a throw-away copy publishes none)
     checkpoints: CheckpointSigner | None = None
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[UnitOfWork]:
+        """One write transaction: commits when the block ends, rolls back on an exception."""
+        from lexdial.adapters.db.uow import SqlUnitOfWork
+
+        with self.db.begin() as conn:
+            yield SqlUnitOfWork(conn)
+
+    @contextmanager
+    def reading(self) -> Iterator[UnitOfWork]:
+        """A read-only look at the store (no write lock is taken; nothing is committed)."""
+        from lexdial.adapters.db.uow import SqlUnitOfWork
+
+        with self.db.connect() as conn:
+            yield SqlUnitOfWork(conn)
 
     @property
     def rules(self) -> Engine:

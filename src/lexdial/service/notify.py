@@ -30,7 +30,7 @@ class NotifyingAudit:
 
     def record(
         self,
-        conn: Connection,
+        conn: Any,
         *,
         at: datetime,
         actor: str,
@@ -44,7 +44,7 @@ class NotifyingAudit:
         )
         self._publish(conn, at, action, subject, data, personal)
 
-    def record_many(self, conn: Connection, items: Sequence[AuditItem]) -> None:
+    def record_many(self, conn: Any, items: Sequence[AuditItem]) -> None:
         record_all(self.inner, conn, items)
         for it in items:
             self._publish(conn, it.at, it.action, it.subject, dict(it.data), it.personal)

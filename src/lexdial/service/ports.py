@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from sqlalchemy import Connection
 
 from lexdial.adapters.audit.chain import AuditItem
 from lexdial.domain.telephony import CallEvent, Dial
+
+if TYPE_CHECKING:
+    from lexdial.service.storage import UnitOfWork
 
 
 class Cipher(Protocol):
@@ -41,7 +44,7 @@ class Audit(Protocol):
 
     def record(
         self,
-        conn: Connection,
+        conn: UnitOfWork | Connection,
         *,
         at: datetime,
         actor: str,
@@ -56,10 +59,10 @@ class Audit(Protocol):
 class BatchAudit(Protocol):
     """An ``Audit`` that can also record many entries in one write (bulk imports)."""
 
-    def record_many(self, conn: Connection, items: Sequence[AuditItem]) -> None: ...
+    def record_many(self, conn: UnitOfWork | Connection, items: Sequence[AuditItem]) -> None: ...
 
 
-def record_all(audit: Audit, conn: Connection, items: Sequence[AuditItem]) -> None:
+def record_all(audit: Audit, conn: UnitOfWork | Connection, items: Sequence[AuditItem]) -> None:
     """Record ``items`` in order: in one write when ``audit`` can, else one by one."""
     if isinstance(audit, BatchAudit):
         audit.record_many(conn, items)

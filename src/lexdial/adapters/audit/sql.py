@@ -107,12 +107,19 @@ def _entry(row: Any) -> AuditEntry:
     )
 
 
+def _connection(target: Any) -> Connection:
+    """The connection of a unit of work (or a bare connection, while services still pass
+    one: issue 10 moves them all onto the unit of work)."""
+    conn: Connection = getattr(target, "connection", target)
+    return conn
+
+
 class SqlAudit:
     """The services' ``Audit`` port: one chained entry per call, in the caller's transaction."""
 
     def record(
         self,
-        conn: Connection,
+        conn: Any,
         *,
         at: datetime,
         actor: str,
@@ -121,10 +128,10 @@ class SqlAudit:
         data: dict[str, Any],
         personal: Sequence[str] = (),
     ) -> None:
-        AuditLog(SqlAuditStore(conn)).record(
+        AuditLog(SqlAuditStore(_connection(conn))).record(
             at=at, actor=actor, action=action, subject=subject, data=data, personal=personal
         )
 
-    def record_many(self, conn: Connection, items: Sequence[AuditItem]) -> None:
+    def record_many(self, conn: Any, items: Sequence[AuditItem]) -> None:
         """Record each item in order, in one write (``AuditLog.record_many``)."""
-        AuditLog(SqlAuditStore(conn)).record_many(items)
+        AuditLog(SqlAuditStore(_connection(conn))).record_many(items)

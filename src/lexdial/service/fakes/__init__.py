@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection
-
 
 class Reversible:
     """Cipher fake: tokens are readable base64 bound to their context, not secret."""
@@ -64,7 +62,7 @@ class ListAudit:
 
     def record(
         self,
-        conn: Connection,
+        conn: object,
         *,
         at: datetime,
         actor: str,

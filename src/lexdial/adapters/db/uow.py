@@ -1,0 +1,107 @@
+"""The unit of work over one SQLAlchemy connection (one transaction).
+
+Repositories are built on first use and share the connection, so everything a use case
+writes commits or rolls back together. ``connection`` is for adapters only (the audit
+chain, bulk loaders); services never see it.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from sqlalchemy import Connection
+
+from lexdial.adapters.db.repos.accounts import (
+    SqlFirmRepository,
+    SqlKeyRepository,
+    SqlPrivacyRepository,
+    SqlUserRepository,
+)
+from lexdial.adapters.db.repos.calls import (
+    SqlAttemptRepository,
+    SqlAuditLogRepository,
+)
+from lexdial.adapters.db.repos.campaigns import (
+    SqlCampaignRepository,
+    SqlReportRepository,
+)
+from lexdial.adapters.db.repos.inbox import (
+    SqlInboxRepository,
+    SqlOutboxRepository,
+)
+from lexdial.adapters.db.repos.people import (
+    SqlConsentRepository,
+    SqlContactRepository,
+    SqlSuppressionRepository,
+)
+from lexdial.adapters.db.repos.views import (
+    SqlViewRepository,
+)
+
+
+class SqlUnitOfWork:
+    """``service.storage.UnitOfWork`` over one connection/transaction."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    @property
+    def dialect(self) -> str:
+        """'sqlite' or 'postgresql' (adapters choose locking and bulk paths by it)."""
+        return self.connection.dialect.name
+
+    @cached_property
+    def contacts(self) -> SqlContactRepository:
+        return SqlContactRepository(self.connection)
+
+    @cached_property
+    def consents(self) -> SqlConsentRepository:
+        return SqlConsentRepository(self.connection)
+
+    @cached_property
+    def suppression(self) -> SqlSuppressionRepository:
+        return SqlSuppressionRepository(self.connection)
+
+    @cached_property
+    def users(self) -> SqlUserRepository:
+        return SqlUserRepository(self.connection)
+
+    @cached_property
+    def firms(self) -> SqlFirmRepository:
+        return SqlFirmRepository(self.connection)
+
+    @cached_property
+    def privacy(self) -> SqlPrivacyRepository:
+        return SqlPrivacyRepository(self.connection)
+
+    @cached_property
+    def keys(self) -> SqlKeyRepository:
+        return SqlKeyRepository(self.connection)
+
+    @cached_property
+    def campaigns(self) -> SqlCampaignRepository:
+        return SqlCampaignRepository(self.connection)
+
+    @cached_property
+    def reports(self) -> SqlReportRepository:
+        return SqlReportRepository(self.connection)
+
+    @cached_property
+    def attempts(self) -> SqlAttemptRepository:
+        return SqlAttemptRepository(self.connection)
+
+    @cached_property
+    def audit_log(self) -> SqlAuditLogRepository:
+        return SqlAuditLogRepository(self.connection)
+
+    @cached_property
+    def outbox(self) -> SqlOutboxRepository:
+        return SqlOutboxRepository(self.connection)
+
+    @cached_property
+    def inbox(self) -> SqlInboxRepository:
+        return SqlInboxRepository(self.connection)
+
+    @cached_property
+    def views(self) -> SqlViewRepository:
+        return SqlViewRepository(self.connection)

@@ -1,0 +1,15 @@
+"""In-memory fakes of ``service.repos.people`` for unit tests of the services."""
+
+from __future__ import annotations
+
+
+class MemoryContactRepository:
+    """``ContactRepository`` kept in dicts and lists; no database."""
+
+
+class MemoryConsentRepository:
+    """``ConsentRepository`` kept in dicts and lists; no database."""
+
+
+class MemorySuppressionRepository:
+    """``SuppressionRepository`` kept in dicts and lists; no database."""

@@ -1,0 +1,1 @@
+"""Repository Protocols, one module per area; ``service.storage`` gathers them."""
