@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, insert, select
 
@@ -18,6 +19,9 @@ from lexdial.adapters.db import tables as t
 from lexdial.domain.roles import ROLES as ROLES
 from lexdial.errors import PermissionDeniedError, RequestError
 from lexdial.service.ports import Audit, Cipher
+
+if TYPE_CHECKING:
+    from lexdial.service.storage import UnitOfWork
 
 #: what each action needs; an action not listed needs admin. "system" is lexdial itself
 #: (the dialer, the IVR, webhooks), never a person.
@@ -66,10 +70,19 @@ SYSTEM = Caller("system:lexdial", "system")
 OPERATOR = Caller("cli:operator", "admin")
 
 
-def authorize(conn: Connection, caller: Caller, action: str, firm_id: int | None = None) -> str:
+def _connection(target: Any) -> Connection:
+    # transitional (issue 10): callers pass a unit of work or, until they move, a connection
+    conn: Connection = getattr(target, "connection", target)
+    return conn
+
+
+def authorize(
+    uow: UnitOfWork | Connection, caller: Caller, action: str, firm_id: int | None = None
+) -> str:
     """The caller's audit label if its role allows ``action`` (and, given ``firm_id``, if a
     user caller belongs to that firm: a user acts for their own firm only); else
     PermissionDeniedError."""
+    conn = _connection(uow)
     role = _user(conn, caller.user_id) if caller.user_id is not None else caller.role
     if role not in ALLOWED.get(action, frozenset({"admin"})):
         raise PermissionDeniedError(f"a caller with role '{role}' may not do '{action}'")
@@ -212,16 +225,18 @@ def user_in_firm(conn: Connection, user_id: int, firm_id: int | None) -> int:
     return int(firm)
 
 
-def firm_of(conn: Connection, user_id: int) -> int:
+def firm_of(uow: UnitOfWork | Connection, user_id: int) -> int:
     """The one firm a user belongs to (PermissionDeniedError for an unknown user)."""
+    conn = _connection(uow)
     firm = conn.execute(select(t.users.c.firm_id).where(t.users.c.id == user_id)).scalar()
     if firm is None:
         raise PermissionDeniedError(f"no active user #{user_id}")
     return int(firm)
 
 
-def check_same_firm(conn: Connection, caller: Caller, firm_id: int) -> None:
+def check_same_firm(uow: UnitOfWork | Connection, caller: Caller, firm_id: int) -> None:
     """Refuse a user acting on a firm that is not theirs (as if the record did not exist,
     for the caller: another firm's user ids and records are not confirmed)."""
+    conn = _connection(uow)
     if caller.user_id is not None and firm_of(conn, caller.user_id) != firm_id:
         raise PermissionDeniedError(f"user #{caller.user_id} does not belong to this firm")
