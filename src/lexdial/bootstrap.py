@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from lexdial.service.dialer import Dialer, RunStats
     from lexdial.service.ports import Audit, Registry, Telephony
     from lexdial.service.storage import UnitOfWork
+    from lexdial.service.users import Caller
 
 
 def build_engine(settings: Settings) -> Engine:
@@ -190,6 +191,7 @@ def open_store(
     from lexdial.adapters.audit.sql import SqlAudit
     from lexdial.adapters.crypto import default_key_path, load_keyring
     from lexdial.adapters.db.database import make_engine, migrate
+    from lexdial.adapters.db.uow import SqlUnitOfWork
     from lexdial.service.consent import encrypt_plain_evidence
     from lexdial.service.firms import resolve_firm
     from lexdial.service.notify import NotifyingAudit
@@ -212,7 +214,7 @@ def open_store(
         # consent text stored in plain before migration 0004 is encrypted now (needs the key)
         encrypt_plain_evidence(conn, cipher)
         firm_id = resolve_firm(
-            conn,
+            SqlUnitOfWork(conn),
             audit,
             name=settings.firm_name,
             firm_id=settings.firm_id,
@@ -244,6 +246,28 @@ def _refuse_missing(place: StorePlace) -> None:
             "it nothing stored can be read. Restore the key file from its backup (or set "
             "$LEXDIAL_MASTER_KEY); lexdial will not make new keys for an existing store"
         )
+
+
+def rotate_store_keys(store: Store, at: datetime, caller: Caller) -> int:
+    """Rotate the store's data key and re-encrypt everything (``service.keys``), saving the
+    new keyring in the data folder; returns how many values changed. Keys given in
+    $LEXDIAL_MASTER_KEY are refused: that variable is replaced by whoever set it."""
+    from lexdial.adapters.crypto import ENV_VAR, default_key_path
+    from lexdial.service.keys import rotate_keys
+
+    if os.environ.get(ENV_VAR):
+        raise ConfigError(
+            f"keys come from ${ENV_VAR}; rotate by replacing its value with "
+            "a keyring that holds the old and the new key"
+        )
+
+    def save(keyring: Keyring) -> None:
+        keyring.save(default_key_path(store.data_dir))
+
+    store.cipher, changed = rotate_keys(
+        store.unit_of_work, store.cipher, save, store.audit, at, caller
+    )
+    return changed
 
 
 def open_telephony(

@@ -9,6 +9,7 @@ from sqlalchemy import Engine, select, text, update
 
 from lexdial.adapters.crypto import Keyring
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.service.consent import (
     ConsentEvidence,
     NewConsent,
@@ -84,7 +85,7 @@ def test_the_disclosure_text_and_user_agent_are_not_stored_in_plain_text(store: 
     assert "hearing on Tuesday" not in raw and "DanaBrowser" not in raw
     with store.connect() as conn:
         shown = consents_for(conn, cipher, 1, NUMBER)[0]
-        exported = export_person(conn, cipher, 1, NUMBER)["consents"][0]
+        exported = export_person(SqlUnitOfWork(conn), cipher, 1, NUMBER)["consents"][0]
     assert (shown["disclosure_text"], shown["user_agent"]) == (DISCLOSURE, AGENT)
     assert (exported["disclosure_text"], exported["user_agent"]) == (DISCLOSURE, AGENT)
 
@@ -93,7 +94,7 @@ def test_privacy_erase_removes_the_disclosure_text_and_user_agent(store: Engine)
     cipher = Keyring.generate()
     _setup(store, cipher)
     with store.begin() as conn:
-        erase_person(conn, cipher, ListAudit(), 1, NUMBER, OPERATOR, NOW)
+        erase_person(SqlUnitOfWork(conn), cipher, ListAudit(), 1, NUMBER, OPERATOR, NOW)
         row = conn.execute(select(t.consents)).mappings().one()
     assert row["disclosure_text_enc"] is None and row["user_agent_enc"] is None
     assert row["disclosure_text"] is None and row["user_agent"] is None

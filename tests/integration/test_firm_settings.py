@@ -11,6 +11,7 @@ from sqlalchemy import select, text
 
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.database import alembic_config, make_engine, migrate
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.bootstrap import Store, open_store
 from lexdial.config import Settings, load_settings
 from lexdial.errors import ConfigError
@@ -57,7 +58,7 @@ def test_changing_the_firm_name_renames_the_firm_and_keeps_its_contacts(tmp_path
 def test_a_store_with_several_firms_needs_the_settings_to_name_which(tmp_path: Path) -> None:
     first = _open(tmp_path, "Hartwell & Ruiz LLP")
     with first.db.begin() as conn:
-        second = add_firm(conn, first.audit, "Other Firm PLLC", NOW, "test")
+        second = add_firm(SqlUnitOfWork(conn), first.audit, "Other Firm PLLC", NOW, "test")
     first.db.dispose()
     with pytest.raises(ConfigError, match=r"several .*\[firm\] id"):
         _open(tmp_path, "A Third Name LLP")

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import Connection, Engine, insert, select
 
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.errors import PermissionDeniedError, RequestError
 from lexdial.rules.engine import Engine as RulesEngine
 from lexdial.service.audit_reads import firm_entries
@@ -92,7 +93,8 @@ def _contact(store: Engine, firm_id: int) -> int:
 
 def _user(store: Engine, firm_id: int, role: str = "compliance") -> Caller:
     with store.begin() as conn:
-        uid = add_user(conn, CIPHER, firm_id, f"{role}{firm_id}@firm.example", "P", role, NOW,
+        uid = add_user(SqlUnitOfWork(conn),
+                       CIPHER, firm_id, f"{role}{firm_id}@firm.example", "P", role, NOW,
                        audit=ListAudit(), caller=OPERATOR)  # fmt: skip
     return Caller.user(uid)
 
@@ -199,10 +201,11 @@ def test_every_service_as_another_firms_user_reaches_nothing_of_firm_1(
         item1 = add_item(conn, CIPHER, audit, 1, channel="email", text="stop calling me",
                          number=NUMBER, contact_id=None, received_at=NOW, caller=SYSTEM,
                          at=NOW)  # fmt: skip
-        agent1 = add_user(conn, CIPHER, 1, "agent1@firm.example", "A", "agent", NOW,
+        agent1 = add_user(SqlUnitOfWork(conn), CIPHER, 1, "agent1@firm.example", "A", "agent", NOW,
                           audit=audit, caller=OPERATOR)
-        attest_training(conn, agent1, "TCPA", NOW.date(), 365, NOW, OPERATOR, audit=audit)
-        token1 = issue_token(conn, audit, agent1, "t", OPERATOR, NOW).id
+        attest_training(SqlUnitOfWork(conn),
+                        agent1, "TCPA", NOW.date(), 365, NOW, OPERATOR, audit=audit)
+        token1 = issue_token(SqlUnitOfWork(conn), audit, agent1, "t", OPERATOR, NOW).id
     assert user1.user_id is not None
     consent1 = 1
     with store.connect() as conn:
@@ -218,8 +221,8 @@ def test_every_service_as_another_firms_user_reaches_nothing_of_firm_1(
         lambda c: confirm(c, CIPHER, audit, 1, item1, admin2, NOW),
         lambda c: dismiss(c, audit, 1, item1, "no", admin2, NOW),
         lambda c: open_items(c, CIPHER, 1, admin2, NOW),
-        lambda c: erase_person(c, CIPHER, audit, 1, NUMBER, admin2, NOW),
-        lambda c: record_objection(c, CIPHER, audit, 1, NUMBER, admin2, NOW),
+        lambda c: erase_person(SqlUnitOfWork(c), CIPHER, audit, 1, NUMBER, admin2, NOW),
+        lambda c: record_objection(SqlUnitOfWork(c), CIPHER, audit, 1, NUMBER, admin2, NOW),
         lambda c: set_preferences(c, CIPHER, audit, 1, NUMBER, {"workplace_number": True},
                                   admin2, NOW),
         lambda c: record_debt_facts(c, audit, 1, "ACME-4471", {"time_barred": True}, admin2,
@@ -236,11 +239,12 @@ def test_every_service_as_another_firms_user_reaches_nothing_of_firm_1(
         lambda c: campaign_report(c, firm2, campaign1, NOW),
         lambda c: confirm(c, CIPHER, audit, firm2, item1, admin2, NOW),
         lambda c: dismiss(c, audit, firm2, item1, "no", admin2, NOW),
-        lambda c: set_password(c, audit, agent1, "a long new password", admin2, NOW),
-        lambda c: issue_token(c, audit, agent1, "stolen", admin2, NOW),
-        lambda c: revoke_token(c, audit, token1, admin2, NOW),
-        lambda c: attest_training(c, agent1, "TCPA", NOW.date(), 365, NOW, admin2, audit=audit),
-        lambda c: attest_training(c, agent1, "TCPA", NOW.date(), 365, NOW, OPERATOR,
+        lambda c: set_password(SqlUnitOfWork(c), audit, agent1, "a long new password", admin2, NOW),
+        lambda c: issue_token(SqlUnitOfWork(c), audit, agent1, "stolen", admin2, NOW),
+        lambda c: revoke_token(SqlUnitOfWork(c), audit, token1, admin2, NOW),
+        lambda c: attest_training(SqlUnitOfWork(c),
+                                  agent1, "TCPA", NOW.date(), 365, NOW, admin2, audit=audit),
+        lambda c: attest_training(SqlUnitOfWork(c), agent1, "TCPA", NOW.date(), 365, NOW, OPERATOR,
                                   audit=audit, firm_id=firm2),
     ]  # fmt: skip
     for call in as_firm1 + by_id:
@@ -252,7 +256,7 @@ def test_every_service_as_another_firms_user_reaches_nothing_of_firm_1(
         assert trained_agents(conn, 1, NOW.date()) == [agent1]
         assert open_items(conn, CIPHER, firm2, admin2, NOW) == []
         assert bundle(conn, CIPHER, firm2, NUMBER)["consents"] == []
-        assert export_person(conn, CIPHER, firm2, NUMBER)["consents"] == []
+        assert export_person(SqlUnitOfWork(conn), CIPHER, firm2, NUMBER)["consents"] == []
         seen2 = {e["subject"] for e in firm_entries(conn, firm2, limit=1000)}
     assert not seen2 & {f"consent:{consent1}", f"contact:{contact1}", f"review:{item1}",
                         f"campaign:{campaign1}", f"user:{agent1}", f"token:{token1}"}  # fmt: skip
@@ -261,7 +265,8 @@ def test_every_service_as_another_firms_user_reaches_nothing_of_firm_1(
 def test_a_reassigned_number_check_is_the_firm_that_asked_its(two_firms: Firms) -> None:
     store, firm2, user1, _, contact1, contact2 = two_firms
     with store.begin() as conn:
-        record_reassigned_check(conn, CIPHER, ListAudit(), 1, NUMBER, "no", NOW.date(), user1, NOW)
+        record_reassigned_check(SqlUnitOfWork(conn),
+                                CIPHER, ListAudit(), 1, NUMBER, "no", NOW.date(), user1, NOW)
     with store.connect() as conn:
         mine, *_ = _request(conn, 1, contact1)
         theirs, *_ = _request(conn, firm2, contact2)

@@ -20,6 +20,7 @@ from lexdial.adapters.audit.chain import verify
 from lexdial.adapters.audit.sql import SqlAudit, SqlAuditStore
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.database import make_engine
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.adapters.telephony.simulated import SimProfile, SimulatedCarrier
 from lexdial.bootstrap import Store, init_store
 from lexdial.config import Settings
@@ -255,9 +256,11 @@ def test_the_pdfs_parse_and_state_the_key_figures(ran: tuple[Store, int, list[in
         assert needle in policy, needle
 
     with store.db.begin() as conn:
-        uid = add_user(conn, store.cipher, store.firm_id, "ana@firm.test", "Ana Díaz", "agent",
+        uid = add_user(SqlUnitOfWork(conn),
+                       store.cipher, store.firm_id, "ana@firm.test", "Ana Díaz", "agent",
                        START, audit=store.audit, caller=OPERATOR)  # fmt: skip
-        attest_training(conn, uid, "TCPA/DNC 2026", date(2026, 1, 15), 365, START, OPERATOR,
+        attest_training(SqlUnitOfWork(conn),
+                        uid, "TCPA/DNC 2026", date(2026, 1, 15), 365, START, OPERATOR,
                         audit=store.audit)  # fmt: skip
     with store.db.connect() as conn:
         roster = roster_data(conn, store.cipher, firm_id=store.firm_id, at=END)

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import Engine
 
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.errors import PermissionDeniedError
 from lexdial.service.consent import revoke_consent
 from lexdial.service.fakes import ListAudit, Reversible
@@ -28,7 +29,8 @@ NOW = datetime(2026, 12, 2, 16, 0, tzinfo=UTC)
 def _user(store: Engine, role: str, email: str | None = None) -> Caller:
     with store.begin() as conn:
         uid = add_user(
-            conn, Reversible(), 1, email or f"{role}@firm.example", "A Person", role, NOW,
+            SqlUnitOfWork(conn),
+Reversible(), 1, email or f"{role}@firm.example", "A Person", role, NOW,
             audit=ListAudit(), caller=OPERATOR,
         )  # fmt: skip
     return Caller.user(uid)
@@ -66,22 +68,24 @@ def test_services_refuse_a_caller_whose_role_does_not_allow_the_action(store: En
     with store.begin() as conn, pytest.raises(PermissionDeniedError):
         opt_out(conn, Reversible(), ListAudit(), 1, "+1 614 555 0101", "staff", None, auditor, NOW)
     with store.begin() as conn, pytest.raises(PermissionDeniedError):
-        purge(conn, ListAudit(), NOW, {}, agent)
+        purge(SqlUnitOfWork(conn), ListAudit(), NOW, {}, agent)
 
 
 def test_an_agent_without_current_training_may_not_take_live_calls(store: Engine) -> None:
     agent = _user(store, "agent")
     assert agent.user_id is not None
     with store.begin() as conn, pytest.raises(PermissionDeniedError, match="training"):
-        check_agent(conn, agent.user_id, "predictive", date(2026, 12, 2))
+        check_agent(SqlUnitOfWork(conn), agent.user_id, "predictive", date(2026, 12, 2))
     with store.begin() as conn:
-        check_agent(conn, agent.user_id, "broadcast", date(2026, 12, 2))  # no live person
-        attest_training(conn, agent.user_id, "TCPA and DNC 2026", date(2026, 1, 10), 365, NOW,
+        check_agent(SqlUnitOfWork(conn),
+                    agent.user_id, "broadcast", date(2026, 12, 2))  # no live person
+        attest_training(SqlUnitOfWork(conn),
+                        agent.user_id, "TCPA and DNC 2026", date(2026, 1, 10), 365, NOW,
                         OPERATOR, audit=ListAudit())  # fmt: skip
     with store.begin() as conn:
-        check_agent(conn, agent.user_id, "predictive", date(2026, 12, 2))
+        check_agent(SqlUnitOfWork(conn), agent.user_id, "predictive", date(2026, 12, 2))
     with store.begin() as conn, pytest.raises(PermissionDeniedError, match="training"):
-        check_agent(conn, agent.user_id, "predictive", date(2027, 1, 11))  # expired
+        check_agent(SqlUnitOfWork(conn), agent.user_id, "predictive", date(2027, 1, 11))  # expired
 
 
 def test_an_unknown_caller_is_refused(store: Engine) -> None:
@@ -94,10 +98,11 @@ def test_the_user_service_lets_only_an_admin_create_a_user(store: Engine, role: 
     acting = _user(store, role)
     audit = ListAudit()
     with store.begin() as conn, pytest.raises(PermissionDeniedError, match=r"users\.write"):
-        add_user(conn, Reversible(), 1, "boss@firm.example", "B", "admin", NOW,
+        add_user(SqlUnitOfWork(conn), Reversible(), 1, "boss@firm.example", "B", "admin", NOW,
                  audit=audit, caller=acting)  # fmt: skip
     with store.begin() as conn, pytest.raises(PermissionDeniedError, match=r"users\.write"):
-        attest_training(conn, acting.user_id or 0, "TCPA", date(2026, 1, 10), 365, NOW, acting,
+        attest_training(SqlUnitOfWork(conn),
+                        acting.user_id or 0, "TCPA", date(2026, 1, 10), 365, NOW, acting,
                         audit=audit)  # fmt: skip
     assert audit.entries == []
 
@@ -105,9 +110,11 @@ def test_the_user_service_lets_only_an_admin_create_a_user(store: Engine, role: 
 def test_a_new_user_and_a_training_attestation_leave_audit_entries(store: Engine) -> None:
     audit = ListAudit()
     with store.begin() as conn:
-        uid = add_user(conn, Reversible(), 1, "first.admin@firm.example", "Ada Admin", "admin",
+        uid = add_user(SqlUnitOfWork(conn),
+                       Reversible(), 1, "first.admin@firm.example", "Ada Admin", "admin",
                        NOW, audit=audit, caller=OPERATOR)  # fmt: skip
-        attest_training(conn, uid, "TCPA and DNC 2026", date(2026, 1, 10), 365, NOW, OPERATOR,
+        attest_training(SqlUnitOfWork(conn),
+                        uid, "TCPA and DNC 2026", date(2026, 1, 10), 365, NOW, OPERATOR,
                         audit=audit)  # fmt: skip
     assert [(e["actor"], e["action"], e["subject"]) for e in audit.entries] == [
         ("cli:operator", "user.created", f"user:{uid}"),

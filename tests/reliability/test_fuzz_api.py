@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.bootstrap import Store, open_store
 from lexdial.config import Settings
 from lexdial.entrypoints.api.app import create_app
@@ -57,13 +58,15 @@ class Harness:
 
     def new_caller(self, role: str) -> None:
         with self.store.db.begin() as conn:
-            uid = add_user(conn, self.store.cipher, self.store.firm_id,
+            uid = add_user(SqlUnitOfWork(conn), self.store.cipher, self.store.firm_id,
                            f"{role}{next(self._n)}@firm.test", f"{role.title()} User", role,
                            NOW, audit=self.store.audit, caller=OPERATOR)  # fmt: skip
             if role == "agent":
-                attest_training(conn, uid, "TCPA basics", NOW.date(), 365, NOW, OPERATOR,
+                attest_training(SqlUnitOfWork(conn),
+                                uid, "TCPA basics", NOW.date(), 365, NOW, OPERATOR,
                                 audit=self.store.audit)  # fmt: skip
-            token = issue_token(conn, self.store.audit, uid, "fuzz", OPERATOR, NOW).token
+            token = issue_token(SqlUnitOfWork(conn),
+                                self.store.audit, uid, "fuzz", OPERATOR, NOW).token
         self.tokens[role] = token
 
     def headers(self, role: str) -> dict[str, str]:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.bootstrap import open_store
 from lexdial.config import Settings, load_settings
 from lexdial.domain.request_parse import parse_request
@@ -73,9 +74,10 @@ def api(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
     firm = Settings(policy=Policy(), firm_name="Hartwell & Ruiz LLP")
     store = open_store(firm, env, now=NOW, create=True)
     with store.db.begin() as conn:
-        uid = add_user(conn, store.cipher, store.firm_id, "a@firm.test", "A", "admin", NOW,
+        uid = add_user(SqlUnitOfWork(conn),
+                       store.cipher, store.firm_id, "a@firm.test", "A", "admin", NOW,
                        audit=store.audit, caller=OPERATOR)  # fmt: skip
-        token = issue_token(conn, store.audit, uid, "t", OPERATOR, NOW).token
+        token = issue_token(SqlUnitOfWork(conn), store.audit, uid, "t", OPERATOR, NOW).token
     with TestClient(create_app(store, clock=lambda: NOW, dial=False)) as client:
         yield client, {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     store.db.dispose()

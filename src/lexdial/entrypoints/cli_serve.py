@@ -39,9 +39,9 @@ def cmd_token(args: argparse.Namespace) -> None:
     from lexdial.service.auth import issue_token
 
     store = _store(args)
-    with store.db.begin() as conn:
+    with store.unit_of_work() as uow:
         new = issue_token(
-            conn, store.audit, args.user_id, args.name, _caller(args), _now(args), store.firm_id
+            uow, store.audit, args.user_id, args.name, _caller(args), _now(args), store.firm_id
         )
     _print(
         args,
@@ -54,8 +54,8 @@ def cmd_token_revoke(args: argparse.Namespace) -> None:
     from lexdial.service.auth import revoke_token
 
     store = _store(args)
-    with store.db.begin() as conn:
-        revoke_token(conn, store.audit, args.token_id, _caller(args), _now(args), store.firm_id)
+    with store.unit_of_work() as uow:
+        revoke_token(uow, store.audit, args.token_id, _caller(args), _now(args), store.firm_id)
     _print(args, {"revoked": args.token_id}, f"token #{args.token_id} revoked")
 
 
@@ -69,9 +69,9 @@ def cmd_password(args: argparse.Namespace) -> None:
         else:
             password = getpass.getpass("new password: ")
     store = _store(args)
-    with store.db.begin() as conn:
+    with store.unit_of_work() as uow:
         set_password(
-            conn, store.audit, args.user_id, password, _caller(args), _now(args), store.firm_id
+            uow, store.audit, args.user_id, password, _caller(args), _now(args), store.firm_id
         )
     _print(args, {"user": args.user_id}, f"password set for user #{args.user_id}")
 

@@ -65,8 +65,8 @@ def _store(args: argparse.Namespace) -> Store:
     print(f"lexdial: {store_place(settings).describe(settings.firm_name)}", file=sys.stderr)
     user_id = getattr(args, "user", None)
     if user_id is not None:
-        with store.db.connect() as conn:
-            users.check_same_firm(conn, Caller.user(user_id), store.firm_id)
+        with store.reading() as uow:
+            users.check_same_firm(uow, Caller.user(user_id), store.firm_id)
     return store
 
 
@@ -395,8 +395,8 @@ def cmd_privacy_export(args: argparse.Namespace) -> None:
     from lexdial.service import privacy
 
     store = _store(args)
-    with store.db.connect() as conn:
-        data = privacy.export_person(conn, store.cipher, store.firm_id, args.number)
+    with store.reading() as uow:
+        data = privacy.export_person(uow, store.cipher, store.firm_id, args.number)
     out = Path(args.out)
     files = (out / "export.json", out / "export.csv")
     for path in files:  # one person's export must never silently replace another's
@@ -437,9 +437,9 @@ def cmd_privacy_erase(args: argparse.Namespace) -> None:
         "This cannot be undone (the number stays suppressed).",
     )
     store = _store(args)
-    with store.db.begin() as conn:
+    with store.unit_of_work() as uow:
         cid = privacy.erase_person(
-            conn, store.cipher, store.audit, store.firm_id, args.number, _caller(args), _now(args)
+            uow, store.cipher, store.audit, store.firm_id, args.number, _caller(args), _now(args)
         )
     _print(
         args,
@@ -452,9 +452,9 @@ def cmd_privacy_purge(args: argparse.Namespace) -> None:
     from lexdial.service import privacy
 
     store = _store(args)
-    with store.db.begin() as conn:
+    with store.unit_of_work() as uow:
         report = privacy.purge(
-            conn,
+            uow,
             store.audit,
             _now(args),
             store.settings.retention or {},
@@ -480,9 +480,9 @@ def cmd_privacy_object(args: argparse.Namespace) -> None:
     from lexdial.service import privacy
 
     store = _store(args)
-    with store.db.begin() as conn:
+    with store.unit_of_work() as uow:
         cid = privacy.record_objection(
-            conn, store.cipher, store.audit, store.firm_id, args.number, _caller(args), _now(args)
+            uow, store.cipher, store.audit, store.firm_id, args.number, _caller(args), _now(args)
         )
     print(f"contact #{cid}: objection to direct marketing recorded; no marketing calls from now")
 
@@ -492,9 +492,9 @@ def cmd_reassigned_record(args: argparse.Namespace) -> None:
     from lexdial.service import privacy
 
     store = _store(args)
-    with store.db.begin() as conn:
+    with store.unit_of_work() as uow:
         rid = privacy.record_reassigned_check(
-            conn,
+            uow,
             store.cipher,
             store.audit,
             store.firm_id,
@@ -508,10 +508,10 @@ def cmd_reassigned_record(args: argparse.Namespace) -> None:
 
 
 def cmd_keys_rotate(args: argparse.Namespace) -> None:
-    from lexdial.service.keys import rotate_keys
+    from lexdial.bootstrap import rotate_store_keys
 
     store = _store(args)
-    count = rotate_keys(store, _now(args), _caller(args))
+    count = rotate_store_keys(store, _now(args), _caller(args))
     print(f"keys rotated: {count} encrypted values re-encrypted with the new key")
 
 
@@ -519,9 +519,9 @@ def cmd_users_add(args: argparse.Namespace) -> None:
     from lexdial.service import users
 
     store = _store(args)
-    with store.db.begin() as conn:
+    with store.unit_of_work() as uow:
         uid = users.add_user(
-            conn, store.cipher, store.firm_id, args.email, args.name, args.role, _now(args),
+            uow, store.cipher, store.firm_id, args.email, args.name, args.role, _now(args),
             audit=store.audit, caller=_caller(args),
         )  # fmt: skip
     _print(args, {"user_id": uid, "role": args.role}, f"user #{uid} added with role {args.role}")
@@ -531,9 +531,9 @@ def cmd_users_attest(args: argparse.Namespace) -> None:
     from lexdial.service import users
 
     store = _store(args)
-    with store.db.begin() as conn:
+    with store.unit_of_work() as uow:
         aid = users.attest_training(
-            conn, args.user_id, args.course, _day(args.on, "--on"), args.valid_days, _now(args),
+            uow, args.user_id, args.course, _day(args.on, "--on"), args.valid_days, _now(args),
             _caller(args), audit=store.audit, firm_id=store.firm_id,
         )  # fmt: skip
     print(f"training attestation #{aid} recorded for user #{args.user_id}")

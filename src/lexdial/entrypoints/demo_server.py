@@ -60,12 +60,12 @@ def serve_dashboard(
     ``clock`` is the demo's simulated time, as the dialler sees it."""
     password = secrets.token_urlsafe(12)
     email = "demo-admin@lexdial.local"
-    with store.db.begin() as conn:
+    with store.unit_of_work() as uow:
         uid = add_user(
-            conn, store.cipher, store.firm_id, email, "Demo Admin", "admin", start,
+            uow, store.cipher, store.firm_id, email, "Demo Admin", "admin", start,
             audit=store.audit, caller=OPERATOR,
         )  # fmt: skip
-        set_password(conn, store.audit, uid, password, OPERATOR, start)
+        set_password(uow, store.audit, uid, password, OPERATOR, start)
     port = _port(serve.port)
     app = create_app(store, clock=clock, dial=False)
     config = uvicorn.Config(

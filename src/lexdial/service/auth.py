@@ -14,13 +14,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, insert, select, update
-
-from lexdial.adapters.db import tables as t
 from lexdial.errors import PermissionDeniedError, RequestError
 from lexdial.service.ports import Audit
 from lexdial.service.users import Caller, authorize, user_in_firm
+
+if TYPE_CHECKING:
+    from lexdial.service.storage import UnitOfWork
 
 TOKEN_PREFIX = "ldk_"
 SESSION_HOURS = 12
@@ -60,7 +61,7 @@ def check_password(password: str, stored: str | None) -> bool:
 
 
 def set_password(
-    conn: Connection,
+    uow: UnitOfWork,
     audit: Audit,
     user_id: int,
     password: str,
@@ -69,18 +70,16 @@ def set_password(
     firm_id: int | None = None,
 ) -> None:
     """Set a user's web log-in password (the firm's admins, or the user themself)."""
-    target = user_in_firm(conn, user_id, firm_id)
+    target = user_in_firm(uow, user_id, firm_id)
     if caller.user_id != user_id:
-        authorize(conn, caller, "users.write", target)
+        authorize(uow, caller, "users.write", target)
     if len(password) < 12:
         raise RequestError("password", "must be at least 12 characters")
-    conn.execute(
-        update(t.users).where(t.users.c.id == user_id).values(password_hash=hash_password(password))
-    )
+    uow.users.set_password_hash(user_id, hash_password(password))
     # a new password ends every open session: whoever knew the old one is logged out
-    conn.execute(t.web_sessions.delete().where(t.web_sessions.c.user_id == user_id))
+    uow.users.end_sessions(user_id)
     audit.record(
-        conn,
+        uow,
         at=at,
         actor=caller.label,
         action="user.password_set",
@@ -90,7 +89,7 @@ def set_password(
 
 
 def issue_token(
-    conn: Connection,
+    uow: UnitOfWork,
     audit: Audit,
     user_id: int,
     name: str,
@@ -99,25 +98,17 @@ def issue_token(
     firm_id: int | None = None,
 ) -> NewToken:
     """A new personal API token for ``user_id`` (the firm's admins, or the user themself)."""
-    target = user_in_firm(conn, user_id, firm_id)
+    target = user_in_firm(uow, user_id, firm_id)
     if caller.user_id != user_id:
-        authorize(conn, caller, "users.write", target)
+        authorize(uow, caller, "users.write", target)
     if not name.strip() or len(name) > 100:
         raise RequestError("name", "give the token a name (at most 100 characters)")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token_id = t.new_id(
-        conn.execute(
-            insert(t.api_tokens).values(
-                user_id=user_id,
-                name=name.strip(),
-                prefix=token[:10],
-                token_hash=_sha(token),
-                created_at=at.astimezone(UTC),
-            )
-        )
+    token_id = uow.users.add_token(
+        user_id, name.strip(), token[:10], _sha(token), at.astimezone(UTC)
     )
     audit.record(
-        conn,
+        uow,
         at=at,
         actor=caller.label,
         action="token.issued",
@@ -128,29 +119,21 @@ def issue_token(
 
 
 def revoke_token(
-    conn: Connection,
+    uow: UnitOfWork,
     audit: Audit,
     token_id: int,
     caller: Caller,
     at: datetime,
     firm_id: int | None = None,
 ) -> None:
-    row = conn.execute(
-        select(t.api_tokens.c.user_id, t.users.c.firm_id)
-        .join(t.users, t.users.c.id == t.api_tokens.c.user_id)
-        .where(t.api_tokens.c.id == token_id)
-    ).first()
-    if row is None or (firm_id is not None and row[1] != firm_id):
+    owner = uow.users.token_owner(token_id)
+    if owner is None or (firm_id is not None and owner.firm_id != firm_id):
         raise RequestError("token", f"no token #{token_id}")
-    if caller.user_id != row[0]:
-        authorize(conn, caller, "users.write", int(row[1]))
-    conn.execute(
-        update(t.api_tokens)
-        .where(t.api_tokens.c.id == token_id)
-        .values(revoked_at=at.astimezone(UTC))
-    )
+    if caller.user_id != owner.user_id:
+        authorize(uow, caller, "users.write", owner.firm_id)
+    uow.users.revoke_token(token_id, at.astimezone(UTC))
     audit.record(
-        conn,
+        uow,
         at=at,
         actor=caller.label,
         action="token.revoked",
@@ -159,78 +142,50 @@ def revoke_token(
     )
 
 
-def caller_for_token(conn: Connection, token: str, at: datetime) -> Caller | None:
+def caller_for_token(uow: UnitOfWork, token: str, at: datetime) -> Caller | None:
     """The user a bearer token speaks for, or None (unknown, revoked, inactive user)."""
     if not token.startswith(TOKEN_PREFIX):
         return None
-    row = conn.execute(
-        select(t.api_tokens.c.id, t.api_tokens.c.user_id, t.users.c.active)
-        .join(t.users, t.users.c.id == t.api_tokens.c.user_id)
-        .where(t.api_tokens.c.token_hash == _sha(token), t.api_tokens.c.revoked_at.is_(None))
-    ).first()
-    if row is None or not row[2]:
+    found = uow.users.live_token(_sha(token))
+    if found is None or not found.active:
         return None
-    conn.execute(
-        update(t.api_tokens)
-        .where(t.api_tokens.c.id == row[0])
-        .values(last_used_at=at.astimezone(UTC))
-    )
-    return Caller.user(int(row[1]))
+    uow.users.token_used(found.id, at.astimezone(UTC))
+    return Caller.user(found.user_id)
 
 
-def log_in(conn: Connection, audit: Audit, email: str, password: str, at: datetime) -> Session:
+def log_in(uow: UnitOfWork, audit: Audit, email: str, password: str, at: datetime) -> Session:
     """Check e-mail and password; a new session, or PermissionDeniedError (one message for all)."""
-    row = conn.execute(
-        select(t.users.c.id, t.users.c.password_hash, t.users.c.active).where(
-            t.users.c.email == email.strip().lower()
-        )
-    ).first()
+    user = uow.users.login_user(email.strip().lower())
     # an unknown or inactive e-mail costs the same scrypt work: timing must not tell which
-    stored = row[1] if row is not None and row[2] else _dummy_hash()
-    ok = check_password(password, stored) and row is not None and bool(row[2])
+    stored = user.password_hash if user is not None and user.active else _dummy_hash()
+    ok = check_password(password, stored) and user is not None and user.active
     if not ok:
         raise PermissionDeniedError("wrong e-mail or password")
-    assert row is not None
+    assert user is not None
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
     expires = at.astimezone(UTC) + timedelta(hours=SESSION_HOURS)
-    conn.execute(
-        insert(t.web_sessions).values(
-            token_hash=_sha(token),
-            user_id=row[0],
-            csrf=csrf,
-            created_at=at.astimezone(UTC),
-            expires_at=expires,
-        )
-    )
+    uow.users.add_session(_sha(token), user.user_id, csrf, at.astimezone(UTC), expires)
     audit.record(
-        conn,
+        uow,
         at=at,
-        actor=f"user:{row[0]}",
+        actor=f"user:{user.user_id}",
         action="user.logged_in",
-        subject=f"user:{row[0]}",
+        subject=f"user:{user.user_id}",
         data={},
     )
-    return Session(token, csrf, int(row[0]), expires)
+    return Session(token, csrf, user.user_id, expires)
 
 
-def session_caller(conn: Connection, token: str, at: datetime) -> tuple[Caller, str] | None:
+def session_caller(uow: UnitOfWork, token: str, at: datetime) -> tuple[Caller, str] | None:
     """The user and CSRF token of a live session cookie, or None."""
-    row = conn.execute(
-        select(
-            t.web_sessions.c.user_id,
-            t.web_sessions.c.csrf,
-            t.web_sessions.c.expires_at,
-            t.users.c.active,
-        )
-        .join(t.users, t.users.c.id == t.web_sessions.c.user_id)
-        .where(t.web_sessions.c.token_hash == _sha(token))
-    ).first()
-    if row is None or not row[3]:
+    row = uow.users.session(_sha(token))
+    if row is None or not row.active:
         return None
-    expires = row[2] if row[2].tzinfo else row[2].replace(tzinfo=UTC)
+    expires = row.expires_at
+    expires = expires if expires.tzinfo else expires.replace(tzinfo=UTC)
     if expires <= at:
         return None
-    return Caller.user(int(row[0])), str(row[1])
+    return Caller.user(row.user_id), row.csrf
 
 
 @cache
@@ -239,10 +194,10 @@ def _dummy_hash() -> str:
     return hash_password(secrets.token_urlsafe(16))
 
 
-def record_failed_login(conn: Connection, audit: Audit, email: str, at: datetime) -> None:
+def record_failed_login(uow: UnitOfWork, audit: Audit, email: str, at: datetime) -> None:
     """Audit a refused log-in (the e-mail is masked in the trail: it is personal data)."""
     audit.record(
-        conn,
+        uow,
         at=at,
         actor="anonymous",
         action="user.login_failed",
@@ -252,5 +207,5 @@ def record_failed_login(conn: Connection, audit: Audit, email: str, at: datetime
     )
 
 
-def log_out(conn: Connection, token: str) -> None:
-    conn.execute(t.web_sessions.delete().where(t.web_sessions.c.token_hash == _sha(token)))
+def log_out(uow: UnitOfWork, token: str) -> None:
+    uow.users.end_session(_sha(token))

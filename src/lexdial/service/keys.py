@@ -9,64 +9,76 @@ number keep working throughout.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, Self, TypeVar
 
-from sqlalchemy import select, update
-
-from lexdial.adapters.crypto import ENV_VAR, default_key_path
-from lexdial.adapters.db import tables as t
-from lexdial.errors import ConfigError
+from lexdial.service.ports import Audit
 from lexdial.service.users import Caller, authorize
 
 if TYPE_CHECKING:
-    from lexdial.bootstrap import Store
+    from lexdial.service.storage import UnitOfWork
 
 #: (table, encrypted column, encryption context) of every encrypted value in the store
 ENCRYPTED = (
-    (t.contacts, "name_enc", "contacts.name"),
-    (t.contacts, "address_enc", "contacts.address"),
-    (t.contacts, "matter_ref_enc", "contacts.matter_ref"),
-    (t.contact_numbers, "number_enc", "contact_numbers.number"),
-    (t.consents, "source_ip_enc", "consents.source_ip"),
-    (t.consents, "disclosure_text_enc", "consents.disclosure_text"),
-    (t.consents, "user_agent_enc", "consents.user_agent"),
-    (t.revocations, "evidence_enc", "revocations.evidence"),
-    (t.dnc_entries, "evidence_enc", "dnc_entries.evidence"),
-    (t.users, "name_enc", "users.name"),
+    ("contacts", "name_enc", "contacts.name"),
+    ("contacts", "address_enc", "contacts.address"),
+    ("contacts", "matter_ref_enc", "contacts.matter_ref"),
+    ("contact_numbers", "number_enc", "contact_numbers.number"),
+    ("consents", "source_ip_enc", "consents.source_ip"),
+    ("consents", "disclosure_text_enc", "consents.disclosure_text"),
+    ("consents", "user_agent_enc", "consents.user_agent"),
+    ("revocations", "evidence_enc", "revocations.evidence"),
+    ("dnc_entries", "evidence_enc", "dnc_entries.evidence"),
+    ("users", "name_enc", "users.name"),
 )
 
 
-def rotate_keys(store: Store, at: datetime, caller: Caller) -> int:
-    """Rotate the data key and re-encrypt everything; returns how many values changed."""
-    import os
+class RotatingKeyring(Protocol):
+    """What rotation needs of a keyring (``adapters.crypto.Keyring`` is one)."""
 
-    if os.environ.get(ENV_VAR):
-        raise ConfigError(
-            f"keys come from ${ENV_VAR}; rotate by replacing its value with "
-            "a keyring that holds the old and the new key"
-        )
-    with store.db.begin() as conn:
-        actor = authorize(conn, caller, "keys.rotate")
-    new = store.cipher.rotated()
-    new.save(default_key_path(store.data_dir))
+    @property
+    def current(self) -> str: ...
+
+    def rotated(self) -> Self: ...
+
+    def reencrypt(self, token: str, *, context: str) -> str: ...
+
+
+K = TypeVar("K", bound=RotatingKeyring)
+
+
+def rotate_keys(
+    transaction: Callable[[], AbstractContextManager[UnitOfWork]],
+    keyring: K,
+    save: Callable[[K], None],
+    audit: Audit,
+    at: datetime,
+    caller: Caller,
+) -> tuple[K, int]:
+    """Rotate the data key and re-encrypt everything; returns the new keyring and how many
+    values changed. ``transaction`` opens a write unit of work (called twice: the check of
+    the caller, then the re-encryption); ``save`` keeps the new keyring (Rule 1) between
+    them."""
+    with transaction() as uow:
+        actor = authorize(uow, caller, "keys.rotate")
+    new = keyring.rotated()
+    save(new)
     changed = 0
-    with store.db.begin() as conn:
+    with transaction() as uow:
         for table, column, context in ENCRYPTED:
-            col = table.c[column]
-            rows = conn.execute(select(table.c.id, col).where(col.is_not(None))).all()
-            for row_id, token in rows:
+            for row_id, token in uow.keys.encrypted_values(table, column):
                 fresh = new.reencrypt(token, context=context)
                 if fresh != token:
-                    conn.execute(update(table).where(table.c.id == row_id).values({column: fresh}))
+                    uow.keys.replace_value(table, column, row_id, fresh)
                     changed += 1
-        store.audit.record(
-            conn,
+        audit.record(
+            uow,
             at=at,
             actor=actor,
             action="keys.rotated",
             subject=f"key:{new.current}",
             data={"values": changed},
         )
-    store.cipher = new
-    return changed
+    return new, changed

@@ -17,17 +17,17 @@ import io
 import json
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, delete, insert, select, update
-
-from lexdial.adapters.db import tables as t
 from lexdial.domain.csv_cells import SafeWriter
 from lexdial.errors import RequestError
 from lexdial.service.consent import consent_free_text
-from lexdial.service.contacts import NUMBER_CTX, find_contact_id, normalise, number_index
+from lexdial.service.contacts import NUMBER_CTX, normalise, number_index
 from lexdial.service.ports import Audit, Cipher
 from lexdial.service.users import Caller, authorize
+
+if TYPE_CHECKING:
+    from lexdial.service.storage import UnitOfWork
 
 #: default retention in days: TSR 310.5 (5 years) for call records and consents; the
 #: firm's own do-not-call list 10 years (Va. Code 59.1-514, the longest in the catalogue)
@@ -48,24 +48,19 @@ _CONSENT_HIDDEN = frozenset(
 )
 
 
-def _contact(conn: Connection, cipher: Cipher, firm_id: int, number: str) -> tuple[int, str]:
+def _contact(uow: UnitOfWork, cipher: Cipher, firm_id: int, number: str) -> tuple[int, str]:
     bidx = number_index(cipher, normalise(number))
-    contact_id = find_contact_id(conn, firm_id, bidx)
+    contact_id = uow.privacy.contact_id_for(firm_id, bidx)
     if contact_id is None:
         raise RequestError("number", "no contact has this number")
     return contact_id, bidx
 
 
-def export_person(conn: Connection, cipher: Cipher, firm_id: int, number: str) -> dict[str, Any]:
+def export_person(uow: UnitOfWork, cipher: Cipher, firm_id: int, number: str) -> dict[str, Any]:
     """Everything held about the person with ``number``, decrypted, as JSON-ready data."""
-    contact_id, _ = _contact(conn, cipher, firm_id, number)
-    c = conn.execute(select(t.contacts).where(t.contacts.c.id == contact_id)).mappings().one()
-    numbers = (
-        conn.execute(select(t.contact_numbers).where(t.contact_numbers.c.contact_id == contact_id))
-        .mappings()
-        .all()
-    )
-    bidxs = [n["number_bidx"] for n in numbers]
+    contact_id, _ = _contact(uow, cipher, firm_id, number)
+    held = uow.privacy.person_records(firm_id, contact_id)
+    c = held.contact
     out: dict[str, Any] = {
         "contact": {
             "id": contact_id,
@@ -88,42 +83,19 @@ def export_person(conn: Connection, cipher: Cipher, firm_id: int, number: str) -
                 "line_type": n["line_type"],
                 "primary": n["is_primary"],
             }
-            for n in numbers
+            for n in held.numbers
         ],
         "consents": [
             {
                 **{k: v for k, v in r.items() if k not in _CONSENT_HIDDEN},
                 **consent_free_text(cipher, r),
             }
-            for r in conn.execute(
-                select(t.consents).where(t.consents.c.contact_id == contact_id)
-            ).mappings()
+            for r in held.consents
         ],
-        "revocations": _rows(
-            conn,
-            select(t.revocations)
-            .join(t.consents, t.consents.c.id == t.revocations.c.consent_id)
-            .where(t.consents.c.contact_id == contact_id),
-            drop=("evidence_enc",),
-        ),
-        "do_not_call": _rows(
-            conn,
-            select(t.dnc_entries).where(
-                t.dnc_entries.c.firm_id == firm_id, t.dnc_entries.c.number_bidx.in_(bidxs)
-            ),
-            drop=("evidence_enc", "number_bidx"),
-        ),
-        "call_attempts": _rows(
-            conn,
-            select(t.call_attempts).where(t.call_attempts.c.contact_id == contact_id),
-            drop=("number_bidx",),
-        ),
-        "call_outcomes": _rows(
-            conn,
-            select(t.call_outcomes)
-            .join(t.call_attempts, t.call_attempts.c.id == t.call_outcomes.c.attempt_id)
-            .where(t.call_attempts.c.contact_id == contact_id),
-        ),
+        "revocations": _rows(held.revocations, drop=("evidence_enc",)),
+        "do_not_call": _rows(held.do_not_call, drop=("evidence_enc", "number_bidx")),
+        "call_attempts": _rows(held.call_attempts, drop=("number_bidx",)),
+        "call_outcomes": _rows(held.call_outcomes),
     }
     plain: dict[str, Any] = json.loads(json.dumps(out, default=str))
     return plain
@@ -145,7 +117,7 @@ def export_csv(export: dict[str, Any]) -> str:
 
 
 def erase_person(
-    conn: Connection,
+    uow: UnitOfWork,
     cipher: Cipher,
     audit: Audit,
     firm_id: int,
@@ -154,60 +126,14 @@ def erase_person(
     at: datetime,
 ) -> int:
     """Remove the person's personal data, keep tombstones; returns the contact id."""
-    actor = authorize(conn, caller, "privacy.write", firm_id)
-    contact_id, _ = _contact(conn, cipher, firm_id, number)
-    bidxs = (
-        conn.execute(
-            select(t.contact_numbers.c.number_bidx).where(
-                t.contact_numbers.c.contact_id == contact_id
-            )
-        )
-        .scalars()
-        .all()
-    )
+    actor = authorize(uow, caller, "privacy.write", firm_id)
+    contact_id, _ = _contact(uow, cipher, firm_id, number)
+    bidxs = uow.privacy.number_indexes(contact_id)
     for bidx in bidxs:
-        known = conn.execute(
-            select(t.erasure_tombstones.c.id).where(
-                t.erasure_tombstones.c.firm_id == firm_id,
-                t.erasure_tombstones.c.number_bidx == bidx,
-            )
-        ).first()
-        if known is None:
-            conn.execute(
-                insert(t.erasure_tombstones).values(firm_id=firm_id, number_bidx=bidx, erased_at=at)
-            )
-    conn.execute(delete(t.contact_numbers).where(t.contact_numbers.c.contact_id == contact_id))
-    conn.execute(
-        update(t.contacts)
-        .where(t.contacts.c.id == contact_id)
-        .values(
-            name_enc=None, address_enc=None, matter_ref_enc=None, preferences=None, erased_at=at
-        )
-    )
-    consent_ids = select(t.consents.c.id).where(t.consents.c.contact_id == contact_id)
-    conn.execute(
-        update(t.consents)
-        .where(t.consents.c.contact_id == contact_id)
-        .values(
-            source_ip_enc=None,
-            user_agent=None,
-            user_agent_enc=None,
-            disclosure_text=None,
-            disclosure_text_enc=None,
-        )
-    )
-    conn.execute(
-        update(t.revocations)
-        .where(t.revocations.c.consent_id.in_(consent_ids))
-        .values(evidence_enc=None)
-    )
-    conn.execute(
-        update(t.dnc_entries)
-        .where(t.dnc_entries.c.firm_id == firm_id, t.dnc_entries.c.number_bidx.in_(bidxs))
-        .values(evidence_enc=None)
-    )
+        uow.privacy.tombstone_erased(firm_id, bidx, at)
+    uow.privacy.erase_personal_data(firm_id, contact_id, bidxs, at)
     audit.record(
-        conn,
+        uow,
         at=at,
         actor=actor,
         action="privacy.erased",
@@ -226,7 +152,7 @@ class PurgeReport:
 
 
 def purge(
-    conn: Connection,
+    uow: UnitOfWork,
     audit: Audit,
     at: datetime,
     retention: dict[str, int],
@@ -234,7 +160,7 @@ def purge(
     dry_run: bool = False,
 ) -> PurgeReport:
     """Delete what is older than its retention period (see ``RETENTION_DAYS``)."""
-    actor = authorize(conn, caller, "privacy.write")
+    actor = authorize(uow, caller, "privacy.write")
     days = {**RETENTION_DAYS, **retention}
     for key, value in days.items():
         if key not in RETENTION_DAYS:
@@ -243,50 +169,24 @@ def purge(
             )
         if value <= 0:
             raise RequestError(f"retention.{key}", "must be a positive number of days")
-    calls_before = at - timedelta(days=days["call_records"])
-    attempt_ids = (
-        conn.execute(select(t.call_attempts.c.id).where(t.call_attempts.c.at < calls_before))
-        .scalars()
-        .all()
+    old = uow.privacy.purge_candidates(
+        calls_before=at - timedelta(days=days["call_records"]),
+        revoked_before=at - timedelta(days=days["revoked_consents"]),
+        dnc_before=at - timedelta(days=days["dnc_entries"]),
     )
-    outcome_ids = (
-        conn.execute(
-            select(t.call_outcomes.c.id).where(t.call_outcomes.c.attempt_id.in_(attempt_ids))
-        )
-        .scalars()
-        .all()
+    dnc_ids = [r.id for r in old.dnc_rows]
+    report = PurgeReport(
+        len(old.attempt_ids), len(old.outcome_ids), len(old.consent_ids), len(dnc_ids)
     )
-    consent_ids = (
-        conn.execute(
-            select(t.revocations.c.consent_id).where(
-                t.revocations.c.at < at - timedelta(days=days["revoked_consents"])
-            )
-        )
-        .scalars()
-        .all()
-    )
-    dnc_before = at - timedelta(days=days["dnc_entries"])
-    dnc_rows = conn.execute(
-        select(
-            t.dnc_entries.c.id,
-            t.dnc_entries.c.firm_id,
-            t.dnc_entries.c.number_bidx,
-            t.dnc_entries.c.at,
-        ).where(t.dnc_entries.c.at < dnc_before)
-    ).all()
-    dnc_ids = [r[0] for r in dnc_rows]
-    report = PurgeReport(len(attempt_ids), len(outcome_ids), len(consent_ids), len(dnc_ids))
     if dry_run:
         return report
-    conn.execute(delete(t.call_outcomes).where(t.call_outcomes.c.id.in_(outcome_ids)))
-    conn.execute(delete(t.call_attempts).where(t.call_attempts.c.id.in_(attempt_ids)))
-    conn.execute(delete(t.revocations).where(t.revocations.c.consent_id.in_(consent_ids)))
-    conn.execute(delete(t.consents).where(t.consents.c.id.in_(consent_ids)))
-    for _, firm_id, bidx, first_at in dnc_rows:
-        _tombstone(conn, firm_id, bidx, first_at, at)
-    conn.execute(delete(t.dnc_entries).where(t.dnc_entries.c.id.in_(dnc_ids)))
+    uow.privacy.delete_call_and_consent_records(old.outcome_ids, old.attempt_ids, old.consent_ids)
+    for row in old.dnc_rows:
+        # a purged do-not-call entry keeps its keyed hash: the number stays suppressed
+        uow.privacy.tombstone_dnc(row.firm_id, row.number_bidx, row.at, at)
+    uow.privacy.delete_dnc_entries(dnc_ids)
     audit.record(
-        conn,
+        uow,
         at=at,
         actor=actor,
         action="privacy.purged",
@@ -296,24 +196,12 @@ def purge(
     return report
 
 
-def _tombstone(conn: Connection, firm_id: int, bidx: str, first_at: datetime, at: datetime) -> None:
-    """Keep a purged do-not-call entry's keyed hash: the number stays suppressed."""
-    d = t.dnc_tombstones.c
-    known = conn.execute(select(d.id).where(d.firm_id == firm_id, d.number_bidx == bidx)).first()
-    if known is None:
-        conn.execute(
-            insert(t.dnc_tombstones).values(
-                firm_id=firm_id, number_bidx=bidx, first_at=first_at, purged_at=at
-            )
-        )
-
-
-def _rows(conn: Connection, query: Any, drop: tuple[str, ...] = ()) -> list[dict[str, Any]]:
-    return [{k: v for k, v in r.items() if k not in drop} for r in conn.execute(query).mappings()]
+def _rows(rows: list[dict[str, Any]], drop: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    return [{k: v for k, v in r.items() if k not in drop} for r in rows]
 
 
 def record_objection(
-    conn: Connection,
+    uow: UnitOfWork,
     cipher: Cipher,
     audit: Audit,
     firm_id: int,
@@ -322,11 +210,11 @@ def record_objection(
     at: datetime,
 ) -> int:
     """The person objected to direct marketing (GDPR Art. 21(2)); absolute from ``at``."""
-    actor = authorize(conn, caller, "consent.write", firm_id)
-    contact_id, _ = _contact(conn, cipher, firm_id, number)
-    conn.execute(update(t.contacts).where(t.contacts.c.id == contact_id).values(objected_at=at))
+    actor = authorize(uow, caller, "consent.write", firm_id)
+    contact_id, _ = _contact(uow, cipher, firm_id, number)
+    uow.privacy.mark_objected(contact_id, at)
     audit.record(
-        conn,
+        uow,
         at=at,
         actor=actor,
         action="privacy.objected",
@@ -337,7 +225,7 @@ def record_objection(
 
 
 def record_reassigned_check(
-    conn: Connection,
+    uow: UnitOfWork,
     cipher: Cipher,
     audit: Audit,
     firm_id: int,
@@ -349,23 +237,13 @@ def record_reassigned_check(
 ) -> int:
     """A Reassigned Numbers Database answer the firm obtained for ``number`` (47 CFR
     64.1200(m)): the safe harbor is the firm's that checked, so the answer is the firm's."""
-    actor = authorize(conn, caller, "consent.write", firm_id)
+    actor = authorize(uow, caller, "consent.write", firm_id)
     if result not in ("no", "yes", "no_data"):
         raise RequestError("result", "must be 'no', 'yes' or 'no_data'")
     bidx = number_index(cipher, normalise(number))
-    rid = t.new_id(
-        conn.execute(
-            insert(t.reassigned_checks).values(
-                firm_id=firm_id,
-                number_bidx=bidx,
-                result=result,
-                checked_on=checked_on,
-                created_at=at,
-            )
-        )
-    )
+    rid = uow.privacy.add_reassigned_check(firm_id, bidx, result, checked_on, at)
     audit.record(
-        conn,
+        uow,
         at=at,
         actor=actor,
         action="reassigned.checked",

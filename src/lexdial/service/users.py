@@ -13,15 +13,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, insert, select
-
-from lexdial.adapters.db import tables as t
 from lexdial.domain.roles import ROLES as ROLES
 from lexdial.errors import PermissionDeniedError, RequestError
 from lexdial.service.ports import Audit, Cipher
 
 if TYPE_CHECKING:
     from lexdial.service.storage import UnitOfWork
+
+#: transitional (issue 10): what ``authorize``, ``check_same_firm``, ``firm_of`` and
+#: ``trained_agents`` accept while other services still hold a SQLAlchemy connection
+UnitOfWorkOrConnection = Any
 
 #: what each action needs; an action not listed needs admin. "system" is lexdial itself
 #: (the dialer, the IVR, webhooks), never a person.
@@ -70,29 +71,37 @@ SYSTEM = Caller("system:lexdial", "system")
 OPERATOR = Caller("cli:operator", "admin")
 
 
-def _connection(target: Any) -> Connection:
-    # transitional (issue 10): callers pass a unit of work or, until they move, a connection
-    conn: Connection = getattr(target, "connection", target)
-    return conn
+def _uow(target: UnitOfWorkOrConnection) -> UnitOfWork:
+    """Transitional (issue 10): a unit of work as is; a bare SQLAlchemy connection (from a
+    service not yet moved onto the storage port) wrapped in one. Goes when they have moved."""
+    if hasattr(target, "users"):
+        uow: UnitOfWork = target
+        return uow
+    from lexdial.adapters.db.uow import SqlUnitOfWork  # transitional: see above
+
+    return SqlUnitOfWork(target)
 
 
 def authorize(
-    uow: UnitOfWork | Connection, caller: Caller, action: str, firm_id: int | None = None
+    uow: UnitOfWork | UnitOfWorkOrConnection,
+    caller: Caller,
+    action: str,
+    firm_id: int | None = None,
 ) -> str:
     """The caller's audit label if its role allows ``action`` (and, given ``firm_id``, if a
     user caller belongs to that firm: a user acts for their own firm only); else
     PermissionDeniedError."""
-    conn = _connection(uow)
-    role = _user(conn, caller.user_id) if caller.user_id is not None else caller.role
+    store = _uow(uow)
+    role = _user(store, caller.user_id) if caller.user_id is not None else caller.role
     if role not in ALLOWED.get(action, frozenset({"admin"})):
         raise PermissionDeniedError(f"a caller with role '{role}' may not do '{action}'")
     if firm_id is not None:
-        check_same_firm(conn, caller, firm_id)
+        check_same_firm(store, caller, firm_id)
     return caller.label
 
 
 def add_user(
-    conn: Connection,
+    uow: UnitOfWork,
     cipher: Cipher,
     firm_id: int,
     email: str,
@@ -104,35 +113,26 @@ def add_user(
     caller: Caller,
 ) -> int:
     """A new user of the firm; only an admin may create one (admins included), audited."""
-    actor = authorize(conn, caller, "users.write", firm_id)
+    actor = authorize(uow, caller, "users.write", firm_id)
     if role not in ROLES:
         raise RequestError("role", "must be one of " + ", ".join(ROLES))
     if "@" not in email or len(email) > 320:
         raise RequestError("email", "is not an e-mail address")
-    known = conn.execute(select(t.users.c.id).where(t.users.c.email == email.lower())).first()
-    if known is not None:
+    if uow.users.email_taken(email.lower()):
         raise RequestError("email", "a user with this e-mail already exists")
-    user_id = t.new_id(
-        conn.execute(
-            insert(t.users).values(
-                firm_id=firm_id,
-                email=email.lower(),
-                name_enc=cipher.encrypt(name, context="users.name"),
-                role=role,
-                created_at=at,
-            )
-        )
+    user_id = uow.users.add(
+        firm_id, email.lower(), cipher.encrypt(name, context="users.name"), role, at
     )
     # the e-mail and name are personal data: the entry names the user by id and role
     audit.record(
-        conn, at=at, actor=actor, action="user.created", subject=f"user:{user_id}",
+        uow, at=at, actor=actor, action="user.created", subject=f"user:{user_id}",
         data={"role": role},
     )  # fmt: skip
     return user_id
 
 
 def attest_training(
-    conn: Connection,
+    uow: UnitOfWork,
     user_id: int,
     course: str,
     on: date,
@@ -145,27 +145,17 @@ def attest_training(
 ) -> int:
     """Record that the user completed ``course`` on ``on``, valid for ``valid_days``
     (a user of ``firm_id`` when given; a user caller's own firm always)."""
-    target = user_in_firm(conn, user_id, firm_id)
-    actor = authorize(conn, caller, "users.write", target)
+    target = user_in_firm(uow, user_id, firm_id)
+    actor = authorize(uow, caller, "users.write", target)
     if valid_days <= 0:
         raise RequestError("valid_days", "must be a positive number of days")
     if not course.strip():
         raise RequestError("course", "is required")
-    _user(conn, user_id)
+    _user(uow, user_id)
     expires = on + timedelta(days=valid_days)
-    attestation_id = t.new_id(
-        conn.execute(
-            insert(t.training_attestations).values(
-                user_id=user_id,
-                course=course,
-                attested_on=on,
-                expires_on=expires,
-                created_at=at,
-            )
-        )
-    )
+    attestation_id = uow.users.add_attestation(user_id, course, on, expires, at)
     audit.record(
-        conn,
+        uow,
         at=at,
         actor=actor,
         action="training.attested",
@@ -176,67 +166,53 @@ def attest_training(
     return attestation_id
 
 
-def trained_on(conn: Connection, user_id: int, day: date) -> bool:
+def trained_on(uow: UnitOfWork, user_id: int, day: date) -> bool:
     """True when an attestation covers ``day``."""
-    hit = conn.execute(
-        select(t.training_attestations.c.id).where(
-            t.training_attestations.c.user_id == user_id,
-            t.training_attestations.c.attested_on <= day,
-            t.training_attestations.c.expires_on >= day,
-        )
-    ).first()
-    return hit is not None
+    return uow.users.trained_on(user_id, day)
 
 
-def trained_agents(conn: Connection, firm_id: int, day: date) -> list[int]:
+def trained_agents(uow: UnitOfWork | UnitOfWorkOrConnection, firm_id: int, day: date) -> list[int]:
     """The firm's active agents with a training attestation covering ``day``: who may take
     its live calls (another firm's agents never take this firm's calls)."""
-    u = t.users.c
-    ids = conn.execute(
-        select(u.id).where(u.firm_id == firm_id, u.role == "agent", u.active.is_(True))
-    ).scalars()
-    return [int(i) for i in ids if trained_on(conn, int(i), day)]
+    store = _uow(uow)
+    return [i for i in store.users.active_agents(firm_id) if store.users.trained_on(i, day)]
 
 
-def check_agent(conn: Connection, user_id: int, mode: str, day: date) -> None:
+def check_agent(uow: UnitOfWork, user_id: int, mode: str, day: date) -> None:
     """Refuse an agent for a live-agent campaign without current training."""
-    _user(conn, user_id)
-    if mode in LIVE_MODES and not trained_on(conn, user_id, day):
+    _user(uow, user_id)
+    if mode in LIVE_MODES and not uow.users.trained_on(user_id, day):
         raise PermissionDeniedError(
             f"user #{user_id} has no current training attestation and may not take live calls"
         )
 
 
-def _user(conn: Connection, user_id: int) -> str:
-    row = conn.execute(
-        select(t.users.c.role, t.users.c.active).where(t.users.c.id == user_id)
-    ).first()
-    if row is None or not row[1]:
+def _user(uow: UnitOfWork, user_id: int) -> str:
+    role = uow.users.active_role(user_id)
+    if role is None:
         raise PermissionDeniedError(f"no active user #{user_id}")
-    return str(row[0])
+    return role
 
 
-def user_in_firm(conn: Connection, user_id: int, firm_id: int | None) -> int:
+def user_in_firm(uow: UnitOfWork, user_id: int, firm_id: int | None) -> int:
     """The firm of user ``user_id``; a RequestError naming it when it is not ``firm_id``'s
     (another firm's user is answered like an unknown one)."""
-    firm = conn.execute(select(t.users.c.firm_id).where(t.users.c.id == user_id)).scalar()
+    firm = uow.users.firm_of(user_id)
     if firm is None or (firm_id is not None and firm != firm_id):
         raise RequestError("user_id", f"no user #{user_id} in this firm")
-    return int(firm)
+    return firm
 
 
-def firm_of(uow: UnitOfWork | Connection, user_id: int) -> int:
+def firm_of(uow: UnitOfWork | UnitOfWorkOrConnection, user_id: int) -> int:
     """The one firm a user belongs to (PermissionDeniedError for an unknown user)."""
-    conn = _connection(uow)
-    firm = conn.execute(select(t.users.c.firm_id).where(t.users.c.id == user_id)).scalar()
+    firm = _uow(uow).users.firm_of(user_id)
     if firm is None:
         raise PermissionDeniedError(f"no active user #{user_id}")
-    return int(firm)
+    return firm
 
 
-def check_same_firm(uow: UnitOfWork | Connection, caller: Caller, firm_id: int) -> None:
+def check_same_firm(uow: UnitOfWork | UnitOfWorkOrConnection, caller: Caller, firm_id: int) -> None:
     """Refuse a user acting on a firm that is not theirs (as if the record did not exist,
     for the caller: another firm's user ids and records are not confirmed)."""
-    conn = _connection(uow)
-    if caller.user_id is not None and firm_of(conn, caller.user_id) != firm_id:
+    if caller.user_id is not None and firm_of(uow, caller.user_id) != firm_id:
         raise PermissionDeniedError(f"user #{caller.user_id} does not belong to this firm")

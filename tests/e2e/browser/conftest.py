@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.adapters.telephony.simulated import SimulatedCarrier
 from lexdial.bootstrap import Store, init_store, mark_sandbox
 from lexdial.config import Settings
@@ -98,10 +99,11 @@ def _populate(store: Store, at: datetime) -> int:
     firm not to call (the import adds the rest)."""
     with store.db.begin() as conn:
         uid = add_user(
-            conn, store.cipher, store.firm_id, USER, "Casey Compliance", "compliance", at,
+            SqlUnitOfWork(conn),
+store.cipher, store.firm_id, USER, "Casey Compliance", "compliance", at,
             audit=store.audit, caller=OPERATOR,
         )  # fmt: skip
-        set_password(conn, store.audit, uid, PASSWORD, OPERATOR, at)
+        set_password(SqlUnitOfWork(conn), store.audit, uid, PASSWORD, OPERATOR, at)
         number = "+17135550190"
         contact = NewContact(
             numbers=((number, "wireless"),),

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.bootstrap import Store, init_store
 from lexdial.config import Settings
 from lexdial.entrypoints.api.app import create_app
@@ -40,14 +41,16 @@ def api(tmp_path: Path) -> Iterator[Api]:
     tokens, users = {}, {}
     with store.db.begin() as conn:
         for role in ROLES:
-            uid = add_user(conn, store.cipher, store.firm_id, f"{role}@firm.test",
+            uid = add_user(SqlUnitOfWork(conn), store.cipher, store.firm_id, f"{role}@firm.test",
                            f"{role.title()} User", role, NOW, audit=store.audit,
                            caller=OPERATOR)  # fmt: skip
             if role == "agent":
-                attest_training(conn, uid, "TCPA basics", NOW.date(), 365, NOW, OPERATOR,
+                attest_training(SqlUnitOfWork(conn),
+                                uid, "TCPA basics", NOW.date(), 365, NOW, OPERATOR,
                                 audit=store.audit)  # fmt: skip
-            set_password(conn, store.audit, uid, PASSWORD, OPERATOR, NOW)
-            tokens[role] = issue_token(conn, store.audit, uid, "tests", OPERATOR, NOW).token
+            set_password(SqlUnitOfWork(conn), store.audit, uid, PASSWORD, OPERATOR, NOW)
+            tokens[role] = issue_token(SqlUnitOfWork(conn),
+                                       store.audit, uid, "tests", OPERATOR, NOW).token
             users[role] = uid
     app = create_app(store, clock=lambda: NOW, dial=False)
     with TestClient(app) as client:

@@ -12,6 +12,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import Connection, Table, select
 
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.entrypoints.api.app import OPEN_PATHS, ROUTERS, SELF_AUTHENTICATED
 from lexdial.service.auth import issue_token
 from lexdial.service.firms import add_firm
@@ -57,12 +58,14 @@ class World:
             self.decision = gate(conn, s.rules, s.cipher, s.audit, s.registry,
                                  firm_id=s.firm_id, contact_id=self.contact, at=NOW,
                                  plan=REMINDER).decision  # fmt: skip
-            self.firm2 = add_firm(conn, s.audit, "Other Firm PLLC", NOW, "test")
+            self.firm2 = add_firm(SqlUnitOfWork(conn), s.audit, "Other Firm PLLC", NOW, "test")
             self.tokens2: dict[str, str] = {}
             for role in ROLES:
-                uid = add_user(conn, s.cipher, self.firm2, f"{role}@other.test", "O", role, NOW,
+                uid = add_user(SqlUnitOfWork(conn),
+                               s.cipher, self.firm2, f"{role}@other.test", "O", role, NOW,
                                audit=s.audit, caller=OPERATOR)  # fmt: skip
-                self.tokens2[role] = issue_token(conn, s.audit, uid, "t", OPERATOR, NOW).token
+                self.tokens2[role] = issue_token(SqlUnitOfWork(conn),
+                                                 s.audit, uid, "t", OPERATOR, NOW).token
             self.token1 = conn.execute(select(t.api_tokens.c.id)).scalars().first()
         assert self.decision.verdict == "allow"
 

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.adapters.telephony.simulated import SimulatedCarrier
 from lexdial.service.campaign_lint import lint_campaign
 from lexdial.service.campaigns import add_contacts, create_campaign, set_status
@@ -559,7 +560,8 @@ def test_a_new_password_ends_the_users_open_sessions(api: Api) -> None:
     login(api.client, "manager")
     assert api.client.get("/campaigns").status_code == 200
     with api.store.db.begin() as conn:
-        set_password(conn, api.store.audit, api.users["manager"], "a brand new passphrase",
+        set_password(SqlUnitOfWork(conn),
+                     api.store.audit, api.users["manager"], "a brand new passphrase",
                      OPERATOR, NOW)  # fmt: skip
     assert api.client.get("/campaigns").status_code == 401
 

@@ -69,15 +69,15 @@ async def current_caller(request: Request) -> Caller:
     s, at = store(request), now(request)
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
-        with s.db.begin() as conn:
-            caller = caller_for_token(conn, auth[7:].strip(), at)
+        with s.unit_of_work() as uow:
+            caller = caller_for_token(uow, auth[7:].strip(), at)
         if caller is None:
             raise HTTPException(401, "invalid or revoked token", {"WWW-Authenticate": "Bearer"})
         return _act_for_callers_firm(request, caller)
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        with s.db.connect() as conn:
-            found = session_caller(conn, cookie, at)
+        with s.reading() as uow:
+            found = session_caller(uow, cookie, at)
         if found is not None:
             caller, csrf = found
             if request.method not in _SAFE:

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, func, select
 from lexdial.adapters.audit.chain import Anchor, verify
 from lexdial.adapters.audit.sql import SqlAuditStore
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.adapters.registry.index import freshness, list_names, open_index
 from lexdial.entrypoints.api.deps import AuditReader, Reader, UsersReader, UsersWriter, now, store
 from lexdial.entrypoints.api.routes_people import utc
@@ -79,7 +80,7 @@ def list_users(request: Request, caller: UsersReader) -> list[dict[str, Any]]:
                     "name": s.cipher.decrypt(r["name_enc"], context="users.name"),
                     "created_at": utc(r["created_at"]),
                     "training": {
-                        "current": trained_on(conn, r["id"], today),
+                        "current": trained_on(SqlUnitOfWork(conn), r["id"], today),
                         "expires_on": expires.scalar(),
                     },
                     "tokens": [utc(dict(tok)) for tok in tokens],
@@ -92,9 +93,9 @@ def list_users(request: Request, caller: UsersReader) -> list[dict[str, Any]]:
 def create_user(request: Request, body: UserIn, caller: UsersWriter) -> dict[str, Any]:
     """Add a user with a role (admin, compliance, manager, agent, auditor)."""
     s = store(request)
-    with s.db.begin() as conn:
+    with s.unit_of_work() as uow:
         uid = add_user(
-            conn, s.cipher, s.firm_id, body.email, body.name, body.role, now(request),
+            uow, s.cipher, s.firm_id, body.email, body.name, body.role, now(request),
             audit=s.audit, caller=caller,
         )  # fmt: skip
     return {"user": uid, "role": body.role}
@@ -109,8 +110,8 @@ def attest(
     with s.db.begin() as conn:
         _known_user(conn, user_id, s.firm_id)
         aid = attest_training(
-            conn, user_id, body.course, body.on, body.valid_days, now(request), caller,
-            audit=s.audit, firm_id=s.firm_id,
+            SqlUnitOfWork(conn), user_id, body.course, body.on, body.valid_days, now(request),
+            caller, audit=s.audit, firm_id=s.firm_id,
         )  # fmt: skip
         expires = conn.execute(
             select(t.training_attestations.c.expires_on).where(t.training_attestations.c.id == aid)
@@ -126,7 +127,9 @@ def create_token(
     s = store(request)
     with s.db.begin() as conn:
         _known_user(conn, user_id, s.firm_id)
-        new = issue_token(conn, s.audit, user_id, body.name, caller, now(request), s.firm_id)
+        new = issue_token(
+            SqlUnitOfWork(conn), s.audit, user_id, body.name, caller, now(request), s.firm_id
+        )
     response.headers["Cache-Control"] = "no-store"
     return {"token_id": new.id, "user": user_id, "token": new.token}
 
@@ -144,7 +147,7 @@ def delete_token(request: Request, token_id: int, caller: UsersWriter) -> dict[s
         if row is None:
             raise RequestError("token_id", f"no token #{token_id}")
         if row[0] is None:
-            revoke_token(conn, s.audit, token_id, caller, now(request), s.firm_id)
+            revoke_token(SqlUnitOfWork(conn), s.audit, token_id, caller, now(request), s.firm_id)
         revoked_at = conn.execute(select(k.revoked_at).where(k.id == token_id)).scalar()
     return {"token_id": token_id, "revoked_at": utc(revoked_at)}
 

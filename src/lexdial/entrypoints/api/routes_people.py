@@ -391,8 +391,8 @@ def privacy_export(
 ) -> dict[str, Any] | Response:
     """Everything held about the person with ``number`` (GDPR Art. 15/20), as JSON or CSV."""
     s = store(request)
-    with s.db.connect() as conn:
-        data = privacy.export_person(conn, s.cipher, s.firm_id, body.number)
+    with s.reading() as uow:
+        data = privacy.export_person(uow, s.cipher, s.firm_id, body.number)
     if body.format == "csv":
         return PlainTextResponse(privacy.export_csv(data), media_type="text/csv")
     return data
@@ -402,8 +402,8 @@ def privacy_export(
 def privacy_erase(request: Request, body: PersonIn, caller: PrivacyWriter) -> dict[str, Any]:
     """Erase the person's data (GDPR Art. 17); a tombstone keeps the number suppressed."""
     s = store(request)
-    with s.db.begin() as conn:
+    with s.unit_of_work() as uow:
         cid = privacy.erase_person(
-            conn, s.cipher, s.audit, s.firm_id, body.number, caller, now(request)
+            uow, s.cipher, s.audit, s.firm_id, body.number, caller, now(request)
         )
     return {"contact": cid, "erased": True}

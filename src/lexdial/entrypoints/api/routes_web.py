@@ -94,12 +94,12 @@ def login(
     if refused is not None:
         return _login_form(request, next, refused, 429)
     try:
-        with s.db.begin() as conn:
-            session = log_in(conn, s.audit, email, password, now(request))
+        with s.unit_of_work() as uow:
+            session = log_in(uow, s.audit, email, password, now(request))
     except PermissionDeniedError:
         throttle.failed(ip, email, device)
-        with s.db.begin() as conn:
-            record_failed_login(conn, s.audit, email, now(request))
+        with s.unit_of_work() as uow:
+            record_failed_login(uow, s.audit, email, now(request))
         return _login_form(request, next, "Wrong e-mail or password.", 401)
     response = RedirectResponse(safe_next(next), status_code=303)
     _cookie(response, request, SESSION_COOKIE, session.token, "/")
@@ -145,8 +145,8 @@ def logout(request: Request, caller: Reader) -> Response:
     """End the session (a POST with the CSRF token: a link elsewhere cannot log you out)."""
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        with store(request).db.begin() as conn:
-            log_out(conn, token)
+        with store(request).unit_of_work() as uow:
+            log_out(uow, token)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
     return response
