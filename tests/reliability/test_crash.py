@@ -121,7 +121,7 @@ def _check_chain_and_secrets(env: dict[str, str]) -> None:
         result = verify(SqlAuditStore(conn))
         assert result.ok, (result.bad_seq, result.problem, result.detail)
         for table, column, context in ENCRYPTED:
-            col = table.c[column]
+            col = t.metadata.tables[table].c[column]
             for token in conn.execute(select(col).where(col.is_not(None))).scalars():
                 keys.decrypt(token, context=context)
                 sizes.add("values decrypted after kills")
