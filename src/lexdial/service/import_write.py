@@ -10,6 +10,9 @@ Rule 3: every contact created and every consent recorded gets its own audit entr
 when added one by one, chained in one write per chunk (``ports.record_all``).
 Rule 4: progress is reported after each chunk is written (people written / people), so
 a bar shows what has been done, not what has been read.
+Rule 5: how rows reach the database in bulk (ids reserved ahead, SQLite's bare
+executemany, Python's collector paused, a larger page cache) is the adapter's business:
+``uow.inbox`` (``adapters.db.repos.inbox`` over ``adapters.db.bulk``).
 """
 
 from __future__ import annotations
