@@ -57,8 +57,8 @@ def lexdial_import(data: bytes, where: Path) -> tuple[float, float, float]:
     mapping = imports.resolve_mapping(table.headers, {})
     read = time.process_time() - read
     start, cpu = time.perf_counter(), time.process_time()
-    with store.db.begin() as conn:
-        report = imports.import_rows(conn, store.cipher, store.audit, store.firm_id, table,
+    with store.unit_of_work() as uow:
+        report = imports.import_rows(uow, store.cipher, store.audit, store.firm_id, table,
                                      mapping, OPERATOR, NOW)  # fmt: skip
     took, cpu = time.perf_counter() - start, time.process_time() - cpu
     assert not report.errors and report.created == len(table.rows), report

@@ -209,7 +209,8 @@ def open_store(
     cipher = load_keyring(key_path, env)
     created = now or datetime.now(UTC)
     # with a webhook configured, the published audit actions also go to the outbox
-    audit = NotifyingAudit(SqlAudit()) if env.get("LEXDIAL_WEBHOOK_URL") else SqlAudit()
+    hooks = env.get("LEXDIAL_WEBHOOK_URL")
+    audit = NotifyingAudit(SqlAudit(), wrap=SqlUnitOfWork) if hooks else SqlAudit()
     with db.begin() as conn:
         # consent text stored in plain before migration 0004 is encrypted now (needs the key)
         encrypt_plain_evidence(conn, cipher)

@@ -15,6 +15,7 @@ from lexdial.adapters.audit.chain import verify
 from lexdial.adapters.audit.sql import SqlAudit, SqlAuditStore
 from lexdial.adapters.crypto import Keyring
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.service import imports
 from lexdial.service.users import OPERATOR
 
@@ -52,7 +53,8 @@ def statements(store: Engine) -> Iterator[list[str]]:
 def _import(store: Engine, cipher: Keyring, table: imports.Table, **kw: Any) -> Any:
     mapping = imports.resolve_mapping(table.headers, {})
     with store.begin() as conn:
-        return imports.import_rows(conn, cipher, SqlAudit(), 1, table, mapping, OPERATOR, NOW, **kw)
+        uow = SqlUnitOfWork(conn)
+        return imports.import_rows(uow, cipher, SqlAudit(), 1, table, mapping, OPERATOR, NOW, **kw)
 
 
 def test_the_statements_of_an_import_do_not_grow_with_its_rows(
@@ -85,8 +87,8 @@ def test_progress_counts_people_already_written(store: Engine) -> None:
             written = conn.execute(select(func.count()).select_from(t.contacts)).scalar_one()
             seen.append((done, total, written))
 
-        imports.import_rows(conn, cipher, SqlAudit(), 1, table, mapping, OPERATOR, NOW,
-                            on_progress=tick)  # fmt: skip
+        imports.import_rows(SqlUnitOfWork(conn), cipher, SqlAudit(), 1, table, mapping,
+                            OPERATOR, NOW, on_progress=tick)  # fmt: skip
     assert [s[0] for s in seen] == sorted(s[0] for s in seen) and seen[-1][:2] == (4500, 4500)
     assert all(done == written for done, _, written in seen)
 
@@ -163,8 +165,9 @@ def test_checking_reports_rows_checked_before_any_person_is_written(store: Engin
     table, seen = _table(4500), []
     mapping = imports.resolve_mapping(table.headers, {})
     with store.begin() as conn:
-        imports.import_rows(conn, Keyring.generate(), SqlAudit(), 1, table, mapping, OPERATOR,
-                            NOW, on_progress=lambda d, n: seen.append(("written", d, n)),
+        imports.import_rows(SqlUnitOfWork(conn), Keyring.generate(), SqlAudit(), 1, table,
+                            mapping, OPERATOR, NOW,
+                            on_progress=lambda d, n: seen.append(("written", d, n)),
                             on_checked=lambda d, n: seen.append(("checked", d, n)))  # fmt: skip
     checked = [s for s in seen if s[0] == "checked"]
     assert checked == [("checked", d, 4500) for d in (0, 2000, 4000, 4500)]
@@ -183,6 +186,6 @@ def test_an_import_leaves_the_connection_s_sqlite_cache_as_it_found_it(store: En
             assert conn.exec_driver_sql("PRAGMA cache_size").scalar_one() == -BULK_CACHE_KIB
         assert conn.exec_driver_sql("PRAGMA cache_size").scalar_one() == before
         mapping = imports.resolve_mapping(_table(3).headers, {})
-        imports.import_rows(conn, Keyring.generate(), SqlAudit(), 1, _table(3), mapping,
-                            OPERATOR, NOW)  # fmt: skip
+        imports.import_rows(SqlUnitOfWork(conn), Keyring.generate(), SqlAudit(), 1, _table(3),
+                            mapping, OPERATOR, NOW)  # fmt: skip
         assert conn.exec_driver_sql("PRAGMA cache_size").scalar_one() == before

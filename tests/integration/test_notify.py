@@ -10,6 +10,7 @@ from sqlalchemy import Engine, select
 
 from lexdial.adapters.audit.sql import SqlAudit
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.service.contacts import NewContact, add_contact
 from lexdial.service.fakes import ListAudit, Reversible
 from lexdial.service.notify import NotifyingAudit
@@ -21,7 +22,7 @@ NOW = datetime(2026, 12, 2, 16, 0, tzinfo=UTC)
 
 
 def test_an_opt_out_is_queued_for_the_webhook_with_ids_only(store: Engine) -> None:
-    cipher, audit = Reversible(), NotifyingAudit(SqlAudit())
+    cipher, audit = Reversible(), NotifyingAudit(SqlAudit(), wrap=SqlUnitOfWork)
     with store.begin() as conn:
         cid = add_contact(
             conn,
@@ -42,7 +43,7 @@ def test_an_opt_out_is_queued_for_the_webhook_with_ids_only(store: Engine) -> No
 
 
 def test_nothing_is_queued_when_the_transaction_rolls_back(store: Engine) -> None:
-    cipher, audit = Reversible(), NotifyingAudit(SqlAudit())
+    cipher, audit = Reversible(), NotifyingAudit(SqlAudit(), wrap=SqlUnitOfWork)
     with store.begin() as conn:
         add_contact(
             conn,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,8 +15,10 @@ import pytest
 from sqlalchemy import Engine, select
 
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.service import outbox
 from lexdial.service.outbox import BACKOFF, MAX_ATTEMPTS, deliver_due, enqueue, http_sender, verify
+from lexdial.service.storage import UnitOfWork
 
 from .conftest import NOW
 
@@ -58,15 +61,21 @@ def receiver() -> Iterator[Receiver]:
         thread.join()
 
 
+@contextmanager
+def _transaction(store: Engine) -> Iterator[UnitOfWork]:
+    with store.begin() as conn:
+        yield SqlUnitOfWork(conn)
+
+
 def _event(store: Engine) -> int:
     with store.begin() as conn:
-        return enqueue(conn, "optout.honoured",
+        return enqueue(SqlUnitOfWork(conn), "optout.honoured",
                        {"dnc_entry": 7, "contact": 3, "channel": "sms"}, NOW)  # fmt: skip
 
 
 def _deliver(store: Engine, rec: Receiver, at: datetime) -> outbox.Delivery:
-    with store.connect() as conn:
-        return deliver_due(conn, http_sender(rec.url, timeout_s=5), at, SECRET)
+    send = http_sender(rec.url, timeout_s=5)
+    return deliver_due(lambda: _transaction(store), send, at, SECRET)
 
 
 def _row(store: Engine, oid: int) -> dict[str, object]:
@@ -141,14 +150,21 @@ def test_an_unreachable_receiver_is_a_retry_not_a_crash(store: Engine, receiver:
 def test_personal_data_and_unknown_events_are_refused(store: Engine) -> None:
     with store.begin() as conn:
         with pytest.raises(ValueError, match="personal"):
-            enqueue(conn, "optout.honoured", {"number": "+16145550101"}, NOW)
+            enqueue(SqlUnitOfWork(conn), "optout.honoured", {"number": "+16145550101"}, NOW)
         with pytest.raises(ValueError, match="unknown"):
-            enqueue(conn, "contact.created", {}, NOW)
+            enqueue(SqlUnitOfWork(conn), "contact.created", {}, NOW)
 
 
-def test_deliver_due_refuses_a_connection_inside_a_transaction(store: Engine) -> None:
-    with store.begin() as conn, pytest.raises(ValueError, match="transaction"):
-        deliver_due(conn, lambda body, headers: 200, NOW, SECRET)
+def test_an_attempt_is_claimed_and_committed_before_the_post(store: Engine) -> None:
+    oid = _event(store)
+    seen: list[object] = []
+
+    def send(body: bytes, headers: Mapping[str, str]) -> int:
+        seen.append(_row(store, oid)["attempts"])  # another connection sees the claim
+        return 200
+
+    assert deliver_due(lambda: _transaction(store), send, NOW, SECRET).delivered == 1
+    assert seen == [1]
 
 
 def test_the_real_sender_insists_on_https_off_this_machine() -> None:

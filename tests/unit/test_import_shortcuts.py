@@ -118,7 +118,7 @@ def test_a_batch_masks_what_it_is_told_to_and_hashes_the_masked_form() -> None:
 def test_the_collector_paused_for_an_import_comes_back_as_it_was() -> None:
     import gc
 
-    from lexdial.service.import_write import gc_paused
+    from lexdial.adapters.db.bulk import gc_paused
 
     assert gc.isenabled()
     with gc_paused():

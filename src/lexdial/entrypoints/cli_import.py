@@ -69,8 +69,8 @@ def cmd_import(args: argparse.Namespace) -> None:
     mapping = imports.resolve_mapping(table.headers, _mapping(args.map))
     store = _store(args)
     if args.preview:
-        with store.db.connect() as conn:
-            errors = imports.check(conn, store.cipher, store.firm_id, table, mapping)
+        with store.reading() as uow:
+            errors = imports.check(uow, store.cipher, store.firm_id, table, mapping)
         _show_preview(args, table, mapping, errors)
         if errors:
             raise _refused(errors, "imported (preview)")
@@ -89,9 +89,9 @@ def cmd_import(args: argparse.Namespace) -> None:
         bars[0].update(done)
 
     # two bars: rows checked (every row comes first), then people written, after each chunk
-    with store.db.begin() as conn:
+    with store.unit_of_work() as uow:
         report = imports.import_rows(
-            conn,
+            uow,
             store.cipher,
             store.audit,
             store.firm_id,

@@ -23,6 +23,7 @@ from lexdial.adapters.audit.checkpoint import (
 )
 from lexdial.adapters.audit.sql import SqlAuditStore
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.service import outbox
 
 EVENT = "audit.checkpoint"
@@ -48,7 +49,7 @@ def publish_checkpoint(
                 )
         checkpoint = signer.sign(head, at)
         if notify:
-            outbox.enqueue(conn, EVENT, checkpoint.to_dict(), at)
+            outbox.enqueue(SqlUnitOfWork(conn), EVENT, checkpoint.to_dict(), at)
         # the file line last: if it cannot be written, the queued event rolls back with it
         signer.append(checkpoint)
     return checkpoint

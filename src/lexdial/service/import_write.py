@@ -10,26 +10,22 @@ Rule 3: every contact created and every consent recorded gets its own audit entr
 when added one by one, chained in one write per chunk (``ports.record_all``).
 Rule 4: progress is reported after each chunk is written (people written / people), so
 a bar shows what has been done, not what has been read.
+Rule 5: how rows reach the database in bulk (ids reserved ahead, SQLite's bare
+executemany, Python's collector paused, a larger page cache) is the adapter's business:
+``uow.inbox`` (``adapters.db.repos.inbox`` over ``adapters.db.bulk``).
 """
 
 from __future__ import annotations
 
-import gc
-import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from sqlalchemy import Connection, Table, func, select, text
-
-from lexdial.adapters.audit.chain import AuditItem
-from lexdial.adapters.db import tables as t
-from lexdial.adapters.db.bulk import insert_many
 from lexdial.service import consent as ledger
 from lexdial.service import contacts
-from lexdial.service.ports import Audit, Cipher, record_all
+from lexdial.service.ports import Audit, AuditItem, Cipher, record_all
+from lexdial.service.storage import UnitOfWork
 
 #: numbers per IN (...) query and people per written chunk
 CHUNK = 2_000
@@ -55,48 +51,13 @@ class Counts:
     consents_existing: int = 0
 
 
-_gc_lock = threading.Lock()
-_gc_pauses = 0
-_gc_was_enabled = False
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a large import runs. An import holds
-    a few hundred thousand small objects at once, and every full collection walks them
-    all again (a sixth of the CPU of a 50 000-row import); reference counting still frees
-    what the import drops. Nested and concurrent pauses restore the collector's state
-    only when the last one ends."""
-    global _gc_pauses, _gc_was_enabled
-    with _gc_lock:
-        if _gc_pauses == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_pauses += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pauses -= 1
-            if _gc_pauses == 0 and _gc_was_enabled:
-                gc.enable()
-
-
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
 
-def known(conn: Connection, column: Any, values: Iterable[str], *where: Any) -> set[str]:
-    """The ``values`` found in ``column`` (one query per chunk), rows limited by ``where``."""
-    found: set[str] = set()
-    for part in chunks(list(values)):
-        found.update(conn.execute(select(column).where(*where, column.in_(part))).scalars())
-    return found
-
-
 def write(
-    conn: Connection,
+    uow: UnitOfWork,
     cipher: Cipher,
     audit: Audit,
     firm_id: int,
@@ -111,50 +72,24 @@ def write(
     seen_consents: set[str] = set()
     done = 0
     for part in chunks(people):
-        owner = _owners(conn, firm_id, [bidx[p.e164] for p in part])
+        owner = uow.inbox.numbers_on_file(firm_id, [bidx[p.e164] for p in part])
         n.existing += len(owner)
-        audit_items = _add_contacts(conn, cipher, firm_id, part, bidx, owner, actor, at)
+        audit_items = _add_contacts(uow, cipher, firm_id, part, bidx, owner, actor, at)
         n.created += len(audit_items)
         added, existing, more = _add_consents(
-            conn, cipher, firm_id, part, bidx, owner, seen_consents, actor, at
+            uow, cipher, firm_id, part, bidx, owner, seen_consents, actor, at
         )
         n.consents_added += added
         n.consents_existing += existing
-        record_all(audit, conn, audit_items + more)
+        record_all(audit, uow, audit_items + more)
         done += len(part)
         if on_progress is not None:
             on_progress(done, len(people))
     return n
 
 
-def new_ids(conn: Connection, table: Table, n: int) -> list[int]:
-    """``n`` fresh primary keys of ``table``, so rows can be inserted with one executemany
-    and referred to at once (RETURNING with a guaranteed order is row-at-a-time on SQLite).
-    PostgreSQL: taken from the column's sequence. SQLite: after the largest id, which is
-    safe because the import's transaction holds the database's write lock (BEGIN
-    IMMEDIATE) until it commits."""
-    if n == 0:
-        return []
-    if conn.dialect.name == "postgresql":
-        query = text(
-            "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"
-        )
-        return [int(i) for i in conn.execute(query, {"table": table.name, "n": n}).scalars()]
-    top = int(conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one())
-    return list(range(top + 1, top + n + 1))
-
-
-def _owners(conn: Connection, firm_id: int, bidxs: Sequence[str]) -> dict[str, int]:
-    """Contact id by blind index, for the numbers already on file."""
-    c = t.contact_numbers.c
-    rows = conn.execute(
-        select(c.number_bidx, c.contact_id).where(c.firm_id == firm_id, c.number_bidx.in_(bidxs))
-    ).all()
-    return {str(b): int(cid) for b, cid in rows}
-
-
 def _add_contacts(
-    conn: Connection,
+    uow: UnitOfWork,
     cipher: Cipher,
     firm_id: int,
     part: Sequence[Person],
@@ -167,12 +102,12 @@ def _add_contacts(
     new = [p for p in part if bidx[p.e164] not in owner]
     if not new:
         return []
-    ids = new_ids(conn, t.contacts, len(new))
+    ids = uow.inbox.new_contact_ids(len(new))
     rows = [
         {"id": cid, **contacts.contact_row(cipher, firm_id, p.contact, at)}
         for p, cid in zip(new, ids, strict=True)
     ]
-    insert_many(conn, t.contacts, rows)
+    uow.inbox.insert_contacts(rows)
     numbers, items = [], []
     for p, cid in zip(new, ids, strict=True):
         owner[bidx[p.e164]] = int(cid)
@@ -184,12 +119,12 @@ def _add_contacts(
             AuditItem(at, actor, "contact.created", f"contact:{cid}",
                       {"numbers": 1, "relationship": p.contact.relationship, "via": "import"})
         )  # fmt: skip
-    insert_many(conn, t.contact_numbers, numbers)
+    uow.inbox.insert_contact_numbers(numbers)
     return items
 
 
 def _add_consents(
-    conn: Connection,
+    uow: UnitOfWork,
     cipher: Cipher,
     firm_id: int,
     part: Sequence[Person],
@@ -209,22 +144,20 @@ def _add_consents(
             planned.append((owner[b], b, new, sha, ledger.evidence_fingerprint(b, new, sha)))
     # the same evidence is a duplicate within the firm only (another firm's consent binds
     # that firm alone)
-    on_file = known(
-        conn, t.consents.c.evidence_sha256, [x[4] for x in planned], t.consents.c.firm_id == firm_id
-    )
+    on_file = uow.inbox.consents_on_file(firm_id, [x[4] for x in planned])
     fresh = []
     for x in planned:
         if x[4] not in on_file and x[4] not in seen:
             seen.add(x[4])
             fresh.append(x)
-    ids = new_ids(conn, t.consents, len(fresh))
+    ids = uow.inbox.new_consent_ids(len(fresh))
     rows = [
         {"id": consent_id, **ledger.consent_row(cipher, firm_id, cid, b, new, sha, fingerprint, at)}
         for (cid, b, new, sha, fingerprint), consent_id in zip(fresh, ids, strict=True)
     ]
     items = []
     if rows:
-        insert_many(conn, t.consents, rows)
+        uow.inbox.insert_consents(rows)
         for (cid, _, new, sha, _), consent_id in zip(fresh, ids, strict=True):
             items.append(
                 AuditItem(at, actor, "consent.recorded", f"consent:{consent_id}",

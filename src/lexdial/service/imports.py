@@ -18,10 +18,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
-
-from lexdial.adapters.db import tables as t
-from lexdial.adapters.db.bulk import large_cache
 from lexdial.domain.decision import CONSENT_KINDS, LINE_TYPES, PURPOSES, RELATIONSHIPS
 from lexdial.errors import RequestError
 from lexdial.service import contacts, import_write
@@ -39,6 +35,7 @@ from lexdial.service.import_files import read_table as read_table
 from lexdial.service.import_files import read_xlsx as read_xlsx
 from lexdial.service.import_files import resolve_mapping as resolve_mapping
 from lexdial.service.ports import Audit, Cipher
+from lexdial.service.storage import UnitOfWork
 from lexdial.service.users import Caller, authorize
 
 _SYNONYMS = {"mobile": "wireless", "cell": "wireless", "cellular": "wireless", "fixed": "landline"}
@@ -75,15 +72,15 @@ def validate(rows: Table, mapping: Mapping[str, str]) -> list[RowError]:
 
 
 def check(
-    conn: Connection, cipher: Cipher, firm_id: int, rows: Table, mapping: Mapping[str, str]
+    uow: UnitOfWork, cipher: Cipher, firm_id: int, rows: Table, mapping: Mapping[str, str]
 ) -> list[RowError]:
     """``validate`` plus what the store refuses (erased people's numbers); writes nothing."""
     people, errors = _plan(rows, mapping)
-    return sorted(errors + _erased(conn, firm_id, people, _indexes(cipher, people)))
+    return sorted(errors + _erased(uow, firm_id, people, _indexes(cipher, people)))
 
 
 def import_rows(
-    conn: Connection,
+    uow: UnitOfWork,
     cipher: Cipher,
     audit: Audit,
     firm_id: int,
@@ -97,14 +94,14 @@ def import_rows(
     """Import every row in the caller's transaction, or write nothing if any row is bad.
     ``on_checked(rows checked, rows)`` reports the checking of the file, every
     ``import_write.CHUNK`` rows; ``on_progress(people written, people)`` the writing."""
-    actor = authorize(conn, caller, "import.write", firm_id)
-    with import_write.gc_paused(), large_cache(conn):
-        return _import(conn, cipher, audit, firm_id, rows, mapping, actor, at, on_progress,
+    actor = authorize(uow, caller, "import.write", firm_id)
+    with uow.inbox.bulk_import():
+        return _import(uow, cipher, audit, firm_id, rows, mapping, actor, at, on_progress,
                        on_checked)  # fmt: skip
 
 
 def _import(
-    conn: Connection,
+    uow: UnitOfWork,
     cipher: Cipher,
     audit: Audit,
     firm_id: int,
@@ -117,7 +114,7 @@ def _import(
 ) -> ImportReport:
     people, errors = _plan(rows, mapping, on_checked)
     bidx = _indexes(cipher, people)
-    errors += _erased(conn, firm_id, people, bidx)
+    errors += _erased(uow, firm_id, people, bidx)
     if errors:
         return ImportReport(errors=tuple(sorted(errors)))
     batch = [
@@ -125,11 +122,11 @@ def _import(
         for p in people.values()
     ]
     written = import_write.write(
-        conn, cipher, audit, firm_id, batch, actor, at, on_progress=on_progress
+        uow, cipher, audit, firm_id, batch, actor, at, on_progress=on_progress
     )
     n = asdict(written)
     audit.record(
-        conn,
+        uow,
         at=at,
         actor=actor,
         action="contacts.imported",
@@ -145,12 +142,11 @@ def _indexes(cipher: Cipher, people: Mapping[str, _Person]) -> dict[str, str]:
 
 
 def _erased(
-    conn: Connection, firm_id: int, people: Mapping[str, _Person], bidx: Mapping[str, str]
+    uow: UnitOfWork, firm_id: int, people: Mapping[str, _Person], bidx: Mapping[str, str]
 ) -> list[RowError]:
     """Rows whose number has an erasure tombstone (one query per chunk of numbers)."""
-    tomb = t.erasure_tombstones.c
     person = {bidx[e164]: p for e164, p in people.items()}
-    hits = import_write.known(conn, tomb.number_bidx, person, tomb.firm_id == firm_id)
+    hits = uow.inbox.erased_numbers(firm_id, person)
     return [RowError(person[b].row, "number", _ERASED) for b in hits]
 
 

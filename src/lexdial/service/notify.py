@@ -8,29 +8,30 @@ service needs to know whether webhooks are configured.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
-
-from lexdial.adapters.audit.chain import AuditItem
 from lexdial.service import outbox
-from lexdial.service.ports import Audit, record_all
+from lexdial.service.ports import Audit, AuditItem, record_all
+from lexdial.service.storage import UnitOfWork
 
 #: audit action -> outgoing event (the payload is the entry's data plus its subject id)
 PUBLISHED = {"optout.honoured": "optout.honoured", "call.outcome": "call.outcome"}
 
 
 class NotifyingAudit:
-    """An ``Audit`` that also queues the published actions for the firm's webhook."""
+    """An ``Audit`` that also queues the published actions for the firm's webhook, through
+    the unit of work it is given. ``wrap`` makes one of a bare connection, for the services
+    that still pass one (issue 10: bootstrap passes the SQL unit of work's class)."""
 
-    def __init__(self, inner: Audit) -> None:
+    def __init__(self, inner: Audit, wrap: Callable[[Any], UnitOfWork] | None = None) -> None:
         self.inner = inner
+        self.wrap = wrap
 
     def record(
         self,
-        conn: Any,
+        uow: Any,
         *,
         at: datetime,
         actor: str,
@@ -40,18 +41,24 @@ class NotifyingAudit:
         personal: Sequence[str] = (),
     ) -> None:
         self.inner.record(
-            conn, at=at, actor=actor, action=action, subject=subject, data=data, personal=personal
+            uow, at=at, actor=actor, action=action, subject=subject, data=data, personal=personal
         )
-        self._publish(conn, at, action, subject, data, personal)
+        self._publish(uow, at, action, subject, data, personal)
 
-    def record_many(self, conn: Any, items: Sequence[AuditItem]) -> None:
-        record_all(self.inner, conn, items)
+    def record_many(self, uow: Any, items: Sequence[AuditItem]) -> None:
+        record_all(self.inner, uow, items)
         for it in items:
-            self._publish(conn, it.at, it.action, it.subject, dict(it.data), it.personal)
+            self._publish(uow, it.at, it.action, it.subject, dict(it.data), it.personal)
+
+    def _unit_of_work(self, target: Any) -> UnitOfWork:
+        if hasattr(target, "outbox") or self.wrap is None:
+            uow: UnitOfWork = target
+            return uow
+        return self.wrap(target)
 
     def _publish(
         self,
-        conn: Connection,
+        target: Any,
         at: datetime,
         action: str,
         subject: str,
@@ -62,4 +69,4 @@ class NotifyingAudit:
         if event is not None:
             kind, _, ident = subject.partition(":")
             payload = {k: v for k, v in data.items() if k not in personal}
-            outbox.enqueue(conn, event, {**payload, kind: int(ident)}, at)
+            outbox.enqueue(self._unit_of_work(target), event, {**payload, kind: int(ident)}, at)

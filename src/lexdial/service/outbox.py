@@ -26,13 +26,12 @@ import logging
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
-
-from lexdial.adapters.db import tables as t
+from lexdial.service.storage import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +54,11 @@ TOLERANCE_S = 300
 #: posts ``body`` with ``headers`` to the configured URL; returns the HTTP status, or
 #: raises on a network failure
 Send = Callable[[bytes, Mapping[str, str]], int]
+#: opens one transaction (``Store.unit_of_work``): it commits when its block ends
+Transaction = Callable[[], AbstractContextManager[UnitOfWork]]
 
 
-def enqueue(conn: Connection, event: str, payload: Mapping[str, Any], at: datetime) -> int:
+def enqueue(uow: UnitOfWork, event: str, payload: Mapping[str, Any], at: datetime) -> int:
     """Queue ``event`` for delivery, in the caller's transaction; due at once."""
     if event not in EVENTS:
         raise ValueError(f"unknown outbox event {event!r}; one of {sorted(EVENTS)}")
@@ -65,14 +66,7 @@ def enqueue(conn: Connection, event: str, payload: Mapping[str, Any], at: dateti
     if bad:
         raise ValueError(f"outbox payloads carry ids, not personal data: {sorted(bad)}")
     json.dumps(payload)  # refuse what the JSON column could not store, here and not later
-    at = at.astimezone(UTC)
-    return t.new_id(
-        conn.execute(
-            insert(t.outbox).values(
-                event=event, payload=dict(payload), created_at=at, next_attempt_at=at
-            )
-        )
-    )
+    return uow.outbox.add(event, payload, at.astimezone(UTC))
 
 
 def sign(secret: str, body: bytes, at: datetime) -> str:
@@ -110,7 +104,7 @@ class Delivery:
 
 
 def deliver_due(
-    conn: Connection,
+    transaction: Transaction,
     send: Send,
     now: datetime,
     secret: str,
@@ -118,38 +112,25 @@ def deliver_due(
     limit: int = 100,
     max_attempts: int = MAX_ATTEMPTS,
 ) -> Delivery:
-    """Post every due event once. ``conn`` must come from ``engine.connect()`` outside a
-    transaction: each claim and each result is committed on its own, so no database lock is
-    held while a POST waits on the network."""
-    if conn.in_transaction():
-        raise ValueError("deliver_due commits as it goes: pass a connection outside a transaction")
+    """Post every due event once. Each claim and each result is its own ``transaction()``
+    (committed as it goes), so no database lock is held while a POST waits on the network."""
     now = now.astimezone(UTC)
-    o = t.outbox.c
-    rows = conn.execute(
-        select(o.id, o.event, o.payload, o.created_at, o.attempts)
-        .where(o.delivered_at.is_(None), o.next_attempt_at <= now, o.attempts < max_attempts)
-        .order_by(o.next_attempt_at, o.id)
-        .limit(limit)
-    ).all()
-    conn.commit()
+    with transaction() as uow:
+        items = uow.outbox.due(now, limit, max_attempts)
     delivered = failed = given_up = 0
-    for oid, event, payload, created, attempts in rows:
-        attempt = attempts + 1
-        claimed = conn.execute(
-            update(t.outbox)
-            .where(o.id == oid, o.attempts == attempts, o.delivered_at.is_(None))
-            .values(attempts=attempt, next_attempt_at=now + backoff(attempt))
-        ).rowcount
-        conn.commit()
-        if claimed != 1:
+    for item in items:
+        attempt = item.attempts + 1
+        with transaction() as uow:
+            claimed = uow.outbox.claim(item.id, item.attempts, now + backoff(attempt))
+        if not claimed:
             continue  # another worker took this attempt
         body = json.dumps(
             {
-                "id": oid,
-                "event": event,
-                "created_at": _utc(created).isoformat(),
+                "id": item.id,
+                "event": item.event,
+                "created_at": _utc(item.created_at).isoformat(),
                 "attempt": attempt,
-                "data": payload,
+                "data": item.payload,
             },
             sort_keys=True,
             separators=(",", ":"),
@@ -157,23 +138,26 @@ def deliver_due(
         headers = {
             "Content-Type": "application/json",
             "User-Agent": "lexdial-webhooks/1",
-            "Idempotency-Key": str(oid),
-            "X-Lexdial-Event": event,
+            "Idempotency-Key": str(item.id),
+            "X-Lexdial-Event": item.event,
             SIGNATURE_HEADER: sign(secret, body, now),
         }
         error = _post(send, body, headers)
-        if error is None:
-            conn.execute(
-                update(t.outbox).where(o.id == oid).values(delivered_at=now, last_error=None)
-            )
-            delivered += 1
-        else:
-            conn.execute(update(t.outbox).where(o.id == oid).values(last_error=error[:200]))
-            failed += 1
-            if attempt >= max_attempts:
-                given_up += 1
-                log.warning("outbox event %s (%s) given up after %d attempts", oid, event, attempt)
-        conn.commit()
+        with transaction() as uow:
+            if error is None:
+                uow.outbox.mark_delivered(item.id, now)
+                delivered += 1
+            else:
+                uow.outbox.mark_failed(item.id, error[:200])
+                failed += 1
+                if attempt >= max_attempts:
+                    given_up += 1
+                    log.warning(
+                        "outbox event %s (%s) given up after %d attempts",
+                        item.id,
+                        item.event,
+                        attempt,
+                    )
     return Delivery(delivered, failed, given_up)
 
 
@@ -204,7 +188,7 @@ def http_sender(url: str, timeout_s: float = 10.0) -> Send:
 
 
 async def deliver_forever(
-    db: Engine,
+    transaction: Transaction,
     send: Send,
     clock: Callable[[], datetime],
     secret: str,
@@ -215,8 +199,7 @@ async def deliver_forever(
     stop). The blocking work runs in a thread so the event loop keeps serving."""
 
     def once() -> Delivery:
-        with db.connect() as conn:
-            return deliver_due(conn, send, clock(), secret)
+        return deliver_due(transaction, send, clock(), secret)
 
     while True:
         try:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from sqlalchemy import Connection
 
-from lexdial.adapters.audit.chain import AuditItem
+from lexdial.adapters.audit.chain import AuditItem as AuditItem  # re-exported for services
 from lexdial.domain.telephony import CallEvent, Dial
 
 if TYPE_CHECKING:

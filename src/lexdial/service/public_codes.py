@@ -25,11 +25,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import Connection, func, insert, select, update
-
-from lexdial.adapters.db import tables as t
 from lexdial.service.contacts import number_index
 from lexdial.service.ports import Cipher
+from lexdial.service.storage import UnitOfWork
 
 PURPOSES = frozenset({"optout", "consent"})
 TTL = timedelta(minutes=10)
@@ -67,7 +65,7 @@ def _hash(bidx: str, purpose: str, code: str) -> str:
 
 
 def issue_code(
-    conn: Connection,
+    uow: UnitOfWork,
     cipher: Cipher,
     purpose: str,
     e164: str,
@@ -81,39 +79,21 @@ def issue_code(
         raise ValueError(f"unknown code purpose {purpose!r}")
     at = at.astimezone(UTC)
     bidx = number_index(cipher, e164)
-    c = t.public_codes.c
-    recent = conn.execute(
-        select(func.count()).where(c.number_bidx == bidx, c.created_at > at - timedelta(hours=1))
-    ).scalar_one()
-    if recent >= MAX_PER_HOUR:
+    if uow.inbox.codes_since(bidx, at - timedelta(hours=1)) >= MAX_PER_HOUR:
         return None
     code = f"{draw(10**DIGITS):0{DIGITS}d}"
-    conn.execute(
-        insert(t.public_codes).values(
-            purpose=purpose,
-            number_bidx=bidx,
-            code_hash=_hash(bidx, purpose, code),
-            created_at=at,
-            expires_at=at + TTL,
-        )
-    )
+    uow.inbox.add_code(purpose, bidx, _hash(bidx, purpose, code), at, at + TTL)
     return code
 
 
 def check_code(
-    conn: Connection, cipher: Cipher, purpose: str, e164: str, code: str, at: datetime
+    uow: UnitOfWork, cipher: Cipher, purpose: str, e164: str, code: str, at: datetime
 ) -> bool:
     """Whether ``code`` is the number's newest, unexpired, unused code; every guess counts
     against the limit (commit the transaction even when this returns False)."""
     at = at.astimezone(UTC)
     bidx = number_index(cipher, e164)
-    c = t.public_codes.c
-    row = conn.execute(
-        select(c.id, c.code_hash, c.expires_at, c.used_at, c.attempts)
-        .where(c.number_bidx == bidx, c.purpose == purpose)
-        .order_by(c.created_at.desc(), c.id.desc())
-        .limit(1)
-    ).first()
+    row = uow.inbox.newest_code(bidx, purpose)
     given = "".join(ch for ch in code if ch.isdigit())
     expected = row.code_hash if row is not None else _hash(bidx, purpose, "x")
     match = hmac.compare_digest(_hash(bidx, purpose, given), expected)  # constant time
@@ -121,12 +101,8 @@ def check_code(
         return False
     if _utc(row.expires_at) <= at:
         return False
-    bumped = conn.execute(
-        update(t.public_codes)
-        .where(c.id == row.id, c.attempts == row.attempts, c.used_at.is_(None))
-        .values(attempts=c.attempts + 1, used_at=at if match else None)
-    ).rowcount
-    return bool(match and bumped == 1 and len(given) == DIGITS)
+    bumped = uow.inbox.count_guess(row.id, row.attempts, at if match else None)
+    return bool(match and bumped and len(given) == DIGITS)
 
 
 class RateLimiter:

@@ -16,9 +16,7 @@ import hashlib
 import hmac
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, delete, insert, select
-
-from lexdial.adapters.db import tables as t
+from lexdial.service.storage import UnitOfWork
 
 HEADER = "X-Lexdial-Signature"
 #: how far a signed timestamp may be from the receiver's clock (either way)
@@ -52,19 +50,14 @@ def problem(secret: str, header: str | None, body: bytes, now: datetime) -> str 
     return None
 
 
-def first_time(conn: Connection, source: str, identity: str, at: datetime, keep: timedelta) -> bool:
+def first_time(uow: UnitOfWork, source: str, identity: str, at: datetime, keep: timedelta) -> bool:
     """Remember this request (in the caller's transaction); False when it was seen before.
 
     A concurrent twin that commits first makes this transaction's insert fail on the key
     (an ``IntegrityError`` the caller treats as a replay)."""
     at = at.astimezone(UTC)
-    r = t.webhook_receipts.c
-    conn.execute(delete(t.webhook_receipts).where(r.seen_at < at - keep))
     key = hashlib.sha256(f"{source}\n{identity}".encode()).hexdigest()
-    if conn.execute(select(r.key).where(r.key == key)).first() is not None:
-        return False
-    conn.execute(insert(t.webhook_receipts).values(key=key, source=source, seen_at=at))
-    return True
+    return uow.inbox.first_receipt(key, source, at, forget_before=at - keep)
 
 
 def timed_keep() -> timedelta:

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.entrypoints.api.routes_public import disclosure_text
 from lexdial.entrypoints.api.routes_webhooks import InterfaceSettings
 from lexdial.service.consent import consents_for
@@ -219,14 +220,15 @@ def test_an_unknown_disclosure_version_is_404(api: Api, sms: MemorySender) -> No
 def test_a_code_expires_after_ten_minutes_and_works_once(api: Api) -> None:
     s = api.store
     with s.db.begin() as conn:
-        code = issue_code(conn, s.cipher, "optout", KNOWN, NOW)
+        uow = SqlUnitOfWork(conn)
+        code = issue_code(uow, s.cipher, "optout", KNOWN, NOW)
         assert code is not None
-        assert not check_code(conn, s.cipher, "optout", KNOWN, code, NOW + timedelta(minutes=10))
-        fresh = issue_code(conn, s.cipher, "optout", KNOWN, NOW + timedelta(minutes=11))
+        assert not check_code(uow, s.cipher, "optout", KNOWN, code, NOW + timedelta(minutes=10))
+        fresh = issue_code(uow, s.cipher, "optout", KNOWN, NOW + timedelta(minutes=11))
         assert fresh is not None
-        assert not check_code(conn, s.cipher, "consent", KNOWN, fresh, NOW)  # other purpose
-        assert check_code(conn, s.cipher, "optout", KNOWN, fresh, NOW + timedelta(minutes=12))
-        assert not check_code(conn, s.cipher, "optout", KNOWN, fresh, NOW + timedelta(minutes=12))
+        assert not check_code(uow, s.cipher, "consent", KNOWN, fresh, NOW)  # other purpose
+        assert check_code(uow, s.cipher, "optout", KNOWN, fresh, NOW + timedelta(minutes=12))
+        assert not check_code(uow, s.cipher, "optout", KNOWN, fresh, NOW + timedelta(minutes=12))
         hashes = list(conn.execute(select(t.public_codes.c.code_hash)).scalars())
     assert code not in hashes and fresh not in hashes and all(len(h) == 64 for h in hashes)
 

@@ -11,6 +11,8 @@ column defaults (a default would be skipped; ``_plan`` refuses such a table).
 
 from __future__ import annotations
 
+import gc
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from operator import itemgetter
@@ -23,6 +25,33 @@ _Processor = Callable[[Any], Any]
 _Plan = tuple[str, tuple[str, ...], tuple[tuple[int, _Processor], ...]]
 _NOTHING = object()
 _PLANS: dict[tuple[str, str, tuple[str, ...]], _Plan] = {}
+
+
+_gc_lock = threading.Lock()
+_gc_pauses = 0
+_gc_was_enabled = False
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a large import runs. An import holds
+    a few hundred thousand small objects at once, and every full collection walks them
+    all again (a sixth of the CPU of a 50 000-row import); reference counting still frees
+    what the import drops. Nested and concurrent pauses restore the collector's state
+    only when the last one ends."""
+    global _gc_pauses, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                gc.enable()
 
 
 #: SQLite page cache for the length of a bulk write, KiB: a 100 000-row import's random

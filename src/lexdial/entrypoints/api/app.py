@@ -70,7 +70,7 @@ def create_app(
         if hooks.webhook_url and hooks.webhook_secret:  # events out: signed, retried
             send = outbox.http_sender(hooks.webhook_url)
             delivery = asyncio.create_task(
-                outbox.deliver_forever(store.db, send, now, hooks.webhook_secret)
+                outbox.deliver_forever(store.unit_of_work, send, now, hooks.webhook_secret)
             )
         # the audit head, signed and published every minute it moved (and once at shutdown)
         signing = asyncio.create_task(_checkpoint_forever(store))

@@ -70,8 +70,8 @@ def preview(
     table = _read(file)
     chosen = _mapping(mapping, table)
     s = store(request)
-    with s.db.connect() as conn:
-        errors = imports.check(conn, s.cipher, s.firm_id, table, chosen)
+    with s.reading() as uow:
+        errors = imports.check(uow, s.cipher, s.firm_id, table, chosen)
     return {
         "headers": list(table.headers),
         "mapping": chosen,
@@ -93,9 +93,9 @@ def run_import(
     table = _read(file)
     chosen = _mapping(mapping, table)
     s = store(request)
-    with s.db.begin() as conn:
+    with s.unit_of_work() as uow:
         report = imports.import_rows(
-            conn, s.cipher, s.audit, s.firm_id, table, chosen, caller, now(request)
+            uow, s.cipher, s.audit, s.firm_id, table, chosen, caller, now(request)
         )
     if report.errors:
         body = {

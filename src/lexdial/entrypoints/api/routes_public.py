@@ -34,6 +34,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.bootstrap import Store
 from lexdial.entrypoints.api.deps import SMALL_BODY, now, store
 from lexdial.entrypoints.api.routes_webhooks import interface_settings
@@ -174,8 +175,8 @@ def _send_code(
 ) -> None:
     """Issue and send a code; silent when the number had enough codes this hour (the page
     reads the same either way)."""
-    with s.db.begin() as conn:
-        code = codes.issue_code(conn, s.cipher, purpose, e164, at)
+    with s.unit_of_work() as uow:
+        code = codes.issue_code(uow, s.cipher, purpose, e164, at)
     if code is not None:
         text = f"{s.settings.firm_name}: {what} is {code}. It expires in 10 minutes."
         try:
@@ -223,7 +224,7 @@ def optout_post(
             return _forbidden(request)
         e164, why = str(sealed["n"]), "public opt-out page, number confirmed by code"
         with s.db.begin() as conn:
-            ok = codes.check_code(conn, s.cipher, "optout", e164, code, at)
+            ok = codes.check_code(SqlUnitOfWork(conn), s.cipher, "optout", e164, code, at)
             if ok:
                 opt_out(conn, s.cipher, s.audit, s.firm_id, e164, "web", why, SYSTEM, at)
         if not ok:
@@ -297,8 +298,8 @@ def consent_post(
         pending = _open(s, "public.consent", state)
         if pending is None or pending.get("v") != version:
             return _forbidden(request)
-        with s.db.begin() as conn:
-            ok = codes.check_code(conn, s.cipher, "consent", pending["n"], code, at)
+        with s.unit_of_work() as uow:
+            ok = codes.check_code(uow, s.cipher, "consent", pending["n"], code, at)
         if not ok:
             return _consent(
                 request,

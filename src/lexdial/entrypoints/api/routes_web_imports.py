@@ -23,6 +23,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.entrypoints.api.deps import ImportWriter, now, store
 from lexdial.entrypoints.api.routes_imports import MAX_UPLOAD
 from lexdial.entrypoints.api.web_common import page, web_router
@@ -138,8 +139,8 @@ def _preview(
     rows: list[dict[str, Any]] = []
     if problem is None:
         s = store(request)
-        with s.db.connect() as conn:
-            errors = imports.check(conn, s.cipher, s.firm_id, table, mapping)
+        with s.reading() as uow:
+            errors = imports.check(uow, s.cipher, s.firm_id, table, mapping)
         rows = imports.preview(table, mapping, 20)
     return page(
         request,
@@ -191,7 +192,8 @@ def _import(
     table = imports.read_table(kept.data, kept.name)
     mapping = imports.resolve_mapping(table.headers, given)
     with s.db.begin() as conn:
-        report = imports.import_rows(conn, s.cipher, s.audit, s.firm_id, table, mapping, caller, at)
+        uow = SqlUnitOfWork(conn)  # one transaction with the campaign's list below
+        report = imports.import_rows(uow, s.cipher, s.audit, s.firm_id, table, mapping, caller, at)
         if report.errors or campaign is None:
             return report, 0
         ids = []

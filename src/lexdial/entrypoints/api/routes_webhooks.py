@@ -41,6 +41,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.bootstrap import Store
 from lexdial.domain import json_guard
 from lexdial.entrypoints.api.deps import SMALL_BODY, now, store
@@ -215,7 +216,7 @@ async def inbound_sms(request: Request) -> Response:
     def act() -> bool:
         try:
             with s.db.begin() as conn:
-                if not webhook_guard.first_time(conn, source, identity, at, keep):
+                if not webhook_guard.first_time(SqlUnitOfWork(conn), source, identity, at, keep):
                     return False
                 if kind == "revocation":
                     evidence = f"SMS reply: {(text or '')[:160]}"
@@ -315,7 +316,7 @@ def _upsert(s: Store, data: dict[str, Any], at: datetime, signed: str) -> dict[s
     address = _address(data.get("primary_address"))
     with s.db.begin() as conn:
         keep = webhook_guard.timed_keep()
-        if not webhook_guard.first_time(conn, "crm", signed, at, keep):
+        if not webhook_guard.first_time(SqlUnitOfWork(conn), "crm", signed, at, keep):
             return None
         ids = (find_contact_id(conn, s.firm_id, index(s.cipher, n)) for n in numbers)
         found = {i for i in ids if i is not None}
