@@ -52,10 +52,14 @@ class AmdConfig:
     up?" runs 3-5 s) a machine, the costly mistake: here only a greeting longer than people
     talk before they let the caller speak counts. Shorter recordings are caught by their
     beep; one judged a person gets the voicemail version after its beep (``domain.call``)."""
-    after_greeting_silence_s: float = 0.8
-    """A person stops after the greeting and waits for the caller (Asterisk default). Longer
-    would catch more greetings with pauses but delay every person and eat into the 2 s an
-    agent has to take the call (``domain.call.AGENT_WAIT_S``)."""
+    after_greeting_silence_s: float = 1.1
+    """A person stops after the greeting and waits for the caller. Asterisk waits 0.8 s, and
+    a recorded greeting that pauses between its phrases ("Hello. [1 s] You've reached the
+    Millers...") then reads as a person waiting: the message plays over it. People who get
+    no answer wait 1.5 s or more before they say "Hello?" again; recorded phrases follow
+    each other within about 0.6-1.5 s. 1.1 s is the shortest wait that judged >= 90 % of the
+    tuning half's machines machines (bench/amd.py); each 0.1 s more delays every person
+    by 0.1 s and takes it from the 2 s an agent has (``domain.call.AGENT_WAIT_S``)."""
     between_words_silence_s: float = 0.1
     """Pause that ends a word; Asterisk's 50 ms would split words at every plosive."""
     min_word_s: float = 0.1
@@ -308,7 +312,9 @@ class BeepDetector:
 
     def _close_run(self) -> None:
         if self._run_start is not None and self.end_s is None:
-            length = self._run_end - self._run_start
+            # the run spans window midpoints: the tone itself is about one window longer
+            # (a 0.3 s beep measured 0.28 s and was missed)
+            length = self._run_end - self._run_start + self._win_len / self.config.sample_rate
             hz = float(np.median(self._run_hz))
             self._pending = (self._run_end, hz, length)
         self._run_start = None
