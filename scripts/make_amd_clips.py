@@ -5,7 +5,9 @@ Every clip is what a dialler hears after the answer: 8 kHz mono, band-limited to
 telephone band (sox ``sinc 300-3400``) and stored as G.711 u-law WAV, as it arrives over
 RTP. Voices, speeds, pitches, levels, pauses and noise are drawn from a seeded generator,
 so the set is reproducible and no clip was shaped to suit the detector; which half of
-each kind is used for tuning ("tune") and which is held out ("holdout") is drawn too.
+each kind is used for tuning ("tune") and which is held out ("holdout") is drawn too. A
+second batch (``TEXTS_B``, ``VARIANTS_B``, ``SPEEDS_B``, seed + 1; 20 clips) follows with
+other texts, voice variants and speeds, and is held out whole.
 Needs espeak-ng and sox (scripts/telephony.sh installs them).
 
 Run: python scripts/make_amd_clips.py [--seed N] [--out tests/data/amd]

@@ -10,12 +10,15 @@ verdict when it appears. Measured on tests/data/amd with ``bench/amd.py`` (READM
 
 Deliberate differences from Asterisk: a greeting is long by how long it runs, not by how
 many words or voiced milliseconds it has (people who talk on, or say their name, say many
-words); and when the analysis cannot tell (nothing said for the
-initial-silence limit, or no rule fired within the total analysis time), Asterisk answers
-``NOTSURE``/``MACHINE``; here the verdict is ``AmdConfig.fallback`` (``"human"``). Dropping
-a prerecorded message on a live person is the costly mistake for a law firm (prerecorded
-voice rules, third-party disclosure of a debt or a matter); a machine treated as a person
-only costs an agent a few seconds. ``AmdResult.reason`` still says it was a guess.
+words); a person is judged after 1.1 s of silence, not 0.8 s, so that a recorded greeting
+pausing between its phrases is not taken for a person waiting; a syllable heard through
+noise counts as speech when 40 ms of it have a pitch; and when the analysis cannot tell
+(nothing said for the initial-silence limit, or no rule fired within the total analysis
+time), Asterisk answers ``NOTSURE``/``MACHINE``; here the verdict is
+``AmdConfig.fallback`` (``"human"``). Dropping a prerecorded message on a live person is
+the costly mistake for a law firm (prerecorded voice rules, third-party disclosure of a
+debt or a matter); a machine treated as a person only costs an agent a few seconds.
+``AmdResult.reason`` still says it was a guess.
 """
 
 from __future__ import annotations
