@@ -1,11 +1,13 @@
 """Answering-machine detection on the labelled clip set (tests/data/amd), lexdial's detector
 beside a re-implementation of Asterisk's AMD() with its defaults (bench/asterisk_amd.py).
 
-Prints, for the tuning half, the held-out half and all clips: the confusion matrix (rows
+Prints, for the tuning half, the held-out clips and all clips: the confusion matrix (rows
 are what the clip is, columns the verdict), the share of people judged people and of
 machines judged machines, and decision times (median, p90) in seconds of call audio. For
 lexdial also: machines first judged people whose beep was found afterwards (the call flow
-then restarts the voicemail version after the beep), and every misjudged clip.
+then restarts the voicemail version after the beep), and every misjudged clip. Last, a
+side-by-side summary of both detectors against issue 11's targets (people >= 97 %,
+machines >= 90 %, median decision <= 2.5 s).
 
     python bench/amd.py
     python bench/amd.py --clips tests/data/amd --asterisk-words 3   # pre-13 Asterisk
@@ -53,6 +55,32 @@ def _times(rows: list[Row]) -> str:
         return "-"
     p90 = t[min(len(t) - 1, round(0.9 * (len(t) - 1)))]
     return f"median {statistics.median(t):.2f} s, p90 {p90:.2f} s"
+
+
+def _summary(rows: list[Row]) -> tuple[str, str, str]:
+    people = [r for r in rows if r.label == "human"]
+    machines = [r for r in rows if r.label == "machine"]
+    right_p = sum(r.verdict == "human" for r in people)
+    right_m = sum(r.verdict == "machine" for r in machines)
+    t = sorted(r.seconds for r in rows)
+    p90 = t[min(len(t) - 1, round(0.9 * (len(t) - 1)))]
+    return (
+        f"{right_p}/{len(people)} {100.0 * right_p / max(1, len(people)):5.1f} %",
+        f"{right_m}/{len(machines)} {100.0 * right_m / max(1, len(machines)):5.1f} %",
+        f"{statistics.median(t):.2f} s ({p90:.2f} s)",
+    )
+
+
+def side_by_side(ours: list[Row], theirs: list[Row], asterisk: str) -> None:
+    print("== side by side (targets: people >= 97 %, machines >= 90 %, median <= 2.5 s)")
+    head = ("split", "detector", "people judged people", "machines judged machines")
+    print(f"  {head[0]:8s} {head[1]:26s} {head[2]:>21s} {head[3]:>25s}  median (p90)")
+    for split in ("tune", "holdout", "all"):
+        for name, rows in (("lexdial", ours), (asterisk, theirs)):
+            of = [r for r in rows if split in ("all", r.split)]
+            people, machines, times = _summary(of)
+            print(f"  {split:8s} {name:26s} {people:>21s} {machines:>25s}  {times}")
+    print()
 
 
 def report(title: str, rows: list[Row], columns: tuple[str, ...]) -> None:
@@ -133,6 +161,7 @@ def main() -> None:
             + (", ".join(f"{r.name} ({r.verdict}, {r.why})" for r in wrong) or "none")
         )
         print()
+    side_by_side(ours, theirs, f"Asterisk AMD(), {args.asterisk_words} words")
     print("'nobody' = silence or noise alone: no one spoke. lexdial answers its fallback")
     print("(human); Asterisk says MACHINE (initial silence) or NOTSURE.")
 

@@ -5,7 +5,9 @@ Every clip is what a dialler hears after the answer: 8 kHz mono, band-limited to
 telephone band (sox ``sinc 300-3400``) and stored as G.711 u-law WAV, as it arrives over
 RTP. Voices, speeds, pitches, levels, pauses and noise are drawn from a seeded generator,
 so the set is reproducible and no clip was shaped to suit the detector; which half of
-each kind is used for tuning ("tune") and which is held out ("holdout") is drawn too.
+each kind is used for tuning ("tune") and which is held out ("holdout") is drawn too. A
+second batch (``TEXTS_B``, ``VARIANTS_B``, ``SPEEDS_B``, seed + 1; 20 clips) follows with
+other texts, voice variants and speeds, and is held out whole.
 Needs espeak-ng and sox (scripts/telephony.sh installs them).
 
 Run: python scripts/make_amd_clips.py [--seed N] [--out tests/data/amd]
@@ -129,6 +131,79 @@ BABBLE = [
     "We should book the tickets tonight before they sell out, my sister wants to come as well.",
 ]
 
+# A second batch, drawn with its own seed after the first set is complete (so the first 65
+# clips are unchanged) from texts, voice variants, speeds and noise the detector was never
+# tuned on: every clip of it is "holdout". Its make-up per kind was fixed before it was
+# ever run through the detector.
+SEED_B = SEED + 1
+VARIANTS_B = [
+    "+Andy",
+    "+Annie",
+    "+Alicia",
+    "+Steph",
+    "+Gene",
+    "+Lee",
+    "+Mike",
+    "+Linda",
+    "+Rob",
+    "+Zac",
+    "+grandma",
+    "+grandpa",
+    "+female5",
+    "+male7",
+    "+travis",
+    "+shelby",
+]
+TEXTS_B = {
+    "BRIEF": ["Yeah, hello?", "Hello there.", "Speaking.", "Hi, who's this?", "Mm, hello?"],
+    "NAMED": ["Hello, Emma Wilson speaking.", "This is Frank.", "Hi, Rachel here.", "Nguyen."],
+    "TALKATIVE": [
+        "Oh hello, yes, I got your letter last week and I've been meaning to call you back.",
+        "Hi, sorry, hang on, I'm just putting the kids in the car, okay, who is this?",
+        "Yes hello, this is Patricia, is this the office about the claim I sent in?",
+    ],
+    "SHORT_MACHINE": [
+        "Please leave a message.",
+        "Hi, it's Ben, leave a message.",
+        "Leave your message after the beep.",
+    ],
+    "LONG_MACHINE": [
+        "Hi, you've reached Michelle at Northside Realty. I'm showing a property right now, "
+        "so please leave your name and number and I'll return your call today.",
+        "Hello, this is the Anderson residence. We can't come to the phone at the moment. "
+        "Please leave a message after the beep and we'll call you back.",
+        "Good afternoon, you have reached the claims department. All of our staff are busy. "
+        "Please leave your claim number and a short message after the tone.",
+    ],
+    "PAUSED_MACHINE": [
+        ["Hi.", "This is Laura.", "Leave a message."],
+        ["Hello, you've reached Sam.", "I'm out right now.", "Please leave a message."],
+        ["Thanks for calling.", "No one can take your call.", "Leave a message after the tone."],
+    ],
+    "CARRIER_VM": [
+        "You have reached the voice mailbox of five five five, two one two, six. Please leave "
+        "your message after the tone.",
+    ],
+    "INTERCEPT": [
+        "The number you have called is not a working number. Please check the number and dial "
+        "again.",
+    ],
+}
+COUNTS_B = {
+    "person_brief": 2,
+    "person_named": 2,
+    "person_talkative": 2,
+    "person_in_noise": 2,
+    "machine_short": 2,
+    "machine_long": 2,
+    "machine_paused": 2,
+    "machine_carrier": 1,
+    "machine_intercept": 1,
+    "machine_in_noise": 2,
+    "silence": 1,
+    "noise_alone": 1,
+}
+
 
 @dataclass
 class Clip:
@@ -146,11 +221,11 @@ class Clip:
 class Synth:
     """espeak-ng and sox behind small numpy helpers, with a seeded choice of voice."""
 
-    def __init__(self, rng: random.Random, tmp: Path) -> None:
-        self.rng, self.tmp, self.n = rng, tmp, 0
+    def __init__(self, rng: random.Random, tmp: Path, variants: list[str] = VARIANTS) -> None:
+        self.rng, self.tmp, self.n, self.variants = rng, tmp, 0, variants
 
     def voice(self) -> str:
-        return self.rng.choice(VOICES) + self.rng.choice(VARIANTS)
+        return self.rng.choice(VOICES) + self.rng.choice(self.variants)
 
     def say(self, text: str, voice: str, speed: int, pitch: int) -> np.ndarray:
         self.n += 1
@@ -247,15 +322,58 @@ def _ulaw_file(audio: np.ndarray, path: Path, tmp: Path) -> None:
     subprocess.run(["sox", "-D", str(pcm), "-e", "u-law", "-b", "8", str(path)], check=True)
 
 
-def build(rng: random.Random, s: Synth, babble: np.ndarray) -> list[Clip]:
+FIRST_TEXTS = {
+    "BRIEF": BRIEF,
+    "NAMED": NAMED,
+    "TALKATIVE": TALKATIVE,
+    "SHORT_MACHINE": SHORT_MACHINE,
+    "LONG_MACHINE": LONG_MACHINE,
+    "PAUSED_MACHINE": PAUSED_MACHINE,
+    "CARRIER_VM": CARRIER_VM,
+    "INTERCEPT": INTERCEPT,
+}
+FIRST_COUNTS = {
+    "person_brief": 8,
+    "person_named": 7,
+    "person_talkative": 7,
+    "person_in_noise": 7,
+    "machine_short": 6,
+    "machine_long": 7,
+    "machine_in_noise": 3,
+    "silence": 3,
+}
+#: words per minute: people, talkative people, recorded greetings
+FIRST_SPEEDS = ((150, 200), (165, 215), (140, 190))
+SPEEDS_B = ((125, 230), (150, 240), (125, 200))
+
+
+def build(
+    rng: random.Random,
+    s: Synth,
+    babble: np.ndarray,
+    texts: dict[str, list] = FIRST_TEXTS,  # type: ignore[type-arg]
+    counts: dict[str, int] = FIRST_COUNTS,
+    speeds: tuple[tuple[int, int], ...] = FIRST_SPEEDS,
+    first: dict[str, int] | None = None,
+) -> list[Clip]:
+    """The clips of one batch. The first batch (the defaults) draws exactly as it always
+    has, so its clips do not change; ``first`` numbers a later batch's clips on."""
     clips: list[Clip] = []
+    t, c_ = texts, counts
+    person_speed, talk_speed, rec_speed = speeds
+
+    def every(key: str, kind: str) -> list:  # type: ignore[type-arg]
+        # the first batch used every text of these kinds, in order (no draw)
+        return t[key] if kind not in c_ else rng.sample(t[key], c_[kind])
 
     def add(label: str, kind: str, audio: np.ndarray, **kw: object) -> None:
-        n = sum(1 for c in clips if c.kind == kind) + 1
+        n = sum(1 for c in clips if c.kind == kind) + 1 + (first or {}).get(kind, 0)
         clips.append(Clip(f"{kind}_{n:02d}", label, kind, audio, **kw))  # type: ignore[arg-type]
 
-    def person(text: str, speed_range: tuple[int, int] = (150, 200)) -> tuple[np.ndarray, str, int]:
-        v, sp = s.voice(), rng.randint(*speed_range)
+    def person(
+        text: str, speed_range: tuple[int, int] | None = None
+    ) -> tuple[np.ndarray, str, int]:
+        v, sp = s.voice(), rng.randint(*(speed_range or person_speed))
         return s.say(text, v, sp, rng.randint(30, 75)), v, sp
 
     def answer(speech: np.ndarray, repeat: bool) -> np.ndarray:
@@ -267,16 +385,16 @@ def build(rng: random.Random, s: Synth, babble: np.ndarray) -> list[Clip]:
         parts.append(_silence(1.5))
         return np.concatenate(parts)
 
-    for text in rng.sample(BRIEF, 8):
+    for text in rng.sample(t["BRIEF"], c_["person_brief"]):
         speech, v, sp = person(text)
         add("human", "person_brief", answer(speech, rng.random() < 0.4), voice=v, speed=sp)
-    for text in rng.sample(NAMED, 7):
+    for text in rng.sample(t["NAMED"], c_["person_named"]):
         speech, v, sp = person(text)
         add("human", "person_named", answer(speech, rng.random() < 0.3), voice=v, speed=sp)
-    for text in rng.sample(TALKATIVE, 7):
-        speech, v, sp = person(text, (165, 215))
+    for text in rng.sample(t["TALKATIVE"], c_["person_talkative"]):
+        speech, v, sp = person(text, talk_speed)
         add("human", "person_talkative", answer(speech, False), voice=v, speed=sp)
-    for text in rng.sample(BRIEF + NAMED, 7):
+    for text in rng.sample(t["BRIEF"] + t["NAMED"], c_["person_in_noise"]):
         speech, v, sp = person(text)
         kind = rng.choice(["white", "pink", "brown", "babble"])
         add(
@@ -323,38 +441,39 @@ def build(rng: random.Random, s: Synth, babble: np.ndarray) -> list[Clip]:
         )
 
     def recorded(text: str) -> tuple[np.ndarray, str, int]:
-        v, sp = s.voice(), rng.randint(140, 190)
+        v, sp = s.voice(), rng.randint(*rec_speed)
         return s.say(text, v, sp, rng.randint(30, 70)), v, sp
 
-    for text in rng.sample(SHORT_MACHINE, 6):
+    for text in rng.sample(t["SHORT_MACHINE"], c_["machine_short"]):
         audio, v, sp = recorded(text)
         machine("machine_short", [audio], True, v, sp)
-    for text in rng.sample(LONG_MACHINE, 7):
+    for text in rng.sample(t["LONG_MACHINE"], c_["machine_long"]):
         audio, v, sp = recorded(text)
         machine("machine_long", [audio], rng.random() < 0.8, v, sp)
-    for phrases in PAUSED_MACHINE:
-        v, sp = s.voice(), rng.randint(140, 190)
+    for phrases in every("PAUSED_MACHINE", "machine_paused"):
+        v, sp = s.voice(), rng.randint(*rec_speed)
         segs: list[np.ndarray] = []
         for i, text in enumerate(phrases):
             if i:
                 segs.append(_silence(rng.uniform(0.6, 1.5)))
             segs.append(s.say(text, v, sp, 50))
         machine("machine_paused", segs, rng.random() < 0.7, v, sp)
-    for text in CARRIER_VM:
+    for text in every("CARRIER_VM", "machine_carrier"):
         audio, v, sp = recorded(text)
         machine("machine_carrier", [audio], True, v, sp)
-    for text in INTERCEPT:
+    for text in every("INTERCEPT", "machine_intercept"):
         audio, v, sp = recorded(text)
         machine("machine_intercept", [_sit(rng), audio], False, v, sp)
-    for text in rng.sample(LONG_MACHINE, 3):
+    for text in rng.sample(t["LONG_MACHINE"], c_["machine_in_noise"]):
         audio, v, sp = recorded(text)
         kind = rng.choice(["white", "pink", "babble"])
         machine("machine_in_noise", [audio], True, v, sp, kind, round(rng.uniform(10.0, 20.0), 1))
 
     # no one speaks: the verdict is the fallback ("human", see amd.py)
-    for i in range(3):
+    for i in range(c_["silence"]):
         add("nobody", "silence", _silence(5.5 + i * 0.5))
-    for kind in ("white", "pink", "brown"):
+    noises = ("white", "pink", "brown")
+    for kind in noises if "noise_alone" not in c_ else rng.sample(noises, c_["noise_alone"]):
         add(
             "nobody",
             "noise_alone",
@@ -424,6 +543,31 @@ def main() -> None:
                     "speed": c.speed,
                     "noise": c.noise,
                     "snr_db": c.snr_db,
+                }
+            )
+        # the second batch: its own generators, new texts, voices, speeds; all held out
+        rng_b, nrng_b = random.Random(args.seed + 1), np.random.default_rng(args.seed + 1)
+        first = {k: sum(1 for c in clips if c.kind == k) for k in COUNTS_B}
+        s_b = Synth(rng_b, tmp, VARIANTS_B)
+        s_b.n = s.n
+        for c in build(rng_b, s_b, babble, TEXTS_B, COUNTS_B, SPEEDS_B, first):
+            finish(c, rng_b, nrng_b, babble)
+            _ulaw_file(c.audio, args.out / f"{c.name}.wav", tmp)
+            rows.append(
+                {
+                    **rows[0],
+                    **{
+                        "name": c.name,
+                        "label": c.label,
+                        "kind": c.kind,
+                        "split": "holdout",
+                        "beep_end_s": "" if c.beep_end_s is None else f"{c.beep_end_s:.3f}",
+                        "seconds": f"{len(c.audio) / RATE:.2f}",
+                        "voice": c.voice,
+                        "speed": c.speed,
+                        "noise": c.noise,
+                        "snr_db": c.snr_db,
+                    },
                 }
             )
     with (args.out / "labels.csv").open("w", newline="") as f:

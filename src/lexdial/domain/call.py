@@ -24,10 +24,11 @@ from lexdial.errors import CallStateError
 #: seconds from the end of the greeting within which an agent must be on the line
 AGENT_DEADLINE_S = 2.0
 #: how long the flow waits for an agent after answering-machine detection says "person".
-#: The greeting was complete when the person stopped talking, and detection needs 0.8 s of
-#: silence to be sure (``amd.AmdConfig.after_greeting_silence_s``): 2.0 - 0.8 leaves 1.2 s,
-#: less 0.2 s for the safe-harbor message to start playing.
-AGENT_WAIT_S = 1.0
+#: The greeting was complete when the person stopped talking, and detection needs 1.1 s of
+#: silence to be sure (``amd.AmdConfig.after_greeting_silence_s``; 0.8 s judged a recorded
+#: greeting that pauses between phrases a person): 2.0 - 1.1 leaves 0.9 s, less 0.2 s for
+#: the safe-harbor message to start playing.
+AGENT_WAIT_S = 0.7
 #: how long a machine's greeting may take before we drop the voicemail without a beep
 BEEP_WAIT_S = 30.0
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lexdial.domain import telephony as tel
-from lexdial.domain.call import CallFlow, Command, FlowConfig, Outcome, State
+from lexdial.domain.call import AGENT_WAIT_S, CallFlow, Command, FlowConfig, Outcome, State
 from lexdial.errors import CallStateError
 
 BROADCAST = FlowConfig()
@@ -114,7 +114,7 @@ PATHS = [
         Outcome.BRIDGED,
         [
             Command("find_agent"),
-            Command("timer", "agent", 1.0),
+            Command("timer", "agent", AGENT_WAIT_S),
             Command("bridge", "agent-1"),
         ],
         id="live-agent-within-2s",
@@ -132,7 +132,7 @@ PATHS = [
         Outcome.ABANDONED,
         [
             Command("find_agent"),
-            Command("timer", "agent", 1.0),
+            Command("timer", "agent", AGENT_WAIT_S),
             Command("cancel_agent"),
             Command("play", tel.SAFE_HARBOR),
             Command("release_agent", "agent-1"),
@@ -153,7 +153,7 @@ PATHS = [
         Outcome.OPTED_OUT,
         [
             Command("find_agent"),
-            Command("timer", "agent", 1.0),
+            Command("timer", "agent", AGENT_WAIT_S),
             Command("cancel_agent"),
             Command("play", tel.SAFE_HARBOR),
             Command("opt_out", "9"),
@@ -166,7 +166,7 @@ PATHS = [
         LIVE,
         [ev(tel.ANSWERED, 6), ev(tel.HUMAN, 8), ev(tel.HANGUP, 9)],
         Outcome.ABANDONED,
-        [Command("find_agent"), Command("timer", "agent", 1.0), Command("cancel_agent")],
+        [Command("find_agent"), Command("timer", "agent", AGENT_WAIT_S), Command("cancel_agent")],
         id="person-hangs-up-while-waiting-for-agent",
     ),
     pytest.param(
@@ -226,7 +226,7 @@ PATHS = [
         Outcome.OPTED_OUT,
         [
             Command("find_agent"),
-            Command("timer", "agent", 1.0),
+            Command("timer", "agent", AGENT_WAIT_S),
             Command("cancel_agent"),
             Command("opt_out", "9"),
             Command("play", tel.OPTOUT_CONFIRM),
@@ -270,7 +270,7 @@ PATHS = [
         Outcome.MACHINE,
         [
             Command("find_agent"),
-            Command("timer", "agent", 1.0),
+            Command("timer", "agent", AGENT_WAIT_S),
             Command("cancel_agent"),
             Command("play", tel.VOICEMAIL),
             Command("release_agent", "a1"),
@@ -290,7 +290,7 @@ PATHS = [
         Outcome.BRIDGED,
         [
             Command("find_agent"),
-            Command("timer", "agent", 1.0),
+            Command("timer", "agent", AGENT_WAIT_S),
             Command("bridge", "a1"),
         ],
         id="beep-heard-by-a-bridged-agent-changes-nothing",

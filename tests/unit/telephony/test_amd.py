@@ -26,6 +26,7 @@ from lexdial.adapters.telephony.amd import (
     classify,
     read_wav,
 )
+from lexdial.domain.call import AGENT_DEADLINE_S, AGENT_WAIT_S
 
 ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())
 CLIPS = (ROOT / ".." / "shared" / "telephony" / "amd-clips").resolve()
@@ -234,11 +235,14 @@ def test_the_fallback_verdict_is_configurable_and_applies_at_the_end_of_a_short_
     assert (result.verdict, result.reason, result.decided_at_s) == ("machine", "notsure", 1.0)
 
 
-def test_the_config_is_frozen_and_its_silences_follow_asterisk() -> None:
+def test_the_config_is_frozen_and_its_silences_leave_an_agent_time() -> None:
     config = AmdConfig()
     with pytest.raises(dataclasses.FrozenInstanceError):
         config.greeting_s = 9.0  # type: ignore[misc]
-    assert (config.initial_silence_s, config.after_greeting_silence_s) == (2.5, 0.8)
+    # Asterisk's initial silence; a longer wait after the greeting than Asterisk's 0.8 s,
+    # which still leaves the call flow time to find an agent within the 2 s deadline
+    assert (config.initial_silence_s, config.after_greeting_silence_s) == (2.5, 1.1)
+    assert config.after_greeting_silence_s + AGENT_WAIT_S + 0.2 <= AGENT_DEADLINE_S + 1e-9
     # a greeting of greeting_s that starts within a second of the answer is judged
     assert config.total_analysis_s == config.greeting_s + 1.0 and config.frame_len == 160
 

@@ -2,10 +2,11 @@
 
 The clips are made by scripts/make_amd_clips.py (espeak-ng voices, speeds and pitches,
 sox telephone band, noise, G.711 u-law; seeded) and labelled there, not from what the
-detector says. Each kind is split in halves: "tune" was used to choose the detector's
-settings, "holdout" was not. The targets of issue 11 are asserted per split and over
-all clips; the ones the detector does not reach yet are strict xfails that say why, so
-the figures stay visible and a change that reaches them shows up.
+detector says. The first 65 clips are split by kind in halves: "tune" was used to choose
+the detector's settings, "holdout" was not; a second batch of 20 (other texts, voice
+variants, speeds and seed) is all "holdout". The targets of issue 11 are asserted per split
+and over all clips; the one the detector does not reach is a strict xfail that says why and
+by how much, so the figure stays visible and a change that reaches it shows up.
 """
 
 from __future__ import annotations
@@ -103,20 +104,11 @@ def test_at_least_97_percent_of_people_are_judged_people(split: str) -> None:
     assert share(of(PEOPLE, split), "human") >= 0.97
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="greetings that pause for 0.8 s after a first phrase are judged people (about "
-    "a fifth of the machines here); waiting longer would delay every person and eat "
-    "into the 2 s an agent has. Their beep restarts the voicemail version instead.",
-)
 @pytest.mark.parametrize("split", SPLITS)
 def test_at_least_90_percent_of_machines_are_judged_machines(split: str) -> None:
+    # measured: tune 16/17, holdout 21/23, all 37/40; the misses are greetings that
+    # pause longer than after_greeting_silence_s after a phrase (their beep is still found)
     assert share(of(MACHINES, split), "machine") >= 0.90
-
-
-@pytest.mark.parametrize("split", SPLITS)
-def test_at_least_three_quarters_of_machines_are_judged_machines_as_reached(split: str) -> None:
-    assert share(of(MACHINES, split), "machine") >= 0.75
 
 
 @pytest.mark.parametrize("split", SPLITS)
@@ -127,11 +119,17 @@ def test_the_median_person_is_judged_within_three_seconds(split: str) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="a person is judged 0.8 s after the greeting ends, and the clips' greetings "
-    "start 0.2-1.2 s after the answer: the median lands just above 2.5 s",
+    reason="measured 3.10 s (tune), 3.21 s (holdout), 3.14 s (all): a person is judged 1.1 s "
+    "after the greeting, which starts 0.2-1.2 s after the answer and runs 0.4-1.5 s; "
+    "machines with no beep in their first 5 s are judged at the 5 s greeting (a "
+    "talkative person talks 3-5 s, and nothing but length tells the two apart here). "
+    "With 0.8 s the median is 2.82 s and 15 % of machines get the message over their "
+    "greeting: the median cannot reach 2.5 s while >= 90 % of machines are caught",
 )
-def test_the_median_decision_over_all_clips_is_at_most_2_5_seconds() -> None:
-    assert statistics.median(judged(n).decided_at_s or 99.0 for n in LABELS) <= 2.5
+@pytest.mark.parametrize("split", SPLITS)
+def test_the_median_decision_is_at_most_2_5_seconds(split: str) -> None:
+    times = [judged(n).decided_at_s or 99.0 for n in of(list(LABELS), split)]
+    assert statistics.median(times) <= 2.5
 
 
 @pytest.mark.parametrize("name", NOBODY)
