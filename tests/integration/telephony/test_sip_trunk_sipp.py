@@ -1,0 +1,338 @@
+"""A firm's trunk, played by SIPp: digest authentication, registration, TCP, the check.
+
+SIPp runs the trunk's side from the scenarios in ``scenarios/`` (placeholders ``@KEY@``
+filled per test): a trunk that challenges the INVITE with 401 and verifies the digest
+(``verifyauth``), the request URI's E.164 number with '+' and the From display name; a
+registrar that challenges REGISTER; an IP-authenticated trunk that answers OPTIONS.
+SIPp's exit status says every step matched (a failed check fails its call).
+The adapter and ``lexdial telephony check`` run with a ``Trunk`` built from settings, as
+``bootstrap`` builds it. Needs baresip and sipp (``scripts/telephony.sh``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from lexdial.adapters.telephony.sip import SipTelephony
+from lexdial.adapters.telephony.sip_check import check_trunk
+from lexdial.adapters.telephony.sip_trunk import Trunk
+from lexdial.domain import telephony as tel
+
+pytestmark = pytest.mark.integration
+
+SCENARIOS = Path(__file__).parent / "scenarios"
+USER, PASSWORD = "alice", "s3cret-Pa55"
+NAME = "Hartwell Law"
+TO, CALLER_ID = "+16145550101", "+16145550100"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _tools() -> None:
+    missing = [t for t in ("baresip", "sipp") if shutil.which(t) is None]
+    if missing:
+        message = f"telephony tools missing: {', '.join(missing)}"
+        if os.environ.get("CI"):
+            pytest.fail(message + "; scripts/telephony.sh installs them")
+        pytest.skip(message + "; run scripts/telephony.sh")
+
+
+def free_port(kind: int = socket.SOCK_DGRAM, host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, kind) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def fill(tmp: Path, name: str, **values: str) -> Path:
+    text = (SCENARIOS / name).read_text()
+    for key, value in values.items():
+        text = text.replace(f"@{key}@", value)
+    out = tmp / name
+    out.write_text(text)
+    return out
+
+
+@dataclass
+class Sipp:
+    """One SIPp run as the trunk: ``calls`` scenario runs, then it exits (0 = all passed)."""
+
+    scenario: Path
+    workdir: Path
+    calls: int = 1
+    transport: str = "udp"
+    ip: str = "127.0.0.1"
+    netns: str | None = None
+    port: int = 0
+    proc: subprocess.Popen[bytes] | None = None
+    pids: list[int] = field(default_factory=list)
+
+    @property
+    def address(self) -> str:
+        return f"{self.ip}:{self.port}"
+
+    def start(self) -> Sipp:
+        kind = socket.SOCK_STREAM if self.transport == "tcp" else socket.SOCK_DGRAM
+        self.port = self.port or free_port(kind)
+        w = self.workdir
+        args = [
+            *(["ip", "netns", "exec", self.netns] if self.netns else []),
+            "sipp",
+            "-sf",
+            str(self.scenario),
+            "-t",
+            "t1" if self.transport == "tcp" else "u1",
+            "-i",
+            self.ip,
+            "-p",
+            str(self.port),
+            "-mi",
+            self.ip,
+            "-mp",
+            str(free_port()),
+            "-m",
+            str(self.calls),
+            "-nostdin",
+            "-timeout",
+            "40s",
+            "-timeout_error",
+            "-trace_err",
+            "-error_file",
+            str(w / "sipp_errors.log"),
+            "-trace_msg",
+            "-message_file",
+            str(w / "sipp_messages.log"),
+            "-trace_logs",
+            "-log_file",
+            str(w / "sipp_logs.log"),
+        ]
+        with (w / "sipp_screen.log").open("wb") as screen:
+            self.proc = subprocess.Popen(
+                args, stdin=subprocess.DEVNULL, stdout=screen, stderr=screen
+            )
+        self.pids.append(self.proc.pid)
+        for _ in range(250):  # listening once the port is taken (UDP) or accepts (TCP)
+            if self.proc.poll() is not None:
+                break
+            if self._listening(kind):
+                return self
+            time.sleep(0.02)
+        raise AssertionError(f"SIPp did not start:\n{self.report()}")
+
+    def _listening(self, kind: int) -> bool:
+        if self.netns:  # another network stack: ask it
+            out = subprocess.run(
+                ["ip", "netns", "exec", self.netns, "ss", "-lnut"], capture_output=True, text=True
+            ).stdout
+            return f"{self.ip}:{self.port} " in out
+        with socket.socket(socket.AF_INET, kind) as probe:
+            if kind == socket.SOCK_STREAM:
+                return probe.connect_ex((self.ip, self.port)) == 0
+            try:
+                probe.bind((self.ip, self.port))
+            except OSError:
+                return True
+        return False
+
+    def finish(self, timeout: float = 30.0) -> int:
+        assert self.proc is not None
+        return self.proc.wait(timeout)
+
+    def report(self) -> str:
+        parts = []
+        for name in ("sipp_errors.log", "sipp_screen.log", "sipp_messages.log"):
+            path = self.workdir / name
+            if path.exists():
+                parts.append(f"--- {name}\n" + path.read_text(errors="replace")[-4000:])
+        return "\n".join(parts)
+
+    def text(self, name: str) -> str:
+        path = self.workdir / name
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@pytest.fixture
+def sipps() -> Iterator[list[Sipp]]:
+    started: list[Sipp] = []
+    yield started
+    for s in started:
+        s.kill()
+
+
+def a_dial(call_id: str) -> tel.Dial:
+    return tel.Dial(
+        call_id=call_id,
+        to=TO,
+        caller_id=CALLER_ID,
+        ring_timeout_s=10.0,
+        detect_machine=False,
+        prompts={},
+    )
+
+
+async def one_call(carrier: SipTelephony, dial: tel.Dial, *, hang_up: bool) -> list[tel.CallEvent]:
+    """Dial; on HUMAN hang up (``hang_up``); collect events until the call is over."""
+    events: list[tel.CallEvent] = []
+    await carrier.start()
+    try:
+        await carrier.dial(dial)
+        stream = carrier.events()
+        final = {tel.HANGUP, tel.FAILED, tel.BUSY, tel.NO_ANSWER}
+        while not events or events[-1].kind not in final:
+            events.append(await asyncio.wait_for(anext(stream), 20))
+            if events[-1].kind == tel.HUMAN and hang_up:
+                await asyncio.sleep(0.5)
+                await carrier.hangup(dial.call_id)
+    finally:
+        await carrier.close()
+    return events
+
+
+def trunk_for(sipp: Sipp, **over: object) -> Trunk:
+    fields: dict[str, object] = {
+        "address": sipp.address,
+        "transport": sipp.transport,
+        "bind_address": "127.0.0.1",
+        "auth_username": USER,
+        "auth_password": PASSWORD,
+        "caller_name": NAME,
+    } | over
+    return Trunk(**fields)  # type: ignore[arg-type]
+
+
+def invite_scenario(tmp: Path) -> Path:
+    return fill(
+        tmp,
+        "trunk_invite_401.xml",
+        USER=USER,
+        PASSWORD=PASSWORD,
+        NAME=NAME,
+        NUMBER_RE=r"\+16145550101",
+        CALLER_RE=r"\+16145550100",
+    )
+
+
+@pytest.mark.parametrize("transport", ["udp", "tcp"])
+def test_invite_digest_challenge_is_answered(
+    tmp_path: Path, sipps: list[Sipp], transport: str
+) -> None:
+    """The trunk answers our INVITE with 401; the second INVITE carries a digest SIPp
+    verifies, the '+' number in the request URI and the display name in From."""
+    sipp = Sipp(invite_scenario(tmp_path), tmp_path, transport=transport).start()
+    sipps.append(sipp)
+    carrier = SipTelephony(trunk=trunk_for(sipp), work_dir=tmp_path / "sip", amd=False)
+    events = asyncio.run(one_call(carrier, a_dial(f"c-auth-{transport}"), hang_up=True))
+    assert [e.kind for e in events] == [tel.RINGING, tel.ANSWERED, tel.HUMAN, tel.HANGUP]
+    assert sipp.finish() == 0, sipp.report()
+    assert "auth true" in sipp.text("sipp_logs.log"), sipp.report()
+    messages = sipp.text("sipp_messages.log")
+    assert f"INVITE sip:{TO}@{sipp.address}" in messages
+    if transport == "tcp":
+        assert "SIP/2.0/TCP" in messages
+    assert PASSWORD not in messages  # a digest, never the password itself
+
+
+def test_invite_with_a_wrong_password_fails_with_403(tmp_path: Path, sipps: list[Sipp]) -> None:
+    sipp = Sipp(invite_scenario(tmp_path), tmp_path).start()
+    sipps.append(sipp)
+    trunk = trunk_for(sipp, auth_password="wrong-one")
+    carrier = SipTelephony(trunk=trunk, work_dir=tmp_path / "sip", amd=False)
+    events = asyncio.run(one_call(carrier, a_dial("c-bad"), hang_up=True))
+    assert [(e.kind, e.detail) for e in events][-1] == (tel.FAILED, "sip 403")
+    assert sipp.finish() == 0, sipp.report()
+    assert "auth false" in sipp.text("sipp_logs.log")
+
+
+def registrar(tmp: Path, **over: str) -> Path:
+    return fill(tmp, "registrar_401.xml", **({"USER": USER, "PASSWORD": PASSWORD} | over))
+
+
+@pytest.mark.parametrize("transport", ["udp", "tcp"])
+def test_check_registers_with_digest(tmp_path: Path, sipps: list[Sipp], transport: str) -> None:
+    sipp = Sipp(registrar(tmp_path), tmp_path, transport=transport).start()
+    sipps.append(sipp)
+    verdict = asyncio.run(check_trunk(trunk_for(sipp, register=True), timeout=10))
+    assert verdict.ok and verdict.problem == "ok", verdict
+    assert (
+        verdict.message.startswith("ok: the trunk at") and "registered as alice" in verdict.message
+    )
+    assert sipp.finish() == 0, sipp.report()
+    assert "register 2 auth true" in sipp.text("sipp_logs.log")
+
+
+def test_check_says_wrong_credentials(tmp_path: Path, sipps: list[Sipp]) -> None:
+    sipp = Sipp(registrar(tmp_path), tmp_path).start()
+    sipps.append(sipp)
+    trunk = trunk_for(sipp, register=True, auth_password="not-it")
+    verdict = asyncio.run(check_trunk(trunk, timeout=10))
+    assert not verdict.ok and verdict.problem == "forbidden", verdict
+    assert "403 Forbidden" in verdict.message and "not-it" not in verdict.message
+
+
+def test_check_says_unreachable_over_tcp(tmp_path: Path) -> None:
+    port = free_port(socket.SOCK_STREAM)  # nothing listens there
+    trunk = Trunk(address=f"127.0.0.1:{port}", transport="tcp")
+    verdict = asyncio.run(check_trunk(trunk, timeout=10))
+    assert not verdict.ok and verdict.problem == "unreachable", verdict
+
+
+def test_check_says_timeout_when_nothing_answers(tmp_path: Path) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:  # reads, never answers
+        silent.bind(("127.0.0.1", 0))
+        trunk = Trunk(address=f"127.0.0.1:{silent.getsockname()[1]}")
+        verdict = asyncio.run(check_trunk(trunk, timeout=2))
+    assert not verdict.ok and verdict.problem == "timeout", verdict
+
+
+def test_cli_check_options_ping_exit_0(tmp_path: Path, sipps: list[Sipp]) -> None:
+    """``lexdial telephony check`` on an IP-authenticated trunk: OPTIONS, 200, exit 0."""
+    sipp = Sipp(fill(tmp_path, "options_200.xml"), tmp_path).start()
+    sipps.append(sipp)
+    settings = tmp_path / "lexdial.toml"
+    settings.write_text(
+        f'[telephony]\ncarrier = "sip"\ntrunk = "{sipp.address}"\nregister = false\n'
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "lexdial", "--settings", str(settings), "telephony", "check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr + out.stdout
+    assert "ok: the trunk at" in out.stdout and "answered OPTIONS" in out.stdout
+    assert sipp.finish() == 0, sipp.report()
+
+
+def test_cli_check_wrong_password_exit_6_and_no_secret(tmp_path: Path, sipps: list[Sipp]) -> None:
+    sipp = Sipp(registrar(tmp_path), tmp_path).start()
+    sipps.append(sipp)
+    settings = tmp_path / "lexdial.toml"
+    settings.write_text(
+        f'[telephony]\ncarrier = "sip"\ntrunk = "{sipp.address}"\nregister = true\n'
+        f'auth_username = "{USER}"\nauth_password_env = "TEST_SIP_PASSWORD"\n'
+    )
+    env = dict(os.environ, TEST_SIP_PASSWORD="guess-again")
+    out = subprocess.run(
+        [sys.executable, "-m", "lexdial", "--settings", str(settings), "telephony", "check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert out.returncode == 6, out.stderr + out.stdout
+    assert "forbidden (403 Forbidden)" in out.stderr
+    assert "guess-again" not in out.stderr + out.stdout
