@@ -336,3 +336,146 @@ def test_cli_check_wrong_password_exit_6_and_no_secret(tmp_path: Path, sipps: li
     assert out.returncode == 6, out.stderr + out.stdout
     assert "forbidden (403 Forbidden)" in out.stderr
     assert "guess-again" not in out.stderr + out.stdout
+
+
+# --- on a non-loopback address: two network namespaces joined by a veth pair ------------
+
+DIALER_IP, TRUNK_IP, PUBLIC_IP, SIP_PORT = "10.77.0.1", "10.77.0.2", "198.51.100.20", 5070
+
+CALL_IN_NETNS = """
+import asyncio, json, sys
+from pathlib import Path
+from lexdial.adapters.telephony.sip import SipTelephony
+from lexdial.adapters.telephony.sip_trunk import Trunk
+from lexdial.domain import telephony as tel
+
+async def main():
+    trunk = Trunk(address=sys.argv[1], bind_address=sys.argv[2], sip_port=int(sys.argv[3]),
+                  public_address=sys.argv[4])
+    carrier = SipTelephony(trunk=trunk, work_dir=Path(sys.argv[5]), amd=False)
+    await carrier.start()
+    dial = tel.Dial(call_id="c-ns", to="+16145550101", caller_id="+16145550100",
+                    ring_timeout_s=10.0, detect_machine=False, prompts={})
+    await carrier.dial(dial)
+    kinds, stream = [], carrier.events()
+    while not kinds or kinds[-1] not in ("hangup", "failed", "busy", "no_answer"):
+        event = await asyncio.wait_for(anext(stream), 20)
+        kinds.append(event.kind)
+        if event.kind == "human":
+            await asyncio.sleep(0.5)
+            await carrier.hangup("c-ns")
+    await carrier.close()
+    print(json.dumps(kinds))
+
+asyncio.run(main())
+"""
+
+
+@dataclass
+class Netns:
+    """Two namespaces, ``dialer`` (10.77.0.1) and ``trunk`` (10.77.0.2), on one veth link."""
+
+    dialer: str
+    trunk: str
+
+    def run(self, ns: str, *args: str, **kw: object) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(  # type: ignore[call-overload, no-any-return]
+            ["ip", "netns", "exec", ns, *args], capture_output=True, text=True, **kw
+        )
+
+
+def _ip(*args: str) -> None:
+    subprocess.run(["ip", *args], check=True, capture_output=True, text=True)
+
+
+@pytest.fixture
+def netns() -> Iterator[Netns]:
+    if os.geteuid() != 0:
+        pytest.skip("network namespaces need root (ip netns add); run as root to exercise them")
+    if shutil.which("ip") is None:
+        pytest.skip("iproute2 (ip) is not installed")
+    tag = f"{os.getpid() % 100000}"
+    ns = Netns(f"ldx-dial-{tag}", f"ldx-trunk-{tag}")
+    veth = (f"ldxd{tag}", f"ldxt{tag}")
+    made: list[str] = []
+    try:
+        for name in (ns.dialer, ns.trunk):
+            _ip("netns", "add", name)
+            made.append(name)
+        _ip(
+            "link",
+            "add",
+            veth[0],
+            "netns",
+            ns.dialer,
+            "type",
+            "veth",
+            "peer",
+            veth[1],
+            "netns",
+            ns.trunk,
+        )
+        for name, dev, addr in ((ns.dialer, veth[0], DIALER_IP), (ns.trunk, veth[1], TRUNK_IP)):
+            _ip("-n", name, "addr", "add", f"{addr}/24", "dev", dev)
+            _ip("-n", name, "link", "set", dev, "up")
+            _ip("-n", name, "link", "set", "lo", "up")
+    except (subprocess.CalledProcessError, OSError) as exc:
+        for name in made:
+            subprocess.run(["ip", "netns", "del", name], capture_output=True)
+        stderr = getattr(exc, "stderr", "") or str(exc)
+        pytest.skip(f"cannot make network namespaces here: {stderr.strip()}")
+    yield ns
+    for name in made:  # deleting a namespace removes its end of the veth pair, and the pair
+        subprocess.run(["ip", "netns", "del", name], capture_output=True)
+
+
+def test_bind_and_public_address_in_a_network_namespace(
+    tmp_path: Path, sipps: list[Sipp], netns: Netns
+) -> None:
+    """The dialer in one namespace (10.77.0.1), the trunk (SIPp) in another (10.77.0.2):
+    SIPp checks Via and Contact carry the bind address and sip_port, and SDP the public
+    (NAT) address; the call is answered and ends with our BYE."""
+    path = fill(
+        tmp_path, "trunk_invite_nat.xml", BIND=DIALER_IP, PORT=str(SIP_PORT), PUBLIC=PUBLIC_IP
+    )
+    sipp = Sipp(path, tmp_path, ip=TRUNK_IP, netns=netns.trunk, port=5060).start()
+    sipps.append(sipp)
+    script = tmp_path / "call.py"
+    script.write_text(CALL_IN_NETNS)
+    out = netns.run(
+        netns.dialer,
+        sys.executable,
+        str(script),
+        f"{TRUNK_IP}:5060",
+        DIALER_IP,
+        str(SIP_PORT),
+        PUBLIC_IP,
+        str(tmp_path / "sip"),
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.strip().splitlines()[-1] == '["ringing", "answered", "human", "hangup"]'
+    assert sipp.finish() == 0, sipp.report()
+    assert "nat checks" in sipp.text("sipp_logs.log")
+
+
+def test_cli_check_registers_from_a_network_namespace(
+    tmp_path: Path, sipps: list[Sipp], netns: Netns
+) -> None:
+    """``lexdial telephony check`` bound to 10.77.0.1 registers at the SIPp registrar on
+    10.77.0.2 (digest checked); unbound from 127.0.0.1 the same trunk is out of reach."""
+    sipp = Sipp(registrar(tmp_path), tmp_path, ip=TRUNK_IP, netns=netns.trunk, port=5060).start()
+    sipps.append(sipp)
+    settings = tmp_path / "lexdial.toml"
+    settings.write_text(
+        f'[telephony]\ncarrier = "sip"\ntrunk = "{TRUNK_IP}:5060"\nregister = true\n'
+        f'bind_address = "{DIALER_IP}"\nsip_port = {SIP_PORT}\n'
+        f'auth_username = "{USER}"\nauth_password_file = "sip.secret"\n'
+    )
+    (tmp_path / "sip.secret").write_text(PASSWORD + "\n")
+    lexdial = [sys.executable, "-m", "lexdial", "--settings", str(settings)]
+    out = netns.run(netns.dialer, *lexdial, "telephony", "check", timeout=60)
+    assert out.returncode == 0, out.stderr + out.stdout
+    assert f"ok: the trunk at {TRUNK_IP}:5060 over UDP registered as {USER}" in out.stdout
+    assert sipp.finish() == 0, sipp.report()
+    assert PASSWORD not in out.stdout + out.stderr
