@@ -15,6 +15,7 @@ import asyncio
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -479,3 +480,99 @@ def test_cli_check_registers_from_a_network_namespace(
     assert f"ok: the trunk at {TRUNK_IP}:5060 over UDP registered as {USER}" in out.stdout
     assert sipp.finish() == 0, sipp.report()
     assert PASSWORD not in out.stdout + out.stderr
+
+
+# --- TLS: SIPp (Debian's build has no TLS) behind a TLS-terminating relay -------------------
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (the relay's)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed (needed to make the relay's certificate)")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    except (ConnectionError, ssl.SSLError):
+        pass
+    finally:
+        writer.close()
+
+
+async def tls_relay(cert: tuple[Path, Path], to_port: int) -> asyncio.Server:
+    """TLS on a free port of 127.0.0.1, relayed as plain TCP to SIPp on ``to_port``."""
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(str(cert[0]), str(cert[1]))
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", to_port)
+        await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+
+    return await asyncio.start_server(handle, "127.0.0.1", 0, ssl=ctx)
+
+
+def test_check_registers_over_tls(
+    tmp_path: Path, sipps: list[Sipp], certificate: tuple[Path, Path]
+) -> None:
+    """REGISTER over TLS (Via SIP/2.0/TLS, request URI ;transport=tls), digest checked."""
+    sipp = Sipp(registrar(tmp_path), tmp_path, transport="tcp").start()
+    sipps.append(sipp)
+
+    async def body() -> object:
+        relay = await tls_relay(certificate, sipp.port)
+        port = relay.sockets[0].getsockname()[1]
+        try:
+            trunk = trunk_for(sipp, address=f"127.0.0.1:{port}", transport="tls", register=True)
+            return await check_trunk(trunk, timeout=10)
+        finally:
+            relay.close()
+
+    verdict = asyncio.run(body())
+    assert getattr(verdict, "ok", False), verdict
+    assert "over TLS registered as alice" in str(verdict)
+    assert sipp.finish() == 0, sipp.report()
+    messages = sipp.text("sipp_messages.log")
+    assert "SIP/2.0/TLS" in messages and ";transport=tls" in messages
+
+
+@pytest.mark.parametrize("register", [True, False])
+def test_check_says_tls_failure(tmp_path: Path, register: bool) -> None:
+    """A TLS trunk setting pointed at a port that does not speak TLS: a TLS failure."""
+
+    async def body() -> object:
+        async def not_tls(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.read(100)
+            writer.write(b"SSH-2.0-OpenSSH_9.2\r\n")
+            await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(not_tls, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            trunk = Trunk(
+                address=f"127.0.0.1:{port}",
+                transport="tls",
+                auth_username=USER if register else None,
+                auth_password=PASSWORD if register else None,
+                register=register,
+            )
+            return await check_trunk(trunk, timeout=5)
+        finally:
+            server.close()
+
+    verdict = asyncio.run(body())
+    assert getattr(verdict, "problem", None) == "tls", verdict

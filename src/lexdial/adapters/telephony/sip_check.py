@@ -14,6 +14,7 @@ import asyncio
 import re
 import shutil
 import socket
+import ssl
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,6 +166,7 @@ def explain_register(kind: str, param: str, trunk: Trunk) -> Verdict:
 _OPT_OK = re.compile(r"----- OPTIONS of ")
 _OPT_FAIL = re.compile(r"OPTIONS failed: (\d{3}) ?([^\r\n\x1b]*)")
 _OPT_ERR = re.compile(r"options reply error: ([^\r\n\x1b]*)")
+_TLS_ERR = re.compile(r"tls: [^\r\n\x1b]*error[^\r\n\x1b]*")
 
 
 def explain_options(console: str, trunk: Trunk) -> Verdict | None:
@@ -177,6 +179,9 @@ def explain_options(console: str, trunk: Trunk) -> Verdict | None:
     m = _OPT_ERR.search(console)
     if m:
         return explain_error(m.group(1).strip(), trunk)
+    m = _TLS_ERR.search(console)  # a failed handshake leaves the request waiting
+    if m and trunk.transport == "tls":
+        return explain_error(f"TLS handshake failed: {_clean(m.group(0))}", trunk)
     return None
 
 
@@ -239,7 +244,8 @@ async def _options(proc: Any, trunk: Trunk, log: Path, timeout: float) -> Verdic
 
 
 def probe(trunk: Trunk, wait: float = 2.0) -> Verdict | None:
-    """After a timeout: reach the first hop's port directly (a TCP connect; over UDP an
+    """After a timeout: reach the first hop's port directly (a TCP connect and, for TLS, a
+    handshake; over UDP an
     RFC 5626 CRLF keep-alive, to which an ICMP "port unreachable" answers as a refused
     connection). A plain A/AAAA lookup with the default SIP port stands in for SRV.
     None when the port takes the packets (the trunk then just did not answer)."""
@@ -257,12 +263,18 @@ def probe(trunk: Trunk, wait: float = 2.0) -> Verdict | None:
         sock.settimeout(wait)
         try:
             sock.connect(addr)
+            if trunk.transport == "tls":  # baresip 1.0.0 does not verify: neither here
+                ctx = ssl.create_default_context()
+                ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+                ctx.wrap_socket(sock, server_hostname=host.strip("[]")).close()
             if stream:
                 return None
             sock.send(b"\r\n\r\n")
             sock.recv(512)
         except ConnectionRefusedError:
             return explain_error("Connection refused", trunk)
+        except ssl.SSLError as exc:
+            return explain_error(f"TLS handshake failed: {exc.reason or exc}", trunk)
         except TimeoutError:
             return None
         except OSError as exc:
