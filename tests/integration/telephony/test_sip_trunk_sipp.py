@@ -29,6 +29,7 @@ from lexdial.adapters.telephony.sip import SipTelephony
 from lexdial.adapters.telephony.sip_check import check_trunk
 from lexdial.adapters.telephony.sip_trunk import Trunk
 from lexdial.domain import telephony as tel
+from lexdial.errors import TelephonyError
 
 pytestmark = pytest.mark.integration
 
@@ -258,6 +259,55 @@ def test_invite_with_a_wrong_password_fails_with_403(tmp_path: Path, sipps: list
     assert "auth false" in sipp.text("sipp_logs.log")
 
 
+def test_registered_trunk_dials_after_its_register_succeeds(
+    tmp_path: Path, sipps: list[Sipp]
+) -> None:
+    """``register = true``: the line REGISTERs (401, digest checked, 200) before the call;
+    the INVITE goes out from the caller ID's own UA with the same credentials (401 again,
+    digest checked); the password is in no log."""
+    path = fill(
+        tmp_path,
+        "trunk_register_invite.xml",
+        USER=USER,
+        PASSWORD=PASSWORD,
+        NAME=NAME,
+        NUMBER_RE=r"\+16145550101",
+        CALLER_RE=r"\+16145550100",
+    )
+    sipp = Sipp(path, tmp_path, calls=2).start()
+    sipps.append(sipp)
+    work = tmp_path / "sip"
+    carrier = SipTelephony(trunk=trunk_for(sipp, register=True), work_dir=work, amd=False)
+    events = asyncio.run(one_call(carrier, a_dial("c-reg"), hang_up=True))
+    assert [e.kind for e in events] == [tel.RINGING, tel.ANSWERED, tel.HUMAN, tel.HANGUP]
+    assert sipp.finish() == 0, sipp.report()
+    logged = sipp.text("sipp_logs.log")
+    assert "register 2 auth true" in logged and "auth true" in logged.replace("register 2", "")
+    messages = sipp.text("sipp_messages.log")
+    assert messages.index("REGISTER sip:") < messages.index("INVITE sip:")
+    for log in work.glob("line-*/baresip.log"):
+        assert PASSWORD not in log.read_text(errors="replace")
+
+
+def test_a_refused_registration_fails_the_dial_saying_why(
+    tmp_path: Path, sipps: list[Sipp]
+) -> None:
+    sipp = Sipp(registrar(tmp_path), tmp_path).start()
+    sipps.append(sipp)
+    trunk = trunk_for(sipp, register=True, auth_password="wrong-one")
+    carrier = SipTelephony(trunk=trunk, work_dir=tmp_path / "sip", amd=False)
+
+    async def body() -> None:
+        try:
+            await carrier.start()
+        finally:
+            await carrier.close()
+
+    with pytest.raises(TelephonyError, match=r"forbidden \(403 Forbidden\)") as err:
+        asyncio.run(body())
+    assert "wrong-one" not in str(err.value)
+
+
 def registrar(tmp: Path, **over: str) -> Path:
     return fill(tmp, "registrar_401.xml", **({"USER": USER, "PASSWORD": PASSWORD} | over))
 
@@ -349,6 +399,7 @@ from pathlib import Path
 from lexdial.adapters.telephony.sip import SipTelephony
 from lexdial.adapters.telephony.sip_trunk import Trunk
 from lexdial.domain import telephony as tel
+from lexdial.errors import TelephonyError
 
 async def main():
     trunk = Trunk(address=sys.argv[1], bind_address=sys.argv[2], sip_port=int(sys.argv[3]),
