@@ -16,12 +16,14 @@ import os
 import shutil
 import socket
 import ssl
+import struct
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -396,6 +398,7 @@ DIALER_IP, TRUNK_IP, PUBLIC_IP, SIP_PORT = "10.77.0.1", "10.77.0.2", "198.51.100
 CALL_IN_NETNS = """
 import asyncio, json, sys
 from pathlib import Path
+from typing import Any
 from lexdial.adapters.telephony.sip import SipTelephony
 from lexdial.adapters.telephony.sip_trunk import Trunk
 from lexdial.domain import telephony as tel
@@ -627,3 +630,76 @@ def test_check_says_tls_failure(tmp_path: Path, register: bool) -> None:
 
     verdict = asyncio.run(body())
     assert getattr(verdict, "problem", None) == "tls", verdict
+
+
+# --- DNS: a trunk named without a port is found by SRV (dns_server pointed at a stub) ------
+
+
+class StubDns(asyncio.DatagramProtocol):
+    """Answers SRV ``_sip._udp.trunk.test`` -> ``sipp.trunk.test:<port>`` and A
+    ``sipp.trunk.test`` -> 127.0.0.1; anything else gets an empty NOERROR answer."""
+
+    def __init__(self, sip_port: int) -> None:
+        self.sip_port = sip_port
+        self.asked: list[tuple[str, int]] = []
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    @staticmethod
+    def name(text: str) -> bytes:
+        return b"".join(bytes([len(p)]) + p.encode() for p in text.split(".")) + b"\0"
+
+    def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
+        labels, i = [], 12
+        while data[i]:
+            labels.append(data[i + 1 : i + 1 + data[i]].decode())
+            i += 1 + data[i]
+        qname, (qtype,) = ".".join(labels).lower(), struct.unpack(">H", data[i + 1 : i + 3])
+        question = data[12 : i + 5]
+        self.asked.append((qname, qtype))
+        answers = []
+        if qtype == 33 and qname == "_sip._udp.trunk.test":
+            rdata = struct.pack(">HHH", 0, 0, self.sip_port) + self.name("sipp.trunk.test")
+            answers.append(struct.pack(">HHHIH", 0xC00C, 33, 1, 60, len(rdata)) + rdata)
+        elif qtype == 1 and qname == "sipp.trunk.test":
+            answers.append(struct.pack(">HHHIH", 0xC00C, 1, 1, 60, 4) + bytes([127, 0, 0, 1]))
+        head = data[:2] + struct.pack(">HHHHH", 0x8180, 1, len(answers), 0, 0)
+        assert self.transport is not None
+        self.transport.sendto(head + question + b"".join(answers), addr)
+
+
+def test_a_trunk_named_without_a_port_is_found_by_srv(tmp_path: Path, sipps: list[Sipp]) -> None:
+    """trunk = "trunk.test": baresip asks the DNS server in ``dns_server`` for the SIP
+    SRV record, then the target's address, and registers at SIPp on the SRV port."""
+    sipp = Sipp(registrar(tmp_path), tmp_path).start()
+    sipps.append(sipp)
+
+    async def body() -> tuple[object, StubDns]:
+        loop = asyncio.get_running_loop()
+        transport, dns = await loop.create_datagram_endpoint(
+            lambda: StubDns(sipp.port), local_addr=("127.0.0.1", 0)
+        )
+        try:
+            server = f"127.0.0.1:{transport.get_extra_info('sockname')[1]}"
+            trunk = trunk_for(sipp, address="trunk.test", register=True, dns_server=server)
+            return await check_trunk(trunk, timeout=10), dns
+        finally:
+            transport.close()
+
+    verdict, dns = asyncio.run(body())
+    assert getattr(verdict, "ok", False), (verdict, dns.asked)
+    assert ("_sip._udp.trunk.test", 33) in dns.asked and ("sipp.trunk.test", 1) in dns.asked
+    assert sipp.finish() == 0, sipp.report()
+    assert "REGISTER sip:trunk.test SIP/2.0" in sipp.text("sipp_messages.log")
+
+
+def test_no_dns_server_line_means_the_system_resolver(tmp_path: Path) -> None:
+    """Without ``dns_server`` the config names none: baresip reads /etc/resolv.conf."""
+    from lexdial.adapters.telephony.baresip_ctrl import write_config
+
+    write_config(tmp_path, ctrl_port=1, silence_wav=tmp_path / "s.wav", trunk=Trunk("t.test"))
+    config = (tmp_path / "config").read_text()
+    assert "\ndns_server" not in config and "sip_listen 127.0.0.1:0" in config
+    assert oct((tmp_path / "accounts").stat().st_mode & 0o777) == "0o600"
