@@ -300,6 +300,8 @@ def sip_trunk(settings: Settings) -> SipTrunk:
     if not t.trunk:
         raise ConfigError('the sip carrier needs [telephony] trunk = "host" or "host:port"')
     s = t.sip
+    if s.password_problem:
+        raise ConfigError(s.password_problem)
     return Trunk(
         address=t.trunk,
         transport=s.transport,

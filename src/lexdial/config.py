@@ -118,6 +118,8 @@ class SipSettings:
     dial_prefix: str = ""
     caller_name: str | None = None
     dns_server: str | None = None
+    #: why the password could not be read (only kept when another carrier is chosen)
+    password_problem: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,12 +261,17 @@ def _telephony(raw: dict[str, Any], path: Path, env: Any = None) -> TelephonySet
         )
     if carrier == "twilio" and not (isinstance(base, str) and base.startswith("https://")):
         raise ConfigError(f"{path}: telephony.webhook_base_url must be an https:// URL")
-    sip = _sip(raw, path, os.environ if env is None else env)
+    sip = _sip(raw, path, os.environ if env is None else env, carrier == "sip")
     return TelephonySettings(carrier, trunk, channels, float(cps), base, sip)
 
 
-def _sip(raw: dict[str, Any], path: Path, env: Any) -> SipSettings:
-    """The SIP keys of ``[telephony]``, each checked; errors name the key, never a secret."""
+def _sip(raw: dict[str, Any], path: Path, env: Any, dialling: bool = True) -> SipSettings:
+    """The SIP keys of ``[telephony]``, each checked; errors name the key, never a secret.
+
+    When another carrier is chosen (``dialling`` false) a password that cannot be read
+    now is no error: ``password_problem`` keeps why, for ``bootstrap.sip_trunk`` to raise
+    if SIP is chosen after all (``campaign run --carrier sip``).
+    """
 
     def bad(key: str, what: str) -> ConfigError:
         return ConfigError(f"{path}: telephony.{key} must be {what}")
@@ -330,10 +337,16 @@ def _sip(raw: dict[str, Any], path: Path, env: Any) -> SipSettings:
     user = text("auth_username")
     if user is not None and not re.fullmatch(r"[A-Za-z0-9._~+\-]+", user):
         raise bad("auth_username", "letters, digits and . _ ~ + -")
-    password = _password(raw, path, env)
+    problem = None
+    try:
+        password = _password(raw, path, env)
+    except ConfigError as exc:
+        if dialling:
+            raise
+        password, problem = None, str(exc)
     if password is not None and user is None:
         raise ConfigError(f"{path}: telephony.auth_username is needed with a password")
-    if user is not None and password is None:
+    if user is not None and password is None and problem is None:
         raise ConfigError(
             f"{path}: telephony.auth_username needs a password: set auth_password_env (the "
             "name of an environment variable) or auth_password_file (a file holding it)"
@@ -343,9 +356,15 @@ def _sip(raw: dict[str, Any], path: Path, env: Any) -> SipSettings:
             f"{path}: telephony.register = true needs auth_username and a password (an "
             "IP-authenticated trunk needs no registration: register = false)"
         )
+    bind = ip("bind_address") or "127.0.0.1"
+    if ipaddress.ip_address(bind).is_unspecified or ipaddress.ip_address(bind).is_multicast:
+        raise bad(
+            "bind_address",
+            "one address of this host (not 0.0.0.0 or ::: it goes in Contact and Via)",
+        )
     return SipSettings(
         transport=transport,
-        bind_address=ip("bind_address") or "127.0.0.1",
+        bind_address=bind,
         sip_port=whole("sip_port", 0, 0, 65535),
         public_address=ip("public_address"),
         outbound_proxy=proxy,
@@ -358,6 +377,7 @@ def _sip(raw: dict[str, Any], path: Path, env: Any) -> SipSettings:
         dial_prefix=prefix,
         caller_name=name,
         dns_server=dns,
+        password_problem=problem,
     )
 
 

@@ -343,6 +343,13 @@ def test_check_says_unreachable_over_tcp(tmp_path: Path) -> None:
     assert not verdict.ok and verdict.problem == "unreachable", verdict
 
 
+def test_check_says_when_the_bind_address_is_not_this_hosts() -> None:
+    trunk = Trunk(address="127.0.0.1:5060", bind_address="192.0.2.44")  # TEST-NET-1
+    verdict = asyncio.run(check_trunk(trunk, timeout=5))
+    assert not verdict.ok and verdict.problem == "engine", verdict
+    assert "check bind_address" in verdict.message
+
+
 def test_check_says_timeout_when_nothing_answers(tmp_path: Path) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:  # reads, never answers
         silent.bind(("127.0.0.1", 0))

@@ -79,6 +79,7 @@ def test_the_password_file_is_read_relative_to_the_settings(tmp_path: Path) -> N
     [
         (('transport = "tcp"', 'transport = "sctp"'), "telephony.transport"),
         (('bind_address = "10.0.0.5"', 'bind_address = "eth0"'), "telephony.bind_address"),
+        (('bind_address = "10.0.0.5"', 'bind_address = "0.0.0.0"'), "not 0.0.0.0"),
         (('public_address = "203.0.113.7"', "public_address = 7"), "telephony.public_address"),
         (("sip_port = 5060", "sip_port = 70000"), "telephony.sip_port"),
         (("register = true", 'register = "yes"'), "telephony.register"),
@@ -207,3 +208,13 @@ def test_options_console_lines() -> None:
     err = explain_options("\x1b[31moptions reply error: Connection refused\x1b[;m\n", t)
     assert err is not None and err.problem == "unreachable"
     assert explain_error("Protocol error", Trunk("t", transport="udp")).problem == "other"
+
+
+def test_another_carrier_loads_without_the_sip_password_until_sip_is_chosen(
+    tmp_path: Path,
+) -> None:
+    text = TYPICAL.replace('carrier = "sip"', 'carrier = "simulated"')
+    settings = load(tmp_path, text, env={})  # $LEXDIAL_SIP_PASSWORD unset: a rehearsal
+    assert settings.telephony.carrier == "simulated"
+    with pytest.raises(ConfigError, match=r"\$LEXDIAL_SIP_PASSWORD .* is not set"):
+        sip_trunk(settings)  # campaign run --carrier sip
