@@ -25,8 +25,11 @@ proxy, digest credentials, registration, DNS) shapes every line's config; a line
 registering trunk is used only once its REGISTER succeeded (else the dial fails with
 the trunk's reason, ``explain_register``), and line ``n`` listens on ``sip_port + n - 1``.
 
-Limits: baresip 1.0.0 binds its RTP sockets to all interfaces (hard-coded; SDP and SIP
-use ``local_ip``), so on a real host the ``rtp_ports`` range belongs behind a firewall.
+Limits: baresip 1.0.0 binds its RTP sockets to all interfaces (hard-coded; SIP uses the
+trunk's ``bind_address``, SDP its ``public_address`` or else the same), so on a real host
+the ``rtp_ports`` range belongs behind a firewall. It cannot send P-Asserted-Identity, and
+does not verify a TLS trunk's certificate. A registration that fails later (a refresh)
+is not noticed: the calls then fail with the trunk's answer.
 A prompt's ``seconds`` is not used: PLAYED follows the prepared file's real duration.
 """
 
