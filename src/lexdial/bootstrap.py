@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
     from lexdial.adapters.audit.checkpoint import Checkpoint, CheckpointSigner
     from lexdial.adapters.crypto import Keyring
+    from lexdial.adapters.telephony.sip_trunk import Trunk as SipTrunk
     from lexdial.service.dialer import Dialer, RunStats
     from lexdial.service.ports import Audit, Registry, Telephony
     from lexdial.service.storage import UnitOfWork
@@ -296,9 +297,7 @@ def open_telephony(
     if name == "sip":
         from lexdial.adapters.telephony.sip import SipTelephony
 
-        if not t.trunk:
-            raise ConfigError('the sip carrier needs [telephony] trunk = "host:port"')
-        return SipTelephony(trunk=t.trunk, channels=t.channels, cps=t.cps)
+        return SipTelephony(trunk=sip_trunk(settings), channels=t.channels, cps=t.cps)
     if name == "twilio":
         from lexdial.adapters.telephony.twilio import TwilioTelephony
 
@@ -316,6 +315,35 @@ def open_telephony(
             cps=t.cps,
         )
     raise ConfigError(f"unknown carrier {name!r}: simulated, sip or twilio")
+
+
+def sip_trunk(settings: Settings) -> SipTrunk:
+    """The ``[telephony]`` SIP settings as the adapter's ``Trunk``."""
+    from lexdial.adapters.telephony.sip_trunk import Trunk
+
+    t = settings.telephony
+    if not t.trunk:
+        raise ConfigError('the sip carrier needs [telephony] trunk = "host" or "host:port"')
+    s = t.sip
+    if s.password_problem:
+        raise ConfigError(s.password_problem)
+    return Trunk(
+        address=t.trunk,
+        transport=s.transport,
+        bind_address=s.bind_address,
+        sip_port=s.sip_port,
+        public_address=s.public_address,
+        outbound_proxy=s.outbound_proxy,
+        auth_username=s.auth_username,
+        auth_password=s.auth_password,
+        register=s.register,
+        register_interval=s.register_interval,
+        domain=s.domain,
+        number_format=s.number_format,
+        dial_prefix=s.dial_prefix,
+        caller_name=s.caller_name,
+        dns_server=s.dns_server,
+    )
 
 
 def seat_agents(store: Store, campaign_id: int, day: date, carrier: str) -> tuple[str, ...]:

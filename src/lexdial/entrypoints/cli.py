@@ -40,6 +40,7 @@ EPILOG = """examples:
   lexdial import clients.csv --preview   check a CSV/XLSX of contacts and consents
   lexdial serve                          the web dashboard and REST API on 127.0.0.1
   lexdial report campaign 1              the campaign's evidence PDF for an auditor
+  lexdial telephony check                reach the SIP trunk in [telephony], say what is wrong
 """
 
 
@@ -160,6 +161,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         cli_serve,
         cli_stated,
         cli_store,
+        cli_telephony,
     )
 
     cli_init.add_commands(sub)
@@ -170,6 +172,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     cli_import.add_commands(sub)
     cli_report.add_commands(sub)
     cli_stated.add_commands(sub)
+    cli_telephony.add_commands(sub)
     return parser
 
 

@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from lexdial.adapters.telephony.amd import AmdConfig, AmdDetector
+from lexdial.adapters.telephony.sip_trunk import Trunk
 from lexdial.domain.call import BEEP_WAIT_S
 from lexdial.domain.telephony import BEEP, HUMAN, MACHINE
 from lexdial.errors import TelephonyError
@@ -34,6 +35,8 @@ from lexdial.errors import TelephonyError
 log = logging.getLogger(__name__)
 
 Event = dict[str, Any]
+#: the user of the account a line starts with (it never registers)
+ANCHOR = "lexdial"
 _MAX_LOG = 1 << 20
 _MAX_FRAME = 1 << 20  # a "listcalls" answer for 300 calls is ~30 kB; 1 MB means garbage
 
@@ -67,23 +70,32 @@ def write_config(
     *,
     ctrl_port: int,
     silence_wav: Path,
+    trunk: Trunk | None = None,
+    line: int = 1,
     local_ip: str = "127.0.0.1",
     rtp_ports: tuple[int, int] = (20000, 59999),
     record: bool = False,
 ) -> None:
     """Write ``config`` and ``accounts`` for one headless, trunk-style baresip.
 
+    ``trunk`` (``sip_trunk.Trunk``) says where SIP listens (line ``line`` of its port
+    range), its transport, DNS and NAT address and the accounts' credentials and
+    registration; without one, an IP-addressed trunk on ``local_ip`` is assumed. The
+    directory is private (0700, the accounts file 0600): it may hold the SIP password.
     No audio player module is loaded (nothing plays locally); ``record`` loads the
     ``sndfile`` filter, which writes the call's decoded received audio to
     ``directory/rec/dump-*-dec.wav`` as it arrives (for answering-machine detection).
     """
+    if trunk is None:
+        trunk = Trunk(address=local_ip, bind_address=local_ip)
+    directory.mkdir(parents=True, exist_ok=True)
+    directory.chmod(0o700)
     rec = directory / "rec"
     rec.mkdir(parents=True, exist_ok=True)
     modules = ["g711.so", "aufile.so"] + (["sndfile.so"] if record else [])
     lines = [
         "poll_method epoll",
-        f"sip_listen {local_ip}:0",
-        "sip_trans_def udp",
+        *trunk.config_lines(line),
         "call_local_timeout 120",
         "call_max_calls 4",
         f"audio_source aufile,{silence_wav}",
@@ -96,8 +108,6 @@ def write_config(
         f"rtp_ports {rtp_ports[0]}-{rtp_ports[1]}",
         "rtp_stats no",
         "jitter_buffer_delay 5-10",
-        f"net_interface {local_ip}",
-        "dns_server 127.0.0.1:53",  # trunks are addressed by IP: no resolv.conf lookups
         "module_path /usr/lib/baresip/modules",
         *(f"module {m}" for m in modules),
         "module_tmp account.so",
@@ -107,10 +117,13 @@ def write_config(
         f"snd_path {rec}",
     ]
     (directory / "config").write_text("\n".join(lines) + "\n", encoding="ascii")
-    # The account only anchors the process; each dial picks a UA for its caller ID.
-    (directory / "accounts").write_text(
-        f"<sip:lexdial@{local_ip}>;regint=0;audio_codecs=PCMU\n", encoding="ascii"
-    )
+    # The anchor account only anchors the process (it never registers: a REGISTER made
+    # before the control socket is connected would report to no one); ``launch`` adds
+    # the registering account; each dial picks a UA for its caller ID.
+    accounts = directory / "accounts"
+    accounts.touch(mode=0o600)
+    accounts.chmod(0o600)
+    accounts.write_text(trunk.account(ANCHOR) + "\n", encoding="utf-8")
 
 
 class BaresipProcess:
@@ -130,11 +143,16 @@ class BaresipProcess:
         on_lost: Callable[[], None],
         *,
         binary: str = "baresip",
+        trunk: Trunk | None = None,
+        line_buffered: bool = False,
     ) -> None:
         self.directory = directory
         self._on_event = on_event
         self._on_lost = on_lost
         self._binary = binary
+        # the console (baresip.log) is block-buffered; line buffering makes what baresip
+        # prints readable at once (``sip_check`` reads OPTIONS answers there)
+        self._prefix = ["stdbuf", "-oL"] if line_buffered and shutil.which("stdbuf") else []
         self._proc: asyncio.subprocess.Process | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._reader_task: asyncio.Task[None] | None = None
@@ -143,8 +161,10 @@ class BaresipProcess:
         self._stopping = False
         self._ctrl_port = 0
         self.source = ""  # the audio source file every call of this process plays
-        self.caller = "lexdial"  # the user part of the UA that dials go out from
-        self._users = {"lexdial"}
+        self.trunk = trunk or Trunk(address="127.0.0.1")
+        self.caller = ANCHOR  # the user part of the UA dials go out from
+        self._users = {self.caller}
+        self._registered: asyncio.Future[tuple[str, str]] | None = None
 
     @property
     def pid(self) -> int | None:
@@ -158,6 +178,7 @@ class BaresipProcess:
             raise TelephonyError(f"{self._binary} not found (Debian package baresip-core)")
         with (self.directory / "baresip.log").open("ab") as out:
             self._proc = await asyncio.create_subprocess_exec(
+                *self._prefix,
                 binary,
                 "-f",
                 str(self.directory),
@@ -169,7 +190,7 @@ class BaresipProcess:
             await self._connect(ctrl_port, timeout)
             # A UA whose SIP transport failed still serves the socket: check it is up.
             users = await self.command("reginfo")
-            if "User Agents (0)" in users or "lexdial@" not in users:
+            if "User Agents (0)" in users or f"{ANCHOR}@" not in users:
                 raise TelephonyError("baresip started without a SIP user agent")
         except BaseException:
             await self.stop()
@@ -190,6 +211,17 @@ class BaresipProcess:
                     raise TelephonyError("baresip control socket did not open") from None
                 await asyncio.sleep(0.02)
         self._reader_task = asyncio.create_task(self._read(reader))
+
+    async def registration(self, timeout: float) -> tuple[str, str]:
+        """Wait for the registering account's first REGISTER to end: ``(event type, param)``,
+        e.g. ``("REGISTER_OK", "200 OK")`` or ``("REGISTER_FAIL", "403 Forbidden")``;
+        ``("TIMEOUT", "")`` when neither came within ``timeout`` seconds."""
+        if self._registered is None:
+            self._registered = asyncio.get_running_loop().create_future()
+        try:
+            return await asyncio.wait_for(asyncio.shield(self._registered), timeout)
+        except TimeoutError:
+            return ("TIMEOUT", "")
 
     async def command(self, name: str, params: str = "", *, timeout: float = 5.0) -> str:
         """Run one command; returns its output text, ``TelephonyError`` if it failed."""
@@ -238,6 +270,8 @@ class BaresipProcess:
         directory: Path,
         on_event: Callable[[Event], None],
         on_lost: Callable[[], None],
+        *,
+        line_buffered: bool = False,
         **config: Any,
     ) -> BaresipProcess:
         """Write a config (``write_config`` keywords) in ``directory`` and start baresip."""
@@ -247,7 +281,9 @@ class BaresipProcess:
                 port = free_port()
             cls._ctrl_ports.add(port)
             write_config(directory, ctrl_port=port, **config)
-            proc = cls(directory, on_event, on_lost)
+            proc = cls(
+                directory, on_event, on_lost, trunk=config.get("trunk"), line_buffered=line_buffered
+            )
             proc._ctrl_port = port
             try:
                 await proc.start(port)
@@ -256,6 +292,15 @@ class BaresipProcess:
                     raise
                 continue
             proc.source = str(config["silence_wav"])
+            if proc.trunk.register:  # connected now: its REGISTER_OK/FAIL reaches us
+                user = proc.trunk.registrant
+                try:
+                    await proc.command("uanew", proc.trunk.account(user, register=True))
+                except BaseException:
+                    await proc.stop()
+                    raise
+                proc._users.add(user)
+                proc.caller = ""  # the next dial selects its UA (uafind)
             return proc
         raise AssertionError("unreachable")
 
@@ -264,19 +309,18 @@ class BaresipProcess:
         await self.command("ausrc", f"aufile,{path}")
         self.source = str(path)
 
-    async def dial(self, uri: str, *, source: Path, user: str, host: str) -> list[str]:
-        """Dial ``uri`` from ``sip:user@host`` (a UA per caller ID), ``source`` playing.
+    async def dial(self, uri: str, *, source: Path, user: str) -> list[str]:
+        """Dial ``uri`` from caller ID ``user`` (a UA per caller ID), ``source`` playing.
 
         The commands go out in one write, so a dial costs one round trip. Returns the
         names of the commands baresip refused: with "dial" among them no call exists;
         without it the call went out, but not as asked.
         """
         steps = [] if self.source == str(source) else [("ausrc", f"aufile,{source}")]
-        aor = f"sip:{user}@{host}"
         if user != self.caller:
             if user not in self._users:
-                steps.append(("uanew", f"<{aor}>;regint=0;audio_codecs=PCMU"))
-            steps.append(("uafind", aor))
+                steps.append(("uanew", self.trunk.account(user)))
+            steps.append(("uafind", self.trunk.aor(user)))
         steps.append(("dial", uri))
         replies = await self.batch(steps)
         failed = [n for (n, _), r in zip(steps, replies, strict=True) if isinstance(r, Exception)]
@@ -333,6 +377,12 @@ class BaresipProcess:
                         else:  # the text may quote a URI: keep it out of the error
                             future.set_exception(TelephonyError("baresip refused the command"))
                 elif message.get("event"):
+                    kind = str(message.get("type", ""))
+                    if kind in ("REGISTER_OK", "REGISTER_FAIL"):
+                        if self._registered is None:
+                            self._registered = asyncio.get_running_loop().create_future()
+                        if not self._registered.done():
+                            self._registered.set_result((kind, str(message.get("param", ""))))
                     self._on_event(message)
         except (asyncio.IncompleteReadError, ConnectionError, ValueError) as exc:
             if not self._stopping:

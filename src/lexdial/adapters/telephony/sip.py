@@ -17,11 +17,19 @@ Rule 4: answering-machine detection (``amd=True``) reads the received audio bare
 ``sndfile`` filter writes per call and runs ``amd.AmdDetector`` on it; the files hold
 the callee's voice and are deleted when the call ends. Without detection (or for a
 ``Dial`` with ``detect_machine=False``) HUMAN follows ANSWERED at once.
-Rule 5: the number is dialled as ``sip:<its digits>@<trunk>`` and the caller ID is the
-From user (one baresip UA per caller ID); numbers are personal data: logs name call ids.
+Rule 5: the number is dialled as ``sip:<number>@<trunk>``, in the trunk's number format
+(E.164 with '+' by default), and the caller ID is the From user with the trunk's display
+name (one baresip UA per caller ID); numbers are personal data: logs name call ids.
+Rule 6: the trunk (``sip_trunk.Trunk``: bind and public addresses, transport, outbound
+proxy, digest credentials, registration, DNS) shapes every line's config; a line of a
+registering trunk is used only once its REGISTER succeeded (else the dial fails with
+the trunk's reason, ``explain_register``), and line ``n`` listens on ``sip_port + n - 1``.
 
-Limits: baresip 1.0.0 binds its RTP sockets to all interfaces (hard-coded; SDP and SIP
-use ``local_ip``), so on a real host the ``rtp_ports`` range belongs behind a firewall.
+Limits: baresip 1.0.0 binds its RTP sockets to all interfaces (hard-coded; SIP uses the
+trunk's ``bind_address``, SDP its ``public_address`` or else the same), so on a real host
+the ``rtp_ports`` range belongs behind a firewall. It cannot send P-Asserted-Identity, and
+does not verify a TLS trunk's certificate. A registration that fails later (a refresh)
+is not noticed: the calls then fail with the trunk's answer.
 A prompt's ``seconds`` is not used: PLAYED follows the prepared file's real duration.
 """
 
@@ -42,6 +50,8 @@ from typing import Any
 from lexdial.adapters.telephony import tts
 from lexdial.adapters.telephony.amd import AmdConfig
 from lexdial.adapters.telephony.baresip_ctrl import BaresipProcess, Event, detect
+from lexdial.adapters.telephony.sip_check import explain_register
+from lexdial.adapters.telephony.sip_trunk import Trunk
 from lexdial.domain import telephony as tel
 from lexdial.errors import TelephonyError
 
@@ -57,6 +67,7 @@ _UNANSWERED = frozenset({408, 480, 487})
 class _Line:
     n: int
     directory: Path
+    slot: int = 1  # its place in the trunk's SIP port range
     proc: BaresipProcess | None = None
     call: _Call | None = None
     last_bid: str | None = None  # the previous call's baresip id: its stragglers are dropped
@@ -82,14 +93,15 @@ class _Call:
 
 
 class SipTelephony:
-    """A ``Telephony`` on a SIP trunk at ``trunk`` (``host:port``); see the module rules."""
+    """A ``Telephony`` on a SIP trunk: ``trunk`` is a ``Trunk`` or its ``host:port`` (then
+    on ``local_ip``, no credentials); see the module rules."""
 
     timescale: float = 1.0
 
     def __init__(
         self,
         *,
-        trunk: str,
+        trunk: str | Trunk,
         channels: int = 100,
         cps: float = 10.0,
         local_ip: str = "127.0.0.1",
@@ -102,8 +114,12 @@ class SipTelephony:
     ) -> None:
         if channels <= 0 or cps <= 0 or silence_s < 10:
             raise ValueError("channels and cps must be positive, silence_s at least 10")
-        self.trunk, self.channels, self.cps = trunk, channels, cps
-        self.local_ip, self.amd, self.amd_config = local_ip, amd, amd_config
+        if isinstance(trunk, str):
+            trunk = Trunk(address=trunk, bind_address=local_ip)
+        self.sip = trunk
+        self.trunk, self.channels, self.cps = trunk.address, channels, cps
+        self.local_ip, self.amd, self.amd_config = trunk.bind_address, amd, amd_config
+        self.register_timeout_s = 10.0
         self.prewarm, self.silence_s, self.rtp_ports = min(prewarm, channels), silence_s, rtp_ports
         self._given_dir = Path(work_dir) if work_dir is not None else None
         self.work_dir = Path()
@@ -181,10 +197,15 @@ class SipTelephony:
             raise
         loop = asyncio.get_running_loop()
         call.started = loop.time()
-        user = re.sub(r"[^0-9+]", "", dial.caller_id) or "lexdial"
-        uri = f"sip:{re.sub(r'[^0-9]', '', dial.to)}@{self.trunk}"
+        user = self.sip.caller(dial.caller_id)
         try:
-            failed = await line.proc.dial(uri, source=self._silence, user=user, host=self.local_ip)
+            uri = self.sip.request_uri(dial.to)
+        except TelephonyError as exc:  # a number the trunk's format cannot express
+            log.warning("call %s: %s", dial.call_id, exc)
+            self._end(call, "number format")
+            return
+        try:
+            failed = await line.proc.dial(uri, source=self._silence, user=user)
         except TelephonyError:
             failed = ["dial"]  # no answer from baresip: treat as not placed
         if "dial" in failed:
@@ -216,7 +237,7 @@ class SipTelephony:
         """Blind-transfer the call (SIP REFER) to ``agent``: a SIP URI or a trunk user."""
         call = self._live(call_id)
         self._cancel(call, "played")
-        uri = agent if agent.startswith(("sip:", "sips:")) else f"sip:{agent}@{self.trunk}"
+        uri = agent if agent.startswith(("sip:", "sips:")) else self.sip.uri(agent)
         await self._command(call, "transfer", uri)
 
     async def hangup(self, call_id: str) -> None:
@@ -352,7 +373,9 @@ class SipTelephony:
 
     async def _spawn(self) -> _Line:
         n = next(self._line_numbers)
-        line = _Line(n, self.work_dir / f"line-{n}")
+        used = {ln.slot for ln in self._lines if ln.alive}
+        slot = next(k for k in itertools.count(1) if k not in used)
+        line = _Line(n, self.work_dir / f"line-{n}", slot=slot)
         self._lines.append(line)
         try:
             line.proc = await BaresipProcess.launch(
@@ -360,12 +383,19 @@ class SipTelephony:
                 lambda ev: self._on_event(line, ev),
                 lambda: self._on_lost(line),
                 silence_wav=self._silence,
-                local_ip=self.local_ip,
+                trunk=self.sip,
+                line=slot,
                 rtp_ports=self.rtp_ports,
                 record=self.amd,
             )
+            if self.sip.register:
+                kind, why = await line.proc.registration(self.register_timeout_s)
+                if kind != "REGISTER_OK":
+                    raise TelephonyError(explain_register(kind, why, self.sip).message)
         except BaseException:
             self._lines.remove(line)
+            if line.proc is not None:
+                await line.proc.stop()
             raise
         return line
 

@@ -1,0 +1,54 @@
+"""``lexdial telephony check``: is the SIP trunk in the settings reachable, and accepting us?
+
+Registers (``register = true``) or OPTIONS-pings the trunk with the real settings through
+the same engine the calls use, and prints one plain sentence: exit 0 when the trunk
+answered, 6 (a carrier failure) when not. The password is never printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+
+def add_commands(sub: Any) -> None:
+    """Register ``telephony check`` on the main parser's subparsers."""
+    t = sub.add_parser(
+        "telephony",
+        help="check the carrier settings ([telephony]) against the real trunk",
+        description="Telephony tools. 'check' reaches the SIP trunk in [telephony] with the\n"
+        "settings as they are: a REGISTER when register = true, else an OPTIONS ping,\n"
+        "and says plainly what is wrong (unreachable, timeout, wrong credentials, TLS).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    tsub = t.add_subparsers(dest="telephony_command", required=True)
+    c = tsub.add_parser("check", help="register with or OPTIONS-ping the SIP trunk")
+    c.add_argument(
+        "--timeout", type=float, default=10.0, help="seconds to wait for the trunk (default 10)"
+    )
+    c.set_defaults(func=cmd_check)
+
+
+def cmd_check(args: argparse.Namespace) -> None:
+    import asyncio
+
+    from lexdial.adapters.telephony.sip_check import check_trunk
+    from lexdial.bootstrap import sip_trunk
+    from lexdial.config import load_settings
+    from lexdial.errors import ConfigError, TelephonyError
+
+    settings = load_settings(args.settings)
+    if settings.telephony.carrier != "sip":
+        raise ConfigError(
+            f"telephony check reaches a SIP trunk: [telephony] carrier is "
+            f"{settings.telephony.carrier!r}, not 'sip'"
+        )
+    trunk = sip_trunk(settings)
+    how = "REGISTER" if trunk.register else "OPTIONS"
+    print(f"checking {trunk.address} over {trunk.transport.upper()} ({how}) ...", flush=True)
+    verdict = asyncio.run(check_trunk(trunk, timeout=args.timeout))
+    if not verdict.ok:
+        raise TelephonyError(verdict.message)
+    print(verdict.message)
+    sys.stdout.flush()
