@@ -72,6 +72,8 @@ OPERATOR = Caller("cli:operator", "admin")
 
 def _connection(target: Any) -> Connection:
     # transitional (issue 10): callers pass a unit of work or, until they move, a connection
+    if isinstance(target, Connection):  # a bare one has a .connection too: the DBAPI one
+        return target
     conn: Connection = getattr(target, "connection", target)
     return conn
 

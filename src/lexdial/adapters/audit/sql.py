@@ -110,6 +110,8 @@ def _entry(row: Any) -> AuditEntry:
 def _connection(target: Any) -> Connection:
     """The connection of a unit of work (or a bare connection, while services still pass
     one: issue 10 moves them all onto the unit of work)."""
+    if isinstance(target, Connection):  # a bare one has a .connection too: the DBAPI one
+        return target
     conn: Connection = getattr(target, "connection", target)
     return conn
 
