@@ -377,7 +377,7 @@ def make_dialer(
     from lexdial.service.dialer import Dialer
 
     return Dialer(
-        db=store.db,
+        transactions=store.unit_of_work,
         engine=store.rules,
         cipher=store.cipher,
         audit=store.audit,

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, func, select, update
 from lexdial.adapters.audit.chain import verify
 from lexdial.adapters.audit.sql import SqlAudit, SqlAuditStore
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import SqlUnitOfWork, transactions
 from lexdial.adapters.telephony.simulated import SimProfile, SimulatedCarrier
 from lexdial.errors import CampaignError, RequestError
 from lexdial.rules.engine import Engine as RulesEngine
@@ -118,7 +119,7 @@ def _run(
             return START + timedelta(seconds=(loop.time() - t0) / carrier.timescale)
 
         dialer = Dialer(
-            db=store,
+            transactions=transactions(store),
             engine=rules,
             cipher=cipher,
             audit=SqlAudit(),
@@ -289,8 +290,8 @@ def test_a_call_left_dialling_by_a_crash_is_closed_as_interrupted_and_counted(
     _start(store, rules, cipher, cid)
     with store.begin() as conn:  # what a process that died mid-call leaves behind
         res = gate(
-            conn, rules, cipher, SqlAudit(), MemoryRegistry(), firm_id=1, contact_id=ids[0],
-            at=START, campaign_id=cid,
+            SqlUnitOfWork(conn), rules, cipher, SqlAudit(), MemoryRegistry(), firm_id=1,
+            contact_id=ids[0], at=START, campaign_id=cid,
         )  # fmt: skip
         conn.execute(
             update(t.call_attempts)
@@ -367,7 +368,7 @@ def test_a_predictive_campaign_bridges_people_to_agents_and_keeps_abandonment_wi
         loop = asyncio.get_running_loop()
         t0 = loop.time()
         dialer = Dialer(
-            db=store,
+            transactions=transactions(store),
             engine=rules,
             cipher=cipher,
             audit=SqlAudit(),

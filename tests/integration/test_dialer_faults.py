@@ -11,6 +11,7 @@ from sqlalchemy import Engine, func, select
 
 from lexdial.adapters.audit.sql import SqlAudit
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import transactions
 from lexdial.adapters.telephony.simulated import SimProfile, SimulatedCarrier
 from lexdial.domain import telephony as tel
 from lexdial.errors import CampaignError, TelephonyError
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.integration
 
 def _dialer(store: Engine, rules: RulesEngine, cipher: Reversible, carrier: object,
             clock: object) -> Dialer:  # fmt: skip
-    return Dialer(db=store, engine=rules, cipher=cipher, audit=SqlAudit(),
+    return Dialer(transactions=transactions(store), engine=rules, cipher=cipher, audit=SqlAudit(),
                   registry=MemoryRegistry(), firm_id=1, telephony=carrier,  # type: ignore[arg-type]
                   clock=clock)  # type: ignore[arg-type]  # fmt: skip
 

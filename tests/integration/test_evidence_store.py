@@ -10,6 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, func, insert, select
 
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.adapters.geodata import load_geography
 from lexdial.adapters.rulepack import load_pack
 from lexdial.errors import RequestError
@@ -179,7 +180,7 @@ def test_the_gate_allows_a_consented_reminder_and_records_the_decision(
     _consent(store, cipher, audit)
     with store.begin() as conn:
         result = gate(
-            conn,
+            SqlUnitOfWork(conn),
             rules,
             cipher,
             audit,
@@ -222,7 +223,7 @@ def test_after_an_opt_out_the_gate_denies_and_queued_attempts_are_cancelled(
     assert (done.consents_revoked, done.attempts_cancelled, done.contact_id) == (1, 1, contact)
     with store.begin() as conn:
         result = gate(
-            conn,
+            SqlUnitOfWork(conn),
             rules,
             cipher,
             audit,
@@ -249,7 +250,7 @@ def test_the_gate_reads_the_registry_and_its_snapshot_date(
     )
     with store.begin() as conn:
         result = gate(
-            conn,
+            SqlUnitOfWork(conn),
             rules,
             cipher,
             audit,
@@ -265,7 +266,7 @@ def test_the_gate_reads_the_registry_and_its_snapshot_date(
         conn.execute(t.contacts.update().values(relationship="prospect"))
     with store.begin() as conn:
         result = gate(
-            conn,
+            SqlUnitOfWork(conn),
             rules,
             cipher,
             audit,
@@ -345,7 +346,7 @@ def test_allowed_attempts_count_toward_the_frequency_caps_even_without_an_outcom
         with store.begin() as conn:
             verdicts.append(
                 gate(
-                    conn,
+                    SqlUnitOfWork(conn),
                     rules,
                     cipher,
                     audit,

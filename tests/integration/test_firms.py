@@ -122,8 +122,9 @@ Firms = tuple[Engine, int, Caller, Caller, int, int]
 
 def _gate(store: Engine, rules: RulesEngine, firm_id: int, contact: int, caller: Caller) -> str:
     with store.begin() as conn:
-        result = gate(conn, rules, CIPHER, ListAudit(), MemoryRegistry(), firm_id=firm_id,
-                      contact_id=contact, at=NOW, plan=REMINDER, caller=caller)  # fmt: skip
+        result = gate(SqlUnitOfWork(conn), rules, CIPHER, ListAudit(), MemoryRegistry(),
+                      firm_id=firm_id, contact_id=contact, at=NOW, plan=REMINDER,
+                      caller=caller)  # fmt: skip
     return result.decision.verdict
 
 
@@ -214,8 +215,8 @@ def test_every_service_as_another_firms_user_reaches_nothing_of_firm_1(
     as_firm1 = [
         lambda c: opt_out(c, CIPHER, audit, 1, NUMBER, "staff", None, admin2, NOW),
         lambda c: revoke_consent(c, CIPHER, audit, 1, consent1, "sms", NOW, None, admin2, NOW),
-        lambda c: gate(c, rules, CIPHER, audit, MemoryRegistry(), firm_id=1, contact_id=contact1,
-                       at=NOW, plan=REMINDER, caller=admin2),
+        lambda c: gate(SqlUnitOfWork(c), rules, CIPHER, audit, MemoryRegistry(), firm_id=1,
+                       contact_id=contact1, at=NOW, plan=REMINDER, caller=admin2),
         lambda c: add_contacts(c, audit, 1, campaign1, [contact1], admin2, NOW),
         lambda c: set_status(c, audit, 1, campaign1, "start", admin2, NOW),
         lambda c: confirm(c, CIPHER, audit, 1, item1, admin2, NOW),
@@ -231,7 +232,7 @@ def test_every_service_as_another_firms_user_reaches_nothing_of_firm_1(
     # firm 2 acting for itself, naming firm 1's records by id: not found, like a missing one
     by_id = [
         lambda c: revoke_consent(c, CIPHER, audit, firm2, consent1, "sms", NOW, None, admin2, NOW),
-        lambda c: gate(c, rules, CIPHER, audit, MemoryRegistry(), firm_id=firm2,
+        lambda c: gate(SqlUnitOfWork(c), rules, CIPHER, audit, MemoryRegistry(), firm_id=firm2,
                        contact_id=contact1, at=NOW, plan=REMINDER, caller=admin2),
         lambda c: add_contacts(c, audit, firm2, campaign2, [contact1], admin2, NOW),
         lambda c: add_contacts(c, audit, firm2, campaign1, [], admin2, NOW),
@@ -275,5 +276,5 @@ def test_a_reassigned_number_check_is_the_firm_that_asked_its(two_firms: Firms) 
 
 
 def _request(conn: Connection, firm_id: int, contact: int) -> tuple[dict[str, Any], str, CallPlan]:
-    return build_request(conn, CIPHER, MemoryRegistry(), firm_id=firm_id, contact_id=contact,
-                         at=NOW, campaign_id=None, plan=REMINDER)  # fmt: skip
+    return build_request(SqlUnitOfWork(conn), CIPHER, MemoryRegistry(), firm_id=firm_id,
+                         contact_id=contact, at=NOW, campaign_id=None, plan=REMINDER)  # fmt: skip

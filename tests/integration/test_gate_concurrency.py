@@ -13,6 +13,7 @@ from sqlalchemy import Engine, insert, text
 
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.database import make_engine, migrate
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.adapters.geodata import load_geography
 from lexdial.adapters.rulepack import load_pack
 from lexdial.rules.context import Policy
@@ -93,7 +94,7 @@ def test_no_call_is_allowed_after_an_opt_out_for_that_number_committed(pg_url: s
                     seen_before = opted.is_set()
                     with engine.begin() as conn:
                         verdict = gate(
-                            conn,
+                            SqlUnitOfWork(conn),
                             rules,
                             cipher,
                             ListAudit(),

@@ -21,6 +21,7 @@ from lexdial.adapters.audit.sql import SqlAudit, SqlAuditStore
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.database import make_engine
 from lexdial.adapters.db.uow import SqlUnitOfWork
+from lexdial.adapters.db.uow import transactions
 from lexdial.adapters.telephony.simulated import SimProfile, SimulatedCarrier
 from lexdial.bootstrap import Store, init_store
 from lexdial.config import Settings
@@ -116,7 +117,8 @@ def _run(store: Store, cid: int, carrier: SimulatedCarrier, start: datetime) -> 
         loop = asyncio.get_running_loop()
         t0 = loop.time()
         dialer = Dialer(
-            db=store.db, engine=store.rules, cipher=store.cipher, audit=SqlAudit(),
+            transactions=transactions(store.db), engine=store.rules, cipher=store.cipher,
+            audit=SqlAudit(),
             registry=MemoryRegistry(), firm_id=store.firm_id, telephony=carrier,
             clock=lambda: start + timedelta(seconds=(loop.time() - t0) / carrier.timescale),
         )  # fmt: skip

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, func, select
 
 from lexdial.adapters.audit.sql import SqlAudit
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.domain.decision import Decision
 from lexdial.errors import RequestError
 from lexdial.rules.engine import Engine as RulesEngine
@@ -49,7 +50,7 @@ def _gate(
 ) -> Decision:
     with store.begin() as conn:
         return gate(
-            conn,
+            SqlUnitOfWork(conn),
             rules,
             cipher,
             ListAudit(),

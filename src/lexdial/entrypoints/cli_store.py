@@ -300,9 +300,9 @@ def cmd_gate(args: argparse.Namespace) -> None:
     from lexdial.service.gate import CallPlan, gate
 
     store = _store(args)
-    with store.db.begin() as conn:
+    with store.unit_of_work() as uow:
         result = gate(
-            conn,
+            uow,
             store.rules,
             store.cipher,
             store.audit,

@@ -85,9 +85,11 @@ def lint_campaign(
     if not contacts:
         problems.append("contacts: the campaign has no contacts")
     seen: set[str] = set()
+    from lexdial.adapters.db.uow import SqlUnitOfWork  # until this module takes a unit of work
+
     for contact_id in contacts:
         raw, _, _ = build_request(
-            conn,
+            SqlUnitOfWork(conn),
             cipher,
             registry,
             firm_id=firm_id,

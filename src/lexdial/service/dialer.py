@@ -21,11 +21,10 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-
-from sqlalchemy import Connection
-from sqlalchemy import Engine as SAEngine
+from typing import TYPE_CHECKING, Any
 
 from lexdial.domain import telephony as tel
 from lexdial.domain.call import CallFlow, Command, FlowConfig, Outcome, State
@@ -34,14 +33,7 @@ from lexdial.errors import CallStateError, CampaignError, TelephonyError
 from lexdial.rules.engine import Engine
 from lexdial.service.agents import AgentPool
 from lexdial.service.campaign_spec import LIVE, CampaignSpec
-from lexdial.service.campaigns import (
-    abandonment_30d,
-    campaign_status,
-    drop_lease,
-    lease_until,
-    load_campaign,
-    take_lease,
-)
+from lexdial.service.campaigns import drop_lease, lease_until, load_campaign, take_lease
 from lexdial.service.dialer_queue import QueueItem, admit, due_contacts, recover
 from lexdial.service.optout import opt_out
 from lexdial.service.outcomes import record_outcome
@@ -49,6 +41,12 @@ from lexdial.service.pacing_feed import PacingFeed, abandonment_limit
 from lexdial.service.ports import Audit, Cipher, Registry, Telephony
 from lexdial.service.prompts import build_prompts
 from lexdial.service.users import SYSTEM
+
+if TYPE_CHECKING:
+    from lexdial.service.storage import UnitOfWork
+
+#: opens one transaction of the store (bootstrap: ``Store.unit_of_work``)
+Transactions = Callable[[], AbstractContextManager["UnitOfWork"]]
 
 log = logging.getLogger(__name__)
 #: call states in which the call may still need an agent (the pacer's "lines in flight")
@@ -99,10 +97,16 @@ class _Live:
     watchdog: asyncio.TimerHandle | None = None
 
 
-def lease_held_message(conn: Connection, campaign_id: int, wall: datetime) -> str:
+def _legacy(uow: UnitOfWork) -> Any:
+    """Transitional (issue 10): the campaign and opt-out services this dialler calls still
+    take a connection until their own move; once they take the unit of work, return ``uow``."""
+    return getattr(uow, "connection", uow)
+
+
+def lease_held_message(uow: UnitOfWork, campaign_id: int, wall: datetime) -> str:
     """Why a run is refused, when it may go ahead, and how to take over without double
     dials (a second dialler while the first lives would ring people twice)."""
-    until = lease_until(conn, campaign_id)
+    until = lease_until(_legacy(uow), campaign_id)
     left = max(0, int((until - wall).total_seconds()) + 1) if until else 0
     when = f"{until.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC" if until else "soon"
     return (
@@ -118,7 +122,8 @@ def lease_held_message(conn: Connection, campaign_id: int, wall: datetime) -> st
 class Dialer:
     """Runs one campaign until nothing is due before ``until`` and no call is up."""
 
-    db: SAEngine
+    #: one store transaction per call (``Store.unit_of_work``); no engine, no SQL here
+    transactions: Transactions
     engine: Engine
     cipher: Cipher
     audit: Audit
@@ -142,12 +147,13 @@ class Dialer:
 
     async def run(self, campaign_id: int, until: datetime) -> RunStats:
         """Dial the campaign; returns when nothing more is due before ``until``."""
-        with self.db.begin() as conn:
-            if not take_lease(conn, campaign_id, self._owner, self.wall(), LEASE_S):
-                raise CampaignError(lease_held_message(conn, campaign_id, self.wall()))
-            self.stats.recovered = recover(conn, self.audit, campaign_id, self.clock())
-            ab0, live0 = abandonment_30d(conn, campaign_id, self.clock())
-            spec = self._spec = load_campaign(conn, self.firm_id, campaign_id).spec
+        with self.transactions() as uow:
+            if not take_lease(_legacy(uow), campaign_id, self._owner, self.wall(), LEASE_S):
+                raise CampaignError(lease_held_message(uow, campaign_id, self.wall()))
+            spec = load_campaign(_legacy(uow), self.firm_id, campaign_id).spec
+            self.stats.recovered = recover(uow, self.audit, campaign_id, self.clock(), spec.retry)
+            ab0, live0 = uow.attempts.abandonment_30d(campaign_id, self.clock())
+            self._spec = spec
         self._feed = PacingFeed(
             target=abandonment_limit(self.engine),
             abandoned0=ab0,
@@ -165,17 +171,17 @@ class Dialer:
             while True:
                 if forward.done() or pump.done():  # a dead task would leave calls unheard
                     raise TelephonyError("the carrier's event stream stopped")
-                with self.db.begin() as conn:
-                    if not take_lease(conn, campaign_id, self._owner, self.wall(), LEASE_S):
+                with self.transactions() as uow:
+                    if not take_lease(_legacy(uow), campaign_id, self._owner, self.wall(), LEASE_S):
                         raise CampaignError(f"campaign #{campaign_id}: lease lost")
-                    status = campaign_status(conn, campaign_id)
+                    status = uow.attempts.campaign_status(campaign_id)
                 if status != "running" or self.stats.halted:
                     if not self._calls:
                         break
                 else:
-                    with self.db.begin() as conn:
+                    with self.transactions() as uow:
                         due, nxt = due_contacts(
-                            conn, campaign_id, self.clock(), self._room(spec), spec.retry
+                            uow, campaign_id, self.clock(), self._room(spec), spec.retry
                         )
                     for item in due:
                         if not await self._attempt(campaign_id, spec, prompts, item, limiter):
@@ -193,8 +199,8 @@ class Dialer:
             await forward
             self._inbox.put_nowait(None)
             await pump
-            with self.db.begin() as conn:
-                drop_lease(conn, campaign_id, self._owner)
+            with self.transactions() as uow:
+                drop_lease(_legacy(uow), campaign_id, self._owner)
         return self.stats
 
     def _room(self, spec: CampaignSpec) -> int:
@@ -225,9 +231,9 @@ class Dialer:
         while not limiter.take(loop.time() / self.telephony.timescale):
             wait = limiter.next_slot(loop.time() / self.telephony.timescale)
             await asyncio.sleep(max(0.001, wait * self.telephony.timescale - loop.time()))
-        with self.db.begin() as conn:
+        with self.transactions() as uow:
             admitted = admit(
-                conn,
+                uow,
                 self.engine,
                 self.cipher,
                 self.audit,
@@ -356,9 +362,9 @@ class Dialer:
         error: Exception | None = None
         for _ in range(WRITE_TRIES):
             try:
-                with self.db.begin() as conn:
+                with self.transactions() as uow:
                     opt_out(
-                        conn,
+                        _legacy(uow),
                         self.cipher,
                         self.audit,
                         self.firm_id,
@@ -414,9 +420,9 @@ class Dialer:
         status, error = "done", None
         for _ in range(WRITE_TRIES):
             try:
-                with self.db.begin() as conn:
+                with self.transactions() as uow:
                     status = record_outcome(
-                        conn,
+                        uow,
                         self.audit,
                         attempt_id=live.attempt_id,
                         queue_id=live.item.queue_id,

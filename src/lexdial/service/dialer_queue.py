@@ -12,18 +12,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, func, select, update
-
-from lexdial.adapters.db import tables as t
 from lexdial.domain.call import CallFlow, FlowConfig, Outcome
 from lexdial.domain.schedule import inside, next_inside
 from lexdial.rules.engine import Engine
 from lexdial.service.campaign_spec import CampaignSpec, Retry
-from lexdial.service.campaigns import OPEN, campaign_status, load_campaign
+from lexdial.service.campaigns import OPEN
 from lexdial.service.gate import gate
 from lexdial.service.outcomes import record_outcome
 from lexdial.service.ports import Audit, Cipher, Registry
+
+if TYPE_CHECKING:
+    from lexdial.service.storage import UnitOfWork
 
 #: the queue's own code for "allowed, but outside the campaign's schedule"
 SCHEDULE_CODE = "CAMPAIGN_SCHEDULE"
@@ -48,41 +49,19 @@ class Admitted:
 
 
 def due_contacts(
-    conn: Connection, campaign_id: int, now: datetime, limit: int, retry: Retry
+    uow: UnitOfWork, campaign_id: int, now: datetime, limit: int, retry: Retry
 ) -> tuple[list[QueueItem], datetime | None]:
     """Up to ``limit`` contacts due at ``now``, and when the next one is due: ``now`` itself
     when more are due than ``limit`` allowed (no free line or agent yet)."""
     now = now.astimezone(UTC)
-    q = t.campaign_contacts.c
-    due = q.next_at.is_(None) | (q.next_at <= now)
-    rows = (
-        conn.execute(
-            select(q.id, q.contact_id, q.attempts)
-            .where(q.campaign_id == campaign_id, q.status.in_(OPEN), due)
-            .order_by(q.next_at.is_(None).desc(), q.next_at, q.id)
-            .limit(limit)
-        ).all()
-        if limit > 0
-        else []
-    )
-    waiting = conn.execute(
-        select(func.count()).where(q.campaign_id == campaign_id, q.status.in_(OPEN), due)
-    ).scalar_one()
-    nxt = conn.execute(
-        select(func.min(q.next_at)).where(
-            q.campaign_id == campaign_id, q.status.in_(OPEN), q.next_at > now
-        )
-    ).scalar()
-    if waiting > len(rows):
-        nxt = now
-    if nxt is not None and nxt.tzinfo is None:  # SQLite: stored as UTC without offset
-        nxt = nxt.replace(tzinfo=UTC)
-    items = [QueueItem(int(r[0]), int(r[1]), int(r[2]), retry) for r in rows]
+    batch = uow.attempts.due(campaign_id, now, limit, OPEN)
+    nxt = now if batch.waiting > len(batch.rows) else batch.next_at
+    items = [QueueItem(r.queue_id, r.contact_id, r.attempts, retry) for r in batch.rows]
     return items, nxt
 
 
 def admit(
-    conn: Connection,
+    uow: UnitOfWork,
     engine: Engine,
     cipher: Cipher,
     audit: Audit,
@@ -95,19 +74,13 @@ def admit(
     at: datetime,
 ) -> Admitted:
     """Gate one queued contact and move its queue row accordingly (see Rule 1, 2)."""
-    if (
-        campaign_status(conn, campaign_id) != "running"
-    ):  # paused or stopped since the batch was fetched
-        return Admitted("halt", None)
-    claimed = conn.execute(
-        update(t.campaign_contacts)
-        .where(t.campaign_contacts.c.id == item.queue_id, t.campaign_contacts.c.status.in_(OPEN))
-        .values(status="dialing")
-    ).rowcount
-    if not claimed:  # an opt-out or a stop took it since the batch was fetched
-        return Admitted("gone", None)
+    queue = uow.attempts
+    if queue.campaign_status(campaign_id) != "running":
+        return Admitted("halt", None)  # paused or stopped since the batch was fetched
+    if not queue.claim(item.queue_id, OPEN):
+        return Admitted("gone", None)  # an opt-out or a stop took it since the batch was fetched
     result = gate(
-        conn,
+        uow,
         engine,
         cipher,
         audit,
@@ -118,20 +91,15 @@ def admit(
         campaign_id=campaign_id,
     )
     d = result.decision
-    row = t.campaign_contacts.update().where(t.campaign_contacts.c.id == item.queue_id)
     if d.verdict == "deny":
-        conn.execute(
-            row.values(status="blocked", codes=list(d.codes), last_attempt_id=result.attempt_id)
-        )
+        queue.block(item.queue_id, codes=d.codes, attempt_id=result.attempt_id)
         return Admitted("deny", result.attempt_id, closed=True)
     if d.verdict == "defer":
-        conn.execute(
-            row.values(
-                status="deferred",
-                next_at=d.earliest_allowed_at,
-                codes=list(d.codes),
-                last_attempt_id=result.attempt_id,
-            )
+        queue.defer(
+            item.queue_id,
+            until=d.earliest_allowed_at,
+            codes=d.codes,
+            attempt_id=result.attempt_id,
         )
         return Admitted("defer", result.attempt_id)
     s = spec.schedule
@@ -139,67 +107,44 @@ def admit(
     if not zones or not inside(zones, at, s.days, s.start, s.end):
         # no zone to judge the schedule by: fail closed (blocked), never dial blind
         nxt = next_inside(zones, at, s.days, s.start, s.end) if zones else None
-        conn.execute(
-            update(t.call_attempts)
-            .where(t.call_attempts.c.id == result.attempt_id)
-            .values(status="rescheduled")
-        )
-        conn.execute(
-            row.values(
-                status="deferred" if nxt else "blocked",
-                next_at=nxt,
-                codes=[SCHEDULE_CODE],
-                last_attempt_id=result.attempt_id,
+        queue.set_status(result.attempt_id, "rescheduled")
+        if nxt:
+            queue.defer(
+                item.queue_id, until=nxt, codes=[SCHEDULE_CODE], attempt_id=result.attempt_id
             )
-        )
+        else:
+            queue.block(
+                item.queue_id,
+                codes=[SCHEDULE_CODE],
+                attempt_id=result.attempt_id,
+                clear_next_at=True,
+            )
         return Admitted("skip", result.attempt_id, closed=nxt is None)
-    conn.execute(
-        update(t.call_attempts)
-        .where(t.call_attempts.c.id == result.attempt_id)
-        .values(status="dialled")
-    )
-    conn.execute(
-        row.values(
-            status="dialing",
-            attempts=item.attempts + 1,
-            codes=None,
-            last_attempt_id=result.attempt_id,
-        )
-    )
+    queue.set_status(result.attempt_id, "dialled")
+    queue.start_dialing(item.queue_id, attempts=item.attempts + 1, attempt_id=result.attempt_id)
     return Admitted("allow", result.attempt_id, result.number)
 
 
-def recover(conn: Connection, audit: Audit, campaign_id: int, at: datetime) -> int:
-    """Close calls a stopped process left "dialing" as failed (interrupted); returns how many."""
-    q = t.campaign_contacts.c
-    rows = conn.execute(
-        select(q.id, q.attempts, q.last_attempt_id).where(
-            q.campaign_id == campaign_id, q.status == "dialing", q.last_attempt_id.is_not(None)
-        )
-    ).all()
+def recover(uow: UnitOfWork, audit: Audit, campaign_id: int, at: datetime, retry: Retry) -> int:
+    """Close calls a stopped process left "dialing" as failed (interrupted); returns how many.
+    ``retry`` is the campaign's; an interrupted call is never retried automatically."""
+    rows = uow.attempts.interrupted(campaign_id)
     # a row claimed but never gated (a crash in between) simply goes back to the queue
-    conn.execute(
-        update(t.campaign_contacts)
-        .where(q.campaign_id == campaign_id, q.status == "dialing", q.last_attempt_id.is_(None))
-        .values(status="pending")
-    )
+    uow.attempts.requeue_unclaimed(campaign_id)
     if not rows:
         return 0
-    firm = conn.execute(
-        select(t.campaigns.c.firm_id).where(t.campaigns.c.id == campaign_id)
-    ).scalar_one()
     # an interrupted call may have been answered, even opted out: never retried automatically
-    retry = replace(load_campaign(conn, int(firm), campaign_id).spec.retry, on=())
-    for queue_id, attempts, attempt_id in rows:
-        flow = CallFlow(f"a{attempt_id}", FlowConfig())
+    retry = replace(retry, on=())
+    for row in rows:
+        flow = CallFlow(f"a{row.attempt_id}", FlowConfig())
         flow.outcome = Outcome.FAILED
         flow.detail = "interrupted: the dialer stopped during the call"
         record_outcome(
-            conn,
+            uow,
             audit,
-            attempt_id=int(attempt_id),
-            queue_id=int(queue_id),
-            attempts=int(attempts),
+            attempt_id=row.attempt_id,
+            queue_id=row.queue_id,
+            attempts=row.attempts,
             flow=flow,
             retry=retry,
             at=at,

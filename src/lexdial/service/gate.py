@@ -14,22 +14,20 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, func, insert, select
-
-from lexdial.adapters.db import tables as t
-from lexdial.api import request_digest
 from lexdial.domain.decision import Decision
+from lexdial.domain.digest import request_digest
 from lexdial.domain.request_parse import parse_request
 from lexdial.errors import RequestError
 from lexdial.rules.engine import Engine
-from lexdial.service.campaigns import abandonment_30d
 from lexdial.service.contacts import NUMBER_CTX
-from lexdial.service.optout import lock_contact
 from lexdial.service.ports import Audit, Cipher, Registry
-from lexdial.service.stated_facts import debt_facts
+from lexdial.service.repos.calls import GateContact, NewAttempt
 from lexdial.service.users import SYSTEM, Caller, authorize
+
+if TYPE_CHECKING:
+    from lexdial.service.storage import UnitOfWork
 
 #: how far back the call history the rules need reaches (France: 60 days after a refusal)
 HISTORY_DAYS = 61
@@ -66,7 +64,7 @@ class GateResult:
 
 
 def gate(
-    conn: Connection,
+    uow: UnitOfWork,
     engine: Engine,
     cipher: Cipher,
     audit: Audit,
@@ -80,11 +78,11 @@ def gate(
     caller: Caller = SYSTEM,
 ) -> GateResult:
     """Decide and record one attempt for ``contact_id`` at ``at`` (see module rules)."""
-    actor = authorize(conn, caller, "decision.write", firm_id)
+    actor = authorize(uow, caller, "decision.write", firm_id)
     at = at.astimezone(UTC)  # SQLite keeps no offset: every stored instant is UTC
-    lock_contact(conn, contact_id)
+    uow.contacts.lock(contact_id)
     raw, bidx, plan = build_request(
-        conn,
+        uow,
         cipher,
         registry,
         firm_id=firm_id,
@@ -94,30 +92,28 @@ def gate(
         plan=plan,
     )
     decision = engine.decide(parse_request(raw), digest=request_digest(raw))
-    attempt_id = t.new_id(
-        conn.execute(
-            insert(t.call_attempts).values(
-                firm_id=firm_id,
-                contact_id=contact_id,
-                campaign_id=campaign_id,
-                number_bidx=bidx,
-                at=at,
-                purpose=plan.purpose,
-                technology=plan.technology,
-                subject=plan.subject,
-                debt_ref=plan.debt_id,
-                status=_STATUS[decision.verdict],
-                decision_id=decision.decision_id,
-                verdict=decision.verdict,
-                earliest_allowed_at=decision.earliest_allowed_at,
-                rulepack=decision.rulepack,
-                decision=decision.to_json(),
-                created_at=at,
-            )
+    attempt_id = uow.attempts.record(
+        NewAttempt(
+            firm_id=firm_id,
+            contact_id=contact_id,
+            campaign_id=campaign_id,
+            number_bidx=bidx,
+            at=at,
+            purpose=plan.purpose,
+            technology=plan.technology,
+            subject=plan.subject,
+            debt_ref=plan.debt_id,
+            status=_STATUS[decision.verdict],
+            decision_id=decision.decision_id,
+            verdict=decision.verdict,
+            earliest_allowed_at=decision.earliest_allowed_at,
+            rulepack=decision.rulepack,
+            decision=decision.to_json(),
+            created_at=at,
         )
     )
     audit.record(
-        conn,
+        uow,
         at=at,
         actor=actor,
         action="decision.recorded",
@@ -136,7 +132,7 @@ def gate(
 
 
 def build_request(
-    conn: Connection,
+    uow: UnitOfWork,
     cipher: Cipher,
     registry: Registry,
     *,
@@ -146,49 +142,35 @@ def build_request(
     campaign_id: int | None,
     plan: CallPlan | None,
 ) -> tuple[dict[str, Any], str, CallPlan]:
-    """The contract-v1 request for this contact and call, from the database."""
-    contact = (
-        conn.execute(select(t.contacts).where(t.contacts.c.id == contact_id)).mappings().first()
-    )
-    if contact is None or contact["firm_id"] != firm_id:
+    """The contract-v1 request for this contact and call, from the store."""
+    store = uow.attempts
+    contact = store.contact_for_gate(contact_id)
+    if contact is None or contact.firm_id != firm_id:
         raise RequestError("contact_id", f"no contact #{contact_id} in this firm")
-    number = (
-        conn.execute(
-            select(t.contact_numbers)
-            .where(t.contact_numbers.c.contact_id == contact_id)
-            .order_by(t.contact_numbers.c.is_primary.desc(), t.contact_numbers.c.id)
-        )
-        .mappings()
-        .first()
-    )
+    number = store.number_for_gate(contact_id)
     if number is None:
         raise RequestError("contact_id", f"contact #{contact_id} has no telephone number")
-    firm_name = conn.execute(select(t.firms.c.name).where(t.firms.c.id == firm_id)).scalar_one()
-    e164 = cipher.decrypt(number["number_enc"], context=NUMBER_CTX)
-    bidx = str(number["number_bidx"])
+    firm_name = store.firm_name(firm_id)
+    e164 = cipher.decrypt(number.number_enc, context=NUMBER_CTX)
+    bidx = number.number_bidx
     raw: dict[str, Any] = {"at": _iso(at), "number": e164, "firm": {"name": firm_name}}
-    campaign = None
     if campaign_id is not None:
-        campaign = (
-            conn.execute(select(t.campaigns).where(t.campaigns.c.id == campaign_id))
-            .mappings()
-            .first()
-        )
-        if campaign is None or campaign["firm_id"] != firm_id:
+        campaign = store.campaign_for_gate(campaign_id)
+        if campaign is None or campaign.firm_id != firm_id:
             raise RequestError("campaign_id", f"no campaign #{campaign_id} in this firm")
-        plan = CallPlan(campaign["purpose"], campaign["technology"], campaign["subject"])
+        plan = CallPlan(campaign.purpose, campaign.technology, campaign.subject)
         raw["campaign"] = {
-            "mode": campaign["mode"],
-            "ring_timeout_s": campaign["ring_timeout_s"],
-            "caller_id": campaign["caller_id"],
-            "safe_harbor_message": bool(campaign["safe_harbor_message"]),
+            "mode": campaign.mode,
+            "ring_timeout_s": campaign.ring_timeout_s,
+            "caller_id": campaign.caller_id,
+            "safe_harbor_message": campaign.safe_harbor_message,
         }
-        if campaign["mode"] in ("preview", "progressive", "predictive"):
-            abandoned, live = abandonment_30d(conn, int(campaign_id), at)
+        if campaign.mode in ("preview", "progressive", "predictive"):
+            abandoned, live = store.abandonment_30d(int(campaign_id), at)
             # no live answers yet: no rate to judge (0/0 is not a breach)
             raw["campaign"]["abandonment_rate_30d"] = abandoned / live if live else None
-        if campaign["script"]:
-            raw["script"] = dict(campaign["script"])
+        if campaign.script:
+            raw["script"] = dict(campaign.script)
     if plan is None:
         raise RequestError("plan", "give a campaign or the call's purpose and technology")
     raw.update(purpose=plan.purpose, technology=plan.technology)
@@ -196,105 +178,81 @@ def build_request(
         raw["subject"] = plan.subject
     if plan.debt_id:
         # contract v1.1: a cease request and a time-barred flag recorded on the debt
-        raw["debt"] = {"id": plan.debt_id, **(debt_facts(conn, firm_id, plan.debt_id) or {})}
-    if number["line_type"]:
-        raw["line_type"] = number["line_type"]
+        raw["debt"] = {"id": plan.debt_id, **_debt(uow, firm_id, plan.debt_id)}
+    if number.line_type:
+        raw["line_type"] = number.line_type
     _person(raw, contact, cipher)
-    raw["consents"] = _consents(conn, firm_id, bidx)
-    raw["suppression"] = _suppression(conn, registry, firm_id, bidx, e164, raw)
-    check = (
-        conn.execute(
-            select(t.reassigned_checks)
-            .where(
-                t.reassigned_checks.c.firm_id == firm_id,
-                t.reassigned_checks.c.number_bidx == bidx,
-            )
-            .order_by(t.reassigned_checks.c.checked_on.desc())
-            .limit(1)
-        )
-        .mappings()
-        .first()
-    )
+    raw["consents"] = _consents(uow, firm_id, bidx)
+    raw["suppression"] = _suppression(uow, registry, firm_id, bidx, e164, raw)
+    check = store.last_reassigned_check(firm_id, bidx)
     if check is not None:
-        raw["reassigned"] = {
-            "result": check["result"],
-            "checked_on": check["checked_on"].isoformat(),
-        }
-    raw["history"] = _history(conn, contact_id, at)
+        raw["reassigned"] = {"result": check.result, "checked_on": check.checked_on.isoformat()}
+    raw["history"] = _history(uow, contact_id, at)
     return raw, bidx, plan
 
 
-def _person(raw: dict[str, Any], contact: Any, cipher: Cipher) -> None:
-    if contact["address_enc"]:
-        raw["address"] = json.loads(
-            cipher.decrypt(contact["address_enc"], context="contacts.address")
-        )
-    rel: dict[str, Any] = {"type": contact["relationship"]}
-    if contact["last_transaction_on"]:
-        rel["last_transaction_on"] = contact["last_transaction_on"].isoformat()
-    if contact["inquiry_on"]:
-        rel["inquiry_on"] = contact["inquiry_on"].isoformat()
+def _debt(uow: UnitOfWork, firm_id: int, debt_ref: str) -> dict[str, Any]:
+    """The stored facts of one debt in the contract's shape (``debt`` object fields)."""
+    facts = uow.attempts.debt_facts(firm_id, debt_ref)
+    out: dict[str, Any] = {}
+    if facts is None:
+        return out
+    if facts.cease_requested_at is not None:
+        out["cease_requested_at"] = facts.cease_requested_at.isoformat()
+    if facts.time_barred is not None:
+        out["time_barred"] = facts.time_barred
+    return out
+
+
+def _person(raw: dict[str, Any], contact: GateContact, cipher: Cipher) -> None:
+    if contact.address_enc:
+        raw["address"] = json.loads(cipher.decrypt(contact.address_enc, context="contacts.address"))
+    rel: dict[str, Any] = {"type": contact.relationship}
+    if contact.last_transaction_on:
+        rel["last_transaction_on"] = contact.last_transaction_on.isoformat()
+    if contact.inquiry_on:
+        rel["inquiry_on"] = contact.inquiry_on.isoformat()
     raw["relationship"] = rel
-    if contact["subscriber"]:
-        raw["subscriber"] = contact["subscriber"]
-    if contact["matter_type"]:
-        raw["matter"] = {"type": contact["matter_type"]}
-    if contact["preferences"]:
-        raw["preferences"] = dict(contact["preferences"])
+    if contact.subscriber:
+        raw["subscriber"] = contact.subscriber
+    if contact.matter_type:
+        raw["matter"] = {"type": contact.matter_type}
+    if contact.preferences:
+        raw["preferences"] = dict(contact.preferences)
     gdpr: dict[str, Any] = {}
-    if contact["objected_at"] is not None:
-        gdpr["objected_at"] = _iso(contact["objected_at"])
-    if contact["erased_at"] is not None:
+    if contact.objected_at is not None:
+        gdpr["objected_at"] = _iso(contact.objected_at)
+    if contact.erased_at is not None:
         gdpr["erased"] = True
-    if contact["lawful_basis"] is not None:
-        gdpr["lawful_basis"] = contact["lawful_basis"]
+    if contact.lawful_basis is not None:
+        gdpr["lawful_basis"] = contact.lawful_basis
     if gdpr:
         raw["gdpr"] = gdpr
 
 
-def _consents(conn: Connection, firm_id: int, bidx: str) -> list[dict[str, Any]]:
+def _consents(uow: UnitOfWork, firm_id: int, bidx: str) -> list[dict[str, Any]]:
     # a consent binds the firm it was given to: another firm's record proves nothing here
-    rows = conn.execute(
-        select(t.consents, t.revocations.c.at.label("revoked_at"))
-        .select_from(
-            t.consents.outerjoin(t.revocations, t.revocations.c.consent_id == t.consents.c.id)
-        )
-        .where(t.consents.c.firm_id == firm_id, t.consents.c.number_bidx == bidx)
-        .order_by(t.consents.c.id)
-    ).mappings()
     out = []
-    for r in rows:
+    for r in uow.attempts.consents_for(firm_id, bidx):
         item: dict[str, Any] = {
-            "id": f"consent-{r['id']}",
-            "kind": r["kind"],
-            "given_at": _iso(r["given_at"]),
-            "scope": list(r["scope"]),
-            "seller": list(r["sellers"]),
-            "method": r["method"],
-            "revoked_at": _iso(r["revoked_at"]) if r["revoked_at"] is not None else None,
+            "id": f"consent-{r.id}",
+            "kind": r.kind,
+            "given_at": _iso(r.given_at),
+            "scope": list(r.scope),
+            "seller": list(r.sellers),
+            "method": r.method,
+            "revoked_at": _iso(r.revoked_at) if r.revoked_at is not None else None,
         }
-        if r["technologies"] is not None:
-            item["technologies"] = list(r["technologies"])
+        if r.technologies is not None:
+            item["technologies"] = list(r.technologies)
         out.append(item)
     return out
 
 
 def _suppression(
-    conn: Connection, registry: Registry, firm_id: int, bidx: str, e164: str, raw: dict[str, Any]
+    uow: UnitOfWork, registry: Registry, firm_id: int, bidx: str, e164: str, raw: dict[str, Any]
 ) -> dict[str, Any]:
-    internal = (
-        conn.execute(
-            select(func.count())
-            .select_from(t.dnc_entries)
-            .where(t.dnc_entries.c.firm_id == firm_id, t.dnc_entries.c.number_bidx == bidx)
-        ).scalar_one()
-        or conn.execute(  # an entry purged after its retention still suppresses
-            select(func.count())
-            .select_from(t.dnc_tombstones)
-            .where(t.dnc_tombstones.c.firm_id == firm_id, t.dnc_tombstones.c.number_bidx == bidx)
-        ).scalar_one()
-    )
-    out: dict[str, Any] = {"internal_dnc": bool(internal)}
+    out: dict[str, Any] = {"internal_dnc": uow.attempts.internally_suppressed(firm_id, bidx)}
     if e164.startswith("+1"):
         out["national_dnc"] = registry.listed(e164, "us-national")
         synced = registry.snapshot_on("us-national")
@@ -313,42 +271,20 @@ def _suppression(
     return out
 
 
-def _history(conn: Connection, contact_id: int, at: datetime) -> list[dict[str, Any]]:
+def _history(uow: UnitOfWork, contact_id: int, at: datetime) -> list[dict[str, Any]]:
     since = at - timedelta(days=HISTORY_DAYS)
-    rows = conn.execute(
-        select(
-            t.call_attempts.c.at,
-            t.call_attempts.c.purpose,
-            t.call_attempts.c.subject,
-            t.call_attempts.c.debt_ref,
-            t.call_attempts.c.technology,
-            t.call_outcomes.c.outcome,
-        )
-        .select_from(
-            t.call_attempts.outerjoin(
-                t.call_outcomes, t.call_outcomes.c.attempt_id == t.call_attempts.c.id
-            )
-        )
-        .where(
-            t.call_attempts.c.contact_id == contact_id,
-            t.call_attempts.c.at >= since,
-            t.call_attempts.c.at <= at,
-            # an allowed attempt counts even before its outcome is known (protective: the
-            # caps must not undercount a call that is ringing or whose result was lost)
-            t.call_attempts.c.status.in_(COUNTED_STATUSES),
-        )
-        .order_by(t.call_attempts.c.at)
-    ).mappings()
+    # an allowed attempt counts even before its outcome is known (protective: the caps
+    # must not undercount a call that is ringing or whose result was lost)
     out = []
-    for r in rows:
-        item = {"at": _iso(r["at"]), "purpose": r["purpose"], "technology": r["technology"]}
-        outcome = HISTORY_OUTCOME.get(r["outcome"], r["outcome"])
+    for r in uow.attempts.history(contact_id, since, at, COUNTED_STATUSES):
+        item = {"at": _iso(r.at), "purpose": r.purpose, "technology": r.technology}
+        outcome = HISTORY_OUTCOME.get(r.outcome, r.outcome) if r.outcome is not None else None
         if outcome:
             item["outcome"] = outcome
-        if r["subject"]:
-            item["subject"] = r["subject"]
-        if r["debt_ref"]:
-            item["debt_id"] = r["debt_ref"]
+        if r.subject:
+            item["subject"] = r.subject
+        if r.debt_ref:
+            item["debt_id"] = r.debt_ref
         out.append(item)
     return out
 

@@ -10,18 +10,20 @@ outcomes the campaign names, at most ``max_attempts`` times, after ``delay_minut
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, insert, update
-
-from lexdial.adapters.db import tables as t
 from lexdial.domain.call import CallFlow
 from lexdial.service.campaign_spec import Retry
 from lexdial.service.ports import Audit
+from lexdial.service.repos.calls import NewOutcome
 from lexdial.service.users import SYSTEM
+
+if TYPE_CHECKING:
+    from lexdial.service.storage import UnitOfWork
 
 
 def record_outcome(
-    conn: Connection,
+    uow: UnitOfWork,
     audit: Audit,
     *,
     attempt_id: int,
@@ -36,14 +38,13 @@ def record_outcome(
     at = at.astimezone(UTC)
     assert flow.outcome is not None
     outcome = flow.outcome.value
-    conn.execute(
-        insert(t.call_outcomes).values(
+    uow.attempts.record_outcome(
+        NewOutcome(
             attempt_id=attempt_id,
             outcome=outcome,
             at=at,
             ring_s=flow.ring_s,
             talk_s=flow.talk_s,
-            created_at=at,
             live_answered=flow.live_answered,
             abandoned=flow.abandoned,
             opted_out=flow.opted_out,
@@ -51,22 +52,17 @@ def record_outcome(
             detail=(flow.detail or "")[:200] or None,
         )
     )
-    conn.execute(
-        update(t.call_attempts).where(t.call_attempts.c.id == attempt_id).values(status="completed")
-    )
+    uow.attempts.set_status(attempt_id, "completed")
     again = outcome in retry.on and attempts < retry.max_attempts and not flow.opted_out
     status = "retry" if again else "done"
-    conn.execute(
-        update(t.campaign_contacts)
-        .where(t.campaign_contacts.c.id == queue_id, t.campaign_contacts.c.status == "dialing")
-        .values(
-            status=status,
-            last_outcome=outcome,
-            next_at=at + timedelta(minutes=retry.delay_minutes) if again else None,
-        )
+    uow.attempts.close_call(
+        queue_id,
+        status=status,
+        outcome=outcome,
+        next_at=at + timedelta(minutes=retry.delay_minutes) if again else None,
     )
     audit.record(
-        conn,
+        uow,
         at=at,
         actor=SYSTEM.label,
         action="call.outcome",

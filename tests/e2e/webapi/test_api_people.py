@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Table, func, select
 
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.service.gate import CallPlan, gate
 
 from .conftest import FIRM, NOW, Api
@@ -59,7 +60,7 @@ def _gate(api: Api, contact_id: int) -> tuple[str, set[str]]:
     s = api.store
     with s.db.begin() as conn:
         result = gate(
-            conn,
+            SqlUnitOfWork(conn),
             s.rules,
             s.cipher,
             s.audit,

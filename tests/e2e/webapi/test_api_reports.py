@@ -11,6 +11,7 @@ from pypdf import PdfReader
 
 from lexdial.adapters.audit.chain import verify
 from lexdial.adapters.audit.sql import SqlAuditStore
+from lexdial.adapters.db.uow import transactions
 from lexdial.adapters.telephony.simulated import SimulatedCarrier
 from lexdial.service.consent import ConsentEvidence, NewConsent, record_consent
 from lexdial.service.contacts import NewContact, add_contact
@@ -58,7 +59,8 @@ def _dialled_campaign(api: Api) -> int:
         t0 = loop.time()
         carrier = SimulatedCarrier(seed=1, timescale=0.0005)
         await Dialer(
-            db=s.db, engine=s.rules, cipher=s.cipher, audit=s.audit, registry=MemoryRegistry(),
+            transactions=transactions(s.db), engine=s.rules, cipher=s.cipher, audit=s.audit,
+            registry=MemoryRegistry(),
             firm_id=s.firm_id, telephony=carrier,
             clock=lambda: NOW + timedelta(seconds=(loop.time() - t0) / carrier.timescale),
         ).run(cid, until=NOW + timedelta(hours=1))  # fmt: skip

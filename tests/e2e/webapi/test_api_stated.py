@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.service.gate import CallPlan, gate
 
 from .conftest import NOW, Api
@@ -22,8 +23,8 @@ WORKDAYS = {"days": ["mon", "tue", "wed", "thu", "fri"], "from": "09:00", "to": 
 def _collect(api: Api, contact_id: int) -> set[str]:
     s = api.store
     with s.db.begin() as conn:
-        result = gate(conn, s.rules, s.cipher, s.audit, s.registry, firm_id=s.firm_id,
-                      contact_id=contact_id, at=NOW,
+        result = gate(SqlUnitOfWork(conn), s.rules, s.cipher, s.audit, s.registry,
+                      firm_id=s.firm_id, contact_id=contact_id, at=NOW,
                       plan=CallPlan("debt_collection", "manual", None, "ACME-4471"))  # fmt: skip
     return set(result.decision.codes)
 

@@ -55,7 +55,7 @@ class World:
         put(f"/v1/debts/{DEBT}", json={"time_barred": True}, headers=h).raise_for_status()
         s = api.store
         with s.db.begin() as conn:
-            self.decision = gate(conn, s.rules, s.cipher, s.audit, s.registry,
+            self.decision = gate(SqlUnitOfWork(conn), s.rules, s.cipher, s.audit, s.registry,
                                  firm_id=s.firm_id, contact_id=self.contact, at=NOW,
                                  plan=REMINDER).decision  # fmt: skip
             self.firm2 = add_firm(SqlUnitOfWork(conn), s.audit, "Other Firm PLLC", NOW, "test")
@@ -192,7 +192,7 @@ def test_every_route_as_another_firms_user_sees_and_changes_nothing_of_firm_1(
     # and firm 1's gate still allows on firm 1's own consent: nothing revoked it
     s = api.store
     with s.db.begin() as conn:
-        again = gate(conn, s.rules, s.cipher, s.audit, s.registry, firm_id=s.firm_id,
+        again = gate(SqlUnitOfWork(conn), s.rules, s.cipher, s.audit, s.registry, firm_id=s.firm_id,
                      contact_id=world.contact, at=NOW, plan=REMINDER)  # fmt: skip
     assert again.decision.verdict == "allow"
 

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.uow import SqlUnitOfWork
+from lexdial.adapters.db.uow import transactions
 from lexdial.adapters.telephony.simulated import SimulatedCarrier
 from lexdial.service.campaign_lint import lint_campaign
 from lexdial.service.campaigns import add_contacts, create_campaign, set_status
@@ -104,7 +105,7 @@ def _sample(api: Api) -> Sample:
             return NOW + timedelta(seconds=(asyncio.get_running_loop().time() - t0) / 1e-4)
 
         await Dialer(
-            db=s.db,
+            transactions=transactions(s.db),
             engine=s.rules,
             cipher=s.cipher,
             audit=s.audit,

@@ -7,9 +7,11 @@ chain, bulk loaders); services never see it.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from functools import cached_property
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from lexdial.adapters.db.repos.accounts import (
     SqlFirmRepository,
@@ -105,3 +107,15 @@ class SqlUnitOfWork:
     @cached_property
     def views(self) -> SqlViewRepository:
         return SqlViewRepository(self.connection)
+
+
+def transactions(engine: Engine) -> Callable[[], AbstractContextManager[SqlUnitOfWork]]:
+    """A factory of write transactions over ``engine`` (what the dialler takes), for callers
+    that hold an engine rather than a ``bootstrap.Store``: tests and benchmarks."""
+
+    @contextmanager
+    def begin() -> Iterator[SqlUnitOfWork]:
+        with engine.begin() as conn:
+            yield SqlUnitOfWork(conn)
+
+    return begin

@@ -2,9 +2,195 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from lexdial.service.repos.calls import (
+    DebtFacts,
+    DueBatch,
+    GateCampaign,
+    GateConsent,
+    GateContact,
+    GateNumber,
+    Interrupted,
+    NewAttempt,
+    NewOutcome,
+    PastCall,
+    QueueRow,
+    ReassignedCheck,
+)
+
+_NOT_SET = datetime.min.replace(tzinfo=UTC)
+
+
+@dataclass
 class MemoryAttemptRepository:
-    """``AttemptRepository`` kept in dicts and lists; no database."""
+    """``AttemptRepository`` kept in dicts and lists; no database. A test fills the gate's
+    facts (``contacts``, ``numbers``, ``campaigns``, ...) and the queue (``add_to_queue``)."""
+
+    contacts: dict[int, GateContact] = field(default_factory=dict)
+    numbers: dict[int, GateNumber] = field(default_factory=dict)
+    firms: dict[int, str] = field(default_factory=dict)
+    campaigns: dict[int, GateCampaign] = field(default_factory=dict)
+    statuses: dict[int, str] = field(default_factory=dict)
+    consents: dict[tuple[int, str], list[GateConsent]] = field(default_factory=dict)
+    suppressed: set[tuple[int, str]] = field(default_factory=set)
+    reassigned: dict[tuple[int, str], ReassignedCheck] = field(default_factory=dict)
+    debts: dict[tuple[int, str], DebtFacts] = field(default_factory=dict)
+    attempts: dict[int, NewAttempt] = field(default_factory=dict)
+    outcomes: dict[int, NewOutcome] = field(default_factory=dict)
+    #: queue id -> campaign_id, contact_id, status, attempts, next_at, codes,
+    #: last_attempt_id, last_outcome
+    queue: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    def add_to_queue(
+        self, campaign_id: int, contact_id: int, *, status: str = "pending", **values: Any
+    ) -> int:
+        queue_id = len(self.queue) + 1
+        self.queue[queue_id] = {
+            "campaign_id": campaign_id, "contact_id": contact_id, "status": status,
+            "attempts": 0, "next_at": None, "codes": None, "last_attempt_id": None,
+            "last_outcome": None, **values,
+        }  # fmt: skip
+        return queue_id
+
+    # --- what the gate reads
+    def contact_for_gate(self, contact_id: int) -> GateContact | None:
+        return self.contacts.get(contact_id)
+
+    def number_for_gate(self, contact_id: int) -> GateNumber | None:
+        return self.numbers.get(contact_id)
+
+    def firm_name(self, firm_id: int) -> str:
+        return self.firms[firm_id]
+
+    def campaign_for_gate(self, campaign_id: int) -> GateCampaign | None:
+        return self.campaigns.get(campaign_id)
+
+    def consents_for(self, firm_id: int, number_bidx: str) -> list[GateConsent]:
+        return list(self.consents.get((firm_id, number_bidx), []))
+
+    def internally_suppressed(self, firm_id: int, number_bidx: str) -> bool:
+        return (firm_id, number_bidx) in self.suppressed
+
+    def last_reassigned_check(self, firm_id: int, number_bidx: str) -> ReassignedCheck | None:
+        return self.reassigned.get((firm_id, number_bidx))
+
+    def debt_facts(self, firm_id: int, debt_ref: str) -> DebtFacts | None:
+        return self.debts.get((firm_id, debt_ref))
+
+    def history(
+        self, contact_id: int, since: datetime, until: datetime, statuses: Sequence[str]
+    ) -> list[PastCall]:
+        found = [
+            (a.at, i, a)
+            for i, a in self.attempts.items()
+            if a.contact_id == contact_id and since <= a.at <= until and a.status in statuses
+        ]
+        return [
+            PastCall(
+                a.at,
+                a.purpose,
+                a.technology,
+                a.subject,
+                a.debt_ref,
+                self.outcomes[i].outcome if i in self.outcomes else None,
+            )
+            for _, i, a in sorted(found, key=lambda f: (f[0], f[1]))
+        ]
+
+    def abandonment_30d(self, campaign_id: int, at: datetime) -> tuple[int, int]:
+        since = at.astimezone(UTC) - timedelta(days=30)
+        mine = [
+            o
+            for o in self.outcomes.values()
+            if self.attempts[o.attempt_id].campaign_id == campaign_id and o.at > since
+        ]
+        return sum(o.abandoned for o in mine), sum(o.live_answered for o in mine)
+
+    # --- attempts and outcomes
+    def record(self, attempt: NewAttempt) -> int:
+        attempt_id = len(self.attempts) + 1
+        self.attempts[attempt_id] = attempt
+        return attempt_id
+
+    def set_status(self, attempt_id: int, status: str) -> None:
+        self.attempts[attempt_id] = replace(self.attempts[attempt_id], status=status)
+
+    def record_outcome(self, outcome: NewOutcome) -> None:
+        if outcome.attempt_id in self.outcomes:  # the table's unique constraint
+            raise ValueError(f"attempt {outcome.attempt_id} already has an outcome")
+        self.outcomes[outcome.attempt_id] = outcome
+
+    # --- the campaign queue
+    def campaign_status(self, campaign_id: int) -> str:
+        return self.statuses[campaign_id]
+
+    def due(self, campaign_id: int, now: datetime, limit: int, statuses: Sequence[str]) -> DueBatch:
+        open_ = [
+            (i, q)
+            for i, q in self.queue.items()
+            if q["campaign_id"] == campaign_id and q["status"] in statuses
+        ]
+        due = [(i, q) for i, q in open_ if q["next_at"] is None or q["next_at"] <= now]
+        due.sort(key=lambda e: (e[1]["next_at"] is not None, e[1]["next_at"] or _NOT_SET, e[0]))
+        later = [q["next_at"] for _, q in open_ if q["next_at"] is not None and q["next_at"] > now]
+        rows = tuple(QueueRow(i, q["contact_id"], q["attempts"]) for i, q in due[: max(0, limit)])
+        return DueBatch(rows, len(due), min(later, default=None))
+
+    def claim(self, queue_id: int, statuses: Sequence[str]) -> bool:
+        q = self.queue.get(queue_id)
+        if q is None or q["status"] not in statuses:
+            return False
+        q["status"] = "dialing"
+        return True
+
+    def block(
+        self, queue_id: int, *, codes: Sequence[str], attempt_id: int, clear_next_at: bool = False
+    ) -> None:
+        q = self.queue[queue_id]
+        q.update(status="blocked", codes=list(codes), last_attempt_id=attempt_id)
+        if clear_next_at:
+            q["next_at"] = None
+
+    def defer(
+        self, queue_id: int, *, until: datetime | None, codes: Sequence[str], attempt_id: int
+    ) -> None:
+        self.queue[queue_id].update(
+            status="deferred", next_at=until, codes=list(codes), last_attempt_id=attempt_id
+        )
+
+    def start_dialing(self, queue_id: int, *, attempts: int, attempt_id: int) -> None:
+        self.queue[queue_id].update(
+            status="dialing", attempts=attempts, codes=None, last_attempt_id=attempt_id
+        )
+
+    def close_call(
+        self, queue_id: int, *, status: str, outcome: str, next_at: datetime | None
+    ) -> None:
+        q = self.queue.get(queue_id)
+        if q is not None and q["status"] == "dialing":
+            q.update(status=status, last_outcome=outcome, next_at=next_at)
+
+    def interrupted(self, campaign_id: int) -> list[Interrupted]:
+        return [
+            Interrupted(i, q["attempts"], q["last_attempt_id"])
+            for i, q in self.queue.items()
+            if q["campaign_id"] == campaign_id
+            and q["status"] == "dialing"
+            and q["last_attempt_id"] is not None
+        ]
+
+    def requeue_unclaimed(self, campaign_id: int) -> None:
+        for q in self.queue.values():
+            if (
+                q["campaign_id"] == campaign_id
+                and q["status"] == "dialing"
+                and q["last_attempt_id"] is None
+            ):
+                q["status"] = "pending"
 
 
 class MemoryAuditLogRepository:

@@ -1,14 +1,229 @@
 """Repository ports for call attempts and outcomes (the dial queue), and the audit log table the
 hash chain lives in.
+
+The gate builds its decision request from what ``AttemptRepository`` reads for it (the
+contact, its number, the campaign, consents, suppression, history): one repository per use
+case, so the gate's reads stay together and a unit test fills one fake.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class GateContact:
+    """The contact facts the decision request needs (personal ones still encrypted)."""
+
+    firm_id: int
+    relationship: str
+    address_enc: str | None = None
+    last_transaction_on: date | None = None
+    inquiry_on: date | None = None
+    subscriber: str | None = None
+    matter_type: str | None = None
+    preferences: dict[str, Any] | None = None
+    objected_at: datetime | None = None
+    erased_at: datetime | None = None
+    lawful_basis: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class GateNumber:
+    """The number a call goes to: the primary one, else the first recorded."""
+
+    number_enc: str
+    number_bidx: str
+    line_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GateCampaign:
+    firm_id: int
+    purpose: str
+    technology: str
+    mode: str
+    subject: str | None = None
+    ring_timeout_s: float = 20.0
+    caller_id: str | None = None
+    safe_harbor_message: bool = False
+    script: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GateConsent:
+    """One consent of the firm for the number (one row per revocation, as joined)."""
+
+    id: int
+    kind: str
+    given_at: datetime
+    scope: Sequence[str]
+    sellers: Sequence[str]
+    method: str
+    technologies: Sequence[str] | None = None
+    revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReassignedCheck:
+    result: str
+    checked_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class DebtFacts:
+    cease_requested_at: datetime | None = None
+    time_barred: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PastCall:
+    """An earlier attempt to the contact, with its outcome if one was recorded."""
+
+    at: datetime
+    purpose: str
+    technology: str
+    subject: str | None = None
+    debt_ref: str | None = None
+    outcome: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewAttempt:
+    """An attempt and the decision it was made under, stored before any dial."""
+
+    firm_id: int
+    contact_id: int
+    campaign_id: int | None
+    number_bidx: str
+    at: datetime
+    purpose: str
+    technology: str
+    subject: str | None
+    debt_ref: str | None
+    status: str
+    decision_id: str
+    verdict: str
+    earliest_allowed_at: datetime | None
+    rulepack: str
+    decision: dict[str, Any]
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewOutcome:
+    attempt_id: int
+    outcome: str
+    at: datetime
+    ring_s: float | None
+    talk_s: float | None
+    live_answered: bool
+    abandoned: bool
+    opted_out: bool
+    agent_id: int | None
+    detail: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    queue_id: int
+    contact_id: int
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class DueBatch:
+    """Contacts due now (at most the limit asked), how many are due in all, and the
+    earliest later ``next_at`` of an open entry (UTC-aware; None when there is none)."""
+
+    rows: tuple[QueueRow, ...]
+    waiting: int
+    next_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Interrupted:
+    """A queue entry left "dialing" after its attempt was gated."""
+
+    queue_id: int
+    attempts: int
+    attempt_id: int
 
 
 class AttemptRepository(Protocol):
-    """Storage for the use cases of this area. Methods are added as services move here."""
+    """Call attempts, their outcomes, the campaign queue, and what the gate reads."""
+
+    # --- what the gate reads to build the decision request
+    def contact_for_gate(self, contact_id: int) -> GateContact | None: ...
+
+    def number_for_gate(self, contact_id: int) -> GateNumber | None: ...
+
+    def firm_name(self, firm_id: int) -> str: ...
+
+    def campaign_for_gate(self, campaign_id: int) -> GateCampaign | None: ...
+
+    def consents_for(self, firm_id: int, number_bidx: str) -> list[GateConsent]: ...
+
+    def internally_suppressed(self, firm_id: int, number_bidx: str) -> bool:
+        """On the firm's do-not-call list, or purged from it after retention (tombstone)."""
+        ...
+
+    def last_reassigned_check(self, firm_id: int, number_bidx: str) -> ReassignedCheck | None: ...
+
+    def debt_facts(self, firm_id: int, debt_ref: str) -> DebtFacts | None: ...
+
+    def history(
+        self, contact_id: int, since: datetime, until: datetime, statuses: Sequence[str]
+    ) -> list[PastCall]:
+        """Attempts to the contact in [since, until] with one of ``statuses``, oldest first."""
+        ...
+
+    def abandonment_30d(self, campaign_id: int, at: datetime) -> tuple[int, int]:
+        """(abandoned, live-answered) outcomes of the campaign in the 30 days before ``at``."""
+        ...
+
+    # --- attempts and outcomes
+    def record(self, attempt: NewAttempt) -> int: ...
+
+    def set_status(self, attempt_id: int, status: str) -> None: ...
+
+    def record_outcome(self, outcome: NewOutcome) -> None: ...
+
+    # --- the campaign queue
+    def campaign_status(self, campaign_id: int) -> str: ...
+
+    def due(
+        self, campaign_id: int, now: datetime, limit: int, statuses: Sequence[str]
+    ) -> DueBatch: ...
+
+    def claim(self, queue_id: int, statuses: Sequence[str]) -> bool:
+        """Mark the entry "dialing" if it still has one of ``statuses``; False if not."""
+        ...
+
+    def block(
+        self, queue_id: int, *, codes: Sequence[str], attempt_id: int, clear_next_at: bool = False
+    ) -> None: ...
+
+    def defer(
+        self, queue_id: int, *, until: datetime | None, codes: Sequence[str], attempt_id: int
+    ) -> None: ...
+
+    def start_dialing(self, queue_id: int, *, attempts: int, attempt_id: int) -> None: ...
+
+    def close_call(
+        self, queue_id: int, *, status: str, outcome: str, next_at: datetime | None
+    ) -> None:
+        """The call of a "dialing" entry ended: ``status`` (done | retry) from now on."""
+        ...
+
+    def interrupted(self, campaign_id: int) -> list[Interrupted]: ...
+
+    def requeue_unclaimed(self, campaign_id: int) -> None:
+        """Entries claimed ("dialing") but never gated go back to "pending"."""
+        ...
 
 
 class AuditLogRepository(Protocol):

@@ -11,6 +11,11 @@ from typing import Protocol
 class ContactRepository(Protocol):
     """Storage for the use cases of this area. Methods are added as services move here."""
 
+    # (for calls)
+    def lock(self, contact_id: int) -> None:
+        """The row lock the gate and opt-out share (PostgreSQL: FOR UPDATE)."""
+        ...
+
 
 class ConsentRepository(Protocol):
     """Storage for the use cases of this area. Methods are added as services move here."""

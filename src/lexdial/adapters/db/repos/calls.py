@@ -4,7 +4,26 @@ the audit log table the hash chain lives in).
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from lexdial.adapters.db import tables as t
+from lexdial.service.repos.calls import (
+    DebtFacts,
+    DueBatch,
+    GateCampaign,
+    GateConsent,
+    GateContact,
+    GateNumber,
+    Interrupted,
+    NewAttempt,
+    NewOutcome,
+    PastCall,
+    QueueRow,
+    ReassignedCheck,
+)
 
 
 class SqlAttemptRepository:
@@ -14,6 +33,351 @@ class SqlAttemptRepository:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+
+    # --- what the gate reads
+    def contact_for_gate(self, contact_id: int) -> GateContact | None:
+        c = (
+            self.conn.execute(select(t.contacts).where(t.contacts.c.id == contact_id))
+            .mappings()
+            .first()
+        )
+        if c is None:
+            return None
+        return GateContact(
+            firm_id=int(c["firm_id"]),
+            relationship=c["relationship"],
+            address_enc=c["address_enc"],
+            last_transaction_on=c["last_transaction_on"],
+            inquiry_on=c["inquiry_on"],
+            subscriber=c["subscriber"],
+            matter_type=c["matter_type"],
+            preferences=c["preferences"],
+            objected_at=c["objected_at"],
+            erased_at=c["erased_at"],
+            lawful_basis=c["lawful_basis"],
+        )
+
+    def number_for_gate(self, contact_id: int) -> GateNumber | None:
+        n = (
+            self.conn.execute(
+                select(t.contact_numbers)
+                .where(t.contact_numbers.c.contact_id == contact_id)
+                .order_by(t.contact_numbers.c.is_primary.desc(), t.contact_numbers.c.id)
+            )
+            .mappings()
+            .first()
+        )
+        if n is None:
+            return None
+        return GateNumber(n["number_enc"], str(n["number_bidx"]), n["line_type"])
+
+    def firm_name(self, firm_id: int) -> str:
+        name = self.conn.execute(select(t.firms.c.name).where(t.firms.c.id == firm_id)).scalar_one()
+        return str(name)
+
+    def campaign_for_gate(self, campaign_id: int) -> GateCampaign | None:
+        c = (
+            self.conn.execute(select(t.campaigns).where(t.campaigns.c.id == campaign_id))
+            .mappings()
+            .first()
+        )
+        if c is None:
+            return None
+        return GateCampaign(
+            firm_id=int(c["firm_id"]),
+            purpose=c["purpose"],
+            technology=c["technology"],
+            mode=c["mode"],
+            subject=c["subject"],
+            ring_timeout_s=c["ring_timeout_s"],
+            caller_id=c["caller_id"],
+            safe_harbor_message=bool(c["safe_harbor_message"]),
+            script=c["script"],
+        )
+
+    def consents_for(self, firm_id: int, number_bidx: str) -> list[GateConsent]:
+        rows = self.conn.execute(
+            select(t.consents, t.revocations.c.at.label("revoked_at"))
+            .select_from(
+                t.consents.outerjoin(t.revocations, t.revocations.c.consent_id == t.consents.c.id)
+            )
+            .where(t.consents.c.firm_id == firm_id, t.consents.c.number_bidx == number_bidx)
+            .order_by(t.consents.c.id)
+        ).mappings()
+        return [
+            GateConsent(
+                id=int(r["id"]),
+                kind=r["kind"],
+                given_at=r["given_at"],
+                scope=r["scope"],
+                sellers=r["sellers"],
+                method=r["method"],
+                technologies=r["technologies"],
+                revoked_at=r["revoked_at"],
+            )
+            for r in rows
+        ]
+
+    def internally_suppressed(self, firm_id: int, number_bidx: str) -> bool:
+        conn = self.conn
+        return bool(
+            conn.execute(
+                select(func.count())
+                .select_from(t.dnc_entries)
+                .where(
+                    t.dnc_entries.c.firm_id == firm_id, t.dnc_entries.c.number_bidx == number_bidx
+                )
+            ).scalar_one()
+            or conn.execute(  # an entry purged after its retention still suppresses
+                select(func.count())
+                .select_from(t.dnc_tombstones)
+                .where(
+                    t.dnc_tombstones.c.firm_id == firm_id,
+                    t.dnc_tombstones.c.number_bidx == number_bidx,
+                )
+            ).scalar_one()
+        )
+
+    def last_reassigned_check(self, firm_id: int, number_bidx: str) -> ReassignedCheck | None:
+        check = (
+            self.conn.execute(
+                select(t.reassigned_checks)
+                .where(
+                    t.reassigned_checks.c.firm_id == firm_id,
+                    t.reassigned_checks.c.number_bidx == number_bidx,
+                )
+                .order_by(t.reassigned_checks.c.checked_on.desc())
+                .limit(1)
+            )
+            .mappings()
+            .first()
+        )
+        if check is None:
+            return None
+        return ReassignedCheck(check["result"], check["checked_on"])
+
+    def debt_facts(self, firm_id: int, debt_ref: str) -> DebtFacts | None:
+        row = (
+            self.conn.execute(
+                select(t.debt_facts).where(
+                    t.debt_facts.c.firm_id == firm_id, t.debt_facts.c.debt_ref == debt_ref
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:
+            return None
+        when = row["cease_requested_at"]
+        if when is not None and when.tzinfo is None:  # SQLite keeps no offset: stored as UTC
+            when = when.replace(tzinfo=UTC)
+        barred = row["time_barred"]
+        return DebtFacts(when, None if barred is None else bool(barred))
+
+    def history(
+        self, contact_id: int, since: datetime, until: datetime, statuses: Sequence[str]
+    ) -> list[PastCall]:
+        rows = self.conn.execute(
+            select(
+                t.call_attempts.c.at,
+                t.call_attempts.c.purpose,
+                t.call_attempts.c.subject,
+                t.call_attempts.c.debt_ref,
+                t.call_attempts.c.technology,
+                t.call_outcomes.c.outcome,
+            )
+            .select_from(
+                t.call_attempts.outerjoin(
+                    t.call_outcomes, t.call_outcomes.c.attempt_id == t.call_attempts.c.id
+                )
+            )
+            .where(
+                t.call_attempts.c.contact_id == contact_id,
+                t.call_attempts.c.at >= since,
+                t.call_attempts.c.at <= until,
+                t.call_attempts.c.status.in_(statuses),
+            )
+            .order_by(t.call_attempts.c.at)
+        ).mappings()
+        return [
+            PastCall(
+                at=r["at"],
+                purpose=r["purpose"],
+                technology=r["technology"],
+                subject=r["subject"],
+                debt_ref=r["debt_ref"],
+                outcome=r["outcome"],
+            )
+            for r in rows
+        ]
+
+    def abandonment_30d(self, campaign_id: int, at: datetime) -> tuple[int, int]:
+        # 47 CFR 64.1200(a)(7)(i) and 16 CFR 310.4(b)(4)(i): per campaign, over 30 days
+        since = at.astimezone(UTC) - timedelta(days=30)
+        row = self.conn.execute(
+            select(
+                func.count().filter(t.call_outcomes.c.abandoned.is_(True)),
+                func.count().filter(t.call_outcomes.c.live_answered.is_(True)),
+            )
+            .select_from(
+                t.call_outcomes.join(
+                    t.call_attempts, t.call_attempts.c.id == t.call_outcomes.c.attempt_id
+                )
+            )
+            .where(t.call_attempts.c.campaign_id == campaign_id, t.call_outcomes.c.at > since)
+        ).one()
+        return int(row[0]), int(row[1])
+
+    # --- attempts and outcomes
+    def record(self, attempt: NewAttempt) -> int:
+        a = attempt
+        return int(
+            t.new_id(
+                self.conn.execute(
+                    insert(t.call_attempts).values(
+                        firm_id=a.firm_id,
+                        contact_id=a.contact_id,
+                        campaign_id=a.campaign_id,
+                        number_bidx=a.number_bidx,
+                        at=a.at,
+                        purpose=a.purpose,
+                        technology=a.technology,
+                        subject=a.subject,
+                        debt_ref=a.debt_ref,
+                        status=a.status,
+                        decision_id=a.decision_id,
+                        verdict=a.verdict,
+                        earliest_allowed_at=a.earliest_allowed_at,
+                        rulepack=a.rulepack,
+                        decision=a.decision,
+                        created_at=a.created_at,
+                    )
+                )
+            )
+        )
+
+    def set_status(self, attempt_id: int, status: str) -> None:
+        self.conn.execute(
+            update(t.call_attempts).where(t.call_attempts.c.id == attempt_id).values(status=status)
+        )
+
+    def record_outcome(self, outcome: NewOutcome) -> None:
+        o = outcome
+        self.conn.execute(
+            insert(t.call_outcomes).values(
+                attempt_id=o.attempt_id,
+                outcome=o.outcome,
+                at=o.at,
+                ring_s=o.ring_s,
+                talk_s=o.talk_s,
+                created_at=o.at,
+                live_answered=o.live_answered,
+                abandoned=o.abandoned,
+                opted_out=o.opted_out,
+                agent_id=o.agent_id,
+                detail=o.detail,
+            )
+        )
+
+    # --- the campaign queue
+    def campaign_status(self, campaign_id: int) -> str:
+        return str(
+            self.conn.execute(
+                select(t.campaigns.c.status).where(t.campaigns.c.id == campaign_id)
+            ).scalar_one()
+        )
+
+    def due(self, campaign_id: int, now: datetime, limit: int, statuses: Sequence[str]) -> DueBatch:
+        conn = self.conn
+        q = t.campaign_contacts.c
+        due = q.next_at.is_(None) | (q.next_at <= now)
+        rows = (
+            conn.execute(
+                select(q.id, q.contact_id, q.attempts)
+                .where(q.campaign_id == campaign_id, q.status.in_(statuses), due)
+                .order_by(q.next_at.is_(None).desc(), q.next_at, q.id)
+                .limit(limit)
+            ).all()
+            if limit > 0
+            else []
+        )
+        waiting = conn.execute(
+            select(func.count()).where(q.campaign_id == campaign_id, q.status.in_(statuses), due)
+        ).scalar_one()
+        nxt = conn.execute(
+            select(func.min(q.next_at)).where(
+                q.campaign_id == campaign_id, q.status.in_(statuses), q.next_at > now
+            )
+        ).scalar()
+        if nxt is not None and nxt.tzinfo is None:  # SQLite: stored as UTC without offset
+            nxt = nxt.replace(tzinfo=UTC)
+        items = tuple(QueueRow(int(r[0]), int(r[1]), int(r[2])) for r in rows)
+        return DueBatch(items, int(waiting), nxt)
+
+    def claim(self, queue_id: int, statuses: Sequence[str]) -> bool:
+        claimed = self.conn.execute(
+            update(t.campaign_contacts)
+            .where(t.campaign_contacts.c.id == queue_id, t.campaign_contacts.c.status.in_(statuses))
+            .values(status="dialing")
+        ).rowcount
+        return bool(claimed)
+
+    def _queue(self, queue_id: int, **values: object) -> None:
+        self.conn.execute(
+            t.campaign_contacts.update()
+            .where(t.campaign_contacts.c.id == queue_id)
+            .values(**values)
+        )
+
+    def block(
+        self, queue_id: int, *, codes: Sequence[str], attempt_id: int, clear_next_at: bool = False
+    ) -> None:
+        extra: dict[str, object] = {"next_at": None} if clear_next_at else {}
+        self._queue(
+            queue_id, status="blocked", **extra, codes=list(codes), last_attempt_id=attempt_id
+        )
+
+    def defer(
+        self, queue_id: int, *, until: datetime | None, codes: Sequence[str], attempt_id: int
+    ) -> None:
+        self._queue(
+            queue_id,
+            status="deferred",
+            next_at=until,
+            codes=list(codes),
+            last_attempt_id=attempt_id,
+        )
+
+    def start_dialing(self, queue_id: int, *, attempts: int, attempt_id: int) -> None:
+        self._queue(
+            queue_id, status="dialing", attempts=attempts, codes=None, last_attempt_id=attempt_id
+        )
+
+    def close_call(
+        self, queue_id: int, *, status: str, outcome: str, next_at: datetime | None
+    ) -> None:
+        self.conn.execute(
+            update(t.campaign_contacts)
+            .where(t.campaign_contacts.c.id == queue_id, t.campaign_contacts.c.status == "dialing")
+            .values(status=status, last_outcome=outcome, next_at=next_at)
+        )
+
+    def interrupted(self, campaign_id: int) -> list[Interrupted]:
+        q = t.campaign_contacts.c
+        rows = self.conn.execute(
+            select(q.id, q.attempts, q.last_attempt_id).where(
+                q.campaign_id == campaign_id, q.status == "dialing", q.last_attempt_id.is_not(None)
+            )
+        ).all()
+        return [Interrupted(int(r[0]), int(r[1]), int(r[2])) for r in rows]
+
+    def requeue_unclaimed(self, campaign_id: int) -> None:
+        q = t.campaign_contacts.c
+        self.conn.execute(
+            update(t.campaign_contacts)
+            .where(q.campaign_id == campaign_id, q.status == "dialing", q.last_attempt_id.is_(None))
+            .values(status="pending")
+        )
 
 
 class SqlAuditLogRepository:

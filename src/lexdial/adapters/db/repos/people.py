@@ -5,7 +5,9 @@ snapshots, reassigned-number checks).
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
+
+from lexdial.adapters.db import tables as t
 
 
 class SqlContactRepository:
@@ -15,6 +17,14 @@ class SqlContactRepository:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+
+    # (for calls)
+    def lock(self, contact_id: int) -> None:
+        """PostgreSQL: FOR UPDATE; SQLite: the transaction already holds the database write
+        lock (BEGIN IMMEDIATE)."""
+        self.conn.execute(
+            select(t.contacts.c.id).where(t.contacts.c.id == contact_id).with_for_update()
+        ).first()
 
 
 class SqlConsentRepository:
