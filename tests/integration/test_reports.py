@@ -20,8 +20,7 @@ from lexdial.adapters.audit.chain import verify
 from lexdial.adapters.audit.sql import SqlAudit, SqlAuditStore
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.database import make_engine
-from lexdial.adapters.db.uow import SqlUnitOfWork
-from lexdial.adapters.db.uow import transactions
+from lexdial.adapters.db.uow import SqlUnitOfWork, transactions
 from lexdial.adapters.telephony.simulated import SimProfile, SimulatedCarrier
 from lexdial.bootstrap import Store, init_store
 from lexdial.config import Settings

@@ -15,8 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from lexdial.adapters.db import tables as t
-from lexdial.adapters.db.uow import SqlUnitOfWork
-from lexdial.adapters.db.uow import transactions
+from lexdial.adapters.db.uow import SqlUnitOfWork, transactions
 from lexdial.adapters.telephony.simulated import SimulatedCarrier
 from lexdial.service.campaign_lint import lint_campaign
 from lexdial.service.campaigns import add_contacts, create_campaign, set_status
