@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.adapters.telephony.simulated import SimulatedCarrier
 from lexdial.bootstrap import Store, init_store, mark_sandbox
 from lexdial.config import Settings
@@ -133,8 +134,12 @@ def _populate(store: Store, at: datetime) -> int:
             OPERATOR,
             at + timedelta(days=3),
         )
-        campaign = create_campaign(conn, store.audit, store.firm_id, CAMPAIGN, OPERATOR, at)
-        add_contacts(conn, store.audit, store.firm_id, campaign, [contact_id], OPERATOR, at)
+        campaign = create_campaign(
+            SqlUnitOfWork(conn), store.audit, store.firm_id, CAMPAIGN, OPERATOR, at
+        )
+        add_contacts(
+            SqlUnitOfWork(conn), store.audit, store.firm_id, campaign, [contact_id], OPERATOR, at
+        )
     return campaign
 
 

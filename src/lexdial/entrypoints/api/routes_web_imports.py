@@ -23,6 +23,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.entrypoints.api.deps import ImportWriter, now, store
 from lexdial.entrypoints.api.routes_imports import MAX_UPLOAD
 from lexdial.entrypoints.api.web_common import page, web_router
@@ -201,7 +202,7 @@ def _import(
             )
             if found is not None:
                 ids.append(found)
-        added = add_contacts(conn, s.audit, s.firm_id, campaign, ids, caller, at)
+        added = add_contacts(SqlUnitOfWork(conn), s.audit, s.firm_id, campaign, ids, caller, at)
     return report, added
 
 

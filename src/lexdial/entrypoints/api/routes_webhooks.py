@@ -41,6 +41,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.bootstrap import Store
 from lexdial.domain import json_guard
 from lexdial.entrypoints.api.deps import SMALL_BODY, now, store
@@ -222,7 +223,7 @@ async def inbound_sms(request: Request) -> Response:
                     opt_out(conn, s.cipher, s.audit, s.firm_id, sender, "sms", evidence, SYSTEM, at)
                 elif kind == "review":
                     review.add_item(
-                        conn,
+                        SqlUnitOfWork(conn),
                         s.cipher,
                         s.audit,
                         s.firm_id,
