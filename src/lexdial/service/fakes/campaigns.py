@@ -15,6 +15,7 @@ from typing import Any
 
 from lexdial.service.repos.campaigns import (
     Attestation,
+    AuditHead,
     CampaignRow,
     ChainCheck,
     DncEntry,
@@ -246,6 +247,13 @@ class MemoryReportRepository:
 
     def verify_audit(self) -> ChainCheck:
         return self.chain
+
+    def audit_head(self) -> AuditHead:
+        return AuditHead(self.chain.head_seq, self.chain.head_hash)
+
+    def audit_hash_at(self, seq: int) -> str | None:
+        hit = next((e for e in self.audit_entries if e.get("seq") == seq), None)
+        return None if hit is None else str(hit["hash"])
 
     def rulepacks(self, campaign_id: int) -> dict[str, int]:
         counts = Counter(str(a.rulepack) for a in self.attempts if a.campaign_id == campaign_id)

@@ -46,6 +46,15 @@ class ChainCheck:
 
 
 @dataclass(frozen=True, slots=True)
+class AuditHead:
+    """The audit chain's last entry: its seq (0 for an empty chain) and hash. Named like the
+    chain's anchor, so a checkpoint signer takes it as one."""
+
+    seq: int
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
 class PlacedCall:
     """A call the gate let through: its attempt id, when, and the stored decision."""
 
@@ -224,6 +233,14 @@ class ReportRepository(Protocol):
 
     def verify_audit(self) -> ChainCheck:
         """Walk and verify the whole audit chain."""
+        ...
+
+    def audit_head(self) -> AuditHead:
+        """The chain's head now (seq 0 and the genesis hash for an empty chain)."""
+        ...
+
+    def audit_hash_at(self, seq: int) -> str | None:
+        """The stored hash of entry ``seq`` (None: no such entry)."""
         ...
 
     def rulepacks(self, campaign_id: int) -> dict[str, int]:

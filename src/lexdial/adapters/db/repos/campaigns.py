@@ -10,11 +10,12 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, or_, select, union, update
 
-from lexdial.adapters.audit.chain import verify
+from lexdial.adapters.audit.chain import AuditLog, verify
 from lexdial.adapters.audit.sql import SqlAuditStore
 from lexdial.adapters.db import tables as t
 from lexdial.service.repos.campaigns import (
     Attestation,
+    AuditHead,
     CampaignRow,
     ChainCheck,
     DncEntry,
@@ -281,6 +282,16 @@ class SqlReportRepository:
             bad_seq=result.bad_seq,
             detail=result.detail,
         )
+
+    def audit_head(self) -> AuditHead:
+        head = AuditLog(SqlAuditStore(self.conn)).head()
+        return AuditHead(head.seq, head.hash)
+
+    def audit_hash_at(self, seq: int) -> str | None:
+        kept = self.conn.execute(
+            select(t.audit_log.c.hash).where(t.audit_log.c.seq == seq)
+        ).scalar()
+        return None if kept is None else str(kept)
 
     def rulepacks(self, campaign_id: int) -> dict[str, int]:
         a = t.call_attempts.c
