@@ -74,7 +74,7 @@ def _connection(target: Any) -> Connection:
     # transitional (issue 10): callers pass a unit of work or, until they move, a connection
     if isinstance(target, Connection):  # a Connection's own .connection is the DBAPI one
         return target
-    conn: Connection = target.connection
+    conn: Connection = getattr(target, "connection", target)
     return conn
 
 

@@ -112,7 +112,7 @@ def _connection(target: Any) -> Connection:
     one: issue 10 moves them all onto the unit of work)."""
     if isinstance(target, Connection):  # a Connection's own .connection is the DBAPI one
         return target
-    conn: Connection = target.connection
+    conn: Connection = getattr(target, "connection", target)
     return conn
 
 
