@@ -495,16 +495,18 @@ def rehearsal_store(store: Store) -> Iterator[Store]:
 
 def publish_checkpoint(store: Store, at: datetime | None = None) -> Checkpoint | None:
     """Sign and publish the store's audit head if it moved (file; webhook when configured)."""
+    from lexdial.adapters.audit.checkpoint import CheckpointMismatchError
     from lexdial.service.checkpoints import publish_checkpoint as publish
     from lexdial.service.notify import NotifyingAudit
 
     if store.checkpoints is None:
         return None
     return publish(
-        store.db,
+        store.unit_of_work,
         store.checkpoints,
         at or datetime.now(UTC),
         notify=isinstance(store.audit, NotifyingAudit),
+        mismatch=CheckpointMismatchError,
     )
 
 

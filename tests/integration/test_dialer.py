@@ -84,8 +84,8 @@ def _people(store: Engine, cipher: Reversible, n: int, *, consent: bool = True) 
 def _campaign(store: Engine, ids: list[int], spec: dict[str, object] | None = None) -> int:
     audit = SqlAudit()
     with store.begin() as conn:
-        cid = create_campaign(conn, audit, 1, spec or SPEC, OPERATOR, START)
-        add_contacts(conn, audit, 1, cid, ids, OPERATOR, START)
+        cid = create_campaign(SqlUnitOfWork(conn), audit, 1, spec or SPEC, OPERATOR, START)
+        add_contacts(SqlUnitOfWork(conn), audit, 1, cid, ids, OPERATOR, START)
     return cid
 
 
@@ -144,7 +144,7 @@ def test_a_campaign_is_dialled_and_every_call_has_an_audited_outcome(
     carrier = SimulatedCarrier(SimProfile(opt_out=0.3), seed=3, timescale=0.0005)
     stats = _run(store, rules, cipher, cid, carrier)
     with store.connect() as conn:
-        report = campaign_report(conn, 1, cid, START + timedelta(hours=3))
+        report = campaign_report(SqlUnitOfWork(conn), 1, cid, START + timedelta(hours=3))
         dialled = conn.execute(
             select(func.count()).where(
                 t.call_attempts.c.campaign_id == cid, t.call_attempts.c.status == "completed"
@@ -188,7 +188,7 @@ def test_contacts_without_consent_are_blocked_with_their_reason_and_never_dialle
     _start(store, rules, cipher, cid)
     stats = _run(store, rules, cipher, cid, SimulatedCarrier(seed=1, timescale=0.0005))
     with store.connect() as conn:
-        report = campaign_report(conn, 1, cid, START)
+        report = campaign_report(SqlUnitOfWork(conn), 1, cid, START)
     assert stats.dialled == 0
     assert report["blocked_by_reason"] == {"NO_CONSENT": 2}
 
@@ -278,7 +278,7 @@ def test_life_cycle_changes_follow_the_table_and_survive_a_new_connection(
     with store.begin() as conn:
         assert set_status(conn, SqlAudit(), 1, cid, "resume", OPERATOR, START) == "running"
         assert set_status(conn, SqlAudit(), 1, cid, "stop", OPERATOR, START) == "stopped"
-        assert queue_counts(conn, cid) == {"cancelled": 1}
+        assert queue_counts(SqlUnitOfWork(conn), cid) == {"cancelled": 1}
 
 
 def test_a_call_left_dialling_by_a_crash_is_closed_as_interrupted_and_counted(
@@ -327,7 +327,7 @@ def test_bad_campaign_settings_are_refused_naming_the_field_and_nothing_is_store
         ({**SPEC, "message": {}}, "message"),
     ]:
         with pytest.raises(RequestError) as err, store.begin() as conn:
-            create_campaign(conn, SqlAudit(), 1, spec, OPERATOR, START)
+            create_campaign(SqlUnitOfWork(conn), SqlAudit(), 1, spec, OPERATOR, START)
         assert err.value.field == field
     with store.connect() as conn:
         assert conn.execute(select(func.count()).select_from(t.campaigns)).scalar_one() == 0
@@ -341,7 +341,7 @@ def test_an_opt_out_cancels_the_contact_in_every_queued_campaign(
     cid = _campaign(store, ids)
     with store.begin() as conn:
         opt_out(conn, cipher, SqlAudit(), 1, "+16145551000", "sms", "STOP", SYSTEM, START)
-        assert queue_counts(conn, cid) == {"cancelled": 1}
+        assert queue_counts(SqlUnitOfWork(conn), cid) == {"cancelled": 1}
 
 
 def test_a_predictive_campaign_bridges_people_to_agents_and_keeps_abandonment_within_3_percent(
@@ -383,7 +383,7 @@ def test_a_predictive_campaign_bridges_people_to_agents_and_keeps_abandonment_wi
 
     stats = asyncio.run(go())
     with store.connect() as conn:
-        report = campaign_report(conn, 1, cid, START + timedelta(hours=3))
+        report = campaign_report(SqlUnitOfWork(conn), 1, cid, START + timedelta(hours=3))
     assert report["outcomes"].get("bridged", 0) > 20
     assert report["live_answered_30d"] > 0
     assert report["abandonment_rate_30d"] <= 0.03

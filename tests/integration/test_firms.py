@@ -197,9 +197,9 @@ def test_every_service_as_another_firms_user_reaches_nothing_of_firm_1(
     admin2 = _user(store, firm2, "admin")
     audit = ListAudit()
     with store.begin() as conn:
-        campaign1 = create_campaign(conn, audit, 1, CAMPAIGN, user1, NOW)
-        campaign2 = create_campaign(conn, audit, firm2, CAMPAIGN, admin2, NOW)
-        item1 = add_item(conn, CIPHER, audit, 1, channel="email", text="stop calling me",
+        campaign1 = create_campaign(SqlUnitOfWork(conn), audit, 1, CAMPAIGN, user1, NOW)
+        campaign2 = create_campaign(SqlUnitOfWork(conn), audit, firm2, CAMPAIGN, admin2, NOW)
+        item1 = add_item(SqlUnitOfWork(conn), CIPHER, audit, 1, channel="email",
                          number=NUMBER, contact_id=None, received_at=NOW, caller=SYSTEM,
                          at=NOW)  # fmt: skip
         agent1 = add_user(SqlUnitOfWork(conn), CIPHER, 1, "agent1@firm.example", "A", "agent", NOW,
@@ -217,11 +217,11 @@ def test_every_service_as_another_firms_user_reaches_nothing_of_firm_1(
         lambda c: revoke_consent(c, CIPHER, audit, 1, consent1, "sms", NOW, None, admin2, NOW),
         lambda c: gate(SqlUnitOfWork(c), rules, CIPHER, audit, MemoryRegistry(), firm_id=1,
                        contact_id=contact1, at=NOW, plan=REMINDER, caller=admin2),
-        lambda c: add_contacts(c, audit, 1, campaign1, [contact1], admin2, NOW),
+        lambda c: add_contacts(SqlUnitOfWork(c), audit, 1, campaign1, [contact1], admin2, NOW),
         lambda c: set_status(c, audit, 1, campaign1, "start", admin2, NOW),
-        lambda c: confirm(c, CIPHER, audit, 1, item1, admin2, NOW),
-        lambda c: dismiss(c, audit, 1, item1, "no", admin2, NOW),
-        lambda c: open_items(c, CIPHER, 1, admin2, NOW),
+        lambda c: confirm(SqlUnitOfWork(c), CIPHER, audit, 1, item1, admin2, NOW),
+        lambda c: dismiss(SqlUnitOfWork(c), audit, 1, item1, "no", admin2, NOW),
+        lambda c: open_items(SqlUnitOfWork(c), CIPHER, 1, admin2, NOW),
         lambda c: erase_person(SqlUnitOfWork(c), CIPHER, audit, 1, NUMBER, admin2, NOW),
         lambda c: record_objection(SqlUnitOfWork(c), CIPHER, audit, 1, NUMBER, admin2, NOW),
         lambda c: set_preferences(c, CIPHER, audit, 1, NUMBER, {"workplace_number": True},
@@ -234,12 +234,12 @@ def test_every_service_as_another_firms_user_reaches_nothing_of_firm_1(
         lambda c: revoke_consent(c, CIPHER, audit, firm2, consent1, "sms", NOW, None, admin2, NOW),
         lambda c: gate(SqlUnitOfWork(c), rules, CIPHER, audit, MemoryRegistry(), firm_id=firm2,
                        contact_id=contact1, at=NOW, plan=REMINDER, caller=admin2),
-        lambda c: add_contacts(c, audit, firm2, campaign2, [contact1], admin2, NOW),
-        lambda c: add_contacts(c, audit, firm2, campaign1, [], admin2, NOW),
+        lambda c: add_contacts(SqlUnitOfWork(c), audit, firm2, campaign2, [contact1], admin2, NOW),
+        lambda c: add_contacts(SqlUnitOfWork(c), audit, firm2, campaign1, [], admin2, NOW),
         lambda c: set_status(c, audit, firm2, campaign1, "start", admin2, NOW),
-        lambda c: campaign_report(c, firm2, campaign1, NOW),
-        lambda c: confirm(c, CIPHER, audit, firm2, item1, admin2, NOW),
-        lambda c: dismiss(c, audit, firm2, item1, "no", admin2, NOW),
+        lambda c: campaign_report(SqlUnitOfWork(c), firm2, campaign1, NOW),
+        lambda c: confirm(SqlUnitOfWork(c), CIPHER, audit, firm2, item1, admin2, NOW),
+        lambda c: dismiss(SqlUnitOfWork(c), audit, firm2, item1, "no", admin2, NOW),
         lambda c: set_password(SqlUnitOfWork(c), audit, agent1, "a long new password", admin2, NOW),
         lambda c: issue_token(SqlUnitOfWork(c), audit, agent1, "stolen", admin2, NOW),
         lambda c: revoke_token(SqlUnitOfWork(c), audit, token1, admin2, NOW),
@@ -255,8 +255,8 @@ def test_every_service_as_another_firms_user_reaches_nothing_of_firm_1(
         assert _firm1_state(conn) == before
         assert trained_agents(conn, firm2, NOW.date()) == []
         assert trained_agents(conn, 1, NOW.date()) == [agent1]
-        assert open_items(conn, CIPHER, firm2, admin2, NOW) == []
-        assert bundle(conn, CIPHER, firm2, NUMBER)["consents"] == []
+        assert open_items(SqlUnitOfWork(conn), CIPHER, firm2, admin2, NOW) == []
+        assert bundle(SqlUnitOfWork(conn), CIPHER, firm2, NUMBER)["consents"] == []
         assert export_person(SqlUnitOfWork(conn), CIPHER, firm2, NUMBER)["consents"] == []
         seen2 = {e["subject"] for e in firm_entries(conn, firm2, limit=1000)}
     assert not seen2 & {f"consent:{consent1}", f"contact:{contact1}", f"review:{item1}",

@@ -61,6 +61,26 @@ EVIDENCE = ConsentEvidence(
 )
 
 
+def _campaign_data(store: Store, campaign_id: int, at: datetime) -> dict[str, Any]:
+    with store.reading() as uow:
+        return campaign_data(
+            uow,
+            store.rules,
+            store.cipher,
+            store.registry,
+            firm_id=store.firm_id,
+            campaign_id=campaign_id,
+            at=at,
+        )
+
+
+def _policy_data(store: Store, at: datetime) -> dict[str, Any]:
+    with store.reading() as uow:
+        return dnc_policy_data(
+            uow, store.cipher, store.settings, store.rules, firm_id=store.firm_id, at=at
+        )
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """A store as ``open_store`` builds it (SQLite file, or PostgreSQL when reachable)."""
@@ -105,8 +125,10 @@ def _people(store: Store, n: int) -> list[int]:
 def _campaign(store: Store, ids: list[int], spec: dict[str, Any] | None = None) -> int:
     audit = SqlAudit()
     with store.db.begin() as conn:
-        cid = create_campaign(conn, audit, store.firm_id, spec or SPEC, OPERATOR, START)
-        add_contacts(conn, audit, store.firm_id, cid, ids, OPERATOR, START)
+        cid = create_campaign(
+            SqlUnitOfWork(conn), audit, store.firm_id, spec or SPEC, OPERATOR, START
+        )
+        add_contacts(SqlUnitOfWork(conn), audit, store.firm_id, cid, ids, OPERATOR, START)
         set_status(conn, audit, store.firm_id, cid, "start", OPERATOR, START)
     return cid
 
@@ -151,7 +173,7 @@ def ran(store: Store) -> tuple[Store, int, list[int]]:
 
 def test_the_campaign_report_data_agrees_with_the_store(ran: tuple[Store, int, list[int]]) -> None:
     store, cid, _ = ran
-    data = campaign_data(store, cid, END)
+    data = _campaign_data(store, cid, END)
     a, o = t.call_attempts.c, t.call_outcomes.c
     with store.db.connect() as conn:
         placed = conn.execute(
@@ -218,7 +240,7 @@ def test_a_call_placed_at_22_local_is_reported_outside_the_window(store: Store) 
         either = placed(datetime(2026, 12, 3, 2, 30, tzinfo=UTC), ["America/Chicago",
                                                                    "America/New_York"])  # fmt: skip
         blind = placed(datetime(2026, 12, 3, 2, 45, tzinfo=UTC), [])
-    out = campaign_data(store, cid, END)["outside_window"]
+    out = _campaign_data(store, cid, END)["outside_window"]
     assert {(h["attempt"], h["zone"], h["local"]) for h in out["calls"]} == {
         (late, "America/New_York", "2026-12-02 22:00"),
         (either, "America/New_York", "2026-12-02 21:30"),
@@ -229,14 +251,14 @@ def test_a_call_placed_at_22_local_is_reported_outside_the_window(store: Store) 
         and fine not in {h["attempt"] for h in out["calls"]}
     )
     assert [u["attempt"] for u in out["unverifiable"]] == [blind]
-    text = _text(campaign_pdf(campaign_data(store, cid, END)))
+    text = _text(campaign_pdf(_campaign_data(store, cid, END)))
     assert "Calls outside any window: 2 of 4 placed calls" in text
     assert "2026-12-02 22:00" in text
 
 
 def test_the_pdfs_parse_and_state_the_key_figures(ran: tuple[Store, int, list[int]]) -> None:
     store, cid, _ = ran
-    data = campaign_data(store, cid, END)
+    data = _campaign_data(store, cid, END)
     pdf = campaign_pdf(data)
     assert pdf == campaign_pdf(data)  # no clock inside: the same data, the same bytes
     text = _text(pdf)
@@ -250,7 +272,7 @@ def test_the_pdfs_parse_and_state_the_key_figures(ran: tuple[Store, int, list[in
         assert f"{outcome} {n}" in text
     assert not any(_number(i)[2:] in text for i in range(12))  # no number of a person called
 
-    policy = _text(dnc_policy_pdf(dnc_policy_data(store, END)))
+    policy = _text(dnc_policy_pdf(_policy_data(store, END)))
     for needle in ("47 CFR 64.1200(d)(1)", "Written do-not-call policy of Hartwell & Ruiz LLP",
                    "key_press", "STOP", "same database transaction", "3660 days",
                    "us.internal-dnc", "08:00 and 21:00"):  # fmt: skip
@@ -264,7 +286,7 @@ def test_the_pdfs_parse_and_state_the_key_figures(ran: tuple[Store, int, list[in
                         uid, "TCPA/DNC 2026", date(2026, 1, 15), 365, START, OPERATOR,
                         audit=store.audit)  # fmt: skip
     with store.db.connect() as conn:
-        roster = roster_data(conn, store.cipher, firm_id=store.firm_id, at=END)
+        roster = roster_data(SqlUnitOfWork(conn), store.cipher, firm_id=store.firm_id, at=END)
     assert roster["summary"]["agents_trained"] == 1
     text = _text(roster_pdf(roster))
     for needle in ("Ana Díaz", "ana@firm.test", "TCPA/DNC 2026", "2026-01-15", "2027-01-15",
@@ -272,7 +294,7 @@ def test_the_pdfs_parse_and_state_the_key_figures(ran: tuple[Store, int, list[in
         assert needle in text, needle
 
     with store.db.connect() as conn:
-        bundle = evidence.bundle(conn, store.cipher, store.firm_id, _number(0))
+        bundle = evidence.bundle(SqlUnitOfWork(conn), store.cipher, store.firm_id, _number(0))
     text = _text(evidence_pdf(bundle, firm=FIRM, generated_at="2026-12-02T21:00:00Z"))
     assert _number(0) in text and bundle["chain"]["head"] in text.replace("\n", "")
     assert "I agree that Hartwell & Ruiz LLP may call me with reminders." in text
@@ -280,5 +302,5 @@ def test_the_pdfs_parse_and_state_the_key_figures(ran: tuple[Store, int, list[in
 
 def test_text_outside_latin_1_is_replaced_not_fatal(store: Store) -> None:
     cid = _campaign(store, _people(store, 1), {**SPEC, "name": "Rappels — 日本 ☎"})
-    text = _text(campaign_pdf(campaign_data(store, cid, START)))
+    text = _text(campaign_pdf(_campaign_data(store, cid, START)))
     assert "Rappels - ?? ?" in text

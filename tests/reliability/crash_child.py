@@ -22,6 +22,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.adapters.telephony.simulated import SimProfile, SimulatedCarrier
 from lexdial.bootstrap import Store, make_dialer, open_store
 from lexdial.config import load_settings
@@ -75,8 +76,10 @@ def setup(n: int, first: int) -> None:
             "caller_id": "+16145550199", "message": {"text": TEXT}, "channels": 4,
             "retry": {"max_attempts": MAX_ATTEMPTS, "delay_minutes": 2},
         }  # fmt: skip
-        cid = create_campaign(conn, store.audit, store.firm_id, spec, OPERATOR, START)
-        add_contacts(conn, store.audit, store.firm_id, cid, ids, OPERATOR, START)
+        cid = create_campaign(
+            SqlUnitOfWork(conn), store.audit, store.firm_id, spec, OPERATOR, START
+        )
+        add_contacts(SqlUnitOfWork(conn), store.audit, store.firm_id, cid, ids, OPERATOR, START)
     with store.db.begin() as conn:
         problems = lint_campaign(conn, store.rules, store.cipher, store.registry,
                                  firm_id=store.firm_id, campaign_id=cid, at=START)  # fmt: skip

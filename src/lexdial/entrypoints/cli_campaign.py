@@ -68,9 +68,9 @@ def cmd_create(args: argparse.Namespace) -> None:
     from lexdial.service.campaigns import create_campaign
 
     store = _store(args)
-    with store.db.begin() as conn:
+    with store.unit_of_work() as uow:
         cid = create_campaign(
-            conn, store.audit, store.firm_id, _load_spec(args.file), _caller(args), _now(args)
+            uow, store.audit, store.firm_id, _load_spec(args.file), _caller(args), _now(args)
         )
     _print(args, {"campaign": cid, "status": "draft"}, f"campaign #{cid} created (draft)")
 
@@ -79,9 +79,9 @@ def cmd_edit(args: argparse.Namespace) -> None:
     from lexdial.service.campaigns import edit_campaign
 
     store = _store(args)
-    with store.db.begin() as conn:
+    with store.unit_of_work() as uow:
         edit_campaign(
-            conn,
+            uow,
             store.audit,
             store.firm_id,
             args.id,
@@ -106,6 +106,7 @@ def cmd_add(args: argparse.Namespace) -> None:
     from sqlalchemy import select
 
     from lexdial.adapters.db import tables as t
+    from lexdial.adapters.db.uow import SqlUnitOfWork
     from lexdial.service.campaigns import add_contacts
 
     store = _store(args)
@@ -123,7 +124,9 @@ def cmd_add(args: argparse.Namespace) -> None:
             ids = _ids(args.contacts)
         else:
             raise RequestError("--contacts", "give contact ids, or --all")
-        n = add_contacts(conn, store.audit, store.firm_id, args.id, ids, _caller(args), _now(args))
+        n = add_contacts(
+            SqlUnitOfWork(conn), store.audit, store.firm_id, args.id, ids, _caller(args), _now(args)
+        )
     _print(args, {"added": n}, f"{n} contact(s) added to campaign #{args.id}")
 
 
@@ -131,9 +134,9 @@ def _lint(args: argparse.Namespace) -> list[str]:
     from lexdial.service.campaign_lint import lint_campaign
 
     store = _store(args)
-    with store.db.connect() as conn:
+    with store.reading() as uow:
         return lint_campaign(
-            conn,
+            uow,
             store.rules,
             store.cipher,
             store.registry,
@@ -234,8 +237,8 @@ def _run(
     from lexdial.service.campaign_report import campaign_report
     from lexdial.service.campaigns import queue_counts
 
-    with store.db.connect() as conn:
-        total = sum(queue_counts(conn, args.id).values())
+    with store.reading() as uow:
+        total = sum(queue_counts(uow, args.id).values())
     start = _now(args) if carrier_name == "simulated" else None
     # training must be current on the (simulated) day of the calls
     agents = seat_agents(store, args.id, (start or datetime.now(UTC)).date(), carrier_name)
@@ -259,8 +262,8 @@ def _run(
 
     stats = asyncio.run(go())
     bar.close(stats.finished)
-    with store.db.connect() as conn:
-        report = campaign_report(conn, store.firm_id, args.id, start or datetime.now(UTC))
+    with store.reading() as uow:
+        report = campaign_report(uow, store.firm_id, args.id, start or datetime.now(UTC))
     if rehearsal:  # a machine reading --json must not take it for what happened either
         report["rehearsal"] = True
     _print(args, report, render_report(report))
@@ -271,8 +274,8 @@ def cmd_report(args: argparse.Namespace) -> None:
     from lexdial.service.campaign_report import campaign_report
 
     store = _store(args)
-    with store.db.connect() as conn:
-        report = campaign_report(conn, store.firm_id, args.id, _now(args))
+    with store.reading() as uow:
+        report = campaign_report(uow, store.firm_id, args.id, _now(args))
     _print(args, report, render_report(report))
 
 

@@ -44,7 +44,16 @@ def cmd_campaign(args: argparse.Namespace) -> None:
     store, at = _store(args), _now(args)
     with store.db.connect() as conn:
         authorize(conn, _caller(args), "audit.read", store.firm_id)
-    data = campaign_data(store, args.campaign_id, at)
+    with store.reading() as uow:
+        data = campaign_data(
+            uow,
+            store.rules,
+            store.cipher,
+            store.registry,
+            firm_id=store.firm_id,
+            campaign_id=args.campaign_id,
+            at=at,
+        )
     data["audit"]["checkpoint"] = checkpoint_for_report(store)
     _write(args, f"campaign-{args.campaign_id}-report.pdf", campaign_pdf(data))
 
@@ -57,7 +66,11 @@ def cmd_policy(args: argparse.Namespace) -> None:
     store, at = _store(args), _now(args)
     with store.db.connect() as conn:
         authorize(conn, _caller(args), "read", store.firm_id)
-    _write(args, "dnc-policy.pdf", dnc_policy_pdf(dnc_policy_data(store, at)))
+    with store.reading() as uow:
+        data = dnc_policy_data(
+            uow, store.cipher, store.settings, store.rules, firm_id=store.firm_id, at=at
+        )
+    _write(args, "dnc-policy.pdf", dnc_policy_pdf(data))
 
 
 def cmd_roster(args: argparse.Namespace) -> None:
@@ -68,7 +81,8 @@ def cmd_roster(args: argparse.Namespace) -> None:
     store, at = _store(args), _now(args)
     with store.db.connect() as conn:
         authorize(conn, _caller(args), "users.read", store.firm_id)
-        data = roster_data(conn, store.cipher, firm_id=store.firm_id, at=at)
+    with store.reading() as uow:
+        data = roster_data(uow, store.cipher, firm_id=store.firm_id, at=at)
     _write(args, "training-roster.pdf", roster_pdf(data))
 
 
@@ -76,6 +90,7 @@ def cmd_evidence(args: argparse.Namespace) -> None:
     from sqlalchemy import select
 
     from lexdial.adapters.db import tables as t
+    from lexdial.adapters.db.uow import SqlUnitOfWork
     from lexdial.bootstrap import checkpoint_for_report
     from lexdial.service import evidence
     from lexdial.service.report_pdf import evidence_pdf
@@ -85,7 +100,7 @@ def cmd_evidence(args: argparse.Namespace) -> None:
     store, at = _store(args), _now(args)
     with store.db.connect() as conn:
         authorize(conn, _caller(args), "audit.read", store.firm_id)
-        bundle = evidence.bundle(conn, store.cipher, store.firm_id, args.number)
+        bundle = evidence.bundle(SqlUnitOfWork(conn), store.cipher, store.firm_id, args.number)
         firm = conn.execute(select(t.firms.c.name).where(t.firms.c.id == store.firm_id))
         firm_name = str(firm.scalar_one())
     bundle["chain"]["checkpoint"] = checkpoint_for_report(store)

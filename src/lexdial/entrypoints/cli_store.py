@@ -368,8 +368,8 @@ def cmd_evidence(args: argparse.Namespace) -> None:
     from lexdial.service import evidence
 
     store = _store(args)
-    with store.db.connect() as conn:
-        bundle = evidence.bundle(conn, store.cipher, store.firm_id, args.number)
+    with store.reading() as uow:
+        bundle = evidence.bundle(uow, store.cipher, store.firm_id, args.number)
     out = Path(args.out) if args.out else None
     text = json.dumps(bundle, indent=2, default=str)
     if out:

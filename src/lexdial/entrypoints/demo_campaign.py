@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.adapters.telephony.simulated import SimProfile, SimulatedCarrier
 from lexdial.adapters.virtual_time import SimulatedClock, VirtualTimeLoop
 from lexdial.bootstrap import Store, init_store, make_dialer, mark_sandbox
@@ -102,7 +103,7 @@ def run_demo(
         set_status(
             conn, store.audit, store.firm_id, campaign_id, "start", OPERATOR, start, problems
         )
-        total = sum(queue_counts(conn, campaign_id).values())
+        total = sum(queue_counts(SqlUnitOfWork(conn), campaign_id).values())
     carrier = SimulatedCarrier(
         SimProfile(opt_out=0.15),
         seed=int(sample["seed"]),
@@ -117,8 +118,8 @@ def run_demo(
         with asyncio.Runner(loop_factory=lambda: VirtualTimeLoop(pace)) as runner:
             stats = runner.run(_dial(store, carrier, clock, campaign_id, end, total))
         ended = _end_campaign(store, campaign_id, clock, end)
-        with store.db.connect() as conn:
-            report = campaign_report(conn, store.firm_id, campaign_id, clock())
+        with store.reading() as uow:
+            report = campaign_report(uow, store.firm_id, campaign_id, clock())
         report.update(
             firm=settings.firm_name,
             seed=int(sample["seed"]),
@@ -155,18 +156,18 @@ def _end_campaign(
     still waiting (a retry or a window after the demo's end) are cancelled — and say why."""
     at = max(clock(), end)
     clock.stop(at)
-    with store.db.begin() as conn:
-        now = campaign_report(conn, store.firm_id, campaign_id, at, verify_chain=False)
+    with store.unit_of_work() as uow:
+        now = campaign_report(uow, store.firm_id, campaign_id, at, verify_chain=False)
         waiting = {k: n for k, n in now["queue"].items() if k in OPEN and n}
         nxt = datetime.fromisoformat(now["next_due"]) if now["next_due"] else None
         if not waiting:
-            set_status(conn, store.audit, store.firm_id, campaign_id, "complete", OPERATOR, at)
+            set_status(uow, store.audit, store.firm_id, campaign_id, "complete", OPERATOR, at)
             return {
                 "status": "completed",
                 "at": at.isoformat(),
                 "why": "every contact on the list was dialled or blocked",
             }
-        set_status(conn, store.audit, store.firm_id, campaign_id, "stop", OPERATOR, at)
+        set_status(uow, store.audit, store.firm_id, campaign_id, "stop", OPERATOR, at)
     n = sum(waiting.values())
     due = f", the first due {nxt:%Y-%m-%d %H:%M} UTC" if nxt else ""
     return {
@@ -246,10 +247,11 @@ def _populate(
                 if group.get("why"):
                     kind = wait if group.get("deferred") else why
                     kind[f"{group['state']} ({group['area']})"] = group["why"]
+        uow = SqlUnitOfWork(conn)
         campaign_id = create_campaign(
-            conn, store.audit, store.firm_id, sample["campaign"], OPERATOR, at
+            uow, store.audit, store.firm_id, sample["campaign"], OPERATOR, at
         )
-        add_contacts(conn, store.audit, store.firm_id, campaign_id, ids, OPERATOR, at)
+        add_contacts(uow, store.audit, store.firm_id, campaign_id, ids, OPERATOR, at)
     return campaign_id, why, wait
 
 

@@ -12,10 +12,8 @@ and offers the opt-out (47 CFR 64.1200(a)(7)(i)(B)), and trained agents for live
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, select
-
-from lexdial.adapters.db import tables as t
 from lexdial.domain.numbers import parse_number
 from lexdial.domain.request_parse import parse_request
 from lexdial.domain.script import script_facts
@@ -25,7 +23,12 @@ from lexdial.service.campaign_spec import LIVE
 from lexdial.service.campaigns import load_campaign
 from lexdial.service.gate import build_request
 from lexdial.service.ports import Cipher, Registry
+from lexdial.service.storage import UnitOfWork
+from lexdial.service.transition import as_uow
 from lexdial.service.users import trained_agents
+
+if TYPE_CHECKING:
+    from lexdial.service.transition import UnitOrConnection
 
 #: reason codes about the campaign's set-up rather than about the person called
 SETUP_CODES = frozenset(
@@ -43,7 +46,7 @@ FIRM_SETUP_RULES = frozenset({"firm.ring-timeout", "firm.abandonment", "firm.ai-
 
 
 def lint_campaign(
-    conn: Connection,
+    store: UnitOrConnection,
     engine: Engine,
     cipher: Cipher,
     registry: Registry,
@@ -53,9 +56,10 @@ def lint_campaign(
     at: datetime,
 ) -> list[str]:
     """Every problem that must be fixed before the campaign may start (empty = none)."""
-    camp = load_campaign(conn, firm_id, campaign_id)
+    uow = as_uow(store)  # transitional: campaign control still passes a connection
+    camp = load_campaign(uow, firm_id, campaign_id)
     spec = camp.spec
-    firm = conn.execute(select(t.firms.c.name).where(t.firms.c.id == firm_id)).scalar_one()
+    firm = uow.campaigns.firm_name(firm_id)
     problems: list[str] = []
     if not spec.message.text:
         problems.append(
@@ -71,25 +75,15 @@ def lint_campaign(
             problems.append("caller_id: is not a valid telephone number to call back")
     if spec.mode in LIVE:
         problems += _live_checks(
-            conn, firm_id, spec.message.safe_harbor_text, firm, spec.opt_out_key, at
+            uow, firm_id, spec.message.safe_harbor_text, firm, spec.opt_out_key, at
         )
-    contacts = (
-        conn.execute(
-            select(t.campaign_contacts.c.contact_id).where(
-                t.campaign_contacts.c.campaign_id == campaign_id
-            )
-        )
-        .scalars()
-        .all()
-    )
+    contacts = uow.campaigns.listed_contacts(campaign_id)
     if not contacts:
         problems.append("contacts: the campaign has no contacts")
     seen: set[str] = set()
-    from lexdial.adapters.db.uow import SqlUnitOfWork  # until this module takes a unit of work
-
     for contact_id in contacts:
         raw, _, _ = build_request(
-            SqlUnitOfWork(conn),
+            uow,
             cipher,
             registry,
             firm_id=firm_id,
@@ -111,7 +105,7 @@ def lint_campaign(
 
 
 def _live_checks(
-    conn: Connection, firm_id: int, safe_harbor: str | None, firm: str, key: str, at: datetime
+    uow: UnitOfWork, firm_id: int, safe_harbor: str | None, firm: str, key: str, at: datetime
 ) -> list[str]:
     out: list[str] = []
     if safe_harbor:
@@ -122,6 +116,7 @@ def _live_checks(
             out.append("message.safe_harbor_text: must give a telephone number to call back")
         if not facts.offers_opt_out:
             out.append(f"message.safe_harbor_text: must offer the opt-out key ({key})")
-    if not trained_agents(conn, firm_id, at.date()):
+    # transitional: users.trained_agents takes a connection until the accounts area moves
+    if not trained_agents(uow, firm_id, at.date()):
         out.append("agents: no active agent has a current training attestation")
     return out

@@ -10,18 +10,14 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select
-
-from lexdial.adapters.audit.chain import verify
-from lexdial.adapters.audit.sql import SqlAuditStore
-from lexdial.adapters.db import tables as t
 from lexdial.service.campaigns import abandonment_30d, load_campaign, queue_counts
+from lexdial.service.storage import UnitOfWork
 
 _PLACED = ("dialled", "completed")
 
 
 def campaign_report(
-    conn: Connection, firm_id: int, campaign_id: int, at: datetime, *, verify_chain: bool = True
+    uow: UnitOfWork, firm_id: int, campaign_id: int, at: datetime, *, verify_chain: bool = True
 ) -> dict[str, Any]:
     """Dialled, blocked by reason, deferred, outcomes, opt-outs, abandonment, audit, of one of
     the firm's campaigns (another firm's or an unknown campaign is a RequestError).
@@ -29,44 +25,21 @@ def campaign_report(
     ``verify_chain=False`` skips re-reading the whole audit trail: a progress page that
     refreshes every few seconds shows counts, and the audit page proves the chain.
     """
-    load_campaign(conn, firm_id, campaign_id)
-    a, q, o = t.call_attempts.c, t.campaign_contacts.c, t.call_outcomes.c
-    verdicts: dict[str, int] = {
-        str(k): int(v)
-        for k, v in conn.execute(
-            select(a.status, func.count()).where(a.campaign_id == campaign_id).group_by(a.status)
-        ).all()
-    }
+    load_campaign(uow, firm_id, campaign_id)
+    reports = uow.reports
+    verdicts = reports.attempt_statuses(campaign_id)
     blocked: Counter[str] = Counter()
-    for (codes,) in conn.execute(
-        select(q.codes).where(q.campaign_id == campaign_id, q.status == "blocked")
-    ):
+    for codes in reports.blocked_codes(campaign_id):
         blocked.update(codes or ["UNKNOWN"])
-    deferred = conn.execute(
-        select(func.count(), func.min(q.next_at)).where(
-            q.campaign_id == campaign_id, q.status.in_(("deferred", "retry"))
-        )
-    ).one()
-    outcomes: dict[str, int] = {
-        str(k): int(v)
-        for k, v in conn.execute(
-            select(o.outcome, func.count())
-            .select_from(t.call_outcomes.join(t.call_attempts, a.id == o.attempt_id))
-            .where(a.campaign_id == campaign_id)
-            .group_by(o.outcome)
-        ).all()
-    }
-    opted = conn.execute(
-        select(a.number_bidx, o.at)
-        .select_from(t.call_outcomes.join(t.call_attempts, a.id == o.attempt_id))
-        .where(a.campaign_id == campaign_id, o.opted_out.is_(True))
-    ).all()
-    honoured = sum(1 for bidx, when in opted if _honoured(conn, firm_id, bidx, when))
-    abandoned, live = abandonment_30d(conn, campaign_id, at)
-    audit = verify(SqlAuditStore(conn)) if verify_chain else None
+    deferred = reports.still_deferred(campaign_id)
+    outcomes = reports.outcome_counts(campaign_id)
+    opted = reports.opted_out_calls(campaign_id)
+    honoured = sum(1 for bidx, when in opted if _honoured(uow, firm_id, bidx, when))
+    abandoned, live = abandonment_30d(uow, campaign_id, at)
+    audit = reports.verify_audit() if verify_chain else None
     return {
         "campaign": campaign_id,
-        "queue": queue_counts(conn, campaign_id),
+        "queue": queue_counts(uow, campaign_id),
         "decisions": sum(verdicts.values()),
         "dialled": sum(verdicts.get(s, 0) for s in _PLACED),
         "denied": verdicts.get("denied", 0),
@@ -87,18 +60,8 @@ def campaign_report(
     }
 
 
-def _honoured(conn: Connection, firm_id: int, bidx: str, when: datetime) -> bool:
+def _honoured(uow: UnitOfWork, firm_id: int, bidx: str, when: datetime) -> bool:
     # the firm's own list and calls: an opt-out binds the firm it was given to
-    d = t.dnc_entries.c
-    dnc = conn.execute(
-        select(func.count()).where(d.firm_id == firm_id, d.number_bidx == bidx, d.at <= when)
-    ).scalar_one()
-    later = conn.execute(
-        select(func.count()).where(
-            t.call_attempts.c.firm_id == firm_id,
-            t.call_attempts.c.number_bidx == bidx,
-            t.call_attempts.c.at > when,
-            t.call_attempts.c.status.in_(_PLACED),
-        )
-    ).scalar_one()
+    dnc = uow.reports.dnc_entries_until(firm_id, bidx, when)
+    later = uow.reports.calls_after(firm_id, bidx, when, _PLACED)
     return bool(dnc) and not later

@@ -13,16 +13,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, func, insert, select, update
-
-from lexdial.adapters.db import tables as t
 from lexdial.domain.script import script_facts
 from lexdial.errors import CampaignError, RequestError
 from lexdial.service.campaign_spec import CampaignSpec, parse_spec
 from lexdial.service.ports import Audit
+from lexdial.service.storage import UnitOfWork
+from lexdial.service.transition import as_uow
 from lexdial.service.users import Caller, authorize
+
+if TYPE_CHECKING:
+    from lexdial.service.transition import UnitOrConnection
 
 #: (status, action) -> new status; anything else is refused and changes nothing
 TRANSITIONS: dict[tuple[str, str], str] = {
@@ -47,25 +49,16 @@ class Campaign:
 
 
 def create_campaign(
-    conn: Connection, audit: Audit, firm_id: int, data: Any, caller: Caller, at: datetime
+    uow: UnitOfWork, audit: Audit, firm_id: int, data: Any, caller: Caller, at: datetime
 ) -> int:
     """Validate and store a new campaign (status draft); returns its id."""
-    actor = authorize(conn, caller, "campaign.write", firm_id)
+    actor = authorize(uow, caller, "campaign.write", firm_id)
     spec = parse_spec(data)
     at = at.astimezone(UTC)
-    firm = conn.execute(select(t.firms.c.name).where(t.firms.c.id == firm_id)).scalar_one()
-    campaign_id = t.new_id(
-        conn.execute(
-            insert(t.campaigns).values(
-                firm_id=firm_id,
-                status="draft",
-                created_at=at,
-                **_spec_columns(spec, firm, at),
-            )
-        )
-    )
+    firm = uow.campaigns.firm_name(firm_id)
+    campaign_id = uow.campaigns.add(firm_id, "draft", at, _spec_columns(spec, firm, at))
     audit.record(
-        conn,
+        uow,
         at=at,
         actor=actor,
         action="campaign.created",
@@ -76,7 +69,7 @@ def create_campaign(
 
 
 def edit_campaign(
-    conn: Connection,
+    uow: UnitOfWork,
     audit: Audit,
     firm_id: int,
     campaign_id: int,
@@ -86,23 +79,19 @@ def edit_campaign(
 ) -> None:
     """Replace a draft campaign's settings; once started, its settings are evidence of
     what was dialled and stay as they were (stop it and create a new one instead)."""
-    actor = authorize(conn, caller, "campaign.write")
+    actor = authorize(uow, caller, "campaign.write")
     spec = parse_spec(data)
-    current = load_campaign(conn, firm_id, campaign_id)
+    current = load_campaign(uow, firm_id, campaign_id)
     if current.status != "draft":
         raise CampaignError(
             f"campaign #{campaign_id} is {current.status}; only a draft can be edited "
             "(its settings are the record of what was dialled): create a new campaign"
         )
     at = at.astimezone(UTC)
-    firm = conn.execute(select(t.firms.c.name).where(t.firms.c.id == firm_id)).scalar_one()
-    conn.execute(
-        update(t.campaigns)
-        .where(t.campaigns.c.id == campaign_id, t.campaigns.c.status == "draft")
-        .values(**_spec_columns(spec, firm, at))
-    )
+    firm = uow.campaigns.firm_name(firm_id)
+    uow.campaigns.update_draft(campaign_id, _spec_columns(spec, firm, at))
     audit.record(
-        conn,
+        uow,
         at=at,
         actor=actor,
         action="campaign.edited",
@@ -144,26 +133,22 @@ def script_json(spec: CampaignSpec, firm_name: str) -> dict[str, Any]:
     return out
 
 
-def load_campaign(conn: Connection, firm_id: int, campaign_id: int) -> Campaign:
-    row = (
-        conn.execute(select(t.campaigns).where(t.campaigns.c.id == campaign_id)).mappings().first()
-    )
-    if row is None or row["firm_id"] != firm_id or row["settings"] is None:
+def load_campaign(store: UnitOrConnection, firm_id: int, campaign_id: int) -> Campaign:
+    uow = as_uow(store)  # transitional: unmoved callers pass a connection
+    row = uow.campaigns.get(campaign_id)
+    if row is None or row.firm_id != firm_id or row.settings is None:
         raise RequestError("campaign", f"no campaign #{campaign_id} in this firm")
-    return Campaign(campaign_id, firm_id, str(row["status"]), parse_spec(row["settings"]))
+    return Campaign(campaign_id, firm_id, row.status, parse_spec(row.settings))
 
 
-def campaign_status(conn: Connection, campaign_id: int) -> str:
+def campaign_status(store: UnitOrConnection, campaign_id: int) -> str:
     """Just the status (the dialler asks on every turn; the settings need no re-reading)."""
-    return str(
-        conn.execute(
-            select(t.campaigns.c.status).where(t.campaigns.c.id == campaign_id)
-        ).scalar_one()
-    )
+    uow = as_uow(store)  # transitional: unmoved callers pass a connection
+    return uow.campaigns.status(campaign_id)
 
 
 def add_contacts(
-    conn: Connection,
+    uow: UnitOfWork,
     audit: Audit,
     firm_id: int,
     campaign_id: int,
@@ -172,36 +157,21 @@ def add_contacts(
     at: datetime,
 ) -> int:
     """Put contacts on the campaign's list (once each); returns how many were new."""
-    actor = authorize(conn, caller, "campaign.write", firm_id)
-    camp = load_campaign(conn, firm_id, campaign_id)
+    actor = authorize(uow, caller, "campaign.write", firm_id)
+    camp = load_campaign(uow, firm_id, campaign_id)
     if camp.status in ("stopped", "completed"):
         raise CampaignError(f"campaign #{campaign_id} is {camp.status}: no contacts can be added")
     wanted = list(dict.fromkeys(contact_ids))
-    known = set(
-        conn.execute(
-            select(t.contacts.c.id).where(
-                t.contacts.c.id.in_(wanted), t.contacts.c.firm_id == firm_id
-            )
-        ).scalars()
-    )
+    known = uow.campaigns.contacts_in_firm(firm_id, wanted)
     missing = [c for c in wanted if c not in known]
     if missing:
         raise RequestError("contacts", f"no contact #{missing[0]} in this firm")
-    already = set(
-        conn.execute(
-            select(t.campaign_contacts.c.contact_id).where(
-                t.campaign_contacts.c.campaign_id == campaign_id
-            )
-        ).scalars()
-    )
+    already = set(uow.campaigns.listed_contacts(campaign_id))
     new = [c for c in wanted if c not in already]
     if new:
-        conn.execute(
-            insert(t.campaign_contacts),
-            [{"campaign_id": campaign_id, "contact_id": c, "status": "pending"} for c in new],
-        )
+        uow.campaigns.list_contacts(campaign_id, new, "pending")
     audit.record(
-        conn,
+        uow,
         at=at.astimezone(UTC),
         actor=actor,
         action="campaign.contacts_added",
@@ -212,7 +182,7 @@ def add_contacts(
 
 
 def set_status(
-    conn: Connection,
+    store: UnitOrConnection,
     audit: Audit,
     firm_id: int,
     campaign_id: int,
@@ -222,8 +192,9 @@ def set_status(
     problems: Iterable[str] = (),
 ) -> str:
     """Apply a life-cycle action; ``problems`` (from the lint) block a start."""
-    actor = authorize(conn, caller, "campaign.write", firm_id)
-    camp = load_campaign(conn, firm_id, campaign_id)
+    uow = as_uow(store)  # transitional: unmoved callers pass a connection
+    actor = authorize(uow, caller, "campaign.write", firm_id)
+    camp = load_campaign(uow, firm_id, campaign_id)
     new = TRANSITIONS.get((camp.status, action))
     if new is None:
         raise CampaignError(f"campaign #{campaign_id} is {camp.status}: cannot {action} it")
@@ -231,22 +202,11 @@ def set_status(
     if action in ("start", "resume") and listed:
         raise CampaignError(f"campaign #{campaign_id} cannot {action}: fix these first", listed)
     at = at.astimezone(UTC)
-    conn.execute(
-        update(t.campaigns)
-        .where(t.campaigns.c.id == campaign_id, t.campaigns.c.status == camp.status)
-        .values(status=new, updated_at=at)
-    )
+    uow.campaigns.set_status(campaign_id, camp.status, new, at)
     if new == "stopped":
-        conn.execute(
-            update(t.campaign_contacts)
-            .where(
-                t.campaign_contacts.c.campaign_id == campaign_id,
-                t.campaign_contacts.c.status.in_(OPEN),
-            )
-            .values(status="cancelled")
-        )
+        uow.campaigns.cancel_queued(campaign_id, OPEN)
     audit.record(
-        conn,
+        uow,
         at=at,
         actor=actor,
         action=f"campaign.{action}",
@@ -256,70 +216,38 @@ def set_status(
     return new
 
 
-def queue_counts(conn: Connection, campaign_id: int) -> dict[str, int]:
+def queue_counts(uow: UnitOfWork, campaign_id: int) -> dict[str, int]:
     """How many of the campaign's contacts are in each queue state."""
-    rows = conn.execute(
-        select(t.campaign_contacts.c.status, func.count())
-        .where(t.campaign_contacts.c.campaign_id == campaign_id)
-        .group_by(t.campaign_contacts.c.status)
-    ).all()
-    return {str(s): int(n) for s, n in rows}
+    return uow.campaigns.queue_counts(campaign_id)
 
 
-def abandonment_30d(conn: Connection, campaign_id: int, at: datetime) -> tuple[int, int]:
+def abandonment_30d(store: UnitOrConnection, campaign_id: int, at: datetime) -> tuple[int, int]:
     """(abandoned, live-answered) calls of this campaign in the 30 days before ``at``.
 
     47 CFR 64.1200(a)(7)(i) and 16 CFR 310.4(b)(4)(i): abandoned calls over calls answered
     by a live person, per campaign, over a 30-day period.
     """
+    uow = as_uow(store)  # transitional: unmoved callers pass a connection
     since = at.astimezone(UTC) - timedelta(days=30)
-    row = conn.execute(
-        select(
-            func.count().filter(t.call_outcomes.c.abandoned.is_(True)),
-            func.count().filter(t.call_outcomes.c.live_answered.is_(True)),
-        )
-        .select_from(
-            t.call_outcomes.join(
-                t.call_attempts, t.call_attempts.c.id == t.call_outcomes.c.attempt_id
-            )
-        )
-        .where(t.call_attempts.c.campaign_id == campaign_id, t.call_outcomes.c.at > since)
-    ).one()
-    return int(row[0]), int(row[1])
+    return uow.reports.abandonment(campaign_id, since)
 
 
 def take_lease(
-    conn: Connection, campaign_id: int, owner: str, wall: datetime, seconds: float
+    store: UnitOrConnection, campaign_id: int, owner: str, wall: datetime, seconds: float
 ) -> bool:
     """Hold the campaign for ``owner`` until ``wall + seconds`` (wall clock); False when
     another live dialler holds it — two diallers on one campaign would ring people twice."""
+    uow = as_uow(store)  # transitional: unmoved callers pass a connection
     wall = wall.astimezone(UTC)
-    c = t.campaigns.c
-    taken = conn.execute(
-        update(t.campaigns)
-        .where(
-            c.id == campaign_id,
-            (c.lease_owner.is_(None)) | (c.lease_owner == owner) | (c.lease_until < wall),
-        )
-        .values(lease_owner=owner, lease_until=wall + timedelta(seconds=seconds))
-    ).rowcount
-    return bool(taken)
+    return uow.campaigns.take_lease(campaign_id, owner, wall, wall + timedelta(seconds=seconds))
 
 
-def lease_until(conn: Connection, campaign_id: int) -> datetime | None:
+def lease_until(store: UnitOrConnection, campaign_id: int) -> datetime | None:
     """When the current dialler's hold on the campaign runs out (None: nobody holds it)."""
-    value = conn.execute(
-        select(t.campaigns.c.lease_until).where(t.campaigns.c.id == campaign_id)
-    ).scalar()
-    if not isinstance(value, datetime):
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)  # SQLite keeps no offset
+    uow = as_uow(store)  # transitional: unmoved callers pass a connection
+    return uow.campaigns.lease_until(campaign_id)
 
 
-def drop_lease(conn: Connection, campaign_id: int, owner: str) -> None:
-    c = t.campaigns.c
-    conn.execute(
-        update(t.campaigns)
-        .where(c.id == campaign_id, c.lease_owner == owner)
-        .values(lease_owner=None, lease_until=None)
-    )
+def drop_lease(store: UnitOrConnection, campaign_id: int, owner: str) -> None:
+    uow = as_uow(store)  # transitional: unmoved callers pass a connection
+    uow.campaigns.drop_lease(campaign_id, owner)

@@ -11,45 +11,74 @@ transaction as the check, so the firm holds copies outside this machine.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Engine, select
-
-from lexdial.adapters.audit.chain import AuditLog
-from lexdial.adapters.audit.checkpoint import (
-    Checkpoint,
-    CheckpointMismatchError,
-    CheckpointSigner,
-)
-from lexdial.adapters.audit.sql import SqlAuditStore
-from lexdial.adapters.db import tables as t
-from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.service import outbox
+from lexdial.service.repos.campaigns import AuditHead
+from lexdial.service.storage import UnitOfWork
 
 EVENT = "audit.checkpoint"
 
 
+class SignedCheckpoint(Protocol):
+    """What a signer hands back: the head it signed, when, and its published form."""
+
+    @property
+    def seq(self) -> int: ...
+
+    @property
+    def head(self) -> str: ...
+
+    @property
+    def at(self) -> str: ...
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+C = TypeVar("C", bound=SignedCheckpoint)
+
+
+class CheckpointSigner(Protocol[C]):
+    """The signing key and the checkpoint book (``adapters.audit.checkpoint``)."""
+
+    def last(self) -> C | None: ...
+
+    def sign(self, anchor: Any, at: datetime) -> C:
+        """Sign ``anchor`` (anything with the chain head's ``seq`` and ``hash``)."""
+        ...
+
+    def append(self, checkpoint: C) -> None: ...
+
+
 def publish_checkpoint(
-    db: Engine, signer: CheckpointSigner, at: datetime, *, notify: bool
-) -> Checkpoint | None:
-    """Sign and publish the chain's head if it moved; None when there is nothing new."""
+    transaction: Callable[[], AbstractContextManager[UnitOfWork]],
+    signer: CheckpointSigner[C],
+    at: datetime,
+    *,
+    notify: bool,
+    mismatch: Callable[[str], Exception],
+) -> C | None:
+    """Sign and publish the chain's head if it moved; None when there is nothing new.
+    ``transaction`` opens the write transaction; ``mismatch`` makes the error raised when
+    the chain contradicts the last checkpoint (rule 2)."""
     last = signer.last()
-    with db.begin() as conn:
-        head = AuditLog(SqlAuditStore(conn)).head()
-        if head.seq == 0 or (last is not None and last.anchor == head):
+    with transaction() as uow:
+        head: AuditHead = uow.reports.audit_head()
+        if head.seq == 0 or (last is not None and (last.seq, last.head) == (head.seq, head.hash)):
             return None
         if last is not None:
-            kept = conn.execute(
-                select(t.audit_log.c.hash).where(t.audit_log.c.seq == last.seq)
-            ).scalar()
+            kept = uow.reports.audit_hash_at(last.seq)
             if kept != last.head:
-                raise CheckpointMismatchError(
+                raise mismatch(
                     f"the audit trail no longer holds entry {last.seq} as signed at {last.at} "
                     "(truncated or rewritten): no checkpoint signed; run 'lexdial audit verify'"
                 )
         checkpoint = signer.sign(head, at)
         if notify:
-            outbox.enqueue(SqlUnitOfWork(conn), EVENT, checkpoint.to_dict(), at)
+            outbox.enqueue(uow, EVENT, checkpoint.to_dict(), at)
         # the file line last: if it cannot be written, the queued event rolls back with it
         signer.append(checkpoint)
     return checkpoint

@@ -9,68 +9,35 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, or_, select
-
-from lexdial.adapters.audit.chain import verify
-from lexdial.adapters.audit.sql import SqlAuditStore
-from lexdial.adapters.db import tables as t
 from lexdial.errors import RequestError
 from lexdial.service.consent import consents_for
-from lexdial.service.contacts import find_contact_id, normalise, number_index
+from lexdial.service.contacts import normalise, number_index
 from lexdial.service.ports import Cipher
+from lexdial.service.storage import UnitOfWork
+from lexdial.service.transition import legacy_connection
 
 
-def bundle(conn: Connection, cipher: Cipher, firm_id: int, number: str) -> dict[str, Any]:
+def bundle(uow: UnitOfWork, cipher: Cipher, firm_id: int, number: str) -> dict[str, Any]:
     """Everything that proves how the firm treated ``number`` (JSON-ready)."""
     e164 = normalise(number)
     bidx = number_index(cipher, e164)
-    contact_id = find_contact_id(conn, firm_id, bidx)
+    reports = uow.reports
+    contact_id = reports.number_owner(firm_id, bidx)
     if contact_id is None:
         raise RequestError("number", "no contact has this number")
-    consents = consents_for(conn, cipher, firm_id, e164)
-    attempts = (
-        conn.execute(
-            select(t.call_attempts)
-            .where(t.call_attempts.c.contact_id == contact_id)
-            .order_by(t.call_attempts.c.at)
-        )
-        .mappings()
-        .all()
-    )
-    outcomes = (
-        conn.execute(
-            select(t.call_outcomes)
-            .join(t.call_attempts, t.call_attempts.c.id == t.call_outcomes.c.attempt_id)
-            .where(t.call_attempts.c.contact_id == contact_id)
-        )
-        .mappings()
-        .all()
-    )
-    dnc = (
-        conn.execute(
-            select(t.dnc_entries.c.id, t.dnc_entries.c.at, t.dnc_entries.c.channel).where(
-                t.dnc_entries.c.firm_id == firm_id, t.dnc_entries.c.number_bidx == bidx
-            )
-        )
-        .mappings()
-        .all()
-    )
+    # transitional: consent.consents_for takes a connection until the people area moves
+    consents = consents_for(legacy_connection(uow), cipher, firm_id, e164)
+    attempts = reports.contact_attempts(contact_id)
+    outcomes = reports.contact_outcomes(contact_id)
+    dnc = reports.dnc_for_number(firm_id, bidx)
     subjects = [
         f"contact:{contact_id}",
         *(f"consent:{c['id']}" for c in consents),
         *(f"attempt:{a['id']}" for a in attempts),
         *(f"dnc:{d['id']}" for d in dnc),
     ]
-    entries = (
-        conn.execute(
-            select(t.audit_log)
-            .where(or_(t.audit_log.c.subject.in_(subjects)))
-            .order_by(t.audit_log.c.seq)
-        )
-        .mappings()
-        .all()
-    )
-    chain = verify(SqlAuditStore(conn))
+    entries = reports.audit_entries_about(subjects)
+    chain = reports.verify_audit()
     return {
         "number": e164,
         "contact_id": contact_id,
@@ -105,7 +72,7 @@ def bundle(conn: Connection, cipher: Cipher, firm_id: int, number: str) -> dict[
         "chain": {
             "intact": chain.ok,
             "entries": chain.count,
-            "head": str(chain.head),
+            "head": chain.anchor,
             "problem": chain.problem,
             "bad_seq": chain.bad_seq,
             "how_to_check": "hash = sha256(prev_hash + canonical JSON of the entry "

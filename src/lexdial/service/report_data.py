@@ -21,22 +21,17 @@ from __future__ import annotations
 
 from collections import deque
 from datetime import datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import Connection, func, select, union
-
-from lexdial.adapters.audit.chain import verify
-from lexdial.adapters.audit.sql import SqlAuditStore
-from lexdial.adapters.db import tables as t
 from lexdial.domain.zones import zone
 from lexdial.errors import RequestError
+from lexdial.rules.engine import Engine
 from lexdial.service.campaign_lint import lint_campaign
 from lexdial.service.campaign_report import campaign_report
 from lexdial.service.campaigns import load_campaign
+from lexdial.service.ports import Cipher, Registry
 from lexdial.service.report_policy import dnc_policy_data, iso, roster_data, snapshots, utc
-
-if TYPE_CHECKING:
-    from lexdial.bootstrap import Store
+from lexdial.service.storage import UnitOfWork
 
 __all__ = ["ABANDON_LIMIT", "WINDOW", "campaign_data", "dnc_policy_data", "roster_data"]
 
@@ -48,103 +43,94 @@ PERIOD = timedelta(days=30)
 PLACED = ("dialled", "completed")
 
 
-def campaign_data(store: Store, campaign_id: int, at: datetime) -> dict[str, Any]:
+def campaign_data(
+    uow: UnitOfWork,
+    rules: Engine,
+    cipher: Cipher,
+    registry: Registry,
+    *,
+    firm_id: int,
+    campaign_id: int,
+    at: datetime,
+) -> dict[str, Any]:
     """Everything the campaign evidence PDF states, as of ``at`` (see module rules)."""
     at = utc(at)
-    c = t.campaigns.c
-    with store.db.connect() as conn:
-        camp = load_campaign(conn, store.firm_id, campaign_id)
-        row = conn.execute(
-            select(
-                c.name, c.status, c.purpose, c.technology, c.mode, c.created_at, c.updated_at
-            ).where(c.id == campaign_id)
-        ).one()
-        firm = conn.execute(select(t.firms.c.name).where(t.firms.c.id == store.firm_id))
-        try:
-            lint = lint_campaign(
-                conn,
-                store.rules,
-                store.cipher,
-                store.registry,
-                firm_id=store.firm_id,
-                campaign_id=campaign_id,
-                at=at,
-            )
-        except RequestError as exc:  # e.g. a contact erased since: say so, do not fail
-            lint = [f"the lint could not run: {exc}"]
-        summary = campaign_report(conn, store.firm_id, campaign_id, at)
-        for key in ("audit_chain_ok", "audit_entries"):  # stated once, under "audit"
-            summary.pop(key, None)
-        calls = _placed_calls(conn, campaign_id)
-        first = calls[0][1] if calls else None
-        last = calls[-1][1] if calls else None
-        return {
-            "firm": str(firm.scalar_one()),
-            "generated_at": iso(at),
-            "campaign": {
-                "id": campaign_id,
-                "name": row.name,
-                "status": row.status,
-                "purpose": row.purpose,
-                "technology": row.technology,
-                "mode": row.mode,
-                "created_at": iso(row.created_at),
-                "updated_at": iso(row.updated_at),
-                "first_call_at": iso(first),
-                "last_call_at": iso(last),
-            },
-            "settings": camp.spec.to_json(),
-            "lint": lint,
-            "rulepacks": _rulepacks(conn, campaign_id),
-            "summary": summary,
-            "calls_by_local_hour": _by_local_hour(calls),
-            "outside_window": _outside(calls),
-            "abandonment": _abandonment(conn, campaign_id, first, at),
-            "opt_outs": _opt_outs(conn, store.firm_id, campaign_id),
-            "registry_snapshots": snapshots(conn, first or at, at),
-            "audit": audit_head(conn),
-        }
+    camp = load_campaign(uow, firm_id, campaign_id)
+    row = uow.campaigns.get(campaign_id)
+    assert row is not None  # load_campaign found it
+    firm = uow.campaigns.firm_name(firm_id)
+    try:
+        lint = lint_campaign(
+            uow,
+            rules,
+            cipher,
+            registry,
+            firm_id=firm_id,
+            campaign_id=campaign_id,
+            at=at,
+        )
+    except RequestError as exc:  # e.g. a contact erased since: say so, do not fail
+        lint = [f"the lint could not run: {exc}"]
+    summary = campaign_report(uow, firm_id, campaign_id, at)
+    for key in ("audit_chain_ok", "audit_entries"):  # stated once, under "audit"
+        summary.pop(key, None)
+    calls = _placed_calls(uow, campaign_id)
+    first = calls[0][1] if calls else None
+    last = calls[-1][1] if calls else None
+    return {
+        "firm": firm,
+        "generated_at": iso(at),
+        "campaign": {
+            "id": campaign_id,
+            "name": row.name,
+            "status": row.status,
+            "purpose": row.purpose,
+            "technology": row.technology,
+            "mode": row.mode,
+            "created_at": iso(row.created_at),
+            "updated_at": iso(row.updated_at),
+            "first_call_at": iso(first),
+            "last_call_at": iso(last),
+        },
+        "settings": camp.spec.to_json(),
+        "lint": lint,
+        "rulepacks": uow.reports.rulepacks(campaign_id),
+        "summary": summary,
+        "calls_by_local_hour": _by_local_hour(calls),
+        "outside_window": _outside(calls),
+        "abandonment": _abandonment(uow, campaign_id, first, at),
+        "opt_outs": _opt_outs(uow, firm_id, campaign_id),
+        "registry_snapshots": snapshots(uow, first or at, at),
+        "audit": audit_head(uow),
+    }
 
 
-def audit_head(conn: Connection) -> dict[str, Any]:
+def audit_head(uow: UnitOfWork) -> dict[str, Any]:
     """The verified audit chain's head: the hash an auditor can compare later."""
-    result = verify(SqlAuditStore(conn))
+    result = uow.reports.verify_audit()
     return {
         "ok": result.ok,
         "entries": result.count,
-        "head_seq": result.head.seq,
-        "head_hash": result.head.hash,
-        "anchor": str(result.head),
+        "head_seq": result.head_seq,
+        "head_hash": result.head_hash,
+        "anchor": result.anchor,
         "problem": result.problem,
         "bad_seq": result.bad_seq,
         "detail": result.detail,
     }
 
 
-def _rulepacks(conn: Connection, campaign_id: int) -> dict[str, int]:
-    a = t.call_attempts.c
-    rows = conn.execute(
-        select(a.rulepack, func.count()).where(a.campaign_id == campaign_id).group_by(a.rulepack)
-    ).all()
-    return {str(v or "none"): int(n) for v, n in sorted(rows, key=lambda r: str(r[0]))}
-
-
 _Call = tuple[int, datetime, tuple[str, ...]]
 
 
-def _placed_calls(conn: Connection, campaign_id: int) -> list[_Call]:
+def _placed_calls(uow: UnitOfWork, campaign_id: int) -> list[_Call]:
     """(attempt id, decision instant, candidate zones) of every call placed, oldest first."""
-    a = t.call_attempts.c
     out: list[_Call] = []
-    for attempt_id, when, decision in conn.execute(
-        select(a.id, a.at, a.decision)
-        .where(a.campaign_id == campaign_id, a.status.in_(PLACED))
-        .order_by(a.at, a.id)
-    ):
-        d = decision or {}
+    for call in uow.reports.placed_calls(campaign_id, PLACED):
+        d = call.decision or {}
         stamp = d.get("at")
-        at = datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else when
-        out.append((int(attempt_id), utc(at), tuple(d.get("time_zones") or ())))
+        at = datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else call.at
+        out.append((call.attempt_id, utc(at), tuple(d.get("time_zones") or ())))
     return out
 
 
@@ -197,18 +183,12 @@ def _rate(abandoned: int, live: int) -> float | None:
 
 
 def _abandonment(
-    conn: Connection, campaign_id: int, first: datetime | None, at: datetime
+    uow: UnitOfWork, campaign_id: int, first: datetime | None, at: datetime
 ) -> dict[str, Any]:
     """Rule 2: per successive 30-day period, rolling 30 days, and the worst window."""
-    a, o = t.call_attempts.c, t.call_outcomes.c
     rows = [
-        (utc(when), bool(live), bool(abandoned))
-        for when, live, abandoned in conn.execute(
-            select(o.at, o.live_answered, o.abandoned)
-            .select_from(t.call_outcomes.join(t.call_attempts, a.id == o.attempt_id))
-            .where(a.campaign_id == campaign_id, o.at <= at)
-            .order_by(o.at, o.id)
-        )
+        (utc(r.at), r.live_answered, r.abandoned)
+        for r in uow.reports.outcome_flags(campaign_id, at)
     ]
     periods: list[dict[str, Any]] = []
     if first is not None and rows:
@@ -252,33 +232,19 @@ def _abandonment(
     }
 
 
-def _opt_outs(conn: Connection, firm_id: int, campaign_id: int) -> list[dict[str, Any]]:
+def _opt_outs(uow: UnitOfWork, firm_id: int, campaign_id: int) -> list[dict[str, Any]]:
     """Rule 3: every do-not-call entry for a number on the campaign's list."""
-    a, d, cn, cc = t.call_attempts.c, t.dnc_entries.c, t.contact_numbers.c, t.campaign_contacts.c
-    numbers = union(
-        select(a.number_bidx).where(a.campaign_id == campaign_id),
-        select(cn.number_bidx)
-        .select_from(t.contact_numbers.join(t.campaign_contacts, cc.contact_id == cn.contact_id))
-        .where(cc.campaign_id == campaign_id),
-    ).subquery()
-    entries = conn.execute(
-        select(d.id, d.number_bidx, d.at, d.channel, d.created_at)
-        .where(d.firm_id == firm_id, d.number_bidx.in_(select(numbers.c.number_bidx)))
-        .order_by(d.at, d.id)
-    ).all()
+    entries = [
+        (e.id, e.number_bidx, e.at, e.channel, e.created_at)
+        for e in uow.reports.dnc_entries_for_campaign(firm_id, campaign_id)
+    ]
     out = []
     for entry_id, bidx, received, channel, created in entries:
         received = utc(received)
-        later = conn.execute(
-            select(a.id, a.at, a.verdict, a.status, a.contact_id)
-            .where(a.firm_id == firm_id, a.number_bidx == bidx, a.at >= received)
-            .order_by(a.at, a.id)
-        ).all()
-        owner = conn.execute(
-            select(cn.contact_id).where(cn.firm_id == firm_id, cn.number_bidx == bidx)
-        ).scalar()
+        later = uow.reports.attempts_since(firm_id, bidx, received)
+        owner = uow.reports.number_owner(firm_id, bidx)
         denial = next((r for r in later if r.verdict == "deny"), None)
-        placed = [int(r.id) for r in later if r.status in PLACED]
+        placed = [r.id for r in later if r.status in PLACED]
         honour_s = (utc(denial.at) - received).total_seconds() if denial is not None else None
         if placed:
             status = f"BREACH: attempt #{placed[0]} placed after it"
@@ -295,7 +261,7 @@ def _opt_outs(conn: Connection, firm_id: int, campaign_id: int) -> list[dict[str
                 "in_force_after_s": max((utc(created) - received).total_seconds(), 0.0),
                 "next_denial": None
                 if denial is None
-                else {"attempt": int(denial.id), "at": iso(denial.at)},
+                else {"attempt": denial.id, "at": iso(denial.at)},
                 "time_to_honour_s": honour_s,
                 "placed_after": placed,
                 "status": status,

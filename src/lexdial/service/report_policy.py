@@ -13,20 +13,17 @@ the roster because an attestation must say who was trained (47 CFR 64.1200(d)(2)
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import Connection, func, select
-
-from lexdial.adapters.db import tables as t
+from lexdial.config import Settings
+from lexdial.rules.engine import Engine
 from lexdial.service.campaign_spec import parse_spec
 from lexdial.service.consent import CHANNELS
 from lexdial.service.optout import STOP_WORDS
 from lexdial.service.ports import Cipher
 from lexdial.service.privacy import RETENTION_DAYS
+from lexdial.service.storage import UnitOfWork
 from lexdial.service.users import LIVE_MODES
-
-if TYPE_CHECKING:
-    from lexdial.bootstrap import Store
 
 #: how a person uses each opt-out channel the code accepts (``consent.CHANNELS``)
 CHANNEL_TEXT = {
@@ -66,18 +63,13 @@ def _utc_iso(value: datetime) -> str:
     return utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def snapshots(conn: Connection, since: datetime, until: datetime) -> list[dict[str, Any]]:
+def snapshots(uow: UnitOfWork, since: datetime, until: datetime) -> list[dict[str, Any]]:
     """Register snapshots in force at ``since`` (latest per list) and loaded up to ``until``."""
-    r = t.registry_snapshots.c
-    rows = conn.execute(
-        select(r.list_name, r.snapshot_on, r.loaded_at, r.count, r.manifest_sha256)
-        .where(r.loaded_at <= utc(until))  # SQLite compares the stored UTC text
-        .order_by(r.list_name, r.loaded_at.desc(), r.id.desc())
-    ).all()
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for name, on, loaded, count, sha in rows:
-        later = utc(loaded) > utc(since)
+    for snap in uow.reports.registry_snapshots(utc(until)):
+        name = snap.list_name
+        later = utc(snap.loaded_at) > utc(since)
         if name in seen and not later:
             continue
         if not later:
@@ -85,47 +77,37 @@ def snapshots(conn: Connection, since: datetime, until: datetime) -> list[dict[s
         out.append(
             {
                 "list": name,
-                "snapshot_on": on.isoformat(),
-                "loaded_at": _utc_iso(loaded),
-                "count": int(count),
-                "manifest_sha256": sha,
+                "snapshot_on": snap.snapshot_on.isoformat(),
+                "loaded_at": _utc_iso(snap.loaded_at),
+                "count": snap.count,
+                "manifest_sha256": snap.manifest_sha256,
             }
         )
     return out
 
 
-def roster_data(conn: Connection, cipher: Cipher, *, firm_id: int, at: datetime) -> dict[str, Any]:
+def roster_data(uow: UnitOfWork, cipher: Cipher, *, firm_id: int, at: datetime) -> dict[str, Any]:
     """Every user, their role and training attestations, with their status on ``at``."""
-    u, a = t.users.c, t.training_attestations.c
-    firm = conn.execute(select(t.firms.c.name).where(t.firms.c.id == firm_id)).scalar_one()
+    firm = uow.campaigns.firm_name(firm_id)
     day = utc(at).date()
-    staff = []
-    for user in conn.execute(
-        select(u.id, u.email, u.name_enc, u.role, u.active)
-        .where(u.firm_id == firm_id)
-        .order_by(u.id)
-    ):
-        rows = conn.execute(
-            select(a.course, a.attested_on, a.expires_on)
-            .where(a.user_id == user.id)
-            .order_by(a.attested_on, a.id)
-        ).all()
+    staff: list[dict[str, Any]] = []
+    for user in uow.reports.staff(firm_id):
         attestations = [
             {
-                "course": course,
-                "attested_on": on.isoformat(),
-                "expires_on": end.isoformat(),
-                "status": _status(on, end, day),
+                "course": x.course,
+                "attested_on": x.attested_on.isoformat(),
+                "expires_on": x.expires_on.isoformat(),
+                "status": _status(x.attested_on, x.expires_on, day),
             }
-            for course, on, end in rows
+            for x in uow.reports.attestations(user.id)
         ]
         staff.append(
             {
-                "id": int(user.id),
+                "id": user.id,
                 "name": cipher.decrypt(user.name_enc, context="users.name"),
                 "email": user.email,
                 "role": user.role,
-                "active": bool(user.active),
+                "active": user.active,
                 "attestations": attestations,
                 "current": any(x["status"] == "current" for x in attestations),
             }
@@ -152,23 +134,21 @@ def _status(on: date, end: date, day: date) -> str:
     return "current" if day <= end else "expired"
 
 
-def dnc_policy_data(store: Store, at: datetime) -> dict[str, Any]:
+def dnc_policy_data(
+    uow: UnitOfWork,
+    cipher: Cipher,
+    settings: Settings,
+    rules: Engine,
+    *,
+    firm_id: int,
+    at: datetime,
+) -> dict[str, Any]:
     """The facts the written do-not-call policy states, as of ``at`` (module docstring)."""
-    settings, at = store.settings, utc(at)
-    d = t.dnc_entries.c
-    with store.db.connect() as conn:
-        roster = roster_data(conn, store.cipher, firm_id=store.firm_id, at=at)
-        registers = snapshots(conn, at, at)
-        count, oldest = conn.execute(
-            select(func.count(), func.min(d.at)).where(d.firm_id == store.firm_id)
-        ).one()
-        keys = {
-            parse_spec(raw).opt_out_key
-            for raw in conn.execute(
-                select(t.campaigns.c.settings).where(t.campaigns.c.firm_id == store.firm_id)
-            ).scalars()
-            if raw
-        }
+    at = utc(at)
+    roster = roster_data(uow, cipher, firm_id=firm_id, at=at)
+    registers = snapshots(uow, at, at)
+    count, oldest = uow.reports.dnc_list_summary(firm_id)
+    keys = {parse_spec(raw).opt_out_key for raw in uow.campaigns.firm_settings(firm_id)}
     retention = [
         {
             "category": k,
@@ -178,7 +158,7 @@ def dnc_policy_data(store: Store, at: datetime) -> dict[str, Any]:
         }
         for k, v in sorted({**RETENTION_DAYS, **(settings.retention or {})}.items())
     ]
-    pack = store.rules.pack
+    pack = rules.pack
     internal = [
         {
             "rule": r.id,

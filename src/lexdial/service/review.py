@@ -23,15 +23,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, insert, select, update
-
-from lexdial.adapters.db import tables as t
 from lexdial.errors import RequestError
 from lexdial.rules.calendar import is_holiday
 from lexdial.service.consent import CHANNELS
-from lexdial.service.contacts import NUMBER_CTX, find_contact_id, normalise, number_index
+from lexdial.service.contacts import NUMBER_CTX, normalise, number_index
 from lexdial.service.optout import OptOutResult, opt_out
 from lexdial.service.ports import Audit, Cipher
+from lexdial.service.repos.campaigns import ReviewItem
+from lexdial.service.storage import UnitOfWork
+from lexdial.service.transition import legacy_connection
 from lexdial.service.users import Caller, authorize
 
 TEXT_CTX = "review_items.text"
@@ -87,7 +87,7 @@ class Confirmed:
 
 
 def add_item(
-    conn: Connection,
+    uow: UnitOfWork,
     cipher: Cipher,
     audit: Audit,
     firm_id: int,
@@ -102,7 +102,7 @@ def add_item(
     tz: str = DEFAULT_TZ,
 ) -> int:
     """Queue a message for review; whoever may record an opt-out may flag a possible one."""
-    actor = authorize(conn, caller, "optout.write", firm_id)
+    actor = authorize(uow, caller, "optout.write", firm_id)
     if channel not in CHANNELS:
         raise RequestError("channel", "must be one of " + ", ".join(sorted(CHANNELS)))
     if not text.strip():
@@ -112,30 +112,25 @@ def add_item(
     e164 = normalise(number) if number else None
     bidx = number_index(cipher, e164) if e164 else None
     if contact_id is None and bidx is not None:
-        contact_id = find_contact_id(conn, firm_id, bidx)
-    elif contact_id is not None and not _contact_exists(conn, firm_id, contact_id):
+        contact_id = uow.reports.number_owner(firm_id, bidx)
+    elif contact_id is not None and not _contact_exists(uow, firm_id, contact_id):
         raise RequestError("contact", "no such contact")
     if e164 is None and contact_id is None:
         raise RequestError("number", "give the number or the contact the message came from")
     received = received_at.astimezone(UTC)
     due = due_at(received, tz)
     envelope = json.dumps({"text": text, "number": e164})
-    item_id = t.new_id(
-        conn.execute(
-            insert(t.review_items).values(
-                firm_id=firm_id,
-                contact_id=contact_id,
-                number_bidx=bidx,
-                channel=channel,
-                text_enc=cipher.encrypt(envelope, context=TEXT_CTX),
-                received_at=received,
-                due_at=due,
-                status="open",
-            )
-        )
+    item_id = uow.inbox.add_review_item(
+        firm_id,
+        contact_id,
+        bidx,
+        channel,
+        cipher.encrypt(envelope, context=TEXT_CTX),
+        received,
+        due,
     )
     audit.record(
-        conn,
+        uow,
         at=at,
         actor=actor,
         action="review.queued",
@@ -146,30 +141,26 @@ def add_item(
 
 
 def open_items(
-    conn: Connection, cipher: Cipher, firm_id: int, caller: Caller, at: datetime
+    uow: UnitOfWork, cipher: Cipher, firm_id: int, caller: Caller, at: datetime
 ) -> list[dict[str, Any]]:
     """Open items, the most urgent first, each with the time left before its limit."""
-    authorize(conn, caller, "read", firm_id)
-    r = t.review_items.c
-    rows = conn.execute(
-        select(r.id, r.contact_id, r.channel, r.text_enc, r.received_at, r.due_at)
-        .where(r.firm_id == firm_id, r.status == "open")
-        .order_by(r.due_at, r.id)
-    ).mappings()
+    authorize(uow, caller, "read", firm_id)
+    rows = uow.inbox.open_review_items(firm_id)
     today = at.astimezone(ZoneInfo(DEFAULT_TZ)).date()
     out = []
     for row in rows:
-        body = json.loads(cipher.decrypt(row["text_enc"], context=TEXT_CTX))
-        due = _utc(row["due_at"])
+        body = json.loads(cipher.decrypt(row.text_enc, context=TEXT_CTX))
+        assert row.due_at is not None and row.received_at is not None  # listed with both
+        due = _utc(row.due_at)
         left = (due - at).total_seconds()
         out.append(
             {
-                "id": row["id"],
-                "contact": row["contact_id"],
-                "channel": row["channel"],
+                "id": row.id,
+                "contact": row.contact_id,
+                "channel": row.channel,
                 "text": body["text"],
                 "number": body.get("number"),
-                "received_at": _utc(row["received_at"]).isoformat(),
+                "received_at": _utc(row.received_at).isoformat(),
                 "due_at": due.isoformat(),
                 "seconds_left": int(left),
                 "overdue": left <= 0,
@@ -182,7 +173,7 @@ def open_items(
 
 
 def confirm(
-    conn: Connection,
+    uow: UnitOfWork,
     cipher: Cipher,
     audit: Audit,
     firm_id: int,
@@ -191,33 +182,31 @@ def confirm(
     at: datetime,
 ) -> Confirmed:
     """It was a revocation: opt out the sender's number and every number of the contact."""
-    actor = authorize(conn, caller, "review.write", firm_id)
-    row = _claim(conn, firm_id, item_id, "confirmed", actor, at)
-    body = json.loads(cipher.decrypt(row["text_enc"], context=TEXT_CTX))
+    actor = authorize(uow, caller, "review.write", firm_id)
+    row = _claim(uow, firm_id, item_id, "confirmed", actor, at)
+    body = json.loads(cipher.decrypt(row.text_enc, context=TEXT_CTX))
     numbers: list[str] = [body["number"]] if body.get("number") else []
-    if row["contact_id"] is not None:
-        tokens = conn.execute(
-            select(t.contact_numbers.c.number_enc).where(
-                t.contact_numbers.c.contact_id == row["contact_id"]
-            )
-        ).scalars()
+    if row.contact_id is not None:
+        tokens = uow.inbox.contact_number_tokens(row.contact_id)
         numbers += [cipher.decrypt(tok, context=NUMBER_CTX) for tok in tokens]
     unique = list(dict.fromkeys(numbers))
     if not unique:
         raise RequestError("item_id", "no number is known for this message; opt out by hand")
+    # transitional: optout.opt_out takes a connection until the people area moves
+    conn = legacy_connection(uow)
     results = tuple(
-        opt_out(conn, cipher, audit, firm_id, n, row["channel"], body["text"], caller, at)
+        opt_out(conn, cipher, audit, firm_id, n, row.channel, body["text"], caller, at)
         for n in unique
     )
     audit.record(
-        conn,
+        uow,
         at=at,
         actor=actor,
         action="review.confirmed",
         subject=f"review:{item_id}",
         data={
-            "channel": row["channel"],
-            "contact": row["contact_id"],
+            "channel": row.channel,
+            "contact": row.contact_id,
             "dnc_entries": [r.dnc_entry_id for r in results],
         },
     )
@@ -225,7 +214,7 @@ def confirm(
 
 
 def dismiss(
-    conn: Connection,
+    uow: UnitOfWork,
     audit: Audit,
     firm_id: int,
     item_id: int,
@@ -235,53 +224,37 @@ def dismiss(
 ) -> None:
     """It was not a revocation; the reason is kept in the audit trail (write a reason, not
     a quote of the message: the trail cannot be erased)."""
-    actor = authorize(conn, caller, "review.write", firm_id)
+    actor = authorize(uow, caller, "review.write", firm_id)
     reason = " ".join(reason.split())
     if not reason:
         raise RequestError("reason", "say why this message is not a revocation")
     if len(reason) > MAX_REASON:
         raise RequestError("reason", f"is longer than {MAX_REASON} characters")
-    row = _claim(conn, firm_id, item_id, "dismissed", actor, at)
+    row = _claim(uow, firm_id, item_id, "dismissed", actor, at)
     audit.record(
-        conn,
+        uow,
         at=at,
         actor=actor,
         action="review.dismissed",
         subject=f"review:{item_id}",
-        data={"channel": row["channel"], "contact": row["contact_id"], "reason": reason},
+        data={"channel": row.channel, "contact": row.contact_id, "reason": reason},
     )
 
 
 def _claim(
-    conn: Connection, firm_id: int, item_id: int, status: str, actor: str, at: datetime
-) -> Any:
+    uow: UnitOfWork, firm_id: int, item_id: int, status: str, actor: str, at: datetime
+) -> ReviewItem:
     """Close an open item (once: a second decision, even a concurrent one, is refused)."""
-    r = t.review_items.c
-    row = (
-        conn.execute(
-            select(r.id, r.contact_id, r.channel, r.text_enc).where(
-                r.id == item_id, r.firm_id == firm_id
-            )
-        )
-        .mappings()
-        .first()
-    )
+    row = uow.inbox.review_item(firm_id, item_id)
     if row is None:
         raise RequestError("item_id", "no such review item")
-    done = conn.execute(
-        update(t.review_items)
-        .where(r.id == item_id, r.status == "open")
-        .values(status=status, decided_by=actor[:100], decided_at=at.astimezone(UTC))
-    ).rowcount
-    if done != 1:
+    if not uow.inbox.close_review_item(item_id, status, actor[:100], at.astimezone(UTC)):
         raise RequestError("item_id", "this item was already decided")
     return row
 
 
-def _contact_exists(conn: Connection, firm_id: int, contact_id: int) -> bool:
-    c = t.contacts.c
-    hit = conn.execute(select(c.id).where(c.id == contact_id, c.firm_id == firm_id)).first()
-    return hit is not None
+def _contact_exists(uow: UnitOfWork, firm_id: int, contact_id: int) -> bool:
+    return bool(uow.campaigns.contacts_in_firm(firm_id, [contact_id]))
 
 
 def _utc(value: datetime) -> datetime:

@@ -135,8 +135,12 @@ store.cipher, store.firm_id, USER, "Casey Compliance", "compliance", at,
             OPERATOR,
             at + timedelta(days=3),
         )
-        campaign = create_campaign(conn, store.audit, store.firm_id, CAMPAIGN, OPERATOR, at)
-        add_contacts(conn, store.audit, store.firm_id, campaign, [contact_id], OPERATOR, at)
+        campaign = create_campaign(
+            SqlUnitOfWork(conn), store.audit, store.firm_id, CAMPAIGN, OPERATOR, at
+        )
+        add_contacts(
+            SqlUnitOfWork(conn), store.audit, store.firm_id, campaign, [contact_id], OPERATOR, at
+        )
     return campaign
 
 

@@ -89,8 +89,8 @@ def _sample(api: Api) -> Sample:
         opt_out(
             conn, s.cipher, s.audit, s.firm_id, DNC_NUMBER, "staff", "asked by phone", OPERATOR, at
         )
-        cid = create_campaign(conn, s.audit, s.firm_id, CAMPAIGN, OPERATOR, at)
-        add_contacts(conn, s.audit, s.firm_id, cid, list(ids.values()), OPERATOR, at)
+        cid = create_campaign(SqlUnitOfWork(conn), s.audit, s.firm_id, CAMPAIGN, OPERATOR, at)
+        add_contacts(SqlUnitOfWork(conn), s.audit, s.firm_id, cid, list(ids.values()), OPERATOR, at)
         problems = lint_campaign(
             conn, s.rules, s.cipher, s.registry, firm_id=s.firm_id, campaign_id=cid, at=NOW
         )
@@ -332,7 +332,9 @@ def test_the_buttons_drive_the_campaign_life_cycle(api: Api, sample: Sample) -> 
 
 def test_a_start_refused_by_the_lint_lists_every_problem(api: Api) -> None:
     with api.store.db.begin() as conn:
-        cid = create_campaign(conn, api.store.audit, api.store.firm_id, CAMPAIGN, OPERATOR, NOW)
+        cid = create_campaign(
+            SqlUnitOfWork(conn), api.store.audit, api.store.firm_id, CAMPAIGN, OPERATOR, NOW
+        )
     csrf = login(api.client, "compliance")
     assert "It cannot start until these are fixed" in api.client.get(f"/campaigns/{cid}").text
     res = api.client.post(f"/campaigns/{cid}/start", data={"csrf": csrf})
@@ -370,8 +372,9 @@ def test_a_revocation_found_in_a_message_counts_from_when_the_message_came(
 ) -> None:
     s = api.store
     with s.db.begin() as conn:
+        uow = SqlUnitOfWork(conn)
         first = add_item(
-            conn,
+            uow,
             s.cipher,
             s.audit,
             s.firm_id,
@@ -384,7 +387,7 @@ def test_a_revocation_found_in_a_message_counts_from_when_the_message_came(
             at=NOW,
         )
         add_item(
-            conn,
+            uow,
             s.cipher,
             s.audit,
             s.firm_id,
@@ -396,7 +399,7 @@ def test_a_revocation_found_in_a_message_counts_from_when_the_message_came(
             caller=OPERATOR,
             at=NOW,
         )
-        confirm(conn, s.cipher, s.audit, s.firm_id, first, OPERATOR, NOW)
+        confirm(uow, s.cipher, s.audit, s.firm_id, first, OPERATOR, NOW)
     login(api.client, "compliance")
     page = api.client.get("/compliance").text
     assert "(message reviewed)" in page and 'id="slowest">30.0 hours<' in page
@@ -433,7 +436,9 @@ CSV = (
 
 def test_an_import_is_previewed_masked_then_put_on_a_campaign(api: Api) -> None:
     with api.store.db.begin() as conn:
-        cid = create_campaign(conn, api.store.audit, api.store.firm_id, CAMPAIGN, OPERATOR, NOW)
+        cid = create_campaign(
+            SqlUnitOfWork(conn), api.store.audit, api.store.firm_id, CAMPAIGN, OPERATOR, NOW
+        )
     csrf = login(api.client, "manager")
     res = api.client.post(
         "/imports", data={"csrf": csrf}, files={"file": ("clients.csv", CSV.encode(), "text/csv")}
@@ -570,7 +575,9 @@ def test_an_empty_draft_shows_no_abandonment_rate_in_green_but_says_none_is_know
     api: Api,
 ) -> None:
     with api.store.db.begin() as conn:
-        cid = create_campaign(conn, api.store.audit, api.store.firm_id, CAMPAIGN, OPERATOR, NOW)
+        cid = create_campaign(
+            SqlUnitOfWork(conn), api.store.audit, api.store.firm_id, CAMPAIGN, OPERATOR, NOW
+        )
     login(api.client, "compliance")
     page = api.client.get(f"/campaigns/{cid}").text
     para = page.split('id="abandonment"')[1].split("</p>")[0]

@@ -26,8 +26,8 @@ def create(
 ) -> dict[str, Any]:
     """Create a campaign (draft) from its settings; errors name the bad field."""
     s = store(request)
-    with s.db.begin() as conn:
-        cid = create_campaign(conn, s.audit, s.firm_id, body, caller, now(request))
+    with s.unit_of_work() as uow:
+        cid = create_campaign(uow, s.audit, s.firm_id, body, caller, now(request))
     return {"campaign": cid, "status": "draft"}
 
 
@@ -58,9 +58,9 @@ def list_campaigns(request: Request, caller: Reader) -> list[dict[str, Any]]:
 def progress(request: Request, campaign_id: int, caller: Reader) -> dict[str, Any]:
     """Status, settings and progress (the campaign report, read from the store)."""
     s = store(request)
-    with s.db.connect() as conn:
-        camp = load_campaign(conn, s.firm_id, campaign_id)
-        report = campaign_report(conn, s.firm_id, campaign_id, now(request), verify_chain=False)
+    with s.reading() as uow:
+        camp = load_campaign(uow, s.firm_id, campaign_id)
+        report = campaign_report(uow, s.firm_id, campaign_id, now(request), verify_chain=False)
     runner = getattr(request.app.state, "runner", None)
     return {
         "campaign": campaign_id,
@@ -80,8 +80,8 @@ def add(
     if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
         raise RequestError("contacts", "give a list of contact ids")
     s = store(request)
-    with s.db.begin() as conn:
-        n = add_contacts(conn, s.audit, s.firm_id, campaign_id, ids, caller, now(request))
+    with s.unit_of_work() as uow:
+        n = add_contacts(uow, s.audit, s.firm_id, campaign_id, ids, caller, now(request))
     return {"added": n}
 
 
@@ -89,9 +89,9 @@ def add(
 def lint(request: Request, campaign_id: int, caller: Reader) -> dict[str, Any]:
     """Every problem that blocks the start (empty list = may start)."""
     s = store(request)
-    with s.db.connect() as conn:
+    with s.reading() as uow:
         problems = lint_campaign(
-            conn,
+            uow,
             s.rules,
             s.cipher,
             s.registry,

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Connection, select
 
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.bootstrap import Store
 from lexdial.entrypoints.api import number_lookups
 from lexdial.entrypoints.api.deps import (
@@ -373,7 +374,9 @@ def evidence_bundle(request: Request, number: str, caller: AuditReader) -> dict[
     audit entries about them with the chain proof. The export itself is audited."""
     s, at = store(request), now(request)
     with s.db.begin() as conn:
-        found: dict[str, Any] = utc(evidence.bundle(conn, s.cipher, s.firm_id, number))
+        found: dict[str, Any] = utc(
+            evidence.bundle(SqlUnitOfWork(conn), s.cipher, s.firm_id, number)
+        )
         s.audit.record(
             conn,
             at=at,

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import select
 
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.bootstrap import checkpoint_for_report
 from lexdial.entrypoints.api.deps import AuditReader, Reader, UsersReader, now, store
 from lexdial.service import evidence
@@ -39,23 +40,38 @@ def _pdf(body: bytes, filename: str) -> Response:
 def campaign_report_pdf(request: Request, campaign_id: int, caller: AuditReader) -> Response:
     """The campaign's evidence report (settings, lint, counts, hours, abandonment, opt-outs,
     registers, audit head), with charts."""
-    data = campaign_data(store(request), campaign_id, now(request))
-    data["audit"]["checkpoint"] = checkpoint_for_report(store(request))
+    s = store(request)
+    with s.reading() as uow:
+        data = campaign_data(
+            uow,
+            s.rules,
+            s.cipher,
+            s.registry,
+            firm_id=s.firm_id,
+            campaign_id=campaign_id,
+            at=now(request),
+        )
+    data["audit"]["checkpoint"] = checkpoint_for_report(s)
     return _pdf(campaign_pdf(data), f"campaign-{campaign_id}-report.pdf")
 
 
 @router.get("/v1/reports/dnc-policy.pdf", response_class=Response, responses={200: _PDF})
 def dnc_policy(request: Request, caller: Reader) -> Response:
     """The firm's written do-not-call policy, generated from its settings."""
-    return _pdf(dnc_policy_pdf(dnc_policy_data(store(request), now(request))), "dnc-policy.pdf")
+    s = store(request)
+    with s.reading() as uow:
+        data = dnc_policy_data(
+            uow, s.cipher, s.settings, s.rules, firm_id=s.firm_id, at=now(request)
+        )
+    return _pdf(dnc_policy_pdf(data), "dnc-policy.pdf")
 
 
 @router.get("/v1/reports/roster.pdf", response_class=Response, responses={200: _PDF})
 def roster(request: Request, caller: UsersReader) -> Response:
     """The staff training roster with attestation dates."""
     s = store(request)
-    with s.db.connect() as conn:
-        data = roster_data(conn, s.cipher, firm_id=s.firm_id, at=now(request))
+    with s.reading() as uow:
+        data = roster_data(uow, s.cipher, firm_id=s.firm_id, at=now(request))
     return _pdf(roster_pdf(data), "training-roster.pdf")
 
 
@@ -66,7 +82,7 @@ def evidence_bundle_pdf(
     """One number's evidence bundle as PDF (the number is printed in it: the person's own)."""
     s = store(request)
     with s.db.connect() as conn:
-        bundle = evidence.bundle(conn, s.cipher, s.firm_id, number)
+        bundle = evidence.bundle(SqlUnitOfWork(conn), s.cipher, s.firm_id, number)
         firm = str(
             conn.execute(select(t.firms.c.name).where(t.firms.c.id == s.firm_id)).scalar_one()
         )

@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict
 
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.entrypoints.api.deps import OptOutWriter, Reader, ReviewWriter, now, store
 from lexdial.entrypoints.api.routes_people import full_view
 from lexdial.entrypoints.render import mask_number
@@ -46,7 +47,7 @@ def list_open(request: Request, caller: Reader) -> list[dict[str, Any]]:
     """Open items, most urgent first, with the time left before the 10-business-day limit."""
     s = store(request)
     with s.db.connect() as conn:
-        items = review.open_items(conn, s.cipher, s.firm_id, caller, now(request))
+        items = review.open_items(SqlUnitOfWork(conn), s.cipher, s.firm_id, caller, now(request))
         full = full_view(conn, caller)
     if not full:
         for item in items:
@@ -63,9 +64,9 @@ def flag(request: Request, body: ItemIn, caller: OptOutWriter) -> dict[str, Any]
         raise RequestError("received_at", "needs an offset; a naive time is ambiguous")
     if received > at:
         raise RequestError("received_at", "may not be in the future")
-    with s.db.begin() as conn:
+    with s.unit_of_work() as uow:
         item = review.add_item(
-            conn,
+            uow,
             s.cipher,
             s.audit,
             s.firm_id,
@@ -84,8 +85,8 @@ def flag(request: Request, body: ItemIn, caller: OptOutWriter) -> dict[str, Any]
 def confirm(request: Request, item_id: int, caller: ReviewWriter) -> dict[str, Any]:
     """It was a revocation: every number of the sender is opted out now."""
     s = store(request)
-    with s.db.begin() as conn:
-        done = review.confirm(conn, s.cipher, s.audit, s.firm_id, item_id, caller, now(request))
+    with s.unit_of_work() as uow:
+        done = review.confirm(uow, s.cipher, s.audit, s.firm_id, item_id, caller, now(request))
     return {"item": item_id, "status": "confirmed", "optouts": [asdict(r) for r in done.optouts]}
 
 
@@ -95,6 +96,6 @@ def dismiss(
 ) -> dict[str, Any]:
     """It was not a revocation; the reason is required and audited."""
     s = store(request)
-    with s.db.begin() as conn:
-        review.dismiss(conn, s.audit, s.firm_id, item_id, body.reason, caller, now(request))
+    with s.unit_of_work() as uow:
+        review.dismiss(uow, s.audit, s.firm_id, item_id, body.reason, caller, now(request))
     return {"item": item_id, "status": "dismissed"}

@@ -20,6 +20,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import Connection, func, select
 
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.entrypoints.api.deps import CampaignWriter, Reader, now, store
 from lexdial.entrypoints.api.web_charts import bars, columns, gauge
 from lexdial.entrypoints.api.web_common import page, utc, web_router
@@ -96,7 +97,9 @@ def campaign(request: Request, campaign_id: int, caller: Reader) -> Response:
     at = now(request)
     with s.db.connect() as conn:
         camp = load_campaign(conn, s.firm_id, campaign_id)
-        report = campaign_report(conn, s.firm_id, campaign_id, at, verify_chain=False)
+        report = campaign_report(
+            SqlUnitOfWork(conn), s.firm_id, campaign_id, at, verify_chain=False
+        )
         hours = _calls_per_hour(conn, campaign_id)
         blocked, waiting = _contacts(conn, campaign_id)
         problems = (

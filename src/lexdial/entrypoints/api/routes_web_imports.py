@@ -203,7 +203,7 @@ def _import(
             )
             if found is not None:
                 ids.append(found)
-        added = add_contacts(conn, s.audit, s.firm_id, campaign, ids, caller, at)
+        added = add_contacts(SqlUnitOfWork(conn), s.audit, s.firm_id, campaign, ids, caller, at)
     return report, added
 
 

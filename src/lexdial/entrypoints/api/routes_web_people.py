@@ -24,6 +24,7 @@ from sqlalchemy import Connection, select
 from lexdial.adapters.audit.chain import verify
 from lexdial.adapters.audit.sql import SqlAuditStore
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.bootstrap import Store, checkpoint_for_report
 from lexdial.entrypoints.api.deps import AuditReader, OptOutWriter, Reader, now, store
 from lexdial.entrypoints.api.web_common import page, viewer, web_router
@@ -206,7 +207,7 @@ def evidence_pdf_download(request: Request, contact_id: int, caller: AuditReader
         numbers = _numbers(conn, s, contact_id)
         if not numbers:
             raise RequestError("contact", "this contact has no number left (erased?)")
-        found = bundle(conn, s.cipher, s.firm_id, numbers[0]["e164"])
+        found = bundle(SqlUnitOfWork(conn), s.cipher, s.firm_id, numbers[0]["e164"])
     found["chain"]["checkpoint"] = checkpoint_for_report(s)
     pdf = evidence_pdf(found, firm=s.settings.firm_name, generated_at=str(iso(at)))
     return Response(
@@ -235,7 +236,8 @@ def evidence(request: Request, contact_id: int, caller: AuditReader) -> Response
         )
     with s.db.connect() as conn:  # the bundle verifies the whole chain: no write lock held
         numbers = _numbers(conn, s, contact_id)
-        bundles = [bundle(conn, s.cipher, s.firm_id, n["e164"]) for n in numbers]
+        uow = SqlUnitOfWork(conn)
+        bundles = [bundle(uow, s.cipher, s.firm_id, n["e164"]) for n in numbers]
     body = {
         "contact_id": contact_id,
         "generated_at": at.astimezone(UTC),

@@ -223,7 +223,7 @@ async def inbound_sms(request: Request) -> Response:
                     opt_out(conn, s.cipher, s.audit, s.firm_id, sender, "sms", evidence, SYSTEM, at)
                 elif kind == "review":
                     review.add_item(
-                        conn,
+                        SqlUnitOfWork(conn),
                         s.cipher,
                         s.audit,
                         s.firm_id,

@@ -74,7 +74,7 @@ class MemoryUnitOfWork:
 
     @cached_property
     def reports(self) -> MemoryReportRepository:
-        return MemoryReportRepository()
+        return MemoryReportRepository(campaigns=self.campaigns)
 
     @cached_property
     def attempts(self) -> MemoryAttemptRepository:

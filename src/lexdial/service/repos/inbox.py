@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from lexdial.service.repos.campaigns import ReviewItem
+
 
 @dataclass(frozen=True, slots=True)
 class OutboxItem:
@@ -111,3 +113,35 @@ class InboxRepository(Protocol):
     def insert_contact_numbers(self, rows: Sequence[Mapping[str, Any]]) -> None: ...
 
     def insert_consents(self, rows: Sequence[Mapping[str, Any]]) -> None: ...
+
+    """Storage for the use cases of this area. Methods are added as services move here."""
+
+    # (for campaigns) the review queue of possible revocations (service/review.py)
+    def add_review_item(
+        self,
+        firm_id: int,
+        contact_id: int | None,
+        number_bidx: str | None,
+        channel: str,
+        text_enc: str,
+        received_at: datetime,
+        due_at: datetime,
+    ) -> int:
+        """Queue an open review item; returns its id."""
+        ...
+
+    def open_review_items(self, firm_id: int) -> list[ReviewItem]:
+        """The firm's open items, the earliest due first."""
+        ...
+
+    def review_item(self, firm_id: int, item_id: int) -> ReviewItem | None:
+        """One of the firm's items, whatever its status."""
+        ...
+
+    def close_review_item(self, item_id: int, status: str, decided_by: str, at: datetime) -> bool:
+        """Decide an open item; False when it was no longer open (decided already)."""
+        ...
+
+    def contact_number_tokens(self, contact_id: int) -> list[str]:
+        """The encrypted numbers of a contact (a confirmed revocation opts out each)."""
+        ...

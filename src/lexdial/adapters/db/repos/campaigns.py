@@ -4,7 +4,27 @@ models the reports and dashboards are built from).
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, or_, select, union, update
+
+from lexdial.adapters.audit.chain import AuditLog, verify
+from lexdial.adapters.audit.sql import SqlAuditStore
+from lexdial.adapters.db import tables as t
+from lexdial.service.repos.campaigns import (
+    Attestation,
+    AuditHead,
+    CampaignRow,
+    ChainCheck,
+    DncEntry,
+    LaterAttempt,
+    OutcomeFlags,
+    PlacedCall,
+    Snapshot,
+    StaffMember,
+)
 
 
 class SqlCampaignRepository:
@@ -15,6 +35,141 @@ class SqlCampaignRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
+    def firm_name(self, firm_id: int) -> str:
+        return str(
+            self.conn.execute(select(t.firms.c.name).where(t.firms.c.id == firm_id)).scalar_one()
+        )
+
+    def add(self, firm_id: int, status: str, at: datetime, columns: Mapping[str, Any]) -> int:
+        return t.new_id(
+            self.conn.execute(
+                insert(t.campaigns).values(firm_id=firm_id, status=status, created_at=at, **columns)
+            )
+        )
+
+    def update_draft(self, campaign_id: int, columns: Mapping[str, Any]) -> None:
+        self.conn.execute(
+            update(t.campaigns)
+            .where(t.campaigns.c.id == campaign_id, t.campaigns.c.status == "draft")
+            .values(**columns)
+        )
+
+    def get(self, campaign_id: int) -> CampaignRow | None:
+        row = (
+            self.conn.execute(select(t.campaigns).where(t.campaigns.c.id == campaign_id))
+            .mappings()
+            .first()
+        )
+        if row is None:
+            return None
+        return CampaignRow(
+            id=int(row["id"]),
+            firm_id=int(row["firm_id"]),
+            status=str(row["status"]),
+            settings=row["settings"],
+            name=row["name"],
+            purpose=row["purpose"],
+            technology=row["technology"],
+            mode=row["mode"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+        )
+
+    def status(self, campaign_id: int) -> str:
+        return str(
+            self.conn.execute(
+                select(t.campaigns.c.status).where(t.campaigns.c.id == campaign_id)
+            ).scalar_one()
+        )
+
+    def set_status(self, campaign_id: int, current: str, new: str, at: datetime) -> None:
+        self.conn.execute(
+            update(t.campaigns)
+            .where(t.campaigns.c.id == campaign_id, t.campaigns.c.status == current)
+            .values(status=new, updated_at=at)
+        )
+
+    def contacts_in_firm(self, firm_id: int, contact_ids: Iterable[int]) -> set[int]:
+        return set(
+            self.conn.execute(
+                select(t.contacts.c.id).where(
+                    t.contacts.c.id.in_(list(contact_ids)), t.contacts.c.firm_id == firm_id
+                )
+            ).scalars()
+        )
+
+    def listed_contacts(self, campaign_id: int) -> list[int]:
+        return [
+            int(c)
+            for c in self.conn.execute(
+                select(t.campaign_contacts.c.contact_id).where(
+                    t.campaign_contacts.c.campaign_id == campaign_id
+                )
+            ).scalars()
+        ]
+
+    def list_contacts(self, campaign_id: int, contact_ids: Iterable[int], status: str) -> None:
+        rows = [
+            {"campaign_id": campaign_id, "contact_id": c, "status": status} for c in contact_ids
+        ]
+        if rows:
+            self.conn.execute(insert(t.campaign_contacts), rows)
+
+    def cancel_queued(self, campaign_id: int, open_states: Iterable[str]) -> None:
+        self.conn.execute(
+            update(t.campaign_contacts)
+            .where(
+                t.campaign_contacts.c.campaign_id == campaign_id,
+                t.campaign_contacts.c.status.in_(tuple(open_states)),
+            )
+            .values(status="cancelled")
+        )
+
+    def queue_counts(self, campaign_id: int) -> dict[str, int]:
+        rows = self.conn.execute(
+            select(t.campaign_contacts.c.status, func.count())
+            .where(t.campaign_contacts.c.campaign_id == campaign_id)
+            .group_by(t.campaign_contacts.c.status)
+        ).all()
+        return {str(s): int(n) for s, n in rows}
+
+    def take_lease(self, campaign_id: int, owner: str, now: datetime, until: datetime) -> bool:
+        c = t.campaigns.c
+        taken = self.conn.execute(
+            update(t.campaigns)
+            .where(
+                c.id == campaign_id,
+                (c.lease_owner.is_(None)) | (c.lease_owner == owner) | (c.lease_until < now),
+            )
+            .values(lease_owner=owner, lease_until=until)
+        ).rowcount
+        return bool(taken)
+
+    def lease_until(self, campaign_id: int) -> datetime | None:
+        value = self.conn.execute(
+            select(t.campaigns.c.lease_until).where(t.campaigns.c.id == campaign_id)
+        ).scalar()
+        if not isinstance(value, datetime):
+            return None
+        return value if value.tzinfo else value.replace(tzinfo=UTC)  # SQLite keeps no offset
+
+    def drop_lease(self, campaign_id: int, owner: str) -> None:
+        c = t.campaigns.c
+        self.conn.execute(
+            update(t.campaigns)
+            .where(c.id == campaign_id, c.lease_owner == owner)
+            .values(lease_owner=None, lease_until=None)
+        )
+
+    def firm_settings(self, firm_id: int) -> list[Mapping[str, Any]]:
+        return [
+            raw
+            for raw in self.conn.execute(
+                select(t.campaigns.c.settings).where(t.campaigns.c.firm_id == firm_id)
+            ).scalars()
+            if raw
+        ]
+
 
 class SqlReportRepository:
     """``ReportRepository`` over the evidence store."""
@@ -23,3 +178,276 @@ class SqlReportRepository:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+
+    def abandonment(self, campaign_id: int, since: datetime) -> tuple[int, int]:
+        row = self.conn.execute(
+            select(
+                func.count().filter(t.call_outcomes.c.abandoned.is_(True)),
+                func.count().filter(t.call_outcomes.c.live_answered.is_(True)),
+            )
+            .select_from(
+                t.call_outcomes.join(
+                    t.call_attempts, t.call_attempts.c.id == t.call_outcomes.c.attempt_id
+                )
+            )
+            .where(t.call_attempts.c.campaign_id == campaign_id, t.call_outcomes.c.at > since)
+        ).one()
+        return int(row[0]), int(row[1])
+
+    def attempt_statuses(self, campaign_id: int) -> dict[str, int]:
+        a = t.call_attempts.c
+        return {
+            str(k): int(v)
+            for k, v in self.conn.execute(
+                select(a.status, func.count())
+                .where(a.campaign_id == campaign_id)
+                .group_by(a.status)
+            ).all()
+        }
+
+    def blocked_codes(self, campaign_id: int) -> list[list[str] | None]:
+        q = t.campaign_contacts.c
+        return [
+            codes
+            for (codes,) in self.conn.execute(
+                select(q.codes).where(q.campaign_id == campaign_id, q.status == "blocked")
+            )
+        ]
+
+    def still_deferred(self, campaign_id: int) -> tuple[int, datetime | None]:
+        q = t.campaign_contacts.c
+        row = self.conn.execute(
+            select(func.count(), func.min(q.next_at)).where(
+                q.campaign_id == campaign_id, q.status.in_(("deferred", "retry"))
+            )
+        ).one()
+        return int(row[0]), row[1]
+
+    def outcome_counts(self, campaign_id: int) -> dict[str, int]:
+        a, o = t.call_attempts.c, t.call_outcomes.c
+        return {
+            str(k): int(v)
+            for k, v in self.conn.execute(
+                select(o.outcome, func.count())
+                .select_from(t.call_outcomes.join(t.call_attempts, a.id == o.attempt_id))
+                .where(a.campaign_id == campaign_id)
+                .group_by(o.outcome)
+            ).all()
+        }
+
+    def opted_out_calls(self, campaign_id: int) -> list[tuple[str, datetime]]:
+        a, o = t.call_attempts.c, t.call_outcomes.c
+        return [
+            (str(bidx), when)
+            for bidx, when in self.conn.execute(
+                select(a.number_bidx, o.at)
+                .select_from(t.call_outcomes.join(t.call_attempts, a.id == o.attempt_id))
+                .where(a.campaign_id == campaign_id, o.opted_out.is_(True))
+            ).all()
+        ]
+
+    def dnc_entries_until(self, firm_id: int, number_bidx: str, until: datetime) -> int:
+        d = t.dnc_entries.c
+        return int(
+            self.conn.execute(
+                select(func.count()).where(
+                    d.firm_id == firm_id, d.number_bidx == number_bidx, d.at <= until
+                )
+            ).scalar_one()
+        )
+
+    def calls_after(
+        self, firm_id: int, number_bidx: str, after: datetime, statuses: Iterable[str]
+    ) -> int:
+        a = t.call_attempts.c
+        return int(
+            self.conn.execute(
+                select(func.count()).where(
+                    a.firm_id == firm_id,
+                    a.number_bidx == number_bidx,
+                    a.at > after,
+                    a.status.in_(tuple(statuses)),
+                )
+            ).scalar_one()
+        )
+
+    def verify_audit(self) -> ChainCheck:
+        result = verify(SqlAuditStore(self.conn))
+        return ChainCheck(
+            ok=result.ok,
+            count=result.count,
+            head_seq=result.head.seq,
+            head_hash=result.head.hash,
+            problem=result.problem,
+            bad_seq=result.bad_seq,
+            detail=result.detail,
+        )
+
+    def audit_head(self) -> AuditHead:
+        head = AuditLog(SqlAuditStore(self.conn)).head()
+        return AuditHead(head.seq, head.hash)
+
+    def audit_hash_at(self, seq: int) -> str | None:
+        kept = self.conn.execute(
+            select(t.audit_log.c.hash).where(t.audit_log.c.seq == seq)
+        ).scalar()
+        return None if kept is None else str(kept)
+
+    def rulepacks(self, campaign_id: int) -> dict[str, int]:
+        a = t.call_attempts.c
+        rows = self.conn.execute(
+            select(a.rulepack, func.count())
+            .where(a.campaign_id == campaign_id)
+            .group_by(a.rulepack)
+        ).all()
+        return {str(v or "none"): int(n) for v, n in sorted(rows, key=lambda r: str(r[0]))}
+
+    def placed_calls(self, campaign_id: int, statuses: Iterable[str]) -> list[PlacedCall]:
+        a = t.call_attempts.c
+        return [
+            PlacedCall(int(attempt_id), when, decision)
+            for attempt_id, when, decision in self.conn.execute(
+                select(a.id, a.at, a.decision)
+                .where(a.campaign_id == campaign_id, a.status.in_(tuple(statuses)))
+                .order_by(a.at, a.id)
+            )
+        ]
+
+    def outcome_flags(self, campaign_id: int, until: datetime) -> list[OutcomeFlags]:
+        a, o = t.call_attempts.c, t.call_outcomes.c
+        return [
+            OutcomeFlags(when, bool(live), bool(abandoned))
+            for when, live, abandoned in self.conn.execute(
+                select(o.at, o.live_answered, o.abandoned)
+                .select_from(t.call_outcomes.join(t.call_attempts, a.id == o.attempt_id))
+                .where(a.campaign_id == campaign_id, o.at <= until)
+                .order_by(o.at, o.id)
+            )
+        ]
+
+    def dnc_entries_for_campaign(self, firm_id: int, campaign_id: int) -> list[DncEntry]:
+        a, d = t.call_attempts.c, t.dnc_entries.c
+        cn, cc = t.contact_numbers.c, t.campaign_contacts.c
+        numbers = union(
+            select(a.number_bidx).where(a.campaign_id == campaign_id),
+            select(cn.number_bidx)
+            .select_from(
+                t.contact_numbers.join(t.campaign_contacts, cc.contact_id == cn.contact_id)
+            )
+            .where(cc.campaign_id == campaign_id),
+        ).subquery()
+        return [
+            DncEntry(int(entry_id), str(bidx), received, str(channel), created)
+            for entry_id, bidx, received, channel, created in self.conn.execute(
+                select(d.id, d.number_bidx, d.at, d.channel, d.created_at)
+                .where(d.firm_id == firm_id, d.number_bidx.in_(select(numbers.c.number_bidx)))
+                .order_by(d.at, d.id)
+            ).all()
+        ]
+
+    def attempts_since(self, firm_id: int, number_bidx: str, since: datetime) -> list[LaterAttempt]:
+        a = t.call_attempts.c
+        return [
+            LaterAttempt(int(r.id), r.at, r.verdict, r.status, int(r.contact_id))
+            for r in self.conn.execute(
+                select(a.id, a.at, a.verdict, a.status, a.contact_id)
+                .where(a.firm_id == firm_id, a.number_bidx == number_bidx, a.at >= since)
+                .order_by(a.at, a.id)
+            ).all()
+        ]
+
+    def number_owner(self, firm_id: int, number_bidx: str) -> int | None:
+        cn = t.contact_numbers.c
+        owner = self.conn.execute(
+            select(cn.contact_id).where(cn.firm_id == firm_id, cn.number_bidx == number_bidx)
+        ).scalar()
+        return None if owner is None else int(owner)
+
+    def registry_snapshots(self, until: datetime) -> list[Snapshot]:
+        r = t.registry_snapshots.c
+        return [
+            Snapshot(str(name), on, loaded, int(count), str(sha))
+            for name, on, loaded, count, sha in self.conn.execute(
+                select(r.list_name, r.snapshot_on, r.loaded_at, r.count, r.manifest_sha256)
+                .where(r.loaded_at <= until)  # SQLite compares the stored UTC text
+                .order_by(r.list_name, r.loaded_at.desc(), r.id.desc())
+            ).all()
+        ]
+
+    def staff(self, firm_id: int) -> list[StaffMember]:
+        u = t.users.c
+        return [
+            StaffMember(int(r.id), r.email, r.name_enc, r.role, bool(r.active))
+            for r in self.conn.execute(
+                select(u.id, u.email, u.name_enc, u.role, u.active)
+                .where(u.firm_id == firm_id)
+                .order_by(u.id)
+            )
+        ]
+
+    def attestations(self, user_id: int) -> list[Attestation]:
+        a = t.training_attestations.c
+        return [
+            Attestation(course, on, end)
+            for course, on, end in self.conn.execute(
+                select(a.course, a.attested_on, a.expires_on)
+                .where(a.user_id == user_id)
+                .order_by(a.attested_on, a.id)
+            ).all()
+        ]
+
+    def dnc_list_summary(self, firm_id: int) -> tuple[int, datetime | None]:
+        d = t.dnc_entries.c
+        count, oldest = self.conn.execute(
+            select(func.count(), func.min(d.at)).where(d.firm_id == firm_id)
+        ).one()
+        return int(count), oldest
+
+    def contact_attempts(self, contact_id: int) -> list[dict[str, Any]]:
+        return [
+            dict(r)
+            for r in self.conn.execute(
+                select(t.call_attempts)
+                .where(t.call_attempts.c.contact_id == contact_id)
+                .order_by(t.call_attempts.c.at)
+            )
+            .mappings()
+            .all()
+        ]
+
+    def contact_outcomes(self, contact_id: int) -> list[dict[str, Any]]:
+        return [
+            dict(r)
+            for r in self.conn.execute(
+                select(t.call_outcomes)
+                .join(t.call_attempts, t.call_attempts.c.id == t.call_outcomes.c.attempt_id)
+                .where(t.call_attempts.c.contact_id == contact_id)
+            )
+            .mappings()
+            .all()
+        ]
+
+    def dnc_for_number(self, firm_id: int, number_bidx: str) -> list[dict[str, Any]]:
+        d = t.dnc_entries.c
+        return [
+            dict(r)
+            for r in self.conn.execute(
+                select(d.id, d.at, d.channel).where(
+                    d.firm_id == firm_id, d.number_bidx == number_bidx
+                )
+            )
+            .mappings()
+            .all()
+        ]
+
+    def audit_entries_about(self, subjects: Iterable[str]) -> list[dict[str, Any]]:
+        return [
+            dict(r)
+            for r in self.conn.execute(
+                select(t.audit_log)
+                .where(or_(t.audit_log.c.subject.in_(list(subjects))))
+                .order_by(t.audit_log.c.seq)
+            )
+            .mappings()
+            .all()
+        ]
