@@ -199,7 +199,7 @@ def test_every_service_as_another_firms_user_reaches_nothing_of_firm_1(
     with store.begin() as conn:
         campaign1 = create_campaign(SqlUnitOfWork(conn), audit, 1, CAMPAIGN, user1, NOW)
         campaign2 = create_campaign(SqlUnitOfWork(conn), audit, firm2, CAMPAIGN, admin2, NOW)
-        item1 = add_item(SqlUnitOfWork(conn), CIPHER, audit, 1, channel="email",
+        item1 = add_item(SqlUnitOfWork(conn), CIPHER, audit, 1, channel="email", text="stop calling me",
                          number=NUMBER, contact_id=None, received_at=NOW, caller=SYSTEM,
                          at=NOW)  # fmt: skip
         agent1 = add_user(SqlUnitOfWork(conn), CIPHER, 1, "agent1@firm.example", "A", "agent", NOW,
