@@ -190,6 +190,7 @@ def open_store(
     from lexdial.adapters.audit.sql import SqlAudit
     from lexdial.adapters.crypto import default_key_path, load_keyring
     from lexdial.adapters.db.database import make_engine, migrate
+    from lexdial.adapters.db.uow import SqlUnitOfWork
     from lexdial.service.consent import encrypt_plain_evidence
     from lexdial.service.firms import resolve_firm
     from lexdial.service.notify import NotifyingAudit
@@ -210,7 +211,7 @@ def open_store(
     audit = NotifyingAudit(SqlAudit()) if env.get("LEXDIAL_WEBHOOK_URL") else SqlAudit()
     with db.begin() as conn:
         # consent text stored in plain before migration 0004 is encrypted now (needs the key)
-        encrypt_plain_evidence(conn, cipher)
+        encrypt_plain_evidence(SqlUnitOfWork(conn), cipher)
         firm_id = resolve_firm(
             conn,
             audit,

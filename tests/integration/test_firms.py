@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import Connection, Engine, insert, select
 
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.errors import PermissionDeniedError, RequestError
 from lexdial.rules.engine import Engine as RulesEngine
 from lexdial.service.audit_reads import firm_entries
@@ -75,7 +76,7 @@ def _firm2(store: Engine) -> int:
 def _contact(store: Engine, firm_id: int) -> int:
     with store.begin() as conn:
         return add_contact(
-            conn,
+            SqlUnitOfWork(conn),
             CIPHER,
             firm_id,
             NewContact(
@@ -101,7 +102,7 @@ def _consent(store: Engine, firm_id: int, caller: Caller) -> int:
     # both firms named as sellers: only the firm scoping keeps firm 1's record from firm 2
     new = NewConsent(NUMBER, "express", ["reminder"], SELLERS, NOW - timedelta(days=30), EVIDENCE)
     with store.begin() as conn:
-        return record_consent(conn, CIPHER, ListAudit(), firm_id, new, caller, NOW)
+        return record_consent(SqlUnitOfWork(conn), CIPHER, ListAudit(), firm_id, new, caller, NOW)
 
 
 @pytest.fixture
@@ -128,15 +129,15 @@ def _gate(store: Engine, rules: RulesEngine, firm_id: int, contact: int, caller:
 def test_firm_2s_consent_show_does_not_list_firm_1s_consents(two_firms: Firms) -> None:
     store, firm2, *_ = two_firms
     with store.connect() as conn:
-        assert consents_for(conn, CIPHER, firm2, NUMBER) == []
-        assert len(consents_for(conn, CIPHER, 1, NUMBER)) == 1
+        assert consents_for(SqlUnitOfWork(conn), CIPHER, firm2, NUMBER) == []
+        assert len(consents_for(SqlUnitOfWork(conn), CIPHER, 1, NUMBER)) == 1
 
 
 def test_firm_2s_duplicate_check_does_not_refuse_on_firm_1s_consent(two_firms: Firms) -> None:
     store, firm2, _, user2, *_ = two_firms
     mine = _consent(store, firm2, user2)  # the same evidence, given to firm 2 as well
     with store.connect() as conn:
-        assert [c["id"] for c in consents_for(conn, CIPHER, firm2, NUMBER)] == [mine]
+        assert [c["id"] for c in consents_for(SqlUnitOfWork(conn), CIPHER, firm2, NUMBER)] == [mine]
 
 
 def test_firm_2s_gate_does_not_allow_on_firm_1s_consent(
@@ -152,10 +153,11 @@ def test_firm_2s_opt_out_does_not_revoke_firm_1s_consents(
 ) -> None:
     store, firm2, user1, user2, contact1, _ = two_firms
     with store.begin() as conn:
-        done = opt_out(conn, CIPHER, ListAudit(), firm2, NUMBER, "staff", None, user2, NOW)
+        done = opt_out(SqlUnitOfWork(conn), CIPHER, ListAudit(), firm2, NUMBER, "staff", None,
+                       user2, NOW)
     assert done.consents_revoked == 0
     with store.connect() as conn:
-        assert consents_for(conn, CIPHER, 1, NUMBER)[0]["revoked_at"] is None
+        assert consents_for(SqlUnitOfWork(conn), CIPHER, 1, NUMBER)[0]["revoked_at"] is None
     assert _gate(store, rules, 1, contact1, user1) == "allow"
 
 
@@ -209,8 +211,9 @@ def test_every_service_as_another_firms_user_reaches_nothing_of_firm_1(
         before = _firm1_state(conn)
     # firm 2's user naming firm 1 as the firm: refused before anything is read
     as_firm1 = [
-        lambda c: opt_out(c, CIPHER, audit, 1, NUMBER, "staff", None, admin2, NOW),
-        lambda c: revoke_consent(c, CIPHER, audit, 1, consent1, "sms", NOW, None, admin2, NOW),
+        lambda c: opt_out(SqlUnitOfWork(c), CIPHER, audit, 1, NUMBER, "staff", None, admin2, NOW),
+        lambda c: revoke_consent(SqlUnitOfWork(c), CIPHER, audit, 1, consent1, "sms", NOW, None,
+                                 admin2, NOW),
         lambda c: gate(c, rules, CIPHER, audit, MemoryRegistry(), firm_id=1, contact_id=contact1,
                        at=NOW, plan=REMINDER, caller=admin2),
         lambda c: add_contacts(c, audit, 1, campaign1, [contact1], admin2, NOW),
@@ -220,14 +223,17 @@ def test_every_service_as_another_firms_user_reaches_nothing_of_firm_1(
         lambda c: open_items(c, CIPHER, 1, admin2, NOW),
         lambda c: erase_person(c, CIPHER, audit, 1, NUMBER, admin2, NOW),
         lambda c: record_objection(c, CIPHER, audit, 1, NUMBER, admin2, NOW),
-        lambda c: set_preferences(c, CIPHER, audit, 1, NUMBER, {"workplace_number": True},
+        lambda c: set_preferences(SqlUnitOfWork(c), CIPHER, audit, 1, NUMBER,
+                                  {"workplace_number": True},
                                   admin2, NOW),
-        lambda c: record_debt_facts(c, audit, 1, "ACME-4471", {"time_barred": True}, admin2,
+        lambda c: record_debt_facts(SqlUnitOfWork(c), audit, 1, "ACME-4471", {"time_barred": True},
+                                    admin2,
                                     NOW),
     ]  # fmt: skip
     # firm 2 acting for itself, naming firm 1's records by id: not found, like a missing one
     by_id = [
-        lambda c: revoke_consent(c, CIPHER, audit, firm2, consent1, "sms", NOW, None, admin2, NOW),
+        lambda c: revoke_consent(SqlUnitOfWork(c), CIPHER, audit, firm2, consent1, "sms", NOW,
+                                 None, admin2, NOW),
         lambda c: gate(c, rules, CIPHER, audit, MemoryRegistry(), firm_id=firm2,
                        contact_id=contact1, at=NOW, plan=REMINDER, caller=admin2),
         lambda c: add_contacts(c, audit, firm2, campaign2, [contact1], admin2, NOW),

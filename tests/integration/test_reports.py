@@ -20,6 +20,7 @@ from lexdial.adapters.audit.chain import verify
 from lexdial.adapters.audit.sql import SqlAudit, SqlAuditStore
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.database import make_engine
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.adapters.telephony.simulated import SimProfile, SimulatedCarrier
 from lexdial.bootstrap import Store, init_store
 from lexdial.config import Settings
@@ -87,7 +88,7 @@ def _people(store: Store, n: int) -> list[int]:
                              address={"country": "US", "state": "OH"})  # fmt: skip
             ids.append(
                 add_contact(
-                    conn,
+                    SqlUnitOfWork(conn),
                     store.cipher,
                     store.firm_id,
                     new,
@@ -97,7 +98,8 @@ def _people(store: Store, n: int) -> list[int]:
                 )
             )
             consent = NewConsent(_number(i), "express", ["reminder"], [FIRM], given, EVIDENCE)
-            record_consent(conn, store.cipher, audit, store.firm_id, consent, OPERATOR, given)
+            record_consent(SqlUnitOfWork(conn), store.cipher, audit, store.firm_id, consent,
+                           OPERATOR, given)
     return ids
 
 

@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection
 from sqlalchemy import Engine as SAEngine
 
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.domain import telephony as tel
 from lexdial.domain.call import CallFlow, Command, FlowConfig, Outcome, State
 from lexdial.domain.pacing import CpsLimiter, Pacer, PredictivePacer
@@ -358,7 +359,7 @@ class Dialer:
             try:
                 with self.db.begin() as conn:
                     opt_out(
-                        conn,
+                        SqlUnitOfWork(conn),
                         self.cipher,
                         self.audit,
                         self.firm_id,

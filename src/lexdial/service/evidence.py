@@ -14,6 +14,7 @@ from sqlalchemy import Connection, or_, select
 from lexdial.adapters.audit.chain import verify
 from lexdial.adapters.audit.sql import SqlAuditStore
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.errors import RequestError
 from lexdial.service.consent import consents_for
 from lexdial.service.contacts import find_contact_id, normalise, number_index
@@ -24,10 +25,10 @@ def bundle(conn: Connection, cipher: Cipher, firm_id: int, number: str) -> dict[
     """Everything that proves how the firm treated ``number`` (JSON-ready)."""
     e164 = normalise(number)
     bidx = number_index(cipher, e164)
-    contact_id = find_contact_id(conn, firm_id, bidx)
+    contact_id = find_contact_id(SqlUnitOfWork(conn), firm_id, bidx)
     if contact_id is None:
         raise RequestError("number", "no contact has this number")
-    consents = consents_for(conn, cipher, firm_id, e164)
+    consents = consents_for(SqlUnitOfWork(conn), cipher, firm_id, e164)
     attempts = (
         conn.execute(
             select(t.call_attempts)

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select
 
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.api import request_digest
 from lexdial.domain.decision import Decision
 from lexdial.domain.request_parse import parse_request
@@ -82,7 +83,7 @@ def gate(
     """Decide and record one attempt for ``contact_id`` at ``at`` (see module rules)."""
     actor = authorize(conn, caller, "decision.write", firm_id)
     at = at.astimezone(UTC)  # SQLite keeps no offset: every stored instant is UTC
-    lock_contact(conn, contact_id)
+    lock_contact(SqlUnitOfWork(conn), contact_id)
     raw, bidx, plan = build_request(
         conn,
         cipher,
@@ -196,7 +197,10 @@ def build_request(
         raw["subject"] = plan.subject
     if plan.debt_id:
         # contract v1.1: a cease request and a time-barred flag recorded on the debt
-        raw["debt"] = {"id": plan.debt_id, **(debt_facts(conn, firm_id, plan.debt_id) or {})}
+        raw["debt"] = {
+            "id": plan.debt_id,
+            **(debt_facts(SqlUnitOfWork(conn), firm_id, plan.debt_id) or {}),
+        }
     if number["line_type"]:
         raw["line_type"] = number["line_type"]
     _person(raw, contact, cipher)

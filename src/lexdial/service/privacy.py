@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.domain.csv_cells import SafeWriter
 from lexdial.errors import RequestError
 from lexdial.service.consent import consent_free_text
@@ -50,7 +51,7 @@ _CONSENT_HIDDEN = frozenset(
 
 def _contact(conn: Connection, cipher: Cipher, firm_id: int, number: str) -> tuple[int, str]:
     bidx = number_index(cipher, normalise(number))
-    contact_id = find_contact_id(conn, firm_id, bidx)
+    contact_id = find_contact_id(SqlUnitOfWork(conn), firm_id, bidx)
     if contact_id is None:
         raise RequestError("number", "no contact has this number")
     return contact_id, bidx

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, insert, select, update
 
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.errors import RequestError
 from lexdial.rules.calendar import is_holiday
 from lexdial.service.consent import CHANNELS
@@ -112,7 +113,7 @@ def add_item(
     e164 = normalise(number) if number else None
     bidx = number_index(cipher, e164) if e164 else None
     if contact_id is None and bidx is not None:
-        contact_id = find_contact_id(conn, firm_id, bidx)
+        contact_id = find_contact_id(SqlUnitOfWork(conn), firm_id, bidx)
     elif contact_id is not None and not _contact_exists(conn, firm_id, contact_id):
         raise RequestError("contact", "no such contact")
     if e164 is None and contact_id is None:
@@ -206,7 +207,9 @@ def confirm(
     if not unique:
         raise RequestError("item_id", "no number is known for this message; opt out by hand")
     results = tuple(
-        opt_out(conn, cipher, audit, firm_id, n, row["channel"], body["text"], caller, at)
+        opt_out(
+            SqlUnitOfWork(conn), cipher, audit, firm_id, n, row["channel"], body["text"], caller, at
+        )
         for n in unique
     )
     audit.record(

@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.adapters.telephony.simulated import SimulatedCarrier
 from lexdial.bootstrap import Store, init_store, mark_sandbox
 from lexdial.config import Settings
@@ -111,7 +112,8 @@ def _populate(store: Store, at: datetime) -> int:
             subscriber="consumer",
         )
         contact_id = add_contact(
-            conn, store.cipher, store.firm_id, contact, at, audit=ListAudit(), caller=OPERATOR
+            SqlUnitOfWork(conn), store.cipher, store.firm_id, contact, at, audit=ListAudit(),
+            caller=OPERATOR
         )
         evidence = ConsentEvidence(
             "signed engagement letter",
@@ -121,9 +123,10 @@ def _populate(store: Store, at: datetime) -> int:
             document_ref="engagement/0190",
         )
         consent = NewConsent(number, "express", ["reminder"], [FIRM], at, evidence)
-        record_consent(conn, store.cipher, store.audit, store.firm_id, consent, OPERATOR, at)
+        record_consent(SqlUnitOfWork(conn), store.cipher, store.audit, store.firm_id, consent,
+                       OPERATOR, at)
         opt_out(
-            conn,
+            SqlUnitOfWork(conn),
             store.cipher,
             store.audit,
             store.firm_id,

@@ -23,6 +23,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.entrypoints.api.deps import ImportWriter, now, store
 from lexdial.entrypoints.api.routes_imports import MAX_UPLOAD
 from lexdial.entrypoints.api.web_common import page, web_router
@@ -197,7 +198,7 @@ def _import(
         ids = []
         for number in _numbers(table, mapping):
             found = contacts.find_contact_id(
-                conn, s.firm_id, contacts.number_index(s.cipher, number)
+                SqlUnitOfWork(conn), s.firm_id, contacts.number_index(s.cipher, number)
             )
             if found is not None:
                 ids.append(found)

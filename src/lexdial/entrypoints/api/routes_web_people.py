@@ -24,6 +24,7 @@ from sqlalchemy import Connection, select
 from lexdial.adapters.audit.chain import verify
 from lexdial.adapters.audit.sql import SqlAuditStore
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.bootstrap import Store, checkpoint_for_report
 from lexdial.entrypoints.api.deps import AuditReader, OptOutWriter, Reader, now, store
 from lexdial.entrypoints.api.web_common import page, viewer, web_router
@@ -109,7 +110,11 @@ def contact(request: Request, contact_id: int, caller: Reader, done: str = "") -
     with s.db.connect() as conn:
         person = _contact(conn, s, contact_id)
         numbers = _numbers(conn, s, contact_id)
-        consents = [c for n in numbers for c in consents_for(conn, s.cipher, s.firm_id, n["e164"])]
+        consents = [
+            c
+            for n in numbers
+            for c in consents_for(SqlUnitOfWork(conn), s.cipher, s.firm_id, n["e164"])
+        ]
         d = t.dnc_entries.c
         dnc = (
             conn.execute(
@@ -178,7 +183,15 @@ def contact_opt_out(
         _contact(conn, s, contact_id)
         for n in _numbers(conn, s, contact_id):
             done = opt_out(
-                conn, s.cipher, s.audit, s.firm_id, n["e164"], channel, evidence, caller, at
+                SqlUnitOfWork(conn),
+                s.cipher,
+                s.audit,
+                s.firm_id,
+                n["e164"],
+                channel,
+                evidence,
+                caller,
+                at,
             )
             revoked += done.consents_revoked
             cancelled += done.attempts_cancelled

@@ -41,6 +41,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.bootstrap import Store
 from lexdial.domain import json_guard
 from lexdial.entrypoints.api.deps import SMALL_BODY, now, store
@@ -219,7 +220,17 @@ async def inbound_sms(request: Request) -> Response:
                     return False
                 if kind == "revocation":
                     evidence = f"SMS reply: {(text or '')[:160]}"
-                    opt_out(conn, s.cipher, s.audit, s.firm_id, sender, "sms", evidence, SYSTEM, at)
+                    opt_out(
+                        SqlUnitOfWork(conn),
+                        s.cipher,
+                        s.audit,
+                        s.firm_id,
+                        sender,
+                        "sms",
+                        evidence,
+                        SYSTEM,
+                        at,
+                    )
                 elif kind == "review":
                     review.add_item(
                         conn,
@@ -317,14 +328,20 @@ def _upsert(s: Store, data: dict[str, Any], at: datetime, signed: str) -> dict[s
         keep = webhook_guard.timed_keep()
         if not webhook_guard.first_time(conn, "crm", signed, at, keep):
             return None
-        ids = (find_contact_id(conn, s.firm_id, index(s.cipher, n)) for n in numbers)
+        ids = (find_contact_id(SqlUnitOfWork(conn), s.firm_id, index(s.cipher, n)) for n in numbers)
         found = {i for i in ids if i is not None}
         if len(found) > 1:
             raise RequestError("data.phone_numbers", "belong to different contacts here")
         if not found:
             person = NewContact(tuple((n, None) for n in numbers), name, address)
             cid = add_contact(
-                conn, s.cipher, s.firm_id, person, at, audit=s.audit, caller=CRM_WEBHOOK
+                SqlUnitOfWork(conn),
+                s.cipher,
+                s.firm_id,
+                person,
+                at,
+                audit=s.audit,
+                caller=CRM_WEBHOOK,
             )
             changed, created = True, True
         else:
