@@ -42,12 +42,14 @@ class NotifyingAudit:
         self.inner.record(
             conn, at=at, actor=actor, action=action, subject=subject, data=data, personal=personal
         )
-        self._publish(conn, at, action, subject, data, personal)
+        self._publish(_connection(conn), at, action, subject, data, personal)
 
     def record_many(self, conn: Any, items: Sequence[AuditItem]) -> None:
         record_all(self.inner, conn, items)
         for it in items:
-            self._publish(conn, it.at, it.action, it.subject, dict(it.data), it.personal)
+            self._publish(
+                _connection(conn), it.at, it.action, it.subject, dict(it.data), it.personal
+            )
 
     def _publish(
         self,
@@ -63,3 +65,11 @@ class NotifyingAudit:
             kind, _, ident = subject.partition(":")
             payload = {k: v for k, v in data.items() if k not in personal}
             outbox.enqueue(conn, event, {**payload, kind: int(ident)}, at)
+
+
+def _connection(target: Any) -> Connection:
+    # transitional (issue 10): services pass a unit of work or, until they move, a connection
+    if isinstance(target, Connection):
+        return target
+    conn: Connection = target.connection
+    return conn

@@ -72,6 +72,9 @@ OPERATOR = Caller("cli:operator", "admin")
 
 def _connection(target: Any) -> Connection:
     # transitional (issue 10): callers pass a unit of work or, until they move, a connection
+    # (a bare Connection has a ``connection`` attribute too: the DBAPI one, not wanted here)
+    if isinstance(target, Connection):
+        return target
     conn: Connection = getattr(target, "connection", target)
     return conn
 

@@ -110,6 +110,9 @@ def _entry(row: Any) -> AuditEntry:
 def _connection(target: Any) -> Connection:
     """The connection of a unit of work (or a bare connection, while services still pass
     one: issue 10 moves them all onto the unit of work)."""
+    # (a bare Connection has a ``connection`` attribute too: the DBAPI one, not wanted here)
+    if isinstance(target, Connection):
+        return target
     conn: Connection = getattr(target, "connection", target)
     return conn
 
