@@ -214,7 +214,7 @@ def open_store(
     audit = NotifyingAudit(SqlAudit(), wrap=SqlUnitOfWork) if hooks else SqlAudit()
     with db.begin() as conn:
         # consent text stored in plain before migration 0004 is encrypted now (needs the key)
-        encrypt_plain_evidence(conn, cipher)
+        encrypt_plain_evidence(SqlUnitOfWork(conn), cipher)
         firm_id = resolve_firm(
             SqlUnitOfWork(conn),
             audit,

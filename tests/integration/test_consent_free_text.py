@@ -34,7 +34,7 @@ def _setup(store: Engine, cipher: Keyring) -> int:
     audit = ListAudit()
     with store.begin() as conn:
         add_contact(
-            conn,
+            SqlUnitOfWork(conn),
             cipher,
             1,
             NewContact(
@@ -48,7 +48,7 @@ def _setup(store: Engine, cipher: Keyring) -> int:
             caller=OPERATOR,
         )
         return record_consent(
-            conn,
+            SqlUnitOfWork(conn),
             cipher,
             audit,
             1,
@@ -84,7 +84,7 @@ def test_the_disclosure_text_and_user_agent_are_not_stored_in_plain_text(store: 
     raw = _raw_consents(store)
     assert "hearing on Tuesday" not in raw and "DanaBrowser" not in raw
     with store.connect() as conn:
-        shown = consents_for(conn, cipher, 1, NUMBER)[0]
+        shown = consents_for(SqlUnitOfWork(conn), cipher, 1, NUMBER)[0]
         exported = export_person(SqlUnitOfWork(conn), cipher, 1, NUMBER)["consents"][0]
     assert (shown["disclosure_text"], shown["user_agent"]) == (DISCLOSURE, AGENT)
     assert (exported["disclosure_text"], exported["user_agent"]) == (DISCLOSURE, AGENT)
@@ -120,10 +120,10 @@ def test_consent_text_stored_in_plain_before_the_migration_is_encrypted_on_open(
         )
     assert "DanaBrowser" in _raw_consents(store)
     with store.begin() as conn:
-        assert encrypt_plain_evidence(conn, cipher) == 1
-        assert encrypt_plain_evidence(conn, cipher) == 0
+        assert encrypt_plain_evidence(SqlUnitOfWork(conn), cipher) == 1
+        assert encrypt_plain_evidence(SqlUnitOfWork(conn), cipher) == 0
     raw = _raw_consents(store)
     assert "hearing on Tuesday" not in raw and "DanaBrowser" not in raw
     with store.connect() as conn:
-        shown = consents_for(conn, cipher, 1, NUMBER)[0]
+        shown = consents_for(SqlUnitOfWork(conn), cipher, 1, NUMBER)[0]
     assert (shown["disclosure_text"], shown["user_agent"]) == (DISCLOSURE, AGENT)

@@ -60,7 +60,7 @@ def _people(store: Engine, cipher: Reversible, n: int, *, consent: bool = True) 
             number = f"+1614555{1000 + i:04d}"
             ids.append(
                 add_contact(
-                    conn,
+                    SqlUnitOfWork(conn),
                     cipher,
                     1,
                     NewContact(
@@ -77,7 +77,8 @@ def _people(store: Engine, cipher: Reversible, n: int, *, consent: bool = True) 
                 new = NewConsent(
                     number, "express", ["reminder"], [FIRM], START - timedelta(days=40), EVIDENCE
                 )
-                record_consent(conn, cipher, audit, 1, new, OPERATOR, START - timedelta(days=40))
+                record_consent(SqlUnitOfWork(conn), cipher, audit, 1, new, OPERATOR,
+                               START - timedelta(days=40))
     return ids
 
 
@@ -340,7 +341,8 @@ def test_an_opt_out_cancels_the_contact_in_every_queued_campaign(
     ids = _people(store, cipher, 1)
     cid = _campaign(store, ids)
     with store.begin() as conn:
-        opt_out(conn, cipher, SqlAudit(), 1, "+16145551000", "sms", "STOP", SYSTEM, START)
+        opt_out(SqlUnitOfWork(conn), cipher, SqlAudit(), 1, "+16145551000", "sms", "STOP", SYSTEM,
+                START)
         assert queue_counts(SqlUnitOfWork(conn), cid) == {"cancelled": 1}
 
 

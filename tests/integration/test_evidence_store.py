@@ -52,7 +52,7 @@ def rules() -> RulesEngine:
 def _contact(store: Engine, cipher: Reversible, number: str = NUMBER) -> int:
     with store.begin() as conn:
         return add_contact(
-            conn,
+            SqlUnitOfWork(conn),
             cipher,
             1,
             NewContact(
@@ -78,7 +78,8 @@ def _consent(store: Engine, cipher: Reversible, audit: ListAudit, **over: object
     }
     fields.update(over)
     with store.begin() as conn:
-        return record_consent(conn, cipher, audit, 1, NewConsent(**fields), STAFF, NOW)  # type: ignore[arg-type]
+        return record_consent(SqlUnitOfWork(conn), cipher, audit, 1, NewConsent(**fields), STAFF,
+                              NOW)  # type: ignore[arg-type]
 
 
 def _count(store: Engine, table: object) -> int:
@@ -97,7 +98,7 @@ def test_a_consent_is_recorded_with_its_evidence_and_shown_back(store: Engine) -
     _contact(store, cipher)
     cid = _consent(store, cipher, audit)
     with store.connect() as conn:
-        shown = consents_for(conn, cipher, 1, "(614) 555-0101")
+        shown = consents_for(SqlUnitOfWork(conn), cipher, 1, "(614) 555-0101")
     assert [c["id"] for c in shown] == [cid]
     assert shown[0]["disclosure_text"] == EVIDENCE.disclosure_text
     assert len(shown[0]["disclosure_sha256"]) == 64
@@ -153,7 +154,7 @@ def test_the_same_consent_twice_is_refused_as_a_duplicate(store: Engine) -> None
 def test_a_revocation_for_an_unknown_consent_is_refused(store: Engine) -> None:
     cipher, audit = Reversible(), ListAudit()
     with store.begin() as conn, pytest.raises(RequestError) as err:
-        revoke_consent(conn, cipher, audit, 1, 999, "sms", NOW, "STOP", STAFF, NOW)
+        revoke_consent(SqlUnitOfWork(conn), cipher, audit, 1, 999, "sms", NOW, "STOP", STAFF, NOW)
     assert err.value.field == "consent_id"
     assert _count(store, t.revocations) == 0
 
@@ -163,11 +164,12 @@ def test_a_consent_is_revoked_once_and_the_record_itself_is_never_edited(store: 
     _contact(store, cipher)
     cid = _consent(store, cipher, audit)
     with store.begin() as conn:
-        revoke_consent(conn, cipher, audit, 1, cid, "email", NOW, "please stop", STAFF, NOW)
+        revoke_consent(SqlUnitOfWork(conn), cipher, audit, 1, cid, "email", NOW, "please stop",
+                       STAFF, NOW)
     with store.begin() as conn, pytest.raises(RequestError, match="already revoked"):
-        revoke_consent(conn, cipher, audit, 1, cid, "sms", NOW, "STOP", STAFF, NOW)
+        revoke_consent(SqlUnitOfWork(conn), cipher, audit, 1, cid, "sms", NOW, "STOP", STAFF, NOW)
     with store.connect() as conn:
-        shown = consents_for(conn, cipher, 1, NUMBER)
+        shown = consents_for(SqlUnitOfWork(conn), cipher, 1, NUMBER)
     assert shown[0]["revoked_via"] == "email"
     assert shown[0]["kind"] == "express"
 
@@ -219,7 +221,8 @@ def test_after_an_opt_out_the_gate_denies_and_queued_attempts_are_cancelled(
             )
         )
     with store.begin() as conn:
-        done = opt_out(conn, cipher, audit, 1, NUMBER, "key_press", "pressed 9", SYSTEM, NOW)
+        done = opt_out(SqlUnitOfWork(conn), cipher, audit, 1, NUMBER, "key_press", "pressed 9",
+                       SYSTEM, NOW)
     assert (done.consents_revoked, done.attempts_cancelled, done.contact_id) == (1, 1, contact)
     with store.begin() as conn:
         result = gate(
@@ -328,7 +331,7 @@ def test_allowed_attempts_count_toward_the_frequency_caps_even_without_an_outcom
     cipher, audit = Reversible(), ListAudit()
     with store.begin() as conn:
         contact = add_contact(
-            conn,
+            SqlUnitOfWork(conn),
             cipher,
             1,
             NewContact(
@@ -367,7 +370,7 @@ def test_instants_given_with_an_offset_are_stored_as_the_same_instant(store: Eng
     local = datetime(2026, 6, 1, 9, 0, tzinfo=timezone(timedelta(hours=-5)))
     _consent(store, cipher, audit, given_at=local)
     with store.connect() as conn:
-        shown = consents_for(conn, cipher, 1, NUMBER)
+        shown = consents_for(SqlUnitOfWork(conn), cipher, 1, NUMBER)
     given = shown[0]["given_at"]
     if given.tzinfo is None:
         given = given.replace(tzinfo=UTC)

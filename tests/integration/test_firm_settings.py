@@ -38,14 +38,16 @@ def _firms(store: Store) -> list[tuple[int, str]]:
 def test_changing_the_firm_name_renames_the_firm_and_keeps_its_contacts(tmp_path: Path) -> None:
     old = _open(tmp_path, "Hartwell & Ruiz LLP")
     with old.db.begin() as conn:
-        add_contact(conn, old.cipher, old.firm_id, NewContact(numbers=((NUMBER, None),)), NOW,
+        add_contact(SqlUnitOfWork(conn), old.cipher, old.firm_id,
+                    NewContact(numbers=((NUMBER, None),)), NOW,
                     audit=old.audit, caller=OPERATOR)  # fmt: skip
     old.db.dispose()
     new = _open(tmp_path, "Hartwell, Ruiz & Diaz LLP")
     assert new.firm_id == old.firm_id
     assert _firms(new) == [(old.firm_id, "Hartwell, Ruiz & Diaz LLP")]
     with new.db.connect() as conn:
-        assert find_contact_id(conn, new.firm_id, number_index(new.cipher, NUMBER)) is not None
+        uow = SqlUnitOfWork(conn)
+        assert find_contact_id(uow, new.firm_id, number_index(new.cipher, NUMBER)) is not None
         entry = conn.execute(
             select(t.audit_log.c.action, t.audit_log.c.data).where(
                 t.audit_log.c.action == "firm.renamed"

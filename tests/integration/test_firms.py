@@ -76,7 +76,7 @@ def _firm2(store: Engine) -> int:
 def _contact(store: Engine, firm_id: int) -> int:
     with store.begin() as conn:
         return add_contact(
-            conn,
+            SqlUnitOfWork(conn),
             CIPHER,
             firm_id,
             NewContact(
@@ -103,7 +103,7 @@ def _consent(store: Engine, firm_id: int, caller: Caller) -> int:
     # both firms named as sellers: only the firm scoping keeps firm 1's record from firm 2
     new = NewConsent(NUMBER, "express", ["reminder"], SELLERS, NOW - timedelta(days=30), EVIDENCE)
     with store.begin() as conn:
-        return record_consent(conn, CIPHER, ListAudit(), firm_id, new, caller, NOW)
+        return record_consent(SqlUnitOfWork(conn), CIPHER, ListAudit(), firm_id, new, caller, NOW)
 
 
 @pytest.fixture
@@ -131,15 +131,15 @@ def _gate(store: Engine, rules: RulesEngine, firm_id: int, contact: int, caller:
 def test_firm_2s_consent_show_does_not_list_firm_1s_consents(two_firms: Firms) -> None:
     store, firm2, *_ = two_firms
     with store.connect() as conn:
-        assert consents_for(conn, CIPHER, firm2, NUMBER) == []
-        assert len(consents_for(conn, CIPHER, 1, NUMBER)) == 1
+        assert consents_for(SqlUnitOfWork(conn), CIPHER, firm2, NUMBER) == []
+        assert len(consents_for(SqlUnitOfWork(conn), CIPHER, 1, NUMBER)) == 1
 
 
 def test_firm_2s_duplicate_check_does_not_refuse_on_firm_1s_consent(two_firms: Firms) -> None:
     store, firm2, _, user2, *_ = two_firms
     mine = _consent(store, firm2, user2)  # the same evidence, given to firm 2 as well
     with store.connect() as conn:
-        assert [c["id"] for c in consents_for(conn, CIPHER, firm2, NUMBER)] == [mine]
+        assert [c["id"] for c in consents_for(SqlUnitOfWork(conn), CIPHER, firm2, NUMBER)] == [mine]
 
 
 def test_firm_2s_gate_does_not_allow_on_firm_1s_consent(
@@ -155,10 +155,11 @@ def test_firm_2s_opt_out_does_not_revoke_firm_1s_consents(
 ) -> None:
     store, firm2, user1, user2, contact1, _ = two_firms
     with store.begin() as conn:
-        done = opt_out(conn, CIPHER, ListAudit(), firm2, NUMBER, "staff", None, user2, NOW)
+        done = opt_out(SqlUnitOfWork(conn), CIPHER, ListAudit(), firm2, NUMBER, "staff", None,
+                       user2, NOW)
     assert done.consents_revoked == 0
     with store.connect() as conn:
-        assert consents_for(conn, CIPHER, 1, NUMBER)[0]["revoked_at"] is None
+        assert consents_for(SqlUnitOfWork(conn), CIPHER, 1, NUMBER)[0]["revoked_at"] is None
     assert _gate(store, rules, 1, contact1, user1) == "allow"
 
 
@@ -199,7 +200,8 @@ def test_every_service_as_another_firms_user_reaches_nothing_of_firm_1(
     with store.begin() as conn:
         campaign1 = create_campaign(SqlUnitOfWork(conn), audit, 1, CAMPAIGN, user1, NOW)
         campaign2 = create_campaign(SqlUnitOfWork(conn), audit, firm2, CAMPAIGN, admin2, NOW)
-        item1 = add_item(SqlUnitOfWork(conn), CIPHER, audit, 1, channel="email", text="stop calling me",
+        item1 = add_item(SqlUnitOfWork(conn), CIPHER, audit, 1, channel="email",
+                         text="stop calling me",
                          number=NUMBER, contact_id=None, received_at=NOW, caller=SYSTEM,
                          at=NOW)  # fmt: skip
         agent1 = add_user(SqlUnitOfWork(conn), CIPHER, 1, "agent1@firm.example", "A", "agent", NOW,
@@ -215,42 +217,43 @@ def test_every_service_as_another_firms_user_reaches_nothing_of_firm_1(
     as_firm1 = [
         lambda c: opt_out(c, CIPHER, audit, 1, NUMBER, "staff", None, admin2, NOW),
         lambda c: revoke_consent(c, CIPHER, audit, 1, consent1, "sms", NOW, None, admin2, NOW),
-        lambda c: gate(SqlUnitOfWork(c), rules, CIPHER, audit, MemoryRegistry(), firm_id=1,
+        lambda c: gate(c, rules, CIPHER, audit, MemoryRegistry(), firm_id=1,
                        contact_id=contact1, at=NOW, plan=REMINDER, caller=admin2),
-        lambda c: add_contacts(SqlUnitOfWork(c), audit, 1, campaign1, [contact1], admin2, NOW),
+        lambda c: add_contacts(c, audit, 1, campaign1, [contact1], admin2, NOW),
         lambda c: set_status(c, audit, 1, campaign1, "start", admin2, NOW),
-        lambda c: confirm(SqlUnitOfWork(c), CIPHER, audit, 1, item1, admin2, NOW),
-        lambda c: dismiss(SqlUnitOfWork(c), audit, 1, item1, "no", admin2, NOW),
-        lambda c: open_items(SqlUnitOfWork(c), CIPHER, 1, admin2, NOW),
-        lambda c: erase_person(SqlUnitOfWork(c), CIPHER, audit, 1, NUMBER, admin2, NOW),
-        lambda c: record_objection(SqlUnitOfWork(c), CIPHER, audit, 1, NUMBER, admin2, NOW),
+        lambda c: confirm(c, CIPHER, audit, 1, item1, admin2, NOW),
+        lambda c: dismiss(c, audit, 1, item1, "no", admin2, NOW),
+        lambda c: open_items(c, CIPHER, 1, admin2, NOW),
+        lambda c: erase_person(c, CIPHER, audit, 1, NUMBER, admin2, NOW),
+        lambda c: record_objection(c, CIPHER, audit, 1, NUMBER, admin2, NOW),
         lambda c: set_preferences(c, CIPHER, audit, 1, NUMBER, {"workplace_number": True},
                                   admin2, NOW),
-        lambda c: record_debt_facts(c, audit, 1, "ACME-4471", {"time_barred": True}, admin2,
+        lambda c: record_debt_facts(c, audit, 1, "ACME-4471", {"time_barred": True},
+                                    admin2,
                                     NOW),
     ]  # fmt: skip
     # firm 2 acting for itself, naming firm 1's records by id: not found, like a missing one
     by_id = [
         lambda c: revoke_consent(c, CIPHER, audit, firm2, consent1, "sms", NOW, None, admin2, NOW),
-        lambda c: gate(SqlUnitOfWork(c), rules, CIPHER, audit, MemoryRegistry(), firm_id=firm2,
+        lambda c: gate(c, rules, CIPHER, audit, MemoryRegistry(), firm_id=firm2,
                        contact_id=contact1, at=NOW, plan=REMINDER, caller=admin2),
-        lambda c: add_contacts(SqlUnitOfWork(c), audit, firm2, campaign2, [contact1], admin2, NOW),
-        lambda c: add_contacts(SqlUnitOfWork(c), audit, firm2, campaign1, [], admin2, NOW),
+        lambda c: add_contacts(c, audit, firm2, campaign2, [contact1], admin2, NOW),
+        lambda c: add_contacts(c, audit, firm2, campaign1, [], admin2, NOW),
         lambda c: set_status(c, audit, firm2, campaign1, "start", admin2, NOW),
-        lambda c: campaign_report(SqlUnitOfWork(c), firm2, campaign1, NOW),
-        lambda c: confirm(SqlUnitOfWork(c), CIPHER, audit, firm2, item1, admin2, NOW),
-        lambda c: dismiss(SqlUnitOfWork(c), audit, firm2, item1, "no", admin2, NOW),
-        lambda c: set_password(SqlUnitOfWork(c), audit, agent1, "a long new password", admin2, NOW),
-        lambda c: issue_token(SqlUnitOfWork(c), audit, agent1, "stolen", admin2, NOW),
-        lambda c: revoke_token(SqlUnitOfWork(c), audit, token1, admin2, NOW),
-        lambda c: attest_training(SqlUnitOfWork(c),
+        lambda c: campaign_report(c, firm2, campaign1, NOW),
+        lambda c: confirm(c, CIPHER, audit, firm2, item1, admin2, NOW),
+        lambda c: dismiss(c, audit, firm2, item1, "no", admin2, NOW),
+        lambda c: set_password(c, audit, agent1, "a long new password", admin2, NOW),
+        lambda c: issue_token(c, audit, agent1, "stolen", admin2, NOW),
+        lambda c: revoke_token(c, audit, token1, admin2, NOW),
+        lambda c: attest_training(c,
                                   agent1, "TCPA", NOW.date(), 365, NOW, admin2, audit=audit),
-        lambda c: attest_training(SqlUnitOfWork(c), agent1, "TCPA", NOW.date(), 365, NOW, OPERATOR,
+        lambda c: attest_training(c, agent1, "TCPA", NOW.date(), 365, NOW, OPERATOR,
                                   audit=audit, firm_id=firm2),
     ]  # fmt: skip
     for call in as_firm1 + by_id:
         with store.begin() as conn, pytest.raises((RequestError, PermissionDeniedError)):
-            call(conn)
+            call(SqlUnitOfWork(conn))
     with store.connect() as conn:
         assert _firm1_state(conn) == before
         assert trained_agents(conn, firm2, NOW.date()) == []

@@ -25,7 +25,7 @@ def test_an_opt_out_is_queued_for_the_webhook_with_ids_only(store: Engine) -> No
     cipher, audit = Reversible(), NotifyingAudit(SqlAudit(), wrap=SqlUnitOfWork)
     with store.begin() as conn:
         cid = add_contact(
-            conn,
+            SqlUnitOfWork(conn),
             cipher,
             1,
             NewContact(numbers=(("+16145550101", None),)),
@@ -33,7 +33,7 @@ def test_an_opt_out_is_queued_for_the_webhook_with_ids_only(store: Engine) -> No
             audit=ListAudit(),
             caller=OPERATOR,
         )
-        opt_out(conn, cipher, audit, 1, "+16145550101", "sms", "STOP", SYSTEM, NOW)
+        opt_out(SqlUnitOfWork(conn), cipher, audit, 1, "+16145550101", "sms", "STOP", SYSTEM, NOW)
     with store.connect() as conn:
         rows = conn.execute(select(t.outbox.c.event, t.outbox.c.payload)).all()
     assert [r[0] for r in rows] == ["optout.honoured"]
@@ -46,7 +46,7 @@ def test_nothing_is_queued_when_the_transaction_rolls_back(store: Engine) -> Non
     cipher, audit = Reversible(), NotifyingAudit(SqlAudit(), wrap=SqlUnitOfWork)
     with store.begin() as conn:
         add_contact(
-            conn,
+            SqlUnitOfWork(conn),
             cipher,
             1,
             NewContact(numbers=(("+16145550102", None),)),
@@ -55,7 +55,7 @@ def test_nothing_is_queued_when_the_transaction_rolls_back(store: Engine) -> Non
             caller=OPERATOR,
         )
     with pytest.raises(RuntimeError), store.begin() as conn:
-        opt_out(conn, cipher, audit, 1, "+16145550102", "sms", "STOP", SYSTEM, NOW)
+        opt_out(SqlUnitOfWork(conn), cipher, audit, 1, "+16145550102", "sms", "STOP", SYSTEM, NOW)
         raise RuntimeError("the caller failed after the opt-out")
     with store.connect() as conn:
         assert conn.execute(select(t.outbox.c.id)).first() is None

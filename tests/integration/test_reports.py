@@ -108,7 +108,7 @@ def _people(store: Store, n: int) -> list[int]:
                              address={"country": "US", "state": "OH"})  # fmt: skip
             ids.append(
                 add_contact(
-                    conn,
+                    SqlUnitOfWork(conn),
                     store.cipher,
                     store.firm_id,
                     new,
@@ -118,7 +118,8 @@ def _people(store: Store, n: int) -> list[int]:
                 )
             )
             consent = NewConsent(_number(i), "express", ["reminder"], [FIRM], given, EVIDENCE)
-            record_consent(conn, store.cipher, audit, store.firm_id, consent, OPERATOR, given)
+            record_consent(SqlUnitOfWork(conn), store.cipher, audit, store.firm_id, consent,
+                           OPERATOR, given)
     return ids
 
 

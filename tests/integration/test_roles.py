@@ -64,9 +64,11 @@ def test_each_role_may_do_only_what_it_is_for(
 def test_services_refuse_a_caller_whose_role_does_not_allow_the_action(store: Engine) -> None:
     auditor, agent = _user(store, "auditor"), _user(store, "agent")
     with store.begin() as conn, pytest.raises(PermissionDeniedError):
-        revoke_consent(conn, Reversible(), ListAudit(), 1, 1, "sms", NOW, None, auditor, NOW)
+        revoke_consent(SqlUnitOfWork(conn), Reversible(), ListAudit(), 1, 1, "sms", NOW, None,
+                       auditor, NOW)
     with store.begin() as conn, pytest.raises(PermissionDeniedError):
-        opt_out(conn, Reversible(), ListAudit(), 1, "+1 614 555 0101", "staff", None, auditor, NOW)
+        opt_out(SqlUnitOfWork(conn), Reversible(), ListAudit(), 1, "+1 614 555 0101", "staff",
+                None, auditor, NOW)
     with store.begin() as conn, pytest.raises(PermissionDeniedError):
         purge(SqlUnitOfWork(conn), ListAudit(), NOW, {}, agent)
 

@@ -31,7 +31,7 @@ WORKDAYS = {"days": ["mon", "tue", "wed", "thu", "fri"], "from": "09:00", "to": 
 def _contact(store: Engine, cipher: Reversible) -> int:
     with store.begin() as conn:
         return add_contact(
-            conn,
+            SqlUnitOfWork(conn),
             cipher,
             1,
             NewContact(
@@ -71,9 +71,9 @@ def test_stated_times_and_workplace_facts_are_stored_merged_audited_and_gated(
     assert _gate(store, rules, cipher, contact, **collect).verdict == "allow"
 
     with store.begin() as conn:
-        set_preferences(conn, cipher, audit, 1, NUMBER,
+        set_preferences(SqlUnitOfWork(conn), cipher, audit, 1, NUMBER,
                         {"inconvenient_times": [WORKDAYS]}, STAFF, NOW)  # fmt: skip
-        stored = set_preferences(conn, cipher, audit, 1, NUMBER,
+        stored = set_preferences(SqlUnitOfWork(conn), cipher, audit, 1, NUMBER,
                                  {"workplace_number": True, "no_calls_at_work": True},
                                  STAFF, NOW)  # fmt: skip
     assert stored == {"inconvenient_times": [WORKDAYS], "workplace_number": True,
@@ -85,7 +85,7 @@ def test_stated_times_and_workplace_facts_are_stored_merged_audited_and_gated(
     assert {"INCONVENIENT_TIME", "WORKPLACE_CALLS_BARRED"} <= set(d.codes)
 
     with store.begin() as conn:  # null removes a fact; the others stay
-        stored = set_preferences(conn, cipher, audit, 1, NUMBER,
+        stored = set_preferences(SqlUnitOfWork(conn), cipher, audit, 1, NUMBER,
                                  {"no_calls_at_work": None}, STAFF, NOW)  # fmt: skip
     assert "no_calls_at_work" not in stored and stored["inconvenient_times"] == [WORKDAYS]
 
@@ -97,7 +97,7 @@ def test_a_bad_stated_time_is_refused_naming_the_field_and_nothing_is_stored(
     contact = _contact(store, cipher)
     bad = {"inconvenient_times": [{"days": ["funday"], "from": "09:00", "to": "17:00"}]}
     with pytest.raises(RequestError) as err, store.begin() as conn:
-        set_preferences(conn, cipher, audit, 1, NUMBER, bad, STAFF, NOW)
+        set_preferences(SqlUnitOfWork(conn), cipher, audit, 1, NUMBER, bad, STAFF, NOW)
     assert err.value.field == "preferences.inconvenient_times[0].days[0]"
     with store.connect() as conn:
         prefs = conn.execute(
@@ -113,9 +113,10 @@ def test_a_cease_request_and_a_time_barred_debt_are_stored_and_gated(
     contact = _contact(store, cipher)
     collect = {"purpose": "debt_collection", "technology": "manual", "debt_id": "ACME-4471"}
     with store.begin() as conn:
-        record_debt_facts(conn, audit, 1, "ACME-4471", {"time_barred": True}, STAFF, NOW)
+        record_debt_facts(SqlUnitOfWork(conn), audit, 1, "ACME-4471", {"time_barred": True}, STAFF,
+                          NOW)
         cease = {"cease_requested_at": "2026-11-30T10:00:00Z"}
-        facts = record_debt_facts(conn, audit, 1, "ACME-4471", cease, STAFF, NOW)
+        facts = record_debt_facts(SqlUnitOfWork(conn), audit, 1, "ACME-4471", cease, STAFF, NOW)
         rows = conn.execute(select(func.count()).select_from(t.debt_facts)).scalar_one()
     assert facts == {"cease_requested_at": "2026-11-30T10:00:00+00:00", "time_barred": True}
     assert rows == 1  # one row per debt, updated
@@ -127,9 +128,10 @@ def test_a_cease_request_and_a_time_barred_debt_are_stored_and_gated(
     assert "CEASE_COMMUNICATION" not in other.codes
     with store.begin() as conn:
         with pytest.raises(RequestError) as err:
-            record_debt_facts(conn, audit, 1, "ACME-4471", {"time_barred": "yes"}, STAFF, NOW)
+            record_debt_facts(SqlUnitOfWork(conn), audit, 1, "ACME-4471", {"time_barred": "yes"},
+                              STAFF, NOW)
         assert err.value.field == "debt.time_barred"
-        assert debt_facts(conn, 1, "NOPE") is None
+        assert debt_facts(SqlUnitOfWork(conn), 1, "NOPE") is None
 
 
 def test_a_debt_reference_with_any_characters_is_recorded_on_the_hash_chained_trail(
@@ -138,9 +140,10 @@ def test_a_debt_reference_with_any_characters_is_recorded_on_the_hash_chained_tr
     # found by the API fuzzer: the reference went into the audit subject, which allows
     # only <kind>:<id>, so a reference with a space or a slash was a 500
     with store.begin() as conn:
-        record_debt_facts(conn, SqlAudit(), 1, "ACME 4471/b", {"time_barred": True}, STAFF, NOW)
+        record_debt_facts(SqlUnitOfWork(conn), SqlAudit(), 1, "ACME 4471/b", {"time_barred": True},
+                          STAFF, NOW)
         entry = conn.execute(
             select(t.audit_log.c.subject).where(t.audit_log.c.action == "debt.facts")
         ).scalar_one()
-        assert debt_facts(conn, 1, "ACME 4471/b") == {"time_barred": True}
+        assert debt_facts(SqlUnitOfWork(conn), 1, "ACME 4471/b") == {"time_barred": True}
     assert entry == "debt:1"

@@ -66,10 +66,11 @@ def setup(n: int, first: int) -> None:
             new = NewContact(numbers=((number(i), "wireless"),),
                              address={"country": "US", "state": "OH"},
                              relationship="current_client")  # fmt: skip
-            ids.append(add_contact(conn, store.cipher, store.firm_id, new, given,
+            ids.append(add_contact(SqlUnitOfWork(conn), store.cipher, store.firm_id, new, given,
                                    audit=store.audit, caller=OPERATOR))  # fmt: skip
             consent = NewConsent(number(i), "express", ["reminder"], [FIRM], given, evidence)
-            record_consent(conn, store.cipher, store.audit, store.firm_id, consent, OPERATOR,
+            record_consent(SqlUnitOfWork(conn), store.cipher, store.audit, store.firm_id, consent,
+                           OPERATOR,
                            given)  # fmt: skip
         spec = {
             "name": "Reminders", "purpose": "reminder", "mode": "broadcast",
@@ -126,7 +127,8 @@ def optouts(n: int, offset: int) -> None:
     print("ready", flush=True)
     for i in range(offset, offset + n):
         with store.db.begin() as conn:
-            opt_out(conn, store.cipher, store.audit, store.firm_id, number(i), "staff",
+            opt_out(SqlUnitOfWork(conn), store.cipher, store.audit, store.firm_id, number(i),
+                    "staff",
                     "asked on the phone", OPERATOR, START)  # fmt: skip
         # printed only after the commit returned: this line is the acknowledgement
         print(f"ACK {i}", flush=True)

@@ -64,9 +64,9 @@ def cmd_contact_prefs(args: argparse.Namespace) -> None:
     if not changes:
         raise RequestError("contact prefs", "give --inconvenient, --workplace-number or ...")
     store = _store(args)
-    with store.db.begin() as conn:
+    with store.unit_of_work() as uow:
         stored = set_preferences(
-            conn,
+            uow,
             store.cipher,
             store.audit,
             store.firm_id,
@@ -94,9 +94,9 @@ def cmd_debt_facts(args: argparse.Namespace) -> None:
     if args.time_barred is not None:
         changes["time_barred"] = _YES_NO[args.time_barred]
     store = _store(args)
-    with store.db.begin() as conn:
+    with store.unit_of_work() as uow:
         stored = record_debt_facts(
-            conn, store.audit, store.firm_id, args.debt_ref, changes, _caller(args), _now(args)
+            uow, store.audit, store.firm_id, args.debt_ref, changes, _caller(args), _now(args)
         )
     text = (
         f"debt {args.debt_ref}: cease requested at {stored.get('cease_requested_at', '-')}; "

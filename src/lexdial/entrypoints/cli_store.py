@@ -178,9 +178,9 @@ def cmd_contact_add(args: argparse.Namespace) -> None:
         matter_type=args.matter_type,
         lawful_basis=_basis(args.lawful_basis),
     )
-    with store.db.begin() as conn:
+    with store.unit_of_work() as uow:
         cid = add_contact(
-            conn,
+            uow,
             store.cipher,
             store.firm_id,
             new,
@@ -221,9 +221,9 @@ def cmd_consent_add(args: argparse.Namespace) -> None:
             document_ref=args.document_ref,
         ),
     )
-    with store.db.begin() as conn:
+    with store.unit_of_work() as uow:
         cid = consent_svc.record_consent(
-            conn, store.cipher, store.audit, store.firm_id, new, _caller(args), _now(args)
+            uow, store.cipher, store.audit, store.firm_id, new, _caller(args), _now(args)
         )
     _print(args, {"consent_id": cid}, f"consent #{cid} recorded for {mask_number(args.number)}")
 
@@ -233,9 +233,9 @@ def cmd_consent_revoke(args: argparse.Namespace) -> None:
 
     store = _store(args)
     at = _now(args)
-    with store.db.begin() as conn:
+    with store.unit_of_work() as uow:
         rid = consent_svc.revoke_consent(
-            conn,
+            uow,
             store.cipher,
             store.audit,
             store.firm_id,
@@ -254,8 +254,8 @@ def cmd_consent_show(args: argparse.Namespace) -> None:
     from lexdial.service import consent as consent_svc
 
     store = _store(args)
-    with store.db.connect() as conn:
-        rows = consent_svc.consents_for(conn, store.cipher, store.firm_id, args.number)
+    with store.reading() as uow:
+        rows = consent_svc.consents_for(uow, store.cipher, store.firm_id, args.number)
     lines = [f"Consents for {mask_number(args.number)}: {len(rows)}"]
     for r in rows:
         state = (
@@ -276,9 +276,9 @@ def cmd_optout(args: argparse.Namespace) -> None:
     from lexdial.service.optout import opt_out
 
     store = _store(args)
-    with store.db.begin() as conn:
+    with store.unit_of_work() as uow:
         done = opt_out(
-            conn,
+            uow,
             store.cipher,
             store.audit,
             store.firm_id,

@@ -41,6 +41,7 @@ from lexdial.service.consent import ConsentEvidence, NewConsent, record_consent,
 from lexdial.service.contacts import NewContact, add_contact
 from lexdial.service.dialer import RunStats
 from lexdial.service.optout import opt_out
+from lexdial.service.storage import UnitOfWork
 from lexdial.service.users import OPERATOR
 
 #: loop seconds per simulated second: the dialler polls its queue every 0.05 loop seconds,
@@ -222,6 +223,7 @@ def _populate(
     why: dict[str, str] = {}
     wait: dict[str, str] = {}
     with store.db.begin() as conn:
+        uow = SqlUnitOfWork(conn)
         for group in sample["contacts"]:
             for _ in range(group["n"]):
                 number = f"+1{group['area']}555{len(ids) + 100:04d}"
@@ -234,7 +236,7 @@ def _populate(
                 )
                 ids.append(
                     add_contact(
-                        conn,
+                        uow,
                         store.cipher,
                         store.firm_id,
                         contact,
@@ -243,7 +245,7 @@ def _populate(
                         caller=OPERATOR,
                     )
                 )
-                _consent(store, conn, number, group, firm, sample["consent_text"], at)
+                _consent(store, uow, number, group, firm, sample["consent_text"], at)
                 if group.get("why"):
                     kind = wait if group.get("deferred") else why
                     kind[f"{group['state']} ({group['area']})"] = group["why"]
@@ -257,7 +259,7 @@ def _populate(
 
 def _consent(
     store: Store,
-    conn: Any,
+    uow: UnitOfWork,
     number: str,
     group: dict[str, Any],
     firm: str,
@@ -273,11 +275,11 @@ def _consent(
             document_ref=f"engagement/{number[-4:]}",
         )
         consent = NewConsent(number, "express", [group["consent"]], [firm], at, evidence)
-        cid = record_consent(conn, store.cipher, store.audit, store.firm_id, consent, OPERATOR, at)
+        cid = record_consent(uow, store.cipher, store.audit, store.firm_id, consent, OPERATOR, at)
         if group.get("revoked"):
             when = at + timedelta(days=2)
             revoke_consent(
-                conn,
+                uow,
                 store.cipher,
                 store.audit,
                 store.firm_id,
@@ -290,7 +292,7 @@ def _consent(
             )
     if group.get("dnc"):
         opt_out(
-            conn,
+            uow,
             store.cipher,
             store.audit,
             store.firm_id,

@@ -16,13 +16,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, or_, select, update
-
-from lexdial.adapters.db import tables as t
 from lexdial.domain.decision import CONSENT_KINDS, PURPOSES, TECHNOLOGIES
 from lexdial.errors import RequestError
 from lexdial.service.contacts import find_contact_id, normalise, number_index
 from lexdial.service.ports import Audit, Cipher
+from lexdial.service.storage import UnitOfWork
 from lexdial.service.users import Caller, authorize
 
 #: encryption contexts of the consent's free text (a token decrypts only in its column)
@@ -56,7 +54,7 @@ class NewConsent:
 
 
 def record_consent(
-    conn: Connection,
+    uow: UnitOfWork,
     cipher: Cipher,
     audit: Audit,
     firm_id: int,
@@ -65,28 +63,22 @@ def record_consent(
     at: datetime,
 ) -> int:
     """Add a consent to the ledger for a known contact number; returns its id."""
-    actor = authorize(conn, caller, "consent.write", firm_id)
+    actor = authorize(uow, caller, "consent.write", firm_id)
     _check(new)
     e164 = normalise(new.number)
     bidx = number_index(cipher, e164)
-    contact_id = find_contact_id(conn, firm_id, bidx)
+    contact_id = find_contact_id(uow, firm_id, bidx)
     if contact_id is None:
         raise RequestError("number", "no contact has this number; add the contact first")
     disclosure_sha = disclosure_hash(new)
     fingerprint = evidence_fingerprint(bidx, new, disclosure_sha)
-    dup = conn.execute(
-        select(t.consents.c.id).where(
-            t.consents.c.firm_id == firm_id, t.consents.c.evidence_sha256 == fingerprint
-        )
-    ).first()
+    dup = uow.consents.find_by_evidence(firm_id, fingerprint)
     if dup is not None:
-        raise RequestError(
-            "consent", f"duplicate: the same consent is already recorded as #{dup[0]}"
-        )
+        raise RequestError("consent", f"duplicate: the same consent is already recorded as #{dup}")
     row = consent_row(cipher, firm_id, contact_id, bidx, new, disclosure_sha, fingerprint, at)
-    consent_id = t.new_id(conn.execute(insert(t.consents).values(**row)))
+    consent_id = uow.consents.add(row)
     audit.record(
-        conn,
+        uow,
         at=at,
         actor=actor,
         action="consent.recorded",
@@ -177,7 +169,7 @@ def consent_audit_data(contact_id: int, new: NewConsent, disclosure_sha: str) ->
 
 
 def revoke_consent(
-    conn: Connection,
+    uow: UnitOfWork,
     cipher: Cipher,
     audit: Audit,
     firm_id: int,
@@ -190,24 +182,16 @@ def revoke_consent(
 ) -> int:
     """Record that consent ``consent_id`` of this firm was revoked; returns the revocation id.
     Another firm's consent is answered exactly like one that does not exist."""
-    actor = authorize(conn, caller, "consent.write", firm_id)
+    actor = authorize(uow, caller, "consent.write", firm_id)
     if channel not in CHANNELS:
         raise RequestError("channel", "must be one of " + ", ".join(sorted(CHANNELS)))
-    row = conn.execute(
-        select(t.consents.c.id).where(
-            t.consents.c.id == consent_id, t.consents.c.firm_id == firm_id
-        )
-    ).first()
-    if row is None:
+    if not uow.consents.is_on_file(firm_id, consent_id):
         raise RequestError("consent_id", f"no consent #{consent_id} is on record")
-    done = conn.execute(
-        select(t.revocations.c.id).where(t.revocations.c.consent_id == consent_id)
-    ).first()
-    if done is not None:
+    if uow.consents.is_revoked(consent_id):
         raise RequestError("consent_id", f"consent #{consent_id} is already revoked")
-    rid = _insert_revocation(conn, cipher, consent_id, channel, revoked_at, evidence, at)
+    rid = _insert_revocation(uow, cipher, consent_id, channel, revoked_at, evidence, at)
     audit.record(
-        conn,
+        uow,
         at=at,
         actor=actor,
         action="consent.revoked",
@@ -218,7 +202,7 @@ def revoke_consent(
 
 
 def _insert_revocation(
-    conn: Connection,
+    uow: UnitOfWork,
     cipher: Cipher,
     consent_id: int,
     channel: str,
@@ -226,66 +210,44 @@ def _insert_revocation(
     evidence: str | None,
     at: datetime,
 ) -> int:
-    rid = t.new_id(
-        conn.execute(
-            insert(t.revocations).values(
-                consent_id=consent_id,
-                at=revoked_at.astimezone(UTC),
-                channel=channel,
-                evidence_enc=cipher.encrypt(evidence, context="revocations.evidence")
-                if evidence
-                else None,
-                created_at=at,
-            )
-        )
+    return uow.consents.add_revocation(
+        consent_id,
+        revoked_at.astimezone(UTC),
+        channel,
+        cipher.encrypt(evidence, context="revocations.evidence") if evidence else None,
+        at,
     )
-    return int(rid)
 
 
 def consents_for(
-    conn: Connection, cipher: Cipher, firm_id: int, number: str
+    uow: UnitOfWork, cipher: Cipher, firm_id: int, number: str
 ) -> list[dict[str, Any]]:
     """Every consent on file for a number, with its evidence and revocation."""
     bidx = number_index(cipher, normalise(number))
-    contact_id = find_contact_id(conn, firm_id, bidx)
+    contact_id = find_contact_id(uow, firm_id, bidx)
     if contact_id is None:
         raise RequestError("number", "no contact has this number")
-    rows = conn.execute(
-        select(
-            t.consents,
-            t.revocations.c.at.label("revoked_at"),
-            t.revocations.c.channel.label("revoked_via"),
-        )
-        .select_from(
-            t.consents.outerjoin(t.revocations, t.revocations.c.consent_id == t.consents.c.id)
-        )
-        .where(t.consents.c.firm_id == firm_id, t.consents.c.number_bidx == bidx)
-        .order_by(t.consents.c.given_at)
-    ).mappings()
     out = []
-    for r in rows:
-        item = {
-            k: r[k]
-            for k in (
-                "id",
-                "kind",
-                "scope",
-                "technologies",
-                "sellers",
-                "given_at",
-                "method",
-                "disclosure_version",
-                "disclosure_sha256",
-                "captured_by",
-                "document_ref",
-                "revoked_at",
-                "revoked_via",
-            )
+    for r in uow.consents.for_number(firm_id, bidx):
+        item: dict[str, Any] = {
+            "id": r.id,
+            "kind": r.kind,
+            "scope": r.scope,
+            "technologies": r.technologies,
+            "sellers": r.sellers,
+            "given_at": r.given_at,
+            "method": r.method,
+            "disclosure_version": r.disclosure_version,
+            "disclosure_sha256": r.disclosure_sha256,
+            "captured_by": r.captured_by,
+            "document_ref": r.document_ref,
+            "revoked_at": r.revoked_at,
+            "revoked_via": r.revoked_via,
         }
-        item.update(consent_free_text(cipher, r))
+        item.update(_free_text(cipher, r.disclosure_text_enc, r.user_agent_enc))
         item["source_ip"] = (
-            cipher.decrypt(r["source_ip_enc"], context="consents.source_ip")
-            if r["source_ip_enc"]
+            cipher.decrypt(r.source_ip_enc, context="consents.source_ip")
+            if r.source_ip_enc
             else None
         )
         out.append(item)
@@ -294,32 +256,31 @@ def consents_for(
 
 def consent_free_text(cipher: Cipher, row: Any) -> dict[str, str | None]:
     """A consent row's disclosure text and user agent, decrypted (None once erased)."""
-    text, agent = row["disclosure_text_enc"], row["user_agent_enc"]
+    return _free_text(cipher, row["disclosure_text_enc"], row["user_agent_enc"])
+
+
+def _free_text(cipher: Cipher, text: str | None, agent: str | None) -> dict[str, str | None]:
     return {
         "disclosure_text": cipher.decrypt(text, context=DISCLOSURE_CTX) if text else None,
         "user_agent": cipher.decrypt(agent, context=USER_AGENT_CTX) if agent else None,
     }
 
 
-def encrypt_plain_evidence(conn: Connection, cipher: Cipher) -> int:
+def encrypt_plain_evidence(uow: UnitOfWork, cipher: Cipher) -> int:
     """Encrypt consent text stored in plain before migration 0004; returns rows changed.
 
     Runs on every open of the store (the migration cannot: it holds no key); a no-op once
     every row is done.
     """
-    c = t.consents.c
-    rows = conn.execute(
-        select(c.id, c.disclosure_text, c.user_agent).where(
-            or_(c.disclosure_text.is_not(None), c.user_agent.is_not(None))
+    rows = uow.consents.plain_evidence()
+    for row in rows:
+        uow.consents.store_encrypted_evidence(
+            row.id,
+            cipher.encrypt(row.disclosure_text, context=DISCLOSURE_CTX)
+            if row.disclosure_text is not None
+            else None,
+            cipher.encrypt(row.user_agent, context=USER_AGENT_CTX) if row.user_agent else None,
         )
-    ).all()
-    for row_id, text, agent in rows:
-        values: dict[str, Any] = {"disclosure_text": None, "user_agent": None}
-        if text is not None:
-            values["disclosure_text_enc"] = cipher.encrypt(text, context=DISCLOSURE_CTX)
-        if agent:
-            values["user_agent_enc"] = cipher.encrypt(agent, context=USER_AGENT_CTX)
-        conn.execute(update(t.consents).where(c.id == row_id).values(values))
     return len(rows)
 
 

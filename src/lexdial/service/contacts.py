@@ -14,9 +14,6 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
-
-from lexdial.adapters.db import tables as t
 from lexdial.domain.decision import (
     LAWFUL_BASES,
     LINE_TYPES,
@@ -28,6 +25,7 @@ from lexdial.domain.decision import (
 from lexdial.domain.numbers import parse_number
 from lexdial.errors import RequestError
 from lexdial.service.ports import Audit, Cipher
+from lexdial.service.storage import UnitOfWork
 from lexdial.service.users import Caller, authorize
 
 NUMBER_CTX = "contact_numbers.number"
@@ -61,7 +59,7 @@ class NewContact:
 
 
 def add_contact(
-    conn: Connection,
+    uow: UnitOfWork,
     cipher: Cipher,
     firm_id: int,
     new: NewContact,
@@ -75,7 +73,7 @@ def add_contact(
     The contact service audits the creation itself, whoever calls it (command line, API,
     import, CRM webhook, public form), so no face can create a person off the record.
     """
-    actor = authorize(conn, caller, "contact.write")
+    actor = authorize(uow, caller, "contact.write")
     if not new.numbers:
         raise RequestError("numbers", "at least one telephone number is required")
     if new.relationship not in RELATIONSHIPS:
@@ -93,25 +91,21 @@ def add_contact(
                 f"numbers[{i}].line_type", "must be one of " + ", ".join(sorted(LINE_TYPES))
             )
         bidx = number_index(cipher, e164)
-        if _erased(conn, firm_id, bidx):
+        if uow.suppression.erased(firm_id, bidx):
             raise RequestError(
                 f"numbers[{i}]",
                 "belongs to a person whose data was erased; it may not be imported again",
             )
-        if find_contact_id(conn, firm_id, bidx) is not None:
+        if find_contact_id(uow, firm_id, bidx) is not None:
             raise RequestError(f"numbers[{i}]", "is already on file for another contact")
         rows.append((e164, bidx, line_type))
-    contact_id = t.new_id(
-        conn.execute(insert(t.contacts).values(**contact_row(cipher, firm_id, new, at)))
-    )
+    contact_id = uow.contacts.add(contact_row(cipher, firm_id, new, at))
     for i, (e164, bidx, line_type) in enumerate(rows):
-        conn.execute(
-            insert(t.contact_numbers).values(
-                **number_row(cipher, firm_id, contact_id, e164, bidx, line_type, i == 0, at)
-            )
+        uow.contacts.add_number(
+            number_row(cipher, firm_id, contact_id, e164, bidx, line_type, i == 0, at)
         )
     audit.record(
-        conn,
+        uow,
         at=at,
         actor=actor,
         action="contact.created",
@@ -186,20 +180,6 @@ def _check_basis(basis: Any) -> None:
             raise RequestError("lawful_basis", "must be one of " + ", ".join(sorted(LAWFUL_BASES)))
 
 
-def find_contact_id(conn: Connection, firm_id: int, bidx: str) -> int | None:
-    row = conn.execute(
-        select(t.contact_numbers.c.contact_id).where(
-            t.contact_numbers.c.firm_id == firm_id, t.contact_numbers.c.number_bidx == bidx
-        )
-    ).first()
-    return None if row is None else int(row[0])
-
-
-def _erased(conn: Connection, firm_id: int, bidx: str) -> bool:
-    hit = conn.execute(
-        select(t.erasure_tombstones.c.id).where(
-            t.erasure_tombstones.c.firm_id == firm_id,
-            t.erasure_tombstones.c.number_bidx == bidx,
-        )
-    ).first()
-    return hit is not None
+def find_contact_id(uow: UnitOfWork, firm_id: int, bidx: str) -> int | None:
+    """The firm's contact with the number of blind index ``bidx``, if any."""
+    return uow.contacts.find_id(firm_id, bidx)

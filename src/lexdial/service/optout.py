@@ -16,13 +16,11 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, insert, select, update
-
-from lexdial.adapters.db import tables as t
 from lexdial.errors import RequestError
 from lexdial.service.consent import CHANNELS, _insert_revocation
 from lexdial.service.contacts import find_contact_id, normalise, number_index
 from lexdial.service.ports import Audit, Cipher
+from lexdial.service.storage import UnitOfWork
 from lexdial.service.users import Caller, authorize
 
 #: 47 CFR 64.1200(a)(10) as amended by FCC 24-24: per-se revocations by text reply
@@ -56,16 +54,14 @@ class OptOutResult:
     contact_id: int | None
 
 
-def lock_contact(conn: Connection, contact_id: int) -> None:
+def lock_contact(uow: UnitOfWork, contact_id: int) -> None:
     """The row lock the gate and opt-out share (PostgreSQL: FOR UPDATE; SQLite: the
     transaction already holds the database write lock, BEGIN IMMEDIATE)."""
-    conn.execute(
-        select(t.contacts.c.id).where(t.contacts.c.id == contact_id).with_for_update()
-    ).first()
+    uow.contacts.lock(contact_id)
 
 
 def opt_out(
-    conn: Connection,
+    uow: UnitOfWork,
     cipher: Cipher,
     audit: Audit,
     firm_id: int,
@@ -76,78 +72,36 @@ def opt_out(
     at: datetime,
 ) -> OptOutResult:
     """Honour a do-not-call request for ``number`` now, on every channel and campaign."""
-    actor = authorize(conn, caller, "optout.write", firm_id)
+    actor = authorize(uow, caller, "optout.write", firm_id)
     at = at.astimezone(UTC)  # SQLite keeps no offset: every stored instant is UTC
     if channel not in CHANNELS:
         raise RequestError("channel", "must be one of " + ", ".join(sorted(CHANNELS)))
     e164 = normalise(number)
     bidx = number_index(cipher, e164)
-    contact_id = find_contact_id(conn, firm_id, bidx)
+    contact_id = find_contact_id(uow, firm_id, bidx)
     if contact_id is not None:
-        lock_contact(conn, contact_id)
+        lock_contact(uow, contact_id)
     # a repeated request (a second STOP) is idempotent: the number's first entry stands,
     # and what follows (revoking consents given since, cancelling calls) is done again
-    listed = conn.execute(
-        select(t.dnc_entries.c.id)
-        .where(t.dnc_entries.c.firm_id == firm_id, t.dnc_entries.c.number_bidx == bidx)
-        .order_by(t.dnc_entries.c.id)
-        .limit(1)
-    ).scalar()
+    listed = uow.suppression.first_dnc_entry(firm_id, bidx)
     entry_id = (
         listed
         if listed is not None
-        else t.new_id(
-            conn.execute(
-                insert(t.dnc_entries).values(
-                    firm_id=firm_id,
-                    number_bidx=bidx,
-                    at=at,
-                    channel=channel,
-                    evidence_enc=cipher.encrypt(evidence, context="dnc_entries.evidence")
-                    if evidence
-                    else None,
-                    created_at=at,
-                )
-            )
+        else uow.suppression.add_dnc_entry(
+            firm_id,
+            bidx,
+            at,
+            channel,
+            cipher.encrypt(evidence, context="dnc_entries.evidence") if evidence else None,
         )
     )
-    open_consents = (
-        conn.execute(
-            select(t.consents.c.id)
-            .select_from(
-                t.consents.outerjoin(t.revocations, t.revocations.c.consent_id == t.consents.c.id)
-            )
-            .where(
-                t.consents.c.firm_id == firm_id,
-                t.consents.c.number_bidx == bidx,
-                t.revocations.c.id.is_(None),
-            )
-        )
-        .scalars()
-        .all()
-    )
+    open_consents = uow.consents.open_ids(firm_id, bidx)
     for cid in open_consents:
-        _insert_revocation(conn, cipher, cid, channel, at, evidence, at)
-    cancelled = conn.execute(
-        update(t.call_attempts)
-        .where(
-            t.call_attempts.c.firm_id == firm_id,
-            t.call_attempts.c.number_bidx == bidx,
-            t.call_attempts.c.status == "queued",
-        )
-        .values(status="cancelled")
-    ).rowcount
-    if contact_id is not None:  # and the contact's place in every campaign's queue
-        cancelled += conn.execute(
-            update(t.campaign_contacts)
-            .where(
-                t.campaign_contacts.c.contact_id == contact_id,
-                t.campaign_contacts.c.status.in_(("pending", "deferred", "retry")),
-            )
-            .values(status="cancelled", codes=["INTERNAL_DNC"])
-        ).rowcount
+        _insert_revocation(uow, cipher, cid, channel, at, evidence, at)
+    # every queued attempt for the number, and the contact's place in every campaign's queue
+    cancelled = uow.suppression.cancel_queued(firm_id, bidx, contact_id)
     audit.record(
-        conn,
+        uow,
         at=at,
         actor=actor,
         action="optout.honoured",
@@ -160,4 +114,4 @@ def opt_out(
             "attempts_cancelled": cancelled,
         },
     )
-    return OptOutResult(int(entry_id), len(open_consents), int(cancelled or 0), contact_id)
+    return OptOutResult(entry_id, len(open_consents), cancelled, contact_id)

@@ -14,16 +14,14 @@ already stores it on call attempts.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
-
-from lexdial.adapters.db import tables as t
 from lexdial.domain.request_parse import _debt, _preferences
 from lexdial.errors import RequestError
 from lexdial.service.contacts import find_contact_id, normalise, number_index
 from lexdial.service.ports import Audit, Cipher
+from lexdial.service.storage import UnitOfWork
 from lexdial.service.users import Caller, authorize
 
 #: the preference keys this service sets (v1 keys are kept as they are)
@@ -31,7 +29,7 @@ PREFERENCE_KEYS = frozenset({"inconvenient_times", "workplace_number", "no_calls
 
 
 def set_preferences(
-    conn: Connection,
+    uow: UnitOfWork,
     cipher: Cipher,
     audit: Audit,
     firm_id: int,
@@ -42,28 +40,22 @@ def set_preferences(
 ) -> dict[str, Any]:
     """Merge ``changes`` into the stated preferences of the person with ``number``; the
     preferences as stored afterwards."""
-    actor = authorize(conn, caller, "consent.write", firm_id)
+    actor = authorize(uow, caller, "consent.write", firm_id)
     unknown = set(changes) - PREFERENCE_KEYS
     if unknown:
         raise RequestError(f"preferences.{sorted(unknown)[0]}", "unknown field")
-    contact_id = find_contact_id(conn, firm_id, number_index(cipher, normalise(number)))
+    contact_id = find_contact_id(uow, firm_id, number_index(cipher, normalise(number)))
     if contact_id is None:
         raise RequestError("number", "no contact has this number")
-    row = conn.execute(
-        select(t.contacts.c.preferences, t.contacts.c.erased_at).where(
-            t.contacts.c.id == contact_id
-        )
-    ).one()
+    row = uow.contacts.stated_preferences(contact_id)
     if row.erased_at is not None:
         raise RequestError("number", "this person's data was erased; nothing can be recorded")
     merged = {**(row.preferences or {}), **changes}
     merged = {k: v for k, v in merged.items() if v is not None and v != []}
     _preferences({"preferences": merged})  # the contract's reader: raises naming the field
-    conn.execute(
-        update(t.contacts).where(t.contacts.c.id == contact_id).values(preferences=merged or None)
-    )
+    uow.contacts.set_preferences(contact_id, merged or None)
     audit.record(
-        conn,
+        uow,
         at=at,
         actor=actor,
         action="contact.preferences",
@@ -74,7 +66,7 @@ def set_preferences(
 
 
 def record_debt_facts(
-    conn: Connection,
+    uow: UnitOfWork,
     audit: Audit,
     firm_id: int,
     debt_ref: str,
@@ -84,7 +76,7 @@ def record_debt_facts(
 ) -> dict[str, Any]:
     """Record a debt's cease request (12 CFR 1006.6(c)) and/or its time-barred flag
     (1006.26); the debt's facts as stored afterwards."""
-    actor = authorize(conn, caller, "consent.write", firm_id)
+    actor = authorize(uow, caller, "consent.write", firm_id)
     ref = (debt_ref or "").strip()
     if not ref or len(ref) > 100:
         raise RequestError("debt_ref", "must be the debt's reference, 1-100 characters")
@@ -101,49 +93,29 @@ def record_debt_facts(
         values["time_barred"] = parsed.time_barred
     if not values:
         raise RequestError("debt", "give cease_requested_at and/or time_barred")
-    table = t.debt_facts
-    existing = conn.execute(
-        select(table.c.id).where(table.c.firm_id == firm_id, table.c.debt_ref == ref)
-    ).scalar_one_or_none()
-    if existing is None:
-        row = insert(table).values(firm_id=firm_id, debt_ref=ref, updated_at=at, **values)
-        debt_id = t.new_id(conn.execute(row))
-    else:
-        debt_id = int(existing)
-        conn.execute(update(table).where(table.c.id == existing).values(updated_at=at, **values))
+    debt_id = uow.contacts.save_debt_facts(firm_id, ref, values, at)
     # the subject names the row: a firm's reference may hold any character, an audit
     # subject may not; the reference itself is kept in the entry's data
     data = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in values.items()}
     audit.record(
-        conn,
+        uow,
         at=at,
         actor=actor,
         action="debt.facts",
         subject=f"debt:{debt_id}",
         data={"debt_ref": ref, **data},
     )
-    return debt_facts(conn, firm_id, ref) or {}
+    return debt_facts(uow, firm_id, ref) or {}
 
 
-def debt_facts(conn: Connection, firm_id: int, debt_ref: str) -> dict[str, Any] | None:
+def debt_facts(uow: UnitOfWork, firm_id: int, debt_ref: str) -> dict[str, Any] | None:
     """The stored facts of one debt in the contract's shape (``debt`` object fields)."""
-    row = (
-        conn.execute(
-            select(t.debt_facts).where(
-                t.debt_facts.c.firm_id == firm_id, t.debt_facts.c.debt_ref == debt_ref
-            )
-        )
-        .mappings()
-        .first()
-    )
+    row = uow.contacts.debt_facts(firm_id, debt_ref)
     if row is None:
         return None
     out: dict[str, Any] = {}
-    if row["cease_requested_at"] is not None:
-        when = row["cease_requested_at"]
-        if when.tzinfo is None:  # SQLite keeps no offset: stored as UTC
-            when = when.replace(tzinfo=UTC)
-        out["cease_requested_at"] = when.isoformat()
-    if row["time_barred"] is not None:
-        out["time_barred"] = bool(row["time_barred"])
+    if row.cease_requested_at is not None:
+        out["cease_requested_at"] = row.cease_requested_at.isoformat()
+    if row.time_barred is not None:
+        out["time_barred"] = row.time_barred
     return out

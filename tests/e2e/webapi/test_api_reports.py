@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from lexdial.adapters.audit.chain import verify
 from lexdial.adapters.audit.sql import SqlAuditStore
-from lexdial.adapters.db.uow import transactions
+from lexdial.adapters.db.uow import SqlUnitOfWork, transactions
 from lexdial.adapters.telephony.simulated import SimulatedCarrier
 from lexdial.service.consent import ConsentEvidence, NewConsent, record_consent
 from lexdial.service.contacts import NewContact, add_contact
@@ -42,12 +42,12 @@ def _dialled_campaign(api: Api) -> int:
     s = api.store
     given = NOW - timedelta(days=30)
     with s.db.begin() as conn:
-        contact = add_contact(conn, s.cipher, s.firm_id, NewContact(
+        contact = add_contact(SqlUnitOfWork(conn), s.cipher, s.firm_id, NewContact(
             numbers=((NUMBER, "wireless"),), address={"country": "US", "state": "OH"},
             relationship="current_client"), given, audit=ListAudit(), caller=OPERATOR)  # fmt: skip
         evidence = ConsentEvidence("engagement letter", "You agree we may call you.", "v1",
                                    "intake", document_ref="DMS-1")  # fmt: skip
-        record_consent(conn, s.cipher, s.audit, s.firm_id, NewConsent(
+        record_consent(SqlUnitOfWork(conn), s.cipher, s.audit, s.firm_id, NewConsent(
             NUMBER, "express", ["reminder"], [FIRM], given, evidence), OPERATOR, given)  # fmt: skip
     h = api.headers("manager")
     cid = int(api.client.post("/v1/campaigns", json=SPEC, headers=h).json()["campaign"])

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.entrypoints.api import routes_review
 from lexdial.entrypoints.api.routes_webhooks import InterfaceSettings
 from lexdial.service.contacts import NewContact, add_contact, number_index
@@ -121,7 +122,7 @@ def test_only_compliance_and_admin_decide(api: Api, role: str) -> None:
 
 def test_an_agents_note_on_a_contact_opts_out_every_number_when_confirmed(api: Api) -> None:
     with api.store.db.begin() as conn:
-        cid = add_contact(conn, api.store.cipher, api.store.firm_id,
+        cid = add_contact(SqlUnitOfWork(conn), api.store.cipher, api.store.firm_id,
                           NewContact(((NUMBER, "wireless"), (OTHER, "landline")), "M. R."),
                           NOW, audit=ListAudit(), caller=OPERATOR)  # fmt: skip
     note = {"channel": "voice", "text": "Caller said: take me off your list", "contact": cid}

@@ -74,7 +74,8 @@ def _sample(api: Api) -> Sample:
                 subscriber="consumer",
             )
             ids[number] = add_contact(
-                conn, s.cipher, s.firm_id, new, at, audit=ListAudit(), caller=OPERATOR
+                SqlUnitOfWork(conn), s.cipher, s.firm_id, new, at, audit=ListAudit(),
+                caller=OPERATOR
             )
             if number != NO_CONSENT_NUMBER:
                 evidence = ConsentEvidence(
@@ -85,9 +86,11 @@ def _sample(api: Api) -> Sample:
                     document_ref="E-1",
                 )
                 consent = NewConsent(number, "express", ["reminder"], [FIRM], at, evidence)
-                record_consent(conn, s.cipher, s.audit, s.firm_id, consent, OPERATOR, at)
+                record_consent(SqlUnitOfWork(conn), s.cipher, s.audit, s.firm_id, consent,
+                               OPERATOR, at)
         opt_out(
-            conn, s.cipher, s.audit, s.firm_id, DNC_NUMBER, "staff", "asked by phone", OPERATOR, at
+            SqlUnitOfWork(conn), s.cipher, s.audit, s.firm_id, DNC_NUMBER, "staff",
+            "asked by phone", OPERATOR, at
         )
         cid = create_campaign(SqlUnitOfWork(conn), s.audit, s.firm_id, CAMPAIGN, OPERATOR, at)
         add_contacts(SqlUnitOfWork(conn), s.audit, s.firm_id, cid, list(ids.values()), OPERATOR, at)
@@ -499,7 +502,7 @@ def test_the_pages_link_the_pdf_reports_and_the_contact_evidence_pdf_downloads(a
     h = api.headers("compliance")
     assert 'href="/v1/reports/dnc-policy.pdf"' in api.client.get("/compliance", headers=h).text
     with api.store.db.begin() as conn:
-        cid = add_contact(conn, api.store.cipher, api.store.firm_id,
+        cid = add_contact(SqlUnitOfWork(conn), api.store.cipher, api.store.firm_id,
                           NewContact(numbers=(("+16145550177", "wireless"),)), NOW,
                               audit=ListAudit(), caller=OPERATOR)  # fmt: skip
     res = api.client.get(f"/contacts/{cid}/evidence.pdf", headers=h)

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.entrypoints.api.routes_webhooks import InterfaceSettings
 from lexdial.service.contacts import find_contact_id, number_index
 from lexdial.service.webhook_guard import WINDOW_S, signature
@@ -49,7 +50,7 @@ def _clio(name: str, state: str) -> bytes:
 def _person(api: Api) -> tuple[str, dict[str, str]]:
     s = api.store
     with s.db.connect() as conn:
-        cid = find_contact_id(conn, s.firm_id, number_index(s.cipher, NUMBER))
+        cid = find_contact_id(SqlUnitOfWork(conn), s.firm_id, number_index(s.cipher, NUMBER))
         row = conn.execute(select(t.contacts).where(t.contacts.c.id == cid)).mappings().one()
     name = s.cipher.decrypt(row["name_enc"], context="contacts.name")
     return name, json.loads(s.cipher.decrypt(row["address_enc"], context="contacts.address"))

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.adapters.telephony.twilio_webhooks import CallBook, TwilioWebhooks
 from lexdial.entrypoints.api.routes_webhooks import InterfaceSettings
 from lexdial.service.contacts import NewContact, add_contact, find_contact_id, number_index
@@ -136,7 +137,8 @@ def _crm(api: Api, payload: dict[str, Any], secret: str | None = CRM_SECRET) -> 
 
 def _contact(api: Api, number: str) -> int | None:
     with api.store.db.connect() as conn:
-        return find_contact_id(conn, api.store.firm_id, number_index(api.store.cipher, number))
+        return find_contact_id(SqlUnitOfWork(conn), api.store.firm_id,
+                               number_index(api.store.cipher, number))
 
 
 def test_a_signed_crm_contact_is_created_then_updated_idempotently(api: Api) -> None:
@@ -186,7 +188,7 @@ def test_a_crm_contact_without_a_dialable_number_is_refused_by_field(api: Api) -
 
 def test_a_crm_update_finds_the_contact_by_any_of_its_numbers(api: Api) -> None:
     with api.store.db.begin() as conn:
-        cid = add_contact(conn, api.store.cipher, api.store.firm_id,
+        cid = add_contact(SqlUnitOfWork(conn), api.store.cipher, api.store.firm_id,
                           NewContact((("+16145550123", "wireless"),), "M. Ruiz"), NOW,
                               audit=ListAudit(), caller=OPERATOR)  # fmt: skip
     res = _crm(api, CLIO)

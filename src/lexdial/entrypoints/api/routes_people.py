@@ -148,9 +148,9 @@ def create_contact(request: Request, body: ContactIn, caller: ConsentWriter) -> 
         numbers=tuple((n.number, n.line_type) for n in body.numbers),
         address=(body.address.model_dump(exclude_none=True) or None) if body.address else None,
     )
-    with s.db.begin() as conn:
+    with s.unit_of_work() as uow:
         cid = contacts.add_contact(
-            conn, s.cipher, s.firm_id, new, now(request), audit=s.audit, caller=caller
+            uow, s.cipher, s.firm_id, new, now(request), audit=s.audit, caller=caller
         )
     return {"contact": cid}
 
@@ -173,7 +173,9 @@ def find_contacts(request: Request, number: str, caller: Reader) -> list[dict[st
         if masked:  # a guessing oracle otherwise (number_lookups)
             number_lookups.take(request, caller)
         e164 = contacts.normalise(number)
-        cid = contacts.find_contact_id(conn, s.firm_id, contacts.number_index(s.cipher, e164))
+        cid = contacts.find_contact_id(
+            SqlUnitOfWork(conn), s.firm_id, contacts.number_index(s.cipher, e164)
+        )
         if masked:
             number_lookups.record(s, conn, request, caller, e164, cid, "contacts")
     return [] if cid is None else [{"contact": cid}]
@@ -210,7 +212,7 @@ def _page(conn: Connection, s: Store, contact_id: int, full: bool) -> dict[str, 
         e164 = s.cipher.decrypt(enc, context=contacts.NUMBER_CTX)
         shown = e164 if full else mask_number(e164)
         numbers.append({"number": shown, "line_type": line_type, "primary": primary})
-        for item in consent_svc.consents_for(conn, s.cipher, s.firm_id, e164):
+        for item in consent_svc.consents_for(SqlUnitOfWork(conn), s.cipher, s.firm_id, e164):
             consents.append({"number": shown, **_consent(item, full)})
     d = t.dnc_entries.c
     opt_outs = (
@@ -297,9 +299,9 @@ def create_consent(request: Request, body: ConsentIn, caller: ConsentWriter) -> 
         **body.model_dump(exclude={"evidence"}),
         evidence=consent_svc.ConsentEvidence(**body.evidence.model_dump()),
     )
-    with s.db.begin() as conn:
+    with s.unit_of_work() as uow:
         cid = consent_svc.record_consent(
-            conn, s.cipher, s.audit, s.firm_id, new, caller, now(request)
+            uow, s.cipher, s.audit, s.firm_id, new, caller, now(request)
         )
     return {"consent": cid}
 
@@ -315,9 +317,9 @@ def revoke(
         raise RequestError("revoked_at", "needs an offset; a naive time is ambiguous")
     if revoked_at > at:
         raise RequestError("revoked_at", "may not be in the future")
-    with s.db.begin() as conn:
+    with s.unit_of_work() as uow:
         rid = consent_svc.revoke_consent(
-            conn,
+            uow,
             s.cipher,
             s.audit,
             s.firm_id,
@@ -340,10 +342,12 @@ def list_consents(request: Request, number: str, caller: Reader) -> list[dict[st
         if not full:  # "no contact has this number" is an answer too (number_lookups)
             number_lookups.take(request, caller)
             e164 = contacts.normalise(number)
-            cid = contacts.find_contact_id(conn, s.firm_id, contacts.number_index(s.cipher, e164))
+            cid = contacts.find_contact_id(
+                SqlUnitOfWork(conn), s.firm_id, contacts.number_index(s.cipher, e164)
+            )
             number_lookups.record(s, conn, request, caller, e164, cid, "consents")
-    with s.db.connect() as conn:  # the lookup's audit entry stands even if none is found
-        rows = consent_svc.consents_for(conn, s.cipher, s.firm_id, number)
+    with s.reading() as uow:  # the lookup's audit entry stands even if none is found
+        rows = consent_svc.consents_for(uow, s.cipher, s.firm_id, number)
     return [utc(_consent(c, full)) for c in rows]
 
 
@@ -353,9 +357,9 @@ def create_optout(request: Request, body: OptOutIn, caller: OptOutWriter) -> dic
     revoked, every queued call cancelled. Says what was revoked and cancelled."""
     s = store(request)
     _limit_if_masked(request, s, caller)  # the answer names the contact, if there is one
-    with s.db.begin() as conn:
+    with s.unit_of_work() as uow:
         done = opt_out(
-            conn,
+            uow,
             s.cipher,
             s.audit,
             s.firm_id,

@@ -226,7 +226,9 @@ def optout_post(
         with s.db.begin() as conn:
             ok = codes.check_code(SqlUnitOfWork(conn), s.cipher, "optout", e164, code, at)
             if ok:
-                opt_out(conn, s.cipher, s.audit, s.firm_id, e164, "web", why, SYSTEM, at)
+                opt_out(
+                    SqlUnitOfWork(conn), s.cipher, s.audit, s.firm_id, e164, "web", why, SYSTEM, at
+                )
         if not ok:
             return _optout(request, 400, step="code", state=state, hint=e164[-2:], error=WRONG_CODE)
         return _optout(request, step="done")
@@ -385,11 +387,10 @@ def _record(
     person = NewContact(((pending["n"], None),), pending["name"])
     try:
         with s.db.begin() as conn:
-            if find_contact_id(conn, s.firm_id, index(s.cipher, pending["n"])) is None:
-                add_contact(
-                    conn, s.cipher, s.firm_id, person, at, audit=s.audit, caller=PUBLIC_FORM
-                )
-            consent_id = record_consent(conn, s.cipher, s.audit, s.firm_id, new, PUBLIC_FORM, at)
+            uow = SqlUnitOfWork(conn)
+            if find_contact_id(uow, s.firm_id, index(s.cipher, pending["n"])) is None:
+                add_contact(uow, s.cipher, s.firm_id, person, at, audit=s.audit, caller=PUBLIC_FORM)
+            consent_id = record_consent(uow, s.cipher, s.audit, s.firm_id, new, PUBLIC_FORM, at)
             # the person's reference: the start of the evidence fingerprint, not a sequential
             # id (which would tell anyone how many consents the firm records)
             reference = conn.execute(

@@ -46,9 +46,9 @@ def put_preferences(request: Request, body: PreferencesIn, caller: ConsentWriter
     """Record what the person said (e.g. "not during working hours", "not at work")."""
     s = store(request)
     changes = body.model_dump(exclude_unset=True, exclude={"number"})
-    with s.db.begin() as conn:
+    with s.unit_of_work() as uow:
         stored = set_preferences(
-            conn, s.cipher, s.audit, s.firm_id, body.number, changes, caller, now(request)
+            uow, s.cipher, s.audit, s.firm_id, body.number, changes, caller, now(request)
         )
     return {"preferences": stored}
 
@@ -60,8 +60,6 @@ def put_debt_facts(
     """Record a debt's cease request or time-barred flag; the gate reads them at dial time."""
     s = store(request)
     changes = body.model_dump(exclude_unset=True)
-    with s.db.begin() as conn:
-        stored = record_debt_facts(
-            conn, s.audit, s.firm_id, debt_ref, changes, caller, now(request)
-        )
+    with s.unit_of_work() as uow:
+        stored = record_debt_facts(uow, s.audit, s.firm_id, debt_ref, changes, caller, now(request))
     return {"debt_ref": debt_ref, "debt": stored}

@@ -199,7 +199,7 @@ def _import(
         ids = []
         for number in _numbers(table, mapping):
             found = contacts.find_contact_id(
-                conn, s.firm_id, contacts.number_index(s.cipher, number)
+                SqlUnitOfWork(conn), s.firm_id, contacts.number_index(s.cipher, number)
             )
             if found is not None:
                 ids.append(found)

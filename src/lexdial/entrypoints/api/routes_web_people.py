@@ -110,7 +110,11 @@ def contact(request: Request, contact_id: int, caller: Reader, done: str = "") -
     with s.db.connect() as conn:
         person = _contact(conn, s, contact_id)
         numbers = _numbers(conn, s, contact_id)
-        consents = [c for n in numbers for c in consents_for(conn, s.cipher, s.firm_id, n["e164"])]
+        consents = [
+            c
+            for n in numbers
+            for c in consents_for(SqlUnitOfWork(conn), s.cipher, s.firm_id, n["e164"])
+        ]
         d = t.dnc_entries.c
         dnc = (
             conn.execute(
@@ -179,7 +183,15 @@ def contact_opt_out(
         _contact(conn, s, contact_id)
         for n in _numbers(conn, s, contact_id):
             done = opt_out(
-                conn, s.cipher, s.audit, s.firm_id, n["e164"], channel, evidence, caller, at
+                SqlUnitOfWork(conn),
+                s.cipher,
+                s.audit,
+                s.firm_id,
+                n["e164"],
+                channel,
+                evidence,
+                caller,
+                at,
             )
             revoked += done.consents_revoked
             cancelled += done.attempts_cancelled

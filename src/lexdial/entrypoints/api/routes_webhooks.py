@@ -220,7 +220,8 @@ async def inbound_sms(request: Request) -> Response:
                     return False
                 if kind == "revocation":
                     evidence = f"SMS reply: {(text or '')[:160]}"
-                    opt_out(conn, s.cipher, s.audit, s.firm_id, sender, "sms", evidence, SYSTEM, at)
+                    uow = SqlUnitOfWork(conn)
+                    opt_out(uow, s.cipher, s.audit, s.firm_id, sender, "sms", evidence, SYSTEM, at)
                 elif kind == "review":
                     review.add_item(
                         SqlUnitOfWork(conn),
@@ -318,14 +319,15 @@ def _upsert(s: Store, data: dict[str, Any], at: datetime, signed: str) -> dict[s
         keep = webhook_guard.timed_keep()
         if not webhook_guard.first_time(SqlUnitOfWork(conn), "crm", signed, at, keep):
             return None
-        ids = (find_contact_id(conn, s.firm_id, index(s.cipher, n)) for n in numbers)
+        uow = SqlUnitOfWork(conn)
+        ids = (find_contact_id(uow, s.firm_id, index(s.cipher, n)) for n in numbers)
         found = {i for i in ids if i is not None}
         if len(found) > 1:
             raise RequestError("data.phone_numbers", "belong to different contacts here")
         if not found:
             person = NewContact(tuple((n, None) for n in numbers), name, address)
             cid = add_contact(
-                conn, s.cipher, s.firm_id, person, at, audit=s.audit, caller=CRM_WEBHOOK
+                uow, s.cipher, s.firm_id, person, at, audit=s.audit, caller=CRM_WEBHOOK
             )
             changed, created = True, True
         else:

@@ -5,9 +5,19 @@ snapshots, reassigned-number checks).
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, select
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, or_, select, update
 
 from lexdial.adapters.db import tables as t
+from lexdial.service.repos.people import (
+    DebtFacts,
+    PlainEvidence,
+    StatedPreferences,
+    StoredConsent,
+)
 
 
 class SqlContactRepository:
@@ -18,13 +28,73 @@ class SqlContactRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    # (for calls)
+    def find_id(self, firm_id: int, number_bidx: str) -> int | None:
+        row = self.conn.execute(
+            select(t.contact_numbers.c.contact_id).where(
+                t.contact_numbers.c.firm_id == firm_id,
+                t.contact_numbers.c.number_bidx == number_bidx,
+            )
+        ).first()
+        return None if row is None else int(row[0])
+
     def lock(self, contact_id: int) -> None:
-        """PostgreSQL: FOR UPDATE; SQLite: the transaction already holds the database write
-        lock (BEGIN IMMEDIATE)."""
+        # PostgreSQL: FOR UPDATE; SQLite: the transaction already holds the database write
+        # lock (BEGIN IMMEDIATE), and the clause is dropped
         self.conn.execute(
             select(t.contacts.c.id).where(t.contacts.c.id == contact_id).with_for_update()
         ).first()
+
+    def add(self, row: Mapping[str, Any]) -> int:
+        return t.new_id(self.conn.execute(insert(t.contacts).values(**row)))
+
+    def add_number(self, row: Mapping[str, Any]) -> None:
+        self.conn.execute(insert(t.contact_numbers).values(**row))
+
+    def stated_preferences(self, contact_id: int) -> StatedPreferences:
+        row = self.conn.execute(
+            select(t.contacts.c.preferences, t.contacts.c.erased_at).where(
+                t.contacts.c.id == contact_id
+            )
+        ).one()
+        return StatedPreferences(row.preferences, row.erased_at)
+
+    def set_preferences(self, contact_id: int, preferences: dict[str, Any] | None) -> None:
+        self.conn.execute(
+            update(t.contacts).where(t.contacts.c.id == contact_id).values(preferences=preferences)
+        )
+
+    def debt_facts(self, firm_id: int, debt_ref: str) -> DebtFacts | None:
+        row = (
+            self.conn.execute(
+                select(t.debt_facts).where(
+                    t.debt_facts.c.firm_id == firm_id, t.debt_facts.c.debt_ref == debt_ref
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:
+            return None
+        when = row["cease_requested_at"]
+        if when is not None and when.tzinfo is None:  # SQLite keeps no offset: stored as UTC
+            when = when.replace(tzinfo=UTC)
+        barred = row["time_barred"]
+        return DebtFacts(int(row["id"]), when, None if barred is None else bool(barred))
+
+    def save_debt_facts(
+        self, firm_id: int, debt_ref: str, values: Mapping[str, Any], at: datetime
+    ) -> int:
+        table = t.debt_facts
+        existing = self.conn.execute(
+            select(table.c.id).where(table.c.firm_id == firm_id, table.c.debt_ref == debt_ref)
+        ).scalar_one_or_none()
+        if existing is None:
+            row = insert(table).values(firm_id=firm_id, debt_ref=debt_ref, updated_at=at, **values)
+            return t.new_id(self.conn.execute(row))
+        self.conn.execute(
+            update(table).where(table.c.id == existing).values(updated_at=at, **values)
+        )
+        return int(existing)
 
 
 class SqlConsentRepository:
@@ -35,6 +105,125 @@ class SqlConsentRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
+    def find_by_evidence(self, firm_id: int, evidence_sha256: str) -> int | None:
+        dup = self.conn.execute(
+            select(t.consents.c.id).where(
+                t.consents.c.firm_id == firm_id, t.consents.c.evidence_sha256 == evidence_sha256
+            )
+        ).first()
+        return None if dup is None else int(dup[0])
+
+    def add(self, row: Mapping[str, Any]) -> int:
+        return t.new_id(self.conn.execute(insert(t.consents).values(**row)))
+
+    def is_on_file(self, firm_id: int, consent_id: int) -> bool:
+        row = self.conn.execute(
+            select(t.consents.c.id).where(
+                t.consents.c.id == consent_id, t.consents.c.firm_id == firm_id
+            )
+        ).first()
+        return row is not None
+
+    def is_revoked(self, consent_id: int) -> bool:
+        done = self.conn.execute(
+            select(t.revocations.c.id).where(t.revocations.c.consent_id == consent_id)
+        ).first()
+        return done is not None
+
+    def add_revocation(
+        self,
+        consent_id: int,
+        at: datetime,
+        channel: str,
+        evidence_enc: str | None,
+        created_at: datetime,
+    ) -> int:
+        return t.new_id(
+            self.conn.execute(
+                insert(t.revocations).values(
+                    consent_id=consent_id,
+                    at=at,
+                    channel=channel,
+                    evidence_enc=evidence_enc,
+                    created_at=created_at,
+                )
+            )
+        )
+
+    def open_ids(self, firm_id: int, number_bidx: str) -> list[int]:
+        ids = (
+            self.conn.execute(
+                select(t.consents.c.id)
+                .select_from(
+                    t.consents.outerjoin(
+                        t.revocations, t.revocations.c.consent_id == t.consents.c.id
+                    )
+                )
+                .where(
+                    t.consents.c.firm_id == firm_id,
+                    t.consents.c.number_bidx == number_bidx,
+                    t.revocations.c.id.is_(None),
+                )
+            )
+            .scalars()
+            .all()
+        )
+        return [int(i) for i in ids]
+
+    def for_number(self, firm_id: int, number_bidx: str) -> list[StoredConsent]:
+        rows = self.conn.execute(
+            select(
+                t.consents,
+                t.revocations.c.at.label("revoked_at"),
+                t.revocations.c.channel.label("revoked_via"),
+            )
+            .select_from(
+                t.consents.outerjoin(t.revocations, t.revocations.c.consent_id == t.consents.c.id)
+            )
+            .where(t.consents.c.firm_id == firm_id, t.consents.c.number_bidx == number_bidx)
+            .order_by(t.consents.c.given_at)
+        ).mappings()
+        return [
+            StoredConsent(
+                id=r["id"],
+                kind=r["kind"],
+                scope=r["scope"],
+                technologies=r["technologies"],
+                sellers=r["sellers"],
+                given_at=r["given_at"],
+                method=r["method"],
+                disclosure_version=r["disclosure_version"],
+                disclosure_sha256=r["disclosure_sha256"],
+                captured_by=r["captured_by"],
+                document_ref=r["document_ref"],
+                revoked_at=r["revoked_at"],
+                revoked_via=r["revoked_via"],
+                disclosure_text_enc=r["disclosure_text_enc"],
+                user_agent_enc=r["user_agent_enc"],
+                source_ip_enc=r["source_ip_enc"],
+            )
+            for r in rows
+        ]
+
+    def plain_evidence(self) -> list[PlainEvidence]:
+        c = t.consents.c
+        rows = self.conn.execute(
+            select(c.id, c.disclosure_text, c.user_agent).where(
+                or_(c.disclosure_text.is_not(None), c.user_agent.is_not(None))
+            )
+        ).all()
+        return [PlainEvidence(int(row_id), text, agent) for row_id, text, agent in rows]
+
+    def store_encrypted_evidence(
+        self, consent_id: int, disclosure_text_enc: str | None, user_agent_enc: str | None
+    ) -> None:
+        values: dict[str, Any] = {"disclosure_text": None, "user_agent": None}
+        if disclosure_text_enc is not None:
+            values["disclosure_text_enc"] = disclosure_text_enc
+        if user_agent_enc is not None:
+            values["user_agent_enc"] = user_agent_enc
+        self.conn.execute(update(t.consents).where(t.consents.c.id == consent_id).values(values))
+
 
 class SqlSuppressionRepository:
     """``SuppressionRepository`` over the evidence store."""
@@ -43,3 +232,63 @@ class SqlSuppressionRepository:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+
+    def erased(self, firm_id: int, number_bidx: str) -> bool:
+        hit = self.conn.execute(
+            select(t.erasure_tombstones.c.id).where(
+                t.erasure_tombstones.c.firm_id == firm_id,
+                t.erasure_tombstones.c.number_bidx == number_bidx,
+            )
+        ).first()
+        return hit is not None
+
+    def first_dnc_entry(self, firm_id: int, number_bidx: str) -> int | None:
+        listed = self.conn.execute(
+            select(t.dnc_entries.c.id)
+            .where(t.dnc_entries.c.firm_id == firm_id, t.dnc_entries.c.number_bidx == number_bidx)
+            .order_by(t.dnc_entries.c.id)
+            .limit(1)
+        ).scalar()
+        return None if listed is None else int(listed)
+
+    def add_dnc_entry(
+        self,
+        firm_id: int,
+        number_bidx: str,
+        at: datetime,
+        channel: str,
+        evidence_enc: str | None,
+    ) -> int:
+        return t.new_id(
+            self.conn.execute(
+                insert(t.dnc_entries).values(
+                    firm_id=firm_id,
+                    number_bidx=number_bidx,
+                    at=at,
+                    channel=channel,
+                    evidence_enc=evidence_enc,
+                    created_at=at,
+                )
+            )
+        )
+
+    def cancel_queued(self, firm_id: int, number_bidx: str, contact_id: int | None) -> int:
+        cancelled = self.conn.execute(
+            update(t.call_attempts)
+            .where(
+                t.call_attempts.c.firm_id == firm_id,
+                t.call_attempts.c.number_bidx == number_bidx,
+                t.call_attempts.c.status == "queued",
+            )
+            .values(status="cancelled")
+        ).rowcount
+        if contact_id is not None:  # and the contact's place in every campaign's queue
+            cancelled += self.conn.execute(
+                update(t.campaign_contacts)
+                .where(
+                    t.campaign_contacts.c.contact_id == contact_id,
+                    t.campaign_contacts.c.status.in_(("pending", "deferred", "retry")),
+                )
+                .values(status="cancelled", codes=["INTERNAL_DNC"])
+            ).rowcount
+        return int(cancelled or 0)
