@@ -24,7 +24,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from lexdial.domain import telephony as tel
 from lexdial.domain.call import CallFlow, Command, FlowConfig, Outcome, State
@@ -97,16 +97,10 @@ class _Live:
     watchdog: asyncio.TimerHandle | None = None
 
 
-def _legacy(uow: UnitOfWork) -> Any:
-    """Transitional (issue 10): the campaign and opt-out services this dialler calls still
-    take a connection until their own move; once they take the unit of work, return ``uow``."""
-    return getattr(uow, "connection", uow)
-
-
 def lease_held_message(uow: UnitOfWork, campaign_id: int, wall: datetime) -> str:
     """Why a run is refused, when it may go ahead, and how to take over without double
     dials (a second dialler while the first lives would ring people twice)."""
-    until = lease_until(_legacy(uow), campaign_id)
+    until = lease_until(uow, campaign_id)
     left = max(0, int((until - wall).total_seconds()) + 1) if until else 0
     when = f"{until.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC" if until else "soon"
     return (
@@ -148,9 +142,9 @@ class Dialer:
     async def run(self, campaign_id: int, until: datetime) -> RunStats:
         """Dial the campaign; returns when nothing more is due before ``until``."""
         with self.transactions() as uow:
-            if not take_lease(_legacy(uow), campaign_id, self._owner, self.wall(), LEASE_S):
+            if not take_lease(uow, campaign_id, self._owner, self.wall(), LEASE_S):
                 raise CampaignError(lease_held_message(uow, campaign_id, self.wall()))
-            spec = load_campaign(_legacy(uow), self.firm_id, campaign_id).spec
+            spec = load_campaign(uow, self.firm_id, campaign_id).spec
             self.stats.recovered = recover(uow, self.audit, campaign_id, self.clock(), spec.retry)
             ab0, live0 = uow.attempts.abandonment_30d(campaign_id, self.clock())
             self._spec = spec
@@ -172,7 +166,7 @@ class Dialer:
                 if forward.done() or pump.done():  # a dead task would leave calls unheard
                     raise TelephonyError("the carrier's event stream stopped")
                 with self.transactions() as uow:
-                    if not take_lease(_legacy(uow), campaign_id, self._owner, self.wall(), LEASE_S):
+                    if not take_lease(uow, campaign_id, self._owner, self.wall(), LEASE_S):
                         raise CampaignError(f"campaign #{campaign_id}: lease lost")
                     status = uow.attempts.campaign_status(campaign_id)
                 if status != "running" or self.stats.halted:
@@ -200,7 +194,7 @@ class Dialer:
             self._inbox.put_nowait(None)
             await pump
             with self.transactions() as uow:
-                drop_lease(_legacy(uow), campaign_id, self._owner)
+                drop_lease(uow, campaign_id, self._owner)
         return self.stats
 
     def _room(self, spec: CampaignSpec) -> int:
@@ -364,7 +358,7 @@ class Dialer:
             try:
                 with self.transactions() as uow:
                     opt_out(
-                        _legacy(uow),
+                        uow,
                         self.cipher,
                         self.audit,
                         self.firm_id,

@@ -14,7 +14,6 @@ from lexdial.service.consent import consents_for
 from lexdial.service.contacts import normalise, number_index
 from lexdial.service.ports import Cipher
 from lexdial.service.storage import UnitOfWork
-from lexdial.service.transition import legacy_connection
 
 
 def bundle(uow: UnitOfWork, cipher: Cipher, firm_id: int, number: str) -> dict[str, Any]:
@@ -26,7 +25,7 @@ def bundle(uow: UnitOfWork, cipher: Cipher, firm_id: int, number: str) -> dict[s
     if contact_id is None:
         raise RequestError("number", "no contact has this number")
     # transitional: consent.consents_for takes a connection until the people area moves
-    consents = consents_for(legacy_connection(uow), cipher, firm_id, e164)
+    consents = consents_for(uow, cipher, firm_id, e164)
     attempts = reports.contact_attempts(contact_id)
     outcomes = reports.contact_outcomes(contact_id)
     dnc = reports.dnc_for_number(firm_id, bidx)

@@ -31,7 +31,6 @@ from lexdial.service.optout import OptOutResult, opt_out
 from lexdial.service.ports import Audit, Cipher
 from lexdial.service.repos.campaigns import ReviewItem
 from lexdial.service.storage import UnitOfWork
-from lexdial.service.transition import legacy_connection
 from lexdial.service.users import Caller, authorize
 
 TEXT_CTX = "review_items.text"
@@ -192,10 +191,8 @@ def confirm(
     unique = list(dict.fromkeys(numbers))
     if not unique:
         raise RequestError("item_id", "no number is known for this message; opt out by hand")
-    # transitional: optout.opt_out takes a connection until the people area moves
-    conn = legacy_connection(uow)
     results = tuple(
-        opt_out(conn, cipher, audit, firm_id, n, row.channel, body["text"], caller, at)
+        opt_out(uow, cipher, audit, firm_id, n, row.channel, body["text"], caller, at)
         for n in unique
     )
     audit.record(
