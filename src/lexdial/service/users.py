@@ -72,7 +72,9 @@ OPERATOR = Caller("cli:operator", "admin")
 
 def _connection(target: Any) -> Connection:
     # transitional (issue 10): callers pass a unit of work or, until they move, a connection
-    conn: Connection = getattr(target, "connection", target)
+    if isinstance(target, Connection):  # its own .connection is the DBAPI connection
+        return target
+    conn: Connection = target.connection
     return conn
 
 

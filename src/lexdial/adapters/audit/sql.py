@@ -110,7 +110,9 @@ def _entry(row: Any) -> AuditEntry:
 def _connection(target: Any) -> Connection:
     """The connection of a unit of work (or a bare connection, while services still pass
     one: issue 10 moves them all onto the unit of work)."""
-    conn: Connection = getattr(target, "connection", target)
+    if isinstance(target, Connection):  # its own .connection is the DBAPI connection
+        return target
+    conn: Connection = target.connection
     return conn
 
 

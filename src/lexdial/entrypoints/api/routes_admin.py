@@ -20,7 +20,7 @@ from lexdial.adapters.db import tables as t
 from lexdial.adapters.registry.index import freshness, list_names, open_index
 from lexdial.entrypoints.api.deps import AuditReader, Reader, UsersReader, UsersWriter, now, store
 from lexdial.entrypoints.api.routes_people import utc
-from lexdial.errors import RequestError
+from lexdial.errors import NotFoundError, RequestError
 from lexdial.service.auth import issue_token, revoke_token
 from lexdial.service.users import add_user, attest_training, trained_on
 
@@ -142,7 +142,7 @@ def delete_token(request: Request, token_id: int, caller: UsersWriter) -> dict[s
             .where(k.id == token_id, t.users.c.firm_id == s.firm_id)
         ).first()
         if row is None:
-            raise RequestError("token_id", f"no token #{token_id}")
+            raise NotFoundError("token_id", f"no token #{token_id}")
         if row[0] is None:
             revoke_token(conn, s.audit, token_id, caller, now(request), s.firm_id)
         revoked_at = conn.execute(select(k.revoked_at).where(k.id == token_id)).scalar()
@@ -154,7 +154,7 @@ def _known_user(conn: Connection, user_id: int, firm_id: int) -> None:
         select(t.users.c.id).where(t.users.c.id == user_id, t.users.c.firm_id == firm_id)
     ).first()
     if row is None:
-        raise RequestError("user_id", f"no user #{user_id}")
+        raise NotFoundError("user_id", f"no user #{user_id}")
 
 
 @router.get("/audit/verify", tags=["audit"])

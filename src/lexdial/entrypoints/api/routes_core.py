@@ -10,7 +10,7 @@ from sqlalchemy import select
 from lexdial.adapters.db import tables as t
 from lexdial.api import decide_json
 from lexdial.entrypoints.api.deps import DecisionWriter, Reader, store
-from lexdial.errors import RequestError
+from lexdial.errors import NotFoundError, RequestError
 
 router = APIRouter()
 
@@ -91,7 +91,7 @@ def get_decision(request: Request, decision_id: str, caller: Reader) -> dict[str
             .first()
         )
     if row is None:
-        raise RequestError("decision_id", "no recorded decision has this id")
+        raise NotFoundError("decision_id", "no recorded decision has this id")
     return {
         "attempt": row["id"],
         "contact": row["contact_id"],

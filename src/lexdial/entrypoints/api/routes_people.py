@@ -30,7 +30,7 @@ from lexdial.entrypoints.api.deps import (
     store,
 )
 from lexdial.entrypoints.render import mask_number
-from lexdial.errors import RequestError
+from lexdial.errors import NotFoundError, RequestError
 from lexdial.service import consent as consent_svc
 from lexdial.service import contacts, evidence, privacy
 from lexdial.service.optout import opt_out
@@ -196,7 +196,7 @@ def _page(conn: Connection, s: Store, contact_id: int, full: bool) -> dict[str, 
         .first()
     )
     if row is None:
-        raise RequestError("contact_id", f"no contact #{contact_id}")
+        raise NotFoundError("contact_id", f"no contact #{contact_id}")
     n = t.contact_numbers.c
     held = conn.execute(
         select(n.number_enc, n.number_bidx, n.line_type, n.is_primary)

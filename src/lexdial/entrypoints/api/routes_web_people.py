@@ -16,7 +16,7 @@ import json
 from datetime import UTC
 from typing import Annotated, Any
 
-from fastapi import Form, HTTPException, Request, Response
+from fastapi import Form, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import RedirectResponse
 from sqlalchemy import Connection, select
@@ -28,7 +28,7 @@ from lexdial.bootstrap import Store, checkpoint_for_report
 from lexdial.entrypoints.api.deps import AuditReader, OptOutWriter, Reader, now, store
 from lexdial.entrypoints.api.web_common import page, viewer, web_router
 from lexdial.entrypoints.render import mask_number
-from lexdial.errors import RequestError
+from lexdial.errors import NotFoundError, RequestError
 from lexdial.service.audit_reads import firm_entries
 from lexdial.service.consent import CHANNELS, consents_for
 from lexdial.service.contacts import NUMBER_CTX
@@ -69,7 +69,7 @@ def _contact(conn: Connection, s: Store, contact_id: int) -> dict[str, Any]:
         )
     ).first()
     if row is None:
-        raise HTTPException(404, f"No contact #{contact_id} in this firm.")
+        raise NotFoundError("contact_id", f"No contact #{contact_id} in this firm.")
     name = s.cipher.decrypt(row[1], context="contacts.name") if row[1] else None
     return {"id": row[0], "name": name, "relationship": row[2], "erased_at": row[3]}
 
