@@ -160,7 +160,8 @@ def cmd_status(args: argparse.Namespace) -> None:
 
     store = _store(args)
     new = apply_action(
-        store.db,
+        store.db.connect,
+        store.db.begin,
         store.rules,
         store.cipher,
         store.registry,

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Body, Request
 from sqlalchemy import select
 
 from lexdial.adapters.db import tables as t
+from lexdial.entrypoints.api.campaign_actions import act
 from lexdial.entrypoints.api.deps import CampaignWriter, Reader, now, store
 from lexdial.errors import RequestError
-from lexdial.service.campaign_control import apply_action
 from lexdial.service.campaign_lint import lint_campaign
 from lexdial.service.campaign_report import campaign_report
 from lexdial.service.campaigns import add_contacts, create_campaign, load_campaign
 
 router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"])
-ACTIONS = ("start", "pause", "resume", "stop")
 
 
 @router.post("", status_code=201)
@@ -107,38 +105,17 @@ async def change(
     request: Request, campaign_id: int, action: str, caller: CampaignWriter
 ) -> dict[str, Any]:
     """start (after the lint) | pause | resume | stop; a running campaign begins dialling."""
-    if action not in ACTIONS:
-        raise RequestError("action", "must be one of " + ", ".join(ACTIONS))
-    s = store(request)
-    at = now(request)
-
-    def work() -> str:  # the store in a worker thread, the dialler on the event loop
-        return apply_action(
-            s.db,
-            s.rules,
-            s.cipher,
-            s.registry,
-            s.audit,
-            firm_id=s.firm_id,
-            campaign_id=campaign_id,
-            action=action,
-            caller=caller,
-            at=at,
-        )
-
-    status = await asyncio.to_thread(work)
+    status = await act(request, campaign_id, action, caller)
     runner = getattr(request.app.state, "runner", None)
-    if status == "running" and runner is not None:
-        runner.start(campaign_id)
-        if campaign_id in runner.refused:
-            return {
-                "campaign": campaign_id,
-                "status": status,
-                "dialling": False,
-                "note": "not dialled: the simulated carrier never writes into a live store; "
-                "set a real [telephony] carrier, or rehearse with 'lexdial campaign run "
-                f"{campaign_id}' (a throw-away copy)",
-            }
+    if status == "running" and runner is not None and campaign_id in runner.refused:
+        return {
+            "campaign": campaign_id,
+            "status": status,
+            "dialling": False,
+            "note": "not dialled: the simulated carrier never writes into a live store; "
+            "set a real [telephony] carrier, or rehearse with 'lexdial campaign run "
+            f"{campaign_id}' (a throw-away copy)",
+        }
     return {"campaign": campaign_id, "status": status}
 
 
