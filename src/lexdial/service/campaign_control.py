@@ -3,9 +3,10 @@
 Rule 1: a start or resume runs the lint first and is refused with every problem listed; the
 lint reads in its own transaction (it decides once per contact) so the status change holds
 its write lock only for the change itself.
-Rule 2: a campaign that would be ``running`` is seated (``seat``: the face's check that it
-can be dialled, e.g. trained agents for a live-agent campaign) inside the status change's
-transaction, before it commits: a refusal leaves the campaign as it was, audit trail too.
+Rule 2: a campaign that would run is seated (``seat``: the face's check that it can be
+dialled, e.g. trained agents for a live-agent campaign) after the lint passes and before
+the status change's transaction opens: a refusal leaves the campaign as it was, audit trail
+too. (It reads in its own connection: SQLite allows no second one beside a writer.)
 Rule 3: this module opens no database itself: ``reading`` and ``writing`` open a read and a
 write transaction (the store's ``reading()`` / ``unit_of_work()`` once the lint and the
 status change take a unit of work; their connection until then).
@@ -47,8 +48,8 @@ def apply_action(
 ) -> str:
     """Apply ``action`` (after the lint for start/resume); returns the new status.
 
-    ``seat`` is called when the campaign would be running, before that commits; what it
-    raises (a ``CampaignError``) refuses the action and changes nothing.
+    ``seat`` is called for a start or resume the lint passes, before anything is written;
+    what it raises (a ``CampaignError``) refuses the action and changes nothing.
     """
     problems: list[str] = []
     if action in ("start", "resume"):
@@ -56,8 +57,7 @@ def apply_action(
             problems = lint_campaign(
                 tx, rules, cipher, registry, firm_id=firm_id, campaign_id=campaign_id, at=at
             )
+        if not problems and seat is not None:
+            seat()  # raises to refuse: "running" is never written
     with writing() as tx:
-        status = set_status(tx, audit, firm_id, campaign_id, action, caller, at, problems)
-        if status == "running" and seat is not None:
-            seat()  # raises to refuse: the transaction rolls back, nothing was started
-        return status
+        return set_status(tx, audit, firm_id, campaign_id, action, caller, at, problems)
