@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from datetime import UTC, date, datetime
@@ -66,8 +65,15 @@ SCRUB_EPILOG = """examples:
 
 
 def data_dir(args: argparse.Namespace) -> Path:
+    """``--data-dir``, else the store's own data folder (``bootstrap.data_dir``:
+    $LEXDIAL_DATA_DIR, the settings' [store] data_dir, ./data), where the gate looks."""
     given = getattr(args, "data_dir", None)
-    return Path(given or os.environ.get("LEXDIAL_DATA_DIR") or "data")
+    if given:
+        return Path(given)
+    from lexdial.bootstrap import data_dir as store_data_dir
+    from lexdial.config import load_settings
+
+    return store_data_dir(load_settings(getattr(args, "settings", None)))
 
 
 def _day(text: str | None, field: str) -> date:
