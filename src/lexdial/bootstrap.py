@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
     from lexdial.adapters.audit.checkpoint import Checkpoint, CheckpointSigner
     from lexdial.adapters.crypto import Keyring
+    from lexdial.service.audit_reads import AuditCheck
     from lexdial.service.dialer import Dialer, RunStats
     from lexdial.service.ports import Audit, Registry, Telephony
     from lexdial.service.storage import UnitOfWork
@@ -467,3 +468,32 @@ def checkpoint_for_report(store: Store) -> dict[str, Any] | None:
         publish_checkpoint(store)
     last = store.checkpoints.last()
     return None if last is None else {**last.to_dict(), "public_key_file": PUBLIC_KEY_FILE}
+
+
+def verify_audit(store: Store, anchor: str | None = None, field: str = "anchor") -> AuditCheck:
+    """Verify the store's audit chain: every entry chains, every signed checkpoint (and
+    ``anchor``, a ``SEQ:HASH`` exported earlier) is still held, the checkpoint file's
+    lines are signed. The one verification the CLI, the API and the web pages show."""
+    from lexdial.adapters.audit.chain import Anchor, verify
+    from lexdial.adapters.audit.sql import SqlAuditStore
+    from lexdial.errors import RequestError
+    from lexdial.service.audit_reads import AuditCheck
+
+    try:
+        pinned = Anchor.parse(anchor) if anchor else None
+    except ValueError as exc:  # the parser says how an anchor is written
+        raise RequestError(field, str(exc)) from None
+    good, bad_lines = store.checkpoints.checkpoints() if store.checkpoints else ([], [])
+    with store.db.connect() as conn:
+        result = verify(SqlAuditStore(conn), anchor=pinned, anchors=[c.anchor for c in good])
+    return AuditCheck(
+        chain_ok=result.ok,
+        count=result.count,
+        head_seq=result.head.seq,
+        head_hash=result.head.hash,
+        bad_seq=result.bad_seq,
+        problem=result.problem,
+        detail=result.detail,
+        checkpoints=len(good),
+        checkpoint_problems=tuple(bad_lines),
+    )

@@ -14,13 +14,12 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection, func, select
 
-from lexdial.adapters.audit.chain import Anchor, verify
-from lexdial.adapters.audit.sql import SqlAuditStore
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.registry.index import freshness, list_names, open_index
+from lexdial.bootstrap import verify_audit
 from lexdial.entrypoints.api.deps import AuditReader, Reader, UsersReader, UsersWriter, now, store
 from lexdial.entrypoints.api.routes_people import utc
-from lexdial.errors import NotFoundError, RequestError
+from lexdial.errors import NotFoundError
 from lexdial.service.auth import issue_token, revoke_token
 from lexdial.service.users import add_user, attest_training, trained_on
 
@@ -166,24 +165,7 @@ def audit_verify(
     trail must still hold that entry: this detects truncation and rewriting. Every signed
     checkpoint lexdial published pins its entry the same way, without an anchor; a
     checkpoint line whose signature fails is listed in ``checkpoint_problems``."""
-    try:
-        pinned = Anchor.parse(anchor) if anchor else None
-    except ValueError as exc:
-        raise RequestError("anchor", str(exc)) from None
-    s = store(request)
-    good, bad_lines = s.checkpoints.checkpoints() if s.checkpoints else ([], [])
-    with s.db.connect() as conn:
-        result = verify(SqlAuditStore(conn), anchor=pinned, anchors=[c.anchor for c in good])
-    return {
-        "ok": result.ok and not bad_lines,
-        "checkpoints": len(good),
-        "checkpoint_problems": bad_lines,
-        "count": result.count,
-        "head": {"seq": result.head.seq, "hash": result.head.hash},
-        "bad_seq": result.bad_seq,
-        "problem": result.problem,
-        "detail": result.detail,
-    }
+    return verify_audit(store(request), anchor).to_json()
 
 
 @router.get("/registry", tags=["registry"])

@@ -21,10 +21,8 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import RedirectResponse
 from sqlalchemy import Connection, select
 
-from lexdial.adapters.audit.chain import verify
-from lexdial.adapters.audit.sql import SqlAuditStore
 from lexdial.adapters.db import tables as t
-from lexdial.bootstrap import Store, checkpoint_for_report
+from lexdial.bootstrap import Store, checkpoint_for_report, verify_audit
 from lexdial.entrypoints.api.deps import AuditReader, OptOutWriter, Reader, now, store
 from lexdial.entrypoints.api.web_common import page, viewer, web_router
 from lexdial.entrypoints.render import mask_number
@@ -256,8 +254,8 @@ def audit(request: Request, caller: AuditReader) -> Response:
     """Is the store's audit chain intact (and its head, to export), and the latest entries
     about this firm's own records (another firm's are not shown)."""
     s = store(request)
+    result = verify_audit(s)
     with s.db.connect() as conn:
-        result = verify(SqlAuditStore(conn))
         latest = firm_entries(conn, s.firm_id)
     return page(request, "audit.html", caller, result=result, latest=latest)
 
