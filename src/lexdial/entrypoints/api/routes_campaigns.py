@@ -11,6 +11,7 @@ from lexdial.adapters.db import tables as t
 from lexdial.entrypoints.api.campaign_actions import act
 from lexdial.entrypoints.api.deps import CampaignWriter, Reader, now, store
 from lexdial.errors import RequestError
+from lexdial.service import views
 from lexdial.service.campaign_lint import lint_campaign
 from lexdial.service.campaign_report import campaign_report
 from lexdial.service.campaigns import add_contacts, create_campaign, load_campaign
@@ -125,49 +126,23 @@ def attempts(
 ) -> list[dict[str, Any]]:
     """The campaign's gate decisions and call outcomes, oldest first (paged)."""
     s = store(request)
-    a, o = t.call_attempts.c, t.call_outcomes.c
     with s.db.connect() as conn:
         load_campaign(conn, s.firm_id, campaign_id)
-        rows = (
-            conn.execute(
-                select(
-                    a.id,
-                    a.contact_id,
-                    a.at,
-                    a.status,
-                    a.verdict,
-                    a.decision_id,
-                    a.earliest_allowed_at,
-                    a.decision,
-                    o.outcome,
-                    o.ring_s,
-                    o.talk_s,
-                )
-                .select_from(t.call_attempts.outerjoin(t.call_outcomes, o.attempt_id == a.id))
-                .where(a.campaign_id == campaign_id)
-                .order_by(a.id)
-                .limit(min(max(limit, 1), 1000))
-                .offset(max(offset, 0))
-            )
-            .mappings()
-            .all()
-        )
-    out = []
-    for r in rows:
-        reasons = (r["decision"] or {}).get("reasons", [])
-        out.append(
-            {
-                "attempt": r["id"],
-                "contact": r["contact_id"],
-                "at": str(r["at"]),
-                "status": r["status"],
-                "verdict": r["verdict"],
-                "decision_id": r["decision_id"],
-                "earliest_allowed_at": str(r["earliest_allowed_at"] or "") or None,
-                "reasons": [{"code": x["code"], "message": x["message"]} for x in reasons],
-                "outcome": r["outcome"],
-                "ring_s": r["ring_s"],
-                "talk_s": r["talk_s"],
-            }
-        )
-    return out
+    with s.reading() as uow:
+        rows = views.campaign_attempts(uow, campaign_id, limit, offset)
+    return [
+        {
+            "attempt": r.id,
+            "contact": r.contact_id,
+            "at": str(r.at),
+            "status": r.status,
+            "verdict": r.verdict,
+            "decision_id": r.decision_id,
+            "earliest_allowed_at": str(r.earliest_allowed_at or "") or None,
+            "reasons": views.reasons(r),
+            "outcome": r.outcome,
+            "ring_s": r.ring_s,
+            "talk_s": r.talk_s,
+        }
+        for r in rows
+    ]

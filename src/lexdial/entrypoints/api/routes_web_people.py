@@ -27,6 +27,7 @@ from lexdial.entrypoints.api.deps import AuditReader, OptOutWriter, Reader, now,
 from lexdial.entrypoints.api.web_common import page, viewer, web_router
 from lexdial.entrypoints.render import mask_number
 from lexdial.errors import NotFoundError, RequestError
+from lexdial.service import views
 from lexdial.service.audit_reads import firm_entries
 from lexdial.service.consent import CHANNELS, consents_for
 from lexdial.service.contacts import NUMBER_CTX
@@ -72,32 +73,6 @@ def _contact(conn: Connection, s: Store, contact_id: int) -> dict[str, Any]:
     return {"id": row[0], "name": name, "relationship": row[2], "erased_at": row[3]}
 
 
-def _decisions(conn: Connection, contact_id: int) -> list[dict[str, Any]]:
-    a, o = t.call_attempts.c, t.call_outcomes.c
-    rows = (
-        conn.execute(
-            select(
-                a.id,
-                a.at,
-                a.campaign_id,
-                a.status,
-                a.verdict,
-                a.earliest_allowed_at,
-                a.rulepack,
-                a.decision_id,
-                a.decision,
-                o.outcome,
-            )
-            .select_from(t.call_attempts.outerjoin(t.call_outcomes, o.attempt_id == a.id))
-            .where(a.contact_id == contact_id)
-            .order_by(a.at.desc(), a.id.desc())
-        )
-        .mappings()
-        .all()
-    )
-    return [{**r, "reasons": (r["decision"] or {}).get("reasons", [])} for r in rows]
-
-
 @router.get("/contacts/{contact_id}")
 def contact(request: Request, contact_id: int, caller: Reader, done: str = "") -> Response:
     """One person: numbers, do-not-call entries, consents with evidence, campaigns, and
@@ -131,7 +106,8 @@ def contact(request: Request, contact_id: int, caller: Reader, done: str = "") -
             .mappings()
             .all()
         )
-        decisions = _decisions(conn, contact_id)
+    with s.reading() as uow:  # newest first
+        decisions = [views.as_row(v) for v in reversed(views.contact_decisions(uow, contact_id))]
     notice = None
     parts = done.split("-")
     if len(parts) == 3 and parts[0] == "optout" and parts[1].isdigit() and parts[2].isdigit():

@@ -1,0 +1,70 @@
+"""The faces' views of calls over the in-memory unit of work: a contact's decisions oldest
+first with their outcome, a campaign's attempts paged within bounds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from lexdial.service import views
+from lexdial.service.fakes.uow import MemoryUnitOfWork
+from lexdial.service.repos.views import AttemptView
+
+T0 = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
+DENY = {"reasons": [{"code": "NO_CONSENT", "message": "no consent", "rule_ids": ["x"]}]}
+
+
+def _attempt(i: int, contact: int, campaign: int | None, minutes: int, **kw: object) -> AttemptView:
+    fields: dict[str, object] = {
+        "id": i,
+        "contact_id": contact,
+        "campaign_id": campaign,
+        "at": T0 + timedelta(minutes=minutes),
+        "purpose": "reminder",
+        "technology": "prerecorded",
+        "status": "completed",
+        "verdict": "allow",
+        "decision_id": f"d{i}",
+        "earliest_allowed_at": None,
+        "rulepack": "2026.12",
+        "decision": {"reasons": []},
+        **kw,
+    }
+    return AttemptView(**fields)  # type: ignore[arg-type]
+
+
+def _uow() -> MemoryUnitOfWork:
+    uow = MemoryUnitOfWork()
+    uow.views.attempts.extend(
+        [
+            _attempt(3, 1, 7, 5, outcome="human", talk_s=12.0),
+            _attempt(1, 1, 7, 9, status="blocked", verdict="deny", decision=DENY),
+            _attempt(2, 2, 7, 1),
+            _attempt(4, 1, None, 5),
+        ]
+    )
+    return uow
+
+
+def test_a_contacts_decisions_are_oldest_first_and_only_that_contacts() -> None:
+    rows = views.contact_decisions(_uow(), 1)
+    assert [r.id for r in rows] == [3, 4, 1]  # by time, then id
+    assert rows[0].outcome == "human" and rows[2].outcome is None
+
+
+def test_a_decisions_reasons_are_shown_as_code_and_message_only() -> None:
+    denied = views.contact_decisions(_uow(), 1)[-1]
+    assert views.reasons(denied) == [{"code": "NO_CONSENT", "message": "no consent"}]
+    assert views.as_row(denied)["reasons"] == DENY["reasons"]
+    assert views.as_row(denied)["decision_id"] == "d1"
+
+
+def test_a_campaigns_attempts_come_in_the_order_made_one_page_at_a_time() -> None:
+    uow = _uow()
+    assert [r.id for r in views.campaign_attempts(uow, 7)] == [1, 2, 3]
+    assert [r.id for r in views.campaign_attempts(uow, 7, limit=1, offset=1)] == [2]
+
+
+def test_a_page_asked_for_out_of_bounds_is_still_at_least_one_row_from_the_start() -> None:
+    uow = _uow()
+    assert [r.id for r in views.campaign_attempts(uow, 7, limit=0, offset=-5)] == [1]
+    assert len(views.campaign_attempts(uow, 7, limit=10**9)) == 3
