@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from lexdial.adapters.crypto import Keyring
     from lexdial.service.audit_reads import AuditCheck
     from lexdial.service.dialer import Dialer, RunStats
+    from lexdial.service.directory import RegistryList
     from lexdial.service.ports import Audit, Registry, Telephony
     from lexdial.service.storage import UnitOfWork
 
@@ -497,3 +498,30 @@ def verify_audit(store: Store, anchor: str | None = None, field: str = "anchor")
         checkpoints=len(good),
         checkpoint_problems=tuple(bad_lines),
     )
+
+
+def registry_lists(data_folder: Path, today: date) -> list[RegistryList]:
+    """Every registry copy loaded under ``data_folder``/registry, with its age on ``today``
+    (the CLI's ``registry status``, the API's /v1/registry, the compliance page)."""
+    from lexdial.adapters.registry.index import freshness, list_names, open_index
+    from lexdial.service.directory import RegistryList
+
+    root = data_folder / "registry"
+    out = []
+    for name in list_names(root):
+        m = open_index(root / name).manifest
+        fresh = freshness(name, m.snapshot_on, today)
+        out.append(
+            RegistryList(
+                list=name,
+                count=m.count,
+                snapshot_on=m.snapshot_on,
+                age_days=fresh.age_days,
+                max_age_days=fresh.max_age_days,
+                stale=fresh.stale,
+                loaded_at=m.loaded_at,
+                kind=m.kind,
+                form=m.form,
+            )
+        )
+    return out

@@ -15,8 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection, func, select
 
 from lexdial.adapters.db import tables as t
-from lexdial.adapters.registry.index import freshness, list_names, open_index
-from lexdial.bootstrap import verify_audit
+from lexdial.bootstrap import registry_lists, verify_audit
 from lexdial.entrypoints.api.deps import AuditReader, Reader, UsersReader, UsersWriter, now, store
 from lexdial.entrypoints.api.routes_people import utc
 from lexdial.errors import NotFoundError
@@ -172,24 +171,20 @@ def audit_verify(
 def registry_status(request: Request, caller: Reader) -> dict[str, Any]:
     """Each loaded do-not-call list: numbers, snapshot date, age in days and whether it is
     stale (older than 31 days for US lists, 28 for the UK TPS; see REGISTRY_STALE)."""
-    root = store(request).data_dir / "registry"
     today = now(request).date()
-    lists = []
-    for name in list_names(root):
-        m = open_index(root / name).manifest
-        fresh = freshness(name, m.snapshot_on, today)
-        lists.append(
-            {
-                "list": name,
-                "count": m.count,
-                "snapshot_on": m.snapshot_on,
-                "age_days": fresh.age_days,
-                "max_age_days": fresh.max_age_days,
-                "stale": fresh.stale,
-                "loaded_at": m.loaded_at,
-                "kind": m.kind,
-            }
-        )
+    lists = [
+        {
+            "list": r.list,
+            "count": r.count,
+            "snapshot_on": r.snapshot_on,
+            "age_days": r.age_days,
+            "max_age_days": r.max_age_days,
+            "stale": r.stale,
+            "loaded_at": r.loaded_at,
+            "kind": r.kind,
+        }
+        for r in registry_lists(store(request).data_dir, today)
+    ]
     return {"today": today, "lists": lists}
 
 
