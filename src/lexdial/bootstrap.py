@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
     from lexdial.adapters.audit.checkpoint import Checkpoint, CheckpointSigner
     from lexdial.adapters.crypto import Keyring
+    from lexdial.adapters.sms_twilio import TwilioSmsSender
+    from lexdial.rules.model import RulePack
     from lexdial.service.audit_reads import AuditCheck
     from lexdial.service.dialer import Dialer, RunStats
     from lexdial.service.directory import RegistryList
@@ -525,3 +527,15 @@ def registry_lists(data_folder: Path, today: date) -> list[RegistryList]:
             )
         )
     return out
+
+
+def rule_pack(directory: Path | None = None) -> RulePack:
+    """The bundled rule pack (None) or a reviewed pack directory, checked as the engine's."""
+    return load_pack(directory)
+
+
+def sms_code_sender(account_sid: str, auth_token: str, from_number: str) -> TwilioSmsSender:
+    """The SMS sender of the public pages' confirmation codes, over Twilio."""
+    from lexdial.adapters.sms_twilio import TwilioSmsSender
+
+    return TwilioSmsSender(account_sid=account_sid, auth_token=auth_token, from_number=from_number)

@@ -234,7 +234,7 @@ def cmd_explain(args: argparse.Namespace) -> None:
 
 
 def cmd_rules(args: argparse.Namespace) -> None:
-    from lexdial.adapters.rulepack import load_pack
+    from lexdial.bootstrap import rule_pack as load_pack
     from lexdial.entrypoints import render
     from lexdial.rules.diff import diff_packs
 

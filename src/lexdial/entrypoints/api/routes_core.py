@@ -126,7 +126,7 @@ def _plain(value: Any) -> Any:
 def rules_diff(request: Request, caller: Reader) -> dict[str, Any]:
     """What the pack in force changes against the bundled pack (a firm's reviewed pack, or
     nothing): firms must "regularly review and update their practices"."""
-    from lexdial.adapters.rulepack import load_pack
+    from lexdial.bootstrap import rule_pack
     from lexdial.rules.diff import diff_packs
 
-    return {k: _plain(v) for k, v in diff_packs(load_pack(None), store(request).rules.pack).items()}
+    return {k: _plain(v) for k, v in diff_packs(rule_pack(), store(request).rules.pack).items()}
