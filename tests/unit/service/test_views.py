@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from lexdial.errors import NotFoundError
 from lexdial.service import views
 from lexdial.service.fakes.uow import MemoryUnitOfWork
-from lexdial.service.repos.views import AttemptView
+from lexdial.service.repos.views import AttemptView, CampaignSummary, UserBadge
 
 T0 = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
 DENY = {"reasons": [{"code": "NO_CONSENT", "message": "no consent", "rule_ids": ["x"]}]}
@@ -68,3 +71,32 @@ def test_a_page_asked_for_out_of_bounds_is_still_at_least_one_row_from_the_start
     uow = _uow()
     assert [r.id for r in views.campaign_attempts(uow, 7, limit=0, offset=-5)] == [1]
     assert len(views.campaign_attempts(uow, 7, limit=10**9)) == 3
+
+
+def test_a_decision_is_found_by_its_id_only_within_its_firm() -> None:
+    uow = _uow()
+    uow.views.attempt_firms.update({1: 1, 2: 1, 3: 2, 4: 1})
+    assert views.recorded_decision(uow, 1, "d1").status == "blocked"
+    with pytest.raises(NotFoundError) as caught:
+        views.recorded_decision(uow, 1, "d3")  # firm 2's: answered like an unknown one
+    assert caught.value.field == "decision_id" and caught.value.http_status == 404
+
+
+def test_the_campaign_list_is_the_firms_own_newest_first() -> None:
+    uow = MemoryUnitOfWork()
+    uow.views.campaign_rows.extend(
+        [
+            (1, CampaignSummary(1, "Old", "reminder", "broadcast", "completed", 5, 5)),
+            (2, CampaignSummary(2, "Theirs", "reminder", "broadcast", "draft")),
+            (1, CampaignSummary(3, "New", "reminder", "preview", "draft")),
+        ]
+    )
+    assert [c.name for c in views.campaign_list(uow, 1)] == ["New", "Old"]
+    assert views.as_dict(views.campaign_list(uow, 1)[1])["dialled"] == 5
+
+
+def test_a_user_is_named_by_e_mail_and_role_and_a_gone_one_is_none() -> None:
+    uow = MemoryUnitOfWork()
+    uow.views.users[7] = UserBadge(7, "ann@firm.test", "manager")
+    assert views.who(uow, 7) == UserBadge(7, "ann@firm.test", "manager")
+    assert views.who(uow, 8) is None

@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Body, Request
-from sqlalchemy import select
 
-from lexdial.adapters.db import tables as t
 from lexdial.entrypoints.api.campaign_actions import act
 from lexdial.entrypoints.api.deps import CampaignWriter, Reader, now, store
 from lexdial.errors import RequestError
@@ -34,23 +32,12 @@ def create(
 def list_campaigns(request: Request, caller: Reader) -> list[dict[str, Any]]:
     """Every campaign of the firm, newest first."""
     s = store(request)
-    with s.db.connect() as conn:
-        rows = (
-            conn.execute(
-                select(
-                    t.campaigns.c.id,
-                    t.campaigns.c.name,
-                    t.campaigns.c.purpose,
-                    t.campaigns.c.mode,
-                    t.campaigns.c.status,
-                )
-                .where(t.campaigns.c.firm_id == s.firm_id)
-                .order_by(t.campaigns.c.id.desc())
-            )
-            .mappings()
-            .all()
-        )
-    return [dict(r) for r in rows]
+    with s.reading() as uow:
+        rows = views.campaign_list(uow, s.firm_id)
+    return [
+        {"id": r.id, "name": r.name, "purpose": r.purpose, "mode": r.mode, "status": r.status}
+        for r in rows
+    ]
 
 
 @router.get("/{campaign_id}")

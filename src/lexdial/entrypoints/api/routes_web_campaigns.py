@@ -15,13 +15,14 @@ from typing import Any
 
 from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from lexdial.adapters.db import tables as t
 from lexdial.entrypoints.api.campaign_actions import act
 from lexdial.entrypoints.api.deps import CampaignWriter, Reader, now, store
 from lexdial.entrypoints.api.web_charts import bars, columns, gauge
 from lexdial.entrypoints.api.web_common import page, utc, web_router
+from lexdial.service import views
 from lexdial.service.campaign_control import ACTIONS
 from lexdial.service.campaign_lint import lint_campaign
 from lexdial.service.campaign_report import campaign_report
@@ -48,39 +49,10 @@ _LISTED = 50  # blocked / deferred contacts shown on the page
 def campaigns(request: Request, caller: Reader) -> Response:
     """Every campaign of the firm, newest first, with its size and calls placed."""
     s = store(request)
-    c, q, a = t.campaigns.c, t.campaign_contacts.c, t.call_attempts.c
-    with s.db.connect() as conn:
-        rows = (
-            conn.execute(
-                select(c.id, c.name, c.purpose, c.mode, c.status)
-                .where(c.firm_id == s.firm_id)
-                .order_by(c.id.desc())
-            )
-            .mappings()
-            .all()
-        )
-        sizes = {
-            int(k): int(n)
-            for k, n in conn.execute(select(q.campaign_id, func.count()).group_by(q.campaign_id))
-        }
-        placed = {
-            int(k): int(n)
-            for k, n in conn.execute(
-                select(a.campaign_id, func.count())
-                .where(a.status.in_(("dialled", "completed")))
-                .group_by(a.campaign_id)
-            )
-        }
+    with s.reading() as uow:
+        rows = views.campaign_list(uow, s.firm_id)
     runner = getattr(request.app.state, "runner", None)
-    items = [
-        {
-            **r,
-            "contacts": sizes.get(r["id"], 0),
-            "dialled": placed.get(r["id"], 0),
-            "dialling": bool(runner and runner.running(r["id"])),
-        }
-        for r in rows
-    ]
+    items = [{**views.as_dict(r), "dialling": bool(runner and runner.running(r.id))} for r in rows]
     return page(request, "campaigns.html", caller, campaigns=items)
 
 

@@ -24,13 +24,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute, APIRouter
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from sqlalchemy import select
 
-from lexdial.adapters.db import tables as t
 from lexdial.entrypoints.api.deps import store
 from lexdial.entrypoints.api.errors import describe
 from lexdial.errors import LexdialError
 from lexdial.rules.codes import CODES
+from lexdial.service import views
 from lexdial.service.users import ALLOWED, FULL_NUMBER_ROLES, Caller
 
 HERE = Path(__file__).parent
@@ -104,11 +103,9 @@ class Viewer:
 
 
 def viewer(request: Request, caller: Caller) -> Viewer:
-    with store(request).db.connect() as conn:
-        row = conn.execute(
-            select(t.users.c.email, t.users.c.role).where(t.users.c.id == caller.user_id)
-        ).first()
-    return Viewer(str(row[0]), str(row[1])) if row else Viewer(caller.label, caller.role)
+    with store(request).reading() as uow:
+        badge = views.who(uow, caller.user_id) if caller.user_id is not None else None
+    return Viewer(badge.email, badge.role) if badge else Viewer(caller.label, caller.role)
 
 
 def secure(response: Response) -> Response:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lexdial.service.repos.views import AttemptView
+from lexdial.service.repos.views import AttemptView, CampaignSummary, UserBadge
 
 
 class MemoryViewRepository:
@@ -11,6 +11,11 @@ class MemoryViewRepository:
     def __init__(self) -> None:
         #: attempts as the store would join them with their outcomes (tests append)
         self.attempts: list[AttemptView] = []
+        #: the attempts' firm (AttemptView does not carry it): attempt id -> firm id
+        self.attempt_firms: dict[int, int] = {}
+        self.users: dict[int, UserBadge] = {}
+        #: (firm id, campaign) pairs; ``contacts``/``dialled`` as the store would count them
+        self.campaign_rows: list[tuple[int, CampaignSummary]] = []
 
     def contact_attempts(self, contact_id: int) -> list[AttemptView]:
         mine = [v for v in self.attempts if v.contact_id == contact_id]
@@ -21,3 +26,20 @@ class MemoryViewRepository:
             (v for v in self.attempts if v.campaign_id == campaign_id), key=lambda v: v.id
         )
         return mine[offset : offset + limit]
+
+    def user_badge(self, user_id: int) -> UserBadge | None:
+        return self.users.get(user_id)
+
+    def decision(self, firm_id: int, decision_id: str) -> AttemptView | None:
+        return next(
+            (
+                v
+                for v in self.attempts
+                if v.decision_id == decision_id and self.attempt_firms.get(v.id) == firm_id
+            ),
+            None,
+        )
+
+    def campaigns(self, firm_id: int) -> list[CampaignSummary]:
+        mine = [c for f, c in self.campaign_rows if f == firm_id]
+        return sorted(mine, key=lambda c: -c.id)

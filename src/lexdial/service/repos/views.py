@@ -31,6 +31,28 @@ class AttemptView:
     talk_s: float | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class UserBadge:
+    """Who a signed-in user is, as a page or /v1/me names them."""
+
+    id: int
+    email: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignSummary:
+    """A campaign as the lists show it; ``contacts`` on its list, ``dialled`` calls placed."""
+
+    id: int
+    name: str
+    purpose: str
+    mode: str
+    status: str
+    contacts: int = 0
+    dialled: int = 0
+
+
 class ViewRepository(Protocol):
     """Storage for the use cases of this area. Methods are added as services move here."""
 
@@ -40,4 +62,16 @@ class ViewRepository(Protocol):
 
     def campaign_attempts(self, campaign_id: int, limit: int, offset: int) -> list[AttemptView]:
         """A page of the campaign's attempts with their outcomes, in the order they were made."""
+        ...
+
+    def user_badge(self, user_id: int) -> UserBadge | None:
+        """The user's e-mail and role (None: no such user)."""
+        ...
+
+    def decision(self, firm_id: int, decision_id: str) -> AttemptView | None:
+        """The attempt that recorded the decision, if it is the firm's (else None)."""
+        ...
+
+    def campaigns(self, firm_id: int) -> list[CampaignSummary]:
+        """The firm's campaigns, newest first, with their list size and calls placed."""
         ...

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Select, select
+from sqlalchemy import Connection, Select, func, select
 
 from lexdial.adapters.db import tables as t
-from lexdial.service.repos.views import AttemptView
+from lexdial.service.repos.views import AttemptView, CampaignSummary, UserBadge
 
 
 def _attempts() -> Select[Any]:
@@ -57,3 +57,46 @@ class SqlViewRepository:
             .offset(offset)
         )
         return [AttemptView(**r) for r in self.conn.execute(query).mappings()]
+
+    def user_badge(self, user_id: int) -> UserBadge | None:
+        u = t.users.c
+        row = self.conn.execute(select(u.id, u.email, u.role).where(u.id == user_id)).first()
+        return None if row is None else UserBadge(int(row[0]), str(row[1]), str(row[2]))
+
+    def decision(self, firm_id: int, decision_id: str) -> AttemptView | None:
+        a = t.call_attempts.c
+        row = (
+            self.conn.execute(  # another firm's decision is answered like an unknown one
+                _attempts().where(a.decision_id == decision_id, a.firm_id == firm_id)
+            )
+            .mappings()
+            .first()
+        )
+        return None if row is None else AttemptView(**row)
+
+    def campaigns(self, firm_id: int) -> list[CampaignSummary]:
+        c, q, a = t.campaigns.c, t.campaign_contacts.c, t.call_attempts.c
+        rows = self.conn.execute(
+            select(c.id, c.name, c.purpose, c.mode, c.status)
+            .where(c.firm_id == firm_id)
+            .order_by(c.id.desc())
+        ).mappings()
+        listed = list(rows)
+        sizes = {
+            int(k): int(n)
+            for k, n in self.conn.execute(
+                select(q.campaign_id, func.count()).group_by(q.campaign_id)
+            )
+        }
+        placed = {
+            int(k): int(n)
+            for k, n in self.conn.execute(
+                select(a.campaign_id, func.count())
+                .where(a.status.in_(("dialled", "completed")))
+                .group_by(a.campaign_id)
+            )
+        }
+        return [
+            CampaignSummary(**r, contacts=sizes.get(r["id"], 0), dialled=placed.get(r["id"], 0))
+            for r in listed
+        ]
