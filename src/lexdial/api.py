@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 from collections.abc import Mapping
 from datetime import date, datetime, time
 from typing import Any
@@ -13,19 +12,10 @@ from typing import Any
 import orjson
 
 from lexdial.domain.decision import Decision, DecisionRequest
+from lexdial.domain.digest import request_digest as request_digest  # its home: domain
 from lexdial.domain.request_fast import read_request
 from lexdial.domain.request_parse import parse_request
 from lexdial.rules.engine import Engine
-
-
-def request_digest(raw: Mapping[str, Any]) -> str:
-    """SHA-256 of the request's canonical JSON (keys sorted, no spaces, UTF-8): what the
-    decision was made from. orjson because this runs once per decision."""
-    try:
-        text = orjson.dumps(raw, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
-    except TypeError:  # e.g. a number too large for orjson: fall back, still canonical
-        text = json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-    return hashlib.sha256(text).hexdigest()
 
 
 def _plain(value: Any) -> Any:
