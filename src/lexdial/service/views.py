@@ -66,3 +66,8 @@ def recorded_decision(uow: UnitOfWork, firm_id: int, decision_id: str) -> Attemp
 def campaign_list(uow: UnitOfWork, firm_id: int) -> list[CampaignSummary]:
     """The firm's campaigns, newest first, with their list size and calls placed."""
     return uow.views.campaigns(firm_id)
+
+
+def firm_name(uow: UnitOfWork, firm_id: int) -> str:
+    """The firm's name, as its reports and evidence bundles print it."""
+    return uow.views.firm_name(firm_id)

@@ -100,3 +100,9 @@ def test_a_user_is_named_by_e_mail_and_role_and_a_gone_one_is_none() -> None:
     uow.views.users[7] = UserBadge(7, "ann@firm.test", "manager")
     assert views.who(uow, 7) == UserBadge(7, "ann@firm.test", "manager")
     assert views.who(uow, 8) is None
+
+
+def test_a_report_prints_the_firms_own_name() -> None:
+    uow = MemoryUnitOfWork()
+    uow.views.firms.update({1: "Hartwell & Ruiz LLP", 2: "Other LLP"})
+    assert views.firm_name(uow, 1) == "Hartwell & Ruiz LLP"

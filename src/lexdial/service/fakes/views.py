@@ -14,6 +14,7 @@ class MemoryViewRepository:
         #: the attempts' firm (AttemptView does not carry it): attempt id -> firm id
         self.attempt_firms: dict[int, int] = {}
         self.users: dict[int, UserBadge] = {}
+        self.firms: dict[int, str] = {}
         #: (firm id, campaign) pairs; ``contacts``/``dialled`` as the store would count them
         self.campaign_rows: list[tuple[int, CampaignSummary]] = []
 
@@ -43,3 +44,6 @@ class MemoryViewRepository:
     def campaigns(self, firm_id: int) -> list[CampaignSummary]:
         mine = [c for f, c in self.campaign_rows if f == firm_id]
         return sorted(mine, key=lambda c: -c.id)
+
+    def firm_name(self, firm_id: int) -> str:
+        return self.firms[firm_id]

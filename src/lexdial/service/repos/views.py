@@ -75,3 +75,7 @@ class ViewRepository(Protocol):
     def campaigns(self, firm_id: int) -> list[CampaignSummary]:
         """The firm's campaigns, newest first, with their list size and calls placed."""
         ...
+
+    def firm_name(self, firm_id: int) -> str:
+        """The firm's name, as its reports print it."""
+        ...

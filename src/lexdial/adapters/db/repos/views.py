@@ -100,3 +100,7 @@ class SqlViewRepository:
             CampaignSummary(**r, contacts=sizes.get(r["id"], 0), dialled=placed.get(r["id"], 0))
             for r in listed
         ]
+
+    def firm_name(self, firm_id: int) -> str:
+        f = t.firms.c
+        return str(self.conn.execute(select(f.name).where(f.id == firm_id)).scalar_one())
