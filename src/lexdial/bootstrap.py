@@ -30,8 +30,12 @@ if TYPE_CHECKING:
 
     from lexdial.adapters.audit.checkpoint import Checkpoint, CheckpointSigner
     from lexdial.adapters.crypto import Keyring
+    from lexdial.adapters.sms_twilio import TwilioSmsSender
     from lexdial.adapters.telephony.sip_trunk import Trunk as SipTrunk
+    from lexdial.rules.model import RulePack
+    from lexdial.service.audit_reads import AuditCheck
     from lexdial.service.dialer import Dialer, RunStats
+    from lexdial.service.directory import RegistryList
     from lexdial.service.ports import Audit, Registry, Telephony
     from lexdial.service.storage import UnitOfWork
     from lexdial.service.users import Caller
@@ -522,3 +526,71 @@ def checkpoint_for_report(store: Store) -> dict[str, Any] | None:
         publish_checkpoint(store)
     last = store.checkpoints.last()
     return None if last is None else {**last.to_dict(), "public_key_file": PUBLIC_KEY_FILE}
+
+
+def verify_audit(store: Store, anchor: str | None = None, field: str = "anchor") -> AuditCheck:
+    """Verify the store's audit chain: every entry chains, every signed checkpoint (and
+    ``anchor``, a ``SEQ:HASH`` exported earlier) is still held, the checkpoint file's
+    lines are signed. The one verification the CLI, the API and the web pages show."""
+    from lexdial.adapters.audit.chain import Anchor, verify
+    from lexdial.adapters.audit.sql import SqlAuditStore
+    from lexdial.errors import RequestError
+    from lexdial.service.audit_reads import AuditCheck
+
+    try:
+        pinned = Anchor.parse(anchor) if anchor else None
+    except ValueError as exc:  # the parser says how an anchor is written
+        raise RequestError(field, str(exc)) from None
+    good, bad_lines = store.checkpoints.checkpoints() if store.checkpoints else ([], [])
+    with store.db.connect() as conn:
+        result = verify(SqlAuditStore(conn), anchor=pinned, anchors=[c.anchor for c in good])
+    return AuditCheck(
+        chain_ok=result.ok,
+        count=result.count,
+        head_seq=result.head.seq,
+        head_hash=result.head.hash,
+        bad_seq=result.bad_seq,
+        problem=result.problem,
+        detail=result.detail,
+        checkpoints=len(good),
+        checkpoint_problems=tuple(bad_lines),
+    )
+
+
+def registry_lists(data_folder: Path, today: date) -> list[RegistryList]:
+    """Every registry copy loaded under ``data_folder``/registry, with its age on ``today``
+    (the CLI's ``registry status``, the API's /v1/registry, the compliance page)."""
+    from lexdial.adapters.registry.index import freshness, list_names, open_index
+    from lexdial.service.directory import RegistryList
+
+    root = data_folder / "registry"
+    out = []
+    for name in list_names(root):
+        m = open_index(root / name).manifest
+        fresh = freshness(name, m.snapshot_on, today)
+        out.append(
+            RegistryList(
+                list=name,
+                count=m.count,
+                snapshot_on=m.snapshot_on,
+                age_days=fresh.age_days,
+                max_age_days=fresh.max_age_days,
+                stale=fresh.stale,
+                loaded_at=m.loaded_at,
+                kind=m.kind,
+                form=m.form,
+            )
+        )
+    return out
+
+
+def rule_pack(directory: Path | None = None) -> RulePack:
+    """The bundled rule pack (None) or a reviewed pack directory, checked as the engine's."""
+    return load_pack(directory)
+
+
+def sms_code_sender(account_sid: str, auth_token: str, from_number: str) -> TwilioSmsSender:
+    """The SMS sender of the public pages' confirmation codes, over Twilio."""
+    from lexdial.adapters.sms_twilio import TwilioSmsSender
+
+    return TwilioSmsSender(account_sid=account_sid, auth_token=auth_token, from_number=from_number)

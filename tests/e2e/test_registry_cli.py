@@ -295,3 +295,16 @@ def test_every_command_explains_itself_with_an_example(argv: list[str]) -> None:
     assert "examples:" in text and f"lexdial {' '.join(argv)}" in text
     if argv != ["registry"]:
         assert "--data-dir" in text
+
+
+def test_a_registry_is_loaded_where_the_settings_put_the_store(
+    run: object, tmp_path: Path
+) -> None:
+    # the gate reads the registry in the store's data folder; `registry load` writes there
+    Path("lexdial.toml").write_text(f'[store]\ndata_dir = "{tmp_path / "kept"}"\n')
+    assert main(["init"]) == 0
+    Path("tps.txt").write_text("02079460000\n")
+    r = run("registry", "load", "tps.txt", "--list", "uk-tps", "--snapshot-date", "2026-11-01")
+    assert r.code == 0, r.err
+    assert (tmp_path / "kept/registry/uk-tps/manifest.json").is_file()
+    assert not Path("data/registry").exists()

@@ -49,7 +49,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from lexdial.domain.numbers import parse_number
-from lexdial.errors import ConfigError, LexdialError
+from lexdial.errors import ConfigError
+from lexdial.errors import CryptoError as CryptoError  # its home was here
 
 ENV_VAR = "LEXDIAL_MASTER_KEY"
 _URLSAFE = bytes.maketrans(b"+/", b"-_")
@@ -63,10 +64,6 @@ _NONCE_BYTES = 12
 _TAG_BYTES = 16
 _KEY_ID = re.compile(r"[0-9a-z]{1,16}")
 _FORMAT = "lexdial-keyring"
-
-
-class CryptoError(LexdialError):
-    """A token cannot be decrypted: malformed, tampered, another context or unknown key."""
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)

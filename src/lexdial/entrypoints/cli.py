@@ -1,8 +1,9 @@
 """The ``lexdial`` command line. Thin: it reads input, calls the same services the API
 does, and maps the error tree to exit statuses in exactly one place (``main``).
 
-Exit statuses: 0 ok; 2 bad input or usage (one line on stderr naming the field);
-3 bad settings or rule pack; 1 anything unexpected.
+Exit statuses (``EXIT_STATUSES``, printed by ``lexdial --help``): each error class of
+``lexdial.errors`` carries its own; an unexpected exception never shows a traceback: one
+line names the file the details were written to, and the status is 1.
 """
 
 from __future__ import annotations
@@ -43,6 +44,15 @@ EPILOG = """examples:
   lexdial telephony check                reach the SIP trunk in [telephony], say what is wrong
 """
 
+EXIT_STATUSES = """exit statuses:
+  0  done                          4  the user's role may not do this
+  1  unexpected error (details     5  a campaign refuses (state, lint, agents)
+     written to a file it names)      or the audit chain lost its checkpoint
+  2  bad input or usage: one line  6  the carrier or its process failed
+     on stderr names the field     7  not found: no such contact, campaign,
+  3  bad settings or rule pack        user, token or record (in this firm)
+"""
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
@@ -61,7 +71,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         prog="lexdial",
         description="Compliance-first auto dialer for law firms: every call is judged by "
         "the gate before it is placed.",
-        epilog=EPILOG,
+        epilog=EPILOG + "\n" + EXIT_STATUSES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
@@ -227,7 +237,7 @@ def cmd_explain(args: argparse.Namespace) -> None:
 
 
 def cmd_rules(args: argparse.Namespace) -> None:
-    from lexdial.adapters.rulepack import load_pack
+    from lexdial.bootstrap import rule_pack as load_pack
     from lexdial.entrypoints import render
     from lexdial.rules.diff import diff_packs
 
@@ -330,12 +340,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except BrokenPipeError:  # e.g. `lexdial rules | head`
         return 0
+    except Exception as exc:  # a bug: never a traceback on the user's screen
+        print(f"error: unexpected {type(exc).__name__}; {_crash_report(exc)}", file=sys.stderr)
+        return 1
     finally:
         # give back the store's connections (cli_store is imported lazily, so look it up)
         opened = sys.modules.get("lexdial.entrypoints.cli_store")
         if opened is not None:
             opened.close_stores()
     return 0
+
+
+def _crash_report(exc: Exception) -> str:
+    """Write the traceback of ``exc`` to a private file; say where (or that it could not)."""
+    import tempfile
+    import traceback
+
+    try:
+        fd, path = tempfile.mkstemp(prefix="lexdial-error-", suffix=".log")  # 0600
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write("".join(traceback.format_exception(exc)))
+    except OSError:
+        return "its details could not be written (the temporary folder is not writable)"
+    return f"details (please include them in a report) are in {path}"
 
 
 def run() -> None:

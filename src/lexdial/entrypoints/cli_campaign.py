@@ -163,7 +163,8 @@ def cmd_status(args: argparse.Namespace) -> None:
 
     store = _store(args)
     new = apply_action(
-        store.db,
+        store.reading,
+        store.unit_of_work,
         store.rules,
         store.cipher,
         store.registry,

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from datetime import UTC, date, datetime
@@ -66,8 +65,15 @@ SCRUB_EPILOG = """examples:
 
 
 def data_dir(args: argparse.Namespace) -> Path:
+    """``--data-dir``, else the store's own data folder (``bootstrap.data_dir``:
+    $LEXDIAL_DATA_DIR, the settings' [store] data_dir, ./data), where the gate looks."""
     given = getattr(args, "data_dir", None)
-    return Path(given or os.environ.get("LEXDIAL_DATA_DIR") or "data")
+    if given:
+        return Path(given)
+    from lexdial.bootstrap import data_dir as store_data_dir
+    from lexdial.config import load_settings
+
+    return store_data_dir(load_settings(getattr(args, "settings", None)))
 
 
 def _day(text: str | None, field: str) -> date:
@@ -219,27 +225,24 @@ def _split_changes(paths: list[str]) -> tuple[list[Path], list[Path]]:
 
 
 def cmd_registry_status(args: argparse.Namespace) -> None:
-    from lexdial.adapters.registry.index import freshness, list_names, open_index
+    from lexdial.bootstrap import registry_lists
 
     root = data_dir(args) / "registry"
     today = _day(args.today, "--today")
-    rows = []
-    for name in list_names(root):
-        m = open_index(root / name).manifest
-        fresh = freshness(name, m.snapshot_on, today)
-        rows.append(
-            {
-                "list": name,
-                "count": m.count,
-                "snapshot_on": m.snapshot_on.isoformat(),
-                "age_days": fresh.age_days,
-                "max_age_days": fresh.max_age_days,
-                "stale": fresh.stale,
-                "loaded_at": m.loaded_at,
-                "kind": m.kind,
-                "form": m.form,
-            }
-        )
+    rows = [
+        {
+            "list": r.list,
+            "count": r.count,
+            "snapshot_on": r.snapshot_on.isoformat(),
+            "age_days": r.age_days,
+            "max_age_days": r.max_age_days,
+            "stale": r.stale,
+            "loaded_at": r.loaded_at,
+            "kind": r.kind,
+            "form": r.form,
+        }
+        for r in registry_lists(root.parent, today)
+    ]
     if not rows:
         text = f"no registry lists under {root} (load one with 'lexdial registry load')"
     else:

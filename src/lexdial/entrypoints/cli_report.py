@@ -87,22 +87,17 @@ def cmd_roster(args: argparse.Namespace) -> None:
 
 
 def cmd_evidence(args: argparse.Namespace) -> None:
-    from sqlalchemy import select
-
-    from lexdial.adapters.db import tables as t
-    from lexdial.adapters.db.uow import SqlUnitOfWork
     from lexdial.bootstrap import checkpoint_for_report
-    from lexdial.service import evidence
+    from lexdial.service import evidence, views
     from lexdial.service.report_pdf import evidence_pdf
     from lexdial.service.report_policy import iso
     from lexdial.service.users import authorize
 
     store, at = _store(args), _now(args)
-    with store.db.connect() as conn:
-        authorize(conn, _caller(args), "audit.read", store.firm_id)
-        bundle = evidence.bundle(SqlUnitOfWork(conn), store.cipher, store.firm_id, args.number)
-        firm = conn.execute(select(t.firms.c.name).where(t.firms.c.id == store.firm_id))
-        firm_name = str(firm.scalar_one())
+    with store.reading() as uow:
+        authorize(uow, _caller(args), "audit.read", store.firm_id)
+        bundle = evidence.bundle(uow, store.cipher, store.firm_id, args.number)
+        firm_name = views.firm_name(uow, store.firm_id)
     bundle["chain"]["checkpoint"] = checkpoint_for_report(store)
     pdf = evidence_pdf(bundle, firm=firm_name, generated_at=str(iso(at)))
     path = _write(args, f"evidence-contact-{bundle['contact_id']}.pdf", pdf)

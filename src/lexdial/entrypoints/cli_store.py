@@ -328,38 +328,21 @@ def cmd_gate(args: argparse.Namespace) -> None:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> None:
-    from lexdial.adapters.audit.chain import Anchor, verify
-    from lexdial.adapters.audit.sql import SqlAuditStore
+    from lexdial.bootstrap import verify_audit
 
-    store = _store(args)
-    try:
-        anchor = Anchor.parse(args.anchor) if args.anchor else None
-    except ValueError as exc:  # the parser says how an anchor is written
-        raise RequestError("--anchor", str(exc)) from None
     # every signed checkpoint published so far pins its entry: a truncated or rewritten
     # chain fails without anyone having exported an anchor; a tampered line fails itself
-    checkpoints, bad_lines = store.checkpoints.checkpoints() if store.checkpoints else ([], [])
-    with store.db.connect() as conn:
-        result = verify(SqlAuditStore(conn), anchor=anchor, anchors=[c.anchor for c in checkpoints])
-    data = {
-        "ok": result.ok and not bad_lines,
-        "count": result.count,
-        "head": str(result.head),
-        "bad_seq": result.bad_seq,
-        "problem": result.problem,
-        "detail": result.detail,
-        "checkpoints": len(checkpoints),
-        "checkpoint_problems": bad_lines,
-    }
-    latest = f"; {len(checkpoints)} signed checkpoint(s) hold" if checkpoints else ""
+    result = verify_audit(_store(args), args.anchor, field="--anchor")
+    data = {**result.to_json(), "head": result.head}
+    latest = f"; {result.checkpoints} signed checkpoint(s) hold" if result.checkpoints else ""
     lines = [
         f"audit trail intact: {result.count} entries, head {result.head}{latest}"
-        if result.ok
+        if result.chain_ok
         else f"AUDIT TRAIL BROKEN at seq {result.bad_seq}: {result.problem} ({result.detail})"
     ]
-    lines += [f"CHECKPOINT FILE TAMPERED: {problem}" for problem in bad_lines]
+    lines += [f"CHECKPOINT FILE TAMPERED: {problem}" for problem in result.checkpoint_problems]
     _print(args, data, "\n".join(lines))
-    if not data["ok"]:
+    if not result.ok:
         sys.exit(5)
 
 

@@ -28,7 +28,7 @@ from lexdial.config import DEFAULT_FIRM, Settings
 from lexdial.entrypoints.demo_server import serve_dashboard
 from lexdial.entrypoints.progress import Bar
 from lexdial.errors import RequestError
-from lexdial.service.campaign_lint import lint_campaign
+from lexdial.service.campaign_control import apply_action
 from lexdial.service.campaign_report import campaign_report
 from lexdial.service.campaigns import (
     OPEN,
@@ -91,20 +91,21 @@ def run_demo(
     store = init_store(settings, {"LEXDIAL_DATA_DIR": str(directory)}, now=start)
     mark_sandbox(store)  # the demo owns a throw-away store: every record in it is simulated
     campaign_id, blocked_why, deferred_why = _populate(store, sample, start - timedelta(days=30))
-    with store.db.begin() as conn:
-        problems = lint_campaign(
-            conn,
-            store.rules,
-            store.cipher,
-            store.registry,
-            firm_id=store.firm_id,
-            campaign_id=campaign_id,
-            at=start,
-        )
-        set_status(
-            conn, store.audit, store.firm_id, campaign_id, "start", OPERATOR, start, problems
-        )
-        total = sum(queue_counts(SqlUnitOfWork(conn), campaign_id).values())
+    apply_action(  # the very start the CLI, the API and the web pages make
+        store.reading,
+        store.unit_of_work,
+        store.rules,
+        store.cipher,
+        store.registry,
+        store.audit,
+        firm_id=store.firm_id,
+        campaign_id=campaign_id,
+        action="start",
+        caller=OPERATOR,
+        at=start,
+    )
+    with store.reading() as uow:
+        total = sum(queue_counts(uow, campaign_id).values())
     carrier = SimulatedCarrier(
         SimProfile(opt_out=0.15),
         seed=int(sample["seed"]),

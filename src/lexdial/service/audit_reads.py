@@ -1,4 +1,4 @@
-"""Which audit entries a firm's people may read.
+"""Which audit entries a firm's people may read, and what a verification of the chain found.
 
 Why: the audit trail is one hash chain per store (its status and head are facts about the
 store), but its entries name other firms' consents, calls, users and opt-outs. A firm reads
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Column, Connection, select
@@ -28,6 +29,47 @@ _OWNED: dict[str, tuple[Column[Any], Column[Any]]] = {
     "rnd": (t.reassigned_checks.c.id, t.reassigned_checks.c.firm_id),
     "user": (t.users.c.id, t.users.c.firm_id),
 }
+
+
+@dataclass(frozen=True, slots=True)
+class AuditCheck:
+    """What verifying the audit chain found, the one result every face shows (CLI, API,
+    web page): the chain walked against every signed checkpoint (and an exported anchor),
+    and the checkpoint file's own lines whose signature fails."""
+
+    chain_ok: bool  #: every entry chains and every anchor/checkpoint entry is still held
+    count: int  #: entries that chain correctly (all of them when intact)
+    head_seq: int  #: the last entry that chains correctly (0 when none)
+    head_hash: str
+    bad_seq: int | None = None  #: the first entry out of place, when broken
+    problem: str | None = None  #: edited, relinked, deleted, reordered, truncated, rewritten
+    detail: str = ""
+    checkpoints: int = 0  #: signed checkpoints whose entry the chain was checked against
+    checkpoint_problems: tuple[str, ...] = ()  #: checkpoint lines whose signature fails
+
+    @property
+    def ok(self) -> bool:
+        """Intact: the chain holds and no checkpoint line was tampered with."""
+        return self.chain_ok and not self.checkpoint_problems
+
+    @property
+    def head(self) -> str:
+        """The head as an anchor to keep outside the database (``SEQ:HASH``)."""
+        return f"{self.head_seq}:{self.head_hash}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "count": self.count,
+            "head": {"seq": self.head_seq, "hash": self.head_hash},
+            "bad_seq": self.bad_seq,
+            "problem": self.problem,
+            "detail": self.detail,
+            "checkpoints": self.checkpoints,
+            "checkpoint_problems": list(self.checkpoint_problems),
+        }
+
+
 #: facts every firm of the store shares (a registry list is national, not a firm's)
 _SHARED = frozenset({"registry"})
 _PAGE = 500

@@ -314,4 +314,4 @@ def test_privacy_requests_name_the_field_when_the_number_is_unknown(api: Api) ->
 
 def test_an_unknown_contact_id_is_named_in_the_error(api: Api) -> None:
     res = api.client.get("/v1/contacts/99", headers=api.headers("agent"))
-    assert res.status_code == 422 and res.json()["error"]["field"] == "contact_id"
+    assert res.status_code == 404 and res.json()["error"]["field"] == "contact_id"

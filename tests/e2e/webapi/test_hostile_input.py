@@ -31,7 +31,7 @@ def test_an_id_no_table_can_hold_is_refused_naming_the_parameter(
 
 def test_the_largest_id_is_still_an_ordinary_not_found(api: Api) -> None:
     res = api.client.get(f"/v1/contacts/{2**31 - 1}", headers=api.headers("admin"))
-    assert res.status_code == 422 and "no contact" in res.json()["error"]["message"]
+    assert res.status_code == 404 and "no contact" in res.json()["error"]["message"]
 
 
 def test_a_web_page_with_an_id_no_table_can_hold_is_not_a_500(api: Api) -> None:

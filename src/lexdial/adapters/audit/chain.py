@@ -29,7 +29,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Literal, Protocol
 
 from lexdial.adapters.audit.masking import MaskKind, mask
-from lexdial.errors import LexdialError
+from lexdial.errors import AuditConflictError as AuditConflictError  # its home was here
 
 GENESIS = "0" * 64
 _ACTION = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
@@ -40,10 +40,6 @@ _ISO_Z = re.compile(r"[0-9T:.+-]+Z")
 _MAX = {"actor": 100, "action": 60, "subject": 100}
 
 Problem = Literal["edited", "relinked", "deleted", "reordered", "truncated", "rewritten"]
-
-
-class AuditConflictError(LexdialError):
-    """An appended entry does not extend the log's head (another append came first)."""
 
 
 #: ``json.dumps(value, sort_keys=True, ...)`` builds this encoder anew on every call

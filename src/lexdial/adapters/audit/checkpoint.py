@@ -26,7 +26,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from lexdial.adapters.audit.chain import Anchor, canonical_json, iso_z
 from lexdial.adapters.crypto import create_private_file, read_private_file
-from lexdial.errors import ConfigError, LexdialError
+from lexdial.errors import CheckpointMismatchError as CheckpointMismatchError  # was here
+from lexdial.errors import ConfigError
 
 SIGNING_KEY_FILE = "audit-signing.key"
 PUBLIC_KEY_FILE = "audit-signing.pub"
@@ -158,9 +159,3 @@ class CheckpointSigner:
     def last(self) -> Checkpoint | None:
         good, _ = self.checkpoints()
         return good[-1] if good else None
-
-
-class CheckpointMismatchError(LexdialError):
-    """The chain no longer holds the head of the last signed checkpoint: nothing is signed."""
-
-    exit_code = 5

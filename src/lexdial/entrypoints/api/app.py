@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from fastapi import Depends, FastAPI
 
-from lexdial.bootstrap import Store, publish_checkpoint
+from lexdial.bootstrap import Store, publish_checkpoint, sms_code_sender
 from lexdial.entrypoints.api import errors
 from lexdial.entrypoints.api.id_range import ids_in_range
 from lexdial.entrypoints.api.routes_webhooks import InterfaceSettings
@@ -103,13 +103,9 @@ def create_app(
     app.state.runner = None
     hooks = app.state.interfaces = InterfaceSettings.from_env()
     if hooks.twilio_account_sid and hooks.twilio_auth_token and hooks.sms_from:
-        from lexdial.adapters.sms_twilio import TwilioSmsSender
-
         # the public pages' confirmation codes go out by SMS (else: an in-memory sender)
-        app.state.code_sender = TwilioSmsSender(
-            account_sid=hooks.twilio_account_sid,
-            auth_token=hooks.twilio_auth_token,
-            from_number=hooks.sms_from,
+        app.state.code_sender = sms_code_sender(
+            hooks.twilio_account_sid, hooks.twilio_auth_token, hooks.sms_from
         )
     errors.install(app)
     for name in ROUTERS:

@@ -14,14 +14,12 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection, func, select
 
-from lexdial.adapters.audit.chain import Anchor, verify
-from lexdial.adapters.audit.sql import SqlAuditStore
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.uow import SqlUnitOfWork
-from lexdial.adapters.registry.index import freshness, list_names, open_index
+from lexdial.bootstrap import registry_lists, verify_audit
 from lexdial.entrypoints.api.deps import AuditReader, Reader, UsersReader, UsersWriter, now, store
 from lexdial.entrypoints.api.routes_people import utc
-from lexdial.errors import RequestError
+from lexdial.errors import NotFoundError
 from lexdial.service.auth import issue_token, revoke_token
 from lexdial.service.users import add_user, attest_training, trained_on
 
@@ -145,7 +143,7 @@ def delete_token(request: Request, token_id: int, caller: UsersWriter) -> dict[s
             .where(k.id == token_id, t.users.c.firm_id == s.firm_id)
         ).first()
         if row is None:
-            raise RequestError("token_id", f"no token #{token_id}")
+            raise NotFoundError("token_id", f"no token #{token_id}")
         if row[0] is None:
             revoke_token(SqlUnitOfWork(conn), s.audit, token_id, caller, now(request), s.firm_id)
         revoked_at = conn.execute(select(k.revoked_at).where(k.id == token_id)).scalar()
@@ -157,7 +155,7 @@ def _known_user(conn: Connection, user_id: int, firm_id: int) -> None:
         select(t.users.c.id).where(t.users.c.id == user_id, t.users.c.firm_id == firm_id)
     ).first()
     if row is None:
-        raise RequestError("user_id", f"no user #{user_id}")
+        raise NotFoundError("user_id", f"no user #{user_id}")
 
 
 @router.get("/audit/verify", tags=["audit"])
@@ -169,48 +167,27 @@ def audit_verify(
     trail must still hold that entry: this detects truncation and rewriting. Every signed
     checkpoint lexdial published pins its entry the same way, without an anchor; a
     checkpoint line whose signature fails is listed in ``checkpoint_problems``."""
-    try:
-        pinned = Anchor.parse(anchor) if anchor else None
-    except ValueError as exc:
-        raise RequestError("anchor", str(exc)) from None
-    s = store(request)
-    good, bad_lines = s.checkpoints.checkpoints() if s.checkpoints else ([], [])
-    with s.db.connect() as conn:
-        result = verify(SqlAuditStore(conn), anchor=pinned, anchors=[c.anchor for c in good])
-    return {
-        "ok": result.ok and not bad_lines,
-        "checkpoints": len(good),
-        "checkpoint_problems": bad_lines,
-        "count": result.count,
-        "head": {"seq": result.head.seq, "hash": result.head.hash},
-        "bad_seq": result.bad_seq,
-        "problem": result.problem,
-        "detail": result.detail,
-    }
+    return verify_audit(store(request), anchor).to_json()
 
 
 @router.get("/registry", tags=["registry"])
 def registry_status(request: Request, caller: Reader) -> dict[str, Any]:
     """Each loaded do-not-call list: numbers, snapshot date, age in days and whether it is
     stale (older than 31 days for US lists, 28 for the UK TPS; see REGISTRY_STALE)."""
-    root = store(request).data_dir / "registry"
     today = now(request).date()
-    lists = []
-    for name in list_names(root):
-        m = open_index(root / name).manifest
-        fresh = freshness(name, m.snapshot_on, today)
-        lists.append(
-            {
-                "list": name,
-                "count": m.count,
-                "snapshot_on": m.snapshot_on,
-                "age_days": fresh.age_days,
-                "max_age_days": fresh.max_age_days,
-                "stale": fresh.stale,
-                "loaded_at": m.loaded_at,
-                "kind": m.kind,
-            }
-        )
+    lists = [
+        {
+            "list": r.list,
+            "count": r.count,
+            "snapshot_on": r.snapshot_on,
+            "age_days": r.age_days,
+            "max_age_days": r.max_age_days,
+            "stale": r.stale,
+            "loaded_at": r.loaded_at,
+            "kind": r.kind,
+        }
+        for r in registry_lists(store(request).data_dir, today)
+    ]
     return {"today": today, "lists": lists}
 
 

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Body, Request
-from sqlalchemy import select
 
-from lexdial.adapters.db import tables as t
+from lexdial.entrypoints.api.campaign_actions import act
 from lexdial.entrypoints.api.deps import CampaignWriter, Reader, now, store
 from lexdial.errors import RequestError
-from lexdial.service.campaign_control import apply_action
+from lexdial.service import views
 from lexdial.service.campaign_lint import lint_campaign
 from lexdial.service.campaign_report import campaign_report
 from lexdial.service.campaigns import add_contacts, create_campaign, load_campaign
 
 router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"])
-ACTIONS = ("start", "pause", "resume", "stop")
 
 
 @router.post("", status_code=201)
@@ -35,23 +32,12 @@ def create(
 def list_campaigns(request: Request, caller: Reader) -> list[dict[str, Any]]:
     """Every campaign of the firm, newest first."""
     s = store(request)
-    with s.db.connect() as conn:
-        rows = (
-            conn.execute(
-                select(
-                    t.campaigns.c.id,
-                    t.campaigns.c.name,
-                    t.campaigns.c.purpose,
-                    t.campaigns.c.mode,
-                    t.campaigns.c.status,
-                )
-                .where(t.campaigns.c.firm_id == s.firm_id)
-                .order_by(t.campaigns.c.id.desc())
-            )
-            .mappings()
-            .all()
-        )
-    return [dict(r) for r in rows]
+    with s.reading() as uow:
+        rows = views.campaign_list(uow, s.firm_id)
+    return [
+        {"id": r.id, "name": r.name, "purpose": r.purpose, "mode": r.mode, "status": r.status}
+        for r in rows
+    ]
 
 
 @router.get("/{campaign_id}")
@@ -107,38 +93,17 @@ async def change(
     request: Request, campaign_id: int, action: str, caller: CampaignWriter
 ) -> dict[str, Any]:
     """start (after the lint) | pause | resume | stop; a running campaign begins dialling."""
-    if action not in ACTIONS:
-        raise RequestError("action", "must be one of " + ", ".join(ACTIONS))
-    s = store(request)
-    at = now(request)
-
-    def work() -> str:  # the store in a worker thread, the dialler on the event loop
-        return apply_action(
-            s.db,
-            s.rules,
-            s.cipher,
-            s.registry,
-            s.audit,
-            firm_id=s.firm_id,
-            campaign_id=campaign_id,
-            action=action,
-            caller=caller,
-            at=at,
-        )
-
-    status = await asyncio.to_thread(work)
+    status = await act(request, campaign_id, action, caller)
     runner = getattr(request.app.state, "runner", None)
-    if status == "running" and runner is not None:
-        runner.start(campaign_id)
-        if campaign_id in runner.refused:
-            return {
-                "campaign": campaign_id,
-                "status": status,
-                "dialling": False,
-                "note": "not dialled: the simulated carrier never writes into a live store; "
-                "set a real [telephony] carrier, or rehearse with 'lexdial campaign run "
-                f"{campaign_id}' (a throw-away copy)",
-            }
+    if status == "running" and runner is not None and campaign_id in runner.refused:
+        return {
+            "campaign": campaign_id,
+            "status": status,
+            "dialling": False,
+            "note": "not dialled: the simulated carrier never writes into a live store; "
+            "set a real [telephony] carrier, or rehearse with 'lexdial campaign run "
+            f"{campaign_id}' (a throw-away copy)",
+        }
     return {"campaign": campaign_id, "status": status}
 
 
@@ -148,49 +113,23 @@ def attempts(
 ) -> list[dict[str, Any]]:
     """The campaign's gate decisions and call outcomes, oldest first (paged)."""
     s = store(request)
-    a, o = t.call_attempts.c, t.call_outcomes.c
     with s.db.connect() as conn:
         load_campaign(conn, s.firm_id, campaign_id)
-        rows = (
-            conn.execute(
-                select(
-                    a.id,
-                    a.contact_id,
-                    a.at,
-                    a.status,
-                    a.verdict,
-                    a.decision_id,
-                    a.earliest_allowed_at,
-                    a.decision,
-                    o.outcome,
-                    o.ring_s,
-                    o.talk_s,
-                )
-                .select_from(t.call_attempts.outerjoin(t.call_outcomes, o.attempt_id == a.id))
-                .where(a.campaign_id == campaign_id)
-                .order_by(a.id)
-                .limit(min(max(limit, 1), 1000))
-                .offset(max(offset, 0))
-            )
-            .mappings()
-            .all()
-        )
-    out = []
-    for r in rows:
-        reasons = (r["decision"] or {}).get("reasons", [])
-        out.append(
-            {
-                "attempt": r["id"],
-                "contact": r["contact_id"],
-                "at": str(r["at"]),
-                "status": r["status"],
-                "verdict": r["verdict"],
-                "decision_id": r["decision_id"],
-                "earliest_allowed_at": str(r["earliest_allowed_at"] or "") or None,
-                "reasons": [{"code": x["code"], "message": x["message"]} for x in reasons],
-                "outcome": r["outcome"],
-                "ring_s": r["ring_s"],
-                "talk_s": r["talk_s"],
-            }
-        )
-    return out
+    with s.reading() as uow:
+        rows = views.campaign_attempts(uow, campaign_id, limit, offset)
+    return [
+        {
+            "attempt": r.id,
+            "contact": r.contact_id,
+            "at": str(r.at),
+            "status": r.status,
+            "verdict": r.verdict,
+            "decision_id": r.decision_id,
+            "earliest_allowed_at": str(r.earliest_allowed_at or "") or None,
+            "reasons": views.reasons(r),
+            "outcome": r.outcome,
+            "ring_s": r.ring_s,
+            "talk_s": r.talk_s,
+        }
+        for r in rows
+    ]

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from sqlalchemy import select
 
-from lexdial.adapters.db import tables as t
 from lexdial.api import decide_json
 from lexdial.entrypoints.api.deps import DecisionWriter, Reader, store
 from lexdial.errors import RequestError
+from lexdial.service import views
 
 router = APIRouter()
 
@@ -41,14 +40,10 @@ def health() -> dict[str, str]:
 @router.get("/v1/me", tags=["service"])
 def me(request: Request, caller: Reader) -> dict[str, Any]:
     """The calling user: id, e-mail and role."""
-    with store(request).db.connect() as conn:
-        row = conn.execute(
-            select(t.users.c.id, t.users.c.email, t.users.c.role).where(
-                t.users.c.id == caller.user_id
-            )
-        ).first()
-    assert row is not None  # require() has just read this user
-    return {"id": row[0], "email": row[1], "role": row[2]}
+    with store(request).reading() as uow:
+        badge = views.who(uow, caller.user_id) if caller.user_id is not None else None
+    assert badge is not None  # require() has just read this user
+    return {"id": badge.id, "email": badge.email, "role": badge.role}
 
 
 @router.post(
@@ -79,25 +74,14 @@ async def post_decision(request: Request, caller: DecisionWriter) -> dict[str, A
 def get_decision(request: Request, decision_id: str, caller: Reader) -> dict[str, Any]:
     """A decision the gate recorded before a dial, with its reasons and the attempt."""
     s = store(request)
-    with s.db.connect() as conn:
-        row = (
-            conn.execute(  # another firm's decision is answered like an unknown one
-                select(t.call_attempts).where(
-                    t.call_attempts.c.decision_id == decision_id,
-                    t.call_attempts.c.firm_id == s.firm_id,
-                )
-            )
-            .mappings()
-            .first()
-        )
-    if row is None:
-        raise RequestError("decision_id", "no recorded decision has this id")
+    with s.reading() as uow:
+        found = views.recorded_decision(uow, s.firm_id, decision_id)
     return {
-        "attempt": row["id"],
-        "contact": row["contact_id"],
-        "campaign": row["campaign_id"],
-        "status": row["status"],
-        "decision": row["decision"],
+        "attempt": found.id,
+        "contact": found.contact_id,
+        "campaign": found.campaign_id,
+        "status": found.status,
+        "decision": found.decision,
     }
 
 
@@ -126,7 +110,7 @@ def _plain(value: Any) -> Any:
 def rules_diff(request: Request, caller: Reader) -> dict[str, Any]:
     """What the pack in force changes against the bundled pack (a firm's reviewed pack, or
     nothing): firms must "regularly review and update their practices"."""
-    from lexdial.adapters.rulepack import load_pack
+    from lexdial.bootstrap import rule_pack
     from lexdial.rules.diff import diff_packs
 
-    return {k: _plain(v) for k, v in diff_packs(load_pack(None), store(request).rules.pack).items()}
+    return {k: _plain(v) for k, v in diff_packs(rule_pack(), store(request).rules.pack).items()}

@@ -16,17 +16,11 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from lexdial.entrypoints.api.deps import ImportWriter, now, store
-from lexdial.errors import RequestError
+from lexdial.errors import RequestError, UploadTooLargeError
 from lexdial.service import imports
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"])
 MAX_UPLOAD = 20 * 1024 * 1024
-
-
-class UploadTooLargeError(RequestError):
-    """The file is over the upload limit (413, so a client knows retrying will not help)."""
-
-    http_status = 413
 
 
 def _read(upload: UploadFile) -> imports.Table:

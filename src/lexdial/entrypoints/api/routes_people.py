@@ -31,10 +31,11 @@ from lexdial.entrypoints.api.deps import (
     store,
 )
 from lexdial.entrypoints.render import mask_number
-from lexdial.errors import RequestError
+from lexdial.errors import NotFoundError, RequestError
 from lexdial.service import consent as consent_svc
-from lexdial.service import contacts, evidence, privacy
+from lexdial.service import contacts, evidence, privacy, views
 from lexdial.service.optout import opt_out
+from lexdial.service.storage import UnitOfWork
 from lexdial.service.users import FULL_NUMBER_ROLES, Caller
 
 router = APIRouter(prefix="/v1")
@@ -187,8 +188,10 @@ def contact_page(request: Request, contact_id: int, caller: Reader) -> dict[str,
     revocation, every opt-out, and every gate decision with its reasons and outcome."""
     s = store(request)
     with s.db.connect() as conn:
-        page: dict[str, Any] = utc(_page(conn, s, contact_id, full_view(conn, caller)))
-    return page
+        page: dict[str, Any] = _page(conn, s, contact_id, full_view(conn, caller))
+    with s.reading() as uow:
+        page["decisions"] = _decisions(uow, contact_id)
+    return dict(utc(page))
 
 
 def _page(conn: Connection, s: Store, contact_id: int, full: bool) -> dict[str, Any]:
@@ -199,7 +202,7 @@ def _page(conn: Connection, s: Store, contact_id: int, full: bool) -> dict[str, 
         .first()
     )
     if row is None:
-        raise RequestError("contact_id", f"no contact #{contact_id}")
+        raise NotFoundError("contact_id", f"no contact #{contact_id}")
     n = t.contact_numbers.c
     held = conn.execute(
         select(n.number_enc, n.number_bidx, n.line_type, n.is_primary)
@@ -239,55 +242,28 @@ def _page(conn: Connection, s: Store, contact_id: int, full: bool) -> dict[str, 
         "numbers": numbers,
         "consents": consents,
         "opt_outs": [dict(o) for o in opt_outs],
-        "decisions": _decisions(conn, contact_id),
     }
 
 
-def _decisions(conn: Connection, contact_id: int) -> list[dict[str, Any]]:
-    a, o = t.call_attempts.c, t.call_outcomes.c
-    rows = (
-        conn.execute(
-            select(
-                a.id,
-                a.at,
-                a.campaign_id,
-                a.purpose,
-                a.technology,
-                a.status,
-                a.verdict,
-                a.decision_id,
-                a.earliest_allowed_at,
-                a.rulepack,
-                a.decision,
-                o.outcome,
-            )
-            .select_from(t.call_attempts.outerjoin(t.call_outcomes, o.attempt_id == a.id))
-            .where(a.contact_id == contact_id)
-            .order_by(a.at, a.id)
-        )
-        .mappings()
-        .all()
-    )
-    out = []
-    for r in rows:
-        reasons = (r["decision"] or {}).get("reasons", [])
-        out.append(
-            {
-                "attempt": r["id"],
-                "at": r["at"],
-                "campaign": r["campaign_id"],
-                "purpose": r["purpose"],
-                "technology": r["technology"],
-                "status": r["status"],
-                "verdict": r["verdict"],
-                "decision_id": r["decision_id"],
-                "earliest_allowed_at": r["earliest_allowed_at"],
-                "rulepack": r["rulepack"],
-                "reasons": [{"code": x["code"], "message": x["message"]} for x in reasons],
-                "outcome": r["outcome"],
-            }
-        )
-    return out
+def _decisions(uow: UnitOfWork, contact_id: int) -> list[dict[str, Any]]:
+    rows = views.contact_decisions(uow, contact_id)
+    return [
+        {
+            "attempt": r.id,
+            "at": r.at,
+            "campaign": r.campaign_id,
+            "purpose": r.purpose,
+            "technology": r.technology,
+            "status": r.status,
+            "verdict": r.verdict,
+            "decision_id": r.decision_id,
+            "earliest_allowed_at": r.earliest_allowed_at,
+            "rulepack": r.rulepack,
+            "reasons": views.reasons(r),
+            "outcome": r.outcome,
+        }
+        for r in rows
+    ]
 
 
 @router.post("/consents", status_code=201, tags=["consents"])

@@ -11,13 +11,10 @@ filename offered for download.
 from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request, Response
-from sqlalchemy import select
 
-from lexdial.adapters.db import tables as t
-from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.bootstrap import checkpoint_for_report
 from lexdial.entrypoints.api.deps import AuditReader, Reader, UsersReader, now, store
-from lexdial.service import evidence
+from lexdial.service import evidence, views
 from lexdial.service.report_data import campaign_data, dnc_policy_data, roster_data
 from lexdial.service.report_pdf import campaign_pdf, dnc_policy_pdf, evidence_pdf, roster_pdf
 from lexdial.service.report_policy import iso
@@ -81,11 +78,9 @@ def evidence_bundle_pdf(
 ) -> Response:
     """One number's evidence bundle as PDF (the number is printed in it: the person's own)."""
     s = store(request)
-    with s.db.connect() as conn:
-        bundle = evidence.bundle(SqlUnitOfWork(conn), s.cipher, s.firm_id, number)
-        firm = str(
-            conn.execute(select(t.firms.c.name).where(t.firms.c.id == s.firm_id)).scalar_one()
-        )
+    with s.reading() as uow:
+        bundle = evidence.bundle(uow, s.cipher, s.firm_id, number)
+        firm = views.firm_name(uow, s.firm_id)
     bundle["chain"]["checkpoint"] = checkpoint_for_report(s)
     pdf = evidence_pdf(bundle, firm=firm, generated_at=str(iso(now(request))))
     return _pdf(pdf, f"evidence-contact-{bundle['contact_id']}.pdf")

@@ -1,9 +1,8 @@
 """Campaign pages: the list, one campaign's live progress, and its start/pause/resume/stop.
 
-Rule 1: the buttons call the very services the JSON API calls (the lint before a start or
-a resume, then ``set_status``), and a running campaign is handed to ``app.state.runner``.
-The status change commits in a worker thread; the runner is started on the event loop,
-where its dialling task must live.
+Rule 1: the buttons call the very function the JSON API calls (``campaign_actions.act``:
+the lint before a start or a resume, the seating check, then the status change), and a
+running campaign is handed to ``app.state.runner``.
 Rule 2: the progress page is read from the store (``campaign_report``), so it is the same
 after a restart; while the campaign dials, the page reloads itself every two seconds.
 """
@@ -15,24 +14,22 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import Request, Response
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.uow import SqlUnitOfWork
+from lexdial.entrypoints.api.campaign_actions import act
 from lexdial.entrypoints.api.deps import CampaignWriter, Reader, now, store
 from lexdial.entrypoints.api.web_charts import bars, columns, gauge
 from lexdial.entrypoints.api.web_common import page, utc, web_router
-from lexdial.errors import RequestError
-from lexdial.service.campaign_control import apply_action
+from lexdial.service import views
+from lexdial.service.campaign_control import ACTIONS
 from lexdial.service.campaign_lint import lint_campaign
 from lexdial.service.campaign_report import campaign_report
 from lexdial.service.campaigns import OPEN, TRANSITIONS, load_campaign
-from lexdial.service.users import Caller
 
 router = web_router()
-ACTIONS = ("start", "pause", "resume", "stop")
 #: outcomes where a person picked up (the "answered" figure)
 ANSWERED = ("human", "bridged", "opted_out", "abandoned")
 OUTCOME_WORDS = {
@@ -53,39 +50,10 @@ _LISTED = 50  # blocked / deferred contacts shown on the page
 def campaigns(request: Request, caller: Reader) -> Response:
     """Every campaign of the firm, newest first, with its size and calls placed."""
     s = store(request)
-    c, q, a = t.campaigns.c, t.campaign_contacts.c, t.call_attempts.c
-    with s.db.connect() as conn:
-        rows = (
-            conn.execute(
-                select(c.id, c.name, c.purpose, c.mode, c.status)
-                .where(c.firm_id == s.firm_id)
-                .order_by(c.id.desc())
-            )
-            .mappings()
-            .all()
-        )
-        sizes = {
-            int(k): int(n)
-            for k, n in conn.execute(select(q.campaign_id, func.count()).group_by(q.campaign_id))
-        }
-        placed = {
-            int(k): int(n)
-            for k, n in conn.execute(
-                select(a.campaign_id, func.count())
-                .where(a.status.in_(("dialled", "completed")))
-                .group_by(a.campaign_id)
-            )
-        }
+    with s.reading() as uow:
+        rows = views.campaign_list(uow, s.firm_id)
     runner = getattr(request.app.state, "runner", None)
-    items = [
-        {
-            **r,
-            "contacts": sizes.get(r["id"], 0),
-            "dialled": placed.get(r["id"], 0),
-            "dialling": bool(runner and runner.running(r["id"])),
-        }
-        for r in rows
-    ]
+    items = [{**views.as_dict(r), "dialling": bool(runner and runner.running(r.id))} for r in rows]
     return page(request, "campaigns.html", caller, campaigns=items)
 
 
@@ -166,30 +134,9 @@ def campaign(request: Request, campaign_id: int, caller: Reader) -> Response:
 async def change(
     request: Request, campaign_id: int, action: str, caller: CampaignWriter
 ) -> Response:
-    """A life-cycle button: the lint and ``set_status`` as in the API, then dial."""
-    if action not in ACTIONS:
-        raise RequestError("action", "must be one of " + ", ".join(ACTIONS))
-    status = await run_in_threadpool(_apply, request, campaign_id, action, caller)
-    runner = getattr(request.app.state, "runner", None)
-    if status == "running" and runner is not None:
-        runner.start(campaign_id)
+    """A life-cycle button: the very action the API takes, then back to the page."""
+    await act(request, campaign_id, action, caller)
     return RedirectResponse(f"/campaigns/{campaign_id}", status_code=303)
-
-
-def _apply(request: Request, campaign_id: int, action: str, caller: Caller) -> str:
-    s = store(request)
-    return apply_action(
-        s.db,
-        s.rules,
-        s.cipher,
-        s.registry,
-        s.audit,
-        firm_id=s.firm_id,
-        campaign_id=campaign_id,
-        action=action,
-        caller=caller,
-        at=now(request),
-    )
 
 
 def _calls_per_hour(conn: Connection, campaign_id: int) -> list[tuple[str, int]]:

@@ -18,7 +18,7 @@ from fastapi import Request, Response
 from sqlalchemy import Connection, func, select
 
 from lexdial.adapters.db import tables as t
-from lexdial.bootstrap import Store
+from lexdial.bootstrap import Store, registry_lists
 from lexdial.entrypoints.api.deps import Reader, now, store
 from lexdial.entrypoints.api.web_common import page, utc, web_router
 from lexdial.service.campaign_spec import parse_spec
@@ -180,13 +180,11 @@ def _opt_outs(conn: Connection, s: Store) -> list[dict[str, Any]]:
 def _registries(s: Store, today: date) -> list[dict[str, Any]]:
     """Each loaded do-not-call list's snapshot age against its limit; the national list is
     always shown, as "never loaded" if it is missing (its status is then unknown)."""
-    from lexdial.adapters.registry.index import freshness, list_names
-
-    names = list_names(s.data_dir / "registry")
+    loaded = {r.list: r for r in registry_lists(s.data_dir, today)}
     out: list[dict[str, Any]] = []
-    for name in sorted({"us-national", *names}):
-        snapshot = s.registry.snapshot_on(name) if name in names else None
-        if snapshot is None:
+    for name in sorted({"us-national", *loaded}):
+        r = loaded.get(name)
+        if r is None:
             out.append(
                 {
                     "list": name,
@@ -197,14 +195,13 @@ def _registries(s: Store, today: date) -> list[dict[str, Any]]:
                 }
             )
             continue
-        fresh = freshness(name, snapshot, today)
         out.append(
             {
                 "list": name,
-                "snapshot_on": snapshot,
-                "age_days": fresh.age_days,
-                "max_age_days": fresh.max_age_days,
-                "stale": fresh.stale,
+                "snapshot_on": r.snapshot_on,
+                "age_days": r.age_days,
+                "max_age_days": r.max_age_days,
+                "stale": r.stale,
             }
         )
     return out

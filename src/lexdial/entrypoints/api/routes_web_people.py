@@ -16,20 +16,19 @@ import json
 from datetime import UTC
 from typing import Annotated, Any
 
-from fastapi import Form, HTTPException, Request, Response
+from fastapi import Form, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import RedirectResponse
 from sqlalchemy import Connection, select
 
-from lexdial.adapters.audit.chain import verify
-from lexdial.adapters.audit.sql import SqlAuditStore
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.uow import SqlUnitOfWork
-from lexdial.bootstrap import Store, checkpoint_for_report
+from lexdial.bootstrap import Store, checkpoint_for_report, verify_audit
 from lexdial.entrypoints.api.deps import AuditReader, OptOutWriter, Reader, now, store
 from lexdial.entrypoints.api.web_common import page, viewer, web_router
 from lexdial.entrypoints.render import mask_number
-from lexdial.errors import RequestError
+from lexdial.errors import NotFoundError, RequestError
+from lexdial.service import views
 from lexdial.service.audit_reads import firm_entries
 from lexdial.service.consent import CHANNELS, consents_for
 from lexdial.service.contacts import NUMBER_CTX
@@ -70,35 +69,9 @@ def _contact(conn: Connection, s: Store, contact_id: int) -> dict[str, Any]:
         )
     ).first()
     if row is None:
-        raise HTTPException(404, f"No contact #{contact_id} in this firm.")
+        raise NotFoundError("contact_id", f"No contact #{contact_id} in this firm.")
     name = s.cipher.decrypt(row[1], context="contacts.name") if row[1] else None
     return {"id": row[0], "name": name, "relationship": row[2], "erased_at": row[3]}
-
-
-def _decisions(conn: Connection, contact_id: int) -> list[dict[str, Any]]:
-    a, o = t.call_attempts.c, t.call_outcomes.c
-    rows = (
-        conn.execute(
-            select(
-                a.id,
-                a.at,
-                a.campaign_id,
-                a.status,
-                a.verdict,
-                a.earliest_allowed_at,
-                a.rulepack,
-                a.decision_id,
-                a.decision,
-                o.outcome,
-            )
-            .select_from(t.call_attempts.outerjoin(t.call_outcomes, o.attempt_id == a.id))
-            .where(a.contact_id == contact_id)
-            .order_by(a.at.desc(), a.id.desc())
-        )
-        .mappings()
-        .all()
-    )
-    return [{**r, "reasons": (r["decision"] or {}).get("reasons", [])} for r in rows]
 
 
 @router.get("/contacts/{contact_id}")
@@ -138,7 +111,8 @@ def contact(request: Request, contact_id: int, caller: Reader, done: str = "") -
             .mappings()
             .all()
         )
-        decisions = _decisions(conn, contact_id)
+    with s.reading() as uow:  # newest first
+        decisions = [views.as_row(v) for v in reversed(views.contact_decisions(uow, contact_id))]
     notice = None
     parts = done.split("-")
     if len(parts) == 3 and parts[0] == "optout" and parts[1].isdigit() and parts[2].isdigit():
@@ -270,8 +244,8 @@ def audit(request: Request, caller: AuditReader) -> Response:
     """Is the store's audit chain intact (and its head, to export), and the latest entries
     about this firm's own records (another firm's are not shown)."""
     s = store(request)
+    result = verify_audit(s)
     with s.db.connect() as conn:
-        result = verify(SqlAuditStore(conn))
         latest = firm_entries(conn, s.firm_id)
     return page(request, "audit.html", caller, result=result, latest=latest)
 

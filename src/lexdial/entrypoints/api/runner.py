@@ -1,9 +1,10 @@
 """Runs started campaigns inside the web process (the embedded mode's worker).
 
-Rule: starting a campaign from the web or the API commits its status first, then a task
-dials it with the carrier from the settings; the task ends when nothing is due within the
-horizon, and a paused or stopped campaign stops dialling at its next turn (the status is
-read from the store on every turn, so a restart loses nothing).
+Rule: starting a campaign from the web or the API checks that it can be seated (``seat``:
+trained agents for a live-agent campaign) before its status commits, then a task dials it
+with the carrier from the settings; the task ends when nothing is due within the horizon,
+and a paused or stopped campaign stops dialling at its next turn (the status is read from
+the store on every turn, so a restart loses nothing).
 Rule 2: the simulated carrier's calls never happen, so it dials only a sandbox store (the
 demo's, a training store); over a live store a started campaign waits for a real carrier
 and the log says how to rehearse it (``lexdial campaign run ID``, on a throw-away copy).
@@ -53,12 +54,17 @@ class CampaignRunner:
         task = self.tasks.get(campaign_id)
         return task is not None and not task.done()
 
+    def seat(self, campaign_id: int) -> tuple[str, ...]:
+        """The agents the campaign's dialler would seat; a ``CampaignError`` when it cannot
+        be dialled (no trained agent, a carrier that cannot bridge)."""
+        carrier_name = self.store.settings.telephony.carrier
+        return seat_agents(self.store, campaign_id, self.clock().date(), carrier_name)
+
     def start(self, campaign_id: int) -> None:
         """Dial ``campaign_id`` in the background (no-op if it is already dialling)."""
         if self.running(campaign_id):
             return
-        carrier_name = self.store.settings.telephony.carrier
-        agents = seat_agents(self.store, campaign_id, self.clock().date(), carrier_name)
+        agents = self.seat(campaign_id)
         telephony = self.carrier()
         if is_simulated(telephony) and not is_sandbox(self.store):
             log.warning(

@@ -24,12 +24,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute, APIRouter
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from sqlalchemy import select
 
-from lexdial.adapters.db import tables as t
 from lexdial.entrypoints.api.deps import store
-from lexdial.errors import CampaignError, LexdialError, RequestError
+from lexdial.entrypoints.api.errors import describe
+from lexdial.errors import LexdialError
 from lexdial.rules.codes import CODES
+from lexdial.service import views
 from lexdial.service.users import ALLOWED, FULL_NUMBER_ROLES, Caller
 
 HERE = Path(__file__).parent
@@ -103,11 +103,9 @@ class Viewer:
 
 
 def viewer(request: Request, caller: Caller) -> Viewer:
-    with store(request).db.connect() as conn:
-        row = conn.execute(
-            select(t.users.c.email, t.users.c.role).where(t.users.c.id == caller.user_id)
-        ).first()
-    return Viewer(str(row[0]), str(row[1])) if row else Viewer(caller.label, caller.role)
+    with store(request).reading() as uow:
+        badge = views.who(uow, caller.user_id) if caller.user_id is not None else None
+    return Viewer(badge.email, badge.role) if badge else Viewer(caller.label, caller.role)
 
 
 def secure(response: Response) -> Response:
@@ -168,6 +166,17 @@ def error_page(
     return response
 
 
+def html_error(request: Request, exc: Exception) -> HTMLResponse:
+    """``exc`` as a page: the status and words of the one map (``api.errors.describe``)."""
+    info = describe(exc)
+    message = info.message
+    if info.status == 401:
+        message = "Please log in."
+    elif isinstance(exc, RequestValidationError):
+        message = f"{info.field}: {info.message}"
+    return error_page(request, info.status, message, info.problems, headers=info.headers)
+
+
 class HtmlRoute(APIRoute):
     """A route whose refusals and errors are pages (see the module's rule 1)."""
 
@@ -177,23 +186,8 @@ class HtmlRoute(APIRoute):
         async def html_handler(request: Request) -> Response:
             try:
                 response = await handler(request)
-            except HTTPException as exc:
-                message = "Please log in." if exc.status_code == 401 else str(exc.detail)
-                response = error_page(
-                    request, exc.status_code, message, headers=dict(exc.headers or {})
-                )
-            except RequestError as exc:
-                response = error_page(request, exc.http_status, exc.message)
-            except CampaignError as exc:
-                response = error_page(
-                    request, exc.http_status, str(exc).split("\n")[0], exc.problems
-                )
-            except LexdialError as exc:
-                response = error_page(request, exc.http_status, str(exc))
-            except RequestValidationError as exc:
-                first = exc.errors()[0] if exc.errors() else {}
-                field = ".".join(str(p) for p in first.get("loc", ())[1:])
-                response = error_page(request, 422, f"{field}: {first.get('msg', 'invalid')}")
+            except (HTTPException, LexdialError, RequestValidationError) as exc:
+                response = html_error(request, exc)
             return secure(response)
 
         return html_handler
