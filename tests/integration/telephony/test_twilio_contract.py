@@ -947,6 +947,7 @@ def test_a_call_still_up_that_nobody_here_placed_is_ended_through_the_api(
 
     async def scenario(w: World) -> None:
         url = f"{w.hooks}/{route}?call=zz9"
+        w.fake.calls["CA" + "9" * 32] = fields.get("CallStatus", "in-progress")
         status, body = await w.callback(url, "CA" + "9" * 32, **fields)
         assert status == 200 and [c.tag for c in ET.fromstring(body)] == ["Hangup"]
         for _ in range(100):  # the API request goes out in the background

@@ -152,7 +152,9 @@ class TwilioTelephony:
 
     def _end_quietly(self, sid: str, status: str) -> None:
         try:
-            self._client.calls(sid).update(status=status)
+            now = str(self._client.calls(sid).update(status=status).status or "")
+            if status == "canceled" and now not in _NOT_ANSWERED | {"canceled"}:
+                self._client.calls(sid).update(status="completed")  # answered meanwhile
         except TwilioRestException as exc:
             log.warning(
                 "twilio: ending unknown call failed: HTTP %s, error %s", exc.status, exc.code
