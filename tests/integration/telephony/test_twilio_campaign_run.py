@@ -1,0 +1,125 @@
+"""``lexdial campaign run --carrier twilio`` end to end: a separate lexdial process dials a
+small campaign through a stand-in Twilio, which rings three scripted people and delivers
+their callbacks — signed over the public https URL — to the webhook listener that the
+command itself serves on ``[telephony] webhook_listen`` (as a TLS proxy would forward).
+
+No live Twilio account was used (see ``twilio_standin``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from lexdial.entrypoints.cli import main
+
+from .twilio_standin import ACCOUNT, TOKEN, Callee, TwilioStandIn
+
+pytestmark = pytest.mark.integration
+
+PUBLIC = "https://dialer.example.test/webhooks/twilio"
+PEOPLE = {
+    "+16145550101": Callee("human"),  # hears the message to its end
+    "+16145550102": Callee("human", press="9"),  # opts out
+    "+16145550103": Callee("machine"),  # voicemail
+}
+CAMPAIGN = {
+    "name": "Court-date reminders",
+    "purpose": "reminder",
+    "mode": "broadcast",
+    "caller_id": "+16145550199",
+    "message": {
+        "text": "Hello, this is Hartwell and Ruiz with a reminder of your court date. "
+        "Call us at 614-555-0199. To stop these calls, press 9.",
+        "voicemail_text": "Hello, this is Hartwell and Ruiz. Please call us at 614-555-0199.",
+    },
+    "schedule": {"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+                 "start": "00:00", "end": "23:59"},
+}  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, int]]:
+    port = free_port()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LEXDIAL_DATA_DIR", str(tmp_path / "data"))
+    for name in ("LEXDIAL_DATABASE_URL", "LEXDIAL_MASTER_KEY", "LEXDIAL_SETTINGS"):
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / "lexdial.toml").write_text(
+        '[firm]\nname = "Hartwell & Ruiz LLP"\n'
+        # calls are placed now, in real time: no calling-hours window in this test's store
+        "[policy]\nall_calls_window = []\n"
+        f'[telephony]\nwebhook_base_url = "{PUBLIC}"\nwebhook_listen = "127.0.0.1:{port}"\n'
+    )
+    assert main(["init"]) == 0
+    yield tmp_path, port
+
+
+def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    code = main(list(argv))
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    return out.out
+
+
+def test_campaign_run_with_the_twilio_carrier_serves_its_own_webhooks_and_completes(
+    home: tuple[Path, int], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, port = home
+    for number in PEOPLE:
+        cli(capsys, "contact", "add", "--number", number, "--line-type", "wireless",
+            "--state", "OH", "--relationship", "current_client")  # fmt: skip
+        cli(capsys, "consent", "add", number, "--kind", "express", "--scope", "reminder",
+            "--seller", "Hartwell & Ruiz LLP", "--given-at", "2026-06-01T12:00:00Z",
+            "--method", "engagement letter", "--disclosure", "You agree we may call you.",
+            "--disclosure-version", "v3", "--captured-by", "intake")  # fmt: skip
+    (path / "c.json").write_text(json.dumps(CAMPAIGN))
+    cli(capsys, "campaign", "create", "c.json")
+    cli(capsys, "campaign", "add", "1", "--all")
+    cli(capsys, "campaign", "start", "1")
+
+    twilio = TwilioStandIn(deliver_to=f"http://127.0.0.1:{port}/webhooks/twilio",
+                           callees=dict(PEOPLE))  # fmt: skip
+    api = twilio.start()
+    env = os.environ | {
+        "LEXDIAL_TWILIO_ACCOUNT_SID": ACCOUNT,
+        "LEXDIAL_TWILIO_AUTH_TOKEN": TOKEN,
+        "LEXDIAL_TWILIO_API_URL": api,
+        "NO_PROXY": "127.0.0.1,localhost",
+        "no_proxy": "127.0.0.1,localhost",
+    }
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "lexdial", "campaign", "run", "1", "--carrier", "twilio",
+             "--minutes", "0.1", "--json"],
+            env=env, cwd=path, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    finally:
+        twilio.stop()
+    assert done.returncode == 0, done.stderr
+    assert f"{PUBLIC} -> 127.0.0.1:{port}" in done.stderr  # it says where it listens
+    report = json.loads(done.stdout)
+    assert "rehearsal" not in report
+    # three calls created at Twilio, each ended; each callback reached the CLI process
+    assert sorted(form["To"][0] for form in twilio.creates) == sorted(PEOPLE)
+    assert all(call.status == "completed" for call in twilio.calls.values())
+    assert twilio.delivered and all(d.status in (200, 204) for d in twilio.delivered)
+    delivered = {d.url.removeprefix(PUBLIC + "/").split("?")[0] for d in twilio.delivered}
+    assert delivered == {"status", "amd", "gather", "played"}
+    assert report["queue"] == {"done": 3}
+    assert report["outcomes"] == {"human": 1, "machine": 1, "opted_out": 1}
+    assert (report["opt_outs"], report["opt_outs_honoured"]) == (1, 1)
+    assert report["audit_chain_ok"] is True
