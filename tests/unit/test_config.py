@@ -154,3 +154,19 @@ def test_twilio_webhook_settings_that_cannot_work_are_refused(tmp_path: Path, li
     key = line.split(" ", 1)[0]
     with pytest.raises(ConfigError, match=f"telephony.{key}"):
         load_settings(path)
+
+
+def test_the_readme_twilio_example_loads(tmp_path: Path) -> None:
+    import re
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    section = readme.split("### Twilio (`[telephony]`)", 1)[1]
+    (block,) = re.findall(r"```toml\n(.*?)```", section, re.S)[:1]
+    path = tmp_path / "lexdial.toml"
+    path.write_text(block)
+    t = load_settings(path).telephony
+    assert (t.carrier, t.cps_for("twilio"), t.webhook_listen) == (
+        "twilio",
+        1.0,
+        ("127.0.0.1", 8088),
+    )

@@ -279,6 +279,31 @@ def test_hanging_up_a_ringing_call_cancels_it_and_its_canceled_callback_ends_the
     assert standin.delivered[-1].params["CallStatus"] == "canceled"
 
 
+def test_a_hangup_asked_for_while_the_create_is_under_way_is_sent_once_it_returns(
+    standin: TwilioStandIn,
+) -> None:
+    standin.create_delay_s = 0.3
+    standin.callees["+16145550102"] = Callee("never")
+    adapter = adapter_for(standin)
+
+    async def main() -> str:
+        await started(standin, adapter)
+        events = adapter.events()
+        dialling = asyncio.create_task(adapter.dial(a_dial("a1", "+16145550102")))
+        await asyncio.sleep(0.1)
+        await adapter.hangup("a1")  # no CallSid yet: nothing to address
+        assert standin.updates == []
+        await dialling
+        kinds = []
+        while tel.HANGUP not in kinds:
+            kinds.append((await asyncio.wait_for(anext(events), 5)).kind)
+        await adapter.close()
+        return kinds[-1]
+
+    assert asyncio.run(main()) == tel.HANGUP
+    assert [form for _, form in standin.updates] == [{"Status": ["canceled"]}]
+
+
 @pytest.mark.parametrize("status", [500, 503])
 def test_a_5xx_on_create_is_one_request_and_a_telephony_error(
     standin: TwilioStandIn, status: int

@@ -74,6 +74,8 @@ class TwilioStandIn:
     default: Callee = Callee()
     #: a create answered with this HTTP status (no call placed), e.g. 503
     create_fails_with: int | None = None
+    #: the same for creates to these numbers only
+    fails_for: dict[str, int] = field(default_factory=dict)
     #: seconds a create takes before its answer (beyond lexdial's timeout: a timeout)
     create_delay_s: float = 0.0
     requests: list[tuple[str, str, dict[str, list[str]]]] = field(default_factory=list)
@@ -125,8 +127,9 @@ class TwilioStandIn:
     def _create(self, form: dict[str, list[str]]) -> Any:
         if self.create_delay_s:
             time.sleep(self.create_delay_s)
-        if self.create_fails_with is not None:
-            status = self.create_fails_with
+        failure = self.fails_for.get(form["To"][0], self.create_fails_with)
+        if failure is not None:
+            status = failure
             return status, _error(20500, "Internal Server Error", status)
         with self.lock:
             sid = f"CA{len(self.calls) + 1:032x}"
