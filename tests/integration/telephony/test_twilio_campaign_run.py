@@ -13,6 +13,9 @@ import os
 import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -75,8 +78,10 @@ def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
     return out.out
 
 
-def campaign(path: Path, capsys: pytest.CaptureFixture[str], numbers: list[str]) -> None:
-    """Campaign #1, running, with consented contacts at ``numbers``."""
+def campaign(
+    path: Path, capsys: pytest.CaptureFixture[str], numbers: list[str], start: bool = True
+) -> None:
+    """Campaign #1, running (or a draft), with consented contacts at ``numbers``."""
     for number in numbers:
         cli(capsys, "contact", "add", "--number", number, "--line-type", "wireless",
             "--state", "OH", "--relationship", "current_client")  # fmt: skip
@@ -87,19 +92,23 @@ def campaign(path: Path, capsys: pytest.CaptureFixture[str], numbers: list[str])
     (path / "c.json").write_text(json.dumps(CAMPAIGN))
     cli(capsys, "campaign", "create", "c.json")
     cli(capsys, "campaign", "add", "1", "--all")
-    cli(capsys, "campaign", "start", "1")
+    if start:
+        cli(capsys, "campaign", "start", "1")
 
 
-def run_with(twilio: TwilioStandIn, path: Path) -> subprocess.CompletedProcess[str]:
-    """``lexdial campaign run 1 --carrier twilio`` in its own process, against ``twilio``."""
-    api = twilio.start()
-    env = os.environ | {
+def twilio_env(api: str) -> dict[str, str]:
+    return os.environ | {
         "LEXDIAL_TWILIO_ACCOUNT_SID": ACCOUNT,
         "LEXDIAL_TWILIO_AUTH_TOKEN": TOKEN,
         "LEXDIAL_TWILIO_API_URL": api,
         "NO_PROXY": "127.0.0.1,localhost",
         "no_proxy": "127.0.0.1,localhost",
     }
+
+
+def run_with(twilio: TwilioStandIn, path: Path) -> subprocess.CompletedProcess[str]:
+    """``lexdial campaign run 1 --carrier twilio`` in its own process, against ``twilio``."""
+    env = twilio_env(twilio.start())
     try:
         done = subprocess.run(
             [sys.executable, "-m", "lexdial", "campaign", "run", "1", "--carrier", "twilio",
@@ -152,3 +161,53 @@ def test_a_5xx_from_twilio_on_create_is_a_failed_outcome_and_the_run_goes_on(
     assert [form["To"][0] for form in twilio.creates].count(down) == 1
     assert report["next_due"] is not None
     assert "Twilio dial failed: HTTP 503" not in done.stdout
+
+
+def test_lexdial_serve_with_the_twilio_carrier_dials_a_started_campaign_and_gets_its_callbacks(
+    home: tuple[Path, int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The web runner: the campaign is started through the API; ``lexdial serve`` dials it
+    and Twilio's callbacks reach the app at /webhooks/twilio/<route>."""
+    path, _ = home
+    settings = path / "lexdial.toml"
+    settings.write_text(
+        settings.read_text().replace("[telephony]\n", '[telephony]\ncarrier = "twilio"\n')
+    )
+    campaign(path, capsys, list(PEOPLE), start=False)
+    cli(capsys, "users", "add", "mia@firm.test", "--name", "Mia", "--role", "manager")
+    token = json.loads(cli(capsys, "users", "token", "1", "--name", "t", "--json"))["token"]
+    port = free_port()
+    twilio = TwilioStandIn(deliver_to=f"http://127.0.0.1:{port}", callees=dict(PEOPLE))
+    env = twilio_env(twilio.start())
+    server = subprocess.Popen([sys.executable, "-m", "lexdial", "serve", "--port", str(port)],
+                              env=env, cwd=path, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/health", timeout=2).close()
+                break
+            except (urllib.error.URLError, ConnectionError):
+                assert server.poll() is None, server.stderr.read() if server.stderr else ""
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.2)
+        start = urllib.request.Request(f"{base}/v1/campaigns/1/start", data=b"", method="POST",
+                                       headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+        with urllib.request.urlopen(start, timeout=10) as res:
+            assert json.load(res)["status"] == "running"
+        deadline = time.monotonic() + 60
+        while True:  # until the app recorded the three outcomes
+            report = json.loads(cli(capsys, "campaign", "report", "1", "--json"))
+            if sum(report["outcomes"].values()) == 3:
+                break
+            assert time.monotonic() < deadline, twilio.delivered
+            time.sleep(0.2)
+    finally:
+        server.terminate()
+        server.communicate(timeout=20)
+        twilio.stop()
+    assert report["outcomes"] == {"human": 1, "machine": 1, "opted_out": 1}
+    assert all(call.status == "completed" for call in twilio.calls.values())
+    assert twilio.delivered and all(d.status in (200, 204) for d in twilio.delivered)
