@@ -283,11 +283,15 @@ def open_telephony(
     carrier: str | None = None,
     seed: int = 0,
     timescale: float = 1.0,
+    serve_webhooks: bool = False,
 ) -> Telephony:
     """The carrier the settings name (``carrier`` overrides); built here, never at import.
 
     The simulated carrier runs on the wall clock unless ``timescale`` says otherwise; SIP
-    starts baresip on first use; Twilio reads its credentials from the environment only.
+    starts baresip on first use; Twilio reads its credentials from the environment only
+    (``$LEXDIAL_TWILIO_API_URL`` replaces https://api.twilio.com: a stand-in for tests).
+    ``serve_webhooks``: a process without the web app (``campaign run``) serves Twilio's
+    webhooks itself on ``[telephony] webhook_listen`` while it dials.
     """
     env = os.environ if environ is None else environ
     t = settings.telephony
@@ -315,8 +319,10 @@ def open_telephony(
             account_sid=sid,
             auth_token=token,
             webhook_base_url=t.webhook_base_url,
+            base_url=env.get("LEXDIAL_TWILIO_API_URL") or None,
             channels=t.channels,
-            cps=t.cps,
+            cps=t.cps_for("twilio"),
+            listen=t.webhook_listen if serve_webhooks else None,
         )
     raise ConfigError(f"unknown carrier {name!r}: simulated, sip or twilio")
 
@@ -448,6 +454,20 @@ def mark_sandbox(store: Store) -> None:
         "tests); never use it for real calls\n",
         "utf-8",
     )
+
+
+def twilio_unknown_call_webhooks(
+    settings: Settings, environ: Mapping[str, str] | None = None
+) -> Any | None:
+    """Twilio's webhooks for calls no carrier of this process placed (``lexdial serve``
+    while the campaign runs elsewhere, or after a restart): signature checked, answered
+    with ``<Hangup/>``, a call still up ended through the API. None without Twilio's
+    credentials and ``webhook_base_url`` (then the web app answers 404)."""
+    try:
+        carrier = open_telephony(settings, environ, carrier="twilio")
+    except ConfigError:
+        return None
+    return getattr(carrier, "webhooks", None)
 
 
 def is_simulated(telephony: Telephony) -> bool:

@@ -37,7 +37,8 @@ The settings file is TOML (``lexdial.toml`` in the working directory, or the pat
     [telephony]
     carrier = "simulated"                 # simulated | sip | twilio
     channels = 100                        # simultaneous calls the trunk/account allows
-    cps = 10                              # calls per second the carrier accepts
+    cps = 10                              # calls per second the carrier accepts (default:
+                                          # 10 for sip, 1 for twilio: Twilio's account default)
     # sip: a typical registered trunk (see SIP_KEYS for every key; all but trunk optional)
     trunk = "sip.carrier.example"         # host (SRV/A lookup) or host:port
     transport = "udp"                     # udp | tcp | tls
@@ -55,7 +56,13 @@ The settings file is TOML (``lexdial.toml`` in the working directory, or the pat
     dial_prefix = ""                      # put before every dialled number
     caller_name = "Hartwell & Ruiz"       # display name in From
     dns_server = "10.0.0.2:53"            # default: the system's resolv.conf
-    webhook_base_url = "https://..."      # twilio: where Twilio reaches lexdial's webhooks
+    webhook_base_url = "https://dialer.example.com/webhooks/twilio"
+                                          # twilio: the public https:// URL Twilio calls back;
+                                          # lexdial appends /status, /amd, /gather, /played
+                                          # and ?call=ID[&prompt=NAME]; signatures are checked
+                                          # against exactly that URL (README: "Twilio")
+    webhook_listen = "127.0.0.1:8088"     # twilio: where `campaign run` itself serves them
+                                          # (put the https proxy for webhook_base_url here)
                                           # (credentials only from the environment:
                                           #  $LEXDIAL_TWILIO_ACCOUNT_SID, _AUTH_TOKEN)
 """
@@ -70,6 +77,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from lexdial.adapters.rulepack import load_retention_minimums
 from lexdial.domain.decision import PURPOSES, RELATIONSHIPS, TECHNOLOGIES
@@ -94,6 +102,10 @@ CARRIERS = ("simulated", "sip", "twilio")
 
 TRANSPORTS = ("udp", "tcp", "tls")
 NUMBER_FORMATS = ("e164", "e164_no_plus", "national")
+#: calls per second when ``[telephony] cps`` is not set (Twilio's account default is 1)
+DEFAULT_CPS = {"simulated": 10.0, "sip": 10.0, "twilio": 1.0}
+#: where ``campaign run`` serves Twilio's webhooks when ``webhook_listen`` is not set
+DEFAULT_WEBHOOK_LISTEN = ("127.0.0.1", 8088)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +144,14 @@ class TelephonySettings:
     cps: float = 10.0
     webhook_base_url: str | None = None
     sip: SipSettings = SipSettings()
+    #: whether ``cps`` was set; if not, each carrier has its own default (``cps_for``)
+    cps_set: bool = False
+    #: host and port where ``campaign run`` serves Twilio's webhooks (``webhook_listen``)
+    webhook_listen: tuple[str, int] = DEFAULT_WEBHOOK_LISTEN
+
+    def cps_for(self, carrier: str) -> float:
+        """The CPS for ``carrier``: the ``cps`` setting, else the carrier's default."""
+        return self.cps if self.cps_set else DEFAULT_CPS.get(carrier, self.cps)
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,7 +257,8 @@ _HOST = re.compile(r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?
 
 
 def _telephony(raw: dict[str, Any], path: Path, env: Any = None) -> TelephonySettings:
-    known = {"carrier", "trunk", "channels", "cps", "webhook_base_url"} | SIP_KEYS
+    known = {"carrier", "trunk", "channels", "cps", "webhook_base_url", "webhook_listen"}
+    known |= SIP_KEYS
     unknown = set(raw) - known
     if unknown:
         hint = ""
@@ -259,10 +280,44 @@ def _telephony(raw: dict[str, Any], path: Path, env: Any = None) -> TelephonySet
             f"{path}: telephony.trunk must be host or host:port for the sip carrier "
             '(e.g. "sip.carrier.example" or "203.0.113.9:5060")'
         )
-    if carrier == "twilio" and not (isinstance(base, str) and base.startswith("https://")):
-        raise ConfigError(f"{path}: telephony.webhook_base_url must be an https:// URL")
+    if base is not None or carrier == "twilio":
+        _webhook_base(base, path)
+    listen = _listen(raw.get("webhook_listen"), path)
     sip = _sip(raw, path, os.environ if env is None else env, carrier == "sip")
-    return TelephonySettings(carrier, trunk, channels, float(cps), base, sip)
+    cps_set = "cps" in raw
+    if not cps_set:
+        cps = DEFAULT_CPS[carrier]
+    return TelephonySettings(carrier, trunk, channels, float(cps), base, sip, cps_set, listen)
+
+
+def _webhook_base(base: object, path: Path) -> None:
+    """Twilio signs the URL it called: a public https URL without query or fragment."""
+    bad = f"{path}: telephony.webhook_base_url must be a public https:// URL"
+    if not isinstance(base, str) or not base.startswith("https://"):
+        raise ConfigError(f"{bad} (Twilio calls it back; e.g. https://dialer.example.com"
+                          "/webhooks/twilio)")  # fmt: skip
+    parts = urlsplit(base)
+    if not parts.hostname or parts.query or parts.fragment or parts.username:
+        raise ConfigError(f"{bad}, with a host and without ?query, #fragment or user@")
+
+
+def _listen(value: object, path: Path) -> tuple[str, int]:
+    """``webhook_listen = "host:port"`` (an IP address; port 0: any free port)."""
+    if value is None:
+        return DEFAULT_WEBHOOK_LISTEN
+    what = f'{path}: telephony.webhook_listen must be "address:port", e.g. "127.0.0.1:8088"'
+    if not isinstance(value, str):
+        raise ConfigError(what)
+    host, sep, port = value.strip().rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    try:
+        ipaddress.ip_address(host)
+        number = int(port)
+    except ValueError:
+        raise ConfigError(what) from None
+    if not sep or not 0 <= number <= 65535:
+        raise ConfigError(what)
+    return host, number
 
 
 def _sip(raw: dict[str, Any], path: Path, env: Any, dialling: bool = True) -> SipSettings:

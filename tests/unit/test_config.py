@@ -121,3 +121,52 @@ def test_a_retention_at_or_above_the_minimum_is_kept(tmp_path: Path) -> None:
     path = tmp_path / "lexdial.toml"
     path.write_text("[retention]\ndnc_entries = 1827\ncall_records = 4000\n")
     assert load_settings(path).retention == {"dnc_entries": 1827, "call_records": 4000}
+
+
+def test_twilio_dials_one_call_a_second_unless_cps_is_set(tmp_path: Path) -> None:
+    path = tmp_path / "lexdial.toml"
+    base = 'webhook_base_url = "https://dialer.example.com/webhooks/twilio"\n'
+    path.write_text('[telephony]\ncarrier = "twilio"\n' + base)
+    t = load_settings(path).telephony
+    assert (t.cps, t.cps_for("twilio"), t.cps_for("sip")) == (1.0, 1.0, 10.0)
+    assert t.webhook_listen == ("127.0.0.1", 8088)
+    path.write_text('[telephony]\ncarrier = "twilio"\ncps = 5\nwebhook_listen = "0.0.0.0:9000"\n'
+                    + base)  # fmt: skip
+    t = load_settings(path).telephony
+    assert (t.cps_for("twilio"), t.webhook_listen) == (5.0, ("0.0.0.0", 9000))
+    path.write_text("[telephony]\n")  # simulated; `campaign run --carrier twilio` still 1 CPS
+    assert load_settings(path).telephony.cps_for("twilio") == 1.0
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'webhook_base_url = "https://dialer.example.com/tw?x=1"',
+        'webhook_base_url = "https:///tw"',
+        'webhook_listen = "localhost:8088"',
+        'webhook_listen = "127.0.0.1"',
+        'webhook_listen = "127.0.0.1:70000"',
+    ],
+)
+def test_twilio_webhook_settings_that_cannot_work_are_refused(tmp_path: Path, line: str) -> None:
+    path = tmp_path / "lexdial.toml"
+    path.write_text(f"[telephony]\n{line}\n")
+    key = line.split(" ", 1)[0]
+    with pytest.raises(ConfigError, match=f"telephony.{key}"):
+        load_settings(path)
+
+
+def test_the_readme_twilio_example_loads(tmp_path: Path) -> None:
+    import re
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    section = readme.split("### Twilio (`[telephony]`)", 1)[1]
+    (block,) = re.findall(r"```toml\n(.*?)```", section, re.S)[:1]
+    path = tmp_path / "lexdial.toml"
+    path.write_text(block)
+    t = load_settings(path).telephony
+    assert (t.carrier, t.cps_for("twilio"), t.webhook_listen) == (
+        "twilio",
+        1.0,
+        ("127.0.0.1", 8088),
+    )

@@ -243,7 +243,12 @@ def _run(
     start = _now(args) if carrier_name == "simulated" else None
     # training must be current on the (simulated) day of the calls
     agents = seat_agents(store, args.id, (start or datetime.now(UTC)).date(), carrier_name)
-    carrier = open_telephony(settings, carrier=carrier_name, seed=args.seed, timescale=timescale)
+    carrier = open_telephony(
+        settings, carrier=carrier_name, seed=args.seed, timescale=timescale, serve_webhooks=True
+    )
+    if carrier_name == "twilio":  # Twilio calls this process back: say where it listens
+        host, port = settings.telephony.webhook_listen
+        _say(args, f"Twilio webhooks: {settings.telephony.webhook_base_url} -> {host}:{port}")
     bar = Bar(f"Dialling campaign #{args.id}", total)
 
     async def go() -> RunStats:
@@ -324,7 +329,12 @@ def add_commands(sub: Any) -> None:
     a.add_argument(
         "--carrier",
         choices=["simulated", "sip", "twilio"],
-        help="override [telephony] carrier in the settings (default: simulated)",
+        help="override [telephony] carrier in lexdial.toml (default: that setting, which is "
+        "'simulated' when unset: a rehearsal on a throw-away copy of a live store). twilio: "
+        "this process serves Twilio's webhooks on [telephony] webhook_listen (default "
+        "127.0.0.1:8088) while it dials; webhook_base_url must be the public https:// URL "
+        "that reaches it (lexdial appends /status, /amd, /gather or /played and ?call=ID; "
+        "signatures are checked against that exact URL)",
     )
     a.add_argument("--seed", type=int, default=0, help="simulated carrier: the public's seed")
     a.add_argument(

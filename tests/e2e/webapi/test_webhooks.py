@@ -212,8 +212,41 @@ def test_twilio_call_callbacks_reach_the_adapter_which_checks_the_signature(api:
     sig = RequestValidator(TWILIO_TOKEN).compute_signature(url, params)
     ok = api.client.post("/webhooks/twilio/status?call=c-1", data=params,
                          headers={"X-Twilio-Signature": sig})  # fmt: skip
-    assert ok.status_code == 204  # signed; the call is not this process's: nothing to do
+    # signed; the call is not this process's: hung up, never left in silence
+    assert ok.status_code == 200 and "<Hangup />" in ok.text
     forged = api.client.post("/webhooks/twilio/status?call=c-1", data=params,
+                             headers={"X-Twilio-Signature": "forged"})  # fmt: skip
+    assert forged.status_code == 403
+
+
+def test_a_twilio_callback_no_carrier_here_placed_is_hung_up_not_404(api: Api) -> None:
+    """``lexdial serve`` while the campaign runs in another process (or after a restart):
+    with Twilio's credentials in the environment the call is hung up, not left silent."""
+    from dataclasses import replace
+
+    from lexdial.bootstrap import twilio_unknown_call_webhooks
+    from lexdial.config import TelephonySettings
+
+    settings = replace(
+        api.store.settings,
+        telephony=TelephonySettings(
+            carrier="twilio", webhook_base_url="https://dialer.example.com/webhooks/twilio"
+        ),
+    )
+    env = {"LEXDIAL_TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "LEXDIAL_TWILIO_AUTH_TOKEN": TWILIO_TOKEN}
+    hooks = twilio_unknown_call_webhooks(settings, env)
+    assert twilio_unknown_call_webhooks(api.store.settings, env) is None  # no base URL
+    api.client.app.state.twilio_unknown = hooks  # type: ignore[attr-defined]
+    api.client.app.state.runner = SimpleNamespace(carriers={})  # type: ignore[attr-defined]
+    # this store's settings name no base URL: the app checks the URL as it saw it
+    signed_url = "http://testserver/webhooks/twilio/gather?call=a77&prompt=message"
+    params = {"CallSid": "CA1", "CallStatus": "in-progress", "Digits": "1"}
+    sig = RequestValidator(TWILIO_TOKEN).compute_signature(signed_url, params)
+    res = api.client.post("/webhooks/twilio/gather?call=a77&prompt=message", data=params,
+                          headers={"X-Twilio-Signature": sig})  # fmt: skip
+    assert (res.status_code, res.headers["content-type"]) == (200, "application/xml; charset=utf-8")
+    assert "<Hangup />" in res.text
+    forged = api.client.post("/webhooks/twilio/gather?call=a77&prompt=message", data=params,
                              headers={"X-Twilio-Signature": "forged"})  # fmt: skip
     assert forged.status_code == 403
 

@@ -90,6 +90,8 @@ class FakeTwilio:
 
     requests: list[Recorded] = field(default_factory=list)
     ended: set[str] = field(default_factory=set)  # CallSids Twilio considers over
+    #: each call's CallStatus as Twilio knows it (tests' status callbacks keep it current)
+    calls: dict[str, str] = field(default_factory=dict)
     server: ThreadingHTTPServer | None = None
 
     @property
@@ -117,12 +119,20 @@ class FakeTwilio:
             if to == REFUSED_TO:  # Twilio's own text quotes the number
                 return 400, error(21211, f"Invalid 'To' Phone Number: {to}", 400)
             sid = f"CA{len(self.creates):032x}"
+            self.calls[sid] = "queued"
             return 201, call_body(sid, "queued", to, rec.one("From"))
         sid = rec.path.removeprefix(prefix + "/").removesuffix(".json")
         if sid in self.ended:
             return 400, error(21220, "Call is not in-progress. Cannot redirect.", 400)
-        status = rec.form.get("Status", ["in-progress"])[0]
-        return 200, call_body(sid, status, TO, CALLER_ID)
+        now = self.calls.get(sid, "in-progress")
+        wanted = rec.form.get("Status", [None])[0]
+        # the Call resource: "canceled" ends a queued or ringing call and leaves an answered
+        # one as it is; "completed" ends an in-progress call (a ringing one goes on ringing)
+        if (wanted, now) in {("canceled", "queued"), ("canceled", "ringing")} or (
+            wanted == "completed" and now == "in-progress"
+        ):
+            now = self.calls[sid] = wanted
+        return 200, call_body(sid, now, TO, CALLER_ID)
 
 
 def error(code: int, message: str, status: int) -> dict[str, Any]:
@@ -299,6 +309,7 @@ class World:
 
     async def status(self, status: str, n: int = 0, **fields: str) -> tuple[int, str]:
         url = self.fake.creates[n].one("StatusCallback")
+        self.fake.calls[self.sid(n)] = status
         return await self.callback(url, self.sid(n), CallStatus=status, **fields)
 
     async def amd(self, answered_by: str, n: int = 0) -> tuple[int, str]:
@@ -511,13 +522,52 @@ def test_bridging_dials_the_agent_from_the_calls_caller_id(world: World) -> None
     assert [(c.tag, c.text) for c in dial] == [("Client", "desk-4")]
 
 
-def test_hangup_sets_the_call_status_to_completed(world: World) -> None:
+def test_hangup_of_a_ringing_call_sets_its_status_to_canceled(world: World) -> None:
+    async def scenario(w: World) -> None:
+        await w.adapter.dial(a_dial())
+        await w.status("ringing")
+        await w.adapter.hangup("a1")
+
+    world.run(scenario)
+    assert [u.form for u in world.fake.updates] == [{"Status": ["canceled"]}]
+    assert world.fake.calls[world.sid()] == "canceled"
+
+
+def test_hangup_of_a_call_not_yet_ringing_sets_its_status_to_canceled(world: World) -> None:
     async def scenario(w: World) -> None:
         await w.adapter.dial(a_dial())
         await w.adapter.hangup("a1")
 
     world.run(scenario)
-    assert world.fake.updates[0].form == {"Status": ["completed"]}
+    assert [u.form for u in world.fake.updates] == [{"Status": ["canceled"]}]
+
+
+def test_hangup_of_an_answered_call_sets_its_status_to_completed(world: World) -> None:
+    async def scenario(w: World) -> None:
+        await w.adapter.dial(a_dial())
+        await w.status("in-progress")
+        await w.adapter.hangup("a1")
+
+    world.run(scenario)
+    assert [u.form for u in world.fake.updates] == [{"Status": ["completed"]}]
+    assert world.fake.calls[world.sid()] == "completed"
+
+
+def test_a_cancel_that_finds_the_call_just_answered_is_followed_by_completed(
+    world: World,
+) -> None:
+    async def scenario(w: World) -> None:
+        await w.adapter.dial(a_dial())
+        await w.status("ringing")
+        w.fake.calls[w.sid()] = "in-progress"  # answered; its callback is still on the way
+        await w.adapter.hangup("a1")
+
+    world.run(scenario)
+    assert [u.form for u in world.fake.updates] == [
+        {"Status": ["canceled"]},
+        {"Status": ["completed"]},
+    ]
+    assert world.fake.calls[world.sid()] == "completed"
 
 
 def test_playing_a_prompt_the_dial_did_not_carry_is_a_telephony_error(world: World) -> None:
@@ -862,19 +912,53 @@ def test_a_busy_line_reports_busy_with_the_sip_code(world: World) -> None:
     world.run(scenario)
 
 
-def test_a_signed_callback_for_a_call_this_adapter_never_placed_reports_nothing(
-    world: World,
+def test_a_signed_callback_for_a_call_this_adapter_never_placed_is_answered_with_a_hangup(
+    world: World, caplog: pytest.LogCaptureFixture
 ) -> None:
     async def scenario(w: World) -> None:
         gather = f"{w.hooks}/gather?call=zz9&prompt=message"
         status, body = await w.callback(gather, "CA" + "9" * 32, Digits="9")
         assert status == 200 and [c.tag for c in ET.fromstring(body)] == ["Hangup"]
         unknown = f"{w.hooks}/status?call=zz9"
-        assert await w.callback(unknown, "CA" + "9" * 32, CallStatus="busy") == (204, "")
+        status, body = await w.callback(unknown, "CA" + "9" * 32, CallStatus="busy")
+        assert status == 200 and [c.tag for c in ET.fromstring(body)] == ["Hangup"]
         await w.adapter.close()
         assert [e async for e in w.adapter.events()] == []
 
+    with caplog.at_level(logging.WARNING):
+        world.run(scenario)
+    assert world.fake.updates == []  # a TwiML answer ends these; a busy call is over
+    assert caplog.text.count("call zz9, which this process did not place") == 2
+
+
+@pytest.mark.parametrize(
+    ("route", "fields", "ending"),
+    [
+        pytest.param("status", {"CallStatus": "ringing"}, "canceled", id="status-ringing"),
+        pytest.param("status", {"CallStatus": "in-progress"}, "completed", id="status-answered"),
+        pytest.param("amd", {"AnsweredBy": "human"}, "completed", id="amd"),
+    ],
+)
+def test_a_call_still_up_that_nobody_here_placed_is_ended_through_the_api(
+    world: World, route: str, fields: dict[str, str], ending: str
+) -> None:
+    """A process that died (or a create that timed out after Twilio took it) leaves a call
+    in its silent hold: the first callback that reaches anyone ends it."""
+
+    async def scenario(w: World) -> None:
+        url = f"{w.hooks}/{route}?call=zz9"
+        w.fake.calls["CA" + "9" * 32] = fields.get("CallStatus", "in-progress")
+        status, body = await w.callback(url, "CA" + "9" * 32, **fields)
+        assert status == 200 and [c.tag for c in ET.fromstring(body)] == ["Hangup"]
+        for _ in range(100):  # the API request goes out in the background
+            if w.fake.updates:
+                break
+            await asyncio.sleep(0.02)
+
     world.run(scenario)
+    (update,) = world.fake.updates
+    assert update.path.endswith(f"/Calls/CA{'9' * 32}.json")
+    assert update.form == {"Status": [ending]}
 
 
 def test_a_callback_naming_another_calls_sid_is_refused(world: World) -> None:

@@ -13,7 +13,12 @@ safe_harbor            ``<Gather numDigits="1">``; a key → DIGIT, the end → 
 ``play`` voicemail,    ``<Play>`` then ``<Redirect>`` to ``played``: PLAYED at the end
 optout_confirm
 ``bridge``             ``<Dial>`` to the agent's number, ``client:`` or ``sip:``
-``hangup``             ``update(status="completed")``
+``hangup``             ringing (or not yet ringing): ``update(status="canceled")``;
+                       answered: ``update(status="completed")`` (Twilio's Call
+                       resource: ``canceled`` ends a queued or ringing call and
+                       leaves an answered one up, ``completed`` ends an
+                       in-progress one; answered meanwhile: ``completed``
+                       follows). Asked before ``create`` returned: sent once it has.
 =====================  ========================================================
 
 Rule 2: every method returns once Twilio accepted the request; what then happens arrives
@@ -22,6 +27,13 @@ dial for this number (a 4xx other than 401/403/429) is the call's FAILED event; 
 that is unreachable, rejects our credentials or throttles us raises ``TelephonyError``.
 Rule 3: no phone number or credential is logged or put in an error message: Twilio's
 error text may quote the number, so only its HTTP status and error code are kept.
+Rule 4: a REST request is sent once (the SDK's client does not retry): a 5xx or a timeout
+on ``create`` is that call's failure, and the dialer records it as failed; a retry storm
+against a struggling API could also place the same call twice. A create that timed out
+may still have been placed: its callbacks then name a call this adapter forgot, and are
+answered by hanging it up (``twilio_webhooks`` Rule 4).
+Rule 5: with ``listen`` (``campaign run``), ``start()`` serves the webhooks in this
+process (``twilio_server``); ``lexdial serve`` mounts them in its web app instead.
 
 The SDK is synchronous (``requests``); each REST call runs in a worker thread. Its
 asyncio client is not used: with the installed aiohttp it raises a DeprecationWarning
@@ -32,6 +44,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Final
@@ -41,6 +54,7 @@ from twilio.http.http_client import TwilioHttpClient  # type: ignore[import-unty
 from twilio.rest import Client  # type: ignore[import-untyped]
 
 from lexdial.adapters.telephony import twilio_twiml as twiml
+from lexdial.adapters.telephony.twilio_server import TwilioWebhookServer
 from lexdial.adapters.telephony.twilio_webhooks import CallBook, CallState, TwilioWebhooks
 from lexdial.domain.telephony import FAILED, CallEvent, Dial
 from lexdial.errors import TelephonyError
@@ -55,6 +69,8 @@ _CARRIER_DOWN: Final = frozenset({401, 403, 429})
 _NOT_IN_PROGRESS: Final = 21220
 #: Twilio accepts a ring timeout of 5 to 600 seconds
 _RING_LIMITS: Final = (5, 600)
+#: CallStatus values of a call not answered yet: ``canceled`` ends these
+_NOT_ANSWERED: Final = frozenset({"queued", "initiated", "ringing"})
 
 
 class TwilioTelephony:
@@ -65,7 +81,8 @@ class TwilioTelephony:
     ``https://api.twilio.com`` (contract tests point it at a local server).
     ``from_number`` is the caller ID when a ``Dial`` carries none. ``clock`` gives event
     times (seconds; only differences are used). ``hold_s``: how long a call waits
-    silently for the flow's next command before Twilio hangs it up.
+    silently for the flow's next command before Twilio hangs it up. ``listen``
+    (host, port): serve the webhooks in this process from ``start()`` to ``close()``.
     """
 
     timescale: float = 1.0  # Twilio runs in real time
@@ -83,6 +100,7 @@ class TwilioTelephony:
         clock: Callable[[], float] = time.monotonic,
         hold_s: int = 60,
         http_timeout_s: float = 10.0,
+        listen: tuple[str, int] | None = None,
     ) -> None:
         if cps <= 0 or channels <= 0 or hold_s <= 0:
             raise ValueError("channels, cps and hold_s must be positive")
@@ -91,7 +109,7 @@ class TwilioTelephony:
         self._from = from_number
         self._base = webhook_base_url.rstrip("/")
         self._hold_s = hold_s
-        self._http = TwilioHttpClient(timeout=http_timeout_s)
+        self._http = TwilioHttpClient(timeout=http_timeout_s, max_retries=0)  # Rule 4
         self._client: Any = Client(account_sid, auth_token, http_client=self._http)
         if base_url is not None:
             self._client.api.base_url = base_url.rstrip("/")
@@ -99,20 +117,50 @@ class TwilioTelephony:
             self._client.edge = self._client.region = None
         self.book = CallBook(clock)
         #: the webhook handler the HTTP server mounts at ``webhook_base_url``
-        self.webhooks = TwilioWebhooks(self.book, auth_token, self._base, hold_s)
+        self.webhooks = TwilioWebhooks(
+            self.book, auth_token, self._base, hold_s, on_unknown=self.end_unknown
+        )
+        #: the in-process webhook server (``listen``), or None when a web app mounts them
+        self.server = (
+            None if listen is None else TwilioWebhookServer(self.webhooks, self._base, *listen)
+        )
         self._pace_lock = asyncio.Lock()
         self._next_dial_at = 0.0
 
     async def start(self) -> None:
-        """Bind the event stream to the running loop."""
+        """Bind the event stream to the running loop; serve the webhooks if ``listen``."""
         self.book.bind(asyncio.get_running_loop())
+        if self.server is not None:
+            self.server.start()
 
     async def close(self) -> None:
         """End ``events()`` and release the HTTP connections (calls are not hung up)."""
+        if self.server is not None:
+            await asyncio.to_thread(self.server.close)
         self.book.close()
         session = self._http.session
         if session is not None:
             session.close()
+
+    def end_unknown(self, sid: str, call_status: str) -> None:
+        """End a live call nobody here knows (``TwilioWebhooks``' ``on_unknown``), in the
+        background: the webhook's answer must not wait for Twilio's API."""
+        status = "canceled" if call_status in _NOT_ANSWERED else "completed"
+        threading.Thread(
+            target=self._end_quietly, args=(sid, status), name="twilio-end", daemon=True
+        ).start()
+
+    def _end_quietly(self, sid: str, status: str) -> None:
+        try:
+            now = str(self._client.calls(sid).update(status=status).status or "")
+            if status == "canceled" and now == "in-progress":
+                self._client.calls(sid).update(status="completed")  # answered meanwhile
+        except TwilioRestException as exc:
+            log.warning(
+                "twilio: ending unknown call failed: HTTP %s, error %s", exc.status, exc.code
+            )
+        except Exception as exc:  # a background thread: log it, never raise it
+            log.warning("twilio: ending unknown call failed: %s", type(exc).__name__)
 
     def events(self) -> AsyncIterator[CallEvent]:
         """Every event of every call this adapter placed, in the order reported."""
@@ -163,7 +211,10 @@ class TwilioTelephony:
         with self.book.lock:
             if state.sid is None:
                 state.sid = sid
+            hangup = state.hangup_requested
         log.debug("call %s placed as %s", dial.call_id, sid)
+        if hangup:  # the flow hung up while the create was under way
+            await self._end(state)
 
     async def play(self, call_id: str, prompt: str) -> None:
         """Redirect the call to play ``prompt`` (listening for a key if it offers one)."""
@@ -180,13 +231,28 @@ class TwilioTelephony:
         await self._update(state, "bridge", twiml=twiml.bridge_twiml(agent, caller_id))
 
     async def hangup(self, call_id: str) -> None:
-        """Hang up (also a call still ringing); HANGUP follows from Twilio's callback."""
+        """Hang up, or cancel a call not answered yet; HANGUP follows from Twilio's callback.
+
+        Before ``create`` returned there is no CallSid to address: the request is kept and
+        sent by ``dial`` as soon as it has one.
+        """
         state = self.book.get(call_id)
         if state is None:
             return
         with self.book.lock:
             state.hangup_requested = True
-        await self._update(state, "hangup", status="completed")
+        await self._end(state)
+
+    async def _end(self, state: CallState) -> None:
+        with self.book.lock:
+            answered = state.stage >= 2
+        if answered:
+            await self._update(state, "hangup", status="completed")
+            return
+        status = await self._update(state, "cancel", status="canceled")
+        if status == "in-progress":
+            # answered between our last callback and the cancel: Twilio left it up
+            await self._update(state, "hangup", status="completed")
 
     # --- internals --------------------------------------------------------------------
 
@@ -212,16 +278,18 @@ class TwilioTelephony:
     def _create(self, fields: dict[str, object]) -> str:
         return str(self._client.calls.create(**fields).sid)
 
-    async def _update(self, state: CallState, what: str, **fields: object) -> None:
+    async def _update(self, state: CallState, what: str, **fields: object) -> str | None:
+        """Update the call; its CallStatus as Twilio answered (None: nothing was sent)."""
         with self.book.lock:
             sid, over = state.sid, state.stage == 3
         if over or sid is None:
-            return  # ended (or never placed): nothing to act on, and no error in that
+            return None  # ended (or not placed yet): nothing to act on, no error in that
         try:
-            await asyncio.to_thread(lambda: self._client.calls(sid).update(**fields))
+            call = await asyncio.to_thread(lambda: self._client.calls(sid).update(**fields))
+            return str(getattr(call, "status", "") or "")
         except TwilioRestException as exc:
             if exc.code == _NOT_IN_PROGRESS:
-                return  # the far end hung up meanwhile: its callback reports the end
+                return None  # the far end hung up meanwhile: its callback reports the end
             status, code = int(exc.status), exc.code
             raise TelephonyError(f"Twilio refused {what}: HTTP {status}, error {code}") from None
         except OSError as exc:

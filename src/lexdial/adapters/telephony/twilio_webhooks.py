@@ -11,6 +11,10 @@ AMD result or a key press that arrives before the ``in-progress`` callback is pr
 the ANSWERED it implies. Nothing is reported after a call ended.
 Rule 3: ``handle`` may run on any thread (a web server's worker pool); ``CallBook`` hands
 events to the adapter's event loop thread-safely.
+Rule 4: a signed callback for a call this process does not know (placed by a process that
+died, or whose create timed out after Twilio took it) never leaves the person in silence:
+it is answered with TwiML that hangs up, logged (call id and route, no number), and, where
+Twilio says the call is still up, ``on_unknown`` ends it through the REST API.
 
 The HTTP server in front (the FastAPI app) passes ``url`` exactly as Twilio requested it
 (the public URL, scheme, host and query included: the signature covers it) and the form
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import threading
 from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -49,7 +54,11 @@ from lexdial.domain.telephony import (
 )
 from lexdial.errors import TelephonyError
 
+log = logging.getLogger(__name__)
+
 TWIML_TYPE: Final = "application/xml; charset=utf-8"
+#: CallStatus values of a call that is not over yet (an unknown one of these is ended)
+LIVE_STATUSES: Final = frozenset({"queued", "initiated", "ringing", "in-progress", "answered"})
 
 #: Twilio CallStatus → our event kind (None: nothing the flow needs to hear)
 STATUS_KINDS: Final[Mapping[str, str | None]] = {
@@ -210,11 +219,20 @@ class CallBook:
 class TwilioWebhooks:
     """Validates Twilio's webhook requests and reports them as events on a ``CallBook``."""
 
-    def __init__(self, book: CallBook, auth_token: str, webhook_base: str, hold_s: int) -> None:
+    def __init__(
+        self,
+        book: CallBook,
+        auth_token: str,
+        webhook_base: str,
+        hold_s: int,
+        on_unknown: Callable[[str, str], None] | None = None,
+    ) -> None:
         self._book = book
         self._validator = RequestValidator(auth_token)
         self._base = webhook_base
         self._hold_s = hold_s
+        #: ``on_unknown(CallSid, CallStatus)``: end a live call nobody here knows
+        self._on_unknown = on_unknown
 
     def signed(self, url: str, params: Mapping[str, str], signature: str | None) -> bool:
         """Whether Twilio signed this request (``signature``: the X-Twilio-Signature)."""
@@ -241,8 +259,10 @@ class TwilioWebhooks:
             return WebhookResponse(400, "missing or unknown prompt")
         with self._book.lock:
             state = self._book.get(call_id)
-            if state is None or state.stage == 3:
-                return self._ended_answer(route)  # late, or another process's call
+            if state is None:
+                return self._unknown(route, call_id, params)
+            if state.stage == 3:
+                return self._ended_answer(route)  # late: the call is over
             sid = params.get("CallSid", "")
             if state.sid is None:
                 state.sid = sid or None  # Twilio may call back before the REST reply lands
@@ -257,6 +277,23 @@ class TwilioWebhooks:
             return self._played(state, prompt)
 
     # --- routes (called with the book's lock held) ------------------------------------
+
+    def _unknown(self, route: str, call_id: str, params: Mapping[str, str]) -> WebhookResponse:
+        sid = params.get("CallSid", "")
+        status = params.get("CallStatus", "") or ("in-progress" if route == twiml.AMD else "")
+        # the TwiML answer ends a Gather's or Redirect's call; a status or AMD callback's
+        # answer is ignored by Twilio, so a call still up is ended through the API
+        live = status in LIVE_STATUSES and route in (twiml.STATUS, twiml.AMD)
+        log.warning(
+            "twilio %s callback for call %s, which this process did not place: "
+            "answered with <Hangup/>%s",
+            route,
+            call_id,
+            " and ended through the API" if live and sid and self._on_unknown else "",
+        )
+        if live and sid and self._on_unknown is not None:
+            self._on_unknown(sid, status)
+        return WebhookResponse(200, twiml.hangup_twiml(), TWIML_TYPE)
 
     def _ended_answer(self, route: str) -> WebhookResponse:
         if route in (twiml.GATHER, twiml.PLAYED):

@@ -140,7 +140,7 @@ async def _form(request: Request) -> dict[str, str]:
 async def twilio_call(request: Request, kind: str) -> Response:
     """Twilio's call progress, AMD and gather callbacks, handed to the Twilio adapter (which
     checks X-Twilio-Signature); 404 when the carrier in use is not Twilio."""
-    handler = _twilio_handler(request)
+    handler = _twilio_handler(request) or _twilio_unknown_calls(request)
     if handler is None or not callable(getattr(handler, "handle", None)):
         return JSONResponse({"error": {"type": "NotFound", "message": "no Twilio carrier"}}, 404)
     s = store(request)
@@ -168,6 +168,15 @@ def _twilio_handler(request: Request) -> Any:
         if book is not None and call and book.get(call) is not None:
             return getattr(carrier, "webhooks", None)
     return getattr(fixed, "webhooks", None)
+
+
+def _twilio_unknown_calls(request: Request) -> Any:
+    """For a call no carrier here placed: hang it up, never leave the person in silence."""
+    if not hasattr(request.app.state, "twilio_unknown"):
+        from lexdial.bootstrap import twilio_unknown_call_webhooks
+
+        request.app.state.twilio_unknown = twilio_unknown_call_webhooks(store(request).settings)
+    return request.app.state.twilio_unknown
 
 
 def _twilio_signed(auth_token: str, url: str, params: Mapping[str, str], sig: str) -> bool:
