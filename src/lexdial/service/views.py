@@ -7,12 +7,15 @@ Rule 2: a page is at least one row and at most ``MAX_PAGE``, whatever is asked.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import fields
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from lexdial.errors import NotFoundError
-from lexdial.service.repos.views import AttemptView, CampaignSummary, UserBadge
+from lexdial.service.repos.views import AttemptView, CampaignSummary, QueueEntry, UserBadge
 from lexdial.service.storage import UnitOfWork
+from lexdial.service.users import FULL_NUMBER_ROLES, Caller
 
 MAX_PAGE = 1000
 
@@ -71,3 +74,53 @@ def campaign_list(uow: UnitOfWork, firm_id: int) -> list[CampaignSummary]:
 def firm_name(uow: UnitOfWork, firm_id: int) -> str:
     """The firm's name, as its reports and evidence bundles print it."""
     return uow.views.firm_name(firm_id)
+
+
+# (for api campaign pages, imports, review)
+#: campaigns an import may fill (a stopped or completed campaign takes no contacts)
+FILLABLE = ("draft", "running", "paused")
+#: blocked / deferred contacts a campaign's page lists
+LISTED = 50
+
+
+def fillable_campaigns(uow: UnitOfWork, firm_id: int) -> list[CampaignSummary]:
+    """The firm's campaigns an import may put contacts on, newest first."""
+    return [c for c in uow.views.campaigns(firm_id) if c.status in FILLABLE]
+
+
+def calls_per_hour(uow: UnitOfWork, campaign_id: int) -> list[tuple[datetime, int]]:
+    """Calls placed per hour (UTC, the hour's start) over the campaign's last 48 hours of
+    dialling, gaps as 0; empty before the first call."""
+    per: Counter[datetime] = Counter(
+        _utc(x).replace(minute=0, second=0, microsecond=0)
+        for x in uow.views.placed_call_times(campaign_id)
+    )
+    if not per:
+        return []
+    last = max(per)
+    first = max(min(per), last - timedelta(hours=47))
+    span = int((last - first).total_seconds() // 3600) + 1
+    return [(h, per.get(h, 0)) for h in (first + timedelta(hours=i) for i in range(span))]
+
+
+def blocked_entries(uow: UnitOfWork, campaign_id: int) -> list[QueueEntry]:
+    """The campaign's blocked contacts with their codes (the first ``LISTED``)."""
+    return uow.views.queue_entries(campaign_id, ("blocked",), LISTED)
+
+
+def waiting_entries(uow: UnitOfWork, campaign_id: int) -> list[QueueEntry]:
+    """The campaign's deferred and retrying contacts, soonest due first (``LISTED``)."""
+    return uow.views.queue_entries(campaign_id, ("deferred", "retry"), LISTED)
+
+
+def sees_full_numbers(uow: UnitOfWork, caller: Caller) -> bool:
+    """True when the caller's role (read now, from the store) sees numbers in full."""
+    role: str | None = caller.role
+    if caller.user_id is not None:
+        badge = uow.views.user_badge(caller.user_id)
+        role = badge.role if badge is not None else None
+    return role in FULL_NUMBER_ROLES
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -16,13 +16,17 @@ from datetime import UTC, datetime
 
 from fastapi import Depends, FastAPI
 
-from lexdial.bootstrap import Store, publish_checkpoint, sms_code_sender
+from lexdial.bootstrap import (
+    InterfaceSettings,
+    Store,
+    event_delivery,
+    public_code_sender,
+    publish_checkpoint,
+)
 from lexdial.entrypoints.api import errors
 from lexdial.entrypoints.api.id_range import ids_in_range
-from lexdial.entrypoints.api.routes_webhooks import InterfaceSettings
 from lexdial.entrypoints.api.runner import CampaignRunner
 from lexdial.errors import LexdialError
-from lexdial.service import outbox
 from lexdial.service.ports import Telephony
 
 #: router modules, in the order their routes are matched
@@ -66,12 +70,8 @@ def create_app(
         if dial:
             app.state.runner = CampaignRunner(store, now, carrier)
         hooks: InterfaceSettings = app.state.interfaces
-        delivery = None
-        if hooks.webhook_url and hooks.webhook_secret:  # events out: signed, retried
-            send = outbox.http_sender(hooks.webhook_url)
-            delivery = asyncio.create_task(
-                outbox.deliver_forever(store.unit_of_work, send, now, hooks.webhook_secret)
-            )
+        events = event_delivery(store, hooks, now)  # events out: signed, retried
+        delivery = None if events is None else asyncio.create_task(events)
         # the audit head, signed and published every minute it moved (and once at shutdown)
         signing = asyncio.create_task(_checkpoint_forever(store))
         yield
@@ -102,11 +102,9 @@ def create_app(
     app.state.clock = now
     app.state.runner = None
     hooks = app.state.interfaces = InterfaceSettings.from_env()
-    if hooks.twilio_account_sid and hooks.twilio_auth_token and hooks.sms_from:
-        # the public pages' confirmation codes go out by SMS (else: an in-memory sender)
-        app.state.code_sender = sms_code_sender(
-            hooks.twilio_account_sid, hooks.twilio_auth_token, hooks.sms_from
-        )
+    sender = public_code_sender(hooks)
+    if sender is not None:  # the public pages' codes go out by SMS (else: kept in memory)
+        app.state.code_sender = sender
     errors.install(app)
     for name in ROUTERS:
         module = importlib.import_module(f"lexdial.entrypoints.api.{name}")

@@ -31,20 +31,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import select
 
-from lexdial.adapters.db import tables as t
-from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.bootstrap import Store
 from lexdial.entrypoints.api.deps import SMALL_BODY, now, store
 from lexdial.entrypoints.api.routes_webhooks import interface_settings
 from lexdial.errors import RequestError, TelephonyError
 from lexdial.service import public_codes as codes
-from lexdial.service.consent import ConsentEvidence, NewConsent, record_consent
-from lexdial.service.contacts import NewContact, add_contact, find_contact_id, normalise
+from lexdial.service import public_pages
+from lexdial.service.consent import ConsentEvidence, NewConsent
+from lexdial.service.contacts import normalise
 from lexdial.service.contacts import number_index as index
-from lexdial.service.optout import opt_out
-from lexdial.service.users import SYSTEM, Caller
+from lexdial.service.users import Caller
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["public"])
@@ -222,13 +219,9 @@ def optout_post(
         sealed = _open(s, "public.optout", state)
         if sealed is None:
             return _forbidden(request)
-        e164, why = str(sealed["n"]), "public opt-out page, number confirmed by code"
-        with s.db.begin() as conn:
-            ok = codes.check_code(SqlUnitOfWork(conn), s.cipher, "optout", e164, code, at)
-            if ok:
-                opt_out(
-                    SqlUnitOfWork(conn), s.cipher, s.audit, s.firm_id, e164, "web", why, SYSTEM, at
-                )
+        e164 = str(sealed["n"])
+        with s.unit_of_work() as uow:
+            ok = public_pages.confirm_optout(uow, s.cipher, s.audit, s.firm_id, e164, code, at)
         if not ok:
             return _optout(request, 400, step="code", state=state, hint=e164[-2:], error=WRONG_CODE)
         return _optout(request, step="done")
@@ -384,18 +377,13 @@ def _record(
         evidence=evidence,
         technologies=d.technologies,
     )
-    person = NewContact(((pending["n"], None),), pending["name"])
     try:
-        with s.db.begin() as conn:
-            uow = SqlUnitOfWork(conn)
-            if find_contact_id(uow, s.firm_id, index(s.cipher, pending["n"])) is None:
-                add_contact(uow, s.cipher, s.firm_id, person, at, audit=s.audit, caller=PUBLIC_FORM)
-            consent_id = record_consent(uow, s.cipher, s.audit, s.firm_id, new, PUBLIC_FORM, at)
+        with s.unit_of_work() as uow:
             # the person's reference: the start of the evidence fingerprint, not a sequential
             # id (which would tell anyone how many consents the firm records)
-            reference = conn.execute(
-                select(t.consents.c.evidence_sha256).where(t.consents.c.id == consent_id)
-            ).scalar_one()[:12]
+            reference = public_pages.record_form_consent(
+                uow, s.cipher, s.audit, s.firm_id, new, pending["name"], PUBLIC_FORM, at
+            )
     except RequestError:  # e.g. an erased person's number: not said to an anonymous page
         msg = f"Please contact {s.settings.firm_name} directly."
         return _notice(request, 422, "We could not record this online", msg)

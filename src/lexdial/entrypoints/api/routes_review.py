@@ -16,12 +16,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict
 
-from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.entrypoints.api.deps import OptOutWriter, Reader, ReviewWriter, now, store
-from lexdial.entrypoints.api.routes_people import full_view
 from lexdial.entrypoints.render import mask_number
 from lexdial.errors import RequestError
-from lexdial.service import review
+from lexdial.service import review, views
 
 router = APIRouter(prefix="/v1/review", tags=["review"])
 
@@ -46,9 +44,9 @@ class DismissIn(BaseModel):
 def list_open(request: Request, caller: Reader) -> list[dict[str, Any]]:
     """Open items, most urgent first, with the time left before the 10-business-day limit."""
     s = store(request)
-    with s.db.connect() as conn:
-        items = review.open_items(SqlUnitOfWork(conn), s.cipher, s.firm_id, caller, now(request))
-        full = full_view(conn, caller)
+    with s.reading() as uow:
+        items = review.open_items(uow, s.cipher, s.firm_id, caller, now(request))
+        full = views.sees_full_numbers(uow, caller)
     if not full:
         for item in items:
             item["number"] = mask_number(item["number"]) if item["number"] else None

@@ -9,20 +9,15 @@ after a restart; while the campaign dials, the page reloads itself every two sec
 
 from __future__ import annotations
 
-from collections import Counter
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
 from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
-from sqlalchemy import Connection, select
 
-from lexdial.adapters.db import tables as t
-from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.entrypoints.api.campaign_actions import act
 from lexdial.entrypoints.api.deps import CampaignWriter, Reader, now, store
 from lexdial.entrypoints.api.web_charts import bars, columns, gauge
-from lexdial.entrypoints.api.web_common import page, utc, web_router
+from lexdial.entrypoints.api.web_common import page, web_router
 from lexdial.service import views
 from lexdial.service.campaign_control import ACTIONS
 from lexdial.service.campaign_lint import lint_campaign
@@ -43,7 +38,6 @@ OUTCOME_WORDS = {
     "bridged": "put through to an agent",
 }
 ABANDONMENT_LIMIT = 0.03  # 47 CFR 64.1200(a)(7)(i); 16 CFR 310.4(b)(4)(i)
-_LISTED = 50  # blocked / deferred contacts shown on the page
 
 
 @router.get("/campaigns")
@@ -63,16 +57,15 @@ def campaign(request: Request, campaign_id: int, caller: Reader) -> Response:
     blocked and why, who is deferred and until when, and the life-cycle buttons."""
     s = store(request)
     at = now(request)
-    with s.db.connect() as conn:
-        camp = load_campaign(conn, s.firm_id, campaign_id)
-        report = campaign_report(
-            SqlUnitOfWork(conn), s.firm_id, campaign_id, at, verify_chain=False
-        )
-        hours = _calls_per_hour(conn, campaign_id)
-        blocked, waiting = _contacts(conn, campaign_id)
+    with s.reading() as uow:
+        camp = load_campaign(uow, s.firm_id, campaign_id)
+        report = campaign_report(uow, s.firm_id, campaign_id, at, verify_chain=False)
+        hours = _hour_labels(views.calls_per_hour(uow, campaign_id))
+        blocked = views.blocked_entries(uow, campaign_id)
+        waiting = views.waiting_entries(uow, campaign_id)
         problems = (
             lint_campaign(
-                conn,
+                uow,
                 s.rules,
                 s.cipher,
                 s.registry,
@@ -139,48 +132,9 @@ async def change(
     return RedirectResponse(f"/campaigns/{campaign_id}", status_code=303)
 
 
-def _calls_per_hour(conn: Connection, campaign_id: int) -> list[tuple[str, int]]:
-    """Calls placed per hour (UTC) over the campaign's last 48 hours of dialling, gaps as 0."""
-    a = t.call_attempts.c
-    stamps = conn.execute(
-        select(a.at).where(a.campaign_id == campaign_id, a.status.in_(("dialled", "completed")))
-    ).scalars()
-    per: Counter[datetime] = Counter(
-        utc(x).replace(minute=0, second=0, microsecond=0) for x in stamps
-    )
-    if not per:
+def _hour_labels(per_hour: list[tuple[datetime, int]]) -> list[tuple[str, int]]:
+    """Each hour's label: its time of day, with the weekday when the hours span days."""
+    if not per_hour:
         return []
-    last = max(per)
-    first = max(min(per), last - timedelta(hours=47))
-    span = int((last - first).total_seconds() // 3600) + 1
-    days = first.date() != last.date()
-    return [
-        (f"{h:%a %H}:00" if days else f"{h:%H}:00", per.get(h, 0))
-        for h in (first + timedelta(hours=i) for i in range(span))
-    ]
-
-
-def _contacts(conn: Connection, campaign_id: int) -> tuple[list[Any], list[Any]]:
-    """The blocked contacts with their codes, and the waiting ones with their time."""
-    q = t.campaign_contacts.c
-    blocked = (
-        conn.execute(
-            select(q.contact_id, q.codes)
-            .where(q.campaign_id == campaign_id, q.status == "blocked")
-            .order_by(q.contact_id)
-            .limit(_LISTED)
-        )
-        .mappings()
-        .all()
-    )
-    waiting = (
-        conn.execute(
-            select(q.contact_id, q.status, q.next_at, q.codes, q.last_outcome)
-            .where(q.campaign_id == campaign_id, q.status.in_(("deferred", "retry")))
-            .order_by(q.next_at)
-            .limit(_LISTED)
-        )
-        .mappings()
-        .all()
-    )
-    return list(blocked), list(waiting)
+    days = per_hour[0][0].date() != per_hour[-1][0].date()
+    return [(f"{h:%a %H}:00" if days else f"{h:%H}:00", n) for h, n in per_hour]

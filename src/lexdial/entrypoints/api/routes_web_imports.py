@@ -20,16 +20,13 @@ from typing import Annotated, Any
 from fastapi import File, HTTPException, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
-from sqlalchemy import select
 
-from lexdial.adapters.db import tables as t
-from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.entrypoints.api.deps import ImportWriter, now, store
 from lexdial.entrypoints.api.routes_imports import MAX_UPLOAD
 from lexdial.entrypoints.api.web_common import page, web_router
 from lexdial.errors import RequestError
-from lexdial.service import contacts, imports
-from lexdial.service.campaigns import add_contacts
+from lexdial.service import imports, views
+from lexdial.service.import_to_campaign import import_onto_campaign
 from lexdial.service.users import Caller
 
 router = web_router()
@@ -38,7 +35,7 @@ MAX_KEPT = 5  # uploads waiting at once per user, per process (their oldest is d
 #: the kept uploads are touched from the event loop and from worker threads
 _LOCK = threading.Lock()
 #: campaigns an import may fill (a stopped or completed campaign takes no contacts)
-FILLABLE = ("draft", "running", "paused")
+FILLABLE = views.FILLABLE
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,15 +68,8 @@ def _upload(request: Request, key: str, caller: Caller) -> _Upload:
 
 def _campaigns(request: Request) -> list[Any]:
     s = store(request)
-    c = t.campaigns.c
-    with s.db.connect() as conn:
-        return list(
-            conn.execute(
-                select(c.id, c.name, c.status)
-                .where(c.firm_id == s.firm_id, c.status.in_(FILLABLE))
-                .order_by(c.id.desc())
-            ).all()
-        )
+    with s.reading() as uow:
+        return list(views.fillable_campaigns(uow, s.firm_id))
 
 
 @router.get("/imports")
@@ -191,30 +181,7 @@ def _import(
     at = now(request)
     table = imports.read_table(kept.data, kept.name)
     mapping = imports.resolve_mapping(table.headers, given)
-    with s.db.begin() as conn:
-        uow = SqlUnitOfWork(conn)  # one transaction with the campaign's list below
-        report = imports.import_rows(uow, s.cipher, s.audit, s.firm_id, table, mapping, caller, at)
-        if report.errors or campaign is None:
-            return report, 0
-        ids = []
-        for number in _numbers(table, mapping):
-            found = contacts.find_contact_id(
-                SqlUnitOfWork(conn), s.firm_id, contacts.number_index(s.cipher, number)
-            )
-            if found is not None:
-                ids.append(found)
-        added = add_contacts(SqlUnitOfWork(conn), s.audit, s.firm_id, campaign, ids, caller, at)
-    return report, added
-
-
-def _numbers(table: imports.Table, mapping: dict[str, str]) -> list[str]:
-    """The E.164 of every row's number, read as the import reads it (country, else US)."""
-    number = table.headers.index(mapping["number"])
-    country = table.headers.index(mapping["country"]) if "country" in mapping else None
-    out = []
-    for _, cells in table.rows:
-        region = (
-            cells[country].upper() if country is not None and country < len(cells) else ""
-        ) or "US"
-        out.append(contacts.normalise(cells[number], region=region))
-    return list(dict.fromkeys(out))
+    with s.unit_of_work() as uow:  # one transaction with the campaign's list
+        return import_onto_campaign(
+            uow, s.cipher, s.audit, s.firm_id, table, mapping, caller, at, campaign
+        )

@@ -7,8 +7,10 @@ Rule 2: an SMS that is a stop word is an opt-out at once (channel "sms"); one th
 revocation goes to the review queue; anything else is ignored but still answered 200, so
 the provider does not retry it.
 Rule 3: nothing personal is logged or echoed: errors name fields, not numbers.
+Rule 4: the routes check credentials and parse; what a request changes is
+``service.inbound``'s, in one transaction (``bootstrap.first_delivery``).
 
-Settings, read from the environment once per app (``interface_settings``, kept on
+Settings, read from the environment once per app (``bootstrap.InterfaceSettings``, kept on
 ``app.state.interfaces``; a test may set that attribute itself):
 
     LEXDIAL_WEBHOOK_URL            where outgoing events are POSTed (https://; unset: none)
@@ -25,78 +27,26 @@ Settings, read from the environment once per app (``interface_settings``, kept o
 
 from __future__ import annotations
 
-import json
-import os
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import Connection, select, update
-from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
-from lexdial.adapters.db import tables as t
-from lexdial.adapters.db.uow import SqlUnitOfWork
-from lexdial.bootstrap import Store
+from lexdial.bootstrap import InterfaceSettings as InterfaceSettings
+from lexdial.bootstrap import Store, first_delivery, twilio_signed
 from lexdial.domain import json_guard
 from lexdial.entrypoints.api.deps import SMALL_BODY, now, store
-from lexdial.errors import ConfigError, RequestError
-from lexdial.service import review, webhook_guard
-from lexdial.service.contacts import NewContact, add_contact, find_contact_id, normalise
-from lexdial.service.contacts import number_index as index
-from lexdial.service.optout import classify_reply, opt_out
-from lexdial.service.users import SYSTEM, Caller
-
-#: the firm's CRM, through its signed webhook: lexdial itself acting on the CRM's word
-CRM_WEBHOOK = Caller("crm:webhook", "system")
+from lexdial.errors import RequestError
+from lexdial.service import inbound, webhook_guard
+from lexdial.service.inbound import CRM_WEBHOOK as CRM_WEBHOOK
+from lexdial.service.optout import classify_reply
+from lexdial.service.storage import UnitOfWork
 
 router = APIRouter(tags=["webhooks"])
 TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
-_LOCAL = ("http://127.0.0.1", "http://localhost", "http://[::1]")
-
-
-@dataclass(frozen=True, slots=True)
-class InterfaceSettings:
-    """The webhook and public-page settings (environment only: they are secrets)."""
-
-    webhook_url: str | None = None
-    webhook_secret: str | None = None
-    crm_secret: str | None = None
-    sms_token: str | None = None
-    twilio_auth_token: str | None = None
-    consent_double_opt_in: bool = True
-    #: how the world reaches this app (LEXDIAL_PUBLIC_URL), for checking signed requests
-    public_url: str | None = None
-    #: Twilio account and sending number for the public pages' codes (LEXDIAL_SMS_FROM)
-    twilio_account_sid: str | None = None
-    sms_from: str | None = None
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> InterfaceSettings:
-        env = os.environ if environ is None else environ
-        url = env.get("LEXDIAL_WEBHOOK_URL") or None
-        secret = env.get("LEXDIAL_WEBHOOK_SECRET") or None
-        if url and not url.startswith(("https://", *_LOCAL)):
-            raise ConfigError("$LEXDIAL_WEBHOOK_URL must be an https:// URL")
-        if url and not secret:
-            raise ConfigError("$LEXDIAL_WEBHOOK_URL needs $LEXDIAL_WEBHOOK_SECRET to sign events")
-        return cls(
-            webhook_url=url,
-            webhook_secret=secret,
-            crm_secret=env.get("LEXDIAL_CRM_SECRET") or None,
-            sms_token=env.get("LEXDIAL_SMS_TOKEN") or None,
-            twilio_auth_token=env.get("LEXDIAL_TWILIO_AUTH_TOKEN") or None,
-            twilio_account_sid=env.get("LEXDIAL_TWILIO_ACCOUNT_SID") or None,
-            sms_from=env.get("LEXDIAL_SMS_FROM") or None,
-            public_url=env.get("LEXDIAL_PUBLIC_URL") or None,
-            # on unless switched off: without a code anyone could consent for any number
-            consent_double_opt_in=env.get("LEXDIAL_CONSENT_DOUBLE_OPT_IN", "1") != "0",
-        )
 
 
 def interface_settings(request: Request) -> InterfaceSettings:
@@ -179,12 +129,6 @@ def _twilio_unknown_calls(request: Request) -> Any:
     return request.app.state.twilio_unknown
 
 
-def _twilio_signed(auth_token: str, url: str, params: Mapping[str, str], sig: str) -> bool:
-    from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
-
-    return bool(RequestValidator(auth_token).validate(url, dict(params), sig))
-
-
 @router.post("/webhooks/sms", max_body_size=SMALL_BODY)
 async def inbound_sms(request: Request) -> Response:
     """An SMS reply (``from``, ``body``; form or JSON). Authenticated by X-Lexdial-Signature
@@ -202,7 +146,7 @@ async def inbound_sms(request: Request) -> Response:
         if not cfg.twilio_auth_token or json_body:
             return _refused(401, "missing or wrong SMS provider credentials")
         params = await _form(request)
-        if not _twilio_signed(cfg.twilio_auth_token, public_url(request, s), params, twilio_sig):
+        if not twilio_signed(cfg.twilio_auth_token, public_url(request, s), params, twilio_sig):
             return _refused(401, "missing or wrong SMS provider credentials")
         # Twilio signs no timestamp: its message id (else the signature) marks a replay
         source, identity = "twilio-sms", params.get("MessageSid") or twilio_sig or ""
@@ -222,32 +166,14 @@ async def inbound_sms(request: Request) -> Response:
         raise RequestError("from", "is required")
     kind = classify_reply(text or "")
 
+    receipt = inbound.Receipt(source, identity, keep)
+
+    def reply(uow: UnitOfWork) -> bool:
+        args = (uow, s.cipher, s.audit, s.firm_id, receipt)
+        return inbound.sms_reply(*args, sender=sender, text=text or "", kind=kind, at=at)
+
     def act() -> bool:
-        try:
-            with s.db.begin() as conn:
-                if not webhook_guard.first_time(SqlUnitOfWork(conn), source, identity, at, keep):
-                    return False
-                if kind == "revocation":
-                    evidence = f"SMS reply: {(text or '')[:160]}"
-                    uow = SqlUnitOfWork(conn)
-                    opt_out(uow, s.cipher, s.audit, s.firm_id, sender, "sms", evidence, SYSTEM, at)
-                elif kind == "review":
-                    review.add_item(
-                        SqlUnitOfWork(conn),
-                        s.cipher,
-                        s.audit,
-                        s.firm_id,
-                        channel="sms",
-                        text=text or "",
-                        number=sender,
-                        contact_id=None,
-                        received_at=at,
-                        caller=SYSTEM,
-                        at=at,
-                    )
-        except IntegrityError:  # a concurrent twin of this request committed first
-            return False
-        return True
+        return bool(first_delivery(s, reply))
 
     fresh = await run_in_threadpool(act)
     if by_twilio:  # a Twilio retry of the same message is answered alike, and ignored
@@ -297,107 +223,17 @@ async def crm_contact(request: Request) -> Response:
         raise RequestError("data", 'give the contact as {"data": {...}}') from None
     if not isinstance(data, dict):
         raise RequestError("data", "must be an object")
-    try:
-        result = await run_in_threadpool(_upsert, s, data, at, signed or "")
-    except IntegrityError:  # a concurrent twin of this request committed first
-        result = None
+    person = inbound.crm_contact(data)
+
+    def sync() -> dict[str, Any] | None:
+        return first_delivery(
+            s,
+            lambda uow: inbound.sync_crm_contact(
+                uow, s.cipher, s.audit, s.firm_id, person, at, signed or ""
+            ),
+        )
+
+    result = await run_in_threadpool(sync)
     if result is None:
         return _replayed()
     return JSONResponse(result, 200 if not result["created"] else 201)
-
-
-def _upsert(s: Store, data: dict[str, Any], at: datetime, signed: str) -> dict[str, Any] | None:
-    """Create the contact, or update the one its numbers already belong to (idempotent:
-    the same payload twice changes nothing the second time); None for a replayed request."""
-    phones = data.get("phone_numbers") or []
-    if not isinstance(phones, list):
-        raise RequestError("data.phone_numbers", "must be a list")
-    numbers: list[str] = []
-    for p in phones:
-        raw = p.get("number") if isinstance(p, dict) else None
-        try:
-            numbers.append(normalise(str(raw)))
-        except RequestError:
-            continue  # a CRM keeps fax and extension junk; only dialable numbers come in
-    numbers = list(dict.fromkeys(numbers))
-    if not numbers:
-        raise RequestError("data.phone_numbers", "has no valid, dialable telephone number")
-    name = data.get("name") if isinstance(data.get("name"), str) else None
-    address = _address(data.get("primary_address"))
-    with s.db.begin() as conn:
-        keep = webhook_guard.timed_keep()
-        if not webhook_guard.first_time(SqlUnitOfWork(conn), "crm", signed, at, keep):
-            return None
-        uow = SqlUnitOfWork(conn)
-        ids = (find_contact_id(uow, s.firm_id, index(s.cipher, n)) for n in numbers)
-        found = {i for i in ids if i is not None}
-        if len(found) > 1:
-            raise RequestError("data.phone_numbers", "belong to different contacts here")
-        if not found:
-            person = NewContact(tuple((n, None) for n in numbers), name, address)
-            cid = add_contact(
-                uow, s.cipher, s.firm_id, person, at, audit=s.audit, caller=CRM_WEBHOOK
-            )
-            changed, created = True, True
-        else:
-            cid, created = next(iter(found)), False
-            changed = _update(s, conn, cid, name, address)
-        if changed:
-            facts = {"created": created, "crm_id": str(data.get("id", ""))[:64]}
-            s.audit.record(
-                conn,
-                at=at,
-                actor="crm:webhook",
-                action="contact.synced",
-                subject=f"contact:{cid}",
-                data=facts,
-            )
-    return {"contact": cid, "created": created, "changed": changed}
-
-
-def _update(
-    s: Store, conn: Connection, cid: int, name: str | None, address: dict[str, str] | None
-) -> bool:
-    c = t.contacts.c
-    row = conn.execute(select(c.name_enc, c.address_enc).where(c.id == cid)).one()
-    old_name = s.cipher.decrypt(row[0], context="contacts.name") if row[0] else None
-    old_addr = json.loads(s.cipher.decrypt(row[1], context="contacts.address")) if row[1] else None
-    values: dict[str, Any] = {}
-    if name and name != old_name:
-        values["name_enc"] = s.cipher.encrypt(name, context="contacts.name")
-    if address and address != old_addr:
-        values["address_enc"] = s.cipher.encrypt(json.dumps(address), context="contacts.address")
-    if values:
-        conn.execute(update(t.contacts).where(c.id == cid).values(**values))
-    return bool(values)
-
-
-_COUNTRIES = {
-    "us": "US",
-    "usa": "US",
-    "united states": "US",
-    "united states of america": "US",
-    "ca": "CA",
-    "canada": "CA",
-}
-
-
-def _address(raw: object) -> dict[str, str] | None:
-    """Clio's address (street, city, province, postal_code, country) as the gate reads it
-    (country, state, zip); street and city are not needed to judge a call, so not kept."""
-    if not isinstance(raw, dict):
-        return None
-    out: dict[str, str] = {}
-    country = str(raw.get("country") or "").strip()
-    code = _COUNTRIES.get(country.lower()) or (
-        country.upper() if re.fullmatch(r"[A-Za-z]{2}", country) else None
-    )
-    if code:
-        out["country"] = code
-    state = str(raw.get("province") or raw.get("state") or "").strip()
-    if re.fullmatch(r"[A-Za-z]{2}", state):
-        out["state"] = state.upper()
-    postal = str(raw.get("postal_code") or "").strip()
-    if code == "US" and re.fullmatch(r"\d{5}(-\d{4})?", postal):
-        out["zip"] = postal[:5]
-    return out or None

@@ -69,6 +69,14 @@ class MemoryContactRepository:
         row.update(values, updated_at=at)
         return int(row["id"])
 
+    # (for api webhooks/public pages)
+    def sealed_profile(self, contact_id: int) -> tuple[str | None, str | None]:
+        row = self.contacts[contact_id]
+        return row.get("name_enc"), row.get("address_enc")
+
+    def set_sealed_profile(self, contact_id: int, values: Mapping[str, str]) -> None:
+        self.contacts[contact_id].update(values)
+
 
 @dataclass
 class MemoryConsentRepository:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from lexdial.service.repos.views import AttemptView, CampaignSummary, UserBadge
+from datetime import UTC, datetime
+
+from lexdial.service.repos.views import AttemptView, CampaignSummary, QueueEntry, UserBadge
 
 
 class MemoryViewRepository:
@@ -17,6 +19,10 @@ class MemoryViewRepository:
         self.firms: dict[int, str] = {}
         #: (firm id, campaign) pairs; ``contacts``/``dialled`` as the store would count them
         self.campaign_rows: list[tuple[int, CampaignSummary]] = []
+        #: (campaign id, entry) pairs on the campaigns' lists
+        self.queue: list[tuple[int, QueueEntry]] = []
+        #: consent id -> its evidence fingerprint
+        self.fingerprints: dict[int, str] = {}
 
     def contact_attempts(self, contact_id: int) -> list[AttemptView]:
         mine = [v for v in self.attempts if v.contact_id == contact_id]
@@ -47,3 +53,24 @@ class MemoryViewRepository:
 
     def firm_name(self, firm_id: int) -> str:
         return self.firms[firm_id]
+
+    # (for api campaign pages and public pages)
+    def placed_call_times(self, campaign_id: int) -> list[datetime]:
+        return [
+            v.at
+            for v in self.attempts
+            if v.campaign_id == campaign_id and v.status in ("dialled", "completed")
+        ]
+
+    def queue_entries(
+        self, campaign_id: int, statuses: tuple[str, ...], limit: int
+    ) -> list[QueueEntry]:
+        mine = [e for c, e in self.queue if c == campaign_id and e.status in statuses]
+        if statuses == ("blocked",):
+            mine.sort(key=lambda e: e.contact_id)
+        else:
+            mine.sort(key=lambda e: e.next_at or datetime.min.replace(tzinfo=UTC))
+        return mine[:limit]
+
+    def consent_fingerprint(self, consent_id: int) -> str:
+        return self.fingerprints[consent_id]

@@ -104,6 +104,15 @@ class ContactRepository(Protocol):
         its row if needed; the row's id."""
         ...
 
+    # (for api webhooks/public pages)
+    def sealed_profile(self, contact_id: int) -> tuple[str | None, str | None]:
+        """The contact's encrypted name and address (None where not recorded)."""
+        ...
+
+    def set_sealed_profile(self, contact_id: int, values: Mapping[str, str]) -> None:
+        """Replace the given encrypted fields (``name_enc``, ``address_enc``)."""
+        ...
+
 
 class ConsentRepository(Protocol):
     """The consent ledger and its revocations (append-only: nothing here edits a consent's

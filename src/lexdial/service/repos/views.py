@@ -53,6 +53,17 @@ class CampaignSummary:
     dialled: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class QueueEntry:
+    """A contact on a campaign's list, as its progress page lists it (blocked or waiting)."""
+
+    contact_id: int
+    status: str
+    next_at: datetime | None = None
+    codes: list[str] | None = None
+    last_outcome: str | None = None
+
+
 class ViewRepository(Protocol):
     """Storage for the use cases of this area. Methods are added as services move here."""
 
@@ -78,4 +89,20 @@ class ViewRepository(Protocol):
 
     def firm_name(self, firm_id: int) -> str:
         """The firm's name, as its reports print it."""
+        ...
+
+    # (for api campaign pages and public pages)
+    def placed_call_times(self, campaign_id: int) -> list[datetime]:
+        """When each of the campaign's calls was placed (attempts dialled or completed)."""
+        ...
+
+    def queue_entries(
+        self, campaign_id: int, statuses: tuple[str, ...], limit: int
+    ) -> list[QueueEntry]:
+        """The campaign's list entries in ``statuses``: blocked ones by contact id, the others
+        by the time they are next due; at most ``limit``."""
+        ...
+
+    def consent_fingerprint(self, consent_id: int) -> str:
+        """The stored evidence fingerprint (SHA-256 hex) of a consent."""
         ...

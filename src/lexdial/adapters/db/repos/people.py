@@ -96,6 +96,15 @@ class SqlContactRepository:
         )
         return int(existing)
 
+    # (for api webhooks/public pages)
+    def sealed_profile(self, contact_id: int) -> tuple[str | None, str | None]:
+        c = t.contacts.c
+        row = self.conn.execute(select(c.name_enc, c.address_enc).where(c.id == contact_id)).one()
+        return row[0], row[1]
+
+    def set_sealed_profile(self, contact_id: int, values: Mapping[str, str]) -> None:
+        self.conn.execute(update(t.contacts).where(t.contacts.c.id == contact_id).values(**values))
+
 
 class SqlConsentRepository:
     """``ConsentRepository`` over the evidence store."""

@@ -4,12 +4,13 @@ lists, directories, dashboards).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Select, func, select
 
 from lexdial.adapters.db import tables as t
-from lexdial.service.repos.views import AttemptView, CampaignSummary, UserBadge
+from lexdial.service.repos.views import AttemptView, CampaignSummary, QueueEntry, UserBadge
 
 
 def _attempts() -> Select[Any]:
@@ -104,3 +105,29 @@ class SqlViewRepository:
     def firm_name(self, firm_id: int) -> str:
         f = t.firms.c
         return str(self.conn.execute(select(f.name).where(f.id == firm_id)).scalar_one())
+
+    # (for api campaign pages and public pages)
+    def placed_call_times(self, campaign_id: int) -> list[datetime]:
+        a = t.call_attempts.c
+        query = select(a.at).where(
+            a.campaign_id == campaign_id, a.status.in_(("dialled", "completed"))
+        )
+        return list(self.conn.execute(query).scalars())
+
+    def queue_entries(
+        self, campaign_id: int, statuses: tuple[str, ...], limit: int
+    ) -> list[QueueEntry]:
+        q = t.campaign_contacts.c
+        order = q.contact_id if statuses == ("blocked",) else q.next_at
+        rows = self.conn.execute(
+            select(q.contact_id, q.status, q.next_at, q.codes, q.last_outcome)
+            .where(q.campaign_id == campaign_id, q.status.in_(statuses))
+            .order_by(order)
+            .limit(limit)
+        ).mappings()
+        return [QueueEntry(**r) for r in rows]
+
+    def consent_fingerprint(self, consent_id: int) -> str:
+        c = t.consents.c
+        query = select(c.evidence_sha256).where(c.id == consent_id)
+        return str(self.conn.execute(query).scalar_one())
