@@ -48,7 +48,7 @@ def list_open(request: Request, caller: Reader) -> list[dict[str, Any]]:
     s = store(request)
     with s.db.connect() as conn:
         items = review.open_items(SqlUnitOfWork(conn), s.cipher, s.firm_id, caller, now(request))
-        full = full_view(conn, caller)
+        full = full_view(SqlUnitOfWork(conn), caller)
     if not full:
         for item in items:
             item["number"] = mask_number(item["number"]) if item["number"] else None

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from lexdial.service.repos.views import AttemptView, CampaignSummary, UserBadge
+from datetime import date, datetime
+
+from lexdial.service.repos.views import (
+    AttemptView,
+    CampaignSummary,
+    ContactRow,
+    DncView,
+    NumberRow,
+    QueueView,
+    SuppressionRow,
+    TokenView,
+    UserBadge,
+    UserRow,
+)
 
 
 class MemoryViewRepository:
@@ -17,6 +30,18 @@ class MemoryViewRepository:
         self.firms: dict[int, str] = {}
         #: (firm id, campaign) pairs; ``contacts``/``dialled`` as the store would count them
         self.campaign_rows: list[tuple[int, CampaignSummary]] = []
+        # (for a1) rows as a test states them: (firm id, [contact id,] row)
+        self.contact_rows: list[tuple[int, ContactRow]] = []
+        self.number_rows: list[tuple[int, int, NumberRow]] = []
+        self.dnc_rows: list[tuple[int, str, DncView]] = []
+        #: contact id -> its queue rows
+        self.queues: dict[int, list[QueueView]] = {}
+        self.user_rows: list[tuple[int, UserRow]] = []
+        #: user id -> expiry dates of its attestations; attestation id -> expiry
+        self.training: dict[int, list[date]] = {}
+        self.attestations: dict[int, date] = {}
+        #: user id -> its tokens
+        self.tokens: dict[int, list[TokenView]] = {}
 
     def contact_attempts(self, contact_id: int) -> list[AttemptView]:
         mine = [v for v in self.attempts if v.contact_id == contact_id]
@@ -47,3 +72,42 @@ class MemoryViewRepository:
 
     def firm_name(self, firm_id: int) -> str:
         return self.firms[firm_id]
+
+    # (for a1)
+    def contact(self, firm_id: int, contact_id: int) -> ContactRow | None:
+        return next((c for f, c in self.contact_rows if f == firm_id and c.id == contact_id), None)
+
+    def contact_numbers(self, firm_id: int, contact_id: int) -> list[NumberRow]:
+        return [n for f, c, n in self.number_rows if f == firm_id and c == contact_id]
+
+    def dnc_entries(self, firm_id: int, number_bidxs: list[str]) -> list[DncView]:
+        mine = [d for f, b, d in self.dnc_rows if f == firm_id and b in number_bidxs]
+        return sorted(mine, key=lambda d: d.at)
+
+    def contact_queues(self, contact_id: int) -> list[QueueView]:
+        return sorted(self.queues.get(contact_id, []), key=lambda q: q.campaign_id)
+
+    def firm_users(self, firm_id: int) -> list[UserRow]:
+        return sorted((u for f, u in self.user_rows if f == firm_id), key=lambda u: u.id)
+
+    def training_expires(self, user_id: int) -> date | None:
+        return max(self.training.get(user_id, []), default=None)
+
+    def user_tokens(self, user_id: int) -> list[TokenView]:
+        return sorted(self.tokens.get(user_id, []), key=lambda k: k.id)
+
+    def attestation_expires(self, attestation_id: int) -> date | None:
+        return self.attestations.get(attestation_id)
+
+    def token_revoked_at(self, token_id: int) -> datetime | None:
+        found = [k for ks in self.tokens.values() for k in ks if k.id == token_id]
+        return found[0].revoked_at if found else None
+
+    def suppression_list(self, firm_id: int, limit: int) -> list[SuppressionRow]:
+        holders = {(f, n.number_bidx): c for f, c, n in self.number_rows}
+        mine = [
+            SuppressionRow(d.id, d.at, d.channel, holders.get((f, b)))
+            for f, b, d in self.dnc_rows
+            if f == firm_id
+        ]
+        return sorted(mine, key=lambda r: -r.entry)[:limit]
