@@ -160,4 +160,7 @@ def suppression(request: Request, caller: Reader, limit: int = 200) -> list[dict
     s = store(request)
     with s.reading() as uow:
         rows = user_directory.suppression_list(uow, s.firm_id, limit)
-    return [{"entry": r.entry, "at": utc(r.at), "channel": r.channel, "contact": r.contact} for r in rows]
+    return [
+        {"entry": r.entry, "at": utc(r.at), "channel": r.channel, "contact": r.contact}
+        for r in rows
+    ]

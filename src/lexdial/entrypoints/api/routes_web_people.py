@@ -60,7 +60,7 @@ def contact(request: Request, contact_id: int, caller: Reader, done: str = "") -
         "erased_at": view.erased_at,
     }
     held = primary_first(view.numbers)
-    numbers = [
+    numbers: list[dict[str, Any]] = [
         {"e164": n.e164, "bidx": n.bidx, "line_type": n.line_type, "primary": n.primary}
         for n in held
     ]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from lexdial.service.repos.views import (
     AttemptView,
     CampaignSummary,
+    ConfirmedReview,
     ContactRow,
+    DncListing,
     DncView,
     NumberRow,
     QueueView,
@@ -42,6 +45,17 @@ class MemoryViewRepository:
         self.attestations: dict[int, date] = {}
         #: user id -> its tokens
         self.tokens: dict[int, list[TokenView]] = {}
+        #: (firm id, id, name, status, settings) of each campaign
+        self.campaign_settings_rows: list[tuple[int, int, str, str, dict[str, Any]]] = []
+        #: (firm id, contact id, scope, technologies) of each unrevoked consent
+        self.open_consents: list[tuple[int, int, list[str], list[str] | None]] = []
+        #: campaign id -> (contact id, codes) of its list
+        self.lists: dict[int, list[tuple[int, list[str] | None]]] = {}
+        self.reviews: list[tuple[int, ConfirmedReview]] = []
+        #: (firm id, due time) of each open review item
+        self.open_review_items: list[tuple[int, datetime]] = []
+        #: (firm id, rule pack version, attempt time) of each attempt
+        self.judged: list[tuple[int, str, datetime]] = []
 
     def contact_attempts(self, contact_id: int) -> list[AttemptView]:
         mine = [v for v in self.attempts if v.contact_id == contact_id]
@@ -111,3 +125,37 @@ class MemoryViewRepository:
             if f == firm_id
         ]
         return sorted(mine, key=lambda r: -r.entry)[:limit]
+
+    def campaign_settings(self, firm_id: int) -> list[tuple[int, str, str, dict[str, Any]]]:
+        mine = [(i, n, st, se) for f, i, n, st, se in self.campaign_settings_rows if f == firm_id]
+        return sorted(mine, key=lambda c: -c[0])
+
+    def open_consent_scopes(self, firm_id: int) -> list[tuple[int, list[str], list[str] | None]]:
+        return [(c, scope, techs) for f, c, scope, techs in self.open_consents if f == firm_id]
+
+    def campaign_list_codes(self, campaign_id: int) -> list[tuple[int, list[str] | None]]:
+        return list(self.lists.get(campaign_id, []))
+
+    def confirmed_reviews(self, firm_id: int) -> list[ConfirmedReview]:
+        return [r for f, r in self.reviews if f == firm_id]
+
+    def dnc_listing(self, firm_id: int) -> list[DncListing]:
+        holders = {(f, n.number_bidx): c for f, c, n in self.number_rows}
+        mine = [
+            DncListing(d.id, d.at, d.created_at, d.channel, b, holders.get((f, b)))
+            for f, b, d in self.dnc_rows
+            if f == firm_id
+        ]
+        return sorted(mine, key=lambda d: (d.at, d.id), reverse=True)
+
+    def open_reviews(self, firm_id: int) -> tuple[int, datetime | None]:
+        due = [d for f, d in self.open_review_items if f == firm_id]
+        return len(due), min(due, default=None)
+
+    def rulepack_versions(self, firm_id: int) -> list[tuple[str, int, datetime, datetime]]:
+        seen: dict[str, list[datetime]] = {}
+        for f, version, at in self.judged:
+            if f == firm_id:
+                seen.setdefault(version, []).append(at)
+        rows = [(v, len(ats), min(ats), max(ats)) for v, ats in seen.items()]
+        return sorted(rows, key=lambda r: r[2])

@@ -136,6 +136,28 @@ class SuppressionRow:
     contact: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class DncListing:
+    """A do-not-call entry with its keyed number and the contact holding it (if any)."""
+
+    id: int
+    at: datetime
+    created_at: datetime
+    channel: str
+    number_bidx: str
+    contact_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmedReview:
+    """A message a person confirmed as a revocation: when it came, when it was decided."""
+
+    contact_id: int | None
+    number_bidx: str | None
+    received_at: datetime
+    decided_at: datetime
+
+
 class ViewRepository(Protocol):
     """Storage for the use cases of this area. Methods are added as services move here."""
 
@@ -202,4 +224,33 @@ class ViewRepository(Protocol):
 
     def suppression_list(self, firm_id: int, limit: int) -> list[SuppressionRow]:
         """The firm's latest ``limit`` do-not-call entries, newest (highest id) first."""
+        ...
+
+    def campaign_settings(self, firm_id: int) -> list[tuple[int, str, str, dict[str, Any]]]:
+        """The firm's campaigns (id, name, status, settings), newest first."""
+        ...
+
+    def open_consent_scopes(self, firm_id: int) -> list[tuple[int, list[str], list[str] | None]]:
+        """Each unrevoked consent of the firm: (contact id, scope, technologies or None)."""
+        ...
+
+    def campaign_list_codes(self, campaign_id: int) -> list[tuple[int, list[str] | None]]:
+        """Each contact on the campaign's list with the codes of its latest decision."""
+        ...
+
+    def confirmed_reviews(self, firm_id: int) -> list[ConfirmedReview]:
+        """The firm's review items confirmed as revocations."""
+        ...
+
+    def dnc_listing(self, firm_id: int) -> list[DncListing]:
+        """The firm's do-not-call entries, newest first (time, then id)."""
+        ...
+
+    def open_reviews(self, firm_id: int) -> tuple[int, datetime | None]:
+        """How many review items are open, and the earliest due time."""
+        ...
+
+    def rulepack_versions(self, firm_id: int) -> list[tuple[str, int, datetime, datetime]]:
+        """Each rule pack version attempts were judged under: (version, attempts, first,
+        last), by first use."""
         ...

@@ -13,7 +13,9 @@ from lexdial.adapters.db import tables as t
 from lexdial.service.repos.views import (
     AttemptView,
     CampaignSummary,
+    ConfirmedReview,
     ContactRow,
+    DncListing,
     DncView,
     NumberRow,
     QueueView,
@@ -213,3 +215,66 @@ class SqlViewRepository:
             .limit(limit)
         )
         return [SuppressionRow(r[0], r[1], r[2], r[3]) for r in rows]
+
+    def campaign_settings(self, firm_id: int) -> list[tuple[int, str, str, dict[str, Any]]]:
+        c = t.campaigns.c
+        rows = self.conn.execute(
+            select(c.id, c.name, c.status, c.settings)
+            .where(c.firm_id == firm_id)
+            .order_by(c.id.desc())
+        )
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    def open_consent_scopes(self, firm_id: int) -> list[tuple[int, list[str], list[str] | None]]:
+        k, r = t.consents.c, t.revocations.c
+        rows = self.conn.execute(
+            select(k.contact_id, k.scope, k.technologies)
+            .select_from(t.consents.outerjoin(t.revocations, r.consent_id == k.id))
+            .where(k.firm_id == firm_id, r.id.is_(None))
+        )
+        return [(int(c), list(scope or []), techs) for c, scope, techs in rows]
+
+    def campaign_list_codes(self, campaign_id: int) -> list[tuple[int, list[str] | None]]:
+        q = t.campaign_contacts.c
+        rows = self.conn.execute(select(q.contact_id, q.codes).where(q.campaign_id == campaign_id))
+        return [(int(c), codes) for c, codes in rows]
+
+    def confirmed_reviews(self, firm_id: int) -> list[ConfirmedReview]:
+        r = t.review_items.c
+        rows = self.conn.execute(
+            select(r.contact_id, r.number_bidx, r.received_at, r.decided_at).where(
+                r.firm_id == firm_id, r.status == "confirmed", r.decided_at.is_not(None)
+            )
+        )
+        return [ConfirmedReview(*row) for row in rows]
+
+    def dnc_listing(self, firm_id: int) -> list[DncListing]:
+        d, n = t.dnc_entries.c, t.contact_numbers.c
+        rows = self.conn.execute(
+            select(d.id, d.at, d.created_at, d.channel, d.number_bidx, n.contact_id)
+            .select_from(
+                t.dnc_entries.outerjoin(
+                    t.contact_numbers, (n.number_bidx == d.number_bidx) & (n.firm_id == d.firm_id)
+                )
+            )
+            .where(d.firm_id == firm_id)
+            .order_by(d.at.desc(), d.id.desc())
+        ).mappings()
+        return [DncListing(**r) for r in rows]
+
+    def open_reviews(self, firm_id: int) -> tuple[int, datetime | None]:
+        r = t.review_items.c
+        row = self.conn.execute(
+            select(func.count(), func.min(r.due_at)).where(r.firm_id == firm_id, r.status == "open")
+        ).one()
+        return int(row[0]), row[1]
+
+    def rulepack_versions(self, firm_id: int) -> list[tuple[str, int, datetime, datetime]]:
+        a = t.call_attempts.c
+        rows = self.conn.execute(
+            select(a.rulepack, func.count(), func.min(a.at), func.max(a.at))
+            .where(a.firm_id == firm_id, a.rulepack.is_not(None))
+            .group_by(a.rulepack)
+            .order_by(func.min(a.at))
+        )
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
