@@ -68,7 +68,9 @@ def known_contact(uow: UnitOfWork, firm_id: int, contact_id: int) -> ContactRow:
     """The firm's contact, or NotFoundError (rule 1)."""
     row = uow.views.contact(firm_id, contact_id)
     if row is None:
-        raise NotFoundError("contact_id", f"No contact #{contact_id} in this firm.")
+        raise NotFoundError(
+            "contact_id", f"No contact #{contact_id}: this firm has no contact with this id."
+        )
     return row
 
 
