@@ -7,21 +7,19 @@ is stored); the response is marked not to be cached.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Connection, func, select
 
-from lexdial.adapters.db import tables as t
-from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.bootstrap import registry_lists, verify_audit
 from lexdial.entrypoints.api.deps import AuditReader, Reader, UsersReader, UsersWriter, now, store
 from lexdial.entrypoints.api.routes_people import utc
-from lexdial.errors import NotFoundError
-from lexdial.service.auth import issue_token, revoke_token
-from lexdial.service.users import add_user, attest_training, trained_on
+from lexdial.service import user_directory
+from lexdial.service.auth import issue_token
+from lexdial.service.users import add_user, attest_training
 
 router = APIRouter(prefix="/v1")
 
@@ -50,41 +48,21 @@ class TokenIn(_Body):
 def list_users(request: Request, caller: UsersReader) -> list[dict[str, Any]]:
     """Every user of the firm: role, active or not, training status and API tokens."""
     s, today = store(request), now(request).date()
-    u, a, k = t.users.c, t.training_attestations.c, t.api_tokens.c
-    with s.db.connect() as conn:
-        rows = (
-            conn.execute(
-                select(u.id, u.email, u.name_enc, u.role, u.active, u.created_at)
-                .where(u.firm_id == s.firm_id)
-                .order_by(u.id)
-            )
-            .mappings()
-            .all()
-        )
-        out = []
-        for r in rows:
-            expires = conn.execute(select(func.max(a.expires_on)).where(a.user_id == r["id"]))
-            tokens = conn.execute(
-                select(k.id, k.name, k.prefix, k.created_at, k.last_used_at, k.revoked_at)
-                .where(k.user_id == r["id"])
-                .order_by(k.id)
-            ).mappings()
-            out.append(
-                {
-                    "id": r["id"],
-                    "email": r["email"],
-                    "role": r["role"],
-                    "active": r["active"],
-                    "name": s.cipher.decrypt(r["name_enc"], context="users.name"),
-                    "created_at": utc(r["created_at"]),
-                    "training": {
-                        "current": trained_on(SqlUnitOfWork(conn), r["id"], today),
-                        "expires_on": expires.scalar(),
-                    },
-                    "tokens": [utc(dict(tok)) for tok in tokens],
-                }
-            )
-    return out
+    with s.reading() as uow:
+        entries = user_directory.firm_users(uow, s.cipher, s.firm_id, today)
+    return [
+        {
+            "id": e.user.id,
+            "email": e.user.email,
+            "role": e.user.role,
+            "active": e.user.active,
+            "name": e.name,
+            "created_at": utc(e.user.created_at),
+            "training": {"current": e.trained, "expires_on": e.training_expires},
+            "tokens": [utc(asdict(tok)) for tok in e.tokens],
+        }
+        for e in entries
+    ]
 
 
 @router.post("/users", status_code=201, tags=["users"])
@@ -105,15 +83,13 @@ def attest(
 ) -> dict[str, Any]:
     """Record completed training (an agent needs a current one to take live calls)."""
     s = store(request)
-    with s.db.begin() as conn:
-        _known_user(conn, user_id, s.firm_id)
+    with s.unit_of_work() as uow:
+        user_directory.known_user(uow, s.firm_id, user_id)
         aid = attest_training(
-            SqlUnitOfWork(conn), user_id, body.course, body.on, body.valid_days, now(request),
+            uow, user_id, body.course, body.on, body.valid_days, now(request),
             caller, audit=s.audit, firm_id=s.firm_id,
         )  # fmt: skip
-        expires = conn.execute(
-            select(t.training_attestations.c.expires_on).where(t.training_attestations.c.id == aid)
-        ).scalar()
+        expires = user_directory.attestation_expires(uow, aid)
     return {"attestation": aid, "user": user_id, "expires_on": expires}
 
 
@@ -123,11 +99,9 @@ def create_token(
 ) -> dict[str, Any]:
     """Issue a personal API token for a user. The token is shown in this response only."""
     s = store(request)
-    with s.db.begin() as conn:
-        _known_user(conn, user_id, s.firm_id)
-        new = issue_token(
-            SqlUnitOfWork(conn), s.audit, user_id, body.name, caller, now(request), s.firm_id
-        )
+    with s.unit_of_work() as uow:
+        user_directory.known_user(uow, s.firm_id, user_id)
+        new = issue_token(uow, s.audit, user_id, body.name, caller, now(request), s.firm_id)
     response.headers["Cache-Control"] = "no-store"
     return {"token_id": new.id, "user": user_id, "token": new.token}
 
@@ -135,27 +109,12 @@ def create_token(
 @router.delete("/tokens/{token_id}", tags=["users"])
 def delete_token(request: Request, token_id: int, caller: UsersWriter) -> dict[str, Any]:
     """Revoke an API token at once; revoking it again changes nothing."""
-    s, k = store(request), t.api_tokens.c
-    with s.db.begin() as conn:
-        row = conn.execute(
-            select(k.revoked_at)
-            .join(t.users, t.users.c.id == k.user_id)
-            .where(k.id == token_id, t.users.c.firm_id == s.firm_id)
-        ).first()
-        if row is None:
-            raise NotFoundError("token_id", f"no token #{token_id}")
-        if row[0] is None:
-            revoke_token(SqlUnitOfWork(conn), s.audit, token_id, caller, now(request), s.firm_id)
-        revoked_at = conn.execute(select(k.revoked_at).where(k.id == token_id)).scalar()
+    s = store(request)
+    with s.unit_of_work() as uow:
+        revoked_at = user_directory.revoke_once(
+            uow, s.audit, token_id, caller, now(request), s.firm_id
+        )
     return {"token_id": token_id, "revoked_at": utc(revoked_at)}
-
-
-def _known_user(conn: Connection, user_id: int, firm_id: int) -> None:
-    row = conn.execute(
-        select(t.users.c.id).where(t.users.c.id == user_id, t.users.c.firm_id == firm_id)
-    ).first()
-    if row is None:
-        raise NotFoundError("user_id", f"no user #{user_id}")
 
 
 @router.get("/audit/verify", tags=["audit"])
@@ -199,17 +158,9 @@ def suppression(request: Request, caller: Reader, limit: int = 200) -> list[dict
     contact (if any), never the number.
     """
     s = store(request)
-    d, n = t.dnc_entries.c, t.contact_numbers.c
-    with s.db.connect() as conn:
-        rows = conn.execute(
-            select(d.id, d.at, d.channel, n.contact_id)
-            .select_from(
-                t.dnc_entries.outerjoin(
-                    t.contact_numbers, (n.number_bidx == d.number_bidx) & (n.firm_id == d.firm_id)
-                )
-            )
-            .where(d.firm_id == s.firm_id)
-            .order_by(d.id.desc())
-            .limit(min(max(limit, 1), 1000))
-        ).all()
-    return [{"entry": r[0], "at": utc(r[1]), "channel": r[2], "contact": r[3]} for r in rows]
+    with s.reading() as uow:
+        rows = user_directory.suppression_list(uow, s.firm_id, limit)
+    return [
+        {"entry": r.entry, "at": utc(r.at), "channel": r.channel, "contact": r.contact}
+        for r in rows
+    ]

@@ -15,10 +15,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Connection, select
 
-from lexdial.adapters.db import tables as t
-from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.bootstrap import Store
 from lexdial.entrypoints.api import number_lookups
 from lexdial.entrypoints.api.deps import (
@@ -31,12 +28,13 @@ from lexdial.entrypoints.api.deps import (
     store,
 )
 from lexdial.entrypoints.render import mask_number
-from lexdial.errors import NotFoundError, RequestError
+from lexdial.errors import RequestError
 from lexdial.service import consent as consent_svc
 from lexdial.service import contacts, evidence, privacy, views
+from lexdial.service.contact_view import ContactView, contact_view, sees_full_numbers
 from lexdial.service.optout import opt_out
-from lexdial.service.storage import UnitOfWork
-from lexdial.service.users import FULL_NUMBER_ROLES, Caller
+from lexdial.service.repos.views import AttemptView
+from lexdial.service.users import Caller
 
 router = APIRouter(prefix="/v1")
 
@@ -113,12 +111,8 @@ class ExportIn(PersonIn):
     format: Literal["json", "csv"] = "json"
 
 
-def full_view(conn: Connection, caller: Caller) -> bool:
-    """True when the caller's role (read now, from the store) sees numbers in full."""
-    role: str | None = caller.role
-    if caller.user_id is not None:
-        role = conn.execute(select(t.users.c.role).where(t.users.c.id == caller.user_id)).scalar()
-    return role in FULL_NUMBER_ROLES
+#: whether the caller sees numbers whole (the rule lives in ``service.contact_view``)
+full_view = sees_full_numbers
 
 
 def utc(value: Any) -> Any:
@@ -159,8 +153,8 @@ def create_contact(request: Request, body: ContactIn, caller: ConsentWriter) -> 
 def _limit_if_masked(request: Request, s: Store, caller: Caller) -> None:
     """A write that names a number answers "is it on file?": for a role that sees numbers
     masked it counts against the same per-user bucket as an exact-number lookup."""
-    with s.db.connect() as conn:
-        masked = not full_view(conn, caller)
+    with s.reading() as uow:
+        masked = not sees_full_numbers(uow, caller)
     if masked:
         number_lookups.take(request, caller)
 
@@ -169,16 +163,14 @@ def _limit_if_masked(request: Request, s: Store, caller: Caller) -> None:
 def find_contacts(request: Request, number: str, caller: Reader) -> list[dict[str, int]]:
     """The contact holding ``number`` (found by its blind index): a list of 0 or 1."""
     s = store(request)
-    with s.db.begin() as conn:
-        masked = not full_view(conn, caller)
+    with s.unit_of_work() as uow:
+        masked = not sees_full_numbers(uow, caller)
         if masked:  # a guessing oracle otherwise (number_lookups)
             number_lookups.take(request, caller)
         e164 = contacts.normalise(number)
-        cid = contacts.find_contact_id(
-            SqlUnitOfWork(conn), s.firm_id, contacts.number_index(s.cipher, e164)
-        )
+        cid = contacts.find_contact_id(uow, s.firm_id, contacts.number_index(s.cipher, e164))
         if masked:
-            number_lookups.record(s, conn, request, caller, e164, cid, "contacts")
+            number_lookups.record(s, uow, request, caller, e164, cid, "contacts")
     return [] if cid is None else [{"contact": cid}]
 
 
@@ -187,66 +179,37 @@ def contact_page(request: Request, contact_id: int, caller: Reader) -> dict[str,
     """A contact: name, numbers (masked for agents), every consent with its evidence and
     revocation, every opt-out, and every gate decision with its reasons and outcome."""
     s = store(request)
-    with s.db.connect() as conn:
-        page: dict[str, Any] = _page(conn, s, contact_id, full_view(conn, caller))
     with s.reading() as uow:
-        page["decisions"] = _decisions(uow, contact_id)
-    return dict(utc(page))
+        full = sees_full_numbers(uow, caller)
+        view = contact_view(uow, s.cipher, s.firm_id, contact_id)
+    return dict(utc(_page(view, full)))
 
 
-def _page(conn: Connection, s: Store, contact_id: int, full: bool) -> dict[str, Any]:
-    c = t.contacts.c
-    row = (
-        conn.execute(select(t.contacts).where(c.id == contact_id, c.firm_id == s.firm_id))
-        .mappings()
-        .first()
-    )
-    if row is None:
-        raise NotFoundError("contact_id", f"no contact #{contact_id}")
-    n = t.contact_numbers.c
-    held = conn.execute(
-        select(n.number_enc, n.number_bidx, n.line_type, n.is_primary)
-        .where(n.contact_id == contact_id)
-        .order_by(n.id)
-    ).all()
+def _page(view: ContactView, full: bool) -> dict[str, Any]:
     numbers: list[dict[str, Any]] = []
     consents: list[dict[str, Any]] = []
-    for enc, _, line_type, primary in held:
-        e164 = s.cipher.decrypt(enc, context=contacts.NUMBER_CTX)
-        shown = e164 if full else mask_number(e164)
-        numbers.append({"number": shown, "line_type": line_type, "primary": primary})
-        for item in consent_svc.consents_for(SqlUnitOfWork(conn), s.cipher, s.firm_id, e164):
-            consents.append({"number": shown, **_consent(item, full)})
-    d = t.dnc_entries.c
-    opt_outs = (
-        conn.execute(
-            select(d.id, d.at, d.channel)
-            .where(d.firm_id == s.firm_id, d.number_bidx.in_([h[1] for h in held]))
-            .order_by(d.at)
-        )
-        .mappings()
-        .all()
-    )
+    for n in view.numbers:
+        shown = n.e164 if full else mask_number(n.e164)
+        numbers.append({"number": shown, "line_type": n.line_type, "primary": n.primary})
+        consents.extend({"number": shown, **_consent(item, full)} for item in n.consents)
     return {
-        "contact": contact_id,
-        "name": s.cipher.decrypt(row["name_enc"], context="contacts.name")
-        if row["name_enc"]
-        else None,
-        "relationship": row["relationship"],
-        "subscriber": row["subscriber"],
-        "matter_type": row["matter_type"],
-        "lawful_basis": row["lawful_basis"],
-        "objected_at": row["objected_at"],
-        "erased_at": row["erased_at"],
-        "created_at": row["created_at"],
+        "contact": view.id,
+        "name": view.name,
+        "relationship": view.relationship,
+        "subscriber": view.subscriber,
+        "matter_type": view.matter_type,
+        "lawful_basis": view.lawful_basis,
+        "objected_at": view.objected_at,
+        "erased_at": view.erased_at,
+        "created_at": view.created_at,
         "numbers": numbers,
         "consents": consents,
-        "opt_outs": [dict(o) for o in opt_outs],
+        "opt_outs": [{"id": o.id, "at": o.at, "channel": o.channel} for o in view.opt_outs],
+        "decisions": _decisions(view.decisions),
     }
 
 
-def _decisions(uow: UnitOfWork, contact_id: int) -> list[dict[str, Any]]:
-    rows = views.contact_decisions(uow, contact_id)
+def _decisions(rows: list[AttemptView]) -> list[dict[str, Any]]:
     return [
         {
             "attempt": r.id,
@@ -313,15 +276,13 @@ def revoke(
 def list_consents(request: Request, number: str, caller: Reader) -> list[dict[str, Any]]:
     """Every consent on file for ``number``, with its evidence and revocation."""
     s = store(request)
-    with s.db.begin() as conn:
-        full = full_view(conn, caller)
+    with s.unit_of_work() as uow:
+        full = sees_full_numbers(uow, caller)
         if not full:  # "no contact has this number" is an answer too (number_lookups)
             number_lookups.take(request, caller)
             e164 = contacts.normalise(number)
-            cid = contacts.find_contact_id(
-                SqlUnitOfWork(conn), s.firm_id, contacts.number_index(s.cipher, e164)
-            )
-            number_lookups.record(s, conn, request, caller, e164, cid, "consents")
+            cid = contacts.find_contact_id(uow, s.firm_id, contacts.number_index(s.cipher, e164))
+            number_lookups.record(s, uow, request, caller, e164, cid, "consents")
     with s.reading() as uow:  # the lookup's audit entry stands even if none is found
         rows = consent_svc.consents_for(uow, s.cipher, s.firm_id, number)
     return [utc(_consent(c, full)) for c in rows]
@@ -353,12 +314,10 @@ def evidence_bundle(request: Request, number: str, caller: AuditReader) -> dict[
     """The evidence bundle for ``number``: consents, decisions, calls, opt-outs and the
     audit entries about them with the chain proof. The export itself is audited."""
     s, at = store(request), now(request)
-    with s.db.begin() as conn:
-        found: dict[str, Any] = utc(
-            evidence.bundle(SqlUnitOfWork(conn), s.cipher, s.firm_id, number)
-        )
+    with s.unit_of_work() as uow:
+        found: dict[str, Any] = utc(evidence.bundle(uow, s.cipher, s.firm_id, number))
         s.audit.record(
-            conn,
+            uow,
             at=at,
             actor=caller.label,
             action="evidence.exported",

@@ -19,19 +19,21 @@ from typing import Annotated, Any
 from fastapi import Form, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import RedirectResponse
-from sqlalchemy import Connection, select
 
-from lexdial.adapters.db import tables as t
-from lexdial.adapters.db.uow import SqlUnitOfWork
-from lexdial.bootstrap import Store, checkpoint_for_report, verify_audit
+from lexdial.bootstrap import checkpoint_for_report, verify_audit
 from lexdial.entrypoints.api.deps import AuditReader, OptOutWriter, Reader, now, store
 from lexdial.entrypoints.api.web_common import page, viewer, web_router
 from lexdial.entrypoints.render import mask_number
-from lexdial.errors import NotFoundError, RequestError
+from lexdial.errors import RequestError
 from lexdial.service import views
 from lexdial.service.audit_reads import firm_entries
-from lexdial.service.consent import CHANNELS, consents_for
-from lexdial.service.contacts import NUMBER_CTX
+from lexdial.service.consent import CHANNELS
+from lexdial.service.contact_view import (
+    contact_numbers,
+    contact_view,
+    known_contact,
+    primary_first,
+)
 from lexdial.service.evidence import bundle
 from lexdial.service.optout import opt_out
 from lexdial.service.report_pdf import evidence_pdf
@@ -43,76 +45,27 @@ OPT_OUT_CHANNELS = ("staff", "voice", "email", "mail", "sms", "web")
 assert set(OPT_OUT_CHANNELS) <= CHANNELS
 
 
-def _numbers(conn: Connection, s: Store, contact_id: int) -> list[dict[str, Any]]:
-    n = t.contact_numbers.c
-    rows = conn.execute(
-        select(n.number_enc, n.number_bidx, n.line_type, n.is_primary)
-        .where(n.contact_id == contact_id, n.firm_id == s.firm_id)
-        .order_by(n.is_primary.desc(), n.id)
-    ).all()
-    return [
-        {
-            "e164": s.cipher.decrypt(r[0], context=NUMBER_CTX),
-            "bidx": r[1],
-            "line_type": r[2],
-            "primary": bool(r[3]),
-        }
-        for r in rows
-    ]
-
-
-def _contact(conn: Connection, s: Store, contact_id: int) -> dict[str, Any]:
-    c = t.contacts.c
-    row = conn.execute(
-        select(c.id, c.name_enc, c.relationship, c.erased_at).where(
-            c.id == contact_id, c.firm_id == s.firm_id
-        )
-    ).first()
-    if row is None:
-        raise NotFoundError("contact_id", f"No contact #{contact_id} in this firm.")
-    name = s.cipher.decrypt(row[1], context="contacts.name") if row[1] else None
-    return {"id": row[0], "name": name, "relationship": row[2], "erased_at": row[3]}
-
-
 @router.get("/contacts/{contact_id}")
 def contact(request: Request, contact_id: int, caller: Reader, done: str = "") -> Response:
     """One person: numbers, do-not-call entries, consents with evidence, campaigns, and
     every decision with its reasons."""
     s = store(request)
     me = viewer(request, caller)
-    with s.db.connect() as conn:
-        person = _contact(conn, s, contact_id)
-        numbers = _numbers(conn, s, contact_id)
-        consents = [
-            c
-            for n in numbers
-            for c in consents_for(SqlUnitOfWork(conn), s.cipher, s.firm_id, n["e164"])
-        ]
-        d = t.dnc_entries.c
-        dnc = (
-            conn.execute(
-                select(d.id, d.at, d.created_at, d.channel)
-                .where(d.firm_id == s.firm_id, d.number_bidx.in_([n["bidx"] for n in numbers]))
-                .order_by(d.at)
-            )
-            .mappings()
-            .all()
-        )
-        q, c = t.campaign_contacts.c, t.campaigns.c
-        queues = (
-            conn.execute(
-                select(
-                    q.campaign_id, c.name, q.status, q.next_at, q.codes, q.attempts, q.last_outcome
-                )
-                .join(t.campaigns, c.id == q.campaign_id)
-                .where(q.contact_id == contact_id)
-                .order_by(q.campaign_id)
-            )
-            .mappings()
-            .all()
-        )
-    with s.reading() as uow:  # newest first
-        decisions = [views.as_row(v) for v in reversed(views.contact_decisions(uow, contact_id))]
+    with s.reading() as uow:
+        view = contact_view(uow, s.cipher, s.firm_id, contact_id)
+    person = {
+        "id": view.id,
+        "name": view.name,
+        "relationship": view.relationship,
+        "erased_at": view.erased_at,
+    }
+    held = primary_first(view.numbers)
+    numbers: list[dict[str, Any]] = [
+        {"e164": n.e164, "bidx": n.bidx, "line_type": n.line_type, "primary": n.primary}
+        for n in held
+    ]
+    consents = [c for n in held for c in n.consents]
+    decisions = [views.as_row(v) for v in reversed(view.decisions)]  # newest first
     notice = None
     parts = done.split("-")
     if len(parts) == 3 and parts[0] == "optout" and parts[1].isdigit() and parts[2].isdigit():
@@ -129,8 +82,8 @@ def contact(request: Request, contact_id: int, caller: Reader, done: str = "") -
         person=person,
         numbers=numbers,
         consents=consents,
-        dnc=dnc,
-        queues=queues,
+        dnc=view.opt_outs,
+        queues=view.queues,
         decisions=decisions,
         notice=notice,
         channels=OPT_OUT_CHANNELS,
@@ -153,15 +106,14 @@ def contact_opt_out(
     at = now(request)
     evidence = note.strip() or f"recorded on the web dashboard by {caller.label}"
     revoked = cancelled = 0
-    with s.db.begin() as conn:
-        _contact(conn, s, contact_id)
-        for n in _numbers(conn, s, contact_id):
+    with s.unit_of_work() as uow:
+        for n in contact_numbers(uow, s.cipher, s.firm_id, contact_id):
             done = opt_out(
-                SqlUnitOfWork(conn),
+                uow,
                 s.cipher,
                 s.audit,
                 s.firm_id,
-                n["e164"],
+                n.e164,
                 channel,
                 evidence,
                 caller,
@@ -179,21 +131,21 @@ def evidence_pdf_download(request: Request, contact_id: int, caller: AuditReader
     """The first number's evidence bundle as a PDF a lawyer can hand over (audited)."""
     s = store(request)
     at = now(request)
-    with s.db.begin() as conn:
-        _contact(conn, s, contact_id)
+    with s.unit_of_work() as uow:
+        known_contact(uow, s.firm_id, contact_id)
         s.audit.record(
-            conn,
+            uow,
             at=at,
             actor=caller.label,
             action="evidence.exported",
             subject=f"contact:{contact_id}",
             data={"via": "web", "format": "pdf"},
         )
-    with s.db.connect() as conn:
-        numbers = _numbers(conn, s, contact_id)
+    with s.reading() as uow:
+        numbers = contact_numbers(uow, s.cipher, s.firm_id, contact_id)
         if not numbers:
             raise RequestError("contact", "this contact has no number left (erased?)")
-        found = bundle(SqlUnitOfWork(conn), s.cipher, s.firm_id, numbers[0]["e164"])
+        found = bundle(uow, s.cipher, s.firm_id, numbers[0].e164)
     found["chain"]["checkpoint"] = checkpoint_for_report(s)
     pdf = evidence_pdf(found, firm=s.settings.firm_name, generated_at=str(iso(at)))
     return Response(
@@ -210,20 +162,19 @@ def evidence(request: Request, contact_id: int, caller: AuditReader) -> Response
     """The evidence bundle of each of the person's numbers, as a file to keep."""
     s = store(request)
     at = now(request)
-    with s.db.begin() as conn:  # who exported what is recorded first, in its own commit
-        _contact(conn, s, contact_id)
+    with s.unit_of_work() as uow:  # who exported what is recorded first, in its own commit
+        known_contact(uow, s.firm_id, contact_id)
         s.audit.record(
-            conn,
+            uow,
             at=at,
             actor=caller.label,
             action="evidence.exported",
             subject=f"contact:{contact_id}",
             data={"via": "web"},
         )
-    with s.db.connect() as conn:  # the bundle verifies the whole chain: no write lock held
-        numbers = _numbers(conn, s, contact_id)
-        uow = SqlUnitOfWork(conn)
-        bundles = [bundle(uow, s.cipher, s.firm_id, n["e164"]) for n in numbers]
+    with s.reading() as uow:  # the bundle verifies the whole chain: no write lock held
+        numbers = contact_numbers(uow, s.cipher, s.firm_id, contact_id)
+        bundles = [bundle(uow, s.cipher, s.firm_id, n.e164) for n in numbers]
     body = {
         "contact_id": contact_id,
         "generated_at": at.astimezone(UTC),

@@ -5,7 +5,7 @@ dashboards.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 
@@ -64,6 +64,111 @@ class QueueEntry:
     last_outcome: str | None = None
 
 
+# (for a1)
+@dataclass(frozen=True, slots=True)
+class ContactRow:
+    """A contact as its page shows it (name still encrypted)."""
+
+    id: int
+    name_enc: str | None
+    relationship: str
+    subscriber: str | None
+    matter_type: str | None
+    lawful_basis: Any
+    objected_at: datetime | None
+    erased_at: datetime | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NumberRow:
+    """One of a contact's numbers (encrypted, with its keyed index)."""
+
+    number_enc: str
+    number_bidx: str
+    line_type: str | None
+    primary: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DncView:
+    """A do-not-call entry: when asked (``at``), when in force (``created_at``), how."""
+
+    id: int
+    at: datetime
+    created_at: datetime
+    channel: str
+
+
+@dataclass(frozen=True, slots=True)
+class QueueView:
+    """A contact's place on one campaign's list."""
+
+    campaign_id: int
+    name: str
+    status: str
+    next_at: datetime | None
+    codes: list[str] | None
+    attempts: int
+    last_outcome: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class UserRow:
+    """A user as the users list shows it (name still encrypted)."""
+
+    id: int
+    email: str
+    name_enc: str
+    role: str
+    active: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TokenView:
+    """An API token as listed (never the token itself: only its prefix)."""
+
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SuppressionRow:
+    """A do-not-call entry with the contact holding its number (None: no contact)."""
+
+    entry: int
+    at: datetime
+    channel: str
+    contact: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class DncListing:
+    """A do-not-call entry with its keyed number and the contact holding it (if any)."""
+
+    id: int
+    at: datetime
+    created_at: datetime
+    channel: str
+    number_bidx: str
+    contact_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmedReview:
+    """A message a person confirmed as a revocation: when it came, when it was decided."""
+
+    contact_id: int | None
+    number_bidx: str | None
+    received_at: datetime
+    decided_at: datetime
+
+
 class ViewRepository(Protocol):
     """Storage for the use cases of this area. Methods are added as services move here."""
 
@@ -105,4 +210,73 @@ class ViewRepository(Protocol):
 
     def consent_fingerprint(self, consent_id: int) -> str:
         """The stored evidence fingerprint (SHA-256 hex) of a consent."""
+
+    # (for a1)
+    def contact(self, firm_id: int, contact_id: int) -> ContactRow | None:
+        """The firm's contact (None: no such contact in this firm)."""
+        ...
+
+    def contact_numbers(self, firm_id: int, contact_id: int) -> list[NumberRow]:
+        """The contact's numbers, in the order they were added."""
+        ...
+
+    def dnc_entries(self, firm_id: int, number_bidxs: list[str]) -> list[DncView]:
+        """The firm's do-not-call entries for these numbers, oldest first."""
+        ...
+
+    def contact_queues(self, contact_id: int) -> list[QueueView]:
+        """The contact's place on each campaign list, by campaign id."""
+        ...
+
+    def firm_users(self, firm_id: int) -> list[UserRow]:
+        """The firm's users, by id."""
+        ...
+
+    def training_expires(self, user_id: int) -> date | None:
+        """When the user's latest-ending training attestation expires (None: none)."""
+        ...
+
+    def user_tokens(self, user_id: int) -> list[TokenView]:
+        """The user's API tokens, by id."""
+        ...
+
+    def attestation_expires(self, attestation_id: int) -> date | None:
+        """When the attestation expires."""
+        ...
+
+    def token_revoked_at(self, token_id: int) -> datetime | None:
+        """When the token was revoked (None: it was not)."""
+        ...
+
+    def suppression_list(self, firm_id: int, limit: int) -> list[SuppressionRow]:
+        """The firm's latest ``limit`` do-not-call entries, newest (highest id) first."""
+        ...
+
+    def campaign_settings(self, firm_id: int) -> list[tuple[int, str, str, dict[str, Any]]]:
+        """The firm's campaigns (id, name, status, settings), newest first."""
+        ...
+
+    def open_consent_scopes(self, firm_id: int) -> list[tuple[int, list[str], list[str] | None]]:
+        """Each unrevoked consent of the firm: (contact id, scope, technologies or None)."""
+        ...
+
+    def campaign_list_codes(self, campaign_id: int) -> list[tuple[int, list[str] | None]]:
+        """Each contact on the campaign's list with the codes of its latest decision."""
+        ...
+
+    def confirmed_reviews(self, firm_id: int) -> list[ConfirmedReview]:
+        """The firm's review items confirmed as revocations."""
+        ...
+
+    def dnc_listing(self, firm_id: int) -> list[DncListing]:
+        """The firm's do-not-call entries, newest first (time, then id)."""
+        ...
+
+    def open_reviews(self, firm_id: int) -> tuple[int, datetime | None]:
+        """How many review items are open, and the earliest due time."""
+        ...
+
+    def rulepack_versions(self, firm_id: int) -> list[tuple[str, int, datetime, datetime]]:
+        """Each rule pack version attempts were judged under: (version, attempts, first,
+        last), by first use."""
         ...
