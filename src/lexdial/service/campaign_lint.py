@@ -21,7 +21,7 @@ from lexdial.errors import RequestError
 from lexdial.rules.engine import Engine
 from lexdial.service.campaign_spec import LIVE
 from lexdial.service.campaigns import load_campaign
-from lexdial.service.gate import build_request
+from lexdial.service.gate_request import build_request
 from lexdial.service.ports import Cipher, Registry
 from lexdial.service.storage import UnitOfWork
 from lexdial.service.transition import as_uow
