@@ -22,10 +22,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from lexdial.domain import telephony as tel
+from lexdial.domain.agents import AgentPool
 from lexdial.domain.call import CallFlow, Command, FlowConfig, Outcome
+from lexdial.domain.campaign_spec import LIVE, CampaignSpec
 from lexdial.errors import CallStateError, TelephonyError
-from lexdial.service.agents import AgentPool
-from lexdial.service.campaign_spec import LIVE, CampaignSpec
 from lexdial.service.dialer_queue import QueueItem
 from lexdial.service.dialer_stats import RunStats
 from lexdial.service.optout import opt_out

@@ -23,19 +23,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from lexdial.domain.agents import AgentPool
 from lexdial.domain.call import State
+from lexdial.domain.campaign_spec import LIVE, CampaignSpec
 from lexdial.domain.pacing import CpsLimiter, Pacer, PredictivePacer
+from lexdial.domain.prompts import build_prompts
 from lexdial.errors import CampaignError, TelephonyError
 from lexdial.rules.engine import Engine
-from lexdial.service.agents import AgentPool
 from lexdial.service.call_driver import CallDriver, Transactions
-from lexdial.service.campaign_spec import LIVE, CampaignSpec
 from lexdial.service.campaigns import drop_lease, lease_until, load_campaign, take_lease
 from lexdial.service.dialer_queue import QueueItem, admit, due_contacts, recover
 from lexdial.service.dialer_stats import RunStats
 from lexdial.service.pacing_feed import PacingFeed, abandonment_limit
 from lexdial.service.ports import Audit, Cipher, Registry, Telephony
-from lexdial.service.prompts import build_prompts
 
 if TYPE_CHECKING:
     from lexdial.service.storage import UnitOfWork

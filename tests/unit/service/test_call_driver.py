@@ -16,11 +16,12 @@ from datetime import UTC, datetime
 import pytest
 
 from lexdial.domain import telephony as tel
+from lexdial.domain.campaign_spec import CampaignSpec, Message
+from lexdial.domain.prompts import build_prompts
 from lexdial.errors import TelephonyError
 from lexdial.rules.engine import Engine
 from lexdial.service import call_driver
 from lexdial.service.call_driver import CallDriver
-from lexdial.service.campaign_spec import CampaignSpec, Message
 from lexdial.service.contacts import NUMBER_CTX
 from lexdial.service.dialer_queue import QueueItem
 from lexdial.service.dialer_stats import RunStats
@@ -28,7 +29,6 @@ from lexdial.service.fakes import ListAudit, MemoryRegistry, Reversible
 from lexdial.service.fakes.uow import MemoryUnitOfWork
 from lexdial.service.gate import CallPlan, gate
 from lexdial.service.pacing_feed import PacingFeed
-from lexdial.service.prompts import build_prompts
 from lexdial.service.repos.calls import GateCampaign, GateContact, GateNumber
 
 FIRM, CONTACT, CAMPAIGN = 1, 10, 7

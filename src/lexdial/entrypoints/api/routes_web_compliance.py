@@ -19,9 +19,9 @@ from sqlalchemy import Connection, func, select
 
 from lexdial.adapters.db import tables as t
 from lexdial.bootstrap import Store, registry_lists
+from lexdial.domain.campaign_spec import parse_spec
 from lexdial.entrypoints.api.deps import Reader, now, store
 from lexdial.entrypoints.api.web_common import page, utc, web_router
-from lexdial.service.campaign_spec import parse_spec
 
 router = web_router()
 CONSENT_CODES = (

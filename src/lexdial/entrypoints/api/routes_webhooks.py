@@ -44,12 +44,13 @@ from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.bootstrap import Store
 from lexdial.domain import json_guard
+from lexdial.domain.replies import classify_reply
 from lexdial.entrypoints.api.deps import SMALL_BODY, now, store
 from lexdial.errors import ConfigError, RequestError
 from lexdial.service import review, webhook_guard
 from lexdial.service.contacts import NewContact, add_contact, find_contact_id, normalise
 from lexdial.service.contacts import number_index as index
-from lexdial.service.optout import classify_reply, opt_out
+from lexdial.service.optout import opt_out
 from lexdial.service.users import SYSTEM, Caller
 
 #: the firm's CRM, through its signed webhook: lexdial itself acting on the CRM's word
