@@ -61,7 +61,8 @@ from lexdial.rules.engine import Engine as RulesEngine
 from lexdial.service.consent import ConsentEvidence, NewConsent, record_consent
 from lexdial.service.contacts import NewContact, add_contact
 from lexdial.service.fakes import ListAudit, MemoryRegistry
-from lexdial.service.gate import CallPlan, build_request, gate
+from lexdial.service.gate import CallPlan, gate
+from lexdial.service.gate_request import build_request
 from lexdial.service.users import OPERATOR
 
 START = datetime(2026, 12, 2, 16, 0, tzinfo=UTC)  # Wed 11:00 in New York

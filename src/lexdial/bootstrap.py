@@ -34,10 +34,10 @@ if TYPE_CHECKING:
     from lexdial.adapters.crypto import Keyring
     from lexdial.adapters.sms_twilio import TwilioSmsSender
     from lexdial.adapters.telephony.sip_trunk import Trunk as SipTrunk
+    from lexdial.domain.directory import RegistryList
     from lexdial.rules.model import RulePack
     from lexdial.service.audit_reads import AuditCheck
     from lexdial.service.dialer import Dialer, RunStats
-    from lexdial.service.directory import RegistryList
     from lexdial.service.ports import Audit, Registry, Telephony
     from lexdial.service.public_codes import CodeSender
     from lexdial.service.storage import UnitOfWork
@@ -361,7 +361,7 @@ def sip_trunk(settings: Settings) -> SipTrunk:
 
 def seat_agents(store: Store, campaign_id: int, day: date, carrier: str) -> tuple[str, ...]:
     """The agents a live-agent campaign may seat (users with current training), or ()."""
-    from lexdial.service.campaign_spec import LIVE
+    from lexdial.domain.campaign_spec import LIVE
     from lexdial.service.campaigns import load_campaign
     from lexdial.service.users import trained_agents
 
@@ -584,7 +584,7 @@ def registry_lists(data_folder: Path, today: date) -> list[RegistryList]:
     """Every registry copy loaded under ``data_folder``/registry, with its age on ``today``
     (the CLI's ``registry status``, the API's /v1/registry, the compliance page)."""
     from lexdial.adapters.registry.index import freshness, list_names, open_index
-    from lexdial.service.directory import RegistryList
+    from lexdial.domain.directory import RegistryList
 
     root = data_folder / "registry"
     out = []

@@ -16,7 +16,7 @@ from lexdial.adapters.telephony.simulated import SimProfile, SimulatedCarrier
 from lexdial.domain import telephony as tel
 from lexdial.errors import CampaignError, TelephonyError
 from lexdial.rules.engine import Engine as RulesEngine
-from lexdial.service import dialer as dialer_module
+from lexdial.service import call_driver
 from lexdial.service.campaigns import set_status, take_lease
 from lexdial.service.dialer import Dialer, RunStats
 from lexdial.service.fakes import MemoryRegistry, Reversible
@@ -142,7 +142,7 @@ class SilentCarrier(SimulatedCarrier):
 def test_a_call_the_carrier_goes_silent_on_is_closed_by_the_watchdog(
     store: Engine, rules: RulesEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(dialer_module, "WATCHDOG_GRACE_S", 0.0)
+    monkeypatch.setattr(call_driver, "WATCHDOG_GRACE_S", 0.0)
     cipher = Reversible()
     cid = _campaign(store, _people(store, cipher, 2))
     _start(store, rules, cipher, cid)
@@ -160,7 +160,7 @@ def test_when_an_opt_out_cannot_be_recorded_dialling_stops(
     def broken(*args: object, **kwargs: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(dialer_module, "opt_out", broken)
+    monkeypatch.setattr(call_driver, "opt_out", broken)
     cipher = Reversible()
     cid = _campaign(store, _people(store, cipher, 6))
     _start(store, rules, cipher, cid)

@@ -13,6 +13,7 @@ from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.adapters.geodata import load_geography
 from lexdial.adapters.rulepack import load_pack
+from lexdial.domain.replies import classify_reply
 from lexdial.errors import RequestError
 from lexdial.rules.context import Policy
 from lexdial.rules.engine import Engine as RulesEngine
@@ -26,7 +27,7 @@ from lexdial.service.consent import (
 from lexdial.service.contacts import NewContact, add_contact
 from lexdial.service.fakes import ListAudit, MemoryRegistry, Reversible
 from lexdial.service.gate import CallPlan, gate
-from lexdial.service.optout import classify_reply, opt_out
+from lexdial.service.optout import opt_out
 from lexdial.service.users import OPERATOR as STAFF
 from lexdial.service.users import SYSTEM
 

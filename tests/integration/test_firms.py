@@ -32,7 +32,8 @@ from lexdial.service.consent import (
 from lexdial.service.contacts import NewContact, add_contact
 from lexdial.service.evidence import bundle
 from lexdial.service.fakes import ListAudit, MemoryRegistry, Reversible
-from lexdial.service.gate import CallPlan, build_request, gate
+from lexdial.service.gate import CallPlan, gate
+from lexdial.service.gate_request import build_request
 from lexdial.service.optout import opt_out
 from lexdial.service.privacy import (
     erase_person,

@@ -12,13 +12,13 @@ from fastapi.testclient import TestClient
 from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.bootstrap import open_store
 from lexdial.config import Settings, load_settings
+from lexdial.domain.campaign_spec import parse_spec
 from lexdial.domain.request_parse import parse_request
 from lexdial.entrypoints.api.app import create_app
 from lexdial.entrypoints.cli import main
 from lexdial.errors import ConfigError, RequestError
 from lexdial.rules.context import Policy
 from lexdial.service.auth import issue_token
-from lexdial.service.campaign_spec import parse_spec
 from lexdial.service.users import OPERATOR, add_user
 
 NOW = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)

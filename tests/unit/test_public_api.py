@@ -53,6 +53,7 @@ FORBIDDEN_MODULES = (
     "smtplib",
     "ftplib",
     "lexdial.adapters",
+    "lexdial.service",
     "lexdial.entrypoints",
     "lexdial.bootstrap",
     "lexdial.config",
@@ -267,6 +268,11 @@ def test_a_pure_layer_module_imports_no_io_and_reads_no_clock_or_environment(
         ),
         pytest.param(
             "from lexdial import bootstrap", ["from lexdial import bootstrap"], id="bootstrap"
+        ),
+        pytest.param(
+            "from lexdial.service.storage import UnitOfWork",
+            ["from lexdial.service.storage import ..."],
+            id="service",
         ),
         pytest.param(
             "from datetime import UTC, datetime, time\n"

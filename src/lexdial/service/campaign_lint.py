@@ -14,14 +14,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from lexdial.domain.campaign_spec import LIVE
 from lexdial.domain.numbers import parse_number
 from lexdial.domain.request_parse import parse_request
 from lexdial.domain.script import script_facts
 from lexdial.errors import RequestError
 from lexdial.rules.engine import Engine
-from lexdial.service.campaign_spec import LIVE
 from lexdial.service.campaigns import load_campaign
-from lexdial.service.gate import build_request
+from lexdial.service.gate_request import build_request
 from lexdial.service.ports import Cipher, Registry
 from lexdial.service.storage import UnitOfWork
 from lexdial.service.transition import as_uow

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from lexdial.domain.campaign_spec import CampaignSpec, parse_spec
 from lexdial.domain.script import script_facts
 from lexdial.errors import CampaignError, RequestError
-from lexdial.service.campaign_spec import CampaignSpec, parse_spec
 from lexdial.service.ports import Audit
 from lexdial.service.storage import UnitOfWork
 from lexdial.service.transition import as_uow

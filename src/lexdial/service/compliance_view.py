@@ -13,7 +13,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from lexdial.service.campaign_spec import parse_spec
+from lexdial.domain.campaign_spec import parse_spec
 from lexdial.service.storage import UnitOfWork
 
 #: the decision codes that mean "no consent covers this call"

@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from lexdial.domain.call import CallFlow, FlowConfig, Outcome
+from lexdial.domain.campaign_spec import CampaignSpec, Retry
 from lexdial.domain.schedule import inside, next_inside
 from lexdial.rules.engine import Engine
-from lexdial.service.campaign_spec import CampaignSpec, Retry
 from lexdial.service.campaigns import OPEN
 from lexdial.service.gate import gate
 from lexdial.service.outcomes import record_outcome

@@ -7,12 +7,12 @@ So "opt-out committed" strictly precedes any later gate decision for that number
 then sees the entry and denies (47 CFR 64.1200(a)(10), (d)(3): honour at once; 10
 business days is a ceiling, not a grace period).
 Rule 2: an SMS reply that is one of the FCC's per-se revocation words is an opt-out; other
-text a reasonable person might read as a revocation goes to review, it is not ignored.
+text a reasonable person might read as a revocation goes to review, it is not ignored
+(``domain.replies.classify_reply`` tells which).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -22,28 +22,6 @@ from lexdial.service.contacts import find_contact_id, normalise, number_index
 from lexdial.service.ports import Audit, Cipher
 from lexdial.service.storage import UnitOfWork
 from lexdial.service.users import Caller, authorize
-
-#: 47 CFR 64.1200(a)(10) as amended by FCC 24-24: per-se revocations by text reply
-STOP_WORDS = ("stop", "quit", "end", "revoke", "opt out", "cancel", "unsubscribe")
-_STOP = re.compile(
-    r"^\W*(?:" + "|".join(w.replace(" ", r"[\s-]*") for w in STOP_WORDS) + r")\W*$", re.IGNORECASE
-)
-#: phrases that may be a revocation in free text (R1: "any reasonable method") -> review
-_MAYBE = re.compile(
-    r"\b(?:stop|don'?t|do not|no more|never)\b.*\b(?:call|calling|text|texting|contact|message)"
-    r"|\b(?:remove|take)\b.*\b(?:me|my number)\b|\bleave me alone\b|\bnot interested\b"
-    r"|\b(?:opt|sign)[\s-]*out\b|\bunsubscribe\b|\bdelete my\b",
-    re.IGNORECASE,
-)
-
-
-def classify_reply(text: str) -> str:
-    """'revocation' (a stop word), 'review' (may be one: a person decides) or 'none'."""
-    if _STOP.match(text.strip()):
-        return "revocation"
-    if _MAYBE.search(text):
-        return "review"
-    return "none"
 
 
 @dataclass(frozen=True, slots=True)

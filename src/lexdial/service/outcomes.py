@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from lexdial.domain.call import CallFlow
-from lexdial.service.campaign_spec import Retry
+from lexdial.domain.campaign_spec import Retry
 from lexdial.service.ports import Audit
 from lexdial.service.repos.calls import NewOutcome
 from lexdial.service.users import SYSTEM

@@ -3,7 +3,7 @@
 Why generated: 47 CFR 64.1200(d)(1) requires a written do-not-call policy available on
 demand. A policy typed once drifts from what the system does; this one is read from the
 settings, the rule pack the gate runs and the code's own constants (the opt-out channels
-``consent.CHANNELS``, the stop words ``optout.STOP_WORDS``, the retention periods), so the
+``consent.CHANNELS``, the stop words ``replies.STOP_WORDS``, the retention periods), so the
 document states what actually happens.
 
 Rule: no clock reads and no personal data of the people called; staff appear by name on
@@ -16,10 +16,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from lexdial.config import Settings
+from lexdial.domain.campaign_spec import parse_spec
+from lexdial.domain.replies import STOP_WORDS
 from lexdial.rules.engine import Engine
-from lexdial.service.campaign_spec import parse_spec
 from lexdial.service.consent import CHANNELS
-from lexdial.service.optout import STOP_WORDS
 from lexdial.service.ports import Cipher
 from lexdial.service.privacy import RETENTION_DAYS
 from lexdial.service.storage import UnitOfWork

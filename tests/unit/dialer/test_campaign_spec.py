@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from lexdial.domain.campaign_spec import CampaignSpec, parse_spec
 from lexdial.errors import RequestError
-from lexdial.service.campaign_spec import CampaignSpec, parse_spec
 
 DROP = object()
 

@@ -15,8 +15,8 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 
 from lexdial.domain.call import CallFlow, FlowConfig, Outcome
+from lexdial.domain.campaign_spec import CampaignSpec, Message, Retry, Schedule
 from lexdial.rules.engine import Engine
-from lexdial.service.campaign_spec import CampaignSpec, Message, Retry, Schedule
 from lexdial.service.contacts import NUMBER_CTX
 from lexdial.service.dialer_queue import SCHEDULE_CODE, QueueItem, admit, due_contacts, recover
 from lexdial.service.fakes import ListAudit, MemoryRegistry, Reversible

@@ -8,13 +8,14 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from lexdial.domain.replies import classify_reply
 from lexdial.errors import RequestError
 from lexdial.service.consent import ConsentEvidence, NewConsent, consents_for, record_consent
 from lexdial.service.contacts import NewContact, add_contact
 from lexdial.service.fakes import ListAudit, Reversible
 from lexdial.service.fakes.people import QueuedCall, QueuePlace
 from lexdial.service.fakes.uow import MemoryUnitOfWork
-from lexdial.service.optout import classify_reply, opt_out
+from lexdial.service.optout import opt_out
 from lexdial.service.users import OPERATOR, SYSTEM
 
 NOW = datetime(2026, 12, 2, 16, 0, tzinfo=UTC)

@@ -38,11 +38,11 @@ from starlette.concurrency import run_in_threadpool
 from lexdial.bootstrap import InterfaceSettings as InterfaceSettings
 from lexdial.bootstrap import Store, first_delivery, twilio_signed
 from lexdial.domain import json_guard
+from lexdial.domain.replies import classify_reply
 from lexdial.entrypoints.api.deps import SMALL_BODY, now, store
 from lexdial.errors import RequestError
 from lexdial.service import inbound, webhook_guard
 from lexdial.service.inbound import CRM_WEBHOOK as CRM_WEBHOOK
-from lexdial.service.optout import classify_reply
 from lexdial.service.storage import UnitOfWork
 
 router = APIRouter(tags=["webhooks"])

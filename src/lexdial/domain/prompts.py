@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from lexdial.domain import telephony as tel
+from lexdial.domain.campaign_spec import CampaignSpec
 from lexdial.domain.script import spoken_seconds
-from lexdial.service.campaign_spec import CampaignSpec
 
 #: silence after a message so a listener can still press the key (seconds)
 KEY_GRACE_S = 3.0

@@ -1,0 +1,295 @@
+"""The calls in progress: each one driven from its dial to its stored outcome.
+
+Rule 1: one consumer (``pump``) feeds the carrier's events and the driver's own (timers,
+agent matches, failed commands), in order, to each call's transition table and carries out
+the commands it returns; an event the table refuses is a carrier error and changes nothing.
+Rule 2: a key press that asks for the opt-out is honoured by ``optout.opt_out`` (same lock
+as the gate, every channel) before the confirmation plays; if the store cannot take it,
+the run is halted rather than go on calling people whose opt-out is not on record.
+Rule 3: every call has a watchdog, so a carrier that goes silent cannot keep a call (or the
+run) open forever; an outcome the store cannot take leaves the queue row "dialing" (the
+next run closes it as failed, never retried) and halts the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from lexdial.domain import telephony as tel
+from lexdial.domain.agents import AgentPool
+from lexdial.domain.call import CallFlow, Command, FlowConfig, Outcome
+from lexdial.domain.campaign_spec import LIVE, CampaignSpec
+from lexdial.errors import CallStateError, TelephonyError
+from lexdial.service.dialer_queue import QueueItem
+from lexdial.service.dialer_stats import RunStats
+from lexdial.service.optout import opt_out
+from lexdial.service.outcomes import record_outcome
+from lexdial.service.pacing_feed import PacingFeed
+from lexdial.service.ports import Audit, Cipher, Telephony
+from lexdial.service.users import SYSTEM
+
+if TYPE_CHECKING:
+    from lexdial.service.storage import UnitOfWork
+
+#: opens one transaction of the store (bootstrap: ``Store.unit_of_work``)
+Transactions = Callable[[], AbstractContextManager["UnitOfWork"]]
+
+log = logging.getLogger(__name__)
+#: carrier seconds a bridged call may last before the watchdog assumes the carrier lost it
+TALK_CAP_S = 4 * 3600.0
+#: wall seconds the watchdog waits beyond a call's longest plausible life
+WATCHDOG_GRACE_S = 10.0
+#: store writes are retried this often (SQLite may be briefly locked by another writer)
+WRITE_TRIES = 5
+
+
+@dataclass(slots=True)
+class LiveCall:
+    """A call in progress: its flow, its queue entry, and what the driver must remember."""
+
+    flow: CallFlow
+    item: QueueItem
+    attempt_id: int
+    number: str  # E.164; personal data: never logged
+    started: float  # loop time of the dial
+    agent: str | None = None
+    watchdog: asyncio.TimerHandle | None = None
+
+
+@dataclass(slots=True)
+class CallDriver:
+    """Places the calls the gate allowed and drives each until its outcome is stored."""
+
+    #: one store transaction per write (``Store.unit_of_work``)
+    transactions: Transactions
+    cipher: Cipher
+    audit: Audit
+    firm_id: int
+    telephony: Telephony
+    clock: Callable[[], datetime]
+    stats: RunStats
+    feed: PacingFeed
+    #: the campaign being dialled and the prompts its calls play
+    spec: CampaignSpec
+    prompts: dict[str, tel.Prompt]
+    wrap_up_s: float = 30.0
+    #: the agents of a live-agent campaign (None: broadcast, no agents)
+    pool: AgentPool | None = None
+    calls: dict[str, LiveCall] = field(default_factory=dict)
+    #: set whenever a call ends: the run loop may have room for another
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    inbox: asyncio.Queue[tel.CallEvent | None] = field(default_factory=asyncio.Queue)
+
+    async def place(self, item: QueueItem, attempt_id: int, number: str) -> None:
+        """Dial an allowed attempt, under a watchdog; a refused dial ends as a failed call."""
+        loop, spec, prompts = asyncio.get_running_loop(), self.spec, self.prompts
+        call_id = f"a{attempt_id}"
+        config = FlowConfig(spec.mode in LIVE, spec.opt_out_key, spec.leave_voicemail)
+        live = LiveCall(CallFlow(call_id, config), item, attempt_id, number, loop.time())
+        self.calls[call_id] = live
+        self.stats.dialled += 1
+        self.stats.peak_in_flight = max(self.stats.peak_in_flight, len(self.calls))
+        longest = max((p.seconds for p in prompts.values()), default=0.0)
+        cap = spec.ring_timeout_s + 60 + 3 * longest + (TALK_CAP_S if spec.mode in LIVE else 0)
+        # plus wall-clock grace: a loop busy with the store must not look like a lost carrier
+        delay = cap * self.telephony.timescale + WATCHDOG_GRACE_S
+        live.watchdog = loop.call_later(delay, self._lost, call_id)
+        dial = tel.Dial(
+            call_id=call_id,
+            to=number,
+            caller_id=spec.caller_id or "",
+            ring_timeout_s=spec.ring_timeout_s,
+            prompts=prompts,
+            opt_out_key=spec.opt_out_key,
+        )
+        try:
+            await self.telephony.dial(dial)
+        except Exception as exc:  # any adapter failure is a failed call, never a lost one
+            log.warning("call %s: the carrier refused the dial (%s)", call_id, type(exc).__name__)
+            self.inbox.put_nowait(tel.CallEvent(call_id, tel.FAILED, 0.0, detail="refused"))
+
+    async def forward(self) -> None:
+        """Copy the carrier's events into the inbox, until the carrier closes."""
+        async for event in self.telephony.events():
+            self.inbox.put_nowait(event)
+
+    async def pump(self) -> None:
+        """One consumer for carrier events and the driver's own (timers, agents): in order."""
+        while (event := await self.inbox.get()) is not None:
+            try:
+                await self._handle(event)
+            except Exception:  # one bad call must not silence every other call
+                log.exception("call %s: event %s could not be handled", event.call_id, event.kind)
+
+    def abort_all(self, why: str) -> None:
+        """Close every call still up with what is known (the run is stopping)."""
+        for live in list(self.calls.values()):
+            self._abort(live, why)
+
+    def assigned(self, call_id: str, agent: str) -> None:
+        """``AgentPool`` callback: an agent was matched to ``call_id`` (queued as an event)."""
+        live = self.calls.get(call_id)
+        t = self._t(live) if live is not None else 0.0
+        self.inbox.put_nowait(tel.CallEvent(call_id, tel.AGENT, t, detail=agent))
+
+    def _t(self, live: LiveCall) -> float:
+        """Now on this call's carrier timeline (seconds since its dial)."""
+        return (asyncio.get_running_loop().time() - live.started) / self.telephony.timescale
+
+    async def _handle(self, event: tel.CallEvent) -> None:
+        live = self.calls.get(event.call_id)
+        if live is None:
+            if event.kind == tel.AGENT and event.detail and self.pool is not None:
+                self.pool.release(event.detail)  # assigned to a call that has just ended
+            return  # a late event for a closed call (a timer, a duplicate): nothing to do
+        try:
+            commands = live.flow.handle(event)
+        except CallStateError as exc:
+            self.stats.carrier_errors += 1
+            log.error("%s", exc)
+            return
+        for cmd in commands:
+            await self._do(live, cmd)
+        if live.flow.done:
+            self._finish(live)
+
+    async def _do(self, live: LiveCall, cmd: Command) -> None:
+        call_id = live.flow.call_id
+        try:
+            if cmd.action == "play":
+                await self.telephony.play(call_id, str(cmd.arg))
+            elif cmd.action == "hangup":
+                await self.telephony.hangup(call_id)
+            elif cmd.action == "bridge":
+                live.agent = cmd.arg
+                self.feed.on_bridge(str(cmd.arg), self._t(live))
+                await self.telephony.bridge(call_id, str(cmd.arg))
+            elif cmd.action == "opt_out":
+                self._opt_out(live, str(cmd.arg))
+            elif cmd.action == "timer":
+                self._timer(live, str(cmd.arg), float(cmd.seconds or 0))
+            elif cmd.action in ("find_agent", "cancel_agent", "release_agent"):
+                self._agents(cmd, call_id)
+            else:
+                raise CallStateError(call_id, live.flow.state, cmd.action, "unknown command")
+        except TelephonyError as exc:
+            log.warning("call %s: %s failed (%s)", call_id, cmd.action, type(exc).__name__)
+            if cmd.action == "bridge":  # no agent reached the person: abandoned, say so
+                live.flow.abandoned, live.flow.agent = True, None
+            if cmd.action in ("hangup", "bridge"):  # the call is gone or going: close it
+                self.inbox.put_nowait(
+                    tel.CallEvent(call_id, tel.HANGUP, self._t(live), detail=f"{cmd.action} failed")
+                )
+
+    def _agents(self, cmd: Command, call_id: str) -> None:
+        if self.pool is None:
+            return
+        if cmd.action == "find_agent":
+            self.pool.request(call_id)
+        elif cmd.action == "cancel_agent":
+            self.pool.cancel(call_id)
+        else:
+            self._release(str(cmd.arg))
+
+    def _write(self, work: Callable[[UnitOfWork], None]) -> Exception | None:
+        """Run ``work`` in one transaction, retried (SQLite may be locked by another writer)."""
+        error: Exception | None = None
+        for _ in range(WRITE_TRIES):
+            try:
+                with self.transactions() as uow:
+                    work(uow)
+                return None
+            except Exception as exc:
+                error = exc
+        return error
+
+    def _opt_out(self, live: LiveCall, digit: str) -> None:
+        why = f"key {digit} pressed during attempt {live.attempt_id}"
+        firm, number = self.firm_id, live.number
+
+        def write(uow: UnitOfWork) -> None:
+            opt_out(
+                uow, self.cipher, self.audit, firm, number, "key_press", why, SYSTEM, self.clock()
+            )
+
+        error = self._write(write)
+        if error is None:
+            self.stats.opt_outs += 1
+            return
+        # the opt-out is not on record: calling anyone else now would risk calling people
+        # whose opt-out is equally lost; stop dialling and say why
+        self.stats.halted = f"an opt-out could not be recorded ({type(error).__name__})"
+        log.critical("call %s: %s; dialling halted", live.flow.call_id, self.stats.halted)
+
+    def _timer(self, live: LiveCall, name: str, seconds: float) -> None:
+        loop, call_id = asyncio.get_running_loop(), live.flow.call_id
+
+        def fire() -> None:
+            self.inbox.put_nowait(tel.CallEvent(call_id, tel.TIMEOUT, self._t(live), prompt=name))
+
+        loop.call_later(seconds * self.telephony.timescale, fire)
+
+    def _lost(self, call_id: str) -> None:
+        """The watchdog: the carrier said nothing to end this call in time."""
+        live = self.calls.get(call_id)
+        if live is not None:
+            self.stats.aborted += 1
+            self._abort(live, "watchdog: no end reported by the carrier")
+
+    def _abort(self, live: LiveCall, why: str) -> None:
+        live.flow.abort(self._t(live), why)
+        self._finish(live)
+
+    def _release(self, agent: str) -> None:
+        self.feed.on_free(agent)
+        if self.pool is not None:
+            self.pool.release(agent)
+
+    def _finish(self, live: LiveCall) -> None:
+        flow = live.flow
+        if live.watchdog is not None:
+            live.watchdog.cancel()
+        status = "done"
+
+        def write(uow: UnitOfWork) -> None:
+            nonlocal status
+            status = record_outcome(
+                uow,
+                self.audit,
+                attempt_id=live.attempt_id,
+                queue_id=live.item.queue_id,
+                attempts=live.item.attempts + 1,
+                flow=flow,
+                retry=live.item.retry,
+                at=self.clock(),
+                agent_id=_user_id(live.agent),
+            )
+
+        error = self._write(write)
+        self.calls.pop(flow.call_id, None)
+        if error is not None:
+            # the row stays "dialing": the next run closes it as interrupted (never retried)
+            log.critical("call %s: outcome not recorded (%s)", flow.call_id, type(error).__name__)
+            self.stats.halted = "an outcome could not be recorded"
+        outcome = flow.outcome or Outcome.FAILED
+        self.feed.on_outcome(flow)
+        self.stats.finished += status == "done"
+        self.stats.outcomes[outcome.value] = self.stats.outcomes.get(outcome.value, 0) + 1
+        if live.agent is not None and self.pool is not None:
+            agent, loop = live.agent, asyncio.get_running_loop()
+            self.feed.on_wrap_up(agent, self._t(live))
+            loop.call_later(self.wrap_up_s * self.telephony.timescale, self._release, agent)
+        self.wake.set()
+
+
+def _user_id(agent: str | None) -> int | None:
+    """Agents seated from the store are labelled ``user:ID``; simulated ones have no id."""
+    if agent and agent.startswith("user:") and agent[5:].isdigit():
+        return int(agent[5:])
+    return None
