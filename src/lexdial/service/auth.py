@@ -181,9 +181,7 @@ def session_caller(uow: UnitOfWork, token: str, at: datetime) -> tuple[Caller, s
     row = uow.users.session(_sha(token))
     if row is None or not row.active:
         return None
-    expires = row.expires_at
-    expires = expires if expires.tzinfo else expires.replace(tzinfo=UTC)
-    if expires <= at:
+    if row.expires_at <= at:
         return None
     return Caller.user(row.user_id), row.csrf
 

@@ -187,8 +187,7 @@ def _abandonment(
     """Rule 2: per successive 30-day period, rolling 30 days, and the worst window; ``limit``
     is the rule pack's (47 CFR 64.1200(a)(7)(i): at most 3 % of live-answered calls)."""
     rows = [
-        (utc(r.at), r.live_answered, r.abandoned)
-        for r in uow.reports.outcome_flags(campaign_id, at)
+        (r.at, r.live_answered, r.abandoned) for r in uow.reports.outcome_flags(campaign_id, at)
     ]
     periods: list[dict[str, Any]] = []
     if first is not None and rows:
@@ -245,7 +244,7 @@ def _opt_outs(uow: UnitOfWork, firm_id: int, campaign_id: int) -> list[dict[str,
         owner = uow.reports.number_owner(firm_id, bidx)
         denial = next((r for r in later if r.verdict == "deny"), None)
         placed = [r.id for r in later if r.status in PLACED]
-        honour_s = (utc(denial.at) - received).total_seconds() if denial is not None else None
+        honour_s = (denial.at - received).total_seconds() if denial is not None else None
         if placed:
             status = f"BREACH: attempt #{placed[0]} placed after it"
         elif denial is not None:
@@ -258,7 +257,7 @@ def _opt_outs(uow: UnitOfWork, firm_id: int, campaign_id: int) -> list[dict[str,
                 "contact": int(owner) if owner is not None else None,
                 "channel": channel,
                 "received_at": iso(received),
-                "in_force_after_s": max((utc(created) - received).total_seconds(), 0.0),
+                "in_force_after_s": max((created - received).total_seconds(), 0.0),
                 "next_denial": None
                 if denial is None
                 else {"attempt": denial.id, "at": iso(denial.at)},

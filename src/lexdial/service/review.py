@@ -150,7 +150,7 @@ def open_items(
     for row in rows:
         body = json.loads(cipher.decrypt(row.text_enc, context=TEXT_CTX))
         assert row.due_at is not None and row.received_at is not None  # listed with both
-        due = _utc(row.due_at)
+        due = row.due_at
         left = (due - at).total_seconds()
         out.append(
             {
@@ -159,7 +159,7 @@ def open_items(
                 "channel": row.channel,
                 "text": body["text"],
                 "number": body.get("number"),
-                "received_at": _utc(row.received_at).isoformat(),
+                "received_at": row.received_at.isoformat(),
                 "due_at": due.isoformat(),
                 "seconds_left": int(left),
                 "overdue": left <= 0,
@@ -252,8 +252,3 @@ def _claim(
 
 def _contact_exists(uow: UnitOfWork, firm_id: int, contact_id: int) -> bool:
     return bool(uow.campaigns.contacts_in_firm(firm_id, [contact_id]))
-
-
-def _utc(value: datetime) -> datetime:
-    """SQLite gives naive UTC back, PostgreSQL an aware time: both become aware UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
