@@ -110,5 +110,5 @@ def test_a_report_on_a_campaign_that_does_not_exist_is_not_found(
     home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, err = _run(capsys, "campaign", "report", "99")
-    assert code == 2 and out == ""
+    assert code == 7 and out == ""  # NotFoundError's exit status
     assert err.strip() == "error: campaign: no campaign #99 in this firm"

@@ -131,7 +131,7 @@ def test_the_callers_role_is_checked_and_errors_name_the_field(
     assert run(capsys, "--user", "1", "report", "roster")[0] == 4
     assert run(capsys, "--user", "1", "report", "policy")[0] == 0  # on demand, to anyone
     code, _, err = run(capsys, "report", "campaign", "99")
-    assert code == 2 and "campaign" in err
+    assert code == 7 and "campaign" in err  # not found
 
 
 def test_the_help_shows_examples(capsys: pytest.CaptureFixture[str]) -> None:

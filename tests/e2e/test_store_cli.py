@@ -206,12 +206,6 @@ def test_privacy_export_gives_everything_and_erase_leaves_only_a_tombstone(
 @pytest.mark.parametrize(
     ("argv", "field"),
     [
-        pytest.param(
-            ("consent", "revoke", "99", "--channel", "sms"),
-            "consent_id",
-            id="revoking-an-unknown-consent",
-        ),
-        pytest.param(("consent", "show", "+1 614 555 0199"), "number", id="an-unknown-number"),
         pytest.param(("optout", "12", "--channel", "staff"), "number", id="not-a-number"),
         pytest.param(("optout", NUMBER, "--channel", "pigeon"), "channel", id="a-bad-channel"),
         pytest.param(
@@ -227,6 +221,28 @@ def test_bad_input_is_one_clear_error_line_with_status_2(
     _setup(capsys)
     code, _out, err = run(capsys, *argv)
     assert code == 2
+    notice, error = err.splitlines()  # which store was used, then the one error line
+    assert notice.startswith("lexdial: store ") and error.startswith("error:") and field in error
+    assert DIGITS not in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "field"),
+    [
+        pytest.param(
+            ("consent", "revoke", "99", "--channel", "sms"),
+            "consent_id",
+            id="revoking-an-unknown-consent",
+        ),
+        pytest.param(("consent", "show", "+1 614 555 0199"), "number", id="an-unknown-number"),
+    ],
+)
+def test_a_record_that_does_not_exist_is_one_clear_error_line_with_status_7(
+    home: Path, capsys: pytest.CaptureFixture[str], argv: tuple[str, ...], field: str
+) -> None:
+    _setup(capsys)
+    code, _out, err = run(capsys, *argv)
+    assert code == 7  # NotFoundError
     notice, error = err.splitlines()  # which store was used, then the one error line
     assert notice.startswith("lexdial: store ") and error.startswith("error:") and field in error
     assert DIGITS not in err

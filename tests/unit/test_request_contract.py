@@ -456,7 +456,7 @@ def test_the_decision_json_has_every_contract_field(
         assert wire["reasons"] == []
     else:
         assert wire["reasons"]
-    known_rules = set(engine.pack.by_id()) | {r.id for r in policy_rules(Policy())}
+    known_rules = set(engine.pack.by_id()) | {r.id for r in policy_rules(Policy(), engine.pack)}
     for reason in wire["reasons"]:
         assert {"code", "rule", "message", "citation"} <= set(reason)
         assert reason["code"] in CODES

@@ -19,6 +19,8 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from lexdial.domain import telephony as tel
+from lexdial.domain.states import CommandKind
+from lexdial.domain.states import CommandKind as Do
 from lexdial.errors import CallStateError
 
 #: seconds from the end of the greeting within which an agent must be on the line
@@ -64,7 +66,7 @@ class Outcome(StrEnum):
 class Command(NamedTuple):
     """Something the dialer must do for this call: ``action`` plus its argument."""
 
-    action: str  # play | hangup | find_agent | bridge | timer | opt_out
+    action: CommandKind
     arg: str | None = None
     seconds: float | None = None
 
@@ -136,7 +138,7 @@ class CallFlow:
 
     def _hang_up(self, outcome: Outcome) -> list[Command]:
         self.state, self.outcome = State.HANGING_UP, outcome
-        return [Command("hangup")]
+        return [Command(Do.HANGUP)]
 
 
 Step = Callable[[CallFlow, tel.CallEvent], list[Command]]
@@ -169,9 +171,9 @@ def _human(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
     flow.human_at, flow.live_answered = event.t, True
     if flow.config.live_agents:
         flow.state = State.CONNECTING
-        return [Command("find_agent"), Command("timer", "agent", AGENT_WAIT_S)]
+        return [Command(Do.FIND_AGENT), Command(Do.TIMER, "agent", AGENT_WAIT_S)]
     flow.state = State.PLAYING
-    return [Command("play", tel.MESSAGE)]
+    return [Command(Do.PLAY, tel.MESSAGE)]
 
 
 #: AMD detail for a carrier intercept (special information tones, ``amd.BeepDetector``)
@@ -187,14 +189,14 @@ def _machine(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
     if not flow.config.leave_voicemail:
         return flow._hang_up(Outcome.MACHINE)
     flow.state = State.AWAITING_BEEP
-    return [Command("timer", "beep", BEEP_WAIT_S)]
+    return [Command(Do.TIMER, "beep", BEEP_WAIT_S)]
 
 
 def _drop_voicemail(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
     if event.kind == tel.TIMEOUT and event.prompt != "beep":
         return []
     flow.state = State.VOICEMAIL
-    return [Command("play", tel.VOICEMAIL)]
+    return [Command(Do.PLAY, tel.VOICEMAIL)]
 
 
 def _beep_after_person(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
@@ -204,13 +206,13 @@ def _beep_after_person(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
     its beginning, and is recorded whole. It was no live answer (47 CFR 64.1200(a)(7)
     counts calls answered by a person), so it leaves the abandonment denominator; a
     wait for an agent is called off."""
-    cmds = [Command("cancel_agent")] if flow.state is State.CONNECTING else []
+    cmds = [Command(Do.CANCEL_AGENT)] if flow.state is State.CONNECTING else []
     flow.live_answered = False
     flow.detail = "beep after a person verdict"
     if not flow.config.leave_voicemail:
         return [*cmds, *flow._hang_up(Outcome.MACHINE)]
     flow.state = State.VOICEMAIL
-    return [*cmds, Command("play", tel.VOICEMAIL)]
+    return [*cmds, Command(Do.PLAY, tel.VOICEMAIL)]
 
 
 def _played(expected: str, outcome: Outcome) -> Step:
@@ -226,7 +228,7 @@ def _digit(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
     if event.digit != flow.config.opt_out_key:
         return []
     flow.opted_out, flow.state = True, State.CONFIRMING
-    return [Command("opt_out", event.digit), Command("play", tel.OPTOUT_CONFIRM)]
+    return [Command(Do.OPT_OUT, event.digit), Command(Do.PLAY, tel.OPTOUT_CONFIRM)]
 
 
 def _digit_anywhere(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
@@ -237,27 +239,27 @@ def _digit_anywhere(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
         return []
     flow.opted_out = True
     if flow.state in (State.ANSWERED, State.CONNECTING):
-        cancel = [Command("cancel_agent")] if flow.state is State.CONNECTING else []
+        cancel = [Command(Do.CANCEL_AGENT)] if flow.state is State.CONNECTING else []
         flow.state = State.CONFIRMING
-        return [*cancel, Command("opt_out", event.digit), Command("play", tel.OPTOUT_CONFIRM)]
-    return [Command("opt_out", event.digit)]
+        return [*cancel, Command(Do.OPT_OUT, event.digit), Command(Do.PLAY, tel.OPTOUT_CONFIRM)]
+    return [Command(Do.OPT_OUT, event.digit)]
 
 
 def _agent(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
     flow.state, flow.agent = State.BRIDGED, event.detail
-    return [Command("bridge", event.detail)]
+    return [Command(Do.BRIDGE, event.detail)]
 
 
 def _agent_late(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
     """An agent freed up after the deadline: give them back; the call is already lost."""
-    return [Command("release_agent", event.detail)]
+    return [Command(Do.RELEASE_AGENT, event.detail)]
 
 
 def _agent_timeout(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
     if event.prompt != "agent":
         return []
     flow.abandoned, flow.state = True, State.SAFE_HARBOR
-    return [Command("cancel_agent"), Command("play", tel.SAFE_HARBOR)]
+    return [Command(Do.CANCEL_AGENT), Command(Do.PLAY, tel.SAFE_HARBOR)]
 
 
 def _far_hangup(outcome: Outcome | None) -> Step:
@@ -266,7 +268,7 @@ def _far_hangup(outcome: Outcome | None) -> Step:
     def step(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
         if outcome is not None:
             return flow._end(outcome, event.t)
-        cmds = [Command("cancel_agent")] if flow.state is State.CONNECTING else []
+        cmds = [Command(Do.CANCEL_AGENT)] if flow.state is State.CONNECTING else []
         # hanging up while waiting for an agent is an abandoned call by the rule's terms
         if flow.state is State.CONNECTING:
             flow.abandoned = True

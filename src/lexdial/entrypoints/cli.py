@@ -274,6 +274,7 @@ def _pack_path(text: str) -> Path | None:
 def cmd_demo(args: argparse.Namespace) -> None:
     from importlib import resources
 
+    from lexdial.api import request_digest
     from lexdial.domain.request_parse import parse_request
     from lexdial.entrypoints import render
     from lexdial.entrypoints.progress import progress
@@ -303,7 +304,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
     samples = json.loads(text)
     engine = _engine(args.settings)
     rows = [
-        (s["title"], engine.decide(parse_request(s["request"])))
+        (s["title"], engine.decide(parse_request(s["request"]), request_digest(s["request"])))
         for s in progress(samples, len(samples), "Judging sample attempts")
     ]
     print(render.demo_table(rows, engine.pack.version))

@@ -45,7 +45,7 @@ def _wrap(text: str, indent: str) -> str:
 def explain(engine: Engine, req: DecisionRequest, decision: Decision) -> str:
     """The decision as a person reads it: verdict, where, and every rule checked."""
     # the firm's policy rules are judged like pack rules, so they are described like them
-    rules = {r.id: r for r in (*engine.pack.rules, *policy_rules(engine.policy))}
+    rules = {r.id: r for r in (*engine.pack.rules, *policy_rules(engine.policy, engine.pack))}
     lines = [
         f"Call to {mask_number(req.number)} at {_utc(req.at)} "
         f"(rule pack {decision.rulepack}, decision {decision.decision_id})",

@@ -89,10 +89,16 @@ class Engine:
     _extra: tuple[Rule, ...] = ()
 
     def __post_init__(self) -> None:
-        self._extra = policy_rules(self.policy)
+        self._extra = policy_rules(self.policy, self.pack)
 
-    def decide(self, req: DecisionRequest, digest: str = "") -> Decision:
-        """Judge one call attempt."""
+    def decide(self, req: DecisionRequest, digest: str) -> Decision:
+        """Judge one call attempt.
+
+        ``digest`` is the request's digest (``domain.digest.request_digest``): the decision
+        id is derived from it, so an empty one is a caller's bug and is refused.
+        """
+        if not digest:
+            raise ValueError("Engine.decide needs the request's digest (request_digest(raw))")
         policy = self.policy
         number = parse_number(req.number, policy.default_region)
         if not number.valid:

@@ -82,6 +82,25 @@ class RulePack:
     def by_id(self) -> dict[str, Rule]:
         return {r.id: r for r in self.rules}
 
+    def abandonment_limit(self) -> float:
+        """The strictest abandonment rate the pack allows (47 CFR 64.1200(a)(7); 16 CFR
+        310.4(b)(4)(i): 3 % of live-answered calls per campaign per 30 days), read from its
+        ``abandonment`` rules so the pack is the one place the number lives."""
+        rates: list[float] = [r.params["max_rate"] for r in self.rules if r.kind == "abandonment"]
+        if not rates:
+            raise LookupError(f"rule pack {self.version} has no abandonment rule")
+        return min(rates)
+
+    def ring_timeout_floor(self) -> float:
+        """The longest minimum ring the pack requires, in seconds (47 CFR 64.1200(a)(6);
+        16 CFR 310.4(b)(4)(ii): 15 s), read from its ``ring_timeout`` rules."""
+        floors: list[float] = [
+            r.params["min_seconds"] for r in self.rules if r.kind == "ring_timeout"
+        ]
+        if not floors:
+            raise LookupError(f"rule pack {self.version} has no ring-timeout rule")
+        return max(floors)
+
     def for_jurisdictions(self, jurisdictions: tuple[str, ...]) -> tuple[Rule, ...]:
         """Rules of any of ``jurisdictions``, and the rules of every place ("*"), in pack
         order."""

@@ -16,7 +16,7 @@ from datetime import date, datetime
 
 from lexdial.rules.checks import KINDS
 from lexdial.rules.context import Check, Ctx, Fail, Policy
-from lexdial.rules.model import Rule
+from lexdial.rules.model import Rule, RulePack
 
 FIRM_CODE = "FIRM_POLICY"
 
@@ -55,8 +55,9 @@ def firm_check(rule: Rule) -> Check:
     return check
 
 
-def policy_rules(policy: Policy) -> tuple[Rule, ...]:
-    """The rules the firm's settings add to every decision."""
+def policy_rules(policy: Policy, pack: RulePack) -> tuple[Rule, ...]:
+    """The rules the firm's settings add to every decision (limits the law sets, such as
+    the abandonment rate, are read from ``pack``)."""
     rules: list[Rule] = []
     if policy.all_calls_window is not None:
         start, end = policy.all_calls_window
@@ -80,18 +81,19 @@ def policy_rules(policy: Policy) -> tuple[Rule, ...]:
             )
         )
     if policy.dialer_rules_all_purposes:
+        limit, floor = pack.abandonment_limit(), pack.ring_timeout_floor()
         rules.append(
             Rule(
                 id="firm.ring-timeout",
                 kind="ring_timeout",
                 code=FIRM_CODE,
                 jurisdiction="FIRM",
-                summary="Firm policy: every campaign rings at least 15 seconds",
+                summary=f"Firm policy: every campaign rings at least {floor:g} seconds",
                 citation="Firm policy (settings: policy.dialer_rules_all_purposes); cf. 47 CFR "
                 "64.1200(a)(6)",
                 effective_from=_SINCE,
                 purposes=_NON_MARKETING,
-                params={"min_seconds": 15, "setting": "policy.dialer_rules_all_purposes"},
+                params={"min_seconds": floor, "setting": "policy.dialer_rules_all_purposes"},
             )
         )
         rules.append(
@@ -100,12 +102,13 @@ def policy_rules(policy: Policy) -> tuple[Rule, ...]:
                 kind="abandonment",
                 code=FIRM_CODE,
                 jurisdiction="FIRM",
-                summary="Firm policy: every campaign keeps 30-day abandonment at or below 3 %",
+                summary="Firm policy: every campaign keeps 30-day abandonment at or below "
+                f"{limit * 100:g} %",
                 citation="Firm policy (settings: policy.dialer_rules_all_purposes); cf. 47 CFR "
                 "64.1200(a)(7)",
                 effective_from=_SINCE,
                 purposes=_NON_MARKETING,
-                params={"max_rate": 0.03, "setting": "policy.dialer_rules_all_purposes"},
+                params={"max_rate": limit, "setting": "policy.dialer_rules_all_purposes"},
             )
         )
     if policy.require_ai_disclosure:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING
 
-from lexdial.errors import PermissionDeniedError, RequestError
+from lexdial.errors import NotFoundError, PermissionDeniedError, RequestError
 from lexdial.service.ports import Audit
 from lexdial.service.users import Caller, authorize, user_in_firm
 
@@ -128,7 +128,7 @@ def revoke_token(
 ) -> None:
     owner = uow.users.token_owner(token_id)
     if owner is None or (firm_id is not None and owner.firm_id != firm_id):
-        raise RequestError("token", f"no token #{token_id}")
+        raise NotFoundError("token", f"no token #{token_id}")
     if caller.user_id != owner.user_id:
         authorize(uow, caller, "users.write", owner.firm_id)
     uow.users.revoke_token(token_id, at.astimezone(UTC))
@@ -181,9 +181,7 @@ def session_caller(uow: UnitOfWork, token: str, at: datetime) -> tuple[Caller, s
     row = uow.users.session(_sha(token))
     if row is None or not row.active:
         return None
-    expires = row.expires_at
-    expires = expires if expires.tzinfo else expires.replace(tzinfo=UTC)
-    if expires <= at:
+    if row.expires_at <= at:
         return None
     return Caller.user(row.user_id), row.csrf
 

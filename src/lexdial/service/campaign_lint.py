@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from lexdial.domain.campaign_spec import LIVE
+from lexdial.domain.digest import request_digest
 from lexdial.domain.numbers import parse_number
 from lexdial.domain.request_parse import parse_request
 from lexdial.domain.script import script_facts
@@ -92,7 +93,7 @@ def lint_campaign(
             campaign_id=campaign_id,
             plan=None,
         )
-        decision = engine.decide(parse_request(raw))
+        decision = engine.decide(parse_request(raw), digest=request_digest(raw))
         for reason in decision.reasons:
             if reason.code in SETUP_CODES or (
                 reason.code == "FIRM_POLICY" and set(reason.rules) & FIRM_SETUP_RULES

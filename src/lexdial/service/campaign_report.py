@@ -7,13 +7,14 @@ number has a do-not-call entry from that moment and no call to it was placed aft
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from lexdial.domain.states import PLACED_ATTEMPTS, AttemptStatus
 from lexdial.service.campaigns import abandonment_30d, load_campaign, queue_counts
 from lexdial.service.storage import UnitOfWork
 
-_PLACED = ("dialled", "completed")
+_PLACED = PLACED_ATTEMPTS
 
 
 def campaign_report(
@@ -42,13 +43,13 @@ def campaign_report(
         "queue": queue_counts(uow, campaign_id),
         "decisions": sum(verdicts.values()),
         "dialled": sum(verdicts.get(s, 0) for s in _PLACED),
-        "denied": verdicts.get("denied", 0),
-        "deferred_decisions": verdicts.get("deferred", 0),
-        "rescheduled": verdicts.get("rescheduled", 0),
+        "denied": verdicts.get(AttemptStatus.DENIED, 0),
+        "deferred_decisions": verdicts.get(AttemptStatus.DEFERRED, 0),
+        "rescheduled": verdicts.get(AttemptStatus.RESCHEDULED, 0),
         "blocked_by_reason": dict(sorted(blocked.items())),
         "still_deferred": int(deferred[0]),
         # stored as UTC (SQLite drops the offset): say so, a time without a zone misleads
-        "next_due": deferred[1].replace(tzinfo=UTC).isoformat() if deferred[1] else None,
+        "next_due": deferred[1].isoformat() if deferred[1] else None,
         "outcomes": dict(sorted(outcomes.items())),
         "opt_outs": len(opted),
         "opt_outs_honoured": honoured,

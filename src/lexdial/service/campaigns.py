@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from lexdial.domain.campaign_spec import CampaignSpec, parse_spec
 from lexdial.domain.script import script_facts
-from lexdial.errors import CampaignError, RequestError
+from lexdial.domain.states import OPEN_QUEUE, CampaignStatus, QueueStatus
+from lexdial.domain.states import CampaignStatus as Status
+from lexdial.errors import CampaignError, NotFoundError
 from lexdial.service.ports import Audit
 from lexdial.service.storage import UnitOfWork
 from lexdial.service.transition import as_uow
@@ -27,17 +29,17 @@ if TYPE_CHECKING:
     from lexdial.service.transition import UnitOrConnection
 
 #: (status, action) -> new status; anything else is refused and changes nothing
-TRANSITIONS: dict[tuple[str, str], str] = {
-    ("draft", "start"): "running",
-    ("running", "pause"): "paused",
-    ("paused", "resume"): "running",
-    ("draft", "stop"): "stopped",
-    ("running", "stop"): "stopped",
-    ("paused", "stop"): "stopped",
-    ("running", "complete"): "completed",
+TRANSITIONS: dict[tuple[str, str], CampaignStatus] = {
+    (Status.DRAFT, "start"): Status.RUNNING,
+    (Status.RUNNING, "pause"): Status.PAUSED,
+    (Status.PAUSED, "resume"): Status.RUNNING,
+    (Status.DRAFT, "stop"): Status.STOPPED,
+    (Status.RUNNING, "stop"): Status.STOPPED,
+    (Status.PAUSED, "stop"): Status.STOPPED,
+    (Status.RUNNING, "complete"): Status.COMPLETED,
 }
 #: queue states from which a contact may still be dialled
-OPEN = ("pending", "deferred", "retry")
+OPEN = OPEN_QUEUE
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +58,7 @@ def create_campaign(
     spec = parse_spec(data)
     at = at.astimezone(UTC)
     firm = uow.campaigns.firm_name(firm_id)
-    campaign_id = uow.campaigns.add(firm_id, "draft", at, _spec_columns(spec, firm, at))
+    campaign_id = uow.campaigns.add(firm_id, Status.DRAFT, at, _spec_columns(spec, firm, at))
     audit.record(
         uow,
         at=at,
@@ -82,7 +84,7 @@ def edit_campaign(
     actor = authorize(uow, caller, "campaign.write")
     spec = parse_spec(data)
     current = load_campaign(uow, firm_id, campaign_id)
-    if current.status != "draft":
+    if current.status != Status.DRAFT:
         raise CampaignError(
             f"campaign #{campaign_id} is {current.status}; only a draft can be edited "
             "(its settings are the record of what was dialled): create a new campaign"
@@ -137,7 +139,7 @@ def load_campaign(store: UnitOrConnection, firm_id: int, campaign_id: int) -> Ca
     uow = as_uow(store)  # transitional: unmoved callers pass a connection
     row = uow.campaigns.get(campaign_id)
     if row is None or row.firm_id != firm_id or row.settings is None:
-        raise RequestError("campaign", f"no campaign #{campaign_id} in this firm")
+        raise NotFoundError("campaign", f"no campaign #{campaign_id} in this firm")
     return Campaign(campaign_id, firm_id, row.status, parse_spec(row.settings))
 
 
@@ -159,17 +161,17 @@ def add_contacts(
     """Put contacts on the campaign's list (once each); returns how many were new."""
     actor = authorize(uow, caller, "campaign.write", firm_id)
     camp = load_campaign(uow, firm_id, campaign_id)
-    if camp.status in ("stopped", "completed"):
+    if camp.status in (Status.STOPPED, Status.COMPLETED):
         raise CampaignError(f"campaign #{campaign_id} is {camp.status}: no contacts can be added")
     wanted = list(dict.fromkeys(contact_ids))
     known = uow.campaigns.contacts_in_firm(firm_id, wanted)
     missing = [c for c in wanted if c not in known]
     if missing:
-        raise RequestError("contacts", f"no contact #{missing[0]} in this firm")
+        raise NotFoundError("contacts", f"no contact #{missing[0]} in this firm")
     already = set(uow.campaigns.listed_contacts(campaign_id))
     new = [c for c in wanted if c not in already]
     if new:
-        uow.campaigns.list_contacts(campaign_id, new, "pending")
+        uow.campaigns.list_contacts(campaign_id, new, QueueStatus.PENDING)
     audit.record(
         uow,
         at=at.astimezone(UTC),
@@ -203,7 +205,7 @@ def set_status(
         raise CampaignError(f"campaign #{campaign_id} cannot {action}: fix these first", listed)
     at = at.astimezone(UTC)
     uow.campaigns.set_status(campaign_id, camp.status, new, at)
-    if new == "stopped":
+    if new == Status.STOPPED:
         uow.campaigns.cancel_queued(campaign_id, OPEN)
     audit.record(
         uow,

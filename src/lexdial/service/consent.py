@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from lexdial.domain.decision import CONSENT_KINDS, PURPOSES, TECHNOLOGIES
-from lexdial.errors import RequestError
+from lexdial.errors import NotFoundError, RequestError
 from lexdial.service.contacts import find_contact_id, normalise, number_index
 from lexdial.service.ports import Audit, Cipher
 from lexdial.service.storage import UnitOfWork
@@ -69,7 +69,7 @@ def record_consent(
     bidx = number_index(cipher, e164)
     contact_id = find_contact_id(uow, firm_id, bidx)
     if contact_id is None:
-        raise RequestError("number", "no contact has this number; add the contact first")
+        raise NotFoundError("number", "no contact has this number; add the contact first")
     disclosure_sha = disclosure_hash(new)
     fingerprint = evidence_fingerprint(bidx, new, disclosure_sha)
     dup = uow.consents.find_by_evidence(firm_id, fingerprint)
@@ -186,7 +186,7 @@ def revoke_consent(
     if channel not in CHANNELS:
         raise RequestError("channel", "must be one of " + ", ".join(sorted(CHANNELS)))
     if not uow.consents.is_on_file(firm_id, consent_id):
-        raise RequestError("consent_id", f"no consent #{consent_id} is on record")
+        raise NotFoundError("consent_id", f"no consent #{consent_id} is on record")
     if uow.consents.is_revoked(consent_id):
         raise RequestError("consent_id", f"consent #{consent_id} is already revoked")
     rid = _insert_revocation(uow, cipher, consent_id, channel, revoked_at, evidence, at)
@@ -226,7 +226,7 @@ def consents_for(
     bidx = number_index(cipher, normalise(number))
     contact_id = find_contact_id(uow, firm_id, bidx)
     if contact_id is None:
-        raise RequestError("number", "no contact has this number")
+        raise NotFoundError("number", "no contact has this number")
     out = []
     for r in uow.consents.for_number(firm_id, bidx):
         item: dict[str, Any] = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lexdial.errors import RequestError
+from lexdial.errors import NotFoundError
 from lexdial.service.consent import consents_for
 from lexdial.service.contacts import normalise, number_index
 from lexdial.service.ports import Cipher
@@ -23,7 +23,7 @@ def bundle(uow: UnitOfWork, cipher: Cipher, firm_id: int, number: str) -> dict[s
     reports = uow.reports
     contact_id = reports.number_owner(firm_id, bidx)
     if contact_id is None:
-        raise RequestError("number", "no contact has this number")
+        raise NotFoundError("number", "no contact has this number")
     # transitional: consent.consents_for takes a connection until the people area moves
     consents = consents_for(uow, cipher, firm_id, e164)
     attempts = reports.contact_attempts(contact_id)

@@ -128,7 +128,7 @@ def deliver_due(
             {
                 "id": item.id,
                 "event": item.event,
-                "created_at": _utc(item.created_at).isoformat(),
+                "created_at": item.created_at.isoformat(),
                 "attempt": attempt,
                 "data": item.payload,
             },
@@ -207,7 +207,3 @@ async def deliver_forever(
         except Exception:  # a database hiccup must not end deliveries for good
             log.exception("outbox delivery round failed")
         await asyncio.sleep(every_s)
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

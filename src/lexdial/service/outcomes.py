@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from lexdial.domain.call import CallFlow
 from lexdial.domain.campaign_spec import Retry
+from lexdial.domain.states import AttemptStatus, QueueStatus
 from lexdial.service.ports import Audit
 from lexdial.service.repos.calls import NewOutcome
 from lexdial.service.users import SYSTEM
@@ -52,9 +53,9 @@ def record_outcome(
             detail=(flow.detail or "")[:200] or None,
         )
     )
-    uow.attempts.set_status(attempt_id, "completed")
+    uow.attempts.set_status(attempt_id, AttemptStatus.COMPLETED)
     again = outcome in retry.on and attempts < retry.max_attempts and not flow.opted_out
-    status = "retry" if again else "done"
+    status = QueueStatus.RETRY if again else QueueStatus.DONE
     uow.attempts.close_call(
         queue_id,
         status=status,

@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from lexdial.domain.csv_cells import SafeWriter
-from lexdial.errors import RequestError
+from lexdial.errors import NotFoundError, RequestError
 from lexdial.service.consent import consent_free_text
 from lexdial.service.contacts import NUMBER_CTX, normalise, number_index
 from lexdial.service.ports import Audit, Cipher
@@ -52,7 +52,7 @@ def _contact(uow: UnitOfWork, cipher: Cipher, firm_id: int, number: str) -> tupl
     bidx = number_index(cipher, normalise(number))
     contact_id = uow.privacy.contact_id_for(firm_id, bidx)
     if contact_id is None:
-        raise RequestError("number", "no contact has this number")
+        raise NotFoundError("number", "no contact has this number")
     return contact_id, bidx
 
 

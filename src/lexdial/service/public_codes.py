@@ -99,7 +99,7 @@ def check_code(
     match = hmac.compare_digest(_hash(bidx, purpose, given), expected)  # constant time
     if row is None or row.used_at is not None or row.attempts >= MAX_ATTEMPTS:
         return False
-    if _utc(row.expires_at) <= at:
+    if row.expires_at <= at:
         return False
     bumped = uow.inbox.count_guess(row.id, row.attempts, at if match else None)
     return bool(match and bumped and len(given) == DIGITS)
@@ -137,7 +137,3 @@ class PageLimits:
     code_number: RateLimiter = field(default_factory=lambda: RateLimiter(3, 600))
     check_ip: RateLimiter = field(default_factory=lambda: RateLimiter(10, 60))
     consent_ip: RateLimiter = field(default_factory=lambda: RateLimiter(10, 60))
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

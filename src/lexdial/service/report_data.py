@@ -23,6 +23,7 @@ from collections import deque
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from lexdial.domain.states import PLACED_ATTEMPTS
 from lexdial.domain.zones import zone
 from lexdial.errors import RequestError
 from lexdial.rules.engine import Engine
@@ -33,14 +34,12 @@ from lexdial.service.ports import Cipher, Registry
 from lexdial.service.report_policy import dnc_policy_data, iso, roster_data, snapshots, utc
 from lexdial.service.storage import UnitOfWork
 
-__all__ = ["ABANDON_LIMIT", "WINDOW", "campaign_data", "dnc_policy_data", "roster_data"]
+__all__ = ["WINDOW", "campaign_data", "dnc_policy_data", "roster_data"]
 
 #: the federal calling window, local time at the called party (47 CFR 64.1200(c)(1))
 WINDOW = (time(8, 0), time(21, 0))
-#: 47 CFR 64.1200(a)(7)(i): at most 3 % of live-answered calls abandoned per 30 days
-ABANDON_LIMIT = 0.03
 PERIOD = timedelta(days=30)
-PLACED = ("dialled", "completed")
+PLACED = PLACED_ATTEMPTS
 
 
 def campaign_data(
@@ -98,7 +97,7 @@ def campaign_data(
         "summary": summary,
         "calls_by_local_hour": _by_local_hour(calls),
         "outside_window": _outside(calls),
-        "abandonment": _abandonment(uow, campaign_id, first, at),
+        "abandonment": _abandonment(uow, campaign_id, first, at, rules.pack.abandonment_limit()),
         "opt_outs": _opt_outs(uow, firm_id, campaign_id),
         "registry_snapshots": snapshots(uow, first or at, at),
         "audit": audit_head(uow),
@@ -183,12 +182,12 @@ def _rate(abandoned: int, live: int) -> float | None:
 
 
 def _abandonment(
-    uow: UnitOfWork, campaign_id: int, first: datetime | None, at: datetime
+    uow: UnitOfWork, campaign_id: int, first: datetime | None, at: datetime, limit: float
 ) -> dict[str, Any]:
-    """Rule 2: per successive 30-day period, rolling 30 days, and the worst window."""
+    """Rule 2: per successive 30-day period, rolling 30 days, and the worst window; ``limit``
+    is the rule pack's (47 CFR 64.1200(a)(7)(i): at most 3 % of live-answered calls)."""
     rows = [
-        (utc(r.at), r.live_answered, r.abandoned)
-        for r in uow.reports.outcome_flags(campaign_id, at)
+        (r.at, r.live_answered, r.abandoned) for r in uow.reports.outcome_flags(campaign_id, at)
     ]
     periods: list[dict[str, Any]] = []
     if first is not None and rows:
@@ -206,7 +205,7 @@ def _abandonment(
                     "abandoned": ab,
                     "rate": rate,
                     "complete": end <= at,
-                    "over_limit": rate is not None and rate > ABANDON_LIMIT,
+                    "over_limit": rate is not None and rate > limit,
                 }
             )
             start = end
@@ -225,7 +224,7 @@ def _abandonment(
         if rate is not None and (worst is None or rate >= worst["rate"]):
             worst = {"end": iso(r[0]), "live": w_live, "abandoned": w_ab, "rate": rate}
     return {
-        "limit": ABANDON_LIMIT,
+        "limit": limit,
         "periods": periods,
         "rolling": {"end": iso(at), "live": live, "abandoned": ab, "rate": _rate(ab, live)},
         "worst_rolling": worst,
@@ -245,7 +244,7 @@ def _opt_outs(uow: UnitOfWork, firm_id: int, campaign_id: int) -> list[dict[str,
         owner = uow.reports.number_owner(firm_id, bidx)
         denial = next((r for r in later if r.verdict == "deny"), None)
         placed = [r.id for r in later if r.status in PLACED]
-        honour_s = (utc(denial.at) - received).total_seconds() if denial is not None else None
+        honour_s = (denial.at - received).total_seconds() if denial is not None else None
         if placed:
             status = f"BREACH: attempt #{placed[0]} placed after it"
         elif denial is not None:
@@ -258,7 +257,7 @@ def _opt_outs(uow: UnitOfWork, firm_id: int, campaign_id: int) -> list[dict[str,
                 "contact": int(owner) if owner is not None else None,
                 "channel": channel,
                 "received_at": iso(received),
-                "in_force_after_s": max((utc(created) - received).total_seconds(), 0.0),
+                "in_force_after_s": max((created - received).total_seconds(), 0.0),
                 "next_denial": None
                 if denial is None
                 else {"attempt": denial.id, "at": iso(denial.at)},

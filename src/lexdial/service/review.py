@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from lexdial.errors import RequestError
+from lexdial.errors import NotFoundError, RequestError
 from lexdial.rules.calendar import is_holiday
 from lexdial.service.consent import CHANNELS
 from lexdial.service.contacts import NUMBER_CTX, normalise, number_index
@@ -113,7 +113,7 @@ def add_item(
     if contact_id is None and bidx is not None:
         contact_id = uow.reports.number_owner(firm_id, bidx)
     elif contact_id is not None and not _contact_exists(uow, firm_id, contact_id):
-        raise RequestError("contact", "no such contact")
+        raise NotFoundError("contact", "no such contact")
     if e164 is None and contact_id is None:
         raise RequestError("number", "give the number or the contact the message came from")
     received = received_at.astimezone(UTC)
@@ -150,7 +150,7 @@ def open_items(
     for row in rows:
         body = json.loads(cipher.decrypt(row.text_enc, context=TEXT_CTX))
         assert row.due_at is not None and row.received_at is not None  # listed with both
-        due = _utc(row.due_at)
+        due = row.due_at
         left = (due - at).total_seconds()
         out.append(
             {
@@ -159,7 +159,7 @@ def open_items(
                 "channel": row.channel,
                 "text": body["text"],
                 "number": body.get("number"),
-                "received_at": _utc(row.received_at).isoformat(),
+                "received_at": row.received_at.isoformat(),
                 "due_at": due.isoformat(),
                 "seconds_left": int(left),
                 "overdue": left <= 0,
@@ -244,7 +244,7 @@ def _claim(
     """Close an open item (once: a second decision, even a concurrent one, is refused)."""
     row = uow.inbox.review_item(firm_id, item_id)
     if row is None:
-        raise RequestError("item_id", "no such review item")
+        raise NotFoundError("item_id", "no such review item")
     if not uow.inbox.close_review_item(item_id, status, actor[:100], at.astimezone(UTC)):
         raise RequestError("item_id", "this item was already decided")
     return row
@@ -252,8 +252,3 @@ def _claim(
 
 def _contact_exists(uow: UnitOfWork, firm_id: int, contact_id: int) -> bool:
     return bool(uow.campaigns.contacts_in_firm(firm_id, [contact_id]))
-
-
-def _utc(value: datetime) -> datetime:
-    """SQLite gives naive UTC back, PostgreSQL an aware time: both become aware UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

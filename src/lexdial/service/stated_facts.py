@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from lexdial.domain.request_parse import _debt, _preferences
-from lexdial.errors import RequestError
+from lexdial.errors import NotFoundError, RequestError
 from lexdial.service.contacts import find_contact_id, normalise, number_index
 from lexdial.service.ports import Audit, Cipher
 from lexdial.service.storage import UnitOfWork
@@ -46,7 +46,7 @@ def set_preferences(
         raise RequestError(f"preferences.{sorted(unknown)[0]}", "unknown field")
     contact_id = find_contact_id(uow, firm_id, number_index(cipher, normalise(number)))
     if contact_id is None:
-        raise RequestError("number", "no contact has this number")
+        raise NotFoundError("number", "no contact has this number")
     row = uow.contacts.stated_preferences(contact_id)
     if row.erased_at is not None:
         raise RequestError("number", "this person's data was erased; nothing can be recorded")

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from lexdial.domain.roles import ROLES as ROLES
-from lexdial.errors import PermissionDeniedError, RequestError
+from lexdial.errors import NotFoundError, PermissionDeniedError, RequestError
 from lexdial.service.ports import Audit, Cipher
 
 if TYPE_CHECKING:
@@ -199,7 +199,7 @@ def user_in_firm(uow: UnitOfWork, user_id: int, firm_id: int | None) -> int:
     (another firm's user is answered like an unknown one)."""
     firm = uow.users.firm_of(user_id)
     if firm is None or (firm_id is not None and firm != firm_id):
-        raise RequestError("user_id", f"no user #{user_id} in this firm")
+        raise NotFoundError("user_id", f"no user #{user_id} in this firm")
     return firm
 
 

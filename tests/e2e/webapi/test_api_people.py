@@ -165,7 +165,6 @@ def test_a_consent_is_recorded_and_listed_with_its_evidence(api: Api) -> None:
         pytest.param({"sellers": []}, "sellers", id="no-seller"),
         pytest.param({"given_at": "2026-06-01T12:00:00"}, "given_at", id="naive-time"),
         pytest.param({"given_at": "last June"}, "given_at", id="not-a-time"),
-        pytest.param({"number": "+1 614 555 0199"}, "number", id="unknown-contact"),
         pytest.param(
             {"evidence": {**CONSENT["evidence"], "captured_by": " "}},
             "evidence.captured_by",
@@ -186,6 +185,19 @@ def test_a_bad_consent_names_the_field_and_records_nothing(
     res = api.client.post("/v1/consents", json={**CONSENT, **over}, headers=api.headers("agent"))
     assert res.status_code == 422
     assert res.json()["error"]["field"] == field
+    assert "555" not in res.text
+    assert _count(api, t.consents) == 0
+    assert _count(api, t.audit_log) == audited
+
+
+def test_a_consent_for_an_unknown_contact_is_not_found_and_records_nothing(api: Api) -> None:
+    _contact(api)
+    audited = _count(api, t.audit_log)
+    over = {"number": "+1 614 555 0199"}
+    res = api.client.post("/v1/consents", json={**CONSENT, **over}, headers=api.headers("agent"))
+    assert res.status_code == 404
+    assert res.json()["error"]["field"] == "number"
+    assert res.json()["error"]["code"] == "not_found"
     assert "555" not in res.text
     assert _count(api, t.consents) == 0
     assert _count(api, t.audit_log) == audited
@@ -307,7 +319,7 @@ def test_privacy_requests_name_the_field_when_the_number_is_unknown(api: Api) ->
     h = api.headers("admin")
     for path in ("/v1/privacy/export", "/v1/privacy/erase"):
         res = api.client.post(path, json={"number": NUMBER}, headers=h)
-        assert res.status_code == 422 and res.json()["error"]["field"] == "number"
+        assert res.status_code == 404 and res.json()["error"]["field"] == "number"
     res = api.client.post("/v1/privacy/erase", json={"number": NUMBER, "format": "csv"}, headers=h)
     assert res.status_code == 422 and res.json()["error"]["field"] == "format"
 

@@ -88,7 +88,7 @@ def test_the_campaign_report_is_a_pdf_for_audit_readers(api: Api) -> None:
         assert needle in body, needle
     assert NUMBER[2:] not in body
     missing = api.client.get("/v1/reports/campaigns/999.pdf", headers=api.headers("auditor"))
-    assert missing.status_code == 422 and missing.json()["error"]["field"] == "campaign"
+    assert missing.status_code == 404 and missing.json()["error"]["field"] == "campaign"
 
 
 def test_the_dnc_policy_is_available_on_demand_to_every_role(api: Api) -> None:
@@ -125,4 +125,4 @@ def test_the_evidence_pdf_carries_the_persons_number_but_its_file_name_does_not(
     assert NUMBER in body and "You agree we may call you." in body
     unknown = api.client.get(url, params={"number": "+1 614 555 0199"},
                              headers=api.headers("auditor"))  # fmt: skip
-    assert unknown.status_code == 422 and "555" not in unknown.text
+    assert unknown.status_code == 404 and "555" not in unknown.text

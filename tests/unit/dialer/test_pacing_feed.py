@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from lexdial.rules.model import RulePack
 from lexdial.service.pacing_feed import PacingFeed, abandonment_limit
 
 
@@ -17,7 +18,7 @@ def test_the_lowest_abandonment_rule_of_a_pack_is_the_ceiling() -> None:
         SimpleNamespace(kind="abandonment", params={"max_rate": 0.02}),
         SimpleNamespace(kind="ring_timeout", params={"min_seconds": 15}),
     ]
-    engine = SimpleNamespace(pack=SimpleNamespace(rules=rules))
+    engine = SimpleNamespace(pack=RulePack(version="test", rules=tuple(rules)))  # type: ignore[arg-type]
     assert abandonment_limit(engine) == 0.02  # type: ignore[arg-type]
     state = PacingFeed(target=0.02).state(now_s=0, agents_free=1, max_lines=1, lines_in_flight=0)
     assert state.target == 0.02

@@ -21,7 +21,6 @@ from sqlalchemy import (
     Column,
     CursorResult,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -32,6 +31,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+
+from lexdial.adapters.db.utc import UtcDateTime
 
 metadata = MetaData(
     naming_convention={
@@ -44,7 +45,8 @@ metadata = MetaData(
 
 
 def _ts(name: str, nullable: bool = False) -> Column[object]:
-    return Column(name, DateTime(timezone=True), nullable=nullable)
+    """A timestamp column: stored as UTC, always read back as an aware UTC datetime."""
+    return Column(name, UtcDateTime(), nullable=nullable)
 
 
 firms = Table(

@@ -19,7 +19,7 @@ from lexdial.rules.model import Rule
 
 def check_ring_timeout(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     c = ctx.req.campaign
-    floor = float(rule.params.get("min_seconds", 15))
+    floor = float(rule.params["min_seconds"])  # the pack states it (us.ring-timeout)
     if c is None or c.ring_timeout_s is None or c.ring_timeout_s >= floor:
         return None
     return Fail(
@@ -30,7 +30,7 @@ def check_ring_timeout(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
 
 def check_abandonment(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     c = ctx.req.campaign
-    ceiling = float(rule.params.get("max_rate", 0.03))
+    ceiling = float(rule.params["max_rate"])  # the pack states it (us.abandonment)
     if c is None or c.abandonment_rate_30d is None or c.abandonment_rate_30d <= ceiling:
         return None
     return Fail(

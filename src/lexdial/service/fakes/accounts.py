@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from lexdial.service.fakes.instants import stored
 from lexdial.service.repos.accounts import (
     DncRow,
     LiveToken,
@@ -147,8 +148,8 @@ class MemoryUserRepository:
         self.sessions[token_hash] = {
             "user_id": user_id,
             "csrf": csrf,
-            "created_at": at,
-            "expires_at": expires_at,
+            "created_at": stored(at),
+            "expires_at": stored(expires_at),
         }
 
     def session(self, token_hash: str) -> SessionRow | None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from lexdial.domain.states import QueueStatus
 from lexdial.service.repos.calls import (
     DebtFacts,
     DueBatch,
@@ -46,7 +47,7 @@ class MemoryAttemptRepository:
     queue: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def add_to_queue(
-        self, campaign_id: int, contact_id: int, *, status: str = "pending", **values: Any
+        self, campaign_id: int, contact_id: int, *, status: str = QueueStatus.PENDING, **values: Any
     ) -> int:
         queue_id = len(self.queue) + 1
         self.queue[queue_id] = {
@@ -144,14 +145,14 @@ class MemoryAttemptRepository:
         q = self.queue.get(queue_id)
         if q is None or q["status"] not in statuses:
             return False
-        q["status"] = "dialing"
+        q["status"] = QueueStatus.DIALING
         return True
 
     def block(
         self, queue_id: int, *, codes: Sequence[str], attempt_id: int, clear_next_at: bool = False
     ) -> None:
         q = self.queue[queue_id]
-        q.update(status="blocked", codes=list(codes), last_attempt_id=attempt_id)
+        q.update(status=QueueStatus.BLOCKED, codes=list(codes), last_attempt_id=attempt_id)
         if clear_next_at:
             q["next_at"] = None
 
@@ -159,19 +160,22 @@ class MemoryAttemptRepository:
         self, queue_id: int, *, until: datetime | None, codes: Sequence[str], attempt_id: int
     ) -> None:
         self.queue[queue_id].update(
-            status="deferred", next_at=until, codes=list(codes), last_attempt_id=attempt_id
+            status=QueueStatus.DEFERRED,
+            next_at=until,
+            codes=list(codes),
+            last_attempt_id=attempt_id,
         )
 
     def start_dialing(self, queue_id: int, *, attempts: int, attempt_id: int) -> None:
         self.queue[queue_id].update(
-            status="dialing", attempts=attempts, codes=None, last_attempt_id=attempt_id
+            status=QueueStatus.DIALING, attempts=attempts, codes=None, last_attempt_id=attempt_id
         )
 
     def close_call(
         self, queue_id: int, *, status: str, outcome: str, next_at: datetime | None
     ) -> None:
         q = self.queue.get(queue_id)
-        if q is not None and q["status"] == "dialing":
+        if q is not None and q["status"] == QueueStatus.DIALING:
             q.update(status=status, last_outcome=outcome, next_at=next_at)
 
     def interrupted(self, campaign_id: int) -> list[Interrupted]:
@@ -179,7 +183,7 @@ class MemoryAttemptRepository:
             Interrupted(i, q["attempts"], q["last_attempt_id"])
             for i, q in self.queue.items()
             if q["campaign_id"] == campaign_id
-            and q["status"] == "dialing"
+            and q["status"] == QueueStatus.DIALING
             and q["last_attempt_id"] is not None
         ]
 
@@ -187,10 +191,10 @@ class MemoryAttemptRepository:
         for q in self.queue.values():
             if (
                 q["campaign_id"] == campaign_id
-                and q["status"] == "dialing"
+                and q["status"] == QueueStatus.DIALING
                 and q["last_attempt_id"] is None
             ):
-                q["status"] = "pending"
+                q["status"] = QueueStatus.PENDING
 
 
 class MemoryAuditLogRepository:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from lexdial.domain.states import CampaignStatus, QueueStatus
 from lexdial.service.repos.campaigns import (
     Attestation,
     AuditHead,
@@ -80,7 +81,7 @@ class MemoryCampaignRepository:
 
     def update_draft(self, campaign_id: int, columns: Mapping[str, Any]) -> None:
         stored = self.rows.get(campaign_id)
-        if stored is None or stored.row.status != "draft":
+        if stored is None or stored.row.status != CampaignStatus.DRAFT:
             return
         stored.columns.update(columns)
         c = stored.columns
@@ -119,7 +120,7 @@ class MemoryCampaignRepository:
         states = set(open_states)
         for item in self.queue.get(campaign_id, []):
             if item.status in states:
-                item.status = "cancelled"
+                item.status = QueueStatus.CANCELLED
 
     def queue_counts(self, campaign_id: int) -> dict[str, int]:
         return dict(Counter(x.status for x in self.queue.get(campaign_id, [])))
@@ -217,10 +218,14 @@ class MemoryReportRepository:
         return dict(Counter(a.status for a in self.attempts if a.campaign_id == campaign_id))
 
     def blocked_codes(self, campaign_id: int) -> list[list[str] | None]:
-        return [x.codes for x in self._listed(campaign_id) if x.status == "blocked"]
+        return [x.codes for x in self._listed(campaign_id) if x.status == QueueStatus.BLOCKED]
 
     def still_deferred(self, campaign_id: int) -> tuple[int, datetime | None]:
-        waiting = [x for x in self._listed(campaign_id) if x.status in ("deferred", "retry")]
+        waiting = [
+            x
+            for x in self._listed(campaign_id)
+            if x.status in (QueueStatus.DEFERRED, QueueStatus.RETRY)
+        ]
         times = [x.next_at for x in waiting if x.next_at is not None]
         return len(waiting), min(times) if times else None
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from lexdial.domain.states import OPEN_QUEUE, AttemptStatus, QueueStatus
 from lexdial.service.repos.people import (
     DebtFacts,
     PlainEvidence,
@@ -188,7 +189,7 @@ class QueuedCall:
 
     firm_id: int
     number_bidx: str
-    status: str = "queued"
+    status: str = AttemptStatus.QUEUED
 
 
 @dataclass
@@ -196,7 +197,7 @@ class QueuePlace:
     """A contact's place in one campaign's queue (``campaign_contacts``)."""
 
     contact_id: int
-    status: str = "pending"
+    status: str = QueueStatus.PENDING
     codes: list[str] | None = None
 
 
@@ -245,11 +246,15 @@ class MemorySuppressionRepository:
     def cancel_queued(self, firm_id: int, number_bidx: str, contact_id: int | None) -> int:
         cancelled = 0
         for a in self.attempts:
-            if a.firm_id == firm_id and a.number_bidx == number_bidx and a.status == "queued":
-                a.status = "cancelled"
+            if (
+                a.firm_id == firm_id
+                and a.number_bidx == number_bidx
+                and a.status == AttemptStatus.QUEUED
+            ):
+                a.status = AttemptStatus.CANCELLED
                 cancelled += 1
         for p in self.places:
-            if p.contact_id == contact_id and p.status in ("pending", "deferred", "retry"):
-                p.status, p.codes = "cancelled", ["INTERNAL_DNC"]
+            if p.contact_id == contact_id and p.status in OPEN_QUEUE:
+                p.status, p.codes = QueueStatus.CANCELLED, ["INTERNAL_DNC"]
                 cancelled += 1
         return cancelled

@@ -5,7 +5,7 @@ models the reports and dashboards are built from).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, or_, select, union, update
@@ -13,6 +13,7 @@ from sqlalchemy import Connection, func, insert, or_, select, union, update
 from lexdial.adapters.audit.chain import AuditLog, verify
 from lexdial.adapters.audit.sql import SqlAuditStore
 from lexdial.adapters.db import tables as t
+from lexdial.domain.states import CampaignStatus, QueueStatus
 from lexdial.service.repos.campaigns import (
     Attestation,
     AuditHead,
@@ -50,7 +51,7 @@ class SqlCampaignRepository:
     def update_draft(self, campaign_id: int, columns: Mapping[str, Any]) -> None:
         self.conn.execute(
             update(t.campaigns)
-            .where(t.campaigns.c.id == campaign_id, t.campaigns.c.status == "draft")
+            .where(t.campaigns.c.id == campaign_id, t.campaigns.c.status == CampaignStatus.DRAFT)
             .values(**columns)
         )
 
@@ -122,7 +123,7 @@ class SqlCampaignRepository:
                 t.campaign_contacts.c.campaign_id == campaign_id,
                 t.campaign_contacts.c.status.in_(tuple(open_states)),
             )
-            .values(status="cancelled")
+            .values(status=QueueStatus.CANCELLED)
         )
 
     def queue_counts(self, campaign_id: int) -> dict[str, int]:
@@ -151,7 +152,7 @@ class SqlCampaignRepository:
         ).scalar()
         if not isinstance(value, datetime):
             return None
-        return value if value.tzinfo else value.replace(tzinfo=UTC)  # SQLite keeps no offset
+        return value  # aware UTC on every database (``UtcDateTime``)
 
     def drop_lease(self, campaign_id: int, owner: str) -> None:
         c = t.campaigns.c
@@ -210,7 +211,7 @@ class SqlReportRepository:
         return [
             codes
             for (codes,) in self.conn.execute(
-                select(q.codes).where(q.campaign_id == campaign_id, q.status == "blocked")
+                select(q.codes).where(q.campaign_id == campaign_id, q.status == QueueStatus.BLOCKED)
             )
         ]
 
@@ -218,7 +219,8 @@ class SqlReportRepository:
         q = t.campaign_contacts.c
         row = self.conn.execute(
             select(func.count(), func.min(q.next_at)).where(
-                q.campaign_id == campaign_id, q.status.in_(("deferred", "retry"))
+                q.campaign_id == campaign_id,
+                q.status.in_((QueueStatus.DEFERRED, QueueStatus.RETRY)),
             )
         ).one()
         return int(row[0]), row[1]

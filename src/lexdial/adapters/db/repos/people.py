@@ -6,12 +6,13 @@ snapshots, reassigned-number checks).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, or_, select, update
 
 from lexdial.adapters.db import tables as t
+from lexdial.domain.states import OPEN_QUEUE, AttemptStatus, QueueStatus
 from lexdial.service.repos.people import (
     DebtFacts,
     PlainEvidence,
@@ -76,8 +77,6 @@ class SqlContactRepository:
         if row is None:
             return None
         when = row["cease_requested_at"]
-        if when is not None and when.tzinfo is None:  # SQLite keeps no offset: stored as UTC
-            when = when.replace(tzinfo=UTC)
         barred = row["time_barred"]
         return DebtFacts(int(row["id"]), when, None if barred is None else bool(barred))
 
@@ -287,17 +286,17 @@ class SqlSuppressionRepository:
             .where(
                 t.call_attempts.c.firm_id == firm_id,
                 t.call_attempts.c.number_bidx == number_bidx,
-                t.call_attempts.c.status == "queued",
+                t.call_attempts.c.status == AttemptStatus.QUEUED,
             )
-            .values(status="cancelled")
+            .values(status=AttemptStatus.CANCELLED)
         ).rowcount
         if contact_id is not None:  # and the contact's place in every campaign's queue
             cancelled += self.conn.execute(
                 update(t.campaign_contacts)
                 .where(
                     t.campaign_contacts.c.contact_id == contact_id,
-                    t.campaign_contacts.c.status.in_(("pending", "deferred", "retry")),
+                    t.campaign_contacts.c.status.in_(OPEN_QUEUE),
                 )
-                .values(status="cancelled", codes=["INTERNAL_DNC"])
+                .values(status=QueueStatus.CANCELLED, codes=["INTERNAL_DNC"])
             ).rowcount
         return int(cancelled or 0)

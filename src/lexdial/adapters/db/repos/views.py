@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, func, select
 
 from lexdial.adapters.db import tables as t
+from lexdial.domain.states import PLACED_ATTEMPTS
 from lexdial.service.repos.views import (
     AttemptView,
     CampaignSummary,
@@ -107,7 +108,7 @@ class SqlViewRepository:
             int(k): int(n)
             for k, n in self.conn.execute(
                 select(a.campaign_id, func.count())
-                .where(a.status.in_(("dialled", "completed")))
+                .where(a.status.in_(PLACED_ATTEMPTS))
                 .group_by(a.campaign_id)
             )
         }
