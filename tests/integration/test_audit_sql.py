@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, delete, select, update
 
-from lexdial.adapters.audit.chain import verify
+from lexdial.domain.audit_chain import verify
 from lexdial.adapters.audit.sql import SqlAudit, SqlAuditStore
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.uow import SqlUnitOfWork

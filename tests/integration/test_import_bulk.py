@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event, func, select
 
-from lexdial.adapters.audit.chain import verify
+from lexdial.domain.audit_chain import verify
 from lexdial.adapters.audit.sql import SqlAudit, SqlAuditStore
 from lexdial.adapters.crypto import Keyring
 from lexdial.adapters.db import tables as t

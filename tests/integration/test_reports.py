@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, insert, select
 from sqlalchemy import text as sql
 
-from lexdial.adapters.audit.chain import verify
+from lexdial.domain.audit_chain import verify
 from lexdial.adapters.audit.sql import SqlAudit, SqlAuditStore
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.database import make_engine

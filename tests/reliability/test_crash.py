@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, Engine, func, select
 
-from lexdial.adapters.audit.chain import verify
+from lexdial.domain.audit_chain import verify
 from lexdial.adapters.audit.sql import SqlAuditStore
 from lexdial.adapters.crypto import Keyring, default_key_path, load_keyring
 from lexdial.adapters.db import tables as t

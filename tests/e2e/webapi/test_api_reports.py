@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from pypdf import PdfReader
 
-from lexdial.adapters.audit.chain import verify
+from lexdial.domain.audit_chain import verify
 from lexdial.adapters.audit.sql import SqlAuditStore
 from lexdial.adapters.db.uow import SqlUnitOfWork, transactions
 from lexdial.adapters.telephony.simulated import SimulatedCarrier

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, or_, select, union, update
 
-from lexdial.adapters.audit.chain import AuditLog, verify
+from lexdial.domain.audit_chain import AuditLog, verify
 from lexdial.adapters.audit.sql import SqlAuditStore
 from lexdial.adapters.db import tables as t
 from lexdial.service.repos.campaigns import (
