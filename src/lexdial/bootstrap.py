@@ -552,8 +552,8 @@ def verify_audit(store: Store, anchor: str | None = None, field: str = "anchor")
     """Verify the store's audit chain: every entry chains, every signed checkpoint (and
     ``anchor``, a ``SEQ:HASH`` exported earlier) is still held, the checkpoint file's
     lines are signed. The one verification the CLI, the API and the web pages show."""
-    from lexdial.domain.audit_chain import Anchor, verify
     from lexdial.adapters.audit.sql import SqlAuditStore
+    from lexdial.domain.audit_chain import Anchor, verify
     from lexdial.errors import RequestError
     from lexdial.service.audit_reads import AuditCheck
 

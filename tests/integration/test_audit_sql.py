@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, delete, select, update
 
-from lexdial.domain.audit_chain import verify
 from lexdial.adapters.audit.sql import SqlAudit, SqlAuditStore
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.uow import SqlUnitOfWork
+from lexdial.domain.audit_chain import verify
 from lexdial.errors import RequestError
 from lexdial.service.consent import revoke_consent
 from lexdial.service.users import OPERATOR as STAFF

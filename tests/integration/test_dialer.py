@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, func, select, update
 
-from lexdial.domain.audit_chain import verify
 from lexdial.adapters.audit.sql import SqlAudit, SqlAuditStore
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.uow import SqlUnitOfWork, transactions
 from lexdial.adapters.telephony.simulated import SimProfile, SimulatedCarrier
+from lexdial.domain.audit_chain import verify
 from lexdial.errors import CampaignError, RequestError
 from lexdial.rules.engine import Engine as RulesEngine
 from lexdial.service.campaign_lint import lint_campaign

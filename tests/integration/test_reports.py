@@ -16,7 +16,6 @@ from pypdf import PdfReader
 from sqlalchemy import func, insert, select
 from sqlalchemy import text as sql
 
-from lexdial.domain.audit_chain import verify
 from lexdial.adapters.audit.sql import SqlAudit, SqlAuditStore
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.database import make_engine
@@ -24,6 +23,7 @@ from lexdial.adapters.db.uow import SqlUnitOfWork, transactions
 from lexdial.adapters.telephony.simulated import SimProfile, SimulatedCarrier
 from lexdial.bootstrap import Store, init_store
 from lexdial.config import Settings
+from lexdial.domain.audit_chain import verify
 from lexdial.rules.context import Policy
 from lexdial.service import evidence
 from lexdial.service.campaigns import add_contacts, create_campaign, set_status

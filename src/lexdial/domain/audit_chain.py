@@ -7,8 +7,8 @@ Rule 2: the chain proves integrity and order, not that nothing is missing at the
 it holds no secret. Dropping the newest entries, or recomputing every hash after an edit,
 leaves a chain that verifies. Only a head kept outside the database exposes that: an
 ``Anchor`` (``seq:hash``) exported by a person, or the signed checkpoints lexdial
-publishes itself (``adapters.audit.checkpoint``); pass them to ``verify`` and the log must still contain
-each such entry with that hash.
+publishes itself (``adapters.audit.checkpoint``); pass them to ``verify`` and the log
+must still contain each such entry with that hash.
 Rule 3: no clock reads (``at`` comes from the caller) and no personal data: subjects are
 ids (``contact:42``), and the paths named as personal are masked (``masking``), the entry
 listing what it masked.

@@ -12,7 +12,6 @@ and offers the opt-out (47 CFR 64.1200(a)(7)(i)(B)), and trained agents for live
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from lexdial.domain.numbers import parse_number
 from lexdial.domain.request_parse import parse_request

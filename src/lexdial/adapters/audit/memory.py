@@ -46,4 +46,3 @@ class MemoryAuditStore:
 
     def last(self) -> AuditEntry | None:
         return self.entries[-1] if self.entries else None
-

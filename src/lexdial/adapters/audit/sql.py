@@ -15,6 +15,8 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, text
 
+from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.bulk import insert_tuples
 from lexdial.domain.audit_chain import (
     AuditEntry,
     AuditItem,
@@ -22,8 +24,6 @@ from lexdial.domain.audit_chain import (
     canonical_json,
     canonical_text,
 )
-from lexdial.adapters.db import tables as t
-from lexdial.adapters.db.bulk import insert_tuples
 
 #: arbitrary key of the advisory lock that serialises audit appends on PostgreSQL
 _LOCK_KEY = 7_340_221

@@ -97,8 +97,8 @@ class Require:
 
     async def __call__(self, request: Request) -> Caller:
         caller = await current_caller(request)
-        with store(request).db.connect() as conn:
-            authorize(conn, caller, self.action)
+        with store(request).reading() as uow:
+            authorize(uow, caller, self.action)
         return caller
 
 

@@ -14,11 +14,11 @@ here: they read them on every page anyway.
 from __future__ import annotations
 
 from fastapi import HTTPException, Request
-from sqlalchemy import Connection
 
 from lexdial.bootstrap import Store
 from lexdial.entrypoints.api.deps import now
 from lexdial.service.public_codes import RateLimiter
+from lexdial.service.storage import UnitOfWork
 from lexdial.service.users import Caller
 
 #: enough to look up the people an agent is working with; far too few to guess digits
@@ -48,12 +48,12 @@ def take(request: Request, caller: Caller) -> None:
 
 
 def record(
-    s: Store, conn: Connection, request: Request, caller: Caller, e164: str, found: int | None,
+    s: Store, uow: UnitOfWork, request: Request, caller: Caller, e164: str, found: int | None,
     what: str,
 ) -> None:  # fmt: skip
     """Audit one lookup by a masked-view role (the number masked in the trail)."""
     s.audit.record(
-        conn,
+        uow,
         at=now(request),
         actor=caller.label,
         action="contact.looked_up",

@@ -113,8 +113,8 @@ def attempts(
 ) -> list[dict[str, Any]]:
     """The campaign's gate decisions and call outcomes, oldest first (paged)."""
     s = store(request)
-    with s.db.connect() as conn:
-        load_campaign(conn, s.firm_id, campaign_id)
+    with s.reading() as uow:
+        load_campaign(uow, s.firm_id, campaign_id)
     with s.reading() as uow:
         rows = views.campaign_attempts(uow, campaign_id, limit, offset)
     return [

@@ -178,7 +178,7 @@ def find_contacts(request: Request, number: str, caller: Reader) -> list[dict[st
             SqlUnitOfWork(conn), s.firm_id, contacts.number_index(s.cipher, e164)
         )
         if masked:
-            number_lookups.record(s, conn, request, caller, e164, cid, "contacts")
+            number_lookups.record(s, SqlUnitOfWork(conn), request, caller, e164, cid, "contacts")
     return [] if cid is None else [{"contact": cid}]
 
 
@@ -321,7 +321,7 @@ def list_consents(request: Request, number: str, caller: Reader) -> list[dict[st
             cid = contacts.find_contact_id(
                 SqlUnitOfWork(conn), s.firm_id, contacts.number_index(s.cipher, e164)
             )
-            number_lookups.record(s, conn, request, caller, e164, cid, "consents")
+            number_lookups.record(s, SqlUnitOfWork(conn), request, caller, e164, cid, "consents")
     with s.reading() as uow:  # the lookup's audit entry stands even if none is found
         rows = consent_svc.consents_for(uow, s.cipher, s.firm_id, number)
     return [utc(_consent(c, full)) for c in rows]
@@ -358,7 +358,7 @@ def evidence_bundle(request: Request, number: str, caller: AuditReader) -> dict[
             evidence.bundle(SqlUnitOfWork(conn), s.cipher, s.firm_id, number)
         )
         s.audit.record(
-            conn,
+            SqlUnitOfWork(conn),
             at=at,
             actor=caller.label,
             action="evidence.exported",

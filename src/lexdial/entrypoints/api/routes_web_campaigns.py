@@ -64,7 +64,7 @@ def campaign(request: Request, campaign_id: int, caller: Reader) -> Response:
     s = store(request)
     at = now(request)
     with s.db.connect() as conn:
-        camp = load_campaign(conn, s.firm_id, campaign_id)
+        camp = load_campaign(SqlUnitOfWork(conn), s.firm_id, campaign_id)
         report = campaign_report(
             SqlUnitOfWork(conn), s.firm_id, campaign_id, at, verify_chain=False
         )
@@ -72,7 +72,7 @@ def campaign(request: Request, campaign_id: int, caller: Reader) -> Response:
         blocked, waiting = _contacts(conn, campaign_id)
         problems = (
             lint_campaign(
-                conn,
+                SqlUnitOfWork(conn),
                 s.rules,
                 s.cipher,
                 s.registry,

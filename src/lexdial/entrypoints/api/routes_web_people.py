@@ -182,7 +182,7 @@ def evidence_pdf_download(request: Request, contact_id: int, caller: AuditReader
     with s.db.begin() as conn:
         _contact(conn, s, contact_id)
         s.audit.record(
-            conn,
+            SqlUnitOfWork(conn),
             at=at,
             actor=caller.label,
             action="evidence.exported",
@@ -213,7 +213,7 @@ def evidence(request: Request, contact_id: int, caller: AuditReader) -> Response
     with s.db.begin() as conn:  # who exported what is recorded first, in its own commit
         _contact(conn, s, contact_id)
         s.audit.record(
-            conn,
+            SqlUnitOfWork(conn),
             at=at,
             actor=caller.label,
             action="evidence.exported",

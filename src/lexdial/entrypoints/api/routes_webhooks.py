@@ -345,7 +345,7 @@ def _upsert(s: Store, data: dict[str, Any], at: datetime, signed: str) -> dict[s
         if changed:
             facts = {"created": created, "crm_id": str(data.get("id", ""))[:64]}
             s.audit.record(
-                conn,
+                uow,
                 at=at,
                 actor="crm:webhook",
                 action="contact.synced",

@@ -422,4 +422,3 @@ class SqlAuditLogRepository:
             id_col, firm_col = owned[kind]
             query = select(id_col).where(id_col.in_(ids), firm_col == firm_id)
         return set(self.conn.execute(query).scalars())
-
