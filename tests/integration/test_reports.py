@@ -130,7 +130,7 @@ def _campaign(store: Store, ids: list[int], spec: dict[str, Any] | None = None) 
             SqlUnitOfWork(conn), audit, store.firm_id, spec or SPEC, OPERATOR, START
         )
         add_contacts(SqlUnitOfWork(conn), audit, store.firm_id, cid, ids, OPERATOR, START)
-        set_status(conn, audit, store.firm_id, cid, "start", OPERATOR, START)
+        set_status(SqlUnitOfWork(conn), audit, store.firm_id, cid, "start", OPERATOR, START)
     return cid
 
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.entrypoints.api.runner import CampaignRunner
 from lexdial.service.campaigns import add_contacts, create_campaign, load_campaign
 from lexdial.service.consent import ConsentEvidence, NewConsent, record_consent
@@ -32,13 +33,14 @@ def _live_campaign(api: Api) -> int:
             relationship="current_client",
             subscriber="consumer",
         )
-        contact = add_contact(conn, s.cipher, s.firm_id, new, at, audit=s.audit, caller=OPERATOR)
+        uow = SqlUnitOfWork(conn)
+        contact = add_contact(uow, s.cipher, s.firm_id, new, at, audit=s.audit, caller=OPERATOR)
         evidence = ConsentEvidence("signed letter", "You may call me.", "2026-06", "intake")
         consent = NewConsent(NUMBER, "express", ["reminder"], [FIRM], at, evidence)
-        record_consent(conn, s.cipher, s.audit, s.firm_id, consent, OPERATOR, at)
+        record_consent(SqlUnitOfWork(conn), s.cipher, s.audit, s.firm_id, consent, OPERATOR, at)
         spec = {**CAMPAIGN, "mode": "preview"}
-        cid = create_campaign(conn, s.audit, s.firm_id, spec, OPERATOR, at)
-        add_contacts(conn, s.audit, s.firm_id, cid, [contact], OPERATOR, at)
+        cid = create_campaign(SqlUnitOfWork(conn), s.audit, s.firm_id, spec, OPERATOR, at)
+        add_contacts(SqlUnitOfWork(conn), s.audit, s.firm_id, cid, [contact], OPERATOR, at)
     # the runner's day is after every agent's training lapsed: nobody can be seated
     api.client.app.state.runner = CampaignRunner(  # type: ignore[attr-defined]
         s, clock=lambda: NOW + timedelta(days=800)
@@ -48,7 +50,7 @@ def _live_campaign(api: Api) -> int:
 
 def _state(api: Api, cid: int) -> tuple[str, int]:
     with api.store.db.connect() as conn:
-        status = load_campaign(conn, api.store.firm_id, cid).status
+        status = load_campaign(SqlUnitOfWork(conn), api.store.firm_id, cid).status
         entries = conn.execute(select(func.count()).select_from(t.audit_log)).scalar_one()
     return status, int(entries)
 
