@@ -26,7 +26,7 @@ def _fill(store: Engine, n: int = 5) -> None:
     for i in range(n):
         with store.begin() as conn:
             audit.record(
-                conn,
+                SqlUnitOfWork(conn),
                 at=NOW + timedelta(minutes=i),
                 actor="staff:1",
                 action="user.action",

@@ -44,8 +44,8 @@ def _act_for_callers_firm(request: Request, caller: Caller) -> Caller:
     # the firm comes from the user row behind the token or session, never from the request
     # itself: a user of firm 2 reads and changes firm 2's records only (issue 9)
     if caller.user_id is not None:
-        with request.app.state.store.db.connect() as conn:
-            request.state.firm_id = firm_of(conn, caller.user_id)
+        with request.app.state.store.reading() as uow:
+            request.state.firm_id = firm_of(uow, caller.user_id)
     return caller
 
 
