@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up a virtualenv (.venv) with the test tools and run every check CI runs:
-# ruff and mypy --strict on src/, then the whole pytest suite (warnings are errors).
+# ruff and mypy --strict on src/, the import contracts of ARCHITECTURE.md (lint-imports),
+# then the whole pytest suite (warnings are errors).
 # Starts PostgreSQL if it is down and installs the SIP test peers (baresip, SIPp) and
 # Chromium for the browser tests.
 set -euo pipefail
@@ -17,4 +18,5 @@ bash scripts/browser.sh || echo "test.sh: Chromium could not be installed (see a
 .venv/bin/ruff check src tests bench
 .venv/bin/ruff format --check src
 .venv/bin/mypy
+.venv/bin/lint-imports --no-logo
 exec .venv/bin/python -m pytest -q "$@"

@@ -365,11 +365,11 @@ def seat_agents(store: Store, campaign_id: int, day: date, carrier: str) -> tupl
     from lexdial.service.campaigns import load_campaign
     from lexdial.service.users import trained_agents
 
-    with store.db.connect() as conn:
-        spec = load_campaign(conn, store.firm_id, campaign_id).spec
+    with store.reading() as uow:
+        spec = load_campaign(uow, store.firm_id, campaign_id).spec
         if spec.mode not in LIVE:
             return ()
-        agents = tuple(f"user:{i}" for i in trained_agents(conn, store.firm_id, day))
+        agents = tuple(f"user:{i}" for i in trained_agents(uow, store.firm_id, day))
     if not agents:
         raise CampaignError("no active agent has a current training attestation")
     if carrier != "simulated":
@@ -555,8 +555,8 @@ def verify_audit(store: Store, anchor: str | None = None, field: str = "anchor")
     """Verify the store's audit chain: every entry chains, every signed checkpoint (and
     ``anchor``, a ``SEQ:HASH`` exported earlier) is still held, the checkpoint file's
     lines are signed. The one verification the CLI, the API and the web pages show."""
-    from lexdial.adapters.audit.chain import Anchor, verify
     from lexdial.adapters.audit.sql import SqlAuditStore
+    from lexdial.domain.audit_chain import Anchor, verify
     from lexdial.errors import RequestError
     from lexdial.service.audit_reads import AuditCheck
 

@@ -14,7 +14,7 @@ import pytest
 from pypdf import PdfReader
 from tests.e2e.test_store_cli import NUMBER, _setup, home, run
 
-from lexdial.adapters.audit.chain import GENESIS, AuditEntry
+from lexdial.domain.audit_chain import GENESIS, AuditEntry
 
 __all__ = ["home"]  # the fixture, shared with the store CLI tests
 

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import create_engine, select
 
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.config import Settings
 from lexdial.entrypoints.demo_campaign import Serve, run_demo
 from lexdial.entrypoints.render import campaign_report
@@ -35,7 +36,7 @@ def _status(where: Path) -> str:
     engine = create_engine(f"sqlite:///{where / 'lexdial.sqlite3'}")
     try:
         with engine.connect() as conn:
-            return campaign_status(conn, 1)
+            return campaign_status(SqlUnitOfWork(conn), 1)
     finally:
         engine.dispose()
 

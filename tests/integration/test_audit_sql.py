@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, delete, select, update
 
-from lexdial.adapters.audit.chain import verify
 from lexdial.adapters.audit.sql import SqlAudit, SqlAuditStore
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.uow import SqlUnitOfWork
+from lexdial.domain.audit_chain import verify
 from lexdial.errors import RequestError
 from lexdial.service.consent import revoke_consent
 from lexdial.service.users import OPERATOR as STAFF
@@ -26,7 +26,7 @@ def _fill(store: Engine, n: int = 5) -> None:
     for i in range(n):
         with store.begin() as conn:
             audit.record(
-                conn,
+                SqlUnitOfWork(conn),
                 at=NOW + timedelta(minutes=i),
                 actor="staff:1",
                 action="user.action",

@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, func, select, update
 
-from lexdial.adapters.audit.chain import verify
 from lexdial.adapters.audit.sql import SqlAudit, SqlAuditStore
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.uow import SqlUnitOfWork, transactions
 from lexdial.adapters.telephony.simulated import SimProfile, SimulatedCarrier
+from lexdial.domain.audit_chain import verify
 from lexdial.errors import CampaignError, RequestError
 from lexdial.rules.engine import Engine as RulesEngine
 from lexdial.service.campaign_lint import lint_campaign
@@ -93,14 +93,15 @@ def _campaign(store: Engine, ids: list[int], spec: dict[str, object] | None = No
 def _lint(store: Engine, rules: RulesEngine, cipher: Reversible, cid: int) -> list[str]:
     with store.connect() as conn:
         return lint_campaign(
-            conn, rules, cipher, MemoryRegistry(), firm_id=1, campaign_id=cid, at=START
+            SqlUnitOfWork(conn), rules, cipher, MemoryRegistry(),
+            firm_id=1, campaign_id=cid, at=START,
         )
 
 
 def _start(store: Engine, rules: RulesEngine, cipher: Reversible, cid: int) -> None:
     problems = _lint(store, rules, cipher, cid)
     with store.begin() as conn:
-        set_status(conn, SqlAudit(), 1, cid, "start", OPERATOR, START, problems)
+        set_status(SqlUnitOfWork(conn), SqlAudit(), 1, cid, "start", OPERATOR, START, problems)
 
 
 def _run(
@@ -175,7 +176,7 @@ def test_a_pressed_9_puts_the_number_on_the_do_not_call_list_and_it_is_never_dia
     # a second campaign to the same people: the gate denies every one
     cid2 = _campaign(store, ids, {**SPEC, "name": "Again"})
     with store.begin() as conn:
-        set_status(conn, SqlAudit(), 1, cid2, "start", OPERATOR, START)
+        set_status(SqlUnitOfWork(conn), SqlAudit(), 1, cid2, "start", OPERATOR, START)
     stats = _run(store, rules, cipher, cid2, SimulatedCarrier(seed=2, timescale=0.0005))
     assert stats.dialled == 0 and stats.denied == 3
 
@@ -245,7 +246,7 @@ def test_a_campaign_that_fails_the_lint_cannot_start_and_lists_every_problem(
         assert code in text
     assert "VOICEMAIL_DISCLOSURE" in text and "'debt'" in text
     with pytest.raises(CampaignError) as err, store.begin() as conn:
-        set_status(conn, SqlAudit(), 1, cid, "start", OPERATOR, START, problems)
+        set_status(SqlUnitOfWork(conn), SqlAudit(), 1, cid, "start", OPERATOR, START, problems)
     assert err.value.problems == tuple(problems)
     with store.connect() as conn:
         status = conn.execute(select(t.campaigns.c.status).where(t.campaigns.c.id == cid))
@@ -270,15 +271,17 @@ def test_life_cycle_changes_follow_the_table_and_survive_a_new_connection(
     cid = _campaign(store, _people(store, cipher, 1))
     _start(store, rules, cipher, cid)
     with store.begin() as conn:
-        assert set_status(conn, SqlAudit(), 1, cid, "pause", OPERATOR, START) == "paused"
+        uow = SqlUnitOfWork(conn)
+        assert set_status(uow, SqlAudit(), 1, cid, "pause", OPERATOR, START) == "paused"
     with pytest.raises(CampaignError, match="cannot pause"), store.begin() as conn:
-        set_status(conn, SqlAudit(), 1, cid, "pause", OPERATOR, START)
+        set_status(SqlUnitOfWork(conn), SqlAudit(), 1, cid, "pause", OPERATOR, START)
     # a paused campaign dials nothing
     stats = _run(store, rules, cipher, cid, SimulatedCarrier(seed=1, timescale=0.0005))
     assert stats.gated == 0
     with store.begin() as conn:
-        assert set_status(conn, SqlAudit(), 1, cid, "resume", OPERATOR, START) == "running"
-        assert set_status(conn, SqlAudit(), 1, cid, "stop", OPERATOR, START) == "stopped"
+        uow = SqlUnitOfWork(conn)
+        assert set_status(uow, SqlAudit(), 1, cid, "resume", OPERATOR, START) == "running"
+        assert set_status(uow, SqlAudit(), 1, cid, "stop", OPERATOR, START) == "stopped"
         assert queue_counts(SqlUnitOfWork(conn), cid) == {"cancelled": 1}
 
 
@@ -361,7 +364,7 @@ def test_a_predictive_campaign_bridges_people_to_agents_and_keeps_abandonment_wi
     }
     cid = _campaign(store, ids, spec)
     with store.begin() as conn:  # agents' training is the lint's business, tested above
-        set_status(conn, SqlAudit(), 1, cid, "start", OPERATOR, START)
+        set_status(SqlUnitOfWork(conn), SqlAudit(), 1, cid, "start", OPERATOR, START)
     carrier = SimulatedCarrier(
         SimProfile(agent_talk_s=(20, 60)), seed=4, channels=100, timescale=0.001
     )

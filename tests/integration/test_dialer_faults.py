@@ -11,7 +11,7 @@ from sqlalchemy import Engine, func, select
 
 from lexdial.adapters.audit.sql import SqlAudit
 from lexdial.adapters.db import tables as t
-from lexdial.adapters.db.uow import transactions
+from lexdial.adapters.db.uow import SqlUnitOfWork, transactions
 from lexdial.adapters.telephony.simulated import SimProfile, SimulatedCarrier
 from lexdial.domain import telephony as tel
 from lexdial.errors import CampaignError, TelephonyError
@@ -64,7 +64,7 @@ def test_a_second_dialler_cannot_take_a_campaign_another_one_holds(
     cid = _campaign(store, _people(store, cipher, 2))
     _start(store, rules, cipher, cid)
     with store.begin() as conn:
-        assert take_lease(conn, cid, "someone-else", datetime.now(START.tzinfo), 60)
+        assert take_lease(SqlUnitOfWork(conn), cid, "someone-else", datetime.now(START.tzinfo), 60)
     with pytest.raises(CampaignError, match="another process"):
         _go(store, rules, cipher, cid, SimulatedCarrier(seed=1, timescale=0.0005))
     assert _outcomes(store) == 0
@@ -79,7 +79,7 @@ class StoppingCarrier(SimulatedCarrier):
     async def dial(self, dial: tel.Dial) -> None:
         with self.store.begin() as conn:
             if conn.execute(select(t.campaigns.c.status)).scalar() == "running":
-                set_status(conn, SqlAudit(), 1, self.cid, "stop", OPERATOR, START)
+                set_status(SqlUnitOfWork(conn), SqlAudit(), 1, self.cid, "stop", OPERATOR, START)
         await super().dial(dial)
 
 

@@ -257,12 +257,12 @@ def test_every_service_as_another_firms_user_reaches_nothing_of_firm_1(
             call(SqlUnitOfWork(conn))
     with store.connect() as conn:
         assert _firm1_state(conn) == before
-        assert trained_agents(conn, firm2, NOW.date()) == []
-        assert trained_agents(conn, 1, NOW.date()) == [agent1]
+        assert trained_agents(SqlUnitOfWork(conn), firm2, NOW.date()) == []
+        assert trained_agents(SqlUnitOfWork(conn), 1, NOW.date()) == [agent1]
         assert open_items(SqlUnitOfWork(conn), CIPHER, firm2, admin2, NOW) == []
         assert bundle(SqlUnitOfWork(conn), CIPHER, firm2, NUMBER)["consents"] == []
         assert export_person(SqlUnitOfWork(conn), CIPHER, firm2, NUMBER)["consents"] == []
-        seen2 = {e["subject"] for e in firm_entries(conn, firm2, limit=1000)}
+        seen2 = {e["subject"] for e in firm_entries(SqlUnitOfWork(conn), firm2, limit=1000)}
     assert not seen2 & {f"consent:{consent1}", f"contact:{contact1}", f"review:{item1}",
                         f"campaign:{campaign1}", f"user:{agent1}", f"token:{token1}"}  # fmt: skip
 

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event, func, select
 
-from lexdial.adapters.audit.chain import verify
 from lexdial.adapters.audit.sql import SqlAudit, SqlAuditStore
 from lexdial.adapters.crypto import Keyring
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.uow import SqlUnitOfWork
+from lexdial.domain.audit_chain import verify
 from lexdial.service import imports
 from lexdial.service.users import OPERATOR
 

@@ -16,7 +16,6 @@ from pypdf import PdfReader
 from sqlalchemy import func, insert, select
 from sqlalchemy import text as sql
 
-from lexdial.adapters.audit.chain import verify
 from lexdial.adapters.audit.sql import SqlAudit, SqlAuditStore
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.database import make_engine
@@ -24,6 +23,7 @@ from lexdial.adapters.db.uow import SqlUnitOfWork, transactions
 from lexdial.adapters.telephony.simulated import SimProfile, SimulatedCarrier
 from lexdial.bootstrap import Store, init_store
 from lexdial.config import Settings
+from lexdial.domain.audit_chain import verify
 from lexdial.rules.context import Policy
 from lexdial.service import evidence
 from lexdial.service.campaigns import add_contacts, create_campaign, set_status
@@ -130,7 +130,7 @@ def _campaign(store: Store, ids: list[int], spec: dict[str, Any] | None = None) 
             SqlUnitOfWork(conn), audit, store.firm_id, spec or SPEC, OPERATOR, START
         )
         add_contacts(SqlUnitOfWork(conn), audit, store.firm_id, cid, ids, OPERATOR, START)
-        set_status(conn, audit, store.firm_id, cid, "start", OPERATOR, START)
+        set_status(SqlUnitOfWork(conn), audit, store.firm_id, cid, "start", OPERATOR, START)
     return cid
 
 

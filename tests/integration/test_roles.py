@@ -55,10 +55,10 @@ def test_each_role_may_do_only_what_it_is_for(
     caller = _user(store, role)
     with store.begin() as conn:
         if allowed:
-            assert authorize(conn, caller, action) == caller.label
+            assert authorize(SqlUnitOfWork(conn), caller, action) == caller.label
         else:
             with pytest.raises(PermissionDeniedError):
-                authorize(conn, caller, action)
+                authorize(SqlUnitOfWork(conn), caller, action)
 
 
 def test_services_refuse_a_caller_whose_role_does_not_allow_the_action(store: Engine) -> None:
@@ -92,7 +92,7 @@ def test_an_agent_without_current_training_may_not_take_live_calls(store: Engine
 
 def test_an_unknown_caller_is_refused(store: Engine) -> None:
     with store.begin() as conn, pytest.raises(PermissionDeniedError, match="no active user"):
-        authorize(conn, Caller.user(999), "read")
+        authorize(SqlUnitOfWork(conn), Caller.user(999), "read")
 
 
 @pytest.mark.parametrize("role", ["compliance", "manager", "agent", "auditor"])

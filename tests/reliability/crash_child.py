@@ -82,9 +82,10 @@ def setup(n: int, first: int) -> None:
         )
         add_contacts(SqlUnitOfWork(conn), store.audit, store.firm_id, cid, ids, OPERATOR, START)
     with store.db.begin() as conn:
-        problems = lint_campaign(conn, store.rules, store.cipher, store.registry,
+        problems = lint_campaign(SqlUnitOfWork(conn), store.rules, store.cipher, store.registry,
                                  firm_id=store.firm_id, campaign_id=cid, at=START)  # fmt: skip
-        set_status(conn, store.audit, store.firm_id, cid, "start", OPERATOR, START, problems)
+        set_status(SqlUnitOfWork(conn), store.audit, store.firm_id, cid, "start", OPERATOR, START,
+                   problems)  # fmt: skip
     print(cid, flush=True)
 
 

@@ -25,12 +25,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, Engine, func, select
 
-from lexdial.adapters.audit.chain import verify
 from lexdial.adapters.audit.sql import SqlAuditStore
 from lexdial.adapters.crypto import Keyring, default_key_path, load_keyring
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.database import database_url, make_engine
 from lexdial.adapters.registry_port import IndexRegistry
+from lexdial.domain.audit_chain import verify
 from lexdial.service.contacts import number_index
 from lexdial.service.keys import ENCRYPTED
 

@@ -17,19 +17,17 @@ from typing import Any
 
 import pytest
 
-from lexdial.adapters.audit import (
+from lexdial.adapters.audit.memory import MemoryAuditStore
+from lexdial.domain.audit_chain import (
     GENESIS,
-    MASK,
     Anchor,
     AuditConflictError,
     AuditEntry,
     AuditLog,
-    MemoryAuditStore,
     canonical_json,
-    mask,
-    mask_value,
     verify,
 )
+from lexdial.domain.masking import MASK, mask, mask_value
 
 T0 = datetime(2026, 12, 2, 16, 0, tzinfo=UTC)
 NUMBER = "+14105550146"

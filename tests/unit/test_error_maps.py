@@ -64,7 +64,8 @@ def test_every_class_of_the_tree_lives_in_errors_and_is_covered_here() -> None:
 
 def test_the_adapters_error_classes_are_the_trees_own() -> None:
     from lexdial.adapters import crypto
-    from lexdial.adapters.audit import chain, checkpoint
+    from lexdial.adapters.audit import checkpoint
+    from lexdial.domain import audit_chain as chain
 
     assert (chain.AuditConflictError, checkpoint.CheckpointMismatchError, crypto.CryptoError) == (
         AuditConflictError,

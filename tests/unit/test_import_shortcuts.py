@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from lexdial.adapters.audit import AuditLog, MemoryAuditStore, canonical_json, verify
-from lexdial.adapters.audit.chain import AuditItem
+from lexdial.adapters.audit.memory import MemoryAuditStore
 from lexdial.adapters.crypto import Keyring
+from lexdial.domain.audit_chain import AuditItem, AuditLog, canonical_json, verify
 from lexdial.domain.numbers import parse_number
 from lexdial.service import imports
 

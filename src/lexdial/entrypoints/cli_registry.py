@@ -167,6 +167,7 @@ def _record_snapshot(args: argparse.Namespace, manifest: Any, at: datetime) -> N
     from sqlalchemy import insert
 
     from lexdial.adapters.db import tables
+    from lexdial.adapters.db.uow import SqlUnitOfWork
     from lexdial.bootstrap import open_store
     from lexdial.config import load_settings
     from lexdial.service.users import OPERATOR, Caller, authorize
@@ -179,7 +180,9 @@ def _record_snapshot(args: argparse.Namespace, manifest: Any, at: datetime) -> N
     ).hexdigest()
     user = getattr(args, "user", None)
     with store.db.begin() as conn:
-        actor = authorize(conn, Caller.user(user) if user else OPERATOR, "registry.write")
+        actor = authorize(
+            SqlUnitOfWork(conn), Caller.user(user) if user else OPERATOR, "registry.write"
+        )
         sid = tables.new_id(
             conn.execute(
                 insert(tables.registry_snapshots).values(
@@ -192,7 +195,7 @@ def _record_snapshot(args: argparse.Namespace, manifest: Any, at: datetime) -> N
             )
         )
         store.audit.record(
-            conn,
+            SqlUnitOfWork(conn),
             at=at,
             actor=actor,
             action="registry.loaded",

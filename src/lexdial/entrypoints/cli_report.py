@@ -42,8 +42,8 @@ def cmd_campaign(args: argparse.Namespace) -> None:
     from lexdial.service.users import authorize
 
     store, at = _store(args), _now(args)
-    with store.db.connect() as conn:
-        authorize(conn, _caller(args), "audit.read", store.firm_id)
+    with store.reading() as uow:
+        authorize(uow, _caller(args), "audit.read", store.firm_id)
     with store.reading() as uow:
         data = campaign_data(
             uow,
@@ -64,8 +64,8 @@ def cmd_policy(args: argparse.Namespace) -> None:
     from lexdial.service.users import authorize
 
     store, at = _store(args), _now(args)
-    with store.db.connect() as conn:
-        authorize(conn, _caller(args), "read", store.firm_id)
+    with store.reading() as uow:
+        authorize(uow, _caller(args), "read", store.firm_id)
     with store.reading() as uow:
         data = dnc_policy_data(
             uow, store.cipher, store.settings, store.rules, firm_id=store.firm_id, at=at
@@ -79,8 +79,8 @@ def cmd_roster(args: argparse.Namespace) -> None:
     from lexdial.service.users import authorize
 
     store, at = _store(args), _now(args)
-    with store.db.connect() as conn:
-        authorize(conn, _caller(args), "users.read", store.firm_id)
+    with store.reading() as uow:
+        authorize(uow, _caller(args), "users.read", store.firm_id)
     with store.reading() as uow:
         data = roster_data(uow, store.cipher, firm_id=store.firm_id, at=at)
     _write(args, "training-roster.pdf", roster_pdf(data))

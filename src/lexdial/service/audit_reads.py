@@ -11,24 +11,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Column, Connection, select
+if TYPE_CHECKING:
+    from lexdial.service.storage import UnitOfWork
 
-from lexdial.adapters.db import tables as t
-
-#: subject kind -> (the table's id column, its firm column)
-_OWNED: dict[str, tuple[Column[Any], Column[Any]]] = {
-    "attempt": (t.call_attempts.c.id, t.call_attempts.c.firm_id),
-    "campaign": (t.campaigns.c.id, t.campaigns.c.firm_id),
-    "consent": (t.consents.c.id, t.consents.c.firm_id),
-    "contact": (t.contacts.c.id, t.contacts.c.firm_id),
-    "dnc": (t.dnc_entries.c.id, t.dnc_entries.c.firm_id),
-    "firm": (t.firms.c.id, t.firms.c.id),
-    "review": (t.review_items.c.id, t.review_items.c.firm_id),
-    "rnd": (t.reassigned_checks.c.id, t.reassigned_checks.c.firm_id),
-    "user": (t.users.c.id, t.users.c.firm_id),
-}
+#: subject kinds that name one firm's row (``AuditLogRepository.owned_ids`` finds whose);
+#: a token is its user's, and so their firm's
+OWNED_KINDS = frozenset(
+    {"attempt", "campaign", "consent", "contact", "dnc", "firm", "review", "rnd", "user", "token"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,43 +67,29 @@ _SHARED = frozenset({"registry"})
 _PAGE = 500
 
 
-def firm_entries(conn: Connection, firm_id: int, limit: int = 25) -> list[dict[str, Any]]:
+def firm_entries(uow: UnitOfWork, firm_id: int, limit: int = 25) -> list[dict[str, Any]]:
     """The latest ``limit`` audit entries the firm may read, newest first."""
-    a = t.audit_log.c
     out: list[dict[str, Any]] = []
     before: int | None = None
     while len(out) < limit:
-        query = select(a.seq, a.at, a.actor, a.action, a.subject).order_by(a.seq.desc())
-        if before is not None:
-            query = query.where(a.seq < before)
-        rows = [dict(r) for r in conn.execute(query.limit(_PAGE)).mappings()]
+        rows = uow.audit_log.entries_before(before, _PAGE)
         if not rows:
             break
-        mine = _owned(conn, firm_id, (str(r["subject"]) for r in rows))
+        mine = _owned(uow, firm_id, (str(r["subject"]) for r in rows))
         out += [r for r in rows if r["subject"] in mine][: limit - len(out)]
         before = int(rows[-1]["seq"])
     return out
 
 
-def _owned(conn: Connection, firm_id: int, subjects: Iterable[str]) -> set[str]:
+def _owned(uow: UnitOfWork, firm_id: int, subjects: Iterable[str]) -> set[str]:
     wanted: dict[str, set[int]] = defaultdict(set)
     mine: set[str] = set()
     for subject in subjects:
         kind, _, ident = subject.partition(":")
         if kind in _SHARED:
             mine.add(subject)
-        elif (kind in _OWNED and ident.isdigit()) or (kind == "token" and ident.isdigit()):
+        elif kind in OWNED_KINDS and ident.isdigit():
             wanted[kind].add(int(ident))
     for kind, ids in wanted.items():
-        if kind == "token":  # a token is its user's, and so their firm's
-            k = t.api_tokens.c
-            query = (
-                select(k.id)
-                .join(t.users, t.users.c.id == k.user_id)
-                .where(k.id.in_(ids), t.users.c.firm_id == firm_id)
-            )
-        else:
-            id_col, firm_col = _OWNED[kind]
-            query = select(id_col).where(id_col.in_(ids), firm_col == firm_id)
-        mine.update(f"{kind}:{i}" for i in conn.execute(query).scalars())
+        mine.update(f"{kind}:{i}" for i in uow.audit_log.owned_ids(firm_id, kind, ids))
     return mine

@@ -12,7 +12,6 @@ and offers the opt-out (47 CFR 64.1200(a)(7)(i)(B)), and trained agents for live
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from lexdial.domain.campaign_spec import LIVE
 from lexdial.domain.digest import request_digest
@@ -25,11 +24,7 @@ from lexdial.service.campaigns import load_campaign
 from lexdial.service.gate_request import build_request
 from lexdial.service.ports import Cipher, Registry
 from lexdial.service.storage import UnitOfWork
-from lexdial.service.transition import as_uow
 from lexdial.service.users import trained_agents
-
-if TYPE_CHECKING:
-    from lexdial.service.transition import UnitOrConnection
 
 #: reason codes about the campaign's set-up rather than about the person called
 SETUP_CODES = frozenset(
@@ -47,7 +42,7 @@ FIRM_SETUP_RULES = frozenset({"firm.ring-timeout", "firm.abandonment", "firm.ai-
 
 
 def lint_campaign(
-    store: UnitOrConnection,
+    uow: UnitOfWork,
     engine: Engine,
     cipher: Cipher,
     registry: Registry,
@@ -57,7 +52,6 @@ def lint_campaign(
     at: datetime,
 ) -> list[str]:
     """Every problem that must be fixed before the campaign may start (empty = none)."""
-    uow = as_uow(store)  # transitional: campaign control still passes a connection
     camp = load_campaign(uow, firm_id, campaign_id)
     spec = camp.spec
     firm = uow.campaigns.firm_name(firm_id)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lexdial.domain.campaign_spec import CampaignSpec, parse_spec
 from lexdial.domain.script import script_facts
@@ -22,11 +22,7 @@ from lexdial.domain.states import CampaignStatus as Status
 from lexdial.errors import CampaignError, NotFoundError
 from lexdial.service.ports import Audit
 from lexdial.service.storage import UnitOfWork
-from lexdial.service.transition import as_uow
 from lexdial.service.users import Caller, authorize
-
-if TYPE_CHECKING:
-    from lexdial.service.transition import UnitOrConnection
 
 #: (status, action) -> new status; anything else is refused and changes nothing
 TRANSITIONS: dict[tuple[str, str], CampaignStatus] = {
@@ -135,17 +131,15 @@ def script_json(spec: CampaignSpec, firm_name: str) -> dict[str, Any]:
     return out
 
 
-def load_campaign(store: UnitOrConnection, firm_id: int, campaign_id: int) -> Campaign:
-    uow = as_uow(store)  # transitional: unmoved callers pass a connection
+def load_campaign(uow: UnitOfWork, firm_id: int, campaign_id: int) -> Campaign:
     row = uow.campaigns.get(campaign_id)
     if row is None or row.firm_id != firm_id or row.settings is None:
         raise NotFoundError("campaign", f"no campaign #{campaign_id} in this firm")
     return Campaign(campaign_id, firm_id, row.status, parse_spec(row.settings))
 
 
-def campaign_status(store: UnitOrConnection, campaign_id: int) -> str:
+def campaign_status(uow: UnitOfWork, campaign_id: int) -> str:
     """Just the status (the dialler asks on every turn; the settings need no re-reading)."""
-    uow = as_uow(store)  # transitional: unmoved callers pass a connection
     return uow.campaigns.status(campaign_id)
 
 
@@ -184,7 +178,7 @@ def add_contacts(
 
 
 def set_status(
-    store: UnitOrConnection,
+    uow: UnitOfWork,
     audit: Audit,
     firm_id: int,
     campaign_id: int,
@@ -194,7 +188,6 @@ def set_status(
     problems: Iterable[str] = (),
 ) -> str:
     """Apply a life-cycle action; ``problems`` (from the lint) block a start."""
-    uow = as_uow(store)  # transitional: unmoved callers pass a connection
     actor = authorize(uow, caller, "campaign.write", firm_id)
     camp = load_campaign(uow, firm_id, campaign_id)
     new = TRANSITIONS.get((camp.status, action))
@@ -223,33 +216,29 @@ def queue_counts(uow: UnitOfWork, campaign_id: int) -> dict[str, int]:
     return uow.campaigns.queue_counts(campaign_id)
 
 
-def abandonment_30d(store: UnitOrConnection, campaign_id: int, at: datetime) -> tuple[int, int]:
+def abandonment_30d(uow: UnitOfWork, campaign_id: int, at: datetime) -> tuple[int, int]:
     """(abandoned, live-answered) calls of this campaign in the 30 days before ``at``.
 
     47 CFR 64.1200(a)(7)(i) and 16 CFR 310.4(b)(4)(i): abandoned calls over calls answered
     by a live person, per campaign, over a 30-day period.
     """
-    uow = as_uow(store)  # transitional: unmoved callers pass a connection
     since = at.astimezone(UTC) - timedelta(days=30)
     return uow.reports.abandonment(campaign_id, since)
 
 
 def take_lease(
-    store: UnitOrConnection, campaign_id: int, owner: str, wall: datetime, seconds: float
+    uow: UnitOfWork, campaign_id: int, owner: str, wall: datetime, seconds: float
 ) -> bool:
     """Hold the campaign for ``owner`` until ``wall + seconds`` (wall clock); False when
     another live dialler holds it — two diallers on one campaign would ring people twice."""
-    uow = as_uow(store)  # transitional: unmoved callers pass a connection
     wall = wall.astimezone(UTC)
     return uow.campaigns.take_lease(campaign_id, owner, wall, wall + timedelta(seconds=seconds))
 
 
-def lease_until(store: UnitOrConnection, campaign_id: int) -> datetime | None:
+def lease_until(uow: UnitOfWork, campaign_id: int) -> datetime | None:
     """When the current dialler's hold on the campaign runs out (None: nobody holds it)."""
-    uow = as_uow(store)  # transitional: unmoved callers pass a connection
     return uow.campaigns.lease_until(campaign_id)
 
 
-def drop_lease(store: UnitOrConnection, campaign_id: int, owner: str) -> None:
-    uow = as_uow(store)  # transitional: unmoved callers pass a connection
+def drop_lease(uow: UnitOfWork, campaign_id: int, owner: str) -> None:
     uow.campaigns.drop_lease(campaign_id, owner)

@@ -10,9 +10,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from sqlalchemy import Connection
-
-from lexdial.adapters.audit.chain import AuditItem as AuditItem  # re-exported for services
+from lexdial.domain.audit_chain import AuditItem as AuditItem  # re-exported for services
 from lexdial.domain.telephony import CallEvent, Dial
 
 if TYPE_CHECKING:
@@ -44,7 +42,7 @@ class Audit(Protocol):
 
     def record(
         self,
-        conn: UnitOfWork | Connection,
+        uow: UnitOfWork,
         *,
         at: datetime,
         actor: str,
@@ -59,17 +57,17 @@ class Audit(Protocol):
 class BatchAudit(Protocol):
     """An ``Audit`` that can also record many entries in one write (bulk imports)."""
 
-    def record_many(self, conn: UnitOfWork | Connection, items: Sequence[AuditItem]) -> None: ...
+    def record_many(self, uow: UnitOfWork, items: Sequence[AuditItem]) -> None: ...
 
 
-def record_all(audit: Audit, conn: UnitOfWork | Connection, items: Sequence[AuditItem]) -> None:
+def record_all(audit: Audit, uow: UnitOfWork, items: Sequence[AuditItem]) -> None:
     """Record ``items`` in order: in one write when ``audit`` can, else one by one."""
     if isinstance(audit, BatchAudit):
-        audit.record_many(conn, items)
+        audit.record_many(uow, items)
         return
     for it in items:
         audit.record(
-            conn, at=it.at, actor=it.actor, action=it.action, subject=it.subject,
+            uow, at=it.at, actor=it.actor, action=it.action, subject=it.subject,
             data=dict(it.data), personal=it.personal,
         )  # fmt: skip
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from lexdial.domain.roles import ROLES as ROLES
 from lexdial.errors import NotFoundError, PermissionDeniedError, RequestError
@@ -19,10 +19,6 @@ from lexdial.service.ports import Audit, Cipher
 
 if TYPE_CHECKING:
     from lexdial.service.storage import UnitOfWork
-
-#: transitional (issue 10): what ``authorize``, ``check_same_firm``, ``firm_of`` and
-#: ``trained_agents`` accept while other services still hold a SQLAlchemy connection
-UnitOfWorkOrConnection = Any
 
 #: what each action needs; an action not listed needs admin. "system" is lexdial itself
 #: (the dialer, the IVR, webhooks), never a person.
@@ -71,19 +67,8 @@ SYSTEM = Caller("system:lexdial", "system")
 OPERATOR = Caller("cli:operator", "admin")
 
 
-def _uow(target: UnitOfWorkOrConnection) -> UnitOfWork:
-    """Transitional (issue 10): a unit of work as is; a bare SQLAlchemy connection (from a
-    service not yet moved onto the storage port) wrapped in one. Goes when they have moved."""
-    if hasattr(target, "users"):
-        uow: UnitOfWork = target
-        return uow
-    from lexdial.adapters.db.uow import SqlUnitOfWork  # transitional: see above
-
-    return SqlUnitOfWork(target)
-
-
 def authorize(
-    uow: UnitOfWork | UnitOfWorkOrConnection,
+    uow: UnitOfWork,
     caller: Caller,
     action: str,
     firm_id: int | None = None,
@@ -91,12 +76,11 @@ def authorize(
     """The caller's audit label if its role allows ``action`` (and, given ``firm_id``, if a
     user caller belongs to that firm: a user acts for their own firm only); else
     PermissionDeniedError."""
-    store = _uow(uow)
-    role = _user(store, caller.user_id) if caller.user_id is not None else caller.role
+    role = _user(uow, caller.user_id) if caller.user_id is not None else caller.role
     if role not in ALLOWED.get(action, frozenset({"admin"})):
         raise PermissionDeniedError(f"a caller with role '{role}' may not do '{action}'")
     if firm_id is not None:
-        check_same_firm(store, caller, firm_id)
+        check_same_firm(uow, caller, firm_id)
     return caller.label
 
 
@@ -171,11 +155,10 @@ def trained_on(uow: UnitOfWork, user_id: int, day: date) -> bool:
     return uow.users.trained_on(user_id, day)
 
 
-def trained_agents(uow: UnitOfWork | UnitOfWorkOrConnection, firm_id: int, day: date) -> list[int]:
+def trained_agents(uow: UnitOfWork, firm_id: int, day: date) -> list[int]:
     """The firm's active agents with a training attestation covering ``day``: who may take
     its live calls (another firm's agents never take this firm's calls)."""
-    store = _uow(uow)
-    return [i for i in store.users.active_agents(firm_id) if store.users.trained_on(i, day)]
+    return [i for i in uow.users.active_agents(firm_id) if uow.users.trained_on(i, day)]
 
 
 def check_agent(uow: UnitOfWork, user_id: int, mode: str, day: date) -> None:
@@ -203,15 +186,15 @@ def user_in_firm(uow: UnitOfWork, user_id: int, firm_id: int | None) -> int:
     return firm
 
 
-def firm_of(uow: UnitOfWork | UnitOfWorkOrConnection, user_id: int) -> int:
+def firm_of(uow: UnitOfWork, user_id: int) -> int:
     """The one firm a user belongs to (PermissionDeniedError for an unknown user)."""
-    firm = _uow(uow).users.firm_of(user_id)
+    firm = uow.users.firm_of(user_id)
     if firm is None:
         raise PermissionDeniedError(f"no active user #{user_id}")
     return firm
 
 
-def check_same_firm(uow: UnitOfWork | UnitOfWorkOrConnection, caller: Caller, firm_id: int) -> None:
+def check_same_firm(uow: UnitOfWork, caller: Caller, firm_id: int) -> None:
     """Refuse a user acting on a firm that is not theirs (as if the record did not exist,
     for the caller: another firm's user ids and records are not confirmed)."""
     if caller.user_id is not None and firm_of(uow, caller.user_id) != firm_id:

@@ -9,10 +9,10 @@ from datetime import timedelta
 
 from pypdf import PdfReader
 
-from lexdial.adapters.audit.chain import verify
 from lexdial.adapters.audit.sql import SqlAuditStore
 from lexdial.adapters.db.uow import SqlUnitOfWork, transactions
 from lexdial.adapters.telephony.simulated import SimulatedCarrier
+from lexdial.domain.audit_chain import verify
 from lexdial.service.consent import ConsentEvidence, NewConsent, record_consent
 from lexdial.service.contacts import NewContact, add_contact
 from lexdial.service.dialer import Dialer

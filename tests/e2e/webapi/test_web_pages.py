@@ -95,9 +95,10 @@ def _sample(api: Api) -> Sample:
         cid = create_campaign(SqlUnitOfWork(conn), s.audit, s.firm_id, CAMPAIGN, OPERATOR, at)
         add_contacts(SqlUnitOfWork(conn), s.audit, s.firm_id, cid, list(ids.values()), OPERATOR, at)
         problems = lint_campaign(
-            conn, s.rules, s.cipher, s.registry, firm_id=s.firm_id, campaign_id=cid, at=NOW
+            SqlUnitOfWork(conn), s.rules, s.cipher, s.registry,
+            firm_id=s.firm_id, campaign_id=cid, at=NOW,
         )
-        set_status(conn, s.audit, s.firm_id, cid, "start", OPERATOR, NOW, problems)
+        set_status(SqlUnitOfWork(conn), s.audit, s.firm_id, cid, "start", OPERATOR, NOW, problems)
     carrier = SimulatedCarrier(seed=1, timescale=0.0001)
 
     async def dial() -> None:

@@ -1,46 +1,7 @@
-"""The audit trail: an append-only, hash-chained log of every fact lexdial acts on.
+"""The audit trail's stores: where the hash-chained entries live.
 
-Consents, revocations, opt-outs, decisions, call outcomes, rule-pack changes and user
-actions each become one ``AuditEntry``; ``verify`` proves none was edited, deleted or
-reordered (and, given an exported ``Anchor``, that none was cut off the end). The chain
-and masking are here; a store binds them to a database (``AuditStore``).
+The chain itself (entries, canonical JSON, hashing, recording, verifying) is pure and lives
+in ``domain.audit_chain``, with the masking of personal data in ``domain.masking``. Here are
+its stores: ``sql`` (the ``audit_log`` table, and the services' ``Audit`` port), ``memory``
+(the fake the tests use) and ``checkpoint`` (signed heads published outside the database).
 """
-
-from __future__ import annotations
-
-from lexdial.adapters.audit.chain import (
-    GENESIS,
-    Anchor,
-    AuditConflictError,
-    AuditEntry,
-    AuditLog,
-    AuditStore,
-    MemoryAuditStore,
-    Problem,
-    VerifyResult,
-    canonical_json,
-    iso_z,
-    plain_json,
-    verify,
-)
-from lexdial.adapters.audit.masking import MASK, MaskKind, mask, mask_value
-
-__all__ = [
-    "GENESIS",
-    "MASK",
-    "Anchor",
-    "AuditConflictError",
-    "AuditEntry",
-    "AuditLog",
-    "AuditStore",
-    "MaskKind",
-    "MemoryAuditStore",
-    "Problem",
-    "VerifyResult",
-    "canonical_json",
-    "iso_z",
-    "mask",
-    "mask_value",
-    "plain_json",
-    "verify",
-]

@@ -24,8 +24,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from lexdial.adapters.audit.chain import Anchor, canonical_json, iso_z
 from lexdial.adapters.crypto import create_private_file, read_private_file
+from lexdial.domain.audit_chain import Anchor, canonical_json, iso_z
 from lexdial.errors import CheckpointMismatchError as CheckpointMismatchError  # was here
 from lexdial.errors import ConfigError
 

@@ -15,15 +15,15 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, text
 
-from lexdial.adapters.audit.chain import (
+from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.bulk import insert_tuples
+from lexdial.domain.audit_chain import (
     AuditEntry,
     AuditItem,
     AuditLog,
     canonical_json,
     canonical_text,
 )
-from lexdial.adapters.db import tables as t
-from lexdial.adapters.db.bulk import insert_tuples
 
 #: arbitrary key of the advisory lock that serialises audit appends on PostgreSQL
 _LOCK_KEY = 7_340_221
@@ -107,15 +107,6 @@ def _entry(row: Any) -> AuditEntry:
     )
 
 
-def _connection(target: Any) -> Connection:
-    """The connection of a unit of work (or a bare connection, while services still pass
-    one: issue 10 moves them all onto the unit of work)."""
-    if isinstance(target, Connection):  # a Connection has a .connection too (the DB-API one)
-        return target
-    conn: Connection = target.connection
-    return conn
-
-
 class SqlAudit:
     """The services' ``Audit`` port: one chained entry per call, in the caller's transaction."""
 
@@ -130,10 +121,10 @@ class SqlAudit:
         data: dict[str, Any],
         personal: Sequence[str] = (),
     ) -> None:
-        AuditLog(SqlAuditStore(_connection(conn))).record(
+        AuditLog(SqlAuditStore(conn.connection)).record(
             at=at, actor=actor, action=action, subject=subject, data=data, personal=personal
         )
 
     def record_many(self, conn: Any, items: Sequence[AuditItem]) -> None:
         """Record each item in order, in one write (``AuditLog.record_many``)."""
-        AuditLog(SqlAuditStore(_connection(conn))).record_many(items)
+        AuditLog(SqlAuditStore(conn.connection)).record_many(items)

@@ -196,8 +196,8 @@ def audit(request: Request, caller: AuditReader) -> Response:
     about this firm's own records (another firm's are not shown)."""
     s = store(request)
     result = verify_audit(s)
-    with s.db.connect() as conn:
-        latest = firm_entries(conn, s.firm_id)
+    with s.reading() as uow:
+        latest = firm_entries(uow, s.firm_id)
     return page(request, "audit.html", caller, result=result, latest=latest)
 
 

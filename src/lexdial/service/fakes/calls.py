@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -199,3 +199,19 @@ class MemoryAttemptRepository:
 
 class MemoryAuditLogRepository:
     """``AuditLogRepository`` kept in dicts and lists; no database."""
+
+    # (for contracts)
+    def __init__(self) -> None:
+        #: the audit_log rows (``seq``, ``at``, ``actor``, ``action``, ``subject``) in seq order
+        self.entries: list[dict[str, Any]] = []
+        #: (subject kind, id) -> the firm whose row it names
+        self.owners: dict[tuple[str, int], int] = {}
+
+    # (for contracts)
+    def entries_before(self, before: int | None, limit: int) -> list[dict[str, Any]]:
+        rows = [e for e in reversed(self.entries) if before is None or e["seq"] < before]
+        return [dict(e) for e in rows[:limit]]
+
+    # (for contracts)
+    def owned_ids(self, firm_id: int, kind: str, ids: Collection[int]) -> set[int]:
+        return {i for i in ids if self.owners.get((kind, i)) == firm_id}

@@ -8,7 +8,7 @@ case, so the gate's reads stay together and a unit test fills one fake.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -228,3 +228,15 @@ class AttemptRepository(Protocol):
 
 class AuditLogRepository(Protocol):
     """Storage for the use cases of this area. Methods are added as services move here."""
+
+    # (for contracts)
+    def entries_before(self, before: int | None, limit: int) -> list[dict[str, Any]]:
+        """Up to ``limit`` entries' ``seq``, ``at``, ``actor``, ``action`` and ``subject``,
+        newest first, with a seq below ``before`` (None: from the newest)."""
+        ...
+
+    # (for contracts)
+    def owned_ids(self, firm_id: int, kind: str, ids: Collection[int]) -> set[int]:
+        """Which of ``ids`` name rows of the firm, for a subject kind of
+        ``service.audit_reads.OWNED_KINDS`` ("contact", "attempt", "token", ...)."""
+        ...

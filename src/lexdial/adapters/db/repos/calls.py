@@ -4,10 +4,11 @@ the audit log table the hash chain lives in).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Column, Connection, func, insert, select, update
 
 from lexdial.adapters.db import tables as t
 from lexdial.service.repos.calls import (
@@ -387,3 +388,37 @@ class SqlAuditLogRepository:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+
+    # (for contracts)
+    def entries_before(self, before: int | None, limit: int) -> list[dict[str, Any]]:
+        a = t.audit_log.c
+        query = select(a.seq, a.at, a.actor, a.action, a.subject).order_by(a.seq.desc())
+        if before is not None:
+            query = query.where(a.seq < before)
+        return [dict(r) for r in self.conn.execute(query.limit(limit)).mappings()]
+
+    # (for contracts)
+    def owned_ids(self, firm_id: int, kind: str, ids: Collection[int]) -> set[int]:
+        if kind == "token":  # a token is its user's, and so their firm's
+            k = t.api_tokens.c
+            query = (
+                select(k.id)
+                .join(t.users, t.users.c.id == k.user_id)
+                .where(k.id.in_(ids), t.users.c.firm_id == firm_id)
+            )
+        else:
+            # the subject kind's table: its id column and its firm column
+            owned: dict[str, tuple[Column[Any], Column[Any]]] = {
+                "attempt": (t.call_attempts.c.id, t.call_attempts.c.firm_id),
+                "campaign": (t.campaigns.c.id, t.campaigns.c.firm_id),
+                "consent": (t.consents.c.id, t.consents.c.firm_id),
+                "contact": (t.contacts.c.id, t.contacts.c.firm_id),
+                "dnc": (t.dnc_entries.c.id, t.dnc_entries.c.firm_id),
+                "firm": (t.firms.c.id, t.firms.c.id),
+                "review": (t.review_items.c.id, t.review_items.c.firm_id),
+                "rnd": (t.reassigned_checks.c.id, t.reassigned_checks.c.firm_id),
+                "user": (t.users.c.id, t.users.c.firm_id),
+            }
+            id_col, firm_col = owned[kind]
+            query = select(id_col).where(id_col.in_(ids), firm_col == firm_id)
+        return set(self.conn.execute(query).scalars())

@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, or_, select, union, update
 
-from lexdial.adapters.audit.chain import AuditLog, verify
 from lexdial.adapters.audit.sql import SqlAuditStore
 from lexdial.adapters.db import tables as t
+from lexdial.domain.audit_chain import AuditLog, verify
 from lexdial.domain.states import CampaignStatus, QueueStatus
 from lexdial.service.repos.campaigns import (
     Attestation,

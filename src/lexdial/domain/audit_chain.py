@@ -7,14 +7,15 @@ Rule 2: the chain proves integrity and order, not that nothing is missing at the
 it holds no secret. Dropping the newest entries, or recomputing every hash after an edit,
 leaves a chain that verifies. Only a head kept outside the database exposes that: an
 ``Anchor`` (``seq:hash``) exported by a person, or the signed checkpoints lexdial
-publishes itself (``checkpoint``); pass them to ``verify`` and the log must still contain
-each such entry with that hash.
+publishes itself (``adapters.audit.checkpoint``); pass them to ``verify`` and the log
+must still contain each such entry with that hash.
 Rule 3: no clock reads (``at`` comes from the caller) and no personal data: subjects are
 ids (``contact:42``), and the paths named as personal are masked (``masking``), the entry
 listing what it masked.
-Rule 4: storage-independent. ``AuditStore`` is the port; ``AuditLog.record`` reads
+Rule 4: storage-independent and pure. ``AuditStore`` is the port; ``AuditLog.record`` reads
 ``last()`` and calls ``append()`` on a store bound to the caller's transaction, so the
-entry commits or rolls back with the fact it records.
+entry commits or rolls back with the fact it records. The stores are adapters
+(``adapters.audit.sql``; ``adapters.audit.memory``, the fake tests use).
 """
 
 from __future__ import annotations
@@ -22,13 +23,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any, Literal, Protocol
 
-from lexdial.adapters.audit.masking import MaskKind, mask
+from lexdial.domain.masking import MaskKind, mask
 from lexdial.errors import AuditConflictError as AuditConflictError  # its home was here
 
 GENESIS = "0" * 64
@@ -256,37 +256,6 @@ class AuditStore(Protocol):
         ...
 
     def last(self) -> AuditEntry | None: ...
-
-
-class MemoryAuditStore:
-    """The in-memory store: the fake tests use, complete down to the conflict check.
-    ``entries`` is public so tests can tamper with it as an intruder would with a table."""
-
-    def __init__(self, entries: Iterable[AuditEntry] = ()) -> None:
-        self.entries: list[AuditEntry] = list(entries)
-        self._lock = threading.Lock()
-
-    def append(self, entry: AuditEntry) -> None:
-        with self._lock:
-            head = self.last()
-            seq, prev = (1, GENESIS) if head is None else (head.seq + 1, head.hash)
-            if (entry.seq, entry.prev_hash) != (seq, prev):
-                raise AuditConflictError(
-                    f"audit entry {entry.seq} does not extend the log, whose next seq is {seq}"
-                )
-            self.entries.append(entry)
-
-    def append_many(
-        self, entries: Sequence[AuditEntry], data_json: Sequence[str] | None = None
-    ) -> None:
-        for entry in entries:
-            self.append(entry)
-
-    def iter_entries(self) -> Iterator[AuditEntry]:
-        return iter(list(self.entries))
-
-    def last(self) -> AuditEntry | None:
-        return self.entries[-1] if self.entries else None
 
 
 class AuditLog:
