@@ -103,30 +103,17 @@ def _ids(text: str) -> list[int]:
 
 
 def cmd_add(args: argparse.Namespace) -> None:
-    from sqlalchemy import select
-
-    from lexdial.adapters.db import tables as t
-    from lexdial.adapters.db.uow import SqlUnitOfWork
     from lexdial.service.campaigns import add_contacts
 
     store = _store(args)
-    with store.db.begin() as conn:
+    with store.unit_of_work() as uow:
         if args.all:
-            ids = [
-                int(i)
-                for i in conn.execute(
-                    select(t.contacts.c.id).where(
-                        t.contacts.c.firm_id == store.firm_id, t.contacts.c.erased_at.is_(None)
-                    )
-                ).scalars()
-            ]
+            ids = uow.views.live_contact_ids(store.firm_id)
         elif args.contacts:
             ids = _ids(args.contacts)
         else:
             raise RequestError("--contacts", "give contact ids, or --all")
-        n = add_contacts(
-            SqlUnitOfWork(conn), store.audit, store.firm_id, args.id, ids, _caller(args), _now(args)
-        )
+        n = add_contacts(uow, store.audit, store.firm_id, args.id, ids, _caller(args), _now(args))
     _print(args, {"added": n}, f"{n} contact(s) added to campaign #{args.id}")
 
 

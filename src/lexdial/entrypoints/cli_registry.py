@@ -124,10 +124,9 @@ class _Bar:
 
 
 def cmd_registry_load(args: argparse.Namespace) -> None:
-    from lexdial.adapters.registry.index import check_list_name
-    from lexdial.adapters.registry.loader import apply_changes, load_full
+    from lexdial.bootstrap import apply_registry_changes, load_registry, registry_list_name
 
-    name = check_list_name(args.list_name)
+    name = registry_list_name(args.list_name)
     today = datetime.now(UTC)
     snapshot = _day(args.snapshot_date, "--snapshot-date")
     if (snapshot - today.date()).days > 1:
@@ -136,12 +135,12 @@ def cmd_registry_load(args: argparse.Namespace) -> None:
     with _Bar(f"Loading {name}") as bar:
         if args.changes:
             adds, dels = _split_changes(args.paths)
-            manifest = apply_changes(
+            manifest = apply_registry_changes(
                 root, name, adds, dels, snapshot_on=snapshot, loaded_at=today, on_progress=bar
             )
         else:
             paths = [Path(p) for p in args.paths]
-            manifest = load_full(
+            manifest = load_registry(
                 root, name, paths, snapshot_on=snapshot, loaded_at=today, on_progress=bar
             )
     stats = manifest.stats
@@ -161,49 +160,18 @@ def cmd_registry_load(args: argparse.Namespace) -> None:
 def _record_snapshot(args: argparse.Namespace, manifest: Any, at: datetime) -> None:
     """Keep the snapshot (list, date, count, manifest digest) in the evidence store and
     the audit trail: a lawyer must show which registry copy a call was scrubbed against."""
-    import hashlib
-    import json
-
-    from sqlalchemy import insert
-
-    from lexdial.adapters.db import tables
     from lexdial.bootstrap import open_store
     from lexdial.config import load_settings
-    from lexdial.service.users import OPERATOR, Caller, authorize
+    from lexdial.service.registry_snapshots import record_snapshot
+    from lexdial.service.users import OPERATOR, Caller
 
     if getattr(args, "data_dir", None):  # a registry kept apart from the store
         return
     store = open_store(load_settings(getattr(args, "settings", None)))
-    digest = hashlib.sha256(
-        json.dumps(manifest.to_json(), sort_keys=True, default=str).encode()
-    ).hexdigest()
     user = getattr(args, "user", None)
-    with store.db.begin() as conn:
-        actor = authorize(conn, Caller.user(user) if user else OPERATOR, "registry.write")
-        sid = tables.new_id(
-            conn.execute(
-                insert(tables.registry_snapshots).values(
-                    list_name=manifest.list_name,
-                    snapshot_on=manifest.snapshot_on,
-                    count=manifest.count,
-                    manifest_sha256=digest,
-                    loaded_at=at,
-                )
-            )
-        )
-        store.audit.record(
-            conn,
-            at=at,
-            actor=actor,
-            action="registry.loaded",
-            subject=f"registry:{sid}",
-            data={
-                "list": manifest.list_name,
-                "count": manifest.count,
-                "snapshot_on": str(manifest.snapshot_on),
-                "manifest_sha256": digest,
-            },
-        )
+    with store.unit_of_work() as uow:
+        caller = Caller.user(user) if user else OPERATOR
+        record_snapshot(uow, store.audit, manifest.to_json(), caller, at)
 
 
 def _split_changes(paths: list[str]) -> tuple[list[Path], list[Path]]:
@@ -258,19 +226,18 @@ def cmd_registry_status(args: argparse.Namespace) -> None:
 
 
 def cmd_scrub(args: argparse.Namespace) -> None:
-    from lexdial.adapters.registry.index import check_list_name, open_index
-    from lexdial.adapters.registry.scrub import scrub_csv
+    from lexdial.bootstrap import registry_index, registry_list_name, scrub_file
 
     contacts: Path = args.contacts
     out: Path = args.out or contacts.with_name(f"{contacts.stem}.verdicts.csv")
     if out.resolve() == contacts.resolve():
         raise RequestError("--out", "must not be the contacts file itself")
-    name = check_list_name(args.list_name)
-    index = open_index(data_dir(args) / "registry" / name)
+    name = registry_list_name(args.list_name)
+    index = registry_index(data_dir(args) / "registry" / name)
     today = _day(args.today, "--today")
     with _Bar(f"Scrubbing {contacts.name} against {name}") as bar:
         try:
-            summary = scrub_csv(
+            summary = scrub_file(
                 contacts, out, index, today=today, column=args.column, on_progress=bar
             )
         except OSError as exc:  # the verdict file's folder is missing or not writable

@@ -12,7 +12,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from lexdial.adapters.private_files import write_private
 from lexdial.entrypoints.cli_store import _caller, _now, _store
 
 # each command imports what it runs: building the parser (``lexdial --help``) must not load
@@ -29,8 +28,10 @@ EPILOG = """examples:
 
 
 def _write(args: argparse.Namespace, default: str, pdf: bytes) -> Path:
+    from lexdial.bootstrap import write_private_file
+
     path = Path(args.output) if args.output else Path(default)
-    write_private(path, pdf, "--output")
+    write_private_file(path, pdf, "--output")
     print(path.resolve())
     return path
 
@@ -87,7 +88,7 @@ def cmd_roster(args: argparse.Namespace) -> None:
 
 
 def cmd_evidence(args: argparse.Namespace) -> None:
-    from lexdial.bootstrap import checkpoint_for_report
+    from lexdial.bootstrap import checkpoint_for_report, write_private_file
     from lexdial.service import evidence, views
     from lexdial.service.report_pdf import evidence_pdf
     from lexdial.service.report_policy import iso
@@ -103,7 +104,7 @@ def cmd_evidence(args: argparse.Namespace) -> None:
     path = _write(args, f"evidence-contact-{bundle['contact_id']}.pdf", pdf)
     if args.json:
         side = path.with_suffix(".json")
-        write_private(side, json.dumps(bundle, indent=2, default=str), "--output")
+        write_private_file(side, json.dumps(bundle, indent=2, default=str), "--output")
         print(side.resolve())
 
 

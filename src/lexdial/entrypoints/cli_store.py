@@ -16,7 +16,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lexdial.adapters.private_files import private_dir, read_text, write_private
 from lexdial.domain.decision import PURPOSES, RELATIONSHIPS, TECHNOLOGIES
 from lexdial.domain.roles import ROLES
 from lexdial.errors import LexdialError, RequestError
@@ -192,12 +191,13 @@ def cmd_contact_add(args: argparse.Namespace) -> None:
 
 
 def cmd_consent_add(args: argparse.Namespace) -> None:
+    from lexdial.bootstrap import read_given_file
     from lexdial.entrypoints.render import mask_number
     from lexdial.service import consent as consent_svc
 
     store = _store(args)
     text = (
-        read_text(Path(args.disclosure_file), "--disclosure-file")
+        read_given_file(Path(args.disclosure_file), "--disclosure-file")
         if args.disclosure_file
         else args.disclosure
     )
@@ -347,6 +347,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> None:
 
 
 def cmd_evidence(args: argparse.Namespace) -> None:
+    from lexdial.bootstrap import write_private_file
     from lexdial.entrypoints.render import mask_number
     from lexdial.service import evidence
 
@@ -357,7 +358,7 @@ def cmd_evidence(args: argparse.Namespace) -> None:
     text = json.dumps(bundle, indent=2, default=str)
     if out:
         _refuse_overwrite(out, args.force, "--out")
-        write_private(out, text)
+        write_private_file(out, text)
         summary = {
             "out": str(out),
             "decisions": len(bundle["decisions"]),
@@ -374,6 +375,7 @@ def cmd_evidence(args: argparse.Namespace) -> None:
 
 
 def cmd_privacy_export(args: argparse.Namespace) -> None:
+    from lexdial.bootstrap import private_folder, write_private_file
     from lexdial.entrypoints.render import mask_number
     from lexdial.service import privacy
 
@@ -384,9 +386,9 @@ def cmd_privacy_export(args: argparse.Namespace) -> None:
     files = (out / "export.json", out / "export.csv")
     for path in files:  # one person's export must never silently replace another's
         _refuse_overwrite(path, args.force, "--out")
-    private_dir(out)
-    write_private(files[0], json.dumps(data, indent=2))
-    write_private(files[1], privacy.export_csv(data))
+    private_folder(out)
+    write_private_file(files[0], json.dumps(data, indent=2))
+    write_private_file(files[1], privacy.export_csv(data))
     _print(
         args,
         {"files": [str(p) for p in files]},

@@ -17,6 +17,8 @@ class MemoryViewRepository:
         self.firms: dict[int, str] = {}
         #: (firm id, campaign) pairs; ``contacts``/``dialled`` as the store would count them
         self.campaign_rows: list[tuple[int, CampaignSummary]] = []
+        #: (firm id, contact id, erased) of the contacts on file (tests append)
+        self.contact_rows: list[tuple[int, int, bool]] = []
 
     def contact_attempts(self, contact_id: int) -> list[AttemptView]:
         mine = [v for v in self.attempts if v.contact_id == contact_id]
@@ -47,3 +49,7 @@ class MemoryViewRepository:
 
     def firm_name(self, firm_id: int) -> str:
         return self.firms[firm_id]
+
+    # (for cli)
+    def live_contact_ids(self, firm_id: int) -> list[int]:
+        return sorted(c for f, c, erased in self.contact_rows if f == firm_id and not erased)

@@ -79,3 +79,8 @@ class ViewRepository(Protocol):
     def firm_name(self, firm_id: int) -> str:
         """The firm's name, as its reports print it."""
         ...
+
+    # (for cli)
+    def live_contact_ids(self, firm_id: int) -> list[int]:
+        """The ids of the firm's contacts that are not erased, ascending."""
+        ...

@@ -104,3 +104,13 @@ class SqlViewRepository:
     def firm_name(self, firm_id: int) -> str:
         f = t.firms.c
         return str(self.conn.execute(select(f.name).where(f.id == firm_id)).scalar_one())
+
+    # (for cli)
+    def live_contact_ids(self, firm_id: int) -> list[int]:
+        c = t.contacts.c
+        return [
+            int(i)
+            for i in self.conn.execute(
+                select(c.id).where(c.firm_id == firm_id, c.erased_at.is_(None)).order_by(c.id)
+            ).scalars()
+        ]
