@@ -8,7 +8,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from lexdial.entrypoints.cli_store import _caller, _now, _print, _store
+from lexdial.entrypoints import cli_common as common
 from lexdial.entrypoints.progress import Bar
 from lexdial.errors import CampaignError, RequestError
 
@@ -67,18 +67,23 @@ def _load_spec(source: str) -> Any:
 def cmd_create(args: argparse.Namespace) -> None:
     from lexdial.service.campaigns import create_campaign
 
-    store = _store(args)
+    store = common.store(args)
     with store.unit_of_work() as uow:
         cid = create_campaign(
-            uow, store.audit, store.firm_id, _load_spec(args.file), _caller(args), _now(args)
+            uow,
+            store.audit,
+            store.firm_id,
+            _load_spec(args.file),
+            common.caller(args),
+            common.now(args),
         )
-    _print(args, {"campaign": cid, "status": "draft"}, f"campaign #{cid} created (draft)")
+    common.show(args, {"campaign": cid, "status": "draft"}, f"campaign #{cid} created (draft)")
 
 
 def cmd_edit(args: argparse.Namespace) -> None:
     from lexdial.service.campaigns import edit_campaign
 
-    store = _store(args)
+    store = common.store(args)
     with store.unit_of_work() as uow:
         edit_campaign(
             uow,
@@ -86,10 +91,12 @@ def cmd_edit(args: argparse.Namespace) -> None:
             store.firm_id,
             args.id,
             _load_spec(args.file),
-            _caller(args),
-            _now(args),
+            common.caller(args),
+            common.now(args),
         )
-    _print(args, {"campaign": args.id, "status": "draft"}, f"campaign #{args.id} updated (draft)")
+    common.show(
+        args, {"campaign": args.id, "status": "draft"}, f"campaign #{args.id} updated (draft)"
+    )
 
 
 def _ids(text: str) -> list[int]:
@@ -105,7 +112,7 @@ def _ids(text: str) -> list[int]:
 def cmd_add(args: argparse.Namespace) -> None:
     from lexdial.service.campaigns import add_contacts
 
-    store = _store(args)
+    store = common.store(args)
     with store.unit_of_work() as uow:
         if args.all:
             ids = uow.views.live_contact_ids(store.firm_id)
@@ -113,14 +120,16 @@ def cmd_add(args: argparse.Namespace) -> None:
             ids = _ids(args.contacts)
         else:
             raise RequestError("--contacts", "give contact ids, or --all")
-        n = add_contacts(uow, store.audit, store.firm_id, args.id, ids, _caller(args), _now(args))
-    _print(args, {"added": n}, f"{n} contact(s) added to campaign #{args.id}")
+        n = add_contacts(
+            uow, store.audit, store.firm_id, args.id, ids, common.caller(args), common.now(args)
+        )
+    common.show(args, {"added": n}, f"{n} contact(s) added to campaign #{args.id}")
 
 
 def _lint(args: argparse.Namespace) -> list[str]:
     from lexdial.service.campaign_lint import lint_campaign
 
-    store = _store(args)
+    store = common.store(args)
     with store.reading() as uow:
         return lint_campaign(
             uow,
@@ -129,7 +138,7 @@ def _lint(args: argparse.Namespace) -> list[str]:
             store.registry,
             firm_id=store.firm_id,
             campaign_id=args.id,
-            at=_now(args),
+            at=common.now(args),
         )
 
 
@@ -148,7 +157,7 @@ def cmd_lint(args: argparse.Namespace) -> None:
 def cmd_status(args: argparse.Namespace) -> None:
     from lexdial.service.campaign_control import apply_action
 
-    store = _store(args)
+    store = common.store(args)
     new = apply_action(
         store.reading,
         store.unit_of_work,
@@ -159,10 +168,10 @@ def cmd_status(args: argparse.Namespace) -> None:
         firm_id=store.firm_id,
         campaign_id=args.id,
         action=args.action,
-        caller=_caller(args),
-        at=_now(args),
+        caller=common.caller(args),
+        at=common.now(args),
     )
-    _print(args, {"campaign": args.id, "status": new}, f"campaign #{args.id} is {new}")
+    common.show(args, {"campaign": args.id, "status": new}, f"campaign #{args.id} is {new}")
 
 
 #: a rehearsal's simulated clock, unless --timescale says otherwise: an hour in 3.6 s
@@ -185,7 +194,7 @@ def cmd_run(args: argparse.Namespace) -> None:
     timescale = args.timescale if args.timescale is not None else REHEARSAL_TIMESCALE
     if timescale <= 0:
         raise RequestError("--timescale", "must be a positive number (0.01 = 100x faster)")
-    live = _store(args)
+    live = common.store(args)
     if not simulated or is_sandbox(live):
         if simulated:
             _say(args, f"sandbox store {live.data_dir}: simulated calls are recorded in it")
@@ -197,7 +206,7 @@ def cmd_run(args: argparse.Namespace) -> None:
             "rehearsal on the simulated carrier: dialling a throw-away copy of the store; "
             f"nothing is written to the live store in {live.data_dir}",
         )
-        begin = _now(args) if args.at else datetime.now(UTC)
+        begin = common.now(args) if args.at else datetime.now(UTC)
         default = "" if args.timescale is not None else f" (--timescale {timescale:g}, default)"
         _say(args, f"simulated clock from {begin:%Y-%m-%d %H:%M} UTC, {1 / timescale:g}x{default}")
         _run(args, copy, settings, carrier_name, timescale, rehearsal=True)
@@ -227,7 +236,7 @@ def _run(
 
     with store.reading() as uow:
         total = sum(queue_counts(uow, args.id).values())
-    start = _now(args) if carrier_name == "simulated" else None
+    start = common.now(args) if carrier_name == "simulated" else None
     # training must be current on the (simulated) day of the calls
     agents = seat_agents(store, args.id, (start or datetime.now(UTC)).date(), carrier_name)
     carrier = open_telephony(
@@ -259,17 +268,17 @@ def _run(
         report = campaign_report(uow, store.firm_id, args.id, start or datetime.now(UTC))
     if rehearsal:  # a machine reading --json must not take it for what happened either
         report["rehearsal"] = True
-    _print(args, report, render_report(report))
+    common.show(args, report, render_report(report))
 
 
 def cmd_report(args: argparse.Namespace) -> None:
     from lexdial.entrypoints.render import campaign_report as render_report
     from lexdial.service.campaign_report import campaign_report
 
-    store = _store(args)
+    store = common.store(args)
     with store.reading() as uow:
-        report = campaign_report(uow, store.firm_id, args.id, _now(args))
-    _print(args, report, render_report(report))
+        report = campaign_report(uow, store.firm_id, args.id, common.now(args))
+    common.show(args, report, render_report(report))
 
 
 def add_commands(sub: Any) -> None:
@@ -281,29 +290,55 @@ def add_commands(sub: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     s = p.add_subparsers(dest="campaign_cmd", required=True)
-    a = s.add_parser("create", help="create a campaign (draft) from a JSON or TOML file")
+    examples = {
+        "create": "lexdial campaign create reminders.toml   (see 'lexdial campaign --help')",
+        "edit": "lexdial campaign edit 1 reminders.toml   (a draft only)",
+        "add": "lexdial campaign add 1 --all   (or --contacts 1,2,5-9)",
+        "lint": "lexdial campaign lint 1",
+        "start": "lexdial campaign start 1",
+        "pause": "lexdial campaign pause 1",
+        "resume": "lexdial campaign resume 1",
+        "stop": "lexdial campaign stop 1",
+        "run": "lexdial campaign run 1 --timescale 0.01   (a rehearsal on the simulated "
+        "carrier: dials a throw-away copy of the store; the live store is unchanged)",
+        "report": "lexdial campaign report 1 --json",
+    }
+    # every campaign command prints JSON with --json and acts as of --at
+    shared = common.options(
+        json=True,
+        at="act as of this ISO date-time (default: now); for run: a rehearsal on the "
+        "simulated carrier with a simulated clock starting then",
+    )
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = s.add_parser(
+            name, help=help, epilog=f"example: {examples[name]}", parents=shared
+        )
+        return parser
+
+    a = command("create", "create a campaign (draft) from a JSON or TOML file")
     a.add_argument("file", help="campaign file, or - for standard input")
     a.set_defaults(func=cmd_create)
-    a = s.add_parser("edit", help="replace a draft campaign's settings from a JSON or TOML file")
+    a = command("edit", "replace a draft campaign's settings from a JSON or TOML file")
     a.add_argument("id", type=int)
     a.add_argument("file", help="campaign file, or - for standard input")
     a.set_defaults(func=cmd_edit)
-    a = s.add_parser("add", help="put contacts on a campaign's list")
+    a = command("add", "put contacts on a campaign's list")
     a.add_argument("id", type=int)
     a.add_argument("--contacts", help="contact ids: 1,2,5-9")
     a.add_argument("--all", action="store_true", help="every contact of the firm not erased")
     a.set_defaults(func=cmd_add)
-    a = s.add_parser("lint", help="check the script and settings; exit 5 with the problems")
+    a = command("lint", "check the script and settings; exit 5 with the problems")
     a.add_argument("id", type=int)
     a.set_defaults(func=cmd_lint)
     for action in ("start", "pause", "resume", "stop"):
         extra = " (runs the lint first)" if action in ("start", "resume") else ""
-        a = s.add_parser(action, help=f"{action} the campaign{extra}")
+        a = command(action, f"{action} the campaign{extra}")
         a.add_argument("id", type=int)
         a.set_defaults(func=cmd_status, action=action)
-    a = s.add_parser(
+    a = command(
         "run",
-        help="dial a running campaign; on the simulated carrier: a rehearsal on a throw-away "
+        "dial a running campaign; on the simulated carrier: a rehearsal on a throw-away "
         "copy of the store",
     )
     a.add_argument("id", type=int)
@@ -332,28 +367,6 @@ def add_commands(sub: Any) -> None:
         "of calls in 3.6 s; 1 = real time)",
     )
     a.set_defaults(func=cmd_run)
-    a = s.add_parser("report", help="what the campaign did, from the store")
+    a = command("report", "what the campaign did, from the store")
     a.add_argument("id", type=int)
     a.set_defaults(func=cmd_report)
-    examples = {
-        "create": "lexdial campaign create reminders.toml   (see 'lexdial campaign --help')",
-        "edit": "lexdial campaign edit 1 reminders.toml   (a draft only)",
-        "add": "lexdial campaign add 1 --all   (or --contacts 1,2,5-9)",
-        "lint": "lexdial campaign lint 1",
-        "start": "lexdial campaign start 1",
-        "pause": "lexdial campaign pause 1",
-        "resume": "lexdial campaign resume 1",
-        "stop": "lexdial campaign stop 1",
-        "run": "lexdial campaign run 1 --timescale 0.01   (a rehearsal on the simulated "
-        "carrier: dials a throw-away copy of the store; the live store is unchanged)",
-        "report": "lexdial campaign report 1 --json",
-    }
-    for name, example in examples.items():
-        sp = s.choices[name]
-        sp.epilog = f"example: {example}"
-        sp.add_argument("--json", action="store_true", help="machine-readable output")
-        sp.add_argument(
-            "--at",
-            help="act as of this ISO date-time (default: now); for run: a rehearsal on the "
-            "simulated carrier with a simulated clock starting then",
-        )

@@ -23,6 +23,7 @@ from typing import Any, TextIO
 
 # each command imports what it runs: building the parser (``lexdial --help``) must not load
 # the database layer, numpy or the PDF library (tests/unit/test_cli_startup.py)
+from lexdial.entrypoints import cli_common as common
 from lexdial.errors import RequestError
 
 LOAD_EPILOG = """examples:
@@ -276,6 +277,7 @@ def add_commands(sub: Any) -> None:
         "and line number, and the current copy stays in place.",
         epilog=LOAD_EPILOG,
         formatter_class=raw,
+        parents=common.options(json=True),
     )
     a.add_argument("paths", nargs="+", metavar="PATH", help="files, directories or .zip files")
     a.add_argument(
@@ -304,6 +306,7 @@ def add_commands(sub: Any) -> None:
         "(31 days for US lists, day 31 still fresh; 28 days for the UK TPS).",
         epilog=STATUS_EPILOG,
         formatter_class=raw,
+        parents=common.options(json=True),
     )
     a.add_argument("--today", help="YYYY-MM-DD to judge ages on (default: today, UTC)")
     _common(a)
@@ -315,6 +318,7 @@ def add_commands(sub: Any) -> None:
         description=SCRUB_DESCRIPTION,
         epilog=SCRUB_EPILOG,
         formatter_class=raw,
+        parents=common.options(json=True),
     )
     p.add_argument("contacts", type=Path, metavar="CONTACTS.csv", help="CSV with a header row")
     p.add_argument("--out", type=Path, help="verdict file (default: CONTACTS.verdicts.csv)")
@@ -334,4 +338,3 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--data-dir", type=Path, help="where lists are kept (default: $LEXDIAL_DATA_DIR or ./data)"
     )
-    p.add_argument("--json", action="store_true", help="machine-readable output")
