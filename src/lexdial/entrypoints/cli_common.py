@@ -62,9 +62,9 @@ def options(*, json: bool | str = False, at: bool | str = False) -> list[Parser]
     instead of True is that option's help, where the command means something particular."""
     out: list[Parser] = []
     if json:
-        out.append(json_option() if json is True else json_option(json))
+        out.append(json_option(JSON_HELP if json is True else json))
     if at:
-        out.append(at_option() if at is True else at_option(at))
+        out.append(at_option(AT_HELP if at is True else at))
     return out
 
 
