@@ -48,7 +48,7 @@ EPILOG = """examples:
 EXIT_STATUSES = """exit statuses:
   0  done                          4  the user's role may not do this
   1  unexpected error (details     5  a campaign refuses (state, lint, agents)
-     written to a file it names)      or the audit chain lost its checkpoint
+     written to a file it names)      or the audit trail fails verification
   2  bad input or usage: one line  6  the carrier or its process failed
      on stderr names the field     7  not found: no such contact, campaign,
   3  bad settings or rule pack        user, token or record (in this firm)

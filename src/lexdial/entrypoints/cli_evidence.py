@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 from lexdial.domain.decision import PURPOSES, TECHNOLOGIES
 from lexdial.entrypoints import cli_common as common
+from lexdial.errors import AuditBrokenError
 
 
 def cmd_gate(args: argparse.Namespace) -> None:
@@ -60,8 +60,8 @@ def cmd_audit_verify(args: argparse.Namespace) -> None:
     ]
     lines += [f"CHECKPOINT FILE TAMPERED: {problem}" for problem in result.checkpoint_problems]
     common.show(args, data, "\n".join(lines))
-    if not result.ok:
-        sys.exit(5)
+    if not result.ok:  # what failed is on stdout already: stderr says why the exit is 5
+        raise AuditBrokenError("the audit trail fails verification (see above)")
 
 
 def cmd_evidence(args: argparse.Namespace) -> None:
