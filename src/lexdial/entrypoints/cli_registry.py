@@ -13,17 +13,14 @@ Lists live in ``<data dir>/registry/<list>/``; the data dir is ``--data-dir``, e
 from __future__ import annotations
 
 import argparse
-import json
-import sys
-import time
 from datetime import UTC, date, datetime
 from pathlib import Path
-from types import TracebackType
-from typing import Any, TextIO
+from typing import Any
 
 # each command imports what it runs: building the parser (``lexdial --help``) must not load
 # the database layer, numpy or the PDF library (tests/unit/test_cli_startup.py)
 from lexdial.entrypoints import cli_common as common
+from lexdial.entrypoints.progress import ByteBar
 from lexdial.errors import RequestError
 
 LOAD_EPILOG = """examples:
@@ -86,44 +83,6 @@ def _day(text: str | None, field: str) -> date:
         raise RequestError(field, "is not a date (YYYY-MM-DD)") from None
 
 
-def _print(args: argparse.Namespace, data: Any, text: str) -> None:
-    print(json.dumps(data, indent=2, default=str) if args.json else text)
-
-
-class _Bar:
-    """A progress bar on standard error fed by a callback, as ``entrypoints.progress`` draws
-    one for an iterable: redrawn in place on a terminal, a start and an end line otherwise."""
-
-    def __init__(self, label: str, stream: TextIO | None = None) -> None:
-        self.out, self.label, self.shown = stream or sys.stderr, label, -1
-        self.tty = self.out.isatty()
-        self.start = time.monotonic()
-        if not self.tty:
-            self.out.write(f"{label}...\n")
-
-    def __call__(self, done: int, total: int | None) -> None:
-        if not self.tty or not total:
-            return
-        percent = min(100, done * 100 // total)
-        if percent != self.shown:
-            self.shown = percent
-            filled = 30 * percent // 100
-            mb = f"{done / 1e6:,.0f}/{total / 1e6:,.0f} MB"
-            self.out.write(f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {mb}")
-            self.out.flush()
-
-    def __enter__(self) -> _Bar:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        elapsed = time.monotonic() - self.start
-        end = "done" if kind is None else "failed"
-        self.out.write(("\n" if self.tty else "") + f"{self.label}: {end} in {elapsed:.1f} s\n")
-        self.out.flush()
-
-
 def cmd_registry_load(args: argparse.Namespace) -> None:
     from lexdial.bootstrap import apply_registry_changes, load_registry, registry_list_name
 
@@ -133,7 +92,7 @@ def cmd_registry_load(args: argparse.Namespace) -> None:
     if (snapshot - today.date()).days > 1:
         raise RequestError("--snapshot-date", "is in the future")
     root = data_dir(args) / "registry"
-    with _Bar(f"Loading {name}") as bar:
+    with ByteBar(f"Loading {name}") as bar:
         if args.changes:
             adds, dels = _split_changes(args.paths)
             manifest = apply_registry_changes(
@@ -155,7 +114,7 @@ def cmd_registry_load(args: argparse.Namespace) -> None:
         f"({len(manifest.sources)} file(s), stored as {manifest.form}){change}"
     )
     _record_snapshot(args, manifest, today)
-    _print(args, manifest.to_json(), text)
+    common.show(args, manifest.to_json(), text)
 
 
 def _record_snapshot(args: argparse.Namespace, manifest: Any, at: datetime) -> None:
@@ -223,7 +182,9 @@ def cmd_registry_status(args: argparse.Namespace) -> None:
                 f"{r['age_days']:>5}{r['max_age_days']:>7}  {status}"
             )
         text = "\n".join(lines)
-    _print(args, {"data_dir": str(root.parent), "today": today.isoformat(), "lists": rows}, text)
+    common.show(
+        args, {"data_dir": str(root.parent), "today": today.isoformat(), "lists": rows}, text
+    )
 
 
 def cmd_scrub(args: argparse.Namespace) -> None:
@@ -236,7 +197,7 @@ def cmd_scrub(args: argparse.Namespace) -> None:
     name = registry_list_name(args.list_name)
     index = registry_index(data_dir(args) / "registry" / name)
     today = _day(args.today, "--today")
-    with _Bar(f"Scrubbing {contacts.name} against {name}") as bar:
+    with ByteBar(f"Scrubbing {contacts.name} against {name}") as bar:
         try:
             summary = scrub_file(
                 contacts, out, index, today=today, column=args.column, on_progress=bar
@@ -255,7 +216,7 @@ def cmd_scrub(args: argparse.Namespace) -> None:
             f"Verdicts: {out} (every column kept; masked: {', '.join(s.masked)})",
         ]
     )
-    _print(args, s.to_json(), text)
+    common.show(args, s.to_json(), text)
 
 
 def add_commands(sub: Any) -> None:
