@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Coroutine, Iterator, Mapping
+from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -32,8 +32,13 @@ if TYPE_CHECKING:
 
     from lexdial.adapters.audit.checkpoint import Checkpoint, CheckpointSigner
     from lexdial.adapters.crypto import Keyring
+    from lexdial.adapters.registry.index import Manifest, RegistryIndex
+    from lexdial.adapters.registry.scrub import Summary as ScrubSummary
     from lexdial.adapters.sms_twilio import TwilioSmsSender
+    from lexdial.adapters.telephony.simulated import SimulatedCarrier as SimulatedCarrier
+    from lexdial.adapters.telephony.sip_check import Verdict as TrunkVerdict
     from lexdial.adapters.telephony.sip_trunk import Trunk as SipTrunk
+    from lexdial.adapters.virtual_time import SimulatedClock as SimulatedClock
     from lexdial.domain.directory import RegistryList
     from lexdial.rules.model import RulePack
     from lexdial.service.audit_reads import AuditCheck
@@ -701,3 +706,140 @@ def twilio_signed(auth_token: str, url: str, params: Mapping[str, str], signatur
     from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
     return bool(RequestValidator(auth_token).validate(url, dict(params), signature))
+
+
+# --- for the command line and the demo: the adapters they use, wired here ---------------
+# (entrypoints import no adapter; each function imports its adapter when first called, so
+# `lexdial --help` stays fast)
+
+
+def write_private_file(path: Path, data: bytes | str, field: str = "--out") -> Path:
+    """Write ``data`` to ``path`` readable by its owner alone (it holds personal data); an
+    unwritable place is a RequestError naming ``field``."""
+    from lexdial.adapters.private_files import write_private
+
+    return write_private(path, data, field)
+
+
+def private_folder(path: Path, field: str = "--out") -> Path:
+    """Make the folder ``path`` (owner-only) for files holding personal data."""
+    from lexdial.adapters.private_files import private_dir
+
+    return private_dir(path, field)
+
+
+def read_given_file(path: Path, field: str) -> str:
+    """The text of a file a user named; a missing or unreadable one names ``field``."""
+    from lexdial.adapters.private_files import read_text
+
+    return read_text(path, field)
+
+
+def check_sip_trunk(trunk: SipTrunk, timeout: float) -> TrunkVerdict:
+    """REGISTER with (``trunk.register``) or OPTIONS-ping the trunk from one baresip line;
+    the answer in one sentence (``telephony check``)."""
+    import asyncio
+
+    from lexdial.adapters.telephony.sip_check import check_trunk
+
+    return asyncio.run(check_trunk(trunk, timeout=timeout))
+
+
+def simulated_carrier(
+    *, seed: int, opt_out: float, channels: int, cps: float, timescale: float
+) -> SimulatedCarrier:
+    """The simulated carrier with seeded behaviour; ``opt_out``: the share of answered
+    calls whose callee presses the opt-out key (the demo's sample)."""
+    from lexdial.adapters.telephony.simulated import SimProfile, SimulatedCarrier
+
+    return SimulatedCarrier(
+        SimProfile(opt_out=opt_out), seed=seed, channels=channels, cps=cps, timescale=timescale
+    )
+
+
+def simulated_clock(start: datetime, timescale: float) -> SimulatedClock:
+    """A clock starting at ``start`` that follows a virtual-time loop once attached."""
+    from lexdial.adapters.virtual_time import SimulatedClock
+
+    return SimulatedClock(start, timescale)
+
+
+def virtual_time_runner(pace: float) -> Any:
+    """An ``asyncio.Runner`` on a virtual-time loop: the same run gives the same result
+    however fast the machine; ``pace`` > 0 only slows it down (to be watched)."""
+    import asyncio
+
+    from lexdial.adapters.virtual_time import VirtualTimeLoop
+
+    return asyncio.Runner(loop_factory=lambda: VirtualTimeLoop(pace))
+
+
+def registry_list_name(name: str) -> str:
+    """``name`` if it is a list lexdial knows (us-national, us-state-XX, uk-tps, uk-ctps)."""
+    from lexdial.adapters.registry.index import check_list_name
+
+    return check_list_name(name)
+
+
+def load_registry(
+    root: Path,
+    name: str,
+    paths: Sequence[Path],
+    *,
+    snapshot_on: date,
+    loaded_at: datetime,
+    on_progress: Callable[[int, int | None], None] | None = None,
+) -> Manifest:
+    """Load a whole registry list into ``root/name`` (replacing the snapshot there)."""
+    from lexdial.adapters.registry.loader import load_full
+
+    return load_full(
+        root, name, paths, snapshot_on=snapshot_on, loaded_at=loaded_at, on_progress=on_progress
+    )
+
+
+def apply_registry_changes(
+    root: Path,
+    name: str,
+    additions: Sequence[Path],
+    deletions: Sequence[Path],
+    *,
+    snapshot_on: date,
+    loaded_at: datetime,
+    on_progress: Callable[[int, int | None], None] | None = None,
+) -> Manifest:
+    """Apply change lists to the snapshot in ``root/name``."""
+    from lexdial.adapters.registry.loader import apply_changes
+
+    return apply_changes(
+        root,
+        name,
+        additions,
+        deletions,
+        snapshot_on=snapshot_on,
+        loaded_at=loaded_at,
+        on_progress=on_progress,
+    )
+
+
+def registry_index(list_dir: Path) -> RegistryIndex:
+    """The current snapshot of the list stored in ``list_dir``, to check numbers against."""
+    from lexdial.adapters.registry.index import open_index
+
+    return open_index(list_dir)
+
+
+def scrub_file(
+    contacts: Path,
+    out: Path,
+    index: RegistryIndex,
+    *,
+    today: date,
+    column: str | None = None,
+    on_progress: Callable[[int, int | None], None] | None = None,
+) -> ScrubSummary:
+    """Check every row of a contacts CSV against a list's ``index``; write the verdicts
+    to ``out`` and return the summary."""
+    from lexdial.adapters.registry.scrub import scrub_csv
+
+    return scrub_csv(contacts, out, index, today=today, column=column, on_progress=on_progress)

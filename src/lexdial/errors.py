@@ -18,6 +18,7 @@ status, HTTP status and stable ``code``; the mappers only read them.
     ├── PermissionDeniedError     the caller's role may not do this (exit 4 / HTTP 403)
     ├── CampaignError             a campaign cannot do that now, or fails its lint (exit 5 / 409)
     ├── CheckpointMismatchError   the audit chain lost a signed checkpoint's head (exit 5)
+    ├── AuditBrokenError          the audit trail fails verification (exit 5)
     ├── AuditConflictError        an audit append lost a race to another append (exit 1)
     ├── CryptoError               a token does not decrypt: tampered, unknown key (exit 1)
     ├── CallStateError            a carrier reported an event the call flow forbids (a bug)
@@ -120,6 +121,14 @@ class CheckpointMismatchError(LexdialError):
     code = "checkpoint_mismatch"
 
 
+class AuditBrokenError(LexdialError):
+    """The audit trail fails verification: an entry edited, deleted or reordered, or a
+    checkpoint file tampered with (what failed is reported before this is raised)."""
+
+    exit_code = 5
+    code = "audit_broken"
+
+
 class AuditConflictError(LexdialError):
     """An appended entry does not extend the log's head (another append came first)."""
 
@@ -151,6 +160,7 @@ class TelephonyError(LexdialError):
 
 
 __all__ = [
+    "AuditBrokenError",
     "AuditConflictError",
     "CallStateError",
     "CampaignError",

@@ -184,6 +184,9 @@ NOT_RUN = {
     "lexdial serve": "serves until stopped: test_serve_cli.py starts it",
     "lexdial serve --port 8000": "serves until stopped: test_serve_cli.py starts it",
     "lexdial demo": "a whole demo with its dashboard: test_campaign_cli.py runs it",
+    "lexdial telephony check": (
+        "needs a trunk: tests/integration/telephony/test_sip_trunk_sipp.py checks one (SIPp)"
+    ),
 }
 
 

@@ -16,6 +16,7 @@ import lexdial.errors as errors
 from lexdial.entrypoints import cli
 from lexdial.entrypoints.api.errors import describe, install
 from lexdial.errors import (
+    AuditBrokenError,
     AuditConflictError,
     CallStateError,
     CampaignError,
@@ -43,6 +44,7 @@ TREE = [
     pytest.param(PermissionDeniedError("no"), 4, 403, "permission_denied", id="permission"),
     pytest.param(CampaignError("refused", ("a", "b")), 5, 409, "campaign_refused", id="campaign"),
     pytest.param(CheckpointMismatchError("lost"), 5, 500, "checkpoint_mismatch", id="checkpoint"),
+    pytest.param(AuditBrokenError("broken"), 5, 500, "audit_broken", id="audit-broken"),
     pytest.param(AuditConflictError("raced"), 1, 500, "audit_conflict", id="audit"),
     pytest.param(CryptoError("tampered"), 1, 500, "crypto_error", id="crypto"),
     pytest.param(

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lexdial.entrypoints.cli_common import Parser, close_stores, options
 from lexdial.errors import LexdialError, RequestError
 
 # Only the parser is built before a command runs: each command imports what it needs (the
@@ -47,16 +48,11 @@ EPILOG = """examples:
 EXIT_STATUSES = """exit statuses:
   0  done                          4  the user's role may not do this
   1  unexpected error (details     5  a campaign refuses (state, lint, agents)
-     written to a file it names)      or the audit chain lost its checkpoint
+     written to a file it names)      or the audit trail fails verification
   2  bad input or usage: one line  6  the carrier or its process failed
      on stderr names the field     7  not found: no such contact, campaign,
   3  bad settings or rule pack        user, token or record (in this firm)
 """
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise RequestError("", f"{message} (see 'lexdial --help')")
 
 
 #: the commands defined in this module (``COMMANDS``); when one of them is run, the other
@@ -67,7 +63,7 @@ CORE = frozenset({"decide", "explain", "rules", "demo"})
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The whole command tree; only the ``CORE`` commands when ``command`` is one of them
     (the same parser for that command: the others are never reached)."""
-    parser = _Parser(
+    parser = Parser(
         prog="lexdial",
         description="Compliance-first auto dialer for law firms: every call is judged by "
         "the gate before it is placed.",
@@ -85,7 +81,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         help="act as this user id (its role is checked); default: the local operator, as "
         "admin, audited as cli:operator:LOGIN (the operating system's login name)",
     )
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     p = sub.add_parser(
         "decide",
@@ -112,6 +108,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         "effective dates), or show what changed between two packs.",
         epilog="examples:\n  lexdial rules -j US-FL\n  lexdial rules --diff reviewed-pack bundled",
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=options(json=True),
     )
     p.add_argument(
         "--diff",
@@ -121,7 +118,6 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     p.add_argument("-j", "--jurisdiction", help="only this jurisdiction, e.g. US-FL")
     p.add_argument("--pack", type=Path, help="pack directory (default: bundled)")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
 
     p = sub.add_parser(
         "demo",
@@ -132,6 +128,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         epilog="examples:\n  lexdial demo\n  lexdial demo --seed 3 --no-serve --dir demo-3\n"
         "  lexdial demo --attempts",
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=options(json="the report as JSON"),
     )
     p.add_argument(
         "--dir",
@@ -139,7 +136,6 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         default=Path("lexdial-demo"),
         help="where the demo's store is built (emptied first; default ./lexdial-demo)",
     )
-    p.add_argument("--json", action="store_true", help="the report as JSON")
     p.add_argument(
         "--seed",
         type=int,
@@ -164,18 +160,25 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         return parser
     from lexdial.entrypoints import (
         cli_campaign,
+        cli_evidence,
         cli_import,
         cli_init,
+        cli_people,
+        cli_privacy,
         cli_registry,
         cli_report,
         cli_serve,
         cli_stated,
-        cli_store,
         cli_telephony,
+        cli_users,
     )
 
+    # by area; the order is the order of the commands in `lexdial --help`
     cli_init.add_commands(sub)
-    cli_store.add_commands(sub)
+    cli_people.add_commands(sub)
+    cli_evidence.add_commands(sub)
+    cli_privacy.add_commands(sub)
+    cli_users.add_commands(sub)
     cli_registry.add_commands(sub)
     cli_campaign.add_commands(sub)
     cli_serve.add_commands(sub)
@@ -345,10 +348,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: unexpected {type(exc).__name__}; {_crash_report(exc)}", file=sys.stderr)
         return 1
     finally:
-        # give back the store's connections (cli_store is imported lazily, so look it up)
-        opened = sys.modules.get("lexdial.entrypoints.cli_store")
-        if opened is not None:
-            opened.close_stores()
+        close_stores()  # publish the audit checkpoint, give back the store's connections
     return 0
 
 

@@ -1,23 +1,18 @@
-"""``lexdial campaign ...``: create, fill, lint, start/pause/resume/stop, run, report."""
+"""``lexdial campaign ...``: create, fill, lint, start/pause/resume/stop, run, report
+(``run`` lives in ``cli_campaign_run``)."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from lexdial.entrypoints.cli_store import _caller, _now, _print, _store
-from lexdial.entrypoints.progress import Bar
+from lexdial.entrypoints import cli_common as common
+from lexdial.entrypoints.cli_campaign_run import cmd_run
 from lexdial.errors import CampaignError, RequestError
 
 # each command imports what it runs: building the parser (``lexdial --help``) must not load
 # the database layer, numpy or the PDF library (tests/unit/test_cli_startup.py)
-if TYPE_CHECKING:
-    from lexdial.bootstrap import Store
-    from lexdial.config import Settings
-    from lexdial.service.dialer import RunStats
 
 EXAMPLE = '''\
 example campaign file reminders.toml (TOML; JSON with the same keys works too), for the
@@ -67,18 +62,23 @@ def _load_spec(source: str) -> Any:
 def cmd_create(args: argparse.Namespace) -> None:
     from lexdial.service.campaigns import create_campaign
 
-    store = _store(args)
+    store = common.store(args)
     with store.unit_of_work() as uow:
         cid = create_campaign(
-            uow, store.audit, store.firm_id, _load_spec(args.file), _caller(args), _now(args)
+            uow,
+            store.audit,
+            store.firm_id,
+            _load_spec(args.file),
+            common.caller(args),
+            common.now(args),
         )
-    _print(args, {"campaign": cid, "status": "draft"}, f"campaign #{cid} created (draft)")
+    common.show(args, {"campaign": cid, "status": "draft"}, f"campaign #{cid} created (draft)")
 
 
 def cmd_edit(args: argparse.Namespace) -> None:
     from lexdial.service.campaigns import edit_campaign
 
-    store = _store(args)
+    store = common.store(args)
     with store.unit_of_work() as uow:
         edit_campaign(
             uow,
@@ -86,10 +86,12 @@ def cmd_edit(args: argparse.Namespace) -> None:
             store.firm_id,
             args.id,
             _load_spec(args.file),
-            _caller(args),
-            _now(args),
+            common.caller(args),
+            common.now(args),
         )
-    _print(args, {"campaign": args.id, "status": "draft"}, f"campaign #{args.id} updated (draft)")
+    common.show(
+        args, {"campaign": args.id, "status": "draft"}, f"campaign #{args.id} updated (draft)"
+    )
 
 
 def _ids(text: str) -> list[int]:
@@ -103,37 +105,26 @@ def _ids(text: str) -> list[int]:
 
 
 def cmd_add(args: argparse.Namespace) -> None:
-    from sqlalchemy import select
-
-    from lexdial.adapters.db import tables as t
-    from lexdial.adapters.db.uow import SqlUnitOfWork
     from lexdial.service.campaigns import add_contacts
 
-    store = _store(args)
-    with store.db.begin() as conn:
+    store = common.store(args)
+    with store.unit_of_work() as uow:
         if args.all:
-            ids = [
-                int(i)
-                for i in conn.execute(
-                    select(t.contacts.c.id).where(
-                        t.contacts.c.firm_id == store.firm_id, t.contacts.c.erased_at.is_(None)
-                    )
-                ).scalars()
-            ]
+            ids = uow.views.live_contact_ids(store.firm_id)
         elif args.contacts:
             ids = _ids(args.contacts)
         else:
             raise RequestError("--contacts", "give contact ids, or --all")
         n = add_contacts(
-            SqlUnitOfWork(conn), store.audit, store.firm_id, args.id, ids, _caller(args), _now(args)
+            uow, store.audit, store.firm_id, args.id, ids, common.caller(args), common.now(args)
         )
-    _print(args, {"added": n}, f"{n} contact(s) added to campaign #{args.id}")
+    common.show(args, {"added": n}, f"{n} contact(s) added to campaign #{args.id}")
 
 
 def _lint(args: argparse.Namespace) -> list[str]:
     from lexdial.service.campaign_lint import lint_campaign
 
-    store = _store(args)
+    store = common.store(args)
     with store.reading() as uow:
         return lint_campaign(
             uow,
@@ -142,7 +133,7 @@ def _lint(args: argparse.Namespace) -> list[str]:
             store.registry,
             firm_id=store.firm_id,
             campaign_id=args.id,
-            at=_now(args),
+            at=common.now(args),
         )
 
 
@@ -161,7 +152,7 @@ def cmd_lint(args: argparse.Namespace) -> None:
 def cmd_status(args: argparse.Namespace) -> None:
     from lexdial.service.campaign_control import apply_action
 
-    store = _store(args)
+    store = common.store(args)
     new = apply_action(
         store.reading,
         store.unit_of_work,
@@ -172,117 +163,20 @@ def cmd_status(args: argparse.Namespace) -> None:
         firm_id=store.firm_id,
         campaign_id=args.id,
         action=args.action,
-        caller=_caller(args),
-        at=_now(args),
+        caller=common.caller(args),
+        at=common.now(args),
     )
-    _print(args, {"campaign": args.id, "status": new}, f"campaign #{args.id} is {new}")
-
-
-#: a rehearsal's simulated clock, unless --timescale says otherwise: an hour in 3.6 s
-REHEARSAL_TIMESCALE = 0.001
-
-
-def cmd_run(args: argparse.Namespace) -> None:
-    """Dial a running campaign. On the simulated carrier the calls never happen, so the run
-    is a rehearsal on a throw-away copy of the store (unless the store is a sandbox)."""
-    from lexdial.bootstrap import is_sandbox, rehearsal_store
-    from lexdial.config import load_settings
-
-    settings = load_settings(args.settings)
-    carrier_name = args.carrier or settings.telephony.carrier
-    simulated = carrier_name == "simulated"
-    if args.at and not simulated:
-        raise RequestError("--at", "a run as of another time is a rehearsal: simulated carrier")
-    if args.timescale is not None and not simulated:
-        raise RequestError("--timescale", "only the simulated carrier's clock can be scaled")
-    timescale = args.timescale if args.timescale is not None else REHEARSAL_TIMESCALE
-    if timescale <= 0:
-        raise RequestError("--timescale", "must be a positive number (0.01 = 100x faster)")
-    live = _store(args)
-    if not simulated or is_sandbox(live):
-        if simulated:
-            _say(args, f"sandbox store {live.data_dir}: simulated calls are recorded in it")
-        _run(args, live, settings, carrier_name, timescale if simulated else 1.0)
-        return
-    with rehearsal_store(live) as copy:
-        _say(
-            args,
-            "rehearsal on the simulated carrier: dialling a throw-away copy of the store; "
-            f"nothing is written to the live store in {live.data_dir}",
-        )
-        begin = _now(args) if args.at else datetime.now(UTC)
-        default = "" if args.timescale is not None else f" (--timescale {timescale:g}, default)"
-        _say(args, f"simulated clock from {begin:%Y-%m-%d %H:%M} UTC, {1 / timescale:g}x{default}")
-        _run(args, copy, settings, carrier_name, timescale, rehearsal=True)
-        _say(args, "rehearsal over: its copy of the store is deleted")
-
-
-def _say(args: argparse.Namespace, line: str) -> None:
-    """What kind of run this is, on standard error (standard output keeps the report)."""
-    print(f"lexdial: {line}", file=sys.stderr, flush=True)
-
-
-def _run(
-    args: argparse.Namespace,
-    store: Store,
-    settings: Settings,
-    carrier_name: str,
-    timescale: float,
-    *,
-    rehearsal: bool = False,
-) -> None:
-    import asyncio
-
-    from lexdial.bootstrap import make_dialer, open_telephony, seat_agents
-    from lexdial.entrypoints.render import campaign_report as render_report
-    from lexdial.service.campaign_report import campaign_report
-    from lexdial.service.campaigns import queue_counts
-
-    with store.reading() as uow:
-        total = sum(queue_counts(uow, args.id).values())
-    start = _now(args) if carrier_name == "simulated" else None
-    # training must be current on the (simulated) day of the calls
-    agents = seat_agents(store, args.id, (start or datetime.now(UTC)).date(), carrier_name)
-    carrier = open_telephony(
-        settings, carrier=carrier_name, seed=args.seed, timescale=timescale, serve_webhooks=True
-    )
-    if carrier_name == "twilio":  # Twilio calls this process back: say where it listens
-        host, port = settings.telephony.webhook_listen
-        _say(args, f"Twilio webhooks: {settings.telephony.webhook_base_url} -> {host}:{port}")
-    bar = Bar(f"Dialling campaign #{args.id}", total)
-
-    async def go() -> RunStats:
-        loop = asyncio.get_running_loop()
-        t0 = loop.time()
-
-        def clock() -> datetime:
-            if start is None:
-                return datetime.now(UTC)
-            return start + timedelta(seconds=(loop.time() - t0) / timescale)
-
-        def progress(stats: RunStats, in_flight: int) -> None:
-            bar.update(stats.finished, f"{in_flight} on the line, {clock():%H:%M} UTC")
-
-        dialer = make_dialer(store, carrier, clock, agents=agents, on_progress=progress)
-        return await dialer.run(args.id, until=clock() + timedelta(minutes=args.minutes))
-
-    stats = asyncio.run(go())
-    bar.close(stats.finished)
-    with store.reading() as uow:
-        report = campaign_report(uow, store.firm_id, args.id, start or datetime.now(UTC))
-    if rehearsal:  # a machine reading --json must not take it for what happened either
-        report["rehearsal"] = True
-    _print(args, report, render_report(report))
+    common.show(args, {"campaign": args.id, "status": new}, f"campaign #{args.id} is {new}")
 
 
 def cmd_report(args: argparse.Namespace) -> None:
     from lexdial.entrypoints.render import campaign_report as render_report
     from lexdial.service.campaign_report import campaign_report
 
-    store = _store(args)
+    store = common.store(args)
     with store.reading() as uow:
-        report = campaign_report(uow, store.firm_id, args.id, _now(args))
-    _print(args, report, render_report(report))
+        report = campaign_report(uow, store.firm_id, args.id, common.now(args))
+    common.show(args, report, render_report(report))
 
 
 def add_commands(sub: Any) -> None:
@@ -294,29 +188,55 @@ def add_commands(sub: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     s = p.add_subparsers(dest="campaign_cmd", required=True)
-    a = s.add_parser("create", help="create a campaign (draft) from a JSON or TOML file")
+    examples = {
+        "create": "lexdial campaign create reminders.toml   (see 'lexdial campaign --help')",
+        "edit": "lexdial campaign edit 1 reminders.toml   (a draft only)",
+        "add": "lexdial campaign add 1 --all   (or --contacts 1,2,5-9)",
+        "lint": "lexdial campaign lint 1",
+        "start": "lexdial campaign start 1",
+        "pause": "lexdial campaign pause 1",
+        "resume": "lexdial campaign resume 1",
+        "stop": "lexdial campaign stop 1",
+        "run": "lexdial campaign run 1 --timescale 0.01   (a rehearsal on the simulated "
+        "carrier: dials a throw-away copy of the store; the live store is unchanged)",
+        "report": "lexdial campaign report 1 --json",
+    }
+    # every campaign command prints JSON with --json and acts as of --at
+    shared = common.options(
+        json=True,
+        at="act as of this ISO date-time (default: now); for run: a rehearsal on the "
+        "simulated carrier with a simulated clock starting then",
+    )
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = s.add_parser(
+            name, help=help, epilog=f"example: {examples[name]}", parents=shared
+        )
+        return parser
+
+    a = command("create", "create a campaign (draft) from a JSON or TOML file")
     a.add_argument("file", help="campaign file, or - for standard input")
     a.set_defaults(func=cmd_create)
-    a = s.add_parser("edit", help="replace a draft campaign's settings from a JSON or TOML file")
+    a = command("edit", "replace a draft campaign's settings from a JSON or TOML file")
     a.add_argument("id", type=int)
     a.add_argument("file", help="campaign file, or - for standard input")
     a.set_defaults(func=cmd_edit)
-    a = s.add_parser("add", help="put contacts on a campaign's list")
+    a = command("add", "put contacts on a campaign's list")
     a.add_argument("id", type=int)
     a.add_argument("--contacts", help="contact ids: 1,2,5-9")
     a.add_argument("--all", action="store_true", help="every contact of the firm not erased")
     a.set_defaults(func=cmd_add)
-    a = s.add_parser("lint", help="check the script and settings; exit 5 with the problems")
+    a = command("lint", "check the script and settings; exit 5 with the problems")
     a.add_argument("id", type=int)
     a.set_defaults(func=cmd_lint)
     for action in ("start", "pause", "resume", "stop"):
         extra = " (runs the lint first)" if action in ("start", "resume") else ""
-        a = s.add_parser(action, help=f"{action} the campaign{extra}")
+        a = command(action, f"{action} the campaign{extra}")
         a.add_argument("id", type=int)
         a.set_defaults(func=cmd_status, action=action)
-    a = s.add_parser(
+    a = command(
         "run",
-        help="dial a running campaign; on the simulated carrier: a rehearsal on a throw-away "
+        "dial a running campaign; on the simulated carrier: a rehearsal on a throw-away "
         "copy of the store",
     )
     a.add_argument("id", type=int)
@@ -345,28 +265,6 @@ def add_commands(sub: Any) -> None:
         "of calls in 3.6 s; 1 = real time)",
     )
     a.set_defaults(func=cmd_run)
-    a = s.add_parser("report", help="what the campaign did, from the store")
+    a = command("report", "what the campaign did, from the store")
     a.add_argument("id", type=int)
     a.set_defaults(func=cmd_report)
-    examples = {
-        "create": "lexdial campaign create reminders.toml   (see 'lexdial campaign --help')",
-        "edit": "lexdial campaign edit 1 reminders.toml   (a draft only)",
-        "add": "lexdial campaign add 1 --all   (or --contacts 1,2,5-9)",
-        "lint": "lexdial campaign lint 1",
-        "start": "lexdial campaign start 1",
-        "pause": "lexdial campaign pause 1",
-        "resume": "lexdial campaign resume 1",
-        "stop": "lexdial campaign stop 1",
-        "run": "lexdial campaign run 1 --timescale 0.01   (a rehearsal on the simulated "
-        "carrier: dials a throw-away copy of the store; the live store is unchanged)",
-        "report": "lexdial campaign report 1 --json",
-    }
-    for name, example in examples.items():
-        sp = s.choices[name]
-        sp.epilog = f"example: {example}"
-        sp.add_argument("--json", action="store_true", help="machine-readable output")
-        sp.add_argument(
-            "--at",
-            help="act as of this ISO date-time (default: now); for run: a rehearsal on the "
-            "simulated carrier with a simulated clock starting then",
-        )

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lexdial.entrypoints.cli_store import _caller, _now, _print, _store
+from lexdial.entrypoints import cli_common as common
 from lexdial.entrypoints.progress import Bar
 from lexdial.errors import RequestError
 from lexdial.service.import_files import FIELDS
@@ -67,7 +67,7 @@ def cmd_import(args: argparse.Namespace) -> None:
         raise RequestError("FILE", f"{args.file}: no such file")
     table = imports.read_table(path.read_bytes(), path.name)
     mapping = imports.resolve_mapping(table.headers, _mapping(args.map))
-    store = _store(args)
+    store = common.store(args)
     if args.preview:
         with store.reading() as uow:
             errors = imports.check(uow, store.cipher, store.firm_id, table, mapping)
@@ -97,8 +97,8 @@ def cmd_import(args: argparse.Namespace) -> None:
             store.firm_id,
             table,
             mapping,
-            _caller(args),
-            _now(args),
+            common.caller(args),
+            common.now(args),
             on_progress=tick,
             on_checked=checked,
         )
@@ -108,7 +108,7 @@ def cmd_import(args: argparse.Namespace) -> None:
         if args.json:
             print(json.dumps(report.to_json(), indent=2))
         raise _refused(report.errors, "imported")
-    _print(
+    common.show(
         args,
         report.to_json(),
         f"{path.name}: {report.created} contact(s) created, {report.existing} already on file; "
@@ -141,7 +141,7 @@ def _show_preview(
         cells = ", ".join(f"{k}={v}" for k, v in r.items() if k != "row" and v)
         lines.append(f"  row {r['row']}: {cells}")
     lines.append("no problems found" if not errors else f"{len(errors)} problem(s), see below")
-    _print(args, data, "\n".join(lines))
+    common.show(args, data, "\n".join(lines))
 
 
 def add_commands(sub: Any) -> None:
@@ -155,6 +155,7 @@ def add_commands(sub: Any) -> None:
         "field and why, and the exit status is 2.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=common.options(json=True, at=True),
     )
     a.add_argument("file", metavar="FILE", help="a .csv or .xlsx file")
     a.add_argument(
@@ -171,6 +172,4 @@ def add_commands(sub: Any) -> None:
         "write nothing",
     )
     a.add_argument("--limit", type=int, default=20, help="rows shown by --preview (default 20)")
-    a.add_argument("--at", help="when the import happens (ISO 8601 with offset; default now)")
-    a.add_argument("--json", action="store_true", help="machine-readable output")
     a.set_defaults(func=cmd_import)

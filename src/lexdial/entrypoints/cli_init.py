@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from lexdial.entrypoints import cli_common as common
 from lexdial.errors import RequestError
 
 EPILOG = """examples:
@@ -127,9 +128,9 @@ def add_commands(sub: Any) -> None:
         "already there.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=common.options(json="what was created, as JSON"),
     )
     p.add_argument("--firm", help="the firm's name, as consents name it as the seller")
     p.add_argument("--data-dir", help="data folder (default ./data)")
     p.add_argument("--key-file", help="key file (default DATA_DIR/keys.json)")
-    p.add_argument("--json", action="store_true", help="what was created, as JSON")
     p.set_defaults(func=cmd_init)

@@ -13,16 +13,14 @@ Lists live in ``<data dir>/registry/<list>/``; the data dir is ``--data-dir``, e
 from __future__ import annotations
 
 import argparse
-import json
-import sys
-import time
 from datetime import UTC, date, datetime
 from pathlib import Path
-from types import TracebackType
-from typing import Any, TextIO
+from typing import Any
 
 # each command imports what it runs: building the parser (``lexdial --help``) must not load
 # the database layer, numpy or the PDF library (tests/unit/test_cli_startup.py)
+from lexdial.entrypoints import cli_common as common
+from lexdial.entrypoints.progress import ByteBar
 from lexdial.errors import RequestError
 
 LOAD_EPILOG = """examples:
@@ -85,63 +83,24 @@ def _day(text: str | None, field: str) -> date:
         raise RequestError(field, "is not a date (YYYY-MM-DD)") from None
 
 
-def _print(args: argparse.Namespace, data: Any, text: str) -> None:
-    print(json.dumps(data, indent=2, default=str) if args.json else text)
-
-
-class _Bar:
-    """A progress bar on standard error fed by a callback, as ``entrypoints.progress`` draws
-    one for an iterable: redrawn in place on a terminal, a start and an end line otherwise."""
-
-    def __init__(self, label: str, stream: TextIO | None = None) -> None:
-        self.out, self.label, self.shown = stream or sys.stderr, label, -1
-        self.tty = self.out.isatty()
-        self.start = time.monotonic()
-        if not self.tty:
-            self.out.write(f"{label}...\n")
-
-    def __call__(self, done: int, total: int | None) -> None:
-        if not self.tty or not total:
-            return
-        percent = min(100, done * 100 // total)
-        if percent != self.shown:
-            self.shown = percent
-            filled = 30 * percent // 100
-            mb = f"{done / 1e6:,.0f}/{total / 1e6:,.0f} MB"
-            self.out.write(f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {mb}")
-            self.out.flush()
-
-    def __enter__(self) -> _Bar:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        elapsed = time.monotonic() - self.start
-        end = "done" if kind is None else "failed"
-        self.out.write(("\n" if self.tty else "") + f"{self.label}: {end} in {elapsed:.1f} s\n")
-        self.out.flush()
-
-
 def cmd_registry_load(args: argparse.Namespace) -> None:
-    from lexdial.adapters.registry.index import check_list_name
-    from lexdial.adapters.registry.loader import apply_changes, load_full
+    from lexdial.bootstrap import apply_registry_changes, load_registry, registry_list_name
 
-    name = check_list_name(args.list_name)
+    name = registry_list_name(args.list_name)
     today = datetime.now(UTC)
     snapshot = _day(args.snapshot_date, "--snapshot-date")
     if (snapshot - today.date()).days > 1:
         raise RequestError("--snapshot-date", "is in the future")
     root = data_dir(args) / "registry"
-    with _Bar(f"Loading {name}") as bar:
+    with ByteBar(f"Loading {name}") as bar:
         if args.changes:
             adds, dels = _split_changes(args.paths)
-            manifest = apply_changes(
+            manifest = apply_registry_changes(
                 root, name, adds, dels, snapshot_on=snapshot, loaded_at=today, on_progress=bar
             )
         else:
             paths = [Path(p) for p in args.paths]
-            manifest = load_full(
+            manifest = load_registry(
                 root, name, paths, snapshot_on=snapshot, loaded_at=today, on_progress=bar
             )
     stats = manifest.stats
@@ -155,58 +114,25 @@ def cmd_registry_load(args: argparse.Namespace) -> None:
         f"({len(manifest.sources)} file(s), stored as {manifest.form}){change}"
     )
     _record_snapshot(args, manifest, today)
-    _print(args, manifest.to_json(), text)
+    common.show(args, manifest.to_json(), text)
 
 
 def _record_snapshot(args: argparse.Namespace, manifest: Any, at: datetime) -> None:
     """Keep the snapshot (list, date, count, manifest digest) in the evidence store and
     the audit trail: a lawyer must show which registry copy a call was scrubbed against."""
-    import hashlib
-    import json
 
-    from sqlalchemy import insert
-
-    from lexdial.adapters.db import tables
-    from lexdial.adapters.db.uow import SqlUnitOfWork
     from lexdial.bootstrap import open_store
     from lexdial.config import load_settings
-    from lexdial.service.users import OPERATOR, Caller, authorize
+    from lexdial.service.registry_snapshots import record_snapshot
+    from lexdial.service.users import OPERATOR, Caller
 
     if getattr(args, "data_dir", None):  # a registry kept apart from the store
         return
     store = open_store(load_settings(getattr(args, "settings", None)))
-    digest = hashlib.sha256(
-        json.dumps(manifest.to_json(), sort_keys=True, default=str).encode()
-    ).hexdigest()
     user = getattr(args, "user", None)
-    with store.db.begin() as conn:
-        actor = authorize(
-            SqlUnitOfWork(conn), Caller.user(user) if user else OPERATOR, "registry.write"
-        )
-        sid = tables.new_id(
-            conn.execute(
-                insert(tables.registry_snapshots).values(
-                    list_name=manifest.list_name,
-                    snapshot_on=manifest.snapshot_on,
-                    count=manifest.count,
-                    manifest_sha256=digest,
-                    loaded_at=at,
-                )
-            )
-        )
-        store.audit.record(
-            SqlUnitOfWork(conn),
-            at=at,
-            actor=actor,
-            action="registry.loaded",
-            subject=f"registry:{sid}",
-            data={
-                "list": manifest.list_name,
-                "count": manifest.count,
-                "snapshot_on": str(manifest.snapshot_on),
-                "manifest_sha256": digest,
-            },
-        )
+    with store.unit_of_work() as uow:
+        caller = Caller.user(user) if user else OPERATOR
+        record_snapshot(uow, store.audit, manifest.to_json(), caller, at)
 
 
 def _split_changes(paths: list[str]) -> tuple[list[Path], list[Path]]:
@@ -257,23 +183,24 @@ def cmd_registry_status(args: argparse.Namespace) -> None:
                 f"{r['age_days']:>5}{r['max_age_days']:>7}  {status}"
             )
         text = "\n".join(lines)
-    _print(args, {"data_dir": str(root.parent), "today": today.isoformat(), "lists": rows}, text)
+    common.show(
+        args, {"data_dir": str(root.parent), "today": today.isoformat(), "lists": rows}, text
+    )
 
 
 def cmd_scrub(args: argparse.Namespace) -> None:
-    from lexdial.adapters.registry.index import check_list_name, open_index
-    from lexdial.adapters.registry.scrub import scrub_csv
+    from lexdial.bootstrap import registry_index, registry_list_name, scrub_file
 
     contacts: Path = args.contacts
     out: Path = args.out or contacts.with_name(f"{contacts.stem}.verdicts.csv")
     if out.resolve() == contacts.resolve():
         raise RequestError("--out", "must not be the contacts file itself")
-    name = check_list_name(args.list_name)
-    index = open_index(data_dir(args) / "registry" / name)
+    name = registry_list_name(args.list_name)
+    index = registry_index(data_dir(args) / "registry" / name)
     today = _day(args.today, "--today")
-    with _Bar(f"Scrubbing {contacts.name} against {name}") as bar:
+    with ByteBar(f"Scrubbing {contacts.name} against {name}") as bar:
         try:
-            summary = scrub_csv(
+            summary = scrub_file(
                 contacts, out, index, today=today, column=args.column, on_progress=bar
             )
         except OSError as exc:  # the verdict file's folder is missing or not writable
@@ -290,7 +217,7 @@ def cmd_scrub(args: argparse.Namespace) -> None:
             f"Verdicts: {out} (every column kept; masked: {', '.join(s.masked)})",
         ]
     )
-    _print(args, s.to_json(), text)
+    common.show(args, s.to_json(), text)
 
 
 def add_commands(sub: Any) -> None:
@@ -312,6 +239,7 @@ def add_commands(sub: Any) -> None:
         "and line number, and the current copy stays in place.",
         epilog=LOAD_EPILOG,
         formatter_class=raw,
+        parents=common.options(json=True),
     )
     a.add_argument("paths", nargs="+", metavar="PATH", help="files, directories or .zip files")
     a.add_argument(
@@ -340,6 +268,7 @@ def add_commands(sub: Any) -> None:
         "(31 days for US lists, day 31 still fresh; 28 days for the UK TPS).",
         epilog=STATUS_EPILOG,
         formatter_class=raw,
+        parents=common.options(json=True),
     )
     a.add_argument("--today", help="YYYY-MM-DD to judge ages on (default: today, UTC)")
     _common(a)
@@ -351,6 +280,7 @@ def add_commands(sub: Any) -> None:
         description=SCRUB_DESCRIPTION,
         epilog=SCRUB_EPILOG,
         formatter_class=raw,
+        parents=common.options(json=True),
     )
     p.add_argument("contacts", type=Path, metavar="CONTACTS.csv", help="CSV with a header row")
     p.add_argument("--out", type=Path, help="verdict file (default: CONTACTS.verdicts.csv)")
@@ -370,4 +300,3 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--data-dir", type=Path, help="where lists are kept (default: $LEXDIAL_DATA_DIR or ./data)"
     )
-    p.add_argument("--json", action="store_true", help="machine-readable output")

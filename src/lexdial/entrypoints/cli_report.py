@@ -12,8 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from lexdial.adapters.private_files import write_private
-from lexdial.entrypoints.cli_store import _caller, _now, _store
+from lexdial.entrypoints import cli_common as common
 
 # each command imports what it runs: building the parser (``lexdial --help``) must not load
 # the database layer, numpy or the PDF library (tests/unit/test_cli_startup.py)
@@ -29,8 +28,10 @@ EPILOG = """examples:
 
 
 def _write(args: argparse.Namespace, default: str, pdf: bytes) -> Path:
+    from lexdial.bootstrap import write_private_file
+
     path = Path(args.output) if args.output else Path(default)
-    write_private(path, pdf, "--output")
+    write_private_file(path, pdf, "--output")
     print(path.resolve())
     return path
 
@@ -41,9 +42,9 @@ def cmd_campaign(args: argparse.Namespace) -> None:
     from lexdial.service.report_pdf import campaign_pdf
     from lexdial.service.users import authorize
 
-    store, at = _store(args), _now(args)
+    store, at = common.store(args), common.now(args)
     with store.reading() as uow:
-        authorize(uow, _caller(args), "audit.read", store.firm_id)
+        authorize(uow, common.caller(args), "audit.read", store.firm_id)
     with store.reading() as uow:
         data = campaign_data(
             uow,
@@ -63,9 +64,9 @@ def cmd_policy(args: argparse.Namespace) -> None:
     from lexdial.service.report_pdf import dnc_policy_pdf
     from lexdial.service.users import authorize
 
-    store, at = _store(args), _now(args)
+    store, at = common.store(args), common.now(args)
     with store.reading() as uow:
-        authorize(uow, _caller(args), "read", store.firm_id)
+        authorize(uow, common.caller(args), "read", store.firm_id)
     with store.reading() as uow:
         data = dnc_policy_data(
             uow, store.cipher, store.settings, store.rules, firm_id=store.firm_id, at=at
@@ -78,24 +79,24 @@ def cmd_roster(args: argparse.Namespace) -> None:
     from lexdial.service.report_pdf import roster_pdf
     from lexdial.service.users import authorize
 
-    store, at = _store(args), _now(args)
+    store, at = common.store(args), common.now(args)
     with store.reading() as uow:
-        authorize(uow, _caller(args), "users.read", store.firm_id)
+        authorize(uow, common.caller(args), "users.read", store.firm_id)
     with store.reading() as uow:
         data = roster_data(uow, store.cipher, firm_id=store.firm_id, at=at)
     _write(args, "training-roster.pdf", roster_pdf(data))
 
 
 def cmd_evidence(args: argparse.Namespace) -> None:
-    from lexdial.bootstrap import checkpoint_for_report
+    from lexdial.bootstrap import checkpoint_for_report, write_private_file
     from lexdial.service import evidence, views
     from lexdial.service.report_pdf import evidence_pdf
     from lexdial.service.report_policy import iso
     from lexdial.service.users import authorize
 
-    store, at = _store(args), _now(args)
+    store, at = common.store(args), common.now(args)
     with store.reading() as uow:
-        authorize(uow, _caller(args), "audit.read", store.firm_id)
+        authorize(uow, common.caller(args), "audit.read", store.firm_id)
         bundle = evidence.bundle(uow, store.cipher, store.firm_id, args.number)
         firm_name = views.firm_name(uow, store.firm_id)
     bundle["chain"]["checkpoint"] = checkpoint_for_report(store)
@@ -103,7 +104,7 @@ def cmd_evidence(args: argparse.Namespace) -> None:
     path = _write(args, f"evidence-contact-{bundle['contact_id']}.pdf", pdf)
     if args.json:
         side = path.with_suffix(".json")
-        write_private(side, json.dumps(bundle, indent=2, default=str), "--output")
+        write_private_file(side, json.dumps(bundle, indent=2, default=str), "--output")
         print(side.resolve())
 
 
@@ -120,9 +121,8 @@ def add_commands(sub: Any) -> None:
     )
     s = p.add_subparsers(dest="report_cmd", required=True)
 
-    def common(a: argparse.ArgumentParser, default: str) -> None:
+    def output(a: argparse.ArgumentParser, default: str) -> None:
         a.add_argument("-o", "--output", metavar="FILE", help=f"where to write (default {default})")
-        a.add_argument("--at", help="the report's instant, ISO 8601 with offset (default now)")
 
     a = s.add_parser(
         "campaign",
@@ -132,9 +132,10 @@ def add_commands(sub: Any) -> None:
         "abandonment per 30-day period, opt-outs and time to honour each, register "
         "snapshots and the audit chain's head hash, with charts.",
         epilog="example: lexdial report campaign 1 -o audit/campaign-1.pdf",
+        parents=common.options(at=True),
     )
     a.add_argument("campaign_id", type=int)
-    common(a, "campaign-ID-report.pdf")
+    output(a, "campaign-ID-report.pdf")
     a.set_defaults(func=cmd_campaign)
     a = s.add_parser(
         "policy",
@@ -143,15 +144,17 @@ def add_commands(sub: Any) -> None:
         "generated from the settings and the dialer's behaviour: opt-out channels, honouring "
         "time, retention, registers and training.",
         epilog="example: lexdial report policy -o dnc-policy.pdf",
+        parents=common.options(at=True),
     )
-    common(a, "dnc-policy.pdf")
+    output(a, "dnc-policy.pdf")
     a.set_defaults(func=cmd_policy)
     a = s.add_parser(
         "roster",
         help="the staff training roster with attestation dates (user readers)",
         epilog="example: lexdial report roster",
+        parents=common.options(at=True),
     )
-    common(a, "training-roster.pdf")
+    output(a, "training-roster.pdf")
     a.set_defaults(func=cmd_roster)
     a = s.add_parser(
         "evidence",
@@ -160,8 +163,8 @@ def add_commands(sub: Any) -> None:
         "calls, opt-outs and audit entries with the chain proof. The PDF shows the number: "
         "it is the person's own evidence.",
         epilog="example: lexdial report evidence '+1 614 555 0101' --json",
+        parents=common.options(json="also write the bundle as JSON beside it", at=True),
     )
     a.add_argument("number")
-    a.add_argument("--json", action="store_true", help="also write the bundle as JSON beside it")
-    common(a, "evidence-contact-ID.pdf")
+    output(a, "evidence-contact-ID.pdf")
     a.set_defaults(func=cmd_evidence)

@@ -8,7 +8,7 @@ import os
 import sys
 from typing import Any
 
-from lexdial.entrypoints.cli_store import _caller, _now, _print, _store
+from lexdial.entrypoints import cli_common as common
 from lexdial.errors import RequestError
 
 
@@ -22,7 +22,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     if args.host not in ("127.0.0.1", "localhost", "::1") and not args.public:
         raise RequestError("--host", "serve on loopback, or say --public (put TLS in front)")
     proxy = server_options()  # X-Forwarded-For only from $LEXDIAL_TRUSTED_PROXIES
-    store = _store(args)
+    store = common.store(args)
     app = create_app(store)
     print(f"lexdial: serving on http://{args.host}:{args.port}/ (API docs at /docs)", flush=True)
     if store.settings.telephony.carrier == "simulated" and not is_sandbox(store):
@@ -38,12 +38,18 @@ def cmd_serve(args: argparse.Namespace) -> None:
 def cmd_token(args: argparse.Namespace) -> None:
     from lexdial.service.auth import issue_token
 
-    store = _store(args)
+    store = common.store(args)
     with store.unit_of_work() as uow:
         new = issue_token(
-            uow, store.audit, args.user_id, args.name, _caller(args), _now(args), store.firm_id
+            uow,
+            store.audit,
+            args.user_id,
+            args.name,
+            common.caller(args),
+            common.now(args),
+            store.firm_id,
         )
-    _print(
+    common.show(
         args,
         {"token_id": new.id, "token": new.token},
         f"token #{new.id} for user #{args.user_id} (shown once, keep it secret):\n{new.token}",
@@ -53,10 +59,12 @@ def cmd_token(args: argparse.Namespace) -> None:
 def cmd_token_revoke(args: argparse.Namespace) -> None:
     from lexdial.service.auth import revoke_token
 
-    store = _store(args)
+    store = common.store(args)
     with store.unit_of_work() as uow:
-        revoke_token(uow, store.audit, args.token_id, _caller(args), _now(args), store.firm_id)
-    _print(args, {"revoked": args.token_id}, f"token #{args.token_id} revoked")
+        revoke_token(
+            uow, store.audit, args.token_id, common.caller(args), common.now(args), store.firm_id
+        )
+    common.show(args, {"revoked": args.token_id}, f"token #{args.token_id} revoked")
 
 
 def cmd_password(args: argparse.Namespace) -> None:
@@ -68,12 +76,18 @@ def cmd_password(args: argparse.Namespace) -> None:
             password = sys.stdin.readline().rstrip("\n")
         else:
             password = getpass.getpass("new password: ")
-    store = _store(args)
+    store = common.store(args)
     with store.unit_of_work() as uow:
         set_password(
-            uow, store.audit, args.user_id, password, _caller(args), _now(args), store.firm_id
+            uow,
+            store.audit,
+            args.user_id,
+            password,
+            common.caller(args),
+            common.now(args),
+            store.firm_id,
         )
-    _print(args, {"user": args.user_id}, f"password set for user #{args.user_id}")
+    common.show(args, {"user": args.user_id}, f"password set for user #{args.user_id}")
 
 
 def add_commands(sub: Any) -> None:
@@ -93,10 +107,10 @@ def add_commands(sub: Any) -> None:
         "token",
         help="issue a personal API token (shown once)",
         epilog="example: lexdial users token 1 --name 'CRM sync'",
+        parents=common.options(json=True),
     )
     a.add_argument("user_id", type=int)
     a.add_argument("--name", required=True, help="what the token is for")
-    a.add_argument("--json", action="store_true")
     a.set_defaults(func=cmd_token)
     a = s.add_parser(
         "revoke-token", help="revoke an API token", epilog="example: lexdial users revoke-token 1"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from lexdial.entrypoints import cli_common as common
 from lexdial.errors import RequestError
 
 # each command imports what it runs: building the parser (``lexdial --help``) must not load
@@ -48,7 +49,6 @@ def parse_range(text: str, field: str = "--inconvenient") -> dict[str, Any]:
 
 
 def cmd_contact_prefs(args: argparse.Namespace) -> None:
-    from lexdial.entrypoints.cli_store import _caller, _now, _print, _store
     from lexdial.entrypoints.render import mask_number
     from lexdial.service.stated_facts import set_preferences
 
@@ -63,7 +63,7 @@ def cmd_contact_prefs(args: argparse.Namespace) -> None:
         changes["no_calls_at_work"] = _YES_NO[args.no_calls_at_work]
     if not changes:
         raise RequestError("contact prefs", "give --inconvenient, --workplace-number or ...")
-    store = _store(args)
+    store = common.store(args)
     with store.unit_of_work() as uow:
         stored = set_preferences(
             uow,
@@ -72,8 +72,8 @@ def cmd_contact_prefs(args: argparse.Namespace) -> None:
             store.firm_id,
             args.number,
             changes,
-            _caller(args),
-            _now(args),
+            common.caller(args),
+            common.now(args),
         )
     times = stored.get("inconvenient_times") or []
     text = (
@@ -81,11 +81,10 @@ def cmd_contact_prefs(args: argparse.Namespace) -> None:
         f"workplace number: {stored.get('workplace_number')}; "
         f"no calls at work: {stored.get('no_calls_at_work')}"
     )
-    _print(args, stored, text)
+    common.show(args, stored, text)
 
 
 def cmd_debt_facts(args: argparse.Namespace) -> None:
-    from lexdial.entrypoints.cli_store import _caller, _now, _print, _store
     from lexdial.service.stated_facts import record_debt_facts
 
     changes: dict[str, Any] = {}
@@ -93,16 +92,22 @@ def cmd_debt_facts(args: argparse.Namespace) -> None:
         changes["cease_requested_at"] = args.cease_requested_at or None
     if args.time_barred is not None:
         changes["time_barred"] = _YES_NO[args.time_barred]
-    store = _store(args)
+    store = common.store(args)
     with store.unit_of_work() as uow:
         stored = record_debt_facts(
-            uow, store.audit, store.firm_id, args.debt_ref, changes, _caller(args), _now(args)
+            uow,
+            store.audit,
+            store.firm_id,
+            args.debt_ref,
+            changes,
+            common.caller(args),
+            common.now(args),
         )
     text = (
         f"debt {args.debt_ref}: cease requested at {stored.get('cease_requested_at', '-')}; "
         f"time-barred: {stored.get('time_barred', 'unknown')}"
     )
-    _print(args, stored, text)
+    common.show(args, stored, text)
 
 
 def add_contact_prefs(contact_sub: Any) -> None:
@@ -115,6 +120,9 @@ def add_contact_prefs(contact_sub: Any) -> None:
         "  lexdial contact prefs --number '+1 614 555 0101' --inconvenient 'mon-fri 09:00-17:00'"
         "\n  lexdial contact prefs --number '+1 614 555 0101' --workplace-number yes "
         "--no-calls-at-work yes",
+        parents=common.options(
+            json=True, at="when the person said so (default: now), ISO 8601 with offset"
+        ),
     )
     a.add_argument("--number", required=True)
     a.add_argument(
@@ -128,8 +136,6 @@ def add_contact_prefs(contact_sub: Any) -> None:
     a.add_argument(
         "--no-calls-at-work", choices=sorted(_YES_NO), help="the person/employer bars such calls"
     )
-    a.add_argument("--at", help="when the person said so (default: now), ISO 8601 with offset")
-    a.add_argument("--json", action="store_true")
     a.set_defaults(func=cmd_contact_prefs)
 
 
@@ -143,6 +149,7 @@ def add_commands(sub: Any) -> None:
         epilog="examples:\n"
         "  lexdial debt facts ACME-4471 --cease-requested-at 2026-11-30T10:00:00Z\n"
         "  lexdial debt facts ACME-4471 --time-barred yes",
+        parents=common.options(json=True, at=True),
     )
     a.add_argument("debt_ref", help="the debt's reference, as campaigns and calls give it")
     a.add_argument(
@@ -153,6 +160,4 @@ def add_commands(sub: Any) -> None:
     a.add_argument(
         "--time-barred", choices=sorted(_YES_NO), help="the limitation period has run (1006.26)"
     )
-    a.add_argument("--at", help="when this is recorded (default: now)")
-    a.add_argument("--json", action="store_true")
     a.set_defaults(func=cmd_debt_facts)

@@ -23,7 +23,11 @@ def add_commands(sub: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     tsub = t.add_subparsers(dest="telephony_command", required=True)
-    c = tsub.add_parser("check", help="register with or OPTIONS-ping the SIP trunk")
+    c = tsub.add_parser(
+        "check",
+        help="register with or OPTIONS-ping the SIP trunk",
+        epilog="example: lexdial telephony check   (exit 0: the trunk answered; 6: it did not)",
+    )
     c.add_argument(
         "--timeout", type=float, default=10.0, help="seconds to wait for the trunk (default 10)"
     )
@@ -31,10 +35,7 @@ def add_commands(sub: Any) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> None:
-    import asyncio
-
-    from lexdial.adapters.telephony.sip_check import check_trunk
-    from lexdial.bootstrap import sip_trunk
+    from lexdial.bootstrap import check_sip_trunk, sip_trunk
     from lexdial.config import load_settings
     from lexdial.errors import ConfigError, TelephonyError
 
@@ -47,7 +48,7 @@ def cmd_check(args: argparse.Namespace) -> None:
     trunk = sip_trunk(settings)
     how = "REGISTER" if trunk.register else "OPTIONS"
     print(f"checking {trunk.address} over {trunk.transport.upper()} ({how}) ...", flush=True)
-    verdict = asyncio.run(check_trunk(trunk, timeout=args.timeout))
+    verdict = check_sip_trunk(trunk, args.timeout)
     if not verdict.ok:
         raise TelephonyError(verdict.message)
     print(verdict.message)

@@ -18,12 +18,17 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lexdial.adapters.db.uow import SqlUnitOfWork
-from lexdial.adapters.telephony.simulated import SimProfile, SimulatedCarrier
-from lexdial.adapters.virtual_time import SimulatedClock, VirtualTimeLoop
-from lexdial.bootstrap import Store, init_store, make_dialer, mark_sandbox
+from lexdial.bootstrap import (
+    Store,
+    init_store,
+    make_dialer,
+    mark_sandbox,
+    simulated_carrier,
+    simulated_clock,
+    virtual_time_runner,
+)
 from lexdial.config import DEFAULT_FIRM, Settings
 from lexdial.entrypoints.demo_server import serve_dashboard
 from lexdial.entrypoints.progress import Bar
@@ -43,6 +48,9 @@ from lexdial.service.dialer import RunStats
 from lexdial.service.optout import opt_out
 from lexdial.service.storage import UnitOfWork
 from lexdial.service.users import OPERATOR
+
+if TYPE_CHECKING:  # the simulated carrier and clock are built by bootstrap
+    from lexdial.bootstrap import SimulatedCarrier, SimulatedClock
 
 #: loop seconds per simulated second: the dialler polls its queue every 0.05 loop seconds,
 #: so every 100 simulated seconds (at ``pace`` 1.0, six simulated hours take ~11 s)
@@ -106,18 +114,18 @@ def run_demo(
     )
     with store.reading() as uow:
         total = sum(queue_counts(uow, campaign_id).values())
-    carrier = SimulatedCarrier(
-        SimProfile(opt_out=0.15),
+    carrier = simulated_carrier(
+        opt_out=0.15,
         seed=int(sample["seed"]),
         channels=200,
         cps=5,
         timescale=TIMESCALE,
     )
     end = start + timedelta(hours=sample["hours"])
-    clock = SimulatedClock(start, TIMESCALE)
+    clock = simulated_clock(start, TIMESCALE)
     server = serve_dashboard(store, serve, clock, start) if serve else None
     try:
-        with asyncio.Runner(loop_factory=lambda: VirtualTimeLoop(pace)) as runner:
+        with virtual_time_runner(pace) as runner:
             stats = runner.run(_dial(store, carrier, clock, campaign_id, end, total))
         ended = _end_campaign(store, campaign_id, clock, end)
         with store.reading() as uow:
@@ -223,8 +231,7 @@ def _populate(
     ids: list[int] = []
     why: dict[str, str] = {}
     wait: dict[str, str] = {}
-    with store.db.begin() as conn:
-        uow = SqlUnitOfWork(conn)
+    with store.unit_of_work() as uow:
         for group in sample["contacts"]:
             for _ in range(group["n"]):
                 number = f"+1{group['area']}555{len(ids) + 100:04d}"
@@ -250,7 +257,6 @@ def _populate(
                 if group.get("why"):
                     kind = wait if group.get("deferred") else why
                     kind[f"{group['state']} ({group['area']})"] = group["why"]
-        uow = SqlUnitOfWork(conn)
         campaign_id = create_campaign(
             uow, store.audit, store.firm_id, sample["campaign"], OPERATOR, at
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Iterable, Iterator
+from types import TracebackType
 from typing import TextIO, TypeVar
 
 T = TypeVar("T")
@@ -79,4 +80,38 @@ class Bar:
         self.out.write(
             ("\n" if self.tty else "") + f"{self.label}: {done} done in {elapsed:.1f} s\n"
         )
+        self.out.flush()
+
+
+class ByteBar:
+    """A progress bar in megabytes fed by a ``(done, total)`` callback (a registry load or
+    scrub): redrawn in place on a terminal, a start and an end line otherwise."""
+
+    def __init__(self, label: str, stream: TextIO | None = None) -> None:
+        self.out, self.label, self.shown = stream or sys.stderr, label, -1
+        self.tty = self.out.isatty()
+        self.start = time.monotonic()
+        if not self.tty:
+            self.out.write(f"{label}...\n")
+
+    def __call__(self, done: int, total: int | None) -> None:
+        if not self.tty or not total:
+            return
+        percent = min(100, done * 100 // total)
+        if percent != self.shown:
+            self.shown = percent
+            filled = 30 * percent // 100
+            mb = f"{done / 1e6:,.0f}/{total / 1e6:,.0f} MB"
+            self.out.write(f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {mb}")
+            self.out.flush()
+
+    def __enter__(self) -> ByteBar:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        elapsed = time.monotonic() - self.start
+        end = "done" if kind is None else "failed"
+        self.out.write(("\n" if self.tty else "") + f"{self.label}: {end} in {elapsed:.1f} s\n")
         self.out.flush()

@@ -351,3 +351,8 @@ class MemoryReportRepository:
     def audit_entries_about(self, subjects: Iterable[str]) -> list[dict[str, Any]]:
         wanted = set(subjects)
         return [e for e in self.audit_entries if e.get("subject") in wanted]
+
+    # (for cli)
+    def add_registry_snapshot(self, snapshot: Snapshot) -> int:
+        self.snapshots.append(snapshot)
+        return len(self.snapshots)

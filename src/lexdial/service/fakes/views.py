@@ -61,6 +61,8 @@ class MemoryViewRepository:
         self.open_review_items: list[tuple[int, datetime]] = []
         #: (firm id, rule pack version, attempt time) of each attempt
         self.judged: list[tuple[int, str, datetime]] = []
+        #: (firm id, contact id, erased) of the contacts on file (tests append)
+        self.live_contact_rows: list[tuple[int, int, bool]] = []
 
     def contact_attempts(self, contact_id: int) -> list[AttemptView]:
         mine = [v for v in self.attempts if v.contact_id == contact_id]
@@ -185,3 +187,7 @@ class MemoryViewRepository:
                 seen.setdefault(version, []).append(at)
         rows = [(v, len(ats), min(ats), max(ats)) for v, ats in seen.items()]
         return sorted(rows, key=lambda r: r[2])
+
+    # (for cli)
+    def live_contact_ids(self, firm_id: int) -> list[int]:
+        return sorted(c for f, c, erased in self.live_contact_rows if f == firm_id and not erased)

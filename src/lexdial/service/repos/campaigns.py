@@ -300,3 +300,8 @@ class ReportRepository(Protocol):
     def audit_entries_about(self, subjects: Iterable[str]) -> list[dict[str, Any]]:
         """The audit entries (all their columns) about any of ``subjects``, by seq."""
         ...
+
+    # (for cli)
+    def add_registry_snapshot(self, snapshot: Snapshot) -> int:
+        """Keep a loaded registry snapshot (list, date, count, manifest digest); its id."""
+        ...

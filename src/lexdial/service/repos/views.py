@@ -279,4 +279,8 @@ class ViewRepository(Protocol):
     def rulepack_versions(self, firm_id: int) -> list[tuple[str, int, datetime, datetime]]:
         """Each rule pack version attempts were judged under: (version, attempts, first,
         last), by first use."""
+
+    # (for cli)
+    def live_contact_ids(self, firm_id: int) -> list[int]:
+        """The ids of the firm's contacts that are not erased, ascending."""
         ...

@@ -453,3 +453,17 @@ class SqlReportRepository:
             .mappings()
             .all()
         ]
+
+    # (for cli)
+    def add_registry_snapshot(self, snapshot: Snapshot) -> int:
+        return t.new_id(
+            self.conn.execute(
+                insert(t.registry_snapshots).values(
+                    list_name=snapshot.list_name,
+                    snapshot_on=snapshot.snapshot_on,
+                    count=snapshot.count,
+                    manifest_sha256=snapshot.manifest_sha256,
+                    loaded_at=snapshot.loaded_at,
+                )
+            )
+        )

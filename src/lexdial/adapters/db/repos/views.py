@@ -306,3 +306,13 @@ class SqlViewRepository:
             .order_by(func.min(a.at))
         )
         return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    # (for cli)
+    def live_contact_ids(self, firm_id: int) -> list[int]:
+        c = t.contacts.c
+        return [
+            int(i)
+            for i in self.conn.execute(
+                select(c.id).where(c.firm_id == firm_id, c.erased_at.is_(None)).order_by(c.id)
+            ).scalars()
+        ]

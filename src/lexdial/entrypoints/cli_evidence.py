@@ -1,0 +1,142 @@
+"""Command-line faces of what a call's lawfulness rests on: ``gate`` (decide and record one
+attempt), ``audit verify`` (the hash-chained trail) and ``evidence`` (one number's bundle).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from lexdial.domain.decision import PURPOSES, TECHNOLOGIES
+from lexdial.entrypoints import cli_common as common
+from lexdial.errors import AuditBrokenError
+
+
+def cmd_gate(args: argparse.Namespace) -> None:
+    from lexdial.service.gate import CallPlan, gate
+
+    store = common.store(args)
+    with store.unit_of_work() as uow:
+        result = gate(
+            uow,
+            store.rules,
+            store.cipher,
+            store.audit,
+            store.registry,
+            firm_id=store.firm_id,
+            contact_id=args.contact_id,
+            at=common.now(args),
+            campaign_id=args.campaign,
+            plan=CallPlan(args.purpose, args.technology, args.subject, args.debt)
+            if args.purpose
+            else None,
+        )
+    d = result.decision
+    when = f" until {d.earliest_allowed_at:%Y-%m-%d %H:%M} UTC" if d.earliest_allowed_at else ""
+    text = f"attempt #{result.attempt_id}: {d.verdict.upper()}{when}"
+    # rules failing under several codes give one explanation: say it once, with every code
+    said: dict[tuple[str, str], list[str]] = {}
+    for r in d.reasons:
+        said.setdefault((r.message, r.citation), []).append(r.code)
+    for (message, citation), codes in said.items():
+        text += f"\n  {', '.join(codes)}: {message} [{citation}]"
+    common.show(args, {"attempt_id": result.attempt_id, **d.to_json()}, text)
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> None:
+    from lexdial.bootstrap import verify_audit
+
+    # every signed checkpoint published so far pins its entry: a truncated or rewritten
+    # chain fails without anyone having exported an anchor; a tampered line fails itself
+    result = verify_audit(common.store(args), args.anchor, field="--anchor")
+    data = {**result.to_json(), "head": result.head}
+    latest = f"; {result.checkpoints} signed checkpoint(s) hold" if result.checkpoints else ""
+    lines = [
+        f"audit trail intact: {result.count} entries, head {result.head}{latest}"
+        if result.chain_ok
+        else f"AUDIT TRAIL BROKEN at seq {result.bad_seq}: {result.problem} ({result.detail})"
+    ]
+    lines += [f"CHECKPOINT FILE TAMPERED: {problem}" for problem in result.checkpoint_problems]
+    common.show(args, data, "\n".join(lines))
+    if not result.ok:  # what failed is on stdout already: stderr says why the exit is 5
+        raise AuditBrokenError("the audit trail fails verification (see above)")
+
+
+def cmd_evidence(args: argparse.Namespace) -> None:
+    from lexdial.bootstrap import write_private_file
+    from lexdial.entrypoints.render import mask_number
+    from lexdial.service import evidence
+
+    store = common.store(args)
+    with store.reading() as uow:
+        bundle = evidence.bundle(uow, store.cipher, store.firm_id, args.number)
+    out = Path(args.out) if args.out else None
+    text = json.dumps(bundle, indent=2, default=str)
+    if out:
+        common.refuse_overwrite(out, args.force, "--out")
+        write_private_file(out, text)
+        summary = {
+            "out": str(out),
+            "decisions": len(bundle["decisions"]),
+            "consents": len(bundle["consents"]),
+        }
+        common.show(
+            args,
+            summary,
+            f"evidence bundle for {mask_number(args.number)} written to {out} "
+            f"({summary['decisions']} decisions, {summary['consents']} consents)",
+        )
+    else:
+        print(text)  # the bundle is JSON already, with or without --json
+
+
+def add_commands(sub: Any) -> None:
+    """Register ``gate``, ``audit verify`` and ``evidence`` on the main parser's subparsers."""
+    a = sub.add_parser(
+        "gate",
+        help="decide and record one call attempt from the store",
+        epilog="example: lexdial gate 1 --purpose reminder --technology prerecorded",
+        parents=common.options(json=True, at=True),
+    )
+    a.add_argument("contact_id", type=int)
+    a.add_argument("--campaign", type=int)
+    a.add_argument(
+        "--purpose",
+        choices=sorted(PURPOSES),
+        help="why the call is made (default: the campaign's, with --campaign)",
+    )
+    a.add_argument(
+        "--technology",
+        choices=sorted(TECHNOLOGIES),
+        help="how it would be placed (default: the campaign's, with --campaign)",
+    )
+    a.add_argument("--subject")
+    a.add_argument("--debt", help="the debt's reference, for a debt-collection call")
+    a.set_defaults(func=cmd_gate)
+
+    p = sub.add_parser("audit", help="verify the hash-chained audit trail")
+    s = p.add_subparsers(dest="audit_cmd", required=True)
+    a = s.add_parser(
+        "verify",
+        help="detect edited, deleted or reordered entries",
+        epilog="example: lexdial audit verify   (the head it prints is a later --anchor)",
+        parents=common.options(json=True),
+    )
+    a.add_argument(
+        "--anchor",
+        help="SEQ:HASH, the head printed by an earlier 'audit verify' (catches truncation)",
+    )
+    a.set_defaults(func=cmd_audit_verify)
+
+    a = sub.add_parser(
+        "evidence",
+        help="the evidence bundle for one number (JSON)",
+        epilog="example: lexdial evidence '+1 614 555 0101' --out bundle.json",
+        parents=common.options(json="with --out: the summary as JSON"),
+    )
+    a.add_argument("number")
+    a.add_argument("--out", help="write the bundle to this file (default: print it)")
+    a.add_argument("--force", action="store_true", help="replace an existing --out file")
+    a.set_defaults(func=cmd_evidence)
