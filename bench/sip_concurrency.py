@@ -23,7 +23,8 @@ What is measured
     hangups (our BYE), the peak of calls up at once, SIPp's exit status and counts, the
     dial ramp (first to last INVITE sent) and the answer ramp (first to last ANSWERED),
     CPU over the run of the engine (this Python process, plus every baresip process for
-    ``baresip``) and of SIPp, CPU per call (engine CPU % of one core / peak calls up),
+    ``baresip``; for ``plane`` also the share of it the RTP clock took) and of SIPp, CPU
+    per call (engine CPU % of one core / peak calls up),
     memory (PSS: this process plus baresip's), and for ``plane`` the media clock's late
     ticks (more than 20 ms late: jitter at the far end) and the worst lateness.
     The last rows give, per size both engines ran, baresip's CPU per call over the plane's.
@@ -285,6 +286,7 @@ async def run(engine: str, n: int, args: argparse.Namespace, work: Path) -> dict
         "PSS MB": round(memory[0]),
         "late ticks": stats.late_ticks if stats else "-",
         "max late ms": stats.max_late_ms if stats else "-",
+        "rtp clock %": round(100 * stats.busy_s / wall) if stats else "-",
         "others": ",".join(sorted(set(tally.other_end))),
     }  # fmt: skip
 

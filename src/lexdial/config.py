@@ -55,6 +55,8 @@ The settings file is TOML (``lexdial.toml`` in the working directory, or the pat
     dial_prefix = ""                      # put before every dialled number
     caller_name = "Hartwell & Ruiz"       # display name in From
     dns_server = "10.0.0.2:53"            # default: the system's resolv.conf
+    media = "auto"                        # auto | plane (every call in one process) |
+                                          # baresip (a process per call: TCP/TLS/REGISTER)
     webhook_base_url = "https://..."      # twilio: where Twilio reaches lexdial's webhooks
                                           # (credentials only from the environment:
                                           #  $LEXDIAL_TWILIO_ACCOUNT_SID, _AUTH_TOKEN)
@@ -93,6 +95,9 @@ CARRIERS = ("simulated", "sip", "twilio")
 
 
 TRANSPORTS = ("udp", "tcp", "tls")
+#: auto: the in-process media plane when the trunk is UDP without REGISTER, else baresip;
+#: plane: the media plane (refused for trunks it cannot reach); baresip: a process per call
+MEDIA_ENGINES = ("auto", "plane", "baresip")
 NUMBER_FORMATS = ("e164", "e164_no_plus", "national")
 
 
@@ -132,6 +137,8 @@ class TelephonySettings:
     cps: float = 10.0
     webhook_base_url: str | None = None
     sip: SipSettings = SipSettings()
+    #: sip: which engine carries the calls (``MEDIA_ENGINES``)
+    media: str = "auto"
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,7 +244,7 @@ _HOST = re.compile(r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?
 
 
 def _telephony(raw: dict[str, Any], path: Path, env: Any = None) -> TelephonySettings:
-    known = {"carrier", "trunk", "channels", "cps", "webhook_base_url"} | SIP_KEYS
+    known = {"carrier", "trunk", "channels", "cps", "webhook_base_url", "media"} | SIP_KEYS
     unknown = set(raw) - known
     if unknown:
         hint = ""
@@ -262,7 +269,10 @@ def _telephony(raw: dict[str, Any], path: Path, env: Any = None) -> TelephonySet
     if carrier == "twilio" and not (isinstance(base, str) and base.startswith("https://")):
         raise ConfigError(f"{path}: telephony.webhook_base_url must be an https:// URL")
     sip = _sip(raw, path, os.environ if env is None else env, carrier == "sip")
-    return TelephonySettings(carrier, trunk, channels, float(cps), base, sip)
+    media = raw.get("media", "auto")
+    if media not in MEDIA_ENGINES:
+        raise ConfigError(f"{path}: telephony.media must be one of {', '.join(MEDIA_ENGINES)}")
+    return TelephonySettings(carrier, trunk, channels, float(cps), base, sip, media=media)
 
 
 def _sip(raw: dict[str, Any], path: Path, env: Any, dialling: bool = True) -> SipSettings:

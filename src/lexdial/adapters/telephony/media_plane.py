@@ -20,8 +20,9 @@ the NOTIFY's 200). ``connect`` bridges two calls of this adapter in the media pl
 the media, either leg may play a prompt over it; ``disconnect`` ends it.
 Rule 6: trunks over UDP, IP-authenticated or with digest on INVITE; the public address
 goes in Via/Contact/SDP, the outbound proxy is the next hop; P-Asserted-Identity carries
-the caller ID. REGISTER, TCP and TLS are not spoken: ``bootstrap`` keeps such trunks on
-``sip.SipTelephony`` (``supports``). Numbers are personal data: logs name call ids.
+the caller ID when asked (``p_asserted_identity``). REGISTER, TCP and TLS are not
+spoken: ``bootstrap`` keeps such trunks on ``sip.SipTelephony`` (``supports``).
+Numbers are personal data: logs name call ids.
 """
 
 from __future__ import annotations
@@ -96,6 +97,7 @@ class MediaPlaneTelephony:
         rtp_ports: tuple[int, int] = (20000, 59999),
         prewarm: int = 0,
         silence_s: float = 0.0,
+        p_asserted_identity: bool = False,
     ) -> None:
         del prewarm, silence_s
         if channels <= 0 or cps <= 0:
@@ -109,7 +111,7 @@ class MediaPlaneTelephony:
         self.amd, self.amd_config = amd, amd_config
         self._given_dir = Path(work_dir) if work_dir is not None else None
         self.engine = MediaEngine(bind_address=trunk.bind_address, rtp_ports=rtp_ports)
-        self.ua = SipUa(trunk)
+        self.ua = SipUa(trunk, p_asserted_identity=p_asserted_identity)
         self._calls: dict[str, _Call] = {}
         self._queue: asyncio.Queue[tel.CallEvent | None] = asyncio.Queue()
         self._prompts: tts.PromptCache | None = None

@@ -33,6 +33,7 @@ import os
 import random
 import socket
 import struct
+import time
 import wave
 from collections import deque
 from collections.abc import Callable
@@ -100,6 +101,7 @@ class Stats:
     skipped_frames: int  # frames never sent: a tick later than MAX_CATCH_UP frames
     sent: int
     received: int
+    busy_s: float  # wall seconds the clock spent pumping legs (its share of a core)
 
 
 class Leg:
@@ -234,7 +236,7 @@ class MediaEngine:
         self._task: asyncio.Task[None] | None = None
         self._prompts: dict[tuple[str, float | None], bytes] = {}
         self._ticks = self._late = self._skipped = self._send_drops = 0
-        self._max_late = 0.0
+        self._max_late = self._busy = 0.0
         self._sent_closed = self._received_closed = 0
 
     # --- legs ----------------------------------------------------------------------
@@ -298,7 +300,7 @@ class MediaEngine:
         return Stats(
             len(legs), self._ticks, self._late, round(self._max_late * 1000, 1),
             self._skipped + self._send_drops, sum(leg.sent for leg in legs),
-            sum(leg.received for leg in legs),
+            sum(leg.received for leg in legs), round(self._busy, 3),
         )  # fmt: skip
 
     async def close(self) -> None:
@@ -333,10 +335,12 @@ class MediaEngine:
                 owed = MAX_CATCH_UP
             done = due
             self._ticks += 1
+            began = time.perf_counter()
             for leg in list(self._legs.values()):
                 try:
                     leg.pump(owed)
                 except Exception:  # one leg's fault must not stop every call's audio
                     log.exception("rtp leg %s failed; closing it", leg.key)
                     leg.close()
+            self._busy += time.perf_counter() - began
             await asyncio.sleep(max(0.0, t0 + done * FRAME_S - loop.time()))

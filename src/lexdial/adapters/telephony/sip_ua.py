@@ -13,10 +13,11 @@ response (at once if it has one). Non-INVITE requests (BYE, REFER, INFO...) are
 retransmitted (T1 doubling to T2) until a final response, or time out after 32 s.
 Rule 3: in-dialog requests from the far end are answered by the UA (200 to BYE, INFO,
 NOTIFY, OPTIONS; re-INVITE gets our SDP back) and then passed to the call's owner;
-an out-of-dialog request other than OPTIONS gets 481/405: no inbound calls yet.
-Rule 4: From carries the caller ID (with the trunk's display name) and so does
-P-Asserted-Identity; the request URI is the trunk's ``request_uri``. TCP/TLS and REGISTER
-are not spoken here: ``sip.SipTelephony`` (baresip) serves such trunks.
+an out-of-dialog request other than OPTIONS gets 481: no inbound calls yet.
+Rule 4: From carries the caller ID (with the trunk's display name), and so does
+P-Asserted-Identity when ``p_asserted_identity`` is set; the request URI is the trunk's
+``request_uri``. TCP/TLS and REGISTER are not spoken here: ``sip.SipTelephony``
+(baresip) serves such trunks.
 Rule 5: numbers are personal data: nothing here logs a URI, a header or a body.
 """
 
@@ -213,10 +214,13 @@ class Dialog:
 class SipUa(asyncio.DatagramProtocol):
     """The UA (see the module rules): ``invite`` places a call, the rest follow its dialog."""
 
-    def __init__(self, trunk: Trunk, *, user_agent: str = "lexdial") -> None:
+    def __init__(
+        self, trunk: Trunk, *, user_agent: str = "lexdial", p_asserted_identity: bool = False
+    ) -> None:
         if trunk.transport != "udp" or trunk.register:
             raise ValueError("the built-in SIP UA speaks UDP to IP-authenticated or digest trunks")
         self.trunk, self.user_agent = trunk, user_agent
+        self.p_asserted_identity = p_asserted_identity
         self.transport: asyncio.DatagramTransport | None = None
         self.local: tuple[str, int] = ("", 0)
         self.next_hop: tuple[str, int] = ("", 0)
@@ -272,7 +276,8 @@ class SipUa(asyncio.DatagramProtocol):
         d.from_value = f"{name}<{aor}>;tag={d.from_tag}"
         d.remote_target = uri
         self.dialogs[d.call_id] = d
-        self._send_invite(d, [f"P-Asserted-Identity: {name}<{aor}>"])
+        pai = [f"P-Asserted-Identity: {name}<{aor}>"] if self.p_asserted_identity else []
+        self._send_invite(d, pai)
         return d
 
     def _send_invite(self, d: Dialog, extra: list[str]) -> None:
