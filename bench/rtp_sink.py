@@ -43,7 +43,8 @@ def best_match(received: np.ndarray, expected: np.ndarray) -> float:
         return 0.0
     size = 1 << (len(x) + len(y)).bit_length()
     corr = np.fft.irfft(np.fft.rfft(x, size) * np.conj(np.fft.rfft(y, size)), size)
-    energy = np.convolve(x * x, np.ones(len(y)), "valid")
+    sq = np.concatenate([[0.0], np.cumsum(x * x)])
+    energy = sq[len(y) :] - sq[: -len(y)]  # each window's energy, in O(n)
     return float(np.max(corr[: len(energy)] / (np.sqrt(energy * float(y @ y)) + 1e-9)))
 
 

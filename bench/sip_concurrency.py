@@ -161,7 +161,7 @@ async def start_sink(work: Path, expect: Path) -> tuple[asyncio.subprocess.Proce
 async def stop_sink(sink: asyncio.subprocess.Process, work: Path) -> dict[str, dict[str, float]]:
     """Stop the sink; its per-stream counts."""
     sink.send_signal(signal.SIGTERM)
-    await asyncio.wait_for(sink.wait(), 60)
+    await asyncio.wait_for(sink.wait(), 300)
     result: dict[str, dict[str, float]] = json.loads((work / "sink.json").read_text())
     return result
 
