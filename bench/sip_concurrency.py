@@ -193,7 +193,7 @@ async def run(engine: str, n: int, args: argparse.Namespace, work: Path) -> dict
     sipp = await asyncio.create_subprocess_exec(
         "sipp", "-sf", str(scenario), "-i", "127.0.0.1", "-p", str(port), "-mi", "127.0.0.1",
         "-mp", str(free_port()), "-m", str(n), "-l", str(n), "-nostdin", "-timeout", "300s",
-        "-key", "rtp_sink", str(sink_port),
+        "-key", "rtp_sink", str(sink_port), "-trace_err", "-error_file", str(work / "sipp.err"),
         stdin=subprocess.DEVNULL, stdout=screen, stderr=screen,
     )  # fmt: skip
     await asyncio.sleep(0.5)
@@ -302,6 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--digit-at", type=float, default=10.0, help="seconds after the answer")
     ap.add_argument("--no-amd", dest="amd", action="store_false")
     ap.add_argument("--json", type=Path, help="also write the rows here")
+    ap.add_argument("--keep", type=Path, help="keep each run's files (SIPp's log) here")
     args = ap.parse_args(argv)
     missing = [t for t in ("baresip", "sipp") if shutil.which(t) is None]
     if missing or not DTMF_9.exists():
@@ -314,6 +315,11 @@ def main(argv: list[str] | None = None) -> int:
     for engine in args.engines:
         for n in args.calls:
             if engine == "baresip" and n > args.baseline_max:
+                continue
+            if args.keep is not None:
+                work = args.keep / f"{engine}-{n}"
+                work.mkdir(parents=True, exist_ok=True)
+                rows.append(asyncio.run(run(engine, n, args, work)))
                 continue
             with tempfile.TemporaryDirectory(prefix="lexdial-sipbench-") as tmp:
                 rows.append(asyncio.run(run(engine, n, args, Path(tmp))))
