@@ -24,6 +24,7 @@ Rule 5: numbers are personal data: nothing here logs a URI, a header or a body.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import re
@@ -211,7 +212,7 @@ class Dialog:
         return f"{base};tag={self.to_tag}" if self.to_tag else base
 
 
-class SipUa(asyncio.DatagramProtocol):
+class SipUa:
     """The UA (see the module rules): ``invite`` places a call, the rest follow its dialog."""
 
     def __init__(
@@ -221,7 +222,7 @@ class SipUa(asyncio.DatagramProtocol):
             raise ValueError("the built-in SIP UA speaks UDP to IP-authenticated or digest trunks")
         self.trunk, self.user_agent = trunk, user_agent
         self.p_asserted_identity = p_asserted_identity
-        self.transport: asyncio.DatagramTransport | None = None
+        self.sock: socket.socket | None = None
         self.local: tuple[str, int] = ("", 0)
         self.next_hop: tuple[str, int] = ("", 0)
         self.dialogs: dict[str, Dialog] = {}
@@ -240,12 +241,32 @@ class SipUa(asyncio.DatagramProtocol):
             raise OSError(f"cannot resolve the trunk {host}")
         self.next_hop = str(infos[0][4][0]), int(infos[0][4][1])
         bind = self.trunk.bind_address
-        self.transport, _ = await loop.create_datagram_endpoint(
-            lambda: self, local_addr=(bind, self.trunk.sip_port)
-        )
-        sock = self.transport.get_extra_info("socket")
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        sock = socket.socket(socket.AF_INET6 if ":" in bind else socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            sock.bind((bind, self.trunk.sip_port))
+            sock.setblocking(False)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        except OSError:
+            sock.close()
+            raise
+        self.sock = sock
         self.local = sock.getsockname()[:2]
+        loop.add_reader(sock.fileno(), self.drain)
+
+    def drain(self) -> None:
+        """Handle every datagram waiting on the socket (rule 1: a reader drains it all at
+        once, and a retransmission timer drains it first, so a busy loop does not make
+        us retransmit a request whose answer is already here)."""
+        sock = self.sock
+        while sock is not None:
+            try:
+                data, addr = sock.recvfrom(65535)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:  # e.g. ICMP port unreachable from an earlier send
+                log.debug("SIP socket error: %s", exc)
+                continue
+            self.datagram_received(data, addr)
 
     def close(self) -> None:
         """Close the socket (calls still up are the owner's to end first)."""
@@ -257,8 +278,11 @@ class SipUa(asyncio.DatagramProtocol):
                 timer.cancel()
             if not future.done():
                 future.cancel()
-        if self.transport is not None:
-            self.transport.close()
+        if self.sock is not None:
+            with contextlib.suppress(ValueError, OSError):
+                asyncio.get_running_loop().remove_reader(self.sock.fileno())
+            self.sock.close()
+            self.sock = None
 
     @property
     def contact_host(self) -> str:
@@ -293,6 +317,7 @@ class SipUa(asyncio.DatagramProtocol):
         loop = asyncio.get_running_loop()
 
         def fire() -> None:
+            self.drain()  # its answer may be waiting behind a busy loop
             if d.provisional or d.final:
                 return
             if elapsed + interval >= TIMER_B:
@@ -312,7 +337,17 @@ class SipUa(asyncio.DatagramProtocol):
         msg = self._request(d, "CANCEL", d.cseq, d.branch, [], b"", uri=d.uri, to_tag=False)
         task = asyncio.ensure_future(self._non_invite(d, "CANCEL", msg))
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+
+        def give_up() -> None:
+            if not d.final:  # the INVITE never got its 487: end the call anyway
+                self._finish(d, 408, "Request Timeout (no final answer after CANCEL)")
+
+        def over(done: asyncio.Future[Message | None]) -> None:
+            self._tasks.discard(done)
+            if not done.cancelled():
+                d._timer = asyncio.get_running_loop().call_later(TIMER_B, give_up)
+
+        task.add_done_callback(over)
 
     async def request(
         self, d: Dialog, method: str, extra: list[str] | None = None, body: bytes = b""
@@ -351,9 +386,6 @@ class SipUa(asyncio.DatagramProtocol):
                 self._on_request(msg, (str(addr[0]), int(addr[1])))
         except Exception:  # a malformed message must not stop the UA
             log.exception("SIP message could not be handled")
-
-    def error_received(self, exc: Exception) -> None:
-        log.debug("SIP socket error: %s", exc)
 
     def _on_response(self, msg: Message) -> None:
         _, method = msg.cseq
@@ -501,6 +533,7 @@ class SipUa(asyncio.DatagramProtocol):
 
         def again() -> None:
             nonlocal elapsed, interval
+            self.drain()
             elapsed += interval
             if future.done() or elapsed >= TIMER_B:
                 return
@@ -528,8 +561,13 @@ class SipUa(asyncio.DatagramProtocol):
         return f"{'Proxy-Authorization' if proxy else 'Authorization'}: {value}"
 
     def _send(self, data: bytes, addr: tuple[str, int] | None = None) -> None:
-        if self.transport is not None and not self.transport.is_closing():
-            self.transport.sendto(data, addr or self.next_hop)
+        if self.sock is not None:
+            try:
+                self.sock.sendto(data, addr or self.next_hop)
+            except (BlockingIOError, InterruptedError):
+                pass  # a full socket buffer: UDP retransmission covers it
+            except OSError as exc:
+                log.debug("SIP send failed: %s", exc)
 
     @staticmethod
     def _branch() -> str:
