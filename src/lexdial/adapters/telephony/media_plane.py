@@ -32,6 +32,8 @@ import contextlib
 import logging
 import re
 import secrets
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,8 +128,6 @@ class MediaPlaneTelephony:
     async def start(self) -> None:
         """Bind the SIP socket and resolve the trunk; the media clock starts with a call."""
         if self._given_dir is None:
-            import tempfile
-
             self._tmp = Path(tempfile.mkdtemp(prefix="lexdial-media-"))
         directory = self._given_dir or self._tmp
         assert directory is not None
@@ -150,8 +150,6 @@ class MediaPlaneTelephony:
         await self.engine.close()
         self.ua.close()
         if self._tmp is not None:
-            import shutil
-
             shutil.rmtree(self._tmp, ignore_errors=True)
         await self._queue.put(None)
 
