@@ -296,10 +296,11 @@ def open_telephony(
     """The carrier the settings name (``carrier`` overrides); built here, never at import.
 
     The simulated carrier runs on the wall clock unless ``timescale`` says otherwise; SIP
-    starts baresip on first use; Twilio reads its credentials from the environment only
-    (``$LEXDIAL_TWILIO_API_URL`` replaces https://api.twilio.com: a stand-in for tests).
-    ``serve_webhooks``: a process without the web app (``campaign run``) serves Twilio's
-    webhooks itself on ``[telephony] webhook_listen`` while it dials.
+    runs every call in this process (``media_plane``) where the trunk allows it, else
+    starts baresip processes (``[telephony] media``); Twilio reads its credentials from
+    the environment only (``$LEXDIAL_TWILIO_API_URL`` replaces https://api.twilio.com: a
+    stand-in for tests). ``serve_webhooks``: a process without the web app (``campaign
+    run``) serves Twilio's webhooks itself on ``[telephony] webhook_listen`` while it dials.
     """
     env = os.environ if environ is None else environ
     t = settings.telephony
@@ -311,9 +312,18 @@ def open_telephony(
             seed=seed, channels=max(t.channels, 1000), cps=max(t.cps, 100), timescale=timescale
         )
     if name == "sip":
+        from lexdial.adapters.telephony.media_plane import MediaPlaneTelephony, supports
         from lexdial.adapters.telephony.sip import SipTelephony
 
-        return SipTelephony(trunk=sip_trunk(settings), channels=t.channels, cps=t.cps)
+        trunk = sip_trunk(settings)
+        if t.media == "plane" and not supports(trunk):
+            raise ConfigError(
+                "[telephony] media = plane speaks SIP over UDP without REGISTER; "
+                'this trunk needs media = "baresip" (or "auto")'
+            )
+        if t.media != "baresip" and supports(trunk):
+            return MediaPlaneTelephony(trunk=trunk, channels=t.channels, cps=t.cps_for("sip"))
+        return SipTelephony(trunk=trunk, channels=t.channels, cps=t.cps_for("sip"))
     if name == "twilio":
         from lexdial.adapters.telephony.twilio import TwilioTelephony
 

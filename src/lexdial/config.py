@@ -56,6 +56,8 @@ The settings file is TOML (``lexdial.toml`` in the working directory, or the pat
     dial_prefix = ""                      # put before every dialled number
     caller_name = "Hartwell & Ruiz"       # display name in From
     dns_server = "10.0.0.2:53"            # default: the system's resolv.conf
+    media = "auto"                        # auto | plane (every call in one process) |
+                                          # baresip (a process per call: TCP/TLS/REGISTER)
     webhook_base_url = "https://dialer.example.com/webhooks/twilio"
                                           # twilio: the public https:// URL Twilio calls back;
                                           # lexdial appends /status, /amd, /gather, /played
@@ -101,6 +103,9 @@ CARRIERS = ("simulated", "sip", "twilio")
 
 
 TRANSPORTS = ("udp", "tcp", "tls")
+#: auto: the in-process media plane when the trunk is UDP without REGISTER, else baresip;
+#: plane: the media plane (refused for trunks it cannot reach); baresip: a process per call
+MEDIA_ENGINES = ("auto", "plane", "baresip")
 NUMBER_FORMATS = ("e164", "e164_no_plus", "national")
 #: calls per second when ``[telephony] cps`` is not set (Twilio's account default is 1)
 DEFAULT_CPS = {"simulated": 10.0, "sip": 10.0, "twilio": 1.0}
@@ -148,6 +153,8 @@ class TelephonySettings:
     cps_set: bool = False
     #: host and port where ``campaign run`` serves Twilio's webhooks (``webhook_listen``)
     webhook_listen: tuple[str, int] = DEFAULT_WEBHOOK_LISTEN
+    #: sip: which engine carries the calls (``MEDIA_ENGINES``)
+    media: str = "auto"
 
     def cps_for(self, carrier: str) -> float:
         """The CPS for ``carrier``: the ``cps`` setting, else the carrier's default."""
@@ -258,7 +265,7 @@ _HOST = re.compile(r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?
 
 def _telephony(raw: dict[str, Any], path: Path, env: Any = None) -> TelephonySettings:
     known = {"carrier", "trunk", "channels", "cps", "webhook_base_url", "webhook_listen"}
-    known |= SIP_KEYS
+    known |= SIP_KEYS | {"media"}
     unknown = set(raw) - known
     if unknown:
         hint = ""
@@ -287,7 +294,12 @@ def _telephony(raw: dict[str, Any], path: Path, env: Any = None) -> TelephonySet
     cps_set = "cps" in raw
     if not cps_set:
         cps = DEFAULT_CPS[carrier]
-    return TelephonySettings(carrier, trunk, channels, float(cps), base, sip, cps_set, listen)
+    media = raw.get("media", "auto")
+    if media not in MEDIA_ENGINES:
+        raise ConfigError(f"{path}: telephony.media must be one of {', '.join(MEDIA_ENGINES)}")
+    return TelephonySettings(
+        carrier, trunk, channels, float(cps), base, sip, cps_set, listen, media=media
+    )
 
 
 def _webhook_base(base: object, path: Path) -> None:

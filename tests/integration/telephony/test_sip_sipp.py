@@ -40,6 +40,7 @@ import numpy as np
 import pytest
 
 from lexdial.adapters.telephony import tts
+from lexdial.adapters.telephony.media_plane import MediaPlaneTelephony
 from lexdial.adapters.telephony.sip import SipTelephony
 from lexdial.domain import telephony as tel
 from lexdial.domain.call import CallFlow, Command, FlowConfig, Outcome
@@ -332,7 +333,7 @@ class Run:
 class Dialer:
     """Plays ``service.dialer``: one CallFlow per call, its commands run on the carrier."""
 
-    def __init__(self, carrier: SipTelephony, config: FlowConfig) -> None:
+    def __init__(self, carrier: Carrier, config: FlowConfig) -> None:
         self.carrier, self.config = carrier, config
         self.runs: dict[str, Run] = {}
         self._pump: asyncio.Task[None] | None = None
@@ -406,6 +407,7 @@ class World:
     """One test's far end (RTP sink, SIPp) and adapter, all stopped when a run ends."""
 
     tmp: Path
+    engine: str = "baresip"
     sink: RtpSink = field(default_factory=RtpSink)
     pids: list[int] = field(default_factory=list)
 
@@ -421,7 +423,8 @@ class World:
         # a busy loop must not lose packets in the kernel: that would read as an RTP fault
         transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
         sipp = Sipp(path, self.tmp, calls, transport.get_extra_info("sockname")[1])
-        carrier = SipTelephony(trunk=sipp.trunk, work_dir=self.tmp / "sip", **adapter)
+        kind = SipTelephony if self.engine == "baresip" else MediaPlaneTelephony
+        carrier = kind(trunk=sipp.trunk, work_dir=self.tmp / "sip", **adapter)
         try:
             await sipp.start()
             assert sipp.proc is not None
@@ -443,13 +446,15 @@ class World:
                 os.kill(pid, signal.SIGKILL)
 
 
-Body = Callable[[SipTelephony, Sipp], Coroutine[Any, Any, None]]
+Carrier = SipTelephony | MediaPlaneTelephony
+Body = Callable[[Carrier, Sipp], Coroutine[Any, Any, None]]
 
 
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    """The test's world; whatever it started is killed afterwards, even on failure."""
-    w = World(tmp_path)
+@pytest.fixture(params=["baresip", "plane"])
+def world(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[World]:
+    """The test's world, once per engine (a baresip process per call, and the media
+    plane); whatever it started is killed afterwards, even on failure."""
+    w = World(tmp_path, request.param)
     yield w
     w.kill_leftovers()
 
@@ -457,7 +462,7 @@ def world(tmp_path: Path) -> Iterator[World]:
 def flow_body(runs: list[Run], dials: list[tel.Dial], config: FlowConfig) -> Body:
     """Place ``dials`` through a ``Dialer``; wait for every flow to end, then for SIPp."""
 
-    async def body(carrier: SipTelephony, sipp: Sipp) -> None:
+    async def body(carrier: Carrier, sipp: Sipp) -> None:
         dialer = Dialer(carrier, config)
         for dial in dials:
             runs.append(await dialer.place(dial))
@@ -471,7 +476,7 @@ def flow_body(runs: list[Run], dials: list[tel.Dial], config: FlowConfig) -> Bod
 def events_body(events: list[tel.CallEvent], dial: tel.Dial, until: set[str]) -> Body:
     """Place ``dial`` and collect its events up to one of ``until``, then wait for SIPp."""
 
-    async def body(carrier: SipTelephony, sipp: Sipp) -> None:
+    async def body(carrier: Carrier, sipp: Sipp) -> None:
         await carrier.dial(dial)
         stream = carrier.events()
         while not events or events[-1].kind not in until:

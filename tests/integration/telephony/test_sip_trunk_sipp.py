@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 
+from lexdial.adapters.telephony.media_plane import MediaPlaneTelephony
 from lexdial.adapters.telephony.sip import SipTelephony
 from lexdial.adapters.telephony.sip_check import check_trunk
 from lexdial.adapters.telephony.sip_trunk import Trunk
@@ -188,7 +189,7 @@ def a_dial(call_id: str) -> tel.Dial:
     )
 
 
-async def one_call(carrier: SipTelephony, dial: tel.Dial, *, hang_up: bool) -> list[tel.CallEvent]:
+async def one_call(carrier: Any, dial: tel.Dial, *, hang_up: bool) -> list[tel.CallEvent]:
     """Dial; on HUMAN hang up (``hang_up``); collect events until the call is over."""
     events: list[tel.CallEvent] = []
     await carrier.start()
@@ -230,15 +231,24 @@ def invite_scenario(tmp: Path) -> Path:
     )
 
 
-@pytest.mark.parametrize("transport", ["udp", "tcp"])
+def engine(name: str, trunk: Trunk, tmp_path: Path) -> Any:
+    """The baresip path (a process per call) or the media plane (UDP trunks only)."""
+    if name == "plane":
+        return MediaPlaneTelephony(trunk=trunk, work_dir=tmp_path / "sip", amd=False)
+    return SipTelephony(trunk=trunk, work_dir=tmp_path / "sip", amd=False)
+
+
+@pytest.mark.parametrize(
+    ("transport", "kind"), [("udp", "baresip"), ("tcp", "baresip"), ("udp", "plane")]
+)
 def test_invite_digest_challenge_is_answered(
-    tmp_path: Path, sipps: list[Sipp], transport: str
+    tmp_path: Path, sipps: list[Sipp], transport: str, kind: str
 ) -> None:
     """The trunk answers our INVITE with 401; the second INVITE carries a digest SIPp
     verifies, the '+' number in the request URI and the display name in From."""
     sipp = Sipp(invite_scenario(tmp_path), tmp_path, transport=transport).start()
     sipps.append(sipp)
-    carrier = SipTelephony(trunk=trunk_for(sipp), work_dir=tmp_path / "sip", amd=False)
+    carrier = engine(kind, trunk_for(sipp), tmp_path)
     events = asyncio.run(one_call(carrier, a_dial(f"c-auth-{transport}"), hang_up=True))
     assert [e.kind for e in events] == [tel.RINGING, tel.ANSWERED, tel.HUMAN, tel.HANGUP]
     assert sipp.finish() == 0, sipp.report()
@@ -250,11 +260,13 @@ def test_invite_digest_challenge_is_answered(
     assert PASSWORD not in messages  # a digest, never the password itself
 
 
-def test_invite_with_a_wrong_password_fails_with_403(tmp_path: Path, sipps: list[Sipp]) -> None:
+@pytest.mark.parametrize("kind", ["baresip", "plane"])
+def test_invite_with_a_wrong_password_fails_with_403(
+    tmp_path: Path, sipps: list[Sipp], kind: str
+) -> None:
     sipp = Sipp(invite_scenario(tmp_path), tmp_path).start()
     sipps.append(sipp)
-    trunk = trunk_for(sipp, auth_password="wrong-one")
-    carrier = SipTelephony(trunk=trunk, work_dir=tmp_path / "sip", amd=False)
+    carrier = engine(kind, trunk_for(sipp, auth_password="wrong-one"), tmp_path)
     events = asyncio.run(one_call(carrier, a_dial("c-bad"), hang_up=True))
     assert [(e.kind, e.detail) for e in events][-1] == (tel.FAILED, "sip 403")
     assert sipp.finish() == 0, sipp.report()
@@ -406,6 +418,7 @@ CALL_IN_NETNS = """
 import asyncio, json, sys
 from pathlib import Path
 from typing import Any
+from lexdial.adapters.telephony.media_plane import MediaPlaneTelephony
 from lexdial.adapters.telephony.sip import SipTelephony
 from lexdial.adapters.telephony.sip_trunk import Trunk
 from lexdial.domain import telephony as tel

@@ -447,14 +447,30 @@ async def detect(
     sends no RTP) gives the detector's fallback verdict once its analysis time has passed;
     ``over()`` ends the watch.
     """
-    tail, detector = DumpTail(rec_dir), AmdDetector(config)
+    await detect_stream(
+        DumpTail(rec_dir).read, config, report, over, poll_s=poll_s, beep_watch_s=beep_watch_s
+    )
+
+
+async def detect_stream(
+    read: Callable[[], bytes],
+    config: AmdConfig | None,
+    report: Callable[[str, str], None],
+    over: Callable[[], bool],
+    *,
+    poll_s: float = 0.1,
+    beep_watch_s: float = BEEP_WAIT_S,
+) -> None:
+    """``detect`` on any source: ``read()`` gives the 16-bit little-endian samples received
+    since its last call (the media plane's legs, or baresip's recording)."""
+    detector = AmdDetector(config)
     loop = asyncio.get_running_loop()
     give_up = loop.time() + detector.config.total_analysis_s + 1.0
     verdict: str | None = None
     watch_until = 0.0
     while not over():
         await asyncio.sleep(poll_s)
-        data = tail.read()
+        data = read()
         if data:
             now = detector.feed(np.frombuffer(data, dtype="<i2").astype(np.int16))
         else:

@@ -1,0 +1,346 @@
+"""The media plane: every call's RTP in this process, on one 20 ms clock, no process per call.
+
+Rule 1: a *leg* is one RTP endpoint (a UDP socket on ``bind_address``, an even port of
+``rtp_ports``) talking PCMU (payload type 0, 8 kHz, 20 ms packets) with RFC 2833
+telephone-events (payload type 101 unless the far end's SDP says another). Every leg
+sends exactly one packet per 20 ms from the moment its far end is known: a prompt,
+audio bridged from another leg, or u-law silence, with consecutive sequence numbers and
+timestamps, so the far end sees a gap only where the network lost a packet.
+Rule 2: one clock for all legs (``MediaEngine``): each tick first drains every leg's
+socket (non-blocking ``recv`` until empty: no per-socket reader in the event loop), then
+sends the frames that are due. A tick that comes late (the loop was busy) sends the
+frames it owes at once, up to ``MAX_CATCH_UP`` frames, so a busy moment shows as jitter
+at the far end, not as loss; the lateness is kept (``stats``) as the honest figure.
+Rule 3: a leg plays a prompt (u-law, encoded once per file and shared) from its first
+sample and reports its end exactly (``on_played``), then goes back to silence; received
+audio is kept for the owner to read (``take_audio``, for answering-machine detection)
+only while ``capture`` is on, and a telephone-event's first packet reports its digit once.
+Rule 4: ``connect(a, b)`` bridges two legs: what one receives is what the other sends,
+payload for payload (both PCMU: no transcoding, no mixing), until ``disconnect``; a leg
+that plays a prompt plays it instead of the bridged audio. This is what live-agent calls
+(the called person's leg and the agent's nailed-up leg) build on.
+Rule 5: received audio is the far end's voice (personal data): it lives in memory only,
+is dropped when read and when the leg closes, and nothing here logs it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import logging
+import os
+import random
+import socket
+import struct
+import time
+import wave
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+log = logging.getLogger(__name__)
+
+FRAME_S = 0.02
+FRAME_BYTES = 160  # 20 ms of 8 kHz u-law
+PCMU = 0
+MAX_CATCH_UP = 25  # frames (0.5 s) a late tick may send at once; older ones are skipped
+SILENCE = b"\xff" * FRAME_BYTES
+DTMF_EVENTS = "0123456789*#ABCD"
+_HEADER = struct.Struct(">BBHII")
+
+
+def _ulaw_decode_table() -> npt.NDArray[np.int16]:
+    u = ~np.arange(256, dtype=np.int32) & 0xFF
+    mag = (((u & 0x0F) << 3) + 0x84 << ((u >> 4) & 7)) - 0x84
+    return np.where(u & 0x80, -mag, mag).astype(np.int16)
+
+
+ULAW_DECODE = _ulaw_decode_table()
+
+
+def ulaw_encode(samples: npt.NDArray[np.int16]) -> bytes:
+    """G.711 u-law of 16-bit linear samples."""
+    x = samples.astype(np.int32)
+    mag = np.minimum(np.abs(x), 32635) + 0x84
+    exp = np.clip(np.floor(np.log2(mag)).astype(np.int32) - 7, 0, 7)
+    mant = (mag >> (exp + 3)) & 0x0F
+    return bytes((~(((x < 0) << 7) | (exp << 4) | mant) & 0xFF).astype(np.uint8).tobytes())
+
+
+def ulaw_decode(data: bytes) -> npt.NDArray[np.int16]:
+    """16-bit linear samples of u-law bytes."""
+    return ULAW_DECODE[np.frombuffer(data, dtype=np.uint8)]
+
+
+def load_prompt(path: Path | str, seconds: float | None = None) -> bytes:
+    """A prepared prompt (8 kHz 16-bit mono WAV) as u-law, cut to ``seconds`` if given
+    (the prepared files carry padding baresip needed) and padded to whole frames."""
+    with wave.open(str(path), "rb") as w:
+        if (w.getframerate(), w.getsampwidth(), w.getnchannels()) != (8000, 2, 1):
+            raise ValueError(f"{path}: not an 8 kHz 16-bit mono WAV")
+        pcm = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
+    if seconds is not None:
+        pcm = pcm[: round(seconds * 8000)]
+    data = ulaw_encode(pcm.astype(np.int16))
+    return data + SILENCE[: -len(data) % FRAME_BYTES]
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """The clock's health since the engine started."""
+
+    legs: int
+    ticks: int
+    late_ticks: int  # ticks more than one frame late
+    max_late_ms: float
+    skipped_frames: int  # frames never sent: a tick later than MAX_CATCH_UP frames
+    sent: int
+    received: int
+    busy_s: float  # wall seconds the clock spent pumping legs (its share of a core)
+
+
+class Leg:
+    """One RTP endpoint (see the module rules); made by ``MediaEngine.open``."""
+
+    def __init__(self, engine: MediaEngine, sock: socket.socket, key: str) -> None:
+        self.engine, self.sock, self.key = engine, sock, key
+        self.port: int = sock.getsockname()[1]
+        self.remote: tuple[str, int] | None = None
+        self.dtmf_pt = 101
+        self.ssrc = random.getrandbits(32)
+        self._seq = random.getrandbits(16)
+        self._ts = random.getrandbits(32)
+        self._prompt: bytes | None = None
+        self._prompt_name = ""
+        self._pos = 0
+        self.capture = False
+        self._heard: list[bytes] = []
+        self._last_event_ts: int | None = None
+        self.peer: Leg | None = None
+        self._bridged: deque[bytes] = deque(maxlen=10)  # 200 ms: more is a stalled peer
+        self.on_digit: Callable[[str], None] | None = None
+        self.on_played: Callable[[str], None] | None = None
+        self.closed = False
+        self.sent = self.received = 0
+
+    # --- control -------------------------------------------------------------------
+
+    def start(self, host: str, port: int, *, dtmf_pt: int = 101) -> None:
+        """Begin sending to the far end's media address (from its SDP)."""
+        self.remote, self.dtmf_pt = (host, port), dtmf_pt
+
+    def play(self, name: str, audio: bytes) -> None:
+        """Play u-law ``audio`` (whole frames) from its start; ``on_played(name)`` at its end."""
+        self._prompt, self._prompt_name, self._pos = audio, name, 0
+
+    def stop_playing(self) -> None:
+        """Back to silence (or the bridged audio) without reporting PLAYED."""
+        self._prompt = None
+
+    @property
+    def playing(self) -> str | None:
+        """The prompt playing now, if any."""
+        return self._prompt_name if self._prompt is not None else None
+
+    def take_audio(self) -> bytes:
+        """The u-law received since the last call (while ``capture`` is on)."""
+        heard, self._heard = self._heard, []
+        return b"".join(heard)
+
+    def close(self) -> None:
+        """Stop sending and free the port; a bridge to it ends."""
+        if self.closed:
+            return
+        self.closed = True
+        self.engine.disconnect(self)
+        self._heard.clear()
+        self.engine._legs.pop(self.key, None)
+        self.sock.close()
+
+    # --- the clock's work ----------------------------------------------------------
+
+    def pump(self, frames: int) -> None:
+        """Drain the socket, then send ``frames`` frames (rule 2)."""
+        sock = self.sock
+        while True:
+            try:
+                data = sock.recv(2048)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:  # e.g. ICMP port unreachable reported on a later call
+                break
+            self.received += 1
+            if len(data) < 12 or data[0] >> 6 != 2:
+                continue
+            pt = data[1] & 0x7F
+            start = 12 + 4 * (data[0] & 0x0F)
+            if pt == PCMU:
+                payload = data[start:]
+                if self.capture:
+                    self._heard.append(payload)
+                peer = self.peer
+                if peer is not None:
+                    peer._bridged.append(payload)
+            elif pt == self.dtmf_pt and len(data) >= start + 4:
+                ts = int.from_bytes(data[4:8], "big")
+                if ts != self._last_event_ts:  # one report per event (its packets repeat)
+                    self._last_event_ts = ts
+                    event = data[start]
+                    if event < len(DTMF_EVENTS) and self.on_digit is not None:
+                        self.on_digit(DTMF_EVENTS[event])
+        if self.remote is None or self.closed:
+            return
+        for _ in range(frames):
+            prompt = self._prompt
+            if prompt is not None:
+                payload = prompt[self._pos : self._pos + FRAME_BYTES]
+                self._pos += FRAME_BYTES
+                if self._pos >= len(prompt):
+                    name, self._prompt = self._prompt_name, None
+                    if self.on_played is not None:
+                        self.on_played(name)
+                self._bridged.clear()
+            elif self._bridged:
+                payload = self._bridged.popleft()
+            else:
+                payload = SILENCE
+            packet = _HEADER.pack(0x80, PCMU, self._seq, self._ts, self.ssrc) + payload
+            self._seq = (self._seq + 1) & 0xFFFF
+            self._ts = (self._ts + FRAME_BYTES) & 0xFFFFFFFF
+            try:
+                sock.sendto(packet, self.remote)
+                self.sent += 1
+            except (BlockingIOError, InterruptedError):
+                self.engine._send_drops += 1  # the socket buffer is full: a real loss
+            except OSError:
+                pass  # unreachable far end: it is the call's signalling that ends it
+
+
+class MediaEngine:
+    """All legs of this process on one clock (see the module rules)."""
+
+    def __init__(
+        self,
+        *,
+        bind_address: str = "127.0.0.1",
+        rtp_ports: tuple[int, int] = (20000, 59999),
+    ) -> None:
+        self.bind_address, self.rtp_ports = bind_address, rtp_ports
+        self._legs: dict[str, Leg] = {}
+        self._next_port = rtp_ports[0] + (random.randrange(rtp_ports[1] - rtp_ports[0]) & ~1)
+        self._task: asyncio.Task[None] | None = None
+        self._prompts: dict[tuple[str, float | None], bytes] = {}
+        self._ticks = self._late = self._skipped = self._send_drops = 0
+        self._max_late = self._busy = 0.0
+        self._sent_closed = self._received_closed = 0
+
+    # --- legs ----------------------------------------------------------------------
+
+    def open(self, key: str) -> Leg:
+        """A new leg named ``key`` on a free even port of ``rtp_ports``."""
+        if key in self._legs:
+            raise ValueError(f"leg {key} is open")
+        lo, hi = self.rtp_ports
+        span = max(2, (hi - lo + 1) & ~1)
+        for _ in range(span // 2):
+            port = self._next_port
+            self._next_port = lo + ((port - lo + 2) % span)
+            sock = socket.socket(socket.AF_INET6 if ":" in self.bind_address else socket.AF_INET,
+                                 socket.SOCK_DGRAM)  # fmt: skip
+            try:
+                sock.bind((self.bind_address, port))
+            except OSError as exc:
+                sock.close()
+                if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+                    continue
+                raise
+            sock.setblocking(False)
+            with contextlib.suppress(OSError):  # a late tick must find its packets waiting
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 256 << 10)
+            leg = self._legs[key] = Leg(self, sock, key)
+            self._ensure_clock()
+            return leg
+        raise OSError(errno.EADDRINUSE, f"no free RTP port in {lo}-{hi}")
+
+    def leg(self, key: str) -> Leg | None:
+        """The open leg named ``key``."""
+        return self._legs.get(key)
+
+    def connect(self, a: Leg, b: Leg) -> None:
+        """Bridge ``a`` and ``b`` (rule 4); each leaves any bridge it was in."""
+        self.disconnect(a)
+        self.disconnect(b)
+        a.peer, b.peer = b, a
+
+    def disconnect(self, leg: Leg) -> None:
+        """End ``leg``'s bridge, if any; both legs go back to silence."""
+        peer, leg.peer = leg.peer, None
+        leg._bridged.clear()
+        if peer is not None and peer.peer is leg:
+            peer.peer = None
+            peer._bridged.clear()
+
+    def prompt(self, path: Path | str, seconds: float | None = None) -> bytes:
+        """``load_prompt``, once per file and length."""
+        key = (os.fspath(path), seconds)
+        data = self._prompts.get(key)
+        if data is None:
+            data = self._prompts[key] = load_prompt(path, seconds)
+        return data
+
+    @property
+    def stats(self) -> Stats:
+        """The clock's health (rule 2)."""
+        legs = list(self._legs.values())
+        return Stats(
+            len(legs), self._ticks, self._late, round(self._max_late * 1000, 1),
+            self._skipped + self._send_drops, sum(leg.sent for leg in legs),
+            sum(leg.received for leg in legs), round(self._busy, 3),
+        )  # fmt: skip
+
+    async def close(self) -> None:
+        """Close every leg and stop the clock."""
+        for leg in list(self._legs.values()):
+            leg.close()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    # --- the clock -----------------------------------------------------------------
+
+    def _ensure_clock(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._clock())
+
+    async def _clock(self) -> None:
+        loop = asyncio.get_running_loop()
+        t0, done = loop.time(), 0
+        while True:
+            now = loop.time()
+            due = int((now - t0) / FRAME_S) + 1
+            owed = due - done
+            late = now - (t0 + (done) * FRAME_S)
+            if owed > 1:
+                self._late += 1
+                self._max_late = max(self._max_late, late)
+            if owed > MAX_CATCH_UP:
+                self._skipped += (owed - MAX_CATCH_UP) * len(self._legs)
+                owed = MAX_CATCH_UP
+            done = due
+            self._ticks += 1
+            began = time.perf_counter()
+            for leg in list(self._legs.values()):
+                try:
+                    leg.pump(owed)
+                except Exception:  # one leg's fault must not stop every call's audio
+                    log.exception("rtp leg %s failed; closing it", leg.key)
+                    leg.close()
+            self._busy += time.perf_counter() - began
+            await asyncio.sleep(max(0.0, t0 + done * FRAME_S - loop.time()))
