@@ -74,6 +74,7 @@ def _seed(engine: Engine, cipher: Keyring, n: int) -> list[int]:
     migrate(engine)
     ids = []
     with engine.begin() as conn:
+        uow = SqlUnitOfWork(conn)
         conn.execute(insert(t.firms).values(id=1, name=FIRM, created_at=START))
         if engine.dialect.name == "postgresql":  # an explicit id does not move the sequence
             conn.execute(text("SELECT setval(pg_get_serial_sequence('firms', 'id'), 1)"))
@@ -85,14 +86,14 @@ def _seed(engine: Engine, cipher: Keyring, n: int) -> list[int]:
                 address={"country": "US", "state": "OH"},
             )
             ids.append(
-                add_contact(conn, cipher, 1, contact, START, audit=ListAudit(), caller=OPERATOR)
+                add_contact(uow, cipher, 1, contact, START, audit=ListAudit(), caller=OPERATOR)
             )
             consent = NewConsent(
                 number=number, kind="express", scope=["reminder"], sellers=[FIRM],
                 given_at=START - timedelta(days=9),
                 evidence=ConsentEvidence("engagement letter", "I agree.", "v1", "staff"),
             )  # fmt: skip
-            record_consent(conn, cipher, ListAudit(), 1, consent, OPERATOR, START)
+            record_consent(uow, cipher, ListAudit(), 1, consent, OPERATOR, START)
     return ids
 
 
