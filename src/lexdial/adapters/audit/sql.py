@@ -40,23 +40,24 @@ class SqlAuditStore:
 
     def _lock(self) -> None:
         if not self._locked and self.conn.dialect.name == "postgresql":
-            self.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+            self.conn.execute(_LOCK, {"k": _LOCK_KEY})
         self._locked = True
 
     def append(self, entry: AuditEntry) -> None:
         self._lock()
         self.conn.execute(
-            insert(t.audit_log).values(
-                seq=entry.seq,
-                at=entry.at,
-                actor=entry.actor,
-                action=entry.action,
-                subject=entry.subject,
-                data=canonical_json(entry.data).decode("utf-8"),
-                masked=json.dumps(list(entry.masked)),
-                prev_hash=entry.prev_hash,
-                hash=entry.hash,
-            )
+            _INSERT,
+            {
+                "seq": entry.seq,
+                "at": entry.at,
+                "actor": entry.actor,
+                "action": entry.action,
+                "subject": entry.subject,
+                "data": canonical_json(entry.data).decode("utf-8"),
+                "masked": json.dumps(list(entry.masked)),
+                "prev_hash": entry.prev_hash,
+                "hash": entry.hash,
+            },
         )
 
     def append_many(
@@ -78,13 +79,21 @@ class SqlAuditStore:
 
     def last(self) -> AuditEntry | None:
         self._lock()
-        row = (
-            self.conn.execute(select(t.audit_log).order_by(t.audit_log.c.seq.desc()).limit(1))
-            .mappings()
-            .first()
-        )
+        # read after the lock, in a statement of its own: on PostgreSQL (read committed) a
+        # statement's snapshot is taken when it starts, so the head read here is the one
+        # the previous holder of the lock committed
+        row = self.conn.execute(_HEAD).mappings().first()
         return None if row is None else _entry(row)
 
+
+#: prepared once (issue 15 item 6): the chain head and one entry's insert cost a cache
+#: lookup per gate, not an expression build and compilation
+_HEAD = text(
+    "SELECT seq, at, actor, action, subject, data, masked, prev_hash, hash"
+    " FROM audit_log ORDER BY seq DESC LIMIT 1"
+).columns(at=t.audit_log.c.at.type)
+_INSERT = insert(t.audit_log)
+_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
 
 #: the ``audit_log`` columns an entry fills, in ``append_many``'s order
 _COLUMNS = ("seq", "at", "actor", "action", "subject", "data", "masked", "prev_hash", "hash")

@@ -6,6 +6,13 @@ through ``LEXDIAL_DATABASE_URL``. The same Alembic migrations serve both.
 Rule 1: SQLite runs in WAL mode with foreign keys on and a busy timeout, and every write
 transaction starts with ``BEGIN IMMEDIATE``: SQLite has no row locks, so the gate and the
 opt-out serialise on the database write lock instead (the same guarantee, coarser).
+Rule 2: SQLite's ``synchronous`` stays FULL unless the caller asks for NORMAL: FULL
+fsyncs the WAL at every commit (a committed gate survives a power cut, and that fsync
+is most of a durable gate's time on SQLite); NORMAL fsyncs only at checkpoints, so a
+commit survives a crash of the process but the last transactions before a power cut or
+an OS crash may be lost (the database stays consistent). A dialler that records a
+decision and then dials can lose that record on NORMAL: a durability trade to choose
+knowingly (issue 15 item 6).
 """
 
 from __future__ import annotations
@@ -37,15 +44,27 @@ def database_url(data_dir: Path, environ: dict[str, str]) -> str:
     return f"sqlite:///{data_dir / DEFAULT_FILE}"
 
 
-def make_engine(url: str) -> Engine:
-    """An engine with the settings lexdial relies on for each backend."""
+SQLITE_SYNCHRONOUS = ("FULL", "NORMAL")
+
+
+def make_engine(url: str, *, sqlite_synchronous: str = "FULL") -> Engine:
+    """An engine with the settings lexdial relies on for each backend
+    (``sqlite_synchronous``: see rule 2)."""
     if url.startswith("sqlite"):
         path = url.removeprefix("sqlite:///")
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             private_file(Path(path))  # 0600 before SQLite opens it; -wal/-shm copy its mode
+        mode = sqlite_synchronous.upper()
+        if mode not in SQLITE_SYNCHRONOUS:
+            raise ValueError(f"sqlite_synchronous must be one of {SQLITE_SYNCHRONOUS}")
         engine = create_engine(url, connect_args={"timeout": 30, "isolation_level": None})
-        event.listen(engine, "connect", _sqlite_pragmas)
+
+        def pragmas(dbapi_conn: Any, _record: Any) -> None:
+            _sqlite_pragmas(dbapi_conn, _record)
+            dbapi_conn.execute(f"PRAGMA synchronous={mode}")
+
+        event.listen(engine, "connect", pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
