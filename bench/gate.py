@@ -7,7 +7,9 @@ What is measured
     61 days of history), decide, record the attempt with its decision, append the
     hash-chained audit entry (``SqlAudit``), commit. Timed per gate (p50, p99) and as a
     rate over the whole pass, in one process and one thread, on:
-      - SQLite, the embedded file store (WAL, ``BEGIN IMMEDIATE``), in a temporary directory;
+      - SQLite, the embedded file store (WAL, ``BEGIN IMMEDIATE``), in a temporary directory,
+        twice: ``synchronous=FULL`` (the default: a commit is fsynced) and ``NORMAL`` (the
+        durability trade of ``database.make_engine``'s rule 2: fsync at checkpoints only);
       - PostgreSQL at ``--pg-url`` (default the test server), in a fresh database created
         for the run and dropped after it (other users of the server are not touched).
 
@@ -18,6 +20,9 @@ Against what
     The ratio gate / engine says how many decisions one durable gate costs (the storage
     overhead), which is steadier across machines than raw milliseconds. Issue 15 item 6
     asks for p99 < 5 ms and >= 1 000 gates/s on PostgreSQL, >= 2 000 gates/s on SQLite.
+    The floor, in the same run on the same database: a bare INSERT of one attempt-sized row
+    and its COMMIT, as a rate (what the disk and the server allow one writer at best); the
+    ratio floor / gate says how far above that floor a gate is.
 
 The data
     ``--contacts`` contacts (default 200) of firm 1, each with one Ohio number and an
@@ -26,8 +31,8 @@ The data
     so each contact's history grows as in a campaign (later gates see earlier calls and
     some are deferred or denied by the frequency caps: the verdict mix is printed).
 
-Run: ``python bench/gate.py [--n 2000] [--contacts 200] [--pg-url URL | --no-pg]``. Exit
-status is 0 whatever the figures (this is a benchmark, not a test).
+Run: ``python bench/gate.py [--n 2000] [--contacts 200] [--pg-url URL | --no-pg]
+[--no-normal]``. Exit status is 0 whatever the figures (this is a benchmark, not a test).
 """
 
 from __future__ import annotations
@@ -164,6 +169,22 @@ def _report(name: str, laps: list[float], base: list[float], verdicts: Counter[s
     print(f"{'':<11} gate/engine: {ratios}")
 
 
+def _floor(engine: Engine, n: int) -> list[float]:
+    """Seconds per bare INSERT + COMMIT of one row shaped like an attempt, on ``engine``."""
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE bench_floor (id INTEGER PRIMARY KEY, body TEXT)"))
+    row = {"body": "x" * 600}  # about an attempt's decision JSON
+    laps = []
+    for i in range(n):
+        t0 = time.perf_counter()
+        with engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO bench_floor (id, body) VALUES (:id, :body)"), {"id": i, **row}
+            )
+        laps.append(time.perf_counter() - t0)
+    return laps
+
+
 def _bench(name: str, engine: Engine, rules: RulesEngine, args: argparse.Namespace) -> None:
     cipher = Keyring.from_master_key(os.urandom(32))
     ids = _seed(engine, cipher, args.contacts)
@@ -172,6 +193,13 @@ def _bench(name: str, engine: Engine, rules: RulesEngine, args: argparse.Namespa
     laps, verdicts, requests = _run(begin, rules, cipher, ids, args.n)
     _engine_alone(rules, requests[:50])
     _report(name, laps, _engine_alone(rules, requests), verdicts)
+    floor = _floor(engine, min(args.n, 500))
+    rate, floor_rate = len(laps) / sum(laps), len(floor) / sum(floor)
+    fp50, fp99 = _pct(floor, 50) * 1e3, _pct(floor, 99) * 1e3
+    print(
+        f"{'':<11} floor  {floor_rate:8.0f} /s  p50 {fp50:6.2f} ms  p99 {fp99:6.2f} ms"
+        f"  (INSERT+COMMIT; floor/gate {floor_rate / rate:4.1f}x)"
+    )
 
 
 @contextmanager
@@ -194,15 +222,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--contacts", type=int, default=200)
     ap.add_argument("--pg-url", default=PG_URL, help="an admin URL; a fresh database is made")
     ap.add_argument("--no-pg", action="store_true", help="SQLite only")
+    ap.add_argument("--no-normal", action="store_true", help="SQLite with synchronous=FULL only")
     args = ap.parse_args(argv)
     rules = RulesEngine(pack=load_pack(), geo=load_geography(), policy=Policy())
     print(f"{args.n} durable gates over {args.contacts} contacts, one process, one thread")
-    with tempfile.TemporaryDirectory(prefix="lexdial-bench-gate-") as tmp:
-        engine = make_engine(f"sqlite:///{Path(tmp) / 'store.sqlite3'}")
-        try:
-            _bench("sqlite", engine, rules, args)
-        finally:
-            engine.dispose()
+    for sync in ("FULL", "NORMAL") if not args.no_normal else ("FULL",):
+        with tempfile.TemporaryDirectory(prefix="lexdial-bench-gate-") as tmp:
+            path = Path(tmp) / "store.sqlite3"
+            engine = make_engine(f"sqlite:///{path}", sqlite_synchronous=sync)
+            try:
+                _bench(f"sqlite/{sync.lower()}", engine, rules, args)
+            finally:
+                engine.dispose()
     if not args.no_pg:
         with _pg_database(args.pg_url) as url:
             engine = make_engine(url)
