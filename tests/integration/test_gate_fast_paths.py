@@ -7,10 +7,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert, select, text
 
 from lexdial.adapters.audit.chain import verify
 from lexdial.adapters.audit.sql import SqlAudit, SqlAuditStore
+from lexdial.adapters.db import database
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.database import make_engine
 from lexdial.adapters.db.repos.calls import SqlAttemptRepository
@@ -103,3 +104,21 @@ def test_the_one_statement_contact_read_answers_like_the_separate_reads(store: E
         assert repo.number_for_gate(bare) is None
         assert repo.contact_for_gate(10_000) is None
         assert repo.number_for_gate(10_000) is None
+
+
+def test_a_pooled_connection_the_server_dropped_is_replaced_before_use(
+    store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if store.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server to lose")
+    monkeypatch.setattr(database, "PING_AFTER_IDLE_S", 0.0)  # every connection counts as idle
+    with store.connect() as conn:
+        pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+    other = make_engine(store.url.render_as_string(hide_password=False))
+    try:
+        with other.connect() as admin:
+            admin.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+    finally:
+        other.dispose()
+    with store.connect() as conn:  # the pooled connection is dead: the ping replaces it
+        assert conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one() != pid

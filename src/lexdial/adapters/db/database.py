@@ -13,11 +13,17 @@ commit survives a crash of the process but the last transactions before a power 
 an OS crash may be lost (the database stays consistent). A dialler that records a
 decision and then dials can lose that record on NORMAL: a durability trade to choose
 knowingly (issue 15 item 6).
+Rule 3: a PostgreSQL connection taken from the pool is checked with a ping first (a
+server restart leaves dead connections in the pool), but only after it sat idle for a
+second: a worker gating back to back skips one round trip per transaction, and a
+connection that died within that second fails its transaction as it would have failed
+between the ping and the query.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -67,7 +73,34 @@ def make_engine(url: str, *, sqlite_synchronous: str = "FULL") -> Engine:
         event.listen(engine, "connect", pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url)
+    event.listen(engine, "checkout", _ping_if_idle)
+    event.listen(engine, "checkin", _note_checkin)
+    return engine
+
+
+#: a pooled PostgreSQL connection idle longer than this is pinged before use (rule 3)
+PING_AFTER_IDLE_S = 1.0
+
+
+def _note_checkin(_dbapi_conn: Any, record: Any) -> None:
+    record.info["checked_in"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+    """SQLAlchemy's ``pool_pre_ping``, for connections idle over ``PING_AFTER_IDLE_S``."""
+    idle = time.monotonic() - record.info.get("checked_in", float("-inf"))
+    if idle < PING_AFTER_IDLE_S:
+        return
+    try:
+        cur = dbapi_conn.cursor()
+        try:
+            cur.execute("SELECT 1")
+        finally:
+            cur.close()
+        dbapi_conn.rollback()  # the ping's implicit transaction: leave the connection idle
+    except Exception as e:  # the server went away: the pool replaces the connection
+        raise exc.DisconnectionError(str(e)) from e
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
