@@ -83,9 +83,25 @@ def test_the_one_statement_contact_read_answers_like_the_separate_reads(store: E
         for on, result in ((date(2026, 11, 1), "no"), (date(2026, 11, 20), "yes")):
             row = {"firm_id": 1, "number_bidx": "b1", "result": result, "checked_on": on}
             conn.execute(insert(t.reassigned_checks).values(**row, created_at=NOW))
+        for i, kind in enumerate(("express", "written")):
+            consent = conn.execute(insert(t.consents).values(
+                contact_id=plain, firm_id=1, number_bidx="b1", kind=kind, scope=["reminder"],
+                technologies=None if i else ["prerecorded"], sellers=["H&R"], given_at=NOW,
+                method="staff", disclosure_version="v1", disclosure_sha256="d" * 64,
+                captured_by="staff:1", evidence_sha256=f"{i}" * 64, created_at=NOW,
+            )).inserted_primary_key[0]  # fmt: skip
+        conn.execute(insert(t.revocations).values(consent_id=consent, at=NOW, channel="sms",
+                                                  created_at=NOW))  # fmt: skip
+    with store.begin() as conn:
+        separate = SqlAttemptRepository(conn).consents_for(1, "b1")
+    assert [(c.kind, c.revoked_at is not None) for c in separate] == [
+        ("express", False),
+        ("written", True),
+    ]
     with store.begin() as conn:
         repo = SqlAttemptRepository(conn)
         assert repo.contact_for_gate(plain) is not None
+        assert repo.consents_for(1, "b1") == separate
         number = repo.number_for_gate(plain)
         assert number is not None and number.number_bidx == "b1"
         assert repo.firm_name(1) == "Hartwell & Ruiz LLP"
@@ -98,6 +114,7 @@ def test_the_one_statement_contact_read_answers_like_the_separate_reads(store: E
         assert repo.internally_suppressed(1, "b1") is True
         for contact, bidx, expected in ((listed, "b2", True), (gone, "b3", True)):
             assert repo.contact_for_gate(contact) is not None
+            assert repo.consents_for(1, bidx) == []
             assert repo.internally_suppressed(1, bidx) is expected
             assert repo.last_reassigned_check(1, bidx) is None
         assert repo.contact_for_gate(bare) is not None

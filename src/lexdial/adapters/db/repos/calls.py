@@ -32,12 +32,26 @@ _MISSING: Any = object()
 _INSERT_ATTEMPT = insert(t.call_attempts)
 
 
+def _consent(r: Any) -> GateConsent:
+    """A consent from a ``CONTACT_BUNDLE`` row's ``consent_*`` columns."""
+    return GateConsent(
+        id=int(r["consent_id"]),
+        kind=r["consent_kind"],
+        given_at=r["consent_given_at"],
+        scope=r["consent_scope"],
+        sellers=r["consent_sellers"],
+        method=r["consent_method"],
+        technologies=r["consent_technologies"],
+        revoked_at=r["consent_revoked_at"],
+    )
+
+
 class SqlAttemptRepository:
     """``AttemptRepository`` over the evidence store.
 
     The gate's first read (``contact_for_gate``) fetches the contact with its number, firm
-    name and suppression facts in one statement and keeps that row for the calls that
-    follow it in the same gate (``number_for_gate``, ``firm_name``,
+    name, suppression facts and consents in one statement and keeps them for the calls
+    that follow it in the same gate (``number_for_gate``, ``firm_name``, ``consents_for``,
     ``internally_suppressed``, ``last_reassigned_check``), each served once.
     """
 
@@ -50,11 +64,14 @@ class SqlAttemptRepository:
 
     # --- what the gate reads (prepared statements: ``gate_reads``)
     def contact_for_gate(self, contact_id: int) -> GateContact | None:
-        row = self.conn.execute(CONTACT_BUNDLE, {"contact_id": contact_id}).mappings().first()
-        self._bundle = None if row is None else (contact_id, row)
+        rows = self.conn.execute(CONTACT_BUNDLE, {"contact_id": contact_id}).mappings().all()
         self._served = set()
-        if row is None:
+        if not rows:
+            self._bundle = None
             return None
+        row = dict(rows[0])
+        row["consents"] = [_consent(r) for r in rows if r["consent_id"] is not None]
+        self._bundle = (contact_id, row)
         return GateContact(
             firm_id=int(row["firm_id"]),
             relationship=row["relationship"],
@@ -70,7 +87,7 @@ class SqlAttemptRepository:
         )
 
     def _bundled(self, key: str, firm_id: int, bidx: str | None = None) -> Any:
-        """One fact of the row ``contact_for_gate`` just read, if it is about this firm
+        """One fact of the rows ``contact_for_gate`` just read, if it is about this firm
         (and number); ``_MISSING`` otherwise. Each fact is served once: a later read in
         the same transaction goes to the database again."""
         if self._bundle is None:
@@ -86,6 +103,7 @@ class SqlAttemptRepository:
 
     def number_for_gate(self, contact_id: int) -> GateNumber | None:
         bundle = self._bundle
+        row: Any
         if bundle is not None and bundle[0] == contact_id and "number" not in self._served:
             self._served.add("number")
             row = bundle[1]
@@ -124,6 +142,9 @@ class SqlAttemptRepository:
         )
 
     def consents_for(self, firm_id: int, number_bidx: str) -> list[GateConsent]:
+        bundled = self._bundled("consents", firm_id, number_bidx)
+        if bundled is not _MISSING:
+            return list(bundled)
         rows = self.conn.execute(CONSENTS, {"firm_id": firm_id, "number_bidx": number_bidx})
         return [
             GateConsent(

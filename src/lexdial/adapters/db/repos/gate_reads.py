@@ -5,10 +5,12 @@ executing one costs a cache lookup, not an expression build, a cache-key walk an
 compilation (that was most of a gate's CPU). The SQL is the one dialect both stores
 accept; result and bind types come from ``tables`` so values read back exactly as the
 Core queries returned them (JSON parsed, SQLite's naive datetimes and ISO dates decoded).
-Rule 2: ``CONTACT_BUNDLE`` reads in one round trip what the gate used to read in six
+Rule 2: ``CONTACT_BUNDLE`` reads in one round trip what the gate used to read in seven
 (contact, primary number, firm name, internal do-not-call and tombstone, last reassigned
-check). The gate runs it after it holds the contact's row lock, so one snapshot of those
-facts is at least as fresh as six: an opt-out takes the same lock and has committed.
+check, consents with their revocations). The gate runs it after it holds the contact's
+row lock, in a statement of its own (on PostgreSQL a statement that waited for a lock
+still reads the other tables as they were when it started), so one snapshot of those
+facts is at least as fresh as seven: an opt-out takes the same lock and has committed.
 """
 
 from __future__ import annotations
@@ -35,10 +37,12 @@ def _typed(sql: str, binds: dict[str, Any], **columns: Any) -> TextualSelect:
 
 
 _c, _r = t.contacts.c, t.reassigned_checks.c
+_k, _v = t.consents.c, t.revocations.c
 
-#: one row for the contact, or none: its firm's name, its primary number (NULLs when it
-#: has none), whether the firm suppresses that number, and the number's last reassigned
-#: check by that firm (NULLs when never checked)
+#: the contact's rows (none: no such contact): its firm's name, its primary number (NULLs
+#: when it has none), whether the firm suppresses that number, the number's last reassigned
+#: check by that firm (NULLs when never checked), and one row per consent the firm holds
+#: for the number, by id (``consent_*``; one row of NULLs when it holds none)
 CONTACT_BUNDLE = _typed(
     """
     SELECT c.firm_id, c.relationship, c.address_enc, c.last_transaction_on, c.inquiry_on,
@@ -51,7 +55,11 @@ CONTACT_BUNDLE = _typed(
                   OR EXISTS (SELECT 1 FROM dnc_tombstones s
                              WHERE s.firm_id = c.firm_id AND s.number_bidx = n.number_bidx)
                 THEN 1 ELSE 0 END AS internal_dnc,
-           r.result AS reassigned_result, r.checked_on AS reassigned_on
+           r.result AS reassigned_result, r.checked_on AS reassigned_on,
+           k.id AS consent_id, k.kind AS consent_kind, k.given_at AS consent_given_at,
+           k.scope AS consent_scope, k.sellers AS consent_sellers,
+           k.method AS consent_method, k.technologies AS consent_technologies,
+           v.at AS consent_revoked_at
     FROM contacts c
     JOIN firms f ON f.id = c.firm_id
     LEFT JOIN contact_numbers n ON n.id = (
@@ -61,7 +69,10 @@ CONTACT_BUNDLE = _typed(
         SELECT r1.id FROM reassigned_checks r1
         WHERE r1.firm_id = c.firm_id AND r1.number_bidx = n.number_bidx
         ORDER BY r1.checked_on DESC, r1.id DESC LIMIT 1)
+    LEFT JOIN consents k ON k.firm_id = c.firm_id AND k.number_bidx = n.number_bidx
+    LEFT JOIN revocations v ON v.consent_id = k.id
     WHERE c.id = :contact_id
+    ORDER BY k.id
     """,
     {"contact_id": t.contacts.c.id.type},
     last_transaction_on=_c.last_transaction_on,
@@ -71,9 +82,12 @@ CONTACT_BUNDLE = _typed(
     erased_at=_c.erased_at,
     lawful_basis=_c.lawful_basis,
     reassigned_on=_r.checked_on,
+    consent_given_at=_k.given_at,
+    consent_scope=_k.scope,
+    consent_sellers=_k.sellers,
+    consent_technologies=_k.technologies,
+    consent_revoked_at=_v.at,
 )
-
-_k, _v = t.consents.c, t.revocations.c
 
 #: a firm's consents for one number, with their revocation instant (NULL: in force)
 CONSENTS = _typed(
