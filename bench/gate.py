@@ -7,7 +7,9 @@ What is measured
     61 days of history), decide, record the attempt with its decision, append the
     hash-chained audit entry (``SqlAudit``), commit. Timed per gate (p50, p99) and as a
     rate over the whole pass, in one process and one thread, on:
-      - SQLite, the embedded file store (WAL, ``BEGIN IMMEDIATE``), in a temporary directory;
+      - SQLite, the embedded file store (WAL, ``BEGIN IMMEDIATE``), in a temporary directory,
+        twice: ``synchronous=FULL`` (the default: a commit is fsynced) and ``NORMAL`` (the
+        durability trade of ``database.make_engine``'s rule 2: fsync at checkpoints only);
       - PostgreSQL at ``--pg-url`` (default the test server), in a fresh database created
         for the run and dropped after it (other users of the server are not touched).
 
@@ -18,6 +20,9 @@ Against what
     The ratio gate / engine says how many decisions one durable gate costs (the storage
     overhead), which is steadier across machines than raw milliseconds. Issue 15 item 6
     asks for p99 < 5 ms and >= 1 000 gates/s on PostgreSQL, >= 2 000 gates/s on SQLite.
+    The floor, in the same run on the same database: a bare INSERT of one attempt-sized row
+    and its COMMIT, as a rate (what the disk and the server allow one writer at best); the
+    ratio floor / gate says how far above that floor a gate is.
 
 The data
     ``--contacts`` contacts (default 200) of firm 1, each with one Ohio number and an
@@ -26,8 +31,8 @@ The data
     so each contact's history grows as in a campaign (later gates see earlier calls and
     some are deferred or denied by the frequency caps: the verdict mix is printed).
 
-Run: ``python bench/gate.py [--n 2000] [--contacts 200] [--pg-url URL | --no-pg]``. Exit
-status is 0 whatever the figures (this is a benchmark, not a test).
+Run: ``python bench/gate.py [--n 2000] [--contacts 200] [--pg-url URL | --no-pg]
+[--no-normal]``. Exit status is 0 whatever the figures (this is a benchmark, not a test).
 """
 
 from __future__ import annotations
@@ -75,6 +80,7 @@ def _seed(engine: Engine, cipher: Keyring, n: int) -> list[int]:
     migrate(engine)
     ids = []
     with engine.begin() as conn:
+        uow = SqlUnitOfWork(conn)
         conn.execute(insert(t.firms).values(id=1, name=FIRM, created_at=START))
         if engine.dialect.name == "postgresql":  # an explicit id does not move the sequence
             conn.execute(text("SELECT setval(pg_get_serial_sequence('firms', 'id'), 1)"))
@@ -86,14 +92,14 @@ def _seed(engine: Engine, cipher: Keyring, n: int) -> list[int]:
                 address={"country": "US", "state": "OH"},
             )
             ids.append(
-                add_contact(conn, cipher, 1, contact, START, audit=ListAudit(), caller=OPERATOR)
+                add_contact(uow, cipher, 1, contact, START, audit=ListAudit(), caller=OPERATOR)
             )
             consent = NewConsent(
                 number=number, kind="express", scope=["reminder"], sellers=[FIRM],
                 given_at=START - timedelta(days=9),
                 evidence=ConsentEvidence("engagement letter", "I agree.", "v1", "staff"),
             )  # fmt: skip
-            record_consent(conn, cipher, ListAudit(), 1, consent, OPERATOR, START)
+            record_consent(uow, cipher, ListAudit(), 1, consent, OPERATOR, START)
     return ids
 
 
@@ -116,6 +122,7 @@ def _run(
     laps: list[float] = []
     verdicts: Counter[str] = Counter()
     requests = []
+    cpu = 0.0
     for i in range(n):
         at, contact = START + timedelta(minutes=i), ids[i % len(ids)]
         with begin() as uow:
@@ -124,14 +131,16 @@ def _run(
                 campaign_id=None, plan=PLAN,
             )  # fmt: skip
         requests.append(raw)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         with begin() as uow:
             result = gate(
                 uow, rules, cipher, audit, registry, firm_id=1, contact_id=contact, at=at,
                 plan=PLAN,
             )  # fmt: skip
         laps.append(time.perf_counter() - t0)
+        cpu += time.process_time() - c0
         verdicts[result.decision.verdict] += 1
+    verdicts["_cpu_us"] = round(cpu / n * 1e6)  # this process's CPU per gate (steadier)
     return laps, verdicts, requests
 
 
@@ -156,12 +165,30 @@ def _report(name: str, laps: list[float], base: list[float], verdicts: Counter[s
     rate, base_rate = len(laps) / sum(laps), len(base) / sum(base)
     p50, p99 = _pct(laps, 50), _pct(laps, 99)
     b50, b99 = _pct(base, 50), _pct(base, 99)
+    cpu = verdicts.pop("_cpu_us", 0)
     mix = ", ".join(f"{v} {c}" for v, c in sorted(verdicts.items()))
     ms = "p50 {:6.2f} ms  p99 {:6.2f} ms"
     print(f"{name:<11} gate   {rate:8.0f} /s  {ms.format(p50 * 1e3, p99 * 1e3)}  ({mix})")
+    print(f"{'':<11} client CPU per gate {cpu / 1e3:.2f} ms (the rest is waiting: disk, server)")
     print(f"{'':<11} engine {base_rate:8.0f} /s  {ms.format(b50 * 1e3, b99 * 1e3)}")
     ratios = f"{base_rate / rate:5.1f}x mean, {p50 / b50:5.1f}x p50, {p99 / b99:5.1f}x p99"
     print(f"{'':<11} gate/engine: {ratios}")
+
+
+def _floor(engine: Engine, n: int) -> list[float]:
+    """Seconds per bare INSERT + COMMIT of one row shaped like an attempt, on ``engine``."""
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE bench_floor (id INTEGER PRIMARY KEY, body TEXT)"))
+    row = {"body": "x" * 600}  # about an attempt's decision JSON
+    laps = []
+    for i in range(n):
+        t0 = time.perf_counter()
+        with engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO bench_floor (id, body) VALUES (:id, :body)"), {"id": i, **row}
+            )
+        laps.append(time.perf_counter() - t0)
+    return laps
 
 
 def _bench(name: str, engine: Engine, rules: RulesEngine, args: argparse.Namespace) -> None:
@@ -172,6 +199,13 @@ def _bench(name: str, engine: Engine, rules: RulesEngine, args: argparse.Namespa
     laps, verdicts, requests = _run(begin, rules, cipher, ids, args.n)
     _engine_alone(rules, requests[:50])
     _report(name, laps, _engine_alone(rules, requests), verdicts)
+    floor = _floor(engine, min(args.n, 500))
+    rate, floor_rate = len(laps) / sum(laps), len(floor) / sum(floor)
+    fp50, fp99 = _pct(floor, 50) * 1e3, _pct(floor, 99) * 1e3
+    print(
+        f"{'':<11} floor  {floor_rate:8.0f} /s  p50 {fp50:6.2f} ms  p99 {fp99:6.2f} ms"
+        f"  (INSERT+COMMIT; floor/gate {floor_rate / rate:4.1f}x)"
+    )
 
 
 @contextmanager
@@ -194,15 +228,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--contacts", type=int, default=200)
     ap.add_argument("--pg-url", default=PG_URL, help="an admin URL; a fresh database is made")
     ap.add_argument("--no-pg", action="store_true", help="SQLite only")
+    ap.add_argument("--no-normal", action="store_true", help="SQLite with synchronous=FULL only")
     args = ap.parse_args(argv)
     rules = RulesEngine(pack=load_pack(), geo=load_geography(), policy=Policy())
     print(f"{args.n} durable gates over {args.contacts} contacts, one process, one thread")
-    with tempfile.TemporaryDirectory(prefix="lexdial-bench-gate-") as tmp:
-        engine = make_engine(f"sqlite:///{Path(tmp) / 'store.sqlite3'}")
-        try:
-            _bench("sqlite", engine, rules, args)
-        finally:
-            engine.dispose()
+    for sync in ("FULL", "NORMAL") if not args.no_normal else ("FULL",):
+        with tempfile.TemporaryDirectory(prefix="lexdial-bench-gate-") as tmp:
+            path = Path(tmp) / "store.sqlite3"
+            url = f"sqlite:///{path}"
+            engine = (
+                make_engine(url, sqlite_synchronous=sync) if sync != "FULL" else make_engine(url)
+            )
+            try:
+                _bench(f"sqlite/{sync.lower()}", engine, rules, args)
+            finally:
+                engine.dispose()
     if not args.no_pg:
         with _pg_database(args.pg_url) as url:
             engine = make_engine(url)

@@ -4,6 +4,12 @@ Rule 1: an entry is appended inside the caller's transaction, so it commits or r
 with the fact it records. Concurrent writers are serialised before ``last()`` is read
 (PostgreSQL: a transaction-scoped advisory lock; SQLite: the write transaction already
 holds the database lock), so two entries can never claim the same seq.
+Rule 2: ``SqlAudit.record`` does not re-read the chain head when this process appended the
+last entry it knows of: it appends with a guarded INSERT that writes only if, under the
+lock, the stored head is still exactly that entry (same seq and hash, nothing after it).
+When another writer appended since, or the transaction that wrote it rolled back, nothing
+is written, the head is read and the entry made again: the chain is the same, one round
+trip shorter per gate (issue 15 item 6).
 """
 
 from __future__ import annotations
@@ -12,8 +18,9 @@ import json
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, insert, select, text
+from sqlalchemy import Connection, Engine, bindparam, exists, insert, select, text
 
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.bulk import insert_tuples
@@ -29,35 +36,58 @@ from lexdial.domain.audit_chain import (
 _LOCK_KEY = 7_340_221
 
 
+#: per engine, the last entry this process appended (rule 2): a guess checked under the lock
+_HEADS: WeakKeyDictionary[Engine, AuditEntry] = WeakKeyDictionary()
+
+
+class _StaleHeadError(Exception):
+    """The guarded append found another head than the one remembered (rule 2)."""
+
+
 class SqlAuditStore:
-    """``AuditStore`` over ``audit_log``, bound to one connection/transaction."""
+    """``AuditStore`` over ``audit_log``, bound to one connection/transaction.
 
-    __slots__ = ("_locked", "conn")
+    ``remembered_head``: ``last`` may answer the entry this process appended last without
+    reading it, and the next ``append`` then writes only if that is still the head (else
+    ``_StaleHeadError``, and nothing is written). Only ``SqlAudit.record`` asks for it.
+    """
 
-    def __init__(self, conn: Connection) -> None:
+    __slots__ = ("_expected", "_locked", "_remembered", "conn")
+
+    def __init__(self, conn: Connection, *, remembered_head: bool = False) -> None:
         self.conn = conn
         self._locked = False
+        self._remembered = remembered_head
+        self._expected: AuditEntry | None = None
 
     def _lock(self) -> None:
         if not self._locked and self.conn.dialect.name == "postgresql":
-            self.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+            self.conn.execute(_LOCK, {"k": _LOCK_KEY})
         self._locked = True
 
     def append(self, entry: AuditEntry) -> None:
         self._lock()
-        self.conn.execute(
-            insert(t.audit_log).values(
-                seq=entry.seq,
-                at=entry.at,
-                actor=entry.actor,
-                action=entry.action,
-                subject=entry.subject,
-                data=canonical_json(entry.data).decode("utf-8"),
-                masked=json.dumps(list(entry.masked)),
-                prev_hash=entry.prev_hash,
-                hash=entry.hash,
-            )
-        )
+        values = {
+            "seq": entry.seq,
+            "at": entry.at,
+            "actor": entry.actor,
+            "action": entry.action,
+            "subject": entry.subject,
+            "data": canonical_json(entry.data).decode("utf-8"),
+            "masked": json.dumps(list(entry.masked)),
+            "prev_hash": entry.prev_hash,
+            "hash": entry.hash,
+        }
+        expected, self._expected = self._expected, None
+        if expected is None:
+            self.conn.execute(_INSERT, values)
+        else:
+            guard = {"head_seq": expected.seq, "head_hash": expected.hash}
+            # RETURNING, not rowcount: psycopg reports -1 for this INSERT ... SELECT
+            if self.conn.execute(_GUARDED_INSERT, {**values, **guard}).first() is None:
+                _HEADS.pop(self.conn.engine, None)
+                raise _StaleHeadError
+        _HEADS[self.conn.engine] = entry
 
     def append_many(
         self, entries: Sequence[AuditEntry], data_json: Sequence[str] | None = None
@@ -70,6 +100,8 @@ class SqlAuditStore:
             for e, text in zip(entries, texts, strict=True)
         ]  # fmt: skip
         insert_tuples(self.conn, t.audit_log, _COLUMNS, rows)
+        if entries:
+            _HEADS[self.conn.engine] = entries[-1]
 
     def iter_entries(self) -> Iterator[AuditEntry]:
         rows = self.conn.execute(select(t.audit_log).order_by(t.audit_log.c.seq)).mappings()
@@ -78,16 +110,46 @@ class SqlAuditStore:
 
     def last(self) -> AuditEntry | None:
         self._lock()
-        row = (
-            self.conn.execute(select(t.audit_log).order_by(t.audit_log.c.seq.desc()).limit(1))
-            .mappings()
-            .first()
-        )
+        if self._remembered:
+            self._remembered = False  # once: a retry after _StaleHeadError reads the table
+            head = _HEADS.get(self.conn.engine)
+            if head is not None:
+                self._expected = head
+                return head
+        # read after the lock, in a statement of its own: on PostgreSQL (read committed) a
+        # statement's snapshot is taken when it starts, so the head read here is the one
+        # the previous holder of the lock committed
+        row = self.conn.execute(_HEAD).mappings().first()
         return None if row is None else _entry(row)
 
 
+#: prepared once (issue 15 item 6): the chain head and one entry's insert cost a cache
+#: lookup per gate, not an expression build and compilation
+_HEAD = text(
+    "SELECT seq, at, actor, action, subject, data, masked, prev_hash, hash"
+    " FROM audit_log ORDER BY seq DESC LIMIT 1"
+).columns(at=t.audit_log.c.at.type)
+_INSERT = insert(t.audit_log)
+_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+
 #: the ``audit_log`` columns an entry fills, in ``append_many``'s order
 _COLUMNS = ("seq", "at", "actor", "action", "subject", "data", "masked", "prev_hash", "hash")
+
+_older = t.audit_log.alias("head")
+#: one entry, written only if the head is (head_seq, head_hash) with nothing after it
+_GUARDED_INSERT = (
+    insert(t.audit_log)
+    .from_select(
+        list(_COLUMNS),
+        select(*(bindparam(c, type_=t.audit_log.c[c].type) for c in _COLUMNS)).where(
+            exists().where(
+                _older.c.seq == bindparam("head_seq"), _older.c.hash == bindparam("head_hash")
+            ),
+            ~exists().where(_older.c.seq > bindparam("head_seq")),
+        ),
+    )
+    .returning(t.audit_log.c.seq)
+)
 
 
 def _entry(row: Any) -> AuditEntry:
@@ -121,9 +183,15 @@ class SqlAudit:
         data: dict[str, Any],
         personal: Sequence[str] = (),
     ) -> None:
-        AuditLog(SqlAuditStore(conn.connection)).record(
-            at=at, actor=actor, action=action, subject=subject, data=data, personal=personal
-        )
+        connection = conn.connection
+        try:
+            AuditLog(SqlAuditStore(connection, remembered_head=True)).record(
+                at=at, actor=actor, action=action, subject=subject, data=data, personal=personal
+            )
+        except _StaleHeadError:  # another writer appended since (rule 2): chain onto its entry
+            AuditLog(SqlAuditStore(connection)).record(
+                at=at, actor=actor, action=action, subject=subject, data=data, personal=personal
+            )
 
     def record_many(self, conn: Any, items: Sequence[AuditItem]) -> None:
         """Record each item in order, in one write (``AuditLog.record_many``)."""

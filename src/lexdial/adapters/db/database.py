@@ -6,11 +6,24 @@ through ``LEXDIAL_DATABASE_URL``. The same Alembic migrations serve both.
 Rule 1: SQLite runs in WAL mode with foreign keys on and a busy timeout, and every write
 transaction starts with ``BEGIN IMMEDIATE``: SQLite has no row locks, so the gate and the
 opt-out serialise on the database write lock instead (the same guarantee, coarser).
+Rule 2: SQLite's ``synchronous`` stays FULL unless the caller asks for NORMAL: FULL
+fsyncs the WAL at every commit (a committed gate survives a power cut, and that fsync
+is most of a durable gate's time on SQLite); NORMAL fsyncs only at checkpoints, so a
+commit survives a crash of the process but the last transactions before a power cut or
+an OS crash may be lost (the database stays consistent). A dialler that records a
+decision and then dials can lose that record on NORMAL: a durability trade to choose
+knowingly (issue 15 item 6).
+Rule 3: a PostgreSQL connection taken from the pool is checked with a ping first (a
+server restart leaves dead connections in the pool), but only after it sat idle for a
+second: a worker gating back to back skips one round trip per transaction, and a
+connection that died within that second fails its transaction as it would have failed
+between the ping and the query.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,18 +50,57 @@ def database_url(data_dir: Path, environ: dict[str, str]) -> str:
     return f"sqlite:///{data_dir / DEFAULT_FILE}"
 
 
-def make_engine(url: str) -> Engine:
-    """An engine with the settings lexdial relies on for each backend."""
+SQLITE_SYNCHRONOUS = ("FULL", "NORMAL")
+
+
+def make_engine(url: str, *, sqlite_synchronous: str = "FULL") -> Engine:
+    """An engine with the settings lexdial relies on for each backend
+    (``sqlite_synchronous``: see rule 2)."""
     if url.startswith("sqlite"):
         path = url.removeprefix("sqlite:///")
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             private_file(Path(path))  # 0600 before SQLite opens it; -wal/-shm copy its mode
+        mode = sqlite_synchronous.upper()
+        if mode not in SQLITE_SYNCHRONOUS:
+            raise ValueError(f"sqlite_synchronous must be one of {SQLITE_SYNCHRONOUS}")
         engine = create_engine(url, connect_args={"timeout": 30, "isolation_level": None})
-        event.listen(engine, "connect", _sqlite_pragmas)
+
+        def pragmas(dbapi_conn: Any, _record: Any) -> None:
+            _sqlite_pragmas(dbapi_conn, _record)
+            dbapi_conn.execute(f"PRAGMA synchronous={mode}")
+
+        event.listen(engine, "connect", pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url)
+    event.listen(engine, "checkout", _ping_if_idle)
+    event.listen(engine, "checkin", _note_checkin)
+    return engine
+
+
+#: a pooled PostgreSQL connection idle longer than this is pinged before use (rule 3)
+PING_AFTER_IDLE_S = 1.0
+
+
+def _note_checkin(_dbapi_conn: Any, record: Any) -> None:
+    record.info["checked_in"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+    """SQLAlchemy's ``pool_pre_ping``, for connections idle over ``PING_AFTER_IDLE_S``."""
+    idle = time.monotonic() - record.info.get("checked_in", float("-inf"))
+    if idle < PING_AFTER_IDLE_S:
+        return
+    try:
+        cur = dbapi_conn.cursor()
+        try:
+            cur.execute("SELECT 1")
+        finally:
+            cur.close()
+        dbapi_conn.rollback()  # the ping's implicit transaction: leave the connection idle
+    except Exception as e:  # the server went away: the pool replaces the connection
+        raise exc.DisconnectionError(str(e)) from e
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Column, Connection, func, insert, select, update
 
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.repos.gate_reads import CONSENTS, CONTACT_BUNDLE, HISTORY
 from lexdial.service.repos.calls import (
     DebtFacts,
     DueBatch,
@@ -26,54 +27,98 @@ from lexdial.service.repos.calls import (
     ReassignedCheck,
 )
 
+#: a fact ``_bundled`` does not have (None is a fact: "never checked")
+_MISSING: Any = object()
+_INSERT_ATTEMPT = insert(t.call_attempts)
+
+
+def _consent(r: Any) -> GateConsent:
+    """A consent from a ``CONTACT_BUNDLE`` row's ``consent_*`` columns."""
+    return GateConsent(
+        id=int(r["consent_id"]),
+        kind=r["consent_kind"],
+        given_at=r["consent_given_at"],
+        scope=r["consent_scope"],
+        sellers=r["consent_sellers"],
+        method=r["consent_method"],
+        technologies=r["consent_technologies"],
+        revoked_at=r["consent_revoked_at"],
+    )
+
 
 class SqlAttemptRepository:
-    """``AttemptRepository`` over the evidence store."""
+    """``AttemptRepository`` over the evidence store.
 
-    __slots__ = ("conn",)
+    The gate's first read (``contact_for_gate``) fetches the contact with its number, firm
+    name, suppression facts and consents in one statement and keeps them for the calls
+    that follow it in the same gate (``number_for_gate``, ``firm_name``, ``consents_for``,
+    ``internally_suppressed``, ``last_reassigned_check``), each served once.
+    """
+
+    __slots__ = ("_bundle", "_served", "conn")
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self._bundle: tuple[int, Any] | None = None
+        self._served: set[str] = set()
 
-    # --- what the gate reads
+    # --- what the gate reads (prepared statements: ``gate_reads``)
     def contact_for_gate(self, contact_id: int) -> GateContact | None:
-        c = (
-            self.conn.execute(select(t.contacts).where(t.contacts.c.id == contact_id))
-            .mappings()
-            .first()
-        )
-        if c is None:
+        rows = self.conn.execute(CONTACT_BUNDLE, {"contact_id": contact_id}).mappings().all()
+        self._served = set()
+        if not rows:
+            self._bundle = None
             return None
+        row = dict(rows[0])
+        row["consents"] = [_consent(r) for r in rows if r["consent_id"] is not None]
+        self._bundle = (contact_id, row)
         return GateContact(
-            firm_id=int(c["firm_id"]),
-            relationship=c["relationship"],
-            address_enc=c["address_enc"],
-            last_transaction_on=c["last_transaction_on"],
-            inquiry_on=c["inquiry_on"],
-            subscriber=c["subscriber"],
-            matter_type=c["matter_type"],
-            preferences=c["preferences"],
-            objected_at=c["objected_at"],
-            erased_at=c["erased_at"],
-            lawful_basis=c["lawful_basis"],
+            firm_id=int(row["firm_id"]),
+            relationship=row["relationship"],
+            address_enc=row["address_enc"],
+            last_transaction_on=row["last_transaction_on"],
+            inquiry_on=row["inquiry_on"],
+            subscriber=row["subscriber"],
+            matter_type=row["matter_type"],
+            preferences=row["preferences"],
+            objected_at=row["objected_at"],
+            erased_at=row["erased_at"],
+            lawful_basis=row["lawful_basis"],
         )
+
+    def _bundled(self, key: str, firm_id: int, bidx: str | None = None) -> Any:
+        """One fact of the rows ``contact_for_gate`` just read, if it is about this firm
+        (and number); ``_MISSING`` otherwise. Each fact is served once: a later read in
+        the same transaction goes to the database again."""
+        if self._bundle is None:
+            return _MISSING
+        _, row = self._bundle
+        if int(row["firm_id"]) != firm_id or (bidx is not None and row["number_bidx"] != bidx):
+            return _MISSING
+        served = self._served
+        if key in served:
+            return _MISSING
+        served.add(key)
+        return row[key]
 
     def number_for_gate(self, contact_id: int) -> GateNumber | None:
-        n = (
-            self.conn.execute(
-                select(t.contact_numbers)
-                .where(t.contact_numbers.c.contact_id == contact_id)
-                .order_by(t.contact_numbers.c.is_primary.desc(), t.contact_numbers.c.id)
-            )
-            .mappings()
-            .first()
-        )
-        if n is None:
+        bundle = self._bundle
+        row: Any
+        if bundle is not None and bundle[0] == contact_id and "number" not in self._served:
+            self._served.add("number")
+            row = bundle[1]
+        else:
+            row = self.conn.execute(CONTACT_BUNDLE, {"contact_id": contact_id}).mappings().first()
+        if row is None or row["number_bidx"] is None:
             return None
-        return GateNumber(n["number_enc"], str(n["number_bidx"]), n["line_type"])
+        return GateNumber(row["number_enc"], str(row["number_bidx"]), row["line_type"])
 
     def firm_name(self, firm_id: int) -> str:
-        name = self.conn.execute(select(t.firms.c.name).where(t.firms.c.id == firm_id)).scalar_one()
+        name = self._bundled("firm_name", firm_id)
+        if name is _MISSING:
+            name = self.conn.execute(
+                select(t.firms.c.name).where(t.firms.c.id == firm_id)
+            ).scalar_one()
         return str(name)
 
     def campaign_for_gate(self, campaign_id: int) -> GateCampaign | None:
@@ -97,29 +142,28 @@ class SqlAttemptRepository:
         )
 
     def consents_for(self, firm_id: int, number_bidx: str) -> list[GateConsent]:
-        rows = self.conn.execute(
-            select(t.consents, t.revocations.c.at.label("revoked_at"))
-            .select_from(
-                t.consents.outerjoin(t.revocations, t.revocations.c.consent_id == t.consents.c.id)
-            )
-            .where(t.consents.c.firm_id == firm_id, t.consents.c.number_bidx == number_bidx)
-            .order_by(t.consents.c.id)
-        ).mappings()
+        bundled = self._bundled("consents", firm_id, number_bidx)
+        if bundled is not _MISSING:
+            return list(bundled)
+        rows = self.conn.execute(CONSENTS, {"firm_id": firm_id, "number_bidx": number_bidx})
         return [
             GateConsent(
-                id=int(r["id"]),
-                kind=r["kind"],
-                given_at=r["given_at"],
-                scope=r["scope"],
-                sellers=r["sellers"],
-                method=r["method"],
-                technologies=r["technologies"],
-                revoked_at=r["revoked_at"],
+                id=int(r.id),
+                kind=r.kind,
+                given_at=r.given_at,
+                scope=r.scope,
+                sellers=r.sellers,
+                method=r.method,
+                technologies=r.technologies,
+                revoked_at=r.revoked_at,
             )
             for r in rows
         ]
 
     def internally_suppressed(self, firm_id: int, number_bidx: str) -> bool:
+        listed = self._bundled("internal_dnc", firm_id, number_bidx)
+        if listed is not _MISSING:
+            return bool(listed)
         conn = self.conn
         return bool(
             conn.execute(
@@ -140,6 +184,11 @@ class SqlAttemptRepository:
         )
 
     def last_reassigned_check(self, firm_id: int, number_bidx: str) -> ReassignedCheck | None:
+        result = self._bundled("reassigned_result", firm_id, number_bidx)
+        if result is not _MISSING:
+            assert self._bundle is not None
+            on = self._bundle[1]["reassigned_on"]
+            return None if result is None else ReassignedCheck(result, on)
         check = (
             self.conn.execute(
                 select(t.reassigned_checks)
@@ -178,36 +227,16 @@ class SqlAttemptRepository:
     def history(
         self, contact_id: int, since: datetime, until: datetime, statuses: Sequence[str]
     ) -> list[PastCall]:
-        rows = self.conn.execute(
-            select(
-                t.call_attempts.c.at,
-                t.call_attempts.c.purpose,
-                t.call_attempts.c.subject,
-                t.call_attempts.c.debt_ref,
-                t.call_attempts.c.technology,
-                t.call_outcomes.c.outcome,
-            )
-            .select_from(
-                t.call_attempts.outerjoin(
-                    t.call_outcomes, t.call_outcomes.c.attempt_id == t.call_attempts.c.id
-                )
-            )
-            .where(
-                t.call_attempts.c.contact_id == contact_id,
-                t.call_attempts.c.at >= since,
-                t.call_attempts.c.at <= until,
-                t.call_attempts.c.status.in_(statuses),
-            )
-            .order_by(t.call_attempts.c.at)
-        ).mappings()
+        params = {"contact_id": contact_id, "since": since, "until": until}
+        rows = self.conn.execute(HISTORY, {**params, "statuses": list(statuses)})
         return [
             PastCall(
-                at=r["at"],
-                purpose=r["purpose"],
-                technology=r["technology"],
-                subject=r["subject"],
-                debt_ref=r["debt_ref"],
-                outcome=r["outcome"],
+                at=r.at,
+                purpose=r.purpose,
+                technology=r.technology,
+                subject=r.subject,
+                debt_ref=r.debt_ref,
+                outcome=r.outcome,
             )
             for r in rows
         ]
@@ -232,30 +261,26 @@ class SqlAttemptRepository:
     # --- attempts and outcomes
     def record(self, attempt: NewAttempt) -> int:
         a = attempt
-        return int(
-            t.new_id(
-                self.conn.execute(
-                    insert(t.call_attempts).values(
-                        firm_id=a.firm_id,
-                        contact_id=a.contact_id,
-                        campaign_id=a.campaign_id,
-                        number_bidx=a.number_bidx,
-                        at=a.at,
-                        purpose=a.purpose,
-                        technology=a.technology,
-                        subject=a.subject,
-                        debt_ref=a.debt_ref,
-                        status=a.status,
-                        decision_id=a.decision_id,
-                        verdict=a.verdict,
-                        earliest_allowed_at=a.earliest_allowed_at,
-                        rulepack=a.rulepack,
-                        decision=a.decision,
-                        created_at=a.created_at,
-                    )
-                )
-            )
-        )
+        values = {
+            "firm_id": a.firm_id,
+            "contact_id": a.contact_id,
+            "campaign_id": a.campaign_id,
+            "number_bidx": a.number_bidx,
+            "at": a.at,
+            "purpose": a.purpose,
+            "technology": a.technology,
+            "subject": a.subject,
+            "debt_ref": a.debt_ref,
+            "status": a.status,
+            "decision_id": a.decision_id,
+            "verdict": a.verdict,
+            "earliest_allowed_at": a.earliest_allowed_at,
+            "rulepack": a.rulepack,
+            "decision": a.decision,
+            "created_at": a.created_at,
+        }
+        # one prebuilt statement with the values as parameters: no expression build per call
+        return t.new_id(self.conn.execute(_INSERT_ATTEMPT, values))
 
     def set_status(self, attempt_id: int, status: str) -> None:
         self.conn.execute(

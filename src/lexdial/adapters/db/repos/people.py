@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, insert, or_, select, update
 
 from lexdial.adapters.db import tables as t
 from lexdial.domain.states import OPEN_QUEUE, AttemptStatus, QueueStatus
@@ -18,6 +18,11 @@ from lexdial.service.repos.people import (
     PlainEvidence,
     StatedPreferences,
     StoredConsent,
+)
+
+#: built once (issue 15 item 6): every gate and opt-out takes this lock
+_LOCK_CONTACT = (
+    select(t.contacts.c.id).where(t.contacts.c.id == bindparam("contact_id")).with_for_update()
 )
 
 
@@ -41,9 +46,7 @@ class SqlContactRepository:
     def lock(self, contact_id: int) -> None:
         # PostgreSQL: FOR UPDATE; SQLite: the transaction already holds the database write
         # lock (BEGIN IMMEDIATE), and the clause is dropped
-        self.conn.execute(
-            select(t.contacts.c.id).where(t.contacts.c.id == contact_id).with_for_update()
-        ).first()
+        self.conn.execute(_LOCK_CONTACT, {"contact_id": contact_id}).first()
 
     def add(self, row: Mapping[str, Any]) -> int:
         return t.new_id(self.conn.execute(insert(t.contacts).values(**row)))

@@ -1,0 +1,127 @@
+"""The dial-time gate's reads as prepared statements (issue 15 item 6).
+
+Rule 1: every statement here is built once, at import, as a typed ``text()`` statement:
+executing one costs a cache lookup, not an expression build, a cache-key walk and a
+compilation (that was most of a gate's CPU). The SQL is the one dialect both stores
+accept; result and bind types come from ``tables`` so values read back exactly as the
+Core queries returned them (JSON parsed, SQLite's naive datetimes and ISO dates decoded).
+Rule 2: ``CONTACT_BUNDLE`` reads in one round trip what the gate used to read in seven
+(contact, primary number, firm name, internal do-not-call and tombstone, last reassigned
+check, consents with their revocations). The gate runs it after it holds the contact's
+row lock, in a statement of its own (on PostgreSQL a statement that waited for a lock
+still reads the other tables as they were when it started), so one snapshot of those
+facts is at least as fresh as seven: an opt-out takes the same lock and has committed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.selectable import TextualSelect
+
+from lexdial.adapters.db import tables as t
+
+__all__ = ["CONSENTS", "CONTACT_BUNDLE", "HISTORY"]
+
+
+def _typed(sql: str, binds: dict[str, Any], **columns: Any) -> TextualSelect:
+    """A ``text()`` select with typed bind parameters (a column's type, or a ready
+    ``bindparam``) and result columns typed like the table columns given."""
+    params = [
+        v if isinstance(v, BindParameter) else bindparam(k, type_=v) for k, v in binds.items()
+    ]
+    clause = text(sql).bindparams(*params)
+    return clause.columns(**{k: c.type for k, c in columns.items()})
+
+
+_c, _r = t.contacts.c, t.reassigned_checks.c
+_k, _v = t.consents.c, t.revocations.c
+
+#: the contact's rows (none: no such contact): its firm's name, its primary number (NULLs
+#: when it has none), whether the firm suppresses that number, the number's last reassigned
+#: check by that firm (NULLs when never checked), and one row per consent the firm holds
+#: for the number, by id (``consent_*``; one row of NULLs when it holds none)
+CONTACT_BUNDLE = _typed(
+    """
+    SELECT c.firm_id, c.relationship, c.address_enc, c.last_transaction_on, c.inquiry_on,
+           c.subscriber, c.matter_type, c.preferences, c.objected_at, c.erased_at,
+           c.lawful_basis, f.name AS firm_name,
+           n.number_enc, n.number_bidx, n.line_type,
+           CASE WHEN n.number_bidx IS NULL THEN 0
+                WHEN EXISTS (SELECT 1 FROM dnc_entries d
+                             WHERE d.firm_id = c.firm_id AND d.number_bidx = n.number_bidx)
+                  OR EXISTS (SELECT 1 FROM dnc_tombstones s
+                             WHERE s.firm_id = c.firm_id AND s.number_bidx = n.number_bidx)
+                THEN 1 ELSE 0 END AS internal_dnc,
+           r.result AS reassigned_result, r.checked_on AS reassigned_on,
+           k.id AS consent_id, k.kind AS consent_kind, k.given_at AS consent_given_at,
+           k.scope AS consent_scope, k.sellers AS consent_sellers,
+           k.method AS consent_method, k.technologies AS consent_technologies,
+           v.at AS consent_revoked_at
+    FROM contacts c
+    JOIN firms f ON f.id = c.firm_id
+    LEFT JOIN contact_numbers n ON n.id = (
+        SELECT n1.id FROM contact_numbers n1 WHERE n1.contact_id = c.id
+        ORDER BY n1.is_primary DESC, n1.id LIMIT 1)
+    LEFT JOIN reassigned_checks r ON r.id = (
+        SELECT r1.id FROM reassigned_checks r1
+        WHERE r1.firm_id = c.firm_id AND r1.number_bidx = n.number_bidx
+        ORDER BY r1.checked_on DESC, r1.id DESC LIMIT 1)
+    LEFT JOIN consents k ON k.firm_id = c.firm_id AND k.number_bidx = n.number_bidx
+    LEFT JOIN revocations v ON v.consent_id = k.id
+    WHERE c.id = :contact_id
+    ORDER BY k.id
+    """,
+    {"contact_id": t.contacts.c.id.type},
+    last_transaction_on=_c.last_transaction_on,
+    inquiry_on=_c.inquiry_on,
+    preferences=_c.preferences,
+    objected_at=_c.objected_at,
+    erased_at=_c.erased_at,
+    lawful_basis=_c.lawful_basis,
+    reassigned_on=_r.checked_on,
+    consent_given_at=_k.given_at,
+    consent_scope=_k.scope,
+    consent_sellers=_k.sellers,
+    consent_technologies=_k.technologies,
+    consent_revoked_at=_v.at,
+)
+
+#: a firm's consents for one number, with their revocation instant (NULL: in force)
+CONSENTS = _typed(
+    """
+    SELECT k.id, k.kind, k.given_at, k.scope, k.sellers, k.method, k.technologies,
+           v.at AS revoked_at
+    FROM consents k LEFT JOIN revocations v ON v.consent_id = k.id
+    WHERE k.firm_id = :firm_id AND k.number_bidx = :number_bidx
+    ORDER BY k.id
+    """,
+    {"firm_id": _k.firm_id.type, "number_bidx": _k.number_bidx.type},
+    given_at=_k.given_at,
+    scope=_k.scope,
+    sellers=_k.sellers,
+    technologies=_k.technologies,
+    revoked_at=_v.at,
+)
+
+_a = t.call_attempts.c
+
+#: one contact's attempts in [since, until] with these statuses, and their outcomes
+HISTORY = _typed(
+    """
+    SELECT a.at, a.purpose, a.subject, a.debt_ref, a.technology, o.outcome
+    FROM call_attempts a LEFT JOIN call_outcomes o ON o.attempt_id = a.id
+    WHERE a.contact_id = :contact_id AND a.at >= :since AND a.at <= :until
+      AND a.status IN :statuses
+    ORDER BY a.at
+    """,
+    {
+        "contact_id": _a.contact_id.type,
+        "since": _a.at.type,
+        "until": _a.at.type,
+        "statuses": bindparam("statuses", type_=_a.status.type, expanding=True),
+    },
+    at=_a.at,
+)
