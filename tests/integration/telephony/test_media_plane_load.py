@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lexdial.adapters.telephony.rtp import MediaEngine, ulaw_encode
+from lexdial.adapters.telephony.rtp import MediaEngine
+from lexdial.adapters.telephony.rtp_codec import ulaw_encode
 
 pytestmark = pytest.mark.integration
 

@@ -717,7 +717,7 @@ def test_a_trunk_named_without_a_port_is_found_by_srv(tmp_path: Path, sipps: lis
 
 def test_no_dns_server_line_means_the_system_resolver(tmp_path: Path) -> None:
     """Without ``dns_server`` the config names none: baresip reads /etc/resolv.conf."""
-    from lexdial.adapters.telephony.baresip_ctrl import write_config
+    from lexdial.adapters.telephony.baresip_config import write_config
 
     write_config(tmp_path, ctrl_port=1, silence_wav=tmp_path / "s.wav", trunk=Trunk("t.test"))
     config = (tmp_path / "config").read_text()

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from lexdial.adapters.telephony.amd import Samples
-from lexdial.adapters.telephony.baresip_ctrl import detect
+from lexdial.adapters.telephony.amd_feed import detect
 from lexdial.domain import telephony as tel
 
 RATE = 8000

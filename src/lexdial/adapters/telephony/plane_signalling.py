@@ -1,0 +1,148 @@
+"""The media plane's signalling: each call's SIP dialog turned into the call's events.
+
+Rule 1: RINGING on the first 180/183, ANSWERED on a 2xx with usable SDP (else the call
+is ended FAILED "no media in the answer"), BUSY/NO_ANSWER/FAILED on a final failure
+(``sip_calls.refused``), HANGUP "far end" on the far end's BYE, "near end" on ours,
+"transferred" when the REFER's NOTIFY reports a 2xx.
+Rule 2: a hangup before the answer is a CANCEL (its 487 ends the call); a 2xx that
+crosses it is answered with BYE at once.
+Rule 3: digits sent as SIP INFO (``application/dtmf-relay`` ``Signal=``, or
+``application/dtmf``) go to the call's audio like telephone-events.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from lexdial.adapters.telephony.plane_audio import PlaneAudio, PlaneCall
+from lexdial.adapters.telephony.rtp import Leg
+from lexdial.adapters.telephony.sip_calls import CallTable, refused, ring_timeout
+from lexdial.adapters.telephony.sip_message import Message, parse_sdp, sdp_offer
+from lexdial.adapters.telephony.sip_ua import SipUa
+from lexdial.domain import telephony as tel
+
+log = logging.getLogger("lexdial.adapters.telephony.media_plane")
+
+_DTMF_INFO = re.compile(r"(?im)^\s*signal\s*=\s*([0-9*#A-D])")
+
+
+def info_digit(msg: Message) -> str:
+    """The digit a SIP INFO carries, or "" (rule 3)."""
+    ctype = (msg.get("content-type") or "").lower()
+    body = msg.body.decode("utf-8", "replace")
+    m = _DTMF_INFO.search(body) if "dtmf-relay" in ctype else None
+    return m.group(1) if m else body.strip()[:1] if ctype == "application/dtmf" else ""
+
+
+class PlaneSignalling:
+    """The SIP side of the media plane's calls (see the module rules).
+
+    ``end(call, kind, detail)`` ends a call and reports it; ``hangup(call_id)`` is the
+    adapter's hangup, used when a transfer fails.
+    """
+
+    def __init__(
+        self,
+        ua: SipUa,
+        table: CallTable[PlaneCall],
+        audio: PlaneAudio,
+        *,
+        detect: bool,
+        end: Callable[[PlaneCall, str, str], None],
+        hangup: Callable[[str], Coroutine[Any, Any, None]],
+    ) -> None:
+        self.ua, self.table, self.audio, self.detect = ua, table, audio, detect
+        self._end, self._hangup = end, hangup
+
+    def invite(self, call: PlaneCall, uri: str, caller: str, leg: Leg) -> None:
+        """Send the call's INVITE, our SDP offering ``leg``."""
+        d = call.dialog = self.ua.invite(uri, caller, sdp_offer(leg.port))
+        d.on_response = lambda msg: self._on_response(call, msg)
+        d.on_request = lambda msg: self._on_request(call, msg)
+
+    async def hangup(self, call: PlaneCall) -> None:
+        """CANCEL a call still ringing, else BYE it (once)."""
+        if call.dialog is None:
+            return
+        first = not call.hangup_requested
+        call.hangup_requested = True
+        if call.leg is not None:
+            call.leg.stop_playing()
+        if not call.answered:
+            self.ua.cancel(call.dialog)  # its 487 ends the call
+        elif first:
+            await self.bye(call, tel.HANGUP, "near end")
+
+    async def refer(self, call: PlaneCall, uri: str) -> bool:
+        """Blind-transfer the call to ``uri``; whether the far end accepted the REFER."""
+        assert call.dialog is not None
+        by = re.search(r"<([^>]+)>", call.dialog.from_value)
+        extra = [f"Refer-To: <{uri}>"] + ([f"Referred-By: <{by.group(1)}>"] if by else [])
+        reply = await self.ua.request(call.dialog, "REFER", extra)
+        return reply is not None and reply.status < 300
+
+    async def bye(self, call: PlaneCall, kind: str, detail: str) -> None:
+        """End an answered call with BYE; the call ends as ``kind``/``detail``."""
+        if call.dialog is None or call.ended:
+            return
+        call.hangup_requested = True
+        if call.leg is not None:
+            call.leg.stop_playing()
+        reply = await self.ua.request(call.dialog, "BYE")
+        if reply is None:
+            log.warning("call %s: no answer to BYE", call.call_id)
+        self._end(call, kind, detail)
+
+    def _on_response(self, call: PlaneCall, msg: Message) -> None:
+        if call.ended:
+            return
+        code = msg.status
+        if code < 200:
+            if code in (180, 183) and not call.rang:
+                call.rang = True
+                self.table.emit(call, tel.RINGING)
+        elif code < 300:
+            self._answered(call, msg)
+        elif call.ring_timed_out:
+            self._end(call, *ring_timeout(call.rang))
+        elif call.hangup_requested:
+            self._end(call, tel.HANGUP, "near end")
+        else:
+            self._end(call, *refused(code))
+
+    def _answered(self, call: PlaneCall, msg: Message) -> None:
+        if call.hangup_requested:  # answered as we cancelled: end it now
+            self.table.spawn(self.bye(call, tel.HANGUP, "near end"))
+            return
+        media = parse_sdp(msg.body)
+        if media is None or call.leg is None:
+            log.warning("call %s: answered without usable SDP; hanging up", call.call_id)
+            call.hangup_requested = True
+            self.table.spawn(self.bye(call, tel.FAILED, "no media in the answer"))
+            return
+        call.leg.start(media.host, media.port, dtmf_pt=media.dtmf_pt)
+        call.answered = True
+        call.cancel("ring")
+        self.table.emit(call, tel.ANSWERED)
+        self.audio.answered(call, detect_machine=self.detect and call.dial.detect_machine)
+
+    def _on_request(self, call: PlaneCall, msg: Message) -> None:
+        if call.ended:
+            return
+        if msg.method == "BYE":
+            self._end(call, tel.HANGUP, "far end")
+        elif msg.method == "INFO":
+            digit = info_digit(msg)
+            if digit:
+                self.audio.digit(call, digit)
+        elif msg.method == "NOTIFY" and "refer" in (msg.get("event") or "").lower():
+            frag = re.match(rb"\s*SIP/2\.0 (\d{3})", msg.body)
+            status = int(frag.group(1)) if frag else 0
+            if 200 <= status < 300:
+                self.table.spawn(self.bye(call, tel.HANGUP, "transferred"))
+            elif status >= 300:
+                log.warning("call %s: transfer failed; hanging up", call.call_id)
+                self.table.spawn(self._hangup(call.call_id))
