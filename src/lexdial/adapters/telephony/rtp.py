@@ -11,21 +11,18 @@ socket (non-blocking ``recv`` until empty: no per-socket reader in the event loo
 sends the frames that are due. A tick that comes late (the loop was busy) sends the
 frames it owes at once, up to ``MAX_CATCH_UP`` frames, so a busy moment shows as jitter
 at the far end, not as loss; the lateness is kept (``stats``) as the honest figure.
-Rule 3: a leg plays a prompt (u-law, encoded once per file and shared) from its first
-sample and reports its end exactly (``on_played``), then goes back to silence; received
-audio is kept for the owner to read (``take_audio``, for answering-machine detection)
-only while ``capture`` is on, and a telephone-event's first packet reports its digit once.
-Rule 4: ``connect(a, b)`` bridges two legs: what one receives is what the other sends,
-payload for payload (both PCMU: no transcoding, no mixing), until ``disconnect``; a leg
-that plays a prompt plays it instead of the bridged audio. This is what live-agent calls
-(the called person's leg and the agent's nailed-up leg) build on.
+Rule 3: a leg plays a prompt (``rtp_codec``'s u-law, shared) from its first sample and
+reports its end exactly (``on_played``), then goes back to silence; received audio is
+kept for ``take_audio`` only while ``capture`` is on; a telephone-event reports once.
+Rule 4: ``connect(a, b)`` bridges two legs (live agents: the called person's leg and
+the agent's nailed-up leg): what one receives the other sends, payload for payload (no
+transcoding, no mixing), until ``disconnect``; a prompt plays over the bridged audio.
 Rule 5: received audio is the far end's voice (personal data): it lives in memory only,
 is dropped when read and when the leg closes, and nothing here logs it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import errno
 import logging
@@ -33,18 +30,17 @@ import os
 import random
 import socket
 import struct
-import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from lexdial.adapters.telephony.rtp_codec import FRAME_BYTES, FRAME_S, SILENCE, load_prompt
+from lexdial.adapters.telephony.rtp_clock import MediaClock
+from lexdial.adapters.telephony.rtp_codec import FRAME_BYTES, SILENCE, load_prompt
 
 log = logging.getLogger(__name__)
 
 PCMU = 0
-MAX_CATCH_UP = 25  # frames (0.5 s) a late tick may send at once; older ones are skipped
 DTMF_EVENTS = "0123456789*#ABCD"
 _HEADER = struct.Struct(">BBHII")
 
@@ -192,11 +188,9 @@ class MediaEngine:
         self.bind_address, self.rtp_ports = bind_address, rtp_ports
         self._legs: dict[str, Leg] = {}
         self._next_port = rtp_ports[0] + (random.randrange(rtp_ports[1] - rtp_ports[0]) & ~1)
-        self._task: asyncio.Task[None] | None = None
+        self.clock = MediaClock(self._pump)
         self._prompts: dict[tuple[str, float | None], bytes] = {}
-        self._ticks = self._late = self._skipped = self._send_drops = 0
-        self._max_late = self._busy = 0.0
-        self._sent_closed = self._received_closed = 0
+        self._send_drops = 0
 
     # --- legs ----------------------------------------------------------------------
 
@@ -222,7 +216,7 @@ class MediaEngine:
             with contextlib.suppress(OSError):  # a late tick must find its packets waiting
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 256 << 10)
             leg = self._legs[key] = Leg(self, sock, key)
-            self._ensure_clock()
+            self.clock.ensure()
             return leg
         raise OSError(errno.EADDRINUSE, f"no free RTP port in {lo}-{hi}")
 
@@ -255,51 +249,25 @@ class MediaEngine:
     @property
     def stats(self) -> Stats:
         """The clock's health (rule 2)."""
-        legs = list(self._legs.values())
+        legs, c = list(self._legs.values()), self.clock
         return Stats(
-            len(legs), self._ticks, self._late, round(self._max_late * 1000, 1),
-            self._skipped + self._send_drops, sum(leg.sent for leg in legs),
-            sum(leg.received for leg in legs), round(self._busy, 3),
+            len(legs), c.ticks, c.late_ticks, round(c.max_late_s * 1000, 1),
+            c.skipped + self._send_drops, sum(leg.sent for leg in legs),
+            sum(leg.received for leg in legs), round(c.busy_s, 3),
         )  # fmt: skip
 
     async def close(self) -> None:
         """Close every leg and stop the clock."""
         for leg in list(self._legs.values()):
             leg.close()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self.clock.close()
 
-    # --- the clock -----------------------------------------------------------------
-
-    def _ensure_clock(self) -> None:
-        if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._clock())
-
-    async def _clock(self) -> None:
-        loop = asyncio.get_running_loop()
-        t0, done = loop.time(), 0
-        while True:
-            now = loop.time()
-            due = int((now - t0) / FRAME_S) + 1
-            owed = due - done
-            late = now - (t0 + (done) * FRAME_S)
-            if owed > 1:
-                self._late += 1
-                self._max_late = max(self._max_late, late)
-            if owed > MAX_CATCH_UP:
-                self._skipped += (owed - MAX_CATCH_UP) * len(self._legs)
-                owed = MAX_CATCH_UP
-            done = due
-            self._ticks += 1
-            began = time.perf_counter()
-            for leg in list(self._legs.values()):
-                try:
-                    leg.pump(owed)
-                except Exception:  # one leg's fault must not stop every call's audio
-                    log.exception("rtp leg %s failed; closing it", leg.key)
-                    leg.close()
-            self._busy += time.perf_counter() - began
-            await asyncio.sleep(max(0.0, t0 + done * FRAME_S - loop.time()))
+    def _pump(self, frames: int) -> int:
+        legs = list(self._legs.values())
+        for leg in legs:
+            try:
+                leg.pump(frames)
+            except Exception:  # one leg's fault must not stop every call's audio
+                log.exception("rtp leg %s failed; closing it", leg.key)
+                leg.close()
+        return len(legs)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 _COMPACT = {"v": "via", "f": "from", "t": "to", "i": "call-id", "m": "contact",
             "l": "content-length", "c": "content-type", "r": "refer-to"}  # fmt: skip
+_BRANCH = re.compile(r"branch=([^;,\s]+)")
 _REASONS = {200: "OK", 405: "Method Not Allowed", 481: "Call/Transaction Does Not Exist"}
 
 
@@ -70,6 +71,12 @@ class Message:
     def call_id(self) -> str:
         """The Call-ID."""
         return self.get("call-id") or ""
+
+    @property
+    def via_branch(self) -> str:
+        """The branch of the top Via ("" without one): names the transaction."""
+        m = _BRANCH.search(self.get("via") or "")
+        return m.group(1) if m else ""
 
 
 def parse(data: bytes) -> Message | None:

@@ -18,8 +18,6 @@ from lexdial.adapters.telephony.sip_message import Message
 
 T1, T2, TIMER_B = 0.5, 4.0, 32.0
 
-_BRANCH = re.compile(r"branch=([^;,\s]+)")
-
 
 class NonInviteTransactions:
     """The non-INVITE requests in flight on one UA (see the module rules)."""
@@ -62,8 +60,7 @@ class NonInviteTransactions:
         """A response to one of our non-INVITE requests (rule 2)."""
         if msg.status < 200:
             return
-        branch = _BRANCH.search(msg.get("via") or "")
-        key = f"{msg.call_id}/{branch.group(1) if branch else ''}/{method}"
+        key = f"{msg.call_id}/{msg.via_branch}/{method}"
         pending = self._pending.pop(key, None)
         if pending is not None:
             future, timer = pending

@@ -11,12 +11,11 @@ to end (each retransmitted 2xx again); 401/407 are answered once (``sip_auth``).
 ``cancel`` sends CANCEL once the call has had a provisional response. Other requests
 are ``sip_transactions``'.
 Rule 3: in-dialog requests from the far end are answered by the UA (200 to BYE, INFO,
-NOTIFY, OPTIONS; re-INVITE gets our SDP back) and then passed to the call's owner;
-an out-of-dialog request other than OPTIONS gets 481: no inbound calls yet.
+NOTIFY, OPTIONS; re-INVITE gets our SDP back), then passed to the call's owner; an
+out-of-dialog request other than OPTIONS gets 481: no inbound calls yet.
 Rule 4: From carries the caller ID (with the trunk's display name), and so does
-P-Asserted-Identity when ``p_asserted_identity`` is set; the request URI is the trunk's
-``request_uri``. TCP/TLS and REGISTER are not spoken here: ``sip.SipTelephony``
-(baresip) serves such trunks.
+P-Asserted-Identity when ``p_asserted_identity`` is set. TCP/TLS and REGISTER are not
+spoken here: ``sip.SipTelephony`` (baresip) serves such trunks.
 Rule 5: numbers are personal data: nothing here logs a URI, a header or a body.
 """
 
@@ -25,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import secrets
 import socket
 from collections.abc import Callable
@@ -45,8 +43,6 @@ from lexdial.adapters.telephony.sip_transactions import T1, TIMER_B, NonInviteTr
 from lexdial.adapters.telephony.sip_trunk import Trunk, split_address
 
 log = logging.getLogger(__name__)
-
-_BRANCH = re.compile(r"branch=([^;,\s]+)")
 
 
 class SipUa:
@@ -91,9 +87,8 @@ class SipUa:
         loop.add_reader(sock.fileno(), self.drain)
 
     def drain(self) -> None:
-        """Handle every datagram waiting on the socket (rule 1: a reader drains it all at
-        once, and a retransmission timer drains it first, so a busy loop does not make
-        us retransmit a request whose answer is already here)."""
+        """Handle every datagram waiting (the reader, and each retransmission timer first:
+        a busy loop must not make us resend a request whose answer is already here)."""
         sock = self.sock
         while sock is not None:
             try:
@@ -233,8 +228,7 @@ class SipUa:
         if method != "INVITE":
             self.transactions.answer(msg, method)
             return
-        via = _BRANCH.search(msg.get("via") or "")
-        if via is None or via.group(1) != d.branch:
+        if msg.via_branch != d.branch:
             return  # a response to an earlier INVITE (before the challenge)
         if msg.status < 200:
             if not d.provisional:
