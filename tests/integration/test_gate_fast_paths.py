@@ -9,12 +9,13 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, insert, select, text
 
-from lexdial.adapters.audit.chain import verify
 from lexdial.adapters.audit.sql import SqlAudit, SqlAuditStore
 from lexdial.adapters.db import database
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.database import make_engine
 from lexdial.adapters.db.repos.calls import SqlAttemptRepository
+from lexdial.adapters.db.uow import SqlUnitOfWork
+from lexdial.domain.audit_chain import verify
 
 pytestmark = pytest.mark.integration
 
@@ -24,8 +25,8 @@ NOW = datetime(2026, 12, 2, 16, 0, tzinfo=UTC)
 def _record(store: Engine, i: int) -> None:
     with store.begin() as conn:
         SqlAudit().record(
-            conn, at=NOW + timedelta(minutes=i), actor="system", action="user.action",
-            subject=f"contact:{i}", data={"i": i},
+            SqlUnitOfWork(conn), at=NOW + timedelta(minutes=i), actor="system",
+            action="user.action", subject=f"contact:{i}", data={"i": i},
         )  # fmt: skip
 
 
@@ -53,8 +54,8 @@ def test_an_append_that_rolled_back_is_not_taken_for_the_head(store: Engine) -> 
     before = len(_chain(store)[1])
     _record(store, 0)
     with store.connect() as conn, conn.begin() as tx:
-        SqlAudit().record(conn, at=NOW, actor="system", action="user.action", subject="contact:9",
-                          data={})  # fmt: skip
+        SqlAudit().record(SqlUnitOfWork(conn), at=NOW, actor="system", action="user.action",
+                          subject="contact:9", data={})  # fmt: skip
         tx.rollback()
     _record(store, 1)
     assert _chain(store) == (True, list(range(1, before + 3)))
