@@ -104,7 +104,7 @@ def _settings_text(path: Path, firm: str, data_dir: str | None, key_file: str | 
         return os.path.relpath(Path(value).resolve(), base)
 
     lines = [
-        "# lexdial settings, written by 'lexdial init' (see lexdial/config.py for every key)",
+        "# lexdial settings, written by 'lexdial init' (see lexdial/config/ for every key)",
         "[firm]",
         f"name = {json.dumps(firm)}  # the seller every consent must name",
         "",

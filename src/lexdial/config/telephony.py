@@ -1,0 +1,114 @@
+"""The ``[telephony]`` table: which carrier dials, its limits, Twilio's webhook addresses
+(the SIP keys are read by ``config.sip``)."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from lexdial.config.sip import HOST, SIP_KEYS, SipSettings, read_sip
+from lexdial.errors import ConfigError
+
+CARRIERS = ("simulated", "sip", "twilio")
+#: auto: the in-process media plane when the trunk is UDP without REGISTER, else baresip;
+#: plane: the media plane (refused for trunks it cannot reach); baresip: a process per call
+MEDIA_ENGINES = ("auto", "plane", "baresip")
+#: calls per second when ``[telephony] cps`` is not set (Twilio's account default is 1)
+DEFAULT_CPS = {"simulated": 10.0, "sip": 10.0, "twilio": 1.0}
+#: where ``campaign run`` serves Twilio's webhooks when ``webhook_listen`` is not set
+DEFAULT_WEBHOOK_LISTEN = ("127.0.0.1", 8088)
+
+
+@dataclass(frozen=True, slots=True)
+class TelephonySettings:
+    """Which carrier dials, and its limits (secrets come from the environment only)."""
+
+    carrier: str = "simulated"
+    trunk: str | None = None
+    channels: int = 100
+    cps: float = 10.0
+    webhook_base_url: str | None = None
+    sip: SipSettings = SipSettings()  # noqa: RUF009 (frozen: one shared default)
+    #: whether ``cps`` was set; if not, each carrier has its own default (``cps_for``)
+    cps_set: bool = False
+    #: host and port where ``campaign run`` serves Twilio's webhooks (``webhook_listen``)
+    webhook_listen: tuple[str, int] = DEFAULT_WEBHOOK_LISTEN
+    #: sip: which engine carries the calls (``MEDIA_ENGINES``)
+    media: str = "auto"
+
+    def cps_for(self, carrier: str) -> float:
+        """The CPS for ``carrier``: the ``cps`` setting, else the carrier's default."""
+        return self.cps if self.cps_set else DEFAULT_CPS.get(carrier, self.cps)
+
+
+def read_telephony(raw: dict[str, Any], path: Path, env: Any = None) -> TelephonySettings:
+    known = {"carrier", "trunk", "channels", "cps", "webhook_base_url", "webhook_listen"}
+    known |= SIP_KEYS | {"media"}
+    unknown = set(raw) - known
+    if unknown:
+        hint = ""
+        if unknown & {"password", "auth_password", "secret"}:
+            hint = " (a password goes in an environment variable or a file: auth_password_env"
+            hint += " or auth_password_file)"
+        raise ConfigError(f"{path}: [telephony] has unknown keys {sorted(unknown)}{hint}")
+    carrier = raw.get("carrier", "simulated")
+    if carrier not in CARRIERS:
+        raise ConfigError(f"{path}: telephony.carrier must be one of {', '.join(CARRIERS)}")
+    channels, cps = raw.get("channels", 100), raw.get("cps", 10)
+    if not isinstance(channels, int) or isinstance(channels, bool) or channels < 1:
+        raise ConfigError(f"{path}: telephony.channels must be a whole number >= 1")
+    if not isinstance(cps, int | float) or isinstance(cps, bool) or cps < 1:
+        raise ConfigError(f"{path}: telephony.cps must be a number >= 1")
+    trunk, base = raw.get("trunk"), raw.get("webhook_base_url")
+    if carrier == "sip" and not (isinstance(trunk, str) and HOST.match(trunk)):
+        raise ConfigError(
+            f"{path}: telephony.trunk must be host or host:port for the sip carrier "
+            '(e.g. "sip.carrier.example" or "203.0.113.9:5060")'
+        )
+    if base is not None or carrier == "twilio":
+        _webhook_base(base, path)
+    listen = _listen(raw.get("webhook_listen"), path)
+    sip = read_sip(raw, path, os.environ if env is None else env, carrier == "sip")
+    cps_set = "cps" in raw
+    if not cps_set:
+        cps = DEFAULT_CPS[carrier]
+    media = raw.get("media", "auto")
+    if media not in MEDIA_ENGINES:
+        raise ConfigError(f"{path}: telephony.media must be one of {', '.join(MEDIA_ENGINES)}")
+    return TelephonySettings(
+        carrier, trunk, channels, float(cps), base, sip, cps_set, listen, media=media
+    )
+
+
+def _webhook_base(base: object, path: Path) -> None:
+    """Twilio signs the URL it called: a public https URL without query or fragment."""
+    bad = f"{path}: telephony.webhook_base_url must be a public https:// URL"
+    if not isinstance(base, str) or not base.startswith("https://"):
+        raise ConfigError(f"{bad} (Twilio calls it back; e.g. https://dialer.example.com"
+                          "/webhooks/twilio)")  # fmt: skip
+    parts = urlsplit(base)
+    if not parts.hostname or parts.query or parts.fragment or parts.username:
+        raise ConfigError(f"{bad}, with a host and without ?query, #fragment or user@")
+
+
+def _listen(value: object, path: Path) -> tuple[str, int]:
+    """``webhook_listen = "host:port"`` (an IP address; port 0: any free port)."""
+    if value is None:
+        return DEFAULT_WEBHOOK_LISTEN
+    what = f'{path}: telephony.webhook_listen must be "address:port", e.g. "127.0.0.1:8088"'
+    if not isinstance(value, str):
+        raise ConfigError(what)
+    host, sep, port = value.strip().rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    try:
+        ipaddress.ip_address(host)
+        number = int(port)
+    except ValueError:
+        raise ConfigError(what) from None
+    if not sep or not 0 <= number <= 65535:
+        raise ConfigError(what)
+    return host, number
