@@ -14,6 +14,7 @@ from datetime import datetime
 from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 
+from lexdial.domain.states import CampaignStatus
 from lexdial.entrypoints.api.campaign_actions import act
 from lexdial.entrypoints.api.deps import CampaignWriter, Reader, now, store
 from lexdial.entrypoints.api.web_charts import bars, columns, gauge
@@ -37,7 +38,6 @@ OUTCOME_WORDS = {
     "abandoned": "abandoned",
     "bridged": "put through to an agent",
 }
-ABANDONMENT_LIMIT = 0.03  # 47 CFR 64.1200(a)(7)(i); 16 CFR 310.4(b)(4)(i)
 
 
 @router.get("/campaigns")
@@ -73,9 +73,11 @@ def campaign(request: Request, campaign_id: int, caller: Reader) -> Response:
                 campaign_id=campaign_id,
                 at=at,
             )
-            if camp.status in ("draft", "paused")
+            if camp.status in (CampaignStatus.DRAFT, CampaignStatus.PAUSED)
             else []
         )
+    # 47 CFR 64.1200(a)(7)(i); 16 CFR 310.4(b)(4)(i): the rule pack is where the 3 % lives
+    limit = s.rules.pack.abandonment_limit()
     runner = getattr(request.app.state, "runner", None)
     dialling = bool(runner and runner.running(campaign_id))
     queue = report["queue"]
@@ -93,7 +95,7 @@ def campaign(request: Request, campaign_id: int, caller: Reader) -> Response:
     }
     if dialling:
         state = "dialling"
-    elif camp.status in ("running", "completed") and open_now == 0:
+    elif camp.status in (CampaignStatus.RUNNING, CampaignStatus.COMPLETED) and open_now == 0:
         state = "finished"
     else:
         state = "idle"
@@ -114,12 +116,12 @@ def campaign(request: Request, campaign_id: int, caller: Reader) -> Response:
         waiting=waiting,
         hours=hours,
         outcome_words=OUTCOME_WORDS,
-        limit=ABANDONMENT_LIMIT,
+        limit=limit,
         chart_hours=columns("Calls placed per hour (UTC)", hours),
         chart_outcomes=bars(
             "Call outcomes", [(OUTCOME_WORDS.get(k, k), n) for k, n in outcomes.items()]
         ),
-        chart_gauge=gauge(report["abandonment_rate_30d"], ABANDONMENT_LIMIT),
+        chart_gauge=gauge(report["abandonment_rate_30d"], limit),
     )
 
 

@@ -105,7 +105,7 @@ def _pct(share: float) -> str:
     return f"{value:g} %"
 
 
-def gauge(rate: float, limit: float = 0.03, width: int = 560) -> Markup:
+def gauge(rate: float, limit: float, width: int = 560) -> Markup:
     """The 30-day abandonment rate as a bar against the legal limit's line (3 %)."""
     scale = max(limit * 5 / 3, rate * 1.25)
     left, right, y, h = 10, width - 10, 26, 22
