@@ -7,6 +7,7 @@ import argparse
 import json
 from typing import Any
 
+from lexdial.domain.states import CampaignStatus
 from lexdial.entrypoints import cli_common as common
 from lexdial.entrypoints.cli_campaign_run import cmd_run
 from lexdial.errors import CampaignError, RequestError
@@ -72,7 +73,9 @@ def cmd_create(args: argparse.Namespace) -> None:
             common.caller(args),
             common.now(args),
         )
-    common.show(args, {"campaign": cid, "status": "draft"}, f"campaign #{cid} created (draft)")
+    common.show(
+        args, {"campaign": cid, "status": CampaignStatus.DRAFT}, f"campaign #{cid} created (draft)"
+    )
 
 
 def cmd_edit(args: argparse.Namespace) -> None:
@@ -90,7 +93,9 @@ def cmd_edit(args: argparse.Namespace) -> None:
             common.now(args),
         )
     common.show(
-        args, {"campaign": args.id, "status": "draft"}, f"campaign #{args.id} updated (draft)"
+        args,
+        {"campaign": args.id, "status": CampaignStatus.DRAFT},
+        f"campaign #{args.id} updated (draft)",
     )
 
 

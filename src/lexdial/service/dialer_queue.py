@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from lexdial.domain.call import CallFlow, FlowConfig, Outcome
 from lexdial.domain.campaign_spec import CampaignSpec, Retry
 from lexdial.domain.schedule import inside, next_inside
+from lexdial.domain.states import AttemptStatus, CampaignStatus
 from lexdial.rules.engine import Engine
 from lexdial.service.campaigns import OPEN
 from lexdial.service.gate import gate
@@ -75,7 +76,7 @@ def admit(
 ) -> Admitted:
     """Gate one queued contact and move its queue row accordingly (see Rule 1, 2)."""
     queue = uow.attempts
-    if queue.campaign_status(campaign_id) != "running":
+    if queue.campaign_status(campaign_id) != CampaignStatus.RUNNING:
         return Admitted("halt", None)  # paused or stopped since the batch was fetched
     if not queue.claim(item.queue_id, OPEN):
         return Admitted("gone", None)  # an opt-out or a stop took it since the batch was fetched
@@ -107,7 +108,7 @@ def admit(
     if not zones or not inside(zones, at, s.days, s.start, s.end):
         # no zone to judge the schedule by: fail closed (blocked), never dial blind
         nxt = next_inside(zones, at, s.days, s.start, s.end) if zones else None
-        queue.set_status(result.attempt_id, "rescheduled")
+        queue.set_status(result.attempt_id, AttemptStatus.RESCHEDULED)
         if nxt:
             queue.defer(
                 item.queue_id, until=nxt, codes=[SCHEDULE_CODE], attempt_id=result.attempt_id
@@ -120,7 +121,7 @@ def admit(
                 clear_next_at=True,
             )
         return Admitted("skip", result.attempt_id, closed=nxt is None)
-    queue.set_status(result.attempt_id, "dialled")
+    queue.set_status(result.attempt_id, AttemptStatus.DIALLED)
     queue.start_dialing(item.queue_id, attempts=item.attempts + 1, attempt_id=result.attempt_id)
     return Admitted("allow", result.attempt_id, result.number)
 

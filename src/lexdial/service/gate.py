@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from lexdial.domain.decision import Decision
 from lexdial.domain.digest import request_digest
 from lexdial.domain.request_parse import parse_request
+from lexdial.domain.states import AttemptStatus
 from lexdial.rules.engine import Engine
 from lexdial.service.gate_request import CallPlan, build_request
 from lexdial.service.ports import Audit, Cipher, Registry
@@ -31,7 +32,11 @@ if TYPE_CHECKING:
 #: ``CallPlan`` is the gate's input as much as ``gate_request``'s: callers import it here
 __all__ = ["CallPlan", "GateResult", "gate"]
 
-_STATUS = {"allow": "allowed", "deny": "denied", "defer": "deferred"}
+_STATUS = {
+    "allow": AttemptStatus.ALLOWED,
+    "deny": AttemptStatus.DENIED,
+    "defer": AttemptStatus.DEFERRED,
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from lexdial.domain.states import AttemptStatus
 from lexdial.errors import RequestError
 from lexdial.service.contacts import NUMBER_CTX
 from lexdial.service.ports import Cipher, Registry
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 #: how far back the call history the rules need reaches (France: 60 days after a refusal)
 HISTORY_DAYS = 61
 #: attempt statuses that are calls placed (or about to be): they count toward the caps
-COUNTED_STATUSES = ("allowed", "dialled", "completed")
+COUNTED_STATUSES = (AttemptStatus.ALLOWED, AttemptStatus.DIALLED, AttemptStatus.COMPLETED)
 #: call-flow outcomes in the contract's history vocabulary. A recorded message heard by a
 #: person is not a "conversation" (Reg F 1006.14(b)(2)(i)(B) means person to person): it
 #: stays without an outcome and still counts toward every cap.

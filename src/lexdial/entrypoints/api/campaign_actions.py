@@ -12,6 +12,7 @@ import asyncio
 
 from fastapi import Request
 
+from lexdial.domain.states import CampaignStatus
 from lexdial.entrypoints.api.deps import now, store
 from lexdial.errors import RequestError
 from lexdial.service.campaign_control import ACTIONS, apply_action
@@ -46,6 +47,6 @@ async def act(request: Request, campaign_id: int, action: str, caller: Caller) -
         )
 
     status = await asyncio.to_thread(work)
-    if status == "running" and runner is not None:
+    if status == CampaignStatus.RUNNING and runner is not None:
         runner.start(campaign_id)
     return status

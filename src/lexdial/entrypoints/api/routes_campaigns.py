@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Request
 
+from lexdial.domain.states import CampaignStatus
 from lexdial.entrypoints.api.campaign_actions import act
 from lexdial.entrypoints.api.deps import CampaignWriter, Reader, now, store
 from lexdial.errors import RequestError
@@ -25,7 +26,7 @@ def create(
     s = store(request)
     with s.unit_of_work() as uow:
         cid = create_campaign(uow, s.audit, s.firm_id, body, caller, now(request))
-    return {"campaign": cid, "status": "draft"}
+    return {"campaign": cid, "status": CampaignStatus.DRAFT}
 
 
 @router.get("")
@@ -95,7 +96,7 @@ async def change(
     """start (after the lint) | pause | resume | stop; a running campaign begins dialling."""
     status = await act(request, campaign_id, action, caller)
     runner = getattr(request.app.state, "runner", None)
-    if status == "running" and runner is not None and campaign_id in runner.refused:
+    if status == CampaignStatus.RUNNING and runner is not None and campaign_id in runner.refused:
         return {
             "campaign": campaign_id,
             "status": status,

@@ -14,7 +14,7 @@ from datetime import datetime
 from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 
-from lexdial.domain.states import CampaignStatus
+from lexdial.domain.states import CampaignStatus, QueueStatus
 from lexdial.entrypoints.api.campaign_actions import act
 from lexdial.entrypoints.api.deps import CampaignWriter, Reader, now, store
 from lexdial.entrypoints.api.web_charts import bars, columns, gauge
@@ -81,7 +81,7 @@ def campaign(request: Request, campaign_id: int, caller: Reader) -> Response:
     runner = getattr(request.app.state, "runner", None)
     dialling = bool(runner and runner.running(campaign_id))
     queue = report["queue"]
-    open_now = sum(queue.get(k, 0) for k in (*OPEN, "dialing"))
+    open_now = sum(queue.get(k, 0) for k in (*OPEN, QueueStatus.DIALING))
     outcomes = report["outcomes"]
     summary = {
         "contacts": sum(queue.values()),
