@@ -14,10 +14,12 @@ already stores it on call attempts.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from lexdial.domain.request_parse import _debt, _preferences
+from lexdial.domain.request_parse import DAY_NAMES, _debt, _preferences
 from lexdial.errors import NotFoundError, RequestError
 from lexdial.service.contacts import find_contact_id, normalise, number_index
 from lexdial.service.ports import Audit, Cipher
@@ -26,6 +28,8 @@ from lexdial.service.users import Caller, authorize
 
 #: the preference keys this service sets (v1 keys are kept as they are)
 PREFERENCE_KEYS = frozenset({"inconvenient_times", "workplace_number", "no_calls_at_work"})
+#: the contract's day names, Monday first (``inconvenient_times[].days``)
+DAYS: tuple[str, ...] = DAY_NAMES
 
 
 def set_preferences(
@@ -41,26 +45,69 @@ def set_preferences(
     """Merge ``changes`` into the stated preferences of the person with ``number``; the
     preferences as stored afterwards."""
     actor = authorize(uow, caller, "consent.write", firm_id)
-    unknown = set(changes) - PREFERENCE_KEYS
-    if unknown:
-        raise RequestError(f"preferences.{sorted(unknown)[0]}", "unknown field")
+    _known_keys(changes)
     contact_id = find_contact_id(uow, firm_id, number_index(cipher, normalise(number)))
     if contact_id is None:
         raise NotFoundError("number", "no contact has this number")
+    return _merge_preferences(uow, audit, actor, contact_id, changes, (), at)
+
+
+def set_contact_preferences(
+    uow: UnitOfWork,
+    audit: Audit,
+    firm_id: int,
+    contact_id: int,
+    changes: dict[str, Any],
+    caller: Caller,
+    at: datetime,
+    add_times: Sequence[dict[str, Any]] = (),
+) -> dict[str, Any]:
+    """As ``set_preferences``, for the contact with ``contact_id`` (the contact page), and
+    ``add_times`` appended to the stated inconvenient times (after ``changes``, so giving
+    ``inconvenient_times: None`` with one window replaces the list)."""
+    actor = authorize(uow, caller, "consent.write", firm_id)
+    _known_keys(changes)
+    if uow.views.contact(firm_id, contact_id) is None:  # another firm's: as unknown
+        raise NotFoundError(
+            "contact_id", f"No contact #{contact_id}: this firm has no contact with this id."
+        )
+    return _merge_preferences(uow, audit, actor, contact_id, changes, add_times, at)
+
+
+def _known_keys(changes: dict[str, Any]) -> None:
+    unknown = set(changes) - PREFERENCE_KEYS
+    if unknown:
+        raise RequestError(f"preferences.{sorted(unknown)[0]}", "unknown field")
+
+
+def _merge_preferences(
+    uow: UnitOfWork,
+    audit: Audit,
+    actor: str,
+    contact_id: int,
+    changes: dict[str, Any],
+    add_times: Sequence[dict[str, Any]],
+    at: datetime,
+) -> dict[str, Any]:
     row = uow.contacts.stated_preferences(contact_id)
     if row.erased_at is not None:
         raise RequestError("number", "this person's data was erased; nothing can be recorded")
     merged = {**(row.preferences or {}), **changes}
+    if add_times:
+        merged["inconvenient_times"] = [*(merged.get("inconvenient_times") or []), *add_times]
     merged = {k: v for k, v in merged.items() if v is not None and v != []}
     _preferences({"preferences": merged})  # the contract's reader: raises naming the field
     uow.contacts.set_preferences(contact_id, merged or None)
+    told = dict(changes)
+    if add_times:
+        told["inconvenient_times"] = merged["inconvenient_times"]
     audit.record(
         uow,
         at=at,
         actor=actor,
         action="contact.preferences",
         subject=f"contact:{contact_id}",
-        data={"set": {k: changes[k] for k in sorted(changes)}},
+        data={"set": {k: told[k] for k in sorted(told)}},
     )
     return merged
 
@@ -119,3 +166,26 @@ def debt_facts(uow: UnitOfWork, firm_id: int, debt_ref: str) -> dict[str, Any] |
     if row.time_barred is not None:
         out["time_barred"] = row.time_barred
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class StatedFacts:
+    """What a person told the firm, as the contact page shows it: the stated preferences
+    and each debt the person's calls were about (or ``also``), with its facts."""
+
+    preferences: dict[str, Any]
+    debts: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+
+def contact_stated_facts(
+    uow: UnitOfWork, firm_id: int, contact_id: int, also: Sequence[str] = ()
+) -> StatedFacts:
+    """The contact's stated preferences and the facts of the debts its call attempts name
+    (and of ``also``, e.g. a debt just recorded); a debt with no facts is listed empty."""
+    if uow.views.contact(firm_id, contact_id) is None:
+        raise NotFoundError(
+            "contact_id", f"No contact #{contact_id}: this firm has no contact with this id."
+        )
+    refs = list(dict.fromkeys([*uow.views.contact_debt_refs(contact_id), *also]))
+    debts = [(ref, debt_facts(uow, firm_id, ref) or {}) for ref in refs if ref]
+    return StatedFacts(uow.contacts.stated_preferences(contact_id).preferences or {}, debts)

@@ -8,12 +8,19 @@ from typing import Any
 
 import pytest
 
-from lexdial.errors import PermissionDeniedError, RequestError
+from lexdial.errors import NotFoundError, PermissionDeniedError, RequestError
 from lexdial.service import stated_facts
 from lexdial.service.contacts import NewContact, add_contact
 from lexdial.service.fakes import ListAudit, Reversible
 from lexdial.service.fakes.uow import MemoryUnitOfWork
-from lexdial.service.stated_facts import debt_facts, record_debt_facts, set_preferences
+from lexdial.service.repos.views import ContactRow
+from lexdial.service.stated_facts import (
+    contact_stated_facts,
+    debt_facts,
+    record_debt_facts,
+    set_contact_preferences,
+    set_preferences,
+)
 from lexdial.service.users import OPERATOR, Caller
 
 NOW = datetime(2026, 12, 2, 16, 0, tzinfo=UTC)
@@ -143,3 +150,64 @@ def test_a_user_writes_stated_facts_for_their_own_firm_only(
     record_debt_facts(uow, audit, 1, "ACME-4471", {"time_barred": True}, member, NOW)
     assert asked == [("consent.write", 1)] * 4
     assert [e["actor"] for e in audit.entries] == ["user:7", "user:7"]
+
+
+def _on_the_page(uow: MemoryUnitOfWork, cid: int, firm_id: int = 1) -> None:
+    """The contact as the views repository answers it (the contact page reads it there)."""
+    row = ContactRow(cid, None, "none", None, None, None, None, None, NOW)
+    uow.views.contact_rows.append((firm_id, row))
+
+
+def test_the_contact_page_adds_a_stated_window_and_unticking_a_box_removes_that_fact() -> None:
+    uow, audit = MemoryUnitOfWork(), ListAudit()
+    cid = _contact(uow)
+    _on_the_page(uow, cid)
+    set_contact_preferences(uow, audit, 1, cid, {"workplace_number": True}, OPERATOR, NOW,
+                            add_times=[WORKDAYS])  # fmt: skip
+    evenings = {"from": "20:00", "to": "21:00"}
+    stored = set_contact_preferences(uow, audit, 1, cid, {"workplace_number": None}, OPERATOR,
+                                     NOW, add_times=[evenings])  # fmt: skip
+
+    assert stored == {"inconvenient_times": [WORKDAYS, evenings]}
+    assert audit.entries[-1]["data"] == {
+        "set": {"inconvenient_times": [WORKDAYS, evenings], "workplace_number": None}
+    }
+    replaced = set_contact_preferences(uow, audit, 1, cid, {"inconvenient_times": None},
+                                       OPERATOR, NOW, add_times=[evenings])  # fmt: skip
+    assert replaced == {"inconvenient_times": [evenings]}
+
+
+def test_a_bad_window_from_the_contact_page_names_the_field_and_stores_nothing() -> None:
+    uow, audit = MemoryUnitOfWork(), ListAudit()
+    cid = _contact(uow)
+    _on_the_page(uow, cid)
+    with pytest.raises(RequestError) as bad:
+        set_contact_preferences(uow, audit, 1, cid, {}, OPERATOR, NOW,
+                                add_times=[{"from": "09:00", "to": None}])  # fmt: skip
+    assert bad.value.field == "preferences.inconvenient_times[0].to"
+    assert uow.contacts.contacts[cid]["preferences"] is None and audit.entries == []
+
+
+def test_another_firms_contact_is_not_found_from_the_contact_page() -> None:
+    uow, audit = MemoryUnitOfWork(), ListAudit()
+    cid = _contact(uow)
+    _on_the_page(uow, cid, firm_id=2)
+    with pytest.raises(NotFoundError):
+        set_contact_preferences(uow, audit, 1, cid, {"workplace_number": True}, OPERATOR, NOW)
+    with pytest.raises(NotFoundError):
+        contact_stated_facts(uow, 1, cid)
+    assert audit.entries == []
+
+
+def test_the_page_lists_the_debts_the_calls_named_with_their_facts() -> None:
+    uow, audit = MemoryUnitOfWork(), ListAudit()
+    cid = _contact(uow)
+    _on_the_page(uow, cid)
+    uow.views.debt_refs[cid] = ["ACME-4471", "ACME-4471", "ACME-9"]
+    record_debt_facts(uow, audit, 1, "ACME-4471", {"time_barred": True}, OPERATOR, NOW)
+    set_preferences(uow, CIPHER, audit, 1, NUMBER, {"no_calls_at_work": True}, OPERATOR, NOW)
+
+    facts = contact_stated_facts(uow, 1, cid, also=("NEW-1",))
+
+    assert facts.preferences == {"no_calls_at_work": True}
+    assert facts.debts == [("ACME-4471", {"time_barred": True}), ("ACME-9", {}), ("NEW-1", {})]

@@ -63,6 +63,8 @@ class MemoryViewRepository:
         self.judged: list[tuple[int, str, datetime]] = []
         #: (firm id, contact id, erased) of the contacts on file (tests append)
         self.live_contact_rows: list[tuple[int, int, bool]] = []
+        # (for prefs) contact id -> the debt references its attempts name
+        self.debt_refs: dict[int, list[str]] = {}
 
     def contact_attempts(self, contact_id: int) -> list[AttemptView]:
         mine = [v for v in self.attempts if v.contact_id == contact_id]
@@ -191,3 +193,7 @@ class MemoryViewRepository:
     # (for cli)
     def live_contact_ids(self, firm_id: int) -> list[int]:
         return sorted(c for f, c, erased in self.live_contact_rows if f == firm_id and not erased)
+
+    # (for prefs)
+    def contact_debt_refs(self, contact_id: int) -> list[str]:
+        return list(dict.fromkeys(self.debt_refs.get(contact_id, [])))

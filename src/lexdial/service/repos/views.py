@@ -284,3 +284,8 @@ class ViewRepository(Protocol):
     def live_contact_ids(self, firm_id: int) -> list[int]:
         """The ids of the firm's contacts that are not erased, ascending."""
         ...
+
+    # (for prefs)
+    def contact_debt_refs(self, contact_id: int) -> list[str]:
+        """The debt references the contact's call attempts name, first use first."""
+        ...

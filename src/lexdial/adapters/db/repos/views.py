@@ -316,3 +316,14 @@ class SqlViewRepository:
                 select(c.id).where(c.firm_id == firm_id, c.erased_at.is_(None)).order_by(c.id)
             ).scalars()
         ]
+
+    # (for prefs)
+    def contact_debt_refs(self, contact_id: int) -> list[str]:
+        a = t.call_attempts.c
+        rows = self.conn.execute(
+            select(a.debt_ref)
+            .where(a.contact_id == contact_id, a.debt_ref.is_not(None))
+            .group_by(a.debt_ref)
+            .order_by(func.min(a.id))
+        )
+        return [str(r[0]) for r in rows]
