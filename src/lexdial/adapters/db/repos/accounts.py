@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.queries import contact_id_by_number
 from lexdial.service.repos.accounts import (
     DncRow,
     LiveToken,
@@ -203,13 +204,7 @@ class SqlPrivacyRepository:
         self.conn = conn
 
     def contact_id_for(self, firm_id: int, number_bidx: str) -> int | None:
-        row = self.conn.execute(
-            select(t.contact_numbers.c.contact_id).where(
-                t.contact_numbers.c.firm_id == firm_id,
-                t.contact_numbers.c.number_bidx == number_bidx,
-            )
-        ).first()
-        return None if row is None else int(row[0])
+        return contact_id_by_number(self.conn, firm_id, number_bidx)
 
     def person_records(self, firm_id: int, contact_id: int) -> PersonRecords:
         conn = self.conn

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Column, Connection, func, insert, select, update
 
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.queries import abandonment_counts
 from lexdial.adapters.db.repos.gate_reads import CONSENTS, CONTACT_BUNDLE, HISTORY
 from lexdial.service.repos.calls import (
     DebtFacts,
@@ -244,19 +245,7 @@ class SqlAttemptRepository:
     def abandonment_30d(self, campaign_id: int, at: datetime) -> tuple[int, int]:
         # 47 CFR 64.1200(a)(7)(i) and 16 CFR 310.4(b)(4)(i): per campaign, over 30 days
         since = at.astimezone(UTC) - timedelta(days=30)
-        row = self.conn.execute(
-            select(
-                func.count().filter(t.call_outcomes.c.abandoned.is_(True)),
-                func.count().filter(t.call_outcomes.c.live_answered.is_(True)),
-            )
-            .select_from(
-                t.call_outcomes.join(
-                    t.call_attempts, t.call_attempts.c.id == t.call_outcomes.c.attempt_id
-                )
-            )
-            .where(t.call_attempts.c.campaign_id == campaign_id, t.call_outcomes.c.at > since)
-        ).one()
-        return int(row[0]), int(row[1])
+        return abandonment_counts(self.conn, campaign_id, since)
 
     # --- attempts and outcomes
     def record(self, attempt: NewAttempt) -> int:

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, func, insert, or_, select, union, update
 
 from lexdial.adapters.audit.sql import SqlAuditStore
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.queries import abandonment_counts
 from lexdial.domain.audit_chain import AuditLog, verify
 from lexdial.domain.states import CampaignStatus, QueueStatus
 from lexdial.service.repos.campaigns import (
@@ -181,19 +182,7 @@ class SqlReportRepository:
         self.conn = conn
 
     def abandonment(self, campaign_id: int, since: datetime) -> tuple[int, int]:
-        row = self.conn.execute(
-            select(
-                func.count().filter(t.call_outcomes.c.abandoned.is_(True)),
-                func.count().filter(t.call_outcomes.c.live_answered.is_(True)),
-            )
-            .select_from(
-                t.call_outcomes.join(
-                    t.call_attempts, t.call_attempts.c.id == t.call_outcomes.c.attempt_id
-                )
-            )
-            .where(t.call_attempts.c.campaign_id == campaign_id, t.call_outcomes.c.at > since)
-        ).one()
-        return int(row[0]), int(row[1])
+        return abandonment_counts(self.conn, campaign_id, since)
 
     def attempt_statuses(self, campaign_id: int) -> dict[str, int]:
         a = t.call_attempts.c

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, or_, select, update
 
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.queries import contact_id_by_number
 from lexdial.domain.states import OPEN_QUEUE, AttemptStatus, QueueStatus
 from lexdial.service.repos.people import (
     DebtFacts,
@@ -35,13 +36,7 @@ class SqlContactRepository:
         self.conn = conn
 
     def find_id(self, firm_id: int, number_bidx: str) -> int | None:
-        row = self.conn.execute(
-            select(t.contact_numbers.c.contact_id).where(
-                t.contact_numbers.c.firm_id == firm_id,
-                t.contact_numbers.c.number_bidx == number_bidx,
-            )
-        ).first()
-        return None if row is None else int(row[0])
+        return contact_id_by_number(self.conn, firm_id, number_bidx)
 
     def lock(self, contact_id: int) -> None:
         # PostgreSQL: FOR UPDATE; SQLite: the transaction already holds the database write
