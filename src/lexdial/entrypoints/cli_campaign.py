@@ -172,11 +172,14 @@ def cmd_status(args: argparse.Namespace) -> None:
 def cmd_report(args: argparse.Namespace) -> None:
     from lexdial.entrypoints.render import campaign_report as render_report
     from lexdial.service.campaign_report import campaign_report
+    from lexdial.service.campaigns import status_reason
 
     store = common.store(args)
     with store.reading() as uow:
         report = campaign_report(uow, store.firm_id, args.id, common.now(args))
-    common.show(args, report, render_report(report))
+        report["status_reason"] = reason = status_reason(uow, args.id)
+    text = render_report(report)
+    common.show(args, report, f"{text}\n  why paused: {reason}" if reason else text)
 
 
 def add_commands(sub: Any) -> None:
