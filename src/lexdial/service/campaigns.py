@@ -193,8 +193,10 @@ def set_status(
 ) -> str:
     """Apply a life-cycle action; ``problems`` (from the lint) block a start. ``reason``
     (the dialler's, e.g. a failing carrier) is kept with the new status and shown by the
-    faces until the next change of status."""
-    actor = authorize(uow, caller, "campaign.write", firm_id)
+    faces until the next change of status. Pausing is also lexdial's own (``SYSTEM``: the
+    dialler, when the carrier keeps failing); every other action is staff's."""
+    need = "campaign.pause" if action == "pause" else "campaign.write"
+    actor = authorize(uow, caller, need, firm_id)
     camp = load_campaign(uow, firm_id, campaign_id)
     new = TRANSITIONS.get((camp.status, action))
     if new is None:
