@@ -18,12 +18,12 @@ CARRIER = [
     pytest.param("sip 401", "401 Unauthorized", id="credentials-wrong"),
     pytest.param(
         "Twilio dial failed: HTTP 503, error 20003", "503 Service Unavailable", id="twilio-5xx"
-    ),  # fmt: skip
+    ),
     pytest.param(
         "Twilio unreachable: ConnectTimeout",
         "Twilio unreachable: ConnectTimeout",
         id="twilio-unreachable",
-    ),  # fmt: skip
+    ),
     pytest.param("Connection refused", "Connection refused", id="errno-text"),
     pytest.param("dial setup failed", "dial setup failed", id="baresip-setup"),
     pytest.param(None, "failed, no cause given", id="no-detail"),
