@@ -99,8 +99,9 @@ class CarrierBackoff:
     @property
     def reason(self) -> str:
         """What the campaign page, the API and the CLI say about the pause."""
+        calls = f"{self.streak} calls in a row" if self.streak != 1 else "1 call"
         return (
-            f"carrier failing: {self.streak} calls in a row failed at the carrier "
+            f"carrier failing: {calls} failed at the carrier "
             f"({self.last or 'no cause given'}); the campaign was paused — check the trunk "
             "or the carrier account, then resume it"
         )
