@@ -34,6 +34,8 @@ firm 'Hartwell & Ruiz LLP' (a '\\' at a line's end joins it to the next):
   [retry]
   max_attempts = 3
   delay_minutes = 120
+  [pacing]
+  max_carrier_failures = 10  # carrier failures in a row (503s, timeouts) that pause it
 The message names the firm in its first words, gives a callback number and offers the
 key-press opt-out; 'lexdial campaign lint ID' lists whatever is missing.
 '''

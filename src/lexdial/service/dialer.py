@@ -202,15 +202,14 @@ class Dialer:
         calls: CallDriver,
     ) -> bool:
         """Gate and (if allowed) dial one contact; False when the batch must stop."""
-        loop, scale = asyncio.get_running_loop(), self.telephony.timescale
+        loop, scale, backoff = asyncio.get_running_loop(), self.telephony.timescale, calls.backoff
+        while not backoff.tripped and (pause := backoff.wait_s(loop.time() / scale)) > 0:
+            await asyncio.sleep(max(0.001, pause * scale))  # the carrier is failing: slow down
+        if backoff.tripped:
+            return False
         while not limiter.take(loop.time() / self.telephony.timescale):
             wait = limiter.next_slot(loop.time() / self.telephony.timescale)
             await asyncio.sleep(max(0.001, wait * self.telephony.timescale - loop.time()))
-        backoff = calls.backoff
-        while not backoff.tripped and (wait := backoff.wait_s(loop.time() / scale)) > 0:
-            await asyncio.sleep(max(0.001, wait * scale))  # the carrier is failing: slow down
-        if backoff.tripped:
-            return False
         with self.transactions() as uow:
             admitted = admit(
                 uow,
