@@ -54,6 +54,14 @@ class Retry:
 
 
 @dataclass(frozen=True, slots=True)
+class Pacing:
+    """How the dialler treats a failing carrier (``domain.carrier_faults``)."""
+
+    #: carrier failures in a row (refused, 5xx, timeouts, unreachable) that pause the campaign
+    max_carrier_failures: int = 10
+
+
+@dataclass(frozen=True, slots=True)
 class CampaignSpec:
     name: str
     purpose: str
@@ -67,6 +75,7 @@ class CampaignSpec:
     opt_out_key: str = "9"
     leave_voicemail: bool = True
     channels: int = 50
+    pacing: Pacing = field(default_factory=Pacing)
 
     @property
     def technology(self) -> str:
@@ -122,6 +131,18 @@ def parse_spec(data: Any) -> CampaignSpec:
             _int(r.get("delay_minutes", retry.delay_minutes), "retry.delay_minutes", 1, 10080),
             tuple(_choice(x, "retry.on", RETRYABLE) for x in _list(on, "retry.on")),
         )
+    pacing = Pacing()
+    if "pacing" in d:
+        pc = _obj(d["pacing"], "pacing")
+        _unknown(pc, set(Pacing.__dataclass_fields__), "pacing.")
+        n = pc.get("max_carrier_failures", pacing.max_carrier_failures)
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 1000:
+            raise RequestError(
+                "pacing.max_carrier_failures",
+                "must be a whole number from 1 to 1000: the carrier failures in a row "
+                "(refused, 5xx, timeouts) after which the campaign pauses",
+            )
+        pacing = Pacing(n)
     key = _str(d.get("opt_out_key", "9"), "opt_out_key", 1)
     if not _KEYS.match(key):
         raise RequestError("opt_out_key", "must be one telephone key: 0-9, * or #")
@@ -139,6 +160,7 @@ def parse_spec(data: Any) -> CampaignSpec:
         opt_out_key=key,
         leave_voicemail=_bool(d.get("leave_voicemail", True), "leave_voicemail"),
         channels=_int(d.get("channels", 50), "channels", 1, 10000),
+        pacing=pacing,
     )
 
 

@@ -35,6 +35,8 @@ firm 'Hartwell & Ruiz LLP' (a '\\' at a line's end joins it to the next):
   [retry]
   max_attempts = 3
   delay_minutes = 120
+  [pacing]
+  max_carrier_failures = 10  # carrier failures in a row (503s, timeouts) that pause it
 The message names the firm in its first words, gives a callback number and offers the
 key-press opt-out; 'lexdial campaign lint ID' lists whatever is missing.
 '''
@@ -177,11 +179,14 @@ def cmd_status(args: argparse.Namespace) -> None:
 def cmd_report(args: argparse.Namespace) -> None:
     from lexdial.entrypoints.render import campaign_report as render_report
     from lexdial.service.campaign_report import campaign_report
+    from lexdial.service.campaigns import status_reason
 
     store = common.store(args)
     with store.reading() as uow:
         report = campaign_report(uow, store.firm_id, args.id, common.now(args))
-    common.show(args, report, render_report(report))
+        report["status_reason"] = reason = status_reason(uow, args.id)
+    text = render_report(report)
+    common.show(args, report, f"{text}\n  why paused: {reason}" if reason else text)
 
 
 def add_commands(sub: Any) -> None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from lexdial.entrypoints import cli_common as common
 from lexdial.entrypoints.progress import Bar
-from lexdial.errors import RequestError
+from lexdial.errors import RequestError, TelephonyError
 
 if TYPE_CHECKING:
     from lexdial.bootstrap import Store
@@ -77,7 +77,7 @@ def _run(
     from lexdial.bootstrap import make_dialer, open_telephony, seat_agents
     from lexdial.entrypoints.render import campaign_report as render_report
     from lexdial.service.campaign_report import campaign_report
-    from lexdial.service.campaigns import queue_counts
+    from lexdial.service.campaigns import queue_counts, status_reason
 
     with store.reading() as uow:
         total = sum(queue_counts(uow, args.id).values())
@@ -111,6 +111,9 @@ def _run(
     bar.close(stats.finished)
     with store.reading() as uow:
         report = campaign_report(uow, store.firm_id, args.id, start or datetime.now(UTC))
+        report["status_reason"] = status_reason(uow, args.id)
     if rehearsal:  # a machine reading --json must not take it for what happened either
         report["rehearsal"] = True
     common.show(args, report, render_report(report))
+    if stats.paused:  # the report is out; the exit status (6: the carrier) says why it ended
+        raise TelephonyError(f"campaign #{args.id} paused: {stats.paused}")

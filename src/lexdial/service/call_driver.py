@@ -9,6 +9,9 @@ the run is halted rather than go on calling people whose opt-out is not on recor
 Rule 3: every call has a watchdog, so a carrier that goes silent cannot keep a call (or the
 run) open forever; an outcome the store cannot take leaves the queue row "dialing" (the
 next run closes it as failed, never retried) and halts the run.
+Rule 4: a call the carrier could not place (``carrier_faults.carrier_fault``: refused, 5xx,
+timed out, unreachable, lost by the carrier) counts toward ``backoff``; any call it placed
+resets it. The dialler reads ``backoff`` to slow down and, at the limit, to pause.
 """
 
 from __future__ import annotations
@@ -23,8 +26,9 @@ from typing import TYPE_CHECKING
 
 from lexdial.domain import telephony as tel
 from lexdial.domain.agents import AgentPool
-from lexdial.domain.call import CallFlow, Command, FlowConfig, Outcome
+from lexdial.domain.call import CallFlow, Command, FlowConfig, Outcome, State
 from lexdial.domain.campaign_spec import LIVE, CampaignSpec
+from lexdial.domain.carrier_faults import CarrierBackoff, carrier_fault
 from lexdial.errors import CallStateError, TelephonyError
 from lexdial.service.dialer_queue import QueueItem
 from lexdial.service.dialer_stats import RunStats
@@ -47,6 +51,8 @@ TALK_CAP_S = 4 * 3600.0
 WATCHDOG_GRACE_S = 10.0
 #: store writes are retried this often (SQLite may be briefly locked by another writer)
 WRITE_TRIES = 5
+#: the call states in which a FAILED event means the carrier never placed the call
+_UNPLACED = frozenset({State.DIALING, State.RINGING})
 
 
 @dataclass(slots=True)
@@ -60,6 +66,8 @@ class LiveCall:
     started: float  # loop time of the dial
     agent: str | None = None
     watchdog: asyncio.TimerHandle | None = None
+    #: why the carrier failed this call (rule 4); None: the carrier did its part
+    fault: str | None = None
 
 
 @dataclass(slots=True)
@@ -85,6 +93,8 @@ class CallDriver:
     #: set whenever a call ends: the run loop may have room for another
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     inbox: asyncio.Queue[tel.CallEvent | None] = field(default_factory=asyncio.Queue)
+    #: consecutive carrier faults of this run (rule 4)
+    backoff: CarrierBackoff = field(default_factory=CarrierBackoff)
 
     async def place(self, item: QueueItem, attempt_id: int, number: str) -> None:
         """Dial an allowed attempt, under a watchdog; a refused dial ends as a failed call."""
@@ -112,6 +122,9 @@ class CallDriver:
             await self.telephony.dial(dial)
         except Exception as exc:  # any adapter failure is a failed call, never a lost one
             log.warning("call %s: the carrier refused the dial (%s)", call_id, type(exc).__name__)
+            # our own messages name no number; another library's might: its type only
+            text = str(exc) if isinstance(exc, TelephonyError) else type(exc).__name__
+            live.fault = f"dial refused: {carrier_fault(text) or text}"[:120]
             self.inbox.put_nowait(tel.CallEvent(call_id, tel.FAILED, 0.0, detail="refused"))
 
     async def forward(self) -> None:
@@ -148,6 +161,8 @@ class CallDriver:
             if event.kind == tel.AGENT and event.detail and self.pool is not None:
                 self.pool.release(event.detail)  # assigned to a call that has just ended
             return  # a late event for a closed call (a timer, a duplicate): nothing to do
+        if event.kind == tel.FAILED and live.flow.state in _UNPLACED and live.fault is None:
+            live.fault = carrier_fault(event.detail)
         try:
             commands = live.flow.handle(event)
         except CallStateError as exc:
@@ -240,6 +255,7 @@ class CallDriver:
         live = self.calls.get(call_id)
         if live is not None:
             self.stats.aborted += 1
+            live.fault = live.fault or "call lost: the carrier never reported its end"
             self._abort(live, "watchdog: no end reported by the carrier")
 
     def _abort(self, live: LiveCall, why: str) -> None:
@@ -278,6 +294,12 @@ class CallDriver:
             log.critical("call %s: outcome not recorded (%s)", flow.call_id, type(error).__name__)
             self.stats.halted = "an outcome could not be recorded"
         outcome = flow.outcome or Outcome.FAILED
+        if live.fault is not None:
+            self.stats.carrier_failures += 1
+            now_s = asyncio.get_running_loop().time() / self.telephony.timescale
+            self.backoff.failed(now_s, live.fault)
+        else:
+            self.backoff.placed()
         self.feed.on_outcome(flow)
         self.stats.finished += status == "done"
         self.stats.outcomes[outcome.value] = self.stats.outcomes.get(outcome.value, 0) + 1

@@ -36,6 +36,8 @@ TRANSITIONS: dict[tuple[str, str], CampaignStatus] = {
 }
 #: queue states from which a contact may still be dialled
 OPEN = OPEN_QUEUE
+#: the longest status reason kept (``campaigns.status_reason``)
+REASON_MAX = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,9 +188,15 @@ def set_status(
     caller: Caller,
     at: datetime,
     problems: Iterable[str] = (),
+    *,
+    reason: str | None = None,
 ) -> str:
-    """Apply a life-cycle action; ``problems`` (from the lint) block a start."""
-    actor = authorize(uow, caller, "campaign.write", firm_id)
+    """Apply a life-cycle action; ``problems`` (from the lint) block a start. ``reason``
+    (the dialler's, e.g. a failing carrier) is kept with the new status and shown by the
+    faces until the next change of status. Pausing is also lexdial's own (``SYSTEM``: the
+    dialler, when the carrier keeps failing); every other action is staff's."""
+    need = "campaign.pause" if action == "pause" else "campaign.write"
+    actor = authorize(uow, caller, need, firm_id)
     camp = load_campaign(uow, firm_id, campaign_id)
     new = TRANSITIONS.get((camp.status, action))
     if new is None:
@@ -198,17 +206,27 @@ def set_status(
         raise CampaignError(f"campaign #{campaign_id} cannot {action}: fix these first", listed)
     at = at.astimezone(UTC)
     uow.campaigns.set_status(campaign_id, camp.status, new, at)
+    reason = reason[:REASON_MAX] if reason else None
+    uow.campaigns.set_status_reason(campaign_id, reason)  # a new status: the old reason goes
     if new == Status.STOPPED:
         uow.campaigns.cancel_queued(campaign_id, OPEN)
+    data: dict[str, Any] = {"from": camp.status, "to": new}
+    if reason is not None:
+        data["reason"] = reason
     audit.record(
         uow,
         at=at,
         actor=actor,
         action=f"campaign.{action}",
         subject=f"campaign:{campaign_id}",
-        data={"from": camp.status, "to": new},
+        data=data,
     )
     return new
+
+
+def status_reason(uow: UnitOfWork, campaign_id: int) -> str | None:
+    """Why the campaign is in its status, when the dialler said (e.g. a failing carrier)."""
+    return uow.campaigns.status_reason(campaign_id)
 
 
 def queue_counts(uow: UnitOfWork, campaign_id: int) -> dict[str, int]:

@@ -11,12 +11,18 @@ the agents or the predictive pacer allow; a call, once placed, is the ``CallDriv
 Rule 3: a crash loses nothing acknowledged: queue state is in the database, and a contact
 left "dialing" by a dead process is closed as failed (interrupted) on the next run —
 counted toward the caps and never retried automatically.
+Rule 4: a failing carrier slows the run down (``carrier_faults``: a wait that doubles and
+half the lines per consecutive carrier fault) and, at the campaign's
+``pacing.max_carrier_failures`` faults in a row, pauses the campaign through
+``campaigns.set_status`` (audited, actor system) with the reason stored for the faces; the
+calls still up end normally, each with its outcome, and the run ends saying why.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,19 +32,29 @@ from typing import TYPE_CHECKING
 from lexdial.domain.agents import AgentPool
 from lexdial.domain.call import State
 from lexdial.domain.campaign_spec import LIVE, CampaignSpec
+from lexdial.domain.carrier_faults import CarrierBackoff
 from lexdial.domain.pacing import CpsLimiter, Pacer, PredictivePacer
 from lexdial.domain.prompts import build_prompts
 from lexdial.errors import CampaignError, TelephonyError
 from lexdial.rules.engine import Engine
 from lexdial.service.call_driver import CallDriver, Transactions
-from lexdial.service.campaigns import drop_lease, lease_until, load_campaign, take_lease
+from lexdial.service.campaigns import (
+    drop_lease,
+    lease_until,
+    load_campaign,
+    set_status,
+    take_lease,
+)
 from lexdial.service.dialer_queue import QueueItem, admit, due_contacts, recover
 from lexdial.service.dialer_stats import RunStats
 from lexdial.service.pacing_feed import PacingFeed, abandonment_limit
 from lexdial.service.ports import Audit, Cipher, Registry, Telephony
+from lexdial.service.users import SYSTEM
 
 if TYPE_CHECKING:
     from lexdial.service.storage import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 #: ``RunStats`` is what ``Dialer.run`` returns: callers import it from here
 __all__ = ["LEASE_S", "Dialer", "RunStats", "lease_held_message"]
@@ -116,6 +132,7 @@ class Dialer:
         )
         if spec.mode in LIVE:
             calls.pool = AgentPool(self.agents, calls.assigned)
+        calls.backoff = CarrierBackoff(limit=spec.pacing.max_carrier_failures)
         limiter = CpsLimiter(max(1, int(self.telephony.cps)))
         await self.telephony.start()
         forward = asyncio.create_task(calls.forward())
@@ -124,11 +141,13 @@ class Dialer:
             while True:
                 if forward.done() or pump.done():  # a dead task would leave calls unheard
                     raise TelephonyError("the carrier's event stream stopped")
+                if calls.backoff.tripped and self.stats.paused is None:
+                    self._pause(campaign_id, calls.backoff.reason)
                 with self.transactions() as uow:
                     if not take_lease(uow, campaign_id, self._owner, self.wall(), LEASE_S):
                         raise CampaignError(f"campaign #{campaign_id}: lease lost")
                     status = uow.attempts.campaign_status(campaign_id)
-                if status != "running" or self.stats.halted:
+                if status != "running" or self.stats.halted or self.stats.paused:
                     if not calls.calls:
                         break
                 else:
@@ -159,7 +178,8 @@ class Dialer:
     def _room(self, calls: CallDriver) -> int:
         """How many contacts may be gated now: free lines, limited by agents or the pacer."""
         spec = calls.spec
-        free = max(0, min(spec.channels, self.telephony.channels) - len(calls.calls))
+        lines = min(spec.channels, self.telephony.channels)
+        free = calls.backoff.room(lines, len(calls.calls))  # all lines while the carrier works
         pool = calls.pool
         if pool is None:  # broadcast: channels (and, in _attempt, the CPS limit)
             return free
@@ -182,7 +202,11 @@ class Dialer:
         calls: CallDriver,
     ) -> bool:
         """Gate and (if allowed) dial one contact; False when the batch must stop."""
-        loop = asyncio.get_running_loop()
+        loop, scale, backoff = asyncio.get_running_loop(), self.telephony.timescale, calls.backoff
+        while not backoff.tripped and (pause := backoff.wait_s(loop.time() / scale)) > 0:
+            await asyncio.sleep(max(0.001, pause * scale))  # the carrier is failing: slow down
+        if backoff.tripped:
+            return False
         while not limiter.take(loop.time() / self.telephony.timescale):
             wait = limiter.next_slot(loop.time() / self.telephony.timescale)
             await asyncio.sleep(max(0.001, wait * self.telephony.timescale - loop.time()))
@@ -211,3 +235,18 @@ class Dialer:
             return True
         await calls.place(item, admitted.attempt_id, admitted.number)
         return True
+
+    def _pause(self, campaign_id: int, reason: str) -> None:
+        """Too many carrier faults in a row: pause the campaign, saying why (rule 4)."""
+        self.stats.paused = reason
+        log.warning("campaign #%s: %s", campaign_id, reason)
+        try:
+            with self.transactions() as uow:
+                set_status(
+                    uow, self.audit, self.firm_id, campaign_id, "pause", SYSTEM, self.clock(),
+                    reason=reason,
+                )  # fmt: skip
+        except CampaignError:
+            pass  # no longer running (a user paused or stopped it): dialling stops anyway
+        except Exception as exc:  # the store failed: dialling stops all the same, say so
+            self.stats.halted = f"the campaign could not be paused ({type(exc).__name__})"

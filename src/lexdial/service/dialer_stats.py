@@ -26,3 +26,7 @@ class RunStats:
     pacing_modes: dict[str, int] = field(default_factory=dict)
     #: why dialling stopped early, if it did
     halted: str | None = None
+    #: calls the carrier could not place (refused, 5xx, timed out, unreachable, lost)
+    carrier_failures: int = 0
+    #: why the dialler paused the campaign (a failing carrier), if it did
+    paused: str | None = None

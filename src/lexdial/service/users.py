@@ -31,6 +31,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "contact.write": frozenset({"admin", "compliance", "manager", "agent", "system", "public"}),
     "optout.write": frozenset({"admin", "compliance", "manager", "agent", "system"}),
     "campaign.write": frozenset({"admin", "compliance", "manager"}),
+    #: pausing: staff, and the dialler itself when the carrier keeps failing
+    "campaign.pause": frozenset({"admin", "compliance", "manager", "system"}),
     "privacy.write": frozenset({"admin", "compliance"}),
     "registry.write": frozenset({"admin", "compliance"}),
     "users.write": frozenset({"admin"}),

@@ -341,6 +341,8 @@ campaigns = Table(
     #: which dialler process holds the campaign, until when (wall clock): one at a time
     Column("lease_owner", String(40), nullable=True),
     _ts("lease_until", nullable=True),
+    #: why the campaign is in its status when the dialler said (a failing carrier paused it)
+    Column("status_reason", String(500), nullable=True),
 )
 
 #: a campaign's contact list and where each contact stands (the scheduler's queue)

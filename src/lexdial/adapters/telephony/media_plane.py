@@ -6,7 +6,8 @@ Python per 20 ms, not a baresip process. ``channels`` bounds the calls up at onc
 Rule 2: the events are those of ``sip.SipTelephony``, with the same details (RINGING on
 the first 180/183, ANSWERED on 200, BUSY on 486/600/603, NO_ANSWER on 408/480/487 or the
 ring timeout, HANGUP "near end"/"far end"/"transferred"), so the dialler cannot tell the
-two apart. PLAYED comes when the prompt's last packet is sent (no timer guesses), and
+two apart; a ring time without even 100 Trying is FAILED "no response from the trunk" (an
+unreachable trunk is the carrier's fault, not a callee's no-answer). PLAYED comes when the prompt's last packet is sent (no timer guesses), and
 a prompt plays without the padding baresip needed.
 Rule 3: digits come as RFC 2833 telephone-events on the leg or as SIP INFO
 (``application/dtmf-relay`` ``Signal=``, or ``application/dtmf``); DIGIT is reported
@@ -213,6 +214,13 @@ class MediaPlaneTelephony:
 
     def _ring_timeout(self, call: PlaneCall) -> None:
         if call.answered or call.ended:
+            return
+        if call.dialog is not None and not call.dialog.provisional:
+            # not even 100 Trying in the whole ring time: the trunk is unreachable (a fault
+            # of the carrier, not a callee who did not answer); a late answer is cancelled
+            call.hangup_requested = True
+            self.ua.cancel(call.dialog)
+            self._end(call, tel.FAILED, "no response from the trunk")
             return
         call.ring_timed_out = True
         self.table.spawn(self.hangup(call.call_id))

@@ -13,7 +13,12 @@ from lexdial.errors import RequestError
 from lexdial.service import views
 from lexdial.service.campaign_lint import lint_campaign
 from lexdial.service.campaign_report import campaign_report
-from lexdial.service.campaigns import add_contacts, create_campaign, load_campaign
+from lexdial.service.campaigns import (
+    add_contacts,
+    create_campaign,
+    load_campaign,
+    status_reason,
+)
 
 router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"])
 
@@ -47,11 +52,14 @@ def progress(request: Request, campaign_id: int, caller: Reader) -> dict[str, An
     s = store(request)
     with s.reading() as uow:
         camp = load_campaign(uow, s.firm_id, campaign_id)
+        reason = status_reason(uow, campaign_id)
         report = campaign_report(uow, s.firm_id, campaign_id, now(request), verify_chain=False)
     runner = getattr(request.app.state, "runner", None)
     return {
         "campaign": campaign_id,
         "status": camp.status,
+        # why the dialler put it in that status (e.g. paused: the carrier is failing)
+        "status_reason": reason,
         "dialling": bool(runner and runner.running(campaign_id)),
         "settings": camp.spec.to_json(),
         "progress": report,

@@ -23,7 +23,7 @@ from lexdial.service import views
 from lexdial.service.campaign_control import ACTIONS
 from lexdial.service.campaign_lint import lint_campaign
 from lexdial.service.campaign_report import campaign_report
-from lexdial.service.campaigns import OPEN, TRANSITIONS, load_campaign
+from lexdial.service.campaigns import OPEN, TRANSITIONS, load_campaign, status_reason
 
 router = web_router()
 #: outcomes where a person picked up (the "answered" figure)
@@ -59,6 +59,7 @@ def campaign(request: Request, campaign_id: int, caller: Reader) -> Response:
     at = now(request)
     with s.reading() as uow:
         camp = load_campaign(uow, s.firm_id, campaign_id)
+        reason = status_reason(uow, campaign_id)
         report = campaign_report(uow, s.firm_id, campaign_id, at, verify_chain=False)
         hours = _hour_labels(views.calls_per_hour(uow, campaign_id))
         blocked = views.blocked_entries(uow, campaign_id)
@@ -106,6 +107,7 @@ def campaign(request: Request, campaign_id: int, caller: Reader) -> Response:
         caller,
         refresh=2 if dialling else None,
         camp=camp,
+        status_reason=reason,
         report=report,
         summary=summary,
         state=state,

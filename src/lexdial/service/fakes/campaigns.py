@@ -151,6 +151,16 @@ class MemoryCampaignRepository:
             if x.row.firm_id == firm_id and x.row.settings
         ]
 
+    # (for faults)
+    def set_status_reason(self, campaign_id: int, reason: str | None) -> None:
+        stored = self.rows.get(campaign_id)
+        if stored is not None:
+            stored.columns["status_reason"] = reason
+
+    def status_reason(self, campaign_id: int) -> str | None:
+        stored = self.rows.get(campaign_id)
+        return None if stored is None else stored.columns.get("status_reason")
+
 
 @dataclass
 class FakeAttempt:

@@ -192,6 +192,15 @@ class CampaignRepository(Protocol):
         """The stored settings of every campaign of the firm that has them."""
         ...
 
+    # (for faults)
+    def set_status_reason(self, campaign_id: int, reason: str | None) -> None:
+        """Keep why the campaign is in its status (None: no reason to show)."""
+        ...
+
+    def status_reason(self, campaign_id: int) -> str | None:
+        """Why the campaign is in its status, if a reason was kept."""
+        ...
+
 
 class ReportRepository(Protocol):
     """Read models for reports and evidence (attempts x outcomes, opt-outs, the audit chain)."""

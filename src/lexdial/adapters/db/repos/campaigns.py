@@ -172,6 +172,18 @@ class SqlCampaignRepository:
             if raw
         ]
 
+    # (for faults)
+    def set_status_reason(self, campaign_id: int, reason: str | None) -> None:
+        self.conn.execute(
+            update(t.campaigns).where(t.campaigns.c.id == campaign_id).values(status_reason=reason)
+        )
+
+    def status_reason(self, campaign_id: int) -> str | None:
+        value = self.conn.execute(
+            select(t.campaigns.c.status_reason).where(t.campaigns.c.id == campaign_id)
+        ).scalar()
+        return str(value) if value else None
+
 
 class SqlReportRepository:
     """``ReportRepository`` over the evidence store."""
