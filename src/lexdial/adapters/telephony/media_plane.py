@@ -7,8 +7,9 @@ Rule 2: the events are those of ``sip.SipTelephony``, with the same details (RIN
 the first 180/183, ANSWERED on 200, BUSY on 486/600/603, NO_ANSWER on 408/480/487 or the
 ring timeout, HANGUP "near end"/"far end"/"transferred"), so the dialler cannot tell the
 two apart; a ring time without even 100 Trying is FAILED "no response from the trunk" (an
-unreachable trunk is the carrier's fault, not a callee's no-answer). PLAYED comes when the prompt's last packet is sent (no timer guesses), and
-a prompt plays without the padding baresip needed.
+unreachable trunk is the carrier's fault, not a callee's no-answer). PLAYED comes when the
+prompt's last packet is sent (no timer guesses), and a prompt plays without the padding
+baresip needed.
 Rule 3: digits come as RFC 2833 telephone-events on the leg or as SIP INFO
 (``application/dtmf-relay`` ``Signal=``, or ``application/dtmf``); DIGIT is reported
 only once the call is answered, with ``during <prompt>`` while one plays.
