@@ -4,23 +4,27 @@ stand for two ``lexdial serve`` processes."""
 
 from __future__ import annotations
 
+import os
 import re
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
 
 from lexdial.adapters.db import tables as t
-from lexdial.bootstrap import open_store
+from lexdial.bootstrap import init_store, open_store
 from lexdial.config import Settings
 from lexdial.entrypoints.api.app import create_app
 from lexdial.rules.context import Policy
+from lexdial.service.auth import set_password
 from lexdial.service.pending_uploads import KEEP_S, key_hash
+from lexdial.service.users import OPERATOR, add_user
 
-from .conftest import FIRM, NOW, Api
+from .conftest import FIRM, NOW, PASSWORD, Api
 from .test_web_pages import CSV, login
 
 Second = Callable[[datetime], TestClient]
@@ -114,3 +118,66 @@ def test_the_upload_is_not_kept_plain_in_the_store(api: Api) -> None:
     assert row["key_hash"] == key_hash(key) and key not in raw
     for plain in ("Dana Quill", "Mobile", "clients.csv"):
         assert plain not in raw
+
+
+PG_ADMIN = os.environ.get(
+    "LEXDIAL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test (skipped when none is reachable)."""
+    try:
+        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text("select 1"))
+    except Exception as exc:  # any connection failure means "not available"
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL not reachable at {PG_ADMIN} ({type(exc).__name__})")
+        pytest.skip(f"PostgreSQL not reachable ({type(exc).__name__})")
+    name = f"lexdial_up_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{PG_ADMIN.rsplit('/', 1)[0]}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_on_postgresql_two_processes_share_an_upload_and_only_one_imports_it(
+    pg_url: str, tmp_path: Path
+) -> None:
+    settings = Settings(policy=Policy(), firm_name=FIRM)
+    env = {"LEXDIAL_DATA_DIR": str(tmp_path / "data"), "LEXDIAL_DATABASE_URL": pg_url}
+    first = init_store(settings, env, now=NOW)
+    with first.unit_of_work() as uow:
+        uid = add_user(uow, first.cipher, first.firm_id, "manager@firm.test", "Manager User",
+                       "manager", NOW, audit=first.audit, caller=OPERATOR)  # fmt: skip
+        set_password(uow, first.audit, uid, PASSWORD, OPERATOR, NOW)
+    other_store = open_store(settings, env, now=NOW)
+    try:
+        with (
+            TestClient(create_app(first, clock=lambda: NOW, dial=False)) as one,
+            TestClient(create_app(other_store, clock=lambda: NOW, dial=False)) as two,
+        ):
+            csrf = login(one, "manager")
+            res = one.post(
+                "/imports",
+                data={"csrf": csrf},
+                files={"file": ("clients.csv", CSV.encode(), "text/csv")},
+            )
+            key = res.url.path.rsplit("/", 1)[1]
+            two.cookies = one.cookies
+            assert two.get(f"/imports/{key}").status_code == 200
+            assert two.post(f"/imports/{key}", data={"csrf": csrf}).status_code == 200
+            assert one.post(f"/imports/{key}", data={"csrf": csrf}).status_code == 404
+            with first.db.connect() as conn:
+                count = conn.execute(select(func.count()).select_from(t.contacts)).scalar_one()
+                kept = conn.execute(select(func.count()).select_from(t.pending_uploads))
+                assert count == 2 and kept.scalar_one() == 0
+    finally:
+        other_store.db.dispose()
+        first.db.dispose()
