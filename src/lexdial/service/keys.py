@@ -32,6 +32,8 @@ ENCRYPTED = (
     ("revocations", "evidence_enc", "revocations.evidence"),
     ("dnc_entries", "evidence_enc", "dnc_entries.evidence"),
     ("users", "name_enc", "users.name"),
+    ("pending_uploads", "name_enc", "uploads.name"),
+    ("pending_uploads", "file_enc", "uploads.file"),
 )
 
 

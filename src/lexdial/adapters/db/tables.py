@@ -155,6 +155,23 @@ webhook_receipts = Table(
     Index("ix_webhook_receipts_seen_at", "seen_at"),
 )
 
+#: uploaded import files waiting between the preview and the import (any API process can
+#: finish one): the key's SHA-256, whose upload it is, the name and file ENCRYPTED; expired
+#: rows are purged on the next upload (``service.pending_uploads``)
+pending_uploads = Table(
+    "pending_uploads",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("firm_id", Integer, ForeignKey("firms.id"), nullable=False),
+    Column("user_label", String(100), nullable=False),
+    Column("name_enc", Text, nullable=False),
+    Column("file_enc", Text, nullable=False),
+    _ts("created_at"),
+    _ts("expires_at"),
+    Index("ix_pending_uploads_expires_at", "expires_at"),
+)
+
 training_attestations = Table(
     "training_attestations",
     metadata,

@@ -1,20 +1,16 @@
 """The imports page: upload a CSV or XLSX, check the column mapping on a masked preview,
 then import every row or none (``service.imports``), optionally onto a campaign's list.
 
-Rule 1: a browser cannot send a file twice without a script, so the upload is kept in the
-web process's memory (never on disk: it is personal data) under a random key bound to the
-user who sent it, for ``KEEP_S`` seconds or until it is imported. A restart forgets it;
-the user uploads again.
+Rule 1: a browser cannot send a file twice without a script, so the upload is kept between
+the preview and the import in the store (``service.pending_uploads``: encrypted, bound to
+the user who sent it, for ``KEEP_S`` seconds or until it is imported), so that any API
+process can show the preview or finish the import.
 Rule 2: the mapping is the service's (guessed from the headers, then the user's choices
 in the form); errors name row, field and why, never a cell's value.
 """
 
 from __future__ import annotations
 
-import secrets
-import threading
-import time
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import File, HTTPException, Request, Response, UploadFile
@@ -24,46 +20,42 @@ from fastapi.responses import RedirectResponse
 from lexdial.entrypoints.api.deps import ImportWriter, now, store
 from lexdial.entrypoints.api.routes_imports import MAX_UPLOAD
 from lexdial.entrypoints.api.web_common import page, web_router
-from lexdial.errors import RequestError
-from lexdial.service import imports, views
+from lexdial.errors import NotFoundError, RequestError
+from lexdial.service import imports, pending_uploads, views
 from lexdial.service.import_to_campaign import import_onto_campaign
+from lexdial.service.pending_uploads import Upload
 from lexdial.service.users import Caller
 
 router = web_router()
-KEEP_S = 30 * 60
-MAX_KEPT = 5  # uploads waiting at once per user, per process (their oldest is dropped)
-#: the kept uploads are touched from the event loop and from worker threads
-_LOCK = threading.Lock()
 #: campaigns an import may fill (a stopped or completed campaign takes no contacts)
 FILLABLE = views.FILLABLE
 
 
-@dataclass(frozen=True, slots=True)
-class _Upload:
-    data: bytes
-    name: str
-    user: str
-    expires: float
+class _RefusedError(Exception):
+    """The file had bad rows: roll the taking of the upload back (nothing else was written)."""
+
+    def __init__(self, report: imports.ImportReport) -> None:
+        super().__init__("import refused")
+        self.report = report
 
 
-def _kept(request: Request) -> dict[str, _Upload]:
-    """The uploads still waiting (expired ones dropped); use under ``_LOCK``."""
-    state = request.app.state
-    if not hasattr(state, "web_uploads"):
-        state.web_uploads = {}
-    kept: dict[str, _Upload] = state.web_uploads
-    clock = time.monotonic()
-    for key in [k for k, u in kept.items() if u.expires < clock]:
-        kept.pop(key, None)
-    return kept
+def _gone(exc: NotFoundError) -> HTTPException:
+    return HTTPException(404, exc.message)
 
 
-def _upload(request: Request, key: str, caller: Caller) -> _Upload:
-    with _LOCK:
-        found = _kept(request).get(key)
-    if found is None or found.user != caller.label:
-        raise HTTPException(404, "This upload has expired or is not yours: upload the file again.")
-    return found
+def _upload(request: Request, key: str, caller: Caller) -> Upload:
+    s = store(request)
+    try:
+        with s.reading() as uow:
+            return pending_uploads.read(uow, s.cipher, s.firm_id, key, caller.label, now(request))
+    except NotFoundError as exc:
+        raise _gone(exc) from None
+
+
+def _keep(request: Request, caller: Caller, upload: Upload) -> str:
+    s = store(request)
+    with s.unit_of_work() as uow:
+        return pending_uploads.keep(uow, s.cipher, s.firm_id, caller.label, upload, now(request))
 
 
 def _campaigns(request: Request) -> list[Any]:
@@ -90,13 +82,7 @@ async def upload(
         raise RequestError("file", "is empty; choose a CSV or XLSX file")
     name = file.filename or "upload"
     await run_in_threadpool(imports.read_table, data, name)  # refuse unreadable files now
-    key = secrets.token_urlsafe(18)
-    with _LOCK:
-        kept = _kept(request)
-        mine = [k for k, u in kept.items() if u.user == caller.label]
-        for old in sorted(mine, key=lambda k: kept[k].expires)[: max(0, len(mine) - MAX_KEPT + 1)]:
-            kept.pop(old, None)  # one user's uploads never push out another's
-        kept[key] = _Upload(data, name, caller.label, time.monotonic() + KEEP_S)
+    key = await run_in_threadpool(_keep, request, caller, Upload(data, name))
     return RedirectResponse(f"/imports/{key}", status_code=303)
 
 
@@ -121,7 +107,7 @@ def preview(request: Request, key: str, caller: ImportWriter) -> Response:
 
 
 def _preview(
-    request: Request, key: str, kept: _Upload, given: dict[str, str], caller: Caller, status: int
+    request: Request, key: str, kept: Upload, given: dict[str, str], caller: Caller, status: int
 ) -> Response:
     table = imports.read_table(kept.data, kept.name)
     mapping, problem = _resolve(table, given)
@@ -153,16 +139,19 @@ def _preview(
 @router.post("/imports/{key}")
 async def commit(request: Request, key: str, caller: ImportWriter) -> Response:
     """Import every row or none; then, if a campaign was chosen, put the rows on its list."""
-    kept = _upload(request, key, caller)
     form = await request.form()
     given = {f: str(form.get(f) or "") for f in imports.FIELDS if f in form}
     chosen = str(form.get("campaign") or "")
     campaign = int(chosen) if chosen.isdigit() else None
-    report, added = await run_in_threadpool(_import, request, kept, given, caller, campaign)
-    if report.errors:  # the file changed nothing: show the problems where they are fixed
+    try:
+        kept, report, added = await run_in_threadpool(
+            _import, request, key, given, caller, campaign
+        )
+    except NotFoundError as exc:
+        raise _gone(exc) from None
+    except _RefusedError:  # the file changed nothing: show the problems where they are fixed
+        kept = await run_in_threadpool(_upload, request, key, caller)
         return await run_in_threadpool(_preview, request, key, kept, given, caller, 422)
-    with _LOCK:
-        _kept(request).pop(key, None)
     return page(
         request,
         "import_done.html",
@@ -175,13 +164,20 @@ async def commit(request: Request, key: str, caller: ImportWriter) -> Response:
 
 
 def _import(
-    request: Request, kept: _Upload, given: dict[str, str], caller: Caller, campaign: int | None
-) -> tuple[imports.ImportReport, int]:
+    request: Request, key: str, given: dict[str, str], caller: Caller, campaign: int | None
+) -> tuple[Upload, imports.ImportReport, int]:
+    """Take the upload and import it in one transaction (another process finishing the same
+    upload gets a ``NotFoundError``); ``_RefusedError`` (rolled back, the upload kept) when a row
+    is bad."""
     s = store(request)
     at = now(request)
-    table = imports.read_table(kept.data, kept.name)
-    mapping = imports.resolve_mapping(table.headers, given)
     with s.unit_of_work() as uow:  # one transaction with the campaign's list
-        return import_onto_campaign(
+        kept = pending_uploads.take(uow, s.cipher, s.firm_id, key, caller.label, at)
+        table = imports.read_table(kept.data, kept.name)
+        mapping = imports.resolve_mapping(table.headers, given)
+        report, added = import_onto_campaign(
             uow, s.cipher, s.audit, s.firm_id, table, mapping, caller, at, campaign
         )
+        if report.errors:
+            raise _RefusedError(report)
+    return kept, report, added

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from lexdial.service.repos.campaigns import ReviewItem
-from lexdial.service.repos.inbox import OutboxItem, PublicCode
+from lexdial.service.repos.inbox import OutboxItem, PendingUpload, PublicCode
 
 
 @dataclass(slots=True)
@@ -214,3 +214,31 @@ class MemoryInboxRepository:
 
     def contact_number_tokens(self, contact_id: int) -> list[str]:
         return list(self.review_numbers.get(contact_id, []))
+
+    # (for uploads) import files kept between the preview and the import (pending_uploads.py)
+    def _uploads(self) -> dict[str, PendingUpload]:
+        found: dict[str, PendingUpload] = self.__dict__.setdefault("uploads", {})
+        return found
+
+    def add_upload(self, upload: PendingUpload) -> None:
+        kept = self._uploads()
+        if upload.key_hash in kept:
+            raise ValueError("duplicate upload key")
+        kept[upload.key_hash] = upload
+
+    def upload(self, key_hash: str) -> PendingUpload | None:
+        return self._uploads().get(key_hash)
+
+    def remove_upload(self, key_hash: str) -> bool:
+        return self._uploads().pop(key_hash, None) is not None
+
+    def uploads_of(self, firm_id: int, user: str) -> list[str]:
+        mine = [u for u in self._uploads().values() if u.firm_id == firm_id and u.user == user]
+        return [u.key_hash for u in sorted(mine, key=lambda u: u.created_at)]
+
+    def purge_uploads(self, before: datetime) -> int:
+        kept = self._uploads()
+        old = [k for k, u in kept.items() if u.expires_at < before]
+        for k in old:
+            del kept[k]
+        return len(old)

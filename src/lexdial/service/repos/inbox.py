@@ -145,3 +145,37 @@ class InboxRepository(Protocol):
     def contact_number_tokens(self, contact_id: int) -> list[str]:
         """The encrypted numbers of a contact (a confirmed revocation opts out each)."""
         ...
+
+    # (for uploads) import files kept between the preview and the import (pending_uploads.py)
+    def add_upload(self, upload: PendingUpload) -> None:
+        """Keep an upload (its key's hash is unique)."""
+        ...
+
+    def upload(self, key_hash: str) -> PendingUpload | None:
+        """The upload kept under ``key_hash``, expired or not, whoever's it is."""
+        ...
+
+    def remove_upload(self, key_hash: str) -> bool:
+        """Forget an upload; False when it was gone already (another process took it)."""
+        ...
+
+    def uploads_of(self, firm_id: int, user: str) -> list[str]:
+        """The key hashes of a user's kept uploads, the oldest first."""
+        ...
+
+    def purge_uploads(self, before: datetime) -> int:
+        """Forget every upload that expired before ``before``; how many."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class PendingUpload:
+    """An uploaded import file waiting for its import: the name and file encrypted."""
+
+    key_hash: str
+    firm_id: int
+    user: str
+    name_enc: str
+    file_enc: str
+    created_at: datetime
+    expires_at: datetime

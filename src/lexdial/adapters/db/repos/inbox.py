@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Table, delete, func, insert, select, text, up
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.bulk import gc_paused, insert_many, large_cache
 from lexdial.service.repos.campaigns import ReviewItem
-from lexdial.service.repos.inbox import OutboxItem, PublicCode
+from lexdial.service.repos.inbox import OutboxItem, PendingUpload, PublicCode
 
 #: values per IN (...) query (as ``service.import_write.CHUNK``)
 CHUNK = 2_000
@@ -275,3 +275,58 @@ class SqlInboxRepository:
                 )
             ).scalars()
         ]
+
+    # (for uploads) import files kept between the preview and the import (pending_uploads.py)
+    def add_upload(self, upload: PendingUpload) -> None:
+        self.conn.execute(
+            insert(t.pending_uploads).values(
+                key_hash=upload.key_hash,
+                firm_id=upload.firm_id,
+                user_label=upload.user,
+                name_enc=upload.name_enc,
+                file_enc=upload.file_enc,
+                created_at=upload.created_at,
+                expires_at=upload.expires_at,
+            )
+        )
+
+    def upload(self, key_hash: str) -> PendingUpload | None:
+        u = t.pending_uploads.c
+        row = (
+            self.conn.execute(select(t.pending_uploads).where(u.key_hash == key_hash))
+            .mappings()
+            .first()
+        )
+        if row is None:
+            return None
+        return PendingUpload(
+            row["key_hash"],
+            int(row["firm_id"]),
+            row["user_label"],
+            row["name_enc"],
+            row["file_enc"],
+            row["created_at"],
+            row["expires_at"],
+        )
+
+    def remove_upload(self, key_hash: str) -> bool:
+        u = t.pending_uploads.c
+        gone = self.conn.execute(delete(t.pending_uploads).where(u.key_hash == key_hash)).rowcount
+        return bool(gone == 1)
+
+    def uploads_of(self, firm_id: int, user: str) -> list[str]:
+        u = t.pending_uploads.c
+        return [
+            str(k)
+            for k in self.conn.execute(
+                select(u.key_hash)
+                .where(u.firm_id == firm_id, u.user_label == user)
+                .order_by(u.created_at, u.id)
+            ).scalars()
+        ]
+
+    def purge_uploads(self, before: datetime) -> int:
+        u = t.pending_uploads.c
+        return int(
+            self.conn.execute(delete(t.pending_uploads).where(u.expires_at < before)).rowcount
+        )
