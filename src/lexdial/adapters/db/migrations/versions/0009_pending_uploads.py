@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_pending_uploads"
-down_revision = "0007_law_facts"
+down_revision = "0008_campaign_pause_reason"
 branch_labels = None
 depends_on = None
 
