@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from lexdial.service.limits import Limits, MemoryLimits
+if TYPE_CHECKING:  # nothing of the service layer at import time (tests/unit/test_cli_startup)
+    from lexdial.service.limits import Limits
 
 #: the environment variable naming the Redis that shares the limits
 REDIS_URL_ENV = "LEXDIAL_REDIS_URL"
@@ -22,6 +24,8 @@ def open_limits(url: str | None = None, environ: Mapping[str, str] | None = None
     env = os.environ if environ is None else environ
     found = url or env.get(REDIS_URL_ENV) or None
     if found is None:
+        from lexdial.service.limits import MemoryLimits
+
         return MemoryLimits()
     from lexdial.adapters.limits_redis import RedisLimits
 
