@@ -16,7 +16,8 @@ By concern (every name is re-exported here: ``from lexdial.bootstrap import X``)
 - ``dialer``: the dialler over a store and the agents it may seat;
 - ``web``: the web app's interfaces (webhooks, public-page codes, events out);
 - ``registry``: the do-not-call registers, their loading and scrubbing;
-- ``files``: files a person names or receives, kept private to their owner.
+- ``files``: files a person names or receives, kept private to their owner;
+- ``limits``: rate limits and the log-in throttle, per process or shared in Redis.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from lexdial.bootstrap.audit import (
 from lexdial.bootstrap.dialer import make_dialer, seat_agents
 from lexdial.bootstrap.engine import build_engine, default_engine, rule_pack
 from lexdial.bootstrap.files import private_folder, read_given_file, write_private_file
+from lexdial.bootstrap.limits import open_limits
 from lexdial.bootstrap.registry import (
     apply_registry_changes,
     load_registry,
@@ -100,6 +102,7 @@ __all__ = [
     "load_registry",
     "make_dialer",
     "mark_sandbox",
+    "open_limits",
     "open_registry",
     "open_store",
     "open_telephony",

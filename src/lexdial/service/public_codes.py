@@ -8,8 +8,8 @@ Rule 2: a number gets at most ``MAX_PER_HOUR`` codes an hour (checked in the sto
 holds across processes): the page must not become a way to flood someone with texts.
 Rule 3: codes leave through a ``CodeSender``. ``MemorySender`` keeps them in memory (tests
 and demos); a real SMS sender is an adapter still to write. Nothing here logs a number.
-``RateLimiter`` is the in-memory token bucket the pages use per client IP and per number
-(one process's memory: with several workers each has its own buckets).
+``RateLimiter`` is the token bucket the pages use per client IP and per number, kept in a
+``Limits`` (``service.limits``: one process's memory, or Redis shared by every process).
 """
 
 from __future__ import annotations
@@ -18,14 +18,13 @@ import hashlib
 import hmac
 import re
 import secrets
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from lexdial.service.contacts import number_index
+from lexdial.service.limits import Limits, MemoryLimits
 from lexdial.service.ports import Cipher
 from lexdial.service.storage import UnitOfWork
 
@@ -108,24 +107,29 @@ def check_code(
 class RateLimiter:
     """Token buckets by key: ``capacity`` requests at once, one more every ``refill_s``.
 
-    Bounded memory: the least recently seen keys are forgotten beyond ``max_keys``.
+    The buckets live in ``limits`` (``service.limits``: this process's memory by default,
+    Redis when shared), under ``name`` so that several limiters can share one ``Limits``.
     """
 
-    def __init__(self, capacity: int, refill_s: float, max_keys: int = 10_000) -> None:
-        self.capacity, self.refill_s, self.max_keys = capacity, refill_s, max_keys
-        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
-        self._lock = threading.Lock()  # routes run on a thread pool
+    def __init__(
+        self,
+        capacity: int,
+        refill_s: float,
+        max_keys: int = 10_000,
+        *,
+        limits: Limits | None = None,
+        name: str = "rate",
+    ) -> None:
+        self.capacity, self.refill_s, self.name = capacity, refill_s, name
+        self.limits: Limits = limits if limits is not None else MemoryLimits(max_keys)
 
     def allow(self, key: str, now: float) -> bool:
         """Take a token for ``key`` at ``now`` (seconds); False when the bucket is empty."""
-        with self._lock:
-            tokens, seen = self._buckets.pop(key, (float(self.capacity), now))
-            tokens = min(self.capacity, tokens + max(now - seen, 0.0) / self.refill_s)
-            ok = tokens >= 1.0
-            self._buckets[key] = (tokens - 1.0 if ok else tokens, now)
-            while len(self._buckets) > self.max_keys:
-                self._buckets.popitem(last=False)
-            return ok
+        return self.wait(key, now) == 0.0
+
+    def wait(self, key: str, now: float) -> float:
+        """Take a token for ``key`` at ``now``: 0.0 if taken, else seconds until one is there."""
+        return self.limits.take(f"{self.name}:{key}", self.capacity, self.refill_s, now)
 
 
 @dataclass
@@ -137,3 +141,13 @@ class PageLimits:
     code_number: RateLimiter = field(default_factory=lambda: RateLimiter(3, 600))
     check_ip: RateLimiter = field(default_factory=lambda: RateLimiter(10, 60))
     consent_ip: RateLimiter = field(default_factory=lambda: RateLimiter(10, 60))
+
+    @classmethod
+    def over(cls, limits: Limits) -> PageLimits:
+        """The same buckets kept in ``limits`` (shared by every process that uses it)."""
+        return cls(
+            code_ip=RateLimiter(5, 120, limits=limits, name="public.code_ip"),
+            code_number=RateLimiter(3, 600, limits=limits, name="public.code_number"),
+            check_ip=RateLimiter(10, 60, limits=limits, name="public.check_ip"),
+            consent_ip=RateLimiter(10, 60, limits=limits, name="public.consent_ip"),
+        )

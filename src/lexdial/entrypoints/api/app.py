@@ -20,6 +20,7 @@ from lexdial.bootstrap import (
     InterfaceSettings,
     Store,
     event_delivery,
+    open_limits,
     public_code_sender,
     publish_checkpoint,
 )
@@ -102,6 +103,8 @@ def create_app(
     app.state.clock = now
     app.state.runner = None
     hooks = app.state.interfaces = InterfaceSettings.from_env()
+    # rate limits and the log-in throttle: this process, or Redis shared by all ($LEXDIAL_REDIS_URL)
+    app.state.limits = open_limits()
     sender = public_code_sender(hooks)
     if sender is not None:  # the public pages' codes go out by SMS (else: kept in memory)
         app.state.code_sender = sender

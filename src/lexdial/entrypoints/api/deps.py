@@ -21,6 +21,7 @@ from fastapi import Depends, HTTPException, Request
 
 from lexdial.bootstrap import Store
 from lexdial.service.auth import caller_for_token, session_caller
+from lexdial.service.limits import Limits, MemoryLimits
 from lexdial.service.users import Caller, authorize, firm_of
 
 SESSION_COOKIE = "lexdial_session"
@@ -115,3 +116,12 @@ AuditReader = Annotated[Caller, Depends(Require("audit.read"))]
 ImportWriter = Annotated[Caller, Depends(Require("import.write"))]
 ReviewWriter = Annotated[Caller, Depends(Require("review.write"))]
 UsersReader = Annotated[Caller, Depends(Require("users.read"))]
+
+
+def limits(request: Request) -> Limits:
+    """Where the app's rate limits count (``app.state.limits``: memory, or Redis shared by
+    every process; ``create_app`` opens it, ``bootstrap.open_limits``)."""
+    found: Limits | None = getattr(request.app.state, "limits", None)
+    if found is None:
+        found = request.app.state.limits = MemoryLimits()
+    return found

@@ -16,16 +16,18 @@ the store's key, naming the account); it is a known source: rules 1 and 2 do not
 it, only its own ``DEVICE_LIMIT``. So the real user, from their usual browser and with the
 right password, gets in while the attack goes on.
 
-Counts live in memory, per process (a restart forgets them); the audit trail keeps every
-failure. Time comes from ``clock`` (monotonic seconds) so tests can move it.
+Counts live in a ``Limits`` (``service.limits``): this process's memory by default (a
+restart forgets them), or Redis shared by every API process (``$LEXDIAL_REDIS_URL``); the
+audit trail keeps every failure. Time comes from ``clock`` (wall-clock seconds, the same in
+every process sharing the counts) so tests can move it.
 """
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import deque
 from collections.abc import Callable
+
+from lexdial.service.limits import Limits, MemoryLimits
 
 WINDOW_S = 900.0
 PAIR_LIMIT = 10
@@ -34,44 +36,41 @@ ACCOUNT_LIMIT = 20
 DEVICE_LIMIT = 10
 BACKOFF_S = 60.0
 _MAX_KEYS = 10_000
+_PREFIX = "login"
 
 
 class LoginThrottle:
     """Failure counts and the per-account backoff (see the module docstring)."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.time, limits: Limits | None = None
+    ) -> None:
         self.clock = clock
-        self._failures: dict[str, deque[float]] = {}
-        self._last_unknown_try: dict[str, float] = {}
-        self._lock = threading.Lock()
+        self.limits: Limits = limits if limits is not None else MemoryLimits(_MAX_KEYS)
 
-    def _recent(self, key: str) -> deque[float]:
-        seen = self._failures.setdefault(key, deque())
-        while seen and seen[0] < self.clock() - WINDOW_S:
-            seen.popleft()
-        return seen
+    def _recent(self, key: str) -> int:
+        return self.limits.recent(f"{_PREFIX}.failed:{key}", WINDOW_S, self.clock())
 
     def refusal(self, ip: str, email: str, device: str | None) -> str | None:
         """Why this try may not go ahead now, or None (the try is then counted as made)."""
         account = email.strip().lower()
-        with self._lock:
-            if device is not None:  # a known browser of this account (rule 3)
-                if len(self._recent(f"device:{device}")) >= DEVICE_LIMIT:
-                    return "Too many failed log-ins from this browser: wait 15 minutes."
-                return None
-            if len(self._recent(f"ip:{ip}")) >= IP_LIMIT or (
-                len(self._recent(f"pair:{ip}:{account}")) >= PAIR_LIMIT
-            ):
-                return "Too many failed log-ins from here: wait 15 minutes."
-            if len(self._recent(f"account:{account}")) >= ACCOUNT_LIMIT:  # rule 2
-                last = self._last_unknown_try.get(account)
-                if last is not None and self.clock() - last < BACKOFF_S:
-                    return (
-                        "Many failed log-ins for this account: from a browser not used "
-                        "here before, one try a minute. Your usual browser is not limited."
-                    )
-                self._last_unknown_try[account] = self.clock()
+        if device is not None:  # a known browser of this account (rule 3)
+            if self._recent(f"device:{device}") >= DEVICE_LIMIT:
+                return "Too many failed log-ins from this browser: wait 15 minutes."
             return None
+        if self._recent(f"ip:{ip}") >= IP_LIMIT or (
+            self._recent(f"pair:{ip}:{account}") >= PAIR_LIMIT
+        ):
+            return "Too many failed log-ins from here: wait 15 minutes."
+        if self._recent(f"account:{account}") >= ACCOUNT_LIMIT:  # rule 2
+            # one try per BACKOFF_S from unknown browsers: a bucket of one token
+            key = f"{_PREFIX}.backoff:{account}"
+            if self.limits.take(key, 1, BACKOFF_S, self.clock()) > 0.0:
+                return (
+                    "Many failed log-ins for this account: from a browser not used "
+                    "here before, one try a minute. Your usual browser is not limited."
+                )
+        return None
 
     def failed(self, ip: str, email: str, device: str | None) -> None:
         account = email.strip().lower()
@@ -80,9 +79,6 @@ class LoginThrottle:
             if device is not None
             else [f"ip:{ip}", f"pair:{ip}:{account}", f"account:{account}"]
         )
-        with self._lock:
-            for key in keys:
-                self._recent(key).append(self.clock())
-            if len(self._failures) > _MAX_KEYS:  # bounded: forget the oldest keys
-                for old in list(self._failures)[: _MAX_KEYS // 10]:
-                    del self._failures[old]
+        at = self.clock()
+        for key in keys:
+            self.limits.note(f"{_PREFIX}.failed:{key}", WINDOW_S, at)

@@ -4,7 +4,8 @@ Rule 1: an agent sees ``+1614•••••01`` on a contact page; if ``GET /v1
 answered without limit, the hidden digits could be guessed back at a hundred tries a
 second. So a caller whose role sees masked numbers (not in ``FULL_NUMBER_ROLES``) gets
 ``LOOKUPS_AT_ONCE`` lookups, then one more every ``REFILL_S`` seconds (a token bucket per
-user, in memory per process), and then 429 with Retry-After.
+user, in the app's ``Limits``: per process, or Redis shared by all), then 429 with
+Retry-After.
 Rule 2: every such lookup, found or not, is an audit entry (``contact.looked_up``) naming
 the user, the contact found (if any) and the number masked, so a compliance officer sees
 who probed which numbers. Roles that see numbers in full are neither limited nor audited
@@ -16,6 +17,7 @@ from __future__ import annotations
 from fastapi import HTTPException, Request
 
 from lexdial.bootstrap import Store
+from lexdial.entrypoints.api.deps import limits as app_limits
 from lexdial.entrypoints.api.deps import now
 from lexdial.service.public_codes import RateLimiter
 from lexdial.service.storage import UnitOfWork
@@ -31,7 +33,9 @@ def limiter(request: Request) -> RateLimiter:
     """The app's lookup buckets (``app.state.number_lookups``), one per user."""
     found = getattr(request.app.state, "number_lookups", None)
     if not isinstance(found, RateLimiter):
-        found = request.app.state.number_lookups = RateLimiter(LOOKUPS_AT_ONCE, REFILL_S)
+        found = request.app.state.number_lookups = RateLimiter(
+            LOOKUPS_AT_ONCE, REFILL_S, limits=app_limits(request), name="lookups"
+        )
     return found
 
 

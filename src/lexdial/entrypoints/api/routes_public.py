@@ -34,6 +34,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from lexdial.bootstrap import Store
 from lexdial.entrypoints.api.deps import SMALL_BODY, now, store
+from lexdial.entrypoints.api.deps import limits as app_limits
 from lexdial.entrypoints.api.routes_webhooks import interface_settings
 from lexdial.errors import RequestError, TelephonyError
 from lexdial.service import public_codes as codes
@@ -88,7 +89,7 @@ def limits(request: Request) -> codes.PageLimits:
     """The page's token buckets, one set per app (``app.state.public_limits``)."""
     found = getattr(request.app.state, "public_limits", None)
     if not isinstance(found, codes.PageLimits):
-        found = request.app.state.public_limits = codes.PageLimits()
+        found = request.app.state.public_limits = codes.PageLimits.over(app_limits(request))
     return found
 
 

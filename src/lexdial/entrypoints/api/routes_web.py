@@ -28,6 +28,7 @@ from lexdial.entrypoints.api import (
     routes_web_people,
 )
 from lexdial.entrypoints.api.deps import SESSION_COOKIE, SMALL_BODY, Reader, now, store
+from lexdial.entrypoints.api.deps import limits as app_limits
 from lexdial.entrypoints.api.login_throttle import LoginThrottle
 from lexdial.entrypoints.api.web_common import STATIC, page, safe_next, web_router
 from lexdial.errors import PermissionDeniedError
@@ -136,7 +137,7 @@ def _known_device(s: Store, request: Request, email: str) -> str | None:
 def _throttle(request: Request) -> LoginThrottle:
     found: LoginThrottle | None = getattr(request.app.state, "login_throttle", None)
     if found is None:
-        found = request.app.state.login_throttle = LoginThrottle()
+        found = request.app.state.login_throttle = LoginThrottle(limits=app_limits(request))
     return found
 
 
