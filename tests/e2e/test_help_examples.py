@@ -105,6 +105,23 @@ ORDER: list[tuple[str, Check]] = [
     ("lexdial users token 1 --name 'CRM sync'", lambda o, h: "ldk_" in o),
     ("lexdial users revoke-token 1", lambda o, h: o == "token #1 revoked\n"),
     ("lexdial users password 1", lambda o, h: o == "password set for user #1\n"),
+    (
+        "lexdial users endpoint add 1 --sip sip:1001@pbx.example.com",
+        lambda o, h: o == "endpoint #1 (sip) added for user #1\n",
+    ),
+    (
+        "lexdial users endpoint add 1 --browser",
+        lambda o, h: o == "endpoint #2 (browser) added for user #1\n",
+    ),
+    (
+        "lexdial users endpoint add 1 --twilio-client ana.diaz",
+        lambda o, h: o == "endpoint #3 (twilio_client) added for user #1\n",
+    ),
+    ("lexdial users endpoint remove 2", lambda o, h: o.startswith("endpoint #2 (browser) removed")),
+    (
+        "lexdial users endpoint list 1",
+        lambda o, h: "sip:1001@pbx.example.com" in o and "browser" not in o,
+    ),
     ("lexdial campaign create reminders.toml", lambda o, h: o == "campaign #1 created (draft)\n"),
     ("lexdial campaign edit 1 reminders.toml", lambda o, h: o == "campaign #1 updated (draft)\n"),
     ("lexdial campaign add 1 --all", lambda o, h: o == "1 contact(s) added to campaign #1\n"),

@@ -15,8 +15,10 @@ if TYPE_CHECKING:
 
 
 def seat_agents(store: Store, campaign_id: int, day: date, carrier: str) -> tuple[str, ...]:
-    """The agents a live-agent campaign may seat (users with current training), or ()."""
+    """The agents a live-agent campaign may seat (users with current training and, unless
+    the carrier is simulated, an endpoint the carrier can reach), or ()."""
     from lexdial.domain.campaign_spec import LIVE
+    from lexdial.service.agent_endpoints import missing_endpoints
     from lexdial.service.campaigns import load_campaign
     from lexdial.service.users import trained_agents
 
@@ -24,13 +26,18 @@ def seat_agents(store: Store, campaign_id: int, day: date, carrier: str) -> tupl
         spec = load_campaign(uow, store.firm_id, campaign_id).spec
         if spec.mode not in LIVE:
             return ()
-        agents = tuple(f"user:{i}" for i in trained_agents(uow, store.firm_id, day))
-    if not agents:
+        trained = trained_agents(uow, store.firm_id, day)
+        lacking = missing_endpoints(uow, trained, carrier)
+    if not trained:
         raise CampaignError("no active agent has a current training attestation")
-    if carrier != "simulated":
-        # agents have no telephone endpoints in the store yet: a bridge could reach no one
-        raise CampaignError("live-agent campaigns run on the simulated carrier only, for now")
-    return agents
+    seated = tuple(f"user:{i}" for i in trained if i not in lacking)
+    if not seated:
+        named = "; ".join(f"user #{i} lacks {what}" for i, what in sorted(lacking.items()))
+        raise CampaignError(
+            f"no trained agent can be reached on the {carrier} carrier ({named}): "
+            "add one with `lexdial users endpoint add`"
+        )
+    return seated
 
 
 def make_dialer(

@@ -172,6 +172,18 @@ pending_uploads = Table(
     Index("ix_pending_uploads_expires_at", "expires_at"),
 )
 
+#: where a live-agent call reaches an agent: ``kind`` sip (``address`` a SIP URI), browser
+#: (the agent desk's softphone, no address) or twilio_client (``address`` the identity)
+agent_endpoints = Table(
+    "agent_endpoints",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", ForeignKey("users.id"), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("address", String(200), nullable=True),
+    _ts("created_at"),
+)
+
 training_attestations = Table(
     "training_attestations",
     metadata,

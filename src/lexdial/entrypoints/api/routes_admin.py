@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from lexdial.bootstrap import registry_lists, verify_audit
 from lexdial.entrypoints.api.deps import AuditReader, Reader, UsersReader, UsersWriter, now, store
 from lexdial.entrypoints.api.routes_people import utc
-from lexdial.service import user_directory
+from lexdial.service import agent_endpoints, user_directory
 from lexdial.service.auth import issue_token
 from lexdial.service.users import add_user, attest_training
 
@@ -42,6 +42,11 @@ class AttestationIn(_Body):
 
 class TokenIn(_Body):
     name: str
+
+
+class EndpointIn(_Body):
+    kind: str
+    address: str | None = None
 
 
 @router.get("/users", tags=["users"])
@@ -104,6 +109,56 @@ def create_token(
         new = issue_token(uow, s.audit, user_id, body.name, caller, now(request), s.firm_id)
     response.headers["Cache-Control"] = "no-store"
     return {"token_id": new.id, "user": user_id, "token": new.token}
+
+
+@router.get("/users/{user_id}/endpoints", tags=["users"])
+def list_endpoints(request: Request, user_id: int, caller: UsersReader) -> list[dict[str, Any]]:
+    """Where the user takes live calls: SIP addresses, the browser softphone, Twilio Client
+    identities."""
+    s = store(request)
+    with s.reading() as uow:
+        found = agent_endpoints.list_endpoints(uow, user_id, caller=caller, firm_id=s.firm_id)
+    return [_endpoint_json(e) for e in found]
+
+
+@router.post("/users/{user_id}/endpoints", status_code=201, tags=["users"])
+def create_endpoint(
+    request: Request, user_id: int, body: EndpointIn, caller: UsersWriter
+) -> dict[str, Any]:
+    """Add an endpoint: ``kind`` sip (``address`` sip:user@host[:port]), browser (no
+    address; one per user) or twilio_client (``address`` the identity)."""
+    s, at = store(request), now(request)
+    with s.unit_of_work() as uow:
+        eid = agent_endpoints.add_endpoint(
+            uow, user_id, body.kind, body.address, at,
+            audit=s.audit, caller=caller, firm_id=s.firm_id,
+        )  # fmt: skip
+    return {"id": eid, "user": user_id, "kind": body.kind, "address": body.address,
+            "created_at": utc(at)}  # fmt: skip
+
+
+@router.delete("/users/{user_id}/endpoints/{endpoint_id}", tags=["users"])
+def delete_endpoint(
+    request: Request, user_id: int, endpoint_id: int, caller: UsersWriter
+) -> dict[str, Any]:
+    """Remove one of the user's endpoints."""
+    s = store(request)
+    with s.unit_of_work() as uow:
+        gone = agent_endpoints.remove_endpoint(
+            uow, endpoint_id, now(request),
+            audit=s.audit, caller=caller, firm_id=s.firm_id, user_id=user_id,
+        )  # fmt: skip
+    return {"endpoint_id": gone.id, "user": gone.user_id, "removed": True}
+
+
+def _endpoint_json(e: agent_endpoints.AgentEndpoint) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "user": e.user_id,
+        "kind": e.kind,
+        "address": e.address,
+        "created_at": utc(e.created_at),
+    }
 
 
 @router.delete("/tokens/{token_id}", tags=["users"])

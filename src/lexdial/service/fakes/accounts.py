@@ -12,6 +12,7 @@ from typing import Any
 
 from lexdial.service.fakes.instants import stored
 from lexdial.service.repos.accounts import (
+    AgentEndpoint,
     DncRow,
     LiveToken,
     LoginUser,
@@ -30,6 +31,7 @@ class MemoryUserRepository:
     attestations: dict[int, dict[str, Any]] = field(default_factory=dict)
     tokens: dict[int, dict[str, Any]] = field(default_factory=dict)
     sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    agent_endpoints: dict[int, AgentEndpoint] = field(default_factory=dict)
 
     def seed(self, firm_id: int, role: str, *, active: bool = True, email: str = "") -> int:
         """A user row for a test (no audit, no checks); its id."""
@@ -161,6 +163,23 @@ class MemoryUserRepository:
 
     def end_session(self, token_hash: str) -> None:
         self.sessions.pop(token_hash, None)
+
+    # (for endpoints)
+    def add_endpoint(self, user_id: int, kind: str, address: str | None, at: datetime) -> int:
+        endpoint_id = max(self.agent_endpoints, default=0) + 1
+        self.agent_endpoints[endpoint_id] = AgentEndpoint(
+            endpoint_id, user_id, kind, address, stored(at)
+        )
+        return endpoint_id
+
+    def endpoints(self, user_id: int) -> list[AgentEndpoint]:
+        return [e for _, e in sorted(self.agent_endpoints.items()) if e.user_id == user_id]
+
+    def endpoint(self, endpoint_id: int) -> AgentEndpoint | None:
+        return self.agent_endpoints.get(endpoint_id)
+
+    def remove_endpoint(self, endpoint_id: int) -> None:
+        self.agent_endpoints.pop(endpoint_id, None)
 
 
 @dataclass

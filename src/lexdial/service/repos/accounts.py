@@ -143,6 +143,19 @@ class UserRepository(Protocol):
 
     def end_session(self, token_hash: str) -> None: ...
 
+    # (for endpoints)
+    def add_endpoint(self, user_id: int, kind: str, address: str | None, at: datetime) -> int:
+        """A new agent endpoint row; its id."""
+        ...
+
+    def endpoints(self, user_id: int) -> list[AgentEndpoint]:
+        """The user's endpoints, oldest first."""
+        ...
+
+    def endpoint(self, endpoint_id: int) -> AgentEndpoint | None: ...
+
+    def remove_endpoint(self, endpoint_id: int) -> None: ...
+
 
 class FirmRepository(Protocol):
     """The firms a store holds."""
@@ -219,3 +232,16 @@ class KeyRepository(Protocol):
         ...
 
     def replace_value(self, table: str, column: str, row_id: int, token: str) -> None: ...
+
+
+# (for endpoints)
+@dataclass(frozen=True, slots=True)
+class AgentEndpoint:
+    """Where a live-agent call reaches an agent: ``kind`` sip (``address`` a SIP URI),
+    browser (the agent desk's softphone; no address) or twilio_client (the identity)."""
+
+    id: int
+    user_id: int
+    kind: str
+    address: str | None
+    created_at: datetime

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.queries import contact_id_by_number
 from lexdial.service.repos.accounts import (
+    AgentEndpoint,
     DncRow,
     LiveToken,
     LoginUser,
@@ -173,6 +174,29 @@ class SqlUserRepository:
 
     def end_session(self, token_hash: str) -> None:
         self.conn.execute(t.web_sessions.delete().where(t.web_sessions.c.token_hash == token_hash))
+
+    # (for endpoints)
+    def add_endpoint(self, user_id: int, kind: str, address: str | None, at: datetime) -> int:
+        return t.new_id(
+            self.conn.execute(
+                insert(t.agent_endpoints).values(
+                    user_id=user_id, kind=kind, address=address, created_at=at
+                )
+            )
+        )
+
+    def endpoints(self, user_id: int) -> list[AgentEndpoint]:
+        e = t.agent_endpoints
+        rows = self.conn.execute(select(e).where(e.c.user_id == user_id).order_by(e.c.id))
+        return [_endpoint(r._mapping) for r in rows]
+
+    def endpoint(self, endpoint_id: int) -> AgentEndpoint | None:
+        e = t.agent_endpoints
+        row = self.conn.execute(select(e).where(e.c.id == endpoint_id)).first()
+        return None if row is None else _endpoint(row._mapping)
+
+    def remove_endpoint(self, endpoint_id: int) -> None:
+        self.conn.execute(delete(t.agent_endpoints).where(t.agent_endpoints.c.id == endpoint_id))
 
 
 class SqlFirmRepository:
@@ -404,3 +428,14 @@ class SqlKeyRepository:
     def replace_value(self, table: str, column: str, row_id: int, token: str) -> None:
         tab = t.metadata.tables[table]
         self.conn.execute(update(tab).where(tab.c.id == row_id).values({column: token}))
+
+
+# (for endpoints)
+def _endpoint(row: Any) -> AgentEndpoint:
+    return AgentEndpoint(
+        id=int(row["id"]),
+        user_id=int(row["user_id"]),
+        kind=str(row["kind"]),
+        address=row["address"],
+        created_at=row["created_at"],
+    )
