@@ -37,6 +37,13 @@ def seat_agents(store: Store, campaign_id: int, day: date, carrier: str) -> tupl
             f"no trained agent can be reached on the {carrier} carrier ({named}): "
             "add one with `lexdial users endpoint add`"
         )
+    if carrier != "simulated":
+        # the agents can be reached, but bridging a call to an endpoint is not built yet
+        # (issue 12): refused here, before the campaign is marked running, never mid-run
+        raise CampaignError(
+            f"live-agent campaigns cannot run on the {carrier} carrier yet: bridging a call "
+            "to an agent's endpoint is not built (rehearse on the simulated carrier)"
+        )
     return seated
 
 
