@@ -40,8 +40,12 @@ def make_dialer(
     *,
     agents: tuple[str, ...] = (),
     on_progress: Callable[[RunStats, int], None] | None = None,
+    offload: bool = True,
 ) -> Dialer:
-    """A dialler over ``store``'s database, engine, keys, audit trail and registers."""
+    """A dialler over ``store``'s database, engine, keys, audit trail and registers.
+
+    ``offload``: its transactions run on a worker thread, off the event loop; False only
+    on a virtual-time loop (the demo), whose clock must not jump while a thread works."""
     from lexdial.service.dialer import Dialer
 
     return Dialer(
@@ -55,4 +59,5 @@ def make_dialer(
         clock=clock,
         agents=agents,
         on_progress=on_progress,
+        offload=offload,
     )
