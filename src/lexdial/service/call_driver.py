@@ -269,12 +269,10 @@ class CallDriver:
 
     async def _opt_out(self, live: LiveCall, digit: str) -> None:
         why = f"key {digit} pressed during attempt {live.attempt_id}"
-        firm, number = self.firm_id, live.number
+        firm, number, at = self.firm_id, live.number, self.clock()  # the clock: on the loop
 
         def write(uow: UnitOfWork) -> None:
-            opt_out(
-                uow, self.cipher, self.audit, firm, number, "key_press", why, SYSTEM, self.clock()
-            )
+            opt_out(uow, self.cipher, self.audit, firm, number, "key_press", why, SYSTEM, at)
 
         error = await self._write(write)
         if error is None:
@@ -323,7 +321,7 @@ class CallDriver:
         self.calls.pop(flow.call_id)  # before the write: late events find no call
         if live.watchdog is not None:
             live.watchdog.cancel()
-        status = "done"
+        status, at = "done", self.clock()  # the clock is read on the loop
 
         def write(uow: UnitOfWork) -> None:
             nonlocal status
@@ -335,7 +333,7 @@ class CallDriver:
                 attempts=live.item.attempts + 1,
                 flow=flow,
                 retry=live.item.retry,
-                at=self.clock(),
+                at=at,
                 agent_id=_user_id(live.agent),
             )
 

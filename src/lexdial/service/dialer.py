@@ -118,32 +118,32 @@ class Dialer:
             store.close()
 
     async def _run(self, store: StoreThread, campaign_id: int, until: datetime) -> RunStats:
-        def begin() -> tuple[CampaignSpec, int, int]:
+        # the clocks are read on the loop (a simulated clock may follow the loop's time);
+        # the closures below run on the store thread with the instants they are given
+        def begin(wall: datetime, now: datetime) -> tuple[CampaignSpec, int, int]:
             with self.transactions() as uow:
-                if not take_lease(uow, campaign_id, self._owner, self.wall(), LEASE_S):
-                    raise CampaignError(lease_held_message(uow, campaign_id, self.wall()))
+                if not take_lease(uow, campaign_id, self._owner, wall, LEASE_S):
+                    raise CampaignError(lease_held_message(uow, campaign_id, wall))
                 spec = load_campaign(uow, self.firm_id, campaign_id).spec
-                self.stats.recovered = recover(
-                    uow, self.audit, campaign_id, self.clock(), spec.retry
-                )
-                ab0, live0 = uow.attempts.abandonment_30d(campaign_id, self.clock())
+                self.stats.recovered = recover(uow, self.audit, campaign_id, now, spec.retry)
+                ab0, live0 = uow.attempts.abandonment_30d(campaign_id, now)
                 return spec, ab0, live0
 
-        def turn() -> str:
+        def turn(wall: datetime) -> str:
             with self.transactions() as uow:
-                if not take_lease(uow, campaign_id, self._owner, self.wall(), LEASE_S):
+                if not take_lease(uow, campaign_id, self._owner, wall, LEASE_S):
                     raise CampaignError(f"campaign #{campaign_id}: lease lost")
                 return uow.attempts.campaign_status(campaign_id)
 
-        def due(room: int) -> tuple[list[QueueItem], datetime | None]:
+        def due(now: datetime, room: int) -> tuple[list[QueueItem], datetime | None]:
             with self.transactions() as uow:
-                return due_contacts(uow, campaign_id, self.clock(), room, spec.retry)
+                return due_contacts(uow, campaign_id, now, room, spec.retry)
 
         def release() -> None:
             with self.transactions() as uow:
                 drop_lease(uow, campaign_id, self._owner)
 
-        spec, ab0, live0 = await store.run(begin)
+        spec, ab0, live0 = await store.run(functools.partial(begin, self.wall(), self.clock()))
         self._spec = spec
         feed = PacingFeed(
             target=abandonment_limit(self.engine),
@@ -178,12 +178,13 @@ class Dialer:
                     raise TelephonyError("the carrier's event stream stopped")
                 if calls.backoff.tripped and self.stats.paused is None:
                     await self._pause(store, campaign_id, calls.backoff.reason)
-                status = await store.run(turn)
+                status = await store.run(functools.partial(turn, self.wall()))
                 if status != "running" or self.stats.halted or self.stats.paused:
                     if not calls.calls:
                         break
                 else:
-                    items, nxt = await store.run(functools.partial(due, self._room(calls)))
+                    room = self._room(calls)
+                    items, nxt = await store.run(functools.partial(due, self.clock(), room))
                     for item in items:
                         if not await self._attempt(store, campaign_id, item, limiter, calls):
                             break
@@ -239,6 +240,7 @@ class Dialer:
         while not limiter.take(loop.time() / self.telephony.timescale):
             wait = limiter.next_slot(loop.time() / self.telephony.timescale)
             await asyncio.sleep(max(0.001, wait * self.telephony.timescale - loop.time()))
+        at = self.clock()
 
         def gate() -> Admitted:
             with self.transactions() as uow:
@@ -252,7 +254,7 @@ class Dialer:
                     campaign_id=campaign_id,
                     spec=calls.spec,
                     item=item,
-                    at=self.clock(),
+                    at=at,
                 )
 
         admitted = await store.run(gate)  # committed before the dial (rule 1)
@@ -273,11 +275,12 @@ class Dialer:
         """Too many carrier faults in a row: pause the campaign, saying why (rule 4)."""
         self.stats.paused = reason
         log.warning("campaign #%s: %s", campaign_id, reason)
+        at = self.clock()
 
         def pause() -> None:
             with self.transactions() as uow:
                 set_status(
-                    uow, self.audit, self.firm_id, campaign_id, "pause", SYSTEM, self.clock(),
+                    uow, self.audit, self.firm_id, campaign_id, "pause", SYSTEM, at,
                     reason=reason,
                 )  # fmt: skip
 
