@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,7 +24,12 @@ pytestmark = pytest.mark.integration
 
 
 def _run_watching(
-    store: Engine, rules: RulesEngine, cipher: Reversible, cid: int, offload: bool
+    store: Engine,
+    rules: RulesEngine,
+    cipher: Reversible,
+    cid: int,
+    offload: bool,
+    cps_gate: Callable[[], float] | None = None,
 ) -> tuple[RunStats, int, set[int]]:
     """Run the campaign; the loop thread's id and the ids of every thread that ran SQL."""
     threads: set[int] = set()
@@ -50,6 +56,7 @@ def _run_watching(
             telephony=carrier,
             clock=clock,
             offload=offload,
+            cps_gate=cps_gate,
         )
         stats = await dialer.run(cid, until=START + timedelta(hours=3))
         return stats, threading.get_ident()
@@ -94,3 +101,22 @@ def test_a_dialler_told_not_to_offload_runs_its_sql_on_the_loop_as_the_demo_need
     stats, loop_thread, threads = _run_watching(store, rules, cipher, cid, offload=False)
     assert threads == {loop_thread}
     assert stats.dialled > 0
+
+
+def test_a_shared_cps_gate_is_asked_before_every_gate_and_off_the_loop(
+    store: Engine, rules: RulesEngine
+) -> None:
+    cipher = Reversible()
+    cid = _campaign(store, _people(store, cipher, 4))
+    _start(store, rules, cipher, cid)
+    asked: list[int] = []
+    waits = iter([0.01, 0.0] * 100)  # every other call: the trunk is busy, wait
+
+    def gate() -> float:
+        asked.append(threading.get_ident())
+        return next(waits)
+
+    stats, loop_thread, _ = _run_watching(store, rules, cipher, cid, True, gate)
+    assert stats.gated > 0
+    assert len(asked) == 2 * stats.gated  # one start taken per gate, after each wait
+    assert loop_thread not in asked

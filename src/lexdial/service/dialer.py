@@ -5,8 +5,9 @@ the dial happens at the contact's earliest allowed instant, never earlier, and i
 campaign's own schedule in every candidate zone of the recipient. One dialler holds a
 campaign at a time (a lease in the store), and each contact is claimed in the gate's
 transaction, so no one is rung twice at once.
-Rule 2: no more lines than the channels, the carrier's calls per second and (live modes)
-the agents or the predictive pacer allow; a call, once placed, is the ``CallDriver``'s
+Rule 2: no more lines than the channels, the carrier's calls per second (this run's, and
+with ``cps_gate`` the trunk's, shared by every dialling process) and (live modes) the
+agents or the predictive pacer allow; a call, once placed, is the ``CallDriver``'s
 (``call_driver``: commands, timers, watchdog, opt-out, outcome).
 Rule 3: a crash loses nothing acknowledged: queue state is in the database, and a contact
 left "dialing" by a dead process is closed as failed (interrupted) on the next run —
@@ -106,6 +107,9 @@ class Dialer:
     #: run store transactions on a worker thread (rule 5); False only on a virtual-time
     #: loop (the demo), whose clock would jump ahead while waiting for the thread
     offload: bool = True
+    #: the trunk's calls per second shared with every process dialling on it (Redis):
+    #: takes one call start, returns 0.0 or the wall seconds to wait; None: this run only
+    cps_gate: Callable[[], float] | None = None
     _owner: str = field(default_factory=lambda: f"dialer-{uuid.uuid4().hex[:12]}")
     _spec: CampaignSpec | None = None
 
@@ -240,6 +244,9 @@ class Dialer:
         while not limiter.take(loop.time() / self.telephony.timescale):
             wait = limiter.next_slot(loop.time() / self.telephony.timescale)
             await asyncio.sleep(max(0.001, wait * self.telephony.timescale - loop.time()))
+        if self.cps_gate is not None:  # the trunk's CPS, shared across processes (rule 2)
+            while (shared := await store.run(self.cps_gate)) > 0:
+                await asyncio.sleep(shared)
         at = self.clock()
 
         def gate() -> Admitted:
