@@ -80,9 +80,10 @@ class StoreThread:
         return await asyncio.get_running_loop().run_in_executor(self._pool, work)
 
     def close(self) -> None:
-        """Let the last transaction finish, then stop the thread."""
+        """Stop the thread once the transactions asked for are done (without blocking the
+        loop: every one a run awaits is done already, unless the run was cancelled)."""
         if self._pool is not None:
-            self._pool.shutdown(wait=True)
+            self._pool.shutdown(wait=False)
 
 
 @dataclass(slots=True)

@@ -96,7 +96,10 @@ class CampaignRunner:
     ) -> RunStats:
         if agents is None:
             agents = await asyncio.to_thread(self.seat, campaign_id)
-        dialer = make_dialer(self.store, telephony, self.clock, agents=agents)
+        # off the loop too: with $LEXDIAL_REDIS_URL it connects to the shared CPS
+        dialer = await asyncio.to_thread(
+            make_dialer, self.store, telephony, self.clock, agents=agents
+        )
         dialer.stats = stats
         return await dialer.run(campaign_id, until=self.clock() + self.horizon)
 
