@@ -1,8 +1,15 @@
-"""The dialler over a store, and the agents a live-agent campaign may seat."""
+"""The dialler over a store, and the agents a live-agent campaign may seat.
+
+With ``$LEXDIAL_REDIS_URL`` set, a dialler on a real carrier takes each call start from a
+token bucket in Redis keyed by the carrier and trunk (``shared_cps``), so every process
+dialling on one trunk keeps to its calls per second together.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import time
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -11,6 +18,7 @@ from lexdial.errors import CampaignError
 if TYPE_CHECKING:
     from lexdial.bootstrap.store import Store
     from lexdial.service.dialer import Dialer, RunStats
+    from lexdial.service.limits import Limits
     from lexdial.service.ports import Telephony
 
 
@@ -54,10 +62,24 @@ def make_dialer(
     *,
     agents: tuple[str, ...] = (),
     on_progress: Callable[[RunStats, int], None] | None = None,
+    offload: bool = True,
+    environ: Mapping[str, str] | None = None,
 ) -> Dialer:
-    """A dialler over ``store``'s database, engine, keys, audit trail and registers."""
+    """A dialler over ``store``'s database, engine, keys, audit trail and registers.
+
+    ``offload``: its transactions run on a worker thread, off the event loop; False only
+    on a virtual-time loop (the demo), whose clock must not jump while a thread works."""
+    from lexdial.bootstrap.limits import REDIS_URL_ENV, open_limits
+    from lexdial.bootstrap.telephony import is_simulated
     from lexdial.service.dialer import Dialer
 
+    env = os.environ if environ is None else environ
+    gate = None
+    # the simulated carrier places no real call (and the demo's clock is virtual): no trunk
+    if env.get(REDIS_URL_ENV) and offload and not is_simulated(telephony):
+        cfg = store.settings.telephony
+        trunk = f"{cfg.carrier}:{cfg.trunk or 'default'}"
+        gate = shared_cps(open_limits(environ=env), trunk, telephony.cps)
     return Dialer(
         transactions=store.unit_of_work,
         engine=store.rules,
@@ -69,4 +91,21 @@ def make_dialer(
         clock=clock,
         agents=agents,
         on_progress=on_progress,
+        offload=offload,
+        cps_gate=gate,
     )
+
+
+def shared_cps(
+    limits: Limits, trunk: str, cps: float, now: Callable[[], float] = time.time
+) -> Callable[[], float]:
+    """A CPS gate over ``limits`` for ``trunk``: each call takes one token, returns 0.0 or
+    the wall seconds to wait. A bucket of one token refilled every 1/cps s: any one-second
+    window holds at most ``cps`` starts, whichever process took them."""
+    refill_s = 1.0 / max(cps, 1e-6)
+    key = f"cps:{trunk}"
+
+    def take() -> float:
+        return limits.take(key, 1, refill_s, now())
+
+    return take

@@ -12,6 +12,10 @@ next run closes it as failed, never retried) and halts the run.
 Rule 4: a call the carrier could not place (``carrier_faults.carrier_fault``: refused, 5xx,
 timed out, unreachable, lost by the carrier) counts toward ``backoff``; any call it placed
 resets it. The dialler reads ``backoff`` to slow down and, at the limit, to pause.
+Rule 5: no store transaction runs on the event loop's thread: each one runs whole (open,
+work, commit) on the dialler's ``StoreThread``, one at a time and in the order asked, while
+the loop goes on serving the carrier; the caller awaits its commit before going on (the
+gate before the dial, the opt-out before the confirmation plays).
 """
 
 from __future__ import annotations
@@ -19,10 +23,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from lexdial.domain import telephony as tel
 from lexdial.domain.agents import AgentPool
@@ -44,6 +49,8 @@ if TYPE_CHECKING:
 #: opens one transaction of the store (bootstrap: ``Store.unit_of_work``)
 Transactions = Callable[[], AbstractContextManager["UnitOfWork"]]
 
+_T = TypeVar("_T")
+
 log = logging.getLogger(__name__)
 #: carrier seconds a bridged call may last before the watchdog assumes the carrier lost it
 TALK_CAP_S = 4 * 3600.0
@@ -53,6 +60,30 @@ WATCHDOG_GRACE_S = 10.0
 WRITE_TRIES = 5
 #: the call states in which a FAILED event means the carrier never placed the call
 _UNPLACED = frozenset({State.DIALING, State.RINGING})
+
+
+class StoreThread:
+    """Runs store transactions off the event loop (rule 5): one worker thread, so a
+    dialler's transactions never overlap and run in the order they were asked for.
+
+    ``offload=False`` runs them inline on the loop instead: only for a virtual-time loop
+    (the demo), whose clock would jump ahead while it waited for a thread.
+    """
+
+    def __init__(self, offload: bool = True) -> None:
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="lexdial-store") if offload else None
+
+    async def run(self, work: Callable[[], _T]) -> _T:
+        """``work()`` (one whole transaction) on the store thread; its result."""
+        if self._pool is None:
+            return work()
+        return await asyncio.get_running_loop().run_in_executor(self._pool, work)
+
+    def close(self) -> None:
+        """Stop the thread once the transactions asked for are done (without blocking the
+        loop: every one a run awaits is done already, unless the run was cancelled)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
 
 
 @dataclass(slots=True)
@@ -95,6 +126,10 @@ class CallDriver:
     inbox: asyncio.Queue[tel.CallEvent | None] = field(default_factory=asyncio.Queue)
     #: consecutive carrier faults of this run (rule 4)
     backoff: CarrierBackoff = field(default_factory=CarrierBackoff)
+    #: where the store transactions run (rule 5)
+    store: StoreThread = field(default_factory=StoreThread)
+    #: the watchdogs' aborts in progress (awaited by ``abort_all``)
+    _aborts: set[asyncio.Task[None]] = field(default_factory=set)
 
     async def place(self, item: QueueItem, attempt_id: int, number: str) -> None:
         """Dial an allowed attempt, under a watchdog; a refused dial ends as a failed call."""
@@ -140,10 +175,12 @@ class CallDriver:
             except Exception:  # one bad call must not silence every other call
                 log.exception("call %s: event %s could not be handled", event.call_id, event.kind)
 
-    def abort_all(self, why: str) -> None:
+    async def abort_all(self, why: str) -> None:
         """Close every call still up with what is known (the run is stopping)."""
         for live in list(self.calls.values()):
-            self._abort(live, why)
+            await self._abort(live, why)
+        if self._aborts:
+            await asyncio.gather(*self._aborts, return_exceptions=True)
 
     def assigned(self, call_id: str, agent: str) -> None:
         """``AgentPool`` callback: an agent was matched to ``call_id`` (queued as an event)."""
@@ -172,7 +209,7 @@ class CallDriver:
         for cmd in commands:
             await self._do(live, cmd)
         if live.flow.done:
-            self._finish(live)
+            await self._finish(live)
 
     async def _do(self, live: LiveCall, cmd: Command) -> None:
         call_id = live.flow.call_id
@@ -186,7 +223,7 @@ class CallDriver:
                 self.feed.on_bridge(str(cmd.arg), self._t(live))
                 await self.telephony.bridge(call_id, str(cmd.arg))
             elif cmd.action == "opt_out":
-                self._opt_out(live, str(cmd.arg))
+                await self._opt_out(live, str(cmd.arg))
             elif cmd.action == "timer":
                 self._timer(live, str(cmd.arg), float(cmd.seconds or 0))
             elif cmd.action in ("find_agent", "cancel_agent", "release_agent"):
@@ -212,28 +249,33 @@ class CallDriver:
         else:
             self._release(str(cmd.arg))
 
-    def _write(self, work: Callable[[UnitOfWork], None]) -> Exception | None:
-        """Run ``work`` in one transaction, retried (SQLite may be locked by another writer)."""
-        error: Exception | None = None
-        for _ in range(WRITE_TRIES):
+    async def _write(self, work: Callable[[UnitOfWork], None]) -> Exception | None:
+        """Run ``work`` in one transaction on the store thread, retried (SQLite may be
+        locked by another writer)."""
+
+        def attempt() -> Exception | None:
             try:
                 with self.transactions() as uow:
                     work(uow)
                 return None
             except Exception as exc:
-                error = exc
+                return exc
+
+        error: Exception | None = None
+        for _ in range(WRITE_TRIES):
+            error = await self.store.run(attempt)
+            if error is None:
+                return None
         return error
 
-    def _opt_out(self, live: LiveCall, digit: str) -> None:
+    async def _opt_out(self, live: LiveCall, digit: str) -> None:
         why = f"key {digit} pressed during attempt {live.attempt_id}"
-        firm, number = self.firm_id, live.number
+        firm, number, at = self.firm_id, live.number, self.clock()  # the clock: on the loop
 
         def write(uow: UnitOfWork) -> None:
-            opt_out(
-                uow, self.cipher, self.audit, firm, number, "key_press", why, SYSTEM, self.clock()
-            )
+            opt_out(uow, self.cipher, self.audit, firm, number, "key_press", why, SYSTEM, at)
 
-        error = self._write(write)
+        error = await self._write(write)
         if error is None:
             self.stats.opt_outs += 1
             return
@@ -256,22 +298,31 @@ class CallDriver:
         if live is not None:
             self.stats.aborted += 1
             live.fault = live.fault or "call lost: the carrier never reported its end"
-            self._abort(live, "watchdog: no end reported by the carrier")
+            task = asyncio.get_running_loop().create_task(
+                self._abort(live, "watchdog: no end reported by the carrier")
+            )
+            self._aborts.add(task)
+            task.add_done_callback(self._aborts.discard)
 
-    def _abort(self, live: LiveCall, why: str) -> None:
+    async def _abort(self, live: LiveCall, why: str) -> None:
+        if self.calls.get(live.flow.call_id) is not live:
+            return  # already closed (its outcome is stored or being stored)
         live.flow.abort(self._t(live), why)
-        self._finish(live)
+        await self._finish(live)
 
     def _release(self, agent: str) -> None:
         self.feed.on_free(agent)
         if self.pool is not None:
             self.pool.release(agent)
 
-    def _finish(self, live: LiveCall) -> None:
+    async def _finish(self, live: LiveCall) -> None:
         flow = live.flow
+        if self.calls.get(flow.call_id) is not live:
+            return  # one outcome per attempt: another path closed this call already
+        self.calls.pop(flow.call_id)  # before the write: late events find no call
         if live.watchdog is not None:
             live.watchdog.cancel()
-        status = "done"
+        status, at = "done", self.clock()  # the clock is read on the loop
 
         def write(uow: UnitOfWork) -> None:
             nonlocal status
@@ -283,12 +334,11 @@ class CallDriver:
                 attempts=live.item.attempts + 1,
                 flow=flow,
                 retry=live.item.retry,
-                at=self.clock(),
+                at=at,
                 agent_id=_user_id(live.agent),
             )
 
-        error = self._write(write)
-        self.calls.pop(flow.call_id, None)
+        error = await self._write(write)
         if error is not None:
             # the row stays "dialing": the next run closes it as interrupted (never retried)
             log.critical("call %s: outcome not recorded (%s)", flow.call_id, type(error).__name__)

@@ -5,8 +5,9 @@ the dial happens at the contact's earliest allowed instant, never earlier, and i
 campaign's own schedule in every candidate zone of the recipient. One dialler holds a
 campaign at a time (a lease in the store), and each contact is claimed in the gate's
 transaction, so no one is rung twice at once.
-Rule 2: no more lines than the channels, the carrier's calls per second and (live modes)
-the agents or the predictive pacer allow; a call, once placed, is the ``CallDriver``'s
+Rule 2: no more lines than the channels, the carrier's calls per second (this run's, and
+with ``cps_gate`` the trunk's, shared by every dialling process) and (live modes) the
+agents or the predictive pacer allow; a call, once placed, is the ``CallDriver``'s
 (``call_driver``: commands, timers, watchdog, opt-out, outcome).
 Rule 3: a crash loses nothing acknowledged: queue state is in the database, and a contact
 left "dialing" by a dead process is closed as failed (interrupted) on the next run —
@@ -16,12 +17,16 @@ half the lines per consecutive carrier fault) and, at the campaign's
 ``pacing.max_carrier_failures`` faults in a row, pauses the campaign through
 ``campaigns.set_status`` (audited, actor system) with the reason stored for the faces; the
 calls still up end normally, each with its outcome, and the run ends saying why.
+Rule 5: the store is never touched on the event loop's thread: every transaction (lease,
+recovery, due contacts, gate, pause, outcomes, opt-outs) runs whole on the run's
+``StoreThread`` and is awaited — the gate's decision commits before the dial.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import uuid
 from collections.abc import Callable
@@ -37,7 +42,7 @@ from lexdial.domain.pacing import CpsLimiter, Pacer, PredictivePacer
 from lexdial.domain.prompts import build_prompts
 from lexdial.errors import CampaignError, TelephonyError
 from lexdial.rules.engine import Engine
-from lexdial.service.call_driver import CallDriver, Transactions
+from lexdial.service.call_driver import CallDriver, StoreThread, Transactions
 from lexdial.service.campaigns import (
     drop_lease,
     lease_until,
@@ -45,7 +50,7 @@ from lexdial.service.campaigns import (
     set_status,
     take_lease,
 )
-from lexdial.service.dialer_queue import QueueItem, admit, due_contacts, recover
+from lexdial.service.dialer_queue import Admitted, QueueItem, admit, due_contacts, recover
 from lexdial.service.dialer_stats import RunStats
 from lexdial.service.pacing_feed import PacingFeed, abandonment_limit
 from lexdial.service.ports import Audit, Cipher, Registry, Telephony
@@ -99,18 +104,51 @@ class Dialer:
     pacer: Pacer = field(default_factory=PredictivePacer)
     wall: Callable[[], datetime] = lambda: datetime.now(UTC)
     stats: RunStats = field(default_factory=RunStats)
+    #: run store transactions on a worker thread (rule 5); False only on a virtual-time
+    #: loop (the demo), whose clock would jump ahead while waiting for the thread
+    offload: bool = True
+    #: the trunk's calls per second shared with every process dialling on it (Redis):
+    #: takes one call start, returns 0.0 or the wall seconds to wait; None: this run only
+    cps_gate: Callable[[], float] | None = None
     _owner: str = field(default_factory=lambda: f"dialer-{uuid.uuid4().hex[:12]}")
     _spec: CampaignSpec | None = None
 
     async def run(self, campaign_id: int, until: datetime) -> RunStats:
         """Dial the campaign; returns when nothing more is due before ``until``."""
-        with self.transactions() as uow:
-            if not take_lease(uow, campaign_id, self._owner, self.wall(), LEASE_S):
-                raise CampaignError(lease_held_message(uow, campaign_id, self.wall()))
-            spec = load_campaign(uow, self.firm_id, campaign_id).spec
-            self.stats.recovered = recover(uow, self.audit, campaign_id, self.clock(), spec.retry)
-            ab0, live0 = uow.attempts.abandonment_30d(campaign_id, self.clock())
-            self._spec = spec
+        store = StoreThread(self.offload)
+        try:
+            return await self._run(store, campaign_id, until)
+        finally:
+            store.close()
+
+    async def _run(self, store: StoreThread, campaign_id: int, until: datetime) -> RunStats:
+        # the clocks are read on the loop (a simulated clock may follow the loop's time);
+        # the closures below run on the store thread with the instants they are given
+        def begin(wall: datetime, now: datetime) -> tuple[CampaignSpec, int, int]:
+            with self.transactions() as uow:
+                if not take_lease(uow, campaign_id, self._owner, wall, LEASE_S):
+                    raise CampaignError(lease_held_message(uow, campaign_id, wall))
+                spec = load_campaign(uow, self.firm_id, campaign_id).spec
+                self.stats.recovered = recover(uow, self.audit, campaign_id, now, spec.retry)
+                ab0, live0 = uow.attempts.abandonment_30d(campaign_id, now)
+                return spec, ab0, live0
+
+        def turn(wall: datetime) -> str:
+            with self.transactions() as uow:
+                if not take_lease(uow, campaign_id, self._owner, wall, LEASE_S):
+                    raise CampaignError(f"campaign #{campaign_id}: lease lost")
+                return uow.attempts.campaign_status(campaign_id)
+
+        def due(now: datetime, room: int) -> tuple[list[QueueItem], datetime | None]:
+            with self.transactions() as uow:
+                return due_contacts(uow, campaign_id, now, room, spec.retry)
+
+        def release() -> None:
+            with self.transactions() as uow:
+                drop_lease(uow, campaign_id, self._owner)
+
+        spec, ab0, live0 = await store.run(functools.partial(begin, self.wall(), self.clock()))
+        self._spec = spec
         feed = PacingFeed(
             target=abandonment_limit(self.engine),
             abandoned0=ab0,
@@ -129,6 +167,7 @@ class Dialer:
             spec,
             build_prompts(spec),
             self.wrap_up_s,
+            store=store,
         )
         if spec.mode in LIVE:
             calls.pool = AgentPool(self.agents, calls.assigned)
@@ -142,23 +181,18 @@ class Dialer:
                 if forward.done() or pump.done():  # a dead task would leave calls unheard
                     raise TelephonyError("the carrier's event stream stopped")
                 if calls.backoff.tripped and self.stats.paused is None:
-                    self._pause(campaign_id, calls.backoff.reason)
-                with self.transactions() as uow:
-                    if not take_lease(uow, campaign_id, self._owner, self.wall(), LEASE_S):
-                        raise CampaignError(f"campaign #{campaign_id}: lease lost")
-                    status = uow.attempts.campaign_status(campaign_id)
+                    await self._pause(store, campaign_id, calls.backoff.reason)
+                status = await store.run(functools.partial(turn, self.wall()))
                 if status != "running" or self.stats.halted or self.stats.paused:
                     if not calls.calls:
                         break
                 else:
-                    with self.transactions() as uow:
-                        due, nxt = due_contacts(
-                            uow, campaign_id, self.clock(), self._room(calls), spec.retry
-                        )
-                    for item in due:
-                        if not await self._attempt(campaign_id, item, limiter, calls):
+                    room = self._room(calls)
+                    items, nxt = await store.run(functools.partial(due, self.clock(), room))
+                    for item in items:
+                        if not await self._attempt(store, campaign_id, item, limiter, calls):
                             break
-                    if not due and not calls.calls and (nxt is None or nxt > until):
+                    if not items and not calls.calls and (nxt is None or nxt > until):
                         break
                 if self.on_progress is not None:
                     self.on_progress(self.stats, len(calls.calls))
@@ -166,13 +200,12 @@ class Dialer:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(calls.wake.wait(), 0.05)
         finally:
-            calls.abort_all("dialer stopped")  # shutdown mid-call: keep what is known
+            await calls.abort_all("dialer stopped")  # shutdown mid-call: keep what is known
             await self.telephony.close()
             await forward
             calls.inbox.put_nowait(None)
             await pump
-            with self.transactions() as uow:
-                drop_lease(uow, campaign_id, self._owner)
+            await store.run(release)
         return self.stats
 
     def _room(self, calls: CallDriver) -> int:
@@ -196,6 +229,7 @@ class Dialer:
 
     async def _attempt(
         self,
+        store: StoreThread,
         campaign_id: int,
         item: QueueItem,
         limiter: CpsLimiter,
@@ -210,19 +244,27 @@ class Dialer:
         while not limiter.take(loop.time() / self.telephony.timescale):
             wait = limiter.next_slot(loop.time() / self.telephony.timescale)
             await asyncio.sleep(max(0.001, wait * self.telephony.timescale - loop.time()))
-        with self.transactions() as uow:
-            admitted = admit(
-                uow,
-                self.engine,
-                self.cipher,
-                self.audit,
-                self.registry,
-                firm_id=self.firm_id,
-                campaign_id=campaign_id,
-                spec=calls.spec,
-                item=item,
-                at=self.clock(),
-            )
+        if self.cps_gate is not None:  # the trunk's CPS, shared across processes (rule 2)
+            while (shared := await store.run(self.cps_gate)) > 0:
+                await asyncio.sleep(shared)
+        at = self.clock()
+
+        def gate() -> Admitted:
+            with self.transactions() as uow:
+                return admit(
+                    uow,
+                    self.engine,
+                    self.cipher,
+                    self.audit,
+                    self.registry,
+                    firm_id=self.firm_id,
+                    campaign_id=campaign_id,
+                    spec=calls.spec,
+                    item=item,
+                    at=at,
+                )
+
+        admitted = await store.run(gate)  # committed before the dial (rule 1)
         if admitted.verdict == "halt":
             return False
         if admitted.verdict == "gone":
@@ -236,16 +278,21 @@ class Dialer:
         await calls.place(item, admitted.attempt_id, admitted.number)
         return True
 
-    def _pause(self, campaign_id: int, reason: str) -> None:
+    async def _pause(self, store: StoreThread, campaign_id: int, reason: str) -> None:
         """Too many carrier faults in a row: pause the campaign, saying why (rule 4)."""
         self.stats.paused = reason
         log.warning("campaign #%s: %s", campaign_id, reason)
-        try:
+        at = self.clock()
+
+        def pause() -> None:
             with self.transactions() as uow:
                 set_status(
-                    uow, self.audit, self.firm_id, campaign_id, "pause", SYSTEM, self.clock(),
+                    uow, self.audit, self.firm_id, campaign_id, "pause", SYSTEM, at,
                     reason=reason,
                 )  # fmt: skip
+
+        try:
+            await store.run(pause)
         except CampaignError:
             pass  # no longer running (a user paused or stopped it): dialling stops anyway
         except Exception as exc:  # the store failed: dialling stops all the same, say so

@@ -27,8 +27,12 @@ async def act(request: Request, campaign_id: int, action: str, caller: Caller) -
     at = now(request)
     runner = getattr(request.app.state, "runner", None)
 
+    seated: list[tuple[str, ...]] = []
+
     def seat() -> object:  # refuses (CampaignError) before "running" commits
-        return runner.seat(campaign_id) if runner is not None else ()
+        if runner is not None:
+            seated.append(runner.seat(campaign_id))
+        return seated[-1] if seated else ()
 
     def work() -> str:  # the store in a worker thread, the dialler on the event loop
         return apply_action(
@@ -48,5 +52,5 @@ async def act(request: Request, campaign_id: int, action: str, caller: Caller) -
 
     status = await asyncio.to_thread(work)
     if status == CampaignStatus.RUNNING and runner is not None:
-        runner.start(campaign_id)
+        runner.start(campaign_id, seated[-1] if seated else None)  # seated off the loop
     return status

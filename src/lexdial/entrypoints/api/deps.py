@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 
 from lexdial.bootstrap import Store
 from lexdial.service.auth import caller_for_token, session_caller
@@ -41,12 +42,17 @@ def store(request: Request) -> Store:
     return value
 
 
-def _act_for_callers_firm(request: Request, caller: Caller) -> Caller:
+async def _act_for_callers_firm(request: Request, caller: Caller) -> Caller:
     # the firm comes from the user row behind the token or session, never from the request
     # itself: a user of firm 2 reads and changes firm 2's records only (issue 9)
-    if caller.user_id is not None:
-        with request.app.state.store.reading() as uow:
-            request.state.firm_id = firm_of(uow, caller.user_id)
+    user_id, s = caller.user_id, request.app.state.store
+    if user_id is not None:
+
+        def firm() -> int:
+            with s.reading() as uow:
+                return firm_of(uow, user_id)
+
+        request.state.firm_id = await run_in_threadpool(firm)  # off the event loop
     return caller
 
 
@@ -70,15 +76,24 @@ async def current_caller(request: Request) -> Caller:
     s, at = store(request), now(request)
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
-        with s.unit_of_work() as uow:
-            caller = caller_for_token(uow, auth[7:].strip(), at)
+        token = auth[7:].strip()
+
+        def by_token() -> Caller | None:
+            with s.unit_of_work() as uow:
+                return caller_for_token(uow, token, at)
+
+        caller = await run_in_threadpool(by_token)  # the store stays off the event loop
         if caller is None:
             raise HTTPException(401, "invalid or revoked token", {"WWW-Authenticate": "Bearer"})
-        return _act_for_callers_firm(request, caller)
+        return await _act_for_callers_firm(request, caller)
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        with s.reading() as uow:
-            found = session_caller(uow, cookie, at)
+
+        def by_session() -> tuple[Caller, str] | None:
+            with s.reading() as uow:
+                return session_caller(uow, cookie, at)
+
+        found = await run_in_threadpool(by_session)
         if found is not None:
             caller, csrf = found
             if request.method not in _SAFE:
@@ -86,7 +101,7 @@ async def current_caller(request: Request) -> Caller:
                 if given is None or not secrets.compare_digest(given, csrf):
                     raise HTTPException(403, "missing or wrong CSRF token")
             request.state.csrf = csrf
-            return _act_for_callers_firm(request, caller)
+            return await _act_for_callers_firm(request, caller)
     raise HTTPException(401, "log in or send a bearer token", {"WWW-Authenticate": "Bearer"})
 
 
@@ -98,8 +113,13 @@ class Require:
 
     async def __call__(self, request: Request) -> Caller:
         caller = await current_caller(request)
-        with store(request).reading() as uow:
-            authorize(uow, caller, self.action)
+        s = store(request)
+
+        def check() -> None:
+            with s.reading() as uow:
+                authorize(uow, caller, self.action)
+
+        await run_in_threadpool(check)  # the store stays off the event loop
         return caller
 
 

@@ -8,6 +8,9 @@ the store on every turn, so a restart loses nothing).
 Rule 2: the simulated carrier's calls never happen, so it dials only a sandbox store (the
 demo's, a training store); over a live store a started campaign waits for a real carrier
 and the log says how to rehearse it (``lexdial campaign run ID``, on a throw-away copy).
+Rule 3: the store is never read on the event loop: seating reads it in a worker thread
+(inside the dialling task when the caller did not seat it already), and the dialler runs
+its transactions on its own store thread.
 """
 
 from __future__ import annotations
@@ -60,11 +63,11 @@ class CampaignRunner:
         carrier_name = self.store.settings.telephony.carrier
         return seat_agents(self.store, campaign_id, self.clock().date(), carrier_name)
 
-    def start(self, campaign_id: int) -> None:
-        """Dial ``campaign_id`` in the background (no-op if it is already dialling)."""
+    def start(self, campaign_id: int, agents: tuple[str, ...] | None = None) -> None:
+        """Dial ``campaign_id`` in the background (no-op if it is already dialling);
+        ``agents``: those ``seat`` gave (None: seated in the task, off the event loop)."""
         if self.running(campaign_id):
             return
-        agents = self.seat(campaign_id)
         telephony = self.carrier()
         if is_simulated(telephony) and not is_sandbox(self.store):
             log.warning(
@@ -77,13 +80,28 @@ class CampaignRunner:
             self.refused.add(campaign_id)
             return
         self.carriers[campaign_id] = telephony
-        dialer = make_dialer(self.store, telephony, self.clock, agents=agents)
-        self.stats[campaign_id] = dialer.stats
+        self.stats[campaign_id] = stats = RunStats()
         task = asyncio.get_running_loop().create_task(
-            dialer.run(campaign_id, until=self.clock() + self.horizon)
+            self._dial(campaign_id, telephony, agents, stats)
         )
         task.add_done_callback(lambda t: self._done(campaign_id, t))
         self.tasks[campaign_id] = task
+
+    async def _dial(
+        self,
+        campaign_id: int,
+        telephony: Telephony,
+        agents: tuple[str, ...] | None,
+        stats: RunStats,
+    ) -> RunStats:
+        if agents is None:
+            agents = await asyncio.to_thread(self.seat, campaign_id)
+        # off the loop too: with $LEXDIAL_REDIS_URL it connects to the shared CPS
+        dialer = await asyncio.to_thread(
+            make_dialer, self.store, telephony, self.clock, agents=agents
+        )
+        dialer.stats = stats
+        return await dialer.run(campaign_id, until=self.clock() + self.horizon)
 
     def _done(self, campaign_id: int, task: asyncio.Task[RunStats]) -> None:
         self.carriers.pop(campaign_id, None)
