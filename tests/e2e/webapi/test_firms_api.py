@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Table, select
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.entrypoints.api.app import OPEN_PATHS, ROUTERS, SELF_AUTHENTICATED
+from lexdial.service.agent_endpoints import add_endpoint
 from lexdial.service.auth import issue_token
 from lexdial.service.firms import add_firm
 from lexdial.service.gate import CallPlan, gate
@@ -67,6 +68,10 @@ class World:
                 self.tokens2[role] = issue_token(SqlUnitOfWork(conn),
                                                  s.audit, uid, "t", OPERATOR, NOW).token
             self.token1 = conn.execute(select(t.api_tokens.c.id)).scalars().first()
+            # firm 1's agent has a SIP endpoint: firm 2 may neither see nor remove it
+            self.endpoint1 = add_endpoint(SqlUnitOfWork(conn), self.api.users["agent"], "sip",
+                                          "sip:1001@pbx.firm1.test", NOW, audit=s.audit,
+                                          caller=OPERATOR, firm_id=1)  # fmt: skip
         assert self.decision.verdict == "allow"
 
     def headers2(self, role: str) -> dict[str, str]:
@@ -77,7 +82,8 @@ class World:
                "campaign_id": self.campaign, "item_id": self.review,
                "user_id": self.api.users["agent"], "token_id": self.token1,
                "decision_id": self.decision.decision_id, "action": action,
-               "key": "not-firm-2s-upload", "debt_ref": DEBT}  # fmt: skip
+               "key": "not-firm-2s-upload", "debt_ref": DEBT,
+               "endpoint_id": self.endpoint1}  # fmt: skip
         path = route.path
         for name in route.param_convertors:
             path = path.replace("{" + name + "}", str(ids[name]))
@@ -131,6 +137,7 @@ def _firm1_rows(conn: Connection) -> dict[str, list[tuple[Any, ...]]]:
         "call_outcomes": t.call_outcomes.c.attempt_id.in_(attempts),
         "campaign_contacts": t.campaign_contacts.c.campaign_id.in_(campaigns),
         "training_attestations": t.training_attestations.c.user_id.in_(users),
+        "agent_endpoints": t.agent_endpoints.c.user_id.in_(users),
         "firms": t.firms.c.id == one,
     }
     out = {}
