@@ -1,6 +1,6 @@
 """Administration over HTTP: users, training, API tokens, the audit chain, the registries.
 
-Rule 1: each route calls the same service as the CLI (``cli_store``, ``cli_registry``).
+Rule 1: each route calls the same service as the CLI (``cli_users``, ``cli_registry``).
 Rule 2: a new API token is in the response that issues it and nowhere else (only its hash
 is stored); the response is marked not to be cached.
 """

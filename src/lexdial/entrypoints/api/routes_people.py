@@ -1,6 +1,6 @@
 """People over HTTP: contacts, the consent ledger, opt-outs, evidence bundles, privacy rights.
 
-Rule 1: each route calls the same service as the CLI (``cli_store``), in one transaction,
+Rule 1: each route calls the same service as the CLI (``cli_people``), in one transaction,
 so the API and the command line refuse the same things with the same field names.
 Rule 2: an agent sees numbers masked (``render.mask_number``) and no consent source IPs;
 the other roles see them in full. No number or name is put in an error message.
