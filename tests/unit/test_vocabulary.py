@@ -53,7 +53,9 @@ def test_the_campaign_statuses_are_the_strings_stored_in_campaigns() -> None:
 
 
 def test_the_agent_states_and_command_kinds_are_plain_strings_on_the_wire() -> None:
-    assert [s.value for s in AgentState] == ["ready", "paused", "on_call", "wrap_up"]
+    assert [s.value for s in AgentState] == [
+        "logged_out", "ready", "paused", "preview", "on_call", "wrap_up",
+    ]  # fmt: skip
     assert [c.value for c in CommandKind] == [
         "play", "hangup", "find_agent", "cancel_agent", "release_agent", "bridge", "timer",
         "opt_out",

@@ -57,10 +57,12 @@ class CampaignStatus(StrEnum):
 class AgentState(StrEnum):
     """An agent's seat on the desk: whether the dialer may hand them a call."""
 
+    LOGGED_OUT = "logged_out"  # not on the desk: never handed a call
     READY = "ready"
-    PAUSED = "paused"
+    PAUSED = "paused"  # with a reason the agent chose
+    PREVIEW = "preview"  # preview mode: a contact is on screen, the agent decides to call
     ON_CALL = "on_call"
-    WRAP_UP = "wrap_up"
+    WRAP_UP = "wrap_up"  # the call ended; a disposition is required before the next one
 
 
 class CommandKind(StrEnum):

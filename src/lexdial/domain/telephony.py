@@ -35,11 +35,22 @@ NO_ANSWER: Final = "no_answer"  # rang for the ring timeout with no answer
 FAILED: Final = "failed"  # the carrier could not place the call
 #: events the dialer itself injects (timers and the agent pool)
 AGENT: Final = "agent"  # an agent was reserved for this call
+#: agent legs (issue 12): events about an agent's nailed-up line, not about a call. Their
+#: ``call_id`` is "" and ``detail`` is the agent's label ("user:ID")
+AGENT_UP: Final = "agent_up"  # the agent's endpoint answered: the leg is open and idle
+AGENT_DOWN: Final = "agent_down"  # the agent's leg ended (hung up, refused, lost)
+#: a call joined to an agent: audio flows both ways (``detail``: the agent). Only this
+#: event makes a call BRIDGED; an agent assigned but not yet heard is still CONNECTING
+BRIDGED: Final = "bridged"
+#: the call was handed to another agent or number (``detail``: "warm:TARGET"/"cold:TARGET")
+TRANSFERRED: Final = "transferred"
 TIMEOUT: Final = "timeout"  # a timer the flow asked for ran out (``prompt`` names it)
 EVENT_KINDS: Final = frozenset(
     {RINGING, ANSWERED, HUMAN, MACHINE, BEEP, DIGIT, PLAYED, HANGUP, BUSY, NO_ANSWER, FAILED}
-    | {AGENT, TIMEOUT}
+    | {AGENT, TIMEOUT, BRIDGED, TRANSFERRED}
 )
+#: the kinds that concern an agent's leg rather than a call (``call_id`` is "")
+AGENT_LEG_KINDS = frozenset({AGENT_UP, AGENT_DOWN})
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +73,18 @@ class Dial:
     prompts: Mapping[str, Prompt] = field(default_factory=dict)
     opt_out_key: str = "9"
     detect_machine: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLeg:
+    """Where to reach an agent for a nailed-up leg: ``kind`` is an endpoint kind
+    (``sip``: ``address`` a SIP URI, also a browser softphone behind lexdial's WebRTC
+    gateway; ``twilio_client``: ``address`` the Client identity)."""
+
+    agent: str  # "user:ID"
+    kind: str
+    address: str
+    caller_id: str = ""
 
 
 class CallEvent(NamedTuple):

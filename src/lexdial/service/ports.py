@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from lexdial.domain.audit_chain import AuditItem as AuditItem  # re-exported for services
-from lexdial.domain.telephony import CallEvent, Dial
+from lexdial.domain.telephony import AgentLeg, CallEvent, Dial
 
 if TYPE_CHECKING:
     from lexdial.service.storage import UnitOfWork
@@ -102,7 +102,23 @@ class Telephony(Protocol):
         ...
 
     async def bridge(self, call_id: str, agent: str) -> None:
-        """Connect the call to an agent's line."""
+        """Connect the call to the agent's open leg (``agent_login``); ``BRIDGED`` follows
+        once audio flows both ways. A ``TelephonyError`` when the agent has no open leg."""
+        ...
+
+    async def agent_login(self, leg: AgentLeg) -> None:
+        """Open the agent's nailed-up leg (call their endpoint once, keep it up between
+        calls); ``AGENT_UP`` / ``AGENT_DOWN`` report it. A ``TelephonyError`` when this
+        carrier cannot reach that kind of endpoint."""
+        ...
+
+    async def agent_logout(self, agent: str) -> None:
+        """Close the agent's leg (no-op when none is open)."""
+        ...
+
+    async def transfer(self, call_id: str, target: str, *, warm: bool) -> None:
+        """Hand a bridged call to ``target`` (an agent label "user:ID" or an E.164 number);
+        ``TRANSFERRED`` reports it. Warm: the agent stays on until the target answers."""
         ...
 
     async def hangup(self, call_id: str) -> None: ...

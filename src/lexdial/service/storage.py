@@ -22,6 +22,7 @@ from lexdial.service.repos.accounts import (
 )
 from lexdial.service.repos.calls import AttemptRepository, AuditLogRepository
 from lexdial.service.repos.campaigns import CampaignRepository, ReportRepository
+from lexdial.service.repos.desk import DeskRepository
 from lexdial.service.repos.inbox import InboxRepository, OutboxRepository
 from lexdial.service.repos.people import (
     ConsentRepository,
@@ -75,3 +76,6 @@ class UnitOfWork(Protocol):
 
     @property
     def views(self) -> ViewRepository: ...
+
+    @property
+    def desk(self) -> DeskRepository: ...

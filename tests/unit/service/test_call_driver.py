@@ -67,6 +67,15 @@ class ScriptedCarrier:
     async def bridge(self, call_id: str, agent: str) -> None:
         return None
 
+    async def agent_login(self, leg: tel.AgentLeg) -> None:
+        return None
+
+    async def agent_logout(self, agent: str) -> None:
+        return None
+
+    async def transfer(self, call_id: str, target: str, *, warm: bool) -> None:
+        return None
+
     async def hangup(self, call_id: str) -> None:
         return None
 

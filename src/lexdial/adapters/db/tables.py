@@ -184,6 +184,27 @@ agent_endpoints = Table(
     _ts("created_at"),
 )
 
+#: each agent's seat on the desk (issue 12): one per user; the dialler reads the seats of
+#: its campaign every turn and writes the line's facts (leg up, call assigned, call ended)
+agent_sessions = Table(
+    "agent_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("firm_id", ForeignKey("firms.id"), nullable=False),
+    Column("user_id", ForeignKey("users.id"), nullable=False, unique=True),
+    Column("campaign_id", ForeignKey("campaigns.id"), nullable=True),
+    Column("state", String(20), nullable=False),
+    Column("reason", String(100), nullable=True),
+    _ts("since"),
+    Column("attempt_id", ForeignKey("call_attempts.id"), nullable=True),
+    Column("preview_contact_id", ForeignKey("contacts.id"), nullable=True),
+    Column("dial_contact_id", ForeignKey("contacts.id"), nullable=True),
+    Column("leg_up", Boolean, nullable=False, server_default="0"),
+    Column("endpoint_id", ForeignKey("agent_endpoints.id"), nullable=True),
+    Column("version", Integer, nullable=False, server_default="0"),
+    Index("ix_agent_sessions_campaign", "firm_id", "campaign_id"),
+)
+
 training_attestations = Table(
     "training_attestations",
     metadata,

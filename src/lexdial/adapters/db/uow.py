@@ -27,6 +27,7 @@ from lexdial.adapters.db.repos.campaigns import (
     SqlCampaignRepository,
     SqlReportRepository,
 )
+from lexdial.adapters.db.repos.desk import SqlDeskRepository
 from lexdial.adapters.db.repos.inbox import (
     SqlInboxRepository,
     SqlOutboxRepository,
@@ -107,6 +108,10 @@ class SqlUnitOfWork:
     @cached_property
     def views(self) -> SqlViewRepository:
         return SqlViewRepository(self.connection)
+
+    @cached_property
+    def desk(self) -> SqlDeskRepository:
+        return SqlDeskRepository(self.connection)
 
 
 def transactions(engine: Engine) -> Callable[[], AbstractContextManager[SqlUnitOfWork]]:

@@ -189,6 +189,17 @@ class MediaPlaneTelephony:
             log.warning("call %s: transfer refused; hanging up", call_id)
             await self.hangup(call_id)
 
+    async def agent_login(self, leg: tel.AgentLeg) -> None:
+        """Not built on this carrier yet (issue 12): refused, never pretended."""
+        raise TelephonyError(f"{leg.kind} agent legs are not supported on this carrier yet")
+
+    async def agent_logout(self, agent: str) -> None:
+        """No leg is ever open here (``agent_login`` refuses): nothing to close."""
+
+    async def transfer(self, call_id: str, target: str, *, warm: bool) -> None:
+        """Not built on this carrier yet (issue 12)."""
+        raise TelephonyError("transfers are not supported on this carrier yet")
+
     async def hangup(self, call_id: str) -> None:
         """Hang up (or CANCEL a call still ringing); HANGUP follows when it is over."""
         call = self.table.calls.get(call_id)

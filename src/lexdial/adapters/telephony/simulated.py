@@ -158,6 +158,17 @@ class SimulatedCarrier:
         talk = call.rng.uniform(*self.profile.agent_talk_s)
         self._at(call, self._now(call) + talk, tel.HANGUP, end=True, detail="far end")
 
+    async def agent_login(self, leg: tel.AgentLeg) -> None:
+        """Not built on this carrier yet (issue 12): refused, never pretended."""
+        raise TelephonyError(f"{leg.kind} agent legs are not supported on this carrier yet")
+
+    async def agent_logout(self, agent: str) -> None:
+        """No leg is ever open here (``agent_login`` refuses): nothing to close."""
+
+    async def transfer(self, call_id: str, target: str, *, warm: bool) -> None:
+        """Not built on this carrier yet (issue 12)."""
+        raise TelephonyError("transfers are not supported on this carrier yet")
+
     async def hangup(self, call_id: str) -> None:
         call = self._live(call_id)
         self._cancel(call)

@@ -184,6 +184,17 @@ class SipTelephony:
         uri = agent if agent.startswith(("sip:", "sips:")) else self.sip.uri(agent)
         await self._command(call, "transfer", uri)
 
+    async def agent_login(self, leg: tel.AgentLeg) -> None:
+        """Not built on this carrier yet (issue 12): refused, never pretended."""
+        raise TelephonyError(f"{leg.kind} agent legs are not supported on this carrier yet")
+
+    async def agent_logout(self, agent: str) -> None:
+        """No leg is ever open here (``agent_login`` refuses): nothing to close."""
+
+    async def transfer(self, call_id: str, target: str, *, warm: bool) -> None:
+        """Not built on this carrier yet (issue 12)."""
+        raise TelephonyError("transfers are not supported on this carrier yet")
+
     async def hangup(self, call_id: str) -> None:
         """Hang up (or cancel a call still ringing); HANGUP follows when it is over."""
         call = self.table.calls.get(call_id)

@@ -56,7 +56,7 @@ from twilio.rest import Client  # type: ignore[import-untyped]
 from lexdial.adapters.telephony import twilio_twiml as twiml
 from lexdial.adapters.telephony.twilio_server import TwilioWebhookServer
 from lexdial.adapters.telephony.twilio_webhooks import CallBook, CallState, TwilioWebhooks
-from lexdial.domain.telephony import FAILED, CallEvent, Dial
+from lexdial.domain.telephony import FAILED, AgentLeg, CallEvent, Dial
 from lexdial.errors import TelephonyError
 
 log = logging.getLogger(__name__)
@@ -229,6 +229,17 @@ class TwilioTelephony:
         state = self._state(call_id)
         caller_id = state.dial.caller_id or self._from or ""
         await self._update(state, "bridge", twiml=twiml.bridge_twiml(agent, caller_id))
+
+    async def agent_login(self, leg: AgentLeg) -> None:
+        """Not built on this carrier yet (issue 12): refused, never pretended."""
+        raise TelephonyError(f"{leg.kind} agent legs are not supported on this carrier yet")
+
+    async def agent_logout(self, agent: str) -> None:
+        """No leg is ever open here (``agent_login`` refuses): nothing to close."""
+
+    async def transfer(self, call_id: str, target: str, *, warm: bool) -> None:
+        """Not built on this carrier yet (issue 12)."""
+        raise TelephonyError("transfers are not supported on this carrier yet")
 
     async def hangup(self, call_id: str) -> None:
         """Hang up, or cancel a call not answered yet; HANGUP follows from Twilio's callback.

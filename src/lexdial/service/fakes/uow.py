@@ -19,6 +19,7 @@ from lexdial.service.fakes.campaigns import (
     MemoryCampaignRepository,
     MemoryReportRepository,
 )
+from lexdial.service.fakes.desk import MemoryDeskRepository
 from lexdial.service.fakes.inbox import (
     MemoryInboxRepository,
     MemoryOutboxRepository,
@@ -95,6 +96,10 @@ class MemoryUnitOfWork:
     @cached_property
     def views(self) -> MemoryViewRepository:
         return MemoryViewRepository()
+
+    @cached_property
+    def desk(self) -> MemoryDeskRepository:
+        return MemoryDeskRepository()
 
 
 def memory_uow() -> UnitOfWork:
