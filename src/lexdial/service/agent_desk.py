@@ -330,7 +330,10 @@ def _transfer_target(uow: UnitOfWork, who: Seat, s: DeskSession, target: str) ->
         return f"user:{other_id}", "agent"
     if not target.startswith("+"):
         raise RequestError("target", "must be user:ID or an E.164 number (+ and digits)")
-    return normalise(target, field="target"), "number"
+    try:
+        return normalise(target, field="target"), "number"
+    except RequestError as e:  # the parser names its own field: the API's is "target"
+        raise RequestError("target", "is not a valid, dialable telephone number") from e
 
 
 # --- the person's requests and the agent's record
