@@ -23,6 +23,7 @@ from lexdial.domain.csv_cells import SafeWriter
 from lexdial.errors import NotFoundError, RequestError
 from lexdial.service.consent import consent_free_text
 from lexdial.service.contacts import NUMBER_CTX, normalise, number_index
+from lexdial.service.name_index import forget_contact
 from lexdial.service.ports import Audit, Cipher
 from lexdial.service.users import Caller, authorize
 
@@ -132,6 +133,7 @@ def erase_person(
     for bidx in bidxs:
         uow.privacy.tombstone_erased(firm_id, bidx, at)
     uow.privacy.erase_personal_data(firm_id, contact_id, bidxs, at)
+    forget_contact(uow, firm_id, contact_id)  # (for desk) no word of the name stays findable
     audit.record(
         uow,
         at=at,

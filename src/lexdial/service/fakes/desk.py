@@ -74,6 +74,10 @@ class MemoryDeskRepository:
         else:
             self.tokens.pop(contact_id, None)
 
+    def add_name_tokens_many(self, rows: list[tuple[int, int, list[str]]]) -> None:
+        for firm_id, contact_id, tokens in rows:
+            self.set_name_tokens(firm_id, contact_id, tokens)
+
     def contacts_with_tokens(self, firm_id: int, tokens: list[str], limit: int) -> list[int]:
         wanted = set(tokens)
         if not wanted:

@@ -121,6 +121,10 @@ class DeskRepository(Protocol):
         """Replace the contact's tokens (an empty list removes them: erasure)."""
         ...
 
+    def add_name_tokens_many(self, rows: list[tuple[int, int, list[str]]]) -> None:
+        """Add the tokens of new contacts in one batch: (firm id, contact id, tokens)."""
+        ...
+
     def contacts_with_tokens(self, firm_id: int, tokens: list[str], limit: int) -> list[int]:
         """Ids of the firm's contacts holding every one of ``tokens``, ascending."""
         ...

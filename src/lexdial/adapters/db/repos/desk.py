@@ -124,6 +124,15 @@ class SqlDeskRepository:
                 ],
             )
 
+    def add_name_tokens_many(self, rows: list[tuple[int, int, list[str]]]) -> None:
+        values = [
+            {"firm_id": f, "contact_id": c, "token_bidx": tok}
+            for f, c, tokens in rows
+            for tok in sorted(set(tokens))
+        ]
+        if values:
+            self.conn.execute(insert(t.contact_name_tokens), values)
+
     def contacts_with_tokens(self, firm_id: int, tokens: list[str], limit: int) -> list[int]:
         wanted = sorted(set(tokens))
         if not wanted:
