@@ -182,6 +182,8 @@ def purge(
     )
     if dry_run:
         return report
+    # (for desk) a call's disposition is a call record: it goes with its attempt
+    uow.desk.forget_attempts(old.attempt_ids)
     uow.privacy.delete_call_and_consent_records(old.outcome_ids, old.attempt_ids, old.consent_ids)
     for row in old.dnc_rows:
         # a purged do-not-call entry keeps its keyed hash: the number stays suppressed

@@ -283,3 +283,55 @@ def test_another_firms_agent_cannot_sit_on_or_touch_firm_1s_desk(api: Api, desk:
     assert found.json() == []
     with s.db.connect() as conn:
         assert conn.execute(select(t.dnc_entries.c.id)).all() == []
+
+
+def test_retention_purges_a_calls_disposition_with_its_attempt(api: Api, desk: Desk) -> None:
+    from lexdial.service.privacy import purge
+    from lexdial.service.users import OPERATOR as operator
+
+    desk.ok("/v1/desk/login", campaign_id=desk.campaign)
+    desk.ok("/v1/desk/ready")
+    attempt = desk.hand_call(api.users["agent"])
+    desk.ok("/v1/desk/disposition", code="reached", notes="fine")
+    s = api.store
+    with s.db.begin() as conn:
+        report = purge(SqlUnitOfWork(conn), s.audit, NOW + timedelta(days=10),
+                       {"call_records": 1}, operator)  # fmt: skip
+    assert report.call_attempts == 1
+    with s.db.connect() as conn:
+        assert conn.execute(select(t.call_dispositions.c.id)).all() == []
+        seat = conn.execute(select(t.agent_sessions.c.attempt_id)).scalar_one()
+    assert seat is None and attempt
+
+
+def test_contacts_made_before_the_name_index_are_indexed_when_the_store_is_opened(
+    api: Api, desk: Desk, tmp_path: Path
+) -> None:
+    from lexdial.bootstrap import open_store
+
+    with api.store.db.begin() as conn:  # as a store migrated from before 0012 holds it
+        conn.execute(t.contact_name_tokens.delete())
+    get = api.client.get
+    assert get("/v1/contacts/search", params={"name": "dana"}, headers=desk.h("agent")).json() == []
+    settings = Settings(policy=Policy(), firm_name=FIRM)
+    again = open_store(settings, {"LEXDIAL_DATA_DIR": str(tmp_path / "data")}, now=NOW)
+    again.db.dispose()
+    found = get("/v1/contacts/search", params={"name": "Client"}, headers=desk.h("agent")).json()
+    assert [c["id"] for c in found] == [desk.contact]
+
+
+def test_imported_contacts_are_found_by_name_and_an_erased_one_is_not(api: Api) -> None:
+    from .test_api_imports import CSV as IMPORT_CSV
+
+    h = api.headers("manager")
+    files = {"file": ("clients.csv", IMPORT_CSV.encode(), "text/csv")}
+    assert api.client.post("/v1/imports", files=files, headers=h).json()["created"] == 2
+    search = api.client.get
+    found = search("/v1/contacts/search", params={"name": "brightwater bo"}, headers=h).json()
+    assert [c["name"] for c in found] == ["Bo Brightwater"]
+    erase = {"number": "+1 614 555 0102"}
+    assert api.client.post("/v1/privacy/erase", json=erase, headers=api.headers("admin")).is_success
+    assert search("/v1/contacts/search", params={"name": "bo"}, headers=h).json() == []
+    with api.store.db.connect() as conn:
+        tokened = conn.execute(select(t.contact_name_tokens.c.contact_id).distinct()).all()
+    assert len(tokened) == 1  # the erased person left no token

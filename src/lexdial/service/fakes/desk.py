@@ -66,6 +66,14 @@ class MemoryDeskRepository:
         if d is not None:
             self.dispositions[attempt_id] = replace(d, callback_at=callback_at)
 
+    def forget_attempts(self, attempt_ids: list[int]) -> None:
+        gone = set(attempt_ids)
+        for a in gone:
+            self.dispositions.pop(a, None)
+        for user_id, seat in list(self.rows.items()):
+            if seat.attempt_id in gone:
+                self.rows[user_id] = replace(seat, attempt_id=None, version=seat.version + 1)
+
     # (for desk) the contact directory's name tokens
 
     def set_name_tokens(self, firm_id: int, contact_id: int, tokens: list[str]) -> None:

@@ -115,6 +115,11 @@ class DeskRepository(Protocol):
         """Note on the attempt's disposition the callback that was scheduled."""
         ...
 
+    def forget_attempts(self, attempt_ids: list[int]) -> None:
+        """Retention purges these attempts: delete their dispositions, and clear them from
+        any seat that still shows one."""
+        ...
+
     # (for desk) the contact directory's name tokens (blind indexes of name/matter words)
 
     def set_name_tokens(self, firm_id: int, contact_id: int, tokens: list[str]) -> None:

@@ -110,6 +110,17 @@ class SqlDeskRepository:
             update(d).where(d.c.attempt_id == attempt_id).values(callback_at=callback_at)
         )
 
+    def forget_attempts(self, attempt_ids: list[int]) -> None:
+        if not attempt_ids:
+            return
+        d, s = t.call_dispositions, t.agent_sessions
+        self.conn.execute(delete(d).where(d.c.attempt_id.in_(attempt_ids)))
+        self.conn.execute(
+            update(s)
+            .where(s.c.attempt_id.in_(attempt_ids))
+            .values(attempt_id=None, version=s.c.version + 1)
+        )
+
     # (for desk) the contact directory's name tokens
 
     def set_name_tokens(self, firm_id: int, contact_id: int, tokens: list[str]) -> None:
