@@ -287,7 +287,6 @@ def test_another_firms_agent_cannot_sit_on_or_touch_firm_1s_desk(api: Api, desk:
 
 def test_retention_purges_a_calls_disposition_with_its_attempt(api: Api, desk: Desk) -> None:
     from lexdial.service.privacy import purge
-    from lexdial.service.users import OPERATOR as operator
 
     desk.ok("/v1/desk/login", campaign_id=desk.campaign)
     desk.ok("/v1/desk/ready")
@@ -296,7 +295,7 @@ def test_retention_purges_a_calls_disposition_with_its_attempt(api: Api, desk: D
     s = api.store
     with s.db.begin() as conn:
         report = purge(SqlUnitOfWork(conn), s.audit, NOW + timedelta(days=10),
-                       {"call_records": 1}, operator)  # fmt: skip
+                       {"call_records": 1}, OPERATOR)  # fmt: skip
     assert report.call_attempts == 1
     with s.db.connect() as conn:
         assert conn.execute(select(t.call_dispositions.c.id)).all() == []
