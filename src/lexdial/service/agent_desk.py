@@ -401,8 +401,8 @@ def record_disposition(
     notes: str | None,
     at: datetime,
 ) -> CallDisposition:
-    """Record the disposition of the seat's current or last call: a code from the firm's
-    active list, notes encrypted; once per call (a second one is refused, so the
+    """Record the disposition of the seat's last call (in wrap-up, or on the call once its
+    hang-up is asked): a code from the firm's active list, notes encrypted; once per call (a second one is refused, so the
     ``asked_not_to_call`` a verbal opt-out recorded stands)."""
     who = seat_of(uow, caller)
     value = check_code(code)
@@ -415,6 +415,8 @@ def record_disposition(
         raise RequestError(
             "code", f"call #{s.attempt_id} already has its disposition ({done.code})"
         )
+    if s.state == AgentState.ON_CALL and s.line_request != "hangup":
+        raise RequestError("state", "the call is still on: hang up first, then record it")
     active_code(uow, who.firm_id, value)
     d = CallDisposition(
         s.attempt_id, who.firm_id, who.user_id, value,

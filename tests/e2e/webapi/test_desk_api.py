@@ -158,9 +158,10 @@ def test_the_refusals_name_their_field(api: Api, desk: Desk) -> None:
     desk.refused("/v1/desk/logout", 422, "state")
     desk.refused("/v1/desk/transfer", 422, "target", target="user:9999")
     desk.refused("/v1/desk/transfer", 422, "target", target="not a number")
-    desk.refused("/v1/desk/disposition", 422, "code", code="no_such_code")
+    desk.refused("/v1/desk/disposition", 422, "state", code="reached")  # hang up first
     desk.refused("/v1/desk/callback", 422, "disposition", when="2026-12-03T20:00:00Z")
     desk.end_call(api.users["agent"], attempt)
+    desk.refused("/v1/desk/disposition", 422, "code", code="no_such_code")
     # an auditor may not sit at the desk; an agent may not edit the disposition list
     assert desk.post("/v1/desk/login", "auditor", campaign_id=desk.campaign).status_code == 403
     assert desk.post("/v1/dispositions", code="x_y", label="X").status_code == 403
@@ -291,6 +292,7 @@ def test_retention_purges_a_calls_disposition_with_its_attempt(api: Api, desk: D
     desk.ok("/v1/desk/login", campaign_id=desk.campaign)
     desk.ok("/v1/desk/ready")
     attempt = desk.hand_call(api.users["agent"])
+    desk.ok("/v1/desk/hangup")
     desk.ok("/v1/desk/disposition", code="reached", notes="fine")
     s = api.store
     with s.db.begin() as conn:

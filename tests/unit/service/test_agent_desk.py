@@ -116,6 +116,14 @@ def _on_call(w: World, engine: Engine, caller: Caller | None = None) -> int:
     return result.attempt_id
 
 
+def _ended(w: World, engine: Engine) -> int:
+    """A call handed to the agent and ended: wrap-up."""
+    attempt = _on_call(w, engine)
+    assert w.agent.user_id is not None
+    desk_line.call_ended(w.uow, FIRM, w.agent.user_id, attempt, NOW)
+    return attempt
+
+
 def _seat(w: World, caller: Caller | None = None) -> desk.DeskSession:
     s = desk.desk_state(w.uow, caller or w.agent)
     assert s is not None
@@ -259,7 +267,7 @@ def test_a_disposition_still_due_survives_logout_and_login(w: World, engine: Eng
 
 
 def test_notes_are_stored_encrypted_and_never_audited(w: World, engine: Engine) -> None:
-    _on_call(w, engine)
+    _ended(w, engine)
     secret = "Client mentioned the estate of her late husband"
     d = desk.record_disposition(w.uow, CIPHER, w.audit, w.agent, "reached", secret, NOW)
     assert d.notes_enc is not None and secret not in d.notes_enc
@@ -276,7 +284,7 @@ def test_a_retired_code_cannot_be_chosen(w: World, engine: Engine) -> None:
     dispositions.set_active(
         w.uow, w.audit, manager, firm_id=FIRM, code="left_message", active=False, at=NOW
     )
-    _on_call(w, engine)
+    _ended(w, engine)
     with pytest.raises(RequestError) as e:
         desk.record_disposition(w.uow, CIPHER, w.audit, w.agent, "left_message", None, NOW)
     assert e.value.field == "code"
@@ -345,7 +353,7 @@ def test_a_verbal_opt_out_needs_a_call(w: World) -> None:
 
 
 def _disposed(w: World, engine: Engine) -> int:
-    attempt = _on_call(w, engine)
+    attempt = _ended(w, engine)
     desk.record_disposition(w.uow, CIPHER, w.audit, w.agent, "callback_requested", None, NOW)
     return attempt
 
@@ -401,7 +409,7 @@ def test_a_callback_the_gate_would_deny_is_refused_naming_the_reasons(
 def test_a_callback_needs_the_disposition_first_and_a_time_in_the_future(
     w: World, engine: Engine
 ) -> None:
-    _on_call(w, engine)
+    _ended(w, engine)
     reg = MemoryRegistry()
     with pytest.raises(RequestError) as e:
         desk.schedule_callback(
@@ -547,3 +555,12 @@ def test_stored_attempt_reads_back_what_the_gate_recorded(w: World, engine: Engi
     attempt = _on_call(w, engine)
     stored = w.uow.attempts.stored_attempt(attempt)
     assert isinstance(stored, NewAttempt) and stored.contact_id == w.contact
+
+
+def test_a_disposition_during_the_call_waits_for_the_hang_up(w: World, engine: Engine) -> None:
+    _on_call(w, engine)
+    with pytest.raises(RequestError) as e:
+        desk.record_disposition(w.uow, CIPHER, w.audit, w.agent, "reached", None, NOW)
+    assert e.value.field == "state"
+    desk.hang_up(w.uow, w.audit, w.agent, NOW)
+    assert desk.record_disposition(w.uow, CIPHER, w.audit, w.agent, "reached", None, NOW).code
