@@ -402,8 +402,9 @@ def record_disposition(
     at: datetime,
 ) -> CallDisposition:
     """Record the disposition of the seat's last call (in wrap-up, or on the call once its
-    hang-up is asked): a code from the firm's active list, notes encrypted; once per call (a second one is refused, so the
-    ``asked_not_to_call`` a verbal opt-out recorded stands)."""
+    hang-up is asked): a code from the firm's active list, notes encrypted; once per call
+    (a second one is refused, so the ``asked_not_to_call`` a verbal opt-out recorded
+    stands)."""
     who = seat_of(uow, caller)
     value = check_code(code)
     text = check_notes(notes)
