@@ -336,3 +336,21 @@ def test_imported_contacts_are_found_by_name_and_an_erased_one_is_not(api: Api) 
     with api.store.db.connect() as conn:
         tokened = conn.execute(select(t.contact_name_tokens.c.contact_id).distinct()).all()
     assert len(tokened) == 1  # the erased person left no token
+
+
+def test_a_key_rotation_re_encrypts_the_agents_notes(api: Api, desk: Desk) -> None:
+    from lexdial.service.keys import rotate_keys
+
+    desk.ok("/v1/desk/login", campaign_id=desk.campaign)
+    desk.ok("/v1/desk/ready")
+    attempt = desk.hand_call(api.users["agent"])
+    desk.end_call(api.users["agent"], attempt)
+    desk.ok("/v1/desk/disposition", code="reached", notes="Prefers mornings")
+    s = api.store
+    with s.db.connect() as conn:
+        before = conn.execute(select(t.call_dispositions.c.notes_enc)).scalar_one()
+    new, changed = rotate_keys(s.unit_of_work, s.cipher, lambda ring: None, s.audit, NOW, OPERATOR)
+    with s.db.connect() as conn:
+        after = conn.execute(select(t.call_dispositions.c.notes_enc)).scalar_one()
+    assert after != before and changed >= 1
+    assert new.decrypt(after, context="call_dispositions.notes") == "Prefers mornings"
