@@ -98,6 +98,8 @@ def export_person(uow: UnitOfWork, cipher: Cipher, firm_id: int, number: str) ->
         "call_attempts": _rows(held.call_attempts, drop=("number_bidx",)),
         "call_outcomes": _rows(held.call_outcomes),
     }
+    # (for desk) what agents recorded about the person's calls, notes decrypted
+    out["call_dispositions"] = _dispositions(uow, cipher, [r["id"] for r in held.call_attempts])
     plain: dict[str, Any] = json.loads(json.dumps(out, default=str))
     return plain
 
@@ -134,6 +136,8 @@ def erase_person(
         uow.privacy.tombstone_erased(firm_id, bidx, at)
     uow.privacy.erase_personal_data(firm_id, contact_id, bidxs, at)
     forget_contact(uow, firm_id, contact_id)  # (for desk) no word of the name stays findable
+    # (for desk) agents' notes about the person are personal data too; the codes stay
+    uow.desk.erase_notes([a.id for a in uow.views.contact_attempts(contact_id)])
     audit.record(
         uow,
         at=at,
@@ -255,3 +259,19 @@ def record_reassigned_check(
         data={"result": result, "checked_on": str(checked_on)},
     )
     return rid
+
+
+# (for desk)
+def _dispositions(uow: UnitOfWork, cipher: Cipher, attempt_ids: list[int]) -> list[dict[str, Any]]:
+    out = []
+    for attempt_id in attempt_ids:
+        d = uow.desk.disposition(attempt_id)
+        if d is not None:
+            notes = (
+                cipher.decrypt(d.notes_enc, context="call_dispositions.notes")
+                if d.notes_enc
+                else None
+            )
+            out.append({"attempt_id": d.attempt_id, "code": d.code, "notes": notes,
+                        "callback_at": d.callback_at, "created_at": d.created_at})  # fmt: skip
+    return out

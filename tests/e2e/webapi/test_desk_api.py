@@ -354,3 +354,20 @@ def test_a_key_rotation_re_encrypts_the_agents_notes(api: Api, desk: Desk) -> No
         after = conn.execute(select(t.call_dispositions.c.notes_enc)).scalar_one()
     assert after != before and changed >= 1
     assert new.decrypt(after, context="call_dispositions.notes") == "Prefers mornings"
+
+
+def test_the_persons_export_holds_the_agents_notes_and_erasure_removes_them(
+    api: Api, desk: Desk
+) -> None:
+    desk.ok("/v1/desk/login", campaign_id=desk.campaign)
+    desk.ok("/v1/desk/ready")
+    attempt = desk.hand_call(api.users["agent"])
+    desk.end_call(api.users["agent"], attempt)
+    desk.ok("/v1/desk/disposition", code="reached", notes="Spoke with her daughter")
+    admin = desk.h("admin")
+    export = api.client.post("/v1/privacy/export", json={"number": E164}, headers=admin).json()
+    assert export["call_dispositions"][0]["notes"] == "Spoke with her daughter"
+    assert api.client.post("/v1/privacy/erase", json={"number": E164}, headers=admin).is_success
+    with api.store.db.connect() as conn:
+        row = conn.execute(select(t.call_dispositions.c.code, t.call_dispositions.c.notes_enc))
+        assert row.one() == ("reached", None)

@@ -74,6 +74,12 @@ class MemoryDeskRepository:
             if seat.attempt_id in gone:
                 self.rows[user_id] = replace(seat, attempt_id=None, version=seat.version + 1)
 
+    def erase_notes(self, attempt_ids: list[int]) -> None:
+        for a in attempt_ids:
+            d = self.dispositions.get(a)
+            if d is not None:
+                self.dispositions[a] = replace(d, notes_enc=None)
+
     # (for desk) the contact directory's name tokens
 
     def set_name_tokens(self, firm_id: int, contact_id: int, tokens: list[str]) -> None:

@@ -120,6 +120,10 @@ class DeskRepository(Protocol):
         any seat that still shows one."""
         ...
 
+    def erase_notes(self, attempt_ids: list[int]) -> None:
+        """Erasure: drop the notes of these attempts' dispositions (the codes stay)."""
+        ...
+
     # (for desk) the contact directory's name tokens (blind indexes of name/matter words)
 
     def set_name_tokens(self, firm_id: int, contact_id: int, tokens: list[str]) -> None:

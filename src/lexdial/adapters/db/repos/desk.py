@@ -121,6 +121,13 @@ class SqlDeskRepository:
             .values(attempt_id=None, version=s.c.version + 1)
         )
 
+    def erase_notes(self, attempt_ids: list[int]) -> None:
+        if attempt_ids:
+            d = t.call_dispositions
+            self.conn.execute(
+                update(d).where(d.c.attempt_id.in_(attempt_ids)).values(notes_enc=None)
+            )
+
     # (for desk) the contact directory's name tokens
 
     def set_name_tokens(self, firm_id: int, contact_id: int, tokens: list[str]) -> None:
