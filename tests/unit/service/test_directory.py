@@ -135,3 +135,14 @@ def test_a_contact_added_or_backfilled_is_indexed_and_an_erased_one_forgotten() 
                                  at=NOW)] == [50]  # fmt: skip
     name_index.forget_contact(uow, 1, 50)
     assert 50 not in uow.desk.tokened_contacts(1)
+
+
+def test_a_renamed_contact_is_found_by_the_new_name_only(uow: MemoryUnitOfWork) -> None:
+    from lexdial.service.repos.calls import GateContact
+
+    uow.attempts.contacts[2] = GateContact(firm_id=1, relationship="none", matter_type="family")
+    name_index.rename_contact(uow, CIPHER, 2, "Liam Okafor")
+    agent = _user(uow, 1, "agent")
+    assert [e.id for e in search(uow, CIPHER, ListAudit(), agent, name="okafor", at=NOW)] == [2]
+    assert [e.id for e in search(uow, CIPHER, ListAudit(), agent, name="ashford", at=NOW)] == [1]
+    assert [e.id for e in search(uow, CIPHER, ListAudit(), agent, matter="family", at=NOW)] == [2]
