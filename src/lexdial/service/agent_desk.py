@@ -43,7 +43,7 @@ Functions (stable signatures; the HTML desk and the JSON API call these):
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -92,6 +92,8 @@ MANUAL_CALL = "manual call"
 #: the opt-out channel of a revocation said during a call ("saying so during a call")
 VERBAL_CHANNEL = "voice"
 NOTES_CTX = "call_dispositions.notes"
+#: how far ahead a callback may be set (the gate's facts, consents above all, age)
+CALLBACK_HORIZON = timedelta(days=90)
 
 
 @dataclass(frozen=True, slots=True)
@@ -461,6 +463,8 @@ def schedule_callback(
     when, at = when.astimezone(UTC), at.astimezone(UTC)
     if when <= at:
         raise RequestError("when", "must be in the future")
+    if when - at > CALLBACK_HORIZON:
+        raise RequestError("when", f"must be within {CALLBACK_HORIZON.days} days")
     s = _session(uow, who)
     if s.attempt_id is None:
         raise RequestError("attempt", "there is no call to schedule a callback for")

@@ -416,9 +416,10 @@ def test_a_callback_needs_the_disposition_first_and_a_time_in_the_future(
             w.uow, engine, CIPHER, w.audit, reg, w.agent, NOW + timedelta(1), NOW
         )
     assert e.value.field == "disposition"
-    with pytest.raises(RequestError) as e:
-        desk.schedule_callback(w.uow, engine, CIPHER, w.audit, reg, w.agent, NOW, NOW)
-    assert e.value.field == "when"
+    for when in (NOW, NOW + timedelta(days=91), NOW.replace(tzinfo=None) + timedelta(1)):
+        with pytest.raises(RequestError) as e:
+            desk.schedule_callback(w.uow, engine, CIPHER, w.audit, reg, w.agent, when, NOW)
+        assert e.value.field == "when"
 
 
 # --- the line, preview, click-to-call
