@@ -12,7 +12,7 @@ from sqlalchemy import Column, Connection, func, insert, select, update
 
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.fast import Fast
-from lexdial.adapters.db.queries import abandonment_counts
+from lexdial.adapters.db.queries import abandonment_counts, record_day_counts
 from lexdial.adapters.db.repos.gate_reads import CONSENTS, CONTACT_BUNDLE_FAST, history
 from lexdial.service.repos.calls import (
     DebtFacts,
@@ -295,6 +295,9 @@ class SqlAttemptRepository:
                 agent_id=o.agent_id,
                 detail=o.detail,
             )
+        )
+        record_day_counts(
+            self.conn, o.attempt_id, o.at, live_answered=o.live_answered, abandoned=o.abandoned
         )
 
     # --- the campaign queue
