@@ -31,8 +31,13 @@ The data
     so each contact's history grows as in a campaign (later gates see earlier calls and
     some are deferred or denied by the frequency caps: the verdict mix is printed).
 
+Scaling (``--workers 1,2,4``)
+    The same gates shared among that many processes on one PostgreSQL database, each with
+    its own connection, all appending to the one audit chain: total gates/s per count.
+
 Run: ``python bench/gate.py [--n 2000] [--contacts 200] [--pg-url URL | --no-pg]
-[--no-normal]``. Exit status is 0 whatever the figures (this is a benchmark, not a test).
+[--no-normal] [--workers 1,2,4]``. Exit status is 0 whatever the figures (this is a
+benchmark, not a test).
 """
 
 from __future__ import annotations
@@ -191,6 +196,73 @@ def _floor(engine: Engine, n: int) -> list[float]:
     return laps
 
 
+def _worker(
+    url: str,
+    key: bytes,
+    rules: RulesEngine,
+    ids: list[int],
+    n: int,
+    w: int,
+    workers: int,
+    start: Any,
+    done: Any,
+) -> None:
+    """One gating process of the scaling run: its share of the gates, its own connection."""
+    engine = make_engine(url)
+    begin, cipher = transactions(engine), Keyring.from_master_key(key)
+    audit, registry = SqlAudit(), _registry()
+    mine = [i for i in range(n) if i % workers == w]
+    with begin() as uow:  # connect and warm the statement caches before the clock starts
+        gate(uow, rules, cipher, audit, registry, firm_id=1, contact_id=ids[w],
+             at=START - timedelta(days=1, minutes=w), plan=PLAN)  # fmt: skip
+    start.wait()
+    for i in mine:
+        with begin() as uow:
+            gate(uow, rules, cipher, audit, registry, firm_id=1, contact_id=ids[i % len(ids)],
+                 at=START + timedelta(minutes=i), plan=PLAN)  # fmt: skip
+    engine.dispose()
+    done.put(len(mine))
+
+
+def _scaling(name: str, url: str, rules: RulesEngine, args: argparse.Namespace) -> None:
+    """Gates/s with 1, 2, 4... processes on one database (every gate appends to the one
+    audit chain under its lock): how the durable gate scales with dial workers."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork")  # the workers share the loaded rule pack
+    for workers in args.workers:
+        engine = make_engine(url)
+        key = os.urandom(32)
+        ids = _seed(engine, Keyring.from_master_key(key), args.contacts)
+        engine.dispose()
+        start, done = ctx.Barrier(workers + 1), ctx.Queue()
+        procs = [
+            ctx.Process(
+                target=_worker, args=(url, key, rules, ids, args.n, w, workers, start, done)
+            )
+            for w in range(workers)
+        ]
+        for p in procs:
+            p.start()
+        start.wait()
+        t0 = time.perf_counter()
+        total = sum(done.get(timeout=600) for _ in procs)
+        wall = time.perf_counter() - t0
+        for p in procs:
+            p.join()
+        print(f"{name:<11} {workers} worker(s): {total / wall:8.0f} gates/s ({total} gates)")
+        _reset(url)
+
+
+def _reset(url: str) -> None:
+    """Empty the scaling run's database for the next worker count."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+
+
 def _bench(name: str, engine: Engine, rules: RulesEngine, args: argparse.Namespace) -> None:
     cipher = Keyring.from_master_key(os.urandom(32))
     ids = _seed(engine, cipher, args.contacts)
@@ -229,6 +301,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pg-url", default=PG_URL, help="an admin URL; a fresh database is made")
     ap.add_argument("--no-pg", action="store_true", help="SQLite only")
     ap.add_argument("--no-normal", action="store_true", help="SQLite with synchronous=FULL only")
+    ap.add_argument(
+        "--workers", type=lambda v: [int(x) for x in v.split(",")], default=[],
+        help="also gate from this many processes on PostgreSQL, e.g. 1,2,4",
+    )  # fmt: skip
     args = ap.parse_args(argv)
     rules = RulesEngine(pack=load_pack(), geo=load_geography(), policy=Policy())
     print(f"{args.n} durable gates over {args.contacts} contacts, one process, one thread")
@@ -250,6 +326,9 @@ def main(argv: list[str] | None = None) -> int:
                 _bench("postgresql", engine, rules, args)
             finally:
                 engine.dispose()
+        if args.workers:
+            with _pg_database(args.pg_url) as url:
+                _scaling("postgresql", url, rules, args)
     return 0
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Engine, bindparam, exists, insert, select, te
 
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.bulk import insert_tuples
+from lexdial.adapters.db.fast import Fast
 from lexdial.domain.audit_chain import (
     AuditEntry,
     AuditItem,
@@ -62,7 +63,7 @@ class SqlAuditStore:
 
     def _lock(self) -> None:
         if not self._locked and self.conn.dialect.name == "postgresql":
-            self.conn.execute(_LOCK, {"k": _LOCK_KEY})
+            _LOCK.run(self.conn, {"k": _LOCK_KEY})
         self._locked = True
 
     def append(self, entry: AuditEntry) -> None:
@@ -80,11 +81,11 @@ class SqlAuditStore:
         }
         expected, self._expected = self._expected, None
         if expected is None:
-            self.conn.execute(_INSERT, values)
+            _INSERT.run(self.conn, values)
         else:
             guard = {"head_seq": expected.seq, "head_hash": expected.hash}
             # RETURNING, not rowcount: psycopg reports -1 for this INSERT ... SELECT
-            if self.conn.execute(_GUARDED_INSERT, {**values, **guard}).first() is None:
+            if not _GUARDED_INSERT.rows(self.conn, {**values, **guard}):
                 _HEADS.pop(self.conn.engine, None)
                 raise _StaleHeadError
         _HEADS[self.conn.engine] = entry
@@ -129,15 +130,15 @@ _HEAD = text(
     "SELECT seq, at, actor, action, subject, data, masked, prev_hash, hash"
     " FROM audit_log ORDER BY seq DESC LIMIT 1"
 ).columns(at=t.audit_log.c.at.type)
-_INSERT = insert(t.audit_log)
-_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+_INSERT = Fast(insert(t.audit_log))
+_LOCK = Fast(text("SELECT pg_advisory_xact_lock(:k)"))
 
 #: the ``audit_log`` columns an entry fills, in ``append_many``'s order
 _COLUMNS = ("seq", "at", "actor", "action", "subject", "data", "masked", "prev_hash", "hash")
 
 _older = t.audit_log.alias("head")
 #: one entry, written only if the head is (head_seq, head_hash) with nothing after it
-_GUARDED_INSERT = (
+_GUARDED_INSERT = Fast(
     insert(t.audit_log)
     .from_select(
         list(_COLUMNS),

@@ -7,9 +7,11 @@ the reports for the campaign's page).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import Connection, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from lexdial.adapters.db import tables as t
 
@@ -27,17 +29,54 @@ def contact_id_by_number(conn: Connection, firm_id: int, number_bidx: str) -> in
 
 def abandonment_counts(conn: Connection, campaign_id: int, since: datetime) -> tuple[int, int]:
     """(abandoned, live-answered) calls of the campaign with an outcome after ``since``
-    (47 CFR 64.1200(a)(7)(i); 16 CFR 310.4(b)(4)(i): the rate is per campaign, 30 days)."""
-    row = conn.execute(
+    (47 CFR 64.1200(a)(7)(i); 16 CFR 310.4(b)(4)(i): the rate is per campaign, 30 days).
+
+    Whole UTC days after ``since``'s day come from ``campaign_day_counts`` (kept by
+    ``record_day_counts`` as each outcome is recorded); ``since``'s own day, cut at
+    ``since``, is counted from the outcomes of that day alone (an index on their instant).
+    The sum is exactly what counting every outcome after ``since`` gives."""
+    since = since.astimezone(UTC)
+    day = since.date()
+    next_day = datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
+    d = t.campaign_day_counts
+    whole = conn.execute(
         select(
-            func.count().filter(t.call_outcomes.c.abandoned.is_(True)),
-            func.count().filter(t.call_outcomes.c.live_answered.is_(True)),
-        )
-        .select_from(
-            t.call_outcomes.join(
-                t.call_attempts, t.call_attempts.c.id == t.call_outcomes.c.attempt_id
-            )
-        )
-        .where(t.call_attempts.c.campaign_id == campaign_id, t.call_outcomes.c.at > since)
+            func.coalesce(func.sum(d.c.abandoned), 0), func.coalesce(func.sum(d.c.live_answered), 0)
+        ).where(d.c.campaign_id == campaign_id, d.c.day > day)
     ).one()
-    return int(row[0]), int(row[1])
+    o, a = t.call_outcomes, t.call_attempts
+    edge = conn.execute(
+        select(
+            func.count().filter(o.c.abandoned.is_(True)),
+            func.count().filter(o.c.live_answered.is_(True)),
+        )
+        .select_from(o.join(a, a.c.id == o.c.attempt_id))
+        .where(o.c.at > since, o.c.at < next_day, a.c.campaign_id == campaign_id)
+    ).one()
+    return int(whole[0]) + int(edge[0]), int(whole[1]) + int(edge[1])
+
+
+def record_day_counts(
+    conn: Connection, attempt_id: int, at: datetime, *, live_answered: bool, abandoned: bool
+) -> None:
+    """Add one recorded outcome to its campaign's counts for the outcome's UTC day (no-op
+    for a call outside any campaign, or one that counts toward neither figure)."""
+    if not (live_answered or abandoned):
+        return
+    day = at.astimezone(UTC).date()
+    d, a = t.campaign_day_counts, t.call_attempts
+    campaign_id = conn.execute(select(a.c.campaign_id).where(a.c.id == attempt_id)).scalar()
+    if campaign_id is None:
+        return
+    live, aband = int(live_answered), int(abandoned)
+    insert = sqlite_insert if conn.dialect.name == "sqlite" else pg_insert
+    stmt = insert(d).values(campaign_id=campaign_id, day=day, live_answered=live, abandoned=aband)
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[d.c.campaign_id, d.c.day],
+            set_={
+                "live_answered": d.c.live_answered + live,
+                "abandoned": d.c.abandoned + aband,
+            },
+        )
+    )

@@ -457,6 +457,9 @@ call_outcomes = Table(
     Column("opted_out", Boolean, nullable=False, server_default="0"),
     Column("agent_id", ForeignKey("users.id"), nullable=True),
     Column("detail", String(200), nullable=True),
+    #: the boundary day of the 30-day abandonment window is counted from the outcomes
+    #: themselves (``queries.abandonment_counts``)
+    Index("ix_call_outcomes_at", "at"),
 )
 
 audit_log = Table(
@@ -520,4 +523,14 @@ contact_name_tokens = Table(
     Column("contact_id", ForeignKey("contacts.id"), nullable=False, index=True),
     Column("token_bidx", String(64), nullable=False),
     Index("ix_contact_name_tokens_lookup", "firm_id", "token_bidx"),
+#: per campaign and UTC day, the outcomes that count toward the 30-day abandonment rate
+#: (47 CFR 64.1200(a)(7)(i)), kept up to date as each outcome is recorded so the gate and
+#: the reports add up at most 31 rows instead of scanning the campaign's calls (issue 15)
+campaign_day_counts = Table(
+    "campaign_day_counts",
+    metadata,
+    Column("campaign_id", ForeignKey("campaigns.id"), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("live_answered", Integer, nullable=False, server_default="0"),
+    Column("abandoned", Integer, nullable=False, server_default="0"),
 )

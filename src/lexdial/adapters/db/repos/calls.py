@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import Column, Connection, func, insert, select, update
 
 from lexdial.adapters.db import tables as t
-from lexdial.adapters.db.queries import abandonment_counts
-from lexdial.adapters.db.repos.gate_reads import CONSENTS, CONTACT_BUNDLE, HISTORY
+from lexdial.adapters.db.fast import Fast
+from lexdial.adapters.db.queries import abandonment_counts, record_day_counts
+from lexdial.adapters.db.repos.gate_reads import CONSENTS, CONTACT_BUNDLE_FAST, history
 from lexdial.service.repos.calls import (
     DebtFacts,
     DueBatch,
@@ -30,7 +31,8 @@ from lexdial.service.repos.calls import (
 
 #: a fact ``_bundled`` does not have (None is a fact: "never checked")
 _MISSING: Any = object()
-_INSERT_ATTEMPT = insert(t.call_attempts)
+#: the gate's write, on the driver's cursor (``fast``), returning the new id
+_INSERT_ATTEMPT = Fast(insert(t.call_attempts).returning(t.call_attempts.c.id))
 
 
 def _consent(r: Any) -> GateConsent:
@@ -65,12 +67,12 @@ class SqlAttemptRepository:
 
     # --- what the gate reads (prepared statements: ``gate_reads``)
     def contact_for_gate(self, contact_id: int) -> GateContact | None:
-        rows = self.conn.execute(CONTACT_BUNDLE, {"contact_id": contact_id}).mappings().all()
+        rows = CONTACT_BUNDLE_FAST.rows(self.conn, {"contact_id": contact_id})
         self._served = set()
         if not rows:
             self._bundle = None
             return None
-        row = dict(rows[0])
+        row = rows[0]
         row["consents"] = [_consent(r) for r in rows if r["consent_id"] is not None]
         self._bundle = (contact_id, row)
         return GateContact(
@@ -109,7 +111,8 @@ class SqlAttemptRepository:
             self._served.add("number")
             row = bundle[1]
         else:
-            row = self.conn.execute(CONTACT_BUNDLE, {"contact_id": contact_id}).mappings().first()
+            found = CONTACT_BUNDLE_FAST.rows(self.conn, {"contact_id": contact_id})
+            row = found[0] if found else None
         if row is None or row["number_bidx"] is None:
             return None
         return GateNumber(row["number_enc"], str(row["number_bidx"]), row["line_type"])
@@ -229,15 +232,15 @@ class SqlAttemptRepository:
         self, contact_id: int, since: datetime, until: datetime, statuses: Sequence[str]
     ) -> list[PastCall]:
         params = {"contact_id": contact_id, "since": since, "until": until}
-        rows = self.conn.execute(HISTORY, {**params, "statuses": list(statuses)})
+        rows = history(tuple(statuses)).rows(self.conn, params)
         return [
             PastCall(
-                at=r.at,
-                purpose=r.purpose,
-                technology=r.technology,
-                subject=r.subject,
-                debt_ref=r.debt_ref,
-                outcome=r.outcome,
+                at=r["at"],
+                purpose=r["purpose"],
+                technology=r["technology"],
+                subject=r["subject"],
+                debt_ref=r["debt_ref"],
+                outcome=r["outcome"],
             )
             for r in rows
         ]
@@ -269,7 +272,7 @@ class SqlAttemptRepository:
             "created_at": a.created_at,
         }
         # one prebuilt statement with the values as parameters: no expression build per call
-        return t.new_id(self.conn.execute(_INSERT_ATTEMPT, values))
+        return int(_INSERT_ATTEMPT.rows(self.conn, values)[0]["id"])
 
     def set_status(self, attempt_id: int, status: str) -> None:
         self.conn.execute(
@@ -292,6 +295,9 @@ class SqlAttemptRepository:
                 agent_id=o.agent_id,
                 detail=o.detail,
             )
+        )
+        record_day_counts(
+            self.conn, o.attempt_id, o.at, live_answered=o.live_answered, abandoned=o.abandoned
         )
 
     # --- the campaign queue

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, or_, select, update
 
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.fast import Fast
 from lexdial.adapters.db.queries import contact_id_by_number
 from lexdial.domain.states import OPEN_QUEUE, AttemptStatus, QueueStatus
 from lexdial.service.repos.people import (
@@ -22,7 +23,7 @@ from lexdial.service.repos.people import (
 )
 
 #: built once (issue 15 item 6): every gate and opt-out takes this lock
-_LOCK_CONTACT = (
+_LOCK_CONTACT = Fast(
     select(t.contacts.c.id).where(t.contacts.c.id == bindparam("contact_id")).with_for_update()
 )
 
@@ -40,8 +41,9 @@ class SqlContactRepository:
 
     def lock(self, contact_id: int) -> None:
         # PostgreSQL: FOR UPDATE; SQLite: the transaction already holds the database write
-        # lock (BEGIN IMMEDIATE), and the clause is dropped
-        self.conn.execute(_LOCK_CONTACT, {"contact_id": contact_id}).first()
+        # lock (BEGIN IMMEDIATE), so there is nothing to take and no statement is sent
+        if self.conn.dialect.name != "sqlite":
+            _LOCK_CONTACT.run(self.conn, {"contact_id": contact_id})
 
     def add(self, row: Mapping[str, Any]) -> int:
         return t.new_id(self.conn.execute(insert(t.contacts).values(**row)))

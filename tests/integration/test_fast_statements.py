@@ -1,0 +1,62 @@
+"""Statements run on the driver's cursor (``adapters.db.fast``) write and read exactly what
+Core writes and reads, inside the caller's transaction, and fail as Core fails."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.fast import Fast
+
+pytestmark = pytest.mark.integration
+
+LOCAL = datetime(2026, 6, 1, 9, 0, 30, 250, tzinfo=timezone(timedelta(hours=-5)))
+_FIRM = Fast(insert(t.firms).returning(t.firms.c.id))
+_READ = Fast(select(t.firms.c.id, t.firms.c.created_at).where(t.firms.c.id == 7))
+
+
+def _outbox_row(payload: object) -> dict[str, object]:
+    return {"event": "e", "payload": payload, "created_at": LOCAL, "next_attempt_at": LOCAL}
+
+
+def test_a_row_written_on_the_cursor_reads_back_through_core_as_core_wrote_it(
+    store: Engine,
+) -> None:
+    with store.begin() as conn:
+        new = _FIRM.rows(conn, {"id": 7, "name": "Fast LLP", "created_at": LOCAL})
+        conn.execute(insert(t.firms).values(id=8, name="Core LLP", created_at=LOCAL))
+        fast = Fast(insert(t.outbox))
+        fast.run(conn, _outbox_row({"a": [1, None]}))
+        fast.run(conn, _outbox_row(None))
+        conn.execute(insert(t.outbox).values(**_outbox_row({"a": [1, None]})))
+        conn.execute(insert(t.outbox).values(**_outbox_row(None)))
+    assert new == [{"id": 7}]
+    with store.connect() as conn:
+        firms = conn.execute(select(t.firms.c.id, t.firms.c.created_at).where(t.firms.c.id > 6))
+        by_core = {r.id: r.created_at for r in firms}
+        payloads = [r.payload for r in conn.execute(select(t.outbox).order_by(t.outbox.c.id))]
+        read = _READ.rows(conn, {})
+    assert by_core[7] == by_core[8] == LOCAL and by_core[7].tzinfo is UTC
+    assert payloads[:2] == payloads[2:] == [{"a": [1, None]}, None]
+    assert read == [{"id": 7, "created_at": LOCAL}] and read[0]["created_at"].tzinfo is UTC
+
+
+def test_a_statement_on_the_cursor_rolls_back_with_the_callers_transaction(
+    store: Engine,
+) -> None:
+    with pytest.raises(RuntimeError), store.begin() as conn:
+        _FIRM.rows(conn, {"id": 7, "name": "Fast LLP", "created_at": LOCAL})
+        raise RuntimeError("the use case failed after the write")
+    with store.connect() as conn:
+        assert _READ.rows(conn, {}) == []
+
+
+def test_a_driver_error_on_the_cursor_is_raised_as_sqlalchemys_own_error(store: Engine) -> None:
+    with store.begin() as conn:
+        _FIRM.rows(conn, {"id": 7, "name": "Fast LLP", "created_at": datetime.now(UTC)})
+    with pytest.raises(IntegrityError), store.begin() as conn:
+        _FIRM.rows(conn, {"id": 7, "name": "Again LLP", "created_at": datetime.now(UTC)})
