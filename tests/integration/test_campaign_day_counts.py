@@ -91,7 +91,7 @@ def test_upgrading_a_store_with_outcomes_fills_the_counts_from_them(tmp_path: Pa
     cfg = alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0011_agent_sessions")
+        command.upgrade(cfg, "0012_dispositions")
         conn.execute(insert(t.firms).values(id=1, name="Hartwell LLP", created_at=T0))
         _seed(conn)
         o = t.call_outcomes

@@ -523,6 +523,9 @@ contact_name_tokens = Table(
     Column("contact_id", ForeignKey("contacts.id"), nullable=False, index=True),
     Column("token_bidx", String(64), nullable=False),
     Index("ix_contact_name_tokens_lookup", "firm_id", "token_bidx"),
+)
+
+
 #: per campaign and UTC day, the outcomes that count toward the 30-day abandonment rate
 #: (47 CFR 64.1200(a)(7)(i)), kept up to date as each outcome is recorded so the gate and
 #: the reports add up at most 31 rows instead of scanning the campaign's calls (issue 15)

@@ -2,7 +2,7 @@
 campaign and UTC day as outcomes are recorded (and filled from the outcomes already stored)
 
 Revision ID: 0013_campaign_day_counts
-Revises: 0011_agent_sessions
+Revises: 0012_dispositions
 Create Date: 2026-12-07 08:00:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_campaign_day_counts"
-down_revision = "0011_agent_sessions"
+down_revision = "0012_dispositions"
 branch_labels = None
 depends_on = None
 
