@@ -294,12 +294,16 @@ class PredictivePacer:
     Live answers X among the ``n`` new lines (each live with ``p``, the upper confidence bound
     of the measured rate) and those in flight are taken as Binomial with their mean rate
     (Hoeffding: the expected overflow errs high). Agents able to take them: those free now
-    plus Y, the busy agents free within the answer delay plus 2 s (agent i with chance q_i,
-    an Erlang(``free_shape``) time with the dialer's expected value). Abandons of the wave:
-    (X - free - Y)^+. The largest ``n`` is kept whose expected abandons stay under ``line``
-    times the expected live answers and whose chance of taking the 30-day rate over ``line``
-    is at most ``risk``. Progressive (1:1) during warm-up and whenever one more abandon would
-    cross the line: never after crossing it.
+    plus Y, the busy agents free within ``PacingState.horizon_s`` (agent i with chance q_i, an
+    Erlang(``free_shape``) time with the dialer's expected value). The horizon is the call
+    flow's, not a generic 2 s: a live answer needs its agent at the answer delay plus the
+    AMD decision time (the verdict marks the end of the greeting, where the rule's 2 s
+    start), plus what is left of the flow's wait for an agent (``call.AGENT_WAIT_S``) after
+    the measured connect wait; a longer AMD time lets more busy agents count, so more lines.
+    Abandons of the wave: (X - free - Y)^+. The largest ``n`` is kept whose expected abandons
+    stay under ``line`` times the expected live answers and whose chance of taking the 30-day
+    rate over ``line`` is at most ``risk``. Progressive (1:1) during warm-up and whenever one
+    more abandon would cross the line: never after crossing it.
     """
 
     min_live_answers: int = 30
@@ -322,7 +326,7 @@ class PredictivePacer:
         if cap <= base:
             return PacingDecision(base, "predictive", "at the lines cap")
         p = answer_rate_upper(state.live_answers, state.dials, self.z)
-        horizon = state.answer_delay_s + ABANDON_AFTER_S
+        horizon = state.horizon_s
         dist, soon = [1.0], 0.0  # Y, busy agents free in time: Poisson-binomial over the q_i
         for r in state.busy_free_in_s:
             q = _free_within(horizon, r, self.free_shape)
