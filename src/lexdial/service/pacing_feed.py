@@ -44,10 +44,13 @@ def percentile(values: deque[float], q: float) -> float | None:
     return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
 
 
-def _seconds(name: str, seconds: float) -> float:
+def _keep(samples: deque[float], seconds: float) -> bool:
+    # a negative or non-finite time (a carrier clock that stepped back) is no measure: left
+    # out rather than raised, so one odd event never stops a campaign's dialling
     if not math.isfinite(seconds) or seconds < 0:
-        raise ValueError(f"{name}: seconds must be a finite number >= 0, not {seconds!r}")
-    return float(seconds)
+        return False
+    samples.append(float(seconds))
+    return True
 
 
 def abandonment_limit(engine: Engine) -> float:
@@ -92,15 +95,16 @@ class PacingFeed:
     def mean_talk_s(self) -> float:
         return self.talk_s / self.bridged if self.bridged else DEFAULT_TALK_S
 
-    def on_amd(self, seconds: float) -> None:
+    def on_amd(self, seconds: float) -> bool:
         """One call's answering-machine decision time: seconds from the answer to the verdict
-        (the end of the greeting, where the 2 s rule starts)."""
-        self.amd_times.append(_seconds("amd", seconds))
+        (the end of the greeting, where the 2 s rule starts). False: not a duration, not kept."""
+        return _keep(self.amd_times, seconds)
 
-    def on_connect_wait(self, seconds: float) -> None:
+    def on_connect_wait(self, seconds: float) -> bool:
         """How long one person waited for an agent: seconds from the person verdict to
-        BRIDGED (a call abandoned at the flow's deadline is not a connect wait)."""
-        self.connect_waits.append(_seconds("connect_wait", seconds))
+        BRIDGED (a call abandoned at the flow's deadline is not a connect wait). False: not a
+        duration, not kept."""
+        return _keep(self.connect_waits, seconds)
 
     def on_bridge(self, agent: str, now_s: float) -> None:
         self.busy_since[agent] = now_s
