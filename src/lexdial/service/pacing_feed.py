@@ -3,7 +3,10 @@
 Rule: the 30-day counts start from the store (the campaign's earlier runs count) and grow
 with this run's outcomes; a busy agent is expected free no sooner than half a mean call
 plus the wrap-up, because talk times have a long tail (an agent already past the mean is
-not "about to be free").
+not "about to be free"). An agent in wrap-up is free when the wrap-up ends (the dialer
+releases them ``wrap_up_s`` after the call), so that agent is expected free in what is
+left of it; a wrap-up time on another clock than ``state``'s (one that reads as longer than
+the wrap-up itself) falls back to the long-tail rule rather than to "free now".
 Rule: the timings that say when a live answer needs its agent are measured, not assumed: the
 answer delay (dial to a live answer, from each outcome), the AMD time (answer to verdict,
 ``on_amd``) and the connect wait (person verdict to BRIDGED, ``on_connect_wait``). The pacer
@@ -76,6 +79,8 @@ class PacingFeed:
     bridged: int = 0
     #: agent -> carrier second their call started (or their wrap-up, when it ended)
     busy_since: dict[str, float] = field(default_factory=dict)
+    #: agent -> carrier second their wrap-up started
+    wrapping: dict[str, float] = field(default_factory=dict)
     #: dial -> live answer, answer -> AMD verdict, person verdict -> BRIDGED (seconds)
     answer_delays: deque[float] = field(default_factory=_samples)
     amd_times: deque[float] = field(default_factory=_samples)
@@ -108,22 +113,28 @@ class PacingFeed:
 
     def on_bridge(self, agent: str, now_s: float) -> None:
         self.busy_since[agent] = now_s
+        self.wrapping.pop(agent, None)
 
     def on_wrap_up(self, agent: str, now_s: float) -> None:
         """The agent's call ended: only the wrap-up is left."""
         self.busy_since[agent] = now_s - self.mean_talk_s
+        self.wrapping[agent] = now_s
 
     def on_free(self, agent: str) -> None:
         self.busy_since.pop(agent, None)
+        self.wrapping.pop(agent, None)
+
+    def _free_in(self, agent: str, since: float, now_s: float) -> float:
+        wrap_up = self.wrap_up_s
+        if (started := self.wrapping.get(agent)) is not None and 0 <= now_s - started <= wrap_up:
+            return wrap_up - (now_s - started)
+        talk = self.mean_talk_s
+        return max(talk / 2, talk - (now_s - since)) + wrap_up
 
     def state(
         self, *, now_s: float, agents_free: int, max_lines: int, lines_in_flight: int
     ) -> PacingState:
-        talk = self.mean_talk_s
-        busy = tuple(
-            max(talk / 2, talk - (now_s - since)) + self.wrap_up_s
-            for since in self.busy_since.values()
-        )
+        busy = tuple(self._free_in(a, since, now_s) for a, since in self.busy_since.items())
         measured = {
             "answer_delay_s": percentile(self.answer_delays, LOW),
             "amd_s": percentile(self.amd_times, LOW),

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from lexdial.domain.call import CallFlow, FlowConfig, Outcome
-from lexdial.domain.pacing import PacingState
+from lexdial.domain.pacing import PacingState, PredictivePacer
 from lexdial.rules.model import RulePack
 from lexdial.service.pacing_feed import MIN_SAMPLES, SAMPLES, PacingFeed, abandonment_limit
 
@@ -94,6 +94,44 @@ def test_the_feed_keeps_the_dialler_s_calls_working() -> None:
     feed.on_wrap_up("user:1", 40.0)
     feed.on_free("user:1")
     assert _state(feed).busy_free_in_s == ()
+
+
+@pytest.mark.parametrize(
+    ("wrap_started", "free_in"),
+    [
+        (75.0, 5.0),  # 25 s into a 30 s wrap-up: free in 5 s
+        (100.0, 30.0),  # just started
+        (40.0, 60.0 + 30.0),  # longer ago than a wrap-up lasts: another clock, the cautious rule
+        (130.0, 60.0 + 30.0),  # in the future: another clock
+    ],
+    ids=["nearly-done", "just-started", "stale", "future"],
+)
+def test_an_agent_in_wrap_up_is_expected_free_when_it_ends_and_never_on_a_wrong_clock(
+    wrap_started: float, free_in: float
+) -> None:
+    feed = PacingFeed(wrap_up_s=30.0)  # no talk measured yet: 120 s, so half a call is 60 s
+    feed.on_bridge("user:1", wrap_started - 200.0)
+    feed.on_wrap_up("user:1", wrap_started)
+    s = feed.state(now_s=100.0, agents_free=0, max_lines=5, lines_in_flight=0)
+    assert s.busy_free_in_s == pytest.approx((free_in,))
+
+
+def test_a_longer_measured_amd_time_lets_the_pacer_dial_for_agents_finishing_wrap_up() -> None:
+    lines = []
+    for amd in (1.2, 2.5, 4.0):
+        feed = PacingFeed(wrap_up_s=30.0, live0=2000)  # earlier runs: room under the line
+        for i in range(100):  # 30 % live, answered 6 s after the dial
+            feed.on_outcome(_flow(answered_at=6.0, live=i % 10 < 3))
+        for _ in range(MIN_SAMPLES):
+            feed.on_amd(amd)
+            feed.on_connect_wait(0.1)
+        for agent in range(5):  # 20 s into a 30 s wrap-up: 10 s left
+            feed.on_bridge(f"user:{agent}", 0.0)
+            feed.on_wrap_up(f"user:{agent}", 80.0)
+        state = feed.state(now_s=100.0, agents_free=0, max_lines=50, lines_in_flight=0)
+        assert state.horizon_s == pytest.approx(6.0 + amd + 0.6)
+        lines.append(PredictivePacer().lines_to_dial(state).lines)
+    assert lines == sorted(lines) and lines[-1] > lines[0]
 
 
 def _flow(*, answered_at: float, live: bool) -> CallFlow:
