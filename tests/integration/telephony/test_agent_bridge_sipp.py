@@ -20,7 +20,6 @@ hears, not a timer); the rule is < 2 s.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -40,6 +39,7 @@ from .test_sip_sipp import (
     ULAW_DECODE,
     RtpSink,
     Sipp,
+    _missing_tools,
     best_match,
     noise,
     scenario,
@@ -47,7 +47,6 @@ from .test_sip_sipp import (
     voice,
     write_pcap,
     write_wav,
-    _missing_tools,
 )
 
 pytestmark = pytest.mark.integration
@@ -193,7 +192,9 @@ def a_dial(tmp: Path, **over: object) -> tel.Dial:
     return tel.Dial(**fields)  # type: ignore[arg-type]
 
 
-def run(tmp: Path, body: Callable[[MediaPlaneTelephony, Bench], Awaitable[None]], **kw: int) -> Bench:
+def run(
+    tmp: Path, body: Callable[[MediaPlaneTelephony, Bench], Awaitable[None]], **kw: int
+) -> Bench:
     bench = Bench(tmp, **kw)
     asyncio.run(asyncio.wait_for(bench.run(body), 60))
     return bench
