@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -294,6 +295,70 @@ def test_a_cold_transfer_to_another_agent_moves_the_person_to_that_agents_leg(
     b = run(tmp_path, body, agents=2)
     assert found(heard(b.agent_sinks[1]), PERSON), "agent 1 never heard the person"
     assert found(heard(b.person_sink), AGENT_VOICE_2), "the person never heard agent 1"
+
+
+@pytest.mark.parametrize("warm", [True, False])
+def test_a_transfer_to_a_lawyers_sip_address_bridges_the_person_to_the_lawyer(
+    tmp_path: Path, warm: bool
+) -> None:
+    how = "warm" if warm else "cold"
+
+    async def body(carrier: MediaPlaneTelephony, b: Bench) -> None:
+        stream = carrier.events()
+        await carrier.agent_login(tel.AgentLeg("user:7", "sip", b.agent_uri(0)))
+        await b.until(stream, tel.AGENT_UP)
+        await carrier.dial(a_dial(b.tmp))
+        await b.until(stream, tel.HUMAN)
+        await carrier.bridge("c-live", "user:7")
+        await b.until(stream, tel.BRIDGED)
+        lawyer = b.agent_uri(1)  # the second phone is not logged in: a lawyer's line
+        await carrier.transfer("c-live", lawyer, warm=warm)
+        line = carrier.agents.lines["user:7"]
+        assert line.call_id == ("c-live" if warm else "")  # warm: the agent stays on
+        done = await b.until(stream, tel.TRANSFERRED)
+        assert done.detail == f"{how}:{lawyer}"
+        again = await b.until(stream, tel.BRIDGED)
+        assert again.detail == lawyer
+        assert line.call_id == ""  # back to idle, still up
+        carrier.agents.idle("user:7")
+        await asyncio.sleep(1.5)
+        await carrier.hangup("c-live")  # the lawyer's leg ends with the call
+        await b.until(stream, tel.HANGUP)
+        await carrier.agent_logout("user:7")
+        await b.finish()
+
+    b = run(tmp_path, body, agents=2)
+    assert found(heard(b.agent_sinks[1]), PERSON), "the lawyer never heard the person"
+    assert found(heard(b.person_sink), AGENT_VOICE_2), "the person never heard the lawyer"
+
+
+def test_a_transfer_nobody_answers_is_recorded_failed_and_the_person_keeps_the_agent(
+    tmp_path: Path,
+) -> None:
+    async def body(carrier: MediaPlaneTelephony, b: Bench) -> None:
+        stream = carrier.events()
+        await carrier.agent_login(tel.AgentLeg("user:7", "sip", b.agent_uri(0)))
+        await b.until(stream, tel.AGENT_UP)
+        await carrier.dial(a_dial(b.tmp))
+        await b.until(stream, tel.HUMAN)
+        await carrier.bridge("c-live", "user:7")
+        await b.until(stream, tel.BRIDGED)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as closed:
+            closed.bind(("127.0.0.1", 0))  # a port that answers nothing
+            port = closed.getsockname()[1]
+        nobody = f"sip:lawyer@127.0.0.1:{port}"
+        carrier.transfer_ring_s = 3.0
+        await carrier.transfer("c-live", nobody, warm=False)
+        failed = await b.until(stream, tel.TRANSFERRED)
+        assert failed.detail == f"failed:cold:{nobody}", failed
+        back = await b.until(stream, tel.BRIDGED)  # the cold transfer failed: back to 7
+        assert back.detail == "user:7"
+        await carrier.hangup("c-live")
+        await b.until(stream, tel.HANGUP)
+        await carrier.agent_logout("user:7")
+        await b.finish()
+
+    run(tmp_path, body)
 
 
 def test_an_agent_who_hangs_up_mid_call_is_reported_down_and_the_call_stays_up(

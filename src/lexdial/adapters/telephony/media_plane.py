@@ -83,6 +83,8 @@ class MediaPlaneTelephony:
     """
 
     timescale: float = 1.0
+    #: how long a transfer's target may ring before the transfer is recorded failed
+    transfer_ring_s: float = 30.0
 
     def __init__(
         self,
@@ -305,8 +307,8 @@ class MediaPlaneTelephony:
         """The transfer's outbound leg to a number or URI (rule 5b)."""
         if dest is not None:
             dest = await self.agents.resolve(*dest)
-        dial = tel.Dial(f"{call.call_id}/transfer", "", call.dial.caller_id, 30.0,
-                        detect_machine=False)  # fmt: skip
+        dial = tel.Dial(f"{call.call_id}/transfer", "", call.dial.caller_id,
+                        self.transfer_ring_s, detect_machine=False)  # fmt: skip
         target = PlaneCall(dial)
         self.table.admit(target)  # TelephonyError: no channel, or one transfer at a time
         target.started = asyncio.get_running_loop().time()
@@ -347,7 +349,7 @@ class MediaPlaneTelephony:
         self.table.taps[target.call_id] = on_event
         self.signalling.invite(target, uri, self.sip.caller(call.dial.caller_id), leg, dest=dest)
         loop = asyncio.get_running_loop()
-        target.timers["ring"] = loop.call_later(30.0, self._ring_timeout, target)
+        target.timers["ring"] = loop.call_later(self.transfer_ring_s, self._ring_timeout, target)
         log.info("call %s: transfer leg INVITE sent", call.call_id)
 
     def _ring_timeout(self, call: PlaneCall) -> None:
@@ -375,6 +377,9 @@ class MediaPlaneTelephony:
             self.ua.forget(call.dialog)
         self.table.drop(call)
         self.agents.release(call.call_id)  # the agent's leg stays up, idle (rule 5)
+        target = self.table.calls.get(f"{call.call_id}/transfer")
+        if target is not None and not target.ended:  # the person is gone: so is the target
+            self.table.spawn(self.hangup(target.call_id))
         log.info("call %s: %s (%s)", call.call_id, kind, detail)
 
     def _live(self, call_id: str) -> PlaneCall:
