@@ -246,7 +246,8 @@ async def run(n: int, args: argparse.Namespace, work: Path, *, bridge: bool) -> 
     free: list[str] = []
     counts: dict[str, int] = defaultdict(int)
     everyone_bridged, all_up, all_ended = asyncio.Event(), asyncio.Event(), asyncio.Event()
-    target = n if bridge else 0
+    target, ended = n if bridge else 0, [0]
+    ENDS = (tel.HANGUP, tel.FAILED, tel.BUSY, tel.NO_ANSWER)  # noqa: N806
 
     async def consume() -> None:
         async for ev in stream:
@@ -262,14 +263,9 @@ async def run(n: int, args: argparse.Namespace, work: Path, *, bridge: bool) -> 
                 ev.kind == tel.HUMAN and not bridge and counts[tel.HUMAN] == n
             ):
                 everyone_bridged.set()
-            elif ev.kind in (tel.HANGUP, tel.FAILED, tel.BUSY, tel.NO_ANSWER):
-                if (
-                    counts[tel.HANGUP]
-                    + counts[tel.FAILED]
-                    + counts[tel.BUSY]
-                    + counts[tel.NO_ANSWER]
-                    == n
-                ):
+            elif ev.kind in ENDS:
+                ended[0] += 1
+                if ended[0] == n:
                     all_ended.set()
 
     consumer = asyncio.create_task(consume())

@@ -20,9 +20,11 @@ hears, not a timer); the rule is < 2 s.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
-import shutil
 import socket
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -384,11 +386,20 @@ def test_an_agent_who_hangs_up_mid_call_is_reported_down_and_the_call_stays_up(
     run(tmp_path, body, agent_hangs_up_ms=7000)
 
 
-@pytest.mark.skipif(shutil.which("sipp") is None, reason="needs sipp")
-def test_the_agent_uri_host_and_port_are_where_the_invite_goes() -> None:
-    from lexdial.adapters.telephony.agent_legs import uri_host_port
-
-    assert uri_host_port("sip:desk7@127.0.0.1:5099") == ("127.0.0.1", 5099)
-    assert uri_host_port("sip:desk7@phone.example;transport=udp") == ("phone.example", 5060)
-    with pytest.raises(TelephonyError, match="address"):
-        uri_host_port("sips:desk7@phone.example")
+def test_ten_bridged_calls_lose_under_one_percent_and_connect_within_two_seconds(
+    tmp_path: Path,
+) -> None:
+    """``bench/bridge_concurrency.py`` at a size CI affords: its figures are the checks."""
+    bench = Path(__file__).resolve().parents[3] / "bench" / "bridge_concurrency.py"
+    out = tmp_path / "rows.json"
+    args = ["--calls", "10", "--talk", "3", "--no-baseline", "--json", str(out)]
+    proc = subprocess.run(
+        [sys.executable, str(bench), *args], capture_output=True, text=True, timeout=240
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (row,) = json.loads(out.read_text())
+    for key in ("agents up", "human", "bridged", "agent heard", "person heard"):
+        assert row[key] == 10, f"{key}: {row[key]}\n{proc.stdout}"
+    assert row["legs"] == 20 and row["sipp exits"] == "0,0", proc.stdout
+    assert row["RTP loss %"] < 1.0, proc.stdout
+    assert row["connect max s"] < 2.0, proc.stdout
