@@ -44,6 +44,7 @@ class FakeLeg:
     remote: tuple[str, int] | None = None
     closed: bool = False
     on_heard: Any = None
+    received: int = 0
 
     def start(self, host: str, port: int, *, dtmf_pt: int = 101) -> None:
         self.remote = (host, port)
@@ -198,5 +199,28 @@ def test_an_unanswered_leg_is_cancelled_and_reported_down() -> None:
         await asyncio.sleep(0.1)
         assert ("CANCEL", None) in ua.sent
         assert [(e.kind, e.prompt) for e in events] == [(tel.AGENT_DOWN, "no answer")]
+
+    asyncio.run(go())
+
+
+def test_a_phone_that_stops_sending_media_is_hung_up_unless_it_is_on_hold() -> None:
+    async def go() -> None:
+        agents, ua, engine, events, _ = lines()
+        agents.media_timeout_s = 0.4  # a loaded box may pause the loop ~0.2 s
+        await agents.login(LEG)
+        line = agents.lines["user:7"]
+        assert line.dialog is not None
+        line.dialog.on_response(reply(200, SDP))
+        for _ in range(8):  # media keeps coming: the leg stays up
+            engine.legs[0].received += 5
+            await asyncio.sleep(0.05)
+        assert [e.kind for e in events] == [tel.AGENT_UP]
+        line.dialog.on_request(request("INVITE", SDP + b"a=inactive\r\n"))  # on hold
+        await asyncio.sleep(0.9)
+        assert [e.kind for e in events] == [tel.AGENT_UP]
+        line.dialog.on_request(request("INVITE", SDP + b"a=sendrecv\r\n"))  # back, silent
+        await asyncio.sleep(0.9)
+        assert [(e.kind, e.prompt) for e in events][-1] == (tel.AGENT_DOWN, "no media")
+        assert ("BYE", None) in ua.sent and engine.legs[0].closed
 
     asyncio.run(go())

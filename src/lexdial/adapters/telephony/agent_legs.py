@@ -14,6 +14,10 @@ leg ends; the reason goes in the event's ``prompt`` field: "far end" (the agent 
 up), "logged out", "no answer" (no answer within ``answer_timeout_s``), "sip CODE" (the
 phone refused), "no media in the answer", "closed". A leg that drops while bridged
 leaves the call up: the call flow decides (the dialler hangs it up).
+Rule 2b: a phone that stops sending RTP for ``media_timeout_s`` (30 s) while its last
+SDP says it sends (not ``a=inactive``/``a=recvonly``: on hold) is gone (a dead network, a
+crashed softphone): the leg is ended with BYE, AGENT_DOWN "no media", so no call is ever
+joined to a dead line.
 Rule 4: a leg serves one call at a time (``call_id``); when that call ends, the leg goes
 back to idle, still up: it is nailed up, not hung up.
 Rule 5: nothing here logs a URI (the agent's number is personal data): logs name agents.
@@ -62,6 +66,9 @@ class AgentLine:
     ended: bool = False
     call_id: str = ""  # the call bridged to it; "" = idle
     timer: asyncio.TimerHandle | None = None
+    on_hold: bool = False  # its last SDP says it sends nothing (rule 2b)
+    seen: int = 0  # packets received at the last media check
+    heard_at: float = 0.0  # when that count last moved
 
     @property
     def agent(self) -> str:
@@ -84,10 +91,11 @@ class AgentLines:
         dropped: Callable[[AgentLine], None],
         *,
         answer_timeout_s: float = 30.0,
+        media_timeout_s: float = 30.0,
     ) -> None:
         self.ua, self.engine, self.trunk = ua, engine, trunk
         self._emit, self._dropped = emit, dropped
-        self.answer_timeout_s = answer_timeout_s
+        self.answer_timeout_s, self.media_timeout_s = answer_timeout_s, media_timeout_s
         self.lines: dict[str, AgentLine] = {}
         self._tasks: set[asyncio.Future[Message | None]] = set()
 
@@ -215,10 +223,13 @@ class AgentLines:
                 task.add_done_callback(self._tasks.discard)
             return
         line.rtp.start(media.host, media.port, dtmf_pt=media.dtmf_pt)
-        line.up = True
+        line.up, line.on_hold = True, _sends_nothing(msg.body)
         if line.timer is not None:
             line.timer.cancel()
-        t = round(asyncio.get_running_loop().time() - line.started, 3)
+        loop = asyncio.get_running_loop()
+        line.seen, line.heard_at = line.rtp.received, loop.time()
+        line.timer = loop.call_later(self._check_every, self._watch, line)
+        t = round(loop.time() - line.started, 3)
         self._emit(tel.CallEvent("", tel.AGENT_UP, t, detail=line.agent))
         log.info("agent %s: leg up", line.agent)
 
@@ -231,3 +242,31 @@ class AgentLines:
             media = parse_sdp(msg.body)  # a re-INVITE (hold, a moved softphone)
             if media is not None:
                 line.rtp.start(media.host, media.port, dtmf_pt=media.dtmf_pt)
+                line.on_hold = _sends_nothing(msg.body)
+                line.heard_at = asyncio.get_running_loop().time()
+
+    @property
+    def _check_every(self) -> float:
+        return min(5.0, self.media_timeout_s / 3)
+
+    def _watch(self, line: AgentLine) -> None:
+        """The dead-phone check (rule 2b), every few seconds while the leg is up."""
+        if line.ended or line.rtp is None:
+            return
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        if line.rtp.received != line.seen or line.on_hold:
+            line.seen, line.heard_at = line.rtp.received, now
+        elif now - line.heard_at >= self.media_timeout_s:
+            if line.dialog is not None:
+                task = asyncio.ensure_future(self.ua.request(line.dialog, "BYE"))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+            self.down(line, "no media")
+            return
+        line.timer = loop.call_later(self._check_every, self._watch, line)
+
+
+def _sends_nothing(sdp: bytes) -> bool:
+    """Whether an SDP body says its sender will send no media (on hold)."""
+    return bool(re.search(rb"(?m)^a=(inactive|recvonly)\s*$", sdp))
