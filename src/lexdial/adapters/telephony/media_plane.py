@@ -337,9 +337,11 @@ class MediaPlaneTelephony:
                     if not call.ended:
                         self.table.spawn(self.hangup(call.call_id))
                     return
+                if call.ended:  # the person left while it rang: nothing to record on it
+                    return
                 cause = event.detail or event.kind
                 self.table.emit(call, tel.TRANSFERRED, detail=f"failed:{detail}", prompt=cause)
-                if not warm and not call.ended:
+                if not warm:
                     with contextlib.suppress(TelephonyError):  # back to the agent if idle
                         back = self.agents.idle(agent)
                         assert back.rtp is not None
