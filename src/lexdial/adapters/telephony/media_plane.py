@@ -16,10 +16,24 @@ only once the call is answered, with ``during <prompt>`` while one plays.
 Rule 4: answering-machine detection reads the leg's received audio from memory every
 100 ms (``amd_feed.detect_stream``, the same detector and beep watch as the baresip
 path); capture stops when detection is over. No file holds a callee's voice.
-Rule 5: ``bridge`` is the blind transfer of the baresip path (REFER, ``transferred`` on
-the NOTIFY's 200). ``connect`` bridges two calls of this adapter in the media plane
-(an agent's nailed-up leg and a called person): audio flows both ways, lexdial keeps
-the media, either leg may play a prompt over it; ``disconnect`` ends it.
+Rule 5: live agents (``agent_legs``): ``agent_login`` calls the agent's phone once and
+keeps that leg up; ``bridge(call, agent)`` connects the call's leg to the agent's idle
+leg in the media plane at once (packet for packet, PCMU both sides: no transcoding),
+stopping any prompt; BRIDGED (``detail`` the agent) comes only when a packet of audio has
+been received from BOTH legs after the connect. An agent without an idle leg is a
+``TelephonyError`` (the flow plays the safe-harbor message: abandoned). When the call
+ends the agent's leg goes back to idle, still up; when the agent's leg drops mid-call,
+AGENT_DOWN is emitted and the call is left to the flow. ``connect``/``disconnect``
+bridge any two answered calls of this adapter.
+Rule 5b: ``transfer`` (``TRANSFERRED`` detail "warm:TARGET"/"cold:TARGET", when done):
+to "user:ID", the bridge moves to that agent's idle leg at once; to a number (through
+the trunk) or a ``sip:`` URI (directly), a new outbound leg is placed: cold releases
+the agent at once (the person hears silence while it rings), warm keeps the agent with
+the person until the target answers; then the person is bridged to the target and the
+agent's leg goes back to idle. A target that does not answer is recorded as
+TRANSFERRED "failed:warm:TARGET"/"failed:cold:TARGET" (``prompt``: the SIP cause);
+after a failed cold transfer the person goes back to the agent if that leg is still
+idle. The target's hangup ends the call. Blind SIP REFER is the baresip path's.
 Rule 6: trunks over UDP, IP-authenticated or with digest on INVITE; the public address
 goes in Via/Contact/SDP, the outbound proxy is the next hop; P-Asserted-Identity carries
 the caller ID when asked (``p_asserted_identity``). REGISTER, TCP and TLS are not
@@ -41,10 +55,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from lexdial.adapters.telephony import tts
+from lexdial.adapters.telephony.agent_legs import AgentLine, AgentLines, uri_host_port
 from lexdial.adapters.telephony.amd import AmdConfig
 from lexdial.adapters.telephony.plane_audio import PlaneAudio, PlaneCall
 from lexdial.adapters.telephony.plane_signalling import PlaneSignalling
-from lexdial.adapters.telephony.rtp import MediaEngine, Stats
+from lexdial.adapters.telephony.rtp import Leg, MediaEngine, Stats
 from lexdial.adapters.telephony.sip_calls import CallTable
 from lexdial.adapters.telephony.sip_trunk import Trunk
 from lexdial.adapters.telephony.sip_ua import SipUa
@@ -68,6 +83,8 @@ class MediaPlaneTelephony:
     """
 
     timescale: float = 1.0
+    #: how long a transfer's target may ring before the transfer is recorded failed
+    transfer_ring_s: float = 30.0
 
     def __init__(
         self,
@@ -102,6 +119,7 @@ class MediaPlaneTelephony:
         self.signalling = PlaneSignalling(
             self.ua, self.table, self.audio, detect=amd, end=self._end, hangup=self.hangup
         )
+        self.agents = AgentLines(self.ua, self.engine, trunk, self.table.put, self._agent_lost)
         self._prompts: tts.PromptCache | None = None
         self._tmp: Path | None = None
 
@@ -120,6 +138,7 @@ class MediaPlaneTelephony:
     async def close(self) -> None:
         """End every call (BYE, or CANCEL if ringing), stop the media, end ``events()``."""
         self.table.started = False
+        await self.agents.close()
         live = [c for c in self.table.calls.values() if not c.ended]
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.gather(*(self.hangup(c.call_id) for c in live)), 2.0)
@@ -180,25 +199,51 @@ class MediaPlaneTelephony:
         self.audio.play(self._live(call_id), prompt)
 
     async def bridge(self, call_id: str, agent: str) -> None:
-        """Blind-transfer the call (SIP REFER) to ``agent``: a SIP URI or a trunk user."""
+        """Connect the call to ``agent``'s idle leg at once; BRIDGED when audio flows both
+        ways (rule 5). ``TelephonyError`` if the call is not answered or the agent has no
+        idle leg."""
         call = self._live(call_id)
-        assert call.dialog is not None and call.leg is not None
-        call.leg.stop_playing()
-        uri = agent if agent.startswith(("sip:", "sips:")) else self.sip.uri(agent)
-        if not await self.signalling.refer(call, uri):
-            log.warning("call %s: transfer refused; hanging up", call_id)
-            await self.hangup(call_id)
+        if not call.answered:
+            raise TelephonyError(f"call {call_id} is not answered")
+        line = self.agents.idle(agent)
+        assert call.leg is not None and line.rtp is not None
+        line.call_id = call_id
+        self._join(call, line.rtp, agent)
 
     async def agent_login(self, leg: tel.AgentLeg) -> None:
-        """Not built on this carrier yet (issue 12): refused, never pretended."""
-        raise TelephonyError(f"{leg.kind} agent legs are not supported on this carrier yet")
+        """Call the agent's phone and keep the leg up (``agent_legs``); AGENT_UP follows."""
+        if not self.table.started:
+            raise TelephonyError("the SIP adapter was not started")
+        try:
+            await self.agents.login(leg)
+        except OSError as exc:
+            raise TelephonyError("no RTP port is free for the agent's leg") from exc
 
     async def agent_logout(self, agent: str) -> None:
-        """No leg is ever open here (``agent_login`` refuses): nothing to close."""
+        """BYE the agent's leg (no-op when none is open); AGENT_DOWN "logged out"."""
+        await self.agents.logout(agent)
 
     async def transfer(self, call_id: str, target: str, *, warm: bool) -> None:
-        """Not built on this carrier yet (issue 12)."""
-        raise TelephonyError("transfers are not supported on this carrier yet")
+        """Hand the bridged call to ``target`` (rule 5b)."""
+        call = self._live(call_id)
+        line = self.agents.serving(call_id)
+        if line is None:
+            raise TelephonyError(f"call {call_id} is not bridged to an agent")
+        how = "warm" if warm else "cold"
+        if target.startswith("user:"):
+            new = self.agents.idle(target)
+            assert new.rtp is not None
+            self.agents.release(call_id)
+            new.call_id = call_id
+            self._join(call, new.rtp, target)
+            self.table.emit(call, tel.TRANSFERRED, detail=f"{how}:{target}")
+            return
+        if target.startswith("sip:"):
+            uri = target.strip()
+            dest: tuple[str, int] | None = uri_host_port(uri)
+        else:
+            uri, dest = self.sip.request_uri(target), None  # TelephonyError: bad number
+        await self._place_target(call, line, uri, dest, f"{how}:{target}", warm=warm)
 
     async def hangup(self, call_id: str) -> None:
         """Hang up (or CANCEL a call still ringing); HANGUP follows when it is over."""
@@ -224,6 +269,91 @@ class MediaPlaneTelephony:
 
     # --- helpers ---------------------------------------------------------------------------
 
+    def _join(self, call: PlaneCall, other: Leg, who: str) -> None:
+        """Bridge ``call``'s leg to ``other``; BRIDGED ``who`` once both have been heard."""
+        leg = call.leg
+        assert leg is not None
+        leg.stop_playing()
+        other.stop_playing()
+        self.engine.connect(leg, other)
+        waiting = {"call", "other"}
+
+        def heard(side: str) -> None:
+            waiting.discard(side)
+            if not waiting and not call.ended and leg.peer is other:
+                self.table.emit(call, tel.BRIDGED, detail=who)
+
+        leg.on_heard = lambda: heard("call")
+        other.on_heard = lambda: heard("other")
+
+    def _agent_lost(self, line: AgentLine) -> None:
+        # the agent's phone hung up mid-call: AGENT_DOWN says so; the call stays (rule 5)
+        call = self.table.calls.get(line.call_id)
+        if call is not None and call.leg is not None:
+            call.leg.on_heard = None
+            self.engine.disconnect(call.leg)
+        line.call_id = ""
+
+    async def _place_target(
+        self,
+        call: PlaneCall,
+        line: AgentLine,
+        uri: str,
+        dest: tuple[str, int] | None,
+        detail: str,
+        *,
+        warm: bool,
+    ) -> None:
+        """The transfer's outbound leg to a number or URI (rule 5b)."""
+        if dest is not None:
+            dest = await self.agents.resolve(*dest)
+        dial = tel.Dial(f"{call.call_id}/transfer", "", call.dial.caller_id,
+                        self.transfer_ring_s, detect_machine=False)  # fmt: skip
+        target = PlaneCall(dial)
+        self.table.admit(target)  # TelephonyError: no channel, or one transfer at a time
+        target.started = asyncio.get_running_loop().time()
+        try:
+            leg = self.audio.open(target)
+        except OSError as exc:
+            self.table.drop(target)
+            raise TelephonyError("no RTP port is free for the transfer") from exc
+        agent = line.agent
+        if not warm:
+            self.agents.release(call.call_id)
+            assert call.leg is not None
+            call.leg.on_heard = None  # the person hears silence while it rings
+
+        def on_event(event: tel.CallEvent) -> None:
+            if event.kind == tel.ANSWERED:
+                if call.ended:
+                    self.table.spawn(self.hangup(target.call_id))
+                    return
+                self.agents.release(call.call_id)
+                self._join(call, leg, detail.split(":", 1)[1])
+                self.table.emit(call, tel.TRANSFERRED, detail=detail)
+            elif event.kind in (tel.HANGUP, tel.BUSY, tel.NO_ANSWER, tel.FAILED):
+                self.table.taps.pop(target.call_id, None)
+                if target.answered:  # the target hung up on the person: the call is over
+                    if not call.ended:
+                        self.table.spawn(self.hangup(call.call_id))
+                    return
+                if call.ended:  # the person left while it rang: nothing to record on it
+                    return
+                cause = event.detail or event.kind
+                self.table.emit(call, tel.TRANSFERRED, detail=f"failed:{detail}", prompt=cause)
+                if not warm:
+                    with contextlib.suppress(TelephonyError):  # back to the agent if idle
+                        back = self.agents.idle(agent)
+                        assert back.rtp is not None
+                        back.call_id = call.call_id
+                        self._join(call, back.rtp, agent)
+
+        self.table.taps[target.call_id] = on_event
+        self.signalling.invite(target, uri, self.sip.caller(call.dial.caller_id), leg, dest=dest)
+        loop = asyncio.get_running_loop()
+        target.timers["ring"] = loop.call_later(self.transfer_ring_s, self._ring_timeout, target)
+        log.info("call %s: transfer leg INVITE sent", call.call_id)
+
     def _ring_timeout(self, call: PlaneCall) -> None:
         if call.answered or call.ended:
             return
@@ -248,6 +378,10 @@ class MediaPlaneTelephony:
         if call.dialog is not None:
             self.ua.forget(call.dialog)
         self.table.drop(call)
+        self.agents.release(call.call_id)  # the agent's leg stays up, idle (rule 5)
+        target = self.table.calls.get(f"{call.call_id}/transfer")
+        if target is not None and not target.ended:  # the person is gone: so is the target
+            self.table.spawn(self.hangup(target.call_id))
         log.info("call %s: %s (%s)", call.call_id, kind, detail)
 
     def _live(self, call_id: str) -> PlaneCall:

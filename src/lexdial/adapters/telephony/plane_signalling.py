@@ -57,9 +57,18 @@ class PlaneSignalling:
         self.ua, self.table, self.audio, self.detect = ua, table, audio, detect
         self._end, self._hangup = end, hangup
 
-    def invite(self, call: PlaneCall, uri: str, caller: str, leg: Leg) -> None:
-        """Send the call's INVITE, our SDP offering ``leg``."""
-        d = call.dialog = self.ua.invite(uri, caller, sdp_offer(leg.port))
+    def invite(
+        self,
+        call: PlaneCall,
+        uri: str,
+        caller: str,
+        leg: Leg,
+        *,
+        dest: tuple[str, int] | None = None,
+    ) -> None:
+        """Send the call's INVITE, our SDP offering ``leg`` (to ``dest`` if given, else
+        through the trunk)."""
+        d = call.dialog = self.ua.invite(uri, caller, sdp_offer(leg.port), dest=dest)
         d.on_response = lambda msg: self._on_response(call, msg)
         d.on_request = lambda msg: self._on_request(call, msg)
 

@@ -17,6 +17,9 @@ kept for ``take_audio`` only while ``capture`` is on; a telephone-event reports 
 Rule 4: ``connect(a, b)`` bridges two legs (live agents: the called person's leg and
 the agent's nailed-up leg): what one receives the other sends, payload for payload (no
 transcoding, no mixing), until ``disconnect``; a prompt plays over the bridged audio.
+``on_heard`` (set by whoever connects) fires once on the next RTP packet received (any
+payload: a phone with voice activity detection sends comfort noise): it is how a bridge
+is known to carry media both ways.
 Rule 5: received audio is the far end's voice (personal data): it lives in memory only,
 is dropped when read and when the leg closes, and nothing here logs it.
 """
@@ -80,6 +83,7 @@ class Leg:
         self._bridged: deque[bytes] = deque(maxlen=10)  # 200 ms: more is a stalled peer
         self.on_digit: Callable[[str], None] | None = None
         self.on_played: Callable[[str], None] | None = None
+        self.on_heard: Callable[[], None] | None = None  # once, on the next RTP packet
         self.closed = False
         self.sent = self.received = 0
 
@@ -132,6 +136,9 @@ class Leg:
             self.received += 1
             if len(data) < 12 or data[0] >> 6 != 2:
                 continue
+            if self.on_heard is not None:  # one-shot: "media flows" watches (rule 4)
+                heard, self.on_heard = self.on_heard, None
+                heard()
             pt = data[1] & 0x7F
             start = 12 + 4 * (data[0] & 0x0F)
             if pt == PCMU:

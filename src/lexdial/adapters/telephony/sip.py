@@ -185,15 +185,20 @@ class SipTelephony:
         await self._command(call, "transfer", uri)
 
     async def agent_login(self, leg: tel.AgentLeg) -> None:
-        """Not built on this carrier yet (issue 12): refused, never pretended."""
-        raise TelephonyError(f"{leg.kind} agent legs are not supported on this carrier yet")
+        """Refused, never pretended: live agents' nailed-up legs run on the media plane
+        (``media_plane``), which keeps the media in this process; this path serves trunks
+        the plane cannot (TCP, TLS, REGISTER)."""
+        raise TelephonyError(
+            f"{leg.kind} agent legs need the media plane: this trunk (TCP, TLS or REGISTER) "
+            "runs on baresip, which cannot hold them"
+        )
 
     async def agent_logout(self, agent: str) -> None:
         """No leg is ever open here (``agent_login`` refuses): nothing to close."""
 
     async def transfer(self, call_id: str, target: str, *, warm: bool) -> None:
-        """Not built on this carrier yet (issue 12)."""
-        raise TelephonyError("transfers are not supported on this carrier yet")
+        """Refused: no call is ever bridged to an agent's leg here (``agent_login``)."""
+        raise TelephonyError("transfers need the media plane; this trunk runs on baresip")
 
     async def hangup(self, call_id: str) -> None:
         """Hang up (or cancel a call still ringing); HANGUP follows when it is over."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -85,6 +85,9 @@ class CallTable(Generic[C]):
         self._tasks: set[asyncio.Task[Any]] = set()
         self._next_dial_at = 0.0
         self._pace_lock = asyncio.Lock()
+        #: calls whose events go to a handler instead of ``events()`` (a transfer's
+        #: outbound leg, which the dialler never placed)
+        self.taps: dict[str, Callable[[tel.CallEvent], None]] = {}
 
     def admit(self, call: C) -> None:
         """Take a channel for ``call`` or refuse it (rule 1)."""
@@ -112,7 +115,16 @@ class CallTable(Generic[C]):
     def emit(self, call: C, kind: str, **extra: Any) -> None:
         """Queue ``call``'s event ``kind`` (rule 2)."""
         t = round(asyncio.get_running_loop().time() - call.started, 3)
-        self._queue.put_nowait(tel.CallEvent(call.call_id, kind, t, **extra))
+        event = tel.CallEvent(call.call_id, kind, t, **extra)
+        tap = self.taps.get(call.call_id)
+        if tap is not None:
+            tap(event)
+        else:
+            self._queue.put_nowait(event)
+
+    def put(self, event: tel.CallEvent) -> None:
+        """Queue an event that belongs to no call of the table (an agent's leg)."""
+        self._queue.put_nowait(event)
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """Run ``coro`` in the background; ``close`` cancels it, a failure is logged."""

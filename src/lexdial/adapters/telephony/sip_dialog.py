@@ -49,6 +49,9 @@ class Dialog:
     invite_bytes: bytes = b""
     timer: asyncio.TimerHandle | None = None
     acked: bytes = b""
+    #: where this dialog's requests go when not to the trunk's next hop (an agent's phone
+    #: reached directly at its URI's host:port)
+    dest: tuple[str, int] | None = None
 
     @property
     def to_value(self) -> str:

@@ -17,6 +17,9 @@ Rule 4: From carries the caller ID (with the trunk's display name), and so does
 P-Asserted-Identity when ``p_asserted_identity`` is set. TCP/TLS and REGISTER are not
 spoken here: ``sip.SipTelephony`` (baresip) serves such trunks.
 Rule 5: numbers are personal data: nothing here logs a URI, a header or a body.
+Rule 6: a call may go straight to its URI's host:port instead of the trunk (``dest``:
+agents' phones and softphones, which are not behind the carrier); every request of
+that dialog then goes there.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import secrets
 import socket
 from collections.abc import Callable
@@ -44,6 +48,8 @@ from lexdial.adapters.telephony.sip_trunk import Trunk, split_address
 
 log = logging.getLogger(__name__)
 
+_CALL_ID = re.compile(rb"\r\nCall-ID: ([^\r]+)")
+
 
 class SipUa:
     """The UA (see the module rules): ``invite`` places a call, the rest follow its dialog."""
@@ -59,7 +65,8 @@ class SipUa:
         self.local: tuple[str, int] = ("", 0)
         self.next_hop: tuple[str, int] = ("", 0)
         self.dialogs: dict[str, Dialog] = {}
-        self.transactions = NonInviteTransactions(self._send, self.drain)
+        self.transactions = NonInviteTransactions(self._send_request, self.drain)
+        self._direct: dict[str, tuple[str, int]] = {}  # Call-ID -> dest (rule 6)
         self._tasks: set[asyncio.Future[Message | None]] = set()
 
     # --- life ----------------------------------------------------------------------
@@ -125,13 +132,23 @@ class SipUa:
 
     # --- placing a call --------------------------------------------------------------
 
-    def invite(self, uri: str, caller: str, sdp_for: Callable[[str], bytes]) -> Dialog:
-        """Send the INVITE for ``uri`` from caller ``caller``; ``sdp_for(host)`` is our offer."""
+    def invite(
+        self,
+        uri: str,
+        caller: str,
+        sdp_for: Callable[[str], bytes],
+        *,
+        dest: tuple[str, int] | None = None,
+    ) -> Dialog:
+        """Send the INVITE for ``uri`` from caller ``caller``; ``sdp_for(host)`` is our offer.
+        ``dest``: send it (and the dialog's requests) there, not to the trunk (rule 6)."""
         name = f'"{self.trunk.caller_name}" ' if self.trunk.caller_name else ""
         aor = f"sip:{caller}@{self.trunk.from_domain}"
         d = Dialog(f"{secrets.token_hex(10)}@lexdial", uri, "", sdp_for(self.contact_host))
         d.from_value = f"{name}<{aor}>;tag={d.from_tag}"
         d.remote_target = uri
+        if dest is not None:
+            d.dest = self._direct[d.call_id] = dest
         self.dialogs[d.call_id] = d
         pai = [f"P-Asserted-Identity: {name}<{aor}>"] if self.p_asserted_identity else []
         self._send_invite(d, pai)
@@ -143,7 +160,7 @@ class SipUa:
             self.me, "INVITE", d.cseq, d.branch, [*extra, "Content-Type: application/sdp"], d.sdp,
             uri=d.uri,
         )  # fmt: skip
-        self._send(d.invite_bytes)
+        self._send(d.invite_bytes, d.dest)
         self._retransmit_invite(d, T1, 0.0)
 
     def _retransmit_invite(self, d: Dialog, interval: float, elapsed: float) -> None:
@@ -156,7 +173,7 @@ class SipUa:
             if elapsed + interval >= TIMER_B:
                 self._finish(d, 408, "Request Timeout (no answer from the trunk)")
                 return
-            self._send(d.invite_bytes)
+            self._send(d.invite_bytes, d.dest)
             self._retransmit_invite(d, interval * 2, elapsed + interval)
 
         d.timer = loop.call_later(interval, fire)
@@ -201,8 +218,13 @@ class SipUa:
         if d.timer is not None:
             d.timer.cancel()
         loop = asyncio.get_running_loop()
+
         # keep it 32 s for retransmitted 2xx/BYE to be answered consistently
-        loop.call_later(TIMER_B, lambda: self.dialogs.pop(d.call_id, None))
+        def drop() -> None:
+            self.dialogs.pop(d.call_id, None)
+            self._direct.pop(d.call_id, None)
+
+        loop.call_later(TIMER_B, drop)
 
     # --- wire ----------------------------------------------------------------------
 
@@ -240,7 +262,7 @@ class SipUa:
             return
         if 200 <= msg.status < 300:
             if d.final and d.acked:
-                self._send(d.acked)  # a retransmitted 2xx: ACK again
+                self._send(d.acked, d.dest)  # a retransmitted 2xx: ACK again
                 return
             d.final = msg.status
             d.to_tag = tag(msg.get("to"))
@@ -250,14 +272,14 @@ class SipUa:
             d.route = [uri_of(r) for v in reversed(msg.all("record-route")) for r in v.split(",")]
             d.answer = msg
             d.acked = d.build(self.me, "ACK", d.cseq, branch(), [], b"")
-            self._send(d.acked)
+            self._send(d.acked, d.dest)
             if d.timer is not None:
                 d.timer.cancel()
             d.on_response(msg)
             return
         # a final failure: ACK in the transaction (same branch, the response's To)
         to = msg.get("to") or f"<{d.uri}>"
-        self._send(d.build(self.me, "ACK", d.cseq, d.branch, [], b"", uri=d.uri, to=to))
+        self._send(d.build(self.me, "ACK", d.cseq, d.branch, [], b"", uri=d.uri, to=to), d.dest)
         if d.final:
             return  # a retransmission
         if msg.status in (401, 407) and not d.auth_tried and self.trunk.auth_password:
@@ -288,6 +310,14 @@ class SipUa:
         else:
             self._send(build_reply(msg, 200, self.me), addr)
         d.on_request(msg)
+
+    def _send_request(self, data: bytes) -> None:
+        """A non-INVITE request: to its dialog's ``dest`` if it has one (rule 6)."""
+        addr = None
+        if self._direct:
+            m = _CALL_ID.search(data)
+            addr = self._direct.get(m.group(1).decode()) if m else None
+        self._send(data, addr)
 
     def _send(self, data: bytes, addr: tuple[str, int] | None = None) -> None:
         if self.sock is not None:
