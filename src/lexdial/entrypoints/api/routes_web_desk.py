@@ -21,9 +21,10 @@ from fastapi import Request, Response
 from fastapi.responses import FileResponse
 
 from lexdial.entrypoints.api.deps import Reader, store
-from lexdial.entrypoints.api.web_common import ENV, HEADERS, STATIC, page, web_router
+from lexdial.domain.desk import PAUSE_REASONS
+from lexdial.entrypoints.api.web_common import ENV, HEADERS, STATIC, page, viewer, web_router
 from lexdial.errors import NotFoundError, PermissionDeniedError
-from lexdial.service import agent_desk, views
+from lexdial.service import agent_desk, dispositions, views
 from lexdial.service.users import LIVE_MODES, Caller
 
 router = web_router()
@@ -67,10 +68,9 @@ def _may_sit(caller: Caller, role: str) -> None:
 @router.get("/desk")
 def desk(request: Request, caller: Reader) -> Response:
     """The agent desk: choose a campaign, ready / paused, the screen pop, dispositions."""
+    _may_sit(caller, viewer(request, caller).role)
     s = store(request)
-    with s.reading() as uow:
-        role = views.who(uow, caller.user_id).role if caller.user_id is not None else caller.role  # type: ignore[union-attr]
-        _may_sit(caller, role)
+    with s.unit_of_work() as uow:  # a firm's disposition list is made the first time it is read
         seat = agent_desk.desk_state(uow, caller)
         campaigns = [
             c
@@ -78,7 +78,7 @@ def desk(request: Request, caller: Reader) -> Response:
             if c.mode in LIVE_MODES and c.status in ("running", "paused")
         ]
         endpoints = agent_desk.my_endpoints(uow, caller)
-        dispositions = agent_desk.dispositions(uow, caller)
+        codes = dispositions.codes(uow, caller, firm_id=s.firm_id, active_only=True)
     kind = None
     if seat is not None and seat.endpoint_id is not None:
         kind = next((e.kind for e in endpoints if e.id == seat.endpoint_id), None)
@@ -92,8 +92,8 @@ def desk(request: Request, caller: Reader) -> Response:
         campaign_name=name,
         campaigns=campaigns,
         endpoints=endpoints,
-        dispositions=dispositions,
-        pause_reasons=agent_desk.PAUSE_REASONS,
+        dispositions=codes,
+        pause_reasons=PAUSE_REASONS,
         state_words=STATE_WORDS,
         endpoint_kind=kind or "",
         scripts=("/static/desk.js", *SOFTPHONES.get(kind or "", ())),
@@ -107,7 +107,7 @@ def static_file(name: str) -> Response:
     """The desk's script and stylesheet (and the softphones'), served by lexdial itself."""
     path = STATIC / name
     if not STATIC_NAME.match(name) or not path.is_file():
-        raise NotFoundError(f"no static file '{name}'")
+        raise NotFoundError("no such static file")
     response = FileResponse(path, media_type=MEDIA_TYPES[name.rsplit(".", 1)[1]])
     response.headers["Cache-Control"] = "no-cache"  # revalidated: a new release is seen at once
     for header in ("X-Content-Type-Options",):
