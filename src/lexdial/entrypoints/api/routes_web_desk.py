@@ -1,8 +1,8 @@
 """The agent desk page (``/desk``) and the desk's scripts and stylesheet.
 
-Rule 1: the page is a shell: what it shows and every action go through the desk's JSON API
-(``routes_desk``, ``/v1/desk/...``) with the session cookie and the CSRF header, so the
-rules live once, in ``service.agent_desk``. The shell is rendered with the seat as it is
+Rule 1: the page is a shell: what it shows and every action go through its fetch endpoints
+(``routes_web_desk_api``, ``/desk/api/...``: the same ``service.agent_desk`` use cases as the
+JSON API) with the session cookie and the CSRF header, so the rules live once. The shell is rendered with the seat as it is
 now, so a reload shows the same screen; ``desk.js`` then polls the seat's version.
 Rule 2: the desk page is the one page that runs a script: its Content-Security-Policy
 allows scripts and requests from this server only (no CDN, no inline script); a Twilio
@@ -77,7 +77,8 @@ def desk(request: Request, caller: Reader) -> Response:
             for c in views.campaign_list(uow, s.firm_id)
             if c.mode in LIVE_MODES and c.status in ("running", "paused")
         ]
-        endpoints = agent_desk.my_endpoints(uow, caller)
+        # the caller's own endpoints (agent_desk.login checks the choice again)
+        endpoints = uow.users.endpoints(caller.user_id) if caller.user_id is not None else []
         codes = dispositions.codes(uow, caller, firm_id=s.firm_id, active_only=True)
     kind = None
     if seat is not None and seat.endpoint_id is not None:
@@ -107,7 +108,7 @@ def static_file(name: str) -> Response:
     """The desk's script and stylesheet (and the softphones'), served by lexdial itself."""
     path = STATIC / name
     if not STATIC_NAME.match(name) or not path.is_file():
-        raise NotFoundError("no such static file")
+        raise NotFoundError("name", "no such static file")
     response = FileResponse(path, media_type=MEDIA_TYPES[name.rsplit(".", 1)[1]])
     response.headers["Cache-Control"] = "no-cache"  # revalidated: a new release is seen at once
     for header in ("X-Content-Type-Options",):

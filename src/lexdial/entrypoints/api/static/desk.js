@@ -1,6 +1,7 @@
 /* lexdial agent desk: polls the seat, redraws on change, sends the agent's actions.
  *
- * Rule 1: the server decides. Every button is a request to the JSON API (/v1/desk/...)
+ * Rule 1: the server decides. Every button is a request to the desk's fetch endpoints
+ * (/desk/api/..., the same use cases as the JSON API /v1/desk)
  * with the session cookie and the CSRF header; what the page shows comes back from it.
  * Rule 2: a refusal is shown inline, naming the field the server named; nothing here ever
  * shows a stack trace or a raw response.
@@ -15,18 +16,18 @@
   if (!root) { return; }
   var csrf = root.getAttribute("data-csrf") || "";
   var API = {
-    state: "/v1/desk/state",
-    screen: "/v1/desk/screen",
-    login: "/v1/desk/login",
-    ready: "/v1/desk/ready",
-    pause: "/v1/desk/pause",
-    logout: "/v1/desk/logout",
-    hangup: "/v1/desk/hangup",
-    optOut: "/v1/desk/opt-out",
-    disposition: "/v1/desk/disposition",
-    callback: "/v1/desk/callback",
-    previewCall: "/v1/desk/preview/call",
-    previewSkip: "/v1/desk/preview/skip"
+    state: "/desk/api/state",
+    screen: "/desk/api/screen",
+    login: "/desk/api/login",
+    ready: "/desk/api/ready",
+    pause: "/desk/api/pause",
+    logout: "/desk/api/logout",
+    hangup: "/desk/api/hangup",
+    optOut: "/desk/api/opt-out",
+    disposition: "/desk/api/disposition",
+    callback: "/desk/api/callback",
+    previewCall: "/desk/api/preview/call",
+    previewSkip: "/desk/api/preview/skip"
   };
   var STATE_WORDS = {
     logged_out: "Not on the desk",
@@ -37,7 +38,6 @@
     wrap_up: "Wrap-up: record a disposition"
   };
   var seen = null;      // the seat version last drawn
-  var seated = root.getAttribute("data-seated") === "yes";
   var busy = false;
 
   function $(id) { return document.getElementById(id); }
@@ -130,31 +130,37 @@
   }
 
   function drawPop(pop) {
-    var has = !!(pop && (pop.contact || pop.name || pop.contact_id));
+    var has = !!(pop && pop.kind && pop.contact);
     show("screen-pop", has);
+    text("disposition-due", pop && pop.disposition_due ? "A disposition is required before your next call." : "");
     if (!has) { return; }
-    var contact = pop.contact || pop;
-    text("pop-kind", pop.preview ? "Preview (not dialled yet): the gate's verdict below is a dry run, checked again when you click Call." : "The person on the line");
+    var preview = pop.kind === "preview";
+    var contact = pop.contact;
+    text("pop-kind", preview ? "Preview (not dialled yet): the gate's verdict below is a dry run, checked again when you click Call." : "The person on the line");
     text("pop-name", contact.name || "(no name on record)");
-    text("pop-number", contact.number || contact.number_shown || "-");
-    var matter = pop.matter || contact.matter || null;
-    text("pop-matter", matter ? [matter.type || matter.matter_type, matter.ref || matter.matter_ref].filter(Boolean).join(" · ") || "-" : "-");
-    drawList("pop-consents", pop.consents || [], function (li, c) {
-      var words = [c.kind, c.scope && c.scope.join ? "for " + c.scope.join(", ") : null,
+    text("pop-number", (contact.numbers || []).join(", ") || "-");
+    text("pop-matter", contact.matter_type ? contact.matter_type.replace(/_/g, " ") : "-");
+    var consents = pop.consents || [];
+    drawList("pop-consents", consents.length ? consents : [null], function (li, c) {
+      if (!c) { li.textContent = "No consent on record."; return; }
+      li.textContent = [c.kind, c.scope && c.scope.length ? "for " + c.scope.join(", ") : null,
         c.given_at ? "given " + c.given_at.slice(0, 10) : null,
-        c.revoked_at ? "REVOKED " + c.revoked_at.slice(0, 10) : "in force"];
-      li.textContent = words.filter(Boolean).join(", ");
-      if (c.revoked_at) { li.className = "bad"; }
+        c.revoked ? "REVOKED " + (c.revoked_at || "").slice(0, 10) : "in force"].filter(Boolean).join(", ");
+      if (c.revoked) { li.className = "bad"; }
     });
-    if (!(pop.consents || []).length) { drawList("pop-consents", [1], function (li) { li.textContent = "No consent on record."; }); }
     var decision = pop.decision || {};
-    var verdict = decision.verdict || "-";
-    text("pop-verdict", verdict + (decision.dry_run || pop.preview ? " (dry run, not recorded)" : ""));
+    var verdict = decision.verdict || "none";
+    text("pop-verdict", verdict + (decision.recorded === false ? " (dry run, not recorded)" : ""));
     var v = $("pop-verdict");
     if (v) { v.className = "badge verdict-" + verdict; }
-    drawList("pop-reasons", decision.reasons || [], function (li, r) {
+    var reasons = decision.reasons || [];
+    drawList("pop-reasons", reasons.length ? reasons : [null], function (li, r) {
+      if (!r) {
+        li.textContent = decision.error ? decision.error : (verdict === "allow" ? "Every rule checked passed." : "No reason given.");
+        return;
+      }
       var strong = document.createElement("strong");
-      strong.textContent = r.code + ". ";
+      strong.textContent = (r.code || "") + ". ";
       li.appendChild(strong);
       li.appendChild(document.createTextNode(r.message || ""));
       if (r.citation) {
@@ -164,22 +170,16 @@
         li.appendChild(cite);
       }
     });
-    if (!(decision.reasons || []).length) {
-      drawList("pop-reasons", [1], function (li) { li.textContent = verdict === "allow" ? "Every rule checked passed." : "No reason given."; });
-    }
-    var script = pop.script || {};
-    text("pop-script", typeof script === "string" ? script : (script.text || script.opening || ""));
-    drawList("pop-disclosures", pop.disclosures || script.disclosures || [], function (li, d) {
-      li.textContent = typeof d === "string" ? d : [d.text || d.say, d.citation ? "(" + d.citation + ")" : null].filter(Boolean).join(" ");
+    text("pop-script", pop.script || "");
+    drawList("pop-disclosures", pop.disclosures || [], function (li, d) {
+      li.textContent = (d.text || "") + (d.citation ? " (" + d.citation + ")" : "");
     });
-    show("preview-actions", !!pop.preview);
-    var due = pop.disposition_due;
-    text("disposition-due", due ? "A disposition is required before your next call." : "");
+    show("preview-actions", preview);
   }
 
   function refresh(force) {
     return call("GET", API.state).then(function (seat) {
-      var s = seat.seat || seat;
+      var s = seat;
       var version = s && s.version != null ? s.version : null;
       if (!force && version !== null && version === seen) { return; }
       seen = version;
@@ -253,5 +253,5 @@
   function poll() {
     refresh(false).then(function () { window.setTimeout(poll, POLL_MS); }, function () { window.setTimeout(poll, POLL_MS * 4); });
   }
-  if (seated || true) { poll(); }
+  poll();
 }());
