@@ -50,7 +50,7 @@ from lexdial.service.contacts import NewContact, add_contact
 from lexdial.service.gate import gate
 from lexdial.service.users import OPERATOR, add_user, attest_training
 
-from .conftest import FIRM, PASSWORD, START, TIMESCALE, Server, SimClock, require_browser
+from .conftest import FIRM, PASSWORD, START, Server, SimClock, require_browser
 
 AGENT = "agent@firm.test"
 NUMBERS = ("+16145550131", "+16145550132", "+16145550133")
@@ -106,7 +106,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         problems = lint_campaign(uow, store.rules, store.cipher, store.registry,
                                  firm_id=store.firm_id, campaign_id=cid, at=START)  # fmt: skip
         set_status(uow, store.audit, store.firm_id, cid, "start", OPERATOR, START, problems)
-    clock = SimClock(START, TIMESCALE / 1000)  # about real time: the desk is not a race
+    clock = SimClock(START, 1.0)  # real time: the desk is not a race
     app = create_app(store, clock=clock, dial=False)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
@@ -139,6 +139,16 @@ def _wait(browser: Any, seconds: float = 20) -> WebDriverWait[Any]:
 
 def _text(browser: Any, element_id: str) -> str:
     return str(browser.find_element(By.ID, element_id).text)
+
+
+def _notice(browser: Any, words: str) -> None:
+    """Wait for the page's notice to say ``words``; else fail with what the page says."""
+    try:
+        _wait(browser).until(lambda b: words in b.find_element(By.ID, "desk-notice").text)
+    except Exception:
+        shown = {i: _text(browser, i) for i in ("desk-error", "call-error", "disposition-error",
+                                                 "controls-error", "preview-error")}
+        raise AssertionError(f"no notice '{words}': {shown}") from None
 
 
 def _state(browser: Any, state: str) -> None:
@@ -213,7 +223,7 @@ def test_an_agent_takes_a_call_dispositions_it_records_an_opt_out_and_calls_a_pr
     Select(browser.find_element(By.ID, "disposition")).select_by_value("reached")
     browser.find_element(By.ID, "notes").send_keys("Confirmed Friday 10:00.")
     browser.find_element(By.ID, "save-disposition").click()
-    _wait(browser).until(lambda b: "Disposition recorded" in b.find_element(By.ID, "desk-notice").text)
+    _notice(browser, "Disposition recorded")
     browser.find_element(By.ID, "ready").click()
     _state(browser, "ready")
     with server.store.db.connect() as conn:
@@ -226,15 +236,17 @@ def test_an_agent_takes_a_call_dispositions_it_records_an_opt_out_and_calls_a_pr
     with server.store.db.connect() as conn:
         before = conn.execute(select(func.count()).select_from(t.dnc_entries)).scalar_one()
     browser.find_element(By.ID, "opt-out").click()
-    _wait(browser).until(lambda b: "asked not to be called" in b.find_element(By.ID, "desk-notice").text)
+    _notice(browser, "asked not to be called")
     with server.store.db.connect() as conn:
         after = conn.execute(select(func.count()).select_from(t.dnc_entries)).scalar_one()
     assert after == before + 1
     _end_call(server, agent, second)
     _state(browser, "wrap_up")
-    Select(browser.find_element(By.ID, "disposition")).select_by_value("asked_not_to_call")
+    # the opt-out is the call's disposition: no later one can undo it
+    Select(browser.find_element(By.ID, "disposition")).select_by_value("reached")
     browser.find_element(By.ID, "save-disposition").click()
-    _wait(browser).until(lambda b: "Disposition recorded" in b.find_element(By.ID, "desk-notice").text)
+    refused = _wait(browser).until(lambda b: b.find_element(By.ID, "disposition-error").text)
+    assert refused.startswith("code:") and "asked_not_to_call" in refused
     browser.find_element(By.ID, "ready").click()
     _state(browser, "ready")
 
@@ -248,7 +260,7 @@ def test_an_agent_takes_a_call_dispositions_it_records_an_opt_out_and_calls_a_pr
     _wait(browser).until(lambda b: b.find_element(By.ID, "pop-name").text == NAMES[2])
     assert "dry run" in _text(browser, "pop-verdict")
     browser.find_element(By.ID, "preview-call").click()
-    _wait(browser).until(lambda b: "Calling" in b.find_element(By.ID, "desk-notice").text)
+    _notice(browser, "Calling")
     with s.reading() as uow:
         seat = uow.desk.session(s.firm_id, agent)
     assert seat is not None and seat.dial_contact_id == contacts[2]
