@@ -146,8 +146,16 @@ def _notice(browser: Any, words: str) -> None:
     try:
         _wait(browser).until(lambda b: words in b.find_element(By.ID, "desk-notice").text)
     except Exception:
-        shown = {i: _text(browser, i) for i in ("desk-error", "call-error", "disposition-error",
-                                                 "controls-error", "preview-error")}
+        shown = {
+            i: _text(browser, i)
+            for i in (
+                "desk-error",
+                "call-error",
+                "disposition-error",
+                "controls-error",
+                "preview-error",
+            )
+        }
         raise AssertionError(f"no notice '{words}': {shown}") from None
 
 

@@ -128,8 +128,10 @@ def test_an_agent_of_another_firm_sees_nothing_of_firm_1_at_the_desk(
     res = api.client.post(f"/contacts/{contact}/call", data={"csrf": csrf})
     assert res.status_code >= 400 and "Traceback" not in res.text
     with s.db.connect() as conn:
-        dial = select(func.count()).select_from(t.agent_sessions).where(
-            t.agent_sessions.c.dial_contact_id.is_not(None)
+        dial = (
+            select(func.count())
+            .select_from(t.agent_sessions)
+            .where(t.agent_sessions.c.dial_contact_id.is_not(None))
         )
         assert conn.execute(dial).scalar_one() == 0
 

@@ -2,8 +2,9 @@
 
 Rule 1: the page is a shell: what it shows and every action go through its fetch endpoints
 (``routes_web_desk_api``, ``/desk/api/...``: the same ``service.agent_desk`` use cases as the
-JSON API) with the session cookie and the CSRF header, so the rules live once. The shell is rendered with the seat as it is
-now, so a reload shows the same screen; ``desk.js`` then polls the seat's version.
+JSON API) with the session cookie and the CSRF header, so the rules live once. The shell
+is rendered with the seat as it is now, so a reload shows the same screen; ``desk.js``
+then polls the seat's version.
 Rule 2: the desk page is the one page that runs a script: its Content-Security-Policy
 allows scripts and requests from this server only (no CDN, no inline script); a Twilio
 Client endpoint also lets the Twilio Voice SDK reach Twilio.
@@ -20,8 +21,8 @@ import re
 from fastapi import Request, Response
 from fastapi.responses import FileResponse
 
-from lexdial.entrypoints.api.deps import Reader, store
 from lexdial.domain.desk import PAUSE_REASONS
+from lexdial.entrypoints.api.deps import Reader, store
 from lexdial.entrypoints.api.web_common import ENV, HEADERS, STATIC, page, viewer, web_router
 from lexdial.errors import NotFoundError, PermissionDeniedError
 from lexdial.service import agent_desk, dispositions, views
