@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from lexdial.adapters.telephony.webrtc_gateway import WebRtcGateway
-from tests.integration.telephony.softphone_peers import Browser, PlaneSide, best_match, chirp
+
+from .softphone_peers import Browser, PlaneSide, best_match, chirp
 
 UP, DOWN = chirp(300, 3000), chirp(3000, 300)
 SWEEP = 8000  # the sweep's samples, without the gap after it
