@@ -60,8 +60,8 @@ async def _user(request: Request, caller: Caller) -> int:
 @router.post("/desk/webrtc/offer")
 async def offer(request: Request, body: OfferIn, caller: Reader) -> dict[str, str]:
     """Connect the caller's browser: its SDP offer in, the gateway's answer out."""
+    user_id = await _user(request, caller)  # who first: a refusal names what they lack
     gateway = _gateway(request)
-    user_id = await _user(request, caller)
     return {"type": "answer", "sdp": await gateway.offer(user_id, body.sdp)}
 
 
@@ -69,8 +69,8 @@ async def offer(request: Request, body: OfferIn, caller: Reader) -> dict[str, st
 async def line(request: Request, caller: Reader) -> dict[str, str]:
     """The caller's softphone: ``browser`` (its connection) and ``line`` (open while the
     dialler holds the agent's leg)."""
+    user_id = await _user(request, caller)  # who first: a refusal names what they lack
     gateway = _gateway(request)
-    user_id = await _user(request, caller)
     status: dict[str, str] = gateway.status(user_id)
     return status
 
@@ -78,8 +78,8 @@ async def line(request: Request, caller: Reader) -> dict[str, str]:
 @router.delete("/desk/webrtc", status_code=204)
 async def hang_up(request: Request, caller: Reader) -> Response:
     """Close the caller's softphone (their open leg ends with a BYE to the dialler)."""
+    user_id = await _user(request, caller)  # who first: a refusal names what they lack
     gateway = _gateway(request)
-    user_id = await _user(request, caller)
     await gateway.hangup(user_id)
     return Response(status_code=204)
 
