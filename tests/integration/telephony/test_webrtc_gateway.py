@@ -111,7 +111,7 @@ def test_a_bye_from_the_plane_closes_the_line_and_the_browser_stays_ready_for_th
         second = await plane.open(gateway.address(10), DOWN)
         assert await plane.results[second.call_id] == 200
         browser.recording = True
-        await asyncio.sleep(2.5)
+        await asyncio.sleep(3.2)  # two periods of the sweep hold one whole sweep
         assert best_match(browser.take(), DOWN[:SWEEP]) > 0.8  # the new line carries audio
         await browser.close()
 

@@ -24,6 +24,7 @@ import random
 import struct
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any, cast
 
 import numpy as np
@@ -126,8 +127,12 @@ class RtpEndpoint(asyncio.DatagramProtocol):
         self.track.queue.clear()
 
 
-async def pump_browser(track: MediaStreamTrack, endpoint: RtpEndpoint) -> None:
-    """Forward what the browser says to the plane until its track ends (rule 2)."""
+async def pump_browser(
+    track: MediaStreamTrack, endpoint_of: Callable[[], RtpEndpoint | None]
+) -> None:
+    """Forward what the browser says to the plane until its track ends (rule 2). The track
+    is read from the start, leg or no leg: what is said with no leg open is dropped (a
+    track not read would queue the browser's audio without bound)."""
     resampler = AudioResampler(format="s16", layout="mono", rate=RATE)
     pending = np.zeros(0, dtype=np.int16)
     samples = int(FRAME_S * RATE)
@@ -135,9 +140,10 @@ async def pump_browser(track: MediaStreamTrack, endpoint: RtpEndpoint) -> None:
         while True:
             frame = await track.recv()
             assert isinstance(frame, AudioFrame)
+            endpoint = endpoint_of()
             for out in resampler.resample(frame):
                 pcm = np.frombuffer(bytes(out.planes[0]), dtype=np.int16)[: out.samples]
-                pending = np.concatenate((pending, pcm))
-            while len(pending) >= samples:
+                pending = np.concatenate((pending, pcm)) if endpoint is not None else pending[:0]
+            while endpoint is not None and len(pending) >= samples:
                 endpoint.send_pcm(pending[:samples])
                 pending = pending[samples:]

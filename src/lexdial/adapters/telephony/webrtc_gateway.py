@@ -96,8 +96,9 @@ class WebRtcGateway:
 
         @pc.on("track")
         def on_track(track: MediaStreamTrack) -> None:
-            if track.kind == "audio":
+            if track.kind == "audio" and agent.heard is None:
                 agent.heard = track
+                agent.pump = asyncio.ensure_future(pump_browser(track, lambda: agent.endpoint))
 
         @pc.on("connectionstatechange")
         async def on_state() -> None:
@@ -125,6 +126,8 @@ class WebRtcGateway:
         if agent.leg is not None:
             self.uas.bye(agent.leg)
         self._drop_leg(agent)
+        if agent.pump is not None:
+            agent.pump.cancel()
         agent.track.stop()
         await agent.pc.close()
 
@@ -152,8 +155,6 @@ class WebRtcGateway:
                                           agent.track)  # fmt: skip
         endpoint.remote = (media.host, media.port)
         agent.leg, agent.endpoint = leg, endpoint
-        assert agent.heard is not None
-        agent.pump = asyncio.ensure_future(pump_browser(agent.heard, endpoint))
         log.info("softphone gateway: agent %s leg %s up", user_id, leg.call_id)
         return 200, _sdp_answer(self._sdp_host(media.host), endpoint.port)
 
@@ -164,11 +165,9 @@ class WebRtcGateway:
             log.info("softphone gateway: agent %s leg %s ended", leg.user_id, leg.call_id)
 
     def _drop_leg(self, agent: Agent) -> None:
-        if agent.pump is not None:
-            agent.pump.cancel()
         if agent.endpoint is not None:
             agent.endpoint.close()
-        agent.leg = agent.endpoint = agent.pump = None
+        agent.leg = agent.endpoint = None
 
     def _sdp_host(self, peer: str) -> str:
         # an unspecified bind address: answer with the address the plane reached us on
