@@ -18,7 +18,9 @@ What is measured
       same per-leg figure at 1 leg measured first in the same run: the ratio says how the
       gateway scales (1.0: linear).
 
-    A size "holds" when loss both ways is under 1 % and every leg's audio matches. The
+    Also the harness's own CPU and the machine's load average: a harness near 100 % of a
+    core, or a load above the core count, means the figure is the harness's or the
+    neighbours', not the gateway's. A size "holds" when loss both ways is under 1 % and every leg's audio matches. The
     harness (browsers and plane) shares the machine's cores with the gateway, so on a
     small machine the figure is a floor: the harness does as much work as the gateway.
 
@@ -160,8 +162,10 @@ async def run_size(n: int, seconds: float) -> dict[str, Any]:
             b.recording = True
         plane_rx0 = [plane.legs[d.call_id].received for d in legs]
         cpu0, t0 = cpu_s(gateway.proc.pid), time.monotonic()
+        own0 = cpu_s(os.getpid())
         await asyncio.sleep(seconds)
         cpu1, t1 = cpu_s(gateway.proc.pid), time.monotonic()
+        own1 = cpu_s(os.getpid())
         plane_rx1 = [plane.legs[d.call_id].received for d in legs]
         after = [await inbound(b) for b in browsers]
         window = t1 - t0
@@ -186,6 +190,8 @@ async def run_size(n: int, seconds: float) -> dict[str, Any]:
             "audio_matched": matched,
             "gateway_cpu_pct": round(cpu_pct, 1),
             "cpu_per_leg_pct": round(cpu_pct / n, 2),
+            "harness_cpu_pct": round(100 * (own1 - own0) / window, 1),
+            "load_average": round(os.getloadavg()[0], 1),
         }
     finally:
         await gateway.ask(op="hangup")
@@ -216,14 +222,16 @@ def main() -> int:
         rows.append(row)
     base = rows[0]["cpu_per_leg_pct"] or 0.01
     print(f"{'legs':>5} {'answered':>8} {'loss->plane':>11} {'loss->browser':>13} "
-          f"{'audio ok':>8} {'gw CPU %':>8} {'CPU/leg %':>9} {'vs 1 leg':>8} holds")  # fmt: skip
+          f"{'audio ok':>8} {'gw CPU %':>8} {'CPU/leg %':>9} {'vs 1 leg':>8} {'harness %':>9} "
+          f"{'load':>5} holds")  # fmt: skip
     for row in rows:
         row["per_leg_vs_one_leg"] = round(row["cpu_per_leg_pct"] / base, 2)
         row["holds"] = holds(row)
         print(f"{row['legs']:>5} {row['answered']:>8} {row['loss_to_plane_pct']:>10}% "
               f"{row['loss_to_browser_pct']:>12}% {row['audio_matched']:>8} "
               f"{row['gateway_cpu_pct']:>8} {row['cpu_per_leg_pct']:>9} "
-              f"{row['per_leg_vs_one_leg']:>8} {'yes' if row['holds'] else 'NO'}")  # fmt: skip
+              f"{row['per_leg_vs_one_leg']:>8} {row['harness_cpu_pct']:>9} {row['load_average']:>5} "
+              f"{'yes' if row['holds'] else 'NO'}")  # fmt: skip
     held = [r["legs"] for r in rows if r["holds"]]
     print(f"largest size held (< 1 % loss both ways, every leg's audio matched): "
           f"{max(held) if held else 0} legs, on {os.cpu_count()} cores")  # fmt: skip
