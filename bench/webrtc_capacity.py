@@ -20,8 +20,8 @@ What is measured
 
     Also the harness's own CPU and the machine's load average: a harness near 100 % of a
     core, or a load above the core count, means the figure is the harness's or the
-    neighbours', not the gateway's. A size "holds" when loss both ways is under 1 % and every leg's audio matches. The
-    harness (browsers and plane) shares the machine's cores with the gateway, so on a
+    neighbours', not the gateway's. A size "holds" when loss both ways is under 1 % and
+    every leg's audio matches. The harness (browsers and plane) shares the machine's cores with the gateway, so on a
     small machine the figure is a floor: the harness does as much work as the gateway.
 
 Run: ``python bench/webrtc_capacity.py [--legs 1 10 20 40] [--seconds 8] [--json out.json]``.
@@ -39,8 +39,6 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
@@ -215,7 +213,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=8.0)  # at least 3
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    sizes = sorted(set([1, *args.legs]))  # 1 leg is the baseline of the ratios
+    sizes = sorted({1, *args.legs})  # 1 leg is the baseline of the ratios
     rows = []
     for n in sizes:
         row = asyncio.run(run_size(n, args.seconds))
@@ -230,7 +228,8 @@ def main() -> int:
         print(f"{row['legs']:>5} {row['answered']:>8} {row['loss_to_plane_pct']:>10}% "
               f"{row['loss_to_browser_pct']:>12}% {row['audio_matched']:>8} "
               f"{row['gateway_cpu_pct']:>8} {row['cpu_per_leg_pct']:>9} "
-              f"{row['per_leg_vs_one_leg']:>8} {row['harness_cpu_pct']:>9} {row['load_average']:>5} "
+              f"{row['per_leg_vs_one_leg']:>8} {row['harness_cpu_pct']:>9} "
+              f"{row['load_average']:>5} "
               f"{'yes' if row['holds'] else 'NO'}")  # fmt: skip
     held = [r["legs"] for r in rows if r["holds"]]
     print(f"largest size held (< 1 % loss both ways, every leg's audio matched): "
