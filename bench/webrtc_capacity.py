@@ -21,8 +21,8 @@ What is measured
     Also the harness's own CPU and the machine's load average: a harness near 100 % of a
     core, or a load above the core count, means the figure is the harness's or the
     neighbours', not the gateway's. A size "holds" when loss both ways is under 1 % and
-    every leg's audio matches. The harness (browsers and plane) shares the machine's cores with the gateway, so on a
-    small machine the figure is a floor: the harness does as much work as the gateway.
+    every leg's audio matches. The harness (browsers and plane) shares the machine's cores
+    with the gateway, so on a small machine the figure is a floor: the harness does as much work as the gateway.
 
 Run: ``python bench/webrtc_capacity.py [--legs 1 10 20 40] [--seconds 8] [--json out.json]``.
 Exit status 0 whatever the figures.
