@@ -22,7 +22,8 @@ What is measured
     core, or a load above the core count, means the figure is the harness's or the
     neighbours', not the gateway's. A size "holds" when loss both ways is under 1 % and
     every leg's audio matches. The harness (browsers and plane) shares the machine's cores
-    with the gateway, so on a small machine the figure is a floor: the harness does as much work as the gateway.
+    with the gateway, so on a small machine the figure is a floor: the harness does as
+    much work as the gateway.
 
 Run: ``python bench/webrtc_capacity.py [--legs 1 10 20 40] [--seconds 8] [--json out.json]``.
 Exit status 0 whatever the figures.
