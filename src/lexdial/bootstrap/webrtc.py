@@ -37,7 +37,7 @@ async def start_gateway(settings: Settings) -> WebRtcGateway | None:
     from lexdial.adapters.telephony.webrtc_gateway import WebRtcGateway
 
     host, port = settings.desk.webrtc_sip
-    gateway = WebRtcGateway(host, port)
+    gateway = WebRtcGateway(host, port, settings.desk.webrtc_peers)
     try:
         await gateway.start()
     except OSError as exc:

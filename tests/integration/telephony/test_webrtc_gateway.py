@@ -29,9 +29,12 @@ async def _until(check: Callable[[], bool], seconds: float = 10.0) -> None:
     raise AssertionError("timed out")
 
 
-def run(test: Callable[[WebRtcGateway, PlaneSide], Awaitable[None]]) -> None:
+def run(
+    test: Callable[[WebRtcGateway, PlaneSide], Awaitable[None]],
+    peers: tuple[str, ...] = ("127.0.0.0/8", "::1/128"),
+) -> None:
     async def go() -> None:
-        gateway = WebRtcGateway("127.0.0.1", 0)
+        gateway = WebRtcGateway("127.0.0.1", 0, peers)
         await gateway.start()
         plane = PlaneSide(f"127.0.0.1:{gateway.sip_port}")
         await plane.start()
@@ -142,3 +145,16 @@ def test_an_offer_without_audio_is_refused_naming_the_sdp() -> None:
         assert 12 not in gateway.agents
 
     run(test)
+
+
+def test_a_leg_from_a_host_not_among_the_peers_is_refused_403_and_the_agent_is_not_reached() -> (
+    None
+):
+    async def test(gateway: WebRtcGateway, plane: PlaneSide) -> None:
+        browser = await _browser(gateway, 13)
+        leg = await plane.open(gateway.address(13), DOWN)  # from 127.0.0.1, not allowed
+        assert await plane.results[leg.call_id] == 403
+        assert gateway.status(13) == {"browser": "connected", "line": "closed"}
+        await browser.close()
+
+    run(test, peers=("192.0.2.7/32",))

@@ -23,7 +23,7 @@ def _load(tmp_path: Path, text: str) -> Settings:
 
 def test_the_softphone_gateway_listens_on_loopback_by_default(tmp_path: Path) -> None:
     settings = _load(tmp_path, "")
-    assert settings.desk == DeskSettings(True, ("127.0.0.1", 5099))
+    assert settings.desk == DeskSettings(True, ("127.0.0.1", 5099), ("127.0.0.0/8", "::1/128"))
     assert browser_leg_address(settings, 42) == "sip:agent-42@127.0.0.1:5099"
 
 
@@ -41,6 +41,9 @@ def test_a_lan_address_is_read_and_an_ipv6_one_is_bracketed(tmp_path: Path) -> N
         ('[desk]\nwebrtc = "yes"\n', "desk.webrtc"),
         ("[desk]\nwebrtc_port = 1\n", "webrtc_port"),
         ("desk = 1\n", "[desk]"),
+        ('[desk]\nwebrtc_peers = "10.0.0.5"\n', "desk.webrtc_peers"),
+        ('[desk]\nwebrtc_peers = ["pbx.example"]\n', "desk.webrtc_peers"),
+        ("[desk]\nwebrtc_peers = []\n", "desk.webrtc_peers"),
     ],
 )
 def test_a_bad_desk_setting_is_refused_naming_it(tmp_path: Path, text: str, named: str) -> None:
@@ -67,3 +70,8 @@ def test_an_unspecified_gateway_address_cannot_be_dialled_and_says_so() -> None:
 )
 def test_only_an_agent_address_names_a_user(uri: str, user: int | None) -> None:
     assert agent_of(uri) == user
+
+
+def test_the_hosts_allowed_to_open_legs_are_read_as_networks(tmp_path: Path) -> None:
+    settings = _load(tmp_path, '[desk]\nwebrtc_peers = ["10.0.0.5", "192.0.2.0/24"]\n')
+    assert settings.desk.webrtc_peers == ("10.0.0.5/32", "192.0.2.0/24")

@@ -6,8 +6,9 @@ carries every candidate). A new offer from the same agent replaces the old conne
 (a reloaded page); ``hangup`` or the connection failing closes it.
 Rule 2: the gateway is also a tiny SIP UAS (``webrtc_sip``) at ``sip:agent-<id>@host:port``.
 The media plane opens an agent's nailed-up leg with an INVITE there: answered only while
-that agent's browser is connected (else 480), with audio both ways (``webrtc_audio``:
-PCMU 8 kHz on the plane's side, Opus 48 kHz in the browser). The plane needs nothing
+that agent's browser is connected (else 480), and only from ``peers`` (else 403), with
+audio both ways (``webrtc_audio``: PCMU 8 kHz on the plane's side, Opus 48 kHz in the
+browser). The plane needs nothing
 WebRTC-specific, and may run in another process or on another host.
 Rule 3: a BYE from the plane ends the leg and leaves the browser connected (the dialler
 may open the leg again); the browser leaving ends the leg with a BYE to the plane.
@@ -60,9 +61,14 @@ class Agent:
 class WebRtcGateway:
     """See the module rules. ``start``/``close`` with the web app (``bootstrap.webrtc``)."""
 
-    def __init__(self, host: str = "127.0.0.1", sip_port: int = 5099) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        sip_port: int = 5099,
+        peers: tuple[str, ...] = ("127.0.0.0/8", "::1/128"),
+    ) -> None:
         self.host = host
-        self.uas = SipUas(host, sip_port, self._accept, self._leg_ended)
+        self.uas = SipUas(host, sip_port, self._accept, self._leg_ended, peers)
         self.agents: dict[int, Agent] = {}
 
     @property

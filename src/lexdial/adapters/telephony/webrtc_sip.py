@@ -10,12 +10,15 @@ Rule 2: BYE from the far end is answered 200 and reported (``on_bye``); ``bye`` 
 leg from our side (the browser left), resent at T1 until any response (4 tries).
 CANCEL of a call not yet answered is answered 200 (the INVITE then 487). OPTIONS is
 answered 200; any other request outside a leg 481.
-Rule 3: nothing here logs a URI, a header or a body: the call id names a leg.
+Rule 3: only ``peers`` (networks: the media plane's hosts) may open a leg; an INVITE from
+any other address gets 403, before anything else is looked at.
+Rule 4: nothing here logs a URI, a header or a body: the call id names a leg.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import re
 import secrets
@@ -30,7 +33,7 @@ T1 = 0.5
 TIMER_B = 32.0
 _AGENT = re.compile(r"^sips?:agent-(\d{1,18})@", re.IGNORECASE)
 _REASONS = {
-    100: "Trying", 200: "OK", 404: "Not Found", 480: "Temporarily Unavailable",
+    100: "Trying", 200: "OK", 403: "Forbidden", 404: "Not Found", 480: "Temporarily Unavailable",
     481: "Call/Transaction Does Not Exist", 487: "Request Terminated",
     488: "Not Acceptable Here", 500: "Server Internal Error",
 }  # fmt: skip
@@ -67,8 +70,16 @@ Accept = Callable[[int, Leg, bytes], Awaitable[tuple[int, bytes]]]
 class SipUas:
     """See the module rules; ``on_bye(leg)`` when the far end (or timer B) ends a leg."""
 
-    def __init__(self, host: str, port: int, accept: Accept, on_bye: Callable[[Leg], None]):
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        accept: Accept,
+        on_bye: Callable[[Leg], None],
+        peers: tuple[str, ...] = ("127.0.0.0/8", "::1/128"),
+    ) -> None:
         self.host, self.port = host, port
+        self.peers = [ipaddress.ip_network(p, strict=False) for p in peers]
         self.accept, self.on_bye = accept, on_bye
         self.legs: dict[str, Leg] = {}
         self.transport: asyncio.DatagramTransport | None = None
@@ -146,6 +157,9 @@ class SipUas:
             self._reply(msg, 200, addr, leg)
 
     def _new_invite(self, msg: Message, addr: tuple[str, int]) -> None:
+        if not self._trusted(addr[0]):  # rule 3
+            self._reply(msg, 403, addr)
+            return
         user_id = agent_of(msg.uri)
         if user_id is None:
             self._reply(msg, 404, addr)
@@ -242,6 +256,15 @@ class SipUas:
     def _forget_later(self, leg: Leg) -> None:
         # kept 32 s so that retransmissions are answered consistently
         asyncio.get_running_loop().call_later(TIMER_B, self.legs.pop, leg.call_id, None)
+
+    def _trusted(self, host: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(host.split("%")[0])
+        except ValueError:
+            return False
+        mapped = getattr(ip, "ipv4_mapped", None)
+        ip = mapped or ip
+        return any(ip in net for net in self.peers)
 
     # --- building ------------------------------------------------------------------
 
