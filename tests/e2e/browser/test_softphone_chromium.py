@@ -182,15 +182,16 @@ def test_an_agent_in_chromium_hears_the_person_and_is_heard_through_the_softphon
         }
         print(heard)
         # Chromium's echo canceller, noise suppressor and gain control reshape the agent's
-        # sweep (as they would a voice): clearly above an unrelated signal, not a copy
-        assert heard["agent hears person"] > 0.6 and heard["agent hears self"] < 0.3, heard
-        assert heard["person hears agent"] > 0.5 and heard["person hears self"] < 0.3, heard
+        # sweep as they would a voice (0.6-0.8 measured where a copy scores 0.99): the test
+        # asks for a match eight times an unrelated signal's (about 0.05), not a copy
+        assert heard["agent hears person"] > 0.6 and heard["agent hears self"] < 0.2, heard
+        assert heard["person hears agent"] > 0.4 and heard["person hears self"] < 0.2, heard
         # mute: the person hears silence, not the agent
         chromium.find_element(By.ID, "softphone-mute").click()
         time.sleep(1.0)
         plane.heard(leg)
         time.sleep(2.0)
-        assert best_match(plane.heard(leg), UP[:SWEEP]) < 0.3
+        assert best_match(plane.heard(leg), UP[:SWEEP]) < 0.2
         # hang up in the page: the plane gets its BYE
         chromium.find_element(By.ID, "softphone-hangup").click()
         deadline = time.monotonic() + 10
