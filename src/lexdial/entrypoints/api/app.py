@@ -45,6 +45,8 @@ ROUTERS = (
     "routes_review",
     "routes_web",
     "routes_webrtc",  # (for webrtc)
+    "routes_web_desk",  # (for deskweb)
+    "routes_web_desk_api",  # (for deskweb)
 )
 #: the largest request body accepted (an import file of 20 MB plus the form around it)
 MAX_BODY = 21 * 1024 * 1024

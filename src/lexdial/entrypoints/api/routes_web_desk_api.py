@@ -1,0 +1,165 @@
+"""The desk page's fetch endpoints (``/desk/api/...``): what ``desk.js`` polls and sends.
+
+Rule 1: each endpoint is one ``service.agent_desk`` use case for the caller's own seat, in
+one unit of work; the rules (who may sit, which state may go where, a disposition before
+ready, the verbal opt-out at once) are all there, none here.
+Rule 2: these answer JSON in the API's one error shape (``api.errors``: the field and a
+message), which the page shows inline; a browser session needs its CSRF token in the
+``X-CSRF-Token`` header (``deps``), as for the JSON API.
+Rule 3: kept out of the OpenAPI document: they are the page's, not a public contract (the
+public one is ``/v1/desk``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Request
+
+from lexdial.entrypoints.api.deps import Reader, now, store
+from lexdial.errors import RequestError
+from lexdial.service import agent_desk
+from lexdial.service.repos.desk import DeskSession
+
+router = APIRouter(prefix="/desk/api", include_in_schema=False)
+
+
+def _seat(s: DeskSession | None) -> dict[str, Any]:
+    if s is None:
+        return {"state": "logged_out", "version": -1, "campaign_id": None}
+    return {
+        "state": s.state,
+        "reason": s.reason,
+        "version": s.version,
+        "campaign_id": s.campaign_id,
+        "leg_up": s.leg_up,
+        "endpoint_id": s.endpoint_id,
+        "dial_contact_id": s.dial_contact_id,
+    }
+
+
+@router.get("/state")
+def state(request: Request, caller: Reader) -> dict[str, Any]:
+    """The caller's seat and its version (polled by the page every half second)."""
+    with store(request).reading() as uow:
+        return _seat(agent_desk.desk_state(uow, caller))
+
+
+@router.get("/screen")
+def screen(request: Request, caller: Reader) -> dict[str, Any]:
+    """The screen pop of the seat's call or preview."""
+    s = store(request)
+    with s.reading() as uow:
+        pop = agent_desk.screen_pop(uow, s.rules, s.cipher, s.registry, caller, now(request))
+    return asdict(pop)
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    caller: Reader,
+    campaign_id: Annotated[int, Body(ge=1, le=2**31 - 1, embed=True)],
+    endpoint_id: Annotated[int | None, Body(ge=1, le=2**31 - 1, embed=True)] = None,
+) -> dict[str, Any]:
+    """Sit at the desk on ``campaign_id`` with ``endpoint_id`` (None: the simulated carrier)."""
+    s = store(request)
+    with s.unit_of_work() as uow:
+        seat = agent_desk.login(
+            uow, s.audit, caller, campaign_id, endpoint_id, now(request),
+            carrier=s.settings.telephony.carrier,
+        )  # fmt: skip
+    return _seat(seat)
+
+
+@router.post("/ready")
+def ready(request: Request, caller: Reader) -> dict[str, Any]:
+    s = store(request)
+    with s.unit_of_work() as uow:
+        return _seat(agent_desk.ready(uow, s.audit, caller, now(request)))
+
+
+@router.post("/pause")
+def pause(
+    request: Request,
+    caller: Reader,
+    reason: Annotated[str, Body(max_length=100, embed=True)] = "",
+) -> dict[str, Any]:
+    s = store(request)
+    with s.unit_of_work() as uow:
+        return _seat(agent_desk.pause(uow, s.audit, caller, reason, now(request)))
+
+
+@router.post("/logout")
+def logout(request: Request, caller: Reader) -> dict[str, Any]:
+    s = store(request)
+    with s.unit_of_work() as uow:
+        return _seat(agent_desk.logout(uow, s.audit, caller, now(request)))
+
+
+@router.post("/hangup")
+def hang_up(request: Request, caller: Reader) -> dict[str, Any]:
+    s = store(request)
+    with s.unit_of_work() as uow:
+        return _seat(agent_desk.hang_up(uow, s.audit, caller, now(request)))
+
+
+@router.post("/opt-out")
+def verbal_opt_out(request: Request, caller: Reader) -> dict[str, Any]:
+    """The person on the call asked not to be called: in force before this answers."""
+    s = store(request)
+    with s.unit_of_work() as uow:
+        done = agent_desk.verbal_opt_out(uow, s.cipher, s.audit, caller, now(request))
+    return {
+        "consents_revoked": done.consents_revoked,
+        "attempts_cancelled": done.attempts_cancelled,
+    }
+
+
+@router.post("/disposition")
+def disposition(
+    request: Request,
+    caller: Reader,
+    code: Annotated[str, Body(max_length=40, embed=True)] = "",
+    notes: Annotated[str, Body(max_length=4000, embed=True)] = "",
+) -> dict[str, Any]:
+    s = store(request)
+    with s.unit_of_work() as uow:
+        d = agent_desk.record_disposition(uow, s.cipher, s.audit, caller, code, notes, now(request))
+    return {"attempt_id": d.attempt_id, "code": d.code}
+
+
+@router.post("/callback")
+def callback(
+    request: Request,
+    caller: Reader,
+    when: Annotated[str, Body(max_length=40, embed=True)] = "",
+) -> dict[str, Any]:
+    """A callback at ``when`` (ISO 8601 with an offset): the gate checks the time."""
+    try:
+        at_time = datetime.fromisoformat(when.strip())
+    except ValueError:
+        raise RequestError("when", "give a date and time, e.g. 2026-12-03T15:00Z") from None
+    if at_time.tzinfo is None:
+        at_time = at_time.replace(tzinfo=UTC)
+    s = store(request)
+    with s.unit_of_work() as uow:
+        cb = agent_desk.schedule_callback(
+            uow, s.rules, s.cipher, s.audit, s.registry, caller, at_time, now(request)
+        )
+    return {"when": cb.when.astimezone(UTC).isoformat(), "campaign_id": cb.campaign_id}
+
+
+@router.post("/preview/call")
+def preview_call(request: Request, caller: Reader) -> dict[str, Any]:
+    s = store(request)
+    with s.unit_of_work() as uow:
+        return _seat(agent_desk.preview_call(uow, s.audit, caller, now(request)))
+
+
+@router.post("/preview/skip")
+def preview_skip(request: Request, caller: Reader) -> dict[str, Any]:
+    s = store(request)
+    with s.unit_of_work() as uow:
+        return _seat(agent_desk.preview_skip(uow, s.audit, caller, now(request)))
