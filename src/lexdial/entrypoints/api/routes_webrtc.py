@@ -6,8 +6,10 @@ Rule 1: only the logged-in user with a browser endpoint opens their own softphon
 change. Rule 2: a gateway that is off (``[desk] webrtc = false``) or did not start is a
 TelephonyError (502) naming the settings, never a traceback.
 Rule 3: the page that holds the softphone allows this server's script and the browser's
-media, nothing else (the dashboard's other pages run no script at all). Until the agent
-desk page carries ``<section id="softphone">``, ``/desk/softphone`` is a page of its own.
+media, nothing else (the dashboard's other pages run no script at all). The agent desk
+(``routes_web_desk``) loads ``static/softphone.js`` into its ``<section id="softphone">``
+for an agent seated with a browser endpoint; ``/desk/softphone`` is the softphone on a
+page of its own (the desk page does not yet render for an agent with an endpoint).
 """
 
 from __future__ import annotations
@@ -17,11 +19,11 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from lexdial.entrypoints.api.deps import Reader, store
-from lexdial.entrypoints.api.web_common import HEADERS, STATIC
+from lexdial.entrypoints.api.web_common import HEADERS
 from lexdial.errors import TelephonyError
 from lexdial.service.softphone import softphone_user
 from lexdial.service.users import Caller
@@ -108,11 +110,3 @@ async def softphone_page(request: Request, caller: Reader) -> Response:
     await _user(request, caller)
     csrf = escape(getattr(request.state, "csrf", ""), quote=True)
     return HTMLResponse(_PAGE.format(csrf=csrf), headers=SOFTPHONE_HEADERS)
-
-
-@router.get("/static/softphone.js")
-def softphone_script() -> Response:
-    """The softphone's script, served by us (no CDN)."""
-    response = FileResponse(STATIC / "softphone.js", media_type="text/javascript")
-    response.headers["Cache-Control"] = "public, max-age=3600"
-    return response

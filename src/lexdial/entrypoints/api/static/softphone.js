@@ -1,6 +1,6 @@
 // The agent desk's browser softphone: one RTCPeerConnection to lexdial's WebRTC gateway.
-// Rule 1: it lives in <section id="softphone"> (the desk page's, or the test page's), whose
-// data-csrf holds the session's CSRF token: every change (offer, hang-up) sends it.
+// Rule 1: it lives in the desk page's <section id="softphone">; the nearest data-csrf
+// around it holds the session's CSRF token: every change (offer, hang-up) sends it.
 // Rule 2: signalling is one POST of the complete offer (non-trickle ICE) to
 // /desk/webrtc/offer; the answer comes back whole. The line's state is read from
 // GET /desk/webrtc every 2 s and shown in the section's status.
@@ -10,7 +10,8 @@
   "use strict";
   var section = document.getElementById("softphone");
   if (!section) { return; }
-  var csrf = section.getAttribute("data-csrf") || "";
+  var holder = section.closest("[data-csrf]");
+  var csrf = holder ? holder.getAttribute("data-csrf") : "";
   var pc = null, mic = null, poller = null, remote = null;
 
   function el(tag, attrs, text) {
