@@ -10,7 +10,8 @@ resampled to 8 kHz mono (av's resampler), cut into 160-sample frames, u-law enco
 sent as one RTP packet each (consecutive sequence numbers and timestamps), paced by the
 browser's own 20 ms packets. Telephone-events from the plane are ignored (agents do not
 get DTMF from the called person).
-Rule 3: the audio is a person's voice (personal data): in memory only, never logged,
+Rule 3: only packets from the host named in the plane's SDP are played to the agent.
+Rule 4: the audio is a person's voice (personal data): in memory only, never logged,
 dropped when the leg closes.
 """
 
@@ -105,6 +106,8 @@ class RtpEndpoint(asyncio.DatagramProtocol):
         self.transport = cast(asyncio.DatagramTransport, transport)
 
     def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
+        if self.remote is None or addr[0] != self.remote[0]:
+            return  # only the plane that opened the leg speaks into the agent's ear
         if len(data) < 12 or data[0] >> 6 != 2 or data[1] & 0x7F != 0:
             return  # not RTP, or not PCMU (a telephone-event): rule 2
         self.received += 1
