@@ -78,6 +78,7 @@ from pathlib import Path
 from typing import Any
 
 from lexdial.adapters.rulepack import load_retention_minimums
+from lexdial.config.desk import DeskSettings, read_desk  # (for webrtc)
 from lexdial.config.policy import read_policy
 from lexdial.config.sip import NUMBER_FORMATS, SIP_KEYS, TRANSPORTS, SipSettings
 from lexdial.config.telephony import (
@@ -122,6 +123,8 @@ class Settings:
     retention: dict[str, int] | None = None
     telephony: TelephonySettings = TelephonySettings()  # noqa: RUF009 (frozen: one shared default)
     key_file: Path | None = None
+    #: the agent desk's softphone gateway ([desk]) (for webrtc)
+    desk: DeskSettings = DeskSettings()  # noqa: RUF009 (frozen: one shared default)
 
 
 def load_settings(path: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
@@ -163,6 +166,7 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
         retention=dict(retention) or None,
         telephony=read_telephony(_table(data, "telephony", path), path, env),
         key_file=(path.parent / str(key_file)).resolve() if key_file else None,
+        desk=read_desk(_table(data, "desk", path), path),  # (for webrtc)
     )
 
 

@@ -13,6 +13,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import Depends, FastAPI
 
@@ -45,6 +46,7 @@ ROUTERS = (
     "routes_public",
     "routes_review",
     "routes_web",
+    "routes_webrtc",  # (for webrtc)
     "routes_web_desk",  # (for deskweb)
     "routes_web_desk_api",  # (for deskweb)
 )
@@ -79,7 +81,10 @@ def create_app(
         delivery = None if events is None else asyncio.create_task(events)
         # the audit head, signed and published every minute it moved (and once at shutdown)
         signing = asyncio.create_task(_checkpoint_forever(store))
+        app.state.webrtc = await _softphones(store)  # (for webrtc)
         yield
+        if app.state.webrtc is not None:  # (for webrtc)
+            await app.state.webrtc.close()
         signing.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await signing
@@ -135,3 +140,15 @@ async def _checkpoint_forever(store: Store) -> None:
     while True:
         await asyncio.sleep(CHECKPOINT_EVERY_S)
         await asyncio.to_thread(_checkpoint, store)
+
+
+async def _softphones(store: Store) -> Any:  # (for webrtc)
+    """The browser softphone gateway; a bad [desk] setting leaves it off (its routes then
+    say so, naming the setting) rather than stopping the whole web app."""
+    from lexdial.bootstrap.webrtc import start_gateway
+
+    try:
+        return await start_gateway(store.settings)
+    except LexdialError as exc:
+        log.error("the browser softphone is off: %s", exc)
+        return None

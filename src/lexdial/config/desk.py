@@ -1,0 +1,82 @@
+"""The ``[desk]`` table: where the agent desk's browser softphone gateway listens.
+
+Rule 1: ``webrtc_sip = "address:port"`` is the UDP address of the gateway's tiny SIP UAS
+(default ``127.0.0.1:5099``): the media plane opens an agent's nailed-up leg by an INVITE
+to ``sip:agent-<user id>@address:port``. The address is also the only one the gateway
+offers the browsers as an ICE host candidate (an unspecified address, 0.0.0.0, offers
+every interface's).
+Rule 2: ``webrtc_peers`` lists the addresses or networks (CIDR) allowed to open agents'
+legs (default: loopback only, where the embedded media plane runs): anyone else who can
+reach the SIP port would otherwise be put through to an agent's ear.
+Rule 3: ``webrtc = false`` keeps the gateway off (the web app then refuses softphone
+offers, naming the setting). A bad value is refused naming ``desk.<key>``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lexdial.errors import ConfigError
+
+DEFAULT_WEBRTC_SIP = ("127.0.0.1", 5099)
+DEFAULT_PEERS = ("127.0.0.0/8", "::1/128")
+
+
+@dataclass(frozen=True, slots=True)
+class DeskSettings:
+    """The agent desk's softphone gateway (see the module rules)."""
+
+    webrtc: bool = True
+    webrtc_sip: tuple[str, int] = DEFAULT_WEBRTC_SIP
+    #: who may open an agent's leg (rule 2): networks, as ``ipaddress`` reads them
+    webrtc_peers: tuple[str, ...] = DEFAULT_PEERS
+
+
+def read_desk(raw: dict[str, Any], path: Path) -> DeskSettings:
+    """``[desk]`` of the settings file at ``path`` (rule 3: errors name the key)."""
+    unknown = set(raw) - {"webrtc", "webrtc_sip", "webrtc_peers"}
+    if unknown:
+        raise ConfigError(f"{path}: [desk] has unknown keys {sorted(unknown)}")
+    enabled = raw.get("webrtc", True)
+    if not isinstance(enabled, bool):
+        raise ConfigError(f"{path}: desk.webrtc must be true or false")
+    return DeskSettings(
+        enabled, parse_address(raw.get("webrtc_sip"), path), _peers(raw.get("webrtc_peers"), path)
+    )
+
+
+def _peers(value: object, path: Path) -> tuple[str, ...]:
+    if value is None:
+        return DEFAULT_PEERS
+    what = f'{path}: desk.webrtc_peers must be a list of addresses or networks, e.g. ["10.0.0.5"]'
+    if not isinstance(value, list) or not value:
+        raise ConfigError(what)
+    found = []
+    for item in value:
+        try:
+            found.append(str(ipaddress.ip_network(str(item), strict=False)))
+        except ValueError:
+            raise ConfigError(what) from None
+    return tuple(found)
+
+
+def parse_address(value: object, path: Path | str) -> tuple[str, int]:
+    """``"address:port"`` (an IP address; port 1-65535, 0 for any free port)."""
+    if value is None:
+        return DEFAULT_WEBRTC_SIP
+    what = f'{path}: desk.webrtc_sip must be "address:port", e.g. "127.0.0.1:5099"'
+    if not isinstance(value, str):
+        raise ConfigError(what)
+    host, sep, port = value.strip().rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    try:
+        ipaddress.ip_address(host)
+        number = int(port)
+    except ValueError:
+        raise ConfigError(what) from None
+    if not sep or not 0 <= number <= 65535:
+        raise ConfigError(what)
+    return host, number
