@@ -121,6 +121,12 @@ def list_endpoints(
     return uow.users.endpoints(user_id)
 
 
+def own_endpoints(uow: UnitOfWork, caller: Caller) -> list[AgentEndpoint]:
+    """The caller's own endpoints (an agent choosing a phone at the desk needs no
+    ``users.read``: a user may always see where their own calls reach them)."""
+    return [] if caller.user_id is None else uow.users.endpoints(caller.user_id)
+
+
 def remove_endpoint(
     uow: UnitOfWork,
     endpoint_id: int,

@@ -25,7 +25,7 @@ from lexdial.domain.desk import PAUSE_REASONS
 from lexdial.entrypoints.api.deps import Reader, store
 from lexdial.entrypoints.api.web_common import ENV, HEADERS, STATIC, page, viewer, web_router
 from lexdial.errors import NotFoundError, PermissionDeniedError
-from lexdial.service import agent_desk, dispositions, views
+from lexdial.service import agent_desk, agent_endpoints, dispositions, views
 from lexdial.service.users import LIVE_MODES, Caller
 
 router = web_router()
@@ -79,7 +79,7 @@ def desk(request: Request, caller: Reader) -> Response:
             if c.mode in LIVE_MODES and c.status in ("running", "paused")
         ]
         # the caller's own endpoints (agent_desk.login checks the choice again)
-        endpoints = uow.users.endpoints(caller.user_id) if caller.user_id is not None else []
+        endpoints = agent_endpoints.own_endpoints(uow, caller)
         codes = dispositions.codes(uow, caller, firm_id=s.firm_id, active_only=True)
     kind = None
     if seat is not None and seat.endpoint_id is not None:
