@@ -361,9 +361,7 @@ class TwilioTelephony:
             "from_": caller_id,
             "to": number,
             "end_conference_on_exit": True,  # the room is theirs and the customer's now
-            "beep": "false",
-            "status_callback": twiml.leg_url(self._base, twiml.CONFERENCE, room=room),
-            "status_callback_event": ["completed"],
+            "beep": "false",  # the room's own callbacks report the join
         }
         create = self._client.conferences(conference).participants.create
         sid = await self._rest("transfer", lambda: str(create(**fields).call_sid))
