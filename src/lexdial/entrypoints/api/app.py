@@ -43,6 +43,7 @@ ROUTERS = (
     "routes_public",
     "routes_review",
     "routes_web",
+    "routes_twilio_client",  # (for twilio) the desk softphone's Access Token
 )
 #: the largest request body accepted (an import file of 20 MB plus the form around it)
 MAX_BODY = 21 * 1024 * 1024
