@@ -1,0 +1,56 @@
+"""The desk's Twilio softphone: an Access Token for the logged-in agent's own identity.
+
+Rule 1: ``GET`` and ``POST /desk/twilio/token`` mint a token only for the Twilio Client
+identity of the user behind the session or API token (``service.twilio_client_token``):
+nothing in the request names an identity; a user without a ``twilio_client`` endpoint
+gets 404, a caller that is not a user 403, no caller 401. Each token is audited.
+Rule 2: the answer is never cached (``Cache-Control: no-store``): it is a credential.
+Rule 3: a server without the Twilio API key settings answers 503 naming what is missing
+(``bootstrap.twilio_client``), never a token signed with something else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from lexdial.entrypoints.api.deps import Reader, now, store
+from lexdial.errors import ConfigError
+from lexdial.service.twilio_client_token import issue_client_token
+
+router = APIRouter()
+
+
+def _issue(request: Request, caller: Any) -> Response:
+    from lexdial.bootstrap.twilio_client import twilio_token_minter
+
+    s, at = store(request), now(request)
+    try:
+        minter = twilio_token_minter(s.settings)
+    except ConfigError as exc:
+        return JSONResponse(
+            {"error": {"type": "ConfigError", "code": "not_configured", "message": str(exc)}},
+            status_code=503,
+            headers={"Cache-Control": "no-store"},
+        )
+    with s.unit_of_work() as uow:
+        issued = issue_client_token(
+            uow, caller, at, minter=minter, audit=s.audit, firm_id=s.firm_id
+        )
+    body = {"token": issued.token, "identity": issued.identity, "ttl_s": issued.ttl_s}
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/desk/twilio/token")
+async def twilio_token(request: Request, caller: Reader) -> Response:
+    """An Access Token (JWT, Voice grant) for your own Twilio Client identity."""
+    return await run_in_threadpool(_issue, request, caller)
+
+
+@router.post("/desk/twilio/token")
+async def twilio_token_post(request: Request, caller: Reader) -> Response:
+    """The same as GET (the softphone refreshes its token with either)."""
+    return await run_in_threadpool(_issue, request, caller)
