@@ -14,6 +14,7 @@ Rule 3: a user of another firm is answered as unknown (the firm comes from the s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
@@ -49,11 +50,12 @@ def issue_client_token(
     caller: Caller,
     at: datetime,
     *,
-    minter: ClientTokenMinter,
+    minter: Callable[[], ClientTokenMinter],
     audit: Audit,
     firm_id: int,
 ) -> ClientToken:
-    """A token for the caller's own Twilio Client identity (audited)."""
+    """A token for the caller's own Twilio Client identity (audited). ``minter`` is built
+    only once the caller is known to have an identity (its ConfigError: not configured)."""
     actor = authorize(uow, caller, "read", firm_id)
     user_id = caller.user_id
     if user_id is None:
@@ -62,9 +64,10 @@ def issue_client_token(
     endpoint = next((e for e in uow.users.endpoints(user_id) if e.kind == "twilio_client"), None)
     if endpoint is None or not endpoint.address:
         raise NotFoundError("endpoint", "you have no twilio_client endpoint")
-    token = minter.mint(endpoint.address)
+    signer = minter()
+    token = signer.mint(endpoint.address)
     audit.record(
         uow, at=at, actor=actor, action="desk.twilio_token_issued", subject=f"user:{user_id}",
-        data={"endpoint": endpoint.id, "ttl_s": minter.ttl_s},
+        data={"endpoint": endpoint.id, "ttl_s": signer.ttl_s},
     )  # fmt: skip
-    return ClientToken(token, endpoint.address, minter.ttl_s)
+    return ClientToken(token, endpoint.address, signer.ttl_s)

@@ -19,16 +19,31 @@ import asyncio
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.error import HTTPError
 from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
+import jwt
 import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.adapters.telephony.twilio import TwilioTelephony
+from lexdial.bootstrap import Store, init_store
+from lexdial.config import Settings
 from lexdial.domain import telephony as tel
+from lexdial.entrypoints.api.app import create_app
 from lexdial.errors import TelephonyError
+from lexdial.rules.context import Policy
+from lexdial.service.agent_endpoints import add_endpoint
+from lexdial.service.auth import issue_token
+from lexdial.service.users import OPERATOR, add_user
 
 from .twilio_standin import ACCOUNT, TOKEN, Call, Callee, TwilioStandIn
 
@@ -463,3 +478,133 @@ def test_a_transfer_of_a_call_not_with_an_agent_or_to_a_bad_target_is_refused(
             assert tel.TRANSFERRED not in [e.kind for e in desk.seen]
 
     asyncio.run(main())
+
+
+# --- the desk's Access Token -------------------------------------------------------------------
+
+KEY_SID = "SK" + "4b" * 16
+APP_SID = "AP" + "7d" * 16
+KEY_SECRET = "a1b2c3d4" * 4  # an API key secret is 32 characters
+NOW = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
+
+
+@dataclass
+class Api:
+    client: TestClient
+    store: Store
+    tokens: dict[str, str]  # "agent" / "agent2" / "admin" -> bearer token
+    users: dict[str, int]
+
+    def headers(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+    def token(self, who: str, method: str = "GET") -> Any:
+        return self.client.request(method, "/desk/twilio/token", headers=self.headers(who))
+
+
+@pytest.fixture
+def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
+    monkeypatch.setenv("LEXDIAL_TWILIO_ACCOUNT_SID", ACCOUNT)
+    settings = Settings(policy=Policy(), firm_name="Hartwell & Ruiz LLP")
+    telephony = replace(settings.telephony, twilio_api_key_sid=KEY_SID,
+                        twilio_api_key_secret=KEY_SECRET, twilio_twiml_app_sid=APP_SID)  # fmt: skip
+    settings = replace(settings, telephony=telephony)
+    store = init_store(settings, {"LEXDIAL_DATA_DIR": str(tmp_path / "data")}, now=NOW)
+    tokens, users = {}, {}
+    with store.db.begin() as conn:
+        uow = SqlUnitOfWork(conn)
+        for who, role in (("agent", "agent"), ("agent2", "agent"), ("admin", "admin")):
+            uid = add_user(uow, store.cipher, store.firm_id, f"{who}@firm.test", who.title(),
+                           role, NOW, audit=store.audit, caller=OPERATOR)  # fmt: skip
+            tokens[who] = issue_token(uow, store.audit, uid, "tests", OPERATOR, NOW).token
+            users[who] = uid
+        add_endpoint(uow, users["agent"], "sip", "sip:1001@pbx.example.com", NOW,
+                     audit=store.audit, caller=OPERATOR, firm_id=store.firm_id)  # fmt: skip
+        add_endpoint(uow, users["agent"], "twilio_client", "alice.desk", NOW,
+                     audit=store.audit, caller=OPERATOR, firm_id=store.firm_id)  # fmt: skip
+        add_endpoint(uow, users["agent2"], "twilio_client", "bob_desk", NOW,
+                     audit=store.audit, caller=OPERATOR, firm_id=store.firm_id)  # fmt: skip
+    app = create_app(store, clock=lambda: NOW, dial=False)
+    with TestClient(app) as client:
+        yield Api(client, store, tokens, users)
+    store.db.dispose()
+
+
+def issued_entries(api: Api) -> list[tuple[str, str, str]]:
+    log = t.audit_log.c
+    query = (
+        select(log.actor, log.subject, log.data)
+        .where(log.action == "desk.twilio_token_issued")
+        .order_by(log.seq)
+    )
+    with api.store.db.connect() as conn:
+        return [(a, s, d) for a, s, d in conn.execute(query)]
+
+
+def test_an_agent_gets_a_token_for_their_own_identity_with_twilios_documented_claims(
+    api: Api,
+) -> None:
+    for method in ("GET", "POST"):
+        res = api.token("agent", method)
+        assert res.status_code == 200, res.text
+        assert res.headers["cache-control"] == "no-store"
+        body = res.json()
+        assert (body["identity"], body["ttl_s"]) == ("alice.desk", 3600)
+        header = jwt.get_unverified_header(body["token"])
+        assert header == {"alg": "HS256", "typ": "JWT", "cty": "twilio-fpa;v=1"}
+        claims = jwt.decode(body["token"], KEY_SECRET, algorithms=["HS256"])
+        assert claims["iss"] == KEY_SID and claims["sub"] == ACCOUNT
+        assert claims["jti"].startswith(f"{KEY_SID}-")
+        assert claims["grants"] == {
+            "identity": "alice.desk",
+            "voice": {"incoming": {"allow": True}, "outgoing": {"application_sid": APP_SID}},
+        }
+        assert 0 < claims["exp"] - time.time() <= 3600
+        with pytest.raises(jwt.InvalidSignatureError):  # signed with the key secret only
+            jwt.decode(body["token"], TOKEN + "x" * 8, algorithms=["HS256"])
+    other = api.token("agent2").json()
+    assert (
+        jwt.decode(other["token"], KEY_SECRET, algorithms=["HS256"])["grants"]["identity"]
+        == "bob_desk"
+    )
+
+
+def test_a_token_is_refused_to_anyone_without_an_identity_and_names_none_in_the_request(
+    api: Api,
+) -> None:
+    res = api.token("admin")  # an admin without a twilio_client endpoint
+    assert res.status_code == 404, res.text
+    assert res.json()["error"]["field"] == "endpoint"
+    assert api.client.get("/desk/twilio/token").status_code == 401
+    # nothing in the request can choose another agent's identity
+    res = api.client.get("/desk/twilio/token?identity=bob_desk", headers=api.headers("agent"))
+    assert res.json()["identity"] == "alice.desk"
+    res = api.client.post("/desk/twilio/token", json={"identity": "bob_desk"},
+                          headers=api.headers("agent"))  # fmt: skip
+    assert res.json()["identity"] == "alice.desk"
+
+
+def test_every_token_issued_is_audited_without_the_token_or_the_identity(api: Api) -> None:
+    first = api.token("agent").json()["token"]
+    api.token("agent2")
+    api.token("admin")  # refused: not audited as issued
+    entries = issued_entries(api)
+    agent, agent2 = api.users["agent"], api.users["agent2"]
+    assert [(actor, subject) for actor, subject, _ in entries] == [
+        (f"user:{agent}", f"user:{agent}"),
+        (f"user:{agent2}", f"user:{agent2}"),
+    ]
+    for _, _, data in entries:
+        assert first not in str(data) and "alice.desk" not in str(data)
+        assert "ttl_s" in str(data) and "endpoint" in str(data)
+
+
+def test_without_the_api_key_settings_the_token_route_says_what_is_missing(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LEXDIAL_TWILIO_ACCOUNT_SID")
+    res = api.token("agent")
+    assert res.status_code == 503, res.text
+    assert "LEXDIAL_TWILIO_ACCOUNT_SID" in res.json()["error"]["message"]
+    assert "token" not in res.json()
+    assert issued_entries(api) == []

@@ -5,8 +5,9 @@ identity of the user behind the session or API token (``service.twilio_client_to
 nothing in the request names an identity; a user without a ``twilio_client`` endpoint
 gets 404, a caller that is not a user 403, no caller 401. Each token is audited.
 Rule 2: the answer is never cached (``Cache-Control: no-store``): it is a credential.
-Rule 3: a server without the Twilio API key settings answers 503 naming what is missing
-(``bootstrap.twilio_client``), never a token signed with something else.
+Rule 3: a server without the Twilio API key settings answers an agent who has an identity
+503 naming what is missing (``bootstrap.twilio_client``), never a token signed with
+something else.
 """
 
 from __future__ import annotations
@@ -29,16 +30,16 @@ def _issue(request: Request, caller: Any) -> Response:
 
     s, at = store(request), now(request)
     try:
-        minter = twilio_token_minter(s.settings)
+        with s.unit_of_work() as uow:
+            issued = issue_client_token(
+                uow, caller, at, minter=lambda: twilio_token_minter(s.settings),
+                audit=s.audit, firm_id=s.firm_id,
+            )  # fmt: skip
     except ConfigError as exc:
         return JSONResponse(
             {"error": {"type": "ConfigError", "code": "not_configured", "message": str(exc)}},
             status_code=503,
             headers={"Cache-Control": "no-store"},
-        )
-    with s.unit_of_work() as uow:
-        issued = issue_client_token(
-            uow, caller, at, minter=minter, audit=s.audit, firm_id=s.firm_id
         )
     body = {"token": issued.token, "identity": issued.identity, "ttl_s": issued.ttl_s}
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
