@@ -9,7 +9,8 @@ field, so no one can mint a token for another agent's identity.
 Rule 2: every token issued is audited (``desk.twilio_token_issued``) with the endpoint's id
 and the token's lifetime; the identity and the token are not written to the trail (the
 token is a credential; endpoints' addresses stay off the trail as in ``agent_endpoints``).
-Rule 3: a user of another firm is answered as unknown (the firm comes from the session).
+Rule 3: a user acts for their own firm only (``authorize``; the firm comes from the
+session, never from the request).
 """
 
 from __future__ import annotations
