@@ -608,3 +608,13 @@ def test_without_the_api_key_settings_the_token_route_says_what_is_missing(
     assert "LEXDIAL_TWILIO_ACCOUNT_SID" in res.json()["error"]["message"]
     assert "token" not in res.json()
     assert issued_entries(api) == []
+
+
+def test_the_softphone_and_the_vendored_sdk_are_served_without_logging_in(api: Api) -> None:
+    phone = api.client.get("/static/twilio_phone.js")
+    assert phone.status_code == 200 and "javascript" in phone.headers["content-type"]
+    assert "/desk/twilio/token" in phone.text and "tokenWillExpire" in phone.text
+    sdk = api.client.get("/static/twilio-voice.min.js")
+    assert sdk.status_code == 200
+    assert sdk.text.startswith("/*! @twilio/voice-sdk.js 2.18.5")
+    assert "Apache License, Version 2.0" in sdk.text[:5000]

@@ -12,7 +12,14 @@ call in progress" API (``calls(sid).update(twiml=...)``):
 safe_harbor            ``<Gather numDigits="1">``; a key → DIGIT, the end → PLAYED
 ``play`` voicemail,    ``<Play>`` then ``<Redirect>`` to ``played``: PLAYED at the end
 optout_confirm
-``bridge``             ``<Dial>`` to the agent's number, ``client:`` or ``sip:``
+``bridge``             "user:ID": the customer's call moves into the agent's room
+                       (``<Dial><Conference>``), BRIDGED on its participant-join;
+                       an address: ``<Dial>`` to the number, ``client:`` or ``sip:``
+``agent_login``        ``calls.create`` to ``client:IDENTITY`` into a room named for
+                       the agent; AGENT_UP on its join, AGENT_DOWN when it ends
+``transfer``           cold: the customer moves (another agent's room, or
+                       ``<Dial><Number>``); warm: the target joins the customer's
+                       room, then the first agent leaves (``twilio_agents``)
 ``hangup``             ringing (or not yet ringing): ``update(status="canceled")``;
                        answered: ``update(status="completed")`` (Twilio's Call
                        resource: ``canceled`` ends a queued or ringing call and
