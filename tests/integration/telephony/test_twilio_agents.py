@@ -309,6 +309,24 @@ def test_when_the_customer_hangs_up_the_agent_stays_in_the_room_for_the_next(
     asyncio.run(main())
 
 
+def test_a_second_customer_for_an_agent_on_a_call_is_refused_not_conferenced(
+    twilio: TwilioStandIn,
+) -> None:
+    async def main() -> None:
+        async with Desk(twilio) as desk:
+            leg = await desk.login(ALICE)
+            first = await desk.customer("c1")
+            await desk.adapter.bridge("c1", "user:7")
+            second = await desk.customer("c2", OTHER_CUSTOMER)
+            with pytest.raises(TelephonyError, match="user:7 is on another call"):
+                await desk.adapter.bridge("c2", "user:7")  # even before c1's join is reported
+            await desk.until(tel.BRIDGED)
+            await settled(lambda: members(twilio, "agent-7") == {leg.sid, first.sid})
+            assert second.room is None
+
+    asyncio.run(main())
+
+
 def test_the_flow_hanging_up_a_bridged_customer_leaves_the_agent_up(
     twilio: TwilioStandIn,
 ) -> None:

@@ -248,6 +248,8 @@ class TwilioTelephony:
                 leg = self.legs.leg(agent)
                 if leg is None or not leg.up:
                     raise TelephonyError(f"agent {agent} has no open leg")
+                if self.legs.busy(agent):
+                    raise TelephonyError(f"agent {agent} is on another call")
                 self.legs.expect_call(Expected(call_id, leg.room, "bridge", agent, agent))
                 body = twiml.room_twiml(self._base, leg.room, agent=False)
             await self._update(state, "bridge", twiml=body)
@@ -331,6 +333,8 @@ class TwilioTelephony:
             leg = self.legs.leg(target)
             if leg is None or not leg.up or leg.sid is None:
                 raise TelephonyError(f"agent {target} has no open leg")
+            if self.legs.busy(target):
+                raise TelephonyError(f"agent {target} is on another call")
             target_room, target_sid = leg.room, leg.sid
         if not warm:
             with self.legs.lock:

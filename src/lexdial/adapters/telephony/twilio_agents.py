@@ -86,9 +86,30 @@ class AgentLegs:
         """The agent's leg, if one is open (or being opened)."""
         return self._legs.get(agent)
 
+    def _prune(self) -> None:
+        """Forget the rooms of customers' calls that ended."""
+        for call_id in list(self.with_agent):
+            state = self.book.get(call_id)
+            if state is None or state.stage == 3:
+                del self.with_agent[call_id]
+        for call_id in list(self._by_call):
+            state = self.book.get(call_id)
+            if state is None or state.stage == 3:
+                del self._by_call[call_id]
+
+    def busy(self, agent: str) -> bool:
+        """Whether a live customer is with ``agent`` or on the way to them: a second one
+        would make the room a three-way call."""
+        self._prune()
+        waiting = list(self._by_call.values()) + list(self._by_sid.values())
+        return any(a == agent for _, a in self.with_agent.values()) or any(
+            e.agent == agent for e in waiting
+        )
+
     def new_room(self, agent: str) -> str:
         """A room name for ``agent``: ``agent-<id>``, then ``agent-<id>-<n>`` (a room that
         passed to another agent in a warm transfer keeps its name)."""
+        self._prune()
         base = "agent-" + agent.removeprefix("user:").replace(":", "-")
         taken = {leg.room for leg in self._legs.values()} | {r for r, _ in self.with_agent.values()}
         if base not in taken:
