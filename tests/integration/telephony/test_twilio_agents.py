@@ -636,3 +636,20 @@ def test_the_softphone_and_the_vendored_sdk_are_served_without_logging_in(api: A
     assert sdk.status_code == 200
     assert sdk.text.startswith("/*! @twilio/voice-sdk.js 2.18.5")
     assert "Apache License, Version 2.0" in sdk.text[:5000]
+
+
+def test_the_webhooks_say_which_callbacks_are_theirs_so_a_web_app_can_route_them(
+    twilio: TwilioStandIn,
+) -> None:
+    async def main() -> None:
+        async with Desk(twilio) as desk:
+            hooks = desk.adapter.webhooks
+            assert not hooks.owns({"agent": "user:7"}) and not hooks.owns({"room": "agent-7"})
+            await desk.login(ALICE)
+            await desk.customer("c1")
+            assert hooks.owns({"agent": "user:7"}) and hooks.owns({"room": "agent-7"})
+            assert hooks.owns({"call": "c1"})
+            assert not hooks.owns({"agent": "user:8"}) and not hooks.owns({"call": "c9"})
+            assert not hooks.owns({"room": "agent-8"}) and not hooks.owns({})
+
+    asyncio.run(main())

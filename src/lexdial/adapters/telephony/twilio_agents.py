@@ -138,6 +138,15 @@ class AgentLegs:
 
     # --- webhooks (signature already checked) -----------------------------------------
 
+    def owns(self, query: Mapping[str, str]) -> bool:
+        """Whether ``agent=`` names a leg here, or ``room=`` a room of one of them."""
+        with self.lock:
+            agent, room = query.get("agent"), query.get("room")
+            if agent:
+                return agent in self._legs
+            rooms = {leg.room for leg in self._legs.values()}
+            return bool(room) and (room in rooms or room in self.conference_sids)
+
     def handle(
         self, route: str, query: Mapping[str, str], params: Mapping[str, str]
     ) -> WebhookResponse:

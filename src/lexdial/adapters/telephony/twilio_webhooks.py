@@ -110,6 +110,8 @@ class AgentRoutes(Protocol):
         self, route: str, query: Mapping[str, str], params: Mapping[str, str]
     ) -> WebhookResponse: ...
 
+    def owns(self, query: Mapping[str, str]) -> bool: ...
+
 
 @dataclass(frozen=True, slots=True)
 class WebhookResponse:
@@ -259,6 +261,15 @@ class TwilioWebhooks:
         self._hold_s = hold_s
         #: ``on_unknown(CallSid, CallStatus)``: end a live call nobody here knows
         self._on_unknown = on_unknown
+
+    def owns(self, query: Mapping[str, str]) -> bool:
+        """Whether this handler knows what a callback's query names (``call=``, or an
+        agent leg's ``agent=`` / ``room=``): a web app serving several carriers routes the
+        callback to the one that does."""
+        call = query.get("call")
+        if call:
+            return self._book.get(call) is not None
+        return self._legs is not None and self._legs.owns(query)
 
     def signed(self, url: str, params: Mapping[str, str], signature: str | None) -> bool:
         """Whether Twilio signed this request (``signature``: the X-Twilio-Signature)."""
