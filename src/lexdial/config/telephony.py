@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -39,6 +39,12 @@ class TelephonySettings:
     webhook_listen: tuple[str, int] = DEFAULT_WEBHOOK_LISTEN
     #: sip: which engine carries the calls (``MEDIA_ENGINES``)
     media: str = "auto"
+    # (for twilio) agents as Twilio Client identities: the API key that signs the desk's
+    # Access Tokens (its secret from $LEXDIAL_TWILIO_API_KEY_SECRET or a file, never the
+    # toml, like the auth token) and the TwiML app their Voice grant names
+    twilio_api_key_sid: str | None = None
+    twilio_api_key_secret: str | None = field(default=None, repr=False)
+    twilio_twiml_app_sid: str | None = None
 
     def cps_for(self, carrier: str) -> float:
         """The CPS for ``carrier``: the ``cps`` setting, else the carrier's default."""
@@ -48,9 +54,13 @@ class TelephonySettings:
 def read_telephony(raw: dict[str, Any], path: Path, env: Any = None) -> TelephonySettings:
     known = {"carrier", "trunk", "channels", "cps", "webhook_base_url", "webhook_listen"}
     known |= SIP_KEYS | {"media"}
+    known |= TWILIO_CLIENT_KEYS  # (for twilio)
     unknown = set(raw) - known
     if unknown:
         hint = ""
+        if "twilio_api_key_secret" in unknown:  # (for twilio)
+            hint = f" (the API key secret goes in ${API_KEY_SECRET_ENV} or a file: "
+            hint += "twilio_api_key_secret_file)"
         if unknown & {"password", "auth_password", "secret"}:
             hint = " (a password goes in an environment variable or a file: auth_password_env"
             hint += " or auth_password_file)"
@@ -79,9 +89,12 @@ def read_telephony(raw: dict[str, Any], path: Path, env: Any = None) -> Telephon
     media = raw.get("media", "auto")
     if media not in MEDIA_ENGINES:
         raise ConfigError(f"{path}: telephony.media must be one of {', '.join(MEDIA_ENGINES)}")
+    key_sid, key_secret, app_sid = read_twilio_client(raw, path, os.environ if env is None else env)
     return TelephonySettings(
-        carrier, trunk, channels, float(cps), base, sip, cps_set, listen, media=media
-    )
+        carrier, trunk, channels, float(cps), base, sip, cps_set, listen, media=media,
+        twilio_api_key_sid=key_sid, twilio_api_key_secret=key_secret,
+        twilio_twiml_app_sid=app_sid,
+    )  # fmt: skip
 
 
 def _webhook_base(base: object, path: Path) -> None:
@@ -112,3 +125,51 @@ def _listen(value: object, path: Path) -> tuple[str, int]:
     if not sep or not 0 <= number <= 65535:
         raise ConfigError(what)
     return host, number
+
+
+# (for twilio) agents as Twilio Client identities ------------------------------------------
+
+#: the environment variable holding the API key secret
+API_KEY_SECRET_ENV = "LEXDIAL_TWILIO_API_KEY_SECRET"
+TWILIO_CLIENT_KEYS = frozenset(
+    {"twilio_api_key_sid", "twilio_api_key_secret_file", "twilio_twiml_app_sid"}
+)
+_TWILIO_SID = {"twilio_api_key_sid": ("SK", "an API key SID"),
+               "twilio_twiml_app_sid": ("AP", "a TwiML app SID")}  # fmt: skip
+
+
+def read_twilio_client(
+    raw: dict[str, Any], path: Path, env: Any
+) -> tuple[str | None, str | None, str | None]:
+    """The API key SID, its secret and the TwiML app SID (all or none); the secret from
+    ``$LEXDIAL_TWILIO_API_KEY_SECRET`` or ``twilio_api_key_secret_file``."""
+    found: dict[str, str | None] = {}
+    for key, (prefix, what) in _TWILIO_SID.items():
+        value = raw.get(key)
+        if value is not None and not (
+            isinstance(value, str)
+            and len(value) == 34
+            and value.startswith(prefix)
+            and all(c in "0123456789abcdefABCDEF" for c in value[2:])
+        ):
+            raise ConfigError(f"{path}: telephony.{key} must be {what} ({prefix} + 32 hex digits)")
+        found[key] = value
+    secret = env.get(API_KEY_SECRET_ENV) or None
+    secret_file = raw.get("twilio_api_key_secret_file")
+    if secret_file is not None:
+        if not isinstance(secret_file, str) or not secret_file:
+            raise ConfigError(f"{path}: telephony.twilio_api_key_secret_file must be a path")
+        try:
+            secret = Path(secret_file).expanduser().read_text(encoding="utf-8").strip() or None
+        except OSError as exc:
+            raise ConfigError(
+                f"{path}: telephony.twilio_api_key_secret_file cannot be read: "
+                f"{exc.strerror or type(exc).__name__}"
+            ) from None
+    key_sid, app_sid = found["twilio_api_key_sid"], found["twilio_twiml_app_sid"]
+    if key_sid and not secret:
+        raise ConfigError(
+            f"{path}: telephony.twilio_api_key_sid needs its secret in ${API_KEY_SECRET_ENV} "
+            "or twilio_api_key_secret_file"
+        )
+    return key_sid, secret, app_sid

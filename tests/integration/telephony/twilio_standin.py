@@ -9,6 +9,16 @@ on (``deliver_to``). Updates follow the Call resource's documented semantics: ne
 replaces what the call does; ``Status=canceled`` ends a queued or ringing call and leaves
 an answered one up; ``Status=completed`` ends an in-progress call.
 
+Agents (issue 12): a call to ``client:ID`` rings that Client identity (its ``Callee``
+script, key ``client:ID``), and ``<Dial><Conference>`` puts a call in a named room. A room
+takes its callback URL and events from the participant that created it (Twilio: the first
+participant's ``statusCallback`` is the conference's), reports ``conference-start``,
+``participant-join``/``participant-leave`` and ``conference-end``, and ends when a
+participant with ``endConferenceOnExit`` leaves: the others' ``<Dial>`` then ends and their
+TwiML goes on. An update with new TwiML takes a call out of its room first. The
+Participants API adds a call to a room and changes a participant's ``EndConferenceOnExit``.
+``hang_up(sid)`` is the person at the far end hanging up.
+
 What it cannot show: that Twilio itself behaves so (no live account was used).
 """
 
@@ -58,11 +68,24 @@ class Call:
     to: str
     form: dict[str, list[str]]
     status: str = "queued"
+    room: str | None = None
     updates: queue.Queue[dict[str, str]] = field(default_factory=queue.Queue)
     done: threading.Event = field(default_factory=threading.Event)
 
     def one(self, name: str) -> str:
         return self.form[name][0]
+
+
+@dataclass
+class Room:
+    """A conference: its members (CallSid → EndConferenceOnExit) and its callbacks."""
+
+    name: str
+    sid: str
+    callback: str
+    events: frozenset[str]
+    members: dict[str, bool] = field(default_factory=dict)
+    sequence: int = 0
 
 
 @dataclass
@@ -78,8 +101,12 @@ class TwilioStandIn:
     fails_for: dict[str, int] = field(default_factory=dict)
     #: seconds a create takes before its answer (beyond lexdial's timeout: a timeout)
     create_delay_s: float = 0.0
+    #: seconds before a room reports a participant's join (the join itself is at once)
+    join_report_delay_s: float = 0.0
     requests: list[tuple[str, str, dict[str, list[str]]]] = field(default_factory=list)
     calls: dict[str, Call] = field(default_factory=dict)
+    rooms: dict[str, Room] = field(default_factory=dict)
+    rooms_made: int = 0
     delivered: list[Delivered] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
@@ -115,6 +142,11 @@ class TwilioStandIn:
         if auth != expected:
             return 401, _error(20003, "Authenticate", 401)
         prefix = f"/2010-04-01/Accounts/{ACCOUNT}/Calls"
+        rooms = f"/2010-04-01/Accounts/{ACCOUNT}/Conferences/"
+        if method == "POST" and path.startswith(rooms):
+            with self.lock:
+                self.requests.append((method, path, form))
+            return self._participants(path.removeprefix(rooms), form)
         if method != "POST" or not path.startswith(prefix):
             return 404, _error(20404, "The requested resource was not found", 404)
         with self.lock:
@@ -131,12 +163,46 @@ class TwilioStandIn:
         if failure is not None:
             status = failure
             return status, _error(20500, "Internal Server Error", status)
+        call = self._place(form)
+        return 201, _call_body(call.sid, "queued", call.to)
+
+    def _place(self, form: dict[str, list[str]]) -> Call:
         with self.lock:
             sid = f"CA{len(self.calls) + 1:032x}"
             call = self.calls[sid] = Call(sid, form["To"][0], form)
         callee = self.callees.get(call.to, self.default)
         threading.Thread(target=self._ring, args=(call, callee), daemon=True).start()
-        return 201, _call_body(sid, "queued", call.to)
+        return call
+
+    def _participants(self, rest: str, form: dict[str, list[str]]) -> Any:
+        """``{CF}/Participants.json`` (add a call) or ``{CF}/Participants/{CA}.json``."""
+        conference, _, tail = rest.partition("/Participants")
+        with self.lock:
+            room = next((r for r in self.rooms.values() if r.sid == conference), None)
+        if room is None:
+            return 404, _error(20404, "The requested resource was not found", 404)
+        fields = {k: v[0] for k, v in form.items()}
+        if tail == ".json":  # a new participant: dial To, put it in the room once answered
+            ends = fields.get("EndConferenceOnExit", "false")
+            doc = ET.Element("Response")
+            noun = ET.SubElement(ET.SubElement(doc, "Dial"), "Conference")
+            noun.set("endConferenceOnExit", ends)
+            noun.set("startConferenceOnEnter", fields.get("StartConferenceOnEnter", "true"))
+            noun.text = room.name
+            call = self._place(form | {"Twiml": [ET.tostring(doc, encoding="unicode")]})
+            return 201, _participant_body(room, call.sid, ends == "true")
+        sid = tail.removeprefix("/").removesuffix(".json")
+        with self.lock:
+            if sid not in room.members:
+                return 404, _error(20404, "The requested resource was not found", 404)
+            if "EndConferenceOnExit" in fields:
+                room.members[sid] = fields["EndConferenceOnExit"] == "true"
+            ends = room.members[sid]
+        return 200, _participant_body(room, sid, ends)
+
+    def hang_up(self, sid: str) -> None:
+        """The person on call ``sid`` hangs up."""
+        self.calls[sid].updates.put({"__far_hangup__": "1"})
 
     def _update(self, sid: str, fields: dict[str, str]) -> Any:
         call = self.calls.get(sid)
@@ -168,6 +234,9 @@ class TwilioStandIn:
             "To": call.to,
             "CallStatus": call.status,
         } | fields
+        return self._post(url, params)
+
+    def _post(self, url: str, params: dict[str, str]) -> Delivered:
         signature = RequestValidator(TOKEN).compute_signature(url, params)
         parts = urlsplit(url)
         target = self.deliver_to + parts.path + (f"?{parts.query}" if parts.query else "")
@@ -191,7 +260,8 @@ class TwilioStandIn:
     def _status(self, call: Call, status: str, **fields: str) -> None:
         with self.lock:
             call.status = status
-        self.callback(call, call.one("StatusCallback"), **fields)
+        if "StatusCallback" in call.form:  # a participant added to a room may have none
+            self.callback(call, call.one("StatusCallback"), **fields)
 
     def _ring(self, call: Call, callee: Callee) -> None:
         try:
@@ -233,6 +303,12 @@ class TwilioStandIn:
         pressed = False
         while True:
             answer = self._execute(call, callee, doc, pressed)
+            if isinstance(answer, ET.Element):  # redirected while in a room
+                doc = answer
+                continue
+            if answer == "stop":
+                self._status(call, "completed", CallDuration="30")
+                return
             if answer == "pressed":
                 pressed = True
                 answer = None
@@ -240,7 +316,7 @@ class TwilioStandIn:
                 self._status(call, "completed", CallDuration="3")
                 return
             update = self._next(call, 30.0)  # the hold: wait for lexdial's next command
-            if update is None or update.get("Status") == "__stop__":
+            if update is None or update.get("Status") == "__stop__" or "__far_hangup__" in update:
                 self._status(call, "completed", CallDuration="30")
                 return
             if call.status == "completed":
@@ -249,7 +325,9 @@ class TwilioStandIn:
             if "Twiml" in update:
                 doc = ET.fromstring(update["Twiml"])
 
-    def _execute(self, call: Call, callee: Callee, doc: ET.Element, pressed: bool) -> str | None:
+    def _execute(
+        self, call: Call, callee: Callee, doc: ET.Element, pressed: bool
+    ) -> str | ET.Element | None:
         """One document: play, press, follow a Redirect (its answer is executed too)."""
         for node in doc:
             if node.tag == "Hangup":
@@ -271,8 +349,104 @@ class TwilioStandIn:
                     return "hangup"
                 return self._execute(call, callee, ET.fromstring(got.body), pressed)
             elif node.tag == "Dial":
-                return "hangup"
+                room = node.find("Conference")
+                if room is None:
+                    return "hangup"
+                left = self._in_room(call, room)
+                if left is not None:
+                    return left
+                # the room ended: the document goes on after the <Dial>
         return "hangup"
+
+    # --- rooms ------------------------------------------------------------------------
+
+    def _in_room(self, call: Call, noun: ET.Element) -> str | ET.Element | None:
+        """Be in the room until it ends (None), the call ends ("hangup"/"stop") or new
+        TwiML takes it out (the new document)."""
+        name = (noun.text or "").strip()
+        ends = noun.get("endConferenceOnExit") == "true"
+        starts = noun.get("startConferenceOnEnter", "true") == "true"
+        with self.lock:
+            room = self.rooms.get(name)
+            created = room is None
+            if room is None:
+                self.rooms_made += 1
+                events = frozenset(noun.get("statusCallbackEvent", "").split())
+                room = self.rooms[name] = Room(
+                    name, f"CF{self.rooms_made:032x}", noun.get("statusCallback", ""), events
+                )
+            room.members[call.sid] = ends
+            call.room = name
+        if created and starts:
+            self._room_event(room, "start", None)
+        if self.join_report_delay_s:
+            time.sleep(self.join_report_delay_s)
+        self._room_event(room, "join", call, ends, starts)
+        while True:
+            update = self._next(call, 30.0)
+            if update is None:
+                continue  # a room holds without limit
+            if "__room_end__" in update:
+                with self.lock:
+                    call.room = None
+                return None
+            if update.get("Status") == "__stop__":
+                self._leave(call, room)
+                return "stop"
+            if "__far_hangup__" in update or call.status == "completed":
+                self._leave(call, room)
+                return "hangup"
+            if "Twiml" in update:
+                self._leave(call, room)
+                return ET.fromstring(update["Twiml"])
+
+    def _leave(self, call: Call, room: Room) -> None:
+        with self.lock:
+            ends = room.members.pop(call.sid, False)
+            call.room = None
+            others = list(room.members) if ends else []
+            if ends:
+                room.members.clear()
+                self.rooms.pop(room.name, None)
+        self._room_event(room, "leave", call, ends)
+        for sid in others:
+            self.calls[sid].updates.put({"__room_end__": "1"})
+        if ends or not room.members:
+            with self.lock:
+                if self.rooms.get(room.name) is room:
+                    del self.rooms[room.name]
+            self._room_event(room, "end", None)
+
+    def _room_event(
+        self, room: Room, event: str, call: Call | None, ends: bool = False, starts: bool = True
+    ) -> None:
+        """A conference status callback, when the room asked for ``event``."""
+        if event not in room.events or not room.callback:
+            return
+        with self.lock:
+            room.sequence += 1
+            sequence = room.sequence
+        name = {"start": "conference-start", "end": "conference-end"}.get(
+            event, f"participant-{event}"
+        )
+        params = {
+            "AccountSid": ACCOUNT,
+            "ConferenceSid": room.sid,
+            "FriendlyName": room.name,
+            "StatusCallbackEvent": name,
+            "SequenceNumber": str(sequence),
+            "Timestamp": "Mon, 07 Dec 2026 05:00:00 +0000",
+        }
+        if call is not None:
+            params |= {
+                "CallSid": call.sid,
+                "Muted": "false",
+                "Hold": "false",
+                "Coaching": "false",
+                "EndConferenceOnExit": str(ends).lower(),
+                "StartConferenceOnEnter": str(starts).lower(),
+            }
+        self._post(room.callback, params)
 
 
 def _api(standin: TwilioStandIn) -> type[BaseHTTPRequestHandler]:
@@ -302,6 +476,24 @@ def _api(standin: TwilioStandIn) -> type[BaseHTTPRequestHandler]:
 def _error(code: int, message: str, status: int) -> dict[str, Any]:
     return {"code": code, "message": message, "status": status,
             "more_info": f"https://www.twilio.com/docs/errors/{code}"}  # fmt: skip
+
+
+def _participant_body(room: Room, call_sid: str, ends: bool) -> dict[str, Any]:
+    return {
+        "account_sid": ACCOUNT,
+        "call_sid": call_sid,
+        "conference_sid": room.sid,
+        "end_conference_on_exit": ends,
+        "start_conference_on_enter": True,
+        "muted": False,
+        "hold": False,
+        "coaching": False,
+        "status": "connected",
+        "date_created": "Mon, 07 Dec 2026 05:00:00 +0000",
+        "date_updated": "Mon, 07 Dec 2026 05:00:00 +0000",
+        "uri": f"/2010-04-01/Accounts/{ACCOUNT}/Conferences/{room.sid}/Participants/"
+        f"{call_sid}.json",
+    }
 
 
 def _call_body(sid: str, status: str, to: str) -> dict[str, Any]:

@@ -12,7 +12,14 @@ call in progress" API (``calls(sid).update(twiml=...)``):
 safe_harbor            ``<Gather numDigits="1">``; a key → DIGIT, the end → PLAYED
 ``play`` voicemail,    ``<Play>`` then ``<Redirect>`` to ``played``: PLAYED at the end
 optout_confirm
-``bridge``             ``<Dial>`` to the agent's number, ``client:`` or ``sip:``
+``bridge``             "user:ID": the customer's call moves into the agent's room
+                       (``<Dial><Conference>``), BRIDGED on its participant-join;
+                       an address: ``<Dial>`` to the number, ``client:`` or ``sip:``
+``agent_login``        ``calls.create`` to ``client:IDENTITY`` into a room named for
+                       the agent; AGENT_UP on its join, AGENT_DOWN when it ends
+``transfer``           cold: the customer moves (another agent's room, or
+                       ``<Dial><Number>``); warm: the target joins the customer's
+                       room, then the first agent leaves (``twilio_agents``)
 ``hangup``             ringing (or not yet ringing): ``update(status="canceled")``;
                        answered: ``update(status="completed")`` (Twilio's Call
                        resource: ``canceled`` ends a queued or ringing call and
@@ -44,6 +51,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
@@ -54,9 +62,10 @@ from twilio.http.http_client import TwilioHttpClient  # type: ignore[import-unty
 from twilio.rest import Client  # type: ignore[import-untyped]
 
 from lexdial.adapters.telephony import twilio_twiml as twiml
+from lexdial.adapters.telephony.twilio_agents import AgentLegs, Expected
 from lexdial.adapters.telephony.twilio_server import TwilioWebhookServer
 from lexdial.adapters.telephony.twilio_webhooks import CallBook, CallState, TwilioWebhooks
-from lexdial.domain.telephony import FAILED, AgentLeg, CallEvent, Dial
+from lexdial.domain.telephony import FAILED, TRANSFERRED, AgentLeg, CallEvent, Dial
 from lexdial.errors import TelephonyError
 
 log = logging.getLogger(__name__)
@@ -71,6 +80,9 @@ _NOT_IN_PROGRESS: Final = 21220
 _RING_LIMITS: Final = (5, 600)
 #: CallStatus values of a call not answered yet: ``canceled`` ends these
 _NOT_ANSWERED: Final = frozenset({"queued", "initiated", "ringing"})
+#: a Twilio Client identity (as ``service.agent_endpoints`` stores it), an E.164 number
+_IDENTITY: Final = re.compile(r"[A-Za-z0-9_.-]{1,121}")
+_E164: Final = re.compile(r"\+[1-9]\d{6,14}")
 
 
 class TwilioTelephony:
@@ -116,9 +128,11 @@ class TwilioTelephony:
             # TWILIO_EDGE / TWILIO_REGION from the environment would rewrite the host
             self._client.edge = self._client.region = None
         self.book = CallBook(clock)
+        #: the agents' nailed-up legs and their rooms (``twilio_agents``)
+        self.legs = AgentLegs(self.book, send_home=self.send_home, end_unknown=self.end_unknown)
         #: the webhook handler the HTTP server mounts at ``webhook_base_url``
         self.webhooks = TwilioWebhooks(
-            self.book, auth_token, self._base, hold_s, on_unknown=self.end_unknown
+            self.book, auth_token, self._base, hold_s, on_unknown=self.end_unknown, legs=self.legs
         )
         #: the in-process webhook server (``listen``), or None when a web app mounts them
         self.server = (
@@ -225,21 +239,195 @@ class TwilioTelephony:
         await self._update(state, "play", twiml=body)
 
     async def bridge(self, call_id: str, agent: str) -> None:
-        """Redirect the call to ``<Dial>`` the agent (a number, ``client:ID`` or ``sip:``)."""
+        """Move the call into the room of the agent's open leg (``agent``: "user:ID");
+        BRIDGED once Twilio reports the customer joined it. An address (a number,
+        ``client:ID`` or ``sip:``) is ``<Dial>``ed directly instead, without a leg."""
         state = self._state(call_id)
+        if agent.startswith("user:"):
+            with self.legs.lock:
+                leg = self.legs.leg(agent)
+                if leg is None or not leg.up:
+                    raise TelephonyError(f"agent {agent} has no open leg")
+                if self.legs.busy(agent):
+                    raise TelephonyError(f"agent {agent} is on another call")
+                self.legs.expect_call(Expected(call_id, leg.room, "bridge", agent, agent))
+                body = twiml.room_twiml(self._base, leg.room, agent=False)
+            await self._update(state, "bridge", twiml=body)
+            return
         caller_id = state.dial.caller_id or self._from or ""
         await self._update(state, "bridge", twiml=twiml.bridge_twiml(agent, caller_id))
 
     async def agent_login(self, leg: AgentLeg) -> None:
-        """Not built on this carrier yet (issue 12): refused, never pretended."""
-        raise TelephonyError(f"{leg.kind} agent legs are not supported on this carrier yet")
+        """Call the agent's Client identity into a room of their own (``twilio_agents``);
+        AGENT_UP once the leg joined it. Only ``twilio_client`` legs reach Twilio."""
+        if leg.kind != "twilio_client":
+            raise TelephonyError(f"{leg.kind} agent legs are not supported on Twilio "
+                                 "(a twilio_client endpoint is)")  # fmt: skip
+        if not _IDENTITY.fullmatch(leg.address):
+            raise TelephonyError(f"agent {leg.agent}: not a Twilio Client identity")
+        caller_id = leg.caller_id or self._from
+        if not caller_id:
+            raise TelephonyError(f"agent {leg.agent}: no caller ID (AgentLeg or from_number)")
+        with self.legs.lock:
+            if self.legs.leg(leg.agent) is not None:
+                return  # open already (or being opened): one leg per agent
+            state = self.legs.open(leg)
+        fields: dict[str, object] = {
+            "to": f"client:{leg.address}",
+            "from_": caller_id,
+            "twiml": twiml.room_twiml(self._base, state.room, agent=True),
+            "status_callback": twiml.leg_url(self._base, twiml.AGENT, agent=leg.agent),
+            "status_callback_event": list(STATUS_EVENTS),
+            "status_callback_method": "POST",
+        }
+        try:
+            sid = await self._rest(f"agent {leg.agent} login", self._create, fields)
+        except TelephonyError:
+            with self.legs.lock:
+                self.legs.forget(leg.agent)
+            raise
+        with self.legs.lock:
+            if state.sid is None:
+                state.sid = sid
 
     async def agent_logout(self, agent: str) -> None:
-        """No leg is ever open here (``agent_login`` refuses): nothing to close."""
+        """End the agent's leg; AGENT_DOWN follows from Twilio's callback."""
+        with self.legs.lock:
+            state = self.legs.leg(agent)
+            sid, answered = (None, False) if state is None else (state.sid, state.answered)
+        if sid is None:
+            return
+        status = "completed" if answered else "canceled"
+        now = await self._rest(f"agent {agent} logout", self._set_status, sid, status)
+        if status == "canceled" and now == "in-progress":
+            await self._rest(f"agent {agent} logout", self._set_status, sid, "completed")
 
     async def transfer(self, call_id: str, target: str, *, warm: bool) -> None:
-        """Not built on this carrier yet (issue 12)."""
-        raise TelephonyError("transfers are not supported on this carrier yet")
+        """Hand a bridged call to an agent ("user:ID", into their room) or a number.
+
+        Cold: the customer moves (to the target's room, or ``<Dial><Number>``). Warm: the
+        target joins the customer's room and the first agent leaves once it has
+        (``twilio_agents`` Rule 3). TRANSFERRED follows Twilio's report of the join (a cold
+        transfer to a number: once Twilio took the redirect).
+        """
+        state = self._state(call_id)
+        with self.legs.lock:
+            room, current = self.legs.with_agent.get(call_id, (None, None))
+        if room is None or current is None:
+            raise TelephonyError(f"call {call_id} is not bridged to an agent")
+        if target == current:
+            raise TelephonyError(f"call {call_id} is with {target} already")
+        how = "warm" if warm else "cold"
+        if target.startswith("user:"):
+            await self._to_agent(state, room, current, target, warm)
+        elif _E164.fullmatch(target):
+            await self._to_number(state, room, current, target, warm)
+        else:
+            raise TelephonyError(f"transfer target must be user:ID or an E.164 number ({how})")
+
+    async def _to_agent(
+        self, state: CallState, room: str, current: str, target: str, warm: bool
+    ) -> None:
+        call_id = state.dial.call_id
+        with self.legs.lock:
+            leg = self.legs.leg(target)
+            if leg is None or not leg.up or leg.sid is None:
+                raise TelephonyError(f"agent {target} has no open leg")
+            if self.legs.busy(target):
+                raise TelephonyError(f"agent {target} is on another call")
+            target_room, target_sid = leg.room, leg.sid
+        if not warm:
+            with self.legs.lock:
+                self.legs.expect_call(
+                    Expected(call_id, target_room, "cold", f"cold:{target}", target)
+                )
+            await self._update(
+                state, "transfer", twiml=twiml.room_twiml(self._base, target_room, agent=False)
+            )
+            return
+        await self._release_room(room, current)
+        with self.legs.lock:
+            self.legs.expect_sid(
+                target_sid, Expected(call_id, room, "warm", f"warm:{target}", target, current)
+            )
+        body = twiml.room_twiml(self._base, room, agent=True)  # the target owns it now
+        await self._rest("transfer", self._redirect, target_sid, body)
+
+    async def _to_number(
+        self, state: CallState, room: str, current: str, number: str, warm: bool
+    ) -> None:
+        call_id = state.dial.call_id
+        caller_id = state.dial.caller_id or self._from or ""
+        if not warm:
+            sent = await self._update(
+                state, "transfer", twiml=twiml.number_twiml(number, caller_id)
+            )
+            if sent is not None:
+                with self.legs.lock:
+                    self.legs.drop_call(call_id)
+                self.book.emit(state, TRANSFERRED, detail=f"cold:{number}")
+            return
+        conference = await self._release_room(room, current)
+        fields: dict[str, object] = {
+            "from_": caller_id,
+            "to": number,
+            "end_conference_on_exit": True,  # the room is theirs and the customer's now
+            "beep": "false",  # the room's own callbacks report the join
+        }
+        create = self._client.conferences(conference).participants.create
+        sid = await self._rest("transfer", lambda: str(create(**fields).call_sid))
+        with self.legs.lock:
+            self.legs.expect_sid(
+                sid, Expected(call_id, room, "warm", f"warm:{number}", None, current)
+            )
+
+    async def _release_room(self, room: str, agent: str) -> str:
+        """Let ``agent`` leave ``room`` without ending it; the room's ConferenceSid."""
+        with self.legs.lock:
+            conference = self.legs.conference_sids.get(room)
+            leg = self.legs.leg(agent)
+            sid = None if leg is None else leg.sid
+        if conference is None or sid is None:
+            raise TelephonyError(f"agent {agent}'s room is not up: no warm transfer")
+        participant = self._client.conferences(conference).participants(sid)
+        await self._rest("transfer", lambda: participant.update(end_conference_on_exit=False))
+        return conference
+
+    def send_home(self, agent: str) -> None:
+        """Move ``agent``'s leg to a fresh room of their own (after a warm transfer), in the
+        background: a webhook's answer must not wait for Twilio's API."""
+        with self.legs.lock:
+            leg = self.legs.leg(agent)
+            if leg is None or leg.sid is None:
+                return
+            sid, room = leg.sid, self.legs.new_room(agent)
+            leg.room = room  # reserved now: a bridge meanwhile goes to the new room
+        body = twiml.room_twiml(self._base, room, agent=True)
+
+        def move() -> None:
+            try:
+                self._redirect(sid, body)
+            except Exception as exc:  # a background thread: log it, never raise it
+                log.warning("twilio: moving agent %s to a new room failed: %s", agent,
+                            getattr(exc, "code", type(exc).__name__))  # fmt: skip
+
+        threading.Thread(target=move, name="twilio-home", daemon=True).start()
+
+    def _set_status(self, sid: str, status: str) -> str:
+        return str(self._client.calls(sid).update(status=status).status or "")
+
+    def _redirect(self, sid: str, body: str) -> str:
+        return str(self._client.calls(sid).update(twiml=body).status or "")
+
+    async def _rest(self, what: str, fn: Callable[..., Any], *args: object) -> Any:
+        """One REST request in a worker thread; Twilio's refusals as ``TelephonyError``."""
+        try:
+            return await asyncio.to_thread(fn, *args)
+        except TwilioRestException as exc:
+            status, code = int(exc.status), exc.code
+            raise TelephonyError(f"Twilio refused {what}: HTTP {status}, error {code}") from None
+        except OSError as exc:
+            raise TelephonyError(f"Twilio unreachable: {type(exc).__name__}") from None
 
     async def hangup(self, call_id: str) -> None:
         """Hang up, or cancel a call not answered yet; HANGUP follows from Twilio's callback.

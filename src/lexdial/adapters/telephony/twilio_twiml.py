@@ -31,7 +31,10 @@ STATUS: Final = "status"  # call-progress callbacks (StatusCallback)
 AMD: Final = "amd"  # asynchronous answering-machine detection result
 GATHER: Final = "gather"  # a Gather's action: a key was pressed
 PLAYED: Final = "played"  # the Redirect after a prompt: it finished playing
-ROUTES: Final = frozenset({STATUS, AMD, GATHER, PLAYED})
+#: agents' legs (``twilio_agents``): the leg's call progress, and its room's events
+AGENT: Final = "agent"
+CONFERENCE: Final = "conference"
+ROUTES: Final = frozenset({STATUS, AMD, GATHER, PLAYED, AGENT, CONFERENCE})
 
 #: pseudo prompt name of the silent listening wait (never a ``Dial.prompts`` key)
 HOLD: Final = "hold"
@@ -120,5 +123,47 @@ def bridge_twiml(agent: str, caller_id: str) -> str:
 def hangup_twiml() -> str:
     """End the call: the answer to a webhook for a call this adapter no longer knows."""
     response = VoiceResponse()
+    response.hangup()
+    return str(response.to_xml())
+
+
+# --- agents' rooms (for twilio agents) --------------------------------------------------
+
+#: the conference events asked for: who joined and left (the first participant's settings
+#: are the conference's, so every participant asks for the same)
+ROOM_EVENTS: Final = "start end join leave"
+
+
+def leg_url(base: str, route: str, **query: str) -> str:
+    """The URL Twilio calls for an agent-leg ``route`` (``agent=`` or ``room=`` in the query)."""
+    if route not in (AGENT, CONFERENCE):
+        raise ValueError(f"unknown Twilio agent-leg route {route!r}")
+    return f"{base.rstrip('/')}/{route}?{urlencode(query)}"
+
+
+def room_twiml(base: str, room: str, *, agent: bool) -> str:
+    """Put the call in the conference ``room``: the agent's leg owns it (starts it, ends it
+    on leaving); a customer neither starts nor ends it. No beep, silence while waiting.
+    When the conference ends the document goes on to ``<Hangup/>``."""
+    response = VoiceResponse()
+    dial = response.dial()
+    dial.conference(
+        room,
+        start_conference_on_enter=agent,
+        end_conference_on_exit=agent,
+        beep=False,
+        wait_url="",
+        status_callback=leg_url(base, CONFERENCE, room=room),
+        status_callback_event=ROOM_EVENTS,
+        status_callback_method="POST",
+    )
+    response.hangup()
+    return str(response.to_xml())
+
+
+def number_twiml(number: str, caller_id: str) -> str:
+    """Hand the call to a phone number (a cold transfer): it ends when that leg ends."""
+    response = VoiceResponse()
+    response.dial(caller_id=caller_id).number(number)
     response.hangup()
     return str(response.to_xml())

@@ -30,7 +30,7 @@ import threading
 from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
@@ -101,6 +101,16 @@ def status_kind(call_status: str, *, hangup_requested: bool = False) -> str | No
 def amd_kinds(answered_by: str) -> tuple[str, ...]:
     """The event kinds for an AnsweredBy value (an unknown value counts as a person)."""
     return AMD_KINDS.get(answered_by, (HUMAN,))
+
+
+class AgentRoutes(Protocol):
+    """The agent-leg routes' handler (``twilio_agents.AgentLegs``), called once signed."""
+
+    def handle(
+        self, route: str, query: Mapping[str, str], params: Mapping[str, str]
+    ) -> WebhookResponse: ...
+
+    def owns(self, query: Mapping[str, str]) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +195,21 @@ class CallBook:
                     self._ended.popitem(last=False)
         self._notify()
 
+    def push(self, event: CallEvent) -> None:
+        """Report an event that belongs to no placed call (an agent's leg: call_id "")."""
+        with self.lock:
+            self._pending.append(event)
+        self._notify()
+
+    def now(self) -> float:
+        """The book's clock reading."""
+        return self._clock()
+
+    def by_sid(self, sid: str) -> CallState | None:
+        """The live call Twilio knows as ``sid``, or None."""
+        with self.lock:
+            return next((s for s in self._calls.values() if s.sid == sid), None)
+
     def _notify(self) -> None:
         loop, wake = self._loop, self._wake
         if loop is None or wake is None:
@@ -226,13 +251,25 @@ class TwilioWebhooks:
         webhook_base: str,
         hold_s: int,
         on_unknown: Callable[[str, str], None] | None = None,
+        legs: AgentRoutes | None = None,
     ) -> None:
         self._book = book
+        #: the agents' legs' routes (``twilio_agents``), or None: those routes are 404
+        self._legs = legs
         self._validator = RequestValidator(auth_token)
         self._base = webhook_base
         self._hold_s = hold_s
         #: ``on_unknown(CallSid, CallStatus)``: end a live call nobody here knows
         self._on_unknown = on_unknown
+
+    def owns(self, query: Mapping[str, str]) -> bool:
+        """Whether this handler knows what a callback's query names (``call=``, or an
+        agent leg's ``agent=`` / ``room=``): a web app serving several carriers routes the
+        callback to the one that does."""
+        call = query.get("call")
+        if call:
+            return self._book.get(call) is not None
+        return self._legs is not None and self._legs.owns(query)
 
     def signed(self, url: str, params: Mapping[str, str], signature: str | None) -> bool:
         """Whether Twilio signed this request (``signature``: the X-Twilio-Signature)."""
@@ -250,6 +287,10 @@ class TwilioWebhooks:
         if route not in twiml.ROUTES:
             return WebhookResponse(404, "no such webhook")
         query = parse_qs(urlsplit(url).query)
+        if route in (twiml.AGENT, twiml.CONFERENCE):
+            if self._legs is None:
+                return WebhookResponse(404, "no such webhook")
+            return self._legs.handle(route, {k: v[0] for k, v in query.items()}, params)
         call_id = query.get("call", [""])[0]
         prompt = query.get("prompt", [""])[0]
         if not call_id:

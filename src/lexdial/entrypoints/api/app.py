@@ -49,6 +49,7 @@ ROUTERS = (
     "routes_webrtc",  # (for webrtc)
     "routes_web_desk",  # (for deskweb)
     "routes_web_desk_api",  # (for deskweb)
+    "routes_twilio_client",  # (for twilio) the desk softphone's Access Token
 )
 #: the largest request body accepted (an import file of 20 MB plus the form around it)
 MAX_BODY = 21 * 1024 * 1024
