@@ -105,18 +105,19 @@ async def twilio_call(request: Request, kind: str) -> Response:
 
 
 def _twilio_handler(request: Request) -> Any:
-    """The webhook handler of the Twilio carrier that placed this call (``?call=ID``): the
+    """The webhook handler of the Twilio carrier that knows this callback (a call it placed,
+    ``?call=ID``, or one of its agents' legs and conferences, ``?agent=`` / ``?room=``): the
     embedded runner's carriers first, then one set on ``app.state.telephony``."""
-    call = request.query_params.get("call")
     runner = getattr(request.app.state, "runner", None)
     carriers = list(getattr(runner, "carriers", {}).values())
     fixed = getattr(request.app.state, "telephony", None)
     if fixed is not None:
         carriers.append(fixed)
+    query = dict(request.query_params)
     for carrier in carriers:
-        book = getattr(carrier, "book", None)
-        if book is not None and call and book.get(call) is not None:
-            return getattr(carrier, "webhooks", None)
+        hooks = getattr(carrier, "webhooks", None)
+        if hooks is not None and hasattr(hooks, "owns") and hooks.owns(query):
+            return hooks
     return getattr(fixed, "webhooks", None)
 
 
