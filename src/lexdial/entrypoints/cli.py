@@ -111,6 +111,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     cli_report.add_commands(sub)
     cli_stated.add_commands(sub)
     cli_telephony.add_commands(sub)
+    from lexdial.entrypoints import cli_worker  # (for celery)
+
+    cli_worker.add_commands(sub)  # (for celery)
     return parser
 
 
