@@ -103,9 +103,9 @@ def _mark_in_database(store: Store) -> None:
         store.audit.record(
             SqlUnitOfWork(conn),
             at=datetime.now(UTC),
-            actor="system",
+            actor="system:lexdial",
             action=SANDBOX_ACTION,
-            subject="store",
+            subject=f"firm:{store.firm_id}",
             data={"note": "every record in this database may be simulated; never dial for real"},
         )
         others = conn.execute(
