@@ -20,7 +20,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -124,7 +125,8 @@ def run_campaign(
         agents = seat_agents(store, campaign_id, clock().date(), settings.telephony.carrier)
         dialer = make_dialer(store, telephony, clock, agents=agents)
         dialer.lease_s = settings.distributed.lease_s
-        stats = asyncio.run(dialer.run(campaign_id, until=clock() + HORIZON))
+        with _keeping_lease(store, campaign_id, dialer._owner, dialer.lease_s):
+            stats = asyncio.run(dialer.run(campaign_id, until=clock() + HORIZON))
     except CampaignError as exc:  # the lease is held elsewhere, or the campaign cannot run
         log.info("campaign %s: not dialled here: %s", campaign_id, exc)
         return {"campaign": campaign_id, "refused": str(exc)}
@@ -135,6 +137,45 @@ def run_campaign(
         "paused": stats.paused,
         "halted": stats.halted,
     }
+
+
+@contextmanager
+def _keeping_lease(store: Store, campaign_id: int, owner: str, lease_s: float) -> Iterator[None]:
+    """Renew ``owner``'s lease every third of ``lease_s`` while this process lives.
+
+    The dialler renews it every turn, but one turn may gate a whole batch (hundreds of
+    transactions): longer than a short lease on a loaded machine, and another worker
+    would then take over (and close this one's calls as interrupted) while this one still
+    dials. Renewed here only while ``owner`` holds it (never taken back once released or
+    lost); a killed process stops renewing, so its lease still runs out (rule 2).
+    """
+    from sqlalchemy import update
+
+    from lexdial.adapters.db import tables as t
+
+    c = t.campaigns.c
+    stop = threading.Event()
+
+    def renew() -> None:
+        while not stop.wait(lease_s / 3):
+            until = datetime.now(UTC) + timedelta(seconds=lease_s)
+            try:
+                with store.db.begin() as conn:
+                    conn.execute(
+                        update(t.campaigns)
+                        .where(c.id == campaign_id, c.lease_owner == owner)
+                        .values(lease_until=until)
+                    )
+            except Exception as exc:  # the store is down: the dialler's own turn says so
+                log.warning("campaign %s: lease not renewed (%s)", campaign_id, type(exc).__name__)
+
+    keeper = threading.Thread(target=renew, name=f"lease-{campaign_id}", daemon=True)
+    keeper.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        keeper.join()
 
 
 def claimable(store: Store, now: datetime) -> list[int]:

@@ -93,11 +93,11 @@ class Cluster:
     cleanup: list[str] = field(default_factory=list)
 
     def _start(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
-        log = (self.root / f"{name}.log").open("ab")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "lexdial", *args],
-            env=self.env, cwd=self.root, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+        with (self.root / f"{name}.log").open("ab") as log:  # the child keeps its own copy
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "lexdial", *args],
+                env=self.env, cwd=self.root, stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
         self.procs[name] = proc
         return proc
 
@@ -111,7 +111,7 @@ class Cluster:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(f"{base}/v1/health", timeout=2) as r:
+                with urllib.request.urlopen(f"{base}/health", timeout=2) as r:
                     if r.status == 200:
                         return base
             except (urllib.error.URLError, OSError):
@@ -215,7 +215,7 @@ def pg_db() -> Iterator[str]:
         admin.dispose()
 
 
-def write_settings(root: Path, queue: str, *, lease_s: float = 3.0) -> Path:
+def write_settings(root: Path, queue: str, *, lease_s: float = 5.0) -> Path:
     path = root / "lexdial.toml"
     path.write_text(
         f'[firm]\nname = "{FIRM}"\n\n[store]\ndata_dir = "data"\n\n'
