@@ -13,6 +13,8 @@ holder's ``recover`` closes the calls the dead one left open as failed (interrup
 never retried automatically.
 Rule 3: the simulated carrier dials only a sandbox store (``bootstrap.sandbox``): a task
 for a live store on the simulated carrier is refused, before any lease is taken.
+Rule 4: Twilio's webhooks are not yet routed from the web processes to the worker that
+owns the call, so a Twilio campaign is refused by the workers (the embedded mode runs it).
 """
 
 from __future__ import annotations
@@ -110,6 +112,12 @@ def run_campaign(
     from lexdial.bootstrap.telephony import is_simulated, open_telephony
 
     settings = store.settings
+    if settings.telephony.carrier == "twilio":
+        # Twilio calls back over HTTP: a callback reaching another process than this worker
+        # is not routed here yet, so such a call would go unheard: refused, never half-wired
+        why = "Twilio campaigns cannot run on dial workers yet (webhooks are not routed)"
+        log.warning("campaign %s: refused: %s", campaign_id, why)
+        return {"campaign": campaign_id, "refused": why}
     telephony = open_telephony(settings, timescale=timescale)
     if is_simulated(telephony) and not is_sandbox(store):
         log.warning(
@@ -198,7 +206,10 @@ def claimable(store: Store, now: datetime) -> list[int]:
 
 
 def supervise(store: Store, app: Celery, now: datetime | None = None) -> list[int]:
-    """Enqueue ``run_campaign`` for every claimable campaign; the ids enqueued."""
+    """Enqueue ``run_campaign`` for every claimable campaign; the ids enqueued (none on
+    Twilio: rule 4)."""
+    if store.settings.telephony.carrier == "twilio":
+        return []
     ids = claimable(store, now or datetime.now(UTC))
     for campaign_id in ids:
         enqueue(app, campaign_id)

@@ -116,27 +116,38 @@ def test_an_opt_out_storm_through_both_api_processes_stops_every_later_dial(
     cluster.worker("w1")
     cluster.worker("w2")
     apis = [cluster.serve("api1", 18741), cluster.serve("api2", 18742)]
-    rng = random.Random(15)
-    chosen = rng.sample(numbers, STORM)
     answered: dict[str, datetime] = {}
     lock = threading.Lock()
+    taken: set[int] = set()
 
-    def storm(part: list[str], seed: int) -> None:
+    def front() -> int:  # contacts are dialled in the order they were listed (by id)
+        c = cluster.counts(cid)
+        return c.get("done", 0) + c.get("dialing", 0) + c.get("cancelled", 0)
+
+    def storm(count: int, seed: int) -> None:
         r = random.Random(seed)
-        for num in part:
-            time.sleep(r.uniform(0, 0.01))
+        for k in range(count):
+            if k % 10 == 0:
+                ahead = front()
+            with lock:  # a number just ahead of the dialling front: a real race
+                free = [i for i in range(ahead, min(n, ahead + 120)) if i not in taken]
+                i = r.choice(free) if free else r.choice([j for j in range(n) if j not in taken])
+                taken.add(i)
+            num = numbers[i]
             _post(r.choice(apis), "/v1/optouts", cluster.token, {"number": num, "channel": "api"})
             at = datetime.now(UTC)  # the 200 came back: the opt-out committed before this
             with lock:
                 answered[num] = at
 
     _post(apis[0], f"/v1/campaigns/{cid}/start", cluster.token, wait=300)
-    parts = [chosen[i::4] for i in range(4)]
-    threads = [threading.Thread(target=storm, args=(p, i)) for i, p in enumerate(parts)]
+    while front() < 20:  # the workers are dialling
+        time.sleep(0.2)
+    threads = [threading.Thread(target=storm, args=(STORM // 4, i)) for i in range(4)]
     for th in threads:
         th.start()
     for th in threads:
-        th.join(300)
+        th.join(600)
+    chosen = list(answered)
     assert len(answered) == STORM
     cluster.wait_done(cid, timeout=150)
     s = cluster.store
