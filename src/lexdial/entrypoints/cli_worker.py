@@ -17,9 +17,11 @@ from lexdial.entrypoints import cli_common as common
 from lexdial.errors import ConfigError, RequestError
 
 WORKER_EPILOG = """examples:
-  LEXDIAL_BROKER_URL=redis://127.0.0.1:6379/0 lexdial worker --concurrency 4
-      one dial worker (start one per machine); campaigns started from any
-      `lexdial serve` are dialled by whichever worker holds their lease
+  lexdial worker --concurrency 4
+      one dial worker (one per machine), with [distributed] broker_url or
+      $LEXDIAL_BROKER_URL set (redis:// or amqp://) and PostgreSQL as the store;
+      campaigns started from any `lexdial serve` are dialled by the worker that
+      holds their lease (README: "Distributed mode")
 """
 SANDBOX_EPILOG = (
     """example: lexdial sandbox   (a new store only: a store holding evidence is refused)"""
