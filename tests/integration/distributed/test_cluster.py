@@ -182,3 +182,42 @@ def _interrupted(cluster: Cluster, cid: int) -> int:
                 .where(a.campaign_id == cid, o.detail.like("interrupted%"))
             ).scalar_one()
         )
+
+
+def test_a_campaign_started_through_the_api_reaches_a_worker_over_rabbitmq(
+    cluster: Cluster,
+) -> None:
+    """RabbitMQ as the broker; the worker's supervisor is off, so only the API's message
+    (serve → broker → worker) can start the dialling."""
+    import re
+    import socket
+    from pathlib import Path
+
+    amqp = os.environ.get("LEXDIAL_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
+    try:
+        socket.create_connection(("127.0.0.1", 5672), timeout=2).close()
+    except OSError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"RabbitMQ not reachable ({exc})")
+        pytest.skip(f"RabbitMQ not reachable ({exc})")
+    path = Path(cluster.env["LEXDIAL_SETTINGS"])
+    settings = path.read_text("utf-8")
+    path.write_text(re.sub(r'broker_url = "[^"]*"', f'broker_url = "{amqp}"', settings), "utf-8")
+    queue = re.search(r'queue = "([^"]*)"', settings).group(1)  # type: ignore[union-attr]
+    n = 300
+    cid, _ = cluster.campaign(n)
+    try:
+        cluster.worker("w1", "--no-supervisor")
+        api = cluster.serve("api1", 18751)
+        assert _post(api, f"/v1/campaigns/{cid}/start", cluster.token, wait=120)["status"] == (
+            "running"
+        )
+        counts = cluster.wait_done(cid, timeout=180)
+        assert counts.get("done", 0) == n, counts
+        _once_each_inside_window(cluster, cid, n)
+    finally:
+        cluster.stop_all()
+        from kombu import Connection
+
+        with Connection(amqp) as conn:
+            conn.default_channel.queue_delete(queue)
