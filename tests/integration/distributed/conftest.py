@@ -124,6 +124,13 @@ class Cluster:
     def log(self, name: str) -> str:
         return (self.root / f"{name}.log").read_text(errors="replace")[-4000:]
 
+    def assert_no_errors(self) -> None:
+        """No process logged a traceback or a failed task (a deadlock, a crash)."""
+        for log in self.root.glob("*.log"):
+            text = log.read_text(errors="replace")
+            for bad in ("Traceback", "raised unexpected", "Deadlock"):
+                assert bad not in text, f"{log.name}: {text[-3000:]}"
+
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         proc = self.procs.pop(name)
         proc.send_signal(sig)

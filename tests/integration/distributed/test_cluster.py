@@ -79,6 +79,7 @@ def test_two_workers_and_two_api_processes_dial_a_big_campaign_once_per_contact(
     rows = _once_each_inside_window(cluster, cid, BIG)
     assert counts.get("done", 0) + counts.get("blocked", 0) == BIG, counts
     assert all(r.verdict == "allow" for r in rows)
+    cluster.assert_no_errors()
     print(f"\n{BIG} contacts dialled in {took:.1f} s ({BIG / took:.0f} calls/s)")
 
 
@@ -106,6 +107,7 @@ def test_a_killed_lease_holder_is_replaced_and_nothing_is_lost_or_dialled_twice(
     # the calls up when w1 died are closed as failed, never retried (not dialled twice)
     assert interrupted == left.get("dialing", 0)
     assert len(rows) == n
+    cluster.assert_no_errors()
 
 
 def test_an_opt_out_storm_through_both_api_processes_stops_every_later_dial(
@@ -164,6 +166,7 @@ def test_an_opt_out_storm_through_both_api_processes_stops_every_later_dial(
     cancelled = cluster.counts(cid).get("cancelled", 0)
     print(f"\nopt-outs: {STORM}; dialled before theirs: {raced}; cancelled: {cancelled}")
     assert cancelled > 0 and raced > 0  # the storm really raced the dialling
+    cluster.assert_no_errors()  # no deadlock between an opt-out and a gate
     with s.reading() as uow:
         assert uow.reports.verify_audit().ok
 
@@ -215,6 +218,7 @@ def test_a_campaign_started_through_the_api_reaches_a_worker_over_rabbitmq(
         counts = cluster.wait_done(cid, timeout=180)
         assert counts.get("done", 0) == n, counts
         _once_each_inside_window(cluster, cid, n)
+        cluster.assert_no_errors()
     finally:
         cluster.stop_all()
         from kombu import Connection
