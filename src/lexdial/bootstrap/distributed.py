@@ -92,7 +92,6 @@ def celery_app(settings: Settings, store: Callable[[], Store] | None = None) -> 
             the_store(), campaign_id, timescale=app.conf.get("lexdial_timescale", 1.0)
         )
 
-    app.conf.lexdial_store = the_store
     return app
 
 
