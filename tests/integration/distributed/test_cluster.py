@@ -113,7 +113,7 @@ def test_a_killed_lease_holder_is_replaced_and_nothing_is_lost_or_dialled_twice(
 def test_an_opt_out_storm_through_both_api_processes_stops_every_later_dial(
     cluster: Cluster,
 ) -> None:
-    n = 4_000
+    n = max(4_000, STORM + 2_000)
     cid, numbers = cluster.campaign(n, channels=300)
     cluster.worker("w1")
     cluster.worker("w2")
