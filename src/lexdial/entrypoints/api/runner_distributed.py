@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from lexdial.bootstrap import Store, is_sandbox, is_simulated
+from lexdial.bootstrap import Store, is_sandbox
 from lexdial.bootstrap import distributed as dist
 from lexdial.entrypoints.api.runner import CampaignRunner
 from lexdial.service.campaigns import lease_until
@@ -51,7 +51,9 @@ class DistributedRunner(CampaignRunner):
         future.add_done_callback(self.pending.discard)
 
     def _enqueue(self, campaign_id: int) -> None:
-        if is_simulated(self.carrier()) and not is_sandbox(self.store):
+        # the settings' carrier, not one built here: this process places no call
+        simulated = self.store.settings.telephony.carrier == "simulated"
+        if simulated and not is_sandbox(self.store):
             log.warning(
                 "campaign %s: not dialled: the simulated carrier never writes into a live "
                 "store; set a real [telephony] carrier",
