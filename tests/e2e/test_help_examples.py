@@ -214,6 +214,12 @@ NOT_RUN = {
     "lexdial telephony check": (
         "needs a trunk: tests/integration/telephony/test_sip_trunk_sipp.py checks one (SIPp)"
     ),
+    # (for celery)
+    "lexdial worker --concurrency 4": (
+        "runs until stopped, needs PostgreSQL and a broker: "
+        "tests/integration/distributed/test_cluster.py starts it"
+    ),
+    "lexdial sandbox": "a new store only: tests/integration/distributed/test_sandbox_cli.py",
 }
 
 

@@ -1,7 +1,10 @@
 """Rehearsals: the simulated carrier never writes into a live store.
 
-A sandbox (a data folder marked ``SANDBOX``) may be dialled by the simulated carrier; any
-other store is rehearsed on a throw-away copy (``rehearsal_store``).
+A sandbox may be dialled by the simulated carrier; any other store is rehearsed on a
+throw-away copy (``rehearsal_store``). A SQLite sandbox is a data folder marked ``SANDBOX``;
+a PostgreSQL sandbox (the distributed mode's tests and rehearsals) carries its mark IN the
+database: a ``store.sandboxed`` entry in its audit trail, which only a store holding no
+evidence may receive and which no one can remove without breaking the chain.
 """
 
 from __future__ import annotations
@@ -19,15 +22,20 @@ from lexdial.errors import ConfigError
 SANDBOX_MARK = "SANDBOX"
 #: audit actions written by setting a store up, before it holds any evidence
 STORE_SETUP_ACTIONS = ("firm.created",)
+#: the audit action that makes a database (not a SQLite file) a sandbox
+SANDBOX_ACTION = "store.sandboxed"
 
 
 def is_sandbox(store: Store) -> bool:
-    """True for a sandbox: the SQLite store inside a data directory marked ``SANDBOX``.
+    """True for a sandbox: the SQLite store inside a data directory marked ``SANDBOX``, or
+    a server database (PostgreSQL) whose audit trail holds the ``store.sandboxed`` entry.
 
-    A PostgreSQL store is never a sandbox: the mark lives beside the key file, and a
-    database elsewhere cannot be tied to it.
+    A file mark never makes a server database a sandbox: a database elsewhere cannot be
+    tied to a folder, so its mark must live in the database itself.
     """
     url = store.db.url
+    if url.get_backend_name() != "sqlite":
+        return _marked_in_database(store)
     own_file = url.get_backend_name() == "sqlite" and url.database is not None
     return (
         own_file
@@ -46,19 +54,65 @@ def mark_sandbox(store: Store) -> None:
 
     from lexdial.adapters.db import tables
 
+    if is_sandbox(store):
+        return  # marking twice changes nothing
     log = tables.audit_log.c
+    server = store.db.url.get_backend_name() != "sqlite"
+    where = store.db.url.render_as_string(hide_password=True) if server else store.data_dir
     with store.db.connect() as conn:
         # setting the store up (its firm) is not evidence; anything after it is
         entries = conn.execute(
             select(log.seq).where(log.action.not_in(STORE_SETUP_ACTIONS)).limit(1)
         ).first()
     if entries is not None:
-        raise ConfigError(f"{store.data_dir} holds evidence: only a new store can be a sandbox")
+        raise ConfigError(f"{where} holds evidence: only a new store can be a sandbox")
+    if server:
+        _mark_in_database(store)
+        return
     (store.data_dir / SANDBOX_MARK).write_text(
         "made by lexdial: every record in this store may be simulated (demo, training, "
         "tests); never use it for real calls\n",
         "utf-8",
     )
+
+
+def _marked_in_database(store: Store) -> bool:
+    from sqlalchemy import select
+
+    from lexdial.adapters.db import tables
+
+    log = tables.audit_log.c
+    with store.db.connect() as conn:
+        row = conn.execute(select(log.seq).where(log.action == SANDBOX_ACTION).limit(1)).first()
+    return row is not None
+
+
+def _mark_in_database(store: Store) -> None:
+    """The mark as an audit entry, in the same transaction as a re-check for evidence (a
+    concurrent writer's first fact and the mark cannot both slip in unseen)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from lexdial.adapters.db import tables
+    from lexdial.adapters.db.uow import SqlUnitOfWork
+
+    log = tables.audit_log.c
+    with store.db.begin() as conn:
+        # the chain's own lock (taken by record) orders this against any other entry
+        store.audit.record(
+            SqlUnitOfWork(conn),
+            at=datetime.now(UTC),
+            actor="system:lexdial",
+            action=SANDBOX_ACTION,
+            subject=f"firm:{store.firm_id}",
+            data={"note": "every record in this database may be simulated; never dial for real"},
+        )
+        others = conn.execute(
+            select(log.seq).where(log.action.not_in((*STORE_SETUP_ACTIONS, SANDBOX_ACTION)))
+        ).first()
+        if others is not None:
+            raise ConfigError("the database holds evidence: only a new store can be a sandbox")
 
 
 @contextmanager

@@ -79,6 +79,7 @@ from typing import Any
 
 from lexdial.adapters.rulepack import load_retention_minimums
 from lexdial.config.desk import DeskSettings, read_desk  # (for webrtc)
+from lexdial.config.distributed import DistributedSettings, read_distributed  # (for celery)
 from lexdial.config.policy import read_policy
 from lexdial.config.sip import NUMBER_FORMATS, SIP_KEYS, TRANSPORTS, SipSettings
 from lexdial.config.telephony import (
@@ -125,6 +126,8 @@ class Settings:
     key_file: Path | None = None
     #: the agent desk's softphone gateway ([desk]) (for webrtc)
     desk: DeskSettings = DeskSettings()  # noqa: RUF009 (frozen: one shared default)
+    # (for celery) [distributed]: Celery dial workers over one PostgreSQL
+    distributed: DistributedSettings = DistributedSettings()  # noqa: RUF009 (frozen, shared)
 
 
 def load_settings(path: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
@@ -138,8 +141,8 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
                 raise ConfigError(f"LEXDIAL_SETTINGS names {path}, which is not a file")
         elif Path("lexdial.toml").is_file():
             path = Path("lexdial.toml")
-    if path is None:
-        return Settings(policy=Policy())
+    if path is None:  # (for celery) $LEXDIAL_BROKER_URL alone turns the distributed mode on
+        return Settings(policy=Policy(), distributed=read_distributed({}, None, env))
     try:
         data = tomllib.loads(path.read_text("utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
@@ -167,6 +170,7 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
         telephony=read_telephony(_table(data, "telephony", path), path, env),
         key_file=(path.parent / str(key_file)).resolve() if key_file else None,
         desk=read_desk(_table(data, "desk", path), path),  # (for webrtc)
+        distributed=read_distributed(_table(data, "distributed", path), path, env),  # (for celery)
     )
 
 

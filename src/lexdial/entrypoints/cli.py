@@ -115,6 +115,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     from lexdial.entrypoints import cli_desk
 
     cli_desk.add_commands(sub)
+    from lexdial.entrypoints import cli_worker  # (for celery)
+
+    cli_worker.add_commands(sub)  # (for celery)
     return parser
 
 

@@ -112,6 +112,8 @@ class Dialer:
     cps_gate: Callable[[], float] | None = None
     _owner: str = field(default_factory=lambda: f"dialer-{uuid.uuid4().hex[:12]}")
     _spec: CampaignSpec | None = None
+    #: wall seconds the campaign's lease lasts (renewed every turn); short in tests
+    lease_s: float = LEASE_S
 
     async def run(self, campaign_id: int, until: datetime) -> RunStats:
         """Dial the campaign; returns when nothing more is due before ``until``."""
@@ -126,7 +128,7 @@ class Dialer:
         # the closures below run on the store thread with the instants they are given
         def begin(wall: datetime, now: datetime) -> tuple[CampaignSpec, int, int]:
             with self.transactions() as uow:
-                if not take_lease(uow, campaign_id, self._owner, wall, LEASE_S):
+                if not take_lease(uow, campaign_id, self._owner, wall, self.lease_s):
                     raise CampaignError(lease_held_message(uow, campaign_id, wall))
                 spec = load_campaign(uow, self.firm_id, campaign_id).spec
                 self.stats.recovered = recover(uow, self.audit, campaign_id, now, spec.retry)
@@ -135,7 +137,7 @@ class Dialer:
 
         def turn(wall: datetime) -> str:
             with self.transactions() as uow:
-                if not take_lease(uow, campaign_id, self._owner, wall, LEASE_S):
+                if not take_lease(uow, campaign_id, self._owner, wall, self.lease_s):
                     raise CampaignError(f"campaign #{campaign_id}: lease lost")
                 return uow.attempts.campaign_status(campaign_id)
 

@@ -78,6 +78,9 @@ def admit(
     queue = uow.attempts
     if queue.campaign_status(campaign_id) != CampaignStatus.RUNNING:
         return Admitted("halt", None)  # paused or stopped since the batch was fetched
+    # the contact's row lock first, as an opt-out takes it (then cancels the queue rows):
+    # claiming the queue row first would invert the order and deadlock on PostgreSQL
+    uow.contacts.lock(item.contact_id)
     if not queue.claim(item.queue_id, OPEN):
         return Admitted("gone", None)  # an opt-out or a stop took it since the batch was fetched
     result = gate(

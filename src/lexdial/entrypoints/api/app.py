@@ -27,7 +27,7 @@ from lexdial.bootstrap import (
 )
 from lexdial.entrypoints.api import errors
 from lexdial.entrypoints.api.id_range import ids_in_range
-from lexdial.entrypoints.api.runner import CampaignRunner
+from lexdial.entrypoints.api.runner_distributed import make_runner  # (for celery)
 from lexdial.errors import LexdialError
 from lexdial.service.ports import Telephony
 
@@ -76,7 +76,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if dial:
-            app.state.runner = CampaignRunner(store, now, carrier)
+            app.state.runner = make_runner(store, now, carrier)  # (for celery)
         hooks: InterfaceSettings = app.state.interfaces
         events = event_delivery(store, hooks, now)  # events out: signed, retried
         delivery = None if events is None else asyncio.create_task(events)

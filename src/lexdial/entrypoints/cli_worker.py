@@ -1,0 +1,120 @@
+"""``lexdial worker`` (a Celery dial worker of the distributed mode) and ``lexdial sandbox``.
+
+Rule: a worker dials only campaigns whose lease it holds (``bootstrap.distributed``, rule
+1); besides the Celery tasks it runs the supervisor every ``[distributed] supervise_s``,
+which enqueues each running campaign whose lease is free, so a killed worker's campaign is
+taken over by another without the broker's help.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from typing import Any
+
+from lexdial.entrypoints import cli_common as common
+from lexdial.errors import ConfigError, RequestError
+
+WORKER_EPILOG = """examples:
+  lexdial worker --concurrency 4
+      one dial worker (one per machine), with [distributed] broker_url or
+      $LEXDIAL_BROKER_URL set (redis:// or amqp://) and PostgreSQL as the store;
+      campaigns started from any `lexdial serve` are dialled by the worker that
+      holds their lease (README: "Distributed mode")
+"""
+SANDBOX_EPILOG = (
+    """example: lexdial sandbox   (a new store only: a store holding evidence is refused)"""
+)
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    from lexdial.bootstrap import distributed
+
+    if args.concurrency < 1:
+        raise RequestError("--concurrency", "must be a whole number from 1")
+    if not 0.0001 <= args.simulated_timescale <= 1.0:
+        raise RequestError("--simulated-timescale", "must be from 0.0001 to 1")
+    store = common.store(args)
+    settings = store.settings
+    if not distributed.enabled(settings):
+        raise ConfigError(
+            "the distributed mode is off: set [distributed] broker_url in the settings or "
+            "$LEXDIAL_BROKER_URL (redis:// or amqp://)"
+        )
+    if args.simulated_timescale != 1.0 and settings.telephony.carrier != "simulated":
+        raise RequestError("--simulated-timescale", "is for the simulated carrier only")
+    app = distributed.celery_app(settings, store=lambda: store)
+    app.conf.lexdial_timescale = args.simulated_timescale
+    stop = threading.Event()
+    every = settings.distributed.supervise_s
+
+    def supervise_forever() -> None:
+        while not stop.wait(every):
+            try:
+                distributed.supervise(store, app)
+            except Exception as exc:  # the broker or the store is down: try again next time
+                print(f"lexdial worker: supervisor: {type(exc).__name__}", file=sys.stderr)
+
+    if not args.no_supervisor:
+        threading.Thread(target=supervise_forever, name="supervisor", daemon=True).start()
+    queues = [q.strip() for q in (args.queues or settings.distributed.queue).split(",")]
+    print(
+        f"lexdial: worker on queue(s) {', '.join(queues)} ({args.concurrency} campaign(s) at "
+        "once); stop with Ctrl-C",
+        flush=True,
+    )
+    try:
+        app.Worker(
+            pool="threads",  # the dialler is asyncio, run with asyncio.run inside each task
+            concurrency=args.concurrency,
+            queues=queues,
+            loglevel="WARNING",
+            without_heartbeat=True,
+            without_mingle=True,
+            without_gossip=True,
+        ).start()
+    finally:
+        stop.set()
+
+
+def cmd_sandbox(args: argparse.Namespace) -> None:
+    from lexdial.bootstrap import mark_sandbox
+
+    store = common.store(args)
+    mark_sandbox(store)
+    common.show(
+        args,
+        {"sandbox": True},
+        "lexdial: this store is now a sandbox: the simulated carrier may dial it; never "
+        "use it for real calls",
+    )
+
+
+def add_commands(sub: Any) -> None:
+    """Register ``worker`` and ``sandbox``."""
+    p = sub.add_parser(
+        "worker",
+        help="run a Celery dial worker (distributed mode: PostgreSQL and a broker)",
+        epilog=WORKER_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--concurrency", type=int, default=4, help="campaigns dialled at once")
+    p.add_argument("--queues", help="comma-separated queues (default [distributed] queue)")
+    p.add_argument(
+        "--simulated-timescale",
+        type=float,
+        default=1.0,
+        help="sandboxes only: run the simulated carrier's calls this much faster (0.01: 100 times)",
+    )
+    p.add_argument(
+        "--no-supervisor", action="store_true", help="do not re-enqueue campaigns (tests)"
+    )
+    p.set_defaults(func=cmd_worker)
+    p = sub.add_parser(
+        "sandbox",
+        help="make this new store a sandbox the simulated carrier may dial",
+        epilog=SANDBOX_EPILOG,
+        parents=common.options(json=True),
+    )
+    p.set_defaults(func=cmd_sandbox)
