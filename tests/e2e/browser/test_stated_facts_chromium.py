@@ -80,7 +80,20 @@ def test_a_person_s_stated_facts_are_recorded_from_the_contact_page(
     _set(browser, "cease_requested_at", "2026-11-30")
     Select(browser.find_element(By.ID, "time_barred")).select_by_value("yes")
     browser.find_element(By.ID, "save-debt").click()
-    notice = _wait(browser).until(lambda b: b.find_element(By.ID, "notice")).text
+    # the page from the first save also has a notice: wait for the new page's own
+    notice = _wait(browser).until(lambda b: _text_with(b, "notice", "ACME-4471"))
     assert "ACME-4471" in notice
     debts = browser.find_element(By.ID, "debts").text
     assert "ACME-4471" in debts and "2026-11-30" in debts and "yes" in debts
+
+
+def _text_with(browser: Any, element_id: str, words: str) -> str | None:
+    """The element's text once it holds ``words`` (None meanwhile: a page still loading,
+    or the previous page, whose elements go stale under the reader)."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+
+    try:
+        text = str(browser.find_element(By.ID, element_id).text)
+    except (NoSuchElementException, StaleElementReferenceException):
+        return None
+    return text if words in text else None
