@@ -70,6 +70,9 @@ def test_every_role_finds_its_firms_people_by_name_number_and_matter(api: Api, r
     assert by_name.status_code == 200, by_name.text
     assert _rows(by_name.text) == [f"/contacts/{quill}"] and "Morgan Quill" in by_name.text
     assert "personal injury" in by_name.text
+    # desk roles may call the person from their desk; the others get no such button
+    call_button = f'action="/contacts/{quill}/call"' in by_name.text
+    assert call_button is (role in ("agent", "manager", "admin")), role
     # the number as the role may see it: whole for the roles that work with it, else masked
     if role in FULL_NUMBER_ROLES:
         assert QUILL in by_name.text
