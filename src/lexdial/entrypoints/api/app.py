@@ -45,6 +45,8 @@ ROUTERS = (
     "routes_webhooks",
     "routes_public",
     "routes_review",
+    # (for dir) before routes_web: else /contacts/{contact_id} catches /contacts/search (422)
+    "routes_web_directory",
     "routes_web",
     "routes_webrtc",  # (for webrtc)
     "routes_web_desk",  # (for deskweb)

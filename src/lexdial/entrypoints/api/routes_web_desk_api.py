@@ -15,12 +15,13 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Body, Request
 
 from lexdial.entrypoints.api.deps import Reader, now, store
 from lexdial.errors import RequestError
-from lexdial.service import agent_desk
+from lexdial.service import agent_desk, desk_zones
 from lexdial.service.repos.desk import DeskSession
 
 router = APIRouter(prefix="/desk/api", include_in_schema=False)
@@ -53,7 +54,8 @@ def screen(request: Request, caller: Reader) -> dict[str, Any]:
     s = store(request)
     with s.reading() as uow:
         pop = agent_desk.screen_pop(uow, s.rules, s.cipher, s.registry, caller, now(request))
-    return asdict(pop)
+        zones = desk_zones.callback_zones(uow, caller)  # (for dir) the callback's zones
+    return {**asdict(pop), "callback_zones": list(zones)}
 
 
 @router.post("/login")
@@ -135,20 +137,54 @@ def callback(
     request: Request,
     caller: Reader,
     when: Annotated[str, Body(max_length=40, embed=True)] = "",
+    zone: Annotated[str, Body(max_length=64, embed=True)] = "",
 ) -> dict[str, Any]:
-    """A callback at ``when`` (ISO 8601 with an offset): the gate checks the time."""
-    try:
-        at_time = datetime.fromisoformat(when.strip())
-    except ValueError:
-        raise RequestError("when", "give a date and time, e.g. 2026-12-03T15:00Z") from None
-    if at_time.tzinfo is None:
-        at_time = at_time.replace(tzinfo=UTC)
+    """A callback at ``when``: a local time in ``zone`` (the person's, as the page offers
+    it) or ISO 8601 with an offset; never read as UTC unless the caller says UTC. The gate
+    checks the time."""
+    at_time = local_time(when, zone)
     s = store(request)
     with s.unit_of_work() as uow:
         cb = agent_desk.schedule_callback(
             uow, s.rules, s.cipher, s.audit, s.registry, caller, at_time, now(request)
         )
-    return {"when": cb.when.astimezone(UTC).isoformat(), "campaign_id": cb.campaign_id}
+    # echoed in the zone the agent wrote it in (an offset given: UTC), so the page says it
+    shown = at_time.tzinfo if isinstance(at_time.tzinfo, ZoneInfo) else ZoneInfo("UTC")
+    return {
+        "when": cb.when.astimezone(UTC).isoformat(),
+        "local": cb.when.astimezone(shown).isoformat(),
+        "zone": shown.key,
+        "campaign_id": cb.campaign_id,
+    }
+
+
+# (for dir) a callback's time as the agent wrote it: in a named zone, never silently UTC
+def local_time(when: str, zone: str) -> datetime:
+    """``when`` as an instant: with its own offset, else read in ``zone`` (an IANA name).
+    A RequestError names ``when`` (unreadable, or a local time the zone skips) or ``zone``
+    (missing for a time without offset, or not a zone)."""
+    try:
+        at = datetime.fromisoformat(when.strip())
+    except ValueError:
+        raise RequestError("when", "give a date and time, e.g. 2026-12-03T15:00") from None
+    if at.tzinfo is not None:
+        return at
+    name = zone.strip()
+    if not name:
+        raise RequestError(
+            "zone", "say which time zone the time is in (the person's is offered on the desk)"
+        )
+    try:
+        tz = ZoneInfo(name)
+    except (ValueError, KeyError, ZoneInfoNotFoundError):
+        raise RequestError(
+            "zone", "must be an IANA time zone such as 'America/Chicago', or 'UTC'"
+        ) from None
+    local = at.replace(tzinfo=tz)
+    if local.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != at:
+        raise RequestError("when", f"{at:%Y-%m-%d %H:%M} does not exist in {name} (the clocks "
+                           "go forward then): choose another time")  # fmt: skip
+    return local
 
 
 @router.post("/preview/call")

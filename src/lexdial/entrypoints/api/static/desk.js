@@ -175,6 +175,31 @@
       li.textContent = (d.text || "") + (d.citation ? " (" + d.citation + ")" : "");
     });
     show("preview-actions", preview);
+    drawZones(pop.callback_zones || []);
+  }
+
+  /* (for dir) the callback's zone: the person's (the zones the gate judged the call in);
+     one is preselected, several (an area code across zones) are left to the agent */
+  function drawZones(zones) {
+    var select = $("callback-zone");
+    if (!select) { return; }
+    var key = zones.join(" ");
+    if (select.getAttribute("data-zones") === key) { return; }
+    select.setAttribute("data-zones", key);
+    while (select.firstChild) { select.removeChild(select.firstChild); }
+    var add = function (value, label) {
+      var opt = document.createElement("option");
+      opt.value = value;
+      opt.textContent = label;
+      select.appendChild(opt);
+      return opt;
+    };
+    add("", "choose the zone the time is in");
+    zones.forEach(function (z) { add(z, z + " (the person's local time)"); });
+    add("UTC", select.getAttribute("data-utc-label") || "UTC");
+    if (zones.length === 1) { select.value = zones[0]; }
+    text("callback-zone-note", zones.length > 1 ? "The person's number spans several time zones: choose theirs." :
+      (zones.length ? "" : "The person's time zone is not known: choose one."));
   }
 
   function refresh(force) {
@@ -243,8 +268,10 @@
   on("callback-form", function () {
     var value = $("callback-at").value;
     var zone = $("callback-zone") ? $("callback-zone").value : "";
-    act(API.callback, { when: value ? value + (zone || "") : "" }, "callback-error", function (data) {
-      notice("Callback scheduled" + (data && data.when ? " for " + data.when : "") + ".");
+    /* (for dir) the local time and its zone go separately: the server reads the time in
+       that zone (never silently as UTC) and refuses, naming "zone", when none is chosen */
+    act(API.callback, { when: value, zone: zone }, "callback-error", function (data) {
+      notice("Callback scheduled" + (data && data.local ? " for " + data.local + " (" + data.zone + ")" : "") + ".");
     });
   });
   on("preview-call", function () { act(API.previewCall, {}, "preview-error", function () { notice("Calling: the gate checks the call again before the dial."); }); });
