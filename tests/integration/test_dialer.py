@@ -77,8 +77,9 @@ def _people(store: Engine, cipher: Reversible, n: int, *, consent: bool = True) 
                 new = NewConsent(
                     number, "express", ["reminder"], [FIRM], START - timedelta(days=40), EVIDENCE
                 )
-                record_consent(SqlUnitOfWork(conn), cipher, audit, 1, new, OPERATOR,
-                               START - timedelta(days=40))
+                record_consent(
+                    SqlUnitOfWork(conn), cipher, audit, 1, new, OPERATOR, START - timedelta(days=40)
+                )
     return ids
 
 
@@ -93,8 +94,13 @@ def _campaign(store: Engine, ids: list[int], spec: dict[str, object] | None = No
 def _lint(store: Engine, rules: RulesEngine, cipher: Reversible, cid: int) -> list[str]:
     with store.connect() as conn:
         return lint_campaign(
-            SqlUnitOfWork(conn), rules, cipher, MemoryRegistry(),
-            firm_id=1, campaign_id=cid, at=START,
+            SqlUnitOfWork(conn),
+            rules,
+            cipher,
+            MemoryRegistry(),
+            firm_id=1,
+            campaign_id=cid,
+            at=START,
         )
 
 
@@ -344,8 +350,9 @@ def test_an_opt_out_cancels_the_contact_in_every_queued_campaign(
     ids = _people(store, cipher, 1)
     cid = _campaign(store, ids)
     with store.begin() as conn:
-        opt_out(SqlUnitOfWork(conn), cipher, SqlAudit(), 1, "+16145551000", "sms", "STOP", SYSTEM,
-                START)
+        opt_out(
+            SqlUnitOfWork(conn), cipher, SqlAudit(), 1, "+16145551000", "sms", "STOP", SYSTEM, START
+        )
         assert queue_counts(SqlUnitOfWork(conn), cid) == {"cancelled": 1}
 
 

@@ -49,6 +49,7 @@ def agent_wait_for(deadline_s: float) -> float:
     ``deadline_s`` counted from the end of the greeting (``AGENT_WAIT_S`` for 2 s)."""
     return round(max(0.0, deadline_s - AMD_AFTER_GREETING_S - SAFE_HARBOR_START_S), 3)
 
+
 #: how long a machine's greeting may take before we drop the voicemail without a beep
 BEEP_WAIT_S = 30.0
 

@@ -12,6 +12,11 @@ next run closes it as failed, never retried) and halts the run.
 Rule 4: a call the carrier could not place (``carrier_faults.carrier_fault``: refused, 5xx,
 timed out, unreachable, lost by the carrier) counts toward ``backoff``; any call it placed
 resets it. The dialler reads ``backoff`` to slow down and, at the limit, to pause.
+Rule 6 (issue 12): with a desk (``desk``), an agent's leg events (call_id "") go to it;
+the BRIDGE command goes to the carrier first and the seat's screen pop is written after, in
+the background; an agent whose call ended (or who was assigned but not bridged in time)
+goes to wrap-up on the desk and back to the pool only when the desk makes them READY.
+Without a desk (the rehearsal, the demo) the agent is free again after ``wrap_up_s``.
 Rule 5: no store transaction runs on the event loop's thread: each one runs whole (open,
 work, commit) on the dialler's ``StoreThread``, one at a time and in the order asked, while
 the loop goes on serving the carrier; the caller awaits its commit before going on (the
@@ -31,10 +36,11 @@ from typing import TYPE_CHECKING, TypeVar
 
 from lexdial.domain import telephony as tel
 from lexdial.domain.agents import AgentPool
-from lexdial.domain.call import CallFlow, Command, FlowConfig, Outcome, State
+from lexdial.domain.call import AGENT_WAIT_S, CallFlow, Command, FlowConfig, Outcome, State
 from lexdial.domain.campaign_spec import LIVE, CampaignSpec
 from lexdial.domain.carrier_faults import CarrierBackoff, carrier_fault
 from lexdial.errors import CallStateError, TelephonyError
+from lexdial.service.desk_seats import DeskSeats
 from lexdial.service.dialer_queue import QueueItem
 from lexdial.service.dialer_stats import RunStats
 from lexdial.service.optout import opt_out
@@ -120,6 +126,10 @@ class CallDriver:
     wrap_up_s: float = 30.0
     #: the agents of a live-agent campaign (None: broadcast, no agents)
     pool: AgentPool | None = None
+    #: the desk's seats (rule 6); None: a static pool with automatic wrap-up
+    desk: DeskSeats | None = None
+    #: seconds after the HUMAN verdict by which BRIDGED must come (from the rule pack)
+    agent_wait_s: float = AGENT_WAIT_S
     calls: dict[str, LiveCall] = field(default_factory=dict)
     #: set whenever a call ends: the run loop may have room for another
     wake: asyncio.Event = field(default_factory=asyncio.Event)
@@ -135,7 +145,9 @@ class CallDriver:
         """Dial an allowed attempt, under a watchdog; a refused dial ends as a failed call."""
         loop, spec, prompts = asyncio.get_running_loop(), self.spec, self.prompts
         call_id = f"a{attempt_id}"
-        config = FlowConfig(spec.mode in LIVE, spec.opt_out_key, spec.leave_voicemail)
+        config = FlowConfig(
+            spec.mode in LIVE, spec.opt_out_key, spec.leave_voicemail, self.agent_wait_s
+        )
         live = LiveCall(CallFlow(call_id, config), item, attempt_id, number, loop.time())
         self.calls[call_id] = live
         self.stats.dialled += 1
@@ -193,6 +205,10 @@ class CallDriver:
         return (asyncio.get_running_loop().time() - live.started) / self.telephony.timescale
 
     async def _handle(self, event: tel.CallEvent) -> None:
+        if event.kind in tel.AGENT_LEG_KINDS:  # about an agent's leg, not a call (rule 6)
+            if self.desk is not None:
+                self.desk.on_leg(event)
+            return
         live = self.calls.get(event.call_id)
         if live is None:
             if event.kind == tel.AGENT and event.detail and self.pool is not None:
@@ -208,6 +224,9 @@ class CallDriver:
             return
         for cmd in commands:
             await self._do(live, cmd)
+        if event.kind == tel.TRANSFERRED and live.agent not in (None, live.flow.agent):
+            old, live.agent = str(live.agent), live.flow.agent  # handed to another agent
+            self._done_with(old, live)
         if live.flow.done:
             await self._finish(live)
 
@@ -219,15 +238,17 @@ class CallDriver:
             elif cmd.action == "hangup":
                 await self.telephony.hangup(call_id)
             elif cmd.action == "bridge":
-                live.agent = cmd.arg
-                self.feed.on_bridge(str(cmd.arg), self._t(live))
-                await self.telephony.bridge(call_id, str(cmd.arg))
+                live.agent = agent = str(cmd.arg)
+                self.feed.on_bridge(agent, self._t(live))
+                await self.telephony.bridge(call_id, agent)
+                if self.desk is not None:  # after the command: the 2 s are the person's
+                    self.desk.assigned(agent, live.attempt_id)
             elif cmd.action == "opt_out":
                 await self._opt_out(live, str(cmd.arg))
             elif cmd.action == "timer":
                 self._timer(live, str(cmd.arg), float(cmd.seconds or 0))
             elif cmd.action in ("find_agent", "cancel_agent", "release_agent"):
-                self._agents(cmd, call_id)
+                self._agents(cmd, live)
             else:
                 raise CallStateError(call_id, live.flow.state, cmd.action, "unknown command")
         except TelephonyError as exc:
@@ -239,15 +260,20 @@ class CallDriver:
                     tel.CallEvent(call_id, tel.HANGUP, self._t(live), detail=f"{cmd.action} failed")
                 )
 
-    def _agents(self, cmd: Command, call_id: str) -> None:
+    def _agents(self, cmd: Command, live: LiveCall) -> None:
         if self.pool is None:
             return
+        call_id = live.flow.call_id
         if cmd.action == "find_agent":
             self.pool.request(call_id)
         elif cmd.action == "cancel_agent":
             self.pool.cancel(call_id)
+        elif cmd.arg is not None and cmd.arg == live.agent:
+            # bridged for, then given up (deadline passed): their call is over (rule 6)
+            live.agent = None
+            self._done_with(cmd.arg, live)
         else:
-            self._release(str(cmd.arg))
+            self._release(str(cmd.arg))  # matched, never bridged: free at once
 
     async def _write(self, work: Callable[[UnitOfWork], None]) -> Exception | None:
         """Run ``work`` in one transaction on the store thread, retried (SQLite may be
@@ -353,11 +379,20 @@ class CallDriver:
         self.feed.on_outcome(flow)
         self.stats.finished += status == "done"
         self.stats.outcomes[outcome.value] = self.stats.outcomes.get(outcome.value, 0) + 1
-        if live.agent is not None and self.pool is not None:
-            agent, loop = live.agent, asyncio.get_running_loop()
-            self.feed.on_wrap_up(agent, self._t(live))
-            loop.call_later(self.wrap_up_s * self.telephony.timescale, self._release, agent)
+        if live.agent is not None:
+            self._done_with(live.agent, live)
         self.wake.set()
+
+    def _done_with(self, agent: str, live: LiveCall) -> None:
+        """The agent's part in ``live`` is over: wrap-up (rule 6)."""
+        if self.pool is None:
+            return
+        self.feed.on_wrap_up(agent, self._t(live))
+        if self.desk is not None:
+            self.desk.ended(agent, live.attempt_id)
+            return
+        loop = asyncio.get_running_loop()
+        loop.call_later(self.wrap_up_s * self.telephony.timescale, self._release, agent)
 
 
 def _user_id(agent: str | None) -> int | None:

@@ -9,7 +9,8 @@ reported on the carrier's timeline, as a real carrier's would be.
 Rule 3: agents' legs are simulated too: ``agent_login`` rings the agent's (pretend) phone
 and reports AGENT_UP after ``agent_ring_s``; ``bridge`` needs that leg up and idle, reports
 BRIDGED after ``bridge_s`` and the far end hangs up after the agent's talk time; a leg
-carries one call at a time (an agent with no leg is a rehearsal's static agent). An agent listed in ``refuse_agents`` never answers (AGENT_DOWN).
+carries one call at a time (an agent with no leg is a rehearsal's static agent). An agent
+listed in ``refuse_agents`` never answers (AGENT_DOWN).
 """
 
 from __future__ import annotations
