@@ -373,7 +373,7 @@ def test_a_predictive_campaign_bridges_people_to_agents_and_keeps_abandonment_wi
     with store.begin() as conn:  # agents' training is the lint's business, tested above
         set_status(SqlUnitOfWork(conn), SqlAudit(), 1, cid, "start", OPERATOR, START)
     carrier = SimulatedCarrier(
-        SimProfile(agent_talk_s=(20, 60)), seed=4, channels=100, timescale=0.001
+        SimProfile(agent_talk_s=(20, 60)), seed=4, channels=100, timescale=0.01
     )
 
     async def go() -> RunStats:

@@ -12,15 +12,18 @@ next run closes it as failed, never retried) and halts the run.
 Rule 4: a call the carrier could not place (``carrier_faults.carrier_fault``: refused, 5xx,
 timed out, unreachable, lost by the carrier) counts toward ``backoff``; any call it placed
 resets it. The dialler reads ``backoff`` to slow down and, at the limit, to pause.
+Rule 5: no store transaction runs on the event loop's thread: each one runs whole (open,
+work, commit) on the dialler's ``StoreThread``, one at a time and in the order asked, while
+the loop goes on serving the carrier; the caller awaits its commit before going on (the
+gate before the dial, the opt-out before the confirmation plays).
 Rule 6 (issue 12): with a desk (``desk``), an agent's leg events (call_id "") go to it;
 the BRIDGE command goes to the carrier first and the seat's screen pop is written after, in
 the background; an agent whose call ended (or who was assigned but not bridged in time)
 goes to wrap-up on the desk and back to the pool only when the desk makes them READY.
 Without a desk (the rehearsal, the demo) the agent is free again after ``wrap_up_s``.
-Rule 5: no store transaction runs on the event loop's thread: each one runs whole (open,
-work, commit) on the dialler's ``StoreThread``, one at a time and in the order asked, while
-the loop goes on serving the carrier; the caller awaits its commit before going on (the
-gate before the dial, the opt-out before the confirmation plays).
+Rule 7: an ended call's outcome is written in its own task, not in the pump: the store
+thread may be busy with gates, and other calls' events (an agent's BRIDGED racing the
+2-second deadline) must not wait for it. The pump's end and ``abort_all`` wait for them.
 """
 
 from __future__ import annotations
@@ -140,6 +143,8 @@ class CallDriver:
     store: StoreThread = field(default_factory=StoreThread)
     #: the watchdogs' aborts in progress (awaited by ``abort_all``)
     _aborts: set[asyncio.Task[None]] = field(default_factory=set)
+    #: outcome writes in progress (rule 7; awaited by ``abort_all`` and at the pump's end)
+    _finishing: set[asyncio.Task[None]] = field(default_factory=set)
 
     async def place(self, item: QueueItem, attempt_id: int, number: str) -> None:
         """Dial an allowed attempt, under a watchdog; a refused dial ends as a failed call."""
@@ -186,13 +191,15 @@ class CallDriver:
                 await self._handle(event)
             except Exception:  # one bad call must not silence every other call
                 log.exception("call %s: event %s could not be handled", event.call_id, event.kind)
+        if self._finishing:  # the outcomes of the calls that ended last
+            await asyncio.gather(*self._finishing, return_exceptions=True)
 
     async def abort_all(self, why: str) -> None:
         """Close every call still up with what is known (the run is stopping)."""
         for live in list(self.calls.values()):
             await self._abort(live, why)
-        if self._aborts:
-            await asyncio.gather(*self._aborts, return_exceptions=True)
+        if self._aborts or self._finishing:
+            await asyncio.gather(*self._aborts, *self._finishing, return_exceptions=True)
 
     def assigned(self, call_id: str, agent: str) -> None:
         """``AgentPool`` callback: an agent was matched to ``call_id`` (queued as an event)."""
@@ -227,8 +234,12 @@ class CallDriver:
         if event.kind == tel.TRANSFERRED and live.agent not in (None, live.flow.agent):
             old, live.agent = str(live.agent), live.flow.agent  # handed to another agent
             self._done_with(old, live)
-        if live.flow.done:
-            await self._finish(live)
+        if live.flow.done and self._detach(live):
+            # the outcome is written off the pump: the next call's events (a BRIDGED racing
+            # its 2-second deadline) must not wait behind this call's store write (rule 7)
+            task = asyncio.get_running_loop().create_task(self._record(live))
+            self._finishing.add(task)
+            task.add_done_callback(self._finishing.discard)
 
     async def _do(self, live: LiveCall, cmd: Command) -> None:
         call_id = live.flow.call_id
@@ -342,12 +353,22 @@ class CallDriver:
             self.pool.release(agent)
 
     async def _finish(self, live: LiveCall) -> None:
-        flow = live.flow
-        if self.calls.get(flow.call_id) is not live:
-            return  # one outcome per attempt: another path closed this call already
-        self.calls.pop(flow.call_id)  # before the write: late events find no call
+        if self._detach(live):
+            await self._record(live)
+
+    def _detach(self, live: LiveCall) -> bool:
+        """Take an ended call off the books before its write: late events find no call.
+        False if another path closed it already (one outcome per attempt)."""
+        if self.calls.get(live.flow.call_id) is not live:
+            return False
+        self.calls.pop(live.flow.call_id)
         if live.watchdog is not None:
             live.watchdog.cancel()
+        return True
+
+    async def _record(self, live: LiveCall) -> None:
+        """Store the outcome of a detached call; then free its line and its agent."""
+        flow = live.flow
         status, at = "done", self.clock()  # the clock is read on the loop
 
         def write(uow: UnitOfWork) -> None:

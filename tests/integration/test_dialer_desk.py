@@ -1,0 +1,133 @@
+"""A predictive campaign whose agents are desk seats, on SQLite and PostgreSQL, with the
+simulated carrier opening each agent's leg and bridging calls to it (issue 12).
+
+The desk's side (an agent storing a disposition, which makes the seat READY again) is
+played by ``_agents_at_their_desks``, writing the seats as the desk would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import replace
+from datetime import timedelta
+
+from sqlalchemy import Engine, select
+
+from lexdial.adapters.audit.sql import SqlAudit
+from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import SqlUnitOfWork, transactions
+from lexdial.adapters.telephony.simulated import SimProfile, SimulatedCarrier
+from lexdial.domain.states import AgentState
+from lexdial.rules.engine import Engine as RulesEngine
+from lexdial.service.campaign_report import campaign_report
+from lexdial.service.campaigns import set_status
+from lexdial.service.dialer import Dialer, RunStats
+from lexdial.service.fakes import MemoryRegistry, Reversible
+from lexdial.service.repos.desk import DeskSession
+from lexdial.service.users import OPERATOR
+from tests.integration.test_dialer import SPEC, START, TEXT, _campaign, _people
+
+AGENTS = 12
+
+
+def _seat_agents(store: Engine, cid: int, n: int) -> list[int]:
+    """``n`` users seated READY on campaign ``cid``, with no endpoint (simulated carrier)."""
+    ids = []
+    with store.begin() as conn:
+        uow = SqlUnitOfWork(conn)
+        for i in range(n):
+            uid = uow.users.add(1, f"agent{i}@example.test", "enc", "agent", START)
+            uow.desk.save(DeskSession(uid, 1, cid, AgentState.READY.value, None, START))
+            ids.append(uid)
+    return ids
+
+
+def _agents_at_their_desks(store: Engine, stop: threading.Event) -> None:
+    """Each agent in wrap-up stores a disposition: the seat is READY again."""
+    while not stop.wait(0.02):
+        with store.begin() as conn:
+            uow = SqlUnitOfWork(conn)
+            for s in uow.desk.for_campaign(1, 1):
+                if s.state == AgentState.WRAP_UP.value:
+                    uow.desk.save(replace(s, state=AgentState.READY.value, attempt_id=None))
+
+
+def test_a_predictive_run_with_twelve_desk_seats_bridges_calls_and_keeps_abandonment_at_3_percent(
+    store: Engine, rules: RulesEngine
+) -> None:
+    cipher = Reversible()
+    ids = _people(store, cipher, 120)
+    spec = {
+        **SPEC,
+        "mode": "predictive",
+        "message": {"text": TEXT, "safe_harbor_text": "Hartwell and Ruiz, 614-555-0199."},
+    }
+    cid = _campaign(store, ids, spec)
+    agents = _seat_agents(store, cid, AGENTS)
+    with store.begin() as conn:
+        set_status(SqlUnitOfWork(conn), SqlAudit(), 1, cid, "start", OPERATOR, START)
+    # a realistic public: half answer in person, a quarter machines; talks of 20 to 60 s
+    carrier = SimulatedCarrier(
+        SimProfile(agent_talk_s=(20, 60)), seed=11, channels=100, timescale=0.05
+    )
+    stop = threading.Event()
+    desk = threading.Thread(target=_agents_at_their_desks, args=(store, stop), daemon=True)
+
+    async def go() -> RunStats:
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        dialer = Dialer(
+            transactions=transactions(store),
+            engine=rules,
+            cipher=cipher,
+            audit=SqlAudit(),
+            registry=MemoryRegistry(),
+            firm_id=1,
+            telephony=carrier,
+            clock=lambda: START + timedelta(seconds=(loop.time() - t0) / carrier.timescale),
+            desk=True,
+            endpointless=True,
+        )
+        return await dialer.run(cid, until=START + timedelta(hours=3))
+
+    desk.start()
+    try:
+        stats = asyncio.run(go())
+    finally:
+        stop.set()
+        desk.join()
+    with store.connect() as conn:
+        uow = SqlUnitOfWork(conn)
+        report = campaign_report(uow, 1, cid, START + timedelta(hours=3))
+        seats = uow.desk.for_campaign(1, cid)
+        bridged_to = set(
+            conn.scalars(
+                select(t.call_outcomes.c.agent_id).where(t.call_outcomes.c.outcome == "bridged")
+            )
+        )
+        abandoned = list(
+            conn.execute(
+                select(t.call_outcomes.c.detail, t.call_outcomes.c.agent_id).where(
+                    t.call_outcomes.c.abandoned
+                )
+            )
+        )
+        pops = conn.scalar(
+            select(t.audit_log.c.seq)
+            .where(t.audit_log.c.action == "desk.call_assigned")
+            .order_by(t.audit_log.c.seq.desc())
+            .limit(1)
+        )
+    logins = [a for k, a in carrier.agent_log if k == "login"]
+    assert sorted(logins) == sorted(f"user:{i}" for i in agents)  # one leg each, once
+    assert report["outcomes"].get("bridged", 0) > 20, abandoned
+    assert report["live_answered_30d"] > 20
+    assert report["abandonment_rate_30d"] <= 0.03, abandoned
+    assert bridged_to <= set(agents) and len(bridged_to) > AGENTS // 2
+    assert pops is not None  # the screen pops were written and audited
+    assert stats.carrier_errors == 0 and stats.halted is None
+    # the run closed every leg and the seats say so; no seat is left on a call
+    assert not any(s.leg_up for s in seats)
+    assert all(s.state != AgentState.ON_CALL.value for s in seats)
+    assert stats.pacing_modes  # the predictive pacer decided the lines
