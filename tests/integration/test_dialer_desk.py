@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import Engine, select
+from tests.integration.test_dialer import SPEC, START, TEXT, _campaign, _people
 
 from lexdial.adapters.audit.sql import SqlAudit
 from lexdial.adapters.db import tables as t
@@ -26,7 +27,6 @@ from lexdial.service.dialer import Dialer, RunStats
 from lexdial.service.fakes import MemoryRegistry, Reversible
 from lexdial.service.repos.desk import DeskSession
 from lexdial.service.users import OPERATOR
-from tests.integration.test_dialer import SPEC, START, TEXT, _campaign, _people
 
 AGENTS = 12
 
@@ -57,10 +57,11 @@ def test_a_predictive_run_with_twelve_desk_seats_bridges_calls_and_keeps_abandon
     store: Engine, rules: RulesEngine
 ) -> None:
     cipher = Reversible()
-    ids = _people(store, cipher, 120)
+    ids = _people(store, cipher, 90)
     spec = {
         **SPEC,
         "mode": "predictive",
+        "retry": {"max_attempts": 1},  # one pass: a retry would wait 30 (simulated) minutes
         "message": {"text": TEXT, "safe_harbor_text": "Hartwell and Ruiz, 614-555-0199."},
     }
     cid = _campaign(store, ids, spec)
@@ -69,7 +70,7 @@ def test_a_predictive_run_with_twelve_desk_seats_bridges_calls_and_keeps_abandon
         set_status(SqlUnitOfWork(conn), SqlAudit(), 1, cid, "start", OPERATOR, START)
     # a realistic public: half answer in person, a quarter machines; talks of 20 to 60 s
     carrier = SimulatedCarrier(
-        SimProfile(agent_talk_s=(20, 60)), seed=11, channels=100, timescale=0.05
+        SimProfile(ring_s=(3.0, 12.0), agent_talk_s=(20, 60)), seed=11, channels=100, timescale=0.05
     )
     stop = threading.Event()
     desk = threading.Thread(target=_agents_at_their_desks, args=(store, stop), daemon=True)
