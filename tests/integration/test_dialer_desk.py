@@ -132,3 +132,47 @@ def test_a_predictive_run_with_twelve_desk_seats_bridges_calls_and_keeps_abandon
     assert not any(s.leg_up for s in seats)
     assert all(s.state != AgentState.ON_CALL.value for s in seats)
     assert stats.pacing_modes  # the predictive pacer decided the lines
+
+
+def test_an_agent_assigned_in_time_but_bridged_after_the_deadline_is_an_abandoned_call(
+    store: Engine, rules: RulesEngine
+) -> None:
+    cipher = Reversible()
+    ids = _people(store, cipher, 3)
+    spec = {
+        **SPEC,
+        "mode": "progressive",
+        "retry": {"max_attempts": 1},
+        "message": {"text": TEXT, "safe_harbor_text": "Hartwell and Ruiz, 614-555-0199."},
+    }
+    cid = _campaign(store, ids, spec)
+    with store.begin() as conn:
+        set_status(SqlUnitOfWork(conn), SqlAudit(), 1, cid, "start", OPERATOR, START)
+    # the agent is free at once, but the carrier takes 3 s to join the audio
+    carrier = SimulatedCarrier(
+        SimProfile(bridge_s=3.0), seed=1, timescale=0.02, fates={f"a{i}": "human" for i in range(9)}
+    )
+
+    async def go() -> RunStats:
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        return await Dialer(
+            transactions=transactions(store),
+            engine=rules,
+            cipher=cipher,
+            audit=SqlAudit(),
+            registry=MemoryRegistry(),
+            firm_id=1,
+            telephony=carrier,
+            clock=lambda: START + timedelta(seconds=(loop.time() - t0) / carrier.timescale),
+            agents=("agent-1",),
+            wrap_up_s=1.0,
+        ).run(cid, until=START + timedelta(hours=1))
+
+    stats = asyncio.run(go())
+    with store.connect() as conn:
+        rows = list(conn.execute(select(t.call_outcomes.c.outcome, t.call_outcomes.c.detail)))
+    assert rows and all(o == "abandoned" for o, _ in rows), rows
+    assert any("not bridged within the limit" in (d or "") for _, d in rows)
+    assert stats.outcomes == {"abandoned": len(rows)}
+    assert [k for k, _ in carrier.agent_log].count("bridge") >= 1
