@@ -87,6 +87,7 @@ def test_a_predictive_run_with_twelve_desk_seats_bridges_calls_and_keeps_abandon
             firm_id=1,
             telephony=carrier,
             clock=lambda: START + timedelta(seconds=(loop.time() - t0) / carrier.timescale),
+            agents=tuple(f"user:{i}" for i in agents),
             desk=True,
             endpointless=True,
         )

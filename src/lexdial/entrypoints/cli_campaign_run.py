@@ -104,7 +104,9 @@ def _run(
         def progress(stats: RunStats, in_flight: int) -> None:
             bar.update(stats.finished, f"{in_flight} on the line, {clock():%H:%M} UTC")
 
-        dialer = make_dialer(store, carrier, clock, agents=agents, on_progress=progress)
+        # on a real carrier the agents take calls at the desk; a rehearsal seats them all
+        desk = carrier_name != "simulated"
+        dialer = make_dialer(store, carrier, clock, agents=agents, on_progress=progress, desk=desk)
         return await dialer.run(args.id, until=clock() + timedelta(minutes=args.minutes))
 
     stats = asyncio.run(go())

@@ -6,7 +6,9 @@ store thread) and reconciles: a seat logged in with a reachable endpoint and no 
 gets one (``telephony.agent_login``; a refused login is retried after ``LOGIN_RETRY_S``);
 an open leg whose seat logged out is closed; a seat READY with its leg up is in the pool,
 any other seat is out of it (never taken off a call).
-Rule 2: an endpoint is used only by its own user (an endpoint id on a seat that belongs to
+Rule 2: only the agents the run may seat (``eligible``: current training, checked when the
+run starts) are read; a seat of anyone else gets no leg and no call. An endpoint is used
+only by its own user (an endpoint id on a seat that belongs to
 someone else is ignored, never dialled); a browser endpoint's address comes from the
 injected resolver, and with none a browser seat gets no leg.
 Rule 3: the line's facts go to the seat in the background, in order, on the store thread
@@ -91,6 +93,8 @@ class DeskSeats:
     browser_address: Callable[[int], str] | None = None
     #: the carrier needs no endpoint (simulated): seats without one get a pretend leg
     endpointless: bool = False
+    #: the agents this run may seat (rule 2); None: every seat of the campaign
+    eligible: frozenset[str] | None = None
     #: agent -> "opening" (login sent) or "up" (AGENT_UP heard)
     legs: dict[str, str] = field(default_factory=dict)
     _retry_at: dict[str, float] = field(default_factory=dict)
@@ -159,8 +163,12 @@ class DeskSeats:
 
     def _read(self) -> list[Seat]:
         with self.transactions() as uow:
+            found = desk_line.seats(uow, self.firm_id, self.campaign_id)
+            allowed = self.eligible
             return [
-                self._seat(uow, s) for s in desk_line.seats(uow, self.firm_id, self.campaign_id)
+                self._seat(uow, s)
+                for s in found
+                if allowed is None or agent_label(s.user_id) in allowed
             ]
 
     def _seat(self, uow: UnitOfWork, s: DeskSession) -> Seat:

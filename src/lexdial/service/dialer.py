@@ -125,7 +125,8 @@ class Dialer:
     #: the trunk's calls per second shared with every process dialling on it (Redis):
     #: takes one call start, returns 0.0 or the wall seconds to wait; None: this run only
     cps_gate: Callable[[], float] | None = None
-    #: agents from the desk's seats (rule 6) instead of the static ``agents``
+    #: agents from the desk's seats (rule 6) instead of a static pool: the seats of
+    #: ``agents`` (those allowed to take calls), as the desk makes them ready
     desk: bool = False
     #: a browser endpoint's SIP address for a user id (bootstrap, helper "webrtc")
     browser_address: Callable[[int], str] | None = None
@@ -198,7 +199,7 @@ class Dialer:
                 seats = calls.desk = DeskSeats(
                     self.transactions, store, self.audit, self.firm_id, campaign_id,
                     self.telephony, calls.pool, self.clock, spec.caller_id or "",
-                    self.browser_address, self.endpointless,
+                    self.browser_address, self.endpointless, frozenset(self.agents),
                 )  # fmt: skip
         calls.backoff = CarrierBackoff(limit=spec.pacing.max_carrier_failures)
         limiter = CpsLimiter(max(1, int(self.telephony.cps)))

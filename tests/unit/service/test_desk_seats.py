@@ -203,3 +203,12 @@ def test_an_agent_whose_call_ended_waits_in_wrap_up_until_the_desk_says_ready(
 
     asyncio.run(go())
     assert matches == [("a1", "user:3")] and pool.free == 1
+
+
+def test_a_seat_of_an_agent_the_run_may_not_seat_gets_no_leg(uow: MemoryUnitOfWork) -> None:
+    _seat(uow, 3)
+    _seat(uow, 4)
+    phone = LegPhone()
+    seats, _, _ = _seats(uow, phone, endpointless=True, eligible=frozenset({"user:4"}))
+    asyncio.run(seats.turn())
+    assert [leg.agent for _, leg in phone.calls] == ["user:4"]  # type: ignore[attr-defined]
