@@ -18,12 +18,17 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple, Protocol
 
+from lexdial.domain.call import AGENT_WAIT_S
+
 DAY_S = 86_400.0
 WINDOW_S = 30 * DAY_S
 #: 47 CFR 64.1200(a)(7), 16 CFR 310.4(b)(4)(i): abandoned / live-answered, per campaign, 30 days
 TARGET = 0.03
 #: a live answer not connected to an agent within this many seconds is abandoned
 ABANDON_AFTER_S = 2.0
+#: the shortest answer-to-verdict time of a person: answering-machine detection needs 1.1 s
+#: of silence after the greeting (``amd.AmdConfig.after_greeting_silence_s``)
+AMD_MIN_S = 1.1
 
 Mode = Literal["predictive", "progressive"]
 
@@ -149,8 +154,14 @@ class PacingState:
     ``lines_in_flight`` (a line that has rung a while is less likely live); None: each counts
     as a fresh dial. ``dials``/``live_answers``: the answer-rate sample (recent resolved dials
     and how many a live person answered). ``answer_delay_s``: a low percentile of the seconds
-    from dial to live answer. ``abandoned``/``live_answered``: the campaign's 30-day counts
-    (``AbandonmentWindow``). ``max_lines``: what channels and CPS tokens allow right now.
+    from dial to live answer. ``amd_s``: a low percentile of the seconds from the answer to
+    the answering-machine verdict (the end of the greeting, where the 2 s rule starts).
+    ``agent_wait_s``: how long the call flow holds a person for an agent after the verdict
+    (``call.AGENT_WAIT_S``: 2 s less the detector's silence). ``connect_wait_s``: a high
+    percentile of the seconds from the verdict to BRIDGED, the part of that wait the bridge
+    itself uses.
+    ``abandoned``/``live_answered``: the campaign's 30-day counts (``AbandonmentWindow``).
+    ``max_lines``: what channels and CPS tokens allow right now.
     """
 
     now_s: float
@@ -162,6 +173,9 @@ class PacingState:
     dials: int = 0
     live_answers: int = 0
     answer_delay_s: float = 5.0
+    amd_s: float = AMD_MIN_S
+    agent_wait_s: float = AGENT_WAIT_S
+    connect_wait_s: float = AGENT_WAIT_S
     abandoned: int = 0
     live_answered: int = 0
     target: float = TARGET
@@ -175,6 +189,9 @@ class PacingState:
             self.dials,
             self.abandoned,
             self.answer_delay_s,
+            self.amd_s,
+            self.agent_wait_s,
+            self.connect_wait_s,
             self.in_flight_live or 0,
         )
         if min(counts) < 0 or self.live_answers > self.dials or self.live_answers < 0:
@@ -186,6 +203,13 @@ class PacingState:
     def line(self) -> float:
         """The rate the pacer must stay under: target minus the safety margin."""
         return self.target - self.margin
+
+    @property
+    def horizon_s(self) -> float:
+        """Seconds from a dial by which an agent must be free to take its live answer: the
+        answer, the verdict, then what is left of the flow's wait once the bridge is made."""
+        slack = max(0.0, self.agent_wait_s - self.connect_wait_s)
+        return self.answer_delay_s + self.amd_s + slack
 
     @property
     def progressive_lines(self) -> int:
@@ -270,12 +294,16 @@ class PredictivePacer:
     Live answers X among the ``n`` new lines (each live with ``p``, the upper confidence bound
     of the measured rate) and those in flight are taken as Binomial with their mean rate
     (Hoeffding: the expected overflow errs high). Agents able to take them: those free now
-    plus Y, the busy agents free within the answer delay plus 2 s (agent i with chance q_i,
-    an Erlang(``free_shape``) time with the dialer's expected value). Abandons of the wave:
-    (X - free - Y)^+. The largest ``n`` is kept whose expected abandons stay under ``line``
-    times the expected live answers and whose chance of taking the 30-day rate over ``line``
-    is at most ``risk``. Progressive (1:1) during warm-up and whenever one more abandon would
-    cross the line: never after crossing it.
+    plus Y, the busy agents free within ``PacingState.horizon_s`` (agent i with chance q_i, an
+    Erlang(``free_shape``) time with the dialer's expected value). The horizon is the call
+    flow's, not a generic 2 s: a live answer needs its agent at the answer delay plus the
+    AMD decision time (the verdict marks the end of the greeting, where the rule's 2 s
+    start), plus what is left of the flow's wait for an agent (``call.AGENT_WAIT_S``) after
+    the measured connect wait; a longer AMD time lets more busy agents count, so more lines.
+    Abandons of the wave: (X - free - Y)^+. The largest ``n`` is kept whose expected abandons
+    stay under ``line`` times the expected live answers and whose chance of taking the 30-day
+    rate over ``line`` is at most ``risk``. Progressive (1:1) during warm-up and whenever one
+    more abandon would cross the line: never after crossing it.
     """
 
     min_live_answers: int = 30
@@ -298,7 +326,7 @@ class PredictivePacer:
         if cap <= base:
             return PacingDecision(base, "predictive", "at the lines cap")
         p = answer_rate_upper(state.live_answers, state.dials, self.z)
-        horizon = state.answer_delay_s + ABANDON_AFTER_S
+        horizon = state.horizon_s
         dist, soon = [1.0], 0.0  # Y, busy agents free in time: Poisson-binomial over the q_i
         for r in state.busy_free_in_s:
             q = _free_within(horizon, r, self.free_shape)

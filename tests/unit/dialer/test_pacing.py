@@ -205,6 +205,40 @@ def test_agents_about_to_finish_wrap_up_are_dialled_for_and_long_calls_are_not()
     assert alone == talking == 0 and wrapping >= 5
 
 
+@pytest.mark.parametrize(
+    ("facts", "horizon"),
+    [
+        # the flow's own deadline: answer, verdict, then AGENT_WAIT_S less the bridge's part
+        ({"answer_delay_s": 6.0, "amd_s": 2.9, "connect_wait_s": 0.2}, 6.0 + 2.9 + 0.5),
+        ({"answer_delay_s": 6.0, "amd_s": 1.1, "connect_wait_s": 0.0}, 6.0 + 1.1 + 0.7),
+        ({"answer_delay_s": 6.0, "amd_s": 1.1, "connect_wait_s": 1.5}, 6.0 + 1.1),  # no slack
+        ({"answer_delay_s": 6.0}, 6.0 + 1.1),  # unmeasured: shortest verdict, no slack
+    ],
+    ids=["measured", "instant-bridge", "slow-bridge", "defaults"],
+)
+def test_a_live_answer_needs_its_agent_at_answer_plus_verdict_plus_what_the_flow_leaves(
+    facts: dict[str, float], horizon: float
+) -> None:
+    assert state(**facts).horizon_s == pytest.approx(horizon)
+
+
+def test_a_longer_amd_decision_lets_the_pacer_dial_more_for_agents_about_to_free() -> None:
+    # 5 agents all busy, each expected free in ~9 s: they count only if the call needs them late
+    busy = {"agents_free": 0, "busy_free_in_s": (9.0,) * 5, "connect_wait_s": 0.0}
+    lines = [
+        PredictivePacer().lines_to_dial(state(**busy, amd_s=amd)).lines  # type: ignore[arg-type]
+        for amd in (1.1, 2.0, 3.0, 4.5)
+    ]
+    assert lines == sorted(lines) and lines[-1] > lines[0]
+
+
+def test_a_slower_bridge_leaves_less_of_the_wait_and_the_pacer_dials_fewer() -> None:
+    busy = {"agents_free": 0, "busy_free_in_s": (8.5,) * 5, "amd_s": 2.0}
+    fast = PredictivePacer().lines_to_dial(state(**busy, connect_wait_s=0.0)).lines  # type: ignore[arg-type]
+    slow = PredictivePacer().lines_to_dial(state(**busy, connect_wait_s=0.7)).lines  # type: ignore[arg-type]
+    assert slow < fast
+
+
 def test_lines_that_have_rung_a_while_weigh_less_than_fresh_ones() -> None:
     pacer = PredictivePacer()
     fresh = pacer.lines_to_dial(state(lines_in_flight=12)).lines
