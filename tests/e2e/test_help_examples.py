@@ -192,6 +192,16 @@ ORDER: list[tuple[str, Check]] = [
     ),
     ("lexdial debt facts ACME-4471 --time-barred yes", lambda o, h: "time-barred: True" in o),
     ("lexdial privacy erase '+1 614 555 0101' --yes", lambda o, h: "erased" in o),
+    # (for desk)
+    (
+        "lexdial dispositions add paid_in_full --label 'Paid in full'",
+        lambda o, h: o == "disposition 'paid_in_full' (Paid in full) added\n",
+    ),
+    ("lexdial dispositions retire left_message", lambda o, h: "'left_message' retired" in o),
+    (
+        "lexdial dispositions list --all",
+        lambda o, h: "paid_in_full" in o and "[retired]" in o and "asked_not_to_call" in o,
+    ),
 ]
 #: examples that a test cannot run in sequence here, and where they are tested instead
 NOT_RUN = {

@@ -198,6 +198,8 @@ def open_store(
     with db.begin() as conn:
         # consent text stored in plain before migration 0004 is encrypted now (needs the key)
         encrypt_plain_evidence(SqlUnitOfWork(conn), cipher)
+        # (for desk) contacts made before the directory's name index are indexed now
+        _index_names(SqlUnitOfWork(conn), cipher)
         firm_id = resolve_firm(
             SqlUnitOfWork(conn),
             audit,
@@ -231,3 +233,11 @@ def _refuse_missing(place: StorePlace) -> None:
             "it nothing stored can be read. Restore the key file from its backup (or set "
             "$LEXDIAL_MASTER_KEY); lexdial will not make new keys for an existing store"
         )
+
+
+# (for desk)
+def _index_names(uow: UnitOfWork, cipher: Keyring) -> None:
+    """Give every contact without directory tokens its tokens (``service.name_index``)."""
+    from lexdial.service.name_index import backfill
+
+    backfill(uow, cipher, sorted(uow.firms.names()))

@@ -111,6 +111,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     cli_report.add_commands(sub)
     cli_stated.add_commands(sub)
     cli_telephony.add_commands(sub)
+    # (for desk)
+    from lexdial.entrypoints import cli_desk
+
+    cli_desk.add_commands(sub)
     return parser
 
 

@@ -24,6 +24,7 @@ from lexdial.domain.decision import (
 )
 from lexdial.domain.numbers import parse_number
 from lexdial.errors import RequestError
+from lexdial.service.name_index import index_contact
 from lexdial.service.ports import Audit, Cipher
 from lexdial.service.storage import UnitOfWork
 from lexdial.service.users import Caller, authorize
@@ -100,6 +101,8 @@ def add_contact(
             raise RequestError(f"numbers[{i}]", "is already on file for another contact")
         rows.append((e164, bidx, line_type))
     contact_id = uow.contacts.add(contact_row(cipher, firm_id, new, at))
+    # (for desk) the directory finds the person by the words of their name and matter
+    index_contact(uow, cipher, firm_id, int(contact_id), new.name, new.matter_type)
     for i, (e164, bidx, line_type) in enumerate(rows):
         uow.contacts.add_number(
             number_row(cipher, firm_id, contact_id, e164, bidx, line_type, i == 0, at)

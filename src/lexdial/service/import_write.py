@@ -24,6 +24,7 @@ from typing import TypeVar
 
 from lexdial.service import consent as ledger
 from lexdial.service import contacts
+from lexdial.service.name_index import tokens_for
 from lexdial.service.ports import Audit, AuditItem, Cipher, record_all
 from lexdial.service.storage import UnitOfWork
 
@@ -120,6 +121,11 @@ def _add_contacts(
                       {"numbers": 1, "relationship": p.contact.relationship, "via": "import"})
         )  # fmt: skip
     uow.inbox.insert_contact_numbers(numbers)
+    # (for desk) the directory's name tokens, one batch for the chunk
+    uow.desk.add_name_tokens_many(
+        [(firm_id, int(cid), tokens_for(cipher, p.contact.name, p.contact.matter_type))
+         for p, cid in zip(new, ids, strict=True)]
+    )  # fmt: skip
     return items
 
 

@@ -20,6 +20,7 @@ from lexdial.errors import RequestError
 from lexdial.service import review, webhook_guard
 from lexdial.service.contacts import NewContact, add_contact, find_contact_id, normalise
 from lexdial.service.contacts import number_index as index
+from lexdial.service.name_index import rename_contact
 from lexdial.service.optout import opt_out
 from lexdial.service.ports import Audit, Cipher
 from lexdial.service.storage import UnitOfWork
@@ -156,6 +157,8 @@ def _update(
         values["address_enc"] = cipher.encrypt(json.dumps(address), context="contacts.address")
     if values:
         uow.contacts.set_sealed_profile(cid, values)
+    if name and "name_enc" in values:  # (for desk) the directory finds the new name
+        rename_contact(uow, cipher, cid, name)
     return bool(values)
 
 

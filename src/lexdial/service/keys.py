@@ -34,6 +34,7 @@ ENCRYPTED = (
     ("users", "name_enc", "users.name"),
     ("pending_uploads", "name_enc", "uploads.name"),
     ("pending_uploads", "file_enc", "uploads.file"),
+    ("call_dispositions", "notes_enc", "call_dispositions.notes"),  # (for desk)
 )
 
 

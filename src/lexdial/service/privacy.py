@@ -23,6 +23,7 @@ from lexdial.domain.csv_cells import SafeWriter
 from lexdial.errors import NotFoundError, RequestError
 from lexdial.service.consent import consent_free_text
 from lexdial.service.contacts import NUMBER_CTX, normalise, number_index
+from lexdial.service.name_index import forget_contact
 from lexdial.service.ports import Audit, Cipher
 from lexdial.service.users import Caller, authorize
 
@@ -132,6 +133,7 @@ def erase_person(
     for bidx in bidxs:
         uow.privacy.tombstone_erased(firm_id, bidx, at)
     uow.privacy.erase_personal_data(firm_id, contact_id, bidxs, at)
+    forget_contact(uow, firm_id, contact_id)  # (for desk) no word of the name stays findable
     audit.record(
         uow,
         at=at,
@@ -180,6 +182,8 @@ def purge(
     )
     if dry_run:
         return report
+    # (for desk) a call's disposition is a call record: it goes with its attempt
+    uow.desk.forget_attempts(old.attempt_ids)
     uow.privacy.delete_call_and_consent_records(old.outcome_ids, old.attempt_ids, old.consent_ids)
     for row in old.dnc_rows:
         # a purged do-not-call entry keeps its keyed hash: the number stays suppressed

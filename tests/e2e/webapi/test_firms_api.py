@@ -106,6 +106,11 @@ BODIES: dict[str, dict[str, Any]] = {
     "/v1/users/{user_id}/attestations": {"course": "TCPA", "on": "2026-12-01", "valid_days": 365},
     "/v1/users/{user_id}/tokens": {"name": "stolen"},
     "/v1/review": {"channel": "email", "text": "stop calling", "contact": 1},
+    # (for desk) firm 1's campaign and contact, and a code firm 1's list holds
+    "/v1/desk/login": {"campaign_id": 1},
+    "/v1/desk/call": {"contact_id": 1},
+    "/v1/desk/disposition": {"code": "reached"},
+    "/v1/dispositions/retire": {"code": "reached"},
 }
 FORMS: dict[str, dict[str, str]] = {"/contacts/{contact_id}/optout": {"channel": "staff"}}
 

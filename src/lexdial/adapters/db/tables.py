@@ -203,6 +203,11 @@ agent_sessions = Table(
     Column("endpoint_id", ForeignKey("agent_endpoints.id"), nullable=True),
     Column("version", Integer, nullable=False, server_default="0"),
     Index("ix_agent_sessions_campaign", "firm_id", "campaign_id"),
+    # (for desk) a request from the desk to the line ("hangup", "transfer:warm:TARGET",
+    # "transfer:cold:TARGET") that the dialler carries out and clears
+    Column("line_request", String(200), nullable=True),
+    # (for desk) the dial_contact_id was a manual click-to-call, not a preview click
+    Column("dial_manual", Boolean, nullable=False, server_default="0"),
 )
 
 training_attestations = Table(
@@ -475,3 +480,44 @@ def new_id(result: CursorResult[Any]) -> int:
     if key is None or key[0] is None:  # pragma: no cover - every table has an int key
         raise RuntimeError("INSERT returned no primary key")
     return int(key[0])
+
+
+# (for desk) the firm's disposition list: what an agent may record at the end of a call
+disposition_codes = Table(
+    "disposition_codes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("firm_id", ForeignKey("firms.id"), nullable=False),
+    Column("code", String(40), nullable=False),
+    Column("label", String(100), nullable=False),
+    Column("is_callback", Boolean, nullable=False, server_default="0"),
+    Column("active", Boolean, nullable=False, server_default="1"),
+    Column("sort_order", Integer, nullable=False, server_default="0"),
+    UniqueConstraint("firm_id", "code", name="uq_disposition_codes_firm_code"),
+)
+
+# (for desk) one disposition per call attempt; notes encrypted ("call_dispositions.notes")
+call_dispositions = Table(
+    "call_dispositions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("attempt_id", ForeignKey("call_attempts.id"), nullable=False, unique=True),
+    Column("firm_id", ForeignKey("firms.id"), nullable=False, index=True),
+    Column("user_id", ForeignKey("users.id"), nullable=False),
+    Column("code", String(40), nullable=False),
+    Column("notes_enc", Text, nullable=True),
+    _ts("callback_at", nullable=True),
+    _ts("created_at"),
+)
+
+# (for desk) blind-index tokens of contacts' names and matter refs: the directory's name
+# search (an exact word match; a blind index cannot answer a prefix)
+contact_name_tokens = Table(
+    "contact_name_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("firm_id", ForeignKey("firms.id"), nullable=False),
+    Column("contact_id", ForeignKey("contacts.id"), nullable=False, index=True),
+    Column("token_bidx", String(64), nullable=False),
+    Index("ix_contact_name_tokens_lookup", "firm_id", "token_bidx"),
+)

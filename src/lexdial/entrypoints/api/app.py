@@ -34,6 +34,8 @@ from lexdial.service.ports import Telephony
 ROUTERS = (
     "routes_core",
     "routes_campaigns",
+    # (for desk) before routes_people: /v1/contacts/search is matched before /v1/contacts/{id}
+    "routes_desk",
     "routes_people",
     "routes_stated",
     "routes_admin",

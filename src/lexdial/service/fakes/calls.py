@@ -196,6 +196,21 @@ class MemoryAttemptRepository:
             ):
                 q["status"] = QueueStatus.PENDING
 
+    # (for desk)
+    def stored_attempt(self, attempt_id: int) -> NewAttempt | None:
+        return self.attempts.get(attempt_id)
+
+    # (for desk)
+    def queue_callback(self, campaign_id: int, contact_id: int, due_at: datetime) -> bool:
+        for q in self.queue.values():
+            if q["campaign_id"] == campaign_id and q["contact_id"] == contact_id:
+                if q["status"] == QueueStatus.CANCELLED:
+                    return False
+                q.update(status=QueueStatus.RETRY, next_at=due_at)
+                return True
+        self.add_to_queue(campaign_id, contact_id, status=QueueStatus.RETRY, next_at=due_at)
+        return True
+
 
 class MemoryAuditLogRepository:
     """``AuditLogRepository`` kept in dicts and lists; no database."""

@@ -225,6 +225,18 @@ class AttemptRepository(Protocol):
         """Entries claimed ("dialing") but never gated go back to "pending"."""
         ...
 
+    # (for desk)
+    def stored_attempt(self, attempt_id: int) -> NewAttempt | None:
+        """One attempt as it was recorded, its status now (None: no such attempt)."""
+        ...
+
+    # (for desk)
+    def queue_callback(self, campaign_id: int, contact_id: int, due_at: datetime) -> bool:
+        """Make the contact due again in the campaign's queue at ``due_at`` (status retry),
+        adding its entry if it has none; False when the entry is cancelled (an opt-out or a
+        stop cancelled it: a callback must not revive it)."""
+        ...
+
 
 class AuditLogRepository(Protocol):
     """Storage for the use cases of this area. Methods are added as services move here."""

@@ -394,6 +394,37 @@ class SqlAttemptRepository:
             .values(status="pending")
         )
 
+    # (for desk)
+    def stored_attempt(self, attempt_id: int) -> NewAttempt | None:
+        a = t.call_attempts.c
+        r = self.conn.execute(select(t.call_attempts).where(a.id == attempt_id)).first()
+        if r is None:
+            return None
+        m = r._mapping
+        return NewAttempt(**{k: m[k] for k in NewAttempt.__dataclass_fields__})
+
+    # (for desk)
+    def queue_callback(self, campaign_id: int, contact_id: int, due_at: datetime) -> bool:
+        q = t.campaign_contacts.c
+        row = self.conn.execute(
+            select(q.id, q.status).where(q.campaign_id == campaign_id, q.contact_id == contact_id)
+        ).first()
+        if row is None:
+            self.conn.execute(
+                insert(t.campaign_contacts).values(
+                    campaign_id=campaign_id, contact_id=contact_id, status="retry", next_at=due_at
+                )
+            )
+            return True
+        if row[1] == "cancelled":
+            return False
+        self.conn.execute(
+            update(t.campaign_contacts)
+            .where(q.id == row[0], q.status != "cancelled")
+            .values(status="retry", next_at=due_at)
+        )
+        return True
+
 
 class SqlAuditLogRepository:
     """``AuditLogRepository`` over the evidence store."""
