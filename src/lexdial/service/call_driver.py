@@ -223,12 +223,14 @@ class CallDriver:
             return  # a late event for a closed call (a timer, a duplicate): nothing to do
         if event.kind == tel.FAILED and live.flow.state in _UNPLACED and live.fault is None:
             live.fault = carrier_fault(event.detail)
+        before = live.flow.state
         try:
             commands = live.flow.handle(event)
         except CallStateError as exc:
             self.stats.carrier_errors += 1
             log.error("%s", exc)
             return
+        self._timings(live, before, event)
         for cmd in commands:
             await self._do(live, cmd)
         if event.kind == tel.TRANSFERRED and live.agent not in (None, live.flow.agent):
@@ -240,6 +242,16 @@ class CallDriver:
             task = asyncio.get_running_loop().create_task(self._record(live))
             self._finishing.add(task)
             task.add_done_callback(self._finishing.discard)
+
+    def _timings(self, live: LiveCall, before: State, event: tel.CallEvent) -> None:
+        """The pacer's real timings: answer to AMD verdict, person to BRIDGED."""
+        flow = live.flow
+        verdict = before is State.ANSWERED and event.kind in (tel.HUMAN, tel.MACHINE)
+        if verdict and flow.answered_at is not None:
+            self.feed.on_amd(event.t - flow.answered_at)
+        joined = before is State.CONNECTING and flow.state is State.BRIDGED
+        if joined and flow.human_at is not None:
+            self.feed.on_connect_wait(event.t - flow.human_at)
 
     async def _do(self, live: LiveCall, cmd: Command) -> None:
         call_id = live.flow.call_id

@@ -16,6 +16,9 @@ Rule 3: the line's facts go to the seat in the background, in order, on the stor
 command went out, so the 2-second budget is not spent on the store; end: ``call_ended``).
 A seat write that fails is logged and lost: the seat is the desk's view, the call's
 evidence (attempt, outcome) is written by the call driver.
+Rule 5: a seat's ``line_request`` (the agent clicked hang up or transfer) is carried out
+on the agent's current call (``telephony.hangup`` / ``telephony.transfer``) and cleared;
+with no call on the agent's line it is only cleared.
 Rule 4: an agent whose call ended leaves the pool until a seat read that began after the
 end says READY again: a read already under way cannot seat them from a stale READY.
 """
@@ -74,6 +77,8 @@ class Seat:
     agent: str
     ready: bool
     leg: tel.AgentLeg | None  # None: no endpoint this carrier can reach
+    #: "hangup" or "transfer:warm|cold:TARGET" asked by the agent (rule 5)
+    line_request: str | None = None
 
 
 @dataclass(slots=True)
@@ -119,6 +124,8 @@ class DeskSeats:
                 self.pool.add(seat.agent)
             elif not (seat.ready and up):
                 self.pool.remove(seat.agent)
+            if seat.line_request:
+                await self._line_request(seat.agent, seat.line_request)
         for agent in [a for a in self.legs if a not in wanted]:
             await self._logout(agent)
 
@@ -174,7 +181,8 @@ class DeskSeats:
     def _seat(self, uow: UnitOfWork, s: DeskSession) -> Seat:
         agent = agent_label(s.user_id)
         ready = s.state == AgentState.READY.value
-        return Seat(agent, ready, self._leg(uow, agent, s.user_id, s.endpoint_id))
+        leg = self._leg(uow, agent, s.user_id, s.endpoint_id)
+        return Seat(agent, ready, leg, s.line_request)
 
     def _leg(
         self, uow: UnitOfWork, agent: str, user_id: int, endpoint_id: int | None
@@ -191,6 +199,21 @@ class DeskSeats:
                 return None
             return tel.AgentLeg(agent, "sip", self.browser_address(user_id), self.caller_id)
         return tel.AgentLeg(agent, ep.kind, ep.address or "", self.caller_id)
+
+    async def _line_request(self, agent: str, request: str) -> None:
+        """Carry out the agent's hang-up or transfer on their call, then clear it (rule 5)."""
+        call_id = self.pool.busy.get(agent)
+        try:
+            if call_id is not None and request == "hangup":
+                await self.telephony.hangup(call_id)
+            elif call_id is not None and request.startswith("transfer:"):
+                _, how, target = request.split(":", 2)
+                await self.telephony.transfer(call_id, target, warm=how == "warm")
+        except (TelephonyError, ValueError) as exc:
+            log.warning("agent %s: line request failed (%s)", agent, type(exc).__name__)
+        user_id, firm = _user_id(agent), self.firm_id
+        if user_id is not None:
+            self._background(lambda uow: desk_line.clear_line_request(uow, firm, user_id, request))
 
     async def _login(self, leg: tel.AgentLeg, now: float) -> None:
         self.legs[leg.agent] = "opening"

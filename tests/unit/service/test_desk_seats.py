@@ -45,6 +45,12 @@ class LegPhone:
     async def agent_logout(self, agent: str) -> None:
         self.calls.append(("logout", agent))
 
+    async def hangup(self, call_id: str) -> None:
+        self.calls.append(("hangup", call_id))
+
+    async def transfer(self, call_id: str, target: str, *, warm: bool) -> None:
+        self.calls.append(("transfer", (call_id, target, warm)))
+
 
 def _seats(
     uow: MemoryUnitOfWork, phone: LegPhone, **kw: object
@@ -212,3 +218,54 @@ def test_a_seat_of_an_agent_the_run_may_not_seat_gets_no_leg(uow: MemoryUnitOfWo
     seats, _, _ = _seats(uow, phone, endpointless=True, eligible=frozenset({"user:4"}))
     asyncio.run(seats.turn())
     assert [leg.agent for _, leg in phone.calls] == ["user:4"]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("request_", "expected"),
+    [
+        pytest.param("hangup", ("hangup", "a41"), id="hangup"),
+        pytest.param(
+            "transfer:cold:+12025550100", ("transfer", ("a41", "+12025550100", False)), id="cold"
+        ),
+        pytest.param("transfer:warm:user:9", ("transfer", ("a41", "user:9", True)), id="warm"),
+    ],
+)
+def test_an_agents_line_request_is_carried_out_on_their_call_and_cleared(
+    uow: MemoryUnitOfWork, request_: str, expected: tuple[str, object]
+) -> None:
+    _seat(uow, 3)
+    phone = LegPhone()
+    seats, pool, _ = _seats(uow, phone, endpointless=True)
+
+    async def go() -> None:
+        await seats.turn()
+        seats.on_leg(tel.CallEvent("", tel.AGENT_UP, 0.0, detail="user:3"))
+        await seats.turn()
+        pool.request("a41")
+        s = uow.desk.session(FIRM, 3)
+        assert s is not None
+        uow.desk.save(replace(s, state="on_call", line_request=request_))
+        await seats.turn()
+        await asyncio.sleep(0)
+        await asyncio.gather(*seats._writes)
+
+    asyncio.run(go())
+    assert phone.calls[-1] == expected
+    s = uow.desk.session(FIRM, 3)
+    assert s is not None and s.line_request is None
+
+
+def test_a_line_request_with_no_call_on_the_line_is_only_cleared(uow: MemoryUnitOfWork) -> None:
+    _seat(uow, 3, line_request="hangup")
+    phone = LegPhone()
+    seats, _, _ = _seats(uow, phone, endpointless=True)
+
+    async def go() -> None:
+        await seats.turn()
+        await asyncio.sleep(0)
+        await asyncio.gather(*seats._writes)
+
+    asyncio.run(go())
+    assert [c for c, _ in phone.calls] == ["login"]
+    s = uow.desk.session(FIRM, 3)
+    assert s is not None and s.line_request is None
