@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from lexdial.domain import telephony as tel
 from lexdial.domain.agents import AgentPool
@@ -106,6 +106,7 @@ class DeskSeats:
     _reads: int = 0
     _retired: dict[str, int] = field(default_factory=dict)
     _writes: set[asyncio.Task[None]] = field(default_factory=set)
+    _closed: bool = False
 
     async def turn(self) -> None:
         """Read the seats and reconcile legs and pool with them (rule 1)."""
@@ -133,9 +134,12 @@ class DeskSeats:
         """AGENT_UP / AGENT_DOWN from the carrier: the leg's state, written to the seat."""
         agent, up = event.detail or "", event.kind == tel.AGENT_UP
         user_id = _user_id(agent)
-        if user_id is None:
+        if user_id is None or self._closed:
+            return  # closing: ``close`` marked every leg down already
+        if up and agent not in self.legs:  # logged out while the phone rang: hang it up
+            self._spawn(self._logout(agent))
             return
-        if up and agent in self.legs:
+        if up:
             self.legs[agent] = "up"
         else:
             self.legs.pop(agent, None)
@@ -163,6 +167,7 @@ class DeskSeats:
 
     async def close(self) -> None:
         """The run is over: close every leg and mark it down; wait for the seat writes."""
+        self._closed = True
         for agent in list(self.legs):
             await self._logout(agent)
         if self._writes:
@@ -248,6 +253,9 @@ class DeskSeats:
             except Exception as exc:  # the seat is a view: log it, the call goes on
                 log.warning("seat write failed (%s)", type(exc).__name__)
 
-        task = asyncio.get_running_loop().create_task(write())
+        self._spawn(write())
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
         self._writes.add(task)
         task.add_done_callback(self._writes.discard)

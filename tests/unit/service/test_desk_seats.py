@@ -269,3 +269,26 @@ def test_a_line_request_with_no_call_on_the_line_is_only_cleared(uow: MemoryUnit
     assert [c for c, _ in phone.calls] == ["login"]
     s = uow.desk.session(FIRM, 3)
     assert s is not None and s.line_request is None
+
+
+def test_a_leg_that_comes_up_after_its_seat_logged_out_is_hung_up_and_not_marked_up(
+    uow: MemoryUnitOfWork,
+) -> None:
+    _seat(uow, 3)
+    phone = LegPhone()
+    seats, pool, _ = _seats(uow, phone, endpointless=True)
+
+    async def go() -> None:
+        await seats.turn()
+        s = uow.desk.session(FIRM, 3)
+        assert s is not None
+        uow.desk.save(replace(s, state=AgentState.LOGGED_OUT.value))
+        await seats.turn()  # logged out while the phone rang
+        seats.on_leg(tel.CallEvent("", tel.AGENT_UP, 0.0, detail="user:3"))
+        await asyncio.sleep(0)
+        await asyncio.gather(*seats._writes)
+
+    asyncio.run(go())
+    assert [c for c, _ in phone.calls] == ["login", "logout", "logout"]
+    s = uow.desk.session(FIRM, 3)
+    assert s is not None and not s.leg_up and pool.free == 0
