@@ -360,10 +360,12 @@ def test_a_predictive_campaign_bridges_people_to_agents_and_keeps_abandonment_wi
     store: Engine, rules: RulesEngine
 ) -> None:
     cipher = Reversible()
-    ids = _people(store, cipher, 150)
+    ids = _people(store, cipher, 80)
     spec = {
         **SPEC,
         "mode": "predictive",
+        # one pass: a retry would wait 30 (simulated) minutes
+        "retry": {"max_attempts": 1},
         "message": {
             "text": TEXT,
             "safe_harbor_text": "This is Hartwell and Ruiz, 614-555-0199. Press 9 to stop calls.",
@@ -373,7 +375,7 @@ def test_a_predictive_campaign_bridges_people_to_agents_and_keeps_abandonment_wi
     with store.begin() as conn:  # agents' training is the lint's business, tested above
         set_status(SqlUnitOfWork(conn), SqlAudit(), 1, cid, "start", OPERATOR, START)
     carrier = SimulatedCarrier(
-        SimProfile(agent_talk_s=(20, 60)), seed=4, channels=100, timescale=0.01
+        SimProfile(agent_talk_s=(20, 60)), seed=4, channels=100, timescale=0.05
     )
 
     async def go() -> RunStats:
