@@ -3,7 +3,7 @@
 A live-agent dialler on a real carrier (and from the web) takes its agents from the desk
 (``desk=True``): the seats of the agents ``seat_agents`` allows (current training, an
 endpoint the carrier reaches); a browser softphone's address comes from
-``browser_leg_address`` when that wiring is present.
+``bootstrap.webrtc.browser_leg_address`` when that wiring is present.
 
 With ``$LEXDIAL_REDIS_URL`` set, a dialler on a real carrier takes each call start from a
 token bucket in Redis keyed by the carrier and trunk (``shared_cps``), so every process
@@ -102,9 +102,13 @@ def make_dialer(
 
 def _browser_address(store: Store) -> Callable[[int], str] | None:
     """The browser softphone's SIP address for a user, when the WebRTC gateway's wiring
-    (``bootstrap.browser_leg_address``, issue 12) is part of this build; None otherwise:
+    (``bootstrap.webrtc.browser_leg_address``, issue 12) is part of this build; None otherwise:
     a browser seat then gets no leg rather than a made-up address."""
-    resolve = getattr(importlib.import_module("lexdial.bootstrap"), "browser_leg_address", None)
+    try:
+        wiring = importlib.import_module("lexdial.bootstrap.webrtc")
+    except ModuleNotFoundError:
+        return None
+    resolve = getattr(wiring, "browser_leg_address", None)
     if resolve is None:
         return None
     settings = store.settings

@@ -202,7 +202,12 @@ class DeskSeats:
         if ep.kind == "browser":
             if self.browser_address is None:
                 return None
-            return tel.AgentLeg(agent, "sip", self.browser_address(user_id), self.caller_id)
+            try:
+                address = self.browser_address(user_id)
+            except Exception as exc:  # misconfigured gateway: no leg, said in the log
+                log.warning("agent %s: no softphone address (%s)", agent, exc)
+                return None
+            return tel.AgentLeg(agent, "sip", address, self.caller_id)
         return tel.AgentLeg(agent, ep.kind, ep.address or "", self.caller_id)
 
     async def _line_request(self, agent: str, request: str) -> None:

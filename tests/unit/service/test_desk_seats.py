@@ -292,3 +292,18 @@ def test_a_leg_that_comes_up_after_its_seat_logged_out_is_hung_up_and_not_marked
     assert [c for c, _ in phone.calls] == ["login", "logout", "logout"]
     s = uow.desk.session(FIRM, 3)
     assert s is not None and not s.leg_up and pool.free == 0
+
+
+def test_a_softphone_address_that_cannot_be_made_gives_no_leg_and_no_crash(
+    uow: MemoryUnitOfWork,
+) -> None:
+    ep = uow.users.add_endpoint(3, "browser", None, AT)
+    _seat(uow, 3, endpoint_id=ep)
+    phone = LegPhone()
+
+    def broken(user_id: int) -> str:
+        raise ValueError("desk.webrtc_sip binds every address")
+
+    seats, _, _ = _seats(uow, phone, browser_address=broken)
+    asyncio.run(seats.turn())
+    assert phone.calls == []
