@@ -28,9 +28,13 @@ if TYPE_CHECKING:
     from lexdial.service.ports import Telephony
 
 
-def seat_agents(store: Store, campaign_id: int, day: date, carrier: str) -> tuple[str, ...]:
+def seat_agents(
+    store: Store, campaign_id: int, day: date, carrier: str, *, desk: bool = False
+) -> tuple[str, ...]:
     """The agents a live-agent campaign may seat (users with current training and, unless
-    the carrier is simulated, an endpoint the carrier can reach), or ()."""
+    the carrier is simulated, an endpoint the carrier can reach), or (). ``desk``: the
+    agents take calls at the desk, where preview offers are not made yet: a preview
+    campaign is refused before it runs rather than dialled without the agent's review."""
     from lexdial.domain.campaign_spec import LIVE
     from lexdial.service.agent_endpoints import missing_endpoints
     from lexdial.service.campaigns import load_campaign
@@ -40,6 +44,12 @@ def seat_agents(store: Store, campaign_id: int, day: date, carrier: str) -> tupl
         spec = load_campaign(uow, store.firm_id, campaign_id).spec
         if spec.mode not in LIVE:
             return ()
+        if desk and spec.mode == "preview":
+            raise CampaignError(
+                "preview campaigns cannot be dialled from the agent desk yet: the dialler "
+                "does not offer contacts for review (use progressive, or rehearse on the "
+                "simulated carrier)"
+            )
         trained = trained_agents(uow, store.firm_id, day)
         lacking = missing_endpoints(uow, trained, carrier)
     if not trained:

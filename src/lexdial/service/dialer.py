@@ -170,6 +170,9 @@ class Dialer:
                 drop_lease(uow, campaign_id, self._owner)
 
         spec, ab0, live0 = await store.run(functools.partial(begin, self.wall(), self.clock()))
+        if self.desk and spec.mode == "preview":  # never dial a preview without the review
+            await store.run(release)
+            raise CampaignError("preview campaigns cannot be dialled from the agent desk yet")
         self._spec = spec
         feed = PacingFeed(
             target=abandonment_limit(self.engine),

@@ -64,7 +64,8 @@ class CampaignRunner:
         """The agents the campaign's dialler would seat; a ``CampaignError`` when it cannot
         be dialled (no trained agent, a carrier that cannot bridge)."""
         carrier_name = self.store.settings.telephony.carrier
-        return seat_agents(self.store, campaign_id, self.clock().date(), carrier_name)
+        day = self.clock().date()
+        return seat_agents(self.store, campaign_id, day, carrier_name, desk=True)
 
     def start(self, campaign_id: int, agents: tuple[str, ...] | None = None) -> None:
         """Dial ``campaign_id`` in the background (no-op if it is already dialling);
