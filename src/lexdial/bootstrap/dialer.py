@@ -44,12 +44,6 @@ def seat_agents(
         spec = load_campaign(uow, store.firm_id, campaign_id).spec
         if spec.mode not in LIVE:
             return ()
-        if desk and spec.mode == "preview":
-            raise CampaignError(
-                "preview campaigns cannot be dialled from the agent desk yet: the dialler "
-                "does not offer contacts for review (use progressive, or rehearse on the "
-                "simulated carrier)"
-            )
         trained = trained_agents(uow, store.firm_id, day)
         lacking = missing_endpoints(uow, trained, carrier)
     if not trained:
@@ -60,6 +54,12 @@ def seat_agents(
         raise CampaignError(
             f"no trained agent can be reached on the {carrier} carrier ({named}): "
             "add one with `lexdial users endpoint add`"
+        )
+    if desk and spec.mode == "preview":
+        raise CampaignError(
+            "preview campaigns cannot be dialled from the agent desk yet: the dialler "
+            "does not offer contacts for review (use progressive, or rehearse on the "
+            "simulated carrier)"
         )
     return seated
 
