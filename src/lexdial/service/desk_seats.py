@@ -77,6 +77,8 @@ class Seat:
     agent: str
     ready: bool
     leg: tel.AgentLeg | None  # None: no endpoint this carrier can reach
+    #: on a call or in its wrap-up at the desk (the pacer expects them back)
+    busy: bool = False
     #: "hangup" or "transfer:warm|cold:TARGET" asked by the agent (rule 5)
     line_request: str | None = None
 
@@ -100,6 +102,9 @@ class DeskSeats:
     endpointless: bool = False
     #: the agents this run may seat (rule 2); None: every seat of the campaign
     eligible: frozenset[str] | None = None
+    #: the pacing feed's ``on_free``: an agent back from wrap-up (or gone) is no longer
+    #: expected to free up from a call
+    on_free: Callable[[str], None] | None = None
     #: agent -> "opening" (login sent) or "up" (AGENT_UP heard)
     legs: dict[str, str] = field(default_factory=dict)
     _retry_at: dict[str, float] = field(default_factory=dict)
@@ -123,8 +128,11 @@ class DeskSeats:
             up = self.legs.get(seat.agent) == "up"
             if seat.ready and up and read_no > self._retired.get(seat.agent, 0):
                 self.pool.add(seat.agent)
+                self._not_busy(seat.agent)
             elif not (seat.ready and up):
                 self.pool.remove(seat.agent)
+                if not seat.busy:  # paused, logged in without a leg: the pacer waits not
+                    self._not_busy(seat.agent)
             if seat.line_request:
                 await self._line_request(seat.agent, seat.line_request)
         for agent in [a for a in self.legs if a not in wanted]:
@@ -187,7 +195,8 @@ class DeskSeats:
         agent = agent_label(s.user_id)
         ready = s.state == AgentState.READY.value
         leg = self._leg(uow, agent, s.user_id, s.endpoint_id)
-        return Seat(agent, ready, leg, s.line_request)
+        busy = s.state in (AgentState.ON_CALL.value, AgentState.WRAP_UP.value)
+        return Seat(agent, ready, leg, busy, s.line_request)
 
     def _leg(
         self, uow: UnitOfWork, agent: str, user_id: int, endpoint_id: int | None
@@ -209,6 +218,11 @@ class DeskSeats:
                 return None
             return tel.AgentLeg(agent, "sip", address, self.caller_id)
         return tel.AgentLeg(agent, ep.kind, ep.address or "", self.caller_id)
+
+    def _not_busy(self, agent: str) -> None:
+        """Tell the pacer the agent is on no call of ours (unless the pool says otherwise)."""
+        if self.on_free is not None and agent not in self.pool.busy:
+            self.on_free(agent)
 
     async def _line_request(self, agent: str, request: str) -> None:
         """Carry out the agent's hang-up or transfer on their call, then clear it (rule 5)."""

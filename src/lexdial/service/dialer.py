@@ -203,6 +203,7 @@ class Dialer:
                     self.transactions, store, self.audit, self.firm_id, campaign_id,
                     self.telephony, calls.pool, self.clock, spec.caller_id or "",
                     self.browser_address, self.endpointless, frozenset(self.agents),
+                    feed.on_free,
                 )  # fmt: skip
         calls.backoff = CarrierBackoff(limit=spec.pacing.max_carrier_failures)
         limiter = CpsLimiter(max(1, int(self.telephony.cps)))

@@ -307,3 +307,22 @@ def test_a_softphone_address_that_cannot_be_made_gives_no_leg_and_no_crash(
     seats, _, _ = _seats(uow, phone, browser_address=broken)
     asyncio.run(seats.turn())
     assert phone.calls == []
+
+
+def test_the_pacer_stops_expecting_an_agent_back_once_their_seat_is_ready_or_paused(
+    uow: MemoryUnitOfWork,
+) -> None:
+    _seat(uow, 3)
+    _seat(uow, 4, state="wrap_up")
+    freed: list[str] = []
+    seats, pool, _ = _seats(uow, LegPhone(), endpointless=True, on_free=freed.append)
+
+    async def go() -> None:
+        await seats.turn()
+        for agent in ("user:3", "user:4"):
+            seats.on_leg(tel.CallEvent("", tel.AGENT_UP, 0.0, detail=agent))
+        await seats.turn()
+
+    asyncio.run(go())
+    # user:3 is ready and free; user:4 is in wrap-up: the pacer still expects them back
+    assert "user:3" in freed and "user:4" not in freed and pool.free == 1
