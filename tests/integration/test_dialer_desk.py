@@ -47,7 +47,7 @@ def _seat_agents(store: Engine, cid: int, n: int) -> list[int]:
 
 def _agents_at_their_desks(store: Engine, stop: threading.Event) -> None:
     """Each agent in wrap-up stores a disposition: the seat is READY again."""
-    while not stop.wait(0.02):
+    while not stop.wait(0.1):  # a disposition takes the agent a (simulated) second or more
         with store.begin() as conn:
             uow = SqlUnitOfWork(conn)
             for s in uow.desk.for_campaign(1, 1):
