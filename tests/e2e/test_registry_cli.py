@@ -297,9 +297,7 @@ def test_every_command_explains_itself_with_an_example(argv: list[str]) -> None:
         assert "--data-dir" in text
 
 
-def test_a_registry_is_loaded_where_the_settings_put_the_store(
-    run: object, tmp_path: Path
-) -> None:
+def test_a_registry_is_loaded_where_the_settings_put_the_store(run: object, tmp_path: Path) -> None:
     # the gate reads the registry in the store's data folder; `registry load` writes there
     Path("lexdial.toml").write_text(f'[store]\ndata_dir = "{tmp_path / "kept"}"\n')
     assert main(["init"]) == 0

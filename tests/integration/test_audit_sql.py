@@ -52,8 +52,9 @@ def test_an_intact_stored_chain_verifies_and_holds_no_number_in_clear(store: Eng
 
 def test_an_entry_rolls_back_with_the_fact_it_records(store: Engine) -> None:
     with store.begin() as conn, pytest.raises(RequestError):
-        revoke_consent(SqlUnitOfWork(conn), _cipher(), SqlAudit(), 1, 42, "sms", NOW, None, STAFF,
-                       NOW)
+        revoke_consent(
+            SqlUnitOfWork(conn), _cipher(), SqlAudit(), 1, 42, "sms", NOW, None, STAFF, NOW
+        )
     with store.connect() as conn:
         assert conn.execute(select(t.audit_log)).first() is None
 

@@ -77,8 +77,9 @@ def _people(store: Engine, cipher: Reversible, n: int, *, consent: bool = True) 
                 new = NewConsent(
                     number, "express", ["reminder"], [FIRM], START - timedelta(days=40), EVIDENCE
                 )
-                record_consent(SqlUnitOfWork(conn), cipher, audit, 1, new, OPERATOR,
-                               START - timedelta(days=40))
+                record_consent(
+                    SqlUnitOfWork(conn), cipher, audit, 1, new, OPERATOR, START - timedelta(days=40)
+                )
     return ids
 
 
@@ -93,8 +94,13 @@ def _campaign(store: Engine, ids: list[int], spec: dict[str, object] | None = No
 def _lint(store: Engine, rules: RulesEngine, cipher: Reversible, cid: int) -> list[str]:
     with store.connect() as conn:
         return lint_campaign(
-            SqlUnitOfWork(conn), rules, cipher, MemoryRegistry(),
-            firm_id=1, campaign_id=cid, at=START,
+            SqlUnitOfWork(conn),
+            rules,
+            cipher,
+            MemoryRegistry(),
+            firm_id=1,
+            campaign_id=cid,
+            at=START,
         )
 
 
@@ -344,8 +350,9 @@ def test_an_opt_out_cancels_the_contact_in_every_queued_campaign(
     ids = _people(store, cipher, 1)
     cid = _campaign(store, ids)
     with store.begin() as conn:
-        opt_out(SqlUnitOfWork(conn), cipher, SqlAudit(), 1, "+16145551000", "sms", "STOP", SYSTEM,
-                START)
+        opt_out(
+            SqlUnitOfWork(conn), cipher, SqlAudit(), 1, "+16145551000", "sms", "STOP", SYSTEM, START
+        )
         assert queue_counts(SqlUnitOfWork(conn), cid) == {"cancelled": 1}
 
 
@@ -353,10 +360,12 @@ def test_a_predictive_campaign_bridges_people_to_agents_and_keeps_abandonment_wi
     store: Engine, rules: RulesEngine
 ) -> None:
     cipher = Reversible()
-    ids = _people(store, cipher, 150)
+    ids = _people(store, cipher, 80)
     spec = {
         **SPEC,
         "mode": "predictive",
+        # one pass: a retry would wait 30 (simulated) minutes
+        "retry": {"max_attempts": 1},
         "message": {
             "text": TEXT,
             "safe_harbor_text": "This is Hartwell and Ruiz, 614-555-0199. Press 9 to stop calls.",
@@ -366,7 +375,7 @@ def test_a_predictive_campaign_bridges_people_to_agents_and_keeps_abandonment_wi
     with store.begin() as conn:  # agents' training is the lint's business, tested above
         set_status(SqlUnitOfWork(conn), SqlAudit(), 1, cid, "start", OPERATOR, START)
     carrier = SimulatedCarrier(
-        SimProfile(agent_talk_s=(20, 60)), seed=4, channels=100, timescale=0.001
+        SimProfile(agent_talk_s=(20, 60)), seed=4, channels=100, timescale=0.05
     )
 
     async def go() -> RunStats:

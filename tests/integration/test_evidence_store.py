@@ -79,8 +79,9 @@ def _consent(store: Engine, cipher: Reversible, audit: ListAudit, **over: object
     }
     fields.update(over)
     with store.begin() as conn:
-        return record_consent(SqlUnitOfWork(conn), cipher, audit, 1, NewConsent(**fields), STAFF,
-                              NOW)  # type: ignore[arg-type]
+        return record_consent(
+            SqlUnitOfWork(conn), cipher, audit, 1, NewConsent(**fields), STAFF, NOW
+        )  # type: ignore[arg-type]
 
 
 def _count(store: Engine, table: object) -> int:
@@ -165,8 +166,9 @@ def test_a_consent_is_revoked_once_and_the_record_itself_is_never_edited(store: 
     _contact(store, cipher)
     cid = _consent(store, cipher, audit)
     with store.begin() as conn:
-        revoke_consent(SqlUnitOfWork(conn), cipher, audit, 1, cid, "email", NOW, "please stop",
-                       STAFF, NOW)
+        revoke_consent(
+            SqlUnitOfWork(conn), cipher, audit, 1, cid, "email", NOW, "please stop", STAFF, NOW
+        )
     with store.begin() as conn, pytest.raises(RequestError, match="already revoked"):
         revoke_consent(SqlUnitOfWork(conn), cipher, audit, 1, cid, "sms", NOW, "STOP", STAFF, NOW)
     with store.connect() as conn:
@@ -222,8 +224,9 @@ def test_after_an_opt_out_the_gate_denies_and_queued_attempts_are_cancelled(
             )
         )
     with store.begin() as conn:
-        done = opt_out(SqlUnitOfWork(conn), cipher, audit, 1, NUMBER, "key_press", "pressed 9",
-                       SYSTEM, NOW)
+        done = opt_out(
+            SqlUnitOfWork(conn), cipher, audit, 1, NUMBER, "key_press", "pressed 9", SYSTEM, NOW
+        )
     assert (done.consents_revoked, done.attempts_cancelled, done.contact_id) == (1, 1, contact)
     with store.begin() as conn:
         result = gate(

@@ -156,8 +156,9 @@ def test_firm_2s_opt_out_does_not_revoke_firm_1s_consents(
 ) -> None:
     store, firm2, user1, user2, contact1, _ = two_firms
     with store.begin() as conn:
-        done = opt_out(SqlUnitOfWork(conn), CIPHER, ListAudit(), firm2, NUMBER, "staff", None,
-                       user2, NOW)
+        done = opt_out(
+            SqlUnitOfWork(conn), CIPHER, ListAudit(), firm2, NUMBER, "staff", None, user2, NOW
+        )
     assert done.consents_revoked == 0
     with store.connect() as conn:
         assert consents_for(SqlUnitOfWork(conn), CIPHER, 1, NUMBER)[0]["revoked_at"] is None
@@ -205,10 +206,20 @@ def test_every_service_as_another_firms_user_reaches_nothing_of_firm_1(
                          text="stop calling me",
                          number=NUMBER, contact_id=None, received_at=NOW, caller=SYSTEM,
                          at=NOW)  # fmt: skip
-        agent1 = add_user(SqlUnitOfWork(conn), CIPHER, 1, "agent1@firm.example", "A", "agent", NOW,
-                          audit=audit, caller=OPERATOR)
-        attest_training(SqlUnitOfWork(conn),
-                        agent1, "TCPA", NOW.date(), 365, NOW, OPERATOR, audit=audit)
+        agent1 = add_user(
+            SqlUnitOfWork(conn),
+            CIPHER,
+            1,
+            "agent1@firm.example",
+            "A",
+            "agent",
+            NOW,
+            audit=audit,
+            caller=OPERATOR,
+        )
+        attest_training(
+            SqlUnitOfWork(conn), agent1, "TCPA", NOW.date(), 365, NOW, OPERATOR, audit=audit
+        )
         token1 = issue_token(SqlUnitOfWork(conn), audit, agent1, "t", OPERATOR, NOW).id
     assert user1.user_id is not None
     consent1 = 1
@@ -270,8 +281,9 @@ def test_every_service_as_another_firms_user_reaches_nothing_of_firm_1(
 def test_a_reassigned_number_check_is_the_firm_that_asked_its(two_firms: Firms) -> None:
     store, firm2, user1, _, contact1, contact2 = two_firms
     with store.begin() as conn:
-        record_reassigned_check(SqlUnitOfWork(conn),
-                                CIPHER, ListAudit(), 1, NUMBER, "no", NOW.date(), user1, NOW)
+        record_reassigned_check(
+            SqlUnitOfWork(conn), CIPHER, ListAudit(), 1, NUMBER, "no", NOW.date(), user1, NOW
+        )
     with store.connect() as conn:
         mine, *_ = _request(conn, 1, contact1)
         theirs, *_ = _request(conn, firm2, contact2)

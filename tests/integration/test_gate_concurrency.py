@@ -112,8 +112,17 @@ def test_no_call_is_allowed_after_an_opt_out_for_that_number_committed(pg_url: s
             def opt(number: str = number, opted: threading.Event = opted) -> None:
                 time.sleep(rng.uniform(0.0, 0.05))
                 with engine.begin() as conn:
-                    opt_out(SqlUnitOfWork(conn), cipher, ListAudit(), 1, number, "key_press", None,
-                            SYSTEM, NOW)
+                    opt_out(
+                        SqlUnitOfWork(conn),
+                        cipher,
+                        ListAudit(),
+                        1,
+                        number,
+                        "key_press",
+                        None,
+                        SYSTEM,
+                        NOW,
+                    )
                 opted.set()  # set only once the opt-out's transaction has committed
 
             threads = [threading.Thread(target=dialer) for _ in range(3)] + [

@@ -118,8 +118,9 @@ def _people(store: Store, n: int) -> list[int]:
                 )
             )
             consent = NewConsent(_number(i), "express", ["reminder"], [FIRM], given, EVIDENCE)
-            record_consent(SqlUnitOfWork(conn), store.cipher, audit, store.firm_id, consent,
-                           OPERATOR, given)
+            record_consent(
+                SqlUnitOfWork(conn), store.cipher, audit, store.firm_id, consent, OPERATOR, given
+            )
     return ids
 
 

@@ -64,11 +64,21 @@ def test_each_role_may_do_only_what_it_is_for(
 def test_services_refuse_a_caller_whose_role_does_not_allow_the_action(store: Engine) -> None:
     auditor, agent = _user(store, "auditor"), _user(store, "agent")
     with store.begin() as conn, pytest.raises(PermissionDeniedError):
-        revoke_consent(SqlUnitOfWork(conn), Reversible(), ListAudit(), 1, 1, "sms", NOW, None,
-                       auditor, NOW)
+        revoke_consent(
+            SqlUnitOfWork(conn), Reversible(), ListAudit(), 1, 1, "sms", NOW, None, auditor, NOW
+        )
     with store.begin() as conn, pytest.raises(PermissionDeniedError):
-        opt_out(SqlUnitOfWork(conn), Reversible(), ListAudit(), 1, "+1 614 555 0101", "staff",
-                None, auditor, NOW)
+        opt_out(
+            SqlUnitOfWork(conn),
+            Reversible(),
+            ListAudit(),
+            1,
+            "+1 614 555 0101",
+            "staff",
+            None,
+            auditor,
+            NOW,
+        )
     with store.begin() as conn, pytest.raises(PermissionDeniedError):
         purge(SqlUnitOfWork(conn), ListAudit(), NOW, {}, agent)
 
@@ -79,8 +89,9 @@ def test_an_agent_without_current_training_may_not_take_live_calls(store: Engine
     with store.begin() as conn, pytest.raises(PermissionDeniedError, match="training"):
         check_agent(SqlUnitOfWork(conn), agent.user_id, "predictive", date(2026, 12, 2))
     with store.begin() as conn:
-        check_agent(SqlUnitOfWork(conn),
-                    agent.user_id, "broadcast", date(2026, 12, 2))  # no live person
+        check_agent(
+            SqlUnitOfWork(conn), agent.user_id, "broadcast", date(2026, 12, 2)
+        )  # no live person
         attest_training(SqlUnitOfWork(conn),
                         agent.user_id, "TCPA and DNC 2026", date(2026, 1, 10), 365, NOW,
                         OPERATOR, audit=ListAudit())  # fmt: skip

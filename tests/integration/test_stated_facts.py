@@ -113,8 +113,9 @@ def test_a_cease_request_and_a_time_barred_debt_are_stored_and_gated(
     contact = _contact(store, cipher)
     collect = {"purpose": "debt_collection", "technology": "manual", "debt_id": "ACME-4471"}
     with store.begin() as conn:
-        record_debt_facts(SqlUnitOfWork(conn), audit, 1, "ACME-4471", {"time_barred": True}, STAFF,
-                          NOW)
+        record_debt_facts(
+            SqlUnitOfWork(conn), audit, 1, "ACME-4471", {"time_barred": True}, STAFF, NOW
+        )
         cease = {"cease_requested_at": "2026-11-30T10:00:00Z"}
         facts = record_debt_facts(SqlUnitOfWork(conn), audit, 1, "ACME-4471", cease, STAFF, NOW)
         rows = conn.execute(select(func.count()).select_from(t.debt_facts)).scalar_one()
@@ -128,8 +129,9 @@ def test_a_cease_request_and_a_time_barred_debt_are_stored_and_gated(
     assert "CEASE_COMMUNICATION" not in other.codes
     with store.begin() as conn:
         with pytest.raises(RequestError) as err:
-            record_debt_facts(SqlUnitOfWork(conn), audit, 1, "ACME-4471", {"time_barred": "yes"},
-                              STAFF, NOW)
+            record_debt_facts(
+                SqlUnitOfWork(conn), audit, 1, "ACME-4471", {"time_barred": "yes"}, STAFF, NOW
+            )
         assert err.value.field == "debt.time_barred"
         assert debt_facts(SqlUnitOfWork(conn), 1, "NOPE") is None
 
@@ -140,8 +142,9 @@ def test_a_debt_reference_with_any_characters_is_recorded_on_the_hash_chained_tr
     # found by the API fuzzer: the reference went into the audit subject, which allows
     # only <kind>:<id>, so a reference with a space or a slash was a 500
     with store.begin() as conn:
-        record_debt_facts(SqlUnitOfWork(conn), SqlAudit(), 1, "ACME 4471/b", {"time_barred": True},
-                          STAFF, NOW)
+        record_debt_facts(
+            SqlUnitOfWork(conn), SqlAudit(), 1, "ACME 4471/b", {"time_barred": True}, STAFF, NOW
+        )
         entry = conn.execute(
             select(t.audit_log.c.subject).where(t.audit_log.c.action == "debt.facts")
         ).scalar_one()

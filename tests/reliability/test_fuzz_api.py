@@ -65,8 +65,9 @@ class Harness:
                 attest_training(SqlUnitOfWork(conn),
                                 uid, "TCPA basics", NOW.date(), 365, NOW, OPERATOR,
                                 audit=self.store.audit)  # fmt: skip
-            token = issue_token(SqlUnitOfWork(conn),
-                                self.store.audit, uid, "fuzz", OPERATOR, NOW).token
+            token = issue_token(
+                SqlUnitOfWork(conn), self.store.audit, uid, "fuzz", OPERATOR, NOW
+            ).token
         self.tokens[role] = token
 
     def headers(self, role: str) -> dict[str, str]:

@@ -78,7 +78,7 @@ def test_the_blind_index_of_an_e164_number_is_the_one_parsing_gives(number: str)
 AWKWARD = [
     {"numbers": 1, "relationship": "current_client", "via": "import"},
     {"contact": 5, "scope": ["notification", "reminder"], "given_at": "2026-06-01T12:00:00Z"},
-    {"é": "naïve ☎ \u2028 \x00 \x1f \"quoted\" back\\slash", "𝄞": ["\ud7ff", "\U0010ffff"]},
+    {"é": 'naïve ☎ \u2028 \x00 \x1f "quoted" back\\slash', "𝄞": ["\ud7ff", "\U0010ffff"]},
     {"rate": 0.1, "big": 10**30, "small": 1e-7, "huge": 1e16, "neg": -0.0, "t": True},
     {"nested": {"b": [1, {"a": None}], "a": []}, "": ""},
     {"when": T0 + timedelta(microseconds=5), "day": T0.date()},

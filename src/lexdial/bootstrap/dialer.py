@@ -1,5 +1,10 @@
 """The dialler over a store, and the agents a live-agent campaign may seat.
 
+A live-agent dialler on a real carrier (and from the web) takes its agents from the desk
+(``desk=True``): the seats of the agents ``seat_agents`` allows (current training, an
+endpoint the carrier reaches); a browser softphone's address comes from
+``bootstrap.webrtc.browser_leg_address`` when that wiring is present.
+
 With ``$LEXDIAL_REDIS_URL`` set, a dialler on a real carrier takes each call start from a
 token bucket in Redis keyed by the carrier and trunk (``shared_cps``), so every process
 dialling on one trunk keeps to its calls per second together.
@@ -7,6 +12,7 @@ dialling on one trunk keeps to its calls per second together.
 
 from __future__ import annotations
 
+import importlib
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -22,9 +28,13 @@ if TYPE_CHECKING:
     from lexdial.service.ports import Telephony
 
 
-def seat_agents(store: Store, campaign_id: int, day: date, carrier: str) -> tuple[str, ...]:
+def seat_agents(
+    store: Store, campaign_id: int, day: date, carrier: str, *, desk: bool = False
+) -> tuple[str, ...]:
     """The agents a live-agent campaign may seat (users with current training and, unless
-    the carrier is simulated, an endpoint the carrier can reach), or ()."""
+    the carrier is simulated, an endpoint the carrier can reach), or (). ``desk``: the
+    agents take calls at the desk, where preview offers are not made yet: a preview
+    campaign is refused before it runs rather than dialled without the agent's review."""
     from lexdial.domain.campaign_spec import LIVE
     from lexdial.service.agent_endpoints import missing_endpoints
     from lexdial.service.campaigns import load_campaign
@@ -45,12 +55,11 @@ def seat_agents(store: Store, campaign_id: int, day: date, carrier: str) -> tupl
             f"no trained agent can be reached on the {carrier} carrier ({named}): "
             "add one with `lexdial users endpoint add`"
         )
-    if carrier != "simulated":
-        # the agents can be reached, but bridging a call to an endpoint is not built yet
-        # (issue 12): refused here, before the campaign is marked running, never mid-run
+    if desk and spec.mode == "preview":
         raise CampaignError(
-            f"live-agent campaigns cannot run on the {carrier} carrier yet: bridging a call "
-            "to an agent's endpoint is not built (rehearse on the simulated carrier)"
+            "preview campaigns cannot be dialled from the agent desk yet: the dialler "
+            "does not offer contacts for review (use progressive, or rehearse on the "
+            "simulated carrier)"
         )
     return seated
 
@@ -64,11 +73,13 @@ def make_dialer(
     on_progress: Callable[[RunStats, int], None] | None = None,
     offload: bool = True,
     environ: Mapping[str, str] | None = None,
+    desk: bool = False,
 ) -> Dialer:
     """A dialler over ``store``'s database, engine, keys, audit trail and registers.
 
     ``offload``: its transactions run on a worker thread, off the event loop; False only
-    on a virtual-time loop (the demo), whose clock must not jump while a thread works."""
+    on a virtual-time loop (the demo), whose clock must not jump while a thread works.
+    ``desk``: the agents are the desk's seats of ``agents`` (issue 12), not a static pool."""
     from lexdial.bootstrap.limits import REDIS_URL_ENV, open_limits
     from lexdial.bootstrap.telephony import is_simulated
     from lexdial.service.dialer import Dialer
@@ -93,7 +104,29 @@ def make_dialer(
         on_progress=on_progress,
         offload=offload,
         cps_gate=gate,
+        desk=desk,
+        browser_address=_browser_address(store),
+        endpointless=is_simulated(telephony),
     )
+
+
+def _browser_address(store: Store) -> Callable[[int], str] | None:
+    """The browser softphone's SIP address for a user, when the WebRTC gateway's wiring
+    (``bootstrap.webrtc.browser_leg_address``, issue 12) is part of this build; None otherwise:
+    a browser seat then gets no leg rather than a made-up address."""
+    try:
+        wiring = importlib.import_module("lexdial.bootstrap.webrtc")
+    except ModuleNotFoundError:
+        return None
+    resolve = getattr(wiring, "browser_leg_address", None)
+    if resolve is None:
+        return None
+    settings = store.settings
+
+    def address(user_id: int) -> str:
+        return str(resolve(settings, user_id))
+
+    return address
 
 
 def shared_cps(

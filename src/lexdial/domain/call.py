@@ -6,9 +6,15 @@ reports nonsense is a bug to see, not a state to guess.
 Rule 2: the flow performs no I/O. It returns ``Command`` values (play, hang up, find an
 agent, start a timer, opt the number out) that the dialer carries out, and it keeps
 the facts the outcome record needs (when answered, by whom, what was pressed).
-Rule 3 (47 CFR 64.1200(a)(7), 16 CFR 310.4(b)(4)(iii)): a person answering a live-agent
-call must reach an agent within 2 seconds of their completed greeting; otherwise the
-safe-harbor message plays and the call counts as abandoned, whatever happens next.
+Rule 3 (47 CFR 64.1200(a)(7)(i), 16 CFR 310.4(b)(4)(i)): a person answering a live-agent
+call must reach an agent within 2 seconds of their completed greeting (the rule pack's
+``agent_connect_limit``); otherwise the safe-harbor message plays and the call counts as
+abandoned, whatever happens next. "Reach" means audio both ways: only the carrier's BRIDGED
+event ends the wait; an agent merely assigned (AGENT) does not stop the clock, and an agent
+whose bridge comes too late is released.
+Rule 4: a transfer is recorded on the call (``detail``); a warm transfer (or one to another
+agent) keeps the call bridged, now with the new agent; a cold transfer to a number hands the
+call off and ends it for us (outcome BRIDGED, detail "transferred").
 """
 
 from __future__ import annotations
@@ -23,14 +29,27 @@ from lexdial.domain.states import CommandKind
 from lexdial.domain.states import CommandKind as Do
 from lexdial.errors import CallStateError
 
-#: seconds from the end of the greeting within which an agent must be on the line
+#: seconds from the end of the greeting within which an agent must be on the line (the
+#: default; the dialler takes the rule pack's ``agent_connect_limit``)
 AGENT_DEADLINE_S = 2.0
+#: of that budget, what answering-machine detection spends after the greeting (silence it
+#: needs to be sure) and what the safe-harbor message needs to start playing
+AMD_AFTER_GREETING_S = 1.1
+SAFE_HARBOR_START_S = 0.2
 #: how long the flow waits for an agent after answering-machine detection says "person".
 #: The greeting was complete when the person stopped talking, and detection needs 1.1 s of
 #: silence to be sure (``amd.AmdConfig.after_greeting_silence_s``; 0.8 s judged a recorded
 #: greeting that pauses between phrases a person): 2.0 - 1.1 leaves 0.9 s, less 0.2 s for
 #: the safe-harbor message to start playing.
 AGENT_WAIT_S = 0.7
+
+
+def agent_wait_for(deadline_s: float) -> float:
+    """How long the flow may wait for BRIDGED after the HUMAN verdict, for a legal
+    ``deadline_s`` counted from the end of the greeting (``AGENT_WAIT_S`` for 2 s)."""
+    return round(max(0.0, deadline_s - AMD_AFTER_GREETING_S - SAFE_HARBOR_START_S), 3)
+
+
 #: how long a machine's greeting may take before we drop the voicemail without a beep
 BEEP_WAIT_S = 30.0
 
@@ -78,6 +97,8 @@ class FlowConfig:
     live_agents: bool = False  # preview/progressive/predictive: connect an agent
     opt_out_key: str = "9"
     leave_voicemail: bool = True
+    #: seconds after the HUMAN verdict by which BRIDGED must come (``agent_wait_for``)
+    agent_wait_s: float = AGENT_WAIT_S
 
 
 @dataclass(slots=True)
@@ -96,6 +117,10 @@ class CallFlow:
     opted_out: bool = False
     agent: str | None = None
     detail: str | None = None
+    #: carrier seconds when audio first flowed both ways with an agent (BRIDGED)
+    bridged_at: float | None = None
+    #: the transfers made on this call, in order ("warm:TARGET" / "cold:TARGET")
+    transfers: tuple[str, ...] = ()
 
     def handle(self, event: tel.CallEvent) -> list[Command]:
         """Apply one event; return what to do. Raises ``CallStateError`` on an illegal one."""
@@ -171,7 +196,7 @@ def _human(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
     flow.human_at, flow.live_answered = event.t, True
     if flow.config.live_agents:
         flow.state = State.CONNECTING
-        return [Command(Do.FIND_AGENT), Command(Do.TIMER, "agent", AGENT_WAIT_S)]
+        return [Command(Do.FIND_AGENT), Command(Do.TIMER, "agent", flow.config.agent_wait_s)]
     flow.state = State.PLAYING
     return [Command(Do.PLAY, tel.MESSAGE)]
 
@@ -206,7 +231,7 @@ def _beep_after_person(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
     its beginning, and is recorded whole. It was no live answer (47 CFR 64.1200(a)(7)
     counts calls answered by a person), so it leaves the abandonment denominator; a
     wait for an agent is called off."""
-    cmds = [Command(Do.CANCEL_AGENT)] if flow.state is State.CONNECTING else []
+    cmds = _give_up_agent(flow) if flow.state is State.CONNECTING else []
     flow.live_answered = False
     flow.detail = "beep after a person verdict"
     if not flow.config.leave_voicemail:
@@ -239,15 +264,36 @@ def _digit_anywhere(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
         return []
     flow.opted_out = True
     if flow.state in (State.ANSWERED, State.CONNECTING):
-        cancel = [Command(Do.CANCEL_AGENT)] if flow.state is State.CONNECTING else []
+        cancel = _give_up_agent(flow) if flow.state is State.CONNECTING else []
         flow.state = State.CONFIRMING
         return [*cancel, Command(Do.OPT_OUT, event.digit), Command(Do.PLAY, tel.OPTOUT_CONFIRM)]
     return [Command(Do.OPT_OUT, event.digit)]
 
 
+def _give_up_agent(flow: CallFlow) -> list[Command]:
+    """Stop waiting for an agent; one assigned but not yet bridged is released."""
+    cmds = [Command(Do.CANCEL_AGENT)]
+    if flow.agent is not None and flow.bridged_at is None:
+        cmds.append(Command(Do.RELEASE_AGENT, flow.agent))
+        flow.agent = None
+    return cmds
+
+
 def _agent(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
-    flow.state, flow.agent = State.BRIDGED, event.detail
+    """An agent was reserved: ask the carrier to join them. The call stays CONNECTING and
+    the 2-second clock runs on until the carrier says BRIDGED (rule 3)."""
+    if flow.agent is not None:  # one agent per call: a second match goes back
+        return [Command(Do.RELEASE_AGENT, event.detail)]
+    flow.agent = event.detail
     return [Command(Do.BRIDGE, event.detail)]
+
+
+def _bridged(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
+    """Audio flows both ways with the agent: the person has reached a live agent."""
+    if flow.agent is None or (event.detail and event.detail != flow.agent):
+        return []  # a bridge report for an agent this call gave up: nothing changes
+    flow.state, flow.bridged_at = State.BRIDGED, event.t
+    return []
 
 
 def _agent_late(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
@@ -259,7 +305,22 @@ def _agent_timeout(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
     if event.prompt != "agent":
         return []
     flow.abandoned, flow.state = True, State.SAFE_HARBOR
-    return [Command(Do.CANCEL_AGENT), Command(Do.PLAY, tel.SAFE_HARBOR)]
+    if flow.agent is not None:  # assigned, but not heard in time: released (rule 3)
+        flow.detail = "agent assigned but not bridged within the limit"
+    return [*_give_up_agent(flow), Command(Do.PLAY, tel.SAFE_HARBOR)]
+
+
+def _transferred(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
+    """A transfer (rule 4): warm, or to another agent, stays bridged with the new agent;
+    cold to a number ends the call for us."""
+    how, _, target = (event.detail or "").partition(":")
+    flow.transfers = (*flow.transfers, event.detail or "")
+    flow.detail = "transferred"
+    if how == "warm" or target.startswith("user:"):
+        if target.startswith("user:"):
+            flow.agent = target
+        return []
+    return flow._end(Outcome.BRIDGED, event.t)
 
 
 def _far_hangup(outcome: Outcome | None) -> Step:
@@ -270,6 +331,7 @@ def _far_hangup(outcome: Outcome | None) -> Step:
             return flow._end(outcome, event.t)
         cmds = [Command(Do.CANCEL_AGENT)] if flow.state is State.CONNECTING else []
         # hanging up while waiting for an agent is an abandoned call by the rule's terms
+        # (an agent assigned but not yet bridged stays with the call for its wrap-up)
         if flow.state is State.CONNECTING:
             flow.abandoned = True
         flow._end(_reached(flow), event.t)
@@ -283,7 +345,7 @@ def _reached(flow: CallFlow) -> Outcome:
         return Outcome.OPTED_OUT
     if flow.abandoned:
         return Outcome.ABANDONED
-    if flow.agent is not None:
+    if flow.bridged_at is not None:
         return Outcome.BRIDGED
     if flow.live_answered:
         return Outcome.HUMAN
@@ -357,6 +419,16 @@ _TABLE: dict[tuple[State, str], Step] = {
     (S.VOICEMAIL, tel.TIMEOUT): _stay,
     (S.VOICEMAIL, tel.HANGUP): _far_hangup(Outcome.MACHINE),
     (S.CONNECTING, tel.AGENT): _agent,
+    (S.CONNECTING, tel.BRIDGED): _bridged,
+    (S.BRIDGED, tel.BRIDGED): _stay,  # the carrier re-joined (after a warm transfer)
+    (S.BRIDGED, tel.TRANSFERRED): _transferred,
+    (S.BRIDGED, tel.AGENT): _agent_late,
+    # a bridge that completed after the safe harbor started, or after we hung up: the call
+    # is lost already; the agent was released when the deadline passed
+    **{
+        (state, tel.BRIDGED): _stay
+        for state in (S.SAFE_HARBOR, S.HANGING_UP, S.CONFIRMING, S.VOICEMAIL)
+    },
     (S.CONNECTING, tel.TIMEOUT): _agent_timeout,
     (S.CONNECTING, tel.DIGIT): _digit_anywhere,
     (S.CONNECTING, tel.HANGUP): _far_hangup(None),

@@ -83,7 +83,10 @@ def _run(
         total = sum(queue_counts(uow, args.id).values())
     start = common.now(args) if carrier_name == "simulated" else None
     # training must be current on the (simulated) day of the calls
-    agents = seat_agents(store, args.id, (start or datetime.now(UTC)).date(), carrier_name)
+    # on a real carrier the agents take calls at the desk; a rehearsal seats them all
+    desk = carrier_name != "simulated"
+    day = (start or datetime.now(UTC)).date()
+    agents = seat_agents(store, args.id, day, carrier_name, desk=desk)
     carrier = open_telephony(
         settings, carrier=carrier_name, seed=args.seed, timescale=timescale, serve_webhooks=True
     )
@@ -104,7 +107,7 @@ def _run(
         def progress(stats: RunStats, in_flight: int) -> None:
             bar.update(stats.finished, f"{in_flight} on the line, {clock():%H:%M} UTC")
 
-        dialer = make_dialer(store, carrier, clock, agents=agents, on_progress=progress)
+        dialer = make_dialer(store, carrier, clock, agents=agents, on_progress=progress, desk=desk)
         return await dialer.run(args.id, until=clock() + timedelta(minutes=args.minutes))
 
     stats = asyncio.run(go())

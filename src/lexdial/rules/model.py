@@ -101,6 +101,20 @@ class RulePack:
             raise LookupError(f"rule pack {self.version} has no ring-timeout rule")
         return max(floors)
 
+    # (for dialer)
+    def agent_connect_limit(self) -> float:
+        """The shortest time the pack allows between a person's completed greeting and a
+        live agent on the line, in seconds (47 CFR 64.1200(a)(7)(i); 16 CFR 310.4(b)(4)(i):
+        2 s), read from its ``safe_harbor`` rules' ``agent_within_s``."""
+        limits: list[float] = [
+            r.params["agent_within_s"]
+            for r in self.rules
+            if r.kind == "safe_harbor" and "agent_within_s" in r.params
+        ]
+        if not limits:
+            raise LookupError(f"rule pack {self.version} has no agent connect limit")
+        return min(limits)
+
     def for_jurisdictions(self, jurisdictions: tuple[str, ...]) -> tuple[Rule, ...]:
         """Rules of any of ``jurisdictions``, and the rules of every place ("*"), in pack
         order."""

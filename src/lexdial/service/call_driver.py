@@ -16,6 +16,14 @@ Rule 5: no store transaction runs on the event loop's thread: each one runs whol
 work, commit) on the dialler's ``StoreThread``, one at a time and in the order asked, while
 the loop goes on serving the carrier; the caller awaits its commit before going on (the
 gate before the dial, the opt-out before the confirmation plays).
+Rule 6 (issue 12): with a desk (``desk``), an agent's leg events (call_id "") go to it;
+the BRIDGE command goes to the carrier first and the seat's screen pop is written after, in
+the background; an agent whose call ended (or who was assigned but not bridged in time)
+goes to wrap-up on the desk and back to the pool only when the desk makes them READY.
+Without a desk (the rehearsal, the demo) the agent is free again after ``wrap_up_s``.
+Rule 7: an ended call's outcome is written in its own task, not in the pump: the store
+thread may be busy with gates, and other calls' events (an agent's BRIDGED racing the
+2-second deadline) must not wait for it. The pump's end and ``abort_all`` wait for them.
 """
 
 from __future__ import annotations
@@ -31,10 +39,11 @@ from typing import TYPE_CHECKING, TypeVar
 
 from lexdial.domain import telephony as tel
 from lexdial.domain.agents import AgentPool
-from lexdial.domain.call import CallFlow, Command, FlowConfig, Outcome, State
+from lexdial.domain.call import AGENT_WAIT_S, CallFlow, Command, FlowConfig, Outcome, State
 from lexdial.domain.campaign_spec import LIVE, CampaignSpec
 from lexdial.domain.carrier_faults import CarrierBackoff, carrier_fault
 from lexdial.errors import CallStateError, TelephonyError
+from lexdial.service.desk_seats import DeskSeats
 from lexdial.service.dialer_queue import QueueItem
 from lexdial.service.dialer_stats import RunStats
 from lexdial.service.optout import opt_out
@@ -120,6 +129,10 @@ class CallDriver:
     wrap_up_s: float = 30.0
     #: the agents of a live-agent campaign (None: broadcast, no agents)
     pool: AgentPool | None = None
+    #: the desk's seats (rule 6); None: a static pool with automatic wrap-up
+    desk: DeskSeats | None = None
+    #: seconds after the HUMAN verdict by which BRIDGED must come (from the rule pack)
+    agent_wait_s: float = AGENT_WAIT_S
     calls: dict[str, LiveCall] = field(default_factory=dict)
     #: set whenever a call ends: the run loop may have room for another
     wake: asyncio.Event = field(default_factory=asyncio.Event)
@@ -130,12 +143,16 @@ class CallDriver:
     store: StoreThread = field(default_factory=StoreThread)
     #: the watchdogs' aborts in progress (awaited by ``abort_all``)
     _aborts: set[asyncio.Task[None]] = field(default_factory=set)
+    #: outcome writes in progress (rule 7; awaited by ``abort_all`` and at the pump's end)
+    _finishing: set[asyncio.Task[None]] = field(default_factory=set)
 
     async def place(self, item: QueueItem, attempt_id: int, number: str) -> None:
         """Dial an allowed attempt, under a watchdog; a refused dial ends as a failed call."""
         loop, spec, prompts = asyncio.get_running_loop(), self.spec, self.prompts
         call_id = f"a{attempt_id}"
-        config = FlowConfig(spec.mode in LIVE, spec.opt_out_key, spec.leave_voicemail)
+        config = FlowConfig(
+            spec.mode in LIVE, spec.opt_out_key, spec.leave_voicemail, self.agent_wait_s
+        )
         live = LiveCall(CallFlow(call_id, config), item, attempt_id, number, loop.time())
         self.calls[call_id] = live
         self.stats.dialled += 1
@@ -174,13 +191,15 @@ class CallDriver:
                 await self._handle(event)
             except Exception:  # one bad call must not silence every other call
                 log.exception("call %s: event %s could not be handled", event.call_id, event.kind)
+        if self._finishing:  # the outcomes of the calls that ended last
+            await asyncio.gather(*self._finishing, return_exceptions=True)
 
     async def abort_all(self, why: str) -> None:
         """Close every call still up with what is known (the run is stopping)."""
         for live in list(self.calls.values()):
             await self._abort(live, why)
-        if self._aborts:
-            await asyncio.gather(*self._aborts, return_exceptions=True)
+        if self._aborts or self._finishing:
+            await asyncio.gather(*self._aborts, *self._finishing, return_exceptions=True)
 
     def assigned(self, call_id: str, agent: str) -> None:
         """``AgentPool`` callback: an agent was matched to ``call_id`` (queued as an event)."""
@@ -193,6 +212,10 @@ class CallDriver:
         return (asyncio.get_running_loop().time() - live.started) / self.telephony.timescale
 
     async def _handle(self, event: tel.CallEvent) -> None:
+        if event.kind in tel.AGENT_LEG_KINDS:  # about an agent's leg, not a call (rule 6)
+            if self.desk is not None:
+                self.desk.on_leg(event)
+            return
         live = self.calls.get(event.call_id)
         if live is None:
             if event.kind == tel.AGENT and event.detail and self.pool is not None:
@@ -200,16 +223,35 @@ class CallDriver:
             return  # a late event for a closed call (a timer, a duplicate): nothing to do
         if event.kind == tel.FAILED and live.flow.state in _UNPLACED and live.fault is None:
             live.fault = carrier_fault(event.detail)
+        before = live.flow.state
         try:
             commands = live.flow.handle(event)
         except CallStateError as exc:
             self.stats.carrier_errors += 1
             log.error("%s", exc)
             return
+        self._timings(live, before, event)
         for cmd in commands:
             await self._do(live, cmd)
-        if live.flow.done:
-            await self._finish(live)
+        if event.kind == tel.TRANSFERRED and live.agent not in (None, live.flow.agent):
+            old, live.agent = str(live.agent), live.flow.agent  # handed to another agent
+            self._done_with(old, live)
+        if live.flow.done and self._detach(live):
+            # the outcome is written off the pump: the next call's events (a BRIDGED racing
+            # its 2-second deadline) must not wait behind this call's store write (rule 7)
+            task = asyncio.get_running_loop().create_task(self._record(live))
+            self._finishing.add(task)
+            task.add_done_callback(self._finishing.discard)
+
+    def _timings(self, live: LiveCall, before: State, event: tel.CallEvent) -> None:
+        """The pacer's real timings: answer to AMD verdict, person to BRIDGED."""
+        flow = live.flow
+        verdict = before is State.ANSWERED and event.kind in (tel.HUMAN, tel.MACHINE)
+        if verdict and flow.answered_at is not None:
+            self.feed.on_amd(event.t - flow.answered_at)
+        joined = before is State.CONNECTING and flow.state is State.BRIDGED
+        if joined and flow.human_at is not None:
+            self.feed.on_connect_wait(event.t - flow.human_at)
 
     async def _do(self, live: LiveCall, cmd: Command) -> None:
         call_id = live.flow.call_id
@@ -219,15 +261,17 @@ class CallDriver:
             elif cmd.action == "hangup":
                 await self.telephony.hangup(call_id)
             elif cmd.action == "bridge":
-                live.agent = cmd.arg
-                self.feed.on_bridge(str(cmd.arg), self._t(live))
-                await self.telephony.bridge(call_id, str(cmd.arg))
+                live.agent = agent = str(cmd.arg)
+                self.feed.on_bridge(agent, self._t(live))
+                await self.telephony.bridge(call_id, agent)
+                if self.desk is not None:  # after the command: the 2 s are the person's
+                    self.desk.assigned(agent, live.attempt_id)
             elif cmd.action == "opt_out":
                 await self._opt_out(live, str(cmd.arg))
             elif cmd.action == "timer":
                 self._timer(live, str(cmd.arg), float(cmd.seconds or 0))
             elif cmd.action in ("find_agent", "cancel_agent", "release_agent"):
-                self._agents(cmd, call_id)
+                self._agents(cmd, live)
             else:
                 raise CallStateError(call_id, live.flow.state, cmd.action, "unknown command")
         except TelephonyError as exc:
@@ -239,15 +283,20 @@ class CallDriver:
                     tel.CallEvent(call_id, tel.HANGUP, self._t(live), detail=f"{cmd.action} failed")
                 )
 
-    def _agents(self, cmd: Command, call_id: str) -> None:
+    def _agents(self, cmd: Command, live: LiveCall) -> None:
         if self.pool is None:
             return
+        call_id = live.flow.call_id
         if cmd.action == "find_agent":
             self.pool.request(call_id)
         elif cmd.action == "cancel_agent":
             self.pool.cancel(call_id)
+        elif cmd.arg is not None and cmd.arg == live.agent:
+            # bridged for, then given up (deadline passed): their call is over (rule 6)
+            live.agent = None
+            self._done_with(cmd.arg, live)
         else:
-            self._release(str(cmd.arg))
+            self._release(str(cmd.arg))  # matched, never bridged: free at once
 
     async def _write(self, work: Callable[[UnitOfWork], None]) -> Exception | None:
         """Run ``work`` in one transaction on the store thread, retried (SQLite may be
@@ -316,12 +365,22 @@ class CallDriver:
             self.pool.release(agent)
 
     async def _finish(self, live: LiveCall) -> None:
-        flow = live.flow
-        if self.calls.get(flow.call_id) is not live:
-            return  # one outcome per attempt: another path closed this call already
-        self.calls.pop(flow.call_id)  # before the write: late events find no call
+        if self._detach(live):
+            await self._record(live)
+
+    def _detach(self, live: LiveCall) -> bool:
+        """Take an ended call off the books before its write: late events find no call.
+        False if another path closed it already (one outcome per attempt)."""
+        if self.calls.get(live.flow.call_id) is not live:
+            return False
+        self.calls.pop(live.flow.call_id)
         if live.watchdog is not None:
             live.watchdog.cancel()
+        return True
+
+    async def _record(self, live: LiveCall) -> None:
+        """Store the outcome of a detached call; then free its line and its agent."""
+        flow = live.flow
         status, at = "done", self.clock()  # the clock is read on the loop
 
         def write(uow: UnitOfWork) -> None:
@@ -353,11 +412,20 @@ class CallDriver:
         self.feed.on_outcome(flow)
         self.stats.finished += status == "done"
         self.stats.outcomes[outcome.value] = self.stats.outcomes.get(outcome.value, 0) + 1
-        if live.agent is not None and self.pool is not None:
-            agent, loop = live.agent, asyncio.get_running_loop()
-            self.feed.on_wrap_up(agent, self._t(live))
-            loop.call_later(self.wrap_up_s * self.telephony.timescale, self._release, agent)
+        if live.agent is not None:
+            self._done_with(live.agent, live)
         self.wake.set()
+
+    def _done_with(self, agent: str, live: LiveCall) -> None:
+        """The agent's part in ``live`` is over: wrap-up (rule 6)."""
+        if self.pool is None:
+            return
+        self.feed.on_wrap_up(agent, self._t(live))
+        if self.desk is not None:
+            self.desk.ended(agent, live.attempt_id)
+            return
+        loop = asyncio.get_running_loop()
+        loop.call_later(self.wrap_up_s * self.telephony.timescale, self._release, agent)
 
 
 def _user_id(agent: str | None) -> int | None:

@@ -58,3 +58,12 @@ def call_ended(uow: UnitOfWork, firm_id: int, user_id: int, attempt_id: int, at:
     if s is None or s.attempt_id != attempt_id or s.state != AgentState.ON_CALL.value:
         return  # the seat moved on (logged out, another call): nothing to undo
     uow.desk.save(replace(s, state=AgentState.WRAP_UP.value, since=at))
+
+
+# (for dialer)
+def clear_line_request(uow: UnitOfWork, firm_id: int, user_id: int, request: str) -> None:
+    """The dialler carried out (or could not carry out) ``request``: clear it, unless the
+    agent has asked for something else since."""
+    s = uow.desk.session(firm_id, user_id, lock=True)
+    if s is not None and s.line_request == request:
+        uow.desk.save(replace(s, line_request=None))

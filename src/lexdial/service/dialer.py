@@ -17,6 +17,11 @@ half the lines per consecutive carrier fault) and, at the campaign's
 ``pacing.max_carrier_failures`` faults in a row, pauses the campaign through
 ``campaigns.set_status`` (audited, actor system) with the reason stored for the faces; the
 calls still up end normally, each with its outcome, and the run ends saying why.
+Rule 6 (issue 12): with ``desk=True`` the agents are the campaign's desk seats
+(``desk_seats``: legs opened and closed, the pool kept to the seats READY with their leg
+up, every turn); without, a static pool of ``agents`` with an automatic wrap-up (the
+simulated rehearsal and the demo). The wait for an agent is the rule pack's
+(``agent_connect_limit``), not a constant.
 Rule 5: the store is never touched on the event loop's thread: every transaction (lease,
 recovery, due contacts, gate, pause, outcomes, opt-outs) runs whole on the run's
 ``StoreThread`` and is awaited — the gate's decision commits before the dial.
@@ -35,7 +40,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from lexdial.domain.agents import AgentPool
-from lexdial.domain.call import State
+from lexdial.domain.call import AGENT_DEADLINE_S, State, agent_wait_for
 from lexdial.domain.campaign_spec import LIVE, CampaignSpec
 from lexdial.domain.carrier_faults import CarrierBackoff
 from lexdial.domain.pacing import CpsLimiter, Pacer, PredictivePacer
@@ -50,6 +55,7 @@ from lexdial.service.campaigns import (
     set_status,
     take_lease,
 )
+from lexdial.service.desk_seats import DeskSeats
 from lexdial.service.dialer_queue import Admitted, QueueItem, admit, due_contacts, recover
 from lexdial.service.dialer_stats import RunStats
 from lexdial.service.pacing_feed import PacingFeed, abandonment_limit
@@ -68,6 +74,15 @@ __all__ = ["LEASE_S", "Dialer", "RunStats", "lease_held_message"]
 _UNRESOLVED = frozenset({State.DIALING, State.RINGING, State.ANSWERED, State.CONNECTING})
 #: wall seconds a lease lasts; renewed every turn of the loop
 LEASE_S = 60.0
+
+
+def agent_connect_limit(engine: Engine) -> float:
+    """Seconds from a person's greeting to a live agent, from the rule pack (the pack's
+    shortest; the 2 s default for a pack without the rule)."""
+    try:
+        return engine.pack.agent_connect_limit()
+    except LookupError:
+        return AGENT_DEADLINE_S
 
 
 def lease_held_message(uow: UnitOfWork, campaign_id: int, wall: datetime) -> str:
@@ -110,6 +125,13 @@ class Dialer:
     #: the trunk's calls per second shared with every process dialling on it (Redis):
     #: takes one call start, returns 0.0 or the wall seconds to wait; None: this run only
     cps_gate: Callable[[], float] | None = None
+    #: agents from the desk's seats (rule 6) instead of a static pool: the seats of
+    #: ``agents`` (those allowed to take calls), as the desk makes them ready
+    desk: bool = False
+    #: a browser endpoint's SIP address for a user id (bootstrap, helper "webrtc")
+    browser_address: Callable[[int], str] | None = None
+    #: the carrier needs no agent endpoint (simulated): desk seats without one get a leg
+    endpointless: bool = False
     _owner: str = field(default_factory=lambda: f"dialer-{uuid.uuid4().hex[:12]}")
     _spec: CampaignSpec | None = None
     #: wall seconds the campaign's lease lasts (renewed every turn); short in tests
@@ -150,6 +172,9 @@ class Dialer:
                 drop_lease(uow, campaign_id, self._owner)
 
         spec, ab0, live0 = await store.run(functools.partial(begin, self.wall(), self.clock()))
+        if self.desk and spec.mode == "preview":  # never dial a preview without the review
+            await store.run(release)
+            raise CampaignError("preview campaigns cannot be dialled from the agent desk yet")
         self._spec = spec
         feed = PacingFeed(
             target=abandonment_limit(self.engine),
@@ -170,9 +195,18 @@ class Dialer:
             build_prompts(spec),
             self.wrap_up_s,
             store=store,
+            agent_wait_s=agent_wait_for(agent_connect_limit(self.engine)),
         )
+        seats: DeskSeats | None = None
         if spec.mode in LIVE:
-            calls.pool = AgentPool(self.agents, calls.assigned)
+            calls.pool = AgentPool(() if self.desk else self.agents, calls.assigned)
+            if self.desk:
+                seats = calls.desk = DeskSeats(
+                    self.transactions, store, self.audit, self.firm_id, campaign_id,
+                    self.telephony, calls.pool, self.clock, spec.caller_id or "",
+                    self.browser_address, self.endpointless, frozenset(self.agents),
+                    feed.on_free,
+                )  # fmt: skip
         calls.backoff = CarrierBackoff(limit=spec.pacing.max_carrier_failures)
         limiter = CpsLimiter(max(1, int(self.telephony.cps)))
         await self.telephony.start()
@@ -185,6 +219,8 @@ class Dialer:
                 if calls.backoff.tripped and self.stats.paused is None:
                     await self._pause(store, campaign_id, calls.backoff.reason)
                 status = await store.run(functools.partial(turn, self.wall()))
+                if seats is not None:
+                    await seats.turn()
                 if status != "running" or self.stats.halted or self.stats.paused:
                     if not calls.calls:
                         break
@@ -203,6 +239,8 @@ class Dialer:
                     await asyncio.wait_for(calls.wake.wait(), 0.05)
         finally:
             await calls.abort_all("dialer stopped")  # shutdown mid-call: keep what is known
+            if seats is not None:
+                await seats.close()
             await self.telephony.close()
             await forward
             calls.inbox.put_nowait(None)

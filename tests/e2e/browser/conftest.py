@@ -113,8 +113,13 @@ store.cipher, store.firm_id, USER, "Casey Compliance", "compliance", at,
             subscriber="consumer",
         )
         contact_id = add_contact(
-            SqlUnitOfWork(conn), store.cipher, store.firm_id, contact, at, audit=ListAudit(),
-            caller=OPERATOR
+            SqlUnitOfWork(conn),
+            store.cipher,
+            store.firm_id,
+            contact,
+            at,
+            audit=ListAudit(),
+            caller=OPERATOR,
         )
         evidence = ConsentEvidence(
             "signed engagement letter",
@@ -124,8 +129,9 @@ store.cipher, store.firm_id, USER, "Casey Compliance", "compliance", at,
             document_ref="engagement/0190",
         )
         consent = NewConsent(number, "express", ["reminder"], [FIRM], at, evidence)
-        record_consent(SqlUnitOfWork(conn), store.cipher, store.audit, store.firm_id, consent,
-                       OPERATOR, at)
+        record_consent(
+            SqlUnitOfWork(conn), store.cipher, store.audit, store.firm_id, consent, OPERATOR, at
+        )
         opt_out(
             SqlUnitOfWork(conn),
             store.cipher,

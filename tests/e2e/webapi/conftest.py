@@ -49,8 +49,9 @@ def api(tmp_path: Path) -> Iterator[Api]:
                                 uid, "TCPA basics", NOW.date(), 365, NOW, OPERATOR,
                                 audit=store.audit)  # fmt: skip
             set_password(SqlUnitOfWork(conn), store.audit, uid, PASSWORD, OPERATOR, NOW)
-            tokens[role] = issue_token(SqlUnitOfWork(conn),
-                                       store.audit, uid, "tests", OPERATOR, NOW).token
+            tokens[role] = issue_token(
+                SqlUnitOfWork(conn), store.audit, uid, "tests", OPERATOR, NOW
+            ).token
             users[role] = uid
     app = create_app(store, clock=lambda: NOW, dial=False)
     with TestClient(app) as client:

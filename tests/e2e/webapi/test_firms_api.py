@@ -65,8 +65,9 @@ class World:
                 uid = add_user(SqlUnitOfWork(conn),
                                s.cipher, self.firm2, f"{role}@other.test", "O", role, NOW,
                                audit=s.audit, caller=OPERATOR)  # fmt: skip
-                self.tokens2[role] = issue_token(SqlUnitOfWork(conn),
-                                                 s.audit, uid, "t", OPERATOR, NOW).token
+                self.tokens2[role] = issue_token(
+                    SqlUnitOfWork(conn), s.audit, uid, "t", OPERATOR, NOW
+                ).token
             self.token1 = conn.execute(select(t.api_tokens.c.id)).scalars().first()
             # firm 1's agent has a SIP endpoint: firm 2 may neither see nor remove it
             self.endpoint1 = add_endpoint(SqlUnitOfWork(conn), self.api.users["agent"], "sip",

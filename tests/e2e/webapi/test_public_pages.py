@@ -168,8 +168,9 @@ def test_consent_is_recorded_with_its_evidence(api: Api, sms: MemorySender) -> N
     res = _post(api, "/public/consent/v1", page, sha=_hidden(page, "sha"), **FORM)
     assert res.status_code == 200 and "consent is recorded" in res.text
     with api.store.db.connect() as conn:
-        (c,) = consents_for(SqlUnitOfWork(conn), api.store.cipher, api.store.firm_id,
-                            "+16145550142")
+        (c,) = consents_for(
+            SqlUnitOfWork(conn), api.store.cipher, api.store.firm_id, "+16145550142"
+        )
     text = disclosure_text(api.store, "v1")
     assert c["disclosure_text"] == text and c["disclosure_version"] == "v1"
     assert c["disclosure_sha256"] == hashlib.sha256(text.encode()).hexdigest()
@@ -210,8 +211,9 @@ def test_double_opt_in_records_only_after_the_code(api: Api, sms: MemorySender) 
                  state=_hidden(asked.text, "state"), code=code)  # fmt: skip
     assert done.status_code == 200 and "consent is recorded" in done.text
     with api.store.db.connect() as conn:
-        (c,) = consents_for(SqlUnitOfWork(conn), api.store.cipher, api.store.firm_id,
-                            "+16145550142")
+        (c,) = consents_for(
+            SqlUnitOfWork(conn), api.store.cipher, api.store.firm_id, "+16145550142"
+        )
     assert c["method"].endswith("double_opt_in") and c["user_agent"] == UA
 
 

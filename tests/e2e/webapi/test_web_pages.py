@@ -74,8 +74,13 @@ def _sample(api: Api) -> Sample:
                 subscriber="consumer",
             )
             ids[number] = add_contact(
-                SqlUnitOfWork(conn), s.cipher, s.firm_id, new, at, audit=ListAudit(),
-                caller=OPERATOR
+                SqlUnitOfWork(conn),
+                s.cipher,
+                s.firm_id,
+                new,
+                at,
+                audit=ListAudit(),
+                caller=OPERATOR,
             )
             if number != NO_CONSENT_NUMBER:
                 evidence = ConsentEvidence(
@@ -86,17 +91,30 @@ def _sample(api: Api) -> Sample:
                     document_ref="E-1",
                 )
                 consent = NewConsent(number, "express", ["reminder"], [FIRM], at, evidence)
-                record_consent(SqlUnitOfWork(conn), s.cipher, s.audit, s.firm_id, consent,
-                               OPERATOR, at)
+                record_consent(
+                    SqlUnitOfWork(conn), s.cipher, s.audit, s.firm_id, consent, OPERATOR, at
+                )
         opt_out(
-            SqlUnitOfWork(conn), s.cipher, s.audit, s.firm_id, DNC_NUMBER, "staff",
-            "asked by phone", OPERATOR, at
+            SqlUnitOfWork(conn),
+            s.cipher,
+            s.audit,
+            s.firm_id,
+            DNC_NUMBER,
+            "staff",
+            "asked by phone",
+            OPERATOR,
+            at,
         )
         cid = create_campaign(SqlUnitOfWork(conn), s.audit, s.firm_id, CAMPAIGN, OPERATOR, at)
         add_contacts(SqlUnitOfWork(conn), s.audit, s.firm_id, cid, list(ids.values()), OPERATOR, at)
         problems = lint_campaign(
-            SqlUnitOfWork(conn), s.rules, s.cipher, s.registry,
-            firm_id=s.firm_id, campaign_id=cid, at=NOW,
+            SqlUnitOfWork(conn),
+            s.rules,
+            s.cipher,
+            s.registry,
+            firm_id=s.firm_id,
+            campaign_id=cid,
+            at=NOW,
         )
         set_status(SqlUnitOfWork(conn), s.audit, s.firm_id, cid, "start", OPERATOR, NOW, problems)
     carrier = SimulatedCarrier(seed=1, timescale=0.0001)

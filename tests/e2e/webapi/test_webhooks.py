@@ -137,8 +137,9 @@ def _crm(api: Api, payload: dict[str, Any], secret: str | None = CRM_SECRET) -> 
 
 def _contact(api: Api, number: str) -> int | None:
     with api.store.db.connect() as conn:
-        return find_contact_id(SqlUnitOfWork(conn), api.store.firm_id,
-                               number_index(api.store.cipher, number))
+        return find_contact_id(
+            SqlUnitOfWork(conn), api.store.firm_id, number_index(api.store.cipher, number)
+        )
 
 
 def test_a_signed_crm_contact_is_created_then_updated_idempotently(api: Api) -> None:

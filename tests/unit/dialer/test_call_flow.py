@@ -108,6 +108,7 @@ PATHS = [
             ev(tel.ANSWERED, 6),
             ev(tel.HUMAN, 8),
             ev(tel.AGENT, 8.5, detail="agent-1"),
+            ev(tel.BRIDGED, 8.6, detail="agent-1"),
             ev(tel.TIMEOUT, 10, prompt="agent"),
             ev(tel.HANGUP, 200),
         ],
@@ -284,6 +285,7 @@ PATHS = [
             ev(tel.ANSWERED, 6),
             ev(tel.HUMAN, 8),
             ev(tel.AGENT, 8.5, detail="a1"),
+            ev(tel.BRIDGED, 8.6, detail="a1"),
             ev(tel.BEEP, 12),
             ev(tel.HANGUP, 20),
         ],
@@ -294,6 +296,74 @@ PATHS = [
             Command("bridge", "a1"),
         ],
         id="beep-heard-by-a-bridged-agent-changes-nothing",
+    ),
+    pytest.param(
+        LIVE,
+        [
+            ev(tel.ANSWERED, 6),
+            ev(tel.HUMAN, 8),
+            ev(tel.AGENT, 8.2, detail="a1"),
+            ev(tel.TIMEOUT, 8.7, prompt="agent"),
+            ev(tel.BRIDGED, 8.9, detail="a1"),
+            ev(tel.PLAYED, 20, prompt=tel.SAFE_HARBOR),
+            ev(tel.HANGUP, 20.1),
+        ],
+        Outcome.ABANDONED,
+        [
+            Command("find_agent"),
+            Command("timer", "agent", AGENT_WAIT_S),
+            Command("bridge", "a1"),
+            Command("cancel_agent"),
+            Command("release_agent", "a1"),
+            Command("play", tel.SAFE_HARBOR),
+            Command("hangup"),
+        ],
+        id="agent-assigned-but-bridged-after-the-deadline-is-abandoned-and-released",
+    ),
+    pytest.param(
+        LIVE,
+        [
+            ev(tel.ANSWERED, 6),
+            ev(tel.HUMAN, 8),
+            ev(tel.AGENT, 8.2, detail="a1"),
+            ev(tel.HANGUP, 8.4),
+        ],
+        Outcome.ABANDONED,
+        [
+            Command("find_agent"),
+            Command("timer", "agent", AGENT_WAIT_S),
+            Command("bridge", "a1"),
+            Command("cancel_agent"),
+        ],
+        id="person-hangs-up-after-assignment-before-bridged-is-abandoned",
+    ),
+    pytest.param(
+        LIVE,
+        [
+            ev(tel.ANSWERED, 6),
+            ev(tel.HUMAN, 8),
+            ev(tel.AGENT, 8.2, detail="a1"),
+            ev(tel.BRIDGED, 8.3, detail="a1"),
+            ev(tel.TRANSFERRED, 60, detail="cold:+12025550100"),
+        ],
+        Outcome.BRIDGED,
+        [Command("find_agent"), Command("timer", "agent", AGENT_WAIT_S), Command("bridge", "a1")],
+        id="cold-transfer-to-a-number-ends-the-call-as-bridged",
+    ),
+    pytest.param(
+        LIVE,
+        [
+            ev(tel.ANSWERED, 6),
+            ev(tel.HUMAN, 8),
+            ev(tel.AGENT, 8.2, detail="a1"),
+            ev(tel.BRIDGED, 8.3, detail="a1"),
+            ev(tel.TRANSFERRED, 60, detail="warm:user:7"),
+            ev(tel.BRIDGED, 61, detail="user:7"),
+            ev(tel.HANGUP, 120),
+        ],
+        Outcome.BRIDGED,
+        [Command("find_agent"), Command("timer", "agent", AGENT_WAIT_S), Command("bridge", "a1")],
+        id="warm-transfer-to-an-agent-stays-bridged",
     ),
     pytest.param(
         BROADCAST,
@@ -385,6 +455,8 @@ ILLEGAL = [
     pytest.param([ev(tel.ANSWERED, 1), ev(tel.HUMAN, 2)], tel.RINGING, id="ringing-after-answer"),
     pytest.param([ev(tel.BUSY, 1)], tel.ANSWERED, id="anything-after-the-end"),
     pytest.param([ev(tel.ANSWERED, 1), ev(tel.HUMAN, 2)], tel.AGENT, id="agent-on-broadcast"),
+    pytest.param([ev(tel.ANSWERED, 1)], tel.BRIDGED, id="bridged-before-a-person"),
+    pytest.param([ev(tel.ANSWERED, 1), ev(tel.HUMAN, 2)], tel.TRANSFERRED, id="transfer-unbridged"),
 ]
 
 
@@ -413,3 +485,33 @@ def test_a_call_the_carrier_lost_is_aborted_with_what_it_had_reached() -> None:
     never, _ = run(BROADCAST, ev(tel.RINGING, 1))
     never.abort(60.0, "watchdog")
     assert never.outcome is Outcome.FAILED
+
+
+def test_an_assigned_agent_does_not_stop_the_two_second_clock_only_bridged_does() -> None:
+    flow, cmds = run(LIVE, ev(tel.ANSWERED, 6), ev(tel.HUMAN, 8), ev(tel.AGENT, 8.1, detail="a1"))
+    assert flow.state is State.CONNECTING and flow.agent == "a1"
+    assert Command("cancel_agent") not in cmds
+    flow.handle(tel.CallEvent("c1", tel.BRIDGED, 8.2, detail="a1"))
+    assert (flow.state, flow.bridged_at) == (State.BRIDGED, 8.2)
+
+
+def test_the_agent_wait_comes_from_the_configured_legal_limit() -> None:
+    from lexdial.domain.call import agent_wait_for
+
+    assert agent_wait_for(2.0) == AGENT_WAIT_S
+    config = FlowConfig(live_agents=True, agent_wait_s=agent_wait_for(3.0))
+    _, cmds = run(config, ev(tel.ANSWERED, 1), ev(tel.HUMAN, 2))
+    assert Command("timer", "agent", 1.7) in cmds
+
+
+def test_a_transfer_is_recorded_on_the_flow() -> None:
+    flow, _ = run(
+        LIVE,
+        ev(tel.ANSWERED, 6),
+        ev(tel.HUMAN, 8),
+        ev(tel.AGENT, 8.2, detail="a1"),
+        ev(tel.BRIDGED, 8.3, detail="a1"),
+        ev(tel.TRANSFERRED, 60, detail="warm:user:7"),
+    )
+    assert flow.state is State.BRIDGED and flow.agent == "user:7"
+    assert flow.transfers == ("warm:user:7",) and flow.detail == "transferred"

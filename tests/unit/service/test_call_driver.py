@@ -165,3 +165,33 @@ def test_an_event_for_a_call_already_closed_changes_nothing(
 
     asyncio.run(late())
     assert (dict(driver.stats.outcomes), driver.stats.carrier_errors) == before
+
+
+def test_the_pacing_feed_gets_each_calls_amd_time_and_agent_wait() -> None:
+    from dataclasses import replace as _replace
+
+    from lexdial.domain.agents import AgentPool
+    from lexdial.domain.call import CallFlow, FlowConfig
+    from lexdial.service.call_driver import LiveCall
+
+    feed = PacingFeed()
+    spec = _replace(SPEC, mode="predictive")
+
+    async def go() -> None:
+        driver = CallDriver(
+            lambda: nullcontext(MemoryUnitOfWork()), CIPHER, ListAudit(), FIRM,
+            ScriptedCarrier(), lambda: NOON_NY, RunStats(), feed, spec, build_prompts(SPEC),
+        )  # fmt: skip
+        driver.pool = AgentPool(("user:5",), driver.assigned)
+        item = QueueItem(1, CONTACT, 0, SPEC.retry)
+        flow = CallFlow("a1", FlowConfig(live_agents=True))
+        driver.calls["a1"] = LiveCall(flow, item, 1, "+16145550101", 0.0)
+        for kind, t in ((tel.ANSWERED, 5.0), (tel.HUMAN, 7.25)):
+            await driver._handle(tel.CallEvent("a1", kind, t))
+        agent_event = driver.inbox.get_nowait()  # the pool matched user:5
+        await driver._handle(agent_event)
+        await driver._handle(tel.CallEvent("a1", tel.BRIDGED, 7.75, detail="user:5"))
+
+    asyncio.run(go())
+    assert list(feed.amd_times)[-1] == pytest.approx(2.25)
+    assert list(feed.connect_waits)[-1] == pytest.approx(0.5)

@@ -126,8 +126,15 @@ def test_personal_data_and_unknown_events_are_refused_and_nothing_is_queued(
 def test_a_published_audit_action_is_queued_without_its_personal_fields() -> None:
     uow, inner = memory_uow(), ListAudit()
     audit = NotifyingAudit(inner)
-    audit.record(uow, at=NOW, actor="system", action="optout.honoured", subject="contact:4",
-                 data={"channel": "sms", "number": "+16145550101"}, personal=("number",))
+    audit.record(
+        uow,
+        at=NOW,
+        actor="system",
+        action="optout.honoured",
+        subject="contact:4",
+        data={"channel": "sms", "number": "+16145550101"},
+        personal=("number",),
+    )
     audit.record(uow, at=NOW, actor="system", action="contact.created", subject="contact:4",
                  data={})  # fmt: skip
     assert [e["action"] for e in inner.entries] == ["optout.honoured", "contact.created"]

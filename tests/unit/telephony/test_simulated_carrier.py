@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Callable
 
 import pytest
 
@@ -111,3 +112,77 @@ def test_acting_on_a_call_that_is_not_up_is_refused() -> None:
         await carrier.close()
 
     asyncio.run(go())
+
+
+async def _events(carrier: SimulatedCarrier, until: Callable[[tel.CallEvent], bool]) -> list:
+    seen: list[tel.CallEvent] = []
+    async for event in carrier.events():
+        seen.append(event)
+        if until(event):
+            break
+    return seen
+
+
+def test_an_agents_leg_comes_up_and_a_bridge_joins_the_call_then_the_far_end_hangs_up() -> None:
+    carrier = SimulatedCarrier(timescale=0.001, fates={"c1": "human"})
+
+    async def go() -> list[tuple[str, str]]:
+        await carrier.start()
+        await carrier.agent_login(tel.AgentLeg("user:5", "sip", "sip:5@pbx.example"))
+        [up] = await _events(carrier, lambda e: True)
+        assert (up.call_id, up.kind, up.detail) == ("", tel.AGENT_UP, "user:5")
+        await carrier.dial(tel.Dial("c1", "+16145550100", "+16145550199", 25.0, PROMPTS))
+        await _events(carrier, lambda e: e.kind == tel.HUMAN)
+        await carrier.bridge("c1", "user:5")
+        with pytest.raises(TelephonyError, match="another call"):
+            await carrier.bridge("c1", "user:5")  # one call per leg
+        rest = await _events(carrier, lambda e: e.kind == tel.HANGUP)
+        assert carrier.legs == {"user:5": ""}  # the leg is idle again
+        await carrier.agent_logout("user:5")
+        [down] = await _events(carrier, lambda e: True)
+        assert down.kind == tel.AGENT_DOWN and carrier.legs == {}
+        return [(e.kind, e.detail or "") for e in rest]
+
+    kinds = asyncio.run(go())
+    assert kinds[0] == (tel.BRIDGED, "user:5") and kinds[-1][0] == tel.HANGUP
+
+
+def test_an_agent_who_never_answers_gets_agent_down() -> None:
+    carrier = SimulatedCarrier(timescale=0.001, refuse_agents=frozenset({"user:5"}))
+
+    async def go() -> tel.CallEvent:
+        await carrier.start()
+        await carrier.agent_login(tel.AgentLeg("user:5", "sip", "sip:5@pbx.example"))
+        [event] = await _events(carrier, lambda e: True)
+        return event
+
+    event = asyncio.run(go())
+    assert event.kind == tel.AGENT_DOWN and carrier.legs == {}
+
+
+@pytest.mark.parametrize(
+    ("target", "warm", "ends"),
+    [("+12025550100", False, True), ("user:7", True, False)],
+    ids=["cold-to-a-number-ends-the-call", "warm-to-an-agent-rejoins"],
+)
+def test_a_transfer_is_reported_and_a_cold_one_ends_the_call(
+    target: str, warm: bool, ends: bool
+) -> None:
+    carrier = SimulatedCarrier(timescale=0.001, fates={"c1": "human"})
+
+    async def go() -> list[tel.CallEvent]:
+        await carrier.start()
+        await carrier.dial(tel.Dial("c1", "+16145550100", "+16145550199", 25.0, PROMPTS))
+        await _events(carrier, lambda e: e.kind == tel.HUMAN)
+        await carrier.bridge("c1", "agent-1")
+        await _events(carrier, lambda e: e.kind == tel.BRIDGED)
+        await carrier.transfer("c1", target, warm=warm)
+        last = tel.TRANSFERRED if ends else tel.BRIDGED  # warm: the new agent is joined
+        return await _events(carrier, lambda e: e.kind == last)
+
+    events = asyncio.run(go())
+    assert events[0].kind == tel.TRANSFERRED
+    assert events[0].detail == f"{'warm' if warm else 'cold'}:{target}"
+    assert (carrier.active == 0) is ends
+    if not ends:
+        assert (events[-1].kind, events[-1].detail) == (tel.BRIDGED, target)

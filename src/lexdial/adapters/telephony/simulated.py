@@ -6,6 +6,11 @@ machine, presses the key, hangs up early) is drawn from its own ``random.Random`
 (seed, call id), so a campaign replays identically however calls interleave.
 Rule 2: time runs ``1 / timescale`` times faster than the wall clock; event times are
 reported on the carrier's timeline, as a real carrier's would be.
+Rule 3: agents' legs are simulated too: ``agent_login`` rings the agent's (pretend) phone
+and reports AGENT_UP after ``agent_ring_s``; ``bridge`` needs that leg up and idle, reports
+BRIDGED after ``bridge_s`` and the far end hangs up after the agent's talk time; a leg
+carries one call at a time (an agent with no leg is a rehearsal's static agent). An agent
+listed in ``refuse_agents`` never answers (AGENT_DOWN).
 """
 
 from __future__ import annotations
@@ -35,6 +40,9 @@ class SimProfile:
     greeting_s: tuple[float, float] = (1.0, 2.5)  # a person's "Hello?" until AMD decides
     machine_greeting_s: tuple[float, float] = (6.0, 15.0)
     agent_talk_s: tuple[float, float] = (60.0, 300.0)
+    #: seconds an agent's phone rings before the leg is up; seconds for a bridge to join
+    agent_ring_s: float = 1.0
+    bridge_s: float = 0.1
 
 
 @dataclass(slots=True)
@@ -59,6 +67,7 @@ class SimulatedCarrier:
         cps: float = 1000.0,
         timescale: float = 0.01,
         fates: dict[str, str] | None = None,
+        refuse_agents: frozenset[str] = frozenset(),
     ) -> None:
         self.profile = profile or SimProfile()
         self.seed = seed
@@ -72,6 +81,12 @@ class SimulatedCarrier:
         self._queue: asyncio.Queue[tel.CallEvent | None] = asyncio.Queue()
         self._loop: asyncio.AbstractEventLoop | None = None
         self.peak_concurrent = 0
+        self.refuse_agents = refuse_agents
+        #: agent -> the call on their leg ("" idle); absent: no leg up
+        self.legs: dict[str, str] = {}
+        self._leg_timers: dict[str, asyncio.TimerHandle] = {}
+        #: what was asked of the agents' side, in order (for tests and the demo's log)
+        self.agent_log: list[tuple[str, str]] = []
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -79,6 +94,10 @@ class SimulatedCarrier:
     async def close(self) -> None:
         for call in self._calls.values():
             self._cancel(call)
+        for handle in self._leg_timers.values():
+            handle.cancel()
+        self._leg_timers.clear()
+        self.legs.clear()
         self._calls.clear()
         await self._queue.put(None)
 
@@ -155,19 +174,63 @@ class SimulatedCarrier:
 
     async def bridge(self, call_id: str, agent: str) -> None:
         call = self._live(call_id)
+        # an agent without a leg is a rehearsal's static agent (no desk): always reachable
+        if self.legs.get(agent, "") != "":
+            raise TelephonyError(f"agent {agent}'s leg is on another call")
+        if agent in self.legs:
+            self.legs[agent] = call_id
+        self.agent_log.append(("bridge", agent))
+        now = self._now(call)
+        self._at(call, now + self.profile.bridge_s, tel.BRIDGED, detail=agent)
         talk = call.rng.uniform(*self.profile.agent_talk_s)
-        self._at(call, self._now(call) + talk, tel.HANGUP, end=True, detail="far end")
+        self._at(call, now + talk, tel.HANGUP, end=True, detail="far end")
 
     async def agent_login(self, leg: tel.AgentLeg) -> None:
-        """Not built on this carrier yet (issue 12): refused, never pretended."""
-        raise TelephonyError(f"{leg.kind} agent legs are not supported on this carrier yet")
+        """Ring the agent's pretend phone: AGENT_UP after ``agent_ring_s`` (rule 3)."""
+        if self._loop is None:
+            raise TelephonyError("the simulated carrier was not started")
+        if leg.agent in self.legs or leg.agent in self._leg_timers:
+            raise TelephonyError(f"agent {leg.agent} already has a leg")
+        self.agent_log.append(("login", leg.agent))
+        refused = leg.agent in self.refuse_agents
+        kind = tel.AGENT_DOWN if refused else tel.AGENT_UP
+
+        def answer() -> None:
+            self._leg_timers.pop(leg.agent, None)
+            if not refused:
+                self.legs[leg.agent] = ""
+            self._queue.put_nowait(tel.CallEvent("", kind, 0.0, detail=leg.agent))
+
+        delay = self.profile.agent_ring_s * self.timescale
+        self._leg_timers[leg.agent] = self._loop.call_later(delay, answer)
 
     async def agent_logout(self, agent: str) -> None:
-        """No leg is ever open here (``agent_login`` refuses): nothing to close."""
+        """Close the agent's leg (AGENT_DOWN); a call on it goes on without them."""
+        self.agent_log.append(("logout", agent))
+        pending = self._leg_timers.pop(agent, None)
+        if pending is not None:
+            pending.cancel()
+        elif self.legs.pop(agent, None) is None:
+            return  # no leg: nothing to close
+        self._queue.put_nowait(tel.CallEvent("", tel.AGENT_DOWN, 0.0, detail=agent))
 
     async def transfer(self, call_id: str, target: str, *, warm: bool) -> None:
-        """Not built on this carrier yet (issue 12)."""
-        raise TelephonyError("transfers are not supported on this carrier yet")
+        """Hand the call on: TRANSFERRED; a cold transfer leaves us (the call ends for us)."""
+        call = self._live(call_id)
+        how = "warm" if warm else "cold"
+        self.agent_log.append(("transfer", f"{how}:{target}"))
+        for agent, on in self.legs.items():
+            if on == call_id:
+                self.legs[agent] = ""  # the first agent's leg is free again
+        now = self._now(call)
+        if not warm and not target.startswith("user:"):
+            self._cancel(call)
+            self._at(call, now + 0.1, tel.TRANSFERRED, end=True, detail=f"{how}:{target}")
+            return
+        self._at(call, now + 0.1, tel.TRANSFERRED, detail=f"{how}:{target}")
+        if target in self.legs:
+            self.legs[target] = call_id
+        self._at(call, now + 0.1 + self.profile.bridge_s, tel.BRIDGED, detail=target)
 
     async def hangup(self, call_id: str) -> None:
         call = self._live(call_id)
@@ -190,6 +253,11 @@ class SimulatedCarrier:
     def _now(self, call: _Call) -> float:
         assert self._loop is not None
         return (self._loop.time() - call.started) / self.timescale
+
+    def _free_legs(self, call_id: str) -> None:
+        for agent, on in self.legs.items():
+            if on == call_id:
+                self.legs[agent] = ""
 
     def _cancel(self, call: _Call) -> None:
         for handle in call.timers:
@@ -217,6 +285,7 @@ class SimulatedCarrier:
                 call.ended = True
                 self._cancel(call)
                 self._calls.pop(call.dial.call_id, None)
+                self._free_legs(call.dial.call_id)
             elif kind == tel.DIGIT:  # the key stops the message: its end is never reported
                 self._cancel(call)
             self._queue.put_nowait(event)

@@ -11,6 +11,9 @@ and the log says how to rehearse it (``lexdial campaign run ID``, on a throw-awa
 Rule 3: the store is never read on the event loop: seating reads it in a worker thread
 (inside the dialling task when the caller did not seat it already), and the dialler runs
 its transactions on its own store thread.
+Rule 4: the agents of a live-agent campaign take its calls at the desk (``desk=True``):
+the dialler opens the leg of each seat of an agent ``seat`` allowed, and hands calls to
+those the desk makes ready.
 """
 
 from __future__ import annotations
@@ -61,7 +64,8 @@ class CampaignRunner:
         """The agents the campaign's dialler would seat; a ``CampaignError`` when it cannot
         be dialled (no trained agent, a carrier that cannot bridge)."""
         carrier_name = self.store.settings.telephony.carrier
-        return seat_agents(self.store, campaign_id, self.clock().date(), carrier_name)
+        day = self.clock().date()
+        return seat_agents(self.store, campaign_id, day, carrier_name, desk=True)
 
     def start(self, campaign_id: int, agents: tuple[str, ...] | None = None) -> None:
         """Dial ``campaign_id`` in the background (no-op if it is already dialling);
@@ -98,7 +102,7 @@ class CampaignRunner:
             agents = await asyncio.to_thread(self.seat, campaign_id)
         # off the loop too: with $LEXDIAL_REDIS_URL it connects to the shared CPS
         dialer = await asyncio.to_thread(
-            make_dialer, self.store, telephony, self.clock, agents=agents
+            make_dialer, self.store, telephony, self.clock, agents=agents, desk=True
         )
         dialer.stats = stats
         return await dialer.run(campaign_id, until=self.clock() + self.horizon)
