@@ -207,6 +207,11 @@ class CallDriver:
         t = self._t(live) if live is not None else 0.0
         self.inbox.put_nowait(tel.CallEvent(call_id, tel.AGENT, t, detail=agent))
 
+    def _now_s(self) -> float:
+        """Now on the run's carrier clock: the clock the pacer's ``feed.state(now_s=...)``
+        reads (an agent's busy time is measured on it, not on one call's timeline)."""
+        return asyncio.get_running_loop().time() / self.telephony.timescale
+
     def _t(self, live: LiveCall) -> float:
         """Now on this call's carrier timeline (seconds since its dial)."""
         return (asyncio.get_running_loop().time() - live.started) / self.telephony.timescale
@@ -262,7 +267,7 @@ class CallDriver:
                 await self.telephony.hangup(call_id)
             elif cmd.action == "bridge":
                 live.agent = agent = str(cmd.arg)
-                self.feed.on_bridge(agent, self._t(live))
+                self.feed.on_bridge(agent, self._now_s())
                 await self.telephony.bridge(call_id, agent)
                 if self.desk is not None:  # after the command: the 2 s are the person's
                     self.desk.assigned(agent, live.attempt_id)
@@ -420,7 +425,7 @@ class CallDriver:
         """The agent's part in ``live`` is over: wrap-up (rule 6)."""
         if self.pool is None:
             return
-        self.feed.on_wrap_up(agent, self._t(live))
+        self.feed.on_wrap_up(agent, self._now_s())
         if self.desk is not None:
             self.desk.ended(agent, live.attempt_id)
             return
