@@ -70,6 +70,9 @@ PROMISES: dict[str, Callable[[Ran], bool]] = {
     ),
     "user #1": lambda r: r.out == "user #1 added with role agent\n",
     "trained": lambda r: r.out == "training attestation #1 recorded for user #1\n",
+    "endpoint #1: the desk's softphone": lambda r: (
+        r.out == "endpoint #1 (browser) added for user #1\n"
+    ),
     "re-encrypts every value": lambda r: r.out.startswith("keys rotated:"),
     "campaign #1 (draft); JSON works too": lambda r: r.out == "campaign #1 created (draft)\n",
     "a draft can be changed": lambda r: r.out == "campaign #1 updated (draft)\n",
