@@ -7,8 +7,11 @@ its agents' legs (keys ``lexdial:route:<kind>:<name>`` → worker id, with a TTL
 while the call or leg lives, so a killed worker's claims run out). Only ids, labels and room
 names: never a phone number.
 Rule 2: the web process checks Twilio's signature first (it has the auth token): a forged
-callback is refused there (403) and never relayed. The owner checks it again (the same
-``TwilioWebhooks.handle`` as in one process): a relayed request is no shortcut past it.
+callback is refused there (403) and never relayed. Only the fields the adapters read
+(``RELAYED_FIELDS``: sids, statuses, AMD, digits; never ``To``/``From`` or a place) cross
+Redis, signed again with the auth token over what is relayed; the owner checks that
+signature (the same ``TwilioWebhooks.handle`` as in one process): a request pushed into
+Redis by someone without the token is no shortcut past it.
 Rule 3: a relayed callback waits at most ``wait_s`` for the owner's answer (status and
 TwiML), returned to Twilio in the same HTTP response. No owner, or no answer in time: the
 unknown-call handler answers (``<Hangup/>``, a call still up ended through the REST API)
@@ -51,6 +54,15 @@ PREFIX: Final = "lexdial:route:"
 #: what a callback's query may name, and the key kind each is claimed under
 KINDS: Final = ("call", "agent", "room")
 _CALL_ENDS: Final = frozenset({BUSY, NO_ANSWER, FAILED, HANGUP})
+#: the callback fields relayed to the owner: what ``twilio_webhooks`` and ``twilio_agents``
+#: read, and other ids and states; numbers and places stay in the web process
+RELAYED_FIELDS: Final = frozenset({
+    "AccountSid", "ApiVersion", "CallSid", "ParentCallSid", "CallStatus", "Direction",
+    "SipResponseCode", "CallDuration", "Timestamp", "SequenceNumber", "AnsweredBy",
+    "MachineDetectionDuration", "Digits", "FinishedOnKey", "ConferenceSid",
+    "StatusCallbackEvent", "FriendlyName", "EndConferenceOnExit", "StartConferenceOnEnter",
+    "Hold", "Muted", "Coaching", "ReasonParticipantLeft",
+})  # fmt: skip
 #: a room named for an agent (``twilio_agents.new_room``): "agent-<id>" or "agent-<id>-<n>"
 _AGENT_ROOM: Final = re.compile(r"agent-(\d+)(?:-\d+)?")
 
@@ -303,10 +315,12 @@ class RelayWebhooks:
             return WebhookResponse(403, "invalid Twilio signature")
         query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
         route = path.rstrip("/").rsplit("/", 1)[-1]
+        relayed = {k: v for k, v in params.items() if k in RELAYED_FIELDS}
+        resigned = str(self._validator.compute_signature(url, relayed))
         what = next((f"{k} {query[k]}" for k in KINDS if query.get(k)), "nothing")
         try:
             owner = self._owners.owner(query)
-            got = self._relay(owner, path, url, query, params, signature) if owner else None
+            got = self._relay(owner, path, url, query, relayed, resigned) if owner else None
         except Exception as exc:  # Redis is down: nobody can be reached
             log.error("webhook relay: %s callback for %s: %s", route, what, type(exc).__name__)
             got = None

@@ -4,17 +4,25 @@ listener, the bounded wait, and the signature checked before anything is relayed
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator, Mapping
+from pathlib import Path
 
 import pytest
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
 from lexdial.adapters.telephony.twilio_twiml import hangup_twiml
-from lexdial.adapters.telephony.twilio_webhooks import TWIML_TYPE, WebhookResponse
+from lexdial.adapters.telephony.twilio_webhooks import (
+    TWIML_TYPE,
+    CallBook,
+    TwilioWebhooks,
+    WebhookResponse,
+)
 from lexdial.adapters.webhook_relay import (
     PREFIX,
+    RELAYED_FIELDS,
     ClaimingTelephony,
     Listener,
     Owners,
@@ -58,6 +66,45 @@ class Hooks:
         return WebhookResponse(200, WORKER_TWIML, TWIML_TYPE)
 
 
+class Recording(TwilioWebhooks):
+    """The real adapter's webhooks (the signature checked), recording what reached them."""
+
+    seen: list[Mapping[str, str]]
+
+    def handle(
+        self, path: str, url: str, params: Mapping[str, str], signature: str | None
+    ) -> WebhookResponse:
+        self.seen.append(dict(params))
+        return super().handle(path, url, params, signature)
+
+
+def test_the_owner_checks_the_relayed_signature_and_gets_no_number(owners: Owners) -> None:
+    book = CallBook(time.monotonic)
+    book.add(Dial(call_id="1-1", to="+16145550101", caller_id="+16145550199",
+                  ring_timeout_s=20))  # fmt: skip
+    hooks = Recording(book, TOKEN, BASE, 60)
+    hooks.seen = []
+    listener, unknown = Listener(BROKER), Unknown()
+    listener.add(hooks)
+    listener.start()
+    try:
+        owners.claim(listener.worker, [("call", "1-1")])
+        got = RelayWebhooks(owners, TOKEN, unknown, wait_s=5).handle(*signed("status", "call=1-1"))
+    finally:
+        listener.stop()
+    assert got.status == 204 and unknown.seen == []  # the adapter's answer to a status
+    assert hooks.seen == [{"CallSid": "CA" + "1" * 32, "CallStatus": "in-progress"}]
+    assert book.get("1-1") is not None and book.get("1-1").stage == 2  # type: ignore[union-attr]
+
+
+def test_every_field_the_twilio_adapters_read_is_relayed() -> None:
+    src = Path(__file__).resolve().parents[3] / "src/lexdial/adapters/telephony"
+    read = set()
+    for path in src.glob("twilio*.py"):
+        read |= set(re.findall(r'params(?:\.get\(|\[)"([A-Za-z]+)"', path.read_text()))
+    assert read and read <= RELAYED_FIELDS, read - RELAYED_FIELDS
+
+
 class Unknown(Hooks):
     def handle(
         self, path: str, url: str, params: Mapping[str, str], signature: str | None
@@ -68,7 +115,8 @@ class Unknown(Hooks):
 
 def signed(route: str, query: str, token: str = TOKEN) -> tuple[str, str, dict[str, str], str]:
     url = f"{BASE}/{route}?{query}"
-    params = {"CallSid": "CA" + "1" * 32, "CallStatus": "in-progress"}
+    params = {"CallSid": "CA" + "1" * 32, "CallStatus": "in-progress", "To": "+16145550101",
+              "From": "+16145550199", "ToCity": "COLUMBUS"}  # fmt: skip
     return (f"/webhooks/twilio/{route}", url, params,
             RequestValidator(token).compute_signature(url, params))  # fmt: skip
 
