@@ -167,3 +167,20 @@ def test_a_worker_on_twilio_runs_the_campaign_it_refused_before(cluster: Cluster
     relay: Any = dist.relay_carrier(settings, cluster.env)
     assert relay is not None and relay.webhooks.owns({"call": "1-1"})
     assert not relay.webhooks.owns({"to": "+16145550101"})
+
+
+def test_with_an_amqp_broker_a_worker_still_refuses_twilio_campaigns(cluster: Cluster) -> None:
+    """No relay over RabbitMQ: a Twilio call's callbacks could not reach the worker."""
+    from types import SimpleNamespace
+
+    from lexdial.bootstrap import distributed as dist
+    from lexdial.config import load_settings
+
+    twilio_cluster(cluster, "http://127.0.0.1:9")
+    env = cluster.env | {"LEXDIAL_BROKER_URL": "amqp://guest@127.0.0.1:5672//"}
+    settings = load_settings(cluster.root / "lexdial.toml", env)
+    assert dist.relay_url(settings) is None and dist.relay_carrier(settings, env) is None
+    assert dist.start_listener(settings) is None
+    store: Any = SimpleNamespace(settings=settings)
+    got = dist.run_campaign(store, 7)
+    assert got["campaign"] == 7 and "redis://" in got["refused"]
