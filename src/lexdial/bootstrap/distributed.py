@@ -13,8 +13,10 @@ holder's ``recover`` closes the calls the dead one left open as failed (interrup
 never retried automatically.
 Rule 3: the simulated carrier dials only a sandbox store (``bootstrap.sandbox``): a task
 for a live store on the simulated carrier is refused, before any lease is taken.
-Rule 4: Twilio's webhooks are not yet routed from the web processes to the worker that
-owns the call, so a Twilio campaign is refused by the workers (the embedded mode runs it).
+Rule 4: Twilio calls back over HTTP to any ``lexdial serve``: with a Redis broker each
+worker claims its calls, agents' legs and rooms in Redis and listens for the callbacks the
+web processes relay to it (``adapters.webhook_relay``). With an AMQP broker there is no such
+relay, so a Twilio campaign is refused by the workers (the embedded mode runs it).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -32,8 +34,10 @@ from lexdial.errors import CampaignError, ConfigError
 if TYPE_CHECKING:
     from celery import Celery  # type: ignore[import-untyped]
 
+    from lexdial.adapters.webhook_relay import Listener
     from lexdial.bootstrap.store import Store
     from lexdial.config import Settings
+    from lexdial.service.ports import Telephony
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +52,16 @@ def enabled(settings: Settings) -> bool:
     return settings.distributed.enabled
 
 
-def celery_app(settings: Settings, store: Callable[[], Store] | None = None) -> Celery:
+def celery_app(
+    settings: Settings,
+    store: Callable[[], Store] | None = None,
+    listener: Listener | None = None,
+) -> Celery:
     """The Celery app over the settings' broker, with the ``run_campaign`` task.
 
     ``store``: how a worker opens its store (default: ``open_store(settings)``, once per
     process, on the first task). No result backend: the store holds every result.
+    ``listener``: this worker's relay of Twilio's callbacks (``start_listener``; rule 4).
     """
     from celery import Celery
 
@@ -89,7 +98,10 @@ def celery_app(settings: Settings, store: Callable[[], Store] | None = None) -> 
     @app.task(name=RUN_TASK, acks_late=True, reject_on_worker_lost=True)  # type: ignore[untyped-decorator]
     def run_campaign_task(campaign_id: int) -> dict[str, Any]:
         return run_campaign(
-            the_store(), campaign_id, timescale=app.conf.get("lexdial_timescale", 1.0)
+            the_store(),
+            campaign_id,
+            timescale=app.conf.get("lexdial_timescale", 1.0),
+            listener=listener,
         )
 
     return app
@@ -101,23 +113,31 @@ def run_campaign(
     *,
     timescale: float = 1.0,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    listener: Listener | None = None,
 ) -> dict[str, Any]:
     """Dial ``campaign_id`` while this process holds its lease (rule 1); what happened.
 
     ``timescale`` (< 1 runs the simulated carrier's calls faster) is for sandboxes only.
+    ``listener``: this process's relay of Twilio's callbacks (none: Twilio is refused).
     """
     from lexdial.bootstrap.dialer import make_dialer, seat_agents
     from lexdial.bootstrap.sandbox import is_sandbox
     from lexdial.bootstrap.telephony import is_simulated, open_telephony
 
     settings = store.settings
-    if settings.telephony.carrier == "twilio":
+    twilio = settings.telephony.carrier == "twilio"
+    if twilio and (listener is None or relay_url(settings) is None):
         # Twilio calls back over HTTP: a callback reaching another process than this worker
-        # is not routed here yet, so such a call would go unheard: refused, never half-wired
-        why = "Twilio campaigns cannot run on dial workers yet (webhooks are not routed)"
+        # would go unheard without the relay (rule 4): refused, never half-wired
+        why = (
+            "Twilio campaigns run on dial workers only with a redis:// broker (it relays "
+            "Twilio's callbacks to the worker that owns the call)"
+        )
         log.warning("campaign %s: refused: %s", campaign_id, why)
         return {"campaign": campaign_id, "refused": why}
     telephony = open_telephony(settings, timescale=timescale)
+    if twilio and listener is not None:
+        telephony = claiming(settings, telephony, listener)
     if is_simulated(telephony) and not is_sandbox(store):
         log.warning(
             "campaign %s: refused: the simulated carrier never dials a live store", campaign_id
@@ -206,8 +226,8 @@ def claimable(store: Store, now: datetime) -> list[int]:
 
 def supervise(store: Store, app: Celery, now: datetime | None = None) -> list[int]:
     """Enqueue ``run_campaign`` for every claimable campaign; the ids enqueued (none on
-    Twilio: rule 4)."""
-    if store.settings.telephony.carrier == "twilio":
+    Twilio without a Redis broker: rule 4)."""
+    if store.settings.telephony.carrier == "twilio" and relay_url(store.settings) is None:
         return []
     ids = claimable(store, now or datetime.now(UTC))
     for campaign_id in ids:
@@ -218,3 +238,61 @@ def supervise(store: Store, app: Celery, now: datetime | None = None) -> list[in
 def enqueue(app: Celery, campaign_id: int) -> None:
     """Ask some worker to dial ``campaign_id`` (a duplicate is harmless: rule 1)."""
     app.send_task(RUN_TASK, args=(campaign_id,))
+
+
+# --- Twilio's callbacks relayed to the worker that owns the call (rule 4) ---------------
+
+#: how long a claim lives unless refreshed (a killed worker's claims run out after it)
+CLAIM_TTL_S = 90.0
+#: how long a web process waits for the owner's answer before the unknown-call handler
+RELAY_WAIT_S = 5.0
+
+
+def relay_url(settings: Settings) -> str | None:
+    """The Redis the relay runs over: the broker's, when it is Redis (else None)."""
+    url = settings.distributed.broker_url
+    if settings.distributed.enabled and url and url.startswith(("redis://", "rediss://")):
+        return url
+    return None
+
+
+def start_listener(settings: Settings) -> Listener | None:
+    """This worker's relay listener, started (None when there is nothing to relay: not
+    Twilio, or no Redis broker)."""
+    url = relay_url(settings)
+    if settings.telephony.carrier != "twilio" or url is None:
+        return None
+    from lexdial.adapters.webhook_relay import Listener
+
+    listener = Listener(url)
+    listener.start()
+    return listener
+
+
+def claiming(settings: Settings, telephony: Telephony, listener: Listener) -> Telephony:
+    """``telephony`` claiming its calls, legs and rooms for ``listener``'s worker."""
+    from lexdial.adapters.webhook_relay import ClaimingTelephony, Owners
+
+    url = relay_url(settings)
+    if url is None:
+        raise ConfigError("the webhook relay needs a redis:// broker")
+    return ClaimingTelephony(telephony, Owners(url, CLAIM_TTL_S), listener)
+
+
+def relay_carrier(settings: Settings, environ: Mapping[str, str] | None = None) -> Any | None:
+    """For ``lexdial serve``: a carrier whose ``webhooks`` relay Twilio's callbacks to the
+    worker that owns the call (None when the firm's carrier is not Twilio, or the broker
+    is not Redis). Without Twilio's auth token it is None too (the web app answers 404)."""
+    import os
+
+    url = relay_url(settings)
+    env = os.environ if environ is None else environ
+    token = env.get("LEXDIAL_TWILIO_AUTH_TOKEN")
+    if settings.telephony.carrier != "twilio" or url is None or not token:
+        return None
+    from lexdial.adapters.webhook_relay import Owners, RelayCarrier, RelayWebhooks
+    from lexdial.bootstrap.telephony import twilio_unknown_call_webhooks
+
+    unknown = twilio_unknown_call_webhooks(settings, environ)
+    hooks = RelayWebhooks(Owners(url, CLAIM_TTL_S), token, unknown, wait_s=RELAY_WAIT_S)
+    return RelayCarrier(hooks)

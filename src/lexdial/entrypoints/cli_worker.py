@@ -3,7 +3,8 @@
 Rule: a worker dials only campaigns whose lease it holds (``bootstrap.distributed``, rule
 1); besides the Celery tasks it runs the supervisor every ``[distributed] supervise_s``,
 which enqueues each running campaign whose lease is free, so a killed worker's campaign is
-taken over by another without the broker's help.
+taken over by another without the broker's help. On Twilio with a Redis broker it also
+listens for the callbacks the web processes relay to it (the calls it owns).
 """
 
 from __future__ import annotations
@@ -44,7 +45,9 @@ def cmd_worker(args: argparse.Namespace) -> None:
         )
     if args.simulated_timescale != 1.0 and settings.telephony.carrier != "simulated":
         raise RequestError("--simulated-timescale", "is for the simulated carrier only")
-    app = distributed.celery_app(settings, store=lambda: store)
+    # Twilio's callbacks reach this worker through the relay (bootstrap.distributed, rule 4)
+    listener = distributed.start_listener(settings)
+    app = distributed.celery_app(settings, store=lambda: store, listener=listener)
     app.conf.lexdial_timescale = args.simulated_timescale
     stop = threading.Event()
     every = settings.distributed.supervise_s
@@ -76,6 +79,8 @@ def cmd_worker(args: argparse.Namespace) -> None:
         ).start()
     finally:
         stop.set()
+        if listener is not None:
+            listener.stop()
 
 
 def cmd_sandbox(args: argparse.Namespace) -> None:

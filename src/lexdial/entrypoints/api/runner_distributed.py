@@ -7,6 +7,9 @@ is harmless: every worker's supervisor enqueues running campaigns whose lease is
 Rule 2: the simulated carrier never dials a live store: the refusal is the embedded
 runner's, made here before anything is enqueued.
 Rule 3: nothing touches the store or the broker on the event loop.
+Rule 4: on Twilio with a Redis broker, ``carriers`` lists a relay whose webhooks check
+Twilio's signature here and hand each callback to the worker that owns the call, returning
+its TwiML (``adapters.webhook_relay``); a callback no worker owns is hung up.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import cast
 
 from lexdial.bootstrap import Store, is_sandbox
 from lexdial.bootstrap import distributed as dist
@@ -37,6 +41,11 @@ class DistributedRunner(CampaignRunner):
         super().__init__(store, clock, carrier)
         self.app = dist.celery_app(store.settings)
         self.pending: set[asyncio.Future[None]] = set()
+        relay = dist.relay_carrier(store.settings)
+        if relay is not None:
+            # not a Telephony: only its ``webhooks`` are read (routes_webhooks); key -1 is
+            # no campaign's, and this runner never dials, so no campaign key comes next to it
+            self.carriers[-1] = cast(Telephony, relay)
 
     def running(self, campaign_id: int) -> bool:
         """Whether some process holds the campaign's lease now (read from the store)."""
