@@ -1,12 +1,13 @@
 """Live agents end to end on SIP: the real dialler, a real store and two SIPps (issue 12).
 
-The store is the one ``init_store`` builds (SQLite); the dialler is ``make_dialer(...,
-desk=True)`` with the agents ``seat_agents`` allows, as the web runner builds it; the
-carrier is the media plane with its trunk at a SIPp playing the called person (it answers,
-says "Hello?" for 0.6 s, keeps a near-silent line, then talks). A second SIPp is the agent's
-phone (their ``sip`` endpoint): it answers the nailed-up INVITE the dialler sends when the
-agent logs in at the desk, and talks all along. The desk's side is played through
-``service.agent_desk``, in worker threads, on the dialler's clock.
+The store is the one ``init_store`` builds (SQLite, and PostgreSQL when reachable); the
+dialler is ``make_dialer(..., desk=True)`` with the agents ``seat_agents`` allows, as the
+web runner builds it; the carrier is the media plane with its trunk at a SIPp playing the
+called person (it answers, says "Hello?" for 0.6 s, keeps a near-silent line, then talks).
+A second SIPp is the agent's phone (their ``sip`` endpoint): it answers the nailed-up
+INVITE the dialler sends when the agent logs in at the desk, and talks all along. The
+desk's side is played through ``service.agent_desk``, in worker threads, on the dialler's
+clock.
 
 How audio both ways and the connect time are proven: as in ``test_agent_bridge_sipp`` (each
 SIPp's answer names an RTP sink of the test, every frame each SIPp sends is unique; the
@@ -30,9 +31,11 @@ from typing import Any
 import numpy as np
 import pytest
 from sqlalchemy import select
+from sqlalchemy import text as sql
 from tests.integration.test_reports import FIRM, SPEC, _people
 
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.database import make_engine
 from lexdial.adapters.telephony.media_plane import MediaPlaneTelephony
 from lexdial.adapters.telephony.tts import render_prompt
 from lexdial.bootstrap import Store, init_store, make_dialer, seat_agents
@@ -47,13 +50,11 @@ from lexdial.service.dialer import RunStats
 from lexdial.service.repos.desk import DeskSession
 from lexdial.service.users import OPERATOR, Caller, add_user, attest_training
 
-from .test_agent_bridge_sipp import GREETING_END, PERSON, found, frames, heard, pcm
+from .test_agent_bridge_sipp import GREETING_END, PERSON, _tools, found, frames, heard, pcm
 from .test_sip_sipp import RATE, RtpSink, Sipp, best_match, noise, scenario, write_pcap
 
 pytestmark = pytest.mark.integration
 __all__ = ["_tools"]  # the fixture, imported to be used here
-
-from .test_agent_bridge_sipp import _tools  # noqa: E402
 
 START = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)  # Wed 10:00 in New York
 AGENT_VOICE = noise(30.0, seed=21)  # longer than any call here: every frame unique
@@ -69,11 +70,16 @@ LIVE = {
 WAIT_S = 25.0
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    """A SQLite store as ``open_store`` builds it (the SQL is shared with PostgreSQL and
-    tested there by ``tests/integration/test_dialer_desk.py``)."""
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A store as ``open_store`` builds it: a SQLite file, or PostgreSQL when reachable."""
     env = {"LEXDIAL_DATA_DIR": str(tmp_path / "data")}
+    if request.param == "postgresql":
+        env["LEXDIAL_DATABASE_URL"] = request.getfixturevalue("pg_url")
+        engine = make_engine(env["LEXDIAL_DATABASE_URL"])
+        with engine.begin() as conn:  # each test starts from an empty schema
+            conn.execute(sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        engine.dispose()
     s = init_store(Settings(policy=Policy(), firm_name=FIRM), env, now=START - timedelta(days=41))
     yield s
     s.db.dispose()
@@ -398,9 +404,7 @@ def test_asked_not_to_be_called_on_a_live_call_means_no_further_dial_from_any_ca
         await desk.ready()
         await desk.until("a call", lambda s: s.state == AgentState.ON_CALL)
         await asyncio.sleep(1.0)
-        seen["opt_out"] = await desk.run(
-            "verbal_opt_out",
-        )
+        seen["opt_out"] = await desk.run("verbal_opt_out")
         await desk.run("hang_up")
         await desk.until("wrap-up", lambda s: s.state == AgentState.WRAP_UP)
         with pytest.raises(RequestError) as again:
