@@ -32,7 +32,7 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 from sqlalchemy import text as sql
-from tests.integration.test_reports import FIRM, SPEC, _people
+from tests.integration.test_reports import EVIDENCE, FIRM, SPEC
 
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.database import make_engine
@@ -46,6 +46,8 @@ from lexdial.rules.context import Policy
 from lexdial.service import agent_desk
 from lexdial.service.agent_endpoints import add_endpoint
 from lexdial.service.campaigns import add_contacts, create_campaign, set_status
+from lexdial.service.consent import NewConsent, record_consent
+from lexdial.service.contacts import NewContact, add_contact
 from lexdial.service.dialer import RunStats
 from lexdial.service.repos.desk import DeskSession
 from lexdial.service.users import OPERATOR, Caller, add_user, attest_training
@@ -85,6 +87,33 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     s.db.dispose()
 
 
+NAMES = ("Maria Lopez", "Tom Reyes")
+
+
+def _number(i: int) -> str:
+    return f"+1614555{1000 + i:04d}"
+
+
+def _people(store: Store, n: int) -> list[int]:
+    """``n`` named clients of the firm, each with a wireless number and express consent."""
+    ids, given = [], START - timedelta(days=40)
+    with store.unit_of_work() as uow:
+        for i in range(n):
+            new = NewContact(numbers=((_number(i), "wireless"),), name=NAMES[i],
+                             relationship="current_client",
+                             address={"country": "US", "state": "OH"})  # fmt: skip
+            ids.append(add_contact(uow, store.cipher, store.firm_id, new, given,
+                                   audit=store.audit, caller=OPERATOR))  # fmt: skip
+            consent = NewConsent(_number(i), "express", ["reminder"], [FIRM], given, EVIDENCE)
+            record_consent(uow, store.cipher, store.audit, store.firm_id, consent, OPERATOR, given)
+    return ids
+
+
+def _invites(sipp: Sipp) -> list[str]:
+    """The To header of every INVITE the person's SIPp received (its log file)."""
+    return [ln for ln in sipp.log_text().splitlines() if ln.startswith("INVITE ")]
+
+
 def _campaign(store: Store, ids: list[int], name: str) -> int:
     with store.unit_of_work() as uow:
         spec = {**LIVE, "name": name}
@@ -119,6 +148,7 @@ class Line:
     person: Sipp | None = None
     phone: Sipp | None = None
     t0: float = 0.0
+    sipps: list[Sipp] = field(default_factory=list)
     transports: list[Any] = field(default_factory=list)
 
     def now(self) -> datetime:
@@ -130,24 +160,31 @@ class Line:
         self.transports.append(transport)
         return int(transport.get_extra_info("sockname")[1])
 
-    async def open(self) -> None:
-        self.t0 = asyncio.get_running_loop().time()
-        d = self.tmp / "person"
+    async def person_sipp(self, name: str, sink: RtpSink) -> Sipp:
+        """A SIPp playing a called person (one call), started; its INVITEs are logged."""
+        d = self.tmp / name
         d.mkdir()
         pcap = write_pcap(d / "person.pcap", PERSON)
-        path = scenario(d, "uas_greeting.xml", GREETING_PCAP=str(pcap))
-        self.person = Sipp(path, d, 1, await self._sink(self.person_sink))
+        path = scenario(d, "uas_person_logged.xml", GREETING_PCAP=str(pcap))
+        sipp = Sipp(path, d, 1, await self._sink(sink))
+        self.sipps.append(sipp)
+        await sipp.start()
+        return sipp
+
+    async def open(self) -> None:
+        self.t0 = asyncio.get_running_loop().time()
+        self.person = await self.person_sipp("person", self.person_sink)
         d = self.tmp / "phone"
         d.mkdir()
         pcap = write_pcap(d / "agent.pcap", AGENT_VOICE)
         path = scenario(d, "uas_agent.xml", AGENT_PCAP=str(pcap), BYE_TIMEOUT_MS="90000")
         self.phone = Sipp(path, d, self.agent_calls, await self._sink(self.agent_sink))
-        await self.person.start()
+        self.sipps.append(self.phone)
         await self.phone.start()
 
     async def close(self) -> None:
-        for s in (self.person, self.phone):
-            if s is not None and s.proc is not None and s.proc.returncode is None:
+        for s in self.sipps:
+            if s.proc is not None and s.proc.returncode is None:
                 s.proc.kill()
                 await s.proc.wait()
         for tr in self.transports:
@@ -288,6 +325,7 @@ def test_a_ready_agent_hears_the_person_within_two_seconds_then_dispositions_and
         seen["stats"] = await _finished(run)
         assert await line.person.finish() == 0, line.person.report()
         assert await line.phone.finish() == 0, line.phone.report()
+        seen["invites"] = _invites(line.person)
 
     _go(line, body)
     (agent,) = uid
@@ -298,11 +336,16 @@ def test_a_ready_agent_hears_the_person_within_two_seconds_then_dispositions_and
     # the screen pop: the person and the stored decision of this very call
     pop = seen["pop"]
     assert (pop.kind, pop.attempt_id) == ("call", attempt.id)
-    assert pop.contact["id"] == contact and pop.contact["numbers"]
+    assert (pop.contact["id"], pop.contact["name"]) == (contact, NAMES[0])
+    # an agent sees the number masked (service.views.sees_full_numbers), and the consent
+    (shown,) = pop.contact["numbers"]
+    assert pop.contact["number_masked"] and shown != _number(0) and shown[-2:] == "00"
+    assert [c["kind"] for c in pop.consents] == ["express"]
     assert pop.decision["recorded"] and pop.decision["verdict"] == "allow"
     assert pop.decision["decision_id"] == attempt.decision_id
     (outcome,) = _rows(store, t.call_outcomes)
     assert (outcome.outcome, outcome.agent_id, outcome.abandoned) == ("bridged", agent, False)
+    assert [f"<sip:{_number(0)}@" in x for x in seen["invites"]] == [True]
     # ready refused while the disposition is due, naming the field
     assert seen["refused"].field == "disposition"
     (disp,) = _rows(store, t.call_dispositions)
@@ -326,6 +369,10 @@ def test_a_ready_agent_hears_the_person_within_two_seconds_then_dispositions_and
     said = [p for p in at_person if p in set(frames(AGENT_VOICE))]
     assert best_match(AGENT_VOICE.astype(np.float64), pcm(said[: RATE // 160])) > 0.9
     print(f"connect from the greeting's end: {connect_s:.2f} s")
+    actions = [r.action for r in _rows(store, t.audit_log) if r.subject == f"user:{agent}"]
+    for done in ("desk.login", "desk.ready", "desk.call_assigned", "desk.hangup_requested",
+                 "desk.disposition", "desk.callback", "desk.logout"):  # fmt: skip
+        assert done in actions, (done, actions)
 
 
 def _spoken(tmp: Path, text: str) -> np.ndarray:
@@ -382,18 +429,14 @@ def test_with_no_agent_ready_the_person_hears_the_safe_harbor_message_and_it_is_
 def test_asked_not_to_be_called_on_a_live_call_means_no_further_dial_from_any_campaign(
     store: Store, tmp_path: Path
 ) -> None:
-    (contact,) = _people(store, 1)
+    """The verbal opt-out during the bridged call; then a campaign made later holds the same
+    person and another one (the control: it shows this dialler and trunk do dial): the
+    person is gated and denied, only the other one's INVITE reaches the trunk's SIPp."""
+    contact, other = _people(store, 2)
     first = _campaign(store, [contact], "Live reminders")
     listed = _campaign(store, [contact], "Case news")  # holds the person before the opt-out
     line = Line(store, tmp_path, agent_calls=2)  # the agent logs in twice
     seen: dict[str, Any] = {}
-    wire: list[bytes] = []
-
-    class Trunk(asyncio.DatagramProtocol):
-        """The second campaign's trunk: any datagram at all would be a dial."""
-
-        def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
-            wire.append(data)
 
     async def body() -> None:
         assert line.person is not None and line.phone is not None
@@ -414,34 +457,46 @@ def test_asked_not_to_be_called_on_a_live_call_means_no_further_dial_from_any_ca
         await desk.run("logout")
         seen["first"] = await _finished(run)
         assert await line.person.finish() == 0, line.person.report()
-        # a campaign made after the opt-out, holding the same person, with an agent ready
-        later = await asyncio.to_thread(_campaign, store, [contact], "Marketing")
+        seen["first_invites"] = _invites(line.person)
+        # a campaign made after the opt-out, holding the person and the control
+        later = await asyncio.to_thread(_campaign, store, [contact, other], "Marketing")
         seen["later"] = later
-        loop = asyncio.get_running_loop()
-        transport, _ = await loop.create_datagram_endpoint(Trunk, local_addr=("127.0.0.1", 0))
-        line.transports.append(transport)
-        port = transport.get_extra_info("sockname")[1]
-        run = line.dialler(later, f"127.0.0.1:{port}")
+        trunk = await line.person_sipp("trunk2", RtpSink())
+        run = line.dialler(later, trunk.trunk)
         await desk.login(later, endpoint)
         await desk.ready()
+        await desk.until("the control's call", lambda s: s.state == AgentState.ON_CALL)
+        await desk.run("hang_up")
+        await desk.until("wrap-up", lambda s: s.state == AgentState.WRAP_UP)
+        await desk.run("record_disposition", "reached", None)
+        await desk.ready()
         seen["later_stats"] = await _finished(run)
+        assert await trunk.finish() == 0, trunk.report()
         assert await line.phone.finish() == 0, line.phone.report()
+        seen["later_invites"] = _invites(trunk)
 
     _go(line, body)
     assert seen["first"].outcomes == {"bridged": 1}, seen["first"]
+    assert [f"<sip:{_number(0)}@" in x for x in seen["first_invites"]] == [True]
     assert seen["opt_out"].dnc_entry_id is not None
     assert seen["again"].field == "code"
-    (disp,) = _rows(store, t.call_dispositions)
+    first_attempt = _rows(store, t.call_attempts, campaign_id=first)[0]
+    (disp,) = _rows(store, t.call_dispositions, attempt_id=first_attempt.id)
     assert disp.code == "asked_not_to_call"
     # the campaign that already held the person: its place cancelled at once
     (held,) = _rows(store, t.campaign_contacts, campaign_id=listed)
     assert held.status == "cancelled"
-    # the later campaign: gated with an agent ready, denied, never dialled
+    assert not _rows(store, t.call_attempts, campaign_id=listed)
+    # the later campaign: the person gated with an agent ready, denied, never dialled;
+    # the control dialled and bridged
     stats: RunStats = seen["later_stats"]
-    assert stats.dialled == 0 and not stats.outcomes, stats
-    (denied,) = _rows(store, t.call_attempts, campaign_id=seen["later"])
-    assert denied.verdict == "deny" and denied.contact_id == contact
+    assert stats.dialled == 1 and stats.outcomes == {"bridged": 1}, stats
+    (denied,) = _rows(store, t.call_attempts, campaign_id=seen["later"], contact_id=contact)
+    assert denied.verdict == "deny"
     codes = {r["code"] for r in denied.decision["reasons"]}
     assert "INTERNAL_DNC" in codes, codes
-    assert wire == []  # no INVITE (nor anything else) reached the trunk
-    assert len(_rows(store, t.call_attempts)) == 2  # the call, and the denied attempt
+    (control,) = _rows(store, t.call_attempts, campaign_id=seen["later"], contact_id=other)
+    assert control.verdict == "allow"
+    invites = seen["later_invites"]
+    assert len(invites) == 1 and f"<sip:{_number(1)}@" in invites[0], invites
+    assert not any(_number(0) in x for x in invites)  # no INVITE to the person, ever
