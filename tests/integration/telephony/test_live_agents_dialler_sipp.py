@@ -45,6 +45,7 @@ from lexdial.errors import RequestError
 from lexdial.rules.context import Policy
 from lexdial.service import agent_desk
 from lexdial.service.agent_endpoints import add_endpoint
+from lexdial.service.campaign_report import campaign_report
 from lexdial.service.campaigns import add_contacts, create_campaign, set_status
 from lexdial.service.consent import NewConsent, record_consent
 from lexdial.service.contacts import NewContact, add_contact
@@ -420,6 +421,9 @@ def test_with_no_agent_ready_the_person_hears_the_safe_harbor_message_and_it_is_
     assert seen["seat"].state == AgentState.PAUSED and seen["seat"].attempt_id is None
     with store.reading() as uow:  # counted in the 30-day abandonment: 1 of 1 live answers
         assert uow.attempts.abandonment_30d(cid, START + timedelta(hours=1)) == (1, 1)
+        report = campaign_report(uow, store.firm_id, cid, START + timedelta(hours=1))
+    assert (report["abandoned_30d"], report["live_answered_30d"]) == (1, 1)
+    assert report["abandonment_rate_30d"] == 1.0
     # the person heard the safe-harbor message; the agent never heard the person
     expected = _spoken(tmp_path, HARBOR_TEXT)
     assert best_match(pcm(heard(line.person_sink)), expected[: RATE * 2]) > 0.9
