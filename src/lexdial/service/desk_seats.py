@@ -251,8 +251,7 @@ class DeskSeats:
         if user_id is None:
             return
         if showing and seat.preview_contact_id is not None:  # a stopped run's offer
-            firm, contact = self.firm_id, seat.preview_contact_id
-            self._background(lambda uow: desk_line.withdraw_offer(uow, firm, user_id, contact))
+            self._unshow(agent, seat.preview_contact_id)
             return
         if not (seat.state == AgentState.READY.value and self.legs.get(agent) == "up"):
             return
@@ -268,6 +267,12 @@ class DeskSeats:
         offered: QueueItem | None = await self.store.run(work)
         if offered is not None:
             self.offers[agent] = (offered, self._reads)
+
+    def _unshow(self, agent: str, contact_id: int) -> None:
+        """The seat stops showing an offer this run does not hold (READY for a fresh one)."""
+        user_id, firm = _user_id(agent), self.firm_id
+        if user_id is not None:
+            self._background(lambda uow: desk_line.withdraw_offer(uow, firm, user_id, contact_id))
 
     async def _withdraw(self, agent: str, next_at: datetime | None) -> None:
         item, _ = self.offers.pop(agent)
@@ -315,7 +320,11 @@ class DeskSeats:
             self._background(lambda uow: desk_line.call_ended(uow, firm, user_id, attempt_id, at))
 
     async def close(self) -> None:
-        """The run is over: close every leg and mark it down; wait for the seat writes."""
+        """The run is over: take back the offers (the rows due again, the seats READY),
+        close every leg and mark it down; wait for the seat writes."""
+        for agent, (item, _) in list(self.offers.items()):
+            await self._withdraw(agent, None)
+            self._unshow(agent, item.contact_id)
         self._closed = True
         for agent in list(self.legs):
             await self._logout(agent)
