@@ -342,7 +342,7 @@ def test_a_denied_call_puts_the_seat_back_to_ready_with_the_decisions_attempt(
     attempt = admitted.attempt_id
 
     async def refused() -> None:
-        seats.not_placed("user:3", item.contact_id, attempt)
+        seats.not_placed("user:3", item, attempt)
         await _settle(seats)
 
     asyncio.run(refused())
@@ -441,7 +441,7 @@ def test_a_denied_manual_call_leaves_the_seat_paused_with_the_decisions_attempt(
     attempt = admitted.attempt_id
 
     async def refused() -> None:
-        seats.not_placed(click.agent, click.item.contact_id, attempt)
+        seats.not_placed(click.agent, click.item, attempt)
         await _settle(seats)
 
     asyncio.run(refused())
@@ -471,3 +471,24 @@ def test_a_detection_verdict_while_connecting_is_still_refused_on_an_ordinary_ca
     with pytest.raises(CallStateError):
         flow.handle(tel.CallEvent("a1", tel.HUMAN, 6.1))
     assert flow.state is State.CONNECTING
+
+
+def test_a_call_never_gated_because_the_run_stops_gives_the_offered_contact_back(
+    uow: MemoryUnitOfWork,
+) -> None:
+    _seat(uow, 3)
+    seats = _desk(uow)
+    _up(seats, 3)
+    item = _clicked(uow, seats, 3)
+    assert item.queue_id is not None
+
+    async def stopping() -> None:
+        seats.not_placed("user:3", item, None)
+        await _settle(seats)
+
+    asyncio.run(stopping())
+    row = uow.attempts.queue[item.queue_id]
+    assert row["status"] == "pending" and row["next_at"] is None  # due again at once
+    s = uow.desk.session(FIRM, 3)
+    assert s is not None and s.state == AgentState.READY.value and s.dial_contact_id is None
+    assert uow.attempts.attempts == {}  # nothing was gated: nothing recorded
