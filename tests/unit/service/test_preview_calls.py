@@ -492,3 +492,19 @@ def test_a_call_never_gated_because_the_run_stops_gives_the_offered_contact_back
     s = uow.desk.session(FIRM, 3)
     assert s is not None and s.state == AgentState.READY.value and s.dial_contact_id is None
     assert uow.attempts.attempts == {}  # nothing was gated: nothing recorded
+
+
+def test_a_manual_call_a_stopped_dialler_left_open_is_closed_as_failed_on_the_next_run(
+    uow: MemoryUnitOfWork, engine: Engine
+) -> None:
+    manual = QueueItem(None, 10, 0, SPEC.retry)
+    admitted = admit(
+        uow, engine, CIPHER, ListAudit(), MemoryRegistry(), firm_id=FIRM, campaign_id=CAMPAIGN,
+        spec=SPEC, item=manual, at=NOON_NY,
+    )  # fmt: skip
+    assert admitted.verdict == "allow" and admitted.attempt_id is not None
+    # the process died during the call: no outcome; the next run closes it, once
+    assert recover(uow, ListAudit(), CAMPAIGN, NOON_NY, SPEC.retry) == 1
+    outcome = uow.attempts.outcomes[admitted.attempt_id]
+    assert outcome.outcome == "failed" and "interrupted" in (outcome.detail or "")
+    assert recover(uow, ListAudit(), CAMPAIGN, NOON_NY, SPEC.retry) == 0
