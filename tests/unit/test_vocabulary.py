@@ -16,6 +16,7 @@ from lexdial.domain.request_parse import parse_request
 from lexdial.domain.states import (
     OPEN_QUEUE,
     PLACED_ATTEMPTS,
+    UNDIALLED_QUEUE,
     AgentState,
     AttemptStatus,
     CampaignStatus,
@@ -38,9 +39,10 @@ def test_the_attempt_statuses_are_the_strings_stored_in_call_attempts() -> None:
 
 def test_the_queue_statuses_are_the_strings_stored_in_campaign_contacts() -> None:
     assert [s.value for s in QueueStatus] == [
-        "pending", "deferred", "retry", "dialing", "done", "blocked", "cancelled",
+        "pending", "deferred", "retry", "dialing", "done", "blocked", "cancelled", "offered",
     ]  # fmt: skip
     assert OPEN_QUEUE == ("pending", "deferred", "retry")
+    assert (*OPEN_QUEUE, "offered") == UNDIALLED_QUEUE
     assert t.campaign_contacts.c.status.server_default.arg == QueueStatus.PENDING  # type: ignore[union-attr]
 
 

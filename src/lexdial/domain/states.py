@@ -38,10 +38,14 @@ class QueueStatus(StrEnum):
     DONE = "done"
     BLOCKED = "blocked"
     CANCELLED = "cancelled"
+    OFFERED = "offered"  # preview: shown to one agent, not dialled yet
 
 
-#: queue states still waiting for a dial (an opt-out or a stop cancels them)
+#: queue states still waiting for a dial (what the dialler picks up when due)
 OPEN_QUEUE: tuple[QueueStatus, ...] = (QueueStatus.PENDING, QueueStatus.DEFERRED, QueueStatus.RETRY)
+#: what an opt-out or a stop cancels: everything not dialled yet, a preview offer included
+#: (the agent's Call then finds the contact gone instead of bringing it back)
+UNDIALLED_QUEUE: tuple[QueueStatus, ...] = (*OPEN_QUEUE, QueueStatus.OFFERED)
 
 
 class CampaignStatus(StrEnum):

@@ -17,7 +17,7 @@ from typing import Any
 
 from lexdial.domain.campaign_spec import CampaignSpec, parse_spec
 from lexdial.domain.script import script_facts
-from lexdial.domain.states import OPEN_QUEUE, CampaignStatus, QueueStatus
+from lexdial.domain.states import OPEN_QUEUE, UNDIALLED_QUEUE, CampaignStatus, QueueStatus
 from lexdial.domain.states import CampaignStatus as Status
 from lexdial.errors import CampaignError, NotFoundError
 from lexdial.service.ports import Audit
@@ -209,7 +209,7 @@ def set_status(
     reason = reason[:REASON_MAX] if reason else None
     uow.campaigns.set_status_reason(campaign_id, reason)  # a new status: the old reason goes
     if new == Status.STOPPED:
-        uow.campaigns.cancel_queued(campaign_id, OPEN)
+        uow.campaigns.cancel_queued(campaign_id, UNDIALLED_QUEUE)  # a preview offer too
     data: dict[str, Any] = {"from": camp.status, "to": new}
     if reason is not None:
         data["reason"] = reason

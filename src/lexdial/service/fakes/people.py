@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from lexdial.domain.states import OPEN_QUEUE, AttemptStatus, QueueStatus
+from lexdial.domain.states import UNDIALLED_QUEUE, AttemptStatus, QueueStatus
 from lexdial.service.repos.people import (
     DebtFacts,
     PlainEvidence,
@@ -254,7 +254,7 @@ class MemorySuppressionRepository:
                 a.status = AttemptStatus.CANCELLED
                 cancelled += 1
         for p in self.places:
-            if p.contact_id == contact_id and p.status in OPEN_QUEUE:
+            if p.contact_id == contact_id and p.status in UNDIALLED_QUEUE:
                 p.status, p.codes = QueueStatus.CANCELLED, ["INTERNAL_DNC"]
                 cancelled += 1
         return cancelled

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, bindparam, insert, or_, select, update
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.fast import Fast
 from lexdial.adapters.db.queries import contact_id_by_number
-from lexdial.domain.states import OPEN_QUEUE, AttemptStatus, QueueStatus
+from lexdial.domain.states import UNDIALLED_QUEUE, AttemptStatus, QueueStatus
 from lexdial.service.repos.people import (
     DebtFacts,
     PlainEvidence,
@@ -295,7 +295,7 @@ class SqlSuppressionRepository:
                 update(t.campaign_contacts)
                 .where(
                     t.campaign_contacts.c.contact_id == contact_id,
-                    t.campaign_contacts.c.status.in_(OPEN_QUEUE),
+                    t.campaign_contacts.c.status.in_(UNDIALLED_QUEUE),
                 )
                 .values(status=QueueStatus.CANCELLED, codes=["INTERNAL_DNC"])
             ).rowcount
