@@ -257,14 +257,19 @@ def test_twilio_callbacks_reach_the_carrier_of_the_campaign_that_placed_the_call
 
     from lexdial.entrypoints.api.routes_webhooks import _twilio_handler
 
-    def carrier(calls: set[str]) -> SimpleNamespace:
-        book = SimpleNamespace(get=lambda call_id: "state" if call_id in calls else None)
-        return SimpleNamespace(book=book, webhooks=f"hooks-for-{sorted(calls)}")
+    def carrier(calls: set[str], agents: set[str] = frozenset()) -> SimpleNamespace:
+        # a carrier's webhooks say which callbacks they own: a call, or an agent's leg
+        def owns(query: dict[str, str]) -> bool:
+            return query.get("call") in calls or query.get("agent") in agents
 
-    first, second = carrier({"a1"}), carrier({"a2"})
+        return SimpleNamespace(webhooks=SimpleNamespace(owns=owns, name=sorted(calls)))
+
+    first, second = carrier({"a1"}), carrier({"a2"}, {"user:7"})
     state = SimpleNamespace(runner=SimpleNamespace(carriers={1: first, 2: second}))
     request = SimpleNamespace(app=SimpleNamespace(state=state), query_params={"call": "a2"})
-    assert _twilio_handler(request) == second.webhooks  # type: ignore[arg-type]
+    assert _twilio_handler(request) is second.webhooks  # type: ignore[arg-type]
+    request.query_params = {"agent": "user:7"}  # an agent's leg: no call id in the query
+    assert _twilio_handler(request) is second.webhooks  # type: ignore[arg-type]
     request.query_params = {"call": "a9"}
     assert _twilio_handler(request) is None  # type: ignore[arg-type]
 

@@ -13,7 +13,6 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
 
 from fastapi import Depends, FastAPI
 
@@ -84,7 +83,9 @@ def create_app(
         delivery = None if events is None else asyncio.create_task(events)
         # the audit head, signed and published every minute it moved (and once at shutdown)
         signing = asyncio.create_task(_checkpoint_forever(store))
-        app.state.webrtc = await _softphones(store)  # (for webrtc)
+        # (for webrtc) the softphone gateway starts at the first browser's offer
+        # (routes_webrtc): a web process no agent uses for a softphone binds no SIP port
+        app.state.webrtc, app.state.webrtc_lock = None, asyncio.Lock()
         yield
         if app.state.webrtc is not None:  # (for webrtc)
             await app.state.webrtc.close()
@@ -143,15 +144,3 @@ async def _checkpoint_forever(store: Store) -> None:
     while True:
         await asyncio.sleep(CHECKPOINT_EVERY_S)
         await asyncio.to_thread(_checkpoint, store)
-
-
-async def _softphones(store: Store) -> Any:  # (for webrtc)
-    """The browser softphone gateway; a bad [desk] setting leaves it off (its routes then
-    say so, naming the setting) rather than stopping the whole web app."""
-    from lexdial.bootstrap.webrtc import start_gateway
-
-    try:
-        return await start_gateway(store.settings)
-    except LexdialError as exc:
-        log.error("the browser softphone is off: %s", exc)
-        return None
