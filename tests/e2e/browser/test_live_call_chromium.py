@@ -347,6 +347,18 @@ def _api(rig: Rig, path: str) -> dict[str, Any]:
         raise AssertionError(f"{path}: {err.code} {err.read().decode()}") from None
 
 
+def _log_in(browser: Any, rig: Rig) -> None:
+    browser.get(f"{rig.url}/login?next=/desk")
+    browser.find_element(By.ID, "email").send_keys(AGENT)
+    browser.find_element(By.ID, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    try:
+        _wait(browser).until(lambda b: b.find_elements(By.ID, "login-form"))
+    except Exception:
+        body = browser.find_element(By.TAG_NAME, "body").text
+        raise AssertionError(f"not on the desk: {browser.current_url}\n{body}") from None
+
+
 def _sit(browser: Any, rig: Rig, campaign: int) -> None:
     """Choose the campaign and the browser phone, connect the softphone, go ready."""
     Select(browser.find_element(By.ID, "campaign")).select_by_value(str(campaign))
@@ -422,16 +434,7 @@ def test_an_agent_in_chromium_takes_a_sipp_persons_call_through_the_desk_and_dis
     # pauses it at once (no seat is ready: nothing is dialled), so the agent can sit first
     assert _api(rig, f"/v1/campaigns/{rig.live}/start")["status"] == "running"
     assert _api(rig, f"/v1/campaigns/{rig.live}/pause")["status"] == "paused"
-    browser.get(f"{rig.url}/login?next=/desk")
-    browser.find_element(By.ID, "email").send_keys(AGENT)
-    browser.find_element(By.ID, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    try:
-        _wait(browser).until(lambda b: b.find_elements(By.ID, "login-form"))
-    except Exception:
-        raise AssertionError(
-            browser.current_url + "\n" + browser.find_element(By.TAG_NAME, "body").text
-        )
+    _log_in(browser, rig)
     _sit(browser, rig, rig.live)
 
     # the manager resumes the campaign: the dialler opens the agent's leg, dials the person
