@@ -12,7 +12,6 @@ import threading
 from dataclasses import replace
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import Engine, select
 from tests.integration.test_dialer import SPEC, START, TEXT, _campaign, _people
 
@@ -21,7 +20,6 @@ from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.uow import SqlUnitOfWork, transactions
 from lexdial.adapters.telephony.simulated import SimProfile, SimulatedCarrier
 from lexdial.domain.states import AgentState
-from lexdial.errors import CampaignError
 from lexdial.rules.engine import Engine as RulesEngine
 from lexdial.service.campaign_report import campaign_report
 from lexdial.service.campaigns import set_status
@@ -183,30 +181,4 @@ def test_an_agent_assigned_in_time_but_bridged_after_the_deadline_is_an_abandone
     assert [k for k, _ in carrier.agent_log].count("bridge") >= 1
 
 
-def test_a_preview_campaign_is_not_dialled_from_the_desk_without_the_agents_review(
-    store: Engine, rules: RulesEngine
-) -> None:
-    cipher = Reversible()
-    ids = _people(store, cipher, 2)
-    cid = _campaign(store, ids, {**SPEC, "mode": "preview"})
-    _seat_agents(store, cid, 1)
-    with store.begin() as conn:
-        set_status(SqlUnitOfWork(conn), SqlAudit(), 1, cid, "start", OPERATOR, START)
-    carrier = SimulatedCarrier(seed=1, timescale=0.01)
-    dialer = Dialer(
-        transactions=transactions(store),
-        engine=rules,
-        cipher=cipher,
-        audit=SqlAudit(),
-        registry=MemoryRegistry(),
-        firm_id=1,
-        telephony=carrier,
-        clock=lambda: START,
-        desk=True,
-        endpointless=True,
-    )
-    with pytest.raises(CampaignError, match="preview"):
-        asyncio.run(dialer.run(cid, until=START + timedelta(hours=1)))
-    assert dialer.stats.dialled == 0 and carrier.agent_log == []
-    with store.connect() as conn:
-        assert conn.scalar(select(t.call_attempts.c.id).limit(1)) is None
+# preview campaigns at the desk: tests/integration/test_dialer_preview.py

@@ -33,8 +33,7 @@ def seat_agents(
 ) -> tuple[str, ...]:
     """The agents a live-agent campaign may seat (users with current training and, unless
     the carrier is simulated, an endpoint the carrier can reach), or (). ``desk``: the
-    agents take calls at the desk, where preview offers are not made yet: a preview
-    campaign is refused before it runs rather than dialled without the agent's review."""
+    agents take calls at the desk (a preview campaign: each on the agent's Call)."""
     from lexdial.domain.campaign_spec import LIVE
     from lexdial.service.agent_endpoints import missing_endpoints
     from lexdial.service.campaigns import load_campaign
@@ -54,12 +53,6 @@ def seat_agents(
         raise CampaignError(
             f"no trained agent can be reached on the {carrier} carrier ({named}): "
             "add one with `lexdial users endpoint add`"
-        )
-    if desk and spec.mode == "preview":
-        raise CampaignError(
-            "preview campaigns cannot be dialled from the agent desk yet: the dialler "
-            "does not offer contacts for review (use progressive, or rehearse on the "
-            "simulated carrier)"
         )
     return seated
 

@@ -15,6 +15,12 @@ whose bridge comes too late is released.
 Rule 4: a transfer is recorded on the call (``detail``); a warm transfer (or one to another
 agent) keeps the call bridged, now with the new agent; a cold transfer to a number hands the
 call off and ends it for us (outcome BRIDGED, detail "transferred").
+Rule 5 (preview and manual calls): a call placed for one agent (``reserved_agent``, who
+clicked Call) is a live call by a person: at ANSWERED the agent is bridged at once, with no
+detection to wait for (what the person or a machine says is the agent's to hear), within
+the same legal limit counted from the answer (earlier than the greeting's end, so
+stricter); a late verdict from the carrier changes nothing. Such a call counts as a live
+answer only when it is abandoned (protective: it never dilutes the abandonment rate).
 """
 
 from __future__ import annotations
@@ -99,6 +105,15 @@ class FlowConfig:
     leave_voicemail: bool = True
     #: seconds after the HUMAN verdict by which BRIDGED must come (``agent_wait_for``)
     agent_wait_s: float = AGENT_WAIT_S
+    #: preview / manual: the agent who asked for this call, bridged at the answer (rule 5)
+    reserved_agent: str | None = None
+
+    @property
+    def reserved_wait_s(self) -> float:
+        """Seconds from the answer by which a reserved agent's BRIDGED must come: the whole
+        legal limit (the wait after detection plus what detection and the safe-harbor
+        message would have taken), counted from the answer, before the greeting ends."""
+        return round(self.agent_wait_s + AMD_AFTER_GREETING_S + SAFE_HARBOR_START_S, 3)
 
 
 @dataclass(slots=True)
@@ -181,7 +196,26 @@ def _ringing(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
 
 def _answered(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
     flow.state, flow.answered_at = State.ANSWERED, event.t
+    agent = flow.config.reserved_agent
+    if agent is None:
+        return []
+    # rule 5: the agent who clicked Call is joined now; the clock runs from the answer
+    flow.state, flow.human_at, flow.agent = State.CONNECTING, event.t, agent
+    return [Command(Do.BRIDGE, agent), Command(Do.TIMER, "agent", flow.config.reserved_wait_s)]
+
+
+def _verdict_to_agent(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
+    """A detection verdict (or beep) on a reserved call: the agent hears for themselves
+    (rule 5). On any other call in this state it is a carrier error."""
+    if flow.config.reserved_agent is None:
+        raise CallStateError(flow.call_id, flow.state, event.kind, "not allowed here")
     return []
+
+
+def _beep_connecting(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
+    if flow.config.reserved_agent is not None:
+        return []  # the agent is being joined: the voicemail is theirs to leave
+    return _beep_after_person(flow, event)
 
 
 def _unanswered(outcome: Outcome) -> Step:
@@ -305,6 +339,7 @@ def _agent_timeout(flow: CallFlow, event: tel.CallEvent) -> list[Command]:
     if event.prompt != "agent":
         return []
     flow.abandoned, flow.state = True, State.SAFE_HARBOR
+    flow.live_answered = True  # an abandoned call is always counted (rule 5)
     if flow.agent is not None:  # assigned, but not heard in time: released (rule 3)
         flow.detail = "agent assigned but not bridged within the limit"
     return [*_give_up_agent(flow), Command(Do.PLAY, tel.SAFE_HARBOR)]
@@ -333,7 +368,7 @@ def _far_hangup(outcome: Outcome | None) -> Step:
         # hanging up while waiting for an agent is an abandoned call by the rule's terms
         # (an agent assigned but not yet bridged stays with the call for its wrap-up)
         if flow.state is State.CONNECTING:
-            flow.abandoned = True
+            flow.abandoned = flow.live_answered = True
         flow._end(_reached(flow), event.t)
         return cmds
 
@@ -398,7 +433,13 @@ _TABLE: dict[tuple[State, str], Step] = {
     (S.PLAYING, tel.PLAYED): _played(tel.MESSAGE, Outcome.HUMAN),
     (S.PLAYING, tel.HANGUP): _far_hangup(Outcome.HUMAN),
     (S.PLAYING, tel.BEEP): _beep_after_person,
-    (S.CONNECTING, tel.BEEP): _beep_after_person,
+    (S.CONNECTING, tel.BEEP): _beep_connecting,
+    # a reserved call (rule 5): the carrier's verdict comes while or after the agent joins
+    **{
+        (state, kind): _verdict_to_agent
+        for state in (S.CONNECTING, S.BRIDGED)
+        for kind in (tel.HUMAN, tel.MACHINE)
+    },
     # an agent on the line hears the beep; the safe-harbor and opt-out prompts play on
     (S.BRIDGED, tel.BEEP): _stay,
     (S.SAFE_HARBOR, tel.BEEP): _stay,

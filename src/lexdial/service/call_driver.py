@@ -21,6 +21,10 @@ the BRIDGE command goes to the carrier first and the seat's screen pop is writte
 the background; an agent whose call ended (or who was assigned but not bridged in time)
 goes to wrap-up on the desk and back to the pool only when the desk makes them READY.
 Without a desk (the rehearsal, the demo) the agent is free again after ``wrap_up_s``.
+Rule 8 (preview, manual): a call placed for the agent who asked for it (``place(...,
+agent=)``) keeps that agent out of the pool and joins them at the answer, without
+detection (``FlowConfig.reserved_agent``); if the agent was never joined, the seat is
+told (``DeskSeats.not_placed``) once the outcome is stored.
 Rule 7: an ended call's outcome is written in its own task, not in the pump: the store
 thread may be busy with gates, and other calls' events (an agent's BRIDGED racing the
 2-second deadline) must not wait for it. The pump's end and ``abort_all`` wait for them.
@@ -108,6 +112,8 @@ class LiveCall:
     watchdog: asyncio.TimerHandle | None = None
     #: why the carrier failed this call (rule 4); None: the carrier did its part
     fault: str | None = None
+    #: the agent who asked for this call (rule 8)
+    reserved: str | None = None
 
 
 @dataclass(slots=True)
@@ -146,14 +152,23 @@ class CallDriver:
     #: outcome writes in progress (rule 7; awaited by ``abort_all`` and at the pump's end)
     _finishing: set[asyncio.Task[None]] = field(default_factory=set)
 
-    async def place(self, item: QueueItem, attempt_id: int, number: str) -> None:
-        """Dial an allowed attempt, under a watchdog; a refused dial ends as a failed call."""
+    async def place(
+        self, item: QueueItem, attempt_id: int, number: str, *, agent: str | None = None
+    ) -> None:
+        """Dial an allowed attempt, under a watchdog; a refused dial ends as a failed call.
+        ``agent``: the agent who asked for the call, joined at the answer (rule 8)."""
         loop, spec, prompts = asyncio.get_running_loop(), self.spec, self.prompts
         call_id = f"a{attempt_id}"
         config = FlowConfig(
-            spec.mode in LIVE, spec.opt_out_key, spec.leave_voicemail, self.agent_wait_s
-        )
+            spec.mode in LIVE or agent is not None, spec.opt_out_key, spec.leave_voicemail,
+            self.agent_wait_s, reserved_agent=agent,
+        )  # fmt: skip
         live = LiveCall(CallFlow(call_id, config), item, attempt_id, number, loop.time())
+        live.reserved = agent
+        if agent is not None and self.pool is not None:
+            # on this call from the dial: out of the pool, and the desk's hang-up finds it
+            self.pool.remove(agent)
+            self.pool.busy[agent] = call_id
         self.calls[call_id] = live
         self.stats.dialled += 1
         self.stats.peak_in_flight = max(self.stats.peak_in_flight, len(self.calls))
@@ -169,6 +184,7 @@ class CallDriver:
             ring_timeout_s=spec.ring_timeout_s,
             prompts=prompts,
             opt_out_key=spec.opt_out_key,
+            detect_machine=agent is None,  # the agent hears who answers (rule 8)
         )
         try:
             await self.telephony.dial(dial)
@@ -419,6 +435,11 @@ class CallDriver:
         self.stats.outcomes[outcome.value] = self.stats.outcomes.get(outcome.value, 0) + 1
         if live.agent is not None:
             self._done_with(live.agent, live)
+        if live.reserved is not None and flow.bridged_at is None and self.desk is not None:
+            # never joined (unanswered, refused, bridge failed): the seat is free again
+            self.desk.not_placed(live.reserved, live.item.contact_id, live.attempt_id)
+        elif live.reserved is not None and self.pool is not None and live.agent is None:
+            self.pool.retire(live.reserved)
         self.wake.set()
 
     def _done_with(self, agent: str, live: LiveCall) -> None:

@@ -67,3 +67,67 @@ def clear_line_request(uow: UnitOfWork, firm_id: int, user_id: int, request: str
     s = uow.desk.session(firm_id, user_id, lock=True)
     if s is not None and s.line_request == request:
         uow.desk.save(replace(s, line_request=None))
+
+
+# (for preview) the dialler's offers and the Call clicks it could not dial
+def offerable(uow: UnitOfWork, firm_id: int, user_id: int, campaign_id: int) -> DeskSession | None:
+    """The seat, locked, when it may be offered a contact now: READY on ``campaign_id``
+    with its leg up and nothing offered or asked for; else None."""
+    s = uow.desk.session(firm_id, user_id, lock=True)
+    if (
+        s is None
+        or s.campaign_id != campaign_id
+        or s.state != AgentState.READY.value
+        or not s.leg_up
+        or s.preview_contact_id is not None
+        or s.dial_contact_id is not None
+    ):
+        return None
+    return s
+
+
+# (for preview)
+def show_offer(uow: UnitOfWork, seat: DeskSession, contact_id: int, at: datetime) -> None:
+    """Offer ``contact_id`` on ``seat`` (from ``offerable``): PREVIEW, the contact on screen."""
+    uow.desk.save(
+        replace(seat, state=AgentState.PREVIEW.value, preview_contact_id=contact_id, since=at,
+                reason=None)
+    )  # fmt: skip
+
+
+# (for preview)
+def withdraw_offer(uow: UnitOfWork, firm_id: int, user_id: int, contact_id: int) -> None:
+    """The dialler no longer holds the offer of ``contact_id`` (a new run): a seat still
+    showing it, not yet clicked, goes back to READY for a fresh offer."""
+    s = uow.desk.session(firm_id, user_id, lock=True)
+    if (
+        s is not None
+        and s.state == AgentState.PREVIEW.value
+        and s.preview_contact_id == contact_id
+        and s.dial_contact_id is None
+    ):
+        uow.desk.save(replace(s, state=AgentState.READY.value, preview_contact_id=None))
+
+
+# (for preview)
+def call_not_placed(
+    uow: UnitOfWork,
+    firm_id: int,
+    user_id: int,
+    contact_id: int,
+    attempt_id: int | None,
+    at: datetime,
+) -> None:
+    """The agent's Call (preview) or manual call of ``contact_id`` was not put through
+    (denied, deferred, outside the schedule, unanswered): the attempt goes on the seat so
+    the desk shows what became of it, and the seat goes back to READY (preview) or stays
+    PAUSED (manual: the agent paused for it, and says when they are ready again)."""
+    s = uow.desk.session(firm_id, user_id, lock=True)
+    if s is None or s.dial_contact_id != contact_id:
+        return  # the seat moved on (logged out, another request): nothing to undo
+    state = AgentState.PAUSED if s.dial_manual else AgentState.READY
+    uow.desk.save(
+        replace(s, state=state.value, since=at, attempt_id=attempt_id, preview_contact_id=None,
+                dial_contact_id=None, dial_manual=False,
+                reason=s.reason if state is AgentState.PAUSED else None)
+    )  # fmt: skip

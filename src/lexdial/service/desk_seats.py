@@ -21,6 +21,15 @@ on the agent's current call (``telephony.hangup`` / ``telephony.transfer``) and 
 with no call on the agent's line it is only cleared.
 Rule 4: an agent whose call ended leaves the pool until a seat read that began after the
 end says READY again: a read already under way cannot seat them from a stale READY.
+Rule 6 (preview): with ``preview``, a seat READY with its leg up and nothing on screen is
+offered the next due contact (``dialer_queue.offer_next``: the queue row "offered" and the
+seat PREVIEW in one transaction, so no two seats get the same contact); an offer the seat
+no longer shows (skipped: back due after ``SKIP_DELAY``; paused or gone: due at once) goes
+back to the queue; a seat showing an offer this run never made (a stopped run's) is made
+READY for a fresh one.
+Rule 7: a seat's ``dial_contact_id`` (the agent clicked Call, or a manual click-to-call)
+is handed to the dialler once (``turn`` returns it as a ``Click``) and not again until the
+seat write that settles it (the call assigned, or ``not_placed``) is behind a later read.
 """
 
 from __future__ import annotations
@@ -35,9 +44,11 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from lexdial.domain import telephony as tel
 from lexdial.domain.agents import AgentPool
+from lexdial.domain.campaign_spec import Retry
 from lexdial.domain.states import AgentState
 from lexdial.errors import TelephonyError
 from lexdial.service import desk_line
+from lexdial.service.dialer_queue import SKIP_DELAY, QueueItem, offer_next, withdraw_offer
 
 if TYPE_CHECKING:
     from lexdial.service.ports import Audit, Telephony
@@ -81,6 +92,21 @@ class Seat:
     busy: bool = False
     #: "hangup" or "transfer:warm|cold:TARGET" asked by the agent (rule 5)
     line_request: str | None = None
+    #: the seat's state, the contact offered and the one the agent asked to call (rule 6, 7)
+    state: str = AgentState.LOGGED_OUT.value
+    preview_contact_id: int | None = None
+    dial_contact_id: int | None = None
+    dial_manual: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Click:
+    """A call an agent asked for (rule 7): ``item`` is the offered queue row (preview) or
+    a row-less item (manual, ``queue_id`` None)."""
+
+    agent: str
+    item: QueueItem
+    manual: bool
 
 
 @dataclass(slots=True)
@@ -105,29 +131,47 @@ class DeskSeats:
     #: the pacing feed's ``on_free``: an agent back from wrap-up (or gone) is no longer
     #: expected to free up from a call
     on_free: Callable[[str], None] | None = None
+    #: a preview campaign: seats are offered contacts (rule 6)
+    preview: bool = False
+    #: the campaign's retry policy (carried by the items offered and clicked)
+    retry: Retry = field(default_factory=Retry)
     #: agent -> "opening" (login sent) or "up" (AGENT_UP heard)
     legs: dict[str, str] = field(default_factory=dict)
+    #: agent -> the contact offered and the read after which the seat shows it (rule 6)
+    offers: dict[str, tuple[QueueItem, int]] = field(default_factory=dict)
+    #: agent -> None while their click is being dialled, or the read number after which
+    #: a seat read shows it settled (rule 7)
+    _clicks: dict[str, int | None] = field(default_factory=dict)
     _retry_at: dict[str, float] = field(default_factory=dict)
     _reads: int = 0
     _retired: dict[str, int] = field(default_factory=dict)
     _writes: set[asyncio.Task[None]] = field(default_factory=set)
     _closed: bool = False
 
-    async def turn(self) -> None:
-        """Read the seats and reconcile legs and pool with them (rule 1)."""
+    async def turn(self) -> list[Click]:
+        """Read the seats and reconcile legs and pool with them (rule 1); make and take
+        back preview offers (rule 6); return the calls the agents asked for (rule 7)."""
         self._reads += 1
         read_no = self._reads
         seats = await self.store.run(self._read)
         now = asyncio.get_running_loop().time()
         wanted = set()
+        clicks: list[Click] = []
         for seat in seats:
+            click = self._click(seat, read_no)
+            if click is not None:
+                clicks.append(click)
+            elif self.preview:
+                await self._offer(seat, read_no)
             wanted.add(seat.agent)
             due = now >= self._retry_at.get(seat.agent, 0.0)
             if seat.agent not in self.legs and seat.leg is not None and due:
                 await self._login(seat.leg, now)
             up = self.legs.get(seat.agent) == "up"
+            # preview: nobody is dialled from the pool, only from their own Call (rule 6)
             if seat.ready and up and read_no > self._retired.get(seat.agent, 0):
-                self.pool.add(seat.agent)
+                if not self.preview:
+                    self.pool.add(seat.agent)
                 self._not_busy(seat.agent)
             elif not (seat.ready and up):
                 self.pool.remove(seat.agent)
@@ -137,6 +181,102 @@ class DeskSeats:
                 await self._line_request(seat.agent, seat.line_request)
         for agent in [a for a in self.legs if a not in wanted]:
             await self._logout(agent)
+        for agent in [a for a in self.offers if a not in wanted]:  # logged out: back due
+            await self._withdraw(agent, None)
+        return clicks
+
+    @property
+    def holding(self) -> bool:
+        """A seat holds an offer or a click being dialled: the run is not over."""
+        return bool(self.offers) or any(v is None for v in self._clicks.values())
+
+    def release_click(self, agent: str) -> None:
+        """The dialler could not take ``agent``'s click now (no free line): the next read
+        hands it over again (nothing was written)."""
+        if self._clicks.get(agent, 0) is None:
+            del self._clicks[agent]
+
+    def not_placed(self, agent: str, contact_id: int, attempt_id: int | None) -> None:
+        """The agent's click was not put through (refused, or never answered): the seat
+        shows the attempt and is free again (``desk_line.call_not_placed``, rule 7)."""
+        self.pool.retire(agent)  # reserved for the call: no longer
+        self._settle(agent)
+        user_id, at, firm = _user_id(agent), self.clock(), self.firm_id
+        if user_id is not None:
+            self._background(
+                lambda uow: desk_line.call_not_placed(uow, firm, user_id, contact_id,
+                                                      attempt_id, at)
+            )  # fmt: skip
+
+    def _settle(self, agent: str) -> None:
+        if agent in self._clicks:
+            self._clicks[agent] = self._reads  # reads from the next one on show the write
+
+    def _click(self, seat: Seat, read_no: int) -> Click | None:
+        """The seat's Call, once (rule 7)."""
+        agent, contact = seat.agent, seat.dial_contact_id
+        if agent in self._clicks:
+            settled = self._clicks[agent]
+            if settled is None or read_no <= settled:
+                return None  # being dialled, or this read predates the settling write
+            del self._clicks[agent]
+        if contact is None or self.legs.get(agent) != "up":
+            return None
+        if seat.dial_manual:
+            item = QueueItem(None, contact, 0, self.retry)
+        else:
+            offer = self.offers.get(agent)
+            if offer is None or offer[0].contact_id != contact:
+                # a Call on an offer this run does not hold (a stopped run's): not dialled
+                self._clicks[agent] = None
+                self.not_placed(agent, contact, None)
+                return None
+            item = self.offers.pop(agent)[0]
+        self._clicks[agent] = None
+        return Click(agent, item, seat.dial_manual)
+
+    async def _offer(self, seat: Seat, read_no: int) -> None:
+        """Offer a contact to a free seat, or take back an offer it no longer shows."""
+        agent, offer = seat.agent, self.offers.get(seat.agent)
+        if agent in self._clicks or seat.dial_contact_id is not None:
+            return
+        showing = seat.state == AgentState.PREVIEW.value
+        if offer is not None:
+            item, since = offer
+            if read_no > since and not (showing and seat.preview_contact_id == item.contact_id):
+                skipped = seat.state == AgentState.READY.value
+                await self._withdraw(agent, self.clock() + SKIP_DELAY if skipped else None)
+            return
+        user_id = _user_id(agent)
+        if user_id is None:
+            return
+        if showing and seat.preview_contact_id is not None:  # a stopped run's offer
+            firm, contact = self.firm_id, seat.preview_contact_id
+            self._background(lambda uow: desk_line.withdraw_offer(uow, firm, user_id, contact))
+            return
+        if not (seat.state == AgentState.READY.value and self.legs.get(agent) == "up"):
+            return
+        at = self.clock()
+
+        def work() -> QueueItem | None:
+            with self.transactions() as uow:
+                return offer_next(
+                    uow, firm_id=self.firm_id, campaign_id=self.campaign_id,
+                    user_id=user_id, now=at, retry=self.retry,
+                )  # fmt: skip
+
+        offered: QueueItem | None = await self.store.run(work)
+        if offered is not None:
+            self.offers[agent] = (offered, self._reads)
+
+    async def _withdraw(self, agent: str, next_at: datetime | None) -> None:
+        item, _ = self.offers.pop(agent)
+
+        def work() -> None:
+            with self.transactions() as uow:
+                withdraw_offer(uow, item, next_at)
+
+        await self.store.run(work)
 
     def on_leg(self, event: tel.CallEvent) -> None:
         """AGENT_UP / AGENT_DOWN from the carrier: the leg's state, written to the seat."""
@@ -160,6 +300,7 @@ class DeskSeats:
     def assigned(self, agent: str, attempt_id: int) -> None:
         """The BRIDGE command went out for ``attempt_id``: the screen pops (rule 3)."""
         user_id, at, firm, audit = _user_id(agent), self.clock(), self.firm_id, self.audit
+        self._settle(agent)  # the write below clears a click (rule 7)
         if user_id is not None:
             self._background(
                 lambda uow: desk_line.call_assigned(uow, audit, firm, user_id, attempt_id, at)
@@ -196,7 +337,10 @@ class DeskSeats:
         ready = s.state == AgentState.READY.value
         leg = self._leg(uow, agent, s.user_id, s.endpoint_id)
         busy = s.state in (AgentState.ON_CALL.value, AgentState.WRAP_UP.value)
-        return Seat(agent, ready, leg, busy, s.line_request)
+        return Seat(
+            agent, ready, leg, busy, s.line_request, s.state, s.preview_contact_id,
+            s.dial_contact_id, s.dial_manual,
+        )  # fmt: skip
 
     def _leg(
         self, uow: UnitOfWork, agent: str, user_id: int, endpoint_id: int | None

@@ -22,6 +22,13 @@ Rule 6 (issue 12): with ``desk=True`` the agents are the campaign's desk seats
 up, every turn); without, a static pool of ``agents`` with an automatic wrap-up (the
 simulated rehearsal and the demo). The wait for an agent is the rule pack's
 (``agent_connect_limit``), not a constant.
+Rule 7 (issue 12, preview and manual): a preview campaign at the desk never dials on its
+own (the rehearsal without a desk dials it like progressive, with its static agents): the
+desk seats are offered contacts (``desk_seats`` rule 6) and a contact is dialled only when
+its agent clicks Call. A click (preview, or a manual click-to-call in any desk campaign)
+is gated like any attempt (recorded, committed before the dial) and, allowed, dialled with
+that agent reserved and joined at the answer; refused, the seat gets the attempt back.
+The run goes on while a seat holds an offer or a click.
 Rule 5: the store is never touched on the event loop's thread: every transaction (lease,
 recovery, due contacts, gate, pause, outcomes, opt-outs) runs whole on the run's
 ``StoreThread`` and is awaited — the gate's decision commits before the dial.
@@ -45,7 +52,7 @@ from lexdial.domain.campaign_spec import LIVE, CampaignSpec
 from lexdial.domain.carrier_faults import CarrierBackoff
 from lexdial.domain.pacing import CpsLimiter, Pacer, PredictivePacer
 from lexdial.domain.prompts import build_prompts
-from lexdial.errors import CampaignError, TelephonyError
+from lexdial.errors import CampaignError, LexdialError, TelephonyError
 from lexdial.rules.engine import Engine
 from lexdial.service.call_driver import CallDriver, StoreThread, Transactions
 from lexdial.service.campaigns import (
@@ -55,8 +62,15 @@ from lexdial.service.campaigns import (
     set_status,
     take_lease,
 )
-from lexdial.service.desk_seats import DeskSeats
-from lexdial.service.dialer_queue import Admitted, QueueItem, admit, due_contacts, recover
+from lexdial.service.desk_seats import Click, DeskSeats
+from lexdial.service.dialer_queue import (
+    OFFERED_ONLY,
+    Admitted,
+    QueueItem,
+    admit,
+    due_contacts,
+    recover,
+)
 from lexdial.service.dialer_stats import RunStats
 from lexdial.service.pacing_feed import PacingFeed, abandonment_limit
 from lexdial.service.ports import Audit, Cipher, Registry, Telephony
@@ -172,9 +186,6 @@ class Dialer:
                 drop_lease(uow, campaign_id, self._owner)
 
         spec, ab0, live0 = await store.run(functools.partial(begin, self.wall(), self.clock()))
-        if self.desk and spec.mode == "preview":  # never dial a preview without the review
-            await store.run(release)
-            raise CampaignError("preview campaigns cannot be dialled from the agent desk yet")
         self._spec = spec
         feed = PacingFeed(
             target=abandonment_limit(self.engine),
@@ -205,7 +216,7 @@ class Dialer:
                     self.transactions, store, self.audit, self.firm_id, campaign_id,
                     self.telephony, calls.pool, self.clock, spec.caller_id or "",
                     self.browser_address, self.endpointless, frozenset(self.agents),
-                    feed.on_free,
+                    feed.on_free, preview=spec.mode == "preview", retry=spec.retry,
                 )  # fmt: skip
         calls.backoff = CarrierBackoff(limit=spec.pacing.max_carrier_failures)
         limiter = CpsLimiter(max(1, int(self.telephony.cps)))
@@ -219,18 +230,26 @@ class Dialer:
                 if calls.backoff.tripped and self.stats.paused is None:
                     await self._pause(store, campaign_id, calls.backoff.reason)
                 status = await store.run(functools.partial(turn, self.wall()))
-                if seats is not None:
-                    await seats.turn()
+                clicks = await seats.turn() if seats is not None else []
                 if status != "running" or self.stats.halted or self.stats.paused:
+                    for click in clicks:  # not dialled: the seat is told so
+                        assert seats is not None
+                        seats.not_placed(click.agent, click.item.contact_id, None)
                     if not calls.calls:
                         break
                 else:
-                    room = self._room(calls)
+                    for click in clicks:
+                        assert seats is not None
+                        await self._click(store, campaign_id, click, limiter, calls, seats)
+                    offering = seats is not None and seats.preview
+                    room = 0 if offering else self._room(calls)
                     items, nxt = await store.run(functools.partial(due, self.clock(), room))
                     for item in items:
                         if not await self._attempt(store, campaign_id, item, limiter, calls):
                             break
-                    if not items and not calls.calls and (nxt is None or nxt > until):
+                    held = seats is not None and seats.holding
+                    idle = not items and not calls.calls and not held
+                    if idle and (nxt is None or nxt > until):
                         break
                 if self.on_progress is not None:
                     self.on_progress(self.stats, len(calls.calls))
@@ -267,6 +286,35 @@ class Dialer:
         self.stats.pacing_modes[decision.mode] = self.stats.pacing_modes.get(decision.mode, 0) + 1
         return decision.lines
 
+    async def _click(
+        self,
+        store: StoreThread,
+        campaign_id: int,
+        click: Click,
+        limiter: CpsLimiter,
+        calls: CallDriver,
+        seats: DeskSeats,
+    ) -> None:
+        """An agent's Call (rule 7): gated and dialled with the agent reserved, or the seat
+        told why not. Without a free line it waits for the next turn."""
+        lines = min(calls.spec.channels, self.telephony.channels)
+        if calls.backoff.room(lines, len(calls.calls)) <= 0:
+            seats.release_click(click.agent)
+            return
+        statuses = OFFERED_ONLY if click.item.queue_id is not None else ()
+        answers: list[Admitted] = []
+        try:
+            await self._attempt(
+                store, campaign_id, click.item, limiter, calls, agent=click.agent,
+                statuses=statuses, seen=answers.append,
+            )  # fmt: skip
+        except LexdialError as exc:  # e.g. the contact has no number: the seat says so
+            log.warning("agent %s: call not placed (%s)", click.agent, type(exc).__name__)
+        admitted = answers[0] if answers else None
+        if admitted is None or admitted.verdict != "allow":
+            attempt = admitted.attempt_id if admitted is not None else None
+            seats.not_placed(click.agent, click.item.contact_id, attempt)
+
     async def _attempt(
         self,
         store: StoreThread,
@@ -274,8 +322,14 @@ class Dialer:
         item: QueueItem,
         limiter: CpsLimiter,
         calls: CallDriver,
+        *,
+        agent: str | None = None,
+        statuses: tuple[str, ...] | None = None,
+        seen: Callable[[Admitted], None] | None = None,
     ) -> bool:
-        """Gate and (if allowed) dial one contact; False when the batch must stop."""
+        """Gate and (if allowed) dial one contact; False when the batch must stop.
+        ``agent``: the agent who asked for the call (rule 7); ``seen`` gets the gate's
+        answer."""
         loop, scale, backoff = asyncio.get_running_loop(), self.telephony.timescale, calls.backoff
         while not backoff.tripped and (pause := backoff.wait_s(loop.time() / scale)) > 0:
             await asyncio.sleep(max(0.001, pause * scale))  # the carrier is failing: slow down
@@ -302,9 +356,12 @@ class Dialer:
                     spec=calls.spec,
                     item=item,
                     at=at,
+                    **({} if statuses is None else {"statuses": statuses}),
                 )
 
         admitted = await store.run(gate)  # committed before the dial (rule 1)
+        if seen is not None:
+            seen(admitted)
         if admitted.verdict == "halt":
             return False
         if admitted.verdict == "gone":
@@ -315,7 +372,7 @@ class Dialer:
             setattr(self.stats, name, getattr(self.stats, name) + 1)
             self.stats.finished += admitted.closed
             return True
-        await calls.place(item, admitted.attempt_id, admitted.number)
+        await calls.place(item, admitted.attempt_id, admitted.number, agent=agent)
         return True
 
     async def _pause(self, store: StoreThread, campaign_id: int, reason: str) -> None:

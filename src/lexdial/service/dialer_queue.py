@@ -6,12 +6,20 @@ to the earliest allowed instant, or dialling) — all or nothing.
 Rule 2: an allowed call outside the campaign's own schedule is not dialled: the attempt is
 marked ``rescheduled`` (it does not count toward caps: no call was placed) and the contact
 waits for the first minute inside the schedule in every candidate zone.
+Rule 3 (preview): a contact is offered to one agent at a time: ``offer_next`` moves its
+queue row to "offered" (out of what is due) in the same transaction as the seat shows it,
+and only for a seat that may take it; the agent's Call gates it from "offered"
+(``admit(..., statuses=OFFERED_ONLY)``); a skipped offer goes back due ``SKIP_DELAY``
+later; a new run puts every offer of a stopped one back in the queue.
+Rule 4 (manual): a manual click-to-call has no queue row (``QueueItem.queue_id`` None):
+it is gated and recorded with the campaign like any attempt, and nothing in the queue
+moves.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from lexdial.domain.call import CallFlow, FlowConfig, Outcome
@@ -19,6 +27,7 @@ from lexdial.domain.campaign_spec import CampaignSpec, Retry
 from lexdial.domain.schedule import inside, next_inside
 from lexdial.domain.states import AttemptStatus, CampaignStatus
 from lexdial.rules.engine import Engine
+from lexdial.service import desk_line
 from lexdial.service.campaigns import OPEN
 from lexdial.service.gate import gate
 from lexdial.service.outcomes import record_outcome
@@ -29,11 +38,17 @@ if TYPE_CHECKING:
 
 #: the queue's own code for "allowed, but outside the campaign's schedule"
 SCHEDULE_CODE = "CAMPAIGN_SCHEDULE"
+#: the queue status of a contact shown to one agent in preview (rule 3)
+OFFERED = "offered"
+OFFERED_ONLY = (OFFERED,)
+#: how long a contact an agent skipped waits before it is offered again
+SKIP_DELAY = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
 class QueueItem:
-    queue_id: int
+    #: None: a manual click-to-call, which has no row in the campaign's queue (rule 4)
+    queue_id: int | None
     contact_id: int
     attempts: int
     retry: Retry
@@ -73,15 +88,19 @@ def admit(
     spec: CampaignSpec,
     item: QueueItem,
     at: datetime,
+    statuses: tuple[str, ...] = OPEN,
 ) -> Admitted:
-    """Gate one queued contact and move its queue row accordingly (see Rule 1, 2)."""
+    """Gate one queued contact and move its queue row accordingly (see Rule 1, 2); the row
+    must have one of ``statuses`` (preview: ``OFFERED_ONLY``). A manual call (no row) is
+    gated and recorded the same way, and no queue row moves (rule 4)."""
     queue = uow.attempts
     if queue.campaign_status(campaign_id) != CampaignStatus.RUNNING:
         return Admitted("halt", None)  # paused or stopped since the batch was fetched
     # the contact's row lock first, as an opt-out takes it (then cancels the queue rows):
     # claiming the queue row first would invert the order and deadlock on PostgreSQL
     uow.contacts.lock(item.contact_id)
-    if not queue.claim(item.queue_id, OPEN):
+    qid = item.queue_id
+    if qid is not None and not queue.claim(qid, statuses):
         return Admitted("gone", None)  # an opt-out or a stop took it since the batch was fetched
     result = gate(
         uow,
@@ -96,15 +115,14 @@ def admit(
     )
     d = result.decision
     if d.verdict == "deny":
-        queue.block(item.queue_id, codes=d.codes, attempt_id=result.attempt_id)
-        return Admitted("deny", result.attempt_id, closed=True)
+        if qid is not None:
+            queue.block(qid, codes=d.codes, attempt_id=result.attempt_id)
+        return Admitted("deny", result.attempt_id, closed=qid is not None)
     if d.verdict == "defer":
-        queue.defer(
-            item.queue_id,
-            until=d.earliest_allowed_at,
-            codes=d.codes,
-            attempt_id=result.attempt_id,
-        )
+        if qid is not None:
+            queue.defer(
+                qid, until=d.earliest_allowed_at, codes=d.codes, attempt_id=result.attempt_id
+            )
         return Admitted("defer", result.attempt_id)
     s = spec.schedule
     zones = d.time_zones
@@ -112,29 +130,62 @@ def admit(
         # no zone to judge the schedule by: fail closed (blocked), never dial blind
         nxt = next_inside(zones, at, s.days, s.start, s.end) if zones else None
         queue.set_status(result.attempt_id, AttemptStatus.RESCHEDULED)
-        if nxt:
-            queue.defer(
-                item.queue_id, until=nxt, codes=[SCHEDULE_CODE], attempt_id=result.attempt_id
-            )
+        if qid is None:
+            pass  # a manual call: nothing queued to move (the agent may call later)
+        elif nxt:
+            queue.defer(qid, until=nxt, codes=[SCHEDULE_CODE], attempt_id=result.attempt_id)
         else:
             queue.block(
-                item.queue_id,
-                codes=[SCHEDULE_CODE],
-                attempt_id=result.attempt_id,
-                clear_next_at=True,
+                qid, codes=[SCHEDULE_CODE], attempt_id=result.attempt_id, clear_next_at=True
             )
-        return Admitted("skip", result.attempt_id, closed=nxt is None)
+        return Admitted("skip", result.attempt_id, closed=qid is not None and nxt is None)
     queue.set_status(result.attempt_id, AttemptStatus.DIALLED)
-    queue.start_dialing(item.queue_id, attempts=item.attempts + 1, attempt_id=result.attempt_id)
+    if qid is not None:
+        queue.start_dialing(qid, attempts=item.attempts + 1, attempt_id=result.attempt_id)
     return Admitted("allow", result.attempt_id, result.number)
+
+
+def offer_next(
+    uow: UnitOfWork,
+    *,
+    firm_id: int,
+    campaign_id: int,
+    user_id: int,
+    now: datetime,
+    retry: Retry,
+) -> QueueItem | None:
+    """Offer the next due contact to the agent's seat, if it may take one (rule 3): the
+    queue row "offered" and the seat in PREVIEW, in this one transaction; None when the
+    seat may not, the campaign is not running or nothing is due."""
+    queue = uow.attempts
+    if queue.campaign_status(campaign_id) != CampaignStatus.RUNNING:
+        return None
+    seat = desk_line.offerable(uow, firm_id, user_id, campaign_id)
+    if seat is None:
+        return None
+    for row in queue.due(campaign_id, now.astimezone(UTC), 3, OPEN).rows:
+        uow.contacts.lock(row.contact_id)  # the opt-out's lock order (see ``admit``)
+        if queue.offer(row.queue_id, OPEN):
+            desk_line.show_offer(uow, seat, row.contact_id, now.astimezone(UTC))
+            return QueueItem(row.queue_id, row.contact_id, row.attempts, retry)
+    return None
+
+
+def withdraw_offer(uow: UnitOfWork, item: QueueItem, next_at: datetime | None) -> bool:
+    """The offer of ``item`` ended without a Call: its row is due again at ``next_at``."""
+    if item.queue_id is None:
+        return False
+    return uow.attempts.withdraw_offer(item.queue_id, next_at)
 
 
 def recover(uow: UnitOfWork, audit: Audit, campaign_id: int, at: datetime, retry: Retry) -> int:
     """Close calls a stopped process left "dialing" as failed (interrupted); returns how many.
     ``retry`` is the campaign's; an interrupted call is never retried automatically."""
     rows = uow.attempts.interrupted(campaign_id)
-    # a row claimed but never gated (a crash in between) simply goes back to the queue
+    # a row claimed but never gated (a crash in between) simply goes back to the queue,
+    # and so does a row offered to an agent by a stopped process (rule 3)
     uow.attempts.requeue_unclaimed(campaign_id)
+    uow.attempts.requeue_offered(campaign_id)
     if not rows:
         return 0
     # an interrupted call may have been answered, even opted out: never retried automatically

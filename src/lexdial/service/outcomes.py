@@ -5,6 +5,8 @@ status, the contact's queue state and an audit entry; the flags (live-answered,
 abandoned, opted out) are what the abandonment rate and the report count.
 Rule 2: a contact whose call ended without reaching anyone is retried only for the
 outcomes the campaign names, at most ``max_attempts`` times, after ``delay_minutes``.
+Rule 3: a manual click-to-call has no queue row (``queue_id`` None): its outcome is
+recorded the same way (still once per attempt) and no queue entry moves.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ def record_outcome(
     audit: Audit,
     *,
     attempt_id: int,
-    queue_id: int,
+    queue_id: int | None,
     attempts: int,
     flow: CallFlow,
     retry: Retry,
@@ -55,13 +57,15 @@ def record_outcome(
     )
     uow.attempts.set_status(attempt_id, AttemptStatus.COMPLETED)
     again = outcome in retry.on and attempts < retry.max_attempts and not flow.opted_out
+    again = again and queue_id is not None  # a manual call is never retried on its own
     status = QueueStatus.RETRY if again else QueueStatus.DONE
-    uow.attempts.close_call(
-        queue_id,
-        status=status,
-        outcome=outcome,
-        next_at=at + timedelta(minutes=retry.delay_minutes) if again else None,
-    )
+    if queue_id is not None:
+        uow.attempts.close_call(
+            queue_id,
+            status=status,
+            outcome=outcome,
+            next_at=at + timedelta(minutes=retry.delay_minutes) if again else None,
+        )
     audit.record(
         uow,
         at=at,

@@ -211,6 +211,33 @@ class MemoryAttemptRepository:
         self.add_to_queue(campaign_id, contact_id, status=QueueStatus.RETRY, next_at=due_at)
         return True
 
+    # (for preview)
+    def offer(self, queue_id: int, statuses: Sequence[str]) -> bool:
+        q = self.queue.get(queue_id)
+        if q is None or q["status"] not in statuses:
+            return False
+        q["status"] = "offered"
+        return True
+
+    # (for preview)
+    def withdraw_offer(self, queue_id: int, next_at: datetime | None) -> bool:
+        q = self.queue.get(queue_id)
+        if q is None or q["status"] != "offered":
+            return False
+        q.update(status=QueueStatus.PENDING, next_at=next_at)
+        return True
+
+    # (for preview)
+    def requeue_offered(self, campaign_id: int) -> int:
+        rows = [
+            q
+            for q in self.queue.values()
+            if q["campaign_id"] == campaign_id and q["status"] == "offered"
+        ]
+        for q in rows:
+            q["status"] = QueueStatus.PENDING
+        return len(rows)
+
 
 class MemoryAuditLogRepository:
     """``AuditLogRepository`` kept in dicts and lists; no database."""

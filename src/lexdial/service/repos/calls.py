@@ -237,6 +237,24 @@ class AttemptRepository(Protocol):
         stop cancelled it: a callback must not revive it)."""
         ...
 
+    # (for preview) a contact offered to an agent in preview is held "offered"
+    def offer(self, queue_id: int, statuses: Sequence[str]) -> bool:
+        """Mark the entry "offered" (shown to one agent, not dialled) if it still has one of
+        ``statuses``; False if not (another seat or an opt-out took it)."""
+        ...
+
+    # (for preview)
+    def withdraw_offer(self, queue_id: int, next_at: datetime | None) -> bool:
+        """An "offered" entry goes back to "pending", due at ``next_at``; False if it is no
+        longer offered."""
+        ...
+
+    # (for preview)
+    def requeue_offered(self, campaign_id: int) -> int:
+        """Every "offered" entry of the campaign goes back to "pending" (a new run: no seat
+        shows the offers of a stopped process); returns how many."""
+        ...
+
 
 class AuditLogRepository(Protocol):
     """Storage for the use cases of this area. Methods are added as services move here."""

@@ -431,6 +431,39 @@ class SqlAttemptRepository:
         )
         return True
 
+    # (for preview)
+    def offer(self, queue_id: int, statuses: Sequence[str]) -> bool:
+        q = t.campaign_contacts.c
+        return bool(
+            self.conn.execute(
+                update(t.campaign_contacts)
+                .where(q.id == queue_id, q.status.in_(statuses))
+                .values(status="offered")
+            ).rowcount
+        )
+
+    # (for preview)
+    def withdraw_offer(self, queue_id: int, next_at: datetime | None) -> bool:
+        q = t.campaign_contacts.c
+        return bool(
+            self.conn.execute(
+                update(t.campaign_contacts)
+                .where(q.id == queue_id, q.status == "offered")
+                .values(status="pending", next_at=next_at)
+            ).rowcount
+        )
+
+    # (for preview)
+    def requeue_offered(self, campaign_id: int) -> int:
+        q = t.campaign_contacts.c
+        return int(
+            self.conn.execute(
+                update(t.campaign_contacts)
+                .where(q.campaign_id == campaign_id, q.status == "offered")
+                .values(status="pending")
+            ).rowcount
+        )
+
 
 class SqlAuditLogRepository:
     """``AuditLogRepository`` over the evidence store."""
