@@ -136,6 +136,7 @@ class Rig:
     sipp: Sipp
     sink: RtpSink
     loop: Loop
+    calls: int = 0  # calls the tests placed to the person's SIPp (it expects two)
 
 
 def _free_udp_port() -> int:
@@ -451,6 +452,7 @@ def test_an_agent_in_chromium_takes_a_sipp_persons_call_through_the_desk_and_dis
     assert FIRM in _text(browser, "pop-script")
 
     streams = _new_streams(rig, before)
+    rig.calls += 1
     time.sleep(1.5)  # the person's greeting and wait are behind; they are sweeping now
     _both_hear(browser, rig, streams)
 
@@ -473,3 +475,64 @@ def test_an_agent_in_chromium_takes_a_sipp_persons_call_through_the_desk_and_dis
     with rig.store.db.connect() as conn:
         outcomes = list(conn.execute(select(t.call_outcomes.c.outcome, t.call_outcomes.c.agent_id)))
     assert ("bridged", rig.agent) in [tuple(r) for r in outcomes], outcomes
+
+
+def test_an_agent_in_chromium_reviews_a_preview_offer_and_calls_the_sipp_person_on_click(
+    rig: Rig, chromium: Any
+) -> None:
+    browser = chromium
+    browser.get(f"{rig.url}/desk")
+    if browser.find_elements(By.ID, "email"):  # run alone: not logged in yet
+        _log_in(browser, rig)
+    if browser.find_element(By.ID, "logout").is_displayed():  # seated by the test before
+        browser.find_element(By.ID, "logout").click()
+        _state(browser, "logged_out")
+    # a preview campaign dials nobody without the agent's click: it runs before they sit
+    assert _api(rig, f"/v1/campaigns/{rig.preview}/start")["status"] == "running"
+    browser.refresh()
+    _wait(browser).until(lambda b: b.find_element(By.ID, "login").is_displayed())
+    before = set(rig.sink.streams)
+    _sit(browser, rig, rig.preview)
+
+    # the dialler opens the leg and offers the contact: the gate's dry run, nothing dialled
+    _softphone(browser, "line open")
+    _state(browser, "preview", 60)
+    _wait(browser).until(lambda b: _text(b, "pop-name") == NAMES[1])
+    assert "dry run" in _text(browser, "pop-verdict")
+    assert "allow" in _text(browser, "pop-verdict")
+    time.sleep(1.0)
+    assert set(rig.sink.streams) == before, "the person was called before the agent's click"
+    with rig.store.db.connect() as conn:
+        attempts = conn.execute(
+            select(t.call_attempts.c.id).where(t.call_attempts.c.campaign_id == rig.preview)
+        ).all()
+    assert not attempts, attempts
+
+    # Call: gated, placed to SIPp, and the person is put through to this browser
+    browser.find_element(By.ID, "preview-call").click()
+    _state(browser, "on_call", 60)
+    streams = _new_streams(rig, before)
+    rig.calls += 1
+    _wait(browser).until(lambda b: _text(b, "pop-name") == NAMES[1])
+    assert "allow" in _text(browser, "pop-verdict") and "dry run" not in _text(
+        browser, "pop-verdict"
+    )
+    time.sleep(1.5)
+    _both_hear(browser, rig, streams)
+    browser.find_element(By.ID, "hangup").click()
+    _state(browser, "wrap_up")
+    _media_stops(rig, streams)
+    Select(browser.find_element(By.ID, "disposition")).select_by_value("reached")
+    browser.find_element(By.ID, "save-disposition").click()
+    _wait(browser).until(lambda b: "Disposition recorded" in _text(b, "desk-notice"))
+    with rig.store.db.connect() as conn:
+        rows = conn.execute(
+            select(t.call_outcomes.c.outcome, t.call_outcomes.c.agent_id)
+            .join(t.call_attempts, t.call_attempts.c.id == t.call_outcomes.c.attempt_id)
+            .where(t.call_attempts.c.campaign_id == rig.preview)
+        ).all()
+    assert ("bridged", rig.agent) in [tuple(r) for r in rows], rows
+    # the person's SIPp answered both calls and got both BYEs: it exits cleanly (run
+    # alone, this test placed only one of the two calls it waits for)
+    if rig.calls == 2:
+        assert rig.loop.run(rig.sipp.finish(30)) == 0, rig.sipp.report()
