@@ -354,7 +354,7 @@ def _log_in(browser: Any, rig: Rig) -> None:
     browser.find_element(By.ID, "password").send_keys(PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
     try:
-        _wait(browser).until(lambda b: b.find_elements(By.ID, "login-form"))
+        _wait(browser).until(lambda b: b.find_elements(By.ID, "desk"))
     except Exception:
         body = browser.find_element(By.TAG_NAME, "body").text
         raise AssertionError(f"not on the desk: {browser.current_url}\n{body}") from None
