@@ -47,9 +47,10 @@ def _stranger(store: Engine, cipher: Reversible, number: str) -> int:
 
 
 def _desk(store: Engine, a: int, b: int, manual: list[int], stop: threading.Event) -> None:
-    """Agent ``a`` skips the first contact offered and calls the others; agent ``b`` (paused)
-    makes the manual calls of ``manual`` in turn, then takes offers too. Wrap-up ends with
-    the seat READY (the disposition is the desk's test, not this one)."""
+    """Agent ``b`` makes the manual calls of ``manual`` in turn while ``a`` is on a break
+    (the queue stays due, so the run cannot end first); then both take offers: ``a`` skips
+    the first contact offered to it, every other offer is called. Wrap-up ends with the
+    seat READY (the disposition is the desk's test, not this one)."""
     skipped, audit = False, SqlAudit()
     todo = list(manual)
     while not stop.wait(0.02):
@@ -72,7 +73,12 @@ def _desk(store: Engine, a: int, b: int, manual: list[int], stop: threading.Even
                         uow.desk.save(replace(s, attempt_id=None))
                     elif todo:
                         agent_desk.click_to_call(uow, audit, me, todo.pop(0), START)
-                    else:
+                    else:  # done with manual calls: takes offers from now on
+                        uow.desk.save(replace(s, state=AgentState.READY.value, reason=None))
+                elif s.user_id == a and s.state == AgentState.PAUSED.value and not todo:
+                    other = uow.desk.session(1, b)
+                    if other is not None and other.state != AgentState.PAUSED.value:
+                        # b is past the manual calls: a's break is over
                         uow.desk.save(replace(s, state=AgentState.READY.value, reason=None))
 
 
@@ -89,7 +95,7 @@ def test_a_preview_campaign_dials_each_contact_on_its_agents_call_and_manual_cal
         uow = SqlUnitOfWork(conn)
         a = uow.users.add(1, "a@example.test", "enc", "agent", START)
         b = uow.users.add(1, "b@example.test", "enc", "agent", START)
-        uow.desk.save(DeskSession(a, 1, cid, AgentState.READY.value, None, START))
+        uow.desk.save(DeskSession(a, 1, cid, AgentState.PAUSED.value, "break", START))
         uow.desk.save(DeskSession(b, 1, cid, AgentState.PAUSED.value, "break", START))
         set_status(uow, SqlAudit(), 1, cid, "start", OPERATOR, START)
     carrier = SimulatedCarrier(

@@ -437,7 +437,7 @@ class CallDriver:
             self._done_with(live.agent, live)
         if live.reserved is not None and flow.bridged_at is None and self.desk is not None:
             # never joined (unanswered, refused, bridge failed): the seat is free again
-            self.desk.not_placed(live.reserved, live.item.contact_id, live.attempt_id)
+            self.desk.not_placed(live.reserved, live.item, live.attempt_id)
         elif live.reserved is not None and self.pool is not None and live.agent is None:
             self.pool.retire(live.reserved)
         self.wake.set()

@@ -196,17 +196,20 @@ class DeskSeats:
         if self._clicks.get(agent, 0) is None:
             del self._clicks[agent]
 
-    def not_placed(self, agent: str, contact_id: int, attempt_id: int | None) -> None:
-        """The agent's click was not put through (refused, or never answered): the seat
-        shows the attempt and is free again (``desk_line.call_not_placed``, rule 7)."""
+    def not_placed(self, agent: str, item: QueueItem, attempt_id: int | None) -> None:
+        """The agent's click was not put through (refused, not gated, or never answered):
+        the seat shows the attempt and is free again (``desk_line.call_not_placed``, rule
+        7); an offered row the gate never took (the run stopping) is due again at once."""
         self.pool.retire(agent)  # reserved for the call: no longer
         self._settle(agent)
         user_id, at, firm = _user_id(agent), self.clock(), self.firm_id
-        if user_id is not None:
-            self._background(
-                lambda uow: desk_line.call_not_placed(uow, firm, user_id, contact_id,
-                                                      attempt_id, at)
-            )  # fmt: skip
+
+        def write(uow: UnitOfWork) -> None:
+            withdraw_offer(uow, item, None)  # only a row still "offered" moves
+            if user_id is not None:
+                desk_line.call_not_placed(uow, firm, user_id, item.contact_id, attempt_id, at)
+
+        self._background(write)
 
     def _settle(self, agent: str) -> None:
         if agent in self._clicks:
@@ -229,7 +232,7 @@ class DeskSeats:
             if offer is None or offer[0].contact_id != contact:
                 # a Call on an offer this run does not hold (a stopped run's): not dialled
                 self._clicks[agent] = None
-                self.not_placed(agent, contact, None)
+                self.not_placed(agent, QueueItem(None, contact, 0, self.retry), None)
                 return None
             item = self.offers.pop(agent)[0]
         self._clicks[agent] = None
@@ -251,8 +254,7 @@ class DeskSeats:
         if user_id is None:
             return
         if showing and seat.preview_contact_id is not None:  # a stopped run's offer
-            firm, contact = self.firm_id, seat.preview_contact_id
-            self._background(lambda uow: desk_line.withdraw_offer(uow, firm, user_id, contact))
+            self._unshow(agent, seat.preview_contact_id)
             return
         if not (seat.state == AgentState.READY.value and self.legs.get(agent) == "up"):
             return
@@ -268,6 +270,12 @@ class DeskSeats:
         offered: QueueItem | None = await self.store.run(work)
         if offered is not None:
             self.offers[agent] = (offered, self._reads)
+
+    def _unshow(self, agent: str, contact_id: int) -> None:
+        """The seat stops showing an offer this run does not hold (READY for a fresh one)."""
+        user_id, firm = _user_id(agent), self.firm_id
+        if user_id is not None:
+            self._background(lambda uow: desk_line.withdraw_offer(uow, firm, user_id, contact_id))
 
     async def _withdraw(self, agent: str, next_at: datetime | None) -> None:
         item, _ = self.offers.pop(agent)
@@ -315,7 +323,11 @@ class DeskSeats:
             self._background(lambda uow: desk_line.call_ended(uow, firm, user_id, attempt_id, at))
 
     async def close(self) -> None:
-        """The run is over: close every leg and mark it down; wait for the seat writes."""
+        """The run is over: take back the offers (the rows due again, the seats READY),
+        close every leg and mark it down; wait for the seat writes."""
+        for agent, (item, _) in list(self.offers.items()):
+            await self._withdraw(agent, None)
+            self._unshow(agent, item.contact_id)
         self._closed = True
         for agent in list(self.legs):
             await self._logout(agent)

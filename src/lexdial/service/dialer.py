@@ -234,7 +234,7 @@ class Dialer:
                 if status != "running" or self.stats.halted or self.stats.paused:
                     for click in clicks:  # not dialled: the seat is told so
                         assert seats is not None
-                        seats.not_placed(click.agent, click.item.contact_id, None)
+                        seats.not_placed(click.agent, click.item, None)
                     if not calls.calls:
                         break
                 else:
@@ -313,7 +313,7 @@ class Dialer:
         admitted = answers[0] if answers else None
         if admitted is None or admitted.verdict != "allow":
             attempt = admitted.attempt_id if admitted is not None else None
-            seats.not_placed(click.agent, click.item.contact_id, attempt)
+            seats.not_placed(click.agent, click.item, attempt)
 
     async def _attempt(
         self,

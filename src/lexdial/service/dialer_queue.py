@@ -186,22 +186,30 @@ def recover(uow: UnitOfWork, audit: Audit, campaign_id: int, at: datetime, retry
     # and so does a row offered to an agent by a stopped process (rule 3)
     uow.attempts.requeue_unclaimed(campaign_id)
     uow.attempts.requeue_offered(campaign_id)
-    if not rows:
-        return 0
     # an interrupted call may have been answered, even opted out: never retried automatically
     retry = replace(retry, on=())
     for row in rows:
-        flow = CallFlow(f"a{row.attempt_id}", FlowConfig())
-        flow.outcome = Outcome.FAILED
-        flow.detail = "interrupted: the dialer stopped during the call"
-        record_outcome(
-            uow,
-            audit,
-            attempt_id=row.attempt_id,
-            queue_id=row.queue_id,
-            attempts=row.attempts,
-            flow=flow,
-            retry=retry,
-            at=at,
-        )
-    return len(rows)
+        _interrupted(uow, audit, row.attempt_id, row.queue_id, row.attempts, retry, at)
+    # then the manual calls (no queue row, rule 4): dialled, and no outcome after the above
+    manual = uow.attempts.dialled_without_outcome(campaign_id)
+    for attempt_id in manual:
+        _interrupted(uow, audit, attempt_id, None, 1, retry, at)
+    return len(rows) + len(manual)
+
+
+def _interrupted(
+    uow: UnitOfWork,
+    audit: Audit,
+    attempt_id: int,
+    queue_id: int | None,
+    attempts: int,
+    retry: Retry,
+    at: datetime,
+) -> None:
+    flow = CallFlow(f"a{attempt_id}", FlowConfig())
+    flow.outcome = Outcome.FAILED
+    flow.detail = "interrupted: the dialer stopped during the call"
+    record_outcome(
+        uow, audit, attempt_id=attempt_id, queue_id=queue_id, attempts=attempts, flow=flow,
+        retry=retry, at=at,
+    )  # fmt: skip

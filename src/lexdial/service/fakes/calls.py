@@ -238,6 +238,14 @@ class MemoryAttemptRepository:
             q["status"] = QueueStatus.PENDING
         return len(rows)
 
+    # (for preview)
+    def dialled_without_outcome(self, campaign_id: int) -> list[int]:
+        return sorted(
+            i
+            for i, a in self.attempts.items()
+            if a.campaign_id == campaign_id and a.status == "dialled" and i not in self.outcomes
+        )
+
 
 class MemoryAuditLogRepository:
     """``AuditLogRepository`` kept in dicts and lists; no database."""

@@ -255,6 +255,11 @@ class AttemptRepository(Protocol):
         shows the offers of a stopped process); returns how many."""
         ...
 
+    # (for preview) a manual call has no queue row: its interruption is found by its attempt
+    def dialled_without_outcome(self, campaign_id: int) -> list[int]:
+        """Ids of the campaign's attempts marked "dialled" that have no outcome, ascending."""
+        ...
+
 
 class AuditLogRepository(Protocol):
     """Storage for the use cases of this area. Methods are added as services move here."""

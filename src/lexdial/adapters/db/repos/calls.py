@@ -464,6 +464,19 @@ class SqlAttemptRepository:
             ).rowcount
         )
 
+    # (for preview)
+    def dialled_without_outcome(self, campaign_id: int) -> list[int]:
+        a, o = t.call_attempts.c, t.call_outcomes.c
+        done = select(o.attempt_id).where(o.attempt_id == a.id).exists()
+        return [
+            int(i)
+            for i in self.conn.scalars(
+                select(a.id)
+                .where(a.campaign_id == campaign_id, a.status == "dialled", ~done)
+                .order_by(a.id)
+            )
+        ]
+
 
 class SqlAuditLogRepository:
     """``AuditLogRepository`` over the evidence store."""
