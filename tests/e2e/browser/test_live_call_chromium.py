@@ -6,8 +6,10 @@ in-process media plane, its trunk a SIPp "person" on loopback, and whose ``[desk
 gateway listens on a free port. The agent has a ``browser`` endpoint; Chromium's microphone
 is a file (an upward sweep, looped).
 
-The agent logs in, sits at the campaign with the browser phone, connects the softphone,
-goes ready; a manager starts the campaign through the API. The dialler opens the agent's
+The desk seats agents only at a running or paused campaign, so a manager starts the
+campaign through the API and pauses it at once (no seat is ready: nothing is dialled).
+The agent logs in, sits at it with the browser phone, connects the softphone, goes ready;
+the manager resumes the campaign. The dialler opens the agent's
 leg to the gateway, gates and places the call to SIPp, judges the "Hello?" human and
 bridges: the screen pops with the contact and the gate's decision. Who hears whom is
 proved by correlation at both ends: the page records what it plays (the person's
