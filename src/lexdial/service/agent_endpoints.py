@@ -8,8 +8,9 @@ Rule 2: only an admin manages endpoints (``users.write``); reading them needs ``
 A user of another firm is answered as an unknown one (NotFoundError).
 Rule 3: adding and removing are audited (``user.endpoint_added`` / ``user.endpoint_removed``)
 with ids and the kind only: the address is not written to the trail.
-Rule 4: a carrier reaches only some kinds: ``sip`` a SIP address, ``twilio`` a Twilio
-Client identity; the simulated carrier needs none (``missing_endpoints``).
+Rule 4: a carrier reaches only some kinds: ``sip`` a SIP address or the desk's browser
+softphone (its leg is a SIP INVITE to the WebRTC gateway), ``twilio`` a Twilio Client
+identity; the simulated carrier needs none (``missing_endpoints``).
 """
 
 from __future__ import annotations
@@ -28,9 +29,13 @@ if TYPE_CHECKING:
     from lexdial.service.storage import UnitOfWork
 
 KINDS = ("sip", "browser", "twilio_client")
-#: the endpoint kind each carrier can bridge an agent to (a carrier not listed needs none)
-CARRIER_KIND = {"sip": "sip", "twilio": "twilio_client"}
-_LABEL = {"sip": "a SIP address", "twilio_client": "a Twilio Client identity"}
+#: the endpoint kinds each carrier can bridge an agent to (a carrier not listed needs none)
+CARRIER_KIND = {"sip": ("sip", "browser"), "twilio": ("twilio_client",)}
+_LABEL = {
+    "sip": "a SIP address",
+    "browser": "a browser softphone",
+    "twilio_client": "a Twilio Client identity",
+}
 
 _SIP = re.compile(
     r"sip:(?P<user>[^@\s:;?]+)@(?P<host>\[[0-9A-Fa-f:.]+\]|[^@\s:;?\[\]]+)(?::(?P<port>\d{1,5}))?"
@@ -158,9 +163,8 @@ def remove_endpoint(
 def missing_endpoints(uow: UnitOfWork, user_ids: list[int], carrier: str) -> dict[int, str]:
     """For each of ``user_ids`` that has no endpoint the carrier can reach: what it lacks
     (e.g. "a SIP address"). Empty for a carrier that needs none."""
-    kind = CARRIER_KIND.get(carrier)
-    if kind is None:
+    kinds = CARRIER_KIND.get(carrier)
+    if kinds is None:
         return {}
-    return {
-        i: _LABEL[kind] for i in user_ids if not any(e.kind == kind for e in uow.users.endpoints(i))
-    }
+    lacks = " or ".join(_LABEL[k] for k in kinds)
+    return {i: lacks for i in user_ids if not any(e.kind in kinds for e in uow.users.endpoints(i))}

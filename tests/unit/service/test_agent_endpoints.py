@@ -170,13 +170,18 @@ def test_each_carrier_needs_its_own_kind_of_endpoint_and_the_simulated_one_none(
                  audit=ListAudit(), caller=OPERATOR, firm_id=1)  # fmt: skip
     add_endpoint(uow, twilio_agent, "twilio_client", "ana", NOW,
                  audit=ListAudit(), caller=OPERATOR, firm_id=1)  # fmt: skip
-    agents = [sip_agent, twilio_agent, bare]
+    browser_agent = uow.users.seed(1, "agent")
+    add_endpoint(uow, browser_agent, "browser", None, NOW,
+                 audit=ListAudit(), caller=OPERATOR, firm_id=1)  # fmt: skip
+    agents = [sip_agent, twilio_agent, bare, browser_agent]
+    # the sip carrier reaches the desk's browser softphone too: its leg is a SIP INVITE
     assert missing_endpoints(uow, agents, "sip") == {
-        twilio_agent: "a SIP address",
-        bare: "a SIP address",
+        twilio_agent: "a SIP address or a browser softphone",
+        bare: "a SIP address or a browser softphone",
     }
     assert missing_endpoints(uow, agents, "twilio") == {
         sip_agent: "a Twilio Client identity",
         bare: "a Twilio Client identity",
+        browser_agent: "a Twilio Client identity",
     }
     assert missing_endpoints(uow, agents, "simulated") == {}
