@@ -160,11 +160,17 @@ def remove_endpoint(
     return found
 
 
-def missing_endpoints(uow: UnitOfWork, user_ids: list[int], carrier: str) -> dict[int, str]:
+def missing_endpoints(
+    uow: UnitOfWork, user_ids: list[int], carrier: str, *, softphones: bool = True
+) -> dict[int, str]:
     """For each of ``user_ids`` that has no endpoint the carrier can reach: what it lacks
-    (e.g. "a SIP address"). Empty for a carrier that needs none."""
+    (e.g. "a SIP address"). Empty for a carrier that needs none. ``softphones``: whether
+    the browser softphone's gateway is on (``[desk] webrtc``); off, a browser endpoint
+    reaches no one."""
     kinds = CARRIER_KIND.get(carrier)
     if kinds is None:
         return {}
+    if not softphones:
+        kinds = tuple(k for k in kinds if k != "browser")
     lacks = " or ".join(_LABEL[k] for k in kinds)
     return {i: lacks for i in user_ids if not any(e.kind in kinds for e in uow.users.endpoints(i))}

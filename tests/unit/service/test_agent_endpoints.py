@@ -185,3 +185,9 @@ def test_each_carrier_needs_its_own_kind_of_endpoint_and_the_simulated_one_none(
         browser_agent: "a Twilio Client identity",
     }
     assert missing_endpoints(uow, agents, "simulated") == {}
+    # with the softphone gateway off ([desk] webrtc = false) a browser endpoint reaches no one
+    assert missing_endpoints(uow, agents, "sip", softphones=False) == {
+        twilio_agent: "a SIP address",
+        bare: "a SIP address",
+        browser_agent: "a SIP address",
+    }
