@@ -44,9 +44,7 @@ def seat_agents(
         if spec.mode not in LIVE:
             return ()
         trained = trained_agents(uow, store.firm_id, day)
-        lacking = missing_endpoints(
-            uow, trained, carrier, softphones=store.settings.desk.webrtc
-        )
+        lacking = missing_endpoints(uow, trained, carrier, softphones=store.settings.desk.webrtc)
     if not trained:
         raise CampaignError("no active agent has a current training attestation")
     seated = tuple(f"user:{i}" for i in trained if i not in lacking)

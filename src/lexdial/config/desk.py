@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lexdial.config.telephony import ip_port
 from lexdial.errors import ConfigError
 
 DEFAULT_WEBRTC_SIP = ("127.0.0.1", 5099)
@@ -68,15 +69,4 @@ def parse_address(value: object, path: Path | str) -> tuple[str, int]:
     if value is None:
         return DEFAULT_WEBRTC_SIP
     what = f'{path}: desk.webrtc_sip must be "address:port", e.g. "127.0.0.1:5099"'
-    if not isinstance(value, str):
-        raise ConfigError(what)
-    host, sep, port = value.strip().rpartition(":")
-    host = host.removeprefix("[").removesuffix("]")
-    try:
-        ipaddress.ip_address(host)
-        number = int(port)
-    except ValueError:
-        raise ConfigError(what) from None
-    if not sep or not 0 <= number <= 65535:
-        raise ConfigError(what)
-    return host, number
+    return ip_port(value, what)

@@ -113,6 +113,12 @@ def _listen(value: object, path: Path) -> tuple[str, int]:
     if value is None:
         return DEFAULT_WEBHOOK_LISTEN
     what = f'{path}: telephony.webhook_listen must be "address:port", e.g. "127.0.0.1:8088"'
+    return ip_port(value, what)
+
+
+def ip_port(value: object, what: str) -> tuple[str, int]:
+    """``"address:port"`` as (IP address, port 0-65535; 0: any free port); a ConfigError
+    saying ``what`` when it is not one (``[desk] webrtc_sip`` reads the same way)."""
     if not isinstance(value, str):
         raise ConfigError(what)
     host, sep, port = value.strip().rpartition(":")
