@@ -16,11 +16,11 @@ Rule 3: the line's facts go to the seat in the background, in order, on the stor
 command went out, so the 2-second budget is not spent on the store; end: ``call_ended``).
 A seat write that fails is logged and lost: the seat is the desk's view, the call's
 evidence (attempt, outcome) is written by the call driver.
+Rule 4: an agent whose call ended leaves the pool until a seat read that began after the
+end says READY again: a read already under way cannot seat them from a stale READY.
 Rule 5: a seat's ``line_request`` (the agent clicked hang up or transfer) is carried out
 on the agent's current call (``telephony.hangup`` / ``telephony.transfer``) and cleared;
 with no call on the agent's line it is only cleared.
-Rule 4: an agent whose call ended leaves the pool until a seat read that began after the
-end says READY again: a read already under way cannot seat them from a stale READY.
 Rule 6 (preview): with ``preview``, a seat READY with its leg up and nothing on screen is
 offered the next due contact (``dialer_queue.offer_next``: the queue row "offered" and the
 seat PREVIEW in one transaction, so no two seats get the same contact); an offer the seat
