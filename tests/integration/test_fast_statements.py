@@ -60,3 +60,20 @@ def test_a_driver_error_on_the_cursor_is_raised_as_sqlalchemys_own_error(store: 
         _FIRM.rows(conn, {"id": 7, "name": "Fast LLP", "created_at": datetime.now(UTC)})
     with pytest.raises(IntegrityError), store.begin() as conn:
         _FIRM.rows(conn, {"id": 7, "name": "Again LLP", "created_at": datetime.now(UTC)})
+
+
+def test_a_statement_on_the_cursor_is_seen_by_the_engines_listeners(store: Engine) -> None:
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def listen(*args: object) -> None:
+        seen.append(str(args[2]))
+
+    event.listen(store, "before_cursor_execute", listen)
+    try:
+        with store.connect() as conn:
+            _READ.rows(conn, {})
+    finally:
+        event.remove(store, "before_cursor_execute", listen)
+    assert any("FROM firms" in sql for sql in seen)

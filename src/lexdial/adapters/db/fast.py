@@ -8,7 +8,8 @@ transaction (SQLite's ``BEGIN IMMEDIATE``, PostgreSQL's implicit one), writes th
 exactly as Core would write them and reads them back exactly as Core would read them; what it
 skips is SQLAlchemy's per-execution machinery (execution context, cache-key walk, result
 object), which profiling showed was about half of a gate's CPU.
-Rule 2: a driver error is raised as Core raises it (``sqlalchemy.exc.DBAPIError`` and its
+Rule 2: the engine's ``before_cursor_execute`` listeners are called as for any statement,
+and a driver error is raised as Core raises it (``sqlalchemy.exc.DBAPIError`` and its
 subclasses), and a lost server invalidates the connection, so the pool never hands it out
 again.
 Rule 3: only statements with plain named parameters qualify: no expanding ``IN`` lists (build
@@ -81,6 +82,10 @@ class Fast:
         args: Any = values if prepared.order is None else [values[k] for k in prepared.order]
         dbapi = conn.connection.dbapi_connection
         cursor = dbapi.cursor()  # type: ignore[union-attr]
+        # the engine's listeners still see every statement (logging, the tests that check no
+        # SQL runs on the event loop's thread); none is registered in production
+        for listener in conn.dispatch.before_cursor_execute:
+            listener(conn, cursor, prepared.sql, args, None, False)
         try:
             cursor.execute(prepared.sql, args)
         except conn.dialect.loaded_dbapi.Error as err:
