@@ -212,7 +212,7 @@ class TwilioStandIn:
             now, wanted = call.status, fields.get("Status")
             if now in ("completed", "canceled", "busy", "no-answer", "failed"):
                 return 400, _error(21220, "Call is not in-progress. Cannot redirect.", 400)
-            if (wanted == "canceled" and now in ("queued", "ringing")) or (
+            if (wanted == "canceled" and now in ("queued", "initiated", "ringing")) or (
                 wanted == "completed" and now == "in-progress"
             ):
                 call.status = wanted
@@ -259,6 +259,8 @@ class TwilioStandIn:
 
     def _status(self, call: Call, status: str, **fields: str) -> None:
         with self.lock:
+            if call.status in _FINAL and status in ("initiated", "ringing"):
+                return  # cancelled before it rang (as Twilio: a final status stays final)
             call.status = status
         if "StatusCallback" in call.form:  # a participant added to a room may have none
             self.callback(call, call.one("StatusCallback"), **fields)
@@ -272,6 +274,9 @@ class TwilioStandIn:
     def _run(self, call: Call, callee: Callee) -> None:
         self._status(call, "initiated")
         self._status(call, "ringing")
+        if call.status in _FINAL:  # cancelled while the create was answered: report the end
+            self._status(call, call.status)
+            return
         if callee.answer in ("busy", "no-answer"):
             time.sleep(callee.ring_s)
             self._status(call, callee.answer)
@@ -471,6 +476,10 @@ def _api(standin: TwilioStandIn) -> type[BaseHTTPRequestHandler]:
             pass
 
     return Api
+
+
+#: statuses a call never leaves
+_FINAL = ("completed", "canceled", "busy", "no-answer", "failed")
 
 
 def _error(code: int, message: str, status: int) -> dict[str, Any]:
