@@ -33,7 +33,7 @@ def test_a_run_on_a_failing_carrier_pauses_the_campaign_and_exits_6_saying_why(
     assert run(capsys, "campaign", "create", "c.json")[0] == 0
     assert run(capsys, "campaign", "add", "1", "--all")[0] == 0
     assert run(capsys, "campaign", "start", "1")[0] == 0
-    code, out, err = run(capsys, "campaign", "run", "1", "--timescale", "0.0005", "--json",
+    code, out, err = run(capsys, "campaign", "run", "1", "--timescale", "0.01", "--json",
                          "--at", "2026-12-02T15:00:00Z")  # fmt: skip
     assert code == 6, err
     report = json.loads(out)
