@@ -160,10 +160,19 @@ def sink_main(port: int, out: Path, clips: list[Path]) -> int:
     return 0
 
 
+_GIVEN: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A free UDP port never handed out before in this run, nor next to one (SIPp's media
+    uses the port given and the ones after it): the kernel may hand a closed port back."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        if not any(abs(port - given) <= 4 for given in _GIVEN):
+            _GIVEN.add(port)
+            return port
 
 
 async def start_sink(
