@@ -269,7 +269,25 @@ class BeepDetector:
         self.hz: float | None = None
         """Median frequency of that beep."""
         self.intercept_s: float | None = None
-        """End of the first SIT sequence heard (a carrier intercept), None if none."""
+        """When special information tones (a carrier intercept) were recognised: the end of
+        their second segment once a third, higher one starts (or of the last segment, if
+        only two rise); None if none were heard."""
+
+    @property
+    def decisive_tone(self) -> bool:
+        """A steady tone is sounding that no SIT segment could be: it has lasted
+        ``beep_min_s``, no tone came right before it, and it lies outside the SIT band or
+        has outlasted the longest SIT segment. No voice holds a pure tone that long, so
+        the call is a machine now, before the tone ends (``end_s`` follows when it does)."""
+        start = self._run_start
+        if start is None or self.end_s is not None or self._sequence or self._pending:
+            return False
+        length = self._run_end - start + self._win_len / self.config.sample_rate
+        if length < self.config.beep_min_s:
+            return False
+        lo, hi = _SIT_BAND
+        hz = float(np.median(self._run_hz))
+        return not lo <= hz <= hi or length > _SIT_SEGMENT_S[1]
 
     @property
     def tone_heard(self) -> bool:
@@ -310,6 +328,7 @@ class BeepDetector:
                 if self._pending is not None:  # another tone right after: a sequence
                     self._sequence.append(self._pending[1:])
                     self._pending = None
+                    self._early_intercept(mid, hz)
             self._run_end = mid
             self._run_hz.append(hz)
         self._settle()
@@ -322,6 +341,15 @@ class BeepDetector:
             hz = float(np.median(self._run_hz))
             self._pending = (self._run_end, hz, length)
         self._run_start = None
+
+    def _early_intercept(self, mid: float, hz: float) -> None:
+        """SIT is known once two segments have risen and a third, higher one starts: an
+        intercept is then told within about 0.8 s of its first tone, not after all three
+        and the gap behind them."""
+        lo, hi = _SIT_BAND
+        seq = self._sequence
+        if self.intercept_s is None and _is_sit(seq) and lo <= hz <= hi and hz > seq[-1][0] + 100:
+            self.intercept_s = round(mid - self.config.frame_s, 3)
 
     def _settle(self, force: bool = False) -> None:
         """Judge the last tone once no other tone has followed it within ``tone_gap_s``."""
@@ -542,7 +570,7 @@ class AmdDetector:
 
     def _analyse(self, frame: Samples) -> None:
         cfg = self.config
-        if self.beep.intercept_s is not None or self.beep.end_s is not None:
+        if self.beep.intercept_s is not None or self.beep.end_s or self.beep.decisive_tone:
             # a carrier intercept, or a record prompt (even with no greeting before it)
             self._cadence.t = self._t
             intercept = self.beep.intercept_s is not None
