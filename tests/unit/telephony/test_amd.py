@@ -300,3 +300,45 @@ def test_a_hello_at_the_very_start_of_the_call_is_voice_not_background() -> None
     hello = (harmonics * np.sin(np.pi * t / 0.6) ** 0.5 * 2500).astype(np.int16)
     result = classify(np.concatenate([hello, line_noise(2.0)]))
     assert (result.verdict, result.reason) == ("human", "after_greeting_silence"), result
+
+
+def test_an_intercept_is_told_before_its_third_tone_ends() -> None:
+    # two rising segments and the start of a third, higher one are the SIT: the call can
+    # end within a second of the first tone instead of after all three and the gap
+    lengths = (0.380, 0.380, 0.380)
+    audio = np.concatenate([line_noise(0.3), sit(lengths), line_noise(0.3), speech_like(3.0)])
+    result = classify(audio)
+    assert (result.verdict, result.reason, result.beep_end_s) == ("machine", "intercept", None)
+    assert result.decided_at_s is not None
+    assert 0.3 + 0.76 <= result.decided_at_s < 0.3 + 0.76 + 0.15 < 0.3 + 1.0
+
+
+def test_rising_tones_that_then_fall_are_not_taken_for_an_intercept() -> None:
+    audio = np.concatenate([line_noise(0.3), sit((0.3, 0.3, 0.3), (913.8, 1370.6, 1000.0))])
+    beep = BeepDetector()
+    beep.feed(np.concatenate([audio, line_noise(0.5)]))
+    assert (beep.finish(), beep.intercept_s) == (None, None)
+
+
+def test_a_beep_outside_the_sit_band_makes_the_call_a_machine_while_it_still_sounds() -> None:
+    audio = np.concatenate([line_noise(0.5), tone(440, 0.8) + line_noise(0.8, 3), line_noise(1)])
+    result = classify(audio)
+    assert (result.verdict, result.reason) == ("machine", "beep")
+    # a tone is timed by 40 ms analysis windows: the one straddling its start is pure too
+    assert result.decided_at_s is not None and 0.5 + 0.3 - 0.04 <= result.decided_at_s < 0.5 + 0.4
+    assert result.beep_end_s == pytest.approx(1.3, abs=0.05)  # the drop still starts at its end
+
+
+def test_a_tone_in_the_sit_band_is_judged_only_once_it_outlasts_a_sit_segment() -> None:
+    # 0.2-0.45 s at 880-1820 Hz could be the first of three special information tones
+    audio = np.concatenate([line_noise(0.5), tone(1000, 0.8), line_noise(1)])
+    result = classify(audio)
+    assert (result.verdict, result.reason) == ("machine", "beep")
+    assert result.decided_at_s is not None and 0.5 + 0.45 - 0.04 < result.decided_at_s < 0.5 + 0.6
+    assert result.beep_end_s == pytest.approx(1.3, abs=0.05)
+
+
+def test_a_fax_or_modem_tone_is_a_machine_at_once_but_no_beep_to_start_a_drop_after() -> None:
+    result = classify(np.concatenate([line_noise(0.5), tone(1000, 4.0), line_noise(1)]))
+    assert (result.verdict, result.beep_end_s) == ("machine", None)
+    assert result.decided_at_s is not None and result.decided_at_s < 0.5 + 0.6
