@@ -119,12 +119,14 @@ def test_the_median_person_is_judged_within_three_seconds(split: str) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="measured 3.10 s (tune), 3.21 s (holdout), 3.14 s (all): a person is judged 1.1 s "
-    "after the greeting, which starts 0.2-1.2 s after the answer and runs 0.4-1.5 s; "
-    "machines with no beep in their first 5 s are judged at the 5 s greeting (a "
-    "talkative person talks 3-5 s, and nothing but length tells the two apart here). "
-    "With 0.8 s the median is 2.82 s and 15 % of machines get the message over their "
-    "greeting: the median cannot reach 2.5 s while >= 90 % of machines are caught",
+    reason="measured 2.90 s (tune), 3.01 s (holdout), 2.98 s (all; 3.14 s before intercepts "
+    "were told at their second tone and beeps while they sound); fresh sets, seed 11: 2.74 s, "
+    "seed 12: 2.94 s. 27 of 85 clips are decided within 2.5 s, 43 are needed: a person is "
+    "judged 1.1 s after the greeting, which starts 0.2-1.2 s after the answer and runs "
+    "0.4-1.8 s; machines with no beep or intercept in their first 5 s are judged at the 5 s "
+    "greeting (a talkative person talks 3-5 s, and nothing but length tells the two apart "
+    "here). With 0.6 s after the greeting the median is 2.50 s here and on both fresh sets, "
+    "but only 29/40 machines are caught: the median cannot reach 2.5 s while >= 90 % are",
 )
 @pytest.mark.parametrize("split", SPLITS)
 def test_the_median_decision_is_at_most_2_5_seconds(split: str) -> None:
@@ -143,6 +145,14 @@ def test_every_labelled_beep_is_found_where_it_ends_whatever_the_verdict(name: s
     # a machine judged a person needs its beep found too: the voicemail restarts after it
     truth = float(LABELS[name]["beep_end_s"])
     assert judged(name).beep_end_s == pytest.approx(truth, abs=0.05)
+
+
+@pytest.mark.parametrize("name", BEEPS)
+def test_a_call_with_a_beep_is_decided_before_the_beep_ends(name: str) -> None:
+    # a steady tone is no voice: the verdict does not wait for the gap after it (the drop
+    # still starts at its end, beep_end_s)
+    decided = judged(name).decided_at_s
+    assert decided is not None and decided < float(LABELS[name]["beep_end_s"])
 
 
 @pytest.mark.parametrize("name", [n for n in LABELS if n not in BEEPS])
