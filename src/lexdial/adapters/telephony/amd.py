@@ -4,7 +4,10 @@ Cadence heuristic in the style of Asterisk's ``app_amd``: a person answers with 
 greeting ("Hello?") and then waits; a machine talks on. Voice activity is frame energy
 above an adaptive noise floor, above steady background noise and above background talk.
 A separate beep finder looks for one steady tone so a voicemail drop can start after it
-ends, and tells a carrier intercept's special information tones from it. Pure numpy,
+ends, and tells a carrier intercept's special information tones from it. Tones decide at
+once: no voice holds a pure tone, so a beep makes the call a machine while it still sounds
+(its end still starts the drop), and an intercept is told at its third tone, under a second
+into the tones. Pure numpy,
 streaming: feed 20 ms frames from live RTP (any chunk length is buffered) and read the
 verdict when it appears. Measured on tests/data/amd with ``bench/amd.py`` (README).
 
@@ -158,7 +161,9 @@ class AmdResult:
     verdict: Verdict | None
     """None only while a stream is still undecided (before ``finish``)."""
     reason: str
-    """Rule that decided: ``long_greeting``, ``beep``, ``intercept`` (SIT tones),
+    """Rule that decided: ``long_greeting``, ``beep`` (a steady tone no SIT segment could
+    be, decided while it sounds: usually a record prompt, whose end is ``beep_end_s``; a
+    fax or modem tone too, which never gets one), ``intercept`` (SIT tones),
     ``after_greeting_silence``; the fallbacks ``initial_silence`` and ``notsure``; or
     ``pending`` while undecided."""
     decided_at_s: float | None
