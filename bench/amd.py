@@ -3,7 +3,8 @@ beside a re-implementation of Asterisk's AMD() with its defaults (bench/asterisk
 
 Prints, for the tuning half, the held-out clips and all clips: the confusion matrix (rows
 are what the clip is, columns the verdict), the share of people judged people and of
-machines judged machines, and decision times (median, p90) in seconds of call audio. For
+machines judged machines, decision times (median, p90) in seconds of call audio, and how
+many clips are decided within 2.5 s (a median <= 2.5 s needs half of them). For
 lexdial also: machines first judged people whose beep was found afterwards (the call flow
 then restarts the voicemail version after the beep), and every misjudged clip. Last, a
 side-by-side summary of both detectors against issue 11's targets (people >= 97 %,
