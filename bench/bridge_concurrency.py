@@ -183,6 +183,8 @@ def sipp_ports() -> int:
         edge = max(edge, b)
     if edge < 65535:
         gaps.append((edge + 1, 65535))
+    if not gaps:
+        raise RuntimeError(f"no port band for SIPp outside {lo}-{hi} and {_MEDIA_PLANE_RTP}")
     first, last = max(gaps, key=lambda g: g[1] - g[0])
     bases = list(range((first + 3) & ~3, last - 3, 4))
     for base in random.sample(bases, len(bases)):

@@ -112,6 +112,8 @@ def _sipp_band() -> tuple[int, int]:
         edge = max(edge, b)
     if edge < 65535:
         gaps.append((edge + 1, 65535))
+    if not gaps:
+        raise AssertionError(f"no port band for SIPp outside {lo}-{hi} and {_MEDIA_PLANE_RTP}")
     return max(gaps, key=lambda g: g[1] - g[0])
 
 
