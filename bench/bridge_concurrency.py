@@ -40,6 +40,7 @@ import asyncio
 import contextlib
 import json
 import os
+import random
 import resource
 import shutil
 import signal
@@ -115,7 +116,7 @@ def sink_main(port: int, out: Path, clips: list[Path]) -> int:
             index.setdefault(f, (c, k))
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 << 20)
-    sock.bind(("127.0.0.1", port))
+    sock.bind(("127.0.0.1", port))  # 0: the kernel's choice, told on "ready"
     sock.settimeout(0.2)
     seqs: dict[int, set[int]] = defaultdict(set)
     wrap: dict[int, int] = defaultdict(int)
@@ -129,7 +130,7 @@ def sink_main(port: int, out: Path, clips: list[Path]) -> int:
         stop = True
 
     signal.signal(signal.SIGTERM, on_signal)
-    print("ready", flush=True)
+    print("ready", sock.getsockname()[1], flush=True)
     while not stop:
         try:
             data = sock.recv(2048)
@@ -160,33 +161,78 @@ def sink_main(port: int, out: Path, clips: list[Path]) -> int:
     return 0
 
 
-_GIVEN: set[int] = set()
+# SIPp binds its SIP port, its media port ``-mp`` and the one two above it (video), and exits
+# if one is taken, after binding SIP (so a port probe took it for started). Ports the kernel
+# hands out are taken again by anyone binding port 0, and the media plane binds its legs
+# anywhere in 20000-59999: a port probed free and released was not SIPp's for sure (the
+# agents' SIPp "never answered" in CI). So SIPp's ports come from a band no one binds
+# implicitly, four at a time, and SIPp is started only once it holds them itself.
+_MEDIA_PLANE_RTP = (20000, 59999)
+_HANDED: set[int] = set()
 
 
-def free_port() -> int:
-    """A free UDP port never handed out before in this run, nor next to one (SIPp's media
-    uses the port given and the ones after it): the kernel may hand a closed port back."""
-    while True:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
-        if not any(abs(port - given) <= 4 for given in _GIVEN):
-            _GIVEN.add(port)
-            return port
+def sipp_ports() -> int:
+    """The first of four free ports (a multiple of 4) outside the kernel's ephemeral range
+    and the media plane's, not handed out before in this run: SIPp's media port is it (and
+    it + 2), its SIP port it + 1."""
+    lo, hi = map(int, Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    gaps, edge = [], 0
+    for a, b in sorted([(0, 9999), (lo, hi), _MEDIA_PLANE_RTP]):
+        if a > edge + 1:
+            gaps.append((edge + 1, a - 1))
+        edge = max(edge, b)
+    if edge < 65535:
+        gaps.append((edge + 1, 65535))
+    if not gaps:
+        raise RuntimeError(f"no port band for SIPp outside {lo}-{hi} and {_MEDIA_PLANE_RTP}")
+    first, last = max(gaps, key=lambda g: g[1] - g[0])
+    bases = list(range((first + 3) & ~3, last - 3, 4))
+    for base in random.sample(bases, len(bases)):
+        if base in _HANDED:
+            continue
+        with contextlib.ExitStack() as held:
+            try:
+                for port in range(base, base + 4):
+                    sock = held.enter_context(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+                    sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _HANDED.add(base)
+        return base
+    raise RuntimeError(f"no four free ports in {first}-{last} for SIPp")
+
+
+def bound_udp_ports(pid: int) -> set[int]:
+    """The UDP ports process ``pid`` itself has bound (its sockets' inodes in /proc)."""
+    inodes = set()
+    with contextlib.suppress(OSError):
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                link = str(fd.readlink())
+                if link.startswith("socket:["):
+                    inodes.add(link[8:-1])
+    ports = set()
+    for table in ("udp", "udp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]:
+                cols = line.split()
+                if len(cols) > 9 and cols[9] in inodes:
+                    ports.add(int(cols[1].rsplit(":", 1)[1], 16))
+    return ports
 
 
 async def start_sink(
     work: Path, name: str, clips: list[Path]
 ) -> tuple[asyncio.subprocess.Process, int]:
-    port = free_port()
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, __file__, "--sink", str(port), "--out", str(work / f"{name}.json"),
+        sys.executable, __file__, "--sink", "0", "--out", str(work / f"{name}.json"),
         "--clips", *map(str, clips), stdout=subprocess.PIPE,
     )  # fmt: skip
     assert proc.stdout is not None
-    if (await asyncio.wait_for(proc.stdout.readline(), 30)).strip() != b"ready":
+    ready, _, port = (await asyncio.wait_for(proc.stdout.readline(), 30)).partition(b" ")
+    if ready != b"ready":
         raise RuntimeError("the RTP sink did not start")
-    return proc, port
+    return proc, int(port)  # bound by the sink itself: no window for another to take it
 
 
 async def stop_sink(proc: asyncio.subprocess.Process, work: Path, name: str) -> dict[str, dict]:  # type: ignore[type-arg]
@@ -204,15 +250,22 @@ async def start_sipp(
         text = text.replace(f"@{key}@", value)
     path = work / f"{name}.xml"
     path.write_text(text)
-    port = free_port()
+    media = sipp_ports()
+    port = media + 1
     screen = (work / f"{name}.log").open("wb")
     proc = await asyncio.create_subprocess_exec(
         "sipp", "-sf", str(path), "-i", "127.0.0.1", "-p", str(port), "-mi", "127.0.0.1",
-        "-mp", str(free_port()), "-m", str(n), "-l", str(n), "-nostdin", "-timeout", "600s",
+        "-mp", str(media), "-m", str(n), "-l", str(n), "-nostdin", "-timeout", "600s",
         "-key", "rtp_sink", str(sink_port), "-trace_err", "-error_file",
         str(work / f"{name}.err"), stdin=subprocess.DEVNULL, stdout=screen, stderr=screen,
     )  # fmt: skip
-    await asyncio.sleep(0.5)
+    mine, deadline = {port, media, media + 2}, time.monotonic() + 30  # a loaded machine
+    while not mine <= bound_udp_ports(proc.pid):
+        if proc.returncode is not None or time.monotonic() > deadline:
+            err = work / f"{name}.err"
+            detail = err.read_text(errors="replace")[-2000:] if err.exists() else ""
+            raise RuntimeError(f"SIPp ({name}) did not start: exit {proc.returncode}\n{detail}")
+        await asyncio.sleep(0.02)
     return proc, port
 
 
