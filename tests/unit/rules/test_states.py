@@ -1483,8 +1483,9 @@ ROWS = [
         None,
         id="ma-prerecorded-business-call-with-oral-consent-allowed",
     ),
-    # --- Rhode Island: Mon-Fri 09:00-18:00, Sat 10:00-17:00; no Sundays, no state or
-    # federal holidays; ADAD sales calls only with consent.
+    # --- Rhode Island (R.I. Gen. Laws 5-61, in force 2002-07-01): Mon-Fri 09:00-18:00, Sat
+    # 10:00-17:00, no Sundays, no state or federal holidays ("hours of operation", 5-61-2,
+    # imposed by 5-61-3.6(a)); ADAD sales calls only with consent (5-61-3.4(a)).
     row(
         call("RI", "2026-12-07 08:59 EST"),
         "defer",
