@@ -1101,7 +1101,8 @@ ROWS = [
         "2026-12-10 08:00 EST",
         id="nj-21-00-defers-to-next-08-00",
     ),
-    # --- Pennsylvania: 08:00-21:00; no solicitation on the statute's legal holidays
+    # --- Pennsylvania: 08:00-21:00 (73 P.S. 2245(a)(1), text in force 2019-12-03: "Conducting
+    # telemarketing after 9 p.m. or before 8 a.m."); no solicitation on the statute's legal holidays
     # (New Year's, MLK, Presidents', Good Friday, Memorial, Flag Day, Independence, Labor,
     # Columbus, Election Day, Veterans, Thanksgiving, Christmas); state DNC with a 12-month
     # EBR; robocalls give an opt-out at the beginning.
@@ -1118,6 +1119,19 @@ ROWS = [
         HOURS,
         "2026-12-10 08:00 EST",
         id="pa-21-00-defers-to-next-08-00",
+    ),
+    # 2245(a)(1) reaches "telemarketing", not a "telephone solicitation call": the 2242
+    # exclusion of a 12-month business relationship does not lift the hours (issue 14)
+    row(
+        call(
+            "PA",
+            "2026-12-09 21:00 EST",
+            relationship={"type": "former_client", "last_transaction_on": "2026-01-15"},
+        ),
+        "defer",
+        HOURS,
+        "2026-12-10 08:00 EST",
+        id="pa-2245-a-1-a-client-of-the-last-12-months-is-still-inside-the-hours",
     ),
     row(
         call("PA", "2026-04-03 10:00 EDT", relationship=COLD),
