@@ -165,3 +165,44 @@ def test_the_law_and_the_firm_setting_are_reported_side_by_side(engine: Engine) 
     assert {"us-ca.adad-ai-disclosure", "firm.ai-disclosure"} <= set(by_rule)
     assert "2874(a)(3)" in by_rule["us-ca.adad-ai-disclosure"].citation
     assert "policy.require_ai_disclosure" in by_rule["firm.ai-disclosure"].citation
+
+
+# --- 2875.5(a)-(b): a dialler with stored numbers may leave a live-answered call without an
+# agent in at most 3% of them (CPUC D.02-06-072 from 2002-07-01, kept by D.03-03-038), for
+# every purpose. The same reminder campaign into Seattle meets only the firm's setting.
+SEATTLE = {"number": "+1 206 555 0113",
+           "address": {"country": "US", "state": "WA", "zip": "98101",
+                       "time_zone": "America/Los_Angeles"}}
+
+
+def predictive(rate: float, **facts: Any) -> dict[str, Any]:
+    """A live-agent reminder from a predictive campaign whose 30-day abandonment is ``rate``."""
+    campaign = {"mode": "predictive", "abandonment_rate_30d": rate, "ring_timeout_s": 20,
+                "safe_harbor_message": True, "caller_id": "+13125550000"}
+    return ca(technology="autodialed", campaign=campaign, **facts)
+
+
+ABANDONMENT = [
+    pytest.param(predictive(0.03), "allow", set(), id="2875-5-b-3-percent-is-the-commissions-rate"),
+    pytest.param(predictive(0.031), "deny", {"ABANDONMENT_LIMIT"},
+                 id="2875-5-a-over-3-percent-a-reminder-campaign-is-held-by-law"),
+    pytest.param(predictive(0.031, relationship={"type": "former_client",
+                                                 "last_transaction_on": "2026-01-10"}),
+                 "deny", {"ABANDONMENT_LIMIT"},
+                 id="2875-5-a-2872-f-exemptions-do-not-reach-the-dialler-rule"),
+    pytest.param(predictive(0.031, **SEATTLE), "deny", {"FIRM_POLICY"},
+                 id="outside-california-only-the-firms-setting-holds-a-reminder-campaign"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("request_", "verdict", "want"), ABANDONMENT)
+def test_californias_dialler_rule_holds_every_campaign_to_the_commissions_error_rate(
+    law_only: Callable[[dict[str, Any]], Decision],
+    request_: dict[str, Any],
+    verdict: str,
+    want: set[str],
+) -> None:
+    d = law_only(request_)
+    assert (d.verdict, codes(d)) == (verdict, want), d.to_json()["reasons"]
+    if "ABANDONMENT_LIMIT" in want:
+        assert "2875.5" in next(r.citation for r in d.reasons if r.code == "ABANDONMENT_LIMIT")
