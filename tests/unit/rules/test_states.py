@@ -1222,12 +1222,23 @@ ROWS = [
         None,
         id="pa-an-ordinary-monday-is-allowed",
     ),
+    # SB 992 (2025-2026; reported as Act 47 of 2026, "on a Sunday or after 7 p.m. or before
+    # 9 a.m.", from 2026-10-18) is NOT applied: no primary text of an enacted act was found
+    # (us-pa.calling-hours note). These two rows, both after 2026-10-18, are the ones that
+    # flip if the compliance officer confirms it on palegis.us.
     row(
         call("PA", "2026-12-13 10:00 EST", relationship=COLD),
         "allow",
         NONE,
         None,
-        id="pa-sunday-is-not-banned",
+        id="pa-2245-a-1-sunday-is-not-banned-sb-992-unconfirmed",
+    ),
+    row(
+        call("PA", "2026-12-09 19:30 EST", relationship=COLD),
+        "allow",
+        NONE,
+        None,
+        id="pa-2245-a-1-19-30-is-inside-the-hours-sb-992-unconfirmed",
     ),
     row(
         call(
