@@ -170,15 +170,21 @@ def test_the_law_and_the_firm_setting_are_reported_side_by_side(engine: Engine) 
 # --- 2875.5(a)-(b): a dialler with stored numbers may leave a live-answered call without an
 # agent in at most 3% of them (CPUC D.02-06-072 from 2002-07-01, kept by D.03-03-038), for
 # every purpose. The same reminder campaign into Seattle meets only the firm's setting.
-SEATTLE = {"number": "+1 206 555 0113",
-           "address": {"country": "US", "state": "WA", "zip": "98101",
-                       "time_zone": "America/Los_Angeles"}}
+SEATTLE = {
+    "number": "+1 206 555 0113",
+    "address": {"country": "US", "state": "WA", "zip": "98101", "time_zone": "America/Los_Angeles"},
+}
 
 
 def predictive(rate: float, **facts: Any) -> dict[str, Any]:
     """A live-agent reminder from a predictive campaign whose 30-day abandonment is ``rate``."""
-    campaign = {"mode": "predictive", "abandonment_rate_30d": rate, "ring_timeout_s": 20,
-                "safe_harbor_message": True, "caller_id": "+13125550000"}
+    campaign = {
+        "mode": "predictive",
+        "abandonment_rate_30d": rate,
+        "ring_timeout_s": 20,
+        "safe_harbor_message": True,
+        "caller_id": "+13125550000",
+    }
     return ca(technology="autodialed", campaign=campaign, **facts)
 
 
