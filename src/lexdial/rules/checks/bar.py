@@ -45,7 +45,11 @@ def _routine_users(value: Any) -> frozenset[str] | None:
         return TECHNOLOGIES
     if not value:
         return None
-    return frozenset(str(t) for t in value)
+    techs = frozenset(str(t) for t in value)
+    if not techs <= TECHNOLOGIES:  # a typo would silently drop the exception
+        unknown = sorted(techs - TECHNOLOGIES)
+        raise ValueError(f"routine_users_exempt: unknown technologies {unknown}")
+    return techs
 
 
 def check_solicitation(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
