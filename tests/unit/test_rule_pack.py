@@ -100,6 +100,20 @@ def test_bad_window_params_are_refused(tmp_path: Path) -> None:
         load_pack(pack)
 
 
+def test_a_routine_user_exception_naming_an_unknown_technology_is_refused(
+    tmp_path: Path,
+) -> None:
+    # (for law) a misspelt technology would otherwise drop Texas 7.03(b)(3) without a word
+    pack = _copy_pack(tmp_path)
+    path = pack / "bar.yaml"
+    doc = yaml.safe_load(path.read_text())
+    (tx,) = [r for r in doc["rules"] if r["id"] == "bar.tx.7-03"]
+    tx["params"]["routine_users_exempt"] = ["manual", "live_agent"]
+    path.write_text(yaml.safe_dump(doc))
+    with pytest.raises(RulePackError, match=r"bar\.tx\.7-03: bad params.*live_agent"):
+        load_pack(pack)
+
+
 def test_a_duplicate_rule_id_is_refused(tmp_path: Path) -> None:
     pack = _copy_pack(tmp_path)
     path = pack / "us.yaml"

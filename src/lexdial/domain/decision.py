@@ -42,6 +42,7 @@ MATTER_TYPES = frozenset(
         "criminal",
         "estate",
         "other",
+        "pensions",  # (for law) PECR reg. 21B, occupational or personal pension schemes
     }
 )
 

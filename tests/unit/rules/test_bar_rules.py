@@ -265,6 +265,38 @@ def test_state_bars_forbid_telephone_solicitation_of_prospective_clients(
     check(decide, solicit(place, **facts), verdict, want)
 
 
+# --- ABA 7.3(b)(3) and the state rules that have the same exception (issue 14) -----------
+# A prospect who routinely uses, for business, the kind of legal services offered
+# (relationship.routinely_uses_services). Only the rules whose own text has the exception
+# lift it: ABA Model Rule 7.3(b)(3) (2018-08-06) and Tex. Disciplinary R. Prof'l Conduct
+# 7.03(b)(3) (in force 2021-07-01), the latter for live and interactive contact only.
+# Florida 4-7.18(a)(1) and New York 7.3(a)(1) have no such exception.
+
+ROUTINE = {"type": "prospect", "routinely_uses_services": True}
+ROUTINE_USERS = [
+    pytest.param(OHIO, {}, "allow", set(), id="aba-7-3-b-3-a-routine-user-may-be-called-live"),
+    pytest.param(TEXAS, {}, "allow", set(),
+                 id="tx-7-03-b-3-an-experienced-business-user-may-be-called-live"),
+    pytest.param(TEXAS, {"technology": "interactive_voice"}, "allow", set(),
+                 id="tx-7-03-b-3-interactive-contact-is-regulated-contact-and-excepted"),
+    pytest.param(TEXAS, {"technology": "prerecorded"}, "deny", {"BAR_SOLICITATION"},
+                 id="tx-penal-38-12-a-2-a-recorded-call-stays-barred-7-03-b-does-not-reach-it"),
+    pytest.param(TEXAS, {"relationship": {**ROUTINE, "routinely_uses_services": False}},
+                 "deny", {"BAR_SOLICITATION"}, id="tx-7-03-b-a-prospect-who-is-no-such-user"),
+    pytest.param(FLORIDA, {}, "deny", {"BAR_SOLICITATION"},
+                 id="fl-4-7-18-a-1-has-no-routine-user-exception"),
+    pytest.param(NEW_YORK, {}, "deny", {"BAR_SOLICITATION"},
+                 id="ny-7-3-a-1-has-no-routine-user-exception"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("place", "facts", "verdict", "want"), ROUTINE_USERS)
+def test_a_routine_user_of_the_services_is_excepted_only_where_the_rule_says_so(
+    decide: Decide, place: dict[str, Any], facts: dict[str, Any], verdict: str, want: set[str]
+) -> None:
+    check(decide, solicit(place, **{"relationship": ROUTINE, **facts}), verdict, want)
+
+
 # --- New York 7.3(e) / 4.5 and 49 U.S.C. 1136(g)(2): waiting periods (6.2) ---------------
 
 

@@ -485,6 +485,27 @@ def test_uk_live_marketing_respects_the_telephone_preference_service(
             set(),
             id="reg-21a-does-not-reach-an-estate-planning-call",
         ),
+        # PECR reg. 21B, inserted by SI 2018/1396 reg. 2(3), in force 2019-01-09: pensions
+        # marketing calls to an individual only with the individual's notice of consent (the
+        # existing-client route also needs refusal offers the facts cannot show)
+        pytest.param(
+            gb(matter={"type": "pensions"}),
+            "deny",
+            {"NO_CONSENT"},
+            id="reg-21b-pensions-marketing-call-to-a-former-client-without-consent",
+        ),
+        pytest.param(
+            gb(matter={"type": "pensions"}, consents=[MARKETING_CONSENT]),
+            "allow",
+            set(),
+            id="reg-21b-pensions-marketing-call-with-consent",
+        ),
+        pytest.param(
+            gb(matter={"type": "pensions"}, purpose="callback"),
+            "allow",
+            set(),
+            id="reg-21b-a-call-the-person-asked-for-is-not-unsolicited",
+        ),
         pytest.param(
             gb(matter={"type": "personal_injury"}, purpose="notification", relationship=CLIENT),
             "allow",

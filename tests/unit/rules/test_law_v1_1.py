@@ -149,6 +149,46 @@ def test_calls_with_the_consumers_direct_consent_of_the_last_7_days_are_not_coun
     assert (d.verdict, codes(d)) == (verdict, want), d.to_json()["reasons"]
 
 
+# 12 CFR 1006.14(b)(3)(i) (in force 2021-11-30) counts the consent period in calendar days,
+# "the date the debt collector receives prior consent counting as the first day"; comment
+# 14(b)(3)(i)-3.iii: consent received Thursday June 4, calls "on or after Thursday, June 11"
+# count. Comment 14(b)(3)(i)-2(3): a conversation about the debt after the consent ends it.
+# The call judged: Wed 2 Dec 2026 09:00 EST (14:00Z) unless a row says otherwise.
+EARLY_DEC_2 = [hist(f"2026-12-02T13:{m:02d}:00Z") for m in range(0, 56, 8)]  # 7 calls 08:00-08:48
+REG_F_CONSENT_DAYS = [
+    pytest.param(EARLY_DEC_2, [pec(["debt_collection"], given_at="2026-11-26T01:00:00Z")],
+                 "2026-12-02T14:00:00Z", "defer", {"REG_F_7_IN_7"}, "2026-12-09T13:00:00Z",
+                 id="1006-14-b-3-i-consent-of-wed-25-nov-20-00-est-is-spent-on-wed-2-dec-day-8"),
+    pytest.param(EARLY_DEC_2, [pec(["debt_collection"], given_at="2026-11-26T05:30:00Z")],
+                 "2026-12-02T14:00:00Z", "allow", set(), None,
+                 id="1006-14-b-3-i-consent-of-thu-26-nov-00-30-est-still-covers-wed-2-dec-day-7"),
+    pytest.param([hist("2026-11-30T15:00:00Z", "conversation")],
+                 [pec(["debt_collection"], given_at="2026-11-30T15:05:00Z")],
+                 "2026-12-02T16:00:00Z", "allow", set(), None,
+                 id="1006-14-b-3-i-call-back-as-asked-in-the-conversation-is-not-counted"),
+    pytest.param([hist("2026-11-27T15:00:00Z", "conversation"),
+                  hist("2026-11-30T15:00:00Z", "conversation")],
+                 [pec(["debt_collection"], given_at="2026-11-27T15:05:00Z")],
+                 "2026-12-02T16:00:00Z", "defer", {"REG_F_CONVERSATION"},
+                 "2026-12-07T13:00:00Z",
+                 id="1006-14-b-3-i-the-call-back-conversation-ends-the-consent"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("history", "consents", "at", "verdict", "want", "when"),
+                         REG_F_CONSENT_DAYS)  # fmt: skip
+def test_direct_consent_is_counted_in_calendar_days_and_ends_with_a_conversation(
+    decide: Decide,
+    history: list[dict[str, Any]],
+    consents: list[dict[str, Any]],
+    at: str,
+    verdict: str,
+    want: set[str],
+    when: str | None,
+) -> None:
+    check(decide(collect(at=at, history=history, consents=consents)), verdict, want, when)
+
+
 # --- Massachusetts: 940 CMR 7.04(1)(f); 209 CMR 18.14(1)(d) -----------------------------------
 
 BOSTON = {"number": "+1 617 555 0100", "address": {"country": "US", "state": "MA",

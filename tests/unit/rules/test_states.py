@@ -1101,7 +1101,8 @@ ROWS = [
         "2026-12-10 08:00 EST",
         id="nj-21-00-defers-to-next-08-00",
     ),
-    # --- Pennsylvania: 08:00-21:00; no solicitation on the statute's legal holidays
+    # --- Pennsylvania: 08:00-21:00 (73 P.S. 2245(a)(1), text in force 2019-12-03: "Conducting
+    # telemarketing after 9 p.m. or before 8 a.m."); no solicitation on the statute's legal holidays
     # (New Year's, MLK, Presidents', Good Friday, Memorial, Flag Day, Independence, Labor,
     # Columbus, Election Day, Veterans, Thanksgiving, Christmas); state DNC with a 12-month
     # EBR; robocalls give an opt-out at the beginning.
@@ -1118,6 +1119,19 @@ ROWS = [
         HOURS,
         "2026-12-10 08:00 EST",
         id="pa-21-00-defers-to-next-08-00",
+    ),
+    # 2245(a)(1) reaches "telemarketing", not a "telephone solicitation call": the 2242
+    # exclusion of a 12-month business relationship does not lift the hours (issue 14)
+    row(
+        call(
+            "PA",
+            "2026-12-09 21:00 EST",
+            relationship={"type": "former_client", "last_transaction_on": "2026-01-15"},
+        ),
+        "defer",
+        HOURS,
+        "2026-12-10 08:00 EST",
+        id="pa-2245-a-1-a-client-of-the-last-12-months-is-still-inside-the-hours",
     ),
     row(
         call("PA", "2026-04-03 10:00 EDT", relationship=COLD),
@@ -1208,12 +1222,23 @@ ROWS = [
         None,
         id="pa-an-ordinary-monday-is-allowed",
     ),
+    # SB 992 (2025-2026; reported as Act 47 of 2026, "on a Sunday or after 7 p.m. or before
+    # 9 a.m.", from 2026-10-18) is NOT applied: no primary text of an enacted act was found
+    # (us-pa.calling-hours note). These two rows, both after 2026-10-18, are the ones that
+    # flip if the compliance officer confirms it on palegis.us.
     row(
         call("PA", "2026-12-13 10:00 EST", relationship=COLD),
         "allow",
         NONE,
         None,
-        id="pa-sunday-is-not-banned",
+        id="pa-2245-a-1-sunday-is-not-banned-sb-992-unconfirmed",
+    ),
+    row(
+        call("PA", "2026-12-09 19:30 EST", relationship=COLD),
+        "allow",
+        NONE,
+        None,
+        id="pa-2245-a-1-19-30-is-inside-the-hours-sb-992-unconfirmed",
     ),
     row(
         call(
@@ -1483,8 +1508,9 @@ ROWS = [
         None,
         id="ma-prerecorded-business-call-with-oral-consent-allowed",
     ),
-    # --- Rhode Island: Mon-Fri 09:00-18:00, Sat 10:00-17:00; no Sundays, no state or
-    # federal holidays; ADAD sales calls only with consent.
+    # --- Rhode Island (R.I. Gen. Laws 5-61, in force 2002-07-01): Mon-Fri 09:00-18:00, Sat
+    # 10:00-17:00, no Sundays, no state or federal holidays ("hours of operation", 5-61-2,
+    # imposed by 5-61-3.6(a)); ADAD sales calls only with consent (5-61-3.4(a)).
     row(
         call("RI", "2026-12-07 08:59 EST"),
         "defer",

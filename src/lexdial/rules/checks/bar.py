@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from lexdial.domain.decision import TECHNOLOGIES
 from lexdial.rules.checks.consent import consent_covers
 from lexdial.rules.checks.dnc import ebr_status
 from lexdial.rules.context import Ctx, Fail, local_midnight
@@ -29,10 +30,26 @@ def prepare_bar(params: dict[str, Any], _subdiv: str | None) -> dict[str, Any]:
         "days": int(params.get("days", 0)),
         "incident_kinds": frozenset(params.get("incident_kinds", ())),
         "exempt_if": tuple(params.get("exempt_if", ())),
-        # ABA Model Rule 7.3(b)(3): a person who routinely uses, for business, the kind of
-        # legal services offered is no target of the solicitation ban
-        "routine_users_exempt": bool(params.get("routine_users_exempt", False)),
+        # ABA Model Rule 7.3(b)(3) and the state rules whose text has the same exception: a
+        # person who routinely uses, for business, the kind of legal services offered is no
+        # target of the ban. True = for every technology the rule reaches; a list = only for
+        # those (Texas: 7.03(b)(3) lifts 7.03(b), which reaches live and interactive
+        # contact, not the barratry statute's ban on recorded calls)
+        "routine_users": _routine_users(params.get("routine_users_exempt", False)),
     }
+
+
+def _routine_users(value: Any) -> frozenset[str] | None:
+    """The technologies for which the routine-user exception applies (None = none)."""
+    if value is True:
+        return TECHNOLOGIES
+    if not value:
+        return None
+    techs = frozenset(str(t) for t in value)
+    if not techs <= TECHNOLOGIES:  # a typo would silently drop the exception
+        unknown = sorted(techs - TECHNOLOGIES)
+        raise ValueError(f"routine_users_exempt: unknown technologies {unknown}")
+    return techs
 
 
 def check_solicitation(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
@@ -40,8 +57,10 @@ def check_solicitation(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     rel = ctx.req.relationship.type if ctx.req.relationship else "none"
     if rel in p["exempt"]:
         return None
+    routine = p["routine_users"]
     if (
-        p["routine_users_exempt"]
+        routine is not None
+        and ctx.req.technology in routine
         and ctx.req.relationship is not None
         and ctx.req.relationship.routinely_uses_services
     ):

@@ -15,6 +15,7 @@ from typing import Any
 
 from lexdial.domain.decision import RECORDED_VOICE, HistoryEntry
 from lexdial.rules.checks.consent import consent_covers
+from lexdial.rules.checks.regf_consent import DirectConsent
 from lexdial.rules.context import Ctx, Fail, ceil_minute_after, local_midnight
 from lexdial.rules.model import Rule
 
@@ -151,39 +152,18 @@ def _debt_calls(ctx: Ctx, t: datetime) -> list[HistoryEntry]:
     return hit
 
 
-_WEEK = timedelta(days=7)
-
-
-def _direct_consent_times(ctx: Ctx) -> list[tuple[datetime, datetime | None]]:
-    """(given, revoked) of the consents to debt-collection calls the consumer gave: the
-    request's consents are the consumer's own (given directly to the firm)."""
-    return [
-        (c.given_at, c.revoked_at)
-        for c in ctx.req.consents
-        if c.given_at is not None and c.scope is not None and "debt_collection" in c.scope
-    ]
-
-
-def _with_direct_consent(consents: list[tuple[datetime, datetime | None]], at: datetime) -> bool:
-    """A call at ``at`` made with consent given within the 7 days before it, not revoked
-    by then: excluded from the 7-in-7 count (12 CFR 1006.14(b)(3)(i))."""
-    return any(
-        given <= at and at - given <= _WEEK and (revoked is None or revoked > at)
-        for given, revoked in consents
-    )
-
-
 def check_regf_7in7(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     """No more than 7 calls within 7 consecutive days per debt (1006.14(b)(2)(i)(A))."""
     limit = rule.prepared["max"]
     excluded = rule.prepared["exclude_outcomes"]
-    direct = _direct_consent_times(ctx)
-    if direct and _with_direct_consent(direct, t):
+    debt_calls = _debt_calls(ctx, t)
+    direct = DirectConsent(ctx, t, [h.at for h in debt_calls if h.outcome == "conversation"])
+    if direct and direct.covers(t):
         return None  # this call is not counted, so it cannot be the one over the limit
     calls = [
         h.at
-        for h in _debt_calls(ctx, t)
-        if h.outcome not in excluded and not (direct and _with_direct_consent(direct, h.at))
+        for h in debt_calls
+        if h.outcome not in excluded and not (direct and direct.covers(h.at))
     ]
     worst = _busiest_zone(ctx, t, calls, 7, limit)
     if worst is None:
@@ -200,6 +180,10 @@ def check_regf_conversation(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     """No call within 7 days after a conversation about the debt (1006.14(b)(2)(i)(B))."""
     talks = [h for h in _debt_calls(ctx, t) if h.outcome == "conversation"]
     if not talks:
+        return None
+    # a call made with the consumer's direct consent received since the conversation is
+    # not counted (1006.14(b)(3)(i); comment 14(b)(3)(i)-3.i: "call back on Monday")
+    if DirectConsent(ctx, t, [h.at for h in talks]).covers(t):
         return None
     worst: tuple[date, str, datetime] | None = None
     for tz, lt, _m in ctx.zone_times(t):

@@ -13,6 +13,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+from lexdial.rules.checks.exempt import exempt, prepare_exempt
 from lexdial.rules.context import Ctx, Fail
 from lexdial.rules.model import Rule
 
@@ -72,7 +73,12 @@ _SCRIPT_ITEMS = {
 
 
 def prepare_script(params: dict[str, Any], _subdiv: str | None) -> dict[str, Any]:
-    return {"require": tuple(params["require"]), "only_for": params.get("only_for", {})}
+    return {
+        "require": tuple(params["require"]),
+        "only_for": params.get("only_for", {}),
+        # a statute's exclusions (Cal. Pub. Util. Code 2872(f)) reach its script duties too
+        "exempt": prepare_exempt(params),
+    }
 
 
 def check_script(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
@@ -81,6 +87,8 @@ def check_script(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     if s is None:
         return None
     p = rule.prepared
+    if p["exempt"] is not None and exempt(p["exempt"], ctx, t):
+        return None  # outside the statute's regulated call
     missing: list[str] = []
     for item in p["require"]:
         only = p["only_for"].get(item)
