@@ -50,6 +50,7 @@ class Trunk:
     dial_prefix: str = ""
     caller_name: str | None = None
     dns_server: str | None = None
+    srtp: str = "off"  # (for srtp) off | offer | require: ``srtp`` rule 1 (media plane)
 
     def __post_init__(self) -> None:
         if self.transport not in ("udp", "tcp", "tls"):
@@ -58,6 +59,8 @@ class Trunk:
             raise ValueError(f"number_format {self.number_format!r}")
         if self.register and not self.auth_username:
             raise ValueError("register needs auth_username")
+        if self.srtp not in ("off", "offer", "require"):  # (for srtp)
+            raise ValueError(f"srtp {self.srtp!r}: off, offer or require")
 
     # --- addresses -------------------------------------------------------------------
 
