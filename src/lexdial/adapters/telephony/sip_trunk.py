@@ -128,6 +128,8 @@ class Trunk:
             params.append(f"auth_user={self.auth_username};auth_pass={self.auth_password}")
         if self.route:
             params.append(f'outbound="sip:{self.route}{self._tp()};lr"')
+        if self.srtp != "off":  # (for srtp) baresip's srtp module: the same two SDP forms
+            params.append("mediaenc=" + ("srtp-mand" if self.srtp == "require" else "srtp"))
         return f"{name}<sip:{user}@{self.from_domain}{self._tp()}>;" + ";".join(params)
 
     @property
