@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import base64
 import struct
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from lexdial.adapters.telephony import srtp
 from lexdial.adapters.telephony.sip_message import parse_sdp, sdp_offer
 from lexdial.adapters.telephony.sip_trunk import Trunk
+from lexdial.bootstrap import sip_trunk
+from lexdial.config import load_settings
+from lexdial.errors import ConfigError
 
 
 def packet(seq: int, payload: bytes = b"\x55" * 160, pt: int = 0) -> bytes:
@@ -127,3 +132,36 @@ def test_a_trunk_names_a_wrong_srtp_setting() -> None:
     assert Trunk(address="t.example").srtp == "off"
     with pytest.raises(ValueError, match="srtp 'on'"):
         Trunk(address="t.example", srtp="on")
+
+
+def settings(tmp_path: Path, extra: str) -> Any:
+    path = tmp_path / "lexdial.toml"
+    path.write_text(f'[telephony]\ncarrier = "sip"\ntrunk = "198.51.100.4:5061"\n{extra}\n')
+    return load_settings(path, {})
+
+
+@pytest.mark.parametrize(
+    ("extra", "mode"),
+    [
+        ("", "off"),  # plain UDP: today's behaviour
+        ('transport = "tcp"', "off"),
+        ('transport = "tls"', "offer"),  # the keys are only secret over TLS
+        ('transport = "tls"\nsrtp = "require"', "require"),
+        ('transport = "tls"\nsrtp = "off"', "off"),
+        ('srtp = "offer"', "offer"),
+    ],
+)
+def test_the_setting_defaults_to_offer_over_tls_only(tmp_path: Path, extra: str, mode: str) -> None:
+    assert sip_trunk(settings(tmp_path, extra)).srtp == mode
+
+
+@pytest.mark.parametrize("value", ['"on"', "true", '"OFFER"'])
+def test_a_wrong_setting_is_refused_naming_it(tmp_path: Path, value: str) -> None:
+    with pytest.raises(ConfigError, match=r"telephony\.srtp must be one of off, offer, require"):
+        settings(tmp_path, f"srtp = {value}")
+
+
+def test_the_baresip_engine_gets_the_setting_as_its_account_s_media_encryption() -> None:
+    assert "mediaenc" not in Trunk(address="t.example").account("lexdial")
+    assert ";mediaenc=srtp;" in Trunk(address="t.example", srtp="offer").account("x") + ";"
+    assert ";mediaenc=srtp-mand" in Trunk(address="t.example", srtp="require").account("x")

@@ -106,12 +106,12 @@ class Crypto:
 
     def protect(self, packet: bytes) -> bytes:
         """One RTP packet encrypted and authenticated."""
-        return bytes(self._tx.protect(packet))
+        return self._tx.protect(packet)
 
     def unprotect(self, packet: bytes) -> bytes | None:
         """The plain RTP packet, or None when it does not authenticate (or replays)."""
         try:
-            return bytes(self._rx.unprotect(packet))
+            return self._rx.unprotect(packet)
         except pylibsrtp.Error:
             self.failed += 1
             return None
