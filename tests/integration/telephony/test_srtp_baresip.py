@@ -24,6 +24,7 @@ from lexdial.adapters.telephony.media_plane import MediaPlaneTelephony
 from lexdial.adapters.telephony.sip import SipTelephony
 from lexdial.adapters.telephony.sip_trunk import Trunk
 from lexdial.domain import telephony as tel
+
 from .baresip_callee import RATE, Baresip, Callee, best_match, write_wav
 
 pytestmark = pytest.mark.integration
@@ -64,7 +65,11 @@ Body = Callable[[MediaPlaneTelephony, Baresip, AsyncIterator[tel.CallEvent]], Aw
 
 
 def run(
-    tmp: Path, mode: str, callees: list[tuple[str, str]], body: Body, engine: type = MediaPlaneTelephony
+    tmp: Path,
+    mode: str,
+    callees: list[tuple[str, str]],
+    body: Body,
+    engine: type = MediaPlaneTelephony,
 ) -> Baresip:
     """``body(carrier, baresip, events)`` with a carrier (the media plane, or ``engine``)
     on a trunk in SRTP ``mode`` and baresip answering each (number, mediaenc) of
@@ -130,9 +135,7 @@ def check_both_ways(far: Baresip, heard: list[bytes]) -> None:
     assert best_match(ulaw_decode(heard[0]), PERSON_SAYS[RATE : 3 * RATE]) > 0.9
 
 
-@pytest.mark.parametrize(
-    ("mode", "mediaenc"), [("offer", "srtp"), ("require", "srtp-mand")]
-)
+@pytest.mark.parametrize(("mode", "mediaenc"), [("offer", "srtp"), ("require", "srtp-mand")])
 def test_an_srtp_call_carries_audio_both_ways_and_a_digit(
     tmp_path: Path, mode: str, mediaenc: str
 ) -> None:
@@ -146,9 +149,7 @@ def test_an_srtp_call_carries_audio_both_ways_and_a_digit(
     check_both_ways(far, heard)
 
 
-@pytest.mark.parametrize(
-    ("mode", "mediaenc"), [("offer", ""), ("off", ""), ("off", "srtp")]
-)
+@pytest.mark.parametrize(("mode", "mediaenc"), [("offer", ""), ("off", ""), ("off", "srtp")])
 def test_a_plain_call_is_unchanged_and_offer_falls_back_to_plain_rtp(
     tmp_path: Path, mode: str, mediaenc: str
 ) -> None:

@@ -118,9 +118,9 @@ def test_the_answer_s_crypto_lines_are_read_from_the_audio_stream_only() -> None
 
 def test_require_refuses_an_answer_without_usable_crypto_and_offer_falls_back() -> None:
     keys, _ = srtp.offer("require")
-    with pytest.raises(srtp.NoSrtp):
+    with pytest.raises(srtp.SrtpMissingError):
         srtp.answer("require", keys, ())
-    with pytest.raises(srtp.NoSrtp):
+    with pytest.raises(srtp.SrtpMissingError):
         srtp.answer("require", keys, (far_end_key(5).line(),))
     assert srtp.answer("offer", keys, ()) is None
     crypto = srtp.answer("offer", keys, (far_end_key(1).line(),))

@@ -22,8 +22,8 @@ import re
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from lexdial.adapters.telephony.plane_audio import PlaneAudio, PlaneCall
 from lexdial.adapters.telephony import srtp
+from lexdial.adapters.telephony.plane_audio import PlaneAudio, PlaneCall
 from lexdial.adapters.telephony.rtp import Leg
 from lexdial.adapters.telephony.sip_calls import CallTable, refused, ring_timeout
 from lexdial.adapters.telephony.sip_message import Message, parse_sdp, sdp_offer
@@ -145,7 +145,7 @@ class PlaneSignalling:
             return
         try:
             call.leg.crypto = srtp.answer(self.ua.trunk.srtp, call.leg.keys, media.crypto)
-        except srtp.NoSrtp:
+        except srtp.SrtpMissingError:
             log.warning("call %s: SRTP required, none in the answer; hanging up", call.call_id)
             call.hangup_requested = True
             self.table.spawn(self.bye(call, tel.FAILED, "no SRTP in the answer"))

@@ -124,19 +124,19 @@ def offer(mode: str) -> tuple[tuple[Key, ...], str]:
     return offer_keys(), "RTP/SAVP" if mode == "require" else "RTP/AVP"
 
 
-class NoSrtp(Exception):
+class SrtpMissingError(Exception):
     """The answer holds no usable crypto line while the trunk requires SRTP."""
 
 
 def answer(mode: str, offered: tuple[Key, ...], lines: tuple[str, ...]) -> Crypto | None:
     """The leg's ``Crypto`` from the answer's crypto lines; None for plain RTP (nothing
-    offered, or "offer" answered without a usable line); ``NoSrtp`` under "require"."""
+    offered, or "offer" answered without a usable line); ``SrtpMissingError`` under "require"."""
     if not offered:
         return None
     parsed = [k for k in map(parse_crypto, lines) if k is not None]
     pair = choose(offered, parsed)
     if pair is None:
         if mode == "require":
-            raise NoSrtp
+            raise SrtpMissingError
         return None
     return Crypto(*pair)
