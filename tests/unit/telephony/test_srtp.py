@@ -165,3 +165,28 @@ def test_the_baresip_engine_gets_the_setting_as_its_account_s_media_encryption()
     assert "mediaenc" not in Trunk(address="t.example").account("lexdial")
     assert ";mediaenc=srtp;" in Trunk(address="t.example", srtp="offer").account("x") + ";"
     assert ";mediaenc=srtp-mand" in Trunk(address="t.example", srtp="require").account("x")
+
+
+def test_a_re_invite_with_a_new_far_end_key_is_followed_and_ours_is_kept() -> None:
+    ours, old, new = srtp.offer_keys()[0], far_end_key(), srtp.offer_keys()[0]
+    near = srtp.Crypto(ours, old)
+    assert not near.follow((old.line(),))  # a refresh with the same key: nothing changes
+    assert not near.follow((srtp.Key(2, ours.suite, new.key).line(),))  # not our tag
+    sent_before = near.protect(packet(1))
+    assert near.follow((srtp.Key(1, ours.suite, new.key).line(),))
+    rekeyed = srtp.Crypto(srtp.Key(1, ours.suite, new.key), ours)
+    assert near.unprotect(rekeyed.protect(packet(2))) == packet(2)
+    # what we send still reads with our key (the far end did not change it)
+    assert srtp.Crypto(old, ours).unprotect(sent_before) == packet(1)
+    assert srtp.Crypto(old, ours).unprotect(near.protect(packet(3))) is not None
+
+
+def test_after_the_answer_our_sdp_keeps_only_the_chosen_line_at_a_new_version() -> None:
+    keys, profile = srtp.offer("offer")
+    offer = sdp_offer(40000, tuple(k.line() for k in keys), profile=profile)("10.0.0.5")
+    after = srtp.settled(offer, keys[1]).decode()
+    assert after.count("a=crypto:") == 1 and keys[1].line() in after
+    (o_before,) = [x for x in offer.decode().split("\r\n") if x.startswith("o=")]
+    (o_after,) = [x for x in after.split("\r\n") if x.startswith("o=")]
+    assert int(o_after.split()[2]) == int(o_before.split()[2]) + 1
+    assert o_after.split()[1] == o_before.split()[1]

@@ -10,7 +10,9 @@ Rule 1b: the offer carries SDES keys as the trunk's ``srtp`` says (``srtp`` rule
 the answer's crypto line keys the leg before its first packet. A "require" call whose
 answer has none is ended FAILED "no SRTP in the answer" (BYE at once: no plain audio
 is ever sent on it); an "offer" call answered without one is plain RTP. A leg to a
-``sip:`` URI dialled directly (a transfer's target, not the trunk) is plain RTP.
+``sip:`` URI dialled directly (a transfer's target, not the trunk) is plain RTP. A
+re-INVITE is answered (by the UA) with our SDP holding only the chosen crypto line; a new
+key in it for that line replaces the far end's (ours is kept).
 Rule 3: digits sent as SIP INFO (``application/dtmf-relay`` ``Signal=``, or
 ``application/dtmf``) go to the call's audio like telephone-events.
 """
@@ -150,6 +152,8 @@ class PlaneSignalling:
             call.hangup_requested = True
             self.table.spawn(self.bye(call, tel.FAILED, "no SRTP in the answer"))
             return
+        if call.leg.crypto is not None and call.dialog is not None:
+            call.dialog.sdp = srtp.settled(call.dialog.sdp, call.leg.crypto.ours)
         call.leg.start(media.host, media.port, dtmf_pt=media.dtmf_pt)
         call.answered = True
         call.cancel("ring")
@@ -165,6 +169,10 @@ class PlaneSignalling:
             digit = info_digit(msg)
             if digit:
                 self.audio.digit(call, digit)
+        elif msg.method == "INVITE" and call.leg is not None and call.leg.crypto is not None:
+            media = parse_sdp(msg.body)  # a re-INVITE (refresh, hold): the far end may re-key
+            if media is not None and call.leg.crypto.follow(media.crypto):
+                log.info("call %s: the far end changed its SRTP key", call.call_id)
         elif msg.method == "NOTIFY" and "refer" in (msg.get("event") or "").lower():
             frag = re.match(rb"\s*SIP/2\.0 (\d{3})", msg.body)
             status = int(frag.group(1)) if frag else 0

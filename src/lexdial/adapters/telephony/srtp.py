@@ -87,11 +87,11 @@ def choose(offered: tuple[Key, ...], answered: list[Key]) -> tuple[Key, Key] | N
 class Crypto:
     """A leg's two SRTP contexts: ours to send, theirs to receive (rule 4)."""
 
-    __slots__ = ("_rx", "_tx", "failed", "suite")
+    __slots__ = ("_profile", "_rx", "_theirs", "_tx", "failed", "ours")
 
     def __init__(self, ours: Key, theirs: Key) -> None:
-        profile = _PROFILES[ours.suite]
-        self.suite = ours.suite
+        profile = self._profile = _PROFILES[ours.suite]
+        self.ours, self._theirs = ours, theirs
         out, into = pylibsrtp.Policy.SSRC_ANY_OUTBOUND, pylibsrtp.Policy.SSRC_ANY_INBOUND
         self._tx = pylibsrtp.Session(
             pylibsrtp.Policy(key=ours.key, ssrc_type=out, srtp_profile=profile)
@@ -101,8 +101,31 @@ class Crypto:
         )
         self.failed = 0  # packets that failed authentication or replay checks
 
+    @property
+    def suite(self) -> str:
+        """The crypto suite both sides use."""
+        return self.ours.suite
+
     def __repr__(self) -> str:
         return f"Crypto({self.suite})"
+
+    def follow(self, lines: tuple[str, ...]) -> bool:
+        """A re-INVITE's crypto lines: if the far end's key for our tag changed, receive
+        with the new one (ours is kept: its rollover counter goes on). Whether it did."""
+        for theirs in filter(None, map(parse_crypto, lines)):
+            if (theirs.tag, theirs.suite) == (self.ours.tag, self.ours.suite):
+                if theirs.key == self._theirs.key:
+                    return False
+                self._theirs = theirs
+                self._rx = pylibsrtp.Session(
+                    pylibsrtp.Policy(
+                        key=theirs.key,
+                        ssrc_type=pylibsrtp.Policy.SSRC_ANY_INBOUND,
+                        srtp_profile=self._profile,
+                    )
+                )
+                return True
+        return False
 
     def protect(self, packet: bytes) -> bytes:
         """One RTP packet encrypted and authenticated."""
@@ -140,3 +163,14 @@ def answer(mode: str, offered: tuple[Key, ...], lines: tuple[str, ...]) -> Crypt
             raise SrtpMissingError
         return None
     return Crypto(*pair)
+
+
+def settled(sdp: bytes, ours: Key) -> bytes:
+    """Our offer once answered, as a re-INVITE is answered with it: only the crypto line
+    the far end chose (an answer carries one), the session version raised (RFC 3264)."""
+    lines = sdp.decode("ascii").split("\r\n")
+    keep = ours.line()
+    out = [x for x in lines if not x.startswith("a=crypto:") or x == keep]
+    out = [re.sub(r"^(o=\S+ \S+ )(\d+)", lambda m: m.group(1) + str(int(m.group(2)) + 1), x)
+           for x in out]  # fmt: skip
+    return "\r\n".join(out).encode("ascii")
