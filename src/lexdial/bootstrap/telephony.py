@@ -109,6 +109,7 @@ def sip_trunk(settings: Settings) -> SipTrunk:
         dial_prefix=s.dial_prefix,
         caller_name=s.caller_name,
         dns_server=s.dns_server,
+        srtp=s.srtp,  # (for srtp)
     )
 
 

@@ -14,6 +14,7 @@ from lexdial.errors import ConfigError
 
 TRANSPORTS = ("udp", "tcp", "tls")
 NUMBER_FORMATS = ("e164", "e164_no_plus", "national")
+SRTP_MODES = ("off", "offer", "require")  # (for srtp)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,10 @@ class SipSettings:
     dns_server: str | None = None
     #: why the password could not be read (only kept when another carrier is chosen)
     password_problem: str | None = None
+    #: (for srtp) SRTP on the media plane: off | offer | require (``srtp`` rule 1);
+    #: absent, "offer" over TLS (the keys travel in SDP: only TLS keeps them secret,
+    #: and a firm chooses TLS for confidentiality) and "off" otherwise (today's RTP)
+    srtp: str = "off"
 
 
 #: the ``[telephony]`` keys of the SIP carrier (``SipSettings``) and the password sources
@@ -148,6 +153,9 @@ def read_sip(raw: dict[str, Any], path: Path, env: Any, dialling: bool = True) -
             "bind_address",
             "one address of this host (not 0.0.0.0 or ::: it goes in Contact and Via)",
         )
+    srtp = raw.get("srtp", "offer" if transport == "tls" else "off")  # (for srtp)
+    if srtp not in SRTP_MODES:
+        raise bad("srtp", "one of " + ", ".join(SRTP_MODES))
     return SipSettings(
         transport=transport,
         bind_address=bind,
@@ -164,6 +172,7 @@ def read_sip(raw: dict[str, Any], path: Path, env: Any, dialling: bool = True) -
         caller_name=name,
         dns_server=dns,
         password_problem=problem,
+        srtp=srtp,  # (for srtp)
     )
 
 

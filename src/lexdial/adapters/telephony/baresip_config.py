@@ -53,6 +53,7 @@ def write_config(
     rec = directory / "rec"
     rec.mkdir(parents=True, exist_ok=True)
     modules = ["g711.so", "aufile.so"] + (["sndfile.so"] if record else [])
+    modules += ["srtp.so"] if trunk.srtp != "off" else []  # (for srtp)
     lines = [
         "poll_method epoll",
         *trunk.config_lines(line),

@@ -6,6 +6,13 @@ is ended FAILED "no media in the answer"), BUSY/NO_ANSWER/FAILED on a final fail
 "transferred" when the REFER's NOTIFY reports a 2xx.
 Rule 2: a hangup before the answer is a CANCEL (its 487 ends the call); a 2xx that
 crosses it is answered with BYE at once.
+Rule 1b: the offer carries SDES keys as the trunk's ``srtp`` says (``srtp`` rule 1);
+the answer's crypto line keys the leg before its first packet. A "require" call whose
+answer has none is ended FAILED "no SRTP in the answer" (BYE at once: no plain audio
+is ever sent on it); an "offer" call answered without one is plain RTP. A leg to a
+``sip:`` URI dialled directly (a transfer's target, not the trunk) is plain RTP. A
+re-INVITE is answered (by the UA) with our SDP holding only the chosen crypto line; a new
+key in it for that line replaces the far end's (ours is kept).
 Rule 3: digits sent as SIP INFO (``application/dtmf-relay`` ``Signal=``, or
 ``application/dtmf``) go to the call's audio like telephone-events.
 """
@@ -17,6 +24,7 @@ import re
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from lexdial.adapters.telephony import srtp
 from lexdial.adapters.telephony.plane_audio import PlaneAudio, PlaneCall
 from lexdial.adapters.telephony.rtp import Leg
 from lexdial.adapters.telephony.sip_calls import CallTable, refused, ring_timeout
@@ -68,7 +76,12 @@ class PlaneSignalling:
     ) -> None:
         """Send the call's INVITE, our SDP offering ``leg`` (to ``dest`` if given, else
         through the trunk)."""
-        d = call.dialog = self.ua.invite(uri, caller, sdp_offer(leg.port), dest=dest)
+        # a transfer target dialled directly (``dest``) is not the trunk: its setting
+        # does not apply (an office phone rarely speaks SDES)
+        leg.keys, profile = srtp.offer(self.ua.trunk.srtp if dest is None else "off")
+        lines = tuple(k.line() for k in leg.keys)
+        offer = sdp_offer(leg.port, lines, profile=profile)
+        d = call.dialog = self.ua.invite(uri, caller, offer, dest=dest)
         d.on_response = lambda msg: self._on_response(call, msg)
         d.on_request = lambda msg: self._on_request(call, msg)
 
@@ -132,6 +145,15 @@ class PlaneSignalling:
             call.hangup_requested = True
             self.table.spawn(self.bye(call, tel.FAILED, "no media in the answer"))
             return
+        try:
+            call.leg.crypto = srtp.answer(self.ua.trunk.srtp, call.leg.keys, media.crypto)
+        except srtp.SrtpMissingError:
+            log.warning("call %s: SRTP required, none in the answer; hanging up", call.call_id)
+            call.hangup_requested = True
+            self.table.spawn(self.bye(call, tel.FAILED, "no SRTP in the answer"))
+            return
+        if call.leg.crypto is not None and call.dialog is not None:
+            call.dialog.sdp = srtp.settled(call.dialog.sdp, call.leg.crypto.ours)
         call.leg.start(media.host, media.port, dtmf_pt=media.dtmf_pt)
         call.answered = True
         call.cancel("ring")
@@ -147,6 +169,10 @@ class PlaneSignalling:
             digit = info_digit(msg)
             if digit:
                 self.audio.digit(call, digit)
+        elif msg.method == "INVITE" and call.leg is not None and call.leg.crypto is not None:
+            media = parse_sdp(msg.body)  # a re-INVITE (refresh, hold): the far end may re-key
+            if media is not None and call.leg.crypto.follow(media.crypto):
+                log.info("call %s: the far end changed its SRTP key", call.call_id)
         elif msg.method == "NOTIFY" and "refer" in (msg.get("event") or "").lower():
             frag = re.match(rb"\s*SIP/2\.0 (\d{3})", msg.body)
             status = int(frag.group(1)) if frag else 0

@@ -20,6 +20,11 @@ transcoding, no mixing), until ``disconnect``; a prompt plays over the bridged a
 ``on_heard`` (set by whoever connects) fires once on the next RTP packet received (any
 payload: a phone with voice activity detection sends comfort noise): it is how a bridge
 is known to carry media both ways.
+Rule 4b: a leg with ``crypto`` (``srtp.Crypto``, set from the SDP answer before
+``start``) encrypts every packet it sends as the last step, and decrypts every packet it
+receives first: one that does not authenticate is dropped as lost. A bridge carries
+plain payloads between legs, so each leg protects with its own keys (an SRTP leg bridged
+to a plain one is decrypted on one side and sent plain on the other).
 Rule 5: received audio is the far end's voice (personal data): it lives in memory only,
 is dropped when read and when the leg closes, and nothing here logs it.
 """
@@ -40,6 +45,7 @@ from pathlib import Path
 
 from lexdial.adapters.telephony.rtp_clock import MediaClock
 from lexdial.adapters.telephony.rtp_codec import FRAME_BYTES, SILENCE, load_prompt
+from lexdial.adapters.telephony.srtp import Crypto, Key
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +92,8 @@ class Leg:
         self.on_heard: Callable[[], None] | None = None  # once, on the next RTP packet
         self.closed = False
         self.sent = self.received = 0
+        self.keys: tuple[Key, ...] = ()  # the SDES keys our offer carried (rule 4b)
+        self.crypto: Crypto | None = None
 
     # --- control -------------------------------------------------------------------
 
@@ -118,6 +126,7 @@ class Leg:
         self.closed = True
         self.engine.disconnect(self)
         self._heard.clear()
+        self.keys, self.crypto = (), None
         self.engine._legs.pop(self.key, None)
         self.sock.close()
 
@@ -136,6 +145,11 @@ class Leg:
             self.received += 1
             if len(data) < 12 or data[0] >> 6 != 2:
                 continue
+            if self.crypto is not None:
+                plain = self.crypto.unprotect(data)
+                if plain is None:
+                    continue
+                data = plain
             if self.on_heard is not None:  # one-shot: "media flows" watches (rule 4)
                 heard, self.on_heard = self.on_heard, None
                 heard()
@@ -157,6 +171,7 @@ class Leg:
                         self.on_digit(DTMF_EVENTS[event])
         if self.remote is None or self.closed:
             return
+        crypto = self.crypto
         for _ in range(frames):
             prompt = self._prompt
             if prompt is not None:
@@ -174,6 +189,8 @@ class Leg:
             packet = _HEADER.pack(0x80, PCMU, self._seq, self._ts, self.ssrc) + payload
             self._seq = (self._seq + 1) & 0xFFFF
             self._ts = (self._ts + FRAME_BYTES) & 0xFFFFFFFF
+            if crypto is not None:
+                packet = crypto.protect(packet)
             try:
                 sock.sendto(packet, self.remote)
                 self.sent += 1

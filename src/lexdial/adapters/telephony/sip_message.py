@@ -130,13 +130,17 @@ class Media:
     host: str
     port: int
     dtmf_pt: int = 101
+    #: the audio stream's ``a=crypto:`` lines as sent (``srtp.parse_crypto`` reads them)
+    crypto: tuple[str, ...] = ()
 
 
 def parse_sdp(body: bytes) -> Media | None:
-    """The audio address and telephone-event payload type of an SDP body."""
+    """The audio address, telephone-event payload type and SDES crypto lines of an SDP
+    body."""
     text = body.decode("utf-8", "replace")
     host = port = None
     dtmf = 101
+    crypto: list[str] = []
     for line in text.replace("\r\n", "\n").split("\n"):
         if line.startswith("c=IN IP"):  # the media-level one, after m=, wins
             host = line.split()[-1]
@@ -144,9 +148,11 @@ def parse_sdp(body: bytes) -> Media | None:
             port = int(line.split()[1])
         elif m := re.match(r"a=rtpmap:(\d+) telephone-event/8000", line):
             dtmf = int(m.group(1))
+        elif line.startswith("a=crypto:") and port is not None:
+            crypto.append(line.strip())
     if host is None or port is None:
         return None
-    return Media(host, port, dtmf)
+    return Media(host, port, dtmf, tuple(crypto))
 
 
 def build_reply(
@@ -168,9 +174,12 @@ def build_reply(
     return "\r\n".join(lines).encode() + body
 
 
-def sdp_offer(port: int) -> Callable[[str], bytes]:
+def sdp_offer(
+    port: int, crypto: tuple[str, ...] = (), *, profile: str = "RTP/AVP"
+) -> Callable[[str], bytes]:
     """Our SDP offer for an RTP leg on ``port``, given the host Via and Contact carry:
-    PCMU and telephone-events (101), 20 ms packets."""
+    PCMU and telephone-events (101), 20 ms packets; ``crypto`` (``a=crypto:`` lines)
+    and ``profile`` (RTP/SAVP when SRTP is required) as ``srtp`` rule 1 says."""
 
     def offer(host: str) -> bytes:
         ip = "IP6" if ":" in host else "IP4"
@@ -178,9 +187,9 @@ def sdp_offer(port: int) -> Callable[[str], bytes]:
         sess = secrets.randbelow(1 << 31)
         lines = [
             "v=0", f"o=lexdial {sess} {sess} IN {ip} {host}", "s=lexdial",
-            f"c=IN {ip} {host}", "t=0 0", f"m=audio {port} RTP/AVP 0 101",
+            f"c=IN {ip} {host}", "t=0 0", f"m=audio {port} {profile} 0 101",
             "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000",
-            "a=fmtp:101 0-16", "a=ptime:20", "a=sendrecv",
+            "a=fmtp:101 0-16", "a=ptime:20", "a=sendrecv", *crypto,
         ]  # fmt: skip
         return ("\r\n".join(lines) + "\r\n").encode()
 

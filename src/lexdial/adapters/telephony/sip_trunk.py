@@ -50,6 +50,7 @@ class Trunk:
     dial_prefix: str = ""
     caller_name: str | None = None
     dns_server: str | None = None
+    srtp: str = "off"  # (for srtp) off | offer | require: ``srtp`` rule 1 (media plane)
 
     def __post_init__(self) -> None:
         if self.transport not in ("udp", "tcp", "tls"):
@@ -58,6 +59,8 @@ class Trunk:
             raise ValueError(f"number_format {self.number_format!r}")
         if self.register and not self.auth_username:
             raise ValueError("register needs auth_username")
+        if self.srtp not in ("off", "offer", "require"):  # (for srtp)
+            raise ValueError(f"srtp {self.srtp!r}: off, offer or require")
 
     # --- addresses -------------------------------------------------------------------
 
@@ -125,6 +128,8 @@ class Trunk:
             params.append(f"auth_user={self.auth_username};auth_pass={self.auth_password}")
         if self.route:
             params.append(f'outbound="sip:{self.route}{self._tp()};lr"')
+        if self.srtp != "off":  # (for srtp) baresip's srtp module: the same two SDP forms
+            params.append("mediaenc=" + ("srtp-mand" if self.srtp == "require" else "srtp"))
         return f"{name}<sip:{user}@{self.from_domain}{self._tp()}>;" + ";".join(params)
 
     @property
