@@ -50,6 +50,10 @@ class Trunk:
     dial_prefix: str = ""
     caller_name: str | None = None
     dns_server: str | None = None
+    # (for sip-transport) TLS: the CA file that signs the trunk's certificate (None: the
+    # system's store) and the escape hatch that checks nothing (the plane warns)
+    tls_ca_file: str | None = None
+    tls_verify: bool = True
 
     def __post_init__(self) -> None:
         if self.transport not in ("udp", "tcp", "tls"):
