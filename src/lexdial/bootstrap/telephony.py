@@ -140,14 +140,18 @@ def is_simulated(telephony: Telephony) -> bool:
     return isinstance(telephony, SimulatedCarrier)
 
 
-def check_sip_trunk(trunk: SipTrunk, timeout: float) -> TrunkVerdict:
-    """REGISTER with (``trunk.register``) or OPTIONS-ping the trunk from one baresip line;
-    the answer in one sentence (``telephony check``)."""
+def check_sip_trunk(trunk: SipTrunk, timeout: float, media: str = "auto") -> TrunkVerdict:
+    """REGISTER with (``trunk.register``) or OPTIONS-ping the trunk through the engine the
+    calls use (the media plane's UA; one baresip line with ``media = "baresip"``); the
+    answer in one sentence (``telephony check``)."""
     import asyncio
 
+    from lexdial.adapters.telephony.plane_check import check_on_plane
     from lexdial.adapters.telephony.sip_check import check_trunk
 
-    return asyncio.run(check_trunk(trunk, timeout=timeout))
+    if media == "baresip":
+        return asyncio.run(check_trunk(trunk, timeout=timeout))
+    return asyncio.run(check_on_plane(trunk, timeout=timeout))
 
 
 def simulated_carrier(

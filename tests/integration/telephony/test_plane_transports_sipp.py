@@ -15,7 +15,10 @@ import asyncio
 import datetime as dt
 import ipaddress
 import logging
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from lexdial.adapters.telephony.media_plane import MediaPlaneTelephony
+from lexdial.adapters.telephony.plane_check import check_on_plane
 from lexdial.adapters.telephony.sip_trunk import Trunk
 from lexdial.domain import telephony as tel
 from lexdial.errors import TelephonyError
@@ -376,3 +380,66 @@ def test_tls_verify_false_reaches_a_trunk_with_an_unknown_ca_and_warns(
         kinds, _ = asyncio.run(with_sink(body))
     assert kinds == CALL, sipps[0].report()
     assert "certificate is NOT checked" in caplog.text
+
+
+# --- lexdial telephony check through the plane's UA -------------------------------------------
+
+
+def test_check_on_the_plane_registers_over_verified_tls(
+    tmp_path: Path, sipps: list[Sipp], pki: dict[str, Any]
+) -> None:
+    sipp = Sipp(over_a_connection(registrar(tmp_path)), tmp_path, transport="tcp").start()
+    sipps.append(sipp)
+
+    async def run(address: str) -> object:
+        trunk = trunk_for(sipp, address=address, transport="tls", register=True,
+                          tls_ca_file=pki["ca_file"])  # fmt: skip
+        return await check_on_plane(trunk, timeout=10)
+
+    verdict = asyncio.run(through_relay(pki["good"], sipp, run))
+    assert getattr(verdict, "ok", False), verdict
+    assert "over TLS registered as alice (200 OK)" in str(verdict)
+    assert sipp.finish() == 0, sipp.report()
+    messages = sipp.text("sipp_messages.log")
+    assert "Via: SIP/2.0/TLS" in messages and "Expires: 0" in messages  # and unregistered
+
+
+@pytest.mark.parametrize("cert", ["wrong_host", "unknown_ca"])
+def test_check_on_the_plane_says_tls_when_the_certificate_does_not_verify(
+    tmp_path: Path, pki: dict[str, Any], cert: str
+) -> None:
+    async def run(address: str) -> object:
+        trunk = Trunk(address=address, transport="tls", tls_ca_file=pki["ca_file"])
+        return await check_on_plane(trunk, timeout=5)
+
+    nobody = Sipp(Path("unused"), tmp_path, port=free_port())
+    verdict = asyncio.run(through_relay(pki[cert], nobody, run))
+    assert getattr(verdict, "problem", None) == "tls", verdict
+    assert "certificate verify failed" in str(verdict)
+
+
+def test_cli_check_uses_the_plane_and_says_wrong_credentials(
+    tmp_path: Path, sipps: list[Sipp]
+) -> None:
+    """``lexdial telephony check`` (media auto: the plane) over TCP; exit 6, no secret."""
+    sipp = Sipp(registrar(tmp_path), tmp_path, transport="tcp").start()
+    sipps.append(sipp)
+    settings = tmp_path / "lexdial.toml"
+    settings.write_text(
+        f'[telephony]\ncarrier = "sip"\ntrunk = "{sipp.address}"\ntransport = "tcp"\n'
+        f'register = true\nauth_username = "{USER}"\nauth_password_env = "TEST_SIP_PASSWORD"\n'
+    )
+    env = dict(os.environ, TEST_SIP_PASSWORD="guess-again")
+    out = subprocess.run(
+        [sys.executable, "-m", "lexdial", "--settings", str(settings), "telephony", "check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert out.returncode == 6, out.stderr + out.stdout
+    assert "over TCP (REGISTER)" in out.stdout and "forbidden (403 Forbidden)" in out.stderr
+    assert "guess-again" not in out.stderr + out.stdout
+    assert "Traceback" not in out.stderr
+    messages = sipp.text("sipp_messages.log")
+    assert "SIP/2.0/TCP" in messages and "User-Agent: lexdial" in messages  # not baresip

@@ -20,15 +20,14 @@ import dataclasses
 import logging
 import re
 import secrets
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from lexdial.adapters.telephony.sip_auth import authorization
-from lexdial.adapters.telephony.sip_check import explain_register
-from lexdial.adapters.telephony.sip_message import Message, branch
+from lexdial.adapters.telephony.sip_check import Verdict, explain_register, explain_status
+from lexdial.adapters.telephony.sip_message import Local, Message, branch
+from lexdial.adapters.telephony.sip_transactions import NonInviteTransactions
+from lexdial.adapters.telephony.sip_trunk import Trunk
 from lexdial.errors import TelephonyError
-
-if TYPE_CHECKING:
-    from lexdial.adapters.telephony.sip_ua import SipUa
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +35,20 @@ RETRY_S = 30.0
 _EXPIRES = re.compile(r";\s*expires=(\d+)", re.I)
 
 
+class Ua(Protocol):
+    """What a registration needs of ``sip_ua.SipUa`` (which owns it: no import back)."""
+
+    trunk: Trunk
+    transactions: NonInviteTransactions
+
+    @property
+    def me(self) -> Local: ...
+
+
 class Registration:
     """The UA's binding at the trunk's registrar (see the module rules)."""
 
-    def __init__(self, ua: SipUa) -> None:
+    def __init__(self, ua: Ua) -> None:
         self.ua, self.trunk = ua, ua.trunk
         self.call_id = f"{secrets.token_hex(10)}@lexdial"
         self.from_tag = secrets.token_hex(6)
@@ -47,6 +56,8 @@ class Registration:
         self.registered = False
         #: why the last REGISTER failed (None while the binding holds)
         self.problem: str | None = None
+        #: the last REGISTER's outcome in words (``telephony check`` prints it)
+        self.verdict: Verdict | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -77,20 +88,17 @@ class Registration:
         ]
         return "\r\n".join(lines).encode()
 
-    async def register(self, expires: int) -> tuple[Message | None, str]:
+    async def register(self, expires: int) -> tuple[Message | None, Verdict]:
         """One REGISTER asking ``expires`` seconds (digest answered once); its final
-        response (None: no answer) and, when it failed, why in words (rule 2)."""
+        response (None: no answer) and the outcome in words (rule 2)."""
         run = self.ua.transactions.run
         reply = await run(self.call_id, "REGISTER", self._build(expires, []))
         if reply is not None and reply.status in (401, 407) and self.trunk.auth_password:
             auth = authorization(reply, "REGISTER", self.request_uri, self.trunk)
             reply = await run(self.call_id, "REGISTER", self._build(expires, [auth]))
         if reply is None:
-            return None, explain_register("TIMEOUT", "", self.trunk).message
-        if 200 <= reply.status < 300:
-            return reply, ""
-        said = f"{reply.status} {reply.reason}"
-        return reply, explain_register("REGISTER_FAIL", said, self.trunk).message
+            return None, explain_register("TIMEOUT", "", self.trunk)
+        return reply, explain_status(reply.status, reply.reason, self.trunk, "REGISTER")
 
     async def start(self) -> None:
         """Register before the first call; ``TelephonyError`` saying why it failed."""
@@ -99,9 +107,10 @@ class Registration:
             raise TelephonyError(self.problem)
 
     async def _refresh(self, first: bool = False) -> None:
-        reply, problem = await self.register(self.trunk.register_interval)
-        if reply is None or problem:
-            self.registered, self.problem = False, problem
+        reply, self.verdict = await self.register(self.trunk.register_interval)
+        if reply is None or not self.verdict.ok:
+            self.registered, self.problem = False, self.verdict.message
+            problem = self.problem
             if not first:
                 log.warning("SIP registration failed: %s", problem)
                 self._schedule(RETRY_S)

@@ -37,7 +37,7 @@ import ssl
 from collections.abc import Callable
 
 from lexdial.adapters.telephony.sip_auth import authorization
-from lexdial.adapters.telephony.sip_check import explain_error
+from lexdial.adapters.telephony.sip_check import Verdict, explain_error
 from lexdial.adapters.telephony.sip_dialog import Dialog
 from lexdial.adapters.telephony.sip_message import (
     Local,
@@ -71,6 +71,8 @@ class SipUa:
         self.udp = UdpTransport(trunk.bind_address, udp_port, self.received)
         self.stream: StreamTransport | None = None
         self.registration: Registration | None = None
+        #: why ``start`` could not reach the trunk (``telephony check`` prints it)
+        self.failure: Verdict | None = None
         self.next_hop: tuple[str, int] = ("", 0)
         self.dialogs: dict[str, Dialog] = {}
         self.transactions = NonInviteTransactions(
@@ -103,7 +105,8 @@ class SipUa:
                 try:
                     await self.stream.start()
                 except (OSError, ssl.SSLError, TimeoutError) as exc:
-                    raise TelephonyError(explain_error(why(exc), self.trunk).message) from None
+                    self.failure = explain_error(why(exc), self.trunk)
+                    raise TelephonyError(self.failure.message) from None
             if self.trunk.register:
                 self.registration = Registration(self)
                 await self.registration.start()
