@@ -9,12 +9,15 @@ from pathlib import Path
 import pytest
 
 from lexdial.adapters.telephony.media_plane import MediaPlaneTelephony, supports
-from lexdial.adapters.telephony.sip_message import Local, parse
+from lexdial.adapters.telephony.sip_message import Local, Message, parse
+from lexdial.adapters.telephony.sip_register import Registration
+from lexdial.adapters.telephony.sip_transactions import NonInviteTransactions
 from lexdial.adapters.telephony.sip_transport import read_message, tls_context
 from lexdial.adapters.telephony.sip_trunk import Trunk
 from lexdial.adapters.telephony.sip_ua import SipUa, why
+from lexdial.adapters.virtual_time import VirtualTimeLoop
 from lexdial.config import load_settings
-from lexdial.errors import ConfigError
+from lexdial.errors import ConfigError, TelephonyError
 
 INVITE = (
     b"INVITE sip:+16145550101@trunk.test SIP/2.0\r\nVia: SIP/2.0/TCP 10.0.0.5:5060;branch=z9"
@@ -155,3 +158,81 @@ def test_media_baresip_still_selects_baresip_and_refuses_pai_there(tmp_path: Pat
     path = _settings(tmp_path, 'media = "baresip"\np_asserted_identity = true\n')
     with pytest.raises(ConfigError, match="p_asserted_identity cannot be sent with media"):
         open_telephony(load_settings(path, env), env)
+
+
+# --- REGISTER's life on a virtual clock (the registrar: a few lines answering the bytes) ---
+
+
+class Registrar:
+    """Challenges every REGISTER without Authorization (401), grants the rest
+    ``granted`` seconds in its Contact; records each request and its virtual time."""
+
+    def __init__(self, granted: int) -> None:
+        self.granted = granted
+        self.seen: list[tuple[float, Message]] = []
+        self.transactions: NonInviteTransactions | None = None
+
+    def send(self, data: bytes) -> None:
+        msg = parse(data)
+        assert msg is not None and self.transactions is not None
+        loop = asyncio.get_running_loop()
+        self.seen.append((loop.time(), msg))
+        lines = [f"Via: {msg.get('via')}", f"Call-ID: {msg.call_id}", f"CSeq: {msg.get('cseq')}"]
+        if msg.get("authorization") is None:
+            start = ["SIP/2.0 401 Unauthorized", 'WWW-Authenticate: Digest realm="r", nonce="n"']
+        else:
+            contact = f"Contact: {msg.get('contact')};expires={self.granted}"
+            start = ["SIP/2.0 200 OK", contact]
+        reply = parse(("\r\n".join(start + lines) + "\r\n\r\n").encode())
+        assert reply is not None
+        loop.call_soon(self.transactions.answer, reply, "REGISTER")
+
+
+class FakeUa:
+    """What ``Registration`` uses of ``SipUa``: the trunk, our address, transactions."""
+
+    def __init__(self, trunk: Trunk, registrar: Registrar) -> None:
+        self.trunk = trunk
+        self.me = Local("10.0.0.5", 5070, transport=trunk.transport)
+        self.transactions = NonInviteTransactions(registrar.send, lambda: None)
+        registrar.transactions = self.transactions
+
+
+def test_register_answers_the_challenge_refreshes_before_expiry_and_unbinds_on_close() -> None:
+    trunk = Trunk("trunk.test", transport="tcp", auth_username="alice", auth_password="pw",
+                  register=True, register_interval=600)  # fmt: skip
+    registrar = Registrar(granted=120)
+
+    async def body() -> None:
+        reg = Registration(FakeUa(trunk, registrar))
+        await reg.start()
+        assert reg.registered and reg.problem is None
+        await asyncio.sleep(250)  # virtual seconds
+        await reg.close()
+
+    asyncio.Runner(loop_factory=lambda: VirtualTimeLoop(0)).run(body())
+    granted = [(round(t), m.get("expires")) for t, m in registrar.seen if m.get("authorization")]
+    # granted 120 s: refreshed a minute before it runs out, each time; then Expires 0
+    assert granted == [(0, "600"), (60, "600"), (120, "600"), (180, "600"), (240, "600"),
+                       (250, "0")]  # fmt: skip
+    first = registrar.seen[0][1]
+    assert first.uri == "sip:trunk.test;transport=tcp"
+    assert first.get("contact") == "<sip:alice@10.0.0.5:5070;transport=tcp>"
+    assert (first.get("from") or "").startswith("<sip:alice@trunk.test>;tag=")
+    assert len({m.call_id for _, m in registrar.seen}) == 1  # one Call-ID for its life
+    cseqs = [m.cseq[0] for _, m in registrar.seen]
+    assert cseqs == sorted(cseqs) and len(set(cseqs)) == len(cseqs)
+
+
+def test_a_register_refused_says_why_as_the_baresip_path_does() -> None:
+    trunk = Trunk("trunk.test", auth_username="alice", register=True)  # no password
+
+    async def body() -> str:
+        reg = Registration(FakeUa(trunk, Registrar(granted=120)))
+        with pytest.raises(TelephonyError) as err:
+            await reg.start()
+        return str(err.value)
+
+    said = asyncio.Runner(loop_factory=lambda: VirtualTimeLoop(0)).run(body())
+    assert said.startswith("wrong credentials: the trunk refused auth_username alice with the")
+    assert "(401 Unauthorized)" in said
