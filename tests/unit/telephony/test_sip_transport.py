@@ -210,7 +210,8 @@ def test_register_answers_the_challenge_refreshes_before_expiry_and_unbinds_on_c
         await asyncio.sleep(250)  # virtual seconds
         await reg.close()
 
-    asyncio.Runner(loop_factory=lambda: VirtualTimeLoop(0)).run(body())
+    with asyncio.Runner(loop_factory=lambda: VirtualTimeLoop(0)) as runner:
+        runner.run(body())
     granted = [(round(t), m.get("expires")) for t, m in registrar.seen if m.get("authorization")]
     # granted 120 s: refreshed a minute before it runs out, each time; then Expires 0
     assert granted == [(0, "600"), (60, "600"), (120, "600"), (180, "600"), (240, "600"),
@@ -233,6 +234,7 @@ def test_a_register_refused_says_why_as_the_baresip_path_does() -> None:
             await reg.start()
         return str(err.value)
 
-    said = asyncio.Runner(loop_factory=lambda: VirtualTimeLoop(0)).run(body())
+    with asyncio.Runner(loop_factory=lambda: VirtualTimeLoop(0)) as runner:
+        said = runner.run(body())
     assert said.startswith("wrong credentials: the trunk refused auth_username alice with the")
     assert "(401 Unauthorized)" in said
