@@ -97,8 +97,12 @@ def test_tls_verifies_the_certificate_and_the_host_unless_told_not_to() -> None:
 
 def test_a_ca_file_that_does_not_exist_is_an_error_not_a_silent_fallback(tmp_path: Path) -> None:
     trunk = Trunk("trunk.test", transport="tls", tls_ca_file=str(tmp_path / "none.pem"))
-    with pytest.raises(OSError):
+    with pytest.raises(TelephonyError, match=r"tls_ca_file .*none\.pem: not a readable PEM"):
         tls_context(trunk)
+    (tmp_path / "junk.pem").write_text("not a certificate")
+    junk = Trunk("trunk.test", transport="tls", tls_ca_file=str(tmp_path / "junk.pem"))
+    with pytest.raises(TelephonyError, match=r"junk\.pem: not a readable PEM"):
+        tls_context(junk)
 
 
 def test_a_certificate_that_fails_verification_is_worded_with_its_reason() -> None:

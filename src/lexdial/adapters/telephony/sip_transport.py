@@ -10,7 +10,8 @@ trunk's connection, where answers go back). It is reliable: nothing is retransmi
 Rule 3: TLS verifies the trunk's certificate against the system's CA store, or
 ``tls_ca_file``, and its name against the next hop's host (an IP address against the
 certificate's IP entries); ``tls_verify = false`` turns both off, with a warning at
-every connect. A failed handshake says so (``sip_check.explain_error`` words it).
+every connect. A failed handshake says so (``sip_check.explain_error`` words it); a CA
+file that cannot be read is a ``TelephonyError`` naming it.
 Rule 4: a connection lost is logged with its reason and ``on_lost(reason)`` is called
 (requests in flight on it cannot be answered any more); the next send reconnects, the
 messages sent meanwhile waiting for it; a reconnect that fails calls ``on_lost`` again.
@@ -27,6 +28,7 @@ import ssl
 from collections.abc import Callable
 
 from lexdial.adapters.telephony.sip_trunk import Trunk
+from lexdial.errors import TelephonyError
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +101,13 @@ def tls_context(trunk: Trunk) -> ssl.SSLContext:
         ctx = ssl.create_default_context()
         ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
         return ctx
-    return ssl.create_default_context(cafile=trunk.tls_ca_file)
+    try:
+        return ssl.create_default_context(cafile=trunk.tls_ca_file)
+    except (OSError, ssl.SSLError) as exc:  # not the trunk's fault: say which file
+        raise TelephonyError(
+            f"tls_ca_file {trunk.tls_ca_file}: not a readable PEM file of CA certificates "
+            f"({getattr(exc, 'strerror', None) or exc})"
+        ) from None
 
 
 async def read_message(reader: asyncio.StreamReader) -> bytes:
