@@ -93,3 +93,68 @@ def test_a_lost_connection_fails_the_call_in_flight_and_the_next_call_reconnects
     assert "SIP connection to the trunk lost (closed by the trunk)" in caplog.text
     assert (second.kind, second.detail) == (tel.BUSY, "sip 486")
     assert trunk_side.invites == [1, 2] and trunk_side.connections == 2
+
+
+def ok_to(request: bytes) -> bytes:
+    """200 OK to a REGISTER, granting its Contact 600 s."""
+    msg = parse(request)
+    assert msg is not None
+    lines = ["SIP/2.0 200 OK", *(f"Via: {v}" for v in msg.all("via"))]
+    lines += [f"From: {msg.get('from')}", f"To: {msg.get('to')};tag=r1"]
+    lines += [f"Call-ID: {msg.call_id}", f"CSeq: {msg.get('cseq')}"]
+    lines += [f"Contact: {msg.get('contact')};expires=600", "Content-Length: 0"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+class DroppingRegistrar:
+    """Grants every REGISTER; closes its first connection right after the first grant.
+    Records (connection, Expires) of each REGISTER."""
+
+    def __init__(self) -> None:
+        self.connections = 0
+        self.registers: list[tuple[int, str]] = []
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        n = self.connections
+        try:
+            while True:
+                data = await read_message(reader)
+                msg = parse(data)
+                if msg is None or msg.method != "REGISTER":
+                    continue
+                self.registers.append((n, msg.get("expires") or ""))
+                writer.write(ok_to(data))
+                await writer.drain()
+                if n == 1:
+                    return
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+
+def test_a_registration_whose_connection_is_lost_is_renewed_over_the_next_one() -> None:
+    registrar = DroppingRegistrar()
+
+    async def body() -> bool:
+        server = await asyncio.start_server(registrar.handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        trunk = Trunk(f"127.0.0.1:{port}", transport="tcp", auth_username="alice",
+                      auth_password="pw", register=True)  # fmt: skip
+        carrier = MediaPlaneTelephony(trunk=trunk, amd=False)
+        try:
+            await carrier.start()
+            for _ in range(100):  # the renewal is due 1 s after the loss
+                if len(registrar.registers) >= 2:
+                    break
+                await asyncio.sleep(0.05)
+            reg = carrier.ua.registration
+            return reg is not None and reg.registered and reg.problem is None
+        finally:
+            await carrier.close()
+            server.close()
+
+    assert asyncio.run(body())
+    # granted on the first connection, renewed on the second, removed there at close
+    assert registrar.registers == [(1, "600"), (2, "600"), (2, "0")]

@@ -59,6 +59,8 @@ class Registration:
         #: the last REGISTER's outcome in words (``telephony check`` prints it)
         self.verdict: Verdict | None = None
         self._timer: asyncio.TimerHandle | None = None
+        #: the connection was lost while a REGISTER was out: its grant binds nothing
+        self._renew = False
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -107,6 +109,7 @@ class Registration:
             raise TelephonyError(self.problem)
 
     async def _refresh(self, first: bool = False) -> None:
+        self._renew = False
         reply, self.verdict = await self.register(self.trunk.register_interval)
         if reply is None or not self.verdict.ok:
             self.registered, self.problem = False, self.verdict.message
@@ -115,9 +118,14 @@ class Registration:
                 log.warning("SIP registration failed: %s", problem)
                 self._schedule(RETRY_S)
             return
-        if self.problem is not None:
+        self.problem = None
+        if self._renew:  # granted over a connection lost since: bind over the next one
+            self.registered = False
+            self._schedule(1.0)
+            return
+        if not self.registered and not first:
             log.info("SIP registration restored")
-        self.registered, self.problem = True, None
+        self.registered = True
         granted = self._granted(reply)
         self._schedule(granted - min(60.0, granted / 2))
 
@@ -147,7 +155,7 @@ class Registration:
 
     def lost(self) -> None:
         """The trunk's connection was lost: register again over the next one (rule 3)."""
-        self.registered = False
+        self.registered, self._renew = False, True
         self._schedule(1.0)
 
     def stop(self) -> None:
