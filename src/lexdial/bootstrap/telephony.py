@@ -34,8 +34,8 @@ def open_telephony(
     """The carrier the settings name (``carrier`` overrides); built here, never at import.
 
     The simulated carrier runs on the wall clock unless ``timescale`` says otherwise; SIP
-    runs every call in this process (``media_plane``) where the trunk allows it, else
-    starts baresip processes (``[telephony] media``); Twilio reads its credentials from
+    runs every call in this process (``media_plane``: every transport, REGISTER), unless
+    ``[telephony] media = "baresip"`` starts baresip processes; Twilio reads its credentials from
     the environment only (``$LEXDIAL_TWILIO_API_URL`` replaces https://api.twilio.com: a
     stand-in for tests). ``serve_webhooks``: a process without the web app (``campaign
     run``) serves Twilio's webhooks itself on ``[telephony] webhook_listen`` while it dials.
@@ -54,13 +54,18 @@ def open_telephony(
         from lexdial.adapters.telephony.sip import SipTelephony
 
         trunk = sip_trunk(settings)
-        if t.media == "plane" and not supports(trunk):
-            raise ConfigError(
-                "[telephony] media = plane speaks SIP over UDP without REGISTER; "
-                'this trunk needs media = "baresip" (or "auto")'
-            )
         if t.media != "baresip" and supports(trunk):
-            return MediaPlaneTelephony(trunk=trunk, channels=t.channels, cps=t.cps_for("sip"))
+            return MediaPlaneTelephony(
+                trunk=trunk,
+                channels=t.channels,
+                cps=t.cps_for("sip"),
+                p_asserted_identity=t.sip.p_asserted_identity,
+            )
+        if t.sip.p_asserted_identity:
+            raise ConfigError(
+                "[telephony] p_asserted_identity cannot be sent with media = baresip: "
+                "baresip 1.0.0 has no way to add a header (the media plane sends it)"
+            )
         return SipTelephony(trunk=trunk, channels=t.channels, cps=t.cps_for("sip"))
     if name == "twilio":
         from lexdial.adapters.telephony.twilio import TwilioTelephony
@@ -110,6 +115,8 @@ def sip_trunk(settings: Settings) -> SipTrunk:
         caller_name=s.caller_name,
         dns_server=s.dns_server,
         srtp=s.srtp,  # (for srtp)
+        tls_ca_file=s.tls_ca_file,
+        tls_verify=s.tls_verify,
     )
 
 
@@ -134,14 +141,18 @@ def is_simulated(telephony: Telephony) -> bool:
     return isinstance(telephony, SimulatedCarrier)
 
 
-def check_sip_trunk(trunk: SipTrunk, timeout: float) -> TrunkVerdict:
-    """REGISTER with (``trunk.register``) or OPTIONS-ping the trunk from one baresip line;
-    the answer in one sentence (``telephony check``)."""
+def check_sip_trunk(trunk: SipTrunk, timeout: float, media: str = "auto") -> TrunkVerdict:
+    """REGISTER with (``trunk.register``) or OPTIONS-ping the trunk through the engine the
+    calls use (the media plane's UA; one baresip line with ``media = "baresip"``); the
+    answer in one sentence (``telephony check``)."""
     import asyncio
 
+    from lexdial.adapters.telephony.plane_check import check_on_plane
     from lexdial.adapters.telephony.sip_check import check_trunk
 
-    return asyncio.run(check_trunk(trunk, timeout=timeout))
+    if media == "baresip":
+        return asyncio.run(check_trunk(trunk, timeout=timeout))
+    return asyncio.run(check_on_plane(trunk, timeout=timeout))
 
 
 def simulated_carrier(

@@ -57,7 +57,10 @@ The settings file is TOML (``lexdial.toml`` in the working directory, or the pat
     caller_name = "Hartwell & Ruiz"       # display name in From
     dns_server = "10.0.0.2:53"            # default: the system's resolv.conf
     media = "auto"                        # auto | plane (every call in one process) |
-                                          # baresip (a process per call: TCP/TLS/REGISTER)
+                                          # baresip (a process per call)
+    # (for sip-transport) tls_ca_file = "carrier-ca.pem": the CA of the trunk's TLS
+    #   certificate (default: the system's); tls_verify = false checks nothing (warned);
+    #   p_asserted_identity = true: the caller ID in P-Asserted-Identity (media plane)
     webhook_base_url = "https://dialer.example.com/webhooks/twilio"
                                           # twilio: the public https:// URL Twilio calls back;
                                           # lexdial appends /status, /amd, /gather, /played

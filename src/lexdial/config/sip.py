@@ -45,6 +45,10 @@ class SipSettings:
     #: absent, "offer" over TLS (the keys travel in SDP: only TLS keeps them secret,
     #: and a firm chooses TLS for confidentiality) and "off" otherwise (today's RTP)
     srtp: str = "off"
+    # (for sip-transport) the media plane sends P-Asserted-Identity and verifies TLS
+    p_asserted_identity: bool = False
+    tls_ca_file: str | None = None
+    tls_verify: bool = True
 
 
 #: the ``[telephony]`` keys of the SIP carrier (``SipSettings``) and the password sources
@@ -97,12 +101,18 @@ def read_sip(raw: dict[str, Any], path: Path, env: Any, dialling: bool = True) -
     register = raw.get("register", False)
     if not isinstance(register, bool):
         raise bad("register", "true or false")
-    if raw.get("p_asserted_identity", False) is not False:
-        raise ConfigError(
-            f"{path}: telephony.p_asserted_identity cannot be sent: baresip 1.0.0 (the SIP "
-            "engine) has no way to add a header; the caller ID goes in From (with "
-            "caller_name as its display name)"
-        )
+    # (for sip-transport) the media plane sends it; bootstrap refuses it with baresip
+    pai = raw.get("p_asserted_identity", False)
+    if not isinstance(pai, bool):
+        raise bad("p_asserted_identity", "true or false")
+    verify = raw.get("tls_verify", True)
+    if not isinstance(verify, bool):
+        raise bad("tls_verify", "true or false")
+    ca = text("tls_ca_file", "a file path")
+    if ca is not None:
+        ca = str(path.parent / ca)
+        if not Path(ca).is_file():
+            raise ConfigError(f"{path}: telephony.tls_ca_file {ca}: no such file")
     proxy, domain = text("outbound_proxy"), text("domain")
     for key, value in (("outbound_proxy", proxy), ("domain", domain)):
         if value is not None and not HOST.match(value):
@@ -173,6 +183,9 @@ def read_sip(raw: dict[str, Any], path: Path, env: Any, dialling: bool = True) -
         dns_server=dns,
         password_problem=problem,
         srtp=srtp,  # (for srtp)
+        p_asserted_identity=pai,
+        tls_ca_file=ca,
+        tls_verify=verify,
     )
 
 

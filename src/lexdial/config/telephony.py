@@ -14,8 +14,8 @@ from lexdial.config.sip import HOST, SIP_KEYS, SipSettings, read_sip
 from lexdial.errors import ConfigError
 
 CARRIERS = ("simulated", "sip", "twilio")
-#: auto: the in-process media plane when the trunk is UDP without REGISTER, else baresip;
-#: plane: the media plane (refused for trunks it cannot reach); baresip: a process per call
+#: auto and plane: the in-process media plane (every transport and REGISTER, for
+#: sip-transport); baresip: a process per call
 MEDIA_ENGINES = ("auto", "plane", "baresip")
 #: calls per second when ``[telephony] cps`` is not set (Twilio's account default is 1)
 DEFAULT_CPS = {"simulated": 10.0, "sip": 10.0, "twilio": 1.0}

@@ -48,7 +48,8 @@ def cmd_check(args: argparse.Namespace) -> None:
     trunk = sip_trunk(settings)
     how = "REGISTER" if trunk.register else "OPTIONS"
     print(f"checking {trunk.address} over {trunk.transport.upper()} ({how}) ...", flush=True)
-    verdict = check_sip_trunk(trunk, args.timeout)
+    # (for sip-transport) the engine the calls use checks the trunk
+    verdict = check_sip_trunk(trunk, args.timeout, settings.telephony.media)
     if not verdict.ok:
         raise TelephonyError(verdict.message)
     print(verdict.message)

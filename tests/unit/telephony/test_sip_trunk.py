@@ -94,7 +94,9 @@ def test_the_password_file_is_read_relative_to_the_settings(tmp_path: Path) -> N
         (('auth_username = "lexdial-hr"', 'auth_username = "a;b"'), "telephony.auth_username"),
         (('domain = "carrier.example"', 'domain = "carrier.example:5060"'), "telephony.domain"),
         (('number_format = "e164"', 'dns_server = "resolver"'), "telephony.dns_server"),
-        (('number_format = "e164"', "p_asserted_identity = true"), "telephony.p_asserted_identity"),
+        (('number_format = "e164"', 'p_asserted_identity = 1'), "telephony.p_asserted_identity"),
+        (('number_format = "e164"', 'tls_verify = "no"'), "telephony.tls_verify"),
+        (('number_format = "e164"', 'tls_ca_file = "missing.pem"'), "telephony.tls_ca_file"),
         (('number_format = "e164"', 'password = "x"'), "auth_password_env"),
         (
             ('auth_password_env = "LEXDIAL_SIP_PASSWORD"', 'auth_password_env = "NOT_SET_HERE"'),

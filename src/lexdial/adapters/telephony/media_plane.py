@@ -1,8 +1,9 @@
 """SIP calls without a process per call: the built-in UA (``sip_ua``) and media plane (``rtp``).
 
-Rule 1: one UDP socket carries every call's SIP, one asyncio task clocks every call's RTP
-(``rtp.MediaEngine``), in this process: a call costs a dialog, a socket and ~20 µs of
-Python per 20 ms, not a baresip process. ``channels`` bounds the calls up at once.
+Rule 1: one UDP socket (or TCP/TLS connection) carries every call's SIP, one asyncio
+task clocks every call's RTP (``rtp.MediaEngine``), in this process: a call costs a
+dialog, a socket and ~20 µs of Python per 20 ms, not a baresip process. ``channels``
+bounds the calls up at once.
 Rule 2: the events are those of ``sip.SipTelephony``, with the same details (RINGING on
 the first 180/183, ANSWERED on 200, BUSY on 486/600/603, NO_ANSWER on 408/480/487 or the
 ring timeout, HANGUP "near end"/"far end"/"transferred"), so the dialler cannot tell the
@@ -34,10 +35,12 @@ agent's leg goes back to idle. A target that does not answer is recorded as
 TRANSFERRED "failed:warm:TARGET"/"failed:cold:TARGET" (``prompt``: the SIP cause);
 after a failed cold transfer the person goes back to the agent if that leg is still
 idle. The target's hangup ends the call. Blind SIP REFER is the baresip path's.
-Rule 6: trunks over UDP, IP-authenticated or with digest on INVITE; the public address
-goes in Via/Contact/SDP, the outbound proxy is the next hop; P-Asserted-Identity carries
-the caller ID when asked (``p_asserted_identity``). REGISTER, TCP and TLS are not
-spoken: ``bootstrap`` keeps such trunks on ``sip.SipTelephony`` (``supports``).
+Rule 6: every trunk: UDP, TCP or TLS (the certificate verified), IP-authenticated, with
+digest on INVITE, or registering (``start`` registers and fails with the trunk's reason,
+as ``sip.SipTelephony`` does; a registration lost later fails each dial with its reason
+until a refresh succeeds; ``close`` unregisters). The public address goes in
+Via/Contact/SDP, the outbound proxy is the next hop; P-Asserted-Identity carries the
+caller ID when asked (``p_asserted_identity``).
 Numbers are personal data: logs name call ids.
 
 The calls are a ``sip_calls.CallTable``, their SIP side ``plane_signalling``, their
@@ -70,8 +73,9 @@ log = logging.getLogger(__name__)
 
 
 def supports(trunk: Trunk) -> bool:
-    """Whether the built-in UA can reach ``trunk`` (rule 6)."""
-    return trunk.transport == "udp" and not trunk.register
+    """Whether the built-in UA can reach ``trunk``: every transport, registering or not
+    (rule 6); kept for ``bootstrap``, which may still choose baresip."""
+    return trunk.transport in ("udp", "tcp", "tls")
 
 
 class MediaPlaneTelephony:
@@ -107,7 +111,7 @@ class MediaPlaneTelephony:
         if isinstance(trunk, str):
             trunk = Trunk(address=trunk, bind_address=local_ip)
         if not supports(trunk):
-            raise ValueError("the media plane speaks SIP over UDP without REGISTER (rule 6)")
+            raise ValueError(f"the media plane cannot speak {trunk.transport!r} (rule 6)")
         self.sip = trunk
         self.trunk, self.channels, self.cps = trunk.address, channels, cps
         self.amd, self.amd_config = amd, amd_config
@@ -126,7 +130,8 @@ class MediaPlaneTelephony:
     # --- the Telephony protocol ------------------------------------------------------
 
     async def start(self) -> None:
-        """Bind the SIP socket and resolve the trunk; the media clock starts with a call."""
+        """Resolve the trunk, bind or connect, register if the trunk wants it
+        (``TelephonyError`` saying why not); the media clock starts with a call."""
         if self._given_dir is None:
             self._tmp = Path(tempfile.mkdtemp(prefix="lexdial-media-"))
         directory = self._given_dir or self._tmp
@@ -146,6 +151,7 @@ class MediaPlaneTelephony:
             self._end(call, tel.HANGUP, "near end")
         self.table.cancel_tasks()
         await self.engine.close()
+        await self.ua.unregister()
         self.ua.close()
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
@@ -167,6 +173,9 @@ class MediaPlaneTelephony:
 
     async def dial(self, dial: tel.Dial) -> None:
         """Place the call; the trunk's refusal arrives as FAILED/BUSY/NO_ANSWER."""
+        reg = self.ua.registration
+        if reg is not None and reg.problem is not None:
+            raise TelephonyError(reg.problem)  # the trunk's reason (rule 6)
         call = PlaneCall(dial)
         self.table.admit(call)
         try:

@@ -1,7 +1,8 @@
 """``lexdial telephony check``: reach the trunk with the real settings, say what is wrong.
 
-The check runs the same engine the calls do: one baresip line with the config the
-adapter writes (``sip_trunk.Trunk``). A registering trunk is checked by its REGISTER
+The check runs the same engine the calls do: the media plane's UA (``plane_check``, the
+default), or here one baresip line with the config the adapter writes
+(``sip_trunk.Trunk``) with ``media = "baresip"``. A registering trunk is checked by its REGISTER
 (digest authentication included); an IP-authenticated one by an OPTIONS request.
 baresip reports a REGISTER's end as an event and an OPTIONS answer only on its console,
 so the check reads that from the line's log. The mapping from what came back to a plain

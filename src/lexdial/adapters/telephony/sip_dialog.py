@@ -76,7 +76,7 @@ class Dialog:
         target = uri or self.remote_target
         lines = [
             f"{method} {target} SIP/2.0",
-            f"Via: SIP/2.0/UDP {me.host}:{me.port};branch={branch};rport",
+            me.via(branch),
             "Max-Forwards: 70",
             *(f"Route: <{r}>" for r in self.route),
             f"From: {self.from_value}",

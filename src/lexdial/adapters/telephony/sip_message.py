@@ -3,8 +3,8 @@
 Rule 1: ``parse`` takes one datagram and gives a ``Message`` or None (not SIP); header
 names are lower-cased and compact forms expanded, folded lines joined, the body cut to
 Content-Length.
-Rule 2: builders put our address (``Local``: the public one when set) in Via and Contact;
-nothing here logs a URI, a header or a body (numbers are personal data).
+Rule 2: builders put our address (``Local``: the public one when set) and transport in Via
+and Contact; nothing here logs a URI, a header or a body (numbers are personal data).
 """
 
 from __future__ import annotations
@@ -22,17 +22,27 @@ _REASONS = {200: "OK", 405: "Method Not Allowed", 481: "Call/Transaction Does No
 
 @dataclass(frozen=True, slots=True)
 class Local:
-    """Who we are on the wire: Via/Contact host and port, Contact user, User-Agent."""
+    """Who we are on the wire: Via/Contact host and port, Contact user, User-Agent, and
+    the transport the message goes over (``;transport=`` in Contact for TCP/TLS)."""
 
     host: str
     port: int
     user: str = "lexdial"
     user_agent: str = "lexdial"
+    transport: str = "udp"
 
     @property
     def contact(self) -> str:
         """Our Contact header."""
-        return f"Contact: <sip:{self.user}@{self.host}:{self.port}>"
+        tp = "" if self.transport == "udp" else f";transport={self.transport}"
+        return f"Contact: <sip:{self.user}@{self.host}:{self.port}{tp}>"
+
+    def via(self, branch: str) -> str:
+        """Our Via header for a request with ``branch``: over a connection, ``alias`` asks
+        the far end to send its requests back on it (RFC 5923: we do not listen)."""
+        alias = "" if self.transport == "udp" else ";alias"
+        sent_by = f"{self.host}:{self.port}"
+        return f"Via: SIP/2.0/{self.transport.upper()} {sent_by};branch={branch};rport{alias}"
 
     def tail(self, body: bytes) -> list[str]:
         """The last header lines of every message we send."""

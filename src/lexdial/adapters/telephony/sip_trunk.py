@@ -51,6 +51,10 @@ class Trunk:
     caller_name: str | None = None
     dns_server: str | None = None
     srtp: str = "off"  # (for srtp) off | offer | require: ``srtp`` rule 1 (media plane)
+    # (for sip-transport) TLS: the CA file that signs the trunk's certificate (None: the
+    # system's store) and the escape hatch that checks nothing (the plane warns)
+    tls_ca_file: str | None = None
+    tls_verify: bool = True
 
     def __post_init__(self) -> None:
         if self.transport not in ("udp", "tcp", "tls"):
