@@ -307,10 +307,10 @@ class Dialer:
         told why not. Without a free line it waits for the next turn."""
         lines = min(calls.spec.channels, self.telephony.channels)
         if calls.backoff.room(lines, len(calls.calls)) <= 0:
-            seats.release_click(click.agent)
+            seats.release_click(click.agent, click)  # (for shared-channels) keep its offer
             return
         if self.lines is not None and not await self.lines.take(wait_s=0.0):
-            seats.release_click(click.agent)  # (for shared-channels) the trunk is full
+            seats.release_click(click.agent, click)  # (for shared-channels) the trunk is full
             return
         statuses = OFFERED_ONLY if click.item.queue_id is not None else ()
         answers: list[Admitted] = []
