@@ -5,6 +5,9 @@ uses its own key prefix (issue 15, item 3)."""
 from __future__ import annotations
 
 import asyncio
+import signal
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -103,3 +106,41 @@ def test_without_renewal_the_same_channel_is_lost_on_the_real_clock(prefix: str)
     assert holder.acquire("channels:t", "quiet", 1, 0.6, time.time())
     time.sleep(0.8)
     assert other.acquire("channels:t", "other", 1, 0.6, time.time())
+
+
+#: a dialling process holding one channel for a call that never ends (until SIGKILL)
+_HOLDER = """
+import asyncio, sys
+from lexdial.adapters.limits_redis import RedisChannels, RedisLimits
+from lexdial.service.channels import TrunkLines
+
+async def main() -> None:
+    client = RedisLimits.connect(sys.argv[1]).client
+    lines = TrunkLines(RedisChannels(client, sys.argv[2]), "channels:t", 1, lease_s=3.0)
+    assert await lines.take()
+    lines.bind(1)
+    print("held", flush=True)
+    await asyncio.sleep(3600)
+
+asyncio.run(main())
+"""
+
+
+def test_a_killed_processs_channel_is_renewed_while_it_lives_and_back_after_its_lease(
+    prefix: str,
+) -> None:
+    other = _client(prefix)
+    argv = [sys.executable, "-c", _HOLDER, redis_or_skip(), prefix]
+    with subprocess.Popen(argv, stdout=subprocess.PIPE) as proc:
+        try:
+            assert proc.stdout is not None and proc.stdout.readline().strip() == b"held"
+            time.sleep(4.0)  # past its first lease: still held because the process renews it
+            assert not other.acquire("channels:t", "next", 1, 3.0, time.time())
+        finally:
+            proc.send_signal(signal.SIGKILL)  # no release, no goodbye
+            proc.wait()
+    assert not other.acquire("channels:t", "next", 1, 3.0, time.time())  # the lease runs on
+    deadline = time.monotonic() + 6.0
+    while not other.acquire("channels:t", "next", 1, 3.0, time.time()):
+        assert time.monotonic() < deadline, "the killed process's channel never came back"
+        time.sleep(0.1)
