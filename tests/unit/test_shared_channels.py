@@ -161,3 +161,20 @@ def test_the_embedded_dialler_keeps_its_own_bound(monkeypatch: Any) -> None:
     assert make_dialer(_store(), carrier, clock, environ={}).lines is None  # type: ignore[arg-type]
     # memory limits (one process): no channels shared, today's per-run bound
     assert make_dialer(_store(), carrier, clock, environ=env).lines is None  # type: ignore[arg-type]
+
+
+class _Away(MemoryChannels):
+    """A Redis that stopped answering."""
+
+    def acquire(self, key: str, holder: str, limit: int, lease_s: float, now: float) -> bool:
+        raise ConnectionError("Redis is away")
+
+
+def test_a_redis_that_does_not_answer_is_a_full_trunk_not_a_dial_or_a_crash() -> None:
+    async def go() -> None:
+        lines = TrunkLines(_Away(), "t", 5)
+        assert not await lines.take(wait_s=0.05)
+        assert lines.holding == 0
+        await lines.close()
+
+    asyncio.run(go())

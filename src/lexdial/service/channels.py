@@ -14,7 +14,8 @@ taken and neither bound nor given back (the gate raised) is kept and used by the
 ``take``. A renewer task renews every channel held, every ``lease_s / 3``.
 Rule 3: ``take`` never waits longer than ``wait_s``: a dialler whose trunk is full goes
 back to its loop (pauses, clicks and the campaign's lease are looked at there) and asks
-again on its next turn. Redis is never asked on the event loop's thread.
+again on its next turn. A Redis that does not answer counts as a full trunk (no dial over
+a limit nobody can count; the calls up go on). Redis is never asked on the loop's thread.
 """
 
 from __future__ import annotations
@@ -81,6 +82,8 @@ class TrunkLines:
     _pool: ThreadPoolExecutor | None = None
     _renewer: asyncio.Task[None] | None = None
     _releases: set[asyncio.Task[None]] = field(default_factory=set)
+    #: Redis did not answer the last take: said once per outage, not at every turn
+    _down: bool = False
 
     @property
     def holding(self) -> int:
@@ -95,7 +98,14 @@ class TrunkLines:
         holder, loop = uuid.uuid4().hex, asyncio.get_running_loop()
         deadline = loop.time() + wait_s
         while True:
-            got = await self._run(lambda: self._acquire(holder))
+            try:
+                got = await self._run(lambda: self._acquire(holder))
+            except Exception as exc:  # Redis away: no channel, so no dial (rule 3)
+                self._warn(f"trunk channels cannot be counted ({type(exc).__name__}): no dial")
+                self._release_soon(holder)  # a timed-out script may have taken it after all
+                await asyncio.sleep(max(0.0, deadline - loop.time()))
+                return False
+            self._down = False
             if got:
                 self._spare = holder
                 if self._renewer is None or self._renewer.done():
@@ -143,6 +153,11 @@ class TrunkLines:
         if self._pool is None:
             self._pool = ThreadPoolExecutor(1, thread_name_prefix="lexdial-lines")
         return await asyncio.get_running_loop().run_in_executor(self._pool, work)
+
+    def _warn(self, message: str) -> None:
+        if not self._down:
+            log.warning("%s", message)
+        self._down = True
 
     def _acquire(self, holder: str) -> bool:
         return self.channels.acquire(self.key, holder, self.limit, self.lease_s, self.now())
