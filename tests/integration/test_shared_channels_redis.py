@@ -144,3 +144,32 @@ def test_a_killed_processs_channel_is_renewed_while_it_lives_and_back_after_its_
     while not other.acquire("channels:t", "next", 1, 3.0, time.time()):
         assert time.monotonic() < deadline, "the killed process's channel never came back"
         time.sleep(0.1)
+
+
+def test_a_dialler_on_a_real_carrier_with_redis_counts_its_trunks_channels_there(
+    prefix: str,
+) -> None:
+    from types import SimpleNamespace
+
+    from lexdial.bootstrap.dialer import make_dialer
+
+    trunk = f"main-{uuid.uuid4().hex[:8]}"  # the default prefix: a trunk of this test's own
+    settings = SimpleNamespace(telephony=SimpleNamespace(carrier="sip", trunk=trunk))
+    store = SimpleNamespace(
+        unit_of_work=None, rules=None, cipher=None, audit=None, registry=None, firm_id=1,
+        settings=settings,
+    )  # fmt: skip
+    carrier = SimpleNamespace(cps=5.0, channels=30)  # the trunk's settings
+    env = {"LEXDIAL_REDIS_URL": redis_or_skip()}
+    lines = make_dialer(store, carrier, lambda: None, environ=env).lines  # type: ignore[arg-type]
+    assert lines is not None and lines.limit == 30
+    assert lines.key == f"channels:sip:{trunk}"  # beside the trunk's CPS bucket, cps:sip:…
+
+    async def go() -> int:
+        assert await lines.take()
+        held = _client("lexdial:limits:").held(lines.key, time.time())
+        await lines.close()
+        return held
+
+    assert asyncio.run(go()) == 1  # held in the shared Redis, under lexdial:limits:
+    assert _client("lexdial:limits:").held(lines.key, time.time()) == 0
