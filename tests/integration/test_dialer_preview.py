@@ -26,9 +26,11 @@ from lexdial.domain.states import AgentState
 from lexdial.rules.engine import Engine as RulesEngine
 from lexdial.service import agent_desk
 from lexdial.service.campaigns import set_status
+from lexdial.service.channels import TrunkLines
 from lexdial.service.contacts import NewContact, add_contact
 from lexdial.service.dialer import Dialer, RunStats
 from lexdial.service.fakes import ListAudit, MemoryRegistry, Reversible
+from lexdial.service.fakes.channels import MemoryChannels
 from lexdial.service.repos.desk import DeskSession
 from lexdial.service.users import OPERATOR, Caller
 
@@ -82,8 +84,10 @@ def _desk(store: Engine, a: int, b: int, manual: list[int], stop: threading.Even
                         uow.desk.save(replace(s, state=AgentState.READY.value, reason=None))
 
 
+# (for shared-channels) and with the trunk's one channel shared: a click waits for it
+@pytest.mark.parametrize("shared", [False, True], ids=["own-lines", "one-shared-channel"])
 def test_a_preview_campaign_dials_each_contact_on_its_agents_call_and_manual_calls_are_gated(
-    store: Engine, rules: RulesEngine
+    store: Engine, rules: RulesEngine, shared: bool
 ) -> None:
     cipher = Reversible()
     people = _people(store, cipher, 5)
@@ -102,6 +106,8 @@ def test_a_preview_campaign_dials_each_contact_on_its_agents_call_and_manual_cal
         SimProfile(agent_talk_s=(5, 10)), seed=3, timescale=0.02,
         fates={f"a{i}": "human" for i in range(40)},
     )  # fmt: skip
+    channels = MemoryChannels()  # (for shared-channels)
+    lines = TrunkLines(channels, "channels:sim:main", 1) if shared else None
     stop = threading.Event()
     desk = threading.Thread(
         target=_desk, args=(store, a, b, [stranger, allowed], stop), daemon=True
@@ -114,7 +120,7 @@ def test_a_preview_campaign_dials_each_contact_on_its_agents_call_and_manual_cal
             transactions=transactions(store), engine=rules, cipher=cipher, audit=SqlAudit(),
             registry=MemoryRegistry(), firm_id=1, telephony=carrier,
             clock=lambda: START + timedelta(seconds=(loop.time() - t0) / carrier.timescale),
-            agents=(f"user:{a}", f"user:{b}"), desk=True, endpointless=True,
+            agents=(f"user:{a}", f"user:{b}"), desk=True, endpointless=True, lines=lines,
         ).run(cid, until=START + timedelta(minutes=30))  # fmt: skip
 
     desk.start()
@@ -157,4 +163,5 @@ def test_a_preview_campaign_dials_each_contact_on_its_agents_call_and_manual_cal
     assert not any(o.abandoned for o in outcomes.values())
     assert stats.dialled == 4 and stats.carrier_errors == 0 and stats.halted is None
     assert assigned is not None
+    assert channels.held("channels:sim:main", 0.0) == 0  # (for shared-channels) all back
     assert oc.attempt_id is not None and q.status is not None

@@ -53,7 +53,7 @@ def test_a_dialler_shares_the_trunks_cps_only_with_redis_and_a_real_carrier(
     import lexdial.bootstrap.limits as limits_module
 
     monkeypatch.setattr(limits_module, "open_limits", lambda **_: MemoryLimits())
-    carrier = SimpleNamespace(cps=10.0)
+    carrier = SimpleNamespace(cps=10.0, channels=30)  # (for shared-channels) a trunk has both
     env = {"LEXDIAL_REDIS_URL": "redis://127.0.0.1:6379/15"}
     clock = lambda: None  # noqa: E731
     assert make_dialer(_store(), carrier, clock, environ=env).cps_gate is not None  # type: ignore[arg-type]

@@ -10,7 +10,9 @@ so Redis keeps nothing forever. Time is the caller's (see ``service.limits``).
 
 from __future__ import annotations
 
+import math
 import secrets
+from collections.abc import Sequence
 from typing import Any, cast
 
 import redis
@@ -83,3 +85,63 @@ def _safe(url: str) -> str:
     if "@" in rest:
         rest = "***@" + rest.split("@", 1)[1]
     return scheme + sep + rest
+
+
+# (for shared-channels) a trunk's channels: a counting semaphore with leased holders
+#: KEYS[1] the holders (sorted set, score = lease end); ARGV: holder, limit, now, until, ttl.
+#: Drops the expired holders, then holds (or renews) ``holder`` if there is room: 1 or 0.
+_ACQUIRE = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+local held = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if (not held) and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[4], ARGV[1])
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[5]))
+return 1
+"""
+#: KEYS[1] the holders; ARGV: until, ttl, holder... Extends the holders still there and
+#: returns the others (one another acquire dropped is not put back: over the limit, maybe).
+_RENEW = """
+local lost = {}
+for i = 3, #ARGV do
+  if redis.call('ZSCORE', KEYS[1], ARGV[i]) then
+    redis.call('ZADD', KEYS[1], ARGV[1], ARGV[i])
+  else
+    table.insert(lost, ARGV[i])
+  end
+end
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2])) end
+return lost
+"""
+
+
+class RedisChannels:
+    """``Channels`` in Redis under ``prefix`` (``service.channels``): one sorted set per key,
+    changed only by Lua scripts, so two processes never both take the last channel. The key
+    expires one lease after its last change: by then every holder in it has expired."""
+
+    def __init__(self, client: redis.Redis, prefix: str = "lexdial:limits:") -> None:
+        self.client = client
+        self.prefix = prefix
+        self._acquire = client.register_script(_ACQUIRE)
+        self._renew = client.register_script(_RENEW)
+
+    def acquire(self, key: str, holder: str, limit: int, lease_s: float, now: float) -> bool:
+        ttl = math.ceil(lease_s) + 1
+        args: list[str | int] = [holder, limit, repr(now), repr(now + lease_s), ttl]
+        return bool(self._acquire(keys=[self.prefix + key], args=args))
+
+    def renew(self, key: str, holders: Sequence[str], lease_s: float, now: float) -> list[str]:
+        args: list[str | int] = [repr(now + lease_s), math.ceil(lease_s) + 1, *holders]
+        lost = cast(list[bytes], self._renew(keys=[self.prefix + key], args=args))
+        return [h.decode() for h in lost]
+
+    def release(self, key: str, holder: str) -> None:
+        self.client.zrem(self.prefix + key, holder)
+
+    def held(self, key: str, now: float) -> int:
+        name = self.prefix + key
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.zremrangebyscore(name, "-inf", repr(now))
+            pipe.zcard(name)
+            _, count = pipe.execute()
+        return int(count)

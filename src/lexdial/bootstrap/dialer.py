@@ -7,7 +7,9 @@ endpoint the carrier reaches); a browser softphone's address comes from
 
 With ``$LEXDIAL_REDIS_URL`` set, a dialler on a real carrier takes each call start from a
 token bucket in Redis keyed by the carrier and trunk (``shared_cps``), so every process
-dialling on one trunk keeps to its calls per second together.
+dialling on one trunk keeps to its calls per second together, and holds one of the
+trunk's channels in Redis for each call it has up (``shared_channels``), so together they
+never have more calls up than the trunk's channels.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from lexdial.errors import CampaignError
 
 if TYPE_CHECKING:
     from lexdial.bootstrap.store import Store
+    from lexdial.service.channels import TrunkLines
     from lexdial.service.dialer import Dialer, RunStats
     from lexdial.service.limits import Limits
     from lexdial.service.ports import Telephony
@@ -79,11 +82,14 @@ def make_dialer(
 
     env = os.environ if environ is None else environ
     gate = None
+    lines = None  # (for shared-channels)
     # the simulated carrier places no real call (and the demo's clock is virtual): no trunk
     if env.get(REDIS_URL_ENV) and offload and not is_simulated(telephony):
         cfg = store.settings.telephony
         trunk = f"{cfg.carrier}:{cfg.trunk or 'default'}"
-        gate = shared_cps(open_limits(environ=env), trunk, telephony.cps)
+        limits = open_limits(environ=env)
+        gate = shared_cps(limits, trunk, telephony.cps)
+        lines = shared_channels(limits, trunk, telephony.channels)  # (for shared-channels)
     return Dialer(
         transactions=store.unit_of_work,
         engine=store.rules,
@@ -100,6 +106,7 @@ def make_dialer(
         desk=desk,
         browser_address=_browser_address(store),
         endpointless=is_simulated(telephony),
+        lines=lines,  # (for shared-channels)
     )
 
 
@@ -135,3 +142,17 @@ def shared_cps(
         return limits.take(key, 1, refill_s, now())
 
     return take
+
+
+# (for shared-channels)
+def shared_channels(limits: Limits, trunk: str, channels: int) -> TrunkLines | None:
+    """The trunk's ``channels`` shared by every process dialling on it, in the Redis that
+    holds ``limits`` (key ``channels:<trunk>`` beside the CPS bucket's ``cps:<trunk>``);
+    None when the limits are this process's own (no Redis): the run's own bound holds."""
+    from lexdial.adapters.limits_redis import RedisChannels, RedisLimits
+    from lexdial.service.channels import TrunkLines
+
+    if not isinstance(limits, RedisLimits):
+        return None
+    shared = RedisChannels(limits.client, limits.prefix)
+    return TrunkLines(shared, f"channels:{trunk}", max(1, int(channels)))

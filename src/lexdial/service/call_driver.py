@@ -151,6 +151,8 @@ class CallDriver:
     _aborts: set[asyncio.Task[None]] = field(default_factory=set)
     #: outcome writes in progress (rule 7; awaited by ``abort_all`` and at the pump's end)
     _finishing: set[asyncio.Task[None]] = field(default_factory=set)
+    #: (for shared-channels) told the attempt id of every call let go (its channel is free)
+    on_detach: Callable[[int], None] | None = None
 
     async def place(
         self, item: QueueItem, attempt_id: int, number: str, *, agent: str | None = None
@@ -397,6 +399,8 @@ class CallDriver:
         self.calls.pop(live.flow.call_id)
         if live.watchdog is not None:
             live.watchdog.cancel()
+        if self.on_detach is not None:  # (for shared-channels)
+            self.on_detach(live.attempt_id)
         return True
 
     async def _record(self, live: LiveCall) -> None:

@@ -190,11 +190,13 @@ class DeskSeats:
         """A seat holds an offer or a click being dialled: the run is not over."""
         return bool(self.offers) or any(v is None for v in self._clicks.values())
 
-    def release_click(self, agent: str) -> None:
+    def release_click(self, agent: str, click: Click | None = None) -> None:
         """The dialler could not take ``agent``'s click now (no free line): the next read
         hands it over again (nothing was written)."""
         if self._clicks.get(agent, 0) is None:
             del self._clicks[agent]
+        if click is not None and not click.manual:  # (for shared-channels) the offer it
+            self.offers[agent] = (click.item, self._reads)  # was for: else never dialled
 
     def not_placed(self, agent: str, item: QueueItem, attempt_id: int | None) -> None:
         """The agent's click was not put through (refused, not gated, or never answered):

@@ -62,6 +62,7 @@ from lexdial.service.campaigns import (
     set_status,
     take_lease,
 )
+from lexdial.service.channels import TrunkLines  # (for shared-channels)
 from lexdial.service.desk_seats import Click, DeskSeats
 from lexdial.service.dialer_queue import (
     OFFERED_ONLY,
@@ -150,6 +151,9 @@ class Dialer:
     _spec: CampaignSpec | None = None
     #: wall seconds the campaign's lease lasts (renewed every turn); short in tests
     lease_s: float = LEASE_S
+    # (for shared-channels) the trunk's channels shared with every process dialling on it
+    # (Redis, ``service.channels``); None: this run's own bound only
+    lines: TrunkLines | None = None
 
     async def run(self, campaign_id: int, until: datetime) -> RunStats:
         """Dial the campaign; returns when nothing more is due before ``until``."""
@@ -219,6 +223,8 @@ class Dialer:
                     feed.on_free, preview=spec.mode == "preview", retry=spec.retry,
                 )  # fmt: skip
         calls.backoff = CarrierBackoff(limit=spec.pacing.max_carrier_failures)
+        if self.lines is not None:  # (for shared-channels) every end gives its channel back
+            calls.on_detach = self.lines.ended
         limiter = CpsLimiter(max(1, int(self.telephony.cps)))
         await self.telephony.start()
         forward = asyncio.create_task(calls.forward())
@@ -258,6 +264,8 @@ class Dialer:
                     await asyncio.wait_for(calls.wake.wait(), 0.05)
         finally:
             await calls.abort_all("dialer stopped")  # shutdown mid-call: keep what is known
+            if self.lines is not None:  # (for shared-channels)
+                await self.lines.close()
             if seats is not None:
                 await seats.close()
             await self.telephony.close()
@@ -299,7 +307,10 @@ class Dialer:
         told why not. Without a free line it waits for the next turn."""
         lines = min(calls.spec.channels, self.telephony.channels)
         if calls.backoff.room(lines, len(calls.calls)) <= 0:
-            seats.release_click(click.agent)
+            seats.release_click(click.agent, click)  # (for shared-channels) keep its offer
+            return
+        if self.lines is not None and not await self.lines.take(wait_s=0.0):
+            seats.release_click(click.agent, click)  # (for shared-channels) the trunk is full
             return
         statuses = OFFERED_ONLY if click.item.queue_id is not None else ()
         answers: list[Admitted] = []
@@ -335,6 +346,8 @@ class Dialer:
             await asyncio.sleep(max(0.001, pause * scale))  # the carrier is failing: slow down
         if backoff.tripped:
             return False
+        if self.lines is not None and not await self.lines.take():  # (for shared-channels)
+            return False  # every channel of the trunk is up: the next turn asks again
         while not limiter.take(loop.time() / self.telephony.timescale):
             wait = limiter.next_slot(loop.time() / self.telephony.timescale)
             await asyncio.sleep(max(0.001, wait * self.telephony.timescale - loop.time()))
@@ -360,6 +373,9 @@ class Dialer:
                 )
 
         admitted = await store.run(gate)  # committed before the dial (rule 1)
+        placing = admitted.verdict == "allow" and bool(admitted.number)  # (for shared-channels)
+        if self.lines is not None and not (placing and admitted.attempt_id is not None):
+            self.lines.give_back()
         if seen is not None:
             seen(admitted)
         if admitted.verdict == "halt":
@@ -372,6 +388,8 @@ class Dialer:
             setattr(self.stats, name, getattr(self.stats, name) + 1)
             self.stats.finished += admitted.closed
             return True
+        if self.lines is not None:  # (for shared-channels) the channel carries this call
+            self.lines.bind(admitted.attempt_id)
         await calls.place(item, admitted.attempt_id, admitted.number, agent=agent)
         return True
 
