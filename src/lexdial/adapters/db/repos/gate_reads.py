@@ -77,20 +77,20 @@ _BUNDLE_SELECT = """
     WHERE c.id = :contact_id"""
 
 #: the result types of the bundle's columns (the others are plain text and integers)
-_BUNDLE_TYPES = dict(
-    last_transaction_on=_c.last_transaction_on,
-    inquiry_on=_c.inquiry_on,
-    preferences=_c.preferences,
-    objected_at=_c.objected_at,
-    erased_at=_c.erased_at,
-    lawful_basis=_c.lawful_basis,
-    reassigned_on=_r.checked_on,
-    consent_given_at=_k.given_at,
-    consent_scope=_k.scope,
-    consent_sellers=_k.sellers,
-    consent_technologies=_k.technologies,
-    consent_revoked_at=_v.at,
-)
+_BUNDLE_TYPES = {
+    "last_transaction_on": _c.last_transaction_on,
+    "inquiry_on": _c.inquiry_on,
+    "preferences": _c.preferences,
+    "objected_at": _c.objected_at,
+    "erased_at": _c.erased_at,
+    "lawful_basis": _c.lawful_basis,
+    "reassigned_on": _r.checked_on,
+    "consent_given_at": _k.given_at,
+    "consent_scope": _k.scope,
+    "consent_sellers": _k.sellers,
+    "consent_technologies": _k.technologies,
+    "consent_revoked_at": _v.at,
+}
 
 CONTACT_BUNDLE = _typed(
     _BUNDLE_SELECT + "\n    ORDER BY k.id", {"contact_id": t.contacts.c.id.type}, **_BUNDLE_TYPES
