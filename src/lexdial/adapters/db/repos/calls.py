@@ -73,7 +73,9 @@ class SqlAttemptRepository:
     The gate's first read (``contact_for_gate``) fetches the contact with its number, firm
     name, suppression facts and consents in one statement and keeps them for the calls
     that follow it in the same gate (``number_for_gate``, ``firm_name``, ``consents_for``,
-    ``internally_suppressed``, ``last_reassigned_check``), each served once.
+    ``internally_suppressed``, ``last_reassigned_check``), each served once; given a
+    history window, the same statement reads the contact's calls in it for the ``history``
+    call with that window (``gate_reads`` rule 3), served once too.
     """
 
     __slots__ = ("_bundle", "_history", "_served", "conn")
