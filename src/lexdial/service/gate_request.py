@@ -62,7 +62,9 @@ def build_request(
 ) -> tuple[dict[str, Any], str, CallPlan]:
     """The contract-v1 request for this contact and call, from the store."""
     store = uow.attempts
-    contact = store.contact_for_gate(contact_id)
+    since = at - timedelta(days=HISTORY_DAYS)
+    # the history window goes with the first read: the store may fetch both in one trip
+    contact = store.contact_for_gate(contact_id, (since, at, COUNTED_STATUSES))
     if contact is None or contact.firm_id != firm_id:
         raise RequestError("contact_id", f"no contact #{contact_id} in this firm")
     number = store.number_for_gate(contact_id)
@@ -105,7 +107,7 @@ def build_request(
     check = store.last_reassigned_check(firm_id, bidx)
     if check is not None:
         raw["reassigned"] = {"result": check.result, "checked_on": check.checked_on.isoformat()}
-    raw["history"] = _history(uow, contact_id, at)
+    raw["history"] = _history(uow, contact_id, since, at)
     return raw, bidx, plan
 
 
@@ -189,8 +191,9 @@ def _suppression(
     return out
 
 
-def _history(uow: UnitOfWork, contact_id: int, at: datetime) -> list[dict[str, Any]]:
-    since = at - timedelta(days=HISTORY_DAYS)
+def _history(
+    uow: UnitOfWork, contact_id: int, since: datetime, at: datetime
+) -> list[dict[str, Any]]:
     # an allowed attempt counts even before its outcome is known (protective: the caps
     # must not undercount a call that is ringing or whose result was lost)
     out = []

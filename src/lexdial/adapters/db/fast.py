@@ -15,6 +15,12 @@ again.
 Rule 3: only statements with plain named parameters qualify: no expanding ``IN`` lists (build
 one ``Fast`` per literal list instead), no defaults evaluated in Python (the gate's tables have
 none on the columns it writes).
+Rule 4: one driver cursor per pooled connection serves every ``Fast`` statement on it (making
+a psycopg cursor cost as much CPU as a round trip), kept in the pool record's ``info``,
+which SQLAlchemy empties when it replaces the connection; a cursor whose statement failed is
+closed and not reused. Each statement's result column names are read from the cursor once
+(the SQL text, and so its columns, never changes): psycopg builds its ``description`` anew
+on every call.
 """
 
 from __future__ import annotations
@@ -30,7 +36,11 @@ from sqlalchemy.sql.expression import ClauseElement
 Processor = Callable[[Any], Any]
 
 
-@dataclass(frozen=True, slots=True)
+#: the pool record ``info`` key of the connection's shared cursor (rule 4)
+_CURSOR = "lexdial.fast.cursor"
+
+
+@dataclass(slots=True)
 class _Prepared:
     sql: str
     #: parameter names in the driver's order (positional paramstyles), or None (named)
@@ -40,6 +50,20 @@ class _Prepared:
     results: dict[str, Processor]
     #: values bound inside the statement itself (``where(c.id == 7)``); a caller's win
     defaults: dict[str, Any]
+    #: the result's column names and their processors, once the first execution told them
+    columns: tuple[tuple[str, Processor | None], ...] | None = None
+
+
+def _cursor(conn: Connection) -> Any:
+    """The connection's shared driver cursor (rule 4), made on first use."""
+    fairy = conn.connection
+    dbapi = fairy.dbapi_connection
+    held = fairy.info.get(_CURSOR)
+    if held is not None and held[0] is dbapi:
+        return held[1]
+    cursor = dbapi.cursor()  # type: ignore[union-attr]
+    fairy.info[_CURSOR] = (dbapi, cursor)
+    return cursor
 
 
 class Fast:
@@ -80,8 +104,7 @@ class Fast:
         given = {**prepared.defaults, **params} if prepared.defaults else params
         values = {k: (binds[k](v) if k in binds else v) for k, v in given.items()}
         args: Any = values if prepared.order is None else [values[k] for k in prepared.order]
-        dbapi = conn.connection.dbapi_connection
-        cursor = dbapi.cursor()  # type: ignore[union-attr]
+        cursor = _cursor(conn)
         # the engine's listeners still see every statement (logging, the tests that check no
         # SQL runs on the event loop's thread); none is registered in production
         for listener in conn.dispatch.before_cursor_execute:
@@ -91,7 +114,9 @@ class Fast:
         except conn.dialect.loaded_dbapi.Error as err:
             # as Core would: a lost server invalidates the pooled connection, and the error
             # reaches the caller as SQLAlchemy's own type (``DBAPIError`` and its kin)
+            dbapi = conn.connection.dbapi_connection
             lost = conn.dialect.is_disconnect(err, dbapi, cursor)
+            conn.connection.info.pop(_CURSOR, None)  # a failed cursor is not reused
             cursor.close()
             if lost:
                 conn.invalidate(err)
@@ -104,20 +129,29 @@ class Fast:
     def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Every row, as column -> value processed like Core's results."""
         prepared, cursor = self._execute(conn, params)
-        try:
-            names = [d[0] for d in cursor.description]
-            procs = [prepared.results.get(n) for n in names]
-            return [
-                {
-                    n: (p(v) if p is not None else v)
-                    for n, p, v in zip(names, procs, row, strict=True)
-                }
-                for row in cursor.fetchall()
-            ]
-        finally:
-            cursor.close()
+        columns = prepared.columns or _columns(prepared, cursor)
+        return [
+            # NULL reads as None without its processor, as every type's processor reads it
+            {
+                n: (p(v) if p is not None and v is not None else v)
+                for (n, p), v in zip(columns, row, strict=True)
+            }
+            for row in cursor.fetchall()
+        ]
 
     def run(self, conn: Connection, params: Mapping[str, Any]) -> None:
         """Execute for its effect (no rows wanted)."""
-        _, cursor = self._execute(conn, params)
-        cursor.close()
+        prepared, cursor = self._execute(conn, params)
+        columns = prepared.columns if prepared.columns is not None else _columns(prepared, cursor)
+        if columns:
+            # a row-returning statement is read to its end: on SQLite an unfinished
+            # statement would stay open on the shared cursor until its next use
+            cursor.fetchall()
+
+
+def _columns(prepared: _Prepared, cursor: Any) -> tuple[tuple[str, Processor | None], ...]:
+    """The statement's result columns with their processors (none: it returns no rows),
+    from its first execution's cursor (rule 4)."""
+    names = [d[0] for d in cursor.description or ()]
+    prepared.columns = tuple((n, prepared.results.get(n)) for n in names)
+    return prepared.columns

@@ -15,6 +15,7 @@ from lexdial.service.repos.calls import (
     GateConsent,
     GateContact,
     GateNumber,
+    HistoryWindow,
     Interrupted,
     NewAttempt,
     NewOutcome,
@@ -58,8 +59,10 @@ class MemoryAttemptRepository:
         return queue_id
 
     # --- what the gate reads
-    def contact_for_gate(self, contact_id: int) -> GateContact | None:
-        return self.contacts.get(contact_id)
+    def contact_for_gate(
+        self, contact_id: int, history: HistoryWindow | None = None
+    ) -> GateContact | None:
+        return self.contacts.get(contact_id)  # in memory, ``history`` reads nothing sooner
 
     def number_for_gate(self, contact_id: int) -> GateNumber | None:
         return self.numbers.get(contact_id)

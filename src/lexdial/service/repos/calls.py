@@ -79,6 +79,10 @@ class DebtFacts:
     time_barred: bool | None = None
 
 
+#: (since, until, statuses): the call history ``contact_for_gate`` may read with the contact
+HistoryWindow = tuple[datetime, datetime, Sequence[str]]
+
+
 @dataclass(frozen=True, slots=True)
 class PastCall:
     """An earlier attempt to the contact, with its outcome if one was recorded."""
@@ -157,7 +161,12 @@ class AttemptRepository(Protocol):
     """Call attempts, their outcomes, the campaign queue, and what the gate reads."""
 
     # --- what the gate reads to build the decision request
-    def contact_for_gate(self, contact_id: int) -> GateContact | None: ...
+    def contact_for_gate(
+        self, contact_id: int, history: HistoryWindow | None = None
+    ) -> GateContact | None:
+        """The contact's gate facts; given ``history``, the repository may read that window
+        of calls in the same round trip, for the ``history`` call that follows."""
+        ...
 
     def number_for_gate(self, contact_id: int) -> GateNumber | None: ...
 

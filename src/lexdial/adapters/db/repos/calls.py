@@ -13,7 +13,12 @@ from sqlalchemy import Column, Connection, func, insert, select, update
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.fast import Fast
 from lexdial.adapters.db.queries import abandonment_counts, record_day_counts
-from lexdial.adapters.db.repos.gate_reads import CONSENTS, CONTACT_BUNDLE_FAST, history
+from lexdial.adapters.db.repos.gate_reads import (
+    CONSENTS,
+    CONTACT_BUNDLE_FAST,
+    gate_facts,
+    history,
+)
 from lexdial.service.repos.calls import (
     DebtFacts,
     DueBatch,
@@ -21,6 +26,7 @@ from lexdial.service.repos.calls import (
     GateConsent,
     GateContact,
     GateNumber,
+    HistoryWindow,
     Interrupted,
     NewAttempt,
     NewOutcome,
@@ -49,26 +55,54 @@ def _consent(r: Any) -> GateConsent:
     )
 
 
+def _past_call(r: Any) -> PastCall:
+    """A call from a ``gate_facts`` history row's ``h_*`` columns."""
+    return PastCall(
+        at=r["h_at"],
+        purpose=r["h_purpose"],
+        technology=r["h_technology"],
+        subject=r["h_subject"],
+        debt_ref=r["h_debt_ref"],
+        outcome=r["h_outcome"],
+    )
+
+
 class SqlAttemptRepository:
     """``AttemptRepository`` over the evidence store.
 
     The gate's first read (``contact_for_gate``) fetches the contact with its number, firm
     name, suppression facts and consents in one statement and keeps them for the calls
     that follow it in the same gate (``number_for_gate``, ``firm_name``, ``consents_for``,
-    ``internally_suppressed``, ``last_reassigned_check``), each served once.
+    ``internally_suppressed``, ``last_reassigned_check``), each served once; given a
+    history window, the same statement reads the contact's calls in it for the ``history``
+    call with that window (``gate_reads`` rule 3), served once too.
     """
 
-    __slots__ = ("_bundle", "_served", "conn")
+    __slots__ = ("_bundle", "_history", "_served", "conn")
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self._bundle: tuple[int, Any] | None = None
         self._served: set[str] = set()
+        #: the history read with the bundle: (contact, since, until, statuses) and its calls
+        self._history: tuple[tuple[Any, ...], list[PastCall]] | None = None
 
     # --- what the gate reads (prepared statements: ``gate_reads``)
-    def contact_for_gate(self, contact_id: int) -> GateContact | None:
-        rows = CONTACT_BUNDLE_FAST.rows(self.conn, {"contact_id": contact_id})
+    def contact_for_gate(
+        self, contact_id: int, history: HistoryWindow | None = None
+    ) -> GateContact | None:
         self._served = set()
+        self._history = None
+        if history is None:
+            rows = CONTACT_BUNDLE_FAST.rows(self.conn, {"contact_id": contact_id})
+        else:
+            since, until, statuses = history
+            key = (contact_id, since, until, tuple(statuses))
+            both = gate_facts(key[3]).rows(
+                self.conn, {"contact_id": contact_id, "since": since, "until": until}
+            )
+            rows = [r for r in both if r["kind"] == 0]
+            self._history = (key, [_past_call(r) for r in both if r["kind"] == 1])
         if not rows:
             self._bundle = None
             return None
@@ -231,6 +265,9 @@ class SqlAttemptRepository:
     def history(
         self, contact_id: int, since: datetime, until: datetime, statuses: Sequence[str]
     ) -> list[PastCall]:
+        read, self._history = self._history, None  # served once, as the bundle's facts
+        if read is not None and read[0] == (contact_id, since, until, tuple(statuses)):
+            return read[1]
         params = {"contact_id": contact_id, "since": since, "until": until}
         rows = history(tuple(statuses)).rows(self.conn, params)
         return [
