@@ -31,7 +31,10 @@ that agent reserved and joined at the answer; refused, the seat gets the attempt
 The run goes on while a seat holds an offer or a click.
 Rule 5: the store is never touched on the event loop's thread: every transaction (lease,
 recovery, due contacts, gate, pause, outcomes, opt-outs) runs whole on the run's
-``StoreThread`` and is awaited — the gate's decision commits before the dial.
+``StoreThread`` and is awaited — the gate's decision commits before the dial. The
+contacts whose call starts come together (the CPS limiter's burst, free lines) are gated
+together: each start is taken in turn, then its gate and dial go on in a task, so their
+gates wait together on the store thread and share one commit (``gate_batch``).
 """
 
 from __future__ import annotations
@@ -54,7 +57,7 @@ from lexdial.domain.pacing import CpsLimiter, Pacer, PredictivePacer
 from lexdial.domain.prompts import build_prompts
 from lexdial.errors import CampaignError, LexdialError, TelephonyError
 from lexdial.rules.engine import Engine
-from lexdial.service.call_driver import CallDriver, StoreThread, Transactions
+from lexdial.service.call_driver import CallDriver, Transactions
 from lexdial.service.campaigns import (
     drop_lease,
     lease_until,
@@ -72,8 +75,10 @@ from lexdial.service.dialer_queue import (
     recover,
 )
 from lexdial.service.dialer_stats import RunStats
+from lexdial.service.gate_batch import GateBatcher
 from lexdial.service.pacing_feed import PacingFeed, abandonment_limit
 from lexdial.service.ports import Audit, Cipher, Registry, Telephony
+from lexdial.service.store_thread import StoreThread
 from lexdial.service.users import SYSTEM
 
 if TYPE_CHECKING:
@@ -153,7 +158,8 @@ class Dialer:
 
     async def run(self, campaign_id: int, until: datetime) -> RunStats:
         """Dial the campaign; returns when nothing more is due before ``until``."""
-        store = StoreThread(self.offload)
+        # the gates waiting together share one commit (``gate_batch``; rule 5)
+        store = StoreThread(self.offload, GateBatcher(self.transactions, self.audit))
         try:
             return await self._run(store, campaign_id, until)
         finally:
@@ -244,9 +250,7 @@ class Dialer:
                     offering = seats is not None and seats.preview
                     room = 0 if offering else self._room(calls)
                     items, nxt = await store.run(functools.partial(due, self.clock(), room))
-                    for item in items:
-                        if not await self._attempt(store, campaign_id, item, limiter, calls):
-                            break
+                    await self._attempts(store, campaign_id, items, limiter, calls)
                     held = seats is not None and seats.holding
                     idle = not items and not calls.calls and not held
                     if idle and (nxt is None or nxt > until):
@@ -315,6 +319,35 @@ class Dialer:
             attempt = admitted.attempt_id if admitted is not None else None
             seats.not_placed(click.agent, click.item, attempt)
 
+    async def _attempts(
+        self,
+        store: StoreThread,
+        campaign_id: int,
+        items: list[QueueItem],
+        limiter: CpsLimiter,
+        calls: CallDriver,
+    ) -> None:
+        """Gate and dial ``items``: each waits for its call start (CPS, carrier backoff) in
+        turn, as one at a time would, but its gate and dial then go on in a task of their
+        own, so the gates whose starts came together are pending together and share a
+        commit (rule 5). A halt or a tripped carrier stops the starts; what is already
+        started finishes (a halted campaign's gates refuse in their own transaction)."""
+        tasks: list[asyncio.Task[bool]] = []
+        try:
+            for item in items:
+                if any(t.done() and (t.exception() or not t.result()) for t in tasks):
+                    break
+                if not await self._pace(store, limiter, calls):
+                    break
+                tasks.append(
+                    asyncio.create_task(self._gate_and_place(store, campaign_id, item, calls))
+                )
+        finally:
+            answers = await asyncio.gather(*tasks, return_exceptions=True)
+        for answer in answers:
+            if isinstance(answer, BaseException):
+                raise answer
+
     async def _attempt(
         self,
         store: StoreThread,
@@ -330,6 +363,15 @@ class Dialer:
         """Gate and (if allowed) dial one contact; False when the batch must stop.
         ``agent``: the agent who asked for the call (rule 7); ``seen`` gets the gate's
         answer."""
+        if not await self._pace(store, limiter, calls):
+            return False
+        return await self._gate_and_place(
+            store, campaign_id, item, calls, agent=agent, statuses=statuses, seen=seen
+        )
+
+    async def _pace(self, store: StoreThread, limiter: CpsLimiter, calls: CallDriver) -> bool:
+        """Wait for the next call start (carrier backoff, this run's and the trunk's CPS);
+        False when the carrier tripped and nothing more may start."""
         loop, scale, backoff = asyncio.get_running_loop(), self.telephony.timescale, calls.backoff
         while not backoff.tripped and (pause := backoff.wait_s(loop.time() / scale)) > 0:
             await asyncio.sleep(max(0.001, pause * scale))  # the carrier is failing: slow down
@@ -341,25 +383,39 @@ class Dialer:
         if self.cps_gate is not None:  # the trunk's CPS, shared across processes (rule 2)
             while (shared := await store.run(self.cps_gate)) > 0:
                 await asyncio.sleep(shared)
+        return True
+
+    async def _gate_and_place(
+        self,
+        store: StoreThread,
+        campaign_id: int,
+        item: QueueItem,
+        calls: CallDriver,
+        *,
+        agent: str | None = None,
+        statuses: tuple[str, ...] | None = None,
+        seen: Callable[[Admitted], None] | None = None,
+    ) -> bool:
+        """The gate of one contact whose call start came, then its dial if allowed; False
+        when no more may start (the campaign is no longer running)."""
         at = self.clock()
 
-        def gate() -> Admitted:
-            with self.transactions() as uow:
-                return admit(
-                    uow,
-                    self.engine,
-                    self.cipher,
-                    self.audit,
-                    self.registry,
-                    firm_id=self.firm_id,
-                    campaign_id=campaign_id,
-                    spec=calls.spec,
-                    item=item,
-                    at=at,
-                    **({} if statuses is None else {"statuses": statuses}),
-                )
+        def gate(uow: UnitOfWork, audit: Audit) -> Admitted:
+            return admit(
+                uow,
+                self.engine,
+                self.cipher,
+                audit,
+                self.registry,
+                firm_id=self.firm_id,
+                campaign_id=campaign_id,
+                spec=calls.spec,
+                item=item,
+                at=at,
+                **({} if statuses is None else {"statuses": statuses}),
+            )
 
-        admitted = await store.run(gate)  # committed before the dial (rule 1)
+        admitted = await store.batched(gate)  # committed before the dial (rule 1)
         if seen is not None:
             seen(admitted)
         if admitted.verdict == "halt":

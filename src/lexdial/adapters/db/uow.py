@@ -113,6 +113,14 @@ class SqlUnitOfWork:
     def desk(self) -> SqlDeskRepository:
         return SqlDeskRepository(self.connection)
 
+    # (for gate-batch)
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A nested transaction: an error inside the block rolls back only the block
+        (``service.gate_batch``: one failing gate of a batch does not undo the others)."""
+        with self.connection.begin_nested():
+            yield
+
 
 def transactions(engine: Engine) -> Callable[[], AbstractContextManager[SqlUnitOfWork]]:
     """A factory of write transactions over ``engine`` (what the dialler takes), for callers
