@@ -16,8 +16,9 @@ contact-row locks before the batch takes the audit lock — the order an opt-out
 The entries are made by ``AuditLog.record_many``: the same hashes, the same verification.
 Rule 4: a job that raises a ``LexdialError`` (a refusal of the use case) gets it; any other
 error (a deadlock with another process's batch, a busy database, a lost connection) is not
-the job's answer: the job is run again alone, in a transaction of its own, after the
-batch's commit, and only that run's error is its answer. If the end of the batch fails
+the job's answer: the batch stops there, commits the jobs before it, and that job and the
+ones after it run again alone, one by one in order, each in a transaction of its own; only
+that run's error is a job's answer. If the end of the batch fails
 (the audit append or the commit), nothing of it committed and every job runs alone, one
 by one, in order. So two processes' batches that lock contacts in opposite orders cannot
 hang: PostgreSQL breaks the deadlock, the victim's job retries alone.
@@ -145,8 +146,12 @@ class GateBatcher:
                     del buffer.items[mark:]
                     outcomes.append(Outcome(error=exc))
                 except Exception:
+                    # the store failed (rule 4): this job and the rest run alone after the
+                    # commit of those before it, which releases their locks at once (a
+                    # deadlocked peer goes on, instead of deadlocking on the next job too)
                     del buffer.items[mark:]
-                    outcomes.append(_AGAIN)
+                    outcomes.extend([_AGAIN] * (len(jobs) - len(outcomes)))
+                    break
                 else:
                     outcomes.append(Outcome(value))
             if buffer.items:

@@ -124,7 +124,7 @@ def test_a_job_refused_by_the_use_case_rolls_back_alone_and_gets_its_error() -> 
     assert store.journal.count("commit") == 1
 
 
-def test_a_job_failing_for_the_store_runs_again_alone_after_the_batch_commits() -> None:
+def test_a_job_failing_for_the_store_and_those_after_it_run_alone_after_the_commit() -> None:
     store, audit = FakeStore(), FakeAudit()
     tries = {"n": 0}
 
@@ -138,10 +138,11 @@ def test_a_job_failing_for_the_store_runs_again_alone_after_the_batch_commits() 
 
     outcomes = batcher(store, audit).run_batch([writes("a"), deadlocked_once, writes("c")])
     assert [o.get() for o in outcomes] == ["a done", "b done", "c done"]
-    # the batch committed a and c, then b ran in a transaction of its own
-    assert store.rows == ["a", "c", "b"]
-    assert store.journal.count("commit") == 2
-    assert audit.writes == [2, 1]
+    # the batch stopped at b and committed a; b, then c, ran in transactions of their own
+    assert store.rows == ["a", "b", "c"]
+    assert store.journal.count("commit") == 3
+    assert audit.writes == [1, 1, 1]
+    assert tries["n"] == 2
 
 
 def test_a_failed_commit_runs_every_job_of_the_batch_alone_in_order() -> None:
