@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 from tests.integration.test_dialer import START
 from tests.integration.test_dialer import _campaign as dialler_campaign
 from tests.integration.test_dialer import _people as dialler_people
@@ -26,6 +26,7 @@ from lexdial.adapters.db.uow import SqlUnitOfWork, transactions
 from lexdial.adapters.telephony.simulated import SimProfile, SimulatedCarrier
 from lexdial.domain.audit_chain import verify
 from lexdial.domain.states import AttemptStatus
+from lexdial.errors import CampaignError
 from lexdial.rules.engine import Engine as RulesEngine
 from lexdial.service import dialer as dialer_module
 from lexdial.service.campaign_report import campaign_report
@@ -251,3 +252,31 @@ def test_the_dialler_gates_contacts_whose_call_starts_come_together_in_shared_ba
     assert report["queue"] == {"done": 40} and report["dialled"] == stats.dialled
     assert report["audit_chain_ok"]
     assert report["opt_outs"] == report["opt_outs_honoured"] == stats.opt_outs
+
+
+def test_a_failing_gate_of_a_batch_leaves_no_trace_and_the_others_commit(
+    store: Engine, rules: RulesEngine
+) -> None:
+    cipher = Reversible()
+    a, b, c = _seed(store, cipher, 3)
+    before = _verified(store)
+    batcher = GateBatcher(transactions(store), SqlAudit())
+
+    def refused_after_writing(uow: Any, audit: Any) -> GateResult:
+        _job(rules, cipher, b)(uow, audit)  # its attempt and audit entry are written...
+        raise CampaignError("campaign #7 was paused meanwhile")  # ...then it fails
+
+    def broken_sql(uow: Any, audit: Any) -> GateResult:
+        _job(rules, cipher, b)(uow, audit)
+        uow.connection.execute(text("SELECT * FROM no_such_table"))  # the store fails
+        raise AssertionError("unreachable")
+
+    jobs = [_job(rules, cipher, a), refused_after_writing, _job(rules, cipher, c), broken_sql]
+    outcomes = batcher.run_batch(jobs)
+    assert isinstance(outcomes[1].error, CampaignError)
+    assert outcomes[3].error is not None and not isinstance(outcomes[3].error, AssertionError)
+    assert outcomes[0].get().decision.verdict == outcomes[2].get().decision.verdict == "allow"
+    with store.connect() as conn:
+        gated = conn.execute(select(t.call_attempts.c.contact_id)).scalars().all()
+    assert sorted(gated) == sorted([a, c])  # nothing of b's, from either failing job
+    assert _verified(store) == before + 2
