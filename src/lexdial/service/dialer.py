@@ -71,6 +71,7 @@ from lexdial.service.dialer_queue import (
     Admitted,
     QueueItem,
     admit,
+    confirm_dial,
     due_contacts,
     recover,
 )
@@ -155,6 +156,8 @@ class Dialer:
     _spec: CampaignSpec | None = None
     #: wall seconds the campaign's lease lasts (renewed every turn); short in tests
     lease_s: float = LEASE_S
+    #: dials started by this run, and those of them not yet returned (``_gate_and_place``)
+    _dials: list[int] = field(default_factory=lambda: [0, 0])
 
     async def run(self, campaign_id: int, until: datetime) -> RunStats:
         """Dial the campaign; returns when nothing more is due before ``until``."""
@@ -399,8 +402,12 @@ class Dialer:
         """The gate of one contact whose call start came, then its dial if allowed; False
         when no more may start (the campaign is no longer running)."""
         at = self.clock()
+        dials: list[int] = []
 
         def gate(uow: UnitOfWork, audit: Audit) -> Admitted:
+            # the dials started and not yet returned when this gate read the store: a stop
+            # committed during one of them may be unknown to it (``confirm_dial``)
+            dials[:] = self._dials
             return admit(
                 uow,
                 self.engine,
@@ -416,6 +423,15 @@ class Dialer:
             )
 
         admitted = await store.batched(gate)  # committed before the dial (rule 1)
+        allowed = admitted.attempt_id if admitted.verdict == "allow" else None
+        if allowed is not None and dials != [self._dials[0], 0]:  # a dial came in between
+            still = functools.partial(confirm_dial, campaign_id=campaign_id, item=item,
+                                      attempt_id=allowed, at=at)  # fmt: skip
+            if not await store.batched(lambda uow, _audit: still(uow)):
+                # the campaign stopped meanwhile: recorded as not placed (rescheduled)
+                self.stats.gated += 1
+                self.stats.rescheduled += 1
+                admitted = Admitted("halt", admitted.attempt_id)
         if seen is not None:
             seen(admitted)
         if admitted.verdict == "halt":
@@ -428,7 +444,13 @@ class Dialer:
             setattr(self.stats, name, getattr(self.stats, name) + 1)
             self.stats.finished += admitted.closed
             return True
-        await calls.place(item, admitted.attempt_id, admitted.number, agent=agent)
+        attempt_id = admitted.attempt_id
+        self._dials[0] += 1
+        self._dials[1] += 1
+        try:
+            await calls.place(item, attempt_id, admitted.number, agent=agent)
+        finally:
+            self._dials[1] -= 1
         return True
 
     async def _pause(self, store: StoreThread, campaign_id: int, reason: str) -> None:
