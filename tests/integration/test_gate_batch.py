@@ -24,12 +24,14 @@ from lexdial.adapters.audit.sql import SqlAudit, SqlAuditStore
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.uow import SqlUnitOfWork, transactions
 from lexdial.adapters.telephony.simulated import SimProfile, SimulatedCarrier
+from lexdial.domain import telephony as tel
 from lexdial.domain.audit_chain import verify
 from lexdial.domain.states import AttemptStatus
 from lexdial.errors import CampaignError
 from lexdial.rules.engine import Engine as RulesEngine
 from lexdial.service import dialer as dialer_module
 from lexdial.service.campaign_report import campaign_report
+from lexdial.service.campaigns import set_status
 from lexdial.service.consent import ConsentEvidence, NewConsent, record_consent
 from lexdial.service.contacts import NewContact, add_contact
 from lexdial.service.fakes import ListAudit, MemoryRegistry, Reversible
@@ -280,3 +282,46 @@ def test_a_failing_gate_of_a_batch_leaves_no_trace_and_the_others_commit(
         gated = conn.execute(select(t.call_attempts.c.contact_id)).scalars().all()
     assert sorted(gated) == sorted([a, c])  # nothing of b's, from either failing job
     assert _verified(store) == before + 2
+
+
+class PausingCarrier(SimulatedCarrier):
+    """Pauses the campaign (as a user would, from another window) during the first dial."""
+
+    store: Engine
+    cid: int
+
+    async def dial(self, dial: tel.Dial) -> None:
+        with self.store.begin() as conn:
+            if conn.execute(select(t.campaigns.c.status)).scalar() == "running":
+                set_status(SqlUnitOfWork(conn), SqlAudit(), 1, self.cid, "pause", OPERATOR, START)
+        await super().dial(dial)
+
+
+def test_gates_committed_together_and_not_dialled_after_a_pause_go_back_to_the_queue(
+    store: Engine, rules: RulesEngine
+) -> None:
+    cipher = Reversible()
+    cid = dialler_campaign(store, dialler_people(store, cipher, 8))
+    dialler_start(store, rules, cipher, cid)
+    carrier = PausingCarrier(seed=1, timescale=0.0005)
+    carrier.store, carrier.cid = store, cid
+    stats = dialler_run(store, rules, cipher, cid, carrier)
+    q = t.campaign_contacts.c
+    with store.connect() as conn:
+        attempts = Counter(conn.execute(select(t.call_attempts.c.status)).scalars())
+        queue = conn.execute(select(q.status, q.attempts, q.codes)).all()
+    assert stats.dialled == 1
+    # the others were gated in the first dial's batch: recorded as not placed, and due again
+    # with no attempt counted
+    assert attempts["rescheduled"] == stats.rescheduled == 7 and sum(attempts.values()) == 8
+    waiting = [r for r in queue if r[0] == "deferred"]
+    assert len(waiting) == 7
+    assert all(r[1] == 0 and r[2] == ["CAMPAIGN_NOT_RUNNING"] for r in waiting)
+    with store.begin() as conn:
+        set_status(SqlUnitOfWork(conn), SqlAudit(), 1, cid, "resume", OPERATOR, START)
+    again = dialler_run(store, rules, cipher, cid, SimulatedCarrier(seed=2, timescale=0.0005))
+    placed = t.call_attempts.c.status.in_(("dialled", "completed"))
+    with store.connect() as conn:
+        called = conn.execute(select(t.call_attempts.c.contact_id).where(placed)).scalars()
+        assert len(set(called)) == 8  # resumed: each of them was dialled now
+    assert again.dialled >= 7
