@@ -249,7 +249,8 @@ def test_the_dialler_gates_contacts_whose_call_starts_come_together_in_shared_ba
     stats = dialler_run(store, rules, cipher, cid, carrier)
     with store.connect() as conn:
         report = campaign_report(SqlUnitOfWork(conn), 1, cid, START + timedelta(hours=3))
-    assert sum(sizes) == stats.gated >= 40  # every gate (retries too) went through a batch
+    # every gate (retries too) went through a batch, and so did any check before a dial
+    assert sum(sizes) >= stats.gated >= 40
     assert max(sizes) > 1, sizes  # and gates waiting together shared one
     assert report["queue"] == {"done": 40} and report["dialled"] == stats.dialled
     assert report["audit_chain_ok"]
