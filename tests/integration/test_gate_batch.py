@@ -286,16 +286,40 @@ def test_a_failing_gate_of_a_batch_leaves_no_trace_and_the_others_commit(
 
 
 class PausingCarrier(SimulatedCarrier):
-    """Pauses the campaign (as a user would, from another window) during the first dial."""
+    """Pauses (or stops) the campaign, as a user would from another window, during the
+    ``nth`` dial."""
 
     store: Engine
     cid: int
+    nth: int = 1
+    action: str = "pause"
+    dials: int = 0
 
     async def dial(self, dial: tel.Dial) -> None:
-        with self.store.begin() as conn:
-            if conn.execute(select(t.campaigns.c.status)).scalar() == "running":
-                set_status(SqlUnitOfWork(conn), SqlAudit(), 1, self.cid, "pause", OPERATOR, START)
+        self.dials += 1
+        if self.dials == self.nth:
+            with self.store.begin() as conn:
+                set_status(SqlUnitOfWork(conn), SqlAudit(), 1, self.cid, self.action,
+                           OPERATOR, START)  # fmt: skip
         await super().dial(dial)
+
+
+def test_a_stop_during_any_dial_of_gates_committed_together_stops_the_next_dial(
+    store: Engine, rules: RulesEngine
+) -> None:
+    cipher = Reversible()
+    cid = dialler_campaign(store, dialler_people(store, cipher, 8))
+    dialler_start(store, rules, cipher, cid)
+    carrier = PausingCarrier(seed=1, timescale=0.0005)
+    carrier.store, carrier.cid, carrier.nth, carrier.action = store, cid, 3, "stop"
+    stats = dialler_run(store, rules, cipher, cid, carrier)
+    with store.connect() as conn:
+        attempts = Counter(conn.execute(select(t.call_attempts.c.status)).scalars())
+        queue = Counter(conn.execute(select(t.campaign_contacts.c.status)).scalars())
+    assert stats.dialled == 3  # the third dial's stop came before the fourth
+    assert attempts["rescheduled"] == 8 - 3 and attempts["rescheduled"] == stats.rescheduled
+    # a stopped campaign's queue holds nothing due: what was not dialled is cancelled
+    assert set(queue) <= {"cancelled", "done"} and queue["cancelled"] >= 8 - 3, queue
 
 
 def test_gates_committed_together_and_not_dialled_after_a_pause_go_back_to_the_queue(

@@ -158,11 +158,14 @@ class Dialer:
     lease_s: float = LEASE_S
     #: dials started by this run, and those of them not yet returned (``_gate_and_place``)
     _dials: list[int] = field(default_factory=lambda: [0, 0])
+    #: held from a committed gate's check to its dial's return: one dial at a time
+    _dialling: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def run(self, campaign_id: int, until: datetime) -> RunStats:
         """Dial the campaign; returns when nothing more is due before ``until``."""
         # the gates waiting together share one commit (``gate_batch``; rule 5)
         store = StoreThread(self.offload, GateBatcher(self.transactions, self.audit))
+        self._dialling = asyncio.Lock()  # this run's loop's
         try:
             return await self._run(store, campaign_id, until)
         finally:
@@ -423,15 +426,36 @@ class Dialer:
             )
 
         admitted = await store.batched(gate)  # committed before the dial (rule 1)
+        # the dials go one after another, each checked after the one before it started
+        async with self._dialling:
+            return await self._place(store, campaign_id, item, calls, admitted, dials, at,
+                                     agent, seen)  # fmt: skip
+
+    async def _place(
+        self,
+        store: StoreThread,
+        campaign_id: int,
+        item: QueueItem,
+        calls: CallDriver,
+        admitted: Admitted,
+        dials: list[int],
+        at: datetime,
+        agent: str | None,
+        seen: Callable[[Admitted], None] | None,
+    ) -> bool:
+        """What follows a committed gate (under ``_dialling``): if a dial started or was
+        under way since the gate read the store, the campaign must still be running
+        (``confirm_dial``: a stop committed during an earlier dial is seen before this
+        one); then the dial, if allowed."""
         allowed = admitted.attempt_id if admitted.verdict == "allow" else None
-        if allowed is not None and dials != [self._dials[0], 0]:  # a dial came in between
+        if allowed is not None and dials != [self._dials[0], 0]:
             still = functools.partial(confirm_dial, campaign_id=campaign_id, item=item,
                                       attempt_id=allowed, at=at)  # fmt: skip
             if not await store.batched(lambda uow, _audit: still(uow)):
                 # the campaign stopped meanwhile: recorded as not placed (rescheduled)
                 self.stats.gated += 1
                 self.stats.rescheduled += 1
-                admitted = Admitted("halt", admitted.attempt_id)
+                admitted = Admitted("halt", allowed)
         if seen is not None:
             seen(admitted)
         if admitted.verdict == "halt":
@@ -444,11 +468,10 @@ class Dialer:
             setattr(self.stats, name, getattr(self.stats, name) + 1)
             self.stats.finished += admitted.closed
             return True
-        attempt_id = admitted.attempt_id
         self._dials[0] += 1
         self._dials[1] += 1
         try:
-            await calls.place(item, attempt_id, admitted.number, agent=agent)
+            await calls.place(item, admitted.attempt_id, admitted.number, agent=agent)
         finally:
             self._dials[1] -= 1
         return True
