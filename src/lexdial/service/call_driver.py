@@ -13,8 +13,9 @@ Rule 4: a call the carrier could not place (``carrier_faults.carrier_fault``: re
 timed out, unreachable, lost by the carrier) counts toward ``backoff``; any call it placed
 resets it. The dialler reads ``backoff`` to slow down and, at the limit, to pause.
 Rule 5: no store transaction runs on the event loop's thread: each one runs whole (open,
-work, commit) on the dialler's ``StoreThread``, one at a time and in the order asked, while
-the loop goes on serving the carrier; the caller awaits its commit before going on (the
+work, commit) on the dialler's ``StoreThread`` (``store_thread``), one at a time and in the
+order asked (gates asked for together share one, ``gate_batch``), while the loop goes on
+serving the carrier; the caller awaits its commit before going on (the
 gate before the dial, the opt-out before the confirmation plays).
 Rule 6 (issue 12): with a desk (``desk``), an agent's leg events (call_id "") go to it;
 the BRIDGE command goes to the carrier first and the seat's screen pop is written after, in

@@ -34,7 +34,9 @@ recovery, due contacts, gate, pause, outcomes, opt-outs) runs whole on the run's
 ``StoreThread`` and is awaited — the gate's decision commits before the dial. The
 contacts whose call starts come together (the CPS limiter's burst, free lines) are gated
 together: each start is taken in turn, then its gate and dial go on in a task, so their
-gates wait together on the store thread and share one commit (``gate_batch``).
+gates wait together on the store thread and share one commit (``gate_batch``). The dials
+then go one after another, and a stop or pause committed during one is seen before the
+next (``dialer_queue.confirm_dial``), as when each gate followed the dial before it.
 """
 
 from __future__ import annotations
