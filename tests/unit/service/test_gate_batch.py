@@ -264,3 +264,23 @@ def test_an_inline_store_thread_runs_each_gate_in_its_own_transaction() -> None:
 
     assert asyncio.run(main()) == ["a done", "b done"]
     assert store.journal == ["begin", "commit", "begin", "commit"]
+
+
+def test_a_gate_whose_caller_gave_up_before_it_ran_is_not_run() -> None:
+    store, audit = FakeStore(), FakeAudit()
+    gate = threading.Event()
+
+    async def main() -> None:
+        thread = StoreThread(batcher=batcher(store, audit))
+        hold = asyncio.ensure_future(thread.run(gate.wait))
+        kept = asyncio.ensure_future(thread.batched(writes("a")))
+        dropped = asyncio.ensure_future(thread.batched(writes("b")))
+        await asyncio.sleep(0.02)
+        dropped.cancel()
+        await asyncio.sleep(0.02)
+        gate.set()
+        await asyncio.gather(hold, kept)
+        thread.close()
+
+    asyncio.run(main())
+    assert store.rows == ["a"]
