@@ -31,18 +31,31 @@ The data
     so each contact's history grows as in a campaign (later gates see earlier calls and
     some are deferred or denied by the frequency caps: the verdict mix is printed).
 
+Group commit (``--concurrency 1,8,32``)
+    After the sequential pass, on the same store, the next ``--n`` gates are submitted by
+    C concurrent callers (coroutines, as the dialler's gate tasks) through the dialler's
+    ``StoreThread`` and ``GateBatcher`` (``service.gate_batch``): the gates waiting
+    together run in one transaction, one savepoint each, their audit entries appended in
+    one write, one commit. Timed per gate from submit to its committed answer (p50, p99),
+    as a rate over the pass, with the mean batch size and the ratio to the floor
+    (gate rate / floor rate: above 1 only because commits are shared). C = 1 is the
+    batcher with nothing to batch (its overhead against the sequential pass).
+
 Scaling (``--workers 1,2,4``)
     The same gates shared among that many processes on one PostgreSQL database, each with
-    its own connection, all appending to the one audit chain: total gates/s per count.
+    its own connection, all appending to the one audit chain: total gates/s per count,
+    one gate at a time per process and then with the largest ``--concurrency`` callers
+    per process through its batcher.
 
 Run: ``python bench/gate.py [--n 2000] [--contacts 200] [--pg-url URL | --no-pg]
-[--no-normal] [--workers 1,2,4]``. Exit status is 0 whatever the figures (this is a
-benchmark, not a test).
+[--no-normal] [--concurrency 1,8,32] [--workers 1,2,4]``. Exit status is 0 whatever the
+figures (this is a benchmark, not a test).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import statistics
 import tempfile
@@ -71,8 +84,10 @@ from lexdial.rules.engine import Engine as RulesEngine
 from lexdial.service.consent import ConsentEvidence, NewConsent, record_consent
 from lexdial.service.contacts import NewContact, add_contact
 from lexdial.service.fakes import ListAudit, MemoryRegistry
-from lexdial.service.gate import CallPlan, gate
+from lexdial.service.gate import CallPlan, GateResult, gate
+from lexdial.service.gate_batch import GateBatcher
 from lexdial.service.gate_request import build_request
+from lexdial.service.store_thread import StoreThread
 from lexdial.service.users import OPERATOR
 
 START = datetime(2026, 12, 2, 16, 0, tzinfo=UTC)  # Wed 11:00 in New York
@@ -180,6 +195,59 @@ def _report(name: str, laps: list[float], base: list[float], verdicts: Counter[s
     print(f"{'':<11} gate/engine: {ratios}")
 
 
+def _batched(
+    begin: Callable[[], AbstractContextManager[SqlUnitOfWork]],
+    rules: RulesEngine,
+    cipher: Keyring,
+    gates: list[tuple[int, datetime]],
+    concurrency: int,
+) -> tuple[list[float], float, float, GateBatcher]:
+    """``gates`` (contact, instant) submitted by ``concurrency`` callers through one
+    ``StoreThread`` and its ``GateBatcher``: per-gate seconds (submit to committed answer),
+    the wall seconds of the pass, this process's CPU seconds, and the batcher."""
+    batcher, registry = GateBatcher(begin, SqlAudit()), _registry()
+    laps: list[float] = []
+
+    def job(contact: int, at: datetime) -> Callable[[Any, Any], GateResult]:
+        def run(uow: Any, audit: Any) -> GateResult:
+            return gate(uow, rules, cipher, audit, registry, firm_id=1, contact_id=contact,
+                        at=at, plan=PLAN)  # fmt: skip
+
+        return run
+
+    async def main() -> float:
+        store = StoreThread(batcher=batcher)
+        todo = iter(gates)  # shared: each gate is submitted once, by whichever caller is free
+
+        async def caller() -> None:
+            for contact, at in todo:
+                t0 = time.perf_counter()
+                await store.batched(job(contact, at))
+                laps.append(time.perf_counter() - t0)
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(caller() for _ in range(concurrency)))
+        wall = time.perf_counter() - t0
+        store.close()
+        return wall
+
+    c0 = time.process_time()
+    wall = asyncio.run(main())
+    return laps, wall, time.process_time() - c0, batcher
+
+
+def _report_batched(
+    name: str, c: int, laps: list[float], wall: float, cpu: float, b: GateBatcher, floor: float
+) -> None:
+    rate, n = len(laps) / wall, len(laps)
+    p50, p99 = _pct(laps, 50) * 1e3, _pct(laps, 99) * 1e3
+    size = (n - b.alone) / b.batches if b.batches else 1.0
+    print(
+        f"{'':<11} batch C={c:<3} {rate:7.0f} /s  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms"
+        f"  batch {size:4.1f}  CPU/gate {cpu / n * 1e3:.2f} ms  gate/floor {rate / floor:4.2f}x"
+    )
+
+
 def _floor(engine: Engine, n: int) -> list[float]:
     """Seconds per bare INSERT + COMMIT of one row shaped like an attempt, on ``engine``."""
     with engine.begin() as conn:
@@ -204,10 +272,12 @@ def _worker(
     n: int,
     w: int,
     workers: int,
+    concurrency: int,
     start: Any,
     done: Any,
 ) -> None:
-    """One gating process of the scaling run: its share of the gates, its own connection."""
+    """One gating process of the scaling run: its share of the gates, its own connection;
+    one at a time (``concurrency`` 0) or by that many callers through its batcher."""
     engine = make_engine(url)
     begin, cipher = transactions(engine), Keyring.from_master_key(key)
     audit, registry = SqlAudit(), _registry()
@@ -216,10 +286,15 @@ def _worker(
         gate(uow, rules, cipher, audit, registry, firm_id=1, contact_id=ids[w],
              at=START - timedelta(days=1, minutes=w), plan=PLAN)  # fmt: skip
     start.wait()
-    for i in mine:
-        with begin() as uow:
-            gate(uow, rules, cipher, audit, registry, firm_id=1, contact_id=ids[i % len(ids)],
-                 at=START + timedelta(minutes=i), plan=PLAN)  # fmt: skip
+    if concurrency:
+        gates = [(ids[i % len(ids)], START + timedelta(minutes=i)) for i in mine]
+        _batched(begin, rules, cipher, gates, concurrency)
+    else:
+        for i in mine:
+            with begin() as uow:
+                gate(uow, rules, cipher, audit, registry, firm_id=1,
+                     contact_id=ids[i % len(ids)], at=START + timedelta(minutes=i),
+                     plan=PLAN)  # fmt: skip
     engine.dispose()
     done.put(len(mine))
 
@@ -230,28 +305,35 @@ def _scaling(name: str, url: str, rules: RulesEngine, args: argparse.Namespace) 
     import multiprocessing as mp
 
     ctx = mp.get_context("fork")  # the workers share the loaded rule pack
-    for workers in args.workers:
-        engine = make_engine(url)
-        key = os.urandom(32)
-        ids = _seed(engine, Keyring.from_master_key(key), args.contacts)
-        engine.dispose()
-        start, done = ctx.Barrier(workers + 1), ctx.Queue()
-        procs = [
-            ctx.Process(
-                target=_worker, args=(url, key, rules, ids, args.n, w, workers, start, done)
+    batched = max(args.concurrency, default=0)
+    for concurrency in (0, batched) if batched > 1 else (0,):
+        how = f"{concurrency} callers each, batched" if concurrency else "one gate at a time"
+        for workers in args.workers:
+            engine = make_engine(url)
+            key = os.urandom(32)
+            ids = _seed(engine, Keyring.from_master_key(key), args.contacts)
+            engine.dispose()
+            start, done = ctx.Barrier(workers + 1), ctx.Queue()
+            procs = [
+                ctx.Process(
+                    target=_worker,
+                    args=(url, key, rules, ids, args.n, w, workers, concurrency, start, done),
+                )
+                for w in range(workers)
+            ]
+            for p in procs:
+                p.start()
+            start.wait()
+            t0 = time.perf_counter()
+            total = sum(done.get(timeout=600) for _ in procs)
+            wall = time.perf_counter() - t0
+            for p in procs:
+                p.join()
+            print(
+                f"{name:<11} {workers} worker(s), {how}: {total / wall:8.0f} gates/s"
+                f" ({total} gates)"
             )
-            for w in range(workers)
-        ]
-        for p in procs:
-            p.start()
-        start.wait()
-        t0 = time.perf_counter()
-        total = sum(done.get(timeout=600) for _ in procs)
-        wall = time.perf_counter() - t0
-        for p in procs:
-            p.join()
-        print(f"{name:<11} {workers} worker(s): {total / wall:8.0f} gates/s ({total} gates)")
-        _reset(url)
+            _reset(url)
 
 
 def _reset(url: str) -> None:
@@ -278,6 +360,15 @@ def _bench(name: str, engine: Engine, rules: RulesEngine, args: argparse.Namespa
         f"{'':<11} floor  {floor_rate:8.0f} /s  p50 {fp50:6.2f} ms  p99 {fp99:6.2f} ms"
         f"  (INSERT+COMMIT; floor/gate {floor_rate / rate:4.1f}x)"
     )
+    offset = args.n  # the batched passes go on from where the sequential one ended
+    for c in args.concurrency:
+        gates = [
+            (ids[i % len(ids)], START + timedelta(minutes=i))
+            for i in range(offset, offset + args.n)
+        ]
+        offset += args.n
+        laps_b, wall, cpu, batcher = _batched(begin, rules, cipher, gates, c)
+        _report_batched(name, c, laps_b, wall, cpu, batcher, floor_rate)
 
 
 @contextmanager
@@ -304,6 +395,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--workers", type=lambda v: [int(x) for x in v.split(",")], default=[],
         help="also gate from this many processes on PostgreSQL, e.g. 1,2,4",
+    )  # fmt: skip
+    ap.add_argument(
+        "--concurrency", type=lambda v: [int(x) for x in v.split(",") if x], default=[1, 8, 32],
+        help="batched passes: this many concurrent callers each ('' for none)",
     )  # fmt: skip
     args = ap.parse_args(argv)
     rules = RulesEngine(pack=load_pack(), geo=load_geography(), policy=Policy())

@@ -13,8 +13,9 @@ Rule 4: a call the carrier could not place (``carrier_faults.carrier_fault``: re
 timed out, unreachable, lost by the carrier) counts toward ``backoff``; any call it placed
 resets it. The dialler reads ``backoff`` to slow down and, at the limit, to pause.
 Rule 5: no store transaction runs on the event loop's thread: each one runs whole (open,
-work, commit) on the dialler's ``StoreThread``, one at a time and in the order asked, while
-the loop goes on serving the carrier; the caller awaits its commit before going on (the
+work, commit) on the dialler's ``StoreThread`` (``store_thread``), one at a time and in the
+order asked (gates asked for together share one, ``gate_batch``), while the loop goes on
+serving the carrier; the caller awaits its commit before going on (the
 gate before the dial, the opt-out before the confirmation plays).
 Rule 6 (issue 12): with a desk (``desk``), an agent's leg events (call_id "") go to it;
 the BRIDGE command goes to the carrier first and the seat's screen pop is written after, in
@@ -35,11 +36,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from lexdial.domain import telephony as tel
 from lexdial.domain.agents import AgentPool
@@ -54,6 +54,7 @@ from lexdial.service.optout import opt_out
 from lexdial.service.outcomes import record_outcome
 from lexdial.service.pacing_feed import PacingFeed
 from lexdial.service.ports import Audit, Cipher, Telephony
+from lexdial.service.store_thread import StoreThread
 from lexdial.service.users import SYSTEM
 
 if TYPE_CHECKING:
@@ -61,8 +62,6 @@ if TYPE_CHECKING:
 
 #: opens one transaction of the store (bootstrap: ``Store.unit_of_work``)
 Transactions = Callable[[], AbstractContextManager["UnitOfWork"]]
-
-_T = TypeVar("_T")
 
 log = logging.getLogger(__name__)
 #: carrier seconds a bridged call may last before the watchdog assumes the carrier lost it
@@ -73,30 +72,6 @@ WATCHDOG_GRACE_S = 10.0
 WRITE_TRIES = 5
 #: the call states in which a FAILED event means the carrier never placed the call
 _UNPLACED = frozenset({State.DIALING, State.RINGING})
-
-
-class StoreThread:
-    """Runs store transactions off the event loop (rule 5): one worker thread, so a
-    dialler's transactions never overlap and run in the order they were asked for.
-
-    ``offload=False`` runs them inline on the loop instead: only for a virtual-time loop
-    (the demo), whose clock would jump ahead while it waited for a thread.
-    """
-
-    def __init__(self, offload: bool = True) -> None:
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="lexdial-store") if offload else None
-
-    async def run(self, work: Callable[[], _T]) -> _T:
-        """``work()`` (one whole transaction) on the store thread; its result."""
-        if self._pool is None:
-            return work()
-        return await asyncio.get_running_loop().run_in_executor(self._pool, work)
-
-    def close(self) -> None:
-        """Stop the thread once the transactions asked for are done (without blocking the
-        loop: every one a run awaits is done already, unless the run was cancelled)."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=False)
 
 
 @dataclass(slots=True)

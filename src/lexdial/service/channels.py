@@ -77,8 +77,9 @@ class TrunkLines:
     now: Callable[[], float] = time.time
     #: attempt id -> holder, for the calls placed on a channel
     _bound: dict[int, str] = field(default_factory=dict)
-    #: a channel taken and not yet bound to a call (rule 2)
-    _spare: str | None = None
+    #: channels taken and not yet bound to a call, one per contact whose gate is pending
+    #: (gates run concurrently and share a commit: ``gate_batch``) (rule 2)
+    _spares: list[str] = field(default_factory=list)
     _pool: ThreadPoolExecutor | None = None
     _renewer: asyncio.Task[None] | None = None
     _releases: set[asyncio.Task[None]] = field(default_factory=set)
@@ -88,13 +89,12 @@ class TrunkLines:
     @property
     def holding(self) -> int:
         """Channels this dialler holds now (bound to calls, and a spare one)."""
-        return len(self._bound) + (self._spare is not None)
+        return len(self._bound) + len(self._spares)
 
     async def take(self, wait_s: float = 1.0) -> bool:
-        """Hold a channel for the next dial: True at once if one is spare, else when one is
-        acquired; False if none came free within ``wait_s`` wall seconds (rule 3)."""
-        if self._spare is not None:
-            return True
+        """Hold one more channel, for a contact about to be gated: True when acquired;
+        False if none came free within ``wait_s`` wall seconds (rule 3). Each True is
+        followed by exactly one ``bind`` or ``give_back``."""
         holder, loop = uuid.uuid4().hex, asyncio.get_running_loop()
         deadline = loop.time() + wait_s
         while True:
@@ -107,7 +107,7 @@ class TrunkLines:
                 return False
             self._down = False
             if got:
-                self._spare = holder
+                self._spares.append(holder)
                 if self._renewer is None or self._renewer.done():
                     self._renewer = loop.create_task(self._renew_forever())
                 return True
@@ -116,16 +116,15 @@ class TrunkLines:
             await asyncio.sleep(POLL_S)
 
     def bind(self, attempt_id: int) -> None:
-        """The spare channel carries ``attempt_id``'s call (dialled right after)."""
-        if self._spare is None:  # the dialler's bug, never a dial over the limit
+        """A spare channel carries ``attempt_id``'s call (dialled right after)."""
+        if not self._spares:  # the dialler's bug, never a dial over the limit
             raise RuntimeError("a call is being placed without a channel taken for it")
-        self._bound[attempt_id], self._spare = self._spare, None
+        self._bound[attempt_id] = self._spares.pop()
 
     def give_back(self) -> None:
-        """The gate did not allow the call the spare channel was taken for: free it."""
-        holder, self._spare = self._spare, None
-        if holder is not None:
-            self._release_soon(holder)
+        """The gate did not allow the call a spare channel was taken for: free it."""
+        if self._spares:
+            self._release_soon(self._spares.pop())
 
     def ended(self, attempt_id: int) -> None:
         """The call driver let ``attempt_id``'s call go: its channel comes back."""
@@ -137,7 +136,8 @@ class TrunkLines:
         """The run is over: every channel still held comes back; the renewer stops."""
         for attempt_id in list(self._bound):
             self.ended(attempt_id)
-        self.give_back()
+        while self._spares:
+            self.give_back()
         if self._renewer is not None:
             self._renewer.cancel()
             await asyncio.gather(self._renewer, return_exceptions=True)
@@ -179,7 +179,7 @@ class TrunkLines:
             await self._renew_once()
 
     async def _renew_once(self) -> None:
-        holders = [*self._bound.values(), *([self._spare] if self._spare else [])]
+        holders = [*self._bound.values(), *self._spares]
         if not holders:
             return
         try:

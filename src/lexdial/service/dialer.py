@@ -31,7 +31,12 @@ that agent reserved and joined at the answer; refused, the seat gets the attempt
 The run goes on while a seat holds an offer or a click.
 Rule 5: the store is never touched on the event loop's thread: every transaction (lease,
 recovery, due contacts, gate, pause, outcomes, opt-outs) runs whole on the run's
-``StoreThread`` and is awaited — the gate's decision commits before the dial.
+``StoreThread`` and is awaited — the gate's decision commits before the dial. The
+contacts whose call starts come together (the CPS limiter's burst, free lines) are gated
+together: each start is taken in turn, then its gate and dial go on in a task, so their
+gates wait together on the store thread and share one commit (``gate_batch``). The dials
+then go one after another, and a stop or pause committed during one is seen before the
+next (``dialer_queue.confirm_dial``), as when each gate followed the dial before it.
 """
 
 from __future__ import annotations
@@ -54,7 +59,7 @@ from lexdial.domain.pacing import CpsLimiter, Pacer, PredictivePacer
 from lexdial.domain.prompts import build_prompts
 from lexdial.errors import CampaignError, LexdialError, TelephonyError
 from lexdial.rules.engine import Engine
-from lexdial.service.call_driver import CallDriver, StoreThread, Transactions
+from lexdial.service.call_driver import CallDriver, Transactions
 from lexdial.service.campaigns import (
     drop_lease,
     lease_until,
@@ -69,12 +74,15 @@ from lexdial.service.dialer_queue import (
     Admitted,
     QueueItem,
     admit,
+    confirm_dial,
     due_contacts,
     recover,
 )
 from lexdial.service.dialer_stats import RunStats
+from lexdial.service.gate_batch import GateBatcher
 from lexdial.service.pacing_feed import PacingFeed, abandonment_limit
 from lexdial.service.ports import Audit, Cipher, Registry, Telephony
+from lexdial.service.store_thread import StoreThread
 from lexdial.service.users import SYSTEM
 
 if TYPE_CHECKING:
@@ -154,10 +162,16 @@ class Dialer:
     # (for shared-channels) the trunk's channels shared with every process dialling on it
     # (Redis, ``service.channels``); None: this run's own bound only
     lines: TrunkLines | None = None
+    #: dials started by this run, and those of them not yet returned (``_gate_and_place``)
+    _dials: list[int] = field(default_factory=lambda: [0, 0])
+    #: held from a committed gate's check to its dial's return: one dial at a time
+    _dialling: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def run(self, campaign_id: int, until: datetime) -> RunStats:
         """Dial the campaign; returns when nothing more is due before ``until``."""
-        store = StoreThread(self.offload)
+        # the gates waiting together share one commit (``gate_batch``; rule 5)
+        store = StoreThread(self.offload, GateBatcher(self.transactions, self.audit))
+        self._dialling = asyncio.Lock()  # this run's loop's
         try:
             return await self._run(store, campaign_id, until)
         finally:
@@ -250,9 +264,7 @@ class Dialer:
                     offering = seats is not None and seats.preview
                     room = 0 if offering else self._room(calls)
                     items, nxt = await store.run(functools.partial(due, self.clock(), room))
-                    for item in items:
-                        if not await self._attempt(store, campaign_id, item, limiter, calls):
-                            break
+                    await self._attempts(store, campaign_id, items, limiter, calls)
                     held = seats is not None and seats.holding
                     idle = not items and not calls.calls and not held
                     if idle and (nxt is None or nxt > until):
@@ -317,7 +329,7 @@ class Dialer:
         try:
             await self._attempt(
                 store, campaign_id, click.item, limiter, calls, agent=click.agent,
-                statuses=statuses, seen=answers.append,
+                statuses=statuses, seen=answers.append, channel_taken=True,
             )  # fmt: skip
         except LexdialError as exc:  # e.g. the contact has no number: the seat says so
             log.warning("agent %s: call not placed (%s)", click.agent, type(exc).__name__)
@@ -325,6 +337,35 @@ class Dialer:
         if admitted is None or admitted.verdict != "allow":
             attempt = admitted.attempt_id if admitted is not None else None
             seats.not_placed(click.agent, click.item, attempt)
+
+    async def _attempts(
+        self,
+        store: StoreThread,
+        campaign_id: int,
+        items: list[QueueItem],
+        limiter: CpsLimiter,
+        calls: CallDriver,
+    ) -> None:
+        """Gate and dial ``items``: each waits for its call start (CPS, carrier backoff) in
+        turn, as one at a time would, but its gate and dial then go on in a task of their
+        own, so the gates whose starts came together are pending together and share a
+        commit (rule 5). A halt or a tripped carrier stops the starts; what is already
+        started finishes (a halted campaign's gates refuse in their own transaction)."""
+        tasks: list[asyncio.Task[bool]] = []
+        try:
+            for item in items:
+                if any(t.done() and (t.exception() or not t.result()) for t in tasks):
+                    break
+                if not await self._pace(store, limiter, calls):
+                    break
+                tasks.append(
+                    asyncio.create_task(self._gate_and_place(store, campaign_id, item, calls))
+                )
+        finally:
+            answers = await asyncio.gather(*tasks, return_exceptions=True)
+        for answer in answers:
+            if isinstance(answer, BaseException):
+                raise answer
 
     async def _attempt(
         self,
@@ -337,16 +378,31 @@ class Dialer:
         agent: str | None = None,
         statuses: tuple[str, ...] | None = None,
         seen: Callable[[Admitted], None] | None = None,
+        channel_taken: bool = False,
     ) -> bool:
         """Gate and (if allowed) dial one contact; False when the batch must stop.
         ``agent``: the agent who asked for the call (rule 7); ``seen`` gets the gate's
-        answer."""
+        answer; ``channel_taken``: the caller already holds the trunk channel for it."""
+        if not await self._pace(store, limiter, calls, take_channel=not channel_taken):
+            if channel_taken and self.lines is not None:  # (for shared-channels)
+                self.lines.give_back()
+            return False
+        return await self._gate_and_place(
+            store, campaign_id, item, calls, agent=agent, statuses=statuses, seen=seen
+        )
+
+    async def _pace(
+        self, store: StoreThread, limiter: CpsLimiter, calls: CallDriver, *,
+        take_channel: bool = True,
+    ) -> bool:  # fmt: skip
+        """Wait for the next call start (carrier backoff, this run's and the trunk's CPS);
+        False when the carrier tripped and nothing more may start."""
         loop, scale, backoff = asyncio.get_running_loop(), self.telephony.timescale, calls.backoff
         while not backoff.tripped and (pause := backoff.wait_s(loop.time() / scale)) > 0:
             await asyncio.sleep(max(0.001, pause * scale))  # the carrier is failing: slow down
         if backoff.tripped:
             return False
-        if self.lines is not None and not await self.lines.take():  # (for shared-channels)
+        if take_channel and self.lines is not None and not await self.lines.take():
             return False  # every channel of the trunk is up: the next turn asks again
         while not limiter.take(loop.time() / self.telephony.timescale):
             wait = limiter.next_slot(loop.time() / self.telephony.timescale)
@@ -354,28 +410,81 @@ class Dialer:
         if self.cps_gate is not None:  # the trunk's CPS, shared across processes (rule 2)
             while (shared := await store.run(self.cps_gate)) > 0:
                 await asyncio.sleep(shared)
+        return True
+
+    async def _gate_and_place(
+        self,
+        store: StoreThread,
+        campaign_id: int,
+        item: QueueItem,
+        calls: CallDriver,
+        *,
+        agent: str | None = None,
+        statuses: tuple[str, ...] | None = None,
+        seen: Callable[[Admitted], None] | None = None,
+    ) -> bool:
+        """The gate of one contact whose call start came, then its dial if allowed; False
+        when no more may start (the campaign is no longer running)."""
         at = self.clock()
+        dials: list[int] = []
 
-        def gate() -> Admitted:
-            with self.transactions() as uow:
-                return admit(
-                    uow,
-                    self.engine,
-                    self.cipher,
-                    self.audit,
-                    self.registry,
-                    firm_id=self.firm_id,
-                    campaign_id=campaign_id,
-                    spec=calls.spec,
-                    item=item,
-                    at=at,
-                    **({} if statuses is None else {"statuses": statuses}),
-                )
+        def gate(uow: UnitOfWork, audit: Audit) -> Admitted:
+            # the dials started and not yet returned when this gate read the store: a stop
+            # committed during one of them may be unknown to it (``confirm_dial``)
+            dials[:] = self._dials
+            return admit(
+                uow,
+                self.engine,
+                self.cipher,
+                audit,
+                self.registry,
+                firm_id=self.firm_id,
+                campaign_id=campaign_id,
+                spec=calls.spec,
+                item=item,
+                at=at,
+                **({} if statuses is None else {"statuses": statuses}),
+            )
 
-        admitted = await store.run(gate)  # committed before the dial (rule 1)
+        try:
+            admitted = await store.batched(gate)  # committed before the dial (rule 1)
+        except BaseException:
+            if self.lines is not None:  # (for shared-channels) no call for its channel
+                self.lines.give_back()
+            raise
+        # the dials go one after another, each checked after the one before it started
+        async with self._dialling:
+            return await self._place(store, campaign_id, item, calls, admitted, dials, at,
+                                     agent, seen)  # fmt: skip
+
+    async def _place(
+        self,
+        store: StoreThread,
+        campaign_id: int,
+        item: QueueItem,
+        calls: CallDriver,
+        admitted: Admitted,
+        dials: list[int],
+        at: datetime,
+        agent: str | None,
+        seen: Callable[[Admitted], None] | None,
+    ) -> bool:
+        """What follows a committed gate (under ``_dialling``): if a dial started or was
+        under way since the gate read the store, the campaign must still be running
+        (``confirm_dial``: a stop committed during an earlier dial is seen before this
+        one); then the dial, if allowed."""
+        allowed = admitted.attempt_id if admitted.verdict == "allow" else None
+        if allowed is not None and dials != [self._dials[0], 0]:
+            still = functools.partial(confirm_dial, campaign_id=campaign_id, item=item,
+                                      attempt_id=allowed, at=at)  # fmt: skip
+            if not await store.batched(lambda uow, _audit: still(uow)):
+                # the campaign stopped meanwhile: recorded as not placed (rescheduled)
+                self.stats.gated += 1
+                self.stats.rescheduled += 1
+                admitted = Admitted("halt", allowed)
         placing = admitted.verdict == "allow" and bool(admitted.number)  # (for shared-channels)
         if self.lines is not None and not (placing and admitted.attempt_id is not None):
-            self.lines.give_back()
+            self.lines.give_back()  # the channel taken for this contact carries no call
         if seen is not None:
             seen(admitted)
         if admitted.verdict == "halt":
@@ -390,7 +499,12 @@ class Dialer:
             return True
         if self.lines is not None:  # (for shared-channels) the channel carries this call
             self.lines.bind(admitted.attempt_id)
-        await calls.place(item, admitted.attempt_id, admitted.number, agent=agent)
+        self._dials[0] += 1
+        self._dials[1] += 1
+        try:
+            await calls.place(item, admitted.attempt_id, admitted.number, agent=agent)
+        finally:
+            self._dials[1] -= 1
         return True
 
     async def _pause(self, store: StoreThread, campaign_id: int, reason: str) -> None:

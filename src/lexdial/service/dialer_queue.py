@@ -14,6 +14,9 @@ later; a new run puts every offer of a stopped one back in the queue.
 Rule 4 (manual): a manual click-to-call has no queue row (``QueueItem.queue_id`` None):
 it is gated and recorded with the campaign like any attempt, and nothing in the queue
 moves.
+Rule 5 (group commit): gates committed together are dialled one after the other; a stop
+or pause that committed during an earlier dial is seen before the next one
+(``confirm_dial``), which is then not placed and goes back to the queue.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from typing import TYPE_CHECKING
 from lexdial.domain.call import CallFlow, FlowConfig, Outcome
 from lexdial.domain.campaign_spec import CampaignSpec, Retry
 from lexdial.domain.schedule import inside, next_inside
-from lexdial.domain.states import AttemptStatus, CampaignStatus
+from lexdial.domain.states import UNDIALLED_QUEUE, AttemptStatus, CampaignStatus
 from lexdial.rules.engine import Engine
 from lexdial.service import desk_line
 from lexdial.service.campaigns import OPEN
@@ -38,6 +41,8 @@ if TYPE_CHECKING:
 
 #: the queue's own code for "allowed, but outside the campaign's schedule"
 SCHEDULE_CODE = "CAMPAIGN_SCHEDULE"
+#: the queue's code for "allowed, but the campaign stopped or paused before the dial"
+NOT_RUNNING_CODE = "CAMPAIGN_NOT_RUNNING"
 #: the queue status of a contact shown to one agent in preview (rule 3)
 OFFERED = "offered"
 OFFERED_ONLY = (OFFERED,)
@@ -143,6 +148,29 @@ def admit(
     if qid is not None:
         queue.start_dialing(qid, attempts=item.attempts + 1, attempt_id=result.attempt_id)
     return Admitted("allow", result.attempt_id, result.number)
+
+
+def confirm_dial(
+    uow: UnitOfWork, campaign_id: int, item: QueueItem, attempt_id: int, at: datetime
+) -> bool:
+    """Whether an attempt the gate allowed may still be dialled (rule 5): the campaign
+    still runs. Else the attempt is marked rescheduled (no call placed: no cap counts it)
+    and its queue row is due again at ``at`` with the attempts it had, as if never gated
+    (a stopped campaign's row is then cancelled like the rest of its queue)."""
+    status = uow.attempts.campaign_status(campaign_id)
+    if status == CampaignStatus.RUNNING:
+        return True
+    uow.contacts.lock(item.contact_id)  # the opt-out's lock order (see ``admit``)
+    uow.attempts.set_status(attempt_id, AttemptStatus.RESCHEDULED)
+    qid = item.queue_id
+    if qid is not None:
+        # the gate counted this attempt on the row (start_dialing): put back the count it had
+        uow.attempts.start_dialing(qid, attempts=item.attempts, attempt_id=attempt_id)
+        uow.attempts.defer(qid, until=at.astimezone(UTC), codes=[NOT_RUNNING_CODE],
+                           attempt_id=attempt_id)  # fmt: skip
+        if status == CampaignStatus.STOPPED:
+            uow.campaigns.cancel_queued(campaign_id, UNDIALLED_QUEUE)
+    return False
 
 
 def offer_next(

@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from functools import cached_property
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
 
+from lexdial.adapters.db.fast import Fast
 from lexdial.adapters.db.repos.accounts import (
     SqlFirmRepository,
     SqlKeyRepository,
@@ -112,6 +113,28 @@ class SqlUnitOfWork:
     @cached_property
     def desk(self) -> SqlDeskRepository:
         return SqlDeskRepository(self.connection)
+
+    # (for gate-batch)
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A nested transaction: an error inside the block rolls back only the block
+        (``service.gate_batch``: one failing gate of a batch does not undo the others).
+        Prebuilt statements on the driver's cursor (``fast``): ``begin_nested`` cost more
+        CPU than the savepoint saves. One name: each block is released before the next."""
+        _SAVEPOINT.run(self.connection, {})
+        try:
+            yield
+        except BaseException:
+            _ROLLBACK_TO.run(self.connection, {})
+            _RELEASE.run(self.connection, {})
+            raise
+        _RELEASE.run(self.connection, {})
+
+
+# (for gate-batch)
+_SAVEPOINT = Fast(text("SAVEPOINT lexdial_job"))
+_ROLLBACK_TO = Fast(text("ROLLBACK TO SAVEPOINT lexdial_job"))
+_RELEASE = Fast(text("RELEASE SAVEPOINT lexdial_job"))
 
 
 def transactions(engine: Engine) -> Callable[[], AbstractContextManager[SqlUnitOfWork]]:
