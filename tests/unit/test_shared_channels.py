@@ -85,16 +85,20 @@ def test_a_take_waits_for_a_channel_another_process_gives_back() -> None:
     asyncio.run(go())
 
 
-def test_a_channel_the_gate_did_not_use_is_given_back_or_used_by_the_next_call() -> None:
+def test_each_pending_gate_holds_its_own_channel_and_one_not_used_is_given_back() -> None:
     async def go() -> None:
         fake = MemoryChannels()
         lines = TrunkLines(fake, "t", 2)
-        assert await lines.take() and await lines.take()  # the second reuses the first
-        assert lines.holding == 1 and fake.held("t", 0.0) == 1
-        lines.give_back()
+        # two contacts gated at once (group commit): one channel each, never shared
+        assert await lines.take() and await lines.take()
+        assert lines.holding == 2 and fake.held("t", 0.0) == 2
+        assert not await lines.take(wait_s=0.0)  # the trunk is full
+        lines.bind(7)  # the first gate allowed its call
+        lines.give_back()  # the second did not
         await asyncio.sleep(0.05)
-        assert lines.holding == 0 and fake.held("t", 0.0) == 0
+        assert lines.holding == 1 and fake.held("t", 0.0) == 1
         await lines.close()
+        assert fake.held("t", 0.0) == 0
 
     asyncio.run(go())
 
