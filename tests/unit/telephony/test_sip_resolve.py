@@ -201,3 +201,79 @@ def test_a_dns_server_that_does_not_answer_is_named_with_the_question(
         server = f"127.0.0.1:{sock.getsockname()[1]}"
         with pytest.raises(DnsError, match=rf"SRV _sip\._udp\.carrier\.test: {server} did not"):
             asyncio.run(DnsLookup(server).srv("_sip._udp.carrier.test"))
+
+
+# --- the stream transport asks for its hops at every connect --------------------------------
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_a_stream_connects_to_the_first_hop_that_accepts_and_asks_again_on_reconnect() -> None:
+    """The first hop refuses, the second accepts; when that connection is dropped the
+    reconnect asks for the hops again (a carrier that moved is followed)."""
+    from lexdial.adapters.telephony.sip_transport import StreamTransport
+
+    async def body() -> tuple[int, list[tuple[str, int]], list[str]]:
+        accepted: list[asyncio.StreamWriter] = []
+        server = await asyncio.start_server(lambda _r, w: accepted.append(w), "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        asked: list[int] = []
+        lost: list[str] = []
+
+        async def hop_list() -> list[tuple[str, int]]:
+            asked.append(1)
+            return [("127.0.0.1", _closed_port()), ("127.0.0.1", port)]
+
+        stream = StreamTransport(
+            Trunk("carrier.test", transport="tcp"), hop_list, "carrier.test",
+            lambda *_: None, lost.append,
+        )  # fmt: skip
+        try:
+            await stream.start()
+            first = stream.hop
+            for _ in range(100):
+                if accepted:
+                    break
+                await asyncio.sleep(0.01)
+            accepted[0].close()  # the trunk drops us: the transport reconnects
+            for _ in range(200):
+                if len(accepted) == 2:
+                    break
+                await asyncio.sleep(0.01)
+            return len(asked), [first, stream.hop], lost
+        finally:
+            stream.close()
+            for w in accepted:
+                w.close()
+            server.close()
+            await server.wait_closed()
+            await asyncio.sleep(0.05)  # the closed transports let go of their sockets
+
+    asked, hops_used, lost = asyncio.run(body())
+    assert asked == 2
+    assert hops_used[0] == hops_used[1] and hops_used[0][1] != 0
+    assert lost and lost[0].startswith("connection lost")
+
+
+def test_a_stream_whose_name_does_not_resolve_raises_the_dns_error() -> None:
+    from lexdial.adapters.telephony.sip_transport import StreamTransport
+
+    async def no_hops() -> list[tuple[str, int]]:
+        raise DnsError("DNS: SRV _sip._tcp.carrier.test: 10.0.0.2:53 did not answer")
+
+    async def body() -> None:
+        stream = StreamTransport(
+            Trunk("carrier.test", transport="tcp"), no_hops, "carrier.test",
+            lambda *_: None, lambda _: None,
+        )  # fmt: skip
+        try:
+            await stream.start()
+        finally:
+            stream.close()
+
+    with pytest.raises(DnsError, match=r"SRV _sip\._tcp\.carrier\.test"):
+        asyncio.run(body())
