@@ -170,3 +170,19 @@ def test_a_dns_server_that_does_not_answer_is_a_dns_verdict_naming_the_question(
         verdict = asyncio.run(check_on_plane(trunk, timeout=10))
     assert verdict.problem == "dns", verdict
     assert f"SRV _sip._tcp.trunk.test: {server} did not answer" in verdict.message
+
+
+def test_a_check_that_times_out_probes_the_port_srv_gave() -> None:
+    """Nothing listens on the SRV port: no answer to OPTIONS, then the probe finds the
+    port refused there (not on 5060, and not by asking the system for trunk.test)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        closed = int(s.getsockname()[1])
+    zone = Zone("_sip._udp", closed)
+
+    async def run(server: str) -> Verdict:
+        return await check_on_plane(Trunk("trunk.test", dns_server=server), timeout=2)
+
+    verdict = asyncio.run(serving(zone, run))
+    assert verdict.problem == "unreachable", verdict
+    assert f"127.0.0.1:{closed} over UDP refused" in verdict.message
