@@ -6,6 +6,9 @@ sent; what came back is worded by ``sip_check`` (``explain_status``/``explain_er
 so both engines say the same thing for the same fault. After a timeout ``sip_check.probe``
 looks for why (refused, no route, no name).
 Rule 2: a registration made by the check is removed (Expires 0) before it returns.
+Rule 3: the trunk is found as for calls (``sip_resolve``: SRV, ``dns_server``); a name
+that does not resolve is a "dns" verdict naming the name and the record type, and the
+probe after a timeout goes to the address the UA found (an SRV port included).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import asyncio
 import contextlib
 import secrets
 import socket
+from dataclasses import replace
 
 from lexdial.adapters.telephony.sip_check import (
     Verdict,
@@ -60,13 +64,23 @@ async def check_on_plane(trunk: Trunk, *, timeout: float = 10.0) -> Verdict:
             else:
                 verdict = await _plane_options(ua, trunk, max(deadline - loop.time(), 0.1))
         if verdict.problem == "timeout":  # why no answer: refused, no route, no name?
-            probed: Verdict | None = await asyncio.to_thread(probe, trunk)
+            probed: Verdict | None = await asyncio.to_thread(probe, _resolved(trunk, ua))
             verdict = probed or verdict
         return verdict
     finally:
         with contextlib.suppress(TimeoutError):
             await ua.unregister()
         ua.close()
+
+
+def _resolved(trunk: Trunk, ua: SipUa) -> Trunk:
+    """The trunk with its next hop as the UA resolved it (rule 3): ``probe`` asks only
+    A/AAAA on the default port, which misses a port found by SRV."""
+    host, port = ua.next_hop
+    if not port:
+        return trunk  # never resolved: the probe says why
+    hop = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return replace(trunk, address=hop, outbound_proxy=None, domain=None)
 
 
 async def _plane_options(ua: SipUa, trunk: Trunk, timeout: float) -> Verdict:

@@ -4,7 +4,9 @@ Rule 1: ``UdpTransport`` is one socket; every datagram read goes to ``received(d
 addr)``. It is always there: the trunk's transport when the trunk speaks UDP, and the
 way to agents' phones reached directly (they are not behind the carrier).
 Rule 2: ``StreamTransport`` is one connection to the trunk's next hop, opened by
-``start`` and reused by every request and dialog; messages are framed by Content-Length
+``start`` and reused by every request and dialog; each connect (a reconnect too) asks
+``hops()`` afresh (``sip_resolve``: DNS SRV then A/AAAA) and takes the first address that
+accepts, so a carrier that moves its proxies is followed; messages are framed by Content-Length
 (RFC 3261 §18.3; CRLF keep-alives skipped) and go to ``received(data, None)`` (None: the
 trunk's connection, where answers go back). It is reliable: nothing is retransmitted.
 Rule 3: TLS verifies the trunk's certificate against the system's CA store, or
@@ -25,7 +27,7 @@ import logging
 import re
 import socket
 import ssl
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from lexdial.adapters.telephony.sip_trunk import Trunk
 from lexdial.errors import TelephonyError
@@ -129,12 +131,14 @@ class StreamTransport:
     def __init__(
         self,
         trunk: Trunk,
-        hop: tuple[str, int],
+        hops: Callable[[], Awaitable[list[tuple[str, int]]]],
         server_name: str,
         received: Received,
         on_lost: Callable[[str], None],
     ) -> None:
-        self.trunk, self.hop, self.server_name = trunk, hop, server_name
+        self.trunk, self.hops, self.server_name = trunk, hops, server_name
+        #: the address connected to (the last one tried while connecting)
+        self.hop: tuple[str, int] = ("", 0)
         self.received, self.on_lost = received, on_lost
         self.local: tuple[str, int] = ("", 0)
         self._writer: asyncio.StreamWriter | None = None
@@ -144,10 +148,25 @@ class StreamTransport:
         self._closed = False
 
     async def start(self) -> None:
-        """Connect (``OSError``/``ssl.SSLError`` when the trunk cannot be reached)."""
+        """Connect (``OSError``/``ssl.SSLError`` when the trunk cannot be reached,
+        ``sip_resolve.DnsError`` when its name does not resolve)."""
         await self._connect()
 
     async def _connect(self) -> None:
+        hops = await self.hops()
+        if not hops:
+            raise OSError("the trunk's name gave no address")
+        for i, hop in enumerate(hops):
+            self.hop = hop
+            try:
+                await self._connect_to(hop)
+                return
+            except (OSError, ssl.SSLError, TimeoutError) as exc:
+                if i == len(hops) - 1:
+                    raise
+                log.warning("SIP connection to %s:%d failed (%s); trying the next", *hop, exc)
+
+    async def _connect_to(self, hop: tuple[str, int]) -> None:
         loop = asyncio.get_running_loop()
         ctx = tls_context(self.trunk) if self.trunk.transport == "tls" else None
         if ctx is not None and not self.trunk.tls_verify:
@@ -162,7 +181,7 @@ class StreamTransport:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind((bind, self.trunk.sip_port))
             sock.setblocking(False)
-            await asyncio.wait_for(loop.sock_connect(sock, self.hop), CONNECT_TIMEOUT)
+            await asyncio.wait_for(loop.sock_connect(sock, hop), CONNECT_TIMEOUT)
             reader, writer = await asyncio.wait_for(
                 asyncio.open_connection(
                     sock=sock, ssl=ctx, server_hostname=self.server_name if ctx else None
@@ -214,7 +233,7 @@ class StreamTransport:
         async def again() -> None:
             try:
                 await self._connect()
-            except (OSError, ssl.SSLError, TimeoutError) as exc:
+            except (OSError, ssl.SSLError, TimeoutError, TelephonyError) as exc:
                 self._waiting.clear()
                 reason = str(exc) or type(exc).__name__
                 log.warning("SIP connection to the trunk failed (%s)", reason)

@@ -4,8 +4,9 @@ Rule 1: the trunk's transport carries every call's signalling (``sip_transport``
 UDP socket (``bind_address``:``sip_port``, 0 = the kernel picks), or one TCP/TLS
 connection (TLS verified) reused by every request and dialog, reconnected when lost
 (what was in flight on it fails as 503 with the reason). Every request goes to the
-trunk's next hop (the outbound proxy, else the trunk), resolved once at ``start`` with
-the system resolver (A/AAAA; a host without a port uses 5060, 5061 for TLS). Via
+trunk's next hop (the outbound proxy, else the trunk) as ``sip_resolve`` finds it (DNS
+SRV, then A/AAAA; ``dns_server`` or the system's resolver): over UDP once at ``start``
+(the first address), over TCP/TLS at every (re)connect (the first that accepts). Via
 carries the transport (``rport`` asked; ``alias`` over a connection), Contact
 ``;transport=tcp|tls``.
 Rule 2: a call is a client INVITE transaction and then its dialog (``sip_dialog``,
@@ -32,7 +33,6 @@ import asyncio
 import logging
 import re
 import secrets
-import socket
 import ssl
 from collections.abc import Callable
 
@@ -49,6 +49,7 @@ from lexdial.adapters.telephony.sip_message import (
     uri_of,
 )
 from lexdial.adapters.telephony.sip_register import Registration
+from lexdial.adapters.telephony.sip_resolve import DnsError, next_hops
 from lexdial.adapters.telephony.sip_transactions import T1, TIMER_B, NonInviteTransactions
 from lexdial.adapters.telephony.sip_transport import StreamTransport, UdpTransport
 from lexdial.adapters.telephony.sip_trunk import Trunk, split_address
@@ -73,7 +74,7 @@ class SipUa:
         self.registration: Registration | None = None
         #: why ``start`` could not reach the trunk (``telephony check`` prints it)
         self.failure: Verdict | None = None
-        self.next_hop: tuple[str, int] = ("", 0)
+        self._udp_hop: tuple[str, int] = ("", 0)
         self.dialogs: dict[str, Dialog] = {}
         self.transactions = NonInviteTransactions(
             self._send_request, self.drain, self._resend_request
@@ -87,20 +88,17 @@ class SipUa:
         """Resolve the next hop, bind UDP, connect over TCP/TLS, REGISTER (rules 1, 4).
         ``TelephonyError`` with the trunk's reason when it cannot be reached or refuses
         the registration."""
-        loop = asyncio.get_running_loop()
         tp = self.trunk.transport
-        host, port = split_address(self.trunk.route or self.trunk.address)
-        host = host.strip("[]")
-        kind = socket.SOCK_DGRAM if tp == "udp" else socket.SOCK_STREAM
-        infos = await loop.getaddrinfo(host, port or (5061 if tp == "tls" else 5060), type=kind)
-        if not infos:
-            raise OSError(f"cannot resolve the trunk {host}")
-        self.next_hop = str(infos[0][4][0]), int(infos[0][4][1])
+        # TLS checks the certificate against the name asked for, not an SRV target
+        # (RFC 5922 §4): a DNS answer must not choose whom we trust
+        host = split_address(self.trunk.route or self.trunk.address)[0].strip("[]")
+        if tp == "udp":
+            self._udp_hop = (await self._hops())[0]
         self.udp.start()
         try:
             if tp != "udp":
                 self.stream = StreamTransport(
-                    self.trunk, self.next_hop, host, self.received, self._lost
+                    self.trunk, self._hops, host, self.received, self._lost
                 )
                 try:
                     await self.stream.start()
@@ -113,6 +111,20 @@ class SipUa:
         except BaseException:
             self.close()
             raise
+
+    async def _hops(self) -> list[tuple[str, int]]:
+        """The next hop's addresses in order; a lookup that fails is the trunk's failure
+        (``telephony check`` prints it as a DNS problem)."""
+        try:
+            return await next_hops(self.trunk)
+        except DnsError as exc:
+            self.failure = Verdict(False, "dns", f"{exc}; check trunk and dns_server")
+            raise
+
+    @property
+    def next_hop(self) -> tuple[str, int]:
+        """Where requests to the trunk go (over TCP/TLS: the address connected to)."""
+        return self.stream.hop if self.stream is not None else self._udp_hop
 
     def drain(self) -> None:
         """Handle every datagram waiting (see ``sip_transport.UdpTransport.drain``)."""
