@@ -127,12 +127,6 @@ def run_campaign(
     from lexdial.bootstrap.telephony import is_simulated, open_telephony
 
     settings = store.settings
-    if clock is None:
-        try:
-            clock = store_clock(store)
-        except ConfigError as exc:  # a simulated clock where it may not be: never dialled
-            log.warning("campaign %s: refused: %s", campaign_id, exc)
-            return {"campaign": campaign_id, "refused": str(exc)}
     twilio = settings.telephony.carrier == "twilio"
     if twilio and (listener is None or relay_url(settings) is None):
         # Twilio calls back over HTTP: a callback reaching another process than this worker
@@ -143,6 +137,12 @@ def run_campaign(
         )
         log.warning("campaign %s: refused: %s", campaign_id, why)
         return {"campaign": campaign_id, "refused": why}
+    if clock is None:
+        try:
+            clock = store_clock(store)
+        except ConfigError as exc:  # a simulated clock where it may not be: never dialled
+            log.warning("campaign %s: refused: %s", campaign_id, exc)
+            return {"campaign": campaign_id, "refused": str(exc)}
     telephony = open_telephony(settings, timescale=timescale)
     if twilio and listener is not None:
         telephony = claiming(settings, telephony, listener)

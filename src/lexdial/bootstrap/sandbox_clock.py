@@ -8,14 +8,18 @@ and only the date and hour are simulated. It is the rehearsals' ``SimulatedClock
 following the wall clock instead of a virtual-time loop.
 Rule 2: a store that is not a sandbox never runs on a simulated clock: one recorded in it
 (a SQLite sandbox whose ``SANDBOX`` file was removed) is refused with a ``ConfigError``;
-so is a simulated clock on a real carrier (real phones would ring by a made-up hour).
+so is a simulated clock on a carrier that can ring a real phone (it would ring by a made-up
+hour): only the simulated carrier, or Twilio's API replaced by a stand-in on this machine
+(``$LEXDIAL_TWILIO_API_URL`` on loopback, as the tests do), may run on one.
 Rule 3: a store without a recorded clock runs on the wall clock (UTC).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from lexdial.bootstrap.sandbox import CLOCK_ANCHOR, CLOCK_START, SANDBOX_ACTION, is_sandbox
 from lexdial.bootstrap.store import Store
@@ -48,7 +52,9 @@ def recorded_clock(store: Store) -> tuple[datetime, datetime] | None:
     return datetime.fromisoformat(data[CLOCK_START]), datetime.fromisoformat(data[CLOCK_ANCHOR])
 
 
-def store_clock(store: Store, carrier: str | None = None) -> Callable[[], datetime]:
+def store_clock(
+    store: Store, carrier: str | None = None, environ: Mapping[str, str] | None = None
+) -> Callable[[], datetime]:
     """The clock every process on ``store`` uses (rules 1-3); ``carrier`` the one that will
     dial (default the settings')."""
     from lexdial.bootstrap.telephony import simulated_clock
@@ -63,7 +69,7 @@ def store_clock(store: Store, carrier: str | None = None) -> Callable[[], dateti
             "but is not a sandbox: a live store runs on the real clock only"
         )
     used = carrier or store.settings.telephony.carrier
-    if used != "simulated":
+    if _rings_phones(used, os.environ if environ is None else environ):
         raise ConfigError(
             f"this sandbox runs on a simulated clock (sandbox --start): telephony.carrier "
             f"{used!r} would place real calls by it; use the simulated carrier"
@@ -74,3 +80,12 @@ def store_clock(store: Store, carrier: str | None = None) -> Callable[[], dateti
     clock.attach(WallSeconds(anchor))
     return clock
 
+
+def _rings_phones(carrier: str, environ: Mapping[str, str]) -> bool:
+    """Whether ``carrier`` can reach a real phone (rule 2)."""
+    if carrier == "simulated":
+        return False
+    if carrier == "twilio":
+        base = environ.get("LEXDIAL_TWILIO_API_URL")
+        return (urlsplit(base).hostname if base else None) not in ("127.0.0.1", "localhost", "::1")
+    return True

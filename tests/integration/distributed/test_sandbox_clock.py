@@ -74,12 +74,18 @@ def test_a_store_that_is_no_longer_a_sandbox_refuses_its_recorded_clock(tmp_path
         store.db.dispose()
 
 
-def test_a_simulated_clock_is_refused_for_a_real_carrier(tmp_path: Path, pg_db: str) -> None:
+def test_a_simulated_clock_is_refused_for_a_carrier_that_can_ring_a_real_phone(
+    tmp_path: Path, pg_db: str
+) -> None:
     store, _ = make_store(tmp_path, pg_db, "q")
     try:
         mark_sandbox(store, START)
-        with pytest.raises(ConfigError, match=r"telephony\.carrier 'twilio'"):
-            store_clock(store, "twilio")
+        real = {"LEXDIAL_TWILIO_API_URL": "https://api.twilio.com"}
+        for carrier, env in (("twilio", {}), ("sip", {}), ("twilio", real)):
+            with pytest.raises(ConfigError, match=rf"telephony\.carrier '{carrier}'"):
+                store_clock(store, carrier, env)
+        stand_in = {"LEXDIAL_TWILIO_API_URL": "http://127.0.0.1:8765"}  # no phone behind it
+        assert store_clock(store, "twilio", stand_in)() >= START
     finally:
         store.db.dispose()
 
