@@ -155,7 +155,7 @@ def test_an_opt_out_storm_through_both_api_processes_stops_every_later_dial(
         th.join(600)
     chosen = list(answered)
     assert len(answered) == STORM
-    cluster.wait_done(cid, timeout=150)
+    cluster.wait_done(cid, timeout=1800 if LONG else 480)  # a loaded CI machine is slow
     s = cluster.store
     index = {contacts.number_index(s.cipher, num): num for num in chosen}
     rows = attempts(s, cid)
