@@ -220,6 +220,10 @@ NOT_RUN = {
         "tests/integration/distributed/test_cluster.py starts it"
     ),
     "lexdial sandbox": "a new store only: tests/integration/distributed/test_sandbox_cli.py",
+    # (for dist-clock)
+    "lexdial sandbox --start 2026-03-04T15:00Z": (
+        "a new store only: tests/integration/distributed/test_sandbox_clock.py"
+    ),
 }
 
 

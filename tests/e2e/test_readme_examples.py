@@ -88,6 +88,14 @@ PROMISES: dict[str, Callable[[Ran], bool]] = {
         json.loads(r.out)["campaign"] == 1 and json.loads(r.out)["dialled"] == 0
     ),
     "every channel, at once": lambda r: "opt-out honoured" in r.out,
+    # (for dist-clock) a sandbox on a simulated clock, in a second store of its own
+    "a new store beside the firm's": lambda r: (
+        "created a new store" in r.out and (r.home / "sandbox.toml").is_file()
+    ),
+    "its clock starts then, in real time": lambda r: (
+        "its clock starts at 2026-03-04 15:00 UTC" in r.out
+        and (r.home / "sandbox" / "SANDBOX").is_file()
+    ),
 }
 #: lines not run here, and why
 NOT_RUN = {

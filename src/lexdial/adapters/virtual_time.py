@@ -66,8 +66,9 @@ class SimulatedClock:
         self._loop: Any = None
         self._stopped: datetime | None = None
 
-    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Follow ``loop``'s clock (its time 0 is ``start``)."""
+    def attach(self, loop: asyncio.AbstractEventLoop | WallSeconds) -> None:
+        """Follow ``loop``'s clock (its time 0 is ``start``): a virtual-time loop, or the
+        wall clock since an instant (``WallSeconds``, a sandbox's clock)."""
         self._loop = loop
 
     def __call__(self) -> datetime:
@@ -83,3 +84,17 @@ class SimulatedClock:
     @property
     def stopped(self) -> bool:
         return self._stopped is not None
+
+
+class WallSeconds:
+    """A timer for ``SimulatedClock.attach``: wall seconds since ``anchor``, so the clock
+    runs in real time from its start (a sandbox's recorded clock; rates and timeouts stay
+    real). The Unix clock, not a monotonic one: every process on the store must read the
+    same instant, and a monotonic clock's zero is each process's own.  # (for dist-clock)
+    """
+
+    def __init__(self, anchor: datetime) -> None:
+        self._anchor = anchor.timestamp()
+
+    def time(self) -> float:
+        return time.time() - self._anchor

@@ -12,6 +12,7 @@ By concern (every name is re-exported here: ``from lexdial.bootstrap import X``)
 - ``store``: where the evidence store lives, creating and opening it, ``Store``;
 - ``audit``: key rotation, signed checkpoints, the audit chain's verification;
 - ``sandbox``: sandboxes and the throw-away copies rehearsals dial;
+- ``sandbox_clock``: a sandbox's simulated clock, the same in every process on the store;
 - ``telephony``: the carriers, the SIP trunk, the simulated carrier and clock;
 - ``dialer``: the dialler over a store and the agents it may seat;
 - ``web``: the web app's interfaces (webhooks, public-page codes, events out);
@@ -50,6 +51,7 @@ from lexdial.bootstrap.sandbox import (
     mark_sandbox,
     rehearsal_store,
 )
+from lexdial.bootstrap.sandbox_clock import store_clock, wall_clock  # (for dist-clock)
 from lexdial.bootstrap.store import (
     Store,
     StorePlace,
@@ -122,10 +124,13 @@ __all__ = [
     "simulated_clock",
     "sip_trunk",
     "sms_code_sender",
+    # (for dist-clock)
+    "store_clock",
     "store_place",
     "twilio_signed",
     "twilio_unknown_call_webhooks",
     "verify_audit",
     "virtual_time_runner",
+    "wall_clock",
     "write_private_file",
 ]

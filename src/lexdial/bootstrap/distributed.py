@@ -112,16 +112,18 @@ def run_campaign(
     campaign_id: int,
     *,
     timescale: float = 1.0,
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    clock: Callable[[], datetime] | None = None,
     listener: Listener | None = None,
 ) -> dict[str, Any]:
     """Dial ``campaign_id`` while this process holds its lease (rule 1); what happened.
 
     ``timescale`` (< 1 runs the simulated carrier's calls faster) is for sandboxes only.
+    ``clock``: default the store's (a sandbox's simulated clock, else the wall clock).
     ``listener``: this process's relay of Twilio's callbacks (none: Twilio is refused).
     """
     from lexdial.bootstrap.dialer import make_dialer, seat_agents
     from lexdial.bootstrap.sandbox import is_sandbox
+    from lexdial.bootstrap.sandbox_clock import store_clock
     from lexdial.bootstrap.telephony import is_simulated, open_telephony
 
     settings = store.settings
@@ -135,6 +137,12 @@ def run_campaign(
         )
         log.warning("campaign %s: refused: %s", campaign_id, why)
         return {"campaign": campaign_id, "refused": why}
+    if clock is None:
+        try:
+            clock = store_clock(store)
+        except ConfigError as exc:  # a simulated clock where it may not be: never dialled
+            log.warning("campaign %s: refused: %s", campaign_id, exc)
+            return {"campaign": campaign_id, "refused": str(exc)}
     telephony = open_telephony(settings, timescale=timescale)
     if twilio and listener is not None:
         telephony = claiming(settings, telephony, listener)
@@ -205,9 +213,12 @@ def _keeping_lease(store: Store, campaign_id: int, owner: str, lease_s: float) -
         keeper.join()
 
 
-def claimable(store: Store, now: datetime) -> list[int]:
+def claimable(store: Store, now: datetime, wall: datetime | None = None) -> list[int]:
     """Running campaigns with work (a contact due, or a call a dead holder left open) and
-    no live lease: those a worker should take (rule 2)."""
+    no live lease: those a worker should take (rule 2).
+
+    ``now``: the store's clock (contacts are due by it; a sandbox's may be simulated);
+    ``wall``: the wall clock (default now), which leases run by."""
     from sqlalchemy import exists, or_, select
 
     from lexdial.adapters.db import tables as t
@@ -216,7 +227,8 @@ def claimable(store: Store, now: datetime) -> list[int]:
     c, q = t.campaigns.c, t.campaign_contacts.c
     due = q.status.in_([s.value for s in OPEN_QUEUE]) & (q.next_at.is_(None) | (q.next_at <= now))
     work = exists().where(q.campaign_id == c.id, or_(due, q.status == QueueStatus.DIALING.value))
-    free = c.lease_owner.is_(None) | c.lease_until.is_(None) | (c.lease_until < now)
+    wall = wall or datetime.now(UTC)
+    free = c.lease_owner.is_(None) | c.lease_until.is_(None) | (c.lease_until < wall)
     query = select(c.id).where(c.status == CampaignStatus.RUNNING.value, free, work)
     if store.firm_id is not None:
         query = query.where(c.firm_id == store.firm_id)
@@ -226,7 +238,7 @@ def claimable(store: Store, now: datetime) -> list[int]:
 
 def supervise(store: Store, app: Celery, now: datetime | None = None) -> list[int]:
     """Enqueue ``run_campaign`` for every claimable campaign; the ids enqueued (none on
-    Twilio without a Redis broker: rule 4)."""
+    Twilio without a Redis broker: rule 4). ``now``: the store's clock (default the wall's)."""
     if store.settings.telephony.carrier == "twilio" and relay_url(store.settings) is None:
         return []
     ids = claimable(store, now or datetime.now(UTC))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from lexdial.bootstrap.store import Store
@@ -24,6 +25,8 @@ SANDBOX_MARK = "SANDBOX"
 STORE_SETUP_ACTIONS = ("firm.created",)
 #: the audit action that makes a database (not a SQLite file) a sandbox
 SANDBOX_ACTION = "store.sandboxed"
+#: the sandbox mark's data: its simulated clock's start, and the wall instant it starts from
+CLOCK_START, CLOCK_ANCHOR = "simulated_start", "clock_anchor"
 
 
 def is_sandbox(store: Store) -> bool:
@@ -44,17 +47,27 @@ def is_sandbox(store: Store) -> bool:
     )
 
 
-def mark_sandbox(store: Store) -> None:
+def mark_sandbox(store: Store, start: datetime | None = None) -> None:
     """Make a new, empty store a sandbox; a store that holds any evidence is refused.
 
     Evidence is anything audited beyond the store's own creation (its firm): a new store
     records ``firm.created`` when it is made, and that alone does not make it real.
+    ``start``: the sandbox's simulated clock starts at this instant and runs in real time
+    (``bootstrap.sandbox_clock``); recorded in the store with the mark, so every process
+    on it reads the same clock. Only when it is made: a clock set later would jump.
     """
     from sqlalchemy import select
 
     from lexdial.adapters.db import tables
 
+    if start is not None and start.tzinfo is None:
+        raise ConfigError("sandbox --start needs an offset ('Z' or '+hh:mm')")
     if is_sandbox(store):
+        if start is not None:
+            raise ConfigError(
+                "this store is already a sandbox: its clock (sandbox --start) is set only "
+                "when a new store is made one"
+            )
         return  # marking twice changes nothing
     log = tables.audit_log.c
     server = store.db.url.get_backend_name() != "sqlite"
@@ -66,8 +79,10 @@ def mark_sandbox(store: Store) -> None:
         ).first()
     if entries is not None:
         raise ConfigError(f"{where} holds evidence: only a new store can be a sandbox")
+    if server or start is not None:
+        # a SQLite sandbox's clock lives in its audit trail too: the file only marks it
+        _mark_in_database(store, start)
     if server:
-        _mark_in_database(store)
         return
     (store.data_dir / SANDBOX_MARK).write_text(
         "made by lexdial: every record in this store may be simulated (demo, training, "
@@ -87,11 +102,10 @@ def _marked_in_database(store: Store) -> bool:
     return row is not None
 
 
-def _mark_in_database(store: Store) -> None:
+def _mark_in_database(store: Store, start: datetime | None) -> None:
     """The mark as an audit entry, in the same transaction as a re-check for evidence (a
-    concurrent writer's first fact and the mark cannot both slip in unseen)."""
-    from datetime import UTC, datetime
-
+    concurrent writer's first fact and the mark cannot both slip in unseen); with the
+    simulated clock's start and the wall instant it starts from, when there is one."""
     from sqlalchemy import select
 
     from lexdial.adapters.db import tables
@@ -99,14 +113,19 @@ def _mark_in_database(store: Store) -> None:
 
     log = tables.audit_log.c
     with store.db.begin() as conn:
+        wall = datetime.now(UTC)
+        data = {"note": "every record in this database may be simulated; never dial for real"}
+        if start is not None:
+            data[CLOCK_START] = start.astimezone(UTC).isoformat()
+            data[CLOCK_ANCHOR] = wall.isoformat()
         # the chain's own lock (taken by record) orders this against any other entry
         store.audit.record(
             SqlUnitOfWork(conn),
-            at=datetime.now(UTC),
+            at=wall,
             actor="system:lexdial",
             action=SANDBOX_ACTION,
             subject=f"firm:{store.firm_id}",
-            data={"note": "every record in this database may be simulated; never dial for real"},
+            data=dict(data),
         )
         others = conn.execute(
             select(log.seq).where(log.action.not_in((*STORE_SETUP_ACTIONS, SANDBOX_ACTION)))

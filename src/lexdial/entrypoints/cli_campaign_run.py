@@ -58,6 +58,14 @@ def cmd_run(args: argparse.Namespace) -> None:
         _say(args, "rehearsal over: its copy of the store is deleted")
 
 
+def _start(args: argparse.Namespace, store: Store) -> datetime:
+    """A simulated run's start: ``--at``, else the store's clock (a sandbox's may be
+    simulated: ``lexdial sandbox --start``).  # (for dist-clock)"""
+    from lexdial.bootstrap.sandbox_clock import store_clock
+
+    return common.now(args) if args.at else store_clock(store, "simulated")()
+
+
 def _say(args: argparse.Namespace, line: str) -> None:
     """What kind of run this is, on standard error (standard output keeps the report)."""
     print(f"lexdial: {line}", file=sys.stderr, flush=True)
@@ -81,7 +89,7 @@ def _run(
 
     with store.reading() as uow:
         total = sum(queue_counts(uow, args.id).values())
-    start = common.now(args) if carrier_name == "simulated" else None
+    start = _start(args, store) if carrier_name == "simulated" else None
     # training must be current on the (simulated) day of the calls
     # on a real carrier the agents take calls at the desk; a rehearsal seats them all
     desk = carrier_name != "simulated"

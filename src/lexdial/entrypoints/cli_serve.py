@@ -16,6 +16,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from lexdial.bootstrap import is_sandbox
+    from lexdial.bootstrap.sandbox_clock import store_clock, wall_clock  # (for dist-clock)
     from lexdial.entrypoints.api.app import create_app
     from lexdial.entrypoints.api.proxies import server_options
 
@@ -23,7 +24,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
         raise RequestError("--host", "serve on loopback, or say --public (put TLS in front)")
     proxy = server_options()  # X-Forwarded-For only from $LEXDIAL_TRUSTED_PROXIES
     store = common.store(args)
-    app = create_app(store)
+    clock = store_clock(store)  # a sandbox's simulated clock, refused on a live store
+    app = create_app(store, clock=clock)
     print(f"lexdial: serving on http://{args.host}:{args.port}/ (API docs at /docs)", flush=True)
     if store.settings.telephony.carrier == "simulated" and not is_sandbox(store):
         print(
@@ -31,6 +33,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
             "campaigns are not dialled here (rehearse with 'lexdial campaign run ID')",
             flush=True,
         )
+    if clock is not wall_clock:  # (for dist-clock)
+        print(f"lexdial: sandbox clock: simulated, now {clock():%Y-%m-%d %H:%M} UTC", flush=True)
     # no access log: lookups by number carry it in the query string (personal data)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False, **proxy)
 

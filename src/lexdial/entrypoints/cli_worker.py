@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
+from datetime import UTC, datetime
 from typing import Any
 
 from lexdial.entrypoints import cli_common as common
@@ -24,13 +25,18 @@ WORKER_EPILOG = """examples:
       campaigns started from any `lexdial serve` are dialled by the worker that
       holds their lease (README: "Distributed mode")
 """
-SANDBOX_EPILOG = (
-    """example: lexdial sandbox   (a new store only: a store holding evidence is refused)"""
-)
+SANDBOX_EPILOG = """examples:
+  lexdial sandbox
+      a new store only: a store holding evidence is refused
+  lexdial sandbox --start 2026-03-04T15:00Z
+      and every process on the store (workers, serve) runs on a simulated clock
+      from that instant, in real time (README: "Distributed mode")
+"""
 
 
 def cmd_worker(args: argparse.Namespace) -> None:
     from lexdial.bootstrap import distributed
+    from lexdial.bootstrap.sandbox_clock import store_clock, wall_clock
 
     if args.concurrency < 1:
         raise RequestError("--concurrency", "must be a whole number from 1")
@@ -46,6 +52,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
     if args.simulated_timescale != 1.0 and settings.telephony.carrier != "simulated":
         raise RequestError("--simulated-timescale", "is for the simulated carrier only")
     # Twilio's callbacks reach this worker through the relay (bootstrap.distributed, rule 4)
+    clock = store_clock(store)  # a sandbox's simulated clock, refused on a live store
     listener = distributed.start_listener(settings)
     app = distributed.celery_app(settings, store=lambda: store, listener=listener)
     app.conf.lexdial_timescale = args.simulated_timescale
@@ -55,7 +62,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
     def supervise_forever() -> None:
         while not stop.wait(every):
             try:
-                distributed.supervise(store, app)
+                distributed.supervise(store, app, clock())
             except Exception as exc:  # the broker or the store is down: try again next time
                 print(f"lexdial worker: supervisor: {type(exc).__name__}", file=sys.stderr)
 
@@ -67,6 +74,8 @@ def cmd_worker(args: argparse.Namespace) -> None:
         "once); stop with Ctrl-C",
         flush=True,
     )
+    if clock is not wall_clock:
+        print(f"lexdial: sandbox clock: simulated, now {clock():%Y-%m-%d %H:%M} UTC", flush=True)
     try:
         app.Worker(
             pool="threads",  # the dialler is asyncio, run with asyncio.run inside each task
@@ -86,14 +95,32 @@ def cmd_worker(args: argparse.Namespace) -> None:
 def cmd_sandbox(args: argparse.Namespace) -> None:
     from lexdial.bootstrap import mark_sandbox
 
+    start = _instant("--start", args.start) if args.start else None
     store = common.store(args)
-    mark_sandbox(store)
-    common.show(
-        args,
-        {"sandbox": True},
+    mark_sandbox(store, start)
+    said = (
         "lexdial: this store is now a sandbox: the simulated carrier may dial it; never "
-        "use it for real calls",
+        "use it for real calls"
     )
+    shown: dict[str, Any] = {"sandbox": True}
+    if start is not None:
+        shown["clock_start"] = start.isoformat().replace("+00:00", "Z")
+        said += (
+            f"\nits clock starts at {start:%Y-%m-%d %H:%M} UTC and runs in real time, for "
+            "every process on the store"
+        )
+    common.show(args, shown, said)
+
+
+def _instant(option: str, text: str) -> datetime:
+    """An ISO 8601 instant with its offset, in UTC."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise RequestError(option, "is not an ISO 8601 date-time (2026-03-04T15:00Z)") from None
+    if value.tzinfo is None:
+        raise RequestError(option, "needs an offset ('Z' or '+hh:mm')")
+    return value.astimezone(UTC)
 
 
 def add_commands(sub: Any) -> None:
@@ -121,5 +148,12 @@ def add_commands(sub: Any) -> None:
         help="make this new store a sandbox the simulated carrier may dial",
         epilog=SANDBOX_EPILOG,
         parents=common.options(json=True),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--start",
+        metavar="INSTANT",
+        help="a simulated clock for every process on the store, from this instant "
+        "(ISO 8601 with offset), running in real time",
     )
     p.set_defaults(func=cmd_sandbox)

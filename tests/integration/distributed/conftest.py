@@ -3,10 +3,11 @@ Redis db 15 as the broker with a queue of the test's own, `lexdial worker` and `
 serve` processes started with subprocess, over a sandbox store (the simulated carrier may
 dial it: its mark is in the database).
 
-The contacts live in a US zone whose local time is now well inside the calling window
-(Guam, Hawaii, the mainland, Puerto Rico: whichever fits the hour the test runs at), and
-the campaign's own schedule is 08:30-20:30 every day, so the checks "no call outside its
-window" are judged against the real clock the workers dial by.
+The sandbox runs on a simulated clock (``mark_sandbox(store, start)``, as `lexdial sandbox
+--start` does) from 10:00 today in the contacts' zone, real time elapsing from there: every
+process on the store dials and decides by it, so the tests exercise the same at any hour of
+the real day. The campaign's own schedule is 08:30-20:30 every day, and the checks "no call
+outside its window" are judged against that same clock (the instants the store records).
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from tests.integration.conftest import PG_ADMIN, _pg_available
 
 from lexdial.adapters.db import tables as t
 from lexdial.bootstrap import Store, init_store, mark_sandbox
+from lexdial.bootstrap.sandbox_clock import store_clock, wall_clock
 from lexdial.config import load_settings
 from lexdial.service import imports
 from lexdial.service.auth import issue_token
@@ -45,16 +47,8 @@ pytestmark = pytest.mark.integration
 SRC = Path(__file__).resolve().parents[3] / "src"
 FIRM = "Hartwell & Ruiz LLP"
 BROKER = os.environ.get("LEXDIAL_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
-#: (area code, state, zone): a US zone for each hour of the day but about 10-13 UTC
-ZONES = (
-    ("671", "GU", "Pacific/Guam"),
-    ("808", "HI", "Pacific/Honolulu"),
-    ("415", "CA", "America/Los_Angeles"),
-    ("303", "CO", "America/Denver"),
-    ("312", "IL", "America/Chicago"),
-    ("614", "OH", "America/New_York"),
-    ("787", "PR", "America/Puerto_Rico"),
-)
+#: (area code, state, zone) of the contacts
+ZONE = ("312", "IL", "America/Chicago")
 #: the campaign's own schedule (the law's window is wider: 08:00-21:00)
 SCHEDULE = {"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
             "start": "08:30", "end": "20:30"}  # fmt: skip
@@ -67,14 +61,11 @@ TEXT = (
 )
 
 
-def pick_zone(now: datetime, need: timedelta = timedelta(minutes=40)) -> tuple[str, str, str]:
-    """A zone whose local time is inside the schedule now and for ``need`` more."""
-    for area, state, zone in ZONES:
-        local = now.astimezone(ZoneInfo(zone))
-        later = (local + need).time()
-        if dtime(9, 0) <= local.time() and later <= dtime(20, 0) and later > local.time():
-            return area, state, zone
-    pytest.skip(f"no US zone of the test is inside its calling window at {now:%H:%M} UTC")
+def start_instant(today: date) -> datetime:
+    """The sandbox clock's start: 10:00 on ``today`` in the contacts' zone, inside the
+    schedule (08:30-20:30) with hours to spare for the longest test."""
+    local = datetime.combine(today, dtime(10, 0), tzinfo=ZoneInfo(ZONE[2]))
+    return local.astimezone(UTC)
 
 
 def number(area: str, i: int) -> str:
@@ -88,6 +79,10 @@ class Cluster:
     store: Store
     token: str
     zone: tuple[str, str, str]
+    #: the store's clock (its sandbox's simulated one, or the wall clock for a live store)
+    clock: Callable[[], datetime] = wall_clock
+    #: when the store's clock started (its first instant)
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     #: other databases a test made, dropped with the cluster
     cleanup: list[str] = field(default_factory=list)
@@ -157,7 +152,7 @@ class Cluster:
         rows = [f"{num},Client {i},{state},{CONSENT}" for i, num in enumerate(numbers)]
         table = imports.read_csv(("\n".join([HEADER, *rows]) + "\n").encode())
         mapping = imports.resolve_mapping(table.headers, {})
-        now = datetime.now(UTC)
+        now = self.clock()
         s = self.store
         with s.unit_of_work() as uow:
             imports.import_rows(uow, s.cipher, s.audit, s.firm_id, table, mapping, OPERATOR,
@@ -266,15 +261,16 @@ def cluster(tmp_path: Path, pg_db: str) -> Iterator[Cluster]:
         if os.environ.get("CI"):
             pytest.fail(f"Redis not reachable at {BROKER} ({problem})")
         pytest.skip(f"Redis not reachable at {BROKER} ({problem})")
-    zone = pick_zone(datetime.now(UTC))
     queue = f"lexdial-test-{uuid.uuid4().hex[:8]}"
     store, env = make_store(tmp_path, pg_db, queue)
-    mark_sandbox(store)
+    started = start_instant(datetime.now(UTC).date())
+    mark_sandbox(store, started)
+    clock = store_clock(store)
     with store.unit_of_work() as uow:
         uid = add_user(uow, store.cipher, store.firm_id, "admin@firm.test", "Admin", "admin",
-                       datetime.now(UTC), audit=store.audit, caller=OPERATOR)  # fmt: skip
-        token = issue_token(uow, store.audit, uid, "tests", OPERATOR, datetime.now(UTC)).token
-    c = Cluster(tmp_path, env, store, token, zone)
+                       clock(), audit=store.audit, caller=OPERATOR)  # fmt: skip
+        token = issue_token(uow, store.audit, uid, "tests", OPERATOR, clock()).token
+    c = Cluster(tmp_path, env, store, token, ZONE, clock=clock, started=started)
     try:
         yield c
     finally:
@@ -291,8 +287,9 @@ def cluster(tmp_path: Path, pg_db: str) -> Iterator[Cluster]:
 
 
 def start(store: Store, cid: int) -> None:
-    """Start the campaign as `lexdial campaign start` does (the lint, then the status)."""
-    now = datetime.now(UTC)
+    """Start the campaign as `lexdial campaign start` does (the lint, then the status), by
+    the store's clock."""
+    now = store_clock(store)()
     with store.reading() as uow:
         problems = lint_campaign(uow, store.rules, store.cipher, store.registry,
                                  firm_id=store.firm_id, campaign_id=cid, at=now)  # fmt: skip
