@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from lexdial.domain.call import CallFlow
 from lexdial.domain.campaign_spec import Retry
-from lexdial.domain.states import AttemptStatus, QueueStatus
+from lexdial.domain.states import AttemptStatus, CampaignStatus, QueueStatus
 from lexdial.service.ports import Audit
 from lexdial.service.repos.calls import NewOutcome
 from lexdial.service.users import SYSTEM
@@ -58,6 +58,10 @@ def record_outcome(
     uow.attempts.set_status(attempt_id, AttemptStatus.COMPLETED)
     again = outcome in retry.on and attempts < retry.max_attempts and not flow.opted_out
     again = again and queue_id is not None  # a manual call is never retried on its own
+    if again and _stopped(uow, attempt_id):
+        # the campaign was stopped while this call was up: a stop cancels every call still
+        # to come, so this one is not queued again (a pause keeps it: resume dials it)
+        again = False
     status = QueueStatus.RETRY if again else QueueStatus.DONE
     if queue_id is not None:
         uow.attempts.close_call(
@@ -83,3 +87,11 @@ def record_outcome(
         },
     )
     return status
+
+
+def _stopped(uow: UnitOfWork, attempt_id: int) -> bool:
+    """Whether ``attempt_id``'s campaign has been stopped (read only when a retry is due)."""
+    stored = uow.attempts.stored_attempt(attempt_id)
+    if stored is None or stored.campaign_id is None:
+        return False
+    return uow.attempts.campaign_status(stored.campaign_id) == CampaignStatus.STOPPED

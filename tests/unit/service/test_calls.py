@@ -251,6 +251,20 @@ def test_an_outcome_completes_the_attempt_and_closes_or_retries_the_queue_entry(
     assert [e["action"] for e in audit.entries] == ["call.outcome"]
 
 
+@pytest.mark.parametrize(("campaign", "status"), [("stopped", "done"), ("paused", "retry")])
+def test_a_call_that_ends_unanswered_after_its_campaign_stopped_is_not_queued_again(
+    uow: MemoryUnitOfWork, engine: Engine, campaign: str, status: str
+) -> None:
+    _, attempt_id, _, queue_id = _admit(uow, engine, ListAudit(), NOON_NY)
+    assert attempt_id is not None
+    uow.attempts.statuses[CAMPAIGN] = campaign  # a user stopped (or paused) it mid-call
+    got = record_outcome(
+        uow, ListAudit(), attempt_id=attempt_id, queue_id=queue_id, attempts=1,
+        flow=_flow(Outcome.NO_ANSWER), retry=Retry(), at=NOON_NY + timedelta(minutes=1),
+    )  # fmt: skip
+    assert got == status == uow.attempts.queue[queue_id]["status"]
+
+
 def test_recovery_closes_interrupted_calls_as_failed_and_requeues_unclaimed_ones(
     uow: MemoryUnitOfWork, engine: Engine
 ) -> None:
