@@ -117,6 +117,7 @@ class Leg:
         self._learning_at = -1  # ``received`` at ``start``: latching only while unchanged
         self._candidate: tuple[tuple[Any, ...], bytes, int, int] | None = None
         self.foreign = 0  # packets dropped: not from the far end (rule 6)
+        self._warned = False
 
     # --- control -------------------------------------------------------------------
 
@@ -251,7 +252,8 @@ class Leg:
                 return True
         self.foreign += 1
         self.engine._foreign += 1
-        if self.foreign == 1 and sdp is not None:  # once a leg: a flood must not flood logs
+        if sdp is not None and not self._warned:  # once a leg: a flood must not flood logs
+            self._warned = True
             log.warning("rtp leg %s: dropping RTP from an address its SDP did not give",
                         self.key)  # fmt: skip
         return False
