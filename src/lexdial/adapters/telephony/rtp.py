@@ -230,7 +230,6 @@ class Leg:
             except OSError:
                 pass  # unreachable far end: it is the call's signalling that ends it
 
-
     def _admit(self, data: bytes, addr: tuple[Any, ...]) -> bool:
         """A packet not from the accepted source: the SDP's address reclaims, a NAT's
         port may be latched to, anything else is dropped and counted (rule 6)."""
