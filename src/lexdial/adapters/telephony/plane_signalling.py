@@ -14,7 +14,10 @@ is ever sent on it); an "offer" call answered without one is plain RTP. A leg to
 re-INVITE is answered (by the UA) with our SDP holding only the chosen crypto line; a new
 key in it for that line replaces the far end's (ours is kept).
 Rule 3: digits sent as SIP INFO (``application/dtmf-relay`` ``Signal=``, or
-``application/dtmf``) go to the call's audio like telephone-events.
+``application/dtmf``) go to the call's audio like telephone-events, only from within the
+call's dialog: the UA routes a request by its Call-ID (80 random bits), and a digit also
+needs the dialog's two tags (RFC 3261 12.2.2), as a media leg needs its far end's address
+(``rtp`` rule 6).
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ from lexdial.adapters.telephony import srtp
 from lexdial.adapters.telephony.plane_audio import PlaneAudio, PlaneCall
 from lexdial.adapters.telephony.rtp import Leg
 from lexdial.adapters.telephony.sip_calls import CallTable, refused, ring_timeout
-from lexdial.adapters.telephony.sip_message import Message, parse_sdp, sdp_offer
+from lexdial.adapters.telephony.sip_dialog import Dialog
+from lexdial.adapters.telephony.sip_message import Message, parse_sdp, sdp_offer, tag
 from lexdial.adapters.telephony.sip_ua import SipUa
 from lexdial.domain import telephony as tel
 
@@ -43,6 +47,14 @@ def info_digit(msg: Message) -> str:
     body = msg.body.decode("utf-8", "replace")
     m = _DTMF_INFO.search(body) if "dtmf-relay" in ctype else None
     return m.group(1) if m else body.strip()[:1] if ctype == "application/dtmf" else ""
+
+
+def in_dialog(dialog: Dialog | None, msg: Message) -> bool:
+    """Whether the far end's request ``msg`` carries ``dialog``'s tags: ours in To, theirs
+    (once known) in From (rule 3)."""
+    if dialog is None or tag(msg.get("to")) != dialog.from_tag:
+        return False
+    return dialog.to_tag is None or tag(msg.get("from")) == dialog.to_tag
 
 
 class PlaneSignalling:
@@ -167,7 +179,10 @@ class PlaneSignalling:
             self._end(call, tel.HANGUP, "far end")
         elif msg.method == "INFO":
             digit = info_digit(msg)
-            if digit:
+            if digit and not in_dialog(call.dialog, msg):
+                log.warning("call %s: a SIP INFO digit without the dialog's tags ignored",
+                            call.call_id)  # fmt: skip
+            elif digit:
                 self.audio.digit(call, digit)
         elif msg.method == "INVITE" and call.leg is not None and call.leg.crypto is not None:
             media = parse_sdp(msg.body)  # a re-INVITE (refresh, hold): the far end may re-key
