@@ -1,5 +1,6 @@
-"""A media-plane leg hears only the far end its SDP named (``rtp`` rule 6): real UDP sockets
-on loopback (127.0.0.x: no service), the leg pumped by hand so nothing depends on timing."""
+"""A media-plane leg hears only the far end its SDP named (``rtp`` rule 6, ``rtp_source``):
+real UDP sockets on loopback (127.0.0.x: no service), the leg pumped by hand so nothing
+depends on timing."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from contextlib import contextmanager
 
 import pytest
 
-from lexdial.adapters.telephony.rtp import PROBATION, Leg, MediaEngine, _as_received
+from lexdial.adapters.telephony.rtp import Leg, MediaEngine
+from lexdial.adapters.telephony.rtp_source import PROBATION, as_received
 
 NINE = 9  # RFC 2833 event code of the digit '9'
 
@@ -174,8 +176,8 @@ def test_packets_before_the_far_end_is_known_are_dropped() -> None:
 
 
 def test_sdp_addresses_are_compared_as_recvfrom_names_them() -> None:
-    assert _as_received(socket.AF_INET, "127.0.0.1", 4000) == ("127.0.0.1", 4000)
-    assert _as_received(socket.AF_INET6, "2001:0db8:0::1", 4000) == ("2001:db8::1", 4000)
-    assert _as_received(socket.AF_INET6, "[::1]", 4000) == ("::1", 4000)
-    assert _as_received(socket.AF_INET6, "192.0.2.1", 4000) == ("::ffff:192.0.2.1", 4000)
-    assert _as_received(socket.AF_INET, "media.example", 4000) == ("media.example", 4000)
+    assert as_received(socket.AF_INET, "127.0.0.1", 4000) == ("127.0.0.1", 4000)
+    assert as_received(socket.AF_INET6, "2001:0db8:0::1", 4000) == ("2001:db8::1", 4000)
+    assert as_received(socket.AF_INET6, "[::1]", 4000) == ("::1", 4000)
+    assert as_received(socket.AF_INET6, "192.0.2.1", 4000) == ("::ffff:192.0.2.1", 4000)
+    assert as_received(socket.AF_INET, "media.example", 4000) == ("media.example", 4000)

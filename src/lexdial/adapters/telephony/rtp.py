@@ -22,29 +22,22 @@ payload: a phone with voice activity detection sends comfort noise): it is how a
 is known to carry media both ways.
 Rule 4b: a leg with ``crypto`` (``srtp.Crypto``, set from the SDP answer before
 ``start``) encrypts every packet it sends as the last step, and decrypts every packet it
-receives first: one that does not authenticate is dropped as lost. A bridge carries
+receives first once its source passed (rule 6): one that does not authenticate is
+dropped as lost. A bridge carries
 plain payloads between legs, so each leg protects with its own keys (an SRTP leg bridged
 to a plain one is decrypted on one side and sent plain on the other).
 Rule 5: received audio is the far end's voice (personal data): it lives in memory only,
 is dropped when read and when the leg closes, and nothing here logs it.
-Rule 6 (strict source): a leg accepts RTP only from the address and port the far end's SDP
-gave (``start``); anything else (before ``start`` too) is dropped and counted
-(``Leg.foreign``, ``Stats.foreign``), before SRTP and before any audio, digit or
-``on_heard`` sees it, so a stranger who guesses a port (they are in 20000-59999) cannot
-force an AMD verdict, fake a digit or speak into a bridged agent's ear. NAT: until the
-leg has accepted its first packet, a stream from the SDP's IP on another port (a NAT that
-rewrote the port) is latched to once ``PROBATION`` packets in a row are valid for this
-leg (RTP v2, one SSRC, consecutive sequence numbers, a payload type we negotiated); the
-SDP's own address always wins back. Latching is for receiving only: we keep sending to
-the SDP address (no "comedia"), so no packet can redirect our audio. The check is one
-tuple compare per packet; only a stranger's packets take the slow path.
+Rule 6 (strict source, ``rtp_source``): a leg accepts RTP only from the far end its SDP
+gave (``start``), or a NAT's port of that IP it latched to; anything else (before
+``start`` too) is dropped and counted (``Leg.foreign``, ``Stats.foreign``) before SRTP
+and before any audio, digit or ``on_heard`` sees it. One tuple compare per packet.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import ipaddress
 import logging
 import os
 import random
@@ -54,10 +47,10 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from lexdial.adapters.telephony.rtp_clock import MediaClock
 from lexdial.adapters.telephony.rtp_codec import FRAME_BYTES, SILENCE, load_prompt
+from lexdial.adapters.telephony.rtp_source import StrictSource
 from lexdial.adapters.telephony.srtp import Crypto, Key
 
 log = logging.getLogger(__name__)
@@ -65,9 +58,6 @@ log = logging.getLogger(__name__)
 PCMU = 0
 DTMF_EVENTS = "0123456789*#ABCD"
 _HEADER = struct.Struct(">BBHII")
-#: valid packets in a row from a NAT-rewritten port before a leg latches to it (rule 6):
-#: Asterisk's strictrtp probation is 4, GStreamer's 2; each costs 20 ms of audio once
-PROBATION = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,13 +101,7 @@ class Leg:
         self.sent = self.received = 0
         self.keys: tuple[Key, ...] = ()  # the SDES keys our offer carried (rule 4b)
         self.crypto: Crypto | None = None
-        # rule 6: the SDP's address as recvfrom reports it, and the source accepted now
-        self._sdp: tuple[str, int] | None = None
-        self._source: tuple[Any, ...] | None = None
-        self._learning_at = -1  # ``received`` at ``start``: latching only while unchanged
-        self._candidate: tuple[tuple[Any, ...], bytes, int, int] | None = None
-        self.foreign = 0  # packets dropped: not from the far end (rule 6)
-        self._warned = False
+        self.source = StrictSource(key)  # rule 6
 
     # --- control -------------------------------------------------------------------
 
@@ -125,8 +109,17 @@ class Leg:
         """Begin sending to the far end's media address (from its SDP), and accept RTP
         only from it (rule 6); a new SDP (re-INVITE) starts over."""
         self.remote, self.dtmf_pt = (host, port), dtmf_pt
-        self._sdp = self._source = _as_received(self.sock.family, host, port)
-        self._learning_at, self._candidate = self.received, None
+        self.source.start(self.sock.family, host, port, self.received)
+
+    @property
+    def foreign(self) -> int:
+        """RTP packets dropped: not from the far end (rule 6)."""
+        return self.source.dropped
+
+    @property
+    def latch(self) -> bool:
+        """Whether this leg may latch to a NAT's port (``rtp_source`` rule 2)."""
+        return self.engine.latch
 
     def play(self, name: str, audio: bytes) -> None:
         """Play u-law ``audio`` (whole frames) from its start; ``on_played(name)`` at its end."""
@@ -163,7 +156,7 @@ class Leg:
 
     def pump(self, frames: int) -> None:
         """Drain the socket, then send ``frames`` frames (rule 2)."""
-        sock = self.sock
+        sock, source = self.sock, self.source
         while True:
             try:
                 data, addr = sock.recvfrom(2048)
@@ -171,7 +164,8 @@ class Leg:
                 break
             except OSError:  # e.g. ICMP port unreachable reported on a later call
                 break
-            if addr != self._source and not self._admit(data, addr):
+            if addr != source.addr and not source.admit(data, addr, self):
+                self.engine._foreign += 1
                 continue  # rule 6: before SRTP, audio, digits and on_heard
             self.received += 1
             if len(data) < 12 or data[0] >> 6 != 2:
@@ -229,56 +223,6 @@ class Leg:
                 self.engine._send_drops += 1  # the socket buffer is full: a real loss
             except OSError:
                 pass  # unreachable far end: it is the call's signalling that ends it
-
-    def _admit(self, data: bytes, addr: tuple[Any, ...]) -> bool:
-        """A packet not from the accepted source: the SDP's address reclaims, a NAT's
-        port may be latched to, anything else is dropped and counted (rule 6)."""
-        sdp = self._sdp
-        if sdp is not None:
-            if addr[:2] == sdp:  # the signalled address always wins (IPv6: any flow/scope)
-                if self._source is not None and self._source[:2] != sdp:
-                    log.info("rtp leg %s: the far end's SDP address is back", self.key)
-                self._source = addr
-                return True
-            if (
-                self.engine.latch
-                and self.received == self._learning_at
-                and addr[0] == sdp[0]
-                and self._probation(data, addr)
-            ):
-                self._source = addr
-                log.info("rtp leg %s: latched to the far end's NAT port", self.key)
-                return True
-        self.foreign += 1
-        self.engine._foreign += 1
-        if sdp is not None and not self._warned:  # once a leg: a flood must not flood logs
-            self._warned = True
-            log.warning("rtp leg %s: dropping RTP from an address its SDP did not give",
-                        self.key)  # fmt: skip
-        return False
-
-    def _probation(self, data: bytes, addr: tuple[Any, ...]) -> bool:
-        """Whether ``data`` is the ``PROBATION``th valid packet in a row from ``addr``."""
-        if len(data) < 12 or data[0] >> 6 != 2 or data[1] & 0x7F not in (PCMU, self.dtmf_pt):
-            return False
-        seq, ssrc = int.from_bytes(data[2:4], "big"), data[8:12]
-        c = self._candidate
-        row = c[3] + 1 if c and c[0] == addr and c[1] == ssrc and seq == (c[2] + 1) & 0xFFFF else 1
-        self._candidate = (addr, ssrc, seq, row)
-        return row >= PROBATION
-
-
-def _as_received(family: int, host: str, port: int) -> tuple[str, int]:
-    """``host:port`` as ``recvfrom`` names it on a socket of ``family`` (so the per-packet
-    check is a plain tuple compare): canonical text, IPv4 mapped on an IPv6 socket. A
-    name that is not an address (an FQDN in c=) is kept and so matches nothing."""
-    try:
-        ip = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return host, port
-    if family == socket.AF_INET6 and ip.version == 4:
-        return f"::ffff:{ip}", port  # as Linux prints a mapped address (not ::ffff:102:304)
-    return str(ip), port
 
 
 class MediaEngine:
