@@ -77,3 +77,61 @@ def test_an_info_digit_without_the_dialog_s_tags_never_reaches_the_call() -> Non
     assert heard.digits == []
     signalling._on_request(call, info(d.from_tag, "theirs", "5"))
     assert heard.digits == ["5"]
+
+
+def reinvite(host: str, port: int) -> Message:
+    body = (
+        f"v=0\r\no=far 1 2 IN IP4 {host}\r\ns=-\r\nc=IN IP4 {host}\r\nt=0 0\r\n"
+        f"m=audio {port} RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n"
+    ).encode()
+    head = (
+        "INVITE sip:lexdial@127.0.0.1 SIP/2.0\r\nCall-ID: abc@lexdial\r\nCSeq: 2 INVITE\r\n"
+        f"Content-Type: application/sdp\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    msg = parse(head.encode() + body)
+    assert msg is not None
+    return msg
+
+
+def test_a_re_invite_moving_the_media_moves_where_the_leg_sends_and_whom_it_hears() -> None:
+    import asyncio
+    import socket
+    import struct
+    import time
+
+    from lexdial.adapters.telephony.rtp import MediaEngine
+
+    def rtp(seq: int) -> bytes:
+        return struct.pack(">BBHII", 0x80, 0, seq, seq * 160, 42) + b"\x55" * 160
+
+    async def main() -> None:
+        engine = MediaEngine()
+        old, new = socket.socket(type=socket.SOCK_DGRAM), socket.socket(type=socket.SOCK_DGRAM)
+        old.bind(("127.0.0.1", 0))
+        new.bind(("127.0.0.2", 0))
+        try:
+            signalling = PlaneSignalling(
+                cast(Any, None), cast(Any, None), cast(PlaneAudio, Heard()),
+                detect=False, end=lambda *a: None, hangup=cast(Any, None),
+            )  # fmt: skip
+            call = PlaneCall(tel.Dial("c-2", "+16145550101", "+16145550100", 30.0))
+            call.dialog, leg = a_dialog(), engine.open("c-2")
+            call.leg = leg
+            leg.start(*old.getsockname())
+            signalling._on_request(call, reinvite("0.0.0.0", 9))  # old-style hold: no move
+            assert leg.remote == old.getsockname()
+            signalling._on_request(call, reinvite(*new.getsockname()))
+            assert leg.remote == new.getsockname()
+            old.sendto(rtp(1), ("127.0.0.1", leg.port))
+            new.sendto(rtp(2), ("127.0.0.1", leg.port))
+            deadline = time.monotonic() + 5.0
+            while leg.received + leg.foreign < 2 and time.monotonic() < deadline:
+                leg.pump(0)
+                time.sleep(0.001)
+            assert (leg.received, leg.foreign) == (1, 1)  # the old address is a stranger now
+        finally:
+            old.close()
+            new.close()
+            await engine.close()
+
+    asyncio.run(main())

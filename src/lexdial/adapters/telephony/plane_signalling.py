@@ -18,6 +18,9 @@ Rule 3: digits sent as SIP INFO (``application/dtmf-relay`` ``Signal=``, or
 call's dialog: the UA routes a request by its Call-ID (80 random bits), and a digit also
 needs the dialog's two tags (RFC 3261 12.2.2), as a media leg needs its far end's address
 (``rtp`` rule 6).
+Rule 4: a re-INVITE whose SDP names another media address (a carrier's media handover)
+moves the leg: it sends there and, strict source, hears only that address from then on;
+an old-style hold (``c=0.0.0.0``) moves nothing.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from lexdial.adapters.telephony.plane_audio import PlaneAudio, PlaneCall
 from lexdial.adapters.telephony.rtp import Leg
 from lexdial.adapters.telephony.sip_calls import CallTable, refused, ring_timeout
 from lexdial.adapters.telephony.sip_dialog import Dialog
-from lexdial.adapters.telephony.sip_message import Message, parse_sdp, sdp_offer, tag
+from lexdial.adapters.telephony.sip_message import Media, Message, parse_sdp, sdp_offer, tag
 from lexdial.adapters.telephony.sip_ua import SipUa
 from lexdial.domain import telephony as tel
 
@@ -47,6 +50,10 @@ def info_digit(msg: Message) -> str:
     body = msg.body.decode("utf-8", "replace")
     m = _DTMF_INFO.search(body) if "dtmf-relay" in ctype else None
     return m.group(1) if m else body.strip()[:1] if ctype == "application/dtmf" else ""
+
+
+def _unspecified(host: str) -> bool:
+    return host in ("0.0.0.0", "::")  # RFC 2543 hold: "send nothing", not an address
 
 
 def in_dialog(dialog: Dialog | None, msg: Message) -> bool:
@@ -184,10 +191,13 @@ class PlaneSignalling:
                             call.call_id)  # fmt: skip
             elif digit:
                 self.audio.digit(call, digit)
-        elif msg.method == "INVITE" and call.leg is not None and call.leg.crypto is not None:
-            media = parse_sdp(msg.body)  # a re-INVITE (refresh, hold): the far end may re-key
-            if media is not None and call.leg.crypto.follow(media.crypto):
-                log.info("call %s: the far end changed its SRTP key", call.call_id)
+        elif msg.method == "INVITE" and call.leg is not None:
+            media = parse_sdp(msg.body)  # a re-INVITE (refresh, hold, media handover)
+            if media is not None:
+                self._moved(call, call.leg, media)
+            crypto = call.leg.crypto
+            if media is not None and crypto is not None and crypto.follow(media.crypto):
+                log.info("call %s: the far end changed its SRTP key", call.call_id)  # re-keyed
         elif msg.method == "NOTIFY" and "refer" in (msg.get("event") or "").lower():
             frag = re.match(rb"\s*SIP/2\.0 (\d{3})", msg.body)
             status = int(frag.group(1)) if frag else 0
@@ -196,3 +206,12 @@ class PlaneSignalling:
             elif status >= 300:
                 log.warning("call %s: transfer failed; hanging up", call.call_id)
                 self.table.spawn(self._hangup(call.call_id))
+
+    def _moved(self, call: PlaneCall, leg: Leg, media: Media) -> None:
+        """A re-INVITE naming another media address: the leg sends there and hears only
+        it from now on (``rtp`` rule 6), as a carrier's media handover needs."""
+        if _unspecified(media.host) or leg.remote is None:
+            return
+        if leg.remote != (media.host, media.port) or leg.dtmf_pt != media.dtmf_pt:
+            leg.start(media.host, media.port, dtmf_pt=media.dtmf_pt)
+            log.info("call %s: the far end moved its media", call.call_id)
