@@ -14,7 +14,13 @@ is ever sent on it); an "offer" call answered without one is plain RTP. A leg to
 re-INVITE is answered (by the UA) with our SDP holding only the chosen crypto line; a new
 key in it for that line replaces the far end's (ours is kept).
 Rule 3: digits sent as SIP INFO (``application/dtmf-relay`` ``Signal=``, or
-``application/dtmf``) go to the call's audio like telephone-events.
+``application/dtmf``) go to the call's audio like telephone-events, only from within the
+call's dialog: the UA routes a request by its Call-ID (80 random bits), and a digit also
+needs the dialog's two tags (RFC 3261 12.2.2), as a media leg needs its far end's address
+(``rtp`` rule 6).
+Rule 4: a re-INVITE whose SDP names another media address (a carrier's media handover)
+moves the leg: it sends there and, strict source, hears only that address from then on;
+an old-style hold (``c=0.0.0.0``) moves nothing.
 """
 
 from __future__ import annotations
@@ -28,7 +34,8 @@ from lexdial.adapters.telephony import srtp
 from lexdial.adapters.telephony.plane_audio import PlaneAudio, PlaneCall
 from lexdial.adapters.telephony.rtp import Leg
 from lexdial.adapters.telephony.sip_calls import CallTable, refused, ring_timeout
-from lexdial.adapters.telephony.sip_message import Message, parse_sdp, sdp_offer
+from lexdial.adapters.telephony.sip_dialog import Dialog
+from lexdial.adapters.telephony.sip_message import Media, Message, parse_sdp, sdp_offer, tag
 from lexdial.adapters.telephony.sip_ua import SipUa
 from lexdial.domain import telephony as tel
 
@@ -43,6 +50,18 @@ def info_digit(msg: Message) -> str:
     body = msg.body.decode("utf-8", "replace")
     m = _DTMF_INFO.search(body) if "dtmf-relay" in ctype else None
     return m.group(1) if m else body.strip()[:1] if ctype == "application/dtmf" else ""
+
+
+def _unspecified(host: str) -> bool:
+    return host in ("0.0.0.0", "::")  # RFC 2543 hold: "send nothing", not an address
+
+
+def in_dialog(dialog: Dialog | None, msg: Message) -> bool:
+    """Whether the far end's request ``msg`` carries ``dialog``'s tags: ours in To, theirs
+    (once known) in From (rule 3)."""
+    if dialog is None or tag(msg.get("to")) != dialog.from_tag:
+        return False
+    return dialog.to_tag is None or tag(msg.get("from")) == dialog.to_tag
 
 
 class PlaneSignalling:
@@ -167,12 +186,18 @@ class PlaneSignalling:
             self._end(call, tel.HANGUP, "far end")
         elif msg.method == "INFO":
             digit = info_digit(msg)
-            if digit:
+            if digit and not in_dialog(call.dialog, msg):
+                log.warning("call %s: a SIP INFO digit without the dialog's tags ignored",
+                            call.call_id)  # fmt: skip
+            elif digit:
                 self.audio.digit(call, digit)
-        elif msg.method == "INVITE" and call.leg is not None and call.leg.crypto is not None:
-            media = parse_sdp(msg.body)  # a re-INVITE (refresh, hold): the far end may re-key
-            if media is not None and call.leg.crypto.follow(media.crypto):
-                log.info("call %s: the far end changed its SRTP key", call.call_id)
+        elif msg.method == "INVITE" and call.leg is not None:
+            media = parse_sdp(msg.body)  # a re-INVITE (refresh, hold, media handover)
+            if media is not None:
+                self._moved(call, call.leg, media)
+            crypto = call.leg.crypto
+            if media is not None and crypto is not None and crypto.follow(media.crypto):
+                log.info("call %s: the far end changed its SRTP key", call.call_id)  # re-keyed
         elif msg.method == "NOTIFY" and "refer" in (msg.get("event") or "").lower():
             frag = re.match(rb"\s*SIP/2\.0 (\d{3})", msg.body)
             status = int(frag.group(1)) if frag else 0
@@ -181,3 +206,12 @@ class PlaneSignalling:
             elif status >= 300:
                 log.warning("call %s: transfer failed; hanging up", call.call_id)
                 self.table.spawn(self._hangup(call.call_id))
+
+    def _moved(self, call: PlaneCall, leg: Leg, media: Media) -> None:
+        """A re-INVITE naming another media address: the leg sends there and hears only
+        it from now on (``rtp`` rule 6), as a carrier's media handover needs."""
+        if _unspecified(media.host) or leg.remote is None:
+            return
+        if leg.remote != (media.host, media.port) or leg.dtmf_pt != media.dtmf_pt:
+            leg.start(media.host, media.port, dtmf_pt=media.dtmf_pt)
+            log.info("call %s: the far end moved its media", call.call_id)

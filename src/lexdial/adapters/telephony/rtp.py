@@ -22,11 +22,16 @@ payload: a phone with voice activity detection sends comfort noise): it is how a
 is known to carry media both ways.
 Rule 4b: a leg with ``crypto`` (``srtp.Crypto``, set from the SDP answer before
 ``start``) encrypts every packet it sends as the last step, and decrypts every packet it
-receives first: one that does not authenticate is dropped as lost. A bridge carries
+receives first once its source passed (rule 6): one that does not authenticate is
+dropped as lost. A bridge carries
 plain payloads between legs, so each leg protects with its own keys (an SRTP leg bridged
 to a plain one is decrypted on one side and sent plain on the other).
 Rule 5: received audio is the far end's voice (personal data): it lives in memory only,
 is dropped when read and when the leg closes, and nothing here logs it.
+Rule 6 (strict source, ``rtp_source``): a leg accepts RTP only from the far end its SDP
+gave (``start``), or a NAT's port of that IP it latched to; anything else (before
+``start`` too) is dropped and counted (``Leg.foreign``, ``Stats.foreign``) before SRTP
+and before any audio, digit or ``on_heard`` sees it. One tuple compare per packet.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ from pathlib import Path
 
 from lexdial.adapters.telephony.rtp_clock import MediaClock
 from lexdial.adapters.telephony.rtp_codec import FRAME_BYTES, SILENCE, load_prompt
+from lexdial.adapters.telephony.rtp_source import StrictSource
 from lexdial.adapters.telephony.srtp import Crypto, Key
 
 log = logging.getLogger(__name__)
@@ -66,6 +72,7 @@ class Stats:
     sent: int
     received: int
     busy_s: float  # wall seconds the clock spent pumping legs (its share of a core)
+    foreign: int = 0  # RTP packets dropped: not from a leg's far end (rule 6)
 
 
 class Leg:
@@ -94,12 +101,25 @@ class Leg:
         self.sent = self.received = 0
         self.keys: tuple[Key, ...] = ()  # the SDES keys our offer carried (rule 4b)
         self.crypto: Crypto | None = None
+        self.source = StrictSource(key)  # rule 6
 
     # --- control -------------------------------------------------------------------
 
     def start(self, host: str, port: int, *, dtmf_pt: int = 101) -> None:
-        """Begin sending to the far end's media address (from its SDP)."""
+        """Begin sending to the far end's media address (from its SDP), and accept RTP
+        only from it (rule 6); a new SDP (re-INVITE) starts over."""
         self.remote, self.dtmf_pt = (host, port), dtmf_pt
+        self.source.start(self.sock.family, host, port, self.received)
+
+    @property
+    def foreign(self) -> int:
+        """RTP packets dropped: not from the far end (rule 6)."""
+        return self.source.dropped
+
+    @property
+    def latch(self) -> bool:
+        """Whether this leg may latch to a NAT's port (``rtp_source`` rule 2)."""
+        return self.engine.latch
 
     def play(self, name: str, audio: bytes) -> None:
         """Play u-law ``audio`` (whole frames) from its start; ``on_played(name)`` at its end."""
@@ -124,6 +144,8 @@ class Leg:
         if self.closed:
             return
         self.closed = True
+        if self.foreign:
+            log.info("rtp leg %s: %d packets from elsewhere dropped", self.key, self.foreign)
         self.engine.disconnect(self)
         self._heard.clear()
         self.keys, self.crypto = (), None
@@ -134,14 +156,17 @@ class Leg:
 
     def pump(self, frames: int) -> None:
         """Drain the socket, then send ``frames`` frames (rule 2)."""
-        sock = self.sock
+        sock, source = self.sock, self.source
         while True:
             try:
-                data = sock.recv(2048)
+                data, addr = sock.recvfrom(2048)
             except (BlockingIOError, InterruptedError):
                 break
             except OSError:  # e.g. ICMP port unreachable reported on a later call
                 break
+            if addr != source.addr and not source.admit(data, addr, self):
+                self.engine._foreign += 1
+                continue  # rule 6: before SRTP, audio, digits and on_heard
             self.received += 1
             if len(data) < 12 or data[0] >> 6 != 2:
                 continue
@@ -208,13 +233,16 @@ class MediaEngine:
         *,
         bind_address: str = "127.0.0.1",
         rtp_ports: tuple[int, int] = (20000, 59999),
+        latch: bool = True,
     ) -> None:
         self.bind_address, self.rtp_ports = bind_address, rtp_ports
+        self.latch = latch  # rule 6: latch to a NAT-rewritten port of the SDP's IP
         self._legs: dict[str, Leg] = {}
         self._next_port = rtp_ports[0] + (random.randrange(rtp_ports[1] - rtp_ports[0]) & ~1)
         self.clock = MediaClock(self._pump)
         self._prompts: dict[tuple[str, float | None], bytes] = {}
         self._send_drops = 0
+        self._foreign = 0
 
     # --- legs ----------------------------------------------------------------------
 
@@ -277,7 +305,7 @@ class MediaEngine:
         return Stats(
             len(legs), c.ticks, c.late_ticks, round(c.max_late_s * 1000, 1),
             c.skipped + self._send_drops, sum(leg.sent for leg in legs),
-            sum(leg.received for leg in legs), round(c.busy_s, 3),
+            sum(leg.received for leg in legs), round(c.busy_s, 3), self._foreign,
         )  # fmt: skip
 
     async def close(self) -> None:
