@@ -2,11 +2,11 @@
 the call (the distributed mode), over a ``Relay``: Redis (``webhook_relay_redis``) or
 PostgreSQL (``webhook_relay_pg``), chosen in ``bootstrap.distributed``.
 
-Rule 1: a worker claims in the relay (``webhook_relay_claims``) what it owns before Twilio can call back about it: a
-call id before the call is placed, an agent label before the agent's leg is opened, the
-rooms of its agents' legs ((kind, name) → worker id, with a TTL refreshed while the call or
-leg lives, so a killed worker's claims run out). Only ids, labels and room names: never a
-phone number.
+Rule 1: a worker claims in the relay what it owns before Twilio can call back about it
+(``webhook_relay_claims``): a call id before the call is placed, an agent label before the
+agent's leg is opened, the rooms of its agents' legs ((kind, name) → worker id, with a TTL
+refreshed while the call or leg lives, so a killed worker's claims run out). Only ids,
+labels and room names: never a phone number.
 Rule 2: the web process checks Twilio's signature first (it has the auth token): a forged
 callback is refused there (403) and never relayed. Only the fields the adapters read
 (``RELAYED_FIELDS``: sids, statuses, AMD, digits; never ``To``/``From`` or a place) cross
