@@ -5,6 +5,7 @@ PostgreSQL; none outside the distributed mode or on a SQLite store. Nothing is c
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -38,7 +39,7 @@ def test_an_amqp_broker_without_redis_relays_over_the_stores_postgresql() -> Non
     assert choice(env) == ("postgresql", "postgresql+psycopg://lexdial@db.internal:5432/lexdial")
 
 
-def test_no_relay_outside_the_distributed_mode_or_on_a_sqlite_store(tmp_path: object) -> None:
+def test_no_relay_outside_the_distributed_mode_or_on_a_sqlite_store(tmp_path: Path) -> None:
     assert choice({"LEXDIAL_DATABASE_URL": PG}) is None
     assert choice({"LEXDIAL_BROKER_URL": AMQP, "LEXDIAL_DATA_DIR": str(tmp_path)}) is None
 

@@ -76,6 +76,16 @@ class Owner:
                                TWIML_TYPE)  # fmt: skip
 
 
+class HangUp(Owner):
+    """The web process's unknown-call handler: hangs up whatever reaches it."""
+
+    def handle(
+        self, path: str, url: str, params: Mapping[str, str], signature: str | None
+    ) -> WebhookResponse:
+        self.seen.append((url, dict(params)))
+        return WebhookResponse(200, hangup_twiml(), TWIML_TYPE)
+
+
 def signed(route: str, query: str, token: str = TOKEN) -> tuple[str, str, dict[str, str], str]:
     address = f"{BASE}/{route}?{query}"
     params = {"CallSid": "CA" + "1" * 32, "CallStatus": "in-progress", "To": "+16145550101",
@@ -171,9 +181,7 @@ def test_a_forged_callback_is_refused_at_the_web_relay_and_never_reaches_the_own
 def test_unknown_expired_and_silent_owners_leave_the_call_to_the_hang_up_handler(
     url: str, relays: list[PgRelay]
 ) -> None:
-    unknown = Owner("?", set())
-    unknown.handle = lambda *a: (unknown.seen.append((a[1], {})),  # type: ignore[method-assign]
-                                 WebhookResponse(200, hangup_twiml(), TWIML_TYPE))[1]  # fmt: skip
+    unknown = HangUp("?", set())
     relay = web(relays, url, unknown, wait_s=1)
     short = PgRelay(url, ttl_s=0.5)
     relays.append(short)
@@ -221,9 +229,7 @@ def test_a_killed_workers_claims_run_out_and_its_calls_fall_to_the_hang_up_handl
         [sys.executable, str(HERE / "relay_pg_worker.py"), url, "4-4", "1.5"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
-    unknown = Owner("?", set())
-    unknown.handle = lambda *a: (unknown.seen.append((a[1], {})),  # type: ignore[method-assign]
-                                 WebhookResponse(200, hangup_twiml(), TWIML_TYPE))[1]  # fmt: skip
+    unknown = HangUp("?", set())
     relay = web(relays, url, unknown, wait_s=3)
     try:
         assert proc.stdout is not None
