@@ -12,14 +12,20 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import Iterator, Mapping
+from pathlib import Path
 
 import pytest
-from tests.integration.telephony.twilio_standin import ACCOUNT, TOKEN, Callee
+from tests.integration.telephony.twilio_standin import ACCOUNT, TOKEN, Callee, TwilioStandIn
+from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
 from lexdial.adapters.telephony.twilio_twiml import hangup_twiml
+from lexdial.adapters.telephony.twilio_webhooks import TWIML_TYPE, WebhookResponse
+from lexdial.adapters.webhook_relay import RELAYED_FIELDS, Listener
+from lexdial.adapters.webhook_relay_pg import PgRelay
 
-from .conftest import Cluster, start
+from .conftest import Cluster, make_store, start
 from .test_webhook_routing import Balanced, outcomes, post, twilio_cluster
 
 pytestmark = pytest.mark.integration
@@ -104,4 +110,68 @@ def test_with_rabbitmq_callbacks_reach_the_worker_through_either_web_process_ove
         lost = [line for line in cluster.log(name).splitlines() if "no worker" in line]
         assert all("999999-1" in line for line in lost), lost
     assert "redis" not in cluster.log("worker").lower()
+    cluster.assert_no_errors()
+
+
+class Worker:
+    """A dial worker's Twilio webhooks (in this process): own ``call=1-1``, check the
+    relayed signature as ``TwilioWebhooks`` does, answer with TwiML of their own."""
+
+    def __init__(self) -> None:
+        self.seen: list[dict[str, str]] = []
+
+    def owns(self, query: Mapping[str, str]) -> bool:
+        return query.get("call") == "1-1"
+
+    def handle(
+        self, path: str, url: str, params: Mapping[str, str], signature: str | None
+    ) -> WebhookResponse:
+        self.seen.append(dict(params))
+        if not signature or not RequestValidator(TOKEN).validate(url, dict(params), signature):
+            return WebhookResponse(403, "invalid Twilio signature")
+        return WebhookResponse(200, '<Response><Pause length="7"/></Response>', TWIML_TYPE)
+
+
+def test_with_rabbitmq_two_serve_processes_relay_callbacks_to_the_owner_over_postgresql(
+    tmp_path: Path, pg_db: str
+) -> None:
+    """Whatever the hour (no campaign dials): two real ``lexdial serve`` processes with an
+    AMQP broker and no Redis relay a signed callback to the worker that claimed the call,
+    over the store's PostgreSQL, and return its TwiML; others are hung up or refused."""
+    problem = _amqp_problem()
+    if problem is not None:
+        pytest.skip(f"RabbitMQ not reachable at {AMQP} ({problem})")
+    store, env = make_store(tmp_path, pg_db, f"lexdial-test-{uuid.uuid4().hex[:8]}")
+    cluster = Cluster(tmp_path, env, store, "", ("", "", ""))
+    twilio = TwilioStandIn()
+    twilio_cluster(cluster, twilio.start())
+    cluster.env["LEXDIAL_BROKER_URL"] = AMQP
+    cluster.env.pop("LEXDIAL_REDIS_URL", None)
+    relay = PgRelay(pg_db, ttl_s=30)
+    listener, hooks = Listener(relay), Worker()
+    listener.add(hooks)
+    listener.start()
+    try:
+        relay.claim(listener.worker, [("call", "1-1")])
+        a = cluster.serve("serve-a", 18435)
+        b = cluster.serve("serve-b", 18436)
+        params = {"AccountSid": ACCOUNT, "CallSid": "CA" + "1" * 32, "CallStatus": "in-progress",
+                  "To": "+16145550101", "From": "+16145550199"}  # fmt: skip
+        answers = [post(base, "gather", "call=1-1&prompt=message", params, TOKEN)
+                   for base in (a, b)]  # fmt: skip
+        unknown = post(a, "gather", "call=999999-1&prompt=message",
+                       params | {"CallStatus": "completed"}, TOKEN)  # fmt: skip
+        forged = post(b, "gather", "call=1-1&prompt=message", params, "f" * 32)
+    finally:
+        cluster.stop_all()
+        listener.stop()
+        relay.close()
+        twilio.stop()
+        store.db.dispose()
+    assert answers == [(200, '<Response><Pause length="7"/></Response>')] * 2
+    assert len(hooks.seen) == 2  # the forged one never reached the worker
+    assert all(set(p) <= RELAYED_FIELDS and "To" not in p for p in hooks.seen)
+    assert unknown == (200, hangup_twiml()) and forged[0] == 403
+    for name in ("serve-a", "serve-b"):
+        assert "redis" not in cluster.log(name).lower()
     cluster.assert_no_errors()
