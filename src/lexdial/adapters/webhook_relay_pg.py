@@ -182,7 +182,7 @@ class PgRelay:
         for payload in self._listen(self._reply_channel, self._stop, self._ready):
             try:
                 answer = assembler.add(payload)
-            except ValueError as exc:  # not one of ours: someone NOTIFYed our channel
+            except Exception as exc:  # not one of ours: someone NOTIFYed our channel
                 log.warning("webhook relay: a bad answer (%s)", type(exc).__name__)
                 continue
             if answer is None:
