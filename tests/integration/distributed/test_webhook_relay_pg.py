@@ -16,14 +16,14 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, select, text
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.telephony.twilio_twiml import hangup_twiml
 from lexdial.adapters.telephony.twilio_webhooks import TWIML_TYPE, WebhookResponse
 from lexdial.adapters.webhook_relay import RELAYED_FIELDS, Listener, RelayWebhooks
-from lexdial.adapters.webhook_relay_pg import PgRelay
+from lexdial.adapters.webhook_relay_pg import PgRelay, request_channel
 
 pytestmark = pytest.mark.integration
 
@@ -254,3 +254,36 @@ def test_a_killed_workers_claims_run_out_and_its_calls_fall_to_the_hang_up_handl
     assert alive == WebhookResponse(200, f"<Response><Say>pid {proc.pid}</Say></Response>",
                                     TWIML_TYPE)  # fmt: skip
     assert dead.body == hangup_twiml() and len(unknown.seen) == 1
+
+
+def test_a_listener_skips_a_bad_message_and_listens_again_after_losing_its_connection(
+    url: str, relays: list[PgRelay]
+) -> None:
+    owner, unknown = Owner("one", {"1-1"}), HangUp("?", set())
+    listener = worker(relays, url, owner)
+    relay = web(relays, url, unknown, wait_s=2)
+    settle()
+    channel = request_channel(listener.worker)
+    try:
+        with relays[0].db.begin() as conn:  # someone NOTIFYing rubbish on the worker's channel
+            conn.execute(text("SELECT pg_notify(:c, 'not a message')"), {"c": channel})
+        first = relay.handle(*signed("gather", "call=1-1&prompt=message"))
+        with relays[0].db.begin() as conn:  # the server drops every LISTENing connection
+            dropped = conn.execute(text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND query LIKE 'LISTEN%'"
+            )).scalar()  # fmt: skip
+        # a callback relayed while the owner is not listening is lost (the hang-up handler
+        # takes it): listening again within a few seconds, each side reconnecting
+        deadline = time.monotonic() + 10
+        while True:
+            again = relay.handle(*signed("gather", "call=1-1&prompt=message"))
+            if "one" in again.body or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+    finally:
+        listener.stop()
+    expected = WebhookResponse(200, "<Response><Say>one</Say></Response>", TWIML_TYPE)
+    assert first == expected
+    assert dropped == 2  # the worker's inbox and the web process's reply channel
+    assert again == expected
