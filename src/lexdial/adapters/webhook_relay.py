@@ -1,17 +1,18 @@
-"""Twilio's callbacks, received by any web process, relayed over Redis to the dial worker
-that owns the call (the distributed mode).
+"""Twilio's callbacks, received by any web process, relayed to the dial worker that owns
+the call (the distributed mode), over a ``Relay``: Redis (``webhook_relay_redis``) or
+PostgreSQL (``webhook_relay_pg``), chosen in ``bootstrap.distributed``.
 
-Rule 1: a worker claims in Redis what it owns before Twilio can call back about it: a call
-id before the call is placed, an agent label before the agent's leg is opened, the rooms of
-its agents' legs (keys ``lexdial:route:<kind>:<name>`` → worker id, with a TTL refreshed
-while the call or leg lives, so a killed worker's claims run out). Only ids, labels and room
-names: never a phone number.
+Rule 1: a worker claims in the relay what it owns before Twilio can call back about it
+(``webhook_relay_claims``): a call id before the call is placed, an agent label before the
+agent's leg is opened, the rooms of its agents' legs ((kind, name) → worker id, with a TTL
+refreshed while the call or leg lives, so a killed worker's claims run out). Only ids,
+labels and room names: never a phone number.
 Rule 2: the web process checks Twilio's signature first (it has the auth token): a forged
 callback is refused there (403) and never relayed. Only the fields the adapters read
 (``RELAYED_FIELDS``: sids, statuses, AMD, digits; never ``To``/``From`` or a place) cross
-Redis, signed again with the auth token over what is relayed; the owner checks that
+the relay, signed again with the auth token over what is relayed; the owner checks that
 signature (the same ``TwilioWebhooks.handle`` as in one process): a request pushed into
-Redis by someone without the token is no shortcut past it.
+the relay by someone without the token is no shortcut past it.
 Rule 3: a relayed callback waits at most ``wait_s`` for the owner's answer (status and
 TwiML), returned to Twilio in the same HTTP response. No owner, or no answer in time: the
 unknown-call handler answers (``<Hangup/>``, a call still up ended through the REST API)
@@ -22,38 +23,24 @@ each to the webhooks of its own carrier that owns the call.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
 import socket
 import threading
 import uuid
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
 from lexdial.adapters.telephony.twilio_webhooks import WebhookResponse
-from lexdial.domain.telephony import (
-    AGENT_DOWN,
-    BUSY,
-    FAILED,
-    HANGUP,
-    NO_ANSWER,
-    AgentLeg,
-    CallEvent,
-    Dial,
-)
-from lexdial.service.ports import Telephony
 
 log = logging.getLogger(__name__)
 
-PREFIX: Final = "lexdial:route:"
 #: what a callback's query may name, and the key kind each is claimed under
 KINDS: Final = ("call", "agent", "room")
-_CALL_ENDS: Final = frozenset({BUSY, NO_ANSWER, FAILED, HANGUP})
 #: the callback fields relayed to the owner: what ``twilio_webhooks`` and ``twilio_agents``
 #: read, and other ids and states; numbers and places stay in the web process
 RELAYED_FIELDS: Final = frozenset({
@@ -72,20 +59,6 @@ def worker_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
 
-def _key(kind: str, name: str) -> str:
-    return f"{PREFIX}{kind}:{name}"
-
-
-def _queue(worker: str) -> str:
-    return f"{PREFIX}req:{worker}"
-
-
-def _redis(url: str) -> Any:
-    import redis
-
-    return redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5)
-
-
 def routable(query: Mapping[str, str]) -> bool:
     """Whether a callback's query names something a worker may own."""
     return any(query.get(kind) for kind in KINDS)
@@ -99,142 +72,58 @@ class _Handler(Protocol):
     def owns(self, query: Mapping[str, str]) -> bool: ...
 
 
-class Owners:
-    """The claims in Redis: who owns a call, an agent's leg, a room."""
+#: one relayed callback, or the owner's answer to it (JSON-able: strings, a dict of them)
+Message = dict[str, Any]
 
-    def __init__(self, redis_url: str, ttl_s: float = 90.0) -> None:
-        self.redis = _redis(redis_url)
-        self.ttl_ms = int(ttl_s * 1000)
+
+class Relay(Protocol):
+    """How a callback crosses processes: claims with a TTL, and each worker's inbox."""
+
+    #: how long a claim lives unless refreshed
+    ttl_s: float
 
     def claim(self, worker: str, claims: Iterable[tuple[str, str]]) -> None:
-        """Set (or refresh) ``worker``'s claims, (kind, name) each."""
-        pipe = self.redis.pipeline(transaction=False)
-        for kind, name in claims:
-            pipe.set(_key(kind, name), worker, px=self.ttl_ms)
-        pipe.execute()
+        """Set (or refresh) ``worker``'s claims, (kind, name) each, for ``ttl_s``."""
+        ...
 
     def owner(self, query: Mapping[str, str]) -> str | None:
-        """The worker that owns what the query names, or None."""
-        for kind in KINDS:
-            name = query.get(kind)
-            if not name:
-                continue
-            found = self.redis.get(_key(kind, name))
-            if found is None and kind == "room":
-                agent = _AGENT_ROOM.fullmatch(name)  # claimed later than its first callback
-                if agent is not None:
-                    found = self.redis.get(_key("agent", f"user:{agent.group(1)}"))
-            return found.decode() if found is not None else None
-        return None
+        """The worker whose live claim covers what the query names, or None."""
+        ...
+
+    def deliver(self, worker: str, request: Message, wait_s: float) -> Message | None:
+        """Hand ``request`` to ``worker``'s inbox; its answer, or None after ``wait_s``."""
+        ...
+
+    def serve(
+        self, worker: str, answer: Callable[[Message], Message], stop: threading.Event
+    ) -> None:
+        """Answer the requests delivered to ``worker`` until ``stop`` is set (a listener's
+        loop: the transport's failures are logged and retried, never raised)."""
+        ...
 
 
-class ClaimingTelephony:
-    """A worker's carrier that claims its calls, legs and rooms (rule 1) and lets this
-    process's ``Listener`` hand it the callbacks relayed here; otherwise the carrier."""
-
-    def __init__(self, inner: Telephony, owners: Owners, listener: Listener) -> None:
-        self.inner = inner
-        self.channels, self.cps, self.timescale = inner.channels, inner.cps, inner.timescale
-        self._owners, self._listener = owners, listener
-        self._calls: set[str] = set()
-        self._agents: set[str] = set()
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._refresher: threading.Thread | None = None
-
-    def _claim(self, claims: list[tuple[str, str]]) -> None:
-        self._owners.claim(self._listener.worker, claims)
-
-    def _rooms(self) -> set[str]:
-        legs: Any = getattr(self.inner, "legs", None)
-        if legs is None:
-            return set()
-        with legs.lock:
-            rooms = {r for r, _ in legs.with_agent.values()} | set(legs.conference_sids)
-            for agent in list(self._agents):
-                leg = legs.leg(agent)
-                if leg is not None:
-                    rooms.add(leg.room)
-        return rooms
-
-    def _refresh(self) -> None:
-        every = self._owners.ttl_ms / 3000
-        while not self._stop.wait(every):
-            with self._lock:
-                claims = [("call", c) for c in self._calls] + [("agent", a) for a in self._agents]
-            claims += [("room", r) for r in self._rooms()]
-            try:
-                self._claim(claims)
-            except Exception as exc:  # Redis is down: callbacks fall to the unknown handler
-                log.warning("webhook relay: claims not refreshed (%s)", type(exc).__name__)
-
-    async def start(self) -> None:
-        await self.inner.start()
-        hooks = getattr(self.inner, "webhooks", None)
-        if hooks is not None:
-            self._listener.add(hooks)
-        self._refresher = threading.Thread(target=self._refresh, name="claims", daemon=True)
-        self._refresher.start()
-
-    async def close(self) -> None:
-        self._stop.set()
-        hooks = getattr(self.inner, "webhooks", None)
-        if hooks is not None:
-            self._listener.remove(hooks)
-        await self.inner.close()
-
-    async def dial(self, dial: Dial) -> None:
-        import asyncio
-
-        # claimed before Twilio hears of the call: its first callback may beat the reply
-        await asyncio.to_thread(self._claim, [("call", dial.call_id)])
-        with self._lock:
-            self._calls.add(dial.call_id)
-        await self.inner.dial(dial)
-
-    async def play(self, call_id: str, prompt: str) -> None:
-        await self.inner.play(call_id, prompt)
-
-    async def bridge(self, call_id: str, agent: str) -> None:
-        await self.inner.bridge(call_id, agent)
-
-    async def agent_login(self, leg: AgentLeg) -> None:
-        import asyncio
-
-        await asyncio.to_thread(self._claim, [("agent", leg.agent)])
-        with self._lock:
-            self._agents.add(leg.agent)
-        await self.inner.agent_login(leg)
-        await asyncio.to_thread(self._claim, [("room", r) for r in self._rooms()])
-
-    async def agent_logout(self, agent: str) -> None:
-        await self.inner.agent_logout(agent)
-
-    async def transfer(self, call_id: str, target: str, *, warm: bool) -> None:
-        await self.inner.transfer(call_id, target, warm=warm)
-
-    async def hangup(self, call_id: str) -> None:
-        await self.inner.hangup(call_id)
-
-    async def events(self) -> AsyncIterator[CallEvent]:
-        async for event in self.inner.events():
-            # an ended call's claim is no longer refreshed: it runs out after the TTL,
-            # so late callbacks still reach the carrier that knows the call ended
-            if event.kind in _CALL_ENDS:
-                with self._lock:
-                    self._calls.discard(event.call_id)
-            elif event.kind == AGENT_DOWN and event.detail:
-                with self._lock:
-                    self._agents.discard(event.detail)
-            yield event
+def find_owner(get: Callable[[str, str], str | None], query: Mapping[str, str]) -> str | None:
+    """The owner of the first kind the query names, looked up with ``get(kind, name)``."""
+    for kind in KINDS:
+        name = query.get(kind)
+        if not name:
+            continue
+        found = get(kind, name)
+        if found is None and kind == "room":
+            agent = _AGENT_ROOM.fullmatch(name)  # claimed later than its first callback
+            if agent is not None:
+                found = get("agent", f"user:{agent.group(1)}")
+        return found
+    return None
 
 
 class Listener:
     """This worker process's relayed callbacks, handed to its carriers' webhooks (rule 4)."""
 
-    def __init__(self, redis_url: str, worker: str | None = None) -> None:
+    def __init__(self, relay: Relay, worker: str | None = None) -> None:
         self.worker = worker or worker_id()
-        self._url = redis_url
+        #: the transport callbacks arrive over (the worker's claims are made in it too)
+        self.relay = relay
         self._hooks: list[_Handler] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -259,23 +148,9 @@ class Listener:
             self._thread.join(timeout=5)
 
     def _run(self) -> None:
-        redis = _redis(self._url)
-        while not self._stop.is_set():
-            try:
-                got = redis.blpop([_queue(self.worker)], timeout=1)
-                if got is None:
-                    continue
-                request = json.loads(got[1])
-                answer = self.answer(request)
-                pipe = redis.pipeline(transaction=False)
-                pipe.rpush(request["reply"], json.dumps(answer))
-                pipe.expire(request["reply"], 30)
-                pipe.execute()
-            except Exception as exc:  # Redis down or a bad message: log, go on listening
-                log.warning("webhook relay: listener: %s", type(exc).__name__)
-                self._stop.wait(0.5)
+        self.relay.serve(self.worker, self.answer, self._stop)
 
-    def answer(self, request: Mapping[str, Any]) -> dict[str, Any]:
+    def answer(self, request: Message) -> Message:
         """The owner's answer to one relayed callback (status 0: no carrier here)."""
         query = {str(k): str(v) for k, v in request["query"].items()}
         with self._lock:
@@ -297,7 +172,7 @@ class RelayWebhooks:
     the callback relayed to its owner, whose answer is returned (rules 2 and 3)."""
 
     def __init__(
-        self, owners: Owners, auth_token: str, unknown: _Handler | None, wait_s: float = 5.0
+        self, owners: Relay, auth_token: str, unknown: _Handler | None, wait_s: float = 5.0
     ) -> None:
         self._owners = owners
         self._validator = RequestValidator(auth_token)
@@ -321,7 +196,7 @@ class RelayWebhooks:
         try:
             owner = self._owners.owner(query)
             got = self._relay(owner, path, url, query, relayed, resigned) if owner else None
-        except Exception as exc:  # Redis is down: nobody can be reached
+        except Exception as exc:  # the relay is down: nobody can be reached
             log.error("webhook relay: %s callback for %s: %s", route, what, type(exc).__name__)
             got = None
         if got is not None:
@@ -343,19 +218,12 @@ class RelayWebhooks:
         params: Mapping[str, str],
         signature: str,
     ) -> WebhookResponse | None:
-        reply = f"{PREFIX}reply:{uuid.uuid4().hex}"
-        request = {"reply": reply, "path": path, "url": url, "query": dict(query),
-                   "params": dict(params), "signature": signature}  # fmt: skip
-        redis = self._owners.redis
-        pipe = redis.pipeline(transaction=False)
-        pipe.rpush(_queue(owner), json.dumps(request))
-        pipe.expire(_queue(owner), 60)  # a dead worker's queue does not grow for ever
-        pipe.execute()
-        got = redis.blpop([reply], timeout=self._wait_s)
-        if got is None:
-            # the owner may still take it later: its answer then expires unread
+        request = {"path": path, "url": url, "query": dict(query), "params": dict(params),
+                   "signature": signature}  # fmt: skip
+        answer = self._owners.deliver(owner, request, self._wait_s)
+        if answer is None:
+            # the owner may still take it later: its answer then goes unread
             return None
-        answer = json.loads(got[1])
         if not answer.get("status"):
             return None
         return WebhookResponse(

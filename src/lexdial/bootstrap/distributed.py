@@ -13,10 +13,11 @@ holder's ``recover`` closes the calls the dead one left open as failed (interrup
 never retried automatically.
 Rule 3: the simulated carrier dials only a sandbox store (``bootstrap.sandbox``): a task
 for a live store on the simulated carrier is refused, before any lease is taken.
-Rule 4: Twilio calls back over HTTP to any ``lexdial serve``: with a Redis broker each
-worker claims its calls, agents' legs and rooms in Redis and listens for the callbacks the
-web processes relay to it (``adapters.webhook_relay``). With an AMQP broker there is no such
-relay, so a Twilio campaign is refused by the workers (the embedded mode runs it).
+Rule 4: Twilio calls back over HTTP to any ``lexdial serve``: each worker claims its
+calls, agents' legs and rooms in the webhook relay and listens for the callbacks the web
+processes relay to it (``adapters.webhook_relay``), whatever the broker: over Redis when
+the broker is Redis or ``$LEXDIAL_REDIS_URL`` is set, else over the store's PostgreSQL.
+A worker without a relay (a store that is not PostgreSQL) refuses Twilio campaigns.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from lexdial.errors import CampaignError, ConfigError
 if TYPE_CHECKING:
     from celery import Celery  # type: ignore[import-untyped]
 
-    from lexdial.adapters.webhook_relay import Listener
+    from lexdial.adapters.webhook_relay import Listener, Relay
     from lexdial.bootstrap.store import Store
     from lexdial.config import Settings
     from lexdial.service.ports import Telephony
@@ -128,12 +129,12 @@ def run_campaign(
 
     settings = store.settings
     twilio = settings.telephony.carrier == "twilio"
-    if twilio and (listener is None or relay_url(settings) is None):
+    if twilio and listener is None:
         # Twilio calls back over HTTP: a callback reaching another process than this worker
         # would go unheard without the relay (rule 4): refused, never half-wired
         why = (
-            "Twilio campaigns run on dial workers only with a redis:// broker (it relays "
-            "Twilio's callbacks to the worker that owns the call)"
+            "Twilio campaigns run on dial workers only with the webhook relay (a PostgreSQL "
+            "store, or Redis), which hands Twilio's callbacks to the worker that owns the call"
         )
         log.warning("campaign %s: refused: %s", campaign_id, why)
         return {"campaign": campaign_id, "refused": why}
@@ -238,8 +239,8 @@ def claimable(store: Store, now: datetime, wall: datetime | None = None) -> list
 
 def supervise(store: Store, app: Celery, now: datetime | None = None) -> list[int]:
     """Enqueue ``run_campaign`` for every claimable campaign; the ids enqueued (none on
-    Twilio without a Redis broker: rule 4). ``now``: the store's clock (default the wall's)."""
-    if store.settings.telephony.carrier == "twilio" and relay_url(store.settings) is None:
+    Twilio without a webhook relay: rule 4). ``now``: the store's clock (default the wall's)."""
+    if store.settings.telephony.carrier == "twilio" and relay_choice(store.settings) is None:
         return []
     ids = claimable(store, now or datetime.now(UTC))
     for campaign_id in ids:
@@ -260,51 +261,78 @@ CLAIM_TTL_S = 90.0
 RELAY_WAIT_S = 5.0
 
 
-def relay_url(settings: Settings) -> str | None:
-    """The Redis the relay runs over: the broker's, when it is Redis (else None)."""
-    url = settings.distributed.broker_url
-    if settings.distributed.enabled and url and url.startswith(("redis://", "rediss://")):
-        return url
+def relay_choice(
+    settings: Settings, environ: Mapping[str, str] | None = None
+) -> tuple[str, str] | None:
+    """What the relay runs over: ("redis", url) when the broker is Redis (its URL) or
+    ``$LEXDIAL_REDIS_URL`` is set, else ("postgresql", the store's URL); None outside the
+    distributed mode, or on a store that is not PostgreSQL."""
+    import os
+
+    from lexdial.bootstrap.limits import REDIS_URL_ENV
+    from lexdial.bootstrap.store import store_place
+
+    if not settings.distributed.enabled:
+        return None
+    env = os.environ if environ is None else environ
+    broker = settings.distributed.broker_url or ""
+    if broker.startswith(("redis://", "rediss://")):
+        return ("redis", broker)
+    if env.get(REDIS_URL_ENV):
+        return ("redis", env[REDIS_URL_ENV])
+    url = store_place(settings, env).url
+    if url.startswith("postgresql"):
+        return ("postgresql", url)
     return None
 
 
-def start_listener(settings: Settings) -> Listener | None:
+def open_relay(choice: tuple[str, str]) -> Relay:
+    """The relay ``relay_choice`` named."""
+    kind, url = choice
+    if kind == "redis":
+        from lexdial.adapters.webhook_relay_redis import RedisRelay
+
+        return RedisRelay(url, CLAIM_TTL_S)
+    from lexdial.adapters.webhook_relay_pg import PgRelay
+
+    return PgRelay(url, CLAIM_TTL_S)
+
+
+def start_listener(settings: Settings, environ: Mapping[str, str] | None = None) -> Listener | None:
     """This worker's relay listener, started (None when there is nothing to relay: not
-    Twilio, or no Redis broker)."""
-    url = relay_url(settings)
-    if settings.telephony.carrier != "twilio" or url is None:
+    Twilio, or no relay: see ``relay_choice``)."""
+    choice = relay_choice(settings, environ)
+    if settings.telephony.carrier != "twilio" or choice is None:
         return None
     from lexdial.adapters.webhook_relay import Listener
 
-    listener = Listener(url)
+    listener = Listener(open_relay(choice))
     listener.start()
     return listener
 
 
 def claiming(settings: Settings, telephony: Telephony, listener: Listener) -> Telephony:
-    """``telephony`` claiming its calls, legs and rooms for ``listener``'s worker."""
-    from lexdial.adapters.webhook_relay import ClaimingTelephony, Owners
+    """``telephony`` claiming its calls, legs and rooms for ``listener``'s worker, in the
+    relay its callbacks arrive over."""
+    from lexdial.adapters.webhook_relay_claims import ClaimingTelephony
 
-    url = relay_url(settings)
-    if url is None:
-        raise ConfigError("the webhook relay needs a redis:// broker")
-    return ClaimingTelephony(telephony, Owners(url, CLAIM_TTL_S), listener)
+    return ClaimingTelephony(telephony, listener.relay, listener)
 
 
 def relay_carrier(settings: Settings, environ: Mapping[str, str] | None = None) -> Any | None:
     """For ``lexdial serve``: a carrier whose ``webhooks`` relay Twilio's callbacks to the
-    worker that owns the call (None when the firm's carrier is not Twilio, or the broker
-    is not Redis). Without Twilio's auth token it is None too (the web app answers 404)."""
+    worker that owns the call (None when the firm's carrier is not Twilio, or there is no
+    relay). Without Twilio's auth token it is None too (the web app answers 404)."""
     import os
 
-    url = relay_url(settings)
+    choice = relay_choice(settings, environ)
     env = os.environ if environ is None else environ
     token = env.get("LEXDIAL_TWILIO_AUTH_TOKEN")
-    if settings.telephony.carrier != "twilio" or url is None or not token:
+    if settings.telephony.carrier != "twilio" or choice is None or not token:
         return None
-    from lexdial.adapters.webhook_relay import Owners, RelayCarrier, RelayWebhooks
+    from lexdial.adapters.webhook_relay import RelayCarrier, RelayWebhooks
     from lexdial.bootstrap.telephony import twilio_unknown_call_webhooks
 
     unknown = twilio_unknown_call_webhooks(settings, environ)
-    hooks = RelayWebhooks(Owners(url, CLAIM_TTL_S), token, unknown, wait_s=RELAY_WAIT_S)
+    hooks = RelayWebhooks(open_relay(choice), token, unknown, wait_s=RELAY_WAIT_S)
     return RelayCarrier(hooks)

@@ -3,8 +3,8 @@
 Rule: a worker dials only campaigns whose lease it holds (``bootstrap.distributed``, rule
 1); besides the Celery tasks it runs the supervisor every ``[distributed] supervise_s``,
 which enqueues each running campaign whose lease is free, so a killed worker's campaign is
-taken over by another without the broker's help. On Twilio with a Redis broker it also
-listens for the callbacks the web processes relay to it (the calls it owns).
+taken over by another without the broker's help. On Twilio it also listens for the
+callbacks the web processes relay to it (the calls it owns), over Redis or PostgreSQL.
 """
 
 from __future__ import annotations

@@ -20,14 +20,10 @@ from lexdial.adapters.telephony.twilio_webhooks import (
     TwilioWebhooks,
     WebhookResponse,
 )
-from lexdial.adapters.webhook_relay import (
-    PREFIX,
-    RELAYED_FIELDS,
-    ClaimingTelephony,
-    Listener,
-    Owners,
-    RelayWebhooks,
-)
+from lexdial.adapters.webhook_relay import RELAYED_FIELDS, Listener, RelayWebhooks
+from lexdial.adapters.webhook_relay_claims import ClaimingTelephony
+from lexdial.adapters.webhook_relay_redis import PREFIX
+from lexdial.adapters.webhook_relay_redis import RedisRelay as Owners
 from lexdial.domain.telephony import HANGUP, AgentLeg, CallEvent, Dial
 
 from .conftest import BROKER, _broker_ok
@@ -84,7 +80,7 @@ def test_the_owner_checks_the_relayed_signature_and_gets_no_number(owners: Owner
                   ring_timeout_s=20))  # fmt: skip
     hooks = Recording(book, TOKEN, BASE, 60)
     hooks.seen = []
-    listener, unknown = Listener(BROKER), Unknown()
+    listener, unknown = Listener(owners), Unknown()
     listener.add(hooks)
     listener.start()
     try:
@@ -122,7 +118,7 @@ def signed(route: str, query: str, token: str = TOKEN) -> tuple[str, str, dict[s
 
 
 def test_a_callback_for_a_claimed_call_is_answered_by_the_owner_listener(owners: Owners) -> None:
-    listener, hooks, unknown = Listener(BROKER), Hooks(), Unknown()
+    listener, hooks, unknown = Listener(owners), Hooks(), Unknown()
     listener.add(hooks)
     listener.start()
     try:
@@ -170,7 +166,7 @@ def test_a_call_nobody_claimed_is_hung_up_without_waiting(owners: Owners) -> Non
 def test_a_listener_whose_carrier_no_longer_knows_the_call_lets_the_web_hang_it_up(
     owners: Owners,
 ) -> None:
-    listener, unknown = Listener(BROKER), Unknown()
+    listener, unknown = Listener(owners), Unknown()
     listener.add(Hooks())
     listener.start()
     try:
@@ -223,7 +219,7 @@ class Inner:
 def test_a_worker_claims_a_call_and_an_agent_before_the_carrier_hears_of_them(
     owners: Owners,
 ) -> None:
-    listener = Listener(BROKER)
+    listener = Listener(owners)
     inner = Inner(owners)
     carrier = ClaimingTelephony(inner, owners, listener)  # type: ignore[arg-type]
     dial = Dial(call_id="5-1", to="+16145550101", caller_id="+16145550199", ring_timeout_s=20)

@@ -155,7 +155,7 @@ def test_callbacks_reach_the_worker_through_either_web_process_and_its_twiml_com
 
 
 def test_a_worker_on_twilio_runs_the_campaign_it_refused_before(cluster: Cluster) -> None:
-    """The refusal of Twilio campaigns on dial workers is lifted with a Redis broker."""
+    """The refusal of Twilio campaigns on dial workers is lifted with a relay."""
     from lexdial.bootstrap import distributed as dist
     from lexdial.config import load_settings
 
@@ -163,24 +163,29 @@ def test_a_worker_on_twilio_runs_the_campaign_it_refused_before(cluster: Cluster
     twilio_cluster(cluster, twilio.start())
     twilio.stop()
     settings = load_settings(cluster.root / "lexdial.toml", cluster.env)
-    assert dist.relay_url(settings) is not None
+    assert dist.relay_choice(settings, cluster.env) == ("redis", settings.distributed.broker_url)
     relay: Any = dist.relay_carrier(settings, cluster.env)
     assert relay is not None and relay.webhooks.owns({"call": "1-1"})
     assert not relay.webhooks.owns({"to": "+16145550101"})
 
 
-def test_with_an_amqp_broker_a_worker_still_refuses_twilio_campaigns(cluster: Cluster) -> None:
-    """No relay over RabbitMQ: a Twilio call's callbacks could not reach the worker."""
-    from types import SimpleNamespace
-
+def test_with_an_amqp_broker_the_relay_runs_over_the_stores_postgresql(cluster: Cluster) -> None:
+    """No Redis needed: with RabbitMQ as the broker, Twilio's callbacks are relayed over
+    the store's PostgreSQL, and a Twilio worker starts a listener instead of refusing."""
     from lexdial.bootstrap import distributed as dist
     from lexdial.config import load_settings
 
     twilio_cluster(cluster, "http://127.0.0.1:9")
     env = cluster.env | {"LEXDIAL_BROKER_URL": "amqp://guest@127.0.0.1:5672//"}
+    env.pop("LEXDIAL_REDIS_URL", None)
     settings = load_settings(cluster.root / "lexdial.toml", env)
-    assert dist.relay_url(settings) is None and dist.relay_carrier(settings, env) is None
-    assert dist.start_listener(settings) is None
-    store: Any = SimpleNamespace(settings=settings)
-    got = dist.run_campaign(store, 7)
-    assert got["campaign"] == 7 and "redis://" in got["refused"]
+    kind, _ = dist.relay_choice(settings, env) or ("none", "")
+    assert kind == "postgresql"
+    relay: Any = dist.relay_carrier(settings, env)
+    listener = dist.start_listener(settings, env)
+    try:
+        assert relay is not None and relay.webhooks.owns({"call": "1-1"})
+        assert listener is not None and type(listener.relay).__name__ == "PgRelay"
+    finally:
+        if listener is not None:
+            listener.stop()

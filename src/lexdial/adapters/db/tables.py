@@ -537,3 +537,17 @@ campaign_day_counts = Table(
     Column("live_answered", Integer, nullable=False, server_default="0"),
     Column("abandoned", Integer, nullable=False, server_default="0"),
 )
+
+
+# (for relay) the PostgreSQL webhook relay's claims (adapters.webhook_relay_pg): which dial
+# worker owns a call, an agent's leg or a room until ``expires_at`` (the database's clock);
+# ids, labels and room names only, never a number
+relay_routes = Table(
+    "relay_routes",
+    metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("name", String(255), primary_key=True),
+    Column("worker", String(255), nullable=False),
+    _ts("expires_at"),
+    Index("ix_relay_routes_expires_at", "expires_at"),
+)

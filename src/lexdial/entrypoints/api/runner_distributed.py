@@ -7,7 +7,7 @@ is harmless: every worker's supervisor enqueues running campaigns whose lease is
 Rule 2: the simulated carrier never dials a live store: the refusal is the embedded
 runner's, made here before anything is enqueued.
 Rule 3: nothing touches the store or the broker on the event loop.
-Rule 4: on Twilio with a Redis broker, ``carriers`` lists a relay whose webhooks check
+Rule 4: on Twilio (any broker), ``carriers`` lists a relay whose webhooks check
 Twilio's signature here and hand each callback to the worker that owns the call, returning
 its TwiML (``adapters.webhook_relay``); a callback no worker owns is hung up.
 """
