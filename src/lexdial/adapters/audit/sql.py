@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
+from itertools import chain
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -103,8 +104,8 @@ class SqlAuditStore:
         if self.conn.dialect.name == "postgresql" and 0 < len(rows) <= _MULTI_MAX:
             # a gate batch's entries (rule 3): one prebuilt multi-row INSERT, not Core's
             # executemany (its per-execution machinery cost more CPU than the statement)
-            params = {f"{c}_{i}": v for i, row in enumerate(rows) for c, v in zip(_COLUMNS, row)}
-            _multi_insert(len(rows)).run(self.conn, params)
+            stmt, names = _multi_insert(len(rows))
+            stmt.run(self.conn, dict(zip(names, chain.from_iterable(rows), strict=True)))
         else:
             insert_tuples(self.conn, t.audit_log, _COLUMNS, rows)
         if entries:
@@ -146,17 +147,19 @@ _COLUMNS = ("seq", "at", "actor", "action", "subject", "data", "masked", "prev_h
 
 #: entries per prebuilt multi-row INSERT at most (a gate batch's cap); more go by Core
 _MULTI_MAX = 64
-_MULTI: dict[int, Fast] = {}
+_MULTI: dict[int, tuple[Fast, tuple[str, ...]]] = {}
 
 
-def _multi_insert(n: int) -> Fast:
-    """One INSERT of ``n`` entries, its parameters ``<column>_<row>`` (built once per n)."""
-    stmt = _MULTI.get(n)
-    if stmt is None:
+def _multi_insert(n: int) -> tuple[Fast, tuple[str, ...]]:
+    """One INSERT of ``n`` entries and its parameter names, row by row in ``_COLUMNS``
+    order (``<column>_<row>``); built once per n."""
+    built = _MULTI.get(n)
+    if built is None:
         types = {c: t.audit_log.c[c].type for c in _COLUMNS}
+        names = tuple(f"{c}_{i}" for i in range(n) for c in _COLUMNS)
         rows = [{c: bindparam(f"{c}_{i}", type_=types[c]) for c in _COLUMNS} for i in range(n)]
-        stmt = _MULTI[n] = Fast(insert(t.audit_log).values(rows))
-    return stmt
+        built = _MULTI[n] = (Fast(insert(t.audit_log).values(rows)), names)
+    return built
 
 
 _older = t.audit_log.alias("head")
