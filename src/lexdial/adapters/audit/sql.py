@@ -64,9 +64,7 @@ class SqlAuditStore:
 
     def _lock(self) -> None:
         if not self._locked and self.conn.dialect.name == "postgresql":
-            # sent with the head read or the insert after it, in one round trip (``fast``
-            # rule 5): the server still takes the lock before that statement's snapshot
-            _LOCK.defer(self.conn, {"k": _LOCK_KEY})
+            _LOCK.run(self.conn, {"k": _LOCK_KEY})
         self._locked = True
 
     def append(self, entry: AuditEntry) -> None:

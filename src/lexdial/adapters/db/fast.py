@@ -21,15 +21,6 @@ which SQLAlchemy empties when it replaces the connection; a cursor whose stateme
 closed and not reused. Each statement's result column names are read from the cursor once
 (the SQL text, and so its columns, never changes): psycopg builds its ``description`` anew
 on every call.
-Rule 5: ``defer`` (PostgreSQL) holds a statement whose rows nobody reads — the gate's
-row lock — back until the next statement of the same transaction, and sends both in one
-psycopg pipeline: one round trip instead of two (the first of a transaction also carries
-its BEGIN). The server still runs them one after the other, and under READ COMMITTED each
-statement takes its snapshot when it starts, so a read pipelined after a ``FOR UPDATE``
-sees what the lock's previous holder committed, exactly as when sent alone. A Core
-statement run next is preceded by the deferred ones (an engine listener sends them
-first, alone); a transaction that ends with a statement still deferred drops it (a lock
-that nothing came after protected nothing). SQLite runs a deferred statement at once.
 """
 
 from __future__ import annotations
@@ -37,24 +28,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from weakref import WeakKeyDictionary, WeakSet
 
-from sqlalchemy import Connection, Engine, event, exc
+from sqlalchemy import Connection, exc
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.sql.expression import ClauseElement
 
 Processor = Callable[[Any], Any]
 
 
-#: the pool record ``info`` keys of the connection's shared cursors (rule 4): the one
-#: every statement runs on, and the one deferred statements run on beside it (rule 5)
+#: the pool record ``info`` key of the connection's shared cursor (rule 4)
 _CURSOR = "lexdial.fast.cursor"
-_SIDE = "lexdial.fast.side-cursor"
-
-#: per connection (one transaction), the statements deferred to go with the next (rule 5)
-_DEFERRED: WeakKeyDictionary[Connection, list[tuple[_Prepared, Any]]] = WeakKeyDictionary()
-#: the engines whose Core statements send the deferred ones first (rule 5)
-_LISTENING: WeakSet[Engine] = WeakSet()
 
 
 @dataclass(slots=True)
@@ -71,15 +54,15 @@ class _Prepared:
     columns: tuple[tuple[str, Processor | None], ...] | None = None
 
 
-def _cursor(conn: Connection, key: str = _CURSOR) -> Any:
+def _cursor(conn: Connection) -> Any:
     """The connection's shared driver cursor (rule 4), made on first use."""
     fairy = conn.connection
     dbapi = fairy.dbapi_connection
-    held = fairy.info.get(key)
+    held = fairy.info.get(_CURSOR)
     if held is not None and held[0] is dbapi:
         return held[1]
     cursor = dbapi.cursor()  # type: ignore[union-attr]
-    fairy.info[key] = (dbapi, cursor)
+    fairy.info[_CURSOR] = (dbapi, cursor)
     return cursor
 
 
@@ -112,7 +95,7 @@ class Fast:
         self._prepared[dialect.name] = prepared
         return prepared
 
-    def _bind(self, conn: Connection, params: Mapping[str, Any]) -> tuple[_Prepared, Any]:
+    def _execute(self, conn: Connection, params: Mapping[str, Any]) -> Any:
         prepared = self._prepared.get(conn.dialect.name) or self._prepare(
             conn.dialect, list(params)
         )
@@ -121,43 +104,27 @@ class Fast:
         given = {**prepared.defaults, **params} if prepared.defaults else params
         values = {k: (binds[k](v) if k in binds else v) for k, v in given.items()}
         args: Any = values if prepared.order is None else [values[k] for k in prepared.order]
-        return prepared, args
-
-    def _execute(self, conn: Connection, params: Mapping[str, Any]) -> Any:
-        prepared, args = self._bind(conn, params)
-        deferred = _DEFERRED.pop(conn, None) if _DEFERRED else None
         cursor = _cursor(conn)
         # the engine's listeners still see every statement (logging, the tests that check no
-        # SQL runs on the event loop's thread); only rule 5's is registered in production
+        # SQL runs on the event loop's thread); none is registered in production
         for listener in conn.dispatch.before_cursor_execute:
-            for before, before_args in deferred or ():
-                listener(conn, cursor, before.sql, before_args, None, False)
             listener(conn, cursor, prepared.sql, args, None, False)
         try:
-            if deferred:
-                side = _cursor(conn, _SIDE)
-                with conn.connection.dbapi_connection.pipeline():  # type: ignore[union-attr]
-                    for before, before_args in deferred:
-                        side.execute(before.sql, before_args)
-                    cursor.execute(prepared.sql, args)
-            else:
-                cursor.execute(prepared.sql, args)
+            cursor.execute(prepared.sql, args)
         except conn.dialect.loaded_dbapi.Error as err:
-            raise _failed(conn, cursor, prepared.sql, args, err) from err
+            # as Core would: a lost server invalidates the pooled connection, and the error
+            # reaches the caller as SQLAlchemy's own type (``DBAPIError`` and its kin)
+            dbapi = conn.connection.dbapi_connection
+            lost = conn.dialect.is_disconnect(err, dbapi, cursor)
+            conn.connection.info.pop(_CURSOR, None)  # a failed cursor is not reused
+            cursor.close()
+            if lost:
+                conn.invalidate(err)
+            raise exc.DBAPIError.instance(
+                prepared.sql, args, err, conn.dialect.loaded_dbapi.Error,
+                connection_invalidated=lost, dialect=conn.dialect,
+            ) from err  # fmt: skip
         return prepared, cursor
-
-    def defer(self, conn: Connection, params: Mapping[str, Any]) -> None:
-        """Execute for its effect with the next statement on ``conn`` (rule 5)."""
-        if conn.dialect.name != "postgresql":
-            self.run(conn, params)
-            return
-        engine = conn.engine
-        if engine not in _LISTENING:
-            event.listen(engine, "before_cursor_execute", _send_deferred)
-            event.listen(engine, "commit", _drop_deferred)
-            event.listen(engine, "rollback", _drop_deferred)
-            _LISTENING.add(engine)
-        _DEFERRED.setdefault(conn, []).append(self._bind(conn, params))
 
     def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Every row, as column -> value processed like Core's results."""
@@ -188,38 +155,3 @@ def _columns(prepared: _Prepared, cursor: Any) -> tuple[tuple[str, Processor | N
     names = [d[0] for d in cursor.description or ()]
     prepared.columns = tuple((n, prepared.results.get(n)) for n in names)
     return prepared.columns
-
-
-def _failed(conn: Connection, cursor: Any, sql: str, args: Any, err: Any) -> Exception:
-    """The driver's error as Core raises it (rule 2): a lost server invalidates the pooled
-    connection, and the error is SQLAlchemy's own type (``DBAPIError`` and its kin)."""
-    dbapi = conn.connection.dbapi_connection
-    lost = conn.dialect.is_disconnect(err, dbapi, cursor)
-    for key in (_CURSOR, _SIDE):  # a failed cursor is not reused
-        held = conn.connection.info.pop(key, None)
-        if held is not None:
-            held[1].close()
-    if lost:
-        conn.invalidate(err)
-    error: Exception = exc.DBAPIError.instance(
-        sql, args, err, conn.dialect.loaded_dbapi.Error,
-        connection_invalidated=lost, dialect=conn.dialect,
-    )  # fmt: skip
-    return error
-
-
-def _send_deferred(conn: Connection, *_: Any) -> None:
-    """Before a Core statement: the statements deferred on ``conn`` first (rule 5)."""
-    deferred = _DEFERRED.pop(conn, None) if _DEFERRED else None
-    for prepared, args in deferred or ():
-        cursor = _cursor(conn, _SIDE)
-        try:
-            cursor.execute(prepared.sql, args)
-        except conn.dialect.loaded_dbapi.Error as err:
-            raise _failed(conn, cursor, prepared.sql, args, err) from err
-
-
-def _drop_deferred(conn: Connection) -> None:
-    """The transaction ends: what is still deferred protected nothing (rule 5)."""
-    if _DEFERRED:
-        _DEFERRED.pop(conn, None)

@@ -43,8 +43,7 @@ class SqlContactRepository:
         # PostgreSQL: FOR UPDATE; SQLite: the transaction already holds the database write
         # lock (BEGIN IMMEDIATE), so there is nothing to take and no statement is sent
         if self.conn.dialect.name != "sqlite":
-            # (for gate-opt) sent with the next statement, in one round trip (fast rule 5)
-            _LOCK_CONTACT.defer(self.conn, {"contact_id": contact_id})
+            _LOCK_CONTACT.run(self.conn, {"contact_id": contact_id})
 
     def add(self, row: Mapping[str, Any]) -> int:
         return t.new_id(self.conn.execute(insert(t.contacts).values(**row)))
