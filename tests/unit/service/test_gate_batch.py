@@ -286,3 +286,23 @@ def test_a_gate_whose_caller_gave_up_before_it_ran_is_not_run() -> None:
 
     asyncio.run(main())
     assert store.rows == ["a"]
+
+
+def test_a_transaction_that_raises_reaches_its_caller_and_the_thread_goes_on() -> None:
+    store, audit = FakeStore(), FakeAudit()
+
+    def broken() -> str:
+        raise OSError("the server went away")
+
+    async def main() -> tuple[BaseException | str, list[str]]:
+        thread = StoreThread(batcher=batcher(store, audit))
+        first, *after = await asyncio.gather(
+            thread.run(broken), *(thread.batched(writes(n)) for n in "ab"),
+            return_exceptions=True,
+        )  # fmt: skip
+        thread.close()
+        return first, [str(a) for a in after]
+
+    first, after = asyncio.run(main())
+    assert isinstance(first, OSError)
+    assert after == ["a done", "b done"] and store.rows == ["a", "b"]
