@@ -35,9 +35,10 @@ Group commit (``--concurrency 1,8,32``)
     After the sequential pass, on the same store, the next ``--n`` gates are submitted by
     C concurrent callers (coroutines, as the dialler's gate tasks) through the dialler's
     ``StoreThread`` and ``GateBatcher`` (``service.gate_batch``): the gates waiting
-    together run in one transaction, one savepoint each, their audit entries appended in
-    one write, one commit. Timed per gate from submit to its committed answer (p50, p99),
-    as a rate over the pass, with the mean batch size and the ratio to the floor
+    together run in one transaction (no savepoint: a failure rolls the batch back and
+    its gates run alone), their audit entries appended in one write, one commit. Timed
+    per gate from submit to its committed answer (p50, p99), as a rate over the pass,
+    with the mean batch size and the ratio to the floor
     (gate rate / floor rate: above 1 only because commits are shared). C = 1 is the
     batcher with nothing to batch (its overhead against the sequential pass).
 

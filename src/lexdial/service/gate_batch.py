@@ -2,9 +2,9 @@
 transaction and ONE commit (issue 15 item 6: one commit per gate caps PostgreSQL at its
 INSERT+COMMIT floor, about 2 000/s, far below what the gates' CPU allows).
 
-Rule 1: a batch runs its jobs in the order given, each inside a savepoint of the one
-transaction, so a job that fails rolls back alone; jobs later in the batch see what the
-earlier ones wrote (the same contact twice: the second gate sees the first's attempt).
+Rule 1: a batch runs its jobs in the order given in the one transaction, so jobs later in
+the batch see what the earlier ones wrote (the same contact twice: the second gate sees
+the first's attempt).
 Rule 2: nothing of a batch is answered before its commit: ``run_batch`` returns the
 outcomes only after the transaction committed, so a decision is stored before its dial
 exactly as with one transaction per gate.
@@ -14,15 +14,18 @@ head read, N chained hashes, one multi-row insert). Every job therefore takes it
 contact-row locks before the batch takes the audit lock — the order an opt-out takes them
 (contact, then audit) — and the chain holds the lock once per batch, not once per gate.
 The entries are made by ``AuditLog.record_many``: the same hashes, the same verification.
-Rule 4: a job that raises a ``LexdialError`` (a refusal of the use case) gets it; any other
-error (a deadlock with another process's batch, a busy database, a lost connection) is not
-the job's answer: the batch stops there, commits the jobs before it, and that job and the
-ones after it run again alone, one by one in order, each in a transaction of its own; only
-that run's error is a job's answer. If the end of the batch fails
-(the audit append or the commit), nothing of it committed and every job runs alone, one
-by one, in order. So two processes' batches that lock contacts in opposite orders cannot
-hang: PostgreSQL breaks the deadlock, the victim's job retries alone.
-Rule 5: a unit of work without savepoints (``Savepoints``) runs every job alone.
+Rule 4: a batch is optimistic: no savepoint per job (two round trips each, a third of a
+gate's statements on PostgreSQL). If any job raises — a refusal of the use case
+(``LexdialError``: gates answer refusals as values, so this is rare), a deadlock with
+another process's batch, a busy database, a lost connection — or the end of the batch
+fails (the audit append, the commit), the whole transaction rolls back, nothing of it
+committed, and every job of the batch runs again alone, one by one in order, each in a
+transaction of its own; only that run's value or error is a job's answer. So a failing
+job leaves no trace and never takes another's writes with it, and two processes'
+batches that lock contacts in opposite orders cannot hang: PostgreSQL breaks the
+deadlock, the victim's batch rolls back (releasing its locks) and retries alone.
+Rule 5: only a unit of work that can nest (``Savepoints``: the SQL one, whose rollback
+undoes every statement of the transaction) is batched; any other runs every job alone.
 """
 
 from __future__ import annotations
@@ -34,7 +37,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from lexdial.domain.audit_chain import AuditItem
-from lexdial.errors import LexdialError
 from lexdial.service.ports import Audit, record_all
 
 if TYPE_CHECKING:
@@ -46,14 +48,15 @@ _T = TypeVar("_T")
 GateJob = Callable[["UnitOfWork", Audit], _T]
 #: opens one write transaction (``Store.unit_of_work``)
 Transactions = Callable[[], AbstractContextManager["UnitOfWork"]]
-#: jobs per batch: PostgreSQL keeps 64 subtransactions per transaction in shared memory;
-#: a 65th (each savepoint that writes is one) would slow every other session's snapshots
+#: jobs per batch: bounds how long a batch holds its contacts' row locks, and what one
+#: failing job makes run again alone (rule 4)
 BATCH_CAP = 64
 
 
 @runtime_checkable
 class Savepoints(Protocol):
-    """A unit of work that can nest: ``savepoint()`` rolls back only its block on an error."""
+    """A unit of work that can nest (``savepoint()``): a transactional store, whose rollback
+    undoes every write of the transaction; the mark of what ``GateBatcher`` batches."""
 
     def savepoint(self) -> AbstractContextManager[object]: ...
 
@@ -92,10 +95,6 @@ class Outcome(Generic[_T]):
         return self.value  # type: ignore[return-value]
 
 
-#: a job that must run again alone (rule 4)
-_AGAIN: Outcome[Any] = Outcome()
-
-
 @dataclass(slots=True)
 class GateBatcher:
     """Runs batches of gate jobs over ``transactions``, appending audit through ``audit``."""
@@ -113,13 +112,12 @@ class GateBatcher:
             return [self.run_alone(jobs[0])]
         try:
             outcomes = self._together(jobs)
-        except Exception:  # the end of the batch failed: nothing of it committed (rule 4)
-            return [self.run_alone(job) for job in jobs]
+        except Exception:  # a job or the end of the batch failed: nothing committed (rule 4)
+            outcomes = None
         if outcomes is None:
             return [self.run_alone(job) for job in jobs]
         self.batches += 1
-        pairs = zip(jobs, outcomes, strict=True)
-        return [self.run_alone(job) if o is _AGAIN else o for job, o in pairs]
+        return outcomes
 
     def run_alone(self, job: GateJob[_T]) -> Outcome[_T]:
         """``job`` in a transaction of its own, recording its audit entry directly."""
@@ -132,28 +130,12 @@ class GateBatcher:
         return Outcome(value)
 
     def _together(self, jobs: Sequence[GateJob[_T]]) -> list[Outcome[_T]] | None:
-        outcomes: list[Outcome[_T]] = []
         with self.transactions() as uow:
             if not isinstance(uow, Savepoints):
                 return None  # rule 5 (nothing was written: the empty transaction ends)
             buffer = BufferedAudit()
-            for job in jobs:
-                mark = len(buffer.items)
-                try:
-                    with uow.savepoint():
-                        value = job(uow, buffer)
-                except LexdialError as exc:
-                    del buffer.items[mark:]
-                    outcomes.append(Outcome(error=exc))
-                except Exception:
-                    # the store failed (rule 4): this job and the rest run alone after the
-                    # commit of those before it, which releases their locks at once (a
-                    # deadlocked peer goes on, instead of deadlocking on the next job too)
-                    del buffer.items[mark:]
-                    outcomes.extend([_AGAIN] * (len(jobs) - len(outcomes)))
-                    break
-                else:
-                    outcomes.append(Outcome(value))
+            # an exception leaves the block: the transaction rolls back whole (rule 4)
+            outcomes = [Outcome(job(uow, buffer)) for job in jobs]
             if buffer.items:
                 record_all(self.audit, uow, buffer.items)  # rule 3: contacts, then the chain
         return outcomes

@@ -1,6 +1,7 @@
 """The gates' group commit (``service.gate_batch``, ``service.store_thread``) on a fake
-store that keeps a journal of what a real one would do: begin, savepoint, rollback to
-it, release, commit. No database: the SQL behaviour is in tests/integration."""
+store that keeps a journal of what a real one would do: begin, rollback, commit (and
+savepoints, which a batch no longer takes). No database: the SQL behaviour is in
+tests/integration."""
 
 from __future__ import annotations
 
@@ -109,7 +110,7 @@ def test_a_batch_commits_its_jobs_once_and_appends_their_audit_in_one_write() ->
     assert store.audit == ["attempt:a", "attempt:b", "attempt:c"] and audit.writes == [3]
 
 
-def test_a_job_refused_by_the_use_case_rolls_back_alone_and_gets_its_error() -> None:
+def test_a_job_refused_by_the_use_case_leaves_no_trace_and_gets_its_error() -> None:
     store, audit = FakeStore(), FakeAudit()
     refused = CampaignError("campaign #7 is paused")
     outcomes = batcher(store, audit).run_batch(
@@ -120,11 +121,13 @@ def test_a_job_refused_by_the_use_case_rolls_back_alone_and_gets_its_error() -> 
         outcomes[1].get()
     assert [outcomes[0].get(), outcomes[2].get()] == ["a done", "c done"]
     assert store.rows == ["a", "c"] and store.audit == ["attempt:a", "attempt:c"]
-    assert store.journal.count("rollback to savepoint") == 1
-    assert store.journal.count("commit") == 1
+    # the batch rolled back whole, then each job ran alone: b's run rolled back too
+    assert store.journal == [
+        "begin", "rollback", "begin", "commit", "begin", "rollback", "begin", "commit",
+    ]  # fmt: skip
 
 
-def test_a_job_failing_for_the_store_and_those_after_it_run_alone_after_the_commit() -> None:
+def test_a_job_failing_for_the_store_rolls_its_batch_back_and_every_job_runs_alone() -> None:
     store, audit = FakeStore(), FakeAudit()
     tries = {"n": 0}
 
@@ -138,9 +141,9 @@ def test_a_job_failing_for_the_store_and_those_after_it_run_alone_after_the_comm
 
     outcomes = batcher(store, audit).run_batch([writes("a"), deadlocked_once, writes("c")])
     assert [o.get() for o in outcomes] == ["a done", "b done", "c done"]
-    # the batch stopped at b and committed a; b, then c, ran in transactions of their own
+    # the batch rolled back at b; a, b, then c ran in transactions of their own
     assert store.rows == ["a", "b", "c"]
-    assert store.journal.count("commit") == 3
+    assert store.journal == ["begin", "rollback"] + ["begin", "commit"] * 3
     assert audit.writes == [1, 1, 1]
     assert tries["n"] == 2
 
@@ -151,8 +154,7 @@ def test_a_failed_commit_runs_every_job_of_the_batch_alone_in_order() -> None:
     assert [o.get() for o in outcomes] == ["a done", "b done"]
     assert store.rows == ["a", "b"]
     assert store.journal == [
-        "begin", "savepoint", "release", "savepoint", "release", "rollback",
-        "begin", "commit", "begin", "commit",
+        "begin", "rollback", "begin", "commit", "begin", "commit",
     ]  # fmt: skip
 
 
@@ -284,3 +286,23 @@ def test_a_gate_whose_caller_gave_up_before_it_ran_is_not_run() -> None:
 
     asyncio.run(main())
     assert store.rows == ["a"]
+
+
+def test_a_transaction_that_raises_reaches_its_caller_and_the_thread_goes_on() -> None:
+    store, audit = FakeStore(), FakeAudit()
+
+    def broken() -> str:
+        raise OSError("the server went away")
+
+    async def main() -> tuple[BaseException | str, list[str]]:
+        thread = StoreThread(batcher=batcher(store, audit))
+        first, *after = await asyncio.gather(
+            thread.run(broken), *(thread.batched(writes(n)) for n in "ab"),
+            return_exceptions=True,
+        )  # fmt: skip
+        thread.close()
+        return first, [str(a) for a in after]
+
+    first, after = asyncio.run(main())
+    assert isinstance(first, OSError)
+    assert after == ["a done", "b done"] and store.rows == ["a", "b"]
