@@ -1,13 +1,17 @@
 """Where a dialler's store transactions run: one worker thread off the event loop
 (``call_driver`` rule 5), and the gates' group commit (``gate_batch``).
 
-Rule 1: transactions commit in the order they were asked for, one at a time: the thread
-takes the front of one queue, either one transaction (``run``) or the run of consecutive
-gate jobs (``batched``) there, up to the batcher's cap, which ``GateBatcher.run_batch``
-commits together. A gate asked for after another transaction never commits before it.
-A batch is never held open to wait for more: it is what was queued when the thread came
-to it (under load the queue fills while the thread works, so batches grow with the load
-and stay small when it is light: latency stays a few transactions long).
+Rule 1: one transaction at a time, two queues. A transaction (``run``) waiting goes
+first, in the order asked; then the gate jobs (``batched``) waiting, in the order asked,
+up to the batcher's cap, which ``GateBatcher.run_batch`` commits together. So a gate asked
+for after another transaction never commits before it, and a transaction never waits
+behind a batch of gates asked for before it: the call flow's writes (an agent assigned to
+an answered call, a key-press opt-out, a pause) are on the clock of a live call (the 2 s
+rule), while a gate only delays a dial. Nothing needs a gate to commit before a later
+transaction: whatever concerns a call is asked for only after its gate answered, and a
+transaction that jumps ahead can only make the gates behind it see more (an opt-out, a
+pause), never less. A batch is never held open to wait for more: it is what was queued
+when the thread came to it (batches grow with the load and stay small when it is light).
 Rule 2: a job's caller is answered only once the transaction that ran it committed
 (``gate_batch`` rule 2); a caller that gave up (cancelled) before its job started is
 skipped.
@@ -46,9 +50,10 @@ class StoreThread:
     def __init__(self, offload: bool = True, batcher: GateBatcher | None = None) -> None:
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="lexdial-store") if offload else None
         self.batcher = batcher
-        #: what was asked for and not yet taken by the thread, in order: a transaction
-        #: (``_Work``) or a gate job (``_Job``)
-        self._queue: deque[_Work[Any] | _Job[Any]] = deque()
+        #: what was asked for and not yet taken by the thread, in order: transactions
+        #: (``_Work``, taken first) and gate jobs (``_Job``) (rule 1)
+        self._works: deque[_Work[Any]] = deque()
+        self._jobs: deque[_Job[Any]] = deque()
         self._lock = threading.Lock()
         #: the thread is draining the queue (rule 3): a new item needs no new pool task
         self._draining = False
@@ -72,7 +77,10 @@ class StoreThread:
     async def _submit(self, item: _Work[_T] | _Job[_T]) -> _T:
         assert self._pool is not None
         with self._lock:
-            self._queue.append(item)
+            if isinstance(item, _Work):
+                self._works.append(item)
+            else:
+                self._jobs.append(item)
             start, self._draining = not self._draining, True
         if start:
             self._pool.submit(self._drain, asyncio.get_running_loop())
@@ -83,16 +91,19 @@ class StoreThread:
         the queue is empty (rule 3)."""
         while True:
             with self._lock:
-                if not self._queue:
+                if not self._works and not self._jobs:
                     self._draining = False
                     return
-                first = self._queue.popleft()
+                first: _Work[Any] | _Job[Any]
                 jobs: list[_Job[Any]] = []
-                if isinstance(first, _Job):
+                if self._works:  # a transaction waiting goes before the gates (rule 1)
+                    first = self._works.popleft()
+                else:
+                    first = self._jobs.popleft()
                     jobs.append(first)
                     cap = self.batcher.cap if self.batcher is not None else 1
-                    while self._queue and len(jobs) < cap and isinstance(self._queue[0], _Job):
-                        jobs.append(self._queue.popleft())  # type: ignore[arg-type]
+                    while self._jobs and len(jobs) < cap:
+                        jobs.append(self._jobs.popleft())
             try:
                 answers = (
                     self._run_work(first) if isinstance(first, _Work) else self._run_jobs(jobs)
