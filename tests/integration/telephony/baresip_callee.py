@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .ports import band_ports
+
 RATE = 8000
 
 
@@ -69,8 +71,10 @@ class Baresip:
 
     workdir: Path
     callees: list[Callee]
-    port: int = field(default_factory=free_port)
-    ctrl_port: int = field(default_factory=lambda: free_port(socket.SOCK_STREAM))
+    # SIP on UDP and TCP at ``port``, TLS at ``port + 1``, the control socket at ``port + 2``
+    # (baresip binds all three), from the band no one binds implicitly.
+    port: int = field(default_factory=lambda: band_ports(4))
+    ctrl_port: int = 0
     proc: asyncio.subprocess.Process | None = None
 
     @property
@@ -81,9 +85,12 @@ class Baresip:
     def rec(self) -> Path:
         return self.workdir / "rec"
 
+    def __post_init__(self) -> None:
+        self.ctrl_port = self.ctrl_port or self.port + 2
+
     async def start(self) -> None:
         self.rec.mkdir(parents=True, exist_ok=True)
-        rtp = free_port()
+        rtp = band_ports(40)
         config = [
             "poll_method epoll",
             f"sip_listen 127.0.0.1:{self.port}",
@@ -91,7 +98,7 @@ class Baresip:
             f"audio_source aufile,{self.callees[0].plays}",
             "ausrc_srate 8000", "auplay_srate 8000",
             "ausrc_channels 1", "auplay_channels 1",
-            f"rtp_ports {rtp & ~1}-{(rtp & ~1) + 40}",
+            f"rtp_ports {rtp}-{rtp + 39}",
             "module_path /usr/lib/baresip/modules",
             "module g711.so", "module aufile.so", "module sndfile.so", "module srtp.so",
             "module_tmp account.so", "module_app menu.so", "module_app ctrl_tcp.so",

@@ -23,7 +23,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import random
 import re
 import shutil
 import signal
@@ -45,6 +44,8 @@ from lexdial.adapters.telephony.media_plane import MediaPlaneTelephony
 from lexdial.adapters.telephony.sip import SipTelephony
 from lexdial.domain import telephony as tel
 from lexdial.domain.call import CallFlow, Command, FlowConfig, Outcome
+
+from .ports import band_ports
 
 pytestmark = pytest.mark.integration
 
@@ -91,50 +92,11 @@ def free_udp_port() -> int:
 
 
 # SIPp binds three UDP ports: its SIP port, its media port ``-mp`` AND the one two above it
-# (video), which nothing here used to check. Ports the kernel hands out (bind to port 0) are
-# taken again by anyone binding port 0 (sinks, baresip, browsers, other test processes), and
-# the media plane binds its legs anywhere in 20000-59999 (``MediaEngine``'s default range):
-# a port probed free and released was not SIPp's for sure when it started, and a SIPp that
-# lost its media port still answered the readiness probe (the SIP port is bound first) and
-# then exited. So SIPp's ports come from a band no one binds implicitly, four at a time.
-_MEDIA_PLANE_RTP = (20000, 59999)
-_HANDED: set[int] = set()
-
-
-def _sipp_band() -> tuple[int, int]:
-    """The widest port range outside the kernel's ephemeral range and the media plane's."""
-    lo, hi = map(int, Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
-    taken = sorted([(0, 9999), (lo, hi), _MEDIA_PLANE_RTP])
-    gaps, edge = [], 0
-    for a, b in taken:
-        if a > edge + 1:
-            gaps.append((edge + 1, a - 1))
-        edge = max(edge, b)
-    if edge < 65535:
-        gaps.append((edge + 1, 65535))
-    if not gaps:
-        raise AssertionError(f"no port band for SIPp outside {lo}-{hi} and {_MEDIA_PLANE_RTP}")
-    return max(gaps, key=lambda g: g[1] - g[0])
-
-
+# (video), so it takes four ports at a time from the band ``ports`` keeps for peers.
 def sipp_ports() -> int:
-    """The first of four free ports (a multiple of 4) in that band, not handed out before in
-    this process: SIPp's media port is it (and it + 2), its SIP port it + 1."""
-    first, last = _sipp_band()
-    bases = list(range((first + 3) & ~3, last - 3, 4))
-    for base in random.sample(bases, len(bases)):
-        if base in _HANDED:
-            continue
-        with contextlib.ExitStack() as held:
-            try:
-                for port in range(base, base + 4):
-                    sock = held.enter_context(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
-                    sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        _HANDED.add(base)
-        return base
-    raise AssertionError(f"no four free ports in {first}-{last} for SIPp")
+    """The first of four free ports (a multiple of 4): SIPp's media port is it (and it + 2),
+    its SIP port it + 1."""
+    return band_ports(4)
 
 
 def bound_udp_ports(pid: int) -> set[int]:

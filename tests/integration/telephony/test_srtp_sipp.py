@@ -16,8 +16,7 @@ from lexdial.adapters.telephony.media_plane import MediaPlaneTelephony
 from lexdial.adapters.telephony.sip_trunk import Trunk
 from lexdial.domain import telephony as tel
 
-from .baresip_callee import free_port
-from .test_sip_sipp import Sipp, a_dial, scenario
+from .test_sip_sipp import Sipp, a_dial, free_udp_port, scenario
 
 pytestmark = pytest.mark.integration
 
@@ -33,7 +32,7 @@ def test_a_plain_answer_fails_a_required_srtp_call_and_is_plain_rtp_when_offered
     sent: list[int] = []
 
     async def go() -> int:
-        sipp = Sipp(path, tmp_path, 1, free_port())
+        sipp = Sipp(path, tmp_path, 1, free_udp_port())
         await sipp.start()
         trunk = Trunk(address=sipp.trunk, srtp=mode)
         carrier = MediaPlaneTelephony(trunk=trunk, work_dir=tmp_path / "sip", amd=False)
