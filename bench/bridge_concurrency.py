@@ -40,7 +40,6 @@ import asyncio
 import contextlib
 import json
 import os
-import random
 import resource
 import shutil
 import signal
@@ -57,6 +56,10 @@ from types import FrameType
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the telephony tests' port helpers
+
+from tests.integration.telephony.ports import band_ports, bound_udp_ports  # noqa: E402
+
 SIPP_DIR = ROOT / "tests/integration/telephony/sipp"
 RATE, FRAME = 8000, 160
 GREETING_S, QUIET_S = 0.6, 1.8
@@ -161,64 +164,10 @@ def sink_main(port: int, out: Path, clips: list[Path]) -> int:
     return 0
 
 
-# SIPp binds its SIP port, its media port ``-mp`` and the one two above it (video), and exits
-# if one is taken, after binding SIP (so a port probe took it for started). Ports the kernel
-# hands out are taken again by anyone binding port 0, and the media plane binds its legs
-# anywhere in 20000-59999: a port probed free and released was not SIPp's for sure (the
-# agents' SIPp "never answered" in CI). So SIPp's ports come from a band no one binds
-# implicitly, four at a time, and SIPp is started only once it holds them itself.
-_MEDIA_PLANE_RTP = (20000, 59999)
-_HANDED: set[int] = set()
-
-
 def sipp_ports() -> int:
-    """The first of four free ports (a multiple of 4) outside the kernel's ephemeral range
-    and the media plane's, not handed out before in this run: SIPp's media port is it (and
-    it + 2), its SIP port it + 1."""
-    lo, hi = map(int, Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
-    gaps, edge = [], 0
-    for a, b in sorted([(0, 9999), (lo, hi), _MEDIA_PLANE_RTP]):
-        if a > edge + 1:
-            gaps.append((edge + 1, a - 1))
-        edge = max(edge, b)
-    if edge < 65535:
-        gaps.append((edge + 1, 65535))
-    if not gaps:
-        raise RuntimeError(f"no port band for SIPp outside {lo}-{hi} and {_MEDIA_PLANE_RTP}")
-    first, last = max(gaps, key=lambda g: g[1] - g[0])
-    bases = list(range((first + 3) & ~3, last - 3, 4))
-    for base in random.sample(bases, len(bases)):
-        if base in _HANDED:
-            continue
-        with contextlib.ExitStack() as held:
-            try:
-                for port in range(base, base + 4):
-                    sock = held.enter_context(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
-                    sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        _HANDED.add(base)
-        return base
-    raise RuntimeError(f"no four free ports in {first}-{last} for SIPp")
-
-
-def bound_udp_ports(pid: int) -> set[int]:
-    """The UDP ports process ``pid`` itself has bound (its sockets' inodes in /proc)."""
-    inodes = set()
-    with contextlib.suppress(OSError):
-        for fd in Path(f"/proc/{pid}/fd").iterdir():
-            with contextlib.suppress(OSError):
-                link = str(fd.readlink())
-                if link.startswith("socket:["):
-                    inodes.add(link[8:-1])
-    ports = set()
-    for table in ("udp", "udp6"):
-        with contextlib.suppress(OSError):
-            for line in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]:
-                cols = line.split()
-                if len(cols) > 9 and cols[9] in inodes:
-                    ports.add(int(cols[1].rsplit(":", 1)[1], 16))
-    return ports
+    """SIPp's four ports from the band no one binds implicitly (``tests/.../ports.py`` says
+    why): its media port is the first (and it + 2), its SIP port it + 1."""
+    return band_ports(4)
 
 
 async def start_sink(

@@ -57,3 +57,22 @@ def band_ports(size: int = 4) -> int:
         _HANDED.update(range(base, base + span, 4))
         return base
     raise AssertionError(f"no {size} free ports in {first}-{last}")
+
+
+def bound_udp_ports(pid: int) -> set[int]:
+    """The UDP ports process ``pid`` itself has bound (its sockets' inodes in /proc)."""
+    inodes = set()
+    with contextlib.suppress(OSError):
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                link = str(fd.readlink())
+                if link.startswith("socket:["):
+                    inodes.add(link[8:-1])
+    ports = set()
+    for table in ("udp", "udp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]:
+                cols = line.split()
+                if len(cols) > 9 and cols[9] in inodes:
+                    ports.add(int(cols[1].rsplit(":", 1)[1], 16))
+    return ports

@@ -45,7 +45,7 @@ from lexdial.adapters.telephony.sip import SipTelephony
 from lexdial.domain import telephony as tel
 from lexdial.domain.call import CallFlow, Command, FlowConfig, Outcome
 
-from .ports import band_ports
+from .ports import band_ports, bound_udp_ports
 
 pytestmark = pytest.mark.integration
 
@@ -97,25 +97,6 @@ def sipp_ports() -> int:
     """The first of four free ports (a multiple of 4): SIPp's media port is it (and it + 2),
     its SIP port it + 1."""
     return band_ports(4)
-
-
-def bound_udp_ports(pid: int) -> set[int]:
-    """The UDP ports process ``pid`` itself has bound (its sockets' inodes in /proc)."""
-    inodes = set()
-    with contextlib.suppress(OSError):
-        for fd in Path(f"/proc/{pid}/fd").iterdir():
-            with contextlib.suppress(OSError):
-                link = str(fd.readlink())
-                if link.startswith("socket:["):
-                    inodes.add(link[8:-1])
-    ports = set()
-    for table in ("udp", "udp6"):
-        with contextlib.suppress(OSError):
-            for line in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]:
-                cols = line.split()
-                if len(cols) > 9 and cols[9] in inodes:
-                    ports.add(int(cols[1].rsplit(":", 1)[1], 16))
-    return ports
 
 
 # --- audio: u-law, pcap, test signals -------------------------------------------------
