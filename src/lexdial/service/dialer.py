@@ -477,7 +477,13 @@ class Dialer:
         if allowed is not None and dials != [self._dials[0], 0]:
             still = functools.partial(confirm_dial, campaign_id=campaign_id, item=item,
                                       attempt_id=allowed, at=at)  # fmt: skip
-            if not await store.batched(lambda uow, _audit: still(uow)):
+            try:
+                confirmed = await store.batched(lambda uow, _audit: still(uow))
+            except BaseException:
+                if self.lines is not None:  # (for shared-channels) as when the gate raises
+                    self.lines.give_back()
+                raise
+            if not confirmed:
                 # the campaign stopped meanwhile: recorded as not placed (rescheduled)
                 self.stats.gated += 1
                 self.stats.rescheduled += 1
