@@ -119,14 +119,18 @@ def test_the_median_person_is_judged_within_three_seconds(split: str) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="measured 2.90 s (tune), 3.01 s (holdout), 2.98 s (all; 3.14 s before intercepts "
-    "were told at their second tone and beeps while they sound); fresh sets, seed 11: 2.74 s, "
-    "seed 12: 2.94 s. 27 of 85 clips are decided within 2.5 s, 43 are needed: a person is "
-    "judged 1.1 s after the greeting, which starts 0.2-1.2 s after the answer and runs "
-    "0.4-1.8 s; machines with no beep or intercept in their first 5 s are judged at the 5 s "
-    "greeting (a talkative person talks 3-5 s, and nothing but length tells the two apart "
-    "here). With 0.6 s after the greeting the median is 2.50 s here and on both fresh sets, "
-    "but only 29/40 machines are caught: the median cannot reach 2.5 s while >= 90 % are",
+    reason="measured 2.90 s (tune), 3.01 s (holdout), 2.98 s (all); fresh sets, seed 11: 2.74 s, "
+    "12: 2.94 s, 21: 3.06 s, 22: 2.86 s. 27 of 85 clips are decided within 2.5 s, 43 are "
+    "needed: a person is judged 1.1 s after the greeting, which starts 0.2-1.2 s after the "
+    "answer and runs 0.3-1.9 s; machines with no beep or intercept in their first 5 s are "
+    "judged at the 5 s greeting (a talkative person talks 3-5 s). With 0.6 s after the "
+    "greeting the median is 2.50 s but only 29/40 machines are caught. A shorter wait only "
+    "after a short first utterance does no better: paused greetings open with phrases as "
+    "short as people's (0.3-2.0 s against 0.3-1.9 s), so 0.6 s after <= 1.2 s gives 2.78 s "
+    "and 34/40 (seed 21: 32/40), 0.8 s after <= 1.2 s 2.84 s and 36/40 (holdout 20/23). "
+    "Even judging every person 0.3 s after the greeting with every machine as today gives "
+    "2.60 s (42/85; seeds 21 and 22: 2.50 s), 0.6 s gives 2.64 s: the 2.50 s above comes from "
+    "machines judged people early, and the rest would have to come from machines",
 )
 @pytest.mark.parametrize("split", SPLITS)
 def test_the_median_decision_is_at_most_2_5_seconds(split: str) -> None:
