@@ -4,7 +4,7 @@ contact, dials it only on the agent's Call (gated again, recorded), joins the ag
 answer; a skip puts the contact back later; a manual call is gated and recorded with the
 campaign and no queue row.
 
-The agents' side is played by ``_desk``, through ``agent_desk``'s own use cases.
+The agents' side is played by ``_desk``, through the desk's own use cases (``desk_preview``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from lexdial.adapters.db.uow import SqlUnitOfWork, transactions
 from lexdial.adapters.telephony.simulated import SimProfile, SimulatedCarrier
 from lexdial.domain.states import AgentState
 from lexdial.rules.engine import Engine as RulesEngine
-from lexdial.service import agent_desk
+from lexdial.service import desk_preview
 from lexdial.service.campaigns import set_status
 from lexdial.service.channels import TrunkLines
 from lexdial.service.contacts import NewContact, add_contact
@@ -65,16 +65,16 @@ def _desk(store: Engine, a: int, b: int, manual: list[int], stop: threading.Even
                 elif s.state == AgentState.PREVIEW.value and s.dial_contact_id is None:
                     if s.user_id == a and not skipped:
                         skipped = True
-                        agent_desk.preview_skip(uow, audit, me, START)
+                        desk_preview.preview_skip(uow, audit, me, START)
                     else:
-                        agent_desk.preview_call(uow, audit, me, START)
+                        desk_preview.preview_call(uow, audit, me, START)
                 elif s.user_id == b and s.state == AgentState.PAUSED.value and s.leg_up:
                     if s.dial_contact_id is not None:
                         continue  # waiting for the dialler
                     if s.attempt_id is not None:  # the last manual call, refused: noted
                         uow.desk.save(replace(s, attempt_id=None))
                     elif todo:
-                        agent_desk.click_to_call(uow, audit, me, todo.pop(0), START)
+                        desk_preview.click_to_call(uow, audit, me, todo.pop(0), START)
                     else:  # done with manual calls: takes offers from now on
                         uow.desk.save(replace(s, state=AgentState.READY.value, reason=None))
                 elif s.user_id == a and s.state == AgentState.PAUSED.value and not todo:

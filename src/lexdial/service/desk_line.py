@@ -2,8 +2,9 @@
 to the agent, the call ended (issue 12).
 
 Rule 1: the dialler writes only the line's facts; what the agent does (ready, paused,
-disposition) is ``agent_desk``'s. A call that ends puts the agent in wrap-up with the call
-on screen; only a stored disposition makes them ready again (``agent_desk``).
+disposition) is the desk's (``desk_presence``, ``desk_dispositions``). A call that ends
+puts the agent in wrap-up with the call on screen; only a stored disposition makes them
+ready again (``desk_presence.ready``).
 Rule 2: each write is one small read-modify-write of the seat under its row lock, in the
 dialler's own unit of work, audited where it changes who hears whom.
 """

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from lexdial.service.agent_desk import seat_of
+from lexdial.service.desk_session import seat_of
 
 if TYPE_CHECKING:
     from lexdial.service.storage import UnitOfWork

@@ -6,8 +6,8 @@ web runner builds it; the carrier is the media plane with its trunk at a SIPp pl
 called person (it answers, says "Hello?" for 0.6 s, keeps a near-silent line, then talks).
 A second SIPp is the agent's phone (their ``sip`` endpoint): it answers the nailed-up
 INVITE the dialler sends when the agent logs in at the desk, and talks all along. The
-desk's side is played through ``service.agent_desk``, in worker threads, on the dialler's
-clock.
+desk's side is played through the desk's services (``service.desk_*``), in worker threads,
+on the dialler's clock.
 
 How audio both ways and the connect time are proven: as in ``test_agent_bridge_sipp`` (each
 SIPp's answer names an RTP sink of the test, every frame each SIPp sends is unique; the
@@ -43,7 +43,14 @@ from lexdial.config import Settings
 from lexdial.domain.states import AgentState
 from lexdial.errors import RequestError
 from lexdial.rules.context import Policy
-from lexdial.service import agent_desk
+from lexdial.service import (
+    desk_callbacks,
+    desk_dispositions,
+    desk_line_requests,
+    desk_presence,
+    desk_screen_pop,
+    desk_session,
+)
 from lexdial.service.agent_endpoints import add_endpoint
 from lexdial.service.campaign_report import campaign_report
 from lexdial.service.campaigns import add_contacts, create_campaign, set_status
@@ -214,7 +221,7 @@ class Desk:
     async def seat(self) -> DeskSession:
         def work() -> DeskSession:
             with self.line.store.reading() as uow:
-                s = agent_desk.desk_state(uow, self.caller)
+                s = desk_session.desk_state(uow, self.caller)
                 assert s is not None
                 return s
 
@@ -233,7 +240,7 @@ class Desk:
 
         def work() -> DeskSession:
             with store.unit_of_work() as uow:
-                return agent_desk.login(
+                return desk_presence.login(
                     uow, store.audit, self.caller, cid, endpoint_id, at, carrier="sip"
                 )
 
@@ -245,26 +252,36 @@ class Desk:
 
         def work() -> DeskSession:
             with store.unit_of_work() as uow:
-                return agent_desk.ready(uow, store.audit, self.caller, at)
+                return desk_presence.ready(uow, store.audit, self.caller, at)
 
         return await asyncio.to_thread(work)
 
     async def run(self, name: str, *args: Any) -> Any:
-        """``agent_desk.<name>(uow, <ports>, caller, *args, at)``, its ports by name."""
+        """The desk's use case ``name(uow, <ports>, caller, *args, at)``, its ports by name."""
         store, at = self.line.store, self.line.now()
-        ports = {
-            "pause": (store.audit,),
-            "logout": (store.audit,),
-            "hang_up": (store.audit,),
-            "verbal_opt_out": (store.cipher, store.audit),
-            "record_disposition": (store.cipher, store.audit),
-            "schedule_callback": (store.rules, store.cipher, store.audit, store.registry),
-            "screen_pop": (store.rules, store.cipher, store.registry),
-        }[name]
+        table: dict[str, tuple[Callable[..., Any], tuple[Any, ...]]] = {
+            "pause": (desk_presence.pause, (store.audit,)),
+            "logout": (desk_presence.logout, (store.audit,)),
+            "hang_up": (desk_line_requests.hang_up, (store.audit,)),
+            "verbal_opt_out": (desk_dispositions.verbal_opt_out, (store.cipher, store.audit)),
+            "record_disposition": (
+                desk_dispositions.record_disposition,
+                (store.cipher, store.audit),
+            ),
+            "schedule_callback": (
+                desk_callbacks.schedule_callback,
+                (store.rules, store.cipher, store.audit, store.registry),
+            ),
+            "screen_pop": (
+                desk_screen_pop.screen_pop,
+                (store.rules, store.cipher, store.registry),
+            ),
+        }
+        use_case, ports = table[name]
 
         def work() -> Any:
             with store.unit_of_work() as uow:
-                return getattr(agent_desk, name)(uow, *ports, self.caller, *args, at)
+                return use_case(uow, *ports, self.caller, *args, at)
 
         return await asyncio.to_thread(work)
 

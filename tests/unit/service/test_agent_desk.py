@@ -16,13 +16,23 @@ from lexdial.domain.desk import TRANSITIONS, DeskAction, next_state
 from lexdial.domain.states import AgentState
 from lexdial.errors import NotFoundError, PermissionDeniedError, RequestError
 from lexdial.rules.engine import Engine
-from lexdial.service import agent_desk as desk
-from lexdial.service import desk_line
+from lexdial.service import (
+    desk_callbacks,
+    desk_disclosures,
+    desk_dispositions,
+    desk_line,
+    desk_line_requests,
+    desk_presence,
+    desk_preview,
+    desk_screen_pop,
+    desk_session,
+)
 from lexdial.service.contacts import NUMBER_CTX
 from lexdial.service.fakes import ListAudit, MemoryRegistry, Reversible
 from lexdial.service.fakes.uow import MemoryUnitOfWork
 from lexdial.service.gate import CallPlan, gate
 from lexdial.service.repos.calls import GateCampaign, GateContact, GateNumber, NewAttempt
+from lexdial.service.repos.desk import DeskSession
 from lexdial.service.repos.views import ContactRow, NumberRow, UserBadge
 from lexdial.service.users import Caller
 
@@ -98,14 +108,16 @@ def w() -> World:
 
 
 def _login(w: World, caller: Caller | None = None) -> None:
-    desk.login(w.uow, w.audit, caller or w.agent, w.campaign, None, NOW, carrier="simulated")
+    desk_presence.login(
+        w.uow, w.audit, caller or w.agent, w.campaign, None, NOW, carrier="simulated"
+    )
 
 
 def _on_call(w: World, engine: Engine, caller: Caller | None = None) -> int:
     """Seat the agent, ready, and have the dialler hand them a gated call."""
     who = caller or w.agent
     _login(w, who)
-    desk.ready(w.uow, w.audit, who, NOW)
+    desk_presence.ready(w.uow, w.audit, who, NOW)
     result = gate(
         w.uow, engine, CIPHER, w.audit, MemoryRegistry(),
         firm_id=FIRM, contact_id=w.contact, at=NOW, campaign_id=w.campaign,
@@ -124,8 +136,8 @@ def _ended(w: World, engine: Engine) -> int:
     return attempt
 
 
-def _seat(w: World, caller: Caller | None = None) -> desk.DeskSession:
-    s = desk.desk_state(w.uow, caller or w.agent)
+def _seat(w: World, caller: Caller | None = None) -> DeskSession:
+    s = desk_session.desk_state(w.uow, caller or w.agent)
     assert s is not None
     return s
 
@@ -168,9 +180,9 @@ def test_an_agent_who_logs_in_is_paused_logging_in_until_they_say_ready(w: World
     _login(w)
     s = _seat(w)
     assert (s.state, s.reason, s.campaign_id) == ("paused", "logging in", w.campaign)
-    s = desk.ready(w.uow, w.audit, w.agent, NOW)
+    s = desk_presence.ready(w.uow, w.audit, w.agent, NOW)
     assert (s.state, s.reason) == ("ready", None)
-    s = desk.pause(w.uow, w.audit, w.agent, "Lunch", NOW)
+    s = desk_presence.pause(w.uow, w.audit, w.agent, "Lunch", NOW)
     assert (s.state, s.reason) == ("paused", "lunch")
     assert w.actions() == ["desk.login", "desk.ready", "desk.paused"]
 
@@ -178,7 +190,7 @@ def test_an_agent_who_logs_in_is_paused_logging_in_until_they_say_ready(w: World
 def test_a_pause_without_a_listed_reason_is_refused_naming_the_reason(w: World) -> None:
     _login(w)
     with pytest.raises(RequestError) as e:
-        desk.pause(w.uow, w.audit, w.agent, "napping", NOW)
+        desk_presence.pause(w.uow, w.audit, w.agent, "napping", NOW)
     assert e.value.field == "reason"
 
 
@@ -189,7 +201,7 @@ def test_login_is_refused_for_a_campaign_that_is_not_live_agent_or_not_running(w
     for campaign, error in ((broadcast, RequestError), (stopped, RequestError),
                             (theirs, NotFoundError), (999, NotFoundError)):  # fmt: skip
         with pytest.raises(error) as e:
-            desk.login(w.uow, w.audit, w.agent, campaign, None, NOW, carrier="simulated")
+            desk_presence.login(w.uow, w.audit, w.agent, campaign, None, NOW, carrier="simulated")
         assert e.value.field == "campaign_id"  # type: ignore[attr-defined]
 
 
@@ -198,22 +210,22 @@ def test_an_untrained_agent_or_an_auditor_may_not_sit_at_the_desk(w: World) -> N
     auditor = Caller.user(w.uow.users.add(FIRM, "x@firm.test", "n", "auditor", NOW))
     for who in (untrained, auditor):
         with pytest.raises(PermissionDeniedError):
-            desk.login(w.uow, w.audit, who, w.campaign, None, NOW, carrier="simulated")
+            desk_presence.login(w.uow, w.audit, who, w.campaign, None, NOW, carrier="simulated")
 
 
 def test_a_real_carrier_needs_the_agents_own_endpoint_of_a_kind_it_reaches(w: World) -> None:
     assert w.agent.user_id is not None and w.other_agent.user_id is not None
     with pytest.raises(RequestError) as e:
-        desk.login(w.uow, w.audit, w.agent, w.campaign, None, NOW, carrier="sip")
+        desk_presence.login(w.uow, w.audit, w.agent, w.campaign, None, NOW, carrier="sip")
     assert e.value.field == "endpoint_id"
     theirs = w.uow.users.add_endpoint(w.other_agent.user_id, "sip", "sip:b@pbx.test", NOW)
     twilio = w.uow.users.add_endpoint(w.agent.user_id, "twilio_client", "ada", NOW)
     mine = w.uow.users.add_endpoint(w.agent.user_id, "browser", None, NOW)
     for endpoint in (theirs, twilio):
         with pytest.raises(RequestError) as e:
-            desk.login(w.uow, w.audit, w.agent, w.campaign, endpoint, NOW, carrier="sip")
+            desk_presence.login(w.uow, w.audit, w.agent, w.campaign, endpoint, NOW, carrier="sip")
         assert e.value.field == "endpoint_id"
-    s = desk.login(w.uow, w.audit, w.agent, w.campaign, mine, NOW, carrier="sip")
+    s = desk_presence.login(w.uow, w.audit, w.agent, w.campaign, mine, NOW, carrier="sip")
     assert s.endpoint_id == mine
 
 
@@ -222,9 +234,9 @@ def test_a_call_in_progress_forbids_ready_pause_logout_and_another_login(
 ) -> None:
     _on_call(w, engine)
     for act in (
-        lambda: desk.ready(w.uow, w.audit, w.agent, NOW),
-        lambda: desk.pause(w.uow, w.audit, w.agent, "break", NOW),
-        lambda: desk.logout(w.uow, w.audit, w.agent, NOW),
+        lambda: desk_presence.ready(w.uow, w.audit, w.agent, NOW),
+        lambda: desk_presence.pause(w.uow, w.audit, w.agent, "break", NOW),
+        lambda: desk_presence.logout(w.uow, w.audit, w.agent, NOW),
         lambda: _login(w),
     ):
         with pytest.raises(RequestError) as e:
@@ -243,33 +255,37 @@ def test_ready_after_a_call_needs_its_disposition_and_a_second_one_is_refused(
     assert w.agent.user_id is not None
     desk_line.call_ended(w.uow, FIRM, w.agent.user_id, attempt, NOW)
     with pytest.raises(RequestError) as e:
-        desk.ready(w.uow, w.audit, w.agent, NOW)
+        desk_presence.ready(w.uow, w.audit, w.agent, NOW)
     assert e.value.field == "disposition"
     with pytest.raises(RequestError) as e:
-        desk.record_disposition(w.uow, CIPHER, w.audit, w.agent, "made_up", None, NOW)
+        desk_dispositions.record_disposition(w.uow, CIPHER, w.audit, w.agent, "made_up", None, NOW)
     assert e.value.field == "code" and "reached" in str(e.value)
-    d = desk.record_disposition(w.uow, CIPHER, w.audit, w.agent, "reached", None, NOW)
+    d = desk_dispositions.record_disposition(w.uow, CIPHER, w.audit, w.agent, "reached", None, NOW)
     assert (d.attempt_id, d.code, d.notes_enc) == (attempt, "reached", None)
     with pytest.raises(RequestError, match="already has its disposition"):
-        desk.record_disposition(w.uow, CIPHER, w.audit, w.agent, "no_answer", None, NOW)
-    assert desk.ready(w.uow, w.audit, w.agent, NOW).state == "ready"
+        desk_dispositions.record_disposition(
+            w.uow, CIPHER, w.audit, w.agent, "no_answer", None, NOW
+        )
+    assert desk_presence.ready(w.uow, w.audit, w.agent, NOW).state == "ready"
 
 
 def test_a_disposition_still_due_survives_logout_and_login(w: World, engine: Engine) -> None:
     attempt = _on_call(w, engine)
     assert w.agent.user_id is not None
     desk_line.call_ended(w.uow, FIRM, w.agent.user_id, attempt, NOW)
-    desk.logout(w.uow, w.audit, w.agent, NOW)
+    desk_presence.logout(w.uow, w.audit, w.agent, NOW)
     _login(w)
     with pytest.raises(RequestError) as e:
-        desk.ready(w.uow, w.audit, w.agent, NOW)
+        desk_presence.ready(w.uow, w.audit, w.agent, NOW)
     assert e.value.field == "disposition"
 
 
 def test_notes_are_stored_encrypted_and_never_audited(w: World, engine: Engine) -> None:
     _ended(w, engine)
     secret = "Client mentioned the estate of her late husband"
-    d = desk.record_disposition(w.uow, CIPHER, w.audit, w.agent, "reached", secret, NOW)
+    d = desk_dispositions.record_disposition(
+        w.uow, CIPHER, w.audit, w.agent, "reached", secret, NOW
+    )
     assert d.notes_enc is not None and secret not in d.notes_enc
     assert CIPHER.decrypt(d.notes_enc, context="call_dispositions.notes") == secret
     stored = w.uow.desk.dispositions[d.attempt_id]
@@ -286,7 +302,9 @@ def test_a_retired_code_cannot_be_chosen(w: World, engine: Engine) -> None:
     )
     _ended(w, engine)
     with pytest.raises(RequestError) as e:
-        desk.record_disposition(w.uow, CIPHER, w.audit, w.agent, "left_message", None, NOW)
+        desk_dispositions.record_disposition(
+            w.uow, CIPHER, w.audit, w.agent, "left_message", None, NOW
+        )
     assert e.value.field == "code"
 
 
@@ -298,7 +316,7 @@ def test_a_verbal_opt_out_stops_every_later_call_to_the_persons_numbers_from_any
 ) -> None:
     attempt = _on_call(w, engine)
 
-    done = desk.verbal_opt_out(w.uow, CIPHER, w.audit, w.agent, NOW)
+    done = desk_dispositions.verbal_opt_out(w.uow, CIPHER, w.audit, w.agent, NOW)
 
     entries = w.uow.suppression.dnc_entries
     assert sorted((e["firm_id"], e["number_bidx"], e["channel"]) for e in entries) == sorted(
@@ -329,13 +347,17 @@ def test_after_a_verbal_opt_out_no_disposition_or_callback_undoes_it(
     w: World, engine: Engine
 ) -> None:
     _on_call(w, engine)
-    desk.verbal_opt_out(w.uow, CIPHER, w.audit, w.agent, NOW, notes="said: never call again")
-    again = desk.verbal_opt_out(w.uow, CIPHER, w.audit, w.agent, NOW)  # idempotent
+    desk_dispositions.verbal_opt_out(
+        w.uow, CIPHER, w.audit, w.agent, NOW, notes="said: never call again"
+    )
+    again = desk_dispositions.verbal_opt_out(w.uow, CIPHER, w.audit, w.agent, NOW)  # idempotent
     assert len(w.uow.suppression.dnc_entries) == 2 and again.dnc_entry_id is not None
     with pytest.raises(RequestError, match="asked_not_to_call"):
-        desk.record_disposition(w.uow, CIPHER, w.audit, w.agent, "callback_requested", None, NOW)
+        desk_dispositions.record_disposition(
+            w.uow, CIPHER, w.audit, w.agent, "callback_requested", None, NOW
+        )
     with pytest.raises(RequestError, match="asked not to be called") as e:
-        desk.schedule_callback(
+        desk_callbacks.schedule_callback(
             w.uow, engine, CIPHER, w.audit, MemoryRegistry(), w.agent, NOW + timedelta(days=1), NOW
         )
     assert e.value.field == "when"
@@ -344,7 +366,7 @@ def test_after_a_verbal_opt_out_no_disposition_or_callback_undoes_it(
 def test_a_verbal_opt_out_needs_a_call(w: World) -> None:
     _login(w)
     with pytest.raises(RequestError) as e:
-        desk.verbal_opt_out(w.uow, CIPHER, w.audit, w.agent, NOW)
+        desk_dispositions.verbal_opt_out(w.uow, CIPHER, w.audit, w.agent, NOW)
     assert e.value.field == "state"
     assert w.uow.suppression.dnc_entries == []
 
@@ -354,7 +376,9 @@ def test_a_verbal_opt_out_needs_a_call(w: World) -> None:
 
 def _disposed(w: World, engine: Engine) -> int:
     attempt = _ended(w, engine)
-    desk.record_disposition(w.uow, CIPHER, w.audit, w.agent, "callback_requested", None, NOW)
+    desk_dispositions.record_disposition(
+        w.uow, CIPHER, w.audit, w.agent, "callback_requested", None, NOW
+    )
     return attempt
 
 
@@ -365,7 +389,7 @@ def test_an_allowed_callback_makes_the_contact_due_then_without_recording_an_att
     before = dict(w.uow.attempts.attempts)
     when = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)  # Thu 10:00 in New York
 
-    cb = desk.schedule_callback(
+    cb = desk_callbacks.schedule_callback(
         w.uow, engine, CIPHER, w.audit, MemoryRegistry(), w.agent, when, NOW
     )
 
@@ -388,8 +412,8 @@ def test_a_callback_at_night_is_refused_with_the_earliest_lawful_local_time(
     w.uow.attempts.campaigns[w.campaign] = replace(gc, purpose="debt_collection")
     night = datetime(2026, 12, 3, 7, 0, tzinfo=UTC)  # 02:00 in New York
     with pytest.raises(RequestError) as e:
-        desk.schedule_callback(w.uow, engine, CIPHER, w.audit, MemoryRegistry(), w.agent, night,
-                               NOW)  # fmt: skip
+        desk_callbacks.schedule_callback(w.uow, engine, CIPHER, w.audit, MemoryRegistry(),
+                                         w.agent, night, NOW)  # fmt: skip
     assert e.value.field == "when"
     assert "earliest lawful time is 2026-12-03T08:00:00-05:00 (America/New_York)" in str(e.value)
     assert not [q for q in w.uow.attempts.queue.values() if q["contact_id"] == w.contact]
@@ -401,8 +425,8 @@ def test_a_callback_the_gate_would_deny_is_refused_naming_the_reasons(
     _disposed(w, engine)
     w.uow.attempts.suppressed.add((FIRM, BIDX))  # put on the do-not-call list by other means
     with pytest.raises(RequestError, match="gate would deny") as e:
-        desk.schedule_callback(w.uow, engine, CIPHER, w.audit, MemoryRegistry(), w.agent,
-                               NOW + timedelta(days=1), NOW)  # fmt: skip
+        desk_callbacks.schedule_callback(w.uow, engine, CIPHER, w.audit, MemoryRegistry(),
+                                         w.agent, NOW + timedelta(days=1), NOW)  # fmt: skip
     assert "DNC" in str(e.value)
 
 
@@ -412,13 +436,15 @@ def test_a_callback_needs_the_disposition_first_and_a_time_in_the_future(
     _ended(w, engine)
     reg = MemoryRegistry()
     with pytest.raises(RequestError) as e:
-        desk.schedule_callback(
+        desk_callbacks.schedule_callback(
             w.uow, engine, CIPHER, w.audit, reg, w.agent, NOW + timedelta(1), NOW
         )
     assert e.value.field == "disposition"
     for when in (NOW, NOW + timedelta(days=91), NOW.replace(tzinfo=None) + timedelta(1)):
         with pytest.raises(RequestError) as e:
-            desk.schedule_callback(w.uow, engine, CIPHER, w.audit, reg, w.agent, when, NOW)
+            desk_callbacks.schedule_callback(
+                w.uow, engine, CIPHER, w.audit, reg, w.agent, when, NOW
+            )
         assert e.value.field == "when"
 
 
@@ -427,42 +453,44 @@ def test_a_callback_needs_the_disposition_first_and_a_time_in_the_future(
 
 def test_hang_up_and_transfer_are_requests_to_the_line(w: World, engine: Engine) -> None:
     _login(w, w.other_agent)
-    desk.ready(w.uow, w.audit, w.other_agent, NOW)
+    desk_presence.ready(w.uow, w.audit, w.other_agent, NOW)
     _on_call(w, engine)
-    s = desk.transfer(w.uow, w.audit, w.agent, f"user:{w.other_agent.user_id}", True, NOW)
+    s = desk_line_requests.transfer(
+        w.uow, w.audit, w.agent, f"user:{w.other_agent.user_id}", True, NOW
+    )
     assert s.line_request == f"transfer:warm:user:{w.other_agent.user_id}"
-    s = desk.transfer(w.uow, w.audit, w.agent, "+1 (614) 555-0199", False, NOW)
+    s = desk_line_requests.transfer(w.uow, w.audit, w.agent, "+1 (614) 555-0199", False, NOW)
     assert s.line_request == "transfer:cold:+16145550199"
     assert "+16145550199" not in repr(w.audit.entries)
     for target in ("user:999", f"user:{w.agent.user_id}", "nonsense", "+1"):
         with pytest.raises(RequestError) as e:
-            desk.transfer(w.uow, w.audit, w.agent, target, True, NOW)
+            desk_line_requests.transfer(w.uow, w.audit, w.agent, target, True, NOW)
         assert e.value.field == "target"
-    assert desk.hang_up(w.uow, w.audit, w.agent, NOW).line_request == "hangup"
+    assert desk_line_requests.hang_up(w.uow, w.audit, w.agent, NOW).line_request == "hangup"
 
 
 def test_hang_up_without_a_call_is_refused(w: World) -> None:
     _login(w)
     with pytest.raises(RequestError) as e:
-        desk.hang_up(w.uow, w.audit, w.agent, NOW)
+        desk_line_requests.hang_up(w.uow, w.audit, w.agent, NOW)
     assert e.value.field == "state"
 
 
 def test_a_preview_click_asks_the_dialler_to_call_the_offered_contact(w: World) -> None:
     _login(w)
-    desk.ready(w.uow, w.audit, w.agent, NOW)
+    desk_presence.ready(w.uow, w.audit, w.agent, NOW)
     s = _seat(w)
     w.uow.desk.save(replace(s, state="preview", preview_contact_id=w.contact))
-    s = desk.preview_call(w.uow, w.audit, w.agent, NOW)
+    s = desk_preview.preview_call(w.uow, w.audit, w.agent, NOW)
     assert (s.dial_contact_id, s.dial_manual) == (w.contact, False)
     with pytest.raises(RequestError):
-        desk.preview_skip(w.uow, w.audit, w.agent, NOW)
+        desk_preview.preview_skip(w.uow, w.audit, w.agent, NOW)
 
 
 def test_a_preview_skip_returns_to_ready(w: World) -> None:
     _login(w)
     w.uow.desk.save(replace(_seat(w), state="preview", preview_contact_id=w.contact))
-    s = desk.preview_skip(w.uow, w.audit, w.agent, NOW)
+    s = desk_preview.preview_skip(w.uow, w.audit, w.agent, NOW)
     assert (s.state, s.preview_contact_id, s.dial_contact_id) == ("ready", None, None)
 
 
@@ -470,15 +498,15 @@ def test_click_to_call_needs_a_seat_with_its_line_up_and_marks_the_call_manual(
     w: World,
 ) -> None:
     with pytest.raises(RequestError):
-        desk.click_to_call(w.uow, w.audit, w.agent, w.contact, NOW)
+        desk_preview.click_to_call(w.uow, w.audit, w.agent, w.contact, NOW)
     _login(w)
     with pytest.raises(RequestError, match="line"):
-        desk.click_to_call(w.uow, w.audit, w.agent, w.contact, NOW)
+        desk_preview.click_to_call(w.uow, w.audit, w.agent, w.contact, NOW)
     assert w.agent.user_id is not None
     desk_line.leg_changed(w.uow, FIRM, w.agent.user_id, True)
     with pytest.raises(NotFoundError):
-        desk.click_to_call(w.uow, w.audit, w.agent, 999, NOW)
-    s = desk.click_to_call(w.uow, w.audit, w.agent, w.contact, NOW)
+        desk_preview.click_to_call(w.uow, w.audit, w.agent, 999, NOW)
+    s = desk_preview.click_to_call(w.uow, w.audit, w.agent, w.contact, NOW)
     assert (s.dial_contact_id, s.dial_manual, s.state, s.reason) == (
         w.contact, True, "paused", "manual call"
     )  # fmt: skip
@@ -492,7 +520,7 @@ def test_the_screen_pop_shows_the_person_masked_for_an_agent_with_the_stored_dec
     w: World, engine: Engine
 ) -> None:
     attempt = _on_call(w, engine)
-    pop = desk.screen_pop(w.uow, engine, CIPHER, MemoryRegistry(), w.agent, NOW)
+    pop = desk_screen_pop.screen_pop(w.uow, engine, CIPHER, MemoryRegistry(), w.agent, NOW)
     assert (pop.kind, pop.attempt_id, pop.state) == ("call", attempt, "on_call")
     assert pop.contact is not None and pop.contact["name"] == "Ada Lovelace"
     assert pop.contact["number_masked"] and NUMBER not in json.dumps(pop.contact)
@@ -512,7 +540,7 @@ def test_a_manager_sees_the_number_whole_and_a_preview_is_a_labelled_dry_run(
     s = _seat(w, manager)
     w.uow.desk.save(replace(s, state="preview", preview_contact_id=w.contact))
     before = dict(w.uow.attempts.attempts)
-    pop = desk.screen_pop(w.uow, engine, CIPHER, MemoryRegistry(), manager, NOW)
+    pop = desk_screen_pop.screen_pop(w.uow, engine, CIPHER, MemoryRegistry(), manager, NOW)
     assert pop.kind == "preview" and pop.contact is not None
     assert NUMBER in pop.contact["numbers"]
     assert pop.decision is not None and pop.decision["recorded"] is False
@@ -521,7 +549,7 @@ def test_a_manager_sees_the_number_whole_and_a_preview_is_a_labelled_dry_run(
 
 
 def test_a_debt_collection_call_adds_the_mini_miranda() -> None:
-    codes = [d["code"] for d in desk.disclosures("debt_collection", "Firm")]
+    codes = [d["code"] for d in desk_disclosures.disclosures("debt_collection", "Firm")]
     assert codes == ["identity", "purpose", "mini_miranda"]
 
 
@@ -533,15 +561,17 @@ def test_an_agent_of_another_firm_cannot_touch_a_seat_or_a_campaign(
 ) -> None:
     _on_call(w, engine)
     with pytest.raises(NotFoundError):
-        desk.login(w.uow, w.audit, w.stranger, w.campaign, None, NOW, carrier="simulated")
+        desk_presence.login(w.uow, w.audit, w.stranger, w.campaign, None, NOW, carrier="simulated")
     for act in (
-        lambda: desk.hang_up(w.uow, w.audit, w.stranger, NOW),
-        lambda: desk.verbal_opt_out(w.uow, CIPHER, w.audit, w.stranger, NOW),
-        lambda: desk.record_disposition(w.uow, CIPHER, w.audit, w.stranger, "reached", None, NOW),
+        lambda: desk_line_requests.hang_up(w.uow, w.audit, w.stranger, NOW),
+        lambda: desk_dispositions.verbal_opt_out(w.uow, CIPHER, w.audit, w.stranger, NOW),
+        lambda: desk_dispositions.record_disposition(
+            w.uow, CIPHER, w.audit, w.stranger, "reached", None, NOW
+        ),
     ):
         with pytest.raises(RequestError):
             act()
-    assert desk.desk_state(w.uow, w.stranger) is None
+    assert desk_session.desk_state(w.uow, w.stranger) is None
     assert _seat(w).line_request is None and w.uow.suppression.dnc_entries == []
 
 
@@ -549,7 +579,7 @@ def test_a_non_user_caller_cannot_sit_at_the_desk(w: World) -> None:
     from lexdial.service.users import OPERATOR
 
     with pytest.raises(PermissionDeniedError):
-        desk.desk_state(w.uow, OPERATOR)
+        desk_session.desk_state(w.uow, OPERATOR)
 
 
 def test_stored_attempt_reads_back_what_the_gate_recorded(w: World, engine: Engine) -> None:
@@ -561,7 +591,9 @@ def test_stored_attempt_reads_back_what_the_gate_recorded(w: World, engine: Engi
 def test_a_disposition_during_the_call_waits_for_the_hang_up(w: World, engine: Engine) -> None:
     _on_call(w, engine)
     with pytest.raises(RequestError) as e:
-        desk.record_disposition(w.uow, CIPHER, w.audit, w.agent, "reached", None, NOW)
+        desk_dispositions.record_disposition(w.uow, CIPHER, w.audit, w.agent, "reached", None, NOW)
     assert e.value.field == "state"
-    desk.hang_up(w.uow, w.audit, w.agent, NOW)
-    assert desk.record_disposition(w.uow, CIPHER, w.audit, w.agent, "reached", None, NOW).code
+    desk_line_requests.hang_up(w.uow, w.audit, w.agent, NOW)
+    assert desk_dispositions.record_disposition(
+        w.uow, CIPHER, w.audit, w.agent, "reached", None, NOW
+    ).code

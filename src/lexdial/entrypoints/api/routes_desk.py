@@ -1,10 +1,10 @@
 """The agent desk, the contact directory and the disposition list over HTTP (issue 12).
 
-Rule 1: each route calls one use case of ``service.agent_desk``, ``service.directory`` or
-``service.dispositions``; every rule (who may sit at the desk, which transition, the
-disposition before ready, the gate's check of a callback) is the service's, and each
-refusal maps once (``errors.py``): a bad field 422 naming it, another firm's record 404,
-a role that may not 403.
+Rule 1: each route calls one use case of the desk's services (``service.desk_*``),
+``service.directory`` or ``service.dispositions``; every rule (who may sit at the desk,
+which transition, the disposition before ready, the gate's check of a callback) is the
+service's, and each refusal maps once (``errors.py``): a bad field 422 naming it, another
+firm's record 404, a role that may not 403.
 Rule 2: a seat is always the caller's own: no route takes a user id. Session callers send
 the CSRF token on every POST, as on every other route.
 Rule 3: a search by number from a role that sees numbers masked counts against the same
@@ -23,8 +23,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from lexdial.entrypoints.api import number_lookups
 from lexdial.entrypoints.api.deps import CampaignWriter, DecisionWriter, Reader, now, store
 from lexdial.entrypoints.api.routes_people import utc
-from lexdial.service import agent_desk as desk
-from lexdial.service import directory, dispositions
+from lexdial.service import (
+    desk_callbacks,
+    desk_dispositions,
+    desk_line_requests,
+    desk_presence,
+    desk_preview,
+    desk_screen_pop,
+    desk_session,
+    directory,
+    dispositions,
+)
 from lexdial.service.repos.desk import CallDisposition, DeskSession, DispositionCode
 from lexdial.service.views import sees_full_numbers
 
@@ -112,7 +121,7 @@ def desk_state(request: Request, caller: Reader) -> dict[str, Any]:
     """The caller's seat: state, reason, the call on screen, line requests, ``version``."""
     s = store(request)
     with s.reading() as uow:
-        return seat_json(desk.desk_state(uow, caller))
+        return seat_json(desk_session.desk_state(uow, caller))
 
 
 @router.post("/desk/login", tags=["desk"])
@@ -121,8 +130,8 @@ def desk_login(request: Request, body: LoginIn, caller: DecisionWriter) -> dict[
     until ``/v1/desk/ready``."""
     s = store(request)
     with s.unit_of_work() as uow:
-        seat = desk.login(uow, s.audit, caller, body.campaign_id, body.endpoint_id, now(request),
-                          carrier=s.settings.telephony.carrier)  # fmt: skip
+        seat = desk_presence.login(uow, s.audit, caller, body.campaign_id, body.endpoint_id,
+                                   now(request), carrier=s.settings.telephony.carrier)  # fmt: skip
     return seat_json(seat)
 
 
@@ -131,7 +140,7 @@ def desk_ready(request: Request, caller: DecisionWriter) -> dict[str, Any]:
     """Ready for the next call (refused while the last call has no disposition)."""
     s = store(request)
     with s.unit_of_work() as uow:
-        return seat_json(desk.ready(uow, s.audit, caller, now(request)))
+        return seat_json(desk_presence.ready(uow, s.audit, caller, now(request)))
 
 
 @router.post("/desk/pause", tags=["desk"])
@@ -140,7 +149,7 @@ def desk_pause(request: Request, body: PauseIn, caller: DecisionWriter) -> dict[
     work or other."""
     s = store(request)
     with s.unit_of_work() as uow:
-        return seat_json(desk.pause(uow, s.audit, caller, body.reason, now(request)))
+        return seat_json(desk_presence.pause(uow, s.audit, caller, body.reason, now(request)))
 
 
 @router.post("/desk/logout", tags=["desk"])
@@ -148,7 +157,7 @@ def desk_logout(request: Request, caller: DecisionWriter) -> dict[str, Any]:
     """Leave the desk (refused during a call)."""
     s = store(request)
     with s.unit_of_work() as uow:
-        return seat_json(desk.logout(uow, s.audit, caller, now(request)))
+        return seat_json(desk_presence.logout(uow, s.audit, caller, now(request)))
 
 
 # --- the line
@@ -159,7 +168,7 @@ def desk_hangup(request: Request, caller: DecisionWriter) -> dict[str, Any]:
     """Ask the line to hang up the caller's call."""
     s = store(request)
     with s.unit_of_work() as uow:
-        return seat_json(desk.hang_up(uow, s.audit, caller, now(request)))
+        return seat_json(desk_line_requests.hang_up(uow, s.audit, caller, now(request)))
 
 
 @router.post("/desk/transfer", tags=["desk"])
@@ -167,7 +176,9 @@ def desk_transfer(request: Request, body: TransferIn, caller: DecisionWriter) ->
     """Ask the line to transfer the call, warm or cold."""
     s = store(request)
     with s.unit_of_work() as uow:
-        seat = desk.transfer(uow, s.audit, caller, body.target, body.warm, now(request))
+        seat = desk_line_requests.transfer(
+            uow, s.audit, caller, body.target, body.warm, now(request)
+        )
     return seat_json(seat)
 
 
@@ -178,7 +189,9 @@ def desk_opt_out(request: Request, body: OptOutIn, caller: DecisionWriter) -> di
     ``asked_not_to_call``."""
     s = store(request)
     with s.unit_of_work() as uow:
-        done = desk.verbal_opt_out(uow, s.cipher, s.audit, caller, now(request), notes=body.notes)
+        done = desk_dispositions.verbal_opt_out(
+            uow, s.cipher, s.audit, caller, now(request), notes=body.notes
+        )
     return {"dnc_entry_id": done.dnc_entry_id, "consents_revoked": done.consents_revoked,
             "attempts_cancelled": done.attempts_cancelled, "contact": done.contact_id}  # fmt: skip
 
@@ -190,8 +203,8 @@ def desk_disposition(
     """Record the disposition of the current or last call (once), notes encrypted."""
     s = store(request)
     with s.unit_of_work() as uow:
-        d = desk.record_disposition(uow, s.cipher, s.audit, caller, body.code, body.notes,
-                                    now(request))  # fmt: skip
+        d = desk_dispositions.record_disposition(uow, s.cipher, s.audit, caller, body.code,
+                                                 body.notes, now(request))  # fmt: skip
     return _disposition_json(d)
 
 
@@ -201,8 +214,8 @@ def desk_callback(request: Request, body: CallbackIn, caller: DecisionWriter) ->
     recorded as an attempt); a defer answers the earliest lawful time (422, field "when")."""
     s = store(request)
     with s.unit_of_work() as uow:
-        cb = desk.schedule_callback(uow, s.rules, s.cipher, s.audit, s.registry, caller,
-                                    body.when, now(request))  # fmt: skip
+        cb = desk_callbacks.schedule_callback(uow, s.rules, s.cipher, s.audit, s.registry,
+                                              caller, body.when, now(request))  # fmt: skip
     return {"attempt_id": cb.attempt_id, "contact": cb.contact_id, "campaign_id": cb.campaign_id,
             "when": utc(cb.when), "rulepack": cb.rulepack}  # fmt: skip
 
@@ -213,7 +226,7 @@ def desk_screen(request: Request, caller: Reader) -> dict[str, Any]:
     disclosures the call needs, and whether a disposition is due."""
     s = store(request)
     with s.reading() as uow:
-        pop = desk.screen_pop(uow, s.rules, s.cipher, s.registry, caller, now(request))
+        pop = desk_screen_pop.screen_pop(uow, s.rules, s.cipher, s.registry, caller, now(request))
     return asdict(pop)
 
 
@@ -225,7 +238,7 @@ def desk_preview_call(request: Request, caller: DecisionWriter) -> dict[str, Any
     """Call the contact offered in preview (the gate runs again, recorded, at the dial)."""
     s = store(request)
     with s.unit_of_work() as uow:
-        return seat_json(desk.preview_call(uow, s.audit, caller, now(request)))
+        return seat_json(desk_preview.preview_call(uow, s.audit, caller, now(request)))
 
 
 @router.post("/desk/preview/skip", tags=["desk"])
@@ -233,7 +246,7 @@ def desk_preview_skip(request: Request, caller: DecisionWriter) -> dict[str, Any
     """Pass on the contact offered in preview."""
     s = store(request)
     with s.unit_of_work() as uow:
-        return seat_json(desk.preview_skip(uow, s.audit, caller, now(request)))
+        return seat_json(desk_preview.preview_skip(uow, s.audit, caller, now(request)))
 
 
 @router.post("/desk/call", tags=["desk"])
@@ -241,7 +254,7 @@ def desk_click_to_call(request: Request, body: CallIn, caller: DecisionWriter) -
     """Call a contact from their page: the dialler gates it (recorded) like any call."""
     s = store(request)
     with s.unit_of_work() as uow:
-        seat = desk.click_to_call(uow, s.audit, caller, body.contact_id, now(request))
+        seat = desk_preview.click_to_call(uow, s.audit, caller, body.contact_id, now(request))
     return seat_json(seat)
 
 

@@ -1,7 +1,7 @@
 """The agent desk page (``/desk``) and the desk's scripts and stylesheet.
 
 Rule 1: the page is a shell: what it shows and every action go through its fetch endpoints
-(``routes_web_desk_api``, ``/desk/api/...``: the same ``service.agent_desk`` use cases as the
+(``routes_web_desk_api``, ``/desk/api/...``: the same ``service.desk_*`` use cases as the
 JSON API) with the session cookie and the CSRF header, so the rules live once. The shell
 is rendered with the seat as it is now, so a reload shows the same screen; ``desk.js``
 then polls the seat's version.
@@ -25,12 +25,12 @@ from lexdial.domain.desk import PAUSE_REASONS
 from lexdial.entrypoints.api.deps import Reader, store
 from lexdial.entrypoints.api.web_common import ENV, HEADERS, STATIC, page, viewer, web_router
 from lexdial.errors import NotFoundError, PermissionDeniedError
-from lexdial.service import agent_desk, agent_endpoints, dispositions, views
+from lexdial.service import agent_endpoints, desk_session, dispositions, views
 from lexdial.service.users import LIVE_MODES, Caller
 
 router = web_router()
-#: roles that may sit at the desk (``service.agent_desk`` checks it again on every action)
-DESK_ROLES = agent_desk.DESK_ROLES
+#: roles that may sit at the desk (``service.desk_session`` checks it again on every action)
+DESK_ROLES = desk_session.DESK_ROLES
 #: what each seat state is called on the page (``desk.js`` has the same words)
 STATE_WORDS = {
     "logged_out": "Not on the desk",
@@ -72,13 +72,13 @@ def desk(request: Request, caller: Reader) -> Response:
     _may_sit(caller, viewer(request, caller).role)
     s = store(request)
     with s.unit_of_work() as uow:  # a firm's disposition list is made the first time it is read
-        seat = agent_desk.desk_state(uow, caller)
+        seat = desk_session.desk_state(uow, caller)
         campaigns = [
             c
             for c in views.campaign_list(uow, s.firm_id)
             if c.mode in LIVE_MODES and c.status in ("running", "paused")
         ]
-        # the caller's own endpoints (agent_desk.login checks the choice again)
+        # the caller's own endpoints (desk_presence.login checks the choice again)
         endpoints = agent_endpoints.own_endpoints(uow, caller)
         codes = dispositions.codes(uow, caller, firm_id=s.firm_id, active_only=True)
     kind = None

@@ -1,8 +1,8 @@
 """The desk page's fetch endpoints (``/desk/api/...``): what ``desk.js`` polls and sends.
 
-Rule 1: each endpoint is one ``service.agent_desk`` use case for the caller's own seat, in
-one unit of work; the rules (who may sit, which state may go where, a disposition before
-ready, the verbal opt-out at once) are all there, none here.
+Rule 1: each endpoint is one use case of the desk's services (``service.desk_*``) for the
+caller's own seat, in one unit of work; the rules (who may sit, which state may go where, a
+disposition before ready, the verbal opt-out at once) are all there, none here.
 Rule 2: these answer JSON in the API's one error shape (``api.errors``: the field and a
 message), which the page shows inline; a browser session needs its CSRF token in the
 ``X-CSRF-Token`` header (``deps``), as for the JSON API.
@@ -21,7 +21,16 @@ from fastapi import APIRouter, Body, Request
 
 from lexdial.entrypoints.api.deps import Reader, now, store
 from lexdial.errors import RequestError
-from lexdial.service import agent_desk, desk_zones
+from lexdial.service import (
+    desk_callbacks,
+    desk_dispositions,
+    desk_line_requests,
+    desk_presence,
+    desk_preview,
+    desk_screen_pop,
+    desk_session,
+    desk_zones,
+)
 from lexdial.service.repos.desk import DeskSession
 
 router = APIRouter(prefix="/desk/api", include_in_schema=False)
@@ -45,7 +54,7 @@ def _seat(s: DeskSession | None) -> dict[str, Any]:
 def state(request: Request, caller: Reader) -> dict[str, Any]:
     """The caller's seat and its version (polled by the page every half second)."""
     with store(request).reading() as uow:
-        return _seat(agent_desk.desk_state(uow, caller))
+        return _seat(desk_session.desk_state(uow, caller))
 
 
 @router.get("/screen")
@@ -53,7 +62,7 @@ def screen(request: Request, caller: Reader) -> dict[str, Any]:
     """The screen pop of the seat's call or preview."""
     s = store(request)
     with s.reading() as uow:
-        pop = agent_desk.screen_pop(uow, s.rules, s.cipher, s.registry, caller, now(request))
+        pop = desk_screen_pop.screen_pop(uow, s.rules, s.cipher, s.registry, caller, now(request))
         zones = desk_zones.callback_zones(uow, caller)  # (for dir) the callback's zones
     return {**asdict(pop), "callback_zones": list(zones)}
 
@@ -68,7 +77,7 @@ def login(
     """Sit at the desk on ``campaign_id`` with ``endpoint_id`` (None: the simulated carrier)."""
     s = store(request)
     with s.unit_of_work() as uow:
-        seat = agent_desk.login(
+        seat = desk_presence.login(
             uow, s.audit, caller, campaign_id, endpoint_id, now(request),
             carrier=s.settings.telephony.carrier,
         )  # fmt: skip
@@ -79,7 +88,7 @@ def login(
 def ready(request: Request, caller: Reader) -> dict[str, Any]:
     s = store(request)
     with s.unit_of_work() as uow:
-        return _seat(agent_desk.ready(uow, s.audit, caller, now(request)))
+        return _seat(desk_presence.ready(uow, s.audit, caller, now(request)))
 
 
 @router.post("/pause")
@@ -90,21 +99,21 @@ def pause(
 ) -> dict[str, Any]:
     s = store(request)
     with s.unit_of_work() as uow:
-        return _seat(agent_desk.pause(uow, s.audit, caller, reason, now(request)))
+        return _seat(desk_presence.pause(uow, s.audit, caller, reason, now(request)))
 
 
 @router.post("/logout")
 def logout(request: Request, caller: Reader) -> dict[str, Any]:
     s = store(request)
     with s.unit_of_work() as uow:
-        return _seat(agent_desk.logout(uow, s.audit, caller, now(request)))
+        return _seat(desk_presence.logout(uow, s.audit, caller, now(request)))
 
 
 @router.post("/hangup")
 def hang_up(request: Request, caller: Reader) -> dict[str, Any]:
     s = store(request)
     with s.unit_of_work() as uow:
-        return _seat(agent_desk.hang_up(uow, s.audit, caller, now(request)))
+        return _seat(desk_line_requests.hang_up(uow, s.audit, caller, now(request)))
 
 
 @router.post("/opt-out")
@@ -112,7 +121,7 @@ def verbal_opt_out(request: Request, caller: Reader) -> dict[str, Any]:
     """The person on the call asked not to be called: in force before this answers."""
     s = store(request)
     with s.unit_of_work() as uow:
-        done = agent_desk.verbal_opt_out(uow, s.cipher, s.audit, caller, now(request))
+        done = desk_dispositions.verbal_opt_out(uow, s.cipher, s.audit, caller, now(request))
     return {
         "consents_revoked": done.consents_revoked,
         "attempts_cancelled": done.attempts_cancelled,
@@ -128,7 +137,9 @@ def disposition(
 ) -> dict[str, Any]:
     s = store(request)
     with s.unit_of_work() as uow:
-        d = agent_desk.record_disposition(uow, s.cipher, s.audit, caller, code, notes, now(request))
+        d = desk_dispositions.record_disposition(
+            uow, s.cipher, s.audit, caller, code, notes, now(request)
+        )
     return {"attempt_id": d.attempt_id, "code": d.code}
 
 
@@ -145,7 +156,7 @@ def callback(
     at_time = local_time(when, zone)
     s = store(request)
     with s.unit_of_work() as uow:
-        cb = agent_desk.schedule_callback(
+        cb = desk_callbacks.schedule_callback(
             uow, s.rules, s.cipher, s.audit, s.registry, caller, at_time, now(request)
         )
     # echoed in the zone the agent wrote it in (an offset given: UTC), so the page says it
@@ -191,11 +202,11 @@ def local_time(when: str, zone: str) -> datetime:
 def preview_call(request: Request, caller: Reader) -> dict[str, Any]:
     s = store(request)
     with s.unit_of_work() as uow:
-        return _seat(agent_desk.preview_call(uow, s.audit, caller, now(request)))
+        return _seat(desk_preview.preview_call(uow, s.audit, caller, now(request)))
 
 
 @router.post("/preview/skip")
 def preview_skip(request: Request, caller: Reader) -> dict[str, Any]:
     s = store(request)
     with s.unit_of_work() as uow:
-        return _seat(agent_desk.preview_skip(uow, s.audit, caller, now(request)))
+        return _seat(desk_preview.preview_skip(uow, s.audit, caller, now(request)))

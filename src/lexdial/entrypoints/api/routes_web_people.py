@@ -334,9 +334,9 @@ def audit_evidence(request: Request, caller: AuditReader, contact: int | None = 
 def contact_click_to_call(request: Request, contact_id: int, caller: Reader) -> Response:
     """Click-to-call: the caller's desk dials this person, through the same gate as every
     call (the dialler judges and records it); the desk then shows the call."""
-    from lexdial.service import agent_desk  # the desk's use cases (helper "desk")
+    from lexdial.service import desk_preview  # the desk's use cases (helper "desk")
 
     s = store(request)
     with s.unit_of_work() as uow:
-        agent_desk.click_to_call(uow, s.audit, caller, contact_id, now(request))
+        desk_preview.click_to_call(uow, s.audit, caller, contact_id, now(request))
     return RedirectResponse("/desk", status_code=303)
