@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
+from itertools import chain
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -100,13 +101,10 @@ class SqlAuditStore:
             for e, text in zip(entries, texts, strict=True)
         ]  # fmt: skip
         if self.conn.dialect.name == "postgresql" and 0 < len(rows) <= _MULTI_MAX:
-            # a gate batch's entries (rule 3): one prebuilt INSERT of one array per column,
-            # not Core's executemany (its per-execution machinery cost more CPU than the
-            # statement), nor a statement per row count (more than psycopg's 50 parameters:
-            # its SQL was parsed again on every batch, and never prepared on the server)
-            columns = [list(column) for column in zip(*rows, strict=True)]
-            columns[1] = [_utc(at) for at in columns[1]]  # as ``UtcDateTime`` binds them
-            _UNNEST_INSERT.run(self.conn, dict(zip(_COLUMNS, columns, strict=True)))
+            # a gate batch's entries (rule 3): one prebuilt multi-row INSERT, not Core's
+            # executemany (its per-execution machinery cost more CPU than the statement)
+            stmt, names = _multi_insert(len(rows))
+            stmt.run(self.conn, dict(zip(names, chain.from_iterable(rows), strict=True)))
         else:
             insert_tuples(self.conn, t.audit_log, _COLUMNS, rows)
         if entries:
@@ -146,19 +144,21 @@ _LOCK = Fast(text("SELECT pg_advisory_xact_lock(:k)"))
 #: the ``audit_log`` columns an entry fills, in ``append_many``'s order
 _COLUMNS = ("seq", "at", "actor", "action", "subject", "data", "masked", "prev_hash", "hash")
 
-#: entries per prebuilt INSERT at most (a gate batch's cap); more go by Core
+#: entries per prebuilt multi-row INSERT at most (a gate batch's cap); more go by Core
 _MULTI_MAX = 64
-#: PostgreSQL: the entries as one array per column (the entries' ``at`` are aware UTC
-#: instants already: ``AuditLog.record_many`` makes them so)
-_UNNEST_INSERT = Fast(
-    text(
-        "INSERT INTO audit_log (seq, at, actor, action, subject, data, masked, prev_hash, hash)"
-        " SELECT * FROM unnest(CAST(:seq AS INTEGER[]), CAST(:at AS TIMESTAMPTZ[]),"
-        " CAST(:actor AS TEXT[]), CAST(:action AS TEXT[]), CAST(:subject AS TEXT[]),"
-        " CAST(:data AS TEXT[]), CAST(:masked AS TEXT[]), CAST(:prev_hash AS TEXT[]),"
-        " CAST(:hash AS TEXT[]))"
-    )
-)
+_MULTI: dict[int, tuple[Fast, tuple[str, ...]]] = {}
+
+
+def _multi_insert(n: int) -> tuple[Fast, tuple[str, ...]]:
+    """One INSERT of ``n`` entries and its parameter names, row by row in ``_COLUMNS``
+    order (``<column>_<row>``); built once per n."""
+    built = _MULTI.get(n)
+    if built is None:
+        types = {c: t.audit_log.c[c].type for c in _COLUMNS}
+        names = tuple(f"{c}_{i}" for i in range(n) for c in _COLUMNS)
+        rows = [{c: bindparam(f"{c}_{i}", type_=types[c]) for c in _COLUMNS} for i in range(n)]
+        built = _MULTI[n] = (Fast(insert(t.audit_log).values(rows)), names)
+    return built
 
 
 _older = t.audit_log.alias("head")
@@ -176,11 +176,6 @@ _GUARDED_INSERT = Fast(
     )
     .returning(t.audit_log.c.seq)
 )
-
-
-def _utc(at: datetime) -> datetime:
-    """An instant as an aware UTC datetime (a naive one is UTC already)."""
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
 def _entry(row: Any) -> AuditEntry:
