@@ -109,3 +109,23 @@ def test_reordering_two_stored_entries_is_detected(store: Engine) -> None:
             conn.execute(t.audit_log.insert().values(**row))
     ok, seq = _verify(store)
     assert not ok and seq == 2
+
+
+def test_a_batch_of_entries_appended_in_one_write_reads_back_exactly_and_verifies(
+    store: Engine,
+) -> None:
+    from lexdial.domain.audit_chain import AuditItem, AuditLog
+
+    at = datetime(2026, 12, 2, 16, 0, 0, 123456, tzinfo=UTC)
+    items = [
+        AuditItem(at + timedelta(microseconds=i), "system", "decision.recorded",
+                  f"attempt:{i}", {"i": i, "note": "Loi n° 2020-901 — « é »", "none": None,
+                                   "who": {"name": "Zoë"}}, ("who.name",) if i % 2 else ())
+        for i in range(8)
+    ]  # fmt: skip
+    with store.begin() as conn:
+        made = AuditLog(SqlAuditStore(conn)).record_many(items)
+    with store.connect() as conn:
+        stored = list(SqlAuditStore(conn).iter_entries())[-8:]
+    assert stored == made
+    assert _verify(store) == (True, None)

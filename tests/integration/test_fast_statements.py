@@ -77,3 +77,20 @@ def test_a_statement_on_the_cursor_is_seen_by_the_engines_listeners(store: Engin
     finally:
         event.remove(store, "before_cursor_execute", listen)
     assert any("FROM firms" in sql for sql in seen)
+
+
+def test_instants_read_on_the_cursor_are_the_aware_utc_instants_core_reads(store: Engine) -> None:
+    instants = [
+        LOCAL,
+        LOCAL.replace(microsecond=0),
+        datetime(1999, 12, 31, 23, 59, 59, 999999, UTC),
+    ]
+    with store.begin() as conn:
+        for i, at in enumerate(instants, start=20):
+            conn.execute(insert(t.firms).values(id=i, name=f"F{i}", created_at=at))
+        read = Fast(select(t.firms.c.id, t.firms.c.created_at).where(t.firms.c.id >= 20))
+        fast = {r["id"]: r["created_at"] for r in read.rows(conn, {})}
+        rows = conn.execute(select(t.firms.c.id, t.firms.c.created_at).where(t.firms.c.id >= 20))
+        core = {r.id: r.created_at for r in rows}
+    assert fast == core == dict(enumerate(instants, start=20))
+    assert all(v.tzinfo == UTC and v.isoformat() == core[k].isoformat() for k, v in fast.items())

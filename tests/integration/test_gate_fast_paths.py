@@ -16,6 +16,7 @@ from lexdial.adapters.db.database import make_engine
 from lexdial.adapters.db.repos.calls import SqlAttemptRepository
 from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.domain.audit_chain import verify
+from lexdial.service.repos.calls import NewAttempt
 
 pytestmark = pytest.mark.integration
 
@@ -140,3 +141,29 @@ def test_a_pooled_connection_the_server_dropped_is_replaced_before_use(
         other.dispose()
     with store.connect() as conn:  # the pooled connection is dead: the ping replaces it
         assert conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one() != pid
+
+
+def test_the_decision_stored_as_orjson_text_reads_back_as_the_same_json(store: Engine) -> None:
+    decision = {
+        "decision_id": "d-1", "verdict": "deny", "earliest_allowed_at": None,
+        "reasons": [{"code": "QUIET_HOURS", "citation": "Loi n° 2020-901 — art. 1", "rules": []}],
+        "notes": [], "input_digest": "ab" * 32,
+    }  # fmt: skip
+    with store.begin() as conn:
+        contact = _contact(conn, "b1")
+        attempt = SqlAttemptRepository(conn).record(
+            NewAttempt(
+                firm_id=1, contact_id=contact, campaign_id=None, number_bidx="b1", at=NOW,
+                purpose="reminder", technology="prerecorded", subject=None, debt_ref=None,
+                status="denied", decision_id="d-1", verdict="deny", earliest_allowed_at=None,
+                rulepack="2026.11", decision=decision, created_at=NOW,
+            )
+        )  # fmt: skip
+    with store.connect() as conn:
+        a = t.call_attempts.c
+        stored = conn.execute(select(a.decision).where(a.id == attempt)).scalar_one()
+        if store.dialect.name == "postgresql":  # a JSON value to the server, not a string
+            typeof = text("SELECT json_typeof(decision) FROM call_attempts WHERE id = :i")
+            kind = conn.execute(typeof, {"i": attempt}).scalar_one()
+            assert kind == "object"
+    assert stored == decision

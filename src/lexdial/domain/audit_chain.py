@@ -242,7 +242,10 @@ class AuditStore(Protocol):
     its head, so two concurrent appends cannot fork the chain (a SQL store: the primary
     key on seq, or a lock taken in ``last``)."""
 
-    def append(self, entry: AuditEntry) -> None: ...
+    def append(self, entry: AuditEntry, data_json: str | None = None) -> None:
+        """Store ``entry`` after the head; ``data_json``, when given, is
+        ``canonical_text(entry.data)``, already made."""
+        ...
 
     def append_many(
         self, entries: Sequence[AuditEntry], data_json: Sequence[str] | None = None
@@ -278,16 +281,19 @@ class AuditLog:
     ) -> AuditEntry:
         """Append one entry after the store's last; the paths in ``personal`` are masked
         (see ``masking``) and listed in the entry's ``masked``."""
-        iso_z(at)  # refuses a naive time (astimezone would read it as local time)
+        at_z = iso_z(at)  # refuses a naive time (astimezone would read it as local time)
         _check_fields(actor, action, subject)
-        masked_data, masked = mask(plain_json(dict(data or {})), personal)
+        plain = plain_json(dict(data or {}))  # a fresh copy: with nothing to mask, no deep copy
+        masked_data, masked = mask(plain, personal) if personal else (plain, ())
         head = self.store.last()
         seq, prev = (1, GENESIS) if head is None else (head.seq + 1, head.hash)
         draft = AuditEntry(
             seq, at.astimezone(UTC), actor, action, subject, masked_data, masked, prev, ""
         )
-        entry = replace(draft, hash=draft.computed_hash())
-        self.store.append(entry)
+        # the data is serialised once, for the hash and the stored row alike
+        text = _ENCODE(masked_data)
+        entry = replace(draft, hash=draft.hash_with(text, at_z))
+        self.store.append(entry, text)
         return entry
 
     def record_many(self, items: Sequence[AuditItem]) -> list[AuditEntry]:

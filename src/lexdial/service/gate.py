@@ -12,13 +12,14 @@ carries the request digest it was made from. The request itself is built in
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from lexdial.domain.decision import Decision
-from lexdial.domain.digest import request_digest
-from lexdial.domain.request_parse import parse_request
+from lexdial.domain.digest import request_text
+from lexdial.domain.request_fast import read_request
 from lexdial.domain.states import AttemptStatus
 from lexdial.rules.engine import Engine
 from lexdial.service.gate_request import CallPlan, build_request
@@ -77,7 +78,10 @@ def gate(
         campaign_id=campaign_id,
         plan=plan,
     )
-    decision = engine.decide(parse_request(raw), digest=request_digest(raw))
+    # one canonical serialisation serves the digest and the parse: ``read_request`` gives
+    # exactly ``parse_request(raw)`` (``request_fast``), in about half its CPU
+    text = request_text(raw)
+    decision = engine.decide(read_request(text)[1], digest=hashlib.sha256(text).hexdigest())
     attempt_id = uow.attempts.record(
         NewAttempt(
             firm_id=firm_id,

@@ -25,7 +25,7 @@ class MemoryAuditStore:
         self.entries: list[AuditEntry] = list(entries)
         self._lock = threading.Lock()
 
-    def append(self, entry: AuditEntry) -> None:
+    def append(self, entry: AuditEntry, data_json: str | None = None) -> None:
         with self._lock:
             head = self.last()
             seq, prev = (1, GENESIS) if head is None else (head.seq + 1, head.hash)

@@ -21,17 +21,29 @@ which SQLAlchemy empties when it replaces the connection; a cursor whose stateme
 closed and not reused. Each statement's result column names are read from the cursor once
 (the SQL text, and so its columns, never changes): psycopg builds its ``description`` anew
 on every call.
+Rule 5: a row is made at C speed (``dict(zip(...))``) and only the columns that have a
+processor go through Python: the gate's one read has 35 columns, a dozen of them typed,
+and its call-history rows (one per past call, tens per contact in a campaign) are NULL in
+all but seven.
+Rule 6: on SQLite a ``UtcDateTime`` column is read with ``datetime.fromisoformat`` of the
+stored text and its UTC offset: the same aware instant as Core's parse and
+``UtcDateTime``'s ``replace(tzinfo=UTC)``, without the keyword call, which cost a
+history-heavy gate about 6% of its instructions.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, exc
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.sql.expression import ClauseElement
+
+from lexdial.adapters.db.utc import UtcDateTime
 
 Processor = Callable[[Any], Any]
 
@@ -52,6 +64,10 @@ class _Prepared:
     defaults: dict[str, Any]
     #: the result's column names and their processors, once the first execution told them
     columns: tuple[tuple[str, Processor | None], ...] | None = None
+    #: the same, for building rows (rule 5): every name, and (index, name, processor) of
+    #: the columns that have a processor
+    names: tuple[str, ...] = ()
+    processed: tuple[tuple[int, str, Processor], ...] = ()
 
 
 def _cursor(conn: Connection) -> Any:
@@ -83,6 +99,8 @@ class Fast:
         results: dict[str, Processor] = {}
         for entry in getattr(compiled, "_result_columns", None) or ():
             proc = entry[3]._cached_result_processor(dialect, None)
+            if proc is not None and dialect.name == "sqlite" and isinstance(entry[3], UtcDateTime):
+                proc = _sqlite_utc(proc)  # rule 6
             if proc is not None:
                 results[entry[0]] = proc
         prepared = _Prepared(
@@ -129,15 +147,19 @@ class Fast:
     def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Every row, as column -> value processed like Core's results."""
         prepared, cursor = self._execute(conn, params)
-        columns = prepared.columns or _columns(prepared, cursor)
-        return [
-            # NULL reads as None without its processor, as every type's processor reads it
-            {
-                n: (p(v) if p is not None and v is not None else v)
-                for (n, p), v in zip(columns, row, strict=True)
-            }
-            for row in cursor.fetchall()
-        ]
+        if prepared.columns is None:
+            _columns(prepared, cursor)
+        names, processed = prepared.names, prepared.processed
+        out = []
+        for row in cursor.fetchall():
+            values = dict(zip(names, row, strict=True))
+            for i, name, proc in processed:
+                value = row[i]
+                # NULL reads as None without its processor, as every type's processor reads it
+                if value is not None:
+                    values[name] = proc(value)
+            out.append(values)
+        return out
 
     def run(self, conn: Connection, params: Mapping[str, Any]) -> None:
         """Execute for its effect (no rows wanted)."""
@@ -149,9 +171,30 @@ class Fast:
             cursor.fetchall()
 
 
+#: how SQLAlchemy's SQLite ``DateTime`` stores an instant: 'YYYY-MM-DD HH:MM:SS.ffffff'
+_SQLITE_STORED = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}")
+
+
+def _sqlite_utc(slow: Processor) -> Processor:
+    """``UtcDateTime``'s SQLite result processor, for the text SQLAlchemy stores: the aware
+    UTC instant in one C call (rule 6); anything else goes the way Core reads it."""
+    fullmatch = _SQLITE_STORED.fullmatch
+
+    def process(value: Any) -> Any:
+        if value.__class__ is str and fullmatch(value):
+            return datetime.fromisoformat(value + "+00:00")
+        return slow(value)
+
+    return process
+
+
 def _columns(prepared: _Prepared, cursor: Any) -> tuple[tuple[str, Processor | None], ...]:
     """The statement's result columns with their processors (none: it returns no rows),
     from its first execution's cursor (rule 4)."""
     names = [d[0] for d in cursor.description or ()]
     prepared.columns = tuple((n, prepared.results.get(n)) for n in names)
+    prepared.names = tuple(names)
+    prepared.processed = tuple(
+        (i, n, p) for i, (n, p) in enumerate(prepared.columns) if p is not None
+    )
     return prepared.columns

@@ -8,10 +8,11 @@ from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Column, Connection, func, insert, select, update
+from sqlalchemy import Column, Connection, bindparam, func, insert, select, update
 
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.fast import Fast
+from lexdial.adapters.db.json_text import JsonText, json_text
 from lexdial.adapters.db.queries import abandonment_counts, record_day_counts
 from lexdial.adapters.db.repos.gate_reads import (
     CONSENTS,
@@ -37,8 +38,13 @@ from lexdial.service.repos.calls import (
 
 #: a fact ``_bundled`` does not have (None is a fact: "never checked")
 _MISSING: Any = object()
-#: the gate's write, on the driver's cursor (``fast``), returning the new id
-_INSERT_ATTEMPT = Fast(insert(t.call_attempts).returning(t.call_attempts.c.id))
+#: the gate's write, on the driver's cursor (``fast``), returning the new id; the decision
+#: is bound as JSON text made by orjson (``json_text``)
+_INSERT_ATTEMPT = Fast(
+    insert(t.call_attempts)
+    .values(decision=bindparam("decision", type_=JsonText()))
+    .returning(t.call_attempts.c.id)
+)
 
 
 def _consent(r: Any) -> GateConsent:
@@ -305,7 +311,8 @@ class SqlAttemptRepository:
             "verdict": a.verdict,
             "earliest_allowed_at": a.earliest_allowed_at,
             "rulepack": a.rulepack,
-            "decision": a.decision,
+            # the decision's wire form holds strings, lists and nulls only (``json_text``)
+            "decision": json_text(a.decision),
             "created_at": a.created_at,
         }
         # one prebuilt statement with the values as parameters: no expression build per call
