@@ -13,6 +13,9 @@ go only into the SDP and libsrtp: nothing logs them, and ``repr`` leaves them ou
 Rule 3: an answer's line is usable when its tag is one we offered, with that tag's suite,
 and its ``inline:`` key is 30 bytes with no MKI; lifetimes are accepted (a call is far
 shorter than 2^31 packets). Session parameters (UNENCRYPTED_SRTP, ...) make it unusable.
+Rule 1b: every leg that offers (a trunk's call, an agent's nailed-up leg, a transfer's
+target) keys itself the same way: ``offer`` gives its keys and profile, ``lines`` the SDP
+attributes, ``agreed`` its ``Crypto`` and our SDP as a re-INVITE is then answered with.
 Rule 4: ``Crypto.protect`` encrypts one whole RTP packet (every packet a leg sends:
 prompts, silence, bridged audio, telephone-events); ``unprotect`` gives the plain packet
 or None (bad tag, replay): such a packet is dropped as if lost, never played.
@@ -147,6 +150,11 @@ def offer(mode: str) -> tuple[tuple[Key, ...], str]:
     return offer_keys(), "RTP/SAVP" if mode == "require" else "RTP/AVP"
 
 
+def lines(keys: tuple[Key, ...]) -> tuple[str, ...]:
+    """The offer's ``a=crypto:`` attribute lines for ``keys``."""
+    return tuple(k.line() for k in keys)
+
+
 class SrtpMissingError(Exception):
     """The answer holds no usable crypto line while the trunk requires SRTP."""
 
@@ -163,6 +171,15 @@ def answer(mode: str, offered: tuple[Key, ...], lines: tuple[str, ...]) -> Crypt
             raise SrtpMissingError
         return None
     return Crypto(*pair)
+
+
+def agreed(
+    mode: str, offered: tuple[Key, ...], lines: tuple[str, ...], sdp: bytes
+) -> tuple[Crypto | None, bytes]:
+    """A 2xx answer taken (rule 1b): the leg's ``Crypto`` as ``answer`` gives it (and its
+    ``SrtpMissingError``) and our SDP, ``settled`` when SRTP was agreed, else unchanged."""
+    crypto = answer(mode, offered, lines)
+    return crypto, sdp if crypto is None else settled(sdp, crypto.ours)
 
 
 def settled(sdp: bytes, ours: Key) -> bytes:
