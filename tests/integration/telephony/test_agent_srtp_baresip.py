@@ -31,7 +31,8 @@ from lexdial.errors import TelephonyError
 
 from .baresip_callee import Baresip, Callee, best_match
 from .baresip_callee import write_wav as write_wav16
-from .test_agent_bridge_sipp import PERSON, a_dial, heard, pcm
+from .ports import band_ports
+from .test_agent_bridge_sipp import AGENT_VOICE, PERSON, a_dial, heard, pcm
 from .test_sip_sipp import CALLER_ID, RATE, RtpSink, Sipp, _missing_tools, scenario, write_pcap
 
 pytestmark = pytest.mark.integration
@@ -57,8 +58,15 @@ def _tools() -> None:
 
 
 def found_in(received: np.ndarray[Any, Any], clip: np.ndarray[Any, Any]) -> float:
-    """The best match of any whole second of ``clip`` in ``received``."""
-    return max(best_match(received, clip[k * SEC : (k + 1) * SEC]) for k in range(len(clip) // SEC))
+    """The best match in ``received`` of half a second of ``clip``, on any quarter second.
+
+    Half a second, not a whole one: once in several runs on this loaded machine no whole
+    second matched above 0.65 while the audio was there (the cause not pinned down: a
+    packet lost or a jitter-buffer slip in baresip's decoding would do it, and a shorter
+    window fits between two); 4000 samples of unique noise still match nothing else by
+    chance (about 0.02)."""
+    half, step = SEC // 2, SEC // 4
+    return max(best_match(received, clip[k : k + half]) for k in range(0, len(clip) - half, step))
 
 
 @dataclass
@@ -79,7 +87,7 @@ class World:
     async def run(self, body: Callable[[MediaPlaneTelephony, World], Awaitable[None]]) -> None:
         loop = asyncio.get_running_loop()
         transport, _ = await loop.create_datagram_endpoint(
-            lambda: self.person_sink, local_addr=("127.0.0.1", 0)
+            lambda: self.person_sink, local_addr=("127.0.0.1", band_ports(1))
         )
         sock = transport.get_extra_info("socket")
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
@@ -240,3 +248,49 @@ def test_a_transfer_to_a_sip_address_offers_srtp_as_agent_srtp_says(tmp_path: Pa
     _, lawyer = w.far.recordings()
     assert found_in(lawyer, PERSON_TALK) > 0.9
     assert found_in(pcm(heard(w.person_sink)), LAWYER_SAYS) > 0.9
+
+
+def test_require_against_a_phone_that_answers_plain_rtp_byes_it_before_any_audio(
+    tmp_path: Path,
+) -> None:
+    """SIPp as the agent's phone answers RTP/AVP with no crypto even to our RTP/SAVP offer
+    (as a phone that ignores the profile would): the leg is sent BYE at once, the log-in
+    fails with the reason, and the phone's media address never gets a packet."""
+    sink = RtpSink()
+    events: list[tel.CallEvent] = []
+    sent: list[int] = []
+
+    async def go() -> int:
+        loop = asyncio.get_running_loop()
+        transport, _ = await loop.create_datagram_endpoint(
+            lambda: sink, local_addr=("127.0.0.1", band_ports(1))
+        )
+        pcap = write_pcap(tmp_path / "agent.pcap", AGENT_VOICE)
+        path = scenario(tmp_path, "uas_agent.xml", AGENT_PCAP=str(pcap))
+        phone = Sipp(path, tmp_path, 1, int(transport.get_extra_info("sockname")[1]))
+        trunk = Trunk(address="127.0.0.1:5060", agent_srtp="require")  # no call is dialled
+        carrier = MediaPlaneTelephony(trunk=trunk, work_dir=tmp_path / "sip", amd=False)
+        try:
+            await phone.start()
+            await carrier.start()
+            stream = carrier.events()
+            uri = f"sip:desk7@{phone.trunk}"
+            await carrier.agent_login(tel.AgentLeg("user:7", "sip", uri, CALLER_ID))
+            rtp = carrier.agents.lines["user:7"].rtp
+            assert rtp is not None
+            events.append(await asyncio.wait_for(anext(stream), 15))
+            code = await phone.finish()  # it got our BYE (its scenario waits for one)
+            sent.append(rtp.sent)
+            return code
+        finally:
+            await carrier.close()
+            if phone.proc is not None and phone.proc.returncode is None:
+                phone.proc.kill()
+                await phone.proc.wait()
+            transport.close()
+
+    assert asyncio.run(asyncio.wait_for(go(), 60)) == 0
+    assert [(e.kind, e.detail, e.prompt) for e in events] == [
+        (tel.AGENT_DOWN, "user:7", "no SRTP in the answer")
+    ]
+    assert sent == [0] and not sink.streams  # no plain audio ever went to the phone
