@@ -223,3 +223,14 @@ def test_a_sip_transfer_target_follows_agent_srtp_and_a_number_the_trunk_s() -> 
     ua.trunk = Trunk(address="127.0.0.1:5070", srtp="require")  # agent_srtp off
     plane.invite(call, "sip:desk9@10.0.0.9", "lexdial", direct, dest=("10.0.0.9", 5060))  # type: ignore[arg-type]
     assert direct.keys == () and b"a=crypto" not in ua.offers[2]
+
+
+def test_agreed_settles_our_sdp_only_when_srtp_was_agreed() -> None:
+    keys, _ = srtp.offer("offer")
+    sdp = ("v=0\r\no=lexdial 5 5 IN IP4 127.0.0.1\r\n" + "\r\n".join(srtp.lines(keys))).encode()
+    crypto, kept = srtp.agreed("offer", keys, (PHONE_KEY.line(),), sdp)
+    assert crypto is not None and kept == srtp.settled(sdp, keys[0])
+    assert kept.count(b"a=crypto:") == 1 and b"o=lexdial 5 6 " in kept
+    assert srtp.agreed("offer", keys, (), sdp) == (None, sdp)  # plain: our SDP as offered
+    with pytest.raises(srtp.SrtpMissingError):
+        srtp.agreed("require", keys, (), sdp)

@@ -7,15 +7,15 @@ ignores the unknown attributes and answers plain RTP, so the call still connects
 RTP/SAVP offer would be refused with 488 by every plain-RTP carrier); "require" sends
 RTP/SAVP with crypto (RFC 4568's own form) and a call whose answer holds no usable crypto
 line ends FAILED "no SRTP in the answer": the carrier's failure, never plain audio.
+Rule 1b: every leg that offers (a trunk's call, an agent's nailed-up leg, a transfer's
+target) keys itself the same way: ``offer`` gives its keys and profile, ``lines`` the SDP
+attributes, ``agreed`` its ``Crypto`` and our SDP as a re-INVITE is then answered with.
 Rule 2: two suites, AES_CM_128_HMAC_SHA1_80 (tag 1, preferred) and _32 (tag 2); each
 offered line has its own 30-byte master key+salt from ``secrets``, made per call. Keys
 go only into the SDP and libsrtp: nothing logs them, and ``repr`` leaves them out.
 Rule 3: an answer's line is usable when its tag is one we offered, with that tag's suite,
 and its ``inline:`` key is 30 bytes with no MKI; lifetimes are accepted (a call is far
 shorter than 2^31 packets). Session parameters (UNENCRYPTED_SRTP, ...) make it unusable.
-Rule 1b: every leg that offers (a trunk's call, an agent's nailed-up leg, a transfer's
-target) keys itself the same way: ``offer`` gives its keys and profile, ``lines`` the SDP
-attributes, ``agreed`` its ``Crypto`` and our SDP as a re-INVITE is then answered with.
 Rule 4: ``Crypto.protect`` encrypts one whole RTP packet (every packet a leg sends:
 prompts, silence, bridged audio, telephone-events); ``unprotect`` gives the plain packet
 or None (bad tag, replay): such a packet is dropped as if lost, never played.
@@ -156,7 +156,7 @@ def lines(keys: tuple[Key, ...]) -> tuple[str, ...]:
 
 
 class SrtpMissingError(Exception):
-    """The answer holds no usable crypto line while the trunk requires SRTP."""
+    """The answer holds no usable crypto line while the leg's setting requires SRTP."""
 
 
 def answer(mode: str, offered: tuple[Key, ...], lines: tuple[str, ...]) -> Crypto | None:
