@@ -115,6 +115,7 @@ def sip_trunk(settings: Settings) -> SipTrunk:
         caller_name=s.caller_name,
         dns_server=s.dns_server,
         srtp=s.srtp,  # (for srtp)
+        agent_srtp=s.agent_srtp,  # (for agent-srtp)
         tls_ca_file=s.tls_ca_file,
         tls_verify=s.tls_verify,
     )

@@ -45,6 +45,10 @@ class SipSettings:
     #: absent, "offer" over TLS (the keys travel in SDP: only TLS keeps them secret,
     #: and a firm chooses TLS for confidentiality) and "off" otherwise (today's RTP)
     srtp: str = "off"
+    #: (for agent-srtp) SRTP on agents' nailed-up legs to their SIP phones and on
+    #: transfers to ``sip:`` URIs (dialled straight, not through the trunk): off | offer |
+    #: require; "off" by default (desk phones on an office LAN often have no SRTP)
+    agent_srtp: str = "off"
     # (for sip-transport) the media plane sends P-Asserted-Identity and verifies TLS
     p_asserted_identity: bool = False
     tls_ca_file: str | None = None
@@ -166,6 +170,9 @@ def read_sip(raw: dict[str, Any], path: Path, env: Any, dialling: bool = True) -
     srtp = raw.get("srtp", "offer" if transport == "tls" else "off")  # (for srtp)
     if srtp not in SRTP_MODES:
         raise bad("srtp", "one of " + ", ".join(SRTP_MODES))
+    agent_srtp = raw.get("agent_srtp", "off")  # (for agent-srtp)
+    if agent_srtp not in SRTP_MODES:
+        raise bad("agent_srtp", "one of " + ", ".join(SRTP_MODES))
     return SipSettings(
         transport=transport,
         bind_address=bind,
@@ -183,6 +190,7 @@ def read_sip(raw: dict[str, Any], path: Path, env: Any, dialling: bool = True) -
         dns_server=dns,
         password_problem=problem,
         srtp=srtp,  # (for srtp)
+        agent_srtp=agent_srtp,  # (for agent-srtp)
         p_asserted_identity=pai,
         tls_ca_file=ca,
         tls_verify=verify,

@@ -5,6 +5,15 @@ softphone that lexdial's WebRTC gateway exposes as a SIP UAS) straight at the UR
 host:port, not through the trunk (an agent's phone is not behind the carrier), from the
 leg's caller ID (else "lexdial"). ``sips:`` and other kinds are refused with a
 ``TelephonyError`` naming the field: this UA speaks UDP only.
+Rule 1b: the INVITE offers SRTP as the trunk's ``agent_srtp`` says (``srtp`` rules 1 and
+1b, as the trunk's calls do with ``srtp``): "off" plain RTP (the default: desk phones on
+an office LAN often have no SRTP), "offer" SDES on RTP/AVP (a plain phone answers plain),
+"require" RTP/SAVP. Under "require" a phone that answers without a usable crypto line is
+sent BYE at once, before any RTP, and the log-in fails AGENT_DOWN "no SRTP in the answer";
+one that refuses the offer fails "sip 488: the phone refused SRTP (agent_srtp = require)".
+The leg then protects and unprotects every packet itself (``rtp`` rule 4b): a bridge
+carries plain payloads, each leg encrypting on its own side. A re-INVITE with a new key
+for our crypto line replaces the phone's key (ours is kept).
 Rule 2: the leg is kept up between calls: it sends u-law silence while idle (the agent
 hears a quiet line, never a dead one) and answers the phone's re-INVITE (a new media
 address is followed) and OPTIONS. AGENT_UP (``call_id`` "", ``detail`` the agent label)
@@ -12,8 +21,9 @@ when the phone answers.
 Rule 3: AGENT_DOWN (``call_id`` "", ``detail`` the agent label, as for AGENT_UP) when the
 leg ends; the reason goes in the event's ``prompt`` field: "far end" (the agent hung
 up), "logged out", "no answer" (no answer within ``answer_timeout_s``), "sip CODE" (the
-phone refused), "no media in the answer", "closed". A leg that drops while bridged
-leaves the call up: the call flow decides (the dialler hangs it up).
+phone refused), "no media in the answer", "no SRTP in the answer" (rule 1b), "closed".
+A leg that drops while bridged leaves the call up: the call flow decides (the dialler
+hangs it up).
 Rule 2b: a phone that stops sending RTP for ``media_timeout_s`` (30 s) while its last
 SDP says it sends (not ``a=inactive``/``a=recvonly``: on hold) is gone (a dead network, a
 crashed softphone): the leg is ended with BYE, AGENT_DOWN "no media", so no call is ever
@@ -33,6 +43,7 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from lexdial.adapters.telephony import srtp
 from lexdial.adapters.telephony.rtp import Leg, MediaEngine
 from lexdial.adapters.telephony.sip_dialog import Dialog
 from lexdial.adapters.telephony.sip_message import Message, parse_sdp, sdp_offer
@@ -114,8 +125,9 @@ class AgentLines:
         rtp = self.engine.open(f"agent:{leg.agent}")  # OSError when no port is free
         line = self.lines[leg.agent] = AgentLine(leg, loop.time(), rtp=rtp)
         caller = self.trunk.caller(leg.caller_id) if leg.caller_id else "lexdial"
-        d = line.dialog = self.ua.invite(leg.address.strip(), caller, sdp_offer(rtp.port),
-                                         dest=dest)  # fmt: skip
+        rtp.keys, profile = srtp.offer(self.trunk.agent_srtp)  # rule 1b
+        offer = sdp_offer(rtp.port, srtp.lines(rtp.keys), profile=profile)
+        d = line.dialog = self.ua.invite(leg.address.strip(), caller, offer, dest=dest)
         d.on_response = lambda msg: self._on_response(line, msg)
         d.on_request = lambda msg: self._on_request(line, msg)
         line.timer = loop.call_later(self.answer_timeout_s, self._no_answer, line)
@@ -212,16 +224,23 @@ class AgentLines:
         if line.ended or msg.status < 200:
             return
         if msg.status >= 300:
-            self.down(line, f"sip {msg.status}")
+            self.down(line, self._refused(msg.status))
             return
         media = parse_sdp(msg.body)
         if media is None or line.rtp is None:
+            self._bye(line)
             self.down(line, "no media in the answer")
-            if line.dialog is not None:
-                task = asyncio.ensure_future(self.ua.request(line.dialog, "BYE"))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
             return
+        if line.dialog is not None:
+            try:
+                line.rtp.crypto, line.dialog.sdp = srtp.agreed(
+                    self.trunk.agent_srtp, line.rtp.keys, media.crypto, line.dialog.sdp
+                )
+            except srtp.SrtpMissingError:  # rule 1b: no RTP has been sent on it
+                log.warning("agent %s: SRTP required, none in the answer", line.agent)
+                self._bye(line)
+                self.down(line, "no SRTP in the answer")
+                return
         line.rtp.start(media.host, media.port, dtmf_pt=media.dtmf_pt)
         line.up, line.on_hold = True, _sends_nothing(msg.body)
         if line.timer is not None:
@@ -231,7 +250,20 @@ class AgentLines:
         line.timer = loop.call_later(self._check_every, self._watch, line)
         t = round(loop.time() - line.started, 3)
         self._emit(tel.CallEvent("", tel.AGENT_UP, t, detail=line.agent))
-        log.info("agent %s: leg up", line.agent)
+        log.info("agent %s: leg up%s", line.agent, " (SRTP)" if line.rtp.crypto else "")
+
+    def _refused(self, status: int) -> str:
+        """The AGENT_DOWN reason for a phone's final refusal (rules 1b and 3)."""
+        if status == 488 and self.trunk.agent_srtp == "require":
+            return "sip 488: the phone refused SRTP (agent_srtp = require)"
+        return f"sip {status}"
+
+    def _bye(self, line: AgentLine) -> None:
+        """BYE ``line``'s dialog without waiting for the answer."""
+        if line.dialog is not None:
+            task = asyncio.ensure_future(self.ua.request(line.dialog, "BYE"))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     def _on_request(self, line: AgentLine, msg: Message) -> None:
         if line.ended:
@@ -244,6 +276,9 @@ class AgentLines:
                 line.rtp.start(media.host, media.port, dtmf_pt=media.dtmf_pt)
                 line.on_hold = _sends_nothing(msg.body)
                 line.heard_at = asyncio.get_running_loop().time()
+                crypto = line.rtp.crypto
+                if crypto is not None and crypto.follow(media.crypto):  # rule 1b
+                    log.info("agent %s: the phone changed its SRTP key", line.agent)
 
     @property
     def _check_every(self) -> float:
@@ -258,10 +293,7 @@ class AgentLines:
         if line.rtp.received != line.seen or line.on_hold:
             line.seen, line.heard_at = line.rtp.received, now
         elif now - line.heard_at >= self.media_timeout_s:
-            if line.dialog is not None:
-                task = asyncio.ensure_future(self.ua.request(line.dialog, "BYE"))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+            self._bye(line)
             self.down(line, "no media")
             return
         line.timer = loop.call_later(self._check_every, self._watch, line)

@@ -10,7 +10,10 @@ Rule 1b: the offer carries SDES keys as the trunk's ``srtp`` says (``srtp`` rule
 the answer's crypto line keys the leg before its first packet. A "require" call whose
 answer has none is ended FAILED "no SRTP in the answer" (BYE at once: no plain audio
 is ever sent on it); an "offer" call answered without one is plain RTP. A leg to a
-``sip:`` URI dialled directly (a transfer's target, not the trunk) is plain RTP. A
+``sip:`` URI dialled directly (a transfer's target, not the trunk) follows ``agent_srtp``
+instead: it is reached as an agent's phone is (straight at its host, on the firm's own
+network, often the same desk phones), not through the carrier the trunk's setting
+describes; a transfer to a number goes through the trunk and follows ``srtp``. A
 re-INVITE is answered (by the UA) with our SDP holding only the chosen crypto line; a new
 key in it for that line replaces the far end's (ours is kept).
 Rule 3: digits sent as SIP INFO (``application/dtmf-relay`` ``Signal=``, or
@@ -95,13 +98,14 @@ class PlaneSignalling:
     ) -> None:
         """Send the call's INVITE, our SDP offering ``leg`` (to ``dest`` if given, else
         through the trunk)."""
-        # a transfer target dialled directly (``dest``) is not the trunk: its setting
-        # does not apply (an office phone rarely speaks SDES)
-        leg.keys, profile = srtp.offer(self.ua.trunk.srtp if dest is None else "off")
-        lines = tuple(k.line() for k in leg.keys)
-        offer = sdp_offer(leg.port, lines, profile=profile)
+        # a transfer target dialled directly (``dest``) is not the trunk: it is reached
+        # as agents' phones are, so their setting applies (rule 1b)
+        trunk = self.ua.trunk
+        mode = trunk.srtp if dest is None else trunk.agent_srtp
+        leg.keys, profile = srtp.offer(mode)
+        offer = sdp_offer(leg.port, srtp.lines(leg.keys), profile=profile)
         d = call.dialog = self.ua.invite(uri, caller, offer, dest=dest)
-        d.on_response = lambda msg: self._on_response(call, msg)
+        d.on_response = lambda msg: self._on_response(call, msg, mode)
         d.on_request = lambda msg: self._on_request(call, msg)
 
     async def hangup(self, call: PlaneCall) -> None:
@@ -137,7 +141,7 @@ class PlaneSignalling:
             log.warning("call %s: no answer to BYE", call.call_id)
         self._end(call, kind, detail)
 
-    def _on_response(self, call: PlaneCall, msg: Message) -> None:
+    def _on_response(self, call: PlaneCall, msg: Message, mode: str) -> None:
         if call.ended:
             return
         code = msg.status
@@ -146,7 +150,7 @@ class PlaneSignalling:
                 call.rang = True
                 self.table.emit(call, tel.RINGING)
         elif code < 300:
-            self._answered(call, msg)
+            self._answered(call, msg, mode)
         elif call.ring_timed_out:
             self._end(call, *ring_timeout(call.rang))
         elif call.hangup_requested:
@@ -154,7 +158,7 @@ class PlaneSignalling:
         else:
             self._end(call, *refused(code))
 
-    def _answered(self, call: PlaneCall, msg: Message) -> None:
+    def _answered(self, call: PlaneCall, msg: Message, mode: str) -> None:
         if call.hangup_requested:  # answered as we cancelled: end it now
             self.table.spawn(self.bye(call, tel.HANGUP, "near end"))
             return
@@ -164,15 +168,16 @@ class PlaneSignalling:
             call.hangup_requested = True
             self.table.spawn(self.bye(call, tel.FAILED, "no media in the answer"))
             return
+        assert call.dialog is not None  # the response came on it
         try:
-            call.leg.crypto = srtp.answer(self.ua.trunk.srtp, call.leg.keys, media.crypto)
+            call.leg.crypto, call.dialog.sdp = srtp.agreed(
+                mode, call.leg.keys, media.crypto, call.dialog.sdp
+            )
         except srtp.SrtpMissingError:
             log.warning("call %s: SRTP required, none in the answer; hanging up", call.call_id)
             call.hangup_requested = True
             self.table.spawn(self.bye(call, tel.FAILED, "no SRTP in the answer"))
             return
-        if call.leg.crypto is not None and call.dialog is not None:
-            call.dialog.sdp = srtp.settled(call.dialog.sdp, call.leg.crypto.ours)
         call.leg.start(media.host, media.port, dtmf_pt=media.dtmf_pt)
         call.answered = True
         call.cancel("ring")

@@ -51,6 +51,9 @@ class Trunk:
     caller_name: str | None = None
     dns_server: str | None = None
     srtp: str = "off"  # (for srtp) off | offer | require: ``srtp`` rule 1 (media plane)
+    # (for agent-srtp) the same for agents' legs and ``sip:`` transfer targets, which the
+    # media plane reaches straight, not through the trunk (``agent_legs`` rule 1b)
+    agent_srtp: str = "off"
     # (for sip-transport) TLS: the CA file that signs the trunk's certificate (None: the
     # system's store) and the escape hatch that checks nothing (the plane warns)
     tls_ca_file: str | None = None
@@ -65,6 +68,8 @@ class Trunk:
             raise ValueError("register needs auth_username")
         if self.srtp not in ("off", "offer", "require"):  # (for srtp)
             raise ValueError(f"srtp {self.srtp!r}: off, offer or require")
+        if self.agent_srtp not in ("off", "offer", "require"):  # (for agent-srtp)
+            raise ValueError(f"agent_srtp {self.agent_srtp!r}: off, offer or require")
 
     # --- addresses -------------------------------------------------------------------
 

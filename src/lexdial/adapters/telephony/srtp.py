@@ -7,6 +7,9 @@ ignores the unknown attributes and answers plain RTP, so the call still connects
 RTP/SAVP offer would be refused with 488 by every plain-RTP carrier); "require" sends
 RTP/SAVP with crypto (RFC 4568's own form) and a call whose answer holds no usable crypto
 line ends FAILED "no SRTP in the answer": the carrier's failure, never plain audio.
+Rule 1b: every leg that offers (a trunk's call, an agent's nailed-up leg, a transfer's
+target) keys itself the same way: ``offer`` gives its keys and profile, ``lines`` the SDP
+attributes, ``agreed`` its ``Crypto`` and our SDP as a re-INVITE is then answered with.
 Rule 2: two suites, AES_CM_128_HMAC_SHA1_80 (tag 1, preferred) and _32 (tag 2); each
 offered line has its own 30-byte master key+salt from ``secrets``, made per call. Keys
 go only into the SDP and libsrtp: nothing logs them, and ``repr`` leaves them out.
@@ -147,8 +150,13 @@ def offer(mode: str) -> tuple[tuple[Key, ...], str]:
     return offer_keys(), "RTP/SAVP" if mode == "require" else "RTP/AVP"
 
 
+def lines(keys: tuple[Key, ...]) -> tuple[str, ...]:
+    """The offer's ``a=crypto:`` attribute lines for ``keys``."""
+    return tuple(k.line() for k in keys)
+
+
 class SrtpMissingError(Exception):
-    """The answer holds no usable crypto line while the trunk requires SRTP."""
+    """The answer holds no usable crypto line while the leg's setting requires SRTP."""
 
 
 def answer(mode: str, offered: tuple[Key, ...], lines: tuple[str, ...]) -> Crypto | None:
@@ -163,6 +171,15 @@ def answer(mode: str, offered: tuple[Key, ...], lines: tuple[str, ...]) -> Crypt
             raise SrtpMissingError
         return None
     return Crypto(*pair)
+
+
+def agreed(
+    mode: str, offered: tuple[Key, ...], lines: tuple[str, ...], sdp: bytes
+) -> tuple[Crypto | None, bytes]:
+    """A 2xx answer taken (rule 1b): the leg's ``Crypto`` as ``answer`` gives it (and its
+    ``SrtpMissingError``) and our SDP, ``settled`` when SRTP was agreed, else unchanged."""
+    crypto = answer(mode, offered, lines)
+    return crypto, sdp if crypto is None else settled(sdp, crypto.ours)
 
 
 def settled(sdp: bytes, ours: Key) -> bytes:
