@@ -8,8 +8,8 @@ from typing import Any, cast
 import pytest
 
 from lexdial.adapters.telephony.plane_audio import PlaneAudio, PlaneCall
-from lexdial.adapters.telephony.plane_signalling import PlaneSignalling, in_dialog
-from lexdial.adapters.telephony.sip_dialog import Dialog
+from lexdial.adapters.telephony.plane_signalling import PlaneSignalling
+from lexdial.adapters.telephony.sip_dialog import Dialog, in_dialog
 from lexdial.adapters.telephony.sip_message import Message, parse
 from lexdial.domain import telephony as tel
 

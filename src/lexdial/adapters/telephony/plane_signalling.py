@@ -37,8 +37,8 @@ from lexdial.adapters.telephony import srtp
 from lexdial.adapters.telephony.plane_audio import PlaneAudio, PlaneCall
 from lexdial.adapters.telephony.rtp import Leg
 from lexdial.adapters.telephony.sip_calls import CallTable, refused, ring_timeout
-from lexdial.adapters.telephony.sip_dialog import Dialog
-from lexdial.adapters.telephony.sip_message import Media, Message, parse_sdp, sdp_offer, tag
+from lexdial.adapters.telephony.sip_dialog import in_dialog
+from lexdial.adapters.telephony.sip_message import Media, Message, parse_sdp, sdp_offer
 from lexdial.adapters.telephony.sip_ua import SipUa
 from lexdial.domain import telephony as tel
 
@@ -57,14 +57,6 @@ def info_digit(msg: Message) -> str:
 
 def _unspecified(host: str) -> bool:
     return host in ("0.0.0.0", "::")  # RFC 2543 hold: "send nothing", not an address
-
-
-def in_dialog(dialog: Dialog | None, msg: Message) -> bool:
-    """Whether the far end's request ``msg`` carries ``dialog``'s tags: ours in To, theirs
-    (once known) in From (rule 3)."""
-    if dialog is None or tag(msg.get("to")) != dialog.from_tag:
-        return False
-    return dialog.to_tag is None or tag(msg.get("from")) == dialog.to_tag
 
 
 class PlaneSignalling:

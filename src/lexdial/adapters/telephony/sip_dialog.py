@@ -2,7 +2,10 @@
 
 Rule 1: the dialog is identified by its Call-ID and our From tag; the far end's tag,
 remote target (its Contact) and route set (Record-Route, reversed) are learnt from the
-2xx, and every later request goes to that target through that route.
+2xx, and every later request goes to that target through that route. A request from the
+far end belongs to the dialog only if it carries both tags (RFC 3261 §12.2.2): ours in To,
+theirs (once known) in From (``in_dialog``); the Call-ID alone is not enough, since
+anyone who saw it could otherwise hang up or re-route the call.
 Rule 2: a request's CSeq is the caller's to choose (``SipUa`` counts them); a CANCEL and
 the ACK of a failure reuse the INVITE's branch and its To without our peer's tag.
 """
@@ -14,7 +17,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from lexdial.adapters.telephony.sip_message import Local, Message
+from lexdial.adapters.telephony.sip_message import Local, Message, tag
 
 
 @dataclass(eq=False)
@@ -91,3 +94,11 @@ class Dialog:
         lines += extra
         lines += me.tail(body)
         return "\r\n".join(lines).encode() + body
+
+
+def in_dialog(dialog: Dialog | None, msg: Message) -> bool:
+    """Whether the far end's request ``msg`` carries ``dialog``'s tags: ours in To, theirs
+    (once known) in From (rule 1)."""
+    if dialog is None or tag(msg.get("to")) != dialog.from_tag:
+        return False
+    return dialog.to_tag is None or tag(msg.get("from")) == dialog.to_tag

@@ -17,7 +17,9 @@ transaction, a 2xx end to end (each retransmitted 2xx again); 401/407 are answer
 Other requests are ``sip_transactions``'.
 Rule 3: in-dialog requests from the far end are answered by the UA (200 to BYE, INFO,
 NOTIFY, OPTIONS; re-INVITE gets our SDP back), then passed to the call's owner; an
-out-of-dialog request other than OPTIONS gets 481: no inbound calls yet.
+out-of-dialog request other than OPTIONS gets 481: no inbound calls yet. A request is in
+a dialog only with the dialog's tags (``sip_dialog.in_dialog``), not by its Call-ID
+alone: one with a known Call-ID and other tags gets 481 and never reaches the call.
 Rule 4: From carries the caller ID (with the trunk's display name), and so does
 P-Asserted-Identity when ``p_asserted_identity`` is set. A registering trunk is
 registered by ``start`` (``sip_register``: refreshed, removed by ``unregister``).
@@ -38,7 +40,7 @@ from collections.abc import Callable
 
 from lexdial.adapters.telephony.sip_auth import authorization
 from lexdial.adapters.telephony.sip_check import Verdict, explain_error
-from lexdial.adapters.telephony.sip_dialog import Dialog
+from lexdial.adapters.telephony.sip_dialog import Dialog, in_dialog
 from lexdial.adapters.telephony.sip_message import (
     Local,
     Message,
@@ -351,6 +353,11 @@ class SipUa:
         if d is None:
             code = 200 if msg.method == "OPTIONS" else 481
             self._send(build_reply(msg, code, me), addr)
+            return
+        if not in_dialog(d, msg):  # a known Call-ID is not a dialog (rule 3)
+            log.warning("a SIP %s naming a call without its dialog's tags refused (481)",
+                        msg.method)  # fmt: skip
+            self._send(build_reply(msg, 481, me), addr)
             return
         if msg.method == "INVITE":  # a re-INVITE (hold, refresh): same media
             self._send(build_reply(msg, 200, me, d.sdp, "application/sdp"), addr)
