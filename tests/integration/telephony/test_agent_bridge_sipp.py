@@ -102,6 +102,20 @@ def pcm(payloads: list[bytes]) -> np.ndarray:
     return ULAW_DECODE[np.frombuffer(b"".join(payloads), dtype=np.uint8)]
 
 
+async def next_event(
+    events: list[tel.CallEvent], stream: AsyncIterator[tel.CallEvent], kind: str
+) -> tel.CallEvent:
+    """The next event of ``kind`` (15 s at most each), every event kept in ``events``; a
+    call or an agent's line ending first fails the test."""
+    while True:
+        event = await asyncio.wait_for(anext(stream), 15)
+        events.append(event)
+        if event.kind == kind:
+            return event
+        if event.kind in (tel.HANGUP, tel.FAILED, tel.AGENT_DOWN):
+            raise AssertionError(f"unexpected {event}: {events}")
+
+
 @dataclass
 class Bench:
     """The person's SIPp, the agents' SIPps, their sinks, and the adapter under test."""
@@ -172,13 +186,7 @@ class Bench:
         return f"sip:desk{k}@{self.sipps[1 + k].trunk}"
 
     async def until(self, stream: AsyncIterator[tel.CallEvent], kind: str) -> tel.CallEvent:
-        while True:
-            event = await asyncio.wait_for(anext(stream), 15)
-            self.events.append(event)
-            if event.kind == kind:
-                return event
-            if event.kind in (tel.HANGUP, tel.FAILED, tel.AGENT_DOWN):
-                raise AssertionError(f"unexpected {event}: {self.events}")
+        return await next_event(self.events, stream, kind)
 
     async def finish(self) -> None:
         for s in self.sipps:

@@ -32,7 +32,7 @@ from lexdial.errors import TelephonyError
 from .baresip_callee import Baresip, Callee, best_match
 from .baresip_callee import write_wav as write_wav16
 from .ports import band_ports
-from .test_agent_bridge_sipp import AGENT_VOICE, PERSON, a_dial, heard, pcm
+from .test_agent_bridge_sipp import AGENT_VOICE, PERSON, a_dial, heard, next_event, pcm
 from .test_sip_sipp import CALLER_ID, RATE, RtpSink, Sipp, _missing_tools, scenario, write_pcap
 
 pytestmark = pytest.mark.integration
@@ -123,13 +123,7 @@ class World:
             transport.close()
 
     async def until(self, stream: AsyncIterator[tel.CallEvent], kind: str) -> tel.CallEvent:
-        while True:
-            event = await asyncio.wait_for(anext(stream), 15)
-            self.events.append(event)
-            if event.kind == kind:
-                return event
-            if event.kind in (tel.HANGUP, tel.FAILED, tel.AGENT_DOWN):
-                raise AssertionError(f"unexpected {event}: {self.events}")
+        return await next_event(self.events, stream, kind)
 
 
 def run(tmp: Path, agent_srtp: str, phones: list[tuple[str, str]], body: Any) -> World:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from tests.unit.telephony.test_agent_legs import FakeEngine, reply, request
+from tests.unit.telephony.test_srtp import settings
 
 from lexdial.adapters.telephony import srtp
 from lexdial.adapters.telephony.agent_legs import AgentLines
@@ -20,18 +21,11 @@ from lexdial.adapters.telephony.sip_dialog import Dialog
 from lexdial.adapters.telephony.sip_message import parse_sdp
 from lexdial.adapters.telephony.sip_trunk import Trunk
 from lexdial.bootstrap import sip_trunk
-from lexdial.config import load_settings
 from lexdial.domain import telephony as tel
 from lexdial.errors import ConfigError
 
 PHONE_KEY = srtp.Key(1, "AES_CM_128_HMAC_SHA1_80", bytes(range(30)))
 LEG = tel.AgentLeg("user:7", "sip", "sip:desk7@127.0.0.1:5099", "+16145550100")
-
-
-def settings(tmp_path: Path, extra: str) -> Any:
-    path = tmp_path / "lexdial.toml"
-    path.write_text(f'[telephony]\ncarrier = "sip"\ntrunk = "198.51.100.4:5061"\n{extra}\n')
-    return load_settings(path, {})
 
 
 @pytest.mark.parametrize(
