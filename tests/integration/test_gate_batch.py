@@ -36,7 +36,7 @@ from lexdial.service.consent import ConsentEvidence, NewConsent, record_consent
 from lexdial.service.contacts import NewContact, add_contact
 from lexdial.service.fakes import ListAudit, MemoryRegistry, Reversible
 from lexdial.service.gate import CallPlan, GateResult, gate
-from lexdial.service.gate_batch import GateBatcher, GateJob, Outcome
+from lexdial.service.gate_batch import GateBatcher, GateCall, GateJob, Outcome
 from lexdial.service.gate_request import build_request
 from lexdial.service.optout import opt_out
 from lexdial.service.users import OPERATOR, SYSTEM
@@ -72,12 +72,21 @@ def _seed(engine: Engine, cipher: Reversible, n: int) -> list[int]:
     return ids
 
 
-def _job(rules: RulesEngine, cipher: Reversible, contact: int, at: datetime = NOW) -> GateJob[Any]:
+def _job(
+    rules: RulesEngine, cipher: Reversible, contact: int, at: datetime = NOW, ahead: bool = False
+) -> GateJob[Any]:
+    """One gate; ``ahead``: marked as a gate (``GateCall``), as the dialler submits them, so
+    that a batch reads ahead for it (gate_batch rule 6)."""
+
     def job(uow: Any, audit: Any) -> GateResult:
         return gate(uow, rules, cipher, audit, MemoryRegistry(), firm_id=1, contact_id=contact,
                     at=at, plan=PLAN)  # fmt: skip
 
-    return job
+    return GateCall(contact, at, job) if ahead else job
+
+
+#: every batch test runs with plain jobs and with gates a batch reads ahead for
+AHEAD = pytest.mark.parametrize("ahead", [False, True], ids=["own-reads", "read-ahead"])
 
 
 def _verified(engine: Engine) -> int:
@@ -92,8 +101,9 @@ def _verdicts(outcomes: list[Outcome[GateResult]]) -> list[str]:
     return [o.get().decision.verdict for o in outcomes]
 
 
+@AHEAD
 def test_no_batched_gate_allows_a_call_after_an_opt_out_for_that_number_committed(
-    store: Engine, rules: RulesEngine
+    store: Engine, rules: RulesEngine, ahead: bool
 ) -> None:
     cipher = Reversible()
     ids = _seed(store, cipher, 8)
@@ -110,8 +120,9 @@ def test_no_batched_gate_allows_a_call_after_an_opt_out_for_that_number_committe
         ) -> None:
             for _ in range(12):
                 seen_before = opted.is_set()
-                jobs = [_job(rules, cipher, target), _job(rules, cipher, other),
-                        _job(rules, cipher, target)]  # fmt: skip
+                jobs = [_job(rules, cipher, target, ahead=ahead),
+                        _job(rules, cipher, other, ahead=ahead),
+                        _job(rules, cipher, target, ahead=ahead)]  # fmt: skip
                 verdicts = _verdicts(batcher.run_batch(jobs))
                 for verdict in (verdicts[0], verdicts[2]):
                     if seen_before and verdict == "allow":
@@ -139,7 +150,7 @@ def test_no_batched_gate_allows_a_call_after_an_opt_out_for_that_number_committe
 
 
 def _dialled_job(
-    rules: RulesEngine, cipher: Reversible, contact: int, at: datetime
+    rules: RulesEngine, cipher: Reversible, contact: int, at: datetime, ahead: bool = False
 ) -> GateJob[Any]:
     """A gate whose call is then marked dialled (as ``admit`` does), answering how many
     earlier calls the request it judged held in its history, and the verdict."""
@@ -152,17 +163,20 @@ def _dialled_job(
         uow.attempts.set_status(result.attempt_id, AttemptStatus.DIALLED)
         return len(raw["history"]), result.decision.verdict
 
-    return job
+    return GateCall(contact, at, job) if ahead else job
 
 
+@AHEAD
 def test_the_same_contact_twice_in_one_batch_is_judged_as_one_gate_after_the_other(
-    store: Engine, rules: RulesEngine
+    store: Engine, rules: RulesEngine, ahead: bool
 ) -> None:
     cipher = Reversible()
     batched, alone = _seed(store, cipher, 2)
     batcher = GateBatcher(transactions(store), SqlAudit())
     instants = [NOW + timedelta(minutes=m) for m in range(4)]
-    together = batcher.run_batch([_dialled_job(rules, cipher, batched, at) for at in instants])
+    together = batcher.run_batch(
+        [_dialled_job(rules, cipher, batched, at, ahead) for at in instants]
+    )
     one_by_one = [batcher.run_alone(_dialled_job(rules, cipher, alone, at)) for at in instants]
     assert batcher.batches == 1
     # each gate of the batch saw the calls of the gates before it in the same batch,
@@ -171,8 +185,9 @@ def test_the_same_contact_twice_in_one_batch_is_judged_as_one_gate_after_the_oth
     assert [o.get() for o in together] == [o.get() for o in one_by_one]
 
 
+@AHEAD
 def test_the_audit_chain_of_batched_gates_verifies_with_one_entry_per_gate(
-    store: Engine, rules: RulesEngine
+    store: Engine, rules: RulesEngine, ahead: bool
 ) -> None:
     cipher = Reversible()
     ids = _seed(store, cipher, 6)
@@ -180,7 +195,7 @@ def test_the_audit_chain_of_batched_gates_verifies_with_one_entry_per_gate(
     batcher = GateBatcher(transactions(store), SqlAudit())
     for minute in range(5):
         at = NOW + timedelta(days=minute)
-        outcomes = batcher.run_batch([_job(rules, cipher, c, at) for c in ids])
+        outcomes = batcher.run_batch([_job(rules, cipher, c, at, ahead) for c in ids])
         assert all(o.error is None for o in outcomes)
     batcher.run_alone(_job(rules, cipher, ids[0], NOW + timedelta(days=9)))
     assert _verified(store) == before + 5 * len(ids) + 1

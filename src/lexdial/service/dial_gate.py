@@ -25,6 +25,7 @@ from lexdial.service.call_driver import CallDriver
 from lexdial.service.channels import TrunkLines  # (for shared-channels)
 from lexdial.service.dialer_queue import Admitted, QueueItem, admit, confirm_dial
 from lexdial.service.dialer_stats import RunStats
+from lexdial.service.gate_batch import GateCall
 from lexdial.service.ports import Audit, Cipher, Registry
 from lexdial.service.store_thread import StoreThread
 
@@ -85,7 +86,8 @@ class DialGate:
             )
 
         try:
-            admitted = await store.batched(gate)  # committed before the dial (rule 1)
+            # committed before the dial (rule 1); a gate, so read ahead with its batch
+            admitted = await store.batched(GateCall(item.contact_id, at, gate))
         except BaseException:
             if self.lines is not None:  # (for shared-channels) no call for its channel
                 self.lines.give_back()

@@ -11,6 +11,7 @@ contact's row lock; a lint (``campaign_lint``) or a benchmark may call it on its
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -109,6 +110,21 @@ def build_request(
         raw["reassigned"] = {"result": check.result, "checked_on": check.checked_on.isoformat()}
     raw["history"] = _history(uow, contact_id, since, at)
     return raw, bidx, plan
+
+
+def read_ahead(uow: UnitOfWork, calls: Sequence[tuple[int, datetime]]) -> None:
+    """For a batch of gates of (contact, instant), in one transaction: every contact's row
+    lock in one statement (id order), THEN every contact's facts and calls in one read
+    (``prefetch_for_gates``), over one window holding each gate's own. The read comes after
+    the locks, as each gate's own read would: an opt-out committed while we waited is seen.
+    Each gate's ``build_request`` is then served from it (its first read of the contact)."""
+    if not calls:
+        return
+    ids = [contact for contact, _ in calls]
+    uow.contacts.lock_many(ids)
+    first, last = min(at for _, at in calls), max(at for _, at in calls)
+    window = (first - timedelta(days=HISTORY_DAYS), last, COUNTED_STATUSES)
+    uow.attempts.prefetch_for_gates(ids, window)
 
 
 def _debt(uow: UnitOfWork, firm_id: int, debt_ref: str) -> dict[str, Any]:

@@ -129,6 +129,7 @@ class SqlUnitOfWork:
         except BaseException:
             _ROLLBACK_TO.run(self.connection, {})
             _RELEASE.run(self.connection, {})
+            self.contacts.forget_locks()  # row locks taken inside the block are released
             raise
         _RELEASE.run(self.connection, {})
 

@@ -59,6 +59,12 @@ class MemoryAttemptRepository:
         return queue_id
 
     # --- what the gate reads
+    def prefetch_for_gates(self, contact_ids: Collection[int], history: HistoryWindow) -> None:
+        pass  # in memory every read is as cheap as a read ahead: nothing to keep
+
+    def drop_prefetched(self) -> None:
+        pass
+
     def contact_for_gate(
         self, contact_id: int, history: HistoryWindow | None = None
     ) -> GateContact | None:

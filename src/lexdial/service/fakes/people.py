@@ -7,7 +7,7 @@ counts, ids) the fakes answer the same way.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -39,6 +39,9 @@ class MemoryContactRepository:
 
     def lock(self, contact_id: int) -> None:
         self.locked.append(contact_id)
+
+    def lock_many(self, contact_ids: Collection[int]) -> None:
+        self.locked.extend(sorted(set(contact_ids)))
 
     def add(self, row: Mapping[str, Any]) -> int:
         contact_id = len(self.contacts) + 1

@@ -161,6 +161,18 @@ class AttemptRepository(Protocol):
     """Call attempts, their outcomes, the campaign queue, and what the gate reads."""
 
     # --- what the gate reads to build the decision request
+    def prefetch_for_gates(self, contact_ids: Collection[int], history: HistoryWindow) -> None:
+        """Read ahead, in one go, what ``contact_for_gate`` with a window inside ``history``
+        would read for each of these contacts (a batch of gates, whose row locks are held):
+        each contact's facts are served once, to its next such call; a repository may
+        ignore this (then every call reads for itself)."""
+        ...
+
+    def drop_prefetched(self) -> None:
+        """Forget what ``prefetch_for_gates`` read and was not served (the batch's gates
+        are done: a later read must see the writes since)."""
+        ...
+
     def contact_for_gate(
         self, contact_id: int, history: HistoryWindow | None = None
     ) -> GateContact | None:

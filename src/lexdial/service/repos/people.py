@@ -12,7 +12,7 @@ the transaction ends (PostgreSQL ``FOR UPDATE``; SQLite's write lock already doe
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -75,6 +75,11 @@ class ContactRepository(Protocol):
 
     def lock(self, contact_id: int) -> None:
         """Take the contact's row lock until the transaction ends (gate and opt-out share it)."""
+        ...
+
+    def lock_many(self, contact_ids: Collection[int]) -> None:
+        """Take these contacts' row locks, in id order, until the transaction ends (a batch
+        of gates: one statement, and no deadlock with another batch sharing contacts)."""
         ...
 
     def add(self, row: Mapping[str, Any]) -> int:

@@ -18,7 +18,9 @@ from lexdial.adapters.db.repos.gate_reads import (
     CONSENTS,
     CONTACT_BUNDLE_FAST,
     gate_facts,
+    gate_facts_many,
     history,
+    ids_param,
 )
 from lexdial.service.repos.calls import (
     DebtFacts,
@@ -82,9 +84,14 @@ class SqlAttemptRepository:
     ``internally_suppressed``, ``last_reassigned_check``), each served once; given a
     history window, the same statement reads the contact's calls in it for the ``history``
     call with that window (``gate_reads`` rule 3), served once too.
+
+    A batch of gates may read all its contacts' facts first (``prefetch_for_gates``, one
+    statement): each contact's are then served once, to the first ``contact_for_gate`` of
+    that contact whose window the read covers, in place of its own read; a second gate
+    of the same contact in the batch reads again, so it sees the first one's attempt.
     """
 
-    __slots__ = ("_bundle", "_history", "_served", "conn")
+    __slots__ = ("_bundle", "_history", "_prefetched", "_served", "conn")
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -92,8 +99,42 @@ class SqlAttemptRepository:
         self._served: set[str] = set()
         #: the history read with the bundle: (contact, since, until, statuses) and its calls
         self._history: tuple[tuple[Any, ...], list[PastCall]] | None = None
+        #: a batch's read ahead: contact -> (its window's (since, until, statuses), rows)
+        self._prefetched: dict[int, tuple[tuple[Any, ...], list[dict[str, Any]]]] = {}
 
     # --- what the gate reads (prepared statements: ``gate_reads``)
+    def prefetch_for_gates(self, contact_ids: Collection[int], history: HistoryWindow) -> None:
+        since, until, statuses = history
+        ids = sorted(set(contact_ids))
+        dialect = self.conn.dialect.name
+        rows = gate_facts_many(dialect, tuple(statuses)).rows(
+            self.conn, {"ids": ids_param(dialect, ids), "since": since, "until": until}
+        )
+        window = (since, until, tuple(statuses))
+        # every contact asked for has an entry: one with no rows is a contact not found
+        read: dict[int, tuple[tuple[Any, ...], list[dict[str, Any]]]] = {
+            i: (window, []) for i in ids
+        }
+        for r in rows:
+            read[int(r["g_contact"])][1].append(r)
+        self._prefetched = read
+
+    def drop_prefetched(self) -> None:
+        self._prefetched = {}
+
+    def _read_ahead(self, contact_id: int, key: tuple[Any, ...]) -> list[dict[str, Any]] | None:
+        """This gate's rows from the batch's read, if it covers the gate's window: the
+        bundle's rows, then the history rows inside [since, until] (the read's window
+        holds it, so the same rows as its own read would give, in the same order)."""
+        ahead = self._prefetched.pop(contact_id, None)
+        if ahead is None:
+            return None
+        (p_since, p_until, p_statuses), rows = ahead
+        _, since, until, statuses = key
+        if statuses != p_statuses or since < p_since or until > p_until:
+            return None
+        return [r for r in rows if r["kind"] == 0 or since <= r["h_at"] <= until]
+
     def contact_for_gate(
         self, contact_id: int, history: HistoryWindow | None = None
     ) -> GateContact | None:
@@ -104,9 +145,11 @@ class SqlAttemptRepository:
         else:
             since, until, statuses = history
             key = (contact_id, since, until, tuple(statuses))
-            both = gate_facts(key[3]).rows(
-                self.conn, {"contact_id": contact_id, "since": since, "until": until}
-            )
+            both = self._read_ahead(contact_id, key) if self._prefetched else None
+            if both is None:
+                both = gate_facts(key[3]).rows(
+                    self.conn, {"contact_id": contact_id, "since": since, "until": until}
+                )
             rows = [r for r in both if r["kind"] == 0]
             self._history = (key, [_past_call(r) for r in both if r["kind"] == 1])
         if not rows:
@@ -296,6 +339,8 @@ class SqlAttemptRepository:
     # --- attempts and outcomes
     def record(self, attempt: NewAttempt) -> int:
         a = attempt
+        # this contact's read ahead (if any) no longer holds its whole history
+        self._prefetched.pop(a.contact_id, None)
         values = {
             "firm_id": a.firm_id,
             "contact_id": a.contact_id,

@@ -14,6 +14,11 @@ facts is at least as fresh as seven: an opt-out takes the same lock and has comm
 Rule 3: ``gate_facts`` adds the contact's call history to the bundle (``UNION ALL``, one
 more round trip saved per gate): its rows carry ``kind`` 1 and the ``h_*`` columns, the
 bundle's rows ``kind`` 0; both read in the one statement's snapshot, after the lock.
+Rule 4: ``gate_facts_many`` is ``gate_facts`` for a batch of gates' contacts at once (one
+statement for N gates, after the batch holds all their locks), over one history window
+that covers every gate's own; each row names its contact (``g_contact``). The set of ids is
+bound as one value (PostgreSQL: an integer array; SQLite: a JSON array read by
+``json_each``), so one prepared statement serves every batch size.
 """
 
 from __future__ import annotations
@@ -27,7 +32,14 @@ from sqlalchemy.sql.selectable import TextualSelect
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.fast import Fast
 
-__all__ = ["CONSENTS", "CONTACT_BUNDLE", "CONTACT_BUNDLE_FAST", "gate_facts", "history"]
+__all__ = [
+    "CONSENTS",
+    "CONTACT_BUNDLE",
+    "CONTACT_BUNDLE_FAST",
+    "gate_facts",
+    "gate_facts_many",
+    "history",
+]
 
 
 def _typed(sql: str, binds: dict[str, Any], **columns: Any) -> TextualSelect:
@@ -47,9 +59,10 @@ _k, _v = t.consents.c, t.revocations.c
 #: when it has none), whether the firm suppresses that number, the number's last reassigned
 #: check by that firm (NULLs when never checked), and one row per consent the firm holds
 #: for the number, by id (``consent_*``; one row of NULLs when it holds none)
-_BUNDLE_SELECT = """
-    SELECT c.firm_id, c.relationship, c.address_enc, c.last_transaction_on, c.inquiry_on,
-           c.subscriber, c.matter_type, c.preferences, c.objected_at, c.erased_at,
+_BUNDLE_TEMPLATE = """
+    SELECT c.id AS g_contact, c.firm_id, c.relationship, c.address_enc,
+           c.last_transaction_on, c.inquiry_on, c.subscriber, c.matter_type, c.preferences,
+           c.objected_at, c.erased_at,
            c.lawful_basis, f.name AS firm_name,
            n.number_enc, n.number_bidx, n.line_type,
            CASE WHEN n.number_bidx IS NULL THEN 0
@@ -74,7 +87,8 @@ _BUNDLE_SELECT = """
         ORDER BY r1.checked_on DESC, r1.id DESC LIMIT 1)
     LEFT JOIN consents k ON k.firm_id = c.firm_id AND k.number_bidx = n.number_bidx
     LEFT JOIN revocations v ON v.consent_id = k.id
-    WHERE c.id = :contact_id"""
+    WHERE {contacts}"""
+_BUNDLE_SELECT = _BUNDLE_TEMPLATE.format(contacts="c.id = :contact_id")
 
 #: the result types of the bundle's columns (the others are plain text and integers)
 _BUNDLE_TYPES = {
@@ -150,8 +164,8 @@ def history(statuses: tuple[str, ...]) -> Fast:
 _GATE_FACTS: dict[tuple[str, ...], Fast] = {}
 #: the bundle's columns, as NULLs on the history rows of ``gate_facts``
 _BUNDLE_COLUMNS = (
-    "firm_id relationship address_enc last_transaction_on inquiry_on subscriber matter_type"
-    " preferences objected_at erased_at lawful_basis firm_name number_enc number_bidx"
+    "g_contact firm_id relationship address_enc last_transaction_on inquiry_on subscriber"
+    " matter_type preferences objected_at erased_at lawful_basis firm_name number_enc number_bidx"
     " line_type internal_dnc reassigned_result reassigned_on consent_id consent_kind"
     " consent_given_at consent_scope consent_sellers consent_method consent_technologies"
     " consent_revoked_at"
@@ -186,3 +200,49 @@ def gate_facts(statuses: tuple[str, ...]) -> Fast:
         binds = {"contact_id": _a.contact_id.type, "since": _a.at.type, "until": _a.at.type}
         stmt = _GATE_FACTS[statuses] = Fast(_typed(sql, binds, h_at=_a.at, **_BUNDLE_TYPES))
     return stmt
+
+
+_GATE_FACTS_MANY: dict[tuple[str, tuple[str, ...]], Fast] = {}
+#: the batch's contact ids as one bound value, per dialect (rule 4)
+_ID_SET = {
+    "postgresql": "= ANY(CAST(:ids AS integer[]))",
+    "sqlite": "IN (SELECT value FROM json_each(:ids))",
+}
+
+
+def gate_facts_many(dialect: str, statuses: tuple[str, ...]) -> Fast:
+    """``gate_facts`` for the contacts in ``:ids`` (rule 4), their calls in [since, until]:
+    rows by contact, then as ``gate_facts`` orders them. ``:ids`` is a list of ints on
+    PostgreSQL and a JSON array text on SQLite (``ids_param``)."""
+    stmt = _GATE_FACTS_MANY.get((dialect, statuses))
+    if stmt is None:
+        if not all(s.isidentifier() for s in statuses):  # never a value from outside
+            raise ValueError(f"not attempt statuses: {statuses!r}")
+        listed = ", ".join(f"'{s}'" for s in statuses) or "NULL"
+        nulls = ", ".join(f"NULL AS {c}" for c in _BUNDLE_COLUMNS[1:])
+        in_set = _ID_SET[dialect]
+        bundle = _BUNDLE_TEMPLATE.format(contacts=f"c.id {in_set}")
+        sql = f"""
+            SELECT 0 AS kind, bundle.*, NULL AS h_id, NULL AS h_at, NULL AS h_purpose,
+                   NULL AS h_subject, NULL AS h_debt_ref, NULL AS h_technology,
+                   NULL AS h_outcome
+            FROM ({bundle}) bundle
+            UNION ALL
+            SELECT 1 AS kind, a.contact_id, {nulls}, a.id, a.at, a.purpose, a.subject,
+                   a.debt_ref, a.technology, o.outcome
+            FROM call_attempts a LEFT JOIN call_outcomes o ON o.attempt_id = a.id
+            WHERE a.contact_id {in_set} AND a.at >= :since AND a.at <= :until
+              AND a.status IN ({listed})
+            ORDER BY g_contact, kind, consent_id, h_at, h_id
+            """
+        binds = {"ids": bindparam("ids"), "since": _a.at.type, "until": _a.at.type}
+        stmt = Fast(_typed(sql, binds, h_at=_a.at, **_BUNDLE_TYPES))
+        _GATE_FACTS_MANY[(dialect, statuses)] = stmt
+    return stmt
+
+
+def ids_param(dialect: str, contact_ids: list[int]) -> Any:
+    """The ``:ids`` value of ``gate_facts_many`` on ``dialect``."""
+    if dialect == "sqlite":
+        return "[" + ",".join(str(int(i)) for i in contact_ids) + "]"
+    return [int(i) for i in contact_ids]
