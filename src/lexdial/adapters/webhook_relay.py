@@ -19,6 +19,9 @@ unknown-call handler answers (``<Hangup/>``, a call still up ended through the R
 and it is logged (call id, route, no number): a person is never left in silence.
 Rule 4: one listener thread per worker process takes the callbacks relayed to it and hands
 each to the webhooks of its own carrier that owns the call.
+Rule 5: a connection reopened (a restart, a dropped link) loses no callback and applies
+none twice: the web process re-sends a request until answered, the owner answers each
+request once and gives a copy the same answer (``webhook_relay_once``).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from urllib.parse import parse_qs, urlsplit
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
 from lexdial.adapters.telephony.twilio_webhooks import WebhookResponse
+from lexdial.adapters.webhook_relay_once import Once
 
 log = logging.getLogger(__name__)
 
@@ -91,14 +95,16 @@ class Relay(Protocol):
         ...
 
     def deliver(self, worker: str, request: Message, wait_s: float) -> Message | None:
-        """Hand ``request`` to ``worker``'s inbox; its answer, or None after ``wait_s``."""
+        """Hand ``request`` to ``worker``'s inbox; its answer, or None after ``wait_s``
+        (sent again, the same id, until answered: ``webhook_relay_once.ask``)."""
         ...
 
     def serve(
         self, worker: str, answer: Callable[[Message], Message], stop: threading.Event
     ) -> None:
         """Answer the requests delivered to ``worker`` until ``stop`` is set (a listener's
-        loop: the transport's failures are logged and retried, never raised)."""
+        loop: the transport's failures are logged and retried, never raised). A request
+        may come more than once: ``answer`` applies it once (``webhook_relay_once.Once``)."""
         ...
 
 
@@ -128,6 +134,7 @@ class Listener:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._once = Once()
 
     def add(self, hooks: _Handler) -> None:
         with self._lock:
@@ -151,7 +158,11 @@ class Listener:
         self.relay.serve(self.worker, self.answer, self._stop)
 
     def answer(self, request: Message) -> Message:
-        """The owner's answer to one relayed callback (status 0: no carrier here)."""
+        """The owner's answer to one relayed callback (status 0: no carrier here), applied
+        once: a copy of a request already answered gets the same answer (rule 5)."""
+        return self._once(request, self._apply)
+
+    def _apply(self, request: Message) -> Message:
         query = {str(k): str(v) for k, v in request["query"].items()}
         with self._lock:
             hooks = list(self._hooks)

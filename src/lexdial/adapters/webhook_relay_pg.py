@@ -8,8 +8,11 @@ claims. A killed worker stops refreshing: its claims run out.
 Rule 2: a request is NOTIFYed on its owner's channel (``lexdial_req_`` + a digest of the
 worker id; LISTENed on a connection of the listener's own), its answer NOTIFYed back on
 the asking process's reply channel, matched to the waiting request by id. Nothing is
-stored: a callback no one listens for is simply not answered (the web process's bounded
-wait then hands it to the unknown-call handler).
+stored: a NOTIFY while the LISTEN connection it is for is being reopened is lost, so the
+asking side sends the request again (same id) until answered, each time once its own
+reply channel is LISTENed, and the owner answers a copy from memory without applying it
+again (``webhook_relay_once``). A callback no one listens for within the web process's
+bounded wait is handed to the unknown-call handler.
 Rule 3: a message is JSON of exactly what the Redis relay sends (``RELAYED_FIELDS``, ids,
 the URL, the signature; never a number of the callee). Requests are small, but an answer
 is TwiML that may ``<Say>`` a campaign's whole message: NOTIFY refuses payloads over 8000
@@ -33,6 +36,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from lexdial.adapters.webhook_relay import Message, find_owner
+from lexdial.adapters.webhook_relay_once import ask
 
 log = logging.getLogger(__name__)
 
@@ -152,19 +156,25 @@ class PgRelay:
             conn.execute(_NOTIFY, [{"channel": channel, "payload": p} for p in chunks(message)])
 
     def deliver(self, worker: str, request: Message, wait_s: float) -> Message | None:
-        deadline = time.monotonic() + wait_s
         self._start_replies()
-        if not self._ready.wait(wait_s):  # the reply channel is not LISTENed (yet)
-            return None
         rid = uuid.uuid4().hex
         slot: list[Any] = [threading.Event(), None]
         with self._lock:
             self._waiting[rid] = slot
-        try:
-            msg = {**request, "reply": self._reply_channel, "id": rid}
-            self._notify(request_channel(worker), msg)
-            slot[0].wait(max(0.0, deadline - time.monotonic()))
+        msg = {**request, "reply": self._reply_channel, "id": rid}
+
+        def send(left: float) -> None:
+            # an answer NOTIFYed while the reply channel is not LISTENed would be lost:
+            # (re-)send only once it is (again)
+            if self._ready.wait(left):
+                self._notify(request_channel(worker), msg)
+
+        def take(timeout: float) -> Message | None:
+            slot[0].wait(timeout)
             return slot[1]  # type: ignore[no-any-return]
+
+        try:
+            return ask(send, take, wait_s)
         finally:
             with self._lock:
                 self._waiting.pop(rid, None)
@@ -223,6 +233,9 @@ class PgRelay:
                     for note in conn.notifies(timeout=1.0):
                         yield str(note.payload)
             except Exception as exc:  # the server went away: listen again
+                # not ready from now on, not after the pause: what is sent meanwhile
+                # is lost, and the asking side re-sends only once ready again
+                ready.clear()
                 log.warning("webhook relay: listening stopped (%s)", type(exc).__name__)
                 stop.wait(0.5)
             finally:

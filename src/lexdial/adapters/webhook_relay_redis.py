@@ -5,6 +5,11 @@ expires it: a killed worker's claims run out by themselves).
 Rule 2: a worker's inbox is the list ``lexdial:route:req:<worker>`` (expiring, so a dead
 worker's does not grow for ever); each request names a reply list of its own, where the
 owner pushes its answer and the web process waits on it with BLPOP.
+Rule 3: the lists are stored, but a command cut with its connection is not: the web
+process's BLPOP failing, a request popped but never received, an answer not pushed. So
+the web process waits again after a failure and re-sends its request (same id, same
+reply list) until answered; the owner answers a copy from memory, never applying it
+twice (``webhook_relay_once``).
 """
 
 from __future__ import annotations
@@ -17,10 +22,14 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
 from lexdial.adapters.webhook_relay import Message, find_owner
+from lexdial.adapters.webhook_relay_once import ask
 
 log = logging.getLogger(__name__)
 
 PREFIX: Final = "lexdial:route:"
+#: BLPOP's shortest wait: Redis reads its timeout in whole milliseconds, and 0 would block
+#: for ever
+_SHORTEST_S: Final = 0.01
 
 
 def _key(kind: str, name: str) -> str:
@@ -59,13 +68,21 @@ class RedisRelay:
         return found.decode() if found is not None else None
 
     def deliver(self, worker: str, request: Message, wait_s: float) -> Message | None:
-        reply = f"{PREFIX}reply:{uuid.uuid4().hex}"
-        pipe = self.redis.pipeline(transaction=False)
-        pipe.rpush(_queue(worker), json.dumps({**request, "reply": reply}))
-        pipe.expire(_queue(worker), 60)  # a dead worker's queue does not grow for ever
-        pipe.execute()
-        got = self.redis.blpop([reply], timeout=wait_s)
-        return None if got is None else dict(json.loads(got[1]))
+        rid = uuid.uuid4().hex
+        reply = f"{PREFIX}reply:{rid}"
+        message = json.dumps({**request, "reply": reply, "id": rid})
+
+        def send(left: float) -> None:
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.rpush(_queue(worker), message)
+            pipe.expire(_queue(worker), 60)  # a dead worker's queue does not grow for ever
+            pipe.execute()
+
+        def take(timeout: float) -> Message | None:
+            got = self.redis.blpop([reply], timeout=max(timeout, _SHORTEST_S))
+            return None if got is None else dict(json.loads(got[1]))
+
+        return ask(send, take, wait_s)
 
     def serve(
         self, worker: str, answer: Callable[[Message], Message], stop: threading.Event

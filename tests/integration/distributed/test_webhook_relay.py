@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
 
 import pytest
+import redis
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
+from lexdial.adapters import webhook_relay_redis
 from lexdial.adapters.telephony.twilio_twiml import hangup_twiml
 from lexdial.adapters.telephony.twilio_webhooks import (
     TWIML_TYPE,
@@ -20,7 +23,7 @@ from lexdial.adapters.telephony.twilio_webhooks import (
     TwilioWebhooks,
     WebhookResponse,
 )
-from lexdial.adapters.webhook_relay import RELAYED_FIELDS, Listener, RelayWebhooks
+from lexdial.adapters.webhook_relay import RELAYED_FIELDS, Listener, Message, RelayWebhooks
 from lexdial.adapters.webhook_relay_claims import ClaimingTelephony
 from lexdial.adapters.webhook_relay_redis import PREFIX
 from lexdial.adapters.webhook_relay_redis import RedisRelay as Owners
@@ -236,3 +239,103 @@ def test_a_worker_claims_a_call_and_an_agent_before_the_carrier_hears_of_them(
     assert inner.claimed_at_dial == [listener.worker, listener.worker]
     assert [e.kind for e in events] == [HANGUP]
     assert "5-1" not in carrier._calls  # an ended call's claim is no longer refreshed
+
+
+def named(name: str) -> redis.Redis:
+    """A client whose connections carry ``name``: the test drops only its own."""
+    return redis.Redis.from_url(BROKER, socket_timeout=10, socket_connect_timeout=5,
+                                client_name=name)  # fmt: skip
+
+
+def drop(name: str) -> int:
+    """Redis ends every connection named ``name`` (as a restart or a lost link would)."""
+    admin = redis.Redis.from_url(BROKER)
+    try:
+        ids = [c["id"] for c in admin.client_list() if c.get("name") == name]
+        return sum(int(admin.client_kill_filter(_id=i)) for i in ids)
+    finally:
+        admin.close()
+
+
+class Counting(Listener):
+    """A worker's listener that counts the requests reaching it, re-sent copies included."""
+
+    asked = 0
+
+    def answer(self, request: Message) -> Message:
+        self.asked += 1
+        return super().answer(request)
+
+
+class Cutting(Hooks):
+    """A carrier whose first callback takes a while, at the end of which the connection
+    named ``name`` is dropped."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name, self.dropped = name, -1
+
+    def handle(
+        self, path: str, url: str, params: Mapping[str, str], signature: str | None
+    ) -> WebhookResponse:
+        if self.dropped < 0:
+            time.sleep(0.7)  # the web side re-sends meanwhile: copies queue up
+            self.dropped = drop(self.name)
+        return super().handle(path, url, params, signature)
+
+
+def test_a_web_connection_dropped_while_the_owner_answers_loses_no_callback_nor_applies_it_twice(
+    owners: Owners, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the web process's wait for the answer fails with the connection: it waits again
+    # (the answer is kept in its list); the copies it re-sent meanwhile reach the owner
+    tag = f"lexdial-test-web-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setattr(webhook_relay_redis, "_redis", lambda url: named(f"{tag}-owner"))
+    hooks, unknown = Cutting(tag), Unknown()
+    listener = Counting(owners)
+    listener.add(hooks)
+    listener.start()
+    asking = Owners(BROKER, ttl_s=30)
+    asking.redis = named(tag)
+    try:
+        owners.claim(listener.worker, [("call", "1-1")])
+        relay = RelayWebhooks(asking, TOKEN, unknown, wait_s=5)
+        began = time.monotonic()
+        got = relay.handle(*signed("status", "call=1-1"))
+        took = time.monotonic() - began
+        time.sleep(1)  # copies still queued are answered from memory, not applied
+    finally:
+        listener.stop()
+    assert hooks.dropped == 1
+    assert got == WebhookResponse(200, WORKER_TWIML, TWIML_TYPE) and unknown.seen == []
+    assert took < 5 and len(hooks.seen) == 1 and listener.asked >= 2
+
+
+def test_a_request_lost_from_the_owners_inbox_is_sent_again_and_answered_once(
+    owners: Owners,
+) -> None:
+    # an inbox is a stored list, but a restart without persistence, or a failover to a
+    # replica the push had not reached yet, loses what it held
+    listener, hooks, unknown = Counting(owners), Hooks(), Unknown()
+    listener.add(hooks)
+    owners.claim(listener.worker, [("call", "1-1")])
+    relay = RelayWebhooks(Owners(BROKER, ttl_s=30), TOKEN, unknown, wait_s=5)
+    got: list[WebhookResponse] = []
+    asking = threading.Thread(
+        target=lambda: got.append(relay.handle(*signed("status", "call=1-1")))
+    )
+    inbox = f"{PREFIX}req:{listener.worker}"
+    began = time.monotonic()
+    asking.start()
+    try:
+        while not owners.redis.llen(inbox):
+            assert time.monotonic() - began < 2, "the request never reached the inbox"
+            time.sleep(0.01)
+        owners.redis.delete(inbox)  # lost before the owner took it
+        listener.start()
+        asking.join(10)
+        time.sleep(0.5)  # copies still queued are answered from memory, not applied
+    finally:
+        listener.stop()
+    assert got == [WebhookResponse(200, WORKER_TWIML, TWIML_TYPE)] and unknown.seen == []
+    assert len(hooks.seen) == 1 and time.monotonic() - began < 6

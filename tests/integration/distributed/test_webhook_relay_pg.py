@@ -22,7 +22,7 @@ from twilio.request_validator import RequestValidator  # type: ignore[import-unt
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.telephony.twilio_twiml import hangup_twiml
 from lexdial.adapters.telephony.twilio_webhooks import TWIML_TYPE, WebhookResponse
-from lexdial.adapters.webhook_relay import RELAYED_FIELDS, Listener, RelayWebhooks
+from lexdial.adapters.webhook_relay import RELAYED_FIELDS, Listener, Message, RelayWebhooks
 from lexdial.adapters.webhook_relay_pg import PgRelay, request_channel
 
 pytestmark = pytest.mark.integration
@@ -94,10 +94,20 @@ def signed(route: str, query: str, token: str = TOKEN) -> tuple[str, str, dict[s
             RequestValidator(token).compute_signature(address, params))  # fmt: skip
 
 
-def worker(relays: list[PgRelay], url: str, hooks: Owner, ttl_s: float = 30) -> Listener:
+class Counting(Listener):
+    """A worker's listener that counts the requests reaching it, re-sent copies included."""
+
+    asked = 0
+
+    def answer(self, request: Message) -> Message:
+        self.asked += 1
+        return super().answer(request)
+
+
+def worker(relays: list[PgRelay], url: str, hooks: Owner, ttl_s: float = 30) -> Counting:
     relay = PgRelay(url, ttl_s=ttl_s)
     relays.append(relay)
-    listener = Listener(relay)
+    listener = Counting(relay)
     listener.add(hooks)
     listener.start()
     relay.claim(listener.worker, [("call", c) for c in hooks.calls])
@@ -273,17 +283,85 @@ def test_a_listener_skips_a_bad_message_and_listens_again_after_losing_its_conne
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND query LIKE 'LISTEN%'"
             )).scalar()  # fmt: skip
-        # a callback relayed while the owner is not listening is lost (the hang-up handler
-        # takes it): listening again within a few seconds, each side reconnecting
-        deadline = time.monotonic() + 10
-        while True:
-            again = relay.handle(*signed("gather", "call=1-1&prompt=message"))
-            if "one" in again.body or time.monotonic() > deadline:
-                break
-            time.sleep(0.5)
+        # the callback relayed at once, while both sides listen again, is re-sent until
+        # they do: answered within the wait, never left to the hang-up handler
+        again = relay.handle(*signed("gather", "call=1-1&prompt=message"))
     finally:
         listener.stop()
     expected = WebhookResponse(200, "<Response><Say>one</Say></Response>", TWIML_TYPE)
     assert first == expected
     assert dropped == 2  # the worker's inbox and the web process's reply channel
-    assert again == expected
+    assert again == expected and unknown.seen == [] and len(owner.seen) == 2
+
+
+def drop(url: str, channel: str) -> int:
+    """The server ends the connection LISTENing on ``channel`` (a channel of this test's
+    own), and is waited for until it is gone: as a restart or a dropped link would."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            return int(conn.execute(text(
+                "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND query = :listen"
+            ), {"listen": f'LISTEN "{channel}"'}).scalar() or 0)  # fmt: skip
+    finally:
+        engine.dispose()
+
+
+def test_a_callback_sent_while_the_owner_listens_again_is_answered_in_time_and_applied_once(
+    url: str, relays: list[PgRelay]
+) -> None:
+    owner, unknown = Owner("one", {"1-1"}), HangUp("?", set())
+    listener = worker(relays, url, owner)
+    relay = web(relays, url, unknown, wait_s=5)
+    settle()
+    try:
+        # the owner's LISTEN connection is gone when the callback is sent: that NOTIFY is
+        # lost; a copy re-sent once the owner listens again is answered
+        assert drop(url, request_channel(listener.worker)) == 1
+        began = time.monotonic()
+        got = relay.handle(*signed("gather", "call=1-1&prompt=message"))
+        took = time.monotonic() - began
+    finally:
+        listener.stop()
+    assert got == WebhookResponse(200, "<Response><Say>one</Say></Response>", TWIML_TYPE)
+    assert unknown.seen == [] and len(owner.seen) == 1 and took < 5
+
+
+class Cutting(Owner):
+    """An owner whose first callback takes a while, at the end of which the web process's
+    reply connection is dropped: the answer it then sends is NOTIFYed to nobody."""
+
+    def __init__(self, url: str, web: PgRelay) -> None:
+        super().__init__("one", {"1-1"})
+        self.url, self.web, self.dropped = url, web, -1
+
+    def handle(
+        self, path: str, url: str, params: Mapping[str, str], signature: str | None
+    ) -> WebhookResponse:
+        if self.dropped < 0:
+            time.sleep(0.7)  # the web side re-sends meanwhile: copies queue up here
+            self.dropped = drop(self.url, self.web._reply_channel)
+        return super().handle(path, url, params, signature)
+
+
+def test_an_answer_lost_while_the_web_side_listens_again_is_sent_again_not_applied_again(
+    url: str, relays: list[PgRelay]
+) -> None:
+    unknown = HangUp("?", set())
+    relay = web(relays, url, unknown, wait_s=5)
+    owner = Cutting(url, relay._owners)  # type: ignore[arg-type]
+    listener = worker(relays, url, owner)
+    settle()
+    try:
+        began = time.monotonic()
+        got = relay.handle(*signed("status", "call=1-1"))
+        took = time.monotonic() - began
+        time.sleep(0.5)  # copies still on their way are answered from memory, not applied
+    finally:
+        listener.stop()
+    assert owner.dropped == 1
+    assert got == WebhookResponse(200, "<Response><Say>one</Say></Response>", TWIML_TYPE)
+    assert unknown.seen == [] and took < 5
+    # the status callback is applied once though several copies reached the owner
+    assert len(owner.seen) == 1 and listener.asked >= 2
