@@ -72,6 +72,7 @@ def cmd_contact_add(args: argparse.Namespace) -> None:
         subscriber=args.subscriber,
         matter_type=args.matter_type,
         lawful_basis=_basis(args.lawful_basis),
+        matter_ref=args.matter_ref,
     )
     with store.unit_of_work() as uow:
         cid = add_contact(
@@ -231,6 +232,7 @@ def add_commands(sub: Any) -> None:
     a.add_argument("--inquiry-on")
     a.add_argument("--subscriber", choices=["consumer", "business"])
     a.add_argument("--matter-type")
+    a.add_argument("--matter-ref", help="the firm's matter or case number (stored encrypted)")
     a.add_argument(
         "--lawful-basis", help="GDPR basis: 'consent', or 'marketing=consent,reminder=contract'"
     )

@@ -15,7 +15,7 @@ from typing import Any
 
 from lexdial.errors import NotFoundError
 from lexdial.service.consent import consents_for
-from lexdial.service.contacts import NUMBER_CTX
+from lexdial.service.contacts import MATTER_REF_CTX, NUMBER_CTX
 from lexdial.service.ports import Cipher
 from lexdial.service.repos.views import AttemptView, ContactRow, DncView, QueueView
 from lexdial.service.storage import UnitOfWork
@@ -50,6 +50,8 @@ class ContactView:
     erased_at: datetime | None
     created_at: datetime
     numbers: list[ContactNumber]
+    #: the firm's matter/case number, decrypted
+    matter_ref: str | None
     opt_outs: list[DncView]
     queues: list[QueueView]
     decisions: list[AttemptView]
@@ -110,6 +112,9 @@ def contact_view(uow: UnitOfWork, cipher: Cipher, firm_id: int, contact_id: int)
         erased_at=row.erased_at,
         created_at=row.created_at,
         numbers=numbers,
+        matter_ref=cipher.decrypt(row.matter_ref_enc, context=MATTER_REF_CTX)
+        if row.matter_ref_enc
+        else None,
         opt_outs=uow.views.dnc_entries(firm_id, [n.number_bidx for n in held]),
         queues=uow.views.contact_queues(contact_id),
         decisions=uow.views.contact_attempts(contact_id),

@@ -9,7 +9,7 @@ re-imported and called (GDPR Art. 17 practice, catalogue G5).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
@@ -30,6 +30,9 @@ from lexdial.service.storage import UnitOfWork
 from lexdial.service.users import Caller, authorize
 
 NUMBER_CTX = "contact_numbers.number"
+MATTER_REF_CTX = "contacts.matter_ref"
+#: a firm's matter or case number is short; a longer cell is a note or a pasted paragraph
+MATTER_REF_MAX = 100
 
 
 def normalise(number: str, region: str = "US", field: str = "number") -> str:
@@ -57,6 +60,19 @@ class NewContact:
     subscriber: str | None = None
     matter_type: str | None = None
     lawful_basis: Any = None
+    #: the firm's matter/case number (personal data: stored encrypted, found by its words)
+    matter_ref: str | None = None
+
+
+def matter_ref_problem(value: str) -> str | None:
+    """Why ``value`` cannot be a matter ref, or None; the reason never quotes the value
+    (an import error must not repeat a cell). Shared by ``add_contact`` and the import so
+    both refuse the same refs."""
+    if len(value) > MATTER_REF_MAX:
+        return f"is longer than {MATTER_REF_MAX} characters"
+    if not value.isprintable():
+        return "holds a line break or control character; give the matter number alone"
+    return None
 
 
 def add_contact(
@@ -84,6 +100,9 @@ def add_contact(
     if new.matter_type is not None and new.matter_type not in MATTER_TYPES:
         raise RequestError("matter_type", "must be one of " + ", ".join(sorted(MATTER_TYPES)))
     _check_basis(new.lawful_basis)
+    new = replace(new, matter_ref=(new.matter_ref or "").strip() or None)
+    if new.matter_ref is not None and (why := matter_ref_problem(new.matter_ref)):
+        raise RequestError("matter_ref", why)
     rows = []
     for i, (raw, line_type) in enumerate(new.numbers):
         e164 = normalise(raw, field=f"numbers[{i}]")
@@ -102,7 +121,7 @@ def add_contact(
         rows.append((e164, bidx, line_type))
     contact_id = uow.contacts.add(contact_row(cipher, firm_id, new, at))
     # (for desk) the directory finds the person by the words of their name and matter
-    index_contact(uow, cipher, firm_id, int(contact_id), new.name, new.matter_type)
+    index_contact(uow, cipher, firm_id, int(contact_id), new.name, new.matter_type, new.matter_ref)
     for i, (e164, bidx, line_type) in enumerate(rows):
         uow.contacts.add_number(
             number_row(cipher, firm_id, contact_id, e164, bidx, line_type, i == 0, at)
@@ -119,8 +138,8 @@ def add_contact(
 
 
 def contact_row(cipher: Cipher, firm_id: int, new: NewContact, at: datetime) -> dict[str, Any]:
-    """The ``contacts`` row of ``new`` (name and address encrypted): built in one place for
-    ``add_contact`` and the bulk import."""
+    """The ``contacts`` row of ``new`` (name, address and matter ref encrypted): built in
+    one place for ``add_contact`` and the bulk import."""
     return {
         "firm_id": firm_id,
         "name_enc": cipher.encrypt(new.name, context="contacts.name") if new.name else None,
@@ -133,6 +152,9 @@ def contact_row(cipher: Cipher, firm_id: int, new: NewContact, at: datetime) -> 
         "subscriber": new.subscriber,
         "matter_type": new.matter_type,
         "lawful_basis": new.lawful_basis,
+        "matter_ref_enc": cipher.encrypt(new.matter_ref, context=MATTER_REF_CTX)
+        if new.matter_ref
+        else None,
         "created_at": at,
     }
 

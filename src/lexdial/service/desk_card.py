@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from lexdial.domain.masking import mask_value
-from lexdial.service.contacts import NUMBER_CTX
+from lexdial.service.contacts import MATTER_REF_CTX, NUMBER_CTX
 from lexdial.service.views import sees_full_numbers
 
 if TYPE_CHECKING:
@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 def contact_card(
     uow: UnitOfWork, cipher: Cipher, caller: Caller, who: Seat, contact_id: int
 ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    """The contact's card (name, numbers as the caller may see them, matter) and the
+    """The contact's card (name, numbers as the caller may see them, matter type and ref)
+    and the
     consents of each of their numbers; ``(None, [])`` when the firm has no such contact."""
     row = uow.views.contact(who.firm_id, contact_id)
     if row is None:
@@ -57,6 +58,10 @@ def contact_card(
         "numbers": shown,
         "number_masked": not full,
         "matter_type": row.matter_type,
+        # the firm's own number for the matter: what the agent and the person both know
+        "matter_ref": cipher.decrypt(row.matter_ref_enc, context=MATTER_REF_CTX)
+        if row.matter_ref_enc
+        else None,
         "erased": row.erased_at is not None,
     }
     return card, consents

@@ -1,7 +1,7 @@
 """Reading a contact file: CSV or XLSX into rows, columns mapped to fields, a preview.
 
 Rule: nothing here touches the store; ``imports`` checks and writes. A preview masks
-numbers and names, because previews get pasted into tickets and e-mails.
+numbers, names and matter refs, because previews get pasted into tickets and e-mails.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ FIELDS: dict[str, str] = {
     "country": "ISO country code, e.g. US; numbers without + are read as this country's",
     "line_type": "wireless | landline | voip | unknown",
     "relationship": "current_client | former_client | inquiry | prospect | none (default)",
+    "matter_ref": "the firm's matter or case number, e.g. 2026-PI-0142 (found by the directory)",
     "consent_kind": "express | express_written",
     "consent_scope": "purposes agreed to, comma-separated, e.g. reminder,notification",
     "consent_given_at": "ISO 8601 date-time with offset, e.g. 2026-06-01T12:00:00Z",
@@ -60,6 +61,9 @@ _GUESSES = tuple(
         ("captured_by", r"captured|collected|recorded by"),
         ("document_ref", r"document|doc(?: ref| id)?"),
         ("line_type", r"(?:line|phone|number) type|linetype"),
+        # before "number": "Case number" is the matter's number, not a telephone's; a
+        # bare "Matter" only as the whole header ("Matter type" is not a ref)
+        ("matter_ref", r"(?:matter|case|file) (?:ref|reference|number|no|id)|^matter$"),
         ("number", r"phone|mobile|cell|telephone|tel|number"),
         ("zip", r"zip|zipcode|postal|post ?code"),
         ("seller", r"sellers?"),
@@ -202,13 +206,13 @@ def resolve_mapping(
 
 
 def preview(rows: Table, mapping: Mapping[str, str], limit: int = 20) -> list[dict[str, Any]]:
-    """The first rows as the import reads them, to check the mapping by eye: numbers and
-    names masked (a preview is pasted into tickets), long texts cut short."""
+    """The first rows as the import reads them, to check the mapping by eye: numbers,
+    names and matter refs masked (a preview is pasted into tickets), long texts cut short."""
     out = []
     for n, cells in rows.rows[:limit]:
         item: dict[str, Any] = {"row": n}
         for f, v in row_values(rows.headers, mapping, cells).items():
-            if f == "name":
+            if f in ("name", "matter_ref"):
                 v = " ".join(w[:1] + "•••" for w in v.split())
             item[f] = _mask(v) if f == "number" else v if len(v) <= 60 else v[:57] + "..."
         out.append(item)

@@ -123,7 +123,8 @@ def _add_contacts(
     uow.inbox.insert_contact_numbers(numbers)
     # (for desk) the directory's name tokens, one batch for the chunk
     uow.desk.add_name_tokens_many(
-        [(firm_id, int(cid), tokens_for(cipher, p.contact.name, p.contact.matter_type))
+        [(firm_id, int(cid),
+          tokens_for(cipher, p.contact.name, p.contact.matter_type, p.contact.matter_ref))
          for p, cid in zip(new, ids, strict=True)]
     )  # fmt: skip
     return items

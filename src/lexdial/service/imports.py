@@ -167,6 +167,7 @@ class _Person:
             name=d.get("name"),
             address=address or None,
             relationship=d.get("relationship", "none"),
+            matter_ref=d.get("matter_ref"),
         )
 
 
@@ -288,6 +289,8 @@ def _contact(row: _Row) -> tuple[str, dict[str, str]]:
     for f, most in (("name", 200), ("state", 60), ("zip", 20)):
         if len(row.get(f)) > most:
             row.bad(f, f"is longer than {most} characters")
+    if row.get("matter_ref") and (why := contacts.matter_ref_problem(row.get("matter_ref"))):
+        row.bad("matter_ref", why)
     details = {
         "name": row.get("name"),
         "state": state,
@@ -295,6 +298,7 @@ def _contact(row: _Row) -> tuple[str, dict[str, str]]:
         "country": country,
         "line_type": row.choice("line_type", LINE_TYPES),
         "relationship": row.choice("relationship", RELATIONSHIPS),
+        "matter_ref": row.get("matter_ref"),
     }
     return e164, {f: value for f, value in details.items() if value}
 

@@ -58,10 +58,13 @@ def index_contact(
 
 
 def rename_contact(uow: UnitOfWork, cipher: Cipher, contact_id: int, name: str) -> None:
-    """Re-index a contact whose name changed (its firm and matter type read back)."""
+    """Re-index a contact whose name changed (its firm, matter type and matter ref read
+    back: the tokens are replaced whole, so the ref's words must be written again)."""
     found = uow.attempts.contact_for_gate(contact_id)
     if found is not None:
-        index_contact(uow, cipher, found.firm_id, contact_id, name, found.matter_type)
+        row = uow.views.contact(found.firm_id, contact_id)
+        ref = _matter_ref(cipher, row.matter_ref_enc) if row is not None else None
+        index_contact(uow, cipher, found.firm_id, contact_id, name, found.matter_type, ref)
 
 
 def forget_contact(uow: UnitOfWork, firm_id: int, contact_id: int) -> None:
@@ -81,6 +84,14 @@ def backfill(uow: UnitOfWork, cipher: Cipher, firm_ids: list[int]) -> int:
             if row is None or row.erased_at is not None:
                 continue
             name = cipher.decrypt(row.name_enc, context="contacts.name") if row.name_enc else None
-            uow.desk.set_name_tokens(firm_id, contact_id, tokens_for(cipher, name, row.matter_type))
+            ref = _matter_ref(cipher, row.matter_ref_enc)
+            uow.desk.set_name_tokens(
+                firm_id, contact_id, tokens_for(cipher, name, row.matter_type, ref)
+            )
             done += 1
     return done
+
+
+def _matter_ref(cipher: Cipher, token_: str | None) -> str | None:
+    # the context is ``contacts.MATTER_REF_CTX``, spelt here: contacts imports this module
+    return cipher.decrypt(token_, context="contacts.matter_ref") if token_ else None

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from lexdial.domain.csv_cells import SafeWriter
 from lexdial.errors import NotFoundError, RequestError
 from lexdial.service.consent import consent_free_text
-from lexdial.service.contacts import NUMBER_CTX, normalise, number_index
+from lexdial.service.contacts import MATTER_REF_CTX, NUMBER_CTX, normalise, number_index
 from lexdial.service.name_index import forget_contact
 from lexdial.service.ports import Audit, Cipher
 from lexdial.service.users import Caller, authorize
@@ -74,6 +74,9 @@ def export_person(uow: UnitOfWork, cipher: Cipher, firm_id: int, number: str) ->
             "relationship": c["relationship"],
             "subscriber": c["subscriber"],
             "matter_type": c["matter_type"],
+            "matter_ref": cipher.decrypt(c["matter_ref_enc"], context=MATTER_REF_CTX)
+            if c["matter_ref_enc"]
+            else None,
             "lawful_basis": c["lawful_basis"],
             "objected_at": c["objected_at"],
             "created_at": c["created_at"],

@@ -83,6 +83,21 @@ def test_a_contact_is_added_and_its_page_shows_name_numbers_and_utc_times(api: A
     assert page["consents"] == page["opt_outs"] == page["decisions"] == []
 
 
+def test_a_contact_is_added_with_its_matter_ref_which_its_page_shows(api: Api) -> None:
+    cid = _contact(api, matter_ref="2026-PI-0142")
+    page = api.client.get(f"/v1/contacts/{cid}", headers=api.headers("agent")).json()
+    assert page["matter_ref"] == "2026-PI-0142"
+    with api.store.db.connect() as conn:
+        stored = conn.execute(select(t.contacts.c.matter_ref_enc)).scalar_one()
+    assert stored is not None and "0142" not in stored  # encrypted at rest
+    bad = api.client.post(
+        "/v1/contacts",
+        json={**CONTACT, "numbers": [{"number": "+1 614 555 0177"}], "matter_ref": "A\nB"},
+        headers=api.headers("agent"),
+    )
+    assert bad.status_code == 422 and "matter_ref" in bad.text
+
+
 def test_an_agent_sees_the_number_masked_while_compliance_sees_it_in_full(api: Api) -> None:
     cid = _contact(api)
     _consent(api)

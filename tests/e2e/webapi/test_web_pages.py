@@ -511,6 +511,17 @@ def test_a_file_with_a_bad_row_imports_nothing_and_names_the_row(api: Api) -> No
     assert api.client.get(f"/imports/{key}").status_code == 404
 
 
+def test_the_contact_page_shows_the_matter_type_and_ref(api: Api) -> None:
+    with api.store.db.begin() as conn:
+        new = NewContact(numbers=(("+16145550101", None),), matter_type="personal_injury",
+                         matter_ref="2026-PI-0142")  # fmt: skip
+        cid = add_contact(SqlUnitOfWork(conn), api.store.cipher, api.store.firm_id, new, NOW,
+                          audit=ListAudit(), caller=OPERATOR)  # fmt: skip
+    login(api.client, "agent")
+    page = api.client.get(f"/contacts/{cid}").text
+    assert '<span id="matter">Matter: personal injury, ref 2026-PI-0142</span>' in page
+
+
 def test_an_unknown_contact_is_a_404_page(api: Api) -> None:
     login(api.client, "admin")
     res = api.client.get("/contacts/999")

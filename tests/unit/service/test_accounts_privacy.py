@@ -36,7 +36,7 @@ def _person(privacy: MemoryPrivacyRepository, firm_id: int = 1) -> int:
         "id": contact_id,
         "name_enc": CIPHER.encrypt("Ada Lovelace", context="contacts.name"),
         "address_enc": CIPHER.encrypt(json.dumps({"city": "Columbus"}), context="contacts.address"),
-        "matter_ref_enc": None,
+        "matter_ref_enc": CIPHER.encrypt("2026-PI-0142", context="contacts.matter_ref"),
         "preferences": {"time": "evenings"},
         "relationship": "client",
         "subscriber": None,
@@ -79,6 +79,7 @@ def test_an_export_holds_the_persons_data_decrypted_without_keys_or_fingerprints
     out = export_person(uow, CIPHER, 1, NUMBER)
     assert out["contact"]["id"] == cid and out["contact"]["name"] == "Ada Lovelace"
     assert out["contact"]["address"] == {"city": "Columbus"}
+    assert out["contact"]["matter_ref"] == "2026-PI-0142"
     assert out["numbers"] == [{"number": "+16145550101", "line_type": "mobile", "primary": True}]
     consent = out["consents"][0]
     assert consent["disclosure_text"] == "You agree" and consent["user_agent"] == "Firefox"
@@ -104,6 +105,7 @@ def test_an_erasure_removes_personal_data_and_leaves_a_tombstone_per_number() ->
     assert privacy.numbers == []
     contact = privacy.contacts[cid]
     assert contact["name_enc"] is None and contact["address_enc"] is None
+    assert contact["matter_ref_enc"] is None
     assert contact["preferences"] is None and contact["erased_at"] == NOW
     assert privacy.consents[0]["disclosure_text_enc"] is None
     assert privacy.consents[0]["evidence_sha256"] == "abc"  # non-personal evidence is kept

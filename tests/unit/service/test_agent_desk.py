@@ -548,6 +548,16 @@ def test_a_manager_sees_the_number_whole_and_a_preview_is_a_labelled_dry_run(
     assert w.uow.attempts.attempts == before
 
 
+def test_the_screen_pop_shows_the_matter_ref_decrypted(w: World, engine: Engine) -> None:
+    (firm, row), *rest = w.uow.views.contact_rows
+    ref = CIPHER.encrypt("2026-PI-0142", context="contacts.matter_ref")
+    w.uow.views.contact_rows[:] = [(firm, replace(row, matter_ref_enc=ref)), *rest]
+    _on_call(w, engine)
+    pop = desk_screen_pop.screen_pop(w.uow, engine, CIPHER, MemoryRegistry(), w.agent, NOW)
+    assert pop.contact is not None
+    assert (pop.contact["matter_type"], pop.contact["matter_ref"]) == ("probate", "2026-PI-0142")
+
+
 def test_a_debt_collection_call_adds_the_mini_miranda() -> None:
     codes = [d["code"] for d in desk_disclosures.disclosures("debt_collection", "Firm")]
     assert codes == ["identity", "purpose", "mini_miranda"]

@@ -67,6 +67,7 @@ class ContactIn(_Body):
     subscriber: str | None = None
     matter_type: str | None = None
     lawful_basis: str | dict[str, str] | None = None
+    matter_ref: str | None = None
 
 
 class EvidenceIn(_Body):
@@ -198,6 +199,7 @@ def _page(view: ContactView, full: bool) -> dict[str, Any]:
         "relationship": view.relationship,
         "subscriber": view.subscriber,
         "matter_type": view.matter_type,
+        "matter_ref": view.matter_ref,
         "lawful_basis": view.lawful_basis,
         "objected_at": view.objected_at,
         "erased_at": view.erased_at,

@@ -103,6 +103,8 @@ def _contact_page(
         "id": view.id,
         "name": view.name,
         "relationship": view.relationship,
+        "matter_type": view.matter_type,
+        "matter_ref": view.matter_ref,
         "erased_at": view.erased_at,
     }
     held = primary_first(view.numbers)

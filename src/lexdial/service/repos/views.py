@@ -67,7 +67,7 @@ class QueueEntry:
 # (for a1)
 @dataclass(frozen=True, slots=True)
 class ContactRow:
-    """A contact as its page shows it (name still encrypted)."""
+    """A contact as its page shows it (name and matter ref still encrypted)."""
 
     id: int
     name_enc: str | None
@@ -78,6 +78,8 @@ class ContactRow:
     objected_at: datetime | None
     erased_at: datetime | None
     created_at: datetime
+    #: the firm's matter/case number, encrypted (``contacts.MATTER_REF_CTX``)
+    matter_ref_enc: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -154,7 +154,7 @@ class SqlViewRepository:
             self.conn.execute(
                 select(
                     c.id, c.name_enc, c.relationship, c.subscriber, c.matter_type,
-                    c.lawful_basis, c.objected_at, c.erased_at, c.created_at,
+                    c.lawful_basis, c.objected_at, c.erased_at, c.created_at, c.matter_ref_enc,
                 ).where(c.id == contact_id, c.firm_id == firm_id)
             )
             .mappings()

@@ -139,7 +139,8 @@
     text("pop-kind", preview ? "Preview (not dialled yet): the gate's verdict below is a dry run, checked again when you click Call." : "The person on the line");
     text("pop-name", contact.name || "(no name on record)");
     text("pop-number", (contact.numbers || []).join(", ") || "-");
-    text("pop-matter", contact.matter_type ? contact.matter_type.replace(/_/g, " ") : "-");
+    text("pop-matter", [contact.matter_type ? contact.matter_type.replace(/_/g, " ") : null,
+      contact.matter_ref ? "ref " + contact.matter_ref : null].filter(Boolean).join(", ") || "-");
     var consents = pop.consents || [];
     drawList("pop-consents", consents.length ? consents : [null], function (li, c) {
       if (!c) { li.textContent = "No consent on record."; return; }
