@@ -24,6 +24,8 @@ transaction of its own; only that run's value or error is a job's answer. So a f
 job leaves no trace and never takes another's writes with it, and two processes'
 batches that lock contacts in opposite orders cannot hang: PostgreSQL breaks the
 deadlock, the victim's batch rolls back (releasing its locks) and retries alone.
+Rule 5: only a unit of work that can nest (``Savepoints``: the SQL one, whose rollback
+undoes every statement of the transaction) is batched; any other runs every job alone.
 Rule 6: a run of consecutive jobs that are gates (``GateCall``: contact and instant known
 before they run) first takes all their contacts' row locks in one statement and reads all
 their facts in another (``gate_request.read_ahead``); each gate is then served its
@@ -31,8 +33,6 @@ contact's facts from that read instead of two round trips of its own. The read a
 dropped when the run ends, before any other job: only gates run between the read and its
 use, and a gate writes nothing another contact's gate reads (its attempt is its own
 contact's history; a second gate of the same contact reads again).
-Rule 5: only a unit of work that can nest (``Savepoints``: the SQL one, whose rollback
-undoes every statement of the transaction) is batched; any other runs every job alone.
 """
 
 from __future__ import annotations
