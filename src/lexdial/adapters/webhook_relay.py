@@ -14,7 +14,8 @@ the relay, signed again with the auth token over what is relayed; the owner chec
 signature (the same ``TwilioWebhooks.handle`` as in one process): a request pushed into
 the relay by someone without the token is no shortcut past it.
 Rule 3: a relayed callback waits at most ``wait_s`` for the owner's answer (status and
-TwiML), returned to Twilio in the same HTTP response. No owner, or no answer in time: the
+TwiML), returned to Twilio in the same HTTP response; an owner lookup that fails (the store
+or Redis away for a moment) is tried again within that wait. No owner, or no answer in time: the
 unknown-call handler answers (``<Hangup/>``, a call still up ended through the REST API)
 and it is logged (call id, route, no number): a person is never left in silence.
 Rule 4: one listener thread per worker process takes the callbacks relayed to it and hands
@@ -31,6 +32,7 @@ import os
 import re
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final, Protocol
@@ -45,6 +47,9 @@ log = logging.getLogger(__name__)
 
 #: what a callback's query may name, and the key kind each is claimed under
 KINDS: Final = ("call", "agent", "room")
+#: the pause between two failed owner lookups (the store or Redis away for a moment): a
+#: reconnect takes ~0.5 s, and the 5 s wait leaves room for a dozen tries
+LOOKUP_RETRY_S: Final = 0.25
 #: the callback fields relayed to the owner: what ``twilio_webhooks`` and ``twilio_agents``
 #: read, and other ids and states; numbers and places stay in the web process
 RELAYED_FIELDS: Final = frozenset({
@@ -204,12 +209,15 @@ class RelayWebhooks:
         relayed = {k: v for k, v in params.items() if k in RELAYED_FIELDS}
         resigned = str(self._validator.compute_signature(url, relayed))
         what = next((f"{k} {query[k]}" for k in KINDS if query.get(k)), "nothing")
+        deadline = time.monotonic() + self._wait_s
+        owner: str | None = None
+        got: WebhookResponse | None = None
         try:
-            owner = self._owners.owner(query)
-            got = self._relay(owner, path, url, query, relayed, resigned) if owner else None
-        except Exception as exc:  # the relay is down: nobody can be reached
+            owner = self._owner(query, deadline)
+            if owner:
+                got = self._relay(owner, path, url, query, relayed, resigned, deadline)
+        except Exception as exc:  # the relay stayed down for the whole wait
             log.error("webhook relay: %s callback for %s: %s", route, what, type(exc).__name__)
-            got = None
         if got is not None:
             return got
         log.warning(
@@ -220,6 +228,18 @@ class RelayWebhooks:
             return WebhookResponse(404, "no Twilio carrier")
         return self._unknown.handle(path, url, params, signature)
 
+    def _owner(self, query: Mapping[str, str], deadline: float) -> str | None:
+        """The callback's owner, the lookup tried again until ``deadline`` while it fails:
+        the store or Redis away for a moment (a restart, a reconnect) must not hang up a
+        live call that a retry a few hundred ms later would have reached."""
+        while True:
+            try:
+                return self._owners.owner(query)
+            except Exception:
+                if time.monotonic() + LOOKUP_RETRY_S >= deadline:
+                    raise
+                time.sleep(LOOKUP_RETRY_S)
+
     def _relay(
         self,
         owner: str,
@@ -228,10 +248,12 @@ class RelayWebhooks:
         query: Mapping[str, str],
         params: Mapping[str, str],
         signature: str,
+        deadline: float,
     ) -> WebhookResponse | None:
         request = {"path": path, "url": url, "query": dict(query), "params": dict(params),
                    "signature": signature}  # fmt: skip
-        answer = self._owners.deliver(owner, request, self._wait_s)
+        # what is left of the one wait (the lookup may have taken part of it)
+        answer = self._owners.deliver(owner, request, max(0.0, deadline - time.monotonic()))
         if answer is None:
             # the owner may still take it later: its answer then goes unread
             return None
