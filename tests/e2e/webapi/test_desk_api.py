@@ -8,6 +8,7 @@ One run of the opt-out/disposition path is on PostgreSQL."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.bootstrap import Store, init_store
 from lexdial.config import Settings
+from lexdial.config.desk import DeskSettings
 from lexdial.entrypoints.api.app import create_app
 from lexdial.rules.context import Policy
 from lexdial.service import desk_line
@@ -167,6 +169,27 @@ def test_the_refusals_name_their_field(api: Api, desk: Desk) -> None:
     assert desk.post("/v1/dispositions", code="x_y", label="X").status_code == 403
     res = api.client.get("/v1/desk/screen", headers=desk.h("agent"))
     assert res.json()["disposition_due"] is True
+
+
+def test_a_call_is_transferred_only_to_a_line_the_firm_lists_and_not_a_contacts(
+    api: Api, desk: Desk
+) -> None:
+    line = "+16145550100"  # reception; the contact's own number listed by mistake
+    desk.store.settings = replace(
+        desk.store.settings, desk=DeskSettings(transfer_numbers=(line, E164))
+    )
+    desk.ok("/v1/desk/login", campaign_id=desk.campaign)
+    desk.hand_call(api.users["agent"])
+    why = desk.refused("/v1/desk/transfer", 422, "target", target="+1 614 555 0177")
+    assert "[desk] transfer_numbers" in why
+    assert "person's number" in desk.refused("/v1/desk/transfer", 422, "target", target=E164)
+    seat = desk.ok("/v1/desk/transfer", target="+1 (614) 555-0100", warm=False)
+    assert seat["line_request"] == f"transfer:cold:{line}"
+    with api.store.db.connect() as conn:
+        audited = conn.execute(
+            select(t.audit_log.c.data).where(t.audit_log.c.action == "desk.transfer_requested")
+        ).scalars().all()  # fmt: skip
+    assert len(audited) == 1 and json.loads(audited[0])["target"] == line
 
 
 def test_a_verbal_opt_out_stops_every_later_call_and_no_disposition_undoes_it(

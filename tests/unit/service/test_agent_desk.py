@@ -455,16 +455,20 @@ def test_hang_up_and_transfer_are_requests_to_the_line(w: World, engine: Engine)
     _login(w, w.other_agent)
     desk_presence.ready(w.uow, w.audit, w.other_agent, NOW)
     _on_call(w, engine)
+    line = ("+16145550199",)  # a firm line listed in [desk] transfer_numbers
     s = desk_line_requests.transfer(
-        w.uow, w.audit, w.agent, f"user:{w.other_agent.user_id}", True, NOW
+        w.uow, CIPHER, w.audit, w.agent, f"user:{w.other_agent.user_id}", True, NOW, allowed=line
     )
     assert s.line_request == f"transfer:warm:user:{w.other_agent.user_id}"
-    s = desk_line_requests.transfer(w.uow, w.audit, w.agent, "+1 (614) 555-0199", False, NOW)
+    s = desk_line_requests.transfer(
+        w.uow, CIPHER, w.audit, w.agent, "+1 (614) 555-0199", False, NOW, allowed=line
+    )
     assert s.line_request == "transfer:cold:+16145550199"
-    assert "+16145550199" not in repr(w.audit.entries)
-    for target in ("user:999", f"user:{w.agent.user_id}", "nonsense", "+1"):
+    for target in ("user:999", f"user:{w.agent.user_id}", "nonsense", "+1", NUMBER):
         with pytest.raises(RequestError) as e:
-            desk_line_requests.transfer(w.uow, w.audit, w.agent, target, True, NOW)
+            desk_line_requests.transfer(
+                w.uow, CIPHER, w.audit, w.agent, target, True, NOW, allowed=line
+            )
         assert e.value.field == "target"
     assert desk_line_requests.hang_up(w.uow, w.audit, w.agent, NOW).line_request == "hangup"
 

@@ -55,7 +55,8 @@ class PauseIn(_Body):
 
 
 class TransferIn(_Body):
-    #: "user:ID" (another agent, ready on the campaign) or an E.164 number
+    #: "user:ID" (another agent, ready on the campaign) or an E.164 number the firm lists
+    #: in ``[desk] transfer_numbers``
     target: str
     warm: bool = True
 
@@ -173,11 +174,13 @@ def desk_hangup(request: Request, caller: DecisionWriter) -> dict[str, Any]:
 
 @router.post("/desk/transfer", tags=["desk"])
 def desk_transfer(request: Request, body: TransferIn, caller: DecisionWriter) -> dict[str, Any]:
-    """Ask the line to transfer the call, warm or cold."""
+    """Ask the line to transfer the call, warm or cold, to another agent or to one of the
+    numbers the firm lists in ``[desk] transfer_numbers``."""
     s = store(request)
+    allowed = s.settings.desk.transfer_numbers
     with s.unit_of_work() as uow:
         seat = desk_line_requests.transfer(
-            uow, s.audit, caller, body.target, body.warm, now(request)
+            uow, s.cipher, s.audit, caller, body.target, body.warm, now(request), allowed=allowed
         )
     return seat_json(seat)
 
