@@ -162,9 +162,9 @@ def history(statuses: tuple[str, ...]) -> Fast:
 
 
 _GATE_FACTS: dict[tuple[str, ...], Fast] = {}
-#: the bundle's columns, as NULLs on the history rows of ``gate_facts``
+#: the bundle's columns after ``g_contact``, as NULLs on the history rows of ``gate_facts``
 _BUNDLE_COLUMNS = (
-    "g_contact firm_id relationship address_enc last_transaction_on inquiry_on subscriber"
+    "firm_id relationship address_enc last_transaction_on inquiry_on subscriber"
     " matter_type preferences objected_at erased_at lawful_basis firm_name number_enc number_bidx"
     " line_type internal_dnc reassigned_result reassigned_on consent_id consent_kind"
     " consent_given_at consent_scope consent_sellers consent_method consent_technologies"
@@ -172,31 +172,37 @@ _BUNDLE_COLUMNS = (
 ).split()
 
 
-def gate_facts(statuses: tuple[str, ...]) -> Fast:
-    """The contact bundle and, in the same statement, the contact's attempts in
-    [since, until] with these statuses and their outcomes (rule 3): bundle rows first
-    (``kind`` 0, by consent id), then history rows (``kind`` 1, oldest first, ``h_*``).
+def _facts_sql(statuses: tuple[str, ...], in_contacts: str) -> str:
+    """The bundle of the contacts ``c.id {in_contacts}`` and, in the same statement, their
+    attempts in [since, until] with these statuses and their outcomes (rule 3): by contact
+    (``g_contact``), bundle rows first (``kind`` 0, by consent id), then history rows
+    (``kind`` 1, oldest first, ``h_*``). The statuses are written into the SQL as in
+    ``history``."""
+    if not all(s.isidentifier() for s in statuses):  # never a value from outside
+        raise ValueError(f"not attempt statuses: {statuses!r}")
+    listed = ", ".join(f"'{s}'" for s in statuses) or "NULL"
+    nulls = ", ".join(f"NULL AS {c}" for c in _BUNDLE_COLUMNS)
+    bundle = _BUNDLE_TEMPLATE.format(contacts=f"c.id {in_contacts}")
+    return f"""
+        SELECT 0 AS kind, bundle.*, NULL AS h_id, NULL AS h_at, NULL AS h_purpose,
+               NULL AS h_subject, NULL AS h_debt_ref, NULL AS h_technology,
+               NULL AS h_outcome
+        FROM ({bundle}) bundle
+        UNION ALL
+        SELECT 1 AS kind, a.contact_id, {nulls}, a.id, a.at, a.purpose, a.subject,
+               a.debt_ref, a.technology, o.outcome
+        FROM call_attempts a LEFT JOIN call_outcomes o ON o.attempt_id = a.id
+        WHERE a.contact_id {in_contacts} AND a.at >= :since AND a.at <= :until
+          AND a.status IN ({listed})
+        ORDER BY g_contact, kind, consent_id, h_at, h_id
+        """
 
-    The statuses are written into the SQL as in ``history``; one statement per list."""
+
+def gate_facts(statuses: tuple[str, ...]) -> Fast:
+    """One contact's facts and calls (``_facts_sql``); one statement per status list."""
     stmt = _GATE_FACTS.get(statuses)
     if stmt is None:
-        if not all(s.isidentifier() for s in statuses):  # never a value from outside
-            raise ValueError(f"not attempt statuses: {statuses!r}")
-        listed = ", ".join(f"'{s}'" for s in statuses) or "NULL"
-        nulls = ", ".join(f"NULL AS {c}" for c in _BUNDLE_COLUMNS)
-        sql = f"""
-            SELECT 0 AS kind, bundle.*, NULL AS h_id, NULL AS h_at, NULL AS h_purpose,
-                   NULL AS h_subject, NULL AS h_debt_ref, NULL AS h_technology,
-                   NULL AS h_outcome
-            FROM ({_BUNDLE_SELECT}) bundle
-            UNION ALL
-            SELECT 1 AS kind, {nulls}, a.id, a.at, a.purpose, a.subject, a.debt_ref,
-                   a.technology, o.outcome
-            FROM call_attempts a LEFT JOIN call_outcomes o ON o.attempt_id = a.id
-            WHERE a.contact_id = :contact_id AND a.at >= :since AND a.at <= :until
-              AND a.status IN ({listed})
-            ORDER BY kind, consent_id, h_at, h_id
-            """
+        sql = _facts_sql(statuses, "= :contact_id")
         binds = {"contact_id": _a.contact_id.type, "since": _a.at.type, "until": _a.at.type}
         stmt = _GATE_FACTS[statuses] = Fast(_typed(sql, binds, h_at=_a.at, **_BUNDLE_TYPES))
     return stmt
@@ -211,30 +217,11 @@ _ID_SET = {
 
 
 def gate_facts_many(dialect: str, statuses: tuple[str, ...]) -> Fast:
-    """``gate_facts`` for the contacts in ``:ids`` (rule 4), their calls in [since, until]:
-    rows by contact, then as ``gate_facts`` orders them. ``:ids`` is a list of ints on
-    PostgreSQL and a JSON array text on SQLite (``ids_param``)."""
+    """``gate_facts`` for the contacts in ``:ids`` (rule 4): a list of ints on PostgreSQL,
+    a JSON array text on SQLite (``ids_param``)."""
     stmt = _GATE_FACTS_MANY.get((dialect, statuses))
     if stmt is None:
-        if not all(s.isidentifier() for s in statuses):  # never a value from outside
-            raise ValueError(f"not attempt statuses: {statuses!r}")
-        listed = ", ".join(f"'{s}'" for s in statuses) or "NULL"
-        nulls = ", ".join(f"NULL AS {c}" for c in _BUNDLE_COLUMNS[1:])
-        in_set = _ID_SET[dialect]
-        bundle = _BUNDLE_TEMPLATE.format(contacts=f"c.id {in_set}")
-        sql = f"""
-            SELECT 0 AS kind, bundle.*, NULL AS h_id, NULL AS h_at, NULL AS h_purpose,
-                   NULL AS h_subject, NULL AS h_debt_ref, NULL AS h_technology,
-                   NULL AS h_outcome
-            FROM ({bundle}) bundle
-            UNION ALL
-            SELECT 1 AS kind, a.contact_id, {nulls}, a.id, a.at, a.purpose, a.subject,
-                   a.debt_ref, a.technology, o.outcome
-            FROM call_attempts a LEFT JOIN call_outcomes o ON o.attempt_id = a.id
-            WHERE a.contact_id {in_set} AND a.at >= :since AND a.at <= :until
-              AND a.status IN ({listed})
-            ORDER BY g_contact, kind, consent_id, h_at, h_id
-            """
+        sql = _facts_sql(statuses, _ID_SET[dialect])
         binds = {"ids": bindparam("ids"), "since": _a.at.type, "until": _a.at.type}
         stmt = Fast(_typed(sql, binds, h_at=_a.at, **_BUNDLE_TYPES))
         _GATE_FACTS_MANY[(dialect, statuses)] = stmt
