@@ -94,3 +94,48 @@ def test_instants_read_on_the_cursor_are_the_aware_utc_instants_core_reads(store
         core = {r.id: r.created_at for r in rows}
     assert fast == core == dict(enumerate(instants, start=20))
     assert all(v.tzinfo == UTC and v.isoformat() == core[k].isoformat() for k, v in fast.items())
+
+
+def test_count_is_the_rows_an_update_matched_as_core_reports_them(store: Engine) -> None:
+    from sqlalchemy import bindparam, update
+
+    f = t.firms
+    # firms' names are unique: the region is the column set
+    rename = update(f).where(f.c.id >= bindparam("from_id")).values(default_region=bindparam("r"))
+    fast = Fast(rename)
+    with store.begin() as conn:
+        for i in (20, 21, 22):
+            conn.execute(insert(f).values(id=i, name=f"F{i}", created_at=LOCAL))
+        counted = [fast.count(conn, {"from_id": i, "r": "GB"}) for i in (23, 22, 20)]
+        regions = conn.execute(select(f.c.default_region).where(f.c.id >= 20)).scalars().all()
+        by_core = [conn.execute(rename, {"from_id": i, "r": "CA"}).rowcount for i in (23, 22, 20)]
+    assert counted == by_core == [0, 1, 3]
+    assert regions == ["GB"] * 3
+
+
+def test_count_of_a_statement_that_returns_rows_is_refused(store: Engine) -> None:
+    with store.connect() as conn, pytest.raises(TypeError, match="returns rows"):
+        _READ.count(conn, {})
+
+
+def test_a_float_column_read_on_the_cursor_is_what_core_reads(store: Engine) -> None:
+    # PostgreSQL's numeric processors depend on the type the server sent (fast rule 8): a
+    # float column, a float literal and a NUMERIC one all read as Core reads them
+    from sqlalchemy import Float, Numeric, cast, literal
+
+    c = t.campaigns.c
+    read = select(
+        c.ring_timeout_s, cast(literal("2.50"), Numeric(asdecimal=False)).label("n"),
+        cast(literal(0.1), Float).label("f"),
+    ).where(c.id == 1)  # fmt: skip
+    with store.begin() as conn:
+        conn.execute(
+            insert(t.campaigns).values(
+                id=1, firm_id=1, name="c", purpose="reminder", technology="prerecorded",
+                mode="predictive", ring_timeout_s=17.5, created_at=LOCAL,
+            )
+        )  # fmt: skip
+        fast = Fast(read).rows(conn, {})
+        core = [dict(r) for r in conn.execute(read).mappings()]
+    assert fast == core == [{"ring_timeout_s": 17.5, "n": 2.5, "f": 0.1}]
+    assert [type(v) for v in fast[0].values()] == [type(v) for v in core[0].values()]

@@ -14,6 +14,7 @@ from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.fast import Fast
 from lexdial.adapters.db.json_text import JsonText, json_text
 from lexdial.adapters.db.queries import abandonment_counts, record_day_counts
+from lexdial.adapters.db.repos import dial_statements as ds
 from lexdial.adapters.db.repos.gate_reads import (
     CONSENTS,
     CONTACT_BUNDLE_FAST,
@@ -209,13 +210,10 @@ class SqlAttemptRepository:
         return str(name)
 
     def campaign_for_gate(self, campaign_id: int) -> GateCampaign | None:
-        c = (
-            self.conn.execute(select(t.campaigns).where(t.campaigns.c.id == campaign_id))
-            .mappings()
-            .first()
-        )
-        if c is None:
+        rows = ds.CAMPAIGN.rows(self.conn, {"campaign_id": campaign_id})
+        if not rows:
             return None
+        c = rows[0]
         return GateCampaign(
             firm_id=int(c["firm_id"]),
             purpose=c["purpose"],
@@ -364,38 +362,32 @@ class SqlAttemptRepository:
         return int(_INSERT_ATTEMPT.rows(self.conn, values)[0]["id"])
 
     def set_status(self, attempt_id: int, status: str) -> None:
-        self.conn.execute(
-            update(t.call_attempts).where(t.call_attempts.c.id == attempt_id).values(status=status)
-        )
+        ds.SET_ATTEMPT_STATUS.run(self.conn, {"attempt_id": attempt_id, "status": status})
 
     def record_outcome(self, outcome: NewOutcome) -> None:
         o = outcome
-        self.conn.execute(
-            insert(t.call_outcomes).values(
-                attempt_id=o.attempt_id,
-                outcome=o.outcome,
-                at=o.at,
-                ring_s=o.ring_s,
-                talk_s=o.talk_s,
-                created_at=o.at,
-                live_answered=o.live_answered,
-                abandoned=o.abandoned,
-                opted_out=o.opted_out,
-                agent_id=o.agent_id,
-                detail=o.detail,
-            )
-        )
+        values = {
+            "attempt_id": o.attempt_id,
+            "outcome": o.outcome,
+            "at": o.at,
+            "ring_s": o.ring_s,
+            "talk_s": o.talk_s,
+            "created_at": o.at,
+            "live_answered": o.live_answered,
+            "abandoned": o.abandoned,
+            "opted_out": o.opted_out,
+            "agent_id": o.agent_id,
+            "detail": o.detail,
+        }
+        ds.INSERT_OUTCOME.run(self.conn, values)
         record_day_counts(
             self.conn, o.attempt_id, o.at, live_answered=o.live_answered, abandoned=o.abandoned
         )
 
     # --- the campaign queue
     def campaign_status(self, campaign_id: int) -> str:
-        return str(
-            self.conn.execute(
-                select(t.campaigns.c.status).where(t.campaigns.c.id == campaign_id)
-            ).scalar_one()
-        )
+        rows = ds.CAMPAIGN_STATUS.rows(self.conn, {"campaign_id": campaign_id})
+        return str(ds.one(rows, "status"))
 
     def due(self, campaign_id: int, now: datetime, limit: int, statuses: Sequence[str]) -> DueBatch:
         conn = self.conn
@@ -425,19 +417,10 @@ class SqlAttemptRepository:
         return DueBatch(items, int(waiting), nxt)
 
     def claim(self, queue_id: int, statuses: Sequence[str]) -> bool:
-        claimed = self.conn.execute(
-            update(t.campaign_contacts)
-            .where(t.campaign_contacts.c.id == queue_id, t.campaign_contacts.c.status.in_(statuses))
-            .values(status="dialing")
-        ).rowcount
-        return bool(claimed)
+        return bool(ds.claim(statuses).count(self.conn, {"queue_id": queue_id}))
 
     def _queue(self, queue_id: int, **values: object) -> None:
-        self.conn.execute(
-            t.campaign_contacts.update()
-            .where(t.campaign_contacts.c.id == queue_id)
-            .values(**values)
-        )
+        ds.queue_update(tuple(values)).run(self.conn, {**values, "queue_id": queue_id})
 
     def block(
         self, queue_id: int, *, codes: Sequence[str], attempt_id: int, clear_next_at: bool = False
@@ -466,11 +449,8 @@ class SqlAttemptRepository:
     def close_call(
         self, queue_id: int, *, status: str, outcome: str, next_at: datetime | None
     ) -> None:
-        self.conn.execute(
-            update(t.campaign_contacts)
-            .where(t.campaign_contacts.c.id == queue_id, t.campaign_contacts.c.status == "dialing")
-            .values(status=status, last_outcome=outcome, next_at=next_at)
-        )
+        params = {"queue_id": queue_id, "status": status, "last_outcome": outcome}
+        ds.CLOSE_CALL.run(self.conn, {**params, "next_at": next_at})
 
     def interrupted(self, campaign_id: int) -> list[Interrupted]:
         q = t.campaign_contacts.c
