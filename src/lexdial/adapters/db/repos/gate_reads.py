@@ -23,6 +23,7 @@ bound as one value (PostgreSQL: an integer array; SQLite: a JSON array read by
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import bindparam, text
@@ -131,6 +132,17 @@ CONSENTS = _typed(
 )
 
 _a = t.call_attempts.c
+
+
+def status_literals(statuses: Sequence[str]) -> str:
+    """``'a', 'b'`` for ``status IN (...)``: the statuses written into the SQL, so a
+    statement has plain parameters only (``fast`` rule 3); only identifiers (our own
+    constants), never a value from outside; none: ``NULL`` (matches nothing)."""
+    if not all(s.isidentifier() for s in statuses):
+        raise ValueError(f"not statuses: {statuses!r}")
+    return ", ".join(f"'{s}'" for s in statuses) or "NULL"
+
+
 _HISTORIES: dict[tuple[str, ...], Fast] = {}
 
 
@@ -142,9 +154,7 @@ def history(statuses: tuple[str, ...]) -> Fast:
     statement per distinct list, built on first use."""
     stmt = _HISTORIES.get(statuses)
     if stmt is None:
-        if not all(s.isidentifier() for s in statuses):  # never a value from outside
-            raise ValueError(f"not attempt statuses: {statuses!r}")
-        listed = ", ".join(f"'{s}'" for s in statuses) or "NULL"
+        listed = status_literals(statuses)
         stmt = _HISTORIES[statuses] = Fast(
             _typed(
                 f"""
@@ -178,9 +188,7 @@ def _facts_sql(statuses: tuple[str, ...], in_contacts: str) -> str:
     (``g_contact``), bundle rows first (``kind`` 0, by consent id), then history rows
     (``kind`` 1, oldest first, ``h_*``). The statuses are written into the SQL as in
     ``history``."""
-    if not all(s.isidentifier() for s in statuses):  # never a value from outside
-        raise ValueError(f"not attempt statuses: {statuses!r}")
-    listed = ", ".join(f"'{s}'" for s in statuses) or "NULL"
+    listed = status_literals(statuses)
     nulls = ", ".join(f"NULL AS {c}" for c in _BUNDLE_COLUMNS)
     bundle = _BUNDLE_TEMPLATE.format(contacts=f"c.id {in_contacts}")
     return f"""
