@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from lexdial.domain.call import CallFlow, FlowConfig, Outcome
 from lexdial.domain.campaign_spec import CampaignSpec, Retry
+from lexdial.domain.decision import Decision
 from lexdial.domain.schedule import inside, next_inside
 from lexdial.domain.states import UNDIALLED_QUEUE, AttemptStatus, CampaignStatus
 from lexdial.rules.engine import Engine
@@ -107,6 +108,16 @@ def admit(
     qid = item.queue_id
     if qid is not None and not queue.claim(qid, statuses):
         return Admitted("gone", None)  # an opt-out or a stop took it since the batch was fetched
+    s = spec.schedule
+
+    def scheduled(d: Decision) -> bool:
+        # no zone to judge the schedule by: fail closed (blocked), never dial blind
+        return bool(d.time_zones) and inside(d.time_zones, at, s.days, s.start, s.end)
+
+    def settle(d: Decision) -> AttemptStatus:
+        # what an allowed attempt becomes, recorded in its INSERT (``gate`` rule 3)
+        return AttemptStatus.DIALLED if scheduled(d) else AttemptStatus.RESCHEDULED
+
     result = gate(
         uow,
         engine,
@@ -117,6 +128,7 @@ def admit(
         contact_id=item.contact_id,
         at=at,
         campaign_id=campaign_id,
+        settle=settle,
     )
     d = result.decision
     if d.verdict == "deny":
@@ -129,12 +141,9 @@ def admit(
                 qid, until=d.earliest_allowed_at, codes=d.codes, attempt_id=result.attempt_id
             )
         return Admitted("defer", result.attempt_id)
-    s = spec.schedule
     zones = d.time_zones
-    if not zones or not inside(zones, at, s.days, s.start, s.end):
-        # no zone to judge the schedule by: fail closed (blocked), never dial blind
+    if not scheduled(d):  # recorded as rescheduled (rule 2)
         nxt = next_inside(zones, at, s.days, s.start, s.end) if zones else None
-        queue.set_status(result.attempt_id, AttemptStatus.RESCHEDULED)
         if qid is None:
             pass  # a manual call: nothing queued to move (the agent may call later)
         elif nxt:
@@ -144,7 +153,7 @@ def admit(
                 qid, codes=[SCHEDULE_CODE], attempt_id=result.attempt_id, clear_next_at=True
             )
         return Admitted("skip", result.attempt_id, closed=qid is not None and nxt is None)
-    queue.set_status(result.attempt_id, AttemptStatus.DIALLED)
+    # recorded as dialled (``gate`` rule 3)
     if qid is not None:
         queue.start_dialing(qid, attempts=item.attempts + 1, attempt_id=result.attempt_id)
     return Admitted("allow", result.attempt_id, result.number)

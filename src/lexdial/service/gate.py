@@ -8,11 +8,17 @@ Rule 2: the request is built as contract-v1 JSON and validated like any other, s
 what-if check (`lexdial decide`) and a real dial can never disagree; the stored decision
 carries the request digest it was made from. The request itself is built in
 ``gate_request``; this module is the use case around it: lock, build, decide, record, audit.
+Rule 3: a caller that knows at once what an allowed attempt becomes (the dialler: dialled,
+or rescheduled outside its campaign's schedule) says so with ``settle``, and the attempt
+is recorded with that status in its one INSERT instead of "allowed" then an UPDATE in the
+same transaction (one statement less per dialled call: a round trip on PostgreSQL). Denied
+and deferred attempts keep their verdict's status.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -63,8 +69,10 @@ def gate(
     campaign_id: int | None = None,
     plan: CallPlan | None = None,
     caller: Caller = SYSTEM,
+    settle: Callable[[Decision], AttemptStatus] | None = None,
 ) -> GateResult:
-    """Decide and record one attempt for ``contact_id`` at ``at`` (see module rules)."""
+    """Decide and record one attempt for ``contact_id`` at ``at`` (see module rules);
+    ``settle``: the status an allowed attempt is recorded with (rule 3)."""
     actor = authorize(uow, caller, "decision.write", firm_id)
     at = at.astimezone(UTC)  # SQLite keeps no offset: every stored instant is UTC
     uow.contacts.lock(contact_id)
@@ -82,6 +90,9 @@ def gate(
     # exactly ``parse_request(raw)`` (``request_fast``), in about half its CPU
     text = request_text(raw)
     decision = engine.decide(read_request(text)[1], digest=hashlib.sha256(text).hexdigest())
+    status = _STATUS[decision.verdict]
+    if settle is not None and decision.verdict == "allow":
+        status = settle(decision)  # rule 3
     attempt_id = uow.attempts.record(
         NewAttempt(
             firm_id=firm_id,
@@ -93,7 +104,7 @@ def gate(
             technology=plan.technology,
             subject=plan.subject,
             debt_ref=plan.debt_id,
-            status=_STATUS[decision.verdict],
+            status=status,
             decision_id=decision.decision_id,
             verdict=decision.verdict,
             earliest_allowed_at=decision.earliest_allowed_at,

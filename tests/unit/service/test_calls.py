@@ -16,6 +16,7 @@ import pytest
 
 from lexdial.domain.call import CallFlow, FlowConfig, Outcome
 from lexdial.domain.campaign_spec import CampaignSpec, Message, Retry, Schedule
+from lexdial.domain.states import AttemptStatus
 from lexdial.rules.engine import Engine
 from lexdial.service.contacts import NUMBER_CTX
 from lexdial.service.dialer_queue import SCHEDULE_CODE, QueueItem, admit, due_contacts, recover
@@ -317,3 +318,54 @@ def test_a_recorded_attempt_keeps_every_field_of_the_decision(uow: MemoryUnitOfW
     )  # fmt: skip
     attempt_id = uow.attempts.record(attempt)
     assert uow.attempts.attempts[attempt_id] == attempt
+
+
+AFTERNOON = Schedule(start=time(14, 0), end=time(17, 0))
+
+
+@pytest.mark.parametrize(
+    ("at", "schedule", "status"),
+    [
+        pytest.param(NOON_NY, None, "dialled", id="inside-the-schedule"),
+        pytest.param(NOON_NY, AFTERNOON, "rescheduled", id="outside-the-schedule"),
+        pytest.param(NIGHT_NY, None, "deferred", id="deferred-by-the-gate"),
+    ],
+)
+def test_an_admitted_attempt_is_recorded_with_its_final_status_in_its_one_insert(
+    uow: MemoryUnitOfWork,
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    at: datetime,
+    schedule: Schedule | None,
+    status: str,
+) -> None:
+    inserted: list[str] = []
+    record = MemoryAttemptRepository.record
+
+    def spy(self: MemoryAttemptRepository, attempt: NewAttempt) -> int:
+        inserted.append(attempt.status)
+        return record(self, attempt)
+
+    def no_update(self: MemoryAttemptRepository, attempt_id: int, status: str) -> None:
+        raise AssertionError(f"attempt {attempt_id} updated to {status} after its insert")
+
+    monkeypatch.setattr(MemoryAttemptRepository, "record", spy)
+    monkeypatch.setattr(MemoryAttemptRepository, "set_status", no_update)
+    spec = SPEC if schedule is None else replace(SPEC, schedule=schedule)
+    _, attempt_id, _, _ = _admit(uow, engine, ListAudit(), at, spec)
+    assert inserted == [status]
+    assert attempt_id is not None and uow.attempts.attempts[attempt_id].status == status
+
+
+def test_a_settled_status_applies_to_allowed_attempts_only(
+    uow: MemoryUnitOfWork, engine: Engine
+) -> None:
+    def settle(_: object) -> AttemptStatus:
+        return AttemptStatus.DIALLED
+
+    for at, status in ((NOON_NY, "dialled"), (NIGHT_NY, "deferred")):
+        result = gate(
+            uow, engine, CIPHER, ListAudit(), MemoryRegistry(),
+            firm_id=FIRM, contact_id=CONTACT, at=at, plan=PLAN, settle=settle,
+        )  # fmt: skip
+        assert uow.attempts.attempts[result.attempt_id].status == status
