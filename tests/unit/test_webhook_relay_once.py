@@ -3,6 +3,7 @@ transport, short real waits."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Mapping
@@ -125,6 +126,22 @@ def test_answers_are_forgotten_past_their_age_and_beyond_their_number() -> None:
     now[0] = 10.5
     once({**REQUEST, "id": "r9"}, apply)  # the others are too old now
     assert len(once) == 1
+
+
+def test_long_answers_are_forgotten_beyond_their_bytes_whatever_their_number() -> None:
+    size = len(json.dumps({"status": 200, "body": "x" * 1000}))
+
+    def long(request: Message) -> Message:
+        return {"status": 200, "body": "x" * 1000}
+
+    once = Once(keep_max=1000, keep_bytes=3 * size)
+    for i in range(5):
+        once({**REQUEST, "id": f"r{i}"}, long)
+    assert len(once) == 3  # the two oldest dropped for the bytes, far under the number
+    applied = Counter()
+    once({**REQUEST, "id": "r4"}, applied)  # kept: its answer again, not applied
+    once({**REQUEST, "id": "r0"}, applied)  # forgotten: applied again
+    assert len(applied.applied) == 1
 
 
 def test_a_copy_arriving_while_the_first_is_applied_waits_for_its_answer() -> None:

@@ -12,7 +12,8 @@ Rule 2: the owner applies a request once and keeps its answer: a copy of it (a r
 whose first copy did arrive) gets the same answer again, never the callback applied a
 second time (a status callback applied twice could record an outcome twice). A copy that
 arrives while the first is still being applied waits for that answer.
-Rule 3: the answers kept are bounded in number (``KEEP_MAX``) and age (``KEEP_S``).
+Rule 3: the answers kept are bounded in number (``KEEP_MAX``), in size (``KEEP_BYTES``,
+their JSON text) and in age (``KEEP_S``).
 """
 
 from __future__ import annotations
@@ -48,6 +49,10 @@ KEEP_S: Final = 60.0
 #: a second) is hundreds of calls at once in one worker. Most answers are a few hundred
 #: bytes (an empty 204, short TwiML); a long ``<Say>`` (up to ~40 kB) is the exception
 KEEP_MAX: Final = 4096
+#: how many bytes of answers (their JSON text) are kept at most: the count alone would let
+#: 4096 long ``<Say>`` answers hold ~160 MB; 16 MB keeps ~40 000 short answers' worth, or
+#: ~400 of the longest, each asked again within seconds if at all
+KEEP_BYTES: Final = 16 * 1024 * 1024
 
 
 def ask(
@@ -104,9 +109,12 @@ class Once:
         keep_s: float = KEEP_S,
         keep_max: int = KEEP_MAX,
         clock: Callable[[], float] = time.monotonic,
+        keep_bytes: int = KEEP_BYTES,
     ) -> None:
         self._keep_s, self._keep_max, self._clock = keep_s, keep_max, clock
-        self._done: OrderedDict[str, tuple[float, Message]] = OrderedDict()  # oldest first
+        self._keep_bytes, self._bytes = keep_bytes, 0
+        # key -> (kept at, answer, its size in bytes), oldest first
+        self._done: OrderedDict[str, tuple[float, Message, int]] = OrderedDict()
         self._busy: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
         self._warned = False
@@ -133,8 +141,10 @@ class Once:
             busy.wait()  # the first copy is being applied: its answer is kept, then taken
         try:
             answer = apply(request)
+            size = len(json.dumps(answer, default=str))
             with self._lock:
-                self._done[key] = (self._clock(), answer)
+                self._done[key] = (self._clock(), answer, size)
+                self._bytes += size
                 self._forget()
             return answer
         finally:
@@ -146,14 +156,16 @@ class Once:
         """Answers too old to be asked again, then the oldest beyond ``keep_max``."""
         now = self._clock()
         while self._done:
-            at, _ = next(iter(self._done.values()))
+            at, _, _ = next(iter(self._done.values()))
             young = now - at < self._keep_s
-            if young and len(self._done) <= self._keep_max:
+            full = len(self._done) > self._keep_max or self._bytes > self._keep_bytes
+            if young and not full:
                 return
             if young and not self._warned:
                 self._warned = True  # once: the traffic, not a fault, is the cause
                 log.warning(
-                    "webhook relay: over %d answers in %.0f s: a late copy of an older "
-                    "request may be applied again", self._keep_max, self._keep_s,
+                    "webhook relay: over %d answers or %d bytes of them in %.0f s: a late "
+                    "copy of an older request may be applied again",
+                    self._keep_max, self._keep_bytes, self._keep_s,
                 )  # fmt: skip
-            self._done.popitem(last=False)
+            self._bytes -= self._done.popitem(last=False)[1][2]
