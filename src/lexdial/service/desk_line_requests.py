@@ -11,9 +11,14 @@ one of the firm's contacts' (a person, not a firm line).
 Rule 4: each request is audited (``desk.hangup_requested``, ``desk.transfer_requested``);
 a transfer's entry names its target: an agent, or a listed firm line (never a person's
 number, by Rule 3).
+Rule 5: Rule 3's records are read again when the dialler carries a transfer to a number
+out (``transfer_refusal``, on the dialler's own store thread): a do-not-call entry, an
+erasure or a contact recorded between the agent's click and the dial stops it, refused
+and audited (``desk.transfer_refused``), like the gate's read after the contact's lock.
 
     hang_up(uow, audit, caller, at) -> DeskSession
     transfer(uow, cipher, audit, caller, target, warm, at, allowed=...) -> DeskSession
+    transfer_refusal(uow, cipher, audit, firm_id, user_id, target, at) -> str | None
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from lexdial.domain.states import AgentState
 from lexdial.errors import RequestError
 from lexdial.service.contacts import find_contact_id, normalise, number_index
 from lexdial.service.desk_session import audit_seat, locked_session, seat_of
+from lexdial.service.users import SYSTEM
 
 if TYPE_CHECKING:
     from collections.abc import Collection
@@ -119,15 +125,49 @@ def _number_target(
             "is not one of the firm's transfer numbers: a call goes only to another agent "
             f"(user:ID) or to a number the firm lists in {SETTING}",
         )
-    # Rule 3: the list is the firm's word that a number is its own line, but it is typed by
-    # hand and may be stale; the records say whether a person is behind the number now.
+    refusal = _records_refusal(uow, cipher, firm_id, e164)
+    if refusal is not None:
+        raise RequestError("target", refusal)
+    return e164
+
+
+def _records_refusal(uow: UnitOfWork, cipher: Cipher, firm_id: int, e164: str) -> str | None:
+    """Why the records forbid ringing ``e164`` for the firm now, or None (Rule 3)."""
+    # the list is the firm's word that a number is its own line, but it is typed by hand
+    # and may be stale; the records say whether a person is behind the number now.
     # Ringing a person's number for the firm with no gate decision is the very call the
     # gate exists to stop, so the records win over the list.
     bidx = number_index(cipher, e164)
     if uow.suppression.first_dnc_entry(firm_id, bidx) is not None:
-        raise RequestError("target", "is on the firm's do-not-call list: it cannot be rung")
+        return "is on the firm's do-not-call list: it cannot be rung"
     if find_contact_id(uow, firm_id, bidx) is not None or uow.suppression.erased(firm_id, bidx):
-        raise RequestError(
-            "target", f"is a person's number on the firm's records, not a firm line ({SETTING})"
-        )
-    return e164
+        return f"is a person's number on the firm's records, not a firm line ({SETTING})"
+    return None
+
+
+def transfer_refusal(
+    uow: UnitOfWork,
+    cipher: Cipher,
+    audit: Audit,
+    firm_id: int,
+    user_id: int,
+    target: str,
+    at: datetime,
+) -> str | None:
+    """Rule 5: why a transfer to ``target`` must not be placed now (audited), or None. An
+    agent target ("user:ID") is the dialler's to check; a number's records are read again."""
+    if target.startswith("user:"):
+        return None
+    # only ``transfer`` writes line requests, and it writes agents and E.164 numbers only
+    refusal = (
+        _records_refusal(uow, cipher, firm_id, target)
+        if target.startswith("+") and target[1:].isdigit()
+        else "is neither an agent nor an E.164 number"
+    )
+    if refusal is not None:
+        # the number is not named: the records now say a person may be behind it
+        audit.record(
+            uow, at=at, actor=SYSTEM.label, action="desk.transfer_refused",
+            subject=f"user:{user_id}", data={"reason": f"target {refusal}"},
+        )  # fmt: skip
+    return refusal

@@ -20,7 +20,10 @@ Rule 4: an agent whose call ended leaves the pool until a seat read that began a
 end says READY again: a read already under way cannot seat them from a stale READY.
 Rule 5: a seat's ``line_request`` (the agent clicked hang up or transfer) is carried out
 on the agent's current call (``telephony.hangup`` / ``telephony.transfer``) and cleared;
-with no call on the agent's line it is only cleared.
+with no call on the agent's line it is only cleared. A transfer to a number is placed only
+after the records are read again (``desk_line_requests.transfer_refusal``: a do-not-call
+entry, an erasure or a contact recorded since the click stops it, audited); with no
+``cipher`` to read them by, it is not placed (closed, never blind).
 Rule 6 (preview): with ``preview``, a seat READY with its leg up and nothing on screen is
 offered the next due contact (``dialer_queue.offer_next``: the queue row "offered" and the
 seat PREVIEW in one transaction, so no two seats get the same contact); an offer the seat
@@ -47,11 +50,11 @@ from lexdial.domain.agents import AgentPool
 from lexdial.domain.campaign_spec import Retry
 from lexdial.domain.states import AgentState
 from lexdial.errors import TelephonyError
-from lexdial.service import desk_line
+from lexdial.service import desk_line, desk_line_requests
 from lexdial.service.dialer_queue import SKIP_DELAY, QueueItem, offer_next, withdraw_offer
 
 if TYPE_CHECKING:
-    from lexdial.service.ports import Audit, Telephony
+    from lexdial.service.ports import Audit, Cipher, Telephony
     from lexdial.service.repos.desk import DeskSession
     from lexdial.service.storage import UnitOfWork
 
@@ -135,6 +138,8 @@ class DeskSeats:
     preview: bool = False
     #: the campaign's retry policy (carried by the items offered and clicked)
     retry: Retry = field(default_factory=Retry)
+    #: reads a transfer number's records again before it is rung (rule 5); None: refused
+    cipher: Cipher | None = None
     #: agent -> "opening" (login sent) or "up" (AGENT_UP heard)
     legs: dict[str, str] = field(default_factory=dict)
     #: agent -> the contact offered and the read after which the seat shows it (rule 6)
@@ -390,12 +395,33 @@ class DeskSeats:
                 await self.telephony.hangup(call_id)
             elif call_id is not None and request.startswith("transfer:"):
                 _, how, target = request.split(":", 2)
-                await self.telephony.transfer(call_id, target, warm=how == "warm")
+                refusal = await self._transfer_refusal(agent, target)
+                if refusal is None:
+                    await self.telephony.transfer(call_id, target, warm=how == "warm")
+                else:
+                    log.warning("agent %s: transfer not placed: the target %s", agent, refusal)
         except (TelephonyError, ValueError) as exc:
             log.warning("agent %s: line request failed (%s)", agent, type(exc).__name__)
         user_id, firm = _user_id(agent), self.firm_id
         if user_id is not None:
             self._background(lambda uow: desk_line.clear_line_request(uow, firm, user_id, request))
+
+    async def _transfer_refusal(self, agent: str, target: str) -> str | None:
+        """Why a transfer to ``target`` must not be placed now, or None (rule 5)."""
+        user_id, cipher = _user_id(agent), self.cipher
+        if target.startswith("user:"):
+            return None
+        if cipher is None or user_id is None:
+            return "cannot be checked against the records here"
+        at, audit, firm = self.clock(), self.audit, self.firm_id
+
+        def work() -> str | None:
+            with self.transactions() as uow:
+                return desk_line_requests.transfer_refusal(
+                    uow, cipher, audit, firm, user_id, target, at
+                )
+
+        return await self.store.run(work)
 
     async def _login(self, leg: tel.AgentLeg, now: float) -> None:
         self.legs[leg.agent] = "opening"

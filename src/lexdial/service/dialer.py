@@ -181,6 +181,7 @@ class Dialer:
                     self.telephony, calls.pool, self.clock, spec.caller_id or "",
                     self.browser_address, self.endpointless, frozenset(self.agents),
                     feed.on_free, preview=spec.mode == "preview", retry=spec.retry,
+                    cipher=self.cipher,
                 )  # fmt: skip
         calls.backoff = CarrierBackoff(limit=spec.pacing.max_carrier_failures)
         if self.lines is not None:  # (for shared-channels) every end gives its channel back

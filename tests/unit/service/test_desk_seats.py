@@ -16,13 +16,14 @@ from lexdial.domain.agents import AgentPool
 from lexdial.domain.states import AgentState
 from lexdial.errors import TelephonyError
 from lexdial.service.desk_seats import DeskSeats
-from lexdial.service.fakes import ListAudit
+from lexdial.service.fakes import ListAudit, Reversible
 from lexdial.service.fakes.uow import MemoryUnitOfWork
 from lexdial.service.repos.desk import DeskSession
 
 T = TypeVar("T")
 AT = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
 FIRM, CAMPAIGN = 1, 7
+CIPHER = Reversible()
 
 
 class InlineStore:
@@ -233,9 +234,21 @@ def test_a_seat_of_an_agent_the_run_may_not_seat_gets_no_leg(uow: MemoryUnitOfWo
 def test_an_agents_line_request_is_carried_out_on_their_call_and_cleared(
     uow: MemoryUnitOfWork, request_: str, expected: tuple[str, object]
 ) -> None:
+    phone = _line_request(uow, request_)
+    assert phone.calls[-1] == expected
+    s = uow.desk.session(FIRM, 3)
+    assert s is not None and s.line_request is None
+
+
+def _line_request(
+    uow: MemoryUnitOfWork, request_: str, audit: ListAudit | None = None, **kw: object
+) -> LegPhone:
+    """Seat user 3 on call a41 with ``request_`` on their line, and one turn to carry it."""
     _seat(uow, 3)
     phone = LegPhone()
-    seats, pool, _ = _seats(uow, phone, endpointless=True)
+    seats, pool, _ = _seats(uow, phone, endpointless=True, **{"cipher": CIPHER, **kw})
+    if audit is not None:
+        seats.audit = audit
 
     async def go() -> None:
         await seats.turn()
@@ -250,9 +263,33 @@ def test_an_agents_line_request_is_carried_out_on_their_call_and_cleared(
         await asyncio.gather(*seats._writes)
 
     asyncio.run(go())
-    assert phone.calls[-1] == expected
+    return phone
+
+
+@pytest.mark.parametrize("since", ["dnc", "erased", "contact", "no-cipher"])
+def test_a_transfer_to_a_number_the_records_forbid_since_the_click_is_not_placed(
+    uow: MemoryUnitOfWork, since: str
+) -> None:
+    bidx = CIPHER.blind_index("+12025550100", kind="number")
+    if since == "dnc":
+        uow.suppression.add_dnc_entry(FIRM, bidx, AT, "staff", None)
+    elif since == "erased":
+        uow.suppression.erasure_tombstones.add((FIRM, bidx))
+    elif since == "contact":
+        contact = uow.contacts.add({"firm_id": FIRM})
+        uow.contacts.add_number({"firm_id": FIRM, "contact_id": contact, "number_bidx": bidx})
+    audit = ListAudit()
+    kw = {"cipher": None} if since == "no-cipher" else {}
+    phone = _line_request(uow, "transfer:cold:+12025550100", audit, **kw)
+    assert not [c for c in phone.calls if c[0] == "transfer"]
     s = uow.desk.session(FIRM, 3)
-    assert s is not None and s.line_request is None
+    assert s is not None and s.line_request is None  # cleared: the agent may ask again
+    refused = [e for e in audit.entries if e["action"] == "desk.transfer_refused"]
+    if since == "no-cipher":
+        assert refused == []  # nothing could be read, so nothing is claimed of the records
+    else:
+        assert [e["subject"] for e in refused] == ["user:3"]
+        assert "+12025550100" not in str(refused)  # a person's number is never audited
 
 
 def test_a_line_request_with_no_call_on_the_line_is_only_cleared(uow: MemoryUnitOfWork) -> None:
