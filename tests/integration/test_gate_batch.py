@@ -4,6 +4,7 @@ batches, two threads batching contacts in opposite orders, and the dialler's bat
 
 from __future__ import annotations
 
+import asyncio
 import random
 import threading
 import time
@@ -29,7 +30,9 @@ from lexdial.domain.audit_chain import verify
 from lexdial.domain.states import AttemptStatus
 from lexdial.errors import CampaignError
 from lexdial.rules.engine import Engine as RulesEngine
+from lexdial.service import dial_gate as dial_gate_module
 from lexdial.service import dialer as dialer_module
+from lexdial.service import dialer_queue
 from lexdial.service.campaign_report import campaign_report
 from lexdial.service.campaigns import set_status
 from lexdial.service.consent import ConsentEvidence, NewConsent, record_consent
@@ -365,3 +368,56 @@ def test_gates_committed_together_and_not_dialled_after_a_pause_go_back_to_the_q
         called = conn.execute(select(t.call_attempts.c.contact_id).where(placed)).scalars()
         assert len(set(called)) == 8  # resumed: each of them was dialled now
     assert again.dialled >= 7
+
+
+class StallingCarrier(SimulatedCarrier):
+    """Its ``nth`` dial stalls ``stall_s`` wall seconds (a carrier API slow to answer), so
+    the dials gated with it wait; notes each call's wall instant of dialling."""
+
+    nth: int = 1
+    stall_s: float = 0.3
+    dials: int = 0
+    dialled_at: dict[str, float]
+
+    async def dial(self, dial: tel.Dial) -> None:
+        self.dials += 1
+        self.dialled_at[dial.call_id] = time.monotonic()
+        if self.dials == self.nth:
+            await asyncio.sleep(self.stall_s)
+        await super().dial(dial)
+
+
+def test_dials_that_waited_past_their_decisions_freshness_are_judged_again_not_placed(
+    store: Engine, rules: RulesEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a freshness of 50 ms of wall time (10 s in production), and a first dial that stalls
+    # 300 ms while seven more gates committed with it wait behind it
+    monkeypatch.setattr(dialer_queue, "GATE_FRESH", timedelta(seconds=0.05))
+    gated_wall: dict[int, float] = {}
+    real_admit = dialer_queue.admit
+
+    def admit(*args: Any, **kw: Any) -> Any:
+        got = real_admit(*args, **kw)
+        if got.attempt_id is not None:
+            gated_wall[got.attempt_id] = time.monotonic()
+        return got
+
+    monkeypatch.setattr(dial_gate_module, "admit", admit)
+    cipher = Reversible()
+    cid = dialler_campaign(store, dialler_people(store, cipher, 8))
+    dialler_start(store, rules, cipher, cid)
+    carrier = StallingCarrier(seed=1, timescale=0.0005)
+    carrier.dialled_at = {}
+    stats = dialler_run(store, rules, cipher, cid, carrier)
+    a, q = t.call_attempts.c, t.campaign_contacts.c
+    with store.connect() as conn:
+        attempts = conn.execute(select(a.id, a.contact_id, a.status)).all()
+        queue = Counter(conn.execute(select(q.status)).scalars())
+    expired = [r for r in attempts if r.status == "rescheduled"]
+    assert expired and len(expired) == stats.rescheduled  # the ones that waited: not placed
+    placed = [r for r in attempts if r.status != "rescheduled"]
+    assert len({r.contact_id for r in placed}) == 8  # each judged again, and dialled
+    assert queue == {"done": 8}
+    for r in placed:  # every dial started within its decision's freshness (+ a tick)
+        assert carrier.dialled_at[f"a{r.id}"] - gated_wall[r.id] < 0.05 + 0.3, r
+    assert not any(f"a{r.id}" in carrier.dialled_at for r in expired)

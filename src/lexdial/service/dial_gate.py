@@ -9,6 +9,10 @@ followed the dial before it: a gate that read the store while a dial was started
 way has its campaign's status read again before its own dial.
 Rule 3 (for shared-channels): the trunk channel taken for a contact is bound to its call,
 or given back when the gate raises, refuses, or its dial is not placed.
+Rule 4: an allowed dial starts only while its decision still holds: soon after it and
+inside the campaign's schedule at the dial's own instant (``dialer_queue`` rule 6), read
+on this run's clock once the dials ahead of it are done; else it is not placed and the
+contact is judged again.
 """
 
 from __future__ import annotations
@@ -23,7 +27,14 @@ from typing import TYPE_CHECKING
 from lexdial.rules.engine import Engine
 from lexdial.service.call_driver import CallDriver
 from lexdial.service.channels import TrunkLines  # (for shared-channels)
-from lexdial.service.dialer_queue import Admitted, QueueItem, admit, confirm_dial
+from lexdial.service.dialer_queue import (
+    NOT_RUNNING_CODE,
+    Admitted,
+    QueueItem,
+    admit,
+    confirm_dial,
+    still_scheduled,
+)
 from lexdial.service.dialer_stats import RunStats
 from lexdial.service.gate_batch import GateCall
 from lexdial.service.ports import Audit, Cipher, Registry
@@ -114,20 +125,26 @@ class DialGate:
         (``confirm_dial``: a stop committed during an earlier dial is seen before this
         one); then the dial, if allowed."""
         allowed = admitted.attempt_id if admitted.verdict == "allow" else None
-        if allowed is not None and dials != [self._dials[0], 0]:
+        # rule 4: the dials ahead of this one are done: its own instant is now
+        expired = allowed is not None and not still_scheduled(
+            calls.spec, admitted, at, self.clock(), calls.telephony.timescale
+        )
+        if allowed is not None and (expired or dials != [self._dials[0], 0]):
             still = functools.partial(confirm_dial, campaign_id=campaign_id, item=item,
-                                      attempt_id=allowed, at=at)  # fmt: skip
+                                      attempt_id=allowed, at=at, expired=expired)  # fmt: skip
             try:
-                confirmed = await store.batched(lambda uow, _audit: still(uow))
+                code = await store.batched(lambda uow, _audit: still(uow))
             except BaseException:
                 if self.lines is not None:  # (for shared-channels) as when the gate raises
                     self.lines.give_back()
                 raise
-            if not confirmed:
-                # the campaign stopped meanwhile: recorded as not placed (rescheduled)
+            if code is not None:
+                # stopped meanwhile, or the decision no longer holds: recorded as not
+                # placed (rescheduled); an expired one is judged again, the run goes on
                 self.stats.gated += 1
                 self.stats.rescheduled += 1
-                admitted = Admitted("halt", allowed)
+                verdict = "halt" if code == NOT_RUNNING_CODE else "expired"
+                admitted = Admitted(verdict, allowed)
         placing = admitted.verdict == "allow" and bool(admitted.number)  # (for shared-channels)
         if self.lines is not None and not (placing and admitted.attempt_id is not None):
             self.lines.give_back()  # the channel taken for this contact carries no call
@@ -135,7 +152,7 @@ class DialGate:
             seen(admitted)
         if admitted.verdict == "halt":
             return False
-        if admitted.verdict == "gone":
+        if admitted.verdict in ("gone", "expired"):
             return True
         self.stats.gated += 1
         if admitted.verdict != "allow" or admitted.attempt_id is None or not admitted.number:

@@ -17,6 +17,11 @@ moves.
 Rule 5 (group commit): gates committed together are dialled one after the other; a stop
 or pause that committed during an earlier dial is seen before the next one
 (``confirm_dial``), which is then not placed and goes back to the queue.
+Rule 6: a decision judges the instant it was made for, so a dial that would start long
+after it (``GATE_FRESH``: a slow carrier API ahead of it), or outside the campaign's
+schedule at the instant it starts (``still_scheduled``: a gate moments before the
+schedule's end), is not placed: its attempt is marked rescheduled and the contact is due
+again at once, to be judged afresh (``confirm_dial(..., expired=True)``).
 """
 
 from __future__ import annotations
@@ -49,6 +54,15 @@ OFFERED = "offered"
 OFFERED_ONLY = (OFFERED,)
 #: how long a contact an agent skipped waits before it is offered again
 SKIP_DELAY = timedelta(hours=1)
+#: the queue's code for "allowed, but the dial would have started too long after the
+#: decision, or outside the schedule" (rule 6)
+EXPIRED_CODE = "GATE_EXPIRED"
+#: how long after its decision an allowed dial may still start (rule 6). A gate's commit
+#: and the dials ahead of it take milliseconds; seconds mean a carrier API stalled ahead of
+#: it. Ten seconds of staleness cannot carry a call out of a calling window, because the
+#: schedule is checked again at the dial's own instant (``still_scheduled``); it bounds
+#: how old the facts behind the decision (an opt-out, a do-not-call entry) may be
+GATE_FRESH = timedelta(seconds=10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +77,15 @@ class QueueItem:
 @dataclass(frozen=True, slots=True)
 class Admitted:
     #: allow | deny | defer | skip (outside the campaign schedule) | halt (the campaign is
-    #: no longer running) | gone (the contact left the queue meanwhile)
+    #: no longer running) | gone (the contact left the queue meanwhile) | expired (allowed,
+    #: but not dialled: the decision no longer held at the dial's instant, rule 6)
     verdict: str
     attempt_id: int | None
     number: str | None = None  # E.164, only when allowed: personal data, never logged
     closed: bool = False  # the contact's queue entry is closed (blocked)
+    #: the time zones the decision judged the call in (when allowed: rule 6 checks the
+    #: schedule in them again at the dial's instant)
+    zones: tuple[str, ...] = ()
 
 
 def due_contacts(
@@ -156,30 +174,51 @@ def admit(
     # recorded as dialled (``gate`` rule 3)
     if qid is not None:
         queue.start_dialing(qid, attempts=item.attempts + 1, attempt_id=result.attempt_id)
-    return Admitted("allow", result.attempt_id, result.number)
+    return Admitted("allow", result.attempt_id, result.number, zones=tuple(zones))
+
+
+def still_scheduled(
+    spec: CampaignSpec, admitted: Admitted, gated_at: datetime, now: datetime, timescale: float
+) -> bool:
+    """Whether an allowed dial may start at ``now`` (rule 6): soon enough after its
+    decision at ``gated_at``, and inside the schedule in every zone the decision judged.
+    ``timescale``: the carrier's wall seconds per second of the run's clock (1 on a real
+    one); freshness is judged in wall time, since what it guards against (a stalled
+    carrier API) happens in wall time, while a simulated run's clock runs faster."""
+    s = spec.schedule
+    fresh = timedelta(0) <= (now - gated_at) * timescale <= GATE_FRESH
+    return fresh and bool(admitted.zones) and inside(admitted.zones, now, s.days, s.start, s.end)
 
 
 def confirm_dial(
-    uow: UnitOfWork, campaign_id: int, item: QueueItem, attempt_id: int, at: datetime
-) -> bool:
-    """Whether an attempt the gate allowed may still be dialled (rule 5): the campaign
-    still runs. Else the attempt is marked rescheduled (no call placed: no cap counts it)
-    and its queue row is due again at ``at`` with the attempts it had, as if never gated
-    (a stopped campaign's row is then cancelled like the rest of its queue)."""
+    uow: UnitOfWork,
+    campaign_id: int,
+    item: QueueItem,
+    attempt_id: int,
+    at: datetime,
+    *,
+    expired: bool = False,
+) -> str | None:
+    """None when an attempt the gate allowed may still be dialled: the campaign still runs
+    (rule 5) and the decision has not ``expired`` (rule 6). Else the code it is not
+    dialled for: the attempt is marked rescheduled (no call placed: no cap counts it) and
+    its queue row is due again at ``at`` with the attempts it had, as if never gated (a
+    stopped campaign's row is then cancelled like the rest of its queue)."""
     status = uow.attempts.campaign_status(campaign_id)
-    if status == CampaignStatus.RUNNING:
-        return True
+    if status == CampaignStatus.RUNNING and not expired:
+        return None
+    code = NOT_RUNNING_CODE if status != CampaignStatus.RUNNING else EXPIRED_CODE
     uow.contacts.lock(item.contact_id)  # the opt-out's lock order (see ``admit``)
     uow.attempts.set_status(attempt_id, AttemptStatus.RESCHEDULED)
     qid = item.queue_id
     if qid is not None:
         # the gate counted this attempt on the row (start_dialing): put back the count it had
         uow.attempts.start_dialing(qid, attempts=item.attempts, attempt_id=attempt_id)
-        uow.attempts.defer(qid, until=at.astimezone(UTC), codes=[NOT_RUNNING_CODE],
+        uow.attempts.defer(qid, until=at.astimezone(UTC), codes=[code],
                            attempt_id=attempt_id)  # fmt: skip
         if status == CampaignStatus.STOPPED:
             uow.campaigns.cancel_queued(campaign_id, UNDIALLED_QUEUE)
-    return False
+    return code
 
 
 def offer_next(

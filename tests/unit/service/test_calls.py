@@ -19,7 +19,17 @@ from lexdial.domain.campaign_spec import CampaignSpec, Message, Retry, Schedule
 from lexdial.domain.states import AttemptStatus
 from lexdial.rules.engine import Engine
 from lexdial.service.contacts import NUMBER_CTX
-from lexdial.service.dialer_queue import SCHEDULE_CODE, QueueItem, admit, due_contacts, recover
+from lexdial.service.dialer_queue import (
+    EXPIRED_CODE,
+    SCHEDULE_CODE,
+    Admitted,
+    QueueItem,
+    admit,
+    confirm_dial,
+    due_contacts,
+    recover,
+    still_scheduled,
+)
 from lexdial.service.fakes import ListAudit, MemoryRegistry, Reversible
 from lexdial.service.fakes.calls import MemoryAttemptRepository
 from lexdial.service.fakes.uow import MemoryUnitOfWork
@@ -369,3 +379,38 @@ def test_a_settled_status_applies_to_allowed_attempts_only(
             firm_id=FIRM, contact_id=CONTACT, at=at, plan=PLAN, settle=settle,
         )  # fmt: skip
         assert uow.attempts.attempts[result.attempt_id].status == status
+
+
+NY = ("America/New_York",)
+
+
+@pytest.mark.parametrize(
+    ("zones", "after", "timescale", "fresh"),
+    [
+        pytest.param(NY, timedelta(seconds=1), 1.0, True, id="a-second-later"),
+        pytest.param(NY, timedelta(seconds=11), 1.0, False, id="past-its-freshness"),
+        pytest.param(NY, timedelta(seconds=-1), 1.0, False, id="the-clock-went-back"),
+        pytest.param(NY, timedelta(seconds=11), 0.5, True, id="a-faster-simulated-clock"),
+        pytest.param((), timedelta(0), 1.0, False, id="no-zone-to-judge-by"),
+        pytest.param(NY, timedelta(hours=6), 0.0001, False, id="out-of-the-schedule"),
+    ],
+)
+def test_an_allowed_dial_starts_only_while_its_decision_still_holds(
+    zones: tuple[str, ...], after: timedelta, timescale: float, fresh: bool
+) -> None:
+    admitted = Admitted("allow", 1, "+16145550101", zones=zones)  # schedule 09:00-20:00
+    assert still_scheduled(SPEC, admitted, NOON_NY, NOON_NY + after, timescale) is fresh
+
+
+def test_an_expired_decision_is_not_dialled_and_the_contact_is_due_again_with_its_count(
+    uow: MemoryUnitOfWork, engine: Engine
+) -> None:
+    verdict, attempt_id, _, queue_id = _admit(uow, engine, ListAudit(), NOON_NY)
+    assert verdict == "allow" and attempt_id is not None
+    item = QueueItem(queue_id, CONTACT, 0, SPEC.retry)
+    assert confirm_dial(uow, CAMPAIGN, item, attempt_id, NOON_NY) is None
+    code = confirm_dial(uow, CAMPAIGN, item, attempt_id, NOON_NY, expired=True)
+    assert code == EXPIRED_CODE
+    row = uow.attempts.queue[queue_id]
+    assert (row["status"], row["attempts"], row["codes"]) == ("deferred", 0, [EXPIRED_CODE])
+    assert row["next_at"] == NOON_NY and uow.attempts.attempts[attempt_id].status == "rescheduled"
