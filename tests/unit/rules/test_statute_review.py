@@ -1,0 +1,240 @@
+"""The rule pack read against the statutes (lawyer review of 2026-12-07, pack 2026.12.3).
+
+Every row names the provision it checks, and its expected verdict, codes and instants come
+from that provision's text and the calendar (written out as local times with their UTC
+offsets), never from the engine's output:
+
+- 47 CFR 64.1200(a)(10) (FCC 24-24): a revocation by any reasonable means must be honoured
+  from 2025-04-11; the clause that makes it reach calls "on unrelated matters" (revoke-all)
+  is waived by the FCC's Consumer and Governmental Affairs Bureau to 2027-01-31.
+- Utah Code 13-25a-103(3): no telephone solicitation "without prior express consent"
+  between 9 p.m. and 8 a.m., on a Sunday or on a legal holiday.
+- Citations: RCW 19.158.040(2) (Washington's 8 p.m. limit), Md. Code, Com. Law
+  14-4502(a)(3) (Maryland's written consent), 15 O.S. 775C.2 (Oklahoma's definitions, no
+  duty).
+- 47 CFR 64.1200(c)(1) and Fla. Stat. 501.616(6)(a) in every zone of an area code that
+  spans two, on the days daylight time starts and ends (15 U.S.C. 260a).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from conftest import build, codes, iso, pec, pewc
+from lexdial.domain.decision import Decision
+
+Decide = Callable[[dict[str, Any]], Decision]
+
+
+def outcome(d: Decision) -> tuple[str, set[str], str | None]:
+    return d.verdict, codes(d), iso(d)
+
+
+def failed_rules(d: Decision) -> set[str]:
+    return {r.rule for r in d.reasons}
+
+
+# --- 47 CFR 64.1200(a)(10): revocation, and the revoke-all clause's waiver ------------------
+
+MARKETING_OPT_OUT = pewc(revoked_at="2026-11-30T12:00:00Z")
+REMINDER_CONSENT = pec(id="c-rem", scope=["reminder"])
+
+REVOCATION = [
+    # the base call: an autodialed reminder to a current client's wireless number in Ohio,
+    # 11:00 local, relying on a reminder consent; the person opted out of marketing earlier
+    pytest.param("2026-12-02T16:00:00Z", "wireless", "autodialed",
+                 [MARKETING_OPT_OUT, REMINDER_CONSENT], "allow", set(), set(),
+                 id="64.1200(a)(10)-revoke-all-waived-a-marketing-opt-out-leaves-the-reminder-consent"),
+    pytest.param("2027-01-30T16:00:00Z", "wireless", "autodialed",
+                 [MARKETING_OPT_OUT, REMINDER_CONSENT], "allow", set(), set(),
+                 id="64.1200(a)(10)-revoke-all-still-waived-on-2027-01-30"),
+    pytest.param("2027-01-31T16:00:00Z", "wireless", "autodialed",
+                 [MARKETING_OPT_OUT, REMINDER_CONSENT], "deny", {"CONSENT_REVOKED"},
+                 {"us.tcpa.revoke-all"},
+                 id="64.1200(a)(10)-revoke-all-in-force-from-2027-01-31"),
+    pytest.param("2027-02-03T16:00:00Z", "wireless", "autodialed",
+                 [MARKETING_OPT_OUT, pec(id="c-rem", scope=["reminder"],
+                                         given_at="2026-12-15T12:00:00Z")],
+                 "allow", set(), set(),
+                 id="64.1200(a)(10)-consent-given-again-after-the-opt-out-lifts-revoke-all"),
+    # the part of (a)(10) in force since 2025-04-11: a prerecorded reminder to a residential
+    # landline needs no consent (64.1200(a)(3)(iii)), but the person revoked consent to
+    # reminders, which an exempt caller must honour
+    pytest.param("2026-12-02T16:00:00Z", "landline", "prerecorded",
+                 [pec(scope=["reminder"], revoked_at="2026-11-30T12:00:00Z")],
+                 "deny", {"CONSENT_REVOKED"}, {"us.tcpa.revocation-same-purpose"},
+                 id="64.1200(a)(10)-a-reminder-opt-out-ends-exempt-reminder-robocalls"),
+    pytest.param("2026-12-02T16:00:00Z", "landline", "prerecorded",
+                 [pewc(scope=None, revoked_at="2026-11-30T12:00:00Z")],
+                 "deny", {"CONSENT_REVOKED"}, {"us.tcpa.revocation-same-purpose"},
+                 id="64.1200(a)(10)-a-revoked-consent-of-unknown-scope-reaches-every-purpose"),
+    pytest.param("2026-12-02T16:00:00Z", "landline", "prerecorded",
+                 [MARKETING_OPT_OUT], "allow", set(), set(),
+                 id="64.1200(a)(10)-a-marketing-opt-out-does-not-reach-exempt-reminders-until-2027"),
+    pytest.param("2026-12-02T16:00:00Z", "landline", "manual",
+                 [pec(scope=["reminder"], revoked_at="2026-11-30T12:00:00Z")],
+                 "allow", set(), set(),
+                 id="64.1200(a)(10)-reaches-robocalls-only-not-a-person-dialling"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("at", "line", "technology", "consents", "verdict", "want", "rules"), REVOCATION
+)
+def test_a_revocation_reaches_the_calls_the_fcc_rule_in_force_on_the_day_reaches(
+    decide: Decide,
+    at: str,
+    line: str,
+    technology: str,
+    consents: list[dict[str, Any]],
+    verdict: str,
+    want: set[str],
+    rules: set[str],
+) -> None:
+    d = decide(build(at=at, line_type=line, technology=technology, consents=consents))
+    assert outcome(d) == (verdict, want, None), d.to_json()["reasons"]
+    assert failed_rules(d) == rules
+
+
+# --- Utah Code 13-25a-103(3): "without prior express consent" ------------------------------
+
+UT_NUMBER = "+1 801 555 0124"  # Salt Lake City, America/Denver only
+UT_CONSENT = pec(scope=["marketing"])
+
+
+def utah_sales_call(at: str, consents: list[dict[str, Any]]) -> dict[str, Any]:
+    return build(
+        at=at,
+        number=UT_NUMBER,
+        line_type="wireless",
+        address=None,
+        purpose="marketing",
+        technology="manual",
+        relationship={"type": "former_client", "last_transaction_on": "2026-03-01"},
+        consents=consents,
+    )
+
+
+UTAH = [
+    # Wed 2026-12-09 21:30 MST = 2026-12-10T04:30Z; next 08:00 MST = 15:00Z
+    pytest.param("2026-12-10T04:30:00Z", [], "defer",
+                 {"CALLING_HOURS", "STATE_CALLING_HOURS"}, "2026-12-10T15:00:00Z",
+                 id="ut-13-25a-103-3-a-no-consent-21-30-is-outside-utah-and-federal-hours"),
+    # with consent Utah's hours do not reach the call; 64.1200(c)(1) / 310.4(c) still do
+    pytest.param("2026-12-10T04:30:00Z", [UT_CONSENT], "defer", {"CALLING_HOURS"},
+                 "2026-12-10T15:00:00Z",
+                 id="ut-13-25a-103-3-a-consent-lifts-utah-hours-not-the-federal-window"),
+    # Sun 2026-12-13 12:00 MST = 19:00Z
+    pytest.param("2026-12-13T19:00:00Z", [], "defer", {"DAY_RESTRICTED"},
+                 "2026-12-14T15:00:00Z",
+                 id="ut-13-25a-103-3-b-no-consent-no-sunday-call"),
+    pytest.param("2026-12-13T19:00:00Z", [UT_CONSENT], "allow", set(), None,
+                 id="ut-13-25a-103-3-b-consent-lifts-the-sunday-ban"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("at", "consents", "verdict", "want", "when"), UTAH)
+def test_utah_hours_and_days_bind_only_calls_without_prior_express_consent(
+    decide: Decide,
+    at: str,
+    consents: list[dict[str, Any]],
+    verdict: str,
+    want: set[str],
+    when: str | None,
+) -> None:
+    d = decide(utah_sales_call(at, consents))
+    assert outcome(d) == (verdict, want, when), d.to_json()["reasons"]
+
+
+# --- citations a court would read -----------------------------------------------------------
+
+CITATIONS = [
+    # Wed 2026-12-09 20:30 PST = 2026-12-10T04:30Z: after Washington's 8 p.m., before 9 p.m.
+    pytest.param(
+        {"at": "2026-12-10T04:30:00Z", "number": "+1 206 555 0113", "line_type": "wireless",
+         "address": None, "purpose": "marketing", "technology": "manual"},
+        "us-wa.calling-hours", "RCW 19.158.040(2)", ("80.36.390(2)", "19.158.040(4)"),
+        id="rcw-19-158-040-2-is-washingtons-hours-not-the-30-second-identification-duty"),
+    # an autodialed sales call to Baltimore with no consent
+    pytest.param(
+        {"number": "+1 410 555 0112", "line_type": "landline", "address": None,
+         "purpose": "marketing", "technology": "autodialed",
+         "relationship": {"type": "former_client", "last_transaction_on": "2026-03-01"}},
+        "us-md.automated-pewc", "14-4502(a)(3)", ("(a)(2)",),
+        id="md-com-law-14-4502-a-3-is-marylands-written-consent-duty"),
+    # an autodialed sales call to Oklahoma City with no consent and no relationship (the
+    # rule lifts for an established business relationship)
+    pytest.param(
+        {"number": "+1 405 555 0111", "line_type": "landline", "address": None,
+         "purpose": "marketing", "technology": "autodialed", "relationship": {"type": "none"}},
+        "us-ok.automated-pewc", "Telephone Solicitation Act of 2022", ("15 O.S. 775C.2;",),
+        id="15-os-775c-2-is-the-definitions-section-not-the-duty"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("facts", "rule", "cites", "not_cites"), CITATIONS)
+def test_a_reason_cites_the_provision_that_imposes_the_duty(
+    decide: Decide,
+    facts: dict[str, Any],
+    rule: str,
+    cites: str,
+    not_cites: tuple[str, ...],
+) -> None:
+    d = decide(build(**facts))
+    reason = next(r for r in d.reasons if r.rule == rule)
+    assert cites in reason.citation
+    assert not any(wrong in reason.citation for wrong in not_cites), reason.citation
+
+
+# --- 64.1200(c)(1) and Fla. Stat. 501.616(6)(a) across two zones and a clock change ----------
+
+PANHANDLE = "+1 850 555 0100"  # 850: Eastern (Tallahassee) and Central (Pensacola)
+
+DST = [
+    # Sun 2026-11-01, standard time from 02:00: 08:00 CST = 14:00Z, 08:00 EST = 13:00Z
+    pytest.param("2026-11-01T13:59:00Z", "defer", {"CALLING_HOURS", "STATE_CALLING_HOURS"},
+                 "2026-11-01T14:00:00Z", id="fall-back-07-59-cst-is-before-both-windows"),
+    pytest.param("2026-11-01T14:00:00Z", "allow", set(), None,
+                 id="fall-back-08-00-cst-opens-both-windows"),
+    # 20:00 EST = 01:00Z Nov 2 (19:00 CST): Florida's 8 p.m. in the Eastern zone
+    pytest.param("2026-11-02T00:59:00Z", "allow", set(), None,
+                 id="fall-back-19-59-est-is-inside-florida-hours"),
+    pytest.param("2026-11-02T01:00:00Z", "defer", {"STATE_CALLING_HOURS"},
+                 "2026-11-02T14:00:00Z", id="fall-back-20-00-est-ends-florida-hours"),
+    # Sun 2026-03-08, daylight time from 02:00: 08:00 CDT = 13:00Z; 20:00 EDT = 00:00Z Mar 9
+    pytest.param("2026-03-08T12:59:00Z", "defer", {"CALLING_HOURS", "STATE_CALLING_HOURS"},
+                 "2026-03-08T13:00:00Z", id="spring-forward-07-59-cdt-is-before-both-windows"),
+    pytest.param("2026-03-08T13:00:00Z", "allow", set(), None,
+                 id="spring-forward-08-00-cdt-opens-both-windows"),
+    pytest.param("2026-03-09T00:00:00Z", "defer", {"STATE_CALLING_HOURS"},
+                 "2026-03-09T13:00:00Z", id="spring-forward-20-00-edt-ends-florida-hours"),
+    pytest.param("2026-03-09T01:00:00Z", "defer", {"CALLING_HOURS", "STATE_CALLING_HOURS"},
+                 "2026-03-09T13:00:00Z", id="spring-forward-21-00-edt-ends-the-federal-window"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("at", "verdict", "want", "when"), DST)
+def test_a_two_zone_area_code_is_judged_in_both_zones_on_clock_change_days(
+    decide: Decide, at: str, verdict: str, want: set[str], when: str | None
+) -> None:
+    d = decide(
+        build(
+            at=at,
+            number=PANHANDLE,
+            line_type="wireless",
+            address=None,
+            purpose="marketing",
+            technology="manual",
+            relationship={"type": "former_client", "last_transaction_on": "2026-03-01"},
+            suppression={
+                "national_dnc": False,
+                "state_dnc": False,
+                "internal_dnc": False,
+                "registry_synced_on": at[:10],
+            },
+        )
+    )
+    assert outcome(d) == (verdict, want, when), d.to_json()["reasons"]
