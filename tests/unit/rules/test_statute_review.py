@@ -12,6 +12,8 @@ offsets), never from the engine's output:
 - Citations: RCW 19.158.040(2) (Washington's 8 p.m. limit), Md. Code, Com. Law
   14-4502(a)(3) (Maryland's written consent), 15 O.S. 775C.2 (Oklahoma's definitions, no
   duty).
+- N.J.S.A. 56:8-128(d): New Jersey's 9 p.m.-8 a.m. ban, added by S-921/A-1545 of 2023 and in
+  force from December 2023, judges no call before it.
 - 47 CFR 64.1200(c)(1) and Fla. Stat. 501.616(6)(a) in every zone of an area code that
   spans two, on the days daylight time starts and ends (15 U.S.C. 260a).
 """
@@ -238,3 +240,41 @@ def test_a_two_zone_area_code_is_judged_in_both_zones_on_clock_change_days(
         )
     )
     assert outcome(d) == (verdict, want, when), d.to_json()["reasons"]
+
+
+# --- effective dates: a call before a provision took effect is not judged by it -------------
+
+NJ_NUMBER = "+1 201 555 0120"  # Jersey City, America/New_York
+
+EFFECTIVE = [
+    # Tue 2023-11-14 21:30 EST = 2023-11-15T02:30Z: before N.J.S.A. 56:8-128(d) (S-921 of
+    # 2023, in force December 2023); only 64.1200(c)(1) / 310.4(c) reach it
+    pytest.param("2023-11-15T02:30:00Z", {"CALLING_HOURS"}, "2023-11-15T13:00:00Z",
+                 id="nj-56-8-128-d-not-in-force-in-november-2023"),
+    # Wed 2026-12-09 21:30 EST = 2026-12-10T02:30Z: both
+    pytest.param("2026-12-10T02:30:00Z", {"CALLING_HOURS", "STATE_CALLING_HOURS"},
+                 "2026-12-10T13:00:00Z", id="nj-56-8-128-d-in-force-in-2026"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("at", "want", "when"), EFFECTIVE)
+def test_new_jerseys_hours_judge_only_calls_after_they_took_effect(
+    decide: Decide, at: str, want: set[str], when: str
+) -> None:
+    d = decide(
+        build(
+            at=at,
+            number=NJ_NUMBER,
+            line_type="wireless",
+            address=None,
+            purpose="marketing",
+            technology="manual",
+            suppression={
+                "national_dnc": False,
+                "state_dnc": False,
+                "internal_dnc": False,
+                "registry_synced_on": at[:10],
+            },
+        )
+    )
+    assert outcome(d) == ("defer", want, when), d.to_json()["reasons"]
