@@ -14,6 +14,7 @@ offsets), never from the engine's output:
   duty).
 - N.J.S.A. 56:8-128(d): New Jersey's 9 p.m.-8 a.m. ban, added by S-921/A-1545 of 2023 and in
   force from December 2023, judges no call before it.
+- PECR 2003 reg. 21 as amended by SI 2016/524: the UK caller-ID duty, from 2016-05-16.
 - 47 CFR 64.1200(c)(1) and Fla. Stat. 501.616(6)(a) in every zone of an area code that
   spans two, on the days daylight time starts and ends (15 U.S.C. 260a).
 """
@@ -278,3 +279,31 @@ def test_new_jerseys_hours_judge_only_calls_after_they_took_effect(
         )
     )
     assert outcome(d) == ("defer", want, when), d.to_json()["reasons"]
+
+
+# --- PECR reg. 21 as amended by SI 2016/524: the caller-ID duty from 2016-05-16 -------------
+
+UK_CALLER_ID = [
+    # Tue 2016-05-10 11:00 BST = 10:00Z: before SI 2016/524 came into force
+    pytest.param("2016-05-10T10:00:00Z", False, id="pecr-si-2016-524-not-in-force-on-2016-05-10"),
+    # Tue 2016-05-17 11:00 BST = 10:00Z: the day after it came into force
+    pytest.param("2016-05-17T10:00:00Z", True, id="pecr-si-2016-524-in-force-on-2016-05-17"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("at", "judged"), UK_CALLER_ID)
+def test_a_uk_marketing_call_with_withheld_caller_id_is_judged_only_from_2016_05_16(
+    decide: Decide, at: str, judged: bool
+) -> None:
+    d = decide(
+        build(
+            at=at,
+            number="+44 20 7946 0018",
+            address={"country": "GB", "time_zone": "Europe/London"},
+            purpose="marketing",
+            relationship={"type": "former_client", "last_transaction_on": "2015-06-01"},
+            suppression={"internal_dnc": False, "registry_synced_on": at[:10]},
+            campaign={"caller_id": "withheld"},
+        )
+    )
+    assert ("gb.pecr.caller-id" in failed_rules(d)) is judged, d.to_json()["reasons"]
