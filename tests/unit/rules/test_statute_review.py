@@ -14,6 +14,8 @@ offsets), never from the engine's output:
   duty).
 - N.J.S.A. 56:8-128(d): New Jersey's 9 p.m.-8 a.m. ban, added by S-921/A-1545 of 2023 and in
   force from December 2023, judges no call before it.
+- 47 CFR 64.1200(c)(1) ("residential telephone subscriber") and 16 CFR 310.4(c), 310.6(b)(7):
+  the federal window does not reach a business line.
 - PECR 2003 reg. 21 as amended by SI 2016/524: the UK caller-ID duty, from 2016-05-16.
 - 47 CFR 64.1200(c)(1) and Fla. Stat. 501.616(6)(a) in every zone of an area code that
   spans two, on the days daylight time starts and ends (15 U.S.C. 260a).
@@ -307,3 +309,31 @@ def test_a_uk_marketing_call_with_withheld_caller_id_is_judged_only_from_2016_05
         )
     )
     assert ("gb.pecr.caller-id" in failed_rules(d)) is judged, d.to_json()["reasons"]
+
+
+# --- 47 CFR 64.1200(c)(1) / 16 CFR 310.4(c): residential subscribers, not businesses ---------
+
+BUSINESS_HOURS = [
+    # Wed 2026-12-02 21:30 EST = 2026-12-03T02:30Z, a manual sales call in Ohio (no state hours)
+    pytest.param("consumer", {"CALLING_HOURS"},
+                 id="64.1200-c-1-a-consumer-line-at-21-30-is-outside"),
+    pytest.param(None, {"CALLING_HOURS"}, id="64.1200-c-1-an-unstated-subscriber-is-a-consumer"),
+    # a business line: neither rule reaches it; the firm's own 08:00-21:00 still does
+    pytest.param("business", {"FIRM_POLICY"},
+                 id="64.1200-c-1-310-6-b-7-a-business-line-is-held-only-by-firm-policy"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("subscriber", "want"), BUSINESS_HOURS)
+def test_the_federal_calling_window_protects_residential_subscribers(
+    decide: Decide, subscriber: str | None, want: set[str]
+) -> None:
+    d = decide(
+        build(
+            at="2026-12-03T02:30:00Z",
+            purpose="marketing",
+            relationship={"type": "former_client", "last_transaction_on": "2026-03-01"},
+            subscriber=subscriber,
+        )
+    )
+    assert outcome(d) == ("defer", want, "2026-12-03T13:00:00Z"), d.to_json()["reasons"]
