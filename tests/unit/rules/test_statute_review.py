@@ -16,6 +16,7 @@ offsets), never from the engine's output:
   force from December 2023, judges no call before it.
 - 47 CFR 64.1200(c)(1) ("residential telephone subscriber") and 16 CFR 310.4(c), 310.6(b)(7):
   the federal window does not reach a business line.
+- 15 O.S. 755.1(C)(3): Oklahoma's four cases in which an announcing device may be used.
 - PECR 2003 reg. 21 as amended by SI 2016/524: the UK caller-ID duty, from 2016-05-16.
 - 47 CFR 64.1200(c)(1) and Fla. Stat. 501.616(6)(a) in every zone of an area code that
   spans two, on the days daylight time starts and ends (15 U.S.C. 260a).
@@ -337,3 +338,57 @@ def test_the_federal_calling_window_protects_residential_subscribers(
         )
     )
     assert outcome(d) == ("defer", want, "2026-12-03T13:00:00Z"), d.to_json()["reasons"]
+
+
+# --- 15 O.S. 755.1(C)(3): when an automatic dial announcing device may be used in Oklahoma ---
+
+OK_WRITTEN = {
+    "id": "c-ok",
+    "kind": "express_written",
+    "given_at": "2026-06-01T12:00:00Z",
+    "scope": ["reminder", "marketing", "debt_collection"],
+    "seller": "Hartwell & Ruiz LLP",
+}
+
+OKLAHOMA_ADAD = [
+    # Wed 2026-12-09 12:00 CST = 18:00Z, a prerecorded call to an Oklahoma City landline
+    pytest.param("reminder", "prerecorded", {"type": "none"}, [], "deny", {"TECHNOLOGY_BANNED"},
+                 id="755-1-c-3-no-request-no-purchase-no-recorded-reminder"),
+    pytest.param("reminder", "prerecorded", {"type": "none"}, [OK_WRITTEN], "allow", set(),
+                 id="755-1-c-3-a-a-written-request-allows-it"),
+    pytest.param("reminder", "artificial_voice", {"type": "former_client"}, [], "allow", set(),
+                 id="755-1-c-3-b-a-former-clients-reminder-concerns-services-bought"),
+    pytest.param("debt_collection", "prerecorded", {"type": "none"}, [], "deny",
+                 {"TECHNOLOGY_BANNED"},
+                 id="755-1-c-3-c-a-law-firm-is-not-the-creditor-or-its-assignee"),
+    pytest.param("callback", "prerecorded", {"type": "none"}, [], "allow", set(),
+                 id="755-1-c-3-a-a-call-the-person-asked-for"),
+    pytest.param("reminder", "manual", {"type": "none"}, [], "allow", set(),
+                 id="755-1-a-person-dialling-is-no-announcing-device"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("purpose", "technology", "relationship", "consents", "verdict", "want"), OKLAHOMA_ADAD
+)
+def test_oklahoma_allows_an_announcing_device_only_in_755_1s_four_cases(
+    decide: Decide,
+    purpose: str,
+    technology: str,
+    relationship: dict[str, Any],
+    consents: list[dict[str, Any]],
+    verdict: str,
+    want: set[str],
+) -> None:
+    d = decide(
+        build(
+            at="2026-12-09T18:00:00Z",
+            number="+1 405 555 0111",
+            address=None,
+            purpose=purpose,
+            technology=technology,
+            relationship=relationship,
+            consents=consents,
+        )
+    )
+    assert outcome(d) == (verdict, want, None), d.to_json()["reasons"]
