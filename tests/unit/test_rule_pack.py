@@ -16,8 +16,10 @@ from lexdial.rules.calendar import easter, holiday_dates
 from lexdial.rules.codes import CODES
 from lexdial.rules.context import minus_months
 
+#: Georgia is left out: its only catalogue rule (hours, O.C.G.A. 46-5-187(3)) binds
+#: telecommunications companies, not law firms (pack 2026.12.3, us-states/ga.yaml)
 CATALOGUE_STATES = [
-    "FL", "OK", "MD", "WA", "TX", "LA", "AL", "MS", "IN", "CT", "NJ", "PA", "GA", "NY",
+    "FL", "OK", "MD", "WA", "TX", "LA", "AL", "MS", "IN", "CT", "NJ", "PA", "NY",
     "UT", "MA", "RI", "VA", "KY", "NV", "MI", "MN", "NM", "NE", "IL",
 ]  # fmt: skip
 

@@ -219,8 +219,8 @@ EXEMPT_CAP = [
     pytest.param(THREE, [pec(["notification"])], None, "defer", {"FREQUENCY_CAP"},
                  "2026-12-10T15:01:00Z",
                  id="consent-to-another-purpose-does-not-lift-the-cap"),
-    # a revoked consent lifts nothing, and since 2025-04-11 the revocation reaches every
-    # robocall of this caller (64.1200(a)(10), revoke-all applied now): deny
+    # a revoked consent lifts nothing, and since 2025-04-11 a revocation must be honoured for
+    # exempt robocalls of the purpose it covered (64.1200(a)(10), the part not waived): deny
     pytest.param(THREE, [pec(["reminder"], revoked_at="2026-11-30T00:00:00Z")], None, "deny",
                  {"FREQUENCY_CAP", "CONSENT_REVOKED"}, None,
                  id="revoked-consent-does-not-lift-the-cap"),
@@ -399,13 +399,15 @@ REVOCATION = [
                  [pec(revoked_at="2026-10-01T00:00:00Z"),
                   pec(id="c-new", given_at="2026-11-01T00:00:00Z")],
                  "allow", set(), id="consent-given-again-after-a-revocation-covers-the-call"),
-    # 47 CFR 64.1200(a)(10) (FCC 24-24): revoking consent to one kind of robocall revokes
-    # consent to all of the caller's robocalls, unrelated matters too. The waiver of this
-    # clause is not confirmed from a primary source, so it is applied now (protective).
+    # 47 CFR 64.1200(a)(10) (FCC 24-24): the clause by which revoking consent to one kind of
+    # robocall revokes consent to the caller's robocalls on unrelated matters is waived to
+    # 2027-01-31 (CGB orders of 2025-04-07 and 2026-01-06; catalogue R5): on 2026-12-02 a
+    # marketing opt-out does not reach the reminder consent. From 2027-01-31 it does
+    # (tests/unit/rules/test_statute_review.py).
     pytest.param("reminder",
                  [pewc(revoked_at="2026-11-30T12:00:00Z"), pec(id="c-rem", scope=["reminder"])],
-                 "deny", {"CONSENT_REVOKED"},
-                 id="a-marketing-opt-out-ends-reminder-robocall-consent-too-revoke-all"),
+                 "allow", set(),
+                 id="a-marketing-opt-out-leaves-reminder-robocall-consent-while-revoke-all-is-waived"),
     pytest.param("reminder",
                  [pewc(revoked_at="2026-11-30T12:00:00Z"),
                   pec(id="c-rem", scope=["reminder"], given_at="2026-12-01T09:00:00Z")],

@@ -1300,11 +1300,12 @@ ROWS = [
         None,
         id="pa-robocall-with-opt-out-at-the-start-allowed",
     ),
-    # --- Georgia: 08:00-21:00.
+    # --- Georgia: no state hours bind a law firm (O.C.G.A. 46-5-187(3) is addressed to
+    # telecommunications companies); the federal 08:00-21:00 alone (64.1200(c)(1)).
     row(
         call("GA", "2026-12-09 07:59 EST"),
         "defer",
-        HOURS,
+        {"CALLING_HOURS"},
         "2026-12-09 08:00 EST",
         id="ga-07-59-defers-to-08-00",
     ),
@@ -1312,7 +1313,7 @@ ROWS = [
     row(
         call("GA", "2026-12-09 21:00 EST"),
         "defer",
-        HOURS,
+        {"CALLING_HOURS"},
         "2026-12-10 08:00 EST",
         id="ga-21-00-defers-to-next-08-00",
     ),

@@ -98,6 +98,14 @@ def check_technology_ban(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     for way in p["exempt_if"]:
         if way == "consent" and consent_covers(ctx, t, "pec"):
             return None
+        if way == "written_consent" and consent_covers(ctx, t, "pewc"):
+            return None
+        if (
+            way == "former_client"
+            and ctx.req.relationship is not None
+            and ctx.req.relationship.type in ("current_client", "former_client")
+        ):
+            return None
         if (
             way == "current_relationship"
             and ctx.req.relationship is not None

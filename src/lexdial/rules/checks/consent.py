@@ -204,10 +204,20 @@ def check_reassigned(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
 
 
 def check_revoke_all(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
-    """A revocation of consent to one kind of robocall revokes consent to all of this
-    caller's robocalls and robotexts, for unrelated matters too (47 CFR 64.1200(a)(10)-(12)),
-    until the person gives consent again after it."""
-    revoked = [c.revoked_at for c in ctx.req.consents if c.revoked_at is not None]
+    """A revocation of consent reaches this caller's later robocalls and robotexts (47 CFR
+    64.1200(a)(10)), until the person gives consent again after it.
+
+    ``params.reach`` says how far: ``all`` (the "revoke-all" clause: every robocall, for
+    unrelated matters too) or ``same_purpose`` (the rest of 64.1200(a)(10) while that clause
+    is waived: the robocalls of the purposes the revoked consent covered; a revoked consent
+    with no scope on record is read as covering every purpose, protective)."""
+    same_purpose = rule.params.get("reach", "all") == "same_purpose"
+    purpose = ctx.req.purpose
+
+    def reaches(c: Consent) -> bool:
+        return not same_purpose or c.scope is None or purpose in c.scope
+
+    revoked = [c.revoked_at for c in ctx.req.consents if c.revoked_at is not None and reaches(c)]
     last = max((x for x in revoked if x <= t), default=None)
     if last is None:
         return None
@@ -215,11 +225,16 @@ def check_revoke_all(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
         c.given_at is not None
         and last < c.given_at <= t
         and (c.revoked_at is None or c.revoked_at > t)
+        and reaches(c)
         for c in ctx.req.consents
     ):
         return None  # consent given again after the revocation (judged by the consent rules)
+    reach = (
+        f"every automated call and text from this firm about {purpose}"
+        if same_purpose
+        else "every automated call and text from this firm"
+    )
     return Fail(
         (rule.code,),
-        f"{rule.summary}: the person revoked a consent on {last:%Y-%m-%d}, which revokes "
-        f"every automated call and text from this firm.",
+        f"{rule.summary}: the person revoked a consent on {last:%Y-%m-%d}, which revokes {reach}.",
     )
