@@ -3,6 +3,9 @@
 Every consent with its disclosure text, every decision with its reasons and rule-pack
 version, every opt-out and call, and for each audit entry about them the chain proof:
 the entry's seq, hash and prev_hash, plus the head of the verified chain they belong to.
+The chain proves its entries were not altered, not the rows they describe: ``records``
+says whether each row still says what its entries recorded (``evidence_records``), and
+``intact`` is true only when both hold.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from typing import Any
 from lexdial.errors import NotFoundError
 from lexdial.service.consent import consents_for
 from lexdial.service.contacts import normalise, number_index
+from lexdial.service.evidence_records import PURGE_SUBJECT, check_records
 from lexdial.service.ports import Cipher
 from lexdial.service.storage import UnitOfWork
 
@@ -37,9 +41,11 @@ def bundle(uow: UnitOfWork, cipher: Cipher, firm_id: int, number: str) -> dict[s
     ]
     entries = reports.audit_entries_about(subjects)
     chain = reports.verify_audit()
+    problems = _record_problems(uow, contact_id, consents, attempts, outcomes, dnc, entries)
     return {
         "number": e164,
         "contact_id": contact_id,
+        "intact": chain.ok and not problems,
         "consents": consents,
         "decisions": [
             {
@@ -77,4 +83,45 @@ def bundle(uow: UnitOfWork, cipher: Cipher, firm_id: int, number: str) -> dict[s
             "how_to_check": "hash = sha256(prev_hash + canonical JSON of the entry "
             "without its hash); each prev_hash is the hash of the entry before it",
         },
+        "records": {
+            "intact": not problems,
+            "problems": [p.to_json() for p in problems],
+            "how_to_check": "each decision, call outcome, consent (and its revocation) and "
+            "opt-out above is compared with what its audit entry recorded; a row missing, "
+            "changed or never audited is named",
+        },
     }
+
+
+def _record_problems(
+    uow: UnitOfWork,
+    contact_id: int,
+    consents: list[dict[str, Any]],
+    attempts: list[dict[str, Any]],
+    outcomes: list[dict[str, Any]],
+    dnc: list[dict[str, Any]],
+    about: list[dict[str, Any]],
+) -> list[Any]:
+    """``evidence_records.check_records`` over the number's rows, the entries about them,
+    the entries naming the contact (rows deleted since) and the retention purges."""
+    reports = uow.reports
+    naming = reports.audit_entries_naming(contact_id)
+    purges = reports.audit_entries_about([PURGE_SUBJECT])
+    shown = {f"consent:{c['id']}" for c in consents} | {f"dnc:{d['id']}" for d in dnc}
+    # a consent or opt-out of another of the contact's numbers is named too: still held
+    others: dict[str, set[int]] = {"consent": set(), "dnc": set()}
+    for entry in naming:
+        kind, _, ident = str(entry["subject"]).partition(":")
+        if kind in others and ident.isdigit() and entry["subject"] not in shown:
+            others[kind].add(int(ident))
+    held = {f"{k}:{i}" for k, ids in others.items() for i in reports.present_ids(k, ids)}
+    return list(
+        check_records(
+            consents=consents,
+            attempts=attempts,
+            outcomes=outcomes,
+            dnc=dnc,
+            entries=[*about, *naming, *purges],
+            held_elsewhere=held,
+        )
+    )

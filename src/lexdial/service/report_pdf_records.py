@@ -38,6 +38,18 @@ def evidence_pdf(bundle: dict[str, Any], *, firm: str, generated_at: str) -> byt
     doc.mono(str(chain["head"]), 7.5)
     doc.para(f"How to check: {chain['how_to_check']}.", 8.5)
     signed_checkpoint(doc, chain.get("checkpoint"))
+    records = bundle.get("records")
+    if records is not None:  # each row compared with what its audit entries recorded
+        problems = records["problems"]
+        doc.alert(
+            "Records agree with the audit trail"
+            if records["intact"]
+            else f"RECORDS DISAGREE WITH THE AUDIT TRAIL: {len(problems)} problem(s)",
+            bad=not records["intact"],
+        )
+        for p in problems:
+            doc.para(f"{p['record']}: {p['problem']}", 8.5)
+        doc.para(f"How to check: {records['how_to_check']}.", 8.5)
     doc.h1(f"2. Consents ({len(bundle['consents'])})")
     for c in bundle["consents"]:
         doc.kv(

@@ -310,6 +310,17 @@ class ReportRepository(Protocol):
         """The audit entries (all their columns) about any of ``subjects``, by seq."""
         ...
 
+    def audit_entries_naming(self, contact_id: int) -> list[dict[str, Any]]:
+        """The audit entries (all their columns) whose data names the contact
+        (``"contact": contact_id``), by seq: its decisions, consents and opt-outs as they
+        were recorded, whether or not their rows are still in the store."""
+        ...
+
+    def present_ids(self, kind: str, ids: Iterable[int]) -> set[int]:
+        """Which of ``ids`` still have a row ("consent": ``consents``, "dnc":
+        ``dnc_entries``), whichever number or firm it belongs to."""
+        ...
+
     # (for cli)
     def add_registry_snapshot(self, snapshot: Snapshot) -> int:
         """Keep a loaded registry snapshot (list, date, count, manifest digest); its id."""

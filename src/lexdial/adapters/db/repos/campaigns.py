@@ -4,6 +4,7 @@ models the reports and dashboards are built from).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -455,6 +456,32 @@ class SqlReportRepository:
             .all()
         ]
 
+    def audit_entries_naming(self, contact_id: int) -> list[dict[str, Any]]:
+        log = t.audit_log.c
+        # the data is canonical JSON (sorted keys, no spaces): the LIKE narrows, the parse
+        # below decides (so "contact":3 never matches "contact":31)
+        key = f'%"contact":{int(contact_id)}'
+        rows = (
+            self.conn.execute(
+                select(t.audit_log)
+                .where(or_(log.data.like(key + ",%"), log.data.like(key + "}%")))
+                .order_by(log.seq)
+            )
+            .mappings()
+            .all()
+        )
+        return [dict(r) for r in rows if _names_contact(r["data"], contact_id)]
+
+    def present_ids(self, kind: str, ids: Iterable[int]) -> set[int]:
+        table = {"consent": t.consents, "dnc": t.dnc_entries}[kind]
+        wanted = sorted({int(i) for i in ids})
+        if not wanted:
+            return set()
+        return {
+            int(i)
+            for i in self.conn.execute(select(table.c.id).where(table.c.id.in_(wanted))).scalars()
+        }
+
     # (for cli)
     def add_registry_snapshot(self, snapshot: Snapshot) -> int:
         return t.new_id(
@@ -468,3 +495,11 @@ class SqlReportRepository:
                 )
             )
         )
+
+
+def _names_contact(data: str, contact_id: int) -> bool:
+    try:
+        value = json.loads(data)
+    except ValueError:  # an edited entry: the chain's verification names it
+        return False
+    return isinstance(value, dict) and value.get("contact") == contact_id

@@ -1,0 +1,154 @@
+"""The evidence for one call after a real campaign, and what it says when a row under it
+was changed in the database: the hash chain holds (its entries were not touched), so only
+comparing each row with its audit entries can catch it (``service.evidence_records``)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, delete, select, text, update
+
+from lexdial.adapters.audit.sql import SqlAudit
+from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.uow import SqlUnitOfWork
+from lexdial.adapters.telephony.simulated import SimProfile, SimulatedCarrier
+from lexdial.rules.engine import Engine as RulesEngine
+from lexdial.service import evidence
+from lexdial.service.fakes import Reversible
+from lexdial.service.privacy import purge
+from lexdial.service.users import OPERATOR
+
+from .test_dialer import START, _campaign, _people, _run, _start
+
+pytestmark = pytest.mark.integration
+
+
+def _called(store: Engine, rules: RulesEngine, cipher: Reversible) -> tuple[str, int]:
+    """A campaign where everyone answers and presses 9: one opted-out number and its
+    contact id."""
+    ids = _people(store, cipher, 2)
+    cid = _campaign(store, ids)
+    _start(store, rules, cipher, cid)
+    carrier = SimulatedCarrier(SimProfile(human=1.0, opt_out=1.0), seed=1, timescale=0.0005)
+    _run(store, rules, cipher, cid, carrier)
+    return "+16145551000", ids[0]
+
+
+def _bundle(store: Engine, cipher: Reversible, number: str) -> dict[str, Any]:
+    with store.connect() as conn:
+        return evidence.bundle(SqlUnitOfWork(conn), cipher, 1, number)
+
+
+def _problems(found: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(p["record"], p["problem"]) for p in found["records"]["problems"]]
+
+
+def test_the_evidence_for_one_called_number_holds_every_fact_and_agrees_with_the_audit_trail(
+    store: Engine, rules: RulesEngine
+) -> None:
+    cipher = Reversible()
+    number, contact = _called(store, rules, cipher)
+    found = _bundle(store, cipher, number)
+    assert found["contact_id"] == contact
+    assert found["intact"] and found["chain"]["intact"] and found["records"]["intact"]
+    assert found["records"]["problems"] == []
+    (decision,) = found["decisions"]
+    assert decision["verdict"] == "allow" and decision["decision"]["input_digest"]
+    assert decision["rulepack"] == rules.pack.version
+    assert [c["outcome"] for c in found["calls"]] == ["opted_out"]
+    assert [o["channel"] for o in found["opt_outs"]] == ["key_press"]
+    (consent,) = found["consents"]
+    assert consent["revoked_via"] == "key_press" and consent["disclosure_text"]
+    actions = {e["action"] for e in found["audit_entries"]}
+    assert {"decision.recorded", "call.outcome", "optout.honoured", "consent.recorded"} <= actions
+
+
+def _attempt_id(store: Engine, contact: int) -> int:
+    with store.connect() as conn:
+        return int(
+            conn.execute(
+                select(t.call_attempts.c.id).where(t.call_attempts.c.contact_id == contact)
+            ).scalar_one()
+        )
+
+
+@pytest.mark.parametrize(
+    ("change", "record", "words"),
+    [
+        ("verdict", "attempt", 'verdict is "deny" in the store'),
+        ("reasons", "attempt", "reason codes"),
+        ("scope", "consent", "scope is"),
+        ("opt-out deleted", "dnc", "no longer in the store"),
+        ("revocation deleted", "consent", "the revocation was deleted"),
+        ("outcome", "call", 'outcome is "human" in the store'),
+        ("outcome deleted", "call", "no longer in the store"),
+    ],
+)
+def test_a_row_changed_in_the_database_is_named_in_the_evidence_though_the_chain_holds(
+    store: Engine, rules: RulesEngine, change: str, record: str, words: str
+) -> None:
+    cipher = Reversible()
+    number, contact = _called(store, rules, cipher)
+    attempt = _attempt_id(store, contact)
+    a, c, o = t.call_attempts, t.consents, t.call_outcomes
+    with store.begin() as conn:
+        if change == "verdict":
+            conn.execute(update(a).where(a.c.id == attempt).values(verdict="deny"))
+        elif change == "reasons":
+            decision = conn.execute(select(a.c.decision).where(a.c.id == attempt)).scalar_one()
+            forged = {**decision, "reasons": [{"code": "FORGED"}]}
+            conn.execute(update(a).where(a.c.id == attempt).values(decision=forged))
+        elif change == "scope":
+            conn.execute(
+                update(c).where(c.c.contact_id == contact).values(scope=["marketing", "reminder"])
+            )
+        elif change == "opt-out deleted":
+            conn.execute(delete(t.dnc_entries))
+        elif change == "revocation deleted":
+            conn.execute(delete(t.revocations))
+        elif change == "outcome":
+            conn.execute(
+                update(o).where(o.c.attempt_id == attempt).values(outcome="human", opted_out=False)
+            )
+        else:
+            conn.execute(delete(o).where(o.c.attempt_id == attempt))
+    found = _bundle(store, cipher, number)
+    assert found["chain"]["intact"]  # the audit entries themselves were not touched
+    assert not found["intact"] and not found["records"]["intact"]
+    problems = _problems(found)
+    assert any(r.startswith(f"{record}:") and words in p for r, p in problems), problems
+
+
+def test_a_row_written_behind_lexdials_back_is_named_as_not_audited(
+    store: Engine, rules: RulesEngine
+) -> None:
+    cipher = Reversible()
+    number, contact = _called(store, rules, cipher)
+    attempt = _attempt_id(store, contact)
+    a = t.call_attempts
+    with store.begin() as conn:
+        row = dict(conn.execute(select(a).where(a.c.id == attempt)).mappings().one())
+        conn.execute(a.insert().values({**row, "id": 9999}))
+    problems = _problems(_bundle(store, cipher, number))
+    assert [r for r, p in problems if "no decision.recorded entry" in p] == ["attempt:9999"]
+
+
+def test_a_retention_purge_after_a_campaign_runs_and_its_deletions_are_no_tampering(
+    store: Engine, rules: RulesEngine
+) -> None:
+    cipher = Reversible()
+    number, _ = _called(store, rules, cipher)
+    later = START + timedelta(days=11 * 366)  # every record past its retention period
+    with store.begin() as conn:
+        # the campaign's list points at each contact's last attempt: the purge clears it
+        report = purge(SqlUnitOfWork(conn), SqlAudit(), later, {}, OPERATOR)
+    assert report.call_attempts == 2 and report.dnc_entries == 2
+    with store.connect() as conn:
+        pointers = conn.execute(select(t.campaign_contacts.c.last_attempt_id)).scalars().all()
+        tombstones = conn.execute(text("SELECT count(*) FROM dnc_tombstones")).scalar_one()
+    assert pointers == [None, None] and tombstones == 2
+    found = _bundle(store, cipher, number)
+    assert found["decisions"] == [] and found["opt_outs"] == []
+    assert found["intact"], found["records"]["problems"]
