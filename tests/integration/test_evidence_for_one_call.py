@@ -152,3 +152,21 @@ def test_a_retention_purge_after_a_campaign_runs_and_its_deletions_are_no_tamper
     found = _bundle(store, cipher, number)
     assert found["decisions"] == [] and found["opt_outs"] == []
     assert found["intact"], found["records"]["problems"]
+
+
+def test_a_chain_cut_after_a_signed_checkpoint_is_not_called_intact_when_the_bundle_is_given_it(
+    store: Engine, rules: RulesEngine
+) -> None:
+    cipher = Reversible()
+    number, _ = _called(store, rules, cipher)
+    with store.connect() as conn:
+        head = SqlUnitOfWork(conn).reports.audit_head()
+    with store.begin() as conn:  # the tail after the signed head is cut off
+        conn.execute(delete(t.audit_log).where(t.audit_log.c.seq > head.seq - 3))
+    with store.connect() as conn:
+        unanchored = evidence.bundle(SqlUnitOfWork(conn), cipher, 1, number)
+        anchored = evidence.bundle(
+            SqlUnitOfWork(conn), cipher, 1, number, anchors=[(head.seq, head.hash)]
+        )
+    assert unanchored["chain"]["intact"]  # alone, a shorter chain still chains
+    assert not anchored["intact"] and anchored["chain"]["problem"] == "truncated"

@@ -111,3 +111,16 @@ def test_a_consent_or_opt_out_held_for_another_number_of_the_contact_is_not_miss
     optout = _entry(3, "optout.honoured", "dnc:2", contact=7, channel="staff", already_listed=False)
     assert _check(entries=[CONSENT_ENTRY, optout], elsewhere={"consent:1", "dnc:2"}) == []
     assert [r for r, _ in _check(entries=[CONSENT_ENTRY, optout])] == ["consent:1", "dnc:2"]
+
+
+def test_a_pdf_calls_a_chain_broken_that_ends_before_or_differs_from_its_checkpoint() -> None:
+    from lexdial.service.report_pdf_records import checkpoint_contradiction
+
+    signed = {"seq": 209, "head": "a" * 64, "at": "2026-12-07T19:52:06Z"}
+    assert checkpoint_contradiction({"head": f"209:{'a' * 64}", "checkpoint": signed}) is None
+    assert checkpoint_contradiction({"head": f"210:{'b' * 64}", "checkpoint": signed}) is None
+    assert checkpoint_contradiction({"head": f"209:{'a' * 64}", "checkpoint": None}) is None
+    cut = checkpoint_contradiction({"head": f"199:{'c' * 64}", "checkpoint": signed})
+    assert cut is not None and cut.startswith("truncated") and "entry 209" in cut
+    other = checkpoint_contradiction({"head": f"209:{'d' * 64}", "checkpoint": signed})
+    assert other is not None and other.startswith("rewritten")

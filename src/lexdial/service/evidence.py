@@ -10,6 +10,7 @@ says whether each row still says what its entries recorded (``evidence_records``
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from lexdial.errors import NotFoundError
@@ -20,8 +21,18 @@ from lexdial.service.ports import Cipher
 from lexdial.service.storage import UnitOfWork
 
 
-def bundle(uow: UnitOfWork, cipher: Cipher, firm_id: int, number: str) -> dict[str, Any]:
-    """Everything that proves how the firm treated ``number`` (JSON-ready)."""
+def bundle(
+    uow: UnitOfWork,
+    cipher: Cipher,
+    firm_id: int,
+    number: str,
+    *,
+    anchors: Iterable[tuple[int, str]] = (),
+) -> dict[str, Any]:
+    """Everything that proves how the firm treated ``number`` (JSON-ready).
+
+    ``anchors``: the signed checkpoints' ``(seq, head hash)``; the chain must still hold
+    each (without them a truncated or wholly rewritten chain can look intact)."""
     e164 = normalise(number)
     bidx = number_index(cipher, e164)
     reports = uow.reports
@@ -40,7 +51,7 @@ def bundle(uow: UnitOfWork, cipher: Cipher, firm_id: int, number: str) -> dict[s
         *(f"dnc:{d['id']}" for d in dnc),
     ]
     entries = reports.audit_entries_about(subjects)
-    chain = reports.verify_audit()
+    chain = reports.verify_audit(anchors)
     problems = _record_problems(uow, contact_id, consents, attempts, outcomes, dnc, entries)
     return {
         "number": e164,

@@ -29,10 +29,13 @@ def evidence_pdf(bundle: dict[str, Any], *, firm: str, generated_at: str) -> byt
         "telephone number: share it only with them or their representative.",
     )
     doc.h1("1. Audit chain")
+    contradiction = checkpoint_contradiction(chain)
     doc.alert(
         f"Chain {'intact' if chain['intact'] else 'BROKEN'}: {chain['entries']} entries"
-        + ("" if chain["intact"] else f" (entry {chain['bad_seq']}: {chain['problem']})"),
-        bad=not chain["intact"],
+        + ("" if chain["intact"] else f" (entry {chain['bad_seq']}: {chain['problem']})")
+        if contradiction is None
+        else f"Chain BROKEN: {contradiction}",
+        bad=not chain["intact"] or contradiction is not None,
     )
     doc.para("Head of the verified chain (seq:SHA-256):")
     doc.mono(str(chain["head"]), 7.5)
@@ -333,6 +336,29 @@ def _years(data: dict[str, Any]) -> str:
         else "SHORTER than the five years 47 CFR 64.1200(d)(6) requires: fix the settings"
     )
     return f"for {days} days ({days / 365.25:.1f} years), {verdict}"
+
+
+def checkpoint_contradiction(chain: dict[str, Any]) -> str | None:
+    """What the chain's head contradicts in the latest signed checkpoint printed with it
+    (``chain["checkpoint"]``), or None: a chain that ends before the signed entry was
+    truncated, one whose head is the signed entry with another hash was rewritten. (An
+    older checkpoint is checked against the whole chain by 'lexdial audit verify'.)"""
+    checkpoint = chain.get("checkpoint")
+    if not checkpoint:
+        return None
+    seq_text, _, head_hash = str(chain["head"]).partition(":")
+    head_seq, signed = int(seq_text), int(checkpoint["seq"])
+    if signed > head_seq:
+        return (
+            f"truncated: the chain ends at entry {head_seq}, but entry {signed} was signed "
+            f"at {checkpoint['at']}"
+        )
+    if signed == head_seq and checkpoint["head"] != head_hash:
+        return (
+            f"rewritten: entry {signed} is not the entry signed at {checkpoint['at']} "
+            "(its hash differs)"
+        )
+    return None
 
 
 def signed_checkpoint(doc: ReportDoc, checkpoint: dict[str, Any] | None) -> None:

@@ -240,8 +240,9 @@ class ReportRepository(Protocol):
         ``statuses``."""
         ...
 
-    def verify_audit(self) -> ChainCheck:
-        """Walk and verify the whole audit chain."""
+    def verify_audit(self, anchors: Iterable[tuple[int, str]] = ()) -> ChainCheck:
+        """Walk and verify the whole audit chain; it must still hold every ``(seq, hash)``
+        of ``anchors`` (signed checkpoints: a truncated or rewritten chain fails)."""
         ...
 
     def audit_head(self) -> AuditHead:

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, func, insert, or_, select, union, update
 from lexdial.adapters.audit.sql import SqlAuditStore
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.queries import abandonment_counts
-from lexdial.domain.audit_chain import AuditLog, verify
+from lexdial.domain.audit_chain import Anchor, AuditLog, verify
 from lexdial.domain.states import CampaignStatus, QueueStatus
 from lexdial.service.repos.campaigns import (
     Attestation,
@@ -275,8 +275,9 @@ class SqlReportRepository:
             ).scalar_one()
         )
 
-    def verify_audit(self) -> ChainCheck:
-        result = verify(SqlAuditStore(self.conn))
+    def verify_audit(self, anchors: Iterable[tuple[int, str]] = ()) -> ChainCheck:
+        pins = [Anchor(int(seq), str(digest)) for seq, digest in anchors]
+        result = verify(SqlAuditStore(self.conn), anchors=pins)
         return ChainCheck(
             ok=result.ok,
             count=result.count,
