@@ -4,10 +4,12 @@ comparing each row with its audit entries can catch it (``service.evidence_recor
 
 from __future__ import annotations
 
-from datetime import timedelta
+import io
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import Engine, delete, select, text, update
 
 from lexdial.adapters.audit.sql import SqlAudit
@@ -18,6 +20,7 @@ from lexdial.rules.engine import Engine as RulesEngine
 from lexdial.service import evidence
 from lexdial.service.fakes import Reversible
 from lexdial.service.privacy import purge
+from lexdial.service.report_pdf import campaign_pdf, evidence_pdf
 from lexdial.service.users import OPERATOR
 
 from .test_dialer import START, _campaign, _people, _run, _start
@@ -170,3 +173,52 @@ def test_a_chain_cut_after_a_signed_checkpoint_is_not_called_intact_when_the_bun
         )
     assert unanchored["chain"]["intact"]  # alone, a shorter chain still chains
     assert not anchored["intact"] and anchored["chain"]["problem"] == "truncated"
+
+
+def _pdf_text(pdf: bytes) -> str:
+    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def _campaign_pdf(store: Engine, rules: RulesEngine, cipher: Reversible) -> str:
+    from lexdial.service.fakes import MemoryRegistry
+    from lexdial.service.report_data import campaign_data
+
+    with store.connect() as conn:
+        data = campaign_data(SqlUnitOfWork(conn), rules, cipher, MemoryRegistry(), firm_id=1,
+                             campaign_id=1, at=START + timedelta(hours=4))  # fmt: skip
+    assert data["simulated"] is _sandbox(store)
+    return _pdf_text(campaign_pdf(data))
+
+
+def _sandbox(store: Engine) -> bool:
+    with store.connect() as conn:
+        return bool(
+            conn.execute(
+                select(t.audit_log.c.seq).where(t.audit_log.c.action == "store.sandboxed")
+            ).first()
+        )
+
+
+@pytest.mark.parametrize("marked", [False, True])
+def test_a_sandboxs_evidence_and_campaign_report_say_on_every_page_that_nothing_happened(
+    store: Engine, rules: RulesEngine, marked: bool
+) -> None:
+    cipher = Reversible()
+    if marked:  # a database made a sandbox (bootstrap.mark_sandbox) carries the mark itself
+        with store.begin() as conn:
+            SqlAudit().record(SqlUnitOfWork(conn), at=datetime.now(UTC), actor="system:lexdial",
+                              action="store.sandboxed", subject="firm:1",
+                              data={"note": "every record may be simulated"})  # fmt: skip
+    number, _ = _called(store, rules, cipher)
+    found = _bundle(store, cipher, number)
+    assert found["simulated"] is marked
+    evidence_text = _pdf_text(evidence_pdf(found, firm="F", generated_at="2026-12-02T19:00:00Z"))
+    campaign_text = _campaign_pdf(store, rules, cipher)
+    for pdf_text in (evidence_text, campaign_text):
+        words = " ".join(pdf_text.split())  # the PDF wraps lines anywhere
+        assert ("SIMULATED" in words) is marked
+        assert ("this document is no evidence of any real call" in words) is marked
+    # a face that knows from the folder's mark says so for a store without the entry
+    with store.connect() as conn:
+        told = evidence.bundle(SqlUnitOfWork(conn), cipher, 1, number, simulated=True)
+    assert told["simulated"]

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from lexdial.errors import NotFoundError
+from lexdial.service.audit_reads import sandbox_marked
 from lexdial.service.consent import consents_for
 from lexdial.service.contacts import normalise, number_index
 from lexdial.service.evidence_records import PURGE_SUBJECT, check_records
@@ -28,11 +29,14 @@ def bundle(
     number: str,
     *,
     anchors: Iterable[tuple[int, str]] = (),
+    simulated: bool = False,
 ) -> dict[str, Any]:
     """Everything that proves how the firm treated ``number`` (JSON-ready).
 
     ``anchors``: the signed checkpoints' ``(seq, head hash)``; the chain must still hold
-    each (without them a truncated or wholly rewritten chain can look intact)."""
+    each (without them a truncated or wholly rewritten chain can look intact).
+    ``simulated``: the store is a sandbox (its face knows from its folder's mark); a store
+    whose audit trail marks it one is said to be simulated without it."""
     e164 = normalise(number)
     bidx = number_index(cipher, e164)
     reports = uow.reports
@@ -57,6 +61,8 @@ def bundle(
         "number": e164,
         "contact_id": contact_id,
         "intact": chain.ok and not problems,
+        # a sandbox's records never happened: said first, so no copy reads as evidence
+        "simulated": simulated or sandbox_marked(uow, firm_id),
         "consents": consents,
         "decisions": [
             {

@@ -19,6 +19,7 @@ from lexdial.service.report_pdf_records import (
     evidence_pdf,
     roster_pdf,
     signed_checkpoint,
+    simulated_notice,
 )
 
 __all__ = ["campaign_pdf", "dnc_policy_pdf", "evidence_pdf", "roster_pdf"]
@@ -43,13 +44,19 @@ def campaign_pdf(data: dict[str, Any]) -> bytes:
     registers and the audit chain's head, with charts."""
     c, s, summ = data["campaign"], data["settings"], data["summary"]
     out, ab, audit = data["outside_window"], data["abandonment"], data["audit"]
-    doc = ReportDoc(data["firm"], "Campaign evidence report", data["generated_at"])
+    doc = ReportDoc(
+        data["firm"],
+        "Campaign evidence report",
+        data["generated_at"],
+        simulated=bool(data.get("simulated")),
+    )
     doc.title_block(
         f"Campaign #{c['id']}: {c['name']}",
         f"Evidence of how every call of this campaign was judged and placed, as of "
         f"{when(data['generated_at'])}. Contacts are identified by id; no telephone number "
         "of a person called appears in this report.",
     )
+    simulated_notice(doc)
     doc.h1("1. Key figures")
     window = "-".join(out["window"])
     doc.kv(

@@ -19,7 +19,7 @@ from lexdial.service.report_layout import ReportDoc, when
 def evidence_pdf(bundle: dict[str, Any], *, firm: str, generated_at: str) -> bytes:
     """``evidence.bundle`` as a PDF: consents with their disclosure text, every decision
     with its reasons, calls, opt-outs and the audit entries with their chain proof."""
-    doc = ReportDoc(firm, "Evidence bundle", generated_at)
+    doc = ReportDoc(firm, "Evidence bundle", generated_at, simulated=bool(bundle.get("simulated")))
     chain = bundle["chain"]
     doc.title_block(
         f"Evidence for {bundle['number']} (contact #{bundle['contact_id']})",
@@ -28,6 +28,7 @@ def evidence_pdf(bundle: dict[str, Any], *, firm: str, generated_at: str) -> byt
         "that links them to the verified chain. This document contains the person's "
         "telephone number: share it only with them or their representative.",
     )
+    simulated_notice(doc)
     doc.h1("1. Audit chain")
     contradiction = checkpoint_contradiction(chain)
     doc.alert(
@@ -336,6 +337,20 @@ def _years(data: dict[str, Any]) -> str:
         else "SHORTER than the five years 47 CFR 64.1200(d)(6) requires: fix the settings"
     )
     return f"for {days} days ({days / 365.25:.1f} years), {verdict}"
+
+
+#: what a sandbox's report says first (``ReportDoc(simulated=True)`` marks every page)
+SIMULATED_NOTICE = (
+    "SIMULATED: this store is a sandbox (demo, training or tests). Its calls, decisions, "
+    "consents and opt-outs were made up or dialled on the simulated carrier: none of them "
+    "happened, and this document is no evidence of any real call."
+)
+
+
+def simulated_notice(doc: ReportDoc) -> None:
+    """On a sandbox's report, before anything else: what it shows never happened."""
+    if doc.simulated:
+        doc.alert(SIMULATED_NOTICE, bad=True)
 
 
 def checkpoint_contradiction(chain: dict[str, Any]) -> str | None:
