@@ -31,6 +31,13 @@ pytestmark = pytest.mark.integration
 def _called(store: Engine, rules: RulesEngine, cipher: Reversible) -> tuple[str, int]:
     """A campaign where everyone answers and presses 9: one opted-out number and its
     contact id."""
+    with store.begin() as conn:  # one snapshot loaded before the campaign, one after it
+        for on, loaded in (
+            (START.date() - timedelta(days=12), START - timedelta(days=10)),
+            (START.date() + timedelta(days=5), START + timedelta(days=6)),
+        ):
+            conn.execute(t.registry_snapshots.insert().values(list_name="ftc", snapshot_on=on,
+                         count=10, manifest_sha256="0" * 64, loaded_at=loaded))  # fmt: skip
     ids = _people(store, cipher, 2)
     cid = _campaign(store, ids)
     _start(store, rules, cipher, cid)
@@ -64,6 +71,14 @@ def test_the_evidence_for_one_called_number_holds_every_fact_and_agrees_with_the
     assert [o["channel"] for o in found["opt_outs"]] == ["key_press"]
     (consent,) = found["consents"]
     assert consent["revoked_via"] == "key_press" and consent["disclosure_text"]
+    # what the records held at the decision: the consent (revoked only later, by the 9),
+    # no do-not-call entry yet (the 9 came after), the registry snapshot loaded before
+    then = decision["facts_then"]
+    assert then["consents_in_force"] == [consent["id"]]
+    assert then["do_not_call_entries"] == []
+    assert [(r["list"], r["snapshot_on"]) for r in then["registry_snapshots"]] == [
+        ("ftc", "2026-11-20")
+    ]
     actions = {e["action"] for e in found["audit_entries"]}
     assert {"decision.recorded", "call.outcome", "optout.honoured", "consent.recorded"} <= actions
 

@@ -11,6 +11,7 @@ says whether each row still says what its entries recorded (``evidence_records``
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from lexdial.errors import NotFoundError
@@ -56,6 +57,8 @@ def bundle(
     ]
     entries = reports.audit_entries_about(subjects)
     chain = reports.verify_audit(anchors)
+    latest = max((_utc(a["at"]) for a in attempts), default=None)
+    snapshots = reports.registry_snapshots(latest) if latest is not None else []
     problems = _record_problems(uow, contact_id, consents, attempts, outcomes, dnc, entries)
     return {
         "number": e164,
@@ -74,6 +77,7 @@ def bundle(
                 "verdict": a["verdict"],
                 "rulepack": a["rulepack"],
                 "decision": a["decision"],
+                "facts_then": _facts_then(a["at"], consents, dnc, snapshots),
             }
             for a in attempts
         ],
@@ -142,3 +146,49 @@ def _record_problems(
             held_elsewhere=held,
         )
     )
+
+
+#: what ``facts_then`` is, said beside it (the request itself is not stored: its digest is)
+FACTS_THEN = (
+    "the number's records as they stood at the decision's instant, read from the store now: "
+    "consents given and not yet revoked, do-not-call entries made, the newest registry "
+    "snapshot of each list loaded. The request the gate decided is kept as its SHA-256 "
+    "(input_digest), not verbatim"
+)
+
+
+def _facts_then(
+    at: Any, consents: list[dict[str, Any]], dnc: list[dict[str, Any]], snapshots: list[Any]
+) -> dict[str, Any]:
+    """The consent, do-not-call and registry facts of the number at instant ``at``."""
+    when = _utc(at)
+    in_force = [
+        c["id"]
+        for c in consents
+        if _utc(c["given_at"]) <= when
+        and (c.get("revoked_at") is None or _utc(c["revoked_at"]) > when)
+    ]
+    listed = [d["id"] for d in dnc if _utc(d["at"]) <= when]
+    newest: dict[str, dict[str, Any]] = {}
+    for snap in snapshots:  # by list, newest first
+        if _utc(snap.loaded_at) <= when and snap.list_name not in newest:
+            newest[snap.list_name] = {
+                "list": snap.list_name,
+                "snapshot_on": snap.snapshot_on.isoformat(),
+                "loaded_at": _utc(snap.loaded_at).isoformat(),
+                "manifest_sha256": snap.manifest_sha256,
+            }
+    return {
+        "consents_in_force": in_force,
+        "do_not_call_entries": listed,
+        "registry_snapshots": list(newest.values()),
+        "what": FACTS_THEN,
+    }
+
+
+def _utc(value: Any) -> datetime:
+    """A stored instant as an aware UTC datetime (SQLite hands back naive UTC)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    assert isinstance(value, datetime)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

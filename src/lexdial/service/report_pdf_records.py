@@ -110,6 +110,20 @@ def evidence_pdf(bundle: dict[str, Any], *, firm: str, generated_at: str) -> byt
             (35, 90, 55),
             size=7.5,
         )
+        then = d.get("facts_then")
+        if then:
+            registers = "; ".join(
+                f"{r['list']} of {r['snapshot_on']} (loaded {_plain(r['loaded_at'])})"
+                for r in then["registry_snapshots"]
+            )
+            doc.para(
+                "At that instant the records held: consents in force "
+                f"{_ids(then['consents_in_force'])}; do-not-call entries "
+                f"{_ids(then['do_not_call_entries'])}; registry snapshots {registers or 'none'}.",
+                8,
+            )
+    if bundle["decisions"] and bundle["decisions"][0].get("facts_then"):
+        doc.para(f"Records at each decision: {bundle['decisions'][0]['facts_then']['what']}.", 8)
     doc.h1(f"4. Calls ({len(bundle['calls'])})")
     doc.grid(
         (
@@ -309,6 +323,10 @@ def roster_pdf(data: dict[str, Any]) -> bytes:
         size=7.5,
     )
     return doc.pdf_bytes()
+
+
+def _ids(ids: list[int]) -> str:
+    return ", ".join(f"#{i}" for i in ids) or "none"
 
 
 def _join(value: Any) -> str:
