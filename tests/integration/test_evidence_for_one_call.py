@@ -16,6 +16,7 @@ from lexdial.adapters.audit.sql import SqlAudit
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.adapters.telephony.simulated import SimProfile, SimulatedCarrier
+from lexdial.errors import NotFoundError
 from lexdial.rules.engine import Engine as RulesEngine
 from lexdial.service import evidence
 from lexdial.service.fakes import Reversible
@@ -237,3 +238,22 @@ def test_a_sandboxs_evidence_and_campaign_report_say_on_every_page_that_nothing_
     with store.connect() as conn:
         told = evidence.bundle(SqlUnitOfWork(conn), cipher, 1, number, simulated=True)
     assert told["simulated"]
+
+
+def test_after_an_erasure_the_numbers_evidence_still_shows_its_opt_out(
+    store: Engine, rules: RulesEngine
+) -> None:
+    from lexdial.service.privacy import erase_person
+
+    cipher = Reversible()
+    number, _ = _called(store, rules, cipher)
+    with store.begin() as conn:
+        erase_person(SqlUnitOfWork(conn), cipher, SqlAudit(), 1, number, OPERATOR,
+                     START + timedelta(days=1))  # fmt: skip
+    found = _bundle(store, cipher, number)
+    assert found["contact_id"] is None and "erased" in found["note"]
+    assert [o["channel"] for o in found["opt_outs"]] == ["key_press"]
+    assert [e["action"] for e in found["audit_entries"]] == ["optout.honoured"]
+    assert found["intact"] and found["consents"] == found["decisions"] == []
+    with pytest.raises(NotFoundError, match="no contact has this number"):
+        _bundle(store, cipher, "+16145559999")  # never known, never opted out

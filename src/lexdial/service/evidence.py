@@ -42,15 +42,17 @@ def bundle(
     bidx = number_index(cipher, e164)
     reports = uow.reports
     contact_id = reports.number_owner(firm_id, bidx)
-    if contact_id is None:
-        raise NotFoundError("number", "no contact has this number")
-    # transitional: consent.consents_for takes a connection until the people area moves
-    consents = consents_for(uow, cipher, firm_id, e164)
-    attempts = reports.contact_attempts(contact_id)
-    outcomes = reports.contact_outcomes(contact_id)
     dnc = reports.dnc_for_number(firm_id, bidx)
+    if contact_id is None and not dnc:
+        raise NotFoundError("number", "no contact has this number")
+    # a number no contact holds (erased, or opted out before it was added) still has its
+    # do-not-call entries: the proof that it may not be called outlives the person's data
+    # transitional: consent.consents_for takes a connection until the people area moves
+    consents = consents_for(uow, cipher, firm_id, e164) if contact_id is not None else []
+    attempts = reports.contact_attempts(contact_id) if contact_id is not None else []
+    outcomes = reports.contact_outcomes(contact_id) if contact_id is not None else []
     subjects = [
-        f"contact:{contact_id}",
+        *([f"contact:{contact_id}"] if contact_id is not None else []),
         *(f"consent:{c['id']}" for c in consents),
         *(f"attempt:{a['id']}" for a in attempts),
         *(f"dnc:{d['id']}" for d in dnc),
@@ -63,6 +65,14 @@ def bundle(
     return {
         "number": e164,
         "contact_id": contact_id,
+        **(
+            {}
+            if contact_id is not None
+            else {
+                "note": "no contact holds this number now (its person's data was erased, or "
+                "it opted out before being added): its do-not-call entries are shown"
+            }
+        ),
         "intact": chain.ok and not problems,
         # a sandbox's records never happened: said first, so no copy reads as evidence
         "simulated": simulated or sandbox_marked(uow, firm_id),
@@ -116,7 +126,7 @@ def bundle(
 
 def _record_problems(
     uow: UnitOfWork,
-    contact_id: int,
+    contact_id: int | None,
     consents: list[dict[str, Any]],
     attempts: list[dict[str, Any]],
     outcomes: list[dict[str, Any]],
@@ -126,7 +136,7 @@ def _record_problems(
     """``evidence_records.check_records`` over the number's rows, the entries about them,
     the entries naming the contact (rows deleted since) and the retention purges."""
     reports = uow.reports
-    naming = reports.audit_entries_naming(contact_id)
+    naming = reports.audit_entries_naming(contact_id) if contact_id is not None else []
     purges = reports.audit_entries_about([PURGE_SUBJECT])
     shown = {f"consent:{c['id']}" for c in consents} | {f"dnc:{d['id']}" for d in dnc}
     # a consent or opt-out of another of the contact's numbers is named too: still held

@@ -22,7 +22,12 @@ def evidence_pdf(bundle: dict[str, Any], *, firm: str, generated_at: str) -> byt
     doc = ReportDoc(firm, "Evidence bundle", generated_at, simulated=bool(bundle.get("simulated")))
     chain = bundle["chain"]
     doc.title_block(
-        f"Evidence for {bundle['number']} (contact #{bundle['contact_id']})",
+        f"Evidence for {bundle['number']} "
+        + (
+            f"(contact #{bundle['contact_id']})"
+            if bundle["contact_id"] is not None
+            else "(no contact holds it now)"
+        ),
         "How the firm treated this number: consents on file, every call decision and its "
         "reasons, calls, opt-outs, and the audit entries that record them with the proof "
         "that links them to the verified chain. This document contains the person's "
