@@ -93,3 +93,17 @@ def _owned(uow: UnitOfWork, firm_id: int, subjects: Iterable[str]) -> set[str]:
     for kind, ids in wanted.items():
         mine.update(f"{kind}:{i}" for i in uow.audit_log.owned_ids(firm_id, kind, ids))
     return mine
+
+
+#: the audit action that makes a store a sandbox (``bootstrap.sandbox``: a database's mark,
+#: and a SQLite sandbox's mark when it has its own clock)
+SANDBOX_ACTION = "store.sandboxed"
+
+
+def sandbox_marked(uow: UnitOfWork, firm_id: int) -> bool:
+    """Whether the store's audit trail marks it a sandbox (made for the firm ``firm_id``):
+    every record in it may be simulated, so no report of it may read as evidence. A SQLite
+    sandbox marked only by its folder's ``SANDBOX`` file is known to bootstrap, not here:
+    its faces say so (``simulated=``)."""
+    entries = uow.reports.audit_entries_about([f"firm:{firm_id}"])
+    return any(e.get("action") == SANDBOX_ACTION for e in entries)

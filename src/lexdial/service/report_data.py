@@ -27,6 +27,7 @@ from lexdial.domain.states import PLACED_ATTEMPTS
 from lexdial.domain.zones import zone
 from lexdial.errors import RequestError
 from lexdial.rules.engine import Engine
+from lexdial.service.audit_reads import sandbox_marked
 from lexdial.service.campaign_lint import lint_campaign
 from lexdial.service.campaign_report import campaign_report
 from lexdial.service.campaigns import load_campaign
@@ -51,8 +52,11 @@ def campaign_data(
     firm_id: int,
     campaign_id: int,
     at: datetime,
+    simulated: bool = False,
 ) -> dict[str, Any]:
-    """Everything the campaign evidence PDF states, as of ``at`` (see module rules)."""
+    """Everything the campaign evidence PDF states, as of ``at`` (see module rules).
+    ``simulated``: the store is a sandbox (see ``evidence.bundle``); said in the data and on
+    every page of the PDF."""
     at = utc(at)
     camp = load_campaign(uow, firm_id, campaign_id)
     row = uow.campaigns.get(campaign_id)
@@ -78,6 +82,7 @@ def campaign_data(
     last = calls[-1][1] if calls else None
     return {
         "firm": firm,
+        "simulated": simulated or sandbox_marked(uow, firm_id),
         "generated_at": iso(at),
         "campaign": {
             "id": campaign_id,

@@ -70,10 +70,14 @@ def pct(rate: float | None) -> str:
 class ReportDoc(FPDF):
     """An A4 portrait document with lexdial's header and footer (see module rules)."""
 
-    def __init__(self, firm: str, title: str, generated_at: str) -> None:
+    def __init__(
+        self, firm: str, title: str, generated_at: str, *, simulated: bool = False
+    ) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.firm = firm
-        self.doc_title = title
+        #: a sandbox's records (demo, training, tests): every page says they never happened
+        self.simulated = simulated
+        self.doc_title = f"SIMULATED, NOT EVIDENCE - {title}" if simulated else title
         self.generated = instant(generated_at)
         self.set_creation_date(self.generated)
         self.set_title(safe(f"{title} - {firm}"))
@@ -91,7 +95,9 @@ class ReportDoc(FPDF):
         self.set_font("Helvetica", "B", 9)
         self.set_text_color(*INK)
         self.cell(self.epw / 2, 5, self.firm)
-        self.set_font("Helvetica", "", 9)
+        self.set_font("Helvetica", "B" if self.simulated else "", 9)
+        if self.simulated:
+            self.set_text_color(*ALERT)
         self.cell(self.epw / 2, 5, self.doc_title, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_draw_color(*INK)
         self.line(self.l_margin, 16, self.w - self.r_margin, 16)

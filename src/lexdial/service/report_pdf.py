@@ -14,10 +14,12 @@ from typing import Any
 from lexdial.rules.codes import CODES
 from lexdial.service.report_layout import ReportDoc, pct, when
 from lexdial.service.report_pdf_records import (
+    checkpoint_contradiction,
     dnc_policy_pdf,
     evidence_pdf,
     roster_pdf,
     signed_checkpoint,
+    simulated_notice,
 )
 
 __all__ = ["campaign_pdf", "dnc_policy_pdf", "evidence_pdf", "roster_pdf"]
@@ -42,13 +44,19 @@ def campaign_pdf(data: dict[str, Any]) -> bytes:
     registers and the audit chain's head, with charts."""
     c, s, summ = data["campaign"], data["settings"], data["summary"]
     out, ab, audit = data["outside_window"], data["abandonment"], data["audit"]
-    doc = ReportDoc(data["firm"], "Campaign evidence report", data["generated_at"])
+    doc = ReportDoc(
+        data["firm"],
+        "Campaign evidence report",
+        data["generated_at"],
+        simulated=bool(data.get("simulated")),
+    )
     doc.title_block(
         f"Campaign #{c['id']}: {c['name']}",
         f"Evidence of how every call of this campaign was judged and placed, as of "
         f"{when(data['generated_at'])}. Contacts are identified by id; no telephone number "
         "of a person called appears in this report.",
     )
+    simulated_notice(doc)
     doc.h1("1. Key figures")
     window = "-".join(out["window"])
     doc.kv(
@@ -67,7 +75,7 @@ def campaign_pdf(data: dict[str, Any]) -> bytes:
             (f"Calls outside {window} local (must be 0)", out["count"]),
             ("Opt-outs received / honoured", f"{summ['opt_outs']} / {summ['opt_outs_honoured']}"),
             ("Abandonment, rolling 30 days", pct(ab["rolling"]["rate"])),
-            ("Audit chain", f"{'intact' if audit['ok'] else 'BROKEN'}, {audit['entries']} entries"),
+            ("Audit chain", _chain_word(audit) + f", {audit['entries']} entries"),
         ]
     )
     doc.alert(
@@ -275,12 +283,26 @@ def _opt_outs(doc: ReportDoc, opt_outs: list[dict[str, Any]]) -> None:
     )
 
 
+def _chain_word(audit: dict[str, Any]) -> str:
+    """'intact' only when the chain holds and agrees with the signed checkpoint shown."""
+    chain = {
+        "head": f"{audit['head_seq']}:{audit['head_hash']}",
+        "checkpoint": audit.get("checkpoint"),
+    }
+    return "intact" if audit["ok"] and checkpoint_contradiction(chain) is None else "BROKEN"
+
+
 def _audit(doc: ReportDoc, audit: dict[str, Any]) -> None:
     doc.h1("10. Audit chain")
+    contradiction = checkpoint_contradiction(
+        {"head": f"{audit['head_seq']}:{audit['head_hash']}", "checkpoint": audit.get("checkpoint")}
+    )
     doc.alert(
         f"Audit chain {'intact' if audit['ok'] else 'BROKEN'}: {audit['entries']} entries"
-        + ("" if audit["ok"] else f"; first bad entry {audit['bad_seq']}: {audit['detail']}"),
-        bad=not audit["ok"],
+        + ("" if audit["ok"] else f"; first bad entry {audit['bad_seq']}: {audit['detail']}")
+        if contradiction is None
+        else f"Audit chain BROKEN: {contradiction}",
+        bad=not audit["ok"] or contradiction is not None,
     )
     doc.para(f"Head of the verified chain: entry {audit['head_seq']}, SHA-256:")
     doc.mono(audit["head_hash"])

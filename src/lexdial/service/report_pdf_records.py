@@ -19,25 +19,46 @@ from lexdial.service.report_layout import ReportDoc, when
 def evidence_pdf(bundle: dict[str, Any], *, firm: str, generated_at: str) -> bytes:
     """``evidence.bundle`` as a PDF: consents with their disclosure text, every decision
     with its reasons, calls, opt-outs and the audit entries with their chain proof."""
-    doc = ReportDoc(firm, "Evidence bundle", generated_at)
+    doc = ReportDoc(firm, "Evidence bundle", generated_at, simulated=bool(bundle.get("simulated")))
     chain = bundle["chain"]
     doc.title_block(
-        f"Evidence for {bundle['number']} (contact #{bundle['contact_id']})",
+        f"Evidence for {bundle['number']} "
+        + (
+            f"(contact #{bundle['contact_id']})"
+            if bundle["contact_id"] is not None
+            else "(no contact holds it now)"
+        ),
         "How the firm treated this number: consents on file, every call decision and its "
         "reasons, calls, opt-outs, and the audit entries that record them with the proof "
         "that links them to the verified chain. This document contains the person's "
         "telephone number: share it only with them or their representative.",
     )
+    simulated_notice(doc)
     doc.h1("1. Audit chain")
+    contradiction = checkpoint_contradiction(chain)
     doc.alert(
         f"Chain {'intact' if chain['intact'] else 'BROKEN'}: {chain['entries']} entries"
-        + ("" if chain["intact"] else f" (entry {chain['bad_seq']}: {chain['problem']})"),
-        bad=not chain["intact"],
+        + ("" if chain["intact"] else f" (entry {chain['bad_seq']}: {chain['problem']})")
+        if contradiction is None
+        else f"Chain BROKEN: {contradiction}",
+        bad=not chain["intact"] or contradiction is not None,
     )
     doc.para("Head of the verified chain (seq:SHA-256):")
     doc.mono(str(chain["head"]), 7.5)
     doc.para(f"How to check: {chain['how_to_check']}.", 8.5)
     signed_checkpoint(doc, chain.get("checkpoint"))
+    records = bundle.get("records")
+    if records is not None:  # each row compared with what its audit entries recorded
+        problems = records["problems"]
+        doc.alert(
+            "Records agree with the audit trail"
+            if records["intact"]
+            else f"RECORDS DISAGREE WITH THE AUDIT TRAIL: {len(problems)} problem(s)",
+            bad=not records["intact"],
+        )
+        for p in problems:
+            doc.para(f"{p['record']}: {p['problem']}", 8.5)
+        doc.para(f"How to check: {records['how_to_check']}.", 8.5)
     doc.h1(f"2. Consents ({len(bundle['consents'])})")
     for c in bundle["consents"]:
         doc.kv(
@@ -94,6 +115,20 @@ def evidence_pdf(bundle: dict[str, Any], *, firm: str, generated_at: str) -> byt
             (35, 90, 55),
             size=7.5,
         )
+        then = d.get("facts_then")
+        if then:
+            registers = "; ".join(
+                f"{r['list']} of {r['snapshot_on']} (loaded {_plain(r['loaded_at'])})"
+                for r in then["registry_snapshots"]
+            )
+            doc.para(
+                "At that instant the records held: consents in force "
+                f"{_ids(then['consents_in_force'])}; do-not-call entries "
+                f"{_ids(then['do_not_call_entries'])}; registry snapshots {registers or 'none'}.",
+                8,
+            )
+    if bundle["decisions"] and bundle["decisions"][0].get("facts_then"):
+        doc.para(f"Records at each decision: {bundle['decisions'][0]['facts_then']['what']}.", 8)
     doc.h1(f"4. Calls ({len(bundle['calls'])})")
     doc.grid(
         (
@@ -295,6 +330,10 @@ def roster_pdf(data: dict[str, Any]) -> bytes:
     return doc.pdf_bytes()
 
 
+def _ids(ids: list[int]) -> str:
+    return ", ".join(f"#{i}" for i in ids) or "none"
+
+
 def _join(value: Any) -> str:
     return ", ".join(str(v) for v in value) if value else ""
 
@@ -321,6 +360,43 @@ def _years(data: dict[str, Any]) -> str:
         else "SHORTER than the five years 47 CFR 64.1200(d)(6) requires: fix the settings"
     )
     return f"for {days} days ({days / 365.25:.1f} years), {verdict}"
+
+
+#: what a sandbox's report says first (``ReportDoc(simulated=True)`` marks every page)
+SIMULATED_NOTICE = (
+    "SIMULATED: this store is a sandbox (demo, training or tests). Its calls, decisions, "
+    "consents and opt-outs were made up or dialled on the simulated carrier: none of them "
+    "happened, and this document is no evidence of any real call."
+)
+
+
+def simulated_notice(doc: ReportDoc) -> None:
+    """On a sandbox's report, before anything else: what it shows never happened."""
+    if doc.simulated:
+        doc.alert(SIMULATED_NOTICE, bad=True)
+
+
+def checkpoint_contradiction(chain: dict[str, Any]) -> str | None:
+    """What the chain's head contradicts in the latest signed checkpoint printed with it
+    (``chain["checkpoint"]``), or None: a chain that ends before the signed entry was
+    truncated, one whose head is the signed entry with another hash was rewritten. (An
+    older checkpoint is checked against the whole chain by 'lexdial audit verify'.)"""
+    checkpoint = chain.get("checkpoint")
+    if not checkpoint:
+        return None
+    seq_text, _, head_hash = str(chain["head"]).partition(":")
+    head_seq, signed = int(seq_text), int(checkpoint["seq"])
+    if signed > head_seq:
+        return (
+            f"truncated: the chain ends at entry {head_seq}, but entry {signed} was signed "
+            f"at {checkpoint['at']}"
+        )
+    if signed == head_seq and checkpoint["head"] != head_hash:
+        return (
+            f"rewritten: entry {signed} is not the entry signed at {checkpoint['at']} "
+            "(its hash differs)"
+        )
+    return None
 
 
 def signed_checkpoint(doc: ReportDoc, checkpoint: dict[str, Any] | None) -> None:

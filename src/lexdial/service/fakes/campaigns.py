@@ -7,6 +7,7 @@ needs (``firms``, ``contacts``) and, for reports, the attempts and outcomes (``a
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -205,6 +206,8 @@ class MemoryReportRepository:
     users: dict[int, list[StaffMember]] = field(default_factory=dict)
     trained: dict[int, list[Attestation]] = field(default_factory=dict)
     audit_entries: list[dict[str, Any]] = field(default_factory=list)
+    #: consent ids the store holds (``present_ids("consent", ...)``)
+    consent_ids: set[int] = field(default_factory=set)
     #: the campaign repository whose lists the queue figures come from (set by the fake uow)
     campaigns: MemoryCampaignRepository | None = None
     chain: ChainCheck = field(default_factory=lambda: ChainCheck(True, 0, 0, "0" * 64))
@@ -260,7 +263,7 @@ class MemoryReportRepository:
             and a.status in wanted
         )
 
-    def verify_audit(self) -> ChainCheck:
+    def verify_audit(self, anchors: Iterable[tuple[int, str]] = ()) -> ChainCheck:
         return self.chain
 
     def audit_head(self) -> AuditHead:
@@ -361,6 +364,21 @@ class MemoryReportRepository:
     def audit_entries_about(self, subjects: Iterable[str]) -> list[dict[str, Any]]:
         wanted = set(subjects)
         return [e for e in self.audit_entries if e.get("subject") in wanted]
+
+    def audit_entries_naming(self, contact_id: int) -> list[dict[str, Any]]:
+        def data(e: dict[str, Any]) -> Any:
+            raw = e.get("data")
+            return json.loads(raw) if isinstance(raw, str) else raw
+
+        return [
+            e
+            for e in self.audit_entries
+            if isinstance(data(e), dict) and data(e).get("contact") == contact_id
+        ]
+
+    def present_ids(self, kind: str, ids: Iterable[int]) -> set[int]:
+        held = self.consent_ids if kind == "consent" else set(range(1, len(self.dnc) + 1))
+        return {int(i) for i in ids} & held
 
     # (for cli)
     def add_registry_snapshot(self, snapshot: Snapshot) -> int:

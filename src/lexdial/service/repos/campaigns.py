@@ -240,8 +240,9 @@ class ReportRepository(Protocol):
         ``statuses``."""
         ...
 
-    def verify_audit(self) -> ChainCheck:
-        """Walk and verify the whole audit chain."""
+    def verify_audit(self, anchors: Iterable[tuple[int, str]] = ()) -> ChainCheck:
+        """Walk and verify the whole audit chain; it must still hold every ``(seq, hash)``
+        of ``anchors`` (signed checkpoints: a truncated or rewritten chain fails)."""
         ...
 
     def audit_head(self) -> AuditHead:
@@ -308,6 +309,17 @@ class ReportRepository(Protocol):
 
     def audit_entries_about(self, subjects: Iterable[str]) -> list[dict[str, Any]]:
         """The audit entries (all their columns) about any of ``subjects``, by seq."""
+        ...
+
+    def audit_entries_naming(self, contact_id: int) -> list[dict[str, Any]]:
+        """The audit entries (all their columns) whose data names the contact
+        (``"contact": contact_id``), by seq: its decisions, consents and opt-outs as they
+        were recorded, whether or not their rows are still in the store."""
+        ...
+
+    def present_ids(self, kind: str, ids: Iterable[int]) -> set[int]:
+        """Which of ``ids`` still have a row ("consent": ``consents``, "dnc":
+        ``dnc_entries``), whichever number or firm it belongs to."""
         ...
 
     # (for cli)

@@ -369,6 +369,15 @@ class SqlPrivacyRepository:
     ) -> None:
         conn = self.conn
         conn.execute(delete(t.call_outcomes).where(t.call_outcomes.c.id.in_(outcome_ids)))
+        # a campaign's list still points at its contacts' last attempt: the pointer goes
+        # with the attempt (the list's status and last outcome stay), or the foreign key
+        # refuses the whole purge
+        cc = t.campaign_contacts.c
+        conn.execute(
+            update(t.campaign_contacts)
+            .where(cc.last_attempt_id.in_(attempt_ids))
+            .values(last_attempt_id=None)
+        )
         conn.execute(delete(t.call_attempts).where(t.call_attempts.c.id.in_(attempt_ids)))
         conn.execute(delete(t.revocations).where(t.revocations.c.consent_id.in_(consent_ids)))
         conn.execute(delete(t.consents).where(t.consents.c.id.in_(consent_ids)))

@@ -4,6 +4,7 @@ models the reports and dashboards are built from).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -13,7 +14,7 @@ from sqlalchemy import Connection, func, insert, or_, select, union, update
 from lexdial.adapters.audit.sql import SqlAuditStore
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.queries import abandonment_counts
-from lexdial.domain.audit_chain import AuditLog, verify
+from lexdial.domain.audit_chain import Anchor, AuditLog, verify
 from lexdial.domain.states import CampaignStatus, QueueStatus
 from lexdial.service.repos.campaigns import (
     Attestation,
@@ -274,8 +275,9 @@ class SqlReportRepository:
             ).scalar_one()
         )
 
-    def verify_audit(self) -> ChainCheck:
-        result = verify(SqlAuditStore(self.conn))
+    def verify_audit(self, anchors: Iterable[tuple[int, str]] = ()) -> ChainCheck:
+        pins = [Anchor(int(seq), str(digest)) for seq, digest in anchors]
+        result = verify(SqlAuditStore(self.conn), anchors=pins)
         return ChainCheck(
             ok=result.ok,
             count=result.count,
@@ -455,6 +457,32 @@ class SqlReportRepository:
             .all()
         ]
 
+    def audit_entries_naming(self, contact_id: int) -> list[dict[str, Any]]:
+        log = t.audit_log.c
+        # the data is canonical JSON (sorted keys, no spaces): the LIKE narrows, the parse
+        # below decides (so "contact":3 never matches "contact":31)
+        key = f'%"contact":{int(contact_id)}'
+        rows = (
+            self.conn.execute(
+                select(t.audit_log)
+                .where(or_(log.data.like(key + ",%"), log.data.like(key + "}%")))
+                .order_by(log.seq)
+            )
+            .mappings()
+            .all()
+        )
+        return [dict(r) for r in rows if _names_contact(r["data"], contact_id)]
+
+    def present_ids(self, kind: str, ids: Iterable[int]) -> set[int]:
+        table = {"consent": t.consents, "dnc": t.dnc_entries}[kind]
+        wanted = sorted({int(i) for i in ids})
+        if not wanted:
+            return set()
+        return {
+            int(i)
+            for i in self.conn.execute(select(table.c.id).where(table.c.id.in_(wanted))).scalars()
+        }
+
     # (for cli)
     def add_registry_snapshot(self, snapshot: Snapshot) -> int:
         return t.new_id(
@@ -468,3 +496,11 @@ class SqlReportRepository:
                 )
             )
         )
+
+
+def _names_contact(data: str, contact_id: int) -> bool:
+    try:
+        value = json.loads(data)
+    except ValueError:  # an edited entry: the chain's verification names it
+        return False
+    return isinstance(value, dict) and value.get("contact") == contact_id
