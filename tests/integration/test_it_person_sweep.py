@@ -292,3 +292,52 @@ def test_a_key_file_whose_index_key_is_not_the_stores_is_refused_numbers_would_n
     # an opt-out looks the number up by this index: with another index key it would miss
     code, _, err = run(capsys, "optout", NUMBER, "--channel", "staff")
     assert code == 3 and "blind index is made with another index key" in err
+
+
+def old_store(folder: Path, revision: str) -> Path:
+    """A store made by an older lexdial: its schema at ``revision``, its key file beside."""
+    from alembic import command
+
+    from lexdial.adapters.db.database import alembic_config, make_engine
+
+    (folder / "data").mkdir(mode=0o700)
+    database = folder / "data" / "lexdial.sqlite3"
+    engine = make_engine(f"sqlite:///{database}")
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+    engine.dispose()
+    Keyring.generate().save(folder / "data" / "keys.json")
+    (folder / "lexdial.toml").write_text(f'[firm]\nname = "{FIRM}"\n')
+    return database
+
+
+def test_a_store_of_an_older_schema_is_upgraded_on_open_and_says_so_once(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from lexdial.adapters.db.database import head_revision
+
+    database = old_store(folder, "0003")
+    code, _, err = run(capsys, "audit", "verify")
+    assert code == 0, err
+    assert f"the store at {database} was upgraded from schema 0003 to {head_revision()}" in err
+    assert add_contact(capsys)[0] == 0  # the upgraded store takes new facts
+    code, _, err = run(capsys, "audit", "verify")
+    assert code == 0 and "upgraded" not in err  # said by the process that upgraded it only
+
+
+def test_a_store_upgraded_by_a_newer_lexdial_is_refused_naming_its_revision_and_left_alone(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlite3
+
+    database = old_store(folder, "head")
+    with sqlite3.connect(database) as db:
+        db.execute("UPDATE alembic_version SET version_num = '0099_from_the_future'")
+    before = database.read_bytes()
+    code, out, err = run(capsys, "consent", "show", NUMBER)
+    assert code == 3 and out == ""
+    assert "schema revision 0099_from_the_future, which this lexdial does not know" in err
+    assert "newer lexdial" in err and "unexpected" not in err
+    assert database.read_bytes() == before  # nothing migrated, nothing written

@@ -8,6 +8,7 @@ that build them: ``lexdial decide`` needs only the engine, and starts faster.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -209,7 +210,13 @@ def open_store(
     root = open_data_dir(place.data_dir)  # 0700; a world-writable one is refused
     db = make_engine(place.url)
     try:
-        migrate(db)
+        upgraded = migrate(db)
+        if upgraded is not None:  # said once, by the process that upgraded it
+            print(
+                f"lexdial: the store at {place.database} was upgraded from schema "
+                f"{upgraded[0]} to {upgraded[1]}",
+                file=sys.stderr,
+            )
         key_path = place.key_file or default_key_path(root)
         cipher = load_keyring(key_path, env)
         _check_keys(db, cipher, place)  # before anything is written under these keys

@@ -255,22 +255,42 @@ def alembic_config() -> Config:
     return cfg
 
 
-def migrate(engine: Engine) -> None:
-    """Upgrade the schema to the newest migration (idempotent).
+def migrate(engine: Engine) -> tuple[str, str] | None:
+    """Upgrade the schema to the newest migration (idempotent); an existing store's
+    (old revision, new revision) when it was upgraded, else None (current, or new).
 
     When the store is already at the one head revision of the migrations, Alembic has
     nothing to do and is not loaded; anything else (a new store, an older schema, a
     migration file this reader does not understand) goes through Alembic as always.
+    A store at a revision these migrations do not know (a newer lexdial upgraded it) is a
+    ``ConfigError`` and is left as it is: this lexdial cannot read that schema.
     """
     head = head_revision()
-    if head is not None and current_revisions(engine) == {head}:
-        return
+    before = current_revisions(engine)
+    if head is not None and before == {head}:
+        return None
     from alembic import command
+    from alembic.script import ScriptDirectory
 
     cfg = alembic_config()
+    script = ScriptDirectory.from_config(cfg)
+    known = {rev.revision for rev in script.walk_revisions()}
+    unknown = sorted(before - known)
+    if unknown:
+        where = engine.url.render_as_string(hide_password=True)
+        raise ConfigError(
+            f"the store at {where} has the schema revision {', '.join(unknown)}, which this "
+            f"lexdial does not know (its newest: {script.get_current_head()}): a newer "
+            "lexdial upgraded it. Run that newer lexdial here too (every process on one "
+            "store must be upgraded); nothing was changed"
+        )
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+    after = current_revisions(engine)
+    if not before or before == after:
+        return None
+    return ", ".join(sorted(before)), ", ".join(sorted(after))
 
 
 _REVISION = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*(None|\"[^\"]*\"|'[^']*')\s*$")
