@@ -125,6 +125,19 @@ def missing_database(url: str, error: exc.DBAPIError) -> bool:
     return f'database "{name}" does not exist' in str(orig or error)
 
 
+def _connects(url: str) -> bool:
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect():
+            return True
+    except exc.DBAPIError:
+        return False
+    finally:
+        engine.dispose()
+
+
 #: arbitrary key of the session advisory lock ``lexdial init`` holds (not the audit's)
 INIT_LOCK_KEY = 0x1E7D1A1_1417
 
@@ -165,7 +178,7 @@ def create_database(url: str) -> None:
             quoted = conn.dialect.identifier_preparer.quote_identifier(name)
             conn.exec_driver_sql(f"CREATE DATABASE {quoted}")
     except exc.DBAPIError as e:
-        if getattr(e.orig, "sqlstate", None) == "42P04":  # duplicate_database: made meanwhile
+        if _connects(url):  # another init made it meanwhile (42P04, or 23505 in the race)
             return
         reason = " ".join(str(e.orig or e).split())
         raise ConfigError(
