@@ -406,3 +406,40 @@ def test_a_restored_backup_verifies_when_nothing_happened_since_and_names_what_w
     code, out, _ = run(capsys, "audit", "verify")
     # entry 3 was signed in a checkpoint, and the restored chain ends at 2: said, exit 5
     assert code == 5 and "truncated (the log ends at entry 2, but entry 3 was anchored)" in out
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest, folder: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    if request.param == "postgresql":
+        monkeypatch.setenv("LEXDIAL_DATABASE_URL", f"{SERVER}/{request.getfixturevalue('pg_name')}")
+    return str(request.param)
+
+
+def test_an_init_that_failed_after_making_its_tables_is_finished_by_running_init_again(
+    backend: str, folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (folder / "lexdial.toml").write_text(f'[firm]\nname = "{FIRM}"\n')
+    # the key file cannot be made (a folder nobody may create): the tables were made first
+    code, _, err = run(capsys, "init", "--key-file", "/proc/lexdial/keys.json")
+    assert code == 3 and "/proc/lexdial" in err
+    code, _, err = run(capsys, "audit", "verify")  # before: "restore the key file"
+    assert code == 3 and "was never finished" in err and "Run lexdial init again" in err
+    code, out, err = run(capsys, "init")  # before: "a lexdial store already exists"
+    assert code == 0, err
+    assert add_contact(capsys)[0] == 0
+    code, out, _ = run(capsys, "audit", "verify")
+    assert code == 0 and "audit trail intact" in out
+    code, _, err = run(capsys, "init")  # now a store with data: refused as ever
+    assert code == 3 and "a lexdial store already exists" in err
+
+
+def test_a_database_file_that_is_not_sqlite_is_named_not_a_crash(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(capsys, "init", "--firm", FIRM)[0] == 0
+    (folder / "data" / "lexdial.sqlite3").write_bytes(
+        b"not a database, a file copied wrong\n" * 200
+    )
+    code, _, err = run(capsys, "audit", "verify")
+    assert code == 3 and "cannot be read (file is not a database)" in err
+    assert "unexpected" not in err

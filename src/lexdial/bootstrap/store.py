@@ -125,33 +125,44 @@ def store_place(settings: Settings, environ: Mapping[str, str] | None = None) ->
     return StorePlace(root, database_url(root, dict(env)), key_file, chosen_by)
 
 
-def _database_exists(place: StorePlace, *, create: bool = False) -> bool:
-    """Whether the database holds a lexdial schema (SQLite: whether its file exists).
+def _database_state(place: StorePlace, *, create: bool = False) -> str:
+    """What the database holds: "none" (no lexdial schema; SQLite: no file), "empty" (the
+    schema only, no firm and no audit entry: an init stopped before it made its keys and
+    firm, which init may finish) or "data" (a store).
 
     The first connection to a PostgreSQL server: one it refuses is a ``ConfigError``
     naming the database and the server's reason; with ``create`` (``lexdial init``) a
-    database the server does not have is created first (empty, so: False)."""
-    from sqlalchemy import exc, inspect
+    database the server does not have is created first (so: "none")."""
+    from sqlalchemy import exc
 
     from lexdial.adapters.db.database import (
         create_database,
         make_engine,
         missing_database,
+        stored,
         unreachable,
     )
 
-    if place.url.startswith("sqlite:///"):
-        return Path(place.url.removeprefix("sqlite:///")).is_file()
+    if place.url.startswith("sqlite:///") and not Path(place.url[10:]).is_file():
+        return "none"
     db = make_engine(place.url)
     try:
-        return inspect(db).has_table("alembic_version")
-    except exc.OperationalError as e:
+        return stored(db)
+    except exc.DBAPIError as e:
+        if place.url.startswith("sqlite:///"):
+            reason = " ".join(str(e.orig or e).split())
+            raise ConfigError(
+                f"the database file {place.database} cannot be read ({reason}): restore it "
+                "from its backup, or point the settings at the store's data folder"
+            ) from None
+        if not isinstance(e, exc.OperationalError):
+            raise
         if not (create and missing_database(place.url, e)):
             raise unreachable(place.url, e) from None
     finally:
         db.dispose()
     create_database(place.url)
-    return False
+    return "none"
 
 
 def init_store(
@@ -165,9 +176,9 @@ def init_store(
     from lexdial.adapters.db.database import init_lock
 
     place = store_place(settings, environ)
-    _database_exists(place, create=True)  # the server reached; a missing database made
+    _database_state(place, create=True)  # the server reached; a missing database made
     with init_lock(place.url):  # a second init at once waits, then finds this one's store
-        if _database_exists(place):
+        if _database_state(place) == "data":
             raise ConfigError(
                 f"a lexdial store already exists at {place.database}; nothing changed"
             )
@@ -253,7 +264,14 @@ def open_store(
 
 
 def _refuse_missing(place: StorePlace) -> None:
-    if not _database_exists(place):
+    state = _database_state(place)
+    if state == "empty" and place.key_file is not None and not place.key_file.exists():
+        raise ConfigError(
+            f"the store at {place.database} was never finished (its tables are there, but "
+            "no firm, no audit entry and no key file: a lexdial init stopped half-way). "
+            "Run lexdial init again to finish it"
+        )
+    if state == "none":
         raise ConfigError(
             f"no lexdial store at {place.database} ({place.chosen_by}). Run this from the "
             "folder that holds your lexdial.toml (or pass --settings FILE), or create a "

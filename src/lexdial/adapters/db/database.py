@@ -349,6 +349,21 @@ def first_value(engine: Engine, table: str, *columns: str) -> tuple[Any, ...] | 
     return None if row is None else tuple(row)
 
 
+def stored(engine: Engine) -> str:
+    """ "none" without lexdial's schema; "empty" with the schema but no firm and no audit
+    entry (nothing was ever recorded: an init that stopped after its migration); "data"."""
+    from sqlalchemy import inspect
+
+    tables = set(inspect(engine).get_table_names())
+    if "alembic_version" not in tables:
+        return "none"
+    with engine.connect() as conn:
+        for table in ("firms", "audit_log", "contacts"):  # firms: since migration 0005
+            if table in tables and conn.exec_driver_sql(f"SELECT 1 FROM {table} LIMIT 1").first():
+                return "data"
+    return "empty"
+
+
 def current_revisions(engine: Engine) -> set[str]:
     """The revisions the store records (Alembic's table); empty for a new store."""
     try:
