@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from lexdial.adapters.webhook_relay import Listener, Relay
     from lexdial.bootstrap.store import Store
     from lexdial.config import Settings
+    from lexdial.service.dialer_stats import RunStats
     from lexdial.service.ports import Telephony
 
 log = logging.getLogger(__name__)
@@ -157,15 +158,32 @@ def run_campaign(
         }
     if timescale != 1.0 and not is_simulated(telephony):
         raise ConfigError("a timescale is for the simulated carrier only")
+    said: list[int] = []
+
+    def taken(stats: RunStats, _up: int) -> None:
+        # the first turn: the lease is held and the calls a stopped process left open are
+        # closed; whoever restarted a worker reads here what this one took over
+        if not said:
+            said.append(stats.recovered)
+            log.info("campaign %s: dialling here (lease taken)%s", campaign_id, _closed(stats))
+
     try:
         agents = seat_agents(store, campaign_id, clock().date(), settings.telephony.carrier)
-        dialer = make_dialer(store, telephony, clock, agents=agents)
+        dialer = make_dialer(store, telephony, clock, agents=agents, on_progress=taken)
         dialer.lease_s = settings.distributed.lease_s
         with _keeping_lease(store, campaign_id, dialer._owner, dialer.lease_s):
             stats = asyncio.run(dialer.run(campaign_id, until=clock() + HORIZON))
     except CampaignError as exc:  # the lease is held elsewhere, or the campaign cannot run
         log.info("campaign %s: not dialled here: %s", campaign_id, exc)
         return {"campaign": campaign_id, "refused": str(exc)}
+    log.info(
+        "campaign %s: stopped dialling here: %d gated, %d dialled%s%s",
+        campaign_id,
+        stats.gated,
+        stats.dialled,
+        "" if said else _closed(stats),
+        f"; {stats.halted or stats.paused}" if stats.halted or stats.paused else "",
+    )
     return {
         "campaign": campaign_id,
         "gated": stats.gated,
@@ -173,6 +191,15 @@ def run_campaign(
         "paused": stats.paused,
         "halted": stats.halted,
     }
+
+
+def _closed(stats: RunStats) -> str:
+    if not stats.recovered:
+        return ""
+    return (
+        f"; {stats.recovered} call(s) a stopped process left open closed as failed "
+        "(interrupted: never retried automatically)"
+    )
 
 
 @contextmanager

@@ -8,6 +8,7 @@ that build them: ``lexdial decide`` needs only the engine, and starts faster.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from lexdial.adapters.private_files import open_data_dir
 from lexdial.bootstrap.engine import build_engine
 from lexdial.bootstrap.registry import open_registry
 from lexdial.config import Settings
-from lexdial.errors import ConfigError
+from lexdial.errors import ConfigError, CryptoError
 from lexdial.rules.engine import Engine
 
 if TYPE_CHECKING:
@@ -92,11 +93,11 @@ class StorePlace:
     @property
     def database(self) -> str:
         """The database for people to read: a SQLite path, or the URL without password."""
-        from sqlalchemy import make_url
+        from lexdial.adapters.db.database import shown
 
         if self.url.startswith("sqlite:///"):
             return str(Path(self.url.removeprefix("sqlite:///")).resolve())
-        return make_url(self.url).render_as_string(hide_password=True)
+        return shown(self.url)
 
     def describe(self, firm: str) -> str:
         keys = "$LEXDIAL_MASTER_KEY" if self.key_file is None else str(self.key_file.resolve())
@@ -124,19 +125,44 @@ def store_place(settings: Settings, environ: Mapping[str, str] | None = None) ->
     return StorePlace(root, database_url(root, dict(env)), key_file, chosen_by)
 
 
-def _database_exists(place: StorePlace) -> bool:
-    """Whether the database holds a lexdial schema (SQLite: whether its file exists)."""
-    from sqlalchemy import inspect
+def _database_state(place: StorePlace, *, create: bool = False) -> str:
+    """What the database holds: "none" (no lexdial schema; SQLite: no file), "empty" (the
+    schema only, no firm and no audit entry: an init stopped before it made its keys and
+    firm, which init may finish) or "data" (a store).
 
-    from lexdial.adapters.db.database import make_engine
+    The first connection to a PostgreSQL server: one it refuses is a ``ConfigError``
+    naming the database and the server's reason; with ``create`` (``lexdial init``) a
+    database the server does not have is created first (so: "none")."""
+    from sqlalchemy import exc
 
-    if place.url.startswith("sqlite:///"):
-        return Path(place.url.removeprefix("sqlite:///")).is_file()
+    from lexdial.adapters.db.database import (
+        create_database,
+        make_engine,
+        missing_database,
+        stored,
+        unreachable,
+    )
+
+    if place.url.startswith("sqlite:///") and not Path(place.url[10:]).is_file():
+        return "none"
     db = make_engine(place.url)
     try:
-        return inspect(db).has_table("alembic_version")
+        return stored(db)
+    except exc.DBAPIError as e:
+        if place.url.startswith("sqlite:///"):
+            reason = " ".join(str(e.orig or e).split())
+            raise ConfigError(
+                f"the database file {place.database} cannot be read ({reason}): restore it "
+                "from its backup, or point the settings at the store's data folder"
+            ) from None
+        if not isinstance(e, exc.OperationalError):
+            raise
+        if not (create and missing_database(place.url, e)):
+            raise unreachable(place.url, e) from None
     finally:
         db.dispose()
+    create_database(place.url)
+    return "none"
 
 
 def init_store(
@@ -147,16 +173,22 @@ def init_store(
     Refuses when one is already there: a second ``init`` must never replace the keys of
     a store whose data they encrypt.
     """
+    from lexdial.adapters.db.database import init_lock
+
     place = store_place(settings, environ)
-    if _database_exists(place):
-        raise ConfigError(f"a lexdial store already exists at {place.database}; nothing changed")
-    if place.key_file is not None and place.key_file.exists():
-        raise ConfigError(
-            f"a key file already exists at {place.key_file}; it may encrypt another store's "
-            "data, so lexdial init will not use or replace it"
-        )
-    open_data_dir(place.data_dir)  # 0700; a world-writable one is refused
-    return open_store(settings, environ, now, create=True)
+    _database_state(place, create=True)  # the server reached; a missing database made
+    with init_lock(place.url):  # a second init at once waits, then finds this one's store
+        if _database_state(place) == "data":
+            raise ConfigError(
+                f"a lexdial store already exists at {place.database}; nothing changed"
+            )
+        if place.key_file is not None and place.key_file.exists():
+            raise ConfigError(
+                f"a key file already exists at {place.key_file}; it may encrypt another "
+                "store's data, so lexdial init will not use or replace it"
+            )
+        open_data_dir(place.data_dir)  # 0700; a world-writable one is refused
+        return open_store(settings, environ, now, create=True)
 
 
 def open_store(
@@ -188,9 +220,20 @@ def open_store(
         _refuse_missing(place)
     root = open_data_dir(place.data_dir)  # 0700; a world-writable one is refused
     db = make_engine(place.url)
-    migrate(db)
-    key_path = place.key_file or default_key_path(root)
-    cipher = load_keyring(key_path, env)
+    try:
+        upgraded = migrate(db)
+        if upgraded is not None:  # said once, by the process that upgraded it
+            print(
+                f"lexdial: the store at {place.database} was upgraded from schema "
+                f"{upgraded[0]} to {upgraded[1]}",
+                file=sys.stderr,
+            )
+        key_path = place.key_file or default_key_path(root)
+        cipher = load_keyring(key_path, env)
+        _check_keys(db, cipher, place)  # before anything is written under these keys
+    except BaseException:
+        db.dispose()  # a store refused gives its connections back
+        raise
     created = now or datetime.now(UTC)
     # with a webhook configured, the published audit actions also go to the outbox
     hooks = env.get("LEXDIAL_WEBHOOK_URL")
@@ -221,7 +264,14 @@ def open_store(
 
 
 def _refuse_missing(place: StorePlace) -> None:
-    if not _database_exists(place):
+    state = _database_state(place)
+    if state == "empty" and place.key_file is not None and not place.key_file.exists():
+        raise ConfigError(
+            f"the store at {place.database} was never finished (its tables are there, but "
+            "no firm, no audit entry and no key file: a lexdial init stopped half-way). "
+            "Run lexdial init again to finish it"
+        )
+    if state == "none":
         raise ConfigError(
             f"no lexdial store at {place.database} ({place.chosen_by}). Run this from the "
             "folder that holds your lexdial.toml (or pass --settings FILE), or create a "
@@ -233,6 +283,42 @@ def _refuse_missing(place: StorePlace) -> None:
             "it nothing stored can be read. Restore the key file from its backup (or set "
             "$LEXDIAL_MASTER_KEY); lexdial will not make new keys for an existing store"
         )
+
+
+def _check_keys(db: SAEngine, cipher: Keyring, place: StorePlace) -> None:
+    """Refuse keys that do not open the store's data: another store's key file, or one
+    restored from before a key rotation. Without this check such a store opened: every
+    number looked up was "not found" (an opt-out's number too) and new values were
+    written under keys the rest of the data does not share. One sample decides: a stored
+    number (decrypted, and its blind index recomputed), else the first encrypted value
+    found. A store with nothing encrypted yet has nothing to check against."""
+    from lexdial.adapters.db.database import first_value
+    from lexdial.service.keys import ENCRYPTED
+
+    why = None
+    number = first_value(db, "contact_numbers", "number_enc", "number_bidx")
+    try:
+        if number is not None:
+            e164 = cipher.decrypt(str(number[0]), context="contact_numbers.number")
+            if cipher.blind_index(e164, kind="number") != number[1]:
+                why = "a stored number decrypts, but its blind index is made with another index key"
+        else:
+            for table, column, context in ENCRYPTED:
+                value = first_value(db, table, column)
+                if value is not None:
+                    cipher.decrypt(str(value[0]), context=context)
+                    break
+    except CryptoError as e:
+        why = str(e)
+    if why is None:
+        return
+    keys = "$LEXDIAL_MASTER_KEY" if place.key_file is None else f"the key file {place.key_file}"
+    raise ConfigError(
+        f"{keys} does not open the data of the store at {place.database} ({why}): it is "
+        "another store's, or older than a key rotation (lexdial keys rotate writes a new "
+        "key file; a backup made before it lacks the new key). Nothing was changed. "
+        "Restore this store's own key file, or set $LEXDIAL_MASTER_KEY to its keys"
+    )
 
 
 # (for desk)

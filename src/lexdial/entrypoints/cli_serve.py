@@ -23,6 +23,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     if args.host not in ("127.0.0.1", "localhost", "::1") and not args.public:
         raise RequestError("--host", "serve on loopback, or say --public (put TLS in front)")
     proxy = server_options()  # X-Forwarded-For only from $LEXDIAL_TRUSTED_PROXIES
+    _refuse_taken_port(args.host, args.port)
     store = common.store(args)
     clock = store_clock(store)  # a sandbox's simulated clock, refused on a live store
     app = create_app(store, clock=clock)
@@ -37,6 +38,26 @@ def cmd_serve(args: argparse.Namespace) -> None:
         print(f"lexdial: sandbox clock: simulated, now {clock():%Y-%m-%d %H:%M} UTC", flush=True)
     # no access log: lookups by number carry it in the query string (personal data)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False, **proxy)
+
+
+def _refuse_taken_port(host: str, port: int) -> None:
+    """A port another process listens on (another ``lexdial serve``, say) is named before
+    anything starts; uvicorn would say so only after "serving on" was printed."""
+    import errno
+    import socket
+
+    if not 1 <= port <= 65535:
+        raise RequestError("--port", "must be from 1 to 65535")
+    try:
+        socket.create_server((host, port)).close()  # SO_REUSEADDR, as uvicorn binds
+    except OSError as e:
+        if e.errno == errno.EADDRINUSE:
+            why = "is in use by another process: stop it, or choose another --port"
+        elif e.errno == errno.EACCES:
+            why = "may not be listened on by this user (ports below 1024): choose one above"
+        else:
+            why = f"cannot be listened on ({e.strerror or e})"
+        raise RequestError("--port", f"{host}:{port} {why}") from None
 
 
 def cmd_token(args: argparse.Namespace) -> None:

@@ -68,6 +68,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
 
     if not args.no_supervisor:
         threading.Thread(target=supervise_forever, name="supervisor", daemon=True).start()
+    _say_campaigns()
     queues = [q.strip() for q in (args.queues or settings.distributed.queue).split(",")]
     print(
         f"lexdial: worker on queue(s) {', '.join(queues)} ({args.concurrency} campaign(s) at "
@@ -90,6 +91,19 @@ def cmd_worker(args: argparse.Namespace) -> None:
         stop.set()
         if listener is not None:
             listener.stop()
+
+
+def _say_campaigns() -> None:
+    """The worker's own lines on stderr: which campaign it takes, what it closed that a
+    stopped worker left open, when it stops (Celery's log stays at WARNING)."""
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("lexdial worker: %(message)s"))
+    log = logging.getLogger("lexdial.bootstrap.distributed")
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
 
 
 def cmd_sandbox(args: argparse.Namespace) -> None:

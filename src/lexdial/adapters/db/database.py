@@ -18,12 +18,19 @@ server restart leaves dead connections in the pool), but only after it sat idle 
 second: a worker gating back to back skips one round trip per transaction, and a
 connection that died within that second fails its transaction as it would have failed
 between the ping and the query.
+Rule 4: a database that cannot be used is a setting to fix, not a crash: a URL lexdial
+cannot use is refused before any connection (``database_url``), and a server that refuses
+the first connection (down, wrong port, unknown user or database, bad password) is a
+``ConfigError`` naming the database (password hidden), the server's own reason and
+``$LEXDIAL_DATABASE_URL`` (``unreachable``).
 """
 
 from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,18 +44,149 @@ if TYPE_CHECKING:
 
 from lexdial.adapters.db.fast import Fast
 from lexdial.adapters.private_files import private_file
+from lexdial.errors import ConfigError
 
 DEFAULT_FILE = "lexdial.sqlite3"
+URL_VAR = "LEXDIAL_DATABASE_URL"
+#: the URLs lexdial can use (rule 4): PostgreSQL through psycopg 3, or a SQLite file
+URL_FORMS = ("postgresql+psycopg://", "postgresql://", "sqlite:///")
+#: PostgreSQL's SQLSTATE for "database ... does not exist" (invalid_catalog_name)
+NO_SUCH_DATABASE = "3D000"
 
 
 def database_url(data_dir: Path, environ: dict[str, str]) -> str:
-    """``LEXDIAL_DATABASE_URL`` if set, else the SQLite file under ``data_dir``."""
-    url = environ.get("LEXDIAL_DATABASE_URL")
+    """``LEXDIAL_DATABASE_URL`` if set, else the SQLite file under ``data_dir``.
+
+    A URL of another form, or one SQLAlchemy cannot parse, is refused here, before any
+    connection (rule 4)."""
+    url = environ.get(URL_VAR, "").strip()
     if url:
+        if not url.startswith(URL_FORMS):
+            scheme = url.split("://", 1)[0] if "://" in url else "(none)"
+            raise ConfigError(
+                f"${URL_VAR} has the scheme {scheme!r}; lexdial uses PostgreSQL "
+                "(postgresql+psycopg://USER[:PASSWORD]@HOST:PORT/DATABASE) or a SQLite file "
+                "(sqlite:///PATH). Fix or unset it"
+            )
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        _parsed(url)
         return url
     return f"sqlite:///{data_dir / DEFAULT_FILE}"
+
+
+def _parsed(url: str) -> Any:
+    from sqlalchemy import make_url
+
+    try:
+        parsed = make_url(url)
+    except (exc.ArgumentError, ValueError):
+        raise ConfigError(
+            f"${URL_VAR} is not a database URL lexdial can read (expected "
+            "postgresql+psycopg://USER[:PASSWORD]@HOST:PORT/DATABASE; a password with "
+            "@ / : or % in it must be %-encoded)"
+        ) from None
+    if parsed.get_backend_name() == "postgresql" and not parsed.database:
+        raise ConfigError(
+            f"${URL_VAR} names no database: add it after the last slash, "
+            "e.g. postgresql+psycopg://postgres@127.0.0.1:5432/lexdial"
+        )
+    return parsed
+
+
+def shown(url: str) -> str:
+    """The URL for people to read: the password hidden."""
+    return str(_parsed(url).render_as_string(hide_password=True))
+
+
+def unreachable(url: str, error: exc.DBAPIError) -> ConfigError:
+    """The ``ConfigError`` for a first connection the server refused (rule 4)."""
+    reason = " ".join(str(getattr(error, "orig", None) or error).split())
+    if missing_database(url, error):
+        hint = (
+            f"Create it (lexdial init creates it when its user may; or: createdb -h HOST "
+            f"-U USER {_parsed(url).database}) or fix the database name in ${URL_VAR}"
+        )
+    else:
+        hint = f"Check that the server is running and ${URL_VAR} (host, port, user, password)"
+    return ConfigError(
+        f"cannot connect to the database {shown(url)}\n  the server said: {reason}\n  {hint}"
+    )
+
+
+def missing_database(url: str, error: exc.DBAPIError) -> bool:
+    """Whether the server said the URL's database does not exist (psycopg gives a refused
+    connection no SQLSTATE, so the server's message is read: ``database "x" does not
+    exist``, in PostgreSQL's English messages)."""
+    orig = getattr(error, "orig", None)
+    if getattr(orig, "sqlstate", None) == NO_SUCH_DATABASE:
+        return True
+    name = _parsed(url).database
+    return f'database "{name}" does not exist' in str(orig or error)
+
+
+def _connects(url: str) -> bool:
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect():
+            return True
+    except exc.DBAPIError:
+        return False
+    finally:
+        engine.dispose()
+
+
+#: arbitrary key of the session advisory lock ``lexdial init`` holds (not the audit's)
+INIT_LOCK_KEY = 0x1E7D1A1_1417
+
+
+@contextmanager
+def init_lock(url: str) -> Iterator[None]:
+    """Held by ``lexdial init`` from its "is there a store here?" to the store made: two
+    inits on one PostgreSQL database run one after the other, so the second finds the
+    first's store and refuses instead of failing inside the migration. (SQLite: nothing;
+    its database is a file in the folder init was given.)"""
+    if url.startswith("sqlite"):
+        yield
+        return
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"SELECT pg_advisory_lock({INIT_LOCK_KEY})")
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({INIT_LOCK_KEY})")
+                conn.commit()
+    finally:
+        engine.dispose()
+
+
+def create_database(url: str) -> None:
+    """``CREATE DATABASE`` the PostgreSQL database ``url`` names, through the server's
+    ``postgres`` database; a user without the right to is told to create it."""
+    parsed = _parsed(url)
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    name = str(parsed.database)
+    try:
+        with admin.connect() as conn:
+            quoted = conn.dialect.identifier_preparer.quote_identifier(name)
+            conn.exec_driver_sql(f"CREATE DATABASE {quoted}")
+    except exc.DBAPIError as e:
+        if _connects(url):  # another init made it meanwhile (42P04, or 23505 in the race)
+            return
+        reason = " ".join(str(e.orig or e).split())
+        raise ConfigError(
+            f"the database {shown(url)} does not exist and could not be created: {reason}. "
+            f"Create it (createdb -h HOST -U USER {name}) or fix ${URL_VAR}"
+        ) from None
+    finally:
+        admin.dispose()
 
 
 SQLITE_SYNCHRONOUS = ("FULL", "NORMAL")
@@ -130,22 +268,42 @@ def alembic_config() -> Config:
     return cfg
 
 
-def migrate(engine: Engine) -> None:
-    """Upgrade the schema to the newest migration (idempotent).
+def migrate(engine: Engine) -> tuple[str, str] | None:
+    """Upgrade the schema to the newest migration (idempotent); an existing store's
+    (old revision, new revision) when it was upgraded, else None (current, or new).
 
     When the store is already at the one head revision of the migrations, Alembic has
     nothing to do and is not loaded; anything else (a new store, an older schema, a
     migration file this reader does not understand) goes through Alembic as always.
+    A store at a revision these migrations do not know (a newer lexdial upgraded it) is a
+    ``ConfigError`` and is left as it is: this lexdial cannot read that schema.
     """
     head = head_revision()
-    if head is not None and current_revisions(engine) == {head}:
-        return
+    before = current_revisions(engine)
+    if head is not None and before == {head}:
+        return None
     from alembic import command
+    from alembic.script import ScriptDirectory
 
     cfg = alembic_config()
+    script = ScriptDirectory.from_config(cfg)
+    known = {rev.revision for rev in script.walk_revisions()}
+    unknown = sorted(before - known)
+    if unknown:
+        where = engine.url.render_as_string(hide_password=True)
+        raise ConfigError(
+            f"the store at {where} has the schema revision {', '.join(unknown)}, which this "
+            f"lexdial does not know (its newest: {script.get_current_head()}): a newer "
+            "lexdial upgraded it. Run that newer lexdial here too (every process on one "
+            "store must be upgraded); nothing was changed"
+        )
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+    after = current_revisions(engine)
+    if not before or before == after:
+        return None
+    return ", ".join(sorted(before)), ", ".join(sorted(after))
 
 
 _REVISION = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*(None|\"[^\"]*\"|'[^']*')\s*$")
@@ -175,6 +333,35 @@ def head_revision() -> str | None:
             parents.add(found["down_revision"])
     heads = revisions - parents
     return heads.pop() if len(heads) == 1 else None
+
+
+def first_value(engine: Engine, table: str, *columns: str) -> tuple[Any, ...] | None:
+    """``columns`` of one row of ``table`` whose first column is set (None: no such row):
+    a sample of the store's data, e.g. for checking the keys against it."""
+    from sqlalchemy import select
+
+    from lexdial.adapters.db import tables as t
+
+    tab = t.metadata.tables[table]
+    cols = [tab.c[c] for c in columns]
+    with engine.connect() as conn:
+        row = conn.execute(select(*cols).where(cols[0].is_not(None)).limit(1)).first()
+    return None if row is None else tuple(row)
+
+
+def stored(engine: Engine) -> str:
+    """ "none" without lexdial's schema; "empty" with the schema but no firm and no audit
+    entry (nothing was ever recorded: an init that stopped after its migration); "data"."""
+    from sqlalchemy import inspect
+
+    tables = set(inspect(engine).get_table_names())
+    if "alembic_version" not in tables:
+        return "none"
+    with engine.connect() as conn:
+        for table in ("firms", "audit_log", "contacts"):  # firms: since migration 0005
+            if table in tables and conn.exec_driver_sql(f"SELECT 1 FROM {table} LIMIT 1").first():
+                return "data"
+    return "empty"
 
 
 def current_revisions(engine: Engine) -> set[str]:
