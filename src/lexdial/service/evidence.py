@@ -10,6 +10,8 @@ says whether each row still says what its entries recorded (``evidence_records``
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +21,7 @@ from lexdial.service.audit_reads import sandbox_marked
 from lexdial.service.consent import consents_for
 from lexdial.service.contacts import normalise, number_index
 from lexdial.service.evidence_records import PURGE_SUBJECT, check_records
+from lexdial.service.gate import REQUEST_CTX
 from lexdial.service.ports import Cipher
 from lexdial.service.storage import UnitOfWork
 
@@ -88,6 +91,7 @@ def bundle(
                 "rulepack": a["rulepack"],
                 "decision": a["decision"],
                 "facts_then": _facts_then(a["at"], consents, dnc, snapshots),
+                **_request(cipher, a),
             }
             for a in attempts
         ],
@@ -158,12 +162,28 @@ def _record_problems(
     )
 
 
+def _request(cipher: Cipher, attempt: dict[str, Any]) -> dict[str, Any]:
+    """The request the gate judged (``gate`` rule 4), and whether its SHA-256 is still the
+    decision's ``input_digest``: the facts exactly as decided, which ``lexdial decide``
+    decides again. An attempt from before requests were kept, or of an erased person, has
+    none (``request`` None)."""
+    token = attempt.get("request_enc")
+    if not token:
+        return {"request": None, "request_matches_digest": None}
+    text = cipher.decrypt(token, context=REQUEST_CTX)
+    digest = (attempt.get("decision") or {}).get("input_digest")
+    return {
+        "request": json.loads(text),
+        "request_matches_digest": hashlib.sha256(text.encode("utf-8")).hexdigest() == digest,
+    }
+
+
 #: what ``facts_then`` is, said beside it (the request itself is not stored: its digest is)
 FACTS_THEN = (
     "the number's records as they stood at the decision's instant, read from the store now: "
     "consents given and not yet revoked, do-not-call entries made, the newest registry "
-    "snapshot of each list loaded. The request the gate decided is kept as its SHA-256 "
-    "(input_digest), not verbatim"
+    "snapshot of each list loaded. The request the gate decided is 'request' beside it "
+    "(kept encrypted since 2026-12-07; its SHA-256 is the decision's input_digest)"
 )
 
 

@@ -13,6 +13,10 @@ or rescheduled outside its campaign's schedule) says so with ``settle``, and the
 is recorded with that status in its one INSERT instead of "allowed" then an UPDATE in the
 same transaction (one statement less per dialled call: a round trip on PostgreSQL). Denied
 and deferred attempts keep their verdict's status.
+Rule 4: the attempt keeps the request it was judged on, its canonical text encrypted
+(``REQUEST_CTX``: it holds the number, the address, the consents), so the stored decision
+can be shown with its facts and decided again (``lexdial decide``), and its SHA-256 is the
+decision's ``input_digest``. Erasure blanks it; key rotation re-encrypts it.
 """
 
 from __future__ import annotations
@@ -35,6 +39,9 @@ from lexdial.service.users import SYSTEM, Caller, authorize
 
 if TYPE_CHECKING:
     from lexdial.service.storage import UnitOfWork
+
+#: the encryption context of an attempt's request (``call_attempts.request_enc``)
+REQUEST_CTX = "call_attempts.request"
 
 #: ``CallPlan`` is the gate's input as much as ``gate_request``'s: callers import it here
 __all__ = ["CallPlan", "GateResult", "gate"]
@@ -111,6 +118,7 @@ def gate(
             rulepack=decision.rulepack,
             decision=decision.to_json(),
             created_at=at,
+            request_enc=cipher.encrypt(text.decode("utf-8"), context=REQUEST_CTX),  # rule 4
         )
     )
     audit.record(

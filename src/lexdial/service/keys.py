@@ -35,6 +35,7 @@ ENCRYPTED = (
     ("pending_uploads", "name_enc", "uploads.name"),
     ("pending_uploads", "file_enc", "uploads.file"),
     ("call_dispositions", "notes_enc", "call_dispositions.notes"),  # (for desk)
+    ("call_attempts", "request_enc", "call_attempts.request"),
 )
 
 

@@ -23,6 +23,7 @@ from lexdial.domain.csv_cells import SafeWriter
 from lexdial.errors import NotFoundError, RequestError
 from lexdial.service.consent import consent_free_text
 from lexdial.service.contacts import MATTER_REF_CTX, NUMBER_CTX, normalise, number_index
+from lexdial.service.gate import REQUEST_CTX
 from lexdial.service.name_index import forget_contact
 from lexdial.service.ports import Audit, Cipher
 from lexdial.service.users import Caller, authorize
@@ -98,7 +99,14 @@ def export_person(uow: UnitOfWork, cipher: Cipher, firm_id: int, number: str) ->
         ],
         "revocations": _rows(held.revocations, drop=("evidence_enc",)),
         "do_not_call": _rows(held.do_not_call, drop=("evidence_enc", "number_bidx")),
-        "call_attempts": _rows(held.call_attempts, drop=("number_bidx",)),
+        # the request each decision judged is the person's data too: given decrypted
+        "call_attempts": [
+            {
+                **{k: v for k, v in r.items() if k not in ("number_bidx", "request_enc")},
+                "request": _request_text(cipher, r.get("request_enc")),
+            }
+            for r in held.call_attempts
+        ],
         "call_outcomes": _rows(held.call_outcomes),
     }
     # (for desk) what agents recorded about the person's calls, notes decrypted
@@ -209,6 +217,11 @@ def purge(
 
 def _rows(rows: list[dict[str, Any]], drop: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     return [{k: v for k, v in r.items() if k not in drop} for r in rows]
+
+
+def _request_text(cipher: Cipher, token: str | None) -> Any:
+    """An attempt's stored request (``gate`` rule 4) as JSON, or None when none is kept."""
+    return json.loads(cipher.decrypt(token, context=REQUEST_CTX)) if token else None
 
 
 def record_objection(

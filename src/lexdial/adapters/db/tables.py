@@ -438,6 +438,8 @@ call_attempts = Table(
     Column("rulepack", String(20), nullable=True),
     Column("decision", JSON, nullable=True),
     _ts("created_at"),
+    #: the canonical decision request the gate judged, encrypted (``call_attempts.request``)
+    Column("request_enc", Text, nullable=True),
 )
 
 call_outcomes = Table(

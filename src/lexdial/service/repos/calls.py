@@ -115,6 +115,8 @@ class NewAttempt:
     rulepack: str
     decision: dict[str, Any]
     created_at: datetime
+    #: the request judged, canonical JSON encrypted under ``REQUEST_CTX`` (None: not kept)
+    request_enc: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

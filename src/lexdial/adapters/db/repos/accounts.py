@@ -325,6 +325,12 @@ class SqlPrivacyRepository:
             )
             .values(evidence_enc=None)
         )
+        # the requests the gate judged hold the number, the address and the consents
+        conn.execute(
+            update(t.call_attempts)
+            .where(t.call_attempts.c.contact_id == contact_id)
+            .values(request_enc=None)
+        )
 
     def purge_candidates(
         self, calls_before: datetime, revoked_before: datetime, dnc_before: datetime

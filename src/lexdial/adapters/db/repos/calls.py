@@ -357,6 +357,7 @@ class SqlAttemptRepository:
             # the decision's wire form holds strings, lists and nulls only (``json_text``)
             "decision": json_text(a.decision),
             "created_at": a.created_at,
+            "request_enc": a.request_enc,
         }
         # one prebuilt statement with the values as parameters: no expression build per call
         return int(_INSERT_ATTEMPT.rows(self.conn, values)[0]["id"])
