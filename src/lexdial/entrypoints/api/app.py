@@ -26,6 +26,7 @@ from lexdial.bootstrap import (
 )
 from lexdial.entrypoints.api import errors
 from lexdial.entrypoints.api.id_range import ids_in_range
+from lexdial.entrypoints.api.json_text import json_is_unicode
 from lexdial.entrypoints.api.runner_distributed import make_runner  # (for celery)
 from lexdial.errors import LexdialError
 from lexdial.service.ports import Telephony
@@ -102,8 +103,9 @@ def create_app(
 
     app = FastAPI(
         lifespan=lifespan,
-        # an id no table can hold is a 422 naming the parameter, not a database error
-        dependencies=[Depends(ids_in_range)],
+        # an id no table can hold, or JSON text that is not Unicode, is a 422 naming the
+        # parameter or field, not a database or encoding error
+        dependencies=[Depends(ids_in_range), Depends(json_is_unicode)],
         # bodies are read before the caller is checked: cap them (imports are the largest)
         max_body_size=MAX_BODY,
         title="lexdial",
