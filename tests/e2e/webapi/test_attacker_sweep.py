@@ -145,22 +145,19 @@ def test_a_surrogate_pair_is_unicode_and_is_accepted(api: Api) -> None:
 def test_an_agent_cannot_probe_masked_digits_through_stated_preferences(api: Api) -> None:
     assert api.client.post("/v1/contacts", json=CONTACT, headers=api.headers("admin")).is_success
     h = api.headers("agent")
-    codes = [
-        api.client.put("/v1/contacts/preferences", json={"number": f"+1614555{i:04d}"},
-                       headers=h).status_code  # fmt: skip
-        for i in range(200, 200 + LOOKUPS_AT_ONCE + 3)
-    ]
+
+    def probe(number: str, headers: dict[str, str]) -> int:
+        body = {"number": number}
+        return api.client.put("/v1/contacts/preferences", json=body, headers=headers).status_code
+
+    codes = [probe(f"+1614555{i:04d}", h) for i in range(200, 200 + LOOKUPS_AT_ONCE + 3)]
     assert set(codes[:LOOKUPS_AT_ONCE]) == {404} and codes[LOOKUPS_AT_ONCE:] == [429] * 3
     # the bucket is the one every exact-number lookup of the agent draws on
-    res = api.client.put("/v1/contacts/preferences", json={"number": NUMBER}, headers=h)
-    assert res.status_code == 429
+    assert probe(NUMBER, h) == 429
     assert api.client.get("/v1/contacts", params={"number": NUMBER}, headers=h).status_code == 429
     # roles that see numbers whole are not limited
-    full = [
-        api.client.put("/v1/contacts/preferences", json={"number": f"+1614555{i:04d}"},
-                       headers=api.headers("manager")).status_code  # fmt: skip
-        for i in range(300, 300 + LOOKUPS_AT_ONCE + 3)
-    ]
+    manager = api.headers("manager")
+    full = [probe(f"+1614555{i:04d}", manager) for i in range(300, 300 + LOOKUPS_AT_ONCE + 3)]
     assert set(full) == {404}
 
 
@@ -262,3 +259,21 @@ def test_the_import_pages_campaign_field_must_be_one_offered(api: Api, chosen: s
     # the upload was not consumed: the same file imports with no campaign chosen
     assert api.client.post(key, data={"campaign": ""}, headers=h).status_code == 200
     assert _count(api, t.contacts) == 1
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["user:\N{SUPERSCRIPT TWO}", "user:99999999999999999999", "user:\N{ARABIC-INDIC DIGIT ONE}"],
+)
+def test_a_transfer_to_a_user_id_no_table_holds_is_refused_naming_the_target(
+    api: Api, target: str
+) -> None:
+    from .test_desk_api import Desk  # the desk's running campaign and a call handed over
+
+    desk = Desk(api.client, api.store, api.tokens)
+    desk.ok("/v1/desk/login", campaign_id=desk.campaign)
+    desk.ok("/v1/desk/ready")
+    desk.hand_call(api.users["agent"])
+    desk.refused("/v1/desk/transfer", 422, "target", target=target)
+    seat = api.client.get("/v1/desk", headers=api.headers("agent")).json()
+    assert seat["state"] == "on_call" and seat["line_request"] is None
