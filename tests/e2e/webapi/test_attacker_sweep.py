@@ -121,6 +121,23 @@ def test_a_lone_surrogate_in_a_json_body_is_a_422_naming_the_field_and_nothing_i
     assert [_count(api, x) for x in tables] == before
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16-le", "utf-16", "utf-32"])
+def test_a_lone_surrogate_written_raw_in_any_encoding_json_reads_is_refused_too(
+    api: Api, encoding: str
+) -> None:
+    # json.loads reads UTF-16/32, and UTF-8 with "surrogatepass": no escape needed
+    text = '{"numbers": [{"number": "+16145550177"}], "name": "Ana \ud800"}'
+    body = text.encode(encoding, "surrogatepass")
+    headers = {**api.headers("admin"), "content-type": "application/json"}
+    res = api.client.post("/v1/contacts", content=body, headers=headers)
+    assert res.status_code == 422, res.text
+    assert res.json()["error"]["field"] == "name"
+    assert _count(api, t.contacts) == 0
+    # the same document, Unicode throughout, in UTF-16 is read as before
+    good = text.replace("\ud800", "B").encode("utf-16")
+    assert api.client.post("/v1/contacts", content=good, headers=headers).status_code == 201
+
+
 def test_an_agents_surrogate_no_longer_breaks_the_firms_review_queue(api: Api) -> None:
     # before: the text was stored (inside a JSON envelope) and every later listing was a 500
     bad = '{"channel": "email", "text": "stop \\ud800 calling me", "number": "+16145550101"}'

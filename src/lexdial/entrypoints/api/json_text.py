@@ -7,8 +7,10 @@ every later read of the firm's review queue failed (found by the attacker sweep)
 app-wide dependency reads every JSON body of a request that may change something and
 answers 422 naming the first field that holds one, so a new route is covered without
 remembering to.
-Rule 2: cheap for the honest: the body is searched for a surrogate escape first; only a
-body that has one is parsed again (a pair, an emoji, is Unicode and passes).
+Rule 2: cheap for the honest: the body is searched for a surrogate escape and checked to
+be plain UTF-8 first (``json.loads`` also reads UTF-16/32, and UTF-8 with encoded
+surrogates); only a body that fails is parsed again (a pair, an emoji, is Unicode and
+passes).
 """
 
 from __future__ import annotations
@@ -63,12 +65,25 @@ def lone_surrogate_at(value: Any, where: str = "") -> str | None:
     return None
 
 
+def _may_hold_surrogate(body: bytes) -> bool:
+    """Whether ``json.loads(body)`` could make a lone surrogate: an escape spells one, or the
+    bytes are not plain UTF-8 (``json.loads`` reads UTF-16 and UTF-32 too, and reads UTF-8
+    with "surrogatepass": an encoded surrogate, ``ED A0 80``, comes through as one)."""
+    if _SURROGATE_ESCAPE.search(body) or json.detect_encoding(body) != "utf-8":
+        return True
+    try:
+        body.decode("utf-8")  # strict: an encoded surrogate is not UTF-8
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
 async def json_is_unicode(request: Request) -> None:
     """Dependency: 422 naming the field when a JSON body holds a lone surrogate (Rule 1)."""
     if request.method in _SAFE or not _is_json(request.headers.get("content-type", "")):
         return
     body = await request.body()  # read once: the route's own read gets the same bytes
-    if not _SURROGATE_ESCAPE.search(body):
+    if not _may_hold_surrogate(body):
         return
     try:
         document = json.loads(body)
