@@ -7,6 +7,7 @@ and checks both the answer and that nothing was written.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -294,3 +295,40 @@ def test_a_transfer_to_a_user_id_no_table_holds_is_refused_naming_the_target(
     desk.refused("/v1/desk/transfer", 422, "target", target=target)
     seat = api.client.get("/v1/desk", headers=api.headers("agent")).json()
     assert seat["state"] == "on_call" and seat["line_request"] is None
+
+
+# --- taking a person's data away leaves a trace, on every face
+
+
+def _exports(api: Api) -> list[tuple[str, str, str, dict[str, Any]]]:
+    a = t.audit_log.c
+    query = (
+        select(a.action, a.actor, a.subject, a.data)
+        .where(a.action.in_(("evidence.exported", "privacy.exported")))
+        .order_by(a.seq)
+    )
+    with api.store.db.connect() as conn:
+        return [(r[0], r[1], r[2], json.loads(r[3])) for r in conn.execute(query)]
+
+
+def test_the_evidence_pdf_and_the_privacy_export_over_the_api_are_audited(api: Api) -> None:
+    cid = api.client.post("/v1/contacts", json=CONTACT, headers=api.headers("admin")).json()
+    cid = cid["contact"]
+    auditor = f"user:{api.users['auditor']}"
+    compliance = f"user:{api.users['compliance']}"
+    pdf = api.client.get("/v1/evidence.pdf", params={"number": NUMBER},
+                         headers=api.headers("auditor"))  # fmt: skip
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    for fmt in ("json", "csv"):
+        res = api.client.post("/v1/privacy/export", json={"number": NUMBER, "format": fmt},
+                              headers=api.headers("compliance"))  # fmt: skip
+        assert res.status_code == 200, res.text
+    assert _exports(api) == [
+        ("evidence.exported", auditor, f"contact:{cid}", {"via": "api", "format": "pdf"}),
+        ("privacy.exported", compliance, f"contact:{cid}", {"via": "api", "format": "json"}),
+        ("privacy.exported", compliance, f"contact:{cid}", {"via": "api", "format": "csv"}),
+    ]
+    # a number no contact holds exports nothing, and so records nothing
+    miss = api.client.post("/v1/privacy/export", json={"number": "+16145550177"},
+                           headers=api.headers("compliance"))  # fmt: skip
+    assert miss.status_code == 404 and len(_exports(api)) == 3

@@ -325,10 +325,17 @@ def evidence_bundle(request: Request, number: str, caller: AuditReader) -> dict[
 def privacy_export(
     request: Request, body: ExportIn, caller: PrivacyWriter
 ) -> dict[str, Any] | Response:
-    """Everything held about the person with ``number`` (GDPR Art. 15/20), as JSON or CSV."""
+    """Everything held about the person with ``number`` (GDPR Art. 15/20), as JSON or CSV;
+    the export is audited (``privacy.exported``)."""
     s = store(request)
     with s.reading() as uow:
         data = privacy.export_person(uow, s.cipher, s.firm_id, body.number)
+    with s.unit_of_work() as uow:  # everything held about a person left the store: by whom
+        s.audit.record(
+            uow, at=now(request), actor=caller.label, action="privacy.exported",
+            subject=f"contact:{data['contact']['id']}",
+            data={"via": "api", "format": body.format},
+        )  # fmt: skip
     if body.format == "csv":
         return PlainTextResponse(privacy.export_csv(data), media_type="text/csv")
     return data
