@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.uow import SqlUnitOfWork
+from lexdial.entrypoints.api.deps import JSON_BODY
 from lexdial.entrypoints.api.id_range import MAX_ID
 from lexdial.entrypoints.api.number_lookups import LOOKUPS_AT_ONCE
 from lexdial.service.auth import issue_token
@@ -332,3 +333,25 @@ def test_the_evidence_pdf_and_the_privacy_export_over_the_api_are_audited(api: A
     miss = api.client.post("/v1/privacy/export", json={"number": "+16145550177"},
                            headers=api.headers("compliance"))  # fmt: skip
     assert miss.status_code == 404 and len(_exports(api)) == 3
+
+
+# --- a body is read (and JSON parsed) before the caller is known: only imports may be big
+
+
+def test_a_big_json_body_is_refused_before_it_is_parsed_but_an_import_file_is_not(
+    api: Api,
+) -> None:
+    # 3 MB of empty objects: parsed, they were hundreds of MB of Python objects, for a 401
+    flood = b"[" + b"{}," * 1_000_000 + b"{}]"
+    json_h = {"content-type": "application/json"}
+    assert api.client.post("/v1/contacts", content=flood, headers=json_h).status_code == 413
+    signed_in = {**api.headers("admin"), **json_h}
+    res = api.client.post("/v1/campaigns/1/contacts", content=flood, headers=signed_in)
+    assert res.status_code == 413
+    # an import file over the JSON cap is still read: 120 000 rows, about 3.4 MB
+    rows = b"name,phone\n" + b"Alex Example,+16145550150\n" * 120_000
+    assert len(rows) > JSON_BODY
+    res = api.client.post("/v1/imports/preview", files={"file": ("big.csv", rows, "text/csv")},
+                          headers=api.headers("admin"))  # fmt: skip
+    assert res.status_code == 422, res.text[:300]  # read whole, then refused by name
+    assert res.json()["error"]["field"] == "file" and "rows" in res.json()["error"]["message"]

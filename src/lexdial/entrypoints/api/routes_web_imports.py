@@ -17,7 +17,7 @@ from fastapi import File, HTTPException, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
-from lexdial.entrypoints.api.deps import ImportWriter, now, store
+from lexdial.entrypoints.api.deps import UPLOAD_BODY, ImportWriter, now, store
 from lexdial.entrypoints.api.id_range import MAX_ID
 from lexdial.entrypoints.api.routes_imports import MAX_UPLOAD
 from lexdial.entrypoints.api.web_common import page, web_router
@@ -71,7 +71,7 @@ def imports_page(request: Request, caller: ImportWriter) -> Response:
     return page(request, "imports.html", caller, fields=imports.FIELDS, limit_mb=MAX_UPLOAD >> 20)
 
 
-@router.post("/imports")
+@router.post("/imports", max_body_size=UPLOAD_BODY)
 async def upload(
     request: Request, caller: ImportWriter, file: Annotated[UploadFile, File()]
 ) -> Response:
