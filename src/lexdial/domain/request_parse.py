@@ -610,7 +610,12 @@ def _datetime(value: Any, where: Where) -> datetime:
         )
     if len(value) <= 10:
         raise RequestError(_where(where), "must be a date-time, not a date")
-    return parsed if parsed.tzinfo is UTC else parsed.astimezone(UTC)
+    if parsed.tzinfo is UTC:
+        return parsed
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+14:00: before the first instant in UTC
+        raise RequestError(_where(where), "is outside the years 1 to 9999 in UTC") from None
 
 
 def _datetime_or_date(value: Any, where: Where) -> datetime:

@@ -11,6 +11,10 @@ with ids and the kind only: the address is not written to the trail.
 Rule 4: a carrier reaches only some kinds: ``sip`` a SIP address or the desk's browser
 softphone (its leg is a SIP INVITE to the WebRTC gateway), ``twilio`` a Twilio Client
 identity; the simulated carrier needs none (``missing_endpoints``).
+Rule 5: a Twilio Client identity belongs to one user of the whole store (compared without
+case): the dialler rings ``client:<identity>`` to open an agent's leg, and every device
+holding a token for that identity rings and may answer, so a second user (of this firm or
+another) given the same identity would hear the first one's calls.
 """
 
 from __future__ import annotations
@@ -109,6 +113,12 @@ def add_endpoint(
         raise RequestError("kind", "the user already has a browser endpoint")
     if stored is not None and any(e.kind == kind and e.address == stored for e in existing):
         raise RequestError("address", "the user already has this endpoint")
+    if kind == "twilio_client" and stored is not None and uow.users.endpoint_holders(kind, stored):
+        raise RequestError(
+            "address",
+            "this Twilio Client identity is already another user's: give each agent their "
+            "own (a token for it would ring the other user's calls too)",
+        )
     endpoint_id = uow.users.add_endpoint(user_id, kind, stored, at)
     audit.record(
         uow, at=at, actor=actor, action="user.endpoint_added", subject=f"user:{user_id}",

@@ -66,7 +66,11 @@ def schedule_callback(
     who = seat_of(uow, caller)
     if when.tzinfo is None:
         raise RequestError("when", "must carry a time zone offset (e.g. 2026-12-08T15:00:00-05:00)")
-    when, at = when.astimezone(UTC), at.astimezone(UTC)
+    try:
+        when = when.astimezone(UTC)
+    except OverflowError:  # the year 1 or 9999 with an offset: no instant, and no callback
+        raise RequestError("when", f"must be within {CALLBACK_HORIZON.days} days") from None
+    at = at.astimezone(UTC)
     if when <= at:
         raise RequestError("when", "must be in the future")
     if when - at > CALLBACK_HORIZON:

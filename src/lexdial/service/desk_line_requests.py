@@ -97,7 +97,9 @@ def transfer(
 
 def _agent_target(uow: UnitOfWork, who: Seat, s: DeskSession, target: str) -> str:
     raw = target[5:]
-    if not raw.isdigit():
+    # ASCII digits of an id a table can hold: "user:²" or twenty digits name the field,
+    # they do not fail in int() or in the store
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or int(raw) > 2**31 - 1:
         raise RequestError("target", "must be user:ID or an E.164 number")
     other_id = int(raw)
     if other_id == who.user_id:

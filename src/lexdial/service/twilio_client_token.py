@@ -11,6 +11,9 @@ and the token's lifetime; the identity and the token are not written to the trai
 token is a credential; endpoints' addresses stay off the trail as in ``agent_endpoints``).
 Rule 3: a user acts for their own firm only (``authorize``; the firm comes from the
 session, never from the request).
+Rule 4: an identity held by more than one user (written before ``agent_endpoints`` refused
+that) gets no token: it would ring the other user's calls (PermissionDeniedError, saying
+an administrator must give each their own).
 """
 
 from __future__ import annotations
@@ -65,6 +68,11 @@ def issue_client_token(
     endpoint = next((e for e in uow.users.endpoints(user_id) if e.kind == "twilio_client"), None)
     if endpoint is None or not endpoint.address:
         raise NotFoundError("endpoint", "you have no twilio_client endpoint")
+    if uow.users.endpoint_holders("twilio_client", endpoint.address) != [user_id]:
+        raise PermissionDeniedError(
+            "your Twilio Client identity is also another user's: an administrator must give "
+            "each agent their own before a token is issued"
+        )
     signer = minter()
     token = signer.mint(endpoint.address)
     audit.record(

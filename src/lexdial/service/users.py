@@ -138,7 +138,10 @@ def attest_training(
     if not course.strip():
         raise RequestError("course", "is required")
     _user(uow, user_id)
-    expires = on + timedelta(days=valid_days)
+    try:
+        expires = on + timedelta(days=valid_days)
+    except OverflowError:  # past 9999-12-31: no calendar (nor database) holds the date
+        raise RequestError("valid_days", "would end after the year 9999") from None
     attestation_id = uow.users.add_attestation(user_id, course, on, expires, at)
     audit.record(
         uow,

@@ -25,7 +25,9 @@ from lexdial.bootstrap import (
     publish_checkpoint,
 )
 from lexdial.entrypoints.api import errors
+from lexdial.entrypoints.api.deps import JSON_BODY
 from lexdial.entrypoints.api.id_range import ids_in_range
+from lexdial.entrypoints.api.json_text import json_is_unicode
 from lexdial.entrypoints.api.runner_distributed import make_runner  # (for celery)
 from lexdial.errors import LexdialError
 from lexdial.service.ports import Telephony
@@ -52,8 +54,9 @@ ROUTERS = (
     "routes_web_desk_api",  # (for deskweb)
     "routes_twilio_client",  # (for twilio) the desk softphone's Access Token
 )
-#: the largest request body accepted (an import file of 20 MB plus the form around it)
-MAX_BODY = 21 * 1024 * 1024
+#: the largest request body accepted by default; the import routes take ``UPLOAD_BODY``
+#: (a file of 20 MB), the anonymous ones ``SMALL_BODY`` (``deps``)
+MAX_BODY = JSON_BODY
 #: routes any caller may use without logging in (the route audit test checks this list)
 OPEN_PATHS = frozenset({"/health"})
 #: prefixes of routes that authenticate another way (signatures, codes) or serve log-in
@@ -102,9 +105,11 @@ def create_app(
 
     app = FastAPI(
         lifespan=lifespan,
-        # an id no table can hold is a 422 naming the parameter, not a database error
-        dependencies=[Depends(ids_in_range)],
-        # bodies are read before the caller is checked: cap them (imports are the largest)
+        # an id no table can hold, or JSON text that is not Unicode, is a 422 naming the
+        # parameter or field, not a database or encoding error
+        dependencies=[Depends(ids_in_range), Depends(json_is_unicode)],
+        # bodies are read (and JSON parsed) before the caller is checked: cap them; only the
+        # import routes take a large one (their own max_body_size)
         max_body_size=MAX_BODY,
         title="lexdial",
         summary="Compliance-first auto dialer for law firms",

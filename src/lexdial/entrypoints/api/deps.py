@@ -28,6 +28,12 @@ from lexdial.service.users import Caller, authorize, firm_of
 SESSION_COOKIE = "lexdial_session"
 #: what an anonymous caller may send in one request (forms, webhooks): read before any check
 SMALL_BODY = 64 * 1024
+#: the largest body of any other route (JSON above all: FastAPI parses it before the caller
+#: is known, and 20 MB of ``[{},{},...]`` made 550 MB of Python objects for a 401); 2 MB
+#: holds some 180 000 contact ids for a campaign's list
+JSON_BODY = 2 * 1024 * 1024
+#: an import's upload (a file of 20 MB plus the form around it): its routes only
+UPLOAD_BODY = 21 * 1024 * 1024
 CSRF_HEADER = "x-csrf-token"
 _SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 

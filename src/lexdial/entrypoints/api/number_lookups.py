@@ -6,6 +6,8 @@ second. So a caller whose role sees masked numbers (not in ``FULL_NUMBER_ROLES``
 ``LOOKUPS_AT_ONCE`` lookups, then one more every ``REFILL_S`` seconds (a token bucket per
 user, in the app's ``Limits``: per process, or Redis shared by all), then 429 with
 Retry-After.
+Every route that takes a number and answers differently for one on file counts too
+(``take_if_masked``): creating a contact or consent, an opt-out, stated preferences.
 Rule 2: every such lookup, found or not, is an audit entry (``contact.looked_up``) naming
 the user, the contact found (if any) and the number masked, so a compliance officer sees
 who probed which numbers. Roles that see numbers in full are neither limited nor audited
@@ -19,6 +21,7 @@ from fastapi import HTTPException, Request
 from lexdial.bootstrap import Store
 from lexdial.entrypoints.api.deps import limits as app_limits
 from lexdial.entrypoints.api.deps import now
+from lexdial.service.contact_view import sees_full_numbers
 from lexdial.service.public_codes import RateLimiter
 from lexdial.service.storage import UnitOfWork
 from lexdial.service.users import Caller
@@ -49,6 +52,16 @@ def take(request: Request, caller: Caller) -> None:
             f"limited to {LOOKUPS_AT_ONCE} at once and one every {REFILL_S:.0f} s",
             {"Retry-After": str(int(REFILL_S))},
         )
+
+
+def take_if_masked(request: Request, s: Store, caller: Caller) -> None:
+    """A write that names a number answers "is it on file?" (a 404, "already on file", the
+    contact it names): for a role that sees numbers masked it counts against the same
+    per-user bucket as an exact-number lookup (``take``)."""
+    with s.reading() as uow:
+        masked = not sees_full_numbers(uow, caller)
+    if masked:
+        take(request, caller)
 
 
 def record(

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Request
 from lexdial.domain.states import CampaignStatus
 from lexdial.entrypoints.api.campaign_actions import act
 from lexdial.entrypoints.api.deps import CampaignWriter, Reader, now, store
+from lexdial.entrypoints.api.id_range import MAX_ID
 from lexdial.errors import RequestError
 from lexdial.service import views
 from lexdial.service.campaign_lint import lint_campaign
@@ -74,6 +75,8 @@ def add(
     ids = body.get("contacts")
     if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
         raise RequestError("contacts", "give a list of contact ids")
+    if not all(0 < i <= MAX_ID for i in ids):  # no table holds it: named, not a store error
+        raise RequestError("contacts", f"a contact id is between 1 and {MAX_ID}")
     s = store(request)
     with s.unit_of_work() as uow:
         n = add_contacts(uow, s.audit, s.firm_id, campaign_id, ids, caller, now(request))

@@ -67,6 +67,10 @@ async def post_decision(request: Request, caller: DecisionWriter) -> dict[str, A
         decision = decide_json(body, engine=store(request).rules)
     except ValueError as exc:  # not JSON text at all (JSONDecodeError, UnicodeDecodeError)
         raise RequestError("", f"the body is not JSON ({type(exc).__name__})") from None
+    except OverflowError:  # the engine's search for the earliest lawful time ran past
+        # 9999-12-31 (a what-if at the calendar's end; the gate's ``at`` is now): the field
+        # is named, not a 500 (rules/engine.py could bound its own search)
+        raise RequestError("at", "is too close to the end of the calendar (9999)") from None
     return decision.to_json()
 
 

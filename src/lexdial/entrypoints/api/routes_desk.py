@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lexdial.entrypoints.api import number_lookups
 from lexdial.entrypoints.api.deps import CampaignWriter, DecisionWriter, Reader, now, store
+from lexdial.entrypoints.api.id_range import BodyId
 from lexdial.entrypoints.api.routes_people import utc
 from lexdial.service import (
     desk_callbacks,
@@ -45,9 +46,9 @@ class _Body(BaseModel):
 
 
 class LoginIn(_Body):
-    campaign_id: int
+    campaign_id: BodyId
     #: one of the caller's endpoints (``/v1/users/{id}/endpoints``); none: simulated carrier
-    endpoint_id: int | None = None
+    endpoint_id: BodyId | None = None
 
 
 class PauseIn(_Body):
@@ -76,7 +77,7 @@ class CallbackIn(_Body):
 
 
 class CallIn(_Body):
-    contact_id: int
+    contact_id: BodyId
 
 
 class CodeIn(_Body):

@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from lexdial.entrypoints.api.deps import ImportWriter, now, store
+from lexdial.entrypoints.api.deps import UPLOAD_BODY, ImportWriter, now, store
 from lexdial.errors import RequestError, UploadTooLargeError
 from lexdial.service import imports
 
@@ -52,7 +52,7 @@ def _errors(errors: Iterable[imports.RowError]) -> list[dict[str, Any]]:
     return [{"row": e.row, "field": e.field, "why": e.why} for e in errors]
 
 
-@router.post("/preview")
+@router.post("/preview", max_body_size=UPLOAD_BODY)
 def preview(
     request: Request,
     caller: ImportWriter,
@@ -76,7 +76,7 @@ def preview(
     }
 
 
-@router.post("", response_model=None)
+@router.post("", response_model=None, max_body_size=UPLOAD_BODY)
 def run_import(
     request: Request,
     caller: ImportWriter,

@@ -16,7 +16,6 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict
 
-from lexdial.bootstrap import Store
 from lexdial.entrypoints.api import number_lookups
 from lexdial.entrypoints.api.deps import (
     AuditReader,
@@ -34,7 +33,6 @@ from lexdial.service import contacts, evidence, privacy, views
 from lexdial.service.contact_view import ContactView, contact_view, sees_full_numbers
 from lexdial.service.optout import opt_out
 from lexdial.service.repos.views import AttemptView
-from lexdial.service.users import Caller
 
 router = APIRouter(prefix="/v1")
 
@@ -138,7 +136,8 @@ def _consent(item: dict[str, Any], full: bool) -> dict[str, Any]:
 def create_contact(request: Request, body: ContactIn, caller: ConsentWriter) -> dict[str, int]:
     """Add a person with their numbers; an erased or already-known number is refused."""
     s = store(request)
-    _limit_if_masked(request, s, caller)  # "already on file" answers a guess too
+    # "already on file" answers a guess too
+    number_lookups.take_if_masked(request, s, caller)
     new = contacts.NewContact(
         **body.model_dump(exclude={"numbers", "address"}),
         numbers=tuple((n.number, n.line_type) for n in body.numbers),
@@ -149,15 +148,6 @@ def create_contact(request: Request, body: ContactIn, caller: ConsentWriter) -> 
             uow, s.cipher, s.firm_id, new, now(request), audit=s.audit, caller=caller
         )
     return {"contact": cid}
-
-
-def _limit_if_masked(request: Request, s: Store, caller: Caller) -> None:
-    """A write that names a number answers "is it on file?": for a role that sees numbers
-    masked it counts against the same per-user bucket as an exact-number lookup."""
-    with s.reading() as uow:
-        masked = not sees_full_numbers(uow, caller)
-    if masked:
-        number_lookups.take(request, caller)
 
 
 @router.get("/contacts", tags=["contacts"])
@@ -235,7 +225,8 @@ def _decisions(rows: list[AttemptView]) -> list[dict[str, Any]]:
 def create_consent(request: Request, body: ConsentIn, caller: ConsentWriter) -> dict[str, int]:
     """Record a consent with its evidence for a known number; a duplicate is refused."""
     s = store(request)
-    _limit_if_masked(request, s, caller)  # "no contact has this number" answers a guess
+    # "no contact has this number" answers a guess
+    number_lookups.take_if_masked(request, s, caller)
     new = consent_svc.NewConsent(
         **body.model_dump(exclude={"evidence"}),
         evidence=consent_svc.ConsentEvidence(**body.evidence.model_dump()),
@@ -295,7 +286,8 @@ def create_optout(request: Request, body: OptOutIn, caller: OptOutWriter) -> dic
     """Honour a do-not-call request at once: the firm's do-not-call entry, every consent
     revoked, every queued call cancelled. Says what was revoked and cancelled."""
     s = store(request)
-    _limit_if_masked(request, s, caller)  # the answer names the contact, if there is one
+    # the answer names the contact, if there is one
+    number_lookups.take_if_masked(request, s, caller)
     with s.unit_of_work() as uow:
         done = opt_out(
             uow,
@@ -333,10 +325,17 @@ def evidence_bundle(request: Request, number: str, caller: AuditReader) -> dict[
 def privacy_export(
     request: Request, body: ExportIn, caller: PrivacyWriter
 ) -> dict[str, Any] | Response:
-    """Everything held about the person with ``number`` (GDPR Art. 15/20), as JSON or CSV."""
+    """Everything held about the person with ``number`` (GDPR Art. 15/20), as JSON or CSV;
+    the export is audited (``privacy.exported``)."""
     s = store(request)
     with s.reading() as uow:
         data = privacy.export_person(uow, s.cipher, s.firm_id, body.number)
+    with s.unit_of_work() as uow:  # everything held about a person left the store: by whom
+        s.audit.record(
+            uow, at=now(request), actor=caller.label, action="privacy.exported",
+            subject=f"contact:{data['contact']['id']}",
+            data={"via": "api", "format": body.format},
+        )  # fmt: skip
     if body.format == "csv":
         return PlainTextResponse(privacy.export_csv(data), media_type="text/csv")
     return data

@@ -76,11 +76,17 @@ def roster(request: Request, caller: UsersReader) -> Response:
 def evidence_bundle_pdf(
     request: Request, caller: AuditReader, number: str = Query(min_length=3, max_length=40)
 ) -> Response:
-    """One number's evidence bundle as PDF (the number is printed in it: the person's own)."""
-    s = store(request)
-    with s.reading() as uow:
+    """One number's evidence bundle as PDF (the number is printed in it: the person's own).
+    The download is audited, like the JSON bundle's and the dashboard's."""
+    s, at = store(request), now(request)
+    with s.reading() as uow:  # the bundle verifies the whole chain: no write lock held
         bundle = evidence.bundle(uow, s.cipher, s.firm_id, number)
         firm = views.firm_name(uow, s.firm_id)
+    with s.unit_of_work() as uow:  # who took the person's evidence away, as every download
+        s.audit.record(
+            uow, at=at, actor=caller.label, action="evidence.exported",
+            subject=f"contact:{bundle['contact_id']}", data={"via": "api", "format": "pdf"},
+        )  # fmt: skip
     bundle["chain"]["checkpoint"] = checkpoint_for_report(s)
-    pdf = evidence_pdf(bundle, firm=firm, generated_at=str(iso(now(request))))
+    pdf = evidence_pdf(bundle, firm=firm, generated_at=str(iso(at)))
     return _pdf(pdf, f"evidence-contact-{bundle['contact_id']}.pdf")

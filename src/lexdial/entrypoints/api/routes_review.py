@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict
 
 from lexdial.entrypoints.api.deps import OptOutWriter, Reader, ReviewWriter, now, store
+from lexdial.entrypoints.api.id_range import BodyId
 from lexdial.entrypoints.render import mask_number
 from lexdial.errors import RequestError
 from lexdial.service import review, views
@@ -30,7 +31,7 @@ class ItemIn(BaseModel):
     channel: str
     text: str
     number: str | None = None
-    contact: int | None = None
+    contact: BodyId | None = None
     received_at: datetime | None = None
 
 

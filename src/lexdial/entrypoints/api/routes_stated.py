@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict
 
+from lexdial.entrypoints.api import number_lookups
 from lexdial.entrypoints.api.deps import ConsentWriter, now, store
 from lexdial.service.stated_facts import record_debt_facts, set_preferences
 
@@ -45,6 +46,8 @@ class DebtFactsIn(_Body):
 def put_preferences(request: Request, body: PreferencesIn, caller: ConsentWriter) -> dict[str, Any]:
     """Record what the person said (e.g. "not during working hours", "not at work")."""
     s = store(request)
+    # "no contact has this number" (404) answers a guess: counted for masked roles
+    number_lookups.take_if_masked(request, s, caller)
     changes = body.model_dump(exclude_unset=True, exclude={"number"})
     with s.unit_of_work() as uow:
         stored = set_preferences(

@@ -192,7 +192,11 @@ def local_time(when: str, zone: str) -> datetime:
             "zone", "must be an IANA time zone such as 'America/Chicago', or 'UTC'"
         ) from None
     local = at.replace(tzinfo=tz)
-    if local.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != at:
+    try:
+        back = local.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
+    except OverflowError:  # the first or last hours of the calendar: no instant in UTC
+        raise RequestError("when", "give a date and time within the next days") from None
+    if back != at:
         raise RequestError("when", f"{at:%Y-%m-%d %H:%M} does not exist in {name} (the clocks "
                            "go forward then): choose another time")  # fmt: skip
     return local

@@ -17,7 +17,8 @@ from fastapi import File, HTTPException, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
-from lexdial.entrypoints.api.deps import ImportWriter, now, store
+from lexdial.entrypoints.api.deps import UPLOAD_BODY, ImportWriter, now, store
+from lexdial.entrypoints.api.id_range import MAX_ID
 from lexdial.entrypoints.api.routes_imports import MAX_UPLOAD
 from lexdial.entrypoints.api.web_common import page, web_router
 from lexdial.errors import NotFoundError, RequestError
@@ -70,7 +71,7 @@ def imports_page(request: Request, caller: ImportWriter) -> Response:
     return page(request, "imports.html", caller, fields=imports.FIELDS, limit_mb=MAX_UPLOAD >> 20)
 
 
-@router.post("/imports")
+@router.post("/imports", max_body_size=UPLOAD_BODY)
 async def upload(
     request: Request, caller: ImportWriter, file: Annotated[UploadFile, File()]
 ) -> Response:
@@ -141,8 +142,7 @@ async def commit(request: Request, key: str, caller: ImportWriter) -> Response:
     """Import every row or none; then, if a campaign was chosen, put the rows on its list."""
     form = await request.form()
     given = {f: str(form.get(f) or "") for f in imports.FIELDS if f in form}
-    chosen = str(form.get("campaign") or "")
-    campaign = int(chosen) if chosen.isdigit() else None
+    campaign = _campaign_choice(str(form.get("campaign") or ""))
     try:
         kept, report, added = await run_in_threadpool(
             _import, request, key, given, caller, campaign
@@ -161,6 +161,17 @@ async def commit(request: Request, key: str, caller: ImportWriter) -> Response:
         campaign=campaign,
         name=kept.name,
     )
+
+
+def _campaign_choice(chosen: str) -> int | None:
+    """The campaign chosen in the form (its select sends an id, or nothing); anything else
+    (a huge number, a superscript digit) names the field instead of failing in the store."""
+    chosen = chosen.strip()
+    if not chosen:
+        return None
+    if not (chosen.isascii() and chosen.isdigit()) or not 0 < int(chosen) <= MAX_ID:
+        raise RequestError("campaign", "choose one of the campaigns offered")
+    return int(chosen)
 
 
 def _import(

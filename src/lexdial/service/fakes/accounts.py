@@ -178,6 +178,11 @@ class MemoryUserRepository:
     def endpoint(self, endpoint_id: int) -> AgentEndpoint | None:
         return self.agent_endpoints.get(endpoint_id)
 
+    def endpoint_holders(self, kind: str, address: str) -> list[int]:
+        wanted = address.lower()
+        return sorted({e.user_id for e in self.agent_endpoints.values()
+                       if e.kind == kind and (e.address or "").lower() == wanted})  # fmt: skip
+
     def remove_endpoint(self, endpoint_id: int) -> None:
         self.agent_endpoints.pop(endpoint_id, None)
 

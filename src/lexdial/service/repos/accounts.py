@@ -154,6 +154,11 @@ class UserRepository(Protocol):
 
     def endpoint(self, endpoint_id: int) -> AgentEndpoint | None: ...
 
+    def endpoint_holders(self, kind: str, address: str) -> list[int]:
+        """The users, of any firm, holding an endpoint of ``kind`` at ``address`` (compared
+        without case), in id order."""
+        ...
+
     def remove_endpoint(self, endpoint_id: int) -> None: ...
 
 

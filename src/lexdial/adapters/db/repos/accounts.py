@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.queries import contact_id_by_number
@@ -194,6 +194,16 @@ class SqlUserRepository:
         e = t.agent_endpoints
         row = self.conn.execute(select(e).where(e.c.id == endpoint_id)).first()
         return None if row is None else _endpoint(row._mapping)
+
+    def endpoint_holders(self, kind: str, address: str) -> list[int]:
+        e = t.agent_endpoints
+        rows = self.conn.execute(
+            select(e.c.user_id)
+            .where(e.c.kind == kind, func.lower(e.c.address) == address.lower())
+            .distinct()
+            .order_by(e.c.user_id)
+        )
+        return [int(r[0]) for r in rows]
 
     def remove_endpoint(self, endpoint_id: int) -> None:
         self.conn.execute(delete(t.agent_endpoints).where(t.agent_endpoints.c.id == endpoint_id))
