@@ -79,9 +79,10 @@ def mark_sandbox(store: Store, start: datetime | None = None) -> None:
         ).first()
     if entries is not None:
         raise ConfigError(f"{where} holds evidence: only a new store can be a sandbox")
-    if server or start is not None:
-        # a SQLite sandbox's clock lives in its audit trail too: the file only marks it
-        _mark_in_database(store, start)
+    # in the audit trail on every store, the SQLite one too: the services that make reports
+    # read the mark there (``audit_reads.sandbox_marked``), so no face can forget to say
+    # "simulated"; a SQLite sandbox's clock lives there as well
+    _mark_in_database(store, start)
     if server:
         return
     (store.data_dir / SANDBOX_MARK).write_text(
