@@ -106,3 +106,24 @@ def test_a_consent_date_excel_wrote_is_refused_saying_what_it_looks_like(at: str
     quoted = f'"{at}"'
     [(_, field, text)] = _problems(f"{HEADER}\n{_row('614-555-0130', at=quoted)}\n")
     assert field == "consent_given_at" and why in text and at not in text
+
+
+def test_a_consent_dated_after_the_import_is_refused_and_one_within_the_clock_slack_is_not() -> (
+    None
+):
+    from datetime import UTC, datetime
+
+    from lexdial.service.fakes import Reversible
+    from lexdial.service.fakes.uow import memory_uow
+    from lexdial.service.imports import check
+
+    text = f"{HEADER}\n{_row('614-555-0140', at='2062-06-01T12:00:00Z')}\n"
+    text += f"{_row('614-555-0141', at='2026-12-07T12:30:00Z')}\n"
+    table = read_table(text.encode(), "a.csv")
+    mapping = resolve_mapping(table.headers)
+    now = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+    errors = check(memory_uow(), Reversible(), 1, table, mapping, now)
+    assert [(e.row, e.field) for e in errors] == [(2, "consent_given_at")]
+    assert "after the import" in errors[0].why
+    assert validate(table, mapping) == []  # without the instant, the file alone is fine
+

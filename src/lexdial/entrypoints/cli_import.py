@@ -112,7 +112,9 @@ def cmd_import(args: argparse.Namespace) -> None:
     store = common.store(args)
     if args.preview:
         with store.reading() as uow:
-            errors = imports.check(uow, store.cipher, store.firm_id, table, mapping)
+            errors = imports.check(
+                uow, store.cipher, store.firm_id, table, mapping, common.now(args)
+            )
         _show_preview(args, table, mapping, errors)
         if errors:
             raise _refused(errors, "imported (preview)")

@@ -240,9 +240,10 @@ def guess_mapping(headers: Iterable[str]) -> dict[str, str]:
 
 
 def resolve_mapping(
-    headers: Iterable[str], given: Mapping[str, str] | None = None, *, header_row: int = 1
+    headers: Iterable[str], given: Mapping[str, str] | None = None, *, header_row: int | None = None
 ) -> dict[str, str]:
-    """The guessed mapping with the user's choices on top (an empty header unmaps a field)."""
+    """The guessed mapping with the user's choices on top (an empty header unmaps a field);
+    ``header_row`` (where the column names were read) is named when no number column is."""
     heads = [h for h in headers if h]
     mapping = guess_mapping(heads)
     chosen: dict[str, str] = {}
@@ -260,8 +261,10 @@ def resolve_mapping(
             raise RequestError(f"mapping.{f}", f"column {chosen[f]!r} is mapped twice")
     mapping = {f: h for f, h in mapping.items() if h not in chosen.values()} | chosen
     if "number" not in mapping:
-        where = f"no column named on row {header_row} (the first with column names)"
-        raise RequestError("mapping.number", f"{where} holds the telephone number; map one")
+        where = "" if header_row is None else f" named on row {header_row} (the column names)"
+        raise RequestError(
+            "mapping.number", f"no column{where} holds the telephone number; map one"
+        )
     missing = [f for f in CONSENT_FIELDS if f not in mapping]
     if missing and len(missing) < len(CONSENT_FIELDS):
         raise RequestError(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from lexdial.domain.decision import CONSENT_KINDS, LINE_TYPES, PURPOSES, RELATIONSHIPS
@@ -38,6 +38,9 @@ from lexdial.service.ports import Audit, Cipher
 from lexdial.service.storage import UnitOfWork
 from lexdial.service.users import Caller, authorize
 
+#: how far past the import's instant a consent's date may be: the clocks of the system
+#: that exported the file and of this one may differ
+FUTURE_SLACK = timedelta(hours=1)
 _SYNONYMS = {"mobile": "wireless", "cell": "wireless", "cellular": "wireless", "fixed": "landline"}
 _ERASED = "belongs to a person whose data was erased; it may not be imported again"
 
@@ -72,10 +75,16 @@ def validate(rows: Table, mapping: Mapping[str, str]) -> list[RowError]:
 
 
 def check(
-    uow: UnitOfWork, cipher: Cipher, firm_id: int, rows: Table, mapping: Mapping[str, str]
+    uow: UnitOfWork,
+    cipher: Cipher,
+    firm_id: int,
+    rows: Table,
+    mapping: Mapping[str, str],
+    at: datetime | None = None,
 ) -> list[RowError]:
-    """``validate`` plus what the store refuses (erased people's numbers); writes nothing."""
-    people, errors = _plan(rows, mapping)
+    """``validate`` plus what the store refuses (erased people's numbers) and, given the
+    instant ``at`` of the import, consents dated after it; writes nothing."""
+    people, errors = _plan(rows, mapping, at=at)
     return sorted(errors + _erased(uow, firm_id, people, _indexes(cipher, people)))
 
 
@@ -112,7 +121,7 @@ def _import(
     on_progress: Callable[[int, int], None] | None,
     on_checked: Callable[[int, int], None] | None,
 ) -> ImportReport:
-    people, errors = _plan(rows, mapping, on_checked)
+    people, errors = _plan(rows, mapping, on_checked, at=at)
     bidx = _indexes(cipher, people)
     errors += _erased(uow, firm_id, people, bidx)
     if errors:
@@ -274,8 +283,12 @@ def _plan(
     rows: Table,
     mapping: Mapping[str, str],
     on_checked: Callable[[int, int], None] | None = None,
+    *,
+    at: datetime | None = None,
 ) -> tuple[dict[str, _Person], list[RowError]]:
-    """People by E.164 (in file order) and every row error, from the file alone."""
+    """People by E.164 (in file order) and every row error, from the file alone (and the
+    import's instant ``at``, after which no consent can have been given)."""
+    latest = None if at is None else at + FUTURE_SLACK
     people: dict[str, _Person] = {}
     errors: list[RowError] = []
     width = len(rows.headers)
@@ -293,7 +306,7 @@ def _plan(
                 "contain the delimiter",
             )
         e164, details = _contact(row)
-        consent = _consent(row, e164) if any(map(row.get, CONSENT_FIELDS)) else None
+        consent = _consent(row, e164, latest) if any(map(row.get, CONSENT_FIELDS)) else None
         if e164:  # one number, one person: later rows may add details, never contradict
             p = people.setdefault(e164, _Person(n, e164, {}))
             for f, value in details.items():
@@ -341,7 +354,7 @@ def _contact(row: _Row) -> tuple[str, dict[str, str]]:
     return e164, {f: value for f, value in details.items() if value}
 
 
-def _consent(row: _Row, e164: str) -> NewConsent | None:
+def _consent(row: _Row, e164: str, latest: datetime | None = None) -> NewConsent | None:
     """The row's consent, with every check ``record_consent`` would fail the import on."""
     before = len(row.errors)
     if not all(map(row.get, CONSENT_FIELDS)):
@@ -362,6 +375,9 @@ def _consent(row: _Row, e164: str) -> NewConsent | None:
             "needs an offset: add the one it was given in, e.g. 2025-03-14T09:30:00-04:00 "
             "(or Z for UTC)",
         )
+    elif latest is not None and given > latest:
+        # a mistyped year: recorded, it would be a consent that counts only from then
+        row.bad("consent_given_at", "is after the import; a consent is imported once given")
     if kind == "express_written" and not row.get("document_ref"):
         row.bad("document_ref", "is required for express_written consent")
     if len(row.errors) > before or given is None or not e164:
