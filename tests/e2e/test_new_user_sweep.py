@@ -123,3 +123,19 @@ def test_an_excel_export_with_a_title_row_in_windows_1252_imports_and_says_how_i
     assert "read as Windows-1252" in err
     assert "the column names are on row 3" in err
     assert _contacts(home) == 1
+
+
+def test_a_training_dated_after_today_is_refused_naming_the_option(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["users", "add", "ana@firm.example", "--name", "Ana", "--role", "agent"]) == 0
+    from datetime import UTC, datetime, timedelta
+
+    today = datetime.now(UTC).date()
+    attest = ["users", "attest", "1", "--course", "TCPA", "--on"]
+    capsys.readouterr()
+    later = str(today + timedelta(days=36 * 365))  # a mistyped year
+    assert cli.main([*attest, later]) == 2
+    assert f"error: --on: {later} is after today" in capsys.readouterr().err
+    # tomorrow in UTC may be today in the firm's time zone
+    assert cli.main([*attest, str(today + timedelta(days=1))]) == 0
