@@ -139,3 +139,15 @@ def test_a_training_dated_after_today_is_refused_naming_the_option(
     assert f"error: --on: {later} is after today" in capsys.readouterr().err
     # tomorrow in UTC may be today in the firm's time zone
     assert cli.main([*attest, str(today + timedelta(days=1))]) == 0
+
+
+def test_a_privacy_export_to_a_file_name_is_refused_before_anything_is_written(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["contact", "add", "--number", "+1 614 555 0101"]) == 0
+    capsys.readouterr()
+    assert cli.main(["privacy", "export", "+1 614 555 0101", "--out", "ana.json"]) == 2
+    assert "error: --out: ana.json names a file; give a folder" in capsys.readouterr().err
+    assert not (home / "ana.json").exists()
+    assert cli.main(["privacy", "export", "+1 614 555 0101", "--out", "ana"]) == 0
+    assert (home / "ana" / "export.json").is_file()
