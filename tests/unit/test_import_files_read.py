@@ -127,3 +127,25 @@ def test_a_consent_dated_after_the_import_is_refused_and_one_within_the_clock_sl
     assert "after the import" in errors[0].why
     assert validate(table, mapping) == []  # without the instant, the file alone is fine
 
+
+
+@pytest.mark.parametrize(
+    ("members", "named"),
+    [
+        pytest.param(["word/document.xml"], "is a Word document, not a CSV", id="docx"),
+        pytest.param(["clients.csv"], "is a zip archive, not an .xlsx workbook; unzip", id="zip"),
+        pytest.param(["xl/workbook.xml"], "is not a readable .xlsx workbook", id="broken-xlsx"),
+    ],
+)
+def test_a_zip_that_is_not_a_readable_workbook_is_named_for_what_it_is(
+    members: list[str], named: str
+) -> None:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        for member in members:
+            archive.writestr(member, "<x/>")
+    with pytest.raises(RequestError, match=named):
+        read_table(buf.getvalue(), "contacts.xlsx")

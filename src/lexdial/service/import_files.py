@@ -10,6 +10,7 @@ import csv
 import io
 import itertools
 import re
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
@@ -178,7 +179,30 @@ def read_xlsx(data: bytes) -> Table:
     except RequestError:
         raise
     except Exception:  # openpyxl raises zip, XML and key errors for damaged files
-        raise RequestError("file", "is not a readable .xlsx workbook") from None
+        raise RequestError("file", _unreadable_zip(data)) from None
+
+
+#: what a zip file that is not a workbook holds, told by a member only it has
+_ZIPPED = (
+    ("word/document.xml", "a Word document"),
+    ("ppt/presentation.xml", "a PowerPoint presentation"),
+    ("content.xml", "an OpenDocument file (.ods or .odt)"),
+)
+
+
+def _unreadable_zip(data: bytes) -> str:
+    """Why a zip could not be read as a workbook: another kind of file, or damaged."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return "is not a readable .xlsx workbook (the file is damaged or cut short)"
+    if "xl/workbook.xml" in names:
+        return "is not a readable .xlsx workbook"
+    for member, what in _ZIPPED:
+        if member in names:
+            return f"is {what}, not a CSV or XLSX file{_NOT_A_TABLE}"
+    return "is a zip archive, not an .xlsx workbook; unzip it and import the CSV or .xlsx inside"
 
 
 def _text(value: Any) -> str:
