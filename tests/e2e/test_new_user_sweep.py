@@ -151,3 +151,16 @@ def test_a_privacy_export_to_a_file_name_is_refused_before_anything_is_written(
     assert not (home / "ana.json").exists()
     assert cli.main(["privacy", "export", "+1 614 555 0101", "--out", "ana"]) == 0
     assert (home / "ana" / "export.json").is_file()
+
+
+def test_init_with_a_key_file_that_is_a_folder_is_refused_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("LEXDIAL_DATA_DIR", "LEXDIAL_DATABASE_URL", "LEXDIAL_MASTER_KEY",
+                 "LEXDIAL_SETTINGS"):  # fmt: skip
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / "keys").mkdir()
+    assert cli.main(["init", "--firm", "Hartwell & Ruiz LLP", "--key-file", "keys"]) == 2
+    assert "error: --key-file: keys is a folder; name the file" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keys"]

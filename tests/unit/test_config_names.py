@@ -50,3 +50,13 @@ def test_every_table_and_key_lexdial_init_writes_is_still_read(tmp_path: Path) -
     settings = load_settings(path)
     assert settings.data_dir == (tmp_path / "data").resolve()
     assert settings.key_file == (tmp_path / "keys" / "k.json").resolve()
+
+
+def test_a_key_file_setting_that_names_a_folder_is_refused_with_the_file_to_name(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "keys").mkdir()
+    path = tmp_path / "lexdial.toml"
+    path.write_text(FIRM + '[store]\nkey_file = "keys"\n')
+    with pytest.raises(ConfigError, match=r'store\.key_file .* is a folder; .* "keys/keys\.json"'):
+        load_settings(path)

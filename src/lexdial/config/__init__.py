@@ -178,7 +178,7 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
         data_dir=(path.parent / str(data_dir)).resolve() if data_dir else None,
         retention=dict(retention) or None,
         telephony=read_telephony(_table(data, "telephony", path), path, env),
-        key_file=(path.parent / str(key_file)).resolve() if key_file else None,
+        key_file=_key_file(path, key_file),
         desk=read_desk(_table(data, "desk", path), path),  # (for webrtc)
         distributed=read_distributed(_table(data, "distributed", path), path, env),  # (for celery)
     )
@@ -214,6 +214,19 @@ def _path_text(raw: dict[str, Any], table: str, key: str, path: Path) -> str | N
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f'{path}: {table}.{key} must be a path in quotes, e.g. {key} = "data"')
     return value
+
+
+def _key_file(path: Path, value: str | None) -> Path | None:
+    """``store.key_file``: a file (it may not exist yet: ``lexdial init`` makes it)."""
+    if value is None:
+        return None
+    key_file = (path.parent / value).resolve()
+    if key_file.is_dir():
+        raise ConfigError(
+            f"{path}: store.key_file {key_file} is a folder; name the key file in it, "
+            f'e.g. key_file = "{Path(value) / "keys.json"}"'
+        )
+    return key_file
 
 
 def _table(data: dict[str, Any], name: str, path: Path) -> dict[str, Any]:
