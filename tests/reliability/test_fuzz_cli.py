@@ -85,6 +85,8 @@ NAMED = re.compile(
     r"(?:not valid JSON|input is empty|expected a JSON|campaign file)"
     r")"
 )
+#: an import's progress on stderr (``entrypoints/progress.py`` when not a terminal)
+PROGRESS = re.compile(r"(?:Checking|Importing) \S+: \d+")
 FUZZ = settings(
     max_examples=sizes.CLI_CASES,
     deadline=None,
@@ -125,9 +127,10 @@ def cli(*argv: str) -> tuple[int, str, str]:
             code = int(exc.code or 0)
         for s in streams:
             s.flush()
-    # the line naming the store opens every store command's errors; the checks read the rest
+    # the line naming the store opens every store command's errors, notes ("lexdial: ...")
+    # and an import's progress lines may come before the error; the checks read the rest
     lines = err.getvalue().decode("utf-8").splitlines(True)
-    rest = "".join(x for x in lines if not x.startswith("lexdial: store "))
+    rest = "".join(x for x in lines if not x.startswith("lexdial: ") and not PROGRESS.match(x))
     return code, out.getvalue().decode("utf-8"), rest
 
 

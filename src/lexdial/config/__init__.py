@@ -83,6 +83,7 @@ from typing import Any
 from lexdial.adapters.rulepack import load_retention_minimums
 from lexdial.config.desk import DeskSettings, read_desk  # (for webrtc)
 from lexdial.config.distributed import DistributedSettings, read_distributed  # (for celery)
+from lexdial.config.names import did_you_mean, refuse_unknown
 from lexdial.config.policy import read_policy
 from lexdial.config.sip import NUMBER_FORMATS, SIP_KEYS, TRANSPORTS, SipSettings
 from lexdial.config.telephony import (
@@ -105,6 +106,7 @@ __all__ = [
     "NUMBER_FORMATS",
     "RETENTION_CATEGORIES",
     "SIP_KEYS",
+    "TABLES",
     "TRANSPORTS",
     "Settings",
     "SipSettings",
@@ -150,7 +152,9 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
         data = tomllib.loads(path.read_text("utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read settings ({exc})") from None
+    _refuse_unknown_tables(data, path)
     firm = _table(data, "firm", path)
+    refuse_unknown(firm, ("name", "id"), "firm", path)
     name = firm.get("name", DEFAULT_FIRM)
     if not isinstance(name, str) or not name.strip():
         raise ConfigError(f"{path}: firm.name must be the firm's name")
@@ -158,9 +162,12 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
     if firm_id is not None and (type(firm_id) is not int or firm_id < 1):
         raise ConfigError(f"{path}: firm.id must be a firm's number (a whole number from 1)")
     store = _table(data, "store", path)
-    data_dir = store.get("data_dir")
-    key_file = store.get("key_file")
-    pack_dir = _pack_dir(_table(data, "rules", path), path)
+    refuse_unknown(store, ("data_dir", "key_file"), "store", path)
+    data_dir = _path_text(store, "store", "data_dir", path)
+    key_file = _path_text(store, "store", "key_file", path)
+    rules = _table(data, "rules", path)
+    refuse_unknown(rules, ("pack_dir",), "rules", path)
+    pack_dir = _pack_dir(rules, path)
     retention = _retention(_table(data, "retention", path), path, pack_dir)
     return Settings(
         policy=read_policy(_table(data, "policy", path), path),
@@ -171,10 +178,55 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
         data_dir=(path.parent / str(data_dir)).resolve() if data_dir else None,
         retention=dict(retention) or None,
         telephony=read_telephony(_table(data, "telephony", path), path, env),
-        key_file=(path.parent / str(key_file)).resolve() if key_file else None,
+        key_file=_key_file(path, key_file),
         desk=read_desk(_table(data, "desk", path), path),  # (for webrtc)
         distributed=read_distributed(_table(data, "distributed", path), path, env),  # (for celery)
     )
+
+
+#: every table a settings file may have (each read by its own ``read_*``)
+TABLES = ("firm", "store", "rules", "policy", "retention", "telephony", "desk", "distributed")
+
+
+def _refuse_unknown_tables(data: dict[str, Any], path: Path) -> None:
+    """``[polcy]`` or a key above every table is refused: read as "not set" it would run
+    the firm on the defaults it meant to change."""
+    for name, value in data.items():
+        if name in TABLES:
+            continue
+        if isinstance(value, dict):
+            raise ConfigError(
+                f"{path}: [{name}] is not a settings table{did_you_mean(name, TABLES)}; "
+                f"the tables: {', '.join(f'[{t}]' for t in TABLES)}"
+            )
+        raise ConfigError(
+            f"{path}: {name} = ... stands outside any table; put it under the table it "
+            f"belongs to (e.g. [firm] name = ...); the tables: "
+            + ", ".join(f"[{t}]" for t in TABLES)
+        )
+
+
+def _path_text(raw: dict[str, Any], table: str, key: str, path: Path) -> str | None:
+    """A path setting: a non-empty string, relative to the settings file's folder."""
+    value = raw.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f'{path}: {table}.{key} must be a path in quotes, e.g. {key} = "data"')
+    return value
+
+
+def _key_file(path: Path, value: str | None) -> Path | None:
+    """``store.key_file``: a file (it may not exist yet: ``lexdial init`` makes it)."""
+    if value is None:
+        return None
+    key_file = (path.parent / value).resolve()
+    if key_file.is_dir():
+        raise ConfigError(
+            f"{path}: store.key_file {key_file} is a folder; name the key file in it, "
+            f'e.g. key_file = "{Path(value) / "keys.json"}"'
+        )
+    return key_file
 
 
 def _table(data: dict[str, Any], name: str, path: Path) -> dict[str, Any]:
@@ -215,7 +267,7 @@ def _retention(raw: dict[str, Any], path: Path, pack_dir: Path | None) -> dict[s
 
 
 def _pack_dir(raw: dict[str, Any], path: Path) -> Path | None:
-    value = raw.get("pack_dir")
+    value = _path_text(raw, "rules", "pack_dir", path)
     if value is None:
         return None
     pack = (path.parent / str(value)).resolve()

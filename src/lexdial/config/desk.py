@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lexdial.config.names import refuse_unknown
 from lexdial.config.telephony import ip_port
 from lexdial.domain.numbers import parse_number
 from lexdial.errors import ConfigError
@@ -47,9 +48,7 @@ class DeskSettings:
 
 def read_desk(raw: dict[str, Any], path: Path) -> DeskSettings:
     """``[desk]`` of the settings file at ``path`` (rule 3: errors name the key)."""
-    unknown = set(raw) - {"webrtc", "webrtc_sip", "webrtc_peers", "transfer_numbers"}
-    if unknown:
-        raise ConfigError(f"{path}: [desk] has unknown keys {sorted(unknown)}")
+    refuse_unknown(raw, ("webrtc", "webrtc_sip", "webrtc_peers", "transfer_numbers"), "desk", path)
     enabled = raw.get("webrtc", True)
     if not isinstance(enabled, bool):
         raise ConfigError(f"{path}: desk.webrtc must be true or false")

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lexdial.config.names import refuse_unknown
 from lexdial.errors import ConfigError
 
 BROKER_ENV = "LEXDIAL_BROKER_URL"
@@ -43,9 +44,7 @@ def read_distributed(
 ) -> DistributedSettings:
     """The ``[distributed]`` table (``raw``) with ``$LEXDIAL_BROKER_URL`` over it."""
     where = f"{path}: " if path is not None else ""
-    for key in raw:
-        if key not in _KEYS:
-            raise ConfigError(f"{where}distributed.{key} is not a setting: " + ", ".join(_KEYS))
+    refuse_unknown(dict(raw), _KEYS, "distributed", path)
     broker = environ.get(BROKER_ENV) or raw.get("broker_url")
     name = f"${BROKER_ENV}" if environ.get(BROKER_ENV) else "distributed.broker_url"
     if broker is not None and (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from lexdial.config.names import refuse_unknown
 from lexdial.domain.decision import PURPOSES, RELATIONSHIPS, TECHNOLOGIES
 from lexdial.errors import ConfigError
 from lexdial.rules.context import Policy
@@ -22,9 +23,7 @@ _POLICY_KEYS = {
 
 
 def read_policy(raw: dict[str, Any], path: Path) -> Policy:
-    unknown = set(raw) - _POLICY_KEYS
-    if unknown:
-        raise ConfigError(f"{path}: [policy] has unknown keys {sorted(unknown)}")
+    refuse_unknown(raw, _POLICY_KEYS, "policy", path)
     base = Policy()
     window = raw.get("all_calls_window", base.all_calls_window)
     if window in (False, [], None):

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from lexdial.config.names import refuse_unknown
 from lexdial.config.sip import HOST, SIP_KEYS, SipSettings, read_sip
 from lexdial.errors import ConfigError
 
@@ -64,7 +65,7 @@ def read_telephony(raw: dict[str, Any], path: Path, env: Any = None) -> Telephon
         if unknown & {"password", "auth_password", "secret"}:
             hint = " (a password goes in an environment variable or a file: auth_password_env"
             hint += " or auth_password_file)"
-        raise ConfigError(f"{path}: [telephony] has unknown keys {sorted(unknown)}{hint}")
+        refuse_unknown(raw, known, "telephony", path, hint)
     carrier = raw.get("carrier", "simulated")
     if carrier not in CARRIERS:
         raise ConfigError(f"{path}: telephony.carrier must be one of {', '.join(CARRIERS)}")

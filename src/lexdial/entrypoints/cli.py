@@ -50,6 +50,7 @@ EXIT_STATUSES = """exit statuses:
   2  bad input or usage: one line  6  the carrier or its process failed
      on stderr names the field     7  not found: no such contact, campaign,
   3  bad settings or rule pack        user, token or record (in this firm)
+  130  interrupted (Ctrl-C): what was not committed was rolled back
 """
 
 #: the core commands (``cli_core``), run through ``COMMANDS``; when one of them is run, the
@@ -149,12 +150,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except BrokenPipeError:  # e.g. `lexdial rules | head`
         return 0
+    except KeyboardInterrupt:
+        return _interrupted()
     except Exception as exc:  # a bug: never a traceback on the user's screen
+        if _from_interrupt(exc):
+            return _interrupted()
         print(f"error: unexpected {type(exc).__name__}; {_crash_report(exc)}", file=sys.stderr)
         return 1
     finally:
         close_stores()  # publish the audit checkpoint, give back the store's connections
     return 0
+
+
+#: the shell's status for a command ended by SIGINT (128 + 2)
+INTERRUPTED = 130
+
+
+def _interrupted() -> int:
+    """Ctrl-C: one line, no traceback. Each command writes in transactions, so the one
+    under way when the key was pressed is rolled back (an import writes nothing at all)."""
+    print(
+        "\nerror: interrupted (Ctrl-C); what was not yet committed was rolled back",
+        file=sys.stderr,
+    )
+    return INTERRUPTED
+
+
+def _from_interrupt(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised while handling a Ctrl-C: cleaning up after the
+    interrupt (closing a transaction the interrupt broke) may fail in turn, and that
+    error is the interrupt's, not a bug to report."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def _crash_report(exc: Exception) -> str:

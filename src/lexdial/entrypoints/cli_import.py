@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,10 +54,48 @@ def _mapping(pairs: list[str] | None) -> dict[str, str]:
     return out
 
 
+#: problems listed on the terminal; ``--json`` lists every one
+SHOWN_PROBLEMS = 100
+
+
 def _refused(errors: list[RowError] | tuple[RowError, ...], verb: str) -> RequestError:
-    """One error listing every bad row, so the user fixes the file in one pass."""
-    lines = "\n".join(f"  {e}" for e in errors)
-    return RequestError("file", f"{len(errors)} problem(s); nothing was {verb}:\n{lines}")
+    """One error listing the bad rows, so the user fixes the file in one pass; past
+    ``SHOWN_PROBLEMS`` (a wrong date format on 50 000 rows) the rest are counted."""
+    lines = [f"  {e}" for e in errors[:SHOWN_PROBLEMS]]
+    if len(errors) > SHOWN_PROBLEMS:
+        rest = len(errors) - SHOWN_PROBLEMS
+        lines.append(f"  ... and {rest} more (--json lists every problem)")
+    text = "\n".join(lines)
+    return RequestError("file", f"{len(errors)} problem(s); nothing was {verb}:\n{text}")
+
+
+def _say(line: str) -> None:
+    print(f"lexdial: {line}", file=sys.stderr)
+
+
+def _count(text: str) -> int:
+    """``--limit``: a whole number from 0 (a negative one would cut rows off the end)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 0")
+    return value
+
+
+def _note_reading(name: str, table: imports.Table) -> None:
+    """Say on stderr what was read differently from a plain UTF-8 table on row 1."""
+    if table.encoding == "Windows-1252":
+        _say(
+            f"{name} is not UTF-8: read as Windows-1252 (Excel's 'CSV (Comma delimited)'); "
+            "check accented names with --preview, or save it as 'CSV UTF-8'"
+        )
+    if table.header_row > 1:
+        _say(
+            f"{name}: the column names are on row {table.header_row}; "
+            "the row(s) above them are not imported"
+        )
 
 
 def cmd_import(args: argparse.Namespace) -> None:
@@ -66,11 +105,16 @@ def cmd_import(args: argparse.Namespace) -> None:
     if not path.is_file():
         raise RequestError("FILE", f"{args.file}: no such file")
     table = imports.read_table(path.read_bytes(), path.name)
-    mapping = imports.resolve_mapping(table.headers, _mapping(args.map))
+    _note_reading(path.name, table)
+    mapping = imports.resolve_mapping(
+        table.headers, _mapping(args.map), header_row=table.header_row
+    )
     store = common.store(args)
     if args.preview:
         with store.reading() as uow:
-            errors = imports.check(uow, store.cipher, store.firm_id, table, mapping)
+            errors = imports.check(
+                uow, store.cipher, store.firm_id, table, mapping, common.now(args)
+            )
         _show_preview(args, table, mapping, errors)
         if errors:
             raise _refused(errors, "imported (preview)")
@@ -130,6 +174,8 @@ def _show_preview(
         "mapping": mapping,
         "unmapped": [h for h in table.headers if h and h not in mapping.values()],
         "rows_in_file": len(table.rows),
+        "header_row": table.header_row,
+        "encoding": table.encoding,
         "rows": rows,
         "errors": [{"row": e.row, "field": e.field, "why": e.why} for e in errors],
     }
@@ -171,5 +217,10 @@ def add_commands(sub: Any) -> None:
         "problem; "
         "write nothing",
     )
-    a.add_argument("--limit", type=int, default=20, help="rows shown by --preview (default 20)")
+    a.add_argument(
+        "--limit",
+        type=_count,
+        default=20,
+        help="rows shown by --preview (default 20)",
+    )
     a.set_defaults(func=cmd_import)

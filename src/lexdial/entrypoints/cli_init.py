@@ -28,6 +28,11 @@ def cmd_init(args: argparse.Namespace) -> None:
     path = Path(args.settings or os.environ.get("LEXDIAL_SETTINGS") or "lexdial.toml")
     if args.data_dir and os.environ.get("LEXDIAL_DATA_DIR"):
         raise RequestError("--data-dir", "$LEXDIAL_DATA_DIR is set and names the data folder")
+    if args.key_file and Path(args.key_file).is_dir():
+        example = Path(args.key_file) / "keys.json"
+        raise RequestError(
+            "--key-file", f"{args.key_file} is a folder; name the file, e.g. {example}"
+        )
     wrote = not path.exists()
     if wrote:
         firm = (args.firm or "").strip()

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from lexdial.entrypoints import cli_common as common
+from lexdial.errors import RequestError
 
 
 def cmd_privacy_export(args: argparse.Namespace) -> None:
@@ -17,10 +18,11 @@ def cmd_privacy_export(args: argparse.Namespace) -> None:
     from lexdial.entrypoints.render import mask_number
     from lexdial.service import privacy
 
+    out = Path(args.out)
+    _export_folder(out)
     store = common.store(args)
     with store.reading() as uow:
         data = privacy.export_person(uow, store.cipher, store.firm_id, args.number)
-    out = Path(args.out)
     files = (out / "export.json", out / "export.csv")
     for path in files:  # one person's export must never silently replace another's
         common.refuse_overwrite(path, args.force, "--out")
@@ -32,6 +34,14 @@ def cmd_privacy_export(args: argparse.Namespace) -> None:
         {"files": [str(p) for p in files]},
         f"export for {mask_number(args.number)} written to {files[0]} and {files[1]}",
     )
+
+
+def _export_folder(out: Path) -> None:
+    """``--out`` names a folder: ``--out ana.json`` would make a folder called ana.json."""
+    if out.suffix.lower() in (".json", ".csv", ".zip", ".txt") and not out.is_dir():
+        raise RequestError(
+            "--out", f"{out} names a file; give a folder (export.json and export.csv go in it)"
+        )
 
 
 def cmd_privacy_erase(args: argparse.Namespace) -> None:

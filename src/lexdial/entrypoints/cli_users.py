@@ -6,10 +6,12 @@
 from __future__ import annotations
 
 import argparse
+from datetime import timedelta
 from typing import Any
 
 from lexdial.domain.roles import ROLES
 from lexdial.entrypoints import cli_common as common
+from lexdial.errors import RequestError
 
 
 def cmd_users_add(args: argparse.Namespace) -> None:
@@ -36,15 +38,20 @@ def cmd_users_add(args: argparse.Namespace) -> None:
 def cmd_users_attest(args: argparse.Namespace) -> None:
     from lexdial.service import users
 
+    now = common.now(args)
+    on = common.day(args.on, "--on")
+    # a day's slack: "today" in the firm's time zone may be tomorrow in UTC
+    if on > (now + timedelta(days=1)).date():
+        raise RequestError("--on", f"{on} is after today; record a training once it is done")
     store = common.store(args)
     with store.unit_of_work() as uow:
         aid = users.attest_training(
             uow,
             args.user_id,
             args.course,
-            common.day(args.on, "--on"),
+            on,
             args.valid_days,
-            common.now(args),
+            now,
             common.caller(args),
             audit=store.audit,
             firm_id=store.firm_id,

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from typing import Any
 
@@ -48,6 +50,8 @@ CONSENT_FIELDS = (
     "seller",
 )
 MAX_ROWS = 100_000
+#: title rows a report-style export may put above the column names (one cell each)
+_TITLE_ROWS = 10
 #: guesses for headers not named like a field, most specific first (whole words)
 _GUESSES = tuple(
     (f, re.compile(rf"\b(?:{p})\b"))
@@ -77,10 +81,27 @@ _GUESSES = tuple(
 
 @dataclass(frozen=True, slots=True)
 class Table:
-    """A file's header and its non-blank rows, each with its row number in the file."""
+    """A file's header and its non-blank rows, each with its row number in the file;
+    ``header_row`` is the row the column names were read from (title rows above it, as
+    report-style exports write them, are skipped), ``encoding`` how the text was read."""
 
     headers: tuple[str, ...]
     rows: tuple[tuple[int, tuple[str, ...]], ...]
+    header_row: int = 1
+    encoding: str = "UTF-8"
+
+
+#: what a file that is not a spreadsheet starts with, for an error that names it
+_MAGIC = (
+    (b"%PDF", "a PDF document"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"{\\rtf", "an RTF document"),
+)
+_NOT_A_TABLE = "; export the contacts as CSV or .xlsx and import that"
 
 
 def read_table(data: bytes, name: str = "") -> Table:
@@ -91,23 +112,55 @@ def read_table(data: bytes, name: str = "") -> Table:
         raise RequestError("file", "is an old Excel (.xls) workbook; save it as .xlsx or CSV")
     if name.lower().endswith((".xlsx", ".xlsm")):
         raise RequestError("file", "is not a readable .xlsx workbook")
+    for magic, what in _MAGIC:
+        if data.startswith(magic):
+            raise RequestError("file", f"is {what}, not a CSV or XLSX file{_NOT_A_TABLE}")
     return read_csv(data)
 
 
 def read_csv(data: bytes) -> Table:
-    """UTF-8 (with or without BOM); the delimiter (, ; tab |) is sniffed, comma if unsure."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise RequestError("file", "is not UTF-8 text; save it as 'CSV UTF-8'") from None
+    """UTF-8 (with or without BOM), UTF-16 with a BOM (Excel's "Unicode Text") or, when it
+    is not UTF-8, Windows-1252 (Excel's plain "CSV" on Windows; ``Table.encoding`` says
+    so); the delimiter (, ; tab |) is sniffed, comma if unsure."""
+    text, encoding = _decode(data)
     try:
         delimiter = csv.Sniffer().sniff(text[:16384], delimiters=",;\t|").delimiter
     except csv.Error:
         delimiter = ","
     try:
-        return _table(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        table = _table(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
         raise RequestError("file", f"is not valid CSV ({exc.__class__.__name__})") from None
+    return replace(table, encoding=encoding)
+
+
+#: a UTF-8 sequence of two to four bytes: in a file that is not UTF-8 as a whole, the sign
+#: of UTF-8 text with a stray byte, which Windows-1252 would turn into "JosÃ©"
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """The file's text and the name of its encoding; a binary or mixed file is refused."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError:
+            raise RequestError("file", "is not valid UTF-16 text; save it as 'CSV UTF-8'") from None
+    if b"\x00" in data[:65536]:
+        raise RequestError("file", f"is a binary file, not a CSV or XLSX file{_NOT_A_TABLE}")
+    try:
+        return data.decode("utf-8-sig"), "UTF-8"
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+    why = f"is not UTF-8 text (line {line} is the first that is not)"
+    if _UTF8_SEQUENCE.search(data):  # UTF-8 with a stray byte: guessing would garble it
+        raise RequestError("file", f"{why} but holds UTF-8 too; save it as 'CSV UTF-8'")
+    try:
+        return data.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError:
+        raise RequestError("file", f"{why}; save it as 'CSV UTF-8'") from None
 
 
 def read_xlsx(data: bytes) -> Table:
@@ -126,7 +179,30 @@ def read_xlsx(data: bytes) -> Table:
     except RequestError:
         raise
     except Exception:  # openpyxl raises zip, XML and key errors for damaged files
-        raise RequestError("file", "is not a readable .xlsx workbook") from None
+        raise RequestError("file", _unreadable_zip(data)) from None
+
+
+#: what a zip file that is not a workbook holds, told by a member only it has
+_ZIPPED = (
+    ("word/document.xml", "a Word document"),
+    ("ppt/presentation.xml", "a PowerPoint presentation"),
+    ("content.xml", "an OpenDocument file (.ods or .odt)"),
+)
+
+
+def _unreadable_zip(data: bytes) -> str:
+    """Why a zip could not be read as a workbook: another kind of file, or damaged."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return "is not a readable .xlsx workbook (the file is damaged or cut short)"
+    if "xl/workbook.xml" in names:
+        return "is not a readable .xlsx workbook"
+    for member, what in _ZIPPED:
+        if member in names:
+            return f"is {what}, not a CSV or XLSX file{_NOT_A_TABLE}"
+    return "is a zip archive, not an .xlsx workbook; unzip it and import the CSV or .xlsx inside"
 
 
 def _text(value: Any) -> str:
@@ -140,21 +216,36 @@ def _text(value: Any) -> str:
 
 
 def _table(lines: Iterable[list[str]]) -> Table:
-    it = iter(lines)
-    head = [c.strip() for c in next(it, [])]
-    if not any(head):
+    it: Iterator[tuple[int, list[str]]] = enumerate(lines, start=1)
+    seen: list[tuple[int, list[str]]] = []  # the non-blank rows read to find the header
+    for n, cells in it:
+        row = [c.strip() for c in cells]
+        if any(row):
+            seen.append((n, row))
+            if len(seen) > _TITLE_ROWS or sum(map(bool, row)) > 1 or _names_number(row):
+                break
+    if not seen:
         raise RequestError("file", "is empty; the first row must name the columns")
+    # the column names: the first non-blank row, unless one-cell title rows come before a
+    # row that names a telephone column (a report-style export: "Contacts", "Run on ...")
+    header_row, head = seen[-1] if _names_number(seen[-1][1]) else seen[0]
     for h in head:
         if h and head.count(h) > 1:
-            raise RequestError("file", f"column {h!r} appears twice in the header row")
+            raise RequestError(
+                "file", f"column {h!r} appears twice in the header row (row {header_row})"
+            )
     rows = []
-    for n, cells in enumerate(it, start=2):
+    for n, cells in itertools.chain(((n, c) for n, c in seen if n > header_row), it):
         stripped = tuple([c.strip() for c in cells])
         if any(stripped):
             rows.append((n, stripped))
         if len(rows) > MAX_ROWS:
             raise RequestError("file", f"has more than {MAX_ROWS} rows; split it")
-    return Table(tuple(head), tuple(rows))
+    return Table(tuple(head), tuple(rows), header_row)
+
+
+def _names_number(row: list[str]) -> bool:
+    return "number" in guess_mapping(row)
 
 
 def _norm(header: str) -> str:
@@ -173,9 +264,10 @@ def guess_mapping(headers: Iterable[str]) -> dict[str, str]:
 
 
 def resolve_mapping(
-    headers: Iterable[str], given: Mapping[str, str] | None = None
+    headers: Iterable[str], given: Mapping[str, str] | None = None, *, header_row: int | None = None
 ) -> dict[str, str]:
-    """The guessed mapping with the user's choices on top (an empty header unmaps a field)."""
+    """The guessed mapping with the user's choices on top (an empty header unmaps a field);
+    ``header_row`` (where the column names were read) is named when no number column is."""
     heads = [h for h in headers if h]
     mapping = guess_mapping(heads)
     chosen: dict[str, str] = {}
@@ -193,7 +285,10 @@ def resolve_mapping(
             raise RequestError(f"mapping.{f}", f"column {chosen[f]!r} is mapped twice")
     mapping = {f: h for f, h in mapping.items() if h not in chosen.values()} | chosen
     if "number" not in mapping:
-        raise RequestError("mapping.number", "no column holds the telephone number; map one")
+        where = "" if header_row is None else f" named on row {header_row} (the column names)"
+        raise RequestError(
+            "mapping.number", f"no column{where} holds the telephone number; map one"
+        )
     missing = [f for f in CONSENT_FIELDS if f not in mapping]
     if missing and len(missing) < len(CONSENT_FIELDS):
         raise RequestError(

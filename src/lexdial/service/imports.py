@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from lexdial.domain.decision import CONSENT_KINDS, LINE_TYPES, PURPOSES, RELATIONSHIPS
@@ -38,6 +38,9 @@ from lexdial.service.ports import Audit, Cipher
 from lexdial.service.storage import UnitOfWork
 from lexdial.service.users import Caller, authorize
 
+#: how far past the import's instant a consent's date may be: the clocks of the system
+#: that exported the file and of this one may differ
+FUTURE_SLACK = timedelta(hours=1)
 _SYNONYMS = {"mobile": "wireless", "cell": "wireless", "cellular": "wireless", "fixed": "landline"}
 _ERASED = "belongs to a person whose data was erased; it may not be imported again"
 
@@ -72,10 +75,16 @@ def validate(rows: Table, mapping: Mapping[str, str]) -> list[RowError]:
 
 
 def check(
-    uow: UnitOfWork, cipher: Cipher, firm_id: int, rows: Table, mapping: Mapping[str, str]
+    uow: UnitOfWork,
+    cipher: Cipher,
+    firm_id: int,
+    rows: Table,
+    mapping: Mapping[str, str],
+    at: datetime | None = None,
 ) -> list[RowError]:
-    """``validate`` plus what the store refuses (erased people's numbers); writes nothing."""
-    people, errors = _plan(rows, mapping)
+    """``validate`` plus what the store refuses (erased people's numbers) and, given the
+    instant ``at`` of the import, consents dated after it; writes nothing."""
+    people, errors = _plan(rows, mapping, at=at)
     return sorted(errors + _erased(uow, firm_id, people, _indexes(cipher, people)))
 
 
@@ -112,7 +121,7 @@ def _import(
     on_progress: Callable[[int, int], None] | None,
     on_checked: Callable[[int, int], None] | None,
 ) -> ImportReport:
-    people, errors = _plan(rows, mapping, on_checked)
+    people, errors = _plan(rows, mapping, on_checked, at=at)
     bidx = _indexes(cipher, people)
     errors += _erased(uow, firm_id, people, bidx)
     if errors:
@@ -171,6 +180,38 @@ class _Person:
         )
 
 
+#: a whole number written with a decimal part of zeros, as a number cell exports
+_WHOLE_DECIMAL = re.compile(r"\+?\d{7,15}(\.0+)")
+#: an extension after the number: "ext 12", "x12", "extension 12", "#12"
+_EXTENSION = re.compile(r"(?:ext\.?|extension|x|#)\s*\d+\s*$", re.IGNORECASE)
+#: a number Excel shows in scientific notation (6.14555E+09): its last digits are gone
+_SCIENTIFIC = re.compile(r"[+-]?\d(?:[.,]\d+)?[eE]\+?\d{1,2}")
+#: a date as Excel writes it when the column is not text: a day number, or month/day/year
+_EXCEL_SERIAL = re.compile(r"\d{5}(?:\.\d+)?")
+_SLASHED = re.compile(r"\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b.*")
+_TEXT_COLUMN = "; format the column as Text in Excel (or the export) and export the file again"
+
+
+def _not_a_number(raw: str) -> str:
+    """Why a number cell is refused, with Excel's usual damage named (never the cell)."""
+    if _SCIENTIFIC.fullmatch(raw):
+        return "is in scientific notation (as Excel shows long numbers), its digits lost" + (
+            _TEXT_COLUMN
+        )
+    return "is not a valid, dialable telephone number"
+
+
+def _not_a_time(raw: str) -> str:
+    """Why a consent date-time is refused: an ambiguous or bare date is never guessed."""
+    example = "2025-03-14T09:30:00-04:00 (the offset it was given in, or Z for UTC)"
+    if _EXCEL_SERIAL.fullmatch(raw):
+        return f"is an Excel day number, not a date-time; write it as {example}{_TEXT_COLUMN}"
+    if _SLASHED.fullmatch(raw):
+        why = "is a date written with slashes, which reads two ways (6/1: June 1 or 6 January)"
+        return f"{why}; write it as {example}"
+    return f"is not an ISO 8601 date-time; write it as {example}"
+
+
 class _Memo:
     """What one file's rows repeat, worked out once per distinct cell: a client list
     repeats its line types, consent kinds, dates and scopes on every row, and a number
@@ -191,7 +232,9 @@ class _Memo:
         e164 = self.numbers.get((raw, region))
         if e164 is None:
             try:
-                e164 = contacts.normalise(raw, region=region)
+                # "6145550101.0": a number cell written out as a decimal, its digits whole
+                digits = raw[: -len(m.group(1))] if (m := _WHOLE_DECIMAL.fullmatch(raw)) else raw
+                e164 = contacts.normalise(digits, region=region)
             except RequestError:
                 e164 = ""
             self.numbers[(raw, region)] = e164
@@ -240,8 +283,12 @@ def _plan(
     rows: Table,
     mapping: Mapping[str, str],
     on_checked: Callable[[int, int], None] | None = None,
+    *,
+    at: datetime | None = None,
 ) -> tuple[dict[str, _Person], list[RowError]]:
-    """People by E.164 (in file order) and every row error, from the file alone."""
+    """People by E.164 (in file order) and every row error, from the file alone (and the
+    import's instant ``at``, after which no consent can have been given)."""
+    latest = None if at is None else at + FUTURE_SLACK
     people: dict[str, _Person] = {}
     errors: list[RowError] = []
     width = len(rows.headers)
@@ -259,7 +306,7 @@ def _plan(
                 "contain the delimiter",
             )
         e164, details = _contact(row)
-        consent = _consent(row, e164) if any(map(row.get, CONSENT_FIELDS)) else None
+        consent = _consent(row, e164, latest) if any(map(row.get, CONSENT_FIELDS)) else None
         if e164:  # one number, one person: later rows may add details, never contradict
             p = people.setdefault(e164, _Person(n, e164, {}))
             for f, value in details.items():
@@ -283,7 +330,11 @@ def _contact(row: _Row) -> tuple[str, dict[str, str]]:
         region = country if len(country) == 2 and country.isalpha() else "US"
         e164 = row.memo.number(row.get("number"), region)
         if not e164:
-            row.bad("number", "is not a valid, dialable telephone number")
+            row.bad("number", _not_a_number(row.get("number")))
+        elif _EXTENSION.search(row.get("number")):
+            # read without it, the call would reach the switchboard, not the person
+            row.bad("number", "has an extension, which a dialled call cannot reach; give the "
+                    "person's direct number")  # fmt: skip
     if state and e164.startswith("+1") and not (len(state) == 2 and state.isalpha()):
         row.bad("state", "must be a two-letter code for a +1 number, e.g. OH")
     for f, most in (("name", 200), ("state", 60), ("zip", 20)):
@@ -303,7 +354,7 @@ def _contact(row: _Row) -> tuple[str, dict[str, str]]:
     return e164, {f: value for f, value in details.items() if value}
 
 
-def _consent(row: _Row, e164: str) -> NewConsent | None:
+def _consent(row: _Row, e164: str, latest: datetime | None = None) -> NewConsent | None:
     """The row's consent, with every check ``record_consent`` would fail the import on."""
     before = len(row.errors)
     if not all(map(row.get, CONSENT_FIELDS)):
@@ -317,9 +368,16 @@ def _consent(row: _Row, e164: str) -> NewConsent | None:
     given = row.memo.time(row.get("consent_given_at"))
     if given is None:
         if row.get("consent_given_at"):
-            row.bad("consent_given_at", "is not an ISO 8601 date-time (2026-06-01T12:00:00Z)")
+            row.bad("consent_given_at", _not_a_time(row.get("consent_given_at")))
     elif given.tzinfo is None:
-        row.bad("consent_given_at", "needs an offset ('Z' or '+hh:mm')")
+        row.bad(
+            "consent_given_at",
+            "needs an offset: add the one it was given in, e.g. 2025-03-14T09:30:00-04:00 "
+            "(or Z for UTC)",
+        )
+    elif latest is not None and given > latest:
+        # a mistyped year: recorded, it would be a consent that counts only from then
+        row.bad("consent_given_at", "is after the import; a consent is imported once given")
     if kind == "express_written" and not row.get("document_ref"):
         row.bad("document_ref", "is required for express_written consent")
     if len(row.errors) > before or given is None or not e164:

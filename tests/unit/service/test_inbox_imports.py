@@ -79,7 +79,8 @@ def test_bad_rows_are_reported_by_row_number_and_nothing_is_written() -> None:
     report = _import(uow, _table(DANA, no_number, BO, bad_date), audit)
     assert report.errors == (
         RowError(3, "number", "is empty; every row needs a telephone number"),
-        RowError(5, "consent_given_at", "is not an ISO 8601 date-time (2026-06-01T12:00:00Z)"),
+        RowError(5, "consent_given_at", "is not an ISO 8601 date-time; write it as "
+                 "2025-03-14T09:30:00-04:00 (the offset it was given in, or Z for UTC)"),
     )
     assert "yesterday" not in str(report.errors)
     store = _store(uow)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import gc
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from operator import itemgetter
 from typing import Any
 
@@ -71,8 +71,13 @@ def large_cache(conn: Connection) -> Iterator[None]:
     conn.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
     try:
         yield
-    finally:
-        conn.exec_driver_sql(f"PRAGMA cache_size={before}")
+    except BaseException:
+        # the block failed and its transaction rolls back; a connection a Ctrl-C broke
+        # mid-statement cannot run the PRAGMA, and that must not hide the block's error
+        with suppress(Exception):
+            conn.exec_driver_sql(f"PRAGMA cache_size={before}")
+        raise
+    conn.exec_driver_sql(f"PRAGMA cache_size={before}")
 
 
 def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
