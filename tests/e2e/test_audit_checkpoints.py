@@ -92,6 +92,20 @@ def test_a_chain_rewritten_whole_with_recomputed_hashes_is_caught(
     assert code == 0 and "no audit checkpoint published" in err
 
 
+def test_an_evidence_bundle_of_a_chain_cut_below_a_signed_checkpoint_is_not_intact(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _busy_store(home, capsys)
+    code, out, err = run(capsys, "evidence", NUMBER, "--json")
+    assert code == 0, err
+    assert json.loads(out)["intact"] is True
+    with _db(home) as db:  # the opt-out's entry, the chain's last, is cut off
+        db.execute("DELETE FROM audit_log WHERE seq = (SELECT max(seq) FROM audit_log)")
+    code, out, err = run(capsys, "evidence", NUMBER, "--json")
+    got = json.loads(out)
+    assert got["intact"] is False and got["chain"]["intact"] is False, got["chain"]
+
+
 def test_a_tampered_checkpoint_file_fails_its_signature(
     home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

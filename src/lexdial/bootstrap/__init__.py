@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from lexdial.bootstrap.audit import (
     checkpoint_for_report,
+    evidence_anchors,
     publish_checkpoint,
     rotate_store_keys,
     verify_audit,
@@ -97,6 +98,7 @@ __all__ = [
     "data_dir",
     "default_engine",
     "event_delivery",
+    "evidence_anchors",
     "first_delivery",
     "init_store",
     "is_sandbox",

@@ -101,3 +101,11 @@ def verify_audit(store: Store, anchor: str | None = None, field: str = "anchor")
         checkpoints=len(good),
         checkpoint_problems=tuple(bad_lines),
     )
+
+
+def evidence_anchors(store: Store) -> list[tuple[int, str]]:
+    """The signed checkpoints' ``(seq, head hash)``, for ``evidence.bundle(anchors=...)``:
+    a bundle's chain must still hold each, or a truncated or rewritten chain could look
+    intact. None when the store keeps no checkpoints."""
+    good, _ = store.checkpoints.checkpoints() if store.checkpoints else ([], [])
+    return [(c.anchor.seq, c.anchor.hash) for c in good]

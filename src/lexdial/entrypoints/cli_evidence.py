@@ -65,13 +65,14 @@ def cmd_audit_verify(args: argparse.Namespace) -> None:
 
 
 def cmd_evidence(args: argparse.Namespace) -> None:
-    from lexdial.bootstrap import write_private_file
+    from lexdial.bootstrap import evidence_anchors, write_private_file
     from lexdial.entrypoints.render import mask_number
     from lexdial.service import evidence
 
     store = common.store(args)
+    anchors = evidence_anchors(store)
     with store.reading() as uow:
-        bundle = evidence.bundle(uow, store.cipher, store.firm_id, args.number)
+        bundle = evidence.bundle(uow, store.cipher, store.firm_id, args.number, anchors=anchors)
     out = Path(args.out) if args.out else None
     text = json.dumps(bundle, indent=2, default=str)
     if out:

@@ -88,7 +88,7 @@ def cmd_roster(args: argparse.Namespace) -> None:
 
 
 def cmd_evidence(args: argparse.Namespace) -> None:
-    from lexdial.bootstrap import checkpoint_for_report, write_private_file
+    from lexdial.bootstrap import checkpoint_for_report, evidence_anchors, write_private_file
     from lexdial.service import evidence, views
     from lexdial.service.report_pdf import evidence_pdf
     from lexdial.service.report_policy import iso
@@ -97,11 +97,15 @@ def cmd_evidence(args: argparse.Namespace) -> None:
     store, at = common.store(args), common.now(args)
     with store.reading() as uow:
         authorize(uow, common.caller(args), "audit.read", store.firm_id)
-        bundle = evidence.bundle(uow, store.cipher, store.firm_id, args.number)
+        bundle = evidence.bundle(
+            uow, store.cipher, store.firm_id, args.number, anchors=evidence_anchors(store)
+        )
         firm_name = views.firm_name(uow, store.firm_id)
     bundle["chain"]["checkpoint"] = checkpoint_for_report(store)
     pdf = evidence_pdf(bundle, firm=firm_name, generated_at=str(iso(at)))
-    path = _write(args, f"evidence-contact-{bundle['contact_id']}.pdf", pdf)
+    # an erased person's number has no contact left: its opt-outs are the evidence
+    who = bundle["contact_id"] if bundle["contact_id"] is not None else "erased"
+    path = _write(args, f"evidence-contact-{who}.pdf", pdf)
     if args.json:
         side = path.with_suffix(".json")
         write_private_file(side, json.dumps(bundle, indent=2, default=str), "--output")

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict
 
+from lexdial.bootstrap import evidence_anchors
 from lexdial.entrypoints.api import number_lookups
 from lexdial.entrypoints.api.deps import (
     AuditReader,
@@ -309,7 +310,9 @@ def evidence_bundle(request: Request, number: str, caller: AuditReader) -> dict[
     audit entries about them with the chain proof. The export itself is audited."""
     s, at = store(request), now(request)
     with s.unit_of_work() as uow:
-        found: dict[str, Any] = utc(evidence.bundle(uow, s.cipher, s.firm_id, number))
+        found: dict[str, Any] = utc(
+            evidence.bundle(uow, s.cipher, s.firm_id, number, anchors=evidence_anchors(s))
+        )
         s.audit.record(
             uow,
             at=at,

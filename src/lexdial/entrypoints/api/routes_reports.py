@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request, Response
 
-from lexdial.bootstrap import checkpoint_for_report
+from lexdial.bootstrap import checkpoint_for_report, evidence_anchors
 from lexdial.entrypoints.api.deps import AuditReader, Reader, UsersReader, now, store
 from lexdial.service import evidence, views
 from lexdial.service.report_data import campaign_data, dnc_policy_data, roster_data
@@ -80,7 +80,7 @@ def evidence_bundle_pdf(
     The download is audited, like the JSON bundle's and the dashboard's."""
     s, at = store(request), now(request)
     with s.reading() as uow:  # the bundle verifies the whole chain: no write lock held
-        bundle = evidence.bundle(uow, s.cipher, s.firm_id, number)
+        bundle = evidence.bundle(uow, s.cipher, s.firm_id, number, anchors=evidence_anchors(s))
         firm = views.firm_name(uow, s.firm_id)
     with s.unit_of_work() as uow:  # who took the person's evidence away, as every download
         s.audit.record(
@@ -89,4 +89,6 @@ def evidence_bundle_pdf(
         )  # fmt: skip
     bundle["chain"]["checkpoint"] = checkpoint_for_report(s)
     pdf = evidence_pdf(bundle, firm=firm, generated_at=str(iso(at)))
-    return _pdf(pdf, f"evidence-contact-{bundle['contact_id']}.pdf")
+    # an erased person's number has no contact left: its opt-outs are the evidence
+    who = bundle["contact_id"] if bundle["contact_id"] is not None else "erased"
+    return _pdf(pdf, f"evidence-contact-{who}.pdf")

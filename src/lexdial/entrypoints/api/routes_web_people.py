@@ -25,7 +25,7 @@ from fastapi import Form, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import RedirectResponse
 
-from lexdial.bootstrap import checkpoint_for_report, verify_audit
+from lexdial.bootstrap import checkpoint_for_report, evidence_anchors, verify_audit
 from lexdial.entrypoints.api.deps import (
     AuditReader,
     ConsentWriter,
@@ -267,7 +267,7 @@ def evidence_pdf_download(request: Request, contact_id: int, caller: AuditReader
         numbers = contact_numbers(uow, s.cipher, s.firm_id, contact_id)
         if not numbers:
             raise RequestError("contact", "this contact has no number left (erased?)")
-        found = bundle(uow, s.cipher, s.firm_id, numbers[0].e164)
+        found = bundle(uow, s.cipher, s.firm_id, numbers[0].e164, anchors=evidence_anchors(s))
     found["chain"]["checkpoint"] = checkpoint_for_report(s)
     pdf = evidence_pdf(found, firm=s.settings.firm_name, generated_at=str(iso(at)))
     return Response(
@@ -296,7 +296,8 @@ def evidence(request: Request, contact_id: int, caller: AuditReader) -> Response
         )
     with s.reading() as uow:  # the bundle verifies the whole chain: no write lock held
         numbers = contact_numbers(uow, s.cipher, s.firm_id, contact_id)
-        bundles = [bundle(uow, s.cipher, s.firm_id, n.e164) for n in numbers]
+        anchors = evidence_anchors(s)
+        bundles = [bundle(uow, s.cipher, s.firm_id, n.e164, anchors=anchors) for n in numbers]
     body = {
         "contact_id": contact_id,
         "generated_at": at.astimezone(UTC),
