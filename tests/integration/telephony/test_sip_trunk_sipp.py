@@ -219,8 +219,8 @@ def trunk_for(sipp: Sipp, **over: object) -> Trunk:
     return Trunk(**fields)  # type: ignore[arg-type]
 
 
-def invite_scenario(tmp: Path) -> Path:
-    return fill(
+def invite_scenario(tmp: Path, transport: str = "udp") -> Path:
+    path = fill(
         tmp,
         "trunk_invite_401.xml",
         USER=USER,
@@ -229,6 +229,12 @@ def invite_scenario(tmp: Path) -> Path:
         NUMBER_RE=r"\+16145550101",
         CALLER_RE=r"\+16145550100",
     )
+    if transport != "udp":
+        # the closing wait only absorbs UDP retransmissions; over TCP the caller may close
+        # its connection within it once the BYE is answered, which SIPp counts as a failed
+        # call (seen once in CI under load, the call itself complete)
+        path.write_text(path.read_text().replace('<timewait milliseconds="500"/>', ""))
+    return path
 
 
 def engine(name: str, trunk: Trunk, tmp_path: Path) -> Any:
@@ -246,7 +252,7 @@ def test_invite_digest_challenge_is_answered(
 ) -> None:
     """The trunk answers our INVITE with 401; the second INVITE carries a digest SIPp
     verifies, the '+' number in the request URI and the display name in From."""
-    sipp = Sipp(invite_scenario(tmp_path), tmp_path, transport=transport).start()
+    sipp = Sipp(invite_scenario(tmp_path, transport), tmp_path, transport=transport).start()
     sipps.append(sipp)
     carrier = engine(kind, trunk_for(sipp), tmp_path)
     events = asyncio.run(one_call(carrier, a_dial(f"c-auth-{transport}"), hang_up=True))
