@@ -48,8 +48,14 @@ def _agents_at_their_desks(store: Engine, stop: threading.Event) -> None:
     while not stop.wait(0.1):  # a disposition takes the agent a (simulated) second or more
         with store.begin() as conn:
             uow = SqlUnitOfWork(conn)
-            for s in uow.desk.for_campaign(1, 1):
-                if s.state == AgentState.WRAP_UP.value:
+            for seen in uow.desk.for_campaign(1, 1):
+                if seen.state != AgentState.WRAP_UP.value:
+                    continue
+                # read again under the seat's lock, as the desk's own writes do: a save of
+                # the seat as first read could undo what the dialler wrote since (on
+                # PostgreSQL a closing run's "leg down" was lost that way, once in CI)
+                s = uow.desk.session(1, seen.user_id, lock=True)
+                if s is not None and s.state == AgentState.WRAP_UP.value:
                     uow.desk.save(replace(s, state=AgentState.READY.value, attempt_id=None))
 
 
