@@ -33,6 +33,11 @@ contact's facts from that read instead of two round trips of its own. The read a
 dropped when the run ends, before any other job: only gates run between the read and its
 use, and a gate writes nothing another contact's gate reads (its attempt is its own
 contact's history; a second gate of the same contact reads again).
+Rule 7: a batch's jobs and its audit append run ``pipelined`` (where the store can: on
+PostgreSQL, writes whose answers nobody reads go to the server without waiting, and are
+answered at the next read or at the block's end). That is safe only because of rule 4: an
+error reported late, at a later statement, fails the batch, nothing of it commits, and the
+job that caused it is found when every job runs alone, unpipelined.
 """
 
 from __future__ import annotations
@@ -59,10 +64,11 @@ GateJob = Callable[["UnitOfWork", Audit], _T]
 Transactions = Callable[[], AbstractContextManager["UnitOfWork"]]
 #: jobs per batch: bounds how long a batch holds its contacts' row locks, what one failing
 #: job makes run again alone (rule 4), and how long the store thread is busy with one batch
-#: (about 1 ms a gate), which the call flow's next write (an agent's assignment, inside the
-#: 2 s rule) may have to wait for. bench/gate.py: C=8 gives 787 gates/s against 719 at C=4
-#: on PostgreSQL; larger batches add latency, not throughput
-BATCH_CAP = 8
+#: (under 1 ms a gate), which the call flow's next write (an agent's assignment, inside the
+#: 2 s rule) may have to wait for. Sixteen since the batch's writes are pipelined (rule 7):
+#: its fixed costs (locks and facts in one round trip, the audit append, the commit) shared
+#: by twice the gates; bench/gate.py gives the figures against eight (README, "Sizing")
+BATCH_CAP = 16
 
 
 @runtime_checkable
@@ -71,6 +77,8 @@ class Savepoints(Protocol):
     undoes every write of the transaction; the mark of what ``GateBatcher`` batches."""
 
     def savepoint(self) -> AbstractContextManager[object]: ...
+
+    def pipelined(self) -> AbstractContextManager[None]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,20 +168,25 @@ class GateBatcher:
         with self.transactions() as uow:
             if not isinstance(uow, Savepoints):
                 return None  # rule 5 (nothing was written: the empty transaction ends)
-            buffer = BufferedAudit()
-            outcomes: list[Outcome[_T]] = []
-            # an exception leaves the block: the transaction rolls back whole (rule 4)
-            for gates, run in groupby(jobs, key=lambda job: isinstance(job, GateCall)):
-                group = list(run)
-                calls = [(g.contact_id, g.at) for g in group if isinstance(g, GateCall)]
-                if not (gates and len(calls) > 1):
-                    outcomes += [Outcome(job(uow, buffer)) for job in group]
-                    continue
-                read_ahead(uow, calls)  # rule 6
-                try:
-                    outcomes += [Outcome(job(uow, buffer)) for job in group]
-                finally:
-                    uow.attempts.drop_prefetched()
-            if buffer.items:
-                record_all(self.audit, uow, buffer.items)  # rule 3: contacts, then the chain
+            # an exception leaves the blocks: the transaction rolls back whole (rule 4)
+            with uow.pipelined():  # rule 7
+                return self._jobs_of(uow, jobs)
+
+    def _jobs_of(self, uow: UnitOfWork, jobs: Sequence[GateJob[_T]]) -> list[Outcome[_T]]:
+        """The batch's jobs in ``uow``, in order, then its audit entries (rules 1, 3, 6)."""
+        buffer = BufferedAudit()
+        outcomes: list[Outcome[_T]] = []
+        for gates, run in groupby(jobs, key=lambda job: isinstance(job, GateCall)):
+            group = list(run)
+            calls = [(g.contact_id, g.at) for g in group if isinstance(g, GateCall)]
+            if not (gates and len(calls) > 1):
+                outcomes += [Outcome(job(uow, buffer)) for job in group]
+                continue
+            read_ahead(uow, calls)  # rule 6
+            try:
+                outcomes += [Outcome(job(uow, buffer)) for job in group]
+            finally:
+                uow.attempts.drop_prefetched()
+        if buffer.items:
+            record_all(self.audit, uow, buffer.items)  # rule 3: contacts, then the chain
         return outcomes

@@ -58,6 +58,10 @@ class FakeWork:
     audit: list[str] = field(default_factory=list)
 
     @contextmanager
+    def pipelined(self) -> Iterator[None]:
+        yield  # the fake store answers every statement at once: nothing to pipeline
+
+    @contextmanager
     def savepoint(self) -> Iterator[None]:
         mark = len(self.pending)
         self.store.journal.append("savepoint")

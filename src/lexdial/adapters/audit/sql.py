@@ -63,7 +63,8 @@ class SqlAuditStore:
 
     def _lock(self) -> None:
         if not self._locked and self.conn.dialect.name == "postgresql":
-            _LOCK.run(self.conn, {"k": _LOCK_KEY})
+            # in a pipelined batch, sent with the head read that follows it: one round trip
+            _LOCK.send(self.conn, {"k": _LOCK_KEY})
         self._locked = True
 
     def append(self, entry: AuditEntry, data_json: str | None = None) -> None:
@@ -107,7 +108,8 @@ class SqlAuditStore:
             # 50, the SQL was parsed again on every batch), nor an array per column
             # (psycopg dumps each list in Python)
             doc = [dict(zip(_COLUMNS, (r[0], _utc(r[1]), *r[2:]), strict=True)) for r in rows]
-            _JSON_INSERT.run(self.conn, {"rows": orjson.dumps(doc).decode("utf-8")})
+            # sent, not waited for, in a pipelined batch: the commit collects its answer
+            _JSON_INSERT.send(self.conn, {"rows": orjson.dumps(doc).decode("utf-8")})
         else:
             insert_tuples(self.conn, t.audit_log, _COLUMNS, rows)
         if entries:

@@ -42,6 +42,7 @@ from sqlalchemy import Engine, create_engine, event, exc, text
 if TYPE_CHECKING:
     from alembic.config import Config
 
+from lexdial.adapters.db import fast_pipe
 from lexdial.adapters.db.fast import Fast
 from lexdial.adapters.private_files import private_file
 from lexdial.errors import ConfigError
@@ -215,6 +216,7 @@ def make_engine(url: str, *, sqlite_synchronous: str = "FULL") -> Engine:
     engine = create_engine(url)
     event.listen(engine, "checkout", _ping_if_idle)
     event.listen(engine, "checkin", _note_checkin)
+    fast_pipe.install(engine)  # a gate batch's writes may be pipelined (``fast_pipe``)
     return engine
 
 

@@ -36,6 +36,12 @@ Rule 8: a result type whose processor depends on the driver's type of the column
 asks PostgreSQL's numerics, e.g. a ``Float`` column, whether the server sent a float or a
 numeric) gets it from the first execution's cursor description, as Core gets it from each
 execution's (preparing a statement that read one failed before).
+Rule 9: ``send`` (a write whose answer nobody reads) and ``later`` (a read collected after
+the next sync) ride PostgreSQL's pipeline where ``fast_pipe.pipelining`` allows it; any
+other ``Fast`` statement run while a pipeline is open rides it too and closes it, so it
+and everything sent before it cost one round trip, and its answer is read as usual once
+every earlier one arrived. ``later`` reads on a second shared cursor: the next statement
+on the first replaces its answer.
 """
 
 from __future__ import annotations
@@ -50,13 +56,15 @@ from sqlalchemy import Connection, exc
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.sql.expression import ClauseElement
 
+from lexdial.adapters.db import fast_pipe
 from lexdial.adapters.db.utc import UtcDateTime
 
 Processor = Callable[[Any], Any]
 
 
-#: the pool record ``info`` key of the connection's shared cursor (rule 4)
+#: the pool record ``info`` keys of the connection's shared cursors (rules 4, 9)
 _CURSOR = "lexdial.fast.cursor"
+_LATER = "lexdial.fast.later"
 
 
 @dataclass(slots=True)
@@ -81,15 +89,15 @@ class _Prepared:
     dialect: Dialect | None = None
 
 
-def _cursor(conn: Connection) -> Any:
+def _cursor(conn: Connection, key: str = _CURSOR) -> Any:
     """The connection's shared driver cursor (rule 4), made on first use."""
     fairy = conn.connection
     dbapi = fairy.dbapi_connection
-    held = fairy.info.get(_CURSOR)
+    held = fairy.info.get(key)
     if held is not None and held[0] is dbapi:
         return held[1]
     cursor = dbapi.cursor()  # type: ignore[union-attr]
-    fairy.info[_CURSOR] = (dbapi, cursor)
+    fairy.info[key] = (dbapi, cursor)
     return cursor
 
 
@@ -132,7 +140,10 @@ class Fast:
         self._prepared[dialect.name] = prepared
         return prepared
 
-    def _execute(self, conn: Connection, params: Mapping[str, Any]) -> Any:
+    def _execute(self, conn: Connection, params: Mapping[str, Any], pipe: str | None = None) -> Any:
+        """Execute on the shared cursor; ``pipe``: the cursor to leave the statement in a
+        pipeline on, unanswered (``send``, ``later``: rule 9), else an open pipeline is
+        closed after it and its answer is here."""
         prepared = self._prepared.get(conn.dialect.name) or self._prepare(
             conn.dialect, list(params)
         )
@@ -141,7 +152,9 @@ class Fast:
         given = {**prepared.defaults, **params} if prepared.defaults else params
         values = {k: (binds[k](v) if k in binds else v) for k, v in given.items()}
         args: Any = values if prepared.order is None else [values[k] for k in prepared.order]
-        cursor = _cursor(conn)
+        if pipe is not None:
+            fast_pipe.open_pipe(conn)
+        cursor = _cursor(conn, pipe or _CURSOR)
         # the engine's listeners still see every statement (logging, the tests that check no
         # SQL runs on the event loop's thread); none is registered in production
         for listener in conn.dispatch.before_cursor_execute:
@@ -153,7 +166,7 @@ class Fast:
             # reaches the caller as SQLAlchemy's own type (``DBAPIError`` and its kin)
             dbapi = conn.connection.dbapi_connection
             lost = conn.dialect.is_disconnect(err, dbapi, cursor)
-            conn.connection.info.pop(_CURSOR, None)  # a failed cursor is not reused
+            conn.connection.info.pop(pipe or _CURSOR, None)  # a failed cursor is not reused
             cursor.close()
             if lost:
                 conn.invalidate(err)
@@ -161,11 +174,42 @@ class Fast:
                 prepared.sql, args, err, conn.dialect.loaded_dbapi.Error,
                 connection_invalidated=lost, dialect=conn.dialect,
             ) from err  # fmt: skip
+        if pipe is None and fast_pipe.is_open(conn):
+            fast_pipe.close(conn)  # rule 9: this answer, and every one before it
         return prepared, cursor
+
+    def send(self, conn: Connection, params: Mapping[str, Any]) -> None:
+        """``run``, without waiting for the answer where a pipeline is allowed (rule 9):
+        for a write whose result nobody reads (an error surfaces at the next sync)."""
+        if not fast_pipe.allowed(conn):
+            self.run(conn, params)
+            return
+        self._execute(conn, params, pipe=_CURSOR)
+
+    def later(
+        self, conn: Connection, params: Mapping[str, Any]
+    ) -> Callable[[], list[dict[str, Any]]]:
+        """Send a read now, read its rows when called (after the next ``Fast`` read, which
+        collects both answers in one round trip: rule 9); outside a pipeline, it is read
+        at once."""
+        if not fast_pipe.allowed(conn):
+            rows = self.rows(conn, params)
+            return lambda: rows
+        prepared, cursor = self._execute(conn, params, pipe=_LATER)
+
+        def read() -> list[dict[str, Any]]:
+            fast_pipe.close(conn)  # a no-op when the read that followed closed it
+            return self._read_rows(prepared, cursor)
+
+        return read
 
     def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Every row, as column -> value processed like Core's results."""
         prepared, cursor = self._execute(conn, params)
+        return self._read_rows(prepared, cursor)
+
+    @staticmethod
+    def _read_rows(prepared: _Prepared, cursor: Any) -> list[dict[str, Any]]:
         if prepared.columns is None:
             _columns(prepared, cursor)
         names, processed = prepared.names, prepared.processed

@@ -13,6 +13,7 @@ from functools import cached_property
 
 from sqlalchemy import Connection, Engine, text
 
+from lexdial.adapters.db import fast_pipe
 from lexdial.adapters.db.fast import Fast
 from lexdial.adapters.db.repos.accounts import (
     SqlFirmRepository,
@@ -132,6 +133,13 @@ class SqlUnitOfWork:
             self.contacts.forget_locks()  # row locks taken inside the block are released
             raise
         _RELEASE.run(self.connection, {})
+
+
+    def pipelined(self) -> AbstractContextManager[None]:
+        """A block whose writes may go to the server without waiting for each answer
+        (``fast_pipe``: PostgreSQL only); every one is answered when the block ends, and
+        a failure anywhere in it must roll the transaction back (``gate_batch`` rule 7)."""
+        return fast_pipe.pipelining(self.connection)
 
 
 # (for gate-batch)

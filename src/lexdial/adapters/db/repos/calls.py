@@ -8,8 +8,9 @@ from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Column, Connection, bindparam, func, insert, select, update
+from sqlalchemy import Column, Connection, Integer, bindparam, func, insert, select, text, update
 
+from lexdial.adapters.db import fast_pipe
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.fast import Fast
 from lexdial.adapters.db.json_text import JsonText, json_text
@@ -47,6 +48,19 @@ _INSERT_ATTEMPT = Fast(
     insert(t.call_attempts)
     .values(decision=bindparam("decision", type_=JsonText()))
     .returning(t.call_attempts.c.id)
+)
+#: the same with an id reserved beforehand (``prefetch_for_gates``): nothing to wait for,
+#: so a pipelined batch sends it and goes on (``fast_pipe``)
+_INSERT_RESERVED = Fast(
+    insert(t.call_attempts).values(decision=bindparam("decision", type_=JsonText()))
+)
+#: ``:n`` attempt ids taken from the table's own sequence (PostgreSQL): a reserved id that
+#: is never used is a gap, as a rolled-back INSERT leaves one
+_RESERVE_IDS = Fast(
+    text(
+        "SELECT nextval(pg_get_serial_sequence('call_attempts', 'id')) AS id"
+        " FROM generate_series(1, :n)"
+    ).columns(id=Integer)
 )
 
 
@@ -92,7 +106,7 @@ class SqlAttemptRepository:
     of the same contact in the batch reads again, so it sees the first one's attempt.
     """
 
-    __slots__ = ("_bundle", "_history", "_prefetched", "_served", "conn")
+    __slots__ = ("_bundle", "_history", "_prefetched", "_reserved", "_served", "conn")
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -102,15 +116,26 @@ class SqlAttemptRepository:
         self._history: tuple[tuple[Any, ...], list[PastCall]] | None = None
         #: a batch's read ahead: contact -> (its window's (since, until, statuses), rows)
         self._prefetched: dict[int, tuple[tuple[Any, ...], list[dict[str, Any]]]] = {}
+        #: attempt ids reserved for a pipelined batch's gates, next first (``record``)
+        self._reserved: list[int] = []
 
     # --- what the gate reads (prepared statements: ``gate_reads``)
     def prefetch_for_gates(self, contact_ids: Collection[int], history: HistoryWindow) -> None:
         since, until, statuses = history
         ids = sorted(set(contact_ids))
         dialect = self.conn.dialect.name
+        # in a pipelined batch, an id for each gate's attempt, read in the same round trip
+        # as the facts: its INSERT then waits for nothing (``record``)
+        reserve = (
+            _RESERVE_IDS.later(self.conn, {"n": len(contact_ids)})
+            if fast_pipe.allowed(self.conn)
+            else None
+        )
         rows = gate_facts_many(dialect, tuple(statuses)).rows(
             self.conn, {"ids": ids_param(dialect, ids), "since": since, "until": until}
         )
+        if reserve is not None:
+            self._reserved = [int(r["id"]) for r in reversed(reserve())]
         window = (since, until, tuple(statuses))
         # every contact asked for has an entry: one with no rows is a contact not found
         read: dict[int, tuple[tuple[Any, ...], list[dict[str, Any]]]] = {
@@ -122,6 +147,7 @@ class SqlAttemptRepository:
 
     def drop_prefetched(self) -> None:
         self._prefetched = {}
+        self._reserved = []
 
     def _read_ahead(self, contact_id: int, key: tuple[Any, ...]) -> list[dict[str, Any]] | None:
         """This gate's rows from the batch's read, if it covers the gate's window: the
@@ -359,6 +385,10 @@ class SqlAttemptRepository:
             "created_at": a.created_at,
             "request_enc": a.request_enc,
         }
+        if self._reserved:  # a pipelined batch's: sent, answered at its next read or end
+            values["id"] = attempt_id = self._reserved.pop()
+            _INSERT_RESERVED.send(self.conn, values)
+            return attempt_id
         # one prebuilt statement with the values as parameters: no expression build per call
         return int(_INSERT_ATTEMPT.rows(self.conn, values)[0]["id"])
 
@@ -421,7 +451,8 @@ class SqlAttemptRepository:
         return bool(ds.claim(statuses).count(self.conn, {"queue_id": queue_id}))
 
     def _queue(self, queue_id: int, **values: object) -> None:
-        ds.queue_update(tuple(values)).run(self.conn, {**values, "queue_id": queue_id})
+        # a write nobody reads the answer of: sent, not waited for, in a pipelined batch
+        ds.queue_update(tuple(values)).send(self.conn, {**values, "queue_id": queue_id})
 
     def block(
         self, queue_id: int, *, codes: Sequence[str], attempt_id: int, clear_next_at: bool = False

@@ -66,7 +66,9 @@ class SqlContactRepository:
     def lock_many(self, contact_ids: Collection[int]) -> None:
         todo = sorted(set(contact_ids) - self._locked)
         if todo and self.conn.dialect.name != "sqlite":
-            _LOCK_CONTACTS.run(self.conn, {"ids": todo})
+            # sent, not waited for, in a pipelined batch: the read that follows it (the
+            # batch's facts) waits for both, and runs after the locks are held (``fast_pipe``)
+            _LOCK_CONTACTS.send(self.conn, {"ids": todo})
         self._locked.update(todo)
 
     def forget_locks(self) -> None:
