@@ -107,7 +107,9 @@ def test_at_least_97_percent_of_people_are_judged_people(split: str) -> None:
 @pytest.mark.parametrize("split", SPLITS)
 def test_at_least_90_percent_of_machines_are_judged_machines(split: str) -> None:
     # measured: tune 16/17, holdout 21/23, all 37/40; the misses are greetings that
-    # pause longer than after_greeting_silence_s after a phrase (their beep is still found)
+    # pause longer than after_greeting_silence_s after a phrase (their beep is still found).
+    # Fresh sets (make_amd_clips.py --seed 11, 12, 21, 22, 31, 32, 41, 42, 51) catch only
+    # 33-36/40: the clip script draws those pauses at 0.6-1.5 s, people's at 1.5-2.5 s.
     assert share(of(MACHINES, split), "machine") >= 0.90
 
 
@@ -117,10 +119,14 @@ def test_the_median_person_is_judged_within_three_seconds(split: str) -> None:
     assert statistics.median(times) <= 3.0
 
 
+# The measurements behind the reason below re-run with bench/amd_seeds.py (fresh sets made by
+# scripts/make_amd_clips.py --seed N; --late-start-wait and --long-greeting-wait patch in the
+# two wait rules tried, which are not in the detector).
 @pytest.mark.xfail(
     strict=True,
     reason="measured 2.90 s (tune), 3.01 s (holdout), 2.98 s (all); fresh sets, seed 11: 2.74 s, "
-    "12: 2.94 s, 21: 3.06 s, 22: 2.86 s. 27 of 85 clips are decided within 2.5 s, 43 are "
+    "12: 2.94 s, 21: 3.06 s, 22: 2.86 s, 31: 2.92 s, 32: 3.06 s, 41: 2.80 s, 42: 2.84 s, 51: "
+    "3.10 s. 27 of 85 clips are decided within 2.5 s, 43 are "
     "needed: a person is judged 1.1 s after the greeting, which starts 0.2-1.2 s after the "
     "answer and runs 0.3-1.9 s; machines with no beep or intercept in their first 5 s are "
     "judged at the 5 s greeting (a talkative person talks 3-5 s). With 0.6 s after the "
@@ -128,6 +134,16 @@ def test_the_median_person_is_judged_within_three_seconds(split: str) -> None:
     "after a short first utterance does no better: paused greetings open with phrases as "
     "short as people's (0.3-2.0 s against 0.3-1.9 s), so 0.6 s after <= 1.2 s gives 2.78 s "
     "and 34/40 (seed 21: 32/40), 0.8 s after <= 1.2 s 2.84 s and 36/40 (holdout 20/23). "
+    "A shorter wait (0.6 s) only when the first word came >= 0.7 s after the answer (a machine "
+    "answers to play its greeting; a person picks up, then speaks) gives 2.84 s (31/85), "
+    "fresh sets 2.68-2.96 s (all clips; seed 51's tune half 2.50 s), and loses a machine in "
+    "noise whose first word is heard late (seed 12: 32/40); its 0.7 s is the clip script's "
+    "own machine lead-in (0.1-0.6 s), not a measured property of voicemail. A longer wait "
+    "(1.5 s) after a "
+    "greeting that has run >= 2.5 s catches a second pause: 1-2 more machines on 8 of 10 sets, "
+    "median unchanged, but seed 42 then judges a person a machine. A final pitch rise "
+    "('Hello?') is heard at the end of 3 of 30 brief people's greetings and 3 of 15 machine "
+    "greetings in noise (shipped set, seeds 11 and 12): too rare to move the median. "
     "Even judging every person 0.3 s after the greeting with every machine as today gives "
     "2.60 s (42/85; seeds 21 and 22: 2.50 s), 0.6 s gives 2.64 s: the 2.50 s above comes from "
     "machines judged people early, and the rest would have to come from machines",
