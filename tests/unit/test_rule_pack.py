@@ -122,8 +122,8 @@ def test_a_routine_user_exception_naming_an_unknown_technology_is_refused(
         pytest.param(
             "us-states/in.yaml",
             "us-in.adad",
-            {"exempt_if": ["consent", "current_relationship"]},
-            "current_relationship",
+            {"exempt_if": ["consent", "current_relationshp"]},
+            "current_relationshp",
             id="a-technology-ban-exemption",
         ),
         pytest.param(
@@ -230,3 +230,18 @@ def test_pennsylvania_holidays_include_the_statute_extras(day: date, holiday: bo
 )
 def test_months_are_counted_back_by_the_calendar(day: date, months: int, expected: date) -> None:
     assert minus_months(day, months) == expected
+
+
+def test_a_pack_from_before_2026_12_4_with_indianas_old_exemption_name_still_loads(
+    tmp_path: Path,
+) -> None:
+    # `lexdial rules --diff OLD bundled` must read an older pack: its Indiana rule spelled
+    # the current-client exemption `current_relationship`
+    pack = _copy_pack(tmp_path)
+    path = pack / "us-states" / "in.yaml"
+    doc = yaml.safe_load(path.read_text())
+    (rule,) = [r for r in doc["rules"] if r["id"] == "us-in.adad"]
+    rule["params"] = {"exempt_if": ["consent", "current_relationship"]}
+    path.write_text(yaml.safe_dump(doc))
+    loaded = {r.id: r for r in load_pack(pack).rules}["us-in.adad"]
+    assert loaded.prepared.ways == ("consent", "current_relationship")
