@@ -61,6 +61,8 @@ def next_open_reference(w: hours.WeekWindows, t: datetime, tz: ZoneInfo) -> date
             continue
         for a, _b in ranges:
             start_utc = datetime(day.year, day.month, day.day, a // 60, a % 60, tzinfo=tz)
+            # a start the text excludes ("after 8:00 a.m.") opens at the next minute
+            start_utc += timedelta(minutes=1) if w.start_exclusive else timedelta(0)
             if start_utc.astimezone(UTC) > t:
                 return start_utc.astimezone(UTC)
     return None
@@ -223,4 +225,5 @@ def test_compacting_a_number_drops_exactly_the_separators(raw: str) -> None:
 def test_the_weekday_names_in_messages_are_strftimes(day: int) -> None:
     t = datetime(2026, 3, 2 + day, 23, 5, tzinfo=UTC)  # 2026-03-02 is a Monday
     tz = ZoneInfo("UTC")
-    assert hours._why([(tz, t, ((480, 1260),))]).startswith(f"it is {t:%a %H:%M} in UTC")
+    w = hours.prepare_windows({"windows": {"daily": [["08:00", "21:00"]]}}, None)
+    assert hours._why([(tz, t, ((480, 1260),))], w).startswith(f"it is {t:%a %H:%M} in UTC")

@@ -116,6 +116,63 @@ def test_a_routine_user_exception_naming_an_unknown_technology_is_refused(
         load_pack(pack)
 
 
+@pytest.mark.parametrize(
+    ("file", "rule_id", "params", "bad"),
+    [
+        pytest.param(
+            "us-states/in.yaml",
+            "us-in.adad",
+            {"exempt_if": ["consent", "current_relationshp"]},
+            "current_relationshp",
+            id="a-technology-ban-exemption",
+        ),
+        pytest.param(
+            "us-states/ok.yaml",
+            "us-ok.adad-conditions",
+            {"exempt_if": ["written_consnet", "former_client"]},
+            "written_consnet",
+            id="a-misspelt-technology-ban-exemption",
+        ),
+        pytest.param(
+            "us-states/ma.yaml",
+            "us-ma.recorded-message",
+            {"exempt_if": ["consent"], "unless": ["ebr"]},
+            "unless",
+            id="a-technology-ban-param-it-does-not-read",
+        ),
+        pytest.param(
+            "us-states/in.yaml",
+            "us-in.state-dnc",
+            {"overridden_by": ["pec", "current_clinet"]},
+            "current_clinet",
+            id="a-do-not-call-override",
+        ),
+        pytest.param(
+            "fr.yaml",
+            None,
+            {"level": "pec", "exempt_relationships": ["client"]},
+            "client",
+            id="a-consent-rule-relationship",
+        ),
+    ],
+)
+def test_an_exemption_the_engine_does_not_know_is_refused_naming_its_file_and_name(
+    tmp_path: Path, file: str, rule_id: str | None, params: dict[str, object], bad: str
+) -> None:
+    # (for law) an unknown name was once ignored: the statute's exemption silently dropped
+    pack = _copy_pack(tmp_path)
+    path = pack / file
+    doc = yaml.safe_load(path.read_text())
+    if rule_id is None:
+        (rule,) = [r for r in doc["rules"] if "exempt_relationships" in (r.get("params") or {})]
+    else:
+        (rule,) = [r for r in doc["rules"] if r["id"] == rule_id]
+    rule["params"] = params
+    path.write_text(yaml.safe_dump(doc))
+    with pytest.raises(RulePackError, match=rf"{file}: {rule['id']}: bad params.*{bad}"):
+        load_pack(pack)
+
+
 def test_a_duplicate_rule_id_is_refused(tmp_path: Path) -> None:
     pack = _copy_pack(tmp_path)
     path = pack / "us.yaml"
@@ -173,3 +230,18 @@ def test_pennsylvania_holidays_include_the_statute_extras(day: date, holiday: bo
 )
 def test_months_are_counted_back_by_the_calendar(day: date, months: int, expected: date) -> None:
     assert minus_months(day, months) == expected
+
+
+def test_a_pack_from_before_2026_12_4_with_indianas_old_exemption_name_still_loads(
+    tmp_path: Path,
+) -> None:
+    # `lexdial rules --diff OLD bundled` must read an older pack: its Indiana rule spelled
+    # the current-client exemption `current_relationship`
+    pack = _copy_pack(tmp_path)
+    path = pack / "us-states" / "in.yaml"
+    doc = yaml.safe_load(path.read_text())
+    (rule,) = [r for r in doc["rules"] if r["id"] == "us-in.adad"]
+    rule["params"] = {"exempt_if": ["consent", "current_relationship"]}
+    path.write_text(yaml.safe_dump(doc))
+    loaded = {r.id: r for r in load_pack(pack).rules}["us-in.adad"]
+    assert loaded.prepared.ways == ("consent", "current_relationship")

@@ -58,17 +58,23 @@ def law_only(engine: Engine) -> Callable[[dict[str, Any]], Decision]:
 
 ROWS = [
     # --- 2872(c): 09:00-21:00 California time, every purpose (text in force 2023-01-01) ---
+    # "between 9 p.m. and 9 a.m." read with both instants inside; a call placed in the
+    # last 2 minutes before 21:00 would be received after it (pack 2026.12.4)
     pytest.param(ca(at="2026-12-02T16:30:00Z"), "defer", {"STATE_CALLING_HOURS"},
-                 "2026-12-02T17:00:00Z", id="2872-c-08-30-pst-waits-for-09-00"),
-    pytest.param(ca(at="2026-12-02T17:00:00Z"), "allow", set(), None,
-                 id="2872-c-09-00-pst-is-inside"),
-    pytest.param(ca(at="2026-12-03T04:59:00Z"), "allow", set(), None,
-                 id="2872-c-20-59-pst-is-inside"),
+                 "2026-12-02T17:01:00Z", id="2872-c-08-30-pst-waits-for-just-after-09-00"),
+    pytest.param(ca(at="2026-12-02T17:00:00Z"), "defer", {"STATE_CALLING_HOURS"},
+                 "2026-12-02T17:01:00Z", id="2872-c-09-00-00-pst-is-still-between-9-pm-and-9-am"),
+    pytest.param(ca(at="2026-12-02T17:00:01Z"), "allow", set(), None,
+                 id="2872-c-09-00-01-pst-is-inside"),
+    pytest.param(ca(at="2026-12-03T04:57:59Z"), "allow", set(), None,
+                 id="2872-c-20-57-59-pst-is-received-before-21-00"),
+    pytest.param(ca(at="2026-12-03T04:58:00Z"), "defer", {"STATE_CALLING_HOURS"},
+                 "2026-12-03T17:01:00Z", id="2872-c-20-58-pst-would-be-received-at-21-00"),
     pytest.param(ca(at="2026-12-03T05:00:00Z"), "defer", {"STATE_CALLING_HOURS"},
-                 "2026-12-03T17:00:00Z", id="2872-c-21-00-pst-waits-for-the-next-09-00"),
+                 "2026-12-03T17:01:00Z", id="2872-c-21-00-pst-waits-for-the-next-09-00"),
     pytest.param(ca(at="2026-12-02T16:30:00Z", purpose="debt_collection",
                     consents=[pec()], debt={"id": "ACME-4471"}),
-                 "defer", {"STATE_CALLING_HOURS"}, "2026-12-02T17:00:00Z",
+                 "defer", {"STATE_CALLING_HOURS"}, "2026-12-02T17:01:00Z",
                  id="2872-c-reaches-debt-collection-too-not-only-sales"),
     pytest.param(ca(at="2026-12-02T16:30:00Z", technology="autodialed", consents=[]),
                  "allow", set(), None,
@@ -90,7 +96,7 @@ ROWS = [
                  id="2872-f-a-call-the-person-asked-for-is-outside-the-article"),
     pytest.param(ca(at="2026-12-02T16:30:00Z", relationship={"type": "inquiry",
                                                               "inquiry_on": "2026-11-20"}),
-                 "defer", {"STATE_CALLING_HOURS"}, "2026-12-02T17:00:00Z",
+                 "defer", {"STATE_CALLING_HOURS"}, "2026-12-02T17:01:00Z",
                  id="2872-f-an-inquiry-is-not-an-established-relationship"),
     # --- 2873 / 2874(a): prior agreement, or a live natural-voice announcement ---
     pytest.param(ca(consents=[]), "deny", {"NO_CONSENT"}, None,

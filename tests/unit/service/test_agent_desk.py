@@ -407,7 +407,8 @@ def test_a_callback_at_night_is_refused_with_the_earliest_lawful_local_time(
     w: World, engine: Engine
 ) -> None:
     _disposed(w, engine)
-    # a collection call: Reg F's 8am-9pm local time binds every call (12 CFR 1006.6(b)(1)(i))
+    # a collection call: Reg F's "after 8:00 a.m. and before 9:00 p.m." local time binds
+    # every call (12 CFR 1006.6(b)(1)(i)): 08:00:00 itself is not after 8 (pack 2026.12.4)
     gc = w.uow.attempts.campaigns[w.campaign]
     w.uow.attempts.campaigns[w.campaign] = replace(gc, purpose="debt_collection")
     night = datetime(2026, 12, 3, 7, 0, tzinfo=UTC)  # 02:00 in New York
@@ -415,7 +416,7 @@ def test_a_callback_at_night_is_refused_with_the_earliest_lawful_local_time(
         desk_callbacks.schedule_callback(w.uow, engine, CIPHER, w.audit, MemoryRegistry(),
                                          w.agent, night, NOW)  # fmt: skip
     assert e.value.field == "when"
-    assert "earliest lawful time is 2026-12-03T08:00:00-05:00 (America/New_York)" in str(e.value)
+    assert "earliest lawful time is 2026-12-03T08:01:00-05:00 (America/New_York)" in str(e.value)
     assert not [q for q in w.uow.attempts.queue.values() if q["contact_id"] == w.contact]
 
 

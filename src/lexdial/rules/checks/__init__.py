@@ -93,7 +93,7 @@ KINDS: dict[str, tuple[Check, Prepare]] = {
     "lawful_basis": (privacy.check_lawful_basis, _none),
     "solicitation": (bar.check_solicitation, bar.prepare_bar),
     "waiting_period": (bar.check_waiting_period, bar.prepare_bar),
-    "technology_ban": (bar.check_technology_ban, bar.prepare_bar),
+    "technology_ban": (bar.check_technology_ban, bar.prepare_ban),
     "attorney_represented": (bar.check_represented, _none),
     "revoke_all": (consent.check_revoke_all, _none),
     "workplace_calls": (regf.check_workplace, _none),

@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from lexdial.domain.decision import TECHNOLOGIES
-from lexdial.rules.checks.consent import consent_covers
-from lexdial.rules.checks.dnc import ebr_status
+from lexdial.rules.checks.consent import known_relationships
+from lexdial.rules.checks.exempt import Exemptions, exempt, prepare_exempt
 from lexdial.rules.context import Ctx, Fail, local_midnight
 from lexdial.rules.model import Rule
 
@@ -26,10 +26,9 @@ _RELATED = frozenset({"current_client", "former_client", "inquiry"})
 def prepare_bar(params: dict[str, Any], _subdiv: str | None) -> dict[str, Any]:
     return {
         "requires_matter": bool(params.get("requires_matter", False)),
-        "exempt": frozenset(params.get("exempt_relationships", sorted(_RELATED))),
+        "exempt": known_relationships(params.get("exempt_relationships", sorted(_RELATED))),
         "days": int(params.get("days", 0)),
         "incident_kinds": frozenset(params.get("incident_kinds", ())),
-        "exempt_if": tuple(params.get("exempt_if", ())),
         # ABA Model Rule 7.3(b)(3) and the state rules whose text has the same exception: a
         # person who routinely uses, for business, the kind of legal services offered is no
         # target of the ban. True = for every technology the rule reaches; a list = only for
@@ -92,28 +91,21 @@ def check_waiting_period(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     )
 
 
+def prepare_ban(params: dict[str, Any], _subdiv: str | None) -> Exemptions | None:
+    """A technology ban's exemptions, checked by name when the pack loads: a misspelt
+    name would otherwise drop the statute's exemption without a word (over- or
+    under-blocking every call it covers)."""
+    unknown = sorted(set(params) - {"exempt_if", "ebr_months", "inquiry_months"})
+    if unknown:
+        raise ValueError(f"technology_ban: unknown params {unknown}")
+    return prepare_exempt(params)
+
+
 def check_technology_ban(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     """A state bans this technology for this purpose unless an exemption applies."""
-    p = rule.prepared
-    for way in p["exempt_if"]:
-        if way == "consent" and consent_covers(ctx, t, "pec"):
-            return None
-        if way == "written_consent" and consent_covers(ctx, t, "pewc"):
-            return None
-        if (
-            way == "former_client"
-            and ctx.req.relationship is not None
-            and ctx.req.relationship.type in ("current_client", "former_client")
-        ):
-            return None
-        if (
-            way == "current_relationship"
-            and ctx.req.relationship is not None
-            and (ctx.req.relationship.type == "current_client")
-        ):
-            return None
-        if way == "ebr" and ebr_status(ctx, t)[0]:
-            return None
+    spec: Exemptions | None = rule.prepared
+    if spec is not None and exempt(spec, ctx, t):
+        return None
     return Fail((rule.code,), f"{rule.summary}.")
 
 

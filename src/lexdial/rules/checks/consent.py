@@ -17,7 +17,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from lexdial.domain.decision import AUTOMATED, RECORDED_VOICE, Consent
+from lexdial.domain.decision import AUTOMATED, RECORDED_VOICE, RELATIONSHIPS, Consent
 from lexdial.rules.checks.exempt import exempt, prepare_exempt
 from lexdial.rules.context import Ctx, Fail
 from lexdial.rules.model import Rule
@@ -126,10 +126,19 @@ def consent_covers(ctx: Ctx, t: datetime, level: str, purpose: str | None = None
     return consent_verdict(ctx, t, level, purpose).ok
 
 
+def known_relationships(names: Any) -> frozenset[str]:
+    """Relationship types a rule exempts, each checked: a misspelt one would silently
+    drop the statute's exemption."""
+    out = frozenset(str(n) for n in names)
+    if not out <= RELATIONSHIPS:
+        raise ValueError(f"exempt_relationships: unknown types {sorted(out - RELATIONSHIPS)}")
+    return out
+
+
 def prepare_consent(params: dict[str, Any], _subdiv: str | None) -> dict[str, Any]:
     return {
         "level": params.get("level", "pec"),
-        "exempt_relationships": frozenset(params.get("exempt_relationships", ())),
+        "exempt_relationships": known_relationships(params.get("exempt_relationships", ())),
         "ebr_exempt": bool(params.get("ebr_exempt", False)),
         "ebr_months": int(params.get("ebr_months", 18)),
         "inquiry_months": int(params.get("inquiry_months", 3)),

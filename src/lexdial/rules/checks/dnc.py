@@ -48,7 +48,14 @@ def ebr_status(
     return False, "; ".join(parts)
 
 
+#: what may lift a do-not-call register, by the name a rule's ``overridden_by`` uses
+OVERRIDES = frozenset({"pewc", "pec", "ebr", "current_client"})
+
+
 def prepare_dnc(params: dict[str, Any], _subdiv: str | None) -> dict[str, Any]:
+    ways = frozenset(params.get("overridden_by", ("pewc", "ebr")))
+    if not ways <= OVERRIDES:  # a misspelt name would silently drop the statute's exemption
+        raise ValueError(f"overridden_by: unknown names {sorted(ways - OVERRIDES)}")
     return {
         "ebr_months": int(params.get("ebr_months", 18)),
         "inquiry_months": int(params.get("inquiry_months", 3)),
@@ -57,7 +64,7 @@ def prepare_dnc(params: dict[str, Any], _subdiv: str | None) -> dict[str, Any]:
         # what lifts the register for a call: a signed written agreement ("pewc"), an
         # established business relationship ("ebr"), any prior consent ("pec", e.g. PECR
         # reg. 21(4)), a current client's ongoing contract ("current_client")
-        "overridden_by": frozenset(params.get("overridden_by", ("pewc", "ebr"))),
+        "overridden_by": ways,
         # states whose own list rule (with that state's exemptions) replaces this one
         "states_with_own_rule": frozenset(params.get("states_with_own_rule", ())),
     }

@@ -21,6 +21,9 @@ KNOWN = {
     "consent": "the person's prior express consent covers the call",
     "written_consent": "prior express written consent covers the call",
     "current_client": "the person is a current client",
+    # the same, as packs before 2026.12.4 spelled it for technology_ban (Indiana): kept so
+    # an older pack still loads for `lexdial rules --diff`
+    "current_relationship": "the person is a current client",
     "former_client": "the person is a current or former client",
     "ebr": "an established business relationship within the statute's period",
     "live_operator": "a live person introduces the call",
@@ -53,7 +56,7 @@ def exempt(spec: Exemptions, ctx: Ctx, t: datetime) -> bool:
 
     rel = ctx.req.relationship.type if ctx.req.relationship is not None else "none"
     for way in spec.ways:
-        if way == "current_client" and rel == "current_client":
+        if way in ("current_client", "current_relationship") and rel == "current_client":
             return True
         if way == "former_client" and rel in ("current_client", "former_client"):
             return True

@@ -3,6 +3,18 @@
 Rule 1: windows are start-inclusive, end-exclusive, in local wall-clock time, and must
 hold in every candidate zone (catalogue 7). A failing rule returns the first instant at
 which *each* failing zone opens again; the latest of those is a safe lower bound.
+Rule 2: the boundary instants follow the texts. "Before 8 a.m. or after 9 p.m." (47 CFR
+64.1200(c)(1) and most states) allows 08:00:00 and forbids 21:00:00 only as the instant
+the call is placed; the decision is taken before the call is placed, so the end stays
+exclusive (protective). Where the text allows calls only "after" the start (12 CFR
+1006.6(b)(1)(i): "after 8:00 a.m. and before 9:00 p.m.") or forbids calls "between the
+hours of 9 p.m. and 8 a.m." (both ends inside, read protectively), ``start_exclusive``
+takes the start instant itself out: any later instant of the start minute is inside,
+and a defer names the next whole minute (the contract gives minutes: 08:01).
+Rule 3: where the text times the call's *receipt* ("calls ... which will be received
+before 8:00 a.m. or after 8:00 p.m.", RCW 19.158.040(2); Cal. Pub. Util. Code 2872(c)), a
+call placed just before the end rings after it; ``ends_early_minutes`` closes the window
+that much earlier, so a call placed inside it is received inside it.
 """
 
 from __future__ import annotations
@@ -25,6 +37,9 @@ DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _SEARCH_DAYS = 14
 Ranges = tuple[tuple[int, int], ...]
+#: how long after a range's start the window opens (Rule 2): the contract gives the
+#: earliest allowed instant to the minute, and the start minute's first instant is out
+_OPENS_LATER = {False: timedelta(0), True: timedelta(minutes=1)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +54,8 @@ class WeekWindows:
     fixed_zone: str | None
     #: the statute's exclusions (calls outside its definition), None = none modelled
     exempt: Exemptions | None = None
+    #: the start instant (hh:mm:00.000) is outside the window (Rule 2)
+    start_exclusive: bool = False
 
     def ranges_on(self, day: date) -> Ranges | None:
         if self.holiday is not None and is_holiday(
@@ -75,8 +92,14 @@ def expand_days(spec: str) -> list[int]:
 def prepare_windows(params: dict[str, Any], rule_subdiv: str | None) -> WeekWindows:
     days: list[Ranges | None] = [None] * 7
     holiday: Ranges | None = None
+    early = params.get("ends_early_minutes", 0)
+    if not isinstance(early, int) or isinstance(early, bool) or not 0 <= early < 60:
+        raise ValueError(f"ends_early_minutes must be 0-59, not {early!r}")
     for spec, ranges in params["windows"].items():
-        parsed = tuple((parse_clock(a), parse_clock(b)) for a, b in ranges)
+        # a text that times the call's receipt (Rule 3) ends the window early
+        parsed = tuple((parse_clock(a), parse_clock(b) - early) for a, b in ranges)
+        if early and any(b <= a for a, b in parsed):
+            raise ValueError(f"window {spec}: ends_early_minutes leaves an empty range")
         for i in expand_days(spec):
             days[i] = parsed
         if "holiday" in spec.split(","):
@@ -90,7 +113,25 @@ def prepare_windows(params: dict[str, Any], rule_subdiv: str | None) -> WeekWind
         extra=tuple(cal.get("extra", ())),
         fixed_zone=params.get("fixed_zone"),
         exempt=prepare_exempt(params),
+        start_exclusive=_flag(params, "start_exclusive"),
     )
+
+
+def _flag(params: dict[str, Any], key: str) -> bool:
+    value = params.get(key, False)
+    if not isinstance(value, bool):  # "no" or "false" quoted would read as True
+        raise ValueError(f"{key} must be true or false, not {value!r}")
+    return value
+
+
+def _in_window(w: WeekWindows, ranges: Ranges, lt: datetime, minute: int) -> bool:
+    """``lt`` (local, at ``minute`` of its day) falls in one of ``ranges``."""
+    for a, b in ranges:
+        if a <= minute < b:
+            return not (
+                w.start_exclusive and minute == a and lt.second == 0 and lt.microsecond == 0
+            )
+    return False
 
 
 @lru_cache(maxsize=256)
@@ -112,7 +153,7 @@ def _next_open(w: WeekWindows, t: datetime, tz: ZoneInfo, local: datetime) -> da
             continue
         for a, _b in ranges:
             start = datetime(day.year, day.month, day.day, a // 60, a % 60, tzinfo=tz)
-            start = start.astimezone(UTC)
+            start = start.astimezone(UTC) + _OPENS_LATER[w.start_exclusive]
             if start > t:
                 return start
     return None
@@ -127,21 +168,17 @@ def check_window(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     bad: list[tuple[ZoneInfo, datetime, Ranges]] | None = None
     for tz, lt, minute in ctx.zone_times(t):
         ranges = w.ranges_on(lt.date()) if calendar else w.days[lt.weekday()]
-        if ranges is None:
+        if ranges is None or _in_window(w, ranges, lt, minute):
             continue
-        for a, b in ranges:
-            if a <= minute < b:
-                break
-        else:
-            if bad is None:
-                bad = []
-            bad.append((tz, lt, ranges))
+        if bad is None:
+            bad = []
+        bad.append((tz, lt, ranges))
     if w.fixed_zone:
         fz = zone(w.fixed_zone)
         lt = t.astimezone(fz)
         ranges = w.ranges_on(lt.date())
         minute = lt.hour * 60 + lt.minute
-        if ranges is not None and not any(a <= minute < b for a, b in ranges):
+        if ranges is not None and not _in_window(w, ranges, lt, minute):
             bad = [*(bad or []), (fz, lt, ranges)]
     if bad is None:
         return None
@@ -149,16 +186,18 @@ def check_window(rule: Rule, ctx: Ctx, t: datetime) -> Fail | None:
     for tz, lt, _ranges in bad:
         nxt = _next_open(w, t, tz, lt)
         if nxt is None:
-            return Fail((rule.code,), f"{rule.summary}; {_why(bad)}.")
+            return Fail((rule.code,), f"{rule.summary}; {_why(bad, w)}.")
         nexts.append(nxt)
-    message = rule.summary if ctx.quiet else f"{rule.summary}; {_why(bad)}."
+    message = rule.summary if ctx.quiet else f"{rule.summary}; {_why(bad, w)}."
     return Fail((rule.code,), message, max(nexts))
 
 
-def _why(bad: list[tuple[ZoneInfo, datetime, Ranges]]) -> str:
+def _why(bad: list[tuple[ZoneInfo, datetime, Ranges]], w: WeekWindows) -> str:
+    after = ", each start instant itself excluded" if w.start_exclusive else ""
     return "; ".join(
-        f"it is {_DAY_ABBR[lt.weekday()]} {lt.hour:02d}:{lt.minute:02d} in {tz.key} "
-        f"(allowed {_fmt(ranges)})"
+        f"it is {_DAY_ABBR[lt.weekday()]} {lt.hour:02d}:{lt.minute:02d}"
+        f"{f':{lt.second:02d}' if w.start_exclusive else ''} in {tz.key} "
+        f"(allowed {_fmt(ranges)}{after})"
         for tz, lt, ranges in bad
     )
 
