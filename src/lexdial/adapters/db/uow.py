@@ -134,7 +134,6 @@ class SqlUnitOfWork:
             raise
         _RELEASE.run(self.connection, {})
 
-
     def pipelined(self) -> AbstractContextManager[None]:
         """A block whose writes may go to the server without waiting for each answer
         (``fast_pipe``: PostgreSQL only); every one is answered when the block ends, and
