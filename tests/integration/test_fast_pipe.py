@@ -10,12 +10,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from lexdial.adapters.audit.sql import SqlAudit
 from lexdial.adapters.db import fast_pipe
 from lexdial.adapters.db import tables as t
+from lexdial.adapters.db.database import make_engine
 from lexdial.adapters.db.fast import Fast
 from lexdial.adapters.db.uow import transactions
 from lexdial.service.gate_batch import GateBatcher
@@ -116,3 +117,25 @@ def test_a_batch_whose_sent_write_fails_runs_its_jobs_alone_and_only_that_one_fa
     assert isinstance(outcomes[1].error, IntegrityError)
     assert (batcher.batches, batcher.alone) == (0, 3)
     assert ids(store) == [1, 2, 3]
+
+
+def test_a_server_lost_while_writes_wait_unanswered_is_an_error_and_the_connection_is_replaced(
+    store: Engine,
+) -> None:
+    if store.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server to lose")
+    with pytest.raises(DBAPIError) as lost, store.begin() as conn, fast_pipe.pipelining(conn):
+        pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+        _FIRM.send(conn, firm(2))
+        other = make_engine(store.url.render_as_string(hide_password=False))
+        try:
+            with other.connect() as admin:
+                admin.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+        finally:
+            other.dispose()
+        _FIRM.send(conn, firm(3))
+        _NAMES.rows(conn, {})
+    assert lost.value.connection_invalidated
+    assert ids(store) == [1]  # nothing of it committed
+    with store.connect() as conn:  # a new connection serves the next transaction
+        assert conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one() != pid

@@ -101,6 +101,8 @@ def close(conn: Connection) -> None:
     except conn.dialect.loaded_dbapi.Error as err:
         dbapi = conn.connection.dbapi_connection
         lost = conn.dialect.is_disconnect(err, dbapi, None)
+        if lost:  # as ``fast`` does: the pool never hands this connection out again
+            conn.invalidate(err)
         raise exc.DBAPIError.instance(
             "(pipelined statements)", None, err, conn.dialect.loaded_dbapi.Error,
             connection_invalidated=lost, dialect=conn.dialect,
@@ -109,6 +111,8 @@ def close(conn: Connection) -> None:
 
 def discard(conn: Connection) -> None:
     """Leave pipeline mode on the way to a rollback: errors are the rollback's to undo."""
+    if conn.invalidated:  # the server was lost: the pool drops that connection, pipe and all
+        return
     pipe = conn.connection.info.pop(_OPEN, None)
     if pipe is not None:
         with suppress(Exception):
