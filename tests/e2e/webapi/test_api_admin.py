@@ -195,3 +195,27 @@ def test_the_rules_diff_against_the_bundled_pack_is_empty_without_a_firm_pack(ap
     body = api.client.get("/v1/rules/diff", headers=api.headers("auditor")).json()
     assert body["old_version"] == body["new_version"] == api.store.rules.pack.version
     assert (body["added"], body["removed"], body["changed"]) == ([], [], [])
+
+
+def test_audit_verify_names_a_changed_record_to_its_firm_and_only_counts_it_for_another(
+    api: Api,
+) -> None:
+    from .test_api_people import NUMBER, _contact
+    from .test_attacker_sweep import _firm2_admin
+
+    _contact(api)
+    optout = {"number": NUMBER, "channel": "api"}
+    assert api.client.post("/v1/optouts", json=optout, headers=api.headers("agent")).is_success
+    h = api.headers("auditor")
+    assert api.client.get("/v1/audit/verify", headers=h).json()["records"]["ok"] is True
+    with api.store.db.begin() as conn:  # the chain is untouched: only the row says otherwise
+        conn.execute(update(t.dnc_entries).values(channel="web_form"))
+    mine = api.client.get("/v1/audit/verify", headers=h).json()
+    assert mine["ok"] is False and mine["bad_seq"] is None
+    (problem,) = mine["records"]["problems"]
+    assert (problem["table"], problem["field"], problem["firm_id"]) == ("dnc_entries", "channel", 1)
+    assert problem["audit_seq"] and NUMBER not in str(mine)
+    h2, _ = _firm2_admin(api)
+    theirs = api.client.get("/v1/audit/verify", headers=h2).json()
+    assert theirs["ok"] is False and theirs["records"]["problems"] == []
+    assert theirs["records"]["other_firms_problems"] == 1
