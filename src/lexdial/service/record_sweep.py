@@ -81,7 +81,7 @@ class StoreProblem:
 class RecordsCheck:
     """What comparing every record with the audit trail found."""
 
-    numbers: int  #: (firm, number) pairs whose rows were compared
+    numbers: int  #: numbers whose rows (of every firm) were compared
     problems: tuple[StoreProblem, ...]
 
     @property
@@ -117,13 +117,13 @@ def check_store(uow: UnitOfWork, cipher: Cipher, progress: Progress | None = Non
 def _numbers_checked(
     uow: UnitOfWork,
     cipher: Cipher,
-    numbers: list[tuple[int, str]],
+    numbers: list[str],
     purges: list[dict[str, Any]],
 ) -> list[StoreProblem]:
-    """Rule 1 for some numbers: each number's rows against the entries about them."""
+    """Rule 1 for some numbers: each (firm, number)'s rows against the entries about them
+    (two firms' rows for the same number are two numbers: a consent binds its own firm)."""
     reports = uow.reports
-    wanted = set(numbers)
-    found = reports.records_of_numbers({bidx for _, bidx in numbers})
+    found = reports.records_of_numbers(numbers)
     rows: dict[tuple[int, str], dict[str, list[dict[str, Any]]]] = defaultdict(
         lambda: {"consents": [], "attempts": [], "outcomes": [], "dnc": []}
     )
@@ -134,9 +134,7 @@ def _numbers_checked(
         ("dnc", found.dnc),
     ):
         for row in kept:
-            key = (int(row["firm_id"]), str(row["number_bidx"]))
-            if key in wanted:  # another firm's row for the same number is its own number
-                rows[key][name].append(row)
+            rows[(int(row["firm_id"]), str(row["number_bidx"]))][name].append(row)
     subjects = [
         f"{kind}:{row['id']}"
         for group in rows.values()

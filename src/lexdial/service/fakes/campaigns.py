@@ -385,11 +385,10 @@ class MemoryReportRepository:
         return {int(i) for i in ids} & held
 
     # (for audit verify) the fake holds no consent rows: only attempts, outcomes and dnc
-    def _numbers(self) -> list[tuple[int, str]]:
-        pairs = {(a.firm_id, a.number_bidx) for a in self.attempts}
-        return sorted(pairs | {(f, b) for f, b, _ in self.dnc})
+    def _numbers(self) -> list[str]:
+        return sorted({a.number_bidx for a in self.attempts} | {b for _, b, _ in self.dnc})
 
-    def record_numbers(self, after: tuple[int, str] | None, limit: int) -> list[tuple[int, str]]:
+    def record_numbers(self, after: str | None, limit: int) -> list[str]:
         return [n for n in self._numbers() if after is None or n > after][:limit]
 
     def count_record_numbers(self) -> int:

@@ -334,13 +334,13 @@ class ReportRepository(Protocol):
         ...
 
     # (for audit verify: every record of the store, number by number)
-    def record_numbers(self, after: tuple[int, str] | None, limit: int) -> list[tuple[int, str]]:
-        """The next ``limit`` (firm id, number blind index) pairs after ``after`` that any
-        consent, gate decision or do-not-call entry is about, in order."""
+    def record_numbers(self, after: str | None, limit: int) -> list[str]:
+        """The next ``limit`` number blind indexes after ``after``, in order, that any
+        consent, gate decision or do-not-call entry of any firm is about."""
         ...
 
     def count_record_numbers(self) -> int:
-        """How many (firm, number) pairs ``record_numbers`` walks."""
+        """How many numbers ``record_numbers`` walks."""
         ...
 
     def records_of_numbers(self, number_bidxs: Iterable[str]) -> NumberRecords:

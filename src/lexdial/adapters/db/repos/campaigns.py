@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, union, update
+from sqlalchemy import Connection, func, insert, or_, select, union, update
 
 from lexdial.adapters.audit.sql import SqlAuditStore
 from lexdial.adapters.db import tables as t
@@ -485,30 +485,23 @@ class SqlReportRepository:
             )
         return found
 
-    def _numbers(self) -> Any:
-        """(firm_id, number_bidx) of every row ``audit verify`` compares, once each."""
-        return union(
-            *(
-                select(table.c.firm_id, table.c.number_bidx)
-                for table in (t.consents, t.call_attempts, t.dnc_entries)
-            )
-        ).subquery()
-
-    def record_numbers(self, after: tuple[int, str] | None, limit: int) -> list[tuple[int, str]]:
-        n = self._numbers()
-        query = select(n.c.firm_id, n.c.number_bidx)
-        if after is not None:
-            firm, bidx = after
-            query = query.where(
-                or_(n.c.firm_id > firm, and_(n.c.firm_id == firm, n.c.number_bidx > bidx))
-            )
-        rows = self.conn.execute(query.order_by(n.c.firm_id, n.c.number_bidx).limit(limit))
-        return [(int(f), str(b)) for f, b in rows]
+    def record_numbers(self, after: str | None, limit: int) -> list[str]:
+        # each table's next distinct numbers by its own index on number_bidx (one union
+        # ordered as a whole would sort every row of the three tables for each page)
+        found: set[str] = set()
+        for table in (t.consents, t.call_attempts, t.dnc_entries):
+            bidx = table.c.number_bidx
+            query = select(bidx).distinct().order_by(bidx).limit(limit)
+            if after is not None:
+                query = query.where(bidx > after)
+            found.update(str(b) for b in self.conn.execute(query).scalars())
+        return sorted(found)[:limit]
 
     def count_record_numbers(self) -> int:
-        return int(
-            self.conn.execute(select(func.count()).select_from(self._numbers())).scalar_one()
-        )
+        numbers = union(
+            *(select(table.c.number_bidx) for table in (t.consents, t.call_attempts, t.dnc_entries))
+        ).subquery()
+        return int(self.conn.execute(select(func.count()).select_from(numbers)).scalar_one())
 
     def records_of_numbers(self, number_bidxs: Iterable[str]) -> NumberRecords:
         c, a, o, d, r = t.consents, t.call_attempts, t.call_outcomes, t.dnc_entries, t.revocations
