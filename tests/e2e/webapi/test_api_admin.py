@@ -219,3 +219,34 @@ def test_audit_verify_names_a_changed_record_to_its_firm_and_only_counts_it_for_
     theirs = api.client.get("/v1/audit/verify", headers=h2).json()
     assert theirs["ok"] is False and theirs["records"]["problems"] == []
     assert theirs["records"]["other_firms_problems"] == 1
+
+
+HEX = "a" * 64
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        pytest.param("/v1/audit/verify", {"anchor": "0:x"}, "anchor", id="anchor-0:x"),
+        pytest.param("/v1/audit/verify", {"anchor": f"0:{HEX}"}, "anchor", id="seq-0-not-genesis"),
+        pytest.param("/v1/audit/verify", {"anchor": f"\u2460:{HEX}"}, "anchor", id="unicode-seq"),
+        pytest.param("/v1/audit/verify", {"anchor": f"{2**31}:{HEX}"}, "anchor", id="huge-seq"),
+        pytest.param("/v1/audit/verify", {"anchor": "\x00"}, "anchor", id="nul"),
+        pytest.param("/v1/audit/verify", {"anchor": "9" * 5000}, "anchor", id="long"),
+        pytest.param("/v1/evidence", {"number": "\x00"}, "number", id="evidence-nul"),
+        pytest.param("/v1/evidence", {}, "number", id="evidence-no-number"),
+        pytest.param("/v1/evidence", {"number": "1" * 5000}, "number", id="evidence-long"),
+        pytest.param("/v1/evidence.pdf", {"number": "x"}, "number", id="pdf-short"),
+        # bytes that are not UTF-8 (a lone surrogate's encoding), sent as they are
+        pytest.param("/v1/evidence.pdf?number=%ED%A0%80x%00", {}, "number", id="pdf-not-utf8"),
+        pytest.param("/v1/audit/verify?anchor=%ED%A0%80", {}, "anchor", id="anchor-not-utf8"),
+    ],
+)
+def test_a_malformed_query_value_on_an_audit_route_is_a_422_naming_it(
+    api: Api, path: str, params: dict[str, str], field: str
+) -> None:
+    res = api.client.get(path, params=params or None, headers=api.headers("auditor"))
+    assert res.status_code == 422, res.text
+    error = res.json()["error"]
+    assert error["field"] == field and "int()" not in error["message"]
+    assert "Traceback" not in res.text
