@@ -150,3 +150,25 @@ def test_with_a_webhook_each_checkpoint_is_queued_for_it(
         json.loads(x) for x in (home / "data" / "audit-checkpoints.jsonl").read_text().splitlines()
     ]
     assert queued == published and len(queued) == 3
+
+
+def test_a_record_changed_in_the_database_fails_verify_naming_its_table_id_and_field(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _busy_store(home, capsys)
+    code, text = _verify(capsys)
+    assert code == 0 and "records agree with the trail: 1 numbers" in text
+    with _db(home) as db:  # the chain holds: only comparing the row with its entry tells
+        db.execute("UPDATE dnc_entries SET channel = 'web_form'")
+        db.execute("UPDATE consents SET method = 'verbal'")
+    code, text = _verify(capsys)
+    assert code == 5 and "audit trail intact" in text and "RECORDS CHANGED" in text
+    assert "dnc_entries id 1 (firm 1), channel, audit entry" in text
+    assert "consents id 1 (firm 1), method, audit entry" in text
+    assert "614" not in text.split("RECORDS CHANGED")[1]  # no number in clear
+    code, out, _ = run(capsys, "audit", "verify", "--json")
+    problems = json.loads(out)["records"]["problems"]
+    assert code == 5 and {(p["table"], p["field"]) for p in problems} == {
+        ("dnc_entries", "channel"),
+        ("consents", "method"),
+    }

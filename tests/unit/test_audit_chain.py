@@ -306,11 +306,19 @@ def test_an_older_anchor_still_verifies_after_the_log_grows() -> None:
         pytest.param("3", id="no-hash"),
         pytest.param("x:" + "0" * 64, id="a-seq-that-is-not-a-number"),
         pytest.param("3:" + "0" * 63, id="a-short-hash"),
+        pytest.param("\u2460:" + "a" * 64, id="a-unicode-digit"),
+        pytest.param(f"{2**31}:" + "a" * 64, id="a-seq-no-entry-can-have"),
+        pytest.param("0:" + "a" * 64, id="seq-0-that-is-not-the-empty-trails-head"),
     ],
 )
 def test_a_malformed_anchor_is_refused(text: str) -> None:
-    with pytest.raises(ValueError, match="seq"):
+    with pytest.raises(ValueError, match="seq") as refused:
         Anchor.parse(text)
+    assert "int()" not in str(refused.value)  # said for a person, not by Python
+
+
+def test_the_empty_trails_head_is_an_anchor() -> None:
+    assert Anchor.parse("0:" + "0" * 64) == Anchor(0, "0" * 64)
 
 
 # --- the store -------------------------------------------------------------------------

@@ -4,6 +4,7 @@ head, and the one verification the CLI, the API and the web pages show."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from contextlib import suppress
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -74,14 +75,22 @@ def checkpoint_for_report(store: Store) -> dict[str, Any] | None:
     return None if last is None else {**last.to_dict(), "public_key_file": PUBLIC_KEY_FILE}
 
 
-def verify_audit(store: Store, anchor: str | None = None, field: str = "anchor") -> AuditCheck:
+def verify_audit(
+    store: Store,
+    anchor: str | None = None,
+    field: str = "anchor",
+    progress: Callable[[int, int], None] | None = None,
+) -> AuditCheck:
     """Verify the store's audit chain: every entry chains, every signed checkpoint (and
     ``anchor``, a ``SEQ:HASH`` exported earlier) is still held, the checkpoint file's
-    lines are signed. The one verification the CLI, the API and the web pages show."""
+    lines are signed, and every record still says what its entries recorded
+    (``record_sweep``; ``progress`` hears how far it is). The one verification the CLI,
+    the API and the web pages show."""
     from lexdial.adapters.audit.sql import SqlAuditStore
     from lexdial.domain.audit_chain import Anchor, verify
     from lexdial.errors import RequestError
     from lexdial.service.audit_reads import AuditCheck
+    from lexdial.service.record_sweep import check_store
 
     try:
         pinned = Anchor.parse(anchor) if anchor else None
@@ -90,6 +99,8 @@ def verify_audit(store: Store, anchor: str | None = None, field: str = "anchor")
     good, bad_lines = store.checkpoints.checkpoints() if store.checkpoints else ([], [])
     with store.db.connect() as conn:
         result = verify(SqlAuditStore(conn), anchor=pinned, anchors=[c.anchor for c in good])
+    with store.reading() as uow:
+        records = check_store(uow, store.cipher, progress)
     return AuditCheck(
         chain_ok=result.ok,
         count=result.count,
@@ -100,6 +111,7 @@ def verify_audit(store: Store, anchor: str | None = None, field: str = "anchor")
         detail=result.detail,
         checkpoints=len(good),
         checkpoint_problems=tuple(bad_lines),
+        records=records,
     )
 
 

@@ -46,6 +46,9 @@ class InterfaceSettings:
     #: Twilio account and sending number for the public pages' codes (LEXDIAL_SMS_FROM)
     twilio_account_sid: str | None = None
     sms_from: str | None = None
+    #: the site is served over plain HTTP on purpose (LEXDIAL_PLAIN_HTTP=1): cookies are
+    #: Secure only on requests that came over HTTPS (``entrypoints.api.cookies``)
+    plain_http: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> InterfaceSettings:
@@ -67,7 +70,17 @@ class InterfaceSettings:
             public_url=env.get("LEXDIAL_PUBLIC_URL") or None,
             # on unless switched off: without a code anyone could consent for any number
             consent_double_opt_in=env.get("LEXDIAL_CONSENT_DOUBLE_OPT_IN", "1") != "0",
+            plain_http=_flag(env, "LEXDIAL_PLAIN_HTTP"),
         )
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    """An on/off variable: "1" on, "0" or unset off; anything else is refused by name
+    (a "true" or "yes" read as off would silently keep what the person meant to change)."""
+    value = env.get(name, "").strip()
+    if value not in ("", "0", "1"):
+        raise ConfigError(f"${name} must be 1 (on) or 0 (off), not {value!r}")
+    return value == "1"
 
 
 def public_code_sender(hooks: InterfaceSettings) -> CodeSender | None:

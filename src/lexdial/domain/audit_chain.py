@@ -35,6 +35,8 @@ GENESIS = "0" * 64
 _ACTION = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
 _SUBJECT = re.compile(r"[a-z][a-z0-9_]*:[A-Za-z0-9._-]+")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+#: the largest seq an entry can have (``audit_log.seq`` is an SQL ``integer``)
+MAX_SEQ = 2**31 - 1
 _ISO_Z = re.compile(r"[0-9T:.+-]+Z")
 #: column widths of ``adapters.db.tables.audit_log``
 _MAX = {"actor": 100, "action": 60, "subject": 100}
@@ -215,9 +217,17 @@ class Anchor:
 
     @classmethod
     def parse(cls, text: str) -> Anchor:
+        """An exported head, or ValueError saying how one is written: ASCII digits (not
+        any Unicode digit ``int`` would read), a seq an entry can have, and seq 0 only as
+        the empty trail's head (another hash there was never any trail's head, and would
+        pin nothing: it must not read as a verified anchor)."""
         seq, _, digest = text.strip().partition(":")
-        if not (seq.isdigit() and _HEX64.fullmatch(digest)):
+        if not (seq.isascii() and seq.isdigit() and _HEX64.fullmatch(digest)):
             raise ValueError("an audit anchor is written <seq>:<64 hex digits>")
+        if int(seq) > MAX_SEQ:
+            raise ValueError(f"an audit anchor's seq is at most {MAX_SEQ}")
+        if int(seq) == 0 and digest != GENESIS:
+            raise ValueError(f"an audit anchor with seq 0 is the empty trail's: 0:{GENESIS}")
         return cls(int(seq), digest)
 
 

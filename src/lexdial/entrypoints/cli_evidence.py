@@ -11,6 +11,7 @@ from typing import Any
 
 from lexdial.domain.decision import PURPOSES, TECHNOLOGIES
 from lexdial.entrypoints import cli_common as common
+from lexdial.entrypoints.progress import Bar
 from lexdial.errors import AuditBrokenError
 
 
@@ -45,12 +46,29 @@ def cmd_gate(args: argparse.Namespace) -> None:
     common.show(args, {"attempt_id": result.attempt_id, **d.to_json()}, text)
 
 
+#: numbers from which ``audit verify`` shows its progress
+BAR_FROM = 2000
+
+
 def cmd_audit_verify(args: argparse.Namespace) -> None:
     from lexdial.bootstrap import verify_audit
 
     # every signed checkpoint published so far pins its entry: a truncated or rewritten
     # chain fails without anyone having exported an anchor; a tampered line fails itself
-    result = verify_audit(common.store(args), args.anchor, field="--anchor")
+    # and every record of every firm is compared with its audit entries (an operator's
+    # command: the store's whole record, with a progress bar, as it can take a while)
+    bar: Bar | None = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None and total >= BAR_FROM:  # a small store's check is over at once
+            bar = Bar("comparing records with the audit trail", total)
+        if bar is not None:
+            bar.update(done, "numbers")
+
+    result = verify_audit(common.store(args), args.anchor, field="--anchor", progress=progress)
+    if bar is not None:
+        bar.close(result.records.numbers)
     data = {**result.to_json(), "head": result.head}
     latest = f"; {result.checkpoints} signed checkpoint(s) hold" if result.checkpoints else ""
     lines = [
@@ -59,6 +77,22 @@ def cmd_audit_verify(args: argparse.Namespace) -> None:
         else f"AUDIT TRAIL BROKEN at seq {result.bad_seq}: {result.problem} ({result.detail})"
     ]
     lines += [f"CHECKPOINT FILE TAMPERED: {problem}" for problem in result.checkpoint_problems]
+    records = result.records
+    lines.append(
+        f"records agree with the trail: {records.numbers} numbers' consents, decisions, "
+        "outcomes and opt-outs checked"
+        if records.ok
+        else f"RECORDS CHANGED OUTSIDE LEXDIAL: {len(records.problems)} record(s) no longer "
+        "say what the audit trail recorded"
+    )
+    for p in records.problems:
+        j = p.to_json()
+        firm = f"firm {p.firm_id}" if p.firm_id is not None else "firm unknown"
+        entry = f"audit entry {j['audit_seq']}" if j["audit_seq"] else "no audit entry"
+        lines.append(
+            f"  {j['table']} id {j['id']} ({firm}), {j['field'] or 'the whole row'}, "
+            f"{entry}: {j['problem']}"
+        )
     common.show(args, data, "\n".join(lines))
     if not result.ok:  # what failed is on stdout already: stderr says why the exit is 5
         raise AuditBrokenError("the audit trail fails verification (see above)")

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from lexdial.service.record_sweep import NOTHING_CHECKED, RecordsCheck, StoreProblem
+
 if TYPE_CHECKING:
     from lexdial.service.storage import UnitOfWork
 
@@ -38,18 +40,28 @@ class AuditCheck:
     detail: str = ""
     checkpoints: int = 0  #: signed checkpoints whose entry the chain was checked against
     checkpoint_problems: tuple[str, ...] = ()  #: checkpoint lines whose signature fails
+    #: every consent, decision, outcome and opt-out compared with its audit entries
+    records: RecordsCheck = NOTHING_CHECKED
 
     @property
     def ok(self) -> bool:
-        """Intact: the chain holds and no checkpoint line was tampered with."""
-        return self.chain_ok and not self.checkpoint_problems
+        """Intact: the chain holds, no checkpoint line was tampered with and every record
+        still says what its audit entries recorded."""
+        return self.chain_ok and not self.checkpoint_problems and self.records.ok
+
+    def record_problems(self, firm_id: int | None = None) -> list[StoreProblem]:
+        """The records that disagree with the trail (``firm_id``: only that firm's)."""
+        return [p for p in self.records.problems if firm_id is None or p.firm_id == firm_id]
 
     @property
     def head(self) -> str:
         """The head as an anchor to keep outside the database (``SEQ:HASH``)."""
         return f"{self.head_seq}:{self.head_hash}"
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, firm_id: int | None = None) -> dict[str, Any]:
+        """``firm_id``: a firm's face names only its own records; the others are counted
+        (the verdict is the store's, like the chain's)."""
+        mine = self.record_problems(firm_id)
         return {
             "ok": self.ok,
             "count": self.count,
@@ -59,6 +71,12 @@ class AuditCheck:
             "detail": self.detail,
             "checkpoints": self.checkpoints,
             "checkpoint_problems": list(self.checkpoint_problems),
+            "records": {
+                "ok": self.records.ok,
+                "numbers_checked": self.records.numbers,
+                "problems": [p.to_json() for p in mine],
+                "other_firms_problems": len(self.records.problems) - len(mine),
+            },
         }
 
 

@@ -9,6 +9,7 @@ re-imported and called (GDPR Art. 17 practice, catalogue G5).
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import lru_cache
@@ -75,6 +76,24 @@ def matter_ref_problem(value: str) -> str | None:
     return None
 
 
+#: characters that reorder the text around them (bidi embeddings, overrides, isolates):
+#: in a name they make a dashboard, a report or an evidence bundle show other letters than
+#: those stored ("Trojan Source", CVE-2021-42574); no person's name needs one
+_REORDERING = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def name_problem(value: str) -> str | None:
+    """Why ``value`` cannot be a person's name, or None; the reason never quotes it. A
+    control character (a line break, NUL, ...) or a reordering one is refused; joiners
+    and direction marks, which names in some scripts need, are kept. Shared by
+    ``add_contact``, the import and the CRM webhook so all refuse the same names."""
+    if any(c in _REORDERING for c in value):
+        return "holds a character that reorders the text shown (a bidi override or isolate)"
+    if any(unicodedata.category(c) == "Cc" for c in value):
+        return "holds a line break or control character"
+    return None
+
+
 def add_contact(
     uow: UnitOfWork,
     cipher: Cipher,
@@ -100,6 +119,8 @@ def add_contact(
     if new.matter_type is not None and new.matter_type not in MATTER_TYPES:
         raise RequestError("matter_type", "must be one of " + ", ".join(sorted(MATTER_TYPES)))
     _check_basis(new.lawful_basis)
+    if new.name is not None and (why := name_problem(new.name)):
+        raise RequestError("name", why)
     new = replace(new, matter_ref=(new.matter_ref or "").strip() or None)
     if new.matter_ref is not None and (why := matter_ref_problem(new.matter_ref)):
         raise RequestError("matter_ref", why)

@@ -44,9 +44,19 @@ class RecordProblem:
     record: str  #: the row, as the audit trail names it ("attempt:5", "consent:2", "dnc:4")
     problem: str
     audit_seq: int | None = None  #: the entry it disagrees with (None: no entry at all)
+    #: the field that differs ("verdict", "revoked at", ...); None: the whole row (missing,
+    #: or never audited)
+    field: str | None = None
+    #: the contact the entry names, when it names one (a deleted row has no other owner)
+    contact: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"record": self.record, "audit_seq": self.audit_seq, "problem": self.problem}
+        return {
+            "record": self.record,
+            "audit_seq": self.audit_seq,
+            "field": self.field,
+            "problem": self.problem,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +216,7 @@ class _Found:
                     e,
                     "its disclosure text no longer hashes to the SHA-256 recorded in audit "
                     f"entry {e.seq} (the text was changed)",
+                    "disclosure text",
                 )
 
     def revoked(self, e: _Entry) -> None:
@@ -218,6 +229,7 @@ class _Found:
                 f"shows as in force, but audit entry {e.seq} recorded its revocation "
                 f"({e.data.get('channel')}, {e.data.get('revoked_at')}): the revocation "
                 "was deleted",
+                "revoked at",
             )
             return
         self._compare(
@@ -252,6 +264,8 @@ class _Found:
                         f"(dnc:{ident}) revoked every consent given before it: the "
                         "revocation was deleted",
                         e.seq,
+                        "revoked at",
+                        _contact(e),
                     )
                 )
 
@@ -264,6 +278,7 @@ class _Found:
                     e,
                     f"{name} is {_say(stored)} in the store, but {_say(audited)} in audit "
                     f"entry {e.seq} (the row was changed)",
+                    name,
                 )
 
     def _reused(self, e: _Entry, row: Mapping[str, Any]) -> bool:
@@ -284,9 +299,11 @@ class _Found:
             "and no retention purge deleted it (the row was deleted)",
         )
 
-    def _problem(self, e: _Entry, problem: str) -> None:
+    def _problem(self, e: _Entry, problem: str, field: str | None = None) -> None:
         subject = "call" if e.action == OUTCOME else e.kind
-        self.problems.append(RecordProblem(f"{subject}:{e.ident}", problem, e.seq))
+        self.problems.append(
+            RecordProblem(f"{subject}:{e.ident}", problem, e.seq, field, _contact(e))
+        )
 
     def unaudited(self) -> list[RecordProblem]:
         """Rule 4: rows no entry speaks of."""
@@ -354,6 +371,11 @@ def _purged(purge: _Entry, category: str, when: datetime) -> bool:
     if not isinstance(days, int | float) or not deleted.get(count_key):
         return False
     return when < purge.at - timedelta(days=days)
+
+
+def _contact(e: _Entry) -> int | None:
+    named = e.data.get("contact")
+    return named if isinstance(named, int) and not isinstance(named, bool) else None
 
 
 def _optional(

@@ -342,6 +342,8 @@ def _contact(row: _Row) -> tuple[str, dict[str, str]]:
             row.bad(f, f"is longer than {most} characters")
     if row.get("matter_ref") and (why := contacts.matter_ref_problem(row.get("matter_ref"))):
         row.bad("matter_ref", why)
+    if row.get("name") and (why := contacts.name_problem(row.get("name"))):
+        row.bad("name", why)
     details = {
         "name": row.get("name"),
         "state": state,

@@ -18,7 +18,13 @@ from typing import Any
 
 from lexdial.errors import RequestError
 from lexdial.service import review, webhook_guard
-from lexdial.service.contacts import NewContact, add_contact, find_contact_id, normalise
+from lexdial.service.contacts import (
+    NewContact,
+    add_contact,
+    find_contact_id,
+    name_problem,
+    normalise,
+)
 from lexdial.service.contacts import number_index as index
 from lexdial.service.name_index import rename_contact
 from lexdial.service.optout import opt_out
@@ -102,6 +108,8 @@ def crm_contact(data: dict[str, Any]) -> CrmContact:
     if not numbers:
         raise RequestError("data.phone_numbers", "has no valid, dialable telephone number")
     name = data.get("name") if isinstance(data.get("name"), str) else None
+    if name is not None and (why := name_problem(name)):
+        raise RequestError("data.name", why)  # an update would write it past add_contact
     address = crm_address(data.get("primary_address"))
     return CrmContact(str(data.get("id", ""))[:64], tuple(numbers), name, address)
 

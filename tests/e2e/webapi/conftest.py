@@ -21,6 +21,8 @@ from lexdial.service.users import OPERATOR, ROLES, add_user, attest_training
 NOW = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)  # Wed 10:00 in New York
 FIRM = "Hartwell & Ruiz LLP"
 PASSWORD = "correct horse battery staple"
+#: where the test client sends its requests
+BASE_URL = "https://testserver"
 
 
 @dataclass
@@ -54,6 +56,7 @@ def api(tmp_path: Path) -> Iterator[Api]:
             ).token
             users[role] = uid
     app = create_app(store, clock=lambda: NOW, dial=False)
-    with TestClient(app) as client:
+    # over HTTPS, as a site is reached in production: its cookies are Secure (``cookies``)
+    with TestClient(app, base_url=BASE_URL) as client:
         yield Api(client, store, tokens, users)
     store.db.dispose()

@@ -195,3 +195,58 @@ def test_the_rules_diff_against_the_bundled_pack_is_empty_without_a_firm_pack(ap
     body = api.client.get("/v1/rules/diff", headers=api.headers("auditor")).json()
     assert body["old_version"] == body["new_version"] == api.store.rules.pack.version
     assert (body["added"], body["removed"], body["changed"]) == ([], [], [])
+
+
+def test_audit_verify_names_a_changed_record_to_its_firm_and_only_counts_it_for_another(
+    api: Api,
+) -> None:
+    from .test_api_people import NUMBER, _contact
+    from .test_attacker_sweep import _firm2_admin
+
+    _contact(api)
+    optout = {"number": NUMBER, "channel": "api"}
+    assert api.client.post("/v1/optouts", json=optout, headers=api.headers("agent")).is_success
+    h = api.headers("auditor")
+    assert api.client.get("/v1/audit/verify", headers=h).json()["records"]["ok"] is True
+    with api.store.db.begin() as conn:  # the chain is untouched: only the row says otherwise
+        conn.execute(update(t.dnc_entries).values(channel="web_form"))
+    mine = api.client.get("/v1/audit/verify", headers=h).json()
+    assert mine["ok"] is False and mine["bad_seq"] is None
+    (problem,) = mine["records"]["problems"]
+    assert (problem["table"], problem["field"], problem["firm_id"]) == ("dnc_entries", "channel", 1)
+    assert problem["audit_seq"] and NUMBER not in str(mine)
+    h2, _ = _firm2_admin(api)
+    theirs = api.client.get("/v1/audit/verify", headers=h2).json()
+    assert theirs["ok"] is False and theirs["records"]["problems"] == []
+    assert theirs["records"]["other_firms_problems"] == 1
+
+
+HEX = "a" * 64
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        pytest.param("/v1/audit/verify", {"anchor": "0:x"}, "anchor", id="anchor-0:x"),
+        pytest.param("/v1/audit/verify", {"anchor": f"0:{HEX}"}, "anchor", id="seq-0-not-genesis"),
+        pytest.param("/v1/audit/verify", {"anchor": f"\u2460:{HEX}"}, "anchor", id="unicode-seq"),
+        pytest.param("/v1/audit/verify", {"anchor": f"{2**31}:{HEX}"}, "anchor", id="huge-seq"),
+        pytest.param("/v1/audit/verify", {"anchor": "\x00"}, "anchor", id="nul"),
+        pytest.param("/v1/audit/verify", {"anchor": "9" * 5000}, "anchor", id="long"),
+        pytest.param("/v1/evidence", {"number": "\x00"}, "number", id="evidence-nul"),
+        pytest.param("/v1/evidence", {}, "number", id="evidence-no-number"),
+        pytest.param("/v1/evidence", {"number": "1" * 5000}, "number", id="evidence-long"),
+        pytest.param("/v1/evidence.pdf", {"number": "x"}, "number", id="pdf-short"),
+        # bytes that are not UTF-8 (a lone surrogate's encoding), sent as they are
+        pytest.param("/v1/evidence.pdf?number=%ED%A0%80x%00", {}, "number", id="pdf-not-utf8"),
+        pytest.param("/v1/audit/verify?anchor=%ED%A0%80", {}, "anchor", id="anchor-not-utf8"),
+    ],
+)
+def test_a_malformed_query_value_on_an_audit_route_is_a_422_naming_it(
+    api: Api, path: str, params: dict[str, str], field: str
+) -> None:
+    res = api.client.get(path, params=params or None, headers=api.headers("auditor"))
+    assert res.status_code == 422, res.text
+    error = res.json()["error"]
+    assert error["field"] == field and "int()" not in error["message"]
+    assert "Traceback" not in res.text

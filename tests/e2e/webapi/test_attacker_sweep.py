@@ -8,6 +8,7 @@ and checks both the answer and that nothing was written.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from sqlalchemy import func, select
 
 from lexdial.adapters.db import tables as t
 from lexdial.adapters.db.uow import SqlUnitOfWork
-from lexdial.entrypoints.api.deps import JSON_BODY
+from lexdial.entrypoints.api.deps import JSON_BODY, SMALL_BODY, UPLOAD_BODY
 from lexdial.entrypoints.api.id_range import MAX_ID
 from lexdial.entrypoints.api.number_lookups import LOOKUPS_AT_ONCE
 from lexdial.service.auth import issue_token
@@ -348,6 +349,13 @@ def test_a_big_json_body_is_refused_before_it_is_parsed_but_an_import_file_is_no
     signed_in = {**api.headers("admin"), **json_h}
     res = api.client.post("/v1/campaigns/1/contacts", content=flood, headers=signed_in)
     assert res.status_code == 413
+    # in the API's one error shape, naming the body and the route's cap (it was plain text)
+    assert res.json()["error"] == {
+        "type": "UploadTooLargeError",
+        "code": "upload_too_large",
+        "message": "the request body is too large (2 MB at most on this route)",
+        "field": "body",
+    }
     # an import file over the JSON cap is still read: 120 000 rows, about 3.4 MB
     rows = b"name,phone\n" + b"Alex Example,+16145550150\n" * 120_000
     assert len(rows) > JSON_BODY
@@ -355,3 +363,43 @@ def test_a_big_json_body_is_refused_before_it_is_parsed_but_an_import_file_is_no
                           headers=api.headers("admin"))  # fmt: skip
     assert res.status_code == 422, res.text[:300]  # read whole, then refused by name
     assert res.json()["error"]["field"] == "file" and "rows" in res.json()["error"]["message"]
+
+
+def _chunks(body: bytes) -> Iterator[bytes]:
+    for i in range(0, len(body), 65536):
+        yield body[i : i + 65536]
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "size", "cap"),
+    [
+        pytest.param("/v1/contacts", {}, JSON_BODY + 1, "2 MB", id="api-json"),
+        pytest.param("/v1/nothing-here", {}, JSON_BODY + 1, "2 MB", id="api-no-such-route"),
+        pytest.param("/v1/imports/preview", {}, UPLOAD_BODY + 1, "21 MB", id="api-import"),
+        pytest.param("/webhooks/sms", {}, SMALL_BODY + 1, "64 KB", id="webhook"),
+    ],
+)
+@pytest.mark.parametrize("chunked", [False, True], ids=["with-length", "chunked"])
+def test_a_body_over_its_routes_cap_is_the_apis_json_error_never_plain_text(
+    api: Api, path: str, headers: dict[str, str], size: int, cap: str, chunked: bool
+) -> None:
+    body = b"x" * size
+    sent = _chunks(body) if chunked else body
+    res = api.client.post(path, content=sent, headers={**api.headers("admin"), **headers})
+    assert res.headers["content-type"] == "application/json"
+    if chunked and path == "/v1/nothing-here":  # no length said, no route reads it
+        assert res.status_code == 404 and res.json()["error"]["code"] == "not_found"
+        return
+    error = res.json()["error"]
+    assert res.status_code == 413
+    assert error["code"] == "upload_too_large" and error["field"] == "body"
+    assert f"({cap} at most on this route)" in error["message"]
+
+
+def test_a_body_over_a_web_pages_cap_is_an_error_page(api: Api) -> None:
+    big = b"x" * (SMALL_BODY + 1)
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    res = api.client.post("/login", content=big, headers=form)
+    assert res.status_code == 413 and res.headers["content-type"].startswith("text/html")
+    assert "the request body is too large (64 KB at most on this route)" in res.text
+    assert "Too large" in res.text and "Content-Security-Policy" in res.headers

@@ -30,7 +30,7 @@ from lexdial.service.firms import add_firm
 from lexdial.service.gate import CallPlan, gate
 from lexdial.service.users import OPERATOR, add_user, attest_training
 
-from .conftest import FIRM, NOW, Api
+from .conftest import BASE_URL, FIRM, NOW, Api
 from .test_api_people import CONSENT, CONTACT, E164
 from .test_web_uploads_shared import pg_url  # noqa: F401 (a fixture)
 
@@ -234,7 +234,9 @@ def test_on_postgresql_a_verbal_opt_out_stops_every_later_call(
                                NOW, audit=store.audit, caller=OPERATOR)  # fmt: skip
                 tokens[role] = issue_token(uow, store.audit, uid, "t", OPERATOR, NOW).token
             attest_training(uow, uid, "TCPA", NOW.date(), 365, NOW, OPERATOR, audit=store.audit)
-        with TestClient(create_app(store, clock=lambda: NOW, dial=False)) as client:
+        with TestClient(
+            create_app(store, clock=lambda: NOW, dial=False), base_url=BASE_URL
+        ) as client:
             _verbal_opt_out_path(Desk(client, store, tokens), uid)
     finally:
         store.db.dispose()

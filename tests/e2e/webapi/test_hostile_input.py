@@ -47,3 +47,15 @@ def test_a_decision_request_nested_thousands_deep_is_a_422(api: Api, depth: int)
     )
     res = api.client.post("/v1/decisions", content=body, headers=api.headers("admin"))
     assert res.status_code == 422 and "nests" in res.json()["error"]["message"]
+
+
+def test_a_contact_name_that_reorders_the_text_shown_is_a_422_naming_it(api: Api) -> None:
+    from .test_api_people import CONTACT
+
+    body = {**CONTACT, "name": "Dana \u202eCCL nosliW"}
+    res = api.client.post("/v1/contacts", json=body, headers=api.headers("agent"))
+    assert res.status_code == 422 and res.json()["error"]["field"] == "name"
+    ok = api.client.post(
+        "/v1/contacts", json={**CONTACT, "name": "Zoë 李"}, headers=api.headers("agent")
+    )
+    assert ok.status_code == 201

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from lexdial.entrypoints.api import login_throttle as lt
 from lexdial.entrypoints.api.login_throttle import LoginThrottle
 
-from .conftest import PASSWORD, Api
+from .conftest import BASE_URL, PASSWORD, Api
 
 VICTIM = "admin@firm.test"
 
@@ -33,7 +33,7 @@ def clock(api: Api) -> Clock:
 
 
 def _client(api: Api, ip: str) -> TestClient:
-    return TestClient(api.client.app, client=(ip, 50000))
+    return TestClient(api.client.app, base_url=BASE_URL, client=(ip, 50000))
 
 
 def _try(client: TestClient, email: str, password: str) -> int:

@@ -23,7 +23,7 @@ from lexdial.entrypoints.api.routes_webhooks import InterfaceSettings
 from lexdial.errors import ConfigError
 from lexdial.service.public_codes import MemorySender
 
-from .conftest import NOW, Api
+from .conftest import BASE_URL, NOW, Api
 
 REDIS_URL = os.environ.get("LEXDIAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 VICTIM = "admin@firm.test"
@@ -41,7 +41,10 @@ def two(api: Api) -> Iterator[tuple[TestClient, TestClient]]:
         app.state.limits = RedisLimits.connect(url, prefix)  # type: ignore[attr-defined]
         app.state.code_sender = MemorySender()  # type: ignore[attr-defined]
         app.state.interfaces = InterfaceSettings()  # type: ignore[attr-defined]
-    with TestClient(apps[0], client=(IP, 50000)) as a, TestClient(apps[1], client=(IP, 50001)) as b:
+    with (
+        TestClient(apps[0], base_url=BASE_URL, client=(IP, 50000)) as a,
+        TestClient(apps[1], base_url=BASE_URL, client=(IP, 50001)) as b,
+    ):
         yield a, b
     shared = RedisLimits.connect(url, prefix)
     for key in shared.client.scan_iter(f"{prefix}*"):

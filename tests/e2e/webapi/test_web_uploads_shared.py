@@ -24,7 +24,7 @@ from lexdial.service.auth import set_password
 from lexdial.service.pending_uploads import KEEP_S, key_hash
 from lexdial.service.users import OPERATOR, add_user
 
-from .conftest import FIRM, NOW, PASSWORD, Api
+from .conftest import BASE_URL, FIRM, NOW, PASSWORD, Api
 from .test_web_pages import CSV, login
 
 Second = Callable[[datetime], TestClient]
@@ -39,7 +39,7 @@ def second(api: Api, tmp_path: Path) -> Iterator[Second]:
     clients: list[TestClient] = []
 
     def make(at: datetime) -> TestClient:
-        client = TestClient(create_app(store, clock=lambda: at, dial=False))
+        client = TestClient(create_app(store, clock=lambda: at, dial=False), base_url=BASE_URL)
         client.__enter__()
         client.cookies = api.client.cookies
         clients.append(client)
@@ -160,8 +160,10 @@ def test_on_postgresql_two_processes_share_an_upload_and_only_one_imports_it(
     other_store = open_store(settings, env, now=NOW)
     try:
         with (
-            TestClient(create_app(first, clock=lambda: NOW, dial=False)) as one,
-            TestClient(create_app(other_store, clock=lambda: NOW, dial=False)) as two,
+            TestClient(create_app(first, clock=lambda: NOW, dial=False), base_url=BASE_URL) as one,
+            TestClient(
+                create_app(other_store, clock=lambda: NOW, dial=False), base_url=BASE_URL
+            ) as two,
         ):
             csrf = login(one, "manager")
             res = one.post(

@@ -116,7 +116,9 @@ def test_a_second_genuine_stop_is_idempotent(api: Api) -> None:
 
 def test_a_replayed_twilio_stop_is_answered_but_changes_nothing(api: Api) -> None:
     params = {"From": NUMBER, "Body": "STOP", "MessageSid": "SM0123"}
-    sig = RequestValidator(TWILIO_TOKEN).compute_signature("http://testserver/webhooks/sms", params)
+    sig = RequestValidator(TWILIO_TOKEN).compute_signature(
+        "https://testserver/webhooks/sms", params
+    )
     for _ in range(2):
         res = api.client.post("/webhooks/sms", data=params, headers={"X-Twilio-Signature": sig})
         assert res.status_code == 200 and res.text.endswith("<Response/>")

@@ -101,7 +101,7 @@ def test_an_unauthenticated_sms_changes_nothing(api: Api, token: str | None) -> 
 
 
 def test_an_sms_signed_by_twilio_is_accepted_and_answered_with_twiml(api: Api) -> None:
-    url = "http://testserver/webhooks/sms"
+    url = "https://testserver/webhooks/sms"
     params = {"From": NUMBER, "Body": "STOP", "MessageSid": "SM123"}
     sig = RequestValidator(TWILIO_TOKEN).compute_signature(url, params)
     res = api.client.post("/webhooks/sms", data=params, headers={"X-Twilio-Signature": sig})
@@ -205,10 +205,10 @@ def test_twilio_call_callbacks_are_404_when_the_carrier_is_not_twilio(api: Api) 
 
 def test_twilio_call_callbacks_reach_the_adapter_which_checks_the_signature(api: Api) -> None:
     hooks = TwilioWebhooks(
-        CallBook(lambda: 0.0), TWILIO_TOKEN, "http://testserver/webhooks/twilio", 5
+        CallBook(lambda: 0.0), TWILIO_TOKEN, "https://testserver/webhooks/twilio", 5
     )
     api.client.app.state.telephony = SimpleNamespace(webhooks=hooks)  # type: ignore[attr-defined]
-    url = "http://testserver/webhooks/twilio/status?call=c-1"
+    url = "https://testserver/webhooks/twilio/status?call=c-1"
     params = {"CallSid": "CA1", "CallStatus": "ringing"}
     sig = RequestValidator(TWILIO_TOKEN).compute_signature(url, params)
     ok = api.client.post("/webhooks/twilio/status?call=c-1", data=params,
@@ -240,7 +240,7 @@ def test_a_twilio_callback_no_carrier_here_placed_is_hung_up_not_404(api: Api) -
     api.client.app.state.twilio_unknown = hooks  # type: ignore[attr-defined]
     api.client.app.state.runner = SimpleNamespace(carriers={})  # type: ignore[attr-defined]
     # this store's settings name no base URL: the app checks the URL as it saw it
-    signed_url = "http://testserver/webhooks/twilio/gather?call=a77&prompt=message"
+    signed_url = "https://testserver/webhooks/twilio/gather?call=a77&prompt=message"
     params = {"CallSid": "CA1", "CallStatus": "in-progress", "Digits": "1"}
     sig = RequestValidator(TWILIO_TOKEN).compute_signature(signed_url, params)
     res = api.client.post("/webhooks/twilio/gather?call=a77&prompt=message", data=params,

@@ -311,6 +311,8 @@ dnc_entries = Table(
     Column("evidence_enc", Text, nullable=True),
     _ts("created_at"),
     Index("ix_dnc_entries_firm_number", "firm_id", "number_bidx"),
+    #: ``audit verify`` walks every number of every firm in order
+    Index("ix_dnc_entries_number", "number_bidx"),
 )
 
 #: a do-not-call entry purged after its retention period leaves its keyed hash here, so the
@@ -476,6 +478,8 @@ audit_log = Table(
     Column("masked", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False, unique=True),
+    #: the entries about a row (evidence bundles, ``audit verify``'s record comparison)
+    Index("ix_audit_log_subject", "subject"),
 )
 
 

@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from fastapi import Depends, FastAPI
+from starlette.types import ASGIApp
 
 from lexdial.bootstrap import (
     InterfaceSettings,
@@ -29,6 +30,7 @@ from lexdial.entrypoints.api.deps import JSON_BODY
 from lexdial.entrypoints.api.id_range import ids_in_range
 from lexdial.entrypoints.api.json_text import json_is_unicode
 from lexdial.entrypoints.api.runner_distributed import make_runner  # (for celery)
+from lexdial.entrypoints.api.too_large import TooLargeAnswered
 from lexdial.errors import LexdialError
 from lexdial.service.ports import Telephony
 
@@ -103,7 +105,7 @@ def create_app(
         if dial:
             await app.state.runner.close()
 
-    app = FastAPI(
+    app = _App(
         lifespan=lifespan,
         # an id no table can hold, or JSON text that is not Unicode, is a 422 naming the
         # parameter or field, not a database or encoding error
@@ -131,6 +133,16 @@ def create_app(
         module = importlib.import_module(f"lexdial.entrypoints.api.{name}")
         app.include_router(module.router)
     return app
+
+
+class _App(FastAPI):
+    """FastAPI, with a body over its route's cap answered in the face's own error shape
+    (``too_large``): the body limiter sits outside every handler the app can install."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return TooLargeAnswered(
+            super().build_middleware_stack(), lambda: self.router.routes, self.max_body_size
+        )
 
 
 #: how often the web app signs and publishes the audit head when it moved

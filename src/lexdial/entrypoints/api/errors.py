@@ -24,6 +24,7 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
+from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 
 from lexdial.errors import (
     CampaignError,
@@ -94,6 +95,8 @@ def describe(exc: Exception) -> ErrorInfo:
         # the message names the field; the value (maybe a number or a name) is not repeated
         msg = str(first.get("msg", "invalid"))
         return ErrorInfo(422, RequestError.__name__, RequestError.code, msg, where or "body")
+    if isinstance(exc, HTTPException) and exc.status_code == 413:
+        return too_large(None)  # the body limiter's, raised while the body was read
     if isinstance(exc, HTTPException):
         kind, code = _HTTP_NAMES.get(exc.status_code, ("HTTPError", "http_error"))
         # FastAPI answers a body it cannot parse (broken JSON or multipart) with a bare
@@ -109,9 +112,25 @@ def describe(exc: Exception) -> ErrorInfo:
     return ErrorInfo(500, "InternalError", LexdialError.code, "internal error (it is logged)")
 
 
+def too_large(limit: int | None) -> ErrorInfo:
+    """What a body over ``limit`` bytes is told (the limit in words, when known)."""
+    cap = f" ({_size(limit)} at most on this route)" if limit else ""
+    kind, code = _HTTP_NAMES[413]
+    return ErrorInfo(413, kind, code, f"the request body is too large{cap}", "body")
+
+
+def _size(limit: int) -> str:
+    mb = 1024 * 1024
+    return f"{limit // mb} MB" if limit % mb == 0 else f"{limit // 1024} KB"
+
+
 def json_error(exc: Exception) -> JSONResponse:
     """``exc`` as the JSON API's one error shape."""
-    info = describe(exc)
+    return json_error_info(describe(exc))
+
+
+def json_error_info(info: ErrorInfo) -> JSONResponse:
+    """An error already described, in the JSON API's one error shape."""
     return JSONResponse(info.body(), status_code=info.status, headers=info.headers or None)
 
 
@@ -130,6 +149,8 @@ def install(app: FastAPI) -> None:
     async def http_error(request: Request, exc: HTTPException) -> Response:
         if exc.status_code in (204, 304):  # no body may follow
             return await http_exception_handler(request, exc)
+        if exc.status_code == 413:  # the body limiter's: its route's cap is in the scope
+            return json_error_info(too_large(request.scope.get(MAX_BODY_SIZE_SCOPE_KEY)))
         return json_error(exc)
 
     @app.exception_handler(Exception)

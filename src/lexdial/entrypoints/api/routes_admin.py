@@ -180,8 +180,12 @@ def audit_verify(
     the first bad seq and what is wrong. With ``anchor`` (SEQ:HASH exported earlier) the
     trail must still hold that entry: this detects truncation and rewriting. Every signed
     checkpoint lexdial published pins its entry the same way, without an anchor; a
-    checkpoint line whose signature fails is listed in ``checkpoint_problems``."""
-    return verify_audit(store(request), anchor).to_json()
+    checkpoint line whose signature fails is listed in ``checkpoint_problems``. Every
+    consent, decision, call outcome and opt-out of the store is compared with its audit
+    entries (``records``): the caller's firm's mismatches are named (table, id, field),
+    other firms' counted; ``ok`` is false when any record anywhere disagrees."""
+    s = store(request)
+    return verify_audit(s, anchor).to_json(s.firm_id)
 
 
 @router.get("/registry", tags=["registry"])

@@ -33,6 +33,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from lexdial.bootstrap import Store
+from lexdial.entrypoints.api.cookies import secure_cookie
 from lexdial.entrypoints.api.deps import SMALL_BODY, now, store
 from lexdial.entrypoints.api.deps import limits as app_limits
 from lexdial.entrypoints.api.routes_webhooks import interface_settings
@@ -136,7 +137,7 @@ def _page(
             max_age=CSRF_MAX_AGE_S,
             httponly=True,
             samesite="lax",
-            secure=request.url.scheme == "https",
+            secure=secure_cookie(request),
         )
     return response
 

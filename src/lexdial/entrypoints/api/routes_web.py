@@ -27,6 +27,7 @@ from lexdial.entrypoints.api import (
     routes_web_imports,
     routes_web_people,
 )
+from lexdial.entrypoints.api.cookies import secure_cookie
 from lexdial.entrypoints.api.deps import SESSION_COOKIE, SMALL_BODY, Reader, now, store
 from lexdial.entrypoints.api.deps import limits as app_limits
 from lexdial.entrypoints.api.login_throttle import LoginThrottle
@@ -49,7 +50,7 @@ def _cookie(response: Response, request: Request, name: str, value: str, path: s
         path=path,
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=secure_cookie(request),
     )
 
 
@@ -104,7 +105,7 @@ def login(
         return _login_form(request, next, "Wrong e-mail or password.", 401)
     response = RedirectResponse(safe_next(next), status_code=303)
     _cookie(response, request, SESSION_COOKIE, session.token, "/")
-    response.delete_cookie(LOGIN_COOKIE, path="/login")
+    response.delete_cookie(LOGIN_COOKIE, path="/login", secure=secure_cookie(request))
     # this browser is now a known source for this account (login_throttle, rule 3)
     seal = {"account": email.strip().lower(), "device": device or secrets.token_hex(16)}
     sealed = s.cipher.encrypt(json.dumps(seal), context=DEVICE_CONTEXT)
@@ -115,7 +116,7 @@ def login(
         path="/login",
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=secure_cookie(request),
     )
     return response
 
@@ -149,7 +150,13 @@ def logout(request: Request, caller: Reader) -> Response:
         with store(request).unit_of_work() as uow:
             log_out(uow, token)
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+    response.delete_cookie(
+        SESSION_COOKIE,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=secure_cookie(request),  # as it was set: a browser keeps a Secure one else
+    )
     return response
 
 

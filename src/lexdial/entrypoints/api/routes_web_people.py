@@ -321,7 +321,7 @@ def audit(request: Request, caller: AuditReader) -> Response:
     result = verify_audit(s)
     with s.reading() as uow:
         latest = firm_entries(uow, s.firm_id)
-    return page(request, "audit.html", caller, result=result, latest=latest)
+    return page(request, "audit.html", caller, result=result, latest=latest, firm_id=s.firm_id)
 
 
 @router.get("/audit/evidence")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ from lexdial.service.repos.campaigns import (
     ChainCheck,
     DncEntry,
     LaterAttempt,
+    NumberRecords,
     OutcomeFlags,
     PlacedCall,
     Snapshot,
@@ -377,8 +378,59 @@ class MemoryReportRepository:
         ]
 
     def present_ids(self, kind: str, ids: Iterable[int]) -> set[int]:
-        held = self.consent_ids if kind == "consent" else set(range(1, len(self.dnc) + 1))
+        held = {
+            "consent": self.consent_ids,
+            "attempt": {a.id for a in self.attempts},
+        }.get(kind, set(range(1, len(self.dnc) + 1)))
         return {int(i) for i in ids} & held
+
+    # (for audit verify) the fake holds no consent rows: only attempts, outcomes and dnc
+    def _numbers(self) -> list[str]:
+        return sorted({a.number_bidx for a in self.attempts} | {b for _, b, _ in self.dnc})
+
+    def record_numbers(self, after: str | None, limit: int) -> list[str]:
+        return [n for n in self._numbers() if after is None or n > after][:limit]
+
+    def count_record_numbers(self) -> int:
+        return len(self._numbers())
+
+    def records_of_numbers(self, number_bidxs: Iterable[str]) -> NumberRecords:
+        wanted = set(number_bidxs)
+        attempts = [a for a in self.attempts if a.number_bidx in wanted]
+        by_id = {a.id: a for a in attempts}
+        return NumberRecords(
+            consents=[],
+            attempts=[{**asdict(a), "decision": dict(a.decision or {})} for a in attempts],
+            outcomes=[
+                {
+                    **asdict(o),
+                    "firm_id": by_id[o.attempt_id].firm_id,
+                    "number_bidx": by_id[o.attempt_id].number_bidx,
+                }
+                for o in self.outcomes
+                if o.attempt_id in by_id
+            ],
+            dnc=[
+                {"id": i, "firm_id": f, "number_bidx": b, "at": at, "channel": "staff"}
+                for i, (f, b, at) in enumerate(self.dnc, start=1)
+                if b in wanted
+            ],
+        )
+
+    def audit_entries_of(
+        self, actions: Iterable[str], after_seq: int, limit: int
+    ) -> list[dict[str, Any]]:
+        wanted = set(actions)
+        found = [
+            e
+            for e in self.audit_entries
+            if e.get("action") in wanted and int(e.get("seq", 0)) > after_seq
+        ]
+        return sorted(found, key=lambda e: int(e["seq"]))[:limit]
+
+    def contact_firms(self, contact_ids: Iterable[int]) -> dict[int, int]:
+        owners = {contact: firm for (firm, _), contact in self.owners.items()}
+        return {int(i): owners[int(i)] for i in contact_ids if int(i) in owners}
 
     # (for cli)
     def add_registry_snapshot(self, snapshot: Snapshot) -> int:

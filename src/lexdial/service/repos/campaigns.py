@@ -202,6 +202,16 @@ class CampaignRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class NumberRecords:
+    """The rows ``audit verify`` compares with the audit trail, for some numbers."""
+
+    consents: list[dict[str, Any]]  #: with revoked_at, revoked_via, disclosure_text_enc
+    attempts: list[dict[str, Any]]
+    outcomes: list[dict[str, Any]]  #: with their attempt's firm_id and number_bidx
+    dnc: list[dict[str, Any]]
+
+
 class ReportRepository(Protocol):
     """Read models for reports and evidence (attempts x outcomes, opt-outs, the audit chain)."""
 
@@ -319,7 +329,35 @@ class ReportRepository(Protocol):
 
     def present_ids(self, kind: str, ids: Iterable[int]) -> set[int]:
         """Which of ``ids`` still have a row ("consent": ``consents``, "dnc":
-        ``dnc_entries``), whichever number or firm it belongs to."""
+        ``dnc_entries``, "attempt": ``call_attempts``), whichever number or firm it
+        belongs to."""
+        ...
+
+    # (for audit verify: every record of the store, number by number)
+    def record_numbers(self, after: str | None, limit: int) -> list[str]:
+        """The next ``limit`` number blind indexes after ``after``, in order, that any
+        consent, gate decision or do-not-call entry of any firm is about."""
+        ...
+
+    def count_record_numbers(self) -> int:
+        """How many numbers ``record_numbers`` walks."""
+        ...
+
+    def records_of_numbers(self, number_bidxs: Iterable[str]) -> NumberRecords:
+        """Every consent (with its revocation), gate decision, call outcome and do-not-call
+        entry about any of the numbers, in any firm; each row with its ``firm_id`` and
+        ``number_bidx`` (an outcome: its attempt's)."""
+        ...
+
+    def audit_entries_of(
+        self, actions: Iterable[str], after_seq: int, limit: int
+    ) -> list[dict[str, Any]]:
+        """The next ``limit`` audit entries (all their columns) after ``after_seq`` whose
+        action is one of ``actions``, by seq."""
+        ...
+
+    def contact_firms(self, contact_ids: Iterable[int]) -> dict[int, int]:
+        """contact id -> its firm, for the contacts that exist."""
         ...
 
     # (for cli)

@@ -23,6 +23,7 @@ from lexdial.service.repos.campaigns import (
     ChainCheck,
     DncEntry,
     LaterAttempt,
+    NumberRecords,
     OutcomeFlags,
     PlacedCall,
     Snapshot,
@@ -474,14 +475,80 @@ class SqlReportRepository:
         return [dict(r) for r in rows if _names_contact(r["data"], contact_id)]
 
     def present_ids(self, kind: str, ids: Iterable[int]) -> set[int]:
-        table = {"consent": t.consents, "dnc": t.dnc_entries}[kind]
+        table = {"consent": t.consents, "dnc": t.dnc_entries, "attempt": t.call_attempts}[kind]
         wanted = sorted({int(i) for i in ids})
-        if not wanted:
-            return set()
-        return {
-            int(i)
-            for i in self.conn.execute(select(table.c.id).where(table.c.id.in_(wanted))).scalars()
-        }
+        found: set[int] = set()
+        for part in _chunks(wanted):
+            found.update(
+                int(i)
+                for i in self.conn.execute(select(table.c.id).where(table.c.id.in_(part))).scalars()
+            )
+        return found
+
+    def record_numbers(self, after: str | None, limit: int) -> list[str]:
+        # each table's next distinct numbers by its own index on number_bidx (one union
+        # ordered as a whole would sort every row of the three tables for each page)
+        found: set[str] = set()
+        for table in (t.consents, t.call_attempts, t.dnc_entries):
+            bidx = table.c.number_bidx
+            query = select(bidx).distinct().order_by(bidx).limit(limit)
+            if after is not None:
+                query = query.where(bidx > after)
+            found.update(str(b) for b in self.conn.execute(query).scalars())
+        return sorted(found)[:limit]
+
+    def count_record_numbers(self) -> int:
+        numbers = union(
+            *(select(table.c.number_bidx) for table in (t.consents, t.call_attempts, t.dnc_entries))
+        ).subquery()
+        return int(self.conn.execute(select(func.count()).select_from(numbers)).scalar_one())
+
+    def records_of_numbers(self, number_bidxs: Iterable[str]) -> NumberRecords:
+        c, a, o, d, r = t.consents, t.call_attempts, t.call_outcomes, t.dnc_entries, t.revocations
+        out = NumberRecords([], [], [], [])
+        for part in _chunks(sorted(set(number_bidxs))):
+            consents = (
+                select(c, r.c.at.label("revoked_at"), r.c.channel.label("revoked_via"))
+                .select_from(c.outerjoin(r, r.c.consent_id == c.c.id))
+                .where(c.c.number_bidx.in_(part))
+                .order_by(c.c.id)
+            )
+            outcomes = (
+                select(o, a.c.firm_id, a.c.number_bidx)
+                .join(a, a.c.id == o.c.attempt_id)
+                .where(a.c.number_bidx.in_(part))
+                .order_by(o.c.attempt_id)
+            )
+            for rows, query in (
+                (out.consents, consents),
+                (out.attempts, select(a).where(a.c.number_bidx.in_(part)).order_by(a.c.id)),
+                (out.outcomes, outcomes),
+                (out.dnc, select(d).where(d.c.number_bidx.in_(part)).order_by(d.c.id)),
+            ):
+                rows.extend(dict(row) for row in self.conn.execute(query).mappings())
+        return out
+
+    def audit_entries_of(
+        self, actions: Iterable[str], after_seq: int, limit: int
+    ) -> list[dict[str, Any]]:
+        log = t.audit_log.c
+        query = (
+            select(t.audit_log)
+            .where(log.seq > after_seq, log.action.in_(list(actions)))
+            .order_by(log.seq)
+            .limit(limit)
+        )
+        return [dict(row) for row in self.conn.execute(query).mappings()]
+
+    def contact_firms(self, contact_ids: Iterable[int]) -> dict[int, int]:
+        c = t.contacts.c
+        found: dict[int, int] = {}
+        for part in _chunks(sorted({int(i) for i in contact_ids})):
+            found.update(
+                (int(i), int(f))
+                for i, f in self.conn.execute(select(c.id, c.firm_id).where(c.id.in_(part)))
+            )
+        return found
 
     # (for cli)
     def add_registry_snapshot(self, snapshot: Snapshot) -> int:
@@ -504,3 +571,11 @@ def _names_contact(data: str, contact_id: int) -> bool:
     except ValueError:  # an edited entry: the chain's verification names it
         return False
     return isinstance(value, dict) and value.get("contact") == contact_id
+
+
+#: rows a query names at once (SQLite binds at most 32766 values; smaller keeps plans cheap)
+_CHUNK = 500
+
+
+def _chunks(values: list[Any]) -> list[list[Any]]:
+    return [values[i : i + _CHUNK] for i in range(0, len(values), _CHUNK)]
