@@ -81,3 +81,36 @@ def test_a_plain_http_setting_that_is_not_1_or_0_is_refused_by_name(value: str) 
         InterfaceSettings.from_env({"LEXDIAL_PLAIN_HTTP": value})
     assert InterfaceSettings.from_env({"LEXDIAL_PLAIN_HTTP": "0"}).plain_http is False
     assert InterfaceSettings.from_env({}).plain_http is False
+
+
+@pytest.mark.parametrize(
+    ("base", "headers", "warned"),
+    [
+        pytest.param("http://10.0.0.5:8000", {}, True, id="a-lan-address-over-http"),
+        pytest.param(
+            "http://10.0.0.5:8000", {"X-Forwarded-Proto": "http"}, True, id="a-proxy-saying-http"
+        ),
+        pytest.param(
+            "http://10.0.0.5:8000", {"X-Forwarded-Proto": "https"}, False, id="a-tls-proxy"
+        ),
+        pytest.param("https://lexdial.firm.example", {}, False, id="https"),
+        pytest.param("http://127.0.0.1:8000", {}, False, id="a-browser-on-this-machine"),
+    ],
+)
+def test_a_log_in_page_opened_over_plain_http_says_the_browser_will_not_keep_the_sign_in(
+    api: Api, base: str, headers: dict[str, str], warned: bool
+) -> None:
+    client = TestClient(api.client.app, base_url=base, headers=headers)
+    form = client.get("/login")
+    assert ('id="login-plain-http"' in form.text) is warned
+    # the browser dropped the Secure log-in cookie: the refusal says why, not "expired"
+    token = _field(form.text, "login_csrf")
+    client.cookies.clear()
+    refused = client.post(
+        "/login",
+        data={"email": "admin@firm.test", "password": PASSWORD, "login_csrf": token},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 403
+    assert ("LEXDIAL_PLAIN_HTTP=1" in refused.text) is warned
+    assert ("expired" in refused.text) is not warned

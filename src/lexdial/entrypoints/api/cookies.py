@@ -35,6 +35,17 @@ def secure_cookie(request: Request) -> bool:
     return not (_loopback(request.url.hostname) and not _forwarded(request))
 
 
+def kept_only_over_https(request: Request) -> bool:
+    """Whether this request came over plain HTTP straight from a browser that will drop
+    the Secure cookies set in answer (rule 1): a log-in cannot work that way, and the page
+    must say why rather than answer "the form had expired". Behind a proxy the browser's
+    own scheme is unknown unless the proxy says http."""
+    if request.url.scheme == "https" or not secure_cookie(request):
+        return False
+    said = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    return not _forwarded(request) or said == "http"
+
+
 def _forwarded(request: Request) -> bool:
     return any(name in request.headers for name in FORWARDING)
 

@@ -27,7 +27,7 @@ from lexdial.entrypoints.api import (
     routes_web_imports,
     routes_web_people,
 )
-from lexdial.entrypoints.api.cookies import secure_cookie
+from lexdial.entrypoints.api.cookies import kept_only_over_https, secure_cookie
 from lexdial.entrypoints.api.deps import SESSION_COOKIE, SMALL_BODY, Reader, now, store
 from lexdial.entrypoints.api.deps import limits as app_limits
 from lexdial.entrypoints.api.login_throttle import LoginThrottle
@@ -41,6 +41,14 @@ LOGIN_COOKIE = "lexdial_login"
 DEVICE_COOKIE = "lexdial_device"
 DEVICE_CONTEXT = "web.login_device"
 DEVICE_MAX_AGE_S = 180 * 86400
+
+
+#: why a log-in over plain HTTP cannot work (``cookies.kept_only_over_https``)
+PLAIN_HTTP_REFUSED = (
+    "This page was opened over plain HTTP, and your browser does not keep a sign-in made"
+    " that way. Open it over HTTPS; on a closed test network, start lexdial with"
+    " LEXDIAL_PLAIN_HTTP=1."
+)
 
 
 def _cookie(response: Response, request: Request, name: str, value: str, path: str) -> None:
@@ -64,6 +72,7 @@ def _login_form(request: Request, next_url: str, error: str | None, status: int)
         login_csrf=token,
         next_url=safe_next(next_url),
         error=error,
+        plain_http=kept_only_over_https(request),
     )
     _cookie(response, request, LOGIN_COOKIE, token, "/login")
     return response
@@ -87,6 +96,8 @@ def login(
     Guessing is slowed per source, never by locking the account (``login_throttle``)."""
     expected = request.cookies.get(LOGIN_COOKIE, "")
     if not expected or not secrets.compare_digest(expected, login_csrf):
+        if not expected and kept_only_over_https(request):
+            return _login_form(request, next, PLAIN_HTTP_REFUSED, 403)
         return _login_form(request, next, "The form had expired: please log in again.", 403)
     s = store(request)
     ip = request.client.host if request.client else "-"
