@@ -67,7 +67,7 @@ Transactions = Callable[[], AbstractContextManager["UnitOfWork"]]
 #: (under 1 ms a gate), which the call flow's next write (an agent's assignment, inside the
 #: 2 s rule) may have to wait for. Sixteen since the batch's writes are pipelined (rule 7):
 #: its fixed costs (locks and facts in one round trip, the audit append, the commit) shared
-#: by twice the gates; bench/gate.py gives the figures against eight (README, "Sizing")
+#: by twice the gates; bench/gate.py gives the figures against eight (README, Benchmarks)
 BATCH_CAP = 16
 
 
