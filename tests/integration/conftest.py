@@ -87,3 +87,14 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         yield engine
     finally:
         engine.dispose()
+
+
+def drop_backend(store: Engine, pid: int) -> None:
+    """End the PostgreSQL backend ``pid`` of ``store`` from another connection, as a server
+    restart or a network cut would end it for the connection using it."""
+    other = make_engine(store.url.render_as_string(hide_password=False))
+    try:
+        with other.connect() as admin:
+            admin.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+    finally:
+        other.dispose()

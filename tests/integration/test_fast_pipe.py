@@ -10,16 +10,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from lexdial.adapters.audit.sql import SqlAudit
 from lexdial.adapters.db import fast_pipe
 from lexdial.adapters.db import tables as t
-from lexdial.adapters.db.database import make_engine
 from lexdial.adapters.db.fast import Fast
 from lexdial.adapters.db.uow import transactions
 from lexdial.service.gate_batch import GateBatcher
+
+from .conftest import drop_backend
 
 pytestmark = pytest.mark.integration
 
@@ -127,12 +128,7 @@ def test_a_server_lost_while_writes_wait_unanswered_is_an_error_and_the_connecti
     with pytest.raises(DBAPIError) as lost, store.begin() as conn, fast_pipe.pipelining(conn):
         pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
         _FIRM.send(conn, firm(2))
-        other = make_engine(store.url.render_as_string(hide_password=False))
-        try:
-            with other.connect() as admin:
-                admin.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
-        finally:
-            other.dispose()
+        drop_backend(store, pid)
         _FIRM.send(conn, firm(3))
         _NAMES.rows(conn, {})
     assert lost.value.connection_invalidated

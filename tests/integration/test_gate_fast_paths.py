@@ -18,6 +18,8 @@ from lexdial.adapters.db.uow import SqlUnitOfWork
 from lexdial.domain.audit_chain import verify
 from lexdial.service.repos.calls import NewAttempt
 
+from .conftest import drop_backend
+
 pytestmark = pytest.mark.integration
 
 NOW = datetime(2026, 12, 2, 16, 0, tzinfo=UTC)
@@ -133,12 +135,7 @@ def test_a_pooled_connection_the_server_dropped_is_replaced_before_use(
     monkeypatch.setattr(database, "PING_AFTER_IDLE_S", 0.0)  # every connection counts as idle
     with store.connect() as conn:
         pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
-    other = make_engine(store.url.render_as_string(hide_password=False))
-    try:
-        with other.connect() as admin:
-            admin.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
-    finally:
-        other.dispose()
+    drop_backend(store, pid)
     with store.connect() as conn:  # the pooled connection is dead: the ping replaces it
         assert conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one() != pid
 

@@ -139,7 +139,7 @@ class _Found:
         if row is None:
             self._missing(e, "call_records", e.at, "the attempt (its decision)")
             return
-        decision = _json(row.get("decision")) or {}
+        decision = json_value(row.get("decision")) or {}
         reasons = decision.get("reasons") or []
         self._compare(
             e,
@@ -339,7 +339,7 @@ def _entries(rows: Iterable[Mapping[str, Any]]) -> list[_Entry]:
     parses is skipped: the chain's verification names it)."""
     out: dict[int, _Entry] = {}
     for row in rows:
-        data = _json(row.get("data"))
+        data = json_value(row.get("data"))
         at = _instant(row.get("at"))
         if not isinstance(data, Mapping) or at is None:
             continue
@@ -374,7 +374,12 @@ def _purged(purge: _Entry, category: str, when: datetime) -> bool:
 
 
 def _contact(e: _Entry) -> int | None:
-    named = e.data.get("contact")
+    return contact_named(e.data)
+
+
+def contact_named(data: Any) -> int | None:
+    """The contact id an entry's data names (``contact``), if it names one."""
+    named = data.get("contact") if isinstance(data, Mapping) else None
     return named if isinstance(named, int) and not isinstance(named, bool) else None
 
 
@@ -384,7 +389,8 @@ def _optional(
     return [(name, row[column], audited)] if column in row else []
 
 
-def _json(value: Any) -> Any:
+def json_value(value: Any) -> Any:
+    """A stored JSON column as read: text is parsed (None if it is not JSON), else as is."""
     if isinstance(value, str):
         try:
             return json.loads(value)

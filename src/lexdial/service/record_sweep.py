@@ -16,7 +16,6 @@ Each problem names its table, id and field, never a number, name or text.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -32,6 +31,8 @@ from lexdial.service.evidence_records import (
     REVOKED,
     RecordProblem,
     check_records,
+    contact_named,
+    json_value,
 )
 from lexdial.service.ports import Cipher
 from lexdial.service.storage import UnitOfWork
@@ -47,6 +48,8 @@ TABLES = {
     "dnc": "dnc_entries",
 }
 _AUDITED = (DECISION, OUTCOME, CONSENT, REVOKED, OPTOUT)
+#: the subject kind of each group of a number's rows that audit entries name by id
+_KEYED = (("consent", "consents"), ("attempt", "attempts"), ("dnc", "dnc"))
 #: the subject kind of each audited action's row (``present_ids`` kinds)
 _ROW_KIND = {"attempt": "attempt", "consent": "consent", "dnc": "dnc"}
 
@@ -138,7 +141,7 @@ def _numbers_checked(
     subjects = [
         f"{kind}:{row['id']}"
         for group in rows.values()
-        for kind, name in (("consent", "consents"), ("attempt", "attempts"), ("dnc", "dnc"))
+        for kind, name in _KEYED
         for row in group[name]
     ]
     about: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -149,7 +152,7 @@ def _numbers_checked(
     for (firm_id, _), group in sorted(rows.items()):
         entries = [
             entry
-            for kind, name in (("consent", "consents"), ("attempt", "attempts"), ("dnc", "dnc"))
+            for kind, name in _KEYED
             for row in group[name]
             for entry in about.get(f"{kind}:{row['id']}", [])
         ]
@@ -220,9 +223,8 @@ def _owned(
     none: its decision does)."""
     named: dict[str, int] = {}
     for e in entries:
-        data = _data(e)
-        contact = data.get("contact") if isinstance(data, Mapping) else None
-        if isinstance(contact, int) and not isinstance(contact, bool):
+        contact = contact_named(json_value(e.get("data")))
+        if contact is not None:
             named.setdefault(str(e["subject"]), contact)
     contacts = {
         p.record: p.contact if p.contact is not None else named.get(_subject(p.record))
@@ -236,13 +238,3 @@ def _subject(record: str) -> str:
     """The audit subject of a problem's record ("call:5" is attempt 5's outcome)."""
     kind, _, ident = record.partition(":")
     return f"attempt:{ident}" if kind == "call" else record
-
-
-def _data(entry: Mapping[str, Any]) -> Any:
-    raw = entry.get("data")
-    if isinstance(raw, str):
-        try:
-            return json.loads(raw)
-        except ValueError:
-            return None
-    return raw
