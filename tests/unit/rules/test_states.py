@@ -334,11 +334,12 @@ ROWS = [
         id="ok-autodialed-sales-call-without-pewc-or-ebr-denied",
     ),
     row(
+        # no EBR exemption in any text read (pack 2026.12.6): written consent is needed
         call("OK", "2026-12-09 14:00 CST", technology="autodialed", relationship=FORMER),
-        "allow",
-        NONE,
+        "deny",
+        {"NO_CONSENT"},
         None,
-        id="ok-autodialed-sales-call-within-an-ebr-allowed",
+        id="ok-autodialed-sales-call-within-an-ebr-still-needs-written-consent",
     ),
     row(
         call("OK", "2026-12-09 14:00 CST", technology="autodialed", relationship=LAPSED),
