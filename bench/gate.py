@@ -74,7 +74,7 @@ from sqlalchemy import Engine, create_engine, insert, text
 from lexdial.adapters.audit.sql import SqlAudit
 from lexdial.adapters.crypto import Keyring
 from lexdial.adapters.db import tables as t
-from lexdial.adapters.db.database import make_engine, migrate
+from lexdial.adapters.db.database import gate_lanes, make_engine, migrate
 from lexdial.adapters.db.uow import SqlUnitOfWork, transactions
 from lexdial.adapters.geodata import load_geography
 from lexdial.adapters.rulepack import load_pack
@@ -202,6 +202,7 @@ def _batched(
     cipher: Keyring,
     gates: list[tuple[int, datetime]],
     concurrency: int,
+    lanes: int = 1,
 ) -> tuple[list[float], float, float, GateBatcher]:
     """``gates`` (contact, instant) submitted by ``concurrency`` callers through one
     ``StoreThread`` and its ``GateBatcher``: per-gate seconds (submit to committed answer),
@@ -218,7 +219,7 @@ def _batched(
         return GateCall(contact, at, run)
 
     async def main() -> float:
-        store = StoreThread(batcher=batcher)
+        store = StoreThread(batcher=batcher, lanes=lanes)
         todo = iter(gates)  # shared: each gate is submitted once, by whichever caller is free
 
         async def caller() -> None:
@@ -238,14 +239,91 @@ def _batched(
     return laps, wall, time.process_time() - c0, batcher
 
 
+def _paced(
+    begin: Callable[[], AbstractContextManager[SqlUnitOfWork]],
+    rules: RulesEngine,
+    cipher: Keyring,
+    gates: list[tuple[int, datetime]],
+    rate: float,
+    lanes: int,
+    seed: int = 15,
+) -> tuple[list[float], float, float, GateBatcher]:
+    """``gates`` arriving at ``rate`` per second (an open loop: Poisson arrivals on a fixed
+    schedule drawn beforehand, as contacts become due in a busy campaign, each submitted
+    at its instant whether or not earlier ones have answered), through one ``StoreThread``
+    and its ``GateBatcher``: per-gate seconds from the gate's scheduled arrival (not its
+    actual submit, so a late loop is counted against the store, not hidden) to its
+    committed answer, the wall seconds, this process's CPU seconds and the batcher."""
+    import random
+
+    batcher, registry = GateBatcher(begin, SqlAudit()), _registry()
+    draw = random.Random(seed)
+    arrivals, t = [], 0.0
+    for _ in gates:
+        t += draw.expovariate(rate)
+        arrivals.append(t)
+    laps: list[float] = []
+
+    def job(contact: int, at: datetime) -> Callable[[Any, Any], GateResult]:
+        def run(uow: Any, audit: Any) -> GateResult:
+            return gate(uow, rules, cipher, audit, registry, firm_id=1, contact_id=contact,
+                        at=at, plan=PLAN)  # fmt: skip
+
+        return GateCall(contact, at, run)
+
+    async def main() -> float:
+        store = StoreThread(batcher=batcher, lanes=lanes)
+        loop = asyncio.get_running_loop()
+
+        async def one(due: float, contact: int, at: datetime) -> None:
+            await store.batched(job(contact, at))
+            laps.append(loop.time() - due)
+
+        t0 = loop.time()
+        tasks = []
+        for offset, (contact, at) in zip(arrivals, gates, strict=True):
+            due = t0 + offset
+            if due > loop.time():
+                await asyncio.sleep(due - loop.time())
+            tasks.append(asyncio.ensure_future(one(due, contact, at)))
+        await asyncio.gather(*tasks)
+        wall = loop.time() - t0
+        store.close()
+        return wall
+
+    c0 = time.process_time()
+    wall = asyncio.run(main())
+    return laps, wall, time.process_time() - c0, batcher
+
+
+def _report_paced(
+    rate: float, laps: list[float], wall: float, cpu: float, b: GateBatcher, lanes: int
+) -> None:
+    n = len(laps)
+    p50, p99 = _pct(laps, 50) * 1e3, _pct(laps, 99) * 1e3
+    size = (n - b.alone) / b.batches if b.batches else 1.0
+    print(
+        f"{'':<11} paced {rate:5.0f}/s x{lanes} {n / wall:7.0f} /s"
+        f"  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  max {max(laps) * 1e3:6.1f} ms"
+        f"  batch {size:4.1f}  CPU/gate {cpu / n * 1e3:.2f} ms"
+    )
+
+
 def _report_batched(
-    name: str, c: int, laps: list[float], wall: float, cpu: float, b: GateBatcher, floor: float
+    name: str,
+    c: int,
+    laps: list[float],
+    wall: float,
+    cpu: float,
+    b: GateBatcher,
+    floor: float,
+    lanes: int,
 ) -> None:
     rate, n = len(laps) / wall, len(laps)
     p50, p99 = _pct(laps, 50) * 1e3, _pct(laps, 99) * 1e3
     size = (n - b.alone) / b.batches if b.batches else 1.0
     print(
-        f"{'':<11} batch C={c:<3} {rate:7.0f} /s  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms"
+        f"{'':<11} batch C={c:<3} x{lanes} {rate:7.0f} /s  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms"
         f"  batch {size:4.1f}  CPU/gate {cpu / n * 1e3:.2f} ms  gate/floor {rate / floor:4.2f}x"
     )
 
@@ -290,7 +368,7 @@ def _worker(
     start.wait()
     if concurrency:
         gates = [(ids[i % len(ids)], START + timedelta(minutes=i)) for i in mine]
-        _batched(begin, rules, cipher, gates, concurrency)
+        _batched(begin, rules, cipher, gates, concurrency, gate_lanes(engine))
     else:
         for i in mine:
             with begin() as uow:
@@ -363,14 +441,23 @@ def _bench(name: str, engine: Engine, rules: RulesEngine, args: argparse.Namespa
         f"  (INSERT+COMMIT; floor/gate {floor_rate / rate:4.1f}x)"
     )
     offset = args.n  # the batched passes go on from where the sequential one ended
+    lanes = args.lanes if args.lanes else gate_lanes(engine)  # as the dialler chooses
     for c in args.concurrency:
         gates = [
             (ids[i % len(ids)], START + timedelta(minutes=i))
             for i in range(offset, offset + args.n)
         ]
         offset += args.n
-        laps_b, wall, cpu, batcher = _batched(begin, rules, cipher, gates, c)
-        _report_batched(name, c, laps_b, wall, cpu, batcher, floor_rate)
+        laps_b, wall, cpu, batcher = _batched(begin, rules, cipher, gates, c, lanes)
+        _report_batched(name, c, laps_b, wall, cpu, batcher, floor_rate, lanes)
+    for r in args.rate:
+        gates = [
+            (ids[i % len(ids)], START + timedelta(minutes=i))
+            for i in range(offset, offset + args.n)
+        ]
+        offset += args.n
+        laps_p, wall, cpu, batcher = _paced(begin, rules, cipher, gates, r, lanes)
+        _report_paced(r, laps_p, wall, cpu, batcher, lanes)
 
 
 @contextmanager
@@ -401,6 +488,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--concurrency", type=lambda v: [int(x) for x in v.split(",") if x], default=[1, 8, 32],
         help="batched passes: this many concurrent callers each ('' for none)",
+    )  # fmt: skip
+    ap.add_argument(
+        "--rate", type=lambda v: [float(x) for x in v.split(",") if x], default=[500, 1000],
+        help="paced passes: gates arriving at this many per second ('' for none)",
+    )  # fmt: skip
+    ap.add_argument(
+        "--lanes", type=int, default=0,
+        help="batches at once in the batched and paced passes (default: the dialler's choice)",
     )  # fmt: skip
     args = ap.parse_args(argv)
     rules = RulesEngine(pack=load_pack(), geo=load_geography(), policy=Policy())

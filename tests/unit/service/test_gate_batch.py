@@ -312,3 +312,98 @@ def test_a_transaction_that_raises_reaches_its_caller_and_the_thread_goes_on() -
     first, after = asyncio.run(main())
     assert isinstance(first, OSError)
     assert after == ["a done", "b done"] and store.rows == ["a", "b"]
+
+
+def _blocking(name: str, until: threading.Event, seen: list[bool]) -> Any:
+    """A job that waits (at most 2 s) for ``until`` inside its transaction."""
+
+    def job(uow: Any, audit: Any) -> str:
+        seen.append(until.wait(2.0))
+        return writes(name)(uow, audit)  # type: ignore[no-any-return]
+
+    return job
+
+
+def _signalling(name: str, started: threading.Event) -> Any:
+    def job(uow: Any, audit: Any) -> str:
+        started.set()
+        return writes(name)(uow, audit)  # type: ignore[no-any-return]
+
+    return job
+
+
+def test_two_lanes_run_a_second_batch_while_the_first_still_waits_in_its_transaction() -> None:
+    """On a store with several writers (PostgreSQL) a batch waiting for the server does not
+    hold up the gates behind it: they run in a second lane, on their own connection."""
+    store, audit = FakeStore(), FakeAudit()
+    second_started = threading.Event()
+    seen: list[bool] = []
+
+    async def main() -> list[str]:
+        thread = StoreThread(batcher=batcher(store, audit, cap=1), lanes=2)
+        first = asyncio.ensure_future(thread.batched(_blocking("a", second_started, seen)))
+        await asyncio.sleep(0.02)  # "a" is running, waiting for "b" to start
+        second = asyncio.ensure_future(thread.batched(_signalling("b", second_started)))
+        answers = list(await asyncio.gather(first, second))
+        thread.close()
+        return answers
+
+    assert asyncio.run(main()) == ["a done", "b done"]
+    assert seen == [True]  # "b" started while "a" was still inside its transaction
+    assert sorted(store.rows) == ["a", "b"]
+
+
+def test_one_lane_never_starts_a_second_batch_before_the_first_commits() -> None:
+    store, audit = FakeStore(), FakeAudit()
+    second_started = threading.Event()
+    seen: list[bool] = []
+
+    async def main() -> None:
+        thread = StoreThread(batcher=batcher(store, audit, cap=1), lanes=1)
+        first = asyncio.ensure_future(thread.batched(_blocking("a", second_started, seen)))
+        await asyncio.sleep(0.02)
+        second = asyncio.ensure_future(thread.batched(_signalling("b", second_started)))
+        await asyncio.gather(first, second)
+        thread.close()
+
+    asyncio.run(main())
+    assert seen == [False]  # "a" waited its 2 s out: "b" could not start beside it
+    assert store.rows == ["a", "b"]
+
+
+def test_with_two_lanes_a_transaction_waits_for_running_batches_and_runs_beside_none() -> None:
+    """A transaction (an opt-out, a pause) never overlaps a batch: it starts once the batches
+    already running committed, and the gates asked for after it start only once it did, so
+    they see it."""
+    store, audit = FakeStore(), FakeAudit()
+    release = threading.Event()
+    seen: list[bool] = []
+    running_beside: list[int] = []
+
+    def other() -> str:
+        ended = sum(e in ("commit", "rollback") for e in store.journal)
+        running_beside.append(store.journal.count("begin") - ended)
+        with store.transaction() as work:
+            work.pending.append("opt-out")
+        return "ok"
+
+    async def main() -> None:
+        thread = StoreThread(batcher=batcher(store, audit, cap=1), lanes=2)
+        first = asyncio.ensure_future(thread.batched(_blocking("a", release, seen)))
+        await asyncio.sleep(0.02)
+        middle = asyncio.ensure_future(thread.run(other))
+        last = asyncio.ensure_future(thread.batched(writes("c")))
+        await asyncio.sleep(0.05)
+        assert not middle.done() and not last.done()  # both wait for "a"
+        release.set()
+        await asyncio.gather(first, middle, last)
+        thread.close()
+
+    asyncio.run(main())
+    assert store.rows == ["a", "opt-out", "c"]
+    assert running_beside == [0]  # no transaction was open when it started
+
+
+def test_a_store_thread_needs_at_least_one_lane() -> None:
+    with pytest.raises(ValueError, match="at least one lane"):
+        StoreThread(lanes=0)
