@@ -2,7 +2,9 @@
 
 Registers (``register = true``) or OPTIONS-pings the trunk with the real settings through
 the same engine the calls use, and prints one plain sentence: exit 0 when the trunk
-answered, 6 (a carrier failure) when not. The password is never printed.
+answered, 6 (a carrier failure) when not. The password is never printed. With
+``agent_srtp`` other than "off" it warns first (on stderr, whatever the verdict) that
+agents' legs are signalled over UDP in clear, so their SDES keys are readable on the LAN.
 """
 
 from __future__ import annotations
@@ -48,9 +50,26 @@ def cmd_check(args: argparse.Namespace) -> None:
     trunk = sip_trunk(settings)
     how = "REGISTER" if trunk.register else "OPTIONS"
     print(f"checking {trunk.address} over {trunk.transport.upper()} ({how}) ...", flush=True)
+    warning = agent_srtp_warning(settings.telephony.sip.agent_srtp)
+    if warning:
+        print(f"lexdial: warning: {warning}", file=sys.stderr, flush=True)
     # (for sip-transport) the engine the calls use checks the trunk
     verdict = check_sip_trunk(trunk, args.timeout, settings.telephony.media)
     if not verdict.ok:
         raise TelephonyError(verdict.message)
     print(verdict.message)
     sys.stdout.flush()
+
+
+def agent_srtp_warning(agent_srtp: str) -> str | None:
+    """What ``check`` warns of for ``[telephony] agent_srtp``; None for "off". Agents' legs
+    and ``sip:`` transfer targets are reached over UDP only (no ``sips:``), whatever the
+    trunk's transport, so SDES keys in their SDP travel in clear."""
+    if agent_srtp == "off":
+        return None
+    return (
+        f'agent_srtp = "{agent_srtp}": agents\' legs and sip: transfer targets are signalled '
+        "over UDP in clear, so their SRTP keys (SDES, in the SDP) cross the network "
+        "readable: SRTP there stops someone who captures only the RTP, not someone who "
+        "also captures the SIP"
+    )

@@ -19,6 +19,12 @@ shorter than 2^31 packets). Session parameters (UNENCRYPTED_SRTP, ...) make it u
 Rule 4: ``Crypto.protect`` encrypts one whole RTP packet (every packet a leg sends:
 prompts, silence, bridged audio, telephone-events); ``unprotect`` gives the plain packet
 or None (bad tag, replay): such a packet is dropped as if lost, never played.
+Rule 5 (the answering side: the WebRTC gateway, which the plane offers an agent's leg):
+``answer_offer`` takes the first usable offered line in the offer's order (the offerer's
+preference; rule 3 says usable) and answers it with a fresh key of our own from
+``secrets``, same tag and suite (RFC 4568 §5.1.2: one line in the answer); None when no
+offered line is usable. An RTP/SAVP offer with none cannot be answered at all (488); an
+RTP/AVP one is answered plain (the "best effort" form's fallback, rule 1).
 """
 
 from __future__ import annotations
@@ -180,6 +186,16 @@ def agreed(
     ``SrtpMissingError``) and our SDP, ``settled`` when SRTP was agreed, else unchanged."""
     crypto = answer(mode, offered, lines)
     return crypto, sdp if crypto is None else settled(sdp, crypto.ours)
+
+
+def answer_offer(lines: tuple[str, ...]) -> Crypto | None:
+    """The answering leg's ``Crypto`` for an offer's crypto lines (rule 5): theirs is the
+    first usable line, ours a fresh key with its tag and suite (``crypto.ours.line()`` is
+    the answer's line); None when no line is usable."""
+    for theirs in map(parse_crypto, lines):
+        if theirs is not None:
+            return Crypto(Key(theirs.tag, theirs.suite, secrets.token_bytes(KEY_BYTES)), theirs)
+    return None
 
 
 def settled(sdp: bytes, ours: Key) -> bytes:

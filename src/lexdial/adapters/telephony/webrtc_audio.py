@@ -11,6 +11,9 @@ sent as one RTP packet each (consecutive sequence numbers and timestamps), paced
 browser's own 20 ms packets. Telephone-events from the plane are ignored (agents do not
 get DTMF from the called person).
 Rule 3: only packets from the host named in the plane's SDP are played to the agent.
+Rule 3b: a leg keyed by SDES (``crypto``: the plane offered SRTP, ``srtp`` rule 5) protects
+every packet it sends as its last step and unprotects every packet from the plane first,
+before anything reads it; one that fails authentication (or replays) is dropped as lost.
 Rule 4: the audio is a person's voice (personal data): in memory only, never logged,
 dropped when the leg closes.
 """
@@ -33,6 +36,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from av import AudioFrame, AudioResampler
 
 from lexdial.adapters.telephony.rtp_codec import FRAME_BYTES, ulaw_decode, ulaw_encode
+from lexdial.adapters.telephony.srtp import Crypto
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +88,7 @@ class RtpEndpoint(asyncio.DatagramProtocol):
         self.track = track
         self.transport: asyncio.DatagramTransport | None = None
         self.remote: tuple[str, int] | None = None
+        self.crypto: Crypto | None = None  # rule 3b; None: plain RTP
         self.ssrc = random.getrandbits(32)
         self._seq = random.getrandbits(16)
         self._ts = random.getrandbits(32)
@@ -108,6 +113,11 @@ class RtpEndpoint(asyncio.DatagramProtocol):
     def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
         if self.remote is None or addr[0] != self.remote[0]:
             return  # only the plane that opened the leg speaks into the agent's ear
+        if self.crypto is not None:  # rule 3b
+            plain = self.crypto.unprotect(data)
+            if plain is None:
+                return
+            data = plain
         if len(data) < 12 or data[0] >> 6 != 2 or data[1] & 0x7F != 0:
             return  # not RTP, or not PCMU (a telephone-event): rule 2
         self.received += 1
@@ -121,6 +131,8 @@ class RtpEndpoint(asyncio.DatagramProtocol):
         packet = _HEADER.pack(0x80, 0, self._seq, self._ts, self.ssrc) + ulaw_encode(pcm)
         self._seq = (self._seq + 1) & 0xFFFF
         self._ts = (self._ts + FRAME_BYTES) & 0xFFFFFFFF
+        if self.crypto is not None:  # rule 3b
+            packet = self.crypto.protect(packet)
         self.transport.sendto(packet, self.remote)
         self.sent += 1
 

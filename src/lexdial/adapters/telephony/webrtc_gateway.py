@@ -10,6 +10,11 @@ that agent's browser is connected (else 480), and only from ``peers`` (else 403)
 audio both ways (``webrtc_audio``: PCMU 8 kHz on the plane's side, Opus 48 kHz in the
 browser). The plane needs nothing
 WebRTC-specific, and may run in another process or on another host.
+Rule 2b: the plane's offer decides SRTP on that hop (its ``agent_srtp``): an SDES offer
+(RTP/SAVP, or RTP/AVP with ``a=crypto:`` lines) is answered in the same profile with one
+crypto line and a fresh key of the leg's own (``srtp`` rule 5), and the leg's RTP is then
+SRTP both ways; an offer without crypto is answered plain; an RTP/SAVP offer with no
+crypto line we can use gets 488 (never plain audio where the plane requires SRTP).
 Rule 3: a BYE from the plane ends the leg and leaves the browser connected (the dialler
 may open the leg again); the browser leaving ends the leg with a BYE to the plane.
 Rule 4: ICE host candidates are the gateway's own address only (the SIP address's
@@ -30,6 +35,7 @@ import aioice.ice
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
+from lexdial.adapters.telephony import srtp
 from lexdial.adapters.telephony.sip_message import parse_sdp
 from lexdial.adapters.telephony.webrtc_audio import PlaneTrack, RtpEndpoint, pump_browser
 from lexdial.adapters.telephony.webrtc_sip import Leg, SipUas
@@ -151,18 +157,26 @@ class WebRtcGateway:
         agent = self.agents.get(user_id)
         if agent is None or not agent.connected:
             return 480, b""
-        media = parse_sdp(offer)
-        if media is None or not _offers_pcmu(offer):
+        media, audio = parse_sdp(offer), _audio_line(offer)
+        if media is None or audio is None or "0" not in audio[3:]:
+            return 488, b""
+        crypto = srtp.answer_offer(media.crypto)  # rule 2b: a fresh key for this leg
+        profile = audio[2] if crypto is not None else "RTP/AVP"
+        if crypto is None and audio[2] == "RTP/SAVP":
+            log.warning("softphone gateway: leg %s offers RTP/SAVP with no usable crypto "
+                        "line: refused", leg.call_id)  # fmt: skip
             return 488, b""
         if agent.leg is not None:  # a new leg replaces one the plane forgot
             self.uas.bye(agent.leg)
             self._drop_leg(agent)
         endpoint = await RtpEndpoint.open(self.host if self.host not in _ANY else "0.0.0.0",
                                           agent.track)  # fmt: skip
-        endpoint.remote = (media.host, media.port)
+        endpoint.remote, endpoint.crypto = (media.host, media.port), crypto
         agent.leg, agent.endpoint = leg, endpoint
-        log.info("softphone gateway: agent %s leg %s up", user_id, leg.call_id)
-        return 200, _sdp_answer(self._sdp_host(media.host), endpoint.port)
+        how = f" (SRTP {crypto.suite})" if crypto is not None else ""
+        log.info("softphone gateway: agent %s leg %s up%s", user_id, leg.call_id, how)
+        answer_lines = srtp.lines((crypto.ours,)) if crypto is not None else ()
+        return 200, _sdp_answer(self._sdp_host(media.host), endpoint.port, profile, answer_lines)
 
     def _leg_ended(self, leg: Leg) -> None:
         agent = self.agents.get(leg.user_id)
@@ -180,19 +194,23 @@ class WebRtcGateway:
         return peer if self.host in _ANY else self.host
 
 
-def _offers_pcmu(offer: bytes) -> bool:
+def _audio_line(offer: bytes) -> list[str] | None:
+    """The offer's ``m=audio`` line, split (port, profile, payload types), or None."""
     for line in offer.decode("utf-8", "replace").splitlines():
         if line.startswith("m=audio "):
-            return "0" in line.split()[3:]
-    return False
+            fields = line.split()
+            return fields if len(fields) >= 4 else None
+    return None
 
 
-def _sdp_answer(host: str, port: int) -> bytes:
+def _sdp_answer(
+    host: str, port: int, profile: str = "RTP/AVP", crypto: tuple[str, ...] = ()
+) -> bytes:
     ip = "IP6" if ":" in host else "IP4"
     lines = [
         "v=0", f"o=lexdial-softphone 1 1 IN {ip} {host}", "s=lexdial softphone",
-        f"c=IN {ip} {host}", "t=0 0", f"m=audio {port} RTP/AVP 0", "a=rtpmap:0 PCMU/8000",
-        "a=ptime:20", "a=sendrecv",
+        f"c=IN {ip} {host}", "t=0 0", f"m=audio {port} {profile} 0", "a=rtpmap:0 PCMU/8000",
+        "a=ptime:20", "a=sendrecv", *crypto,
     ]  # fmt: skip
     return ("\r\n".join(lines) + "\r\n").encode()
 
