@@ -22,8 +22,8 @@ from lexdial.errors import RequestError
 FIELDS: dict[str, str] = {
     "number": "telephone number (required): +country code, or national for the country",
     "name": "the person's name",
-    "state": "state or province code, e.g. OH (two letters for +1 numbers)",
-    "zip": "ZIP or postal code",
+    "state": "state or province code, two letters, e.g. OH",
+    "zip": "ZIP code (43215 or 43215-1234), or another country's postcode",
     "country": "ISO country code, e.g. US; numbers without + are read as this country's",
     "line_type": "wireless | landline | voip | unknown",
     "relationship": "current_client | former_client | inquiry | prospect | none (default)",

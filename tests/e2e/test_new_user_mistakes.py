@@ -1,0 +1,61 @@
+"""A new user's and an IT person's first hour, second pass: mistakes in contact files and
+on the command line that were accepted in silence or answered with a field path the user
+never typed. Each is refused (or accepted) with one message naming the row, the column or
+the option, and nothing is half-written."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from lexdial.entrypoints.cli import main
+
+FIRM = "Hartwell & Ruiz LLP"
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    for name in ("LEXDIAL_DATA_DIR", "LEXDIAL_DATABASE_URL", "LEXDIAL_MASTER_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("LEXDIAL_SETTINGS", raising=False)
+    assert main(["init", "--firm", FIRM]) == 0
+    return tmp_path
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def _contacts(home: Path) -> int:
+    con = sqlite3.connect(home / "data" / "lexdial.sqlite3")
+    try:
+        return int(con.execute("select count(*) from contacts").fetchone()[0])
+    finally:
+        con.close()
+
+
+def test_a_contact_with_a_state_that_does_not_exist_is_refused_naming_the_option(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # stored, it made every campaign holding the person refuse to start ("address.state")
+    code, _, err = run(capsys, "contact", "add", "--number", "+1 614 555 0101", "--state", "ZZ")
+    assert code == 2
+    assert "error: --state: is not a US state or territory code" in err
+    assert _contacts(home) == 0
+
+
+def test_an_imported_row_with_a_state_that_does_not_exist_is_refused_and_nothing_imported(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (home / "c.csv").write_text(
+        "Phone,Name,State\n+1 614 555 0101,Dana,OH\n+1 614 555 0102,Eli,ZZ\n"
+    )
+    code, _, err = run(capsys, "import", "c.csv")
+    assert code == 2
+    assert "row 3, state: is not a US state or territory code" in err
+    assert _contacts(home) == 0
