@@ -59,3 +59,52 @@ def test_an_imported_row_with_a_state_that_does_not_exist_is_refused_and_nothing
     assert code == 2
     assert "row 3, state: is not a US state or territory code" in err
     assert _contacts(home) == 0
+
+
+def test_a_misspelt_column_name_is_refused_with_the_map_that_reads_it_or_drops_it(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # imported, every name would be missing, and importing the file again mends nothing
+    (home / "c.csv").write_text("Phone,Nmae,Email\n+1 614 555 0101,Dana Client,d@example.com\n")
+    code, _, err = run(capsys, "import", "c.csv")
+    assert code == 2
+    assert "column 'Nmae' looks like the name column misspelt" in err
+    assert "--map name='Nmae' reads it, --map name= imports without it" in err
+    assert _contacts(home) == 0
+
+    code, out, err = run(capsys, "import", "c.csv", "--map", "name=Nmae")
+    assert code == 0 and "1 contact(s) created" in out
+    assert "column(s) not imported: 'Email'" in err  # said, since nobody asked for it
+
+
+def test_a_file_without_a_telephone_column_names_the_column_that_may_be_it(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (home / "c.csv").write_text("Telefon,Name\n+1 614 555 0101,Dana\n")
+    code, _, err = run(capsys, "import", "c.csv")
+    assert code == 2
+    assert "holds the telephone number; map one; column 'Telefon' may be it: " in err
+    assert "--map number='Telefon'" in err
+
+
+def test_a_file_with_only_its_column_names_is_refused_not_reported_as_done(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (home / "c.csv").write_text("Phone,Name\n\n")
+    code, out, err = run(capsys, "import", "c.csv")
+    assert (code, out) == (2, "")
+    assert "error: file: has no rows below the column names (row 1); nothing to import" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [("import", "exports"), ("decide", "exports"), ("campaign", "create", "exports")],
+    ids=["import", "decide", "campaign-create"],
+)
+def test_a_folder_given_for_a_file_is_named_as_a_folder(
+    home: Path, capsys: pytest.CaptureFixture[str], argv: tuple[str, ...]
+) -> None:
+    (home / "exports").mkdir()
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert "exports: is a folder, not a" in err and "no such file" not in err

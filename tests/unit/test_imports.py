@@ -229,3 +229,16 @@ def test_another_countrys_postcode_in_the_zip_column_is_read_as_a_postcode() -> 
     table = imports.read_csv(_csv([head, *rows]))
     errors = imports.validate(table, imports.resolve_mapping(table.headers))
     assert [(e.row, e.field) for e in errors] == [(5, "zip")]
+
+
+@pytest.mark.parametrize(
+    ("cell", "mark"),
+    [("06/01/2026", "slashes"), ("01.06.2026 12:00", "dots"), ("1/6/26 9:30", "slashes")],
+    ids=["us", "european-with-time", "short-year"],
+)
+def test_a_local_date_format_is_named_as_written_and_never_guessed(cell: str, mark: str) -> None:
+    bad = list(ROWS[0])
+    bad[8] = cell
+    (error,) = _errors([bad])
+    assert (error.row, error.field) == (2, "consent_given_at")
+    assert error.why.startswith(f"is a date written with {mark}, which reads two ways")

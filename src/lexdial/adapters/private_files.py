@@ -54,6 +54,8 @@ def read_text(path: Path, field: str) -> str:
         return path.read_text("utf-8")
     except FileNotFoundError:
         raise RequestError(field, f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise RequestError(field, f"{path}: is a folder, not a file; name the file in it") from None
     except UnicodeDecodeError:
         raise RequestError(field, f"{path}: is not UTF-8 text") from None
     except OSError as exc:

@@ -30,6 +30,7 @@ from lexdial.service.import_files import FIELDS as FIELDS
 from lexdial.service.import_files import MAX_ROWS as MAX_ROWS
 from lexdial.service.import_files import Table as Table
 from lexdial.service.import_files import guess_mapping as guess_mapping
+from lexdial.service.import_files import misspelt_columns as misspelt_columns
 from lexdial.service.import_files import preview as preview
 from lexdial.service.import_files import read_csv as read_csv
 from lexdial.service.import_files import read_table as read_table
@@ -209,7 +210,8 @@ def _not_a_time(raw: str) -> str:
     if _EXCEL_SERIAL.fullmatch(raw):
         return f"is an Excel day number, not a date-time; write it as {example}{_TEXT_COLUMN}"
     if _SLASHED.fullmatch(raw):
-        why = "is a date written with slashes, which reads two ways (6/1: June 1 or 6 January)"
+        mark = "dots" if "." in raw.split()[0] else "slashes"  # 01.06.2026 is Europe's
+        why = f"is a date written with {mark}, which reads two ways (6/1: June 1 or 6 January)"
         return f"{why}; write it as {example}"
     return f"is not an ISO 8601 date-time; write it as {example}"
 
