@@ -108,3 +108,25 @@ def test_a_folder_given_for_a_file_is_named_as_a_folder(
     code, _, err = run(capsys, *argv)
     assert code == 2
     assert "exports: is a folder, not a" in err and "no such file" not in err
+
+
+def test_a_full_disk_is_one_line_with_exit_3_and_no_crash_report(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    (home / "c.csv").write_text("Phone,Name\n+1 614 555 0101,Dana\n")
+    monkeypatch.setenv("TMPDIR", str(home))
+    monkeypatch.setattr("tempfile.tempdir", None)
+    # what SQLite answers when the data folder's disk fills up while the import commits
+    from lexdial.service import import_write
+
+    def full(*_: object, **__: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(import_write, "write", full)
+    code, _, err = run(capsys, "import", "c.csv")
+    assert code == 3
+    assert "error: the disk holding the store is full (database or disk is full)" in err
+    assert "unexpected" not in err and not list(home.glob("lexdial-error-*"))
+    assert _contacts(home) == 0
