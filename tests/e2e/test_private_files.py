@@ -101,3 +101,23 @@ def test_the_cli_refuses_a_world_writable_data_directory_in_one_line(
     assert main(["audit", "verify"]) == 3
     err = capsys.readouterr().err
     assert err.startswith("error: data directory") and len(err.strip().splitlines()) == 1
+
+
+def test_a_store_on_a_read_only_mount_says_it_cannot_be_written_not_created(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from lexdial.adapters import private_files
+
+    store = tmp_path / "lexdial.sqlite3"
+    store.write_bytes(b"")
+
+    def read_only(*_: object) -> int:  # what a read-only mount answers, even to root
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    monkeypatch.setattr(private_files.os, "open", read_only)
+    with pytest.raises(ConfigError) as err:
+        private_files.private_file(store)
+    assert "cannot be written (Read-only file system)" in str(err.value)
+    assert "make the data folder writable" in str(err.value)

@@ -128,7 +128,6 @@ def test_a_consent_dated_after_the_import_is_refused_and_one_within_the_clock_sl
     assert validate(table, mapping) == []  # without the instant, the file alone is fine
 
 
-
 @pytest.mark.parametrize(
     ("members", "named"),
     [
@@ -149,3 +148,54 @@ def test_a_zip_that_is_not_a_readable_workbook_is_named_for_what_it_is(
             archive.writestr(member, "<x/>")
     with pytest.raises(RequestError, match=named):
         read_table(buf.getvalue(), "contacts.xlsx")
+
+
+def _with_formulas(saved: bool) -> bytes:
+    """A workbook whose A3 and B3 are formulas; ``saved``: with the results Excel keeps
+    beside them (written into the sheet's XML, as openpyxl itself keeps none)."""
+    import io
+    import zipfile
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Phone", "Name"])
+    sheet.append(["+1 614 555 0101", "Dana"])
+    sheet.append(['="+1 614 555 "&"0102"', "=B2"])
+    raw = io.BytesIO()
+    book.save(raw)
+    if not saved:
+        return raw.getvalue()
+    out = io.BytesIO()
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                for cell, value in ((b"A3", b"+1 614 555 0102"), (b"B3", b"Dana")):
+                    start = data.index(b'<c r="' + cell + b'">')
+                    end = data.index(b"<v />", start)
+                    formula = data[start + len(cell) + 8 : end]
+                    data = (
+                        data[:start]
+                        + b'<c r="'
+                        + cell
+                        + b'" t="str">'
+                        + formula
+                        + (b"<v>" + value + b"</v>")
+                        + data[end + 5 :]
+                    )
+            dst.writestr(item, data)
+    return out.getvalue()
+
+
+def test_a_formula_saved_with_its_result_reads_as_the_result() -> None:
+    table = read_table(_with_formulas(saved=True), "f.xlsx")
+    assert table.rows[1] == (3, ("+1 614 555 0102", "Dana"))
+
+
+def test_a_formula_without_its_saved_result_is_refused_naming_the_cell() -> None:
+    with pytest.raises(RequestError) as err:
+        read_table(_with_formulas(saved=False), "f.xlsx")
+    assert err.value.field == "file"
+    assert err.value.message.startswith("cell A3 and 1 more of the first sheet holds a formula")

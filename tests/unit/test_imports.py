@@ -156,6 +156,8 @@ def test_a_clean_file_has_no_row_errors_and_reads_words_as_the_store_spells_them
         pytest.param({0: "12"}, "number", id="not-a-number"),
         pytest.param({0: ""}, "number", id="no-number"),
         pytest.param({2: "Ohio"}, "state", id="state-not-a-code"),
+        pytest.param({2: "ZZ"}, "state", id="state-no-such-code"),
+        pytest.param({3: "432"}, "zip", id="zip-too-short"),
         pytest.param({4: "pager"}, "line_type", id="line-type"),
         pytest.param({5: "friend"}, "relationship", id="relationship"),
         pytest.param({6: "implied"}, "consent_kind", id="consent-kind"),
@@ -207,3 +209,36 @@ def test_the_preview_masks_numbers_and_names_and_shortens_long_texts() -> None:
     assert first["name"] == "D••• Q•••"
     assert len(first["disclosure_text"]) == 60
     assert imports.preview(table, {"number": "Phone"}, limit=0) == []
+
+
+def test_a_zip_that_lost_its_leading_zero_in_excel_says_so() -> None:
+    bad = [ROWS[0][0], "Ann Boston", "MA", "2134", *ROWS[0][4:]]
+    (error,) = _errors([bad])
+    assert (error.row, error.field) == (2, "zip")
+    assert "leading zeros" in error.why and "Text" in error.why
+
+
+def test_another_countrys_postcode_in_the_zip_column_is_read_as_a_postcode() -> None:
+    head = ["Phone", "Name", "Country", "State", "Zip"]
+    rows = [
+        ["+44 20 7946 0958", "A", "GB", "", "SW1A 1AA"],  # a UK postcode, country given
+        ["+31 20 555 0123", "B", "", "", "1012 AB"],  # no country, the number says abroad
+        ["+1 613 555 0172", "C", "CA", "ON", "K1A 0B6"],
+        ["+1 614 555 0101", "D", "", "", "SW1A 1AA"],  # a US number with a UK code: refused
+    ]
+    table = imports.read_csv(_csv([head, *rows]))
+    errors = imports.validate(table, imports.resolve_mapping(table.headers))
+    assert [(e.row, e.field) for e in errors] == [(5, "zip")]
+
+
+@pytest.mark.parametrize(
+    ("cell", "mark"),
+    [("06/01/2026", "slashes"), ("01.06.2026 12:00", "dots"), ("1/6/26 9:30", "slashes")],
+    ids=["us", "european-with-time", "short-year"],
+)
+def test_a_local_date_format_is_named_as_written_and_never_guessed(cell: str, mark: str) -> None:
+    bad = list(ROWS[0])
+    bad[8] = cell
+    (error,) = _errors([bad])
+    assert (error.row, error.field) == (2, "consent_given_at")
+    assert error.why.startswith(f"is a date written with {mark}, which reads two ways")

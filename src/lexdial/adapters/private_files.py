@@ -54,6 +54,8 @@ def read_text(path: Path, field: str) -> str:
         return path.read_text("utf-8")
     except FileNotFoundError:
         raise RequestError(field, f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise RequestError(field, f"{path}: is a folder, not a file; name the file in it") from None
     except UnicodeDecodeError:
         raise RequestError(field, f"{path}: is not UTF-8 text") from None
     except OSError as exc:
@@ -87,4 +89,9 @@ def private_file(path: Path) -> None:
         if os.name == "posix" and path.stat().st_mode & 0o077:
             path.chmod(FILE_MODE)
     except OSError as exc:
+        if path.is_file():  # there, but not writable: a read-only mount, a full disk...
+            raise ConfigError(
+                f"store file {path}: cannot be written ({exc.strerror}); lexdial writes to its "
+                "store even to read it (SQLite's journal): make the data folder writable"
+            ) from None
         raise ConfigError(f"store file {path}: cannot be created ({exc.strerror})") from None

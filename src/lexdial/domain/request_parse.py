@@ -110,6 +110,13 @@ def parse_request(data: Any) -> d.DecisionRequest:
 # --- sections ---------------------------------------------------------------------------
 
 
+def check_address(address: Mapping[str, Any]) -> d.Address | None:
+    """Read a stored contact's address as the gate will read it (errors name
+    ``address.<key>``): a contact is refused at entry for an address that would make
+    every later decision about that person an error."""
+    return _address({"address": dict(address)})
+
+
 def _address(obj: Mapping[str, Any]) -> d.Address | None:
     a = _opt_obj(obj, "address", "")
     if a is None:

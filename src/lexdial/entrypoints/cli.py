@@ -19,7 +19,7 @@ from pathlib import Path
 
 from lexdial.entrypoints import cli_core
 from lexdial.entrypoints.cli_common import Parser, close_stores
-from lexdial.errors import LexdialError
+from lexdial.errors import ConfigError, LexdialError
 
 # Only the parser is built before a command runs: each command imports what it needs (the
 # engine, the store, the web app...), so `lexdial --help` starts in a tenth of a second
@@ -49,7 +49,8 @@ EXIT_STATUSES = """exit statuses:
      written to a file it names)      or the audit trail fails verification
   2  bad input or usage: one line  6  the carrier or its process failed
      on stderr names the field     7  not found: no such contact, campaign,
-  3  bad settings or rule pack        user, token or record (in this firm)
+  3  bad settings or rule pack,       user, token or record (in this firm)
+     or a full or read-only disk
   130  interrupted (Ctrl-C): what was not committed was rolled back
 """
 
@@ -155,6 +156,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug: never a traceback on the user's screen
         if _from_interrupt(exc):
             return _interrupted()
+        from lexdial.entrypoints.cli_faults import environment_problem
+
+        if (problem := environment_problem(exc)) is not None:  # a full disk is no bug
+            print(f"error: {problem}", file=sys.stderr)
+            return ConfigError.exit_code
         print(f"error: unexpected {type(exc).__name__}; {_crash_report(exc)}", file=sys.stderr)
         return 1
     finally:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lexdial.entrypoints import cli_common as common
+from lexdial.entrypoints.input import missing_file
 from lexdial.entrypoints.progress import Bar
 from lexdial.errors import RequestError
 from lexdial.service.import_files import FIELDS
@@ -69,6 +70,15 @@ def _refused(errors: list[RowError] | tuple[RowError, ...], verb: str) -> Reques
     return RequestError("file", f"{len(errors)} problem(s); nothing was {verb}:\n{text}")
 
 
+def _misspelt(columns: dict[str, str]) -> str:
+    """What to do about each column whose name looks like a misspelt field's."""
+    return "; ".join(
+        f"column {h!r} looks like the {f} column misspelt and would not be read: --map "
+        f"{f}={h!r} reads it, --map {f}= imports without it"
+        for h, f in columns.items()
+    )
+
+
 def _say(line: str) -> None:
     print(f"lexdial: {line}", file=sys.stderr)
 
@@ -98,27 +108,62 @@ def _note_reading(name: str, table: imports.Table) -> None:
         )
 
 
+def _columns(table: imports.Table, given: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """The mapping, and the columns whose names look like a misspelt field's that the user
+    did not unmap (``--map field=``); a file without rows is refused here."""
+    from lexdial.service import imports
+
+    try:
+        mapping = imports.resolve_mapping(table.headers, given, header_row=table.header_row)
+    except RequestError as exc:  # no number column, or consent columns missing: a typo?
+        guessed = imports.guess_mapping(table.headers)
+        hint = "; ".join(
+            f"column {h!r} may be it: --map {f}={h!r}"
+            for h, f in imports.misspelt_columns(table.headers, guessed).items()
+        )
+        raise RequestError(exc.field, exc.message + (f"; {hint}" if hint else "")) from None
+    if not table.rows:
+        where = f"row {table.header_row}"
+        raise RequestError(
+            "file", f"has no rows below the column names ({where}); nothing to import"
+        )
+    # imported as it is, the field the column was meant for would be empty on every row, and
+    # a number already on file is never updated by importing the file again
+    misspelt = imports.misspelt_columns(table.headers, mapping)
+    return mapping, {h: f for h, f in misspelt.items() if f not in given}
+
+
 def cmd_import(args: argparse.Namespace) -> None:
     from lexdial.service import imports
 
     path = Path(args.file)
     if not path.is_file():
-        raise RequestError("FILE", f"{args.file}: no such file")
-    table = imports.read_table(path.read_bytes(), path.name)
+        raise RequestError("FILE", missing_file(path, "CSV or XLSX file"))
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RequestError("FILE", f"{path}: cannot be read ({exc.strerror})") from None
+    table = imports.read_table(data, path.name)
     _note_reading(path.name, table)
-    mapping = imports.resolve_mapping(
-        table.headers, _mapping(args.map), header_row=table.header_row
-    )
+    given = _mapping(args.map)
+    mapping, misspelt = _columns(table, given)
     store = common.store(args)
     if args.preview:
         with store.reading() as uow:
             errors = imports.check(
                 uow, store.cipher, store.firm_id, table, mapping, common.now(args)
             )
-        _show_preview(args, table, mapping, errors)
+        _show_preview(args, table, mapping, errors, misspelt)
         if errors:
             raise _refused(errors, "imported (preview)")
+        if misspelt:
+            raise RequestError("mapping", _misspelt(misspelt))
         return
+    if misspelt:
+        raise RequestError("mapping", _misspelt(misspelt) + "; nothing was imported")
+    unread = [h for h in table.headers if h and h not in mapping.values()]
+    if unread:
+        _say(f"{path.name}: column(s) not imported: " + ", ".join(map(repr, unread)))
     bars: list[Bar] = []
     checking = Bar(f"Checking {path.name}", len(table.rows))
 
@@ -165,6 +210,7 @@ def _show_preview(
     table: imports.Table,
     mapping: dict[str, str],
     errors: list[RowError],
+    misspelt: dict[str, str],
 ) -> None:
     from lexdial.service import imports
 
@@ -173,6 +219,7 @@ def _show_preview(
         "headers": list(table.headers),
         "mapping": mapping,
         "unmapped": [h for h in table.headers if h and h not in mapping.values()],
+        "misspelt": misspelt,
         "rows_in_file": len(table.rows),
         "header_row": table.header_row,
         "encoding": table.encoding,
@@ -181,12 +228,16 @@ def _show_preview(
     }
     lines = [f"{len(table.rows)} row(s); columns -> fields:"]
     lines += [f"  {h!r:<28} -> {f}" for f, h in mapping.items()]
-    lines += [f"  {h!r:<28} (not imported)" for h in data["unmapped"]]
+    lines += [
+        f"  {h!r:<28} (not imported{f'; {misspelt[h]} misspelt?' if h in misspelt else ''})"
+        for h in data["unmapped"]
+    ]
     lines.append(f"first {len(rows)} row(s):")
     for r in rows:
         cells = ", ".join(f"{k}={v}" for k, v in r.items() if k != "row" and v)
         lines.append(f"  row {r['row']}: {cells}")
-    lines.append("no problems found" if not errors else f"{len(errors)} problem(s), see below")
+    problems = len(errors) + len(misspelt)
+    lines.append(f"{problems} problem(s), see below" if problems else "no problems found")
     common.show(args, data, "\n".join(lines))
 
 

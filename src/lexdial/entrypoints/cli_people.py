@@ -74,16 +74,22 @@ def cmd_contact_add(args: argparse.Namespace) -> None:
         lawful_basis=_basis(args.lawful_basis),
         matter_ref=args.matter_ref,
     )
-    with store.unit_of_work() as uow:
-        cid = add_contact(
-            uow,
-            store.cipher,
-            store.firm_id,
-            new,
-            common.now(args),
-            audit=store.audit,
-            caller=common.caller(args),
-        )
+    try:
+        with store.unit_of_work() as uow:
+            cid = add_contact(
+                uow,
+                store.cipher,
+                store.firm_id,
+                new,
+                common.now(args),
+                audit=store.audit,
+                caller=common.caller(args),
+            )
+    except RequestError as exc:
+        # the service names the stored field (address.state); the user typed --state
+        if exc.field.startswith("address."):
+            raise RequestError("--" + exc.field[8:].replace("_", "-"), exc.message) from None
+        raise
     common.show(args, {"contact_id": cid}, f"contact #{cid} added")
 
 

@@ -21,11 +21,21 @@ def read_text(source: str) -> str:
         return sys.stdin.read()
     path = Path(source)
     if not path.is_file():
-        raise RequestError("", f"{source}: no such file")
+        raise RequestError("", missing_file(path, "file"))
     try:
         return path.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise RequestError("", f"{source}: cannot read ({exc.__class__.__name__})") from None
+
+
+def missing_file(path: Path, kind: str) -> str:
+    """Why ``path`` cannot be read as a ``kind``: a folder is named as one, not as missing
+    (a user who typed the folder the file is in thinks the file is there)."""
+    if path.is_dir():
+        return f"{path}: is a folder, not a {kind}; name the {kind} in it"
+    if path.exists():
+        return f"{path}: is not a regular {kind} (a device or a pipe); save it as a {kind} first"
+    return f"{path}: no such file"
 
 
 def parse_documents(text: str) -> tuple[str, list[Any]]:

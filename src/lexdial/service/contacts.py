@@ -24,6 +24,7 @@ from lexdial.domain.decision import (
     SUBSCRIBERS,
 )
 from lexdial.domain.numbers import parse_number
+from lexdial.domain.request_parse import check_address
 from lexdial.errors import RequestError
 from lexdial.service.name_index import index_contact
 from lexdial.service.ports import Audit, Cipher
@@ -119,6 +120,9 @@ def add_contact(
     if new.matter_type is not None and new.matter_type not in MATTER_TYPES:
         raise RequestError("matter_type", "must be one of " + ", ".join(sorted(MATTER_TYPES)))
     _check_basis(new.lawful_basis)
+    if new.address:
+        # stored as given, it would make every later decision about this person an error
+        check_address(new.address)
     if new.name is not None and (why := name_problem(new.name)):
         raise RequestError("name", why)
     new = replace(new, matter_ref=(new.matter_ref or "").strip() or None)

@@ -22,8 +22,8 @@ from lexdial.errors import RequestError
 FIELDS: dict[str, str] = {
     "number": "telephone number (required): +country code, or national for the country",
     "name": "the person's name",
-    "state": "state or province code, e.g. OH (two letters for +1 numbers)",
-    "zip": "ZIP or postal code",
+    "state": "state or province code, two letters, e.g. OH",
+    "zip": "ZIP code (43215 or 43215-1234), or another country's postcode",
     "country": "ISO country code, e.g. US; numbers without + are read as this country's",
     "line_type": "wireless | landline | voip | unknown",
     "relationship": "current_client | former_client | inquiry | prospect | none (default)",
@@ -173,13 +173,53 @@ def read_xlsx(data: bytes) -> Table:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
             sheet = book.worksheets[0]
-            return _table([_text(v) for v in r] for r in sheet.iter_rows(values_only=True))
+            raw = [list(r) for r in sheet.iter_rows(values_only=True)]
         finally:
             book.close()
+        if _has_formulas(data):
+            _refuse_unsaved_formulas(data, raw)
+        return _table([_text(v) for v in r] for r in raw)
     except RequestError:
         raise
     except Exception:  # openpyxl raises zip, XML and key errors for damaged files
         raise RequestError("file", _unreadable_zip(data)) from None
+
+
+def _has_formulas(data: bytes) -> bool:
+    """Whether any sheet holds a formula (``<f>``): most exports hold none, and then the
+    workbook is not read a second time."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheets = (n for n in archive.namelist() if n.startswith("xl/worksheets/"))
+        return any(b"<f" in archive.read(n) for n in sheets if n.endswith(".xml"))
+
+
+def _refuse_unsaved_formulas(data: bytes, rows: list[list[Any]]) -> None:
+    """A formula cell is read as the result Excel saved with it; a workbook written by a
+    program (or a script) may keep the formula without its result, which would read as an
+    empty cell: refused, naming the cell, rather than imported as a row without its number."""
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
+
+    book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    try:
+        lost = [
+            f"{get_column_letter(c)}{n}"
+            for n, (values, cells) in enumerate(
+                zip(rows, book.worksheets[0].iter_rows(values_only=True), strict=False), start=1
+            )
+            for c, (value, cell) in enumerate(zip(values, cells, strict=False), start=1)
+            if value is None and isinstance(cell, str) and cell.startswith("=")
+        ]
+    finally:
+        book.close()
+    if lost:
+        more = f" and {len(lost) - 1} more" if len(lost) > 1 else ""
+        raise RequestError(
+            "file",
+            f"cell {lost[0]}{more} of the first sheet holds a formula whose result the file "
+            "does not keep (it was written by a program, not saved by Excel); open it in Excel "
+            "and save it, or paste the cells as values",
+        )
 
 
 #: what a zip file that is not a workbook holds, told by a member only it has
@@ -261,6 +301,36 @@ def guess_mapping(headers: Iterable[str]) -> dict[str, str]:
             free = (h for h in heads if h not in out.values() and pattern.search(_norm(h)))
             out[f] = next(free, "")
     return {f: out[f] for f in FIELDS if out.get(f)}
+
+
+#: header names people write for a field, beside the field's own name: what a misspelt
+#: header is compared with (``misspelt_columns``)
+_USUAL_NAMES = {
+    "phone": "number", "telephone": "number", "mobile": "number", "phone number": "number",
+    "full name": "name", "client name": "name", "zip code": "zip", "postal code": "zip",
+    "postcode": "zip", "line type": "line_type", "consent type": "consent_kind",
+    "consent date": "consent_given_at", "purposes": "consent_scope", "scope": "consent_scope",
+    "method": "consent_method", "disclosure": "disclosure_text", "version": "disclosure_version",
+    "captured": "captured_by", "document": "document_ref", "matter": "matter_ref",
+}  # fmt: skip
+
+
+def misspelt_columns(headers: Iterable[str], mapping: Mapping[str, str]) -> dict[str, str]:
+    """{header: field} for each column no field reads whose name is a near miss of a field
+    nothing reads ('Nmae', 'Sate', 'Consent Dtae'): imported as it is, that field would be
+    left empty on every row, and a number already on file is never updated by a later
+    import, so the slip could not be mended by importing the file again."""
+    import difflib
+
+    names = {f.replace("_", " "): f for f in FIELDS} | _USUAL_NAMES
+    free = {n: f for n, f in names.items() if f not in mapping}
+    out: dict[str, str] = {}
+    for h in headers:
+        if h and h not in mapping.values() and _norm(h) not in names:
+            close = difflib.get_close_matches(_norm(h), free, n=1, cutoff=0.75)
+            if close:
+                out[h] = free[close[0]]
+    return out
 
 
 def resolve_mapping(

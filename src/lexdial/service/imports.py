@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from lexdial.domain.decision import CONSENT_KINDS, LINE_TYPES, PURPOSES, RELATIONSHIPS
+from lexdial.domain.request_parse import check_address
 from lexdial.errors import RequestError
 from lexdial.service import contacts, import_write
 from lexdial.service.consent import ConsentEvidence, NewConsent
@@ -29,6 +30,7 @@ from lexdial.service.import_files import FIELDS as FIELDS
 from lexdial.service.import_files import MAX_ROWS as MAX_ROWS
 from lexdial.service.import_files import Table as Table
 from lexdial.service.import_files import guess_mapping as guess_mapping
+from lexdial.service.import_files import misspelt_columns as misspelt_columns
 from lexdial.service.import_files import preview as preview
 from lexdial.service.import_files import read_csv as read_csv
 from lexdial.service.import_files import read_table as read_table
@@ -170,7 +172,8 @@ class _Person:
 
     def contact(self) -> contacts.NewContact:
         d = self.details
-        address: dict[str, str] = {k: d[k] for k in ("country", "state", "zip") if k in d}
+        keys = ("country", "state", "zip", "postcode")
+        address: dict[str, str] = {k: d[k] for k in keys if k in d}
         return contacts.NewContact(
             numbers=((self.e164, d.get("line_type")),),
             name=d.get("name"),
@@ -207,7 +210,8 @@ def _not_a_time(raw: str) -> str:
     if _EXCEL_SERIAL.fullmatch(raw):
         return f"is an Excel day number, not a date-time; write it as {example}{_TEXT_COLUMN}"
     if _SLASHED.fullmatch(raw):
-        why = "is a date written with slashes, which reads two ways (6/1: June 1 or 6 January)"
+        mark = "dots" if "." in raw.split()[0] else "slashes"  # 01.06.2026 is Europe's
+        why = f"is a date written with {mark}, which reads two ways (6/1: June 1 or 6 January)"
         return f"{why}; write it as {example}"
     return f"is not an ISO 8601 date-time; write it as {example}"
 
@@ -218,7 +222,7 @@ class _Memo:
     written twice (in any format) is parsed once per way of writing it. Only the result of
     a pure function of the cell is kept; each row still records its own errors."""
 
-    __slots__ = ("choices", "numbers", "scopes", "times")
+    __slots__ = ("addresses", "choices", "numbers", "scopes", "times")
 
     def __init__(self) -> None:
         self.choices: dict[tuple[str, str], str] = {}
@@ -227,6 +231,8 @@ class _Memo:
         #: cell -> its instant, or None when it is not ISO 8601
         self.times: dict[str, datetime | None] = {}
         self.scopes: dict[str, tuple[str, ...]] = {}
+        #: address items -> (field, why) when the gate would refuse the address, else None
+        self.addresses: dict[tuple[tuple[str, str], ...], tuple[str, str] | None] = {}
 
     def number(self, raw: str, region: str) -> str:
         e164 = self.numbers.get((raw, region))
@@ -247,6 +253,20 @@ class _Memo:
             except ValueError:
                 self.times[raw] = None
         return self.times[raw]
+
+    def address(self, items: tuple[tuple[str, str], ...]) -> tuple[str, str] | None:
+        if items not in self.addresses:
+            try:
+                check_address(dict(items))
+                self.addresses[items] = None
+            except RequestError as exc:
+                key, why = exc.field.rpartition(".")[2], exc.message
+                code = dict(items).get("zip", "")
+                if key == "zip" and code.isdigit() and 3 <= len(code) < 5:
+                    # 02134 read as a number by Excel is 2134: the ZIP lost its zeros
+                    why += ", and looks like one whose leading zeros were lost" + _TEXT_COLUMN
+                self.addresses[items] = ("zip" if key == "postcode" else key, why)
+        return self.addresses[items]
 
     def scope(self, raw: str) -> tuple[str, ...]:
         parts = self.scopes.get(raw)
@@ -311,7 +331,8 @@ def _plan(
             p = people.setdefault(e164, _Person(n, e164, {}))
             for f, value in details.items():
                 if p.details.setdefault(f, value) != value:
-                    row.bad(f, f"differs from row {p.row}, which has the same number")
+                    where = "zip" if f == "postcode" else f
+                    row.bad(where, f"differs from row {p.row}, which has the same number")
             if consent is not None and not row.errors:
                 p.consents.append((n, consent))
         errors += row.errors
@@ -335,11 +356,19 @@ def _contact(row: _Row) -> tuple[str, dict[str, str]]:
             # read without it, the call would reach the switchboard, not the person
             row.bad("number", "has an extension, which a dialled call cannot reach; give the "
                     "person's direct number")  # fmt: skip
-    if state and e164.startswith("+1") and not (len(state) == 2 and state.isalpha()):
-        row.bad("state", "must be a two-letter code for a +1 number, e.g. OH")
-    for f, most in (("name", 200), ("state", 60), ("zip", 20)):
+    if state and not (len(state) == 2 and state.isalpha()):
+        row.bad("state", "must be a two-letter state or province code, e.g. OH")
+    for f, most in (("name", 200), ("zip", 20)):
         if len(row.get(f)) > most:
             row.bad(f, f"is longer than {most} characters")
+    zip_key = _zip_key(row.get("zip"), country, e164)
+    if not any(e.field in ("country", "state", "zip") for e in row.errors):
+        # the gate reads the stored address on every call: one it refuses would make every
+        # decision about this person an error, so the row is refused now, naming the cell
+        address = {"country": country, "state": state, zip_key: row.get("zip")}
+        items = tuple((k, v) for k, v in address.items() if v)
+        if items and (problem := row.memo.address(items)):
+            row.bad(*problem)
     if row.get("matter_ref") and (why := contacts.matter_ref_problem(row.get("matter_ref"))):
         row.bad("matter_ref", why)
     if row.get("name") and (why := contacts.name_problem(row.get("name"))):
@@ -347,13 +376,24 @@ def _contact(row: _Row) -> tuple[str, dict[str, str]]:
     details = {
         "name": row.get("name"),
         "state": state,
-        "zip": row.get("zip"),
+        zip_key: row.get("zip"),
         "country": country,
         "line_type": row.choice("line_type", LINE_TYPES),
         "relationship": row.choice("relationship", RELATIONSHIPS),
         "matter_ref": row.get("matter_ref"),
     }
     return e164, {f: value for f, value in details.items() if value}
+
+
+#: a US ZIP code or ZIP+4, as the gate reads ``address.zip``
+_US_ZIP = re.compile(r"\d{5}(?:-\d{4})?")
+
+
+def _zip_key(code: str, country: str, e164: str) -> str:
+    """Where a row's postal code is kept: ``zip`` for a US ZIP or a US person, else
+    ``postcode`` (a UK or Dutch postcode is a postcode, not a malformed ZIP)."""
+    abroad = country not in ("", "US") or (not country and e164 and not e164.startswith("+1"))
+    return "postcode" if code and abroad and not _US_ZIP.fullmatch(code) else "zip"
 
 
 def _consent(row: _Row, e164: str, latest: datetime | None = None) -> NewConsent | None:

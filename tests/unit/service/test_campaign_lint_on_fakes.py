@@ -55,3 +55,31 @@ def test_a_withheld_caller_id_is_left_to_the_engine() -> None:
         "message": {"text": "Hi"},
     }
     assert _lint(spec) == ["contacts: the campaign has no contacts"]
+
+
+def test_a_listed_contact_whose_stored_address_the_gate_cannot_read_is_named() -> None:
+    import json
+
+    from lexdial.service.repos.calls import GateCampaign, GateContact, GateNumber
+
+    uow = MemoryUnitOfWork()
+    uow.campaigns.firms[1] = uow.attempts.firms[1] = "Hartwell & Ruiz LLP"
+    spec = {"name": "R", "purpose": "reminder", "mode": "broadcast", "message": {"text": "Hi"}}
+    cid = create_campaign(uow, ListAudit(), 1, spec, OPERATOR, NOW)
+    uow.attempts.campaigns[cid] = GateCampaign(1, "reminder", "prerecorded", "broadcast")
+    cipher = Reversible()
+    # stored the way an older lexdial stored it, before add_contact checked addresses
+    address = cipher.encrypt(json.dumps({"state": "ZZ"}), context="contacts.address")
+    uow.attempts.contacts[7] = GateContact(firm_id=1, relationship="none", address_enc=address)
+    number = cipher.encrypt("+16145550101", context="contact_numbers.number")
+    uow.attempts.numbers[7] = GateNumber(number, cipher.blind_index("+16145550101", kind="number"))
+    uow.campaigns.list_contacts(cid, [7], "pending")
+
+    problems = lint_campaign(
+        uow, cast(Engine, None), cipher, MemoryRegistry(), firm_id=1, campaign_id=cid, at=NOW
+    )
+
+    assert problems == [
+        "contact #7: its stored address.state is not a US state or territory code (it was "
+        "stored before addresses were checked on entry), so no call to this person can be judged"
+    ]

@@ -90,3 +90,37 @@ def test_a_contact_without_a_valid_number_is_refused_and_nothing_is_stored(
 
     assert err.value.field == field
     assert uow.contacts.contacts == {} and audit.entries == []
+
+
+@pytest.mark.parametrize(
+    ("address", "field"),
+    [
+        ({"state": "ZZ"}, "address.state"),  # no such state: the gate would refuse it
+        ({"country": "US", "state": "Ohio"}, "address.state"),
+        ({"zip": "4321"}, "address.zip"),  # a ZIP that lost its leading zero
+        ({"time_zone": "Eastern"}, "address.time_zone"),
+    ],
+    ids=["unknown-state", "state-spelt-out", "four-digit-zip", "not-an-iana-zone"],
+)
+def test_an_address_the_gate_would_refuse_is_refused_at_entry_and_nothing_is_stored(
+    address: dict[str, str], field: str
+) -> None:
+    uow, audit = MemoryUnitOfWork(), ListAudit()
+    new = NewContact(numbers=(("+16145550101", "wireless"),), name="Dana", address=address)
+
+    with pytest.raises(RequestError) as err:
+        add_contact(uow, CIPHER, 1, new, NOW, audit=audit, caller=OPERATOR)
+
+    assert err.value.field == field
+    assert not uow.contacts.contacts and not uow.contacts.numbers and not audit.entries
+
+
+def test_a_foreign_postcode_and_a_territory_are_addresses_the_gate_reads() -> None:
+    uow, audit = MemoryUnitOfWork(), ListAudit()
+    uk = NewContact(numbers=(("+44 20 7946 0958", None),), address={"country": "GB",
+                    "postcode": "SW1A 1AA"})  # fmt: skip
+    pr = NewContact(numbers=(("+1 787 555 0101", None),), address={"state": "PR", "zip": "00901"})
+
+    ids = [add_contact(uow, CIPHER, 1, c, NOW, audit=audit, caller=OPERATOR) for c in (uk, pr)]
+
+    assert len(set(ids)) == 2

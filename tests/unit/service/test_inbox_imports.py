@@ -97,3 +97,17 @@ def test_an_erased_persons_number_is_refused_by_check_and_by_the_import() -> Non
     assert imports.check(uow, Reversible(), 1, table, mapping) == refused
     assert list(_import(uow, table, audit).errors) == refused
     assert _store(uow).contacts == [] and audit.entries == []
+
+
+def test_a_foreign_postcode_is_stored_as_the_postcode_the_gate_reads() -> None:
+    import json
+
+    uow, audit = memory_uow(), ListAudit()
+    buf = io.StringIO()
+    csv.writer(buf).writerows([["Phone", "Country", "Zip"], ["+44 20 7946 0958", "GB", "SW1A 1AA"]])
+    table = imports.read_csv(buf.getvalue().encode())
+    report = _import(uow, table, audit)
+    assert report.created == 1 and not report.errors
+    (contact,) = _store(uow).contacts
+    stored = Reversible().decrypt(contact["address_enc"], context="contacts.address")
+    assert json.loads(stored) == {"country": "GB", "postcode": "SW1A 1AA"}
