@@ -557,3 +557,39 @@ relay_routes = Table(
     _ts("expires_at"),
     Index("ix_relay_routes_expires_at", "expires_at"),
 )
+
+
+#: the tables whose ids are named outside their row (audit entries' subjects and data,
+#: evidence bundles, reports, exports, webhooks, the API): on SQLite they are
+#: ``AUTOINCREMENT`` (migration 0017), so an id once given is never given again, even after
+#: the newest rows were deleted (a purge, an erasure, a rolled-back import); without it
+#: SQLite gives max(id)+1, and an old audit entry would then name a new, different row.
+#: PostgreSQL's sequences never go back. The tables left out are reached only through
+#: their parent or a hash (a campaign's queue rows, a contact's numbers and name tokens,
+#: log-in sessions, one-time codes, pending uploads), their ids never leave the store.
+IDS_NEVER_REUSED = (
+    "firms",
+    "users",
+    "api_tokens",
+    "review_items",
+    "outbox",
+    "agent_endpoints",
+    "agent_sessions",
+    "training_attestations",
+    "contacts",
+    "consents",
+    "revocations",
+    "dnc_entries",
+    "dnc_tombstones",
+    "registry_snapshots",
+    "reassigned_checks",
+    "debt_facts",
+    "erasure_tombstones",
+    "campaigns",
+    "call_attempts",
+    "call_outcomes",
+    "disposition_codes",
+    "call_dispositions",
+)
+for _name in IDS_NEVER_REUSED:
+    metadata.tables[_name].dialect_options["sqlite"]["autoincrement"] = True
