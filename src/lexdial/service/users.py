@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from lexdial.domain.person_names import name_problem
 from lexdial.domain.roles import ROLES as ROLES
 from lexdial.errors import NotFoundError, PermissionDeniedError, RequestError
 from lexdial.service.ports import Audit, Cipher
@@ -104,6 +105,11 @@ def add_user(
         raise RequestError("role", "must be one of " + ", ".join(ROLES))
     if "@" not in email or len(email) > 320:
         raise RequestError("email", "is not an e-mail address")
+    if not name.strip():
+        raise RequestError("name", "is required")
+    # the name is shown on the dashboard, the desk and reports: refused as a contact's is
+    if why := name_problem(name):
+        raise RequestError("name", why)
     if uow.users.email_taken(email.lower()):
         raise RequestError("email", "a user with this e-mail already exists")
     user_id = uow.users.add(

@@ -55,6 +55,8 @@ def test_an_admin_adds_a_user_who_then_appears_in_the_list(api: Api) -> None:
         pytest.param({"email": "ana"}, "email", id="not-an-email"),
         pytest.param({"email": "agent@firm.test"}, "email", id="e-mail-taken"),
         pytest.param({"name": ""}, "name", id="no-name"),
+        pytest.param({"name": "Ana \u202eCCL"}, "name", id="bidi-override-in-name"),
+        pytest.param({"name": "Ana\nDiaz"}, "name", id="line-break-in-name"),
         pytest.param({"password": "x"}, "password", id="unknown-field"),
     ],
 )
