@@ -44,6 +44,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     #: deciding whether a free-text message was a revocation is a compliance judgement
     "review.write": frozenset({"admin", "compliance"}),
     "users.read": frozenset({"admin", "compliance", "auditor"}),
+    #: running the store-wide record check (minutes on a large store): not for every reader
+    "audit.check": frozenset({"admin", "compliance"}),
 }
 LIVE_MODES = frozenset({"manual", "preview", "progressive", "predictive"})
 #: roles that see a person's telephone number whole (API and dashboard alike); an agent sees it
