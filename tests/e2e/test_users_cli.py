@@ -34,3 +34,14 @@ def test_the_local_operator_creates_users_audited_by_login_and_others_are_refuse
         (actor, "user.created", "user:1"),
         (actor, "training.attested", "user:1"),
     ]
+
+
+def test_users_add_refuses_a_name_with_a_bidi_override_naming_the_field_and_adds_nobody(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = "Ana \u2067Diaz\u2069"
+    code, out, err = run(capsys, "users", "add", "ana@firm.test", "--name", name, "--role",
+                         "agent")  # fmt: skip
+    assert code == 2 and "name" in err and "bidi" in err
+    assert name not in err and "Traceback" not in err and out == ""
+    assert _audit(home) == []

@@ -36,6 +36,11 @@ from lexdial.bootstrap.dialer import make_dialer, seat_agents
 from lexdial.bootstrap.engine import build_engine, default_engine, rule_pack
 from lexdial.bootstrap.files import private_folder, read_given_file, write_private_file
 from lexdial.bootstrap.limits import open_limits
+from lexdial.bootstrap.record_checks import (
+    record_check_status,
+    run_record_check,
+    start_record_check,
+)
 from lexdial.bootstrap.registry import (
     apply_registry_changes,
     load_registry,
@@ -114,18 +119,21 @@ __all__ = [
     "public_code_sender",
     "publish_checkpoint",
     "read_given_file",
+    "record_check_status",
     "registry_index",
     "registry_list_name",
     "registry_lists",
     "rehearsal_store",
     "rotate_store_keys",
     "rule_pack",
+    "run_record_check",
     "scrub_file",
     "seat_agents",
     "simulated_carrier",
     "simulated_clock",
     "sip_trunk",
     "sms_code_sender",
+    "start_record_check",
     # (for dist-clock)
     "store_clock",
     "store_place",

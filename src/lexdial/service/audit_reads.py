@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from lexdial.service.record_checks import RecordCheckStatus
 from lexdial.service.record_sweep import NOTHING_CHECKED, RecordsCheck, StoreProblem
 
 if TYPE_CHECKING:
@@ -42,12 +43,20 @@ class AuditCheck:
     checkpoint_problems: tuple[str, ...] = ()  #: checkpoint lines whose signature fails
     #: every consent, decision, outcome and opt-out compared with its audit entries
     records: RecordsCheck = NOTHING_CHECKED
+    #: instead of ``records`` (the API and the web pages): the last such comparison kept,
+    #: and the one running now (``record_checks``)
+    last_check: RecordCheckStatus | None = None
 
     @property
     def ok(self) -> bool:
         """Intact: the chain holds, no checkpoint line was tampered with and every record
-        still says what its audit entries recorded."""
-        return self.chain_ok and not self.checkpoint_problems and self.records.ok
+        still says what its audit entries recorded (with ``last_check``: when the last
+        comparison did; none yet leaves the chain's word)."""
+        if self.last_check is not None:
+            records_ok = self.last_check.ok is not False
+        else:
+            records_ok = self.records.ok
+        return self.chain_ok and not self.checkpoint_problems and records_ok
 
     def record_problems(self, firm_id: int | None = None) -> list[StoreProblem]:
         """The records that disagree with the trail (``firm_id``: only that firm's)."""
@@ -60,8 +69,19 @@ class AuditCheck:
 
     def to_json(self, firm_id: int | None = None) -> dict[str, Any]:
         """``firm_id``: a firm's face names only its own records; the others are counted
-        (the verdict is the store's, like the chain's)."""
+        (the verdict is the store's, like the chain's). With ``last_check``, ``records`` is
+        the last comparison kept (``RecordCheckStatus.to_json``: when, by whom, at which
+        audit head, and the one running now)."""
         mine = self.record_problems(firm_id)
+        if self.last_check is not None:
+            records = self.last_check.to_json()
+        else:
+            records = {
+                "ok": self.records.ok,
+                "numbers_checked": self.records.numbers,
+                "problems": [p.to_json() for p in mine],
+                "other_firms_problems": len(self.records.problems) - len(mine),
+            }
         return {
             "ok": self.ok,
             "count": self.count,
@@ -71,12 +91,7 @@ class AuditCheck:
             "detail": self.detail,
             "checkpoints": self.checkpoints,
             "checkpoint_problems": list(self.checkpoint_problems),
-            "records": {
-                "ok": self.records.ok,
-                "numbers_checked": self.records.numbers,
-                "problems": [p.to_json() for p in mine],
-                "other_firms_problems": len(self.records.problems) - len(mine),
-            },
+            "records": records,
         }
 
 

@@ -9,7 +9,6 @@ re-imported and called (GDPR Art. 17 practice, catalogue G5).
 from __future__ import annotations
 
 import json
-import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import lru_cache
@@ -24,6 +23,7 @@ from lexdial.domain.decision import (
     SUBSCRIBERS,
 )
 from lexdial.domain.numbers import parse_number
+from lexdial.domain.person_names import name_problem as name_problem
 from lexdial.domain.request_parse import check_address
 from lexdial.errors import RequestError
 from lexdial.service.name_index import index_contact
@@ -74,24 +74,6 @@ def matter_ref_problem(value: str) -> str | None:
         return f"is longer than {MATTER_REF_MAX} characters"
     if not value.isprintable():
         return "holds a line break or control character; give the matter number alone"
-    return None
-
-
-#: characters that reorder the text around them (bidi embeddings, overrides, isolates):
-#: in a name they make a dashboard, a report or an evidence bundle show other letters than
-#: those stored ("Trojan Source", CVE-2021-42574); no person's name needs one
-_REORDERING = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-def name_problem(value: str) -> str | None:
-    """Why ``value`` cannot be a person's name, or None; the reason never quotes it. A
-    control character (a line break, NUL, ...) or a reordering one is refused; joiners
-    and direction marks, which names in some scripts need, are kept. Shared by
-    ``add_contact``, the import and the CRM webhook so all refuse the same names."""
-    if any(c in _REORDERING for c in value):
-        return "holds a character that reorders the text shown (a bidi override or isolate)"
-    if any(unicodedata.category(c) == "Cc" for c in value):
-        return "holds a line break or control character"
     return None
 
 

@@ -29,6 +29,7 @@ from lexdial.service.repos.people import (
     ContactRepository,
     SuppressionRepository,
 )
+from lexdial.service.repos.record_checks import RecordCheckRepository
 from lexdial.service.repos.views import ViewRepository
 
 
@@ -79,3 +80,6 @@ class UnitOfWork(Protocol):
 
     @property
     def desk(self) -> DeskRepository: ...
+
+    @property
+    def record_checks(self) -> RecordCheckRepository: ...

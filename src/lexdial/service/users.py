@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from lexdial.domain.person_names import name_problem
 from lexdial.domain.roles import ROLES as ROLES
 from lexdial.errors import NotFoundError, PermissionDeniedError, RequestError
 from lexdial.service.ports import Audit, Cipher
@@ -43,6 +44,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     #: deciding whether a free-text message was a revocation is a compliance judgement
     "review.write": frozenset({"admin", "compliance"}),
     "users.read": frozenset({"admin", "compliance", "auditor"}),
+    #: running the store-wide record check (minutes on a large store): not for every reader
+    "audit.check": frozenset({"admin", "compliance"}),
 }
 LIVE_MODES = frozenset({"manual", "preview", "progressive", "predictive"})
 #: roles that see a person's telephone number whole (API and dashboard alike); an agent sees it
@@ -104,6 +107,11 @@ def add_user(
         raise RequestError("role", "must be one of " + ", ".join(ROLES))
     if "@" not in email or len(email) > 320:
         raise RequestError("email", "is not an e-mail address")
+    if not name.strip():
+        raise RequestError("name", "is required")
+    # the name is shown on the dashboard, the desk and reports: refused as a contact's is
+    if why := name_problem(name):
+        raise RequestError("name", why)
     if uow.users.email_taken(email.lower()):
         raise RequestError("email", "a user with this e-mail already exists")
     user_id = uow.users.add(

@@ -55,6 +55,8 @@ def test_an_admin_adds_a_user_who_then_appears_in_the_list(api: Api) -> None:
         pytest.param({"email": "ana"}, "email", id="not-an-email"),
         pytest.param({"email": "agent@firm.test"}, "email", id="e-mail-taken"),
         pytest.param({"name": ""}, "name", id="no-name"),
+        pytest.param({"name": "Ana \u202eCCL"}, "name", id="bidi-override-in-name"),
+        pytest.param({"name": "Ana\nDiaz"}, "name", id="line-break-in-name"),
         pytest.param({"password": "x"}, "password", id="unknown-field"),
     ],
 )
@@ -207,15 +209,21 @@ def test_audit_verify_names_a_changed_record_to_its_firm_and_only_counts_it_for_
     optout = {"number": NUMBER, "channel": "api"}
     assert api.client.post("/v1/optouts", json=optout, headers=api.headers("agent")).is_success
     h = api.headers("auditor")
+    check = api.headers("compliance")
+    assert api.client.post("/v1/audit/records-check", headers=check).status_code == 202
     assert api.client.get("/v1/audit/verify", headers=h).json()["records"]["ok"] is True
     with api.store.db.begin() as conn:  # the chain is untouched: only the row says otherwise
         conn.execute(update(t.dnc_entries).values(channel="web_form"))
+    assert api.client.post("/v1/audit/records-check", headers=check).status_code == 202
     mine = api.client.get("/v1/audit/verify", headers=h).json()
     assert mine["ok"] is False and mine["bad_seq"] is None
     (problem,) = mine["records"]["problems"]
     assert (problem["table"], problem["field"], problem["firm_id"]) == ("dnc_entries", "channel", 1)
     assert problem["audit_seq"] and NUMBER not in str(mine)
     h2, _ = _firm2_admin(api)
+    # each firm keeps its own last check: the other firm's admin runs one for theirs
+    assert api.client.get("/v1/audit/verify", headers=h2).json()["records"]["ok"] is None
+    assert api.client.post("/v1/audit/records-check", headers=h2).status_code == 202
     theirs = api.client.get("/v1/audit/verify", headers=h2).json()
     assert theirs["ok"] is False and theirs["records"]["problems"] == []
     assert theirs["records"]["other_firms_problems"] == 1

@@ -311,13 +311,46 @@ def migrate(engine: Engine) -> tuple[str, str] | None:
             "lexdial upgraded it. Run that newer lexdial here too (every process on one "
             "store must be upgraded); nothing was changed"
         )
-    with engine.begin() as conn:
+    with _foreign_keys_held(engine) as conn, conn.begin():
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+        _check_foreign_keys(conn)
     after = current_revisions(engine)
     if not before or before == after:
         return None
     return ", ".join(sorted(before)), ", ".join(sorted(after))
+
+
+@contextmanager
+def _foreign_keys_held(engine: Engine) -> Iterator[Any]:
+    """A connection for the migration; on SQLite with foreign key enforcement off until it
+    is returned, as SQLite's procedure for rebuilding a table asks (a migration that
+    rebuilds a table others refer to must drop it first, and with enforcement on that
+    drop deletes its rows, refused or counted as violations at commit). The PRAGMA is a
+    no-op inside a transaction, so it goes to the driver before SQLAlchemy begins one;
+    ``_check_foreign_keys`` then checks every key before the commit instead."""
+    with engine.connect() as conn:
+        if conn.dialect.name != "sqlite":
+            yield conn
+            return
+        driver = conn.connection.driver_connection
+        assert driver is not None  # a connection just checked out has its driver's
+        driver.execute("PRAGMA foreign_keys=OFF")
+        try:
+            yield conn
+        finally:
+            driver.execute("PRAGMA foreign_keys=ON")
+
+
+def _check_foreign_keys(conn: Any) -> None:
+    """On SQLite, refuse to commit a migration that left a row referring to no row."""
+    if conn.dialect.name != "sqlite":
+        return
+    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").first()
+    if broken is not None:
+        raise RuntimeError(  # a migration that loses rows is a bug: nothing is committed
+            f"the migration left {broken[0]} row {broken[1]} referring to no {broken[2]} row"
+        )
 
 
 _REVISION = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*(None|\"[^\"]*\"|'[^']*')\s*$")

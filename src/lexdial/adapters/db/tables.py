@@ -557,3 +557,61 @@ relay_routes = Table(
     _ts("expires_at"),
     Index("ix_relay_routes_expires_at", "expires_at"),
 )
+
+
+#: per firm, the last completed comparison of every record with the audit trail
+#: (``service.record_checks``: the web Audit page and ``/v1/audit/verify`` show it) and the
+#: check running now, claimed until ``running_until`` (renewed as it goes: a process that
+#: died leaves a claim that lapses); problems are the firm's own, others' only counted
+record_checks = Table(
+    "record_checks",
+    metadata,
+    Column("firm_id", ForeignKey("firms.id"), primary_key=True),
+    Column("running_by", String(100), nullable=True),
+    #: this run's own token: a run that lost its lapsed claim to another cannot end that one
+    Column("running_token", String(32), nullable=True),
+    _ts("running_since", nullable=True),
+    _ts("running_until", nullable=True),
+    Column("last_by", String(100), nullable=True),
+    _ts("last_started_at", nullable=True),
+    _ts("last_finished_at", nullable=True),
+    Column("last_head_seq", Integer, nullable=True),
+    Column("last_numbers", Integer, nullable=True),
+    Column("last_problems", JSON, nullable=True),
+    Column("last_other_problems", Integer, nullable=True),
+)
+
+#: the tables whose ids are named outside their row (audit entries' subjects and data,
+#: evidence bundles, reports, exports, webhooks, the API): on SQLite they are
+#: ``AUTOINCREMENT`` (migration 0017), so an id once given is never given again, even after
+#: the newest rows were deleted (a purge, an erasure, a rolled-back import); without it
+#: SQLite gives max(id)+1, and an old audit entry would then name a new, different row.
+#: PostgreSQL's sequences never go back. The tables left out are reached only through
+#: their parent or a hash (a campaign's queue rows, a contact's numbers and name tokens,
+#: log-in sessions, one-time codes, pending uploads), their ids never leave the store.
+IDS_NEVER_REUSED = (
+    "firms",
+    "users",
+    "api_tokens",
+    "review_items",
+    "outbox",
+    "agent_endpoints",
+    "agent_sessions",
+    "training_attestations",
+    "contacts",
+    "consents",
+    "revocations",
+    "dnc_entries",
+    "dnc_tombstones",
+    "registry_snapshots",
+    "reassigned_checks",
+    "debt_facts",
+    "erasure_tombstones",
+    "campaigns",
+    "call_attempts",
+    "call_outcomes",
+    "disposition_codes",
+    "call_dispositions",
+)
+for _name in IDS_NEVER_REUSED:
+    metadata.tables[_name].dialect_options["sqlite"]["autoincrement"] = True

@@ -39,6 +39,7 @@ from lexdial.adapters.db.repos.people import (
     SqlContactRepository,
     SqlSuppressionRepository,
 )
+from lexdial.adapters.db.repos.record_checks import SqlRecordCheckRepository
 from lexdial.adapters.db.repos.views import (
     SqlViewRepository,
 )
@@ -114,6 +115,10 @@ class SqlUnitOfWork:
     @cached_property
     def desk(self) -> SqlDeskRepository:
         return SqlDeskRepository(self.connection)
+
+    @cached_property
+    def record_checks(self) -> SqlRecordCheckRepository:
+        return SqlRecordCheckRepository(self.connection)
 
     # (for gate-batch)
     @contextmanager

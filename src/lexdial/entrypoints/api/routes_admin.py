@@ -7,21 +7,37 @@ is stored); the response is marked not to be cached.
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date
-from typing import Any
+from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from lexdial.bootstrap import registry_lists, verify_audit
-from lexdial.entrypoints.api.deps import AuditReader, Reader, UsersReader, UsersWriter, now, store
+from lexdial.bootstrap import (
+    record_check_status,
+    registry_lists,
+    run_record_check,
+    start_record_check,
+    verify_audit,
+)
+from lexdial.entrypoints.api.deps import (
+    AuditReader,
+    Reader,
+    Require,
+    UsersReader,
+    UsersWriter,
+    now,
+    store,
+)
 from lexdial.entrypoints.api.routes_people import utc
 from lexdial.service import agent_endpoints, user_directory
 from lexdial.service.auth import issue_token
-from lexdial.service.users import add_user, attest_training
+from lexdial.service.users import Caller, add_user, attest_training
 
 router = APIRouter(prefix="/v1")
+#: who may start the store-wide record check (``service.record_checks``)
+AuditChecker = Annotated[Caller, Depends(Require("audit.check"))]
 
 
 class _Body(BaseModel):
@@ -180,12 +196,43 @@ def audit_verify(
     the first bad seq and what is wrong. With ``anchor`` (SEQ:HASH exported earlier) the
     trail must still hold that entry: this detects truncation and rewriting. Every signed
     checkpoint lexdial published pins its entry the same way, without an anchor; a
-    checkpoint line whose signature fails is listed in ``checkpoint_problems``. Every
-    consent, decision, call outcome and opt-out of the store is compared with its audit
-    entries (``records``): the caller's firm's mismatches are named (table, id, field),
-    other firms' counted; ``ok`` is false when any record anywhere disagrees."""
+    checkpoint line whose signature fails is listed in ``checkpoint_problems``.
+    ``records`` is the last comparison of every consent, decision, call outcome and
+    opt-out of the store with its audit entries (``checked_at``, ``checked_by``, at audit
+    entry ``head_seq``; ``running``: one under way; ``ok`` None: none yet): the caller's
+    firm's mismatches named (table, id, field), other firms' counted; ``ok`` is false when
+    it found any. This request does not compare them (minutes on a large store): ``POST
+    /v1/audit/records-check`` starts a new comparison (admin or compliance)."""
+    return _verified(request, anchor)
+
+
+def _verified(request: Request, anchor: str | None = None) -> dict[str, Any]:
+    """The chain verified now, with the last record check kept (never run here)."""
     s = store(request)
-    return verify_audit(s, anchor).to_json(s.firm_id)
+    result = replace(
+        verify_audit(s, anchor, records=False), last_check=record_check_status(s, now(request))
+    )
+    return cast(dict[str, Any], utc(result.to_json(s.firm_id)))
+
+
+@router.post("/audit/records-check", tags=["audit"])
+def audit_records_check(
+    request: Request, response: Response, background: BackgroundTasks, caller: AuditChecker
+) -> dict[str, Any]:
+    """Start comparing every consent, decision, call outcome and opt-out of the store with
+    its audit entries (minutes on a large store): 202 with ``started: true`` and the check
+    runs in the background; ``GET /v1/audit/verify``'s ``records`` then shows it running,
+    and its result when done. One at a time per firm: while one runs, 200 with
+    ``started: false`` and ``records.running`` (who asked, since when); nothing starts.
+    Admin or compliance."""
+    s = store(request)
+    claim = start_record_check(s, caller, now(request))
+    if claim is not None:
+        background.add_task(run_record_check, s, claim, request.app.state.clock)
+        response.status_code = 202
+    else:
+        response.status_code = 200
+    return {"started": claim is not None, **_verified(request)}
 
 
 @router.get("/registry", tags=["registry"])

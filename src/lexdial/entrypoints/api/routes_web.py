@@ -22,6 +22,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 
 from lexdial.bootstrap import Store
 from lexdial.entrypoints.api import (
+    routes_web_audit,
     routes_web_campaigns,
     routes_web_compliance,
     routes_web_imports,
@@ -184,7 +185,13 @@ def stylesheet() -> Response:
     return response
 
 
-for _module in (routes_web_campaigns, routes_web_people, routes_web_compliance, routes_web_imports):
+for _module in (
+    routes_web_campaigns,
+    routes_web_people,
+    routes_web_audit,
+    routes_web_compliance,
+    routes_web_imports,
+):
     router.routes.extend(_module.router.routes)
 
 __all__ = ["router"]

@@ -1,5 +1,5 @@
 """The contact page (numbers, consents, every decision and why, the opt-out button), the
-evidence bundle download, and the audit page (is the chain intact?).
+evidence bundle download (the audit page: ``routes_web_audit``).
 
 Rule 1: a number is shown whole only to roles that work with it (``FULL_NUMBER_ROLES``);
 agents and auditors see it masked. The evidence bundle, which must hold the number, is for
@@ -25,7 +25,7 @@ from fastapi import Form, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import RedirectResponse
 
-from lexdial.bootstrap import checkpoint_for_report, evidence_anchors, verify_audit
+from lexdial.bootstrap import checkpoint_for_report, evidence_anchors
 from lexdial.entrypoints.api.deps import (
     AuditReader,
     ConsentWriter,
@@ -38,7 +38,6 @@ from lexdial.entrypoints.api.web_common import page, viewer, web_router
 from lexdial.entrypoints.render import mask_number
 from lexdial.errors import NotFoundError, RequestError
 from lexdial.service import views
-from lexdial.service.audit_reads import firm_entries
 from lexdial.service.consent import CHANNELS
 from lexdial.service.contact_view import (
     contact_numbers,
@@ -311,25 +310,6 @@ def evidence(request: Request, contact_id: int, caller: AuditReader) -> Response
             "Content-Disposition": f'attachment; filename="evidence-contact-{contact_id}.json"'
         },
     )
-
-
-@router.get("/audit")
-def audit(request: Request, caller: AuditReader) -> Response:
-    """Is the store's audit chain intact (and its head, to export), and the latest entries
-    about this firm's own records (another firm's are not shown)."""
-    s = store(request)
-    result = verify_audit(s)
-    with s.reading() as uow:
-        latest = firm_entries(uow, s.firm_id)
-    return page(request, "audit.html", caller, result=result, latest=latest, firm_id=s.firm_id)
-
-
-@router.get("/audit/evidence")
-def audit_evidence(request: Request, caller: AuditReader, contact: int | None = None) -> Response:
-    """The audit page's download form: go to that contact's evidence bundle."""
-    if contact is None:
-        raise RequestError("contact", "give the id of the contact to export")
-    return RedirectResponse(f"/contacts/{contact}/evidence.json", status_code=303)
 
 
 # (for deskweb)

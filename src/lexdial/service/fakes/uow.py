@@ -29,6 +29,7 @@ from lexdial.service.fakes.people import (
     MemoryContactRepository,
     MemorySuppressionRepository,
 )
+from lexdial.service.fakes.record_checks import MemoryRecordCheckRepository
 from lexdial.service.fakes.views import (
     MemoryViewRepository,
 )
@@ -100,6 +101,10 @@ class MemoryUnitOfWork:
     @cached_property
     def desk(self) -> MemoryDeskRepository:
         return MemoryDeskRepository()
+
+    @cached_property
+    def record_checks(self) -> MemoryRecordCheckRepository:
+        return MemoryRecordCheckRepository()
 
 
 def memory_uow() -> UnitOfWork:

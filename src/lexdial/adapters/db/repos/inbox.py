@@ -184,9 +184,11 @@ class SqlInboxRepository:
     def _new_ids(self, table: Table, n: int) -> list[int]:
         """``n`` fresh primary keys of ``table``, so rows can be inserted with one executemany
         and referred to at once (RETURNING with a guaranteed order is row-at-a-time on SQLite).
-        PostgreSQL: taken from the column's sequence. SQLite: after the largest id, which is
-        safe because the import's transaction holds the database's write lock (BEGIN
-        IMMEDIATE) until it commits."""
+        PostgreSQL: taken from the column's sequence. SQLite: after the largest id the table
+        ever gave (its ``sqlite_sequence`` counter: the row with the largest id may have been
+        deleted, and its id must not be given again), which is safe because the import's
+        transaction holds the database's write lock (BEGIN IMMEDIATE) until it commits;
+        inserting them moves the counter past them."""
         if n == 0:
             return []
         if self.conn.dialect.name == "postgresql":
@@ -195,7 +197,15 @@ class SqlInboxRepository:
             )
             rows = self.conn.execute(query, {"table": table.name, "n": n}).scalars()
             return [int(i) for i in rows]
-        top = int(self.conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one())
+        top = int(
+            self.conn.execute(
+                text(
+                    f"SELECT MAX(COALESCE((SELECT MAX(id) FROM {table.name}), 0),"
+                    " COALESCE((SELECT seq FROM sqlite_sequence WHERE name = :t), 0))"
+                ),
+                {"t": table.name},
+            ).scalar_one()
+        )
         return list(range(top + 1, top + n + 1))
 
     # (for campaigns) the review queue of possible revocations (service/review.py)
