@@ -143,7 +143,6 @@ def _store() -> Any:
     telephony = SimpleNamespace(carrier="sip", trunk="main")
     return SimpleNamespace(
         unit_of_work=None, rules=None, cipher=None, audit=None, registry=None, firm_id=1,
-        db=SimpleNamespace(dialect=SimpleNamespace(name="sqlite")),
         settings=SimpleNamespace(telephony=telephony),
     )  # fmt: skip
 

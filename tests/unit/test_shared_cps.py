@@ -43,7 +43,6 @@ def _store() -> Any:
     settings = SimpleNamespace(telephony=telephony)
     return SimpleNamespace(
         unit_of_work=None, rules=None, cipher=None, audit=None, registry=None, firm_id=1,
-        db=SimpleNamespace(dialect=SimpleNamespace(name="sqlite")),
         settings=settings,
     )  # fmt: skip
 

@@ -76,7 +76,6 @@ def make_dialer(
     ``offload``: its transactions run on a worker thread, off the event loop; False only
     on a virtual-time loop (the demo), whose clock must not jump while a thread works.
     ``desk``: the agents are the desk's seats of ``agents`` (issue 12), not a static pool."""
-    from lexdial.adapters.db.database import gate_lanes
     from lexdial.bootstrap.limits import REDIS_URL_ENV, open_limits
     from lexdial.bootstrap.telephony import is_simulated
     from lexdial.service.dialer import Dialer
@@ -108,7 +107,6 @@ def make_dialer(
         browser_address=_browser_address(store),
         endpointless=is_simulated(telephony),
         lines=lines,  # (for shared-channels)
-        gate_lanes=gate_lanes(store.db),
     )
 
 

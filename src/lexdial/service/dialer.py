@@ -113,15 +113,11 @@ class Dialer:
     # (for shared-channels) the trunk's channels shared with every process dialling on it
     # (Redis, ``service.channels``); None: this run's own bound only
     lines: TrunkLines | None = None
-    #: batches of gates run at once (``store_thread`` rule 4): 1, or more on a store that
-    #: serves several writers at once (PostgreSQL; bootstrap decides)
-    gate_lanes: int = 1
 
     async def run(self, campaign_id: int, until: datetime) -> RunStats:
         """Dial the campaign; returns when nothing more is due before ``until``."""
         # the gates waiting together share one commit (``gate_batch``; rule 5)
-        batcher = GateBatcher(self.transactions, self.audit)
-        store = StoreThread(self.offload, batcher, lanes=self.gate_lanes)
+        store = StoreThread(self.offload, GateBatcher(self.transactions, self.audit))
         try:
             return await self._run(store, campaign_id, until)
         finally:

@@ -18,15 +18,6 @@ skipped.
 Rule 3: the hand-offs cost as little CPU as the gates allow (issue 15 item 6): the thread
 drains the queue in one loop for as long as it has work (no pool task per call), and the
 answers of one transaction or batch reach the event loop in one wake-up, not one each.
-Rule 4: ``lanes`` > 1 (a store that serves several writers at once: PostgreSQL) lets that
-many batches of gates run at the same time, each on its own thread and connection, so one
-batch's waits for the server (its reads, its commit) overlap another's work instead of
-adding to every waiting gate's time. Gates of two lanes are two writers, exactly as two
-dial workers' gates are (their contacts' row locks and the audit chain's lock order them;
-``gate_batch`` rules 3-4). A transaction never runs beside anything: one waiting starts
-no new batch (it still goes first, rule 1) and starts once the batches already running
-have committed, so a gate asked for after it still sees it. ``lanes`` is 1 on SQLite (one
-writer at a time: a second lane would only wait for the file's lock).
 """
 
 from __future__ import annotations
@@ -56,27 +47,16 @@ class StoreThread:
     whose clock would jump ahead while it waited for a thread.
     """
 
-    def __init__(
-        self, offload: bool = True, batcher: GateBatcher | None = None, lanes: int = 1
-    ) -> None:
-        if lanes < 1:
-            raise ValueError("a StoreThread needs at least one lane")
-        self._pool = (
-            ThreadPoolExecutor(lanes, thread_name_prefix="lexdial-store") if offload else None
-        )
+    def __init__(self, offload: bool = True, batcher: GateBatcher | None = None) -> None:
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="lexdial-store") if offload else None
         self.batcher = batcher
-        self.lanes = lanes
         #: what was asked for and not yet taken by the thread, in order: transactions
         #: (``_Work``, taken first) and gate jobs (``_Job``) (rule 1)
         self._works: deque[_Work[Any]] = deque()
         self._jobs: deque[_Job[Any]] = deque()
         self._lock = threading.Lock()
-        #: threads draining the queue (rules 3-4): a new item needs no new pool task
-        #: unless fewer than ``lanes`` are
-        self._drainers = 0
-        #: batches running now, and whether a transaction is (rule 4)
-        self._batches = 0
-        self._working = False
+        #: the thread is draining the queue (rule 3): a new item needs no new pool task
+        self._draining = False
 
     async def run(self, work: Callable[[], _T]) -> _T:
         """``work()`` (one whole transaction) on the store thread; its result."""
@@ -101,61 +81,41 @@ class StoreThread:
                 self._works.append(item)
             else:
                 self._jobs.append(item)
-            start = self._drainers < self.lanes
-            if start:
-                self._drainers += 1
+            start, self._draining = not self._draining, True
         if start:
             self._pool.submit(self._drain, asyncio.get_running_loop())
         return await item.future
 
     def _drain(self, loop: asyncio.AbstractEventLoop) -> None:
-        """On a thread: run the front of the queue (a transaction, or a batch) until the
-        queue is empty or what is left must wait for another lane (rules 3-4)."""
+        """On the thread: run the front of the queue (a transaction, or a batch) until
+        the queue is empty (rule 3)."""
         while True:
             with self._lock:
-                taken = self._take()
-                if taken is None:
-                    self._drainers -= 1
+                if not self._works and not self._jobs:
+                    self._draining = False
                     return
-            first, jobs = taken
+                first: _Work[Any] | _Job[Any]
+                jobs: list[_Job[Any]] = []
+                if self._works:  # a transaction waiting goes before the gates (rule 1)
+                    first = self._works.popleft()
+                else:
+                    first = self._jobs.popleft()
+                    jobs.append(first)
+                    cap = self.batcher.cap if self.batcher is not None else 1
+                    while self._jobs and len(jobs) < cap:
+                        jobs.append(self._jobs.popleft())
             try:
                 answers = (
                     self._run_work(first) if isinstance(first, _Work) else self._run_jobs(jobs)
                 )
             except BaseException as exc:  # a bug here: the callers taken hear of it
-                done: list[_Work[Any] | _Job[Any]] = (
+                taken: list[_Work[Any] | _Job[Any]] = (
                     [first] if isinstance(first, _Work) else [*jobs]
                 )
-                answers = [(i.future, Outcome(error=exc)) for i in done]
-            finally:
-                with self._lock:
-                    if isinstance(first, _Work):
-                        self._working = False
-                    else:
-                        self._batches -= 1
+                answers = [(i.future, Outcome(error=exc)) for i in taken]
             if answers:
                 with suppress(RuntimeError):  # a closed loop: no caller is left to answer
                     loop.call_soon_threadsafe(_answer, answers)
-
-    def _take(self) -> tuple[_Work[Any] | _Job[Any], list[_Job[Any]]] | None:
-        """Under the lock: what this thread runs next, or None when nothing may start now
-        (rule 4: a thread still running takes it when it comes back for more)."""
-        if self._working:
-            return None
-        if self._works:  # a transaction waiting goes before the gates (rule 1)
-            if self._batches:
-                return None  # it waits for the running batches' commits (rule 4)
-            self._working = True
-            return self._works.popleft(), []
-        if not self._jobs:
-            return None
-        first = self._jobs.popleft()
-        jobs: list[_Job[Any]] = [first]
-        cap = self.batcher.cap if self.batcher is not None else 1
-        while self._jobs and len(jobs) < cap:
-            jobs.append(self._jobs.popleft())
-        self._batches += 1
-        return first, jobs
 
     @staticmethod
     def _run_work(first: _Work[Any]) -> list[tuple[asyncio.Future[Any], Outcome[Any]]]:

@@ -220,18 +220,6 @@ def make_engine(url: str, *, sqlite_synchronous: str = "FULL") -> Engine:
     return engine
 
 
-#: batches of gates a dialler may run at once on PostgreSQL (``store_thread`` rule 4): two,
-#: so one batch's waits for the server overlap the next one's work; more would only share
-#: the same client CPU (measured: bench/gate.py's paced passes, README "Benchmarks")
-PG_GATE_LANES = 2
-
-
-def gate_lanes(engine: Engine) -> int:
-    """How many batches of gates may run at once on ``engine``'s database: PostgreSQL
-    serves several writers at once; SQLite one at a time (a second would only wait)."""
-    return PG_GATE_LANES if engine.dialect.name == "postgresql" else 1
-
-
 #: a pooled PostgreSQL connection idle longer than this is pinged before use (rule 3)
 PING_AFTER_IDLE_S = 1.0
 
