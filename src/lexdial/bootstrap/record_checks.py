@@ -36,7 +36,8 @@ def start_record_check(store: Store, caller: Caller, at: datetime) -> Claim | No
 
 def run_record_check(store: Store, claim: Claim, clock: Callable[[], datetime]) -> None:
     """Run the claimed check, keep its result and end the claim (also when it fails: the
-    error is logged, not raised, and the last completed check stays). On PostgreSQL the
+    error is logged, not raised, the last completed check stays and the pages say this
+    one stopped). On PostgreSQL the
     claim is renewed as the check goes; on SQLite the check's read holds the database's
     write lock, so nothing else (no renewal, no second claim) can write until it ends."""
     from lexdial.service import record_checks
@@ -61,5 +62,5 @@ def run_record_check(store: Store, claim: Claim, clock: Callable[[], datetime]) 
             record_checks.finish(uow, store.firm_id, claim, started, clock(), head, found)
     except Exception:  # run in the background: no one to answer; the next one may work
         log.exception("the record check asked by %s failed", claim.by)
-        with store.unit_of_work() as uow:
-            record_checks.release(uow, store.firm_id, claim)
+        with store.unit_of_work() as uow:  # the pages then say it stopped
+            record_checks.give_up(uow, store.firm_id, claim, clock())

@@ -12,6 +12,9 @@ is a row in the store, not process memory. A second request while one runs is to
 (``start`` returns None) and starts nothing.
 Rule 2: a claim lapses at ``running_until`` (a process that died mid-check must not block
 checks for ever); a running check renews it as it goes where the database lets it.
+Rule 2b: a check that did not finish (its process was killed, or it failed) is not
+forgotten: its claim stays in the row, lapsed, and the faces say whose check stopped and
+when it had started, until the next check is claimed.
 Rule 3: the result kept is the firm's own problems (table, id, field: never a number or a
 name) and a count of other firms' problems, as the faces show them.
 """
@@ -43,6 +46,11 @@ class RecordCheckStatus:
     last: StoredCheck | None  #: None: no check completed yet
     running_by: str | None = None
     running_since: datetime | None = None
+    #: when a running check's claim lapses if its process is gone (rule 2)
+    running_until: datetime | None = None
+    #: the latest check that did not finish: who asked and when it started (rule 2b)
+    stopped_by: str | None = None
+    stopped_since: datetime | None = None
 
     @property
     def ok(self) -> bool | None:
@@ -64,21 +72,25 @@ class RecordCheckStatus:
             "other_firms_problems": last.other_problems if last else 0,
             "running": None
             if self.running_by is None
-            else {"by": self.running_by, "since": self.running_since},
+            else {"by": self.running_by, "since": self.running_since, "until": self.running_until},
+            "stopped": None
+            if self.stopped_by is None
+            else {"by": self.stopped_by, "since": self.stopped_since},
         }
 
 
 def status(uow: UnitOfWork, firm_id: int, at: datetime) -> RecordCheckStatus:
     """The firm's last completed check and the check running at ``at`` (a lapsed claim is
-    not running: its process is gone)."""
+    not running: its process is gone, so it is the check that stopped, rule 2b)."""
     row = uow.record_checks.stored(firm_id)
     if row is None:
         return RecordCheckStatus(None)
     last = row if row.finished_at is not None else None
-    running = row.running_by is not None and row.running_until is not None
-    if running and row.running_until is not None and row.running_until > at:
-        return RecordCheckStatus(last, row.running_by, row.running_since)
-    return RecordCheckStatus(last)
+    if row.running_by is None or row.running_until is None:
+        return RecordCheckStatus(last)
+    if row.running_until > at:
+        return RecordCheckStatus(last, row.running_by, row.running_since, row.running_until)
+    return RecordCheckStatus(last, stopped_by=row.running_by, stopped_since=row.running_since)
 
 
 def start(uow: UnitOfWork, caller: Caller, firm_id: int, at: datetime) -> Claim | None:
@@ -120,5 +132,11 @@ def finish(
 
 
 def release(uow: UnitOfWork, firm_id: int, claim: Claim) -> None:
-    """End a check that failed: its claim goes, the last completed check stays."""
+    """Drop a claim whose check never began: nothing is reported about it."""
     uow.record_checks.release(firm_id, claim.token)
+
+
+def give_up(uow: UnitOfWork, firm_id: int, claim: Claim, at: datetime) -> None:
+    """End a check that failed: its claim lapses at ``at`` (another can start at once) and
+    the faces say it stopped (rule 2b); the last completed check stays."""
+    uow.record_checks.renew(firm_id, claim.token, at)

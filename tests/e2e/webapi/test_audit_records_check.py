@@ -123,6 +123,28 @@ def test_a_claim_left_by_a_process_that_died_lapses_and_a_new_check_runs(
     assert _verify(api)["records"]["ok"] is True
 
 
+def test_a_check_whose_process_died_is_said_to_have_stopped_until_a_new_one_starts(
+    api: Api, sweeps: list[int]
+) -> None:
+    _held_elsewhere(api)
+    running = _verify(api)["records"]["running"]  # the page says when it would lapse
+    assert running["until"].startswith("2026-12-02T15:15:00")
+    csrf = login(api.client, "admin")
+    assert "counts as stopped from 2026-12-02 15:15" in api.client.get("/audit").text
+    with api.store.db.begin() as conn:  # its process is gone: the claim was not renewed
+        SqlUnitOfWork(conn).record_checks.renew(api.store.firm_id, "other-process", NOW)
+    records = _verify(api)["records"]
+    assert records["running"] is None and records["stopped"]["by"] == "user:9"
+    page = api.client.get("/audit").text
+    stopped = re.search(r'<p class="bad" id="records-stopped"[^>]*>(.*?)</p>', page, re.S)
+    assert stopped and "user:9" in stopped.group(1) and "did not finish" in stopped.group(1)
+    assert 'id="run-records-check"' in page
+    res = api.client.post("/audit/records-check", data={"csrf": csrf})
+    assert res.status_code == 200 and "The record check started" in res.text
+    assert 'id="records-stopped"' not in res.text and sweeps == [1]
+    assert _verify(api)["records"]["stopped"] is None
+
+
 def test_a_check_that_fails_keeps_the_last_result_and_frees_the_claim(
     api: Api, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -136,7 +158,9 @@ def test_a_check_that_fails_keeps_the_last_result_and_frees_the_claim(
     monkeypatch.setattr(record_sweep, "check_store", broken)
     assert api.client.post("/v1/audit/records-check", headers=h).status_code == 202
     assert "the record check asked by user:" in caplog.text
-    assert _verify(api)["records"] == kept  # the last completed one, not running any more
+    after = _verify(api)["records"]  # the last completed one, not running any more
+    assert after["stopped"]["by"] == f"user:{api.users['admin']}"
+    assert {**after, "stopped": None} == kept
     monkeypatch.undo()
     assert api.client.post("/v1/audit/records-check", headers=h).status_code == 202
 

@@ -36,7 +36,7 @@ from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
 from lexdial.adapters.telephony import srtp
-from lexdial.adapters.telephony.sip_message import parse_sdp
+from lexdial.adapters.telephony.sip_message import Media, parse_sdp
 from lexdial.adapters.telephony.webrtc_audio import PlaneTrack, RtpEndpoint, pump_browser
 from lexdial.adapters.telephony.webrtc_sip import Leg, SipUas
 from lexdial.errors import RequestError, TelephonyError
@@ -157,7 +157,7 @@ class WebRtcGateway:
         agent = self.agents.get(user_id)
         if agent is None or not agent.connected:
             return 480, b""
-        media, audio = parse_sdp(offer), _audio_line(offer)
+        media, audio = _media(offer), _audio_line(offer)
         if media is None or audio is None or "0" not in audio[3:]:
             return 488, b""
         crypto = srtp.answer_offer(media.crypto)  # rule 2b: a fresh key for this leg
@@ -192,6 +192,19 @@ class WebRtcGateway:
     def _sdp_host(self, peer: str) -> str:
         # an unspecified bind address: answer with the address the plane reached us on
         return peer if self.host in _ANY else self.host
+
+
+def _media(offer: bytes) -> Media | None:
+    """The offer's audio address, or None when it has none we can send to: a port that is
+    not a number in 1-65535 is the plane's mistake (488), not ours (500), and must never
+    reach the socket that sends the agent's voice."""
+    try:
+        media = parse_sdp(offer)
+    except ValueError:  # "m=audio abc ..."
+        return None
+    if media is None or not 0 < media.port < 65536:
+        return None
+    return media
 
 
 def _audio_line(offer: bytes) -> list[str] | None:
