@@ -146,10 +146,10 @@ def test_a_removal_cancels_the_place_and_queued_attempts_and_keeps_the_calls_mad
 
     assert done.cancelled and done.was == QueueStatus.PENDING
     with store.connect() as conn:
-        places = dict(
-            (r[0], r[1])
+        places = {
+            r[0]: r[1]
             for r in conn.execute(select(q.contact_id, q.status).where(q.campaign_id == campaign))
-        )
+        }
         codes = conn.execute(select(q.codes).where(q.contact_id == first)).scalar_one()
         statuses = {r[0]: r[1] for r in conn.execute(select(a.id, a.status))}
         removed = conn.execute(
