@@ -68,6 +68,10 @@ ORDER: list[tuple[str, Check]] = [
         lambda o, h: o == "contact #1 added\n",
     ),
     (
+        "lexdial contact edit 1 --state OH --zip 43215",
+        lambda o, h: o == "contact #1 corrected: address.zip\n",
+    ),
+    (
         "lexdial consent add '+1 614 555 0101' --kind express --scope reminder --seller "
         "'Hartwell & Ruiz LLP' --given-at 2026-06-01T12:00:00Z --method 'engagement letter' "
         "--disclosure-file letter.txt --disclosure-version v3 --captured-by intake:jdoe "
@@ -131,6 +135,10 @@ ORDER: list[tuple[str, Check]] = [
     ("lexdial campaign resume 1", lambda o, h: o == "campaign #1 is running\n"),
     ("lexdial campaign run 1", lambda o, h: "Campaign #1 report" in o),
     ("lexdial campaign run 1 --timescale 0.01", lambda o, h: "Campaign #1 report" in o),
+    (
+        "lexdial campaign remove-contact 1 1",
+        lambda o, h: o.startswith("contact #1 taken off campaign #1 (it was pending"),
+    ),
     ("lexdial campaign report 1 --json", lambda o, h: _json(o)["campaign"] == 1),  # type: ignore[index]
     ("lexdial campaign stop 1", lambda o, h: o == "campaign #1 is stopped\n"),
     ("lexdial report campaign 1", lambda o, h: (h / "campaign-1-report.pdf").is_file()),

@@ -58,6 +58,7 @@ PROMISES: dict[str, Callable[[Ran], bool]] = {
         r.code == 2 and r.out == "" and r.err.startswith("error: number:")
     ),
     "contact #1": lambda r: r.out == "contact #1 added\n",
+    "corrected, checked as at entry": lambda r: r.out == "contact #1 corrected: address.zip\n",
     "consent #1": lambda r: r.out.startswith("consent #1 recorded"),
     "decide + record before any dial: ALLOW": lambda r: r.out == "attempt #1: ALLOW\n",
     "in force, with its evidence": lambda r: "in force" in r.out and "sha256" in r.out,
@@ -86,6 +87,9 @@ PROMISES: dict[str, Callable[[Ran], bool]] = {
     ),
     "the live store's record: a rehearsal adds nothing": lambda r: (
         json.loads(r.out)["campaign"] == 1 and json.loads(r.out)["dialled"] == 0
+    ),
+    "contact #1 off campaign #1 before their call": lambda r: r.out.startswith(
+        "contact #1 taken off campaign #1 (it was pending"
     ),
     "every channel, at once": lambda r: "opt-out honoured" in r.out,
     # (for dist-clock) a sandbox on a simulated clock, in a second store of its own

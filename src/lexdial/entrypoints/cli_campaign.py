@@ -1,5 +1,5 @@
-"""``lexdial campaign ...``: create, fill, lint, start/pause/resume/stop, run, report
-(``run`` lives in ``cli_campaign_run``)."""
+"""``lexdial campaign ...``: create, fill, take a contact off, lint, start/pause/resume/stop,
+run, report (``run`` lives in ``cli_campaign_run``)."""
 
 from __future__ import annotations
 
@@ -128,6 +128,32 @@ def cmd_add(args: argparse.Namespace) -> None:
     common.show(args, {"added": n}, f"{n} contact(s) added to campaign #{args.id}")
 
 
+def cmd_remove_contact(args: argparse.Namespace) -> None:
+    from dataclasses import asdict
+
+    from lexdial.service.contacts_campaign import remove_from_campaign
+
+    store = common.store(args)
+    with store.unit_of_work() as uow:
+        done = remove_from_campaign(
+            uow,
+            store.audit,
+            store.firm_id,
+            args.id,
+            args.contact_id,
+            common.now(args),
+            caller=common.caller(args),
+        )
+    text = (
+        f"contact #{done.contact_id} taken off campaign #{done.campaign_id} (it was {done.was}; "
+        "its queued calls are cancelled)"
+        if done.cancelled
+        else f"contact #{done.contact_id} is no longer queued in campaign #{done.campaign_id} "
+        f"({done.was}): nothing to take off"
+    )
+    common.show(args, asdict(done), text)
+
+
 def _lint(args: argparse.Namespace) -> list[str]:
     from lexdial.service.campaign_lint import lint_campaign
 
@@ -193,7 +219,7 @@ def add_commands(sub: Any) -> None:
     """Register ``campaign`` and its subcommands."""
     p = sub.add_parser(
         "campaign",
-        help="create, lint, start, pause, resume, stop, run and report campaigns",
+        help="create, fill, lint, start, pause, resume, stop, run and report campaigns",
         epilog=EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -202,6 +228,7 @@ def add_commands(sub: Any) -> None:
         "create": "lexdial campaign create reminders.toml   (see 'lexdial campaign --help')",
         "edit": "lexdial campaign edit 1 reminders.toml   (a draft only)",
         "add": "lexdial campaign add 1 --all   (or --contacts 1,2,5-9)",
+        "remove-contact": "lexdial campaign remove-contact 1 1   (campaign 1, contact 1)",
         "lint": "lexdial campaign lint 1",
         "start": "lexdial campaign start 1",
         "pause": "lexdial campaign pause 1",
@@ -236,6 +263,14 @@ def add_commands(sub: Any) -> None:
     a.add_argument("--contacts", help="contact ids: 1,2,5-9")
     a.add_argument("--all", action="store_true", help="every contact of the firm not erased")
     a.set_defaults(func=cmd_add)
+    a = command(
+        "remove-contact",
+        "take a contact off a campaign before they are called (refused while their call "
+        "is in progress; the calls already made stay on record)",
+    )
+    a.add_argument("id", type=int, help="the campaign")
+    a.add_argument("contact_id", type=int, metavar="contact", help="the contact")
+    a.set_defaults(func=cmd_remove_contact)
     a = command("lint", "check the script and settings; exit 5 with the problems")
     a.add_argument("id", type=int)
     a.set_defaults(func=cmd_lint)

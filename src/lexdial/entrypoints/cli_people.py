@@ -1,5 +1,5 @@
-"""Command-line faces of the people the firm calls: ``contact add``, ``consent add|revoke|show``
-and ``optout``.
+"""Command-line faces of the people the firm calls: ``contact add|edit``,
+``consent add|revoke|show`` and ``optout``.
 
 Each command opens the store (``cli_common.store``), runs one service in one transaction
 and prints a short, number-masked result (``--json`` for scripts).
@@ -212,7 +212,7 @@ def cmd_optout(args: argparse.Namespace) -> None:
 
 def add_commands(sub: Any) -> None:
     """Register ``contact``, ``consent`` and ``optout`` on the main parser's subparsers."""
-    p = sub.add_parser("contact", help="add contacts to the evidence store")
+    p = sub.add_parser("contact", help="add and correct contacts in the evidence store")
     s = p.add_subparsers(dest="contact_cmd", required=True)
     a = s.add_parser(
         "add",
@@ -243,6 +243,9 @@ def add_commands(sub: Any) -> None:
         "--lawful-basis", help="GDPR basis: 'consent', or 'marketing=consent,reminder=contract'"
     )
     a.set_defaults(func=cmd_contact_add)
+    from lexdial.entrypoints import cli_contact_edit
+
+    cli_contact_edit.add_contact_edit(s)
     from lexdial.entrypoints import cli_stated
 
     cli_stated.add_contact_prefs(s)

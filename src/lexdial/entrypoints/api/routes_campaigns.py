@@ -1,4 +1,5 @@
-"""Campaigns over HTTP: create, fill, lint, start/pause/resume/stop, progress, attempts."""
+"""Campaigns over HTTP: create, fill, take a contact off, lint, start/pause/resume/stop,
+progress, attempts."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from lexdial.service.campaigns import (
     load_campaign,
     status_reason,
 )
+from lexdial.service.contacts_campaign import remove_from_campaign
 
 router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"])
 
@@ -81,6 +83,26 @@ def add(
     with s.unit_of_work() as uow:
         n = add_contacts(uow, s.audit, s.firm_id, campaign_id, ids, caller, now(request))
     return {"added": n}
+
+
+@router.delete("/{campaign_id}/contacts/{contact_id}")
+def remove_contact(
+    request: Request, campaign_id: int, contact_id: int, caller: CampaignWriter
+) -> dict[str, Any]:
+    """Take a contact off the campaign before they are called (409 while their call is in
+    progress); the calls already made stay. ``cancelled`` false: the contact's place had
+    already ended (``was``) and nothing changed."""
+    s = store(request)
+    with s.unit_of_work() as uow:
+        done = remove_from_campaign(
+            uow, s.audit, s.firm_id, campaign_id, contact_id, now(request), caller=caller
+        )
+    return {
+        "campaign": done.campaign_id,
+        "contact": done.contact_id,
+        "was": done.was,
+        "cancelled": done.cancelled,
+    }
 
 
 @router.get("/{campaign_id}/lint")

@@ -18,6 +18,8 @@ from lexdial.service.repos.people import (
     PlainEvidence,
     StatedPreferences,
     StoredConsent,
+    StoredContact,
+    StoredNumber,
 )
 
 
@@ -30,6 +32,11 @@ class MemoryContactRepository:
     debts: dict[tuple[int, str], dict[str, Any]] = field(default_factory=dict)
     #: contact ids in the order their lock was taken (a test asks "was it locked?")
     locked: list[int] = field(default_factory=list)
+    #: (campaign id, contact id) -> the contact's place in that campaign's queue
+    #: ({"status", "codes"}); a test puts places here
+    places: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    #: queued call attempts ({"campaign_id", "contact_id", "status"}) a removal cancels
+    queued: list[dict[str, Any]] = field(default_factory=list)
 
     def find_id(self, firm_id: int, number_bidx: str) -> int | None:
         for n in self.numbers:
@@ -80,6 +87,55 @@ class MemoryContactRepository:
 
     def set_sealed_profile(self, contact_id: int, values: Mapping[str, str]) -> None:
         self.contacts[contact_id].update(values)
+
+    # (for contact edits)
+    def stored(self, firm_id: int, contact_id: int) -> StoredContact | None:
+        row = self.contacts.get(contact_id)
+        if row is None or row["firm_id"] != firm_id:
+            return None
+        return StoredContact(
+            id=contact_id,
+            name_enc=row.get("name_enc"),
+            address_enc=row.get("address_enc"),
+            matter_ref_enc=row.get("matter_ref_enc"),
+            relationship=row.get("relationship", "none"),
+            subscriber=row.get("subscriber"),
+            matter_type=row.get("matter_type"),
+            last_transaction_on=row.get("last_transaction_on"),
+            inquiry_on=row.get("inquiry_on"),
+            erased_at=row.get("erased_at"),
+            numbers=tuple(
+                StoredNumber(n["id"], n["number_bidx"], n.get("line_type"))
+                for n in self.numbers
+                if n["contact_id"] == contact_id
+            ),
+        )
+
+    def correct(self, contact_id: int, values: Mapping[str, Any]) -> None:
+        self.contacts[contact_id].update(values)
+
+    def set_line_type(self, number_id: int, line_type: str | None) -> None:
+        for n in self.numbers:
+            if n["id"] == number_id:
+                n["line_type"] = line_type
+
+    def queue_place(self, campaign_id: int, contact_id: int) -> str | None:
+        place = self.places.get((campaign_id, contact_id))
+        return None if place is None else str(place["status"])
+
+    def leave_campaign(
+        self, campaign_id: int, contact_id: int, states: Collection[str], code: str
+    ) -> bool:
+        place = self.places.get((campaign_id, contact_id))
+        if place is None or place["status"] not in states:
+            return False
+        place.update(status=QueueStatus.CANCELLED, codes=[code])
+        for a in self.queued:
+            if (a["campaign_id"], a["contact_id"], a["status"]) == (
+                campaign_id, contact_id, AttemptStatus.QUEUED,
+            ):  # fmt: skip
+                a["status"] = AttemptStatus.CANCELLED
+        return True
 
 
 @dataclass

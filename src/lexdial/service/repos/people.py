@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 
@@ -64,6 +64,33 @@ class PlainEvidence:
     id: int
     disclosure_text: str | None
     user_agent: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredNumber:
+    """One of a contact's numbers as an edit sees it (the number itself by blind index)."""
+
+    id: int
+    number_bidx: str
+    line_type: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredContact:
+    """A contact's correctable fields as stored (personal data still encrypted), for an
+    edit to compare with and rewrite; numbers in the order they were added."""
+
+    id: int
+    name_enc: str | None
+    address_enc: str | None
+    matter_ref_enc: str | None
+    relationship: str
+    subscriber: str | None
+    matter_type: str | None
+    last_transaction_on: date | None
+    inquiry_on: date | None
+    erased_at: datetime | None
+    numbers: tuple[StoredNumber, ...]
 
 
 class ContactRepository(Protocol):
@@ -116,6 +143,31 @@ class ContactRepository(Protocol):
 
     def set_sealed_profile(self, contact_id: int, values: Mapping[str, str]) -> None:
         """Replace the given encrypted fields (``name_enc``, ``address_enc``)."""
+        ...
+
+    # (for contact edits)
+    def stored(self, firm_id: int, contact_id: int) -> StoredContact | None:
+        """The firm's contact as stored (None: no such contact in this firm)."""
+        ...
+
+    def correct(self, contact_id: int, values: Mapping[str, Any]) -> None:
+        """Replace the given ``contacts`` columns (as ``contacts.contact_row`` builds them)."""
+        ...
+
+    def set_line_type(self, number_id: int, line_type: str | None) -> None:
+        """Replace one ``contact_numbers`` row's line type."""
+        ...
+
+    def queue_place(self, campaign_id: int, contact_id: int) -> str | None:
+        """The contact's queue status in the campaign (None: not on its list)."""
+        ...
+
+    def leave_campaign(
+        self, campaign_id: int, contact_id: int, states: Collection[str], code: str
+    ) -> bool:
+        """Cancel the contact's place in the campaign if it is still in one of ``states``
+        (with reason ``code``), and then the contact's queued attempts of that campaign;
+        False (and nothing changed) when the place had left ``states`` meanwhile."""
         ...
 
 

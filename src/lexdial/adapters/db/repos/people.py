@@ -21,6 +21,8 @@ from lexdial.service.repos.people import (
     PlainEvidence,
     StatedPreferences,
     StoredConsent,
+    StoredContact,
+    StoredNumber,
 )
 
 #: built once (issue 15 item 6): every gate and opt-out takes this lock
@@ -133,6 +135,83 @@ class SqlContactRepository:
 
     def set_sealed_profile(self, contact_id: int, values: Mapping[str, str]) -> None:
         self.conn.execute(update(t.contacts).where(t.contacts.c.id == contact_id).values(**values))
+
+    # (for contact edits)
+    def stored(self, firm_id: int, contact_id: int) -> StoredContact | None:
+        c = t.contacts.c
+        row = self.conn.execute(
+            select(
+                c.id, c.name_enc, c.address_enc, c.matter_ref_enc, c.relationship, c.subscriber,
+                c.matter_type, c.last_transaction_on, c.inquiry_on, c.erased_at,
+            ).where(c.id == contact_id, c.firm_id == firm_id)
+        ).first()  # fmt: skip
+        if row is None:
+            return None
+        n = t.contact_numbers.c
+        numbers = self.conn.execute(
+            select(n.id, n.number_bidx, n.line_type)
+            .where(n.contact_id == contact_id)
+            .order_by(n.id)
+        ).all()
+        return StoredContact(
+            id=int(row.id),
+            name_enc=row.name_enc,
+            address_enc=row.address_enc,
+            matter_ref_enc=row.matter_ref_enc,
+            relationship=row.relationship,
+            subscriber=row.subscriber,
+            matter_type=row.matter_type,
+            last_transaction_on=row.last_transaction_on,
+            inquiry_on=row.inquiry_on,
+            erased_at=row.erased_at,
+            numbers=tuple(StoredNumber(int(i), bidx, lt) for i, bidx, lt in numbers),
+        )
+
+    def correct(self, contact_id: int, values: Mapping[str, Any]) -> None:
+        self.conn.execute(update(t.contacts).where(t.contacts.c.id == contact_id).values(**values))
+
+    def set_line_type(self, number_id: int, line_type: str | None) -> None:
+        self.conn.execute(
+            update(t.contact_numbers)
+            .where(t.contact_numbers.c.id == number_id)
+            .values(line_type=line_type)
+        )
+
+    def queue_place(self, campaign_id: int, contact_id: int) -> str | None:
+        q = t.campaign_contacts.c
+        status = self.conn.execute(
+            select(q.status).where(q.campaign_id == campaign_id, q.contact_id == contact_id)
+        ).scalar_one_or_none()
+        return None if status is None else str(status)
+
+    def leave_campaign(
+        self, campaign_id: int, contact_id: int, states: Collection[str], code: str
+    ) -> bool:
+        q = t.campaign_contacts.c
+        # one conditional statement: a dialler that claimed the place in between wins, and
+        # nothing is cancelled (the caller then says the call is in progress)
+        left = self.conn.execute(
+            update(t.campaign_contacts)
+            .where(
+                q.campaign_id == campaign_id,
+                q.contact_id == contact_id,
+                q.status.in_(tuple(states)),
+            )
+            .values(status=QueueStatus.CANCELLED, codes=[code])
+        ).rowcount
+        if not left:
+            return False
+        a = t.call_attempts.c
+        self.conn.execute(
+            update(t.call_attempts)
+            .where(
+                a.campaign_id == campaign_id,
+                a.contact_id == contact_id,
+                a.status == AttemptStatus.QUEUED,
+            )
+            .values(status=AttemptStatus.CANCELLED)
+        )
+        return True
 
 
 class SqlConsentRepository:
