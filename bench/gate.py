@@ -209,6 +209,23 @@ def _report(name: str, laps: list[float], base: list[float], verdicts: Counter[s
     print(f"{'':<11} gate/engine: {ratios}")
 
 
+def _gate_calls(
+    rules: RulesEngine, cipher: Keyring
+) -> Callable[[int, datetime], GateCall[GateResult]]:
+    """Makes each gate's job as the dialler submits it: a ``GateCall`` (contact and
+    instant known before it runs), which a batch reads ahead for (gate_batch rule 6)."""
+    registry = _registry()
+
+    def job(contact: int, at: datetime) -> GateCall[GateResult]:
+        def run(uow: Any, audit: Any) -> GateResult:
+            return gate(uow, rules, cipher, audit, registry, firm_id=1, contact_id=contact,
+                        at=at, plan=PLAN)  # fmt: skip
+
+        return GateCall(contact, at, run)
+
+    return job
+
+
 def _batched(
     begin: Callable[[], AbstractContextManager[SqlUnitOfWork]],
     rules: RulesEngine,
@@ -219,16 +236,9 @@ def _batched(
     """``gates`` (contact, instant) submitted by ``concurrency`` callers through one
     ``StoreThread`` and its ``GateBatcher``: per-gate seconds (submit to committed answer),
     the wall seconds of the pass, this process's CPU seconds, and the batcher."""
-    batcher, registry = GateBatcher(begin, SqlAudit()), _registry()
+    batcher = GateBatcher(begin, SqlAudit())
+    job = _gate_calls(rules, cipher)
     laps: list[float] = []
-
-    def job(contact: int, at: datetime) -> Callable[[Any, Any], GateResult]:
-        def run(uow: Any, audit: Any) -> GateResult:
-            return gate(uow, rules, cipher, audit, registry, firm_id=1, contact_id=contact,
-                        at=at, plan=PLAN)  # fmt: skip
-
-        # as the dialler submits its gates: a batch reads ahead for them (gate_batch rule 6)
-        return GateCall(contact, at, run)
 
     async def main() -> float:
         store = StoreThread(batcher=batcher)
@@ -268,7 +278,8 @@ def _paced(
     seconds and the batcher."""
     import random
 
-    batcher, registry = GateBatcher(begin, SqlAudit()), _registry()
+    batcher = GateBatcher(begin, SqlAudit())
+    job = _gate_calls(rules, cipher)
     draw = random.Random(seed)
     arrivals, t = [], 0.0
     for _ in gates:
@@ -276,13 +287,6 @@ def _paced(
         arrivals.append(t)
     laps: list[float] = []
     late: list[float] = []  # how late the loop submitted each gate (its timers, its work)
-
-    def job(contact: int, at: datetime) -> Callable[[Any, Any], GateResult]:
-        def run(uow: Any, audit: Any) -> GateResult:
-            return gate(uow, rules, cipher, audit, registry, firm_id=1, contact_id=contact,
-                        at=at, plan=PLAN)  # fmt: skip
-
-        return GateCall(contact, at, run)
 
     async def main() -> float:
         store = StoreThread(batcher=batcher)
