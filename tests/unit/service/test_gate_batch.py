@@ -312,4 +312,3 @@ def test_a_transaction_that_raises_reaches_its_caller_and_the_thread_goes_on() -
     first, after = asyncio.run(main())
     assert isinstance(first, OSError)
     assert after == ["a done", "b done"] and store.rows == ["a", "b"]
-
