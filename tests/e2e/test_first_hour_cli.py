@@ -72,6 +72,25 @@ def test_the_campaign_help_example_passes_the_lint_as_printed(
     assert (code, out) == (0, "no problems found\n")
 
 
+def test_the_campaign_help_example_passes_the_lint_for_a_prospect_on_a_landline(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A reminder to someone who is not a client may be telemarketing: its message must
+    offer the opt-out within 2 seconds of naming the firm (47 CFR 64.1200(b)(2)); the
+    printed example did not, so a new user's first campaign of imported prospects failed."""
+    code, _, _ = run(
+        capsys,
+        *("contact", "add", "--number", NUMBER, "--line-type", "landline"),
+        *("--country", "US", "--state", "OH"),
+    )
+    assert code == 0
+    (home / "reminders.toml").write_text(_help_example())
+    assert run(capsys, "campaign", "create", "reminders.toml")[0] == 0
+    assert run(capsys, "campaign", "add", "1", "--all")[0] == 0
+    code, out, _ = run(capsys, "campaign", "lint", "1")
+    assert (code, out) == (0, "no problems found\n")
+
+
 def test_a_file_that_is_neither_json_nor_toml_reports_both_parsers_first_error(
     home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

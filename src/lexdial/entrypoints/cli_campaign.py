@@ -24,8 +24,8 @@ firm 'Hartwell & Ruiz LLP' (a '\\' at a line's end joins it to the next):
   caller_id = "+16145550199"
   subject = "court date reminder"
   [message]
-  text = """Hello, this is Hartwell and Ruiz with a reminder of your court date. \\
-  Questions? Call us at 614-555-0199. To stop these calls, press 9."""
+  text = """Hello, this is Hartwell and Ruiz. To stop these calls, press 9. \\
+  This is a reminder of your court date. Questions? Call us at 614-555-0199."""
   voicemail_text = """Hello, this is Hartwell and Ruiz with a reminder. \\
   Please call us back at 614-555-0199."""
   [schedule]
@@ -37,8 +37,9 @@ firm 'Hartwell & Ruiz LLP' (a '\\' at a line's end joins it to the next):
   delay_minutes = 120
   [pacing]
   max_carrier_failures = 10  # carrier failures in a row (503s, timeouts) that pause it
-The message names the firm in its first words, gives a callback number and offers the
-key-press opt-out; 'lexdial campaign lint ID' lists whatever is missing.
+The message names the firm in its first words, offers the key-press opt-out right after
+(within 2 seconds, as a call that may be telemarketing must) and gives a callback number;
+'lexdial campaign lint ID' lists whatever is missing.
 '''
 
 
